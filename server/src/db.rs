@@ -1,0 +1,270 @@
+//! SQLite storage: connection pool, schema migrations and article queries.
+//!
+//! WAL journal with `synchronous=NORMAL`: readers never block the writer, and
+//! a committed transaction survives a crash of the process (not necessarily
+//! of the whole machine's power, which would need `FULL`).
+
+use std::path::Path;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::model::{Article, ArticleSummary, Block, Image, Page};
+
+/// A pool of SQLite connections.
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+/// Storage errors.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite refused.
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// No connection could be had.
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// A stored JSON column does not parse.
+    #[error("stored body is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Ordered schema migrations; index + 1 is the `user_version` after each.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE articles (
+    id            TEXT PRIMARY KEY,
+    url           TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    summary       TEXT NOT NULL DEFAULT '',
+    body_json     TEXT,
+    body_html     TEXT,
+    published_at  TEXT NOT NULL,
+    published_ts  INTEGER NOT NULL,
+    updated_at    TEXT,
+    source        TEXT,
+    section       TEXT,
+    author        TEXT,
+    image_url     TEXT,
+    image_alt     TEXT,
+    image_caption TEXT,
+    lang          TEXT NOT NULL DEFAULT 'ar',
+    comments_open INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX articles_by_time ON articles (published_ts DESC, id DESC);
+CREATE TABLE comments (
+    id              INTEGER PRIMARY KEY,
+    article_id      TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    parent_id       INTEGER REFERENCES comments (id),
+    author          TEXT NOT NULL,
+    email           TEXT,
+    body            TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('published', 'pending', 'rejected', 'spam')),
+    created_at      TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE
+);
+CREATE INDEX comments_by_article ON comments (article_id, status, id);
+"#];
+
+/// Opens (creating if needed) the database at `path` and migrates it.
+pub fn open(path: &Path) -> Result<Pool, DbError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // A missing directory would otherwise surface as an obscure SQLite error.
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let manager = SqliteConnectionManager::file(path).with_init(|c| {
+        c.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )
+    });
+    let pool = r2d2::Pool::builder().max_size(8).build(manager)?;
+    migrate(&mut *pool.get()?)?;
+    Ok(pool)
+}
+
+/// Applies the migrations this database has not seen yet.
+pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done = usize::try_from(version).unwrap_or(0);
+    for (i, sql) in (0_i64..).zip(MIGRATIONS.iter()).skip(done) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Number of stored articles.
+pub fn article_count(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?)
+}
+
+/// Inserts or replaces an article (already validated).
+pub fn upsert_article(conn: &Connection, a: &Article) -> Result<(), DbError> {
+    let ts = crate::model::parse_time(&a.published_at)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or_default();
+    let body_json = a.body.as_ref().map(serde_json::to_string).transpose()?;
+    conn.execute(
+        "INSERT INTO articles (id, url, title, summary, body_json, body_html, published_at,
+             published_ts, updated_at, source, section, author, image_url, image_alt,
+             image_caption, lang, comments_open)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         ON CONFLICT (id) DO UPDATE SET
+             url = excluded.url, title = excluded.title, summary = excluded.summary,
+             body_json = excluded.body_json, body_html = excluded.body_html,
+             published_at = excluded.published_at, published_ts = excluded.published_ts,
+             updated_at = excluded.updated_at, source = excluded.source,
+             section = excluded.section, author = excluded.author,
+             image_url = excluded.image_url, image_alt = excluded.image_alt,
+             image_caption = excluded.image_caption, lang = excluded.lang,
+             comments_open = excluded.comments_open",
+        params![
+            a.id,
+            a.url,
+            a.title,
+            a.summary,
+            body_json,
+            a.body_html,
+            a.published_at,
+            ts,
+            a.updated_at,
+            a.source,
+            a.section,
+            a.author,
+            a.image.as_ref().map(|i| &i.url),
+            a.image.as_ref().map(|i| &i.alt),
+            a.image.as_ref().and_then(|i| i.caption.as_ref()),
+            a.lang,
+            a.comments_open,
+        ],
+    )?;
+    Ok(())
+}
+
+const ARTICLE_COLUMNS: &str = "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
+    a.published_at, a.updated_at, a.source, a.section, a.author, a.image_url, a.image_alt,
+    a.image_caption, a.lang, a.comments_open,
+    (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'published'),
+    a.published_ts";
+
+/// A row before its JSON body column is parsed.
+struct RawArticle {
+    article: Article,
+    body_json: Option<String>,
+    published_ts: i64,
+}
+
+fn row_to_article(row: &Row<'_>) -> rusqlite::Result<RawArticle> {
+    let image_url: Option<String> = row.get(11)?;
+    Ok(RawArticle {
+        article: Article {
+            id: row.get(0)?,
+            url: row.get(1)?,
+            title: row.get(2)?,
+            summary: row.get(3)?,
+            body: None,
+            body_html: row.get(5)?,
+            published_at: row.get(6)?,
+            updated_at: row.get(7)?,
+            source: row.get(8)?,
+            section: row.get(9)?,
+            author: row.get(10)?,
+            image: match image_url {
+                Some(url) => Some(Image {
+                    url,
+                    alt: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                    caption: row.get(13)?,
+                }),
+                None => None,
+            },
+            lang: row.get(14)?,
+            comments_open: row.get(15)?,
+            comment_count: row.get(16)?,
+        },
+        body_json: row.get(4)?,
+        published_ts: row.get(17)?,
+    })
+}
+
+impl RawArticle {
+    fn finish(self) -> Result<Article, DbError> {
+        let mut article = self.article;
+        article.body = self
+            .body_json
+            .map(|j| serde_json::from_str::<Vec<Block>>(&j))
+            .transpose()?;
+        Ok(article)
+    }
+}
+
+/// One article by id.
+pub fn get_article(conn: &Connection, id: &str) -> Result<Option<Article>, DbError> {
+    let raw = conn
+        .query_row(
+            &format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?1"),
+            [id],
+            row_to_article,
+        )
+        .optional()?;
+    raw.map(RawArticle::finish).transpose()
+}
+
+/// Filters and position for [`list_articles`].
+#[derive(Debug, Default, Clone)]
+pub struct ListQuery {
+    /// At most this many items.
+    pub limit: u32,
+    /// Only after this (published_ts, id) position.
+    pub after: Option<(i64, String)>,
+    /// Only this section.
+    pub section: Option<String>,
+    /// Only this language.
+    pub lang: Option<String>,
+}
+
+/// Newest first, keyset-paged: stable under inserts, cheap at any depth.
+pub fn list_articles(
+    conn: &Connection,
+    q: &ListQuery,
+) -> Result<(Vec<ArticleSummary>, Option<(i64, String)>), DbError> {
+    let (after_ts, after_id) = q.after.clone().unwrap_or((i64::MAX, String::new()));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ARTICLE_COLUMNS} FROM articles a
+         WHERE (a.published_ts < ?1 OR (a.published_ts = ?1 AND (?2 = '' OR a.id < ?2)))
+           AND (?3 IS NULL OR a.section = ?3)
+           AND (?4 IS NULL OR a.lang = ?4 OR a.lang LIKE ?4 || '-%')
+         ORDER BY a.published_ts DESC, a.id DESC
+         LIMIT ?5"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            after_ts,
+            after_id,
+            q.section,
+            q.lang,
+            i64::from(q.limit) + 1
+        ],
+        row_to_article,
+    )?;
+    let mut raws = rows.collect::<Result<Vec<_>, _>>()?;
+    let more = raws.len() > q.limit as usize;
+    raws.truncate(q.limit as usize);
+    let next = if more {
+        raws.last().map(|r| (r.published_ts, r.article.id.clone()))
+    } else {
+        None
+    };
+    let items = raws
+        .into_iter()
+        .map(|r| r.finish().map(|a| a.summary()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((items, next))
+}
+
+/// Wraps items and a next position into the API's page shape.
+pub fn page<T>(items: Vec<T>, next: Option<String>) -> Page<T> {
+    Page { items, next }
+}

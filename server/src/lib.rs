@@ -1,0 +1,89 @@
+//! khabar-server: the reference backend of the Khabar widget.
+//!
+//! An axum application over an embedded SQLite database. `app` builds the
+//! router (used as-is by the tests), `serve` runs it until SIGTERM/Ctrl-C.
+
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod model;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::http::{header, Method};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub pool: db::Pool,
+}
+
+/// Where the static files live.
+#[derive(Debug, Clone)]
+pub struct Assets {
+    /// Demo host pages.
+    pub www: PathBuf,
+    /// The built widget (loader, glue, wasm).
+    pub widget: PathBuf,
+}
+
+/// The whole application: API under `/api/v1`, static files elsewhere.
+pub fn app(state: AppState, assets: &Assets) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::IF_NONE_MATCH])
+        .max_age(Duration::from_secs(86_400));
+    let api = routes::api::router().with_state(state).layer(cors);
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(routes::assets::router(
+            assets.www.clone(),
+            assets.widget.clone(),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Binds `listen`, prints the URL, and serves until SIGTERM or Ctrl-C, letting
+/// requests in flight finish.
+pub async fn serve(listen: SocketAddr, state: AppState, assets: Assets) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    // Tests and `cargo xtask demo` read this line to find the port.
+    println!("khabar-server listening on http://{addr}/");
+    axum::serve(listener, app(state, &assets))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

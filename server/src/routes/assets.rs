@@ -1,0 +1,60 @@
+//! Static files: the demo pages (`www/`) and the built widget (`/khabar/`).
+
+use std::path::PathBuf;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use tower_http::services::ServeDir;
+
+/// Serves the widget build under `/khabar/` and the demo pages at `/`.
+pub fn router(www: PathBuf, widget: PathBuf) -> Router {
+    Router::new()
+        .nest_service("/khabar", ServeDir::new(widget))
+        .layer(middleware::from_fn(cache_headers))
+        .fallback_service(ServeDir::new(www).append_index_html_on_directories(true))
+}
+
+/// Whether a file name carries a content hash (`name.0123abcd.ext`), which
+/// makes it safe to cache forever.
+pub fn is_hashed_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut parts = name.split('.');
+    let _stem = parts.next();
+    parts.any(|p| p.len() >= 8 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+async fn cache_headers(req: Request, next: Next) -> Response {
+    let hashed = is_hashed_name(req.uri().path());
+    let mut res = next.run(req).await;
+    if res.status().is_success() {
+        let value = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            // Unversioned names must be revalidated (ETag / Last-Modified).
+            "no-cache"
+        };
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_are_recognised() {
+        assert!(is_hashed_name("/khabar/khabar.3f9a0c1d.js"));
+        assert!(is_hashed_name("khabar_bg.0123456789abcdef.wasm"));
+        assert!(!is_hashed_name("/khabar/khabar.js"));
+        assert!(!is_hashed_name("/khabar/khabar_core_bg.wasm"));
+    }
+}

@@ -1,0 +1,4 @@
+//! HTTP routes: the JSON API and the static files (demo pages, widget).
+
+pub mod api;
+pub mod assets;

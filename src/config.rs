@@ -1,0 +1,303 @@
+//! Widget options, read from `data-*` attributes, custom-element attributes
+//! or a JS options object; all three go through [`Options::parse`].
+
+use crate::i18n::{format::DateSettings, Calendar, Digits, Lang};
+
+/// What a widget shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A full article with its actions and comments.
+    Article,
+}
+
+impl Kind {
+    /// Parses the `kind` option.
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s.trim() {
+            "article" => Some(Kind::Article),
+            _ => None,
+        }
+    }
+
+    /// The option's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Article => "article",
+        }
+    }
+}
+
+/// Colour scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    /// Light colours.
+    Light,
+    /// Dark colours.
+    Dark,
+    /// Follow `prefers-color-scheme`.
+    Auto,
+}
+
+impl Theme {
+    fn parse(s: &str) -> Option<Theme> {
+        match s.trim() {
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            "auto" => Some(Theme::Auto),
+            _ => None,
+        }
+    }
+
+    /// The value written to the `data-theme` attribute inside the widget.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+            Theme::Auto => "auto",
+        }
+    }
+}
+
+/// Everything a widget needs to know to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// What to show.
+    pub kind: Kind,
+    /// API base URL without a trailing slash, e.g. `https://news.example/api/v1`.
+    pub api: String,
+    /// The article to show.
+    pub article_id: String,
+    /// How dates are written (language, digits, calendar, zone).
+    pub dates: DateSettings,
+    /// Colour scheme.
+    pub theme: Theme,
+    /// Non-fatal problems (an unknown digits value…), reported on the console.
+    pub warnings: Vec<String>,
+}
+
+/// A mistake in the embed code that stops the widget from rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No `kind` was given.
+    MissingKind,
+    /// `kind` is not one the widget knows.
+    UnknownKind(String),
+    /// The kind needs an article id and none was given.
+    MissingArticleId,
+    /// Neither an `api` option nor a default API base was available.
+    MissingApi,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::MissingKind => write!(f, "the `kind` option is missing"),
+            ConfigError::UnknownKind(k) => write!(f, "unknown kind {k:?}"),
+            ConfigError::MissingArticleId => write!(f, "the `article-id` option is missing"),
+            ConfigError::MissingApi => write!(f, "the `api` option is missing"),
+        }
+    }
+}
+
+impl Options {
+    /// Reads options through `get`, which answers option names in their
+    /// attribute spelling (`article-id`, `time-zone`).
+    ///
+    /// `page_lang` is the nearest `lang` of the host page and `default_api`
+    /// the API base derived from the script's own URL.
+    pub fn parse(
+        get: impl Fn(&str) -> Option<String>,
+        page_lang: Option<&str>,
+        default_api: Option<&str>,
+    ) -> Result<Options, ConfigError> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut warnings = Vec::new();
+
+        let kind = match get("kind") {
+            None => return Err(ConfigError::MissingKind),
+            Some(k) => Kind::parse(&k).ok_or(ConfigError::UnknownKind(k))?,
+        };
+        let api = get("api")
+            .or_else(|| default_api.map(str::to_owned))
+            .ok_or(ConfigError::MissingApi)?
+            .trim_end_matches('/')
+            .to_owned();
+        let article_id = get("article-id").ok_or(ConfigError::MissingArticleId)?;
+
+        let lang = match get("lang") {
+            Some(tag) => Lang::from_tag(&tag).unwrap_or_else(|| {
+                warnings.push(format!("unsupported lang {tag:?}, using Arabic"));
+                Lang::Ar
+            }),
+            None => page_lang.and_then(Lang::from_tag).unwrap_or(Lang::Ar),
+        };
+        let digits = match get("digits") {
+            Some(d) => Digits::parse(&d).unwrap_or_else(|| {
+                warnings.push(format!("unknown digits {d:?}, expected latn or arab"));
+                lang.default_digits()
+            }),
+            None => lang.default_digits(),
+        };
+        let calendar = match get("calendar") {
+            Some(c) => Calendar::parse(&c).unwrap_or_else(|| {
+                warnings.push(format!(
+                    "unknown calendar {c:?}, expected gregory or islamic-umalqura"
+                ));
+                Calendar::Gregory
+            }),
+            None => Calendar::Gregory,
+        };
+        let theme = match get("theme") {
+            Some(t) => Theme::parse(&t).unwrap_or_else(|| {
+                warnings.push(format!("unknown theme {t:?}, expected light, dark or auto"));
+                Theme::Auto
+            }),
+            None => Theme::Auto,
+        };
+        Ok(Options {
+            kind,
+            api,
+            article_id,
+            dates: DateSettings {
+                lang,
+                digits,
+                calendar,
+                time_zone: get("time-zone"),
+            },
+            theme,
+            warnings,
+        })
+    }
+
+    /// Language of the user interface.
+    pub fn lang(&self) -> Lang {
+        self.dates.lang
+    }
+}
+
+/// Converts a camelCase JS option name to its attribute spelling and back:
+/// `articleId` ↔ `article-id`.
+pub fn camel_case(attr_name: &str) -> String {
+    let mut out = String::with_capacity(attr_name.len());
+    let mut upper = false;
+    for c in attr_name.chars() {
+        if c == '-' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)], page_lang: Option<&str>) -> Result<Options, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Options::parse(
+            |k| map.get(k).cloned(),
+            page_lang,
+            Some("https://x.test/api/v1"),
+        )
+    }
+
+    #[test]
+    fn minimal_article_embed_uses_defaults() {
+        let o = parse(&[("kind", "article"), ("article-id", "a-1")], None).expect("valid");
+        assert_eq!(o.kind, Kind::Article);
+        assert_eq!(o.article_id, "a-1");
+        assert_eq!(o.api, "https://x.test/api/v1");
+        assert_eq!(o.lang(), Lang::Ar);
+        assert_eq!(o.dates.digits, Digits::Arab);
+        assert_eq!(o.dates.calendar, Calendar::Gregory);
+        assert_eq!(o.theme, Theme::Auto);
+        assert!(o.warnings.is_empty());
+    }
+
+    #[test]
+    fn explicit_options_win_over_page_and_defaults() {
+        let o = parse(
+            &[
+                ("kind", " article "),
+                ("article-id", "x"),
+                ("api", "https://news.test/api/v1/"),
+                ("lang", "en-GB"),
+                ("digits", "arab"),
+                ("calendar", "islamic-umalqura"),
+                ("time-zone", "Asia/Riyadh"),
+                ("theme", "dark"),
+            ],
+            Some("ar"),
+        )
+        .expect("valid");
+        assert_eq!(o.api, "https://news.test/api/v1");
+        assert_eq!(o.lang(), Lang::En);
+        assert_eq!(o.dates.digits, Digits::Arab);
+        assert_eq!(o.dates.calendar, Calendar::IslamicUmalqura);
+        assert_eq!(o.dates.time_zone.as_deref(), Some("Asia/Riyadh"));
+        assert_eq!(o.theme, Theme::Dark);
+    }
+
+    #[test]
+    fn page_language_is_used_when_no_lang_option() {
+        let o = parse(&[("kind", "article"), ("article-id", "x")], Some("en-US")).expect("ok");
+        assert_eq!(o.lang(), Lang::En);
+        assert_eq!(o.dates.digits, Digits::Latn);
+        let o = parse(&[("kind", "article"), ("article-id", "x")], Some("de")).expect("ok");
+        assert_eq!(o.lang(), Lang::Ar);
+    }
+
+    #[test]
+    fn mistakes_in_the_embed_code_are_named() {
+        assert_eq!(parse(&[], None), Err(ConfigError::MissingKind));
+        assert_eq!(
+            parse(&[("kind", "gallery")], None),
+            Err(ConfigError::UnknownKind("gallery".into()))
+        );
+        assert_eq!(
+            parse(&[("kind", "article"), ("article-id", "  ")], None),
+            Err(ConfigError::MissingArticleId)
+        );
+        let none = Options::parse(|k| (k == "kind").then(|| "article".to_owned()), None, None);
+        assert_eq!(none, Err(ConfigError::MissingApi));
+    }
+
+    #[test]
+    fn unknown_minor_values_warn_and_fall_back() {
+        let o = parse(
+            &[
+                ("kind", "article"),
+                ("article-id", "x"),
+                ("digits", "roman"),
+                ("calendar", "julian"),
+                ("theme", "pink"),
+                ("lang", "tlh"),
+            ],
+            None,
+        )
+        .expect("still renders");
+        assert_eq!(o.warnings.len(), 4);
+        assert_eq!(o.dates.digits, Digits::Arab);
+        assert_eq!(o.theme, Theme::Auto);
+    }
+
+    #[test]
+    fn attribute_names_map_to_camel_case() {
+        assert_eq!(camel_case("article-id"), "articleId");
+        assert_eq!(camel_case("time-zone"), "timeZone");
+        assert_eq!(camel_case("kind"), "kind");
+    }
+}

@@ -1,0 +1,103 @@
+//! A small element builder. Text only ever enters the DOM as text nodes, so
+//! markup in backend or reader strings cannot become elements.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element, Node};
+
+use crate::error::WidgetError;
+
+/// A DOM call failed (only possible with invalid names, i.e. our own bug).
+pub fn dom_error(e: JsValue) -> WidgetError {
+    WidgetError::Dom(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+/// Result of a builder step.
+pub type DomResult<T> = Result<T, WidgetError>;
+
+/// An element under construction.
+pub struct El(Element);
+
+impl El {
+    /// Creates `<tag>` in `doc`.
+    pub fn new(doc: &Document, tag: &str) -> DomResult<El> {
+        doc.create_element(tag).map(El).map_err(dom_error)
+    }
+
+    /// Sets an attribute.
+    pub fn attr(self, name: &str, value: &str) -> DomResult<El> {
+        self.0.set_attribute(name, value).map_err(dom_error)?;
+        Ok(self)
+    }
+
+    /// Sets the `class` attribute.
+    pub fn class(self, class: &str) -> DomResult<El> {
+        self.attr("class", class)
+    }
+
+    /// Sets the `part` attribute, the host page's styling hook (`::part()`).
+    pub fn part(self, part: &str) -> DomResult<El> {
+        self.attr("part", part)
+    }
+
+    /// Appends `text` as a text node.
+    pub fn text(self, text: &str) -> DomResult<El> {
+        let doc = self
+            .0
+            .owner_document()
+            .ok_or_else(|| dom_error("no document".into()))?;
+        self.0
+            .append_child(&doc.create_text_node(text))
+            .map_err(dom_error)?;
+        Ok(self)
+    }
+
+    /// Appends a child element.
+    pub fn child(self, child: El) -> DomResult<El> {
+        self.0.append_child(&child.0).map_err(dom_error)?;
+        Ok(self)
+    }
+
+    /// Appends a child when there is one.
+    pub fn child_opt(self, child: Option<El>) -> DomResult<El> {
+        match child {
+            Some(c) => self.child(c),
+            None => Ok(self),
+        }
+    }
+
+    /// Appends every child in order.
+    pub fn children(self, children: impl IntoIterator<Item = El>) -> DomResult<El> {
+        children.into_iter().try_fold(self, El::child)
+    }
+
+    /// The finished element.
+    pub fn build(self) -> Element {
+        self.0
+    }
+}
+
+/// Removes every child of `node`.
+pub fn clear(node: &Node) {
+    while let Some(child) = node.first_child() {
+        let _ = node.remove_child(&child);
+    }
+}
+
+/// Strips the bidi control characters that can make a name or comment read
+/// as something else (Trojan Source): U+202A–U+202E and U+2066–U+2069.
+pub fn strip_bidi_controls(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bidi_controls_are_stripped_and_text_kept() {
+        assert_eq!(strip_bidi_controls("a\u{202E}b\u{2066}c\u{2069}"), "abc");
+        assert_eq!(strip_bidi_controls("محمد Smith"), "محمد Smith");
+    }
+}

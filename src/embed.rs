@@ -1,0 +1,96 @@
+//! How host pages reach the widget: `data-khabar` placeholders found by the
+//! script tag, and options objects passed to `mount()` from JavaScript.
+
+use std::cell::RefCell;
+
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
+
+use crate::config::{camel_case, ConfigError, Options};
+use crate::i18n::Lang;
+use crate::widget::Widget;
+
+thread_local! {
+    /// Widgets mounted from placeholders, so that none is mounted twice.
+    static AUTO_MOUNTED: RefCell<Vec<Widget>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The nearest `lang` attribute around `el`, as the page declares it.
+pub fn page_lang(el: &Element) -> Option<String> {
+    el.closest("[lang]")
+        .ok()
+        .flatten()
+        .and_then(|e| e.get_attribute("lang"))
+}
+
+/// The language to report errors in before options are known.
+pub fn fallback_lang(el: &Element) -> Lang {
+    page_lang(el)
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .unwrap_or(Lang::Ar)
+}
+
+/// Options from a placeholder's `data-*` attributes; `data-khabar` is the kind.
+pub fn options_from_element(
+    el: &Element,
+    default_api: Option<&str>,
+) -> Result<Options, ConfigError> {
+    Options::parse(
+        |name| match name {
+            "kind" => el.get_attribute("data-khabar"),
+            _ => el.get_attribute(&format!("data-{name}")),
+        },
+        page_lang(el).as_deref(),
+        default_api,
+    )
+}
+
+/// Options from a JS object such as `{ kind, api, articleId, lang }`.
+pub fn options_from_object(
+    el: &Element,
+    obj: &JsValue,
+    default_api: Option<&str>,
+) -> Result<Options, ConfigError> {
+    Options::parse(
+        |name| {
+            let v = Reflect::get(obj, &JsValue::from_str(&camel_case(name))).ok()?;
+            v.as_string()
+                .or_else(|| v.as_f64().map(|n| n.to_string()))
+                .or_else(|| v.as_bool().map(|b| b.to_string()))
+        },
+        page_lang(el).as_deref(),
+        default_api,
+    )
+}
+
+/// Mounts every `[data-khabar]` placeholder in the document that has no
+/// widget yet. Returns how many were mounted.
+pub fn auto_mount(default_api: Option<&str>) -> u32 {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return 0;
+    };
+    let Ok(found) = doc.query_selector_all("[data-khabar]") else {
+        return 0;
+    };
+    let mut mounted = 0;
+    for i in 0..found.length() {
+        let Some(el) = found.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        let known = AUTO_MOUNTED.with(|m| m.borrow().iter().any(|w| w.host() == el));
+        if known {
+            continue;
+        }
+        let options = options_from_element(&el, default_api);
+        match Widget::mount(el.clone(), options, fallback_lang(&el)) {
+            Ok(widget) => {
+                AUTO_MOUNTED.with(|m| m.borrow_mut().push(widget));
+                mounted += 1;
+            }
+            Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}"))),
+        }
+    }
+    mounted
+}

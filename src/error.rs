@@ -1,0 +1,152 @@
+//! The widget's one error type: what went wrong, a code for the host page,
+//! and a sentence for the reader in their language.
+
+use crate::config::ConfigError;
+use crate::i18n::Catalog;
+
+/// Why a widget could not show its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WidgetError {
+    /// The embed code is wrong.
+    Config(ConfigError),
+    /// The backend answered 404.
+    NotFound,
+    /// The request never got an answer (offline, DNS, CORS, reset).
+    Network,
+    /// No answer within the time limit.
+    Timeout,
+    /// The backend answered with another non-success status.
+    Server {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The answer was not the JSON the contract promises.
+    BadResponse(String),
+    /// A DOM call failed while rendering.
+    Dom(String),
+    /// The request was cancelled because the widget went away.
+    Aborted,
+}
+
+impl WidgetError {
+    /// A stable machine-readable code, sent in `khabar:error` events.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WidgetError::Config(_) => "config",
+            WidgetError::NotFound => "not-found",
+            WidgetError::Network => "network",
+            WidgetError::Timeout => "timeout",
+            WidgetError::Server { .. } => "server",
+            WidgetError::BadResponse(_) => "bad-response",
+            WidgetError::Dom(_) => "dom",
+            WidgetError::Aborted => "aborted",
+        }
+    }
+
+    /// The sentence shown to the reader.
+    pub fn message(&self, catalog: &'static Catalog) -> &'static str {
+        match self {
+            WidgetError::Config(_) => catalog.error_config,
+            WidgetError::NotFound => catalog.error_not_found,
+            WidgetError::Network | WidgetError::Aborted => catalog.error_network,
+            WidgetError::Timeout => catalog.error_timeout,
+            WidgetError::Server { .. } => catalog.error_server,
+            WidgetError::BadResponse(_) => catalog.error_bad_response,
+            WidgetError::Dom(_) => catalog.error_crash,
+        }
+    }
+
+    /// Whether trying the same request again can help.
+    pub fn retryable(&self) -> bool {
+        !matches!(self, WidgetError::Config(_))
+    }
+
+    /// Maps an HTTP status to the error it means; `None` for success.
+    pub fn from_status(status: u16) -> Option<WidgetError> {
+        match status {
+            200..=299 => None,
+            404 | 410 => Some(WidgetError::NotFound),
+            _ => Some(WidgetError::Server { status }),
+        }
+    }
+}
+
+impl std::fmt::Display for WidgetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WidgetError::Config(e) => write!(f, "embed code: {e}"),
+            WidgetError::NotFound => write!(f, "not found (404)"),
+            WidgetError::Network => write!(f, "network error"),
+            WidgetError::Timeout => write!(f, "request timed out"),
+            WidgetError::Server { status } => write!(f, "server error (HTTP {status})"),
+            WidgetError::BadResponse(why) => write!(f, "unexpected response: {why}"),
+            WidgetError::Dom(why) => write!(f, "rendering failed: {why}"),
+            WidgetError::Aborted => write!(f, "request cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for WidgetError {}
+
+impl From<ConfigError> for WidgetError {
+    fn from(e: ConfigError) -> Self {
+        WidgetError::Config(e)
+    }
+}
+
+impl From<WidgetError> for wasm_bindgen::JsValue {
+    fn from(e: WidgetError) -> Self {
+        let err = js_sys::Error::new(&e.to_string());
+        err.set_name("KhabarError");
+        // A plain property keeps the code readable from JS without parsing.
+        let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().into());
+        err.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn statuses_map_to_errors() {
+        assert_eq!(WidgetError::from_status(200), None);
+        assert_eq!(WidgetError::from_status(204), None);
+        assert_eq!(WidgetError::from_status(404), Some(WidgetError::NotFound));
+        assert_eq!(
+            WidgetError::from_status(503),
+            Some(WidgetError::Server { status: 503 })
+        );
+    }
+
+    #[test]
+    fn every_error_has_a_code_and_a_sentence_in_every_language() {
+        let all = [
+            WidgetError::Config(ConfigError::MissingKind),
+            WidgetError::NotFound,
+            WidgetError::Network,
+            WidgetError::Timeout,
+            WidgetError::Server { status: 500 },
+            WidgetError::BadResponse("x".into()),
+            WidgetError::Dom("x".into()),
+        ];
+        for lang in Lang::ALL {
+            for e in &all {
+                assert!(!e.code().is_empty());
+                assert!(!e.message(lang.catalog()).is_empty());
+            }
+        }
+        assert_eq!(
+            WidgetError::NotFound.message(Lang::Ar.catalog()),
+            Lang::Ar.catalog().error_not_found
+        );
+    }
+
+    #[test]
+    fn only_config_errors_are_final() {
+        assert!(!WidgetError::Config(ConfigError::MissingArticleId).retryable());
+        assert!(WidgetError::Timeout.retryable());
+        assert!(WidgetError::NotFound.retryable());
+    }
+}

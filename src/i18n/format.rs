@@ -1,0 +1,104 @@
+//! Dates through the browser's `Intl`, with every choice made explicitly.
+//!
+//! Locale, numbering system, calendar and time zone are always passed, so
+//! the same article reads the same on every reader's machine except for the
+//! zone the host asked for (or the reader's own, when it asked for none).
+
+use js_sys::{Date, Intl, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::{Calendar, Digits, Lang};
+
+#[wasm_bindgen]
+extern "C" {
+    // `Intl.DateTimeFormat` throws a RangeError on an unknown time zone;
+    // binding it with `catch` turns that into a value instead of a trap.
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = DateTimeFormat)]
+    fn date_time_format(
+        locales: &JsValue,
+        options: &Object,
+    ) -> Result<Intl::DateTimeFormat, JsValue>;
+}
+
+/// How dates are written for one widget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateSettings {
+    /// Language of the user interface.
+    pub lang: Lang,
+    /// Digits to use.
+    pub digits: Digits,
+    /// Calendar to use.
+    pub calendar: Calendar,
+    /// IANA time zone; `None` means the reader's own zone.
+    pub time_zone: Option<String>,
+}
+
+/// A ready-to-use formatter for datelines ("weekday, day month year, time").
+pub struct DatelineFormat {
+    inner: Intl::DateTimeFormat,
+}
+
+fn set(obj: &Object, key: &str, value: &str) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_str(value));
+}
+
+/// The reader's own IANA time zone as the browser reports it.
+pub fn reader_time_zone() -> String {
+    let dtf = date_time_format(&JsValue::UNDEFINED, &Object::new());
+    dtf.ok()
+        .and_then(|f| Reflect::get(&f.resolved_options(), &JsValue::from_str("timeZone")).ok())
+        .and_then(|z| z.as_string())
+        .unwrap_or_else(|| "UTC".to_owned())
+}
+
+impl DatelineFormat {
+    /// Builds the formatter; an unknown time zone falls back to UTC with a
+    /// console warning rather than failing the whole widget.
+    pub fn new(settings: &DateSettings) -> Result<DatelineFormat, JsValue> {
+        let zone = settings.time_zone.clone().unwrap_or_else(reader_time_zone);
+        let options = |zone: &str| {
+            let o = Object::new();
+            set(&o, "weekday", "long");
+            set(&o, "year", "numeric");
+            set(&o, "month", "long");
+            set(&o, "day", "numeric");
+            set(&o, "hour", "numeric");
+            set(&o, "minute", "2-digit");
+            set(&o, "numberingSystem", settings.digits.as_str());
+            set(&o, "calendar", settings.calendar.as_str());
+            set(&o, "timeZone", zone);
+            o
+        };
+        let locale = JsValue::from_str(settings.lang.tag());
+        match date_time_format(&locale, &options(&zone)) {
+            Ok(inner) => Ok(DatelineFormat { inner }),
+            Err(_) => {
+                web_sys::console::warn_1(&JsValue::from_str(&format!(
+                    "khabar: unknown time zone {zone:?}, using UTC"
+                )));
+                date_time_format(&locale, &options("UTC")).map(|inner| DatelineFormat { inner })
+            }
+        }
+    }
+
+    /// Formats an RFC 3339 timestamp; `None` when it is not a valid time.
+    pub fn format(&self, rfc3339: &str) -> Option<String> {
+        let date = parse_time(rfc3339)?;
+        self.inner
+            .format()
+            .call1(&self.inner, &date)
+            .ok()
+            .and_then(|s| s.as_string())
+    }
+}
+
+/// Parses an RFC 3339 timestamp with the browser's `Date`.
+pub fn parse_time(rfc3339: &str) -> Option<Date> {
+    let date = Date::new(&JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        None
+    } else {
+        Some(date)
+    }
+}

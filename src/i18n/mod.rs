@@ -1,0 +1,226 @@
+//! Languages: string catalogs, text direction, and locale-aware formatting.
+//!
+//! Adding a language is one new file with a [`Catalog`] and one line in
+//! [`Lang`].
+
+mod ar;
+mod en;
+pub mod format;
+
+/// Text direction of a language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Left to right.
+    Ltr,
+    /// Right to left.
+    Rtl,
+}
+
+impl Dir {
+    /// The value of the HTML `dir` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dir::Ltr => "ltr",
+            Dir::Rtl => "rtl",
+        }
+    }
+}
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Arabic, the default.
+    Ar,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Every supported language.
+    pub const ALL: [Lang; 2] = [Lang::Ar, Lang::En];
+
+    /// Picks the language for a BCP 47 tag by its primary subtag
+    /// (`ar-EG` → Arabic); `None` when the widget does not speak it.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.tag() == primary)
+    }
+
+    /// The language tag passed to `Intl` and written to `lang=`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Ar => "ar",
+            Lang::En => "en",
+        }
+    }
+
+    /// Direction of text in this language.
+    pub fn dir(self) -> Dir {
+        match self {
+            Lang::Ar => Dir::Rtl,
+            Lang::En => Dir::Ltr,
+        }
+    }
+
+    /// The digits a reader of this language expects by default.
+    pub fn default_digits(self) -> Digits {
+        match self {
+            Lang::Ar => Digits::Arab,
+            Lang::En => Digits::Latn,
+        }
+    }
+
+    /// The strings of the user interface.
+    pub fn catalog(self) -> &'static Catalog {
+        match self {
+            Lang::Ar => &ar::CATALOG,
+            Lang::En => &en::CATALOG,
+        }
+    }
+}
+
+/// Numbering system for dates and counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digits {
+    /// 0123456789
+    Latn,
+    /// ٠١٢٣٤٥٦٧٨٩
+    Arab,
+}
+
+impl Digits {
+    /// Parses `latn` or `arab`.
+    pub fn parse(s: &str) -> Option<Digits> {
+        match s.trim() {
+            "latn" => Some(Digits::Latn),
+            "arab" => Some(Digits::Arab),
+            _ => None,
+        }
+    }
+
+    /// The Unicode numbering-system identifier used by `Intl`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Digits::Latn => "latn",
+            Digits::Arab => "arab",
+        }
+    }
+}
+
+/// Calendar for dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calendar {
+    /// The Gregorian calendar.
+    Gregory,
+    /// The Hijri calendar as computed by Umm al-Qura.
+    IslamicUmalqura,
+}
+
+impl Calendar {
+    /// Parses `gregory` or `islamic-umalqura`.
+    pub fn parse(s: &str) -> Option<Calendar> {
+        match s.trim() {
+            "gregory" => Some(Calendar::Gregory),
+            "islamic-umalqura" => Some(Calendar::IslamicUmalqura),
+            _ => None,
+        }
+    }
+
+    /// The Unicode calendar identifier used by `Intl`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Calendar::Gregory => "gregory",
+            Calendar::IslamicUmalqura => "islamic-umalqura",
+        }
+    }
+}
+
+/// Every string the widget shows, in one language.
+#[derive(Debug)]
+pub struct Catalog {
+    /// Announced while content loads.
+    pub loading: &'static str,
+    /// Label before the publication time.
+    pub published: &'static str,
+    /// Label before the update time.
+    pub updated: &'static str,
+    /// Label before the source.
+    pub source: &'static str,
+    /// Label before the author.
+    pub by: &'static str,
+    /// The retry button.
+    pub retry: &'static str,
+    /// The link that reloads the page after a crash.
+    pub reload: &'static str,
+    /// The article does not exist (404).
+    pub error_not_found: &'static str,
+    /// The server could not be reached.
+    pub error_network: &'static str,
+    /// The server did not answer in time.
+    pub error_timeout: &'static str,
+    /// The server answered with an error status.
+    pub error_server: &'static str,
+    /// The server answered with something that is not the expected JSON.
+    pub error_bad_response: &'static str,
+    /// The embed code is wrong (missing article id, unknown kind…).
+    pub error_config: &'static str,
+    /// The widget itself failed.
+    pub error_crash: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_pick_languages_by_primary_subtag() {
+        assert_eq!(Lang::from_tag("ar"), Some(Lang::Ar));
+        assert_eq!(Lang::from_tag("ar-EG"), Some(Lang::Ar));
+        assert_eq!(Lang::from_tag("EN_gb"), Some(Lang::En));
+        assert_eq!(Lang::from_tag("de"), None);
+        assert_eq!(Lang::from_tag(""), None);
+    }
+
+    #[test]
+    fn direction_follows_language() {
+        assert_eq!(Lang::Ar.dir(), Dir::Rtl);
+        assert_eq!(Lang::En.dir(), Dir::Ltr);
+        assert_eq!(Dir::Rtl.as_str(), "rtl");
+    }
+
+    #[test]
+    fn every_catalog_is_complete() {
+        for lang in Lang::ALL {
+            let c = lang.catalog();
+            for s in [
+                c.loading,
+                c.published,
+                c.updated,
+                c.source,
+                c.by,
+                c.retry,
+                c.reload,
+                c.error_not_found,
+                c.error_network,
+                c.error_timeout,
+                c.error_server,
+                c.error_bad_response,
+                c.error_config,
+                c.error_crash,
+            ] {
+                assert!(!s.trim().is_empty(), "{lang:?} has an empty string");
+            }
+        }
+    }
+
+    #[test]
+    fn options_parse_known_values_only() {
+        assert_eq!(Digits::parse("arab"), Some(Digits::Arab));
+        assert_eq!(Digits::parse("roman"), None);
+        assert_eq!(
+            Calendar::parse("islamic-umalqura"),
+            Some(Calendar::IslamicUmalqura)
+        );
+        assert_eq!(Calendar::parse("julian"), None);
+    }
+}

@@ -1,0 +1,175 @@
+//! The full article: headline, dateline, byline, lead image and body.
+
+use web_sys::Document;
+
+use crate::dom::{strip_bidi_controls, DomResult, El};
+use crate::i18n::format::DatelineFormat;
+use crate::i18n::Catalog;
+use crate::model::{Article, Block, Image};
+use crate::sanitize::safe_url;
+
+/// Renders `article` for a reader of `catalog`'s language.
+pub fn render(
+    doc: &Document,
+    article: &Article,
+    catalog: &Catalog,
+    dates: &DatelineFormat,
+) -> DomResult<El> {
+    let header = El::new(doc, "header")?
+        .class("article-header")?
+        .child(
+            El::new(doc, "h1")?
+                .class("headline")?
+                .part("headline")?
+                .attr("dir", "auto")?
+                .text(&article.title)?,
+        )?
+        .child(dateline(doc, article, catalog, dates)?)?
+        .child_opt(byline(doc, article, catalog)?)?;
+
+    let summary = (!article.summary.trim().is_empty())
+        .then(|| {
+            El::new(doc, "p")?
+                .class("summary")?
+                .part("summary")?
+                .text(&article.summary)
+        })
+        .transpose()?;
+
+    let body = El::new(doc, "div")?
+        .class("article-body")?
+        .part("body")?
+        .children(
+            article
+                .blocks()
+                .iter()
+                .filter_map(|b| block(doc, b).transpose())
+                .collect::<DomResult<Vec<_>>>()?,
+        )?;
+
+    El::new(doc, "article")?
+        .class("article")?
+        .part("article")?
+        .child(header)?
+        .child_opt(
+            article
+                .image
+                .as_ref()
+                .map(|i| figure(doc, i, true))
+                .transpose()?
+                .flatten(),
+        )?
+        .child_opt(summary)?
+        .child(body)
+}
+
+/// "Published Sunday 1 January 2017, 10:31 · Updated …" with `<time>` elements.
+fn dateline(
+    doc: &Document,
+    article: &Article,
+    catalog: &Catalog,
+    dates: &DatelineFormat,
+) -> DomResult<El> {
+    let time = |label: &str, value: &str, class: &str| -> DomResult<El> {
+        let shown = dates.format(value).unwrap_or_else(|| value.to_owned());
+        El::new(doc, "span")?
+            .class(class)?
+            .text(label)?
+            .text(" ")?
+            .child(
+                El::new(doc, "time")?
+                    .attr("datetime", value)?
+                    .text(&shown)?,
+            )
+    };
+    let mut line = El::new(doc, "p")?
+        .class("dateline")?
+        .part("dateline")?
+        .child(time(catalog.published, &article.published_at, "published")?)?;
+    if let (true, Some(updated)) = (article.was_updated(), article.updated_at.as_deref()) {
+        line = line.child(time(catalog.updated, updated, "updated")?)?;
+    }
+    Ok(line)
+}
+
+/// Source and author, each isolated so that a Latin name inside Arabic text
+/// (or the reverse) keeps its own direction.
+fn byline(doc: &Document, article: &Article, catalog: &Catalog) -> DomResult<Option<El>> {
+    let named = |label: &str, name: Option<&str>, class: &str| -> DomResult<Option<El>> {
+        let Some(name) = name
+            .map(strip_bidi_controls)
+            .filter(|n| !n.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        El::new(doc, "span")?
+            .class(class)?
+            .text(label)?
+            .text(" ")?
+            .child(El::new(doc, "bdi")?.text(name.trim())?)
+            .map(Some)
+    };
+    let source = named(catalog.source, article.source.as_deref(), "source")?;
+    let author = named(catalog.by, article.author.as_deref(), "author")?;
+    if source.is_none() && author.is_none() {
+        return Ok(None);
+    }
+    El::new(doc, "p")?
+        .class("byline")?
+        .part("byline")?
+        .child_opt(author)?
+        .child_opt(source)
+        .map(Some)
+}
+
+/// One body block; `None` for kinds this version skips.
+fn block(doc: &Document, block: &Block) -> DomResult<Option<El>> {
+    let el = match block {
+        Block::Paragraph { text } => El::new(doc, "p")?.attr("dir", "auto")?.text(text)?,
+        Block::Heading { text } => El::new(doc, "h2")?.attr("dir", "auto")?.text(text)?,
+        Block::Quote { text, cite } => El::new(doc, "blockquote")?
+            .child(El::new(doc, "p")?.attr("dir", "auto")?.text(text)?)?
+            .child_opt(
+                cite.as_deref()
+                    .map(|c| El::new(doc, "cite")?.child(El::new(doc, "bdi")?.text(c)?))
+                    .transpose()?,
+            )?,
+        Block::List { ordered, items } => El::new(doc, if *ordered { "ol" } else { "ul" })?
+            .children(
+                items
+                    .iter()
+                    .map(|i| El::new(doc, "li")?.attr("dir", "auto")?.text(i))
+                    .collect::<DomResult<Vec<_>>>()?,
+            )?,
+        Block::Image(image) => return figure(doc, image, false),
+        Block::Unknown => return Ok(None),
+    };
+    Ok(Some(el))
+}
+
+/// An image with its caption; the box keeps a 16:9 shape before the image
+/// arrives so the page does not jump. Unsafe URLs drop the image.
+fn figure(doc: &Document, image: &Image, lead: bool) -> DomResult<Option<El>> {
+    let Some(src) = safe_url(&image.url, false) else {
+        return Ok(None);
+    };
+    let img = El::new(doc, "img")?
+        .attr("src", src)?
+        .attr("alt", &image.alt)?
+        .attr("loading", if lead { "eager" } else { "lazy" })?
+        .attr("decoding", "async")?
+        .attr("referrerpolicy", "no-referrer")?
+        .part("image")?;
+    El::new(doc, "figure")?
+        .class(if lead { "figure lead" } else { "figure" })?
+        .child(El::new(doc, "div")?.class("frame")?.child(img)?)?
+        .child_opt(
+            image
+                .caption
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| El::new(doc, "figcaption")?.attr("dir", "auto")?.text(c))
+                .transpose()?,
+        )
+        .map(Some)
+}

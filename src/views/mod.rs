@@ -1,0 +1,4 @@
+//! Views: pure functions from model + language to DOM elements.
+
+pub mod article;
+pub mod status;
