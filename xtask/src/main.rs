@@ -1,1 +1,61 @@
-fn main() {}
+//! `cargo xtask`: the project's own commands.
+//!
+//! - `setup`  install what building needs, skipping what is there
+//! - `build`  build the widget (release) into `target/widget/`
+//! - `demo`   set up, build, and run khabar-server with the demo pages
+//! - `test`   set up (browsers too), then every check and test suite
+
+mod setup;
+mod steps;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: cargo xtask <command>
+
+commands:
+  setup [--browsers]            install the toolchain pieces that are missing
+  build                         build the widget (release) into target/widget/
+  demo [--listen ADDR] [--db F] build and run the demo on http://127.0.0.1:8080/
+  test                          run every check and test suite"
+    );
+    ExitCode::from(2)
+}
+
+/// The repository root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first() else {
+        return usage();
+    };
+    let rest = &args[1..];
+    let result = match command.as_str() {
+        "setup" => setup::run(setup::Needs {
+            browsers: rest.iter().any(|a| a == "--browsers"),
+        }),
+        "build" => setup::run(setup::Needs::default()).and_then(|()| steps::build_widget()),
+        "demo" => steps::demo(rest),
+        "test" => return steps::test_all(),
+        "help" | "--help" | "-h" => {
+            usage();
+            return ExitCode::SUCCESS;
+        }
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The API against a real temporary SQLite database, through the real router.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use khabar_server::{app, db, import, AppState, Assets};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    pool: db::Pool,
+    router: axum::Router,
+}
+
+fn fixture(seed: bool) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pool = db::open(&dir.path().join("nested/khabar.sqlite3")).expect("open db");
+    if seed {
+        import::seed_if_empty(&mut pool.get().expect("conn")).expect("seed");
+    }
+    let assets = Assets {
+        www: dir.path().join("www"),
+        widget: dir.path().join("widget"),
+    };
+    std::fs::create_dir_all(&assets.www).expect("www");
+    std::fs::write(assets.www.join("index.html"), "<!doctype html><title>t</title>").expect("index");
+    std::fs::create_dir_all(&assets.widget).expect("widget");
+    std::fs::write(assets.widget.join("khabar_core_bg.wasm"), b"\0asm\x01\0\0\0").expect("wasm");
+    let router = app(AppState { pool: pool.clone() }, &assets);
+    Fixture {
+        _dir: dir,
+        pool,
+        router,
+    }
+}
+
+async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let res = router
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.expect("body").to_bytes().to_vec();
+    (status, headers, body)
+}
+
+async fn get_json(router: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let (status, _, body) = get(router, uri).await;
+    (status, serde_json::from_slice(&body).expect("json body"))
+}
+
+#[tokio::test]
+async fn seed_loads_original_demo_articles_in_both_languages() {
+    let f = fixture(true);
+    let conn = f.pool.get().expect("conn");
+    assert!(db::article_count(&conn).expect("count") >= 9);
+    let (_, ar) = get_json(&f.router, "/api/v1/articles?lang=ar&limit=50").await;
+    let (_, en) = get_json(&f.router, "/api/v1/articles?lang=en&limit=50").await;
+    assert!(ar["items"].as_array().expect("items").len() >= 6);
+    assert!(en["items"].as_array().expect("items").len() >= 3);
+    // Seeding twice does nothing.
+    assert_eq!(import::seed_if_empty(&mut f.pool.get().expect("conn")).expect("seed"), 0);
+}
+
+#[tokio::test]
+async fn list_is_newest_first_and_cursor_paged_without_gaps_or_repeats() {
+    let f = fixture(true);
+    let (status, all) = get_json(&f.router, "/api/v1/articles?limit=50").await;
+    assert_eq!(status, StatusCode::OK);
+    let all: Vec<String> = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["id"].as_str().expect("id").to_owned())
+        .collect();
+    let times: Vec<i64> = {
+        let (_, page) = get_json(&f.router, "/api/v1/articles?limit=50").await;
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|a| {
+                khabar_server::model::parse_time(a["published_at"].as_str().expect("t"))
+                    .expect("rfc3339")
+                    .unix_timestamp()
+            })
+            .collect()
+    };
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+
+    let mut paged = Vec::new();
+    let mut uri = "/api/v1/articles?limit=3".to_owned();
+    loop {
+        let (status, page) = get_json(&f.router, &uri).await;
+        assert_eq!(status, StatusCode::OK);
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 3);
+        paged.extend(items.iter().map(|a| a["id"].as_str().expect("id").to_owned()));
+        match page["next"].as_str() {
+            Some(next) => uri = format!("/api/v1/articles?limit=3&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+}
+
+#[tokio::test]
+async fn list_filters_by_section_and_caps_the_limit() {
+    let f = fixture(true);
+    let (_, page) = get_json(&f.router, "/api/v1/articles?section=economy").await;
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|a| a["section"] == "economy"));
+    let (status, page) = get_json(&f.router, "/api/v1/articles?limit=100000").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page["items"].as_array().expect("items").len() <= 50);
+    let (status, body) = get_json(&f.router, "/api/v1/articles?cursor=%21%21").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "bad_request");
+}
+
+#[tokio::test]
+async fn article_has_every_field_and_404_is_json() {
+    let f = fixture(true);
+    let (status, a) = get_json(&f.router, "/api/v1/articles/2026-11-28-transit-plan").await;
+    assert_eq!(status, StatusCode::OK);
+    for field in ["id", "url", "title", "summary", "body", "published_at", "updated_at", "source", "section", "author", "lang", "comments_open", "comment_count"] {
+        assert!(a.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(a["lang"], "ar");
+    assert_eq!(a["comment_count"], 0);
+    assert_eq!(a["body"][0]["type"], "paragraph");
+
+    let (status, body) = get_json(&f.router, "/api/v1/articles/no-such-article").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn import_upserts_and_refuses_bad_files_whole() {
+    let f = fixture(false);
+    let mut conn = f.pool.get().expect("conn");
+    let article = json!({
+        "id": "imported-1",
+        "url": "https://n.test/imported-1",
+        "title": "خبر مستورد",
+        "published_at": "2026-01-02T03:04:05+03:00",
+        "body_html": "<p>نص</p>"
+    });
+    assert_eq!(import::import_json(&mut conn, &article.to_string()).expect("one"), 1);
+    let mut changed = article.clone();
+    changed["title"] = json!("عنوان جديد");
+    let list = json!({ "items": [changed, { "id": "imported-2", "url": "https://n.test/2", "title": "t", "published_at": "2026-01-03T00:00:00Z", "body": [] }] });
+    assert_eq!(import::import_json(&mut conn, &list.to_string()).expect("list"), 2);
+    assert_eq!(db::article_count(&conn).expect("count"), 2);
+    let stored = db::get_article(&conn, "imported-1").expect("get").expect("exists");
+    assert_eq!(stored.title, "عنوان جديد");
+    assert_eq!(stored.body_html.as_deref(), Some("<p>نص</p>"));
+
+    // One bad article refuses the whole file and names it.
+    let bad = json!([
+        { "id": "fine", "url": "https://n.test/f", "title": "t", "published_at": "2026-01-03T00:00:00Z", "body": [] },
+        { "id": "bad", "url": "javascript:alert(1)", "title": "t", "published_at": "2026-01-03T00:00:00Z", "body": [] }
+    ]);
+    let err = import::import_json(&mut conn, &bad.to_string()).expect_err("refused");
+    assert!(err.to_string().contains("#2") && err.to_string().contains("url"), "{err}");
+    assert!(db::get_article(&conn, "fine").expect("get").is_none());
+    assert!(import::import_json(&mut conn, "{not json").is_err());
+}
+
+#[tokio::test]
+async fn static_files_have_the_right_types_cache_and_cors() {
+    let f = fixture(false);
+    let (status, headers, _) = get(&f.router, "/khabar/khabar_core_bg.wasm").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/wasm");
+    assert_eq!(headers["cache-control"], "no-cache");
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    let (status, headers, body) = get(&f.router, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"].to_str().expect("ct").starts_with("text/html"));
+    assert!(String::from_utf8_lossy(&body).contains("<title>t</title>"));
+}
+
+#[tokio::test]
+async fn api_answers_cors_preflight_and_compresses() {
+    let f = fixture(true);
+    let res = f
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method("OPTIONS")
+                .uri("/api/v1/articles")
+                .header("origin", "https://other.test")
+                .header("access-control-request-method", "GET")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert!(res.status().is_success());
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+
+    let res = f
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/articles?limit=50")
+                .header("accept-encoding", "gzip")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+}

@@ -1,0 +1,74 @@
+// Shared helpers of the end-to-end tests: a real khabar-server on a free
+// port with a temporary database, and headless Chromium via playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the end-to-end tests through \`cargo xtask test\``);
+  return value;
+};
+
+/** Starts khabar-server; `listen` defaults to a free port. */
+export async function startServer({ listen = '127.0.0.1:0', dbDir } = {}) {
+  const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'khabar-e2e-'));
+  const proc = spawn(env('KHABAR_SERVER_BIN'), [
+    '--db', join(dir, 'khabar.sqlite3'), 'serve', '--listen', listen,
+    '--www', env('KHABAR_WWW'), '--widget-dir', env('KHABAR_WIDGET_DIR'),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 20_000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${log}`)); });
+  });
+  return {
+    url,
+    dir,
+    log: () => log,
+    /** Stops with SIGTERM (graceful) and waits for the exit. */
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+    cleanup() { rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/** Headless Chromium as the machine provides it. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.KHABAR_CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'],
+  });
+}
+
+/** A page that records console errors and uncaught exceptions. */
+export async function openPage(browser, options = {}) {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 1000 }, ...options });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return { page, problems };
+}
+
+/** Text of `selector` inside the shadow root of the first `host` match. */
+export function shadowText(page, host, selector) {
+  return page.evaluate(([h, s]) => {
+    const el = document.querySelector(h)?.shadowRoot?.querySelector(s);
+    return el ? el.textContent : null;
+  }, [host, selector]);
+}
