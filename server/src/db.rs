@@ -212,13 +212,16 @@ pub fn get_article(conn: &Connection, id: &str) -> Result<Option<Article>, DbErr
     raw.map(RawArticle::finish).transpose()
 }
 
+/// A place in the newest-first order: (published_ts, id).
+pub type Position = (i64, String);
+
 /// Filters and position for [`list_articles`].
 #[derive(Debug, Default, Clone)]
 pub struct ListQuery {
     /// At most this many items.
     pub limit: u32,
     /// Only after this (published_ts, id) position.
-    pub after: Option<(i64, String)>,
+    pub after: Option<Position>,
     /// Only this section.
     pub section: Option<String>,
     /// Only this language.
@@ -229,7 +232,7 @@ pub struct ListQuery {
 pub fn list_articles(
     conn: &Connection,
     q: &ListQuery,
-) -> Result<(Vec<ArticleSummary>, Option<(i64, String)>), DbError> {
+) -> Result<(Vec<ArticleSummary>, Option<Position>), DbError> {
     let (after_ts, after_id) = q.after.clone().unwrap_or((i64::MAX, String::new()));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ARTICLE_COLUMNS} FROM articles a

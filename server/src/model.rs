@@ -257,7 +257,8 @@ mod tests {
 
     #[test]
     fn each_broken_field_is_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Article)>)> = vec![
+        type Breaker = Box<dyn Fn(&mut Article)>;
+        let cases: Vec<(&str, Breaker)> = vec![
             ("id", Box::new(|a| a.id = "../x".into())),
             ("title", Box::new(|a| a.title = "  ".into())),
             ("url", Box::new(|a| a.url = "javascript:alert(1)".into())),

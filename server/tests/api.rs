@@ -24,9 +24,17 @@ fn fixture(seed: bool) -> Fixture {
         widget: dir.path().join("widget"),
     };
     std::fs::create_dir_all(&assets.www).expect("www");
-    std::fs::write(assets.www.join("index.html"), "<!doctype html><title>t</title>").expect("index");
+    std::fs::write(
+        assets.www.join("index.html"),
+        "<!doctype html><title>t</title>",
+    )
+    .expect("index");
     std::fs::create_dir_all(&assets.widget).expect("widget");
-    std::fs::write(assets.widget.join("khabar_core_bg.wasm"), b"\0asm\x01\0\0\0").expect("wasm");
+    std::fs::write(
+        assets.widget.join("khabar_core_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .expect("wasm");
     let router = app(AppState { pool: pool.clone() }, &assets);
     Fixture {
         _dir: dir,
@@ -43,7 +51,13 @@ async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::Heade
         .expect("response");
     let status = res.status();
     let headers = res.headers().clone();
-    let body = res.into_body().collect().await.expect("body").to_bytes().to_vec();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
     (status, headers, body)
 }
 
@@ -62,7 +76,10 @@ async fn seed_loads_original_demo_articles_in_both_languages() {
     assert!(ar["items"].as_array().expect("items").len() >= 6);
     assert!(en["items"].as_array().expect("items").len() >= 3);
     // Seeding twice does nothing.
-    assert_eq!(import::seed_if_empty(&mut f.pool.get().expect("conn")).expect("seed"), 0);
+    assert_eq!(
+        import::seed_if_empty(&mut f.pool.get().expect("conn")).expect("seed"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -98,7 +115,11 @@ async fn list_is_newest_first_and_cursor_paged_without_gaps_or_repeats() {
         assert_eq!(status, StatusCode::OK);
         let items = page["items"].as_array().expect("items");
         assert!(items.len() <= 3);
-        paged.extend(items.iter().map(|a| a["id"].as_str().expect("id").to_owned()));
+        paged.extend(
+            items
+                .iter()
+                .map(|a| a["id"].as_str().expect("id").to_owned()),
+        );
         match page["next"].as_str() {
             Some(next) => uri = format!("/api/v1/articles?limit=3&cursor={next}"),
             None => break,
@@ -127,7 +148,21 @@ async fn article_has_every_field_and_404_is_json() {
     let f = fixture(true);
     let (status, a) = get_json(&f.router, "/api/v1/articles/2026-11-28-transit-plan").await;
     assert_eq!(status, StatusCode::OK);
-    for field in ["id", "url", "title", "summary", "body", "published_at", "updated_at", "source", "section", "author", "lang", "comments_open", "comment_count"] {
+    for field in [
+        "id",
+        "url",
+        "title",
+        "summary",
+        "body",
+        "published_at",
+        "updated_at",
+        "source",
+        "section",
+        "author",
+        "lang",
+        "comments_open",
+        "comment_count",
+    ] {
         assert!(a.get(field).is_some(), "missing {field}");
     }
     assert_eq!(a["lang"], "ar");
@@ -150,13 +185,21 @@ async fn import_upserts_and_refuses_bad_files_whole() {
         "published_at": "2026-01-02T03:04:05+03:00",
         "body_html": "<p>نص</p>"
     });
-    assert_eq!(import::import_json(&mut conn, &article.to_string()).expect("one"), 1);
+    assert_eq!(
+        import::import_json(&mut conn, &article.to_string()).expect("one"),
+        1
+    );
     let mut changed = article.clone();
     changed["title"] = json!("عنوان جديد");
     let list = json!({ "items": [changed, { "id": "imported-2", "url": "https://n.test/2", "title": "t", "published_at": "2026-01-03T00:00:00Z", "body": [] }] });
-    assert_eq!(import::import_json(&mut conn, &list.to_string()).expect("list"), 2);
+    assert_eq!(
+        import::import_json(&mut conn, &list.to_string()).expect("list"),
+        2
+    );
     assert_eq!(db::article_count(&conn).expect("count"), 2);
-    let stored = db::get_article(&conn, "imported-1").expect("get").expect("exists");
+    let stored = db::get_article(&conn, "imported-1")
+        .expect("get")
+        .expect("exists");
     assert_eq!(stored.title, "عنوان جديد");
     assert_eq!(stored.body_html.as_deref(), Some("<p>نص</p>"));
 
@@ -166,7 +209,10 @@ async fn import_upserts_and_refuses_bad_files_whole() {
         { "id": "bad", "url": "javascript:alert(1)", "title": "t", "published_at": "2026-01-03T00:00:00Z", "body": [] }
     ]);
     let err = import::import_json(&mut conn, &bad.to_string()).expect_err("refused");
-    assert!(err.to_string().contains("#2") && err.to_string().contains("url"), "{err}");
+    assert!(
+        err.to_string().contains("#2") && err.to_string().contains("url"),
+        "{err}"
+    );
     assert!(db::get_article(&conn, "fine").expect("get").is_none());
     assert!(import::import_json(&mut conn, "{not json").is_err());
 }
@@ -181,7 +227,10 @@ async fn static_files_have_the_right_types_cache_and_cors() {
     assert_eq!(headers["access-control-allow-origin"], "*");
     let (status, headers, body) = get(&f.router, "/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().expect("ct").starts_with("text/html"));
+    assert!(headers["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("text/html"));
     assert!(String::from_utf8_lossy(&body).contains("<title>t</title>"));
 }
 

@@ -26,12 +26,21 @@ pub struct Needs {
 /// Installs what is missing; an error says what to do by hand.
 pub fn run(needs: Needs) -> Result<(), String> {
     prepend_tool_paths();
-    require("cargo", "Rust via rustup: https://rustup.rs (then re-open the shell)")?;
-    require("node", "Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)")?;
+    require(
+        "cargo",
+        "Rust via rustup: https://rustup.rs (then re-open the shell)",
+    )?;
+    require(
+        "node",
+        "Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)",
+    )?;
     require("npm", "npm (Debian: apt-get install npm)")?;
 
     let targets = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !targets.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         step("adding the wasm32-unknown-unknown target");
         run_cmd(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
@@ -83,10 +92,15 @@ pub fn which(program: &str) -> bool {
 
 fn cargo_install(binary: &str, krate: &str, version: &str) -> Result<(), String> {
     let have = output_of(binary, &["--version"]).unwrap_or_default();
-    if have.split_whitespace().any(|w| w.trim_start_matches('v') == version) {
+    if have
+        .split_whitespace()
+        .any(|w| w.trim_start_matches('v') == version)
+    {
         return Ok(());
     }
-    step(&format!("installing {krate} {version} (a few minutes, once)"));
+    step(&format!(
+        "installing {krate} {version} (a few minutes, once)"
+    ));
     // Not --locked: the lock file of some of these names a crate version the
     // registry no longer serves.
     run_cmd(Command::new("cargo").args(["install", krate, "--version", version, "--force"]))
@@ -115,7 +129,9 @@ fn npm_ci() -> Result<(), String> {
 }
 
 fn is_root() -> bool {
-    output_of("id", &["-u"]).map(|s| s.trim() == "0").unwrap_or(false)
+    output_of("id", &["-u"])
+        .map(|s| s.trim() == "0")
+        .unwrap_or(false)
 }
 
 fn apt_install_browsers() -> Result<(), String> {
@@ -135,7 +151,10 @@ fn apt_install_browsers() -> Result<(), String> {
             APT_PACKAGES.join(" ")
         ));
     }
-    step(&format!("installing {} with apt-get", APT_PACKAGES.join(", ")));
+    step(&format!(
+        "installing {} with apt-get",
+        APT_PACKAGES.join(", ")
+    ));
     run_cmd(Command::new("apt-get").arg("update"))?;
     run_cmd(
         Command::new("apt-get")

@@ -55,8 +55,11 @@ pub fn build_widget() -> Result<(), String> {
             ])
             .current_dir(&root),
     )?;
-    std::fs::copy(root.join("js/khabar.js"), root.join("target/widget/khabar.js"))
-        .map_err(|e| format!("copying the loader: {e}"))?;
+    std::fs::copy(
+        root.join("js/khabar.js"),
+        root.join("target/widget/khabar.js"),
+    )
+    .map_err(|e| format!("copying the loader: {e}"))?;
     Ok(())
 }
 
@@ -121,7 +124,14 @@ pub fn test_all() -> ExitCode {
         run_cmd(cargo().args(["fmt", "--all", "--check"]))
     });
     check("clippy, native workspace", &mut || {
-        run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+        run_cmd(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     });
     check("clippy, widget on wasm32", &mut || {
         run_cmd(cargo().args([
