@@ -1,12 +1,12 @@
 //! The backend client: builds URLs, fetches JSON with a time limit and turns
 //! every failure into a [`WidgetError`].
 
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestCredentials, RequestInit, RequestMode, Response};
 
 use crate::error::WidgetError;
+use crate::json::FromJson;
 use crate::model::Article;
 
 /// How long a request may take before the reader is told, in milliseconds.
@@ -102,8 +102,8 @@ pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
 }
 
 /// Converts parsed JSON into a model type, naming what did not fit.
-pub fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, WidgetError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| WidgetError::BadResponse(e.to_string()))
+pub fn decode<T: FromJson>(value: JsValue) -> Result<T, WidgetError> {
+    T::from_json(&value, "").map_err(|e| WidgetError::BadResponse(e.to_string()))
 }
 
 #[cfg(test)]

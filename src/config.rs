@@ -92,7 +92,7 @@ impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ConfigError::MissingKind => write!(f, "the `kind` option is missing"),
-            ConfigError::UnknownKind(k) => write!(f, "unknown kind {k:?}"),
+            ConfigError::UnknownKind(k) => write!(f, "unknown kind \"{k}\""),
             ConfigError::MissingArticleId => write!(f, "the `article-id` option is missing"),
             ConfigError::MissingApi => write!(f, "the `api` option is missing"),
         }
@@ -130,14 +130,16 @@ impl Options {
 
         let lang = match get("lang") {
             Some(tag) => Lang::from_tag(&tag).unwrap_or_else(|| {
-                warnings.push(format!("unsupported lang {tag:?}, using Arabic"));
+                warnings.push(format!("unsupported lang \"{tag}\", using Arabic"));
                 Lang::Ar
             }),
             None => page_lang.and_then(Lang::from_tag).unwrap_or(Lang::Ar),
         };
         let digits = match get("digits") {
             Some(d) => Digits::parse(&d).unwrap_or_else(|| {
-                warnings.push(format!("unknown digits {d:?}, expected latn or arab"));
+                warnings.push(format!(
+                    "unknown digits \"{d}\", expected latn, arab or arabext"
+                ));
                 lang.default_digits()
             }),
             None => lang.default_digits(),
@@ -145,7 +147,7 @@ impl Options {
         let calendar = match get("calendar") {
             Some(c) => Calendar::parse(&c).unwrap_or_else(|| {
                 warnings.push(format!(
-                    "unknown calendar {c:?}, expected gregory or islamic-umalqura"
+                    "unknown calendar \"{c}\", expected gregory or islamic-umalqura"
                 ));
                 Calendar::Gregory
             }),
@@ -153,7 +155,9 @@ impl Options {
         };
         let theme = match get("theme") {
             Some(t) => Theme::parse(&t).unwrap_or_else(|| {
-                warnings.push(format!("unknown theme {t:?}, expected light, dark or auto"));
+                warnings.push(format!(
+                    "unknown theme \"{t}\", expected light, dark or auto"
+                ));
                 Theme::Auto
             }),
             None => Theme::Auto,
@@ -188,7 +192,8 @@ pub fn camel_case(attr_name: &str) -> String {
         if c == '-' {
             upper = true;
         } else if upper {
-            out.extend(c.to_uppercase());
+            // Option names are ASCII; full Unicode case tables would cost bytes.
+            out.push(c.to_ascii_uppercase());
             upper = false;
         } else {
             out.push(c);

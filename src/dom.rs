@@ -1,14 +1,21 @@
 //! A small element builder. Text only ever enters the DOM as text nodes, so
 //! markup in backend or reader strings cannot become elements.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
 use crate::error::WidgetError;
 
 /// A DOM call failed (only possible with invalid names, i.e. our own bug).
 pub fn dom_error(e: JsValue) -> WidgetError {
-    WidgetError::Dom(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+    let message = e
+        .as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_default();
+    WidgetError::Dom(message)
 }
 
 /// Result of a builder step.

@@ -56,9 +56,13 @@ pub fn options_from_object(
     Options::parse(
         |name| {
             let v = Reflect::get(obj, &JsValue::from_str(&camel_case(name))).ok()?;
+            // Numbers and booleans become strings through JS's own String(),
+            // which keeps float formatting code out of the wasm.
+            if v.is_undefined() || v.is_null() {
+                return None;
+            }
             v.as_string()
-                .or_else(|| v.as_f64().map(|n| n.to_string()))
-                .or_else(|| v.as_bool().map(|b| b.to_string()))
+                .or_else(|| Some(String::from(js_sys::JsString::from(v))))
         },
         page_lang(el).as_deref(),
         default_api,

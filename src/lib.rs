@@ -11,6 +11,7 @@ pub mod dom;
 pub mod embed;
 pub mod error;
 pub mod i18n;
+pub mod json;
 pub mod model;
 pub mod sanitize;
 pub mod style;

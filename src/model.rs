@@ -2,71 +2,56 @@
 //!
 //! Nothing here touches the browser, so native `cargo test` covers it.
 
-use serde::Deserialize;
+use crate::json::{DecodeError, FromJson, Json, Obj};
 
 /// A full article, as returned by `GET /articles/{id}`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Article {
     /// Stable identifier used in URLs.
     pub id: String,
     /// Canonical URL of the article on the news site.
-    #[serde(default)]
     pub url: String,
     /// Headline.
     pub title: String,
     /// One- or two-sentence summary.
-    #[serde(default)]
     pub summary: String,
     /// Body as trusted-shape blocks; preferred over `body_html` when both exist.
-    #[serde(default)]
     pub body: Option<Vec<Block>>,
     /// Body as HTML, rebuilt from an allowlist before it is shown.
-    #[serde(default)]
     pub body_html: Option<String>,
     /// RFC 3339 publication time.
     pub published_at: String,
     /// RFC 3339 time of the last update.
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Agency or outlet the story comes from.
-    #[serde(default)]
     pub source: Option<String>,
     /// Section slug, for example `politics`.
-    #[serde(default)]
     pub section: Option<String>,
     /// Byline.
-    #[serde(default)]
     pub author: Option<String>,
     /// Lead image.
-    #[serde(default)]
     pub image: Option<Image>,
     /// BCP 47 language tag of the article text.
-    #[serde(default)]
     pub lang: Option<String>,
     /// Whether readers may comment.
-    #[serde(default)]
     pub comments_open: bool,
     /// Number of published comments.
-    #[serde(default)]
     pub comment_count: u32,
 }
 
 /// An image with its accessible text.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Image {
     /// Absolute http(s) URL.
     pub url: String,
     /// Alternative text; empty only for decorative images.
-    #[serde(default)]
     pub alt: String,
     /// Visible caption.
-    #[serde(default)]
     pub caption: Option<String>,
 }
 
 /// One structured block of an article body.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     /// A paragraph of plain text.
     Paragraph {
@@ -83,13 +68,11 @@ pub enum Block {
         /// The quoted words.
         text: String,
         /// Who said it.
-        #[serde(default)]
         cite: Option<String>,
     },
     /// A bulleted or numbered list.
     List {
         /// Numbered when true.
-        #[serde(default)]
         ordered: bool,
         /// The items, as plain text.
         items: Vec<String>,
@@ -97,40 +80,34 @@ pub enum Block {
     /// An image inside the body.
     Image(Image),
     /// A block type this version of the widget does not know; skipped.
-    #[serde(other)]
     Unknown,
 }
 
 /// The short form of an article used in lists and cards.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ArticleSummary {
     /// Stable identifier.
     pub id: String,
     /// Canonical URL.
-    #[serde(default)]
     pub url: String,
     /// Headline.
     pub title: String,
     /// Short summary.
-    #[serde(default)]
     pub summary: String,
     /// RFC 3339 publication time.
     pub published_at: String,
     /// Section slug.
-    #[serde(default)]
     pub section: Option<String>,
     /// Thumbnail.
-    #[serde(default)]
     pub image: Option<Image>,
 }
 
 /// One page of a cursor-paged list.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,
     /// Cursor of the next page, `None` on the last one.
-    #[serde(default)]
     pub next: Option<String>,
 }
 
@@ -149,52 +126,160 @@ impl Article {
     }
 }
 
+impl FromJson for Image {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(Image {
+            url: o.string("url")?,
+            alt: o.opt_string("alt")?.unwrap_or_default(),
+            caption: o.opt_string("caption")?,
+        })
+    }
+}
+
+impl FromJson for Block {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(match o.string("type")?.as_str() {
+            "paragraph" => Block::Paragraph {
+                text: o.string("text")?,
+            },
+            "heading" => Block::Heading {
+                text: o.string("text")?,
+            },
+            "quote" => Block::Quote {
+                text: o.string("text")?,
+                cite: o.opt_string("cite")?,
+            },
+            "list" => Block::List {
+                ordered: o.bool_or("ordered", false)?,
+                items: o.list("items")?,
+            },
+            "image" => Block::Image(Image::from_json(value, path)?),
+            _ => Block::Unknown,
+        })
+    }
+}
+
+impl FromJson for Article {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(Article {
+            id: o.string("id")?,
+            url: o.opt_string("url")?.unwrap_or_default(),
+            title: o.string("title")?,
+            summary: o.opt_string("summary")?.unwrap_or_default(),
+            body: o.opt_list("body")?,
+            body_html: o.opt_string("body_html")?,
+            published_at: o.string("published_at")?,
+            updated_at: o.opt_string("updated_at")?,
+            source: o.opt_string("source")?,
+            section: o.opt_string("section")?,
+            author: o.opt_string("author")?,
+            image: o.opt("image")?,
+            lang: o.opt_string("lang")?,
+            comments_open: o.bool_or("comments_open", false)?,
+            comment_count: o.u32_or("comment_count", 0)?,
+        })
+    }
+}
+
+impl FromJson for ArticleSummary {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(ArticleSummary {
+            id: o.string("id")?,
+            url: o.opt_string("url")?.unwrap_or_default(),
+            title: o.string("title")?,
+            summary: o.opt_string("summary")?.unwrap_or_default(),
+            published_at: o.string("published_at")?,
+            section: o.opt_string("section")?,
+            image: o.opt("image")?,
+        })
+    }
+}
+
+impl<T: FromJson> FromJson for Page<T> {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(Page {
+            items: o.list("items")?,
+            next: o.opt_string("next")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
 
-    fn parse(json: &str) -> Result<Article, serde_json::Error> {
-        serde_json::from_str(json)
+    fn parse(v: Value) -> Result<Article, DecodeError> {
+        Article::from_json(&v, "")
     }
 
     #[test]
     fn minimal_article_parses_with_defaults() {
-        let a = parse(r#"{"id":"a","title":"ت","published_at":"2017-01-01T10:31:08+03:00"}"#)
+        let a = parse(json!({"id":"a","title":"ت","published_at":"2017-01-01T10:31:08+03:00"}))
             .expect("valid");
         assert_eq!(a.title, "ت");
         assert!(a.blocks().is_empty());
         assert!(!a.comments_open);
         assert!(!a.was_updated());
+        // null is the same as absent
+        let a = parse(json!({"id":"a","title":"t","published_at":"x","author":null,"image":null}))
+            .expect("valid");
+        assert_eq!(a.author, None);
     }
 
     #[test]
     fn blocks_of_every_kind_and_unknown_ones_parse() {
         let a = parse(
-            r#"{"id":"a","title":"t","published_at":"2017-01-01T00:00:00Z","body":[
+            json!({"id":"a","title":"t","published_at":"2017-01-01T00:00:00Z","body":[
               {"type":"paragraph","text":"p"},
               {"type":"heading","text":"h"},
               {"type":"quote","text":"q","cite":"c"},
               {"type":"list","ordered":true,"items":["1","2"]},
               {"type":"image","url":"https://x/i.jpg","alt":"a"},
               {"type":"video","src":"x"}
-            ]}"#,
+            ]}),
         )
         .expect("valid");
         assert_eq!(a.blocks().len(), 6);
         assert_eq!(a.blocks()[0], Block::Paragraph { text: "p".into() });
+        assert_eq!(
+            a.blocks()[3],
+            Block::List {
+                ordered: true,
+                items: vec!["1".into(), "2".into()]
+            }
+        );
         assert_eq!(a.blocks()[5], Block::Unknown);
     }
 
     #[test]
-    fn wrong_shape_is_an_error_not_a_panic() {
-        assert!(parse(r#"{"id":1,"title":"t","published_at":"x"}"#).is_err());
-        assert!(parse(r#"{"title":"t"}"#).is_err());
-        assert!(parse(r#"[]"#).is_err());
+    fn wrong_shape_is_an_error_naming_the_place() {
+        let e = parse(json!({"id":1,"title":"t","published_at":"x"})).expect_err("bad id");
+        assert_eq!(e.to_string(), "id: expected a string");
+        let e = parse(json!({"title":"t"})).expect_err("missing id");
+        assert_eq!(e.path, "id");
+        assert!(parse(json!([])).is_err());
+        assert!(parse(json!("article")).is_err());
+        let e = parse(json!({"id":"a","title":"t","published_at":"x",
+            "body":[{"type":"paragraph","text":"ok"},{"type":"paragraph","text":5}]}))
+        .expect_err("bad block");
+        assert_eq!(e.path, "body[1].text");
+        let e = parse(json!({"id":"a","title":"t","published_at":"x","comment_count":-1}))
+            .expect_err("negative");
+        assert_eq!(e.path, "comment_count");
+        let e = parse(json!({"id":"a","title":"t","published_at":"x","image":{"alt":"no url"}}))
+            .expect_err("image without url");
+        assert_eq!(e.path, "image.url");
     }
 
     #[test]
     fn update_is_detected_only_when_different() {
-        let mut a = parse(r#"{"id":"a","title":"t","published_at":"2017-01-01T00:00:00Z"}"#)
+        let mut a = parse(json!({"id":"a","title":"t","published_at":"2017-01-01T00:00:00Z"}))
             .expect("valid");
         a.updated_at = Some(a.published_at.clone());
         assert!(!a.was_updated());
@@ -204,11 +289,16 @@ mod tests {
 
     #[test]
     fn page_parses_with_and_without_next() {
-        let p: Page<ArticleSummary> = serde_json::from_str(
-            r#"{"items":[{"id":"a","title":"t","published_at":"2017-01-01T00:00:00Z"}],"next":null}"#,
+        let p: Page<ArticleSummary> = Page::from_json(
+            &json!({"items":[{"id":"a","title":"t","published_at":"2017-01-01T00:00:00Z"}],"next":null}),
+            "",
         )
         .expect("valid");
         assert_eq!(p.items.len(), 1);
         assert_eq!(p.next, None);
+        let p: Page<ArticleSummary> =
+            Page::from_json(&json!({"items":[], "next":"abc"}), "").expect("valid");
+        assert_eq!(p.next.as_deref(), Some("abc"));
+        assert!(Page::<ArticleSummary>::from_json(&json!({"next":"abc"}), "").is_err());
     }
 }

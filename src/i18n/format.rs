@@ -75,7 +75,7 @@ impl DatelineFormat {
             Ok(inner) => Ok(DatelineFormat { inner }),
             Err(_) => {
                 web_sys::console::warn_1(&JsValue::from_str(&format!(
-                    "khabar: unknown time zone {zone:?}, using UTC"
+                    "khabar: unknown time zone \"{zone}\", using UTC"
                 )));
                 date_time_format(&locale, &options("UTC")).map(|inner| DatelineFormat { inner })
             }

@@ -5,7 +5,11 @@
 
 mod ar;
 mod en;
+mod fa;
 pub mod format;
+mod fr;
+mod he;
+mod ur;
 
 /// Text direction of a language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +35,21 @@ impl Dir {
 pub enum Lang {
     /// Arabic, the default.
     Ar,
+    /// Persian.
+    Fa,
+    /// Urdu.
+    Ur,
+    /// Hebrew.
+    He,
     /// English.
     En,
+    /// French.
+    Fr,
 }
 
 impl Lang {
     /// Every supported language.
-    pub const ALL: [Lang; 2] = [Lang::Ar, Lang::En];
+    pub const ALL: [Lang; 6] = [Lang::Ar, Lang::Fa, Lang::Ur, Lang::He, Lang::En, Lang::Fr];
 
     /// Picks the language for a BCP 47 tag by its primary subtag
     /// (`ar-EG` → Arabic); `None` when the widget does not speak it.
@@ -50,15 +62,19 @@ impl Lang {
     pub fn tag(self) -> &'static str {
         match self {
             Lang::Ar => "ar",
+            Lang::Fa => "fa",
+            Lang::Ur => "ur",
+            Lang::He => "he",
             Lang::En => "en",
+            Lang::Fr => "fr",
         }
     }
 
     /// Direction of text in this language.
     pub fn dir(self) -> Dir {
         match self {
-            Lang::Ar => Dir::Rtl,
-            Lang::En => Dir::Ltr,
+            Lang::Ar | Lang::Fa | Lang::Ur | Lang::He => Dir::Rtl,
+            Lang::En | Lang::Fr => Dir::Ltr,
         }
     }
 
@@ -66,7 +82,8 @@ impl Lang {
     pub fn default_digits(self) -> Digits {
         match self {
             Lang::Ar => Digits::Arab,
-            Lang::En => Digits::Latn,
+            Lang::Fa => Digits::Arabext,
+            Lang::Ur | Lang::He | Lang::En | Lang::Fr => Digits::Latn,
         }
     }
 
@@ -74,7 +91,11 @@ impl Lang {
     pub fn catalog(self) -> &'static Catalog {
         match self {
             Lang::Ar => &ar::CATALOG,
+            Lang::Fa => &fa::CATALOG,
+            Lang::Ur => &ur::CATALOG,
+            Lang::He => &he::CATALOG,
             Lang::En => &en::CATALOG,
+            Lang::Fr => &fr::CATALOG,
         }
     }
 }
@@ -86,6 +107,8 @@ pub enum Digits {
     Latn,
     /// ٠١٢٣٤٥٦٧٨٩
     Arab,
+    /// ۰۱۲۳۴۵۶۷۸۹ (Persian and Urdu forms)
+    Arabext,
 }
 
 impl Digits {
@@ -94,6 +117,7 @@ impl Digits {
         match s.trim() {
             "latn" => Some(Digits::Latn),
             "arab" => Some(Digits::Arab),
+            "arabext" => Some(Digits::Arabext),
             _ => None,
         }
     }
@@ -103,6 +127,7 @@ impl Digits {
         match self {
             Digits::Latn => "latn",
             Digits::Arab => "arab",
+            Digits::Arabext => "arabext",
         }
     }
 }
@@ -148,6 +173,12 @@ pub struct Catalog {
     pub source: &'static str,
     /// Label before the author.
     pub by: &'static str,
+    /// Heading of the latest-news list.
+    pub latest: &'static str,
+    /// The button that loads the next page of a list.
+    pub more: &'static str,
+    /// Shown when a list is empty.
+    pub no_items: &'static str,
     /// The retry button.
     pub retry: &'static str,
     /// The link that reloads the page after a crash.
@@ -185,6 +216,12 @@ mod tests {
     fn direction_follows_language() {
         assert_eq!(Lang::Ar.dir(), Dir::Rtl);
         assert_eq!(Lang::En.dir(), Dir::Ltr);
+        for rtl in [Lang::Ar, Lang::Fa, Lang::Ur, Lang::He] {
+            assert_eq!(rtl.dir(), Dir::Rtl);
+        }
+        assert_eq!(Lang::Fr.dir(), Dir::Ltr);
+        assert_eq!(Lang::from_tag("fa-IR"), Some(Lang::Fa));
+        assert_eq!(Lang::from_tag("he"), Some(Lang::He));
         assert_eq!(Dir::Rtl.as_str(), "rtl");
     }
 
@@ -200,6 +237,9 @@ mod tests {
                 c.by,
                 c.retry,
                 c.reload,
+                c.latest,
+                c.more,
+                c.no_items,
                 c.error_not_found,
                 c.error_network,
                 c.error_timeout,

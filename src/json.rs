@@ -1,0 +1,205 @@
+//! Decoding the backend's JSON into model types, field by field.
+//!
+//! The browser parses the bytes (`Response.json()`); this module only walks
+//! the resulting values. It replaces serde + serde-wasm-bindgen, which cost
+//! about 15 KB gzip in the wasm (measured with twiggy) — paid by every
+//! reader of every article. The walk is generic over [`Json`], so native
+//! tests run it on `serde_json::Value` and the browser on `JsValue`.
+
+/// A parsed JSON value, as the decoder needs to see it.
+pub trait Json: Sized {
+    /// The member `key` of an object; `None` when absent or `null`.
+    fn field(&self, key: &str) -> Option<Self>;
+    /// The value as a string, if it is one.
+    fn string(&self) -> Option<String>;
+    /// The value as a boolean, if it is one.
+    fn boolean(&self) -> Option<bool>;
+    /// The value as a number, if it is one.
+    fn number(&self) -> Option<f64>;
+    /// The elements, if the value is an array.
+    fn array(&self) -> Option<Vec<Self>>;
+    /// Whether the value is an object (not an array, not null).
+    fn is_object(&self) -> bool;
+}
+
+/// What did not match the contract, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// Where, e.g. `body[2].text`.
+    pub path: String,
+    /// What was expected there.
+    pub expected: &'static str,
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: expected {}", self.path, self.expected)
+    }
+}
+
+/// A type that can be read from JSON.
+pub trait FromJson: Sized {
+    /// Reads `value`, found at `path` (for error messages).
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError>;
+}
+
+fn err(path: &str, key: &str, expected: &'static str) -> DecodeError {
+    DecodeError {
+        path: if path.is_empty() {
+            key.to_owned()
+        } else if key.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}.{key}")
+        },
+        expected,
+    }
+}
+
+/// An object being read, with its path for error messages.
+pub struct Obj<'a, J: Json> {
+    value: &'a J,
+    path: &'a str,
+}
+
+impl<'a, J: Json> Obj<'a, J> {
+    /// Starts reading `value`, which must be an object.
+    pub fn new(value: &'a J, path: &'a str) -> Result<Self, DecodeError> {
+        if value.is_object() {
+            Ok(Obj { value, path })
+        } else {
+            Err(err(path, "", "an object"))
+        }
+    }
+
+    /// A required string.
+    pub fn string(&self, key: &str) -> Result<String, DecodeError> {
+        self.opt_string(key)?
+            .ok_or_else(|| err(self.path, key, "a string"))
+    }
+
+    /// An optional string (absent or `null` → `None`).
+    pub fn opt_string(&self, key: &str) -> Result<Option<String>, DecodeError> {
+        match self.value.field(key) {
+            None => Ok(None),
+            Some(v) => v
+                .string()
+                .map(Some)
+                .ok_or_else(|| err(self.path, key, "a string")),
+        }
+    }
+
+    /// An optional boolean with a default.
+    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, DecodeError> {
+        match self.value.field(key) {
+            None => Ok(default),
+            Some(v) => v
+                .boolean()
+                .ok_or_else(|| err(self.path, key, "true or false")),
+        }
+    }
+
+    /// An optional non-negative whole number with a default.
+    pub fn u32_or(&self, key: &str, default: u32) -> Result<u32, DecodeError> {
+        match self.value.field(key) {
+            None => Ok(default),
+            Some(v) => v
+                .number()
+                .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX))
+                .map(|n| n as u32)
+                .ok_or_else(|| err(self.path, key, "a whole number")),
+        }
+    }
+
+    /// An optional nested value.
+    pub fn opt<T: FromJson>(&self, key: &str) -> Result<Option<T>, DecodeError> {
+        match self.value.field(key) {
+            None => Ok(None),
+            Some(v) => T::from_json(&v, &err(self.path, key, "").path).map(Some),
+        }
+    }
+
+    /// An optional array of values.
+    pub fn opt_list<T: FromJson>(&self, key: &str) -> Result<Option<Vec<T>>, DecodeError> {
+        let Some(v) = self.value.field(key) else {
+            return Ok(None);
+        };
+        let here = err(self.path, key, "").path;
+        let items = v.array().ok_or_else(|| err(&here, "", "an array"))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| T::from_json(item, &format!("{here}[{i}]")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    /// A required array of values.
+    pub fn list<T: FromJson>(&self, key: &str) -> Result<Vec<T>, DecodeError> {
+        self.opt_list(key)?
+            .ok_or_else(|| err(self.path, key, "an array"))
+    }
+}
+
+impl FromJson for String {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        value.string().ok_or_else(|| err(path, "", "a string"))
+    }
+}
+
+impl Json for wasm_bindgen::JsValue {
+    fn field(&self, key: &str) -> Option<Self> {
+        if !self.is_object() {
+            return None;
+        }
+        js_sys::Reflect::get(self, &wasm_bindgen::JsValue::from_str(key))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    }
+    fn string(&self) -> Option<String> {
+        self.as_string()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+    fn array(&self) -> Option<Vec<Self>> {
+        js_sys::Array::is_array(self).then(|| {
+            let array = js_sys::Array::from(self);
+            array.iter().collect()
+        })
+    }
+    fn is_object(&self) -> bool {
+        self.is_object() && !js_sys::Array::is_array(self)
+    }
+}
+
+#[cfg(test)]
+pub mod native {
+    //! `serde_json::Value` as a [`Json`] source, for native tests.
+    use super::Json;
+    use serde_json::Value;
+
+    impl Json for Value {
+        fn field(&self, key: &str) -> Option<Self> {
+            self.get(key).filter(|v| !v.is_null()).cloned()
+        }
+        fn string(&self) -> Option<String> {
+            self.as_str().map(str::to_owned)
+        }
+        fn boolean(&self) -> Option<bool> {
+            self.as_bool()
+        }
+        fn number(&self) -> Option<f64> {
+            self.as_f64()
+        }
+        fn array(&self) -> Option<Vec<Self>> {
+            self.as_array().cloned()
+        }
+        fn is_object(&self) -> bool {
+            self.is_object()
+        }
+    }
+}
