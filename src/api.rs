@@ -1,21 +1,31 @@
-//! The backend client: builds URLs, fetches JSON with a time limit and turns
-//! every failure into a [`WidgetError`].
+//! The backend client: the endpoints of `docs/api.md`, fetched through
+//! [`crate::http`] and decoded into model types.
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, RequestCredentials, RequestInit, RequestMode, Response};
+use wasm_bindgen::JsValue;
+use web_sys::AbortSignal;
 
 use crate::error::WidgetError;
+use crate::http;
 use crate::json::FromJson;
-use crate::model::Article;
-
-/// How long a request may take before the reader is told, in milliseconds.
-pub const TIMEOUT_MS: u32 = 10_000;
+use crate::model::{Article, ArticleSummary, Page};
 
 /// The API base, e.g. `https://news.example/api/v1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiClient {
     base: String,
+}
+
+/// Filters of the article list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Page size.
+    pub limit: u32,
+    /// Only this section.
+    pub section: Option<String>,
+    /// Only articles in this language.
+    pub lang: Option<String>,
+    /// Continue after this cursor.
+    pub cursor: Option<String>,
 }
 
 impl ApiClient {
@@ -28,77 +38,57 @@ impl ApiClient {
 
     /// `GET {base}/articles/{id}`.
     pub fn article_url(&self, id: &str) -> String {
-        format!("{}/articles/{}", self.base, encode_segment(id))
+        format!("{}/articles/{}", self.base, encode(id))
+    }
+
+    /// `GET {base}/articles?limit=…&section=…&lang=…&cursor=…`.
+    pub fn articles_url(&self, q: &ListQuery) -> String {
+        let mut url = format!("{}/articles?limit={}", self.base, q.limit);
+        for (key, value) in [
+            ("section", &q.section),
+            ("lang", &q.lang),
+            ("cursor", &q.cursor),
+        ] {
+            if let Some(v) = value {
+                url.push('&');
+                url.push_str(key);
+                url.push('=');
+                url.push_str(&encode(v));
+            }
+        }
+        url
     }
 
     /// Fetches one article.
-    pub async fn article(&self, id: &str, abort: &AbortController) -> Result<Article, WidgetError> {
-        decode(get_json(&self.article_url(id), abort).await?)
+    pub async fn article(&self, id: &str, abort: &AbortSignal) -> Result<Article, WidgetError> {
+        decode(http::get_json(&self.article_url(id), abort).await?)
+    }
+
+    /// Fetches one page of the article list.
+    pub async fn articles(
+        &self,
+        q: &ListQuery,
+        abort: &AbortSignal,
+    ) -> Result<Page<ArticleSummary>, WidgetError> {
+        decode(http::get_json(&self.articles_url(q), abort).await?)
     }
 }
 
-/// Percent-encodes one path segment (RFC 3986 unreserved characters stay).
-pub fn encode_segment(s: &str) -> String {
+/// Percent-encodes a path segment or query value (RFC 3986 unreserved
+/// characters stay as they are).
+pub fn encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
     out
-}
-
-/// Fetches `url` and parses its JSON body, aborting after [`TIMEOUT_MS`]
-/// or when `abort` fires (the widget was destroyed).
-pub async fn get_json(url: &str, abort: &AbortController) -> Result<JsValue, WidgetError> {
-    let window = web_sys::window().ok_or(WidgetError::Network)?;
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_mode(RequestMode::Cors);
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_signal(Some(&abort.signal()));
-
-    let timed_out = std::rc::Rc::new(std::cell::Cell::new(false));
-    let timer = {
-        let abort = abort.clone();
-        let timed_out = timed_out.clone();
-        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
-            timed_out.set(true);
-            abort.abort();
-        })
-    };
-    let outcome = async {
-        let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-            .await
-            .map_err(|_| WidgetError::Network)?;
-        let response: Response = response
-            .dyn_into()
-            .map_err(|_| WidgetError::BadResponse("fetch did not return a Response".into()))?;
-        read_json(&response).await
-    }
-    .await;
-    drop(timer);
-    match outcome {
-        Err(_) if timed_out.get() => Err(WidgetError::Timeout),
-        Err(_) if abort.signal().aborted() => Err(WidgetError::Aborted),
-        other => other,
-    }
-}
-
-/// Checks the status of `response` and parses its body as JSON.
-pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
-    if let Some(err) = WidgetError::from_status(response.status()) {
-        return Err(err);
-    }
-    let promise = response
-        .json()
-        .map_err(|_| WidgetError::BadResponse("body already read".into()))?;
-    JsFuture::from(promise).await.map_err(|e| {
-        let why = js_sys::Error::from(e).message();
-        WidgetError::BadResponse(format!("not JSON: {}", String::from(why)))
-    })
 }
 
 /// Converts parsed JSON into a model type, naming what did not fit.
@@ -121,6 +111,26 @@ mod tests {
             api.article_url("../admin?x=1"),
             "https://n.test/api/v1/articles/..%2Fadmin%3Fx%3D1"
         );
-        assert_eq!(encode_segment("خبر"), "%D8%AE%D8%A8%D8%B1");
+        assert_eq!(encode("خبر"), "%D8%AE%D8%A8%D8%B1");
+    }
+
+    #[test]
+    fn list_urls_carry_only_the_given_filters() {
+        let api = ApiClient::new("https://n.test/api/v1");
+        let mut q = ListQuery {
+            limit: 5,
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            api.articles_url(&q),
+            "https://n.test/api/v1/articles?limit=5"
+        );
+        q.section = Some("sports & more".into());
+        q.lang = Some("ar".into());
+        q.cursor = Some("abc=".into());
+        assert_eq!(
+            api.articles_url(&q),
+            "https://n.test/api/v1/articles?limit=5&section=sports%20%26%20more&lang=ar&cursor=abc%3D"
+        );
     }
 }

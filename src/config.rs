@@ -8,6 +8,10 @@ use crate::i18n::{format::DateSettings, Calendar, Digits, Lang};
 pub enum Kind {
     /// A full article with its actions and comments.
     Article,
+    /// A list of article cards (or a one-line strip).
+    Latest,
+    /// One compact card linking to an article.
+    Card,
 }
 
 impl Kind {
@@ -15,6 +19,8 @@ impl Kind {
     pub fn parse(s: &str) -> Option<Kind> {
         match s.trim() {
             "article" => Some(Kind::Article),
+            "latest" => Some(Kind::Latest),
+            "card" => Some(Kind::Card),
             _ => None,
         }
     }
@@ -23,9 +29,30 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Article => "article",
+            Kind::Latest => "latest",
+            Kind::Card => "card",
         }
     }
+
+    /// Whether this kind shows one article and so needs its id.
+    pub fn needs_article_id(self) -> bool {
+        matches!(self, Kind::Article | Kind::Card)
+    }
 }
+
+/// How a `latest` list is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Cards with thumbnail and summary, one under another.
+    List,
+    /// A single line of headlines for a masthead.
+    Strip,
+}
+
+/// Default number of items in a `latest` list.
+pub const DEFAULT_LIMIT: u32 = 10;
+/// Largest page the API serves.
+pub const MAX_LIMIT: u32 = 50;
 
 /// Colour scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +92,18 @@ pub struct Options {
     pub kind: Kind,
     /// API base URL without a trailing slash, e.g. `https://news.example/api/v1`.
     pub api: String,
-    /// The article to show.
+    /// The article to show (`article` and `card`); empty for `latest`.
     pub article_id: String,
+    /// Items per page of a `latest` list.
+    pub limit: u32,
+    /// Only this section in a `latest` list.
+    pub section: Option<String>,
+    /// Only articles in this language in a `latest` list (`None`: all).
+    pub content_lang: Option<String>,
+    /// Layout of a `latest` list.
+    pub layout: Layout,
+    /// Load only when the widget nears the viewport.
+    pub lazy: bool,
     /// How dates are written (language, digits, calendar, zone).
     pub dates: DateSettings,
     /// Colour scheme.
@@ -110,11 +147,8 @@ impl Options {
         page_lang: Option<&str>,
         default_api: Option<&str>,
     ) -> Result<Options, ConfigError> {
-        let get = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let raw = |name: &str| get(name).map(|v| v.trim().to_owned());
+        let get = |name: &str| raw(name).filter(|v| !v.is_empty());
         let mut warnings = Vec::new();
 
         let kind = match get("kind") {
@@ -126,7 +160,34 @@ impl Options {
             .ok_or(ConfigError::MissingApi)?
             .trim_end_matches('/')
             .to_owned();
-        let article_id = get("article-id").ok_or(ConfigError::MissingArticleId)?;
+        let article_id = get("article-id").unwrap_or_default();
+        if kind.needs_article_id() && article_id.is_empty() {
+            return Err(ConfigError::MissingArticleId);
+        }
+        let limit = match get("limit") {
+            None => DEFAULT_LIMIT,
+            Some(l) => match l.parse::<u32>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    warnings.push(format!(
+                        "limit \"{l}\" is not 1–{MAX_LIMIT}, using {DEFAULT_LIMIT}"
+                    ));
+                    DEFAULT_LIMIT
+                }
+            },
+        };
+        let layout = match get("layout").as_deref() {
+            None | Some("list") => Layout::List,
+            Some("strip") => Layout::Strip,
+            Some(other) => {
+                warnings.push(format!(
+                    "unknown layout \"{other}\", expected list or strip"
+                ));
+                Layout::List
+            }
+        };
+        // A boolean attribute: present (even empty) means yes, except "false".
+        let lazy = raw("lazy").is_some_and(|v| v != "false");
 
         let lang = match get("lang") {
             Some(tag) => Lang::from_tag(&tag).unwrap_or_else(|| {
@@ -162,10 +223,21 @@ impl Options {
             }),
             None => Theme::Auto,
         };
+        // Lists show articles in the reader's language unless told otherwise.
+        let content_lang = match get("content-lang").as_deref() {
+            Some("any") => None,
+            Some(tag) => Some(tag.to_owned()),
+            None => Some(lang.tag().to_owned()),
+        };
         Ok(Options {
             kind,
             api,
             article_id,
+            limit,
+            section: get("section"),
+            content_lang,
+            layout,
+            lazy,
             dates: DateSettings {
                 lang,
                 digits,
@@ -278,6 +350,42 @@ mod tests {
         );
         let none = Options::parse(|k| (k == "kind").then(|| "article".to_owned()), None, None);
         assert_eq!(none, Err(ConfigError::MissingApi));
+    }
+
+    #[test]
+    fn list_options_have_defaults_and_bounds() {
+        let o = parse(&[("kind", "latest")], Some("ar")).expect("latest needs no id");
+        assert_eq!(o.kind, Kind::Latest);
+        assert_eq!(o.limit, DEFAULT_LIMIT);
+        assert_eq!(o.layout, Layout::List);
+        assert_eq!(o.content_lang.as_deref(), Some("ar"));
+        assert!(!o.lazy);
+        let o = parse(
+            &[
+                ("kind", "latest"),
+                ("limit", "5"),
+                ("layout", "strip"),
+                ("section", "sports"),
+                ("content-lang", "any"),
+                ("lazy", ""),
+            ],
+            None,
+        )
+        .expect("valid");
+        assert_eq!((o.limit, o.layout, o.lazy), (5, Layout::Strip, true));
+        assert_eq!(o.section.as_deref(), Some("sports"));
+        assert_eq!(o.content_lang, None);
+        for bad in ["0", "51", "-1", "ten"] {
+            let o = parse(&[("kind", "latest"), ("limit", bad)], None).expect("falls back");
+            assert_eq!(o.limit, DEFAULT_LIMIT);
+            assert_eq!(o.warnings.len(), 1);
+        }
+        let o = parse(&[("kind", "latest"), ("lazy", "false")], None).expect("valid");
+        assert!(!o.lazy);
+        assert_eq!(
+            parse(&[("kind", "card")], None),
+            Err(ConfigError::MissingArticleId)
+        );
     }
 
     #[test]

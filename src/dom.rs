@@ -81,6 +81,17 @@ impl El {
     pub fn build(self) -> Element {
         self.0
     }
+
+    /// The element, still under construction.
+    pub fn build_ref(&self) -> &Element {
+        &self.0
+    }
+}
+
+impl From<Element> for El {
+    fn from(element: Element) -> El {
+        El(element)
+    }
 }
 
 /// Removes every child of `node`.

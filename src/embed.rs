@@ -4,8 +4,8 @@
 use std::cell::RefCell;
 
 use js_sys::Reflect;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Element;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, MutationObserver, MutationObserverInit};
 
 use crate::config::{camel_case, ConfigError, Options};
 use crate::i18n::Lang;
@@ -14,6 +14,8 @@ use crate::widget::Widget;
 thread_local! {
     /// Widgets mounted from placeholders, so that none is mounted twice.
     static AUTO_MOUNTED: RefCell<Vec<Widget>> = const { RefCell::new(Vec::new()) };
+    /// The page-lifetime observer that mounts and unmounts placeholders.
+    static OBSERVER: RefCell<Option<MutationObserver>> = const { RefCell::new(None) };
 }
 
 /// The nearest `lang` attribute around `el`, as the page declares it.
@@ -47,6 +49,18 @@ pub fn options_from_element(
     )
 }
 
+/// Options from the plain attributes of `<khabar-widget kind="…" article-id="…">`.
+pub fn options_from_attributes(
+    el: &Element,
+    default_api: Option<&str>,
+) -> Result<Options, ConfigError> {
+    Options::parse(
+        |name| el.get_attribute(name),
+        page_lang(el).as_deref(),
+        default_api,
+    )
+}
+
 /// Options from a JS object such as `{ kind, api, articleId, lang }`.
 pub fn options_from_object(
     el: &Element,
@@ -69,9 +83,60 @@ pub fn options_from_object(
     )
 }
 
-/// Mounts every `[data-khabar]` placeholder in the document that has no
-/// widget yet. Returns how many were mounted.
+/// Mounts the placeholders on the page now, then keeps watching: new
+/// placeholders are mounted, removed ones destroyed. Returns how many were
+/// mounted now.
 pub fn auto_mount(default_api: Option<&str>) -> u32 {
+    let mounted = mount_new(default_api);
+    observe(default_api.map(str::to_owned));
+    mounted
+}
+
+/// Installs the document-wide MutationObserver, once per page.
+fn observe(default_api: Option<String>) {
+    if OBSERVER.with(|o| o.borrow().is_some()) {
+        return;
+    }
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let callback = Closure::<dyn FnMut()>::new(move || {
+        unmount_removed();
+        mount_new(default_api.as_deref());
+    });
+    let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else {
+        return;
+    };
+    // The observer lives as long as the page, like the wasm instance itself.
+    callback.forget();
+    let init = MutationObserverInit::new();
+    init.set_child_list(true);
+    init.set_subtree(true);
+    if observer.observe_with_options(&doc, &init).is_ok() {
+        OBSERVER.with(|o| *o.borrow_mut() = Some(observer));
+    }
+}
+
+/// Destroys the auto-mounted widgets whose host left the document.
+fn unmount_removed() {
+    AUTO_MOUNTED.with(|m| {
+        m.borrow_mut().retain(|w| {
+            let keep = w.host().is_connected() && !w.is_destroyed();
+            if !keep {
+                w.destroy();
+            }
+            keep
+        })
+    });
+}
+
+/// Number of widgets mounted from placeholders and still alive.
+pub fn auto_mounted_count() -> usize {
+    AUTO_MOUNTED.with(|m| m.borrow().len())
+}
+
+/// Mounts every `[data-khabar]` placeholder that has no widget yet.
+fn mount_new(default_api: Option<&str>) -> u32 {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return 0;
     };

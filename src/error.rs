@@ -61,6 +61,38 @@ impl WidgetError {
         !matches!(self, WidgetError::Config(_))
     }
 
+    /// A string that survives a trip through a JS promise rejection.
+    pub fn to_code_string(&self) -> String {
+        match self {
+            WidgetError::Server { status } => format!("server:{status}"),
+            WidgetError::BadResponse(why) => format!("bad-response:{why}"),
+            WidgetError::Dom(why) => format!("dom:{why}"),
+            other => other.code().to_owned(),
+        }
+    }
+
+    /// Reads back [`WidgetError::to_code_string`]; anything else is a
+    /// network failure.
+    pub fn from_code_string(s: &str) -> WidgetError {
+        let (code, detail) = s.split_once(':').unwrap_or((s, ""));
+        match code {
+            "not-found" => WidgetError::NotFound,
+            "timeout" => WidgetError::Timeout,
+            "aborted" => WidgetError::Aborted,
+            "server" => WidgetError::Server {
+                status: detail.parse().unwrap_or(500),
+            },
+            "bad-response" => WidgetError::BadResponse(detail.to_owned()),
+            "dom" => WidgetError::Dom(detail.to_owned()),
+            _ => WidgetError::Network,
+        }
+    }
+
+    /// Reads an error rejected from a shared request.
+    pub fn from_js(value: &wasm_bindgen::JsValue) -> WidgetError {
+        WidgetError::from_code_string(&value.as_string().unwrap_or_default())
+    }
+
     /// Maps an HTTP status to the error it means; `None` for success.
     pub fn from_status(status: u16) -> Option<WidgetError> {
         match status {
@@ -140,6 +172,25 @@ mod tests {
         assert_eq!(
             WidgetError::NotFound.message(Lang::Ar.catalog()),
             Lang::Ar.catalog().error_not_found
+        );
+    }
+
+    #[test]
+    fn errors_survive_the_trip_through_a_promise() {
+        for e in [
+            WidgetError::NotFound,
+            WidgetError::Network,
+            WidgetError::Timeout,
+            WidgetError::Aborted,
+            WidgetError::Server { status: 503 },
+            WidgetError::BadResponse("id: expected a string".into()),
+            WidgetError::Dom("x".into()),
+        ] {
+            assert_eq!(WidgetError::from_code_string(&e.to_code_string()), e);
+        }
+        assert_eq!(
+            WidgetError::from_code_string("TypeError"),
+            WidgetError::Network
         );
     }
 

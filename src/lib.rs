@@ -10,6 +10,7 @@ pub mod crash;
 pub mod dom;
 pub mod embed;
 pub mod error;
+pub mod http;
 pub mod i18n;
 pub mod json;
 pub mod model;
@@ -33,7 +34,23 @@ pub fn start() {
 /// with the API base from its script tag (`data-api`) or its own origin.
 #[wasm_bindgen(js_name = autoMount)]
 pub fn auto_mount(default_api: Option<String>) -> u32 {
+    DEFAULT_API.with(|d| d.borrow_mut().clone_from(&default_api));
     embed::auto_mount(default_api.as_deref())
+}
+
+/// Sets the API base used by `mount` when its options name none.
+#[wasm_bindgen(js_name = setDefaultApi)]
+pub fn set_default_api(api: Option<String>) {
+    DEFAULT_API.with(|d| *d.borrow_mut() = api);
+}
+
+/// Counts for leak checks: widgets mounted from placeholders, requests in flight.
+#[wasm_bindgen(js_name = debugCounts)]
+pub fn debug_counts() -> js_sys::Array {
+    js_sys::Array::of2(
+        &JsValue::from(embed::auto_mounted_count() as u32),
+        &JsValue::from(http::in_flight() as u32),
+    )
 }
 
 /// Mounts a widget into `element` with an options object
@@ -41,11 +58,29 @@ pub fn auto_mount(default_api: Option<String>) -> u32 {
 /// Throws a `KhabarError` with a `code` when the options are unusable.
 #[wasm_bindgen]
 pub fn mount(element: Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
-    let default_api = default_api();
+    let default_api = DEFAULT_API.with(|d| d.borrow().clone()).or_else(page_api);
     let parsed = embed::options_from_object(&element, &options, default_api.as_deref())
         .map_err(error::WidgetError::Config)?;
     let widget = Widget::mount(element.clone(), Ok(parsed), embed::fallback_lang(&element))?;
-    Ok(WidgetHandle { widget })
+    Ok(WidgetHandle {
+        widget,
+        default_api,
+    })
+}
+
+/// Mounts a widget configured by the element's own attributes
+/// (`kind`, `article-id`, `api`, …): what `<khabar-widget>` uses.
+#[wasm_bindgen(js_name = mountFromAttributes)]
+pub fn mount_from_attributes(
+    element: Element,
+    default_api: Option<String>,
+) -> Result<WidgetHandle, JsValue> {
+    let options = embed::options_from_attributes(&element, default_api.as_deref());
+    let widget = Widget::mount(element.clone(), options, embed::fallback_lang(&element))?;
+    Ok(WidgetHandle {
+        widget,
+        default_api,
+    })
 }
 
 /// The version of the widget.
@@ -58,6 +93,7 @@ pub fn version() -> String {
 #[wasm_bindgen]
 pub struct WidgetHandle {
     widget: Widget,
+    default_api: Option<String>,
 }
 
 #[wasm_bindgen]
@@ -65,9 +101,18 @@ impl WidgetHandle {
     /// Replaces the options (same shape as for `mount`) and reloads.
     pub fn update(&self, options: JsValue) -> Result<(), JsValue> {
         let host = self.widget.host();
-        let parsed = embed::options_from_object(&host, &options, default_api().as_deref())
+        let parsed = embed::options_from_object(&host, &options, self.default_api.as_deref())
             .map_err(error::WidgetError::Config)?;
         self.widget.update(Ok(parsed))?;
+        Ok(())
+    }
+
+    /// Re-reads the element's attributes (for `<khabar-widget>`) and reloads.
+    #[wasm_bindgen(js_name = updateFromAttributes)]
+    pub fn update_from_attributes(&self) -> Result<(), JsValue> {
+        let host = self.widget.host();
+        let options = embed::options_from_attributes(&host, self.default_api.as_deref());
+        self.widget.update(options)?;
         Ok(())
     }
 
@@ -83,8 +128,13 @@ impl WidgetHandle {
     }
 }
 
-/// `location.origin + "/api/v1"`: the default API when none is given.
-fn default_api() -> Option<String> {
+thread_local! {
+    /// The API base the loader found (its `data-api` or its own origin).
+    static DEFAULT_API: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `location.origin + "/api/v1"`: the default API when no loader set one.
+fn page_api() -> Option<String> {
     let origin = web_sys::window()?.location().origin().ok()?;
     Some(format!("{origin}/api/v1"))
 }

@@ -120,6 +120,19 @@ impl Article {
         self.body.as_deref().unwrap_or(&[])
     }
 
+    /// The short form of this article, as lists and cards show it.
+    pub fn to_summary(&self) -> ArticleSummary {
+        ArticleSummary {
+            id: self.id.clone(),
+            url: self.url.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            published_at: self.published_at.clone(),
+            section: self.section.clone(),
+            image: self.image.clone(),
+        }
+    }
+
     /// Whether `updated_at` names a different moment than `published_at`.
     pub fn was_updated(&self) -> bool {
         matches!(&self.updated_at, Some(u) if !u.is_empty() && u != &self.published_at)

@@ -1,20 +1,249 @@
-//! Decisions about untrusted URLs (and, later, HTML), kept pure so that
-//! native tests and fuzzers can hammer them.
+//! Untrusted HTML and URLs. The decisions (which element, which attribute,
+//! which URL) are pure functions, tested natively and fuzzable; the rebuild
+//! walks a DOMParser document (inert: nothing in it runs or loads) and
+//! creates fresh elements through the builder, so nothing from the input is
+//! ever inserted as markup.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, DomParser, Element, Node, SupportedType};
+
+use crate::dom::{dom_error, DomResult, El};
+
+/// What happens to an element of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Rebuilt as the same element (allowed attributes only).
+    Keep,
+    /// Replaced by its children (for example `<span>`, `<div>`, `<h1>`).
+    Unwrap,
+    /// Removed with everything inside it.
+    Drop,
+}
+
+/// Elements a body may keep.
+pub const ALLOWED: &[&str] = &[
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "a",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "figure",
+    "figcaption",
+    "img",
+];
+
+/// Elements whose content is not reader text (code, styles, embedded
+/// documents, foreign markup, form controls): dropped whole.
+const DROPPED: &[&str] = &[
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "base",
+    "textarea",
+    "select",
+    "option",
+    "button",
+    "input",
+    "xmp",
+    "plaintext",
+    "noembed",
+    "noframes",
+    "canvas",
+    "audio",
+    "video",
+    "source",
+    "track",
+    "picture",
+    "portal",
+    "dialog",
+    "slot",
+];
+
+/// Deeper nesting than this is flattened to text, so hostile input cannot
+/// exhaust the stack.
+pub const MAX_DEPTH: usize = 48;
+
+/// Decides what to do with an element named `tag` (lower case).
+pub fn element_policy(tag: &str) -> Policy {
+    if ALLOWED.contains(&tag) {
+        Policy::Keep
+    } else if DROPPED.contains(&tag) || tag.contains(':') {
+        Policy::Drop
+    } else {
+        Policy::Unwrap
+    }
+}
+
+/// The value to keep for attribute `name` of a kept `tag`, or `None`.
+/// Only `a[href]`, `img[src]` and `img[alt]` survive; everything else,
+/// including every event handler and `style`, is dropped.
+pub fn attribute_value<'a>(tag: &str, name: &str, value: &'a str) -> Option<&'a str> {
+    match (tag, name) {
+        ("a", "href") => safe_url(value, true),
+        ("img", "src") => safe_url(value, false),
+        ("img", "alt") => Some(value),
+        _ => None,
+    }
+}
 
 /// Returns the URL when it is safe to put in `href`/`src`: an absolute
 /// `http:`, `https:` or (for links) `mailto:` URL without control characters.
 pub fn safe_url(url: &str, allow_mailto: bool) -> Option<&str> {
     let url = url.trim();
-    if url.chars().any(|c| c.is_control()) {
+    if url.chars().any(|c| c.is_control() || c == '\\') {
         return None;
     }
     let (scheme, rest) = url.split_once(':')?;
     let ok = match scheme.to_ascii_lowercase().as_str() {
-        "http" | "https" => rest.starts_with("//") && rest.len() > 2,
+        "http" | "https" => rest.starts_with("//") && rest.len() > 2 && !rest[2..].starts_with('/'),
         "mailto" => allow_mailto && !rest.is_empty(),
         _ => false,
     };
     ok.then_some(url)
+}
+
+/// Resolves a possibly relative `href`/`src` against the article's URL, as
+/// a CMS body written for the article's own page expects.
+fn resolve(value: &str, base: Option<&str>) -> Option<String> {
+    let base = base?;
+    web_sys::Url::new_with_base(value.trim(), base)
+        .ok()
+        .map(|u| u.href())
+}
+
+/// Parses `html` inertly and rebuilds its allowed parts inside `into`;
+/// relative links and images are resolved against `base` (the article URL).
+pub fn rebuild_html(doc: &Document, html: &str, base: Option<&str>, into: El) -> DomResult<El> {
+    let parser = DomParser::new().map_err(dom_error)?;
+    let parsed = parser
+        .parse_from_string(html, SupportedType::TextHtml)
+        .map_err(dom_error)?;
+    let Some(body) = parsed.body() else {
+        return Ok(into);
+    };
+    let out = into.build();
+    copy_children(doc, &body, &out, base, 0)?;
+    Ok(El::from(out))
+}
+
+fn copy_children(
+    doc: &Document,
+    from: &Node,
+    to: &Element,
+    base: Option<&str>,
+    depth: usize,
+) -> DomResult<()> {
+    let mut child = from.first_child();
+    while let Some(node) = child {
+        child = node.next_sibling();
+        match node.node_type() {
+            Node::TEXT_NODE => {
+                let text = node.text_content().unwrap_or_default();
+                to.append_child(&doc.create_text_node(&text))
+                    .map_err(dom_error)?;
+            }
+            Node::ELEMENT_NODE => {
+                let Some(el) = node.dyn_ref::<Element>() else {
+                    continue;
+                };
+                copy_element(doc, el, to, base, depth)?;
+            }
+            // Comments, processing instructions, CDATA: nothing for readers.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn copy_element(
+    doc: &Document,
+    el: &Element,
+    to: &Element,
+    base: Option<&str>,
+    depth: usize,
+) -> DomResult<()> {
+    let tag = el.local_name().to_ascii_lowercase();
+    // Elements from other namespaces (SVG, MathML) are never HTML elements
+    // of ours, whatever their local name.
+    let html_ns = el.namespace_uri().as_deref() == Some("http://www.w3.org/1999/xhtml");
+    let policy = if html_ns {
+        element_policy(&tag)
+    } else {
+        Policy::Drop
+    };
+    if depth >= MAX_DEPTH {
+        if policy != Policy::Drop {
+            let text = el.text_content().unwrap_or_default();
+            to.append_child(&doc.create_text_node(&text))
+                .map_err(dom_error)?;
+        }
+        return Ok(());
+    }
+    match policy {
+        Policy::Drop => Ok(()),
+        Policy::Unwrap => copy_children(doc, el, to, base, depth + 1),
+        Policy::Keep => {
+            let mut copy = El::new(doc, &tag)?;
+            for name in ["href", "src", "alt"] {
+                let Some(value) = el.get_attribute(name) else {
+                    continue;
+                };
+                if let Some(v) = attribute_value(&tag, name, &value) {
+                    copy = copy.attr(name, v)?;
+                } else if name != "alt" {
+                    // Maybe relative: resolved, and the result checked again.
+                    if let Some(abs) = resolve(&value, base) {
+                        if let Some(v) = attribute_value(&tag, name, &abs) {
+                            copy = copy.attr(name, v)?;
+                        }
+                    }
+                }
+            }
+            copy = match tag.as_str() {
+                "a" => copy.attr("rel", "noopener noreferrer nofollow")?,
+                "img"
+                    if !el.has_attribute("src")
+                        || copy.build_ref().get_attribute("src").is_none() =>
+                {
+                    return Ok(()); // an image without a safe source shows nothing
+                }
+                "img" => copy
+                    .attr("loading", "lazy")?
+                    .attr("decoding", "async")?
+                    .attr("referrerpolicy", "no-referrer")?,
+                "p" | "li" | "blockquote" | "h2" | "h3" | "h4" | "figcaption" => {
+                    copy.attr("dir", "auto")?
+                }
+                _ => copy,
+            };
+            let copy = copy.build();
+            copy_children(doc, el, &copy, base, depth + 1)?;
+            to.append_child(&copy).map_err(dom_error)?;
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -33,16 +262,66 @@ mod tests {
         for bad in [
             "javascript:alert(1)",
             "JaVaScRiPt:alert(1)",
+            " javascript:alert(1)",
             "java\tscript:alert(1)",
-            "data:text/html,<script>",
-            "vbscript:msgbox",
+            "java\nscript:alert(1)",
+            "javascript&colon;alert(1)",
+            "javascript%3Aalert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "DATA:image/svg+xml;base64,PHN2Zz4=",
+            "vbscript:msgbox(1)",
+            "VBScript:msgbox(1)",
             "//evil.test/x",
             "/relative",
             "https:",
             "https:/x",
+            "https:///evil.test",
+            "http:\\\\evil.test",
+            "\u{0}javascript:alert(1)",
             "",
         ] {
-            assert_eq!(safe_url(bad, true), None, "{bad:?} must be refused");
+            assert_eq!(safe_url(bad, true), None, "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn elements_are_kept_unwrapped_or_dropped() {
+        for tag in ALLOWED {
+            assert_eq!(element_policy(tag), Policy::Keep);
+        }
+        for tag in [
+            "script", "style", "iframe", "object", "svg", "math", "template", "noscript",
+        ] {
+            assert_eq!(element_policy(tag), Policy::Drop, "{tag}");
+        }
+        for tag in [
+            "div", "span", "h1", "section", "font", "marquee", "form", "table",
+        ] {
+            assert_eq!(element_policy(tag), Policy::Unwrap, "{tag}");
+        }
+        assert_eq!(element_policy("xlink:foo"), Policy::Drop);
+    }
+
+    #[test]
+    fn attributes_are_an_allowlist() {
+        assert_eq!(
+            attribute_value("a", "href", "https://x.test"),
+            Some("https://x.test")
+        );
+        assert_eq!(attribute_value("a", "href", "javascript:alert(1)"), None);
+        assert_eq!(attribute_value("img", "src", "mailto:x@y.z"), None);
+        assert_eq!(attribute_value("img", "alt", "صورة"), Some("صورة"));
+        for (tag, name) in [
+            ("a", "onclick"),
+            ("img", "onerror"),
+            ("p", "style"),
+            ("a", "target"),
+            ("img", "srcset"),
+            ("a", "formaction"),
+            ("p", "class"),
+            ("a", "xlink:href"),
+        ] {
+            assert_eq!(attribute_value(tag, name, "x"), None, "{tag}[{name}]");
         }
     }
 }

@@ -1,8 +1,21 @@
-// The demo site's own script (not part of the widget): shows the article
-// named in ?article= so that the latest-news links lead somewhere. A real
-// CMS would print the id into the placeholder on the server instead.
+// The demo site's own script (not part of the widget). A real CMS would
+// print these values into the page on the server instead.
+//  - ?article=ID picks the article shown by the article placeholder;
+//  - on /gallery/, ?lang= and ?theme= set the widget's language and theme.
 (function () {
-  var id = new URLSearchParams(location.search).get('article');
+  var params = new URLSearchParams(location.search);
+  var id = params.get('article');
   var slot = document.querySelector('[data-khabar="article"]');
   if (id && slot) slot.setAttribute('data-article-id', id);
+  var lang = params.get('lang');
+  var theme = params.get('theme');
+  document.querySelectorAll('[data-khabar]').forEach(function (el) {
+    if (lang && el.closest('[data-gallery]')) el.setAttribute('data-lang', lang);
+    if (theme) el.setAttribute('data-theme', theme);
+  });
+  if (lang && document.body.hasAttribute('data-gallery')) {
+    document.documentElement.lang = lang;
+    document.documentElement.dir = ['ar', 'fa', 'ur', 'he'].indexOf(lang) >= 0 ? 'rtl' : 'ltr';
+  }
+  if (theme === 'dark') document.documentElement.classList.add('dark');
 })();

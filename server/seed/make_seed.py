@@ -7,7 +7,6 @@ editing; the server embeds the JSON it writes.
 import json
 import pathlib
 
-SITE = "https://khabar.example"
 
 
 def p(text):
@@ -15,12 +14,16 @@ def p(text):
 
 
 def art(id, lang, section, title, summary, published, body, source, author, updated=None, **extra):
+    # Root-relative: khabar-server makes them absolute, so that the demo's
+    # cards lead to the demo's own pages.
+    page = {"ar": "/", "en": "/en/"}.get(lang, f"/gallery/?lang={lang}&")
+    page += "article=" if page.endswith("&") else "?article="
     a = {
         "id": id,
-        "url": f"{SITE}/{'en/' if lang == 'en' else ''}{section}/{id}",
+        "url": f"{page}{id}",
         "title": title,
         "summary": summary,
-        "body": body,
+        **({"body": body} if body is not None else {}),
         "published_at": published,
         "source": source,
         "section": section,
@@ -50,6 +53,7 @@ ARTICLES = [
             p("في المقابل، اعترض ستة أعضاء على الخطة معتبرين أن كلفتها التشغيلية لم تُدرس بما يكفي، وطالبوا بتقرير مستقل قبل توقيع أي عقد جديد."),
         ],
         AR_SOURCE, "نادر العلي", updated="2026-11-28T14:05:00+03:00",
+        image={"url": "/images/bus.svg", "alt": "رسم لحافلة حمراء تسير في شارع المدينة", "caption": "ستضيف الخطة أربعة خطوط جديدة. (رسم توضيحي)"},
     ),
     art(
         "2026-11-27-farmers-market", "ar", "economy",
@@ -68,6 +72,7 @@ ARTICLES = [
             p("وتعتزم البلدية تقييم التجربة بعد ثلاثة أشهر، لتقرر ما إذا كانت ستنقل السوق إلى موقع أوسع أو تضيف يوماً ثانياً."),
         ],
         AR_SOURCE, "ريم منصور",
+        image={"url": "/images/market.svg", "alt": "رسم لبسطات خضار وفواكه تحت مظلات خضراء", "caption": "بسطات المزارعين في الساحة القديمة. (رسم توضيحي)"},
     ),
     art(
         "2026-11-26-coding-girls", "ar", "technology",
@@ -79,6 +84,17 @@ ARTICLES = [
             p("وتستمر الدورة ستة أشهر، تبدأ بأساسيات التفكير الخوارزمي وتنتهي بمشروع تبنيه كل طالبة لحل مشكلة في قريتها، مثل تطبيق لمواعيد العيادة أو لجدول الحافلات المدرسية."),
             p("وقالت منسقة البرنامج، المهندسة Laura Bennett، التي انتقلت إلى المدينة قبل عامين، إن أكبر عائق لم يكن الاهتمام بل الأجهزة، ولذلك قررت الجامعة إعارة حاسوب محمول لكل طالبة طوال مدة الدراسة."),
             p("وتُعقد الحصص مرتين أسبوعياً في مدارس القرى نفسها، عبر فريق من طلاب الجامعة المتطوعين، على أن تلتقي الطالبات مرة كل شهر في حرم الجامعة."),
+            {"type": "heading", "text": "من Scratch إلى Python"},
+            p("يبدأ المنهج بلغة Scratch المرئية في الشهر الأول، ثم ينتقل إلى Python في الشهر الثاني، وتتعلم الطالبات في الشهر الرابع بناء صفحات ويب بسيطة باستخدام HTML وCSS، قبل أن يخصَّص الشهران الأخيران للمشروع."),
+            p("وتقول الطالبة نور، وهي في السادسة عشرة من قرية تبعد ساعة عن المدينة، إنها كتبت أول برنامج لها على حاسوب العائلة القديم، وإن الحاسوب الجديد «أسرع من أن أصدّق». وتريد أن تبني تطبيقاً يذكّر جدّتها بمواعيد الدواء."),
+            {"type": "quote", "text": "We did not teach them to code. We gave them time and a machine, and they did the rest.", "cite": "Laura Bennett"},
+            p("وتعمل الجامعة مع شركة Northwind Labs على توفير تدريب صيفي لأفضل عشرين مشروعاً، فيما تبحث وزارة التربية تعميم التجربة على ثلاث محافظات أخرى في العام الدراسي المقبل."),
+            {"type": "list", "ordered": True, "items": [
+                "الشهر الأول: التفكير الخوارزمي مع Scratch.",
+                "الشهران الثاني والثالث: أساسيات Python.",
+                "الشهر الرابع: صفحات الويب بـ HTML وCSS.",
+                "الشهران الخامس والسادس: مشروع لحل مشكلة في القرية.",
+            ]},
         ],
         AR_SOURCE, "كريم يوسف",
     ),
@@ -87,13 +103,25 @@ ARTICLES = [
         "معرض الكتاب يفتتح دورته الجديدة تحت شعار «الترجمة جسر»",
         "تحتفي الدورة بالمترجمين، وتخصص جناحاً لكتب مترجمة من لغات آسيوية وأفريقية تصل إلى القارئ العربي لأول مرة.",
         "2026-11-25T18:45:00+03:00",
-        [
-            p("افتتح معرض الكتاب السنوي دورته الجديدة مساء الأربعاء بمشاركة مئة وأربعين دار نشر، تحت شعار «الترجمة جسر»، في إشارة إلى تركيز هذا العام على الأدب المترجم."),
-            p("وخصص المنظمون جناحاً كاملاً لكتب نُقلت إلى العربية من اللغات الكورية والسواحيلية والفيتنامية، كثير منها يصل إلى القارئ العربي للمرة الأولى."),
-            p("ويشهد البرنامج الثقافي ندوات يومية يتحدث فيها مترجمون عن عملهم، منهم المترجمة Amani Okafor التي نقلت ثلاث روايات من السواحيلية، وستحكي عن الكلمات التي لا مقابل لها في العربية."),
-            p("ويستمر المعرض عشرة أيام، ويفتح أبوابه يومياً من العاشرة صباحاً حتى العاشرة ليلاً، مع تخصيص صباح الأحد للزيارات المدرسية."),
-        ],
+        None,
         AR_SOURCE, "هالة سعيد",
+        body_html=(
+            "<p>افتتح معرض الكتاب السنوي دورته الجديدة مساء الأربعاء بمشاركة <strong>مئة وأربعين دار نشر</strong>، "
+            "تحت شعار «الترجمة جسر»، في إشارة إلى تركيز هذا العام على الأدب المترجم.</p>"
+            "<p>وخصص المنظمون جناحاً كاملاً لكتب نُقلت إلى العربية من اللغات الكورية والسواحيلية والفيتنامية، "
+            "كثير منها يصل إلى القارئ العربي <em>للمرة الأولى</em>.</p>"
+            "<h2>ندوات يومية</h2>"
+            "<p>ويشهد البرنامج الثقافي ندوات يومية يتحدث فيها مترجمون عن عملهم، منهم المترجمة Amani Okafor "
+            "التي نقلت ثلاث روايات من السواحيلية، وستحكي عن الكلمات التي لا مقابل لها في العربية.</p>"
+            "<blockquote><p>كل ترجمة بيت صغير نبنيه لكاتب لم يزر لغتنا من قبل.</p></blockquote>"
+            "<ul><li>المواعيد: يومياً من العاشرة صباحاً حتى العاشرة ليلاً.</li>"
+            "<li>صباح الأحد مخصص للزيارات المدرسية.</li>"
+            "<li>برنامج الندوات كاملاً على <a href=\"/?article=2026-11-26-coding-girls\">صفحة المعرض</a>.</li></ul>"
+            "<figure><img src=\"/images/books.svg\" alt=\"رسم لكتب ملونة مصفوفة على رف\">"
+            "<figcaption>جناح الكتب المترجمة. (رسم توضيحي)</figcaption></figure>"
+        ),
+        image={"url": "/images/books.svg", "alt": "رسم لكتب ملونة مصفوفة على رف", "caption": "جناح الكتب المترجمة. (رسم توضيحي)"},
+
     ),
     art(
         "2026-11-24-youth-basketball", "ar", "sports",
@@ -120,6 +148,7 @@ ARTICLES = [
             p("وتدعو الجمعية الزوار إلى التزام المسارات المحددة وعدم الاقتراب من أماكن تجمع الطيور، وإلى تسجيل ما يشاهدونه في استمارة الرصد المتاحة عند مدخل المحمية."),
         ],
         AR_SOURCE, "ليلى ناصر",
+        image={"url": "/images/birds.svg", "alt": "رسم لطائر بلشون أبيض يقف في مياه ضحلة", "caption": "البلشون الأبيض الكبير. (رسم توضيحي)"},
     ),
     art(
         "2026-11-22-flu-vaccines", "ar", "health",
@@ -135,6 +164,54 @@ ARTICLES = [
         AR_SOURCE, "سامي عبد الله",
     ),
     art(
+        "2026-11-27-tehran-library", "fa", "culture",
+        "کتابخانه‌ی محله پس از بازسازی دوباره درهایش را گشود",
+        "کتابخانه‌ی قدیمی محله با سالن مطالعه‌ی تازه، بخش کودکان و ساعت‌های کاری طولانی‌تر دوباره به روی مردم باز شد.",
+        "2026-11-27T16:20:00+03:30",
+        [
+            p("کتابخانه‌ی قدیمی محله پس از هشت ماه بازسازی، صبح پنجشنبه دوباره به روی مردم باز شد. سقف ساختمان تعمیر شده و سالن مطالعه اکنون جای شصت نفر را دارد."),
+            p("بخش کودکان به طبقه‌ی همکف منتقل شده و هر هفته ساعت قصه‌گویی برگزار می‌کند. مدیر کتابخانه می‌گوید بیشترین درخواست اهالی همین بخش بوده است."),
+            p("کتابخانه از این پس تا ساعت نه شب باز است و عضویت برای دانش‌آموزان رایگان خواهد بود."),
+        ],
+        "خبرگزاری خبر", "مریم احمدی",
+    ),
+    art(
+        "2026-11-26-karachi-cricket", "ur", "sports",
+        "اسکول کرکٹ لیگ کا فائنل ہفتے کو کھیلا جائے گا",
+        "شہر کے سولہ اسکولوں کی ٹیموں میں سے دو ٹیمیں فائنل تک پہنچ گئی ہیں، اور میچ مفت دیکھا جا سکے گا۔",
+        "2026-11-26T15:00:00+05:00",
+        [
+            p("شہر کی اسکول کرکٹ لیگ کا فائنل ہفتے کی سہ پہر مرکزی اسٹیڈیم میں کھیلا جائے گا، جس میں دو سرکاری اسکولوں کی ٹیمیں آمنے سامنے ہوں گی۔"),
+            p("منتظمین کے مطابق اس سال لیگ میں سولہ اسکولوں نے حصہ لیا، جو پچھلے سال سے دگنی تعداد ہے، اور پہلی بار لڑکیوں کی دو ٹیمیں بھی شامل تھیں۔"),
+            p("داخلہ مفت ہے، اور شائقین سے درخواست کی گئی ہے کہ وہ پانی کی بوتلیں ساتھ لائیں۔"),
+        ],
+        "خبر نیوز ایجنسی", "عائشہ خان",
+    ),
+    art(
+        "2026-11-25-haifa-port-park", "he", "local",
+        "פארק חדש נפתח לאורך הנמל הישן",
+        "שביל הליכה ורכיבה של שלושה קילומטרים מחבר עכשיו את השכונות הדרומיות אל חוף הים.",
+        "2026-11-25T11:10:00+02:00",
+        [
+            p("פארק חדש נפתח השבוע לאורך הנמל הישן, עם שביל הליכה ורכיבה באורך שלושה קילומטרים שמחבר את השכונות הדרומיות אל חוף הים."),
+            p("לאורך השביל נשתלו מאות עצים, והוצבו ספסלים, ברזיות ומתקני כושר. העירייה מסרה כי הפארק יואר בלילה עד חצות."),
+            p("תושבים שהשתתפו בפתיחה אמרו שהמקום היה סגור בפניהם במשך שנים, ועכשיו הם יכולים להגיע ברגל אל הים."),
+        ],
+        "סוכנות הידיעות ח'בר", "נועה לוי",
+    ),
+    art(
+        "2026-11-24-lyon-bike-lanes", "fr", "local",
+        "La ville ouvre douze kilomètres de pistes cyclables protégées",
+        "Les nouvelles pistes relient la gare aux quartiers de l’est ; la mairie promet de mesurer leur usage dès le premier mois.",
+        "2026-11-24T08:45:00+01:00",
+        [
+            p("La ville a ouvert lundi douze kilomètres de pistes cyclables séparées de la circulation par des bordures en béton, entre la gare centrale et les quartiers de l’est."),
+            p("Des compteurs installés à quatre carrefours publieront chaque semaine le nombre de passages. La mairie dit vouloir juger le projet sur ces chiffres."),
+            p("Les commerçants de l’avenue principale, d’abord inquiets pour le stationnement, ont obtenu trente places de livraison supplémentaires."),
+        ],
+        "Agence Khabar", "Claire Dubois",
+    ),
+    art(
         "2026-11-28-night-trains", "en", "transport",
         "Night trains return to the coastal line after a decade",
         "A sleeper service between the port and the northern border towns restarts in March, with fares set below the price of a hotel room.",
@@ -147,6 +224,7 @@ ARTICLES = [
             p("Tickets go on sale in January. The company will review the timetable after the first summer season."),
         ],
         "Khabar News Agency", "Hannah Clarke", updated="2026-11-28T11:02:00+00:00",
+        image={"url": "/images/train.svg", "alt": "Drawing of a blue sleeper train with lit windows under a night sky", "caption": "The sleeper service leaves the port at ten in the evening. (Illustration)"},
     ),
     art(
         "2026-11-26-bakeries-coop", "en", "economy",
@@ -173,6 +251,7 @@ ARTICLES = [
             p("Entry is free but limited to four hundred people; visitors are asked to bring warm clothes and to use red torches on the path so that others keep their night vision."),
         ],
         "Khabar News Agency", "Priya Raman",
+        image={"url": "/images/sky.svg", "alt": "Drawing of meteor streaks above a hill with an observatory dome", "caption": "Up to a hundred meteors an hour are expected at the peak. (Illustration)"},
     ),
 ]
 

@@ -24,6 +24,9 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     /// The database.
     pub pool: db::Pool,
+    /// Public origin of this server (`https://news.example`), used to make
+    /// root-relative image URLs absolute; `None`: taken from the request.
+    pub public_url: Option<String>,
 }
 
 /// Where the static files live.
@@ -41,8 +44,12 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
-    let api = routes::api::router().with_state(state).layer(cors);
+    let api = routes::api::router()
+        .with_state(state)
+        .layer(axum::middleware::from_fn(routes::etag::etag))
+        .layer(cors);
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::assets::router(

@@ -45,6 +45,10 @@ struct ServeArgs {
     /// Directory of the built widget, served under /khabar/.
     #[arg(long, env = "KHABAR_WIDGET_DIR", default_value = "target/widget")]
     widget_dir: PathBuf,
+    /// Public origin, e.g. https://news.example, for absolute image URLs
+    /// (default: the Host the request came to).
+    #[arg(long, env = "KHABAR_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Do not load the demo articles into an empty database.
     #[arg(long, env = "KHABAR_NO_SEED")]
     no_seed: bool,
@@ -57,6 +61,7 @@ impl Default for ServeArgs {
             www: "www".into(),
             widget_dir: "target/widget".into(),
             no_seed: false,
+            public_url: None,
         }
     }
 }
@@ -93,7 +98,11 @@ async fn main() -> anyhow::Result<()> {
                 www: args.www,
                 widget: args.widget_dir,
             };
-            serve(args.listen, AppState { pool }, assets).await
+            let state = AppState {
+                pool,
+                public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+            };
+            serve(args.listen, state, assets).await
         }
     }
 }

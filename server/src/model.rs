@@ -169,7 +169,47 @@ pub fn is_web_url(url: &str) -> bool {
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Whether `url` is a path on this server (`/images/x.svg`, not `//host`).
+pub fn is_root_relative(url: &str) -> bool {
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+}
+
+/// Makes a root-relative URL absolute against `origin`; others unchanged.
+pub fn absolute(url: &str, origin: &str) -> String {
+    if is_root_relative(url) {
+        format!("{origin}{url}")
+    } else {
+        url.to_owned()
+    }
+}
+
+impl Image {
+    /// This image with an absolute URL.
+    pub fn absolute(mut self, origin: &str) -> Image {
+        self.url = absolute(&self.url, origin);
+        self
+    }
+}
+
 impl Article {
+    /// Makes every image URL of the article absolute against `origin`.
+    pub fn with_absolute_urls(mut self, origin: &str) -> Article {
+        self.url = absolute(&self.url, origin);
+        self.image = self.image.map(|i| i.absolute(origin));
+        if let Some(body) = self.body.as_mut() {
+            for block in body.iter_mut() {
+                if let Block::Image(i) = block {
+                    i.url = absolute(&i.url, origin);
+                }
+            }
+        }
+        self
+    }
+
     /// Checks what the API promises about every stored article.
     pub fn validate(&self) -> Result<(), Invalid> {
         let id_ok = !self.id.is_empty()
@@ -184,8 +224,11 @@ impl Article {
         if self.title.trim().is_empty() {
             return Err(invalid("title", "must not be empty"));
         }
-        if !is_web_url(&self.url) {
-            return Err(invalid("url", "must be an absolute http(s) URL"));
+        if !is_web_url(&self.url) && !is_root_relative(&self.url) {
+            return Err(invalid(
+                "url",
+                "must be an absolute http(s) URL or a path starting with /",
+            ));
         }
         if parse_time(&self.published_at).is_none() {
             return Err(invalid("published_at", "must be an RFC 3339 time"));
@@ -206,8 +249,11 @@ impl Article {
                 _ => None,
             }));
         for image in images {
-            if !is_web_url(&image.url) {
-                return Err(invalid("image.url", "must be an absolute http(s) URL"));
+            if !is_web_url(&image.url) && !is_root_relative(&image.url) {
+                return Err(invalid(
+                    "image.url",
+                    "must be an absolute http(s) URL or a path starting with /",
+                ));
             }
         }
         if self.lang.trim().is_empty() || self.lang.len() > 35 {
@@ -262,6 +308,7 @@ mod tests {
             ("id", Box::new(|a| a.id = "../x".into())),
             ("title", Box::new(|a| a.title = "  ".into())),
             ("url", Box::new(|a| a.url = "javascript:alert(1)".into())),
+            ("url", Box::new(|a| a.url = "//evil.test/x".into())),
             (
                 "published_at",
                 Box::new(|a| a.published_at = "yesterday".into()),

@@ -35,7 +35,11 @@ fn fixture(seed: bool) -> Fixture {
         b"\0asm\x01\0\0\0",
     )
     .expect("wasm");
-    let router = app(AppState { pool: pool.clone() }, &assets);
+    let state = AppState {
+        pool: pool.clone(),
+        public_url: None,
+    };
+    let router = app(state, &assets);
     Fixture {
         _dir: dir,
         pool,
@@ -266,4 +270,85 @@ async fn api_answers_cors_preflight_and_compresses() {
         .await
         .expect("response");
     assert_eq!(res.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn article_and_list_answer_304_to_a_matching_etag() {
+    let f = fixture(true);
+    for uri in [
+        "/api/v1/articles/2026-11-28-transit-plan",
+        "/api/v1/articles?limit=5",
+    ] {
+        let (status, headers, body) = get(&f.router, uri).await;
+        assert_eq!(status, StatusCode::OK);
+        let etag = headers["etag"].to_str().expect("etag").to_owned();
+        assert!(etag.starts_with("W/\""), "{etag}");
+        assert!(!body.is_empty());
+        let res = f
+            .router
+            .clone()
+            .oneshot(
+                Request::get(uri)
+                    .header("if-none-match", &etag)
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(res.headers()["etag"], etag.as_str());
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        assert!(body.is_empty());
+        let res = f
+            .router
+            .clone()
+            .oneshot(
+                Request::get(uri)
+                    .header("if-none-match", "W/\"0000000000000000\"")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn image_paths_become_absolute_urls_of_the_requested_host() {
+    let f = fixture(true);
+    let res = f
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/articles/2026-11-28-transit-plan")
+                .header("host", "news.test:8080")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    let a: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(a["image"]["url"], "http://news.test:8080/images/bus.svg");
+    let (_, a) = get_json(&f.router, "/api/v1/articles/2025-none").await;
+    assert_eq!(a["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn html_bodies_and_every_language_of_the_demo_are_served() {
+    let f = fixture(true);
+    let (_, a) = get_json(&f.router, "/api/v1/articles/2026-11-25-book-fair").await;
+    assert!(a["body_html"]
+        .as_str()
+        .expect("html")
+        .contains("<blockquote>"));
+    assert!(a.get("body").is_none());
+    for lang in ["ar", "fa", "ur", "he", "en", "fr"] {
+        let (_, page) = get_json(&f.router, &format!("/api/v1/articles?lang={lang}")).await;
+        assert!(
+            !page["items"].as_array().expect("items").is_empty(),
+            "no demo article in {lang}"
+        );
+    }
 }

@@ -102,3 +102,93 @@ pub fn parse_time(rfc3339: &str) -> Option<Date> {
         Some(date)
     }
 }
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Intl, js_name = RelativeTimeFormat)]
+    type IntlRelativeTimeFormat;
+
+    #[wasm_bindgen(constructor, catch, js_namespace = Intl, js_class = "RelativeTimeFormat")]
+    fn new(locales: &JsValue, options: &Object) -> Result<IntlRelativeTimeFormat, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn format(this: &IntlRelativeTimeFormat, value: f64, unit: &str) -> Result<JsValue, JsValue>;
+}
+
+/// Picks the unit a reader expects for something `seconds` ago, and the
+/// (negative, whole) amount of it: 90 s → (-1, "minute"), 3 h → (-3, "hour").
+/// Times in the future (clock skew) count as now.
+pub fn relative_parts(seconds: f64) -> (f64, &'static str) {
+    const MINUTE: f64 = 60.0;
+    const HOUR: f64 = 60.0 * MINUTE;
+    const DAY: f64 = 24.0 * HOUR;
+    let s = if seconds.is_finite() {
+        seconds.max(0.0)
+    } else {
+        0.0
+    };
+    let (size, unit) = if s < MINUTE {
+        (1.0, "second")
+    } else if s < HOUR {
+        (MINUTE, "minute")
+    } else if s < DAY {
+        (HOUR, "hour")
+    } else if s < 7.0 * DAY {
+        (DAY, "day")
+    } else if s < 30.0 * DAY {
+        (7.0 * DAY, "week")
+    } else if s < 365.0 * DAY {
+        (30.0 * DAY, "month")
+    } else {
+        (365.0 * DAY, "year")
+    };
+    (-(s / size).floor(), unit)
+}
+
+/// "5 minutes ago" / "منذ ٥ دقائق", through `Intl.RelativeTimeFormat`.
+pub struct RelativeFormat {
+    inner: IntlRelativeTimeFormat,
+    now_ms: f64,
+}
+
+impl RelativeFormat {
+    /// A formatter relative to the current time.
+    pub fn new(settings: &DateSettings) -> Result<RelativeFormat, JsValue> {
+        let o = Object::new();
+        set(&o, "numeric", "auto");
+        set(&o, "style", "long");
+        set(&o, "numberingSystem", settings.digits.as_str());
+        let inner = IntlRelativeTimeFormat::new(&JsValue::from_str(settings.lang.tag()), &o)?;
+        Ok(RelativeFormat {
+            inner,
+            now_ms: Date::now(),
+        })
+    }
+
+    /// How long ago `rfc3339` was; `None` when it is not a valid time.
+    pub fn format(&self, rfc3339: &str) -> Option<String> {
+        let then = parse_time(rfc3339)?.get_time();
+        let (value, unit) = relative_parts((self.now_ms - then) / 1000.0);
+        self.inner.format(value, unit).ok()?.as_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_parts;
+
+    #[test]
+    fn units_follow_the_distance() {
+        assert_eq!(relative_parts(0.0), (0.0, "second"));
+        assert_eq!(relative_parts(59.0), (-59.0, "second"));
+        assert_eq!(relative_parts(90.0), (-1.0, "minute"));
+        assert_eq!(relative_parts(5.0 * 60.0 + 30.0), (-5.0, "minute"));
+        assert_eq!(relative_parts(3.0 * 3600.0), (-3.0, "hour"));
+        assert_eq!(relative_parts(26.0 * 3600.0), (-1.0, "day"));
+        assert_eq!(relative_parts(8.0 * 86400.0), (-1.0, "week"));
+        assert_eq!(relative_parts(40.0 * 86400.0), (-1.0, "month"));
+        assert_eq!(relative_parts(800.0 * 86400.0), (-2.0, "year"));
+        assert_eq!(relative_parts(-500.0), (0.0, "second"), "future is now");
+        assert_eq!(relative_parts(f64::NAN), (0.0, "second"));
+    }
+}

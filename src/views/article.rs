@@ -36,16 +36,20 @@ pub fn render(
         })
         .transpose()?;
 
-    let body = El::new(doc, "div")?
-        .class("article-body")?
-        .part("body")?
-        .children(
+    let body = El::new(doc, "div")?.class("article-body")?.part("body")?;
+    let body = match (&article.body, &article.body_html) {
+        (None, Some(html)) => {
+            let base = crate::sanitize::safe_url(&article.url, false);
+            crate::sanitize::rebuild_html(doc, html, base, body)?
+        }
+        _ => body.children(
             article
                 .blocks()
                 .iter()
                 .filter_map(|b| block(doc, b).transpose())
                 .collect::<DomResult<Vec<_>>>()?,
-        )?;
+        )?,
+    };
 
     El::new(doc, "article")?
         .class("article")?

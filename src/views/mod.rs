@@ -1,4 +1,5 @@
 //! Views: pure functions from model + language to DOM elements.
 
 pub mod article;
+pub mod latest;
 pub mod status;

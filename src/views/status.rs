@@ -2,15 +2,20 @@
 
 use web_sys::Document;
 
+use crate::config::Kind;
 use crate::dom::{DomResult, El};
 use crate::error::WidgetError;
 use crate::i18n::Catalog;
 
-/// Grey blocks shaped like an article, holding the space while it loads.
-pub fn skeleton(doc: &Document, catalog: &Catalog) -> DomResult<El> {
+/// Grey blocks shaped like the content, holding its space while it loads.
+pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> {
     let line = |class: &str| El::new(doc, "div")?.class(class);
     El::new(doc, "div")?
-        .class("skeleton")?
+        .class(match kind {
+            Kind::Article => "skeleton skeleton-article",
+            Kind::Latest => "skeleton skeleton-latest",
+            Kind::Card => "skeleton skeleton-card",
+        })?
         .part("skeleton")?
         .attr("aria-busy", "true")?
         .child(

@@ -1,6 +1,7 @@
 //! `/api/v1`: the JSON contract of `docs/api.md`.
 
 use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -44,8 +45,33 @@ pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
     Some((ts.parse().ok()?, id.to_owned()))
 }
 
+/// The origin image paths are resolved against: `--public-url`, else the
+/// scheme and host the request came with.
+fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
 async fn list_articles(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Page<ArticleSummary>>, ApiError> {
     let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
@@ -66,6 +92,15 @@ async fn list_articles(
         db::list_articles(&conn, &q)
     })
     .await??;
+    let origin = origin(&state, &headers);
+    let items = items
+        .into_iter()
+        .map(|mut a| {
+            a.url = crate::model::absolute(&a.url, &origin);
+            a.image = a.image.map(|i| i.absolute(&origin));
+            a
+        })
+        .collect();
     Ok(Json(db::page(
         items,
         next.map(|(ts, id)| encode_cursor(ts, &id)),
@@ -74,15 +109,19 @@ async fn list_articles(
 
 async fn get_article(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Article>, ApiError> {
+    let origin = origin(&state, &headers);
     let pool = state.pool.clone();
     let article = tokio::task::spawn_blocking(move || {
         let conn = pool.get().map_err(db::DbError::from)?;
         db::get_article(&conn, &id)
     })
     .await??;
-    article.map(Json).ok_or(ApiError::NotFound("article"))
+    article
+        .map(|a| Json(a.with_absolute_urls(&origin)))
+        .ok_or(ApiError::NotFound("article"))
 }
 
 #[cfg(test)]

@@ -1,0 +1,74 @@
+//! ETag / If-None-Match for API reads: a reader's browser revalidates
+//! instead of downloading an unchanged article again.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Largest response body the middleware hashes; larger ones pass untagged.
+const MAX_TAGGED: usize = 8 * 1024 * 1024;
+
+/// 64-bit FNV-1a: fast and stable across builds, which is all a validator needs.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison).
+pub fn matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(etag))
+}
+
+/// Adds a weak ETag to successful GET responses and answers 304 when the
+/// client already has that version.
+pub async fn etag(req: Request, next: Next) -> Response {
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let is_get = req.method() == Method::GET;
+    let res = next.run(req).await;
+    if !is_get || res.status() != StatusCode::OK {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_TAGGED).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let tag = format!("W/\"{:016x}\"", fnv1a(&bytes));
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        parts.headers.insert(header::ETAG, value);
+    }
+    // Cache, but ask the server every time: news changes.
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if if_none_match.is_some_and(|inm| matches(&inm, &tag)) {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::CONTENT_TYPE);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validators_compare_weakly_and_in_lists() {
+        assert!(matches("W/\"abc\"", "W/\"abc\""));
+        assert!(matches("\"abc\"", "W/\"abc\""));
+        assert!(matches("\"x\", W/\"abc\"", "W/\"abc\""));
+        assert!(matches("*", "W/\"abc\""));
+        assert!(!matches("\"abd\"", "W/\"abc\""));
+        assert_ne!(fnv1a(b"a"), fnv1a(b"b"));
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+    }
+}

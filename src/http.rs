@@ -1,0 +1,158 @@
+//! Fetching JSON: time limit, cancellation, and one request per URL at a
+//! time however many widgets on the page ask for it.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, AbortSignal, RequestCredentials, RequestInit, RequestMode, Response,
+};
+
+use crate::error::WidgetError;
+
+/// How long a request may take before the reader is told, in milliseconds.
+pub const TIMEOUT_MS: u32 = 10_000;
+
+/// A request in flight, shared by every widget waiting for the same URL.
+struct Shared {
+    promise: Promise,
+    controller: AbortController,
+    waiters: usize,
+}
+
+thread_local! {
+    static IN_FLIGHT: RefCell<HashMap<String, Shared>> = RefCell::new(HashMap::new());
+}
+
+/// Number of distinct requests in flight (for tests and benchmarks).
+pub fn in_flight() -> usize {
+    IN_FLIGHT.with(|m| m.borrow().len())
+}
+
+/// GETs `url` as JSON. Concurrent callers for the same URL share one
+/// request; `abort` cancels this caller's wait, and the request itself once
+/// nobody waits for it any more.
+pub async fn get_json(url: &str, abort: &AbortSignal) -> Result<JsValue, WidgetError> {
+    if abort.aborted() {
+        return Err(WidgetError::Aborted);
+    }
+    let promise = IN_FLIGHT.with(|m| {
+        let mut map = m.borrow_mut();
+        if let Some(shared) = map.get_mut(url) {
+            shared.waiters += 1;
+            return Ok::<Promise, WidgetError>(shared.promise.clone());
+        }
+        let controller = AbortController::new().map_err(|_| WidgetError::Network)?;
+        let promise = start(url.to_owned(), controller.clone());
+        map.insert(
+            url.to_owned(),
+            Shared {
+                promise: promise.clone(),
+                controller,
+                waiters: 1,
+            },
+        );
+        Ok(promise)
+    })?;
+
+    // Wait for the shared request or for this caller's abort, whichever
+    // comes first. The abort listener is dropped (removed) on return.
+    let mut listener = None;
+    let on_abort = Promise::new(&mut |_resolve, reject| {
+        listener = Some(gloo_events::EventListener::once(
+            abort,
+            "abort",
+            move |_| {
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("aborted"));
+            },
+        ));
+    });
+    let raced = Promise::race(&Array::of2(&promise, &on_abort));
+    let result = JsFuture::from(raced).await;
+    drop(listener);
+    IN_FLIGHT.with(|m| {
+        let mut map = m.borrow_mut();
+        let done = match map.get_mut(url) {
+            Some(shared) if JsValue::from(&shared.promise) == JsValue::from(&promise) => {
+                shared.waiters -= 1;
+                shared.waiters == 0
+            }
+            _ => false,
+        };
+        if done {
+            if let Some(shared) = map.remove(url) {
+                // Harmless when the request already finished.
+                shared.controller.abort();
+            }
+        }
+    });
+    result.map_err(|e| {
+        if abort.aborted() {
+            WidgetError::Aborted
+        } else {
+            WidgetError::from_js(&e)
+        }
+    })
+}
+
+/// Starts the real request; the promise rejects with an error code string.
+fn start(url: String, controller: AbortController) -> Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        fetch_json(&url, &controller)
+            .await
+            .map_err(|e| JsValue::from_str(&e.to_code_string()))
+    })
+}
+
+async fn fetch_json(url: &str, controller: &AbortController) -> Result<JsValue, WidgetError> {
+    let window = web_sys::window().ok_or(WidgetError::Network)?;
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_mode(RequestMode::Cors);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_signal(Some(&controller.signal()));
+
+    let timed_out = Rc::new(std::cell::Cell::new(false));
+    let timer = {
+        let controller = controller.clone();
+        let timed_out = timed_out.clone();
+        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
+            timed_out.set(true);
+            controller.abort();
+        })
+    };
+    let outcome = async {
+        let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(|_| WidgetError::Network)?;
+        let response: Response = response
+            .dyn_into()
+            .map_err(|_| WidgetError::BadResponse("fetch did not return a Response".into()))?;
+        read_json(&response).await
+    }
+    .await;
+    drop(timer);
+    match outcome {
+        Err(_) if timed_out.get() => Err(WidgetError::Timeout),
+        Err(_) if controller.signal().aborted() => Err(WidgetError::Aborted),
+        other => other,
+    }
+}
+
+/// Checks the status of `response` and parses its body as JSON.
+pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
+    if let Some(err) = WidgetError::from_status(response.status()) {
+        return Err(err);
+    }
+    let promise = response
+        .json()
+        .map_err(|_| WidgetError::BadResponse("body already read".into()))?;
+    JsFuture::from(promise).await.map_err(|e| {
+        let why = js_sys::Error::from(e).message();
+        WidgetError::BadResponse(format!("not JSON: {}", String::from(why)))
+    })
+}

@@ -1,0 +1,140 @@
+//! Article cards: the `latest` list, its one-line strip form, and the
+//! single `card`. Every card is a plain link to the article's own URL.
+
+use web_sys::Document;
+
+use crate::config::Layout;
+use crate::dom::{DomResult, El};
+use crate::i18n::format::RelativeFormat;
+use crate::i18n::Catalog;
+use crate::model::ArticleSummary;
+use crate::sanitize::safe_url;
+
+/// One card: thumbnail, headline, relative time and summary.
+pub fn card(doc: &Document, item: &ArticleSummary, when: &RelativeFormat) -> DomResult<El> {
+    let time = El::new(doc, "time")?
+        .attr("datetime", &item.published_at)?
+        .text(&when.format(&item.published_at).unwrap_or_default())?;
+    let thumb = item
+        .image
+        .as_ref()
+        .and_then(|i| Some((safe_url(&i.url, false)?, &i.alt)))
+        .map(|(src, alt)| {
+            El::new(doc, "div")?.class("thumb")?.child(
+                El::new(doc, "img")?
+                    .attr("src", src)?
+                    .attr("alt", alt)?
+                    .attr("loading", "lazy")?
+                    .attr("decoding", "async")?
+                    .attr("referrerpolicy", "no-referrer")?
+                    .part("thumbnail")?,
+            )
+        })
+        .transpose()?;
+    let text = El::new(doc, "div")?
+        .class("card-text")?
+        .child(
+            El::new(doc, "h3")?
+                .class("card-title")?
+                .attr("dir", "auto")?
+                .text(&item.title)?,
+        )?
+        .child(El::new(doc, "p")?.class("card-time")?.child(time)?)?
+        .child_opt(
+            (!item.summary.trim().is_empty())
+                .then(|| {
+                    El::new(doc, "p")?
+                        .class("card-summary")?
+                        .attr("dir", "auto")?
+                        .text(&item.summary)
+                })
+                .transpose()?,
+        )?;
+    let body = match safe_url(&item.url, false) {
+        Some(href) => El::new(doc, "a")?.attr("href", href)?,
+        None => El::new(doc, "div")?,
+    };
+    body.class("card")?
+        .part("card")?
+        .child_opt(thumb)?
+        .child(text)
+}
+
+/// The list's items, for the first page or for one appended by "more".
+pub fn items(
+    doc: &Document,
+    items: &[ArticleSummary],
+    layout: Layout,
+    when: &RelativeFormat,
+) -> DomResult<Vec<El>> {
+    items
+        .iter()
+        .map(|item| {
+            let inner = match layout {
+                Layout::List => card(doc, item, when)?,
+                Layout::Strip => {
+                    let link = match safe_url(&item.url, false) {
+                        Some(href) => El::new(doc, "a")?.attr("href", href)?,
+                        None => El::new(doc, "span")?,
+                    };
+                    link.attr("dir", "auto")?
+                        .part("strip-link")?
+                        .text(&item.title)?
+                }
+            };
+            El::new(doc, "li")?.child(inner)
+        })
+        .collect()
+}
+
+/// The whole list: heading (or label), items, and the "more" button when
+/// another page exists. The caller wires the button.
+pub fn list(
+    doc: &Document,
+    page: &[ArticleSummary],
+    has_more: bool,
+    layout: Layout,
+    catalog: &Catalog,
+    when: &RelativeFormat,
+) -> DomResult<El> {
+    let (class, title_tag) = match layout {
+        Layout::List => ("latest", "h2"),
+        Layout::Strip => ("latest strip", "span"),
+    };
+    let mut section = El::new(doc, "section")?
+        .class(class)?
+        .part("latest")?
+        .attr("aria-label", catalog.latest)?
+        .child(
+            El::new(doc, title_tag)?
+                .class("latest-title")?
+                .attr(
+                    "aria-hidden",
+                    if layout == Layout::Strip {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                )?
+                .text(catalog.latest)?,
+        )?;
+    if page.is_empty() {
+        return section.child(El::new(doc, "p")?.class("empty")?.text(catalog.no_items)?);
+    }
+    section = section.child(
+        El::new(doc, "ul")?
+            .class("items")?
+            .attr("role", "list")?
+            .children(items(doc, page, layout, when)?)?,
+    )?;
+    if has_more && layout == Layout::List {
+        section = section.child(
+            El::new(doc, "button")?
+                .attr("type", "button")?
+                .class("more")?
+                .part("button more")?
+                .text(catalog.more)?,
+        )?;
+    }
+    Ok(section)
+}
