@@ -7,6 +7,7 @@
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, Response, ResponseInit};
 
@@ -79,18 +80,30 @@ fn host() -> Element {
 }
 
 fn options(lang: &str, digits: &str) -> JsValue {
+    options_with(&[("lang", lang), ("digits", digits)])
+}
+
+/// Article options with `extra` on top (camelCase keys, as JS passes them).
+fn options_with(extra: &[(&str, &str)]) -> JsValue {
     let o = Object::new();
     for (k, v) in [
         ("kind", "article"),
         ("articleId", "2017-01-01-test"),
         ("api", "https://api.test/api/v1"),
-        ("lang", lang),
-        ("digits", digits),
         ("timeZone", "Asia/Riyadh"),
-    ] {
-        Reflect::set(&o, &k.into(), &v.into()).expect("set");
+    ]
+    .iter()
+    .chain(extra)
+    {
+        Reflect::set(&o, &(*k).into(), &(*v).into()).expect("set");
     }
     o.into()
+}
+
+/// Text with the no-break spaces some ICU versions put before AM/PM made
+/// plain, so the same pinned string holds in Chrome and Firefox.
+fn plain(s: &str) -> String {
+    s.replace(['\u{202f}', '\u{a0}'], " ")
 }
 
 /// Waits up to three seconds for `selector` inside the widget's shadow root.
@@ -254,4 +267,303 @@ async fn destroy_empties_the_widget_and_unmarks_the_host() {
     handle.destroy();
     assert_eq!(el.shadow_root().expect("root").child_element_count(), 0);
     assert!(!el.has_attribute("data-khabar-mounted"));
+}
+
+/// An article JSON with the given body fields.
+fn article_json(body: &str) -> String {
+    format!(
+        r#"{{"id":"a","url":"https://news.test/section/a","title":"T","published_at":"2017-01-01T07:31:08Z",{body}}}"#
+    )
+}
+
+#[wasm_bindgen_test]
+async fn datelines_are_pinned_for_digits_calendars_and_languages() {
+    let cases: [(&[(&str, &str)], &str); 7] = [
+        (
+            &[("lang", "ar"), ("digits", "arab")],
+            "الأحد، ١ يناير ٢٠١٧ في ١٠:٣١ ص",
+        ),
+        (
+            &[("lang", "ar"), ("digits", "latn")],
+            "الأحد، 1 يناير 2017 في 10:31 ص",
+        ),
+        (
+            &[
+                ("lang", "ar"),
+                ("digits", "arab"),
+                ("calendar", "islamic-umalqura"),
+            ],
+            "الأحد، ٣ ربيع الآخر ١٤٣٨ هـ في ١٠:٣١ ص",
+        ),
+        (&[("lang", "en")], "Sunday, January 1, 2017 at 10:31 AM"),
+        (&[("lang", "fa")], "یکشنبه ۱ ژانویهٔ ۲۰۱۷ ساعت ۱۰:۳۱"),
+        (&[("lang", "he")], "יום ראשון, 1 בינואר 2017 בשעה 10:31"),
+        (&[("lang", "fr")], "dimanche 1 janvier 2017 à 10:31"),
+    ];
+    for (extra, expected) in cases {
+        let _fetch = FakeFetch::install(Answer::Status(200, ARTICLE));
+        let el = host();
+        let handle = khabar::mount(el.clone(), options_with(extra)).expect("mount");
+        let time = find(&el, ".published time").await;
+        assert_eq!(
+            plain(&time.text_content().unwrap_or_default()),
+            expected,
+            "{extra:?}"
+        );
+        handle.destroy();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn every_language_sets_its_direction_and_strings() {
+    for (lang, dir, retry) in [
+        ("ar", "rtl", "أعد المحاولة"),
+        ("fa", "rtl", "تلاش دوباره"),
+        ("ur", "rtl", "دوبارہ کوشش کریں"),
+        ("he", "rtl", "לנסות שוב"),
+        ("en", "ltr", "Try again"),
+        ("fr", "ltr", "Réessayer"),
+    ] {
+        let _fetch = FakeFetch::install(Answer::Status(404, "{}"));
+        let el = host();
+        let handle = khabar::mount(el.clone(), options_with(&[("lang", lang)])).expect("mount");
+        let button = find(&el, "button.retry").await;
+        assert_eq!(button.text_content().as_deref(), Some(retry));
+        let frame = el
+            .shadow_root()
+            .expect("root")
+            .first_element_child()
+            .expect("frame");
+        assert_eq!(frame.get_attribute("dir").as_deref(), Some(dir), "{lang}");
+        assert_eq!(frame.get_attribute("lang").as_deref(), Some(lang));
+        handle.destroy();
+    }
+}
+
+const PAGE: &str = r#"{"items":[
+  {"id":"a","url":"https://news.test/a","title":"الخبر الأول","summary":"ملخص","published_at":"2017-01-01T07:31:08Z",
+   "image":{"url":"https://news.test/a.jpg","alt":"صورة"}},
+  {"id":"b","url":"javascript:alert(1)","title":"الخبر الثاني","published_at":"2017-01-01T06:00:00Z"}
+], "next":"CURSOR"}"#;
+
+#[wasm_bindgen_test]
+async fn latest_lists_cards_that_link_to_the_articles() {
+    let _fetch = FakeFetch::install(Answer::Status(200, PAGE));
+    let el = host();
+    let handle = khabar::mount(
+        el.clone(),
+        options_with(&[("kind", "latest"), ("lang", "ar"), ("limit", "2")]),
+    )
+    .expect("mount");
+    let list = find(&el, "ul.items").await;
+    let cards = list.query_selector_all("li").expect("q");
+    assert_eq!(cards.length(), 2);
+    let first = list.query_selector("a.card").expect("q").expect("link");
+    assert_eq!(
+        first.get_attribute("href").as_deref(),
+        Some("https://news.test/a")
+    );
+    assert_eq!(
+        first.get_attribute("target"),
+        None,
+        "never takes over navigation"
+    );
+    // A card whose URL is not http(s) is shown without a link.
+    assert_eq!(list.query_selector_all("a").expect("q").length(), 1);
+    let time = list.query_selector("time").expect("q").expect("time");
+    assert!(
+        time.text_content().unwrap_or_default().starts_with("قبل"),
+        "relative time"
+    );
+    find(&el, "button.more").await;
+    let title = el
+        .shadow_root()
+        .expect("root")
+        .query_selector("h2")
+        .expect("q")
+        .expect("h2");
+    assert_eq!(title.text_content().as_deref(), Some("آخر الأخبار"));
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn more_appends_the_next_page_and_disappears_on_the_last() {
+    let fetch = FakeFetch::install(Answer::Status(200, PAGE));
+    let el = host();
+    let _handle = khabar::mount(
+        el.clone(),
+        options_with(&[("kind", "latest"), ("lang", "en")]),
+    )
+    .expect("mount");
+    let more: web_sys::HtmlElement = find(&el, "button.more").await.dyn_into().expect("button");
+    drop(fetch);
+    let _fetch = FakeFetch::install(Answer::Status(
+        200,
+        r#"{"items":[{"id":"c","url":"https://news.test/c","title":"Third","published_at":"2017-01-01T05:00:00Z"}],"next":null}"#,
+    ));
+    more.click();
+    for _ in 0..150 {
+        if el
+            .shadow_root()
+            .expect("root")
+            .query_selector("button.more")
+            .expect("q")
+            .is_none()
+        {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    let root = el.shadow_root().expect("root");
+    assert_eq!(
+        root.query_selector_all("ul.items > li")
+            .expect("q")
+            .length(),
+        3
+    );
+    assert!(root.query_selector("button.more").expect("q").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_card_shows_one_article_as_a_link() {
+    let _fetch = FakeFetch::install(Answer::Status(200, ARTICLE));
+    let el = host();
+    let _handle = khabar::mount(
+        el.clone(),
+        options_with(&[("kind", "card"), ("lang", "ar")]),
+    )
+    .expect("mount");
+    let card = find(&el, "a.card").await;
+    assert_eq!(
+        card.get_attribute("href").as_deref(),
+        Some("https://news.test/a")
+    );
+    let title = card
+        .query_selector(".card-title")
+        .expect("q")
+        .expect("title");
+    assert_eq!(
+        title.text_content().as_deref(),
+        Some("اختبار العنوان: Astana تستضيف المحادثات")
+    );
+}
+
+/// Hostile HTML bodies: after the rebuild nothing may run, and only the
+/// allowlist may remain.
+const HOSTILE: &[&str] = &[
+    "<script>window.__pwned=1</script><p>ok</p>",
+    "<img src=x onerror=\"window.__pwned=1\">",
+    "<img src=\"https://x.test/i.png\" onload=\"window.__pwned=1\">",
+    "<svg onload=\"window.__pwned=1\"><script>window.__pwned=1</script></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=\"window.__pwned=1\">",
+    "<iframe srcdoc=\"<script>parent.__pwned=1</script>\"></iframe>",
+    "<object data=\"javascript:window.__pwned=1\"></object><embed src=\"javascript:1\">",
+    "<a href=\"javascript:window.__pwned=1\">x</a>",
+    "<a href=\"JaVaScRiPt:window.__pwned=1\">x</a>",
+    "<a href=\" &#x6A;avascript:window.__pwned=1\">x</a>",
+    "<a href=\"java&#09;script:window.__pwned=1\">x</a>",
+    "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
+    "<a href=\"vbscript:msgbox(1)\">x</a>",
+    "<form><button formaction=\"javascript:window.__pwned=1\">x</button></form>",
+    "<svg><a xlink:href=\"javascript:window.__pwned=1\"><text>x</text></a></svg>",
+    "<template><img src=x onerror=\"window.__pwned=1\"></template>",
+    "<noscript><p title=\"</noscript><img src=x onerror=window.__pwned=1>\"></noscript>",
+    "<p style=\"background:url(javascript:1)\" onclick=\"window.__pwned=1\">styled</p>",
+    "<style>*{color:red}</style><link rel=stylesheet href=https://x.test/s.css>",
+    "<div><div><div><p>deep <b>bold <i>it</i></b></p></div></div></div>",
+    "<p>unclosed <b>bold <i>italic</p><ul><li>one<li>two</ul>",
+    "<details open ontoggle=\"window.__pwned=1\">x</details>",
+    "<input autofocus onfocus=\"window.__pwned=1\">",
+    "<video><source onerror=\"window.__pwned=1\"></video>",
+    "<base href=\"javascript:/\"><a href=\"x\">rel</a>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:1\">",
+    "\"><img src=x onerror=window.__pwned=1>",
+    "<a href=\"/relative/ok\">relative</a><img src=\"../i.png\" alt=\"rel\">",
+];
+
+#[wasm_bindgen_test]
+async fn hostile_html_bodies_are_rebuilt_harmless() {
+    let window = web_sys::window().expect("window");
+    for html in HOSTILE {
+        Reflect::set(&window, &"__pwned".into(), &JsValue::from(0)).expect("reset");
+        let body = serde_json::to_string(html).expect("json string");
+        let json: &'static str =
+            Box::leak(article_json(&format!(r#""body_html":{body}"#)).into_boxed_str());
+        let _fetch = FakeFetch::install(Answer::Status(200, json));
+        let el = host();
+        let handle = khabar::mount(el.clone(), options_with(&[("lang", "en")])).expect("mount");
+        let body = find(&el, ".article-body").await;
+        // Give any error/load handler a chance to fire.
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        let all = body.query_selector_all("*").expect("q");
+        for i in 0..all.length() {
+            let node: Element = all.item(i).expect("item").dyn_into().expect("element");
+            let tag = node.local_name();
+            assert!(
+                khabar::sanitize::ALLOWED.contains(&tag.as_str()),
+                "<{tag}> survived from {html}"
+            );
+            let names = node.get_attribute_names();
+            for name in names.iter() {
+                let name = name.as_string().unwrap_or_default();
+                assert!(!name.starts_with("on"), "{name} survived from {html}");
+                assert!(
+                    [
+                        "href",
+                        "src",
+                        "alt",
+                        "rel",
+                        "dir",
+                        "loading",
+                        "decoding",
+                        "referrerpolicy"
+                    ]
+                    .contains(&name.as_str()),
+                    "attribute {name} survived from {html}"
+                );
+                if name == "href" || name == "src" {
+                    let url = node.get_attribute(&name).unwrap_or_default();
+                    assert!(
+                        url.starts_with("https://")
+                            || url.starts_with("http://")
+                            || url.starts_with("mailto:"),
+                        "{url} survived from {html}"
+                    );
+                }
+            }
+        }
+        let pwned = Reflect::get(&window, &"__pwned".into()).expect("flag");
+        assert_eq!(pwned.as_f64(), Some(0.0), "script ran for {html}");
+        handle.destroy();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn html_bodies_keep_structure_and_resolve_relative_links() {
+    let html = "<h2>عنوان</h2><p>نص <strong>قوي</strong> و<a href=\"/other\">رابط</a></p><ul><li>١</li></ul><figure><img src=\"/i.png\" alt=\"وصف\"><figcaption>تعليق</figcaption></figure>";
+    let body = serde_json::to_string(html).expect("json");
+    let json: &'static str =
+        Box::leak(article_json(&format!(r#""body_html":{body}"#)).into_boxed_str());
+    let _fetch = FakeFetch::install(Answer::Status(200, json));
+    let el = host();
+    let _handle = khabar::mount(el.clone(), options("ar", "arab")).expect("mount");
+    let body = find(&el, ".article-body").await;
+    let link = body.query_selector("a").expect("q").expect("a");
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://news.test/other")
+    );
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer nofollow")
+    );
+    let img = body.query_selector("figure img").expect("q").expect("img");
+    assert_eq!(
+        img.get_attribute("src").as_deref(),
+        Some("https://news.test/i.png")
+    );
+    assert_eq!(img.get_attribute("alt").as_deref(), Some("وصف"));
+    assert!(body.query_selector("h2").expect("q").is_some());
+    assert!(body.query_selector("strong").expect("q").is_some());
+    assert!(body.query_selector("figcaption").expect("q").is_some());
 }
