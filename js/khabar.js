@@ -6,7 +6,7 @@
 // [data-khabar] placeholder (and those added later), and defines the
 // <khabar-widget> custom element. Without data-api the API is this script's
 // own origin + /api/v1. It also exports mount() for pages that mount by hand.
-import init, { autoMount, mount, mountFromAttributes, setDefaultApi, version } from './khabar_core.js';
+import init, { autoMount, debugCounts, mount, mountFromAttributes, setDefaultApi, version } from './khabar_core.js';
 
 const here = import.meta.url;
 const script = Array.from(document.querySelectorAll('script[type="module"][src]'))
@@ -45,4 +45,4 @@ if (document.readyState === 'loading') {
   autoMount(api);
 }
 
-export { mount, version };
+export { debugCounts, mount, version };

@@ -44,12 +44,21 @@ pub fn set_default_api(api: Option<String>) {
     DEFAULT_API.with(|d| *d.borrow_mut() = api);
 }
 
-/// Counts for leak checks: widgets mounted from placeholders, requests in flight.
+/// Figures for leak checks and benchmarks: widgets mounted from
+/// placeholders, requests in flight, and the wasm linear memory in bytes.
 #[wasm_bindgen(js_name = debugCounts)]
 pub fn debug_counts() -> js_sys::Array {
-    js_sys::Array::of2(
+    let memory_bytes = wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| m.buffer())
+        .ok()
+        .and_then(|b| b.dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map(|b| b.byte_length())
+        .unwrap_or(0);
+    js_sys::Array::of3(
         &JsValue::from(embed::auto_mounted_count() as u32),
         &JsValue::from(http::in_flight() as u32),
+        &JsValue::from(memory_bytes),
     )
 }
 

@@ -72,3 +72,30 @@ export function shadowText(page, host, selector) {
     return el ? el.textContent : null;
   }, [host, selector]);
 }
+
+/** Resolves once every [data-khabar] on the page shows content or an error. */
+export async function widgetsSettled(page, timeout = 15_000) {
+  await page.waitForFunction(() => {
+    const hosts = Array.from(document.querySelectorAll('[data-khabar], khabar-widget'));
+    return hosts.length > 0 && hosts.every((h) => {
+      const f = h.shadowRoot?.firstElementChild;
+      return f && f.firstElementChild && !f.querySelector('.skeleton');
+    });
+  }, null, { timeout });
+}
+
+/** Runs axe-core (WCAG 2 A and AA) on the widgets only. */
+export async function axeViolations(page) {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(
+      { include: [['[data-khabar]'], ['khabar-widget']] },
+      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } },
+    );
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
+    }));
+  });
+}

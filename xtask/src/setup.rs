@@ -14,7 +14,12 @@ pub const WASM_PACK_VERSION: &str = "0.15.1";
 /// geckodriver version installed by setup (Firefox browser tests).
 pub const GECKODRIVER_VERSION: &str = "0.37.1";
 /// Debian packages of the browser tests.
-pub const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver", "firefox-esr"];
+pub const APT_PACKAGES: &[&str] = &[
+    "chromium",
+    "chromium-driver",
+    "firefox-esr",
+    "fonts-noto-ui-core",
+];
 
 /// What a command needs installed.
 #[derive(Debug, Default, Clone, Copy)]
@@ -136,7 +141,10 @@ fn is_root() -> bool {
 
 fn apt_install_browsers() -> Result<(), String> {
     let have_firefox = which("firefox") || which("firefox-esr");
-    if which("chromium") && which("chromedriver") && have_firefox {
+    // Urdu and Persian letters beyond basic Arabic, for readable screenshots.
+    let have_fonts = !Path::new("/etc/debian_version").exists()
+        || Path::new("/usr/share/fonts/truetype/noto/NotoSansArabicUI-Regular.ttf").exists();
+    if which("chromium") && which("chromedriver") && have_firefox && have_fonts {
         return Ok(());
     }
     let debian = Path::new("/etc/debian_version").exists();

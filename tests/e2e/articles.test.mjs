@@ -1,0 +1,250 @@
+// Article views end to end: every demo page and kind, six languages,
+// accessibility (axe-core), layout stability, the embed API's lifecycle.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+
+let browser;
+let server;
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer();
+  mkdirSync('docs/screenshots', { recursive: true });
+});
+after(async () => {
+  await server?.stop();
+  server?.cleanup();
+  await browser?.close();
+});
+
+const LANGS = {
+  ar: { article: '2026-11-27-farmers-market', dir: 'rtl' },
+  fa: { article: '2026-11-27-tehran-library', dir: 'rtl' },
+  ur: { article: '2026-11-26-karachi-cricket', dir: 'rtl' },
+  he: { article: '2026-11-25-haifa-port-park', dir: 'rtl' },
+  en: { article: '2026-11-26-bakeries-coop', dir: 'ltr' },
+  fr: { article: '2026-11-24-lyon-bike-lanes', dir: 'ltr' },
+};
+
+for (const [lang, { article, dir }] of Object.entries(LANGS)) {
+  test(`gallery in ${lang}: article, latest and card render ${dir} with no console errors`, async () => {
+    const { page, problems } = await openPage(browser, { viewport: { width: 1100, height: 1200 } });
+    await page.goto(`${server.url}gallery/?lang=${lang}&article=${article}`);
+    await widgetsSettled(page);
+    const frames = await page.evaluate(() => Array.from(document.querySelectorAll('[data-khabar]')).map((h) => {
+      const f = h.shadowRoot.firstElementChild;
+      return { kind: f.dataset.kind, lang: f.lang, dir: f.dir, error: !!f.querySelector('[data-error-code]') };
+    }));
+    assert.deepEqual(frames.map((f) => f.kind), ['article', 'latest', 'card']);
+    for (const f of frames) {
+      assert.equal(f.lang, lang);
+      assert.equal(f.dir, dir);
+      assert.equal(f.error, false);
+    }
+    await page.screenshot({ path: `docs/screenshots/gallery-${lang}.png` });
+    assert.deepEqual(problems, []);
+  });
+}
+
+for (const [path, lang] of [['/', 'ar'], ['/en/', 'en']]) {
+  for (const theme of ['light', 'dark']) {
+    test(`axe-core finds no WCAG 2 A/AA violation in the widgets (${lang}, ${theme})`, async () => {
+      const { page } = await openPage(browser);
+      const query = theme === 'dark' ? '?theme=dark' : '';
+      await page.goto(`${server.url}${path.slice(1)}${query}`);
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await widgetsSettled(page);
+      const violations = await axeViolations(page);
+      assert.deepEqual(violations, []);
+      if (theme === 'dark' && lang === 'ar') {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: 'docs/screenshots/demo-ar-dark.png' });
+      }
+    });
+  }
+}
+
+test('the demo page loads with a cumulative layout shift of exactly 0', async () => {
+  const { page } = await openPage(browser);
+  await page.addInitScript(() => {
+    window.__cls = 0;
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.hadRecentInput) {
+          window.__cls += e.value;
+          window.__shifts.push(e.sources?.map((s) => s.node?.nodeName ?? '?').join(','));
+        }
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.goto(server.url);
+  await widgetsSettled(page);
+  await page.waitForTimeout(500);
+  const { cls, shifts } = await page.evaluate(() => ({ cls: window.__cls, shifts: window.__shifts }));
+  assert.equal(cls, 0, `layout shifts from: ${shifts.join(' | ')}`);
+});
+
+test('cards and strip links go to the article URL; the page keeps its own navigation', async () => {
+  const { page } = await openPage(browser);
+  await page.goto(server.url);
+  await widgetsSettled(page);
+  const href = await page.locator('[data-khabar][data-layout="strip"] >> a').first().getAttribute('href');
+  assert.match(href, /^http:\/\/127\.0\.0\.1:\d+\/\?article=/);
+  await page.locator('[data-khabar][data-layout="strip"] >> a').first().click();
+  await page.waitForURL(href);
+  await widgetsSettled(page);
+});
+
+test('several widgets share one wasm instance and one request per resource', async () => {
+  const { page, problems } = await openPage(browser);
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`${server.url}gallery/?lang=ar&article=2026-11-27-farmers-market`);
+  await widgetsSettled(page);
+  await page.evaluate(() => {
+    for (let i = 0; i < 3; i++) {
+      const el = document.createElement('div');
+      el.dataset.khabar = 'card';
+      el.dataset.articleId = '2026-11-23-wetland-birds';
+      el.className = 'extra';
+      document.body.append(el);
+    }
+  });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('.extra'))
+    .every((e) => e.shadowRoot?.querySelector('a.card')));
+  const count = (part) => requests.filter((u) => u.includes(part)).length;
+  assert.equal(count('/articles/2026-11-23-wetland-birds'), 1, 'three cards, one request');
+  assert.equal(count('khabar_core_bg.wasm'), 1);
+  assert.deepEqual(problems, []);
+});
+
+test('placeholders added later mount, removed ones are destroyed', async () => {
+  const { page } = await openPage(browser);
+  await page.goto(`${server.url}en/`);
+  await widgetsSettled(page);
+  const before = await page.evaluate(async () => (await import('/khabar/khabar.js')).debugCounts()[0]);
+  await page.evaluate(() => {
+    const el = document.createElement('div');
+    el.id = 'added';
+    el.dataset.khabar = 'article';
+    el.dataset.articleId = '2026-11-24-meteor-night';
+    document.querySelector('main').append(el);
+  });
+  await page.locator('#added >> h1.headline').waitFor();
+  await page.evaluate(() => document.querySelector('#added').remove());
+  await page.waitForFunction(async (n) => (await import('/khabar/khabar.js')).debugCounts()[0] === n, before);
+  const unmarked = await page.evaluate(() => {
+    const el = document.createElement('div');
+    return el.hasAttribute('data-khabar-mounted');
+  });
+  assert.equal(unmarked, false);
+});
+
+test('<khabar-widget> mounts, follows attribute changes and unmounts', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.goto(`${server.url}en/`);
+  await widgetsSettled(page);
+  await page.evaluate(() => {
+    const el = document.createElement('khabar-widget');
+    el.setAttribute('kind', 'article');
+    el.setAttribute('article-id', '2026-11-24-meteor-night');
+    el.setAttribute('lang', 'fr');
+    document.querySelector('main').append(el);
+  });
+  const headline = page.locator('khabar-widget >> h1.headline');
+  await headline.waitFor();
+  assert.equal(await headline.textContent(), 'Observatory opens its roof to the public for the winter meteor shower');
+  assert.equal(await page.locator('khabar-widget >> .published').textContent().then((t) => t.startsWith('Publié le')), true);
+  await page.evaluate(() => document.querySelector('khabar-widget').setAttribute('article-id', '2026-11-26-bakeries-coop'));
+  await page.waitForFunction(() => document.querySelector('khabar-widget').shadowRoot
+    .querySelector('h1')?.textContent === 'Small bakeries band together to buy flour in bulk');
+  await page.evaluate(() => document.querySelector('khabar-widget').remove());
+  assert.deepEqual(problems, []);
+});
+
+test('data-lazy fetches only when the widget nears the viewport', async () => {
+  const { page } = await openPage(browser);
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`${server.url}en/`);
+  await widgetsSettled(page);
+  await page.evaluate(() => {
+    const spacer = document.createElement('div');
+    spacer.style.height = '4000px';
+    const el = document.createElement('div');
+    el.id = 'lazy';
+    el.dataset.khabar = 'latest';
+    el.dataset.limit = '7';
+    el.setAttribute('data-lazy', '');
+    document.body.append(spacer, el);
+  });
+  await page.waitForTimeout(500);
+  assert.equal(requests.filter((u) => u.includes('limit=7')).length, 0, 'not fetched while far away');
+  await page.locator('#lazy').scrollIntoViewIfNeeded();
+  await page.locator('#lazy >> ul.items').waitFor();
+  assert.equal(requests.filter((u) => u.includes('limit=7')).length, 1);
+});
+
+test('khabar:ready and khabar:error reach the host page with their details', async () => {
+  const { page } = await openPage(browser);
+  await page.goto(`${server.url}en/`);
+  await widgetsSettled(page);
+  const events = await page.evaluate(async () => {
+    const seen = [];
+    const listen = (el) => new Promise((resolve) => {
+      el.addEventListener('khabar:ready', (e) => { seen.push(['ready', e.detail]); resolve(); });
+      el.addEventListener('khabar:error', (e) => { seen.push(['error', e.detail]); resolve(); });
+    });
+    const ok = document.createElement('div');
+    ok.dataset.khabar = 'article';
+    ok.dataset.articleId = '2026-11-24-meteor-night';
+    const bad = document.createElement('div');
+    bad.dataset.khabar = 'article';
+    bad.dataset.articleId = 'missing';
+    const waits = [listen(ok), listen(bad)];
+    document.body.append(ok, bad);
+    await Promise.all(waits);
+    return seen;
+  });
+  const ready = events.find(([k]) => k === 'ready')[1];
+  assert.equal(ready.kind, 'article');
+  assert.equal(ready.articleId, '2026-11-24-meteor-night');
+  assert.match(ready.version, /^\d+\.\d+\.\d+/);
+  assert.equal(events.find(([k]) => k === 'error')[1].code, 'not-found');
+});
+
+test('200 mount/destroy cycles leave no listeners, nodes or wasm memory behind', async () => {
+  const { page } = await openPage(browser);
+  await page.goto(`${server.url}en/`);
+  await widgetsSettled(page);
+  const cdp = await page.context().newCDPSession(page);
+  const counters = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const c = await cdp.send('Memory.getDOMCounters');
+    const wasm = await page.evaluate(async () => (await import('/khabar/khabar.js')).debugCounts()[2]);
+    return { listeners: c.jsEventListeners, nodes: c.nodes, wasm };
+  };
+  const cycles = (n) => page.evaluate(async (n) => {
+    const { mount } = await import('/khabar/khabar.js');
+    const host = document.createElement('div');
+    document.body.append(host);
+    for (let i = 0; i < n; i++) {
+      const ready = new Promise((r) => host.addEventListener('khabar:ready', r, { once: true }));
+      const handle = mount(host, { kind: i % 2 ? 'latest' : 'article', articleId: '2026-11-24-meteor-night', lang: 'en' });
+      await ready;
+      handle.destroy();
+      handle.free();
+    }
+    host.remove();
+  }, n);
+  await cycles(20); // warm-up: caches, allocator pools
+  const warm = await counters();
+  await cycles(200);
+  const afterRuns = await counters();
+  assert.ok(afterRuns.listeners <= warm.listeners, `listeners ${warm.listeners} → ${afterRuns.listeners}`);
+  assert.ok(afterRuns.nodes <= warm.nodes + 20, `nodes ${warm.nodes} → ${afterRuns.nodes}`);
+  assert.ok(afterRuns.wasm <= warm.wasm, `wasm memory ${warm.wasm} → ${afterRuns.wasm}`);
+  console.log(`# after 200 cycles: listeners ${afterRuns.listeners} (warm ${warm.listeners}), nodes ${afterRuns.nodes} (warm ${warm.nodes}), wasm ${afterRuns.wasm} B (warm ${warm.wasm} B)`);
+});
