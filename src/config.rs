@@ -143,7 +143,7 @@ impl Options {
     /// `page_lang` is the nearest `lang` of the host page and `default_api`
     /// the API base derived from the script's own URL.
     pub fn parse(
-        get: impl Fn(&str) -> Option<String>,
+        get: &dyn Fn(&str) -> Option<String>,
         page_lang: Option<&str>,
         default_api: Option<&str>,
     ) -> Result<Options, ConfigError> {
@@ -285,7 +285,7 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         Options::parse(
-            |k| map.get(k).cloned(),
+            &|k| map.get(k).cloned(),
             page_lang,
             Some("https://x.test/api/v1"),
         )
@@ -348,7 +348,7 @@ mod tests {
             parse(&[("kind", "article"), ("article-id", "  ")], None),
             Err(ConfigError::MissingArticleId)
         );
-        let none = Options::parse(|k| (k == "kind").then(|| "article".to_owned()), None, None);
+        let none = Options::parse(&|k| (k == "kind").then(|| "article".to_owned()), None, None);
         assert_eq!(none, Err(ConfigError::MissingApi));
     }
 

@@ -30,51 +30,51 @@ impl El {
         doc.create_element(tag).map(El).map_err(dom_error)
     }
 
+    // The steps below cannot fail with the constant names and fresh nodes
+    // the views use, so they return the builder itself: no error plumbing
+    // at every call site (it cost kilobytes of wasm).
+
     /// Sets an attribute.
-    pub fn attr(self, name: &str, value: &str) -> DomResult<El> {
-        self.0.set_attribute(name, value).map_err(dom_error)?;
-        Ok(self)
+    pub fn attr(self, name: &str, value: &str) -> El {
+        let _ = self.0.set_attribute(name, value);
+        self
     }
 
     /// Sets the `class` attribute.
-    pub fn class(self, class: &str) -> DomResult<El> {
+    pub fn class(self, class: &str) -> El {
         self.attr("class", class)
     }
 
     /// Sets the `part` attribute, the host page's styling hook (`::part()`).
-    pub fn part(self, part: &str) -> DomResult<El> {
+    pub fn part(self, part: &str) -> El {
         self.attr("part", part)
     }
 
     /// Appends `text` as a text node.
-    pub fn text(self, text: &str) -> DomResult<El> {
-        let doc = self
-            .0
-            .owner_document()
-            .ok_or_else(|| dom_error("no document".into()))?;
-        self.0
-            .append_child(&doc.create_text_node(text))
-            .map_err(dom_error)?;
-        Ok(self)
+    pub fn text(self, text: &str) -> El {
+        if let Some(doc) = self.0.owner_document() {
+            let _ = self.0.append_child(&doc.create_text_node(text));
+        }
+        self
     }
 
     /// Appends a child element.
-    pub fn child(self, child: El) -> DomResult<El> {
-        self.0.append_child(&child.0).map_err(dom_error)?;
-        Ok(self)
+    pub fn child(self, child: El) -> El {
+        let _ = self.0.append_child(&child.0);
+        self
     }
 
     /// Appends a child when there is one.
-    pub fn child_opt(self, child: Option<El>) -> DomResult<El> {
+    pub fn child_opt(self, child: Option<El>) -> El {
         match child {
             Some(c) => self.child(c),
-            None => Ok(self),
+            None => self,
         }
     }
 
     /// Appends every child in order.
-    pub fn children(self, children: impl IntoIterator<Item = El>) -> DomResult<El> {
-        children.into_iter().try_fold(self, El::child)
+    pub fn children(self, children: impl IntoIterator<Item = El>) -> El {
+        children.into_iter().fold(self, El::child)
     }
 
     /// The finished element.

@@ -40,7 +40,7 @@ pub fn options_from_element(
     default_api: Option<&str>,
 ) -> Result<Options, ConfigError> {
     Options::parse(
-        |name| match name {
+        &|name| match name {
             "kind" => el.get_attribute("data-khabar"),
             _ => el.get_attribute(&format!("data-{name}")),
         },
@@ -55,7 +55,7 @@ pub fn options_from_attributes(
     default_api: Option<&str>,
 ) -> Result<Options, ConfigError> {
     Options::parse(
-        |name| el.get_attribute(name),
+        &|name| el.get_attribute(name),
         page_lang(el).as_deref(),
         default_api,
     )
@@ -68,7 +68,7 @@ pub fn options_from_object(
     default_api: Option<&str>,
 ) -> Result<Options, ConfigError> {
     Options::parse(
-        |name| {
+        &|name| {
             let v = Reflect::get(obj, &JsValue::from_str(&camel_case(name))).ok()?;
             // Numbers and booleans become strings through JS's own String(),
             // which keeps float formatting code out of the wasm.

@@ -77,7 +77,7 @@ impl Widget {
         let doc = host
             .owner_document()
             .ok_or_else(|| dom_error("no document".into()))?;
-        let frame = El::new(&doc, "div")?.class("khabar")?.part("root")?.build();
+        let frame = El::new(&doc, "div")?.class("khabar").part("root").build();
         root.append_child(&frame).map_err(dom_error)?;
         host.set_attribute(MOUNTED_ATTR, "").map_err(dom_error)?;
 
@@ -299,8 +299,8 @@ impl Widget {
             Content::Card(a) => {
                 let when = RelativeFormat::new(&options.dates).map_err(dom_error)?;
                 let card = El::new(&doc, "div")?
-                    .class("single-card")?
-                    .child(latest::card(&doc, &a.to_summary(), &when)?)?;
+                    .class("single-card")
+                    .child(latest::card(&doc, &a.to_summary(), &when)?);
                 (card, Some(a.id))
             }
             Content::Latest(page) => {
@@ -416,11 +416,11 @@ impl Widget {
         if let Ok(Some(old)) = frame.query_selector(".more-error") {
             old.remove();
         }
-        if let Ok(note) = El::new(&doc, "p")
-            .and_then(|p| p.class("more-error"))
-            .and_then(|p| p.attr("role", "alert"))
-            .and_then(|p| p.text(err.message(catalog)))
-        {
+        if let Ok(note) = El::new(&doc, "p").map(|p| {
+            p.class("more-error")
+                .attr("role", "alert")
+                .text(err.message(catalog))
+        }) {
             let _ = frame
                 .query_selector("section")
                 .ok()

@@ -16,27 +16,24 @@ pub fn render(
     dates: &DatelineFormat,
 ) -> DomResult<El> {
     let header = El::new(doc, "header")?
-        .class("article-header")?
+        .class("article-header")
         .child(
             El::new(doc, "h1")?
-                .class("headline")?
-                .part("headline")?
-                .attr("dir", "auto")?
-                .text(&article.title)?,
-        )?
-        .child(dateline(doc, article, catalog, dates)?)?
-        .child_opt(byline(doc, article, catalog)?)?;
+                .class("headline")
+                .part("headline")
+                .attr("dir", "auto")
+                .text(&article.title),
+        )
+        .child(dateline(doc, article, catalog, dates)?)
+        .child_opt(byline(doc, article, catalog)?);
 
     let summary = (!article.summary.trim().is_empty())
         .then(|| {
-            El::new(doc, "p")?
-                .class("summary")?
-                .part("summary")?
-                .text(&article.summary)
+            El::new(doc, "p").map(|p| p.class("summary").part("summary").text(&article.summary))
         })
         .transpose()?;
 
-    let body = El::new(doc, "div")?.class("article-body")?.part("body")?;
+    let body = El::new(doc, "div")?.class("article-body").part("body");
     let body = match (&article.body, &article.body_html) {
         (None, Some(html)) => {
             let base = crate::sanitize::safe_url(&article.url, false);
@@ -48,23 +45,22 @@ pub fn render(
                 .iter()
                 .filter_map(|b| block(doc, b).transpose())
                 .collect::<DomResult<Vec<_>>>()?,
-        )?,
+        ),
     };
 
-    El::new(doc, "article")?
-        .class("article")?
-        .part("article")?
-        .child(header)?
-        .child_opt(
-            article
-                .image
-                .as_ref()
-                .map(|i| figure(doc, i, true))
-                .transpose()?
-                .flatten(),
-        )?
-        .child_opt(summary)?
-        .child(body)
+    let image = article
+        .image
+        .as_ref()
+        .map(|i| figure(doc, i, true))
+        .transpose()?
+        .flatten();
+    Ok(El::new(doc, "article")?
+        .class("article")
+        .part("article")
+        .child(header)
+        .child_opt(image)
+        .child_opt(summary)
+        .child(body))
 }
 
 /// "Published Sunday 1 January 2017, 10:31 · Updated …" with `<time>` elements.
@@ -76,22 +72,19 @@ fn dateline(
 ) -> DomResult<El> {
     let time = |label: &str, value: &str, class: &str| -> DomResult<El> {
         let shown = dates.format(value).unwrap_or_else(|| value.to_owned());
-        El::new(doc, "span")?
-            .class(class)?
-            .text(label)?
-            .text(" ")?
-            .child(
-                El::new(doc, "time")?
-                    .attr("datetime", value)?
-                    .text(&shown)?,
-            )
+        let time = El::new(doc, "time")?.attr("datetime", value).text(&shown);
+        Ok(El::new(doc, "span")?
+            .class(class)
+            .text(label)
+            .text(" ")
+            .child(time))
     };
     let mut line = El::new(doc, "p")?
-        .class("dateline")?
-        .part("dateline")?
-        .child(time(catalog.published, &article.published_at, "published")?)?;
+        .class("dateline")
+        .part("dateline")
+        .child(time(catalog.published, &article.published_at, "published")?);
     if let (true, Some(updated)) = (article.was_updated(), article.updated_at.as_deref()) {
-        line = line.child(time(catalog.updated, updated, "updated")?)?;
+        line = line.child(time(catalog.updated, updated, "updated")?);
     }
     Ok(line)
 }
@@ -106,45 +99,50 @@ fn byline(doc: &Document, article: &Article, catalog: &Catalog) -> DomResult<Opt
         else {
             return Ok(None);
         };
-        El::new(doc, "span")?
-            .class(class)?
-            .text(label)?
-            .text(" ")?
-            .child(El::new(doc, "bdi")?.text(name.trim())?)
-            .map(Some)
+        let bdi = El::new(doc, "bdi")?.text(name.trim());
+        Ok(Some(
+            El::new(doc, "span")?
+                .class(class)
+                .text(label)
+                .text(" ")
+                .child(bdi),
+        ))
     };
     let source = named(catalog.source, article.source.as_deref(), "source")?;
     let author = named(catalog.by, article.author.as_deref(), "author")?;
     if source.is_none() && author.is_none() {
         return Ok(None);
     }
-    El::new(doc, "p")?
-        .class("byline")?
-        .part("byline")?
-        .child_opt(author)?
-        .child_opt(source)
-        .map(Some)
+    Ok(Some(
+        El::new(doc, "p")?
+            .class("byline")
+            .part("byline")
+            .child_opt(author)
+            .child_opt(source),
+    ))
 }
 
 /// One body block; `None` for kinds this version skips.
 fn block(doc: &Document, block: &Block) -> DomResult<Option<El>> {
     let el = match block {
-        Block::Paragraph { text } => El::new(doc, "p")?.attr("dir", "auto")?.text(text)?,
-        Block::Heading { text } => El::new(doc, "h2")?.attr("dir", "auto")?.text(text)?,
+        Block::Paragraph { text } => El::new(doc, "p")?.attr("dir", "auto").text(text),
+        Block::Heading { text } => El::new(doc, "h2")?.attr("dir", "auto").text(text),
         Block::Quote { text, cite } => El::new(doc, "blockquote")?
-            .child(El::new(doc, "p")?.attr("dir", "auto")?.text(text)?)?
+            .child(El::new(doc, "p")?.attr("dir", "auto").text(text))
             .child_opt(
                 cite.as_deref()
-                    .map(|c| El::new(doc, "cite")?.child(El::new(doc, "bdi")?.text(c)?))
+                    .map(|c| -> DomResult<El> {
+                        Ok(El::new(doc, "cite")?.child(El::new(doc, "bdi")?.text(c)))
+                    })
                     .transpose()?,
-            )?,
+            ),
         Block::List { ordered, items } => El::new(doc, if *ordered { "ol" } else { "ul" })?
             .children(
                 items
                     .iter()
-                    .map(|i| El::new(doc, "li")?.attr("dir", "auto")?.text(i))
+                    .map(|i| El::new(doc, "li").map(|li| li.attr("dir", "auto").text(i)))
                     .collect::<DomResult<Vec<_>>>()?,
-            )?,
+            ),
         Block::Image(image) => return figure(doc, image, false),
         Block::Unknown => return Ok(None),
     };
@@ -158,22 +156,22 @@ fn figure(doc: &Document, image: &Image, lead: bool) -> DomResult<Option<El>> {
         return Ok(None);
     };
     let img = El::new(doc, "img")?
-        .attr("src", src)?
-        .attr("alt", &image.alt)?
-        .attr("loading", if lead { "eager" } else { "lazy" })?
-        .attr("decoding", "async")?
-        .attr("referrerpolicy", "no-referrer")?
-        .part("image")?;
-    El::new(doc, "figure")?
-        .class(if lead { "figure lead" } else { "figure" })?
-        .child(El::new(doc, "div")?.class("frame")?.child(img)?)?
-        .child_opt(
-            image
-                .caption
-                .as_deref()
-                .filter(|c| !c.trim().is_empty())
-                .map(|c| El::new(doc, "figcaption")?.attr("dir", "auto")?.text(c))
-                .transpose()?,
-        )
-        .map(Some)
+        .attr("src", src)
+        .attr("alt", &image.alt)
+        .attr("loading", if lead { "eager" } else { "lazy" })
+        .attr("decoding", "async")
+        .attr("referrerpolicy", "no-referrer")
+        .part("image");
+    let caption = image
+        .caption
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| El::new(doc, "figcaption").map(|f| f.attr("dir", "auto").text(c)))
+        .transpose()?;
+    Ok(Some(
+        El::new(doc, "figure")?
+            .class(if lead { "figure lead" } else { "figure" })
+            .child(El::new(doc, "div")?.class("frame").child(img))
+            .child_opt(caption),
+    ))
 }

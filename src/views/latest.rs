@@ -10,54 +10,61 @@ use crate::i18n::Catalog;
 use crate::model::ArticleSummary;
 use crate::sanitize::safe_url;
 
+/// A link to `url` when it is a web URL, otherwise a plain `fallback` box.
+fn link_or(doc: &Document, url: &str, fallback: &str) -> DomResult<El> {
+    Ok(match safe_url(url, false) {
+        Some(href) => El::new(doc, "a")?.attr("href", href),
+        None => El::new(doc, fallback)?,
+    })
+}
+
 /// One card: thumbnail, headline, relative time and summary.
 pub fn card(doc: &Document, item: &ArticleSummary, when: &RelativeFormat) -> DomResult<El> {
     let time = El::new(doc, "time")?
-        .attr("datetime", &item.published_at)?
-        .text(&when.format(&item.published_at).unwrap_or_default())?;
-    let thumb = item
+        .attr("datetime", &item.published_at)
+        .text(&when.format(&item.published_at).unwrap_or_default());
+    let thumb = match item
         .image
         .as_ref()
         .and_then(|i| Some((safe_url(&i.url, false)?, &i.alt)))
-        .map(|(src, alt)| {
-            El::new(doc, "div")?.class("thumb")?.child(
+    {
+        Some((src, alt)) => Some(
+            El::new(doc, "div")?.class("thumb").child(
                 El::new(doc, "img")?
-                    .attr("src", src)?
-                    .attr("alt", alt)?
-                    .attr("loading", "lazy")?
-                    .attr("decoding", "async")?
-                    .attr("referrerpolicy", "no-referrer")?
-                    .part("thumbnail")?,
-            )
-        })
-        .transpose()?;
+                    .attr("src", src)
+                    .attr("alt", alt)
+                    .attr("loading", "lazy")
+                    .attr("decoding", "async")
+                    .attr("referrerpolicy", "no-referrer")
+                    .part("thumbnail"),
+            ),
+        ),
+        None => None,
+    };
+    let summary = match item.summary.trim() {
+        "" => None,
+        _ => Some(
+            El::new(doc, "p")?
+                .class("card-summary")
+                .attr("dir", "auto")
+                .text(&item.summary),
+        ),
+    };
     let text = El::new(doc, "div")?
-        .class("card-text")?
+        .class("card-text")
         .child(
             El::new(doc, "h3")?
-                .class("card-title")?
-                .attr("dir", "auto")?
-                .text(&item.title)?,
-        )?
-        .child(El::new(doc, "p")?.class("card-time")?.child(time)?)?
-        .child_opt(
-            (!item.summary.trim().is_empty())
-                .then(|| {
-                    El::new(doc, "p")?
-                        .class("card-summary")?
-                        .attr("dir", "auto")?
-                        .text(&item.summary)
-                })
-                .transpose()?,
-        )?;
-    let body = match safe_url(&item.url, false) {
-        Some(href) => El::new(doc, "a")?.attr("href", href)?,
-        None => El::new(doc, "div")?,
-    };
-    body.class("card")?
-        .part("card")?
-        .child_opt(thumb)?
-        .child(text)
+                .class("card-title")
+                .attr("dir", "auto")
+                .text(&item.title),
+        )
+        .child(El::new(doc, "p")?.class("card-time").child(time))
+        .child_opt(summary);
+    Ok(link_or(doc, &item.url, "div")?
+        .class("card")
+        .part("card")
+        .child_opt(thumb)
+        .child(text))
 }
 
 /// The list's items, for the first page or for one appended by "more".
@@ -72,17 +79,12 @@ pub fn items(
         .map(|item| {
             let inner = match layout {
                 Layout::List => card(doc, item, when)?,
-                Layout::Strip => {
-                    let link = match safe_url(&item.url, false) {
-                        Some(href) => El::new(doc, "a")?.attr("href", href)?,
-                        None => El::new(doc, "span")?,
-                    };
-                    link.attr("dir", "auto")?
-                        .part("strip-link")?
-                        .text(&item.title)?
-                }
+                Layout::Strip => link_or(doc, &item.url, "span")?
+                    .attr("dir", "auto")
+                    .part("strip-link")
+                    .text(&item.title),
             };
-            El::new(doc, "li")?.child(inner)
+            Ok(El::new(doc, "li")?.child(inner))
         })
         .collect()
 }
@@ -97,44 +99,35 @@ pub fn list(
     catalog: &Catalog,
     when: &RelativeFormat,
 ) -> DomResult<El> {
-    let (class, title_tag) = match layout {
-        Layout::List => ("latest", "h2"),
-        Layout::Strip => ("latest strip", "span"),
+    let (class, title) = match layout {
+        Layout::List => ("latest", El::new(doc, "h2")?),
+        // The section's label already says it; don't read it twice.
+        Layout::Strip => (
+            "latest strip",
+            El::new(doc, "span")?.attr("aria-hidden", "true"),
+        ),
     };
-    let mut section = El::new(doc, "section")?
-        .class(class)?
-        .part("latest")?
-        .attr("aria-label", catalog.latest)?
-        .child(
-            El::new(doc, title_tag)?
-                .class("latest-title")?
-                .attr(
-                    "aria-hidden",
-                    if layout == Layout::Strip {
-                        "true"
-                    } else {
-                        "false"
-                    },
-                )?
-                .text(catalog.latest)?,
-        )?;
+    let section = El::new(doc, "section")?
+        .class(class)
+        .part("latest")
+        .attr("aria-label", catalog.latest)
+        .child(title.class("latest-title").text(catalog.latest));
     if page.is_empty() {
-        return section.child(El::new(doc, "p")?.class("empty")?.text(catalog.no_items)?);
+        return Ok(section.child(El::new(doc, "p")?.class("empty").text(catalog.no_items)));
     }
-    section = section.child(
-        El::new(doc, "ul")?
-            .class("items")?
-            .attr("role", "list")?
-            .children(items(doc, page, layout, when)?)?,
-    )?;
-    if has_more && layout == Layout::List {
-        section = section.child(
+    let list = El::new(doc, "ul")?
+        .class("items")
+        .attr("role", "list")
+        .children(items(doc, page, layout, when)?);
+    let more = match has_more && layout == Layout::List {
+        true => Some(
             El::new(doc, "button")?
-                .attr("type", "button")?
-                .class("more")?
-                .part("button more")?
-                .text(catalog.more)?,
-        )?;
-    }
-    Ok(section)
+                .attr("type", "button")
+                .class("more")
+                .part("button more")
+                .text(catalog.more),
+        ),
+        false => None,
+    };
+    Ok(section.child(list).child_opt(more))
 }

@@ -9,80 +9,81 @@ use crate::i18n::Catalog;
 
 /// Grey blocks shaped like the content, holding its space while it loads.
 pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> {
-    let line = |class: &str| El::new(doc, "div")?.class(class);
-    El::new(doc, "div")?
-        .class(match kind {
-            Kind::Article => "skeleton skeleton-article",
-            Kind::Latest => "skeleton skeleton-latest",
-            Kind::Card => "skeleton skeleton-card",
-        })?
-        .part("skeleton")?
-        .attr("aria-busy", "true")?
+    let class = match kind {
+        Kind::Article => "skeleton skeleton-article",
+        Kind::Latest => "skeleton skeleton-latest",
+        Kind::Card => "skeleton skeleton-card",
+    };
+    let mut el = El::new(doc, "div")?
+        .class(class)
+        .part("skeleton")
+        .attr("aria-busy", "true")
         .child(
             El::new(doc, "span")?
-                .class("visually-hidden")?
-                .attr("role", "status")?
-                .text(catalog.loading)?,
-        )?
-        .child(line("sk sk-title")?)?
-        .child(line("sk sk-title sk-short")?)?
-        .child(line("sk sk-meta")?)?
-        .children(
-            (0..6)
-                .map(|i| {
-                    line(if i % 3 == 2 {
-                        "sk sk-text sk-short"
-                    } else {
-                        "sk sk-text"
-                    })
-                })
-                .collect::<DomResult<Vec<_>>>()?,
-        )
+                .class("visually-hidden")
+                .attr("role", "status")
+                .text(catalog.loading),
+        );
+    for line in [
+        "sk sk-title",
+        "sk sk-title sk-short",
+        "sk sk-meta",
+        "sk sk-text",
+        "sk sk-text",
+        "sk sk-text sk-short",
+        "sk sk-text",
+        "sk sk-text",
+        "sk sk-text sk-short",
+    ] {
+        el = el.child(El::new(doc, "div")?.class(line));
+    }
+    Ok(el)
 }
 
 /// The error box: what happened, in the reader's language, and (when a retry
 /// can help) a retry button. The caller attaches the button's listener.
 pub fn error(doc: &Document, err: &WidgetError, catalog: &'static Catalog) -> DomResult<El> {
-    let mut body = El::new(doc, "div")?
-        .class("error")?
-        .part("error")?
-        .attr("role", "alert")?
-        .attr("data-error-code", err.code())?
+    let retry = match err.retryable() {
+        true => Some(
+            El::new(doc, "button")?
+                .attr("type", "button")
+                .class("retry")
+                .part("button retry")
+                .text(catalog.retry),
+        ),
+        false => None,
+    };
+    Ok(El::new(doc, "div")?
+        .class("error")
+        .part("error")
+        .attr("role", "alert")
+        .attr("data-error-code", err.code())
         .child(
             El::new(doc, "p")?
-                .class("error-message")?
-                .text(err.message(catalog))?,
-        )?;
-    if err.retryable() {
-        body = body.child(
-            El::new(doc, "button")?
-                .attr("type", "button")?
-                .class("retry")?
-                .part("button retry")?
-                .text(catalog.retry)?,
-        )?;
-    }
-    Ok(body)
+                .class("error-message")
+                .text(err.message(catalog)),
+        )
+        .child_opt(retry))
 }
 
 /// The state shown after a crash: the widget cannot continue, so the action
 /// is a plain link that reloads the page and needs no code of ours.
 pub fn crashed(doc: &Document, catalog: &'static Catalog, page_url: &str) -> DomResult<El> {
-    El::new(doc, "div")?
-        .class("error")?
-        .part("error")?
-        .attr("role", "alert")?
-        .attr("data-error-code", "crash")?
+    Ok(El::new(doc, "div")?
+        .class("error")
+        .part("error")
+        .attr("role", "alert")
+        .attr("data-error-code", "crash")
         .child(
             El::new(doc, "p")?
-                .class("error-message")?
-                .text(catalog.error_crash)?,
-        )?
+                .class("error-message")
+                .text(catalog.error_crash),
+        )
         .child(
             El::new(doc, "a")?
-                .attr("href", page_url)?
-                .class("retry")?
-                .part("button retry")?
-                .text(catalog.reload)?,
-        )
+                .attr("href", page_url)
+                .class("retry")
+                .part("button retry")
+                .text(catalog.reload),
+        ))
 }
