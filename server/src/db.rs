@@ -29,7 +29,8 @@ pub enum DbError {
 }
 
 /// Ordered schema migrations; index + 1 is the `user_version` after each.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE articles (
     id            TEXT PRIMARY KEY,
     url           TEXT NOT NULL,
@@ -62,7 +63,12 @@ CREATE TABLE comments (
     idempotency_key TEXT UNIQUE
 );
 CREATE INDEX comments_by_article ON comments (article_id, status, id);
-"#];
+"#,
+    r#"
+CREATE INDEX comments_by_parent ON comments (parent_id, status, id);
+CREATE INDEX comments_by_status ON comments (status, id);
+"#,
+];
 
 /// Opens (creating if needed) the database at `path` and migrates it.
 pub fn open(path: &Path) -> Result<Pool, DbError> {

@@ -3,10 +3,12 @@
 //! An axum application over an embedded SQLite database. `app` builds the
 //! router (used as-is by the tests), `serve` runs it until SIGTERM/Ctrl-C.
 
+pub mod comments;
 pub mod db;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod ratelimit;
 pub mod routes;
 
 use std::net::SocketAddr;
@@ -24,9 +26,35 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     /// The database.
     pub pool: db::Pool,
+    /// Moderation policy for new comments.
+    pub moderation: comments::Moderation,
+    /// Bearer token of the moderation API; `None` disables it.
+    pub admin_token: Option<String>,
+    /// Per-client limit on new comments.
+    pub comment_limit: std::sync::Arc<ratelimit::RateLimit>,
+    /// Take the client address from `X-Forwarded-For` (behind a proxy).
+    pub trust_proxy: bool,
     /// Public origin of this server (`https://news.example`), used to make
     /// root-relative image URLs absolute; `None`: taken from the request.
     pub public_url: Option<String>,
+}
+
+impl AppState {
+    /// State with the defaults of the command line: pre-moderation, no
+    /// admin API, 5 comments per minute per client.
+    pub fn new(pool: db::Pool) -> AppState {
+        AppState {
+            pool,
+            moderation: comments::Moderation::Pre,
+            admin_token: None,
+            comment_limit: std::sync::Arc::new(ratelimit::RateLimit::new(
+                5,
+                Duration::from_secs(60),
+            )),
+            trust_proxy: false,
+            public_url: None,
+        }
+    }
 }
 
 /// Where the static files live.
@@ -47,6 +75,7 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .expose_headers([header::ETAG, header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
     let api = routes::api::router()
+        .nest("/admin", routes::admin::router(state.clone()))
         .with_state(state)
         .layer(axum::middleware::from_fn(routes::etag::etag))
         .layer(cors);
@@ -67,7 +96,8 @@ pub async fn serve(listen: SocketAddr, state: AppState, assets: Assets) -> anyho
     let addr = listener.local_addr()?;
     // Tests and `cargo xtask demo` read this line to find the port.
     println!("khabar-server listening on http://{addr}/");
-    axum::serve(listener, app(state, &assets))
+    let app = app(state, &assets).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shut down cleanly");

@@ -1,10 +1,15 @@
-//! Command line of khabar-server: `serve` (the default) and `import`.
+//! Command line of khabar-server: `serve` (the default), `import` and
+//! `comments` (moderation from the shell).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use khabar_server::comments::{self, Moderation};
+use khabar_server::ratelimit::RateLimit;
 use khabar_server::{db, import, serve, AppState, Assets};
 
 /// The reference backend of the Khabar news widget.
@@ -32,6 +37,40 @@ enum Command {
         /// A file holding one article, a list, or {"items": [...]}.
         file: PathBuf,
     },
+    /// Moderate comments: list pending ones, approve, reject or delete.
+    Comments {
+        #[command(subcommand)]
+        action: CommentAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CommentAction {
+    /// List comments waiting for moderation.
+    Pending,
+    /// Publish a comment.
+    Approve {
+        /// Comment id.
+        id: i64,
+    },
+    /// Reject a comment (kept, never shown).
+    Reject {
+        /// Comment id.
+        id: i64,
+    },
+    /// Delete a comment and its replies.
+    Delete {
+        /// Comment id.
+        id: i64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModerationArg {
+    /// New comments wait for a moderator.
+    Pre,
+    /// New comments appear at once.
+    Post,
 }
 
 #[derive(Args, Clone)]
@@ -49,21 +88,31 @@ struct ServeArgs {
     /// (default: the Host the request came to).
     #[arg(long, env = "KHABAR_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Moderation of new comments.
+    #[arg(long, env = "KHABAR_MODERATION", value_enum, default_value = "pre")]
+    moderation: ModerationArg,
+    /// Bearer token of the moderation API (/api/v1/admin); unset disables it.
+    #[arg(long, env = "KHABAR_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// New comments allowed per client and minute (0: no limit).
+    #[arg(long, env = "KHABAR_COMMENT_RATE", default_value_t = 5)]
+    comment_rate: usize,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    #[arg(long, env = "KHABAR_TRUST_PROXY")]
+    trust_proxy: bool,
     /// Do not load the demo articles into an empty database.
     #[arg(long, env = "KHABAR_NO_SEED")]
     no_seed: bool,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        ServeArgs {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            www: "www".into(),
-            widget_dir: "target/widget".into(),
-            no_seed: false,
-            public_url: None,
-        }
+fn default_serve() -> ServeArgs {
+    // Parsing no arguments applies the same defaults and env vars as `serve`.
+    #[derive(Parser)]
+    struct Only {
+        #[command(flatten)]
+        args: ServeArgs,
     }
+    Only::parse_from(["khabar-server"]).args
 }
 
 #[tokio::main]
@@ -77,7 +126,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let pool = db::open(&cli.db).with_context(|| format!("opening {}", cli.db.display()))?;
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Serve(default_serve()))
+    {
         Command::Import { file } => {
             let json = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
@@ -86,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
             println!("imported {n} article(s) into {}", cli.db.display());
             Ok(())
         }
+        Command::Comments { action } => moderate(&pool, action),
         Command::Serve(args) => {
             if !args.no_seed {
                 let n =
@@ -99,10 +152,56 @@ async fn main() -> anyhow::Result<()> {
                 widget: args.widget_dir,
             };
             let state = AppState {
-                pool,
+                moderation: match args.moderation {
+                    ModerationArg::Pre => Moderation::Pre,
+                    ModerationArg::Post => Moderation::Post,
+                },
+                admin_token: args.admin_token.filter(|t| !t.is_empty()),
+                comment_limit: Arc::new(RateLimit::new(args.comment_rate, Duration::from_secs(60))),
+                trust_proxy: args.trust_proxy,
                 public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                ..AppState::new(pool)
             };
             serve(args.listen, state, assets).await
         }
     }
+}
+
+fn moderate(pool: &db::Pool, action: CommentAction) -> anyhow::Result<()> {
+    let conn = pool.get()?;
+    let (id, status) = match action {
+        CommentAction::Pending => {
+            let items = comments::pending(&conn, 500)?;
+            if items.is_empty() {
+                println!("no comments waiting for moderation");
+            }
+            for c in items {
+                let body: String = c.comment.body.chars().take(120).collect();
+                println!(
+                    "#{}  {}  on {}  by {}{}\n    {}",
+                    c.comment.id,
+                    c.comment.created_at,
+                    c.article_id,
+                    c.comment.author,
+                    c.email.map(|e| format!(" <{e}>")).unwrap_or_default(),
+                    body.replace('\n', "\n    ")
+                );
+            }
+            return Ok(());
+        }
+        CommentAction::Approve { id } => (id, "published"),
+        CommentAction::Reject { id } => (id, "rejected"),
+        CommentAction::Delete { id } => {
+            if !comments::delete(&conn, id)? {
+                bail!("no comment #{id}");
+            }
+            println!("deleted comment #{id}");
+            return Ok(());
+        }
+    };
+    if !comments::set_status(&conn, id, status)? {
+        bail!("no comment #{id}");
+    }
+    println!("comment #{id} is now {status}");
+    Ok(())
 }

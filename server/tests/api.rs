@@ -1,74 +1,14 @@
 //! The API against a real temporary SQLite database, through the real router.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::{fixture, get, get_json};
 use http_body_util::BodyExt;
-use khabar_server::{app, db, import, AppState, Assets};
+use khabar_server::{db, import};
 use serde_json::{json, Value};
 use tower::ServiceExt;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    pool: db::Pool,
-    router: axum::Router,
-}
-
-fn fixture(seed: bool) -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pool = db::open(&dir.path().join("nested/khabar.sqlite3")).expect("open db");
-    if seed {
-        import::seed_if_empty(&mut pool.get().expect("conn")).expect("seed");
-    }
-    let assets = Assets {
-        www: dir.path().join("www"),
-        widget: dir.path().join("widget"),
-    };
-    std::fs::create_dir_all(&assets.www).expect("www");
-    std::fs::write(
-        assets.www.join("index.html"),
-        "<!doctype html><title>t</title>",
-    )
-    .expect("index");
-    std::fs::create_dir_all(&assets.widget).expect("widget");
-    std::fs::write(
-        assets.widget.join("khabar_core_bg.wasm"),
-        b"\0asm\x01\0\0\0",
-    )
-    .expect("wasm");
-    let state = AppState {
-        pool: pool.clone(),
-        public_url: None,
-    };
-    let router = app(state, &assets);
-    Fixture {
-        _dir: dir,
-        pool,
-        router,
-    }
-}
-
-async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let res = router
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("response");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    (status, headers, body)
-}
-
-async fn get_json(router: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let (status, _, body) = get(router, uri).await;
-    (status, serde_json::from_slice(&body).expect("json body"))
-}
 
 #[tokio::test]
 async fn seed_loads_original_demo_articles_in_both_languages() {

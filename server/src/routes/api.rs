@@ -23,6 +23,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/articles", get(list_articles))
         .route("/articles/{id}", get(get_article))
+        .route(
+            "/articles/{id}/comments",
+            get(crate::routes::comments::list)
+                .post(crate::routes::comments::create)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::routes::comments::MAX_BODY,
+                )),
+        )
 }
 
 #[derive(Debug, Deserialize)]

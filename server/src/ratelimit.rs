@@ -1,0 +1,84 @@
+//! A per-client sliding-window rate limit, in memory.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// At most `max` events per `window` for each client key.
+pub struct RateLimit {
+    max: usize,
+    window: Duration,
+    seen: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl RateLimit {
+    /// A limit of `max` events per `window` (`max` 0 disables the limit).
+    pub fn new(max: usize, window: Duration) -> RateLimit {
+        RateLimit {
+            max,
+            window,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records an event for `client` at `now`; `Err(wait)` when over the
+    /// limit, with how long until the next event would be allowed.
+    pub fn check(&self, client: &str, now: Instant) -> Result<(), Duration> {
+        if self.max == 0 {
+            return Ok(());
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() > 50_000 {
+            // Bound memory under address churn: forget idle clients.
+            seen.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
+        }
+        let times = seen.entry(client.to_owned()).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        if times.len() >= self.max {
+            let oldest = times.front().copied().unwrap_or(now);
+            return Err(self.window.saturating_sub(now.duration_since(oldest)));
+        }
+        times.push_back(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sixth_event_in_a_minute_waits_for_the_first_to_expire() {
+        let limit = RateLimit::new(5, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for i in 0..5 {
+            assert!(limit.check("a", t0 + Duration::from_secs(i)).is_ok());
+        }
+        let wait = limit
+            .check("a", t0 + Duration::from_secs(10))
+            .expect_err("limited");
+        assert_eq!(wait, Duration::from_secs(50));
+        assert!(
+            limit.check("b", t0).is_ok(),
+            "other clients are not affected"
+        );
+        assert!(limit.check("a", t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn zero_disables_the_limit() {
+        let limit = RateLimit::new(0, Duration::from_secs(60));
+        for _ in 0..100 {
+            assert!(limit.check("a", Instant::now()).is_ok());
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Comment rules, statuses and codes against a real temporary database.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::{admin, fixture, fixture_with, get_json, post_json};
+use khabar_server::comments::Moderation;
+use khabar_server::ratelimit::RateLimit;
+use serde_json::{json, Value};
+
+const ARTICLE: &str = "2026-11-28-transit-plan";
+const URI: &str = "/api/v1/articles/2026-11-28-transit-plan/comments";
+
+fn comment(key: &str, body: &str) -> Value {
+    json!({ "author": "سارة", "body": body, "website": "", "idempotency_key": key })
+}
+
+fn open_fixture(moderation: Moderation) -> common::Fixture {
+    fixture_with(true, move |mut s| {
+        s.moderation = moderation;
+        s.admin_token = Some("s3cret-token".into());
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    })
+}
+
+#[tokio::test]
+async fn post_moderation_publishes_at_once_and_counts() {
+    let f = open_fixture(Moderation::Post);
+    let (status, _, body) = post_json(
+        &f.router,
+        URI,
+        &comment("key-aaaaaaaa", "مقال مفيد\nشكراً"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["status"], "published");
+    assert_eq!(body["comment"]["author"], "سارة");
+    assert_eq!(body["comment"]["body"], "مقال مفيد\nشكراً");
+    assert!(
+        body["comment"].get("email").is_none(),
+        "email is never published"
+    );
+    let (_, list) = get_json(&f.router, URI).await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["body"], "مقال مفيد\nشكراً");
+    let (_, article) = get_json(&f.router, &format!("/api/v1/articles/{ARTICLE}")).await;
+    assert_eq!(article["comment_count"], 1);
+}
+
+#[tokio::test]
+async fn pre_moderation_holds_comments_until_approved() {
+    let f = open_fixture(Moderation::Pre);
+    let mut c = comment("key-bbbbbbbb", "رأيي في الخطة");
+    c["email"] = json!("sara@example.org");
+    let (status, _, body) = post_json(&f.router, URI, &c, &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["status"], "pending");
+    let id = body["comment"]["id"].as_i64().expect("id");
+    let (_, list) = get_json(&f.router, URI).await;
+    assert_eq!(list["total"], 0, "pending comments are not listed");
+    let (_, article) = get_json(&f.router, &format!("/api/v1/articles/{ARTICLE}")).await;
+    assert_eq!(
+        article["comment_count"], 0,
+        "comment_count counts published only"
+    );
+
+    // The moderation API needs the token…
+    let (status, _) = admin(&f.router, "GET", "/api/v1/admin/comments", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = admin(&f.router, "GET", "/api/v1/admin/comments", Some("wrong")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // …and shows moderators the address.
+    let (status, pending) = admin(
+        &f.router,
+        "GET",
+        "/api/v1/admin/comments",
+        Some("s3cret-token"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(pending["items"][0]["id"], id);
+    assert_eq!(pending["items"][0]["email"], "sara@example.org");
+
+    let (status, approved) = admin(
+        &f.router,
+        "POST",
+        &format!("/api/v1/admin/comments/{id}/approve"),
+        Some("s3cret-token"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(approved["status"], "published");
+    let (_, list) = get_json(&f.router, URI).await;
+    assert_eq!(list["total"], 1);
+    assert!(list["items"][0].get("email").is_none());
+
+    let (status, _) = admin(
+        &f.router,
+        "POST",
+        &format!("/api/v1/admin/comments/{id}/reject"),
+        Some("s3cret-token"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = get_json(&f.router, URI).await;
+    assert_eq!(list["total"], 0);
+    let (status, _) = admin(
+        &f.router,
+        "DELETE",
+        &format!("/api/v1/admin/comments/{id}"),
+        Some("s3cret-token"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = admin(
+        &f.router,
+        "DELETE",
+        &format!("/api/v1/admin/comments/{id}"),
+        Some("s3cret-token"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn admin_api_is_off_without_a_token() {
+    let f = fixture(true);
+    let (status, body) = admin(&f.router, "GET", "/api/v1/admin/comments", Some("")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn every_failing_field_is_named_in_a_422() {
+    let f = open_fixture(Moderation::Post);
+    let bad =
+        json!({ "author": " \u{202E} ", "body": "x", "email": "nope", "idempotency_key": "k" });
+    let (status, _, body) = post_json(&f.router, URI, &bad, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "invalid");
+    let fields = &body["error"]["fields"];
+    assert_eq!(fields["author"]["code"], "required");
+    assert_eq!(fields["body"]["code"], "too_short");
+    assert_eq!(fields["email"]["code"], "invalid");
+    assert_eq!(fields["idempotency_key"]["code"], "invalid");
+
+    let long = json!({ "author": "ن".repeat(81), "body": "ب".repeat(5001), "idempotency_key": "key-cccccccc" });
+    let (status, _, body) = post_json(&f.router, URI, &long, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"]["author"]["code"], "too_long");
+    assert_eq!(body["error"]["fields"]["body"]["code"], "too_long");
+
+    let edge = json!({ "author": "ن".repeat(80), "body": "ب".repeat(5000), "idempotency_key": "key-dddddddd" });
+    let (status, _, _) = post_json(&f.router, URI, &edge, &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn names_are_stored_without_bidi_or_control_characters() {
+    let f = open_fixture(Moderation::Post);
+    let c = json!({ "author": "\u{202E}evil\u{202C} name\u{0}", "body": "hi\u{2066} there", "idempotency_key": "key-eeeeeeee" });
+    let (_, _, body) = post_json(&f.router, URI, &c, &[]).await;
+    assert_eq!(body["comment"]["author"], "evil name");
+    assert_eq!(body["comment"]["body"], "hi there");
+}
+
+#[tokio::test]
+async fn replies_need_a_published_top_level_parent_of_the_same_article() {
+    let f = open_fixture(Moderation::Post);
+    let (_, _, top) = post_json(&f.router, URI, &comment("key-top00001", "أول تعليق"), &[]).await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    let mut reply = comment("key-reply001", "رد على التعليق");
+    reply["parent_id"] = json!(top_id);
+    let (status, _, r) = post_json(&f.router, URI, &reply, &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let reply_id = r["comment"]["id"].as_i64().expect("id");
+
+    // Replies to replies, to unknown ids and across articles are refused.
+    for (key, parent, uri) in [
+        ("key-reply002", reply_id, URI.to_owned()),
+        ("key-reply003", 999_999, URI.to_owned()),
+        (
+            "key-reply004",
+            top_id,
+            "/api/v1/articles/2026-11-27-farmers-market/comments".to_owned(),
+        ),
+    ] {
+        let mut c = comment(key, "رد آخر");
+        c["parent_id"] = json!(parent);
+        let (status, _, body) = post_json(&f.router, &uri, &c, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{key}");
+        assert_eq!(body["error"]["fields"]["parent_id"]["code"], "invalid");
+    }
+    let (_, list) = get_json(&f.router, URI).await;
+    assert_eq!(list["total"], 2);
+    assert_eq!(
+        list["items"].as_array().expect("items").len(),
+        1,
+        "replies are nested"
+    );
+    assert_eq!(list["items"][0]["replies"][0]["id"], reply_id);
+    assert_eq!(list["items"][0]["replies"][0]["parent_id"], top_id);
+}
+
+#[tokio::test]
+async fn list_pages_by_cursor_in_both_orders() {
+    let f = open_fixture(Moderation::Post);
+    for i in 0..5 {
+        post_json(
+            &f.router,
+            URI,
+            &comment(&format!("key-page000{i}"), &format!("تعليق {i}")),
+            &[],
+        )
+        .await;
+    }
+    let (_, first) = get_json(&f.router, &format!("{URI}?limit=2")).await;
+    assert_eq!(first["total"], 5);
+    assert_eq!(first["items"][0]["body"], "تعليق 0");
+    let next = first["next"].as_str().expect("next");
+    let (_, second) = get_json(&f.router, &format!("{URI}?limit=2&cursor={next}")).await;
+    assert_eq!(second["items"][0]["body"], "تعليق 2");
+    let (_, newest) = get_json(&f.router, &format!("{URI}?limit=2&sort=newest")).await;
+    assert_eq!(newest["items"][0]["body"], "تعليق 4");
+    let (status, _) = get_json(&f.router, &format!("{URI}?sort=random")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = get_json(&f.router, "/api/v1/articles/nope/comments").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_same_key_always_returns_the_first_result() {
+    let f = open_fixture(Moderation::Pre);
+    let c = comment("key-same0001", "مرة واحدة فقط");
+    let (s1, _, first) = post_json(&f.router, URI, &c, &[]).await;
+    let (s2, _, again) = post_json(&f.router, URI, &c, &[]).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(first, again);
+    // Even with a different body, the key names the first comment.
+    let (_, _, changed) = post_json(&f.router, URI, &comment("key-same0001", "نص آخر"), &[]).await;
+    assert_eq!(changed["comment"]["id"], first["comment"]["id"]);
+    // The same key on another article is a conflict, not a second comment.
+    let (status, _, body) = post_json(
+        &f.router,
+        "/api/v1/articles/2026-11-27-farmers-market/comments",
+        &c,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "idempotency_conflict");
+    let conn = f.pool.get().expect("conn");
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM comments", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_identical_requests_create_one_comment() {
+    let f = open_fixture(Moderation::Post);
+    let c = comment("key-race0001", "سباق");
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let router = f.router.clone();
+            let c = c.clone();
+            tokio::spawn(async move { post_json(&router, URI, &c, &[]).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        let (status, _, body) = t.await.expect("task");
+        assert_eq!(status, StatusCode::CREATED);
+        ids.push(body["comment"]["id"].as_i64().expect("id"));
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every answer names the same comment");
+    let conn = f.pool.get().expect("conn");
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM comments", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn the_honeypot_is_answered_like_success_and_never_shown() {
+    let f = open_fixture(Moderation::Post);
+    let mut c = comment("key-honey001", "Cheap watches");
+    c["website"] = json!("http://spam.example");
+    let (status, _, body) = post_json(&f.router, URI, &c, &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["status"], "published");
+    let (_, list) = get_json(&f.router, URI).await;
+    assert_eq!(list["total"], 0);
+    let conn = f.pool.get().expect("conn");
+    let status: String = conn
+        .query_row("SELECT status FROM comments", [], |r| r.get(0))
+        .expect("stored");
+    assert_eq!(status, "spam");
+}
+
+#[tokio::test]
+async fn clients_over_the_rate_limit_get_429_with_retry_after() {
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s
+    });
+    for i in 0..5 {
+        let (status, _, _) = post_json(
+            &f.router,
+            URI,
+            &comment(&format!("key-rate000{i}"), "تعليق"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, headers, body) =
+        post_json(&f.router, URI, &comment("key-rate0009", "تعليق"), &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let wait: u64 = headers["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&wait));
+}
+
+#[tokio::test]
+async fn closed_missing_oversized_and_malformed_requests_are_refused() {
+    let f = open_fixture(Moderation::Post);
+    let conn = f.pool.get().expect("conn");
+    conn.execute(
+        "UPDATE articles SET comments_open = 0 WHERE id = ?1",
+        [ARTICLE],
+    )
+    .expect("close");
+    let (status, _, body) = post_json(&f.router, URI, &comment("key-closed01", "مغلق"), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "comments_closed");
+
+    let (status, _, body) = post_json(
+        &f.router,
+        "/api/v1/articles/nope/comments",
+        &comment("key-nope0001", "لا"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+
+    let huge = comment("key-huge0001", &"x".repeat(70 * 1024));
+    let (status, _, body) = post_json(
+        &f.router,
+        "/api/v1/articles/2026-11-27-farmers-market/comments",
+        &huge,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "too_large");
+
+    let (status, _, body) = post_json(
+        &f.router,
+        "/api/v1/articles/2026-11-27-farmers-market/comments",
+        &json!("not an object"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "bad_json");
+}

@@ -1,0 +1,118 @@
+//! Shared fixtures of the server tests: a real temporary SQLite database
+//! behind the real router.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use khabar_server::{app, db, import, AppState, Assets};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub pool: db::Pool,
+    pub router: axum::Router,
+}
+
+pub fn fixture(seed: bool) -> Fixture {
+    fixture_with(seed, |s| s)
+}
+
+/// A fixture whose state `adjust` may change (moderation, limits, token).
+pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pool = db::open(&dir.path().join("nested/khabar.sqlite3")).expect("open db");
+    if seed {
+        import::seed_if_empty(&mut pool.get().expect("conn")).expect("seed");
+    }
+    let assets = Assets {
+        www: dir.path().join("www"),
+        widget: dir.path().join("widget"),
+    };
+    std::fs::create_dir_all(&assets.www).expect("www");
+    std::fs::write(
+        assets.www.join("index.html"),
+        "<!doctype html><title>t</title>",
+    )
+    .expect("index");
+    std::fs::create_dir_all(&assets.widget).expect("widget");
+    std::fs::write(
+        assets.widget.join("khabar_core_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .expect("wasm");
+    let state = AppState::new(pool.clone());
+    let router = app(adjust(state), &assets);
+    Fixture { dir, pool, router }
+}
+
+pub async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let res = router
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
+}
+
+pub async fn get_json(router: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let (status, _, body) = get(router, uri).await;
+    (status, serde_json::from_slice(&body).expect("json body"))
+}
+
+/// POSTs `body` as JSON; returns status, headers and parsed body.
+pub async fn post_json(
+    router: &axum::Router,
+    uri: &str,
+    body: &Value,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut req = Request::post(uri).header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, headers, json)
+}
+
+/// Sends a request with `method` and the admin bearer token `token`.
+pub async fn admin(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let res = router
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
