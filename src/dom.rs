@@ -101,13 +101,7 @@ pub fn clear(node: &Node) {
     }
 }
 
-/// Strips the bidi control characters that can make a name or comment read
-/// as something else (Trojan Source): U+202A–U+202E and U+2066–U+2069.
-pub fn strip_bidi_controls(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
-        .collect()
-}
+pub use khabar_rules::strip_bidi_controls;
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod api;
+pub mod comment_rules;
 pub mod config;
 pub mod crash;
 pub mod dom;

@@ -179,6 +179,62 @@ pub struct Catalog {
     pub more: &'static str,
     /// Shown when a list is empty.
     pub no_items: &'static str,
+    /// Heading of the comment section.
+    pub comments_title: &'static str,
+    /// Shown when an article has no comment yet.
+    pub comments_none: &'static str,
+    /// Loads the next page of comments.
+    pub comments_more: &'static str,
+    /// The reply button under a comment.
+    pub reply: &'static str,
+    /// Before the name of the comment being answered.
+    pub replying_to: &'static str,
+    /// Stops replying and returns to a top-level comment.
+    pub cancel_reply: &'static str,
+    /// Heading of the comment form.
+    pub form_title: &'static str,
+    /// Label of the name field.
+    pub name_label: &'static str,
+    /// Label of the optional e-mail field.
+    pub email_label: &'static str,
+    /// Says the e-mail is never published.
+    pub email_note: &'static str,
+    /// Label of the comment field.
+    pub body_label: &'static str,
+    /// Opt-in to keep the name on this device.
+    pub remember_name: &'static str,
+    /// The submit button.
+    pub send: &'static str,
+    /// The submit button while sending.
+    pub sending: &'static str,
+    /// Announced when the comment is published.
+    pub posted: &'static str,
+    /// Announced when the comment awaits moderation.
+    pub pending_notice: &'static str,
+    /// Badge on the reader's own pending comment.
+    pub pending_badge: &'static str,
+    /// The name is empty.
+    pub err_name_required: &'static str,
+    /// The name is longer than 80 characters.
+    pub err_name_long: &'static str,
+    /// The comment is shorter than 2 characters.
+    pub err_body_short: &'static str,
+    /// The comment is longer than 5,000 characters.
+    pub err_body_long: &'static str,
+    /// The e-mail address is malformed.
+    pub err_email: &'static str,
+    /// The comment being answered is gone.
+    pub err_parent: &'static str,
+    /// Network or server failure; the text is kept and sent again.
+    pub send_failed: &'static str,
+    /// Too many comments; sent again automatically later.
+    pub rate_limited: &'static str,
+    /// The article takes no more comments.
+    pub comments_closed: &'static str,
+    /// Announced when fields need correcting.
+    pub fix_fields: &'static str,
+    /// Announced when a saved draft is put back.
+    pub draft_restored: &'static str,
     /// The retry button.
     pub retry: &'static str,
     /// The link that reloads the page after a crash.
@@ -240,6 +296,34 @@ mod tests {
                 c.latest,
                 c.more,
                 c.no_items,
+                c.comments_title,
+                c.comments_none,
+                c.comments_more,
+                c.reply,
+                c.replying_to,
+                c.cancel_reply,
+                c.form_title,
+                c.name_label,
+                c.email_label,
+                c.email_note,
+                c.body_label,
+                c.remember_name,
+                c.send,
+                c.sending,
+                c.posted,
+                c.pending_notice,
+                c.pending_badge,
+                c.err_name_required,
+                c.err_name_long,
+                c.err_body_short,
+                c.err_body_long,
+                c.err_email,
+                c.err_parent,
+                c.send_failed,
+                c.rate_limited,
+                c.comments_closed,
+                c.fix_fields,
+                c.draft_restored,
                 c.error_not_found,
                 c.error_network,
                 c.error_timeout,

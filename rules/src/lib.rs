@@ -1,0 +1,242 @@
+//! The rules a reader comment must follow. One copy, used by the widget (to
+//! tell readers before they send) and by khabar-server (which enforces them).
+
+/// Longest name, in characters after cleaning.
+pub const AUTHOR_MAX: usize = 80;
+/// Shortest comment, in characters after cleaning.
+pub const BODY_MIN: usize = 2;
+/// Longest comment, in characters after cleaning.
+pub const BODY_MAX: usize = 5_000;
+/// Longest e-mail address (RFC 5321 path limit).
+pub const EMAIL_MAX: usize = 254;
+
+/// A field of the comment form that can be wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    /// The name.
+    Author,
+    /// The optional e-mail.
+    Email,
+    /// The comment text.
+    Body,
+    /// The comment being answered.
+    Parent,
+    /// The client's idempotency key.
+    IdempotencyKey,
+}
+
+impl Field {
+    /// The field's name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Author => "author",
+            Field::Email => "email",
+            Field::Body => "body",
+            Field::Parent => "parent_id",
+            Field::IdempotencyKey => "idempotency_key",
+        }
+    }
+
+    /// The field called `name` in the API.
+    pub fn from_name(name: &str) -> Option<Field> {
+        [
+            Field::Author,
+            Field::Email,
+            Field::Body,
+            Field::Parent,
+            Field::IdempotencyKey,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
+}
+
+/// What is wrong with a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// Empty.
+    Required,
+    /// Under the minimum length.
+    TooShort,
+    /// Over the maximum length.
+    TooLong,
+    /// Malformed or not acceptable.
+    Invalid,
+}
+
+impl Problem {
+    /// The code used in API answers.
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::Required => "required",
+            Problem::TooShort => "too_short",
+            Problem::TooLong => "too_long",
+            Problem::Invalid => "invalid",
+        }
+    }
+
+    /// Reads an API code; unknown codes count as `Invalid`.
+    pub fn from_code(code: &str) -> Problem {
+        match code {
+            "required" => Problem::Required,
+            "too_short" => Problem::TooShort,
+            "too_long" => Problem::TooLong,
+            _ => Problem::Invalid,
+        }
+    }
+}
+
+/// Whether `c` may change how surrounding text is displayed (Trojan Source):
+/// embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Removes bidi control characters.
+pub fn strip_bidi_controls(s: &str) -> String {
+    s.chars().filter(|c| !is_bidi_control(*c)).collect()
+}
+
+/// A name as stored: no control or bidi-control characters, whitespace folded.
+pub fn clean_author(s: &str) -> String {
+    let kept: String = s
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A body as stored: line breaks kept (CRLF → LF), other controls and bidi
+/// controls removed, outer whitespace trimmed.
+pub fn clean_body(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| (*c == '\n' || *c == '\t' || !c.is_control()) && !is_bidi_control(*c))
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// A pragmatic e-mail check: one `@`, a dotted domain, no spaces, controls
+/// or header punctuation.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && s.len() <= EMAIL_MAX
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !domain.contains('@')
+        && s.chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"\\".contains(c))
+}
+
+/// Whether `key` is an acceptable idempotency key (8–100 of A–Z a–z 0–9 - _).
+pub fn is_idempotency_key(key: &str) -> bool {
+    (8..=100).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Every problem of a comment's name, e-mail and body, in form order.
+pub fn check(author: &str, email: &str, body: &str) -> Vec<(Field, Problem)> {
+    let mut problems = Vec::new();
+    let name = clean_author(author).chars().count();
+    if name == 0 {
+        problems.push((Field::Author, Problem::Required));
+    } else if name > AUTHOR_MAX {
+        problems.push((Field::Author, Problem::TooLong));
+    }
+    let email = email.trim();
+    if !email.is_empty() && !is_email(email) {
+        problems.push((Field::Email, Problem::Invalid));
+    }
+    let len = clean_body(body).chars().count();
+    if len < BODY_MIN {
+        problems.push((Field::Body, Problem::TooShort));
+    } else if len > BODY_MAX {
+        problems.push((Field::Body, Problem::TooLong));
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_controls_and_bidi_overrides() {
+        assert_eq!(clean_author("  سارة \u{202E}evil\u{202C}  "), "سارة evil");
+        assert_eq!(clean_author("a\u{0}b\u{7}c\td"), "abc d");
+        assert_eq!(clean_author("\u{2066}\u{2069}"), "");
+    }
+
+    #[test]
+    fn bodies_keep_line_breaks() {
+        assert_eq!(
+            clean_body(" one\r\ntwo\u{202E}\n\nthree\u{0} "),
+            "one\ntwo\n\nthree"
+        );
+    }
+
+    #[test]
+    fn lengths_are_checked_at_their_edges() {
+        assert!(check("سارة", "", "مقال جيد").is_empty());
+        assert_eq!(
+            check(" \u{202E} ", "x@", "a"),
+            vec![
+                (Field::Author, Problem::Required),
+                (Field::Email, Problem::Invalid),
+                (Field::Body, Problem::TooShort)
+            ]
+        );
+        assert_eq!(
+            check(&"ن".repeat(81), "", &"ب".repeat(5001)),
+            vec![
+                (Field::Author, Problem::TooLong),
+                (Field::Body, Problem::TooLong)
+            ]
+        );
+        assert!(check(&"ن".repeat(80), "a@b.co", &"ب".repeat(5000)).is_empty());
+    }
+
+    #[test]
+    fn emails_are_checked_pragmatically() {
+        for good in ["a@b.co", "sara.k+news@mail.example.org"] {
+            assert!(is_email(good), "{good}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@.co",
+            "a@b.",
+            "a b@c.d",
+            "a@b..c",
+            "a@b@c.d",
+            "a\r\nBcc:x@y.z",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_and_codes() {
+        assert!(is_idempotency_key("0f8c1e2a-1b2c-4d5e-8f90-123456789abc"));
+        assert!(!is_idempotency_key("short"));
+        assert!(!is_idempotency_key("has space here"));
+        assert_eq!(Field::from_name("parent_id"), Some(Field::Parent));
+        assert_eq!(Field::from_name("website"), None);
+        assert_eq!(
+            Problem::from_code(Problem::TooLong.code()),
+            Problem::TooLong
+        );
+        assert_eq!(Problem::from_code("whatever"), Problem::Invalid);
+    }
+}
