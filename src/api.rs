@@ -7,7 +7,7 @@ use web_sys::AbortSignal;
 use crate::error::WidgetError;
 use crate::http;
 use crate::json::FromJson;
-use crate::model::{Article, ArticleSummary, Page};
+use crate::model::{Article, ArticleSummary, CommentPage, Page, Posted};
 
 /// The API base, e.g. `https://news.example/api/v1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,42 @@ impl ApiClient {
             }
         }
         url
+    }
+
+    /// `GET {base}/articles/{id}/comments?limit=…&cursor=…`.
+    pub fn comments_url(&self, article_id: &str, limit: u32, cursor: Option<&str>) -> String {
+        let mut url = format!(
+            "{}/articles/{}/comments?limit={limit}",
+            self.base,
+            encode(article_id)
+        );
+        if let Some(c) = cursor {
+            url.push_str("&cursor=");
+            url.push_str(&encode(c));
+        }
+        url
+    }
+
+    /// Fetches one page of published comments.
+    pub async fn comments(
+        &self,
+        article_id: &str,
+        limit: u32,
+        cursor: Option<&str>,
+        abort: &AbortSignal,
+    ) -> Result<CommentPage, WidgetError> {
+        decode(http::get_json(&self.comments_url(article_id, limit, cursor), abort).await?)
+    }
+
+    /// Sends a new comment (`body` is the JSON request).
+    pub async fn post_comment(
+        &self,
+        article_id: &str,
+        body: &str,
+        abort: &web_sys::AbortController,
+    ) -> Result<Posted, WidgetError> {
+        let url = format!("{}/articles/{}/comments", self.base, encode(article_id));
+        decode(http::post_json(&url, body, abort).await?)
     }
 
     /// Fetches one article.

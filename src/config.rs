@@ -12,6 +12,8 @@ pub enum Kind {
     Latest,
     /// One compact card linking to an article.
     Card,
+    /// Only the comment section of an article.
+    Comments,
 }
 
 impl Kind {
@@ -21,6 +23,7 @@ impl Kind {
             "article" => Some(Kind::Article),
             "latest" => Some(Kind::Latest),
             "card" => Some(Kind::Card),
+            "comments" => Some(Kind::Comments),
             _ => None,
         }
     }
@@ -31,12 +34,13 @@ impl Kind {
             Kind::Article => "article",
             Kind::Latest => "latest",
             Kind::Card => "card",
+            Kind::Comments => "comments",
         }
     }
 
     /// Whether this kind shows one article and so needs its id.
     pub fn needs_article_id(self) -> bool {
-        matches!(self, Kind::Article | Kind::Card)
+        matches!(self, Kind::Article | Kind::Card | Kind::Comments)
     }
 }
 

@@ -26,6 +26,15 @@ pub enum WidgetError {
     Dom(String),
     /// The request was cancelled because the widget went away.
     Aborted,
+    /// The server refused fields of a comment (422): `(field, code)` pairs.
+    Invalid(Vec<(String, String)>),
+    /// Too many requests (429); try again after this many seconds.
+    RateLimited {
+        /// Seconds from `Retry-After`.
+        retry_after: u32,
+    },
+    /// The article takes no more comments (403).
+    Closed,
 }
 
 impl WidgetError {
@@ -40,6 +49,9 @@ impl WidgetError {
             WidgetError::BadResponse(_) => "bad-response",
             WidgetError::Dom(_) => "dom",
             WidgetError::Aborted => "aborted",
+            WidgetError::Invalid(_) => "invalid",
+            WidgetError::RateLimited { .. } => "rate-limited",
+            WidgetError::Closed => "comments-closed",
         }
     }
 
@@ -53,12 +65,30 @@ impl WidgetError {
             WidgetError::Server { .. } => catalog.error_server,
             WidgetError::BadResponse(_) => catalog.error_bad_response,
             WidgetError::Dom(_) => catalog.error_crash,
+            WidgetError::Invalid(_) => catalog.fix_fields,
+            WidgetError::RateLimited { .. } => catalog.rate_limited,
+            WidgetError::Closed => catalog.comments_closed,
         }
     }
 
     /// Whether trying the same request again can help.
     pub fn retryable(&self) -> bool {
-        !matches!(self, WidgetError::Config(_))
+        !matches!(
+            self,
+            WidgetError::Config(_) | WidgetError::Invalid(_) | WidgetError::Closed
+        )
+    }
+
+    /// Whether sending the same comment again later can succeed without the
+    /// reader changing anything (network, timeout, 5xx, 429).
+    pub fn transient(&self) -> bool {
+        matches!(
+            self,
+            WidgetError::Network
+                | WidgetError::Timeout
+                | WidgetError::Server { .. }
+                | WidgetError::RateLimited { .. }
+        )
     }
 
     /// A string that survives a trip through a JS promise rejection.
@@ -114,6 +144,17 @@ impl std::fmt::Display for WidgetError {
             WidgetError::BadResponse(why) => write!(f, "unexpected response: {why}"),
             WidgetError::Dom(why) => write!(f, "rendering failed: {why}"),
             WidgetError::Aborted => write!(f, "request cancelled"),
+            WidgetError::Invalid(fields) => {
+                write!(f, "refused fields:")?;
+                for (field, code) in fields {
+                    write!(f, " {field}={code}")?;
+                }
+                Ok(())
+            }
+            WidgetError::RateLimited { retry_after } => {
+                write!(f, "rate limited, retry after {retry_after} s")
+            }
+            WidgetError::Closed => write!(f, "comments are closed"),
         }
     }
 }

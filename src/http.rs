@@ -156,3 +156,96 @@ pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
         WidgetError::BadResponse(format!("not JSON: {}", String::from(why)))
     })
 }
+
+/// POSTs `body` (a JSON string) to `url` and reads the JSON answer. A 422
+/// becomes [`WidgetError::Invalid`] with the refused fields, a 429
+/// [`WidgetError::RateLimited`] with `Retry-After`, a 403
+/// [`WidgetError::Closed`]. Not shared: every POST is its own.
+pub async fn post_json(
+    url: &str,
+    body: &str,
+    abort: &AbortController,
+) -> Result<JsValue, WidgetError> {
+    let window = web_sys::window().ok_or(WidgetError::Network)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_mode(RequestMode::Cors);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_signal(Some(&abort.signal()));
+    init.set_body(&JsValue::from_str(body));
+    let headers = web_sys::Headers::new().map_err(|_| WidgetError::Network)?;
+    headers
+        .set("content-type", "application/json")
+        .map_err(|_| WidgetError::Network)?;
+    init.set_headers(&headers);
+
+    let timed_out = Rc::new(std::cell::Cell::new(false));
+    let timer = {
+        let abort = abort.clone();
+        let timed_out = timed_out.clone();
+        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
+            timed_out.set(true);
+            abort.abort();
+        })
+    };
+    let outcome = async {
+        let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(|_| WidgetError::Network)?;
+        let response: Response = response
+            .dyn_into()
+            .map_err(|_| WidgetError::BadResponse("fetch did not return a Response".into()))?;
+        match response.status() {
+            422 => {
+                let json = body_json(&response).await.unwrap_or(JsValue::NULL);
+                Err(WidgetError::Invalid(refused_fields(&json)))
+            }
+            429 => {
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .ok()
+                    .flatten()
+                    .and_then(|v| v.trim().parse::<u32>().ok())
+                    .unwrap_or(30)
+                    .clamp(1, 3600);
+                Err(WidgetError::RateLimited { retry_after })
+            }
+            403 => Err(WidgetError::Closed),
+            _ => read_json(&response).await,
+        }
+    }
+    .await;
+    drop(timer);
+    match outcome {
+        Err(WidgetError::Network | WidgetError::BadResponse(_)) if timed_out.get() => {
+            Err(WidgetError::Timeout)
+        }
+        Err(_) if abort.signal().aborted() && !timed_out.get() => Err(WidgetError::Aborted),
+        other => other,
+    }
+}
+
+async fn body_json(response: &Response) -> Option<JsValue> {
+    JsFuture::from(response.json().ok()?).await.ok()
+}
+
+/// `(field, code)` pairs of `{"error": {"fields": {"body": {"code": …}}}}`.
+fn refused_fields(json: &JsValue) -> Vec<(String, String)> {
+    use crate::json::Json;
+    let Some(fields) = json.field("error").and_then(|e| e.field("fields")) else {
+        return Vec::new();
+    };
+    js_sys::Object::keys(fields.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| {
+            let name = k.as_string()?;
+            let code = fields
+                .field(&name)
+                .and_then(|f| f.field("code"))
+                .and_then(|c| c.string())
+                .unwrap_or_else(|| "invalid".into());
+            Some((name, code))
+        })
+        .collect()
+}

@@ -111,6 +111,25 @@ impl<'a, J: Json> Obj<'a, J> {
         }
     }
 
+    /// A required whole number that fits an `i64` exactly (JSON numbers are
+    /// doubles: up to 2^53).
+    pub fn id(&self, key: &str) -> Result<i64, DecodeError> {
+        self.value
+            .field(key)
+            .and_then(|v| v.number())
+            .filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0)
+            .map(|n| n as i64)
+            .ok_or_else(|| err(self.path, key, "a whole number"))
+    }
+
+    /// An optional id (absent or `null` → `None`).
+    pub fn opt_id(&self, key: &str) -> Result<Option<i64>, DecodeError> {
+        match self.value.field(key) {
+            None => Ok(None),
+            Some(_) => self.id(key).map(Some),
+        }
+    }
+
     /// An optional nested value.
     pub fn opt<T: FromJson>(&self, key: &str) -> Result<Option<T>, DecodeError> {
         match self.value.field(key) {

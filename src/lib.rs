@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod comment_rules;
+pub mod comment_section;
 pub mod config;
 pub mod crash;
 pub mod dom;
@@ -16,6 +17,7 @@ pub mod i18n;
 pub mod json;
 pub mod model;
 pub mod sanitize;
+pub mod storage;
 pub mod style;
 pub mod views;
 pub mod widget;

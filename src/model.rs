@@ -139,6 +139,81 @@ impl Article {
     }
 }
 
+/// A published reader comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// Identifier.
+    pub id: i64,
+    /// Display name (plain text).
+    pub author: String,
+    /// Plain text with line breaks.
+    pub body: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// The comment this answers.
+    pub parent_id: Option<i64>,
+    /// Published replies (top-level comments only).
+    pub replies: Vec<Comment>,
+}
+
+/// One page of comments: `GET /articles/{id}/comments`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentPage {
+    /// Top-level comments with their replies.
+    pub items: Vec<Comment>,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+    /// All published comments of the article, replies included.
+    pub total: u32,
+}
+
+/// The answer to `POST /articles/{id}/comments`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Posted {
+    /// The stored comment.
+    pub comment: Comment,
+    /// `published` or `pending`.
+    pub status: String,
+}
+
+impl FromJson for Comment {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(Comment {
+            id: o.id("id")?,
+            author: o.string("author")?,
+            body: o.string("body")?,
+            created_at: o.string("created_at")?,
+            parent_id: o.opt_id("parent_id")?,
+            replies: o.opt_list("replies")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromJson for CommentPage {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(CommentPage {
+            items: o.list("items")?,
+            next: o.opt_string("next")?,
+            total: o.u32_or("total", 0)?,
+        })
+    }
+}
+
+impl FromJson for Posted {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(Posted {
+            comment: o.opt("comment")?.ok_or_else(|| DecodeError {
+                path: "comment".into(),
+                expected: "an object",
+            })?,
+            status: o.string("status")?,
+        })
+    }
+}
+
 impl FromJson for Image {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
@@ -288,6 +363,26 @@ mod tests {
         let e = parse(json!({"id":"a","title":"t","published_at":"x","image":{"alt":"no url"}}))
             .expect_err("image without url");
         assert_eq!(e.path, "image.url");
+    }
+
+    #[test]
+    fn comments_nest_their_replies() {
+        let page = CommentPage::from_json(
+            &json!({"items":[{"id":1,"author":"سارة","body":"أ\nب","created_at":"2026-01-01T00:00:00Z",
+                "parent_id":null,"replies":[{"id":2,"author":"Omar","body":"رد","created_at":"2026-01-01T01:00:00Z","parent_id":1}]}],
+                "next":"1","total":2}),
+            "",
+        )
+        .expect("valid");
+        assert_eq!(page.total, 2);
+        assert_eq!(page.items[0].replies[0].parent_id, Some(1));
+        assert!(CommentPage::from_json(&json!({"items":[{"id":1.5}]}), "").is_err());
+        let posted = Posted::from_json(
+            &json!({"comment":{"id":7,"author":"a","body":"bb","created_at":"x"},"status":"pending"}),
+            "",
+        )
+        .expect("valid");
+        assert_eq!((posted.comment.id, posted.status.as_str()), (7, "pending"));
     }
 
     #[test]

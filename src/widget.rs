@@ -13,6 +13,7 @@ use web_sys::{
 };
 
 use crate::api::{self, ApiClient, ListQuery};
+use crate::comment_section::CommentSection;
 use crate::config::{ConfigError, Kind, Layout, Options};
 use crate::crash::MOUNTED_ATTR;
 use crate::dom::{clear, dom_error, El};
@@ -30,6 +31,7 @@ enum Content {
     Article(Article),
     Card(Article),
     Latest(Page<ArticleSummary>),
+    Comments,
 }
 
 /// An IntersectionObserver and the callback it calls; disconnected on drop.
@@ -54,6 +56,8 @@ struct State {
     lazy: Option<Lazy>,
     /// Cursor of the next page of a `latest` list.
     next: Option<String>,
+    /// The comment section, under an article or on its own.
+    comments: Option<CommentSection>,
     generation: u64,
     destroyed: bool,
 }
@@ -91,6 +95,7 @@ impl Widget {
             listeners: Vec::new(),
             lazy: None,
             next: None,
+            comments: None,
             generation: 0,
             destroyed: false,
         })));
@@ -125,6 +130,9 @@ impl Widget {
         }
         s.listeners.clear();
         s.lazy = None;
+        if let Some(section) = s.comments.take() {
+            section.destroy();
+        }
         if let Some(root) = s.host.shadow_root() {
             clear(&root);
         }
@@ -224,6 +232,9 @@ impl Widget {
             s.listeners.clear();
             s.lazy = None;
             s.next = None;
+            if let Some(section) = s.comments.take() {
+                section.destroy();
+            }
             let options = match &s.options {
                 Ok(o) => o.clone(),
                 Err(e) => {
@@ -266,6 +277,7 @@ impl Widget {
             Kind::Latest => api::decode(json).map(Content::Latest),
             Kind::Card => api::decode(json).map(Content::Card),
             Kind::Article => api::decode(json).map(Content::Article),
+            Kind::Comments => Ok(Content::Comments),
         };
         self.show(content, &options);
     }
@@ -291,10 +303,23 @@ impl Widget {
     fn render(&self, content: Content, options: &Options) -> Result<Option<String>, WidgetError> {
         let doc = self.document()?;
         let catalog = self.0.borrow().lang.catalog();
+        // What follows the content: the comment section, with whether the
+        // form is open and the count known so far.
+        let mut section: Option<(bool, u32)> = None;
         let (el, id) = match content {
             Content::Article(a) => {
                 let dates = DatelineFormat::new(&options.dates).map_err(dom_error)?;
+                if a.comments_open || a.comment_count > 0 {
+                    section = Some((a.comments_open, a.comment_count));
+                }
                 (article::render(&doc, &a, catalog, &dates)?, Some(a.id))
+            }
+            Content::Comments => {
+                section = Some((true, 0));
+                (
+                    El::new(&doc, "div")?.class("comments-only"),
+                    Some(options.article_id.clone()),
+                )
             }
             Content::Card(a) => {
                 let when = RelativeFormat::new(&options.dates).map_err(dom_error)?;
@@ -320,6 +345,14 @@ impl Widget {
         }
         if let Ok(Some(button)) = el.query_selector("button.more") {
             self.on_click(&button, |w| w.load_more());
+        }
+        if let Some((open, count)) = section {
+            let (frame, host) = {
+                let s = self.0.borrow();
+                (s.frame.clone(), s.host.clone())
+            };
+            let mounted = CommentSection::mount(&doc, &frame, &host, options, open, count)?;
+            self.0.borrow_mut().comments = Some(mounted);
         }
         Ok(id)
     }
@@ -523,6 +556,7 @@ async fn fetch(options: &Options, abort: &AbortController) -> Result<Content, Wi
             .articles(&list_query(options), &signal)
             .await
             .map(Content::Latest),
+        Kind::Comments => Ok(Content::Comments),
     }
 }
 

@@ -192,3 +192,26 @@ mod tests {
         assert_eq!(relative_parts(f64::NAN), (0.0, "second"));
     }
 }
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = NumberFormat)]
+    fn number_format(locales: &JsValue, options: &Object) -> Result<Intl::NumberFormat, JsValue>;
+}
+
+/// Writes a count with the widget's digits ("١٢", "12", "۱۲").
+pub fn count(settings: &DateSettings, n: u32) -> String {
+    let o = Object::new();
+    set(&o, "numberingSystem", settings.digits.as_str());
+    let _ = Reflect::set(&o, &JsValue::from_str("useGrouping"), &JsValue::FALSE);
+    number_format(&JsValue::from_str(settings.lang.tag()), &o)
+        .ok()
+        .and_then(|f| f.format().call1(&f, &JsValue::from(n)).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| n.to_string())
+}
+
+/// The exact date and time, for a tooltip beside a relative time.
+pub fn exact(settings: &DateSettings, rfc3339: &str) -> Option<String> {
+    DatelineFormat::new(settings).ok()?.format(rfc3339)
+}

@@ -13,6 +13,7 @@ pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> 
         Kind::Article => "skeleton skeleton-article",
         Kind::Latest => "skeleton skeleton-latest",
         Kind::Card => "skeleton skeleton-card",
+        Kind::Comments => "skeleton skeleton-comments",
     };
     let mut el = El::new(doc, "div")?
         .class(class)

@@ -1,0 +1,845 @@
+//! The comment section at work: loads and pages comments, keeps the draft
+//! in local storage as the reader types, validates, sends with one
+//! idempotency key per comment, retries on its own after network trouble
+//! or a 429, and shows the reader's own pending comments.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_timers::callback::Timeout;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use web_sys::{
+    AbortController, CustomEvent, CustomEventInit, Document, Element, HtmlElement,
+    HtmlInputElement, HtmlTextAreaElement,
+};
+
+use crate::api::ApiClient;
+use crate::comment_rules::{self, Field, Problem};
+use crate::config::Options;
+use crate::dom::{clear, dom_error, El};
+use crate::error::WidgetError;
+use crate::i18n::format::{self, DatelineFormat, RelativeFormat};
+use crate::i18n::Catalog;
+use crate::model::{Comment, CommentPage, Posted};
+use crate::storage::{self, Draft, Pending};
+use crate::views::comment_form;
+use crate::views::comments::{self as view, Times};
+
+/// Top-level comments per page.
+pub const PAGE_SIZE: u32 = 20;
+/// Automatic resends after a network failure, timeout or 5xx.
+pub const AUTO_RETRIES: u32 = 5;
+
+/// Seconds to wait before automatic resend number `attempt` (1, 2, …):
+/// 2, 4, 8, 16, then 30.
+pub fn backoff_seconds(attempt: u32) -> u32 {
+    2u32.saturating_pow(attempt.clamp(1, 5)).min(30)
+}
+
+struct State {
+    host: Element,
+    section: Element,
+    list: Element,
+    form: Element,
+    options: Options,
+    catalog: &'static Catalog,
+    client: ApiClient,
+    draft_key: String,
+    pending_key: String,
+    next: Option<String>,
+    total: u32,
+    loaded: Vec<i64>,
+    listeners: Vec<EventListener>,
+    list_abort: Option<AbortController>,
+    send_abort: Option<AbortController>,
+    retry: Option<Timeout>,
+    attempts: u32,
+    sending: bool,
+    destroyed: bool,
+}
+
+/// A mounted comment section. Dropping the last handle does not stop it;
+/// [`CommentSection::destroy`] does.
+#[derive(Clone)]
+pub struct CommentSection(Rc<RefCell<State>>);
+
+impl CommentSection {
+    /// Renders the section into `parent`, restores the draft and loads the
+    /// first page. With `open` false, the list shows but the form does not.
+    pub fn mount(
+        doc: &Document,
+        parent: &Element,
+        host: &Element,
+        options: &Options,
+        open: bool,
+        total_hint: u32,
+    ) -> Result<CommentSection, WidgetError> {
+        let catalog = options.lang().catalog();
+        let section = view::section(doc, catalog, &options.dates, total_hint)?.build();
+        let list = section
+            .query_selector("ol.comment-list")
+            .map_err(dom_error)?
+            .ok_or_else(|| dom_error("no list".into()))?;
+        let form = comment_form::form(doc, catalog)?.build();
+        if open {
+            section.append_child(&form).map_err(dom_error)?;
+        } else {
+            let closed = El::new(doc, "p")?
+                .class("note closed")
+                .text(catalog.comments_closed);
+            section.append_child(&closed.build()).map_err(dom_error)?;
+        }
+        parent.append_child(&section).map_err(dom_error)?;
+        let this = CommentSection(Rc::new(RefCell::new(State {
+            host: host.clone(),
+            section,
+            list,
+            form,
+            options: options.clone(),
+            catalog,
+            client: ApiClient::new(&options.api),
+            draft_key: storage::draft_key(&options.api, &options.article_id),
+            pending_key: storage::pending_key(&options.api, &options.article_id),
+            next: None,
+            total: total_hint,
+            loaded: Vec::new(),
+            listeners: Vec::new(),
+            list_abort: None,
+            send_abort: None,
+            retry: None,
+            attempts: 0,
+            sending: false,
+            destroyed: false,
+        })));
+        this.wire();
+        this.restore_draft();
+        this.load_page(None);
+        Ok(this)
+    }
+
+    /// Cancels requests and timers and removes every listener.
+    pub fn destroy(&self) {
+        let mut s = self.0.borrow_mut();
+        s.destroyed = true;
+        for abort in [s.list_abort.take(), s.send_abort.take()]
+            .into_iter()
+            .flatten()
+        {
+            abort.abort();
+        }
+        s.retry = None;
+        s.listeners.clear();
+    }
+
+    fn weak(&self) -> Weak<RefCell<State>> {
+        Rc::downgrade(&self.0)
+    }
+
+    fn alive(weak: &Weak<RefCell<State>>) -> Option<CommentSection> {
+        let state = weak.upgrade()?;
+        let alive = !state.borrow().destroyed;
+        alive.then_some(CommentSection(state))
+    }
+
+    fn listen(
+        &self,
+        target: &Element,
+        event: &'static str,
+        f: fn(&CommentSection, &web_sys::Event),
+    ) {
+        let weak = self.weak();
+        let options = EventListenerOptions::enable_prevent_default();
+        let listener = EventListener::new_with_options(target, event, options, move |e| {
+            if let Some(section) = CommentSection::alive(&weak) {
+                f(&section, e);
+            }
+        });
+        self.0.borrow_mut().listeners.push(listener);
+    }
+
+    fn wire(&self) {
+        let (form, section) = {
+            let s = self.0.borrow();
+            (s.form.clone(), s.section.clone())
+        };
+        self.listen(&form, "input", |c, _| c.on_input());
+        self.listen(&form, "submit", |c, e| {
+            e.prevent_default();
+            c.submit();
+        });
+        self.listen(&form, "change", |c, e| {
+            let is_remember = e
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .is_some_and(|t| t.id() == "kc-remember");
+            if is_remember {
+                c.on_remember_change();
+            }
+        });
+        // One delegated listener for reply, cancel and "more" buttons.
+        self.listen(&section, "click", |c, e| {
+            let Some(button) = e
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .and_then(|t| t.closest("button").ok().flatten())
+            else {
+                return;
+            };
+            let class = button.class_name();
+            if class.contains("reply") && !class.contains("cancel") {
+                let id = button
+                    .get_attribute("data-reply-to")
+                    .and_then(|v| v.parse::<i64>().ok());
+                let name = button.get_attribute("data-reply-name").unwrap_or_default();
+                if let Some(id) = id {
+                    c.reply_to(Some((id, name)), true);
+                }
+            } else if class.contains("cancel-reply") {
+                c.reply_to(None, true);
+            } else if class.contains("more-comments") {
+                let next = c.0.borrow().next.clone();
+                c.load_page(next);
+            } else if class.contains("list-retry") {
+                c.load_page(None);
+            }
+        });
+    }
+
+    // ---- the form's fields -------------------------------------------
+
+    fn field(&self, id: &str) -> Option<Element> {
+        self.0
+            .borrow()
+            .form
+            .query_selector(&format!("#{id}"))
+            .ok()
+            .flatten()
+    }
+
+    fn value(&self, id: &str) -> String {
+        let Some(el) = self.field(id) else {
+            return String::new();
+        };
+        if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
+            input.value()
+        } else if let Some(area) = el.dyn_ref::<HtmlTextAreaElement>() {
+            area.value()
+        } else {
+            String::new()
+        }
+    }
+
+    fn set_value(&self, id: &str, value: &str) {
+        if let Some(el) = self.field(id) {
+            if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
+                input.set_value(value);
+            } else if let Some(area) = el.dyn_ref::<HtmlTextAreaElement>() {
+                area.set_value(value);
+            }
+        }
+    }
+
+    fn draft(&self) -> Draft {
+        let key = self.0.borrow().draft_key.clone();
+        storage::load_draft(&key).unwrap_or_default()
+    }
+
+    fn save_draft(&self, draft: &Draft) {
+        let key = self.0.borrow().draft_key.clone();
+        storage::save_draft(&key, draft);
+    }
+
+    /// Saves what is typed, keeping the reply target and the key.
+    fn on_input(&self) {
+        let mut draft = self.draft();
+        draft.author = self.value("kc-author");
+        draft.email = self.value("kc-email");
+        draft.body = self.value("kc-body");
+        if draft.key.is_empty() {
+            draft.key = storage::new_key();
+        }
+        self.save_draft(&draft);
+        self.update_count();
+        if self.checked("kc-remember") {
+            storage::remember_name(Some(&draft.author));
+        }
+    }
+
+    fn checked(&self, id: &str) -> bool {
+        self.field(id)
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .is_some_and(|i| i.checked())
+    }
+
+    fn on_remember_change(&self) {
+        if self.checked("kc-remember") {
+            storage::remember_name(Some(&self.value("kc-author")));
+        } else {
+            storage::remember_name(None);
+        }
+    }
+
+    fn update_count(&self) {
+        let n = khabar_rules::clean_body(&self.value("kc-body"))
+            .chars()
+            .count();
+        let (dates, over) = {
+            let s = self.0.borrow();
+            (s.options.dates.clone(), n > comment_rules::BODY_MAX)
+        };
+        if let Some(count) = self.field("kc-body-count") {
+            let max = comment_rules::BODY_MAX as u32;
+            let text = format!(
+                "{} / {}",
+                format::count(&dates, n.min(u32::MAX as usize) as u32),
+                format::count(&dates, max)
+            );
+            count.set_text_content(Some(&text));
+            let _ = count.set_attribute("data-over", if over { "true" } else { "false" });
+        }
+    }
+
+    fn restore_draft(&self) {
+        let draft = self.draft();
+        let remembered = storage::remembered_name();
+        if let Some(name) = &remembered {
+            if let Some(input) = self
+                .field("kc-remember")
+                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            {
+                input.set_checked(true);
+            }
+            if draft.author.is_empty() {
+                self.set_value("kc-author", name);
+            }
+        }
+        if !draft.author.is_empty() {
+            self.set_value("kc-author", &draft.author);
+        }
+        self.set_value("kc-email", &draft.email);
+        self.set_value("kc-body", &draft.body);
+        self.update_count();
+        if let Some(id) = draft.parent_id {
+            self.reply_to(Some((id, draft.parent_author.clone())), false);
+        }
+        if !draft.is_empty() {
+            let message = self.0.borrow().catalog.draft_restored;
+            self.status(message);
+        }
+    }
+
+    /// Starts (or with `None` stops) replying to comment `id` by `name`.
+    fn reply_to(&self, target: Option<(i64, String)>, focus: bool) {
+        let mut draft = self.draft();
+        draft.author = self.value("kc-author");
+        draft.email = self.value("kc-email");
+        draft.body = self.value("kc-body");
+        let (form, section, list, catalog) = {
+            let s = self.0.borrow();
+            (s.form.clone(), s.section.clone(), s.list.clone(), s.catalog)
+        };
+        let banner = form.query_selector("#kc-reply").ok().flatten();
+        match &target {
+            Some((id, name)) => {
+                draft.parent_id = Some(*id);
+                draft.parent_author = name.clone();
+                if let Some(banner) = &banner {
+                    let _ = banner.remove_attribute("hidden");
+                    if let Ok(Some(text)) = banner.query_selector(".replying-text") {
+                        clear(&text);
+                        let _ = text.append_with_str_1(catalog.replying_to);
+                        let _ = text.append_with_str_1(" ");
+                        if let Some(doc) = text.owner_document() {
+                            if let Ok(bdi) = El::new(&doc, "bdi") {
+                                let _ = text.append_child(&bdi.text(name).build());
+                            }
+                        }
+                    }
+                }
+                // The form opens under the comment being answered.
+                let parent = list
+                    .query_selector(&format!("li.comment[data-id=\"{id}\"]"))
+                    .ok()
+                    .flatten();
+                match parent {
+                    Some(li) => {
+                        let _ = li.append_child(&form);
+                    }
+                    None => {
+                        let _ = section.append_child(&form);
+                    }
+                }
+            }
+            None => {
+                draft.parent_id = None;
+                draft.parent_author.clear();
+                if let Some(banner) = &banner {
+                    let _ = banner.set_attribute("hidden", "");
+                }
+                let _ = section.append_child(&form);
+            }
+        }
+        self.save_draft(&draft);
+        if focus {
+            if let Some(body) = self
+                .field("kc-body")
+                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            {
+                let _ = body.focus();
+            }
+        }
+    }
+
+    // ---- validation and errors -----------------------------------------
+
+    fn show_errors(&self, problems: &[(Field, Problem)]) {
+        let catalog = self.0.borrow().catalog;
+        for field in [Field::Author, Field::Email, Field::Body, Field::Parent] {
+            let problem = problems.iter().find(|(f, _)| *f == field).map(|(_, p)| *p);
+            let line = self.field(comment_form::error_id(field));
+            let input = self.field(comment_form::input_id(field));
+            let described = match field {
+                Field::Email => "kc-email-note",
+                Field::Body => "kc-body-count",
+                _ => "",
+            };
+            match (problem, line) {
+                (Some(p), Some(line)) => {
+                    line.set_text_content(Some(comment_rules::message(field, p, catalog)));
+                    let _ = line.remove_attribute("hidden");
+                    if let Some(input) = &input {
+                        let _ = input.set_attribute("aria-invalid", "true");
+                        let ids = format!("{described} {}", comment_form::error_id(field));
+                        let _ = input.set_attribute("aria-describedby", ids.trim());
+                    }
+                }
+                (None, Some(line)) => {
+                    line.set_text_content(None);
+                    let _ = line.set_attribute("hidden", "");
+                    if let Some(input) = &input {
+                        let _ = input.remove_attribute("aria-invalid");
+                        if described.is_empty() {
+                            let _ = input.remove_attribute("aria-describedby");
+                        } else {
+                            let _ = input.set_attribute("aria-describedby", described);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some((field, _)) = problems.first() {
+            if let Some(input) = self
+                .field(comment_form::input_id(*field))
+                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            {
+                let _ = input.focus();
+            }
+        }
+    }
+
+    fn status(&self, text: &str) {
+        if let Some(line) = self
+            .0
+            .borrow()
+            .form
+            .query_selector(".form-status")
+            .ok()
+            .flatten()
+        {
+            line.set_text_content(Some(text));
+        }
+    }
+
+    fn set_sending(&self, sending: bool) {
+        let (form, catalog) = {
+            let mut s = self.0.borrow_mut();
+            s.sending = sending;
+            (s.form.clone(), s.catalog)
+        };
+        if let Ok(Some(button)) = form.query_selector("button.send") {
+            button.set_text_content(Some(if sending {
+                catalog.sending
+            } else {
+                catalog.send
+            }));
+            let _ = button.set_attribute("aria-disabled", if sending { "true" } else { "false" });
+        }
+        let _ = form.set_attribute("aria-busy", if sending { "true" } else { "false" });
+    }
+
+    // ---- sending ---------------------------------------------------------
+
+    /// Validates and sends; a second press while sending does nothing.
+    fn submit(&self) {
+        if self.0.borrow().sending {
+            return;
+        }
+        self.0.borrow_mut().retry = None;
+        let author = self.value("kc-author");
+        let email = self.value("kc-email");
+        let body = self.value("kc-body");
+        let problems = comment_rules::check(&author, &email, &body);
+        self.show_errors(&problems);
+        if !problems.is_empty() {
+            let message = self.0.borrow().catalog.fix_fields;
+            self.status(message);
+            return;
+        }
+        let mut draft = self.draft();
+        draft.author = author;
+        draft.email = email;
+        draft.body = body;
+        if draft.key.is_empty() {
+            draft.key = storage::new_key();
+        }
+        self.save_draft(&draft);
+        self.send(draft);
+    }
+
+    fn request_body(&self, draft: &Draft) -> String {
+        let o = Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+        };
+        set("author", &draft.author.as_str().into());
+        if !draft.email.trim().is_empty() {
+            set("email", &draft.email.trim().into());
+        }
+        set("body", &draft.body.as_str().into());
+        if let Some(p) = draft.parent_id {
+            set("parent_id", &JsValue::from_f64(p as f64));
+        }
+        set("website", &self.value("kc-website").into());
+        set("idempotency_key", &draft.key.as_str().into());
+        js_sys::JSON::stringify(&o)
+            .map(String::from)
+            .unwrap_or_default()
+    }
+
+    fn send(&self, draft: Draft) {
+        let Ok(abort) = AbortController::new() else {
+            return;
+        };
+        let body = self.request_body(&draft);
+        let (client, article_id) = {
+            let mut s = self.0.borrow_mut();
+            s.send_abort = Some(abort.clone());
+            (s.client.clone(), s.options.article_id.clone())
+        };
+        self.set_sending(true);
+        let weak = self.weak();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = client.post_comment(&article_id, &body, &abort).await;
+            let Some(section) = CommentSection::alive(&weak) else {
+                return;
+            };
+            section.0.borrow_mut().send_abort = None;
+            section.set_sending(false);
+            section.sent(result, draft);
+        });
+    }
+
+    fn sent(&self, result: Result<Posted, WidgetError>, draft: Draft) {
+        let catalog = self.0.borrow().catalog;
+        match result {
+            Ok(posted) => {
+                self.0.borrow_mut().attempts = 0;
+                // Acknowledged: only now is the draft let go.
+                let key = self.0.borrow().draft_key.clone();
+                storage::remove(&key);
+                self.set_value("kc-body", "");
+                self.update_count();
+                self.reply_to(None, false);
+                let pending = posted.status != "published";
+                if pending {
+                    self.remember_pending(&posted.comment);
+                    self.status(catalog.pending_notice);
+                } else {
+                    self.status(catalog.posted);
+                    let total = self.0.borrow().total + 1;
+                    self.set_total(total);
+                }
+                if self.checked("kc-remember") {
+                    storage::remember_name(Some(&posted.comment.author));
+                }
+                let _ = self.insert(&posted.comment, pending);
+                let detail = Object::new();
+                let _ = Reflect::set(
+                    &detail,
+                    &"id".into(),
+                    &JsValue::from_f64(posted.comment.id as f64),
+                );
+                let _ = Reflect::set(&detail, &"status".into(), &posted.status.as_str().into());
+                self.dispatch("khabar:comment-posted", &detail);
+            }
+            Err(WidgetError::Aborted) => {}
+            Err(WidgetError::Invalid(fields)) => {
+                let problems: Vec<(Field, Problem)> = fields
+                    .iter()
+                    .filter_map(|(f, code)| Some((Field::from_name(f)?, Problem::from_code(code))))
+                    .collect();
+                self.show_errors(&problems);
+                self.status(catalog.fix_fields);
+            }
+            Err(e) if e.transient() => {
+                let attempts = self.0.borrow().attempts + 1;
+                self.0.borrow_mut().attempts = attempts;
+                let wait = match e {
+                    WidgetError::RateLimited { retry_after } => Some(retry_after),
+                    _ if attempts <= AUTO_RETRIES => Some(backoff_seconds(attempts)),
+                    _ => None, // the reader presses "send" again; the text is kept
+                };
+                self.status(match (&e, wait) {
+                    (WidgetError::RateLimited { .. }, _) => catalog.rate_limited,
+                    (_, Some(_)) => catalog.send_failed,
+                    _ => e.message(catalog),
+                });
+                if let Some(seconds) = wait {
+                    let weak = self.weak();
+                    let timer = Timeout::new(seconds.saturating_mul(1000), move || {
+                        if let Some(section) = CommentSection::alive(&weak) {
+                            // Same draft, same key: a retry can never duplicate.
+                            section.0.borrow_mut().retry = None;
+                            if !section.0.borrow().sending {
+                                section.send(draft);
+                            }
+                        }
+                    });
+                    self.0.borrow_mut().retry = Some(timer);
+                }
+            }
+            Err(e) => self.status(e.message(catalog)),
+        }
+    }
+
+    fn remember_pending(&self, c: &Comment) {
+        let key = self.0.borrow().pending_key.clone();
+        let now = js_sys::Date::now();
+        let mut items = storage::load_pending(&key, now);
+        items.retain(|p| p.id != c.id);
+        items.push(Pending {
+            id: c.id,
+            author: c.author.clone(),
+            body: c.body.clone(),
+            created_at: c.created_at.clone(),
+            parent_id: c.parent_id,
+            until: now + storage::PENDING_TTL_MS,
+        });
+        storage::save_pending(&key, &items);
+    }
+
+    // ---- the list --------------------------------------------------------
+
+    fn times(&self) -> Option<(RelativeFormat, DatelineFormat)> {
+        let dates = self.0.borrow().options.dates.clone();
+        Some((
+            RelativeFormat::new(&dates).ok()?,
+            DatelineFormat::new(&dates).ok()?,
+        ))
+    }
+
+    /// Puts one comment into the list (a reply under its parent).
+    fn insert(&self, c: &Comment, pending: bool) -> Result<(), WidgetError> {
+        let (list, catalog) = {
+            let s = self.0.borrow();
+            (s.list.clone(), s.catalog)
+        };
+        let doc = list
+            .owner_document()
+            .ok_or_else(|| dom_error("no document".into()))?;
+        let Some((relative, exact)) = self.times() else {
+            return Ok(());
+        };
+        let times = Times {
+            relative: &relative,
+            exact: &exact,
+        };
+        let el = view::comment(&doc, c, catalog, &times, pending, true)?.build();
+        if let Ok(Some(empty)) = list.query_selector(".comments-empty") {
+            empty.remove();
+        }
+        let target = c
+            .parent_id
+            .and_then(|p| {
+                list.query_selector(&format!("li.comment[data-id=\"{p}\"] > ol.replies"))
+                    .ok()
+                    .flatten()
+            })
+            .unwrap_or(list);
+        target.append_child(&el).map_err(dom_error)?;
+        Ok(())
+    }
+
+    fn set_total(&self, total: u32) {
+        let (section, dates) = {
+            let mut s = self.0.borrow_mut();
+            s.total = total;
+            (s.section.clone(), s.options.dates.clone())
+        };
+        if let Ok(Some(span)) = section.query_selector(".comments-total") {
+            span.set_text_content(Some(&format!(" ({})", format::count(&dates, total))));
+        }
+    }
+
+    fn load_page(&self, cursor: Option<String>) {
+        let Ok(abort) = AbortController::new() else {
+            return;
+        };
+        let (client, article_id) = {
+            let mut s = self.0.borrow_mut();
+            if let Some(old) = s.list_abort.replace(abort.clone()) {
+                old.abort();
+            }
+            (s.client.clone(), s.options.article_id.clone())
+        };
+        let weak = self.weak();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = client
+                .comments(&article_id, PAGE_SIZE, cursor.as_deref(), &abort.signal())
+                .await;
+            let Some(section) = CommentSection::alive(&weak) else {
+                return;
+            };
+            section.0.borrow_mut().list_abort = None;
+            let first = cursor.is_none();
+            match result {
+                Ok(page) => {
+                    if let Err(e) = section.show_page(page, first) {
+                        web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
+                    }
+                }
+                Err(WidgetError::Aborted) => {}
+                Err(e) => section.show_list_error(&e),
+            }
+        });
+    }
+
+    fn show_page(&self, page: CommentPage, first: bool) -> Result<(), WidgetError> {
+        let (list, section, catalog, pending_key) = {
+            let s = self.0.borrow();
+            (
+                s.list.clone(),
+                s.section.clone(),
+                s.catalog,
+                s.pending_key.clone(),
+            )
+        };
+        let doc = list
+            .owner_document()
+            .ok_or_else(|| dom_error("no document".into()))?;
+        if first {
+            clear(&list);
+        }
+        for el in ["button.more-comments", ".list-error"] {
+            if let Ok(Some(old)) = section.query_selector(el) {
+                old.remove();
+            }
+        }
+        let Some((relative, exact)) = self.times() else {
+            return Ok(());
+        };
+        let times = Times {
+            relative: &relative,
+            exact: &exact,
+        };
+        for c in &page.items {
+            let el = view::comment(&doc, c, catalog, &times, false, true)?.build();
+            list.append_child(&el).map_err(dom_error)?;
+        }
+        {
+            let mut s = self.0.borrow_mut();
+            s.loaded.extend(page.items.iter().map(|c| c.id));
+            s.loaded.extend(
+                page.items
+                    .iter()
+                    .flat_map(|c| c.replies.iter().map(|r| r.id)),
+            );
+            s.next = page.next.clone();
+        }
+        self.set_total(page.total);
+        // The reader's own comments still waiting for a moderator; those
+        // now published (or older than a week) are forgotten.
+        let loaded = self.0.borrow().loaded.clone();
+        let mut mine = storage::load_pending(&pending_key, js_sys::Date::now());
+        mine.retain(|p| !loaded.contains(&p.id));
+        storage::save_pending(&pending_key, &mine);
+        if page.next.is_none() {
+            for p in &mine {
+                let c = Comment {
+                    id: p.id,
+                    author: p.author.clone(),
+                    body: p.body.clone(),
+                    created_at: p.created_at.clone(),
+                    parent_id: p.parent_id,
+                    replies: Vec::new(),
+                };
+                self.insert(&c, true)?;
+            }
+        }
+        if list.child_element_count() == 0 {
+            list.append_child(&view::empty(&doc, catalog)?.build())
+                .map_err(dom_error)?;
+        }
+        if page.next.is_some() {
+            let more = view::more(&doc, catalog)?.build();
+            list.after_with_node_1(&more).map_err(dom_error)?;
+        }
+        // A restored reply draft goes back under its comment once it is here.
+        if let Some(id) = self.draft().parent_id {
+            let name = self.draft().parent_author;
+            self.reply_to(Some((id, name)), false);
+        }
+        Ok(())
+    }
+
+    fn show_list_error(&self, err: &WidgetError) {
+        let (list, catalog) = {
+            let s = self.0.borrow();
+            (s.list.clone(), s.catalog)
+        };
+        let Some(doc) = list.owner_document() else {
+            return;
+        };
+        let built = El::new(&doc, "div").and_then(|box_| {
+            Ok(box_
+                .class("list-error")
+                .attr("role", "alert")
+                .child(El::new(&doc, "p")?.text(err.message(catalog)))
+                .child(
+                    El::new(&doc, "button")?
+                        .attr("type", "button")
+                        .class("retry list-retry")
+                        .part("button retry")
+                        .text(catalog.retry),
+                ))
+        });
+        if let Ok(el) = built {
+            let _ = list.after_with_node_1(&el.build());
+        }
+    }
+
+    fn dispatch(&self, name: &str, detail: &Object) {
+        let host = self.0.borrow().host.clone();
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(detail);
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+            let _ = host.dispatch_event(&event);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_seconds;
+
+    #[test]
+    fn retries_back_off_up_to_half_a_minute() {
+        let waits: Vec<u32> = (1..=7).map(backoff_seconds).collect();
+        assert_eq!(waits, vec![2, 4, 8, 16, 30, 30, 30]);
+    }
+}

@@ -1,0 +1,199 @@
+//! What the widget keeps in the reader's `localStorage`: comment drafts
+//! (never lost), the reader's own pending comments (shown until published or
+//! a week old) and, when asked to, the reader's name. Storage can be missing
+//! or full (private mode, quotas): every call then quietly does nothing.
+
+use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::JsValue;
+use web_sys::Storage;
+
+use crate::json::{DecodeError, FromJson, Json, Obj};
+
+/// How long an own pending comment is shown, in milliseconds (a week).
+pub const PENDING_TTL_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
+
+fn local() -> Option<Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn read(key: &str) -> Option<JsValue> {
+    let text = local()?.get_item(key).ok().flatten()?;
+    JSON::parse(&text).ok()
+}
+
+fn write(key: &str, value: &JsValue) {
+    if let (Some(store), Ok(text)) = (local(), JSON::stringify(value)) {
+        let _ = store.set_item(key, &String::from(text));
+    }
+}
+
+/// Removes `key`.
+pub fn remove(key: &str) {
+    if let Some(store) = local() {
+        let _ = store.remove_item(key);
+    }
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// A comment being written, saved as the reader types.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Draft {
+    /// Name field.
+    pub author: String,
+    /// E-mail field.
+    pub email: String,
+    /// Comment field.
+    pub body: String,
+    /// The comment being answered.
+    pub parent_id: Option<i64>,
+    /// Its author's name, to show "replying to …" after a reload.
+    pub parent_author: String,
+    /// Idempotency key: one per comment, kept across retries and reloads.
+    pub key: String,
+}
+
+impl Draft {
+    /// Whether there is anything worth keeping.
+    pub fn is_empty(&self) -> bool {
+        self.body.trim().is_empty() && self.parent_id.is_none()
+    }
+}
+
+impl FromJson for Draft {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(Draft {
+            author: o.opt_string("author")?.unwrap_or_default(),
+            email: o.opt_string("email")?.unwrap_or_default(),
+            body: o.opt_string("body")?.unwrap_or_default(),
+            parent_id: o.opt_id("parent_id")?,
+            parent_author: o.opt_string("parent_author")?.unwrap_or_default(),
+            key: o.opt_string("key")?.unwrap_or_default(),
+        })
+    }
+}
+
+/// Where the draft of one article lives.
+pub fn draft_key(api: &str, article_id: &str) -> String {
+    format!("khabar:draft:{api}:{article_id}")
+}
+
+/// The saved draft, if any.
+pub fn load_draft(key: &str) -> Option<Draft> {
+    Draft::from_json(&read(key)?, "").ok()
+}
+
+/// Saves `draft` (or forgets it when it is empty).
+pub fn save_draft(key: &str, draft: &Draft) {
+    if draft.is_empty() {
+        remove(key);
+        return;
+    }
+    let o = Object::new();
+    set(&o, "author", &draft.author.as_str().into());
+    set(&o, "email", &draft.email.as_str().into());
+    set(&o, "body", &draft.body.as_str().into());
+    if let Some(p) = draft.parent_id {
+        set(&o, "parent_id", &JsValue::from_f64(p as f64));
+    }
+    set(&o, "parent_author", &draft.parent_author.as_str().into());
+    set(&o, "key", &draft.key.as_str().into());
+    write(key, &o);
+}
+
+/// A comment of this reader that awaits moderation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    /// Its id on the server.
+    pub id: i64,
+    /// Name as sent.
+    pub author: String,
+    /// Text as sent.
+    pub body: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// The comment it answers.
+    pub parent_id: Option<i64>,
+    /// When to stop showing it (ms since the epoch).
+    pub until: f64,
+}
+
+impl FromJson for Pending {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        Ok(Pending {
+            id: o.id("id")?,
+            author: o.string("author")?,
+            body: o.string("body")?,
+            created_at: o.string("created_at")?,
+            parent_id: o.opt_id("parent_id")?,
+            until: o.id("until")? as f64,
+        })
+    }
+}
+
+/// Where the reader's pending comments on one article live.
+pub fn pending_key(api: &str, article_id: &str) -> String {
+    format!("khabar:pending:{api}:{article_id}")
+}
+
+/// The reader's pending comments still worth showing at `now_ms`.
+pub fn load_pending(key: &str, now_ms: f64) -> Vec<Pending> {
+    let Some(list) = read(key).and_then(|v| v.array()) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|v| Pending::from_json(v, "").ok())
+        .filter(|p| p.until > now_ms)
+        .collect()
+}
+
+/// Replaces the stored pending comments.
+pub fn save_pending(key: &str, items: &[Pending]) {
+    if items.is_empty() {
+        remove(key);
+        return;
+    }
+    let list = js_sys::Array::new();
+    for p in items {
+        let o = Object::new();
+        set(&o, "id", &JsValue::from_f64(p.id as f64));
+        set(&o, "author", &p.author.as_str().into());
+        set(&o, "body", &p.body.as_str().into());
+        set(&o, "created_at", &p.created_at.as_str().into());
+        if let Some(parent) = p.parent_id {
+            set(&o, "parent_id", &JsValue::from_f64(parent as f64));
+        }
+        set(&o, "until", &JsValue::from_f64(p.until.floor()));
+        list.push(&o);
+    }
+    write(key, &list);
+}
+
+const NAME_KEY: &str = "khabar:name";
+
+/// The name the reader asked us to remember.
+pub fn remembered_name() -> Option<String> {
+    read(NAME_KEY)?.as_string()
+}
+
+/// Remembers (or, with `None`, forgets) the reader's name.
+pub fn remember_name(name: Option<&str>) {
+    match name {
+        Some(n) => write(NAME_KEY, &JsValue::from_str(n)),
+        None => remove(NAME_KEY),
+    }
+}
+
+/// A fresh idempotency key (a random UUID from the browser).
+pub fn new_key() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+        // Without Web Crypto (very old browsers): time-based, still unique
+        // enough for one reader's one comment.
+        .unwrap_or_else(|| format!("k-{}", js_sys::Date::now() as u64))
+}

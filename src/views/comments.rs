@@ -1,0 +1,150 @@
+//! The comment list: heading with the total, comments with their replies,
+//! the reader's own pending ones, and the "more comments" button.
+
+use web_sys::Document;
+
+use crate::dom::{strip_bidi_controls, DomResult, El};
+use crate::i18n::format::{self, DateSettings, DatelineFormat, RelativeFormat};
+use crate::i18n::Catalog;
+use crate::model::Comment;
+
+/// How times are shown in the list.
+pub struct Times<'a> {
+    /// "5 minutes ago".
+    pub relative: &'a RelativeFormat,
+    /// The exact time, on hover and focus.
+    pub exact: &'a DatelineFormat,
+}
+
+/// The section's frame: heading (with the count), live region, list,
+/// and a slot for the form. The caller fills the list.
+pub fn section(
+    doc: &Document,
+    catalog: &Catalog,
+    dates: &DateSettings,
+    total: u32,
+) -> DomResult<El> {
+    Ok(El::new(doc, "section")?
+        .class("comments")
+        .part("comments")
+        .attr("aria-labelledby", "khabar-comments-title")
+        .child(heading(doc, catalog, dates, total)?)
+        .child(
+            El::new(doc, "p")?
+                .class("visually-hidden comments-live")
+                .attr("role", "status")
+                .attr("aria-live", "polite"),
+        )
+        .child(
+            El::new(doc, "ol")?
+                .class("comment-list")
+                .attr("role", "list"),
+        ))
+}
+
+/// "Comments (12)".
+pub fn heading(
+    doc: &Document,
+    catalog: &Catalog,
+    dates: &DateSettings,
+    total: u32,
+) -> DomResult<El> {
+    Ok(El::new(doc, "h2")?
+        .class("comments-title")
+        .attr("id", "khabar-comments-title")
+        .text(catalog.comments_title)
+        .child(
+            El::new(doc, "span")?
+                .class("comments-total")
+                .text(&format!(" ({})", format::count(dates, total))),
+        ))
+}
+
+/// One comment (and its replies). `pending` marks the reader's own comment
+/// that waits for moderation.
+pub fn comment(
+    doc: &Document,
+    c: &Comment,
+    catalog: &Catalog,
+    times: &Times<'_>,
+    pending: bool,
+    can_reply: bool,
+) -> DomResult<El> {
+    let exact = times.exact.format(&c.created_at).unwrap_or_default();
+    let time = El::new(doc, "time")?
+        .attr("datetime", &c.created_at)
+        .attr("title", &exact)
+        .attr("data-exact", &exact)
+        .attr("tabindex", "0")
+        .text(&times.relative.format(&c.created_at).unwrap_or_default());
+    let author = strip_bidi_controls(&c.author);
+    let mut header = El::new(doc, "p")?
+        .class("comment-meta")
+        .child(El::new(doc, "bdi")?.class("comment-author").text(&author))
+        .text(" ")
+        .child(time);
+    if pending {
+        header = header.child(
+            El::new(doc, "span")?
+                .class("badge")
+                .text(catalog.pending_badge),
+        );
+    }
+    let mut body = El::new(doc, "p")?.class("comment-body").attr("dir", "auto");
+    for (i, line) in c.body.split('\n').enumerate() {
+        if i > 0 {
+            body = body.child(El::new(doc, "br")?);
+        }
+        body = body.text(line);
+    }
+    let reply = match can_reply && !pending && c.parent_id.is_none() {
+        true => Some(
+            El::new(doc, "button")?
+                .attr("type", "button")
+                .class("reply")
+                .part("button reply")
+                .attr("data-reply-to", &c.id.to_string())
+                .attr("data-reply-name", &author)
+                .text(catalog.reply),
+        ),
+        false => None,
+    };
+    let mut item = El::new(doc, "li")?
+        .class(if pending {
+            "comment pending"
+        } else {
+            "comment"
+        })
+        .attr("data-id", &c.id.to_string())
+        .child(
+            El::new(doc, "article")?
+                .part("comment")
+                .child(header)
+                .child(body)
+                .child_opt(reply),
+        );
+    if c.parent_id.is_none() {
+        let mut replies = El::new(doc, "ol")?.class("replies").attr("role", "list");
+        for r in &c.replies {
+            replies = replies.child(comment(doc, r, catalog, times, false, false)?);
+        }
+        item = item.child(replies);
+    }
+    Ok(item)
+}
+
+/// "No comments yet."
+pub fn empty(doc: &Document, catalog: &Catalog) -> DomResult<El> {
+    Ok(El::new(doc, "li")?
+        .class("comments-empty")
+        .text(catalog.comments_none))
+}
+
+/// The "more comments" button.
+pub fn more(doc: &Document, catalog: &Catalog) -> DomResult<El> {
+    Ok(El::new(doc, "button")?
+        .attr("type", "button")
+        .class("more more-comments")
+        .part("button more")
+        .text(catalog.comments_more))
+}
