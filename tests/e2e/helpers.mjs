@@ -1,6 +1,6 @@
 // Shared helpers of the end-to-end tests: a real khabar-server on a free
 // port with a temporary database, and headless Chromium via playwright-core.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +13,11 @@ const env = (name) => {
 };
 
 /** Starts khabar-server; `listen` defaults to a free port. */
-export async function startServer({ listen = '127.0.0.1:0', dbDir } = {}) {
+export async function startServer({ listen = '127.0.0.1:0', dbDir, args = [] } = {}) {
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'khabar-e2e-'));
   const proc = spawn(env('KHABAR_SERVER_BIN'), [
     '--db', join(dir, 'khabar.sqlite3'), 'serve', '--listen', listen,
-    '--www', env('KHABAR_WWW'), '--widget-dir', env('KHABAR_WIDGET_DIR'),
+    '--www', env('KHABAR_WWW'), '--widget-dir', env('KHABAR_WIDGET_DIR'), ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
@@ -43,6 +43,10 @@ export async function startServer({ listen = '127.0.0.1:0', dbDir } = {}) {
       await exited;
     },
     cleanup() { rmSync(dir, { recursive: true, force: true }); },
+    /** Runs `khabar-server --db <this db> ...cliArgs` and returns its stdout. */
+    cli(...cliArgs) {
+      return execFileSync(env('KHABAR_SERVER_BIN'), ['--db', join(dir, 'khabar.sqlite3'), ...cliArgs], { encoding: 'utf8' });
+    },
   };
 }
 

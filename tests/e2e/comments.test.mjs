@@ -1,0 +1,148 @@
+// The comment section end to end: real server, real widget, headless Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+
+const ARTICLE = '2026-11-27-farmers-market';
+const W = '[data-khabar="article"]';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+async function openArticle(page, server) {
+  await page.goto(`${server.url}?article=${ARTICLE}`);
+  await widgetsSettled(page);
+  await page.locator(`${W} >> form.comment-form`).waitFor();
+}
+
+const total = async (server) => (await (await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`)).json()).total;
+
+test('keyboard only: a comment posted with post-moderation appears in place', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).focus();
+    await page.keyboard.type('سارة Q.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('sara@example.org');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('سؤال: متى تبدأ السوق في الشتاء؟');
+    await page.keyboard.press('Tab'); // remember my name
+    await page.keyboard.press('Tab'); // send
+    await page.keyboard.press('Enter');
+    await page.locator(`${W} >> .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
+    const item = page.locator(`${W} >> li.comment`).first();
+    assert.match(await item.textContent(), /متى تبدأ السوق في الشتاء/);
+    assert.equal(await page.locator(`${W} >> .comments-total`).textContent(), ' (١)');
+    assert.equal(await total(server), 1);
+    // The address is never published.
+    const list = await (await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`)).text();
+    assert.ok(!list.includes('sara@example.org'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('pre-moderation: pending for the writer, published after the CLI approves', async () => {
+  const server = await startServer({ args: ['--moderation', 'pre'] });
+  try {
+    const { page } = await openPage(browser);
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('Omar');
+    await page.locator(`${W} >> #kc-body`).fill('Will there be a winter market too?');
+    await page.locator(`${W} >> button.send`).click();
+    await page.locator(`${W} >> li.comment.pending`).waitFor();
+    assert.match(await page.locator(`${W} >> li.comment.pending`).textContent(), /بانتظار المراجعة/);
+    assert.equal(await total(server), 0, 'not public yet');
+
+    // Still shown to its writer after a reload (local storage).
+    await openArticle(page, server);
+    await page.locator(`${W} >> li.comment.pending`).waitFor();
+
+    const pending = server.cli('comments', 'pending');
+    const id = pending.match(/#(\d+)/)[1];
+    assert.match(server.cli('comments', 'approve', id), /published/);
+    assert.equal(await total(server), 1);
+
+    const fresh = await browser.newPage();
+    await openArticle(fresh, server);
+    const item = fresh.locator(`${W} >> li.comment[data-id="${id}"]`);
+    await item.waitFor();
+    assert.equal(await fresh.locator(`${W} >> li.comment.pending`).count(), 0);
+    await fresh.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a draft survives a reload', async () => {
+  const server = await startServer();
+  try {
+    const { page } = await openPage(browser);
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('ليلى');
+    await page.locator(`${W} >> #kc-body`).fill('مسودة طويلة لم أنتهِ منها بعد');
+    await page.reload();
+    await widgetsSettled(page);
+    await page.locator(`${W} >> form.comment-form`).waitFor();
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'مسودة طويلة لم أنتهِ منها بعد');
+    assert.equal(await page.locator(`${W} >> #kc-author`).inputValue(), 'ليلى');
+    assert.match(await page.locator(`${W} >> .form-status`).textContent(), /استعدنا مسودة تعليقك/);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('server down: the text is kept, and the retry stores exactly one copy', async () => {
+  let server = await startServer({ args: ['--moderation', 'post'] });
+  const { port } = new URL(server.url);
+  try {
+    const { page } = await openPage(browser);
+    await openArticle(page, server);
+    await server.stop();
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('Sent while the server was down.');
+    await page.locator(`${W} >> button.send`).click();
+    await page.locator(`${W} >> .form-status`).filter({ hasText: 'نصّك محفوظ' }).waitFor();
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'Sent while the server was down.');
+
+    server = await startServer({ listen: `127.0.0.1:${port}`, dbDir: server.dir, args: ['--moderation', 'post'] });
+    await page.locator(`${W} >> button.send`).click();
+    await page.locator(`${W} >> .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
+    // Let any automatic retry that was already scheduled fire too.
+    await page.waitForTimeout(2500);
+    assert.equal(await total(server), 1);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), '');
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('axe-core: no WCAG 2 A/AA violation in the comment section, also with errors shown', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page } = await openPage(browser);
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('Ali');
+    await page.locator(`${W} >> #kc-body`).fill('First comment for the list.');
+    await page.locator(`${W} >> button.send`).click();
+    await page.locator(`${W} >> li.comment`).first().waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await page.locator(`${W} >> button.reply`).first().click();
+    await page.locator(`${W} >> #kc-body`).fill('x');
+    await page.locator(`${W} >> button.send`).click();
+    await page.locator(`${W} >> #kc-body-error:not([hidden])`).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await page.locator(`${W} >> section.comments`).screenshot({ path: 'docs/screenshots/comments-ar.png' });
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
