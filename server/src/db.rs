@@ -273,6 +273,22 @@ pub fn list_articles(
     Ok((items, next))
 }
 
+/// The newest `limit` full articles, optionally of one section (for feeds).
+pub fn recent_articles(
+    conn: &Connection,
+    section: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Article>, DbError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ARTICLE_COLUMNS} FROM articles a
+         WHERE (?1 IS NULL OR a.section = ?1)
+         ORDER BY a.published_ts DESC, a.id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![section, limit], row_to_article)?;
+    rows.map(|r| r.map_err(DbError::from).and_then(RawArticle::finish))
+        .collect()
+}
+
 /// Wraps items and a next position into the API's page shape.
 pub fn page<T>(items: Vec<T>, next: Option<String>) -> Page<T> {
     Page { items, next }

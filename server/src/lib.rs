@@ -6,7 +6,9 @@
 pub mod comments;
 pub mod db;
 pub mod error;
+pub mod feeds;
 pub mod import;
+pub mod mail;
 pub mod model;
 pub mod ratelimit;
 pub mod routes;
@@ -34,6 +36,12 @@ pub struct AppState {
     pub comment_limit: std::sync::Arc<ratelimit::RateLimit>,
     /// Take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,
+    /// SMTP sender for "send to a friend"; `None` disables it.
+    pub mailer: Option<std::sync::Arc<mail::Mailer>>,
+    /// Per-client limit on e-mails sent.
+    pub send_limit: std::sync::Arc<ratelimit::RateLimit>,
+    /// The site's name, in feeds, e-mails and printouts.
+    pub site_name: String,
     /// Public origin of this server (`https://news.example`), used to make
     /// root-relative image URLs absolute; `None`: taken from the request.
     pub public_url: Option<String>,
@@ -52,6 +60,9 @@ impl AppState {
                 Duration::from_secs(60),
             )),
             trust_proxy: false,
+            mailer: None,
+            send_limit: std::sync::Arc::new(ratelimit::RateLimit::new(5, Duration::from_secs(600))),
+            site_name: "Khabar".to_owned(),
             public_url: None,
         }
     }
@@ -74,6 +85,9 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::IF_NONE_MATCH])
         .expose_headers([header::ETAG, header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
+    let feeds = routes::site::feed_router()
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn(routes::etag::etag));
     let api = routes::api::router()
         .nest("/admin", routes::admin::router(state.clone()))
         .with_state(state)
@@ -81,6 +95,7 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .layer(cors);
     Router::new()
         .nest("/api/v1", api)
+        .merge(feeds)
         .merge(routes::assets::router(
             assets.www.clone(),
             assets.widget.clone(),

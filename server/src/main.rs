@@ -97,6 +97,23 @@ struct ServeArgs {
     /// New comments allowed per client and minute (0: no limit).
     #[arg(long, env = "KHABAR_COMMENT_RATE", default_value_t = 5)]
     comment_rate: usize,
+    /// SMTP server for "send to a friend", e.g. smtp://127.0.0.1:2525 or
+    /// smtps://user:pass@mail.example (unset: the feature is off).
+    #[arg(long, env = "KHABAR_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// From address of those e-mails.
+    #[arg(
+        long,
+        env = "KHABAR_MAIL_FROM",
+        default_value = "Khabar <no-reply@localhost>"
+    )]
+    mail_from: String,
+    /// E-mails a client may send per 10 minutes (0: no limit).
+    #[arg(long, env = "KHABAR_SEND_RATE", default_value_t = 5)]
+    send_rate: usize,
+    /// The site's name, shown in feeds, e-mails and printouts.
+    #[arg(long, env = "KHABAR_SITE_NAME", default_value = "Khabar")]
+    site_name: String,
     /// Behind a reverse proxy: take the client address from X-Forwarded-For.
     #[arg(long, env = "KHABAR_TRUST_PROXY")]
     trust_proxy: bool,
@@ -159,6 +176,15 @@ async fn main() -> anyhow::Result<()> {
                 admin_token: args.admin_token.filter(|t| !t.is_empty()),
                 comment_limit: Arc::new(RateLimit::new(args.comment_rate, Duration::from_secs(60))),
                 trust_proxy: args.trust_proxy,
+                mailer: match &args.smtp_url {
+                    Some(url) if !url.is_empty() => Some(Arc::new(
+                        khabar_server::mail::Mailer::new(url, &args.mail_from)
+                            .context("--smtp-url / --mail-from")?,
+                    )),
+                    _ => None,
+                },
+                send_limit: Arc::new(RateLimit::new(args.send_rate, Duration::from_secs(600))),
+                site_name: args.site_name.clone(),
                 public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
                 ..AppState::new(pool)
             };

@@ -23,6 +23,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/articles", get(list_articles))
         .route("/articles/{id}", get(get_article))
+        .route("/config", get(crate::routes::site::config))
+        .route(
+            "/articles/{id}/send",
+            axum::routing::post(crate::routes::site::send)
+                .layer(axum::extract::DefaultBodyLimit::max(16 * 1024)),
+        )
         .route(
             "/articles/{id}/comments",
             get(crate::routes::comments::list)
@@ -55,7 +61,7 @@ pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
 
 /// The origin image paths are resolved against: `--public-url`, else the
 /// scheme and host the request came with.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
+pub fn origin(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.public_url {
         return url.clone();
     }

@@ -5,3 +5,4 @@ pub mod api;
 pub mod assets;
 pub mod comments;
 pub mod etag;
+pub mod site;

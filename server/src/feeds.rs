@@ -1,0 +1,239 @@
+//! RSS 2.0 and JSON Feed 1.1 of the newest articles, overall and per
+//! section. Bodies go out as sanitized HTML (`content:encoded`,
+//! `content_html`).
+
+use std::collections::{BTreeMap, HashSet};
+
+use rss::extension::atom::{AtomExtension, Link};
+use rss::extension::dublincore::DublinCoreExtension;
+use rss::{Channel, Guid, Item};
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc2822;
+
+use crate::model::{parse_time, Article, Block};
+
+/// Articles per feed.
+pub const FEED_SIZE: u32 = 30;
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// HTML from untrusted markup, with the same allowlist idea as the widget.
+pub fn sanitize_html(html: &str) -> String {
+    let tags: HashSet<&str> = [
+        "p",
+        "br",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "a",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "h2",
+        "h3",
+        "h4",
+        "figure",
+        "figcaption",
+        "img",
+    ]
+    .into_iter()
+    .collect();
+    let schemes: HashSet<&str> = ["http", "https", "mailto"].into_iter().collect();
+    let mut attrs = std::collections::HashMap::new();
+    attrs.insert("a", ["href"].into_iter().collect::<HashSet<_>>());
+    attrs.insert("img", ["src", "alt"].into_iter().collect::<HashSet<_>>());
+    ammonia::Builder::default()
+        .tags(tags)
+        .tag_attributes(attrs)
+        .generic_attributes(HashSet::new())
+        .url_schemes(schemes)
+        .url_relative(ammonia::UrlRelative::Deny)
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .clean(html)
+        .to_string()
+}
+
+/// The article body as HTML, whichever form it came in.
+pub fn body_html(a: &Article) -> String {
+    match (&a.body, &a.body_html) {
+        (Some(blocks), _) => blocks.iter().map(block_html).collect(),
+        (None, Some(html)) => sanitize_html(html),
+        (None, None) => String::new(),
+    }
+}
+
+fn block_html(b: &Block) -> String {
+    match b {
+        Block::Paragraph { text } => format!("<p>{}</p>", escape(text)),
+        Block::Heading { text } => format!("<h2>{}</h2>", escape(text)),
+        Block::Quote { text, cite } => format!(
+            "<blockquote><p>{}</p>{}</blockquote>",
+            escape(text),
+            cite.as_deref()
+                .map(|c| format!("<p>— {}</p>", escape(c)))
+                .unwrap_or_default()
+        ),
+        Block::List { ordered, items } => {
+            let tag = if *ordered { "ol" } else { "ul" };
+            let items: String = items
+                .iter()
+                .map(|i| format!("<li>{}</li>", escape(i)))
+                .collect();
+            format!("<{tag}>{items}</{tag}>")
+        }
+        Block::Image(i) if crate::model::is_web_url(&i.url) => format!(
+            "<figure><img src=\"{}\" alt=\"{}\">{}</figure>",
+            escape(&i.url),
+            escape(&i.alt),
+            i.caption
+                .as_deref()
+                .map(|c| format!("<figcaption>{}</figcaption>", escape(c)))
+                .unwrap_or_default()
+        ),
+        Block::Image(_) => String::new(),
+    }
+}
+
+/// What every feed needs to know about the site.
+pub struct Site<'a> {
+    /// The site's name.
+    pub name: &'a str,
+    /// Public origin without a trailing slash.
+    pub origin: &'a str,
+}
+
+/// RSS 2.0 with `atom:link rel="self"`, `dc:creator` and `content:encoded`.
+pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -> String {
+    let mut channel = Channel::default();
+    channel.set_title(title);
+    channel.set_link(format!("{}/", site.origin));
+    channel.set_description(format!("{title} — {}", site.name));
+    if let Some(lang) = articles.first().map(|a| a.lang.clone()) {
+        channel.set_language(Some(lang));
+    }
+    channel.set_generator(Some(format!("khabar-server {}", env!("CARGO_PKG_VERSION"))));
+    let mut namespaces = BTreeMap::new();
+    namespaces.insert("atom".into(), "http://www.w3.org/2005/Atom".into());
+    namespaces.insert("dc".into(), "http://purl.org/dc/elements/1.1/".into());
+    namespaces.insert(
+        "content".into(),
+        "http://purl.org/rss/1.0/modules/content/".into(),
+    );
+    channel.set_namespaces(namespaces);
+    let mut atom = AtomExtension::default();
+    let mut link = Link::default();
+    link.set_href(self_url);
+    link.set_rel("self");
+    link.set_mime_type(Some("application/rss+xml".to_owned()));
+    atom.set_links(vec![link]);
+    channel.set_atom_ext(Some(atom));
+    let items: Vec<Item> = articles
+        .iter()
+        .map(|a| {
+            let mut item = Item::default();
+            item.set_title(Some(a.title.clone()));
+            item.set_link(Some(a.url.clone()));
+            item.set_description(Some(a.summary.clone()));
+            item.set_content(Some(body_html(a)));
+            let mut guid = Guid::default();
+            guid.set_value(a.url.clone());
+            guid.set_permalink(true);
+            item.set_guid(Some(guid));
+            item.set_pub_date(parse_time(&a.published_at).and_then(|t| t.format(&Rfc2822).ok()));
+            if let Some(section) = &a.section {
+                let mut category = rss::Category::default();
+                category.set_name(section.clone());
+                item.set_categories(vec![category]);
+            }
+            if let Some(author) = &a.author {
+                let mut dc = DublinCoreExtension::default();
+                dc.set_creators(vec![author.clone()]);
+                item.set_dublin_core_ext(Some(dc));
+            }
+            item
+        })
+        .collect();
+    channel.set_items(items);
+    channel.to_string()
+}
+
+/// JSON Feed 1.1.
+pub fn json_feed(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -> Value {
+    let items: Vec<Value> = articles
+        .iter()
+        .map(|a| {
+            let mut item = json!({
+                "id": a.url,
+                "url": a.url,
+                "title": a.title,
+                "summary": a.summary,
+                "content_html": body_html(a),
+                "date_published": a.published_at,
+                "language": a.lang,
+            });
+            if let Some(u) = &a.updated_at {
+                item["date_modified"] = json!(u);
+            }
+            if let Some(author) = &a.author {
+                item["authors"] = json!([{ "name": author }]);
+            }
+            if let Some(section) = &a.section {
+                item["tags"] = json!([section]);
+            }
+            if let Some(image) = &a.image {
+                item["image"] = json!(image.url);
+            }
+            item
+        })
+        .collect();
+    json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": title,
+        "home_page_url": format!("{}/", site.origin),
+        "feed_url": self_url,
+        "items": items,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_html_is_cleaned_for_feeds() {
+        let clean = sanitize_html(
+            "<p onclick=x>ok <a href=\"javascript:alert(1)\">x</a> <a href=\"https://a.test\">y</a></p><script>alert(1)</script><img src=x onerror=alert(1)>",
+        );
+        assert!(
+            !clean.contains("onclick") && !clean.contains("script") && !clean.contains("onerror")
+        );
+        assert!(!clean.contains("javascript:"));
+        assert!(clean.contains("href=\"https://a.test\""));
+        assert!(clean.contains("rel=\"noopener noreferrer nofollow\""));
+    }
+
+    #[test]
+    fn text_is_escaped_in_block_bodies() {
+        assert_eq!(escape("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");
+        let html = block_html(&Block::Paragraph {
+            text: "<script>".into(),
+        });
+        assert_eq!(html, "<p>&lt;script&gt;</p>");
+    }
+}

@@ -1,0 +1,276 @@
+//! Feeds and "send to a friend" against a real temporary database and a
+//! real SMTP conversation with a sink started by the test.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use common::{fixture, fixture_with, get, get_json, post_json};
+use khabar_server::mail::Mailer;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// A minimal SMTP server that accepts every message and keeps its DATA.
+async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let inbox = Arc::new(Mutex::new(Vec::new()));
+    let store = inbox.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            store.lock().expect("inbox").push(std::mem::take(body));
+                            data = None;
+                            let _ = write.write_all(b"250 queued\r\n").await;
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("DATA") {
+                        data = Some(String::new());
+                        b"354 go on\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (format!("smtp://{addr}"), inbox)
+}
+
+const SEND: &str = "/api/v1/articles/2026-11-28-transit-plan/send";
+
+#[tokio::test]
+async fn the_email_reaches_the_smtp_server_with_the_expected_headers_and_body() {
+    let (url, inbox) = smtp_sink().await;
+    let f = fixture_with(true, |mut s| {
+        s.mailer = Some(Arc::new(
+            Mailer::new(&url, "Khabar Desk <desk@news.test>").expect("mailer"),
+        ));
+        s.site_name = "خبر اليوم".into();
+        s
+    });
+    let (_, config) = get_json(&f.router, "/api/v1/config").await;
+    assert_eq!(config["capabilities"]["send_to_friend"], true);
+
+    let request = json!({
+        "from_name": "سارة",
+        "from_email": "sara@example.org",
+        "to_email": "friend@example.net",
+        "message": "اقرأ هذا\nمهم"
+    });
+    let (status, _, body) = post_json(&f.router, SEND, &request, &[]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let mails = inbox.lock().expect("inbox").clone();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.contains("To: friend@example.net"), "{mail}");
+    assert!(
+        mail.contains("Reply-To: ") && mail.contains("sara@example.org"),
+        "{mail}"
+    );
+    assert!(mail.contains("desk@news.test"));
+    assert!(mail.contains("Subject: "));
+    assert!(mail.contains("multipart/alternative"));
+    assert!(mail.contains("text/plain") && mail.contains("text/html"));
+    // The HTML part carries the direction; the link is absolute.
+    let decoded = decoded_text(mail);
+    let parsed = mailparse::parse_mail(mail.as_bytes()).expect("MIME");
+    use mailparse::MailHeaderMap;
+    let subject = parsed.headers.get_first_value("Subject").expect("subject");
+    assert_eq!(
+        subject,
+        "مجلس البلدية يقرّ خطة لتوسيع شبكة الحافلات حتى الأحياء الشرقية"
+    );
+    assert!(decoded.contains("dir=\"rtl\""), "{decoded}");
+    assert!(decoded.contains("?article=2026-11-28-transit-plan"));
+    assert!(decoded.contains("اقرأ هذا"));
+}
+
+/// Every decoded text part of a raw message, joined.
+fn decoded_text(raw: &str) -> String {
+    let parsed = mailparse::parse_mail(raw.as_bytes()).expect("MIME parses");
+    let mut out = String::new();
+    let mut stack = vec![parsed];
+    while let Some(part) = stack.pop() {
+        if part.subparts.is_empty() {
+            out.push_str(&part.get_body().expect("body"));
+            out.push('\n');
+        } else {
+            stack.extend(part.subparts);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn header_injection_is_refused_and_fields_are_named() {
+    let (url, inbox) = smtp_sink().await;
+    let f = fixture_with(true, |mut s| {
+        s.mailer = Some(Arc::new(
+            Mailer::new(&url, "desk@news.test").expect("mailer"),
+        ));
+        s
+    });
+    for bad in [
+        json!({ "from_name": "A", "from_email": "a@b.co\r\nBcc: victim@evil.test", "to_email": "c@d.co" }),
+        json!({ "from_name": "A", "from_email": "a@b.co", "to_email": "c@d.co\nBcc: victim@evil.test" }),
+        json!({ "from_name": "A", "from_email": "a@b.co", "to_email": "c@d.co, victim@evil.test" }),
+    ] {
+        let (status, _, body) = post_json(&f.router, SEND, &bad, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(body["error"]["code"], "invalid");
+    }
+    // A name with CR/LF is cleaned: it never becomes a header of its own.
+    let sneaky = json!({ "from_name": "Ali\r\nBcc: victim@evil.test", "from_email": "a@b.co", "to_email": "c@d.co" });
+    let (status, _, _) = post_json(&f.router, SEND, &sneaky, &[]).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mails = inbox.lock().expect("inbox").clone();
+    assert_eq!(mails.len(), 1);
+    assert!(
+        !mails[0]
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        "{}",
+        mails[0]
+    );
+
+    let (status, _, body) = post_json(
+        &f.router,
+        SEND,
+        &json!({ "from_name": "", "from_email": "x", "to_email": "", "message": "m".repeat(1001) }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["from_name", "from_email", "to_email", "message"] {
+        assert!(body["error"]["fields"].get(field).is_some(), "{field}");
+    }
+    let (status, _, _) = post_json(
+        &f.router,
+        "/api/v1/articles/nope/send",
+        &json!({ "from_name": "A", "from_email": "a@b.co", "to_email": "c@d.co" }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_smtp_the_capability_is_off_and_sends_get_503() {
+    let f = fixture(true);
+    let (_, config) = get_json(&f.router, "/api/v1/config").await;
+    assert_eq!(config["capabilities"]["send_to_friend"], false);
+    let (status, _, body) = post_json(
+        &f.router,
+        SEND,
+        &json!({ "from_name": "A", "from_email": "a@b.co", "to_email": "c@d.co" }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"]["code"], "send_disabled");
+}
+
+#[tokio::test]
+async fn sends_are_rate_limited_per_client() {
+    let (url, _inbox) = smtp_sink().await;
+    let f = fixture_with(true, |mut s| {
+        s.mailer = Some(Arc::new(
+            Mailer::new(&url, "desk@news.test").expect("mailer"),
+        ));
+        s
+    });
+    let ok = json!({ "from_name": "A", "from_email": "a@b.co", "to_email": "c@d.co" });
+    for _ in 0..5 {
+        let (status, _, _) = post_json(&f.router, SEND, &ok, &[]).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let (status, headers, _) = post_json(&f.router, SEND, &ok, &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
+    let f = fixture(true);
+    let (_, list) = get_json(&f.router, "/api/v1/articles?limit=50").await;
+    let ids: Vec<String> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["title"].as_str().expect("t").to_owned())
+        .collect();
+
+    let (status, headers, body) = get(&f.router, "/feed.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-type"],
+        "application/rss+xml; charset=utf-8"
+    );
+    let xml = String::from_utf8(body.clone()).expect("utf8");
+    assert!(xml.contains("rel=\"self\""), "atom:link self");
+    assert!(xml.contains("<dc:creator>"), "dc:creator");
+    assert!(xml.contains("<content:encoded>"), "content:encoded");
+    let rss = feed_rs::parser::parse(&body[..]).expect("RSS parses");
+    let titles: Vec<String> = rss
+        .entries
+        .iter()
+        .filter_map(|e| e.title.as_ref().map(|t| t.content.clone()))
+        .collect();
+    for t in &ids {
+        assert!(titles.contains(t), "{t} missing from RSS");
+    }
+    assert!(rss.entries.iter().all(|e| e.published.is_some()));
+
+    let (status, headers, body) = get(&f.router, "/feed.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-type"],
+        "application/feed+json; charset=utf-8"
+    );
+    let json_feed = feed_rs::parser::parse(&body[..]).expect("JSON Feed parses");
+    assert_eq!(json_feed.entries.len(), ids.len());
+    let etag = headers["etag"].to_str().expect("etag").to_owned();
+    let res = tower::ServiceExt::oneshot(
+        f.router.clone(),
+        axum::http::Request::get("/feed.json")
+            .header("if-none-match", &etag)
+            .body(axum::body::Body::empty())
+            .expect("request"),
+    )
+    .await
+    .expect("response");
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    let (status, _, body) = get(&f.router, "/sections/economy/feed.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    let section = feed_rs::parser::parse(&body[..]).expect("section feed parses");
+    assert_eq!(section.entries.len(), 2);
+    let (status, _, _) = get(&f.router, "/sections/nope/feed.xml").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The HTML body of the book-fair article arrives sanitized.
+    assert!(!xml.contains("<script"));
+    let _ = &f.dir;
+}
