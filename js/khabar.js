@@ -17,7 +17,7 @@ await init({ module_or_path: new URL('khabar_core_bg.wasm', here) });
 setDefaultApi(api);
 
 const ATTRIBUTES = ['kind', 'article-id', 'api', 'lang', 'digits', 'calendar', 'time-zone',
-  'theme', 'limit', 'layout', 'section', 'content-lang', 'lazy'];
+  'theme', 'limit', 'layout', 'section', 'content-lang', 'lazy', 'share-utm'];
 
 /** <khabar-widget kind="article" article-id="…" api="…">: the same widget as an element. */
 class KhabarWidget extends HTMLElement {

@@ -7,7 +7,7 @@ use web_sys::AbortSignal;
 use crate::error::WidgetError;
 use crate::http;
 use crate::json::FromJson;
-use crate::model::{Article, ArticleSummary, CommentPage, Page, Posted};
+use crate::model::{Article, ArticleSummary, CommentPage, Page, Posted, SiteConfig};
 
 /// The API base, e.g. `https://news.example/api/v1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +95,37 @@ impl ApiClient {
         decode(http::post_json(&url, body, abort).await?)
     }
 
+    /// The backend's capabilities (`GET {base}/config`).
+    pub async fn config(&self, abort: &AbortSignal) -> Result<SiteConfig, WidgetError> {
+        decode(http::get_json(&format!("{}/config", self.base), abort).await?)
+    }
+
+    /// Asks the backend to e-mail the article (`body` is the JSON request).
+    pub async fn send_to_friend(
+        &self,
+        article_id: &str,
+        body: &str,
+        abort: &web_sys::AbortController,
+    ) -> Result<(), WidgetError> {
+        let url = format!("{}/articles/{}/send", self.base, encode(article_id));
+        http::post_json(&url, body, abort).await.map(|_| ())
+    }
+
+    /// The site's RSS feed when `/config` is not known yet: the API's
+    /// origin + `/feed.xml`.
+    pub fn default_feed(&self) -> String {
+        let origin = self
+            .base
+            .find("://")
+            .and_then(|i| {
+                self.base[i + 3..]
+                    .find('/')
+                    .map(|j| &self.base[..i + 3 + j])
+            })
+            .unwrap_or(&self.base);
+        format!("{origin}/feed.xml")
+    }
+
     /// Fetches one article.
     pub async fn article(&self, id: &str, abort: &AbortSignal) -> Result<Article, WidgetError> {
         decode(http::get_json(&self.article_url(id), abort).await?)
@@ -148,6 +179,18 @@ mod tests {
             "https://n.test/api/v1/articles/..%2Fadmin%3Fx%3D1"
         );
         assert_eq!(encode("خبر"), "%D8%AE%D8%A8%D8%B1");
+    }
+
+    #[test]
+    fn the_default_feed_lives_at_the_api_origin() {
+        assert_eq!(
+            ApiClient::new("https://n.test/api/v1").default_feed(),
+            "https://n.test/feed.xml"
+        );
+        assert_eq!(
+            ApiClient::new("http://127.0.0.1:9/x").default_feed(),
+            "http://127.0.0.1:9/feed.xml"
+        );
     }
 
     #[test]

@@ -108,6 +108,8 @@ pub struct Options {
     pub layout: Layout,
     /// Load only when the widget nears the viewport.
     pub lazy: bool,
+    /// `utm_campaign` added to shared links (`data-share-utm`).
+    pub share_utm: Option<String>,
     /// How dates are written (language, digits, calendar, zone).
     pub dates: DateSettings,
     /// Colour scheme.
@@ -242,6 +244,7 @@ impl Options {
             content_lang,
             layout,
             lazy,
+            share_utm: get("share-utm"),
             dates: DateSettings {
                 lang,
                 digits,

@@ -4,6 +4,7 @@
 //! the modules below (see `DESIGN.md` in the repository for the map).
 #![deny(clippy::unwrap_used)]
 
+pub mod actions;
 pub mod api;
 pub mod comment_rules;
 pub mod comment_section;
@@ -16,7 +17,9 @@ pub mod http;
 pub mod i18n;
 pub mod json;
 pub mod model;
+pub mod print;
 pub mod sanitize;
+pub mod share;
 pub mod storage;
 pub mod style;
 pub mod views;

@@ -176,6 +176,37 @@ pub struct Posted {
     pub status: String,
 }
 
+/// What the backend can do: `GET /config`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SiteConfig {
+    /// The site's name (for printouts).
+    pub site_name: String,
+    /// Whether "send to a friend" works.
+    pub send_to_friend: bool,
+    /// The RSS feed's URL.
+    pub rss: Option<String>,
+}
+
+impl FromJson for SiteConfig {
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        let caps = value.field("capabilities");
+        let send = match &caps {
+            Some(c) => Obj::new(c, "capabilities")?.bool_or("send_to_friend", false)?,
+            None => false,
+        };
+        let rss = match value.field("feeds") {
+            Some(f) => Obj::new(&f, "feeds")?.opt_string("rss")?,
+            None => None,
+        };
+        Ok(SiteConfig {
+            site_name: o.opt_string("site_name")?.unwrap_or_default(),
+            send_to_friend: send,
+            rss,
+        })
+    }
+}
+
 impl FromJson for Comment {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;

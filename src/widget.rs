@@ -12,6 +12,7 @@ use web_sys::{
     IntersectionObserverEntry, IntersectionObserverInit, ShadowRoot,
 };
 
+use crate::actions::ArticleActions;
 use crate::api::{self, ApiClient, ListQuery};
 use crate::comment_section::CommentSection;
 use crate::config::{ConfigError, Kind, Layout, Options};
@@ -58,6 +59,8 @@ struct State {
     next: Option<String>,
     /// The comment section, under an article or on its own.
     comments: Option<CommentSection>,
+    /// Share, send, print and RSS under an article.
+    actions: Option<ArticleActions>,
     generation: u64,
     destroyed: bool,
 }
@@ -96,6 +99,7 @@ impl Widget {
             lazy: None,
             next: None,
             comments: None,
+            actions: None,
             generation: 0,
             destroyed: false,
         })));
@@ -132,6 +136,9 @@ impl Widget {
         s.lazy = None;
         if let Some(section) = s.comments.take() {
             section.destroy();
+        }
+        if let Some(actions) = s.actions.take() {
+            actions.destroy();
         }
         if let Some(root) = s.host.shadow_root() {
             clear(&root);
@@ -235,6 +242,9 @@ impl Widget {
             if let Some(section) = s.comments.take() {
                 section.destroy();
             }
+            if let Some(actions) = s.actions.take() {
+                actions.destroy();
+            }
             let options = match &s.options {
                 Ok(o) => o.clone(),
                 Err(e) => {
@@ -306,13 +316,17 @@ impl Widget {
         // What follows the content: the comment section, with whether the
         // form is open and the count known so far.
         let mut section: Option<(bool, u32)> = None;
+        let mut shown_article: Option<Article> = None;
         let (el, id) = match content {
             Content::Article(a) => {
                 let dates = DatelineFormat::new(&options.dates).map_err(dom_error)?;
                 if a.comments_open || a.comment_count > 0 {
                     section = Some((a.comments_open, a.comment_count));
                 }
-                (article::render(&doc, &a, catalog, &dates)?, Some(a.id))
+                let el = article::render(&doc, &a, catalog, &dates)?;
+                let id = Some(a.id.clone());
+                shown_article = Some(a);
+                (el, id)
             }
             Content::Comments => {
                 section = Some((true, 0));
@@ -345,6 +359,22 @@ impl Widget {
         }
         if let Ok(Some(button)) = el.query_selector("button.more") {
             self.on_click(&button, |w| w.load_more());
+        }
+        if let Some(a) = &shown_article {
+            let (frame, host) = {
+                let s = self.0.borrow();
+                (s.frame.clone(), s.host.clone())
+            };
+            let actions = ArticleActions::mount(
+                &doc,
+                &el,
+                &host,
+                &frame,
+                a,
+                options,
+                options.share_utm.as_deref(),
+            )?;
+            self.0.borrow_mut().actions = Some(actions);
         }
         if let Some((open, count)) = section {
             let (frame, host) = {

@@ -235,6 +235,48 @@ pub struct Catalog {
     pub fix_fields: &'static str,
     /// Announced when a saved draft is put back.
     pub draft_restored: &'static str,
+    /// Accessible name of the actions row.
+    pub actions_label: &'static str,
+    /// Opens the share menu.
+    pub share: &'static str,
+    /// Opens the device's own share sheet (Web Share).
+    pub share_device: &'static str,
+    /// Copies the article's link.
+    pub copy_link: &'static str,
+    /// Announced after the link was copied.
+    pub copied: &'static str,
+    /// The e-mail entry of the share menu.
+    pub email_share: &'static str,
+    /// Opens the send-to-a-friend form.
+    pub send_friend: &'static str,
+    /// Prints the article alone.
+    pub print: &'static str,
+    /// Link to the RSS feed.
+    pub rss: &'static str,
+    /// Heading of the send-to-a-friend form.
+    pub send_title: &'static str,
+    /// Sender's name field.
+    pub your_name: &'static str,
+    /// Sender's e-mail field.
+    pub your_email: &'static str,
+    /// Friend's e-mail field.
+    pub friend_email: &'static str,
+    /// Optional message field.
+    pub message_optional: &'static str,
+    /// Submit button of the send form.
+    pub send_button: &'static str,
+    /// Announced when the e-mail left.
+    pub sent_ok: &'static str,
+    /// The server does not send e-mail.
+    pub send_unavailable: &'static str,
+    /// The message is longer than 1,000 characters.
+    pub err_message_long: &'static str,
+    /// Sending failed; what was typed is kept.
+    pub send_error_kept: &'static str,
+    /// Closes a panel.
+    pub close: &'static str,
+    /// Label before the article's address on paper.
+    pub print_link: &'static str,
     /// The retry button.
     pub retry: &'static str,
     /// The link that reloads the page after a crash.
@@ -296,6 +338,27 @@ mod tests {
                 c.latest,
                 c.more,
                 c.no_items,
+                c.actions_label,
+                c.share,
+                c.share_device,
+                c.copy_link,
+                c.copied,
+                c.email_share,
+                c.send_friend,
+                c.print,
+                c.rss,
+                c.send_title,
+                c.your_name,
+                c.your_email,
+                c.friend_email,
+                c.message_optional,
+                c.send_button,
+                c.sent_ok,
+                c.send_unavailable,
+                c.err_message_long,
+                c.send_error_kept,
+                c.close,
+                c.print_link,
                 c.comments_title,
                 c.comments_none,
                 c.comments_more,

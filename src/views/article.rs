@@ -54,13 +54,22 @@ pub fn render(
         .map(|i| figure(doc, i, true))
         .transpose()?
         .flatten();
+    // On paper only: where the article lives and whose it is.
+    let print_footer = El::new(doc, "p")?
+        .class("print-only")
+        .text(catalog.print_link)
+        .text(" ")
+        .child(El::new(doc, "span")?.attr("dir", "ltr").text(&article.url))
+        .text(" — ")
+        .child(El::new(doc, "bdi")?.class("print-site"));
     Ok(El::new(doc, "article")?
         .class("article")
         .part("article")
         .child(header)
         .child_opt(image)
         .child_opt(summary)
-        .child(body))
+        .child(body)
+        .child(print_footer))
 }
 
 /// "Published Sunday 1 January 2017, 10:31 · Updated …" with `<time>` elements.

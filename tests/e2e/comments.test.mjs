@@ -32,7 +32,7 @@ test('keyboard only: a comment posted with post-moderation appears in place', as
     await page.keyboard.press('Tab'); // remember my name
     await page.keyboard.press('Tab'); // send
     await page.keyboard.press('Enter');
-    await page.locator(`${W} >> .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
+    await page.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
     const item = page.locator(`${W} >> li.comment`).first();
     assert.match(await item.textContent(), /متى تبدأ السوق في الشتاء/);
     assert.equal(await page.locator(`${W} >> .comments-total`).textContent(), ' (١)');
@@ -54,7 +54,7 @@ test('pre-moderation: pending for the writer, published after the CLI approves',
     await openArticle(page, server);
     await page.locator(`${W} >> #kc-author`).fill('Omar');
     await page.locator(`${W} >> #kc-body`).fill('Will there be a winter market too?');
-    await page.locator(`${W} >> button.send`).click();
+    await page.locator(`${W} >> form.comment-form button.send`).click();
     await page.locator(`${W} >> li.comment.pending`).waitFor();
     assert.match(await page.locator(`${W} >> li.comment.pending`).textContent(), /بانتظار المراجعة/);
     assert.equal(await total(server), 0, 'not public yet');
@@ -92,7 +92,7 @@ test('a draft survives a reload', async () => {
     await page.locator(`${W} >> form.comment-form`).waitFor();
     assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'مسودة طويلة لم أنتهِ منها بعد');
     assert.equal(await page.locator(`${W} >> #kc-author`).inputValue(), 'ليلى');
-    assert.match(await page.locator(`${W} >> .form-status`).textContent(), /استعدنا مسودة تعليقك/);
+    assert.match(await page.locator(`${W} >> form.comment-form .form-status`).textContent(), /استعدنا مسودة تعليقك/);
   } finally {
     await server.stop();
     server.cleanup();
@@ -108,13 +108,13 @@ test('server down: the text is kept, and the retry stores exactly one copy', asy
     await server.stop();
     await page.locator(`${W} >> #kc-author`).fill('Nadia');
     await page.locator(`${W} >> #kc-body`).fill('Sent while the server was down.');
-    await page.locator(`${W} >> button.send`).click();
-    await page.locator(`${W} >> .form-status`).filter({ hasText: 'نصّك محفوظ' }).waitFor();
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'نصّك محفوظ' }).waitFor();
     assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'Sent while the server was down.');
 
     server = await startServer({ listen: `127.0.0.1:${port}`, dbDir: server.dir, args: ['--moderation', 'post'] });
-    await page.locator(`${W} >> button.send`).click();
-    await page.locator(`${W} >> .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
     // Let any automatic retry that was already scheduled fire too.
     await page.waitForTimeout(2500);
     assert.equal(await total(server), 1);
@@ -132,12 +132,12 @@ test('axe-core: no WCAG 2 A/AA violation in the comment section, also with error
     await openArticle(page, server);
     await page.locator(`${W} >> #kc-author`).fill('Ali');
     await page.locator(`${W} >> #kc-body`).fill('First comment for the list.');
-    await page.locator(`${W} >> button.send`).click();
+    await page.locator(`${W} >> form.comment-form button.send`).click();
     await page.locator(`${W} >> li.comment`).first().waitFor();
     assert.deepEqual(await axeViolations(page), []);
     await page.locator(`${W} >> button.reply`).first().click();
     await page.locator(`${W} >> #kc-body`).fill('x');
-    await page.locator(`${W} >> button.send`).click();
+    await page.locator(`${W} >> form.comment-form button.send`).click();
     await page.locator(`${W} >> #kc-body-error:not([hidden])`).waitFor();
     assert.deepEqual(await axeViolations(page), []);
     await page.locator(`${W} >> section.comments`).screenshot({ path: 'docs/screenshots/comments-ar.png' });

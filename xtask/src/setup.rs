@@ -19,6 +19,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "chromium-driver",
     "firefox-esr",
     "fonts-noto-ui-core",
+    "poppler-utils",
 ];
 
 /// What a command needs installed.
@@ -144,13 +145,18 @@ fn apt_install_browsers() -> Result<(), String> {
     // Urdu and Persian letters beyond basic Arabic, for readable screenshots.
     let have_fonts = !Path::new("/etc/debian_version").exists()
         || Path::new("/usr/share/fonts/truetype/noto/NotoSansArabicUI-Regular.ttf").exists();
-    if which("chromium") && which("chromedriver") && have_firefox && have_fonts {
+    if which("chromium")
+        && which("chromedriver")
+        && have_firefox
+        && have_fonts
+        && which("pdftotext")
+    {
         return Ok(());
     }
     let debian = Path::new("/etc/debian_version").exists();
     if !(debian && is_root() && which("apt-get")) {
         return Err(format!(
-            "the browser tests need Chromium, ChromeDriver and Firefox on PATH.\n\
+            "the browser tests need Chromium, ChromeDriver, Firefox and poppler's pdftotext on PATH.\n\
              On Debian as root this command installs them itself (apt-get install {}).\n\
              Elsewhere install them with your package manager, e.g.\n\
                sudo apt-get install {}\n\

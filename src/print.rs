@@ -1,0 +1,99 @@
+//! "Print the article": prints the widget's article alone, on a clean
+//! page, even from a busy host page — without breaking the host's own print.
+//!
+//! While printing, the path from `<body>` down to the widget is marked and a
+//! document stylesheet (adopted, so it works under a strict CSP) hides
+//! everything else *in print only*. Without our button, the page prints as
+//! its authors intended.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::JsValue;
+use web_sys::{CssStyleSheet, Document, Element};
+
+const PRINTING: &str = "data-khabar-printing";
+const PATH: &str = "data-khabar-print-path";
+const TARGET: &str = "data-khabar-print-target";
+
+const PAGE_CSS: &str = "@media print {
+html[data-khabar-printing] body *:not([data-khabar-print-path]):not([data-khabar-print-target]) { display: none !important; }
+html[data-khabar-printing] [data-khabar-print-path], html[data-khabar-printing] [data-khabar-print-target] {
+ display: block !important; position: static !important; float: none !important; margin: 0 !important;
+ padding: 0 !important; border: 0 !important; box-shadow: none !important; background: none !important;
+ inline-size: auto !important; max-inline-size: none !important; min-block-size: 0 !important; }
+html[data-khabar-printing], html[data-khabar-printing] body { margin: 0 !important; padding: 0 !important; background: #fff !important; }
+}";
+
+thread_local! {
+    static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
+}
+
+fn adopt_page_sheet(doc: &Document) {
+    let exists = SHEET.with(|s| s.borrow().is_some());
+    if exists {
+        return;
+    }
+    let Ok(sheet) = CssStyleSheet::new() else {
+        return;
+    };
+    if sheet.replace_sync(PAGE_CSS).is_err() {
+        return;
+    }
+    // Added to the host's own sheets, never replacing them.
+    let sheets = doc.adopted_style_sheets();
+    sheets.push(&sheet);
+    doc.set_adopted_style_sheets(&sheets);
+    SHEET.with(|s| *s.borrow_mut() = Some(sheet));
+}
+
+/// Marks the page so that printing shows only `host`'s article.
+pub fn begin(host: &Element, frame: &Element) {
+    let Some(doc) = host.owner_document() else {
+        return;
+    };
+    adopt_page_sheet(&doc);
+    let _ = host.set_attribute(TARGET, "");
+    let mut node = host.parent_element();
+    while let Some(el) = node {
+        if el.local_name() == "html" {
+            break;
+        }
+        let _ = el.set_attribute(PATH, "");
+        node = el.parent_element();
+    }
+    if let Some(root) = doc.document_element() {
+        let _ = root.set_attribute(PRINTING, "");
+    }
+    let _ = frame.set_attribute("data-printing", "");
+}
+
+/// Removes every mark (after printing, or when the widget goes away).
+pub fn end(host: &Element, frame: &Element) {
+    let Some(doc) = host.owner_document() else {
+        return;
+    };
+    if let Some(root) = doc.document_element() {
+        let _ = root.remove_attribute(PRINTING);
+    }
+    if let Ok(marked) = doc.query_selector_all(&format!("[{PATH}], [{TARGET}]")) {
+        for i in 0..marked.length() {
+            if let Some(el) = marked
+                .item(i)
+                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<Element>(n).ok())
+            {
+                let _ = el.remove_attribute(PATH);
+                let _ = el.remove_attribute(TARGET);
+            }
+        }
+    }
+    let _ = frame.remove_attribute("data-printing");
+}
+
+/// Opens the browser's print dialog.
+pub fn print_dialog() {
+    if let Some(window) = web_sys::window() {
+        if let Err(e) = window.print() {
+            web_sys::console::warn_2(&JsValue::from_str("khabar: print failed"), &e);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+// Reader actions end to end: printing only the article, host print intact,
+// send to a friend through a real SMTP conversation, feeds linked.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+
+const W = '[data-khabar="article"]';
+let browser;
+let work;
+before(async () => {
+  browser = await launchBrowser();
+  work = mkdtempSync(join(tmpdir(), 'khabar-print-'));
+});
+after(async () => {
+  await browser?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A minimal SMTP server keeping every message it receives. */
+function smtpSink() {
+  const inbox = [];
+  const server = createServer((socket) => {
+    socket.setEncoding('utf8');
+    socket.write('220 sink ESMTP\r\n');
+    let buffer = '';
+    let data = null;
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      let i;
+      while ((i = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        if (data !== null) {
+          if (line === '.') { inbox.push(data); data = null; socket.write('250 queued\r\n'); } else { data += `${line}\n`; }
+          continue;
+        }
+        const cmd = line.toUpperCase();
+        if (cmd.startsWith('EHLO') || cmd.startsWith('HELO')) socket.write('250-sink\r\n250 8BITMIME\r\n');
+        else if (cmd.startsWith('DATA')) { data = ''; socket.write('354 go on\r\n'); }
+        else if (cmd.startsWith('QUIT')) { socket.end('221 bye\r\n'); }
+        else socket.write('250 ok\r\n');
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `smtp://127.0.0.1:${server.address().port}`, inbox, close: () => server.close(),
+  })));
+}
+
+// Words of a PDF with whitespace folded (line wrapping is not our business).
+const pdfText = (file) => execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+
+test('"print the article" prints the article alone; the host page prints as before', async () => {
+  const server = await startServer({ args: ['--site-name', 'The Daily Khabar'] });
+  try {
+    const { page } = await openPage(browser);
+    await page.addInitScript(() => { window.print = () => { window.__printed = (window.__printed || 0) + 1; }; });
+    await page.goto(`${server.url}en/?article=2026-11-28-night-trains`);
+    await widgetsSettled(page);
+    await page.locator(`${W} >> form.comment-form`).waitFor();
+
+    // Ctrl+P on the host page, without our button: the site's page, nav included.
+    const hostPdf = join(work, 'host.pdf');
+    await page.pdf({ path: hostPdf, format: 'A4' });
+    const host = pdfText(hostPdf);
+    assert.match(host, /Transport/, 'the host nav prints normally');
+
+    await page.locator(`${W} >> button.print`).click();
+    assert.equal(await page.evaluate(() => window.__printed), 1);
+    const pdf = join(work, 'article.pdf');
+    await page.pdf({ path: pdf, format: 'A4' });
+    const text = pdfText(pdf);
+    assert.match(text, /Night trains return to the coastal line after a decade/);
+    assert.match(text, /ten years after the last sleeper service was withdrawn/);
+    assert.match(text, /Hannah Clarke/);
+    assert.match(text, /Story address:.*\?article=2026-11-28-night-trains/);
+    assert.match(text, /The Daily Khabar/);
+    for (const absent of ['Transport', 'Other languages', 'Add a comment', 'Post comment', 'Share', 'Latest']) {
+      assert.ok(!text.includes(absent), `"${absent}" must not be printed`);
+    }
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', pdf, 'docs/screenshots/print-en']);
+
+    // Arabic, right to left, from the Arabic page.
+    await page.goto(`${server.url}?article=2026-11-23-wetland-birds`);
+    await widgetsSettled(page);
+    await page.locator(`${W} >> button.print`).click();
+    const ar = join(work, 'ar.pdf');
+    await page.pdf({ path: ar, format: 'A4' });
+    const arText = pdfText(ar);
+    assert.match(arText, /البلشون/);
+    assert.ok(!arText.includes('الرئيسية'), 'no host navigation');
+    assert.ok(!arText.includes('أضف تعليقاً'), 'no comment form');
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('send to a friend through the form reaches the SMTP server', async () => {
+  const smtp = await smtpSink();
+  const server = await startServer({ args: ['--smtp-url', smtp.url, '--mail-from', 'Desk <desk@news.test>'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${server.url}?article=2026-11-27-farmers-market`);
+    await widgetsSettled(page);
+    const toggle = page.locator(`${W} >> button.send-toggle`);
+    await toggle.waitFor();
+    await toggle.click();
+    await page.locator(`${W} >> #ks-from_name`).fill('سارة');
+    await page.locator(`${W} >> #ks-from_email`).fill('sara@example.org');
+    await page.locator(`${W} >> #ks-to_email`).fill('friend@example.net');
+    await page.locator(`${W} >> #ks-message`).fill('اقرأ هذا عن السوق');
+    assert.deepEqual(await axeViolations(page), [], 'actions row and send form');
+    await page.locator(`${W} >> #kh-send button.send`).click();
+    await page.locator(`${W} >> #kh-send .form-status`).filter({ hasText: 'أُرسل الخبر إلى صديقك' }).waitFor();
+    assert.equal(smtp.inbox.length, 1);
+    const mail = smtp.inbox[0];
+    assert.match(mail, /^To: friend@example\.net$/m);
+    assert.match(mail, /sara@example\.org/);
+    assert.match(mail, /desk@news\.test/);
+    assert.deepEqual(problems, []);
+
+    // The share menu, open, has no accessibility violation either.
+    await page.locator(`${W} >> button.share-toggle`).click();
+    assert.deepEqual(await axeViolations(page), []);
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator(`${W} >> #kh-share-menu`).isHidden(), true);
+  } finally {
+    await server.stop();
+    server.cleanup();
+    smtp.close();
+  }
+});
+
+test('without SMTP the send action stays hidden; RSS links the feed', async () => {
+  const server = await startServer();
+  try {
+    const { page } = await openPage(browser);
+    await page.goto(`${server.url}?article=2026-11-27-farmers-market`);
+    await widgetsSettled(page);
+    const rss = page.locator(`${W} >> a.rss`);
+    await page.waitForFunction(() => document.querySelector('[data-khabar="article"]').shadowRoot
+      .querySelector('a.rss')?.getAttribute('href')?.endsWith('/feed.xml'));
+    const href = await rss.getAttribute('href');
+    const res = await fetch(href);
+    assert.equal(res.headers.get('content-type'), 'application/rss+xml; charset=utf-8');
+    assert.equal(await page.locator(`${W} >> button.send-toggle`).isHidden(), true);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
