@@ -10,8 +10,8 @@ use web_sys::{CssStyleSheet, ShadowRoot};
 use crate::dom::dom_error;
 use crate::error::WidgetError;
 
-/// The stylesheet source, compiled into the wasm.
-pub const CSS: &str = include_str!("style.css");
+/// The stylesheet (minified by `build.rs` from `src/style.css`), compiled into the wasm.
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 thread_local! {
     static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };

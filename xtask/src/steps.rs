@@ -60,6 +60,14 @@ pub fn build_widget() -> Result<(), String> {
         root.join("target/widget/khabar.js"),
     )
     .map_err(|e| format!("copying the loader: {e}"))?;
+    // Every reader downloads the JS too: minify the glue and the loader.
+    for file in ["target/widget/khabar_core.js", "target/widget/khabar.js"] {
+        run_cmd(
+            Command::new(root.join("node_modules/.bin/terser"))
+                .args([file, "--module", "--compress", "--mangle", "--output", file])
+                .current_dir(&root),
+        )?;
+    }
     Ok(())
 }
 
