@@ -11,8 +11,7 @@ use gloo_timers::callback::Timeout;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    AbortController, CustomEvent, CustomEventInit, Document, Element, HtmlElement,
-    HtmlInputElement, HtmlTextAreaElement,
+    AbortController, Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement,
 };
 
 use crate::api::ApiClient;
@@ -823,13 +822,7 @@ impl CommentSection {
 
     fn dispatch(&self, name: &str, detail: &Object) {
         let host = self.0.borrow().host.clone();
-        let init = CustomEventInit::new();
-        init.set_bubbles(true);
-        init.set_composed(true);
-        init.set_detail(detail);
-        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
-            let _ = host.dispatch_event(&event);
-        }
+        crate::dom::dispatch(&host, name, detail);
     }
 }
 

@@ -94,6 +94,18 @@ impl From<Element> for El {
     }
 }
 
+/// Dispatches a `CustomEvent` named `name` with `detail` on `host`; it
+/// bubbles and crosses the shadow boundary so that host pages can listen.
+pub fn dispatch(host: &Element, name: &str, detail: &js_sys::Object) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(detail);
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = host.dispatch_event(&event);
+    }
+}
+
 /// Removes every child of `node`.
 pub fn clear(node: &Node) {
     while let Some(child) = node.first_child() {

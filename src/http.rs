@@ -109,13 +109,42 @@ fn start(url: String, controller: AbortController) -> Promise {
 }
 
 async fn fetch_json(url: &str, controller: &AbortController) -> Result<JsValue, WidgetError> {
+    fetch(url, None, controller, |response| async move {
+        read_json(&response).await
+    })
+    .await
+}
+
+/// Fetches `url` (GET, or POST of the JSON `body`) within [`TIMEOUT_MS`]
+/// and hands the response to `read`, which must finish within the same
+/// time. Timeouts and cancellations become their own errors.
+async fn fetch<F, Fut>(
+    url: &str,
+    body: Option<&str>,
+    controller: &AbortController,
+    read: F,
+) -> Result<JsValue, WidgetError>
+where
+    F: FnOnce(Response) -> Fut,
+    Fut: std::future::Future<Output = Result<JsValue, WidgetError>>,
+{
     let window = web_sys::window().ok_or(WidgetError::Network)?;
     let init = RequestInit::new();
-    init.set_method("GET");
     init.set_mode(RequestMode::Cors);
     init.set_credentials(RequestCredentials::Omit);
     init.set_signal(Some(&controller.signal()));
-
+    match body {
+        Some(body) => {
+            init.set_method("POST");
+            init.set_body(&JsValue::from_str(body));
+            let headers = web_sys::Headers::new().map_err(|_| WidgetError::Network)?;
+            headers
+                .set("content-type", "application/json")
+                .map_err(|_| WidgetError::Network)?;
+            init.set_headers(&headers);
+        }
+        None => init.set_method("GET"),
+    }
     let timed_out = Rc::new(std::cell::Cell::new(false));
     let timer = {
         let controller = controller.clone();
@@ -132,13 +161,15 @@ async fn fetch_json(url: &str, controller: &AbortController) -> Result<JsValue, 
         let response: Response = response
             .dyn_into()
             .map_err(|_| WidgetError::BadResponse("fetch did not return a Response".into()))?;
-        read_json(&response).await
+        read(response).await
     }
     .await;
     drop(timer);
     match outcome {
-        Err(_) if timed_out.get() => Err(WidgetError::Timeout),
-        Err(_) if controller.signal().aborted() => Err(WidgetError::Aborted),
+        Err(WidgetError::Network | WidgetError::BadResponse(_)) if timed_out.get() => {
+            Err(WidgetError::Timeout)
+        }
+        Err(_) if controller.signal().aborted() && !timed_out.get() => Err(WidgetError::Aborted),
         other => other,
     }
 }
@@ -166,35 +197,7 @@ pub async fn post_json(
     body: &str,
     abort: &AbortController,
 ) -> Result<JsValue, WidgetError> {
-    let window = web_sys::window().ok_or(WidgetError::Network)?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_mode(RequestMode::Cors);
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_signal(Some(&abort.signal()));
-    init.set_body(&JsValue::from_str(body));
-    let headers = web_sys::Headers::new().map_err(|_| WidgetError::Network)?;
-    headers
-        .set("content-type", "application/json")
-        .map_err(|_| WidgetError::Network)?;
-    init.set_headers(&headers);
-
-    let timed_out = Rc::new(std::cell::Cell::new(false));
-    let timer = {
-        let abort = abort.clone();
-        let timed_out = timed_out.clone();
-        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
-            timed_out.set(true);
-            abort.abort();
-        })
-    };
-    let outcome = async {
-        let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-            .await
-            .map_err(|_| WidgetError::Network)?;
-        let response: Response = response
-            .dyn_into()
-            .map_err(|_| WidgetError::BadResponse("fetch did not return a Response".into()))?;
+    fetch(url, Some(body), abort, |response| async move {
         match response.status() {
             422 => {
                 let json = body_json(&response).await.unwrap_or(JsValue::NULL);
@@ -214,16 +217,8 @@ pub async fn post_json(
             403 => Err(WidgetError::Closed),
             _ => read_json(&response).await,
         }
-    }
-    .await;
-    drop(timer);
-    match outcome {
-        Err(WidgetError::Network | WidgetError::BadResponse(_)) if timed_out.get() => {
-            Err(WidgetError::Timeout)
-        }
-        Err(_) if abort.signal().aborted() && !timed_out.get() => Err(WidgetError::Aborted),
-        other => other,
-    }
+    })
+    .await
 }
 
 async fn body_json(response: &Response) -> Option<JsValue> {

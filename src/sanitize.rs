@@ -21,25 +21,7 @@ pub enum Policy {
 }
 
 /// Elements a body may keep.
-pub const ALLOWED: &[&str] = &[
-    "p",
-    "br",
-    "strong",
-    "em",
-    "b",
-    "i",
-    "a",
-    "blockquote",
-    "ul",
-    "ol",
-    "li",
-    "h2",
-    "h3",
-    "h4",
-    "figure",
-    "figcaption",
-    "img",
-];
+pub const ALLOWED: &[&str] = khabar_rules::ALLOWED_ELEMENTS;
 
 /// Elements whose content is not reader text (code, styles, embedded
 /// documents, foreign markup, form controls): dropped whole.

@@ -8,8 +8,8 @@ use gloo_events::EventListener;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    AbortController, CustomEvent, CustomEventInit, Element, IntersectionObserver,
-    IntersectionObserverEntry, IntersectionObserverInit, ShadowRoot,
+    AbortController, Element, IntersectionObserver, IntersectionObserverEntry,
+    IntersectionObserverInit, ShadowRoot,
 };
 
 use crate::actions::ArticleActions;
@@ -551,13 +551,7 @@ impl Widget {
 
     fn dispatch(&self, name: &str, detail: &Object) {
         let host = self.host();
-        let init = CustomEventInit::new();
-        init.set_bubbles(true);
-        init.set_composed(true);
-        init.set_detail(detail);
-        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
-            let _ = host.dispatch_event(&event);
-        }
+        crate::dom::dispatch(&host, name, detail);
     }
 }
 

@@ -1,5 +1,29 @@
-//! The rules a reader comment must follow. One copy, used by the widget (to
-//! tell readers before they send) and by khabar-server (which enforces them).
+//! Rules shared by the widget and khabar-server, so both apply one copy:
+//! what a reader comment must look like (the widget tells readers before
+//! they send, the server enforces), and which HTML elements an article body
+//! may keep.
+
+/// Elements an article's HTML body may keep (the widget's rebuild and the
+/// server's feeds use the same list).
+pub const ALLOWED_ELEMENTS: &[&str] = &[
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "a",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "figure",
+    "figcaption",
+    "img",
+];
 
 /// Longest name, in characters after cleaning.
 pub const AUTHOR_MAX: usize = 80;

@@ -33,27 +33,7 @@ pub fn escape(s: &str) -> String {
 
 /// HTML from untrusted markup, with the same allowlist idea as the widget.
 pub fn sanitize_html(html: &str) -> String {
-    let tags: HashSet<&str> = [
-        "p",
-        "br",
-        "strong",
-        "em",
-        "b",
-        "i",
-        "a",
-        "blockquote",
-        "ul",
-        "ol",
-        "li",
-        "h2",
-        "h3",
-        "h4",
-        "figure",
-        "figcaption",
-        "img",
-    ]
-    .into_iter()
-    .collect();
+    let tags: HashSet<&str> = khabar_rules::ALLOWED_ELEMENTS.iter().copied().collect();
     let schemes: HashSet<&str> = ["http", "https", "mailto"].into_iter().collect();
     let mut attrs = std::collections::HashMap::new();
     attrs.insert("a", ["href"].into_iter().collect::<HashSet<_>>());

@@ -92,6 +92,20 @@ pub fn error(status: StatusCode, code: &str, message: &str, fields: Option<Value
     (status, Json(json!({ "error": err }))).into_response()
 }
 
+/// `422 {"error": {"code": "invalid", "fields": {name: {code, message}}}}`.
+pub fn invalid(fields: comments::FieldErrors) -> Response {
+    let fields: serde_json::Map<String, Value> = fields
+        .into_iter()
+        .map(|(k, (code, message))| (k.to_owned(), json!({ "code": code, "message": message })))
+        .collect();
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        "Some fields need attention.",
+        Some(Value::Object(fields)),
+    )
+}
+
 pub(crate) async fn create(
     State(state): State<AppState>,
     Path(article_id): Path<String>,
@@ -132,20 +146,7 @@ pub(crate) async fn create(
     };
     let clean = match comments::validate(&input) {
         Ok(c) => c,
-        Err(fields) => {
-            let fields: serde_json::Map<String, Value> = fields
-                .into_iter()
-                .map(|(k, (code, message))| {
-                    (k.to_owned(), json!({ "code": code, "message": message }))
-                })
-                .collect();
-            return error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "Some fields need attention.",
-                Some(Value::Object(fields)),
-            );
-        }
+        Err(fields) => return invalid(fields),
     };
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)

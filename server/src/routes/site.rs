@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::feeds::{self, Site};
 use crate::mail;
 use crate::routes::api::origin;
-use crate::routes::comments::{client_key, error};
+use crate::routes::comments::{client_key, error, invalid};
 use crate::AppState;
 
 /// `GET /config`: what this backend can do, for the widget.
@@ -66,20 +66,7 @@ pub(crate) async fn send(
     };
     let clean = match mail::validate(&input) {
         Ok(c) => c,
-        Err(fields) => {
-            let fields: serde_json::Map<String, Value> = fields
-                .into_iter()
-                .map(|(k, (code, message))| {
-                    (k.to_owned(), json!({ "code": code, "message": message }))
-                })
-                .collect();
-            return error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "Some fields need attention.",
-                Some(Value::Object(fields)),
-            );
-        }
+        Err(fields) => return invalid(fields),
     };
     let pool = state.pool.clone();
     let article = tokio::task::spawn_blocking(move || {
