@@ -86,10 +86,10 @@ pub fn demo(args: &[String]) -> Result<(), String> {
     }
     setup::run(Needs::default())?;
     build_widget()?;
-    run_cmd(cargo().args(["build", "--release", "-p", "khabar-server"]))?;
+    run_cmd(cargo().args(["build", "--profile", "server", "-p", "khabar-server"]))?;
     println!("\nKhabar demo: Arabic page at http://{listen}/ , English at http://{listen}/en/ (Ctrl-C stops)\n");
     run_cmd(
-        Command::new(root().join("target/release/khabar-server"))
+        Command::new(root().join("target/server/khabar-server"))
             .args(["--db", &db, "serve", "--listen", &listen])
             .args(["--www", "www", "--widget-dir", "target/widget"])
             .current_dir(root()),
