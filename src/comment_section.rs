@@ -46,6 +46,8 @@ struct State {
     catalog: &'static Catalog,
     client: ApiClient,
     draft_key: String,
+    /// The draft as typed; written through to local storage on every change.
+    draft: Draft,
     pending_key: String,
     next: Option<String>,
     total: u32,
@@ -100,6 +102,7 @@ impl CommentSection {
             catalog,
             client: ApiClient::new(&options.api),
             draft_key: storage::draft_key(&options.api, &options.article_id),
+            draft: Draft::default(),
             pending_key: storage::pending_key(&options.api, &options.article_id),
             next: None,
             total: total_hint,
@@ -241,12 +244,15 @@ impl CommentSection {
     }
 
     fn draft(&self) -> Draft {
-        let key = self.0.borrow().draft_key.clone();
-        storage::load_draft(&key).unwrap_or_default()
+        self.0.borrow().draft.clone()
     }
 
     fn save_draft(&self, draft: &Draft) {
-        let key = self.0.borrow().draft_key.clone();
+        let key = {
+            let mut s = self.0.borrow_mut();
+            s.draft = draft.clone();
+            s.draft_key.clone()
+        };
         storage::save_draft(&key, draft);
     }
 
@@ -301,7 +307,11 @@ impl CommentSection {
     }
 
     fn restore_draft(&self) {
-        let draft = self.draft();
+        let draft = {
+            let mut s = self.0.borrow_mut();
+            s.draft = storage::load_draft(&s.draft_key).unwrap_or_default();
+            s.draft.clone()
+        };
         let remembered = storage::remembered_name();
         if let Some(name) = &remembered {
             if let Some(input) = self
@@ -547,7 +557,11 @@ impl CommentSection {
             Ok(posted) => {
                 self.0.borrow_mut().attempts = 0;
                 // Acknowledged: only now is the draft let go.
-                let key = self.0.borrow().draft_key.clone();
+                let key = {
+                    let mut s = self.0.borrow_mut();
+                    s.draft = Draft::default();
+                    s.draft_key.clone()
+                };
                 storage::remove(&key);
                 self.set_value("kc-body", "");
                 self.update_count();
@@ -787,9 +801,9 @@ impl CommentSection {
             list.after_with_node_1(&more).map_err(dom_error)?;
         }
         // A restored reply draft goes back under its comment once it is here.
-        if let Some(id) = self.draft().parent_id {
-            let name = self.draft().parent_author;
-            self.reply_to(Some((id, name)), false);
+        let draft = self.draft();
+        if let Some(id) = draft.parent_id {
+            self.reply_to(Some((id, draft.parent_author)), false);
         }
         Ok(())
     }

@@ -11,11 +11,15 @@ use crate::config::{camel_case, ConfigError, Options};
 use crate::i18n::Lang;
 use crate::widget::Widget;
 
+/// A MutationObserver with the callback it calls.
+type PageObserver = (MutationObserver, Closure<dyn FnMut()>);
+
 thread_local! {
     /// Widgets mounted from placeholders, so that none is mounted twice.
     static AUTO_MOUNTED: RefCell<Vec<Widget>> = const { RefCell::new(Vec::new()) };
-    /// The page-lifetime observer that mounts and unmounts placeholders.
-    static OBSERVER: RefCell<Option<MutationObserver>> = const { RefCell::new(None) };
+    /// The page-lifetime observer that mounts and unmounts placeholders,
+    /// with the callback it calls (owned here rather than leaked).
+    static OBSERVER: RefCell<Option<PageObserver>> = const { RefCell::new(None) };
 }
 
 /// The nearest `lang` attribute around `el`, as the page declares it.
@@ -107,13 +111,11 @@ fn observe(default_api: Option<String>) {
     let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else {
         return;
     };
-    // The observer lives as long as the page, like the wasm instance itself.
-    callback.forget();
     let init = MutationObserverInit::new();
     init.set_child_list(true);
     init.set_subtree(true);
     if observer.observe_with_options(&doc, &init).is_ok() {
-        OBSERVER.with(|o| *o.borrow_mut() = Some(observer));
+        OBSERVER.with(|o| *o.borrow_mut() = Some((observer, callback)));
     }
 }
 

@@ -40,7 +40,6 @@ pub fn start() {
 /// with the API base from its script tag (`data-api`) or its own origin.
 #[wasm_bindgen(js_name = autoMount)]
 pub fn auto_mount(default_api: Option<String>) -> u32 {
-    DEFAULT_API.with(|d| d.borrow_mut().clone_from(&default_api));
     embed::auto_mount(default_api.as_deref())
 }
 

@@ -205,10 +205,7 @@ fn copy_element(
             }
             copy = match tag.as_str() {
                 "a" => copy.attr("rel", "noopener noreferrer nofollow"),
-                "img"
-                    if !el.has_attribute("src")
-                        || copy.build_ref().get_attribute("src").is_none() =>
-                {
+                "img" if !copy.build_ref().has_attribute("src") => {
                     return Ok(()); // an image without a safe source shows nothing
                 }
                 "img" => copy

@@ -206,6 +206,15 @@ impl RawArticle {
     }
 }
 
+/// Whether an article with this id exists (without loading it).
+pub fn article_exists(conn: &Connection, id: &str) -> Result<bool, DbError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
 /// One article by id.
 pub fn get_article(conn: &Connection, id: &str) -> Result<Option<Article>, DbError> {
     let raw = conn

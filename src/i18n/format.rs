@@ -210,8 +210,3 @@ pub fn count(settings: &DateSettings, n: u32) -> String {
         .and_then(|s| s.as_string())
         .unwrap_or_else(|| n.to_string())
 }
-
-/// The exact date and time, for a tooltip beside a relative time.
-pub fn exact(settings: &DateSettings, rfc3339: &str) -> Option<String> {
-    DatelineFormat::new(settings).ok()?.format(rfc3339)
-}

@@ -6,6 +6,7 @@ use web_sys::Document;
 use crate::dom::{DomResult, El};
 use crate::i18n::Catalog;
 use crate::share::{self, Network};
+use crate::views::field;
 
 /// The row of actions. `share_url` is the article's canonical URL.
 pub fn row(
@@ -92,21 +93,6 @@ pub fn row(
         ))
 }
 
-/// One labelled field of the send form with its error line.
-fn field(doc: &Document, id: &str, label: &str, input: El) -> DomResult<El> {
-    let error_id = format!("{id}-error");
-    Ok(El::new(doc, "div")?
-        .class("field")
-        .child(El::new(doc, "label")?.attr("for", id).text(label))
-        .child(input.attr("id", id).attr("name", &id[3..]))
-        .child(
-            El::new(doc, "p")?
-                .class("field-error")
-                .attr("id", &error_id)
-                .attr("hidden", ""),
-        ))
-}
-
 /// The send-to-a-friend form (hidden until the reader opens it).
 pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
     let input = |kind: &str, autocomplete: &str| -> DomResult<El> {
@@ -130,28 +116,36 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
         .child(field(
             doc,
             "ks-from_name",
+            "from_name",
             catalog.your_name,
             input("text", "name")?.attr("required", ""),
+            None,
         )?)
         .child(field(
             doc,
             "ks-from_email",
+            "from_email",
             catalog.your_email,
             input("email", "email")?.attr("required", ""),
+            None,
         )?)
         .child(field(
             doc,
             "ks-to_email",
+            "to_email",
             catalog.friend_email,
             input("email", "off")?.attr("required", ""),
+            None,
         )?)
         .child(field(
             doc,
             "ks-message",
+            "message",
             catalog.message_optional,
             El::new(doc, "textarea")?
                 .attr("rows", "3")
                 .attr("dir", "auto"),
+            None,
         )?)
         .child(
             El::new(doc, "button")?

@@ -6,6 +6,7 @@ use web_sys::Document;
 use crate::comment_rules::{Field, BODY_MAX};
 use crate::dom::{DomResult, El};
 use crate::i18n::Catalog;
+use crate::views::field;
 
 /// The id of a field's input inside the shadow root.
 pub fn input_id(field: Field) -> &'static str {
@@ -36,62 +37,54 @@ fn error_line(doc: &Document, field: Field) -> DomResult<El> {
 
 /// The form, empty; the section fills it from the draft and wires it.
 pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
-    let label = |for_id: &str, text: &str| -> DomResult<El> {
-        Ok(El::new(doc, "label")?.attr("for", for_id).text(text))
-    };
-    let author = El::new(doc, "div")?
-        .class("field")
-        .child(label("kc-author", catalog.name_label)?)
-        .child(
-            El::new(doc, "input")?
-                .attr("id", "kc-author")
-                .attr("name", "author")
-                .attr("type", "text")
-                .attr("autocomplete", "name")
-                .attr("dir", "auto")
-                .attr("maxlength", "200")
-                .attr("required", ""),
-        )
-        .child(error_line(doc, Field::Author)?);
-    let email = El::new(doc, "div")?
-        .class("field")
-        .child(label("kc-email", catalog.email_label)?)
-        .child(
-            El::new(doc, "input")?
-                .attr("id", "kc-email")
-                .attr("name", "email")
-                .attr("type", "email")
-                .attr("autocomplete", "email")
-                .attr("dir", "ltr")
-                .attr("aria-describedby", "kc-email-note"),
-        )
-        .child(
+    let author = field(
+        doc,
+        input_id(Field::Author),
+        "author",
+        catalog.name_label,
+        El::new(doc, "input")?
+            .attr("type", "text")
+            .attr("autocomplete", "name")
+            .attr("dir", "auto")
+            .attr("maxlength", "200")
+            .attr("required", ""),
+        None,
+    )?;
+    let email = field(
+        doc,
+        input_id(Field::Email),
+        "email",
+        catalog.email_label,
+        El::new(doc, "input")?
+            .attr("type", "email")
+            .attr("autocomplete", "email")
+            .attr("dir", "ltr")
+            .attr("aria-describedby", "kc-email-note"),
+        Some(
             El::new(doc, "p")?
                 .class("note")
                 .attr("id", "kc-email-note")
                 .text(catalog.email_note),
-        )
-        .child(error_line(doc, Field::Email)?);
-    let body = El::new(doc, "div")?
-        .class("field")
-        .child(label("kc-body", catalog.body_label)?)
-        .child(
-            El::new(doc, "textarea")?
-                .attr("id", "kc-body")
-                .attr("name", "body")
-                .attr("rows", "5")
-                .attr("dir", "auto")
-                .attr("required", "")
-                .attr("aria-describedby", "kc-body-count"),
-        )
-        .child(
+        ),
+    )?;
+    let body = field(
+        doc,
+        input_id(Field::Body),
+        "body",
+        catalog.body_label,
+        El::new(doc, "textarea")?
+            .attr("rows", "5")
+            .attr("dir", "auto")
+            .attr("required", "")
+            .attr("aria-describedby", "kc-body-count"),
+        Some(
             El::new(doc, "p")?
                 .class("note count")
                 .attr("id", "kc-body-count")
                 .attr("aria-live", "off")
                 .attr("data-max", &BODY_MAX.to_string()),
-        )
-        .child(error_line(doc, Field::Body)?);
+        ),
+    )?;
     // People never see or reach this field; naive bots fill it in.
     let honeypot = El::new(doc, "div")?
         .class("hp")

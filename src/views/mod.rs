@@ -6,3 +6,31 @@ pub mod comment_form;
 pub mod comments;
 pub mod latest;
 pub mod status;
+
+use web_sys::Document;
+
+use crate::dom::{DomResult, El};
+
+/// A labelled form field: the label, the control (given `id` and `name`),
+/// an optional note under it, and the hidden error line `{id}-error` that
+/// the form shows next to the control when the value is refused.
+pub fn field(
+    doc: &Document,
+    id: &str,
+    name: &str,
+    label: &str,
+    control: El,
+    note: Option<El>,
+) -> DomResult<El> {
+    Ok(El::new(doc, "div")?
+        .class("field")
+        .child(El::new(doc, "label")?.attr("for", id).text(label))
+        .child(control.attr("id", id).attr("name", name))
+        .child_opt(note)
+        .child(
+            El::new(doc, "p")?
+                .class("field-error")
+                .attr("id", &format!("{id}-error"))
+                .attr("hidden", ""),
+        ))
+}

@@ -26,6 +26,8 @@ function smtpSink() {
   const inbox = [];
   const server = createServer((socket) => {
     socket.setEncoding('utf8');
+    // The server's pooled connection is cut when the test stops the server.
+    socket.on('error', () => {});
     socket.write('220 sink ESMTP\r\n');
     let buffer = '';
     let data = null;

@@ -52,7 +52,7 @@ pub(crate) async fn list(
     let pool = state.pool.clone();
     let page = tokio::task::spawn_blocking(move || {
         let conn = pool.get().map_err(db::DbError::from)?;
-        if db::get_article(&conn, &article_id)?.is_none() {
+        if !db::article_exists(&conn, &article_id)? {
             return Ok(None);
         }
         comments::list(&conn, &article_id, sort, limit, after).map(Some)
@@ -92,6 +92,16 @@ pub fn error(status: StatusCode, code: &str, message: &str, fields: Option<Value
     (status, Json(json!({ "error": err }))).into_response()
 }
 
+/// `429 rate_limited` with `Retry-After` in whole seconds (at least 1).
+pub fn rate_limited(wait: std::time::Duration, message: &str) -> Response {
+    let secs = wait.as_secs().max(1);
+    let mut res = error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message, None);
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// `422 {"error": {"code": "invalid", "fields": {name: {code, message}}}}`.
 pub fn invalid(fields: comments::FieldErrors) -> Response {
     let fields: serde_json::Map<String, Value> = fields
@@ -117,17 +127,7 @@ pub(crate) async fn create(
         .map(|c| c.0);
     let client = client_key(&state, req.headers(), peer);
     if let Err(wait) = state.comment_limit.check(&client, Instant::now()) {
-        let secs = wait.as_secs().max(1);
-        let mut res = error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            &format!("Too many comments; try again in {secs} s."),
-            None,
-        );
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return res;
+        return rate_limited(wait, "Too many comments; try again later.");
     }
     let parsed =
         <Json<comments::NewComment> as axum::extract::FromRequest<()>>::from_request(req, &())

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::feeds::{self, Site};
 use crate::mail;
 use crate::routes::api::origin;
-use crate::routes::comments::{client_key, error, invalid};
+use crate::routes::comments::{client_key, error, invalid, rate_limited};
 use crate::AppState;
 
 /// `GET /config`: what this backend can do, for the widget.
@@ -54,6 +54,8 @@ pub(crate) async fn send(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     let client = client_key(&state, req.headers(), peer);
+    // The link in the e-mail points where this request came from.
+    let origin = origin(&state, req.headers());
     let parsed =
         <Json<mail::SendRequest> as axum::extract::FromRequest<()>>::from_request(req, &()).await;
     let Ok(Json(input)) = parsed else {
@@ -75,7 +77,7 @@ pub(crate) async fn send(
     })
     .await;
     let article = match article {
-        Ok(Ok(Some(a))) => a.with_absolute_urls(&origin_of(&state, None)),
+        Ok(Ok(Some(a))) => a.with_absolute_urls(&origin),
         Ok(Ok(None)) => {
             return error(
                 StatusCode::NOT_FOUND,
@@ -101,17 +103,7 @@ pub(crate) async fn send(
     };
     // Counted only when a message would really leave: mistakes cost nothing.
     if let Err(wait) = state.send_limit.check(&client, Instant::now()) {
-        let secs = wait.as_secs().max(1);
-        let mut res = error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many e-mails; try later.",
-            None,
-        );
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return res;
+        return rate_limited(wait, "Too many e-mails; try later.");
     }
     match mailer.send(message).await {
         Ok(()) => (StatusCode::ACCEPTED, Json(json!({ "status": "sent" }))).into_response(),
@@ -124,16 +116,6 @@ pub(crate) async fn send(
                 None,
             )
         }
-    }
-}
-
-fn origin_of(state: &AppState, headers: Option<&HeaderMap>) -> String {
-    match headers {
-        Some(h) => origin(state, h),
-        None => state
-            .public_url
-            .clone()
-            .unwrap_or_else(|| "http://localhost".into()),
     }
 }
 
