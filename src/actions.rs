@@ -15,7 +15,7 @@ use web_sys::{
 
 use crate::api::ApiClient;
 use crate::config::Options;
-use crate::dom::{dom_error, El};
+use crate::dom::{self, dom_error, El};
 use crate::error::WidgetError;
 use crate::i18n::Catalog;
 use crate::model::Article;
@@ -160,18 +160,17 @@ impl ArticleActions {
             let Some(el) = target.closest("button, a").ok().flatten() else {
                 return;
             };
-            let class = el.class_name();
-            if class.contains("share-toggle") {
+            if dom::matches(&el, ".share-toggle") {
                 let open = el.get_attribute("aria-expanded").as_deref() != Some("true");
                 a.set_menu(open, open);
-            } else if class.contains("share-device") {
+            } else if dom::matches(&el, ".share-device") {
                 a.share_with_device();
-            } else if class.contains("copy-link") {
+            } else if dom::matches(&el, ".copy-link") {
                 a.copy_link();
-            } else if class.contains("send-toggle") {
+            } else if dom::matches(&el, ".send-toggle") {
                 let open = el.get_attribute("aria-expanded").as_deref() != Some("true");
                 a.set_send_form(open);
-            } else if class.contains("print") {
+            } else if dom::matches(&el, ".print") {
                 a.print();
             } else if el.local_name() == "a" && el.closest(".share-menu").ok().flatten().is_some() {
                 a.set_menu(false, false);

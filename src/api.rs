@@ -114,15 +114,14 @@ impl ApiClient {
     /// The site's RSS feed when `/config` is not known yet: the API's
     /// origin + `/feed.xml`.
     pub fn default_feed(&self) -> String {
-        let origin = self
+        // The third '/' ("scheme://host/") ends the origin.
+        let end = self
             .base
-            .find("://")
-            .and_then(|i| {
-                self.base[i + 3..]
-                    .find('/')
-                    .map(|j| &self.base[..i + 3 + j])
-            })
-            .unwrap_or(&self.base);
+            .char_indices()
+            .filter(|(_, c)| *c == '/')
+            .nth(2)
+            .map_or(self.base.len(), |(i, _)| i);
+        let origin = self.base.get(..end).unwrap_or(&self.base);
         format!("{origin}/feed.xml")
     }
 

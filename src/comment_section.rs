@@ -17,7 +17,7 @@ use web_sys::{
 use crate::api::ApiClient;
 use crate::comment_rules::{self, Field, Problem};
 use crate::config::Options;
-use crate::dom::{clear, dom_error, El};
+use crate::dom::{self, clear, dom_error, El};
 use crate::error::WidgetError;
 use crate::i18n::format::{self, DatelineFormat, RelativeFormat};
 use crate::i18n::Catalog;
@@ -189,8 +189,7 @@ impl CommentSection {
             else {
                 return;
             };
-            let class = button.class_name();
-            if class.contains("reply") && !class.contains("cancel") {
+            if dom::matches(&button, ".reply:not(.cancel-reply)") {
                 let id = button
                     .get_attribute("data-reply-to")
                     .and_then(|v| v.parse::<i64>().ok());
@@ -198,12 +197,12 @@ impl CommentSection {
                 if let Some(id) = id {
                     c.reply_to(Some((id, name)), true);
                 }
-            } else if class.contains("cancel-reply") {
+            } else if dom::matches(&button, ".cancel-reply") {
                 c.reply_to(None, true);
-            } else if class.contains("more-comments") {
+            } else if dom::matches(&button, ".more-comments") {
                 let next = c.0.borrow().next.clone();
                 c.load_page(next);
-            } else if class.contains("list-retry") {
+            } else if dom::matches(&button, ".list-retry") {
                 c.load_page(None);
             }
         });

@@ -106,6 +106,11 @@ pub fn dispatch(host: &Element, name: &str, detail: &js_sys::Object) {
     }
 }
 
+/// Whether `el` matches the (constant, valid) CSS `selector`.
+pub fn matches(el: &Element, selector: &str) -> bool {
+    el.matches(selector).unwrap_or(false)
+}
+
 /// Removes every child of `node`.
 pub fn clear(node: &Node) {
     while let Some(child) = node.first_child() {

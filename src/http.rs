@@ -2,7 +2,6 @@
 //! time however many widgets on the page ask for it.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Promise};
@@ -25,7 +24,9 @@ struct Shared {
 }
 
 thread_local! {
-    static IN_FLIGHT: RefCell<HashMap<String, Shared>> = RefCell::new(HashMap::new());
+    // A short list searched linearly: a page has a handful of requests in
+    // flight, and a map would cost kilobytes of wasm.
+    static IN_FLIGHT: RefCell<Vec<(String, Shared)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Number of distinct requests in flight (for tests and benchmarks).
@@ -42,20 +43,20 @@ pub async fn get_json(url: &str, abort: &AbortSignal) -> Result<JsValue, WidgetE
     }
     let promise = IN_FLIGHT.with(|m| {
         let mut map = m.borrow_mut();
-        if let Some(shared) = map.get_mut(url) {
+        if let Some((_, shared)) = map.iter_mut().find(|(u, _)| u == url) {
             shared.waiters += 1;
             return Ok::<Promise, WidgetError>(shared.promise.clone());
         }
         let controller = AbortController::new().map_err(|_| WidgetError::Network)?;
         let promise = start(url.to_owned(), controller.clone());
-        map.insert(
+        map.push((
             url.to_owned(),
             Shared {
                 promise: promise.clone(),
                 controller,
                 waiters: 1,
             },
-        );
+        ));
         Ok(promise)
     })?;
 
@@ -76,17 +77,14 @@ pub async fn get_json(url: &str, abort: &AbortSignal) -> Result<JsValue, WidgetE
     drop(listener);
     IN_FLIGHT.with(|m| {
         let mut map = m.borrow_mut();
-        let done = match map.get_mut(url) {
-            Some(shared) if JsValue::from(&shared.promise) == JsValue::from(&promise) => {
-                shared.waiters -= 1;
-                shared.waiters == 0
-            }
-            _ => false,
-        };
-        if done {
-            if let Some(shared) = map.remove(url) {
+        let ours = map.iter().position(|(u, shared)| {
+            u == url && JsValue::from(&shared.promise) == JsValue::from(&promise)
+        });
+        if let Some(i) = ours {
+            map[i].1.waiters -= 1;
+            if map[i].1.waiters == 0 {
                 // Harmless when the request already finished.
-                shared.controller.abort();
+                map.swap_remove(i).1.controller.abort();
             }
         }
     });

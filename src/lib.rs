@@ -152,3 +152,7 @@ fn page_api() -> Option<String> {
     let origin = web_sys::window()?.location().origin().ok()?;
     Some(format!("{origin}/api/v1"))
 }
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

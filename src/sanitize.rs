@@ -99,7 +99,9 @@ pub fn safe_url(url: &str, allow_mailto: bool) -> Option<&str> {
     }
     let (scheme, rest) = url.split_once(':')?;
     let ok = match scheme.to_ascii_lowercase().as_str() {
-        "http" | "https" => rest.starts_with("//") && rest.len() > 2 && !rest[2..].starts_with('/'),
+        "http" | "https" => rest
+            .strip_prefix("//")
+            .is_some_and(|host| !host.is_empty() && !host.starts_with('/')),
         "mailto" => allow_mailto && !rest.is_empty(),
         _ => false,
     };

@@ -134,8 +134,8 @@ pub fn clean_author(s: &str) -> String {
 /// A body as stored: line breaks kept (CRLF → LF), other controls and bidi
 /// controls removed, outer whitespace trimmed.
 pub fn clean_body(s: &str) -> String {
-    s.replace("\r\n", "\n")
-        .chars()
+    // A CR is dropped with the other controls, so CRLF becomes LF.
+    s.chars()
         .filter(|c| (*c == '\n' || *c == '\t' || !c.is_control()) && !is_bidi_control(*c))
         .collect::<String>()
         .trim()
@@ -153,10 +153,16 @@ pub fn is_email(s: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !domain.contains("..")
+        && !domain.split('.').any(str::is_empty)
         && !domain.contains('@')
-        && s.chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"\\".contains(c))
+        && s.chars().all(|c| {
+            !c.is_whitespace()
+                && !c.is_control()
+                && !matches!(
+                    c,
+                    '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '"' | '\\'
+                )
+        })
 }
 
 /// Whether `key` is an acceptable idempotency key (8–100 of A–Z a–z 0–9 - _).
