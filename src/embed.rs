@@ -74,13 +74,13 @@ pub fn options_from_object(
     Options::parse(
         &|name| {
             let v = Reflect::get(obj, &JsValue::from_str(&camel_case(name))).ok()?;
-            // Numbers and booleans become strings through JS's own String(),
+            // Numbers and booleans become their JSON text ("3", "true"),
             // which keeps float formatting code out of the wasm.
             if v.is_undefined() || v.is_null() {
                 return None;
             }
             v.as_string()
-                .or_else(|| Some(String::from(js_sys::JsString::from(v))))
+                .or_else(|| js_sys::JSON::stringify(&v).ok()?.as_string())
         },
         page_lang(el).as_deref(),
         default_api,

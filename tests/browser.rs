@@ -384,13 +384,14 @@ const PAGE: &str = r#"{"items":[
 
 #[wasm_bindgen_test]
 async fn latest_lists_cards_that_link_to_the_articles() {
-    let _fetch = FakeFetch::install(Answer::Status(200, PAGE));
+    // Only a request for two items is answered: the number option counts.
+    let _fetch = FakeFetch::install(Answer::Routes(&[("GET", "limit=2", 200, PAGE)]));
     let el = host();
-    let handle = khabar::mount(
-        el.clone(),
-        options_with(&[("kind", "latest"), ("lang", "ar"), ("limit", "2")]),
-    )
-    .expect("mount");
+    // Numbers and booleans as a JS caller (TypeScript) passes them.
+    let options = options_with(&[("kind", "latest"), ("lang", "ar")]);
+    Reflect::set(&options, &"limit".into(), &JsValue::from(2)).expect("set");
+    Reflect::set(&options, &"lazy".into(), &JsValue::FALSE).expect("set");
+    let handle = khabar::mount(el.clone(), options).expect("mount");
     let list = find(&el, "ul.items").await;
     let cards = list.query_selector_all("li").expect("q");
     assert_eq!(cards.length(), 2);

@@ -169,6 +169,29 @@ async fn static_files_have_the_right_types_cache_and_cors() {
     assert_eq!(headers["content-type"], "application/wasm");
     assert_eq!(headers["cache-control"], "no-cache");
     assert_eq!(headers["access-control-allow-origin"], "*");
+    // As a CDN origin for dist/cdn/: hashed names are cached forever and
+    // may be used by pages of any origin (module scripts need CORS).
+    for (path, ty) in [
+        ("/khabar/khabar_bg.0123abcdef.wasm", "application/wasm"),
+        ("/khabar/khabar.89abcdef01.js", "text/javascript"),
+    ] {
+        let (status, headers, _) = get(&f.router, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .expect("ct")
+                .starts_with(ty),
+            "{path}: {:?}",
+            headers["content-type"]
+        );
+        assert_eq!(
+            headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(headers["access-control-allow-origin"], "*");
+        assert_eq!(headers["cross-origin-resource-policy"], "cross-origin");
+    }
     let (status, headers, body) = get(&f.router, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers["content-type"]

@@ -1,9 +1,10 @@
 // Shared helpers of the end-to-end tests: a real khabar-server on a free
 // port with a temporary database, and headless Chromium via playwright-core.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const env = (name) => {
@@ -13,11 +14,11 @@ const env = (name) => {
 };
 
 /** Starts khabar-server; `listen` defaults to a free port. */
-export async function startServer({ listen = '127.0.0.1:0', dbDir, args = [] } = {}) {
+export async function startServer({ listen = '127.0.0.1:0', dbDir, args = [], widgetDir } = {}) {
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'khabar-e2e-'));
   const proc = spawn(env('KHABAR_SERVER_BIN'), [
     '--db', join(dir, 'khabar.sqlite3'), 'serve', '--listen', listen,
-    '--www', env('KHABAR_WWW'), '--widget-dir', env('KHABAR_WIDGET_DIR'), ...args,
+    '--www', env('KHABAR_WWW'), '--widget-dir', widgetDir ?? env('KHABAR_WIDGET_DIR'), ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
@@ -47,6 +48,38 @@ export async function startServer({ listen = '127.0.0.1:0', dbDir, args = [] } =
     cli(...cliArgs) {
       return execFileSync(env('KHABAR_SERVER_BIN'), ['--db', join(dir, 'khabar.sqlite3'), ...cliArgs], { encoding: 'utf8' });
     },
+  };
+}
+
+export { env };
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css', '.svg': 'image/svg+xml',
+};
+
+/**
+ * A plain static file server for `root` on a free port of `host`: another
+ * origin than khabar-server's, as a news site's own pages would be.
+ */
+export async function serveStatic(root, { host = '127.0.0.1', headers = {} } = {}) {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    let file = join(root, path);
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...headers });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, host, resolve));
+  return {
+    url: `http://${host}:${server.address().port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
 

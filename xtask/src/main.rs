@@ -3,8 +3,11 @@
 //! - `setup`  install what building needs, skipping what is there
 //! - `build`  build the widget (release) into `target/widget/`
 //! - `demo`   set up, build, and run khabar-server with the demo pages
+//! - `dist`   the npm package and the CDN bundle into `dist/`
+//! - `size`   what a first visit downloads, and twiggy's largest items
 //! - `test`   set up (browsers too), then every check and test suite
 
+mod dist;
 mod setup;
 mod steps;
 
@@ -19,6 +22,8 @@ commands:
   setup [--browsers]            install the toolchain pieces that are missing
   build                         build the widget (release) into target/widget/
   demo [--listen ADDR] [--db F] build and run the demo on http://127.0.0.1:8080/
+  dist                          npm package (dist/npm, dist/khabar-*.tgz) and CDN bundle (dist/cdn)
+  size [--no-twiggy]            raw/gzip/brotli of every shipped file; fails above 100 KB gzip
   test                          run every check and test suite"
     );
     ExitCode::from(2)
@@ -44,6 +49,8 @@ fn main() -> ExitCode {
         }),
         "build" => setup::run(setup::Needs::default()).and_then(|()| steps::build_widget()),
         "demo" => steps::demo(rest),
+        "dist" => setup::run(setup::Needs::default()).and_then(|()| dist::dist()),
+        "size" => setup::run(setup::Needs::default()).and_then(|()| dist::size(rest)),
         "test" => return steps::test_all(),
         "help" | "--help" | "-h" => {
             usage();

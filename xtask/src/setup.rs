@@ -96,7 +96,7 @@ pub fn which(program: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn cargo_install(binary: &str, krate: &str, version: &str) -> Result<(), String> {
+pub fn cargo_install(binary: &str, krate: &str, version: &str) -> Result<(), String> {
     let have = output_of(binary, &["--version"]).unwrap_or_default();
     if have
         .split_whitespace()
@@ -123,7 +123,11 @@ fn npm_ci() -> Result<(), String> {
         },
         _ => false,
     };
-    if fresh && root.join("node_modules/.bin/wasm-opt").exists() {
+    if fresh
+        && ["wasm-opt", "esbuild", "vite", "tsc"]
+            .iter()
+            .all(|b| root.join("node_modules/.bin").join(b).exists())
+    {
         return Ok(());
     }
     step("installing npm dev dependencies (npm ci)");

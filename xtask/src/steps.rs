@@ -63,8 +63,10 @@ pub fn build_widget() -> Result<(), String> {
     // Every reader downloads the JS too: minify the glue and the loader.
     for file in ["target/widget/khabar_core.js", "target/widget/khabar.js"] {
         run_cmd(
-            Command::new(root.join("node_modules/.bin/terser"))
-                .args([file, "--module", "--compress", "--mangle", "--output", file])
+            Command::new(root.join("node_modules/.bin/esbuild"))
+                .args([file, "--minify", "--format=esm", "--target=es2022"])
+                .args(["--log-level=warning", "--allow-overwrite"])
+                .arg(format!("--outfile={file}"))
                 .current_dir(&root),
         )?;
     }
@@ -169,10 +171,19 @@ pub fn test_all() -> ExitCode {
             )
         });
     }
-    let built = check("build widget (release) and server", &mut || {
-        build_widget()?;
-        run_cmd(cargo().args(["build", "-p", "khabar-server"]))
-    });
+    let built = check(
+        "build: widget, npm package, CDN bundle, server",
+        &mut || {
+            crate::dist::dist()?;
+            run_cmd(cargo().args(["build", "-p", "khabar-server"]))
+        },
+    );
+    if built {
+        check(
+            "size: first load under the 100 KB gzip ceiling",
+            &mut || crate::dist::check_ceiling(),
+        );
+    }
     if built {
         check("end-to-end tests, headless Chromium", &mut || {
             run_cmd(
@@ -181,6 +192,7 @@ pub fn test_all() -> ExitCode {
                     .env("KHABAR_SERVER_BIN", root.join("target/debug/khabar-server"))
                     .env("KHABAR_WWW", root.join("www"))
                     .env("KHABAR_WIDGET_DIR", root.join("target/widget"))
+                    .env("KHABAR_DIST", root.join("dist"))
                     .current_dir(&root),
             )
         });

@@ -39,9 +39,16 @@ async fn cache_headers(req: Request, next: Next) -> Response {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }
-    res.headers_mut().insert(
+    // The widget is meant for other sites' pages: module scripts and
+    // fetched wasm need CORS, and pages with COEP need CORP.
+    let headers = res.headers_mut();
+    headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
     );
     res
 }

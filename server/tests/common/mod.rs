@@ -42,6 +42,13 @@ pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fi
         b"\0asm\x01\0\0\0",
     )
     .expect("wasm");
+    // What `cargo xtask dist` puts in dist/cdn/: content-hashed names.
+    std::fs::write(
+        assets.widget.join("khabar_bg.0123abcdef.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .expect("hashed wasm");
+    std::fs::write(assets.widget.join("khabar.89abcdef01.js"), "export {};").expect("hashed js");
     let state = AppState::new(pool.clone());
     let router = app(adjust(state), &assets);
     Fixture { dir, pool, router }

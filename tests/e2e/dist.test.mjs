@@ -1,0 +1,181 @@
+// The published artefacts in other people's pages: the CDN bundle on a page
+// of another origin (with SRI), a page that only uses <khabar-widget>, a
+// tampered wasm refused by the loader, and a fresh Vite app that installs
+// the npm tarball, type-checks against its declarations, builds and renders.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { env, launchBrowser, openPage, serveStatic, startServer, widgetsSettled } from './helpers.mjs';
+
+const DIST = resolve(env('KHABAR_DIST'));
+const manifest = JSON.parse(readFileSync(join(DIST, 'cdn/manifest.json'), 'utf8'));
+const JS = manifest.files['khabar.js'];
+const WASM = manifest.files['khabar_bg.wasm'];
+const ARTICLE = '2026-11-27-farmers-market';
+
+let browser;
+let server; // khabar-server: the API and, with --widget-dir dist/cdn, the CDN origin
+let site; // the news site's own origin: plain static files
+let siteDir;
+let title;
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer({ widgetDir: join(DIST, 'cdn') });
+  siteDir = mkdtempSync(join(tmpdir(), 'khabar-site-'));
+  // "localhost" against khabar-server's 127.0.0.1: another origin.
+  site = await serveStatic(siteDir, { host: 'localhost' });
+  title = (await (await fetch(`${server.url}api/v1/articles/${ARTICLE}`)).json()).title;
+});
+after(async () => {
+  await site?.close();
+  await server?.stop();
+  server?.cleanup();
+  await browser?.close();
+  if (siteDir) rmSync(siteDir, { recursive: true, force: true });
+});
+
+const api = () => `${server.url}api/v1`;
+const scriptTag = (extra = '') =>
+  `<script type="module" src="${server.url}khabar/${JS.file}" integrity="${JS.integrity}" crossorigin="anonymous" data-api="${api()}"${extra}></script>`;
+
+/** Writes a page into the site's directory and returns its URL. */
+function sitePage(name, body) {
+  writeFileSync(join(siteDir, name), `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${name}</title></head><body>${body}</body></html>`);
+  return `${site.url}/${name}`;
+}
+
+/** Collects the khabar events of the page into window.__events. */
+const recordEvents = (page) => page.addInitScript(() => {
+  window.__events = [];
+  for (const type of ['khabar:ready', 'khabar:error']) {
+    document.addEventListener(type, (e) => window.__events.push({ type, detail: e.detail }));
+  }
+});
+
+test('the CDN bundle with SRI works on a page of another origin, with immutable caching', async () => {
+  assert.match(JS.file, /^khabar\.[0-9a-f]{10}\.js$/);
+  assert.match(WASM.file, /^khabar_bg\.[0-9a-f]{10}\.wasm$/);
+  assert.match(JS.integrity, /^sha384-[A-Za-z0-9+/]{64}$/);
+  const url = sitePage('cdn.html', `
+    <div data-khabar="article" data-article-id="${ARTICLE}"></div>
+    <div data-khabar="latest" data-limit="3"></div>
+    ${scriptTag()}`);
+  const { page, problems } = await openPage(browser);
+  await recordEvents(page);
+  const responses = [];
+  page.on('response', (r) => responses.push(r));
+  await page.goto(url);
+  await widgetsSettled(page);
+  assert.equal(await page.locator('[data-khabar="article"] >> h1.headline').textContent(), title);
+  assert.ok(await page.locator('[data-khabar="latest"] >> .card').count() >= 1);
+  assert.equal(new URL(page.url()).origin === new URL(server.url).origin, false);
+
+  const wasm = responses.find((r) => r.url().endsWith(WASM.file));
+  assert.ok(wasm, 'the wasm was loaded by its hashed name');
+  const headers = await wasm.allHeaders();
+  assert.equal(headers['content-type'], 'application/wasm');
+  assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable');
+  assert.equal(headers['access-control-allow-origin'], '*');
+
+  const events = await page.evaluate(() => window.__events);
+  const ready = events.filter((e) => e.type === 'khabar:ready');
+  assert.equal(ready.length, 2);
+  assert.ok(ready.every((e) => e.detail.version === manifest.version), JSON.stringify(events));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a page that only uses the custom element', async () => {
+  const url = sitePage('element.html', `
+    <khabar-widget kind="article" article-id="${ARTICLE}" api="${api()}"></khabar-widget>
+    <khabar-widget kind="latest" limit="2" layout="strip" api="${api()}"></khabar-widget>
+    ${scriptTag()}`);
+  const { page, problems } = await openPage(browser);
+  await recordEvents(page);
+  await page.goto(url);
+  await widgetsSettled(page);
+  assert.equal(await page.locator('khabar-widget[kind="article"] >> h1.headline').textContent(), title);
+  assert.ok(await page.locator('khabar-widget[kind="latest"] >> .strip a').count() >= 1);
+  // The element reacts to its attributes like any other element.
+  const other = '2026-11-26-bakeries-coop';
+  const otherTitle = (await (await fetch(`${server.url}api/v1/articles/${other}`)).json()).title;
+  await page.evaluate((id) => document.querySelector('khabar-widget[kind="article"]')
+    .setAttribute('article-id', id), other);
+  await page.locator('khabar-widget[kind="article"] >> h1.headline', { hasText: otherTitle }).waitFor();
+  const ready = (await page.evaluate(() => window.__events)).filter((e) => e.type === 'khabar:ready');
+  assert.equal(ready.length, 3);
+  assert.ok(ready.every((e) => e.detail.version === manifest.version));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the loader refuses a wasm that does not match its integrity hash', async () => {
+  // One flipped byte at the end: the module would still compile, so only the
+  // hash check can stop it.
+  const bytes = readFileSync(join(DIST, 'cdn', WASM.file));
+  bytes[bytes.length - 1] ^= 0x01;
+  writeFileSync(join(siteDir, 'tampered.wasm'), bytes);
+  const url = sitePage('tampered.html', `
+    <div data-khabar="article" data-article-id="${ARTICLE}"></div>
+    ${scriptTag(` data-wasm="${site.url}/tampered.wasm"`)}`);
+  const { page, problems } = await openPage(browser);
+  await recordEvents(page);
+  const requested = [];
+  page.on('request', (r) => requested.push(r.url()));
+  await page.goto(url);
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'khabar:error'));
+  const events = await page.evaluate(() => window.__events);
+  assert.deepEqual(events.map((e) => [e.type, e.detail.code]), [['khabar:error', 'load']]);
+  assert.ok(requested.some((u) => u.endsWith('/tampered.wasm')), 'the override was fetched');
+  assert.equal(await page.evaluate(() => document.querySelector('[data-khabar]').shadowRoot), null);
+  assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('integrity')), problems.join('\n'));
+  await page.close();
+});
+
+test('a fresh Vite app installs the npm tarball, type-checks, builds and renders', { timeout: 240_000 }, async () => {
+  const tarball = readdirSync(DIST).find((f) => /^khabar-\d+\.\d+\.\d+\.tgz$/.test(f));
+  assert.ok(tarball, 'npm pack wrote the tarball');
+  const app = mkdtempSync(join(tmpdir(), 'khabar-vite-'));
+  try {
+    cpSync(resolve('tests/fixtures/vite-app'), app, { recursive: true });
+    const dev = JSON.parse(readFileSync('package.json', 'utf8')).devDependencies;
+    writeFileSync(join(app, 'package.json'), JSON.stringify({
+      name: 'newsroom-app',
+      private: true,
+      type: 'module',
+      dependencies: { khabar: `file:${join(DIST, tarball)}` },
+      devDependencies: { vite: dev.vite, typescript: dev.typescript },
+    }, null, 2));
+    const run = (cmd, args) => execFileSync(cmd, args, { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
+    const installed = JSON.parse(readFileSync(join(app, 'node_modules/khabar/package.json'), 'utf8'));
+    assert.equal(installed.version, manifest.version);
+    run(join(app, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+    run(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn']);
+    const assets = readdirSync(join(app, 'dist/assets'));
+    assert.ok(assets.some((f) => f.endsWith('.wasm')), `vite copied the wasm: ${assets}`);
+
+    const built = await serveStatic(join(app, 'dist'));
+    try {
+      const { page, problems } = await openPage(browser);
+      await page.goto(`${built.url}/?api=${encodeURIComponent(api())}&article=${ARTICLE}`);
+      await page.waitForFunction(() => document.body.dataset.readyVersion || document.body.dataset.error);
+      assert.equal(await page.evaluate(() => document.body.dataset.error), undefined);
+      assert.equal(await page.evaluate(() => document.body.dataset.readyVersion), manifest.version);
+      assert.equal(await page.evaluate(() => document.body.dataset.readyArticle), ARTICLE);
+      assert.equal(await page.locator('#story >> h1.headline').textContent(), title);
+      await page.waitForFunction(() => document.querySelector('#latest').shadowRoot?.querySelector('.card, [data-error-code]'));
+      const latest = await page.evaluate(() => document.querySelector('#latest').shadowRoot.firstElementChild.outerHTML.slice(0, 600));
+      assert.ok(await page.locator('#latest >> .card').count() >= 1, latest);
+      assert.deepEqual(problems, []);
+      await page.close();
+    } finally {
+      await built.close();
+    }
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});
