@@ -172,10 +172,23 @@ where
     }
 }
 
-/// Checks the status of `response` and parses its body as JSON.
+/// Larger answers are refused unread: no page of the API comes near it,
+/// and a broken backend must not make the reader download megabytes.
+pub const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Checks the status and size of `response` and parses its body as JSON.
 pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
     if let Some(err) = WidgetError::from_status(response.status()) {
         return Err(err);
+    }
+    let length = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if length.is_some_and(|n| n > MAX_RESPONSE_BYTES) {
+        return Err(WidgetError::BadResponse("response too large".into()));
     }
     let promise = response
         .json()

@@ -4,8 +4,8 @@
 //! creates fresh elements through the builder, so nothing from the input is
 //! ever inserted as markup.
 
-use wasm_bindgen::JsCast;
-use web_sys::{Document, DomParser, Element, Node, SupportedType};
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, DomParser, Element, Node};
 
 use crate::dom::{dom_error, DomResult, El};
 
@@ -121,8 +121,12 @@ fn resolve(value: &str, base: Option<&str>) -> Option<String> {
 /// relative links and images are resolved against `base` (the article URL).
 pub fn rebuild_html(doc: &Document, html: &str, base: Option<&str>, into: El) -> DomResult<El> {
     let parser = DomParser::new().map_err(dom_error)?;
-    let parsed = parser
-        .parse_from_string(html, SupportedType::TextHtml)
+    // parseFromString through Reflect: web-sys's binding takes only a
+    // string, and under Trusted Types it must be given a TrustedHTML.
+    let parsed = js_sys::Reflect::get(&parser, &"parseFromString".into())
+        .and_then(|f| f.dyn_into::<js_sys::Function>())
+        .and_then(|f| f.call2(&parser, &trusted_html(html), &"text/html".into()))
+        .and_then(|d| d.dyn_into::<Document>())
         .map_err(dom_error)?;
     let Some(body) = parsed.body() else {
         return Ok(into);
@@ -130,6 +134,46 @@ pub fn rebuild_html(doc: &Document, html: &str, base: Option<&str>, into: El) ->
     let out = into.build();
     copy_children(doc, &body, &out, base, 0)?;
     Ok(El::from(out))
+}
+
+thread_local! {
+    /// The page's Trusted Types policy "khabar", when the browser has them.
+    static POLICY: Option<JsValue> = create_policy();
+}
+
+/// Under `require-trusted-types-for 'script'` DOMParser takes only
+/// TrustedHTML. Passing the text through is safe here because the parsed
+/// document is inert and only its allowlisted parts are rebuilt; a page
+/// whose `trusted-types` directive lists policy names must add `khabar`.
+fn create_policy() -> Option<JsValue> {
+    let factory = js_sys::Reflect::get(&js_sys::global(), &"trustedTypes".into()).ok()?;
+    if factory.is_undefined() || factory.is_null() {
+        return None;
+    }
+    let create = js_sys::Reflect::get(&factory, &"createPolicy".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    // Kept for the page's lifetime, like the policy it belongs to.
+    let pass = Closure::<dyn Fn(String) -> String>::new(|s| s).into_js_value();
+    let rules = js_sys::Object::new();
+    js_sys::Reflect::set(&rules, &"createHTML".into(), &pass).ok()?;
+    create.call2(&factory, &"khabar".into(), &rules).ok()
+}
+
+/// `html` as TrustedHTML when the page has Trusted Types, else as text.
+fn trusted_html(html: &str) -> JsValue {
+    let text = JsValue::from_str(html);
+    POLICY.with(|policy| {
+        let Some(policy) = policy else {
+            return text.clone();
+        };
+        js_sys::Reflect::get(policy, &"createHTML".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            .and_then(|f| f.call1(policy, &text).ok())
+            .unwrap_or_else(|| text.clone())
+    })
 }
 
 fn copy_children(
