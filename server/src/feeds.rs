@@ -31,8 +31,19 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// HTML from untrusted markup, with the same allowlist idea as the widget.
+/// HTML from untrusted markup, with the same allowlist idea as the widget;
+/// relative URLs are dropped (a feed reader has no base to resolve them).
 pub fn sanitize_html(html: &str) -> String {
+    clean_html(html, ammonia::UrlRelative::Deny)
+}
+
+/// [`sanitize_html`] for storage: relative links and images are kept (the
+/// widget resolves them against the article's URL), having no scheme.
+pub fn sanitize_stored_html(html: &str) -> String {
+    clean_html(html, ammonia::UrlRelative::PassThrough)
+}
+
+fn clean_html(html: &str, relative: ammonia::UrlRelative) -> String {
     let tags: HashSet<&str> = khabar_rules::ALLOWED_ELEMENTS.iter().copied().collect();
     let schemes: HashSet<&str> = ["http", "https", "mailto"].into_iter().collect();
     let mut attrs = std::collections::HashMap::new();
@@ -43,7 +54,7 @@ pub fn sanitize_html(html: &str) -> String {
         .tag_attributes(attrs)
         .generic_attributes(HashSet::new())
         .url_schemes(schemes)
-        .url_relative(ammonia::UrlRelative::Deny)
+        .url_relative(relative)
         .link_rel(Some("noopener noreferrer nofollow"))
         .clean(html)
         .to_string()

@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::db::{self, DbError};
-use crate::model::{Article, Invalid};
+use crate::model::{Article, Block, Image, Invalid};
+use khabar_rules::{clean_author, clean_body};
 
 /// The demo articles, loaded into an empty database.
 pub const SEED: &str = include_str!("../seed/articles.json");
@@ -47,6 +48,8 @@ pub fn import_json(conn: &mut Connection, json: &str) -> Result<usize, ImportErr
         ImportFile::Page { items } | ImportFile::List(items) => items,
         ImportFile::One(a) => vec![*a],
     };
+    let mut articles = articles;
+    articles.iter_mut().for_each(neutralize);
     for (i, a) in articles.iter().enumerate() {
         a.validate().map_err(|invalid| ImportError::Invalid {
             index: i + 1,
@@ -60,6 +63,42 @@ pub fn import_json(conn: &mut Connection, json: &str) -> Result<usize, ImportErr
     }
     tx.commit().map_err(DbError::from)?;
     Ok(articles.len())
+}
+
+/// What is stored must not need trusting: HTML bodies are cleaned to the
+/// widget's own allowlist, and text loses control characters and bidi
+/// overrides (Trojan Source shapes). The widget still sanitizes everything
+/// it renders; this is the second layer. URLs are checked by `validate`.
+fn neutralize(a: &mut Article) {
+    let line = |s: &mut String| *s = clean_author(s);
+    let text = |s: &mut String| *s = clean_body(s);
+    line(&mut a.title);
+    text(&mut a.summary);
+    for field in [&mut a.source, &mut a.section, &mut a.author]
+        .into_iter()
+        .flatten()
+    {
+        line(field);
+    }
+    if let Some(html) = &mut a.body_html {
+        *html = crate::feeds::sanitize_stored_html(html);
+    }
+    let mut images: Vec<&mut Image> = a.image.iter_mut().collect();
+    for block in a.body.iter_mut().flatten() {
+        match block {
+            Block::Paragraph { text: t } | Block::Heading { text: t } => text(t),
+            Block::Quote { text: t, cite } => {
+                text(t);
+                cite.iter_mut().for_each(line);
+            }
+            Block::List { items, .. } => items.iter_mut().for_each(line),
+            Block::Image(image) => images.push(image),
+        }
+    }
+    for image in images {
+        line(&mut image.alt);
+        image.caption.iter_mut().for_each(line);
+    }
 }
 
 /// Loads the demo articles when the database has no article at all.

@@ -7,6 +7,10 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use khabar_server::{app, db, import, AppState, Assets};
 use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 pub struct Fixture {
@@ -122,4 +126,66 @@ pub async fn admin(
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// A minimal SMTP server that accepts every message and keeps its DATA.
+pub async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let inbox = Arc::new(Mutex::new(Vec::new()));
+    let store = inbox.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            store.lock().expect("inbox").push(std::mem::take(body));
+                            data = None;
+                            let _ = write.write_all(b"250 queued\r\n").await;
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("DATA") {
+                        data = Some(String::new());
+                        b"354 go on\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (format!("smtp://{addr}"), inbox)
+}
+
+/// Every decoded text part of a raw message, joined.
+pub fn decoded_text(raw: &str) -> String {
+    let parsed = mailparse::parse_mail(raw.as_bytes()).expect("MIME parses");
+    let mut out = String::new();
+    let mut stack = vec![parsed];
+    while let Some(part) = stack.pop() {
+        if part.subparts.is_empty() {
+            out.push_str(&part.get_body().expect("body"));
+            out.push('\n');
+        } else {
+            stack.extend(part.subparts);
+        }
+    }
+    out
 }
