@@ -12,6 +12,7 @@ pub mod mail;
 pub mod model;
 pub mod ratelimit;
 pub mod routes;
+pub mod transport;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub struct AppState {
     /// Public origin of this server (`https://news.example`), used to make
     /// root-relative image URLs absolute; `None`: taken from the request.
     pub public_url: Option<String>,
+    /// Time a request body may take to arrive completely (`408` after).
+    pub body_timeout: Duration,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             send_limit: std::sync::Arc::new(ratelimit::RateLimit::new(5, Duration::from_secs(600))),
             site_name: "Khabar".to_owned(),
             public_url: None,
+            body_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -85,6 +89,7 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::IF_NONE_MATCH])
         .expose_headers([header::ETAG, header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
+    let body_timeout = state.body_timeout;
     let feeds = routes::site::feed_router()
         .with_state(state.clone())
         .layer(axum::middleware::from_fn(routes::etag::etag));
@@ -101,20 +106,27 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
             assets.widget.clone(),
         ))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            body_timeout,
+            transport::body_deadline,
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
 /// Binds `listen`, prints the URL, and serves until SIGTERM or Ctrl-C, letting
-/// requests in flight finish.
-pub async fn serve(listen: SocketAddr, state: AppState, assets: Assets) -> anyhow::Result<()> {
+/// requests in flight finish. Slow and oversized request heads are cut by
+/// `limits` (see [`transport`]).
+pub async fn serve(
+    listen: SocketAddr,
+    state: AppState,
+    assets: Assets,
+    limits: transport::ConnLimits,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     // Tests and `cargo xtask demo` read this line to find the port.
     println!("khabar-server listening on http://{addr}/");
-    let app = app(state, &assets).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    transport::serve(listener, app(state, &assets), limits, shutdown_signal()).await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

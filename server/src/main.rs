@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use khabar_server::comments::{self, Moderation};
 use khabar_server::ratelimit::RateLimit;
+use khabar_server::transport::ConnLimits;
 use khabar_server::{db, import, serve, AppState, Assets};
 
 /// The reference backend of the Khabar news widget.
@@ -31,7 +32,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API, the demo pages and the widget (the default).
-    Serve(ServeArgs),
+    // Boxed: the other commands are tiny next to it.
+    Serve(Box<ServeArgs>),
     /// Upsert articles from a JSON file in the API's shape.
     Import {
         /// A file holding one article, a list, or {"items": [...]}.
@@ -120,6 +122,16 @@ struct ServeArgs {
     /// Do not load the demo articles into an empty database.
     #[arg(long, env = "KHABAR_NO_SEED")]
     no_seed: bool,
+    /// Seconds a client has to send a request's line and headers; slower
+    /// clients (slowloris) are disconnected. Also the idle keep-alive time.
+    #[arg(long, env = "KHABAR_HEADER_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body once its headers
+    /// arrived; slower uploads get 408.
+    #[arg(long, env = "KHABAR_BODY_TIMEOUT_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
 }
 
 fn default_serve() -> ServeArgs {
@@ -145,7 +157,7 @@ async fn main() -> anyhow::Result<()> {
     let pool = db::open(&cli.db).with_context(|| format!("opening {}", cli.db.display()))?;
     match cli
         .command
-        .unwrap_or_else(|| Command::Serve(default_serve()))
+        .unwrap_or_else(|| Command::Serve(Box::new(default_serve())))
     {
         Command::Import { file } => {
             let json = std::fs::read_to_string(&file)
@@ -186,9 +198,13 @@ async fn main() -> anyhow::Result<()> {
                 send_limit: Arc::new(RateLimit::new(args.send_rate, Duration::from_secs(600))),
                 site_name: args.site_name.clone(),
                 public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                body_timeout: Duration::from_secs(args.body_timeout_secs),
                 ..AppState::new(pool)
             };
-            serve(args.listen, state, assets).await
+            let limits = ConnLimits {
+                header_timeout: Duration::from_secs(args.header_timeout_secs),
+            };
+            serve(args.listen, state, assets, limits).await
         }
     }
 }

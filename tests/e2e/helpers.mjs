@@ -38,9 +38,16 @@ export async function startServer({ listen = '127.0.0.1:0', dbDir, args = [], wi
     log: () => log,
     /** Stops with SIGTERM (graceful) and waits for the exit. */
     async stop() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
+      await exited;
+    },
+    /** Kills with SIGKILL (no cleanup at all, like a crash) and waits for the exit. */
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
       await exited;
     },
     cleanup() { rmSync(dir, { recursive: true, force: true }); },

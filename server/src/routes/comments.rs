@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody, JsonRejection};
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::comments::{self, CreateError, Moderation, Sort};
 use crate::db;
 use crate::error::ApiError;
+use crate::transport::BodyTimeout;
 use crate::AppState;
 
 /// Default number of top-level comments per page.
@@ -102,6 +103,31 @@ pub fn rate_limited(wait: std::time::Duration, message: &str) -> Response {
     res
 }
 
+/// The answer to a JSON body that could not be read: `413 too_large` past
+/// the route's body limit, `408 timeout` when it arrived too slowly (see
+/// [`crate::transport::body_deadline`]), otherwise `400 bad_json`.
+pub fn body_rejected(e: &JsonRejection) -> Response {
+    if let JsonRejection::BytesRejection(BytesRejection::FailedToBufferBody(f)) = e {
+        if matches!(f, FailedToBufferBody::LengthLimitError(_)) {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "The request is too large.",
+                None,
+            );
+        }
+        if BodyTimeout::caused(f) {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "The request body arrived too slowly.",
+                None,
+            );
+        }
+    }
+    error(StatusCode::BAD_REQUEST, "bad_json", &e.body_text(), None)
+}
+
 /// `422 {"error": {"code": "invalid", "fields": {name: {code, message}}}}`.
 pub fn invalid(fields: comments::FieldErrors) -> Response {
     let fields: serde_json::Map<String, Value> = fields
@@ -134,15 +160,7 @@ pub(crate) async fn create(
             .await;
     let input = match parsed {
         Ok(Json(input)) => input,
-        Err(JsonRejection::BytesRejection(_)) => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "The request is too large.",
-                None,
-            )
-        }
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_json", &e.body_text(), None),
+        Err(e) => return body_rejected(&e),
     };
     let clean = match comments::validate(&input) {
         Ok(c) => c,

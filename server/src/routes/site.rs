@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::feeds::{self, Site};
 use crate::mail;
 use crate::routes::api::origin;
-use crate::routes::comments::{client_key, error, invalid, rate_limited};
+use crate::routes::comments::{body_rejected, client_key, error, invalid, rate_limited};
 use crate::AppState;
 
 /// `GET /config`: what this backend can do, for the widget.
@@ -58,13 +58,9 @@ pub(crate) async fn send(
     let origin = origin(&state, req.headers());
     let parsed =
         <Json<mail::SendRequest> as axum::extract::FromRequest<()>>::from_request(req, &()).await;
-    let Ok(Json(input)) = parsed else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-            "The request is not the expected JSON.",
-            None,
-        );
+    let input = match parsed {
+        Ok(Json(input)) => input,
+        Err(e) => return body_rejected(&e),
     };
     let clean = match mail::validate(&input) {
         Ok(c) => c,
