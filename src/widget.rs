@@ -69,6 +69,13 @@ struct State {
 #[derive(Clone)]
 pub struct Widget(Rc<RefCell<State>>);
 
+thread_local! {
+    /// Every widget mounted and not destroyed. Pages often drop the handle
+    /// `mount()` returns; the widget must still live (and answer clicks)
+    /// for as long as it is on the page, until `destroy()`.
+    static LIVE: RefCell<Vec<Widget>> = const { RefCell::new(Vec::new()) };
+}
+
 impl Widget {
     /// Mounts a widget in `host` and starts loading (or waits until it nears
     /// the viewport with `lazy`). A configuration error is rendered as the
@@ -104,6 +111,7 @@ impl Widget {
             destroyed: false,
         })));
         widget.start()?;
+        LIVE.with(|live| live.borrow_mut().push(widget.clone()));
         Ok(widget)
     }
 
@@ -123,6 +131,7 @@ impl Widget {
     /// Cancels the request in flight, disconnects observers, removes every
     /// listener and empties the shadow root. Safe to call twice.
     pub fn destroy(&self) {
+        LIVE.with(|live| live.borrow_mut().retain(|w| !Rc::ptr_eq(&w.0, &self.0)));
         let mut s = self.0.borrow_mut();
         if s.destroyed {
             return;

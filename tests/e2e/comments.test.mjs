@@ -146,3 +146,43 @@ test('axe-core: no WCAG 2 A/AA violation in the comment section, also with error
     server.cleanup();
   }
 });
+
+test('a widget whose handle the page dropped keeps working after garbage collection, page after page', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    for (let i = 0; i < 45; i++) {
+      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(res.status, 201);
+    }
+    const { page, problems } = await openPage(browser);
+    // `mount()`'s result is not kept: the common way pages call it.
+    await page.route('**/dropped-handle.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+        <body><div id="story"></div><script type="module">
+          import { mount } from '/khabar/khabar.js';
+          mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}' });
+        </script></body></html>`,
+    }));
+    await page.goto(`${server.url}dropped-handle.html`);
+    const items = () => page.locator('#story >> li.comment').count();
+    await page.locator('#story >> li.comment').first().waitFor();
+    const cdp = await page.context().newCDPSession(page);
+    for (const expected of [40, 45]) {
+      await cdp.send('HeapProfiler.collectGarbage');
+      await page.waitForTimeout(300); // finalizers run after the collection
+      await page.locator('#story >> button.more-comments').click();
+      await page.waitForFunction((n) => document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length === n, expected);
+    }
+    assert.equal(await items(), 45);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
