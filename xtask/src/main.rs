@@ -6,8 +6,13 @@
 //! - `dist`   the npm package and the CDN bundle into `dist/`
 //! - `size`   what a first visit downloads, and twiggy's largest items
 //! - `test`   set up (browsers too), then every check and test suite
+//! - `fuzz`   run the cargo-fuzz targets for a bounded time (nightly)
+//! - `bench`  benchmarks: transfer, paint, comments at scale, CLS, memory, server
 
+mod bench;
 mod dist;
+mod fuzz;
+mod imports;
 mod setup;
 mod steps;
 
@@ -24,7 +29,10 @@ commands:
   demo [--listen ADDR] [--db F] build and run the demo on http://127.0.0.1:8080/
   dist                          npm package (dist/npm, dist/khabar-*.tgz) and CDN bundle (dist/cdn)
   size [--no-twiggy]            raw/gzip/brotli of every shipped file; fails above 100 KB gzip
-  test                          run every check and test suite"
+  test                          run every check and test suite
+  fuzz [--seconds N] [TARGET..] each fuzz target N s (default 60; needs nightly)
+  bench [--runs N] [--seconds N] [--only browser|server]
+                                benchmarks; prints a table, writes bench/results.json"
     );
     ExitCode::from(2)
 }
@@ -52,6 +60,8 @@ fn main() -> ExitCode {
         "dist" => setup::run(setup::Needs::default()).and_then(|()| dist::dist()),
         "size" => setup::run(setup::Needs::default()).and_then(|()| dist::size(rest)),
         "test" => return steps::test_all(),
+        "fuzz" => fuzz::run(rest),
+        "bench" => setup::run(setup::Needs { browsers: true }).and_then(|()| bench::run(rest)),
         "help" | "--help" | "-h" => {
             usage();
             return ExitCode::SUCCESS;

@@ -55,6 +55,15 @@ pub fn build_widget() -> Result<(), String> {
             ])
             .current_dir(&root),
     )?;
+    // Short import names in the wasm and its glue (see imports.rs).
+    let wasm_path = root.join("target/widget/khabar_core_bg.wasm");
+    let glue_path = root.join("target/widget/khabar_core.js");
+    let wasm = std::fs::read(&wasm_path).map_err(|e| format!("reading the wasm: {e}"))?;
+    let (wasm, renamed) = crate::imports::minify(&wasm, "./khabar_core_bg.js")?;
+    let glue = std::fs::read_to_string(&glue_path).map_err(|e| format!("reading the glue: {e}"))?;
+    let glue = crate::imports::rename_in_glue(&glue, &renamed)?;
+    std::fs::write(&wasm_path, wasm).map_err(|e| format!("writing the wasm: {e}"))?;
+    std::fs::write(&glue_path, glue).map_err(|e| format!("writing the glue: {e}"))?;
     std::fs::copy(
         root.join("js/khabar.js"),
         root.join("target/widget/khabar.js"),

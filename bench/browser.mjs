@@ -1,0 +1,291 @@
+// The browser half of `cargo xtask bench`: headless Chromium against the
+// real server on loopback, the widget and the vanilla floor alternated A/B
+// in the same run. Prints a table; writes JSON (keys in bench/README.md).
+//
+//   node bench/browser.mjs --server-bin B --www W --widget-dir D --dist DIST --runs 15 --out F
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startProxy } from '../tests/e2e/proxy.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
+  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
+  return pairs;
+}, []));
+const RUNS = Number(args.runs ?? 15);
+const ARTICLE = '2026-11-27-farmers-market';
+const SCALES = [100, 1000, 10000];
+
+function startServer(dir) {
+  const proc = spawn(resolve(args['server-bin']), ['--db', join(dir, 'khabar.sqlite3'), 'serve', '--listen', '127.0.0.1:0',
+    '--www', resolve(args.www), '--widget-dir', resolve(args['widget-dir']),
+    '--moderation', 'post', '--comment-rate', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((ok, fail) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) ok({ proc, url: m[1] });
+    });
+    proc.on('exit', (code) => fail(new Error(`server exited (${code})`)));
+  });
+}
+
+/** Articles with 100, 1,000 and 10,000 comments (copies of a seeded one). */
+async function seed(url) {
+  const base = await (await fetch(`${url}api/v1/articles/${ARTICLE}`)).json();
+  const articles = SCALES.map((n) => ({ ...base, id: `bench-${n}`, comment_count: 0 }));
+  const ids = {};
+  for (const a of articles) ids[a.id] = a;
+  return { articles, ids };
+}
+
+async function postComments(url, id, n) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const res = await fetch(`${url}api/v1/articles/${id}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: `قارئ ${i}`, email: '', website: '', idempotency_key: crypto.randomUUID(),
+          body: `تعليق رقم ${i}: نص قصير يشبه ما يكتبه القراء عادةً، بسطر واحد أو سطرين.` }),
+      });
+      if (res.status !== 201) throw new Error(`seeding comments: ${res.status} ${await res.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const stats = (xs) => ({ median: median(xs), p10: pct(xs, 0.1), p90: pct(xs, 0.9), runs: xs.length });
+
+async function newPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__longtasks = [];
+    window.__cls = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longtasks.push(e.duration); })
+      .observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__cls += e.value; })
+      .observe({ type: 'layout-shift', buffered: true });
+  });
+  return { context, page };
+}
+
+/** The article page of `which` ('widget' or 'floor') for article `id`. */
+const pageUrl = (origin, which, id) => which === 'widget'
+  ? `${origin}bench/pages/widget.html?article=${id}`
+  : `${origin}bench/baseline/index.html?article=${id}`;
+
+/** Loads all `n` comments by pressing "more" like a reader; ms since navigation start. */
+function loadAllComments(page, n) {
+  return page.evaluate((total) => new Promise((done) => {
+    const root = document.getElementById('story').shadowRoot;
+    const tick = () => {
+      const count = root.querySelectorAll('li.comment').length;
+      if (count >= total) { done(performance.now()); return; }
+      const more = root.querySelector('button.more-comments:not([hidden])');
+      if (more && !more.disabled && more.dataset.pressedAt !== String(count)) {
+        more.dataset.pressedAt = String(count);
+        more.click();
+      }
+      requestAnimationFrame(tick);
+    };
+    tick();
+  }), n);
+}
+
+async function measureArticle(browser, origin, which, id, comments) {
+  const { context, page } = await newPage(browser);
+  const cdp = await context.newCDPSession(page);
+  await page.goto(pageUrl(origin, which, id));
+  await page.waitForFunction(() => window.__painted, null, { timeout: 60_000 });
+  const painted = await page.evaluate(() => window.__painted);
+  let all = null;
+  if (comments) all = await loadAllComments(page, comments);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  const longtasks = await page.evaluate(() => window.__longtasks);
+  await context.close();
+  return { painted, all, heap, longtasks };
+}
+
+/** A/B alternation: each iteration runs both, in alternating order. */
+async function ab(browser, origin, id, comments, runs) {
+  const out = { widget: [], floor: [] };
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 ? ['floor', 'widget'] : ['widget', 'floor'];
+    for (const which of order) out[which].push(await measureArticle(browser, origin, which, id, comments));
+  }
+  return out;
+}
+
+function summarize(samples, key) {
+  return stats(samples.map((s) => s[key]));
+}
+
+async function cls(browser, origin, delayed) {
+  const { context, page } = await newPage(browser);
+  if (delayed) {
+    const late = (route) => setTimeout(() => route.continue().catch(() => {}), 1500);
+    await page.route('**/images/**', late);
+    await page.route('**/comments?**', late);
+  }
+  await page.goto(origin);
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar]'))
+    .every((h) => h.shadowRoot?.firstElementChild?.firstElementChild && !h.shadowRoot.querySelector('.skeleton')), null, { timeout: 30_000 });
+  await page.waitForTimeout(delayed ? 2500 : 1000);
+  const value = await page.evaluate(() => window.__cls);
+  await context.close();
+  return value;
+}
+
+async function memory(browser, origin) {
+  const { context, page } = await newPage(browser);
+  const cdp = await context.newCDPSession(page);
+  await page.goto(`${origin}bench/pages/memory.html`);
+  await page.waitForFunction(() => window.__loaded);
+  const measure = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+    const wasm = await page.evaluate(() => window.khabar.debugCounts()[2]);
+    return { js_heap_bytes: heap, wasm_memory_bytes: wasm };
+  };
+  const start = await measure();
+  await page.evaluate(async (article) => {
+    const kinds = [['article', article], ['latest'], ['card', article], ['comments', article], ['latest']];
+    const main = document.getElementById('widgets');
+    const ready = [];
+    for (let i = 0; i < 10; i++) {
+      const [kind, articleId] = kinds[i % kinds.length];
+      const el = document.createElement('div');
+      main.append(el);
+      ready.push(new Promise((r) => el.addEventListener('khabar:ready', r, { once: true })));
+      window.khabar.mount(el, { kind, articleId, limit: 5 });
+    }
+    await Promise.all(ready);
+  }, ARTICLE);
+  const ten = await measure();
+  await page.evaluate(async (article) => {
+    const main = document.getElementById('widgets');
+    main.replaceChildren();
+    const el = document.createElement('div');
+    main.append(el);
+    for (let i = 0; i < 200; i++) {
+      const ready = new Promise((r) => el.addEventListener('khabar:ready', r, { once: true }));
+      const handle = window.khabar.mount(el, { kind: 'article', articleId: article });
+      await ready;
+      handle.destroy();
+      handle.free();
+    }
+  }, ARTICLE);
+  const cycles = await measure();
+  await context.close();
+  return { start, ten_widgets: ten, after_200_cycles: cycles };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-bench-'));
+  const { proc, url } = await startServer(dir);
+  const results = {};
+  let proxy;
+  let browser;
+  try {
+    // Transfer: what a first visit downloads (the CDN bundle), and the floor.
+    const manifest = JSON.parse(readFileSync(join(args.dist, 'cdn/manifest.json'), 'utf8'));
+    const files = Object.values(manifest.files);
+    const floorJs = readFileSync('bench/baseline/baseline.js');
+    const { gzipSync, brotliCompressSync, constants } = await import('node:zlib');
+    results.transfer = {
+      files: Object.fromEntries(files.map((f) => [f.file, { raw: f.bytes, gzip: f.gzip, brotli: f.brotli }])),
+      total: { raw: files.reduce((s, f) => s + f.bytes, 0), gzip: files.reduce((s, f) => s + f.gzip, 0), brotli: files.reduce((s, f) => s + f.brotli, 0) },
+      floor: { raw: floorJs.length, gzip: gzipSync(floorJs, { level: 9 }).length,
+        brotli: brotliCompressSync(floorJs, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length },
+      target_gzip: 30_000,
+    };
+
+    // The server with articles of 100, 1,000 and 10,000 comments.
+    const { articles } = await seed(url);
+    const importFile = join(dir, 'bench-articles.json');
+    writeFileSync(importFile, JSON.stringify(articles));
+    await new Promise((ok, fail) => spawn(resolve(args['server-bin']), ['--db', join(dir, 'khabar.sqlite3'), 'import', importFile], { stdio: 'inherit' })
+      .on('exit', (c) => (c === 0 ? ok() : fail(new Error('import failed')))));
+    for (const n of SCALES) {
+      process.stderr.write(`seeding ${n} comments…\n`);
+      await postComments(url, `bench-${n}`, n);
+    }
+    proxy = await startProxy({ target: url, root: resolve('.') });
+    const origin = proxy.url;
+    browser = await chromium.launch({
+      executablePath: process.env.KHABAR_CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+
+    process.stderr.write(`first paint: ${RUNS} runs each…\n`);
+    const paint = await ab(browser, origin, ARTICLE, 0, RUNS);
+    results.first_paint_ms = { widget: summarize(paint.widget, 'painted'), floor: summarize(paint.floor, 'painted') };
+
+    results.comments = {};
+    for (const n of SCALES) {
+      const runs = n >= 10000 ? Math.max(3, Math.round(RUNS / 5)) : n >= 1000 ? Math.max(5, Math.round(RUNS / 2)) : RUNS;
+      process.stderr.write(`${n} comments: ${runs} runs each…\n`);
+      const r = await ab(browser, origin, `bench-${n}`, n, runs);
+      const side = (xs) => ({
+        all_in_dom_ms: summarize(xs, 'all'),
+        js_heap_bytes: median(xs.map((x) => x.heap)),
+        long_tasks: median(xs.map((x) => x.longtasks.length)),
+        longest_task_ms: Math.max(0, ...xs.flatMap((x) => x.longtasks)),
+      });
+      results.comments[`c${n}`] = { widget: side(r.widget), floor: side(r.floor) };
+    }
+
+    process.stderr.write('layout shift…\n');
+    results.cls = { demo: await cls(browser, origin, false), late_images_and_comments: await cls(browser, origin, true) };
+    process.stderr.write('memory…\n');
+    results.memory = await memory(browser, origin);
+  } finally {
+    await browser?.close();
+    await proxy?.close();
+    proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+const results = await main();
+const ratio = (a, b) => (b ? a / b : null);
+const t = results.transfer;
+const rows = [
+  ['transfer, first load (gzip)', `${(t.total.gzip / 1000).toFixed(1)} KB`, `${(t.floor.gzip / 1000).toFixed(1)} KB`, '', '≤ 30 KB', t.total.gzip <= t.target_gzip],
+  ['transfer, first load (brotli)', `${(t.total.brotli / 1000).toFixed(1)} KB`, `${(t.floor.brotli / 1000).toFixed(1)} KB`, '', '', null],
+  ['first article paint, median (p10–p90)', `${results.first_paint_ms.widget.median.toFixed(0)} ms (${results.first_paint_ms.widget.p10.toFixed(0)}–${results.first_paint_ms.widget.p90.toFixed(0)})`,
+    `${results.first_paint_ms.floor.median.toFixed(0)} ms`, ratio(results.first_paint_ms.widget.median, results.first_paint_ms.floor.median), '', null],
+];
+for (const n of SCALES) {
+  const c = results.comments[`c${n}`];
+  const r = ratio(c.widget.all_in_dom_ms.median, c.floor.all_in_dom_ms.median);
+  rows.push([`${n} comments in the DOM, median`, `${c.widget.all_in_dom_ms.median.toFixed(0)} ms`, `${c.floor.all_in_dom_ms.median.toFixed(0)} ms`, r,
+    n <= 1000 ? '≤ 1.2× floor' : '', n <= 1000 ? r <= 1.2 : null]);
+  rows.push([`${n} comments: JS heap after`, `${(c.widget.js_heap_bytes / 1e6).toFixed(1)} MB`, `${(c.floor.js_heap_bytes / 1e6).toFixed(1)} MB`,
+    ratio(c.widget.js_heap_bytes, c.floor.js_heap_bytes), '', null]);
+  rows.push([`${n} comments: long tasks (longest)`, `${c.widget.long_tasks} (${c.widget.longest_task_ms.toFixed(0)} ms)`,
+    `${c.floor.long_tasks} (${c.floor.longest_task_ms.toFixed(0)} ms)`, '', n === 100 ? 'none > 50 ms' : '', n === 100 ? c.widget.long_tasks === 0 : null]);
+}
+rows.push(['CLS, demo page', results.cls.demo.toFixed(4), '', '', '0', results.cls.demo === 0]);
+rows.push(['CLS, late image and comments', results.cls.late_images_and_comments.toFixed(4), '', '', '0', results.cls.late_images_and_comments === 0]);
+const m = results.memory;
+rows.push(['memory, 10 widgets: wasm / JS heap', `${(m.ten_widgets.wasm_memory_bytes / 1e6).toFixed(2)} MB / ${(m.ten_widgets.js_heap_bytes / 1e6).toFixed(1)} MB`, '', '', '', null]);
+rows.push(['memory, after 200 mount/destroy', `${(m.after_200_cycles.wasm_memory_bytes / 1e6).toFixed(2)} MB / ${(m.after_200_cycles.js_heap_bytes / 1e6).toFixed(1)} MB`, '', '', '', null]);
+console.log(`\n${'measure'.padEnd(42)} ${'widget'.padEnd(22)} ${'floor'.padEnd(10)} ${'ratio'.padEnd(6)} target`);
+for (const [name, w, f, r, target, met] of rows) {
+  const ratioText = typeof r === 'number' ? `${r.toFixed(2)}×` : '';
+  const verdict = met === null ? '' : met ? ' (met)' : ' (missed)';
+  console.log(`${name.padEnd(42)} ${String(w).padEnd(22)} ${String(f).padEnd(10)} ${ratioText.padEnd(6)} ${target}${verdict}`);
+}
+if (args.out) writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
