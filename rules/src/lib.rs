@@ -158,6 +158,7 @@ pub fn is_email(s: &str) -> bool {
         && s.chars().all(|c| {
             !c.is_whitespace()
                 && !c.is_control()
+                && !is_bidi_control(c)
                 && !matches!(
                     c,
                     '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '"' | '\\'
@@ -249,6 +250,7 @@ mod tests {
             "a@b.",
             "a b@c.d",
             "a@b..c",
+            "moc.elpmaxe\u{202E}@a.co",
             "a@b@c.d",
             "a\r\nBcc:x@y.z",
         ] {
