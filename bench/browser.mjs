@@ -238,6 +238,9 @@ async function main() {
       const r = await ab(browser, origin, `bench-${n}`, n, runs);
       const side = (xs) => ({
         all_in_dom_ms: summarize(xs, 'all'),
+        // Without the start-up (fetching and compiling the wasm, the article):
+        // the comments alone, from the article's paint to the last one.
+        after_paint_ms: stats(xs.map((x) => x.all - x.painted)),
         js_heap_bytes: median(xs.map((x) => x.heap)),
         long_tasks: median(xs.map((x) => x.longtasks.length)),
         longest_task_ms: Math.max(0, ...xs.flatMap((x) => x.longtasks)),
@@ -272,10 +275,12 @@ for (const n of SCALES) {
   const r = ratio(c.widget.all_in_dom_ms.median, c.floor.all_in_dom_ms.median);
   rows.push([`${n} comments in the DOM, median`, `${c.widget.all_in_dom_ms.median.toFixed(0)} ms`, `${c.floor.all_in_dom_ms.median.toFixed(0)} ms`, r,
     n <= 1000 ? '≤ 1.2× floor' : '', n <= 1000 ? r <= 1.2 : null]);
+  const rp = ratio(c.widget.after_paint_ms.median, c.floor.after_paint_ms.median);
+  rows.push([`  of which after the article's paint`, `${c.widget.after_paint_ms.median.toFixed(0)} ms`, `${c.floor.after_paint_ms.median.toFixed(0)} ms`, rp, '', null]);
   rows.push([`${n} comments: JS heap after`, `${(c.widget.js_heap_bytes / 1e6).toFixed(1)} MB`, `${(c.floor.js_heap_bytes / 1e6).toFixed(1)} MB`,
     ratio(c.widget.js_heap_bytes, c.floor.js_heap_bytes), '', null]);
-  rows.push([`${n} comments: long tasks (longest)`, `${c.widget.long_tasks} (${c.widget.longest_task_ms.toFixed(0)} ms)`,
-    `${c.floor.long_tasks} (${c.floor.longest_task_ms.toFixed(0)} ms)`, '', n === 100 ? 'none > 50 ms' : '', n === 100 ? c.widget.long_tasks === 0 : null]);
+  rows.push([`${n} comments: long tasks, median (longest)`, `${c.widget.long_tasks} (${c.widget.longest_task_ms.toFixed(0)} ms)`,
+    `${c.floor.long_tasks} (${c.floor.longest_task_ms.toFixed(0)} ms)`, '', n === 100 ? 'none > 50 ms' : '', n === 100 ? c.widget.longest_task_ms <= 50 : null]);
 }
 rows.push(['CLS, demo page', results.cls.demo.toFixed(4), '', '', '0', results.cls.demo === 0]);
 rows.push(['CLS, late image and comments', results.cls.late_images_and_comments.toFixed(4), '', '', '0', results.cls.late_images_and_comments === 0]);

@@ -81,7 +81,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .current_dir(&root);
         c
     };
-    let mut results = serde_json::Map::new();
+    // With --only, the other half's figures from the last run are kept.
+    let path = root.join("bench/results.json");
+    let mut results = match std::fs::read_to_string(&path).map(|t| serde_json::from_str(&t)) {
+        Ok(Ok(serde_json::Value::Object(map))) if args.only.is_some() => map,
+        _ => serde_json::Map::new(),
+    };
     results.insert("machine".into(), machine());
     if args.only.as_deref() != Some("server") {
         let file = out.join("browser.json");
@@ -103,7 +108,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let text = serde_json::to_string_pretty(&serde_json::Value::Object(results))
         .map_err(|e| e.to_string())?;
-    let path = root.join("bench/results.json");
     std::fs::write(&path, text + "\n").map_err(|e| format!("writing {}: {e}", path.display()))?;
     println!("\nwrote bench/results.json");
     Ok(())
