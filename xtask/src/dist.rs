@@ -150,12 +150,27 @@ fn bundle(wasm_name: &str, integrity: &str, version: &str) -> Result<Vec<u8>, St
     std::fs::read(&out).map_err(|e| format!("reading {}: {e}", out.display()))
 }
 
-/// One shipped file and its figures.
+/// One shipped file and its figures, as `dist` wrote them in manifest.json.
 pub struct Shipped {
     /// The name under which it is published.
     pub name: String,
-    /// Its contents.
-    pub bytes: Vec<u8>,
+    /// Raw bytes.
+    pub raw: usize,
+    /// gzip -9 bytes.
+    pub gzip: usize,
+    /// brotli -11 bytes.
+    pub brotli: usize,
+}
+
+/// The manifest entry of a published file: computed once, here.
+fn figures(name: &str, bytes: &[u8]) -> serde_json::Value {
+    serde_json::json!({
+        "file": name,
+        "integrity": sri(bytes),
+        "bytes": bytes.len(),
+        "gzip": gzip_len(bytes),
+        "brotli": brotli_len(bytes),
+    })
 }
 
 /// `cargo xtask dist`: builds, then writes `dist/npm/` (and the tarball from
@@ -217,35 +232,12 @@ pub fn dist() -> Result<(), String> {
     let js_name = format!("khabar.{}.js", short_hash(&cdn_js));
     write(&cdn.join(&wasm_name), &wasm)?;
     write(&cdn.join(&js_name), &cdn_js)?;
-    let files = [
-        Shipped {
-            name: js_name.clone(),
-            bytes: cdn_js,
-        },
-        Shipped {
-            name: wasm_name.clone(),
-            bytes: wasm,
-        },
-    ];
-    let entries: serde_json::Map<String, serde_json::Value> =
-        [("khabar.js", &files[0]), ("khabar_bg.wasm", &files[1])]
-            .into_iter()
-            .map(|(logical, f)| {
-                (
-                    logical.to_owned(),
-                    serde_json::json!({
-                        "file": f.name,
-                        "integrity": sri(&f.bytes),
-                        "bytes": f.bytes.len(),
-                        "gzip": gzip_len(&f.bytes),
-                        "brotli": brotli_len(&f.bytes),
-                    }),
-                )
-            })
-            .collect();
+    let mut entries = serde_json::Map::new();
+    entries.insert("khabar.js".into(), figures(&js_name, &cdn_js));
+    entries.insert("khabar_bg.wasm".into(), figures(&wasm_name, &wasm));
     let snippet = format!(
         "<script type=\"module\" src=\"https://YOUR-CDN/{js_name}\" integrity=\"{}\" crossorigin=\"anonymous\" data-api=\"https://YOUR-SITE/api/v1\"></script>",
-        sri(&files[0].bytes)
+        entries["khabar.js"]["integrity"].as_str().unwrap_or_default()
     );
     let manifest = serde_json::json!({
         "name": "khabar",
@@ -264,20 +256,30 @@ pub fn dist() -> Result<(), String> {
     Ok(())
 }
 
-/// The CDN files of the last `dist`, in load order.
+/// The CDN files of the last `dist` with their figures, in load order.
 pub fn cdn_files() -> Result<Vec<Shipped>, String> {
-    let cdn = root().join("dist/cdn");
-    let manifest: serde_json::Value = serde_json::from_str(&read_text(&cdn.join("manifest.json"))?)
+    let path = root().join("dist/cdn/manifest.json");
+    let manifest: serde_json::Value = serde_json::from_str(&read_text(&path)?)
         .map_err(|e| format!("dist/cdn/manifest.json: {e}"))?;
     ["khabar.js", "khabar_bg.wasm"]
         .iter()
         .map(|logical| {
-            let name = manifest["files"][logical]["file"]
-                .as_str()
-                .ok_or_else(|| format!("manifest.json names no {logical}"))?
-                .to_owned();
-            let bytes = std::fs::read(cdn.join(&name)).map_err(|e| format!("{name}: {e}"))?;
-            Ok(Shipped { name, bytes })
+            let entry = &manifest["files"][logical];
+            let number = |key: &str| {
+                entry[key]
+                    .as_u64()
+                    .map(|n| n as usize)
+                    .ok_or_else(|| format!("manifest.json: no {key} for {logical}"))
+            };
+            Ok(Shipped {
+                name: entry["file"]
+                    .as_str()
+                    .ok_or_else(|| format!("manifest.json names no {logical}"))?
+                    .to_owned(),
+                raw: number("bytes")?,
+                gzip: number("gzip")?,
+                brotli: number("brotli")?,
+            })
         })
         .collect()
 }
@@ -285,7 +287,7 @@ pub fn cdn_files() -> Result<Vec<Shipped>, String> {
 /// Fails when the last `dist`'s first-load transfer is above the ceiling.
 pub fn check_ceiling() -> Result<(), String> {
     let files = cdn_files()?;
-    let gz: usize = files.iter().map(|f| gzip_len(&f.bytes)).sum();
+    let gz: usize = files.iter().map(|f| f.gzip).sum();
     println!(
         "first load: {gz} bytes gzip (ceiling {GZIP_CEILING}): {}",
         files
@@ -313,11 +315,10 @@ pub fn size(args: &[String]) -> Result<(), String> {
     );
     let (mut raw, mut gz, mut br) = (0, 0, 0);
     for f in &files {
-        let (g, b) = (gzip_len(&f.bytes), brotli_len(&f.bytes));
-        println!("{:<34} {:>9} {:>9} {:>9}", f.name, f.bytes.len(), g, b);
-        raw += f.bytes.len();
-        gz += g;
-        br += b;
+        println!("{:<34} {:>9} {:>9} {:>9}", f.name, f.raw, f.gzip, f.brotli);
+        raw += f.raw;
+        gz += f.gzip;
+        br += f.brotli;
     }
     println!(
         "{:<34} {:>9} {:>9} {:>9}",
