@@ -66,19 +66,32 @@ const TYPES = {
 };
 
 /**
+ * The file under `root` that a request URL names (a folder's index.html)
+ * with its content type, or null when there is none or the path leaves root.
+ */
+export function staticFile(root, url) {
+  const path = normalize(decodeURIComponent(new URL(url, 'http://x').pathname));
+  if (path.includes('..')) return null;
+  try {
+    let file = join(root, path);
+    if (statSync(file).isDirectory()) file = join(file, 'index.html');
+    return { type: TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A plain static file server for `root` on a free port of `host`: another
  * origin than khabar-server's, as a news site's own pages would be.
  */
 export async function serveStatic(root, { host = '127.0.0.1', headers = {} } = {}) {
   const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    let file = join(root, path);
-    try {
-      if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...headers });
-      res.end(body);
-    } catch {
+    const found = staticFile(root, req.url);
+    if (found) {
+      res.writeHead(200, { 'content-type': found.type, ...headers });
+      res.end(found.body);
+    } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
     }

@@ -3,10 +3,7 @@
 // else to the real server, and can break the API on demand the ways real
 // backends break.
 import { createServer, request } from 'node:http';
-import { readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
-
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+import { staticFile } from './helpers.mjs';
 
 /** What `proxy.fault` can be set to; each applies to `/api/` requests only. */
 export const FAULTS = {
@@ -64,18 +61,11 @@ export async function startProxy({ target, root, headers = {} }) {
   };
 
   const serveFile = (req, res) => {
-    if (!root) return false;
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (path.includes('..')) return false;
-    try {
-      const file = join(root, path);
-      if (!statSync(file).isFile()) return false;
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...headers });
-      res.end(readFileSync(file));
-      return true;
-    } catch {
-      return false;
-    }
+    const found = root && staticFile(root, req.url);
+    if (!found) return false;
+    res.writeHead(200, { 'content-type': found.type, ...headers });
+    res.end(found.body);
+    return true;
   };
 
   const faulty = (req, res, body) => {
