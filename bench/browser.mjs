@@ -3,11 +3,9 @@
 // in the same run. Prints a table; writes JSON (keys in bench/README.md).
 //
 //   node bench/browser.mjs --server-bin B --www W --widget-dir D --dist DIST --runs 15 --out F
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
 import { startProxy } from '../tests/e2e/proxy.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
@@ -18,28 +16,15 @@ const RUNS = Number(args.runs ?? 15);
 const ARTICLE = '2026-11-27-farmers-market';
 const SCALES = [100, 1000, 10000];
 
-function startServer(dir) {
-  const proc = spawn(resolve(args['server-bin']), ['--db', join(dir, 'khabar.sqlite3'), 'serve', '--listen', '127.0.0.1:0',
-    '--www', resolve(args.www), '--widget-dir', resolve(args['widget-dir']),
-    '--moderation', 'post', '--comment-rate', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((ok, fail) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) ok({ proc, url: m[1] });
-    });
-    proc.on('exit', (code) => fail(new Error(`server exited (${code})`)));
-  });
-}
+// The end-to-end suite's helpers start the server and the browser.
+process.env.KHABAR_SERVER_BIN = resolve(args['server-bin']);
+process.env.KHABAR_WWW = resolve(args.www);
+process.env.KHABAR_WIDGET_DIR = resolve(args['widget-dir']);
 
 /** Articles with 100, 1,000 and 10,000 comments (copies of a seeded one). */
 async function seed(url) {
   const base = await (await fetch(`${url}api/v1/articles/${ARTICLE}`)).json();
-  const articles = SCALES.map((n) => ({ ...base, id: `bench-${n}`, comment_count: 0 }));
-  const ids = {};
-  for (const a of articles) ids[a.id] = a;
-  return { articles, ids };
+  return SCALES.map((n) => ({ ...base, id: `bench-${n}`, comment_count: 0 }));
 }
 
 async function postComments(url, id, n) {
@@ -190,8 +175,8 @@ async function memory(browser, origin) {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'khabar-bench-'));
-  const { proc, url } = await startServer(dir);
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  const { url } = server;
   const results = {};
   let proxy;
   let browser;
@@ -210,22 +195,17 @@ async function main() {
     };
 
     // The server with articles of 100, 1,000 and 10,000 comments.
-    const { articles } = await seed(url);
-    const importFile = join(dir, 'bench-articles.json');
+    const articles = await seed(url);
+    const importFile = join(server.dir, 'bench-articles.json');
     writeFileSync(importFile, JSON.stringify(articles));
-    await new Promise((ok, fail) => spawn(resolve(args['server-bin']), ['--db', join(dir, 'khabar.sqlite3'), 'import', importFile], { stdio: 'inherit' })
-      .on('exit', (c) => (c === 0 ? ok() : fail(new Error('import failed')))));
+    server.cli('import', importFile);
     for (const n of SCALES) {
       process.stderr.write(`seeding ${n} comments…\n`);
       await postComments(url, `bench-${n}`, n);
     }
     proxy = await startProxy({ target: url, root: resolve('.') });
     const origin = proxy.url;
-    browser = await chromium.launch({
-      executablePath: process.env.KHABAR_CHROMIUM || '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchBrowser();
 
     process.stderr.write(`first paint: ${RUNS} runs each…\n`);
     const paint = await ab(browser, origin, ARTICLE, 0, RUNS);
@@ -255,8 +235,8 @@ async function main() {
   } finally {
     await browser?.close();
     await proxy?.close();
-    proc.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
+    server.cleanup();
   }
   return results;
 }
