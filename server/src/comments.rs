@@ -1,15 +1,12 @@
-//! Reader comments: the rules a new comment must follow, and its storage.
+//! Reader comments: their shapes and the rules a new comment must follow.
 //!
-//! The rules are pure functions (tested natively, mirrored by the widget);
-//! storage keeps one row per idempotency key, so no retry can ever create a
-//! second copy of a comment.
+//! The rules are pure functions (tested natively, shared with the widget
+//! through `khabar-rules`). Storage (`crate::store`) keeps one row per
+//! idempotency key, so no retry can ever create a second copy of a comment.
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
-
-use crate::db::DbError;
 
 pub use khabar_rules::{clean_author, clean_body, is_bidi_control, is_email};
 use khabar_rules::{Field, Problem};
@@ -145,238 +142,17 @@ pub enum Moderation {
     Post,
 }
 
-/// Why a stored comment could not be created.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateError {
-    /// The article does not exist.
-    #[error("article not found")]
-    NoArticle,
-    /// The article does not take comments.
-    #[error("comments are closed on this article")]
-    Closed,
-    /// `parent_id` is not a published top-level comment of this article.
-    #[error("parent comment is not a published top-level comment of this article")]
-    BadParent,
-    /// The key was already used for a comment on another article.
-    #[error("idempotency key already used for another comment")]
-    KeyConflict,
-    /// Storage failed.
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl From<rusqlite::Error> for CreateError {
-    fn from(e: rusqlite::Error) -> Self {
-        CreateError::Db(DbError::Sql(e))
-    }
-}
-
-const COLUMNS: &str = "id, author, body, created_at, parent_id, article_id, status, email";
-
-fn row_to_stored(row: &Row<'_>) -> rusqlite::Result<StoredComment> {
-    Ok(StoredComment {
-        comment: Comment {
-            id: row.get(0)?,
-            author: row.get(1)?,
-            body: row.get(2)?,
-            created_at: row.get(3)?,
-            parent_id: row.get(4)?,
-            replies: None,
-        },
-        article_id: row.get(5)?,
-        status: row.get(6)?,
-        email: row.get(7)?,
-    })
-}
-
-/// Serializes comment writes inside the process (see [`create`]).
-static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Stores `c` on `article_id` unless its key was seen before; either way
-/// returns the comment stored under that key. One transaction, so
-/// concurrent identical requests still create one row.
-pub fn create(
-    conn: &mut Connection,
-    article_id: &str,
-    c: &CleanComment,
-    moderation: Moderation,
-    now: &str,
-) -> Result<StoredComment, CreateError> {
-    // SQLite has one writer at a time anyway; waiting here is a queue,
-    // where its busy handler would sleep up to 100 ms between retries
-    // (measured: p99 of a POST over 1 s at 16 connections without this).
-    let _one_writer = WRITER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    if let Some(existing) = by_key(&tx, &c.key)? {
-        return if existing.article_id == article_id {
-            Ok(existing)
-        } else {
-            Err(CreateError::KeyConflict)
-        };
-    }
-    let open: Option<bool> = tx
-        .query_row(
-            "SELECT comments_open FROM articles WHERE id = ?1",
-            [article_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match open {
-        None => return Err(CreateError::NoArticle),
-        Some(false) => return Err(CreateError::Closed),
-        Some(true) => {}
-    }
-    if let Some(parent) = c.parent_id {
-        let ok: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM comments WHERE id = ?1 AND article_id = ?2
-                 AND status = 'published' AND parent_id IS NULL)",
-            params![parent, article_id],
-            |r| r.get(0),
-        )?;
-        if !ok {
-            return Err(CreateError::BadParent);
+impl CleanComment {
+    /// The status this comment is stored with: a filled honeypot is kept
+    /// as spam (answered like any comment, never shown), the rest follows
+    /// the moderation policy.
+    pub fn initial_status(&self, moderation: Moderation) -> &'static str {
+        match (self.is_spam, moderation) {
+            (true, _) => "spam",
+            (false, Moderation::Pre) => "pending",
+            (false, Moderation::Post) => "published",
         }
     }
-    let status = match (c.is_spam, moderation) {
-        (true, _) => "spam",
-        (false, Moderation::Pre) => "pending",
-        (false, Moderation::Post) => "published",
-    };
-    tx.execute(
-        "INSERT INTO comments (article_id, parent_id, author, email, body, status, created_at,
-             idempotency_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            article_id,
-            c.parent_id,
-            c.author,
-            c.email,
-            c.body,
-            status,
-            now,
-            c.key
-        ],
-    )?;
-    let stored = by_key(&tx, &c.key)?.ok_or(DbError::Sql(rusqlite::Error::QueryReturnedNoRows))?;
-    tx.commit()?;
-    Ok(stored)
-}
-
-fn by_key(conn: &Connection, key: &str) -> Result<Option<StoredComment>, DbError> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM comments WHERE idempotency_key = ?1"),
-            [key],
-            row_to_stored,
-        )
-        .optional()?)
-}
-
-/// One comment by id, whatever its status.
-pub fn get(conn: &Connection, id: i64) -> Result<Option<StoredComment>, DbError> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM comments WHERE id = ?1"),
-            [id],
-            row_to_stored,
-        )
-        .optional()?)
-}
-
-/// Sort order of the comment list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    /// Oldest first (the default: a conversation reads top-down).
-    Oldest,
-    /// Newest first.
-    Newest,
-}
-
-/// A page of published top-level comments with their published replies.
-pub struct CommentPage {
-    /// Top-level comments of this page.
-    pub items: Vec<Comment>,
-    /// Id to continue after, if there is more.
-    pub next: Option<i64>,
-    /// All published comments of the article, replies included.
-    pub total: i64,
-}
-
-/// Lists published comments of `article_id`, `limit` top-level ones at a
-/// time after `after` (an id), each with its published replies.
-pub fn list(
-    conn: &Connection,
-    article_id: &str,
-    sort: Sort,
-    limit: u32,
-    after: Option<i64>,
-) -> Result<CommentPage, DbError> {
-    let (cmp, order, start) = match sort {
-        Sort::Oldest => (">", "ASC", i64::MIN),
-        Sort::Newest => ("<", "DESC", i64::MAX),
-    };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM comments
-         WHERE article_id = ?1 AND status = 'published' AND parent_id IS NULL AND id {cmp} ?2
-         ORDER BY id {order} LIMIT ?3"
-    ))?;
-    let mut items = stmt
-        .query_map(
-            params![article_id, after.unwrap_or(start), i64::from(limit) + 1],
-            row_to_stored,
-        )?
-        .map(|r| r.map(|s| s.comment))
-        .collect::<Result<Vec<_>, _>>()?;
-    let next = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(|c| c.id)
-    } else {
-        None
-    };
-    let mut replies = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM comments
-         WHERE parent_id = ?1 AND status = 'published' ORDER BY id ASC"
-    ))?;
-    for item in &mut items {
-        let found = replies
-            .query_map([item.id], row_to_stored)?
-            .map(|r| r.map(|s| s.comment))
-            .collect::<Result<Vec<_>, _>>()?;
-        item.replies = Some(found);
-    }
-    let total = conn.query_row(
-        "SELECT COUNT(*) FROM comments WHERE article_id = ?1 AND status = 'published'",
-        [article_id],
-        |r| r.get(0),
-    )?;
-    Ok(CommentPage { items, next, total })
-}
-
-/// Comments waiting for a moderator, oldest first.
-pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<StoredComment>, DbError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM comments WHERE status = 'pending' ORDER BY id ASC LIMIT ?1"
-    ))?;
-    let rows = stmt
-        .query_map([limit], row_to_stored)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-/// Sets the status of comment `id`; `false` when there is no such comment.
-pub fn set_status(conn: &Connection, id: i64, status: &str) -> Result<bool, DbError> {
-    Ok(conn.execute(
-        "UPDATE comments SET status = ?2 WHERE id = ?1",
-        params![id, status],
-    )? > 0)
-}
-
-/// Deletes comment `id` and its replies; `false` when there is no such comment.
-pub fn delete(conn: &Connection, id: i64) -> Result<bool, DbError> {
-    conn.execute("DELETE FROM comments WHERE parent_id = ?1", [id])?;
-    Ok(conn.execute("DELETE FROM comments WHERE id = ?1", [id])? > 0)
 }
 
 #[cfg(test)]

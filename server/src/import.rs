@@ -1,11 +1,10 @@
 //! Loading articles from JSON in the API's own shape: the demo seed and
 //! `khabar-server import FILE.json`.
 
-use rusqlite::Connection;
 use serde::Deserialize;
 
-use crate::db::{self, DbError};
 use crate::model::{Article, Block, Image, Invalid};
+use crate::store::{Store, StoreError};
 use khabar_rules::{clean_author, clean_body};
 
 /// The demo articles, loaded into an empty database.
@@ -38,17 +37,16 @@ pub enum ImportError {
     },
     /// Storage failed.
     #[error(transparent)]
-    Db(#[from] DbError),
+    Store(#[from] StoreError),
 }
 
-/// Parses and validates every article of `json`, then upserts them all in
-/// one transaction. Returns how many were stored.
-pub fn import_json(conn: &mut Connection, json: &str) -> Result<usize, ImportError> {
-    let articles = match serde_json::from_str::<ImportFile>(json)? {
+/// Parses `json`, cleans every article and checks it against the rules;
+/// the articles ready to store, or the first one that breaks a rule.
+pub fn parse(json: &str) -> Result<Vec<Article>, ImportError> {
+    let mut articles = match serde_json::from_str::<ImportFile>(json)? {
         ImportFile::Page { items } | ImportFile::List(items) => items,
         ImportFile::One(a) => vec![*a],
     };
-    let mut articles = articles;
     articles.iter_mut().for_each(neutralize);
     for (i, a) in articles.iter().enumerate() {
         a.validate().map_err(|invalid| ImportError::Invalid {
@@ -57,12 +55,14 @@ pub fn import_json(conn: &mut Connection, json: &str) -> Result<usize, ImportErr
             invalid,
         })?;
     }
-    let tx = conn.transaction().map_err(DbError::from)?;
-    for a in &articles {
-        db::upsert_article(&tx, a)?;
-    }
-    tx.commit().map_err(DbError::from)?;
-    Ok(articles.len())
+    Ok(articles)
+}
+
+/// Parses and validates every article of `json`, then upserts them all at
+/// once (all or none). Returns how many were stored.
+pub async fn import_json(store: &dyn Store, json: &str) -> Result<usize, ImportError> {
+    let articles = parse(json)?;
+    Ok(store.upsert_articles(articles).await?)
 }
 
 /// What is stored must not need trusting: HTML bodies are cleaned to the
@@ -102,9 +102,9 @@ fn neutralize(a: &mut Article) {
 }
 
 /// Loads the demo articles when the database has no article at all.
-pub fn seed_if_empty(conn: &mut Connection) -> Result<usize, ImportError> {
-    if db::article_count(conn)? > 0 {
+pub async fn seed_if_empty(store: &dyn Store) -> Result<usize, ImportError> {
+    if store.article_count().await? > 0 {
         return Ok(0);
     }
-    import_json(conn, SEED)
+    import_json(store, SEED).await
 }

@@ -8,10 +8,15 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use khabar_server::comments::{self, Moderation};
+use khabar_server::app::{serve, Assets};
+use khabar_server::comments::Moderation;
+use khabar_server::import;
+use khabar_server::proxy::TrustedProxies;
 use khabar_server::ratelimit::RateLimit;
+use khabar_server::state::AppState;
+use khabar_server::store::sqlite::SqliteStore;
+use khabar_server::store::{SharedStore, Status, Store};
 use khabar_server::transport::ConnLimits;
-use khabar_server::{db, import, serve, AppState, Assets};
 
 /// The reference backend of the Khabar news widget.
 #[derive(Parser)]
@@ -116,9 +121,11 @@ struct ServeArgs {
     /// The site's name, shown in feeds, e-mails and printouts.
     #[arg(long, env = "KHABAR_SITE_NAME", default_value = "Khabar")]
     site_name: String,
-    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
-    #[arg(long, env = "KHABAR_TRUST_PROXY")]
-    trust_proxy: bool,
+    /// Behind reverse proxies: their addresses or networks, comma-separated
+    /// (e.g. 127.0.0.1,10.0.0.0/8). The client is then the rightmost
+    /// X-Forwarded-For entry that is not one of them.
+    #[arg(long, env = "KHABAR_TRUST_PROXY", num_args = 0..=1, default_missing_value = "")]
+    trust_proxy: Option<String>,
     /// Do not load the demo articles into an empty database.
     #[arg(long, env = "KHABAR_NO_SEED")]
     no_seed: bool,
@@ -154,7 +161,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let pool = db::open(&cli.db).with_context(|| format!("opening {}", cli.db.display()))?;
+    let sqlite =
+        SqliteStore::open(&cli.db).with_context(|| format!("opening {}", cli.db.display()))?;
+    let store: SharedStore = Arc::new(sqlite);
     match cli
         .command
         .unwrap_or_else(|| Command::Serve(Box::new(default_serve())))
@@ -162,16 +171,22 @@ async fn main() -> anyhow::Result<()> {
         Command::Import { file } => {
             let json = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let n = import::import_json(&mut *pool.get()?, &json)
+            let n = import::import_json(store.as_ref(), &json)
+                .await
                 .with_context(|| format!("importing {}", file.display()))?;
             println!("imported {n} article(s) into {}", cli.db.display());
             Ok(())
         }
-        Command::Comments { action } => moderate(&pool, action),
+        Command::Comments { action } => moderate(store.as_ref(), action).await,
         Command::Serve(args) => {
+            let trusted_proxies = match args.trust_proxy.as_deref() {
+                None => TrustedProxies::none(),
+                Some(list) => list.parse::<TrustedProxies>()?,
+            };
             if !args.no_seed {
-                let n =
-                    import::seed_if_empty(&mut *pool.get()?).context("loading demo articles")?;
+                let n = import::seed_if_empty(store.as_ref())
+                    .await
+                    .context("loading demo articles")?;
                 if n > 0 {
                     tracing::info!("loaded {n} demo articles into an empty database");
                 }
@@ -187,7 +202,7 @@ async fn main() -> anyhow::Result<()> {
                 },
                 admin_token: args.admin_token.filter(|t| !t.is_empty()),
                 comment_limit: Arc::new(RateLimit::new(args.comment_rate, Duration::from_secs(60))),
-                trust_proxy: args.trust_proxy,
+                trusted_proxies,
                 mailer: match &args.smtp_url {
                     Some(url) if !url.is_empty() => Some(Arc::new(
                         khabar_server::mail::Mailer::new(url, &args.mail_from)
@@ -199,7 +214,7 @@ async fn main() -> anyhow::Result<()> {
                 site_name: args.site_name.clone(),
                 public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
                 body_timeout: Duration::from_secs(args.body_timeout_secs),
-                ..AppState::new(pool)
+                ..AppState::new(store)
             };
             let limits = ConnLimits {
                 header_timeout: Duration::from_secs(args.header_timeout_secs),
@@ -209,11 +224,10 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-fn moderate(pool: &db::Pool, action: CommentAction) -> anyhow::Result<()> {
-    let conn = pool.get()?;
+async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()> {
     let (id, status) = match action {
         CommentAction::Pending => {
-            let items = comments::pending(&conn, 500)?;
+            let items = store.pending_comments(500).await?;
             if items.is_empty() {
                 println!("no comments waiting for moderation");
             }
@@ -231,19 +245,19 @@ fn moderate(pool: &db::Pool, action: CommentAction) -> anyhow::Result<()> {
             }
             return Ok(());
         }
-        CommentAction::Approve { id } => (id, "published"),
-        CommentAction::Reject { id } => (id, "rejected"),
+        CommentAction::Approve { id } => (id, Status::Published),
+        CommentAction::Reject { id } => (id, Status::Rejected),
         CommentAction::Delete { id } => {
-            if !comments::delete(&conn, id)? {
+            if !store.delete_comment(id).await? {
                 bail!("no comment #{id}");
             }
             println!("deleted comment #{id}");
             return Ok(());
         }
     };
-    if !comments::set_status(&conn, id, status)? {
+    if store.set_comment_status(id, status).await?.is_none() {
         bail!("no comment #{id}");
     }
-    println!("comment #{id} is now {status}");
+    println!("comment #{id} is now {}", status.as_str());
     Ok(())
 }

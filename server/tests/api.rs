@@ -6,22 +6,22 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{fixture, get, get_json};
 use http_body_util::BodyExt;
-use khabar_server::{db, import};
+use khabar_server::import;
+use khabar_server::store::Store;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 #[tokio::test]
 async fn seed_loads_original_demo_articles_in_both_languages() {
     let f = fixture(true);
-    let conn = f.pool.get().expect("conn");
-    assert!(db::article_count(&conn).expect("count") >= 9);
+    assert!(f.store.article_count().await.expect("count") >= 9);
     let (_, ar) = get_json(&f.router, "/api/v1/articles?lang=ar&limit=50").await;
     let (_, en) = get_json(&f.router, "/api/v1/articles?lang=en&limit=50").await;
     assert!(ar["items"].as_array().expect("items").len() >= 6);
     assert!(en["items"].as_array().expect("items").len() >= 3);
     // Seeding twice does nothing.
     assert_eq!(
-        import::seed_if_empty(&mut f.pool.get().expect("conn")).expect("seed"),
+        import::seed_if_empty(f.store.as_ref()).await.expect("seed"),
         0
     );
 }
@@ -121,7 +121,7 @@ async fn article_has_every_field_and_404_is_json() {
 #[tokio::test]
 async fn import_upserts_and_refuses_bad_files_whole() {
     let f = fixture(false);
-    let mut conn = f.pool.get().expect("conn");
+    let store = f.store.as_ref();
     let article = json!({
         "id": "imported-1",
         "url": "https://n.test/imported-1",
@@ -130,18 +130,24 @@ async fn import_upserts_and_refuses_bad_files_whole() {
         "body_html": "<p>نص</p>"
     });
     assert_eq!(
-        import::import_json(&mut conn, &article.to_string()).expect("one"),
+        import::import_json(store, &article.to_string())
+            .await
+            .expect("one"),
         1
     );
     let mut changed = article.clone();
     changed["title"] = json!("عنوان جديد");
     let list = json!({ "items": [changed, { "id": "imported-2", "url": "https://n.test/2", "title": "t", "published_at": "2026-01-03T00:00:00Z", "body": [] }] });
     assert_eq!(
-        import::import_json(&mut conn, &list.to_string()).expect("list"),
+        import::import_json(store, &list.to_string())
+            .await
+            .expect("list"),
         2
     );
-    assert_eq!(db::article_count(&conn).expect("count"), 2);
-    let stored = db::get_article(&conn, "imported-1")
+    assert_eq!(store.article_count().await.expect("count"), 2);
+    let stored = store
+        .article("imported-1")
+        .await
         .expect("get")
         .expect("exists");
     assert_eq!(stored.title, "عنوان جديد");
@@ -152,13 +158,15 @@ async fn import_upserts_and_refuses_bad_files_whole() {
         { "id": "fine", "url": "https://n.test/f", "title": "t", "published_at": "2026-01-03T00:00:00Z", "body": [] },
         { "id": "bad", "url": "javascript:alert(1)", "title": "t", "published_at": "2026-01-03T00:00:00Z", "body": [] }
     ]);
-    let err = import::import_json(&mut conn, &bad.to_string()).expect_err("refused");
+    let err = import::import_json(store, &bad.to_string())
+        .await
+        .expect_err("refused");
     assert!(
         err.to_string().contains("#2") && err.to_string().contains("url"),
         "{err}"
     );
-    assert!(db::get_article(&conn, "fine").expect("get").is_none());
-    assert!(import::import_json(&mut conn, "{not json").is_err());
+    assert!(store.article("fine").await.expect("get").is_none());
+    assert!(import::import_json(store, "{not json").await.is_err());
 }
 
 #[tokio::test]

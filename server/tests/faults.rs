@@ -37,7 +37,9 @@ fn unlimited(timeout: Duration) -> common::Fixture {
 #[test]
 fn every_pooled_connection_is_durable_and_waits_for_the_write_lock() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pool = khabar_server::db::open(&dir.path().join("k.sqlite3")).expect("open");
+    let store = khabar_server::store::sqlite::SqliteStore::open(&dir.path().join("k.sqlite3"))
+        .expect("open");
+    let pool = store.pool();
     // Hold all eight at once so that each is a distinct connection.
     let conns: Vec<_> = (0..8).map(|_| pool.get().expect("conn")).collect();
     for c in &conns {
@@ -125,14 +127,21 @@ async fn a_body_that_stops_arriving_gets_408_at_the_deadline() {
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
 
-/// Writes `request` on a new connection and reads until the server closes.
+/// Writes `request` on a new connection and reads until the server closes
+/// it. Fails the test when the server keeps the connection open for 5 s: a
+/// server that hangs is a fault, not an answer.
 async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
     let mut s = TcpStream::connect(addr).await.expect("connect");
     // The server may answer and close before reading everything we send.
     let _ = s.write_all(request).await;
     let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
-    String::from_utf8_lossy(&out).into_owned()
+    let closed = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    assert!(
+        closed.is_ok(),
+        "the server neither answered nor closed within 5 s; got {text:?}"
+    );
+    text
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,10 +12,11 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use common::{fixture_with, get_json, post_json, smtp_sink};
 use khabar_server::comments::Moderation;
+use khabar_server::import;
 use khabar_server::mail::Mailer;
 use khabar_server::model::Article;
 use khabar_server::ratelimit::RateLimit;
-use khabar_server::{db, import};
+use khabar_server::store::Store;
 use serde_json::{json, Value};
 
 /// The corpus, with its `\n`, `\t` and `\\` escapes decoded.
@@ -197,7 +198,7 @@ async fn the_import_stores_every_vector_neutralized_or_refuses_it() {
     let corpus = vectors();
     assert!(corpus.len() >= 300, "{} vectors", corpus.len());
     let f = fixture_with(false, |s| s);
-    let mut conn = f.pool.get().expect("conn");
+    let store = f.store.as_ref();
     let (mut stored, mut refused, mut tried) = (0, 0, 0);
     for (i, v) in corpus.iter().enumerate() {
         for html in [false, true] {
@@ -205,14 +206,14 @@ async fn the_import_stores_every_vector_neutralized_or_refuses_it() {
             // title, summary, source, section, author, image alt + caption,
             // and the body: 5 blocks (7 fields) or body_html.
             tried += if html { 8 } else { 14 };
-            match import::import_json(&mut conn, &article_with(&id, v, html).to_string()) {
+            match import::import_json(store, &article_with(&id, v, html).to_string()).await {
                 Ok(_) => stored += 1,
                 Err(_) => {
                     refused += 1;
                     continue;
                 }
             }
-            let a = db::get_article(&conn, &id).expect("get").expect("stored");
+            let a = store.article(&id).await.expect("get").expect("stored");
             let mut texts = Vec::new();
             let mut fields = serde_json::to_value(&a).expect("json");
             // body_html is markup, checked below as such (a decoded `&#13;`
@@ -239,8 +240,10 @@ async fn the_import_stores_every_vector_neutralized_or_refuses_it() {
             } else {
                 a["image"]["url"] = json!(v);
             }
-            if import::import_json(&mut conn, &a.to_string()).is_ok() {
-                let stored: Article = db::get_article(&conn, &format!("u{i}"))
+            if import::import_json(store, &a.to_string()).await.is_ok() {
+                let stored: Article = store
+                    .article(&format!("u{i}"))
+                    .await
                     .expect("get")
                     .expect("stored");
                 let url = if field == "url" {

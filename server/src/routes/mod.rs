@@ -1,8 +1,12 @@
-//! HTTP routes: the JSON API and the static files (demo pages, widget).
+//! HTTP routes, a module per thing served. `api` assembles the JSON API;
+//! the others are its parts, the feeds and the static files.
 
-pub mod admin;
 pub mod api;
+pub mod articles;
 pub mod assets;
 pub mod comments;
+pub mod config;
 pub mod etag;
-pub mod site;
+pub mod feeds;
+pub mod moderation;
+pub mod send;

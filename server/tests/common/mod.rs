@@ -5,7 +5,10 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use khabar_server::{app, db, import, AppState, Assets};
+use khabar_server::app::{app, Assets};
+use khabar_server::import;
+use khabar_server::state::AppState;
+use khabar_server::store::sqlite::{Pool, SqliteStore};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 
@@ -15,7 +18,10 @@ use tower::ServiceExt;
 
 pub struct Fixture {
     pub dir: tempfile::TempDir,
-    pub pool: db::Pool,
+    /// The store the router uses.
+    pub store: Arc<SqliteStore>,
+    /// Its connection pool, for checks in SQL.
+    pub pool: Pool,
     pub router: axum::Router,
 }
 
@@ -26,9 +32,11 @@ pub fn fixture(seed: bool) -> Fixture {
 /// A fixture whose state `adjust` may change (moderation, limits, token).
 pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pool = db::open(&dir.path().join("nested/khabar.sqlite3")).expect("open db");
+    let store =
+        Arc::new(SqliteStore::open(&dir.path().join("nested/khabar.sqlite3")).expect("open db"));
+    let pool = store.pool().clone();
     if seed {
-        import::seed_if_empty(&mut pool.get().expect("conn")).expect("seed");
+        block_on(import::seed_if_empty(store.as_ref())).expect("seed");
     }
     let assets = Assets {
         www: dir.path().join("www"),
@@ -53,9 +61,33 @@ pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fi
     )
     .expect("hashed wasm");
     std::fs::write(assets.widget.join("khabar.89abcdef01.js"), "export {};").expect("hashed js");
-    let state = AppState::new(pool.clone());
+    let state = AppState::new(store.clone());
     let router = app(adjust(state), &assets);
-    Fixture { dir, pool, router }
+    Fixture {
+        dir,
+        store,
+        pool,
+        router,
+    }
+}
+
+/// Runs a future to completion from synchronous or async test code (on a
+/// thread of its own, so that it works inside a Tokio runtime as well).
+pub fn block_on<F: std::future::Future + Send>(f: F) -> F::Output
+where
+    F::Output: Send,
+{
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(f)
+        })
+        .join()
+        .expect("thread")
+    })
 }
 
 pub async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {

@@ -1,0 +1,94 @@
+//! The whole application as one router, and serving it until shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::http::{header, Method};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::routes;
+use crate::state::AppState;
+use crate::transport;
+
+/// Where the static files live.
+#[derive(Debug, Clone)]
+pub struct Assets {
+    /// Demo host pages.
+    pub www: PathBuf,
+    /// The built widget (loader, glue, wasm).
+    pub widget: PathBuf,
+}
+
+/// The whole application: API under `/api/v1`, feeds, static files.
+pub fn app(state: AppState, assets: &Assets) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(86_400));
+    let body_timeout = state.body_timeout;
+    let feeds = routes::feeds::router()
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn(routes::etag::etag));
+    let api = routes::api::router(state.clone())
+        .with_state(state)
+        .layer(axum::middleware::from_fn(routes::etag::etag))
+        .layer(cors);
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(feeds)
+        .merge(routes::assets::router(
+            assets.www.clone(),
+            assets.widget.clone(),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            body_timeout,
+            transport::body_deadline,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Binds `listen`, prints the URL, and serves until SIGTERM or Ctrl-C, letting
+/// requests in flight finish. Slow and oversized request heads are cut by
+/// `limits` (see [`transport`]).
+pub async fn serve(
+    listen: SocketAddr,
+    state: AppState,
+    assets: Assets,
+    limits: transport::ConnLimits,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    // Tests and `cargo xtask demo` read this line to find the port.
+    println!("khabar-server listening on http://{addr}/");
+    transport::serve(listener, app(state, &assets), limits, shutdown_signal()).await;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,112 @@
+//! Typed request extractors shared by the handlers: a JSON body whose
+//! rejections are [`ApiError`]s, the client's address for rate limits, and
+//! the origin links are made absolute against.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody, JsonRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::Json;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::transport::BodyTimeout;
+
+/// A JSON request body: `413 too_large` past the route's body limit, `408
+/// timeout` when it arrived too slowly (see [`crate::transport::body_deadline`]),
+/// otherwise `400 bad_json` when it does not parse.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(e) => Err(rejected(&e)),
+        }
+    }
+}
+
+fn rejected(e: &JsonRejection) -> ApiError {
+    if let JsonRejection::BytesRejection(BytesRejection::FailedToBufferBody(f)) = e {
+        if matches!(f, FailedToBufferBody::LengthLimitError(_)) {
+            return ApiError::TooLarge;
+        }
+        if BodyTimeout::caused(f) {
+            return ApiError::Timeout;
+        }
+    }
+    ApiError::BadJson(e.body_text())
+}
+
+/// The client's address as rate limits see it: the socket peer, or behind
+/// a trusted proxy the address the proxies vouch for (see [`crate::proxy`]).
+pub struct ClientKey(pub String);
+
+impl FromRequestParts<AppState> for ClientKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+        else {
+            // In-process requests (tests) have no socket.
+            return Ok(ClientKey("local".into()));
+        };
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientKey(
+            state.trusted_proxies.client(peer, forwarded).to_string(),
+        ))
+    }
+}
+
+/// The origin image paths and links are resolved against: `--public-url`,
+/// else the scheme and host the request came with.
+pub struct Origin(pub String);
+
+impl FromRequestParts<AppState> for Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(url) = &state.public_url {
+            return Ok(Origin(url.clone()));
+        }
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            })
+            .unwrap_or("localhost");
+        let scheme = match parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+        {
+            Some("https") => "https",
+            _ => "http",
+        };
+        Ok(Origin(format!("{scheme}://{host}")))
+    }
+}

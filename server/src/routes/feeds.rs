@@ -1,0 +1,77 @@
+//! The feeds at the site root: `/feed.xml`, `/feed.json` and
+//! `/sections/{section}/feed.{xml,json}`.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::extract::Origin;
+use crate::feeds::{self, Site};
+use crate::state::AppState;
+
+/// The feed routes, at the site root.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/feed.xml", get(|s, o| feed(s, o, None, Format::Rss)))
+        .route("/feed.json", get(|s, o| feed(s, o, None, Format::Json)))
+        .route(
+            "/sections/{section}/feed.xml",
+            get(|s, o, Path(section): Path<String>| feed(s, o, Some(section), Format::Rss)),
+        )
+        .route(
+            "/sections/{section}/feed.json",
+            get(|s, o, Path(section): Path<String>| feed(s, o, Some(section), Format::Json)),
+        )
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Rss,
+    Json,
+}
+
+async fn feed(
+    State(state): State<AppState>,
+    Origin(origin): Origin,
+    section: Option<String>,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let articles = state
+        .store
+        .recent_articles(section.clone(), feeds::FEED_SIZE)
+        .await?;
+    if section.is_some() && articles.is_empty() {
+        return Err(ApiError::NotFound("section"));
+    }
+    let articles: Vec<_> = articles
+        .into_iter()
+        .map(|a| a.with_absolute_urls(&origin))
+        .collect();
+    let site = Site {
+        name: &state.site_name,
+        origin: &origin,
+    };
+    let title = match &section {
+        Some(s) => format!("{} — {s}", state.site_name),
+        None => state.site_name.clone(),
+    };
+    let base = match &section {
+        Some(s) => format!("{origin}/sections/{s}/feed"),
+        None => format!("{origin}/feed"),
+    };
+    Ok(match format {
+        Format::Rss => (
+            [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+            feeds::rss(&site, &format!("{base}.xml"), &title, &articles),
+        )
+            .into_response(),
+        Format::Json => (
+            [(header::CONTENT_TYPE, "application/feed+json; charset=utf-8")],
+            feeds::json_feed(&site, &format!("{base}.json"), &title, &articles).to_string(),
+        )
+            .into_response(),
+    })
+}

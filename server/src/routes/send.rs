@@ -1,0 +1,50 @@
+//! `POST /api/v1/articles/{id}/send`: "send this article to a friend".
+
+use std::time::Instant;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ClientKey, Origin};
+use crate::mail::{self, SendRequest};
+use crate::state::AppState;
+
+/// Largest accepted request body.
+pub const MAX_BODY: usize = 16 * 1024;
+
+pub(crate) async fn send(
+    State(state): State<AppState>,
+    Path(article_id): Path<String>,
+    ClientKey(client): ClientKey,
+    // The link in the e-mail points where this request came from.
+    Origin(origin): Origin,
+    ApiJson(input): ApiJson<SendRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mailer = state.mailer.clone().ok_or(ApiError::SendDisabled)?;
+    let clean = mail::validate(&input).map_err(ApiError::Invalid)?;
+    let article = state
+        .store
+        .article(&article_id)
+        .await?
+        .ok_or(ApiError::NotFound("article"))?
+        .with_absolute_urls(&origin);
+    let message = mail::compose(&mailer.from, &state.site_name, &article, &clean).map_err(|e| {
+        tracing::warn!("composing mail: {e}");
+        ApiError::Invalid(crate::comments::FieldErrors::new())
+    })?;
+    // Counted only when a message would really leave: mistakes cost nothing.
+    if let Err(wait) = state.send_limit.check(&client, Instant::now()) {
+        return Err(ApiError::RateLimited {
+            wait,
+            message: "Too many e-mails; try later.",
+        });
+    }
+    mailer.send(message).await.map_err(|e| {
+        tracing::error!("sending mail: {e}");
+        ApiError::MailFailed
+    })?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "status": "sent" }))))
+}

@@ -1,0 +1,55 @@
+//! What every handler shares: the store, the policies and the services.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::comments::Moderation;
+use crate::mail::Mailer;
+use crate::proxy::TrustedProxies;
+use crate::ratelimit::RateLimit;
+use crate::store::SharedStore;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The storage engine.
+    pub store: SharedStore,
+    /// Moderation policy for new comments.
+    pub moderation: Moderation,
+    /// Bearer token of the moderation API; `None` disables it.
+    pub admin_token: Option<String>,
+    /// Per-client limit on new comments.
+    pub comment_limit: Arc<RateLimit>,
+    /// Proxies whose `X-Forwarded-For` entries are believed.
+    pub trusted_proxies: TrustedProxies,
+    /// SMTP sender for "send to a friend"; `None` disables it.
+    pub mailer: Option<Arc<Mailer>>,
+    /// Per-client limit on e-mails sent.
+    pub send_limit: Arc<RateLimit>,
+    /// The site's name, in feeds, e-mails and printouts.
+    pub site_name: String,
+    /// Public origin of this server (`https://news.example`), used to make
+    /// root-relative image URLs absolute; `None`: taken from the request.
+    pub public_url: Option<String>,
+    /// Time a request body may take to arrive completely (`408` after).
+    pub body_timeout: Duration,
+}
+
+impl AppState {
+    /// State with the defaults of the command line: pre-moderation, no
+    /// admin API, 5 comments per minute per client, no trusted proxy.
+    pub fn new(store: SharedStore) -> AppState {
+        AppState {
+            store,
+            moderation: Moderation::Pre,
+            admin_token: None,
+            comment_limit: Arc::new(RateLimit::new(5, Duration::from_secs(60))),
+            trusted_proxies: TrustedProxies::none(),
+            mailer: None,
+            send_limit: Arc::new(RateLimit::new(5, Duration::from_secs(600))),
+            site_name: "Khabar".to_owned(),
+            public_url: None,
+            body_timeout: Duration::from_secs(15),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The one storage interface of the server. Handlers, the command line and
+//! the import reach the database only through [`Store`]; each engine is an
+//! implementation of it (today [`sqlite::SqliteStore`]).
+
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::comments::{CleanComment, Moderation, StoredComment};
+use crate::model::{Article, ArticleSummary};
+
+/// A shared handle on the storage engine.
+pub type SharedStore = Arc<dyn Store>;
+
+/// Storage failures. Details go to the log, never to a client.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The engine refused or failed.
+    #[error("database: {0}")]
+    Engine(String),
+    /// A stored JSON column does not parse.
+    #[error("stored body is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The blocking task running the query died.
+    #[error("database task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Why a comment could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// The article does not exist.
+    #[error("article not found")]
+    NoArticle,
+    /// The article does not take comments.
+    #[error("comments are closed on this article")]
+    Closed,
+    /// `parent_id` is not a published top-level comment of this article.
+    #[error("parent comment is not a published top-level comment of this article")]
+    BadParent,
+    /// The key was already used for a comment on another article.
+    #[error("idempotency key already used for another comment")]
+    KeyConflict,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A place in the newest-first order of articles: (published_ts, id).
+pub type Position = (i64, String);
+
+/// Filters and position of an article list.
+#[derive(Debug, Default, Clone)]
+pub struct ListQuery {
+    /// At most this many items.
+    pub limit: u32,
+    /// Only after this (published_ts, id) position.
+    pub after: Option<Position>,
+    /// Only this section.
+    pub section: Option<String>,
+    /// Only this language.
+    pub lang: Option<String>,
+}
+
+/// Sort order of a comment list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Oldest first (the default: a conversation reads top-down).
+    Oldest,
+    /// Newest first.
+    Newest,
+}
+
+/// A page of published top-level comments with their published replies.
+#[derive(Debug, Clone)]
+pub struct CommentPage {
+    /// Top-level comments of this page.
+    pub items: Vec<crate::comments::Comment>,
+    /// Id to continue after, if there is more.
+    pub next: Option<i64>,
+    /// All published comments of the article, replies included.
+    pub total: i64,
+}
+
+/// Which comments a list asks for.
+#[derive(Debug, Clone)]
+pub struct CommentQuery {
+    /// The article.
+    pub article_id: String,
+    /// Order.
+    pub sort: Sort,
+    /// Top-level comments per page.
+    pub limit: u32,
+    /// Continue after this comment id.
+    pub after: Option<i64>,
+}
+
+/// Moderation states a comment can be put in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Shown to readers.
+    Published,
+    /// Waiting for a moderator.
+    Pending,
+    /// Kept, never shown.
+    Rejected,
+}
+
+impl Status {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Pending => "pending",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+/// Everything the server stores, behind one async interface. Every method
+/// is safe to call from async handlers: implementations keep blocking work
+/// off the async threads.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Number of stored articles.
+    async fn article_count(&self) -> Result<i64, StoreError>;
+    /// Inserts or replaces already validated articles, all or none.
+    async fn upsert_articles(&self, articles: Vec<Article>) -> Result<usize, StoreError>;
+    /// One article by id.
+    async fn article(&self, id: &str) -> Result<Option<Article>, StoreError>;
+    /// Newest first, keyset-paged: the page and where the next one starts.
+    async fn list_articles(
+        &self,
+        query: ListQuery,
+    ) -> Result<(Vec<ArticleSummary>, Option<Position>), StoreError>;
+    /// The newest `limit` full articles, optionally of one section (feeds).
+    async fn recent_articles(
+        &self,
+        section: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<Article>, StoreError>;
+
+    /// Stores `comment` on `article_id` unless its idempotency key was seen
+    /// before; either way returns the comment stored under that key.
+    async fn create_comment(
+        &self,
+        article_id: &str,
+        comment: CleanComment,
+        moderation: Moderation,
+        now: String,
+    ) -> Result<StoredComment, CreateError>;
+    /// The comment stored under an idempotency key, if any.
+    async fn comment_by_key(&self, key: &str) -> Result<Option<StoredComment>, StoreError>;
+    /// One comment by id, whatever its status.
+    async fn comment(&self, id: i64) -> Result<Option<StoredComment>, StoreError>;
+    /// A page of published comments; `None` when the article does not exist.
+    async fn list_comments(&self, query: CommentQuery) -> Result<Option<CommentPage>, StoreError>;
+    /// Comments waiting for a moderator, oldest first.
+    async fn pending_comments(&self, limit: u32) -> Result<Vec<StoredComment>, StoreError>;
+    /// Sets a comment's status; the comment after the change, `None` when
+    /// there is no such comment.
+    async fn set_comment_status(
+        &self,
+        id: i64,
+        status: Status,
+    ) -> Result<Option<StoredComment>, StoreError>;
+    /// Deletes a comment and its replies; `false` when there is no such comment.
+    async fn delete_comment(&self, id: i64) -> Result<bool, StoreError>;
+}

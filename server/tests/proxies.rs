@@ -1,0 +1,98 @@
+//! The client address behind trusted proxies, and retries before the rate
+//! limit, through a real socket (the address comes from the connection).
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::{fixture_with, post_json};
+use khabar_server::comments::Moderation;
+use khabar_server::ratelimit::RateLimit;
+use khabar_server::transport::{self, ConnLimits};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const URI: &str = "/api/v1/articles/2026-11-27-farmers-market/comments";
+
+fn comment(key: &str) -> Value {
+    json!({ "author": "Ali", "body": "تعليق عن السوق", "idempotency_key": key })
+}
+
+/// POSTs a comment over TCP with an `X-Forwarded-For` header; the status.
+async fn post_over_tcp(addr: std::net::SocketAddr, key: &str, forwarded: &str) -> u16 {
+    let body = comment(key).to_string();
+    let request = format!(
+        "POST {URI} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         X-Forwarded-For: {forwarded}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    s.write_all(request.as_bytes()).await.expect("write");
+    let mut out = String::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out))
+        .await
+        .expect("answered")
+        .expect("read");
+    out.get(9..12)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {out:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_forging_x_forwarded_for_is_still_rate_limited() {
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s.comment_limit = std::sync::Arc::new(RateLimit::new(2, Duration::from_secs(60)));
+        // The test connects from 127.0.0.1, playing the proxy.
+        s.trusted_proxies = "127.0.0.1".parse().expect("list");
+        s
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(transport::serve(
+        listener,
+        f.router.clone(),
+        ConnLimits::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // The proxy appends the real client (203.0.113.7) after whatever the
+    // client sent; a new forged first entry every time changes nothing.
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let forged = format!("198.51.100.{i}, 203.0.113.7");
+        statuses.push(post_over_tcp(addr, &format!("key-forged-{i:04}"), &forged).await);
+    }
+    assert_eq!(statuses, [201, 201, 429], "the third comment is limited");
+    // Another real client behind the same proxy is not.
+    assert_eq!(
+        post_over_tcp(addr, "key-other-0001", "203.0.113.8").await,
+        201
+    );
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+}
+
+#[tokio::test]
+async fn a_retry_with_a_known_key_gets_its_answer_before_the_rate_limit() {
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s.comment_limit = std::sync::Arc::new(RateLimit::new(1, Duration::from_secs(60)));
+        s
+    });
+    let (first, _, a) = post_json(&f.router, URI, &comment("key-retry-0001"), &[]).await;
+    assert_eq!(first, StatusCode::CREATED);
+    // The widget's automatic retry after a lost answer: same key.
+    let (again, _, b) = post_json(&f.router, URI, &comment("key-retry-0001"), &[]).await;
+    assert_eq!(again, StatusCode::CREATED, "{b}");
+    assert_eq!(a["comment"]["id"], b["comment"]["id"]);
+    // A new comment is still limited.
+    let (new, _, _) = post_json(&f.router, URI, &comment("key-retry-0002"), &[]).await;
+    assert_eq!(new, StatusCode::TOO_MANY_REQUESTS);
+}
