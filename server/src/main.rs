@@ -14,22 +14,24 @@ use khabar_server::import;
 use khabar_server::proxy::TrustedProxies;
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::state::AppState;
-use khabar_server::store::sqlite::SqliteStore;
-use khabar_server::store::{SharedStore, Status, Store};
+use khabar_server::store::{engine, SharedStore, Status, Store};
 use khabar_server::transport::ConnLimits;
 
 /// The reference backend of the Khabar news widget.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// SQLite database file; created and migrated when missing.
+    /// Where everything is stored: an SQLite file (created and migrated
+    /// when missing; the zero-setup default) or a PostgreSQL URL,
+    /// postgres://user:password@host:5432/khabar (migrated at start-up).
     #[arg(
         long,
         env = "KHABAR_DB",
         default_value = "data/khabar.sqlite3",
-        global = true
+        global = true,
+        hide_env_values = true
     )]
-    db: PathBuf,
+    db: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -43,6 +45,16 @@ enum Command {
     Import {
         /// A file holding one article, a list, or {"items": [...]}.
         file: PathBuf,
+    },
+    /// Copy everything from one database into a new, empty one (SQLite to
+    /// PostgreSQL or back) and verify the copy with counts and a checksum.
+    Migrate {
+        /// The database to copy: an SQLite path or a postgres:// URL.
+        #[arg(long)]
+        from: String,
+        /// The new database: an SQLite path or a postgres:// URL.
+        #[arg(long)]
+        to: String,
     },
     /// Moderate comments: list pending ones, approve, reject or delete.
     Comments {
@@ -141,6 +153,20 @@ struct ServeArgs {
     body_timeout_secs: u64,
 }
 
+/// `--db` for messages: a URL loses its password.
+fn shown(db: &str) -> String {
+    match db.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((user, host)) => {
+                let user = user.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}@{host}")
+            }
+            None => db.to_owned(),
+        },
+        None => db.to_owned(),
+    }
+}
+
 fn default_serve() -> ServeArgs {
     // Parsing no arguments applies the same defaults and env vars as `serve`.
     #[derive(Parser)]
@@ -161,20 +187,24 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let sqlite =
-        SqliteStore::open(&cli.db).with_context(|| format!("opening {}", cli.db.display()))?;
-    let store: SharedStore = Arc::new(sqlite);
-    match cli
+    let command = cli
         .command
-        .unwrap_or_else(|| Command::Serve(Box::new(default_serve())))
-    {
+        .unwrap_or_else(|| Command::Serve(Box::new(default_serve())));
+    if let Command::Migrate { from, to } = &command {
+        return migrate(from, to).await;
+    }
+    let store: SharedStore = engine::open(&cli.db)
+        .await
+        .with_context(|| format!("opening {}", shown(&cli.db)))?;
+    match command {
+        Command::Migrate { .. } => Ok(()),
         Command::Import { file } => {
             let json = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let n = import::import_json(store.as_ref(), &json)
                 .await
                 .with_context(|| format!("importing {}", file.display()))?;
-            println!("imported {n} article(s) into {}", cli.db.display());
+            println!("imported {n} article(s) into {}", shown(&cli.db));
             Ok(())
         }
         Command::Comments { action } => moderate(store.as_ref(), action).await,
@@ -222,6 +252,44 @@ async fn main() -> anyhow::Result<()> {
             serve(args.listen, state, assets, limits).await
         }
     }
+}
+
+async fn migrate(from: &str, to: &str) -> anyhow::Result<()> {
+    let source = engine::open(from)
+        .await
+        .with_context(|| format!("opening {}", shown(from)))?;
+    let target = engine::open(to)
+        .await
+        .with_context(|| format!("opening {}", shown(to)))?;
+    let report = khabar_server::store::migrate::copy(&source, &target)
+        .await
+        .with_context(|| format!("copying {} into {}", shown(from), shown(to)))?;
+    println!(
+        "articles: {} in {}, {} in {}",
+        report.articles.0,
+        shown(from),
+        report.articles.1,
+        shown(to)
+    );
+    println!(
+        "comments: {} in {}, {} in {}",
+        report.comments.0,
+        shown(from),
+        report.comments.1,
+        shown(to)
+    );
+    println!(
+        "checksum: {} (source)\n          {} (target)",
+        report.checksums.0, report.checksums.1
+    );
+    if !report.verified() {
+        bail!(
+            "the copy differs from the source; keep using {}",
+            shown(from)
+        );
+    }
+    println!("verified: the target holds exactly what the source does");
+    Ok(())
 }
 
 async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()> {

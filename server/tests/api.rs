@@ -7,7 +7,6 @@ use axum::http::{Request, StatusCode};
 use common::{fixture, get, get_json};
 use http_body_util::BodyExt;
 use khabar_server::import;
-use khabar_server::store::Store;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 

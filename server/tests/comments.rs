@@ -254,11 +254,7 @@ async fn the_same_key_always_returns_the_first_result() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "idempotency_conflict");
-    let conn = f.pool.get().expect("conn");
-    let n: i64 = conn
-        .query_row("SELECT COUNT(*) FROM comments", [], |r| r.get(0))
-        .expect("count");
-    assert_eq!(n, 1);
+    assert_eq!(common::comment_total(&f.store).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -280,11 +276,7 @@ async fn concurrent_identical_requests_create_one_comment() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "every answer names the same comment");
-    let conn = f.pool.get().expect("conn");
-    let n: i64 = conn
-        .query_row("SELECT COUNT(*) FROM comments", [], |r| r.get(0))
-        .expect("count");
-    assert_eq!(n, 1);
+    assert_eq!(common::comment_total(&f.store).await, 1);
 }
 
 #[tokio::test]
@@ -297,11 +289,8 @@ async fn the_honeypot_is_answered_like_success_and_never_shown() {
     assert_eq!(body["status"], "published");
     let (_, list) = get_json(&f.router, URI).await;
     assert_eq!(list["total"], 0);
-    let conn = f.pool.get().expect("conn");
-    let status: String = conn
-        .query_row("SELECT status FROM comments", [], |r| r.get(0))
-        .expect("stored");
-    assert_eq!(status, "spam");
+    let counts = f.store.comment_counts().await.expect("counts");
+    assert_eq!(counts, [("spam".to_owned(), 1)]);
 }
 
 #[tokio::test]
@@ -335,12 +324,11 @@ async fn clients_over_the_rate_limit_get_429_with_retry_after() {
 #[tokio::test]
 async fn closed_missing_oversized_and_malformed_requests_are_refused() {
     let f = open_fixture(Moderation::Post);
-    let conn = f.pool.get().expect("conn");
-    conn.execute(
-        "UPDATE articles SET comments_open = 0 WHERE id = ?1",
-        [ARTICLE],
-    )
-    .expect("close");
+    assert!(f
+        .store
+        .set_comments_open(ARTICLE, false)
+        .await
+        .expect("close"));
     let (status, _, body) = post_json(&f.router, URI, &comment("key-closed01", "مغلق"), &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["code"], "comments_closed");

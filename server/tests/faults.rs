@@ -77,13 +77,7 @@ async fn concurrent_writers_wait_for_each_other_instead_of_failing() {
     for t in tasks {
         assert_eq!(t.await.expect("task"), StatusCode::CREATED);
     }
-    let n: i64 = f
-        .pool
-        .get()
-        .expect("conn")
-        .query_row("SELECT COUNT(*) FROM comments", [], |r| r.get(0))
-        .expect("count");
-    assert_eq!(n, 64);
+    assert_eq!(common::comment_total(&f.store).await, 64);
 }
 
 /// Sends `{"author":` and then nothing, like a client that stalled.

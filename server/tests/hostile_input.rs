@@ -16,7 +16,6 @@ use khabar_server::import;
 use khabar_server::mail::Mailer;
 use khabar_server::model::Article;
 use khabar_server::ratelimit::RateLimit;
-use khabar_server::store::Store;
 use serde_json::{json, Value};
 
 /// The corpus, with its `\n`, `\t` and `\\` escapes decoded.

@@ -2,6 +2,10 @@
 //! the import reach the database only through [`Store`]; each engine is an
 //! implementation of it (today [`sqlite::SqliteStore`]).
 
+pub mod dump;
+pub mod engine;
+pub mod migrate;
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -168,4 +172,14 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<StoredComment>, StoreError>;
     /// Deletes a comment and its replies; `false` when there is no such comment.
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError>;
+    /// Opens or closes an article's comments; `false` when there is no such
+    /// article.
+    async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError>;
+    /// How many comments are in each status (`published`, `pending`, …).
+    async fn comment_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// Every row the server stores, for `khabar-server migrate`.
+    async fn dump(&self) -> Result<dump::Dump, StoreError>;
+    /// Writes a dump into this (empty) store, keeping every id.
+    async fn restore(&self, dump: dump::Dump) -> Result<(), StoreError>;
 }

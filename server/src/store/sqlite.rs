@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::dump::{CommentRow, Dump};
 use super::{
     CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status, Store, StoreError,
 };
@@ -270,6 +271,38 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {
+        let id = article_id.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "UPDATE articles SET comments_open = ?2 WHERE id = ?1",
+                params![id, open],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn comment_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.with_conn(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT status, COUNT(*) FROM comments GROUP BY status ORDER BY status",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn dump(&self) -> Result<Dump, StoreError> {
+        self.with_conn(|c| dump(c)).await
+    }
+
+    async fn restore(&self, data: Dump) -> Result<(), StoreError> {
+        self.with_conn(move |c| restore(c, &data)).await
+    }
+
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
         self.with_conn(move |c| {
             let tx = c.transaction()?;
@@ -283,6 +316,66 @@ impl Store for SqliteStore {
 }
 
 // ----- articles -----
+
+/// Everything, in id order.
+fn dump(conn: &Connection) -> Result<Dump, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ARTICLE_COLUMNS} FROM articles a ORDER BY a.id"
+    ))?;
+    let articles = stmt
+        .query_map([], row_to_article)?
+        .map(|r| r.map_err(StoreError::from).and_then(RawArticle::finish))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT id, article_id, parent_id, author, email, body, status, created_at,
+             idempotency_key FROM comments ORDER BY id",
+    )?;
+    let comments = stmt
+        .query_map([], |r| {
+            Ok(CommentRow {
+                id: r.get(0)?,
+                article_id: r.get(1)?,
+                parent_id: r.get(2)?,
+                author: r.get(3)?,
+                email: r.get(4)?,
+                body: r.get(5)?,
+                status: r.get(6)?,
+                created_at: r.get(7)?,
+                idempotency_key: r.get(8)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Dump { articles, comments })
+}
+
+/// Writes every row of `dump` in one transaction, ids kept.
+fn restore(conn: &mut Connection, dump: &Dump) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    for a in &dump.articles {
+        upsert_article(&tx, a)?;
+    }
+    // Parents before replies: ids grow with time and replies come later.
+    for c in &dump.comments {
+        tx.execute(
+            "INSERT INTO comments (id, article_id, parent_id, author, email, body, status,
+                 created_at, idempotency_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                c.id,
+                c.article_id,
+                c.parent_id,
+                c.author,
+                c.email,
+                c.body,
+                c.status,
+                c.created_at,
+                c.idempotency_key
+            ],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
 
 fn upsert_article(conn: &Connection, a: &Article) -> Result<(), StoreError> {
     let ts = parse_time(&a.published_at)

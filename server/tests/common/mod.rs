@@ -8,7 +8,7 @@ use http_body_util::BodyExt;
 use khabar_server::app::{app, Assets};
 use khabar_server::import;
 use khabar_server::state::AppState;
-use khabar_server::store::sqlite::{Pool, SqliteStore};
+use khabar_server::store::{self, SharedStore};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 
@@ -18,10 +18,9 @@ use tower::ServiceExt;
 
 pub struct Fixture {
     pub dir: tempfile::TempDir,
-    /// The store the router uses.
-    pub store: Arc<SqliteStore>,
-    /// Its connection pool, for checks in SQL.
-    pub pool: Pool,
+    /// The store the router uses: SQLite, or PostgreSQL when
+    /// `KHABAR_TEST_POSTGRES` names a server.
+    pub store: SharedStore,
     pub router: axum::Router,
 }
 
@@ -32,9 +31,7 @@ pub fn fixture(seed: bool) -> Fixture {
 /// A fixture whose state `adjust` may change (moderation, limits, token).
 pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store =
-        Arc::new(SqliteStore::open(&dir.path().join("nested/khabar.sqlite3")).expect("open db"));
-    let pool = store.pool().clone();
+    let store = block_on(open_store(&dir));
     if seed {
         block_on(import::seed_if_empty(store.as_ref())).expect("seed");
     }
@@ -63,12 +60,67 @@ pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fi
     std::fs::write(assets.widget.join("khabar.89abcdef01.js"), "export {};").expect("hashed js");
     let state = AppState::new(store.clone());
     let router = app(adjust(state), &assets);
-    Fixture {
-        dir,
-        store,
-        pool,
-        router,
+    Fixture { dir, store, router }
+}
+
+/// The engine the suite runs against: with `KHABAR_TEST_POSTGRES` set to
+/// a server URL (`postgres://user@127.0.0.1:port/postgres`), a new empty
+/// database on that server for each fixture; otherwise an SQLite file in
+/// `dir` (in a directory that does not exist yet, which the store creates).
+pub fn engine_url(dir: &tempfile::TempDir) -> String {
+    match std::env::var("KHABAR_TEST_POSTGRES") {
+        Ok(server) if !server.is_empty() => block_on(fresh_postgres_database(&server)),
+        _ => dir
+            .path()
+            .join("nested/khabar.sqlite3")
+            .to_string_lossy()
+            .into_owned(),
     }
+}
+
+async fn open_store(dir: &tempfile::TempDir) -> SharedStore {
+    let url = engine_url(dir);
+    store::engine::open(&url).await.expect("open the store")
+}
+
+/// Creates a database with a unique name on `server`; its URL.
+async fn fresh_postgres_database(server: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "khabar_test_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+    );
+    let (client, conn) = tokio_postgres::connect(server, tokio_postgres::NoTls)
+        .await
+        .expect("connect to KHABAR_TEST_POSTGRES");
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create a test database");
+    let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+/// Whether the suite runs against PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("KHABAR_TEST_POSTGRES").is_ok_and(|s| !s.is_empty())
+}
+
+/// All stored comments, whatever their status.
+pub async fn comment_total(store: &SharedStore) -> i64 {
+    store
+        .comment_counts()
+        .await
+        .expect("counts")
+        .iter()
+        .map(|(_, n)| n)
+        .sum()
 }
 
 /// Runs a future to completion from synchronous or async test code (on a

@@ -1,0 +1,61 @@
+//! `khabar-server migrate --from … --to …`: copies everything one store
+//! holds into another, empty one (SQLite to PostgreSQL when a site outgrows
+//! one machine, and back), then proves the copy by counts and a checksum of
+//! every row read back from the target.
+
+use crate::store::{SharedStore, StoreError};
+
+/// What a finished copy found on both sides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Articles in the source and read back from the target.
+    pub articles: (usize, usize),
+    /// Comments (every status) in the source and in the target.
+    pub comments: (usize, usize),
+    /// Checksum of the source's rows and of the target's.
+    pub checksums: (String, String),
+}
+
+impl Report {
+    /// Whether the target holds exactly what the source does.
+    pub fn verified(&self) -> bool {
+        self.articles.0 == self.articles.1
+            && self.comments.0 == self.comments.1
+            && self.checksums.0 == self.checksums.1
+    }
+}
+
+/// Why a copy did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The target already has data; copying would mix two sites.
+    #[error("the target is not empty ({articles} articles, {comments} comments); migrate into a new database")]
+    TargetNotEmpty {
+        /// Articles found there.
+        articles: i64,
+        /// Comments found there.
+        comments: i64,
+    },
+    /// Either store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Copies every row of `from` into the empty `to` and verifies it.
+pub async fn copy(from: &SharedStore, to: &SharedStore) -> Result<Report, MigrateError> {
+    let articles = to.article_count().await?;
+    let comments: i64 = to.comment_counts().await?.iter().map(|(_, n)| n).sum();
+    if articles > 0 || comments > 0 {
+        return Err(MigrateError::TargetNotEmpty { articles, comments });
+    }
+    let source = from.dump().await?;
+    let source_sum = source.checksum();
+    let counts = (source.articles.len(), source.comments.len());
+    to.restore(source).await?;
+    let copied = to.dump().await?;
+    Ok(Report {
+        articles: (counts.0, copied.articles.len()),
+        comments: (counts.1, copied.comments.len()),
+        checksums: (source_sum, copied.checksum()),
+    })
+}
