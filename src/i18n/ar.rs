@@ -1,6 +1,6 @@
 //! Arabic strings.
 
-use super::Catalog;
+use super::catalog::Catalog;
 
 /// The Arabic catalog.
 pub static CATALOG: Catalog = Catalog {

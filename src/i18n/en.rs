@@ -1,6 +1,6 @@
 //! English strings.
 
-use super::Catalog;
+use super::catalog::Catalog;
 
 /// The English catalog.
 pub static CATALOG: Catalog = Catalog {

@@ -1,6 +1,6 @@
 //! Persian strings.
 
-use super::Catalog;
+use super::catalog::Catalog;
 
 /// The Persian catalog.
 pub static CATALOG: Catalog = Catalog {

@@ -1,6 +1,6 @@
 //! French strings.
 
-use super::Catalog;
+use super::catalog::Catalog;
 
 /// The French catalog.
 pub static CATALOG: Catalog = Catalog {

@@ -1,6 +1,6 @@
 //! Hebrew strings.
 
-use super::Catalog;
+use super::catalog::Catalog;
 
 /// The Hebrew catalog.
 pub static CATALOG: Catalog = Catalog {

@@ -1,6 +1,6 @@
 //! Urdu strings.
 
-use super::Catalog;
+use super::catalog::Catalog;
 
 /// The Urdu catalog.
 pub static CATALOG: Catalog = Catalog {

@@ -6,8 +6,8 @@
 
 use std::process::Command;
 
-use crate::root;
-use crate::steps::{output_of, run_cmd};
+use crate::cmd::{self, cargo, output_of, root};
+use crate::dist;
 
 struct BenchArgs {
     runs: String,
@@ -61,14 +61,9 @@ fn machine() -> serde_json::Value {
 /// `cargo xtask bench [--runs N] [--seconds N] [--only browser|server]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let args = parse(args)?;
-    crate::dist::dist()?;
+    dist::dist()?;
     let root = root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run_cmd(
-        Command::new(&cargo)
-            .args(["build", "--profile", "server", "-p", "khabar-server"])
-            .current_dir(&root),
-    )?;
+    cmd::run(cargo().args(["build", "--profile", "server", "-p", "khabar-server"]))?;
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out).map_err(|e| format!("creating target/bench: {e}"))?;
     let server_bin = root.join("target/server/khabar-server");
@@ -90,7 +85,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     results.insert("machine".into(), machine());
     if args.only.as_deref() != Some("server") {
         let file = out.join("browser.json");
-        run_cmd(
+        cmd::run(
             common("bench/browser.mjs")
                 .args(["--dist", "dist", "--runs", &args.runs, "--out"])
                 .arg(&file),
@@ -99,7 +94,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if args.only.as_deref() != Some("browser") {
         let file = out.join("server.json");
-        run_cmd(
+        cmd::run(
             common("bench/server.mjs")
                 .args(["--seconds", &args.seconds, "--out"])
                 .arg(&file),

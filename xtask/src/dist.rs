@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use base64::Engine;
 use sha2::{Digest, Sha384};
 
-use crate::root;
-use crate::steps::{build_widget, run_cmd};
+use crate::build;
+use crate::cmd::{self, cargo_install, root};
 
 /// Above this many gzip bytes of first-load transfer, `size` fails: a guard
 /// against accidents (a stray dependency), not the target (see bench/).
@@ -59,44 +59,51 @@ pub fn short_hash(bytes: &[u8]) -> String {
 
 /// `gzip -9` size in bytes: the reference figure (zlib's own compressor;
 /// Rust ports pick other matches and come out a few hundred bytes apart).
-pub fn gzip_len(bytes: &[u8]) -> usize {
-    let child = Command::new("gzip")
+/// An error, never 0, when gzip cannot run: a 0 would pass the ceiling.
+pub fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
+    let mut child = Command::new("gzip")
         .args(["-9", "-c", "-n"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .spawn();
-    let Ok(mut child) = child else {
-        return 0;
-    };
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start gzip (needed for the size figures): {e}"))?;
     // Fed from another thread: gzip writes while it reads, and a full
     // stdout pipe would otherwise block both sides.
     let input = bytes.to_vec();
-    let feeder = child.stdin.take().map(|mut stdin| {
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        })
-    });
-    let len = child
+    let mut stdin = child.stdin.take().ok_or("gzip: no stdin pipe")?;
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child
         .wait_with_output()
-        .map(|o| o.stdout.len())
-        .unwrap_or(0);
-    if let Some(f) = feeder {
-        let _ = f.join();
+        .map_err(|e| format!("waiting for gzip: {e}"))?;
+    let fed = feeder
+        .join()
+        .map_err(|_| "gzip: the thread feeding it panicked".to_owned())?;
+    if !out.status.success() {
+        return Err(format!(
+            "gzip failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
-    len
+    // A short write means gzip compressed only part of the input.
+    fed.map_err(|e| format!("feeding gzip: {e}"))?;
+    if out.stdout.is_empty() {
+        return Err("gzip wrote nothing".into());
+    }
+    Ok(out.stdout.len())
 }
 
-/// brotli -q 11 size in bytes.
-pub fn brotli_len(bytes: &[u8]) -> usize {
+/// brotli -q 11 size in bytes; an error, never 0, when compression fails.
+pub fn brotli_len(bytes: &[u8]) -> Result<usize, String> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
         ..Default::default()
     };
-    match brotli::BrotliCompress(&mut &bytes[..], &mut out, &params) {
-        Ok(_) => out.len(),
-        Err(_) => 0,
-    }
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
+        .map_err(|e| format!("brotli: {e}"))?;
+    Ok(out.len())
 }
 
 /// Replaces `from` by `to` in `text`, failing when `from` is absent: a
@@ -134,7 +141,7 @@ fn bundle(wasm_name: &str, integrity: &str, version: &str) -> Result<Vec<u8>, St
     write(&work.join("khabar.js"), loader.as_bytes())?;
     write(&work.join("khabar_core.js"), glue.as_bytes())?;
     let out = work.join("bundle.js");
-    run_cmd(
+    cmd::run(
         Command::new(root.join("node_modules/.bin/esbuild"))
             .arg(work.join("khabar.js"))
             .args([
@@ -163,20 +170,20 @@ pub struct Shipped {
 }
 
 /// The manifest entry of a published file: computed once, here.
-fn figures(name: &str, bytes: &[u8]) -> serde_json::Value {
-    serde_json::json!({
+fn figures(name: &str, bytes: &[u8]) -> Result<serde_json::Value, String> {
+    Ok(serde_json::json!({
         "file": name,
         "integrity": sri(bytes),
         "bytes": bytes.len(),
-        "gzip": gzip_len(bytes),
-        "brotli": brotli_len(bytes),
-    })
+        "gzip": gzip_len(bytes)?,
+        "brotli": brotli_len(bytes)?,
+    }))
 }
 
 /// `cargo xtask dist`: builds, then writes `dist/npm/` (and the tarball from
 /// `npm pack`) and `dist/cdn/` (hashed names + manifest.json).
 pub fn dist() -> Result<(), String> {
-    build_widget()?;
+    build::widget()?;
     let root = root();
     let version = version()?;
     let dist = root.join("dist");
@@ -219,7 +226,7 @@ pub fn dist() -> Result<(), String> {
     });
     let text = serde_json::to_string_pretty(&package).map_err(|e| e.to_string())? + "\n";
     write(&npm.join("package.json"), text.as_bytes())?;
-    run_cmd(
+    cmd::run(
         Command::new("npm")
             .args(["pack", "--silent", "--pack-destination", ".."])
             .current_dir(&npm),
@@ -233,11 +240,11 @@ pub fn dist() -> Result<(), String> {
     write(&cdn.join(&wasm_name), &wasm)?;
     write(&cdn.join(&js_name), &cdn_js)?;
     let mut entries = serde_json::Map::new();
-    entries.insert("khabar.js".into(), figures(&js_name, &cdn_js));
-    entries.insert("khabar_bg.wasm".into(), figures(&wasm_name, &wasm));
+    entries.insert("khabar.js".into(), figures(&js_name, &cdn_js)?);
+    entries.insert("khabar_bg.wasm".into(), figures(&wasm_name, &wasm)?);
     let snippet = format!(
         "<script type=\"module\" src=\"https://YOUR-CDN/{js_name}\" integrity=\"{}\" crossorigin=\"anonymous\" data-api=\"https://YOUR-SITE/api/v1\"></script>",
-        entries["khabar.js"]["integrity"].as_str().unwrap_or_default()
+        sri(&cdn_js)
     );
     let manifest = serde_json::json!({
         "name": "khabar",
@@ -284,9 +291,23 @@ pub fn cdn_files() -> Result<Vec<Shipped>, String> {
         .collect()
 }
 
-/// Fails when the last `dist`'s first-load transfer is above the ceiling.
+/// Fails when the last `dist`'s first-load transfer is above the ceiling,
+/// or when its figures cannot be right (a compressed size of 0 bytes, as an
+/// older xtask wrote when gzip failed, would pass any ceiling).
 pub fn check_ceiling() -> Result<(), String> {
     let files = cdn_files()?;
+    if files.is_empty() {
+        return Err("dist/cdn/manifest.json lists no files".into());
+    }
+    for f in &files {
+        if f.raw > 0 && (f.gzip == 0 || f.brotli == 0) {
+            return Err(format!(
+                "dist/cdn/manifest.json: {} has {} bytes but {} gzip / {} brotli; \
+                 rerun `cargo xtask dist`",
+                f.name, f.raw, f.gzip, f.brotli
+            ));
+        }
+    }
     let gz: usize = files.iter().map(|f| f.gzip).sum();
     println!(
         "first load: {gz} bytes gzip (ceiling {GZIP_CEILING}): {}",
@@ -338,18 +359,18 @@ pub fn size(args: &[String]) -> Result<(), String> {
 
 /// twiggy's top 20 on a copy of the release wasm that keeps function names.
 fn twiggy_top() -> Result<(), String> {
-    crate::setup::cargo_install("twiggy", "twiggy", "0.8.0")?;
+    cargo_install("twiggy", "twiggy", "0.8.0")?;
     let root = root();
     let raw = root.join("target/wasm32-unknown-unknown/release/khabar.wasm");
     let out: PathBuf = root.join("target/size");
-    run_cmd(
+    cmd::run(
         Command::new("wasm-bindgen")
             .arg(&raw)
             .args(["--target", "web", "--out-dir"])
             .arg(&out),
     )?;
     let named = out.join("khabar_named.wasm");
-    run_cmd(
+    cmd::run(
         Command::new(root.join("node_modules/.bin/wasm-opt"))
             .arg(out.join("khabar_bg.wasm"))
             .args([
@@ -367,7 +388,7 @@ fn twiggy_top() -> Result<(), String> {
             .arg(&named),
     )?;
     println!("\ntwiggy top 20 (release build with names kept; raw bytes):");
-    run_cmd(Command::new("twiggy").args(["top", "-n", "20"]).arg(&named))
+    cmd::run(Command::new("twiggy").args(["top", "-n", "20"]).arg(&named))
 }
 
 #[cfg(test)]
@@ -382,6 +403,15 @@ mod tests {
             "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
         );
         assert_eq!(short_hash(b"abc").len(), 10);
+    }
+
+    #[test]
+    fn compressed_sizes_are_real_figures() {
+        let text = "خبر news ".repeat(2000);
+        let gz = gzip_len(text.as_bytes()).expect("gzip runs");
+        let br = brotli_len(text.as_bytes()).expect("brotli");
+        assert!(gz > 0 && gz < text.len(), "{gz}");
+        assert!(br > 0 && br < text.len(), "{br}");
     }
 
     #[test]

@@ -7,8 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::root;
-use crate::setup;
+use crate::cmd::{self, cargo_install, root};
 
 /// cargo-fuzz version installed when missing.
 pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
@@ -30,23 +29,15 @@ struct Run {
 /// `cargo xtask fuzz`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let (seconds, targets) = parse_args(args)?;
-    setup::prepend_tool_paths();
-    let nightly = Command::new("cargo")
-        .args(["+nightly", "--version"])
-        // A missing toolchain is reported, not downloaded behind one's back.
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !nightly {
+    cmd::prepend_tool_paths();
+    if !nightly() {
         return Err(NEEDS_NIGHTLY.into());
     }
-    setup::cargo_install("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ_VERSION)?;
+    cargo_install("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ_VERSION)?;
 
     let root = root();
     println!("xtask fuzz: building the fuzz targets");
-    crate::steps::run_cmd(fuzz_cmd().args(["build"]).current_dir(&root))?;
+    build()?;
 
     let mut runs = Vec::new();
     for target in &targets {
@@ -121,6 +112,42 @@ pub fn run(args: &[String]) -> Result<(), String> {
             failed.join(", ")
         ))
     }
+}
+
+/// Whether a nightly toolchain is installed (never installing one).
+fn nightly() -> bool {
+    cmd::succeeds(
+        Command::new("cargo")
+            .args(["+nightly", "--version"])
+            .env_remove("RUSTUP_TOOLCHAIN")
+            // A missing toolchain is reported, not downloaded behind one's back.
+            .env("RUSTUP_AUTO_INSTALL", "0"),
+    )
+}
+
+/// Why the fuzz targets cannot be built here, if they cannot: `cargo xtask
+/// test` skips its fuzz stage then, rather than installing a toolchain.
+pub fn unavailable() -> Option<String> {
+    if !nightly() {
+        return Some("no nightly toolchain; rustup toolchain install nightly".into());
+    }
+    if !cmd::succeeds(fuzz_cmd().arg("--version").env("RUSTUP_AUTO_INSTALL", "0")) {
+        return Some(format!(
+            "cargo-fuzz is not installed; cargo install cargo-fuzz --version {CARGO_FUZZ_VERSION}"
+        ));
+    }
+    None
+}
+
+/// `cargo +nightly fuzz build`: every target, with the sanitizer flags.
+pub fn build() -> Result<(), String> {
+    cmd::run(fuzz_cmd().arg("build").current_dir(root()))
+}
+
+/// `cargo check` of the fuzz targets on the current (stable) toolchain:
+/// no fuzzing, but it catches the targets drifting from the crates' API.
+pub fn check() -> Result<(), String> {
+    cmd::run(cmd::cargo().args(["check", "--locked", "--manifest-path", "fuzz/Cargo.toml"]))
 }
 
 /// `cargo +nightly fuzz`, without the toolchain choice of the `cargo` that

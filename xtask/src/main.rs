@@ -6,20 +6,32 @@
 //! - `dist`   the npm package and the CDN bundle into `dist/`
 //! - `size`   what a first visit downloads, and twiggy's largest items
 //! - `test`   set up (browsers too), then every check and test suite
+//! - `cycles` import cycles between the modules of each crate
 //! - `fuzz`   run the cargo-fuzz targets for a bounded time (nightly)
 //! - `bench`  benchmarks: transfer, paint, comments at scale, CLS, memory, server
+//!
+//! Modules import "downwards" only (`cycles` checks it): `cmd` is the leaf,
+//! `setup`, `build`, `dist`, `fuzz`, `demo`, `bench` and `test` build on it.
 
 mod bench;
+mod build;
+mod cmd;
+mod cycles;
+mod demo;
 mod dist;
 mod fuzz;
 mod imports;
+mod postgres;
 mod setup;
-mod steps;
+mod test;
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn usage() -> ExitCode {
+    let stages: String = test::STAGES
+        .iter()
+        .map(|s| format!("\n    {:<16} {}", s.short, s.name))
+        .collect();
     eprintln!(
         "usage: cargo xtask <command>
 
@@ -29,20 +41,15 @@ commands:
   demo [--listen ADDR] [--db F] build and run the demo on http://127.0.0.1:8080/
   dist                          npm package (dist/npm, dist/khabar-*.tgz) and CDN bundle (dist/cdn)
   size [--no-twiggy]            raw/gzip/brotli of every shipped file; fails above 100 KB gzip
-  test                          run every check and test suite
+  test [--only STAGE[,STAGE..]] run every check and test suite, or only the stages named
+                                (size and e2e bring build along); stages:{stages}
+  cycles [SRC_DIR..]            import cycles between modules (default: widget, rules,
+                                server, xtask); fails if there is one
   fuzz [--seconds N] [TARGET..] each fuzz target N s (default 60; needs nightly)
   bench [--runs N] [--seconds N] [--only browser|server]
                                 benchmarks; prints a table, writes bench/results.json"
     );
     ExitCode::from(2)
-}
-
-/// The repository root (the parent of `xtask/`).
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn main() -> ExitCode {
@@ -55,11 +62,12 @@ fn main() -> ExitCode {
         "setup" => setup::run(setup::Needs {
             browsers: rest.iter().any(|a| a == "--browsers"),
         }),
-        "build" => setup::run(setup::Needs::default()).and_then(|()| steps::build_widget()),
-        "demo" => steps::demo(rest),
+        "build" => setup::run(setup::Needs::default()).and_then(|()| build::widget()),
+        "demo" => demo::run(rest),
         "dist" => setup::run(setup::Needs::default()).and_then(|()| dist::dist()),
         "size" => setup::run(setup::Needs::default()).and_then(|()| dist::size(rest)),
-        "test" => return steps::test_all(),
+        "test" => return test::run(rest),
+        "cycles" => cycles::run(rest),
         "fuzz" => fuzz::run(rest),
         "bench" => setup::run(setup::Needs { browsers: true }).and_then(|()| bench::run(rest)),
         "help" | "--help" | "-h" => {

@@ -4,8 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::root;
-use crate::steps::{output_of, run_cmd};
+use crate::cmd::{self, cargo_install, output_of, root, which};
 
 /// Must equal the `wasm-bindgen = "=…"` pin in the root Cargo.toml.
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
@@ -13,25 +12,31 @@ pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const WASM_PACK_VERSION: &str = "0.15.1";
 /// geckodriver version installed by setup (Firefox browser tests).
 pub const GECKODRIVER_VERSION: &str = "0.37.1";
-/// Debian packages of the browser tests.
+/// Every Debian package the test suite needs, installed in one `apt-get`
+/// call. Adding a package here is all it takes: the "already installed?"
+/// check asks dpkg about each of them.
 pub const APT_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
     "firefox-esr",
+    // Urdu and Persian letters beyond basic Arabic, for readable screenshots.
     "fonts-noto-ui-core",
     "poppler-utils",
+    // The server suite's second engine, run as a private cluster.
+    "postgresql",
 ];
 
 /// What a command needs installed.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Needs {
-    /// Browsers and WebDriver servers, for the tests.
+    /// The test suite's system packages ([`APT_PACKAGES`]: browsers and
+    /// WebDriver servers among them) and geckodriver.
     pub browsers: bool,
 }
 
 /// Installs what is missing; an error says what to do by hand.
 pub fn run(needs: Needs) -> Result<(), String> {
-    prepend_tool_paths();
+    cmd::prepend_tool_paths();
     require(
         "cargo",
         "Rust via rustup: https://rustup.rs (then re-open the shell)",
@@ -48,33 +53,16 @@ pub fn run(needs: Needs) -> Result<(), String> {
         .any(|l| l.trim() == "wasm32-unknown-unknown")
     {
         step("adding the wasm32-unknown-unknown target");
-        run_cmd(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+        cmd::run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     cargo_install("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN_VERSION)?;
     cargo_install("wasm-pack", "wasm-pack", WASM_PACK_VERSION)?;
     npm_ci()?;
     if needs.browsers {
-        apt_install_browsers()?;
+        apt_install()?;
         cargo_install("geckodriver", "geckodriver", GECKODRIVER_VERSION)?;
     }
     Ok(())
-}
-
-/// Puts `~/.cargo/bin` and `node_modules/.bin` (the npm `binaryen` package's
-/// current `wasm-opt`, which wasm-pack picks up) first on PATH.
-pub fn prepend_tool_paths() {
-    let mut paths = vec![root().join("node_modules/.bin")];
-    if let Some(home) = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
-    {
-        paths.push(home.join("bin"));
-    }
-    let old = std::env::var_os("PATH").unwrap_or_default();
-    paths.extend(std::env::split_paths(&old));
-    if let Ok(joined) = std::env::join_paths(paths) {
-        std::env::set_var("PATH", joined);
-    }
 }
 
 fn step(what: &str) {
@@ -87,29 +75,6 @@ fn require(program: &str, how: &str) -> Result<(), String> {
     } else {
         Err(format!("`{program}` is missing. Install {how}."))
     }
-}
-
-/// Whether `program` is on PATH.
-pub fn which(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
-        .unwrap_or(false)
-}
-
-pub fn cargo_install(binary: &str, krate: &str, version: &str) -> Result<(), String> {
-    let have = output_of(binary, &["--version"]).unwrap_or_default();
-    if have
-        .split_whitespace()
-        .any(|w| w.trim_start_matches('v') == version)
-    {
-        return Ok(());
-    }
-    step(&format!(
-        "installing {krate} {version} (a few minutes, once)"
-    ));
-    // Not --locked: the lock file of some of these names a crate version the
-    // registry no longer serves.
-    run_cmd(Command::new("cargo").args(["install", krate, "--version", version, "--force"]))
 }
 
 fn npm_ci() -> Result<(), String> {
@@ -131,7 +96,7 @@ fn npm_ci() -> Result<(), String> {
         return Ok(());
     }
     step("installing npm dev dependencies (npm ci)");
-    run_cmd(
+    cmd::run(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&root),
@@ -144,37 +109,51 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn apt_install_browsers() -> Result<(), String> {
-    let have_firefox = which("firefox") || which("firefox-esr");
-    // Urdu and Persian letters beyond basic Arabic, for readable screenshots.
-    let have_fonts = !Path::new("/etc/debian_version").exists()
-        || Path::new("/usr/share/fonts/truetype/noto/NotoSansArabicUI-Regular.ttf").exists();
-    if which("chromium")
-        && which("chromedriver")
-        && have_firefox
-        && have_fonts
-        && which("pdftotext")
-    {
-        return Ok(());
-    }
-    let debian = Path::new("/etc/debian_version").exists();
-    if !(debian && is_root() && which("apt-get")) {
+/// Whether dpkg reports `package` as installed (`install ok installed`).
+fn dpkg_installed(package: &str) -> bool {
+    output_of("dpkg-query", &["-W", "-f=${Status}", package])
+        .is_some_and(|status| status.trim() == "install ok installed")
+}
+
+/// The packages of `packages` that `installed` says are missing, in order.
+fn missing<'a>(packages: &[&'a str], installed: impl Fn(&str) -> bool) -> Vec<&'a str> {
+    packages.iter().copied().filter(|p| !installed(p)).collect()
+}
+
+/// Installs whatever of [`APT_PACKAGES`] is missing, in one apt-get call.
+fn apt_install() -> Result<(), String> {
+    let debian = Path::new("/etc/debian_version").exists() && which("dpkg-query");
+    if !debian {
+        // No dpkg to ask: the programs themselves are the best check there is.
+        let have_firefox = which("firefox") || which("firefox-esr");
+        if which("chromium") && which("chromedriver") && have_firefox && which("pdftotext") {
+            return Ok(());
+        }
         return Err(format!(
-            "the browser tests need Chromium, ChromeDriver, Firefox and poppler's pdftotext on PATH.\n\
-             On Debian as root this command installs them itself (apt-get install {}).\n\
-             Elsewhere install them with your package manager, e.g.\n\
-               sudo apt-get install {}\n\
-               brew install --cask chromium firefox && brew install chromedriver",
-            APT_PACKAGES.join(" "),
+            "the test suite needs Chromium, ChromeDriver, Firefox and poppler's pdftotext on PATH \
+             (on Debian: apt-get install {}).\n\
+             Install them with your package manager, e.g.\n\
+               brew install --cask chromium firefox && brew install chromedriver poppler",
             APT_PACKAGES.join(" ")
         ));
     }
-    step(&format!(
-        "installing {} with apt-get",
-        APT_PACKAGES.join(", ")
-    ));
-    run_cmd(Command::new("apt-get").arg("update"))?;
-    run_cmd(
+    let missing = missing(APT_PACKAGES, dpkg_installed);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !(is_root() && which("apt-get")) {
+        return Err(format!(
+            "the test suite needs these Debian packages, missing here: {}.\n\
+             As root this command installs them itself; otherwise run\n\
+               sudo apt-get install {}",
+            missing.join(", "),
+            APT_PACKAGES.join(" ")
+        ));
+    }
+    step(&format!("installing {} with apt-get", missing.join(", ")));
+    cmd::run(Command::new("apt-get").arg("update"))?;
+    // The whole list, in one call: already installed ones are no-ops.
+    cmd::run(
         Command::new("apt-get")
             .args(["install", "-y", "--no-install-recommends"])
             .args(APT_PACKAGES)
@@ -191,5 +170,16 @@ mod tests {
         let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
         let pin = format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"");
         assert!(manifest.contains(&pin), "root Cargo.toml must pin {pin}");
+    }
+
+    #[test]
+    fn every_listed_package_is_checked() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let gone = missing(&["a", "b", "c"], |p| {
+            asked.borrow_mut().push(p.to_owned());
+            p == "b"
+        });
+        assert_eq!(gone, ["a", "c"]);
+        assert_eq!(asked.into_inner(), ["a", "b", "c"]);
     }
 }

@@ -1,0 +1,93 @@
+//! Running programs: the leaf every other module of xtask builds on. It
+//! imports nothing from the crate, so nothing here can start an import cycle.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The repository root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Runs a command with inherited output; an error names it and its status.
+pub fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+/// Captures a command's standard output; `None` if it cannot run or fails.
+pub fn output_of(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether a command runs and exits 0, its output discarded.
+pub fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The `cargo` that runs xtask (same toolchain), in the repository root.
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Whether `program` is on PATH.
+pub fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Puts `~/.cargo/bin` and `node_modules/.bin` (the npm `binaryen` package's
+/// current `wasm-opt`, which wasm-pack picks up) first on PATH.
+pub fn prepend_tool_paths() {
+    let mut paths = vec![root().join("node_modules/.bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+    {
+        paths.push(home.join("bin"));
+    }
+    let old = std::env::var_os("PATH").unwrap_or_default();
+    paths.extend(std::env::split_paths(&old));
+    if let Ok(joined) = std::env::join_paths(paths) {
+        std::env::set_var("PATH", joined);
+    }
+}
+
+/// `cargo install KRATE --version VERSION` unless `BINARY --version`
+/// already reports that version.
+pub fn cargo_install(binary: &str, krate: &str, version: &str) -> Result<(), String> {
+    let have = output_of(binary, &["--version"]).unwrap_or_default();
+    if have
+        .split_whitespace()
+        .any(|w| w.trim_start_matches('v') == version)
+    {
+        return Ok(());
+    }
+    println!("xtask setup: installing {krate} {version} (a few minutes, once)");
+    // Not --locked: the lock file of some of these names a crate version the
+    // registry no longer serves.
+    run(Command::new("cargo").args(["install", krate, "--version", version, "--force"]))
+}
