@@ -101,7 +101,7 @@ export async function benchServer({
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'khabar-bench-'));
   const db = path.join(tmp, 'khabar.sqlite3');
   const serverArgs = [
-    '--db', db, 'serve',
+    '--db', db, 'serve', '--demo',
     '--listen', '127.0.0.1:0',
     '--www', path.resolve(www),
     '--widget-dir', path.resolve(widgetDir),

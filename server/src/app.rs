@@ -10,6 +10,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::metrics;
 use crate::routes;
 use crate::state::AppState;
 use crate::transport;
@@ -17,8 +18,8 @@ use crate::transport;
 /// Where the static files live.
 #[derive(Debug, Clone)]
 pub struct Assets {
-    /// Demo host pages.
-    pub www: PathBuf,
+    /// Demo host pages, served only with `--demo`.
+    pub www: Option<PathBuf>,
     /// The built widget (loader, glue, wasm).
     pub widget: PathBuf,
 }
@@ -32,19 +33,24 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .expose_headers([header::ETAG, header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
     let body_timeout = state.body_timeout;
+    let record = axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::record);
     let feeds = routes::feeds::router()
+        .route_layer(record.clone())
         .with_state(state.clone())
         .layer(axum::middleware::from_fn(routes::etag::etag));
+    let ops = routes::ops::router().with_state(state.clone());
     let api = routes::api::router(state.clone())
+        .route_layer(record)
         .with_state(state)
         .layer(axum::middleware::from_fn(routes::etag::etag))
         .layer(cors);
     Router::new()
         .nest("/api/v1", api)
         .merge(feeds)
+        .merge(ops)
         .merge(routes::assets::router(
-            assets.www.clone(),
             assets.widget.clone(),
+            assets.www.clone(),
         ))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
@@ -56,15 +62,31 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
 
 /// Binds `listen`, prints the URL, and serves until SIGTERM or Ctrl-C, letting
 /// requests in flight finish. Slow and oversized request heads are cut by
-/// `limits` (see [`transport`]).
+/// `limits` (see [`transport`]). With `metrics_listen`, `/metrics` is
+/// served there too.
 pub async fn serve(
     listen: SocketAddr,
+    metrics_listen: Option<SocketAddr>,
     state: AppState,
     assets: Assets,
     limits: transport::ConnLimits,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
+    if let Some(metrics_addr) = metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(metrics_addr).await?;
+        println!(
+            "khabar-server metrics on http://{}/metrics",
+            metrics_listener.local_addr()?
+        );
+        let router = routes::ops::metrics_router(state.clone());
+        tokio::spawn(transport::serve(
+            metrics_listener,
+            router,
+            limits,
+            std::future::pending::<()>(),
+        ));
+    }
     // Tests and `cargo xtask demo` read this line to find the port.
     println!("khabar-server listening on http://{addr}/");
     transport::serve(listener, app(state, &assets), limits, shutdown_signal()).await;

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod feeds;
 pub mod import;
 pub mod mail;
+pub mod metrics;
 pub mod model;
 pub mod proxy;
 pub mod ratelimit;

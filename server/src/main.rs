@@ -56,6 +56,23 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Exit 0 when a running server answers /healthz (for Docker's
+    /// HEALTHCHECK and monitoring scripts), 1 otherwise.
+    Healthcheck {
+        /// The health endpoint.
+        #[arg(
+            long,
+            env = "KHABAR_HEALTH_URL",
+            default_value = "http://127.0.0.1:8080/healthz"
+        )]
+        url: String,
+    },
+    /// Copy the SQLite database into a new file, consistently, while the
+    /// server runs (PostgreSQL: use pg_dump, see docs/operations.md).
+    Backup {
+        /// The file to write; it must not exist.
+        dest: PathBuf,
+    },
     /// Moderate comments: list pending ones, approve, reject or delete.
     Comments {
         #[command(subcommand)]
@@ -138,9 +155,21 @@ struct ServeArgs {
     /// X-Forwarded-For entry that is not one of them.
     #[arg(long, env = "KHABAR_TRUST_PROXY", num_args = 0..=1, default_missing_value = "")]
     trust_proxy: Option<String>,
-    /// Do not load the demo articles into an empty database.
-    #[arg(long, env = "KHABAR_NO_SEED")]
+    /// Demo mode: load the demo articles into an empty database and serve
+    /// the demo pages (/, /en/, /gallery/) from --www. Without it the
+    /// server serves the API, the feeds and the widget files only.
+    #[arg(long, env = "KHABAR_DEMO")]
+    demo: bool,
+    /// Deprecated, does nothing: demo articles load only with --demo.
+    #[arg(long, env = "KHABAR_NO_SEED", hide = true)]
     no_seed: bool,
+    /// Serve /metrics (Prometheus) on this separate address, e.g.
+    /// 127.0.0.1:9090, for the monitoring system only.
+    #[arg(long, env = "KHABAR_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Or serve /metrics on the main address behind this bearer token.
+    #[arg(long, env = "KHABAR_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// Seconds a client has to send a request's line and headers; slower
     /// clients (slowloris) are disconnected. Also the idle keep-alive time.
     #[arg(long, env = "KHABAR_HEADER_TIMEOUT_SECS", default_value_t = 10,
@@ -190,14 +219,17 @@ async fn main() -> anyhow::Result<()> {
     let command = cli
         .command
         .unwrap_or_else(|| Command::Serve(Box::new(default_serve())));
-    if let Command::Migrate { from, to } = &command {
-        return migrate(from, to).await;
+    match &command {
+        Command::Migrate { from, to } => return migrate(from, to).await,
+        Command::Healthcheck { url } => return healthcheck(url).await,
+        Command::Backup { dest } => return backup(&cli.db, dest).await,
+        _ => {}
     }
     let store: SharedStore = engine::open(&cli.db)
         .await
         .with_context(|| format!("opening {}", shown(&cli.db)))?;
     match command {
-        Command::Migrate { .. } => Ok(()),
+        Command::Migrate { .. } | Command::Healthcheck { .. } | Command::Backup { .. } => Ok(()),
         Command::Import { file } => {
             let json = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
@@ -213,7 +245,12 @@ async fn main() -> anyhow::Result<()> {
                 None => TrustedProxies::none(),
                 Some(list) => list.parse::<TrustedProxies>()?,
             };
-            if !args.no_seed {
+            if args.no_seed {
+                tracing::warn!(
+                    "--no-seed is deprecated and does nothing: demo articles load only with --demo"
+                );
+            }
+            if args.demo {
                 let n = import::seed_if_empty(store.as_ref())
                     .await
                     .context("loading demo articles")?;
@@ -222,7 +259,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             let assets = Assets {
-                www: args.www,
+                www: args.demo.then_some(args.www),
                 widget: args.widget_dir,
             };
             let state = AppState {
@@ -244,14 +281,57 @@ async fn main() -> anyhow::Result<()> {
                 site_name: args.site_name.clone(),
                 public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
                 body_timeout: Duration::from_secs(args.body_timeout_secs),
+                metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
                 ..AppState::new(store)
             };
             let limits = ConnLimits {
                 header_timeout: Duration::from_secs(args.header_timeout_secs),
             };
-            serve(args.listen, state, assets, limits).await
+            serve(args.listen, args.metrics_listen, state, assets, limits).await
         }
     }
+}
+
+async fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let uri: hyper::Uri = url.parse().context("--url")?;
+    let host = uri.host().context("--url has no host")?.to_owned();
+    let port = uri.port_u16().unwrap_or(80);
+    let ask = async {
+        let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        let req = hyper::Request::get(uri.path())
+            .header(hyper::header::HOST, format!("{host}:{port}"))
+            .body(String::new())?;
+        anyhow::Ok(sender.send_request(req).await?.status())
+    };
+    match tokio::time::timeout(Duration::from_secs(5), ask).await {
+        Ok(Ok(status)) if status.is_success() => {
+            println!("healthy ({status})");
+            Ok(())
+        }
+        Ok(Ok(status)) => bail!("unhealthy: {url} answered {status}"),
+        Ok(Err(e)) => bail!("unhealthy: {url}: {e}"),
+        Err(_) => bail!("unhealthy: {url} did not answer within 5 s"),
+    }
+}
+
+async fn backup(db: &str, dest: &std::path::Path) -> anyhow::Result<()> {
+    if khabar_server::store::engine::is_postgres_url(db) {
+        bail!("backup copies an SQLite file; for PostgreSQL use pg_dump (docs/operations.md)");
+    }
+    if dest.exists() {
+        bail!("{} exists; back up into a new file", dest.display());
+    }
+    let store = khabar_server::store::sqlite::SqliteStore::open(std::path::Path::new(db))
+        .with_context(|| format!("opening {db}"))?;
+    store
+        .backup_to(dest)
+        .await
+        .with_context(|| format!("backing up into {}", dest.display()))?;
+    println!("backed up {db} into {}", dest.display());
+    Ok(())
 }
 
 async fn migrate(from: &str, to: &str) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::comments::Moderation;
 use crate::mail::Mailer;
+use crate::metrics::Metrics;
 use crate::proxy::TrustedProxies;
 use crate::ratelimit::RateLimit;
 use crate::store::SharedStore;
@@ -33,6 +34,10 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Time a request body may take to arrive completely (`408` after).
     pub body_timeout: Duration,
+    /// Requests, latencies and failures, for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Bearer token of `/metrics` on the main listener; `None`: not there.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -50,6 +55,8 @@ impl AppState {
             site_name: "Khabar".to_owned(),
             public_url: None,
             body_timeout: Duration::from_secs(15),
+            metrics: Arc::new(Metrics::default()),
+            metrics_token: None,
         }
     }
 }

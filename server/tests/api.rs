@@ -170,7 +170,7 @@ async fn import_upserts_and_refuses_bad_files_whole() {
 
 #[tokio::test]
 async fn static_files_have_the_right_types_cache_and_cors() {
-    let f = fixture(false);
+    let f = fixture(true);
     let (status, headers, _) = get(&f.router, "/khabar/khabar_core_bg.wasm").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/wasm");

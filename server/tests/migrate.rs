@@ -90,7 +90,7 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
     // The moved site works: a retry with an old key gets the old comment,
     // and a new comment continues after the copied ids.
     let assets = Assets {
-        www: dir.path().join("www"),
+        www: None,
         widget: dir.path().join("widget"),
     };
     let mut state = AppState::new(other.clone());

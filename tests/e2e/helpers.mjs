@@ -17,7 +17,8 @@ const env = (name) => {
 export async function startServer({ listen = '127.0.0.1:0', dbDir, args = [], widgetDir } = {}) {
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'khabar-e2e-'));
   const proc = spawn(env('KHABAR_SERVER_BIN'), [
-    '--db', join(dir, 'khabar.sqlite3'), 'serve', '--listen', listen,
+    // --demo: the demo articles and pages, which the suite renders.
+    '--db', join(dir, 'khabar.sqlite3'), 'serve', '--demo', '--listen', listen,
     '--www', env('KHABAR_WWW'), '--widget-dir', widgetDir ?? env('KHABAR_WIDGET_DIR'), ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -25,7 +25,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("\nKhabar demo: Arabic page at http://{listen}/ , English at http://{listen}/en/ (Ctrl-C stops)\n");
     cmd::run(
         Command::new(root().join("target/server/khabar-server"))
-            .args(["--db", &db, "serve", "--listen", &listen])
+            .args(["--db", &db, "serve", "--demo", "--listen", &listen])
             .args(["--www", "www", "--widget-dir", "target/widget"])
             .current_dir(root()),
     )

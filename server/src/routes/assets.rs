@@ -1,4 +1,5 @@
-//! Static files: the demo pages (`www/`) and the built widget (`/khabar/`).
+//! Static files: the built widget (`/khabar/`) and, with `--demo` only,
+//! the demo pages (`www/`).
 
 use std::path::PathBuf;
 
@@ -9,12 +10,18 @@ use axum::response::Response;
 use axum::Router;
 use tower_http::services::ServeDir;
 
-/// Serves the widget build under `/khabar/` and the demo pages at `/`.
-pub fn router(www: PathBuf, widget: PathBuf) -> Router {
-    Router::new()
+/// Serves the widget build under `/khabar/` and, when given, the demo
+/// pages at `/`; anything else is a 404.
+pub fn router(widget: PathBuf, demo_pages: Option<PathBuf>) -> Router {
+    let widget = Router::new()
         .nest_service("/khabar", ServeDir::new(widget))
-        .layer(middleware::from_fn(cache_headers))
-        .fallback_service(ServeDir::new(www).append_index_html_on_directories(true))
+        .layer(middleware::from_fn(cache_headers));
+    match demo_pages {
+        Some(www) => {
+            widget.fallback_service(ServeDir::new(www).append_index_html_on_directories(true))
+        }
+        None => widget,
+    }
 }
 
 /// Whether a file name carries a content hash (`name.0123abcd.ext`), which

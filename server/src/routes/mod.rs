@@ -9,4 +9,5 @@ pub mod config;
 pub mod etag;
 pub mod feeds;
 pub mod moderation;
+pub mod ops;
 pub mod send;

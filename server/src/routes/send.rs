@@ -44,6 +44,7 @@ pub(crate) async fn send(
     }
     mailer.send(message).await.map_err(|e| {
         tracing::error!("sending mail: {e}");
+        state.metrics.mail_failures.inc();
         ApiError::MailFailed
     })?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "status": "sent" }))))

@@ -125,6 +125,17 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// Copies the live database into a new file at `dest` with SQLite's
+    /// online backup: consistent even while the server writes.
+    pub async fn backup_to(&self, dest: &Path) -> Result<(), StoreError> {
+        let dest = dest.to_path_buf();
+        self.with_conn(move |c| {
+            c.backup(rusqlite::MAIN_DB, &dest, None)?;
+            Ok(())
+        })
+        .await
+    }
+
     /// The connection pool, for diagnostics and durability tests.
     pub fn pool(&self) -> &Pool {
         &self.pool

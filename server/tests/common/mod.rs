@@ -35,16 +35,14 @@ pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fi
     if seed {
         block_on(import::seed_if_empty(store.as_ref())).expect("seed");
     }
+    // A seeded fixture is a demo server: demo articles and demo pages.
+    let www = dir.path().join("www");
+    std::fs::create_dir_all(&www).expect("www");
+    std::fs::write(www.join("index.html"), "<!doctype html><title>t</title>").expect("index");
     let assets = Assets {
-        www: dir.path().join("www"),
+        www: seed.then_some(www),
         widget: dir.path().join("widget"),
     };
-    std::fs::create_dir_all(&assets.www).expect("www");
-    std::fs::write(
-        assets.www.join("index.html"),
-        "<!doctype html><title>t</title>",
-    )
-    .expect("index");
     std::fs::create_dir_all(&assets.widget).expect("widget");
     std::fs::write(
         assets.widget.join("khabar_core_bg.wasm"),

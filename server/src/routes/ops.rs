@@ -1,0 +1,72 @@
+//! For operators: `/healthz` (the database answers) and `/metrics`
+//! (Prometheus), the latter on its own listener or behind a token.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::routes::moderation::same_secret;
+use crate::state::AppState;
+
+/// `/healthz` and, with `--metrics-token`, `/metrics` behind it.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_with_token))
+}
+
+/// `/metrics` alone, for `--metrics-listen` (an address only the
+/// monitoring system reaches, so no token).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// 200 `ok` when the database answers, 503 otherwise, so that a load
+/// balancer or Docker stops sending readers to an instance that cannot
+/// serve them.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.article_count().await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    match state.store.comment_counts().await {
+        Ok(counts) => state.metrics.set_comment_counts(&counts),
+        Err(e) => tracing::warn!("metrics: counting comments: {e}"),
+    }
+    let mut res = state.metrics.render().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    res
+}
+
+async fn metrics_with_token(State(state): State<AppState>, req: Request) -> Response {
+    let Some(expected) = state.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same_secret(given.as_bytes(), expected.as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response();
+    }
+    metrics(State(state)).await
+}

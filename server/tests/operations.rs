@@ -1,0 +1,160 @@
+//! What an operator relies on: the demo only on demand, `/healthz`,
+//! `/metrics`, `khabar-server healthcheck` and `backup`.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{fixture, fixture_with, get, post_json};
+use serde_json::json;
+
+#[tokio::test]
+async fn without_demo_only_the_api_feeds_and_widget_files_are_served() {
+    let f = fixture(false);
+    let (status, _, _) = get(&f.router, "/").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no demo page without --demo");
+    let (status, _, _) = get(&f.router, "/index.html").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = get(&f.router, "/khabar/khabar_core_bg.wasm").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, body) = get(&f.router, "/api/v1/articles").await;
+    assert_eq!(status, StatusCode::OK);
+    let list: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(list["items"], json!([]), "no demo articles without --demo");
+
+    let demo = fixture(true);
+    let (status, _, _) = get(&demo.router, "/").await;
+    assert_eq!(status, StatusCode::OK, "the demo serves its pages");
+}
+
+#[tokio::test]
+async fn healthz_answers_while_the_database_does() {
+    let f = fixture(false);
+    let (status, _, body) = get(&f.router, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, b"ok\n");
+}
+
+#[tokio::test]
+async fn metrics_need_their_token_and_count_requests_and_comments() {
+    let f = fixture_with(true, |mut s| {
+        s.metrics_token = Some("m3trics".into());
+        s.moderation = khabar_server::comments::Moderation::Pre;
+        s
+    });
+    let (status, _, _) = get(&f.router, "/metrics").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let comment =
+        json!({ "author": "Ali", "body": "تعليق للعدّ", "idempotency_key": "key-metrics-01" });
+    let (status, _, _) = post_json(
+        &f.router,
+        "/api/v1/articles/2026-11-28-transit-plan/comments",
+        &comment,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    get(&f.router, "/api/v1/articles/2026-11-28-transit-plan").await;
+    let res = tower::ServiceExt::oneshot(
+        f.router.clone(),
+        axum::http::Request::get("/metrics")
+            .header("authorization", "Bearer m3trics")
+            .body(axum::body::Body::empty())
+            .expect("request"),
+    )
+    .await
+    .expect("response");
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains(r#"khabar_http_requests_total{route="/api/v1/articles/{id}/comments",method="POST",status="201"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"khabar_http_request_duration_seconds_count{route="/api/v1/articles/{id}"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"khabar_comments{state="pending"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("khabar_mail_failures_total 0"), "{text}");
+    assert!(text.contains("khabar_sync_failures_total 0"), "{text}");
+}
+
+#[test]
+fn healthcheck_and_backup_commands_work_against_a_running_server() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let bin = env!("CARGO_BIN_EXE_khabar-server");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("live.sqlite3");
+    let mut server = Command::new(bin)
+        .args([
+            "--db",
+            &db.to_string_lossy(),
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args([
+            "--www",
+            &dir.path().to_string_lossy(),
+            "--widget-dir",
+            &dir.path().to_string_lossy(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("listening line");
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("url")
+        .trim_end_matches('/')
+        .to_owned();
+    let health = Command::new(bin)
+        .args(["healthcheck", "--url", &format!("{url}/healthz")])
+        .output()
+        .expect("run");
+    assert!(health.status.success(), "{health:?}");
+
+    let copy = dir.path().join("copy.sqlite3");
+    let backup = Command::new(bin)
+        .args(["--db", &db.to_string_lossy(), "backup"])
+        .arg(&copy)
+        .output()
+        .expect("run");
+    assert!(backup.status.success(), "{backup:?}");
+    // The copy is a complete database: the demo articles are in it.
+    let restored = common::block_on(khabar_server::store::engine::open(&copy.to_string_lossy()))
+        .expect("open the copy");
+    let n = common::block_on(restored.article_count()).expect("count");
+    assert!(n >= 9, "{n} articles in the backup");
+    // Backing up over an existing file is refused.
+    let again = Command::new(bin)
+        .args(["--db", &db.to_string_lossy(), "backup"])
+        .arg(&copy)
+        .output()
+        .expect("run");
+    assert!(!again.status.success());
+
+    server.kill().expect("kill");
+    let _ = server.wait();
+    let down = Command::new(bin)
+        .args(["healthcheck", "--url", &format!("{url}/healthz")])
+        .output()
+        .expect("run");
+    assert!(!down.status.success(), "a stopped server is unhealthy");
+}
