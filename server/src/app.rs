@@ -34,15 +34,19 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .max_age(Duration::from_secs(86_400));
     let body_timeout = state.body_timeout;
     let record = axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::record);
+    let etag = axum::middleware::from_fn_with_state(
+        routes::etag::cache_control(state.cdn_max_age),
+        routes::etag::etag,
+    );
     let feeds = routes::feeds::router()
         .route_layer(record.clone())
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn(routes::etag::etag));
+        .layer(etag.clone());
     let ops = routes::ops::router().with_state(state.clone());
     let api = routes::api::router(state.clone())
         .route_layer(record)
         .with_state(state)
-        .layer(axum::middleware::from_fn(routes::etag::etag))
+        .layer(etag)
         .layer(cors);
     Router::new()
         .nest("/api/v1", api)

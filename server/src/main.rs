@@ -101,6 +101,14 @@ enum CommentAction {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ModerationArg {
     /// New comments wait for a moderator.
@@ -160,6 +168,15 @@ struct ServeArgs {
     /// server serves the API, the feeds and the widget files only.
     #[arg(long, env = "KHABAR_DEMO")]
     demo: bool,
+    /// Serve articles and first pages of comments from memory, forgotten on
+    /// every write (also by the CLI or other instances).
+    #[arg(long, env = "KHABAR_READ_CACHE", value_enum, default_value = "on")]
+    read_cache: Switch,
+    /// Seconds a CDN in front of the server may answer API reads itself
+    /// (Cache-Control s-maxage, with stale-while-revalidate five times as
+    /// long); 0 (default): no-cache, every read reaches the server.
+    #[arg(long, env = "KHABAR_CDN_MAX_AGE", default_value_t = 0)]
+    cdn_max_age: u32,
     /// Deprecated, does nothing: demo articles load only with --demo.
     #[arg(long, env = "KHABAR_NO_SEED", hide = true)]
     no_seed: bool,
@@ -258,6 +275,15 @@ async fn main() -> anyhow::Result<()> {
                     tracing::info!("loaded {n} demo articles into an empty database");
                 }
             }
+            let store: SharedStore = if args.read_cache == Switch::On {
+                Arc::new(
+                    khabar_server::store::cached::CachedStore::new(store)
+                        .await
+                        .context("starting the read cache")?,
+                )
+            } else {
+                store
+            };
             let assets = Assets {
                 www: args.demo.then_some(args.www),
                 widget: args.widget_dir,
@@ -282,6 +308,7 @@ async fn main() -> anyhow::Result<()> {
                 public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
                 body_timeout: Duration::from_secs(args.body_timeout_secs),
                 metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
+                cdn_max_age: args.cdn_max_age,
                 ..AppState::new(store)
             };
             let limits = ConnLimits {

@@ -38,6 +38,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Bearer token of `/metrics` on the main listener; `None`: not there.
     pub metrics_token: Option<String>,
+    /// Seconds a CDN may serve API reads without asking (`s-maxage`); 0:
+    /// `no-cache`.
+    pub cdn_max_age: u32,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             body_timeout: Duration::from_secs(15),
             metrics: Arc::new(Metrics::default()),
             metrics_token: None,
+            cdn_max_age: 0,
         }
     }
 }

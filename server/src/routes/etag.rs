@@ -2,7 +2,7 @@
 //! instead of downloading an unchanged article again.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -23,9 +23,25 @@ pub fn matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(etag))
 }
 
-/// Adds a weak ETag to successful GET responses and answers 304 when the
-/// client already has that version.
-pub async fn etag(req: Request, next: Next) -> Response {
+/// The `Cache-Control` of API reads. With `cdn_seconds` 0 (the default):
+/// `no-cache` — browsers keep a copy but ask every time (news changes).
+/// Otherwise a shared cache (a CDN in front of the server) may answer for
+/// `cdn_seconds` and serve the old copy while it revalidates for five times
+/// as long, while browsers still ask every time.
+pub fn cache_control(cdn_seconds: u32) -> HeaderValue {
+    if cdn_seconds == 0 {
+        return HeaderValue::from_static("no-cache");
+    }
+    let value = format!(
+        "public, max-age=0, s-maxage={cdn_seconds}, stale-while-revalidate={}",
+        u64::from(cdn_seconds) * 5
+    );
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("no-cache"))
+}
+
+/// Adds a weak ETag and `policy` as `Cache-Control` to successful GET
+/// responses, and answers 304 when the client already has that version.
+pub async fn etag(State(policy): State<HeaderValue>, req: Request, next: Next) -> Response {
     let if_none_match = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -44,10 +60,7 @@ pub async fn etag(req: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&tag) {
         parts.headers.insert(header::ETAG, value);
     }
-    // Cache, but ask the server every time: news changes.
-    parts
-        .headers
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    parts.headers.insert(header::CACHE_CONTROL, policy);
     if if_none_match.is_some_and(|inm| matches(&inm, &tag)) {
         parts.status = StatusCode::NOT_MODIFIED;
         parts.headers.remove(header::CONTENT_LENGTH);
@@ -70,5 +83,10 @@ mod tests {
         assert!(!matches("\"abd\"", "W/\"abc\""));
         assert_ne!(fnv1a(b"a"), fnv1a(b"b"));
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(cache_control(0), "no-cache");
+        assert_eq!(
+            cache_control(10),
+            "public, max-age=0, s-maxage=10, stale-while-revalidate=50"
+        );
     }
 }

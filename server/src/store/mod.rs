@@ -2,6 +2,7 @@
 //! the import reach the database only through [`Store`]; each engine is an
 //! implementation of it (today [`sqlite::SqliteStore`]).
 
+pub mod cached;
 pub mod dump;
 pub mod engine;
 pub mod migrate;
@@ -17,6 +18,9 @@ use crate::model::{Article, ArticleSummary};
 
 /// A shared handle on the storage engine.
 pub type SharedStore = Arc<dyn Store>;
+
+/// Called whenever the stored data may have changed.
+pub type ChangeHook = Arc<dyn Fn() + Send + Sync>;
 
 /// Storage failures. Details go to the log, never to a client.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +73,7 @@ pub struct ListQuery {
 }
 
 /// Sort order of a comment list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sort {
     /// Oldest first (the default: a conversation reads top-down).
     Oldest,
@@ -182,4 +186,9 @@ pub trait Store: Send + Sync {
     async fn dump(&self) -> Result<dump::Dump, StoreError>;
     /// Writes a dump into this (empty) store, keeping every id.
     async fn restore(&self, dump: dump::Dump) -> Result<(), StoreError>;
+
+    /// Calls `on_change` from now on whenever any process (this one, the
+    /// CLI, another instance) may have changed the data, for as long as the
+    /// runtime runs. What the read cache relies on.
+    async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError>;
 }

@@ -10,7 +10,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::dump::{CommentRow, Dump};
 use super::{
-    CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status, Store, StoreError,
+    ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status, Store,
+    StoreError,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -90,6 +91,19 @@ const MIGRATION_LOCK: i64 = 0x6b68_6162_6172; // "khabar"
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    config: tokio_postgres::Config,
+}
+
+/// The channel every write notifies, so that every instance's read cache
+/// forgets what changed.
+const CHANGES: &str = "khabar_changes";
+
+/// Tells the other instances (inside a transaction: on commit).
+async fn notify(client: &impl GenericClient) -> Result<(), StoreError> {
+    client
+        .execute("SELECT pg_notify($1, '')", &[&CHANGES])
+        .await?;
+    Ok(())
 }
 
 impl PostgresStore {
@@ -99,7 +113,7 @@ impl PostgresStore {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -109,7 +123,7 @@ impl PostgresStore {
             .max_size(16)
             .build()
             .map_err(|e| StoreError::Engine(format!("pool: {e}")))?;
-        let store = PostgresStore { pool };
+        let store = PostgresStore { pool, config };
         store.migrate().await?;
         Ok(store)
     }
@@ -299,6 +313,7 @@ impl Store for PostgresStore {
         for a in &articles {
             upsert_article(&tx, a).await?;
         }
+        notify(&tx).await?;
         tx.commit().await?;
         Ok(articles.len())
     }
@@ -442,7 +457,10 @@ impl Store for PostgresStore {
             )
             .await?;
         let stored = match inserted {
-            Some(row) => row_to_comment(&row)?,
+            Some(row) => {
+                notify(&tx).await?;
+                row_to_comment(&row)?
+            }
             None => {
                 let existing = comment_by_key(&tx, &c.key)
                     .await?
@@ -559,8 +577,9 @@ impl Store for PostgresStore {
         id: i64,
         status: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
-        let client = self.pool.get().await?;
-        client
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let changed = tx
             .query_opt(
                 &format!(
                     "UPDATE comments SET status = $2 WHERE id = $1 RETURNING {COMMENT_COLUMNS}"
@@ -570,7 +589,10 @@ impl Store for PostgresStore {
             .await?
             .as_ref()
             .map(row_to_comment)
-            .transpose()
+            .transpose()?;
+        notify(&tx).await?;
+        tx.commit().await?;
+        Ok(changed)
     }
 
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
@@ -588,13 +610,15 @@ impl Store for PostgresStore {
 
     async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
-        Ok(client
+        let changed = client
             .execute(
                 "UPDATE articles SET comments_open = $2 WHERE id = $1",
                 &[&article_id, &open],
             )
             .await?
-            > 0)
+            > 0;
+        notify(&client).await?;
+        Ok(changed)
     }
 
     async fn comment_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
@@ -682,7 +706,71 @@ impl Store for PostgresStore {
                  GREATEST((SELECT MAX(id) FROM comments), 1))",
         )
         .await?;
+        notify(&tx).await?;
         tx.commit().await?;
         Ok(())
     }
+
+    async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
+        let config = self.config.clone();
+        // The first LISTEN before returning: from then on nothing is missed.
+        let first = listen(&config, on_change.clone()).await?;
+        tokio::spawn(async move {
+            let mut connection = Some(first);
+            loop {
+                if let Some(done) = connection.take() {
+                    let _ = done.await;
+                }
+                // Lost the connection: whatever changed meanwhile is
+                // unknown, so forget until listening again.
+                on_change();
+                tracing::warn!("read cache: lost the LISTEN connection; reconnecting");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                match listen(&config, on_change.clone()).await {
+                    Ok(done) => {
+                        on_change();
+                        connection = Some(done);
+                    }
+                    Err(e) => tracing::warn!("read cache: {e}"),
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Opens a connection that `LISTEN`s on [`CHANGES`] and calls `on_change`
+/// for each notification; the handle ends when the connection does.
+async fn listen(
+    config: &tokio_postgres::Config,
+    on_change: ChangeHook,
+) -> Result<tokio::task::JoinHandle<()>, StoreError> {
+    use futures_util::StreamExt;
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx)).boxed();
+    // The connection must be read while the client asks for LISTEN, and
+    // the client must live as long as the connection is read: it is handed
+    // to the reading task once LISTEN is done.
+    let (hand_over, mut handed) = tokio::sync::oneshot::channel::<tokio_postgres::Client>();
+    let task = tokio::spawn(async move {
+        let mut keep: Option<tokio_postgres::Client> = None;
+        let mut waiting = true;
+        loop {
+            tokio::select! {
+                client = &mut handed, if waiting => {
+                    waiting = false;
+                    keep = client.ok();
+                }
+                message = messages.next() => match message {
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => on_change(),
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => break,
+                },
+            }
+        }
+        drop(keep);
+    });
+    client.batch_execute(&format!("LISTEN {CHANGES}")).await?;
+    let _ = hand_over.send(client);
+    Ok(task)
 }

@@ -13,7 +13,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{CommentRow, Dump};
 use super::{
-    CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status, Store, StoreError,
+    ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status, Store,
+    StoreError,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -107,7 +108,12 @@ pub const PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: Pool,
+    path: std::path::PathBuf,
 }
+
+/// How often the change watcher asks SQLite whether another connection
+/// committed (`PRAGMA data_version`, a read of one shared-memory counter).
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
@@ -122,7 +128,10 @@ impl SqliteStore {
         let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
         let pool = r2d2::Pool::builder().max_size(8).build(manager)?;
         migrate(&mut *pool.get()?)?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Copies the live database into a new file at `dest` with SQLite's
@@ -312,6 +321,43 @@ impl Store for SqliteStore {
 
     async fn restore(&self, data: Dump) -> Result<(), StoreError> {
         self.with_conn(move |c| restore(c, &data)).await
+    }
+
+    async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
+        // A connection of its own: `data_version` changes when any *other*
+        // connection commits, in this process or another.
+        let path = self.path.clone();
+        let watcher = tokio::task::spawn_blocking(move || {
+            let conn = Connection::open(&path)?;
+            conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+            Ok::<_, StoreError>(conn)
+        })
+        .await??;
+        let watcher = std::sync::Arc::new(std::sync::Mutex::new(watcher));
+        let version = |w: &std::sync::Arc<std::sync::Mutex<Connection>>| {
+            let w = w.clone();
+            tokio::task::spawn_blocking(move || {
+                let conn = w.lock().unwrap_or_else(|p| p.into_inner());
+                conn.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            })
+        };
+        let mut last = version(&watcher).await??;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(WATCH_EVERY);
+            loop {
+                tick.tick().await;
+                match version(&watcher).await {
+                    Ok(Ok(v)) if v == last => {}
+                    Ok(Ok(v)) => {
+                        last = v;
+                        on_change();
+                    }
+                    // Unsure: forget rather than serve something stale.
+                    _ => on_change(),
+                }
+            }
+        });
+        Ok(())
     }
 
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {

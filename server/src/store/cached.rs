@@ -1,0 +1,216 @@
+//! The read path: the article and the first page of its comments served
+//! from memory, invalidated on every write — this process's own at once,
+//! other processes' (the CLI, an import, other instances) as soon as the
+//! engine reports them (SQLite's `PRAGMA data_version`, PostgreSQL's
+//! `LISTEN`/`NOTIFY`; see [`Store::watch_changes`]).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use crate::comments::{CleanComment, Moderation, StoredComment};
+use crate::model::{Article, ArticleSummary};
+use crate::store::dump::Dump;
+use crate::store::{
+    CommentPage, CommentQuery, CreateError, ListQuery, Position, SharedStore, Sort, Status, Store,
+    StoreError,
+};
+
+/// Entries kept at most; past that the cache starts over (a flood of
+/// distinct ids must not grow memory without bound).
+const MAX_ENTRIES: usize = 10_000;
+
+#[derive(Default)]
+struct Entries {
+    articles: HashMap<String, Article>,
+    first_pages: HashMap<(String, Sort, u32), CommentPage>,
+}
+
+/// What the cache shares with the change watcher.
+#[derive(Default)]
+pub struct Generation {
+    value: AtomicU64,
+    entries: Mutex<Entries>,
+}
+
+impl Generation {
+    /// Forgets everything: something changed.
+    pub fn bump(&self) {
+        // Bumped under the lock, so that `keep` sees either the old
+        // generation and the old entries or the new ones, never a mix.
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        self.value.fetch_add(1, Ordering::SeqCst);
+        *entries = Entries::default();
+    }
+
+    fn current(&self) -> u64 {
+        self.value.load(Ordering::SeqCst)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Entries) -> T) -> T {
+        f(&mut self.entries.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// A [`Store`] with the read cache in front of another.
+pub struct CachedStore {
+    inner: SharedStore,
+    generation: Arc<Generation>,
+}
+
+impl CachedStore {
+    /// Wraps `inner` and starts following the changes other processes
+    /// make to it.
+    pub async fn new(inner: SharedStore) -> Result<CachedStore, StoreError> {
+        let generation = Arc::new(Generation::default());
+        let on_change = generation.clone();
+        inner
+            .watch_changes(Arc::new(move || on_change.bump()))
+            .await?;
+        Ok(CachedStore { inner, generation })
+    }
+
+    /// Stores `value` unless something changed since `seen` was read: a
+    /// read that raced with a write must not put old data back.
+    fn keep(&self, seen: u64, put: impl FnOnce(&mut Entries)) {
+        self.generation.with(|e| {
+            // Read under the lock that `bump` takes.
+            if self.generation.current() != seen {
+                return;
+            }
+            if e.articles.len() + e.first_pages.len() >= MAX_ENTRIES {
+                *e = Entries::default();
+            }
+            put(e);
+        });
+    }
+
+    /// After a write through this process: forget at once.
+    fn wrote<T>(&self, result: T) -> T {
+        self.generation.bump();
+        result
+    }
+}
+
+#[async_trait]
+impl Store for CachedStore {
+    async fn article_count(&self) -> Result<i64, StoreError> {
+        self.inner.article_count().await
+    }
+
+    async fn upsert_articles(&self, articles: Vec<Article>) -> Result<usize, StoreError> {
+        let r = self.inner.upsert_articles(articles).await;
+        self.wrote(r)
+    }
+
+    async fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        if let Some(hit) = self.generation.with(|e| e.articles.get(id).cloned()) {
+            return Ok(Some(hit));
+        }
+        let seen = self.generation.current();
+        let found = self.inner.article(id).await?;
+        if let Some(a) = &found {
+            self.keep(seen, |e| {
+                e.articles.insert(id.to_owned(), a.clone());
+            });
+        }
+        Ok(found)
+    }
+
+    async fn list_articles(
+        &self,
+        query: ListQuery,
+    ) -> Result<(Vec<ArticleSummary>, Option<Position>), StoreError> {
+        self.inner.list_articles(query).await
+    }
+
+    async fn recent_articles(
+        &self,
+        section: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<Article>, StoreError> {
+        self.inner.recent_articles(section, limit).await
+    }
+
+    async fn create_comment(
+        &self,
+        article_id: &str,
+        comment: CleanComment,
+        moderation: Moderation,
+        now: String,
+    ) -> Result<StoredComment, CreateError> {
+        let r = self
+            .inner
+            .create_comment(article_id, comment, moderation, now)
+            .await;
+        self.wrote(r)
+    }
+
+    async fn comment_by_key(&self, key: &str) -> Result<Option<StoredComment>, StoreError> {
+        self.inner.comment_by_key(key).await
+    }
+
+    async fn comment(&self, id: i64) -> Result<Option<StoredComment>, StoreError> {
+        self.inner.comment(id).await
+    }
+
+    async fn list_comments(&self, query: CommentQuery) -> Result<Option<CommentPage>, StoreError> {
+        if query.after.is_some() {
+            return self.inner.list_comments(query).await;
+        }
+        let key = (query.article_id.clone(), query.sort, query.limit);
+        if let Some(hit) = self.generation.with(|e| e.first_pages.get(&key).cloned()) {
+            return Ok(Some(hit));
+        }
+        let seen = self.generation.current();
+        let page = self.inner.list_comments(query).await?;
+        if let Some(p) = &page {
+            self.keep(seen, |e| {
+                e.first_pages.insert(key, p.clone());
+            });
+        }
+        Ok(page)
+    }
+
+    async fn pending_comments(&self, limit: u32) -> Result<Vec<StoredComment>, StoreError> {
+        self.inner.pending_comments(limit).await
+    }
+
+    async fn set_comment_status(
+        &self,
+        id: i64,
+        status: Status,
+    ) -> Result<Option<StoredComment>, StoreError> {
+        let r = self.inner.set_comment_status(id, status).await;
+        self.wrote(r)
+    }
+
+    async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
+        let r = self.inner.delete_comment(id).await;
+        self.wrote(r)
+    }
+
+    async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {
+        let r = self.inner.set_comments_open(article_id, open).await;
+        self.wrote(r)
+    }
+
+    async fn comment_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.inner.comment_counts().await
+    }
+
+    async fn dump(&self) -> Result<Dump, StoreError> {
+        self.inner.dump().await
+    }
+
+    async fn restore(&self, dump: Dump) -> Result<(), StoreError> {
+        let r = self.inner.restore(dump).await;
+        self.wrote(r)
+    }
+
+    async fn watch_changes(&self, on_change: super::ChangeHook) -> Result<(), StoreError> {
+        self.inner.watch_changes(on_change).await
+    }
+}
