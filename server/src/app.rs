@@ -91,6 +91,7 @@ pub async fn serve(
             std::future::pending::<()>(),
         ));
     }
+    crate::jobs::spawn(state.clone());
     // Tests and `cargo xtask demo` read this line to find the port.
     println!("khabar-server listening on http://{addr}/");
     transport::serve(listener, app(state, &assets), limits, shutdown_signal()).await;

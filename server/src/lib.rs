@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod feeds;
 pub mod import;
+pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod model;

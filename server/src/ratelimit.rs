@@ -1,8 +1,13 @@
-//! A per-client sliding-window rate limit, in memory.
+//! A per-client sliding-window rate limit: in memory for a store that one
+//! process serves (SQLite), in the database for a store that several
+//! instances share (PostgreSQL), so that a reader cannot multiply their
+//! allowance by the number of instances behind the proxy.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::store::{Store, StoreError};
 
 /// At most `max` events per `window` for each client key.
 pub struct RateLimit {
@@ -49,6 +54,34 @@ impl RateLimit {
         }
         times.push_back(now);
         Ok(())
+    }
+
+    /// Records an event for `client` in `bucket`, where the store keeps
+    /// shared windows, else in memory; `Err(wait)` when over the limit.
+    pub async fn check_in(
+        &self,
+        store: &dyn Store,
+        bucket: &str,
+        client: &str,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        if self.max == 0 {
+            return Ok(Ok(()));
+        }
+        if !store.shares_state() {
+            return Ok(self.check(client, Instant::now()));
+        }
+        let max = u32::try_from(self.max).unwrap_or(u32::MAX);
+        Ok(
+            match store.rate_hit(bucket, client, max, self.window).await? {
+                None => Ok(()),
+                Some(wait) => Err(wait),
+            },
+        )
+    }
+
+    /// The window events are counted in.
+    pub fn window(&self) -> Duration {
+        self.window
     }
 }
 

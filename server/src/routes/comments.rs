@@ -1,7 +1,5 @@
 //! `GET` and `POST /api/v1/articles/{id}/comments`.
 
-use std::time::Instant;
-
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -78,7 +76,11 @@ pub(crate) async fn create(
         Some(existing) if existing.article_id == article_id => existing,
         Some(_) => return Err(ApiError::IdempotencyConflict),
         None => {
-            if let Err(wait) = state.comment_limit.check(&client, Instant::now()) {
+            if let Err(wait) = state
+                .comment_limit
+                .check_in(state.store.as_ref(), "comments", &client)
+                .await?
+            {
                 return Err(ApiError::RateLimited {
                     wait,
                     message: "Too many comments; try again later.",

@@ -1,7 +1,5 @@
 //! `POST /api/v1/articles/{id}/send`: "send this article to a friend".
 
-use std::time::Instant;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -36,7 +34,11 @@ pub(crate) async fn send(
         ApiError::Invalid(crate::comments::FieldErrors::new())
     })?;
     // Counted only when a message would really leave: mistakes cost nothing.
-    if let Err(wait) = state.send_limit.check(&client, Instant::now()) {
+    if let Err(wait) = state
+        .send_limit
+        .check_in(state.store.as_ref(), "send", &client)
+        .await?
+    {
         return Err(ApiError::RateLimited {
             wait,
             message: "Too many e-mails; try later.",

@@ -210,6 +210,34 @@ impl Store for CachedStore {
         self.wrote(r)
     }
 
+    fn shares_state(&self) -> bool {
+        self.inner.shares_state()
+    }
+
+    async fn rate_hit(
+        &self,
+        bucket: &str,
+        client: &str,
+        max: u32,
+        window: std::time::Duration,
+    ) -> Result<Option<std::time::Duration>, StoreError> {
+        // Not data any reader sees: nothing to forget.
+        self.inner.rate_hit(bucket, client, max, window).await
+    }
+
+    async fn claim_job(
+        &self,
+        name: &str,
+        every: std::time::Duration,
+        holder: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.claim_job(name, every, holder).await
+    }
+
+    async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError> {
+        self.inner.prune_rate_hits(window).await
+    }
+
     async fn watch_changes(&self, on_change: super::ChangeHook) -> Result<(), StoreError> {
         self.inner.watch_changes(on_change).await
     }

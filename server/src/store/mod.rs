@@ -105,6 +105,13 @@ pub struct CommentQuery {
     pub after: Option<i64>,
 }
 
+/// Milliseconds since the Unix epoch, as the stores keep times they compare.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// Moderation states a comment can be put in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -186,6 +193,30 @@ pub trait Store: Send + Sync {
     async fn dump(&self) -> Result<dump::Dump, StoreError>;
     /// Writes a dump into this (empty) store, keeping every id.
     async fn restore(&self, dump: dump::Dump) -> Result<(), StoreError>;
+
+    /// Whether several server processes may use this store at once, so
+    /// that what they must agree on (rate-limit windows) lives in it.
+    fn shares_state(&self) -> bool;
+    /// Records one event of `client` in `bucket` unless it already had
+    /// `max` in the last `window`; then how long until it may again.
+    async fn rate_hit(
+        &self,
+        bucket: &str,
+        client: &str,
+        max: u32,
+        window: std::time::Duration,
+    ) -> Result<Option<std::time::Duration>, StoreError>;
+    /// Claims the periodic job `name` for `holder` if it is due, and
+    /// schedules its next run `every` later: of all the instances that ask
+    /// at the same moment, exactly one gets `true`.
+    async fn claim_job(
+        &self,
+        name: &str,
+        every: std::time::Duration,
+        holder: &str,
+    ) -> Result<bool, StoreError>;
+    /// Forgets rate-limit events older than `window`; how many.
+    async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError>;
 
     /// Calls `on_change` from now on whenever any process (this one, the
     /// CLI, another instance) may have changed the data, for as long as the

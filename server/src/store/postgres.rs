@@ -10,8 +10,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::dump::{CommentRow, Dump};
 use super::{
-    ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status, Store,
-    StoreError,
+    now_ms, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status,
+    Store, StoreError,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -46,7 +46,8 @@ impl From<deadpool_postgres::PoolError> for CreateError {
 }
 
 /// Ordered schema migrations; version `i + 1` is recorded after each.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE articles (
     id            TEXT COLLATE "C" PRIMARY KEY,
     url           TEXT NOT NULL,
@@ -81,7 +82,21 @@ CREATE TABLE comments (
 CREATE INDEX comments_by_article ON comments (article_id, status, id);
 CREATE INDEX comments_by_parent ON comments (parent_id, status, id);
 CREATE INDEX comments_by_status ON comments (status, id);
-"#];
+"#,
+    r#"
+CREATE TABLE rate_hits (
+    bucket TEXT NOT NULL,
+    client TEXT NOT NULL,
+    at_ms  BIGINT NOT NULL
+);
+CREATE INDEX rate_hits_by_client ON rate_hits (bucket, client, at_ms);
+CREATE TABLE jobs (
+    name        TEXT PRIMARY KEY,
+    next_run_ms BIGINT NOT NULL,
+    holder      TEXT
+);
+"#,
+];
 
 /// Key of the advisory lock held while migrating, so that instances
 /// starting together migrate one after the other.
@@ -709,6 +724,94 @@ impl Store for PostgresStore {
         notify(&tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    fn shares_state(&self) -> bool {
+        true
+    }
+
+    async fn rate_hit(
+        &self,
+        bucket: &str,
+        client: &str,
+        max: u32,
+        window: std::time::Duration,
+    ) -> Result<Option<std::time::Duration>, StoreError> {
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let mut client_conn = self.pool.get().await?;
+        let tx = client_conn.transaction().await?;
+        // One client's events are counted by one instance at a time.
+        let key = format!("{bucket}\u{1f}{client}");
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&key],
+        )
+        .await?;
+        let now = now_ms();
+        tx.execute(
+            "DELETE FROM rate_hits WHERE bucket = $1 AND client = $2 AND at_ms <= $3",
+            &[&bucket, &client, &(now - window_ms)],
+        )
+        .await?;
+        let row = tx
+            .query_one(
+                "SELECT COUNT(*), MIN(at_ms) FROM rate_hits WHERE bucket = $1 AND client = $2",
+                &[&bucket, &client],
+            )
+            .await?;
+        let (count, oldest): (i64, Option<i64>) = (row.try_get(0)?, row.try_get(1)?);
+        let wait = if count >= i64::from(max) {
+            let until = oldest.unwrap_or(now) + window_ms;
+            Some(std::time::Duration::from_millis(
+                u64::try_from(until - now).unwrap_or(0),
+            ))
+        } else {
+            tx.execute(
+                "INSERT INTO rate_hits (bucket, client, at_ms) VALUES ($1, $2, $3)",
+                &[&bucket, &client, &now],
+            )
+            .await?;
+            None
+        };
+        tx.commit().await?;
+        Ok(wait)
+    }
+
+    async fn claim_job(
+        &self,
+        name: &str,
+        every: std::time::Duration,
+        holder: &str,
+    ) -> Result<bool, StoreError> {
+        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO jobs (name, next_run_ms) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+                &[&name],
+            )
+            .await?;
+        let now = now_ms();
+        // The row lock makes a second instance wait, then re-check the
+        // condition against the first one's new time: it finds nothing due.
+        let claimed = client
+            .execute(
+                "UPDATE jobs SET next_run_ms = $2, holder = $3 WHERE name = $1 AND next_run_ms <= $4",
+                &[&name, &now.saturating_add(every_ms), &holder, &now],
+            )
+            .await?;
+        Ok(claimed > 0)
+    }
+
+    async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError> {
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                "DELETE FROM rate_hits WHERE at_ms <= $1",
+                &[&(now_ms() - window_ms)],
+            )
+            .await?)
     }
 
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {

@@ -13,8 +13,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{CommentRow, Dump};
 use super::{
-    ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status, Store,
-    StoreError,
+    now_ms, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status,
+    Store, StoreError,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -79,6 +79,19 @@ CREATE INDEX comments_by_article ON comments (article_id, status, id);
     r#"
 CREATE INDEX comments_by_parent ON comments (parent_id, status, id);
 CREATE INDEX comments_by_status ON comments (status, id);
+"#,
+    r#"
+CREATE TABLE rate_hits (
+    bucket TEXT NOT NULL,
+    client TEXT NOT NULL,
+    at_ms  INTEGER NOT NULL
+);
+CREATE INDEX rate_hits_by_client ON rate_hits (bucket, client, at_ms);
+CREATE TABLE jobs (
+    name        TEXT PRIMARY KEY,
+    next_run_ms INTEGER NOT NULL,
+    holder      TEXT
+);
 "#,
 ];
 
@@ -321,6 +334,88 @@ impl Store for SqliteStore {
 
     async fn restore(&self, data: Dump) -> Result<(), StoreError> {
         self.with_conn(move |c| restore(c, &data)).await
+    }
+
+    fn shares_state(&self) -> bool {
+        // One server process serves an SQLite file; its windows stay in
+        // memory, where checking them costs no write.
+        false
+    }
+
+    async fn rate_hit(
+        &self,
+        bucket: &str,
+        client: &str,
+        max: u32,
+        window: std::time::Duration,
+    ) -> Result<Option<std::time::Duration>, StoreError> {
+        let (bucket, client) = (bucket.to_owned(), client.to_owned());
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        self.with_conn(move |c| {
+            let now = now_ms();
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM rate_hits WHERE bucket = ?1 AND client = ?2 AND at_ms <= ?3",
+                params![bucket, client, now - window_ms],
+            )?;
+            let (count, oldest): (i64, Option<i64>) = tx.query_row(
+                "SELECT COUNT(*), MIN(at_ms) FROM rate_hits WHERE bucket = ?1 AND client = ?2",
+                params![bucket, client],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let wait = if count >= i64::from(max) {
+                let until = oldest.unwrap_or(now) + window_ms;
+                Some(std::time::Duration::from_millis(
+                    u64::try_from(until - now).unwrap_or(0),
+                ))
+            } else {
+                tx.execute(
+                    "INSERT INTO rate_hits (bucket, client, at_ms) VALUES (?1, ?2, ?3)",
+                    params![bucket, client, now],
+                )?;
+                None
+            };
+            tx.commit()?;
+            Ok(wait)
+        })
+        .await
+    }
+
+    async fn claim_job(
+        &self,
+        name: &str,
+        every: std::time::Duration,
+        holder: &str,
+    ) -> Result<bool, StoreError> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        self.with_conn(move |c| {
+            let now = now_ms();
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO jobs (name, next_run_ms) VALUES (?1, 0) ON CONFLICT (name) DO NOTHING",
+                [&name],
+            )?;
+            let claimed = tx.execute(
+                "UPDATE jobs SET next_run_ms = ?2, holder = ?3 WHERE name = ?1 AND next_run_ms <= ?4",
+                params![name, now.saturating_add(every_ms), holder, now],
+            )? > 0;
+            tx.commit()?;
+            Ok(claimed)
+        })
+        .await
+    }
+
+    async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError> {
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        self.with_conn(move |c| {
+            let gone = c.execute(
+                "DELETE FROM rate_hits WHERE at_ms <= ?1",
+                [now_ms() - window_ms],
+            )?;
+            Ok(u64::try_from(gone).unwrap_or(0))
+        })
+        .await
     }
 
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
