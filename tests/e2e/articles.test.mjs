@@ -49,7 +49,7 @@ for (const [lang, { article, dir }] of Object.entries(LANGS)) {
 
 for (const [path, lang] of [['/', 'ar'], ['/en/', 'en']]) {
   for (const theme of ['light', 'dark']) {
-    test(`axe-core finds no WCAG 2 A/AA violation in the widgets (${lang}, ${theme})`, async () => {
+    test(`axe-core finds no WCAG 2 A/AA violation in the widgets of the demo page (${lang}, ${theme})`, async () => {
       const { page } = await openPage(browser);
       const query = theme === 'dark' ? '?theme=dark' : '';
       await page.goto(`${server.url}${path.slice(1)}${query}`);
@@ -65,25 +65,143 @@ for (const [path, lang] of [['/', 'ar'], ['/en/', 'en']]) {
   }
 }
 
-test('the demo page loads with a cumulative layout shift of exactly 0', async () => {
-  const { page } = await openPage(browser);
+/** A page of the server's origin (served by page.route) holding `body`. */
+async function routedPage(page, name, { lang = 'ar', dir = 'rtl', head = '', body }) {
+  await page.route(`**/${name}`, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="${lang}" dir="${dir}"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+      <title>${name}</title>${head}</head><body>${body}<script type="module" src="/khabar/khabar.js"></script></body></html>`,
+  }));
+  return `${server.url}${name}`;
+}
+
+// The kinds of the demo pages (strip, article with its comments, latest)
+// and the card, in every language the widget has.
+for (const [lang, { article, dir }] of Object.entries(LANGS)) {
+  test(`axe-core finds no WCAG 2 A/AA violation in the widgets in ${lang}`, async () => {
+    const { page, problems } = await openPage(browser);
+    const attrs = `data-lang="${lang}" data-content-lang="any"`;
+    await page.goto(await routedPage(page, `axe-${lang}.html`, {
+      lang,
+      dir,
+      body: `<div data-khabar="latest" data-layout="strip" data-limit="6" ${attrs}></div>
+        <main><div data-khabar="article" data-article-id="${article}" ${attrs}></div></main>
+        <aside><div data-khabar="latest" data-limit="4" ${attrs}></div>
+        <div data-khabar="card" data-article-id="${article}" ${attrs}></div></aside>`,
+    }));
+    await widgetsSettled(page);
+    await page.waitForFunction(() => document.querySelector('[data-khabar="article"]').shadowRoot
+      .querySelector('.comment, .comments-empty'));
+    const frames = await page.evaluate(() => Array.from(document.querySelectorAll('[data-khabar]'))
+      .map((h) => `${h.shadowRoot.firstElementChild.dataset.kind} ${h.shadowRoot.firstElementChild.lang}`));
+    assert.deepEqual(frames, ['latest', 'article', 'latest', 'card'].map((k) => `${k} ${lang}`));
+    assert.deepEqual(await axeViolations(page), [], `axe in ${lang}`);
+    assert.deepEqual(problems, []);
+  });
+}
+
+// Layout stability of every kind on a host page that reserves the space as
+// docs/embedding.md says, with the API answering late and images later:
+// measured from the start until the widget's content has loaded (khabar:ready,
+// then its images and comments) plus a settle time.
+const API_DELAY = 600;
+const IMAGE_DELAY = 1200;
+const SETTLE = 500;
+const RESERVE = `<style>
+  body { margin: 0; font: 16px/1.5 sans-serif; }
+  [data-khabar]:not([data-khabar-mounted]) { display: block; }
+  [data-khabar="article"]:not([data-khabar-mounted]) { min-height: 100vh; }
+  [data-khabar="latest"]:not([data-khabar-mounted]) { min-height: 30rem; }
+  [data-khabar="latest"][data-layout="strip"]:not([data-khabar-mounted]) { min-height: 2.5rem; }
+  [data-khabar="card"]:not([data-khabar-mounted]) { min-height: 7rem; }
+</style>`;
+const KINDS = {
+  article: `<div data-khabar="article" data-article-id="${LANGS.ar.article}"></div>`,
+  latest: '<div data-khabar="latest" data-limit="4"></div>',
+  strip: '<div data-khabar="latest" data-layout="strip" data-limit="6"></div>',
+  card: `<div data-khabar="card" data-article-id="${LANGS.ar.article}"></div>`,
+  comments: '<div data-khabar="comments" data-article-id="2026-11-25-haifa-port-park" data-lang="he"></div>',
+};
+
+/**
+ * Opens `target` (a URL, or a page body to serve with the reservation CSS)
+ * with the API answering `API_DELAY` ms late and images `IMAGE_DELAY` ms
+ * late; waits for every widget's khabar:ready, then its images and comments,
+ * then `SETTLE` ms more. `during(page)` runs once the widgets are ready.
+ * Returns the cumulative layout shift and what moved.
+ */
+async function measureCls(target, during = async () => {}) {
+  const { page, problems } = await openPage(browser);
   await page.addInitScript(() => {
     window.__cls = 0;
     window.__shifts = [];
+    window.__ready = 0;
+    document.addEventListener('khabar:ready', () => { window.__ready += 1; });
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         if (!e.hadRecentInput) {
           window.__cls += e.value;
-          window.__shifts.push(e.sources?.map((s) => s.node?.nodeName ?? '?').join(','));
+          window.__shifts.push(`${e.value.toFixed(4)} from ${e.sources?.map((s) => s.node?.className || s.node?.nodeName || '?').join(', ')}`);
         }
       }
     }).observe({ type: 'layout-shift', buffered: true });
   });
-  await page.goto(server.url);
-  await widgetsSettled(page);
-  await page.waitForTimeout(500);
-  const { cls, shifts } = await page.evaluate(() => ({ cls: window.__cls, shifts: window.__shifts }));
-  assert.equal(cls, 0, `layout shifts from: ${shifts.join(' | ')}`);
+  const late = (ms) => async (route) => {
+    await new Promise((r) => setTimeout(r, ms));
+    await route.continue().catch(() => {});
+  };
+  await page.route(/\/api\/v1\//, late(API_DELAY));
+  await page.route(/\/images\//, late(IMAGE_DELAY));
+  const url = target.startsWith('http') ? target
+    : await routedPage(page, `cls-${Math.random().toString(36).slice(2)}.html`, { head: RESERVE, body: target });
+  await page.goto(url);
+  // The lazy list of the demo page mounts only near the viewport.
+  await page.waitForFunction(() => window.__ready >= document.querySelectorAll('[data-khabar]:not([data-lazy])').length,
+    null, { timeout: 15_000 });
+  await during(page);
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar]:not([data-lazy])')).every((h) => {
+    const root = h.shadowRoot;
+    const images = Array.from(root.querySelectorAll('img')).every((img) => img.complete);
+    const comments = !root.querySelector('.comments') || root.querySelector('.comment, .comments-empty');
+    return images && comments;
+  }), null, { timeout: 15_000 });
+  await page.waitForTimeout(SETTLE);
+  const result = await page.evaluate(() => ({ cls: window.__cls, shifts: window.__shifts }));
+  await page.close();
+  return { ...result, problems };
+}
+
+test('the demo page loads with a cumulative layout shift of exactly 0, with a slow API and late images', async () => {
+  const { cls, shifts, problems } = await measureCls(server.url);
+  assert.equal(cls, 0, `layout shifts: ${shifts.join(' | ')}`);
+  assert.deepEqual(problems, []);
+});
+
+// Kinds that move the host page today (measured on a 1000 px wide page):
+// the test still runs and prints the shifts, without failing the suite.
+const KNOWN_SHIFTS = {
+  latest: 'the skeleton (30em + padding) is taller than the reserved 30rem and shorter than the loaded list',
+  card: 'the skeleton is taller than the reserved 7rem and than the loaded card',
+  comments: 'docs/embedding.md reserves no space for it, and its skeleton is shorter than the loaded list',
+};
+
+for (const [kind, widget] of Object.entries(KINDS)) {
+  test(`${kind}: cumulative layout shift of exactly 0 with a slow API and late images`, { todo: KNOWN_SHIFTS[kind] }, async () => {
+    const { cls, shifts, problems } = await measureCls(`<p>Host text above.</p>${widget}<p>Host text below.</p>`);
+    assert.equal(cls, 0, `${kind}: layout shifts: ${shifts.join(' | ')}`);
+    assert.deepEqual(problems, []);
+  });
+}
+
+test('control: the same measurement sees a host element that shifts the page (CLS > 0)', async () => {
+  const { cls, shifts } = await measureCls(`<p>Host text above.</p>${KINDS.card}<p class="moved">Host text below.</p>`,
+    (page) => page.evaluate(() => {
+      const banner = document.createElement('div');
+      banner.style.height = '120px';
+      document.body.prepend(banner);
+    }));
+  assert.ok(cls > 0.01, `CLS ${cls}`);
+  assert.ok(shifts.some((s) => s.includes('moved')), `the shifted paragraph is named: ${shifts.join(' | ')}`);
 });
 
 test('cards and strip links go to the article URL; the page keeps its own navigation', async () => {

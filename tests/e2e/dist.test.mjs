@@ -1,10 +1,12 @@
 // The published artefacts in other people's pages: the CDN bundle on a page
 // of another origin (with SRI), a page that only uses <khabar-widget>, a
-// tampered wasm refused by the loader, and a fresh Vite app that installs
+// tampered wasm refused by the loader for its hash (and, as a control, a
+// missing wasm refused for its 404), and a fresh Vite app that installs
 // the npm tarball, type-checks against its declarations, builds and renders.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,15 +114,15 @@ test('a page that only uses the custom element', async () => {
   await page.close();
 });
 
-test('the loader refuses a wasm that does not match its integrity hash', async () => {
-  // One flipped byte at the end: the module would still compile, so only the
-  // hash check can stop it.
-  const bytes = readFileSync(join(DIST, 'cdn', WASM.file));
-  bytes[bytes.length - 1] ^= 0x01;
-  writeFileSync(join(siteDir, 'tampered.wasm'), bytes);
-  const url = sitePage('tampered.html', `
+/**
+ * Opens a page whose script tag takes the wasm from `wasmUrl` and waits for
+ * the loader's khabar:error; returns the events, the console errors and
+ * whether the wasm was requested.
+ */
+async function failedStart(name, wasmUrl) {
+  const url = sitePage(name, `
     <div data-khabar="article" data-article-id="${ARTICLE}"></div>
-    ${scriptTag(` data-wasm="${site.url}/tampered.wasm"`)}`);
+    ${scriptTag(` data-wasm="${wasmUrl}"`)}`);
   const { page, problems } = await openPage(browser);
   await recordEvents(page);
   const requested = [];
@@ -128,11 +130,50 @@ test('the loader refuses a wasm that does not match its integrity hash', async (
   await page.goto(url);
   await page.waitForFunction(() => window.__events.some((e) => e.type === 'khabar:error'));
   const events = await page.evaluate(() => window.__events);
-  assert.deepEqual(events.map((e) => [e.type, e.detail.code]), [['khabar:error', 'load']]);
-  assert.ok(requested.some((u) => u.endsWith('/tampered.wasm')), 'the override was fetched');
-  assert.equal(await page.evaluate(() => document.querySelector('[data-khabar]').shadowRoot), null);
-  assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('integrity')), problems.join('\n'));
+  const mounted = await page.evaluate(() => document.querySelector('[data-khabar]').shadowRoot !== null);
   await page.close();
+  return { events, problems, mounted, requested: requested.includes(wasmUrl) };
+}
+
+/**
+ * Why the wasm `file` did not load, from the browser's console errors: the
+ * HTTP status when the server refused it, else the hash Chromium computed
+ * when the integrity check failed.
+ */
+function loadFailure(problems, file) {
+  const status = problems.map((p) => /the server responded with a status of (\d+)/.exec(p)?.[1]).find(Boolean);
+  if (status) return `HTTP ${status}`;
+  const digest = new RegExp(`Failed to find a valid digest in the 'integrity' attribute for resource '[^']*/${file}' with computed SHA-384 integrity '([^']+)'`);
+  const computed = problems.map((p) => digest.exec(p)?.[1]).find(Boolean);
+  return computed ? `integrity mismatch, computed sha384-${computed}` : `unknown: ${problems.join(' | ')}`;
+}
+
+test('the loader refuses a wasm that does not match its integrity hash', async () => {
+  // One flipped byte at the end: the module would still compile, so only the
+  // hash check can stop it.
+  const bytes = readFileSync(join(DIST, 'cdn', WASM.file));
+  bytes[bytes.length - 1] ^= 0x01;
+  writeFileSync(join(siteDir, 'tampered.wasm'), bytes);
+  const { events, problems, mounted, requested } = await failedStart('tampered.html', `${site.url}/tampered.wasm`);
+  assert.ok(requested, 'the override was fetched');
+  assert.equal(mounted, false, 'no widget mounted');
+  assert.deepEqual(events.map((e) => [e.type, e.detail.code]), [['khabar:error', 'load']]);
+  // The failure is the integrity check of exactly these bytes: served with
+  // 200, hashed by the browser to the tampered file's hash, refused.
+  const tamperedHash = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+  assert.notEqual(tamperedHash, WASM.integrity);
+  assert.equal(loadFailure(problems, 'tampered\\.wasm'), `integrity mismatch, computed ${tamperedHash}`);
+  assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('tampered.wasm')), problems.join('\n'));
+});
+
+test('control: a missing wasm (404) is told apart from an integrity mismatch', async () => {
+  const { events, problems, mounted, requested } = await failedStart('missing.html', `${site.url}/missing.wasm`);
+  assert.ok(requested, 'the missing file was requested');
+  assert.equal(mounted, false, 'no widget mounted');
+  assert.deepEqual(events.map((e) => [e.type, e.detail.code]), [['khabar:error', 'load']]);
+  // Chromium hashes the 404 page too and reports a mismatch for it; the
+  // status comes first and is what tells the two failures apart.
+  assert.equal(loadFailure(problems, 'missing\\.wasm'), 'HTTP 404');
 });
 
 test('a fresh Vite app installs the npm tarball, type-checks, builds and renders', { timeout: 240_000 }, async () => {

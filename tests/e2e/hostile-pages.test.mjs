@@ -1,6 +1,10 @@
 // Strict and hostile host pages: every kind under a strict
 // Content-Security-Policy with Trusted Types records no violation, and a
 // page with aggressive global CSS shows the widget as a plain page does.
+// Each has a control that proves the check can fail: a style element and a
+// page script's innerHTML are reported as violations under the same policy,
+// and a host style that does reach the widget (a --khabar-* property, a
+// ::part() rule) is seen as a difference by the same screenshot comparison.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,10 +51,7 @@ test('strict CSP with Trusted Types: every kind works and records zero violation
     <div data-khabar="comments" data-article-id="2026-11-25-haifa-port-park" data-lang="he"></div>
     <div data-khabar="article" data-article-id="2026-11-25-book-fair" id="html-body"></div>`);
   const { page: p, problems } = await openPage(browser);
-  await p.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`), true);
-  });
+  await recordViolations(p);
   const response = await p.goto(`${strict.url}csp.html`);
   assert.equal(response.headers()['content-security-policy'], CSP);
   await widgetsSettled(p);
@@ -82,7 +83,7 @@ test('strict CSP with Trusted Types: every kind works and records zero violation
 
   const violations = await p.evaluate(() => window.__violations);
   console.log(`CSP violations caused by the widget: ${violations.length}`);
-  assert.deepEqual(violations, []);
+  assert.deepEqual(violations.map(violationLine), []);
   assert.deepEqual(problems, []);
 
   // Control: the policy is really enforced and the listener really hears.
@@ -92,9 +93,53 @@ test('strict CSP with Trusted Types: every kind works and records zero violation
     document.head.append(s);
   });
   await p.waitForFunction(() => window.__violations.length === 1);
-  assert.match((await p.evaluate(() => window.__violations))[0], /^style-src/);
+  assert.match(violationLine((await p.evaluate(() => window.__violations))[0]), /^style-src/);
   await p.close();
 });
+
+test('control: under the same policy a page script assigning HTML without a policy is reported, the widget still causes nothing', async () => {
+  // The page's own script, from 'self': script-src allows it, Trusted Types
+  // must stop its innerHTML (a sink) and report exactly that directive.
+  writeFileSync(join(root, 'sink.js'), `
+    try {
+      document.getElementById('sink').innerHTML = '<b>x</b>';
+      window.__sink = 'assigned';
+    } catch (e) {
+      window.__sink = e.name;
+    }`);
+  page('tt-control.html', '', `
+    <p id="sink"></p>
+    <div data-khabar="article" data-article-id="2026-11-25-book-fair" id="html-body"></div>
+    <script src="/sink.js"></script>`);
+  const { page: p, problems } = await openPage(browser);
+  await recordViolations(p);
+  await p.goto(`${strict.url}tt-control.html`);
+  await widgetsSettled(p);
+  // The widget went through its Trusted Types path: an HTML body, rebuilt.
+  assert.ok(await p.locator('#html-body >> .article-body p').count() > 0, 'the HTML body rendered');
+  assert.equal(await p.evaluate(() => window.__sink), 'TypeError', 'the sink assignment was refused');
+  assert.equal(await p.evaluate(() => document.getElementById('sink').innerHTML), '');
+  const violations = (await p.evaluate(() => window.__violations)).map(violationLine);
+  const fromPage = violations.filter((v) => v.includes('/sink.js'));
+  assert.deepEqual(fromPage, [`require-trusted-types-for trusted-types-sink ${strict.url}sink.js`],
+    `exactly the page script's Trusted Types violation: ${violations.join(' | ')}`);
+  assert.deepEqual(violations.filter((v) => !v.includes('/sink.js')), [], 'violations caused by the widget');
+  assert.deepEqual(problems.filter((m) => !m.includes('TrustedHTML')), []);
+  await p.close();
+});
+
+/** Records every securitypolicyviolation of the page into window.__violations. */
+function recordViolations(p) {
+  return p.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push({
+      directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber,
+    }), true);
+  });
+}
+
+/** One violation as a line: directive, what was blocked, the script that caused it. */
+const violationLine = (v) => `${v.directive} ${v.blocked} ${v.source}`.trim();
 
 /** Screenshot of `selector` decoded to RGBA. */
 async function shot(p, selector) {
@@ -103,9 +148,8 @@ async function shot(p, selector) {
 
 /**
  * Share of pixels of `a` with no pixel within one position in `b` closer
- * than `threshold` in every channel: sub-pixel offsets of the host (text
- * anti-aliased half a pixel lower) are not differences, a changed layout,
- * font, colour or size is.
+ * than `threshold` in every channel: anti-aliasing shifted by a pixel is not
+ * a difference, a changed layout, font, colour or size is.
  */
 function oneWay(a, b, threshold) {
   let differing = 0;
@@ -127,13 +171,49 @@ function oneWay(a, b, threshold) {
   }
   return differing / (a.width * a.height);
 }
-const difference = (a, b, threshold = 48) => Math.max(oneWay(a, b, threshold), oneWay(b, a, threshold));
+// Tolerances: a channel may differ by 16 of 255 (anti-aliasing), and a
+// pixel only counts when nothing within one pixel matches; then not one
+// pixel in 10,000 may differ (a changed glyph colour alone is far more).
+const CHANNEL_DELTA = 16;
+const MAX_DIFFERING = 0.0001;
+const difference = (a, b) => Math.max(oneWay(a, b, CHANNEL_DELTA), oneWay(b, a, CHANNEL_DELTA));
 
+const WIDGETS = `
+  <div data-khabar="card" data-article-id="${ARTICLE}"></div>
+  <div data-khabar="article" data-article-id="2026-11-26-bakeries-coop" data-lang="en"></div>`;
+const SELECTORS = ['[data-khabar="card"]', '[data-khabar="article"]'];
+
+/** Opens `url` and waits until the widgets and their images are there. */
+async function settled(url) {
+  const { page: p, problems } = await openPage(browser, { viewport: { width: 900, height: 1200 } });
+  await p.goto(url);
+  await widgetsSettled(p);
+  await p.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar]'))
+    .flatMap((h) => Array.from(h.shadowRoot.querySelectorAll('img')))
+    .every((img) => img.complete && img.naturalWidth > 0));
+  return { p, problems };
+}
+
+/** The difference of each widget between two settled pages (1 when their sizes differ), by selector. */
+async function differences(a, b, label) {
+  const out = {};
+  for (const selector of SELECTORS) {
+    const [x, y] = [await shot(a.p, selector), await shot(b.p, selector)];
+    if (process.env.KHABAR_KEEP_SHOTS) {
+      writeFileSync(`/tmp/plain-${selector.slice(13, -2)}.png`, PNG.sync.write(x));
+      writeFileSync(`/tmp/${label}-${selector.slice(13, -2)}.png`, PNG.sync.write(y));
+    }
+    const same = x.width === y.width && x.height === y.height;
+    out[selector] = same ? difference(x, y) : 1;
+    console.log(`${selector}: ${same ? `${(out[selector] * 100).toFixed(3)}% of pixels differ`
+      : `${x.width}×${x.height} → ${y.width}×${y.height}`} (${label})`);
+  }
+  return out;
+}
+
+let plainShots; // the plain page, opened once for the test and its control
 test('aggressive global CSS on the host page does not change how the widget looks', async () => {
-  const body = `
-    <div data-khabar="card" data-article-id="${ARTICLE}"></div>
-    <div data-khabar="article" data-article-id="2026-11-26-bakeries-coop" data-lang="en"></div>`;
-  page('plain.html', '<style>html, body { margin: 0; padding: 0; }</style>', body);
+  page('plain.html', '<style>html, body { margin: 0; padding: 0; }</style>', WIDGETS);
   page('hostile.html', `<style>
     * { all: unset !important; }
     div { display: none !important; }
@@ -143,32 +223,34 @@ test('aggressive global CSS on the host page does not change how the widget look
            text-align: center !important; }
     img { filter: invert(1) !important; width: 5px !important; }
     p, h1, h2, a, span, button { color: lime !important; background: black !important; }
-  </style>`, body);
-  const settle = async (url) => {
-    const { page: p, problems } = await openPage(browser, { viewport: { width: 900, height: 1200 } });
-    await p.goto(url);
-    await widgetsSettled(p);
-    await p.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar]'))
-      .flatMap((h) => Array.from(h.shadowRoot.querySelectorAll('img')))
-      .every((img) => img.complete && img.naturalWidth > 0));
-    return { p, problems };
-  };
-  const a = await settle(`${plain.url}plain.html`);
-  const b = await settle(`${plain.url}hostile.html`);
-  for (const selector of ['[data-khabar="card"]', '[data-khabar="article"]']) {
-    const [x, y] = [await shot(a.p, selector), await shot(b.p, selector)];
-    assert.deepEqual([y.width, y.height], [x.width, x.height], `${selector}: same size`);
-    const diff = difference(x, y);
-    if (process.env.KHABAR_KEEP_SHOTS) {
-      writeFileSync(`/tmp/plain-${selector.slice(13, -2)}.png`, PNG.sync.write(x));
-      writeFileSync(`/tmp/hostile-${selector.slice(13, -2)}.png`, PNG.sync.write(y));
-    }
-    console.log(`${selector}: ${(diff * 100).toFixed(3)}% of pixels differ under hostile CSS`);
-    assert.ok(diff < 0.005, `${selector}: ${(diff * 100).toFixed(2)}% of pixels differ`);
+  </style>`, WIDGETS);
+  plainShots = await settled(`${plain.url}plain.html`);
+  const b = await settled(`${plain.url}hostile.html`);
+  const diff = await differences(plainShots, b, 'hostile');
+  for (const selector of SELECTORS) {
+    assert.ok(diff[selector] <= MAX_DIFFERING, `${selector}: ${diff[selector] === 1 ? 'another size'
+      : `${(diff[selector] * 100).toFixed(3)}% of pixels differ`} under hostile CSS`);
   }
   await b.p.screenshot({ path: 'docs/screenshots/hostile-css.png' });
-  assert.deepEqual(a.problems, []);
+  assert.deepEqual(plainShots.problems, []);
   assert.deepEqual(b.problems, []);
-  await a.p.close();
   await b.p.close();
+});
+
+test('control: host CSS that does reach the widget (a --khabar-* property, a ::part() rule) is seen as a difference', async () => {
+  assert.ok(plainShots, 'runs after the comparison above');
+  // The documented theming hooks, each changing one colour only.
+  page('themed.html', `<style>
+    html, body { margin: 0; padding: 0; }
+    [data-khabar="card"] { --khabar-fg: #0b5394; }
+    [data-khabar="article"]::part(headline) { color: #0b5394; }
+  </style>`, WIDGETS);
+  const c = await settled(`${plain.url}themed.html`);
+  const diff = await differences(plainShots, c, 'themed');
+  for (const selector of SELECTORS) {
+    assert.ok(diff[selector] > 10 * MAX_DIFFERING,
+      `${selector}: only ${(diff[selector] * 100).toFixed(3)}% of pixels differ with a changed colour: the comparison cannot see it`);
+  }
+  await c.p.close();
+  await plainShots.p.close();
 });
