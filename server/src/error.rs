@@ -55,6 +55,9 @@ pub enum ApiError {
     /// 404 `not_found`: the moderation API is off.
     #[error("moderation API disabled: start with --admin-token")]
     AdminDisabled,
+    /// 404 `not_found`: the publishing API is off.
+    #[error("publishing API disabled: start with --publish-token")]
+    PublishingDisabled,
     /// 401 `unauthorized` with `WWW-Authenticate: Bearer`.
     #[error("bearer token required")]
     Unauthorized,
@@ -88,7 +91,9 @@ impl From<CreateError> for ApiError {
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
-            ApiError::NotFound(_) | ApiError::AdminDisabled => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::NotFound(_) | ApiError::AdminDisabled | ApiError::PublishingDisabled => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),

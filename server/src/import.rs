@@ -62,7 +62,7 @@ pub fn parse(json: &str) -> Result<Vec<Article>, ImportError> {
 /// once (all or none). Returns how many were stored.
 pub async fn import_json(store: &dyn Store, json: &str) -> Result<usize, ImportError> {
     let articles = parse(json)?;
-    Ok(store.upsert_articles(articles).await?)
+    Ok(store.upsert_articles(articles, None).await?)
 }
 
 /// What is stored must not need trusting: HTML bodies are cleaned to the

@@ -138,6 +138,11 @@ struct ServeArgs {
     /// Bearer token of the moderation API (/api/v1/admin); unset disables it.
     #[arg(long, env = "KHABAR_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Bearer token of the publishing API (PUT/DELETE
+    /// /api/v1/admin/articles/{id}) for a CMS; it can publish articles and
+    /// nothing else. Unset disables the API.
+    #[arg(long, env = "KHABAR_PUBLISH_TOKEN", hide_env_values = true)]
+    publish_token: Option<String>,
     /// New comments allowed per client and minute (0: no limit).
     #[arg(long, env = "KHABAR_COMMENT_RATE", default_value_t = 5)]
     comment_rate: usize,
@@ -294,6 +299,7 @@ async fn main() -> anyhow::Result<()> {
                     ModerationArg::Post => Moderation::Post,
                 },
                 admin_token: args.admin_token.filter(|t| !t.is_empty()),
+                publish_token: args.publish_token.filter(|t| !t.is_empty()),
                 comment_limit: Arc::new(RateLimit::new(args.comment_rate, Duration::from_secs(60))),
                 trusted_proxies,
                 mailer: match &args.smtp_url {

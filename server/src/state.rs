@@ -19,6 +19,8 @@ pub struct AppState {
     pub moderation: Moderation,
     /// Bearer token of the moderation API; `None` disables it.
     pub admin_token: Option<String>,
+    /// Bearer token of the publishing API; `None` disables it.
+    pub publish_token: Option<String>,
     /// Per-client limit on new comments.
     pub comment_limit: Arc<RateLimit>,
     /// Proxies whose `X-Forwarded-For` entries are believed.
@@ -51,6 +53,7 @@ impl AppState {
             store,
             moderation: Moderation::Pre,
             admin_token: None,
+            publish_token: None,
             comment_limit: Arc::new(RateLimit::new(5, Duration::from_secs(60))),
             trusted_proxies: TrustedProxies::none(),
             mailer: None,

@@ -4,7 +4,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::routes::{articles, comments, config, moderation, send};
+use crate::routes::{articles, comments, config, moderation, publishing, send};
 use crate::state::AppState;
 
 /// The API router, to be nested under `/api/v1`.
@@ -23,5 +23,8 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .post(comments::create)
                 .layer(DefaultBodyLimit::max(comments::MAX_BODY)),
         )
-        .nest("/admin", moderation::router(state))
+        .nest(
+            "/admin",
+            moderation::router(state.clone()).merge(publishing::router(state)),
+        )
 }

@@ -10,4 +10,5 @@ pub mod etag;
 pub mod feeds;
 pub mod moderation;
 pub mod ops;
+pub mod publishing;
 pub mod send;

@@ -23,7 +23,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/comments/{id}", delete(remove))
         .route("/comments/{id}/approve", post(approve))
         .route("/comments/{id}/reject", post(reject))
-        .layer(middleware::from_fn_with_state(state, require_token))
+        .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
 /// Whether the secrets are equal, in time that does not depend on where

@@ -100,9 +100,22 @@ impl Store for CachedStore {
         self.inner.article_count().await
     }
 
-    async fn upsert_articles(&self, articles: Vec<Article>) -> Result<usize, StoreError> {
-        let r = self.inner.upsert_articles(articles).await;
+    async fn upsert_articles(
+        &self,
+        articles: Vec<Article>,
+        origin: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        let r = self.inner.upsert_articles(articles, origin).await;
         self.wrote(r)
+    }
+
+    async fn set_article_hidden(&self, id: &str, hidden: bool) -> Result<bool, StoreError> {
+        let r = self.inner.set_article_hidden(id, hidden).await;
+        self.wrote(r)
+    }
+
+    async fn visible_ids_from(&self, origin: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.visible_ids_from(origin).await
     }
 
     async fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {

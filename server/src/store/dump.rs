@@ -36,6 +36,19 @@ pub struct Dump {
     pub articles: Vec<Article>,
     /// Comments, ordered by id.
     pub comments: Vec<CommentRow>,
+    /// Per article id: whether it is hidden, and where it came from.
+    pub article_state: Vec<ArticleState>,
+}
+
+/// What the store keeps about an article beside its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticleState {
+    /// The article.
+    pub id: String,
+    /// Hidden from readers (kept with its comments).
+    pub hidden: bool,
+    /// A source URL, `push`, or `None` for imports.
+    pub origin: Option<String>,
 }
 
 impl Dump {
@@ -43,6 +56,7 @@ impl Dump {
     pub fn sort(&mut self) {
         self.articles.sort_by(|a, b| a.id.cmp(&b.id));
         self.comments.sort_by_key(|c| c.id);
+        self.article_state.sort_by(|a, b| a.id.cmp(&b.id));
     }
 
     /// SHA-256 of the canonical JSON of every row (stable field order,
@@ -60,6 +74,10 @@ impl Dump {
         }
         for c in &sorted.comments {
             hash.update(serde_json::to_vec(c).unwrap_or_default());
+            hash.update(b"\n");
+        }
+        for st in &sorted.article_state {
+            hash.update(serde_json::to_vec(st).unwrap_or_default());
             hash.update(b"\n");
         }
         hash.finalize().iter().map(|b| format!("{b:02x}")).collect()

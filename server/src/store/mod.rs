@@ -141,8 +141,22 @@ impl Status {
 pub trait Store: Send + Sync {
     /// Number of stored articles.
     async fn article_count(&self) -> Result<i64, StoreError>;
-    /// Inserts or replaces already validated articles, all or none.
-    async fn upsert_articles(&self, articles: Vec<Article>) -> Result<usize, StoreError>;
+    /// Inserts or replaces already validated articles, all or none. An
+    /// article that was hidden is shown again. `origin` records where they
+    /// came from (a source URL for syncs, `push` for the publishing API;
+    /// `None` for imports), so that a sync can tell which are gone.
+    async fn upsert_articles(
+        &self,
+        articles: Vec<Article>,
+        origin: Option<&str>,
+    ) -> Result<usize, StoreError>;
+    /// Hides an article (gone upstream, or deleted through the publishing
+    /// API) or shows it again: a hidden article is missing from lists,
+    /// feeds and its endpoint, and its comments are kept. `false` when
+    /// there is no such article.
+    async fn set_article_hidden(&self, id: &str, hidden: bool) -> Result<bool, StoreError>;
+    /// Ids of the articles from `origin` that are shown now.
+    async fn visible_ids_from(&self, origin: &str) -> Result<Vec<String>, StoreError>;
     /// One article by id.
     async fn article(&self, id: &str) -> Result<Option<Article>, StoreError>;
     /// Newest first, keyset-paged: the page and where the next one starts.

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{NoTls, Row};
 
-use super::dump::{CommentRow, Dump};
+use super::dump::{ArticleState, CommentRow, Dump};
 use super::{
     now_ms, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status,
     Store, StoreError,
@@ -95,6 +95,11 @@ CREATE TABLE jobs (
     next_run_ms BIGINT NOT NULL,
     holder      TEXT
 );
+"#,
+    r#"
+ALTER TABLE articles ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE articles ADD COLUMN origin TEXT;
+CREATE INDEX articles_by_origin ON articles (origin, hidden);
 "#,
 ];
 
@@ -238,7 +243,11 @@ fn row_to_comment(row: &Row) -> Result<StoredComment, StoreError> {
     })
 }
 
-async fn upsert_article(client: &impl GenericClient, a: &Article) -> Result<(), StoreError> {
+async fn upsert_article(
+    client: &impl GenericClient,
+    a: &Article,
+    origin: Option<&str>,
+) -> Result<(), StoreError> {
     let ts = parse_time(&a.published_at)
         .map(|t| t.unix_timestamp())
         .unwrap_or_default();
@@ -247,8 +256,9 @@ async fn upsert_article(client: &impl GenericClient, a: &Article) -> Result<(), 
         .execute(
             "INSERT INTO articles (id, url, title, summary, body_json, body_html, published_at,
                  published_ts, updated_at, source, section, author, image_url, image_alt,
-                 image_caption, lang, comments_open)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                 image_caption, lang, comments_open, hidden, origin)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 FALSE, $18)
              ON CONFLICT (id) DO UPDATE SET
                  url = excluded.url, title = excluded.title, summary = excluded.summary,
                  body_json = excluded.body_json, body_html = excluded.body_html,
@@ -257,7 +267,8 @@ async fn upsert_article(client: &impl GenericClient, a: &Article) -> Result<(), 
                  section = excluded.section, author = excluded.author,
                  image_url = excluded.image_url, image_alt = excluded.image_alt,
                  image_caption = excluded.image_caption, lang = excluded.lang,
-                 comments_open = excluded.comments_open",
+                 comments_open = excluded.comments_open, hidden = FALSE,
+                 origin = COALESCE(excluded.origin, articles.origin)",
             &[
                 &a.id,
                 &a.url,
@@ -276,6 +287,7 @@ async fn upsert_article(client: &impl GenericClient, a: &Article) -> Result<(), 
                 &a.image.as_ref().and_then(|i| i.caption.as_ref()),
                 &a.lang,
                 &a.comments_open,
+                &origin,
             ],
         )
         .await?;
@@ -322,22 +334,54 @@ impl Store for PostgresStore {
             .try_get(0)?)
     }
 
-    async fn upsert_articles(&self, articles: Vec<Article>) -> Result<usize, StoreError> {
+    async fn upsert_articles(
+        &self,
+        articles: Vec<Article>,
+        origin: Option<&str>,
+    ) -> Result<usize, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         for a in &articles {
-            upsert_article(&tx, a).await?;
+            upsert_article(&tx, a, origin).await?;
         }
         notify(&tx).await?;
         tx.commit().await?;
         Ok(articles.len())
     }
 
+    async fn set_article_hidden(&self, id: &str, hidden: bool) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let changed = client
+            .execute(
+                "UPDATE articles SET hidden = $2 WHERE id = $1",
+                &[&id, &hidden],
+            )
+            .await?
+            > 0;
+        notify(&client).await?;
+        Ok(changed)
+    }
+
+    async fn visible_ids_from(&self, origin: &str) -> Result<Vec<String>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT id FROM articles WHERE origin = $1 AND NOT hidden ORDER BY id",
+                &[&origin],
+            )
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
     async fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
-                &format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1"),
+                &format!(
+                    "SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1 AND NOT a.hidden"
+                ),
                 &[&id],
             )
             .await?;
@@ -356,7 +400,8 @@ impl Store for PostgresStore {
             .query(
                 &format!(
                     "SELECT {ARTICLE_COLUMNS} FROM articles a
-                     WHERE (a.published_ts < $1 OR (a.published_ts = $1 AND ($2 = '' OR a.id < $2)))
+                     WHERE NOT a.hidden
+                       AND (a.published_ts < $1 OR (a.published_ts = $1 AND ($2 = '' OR a.id < $2)))
                        AND ($3::TEXT IS NULL OR a.section = $3)
                        AND ($4::TEXT IS NULL OR a.lang = $4 OR a.lang LIKE $4 || '-%')
                      ORDER BY a.published_ts DESC, a.id DESC
@@ -395,7 +440,7 @@ impl Store for PostgresStore {
             .query(
                 &format!(
                     "SELECT {ARTICLE_COLUMNS} FROM articles a
-                     WHERE ($1::TEXT IS NULL OR a.section = $1)
+                     WHERE NOT a.hidden AND ($1::TEXT IS NULL OR a.section = $1)
                      ORDER BY a.published_ts DESC, a.id DESC LIMIT $2"
                 ),
                 &[&section, &i64::from(limit)],
@@ -424,7 +469,7 @@ impl Store for PostgresStore {
         }
         let open: Option<bool> = tx
             .query_opt(
-                "SELECT comments_open FROM articles WHERE id = $1",
+                "SELECT comments_open FROM articles WHERE id = $1 AND NOT hidden",
                 &[&article_id],
             )
             .await?
@@ -504,7 +549,7 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         let exists: bool = client
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = $1)",
+                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = $1 AND NOT hidden)",
                 &[&q.article_id],
             )
             .await?
@@ -660,6 +705,18 @@ impl Store for PostgresStore {
             .iter()
             .map(|r| row_to_article(r).map(|(a, _)| a))
             .collect::<Result<Vec<_>, _>>()?;
+        let article_state = client
+            .query("SELECT id, hidden, origin FROM articles ORDER BY id", &[])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ArticleState {
+                    id: r.try_get(0)?,
+                    hidden: r.try_get(1)?,
+                    origin: r.try_get(2)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let comments = client
             .query(
                 "SELECT id, article_id, parent_id, author, email, body, status, created_at,
@@ -682,14 +739,25 @@ impl Store for PostgresStore {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Dump { articles, comments })
+        Ok(Dump {
+            articles,
+            comments,
+            article_state,
+        })
     }
 
     async fn restore(&self, dump: Dump) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         for a in &dump.articles {
-            upsert_article(&tx, a).await?;
+            upsert_article(&tx, a, None).await?;
+        }
+        for st in &dump.article_state {
+            tx.execute(
+                "UPDATE articles SET hidden = $2, origin = $3 WHERE id = $1",
+                &[&st.id, &st.hidden, &st.origin],
+            )
+            .await?;
         }
         let insert = tx
             .prepare(

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::dump::{CommentRow, Dump};
+use super::dump::{ArticleState, CommentRow, Dump};
 use super::{
     now_ms, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status,
     Store, StoreError,
@@ -92,6 +92,11 @@ CREATE TABLE jobs (
     next_run_ms INTEGER NOT NULL,
     holder      TEXT
 );
+"#,
+    r#"
+ALTER TABLE articles ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE articles ADD COLUMN origin TEXT;
+CREATE INDEX articles_by_origin ON articles (origin, hidden);
 "#,
 ];
 
@@ -203,14 +208,44 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn upsert_articles(&self, articles: Vec<Article>) -> Result<usize, StoreError> {
+    async fn upsert_articles(
+        &self,
+        articles: Vec<Article>,
+        origin: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        let origin = origin.map(str::to_owned);
         self.with_conn(move |c| {
             let tx = c.transaction()?;
             for a in &articles {
-                upsert_article(&tx, a)?;
+                upsert_article(&tx, a, origin.as_deref())?;
             }
             tx.commit()?;
             Ok(articles.len())
+        })
+        .await
+    }
+
+    async fn set_article_hidden(&self, id: &str, hidden: bool) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "UPDATE articles SET hidden = ?2 WHERE id = ?1",
+                params![id, hidden],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn visible_ids_from(&self, origin: &str) -> Result<Vec<String>, StoreError> {
+        let origin = origin.to_owned();
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM articles WHERE origin = ?1 AND hidden = 0 ORDER BY id",
+            )?;
+            let ids = stmt
+                .query_map([origin], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(ids)
         })
         .await
     }
@@ -260,7 +295,7 @@ impl Store for SqliteStore {
     async fn list_comments(&self, query: CommentQuery) -> Result<Option<CommentPage>, StoreError> {
         self.with_conn(move |c| {
             let exists: bool = c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)",
+                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND hidden = 0)",
                 [&query.article_id],
                 |r| r.get(0),
             )?;
@@ -482,6 +517,16 @@ fn dump(conn: &Connection) -> Result<Dump, StoreError> {
         "SELECT id, article_id, parent_id, author, email, body, status, created_at,
              idempotency_key FROM comments ORDER BY id",
     )?;
+    let mut state = conn.prepare("SELECT id, hidden, origin FROM articles ORDER BY id")?;
+    let article_state = state
+        .query_map([], |r| {
+            Ok(ArticleState {
+                id: r.get(0)?,
+                hidden: r.get(1)?,
+                origin: r.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     let comments = stmt
         .query_map([], |r| {
             Ok(CommentRow {
@@ -497,14 +542,24 @@ fn dump(conn: &Connection) -> Result<Dump, StoreError> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Dump { articles, comments })
+    Ok(Dump {
+        articles,
+        comments,
+        article_state,
+    })
 }
 
 /// Writes every row of `dump` in one transaction, ids kept.
 fn restore(conn: &mut Connection, dump: &Dump) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     for a in &dump.articles {
-        upsert_article(&tx, a)?;
+        upsert_article(&tx, a, None)?;
+    }
+    for st in &dump.article_state {
+        tx.execute(
+            "UPDATE articles SET hidden = ?2, origin = ?3 WHERE id = ?1",
+            params![st.id, st.hidden, st.origin],
+        )?;
     }
     // Parents before replies: ids grow with time and replies come later.
     for c in &dump.comments {
@@ -529,7 +584,7 @@ fn restore(conn: &mut Connection, dump: &Dump) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn upsert_article(conn: &Connection, a: &Article) -> Result<(), StoreError> {
+fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Result<(), StoreError> {
     let ts = parse_time(&a.published_at)
         .map(|t| t.unix_timestamp())
         .unwrap_or_default();
@@ -537,8 +592,8 @@ fn upsert_article(conn: &Connection, a: &Article) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO articles (id, url, title, summary, body_json, body_html, published_at,
              published_ts, updated_at, source, section, author, image_url, image_alt,
-             image_caption, lang, comments_open)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             image_caption, lang, comments_open, hidden, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18)
          ON CONFLICT (id) DO UPDATE SET
              url = excluded.url, title = excluded.title, summary = excluded.summary,
              body_json = excluded.body_json, body_html = excluded.body_html,
@@ -547,7 +602,8 @@ fn upsert_article(conn: &Connection, a: &Article) -> Result<(), StoreError> {
              section = excluded.section, author = excluded.author,
              image_url = excluded.image_url, image_alt = excluded.image_alt,
              image_caption = excluded.image_caption, lang = excluded.lang,
-             comments_open = excluded.comments_open",
+             comments_open = excluded.comments_open, hidden = 0,
+             origin = COALESCE(excluded.origin, articles.origin)",
         params![
             a.id,
             a.url,
@@ -566,6 +622,7 @@ fn upsert_article(conn: &Connection, a: &Article) -> Result<(), StoreError> {
             a.image.as_ref().and_then(|i| i.caption.as_ref()),
             a.lang,
             a.comments_open,
+            origin,
         ],
     )?;
     Ok(())
@@ -630,7 +687,7 @@ impl RawArticle {
 fn get_article(conn: &Connection, id: &str) -> Result<Option<Article>, StoreError> {
     let raw = conn
         .query_row(
-            &format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?1"),
+            &format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?1 AND a.hidden = 0"),
             [id],
             row_to_article,
         )
@@ -645,7 +702,8 @@ fn list_articles(
     let (after_ts, after_id) = q.after.clone().unwrap_or((i64::MAX, String::new()));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ARTICLE_COLUMNS} FROM articles a
-         WHERE (a.published_ts < ?1 OR (a.published_ts = ?1 AND (?2 = '' OR a.id < ?2)))
+         WHERE a.hidden = 0
+           AND (a.published_ts < ?1 OR (a.published_ts = ?1 AND (?2 = '' OR a.id < ?2)))
            AND (?3 IS NULL OR a.section = ?3)
            AND (?4 IS NULL OR a.lang = ?4 OR a.lang LIKE ?4 || '-%')
          ORDER BY a.published_ts DESC, a.id DESC
@@ -683,7 +741,7 @@ fn recent_articles(
 ) -> Result<Vec<Article>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ARTICLE_COLUMNS} FROM articles a
-         WHERE (?1 IS NULL OR a.section = ?1)
+         WHERE a.hidden = 0 AND (?1 IS NULL OR a.section = ?1)
          ORDER BY a.published_ts DESC, a.id DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![section, limit], row_to_article)?;
@@ -738,7 +796,7 @@ fn create_comment(
     }
     let open: Option<bool> = tx
         .query_row(
-            "SELECT comments_open FROM articles WHERE id = ?1",
+            "SELECT comments_open FROM articles WHERE id = ?1 AND hidden = 0",
             [article_id],
             |r| r.get(0),
         )

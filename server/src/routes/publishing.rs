@@ -1,0 +1,106 @@
+//! The publishing API, for a CMS that pushes its articles:
+//! `PUT /api/v1/admin/articles/{id}` (create or replace, with the import's
+//! validation and cleaning) and `DELETE /api/v1/admin/articles/{id}` (hide:
+//! the comments are kept and come back with the article). Authorised by
+//! `--publish-token`, which can publish and nothing else.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Origin};
+use crate::import::{self, ImportError};
+use crate::model::Article;
+use crate::routes::moderation::same_secret;
+use crate::state::AppState;
+
+/// What pushed articles are recorded as coming from.
+pub const ORIGIN: &str = "push";
+
+/// Largest article accepted (bodies with HTML can be long).
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// The publishing router, nested under `/api/v1/admin`.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/articles/{id}", put(upsert).delete(hide))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .route_layer(middleware::from_fn_with_state(state, require_token))
+}
+
+async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(expected) = state.publish_token.as_deref() else {
+        return ApiError::PublishingDisabled.into_response();
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same_secret(given.as_bytes(), expected.as_bytes()) {
+        return ApiError::Unauthorized.into_response();
+    }
+    next.run(req).await
+}
+
+/// `200` with the stored article (`201` when it is new).
+async fn upsert(
+    State(state): State<AppState>,
+    Origin(origin): Origin,
+    Path(id): Path<String>,
+    ApiJson(mut body): ApiJson<Value>,
+) -> Result<(StatusCode, Json<Article>), ApiError> {
+    let Some(fields) = body.as_object_mut() else {
+        return Err(ApiError::BadJson("an article is a JSON object".into()));
+    };
+    // The path names the article; an id in the body must agree.
+    match fields.get("id") {
+        Some(Value::String(given)) if *given != id => {
+            return Err(ApiError::BadRequest(format!(
+                "the body's id {given:?} differs from the path's {id:?}"
+            )))
+        }
+        _ => {
+            fields.insert("id".into(), Value::String(id.clone()));
+        }
+    }
+    let articles = import::parse(&body.to_string()).map_err(|e| match e {
+        ImportError::Invalid { invalid, .. } => {
+            let mut fields = crate::comments::FieldErrors::new();
+            fields.insert(invalid.field, ("invalid", invalid.problem));
+            ApiError::Invalid(fields)
+        }
+        other => ApiError::BadJson(other.to_string()),
+    })?;
+    let existed = state.store.article(&id).await?.is_some();
+    state.store.upsert_articles(articles, Some(ORIGIN)).await?;
+    let stored = state
+        .store
+        .article(&id)
+        .await?
+        .ok_or(ApiError::NotFound("article"))?;
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(stored.with_absolute_urls(&origin))))
+}
+
+/// `204`; the article and its comments stay stored, hidden.
+async fn hide(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state.store.set_article_hidden(&id, true).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("article"))
+    }
+}

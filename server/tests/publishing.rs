@@ -1,0 +1,201 @@
+//! The publishing API a CMS pushes to: upsert with the import's rules,
+//! soft deletion that keeps comments, and a token that can do nothing else.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{admin, fixture_with, get, get_json, post_json};
+use http_body_util::BodyExt;
+use khabar_server::comments::Moderation;
+use khabar_server::ratelimit::RateLimit;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const TOKEN: &str = "publish-s3cret";
+const ADMIN: &str = "moderate-s3cret";
+
+async fn send(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    let res = router
+        .clone()
+        .oneshot(req.body(body).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn article(title: &str) -> Value {
+    json!({
+        "url": "https://cms.example/2026/11/30/port",
+        "title": title,
+        "summary": "ملخص",
+        "published_at": "2026-11-30T09:00:00+03:00",
+        "body_html": "<p>نص الخبر</p><script>alert(1)</script><p onclick=\"x()\">فقرة</p>",
+        "section": "economy",
+        "lang": "ar"
+    })
+}
+
+fn publishing() -> common::Fixture {
+    fixture_with(true, |mut s| {
+        s.publish_token = Some(TOKEN.into());
+        s.admin_token = Some(ADMIN.into());
+        s.moderation = Moderation::Post;
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    })
+}
+
+#[tokio::test]
+async fn without_a_publish_token_the_api_is_off() {
+    let f = fixture_with(true, |s| s);
+    let (status, body) = send(
+        &f.router,
+        "PUT",
+        "/api/v1/admin/articles/x1",
+        Some("anything"),
+        Some(&article("t")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn the_publish_token_publishes_and_nothing_else() {
+    let f = publishing();
+    let uri = "/api/v1/admin/articles/cms-port-1";
+    let (status, _) = send(&f.router, "PUT", uri, None, Some(&article("t"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = send(&f.router, "PUT", uri, Some(ADMIN), Some(&article("t"))).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the moderation token cannot publish"
+    );
+    let (status, _) = admin(&f.router, "GET", "/api/v1/admin/comments", Some(TOKEN)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the publish token cannot moderate"
+    );
+}
+
+#[tokio::test]
+async fn push_upserts_hides_and_brings_back_with_comments() {
+    let f = publishing();
+    let uri = "/api/v1/admin/articles/cms-port-1";
+    let (status, stored) = send(
+        &f.router,
+        "PUT",
+        uri,
+        Some(TOKEN),
+        Some(&article("الميناء يفتح")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["id"], "cms-port-1");
+    let html = stored["body_html"].as_str().expect("html");
+    assert!(
+        !html.contains("script") && !html.contains("onclick"),
+        "cleaned like an import: {html}"
+    );
+
+    let (status, again) = send(
+        &f.router,
+        "PUT",
+        uri,
+        Some(TOKEN),
+        Some(&article("الميناء يفتح غداً")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["title"], "الميناء يفتح غداً");
+
+    // The import's rules, field by field.
+    let mut bad = article("t");
+    bad["url"] = json!("javascript:alert(1)");
+    let (status, body) = send(&f.router, "PUT", uri, Some(TOKEN), Some(&bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"]["url"]["code"], "invalid");
+    let mut other = article("t");
+    other["id"] = json!("another-id");
+    let (status, _) = send(&f.router, "PUT", uri, Some(TOKEN), Some(&other)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Readers comment on it.
+    let comments = "/api/v1/articles/cms-port-1/comments";
+    let c = json!({ "author": "Ali", "body": "تعليق يبقى", "idempotency_key": "key-push-0001" });
+    let (status, _, _) = post_json(&f.router, comments, &c, &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Deleted in the CMS: hidden everywhere, comments kept.
+    let (status, _) = send(&f.router, "DELETE", uri, Some(TOKEN), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = get_json(&f.router, "/api/v1/articles/cms-port-1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = get_json(&f.router, "/api/v1/articles?limit=50").await;
+    assert!(!list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|a| a["id"] == "cms-port-1"));
+    let (_, _, feed) = get(&f.router, "/feed.json").await;
+    assert!(!String::from_utf8_lossy(&feed).contains("cms-port-1"));
+    let (status, _) = get_json(&f.router, comments).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let c2 =
+        json!({ "author": "Ali", "body": "على خبر محذوف", "idempotency_key": "key-push-0002" });
+    let (status, _, _) = post_json(&f.router, comments, &c2, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        common::comment_total(&f.store).await,
+        1,
+        "the comment is kept"
+    );
+    let (status, _) = send(
+        &f.router,
+        "DELETE",
+        "/api/v1/admin/articles/no-such",
+        Some(TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Published again: back, with its comment.
+    let (status, back) = send(
+        &f.router,
+        "PUT",
+        uri,
+        Some(TOKEN),
+        Some(&article("عاد الخبر")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(back["comment_count"], 1);
+    let (_, page) = get_json(&f.router, comments).await;
+    assert_eq!(page["total"], 1);
+}
