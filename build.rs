@@ -34,7 +34,22 @@ fn minify(css: &str) -> String {
 fn main() {
     let src = Path::new("src/style.css");
     println!("cargo:rerun-if-changed={}", src.display());
-    let css = std::fs::read_to_string(src).unwrap_or_default();
-    let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
-    let _ = std::fs::write(Path::new(&out).join("style.min.css"), minify(&css));
+    // A widget without its stylesheet still builds and looks broken on
+    // every page: refuse to build instead.
+    let css = match std::fs::read_to_string(src) {
+        Ok(css) if !css.trim().is_empty() => css,
+        Ok(_) => fail(&format!("{} is empty", src.display())),
+        Err(e) => fail(&format!("cannot read {}: {e}", src.display())),
+    };
+    let out = std::env::var("OUT_DIR").unwrap_or_else(|_| fail("OUT_DIR is not set"));
+    let dest = Path::new(&out).join("style.min.css");
+    if let Err(e) = std::fs::write(&dest, minify(&css)) {
+        fail(&format!("cannot write {}: {e}", dest.display()));
+    }
+}
+
+/// Stops the build with `message`.
+fn fail(message: &str) -> ! {
+    eprintln!("error: khabar build script: {message}");
+    std::process::exit(1);
 }

@@ -2,57 +2,54 @@
 //! return, outside click), the device share sheet, copy link, printing the
 //! article alone, and the send-to-a-friend form.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
-
-use gloo_events::{EventListener, EventListenerOptions};
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortController, Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement,
-};
+use web_sys::{Document, Element, HtmlInputElement};
 
 use crate::api::ApiClient;
+use crate::component::{Component, Guard};
 use crate::config::Options;
 use crate::dom::{self, dom_error, El};
 use crate::error::WidgetError;
+use crate::http::Cancel;
 use crate::i18n::Catalog;
-use crate::model::Article;
+use crate::model::{Article, SendToFriend};
 use crate::print;
-use crate::views::actions as view;
+use crate::views::actions::{self as view, SendField};
 
 struct State {
     host: Element,
     frame: Element,
-    row: Element,
-    form: Element,
+    /// The site's name in the printout, filled from `/config`.
+    print_site: Option<Element>,
+    row: view::Row,
+    form: view::SendForm,
     catalog: &'static Catalog,
     client: ApiClient,
     article_id: String,
     title: String,
     summary: String,
     url: String,
-    listeners: Vec<EventListener>,
-    send_abort: Option<AbortController>,
-    destroyed: bool,
+    send_abort: Option<Cancel>,
 }
 
 /// The live actions of one article.
 #[derive(Clone)]
-pub struct ArticleActions(Rc<RefCell<State>>);
+pub struct ArticleActions(Component<State>);
 
 impl ArticleActions {
-    /// Renders the row (and the hidden send form) after `after`, then asks
-    /// the backend whether it can send e-mail.
+    /// Renders the row (and the hidden send form) at the end of
+    /// `article_el`, then asks the backend whether it can send e-mail.
+    /// `print_site` is where the printout names the site.
     pub fn mount(
         doc: &Document,
         article_el: &Element,
         host: &Element,
         frame: &Element,
+        print_site: Option<Element>,
         article: &Article,
         options: &Options,
-        share_utm: Option<&str>,
     ) -> Result<ArticleActions, WidgetError> {
         let catalog = options.lang().catalog();
         let client = ApiClient::new(&options.api);
@@ -65,16 +62,16 @@ impl ArticleActions {
             &article.title,
             &article.summary,
             &url,
-            share_utm,
+            options.share_utm.as_deref(),
             &client.default_feed(),
-        )?
-        .build();
-        let form = view::send_form(doc, catalog)?.build();
-        article_el.append_child(&row).map_err(dom_error)?;
-        article_el.append_child(&form).map_err(dom_error)?;
-        let this = ArticleActions(Rc::new(RefCell::new(State {
+        )?;
+        let form = view::send_form(doc, catalog)?;
+        article_el.append_child(&row.row).map_err(dom_error)?;
+        article_el.append_child(&form.form).map_err(dom_error)?;
+        let this = ArticleActions(Component::new(State {
             host: host.clone(),
             frame: frame.clone(),
+            print_site,
             row,
             form,
             catalog,
@@ -83,10 +80,8 @@ impl ArticleActions {
             title: article.title.clone(),
             summary: article.summary.clone(),
             url,
-            listeners: Vec::new(),
             send_abort: None,
-            destroyed: false,
-        })));
+        }));
         this.wire(doc);
         this.fetch_config();
         Ok(this)
@@ -94,23 +89,20 @@ impl ArticleActions {
 
     /// Removes listeners, cancels a send in flight, clears print marks.
     pub fn destroy(&self) {
+        self.0.destroy();
         let mut s = self.0.borrow_mut();
-        s.destroyed = true;
-        s.listeners.clear();
         if let Some(a) = s.send_abort.take() {
-            a.abort();
+            a.cancel();
         }
         print::end(&s.host, &s.frame);
     }
 
-    fn weak(&self) -> Weak<RefCell<State>> {
-        Rc::downgrade(&self.0)
+    fn guard(&self) -> Guard<State> {
+        self.0.guard()
     }
 
-    fn alive(weak: &Weak<RefCell<State>>) -> Option<ArticleActions> {
-        let state = weak.upgrade()?;
-        let alive = !state.borrow().destroyed;
-        alive.then_some(ArticleActions(state))
+    fn alive(guard: &Guard<State>) -> Option<ArticleActions> {
+        guard.get().map(ArticleActions)
     }
 
     fn listen(
@@ -119,39 +111,20 @@ impl ArticleActions {
         event: &'static str,
         f: fn(&ArticleActions, &web_sys::Event),
     ) {
-        let weak = self.weak();
-        let listener = EventListener::new_with_options(
-            target,
-            event,
-            EventListenerOptions::enable_prevent_default(),
-            move |e| {
-                if let Some(actions) = ArticleActions::alive(&weak) {
-                    f(&actions, e);
-                }
-            },
-        );
-        self.0.borrow_mut().listeners.push(listener);
+        self.0
+            .listen(target, event, move |a, e| f(&ArticleActions(a), e));
     }
 
-    fn find(&self, selector: &str) -> Option<Element> {
-        let s = self.0.borrow();
-        s.row
-            .query_selector(selector)
-            .ok()
-            .flatten()
-            .or_else(|| s.form.query_selector(selector).ok().flatten())
+    /// One of the parts the views handed over.
+    fn el(&self, pick: fn(&State) -> &Element) -> Element {
+        pick(&self.0.borrow()).clone()
     }
 
     fn wire(&self, doc: &Document) {
-        let (row, form) = {
-            let s = self.0.borrow();
-            (s.row.clone(), s.form.clone())
-        };
+        let (row, form) = (self.el(|s| &s.row.row), self.el(|s| &s.form.form));
         // The device's share sheet, where the browser has one.
         if navigator_fn("share").is_some() {
-            if let Some(b) = self.find(".share-device") {
-                let _ = b.remove_attribute("hidden");
-            }
+            let _ = self.el(|s| &s.row.share_device).remove_attribute("hidden");
         }
         self.listen(&row, "click", |a, e| {
             let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
@@ -160,19 +133,30 @@ impl ArticleActions {
             let Some(el) = target.closest("button, a").ok().flatten() else {
                 return;
             };
-            if dom::matches(&el, ".share-toggle") {
-                let open = el.get_attribute("aria-expanded").as_deref() != Some("true");
+            let open = el.get_attribute("aria-expanded").as_deref() != Some("true");
+            let (toggle, device, copy, send, print, menu) = {
+                let s = a.0.borrow();
+                let r = &s.row;
+                (
+                    el == r.share_toggle,
+                    el == r.share_device,
+                    el == r.copy_link,
+                    el == r.send_toggle,
+                    el == r.print,
+                    r.share_menu.contains(Some(&el)),
+                )
+            };
+            if toggle {
                 a.set_menu(open, open);
-            } else if dom::matches(&el, ".share-device") {
+            } else if device {
                 a.share_with_device();
-            } else if dom::matches(&el, ".copy-link") {
+            } else if copy {
                 a.copy_link();
-            } else if dom::matches(&el, ".send-toggle") {
-                let open = el.get_attribute("aria-expanded").as_deref() != Some("true");
+            } else if send {
                 a.set_send_form(open);
-            } else if dom::matches(&el, ".print") {
+            } else if print {
                 a.print();
-            } else if el.local_name() == "a" && el.closest(".share-menu").ok().flatten().is_some() {
+            } else if el.local_name() == "a" && menu {
                 a.set_menu(false, false);
             }
         });
@@ -194,12 +178,7 @@ impl ArticleActions {
                 .is_some_and(|k| k == "Escape");
             if escape {
                 a.set_send_form(false);
-                if let Some(t) = a
-                    .find(".send-toggle")
-                    .and_then(|b| b.dyn_into::<HtmlElement>().ok())
-                {
-                    let _ = t.focus();
-                }
+                dom::focus(&a.el(|s| &s.row.send_toggle));
             }
         });
         // A click anywhere else closes the menu.
@@ -207,11 +186,8 @@ impl ArticleActions {
             if !a.menu_open() {
                 return;
             }
-            let share = a.find(".share");
-            let inside = e
-                .composed_path()
-                .iter()
-                .any(|n| share.as_ref().is_some_and(|s| JsValue::from(s) == n));
+            let share = JsValue::from(a.el(|s| &s.row.share));
+            let inside = e.composed_path().iter().any(|n| share == n);
             if !inside {
                 a.set_menu(false, false);
             }
@@ -229,17 +205,17 @@ impl ArticleActions {
     }
 
     fn menu_open(&self) -> bool {
-        self.find(".share-toggle")
-            .and_then(|b| b.get_attribute("aria-expanded"))
+        self.el(|s| &s.row.share_toggle)
+            .get_attribute("aria-expanded")
             .as_deref()
             == Some("true")
     }
 
     fn set_menu(&self, open: bool, move_focus: bool) {
-        let (Some(toggle), Some(menu)) = (self.find(".share-toggle"), self.find(".share-menu"))
-        else {
-            return;
-        };
+        let (toggle, menu) = (
+            self.el(|s| &s.row.share_toggle),
+            self.el(|s| &s.row.share_menu),
+        );
         let _ = toggle.set_attribute("aria-expanded", if open { "true" } else { "false" });
         if open {
             let _ = menu.remove_attribute("hidden");
@@ -247,23 +223,19 @@ impl ArticleActions {
             let _ = menu.set_attribute("hidden", "");
         }
         if move_focus {
-            let target = if open {
-                menu.query_selector("button, a").ok().flatten()
+            dom::focus(&if open {
+                self.el(|s| &s.row.copy_link)
             } else {
-                Some(toggle)
-            };
-            if let Some(t) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
-                let _ = t.focus();
-            }
+                toggle
+            });
         }
     }
 
     fn announce(&self, text: &str) {
-        if let Some(live) = self.find(".actions-live") {
-            // Cleared first so that the same words are announced again.
-            live.set_text_content(None);
-            live.set_text_content(Some(text));
-        }
+        let live = self.el(|s| &s.row.live);
+        // Cleared first so that the same words are announced again.
+        live.set_text_content(None);
+        live.set_text_content(Some(text));
     }
 
     fn share_with_device(&self) {
@@ -280,7 +252,7 @@ impl ArticleActions {
         let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
             return;
         };
-        let weak = self.weak();
+        let guard = self.guard();
         if let Ok(promise) = share.call1(&navigator, &data) {
             wasm_bindgen_futures::spawn_local(async move {
                 // A reader who closes the sheet is no error; any other
@@ -290,7 +262,7 @@ impl ArticleActions {
                         .ok()
                         .and_then(|n| n.as_string());
                     if name.as_deref() != Some("AbortError") {
-                        if let Some(a) = ArticleActions::alive(&weak) {
+                        if let Some(a) = ArticleActions::alive(&guard) {
                             a.set_menu(true, true);
                         }
                     }
@@ -311,7 +283,7 @@ impl ArticleActions {
             .as_ref()
             .and_then(|c| Reflect::get(c, &"writeText".into()).ok())
             .and_then(|f| f.dyn_into::<Function>().ok());
-        let weak = self.weak();
+        let guard = self.guard();
         match (clipboard, write) {
             (Some(c), Some(write)) => {
                 let promise = write.call1(&c, &JsValue::from_str(&url));
@@ -320,7 +292,7 @@ impl ArticleActions {
                         Ok(p) => JsFuture::from(Promise::from(p)).await.is_ok(),
                         Err(_) => false,
                     };
-                    if let Some(a) = ArticleActions::alive(&weak) {
+                    if let Some(a) = ArticleActions::alive(&guard) {
                         if ok || a.copy_with_selection(&url) {
                             a.announce(copied);
                         }
@@ -338,7 +310,7 @@ impl ArticleActions {
     /// Fallback for browsers without the Clipboard API (or without the
     /// permission): select the URL in a temporary field and copy it.
     fn copy_with_selection(&self, url: &str) -> bool {
-        let row = self.0.borrow().row.clone();
+        let row = self.el(|s| &s.row.row);
         let Some(doc) = row.owner_document() else {
             return false;
         };
@@ -371,105 +343,95 @@ impl ArticleActions {
     }
 
     fn fetch_config(&self) {
-        let Ok(abort) = AbortController::new() else {
+        let Ok(abort) = Cancel::new() else {
             return;
         };
         let client = self.0.borrow().client.clone();
-        let weak = self.weak();
+        let guard = self.guard();
         wasm_bindgen_futures::spawn_local(async move {
-            let Ok(config) = client.config(&abort.signal()).await else {
+            let Ok(config) = client.config(&abort).await else {
                 return; // no /config: the row keeps what needs none
             };
-            let Some(a) = ArticleActions::alive(&weak) else {
+            let Some(a) = ArticleActions::alive(&guard) else {
                 return;
             };
             if config.send_to_friend {
-                if let Some(b) = a.find(".send-toggle") {
-                    let _ = b.remove_attribute("hidden");
-                }
+                let _ = a.el(|s| &s.row.send_toggle).remove_attribute("hidden");
             }
-            if let (Some(rss), Some(link)) = (config.rss, a.find("a.rss")) {
-                if let Some(safe) = crate::sanitize::safe_url(&rss, false) {
-                    let _ = link.set_attribute("href", safe);
-                }
+            if let Some(safe) = config
+                .rss
+                .as_deref()
+                .and_then(|rss| crate::sanitize::safe_url(rss, false))
+            {
+                let _ = a.el(|s| &s.row.rss).set_attribute("href", safe);
             }
-            if !config.site_name.is_empty() {
-                let frame = a.0.borrow().frame.clone();
-                if let Ok(Some(site)) = frame.query_selector(".print-site") {
-                    site.set_text_content(Some(&config.site_name));
-                }
+            let site = a.0.borrow().print_site.clone();
+            if let (false, Some(site)) = (config.site_name.is_empty(), site) {
+                site.set_text_content(Some(&config.site_name));
             }
         });
     }
 
     fn set_send_form(&self, open: bool) {
-        let form = self.0.borrow().form.clone();
-        if let Some(t) = self.find(".send-toggle") {
-            let _ = t.set_attribute("aria-expanded", if open { "true" } else { "false" });
-        }
+        let form = self.el(|s| &s.form.form);
+        let toggle = self.el(|s| &s.row.send_toggle);
+        let _ = toggle.set_attribute("aria-expanded", if open { "true" } else { "false" });
         if open {
             let _ = form.remove_attribute("hidden");
-            if let Some(first) = self
-                .find("#ks-from_name")
-                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-            {
-                let _ = first.focus();
-            }
+            dom::focus(&self.input(SendField::FromName));
         } else {
             let _ = form.set_attribute("hidden", "");
         }
     }
 
-    fn value(&self, id: &str) -> String {
-        match self.find(&format!("#{id}")) {
-            Some(el) => match el.dyn_ref::<HtmlInputElement>() {
-                Some(i) => i.value(),
-                None => el
-                    .dyn_ref::<HtmlTextAreaElement>()
-                    .map(|t| t.value())
-                    .unwrap_or_default(),
-            },
-            None => String::new(),
-        }
+    fn input(&self, field: SendField) -> Element {
+        self.0.borrow().form.input(field).clone()
+    }
+
+    fn value(&self, field: SendField) -> String {
+        dom::value(self.0.borrow().form.input(field))
     }
 
     fn status(&self, text: &str) {
-        let form = self.0.borrow().form.clone();
-        if let Ok(Some(line)) = form.query_selector(".form-status") {
-            line.set_text_content(Some(text));
-        }
+        self.el(|s| &s.form.status).set_text_content(Some(text));
     }
 
-    fn show_field_errors(&self, errors: &[(&str, &'static str)]) {
-        for name in ["from_name", "from_email", "to_email", "message"] {
-            let message = errors.iter().find(|(f, _)| *f == name).map(|(_, m)| *m);
-            let input = self.find(&format!("#ks-{name}"));
-            let line = self.find(&format!("#ks-{name}-error"));
-            if let (Some(input), Some(line)) = (input, line) {
-                match message {
-                    Some(m) => {
-                        line.set_text_content(Some(m));
-                        let _ = line.remove_attribute("hidden");
-                        let _ = input.set_attribute("aria-invalid", "true");
-                        let _ =
-                            input.set_attribute("aria-describedby", &format!("ks-{name}-error"));
-                    }
-                    None => {
-                        let _ = line.set_attribute("hidden", "");
-                        let _ = input.remove_attribute("aria-invalid");
-                        let _ = input.remove_attribute("aria-describedby");
-                    }
+    fn show_field_errors(&self, errors: &[(SendField, &'static str)]) {
+        for field in SendField::ALL {
+            let message = errors.iter().find(|(f, _)| *f == field).map(|(_, m)| *m);
+            let (input, line) = {
+                let s = self.0.borrow();
+                (
+                    s.form.input(field).clone(),
+                    s.form.error_line(field).clone(),
+                )
+            };
+            match message {
+                Some(m) => {
+                    line.set_text_content(Some(m));
+                    let _ = line.remove_attribute("hidden");
+                    let _ = input.set_attribute("aria-invalid", "true");
+                    let _ = input.set_attribute("aria-describedby", &line.id());
+                }
+                None => {
+                    let _ = line.set_attribute("hidden", "");
+                    let _ = input.remove_attribute("aria-invalid");
+                    let _ = input.remove_attribute("aria-describedby");
                 }
             }
         }
         if let Some((first, _)) = errors.first() {
-            if let Some(input) = self
-                .find(&format!("#ks-{first}"))
-                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-            {
-                let _ = input.focus();
-            }
+            dom::focus(&self.input(*first));
         }
+    }
+
+    fn set_sending(&self, sending: bool) {
+        let c = self.0.borrow().catalog;
+        let (form, send) = (self.el(|s| &s.form.form), self.el(|s| &s.form.send));
+        let flag = if sending { "true" } else { "false" };
+        let _ = form.set_attribute("aria-busy", flag);
+        send.set_text_content(Some(if sending { c.sending } else { c.send_button }));
+        let _ = send.set_attribute("aria-disabled", flag);
     }
 
     /// Checks the fields as the server will, then sends.
@@ -478,91 +440,72 @@ impl ArticleActions {
             return; // already sending
         }
         let c = self.0.borrow().catalog;
-        let from_name = self.value("ks-from_name");
-        let from_email = self.value("ks-from_email");
-        let to_email = self.value("ks-to_email");
-        let message = self.value("ks-message");
-        let mut errors: Vec<(&str, &'static str)> = Vec::new();
-        let name_len = khabar_rules::clean_author(&from_name).chars().count();
+        let request = SendToFriend {
+            from_name: self.value(SendField::FromName),
+            from_email: self.value(SendField::FromEmail).trim().to_owned(),
+            to_email: self.value(SendField::ToEmail).trim().to_owned(),
+            message: self.value(SendField::Message),
+        };
+        let mut errors: Vec<(SendField, &'static str)> = Vec::new();
+        let name_len = khabar_rules::clean_author(&request.from_name)
+            .chars()
+            .count();
         if name_len == 0 {
-            errors.push(("from_name", c.err_name_required));
+            errors.push((SendField::FromName, c.err_name_required));
         } else if name_len > khabar_rules::AUTHOR_MAX {
-            errors.push(("from_name", c.err_name_long));
+            errors.push((SendField::FromName, c.err_name_long));
         }
-        for (field, value) in [("from_email", &from_email), ("to_email", &to_email)] {
-            if !khabar_rules::is_email(value.trim()) {
+        for (field, value) in [
+            (SendField::FromEmail, &request.from_email),
+            (SendField::ToEmail, &request.to_email),
+        ] {
+            if !khabar_rules::is_email(value) {
                 errors.push((field, c.err_email));
             }
         }
-        if khabar_rules::clean_body(&message).chars().count() > 1_000 {
-            errors.push(("message", c.err_message_long));
+        if khabar_rules::clean_body(&request.message).chars().count()
+            > khabar_rules::SEND_MESSAGE_MAX
+        {
+            errors.push((SendField::Message, c.err_message_long));
         }
         self.show_field_errors(&errors);
         if !errors.is_empty() {
             self.status(c.fix_fields);
             return;
         }
-        let body = Object::new();
-        for (k, v) in [
-            ("from_name", from_name.as_str()),
-            ("from_email", from_email.trim()),
-            ("to_email", to_email.trim()),
-            ("message", message.as_str()),
-        ] {
-            let _ = Reflect::set(&body, &k.into(), &v.into());
-        }
-        let body = js_sys::JSON::stringify(&body)
-            .map(String::from)
-            .unwrap_or_default();
-        let Ok(abort) = AbortController::new() else {
+        let Ok(abort) = Cancel::new() else {
             return;
         };
-        let (client, article_id, form) = {
+        let (client, article_id) = {
             let mut s = self.0.borrow_mut();
             s.send_abort = Some(abort.clone());
-            (s.client.clone(), s.article_id.clone(), s.form.clone())
+            (s.client.clone(), s.article_id.clone())
         };
-        let _ = form.set_attribute("aria-busy", "true");
-        if let Ok(Some(b)) = form.query_selector("button.send") {
-            b.set_text_content(Some(c.sending));
-            let _ = b.set_attribute("aria-disabled", "true");
-        }
-        let weak = self.weak();
+        self.set_sending(true);
+        let guard = self.guard();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = client.send_to_friend(&article_id, &body, &abort).await;
-            let Some(a) = ArticleActions::alive(&weak) else {
+            let result = client.send_to_friend(&article_id, &request, &abort).await;
+            let Some(a) = ArticleActions::alive(&guard) else {
                 return;
             };
             a.0.borrow_mut().send_abort = None;
-            let _ = form.set_attribute("aria-busy", "false");
-            if let Ok(Some(b)) = form.query_selector("button.send") {
-                b.set_text_content(Some(c.send_button));
-                let _ = b.set_attribute("aria-disabled", "false");
-            }
+            a.set_sending(false);
             match result {
                 Ok(()) => {
                     a.status(c.sent_ok);
                     // The friend's address and the note go; the sender stays.
-                    for id in ["ks-to_email", "ks-message"] {
-                        if let Some(el) = a.find(&format!("#{id}")) {
-                            if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
-                                i.set_value("");
-                            } else if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
-                                t.set_value("");
-                            }
-                        }
+                    for field in [SendField::ToEmail, SendField::Message] {
+                        dom::set_value(&a.input(field), "");
                     }
                 }
                 Err(WidgetError::Invalid(fields)) => {
-                    let errors: Vec<(&str, &'static str)> = fields
+                    let errors: Vec<(SendField, &'static str)> = fields
                         .iter()
                         .filter_map(|(f, _)| {
-                            let field = ["from_name", "from_email", "to_email", "message"]
-                                .into_iter()
-                                .find(|n| n == f)?;
+                            let field = SendField::from_name(f)?;
                             let message = match field {
-                                "from_name" => c.err_name_required,
-                                "message" => c.err_message_long,
+                                SendField::FromName => c.err_name_required,
+                                SendField::Message => c.err_message_long,
                                 _ => c.err_email,
                             };
                             Some((field, message))

@@ -2,12 +2,13 @@
 //! [`crate::http`] and decoded into model types.
 
 use wasm_bindgen::JsValue;
-use web_sys::AbortSignal;
 
 use crate::error::WidgetError;
-use crate::http;
-use crate::json::FromJson;
-use crate::model::{Article, ArticleSummary, CommentPage, Page, Posted, SiteConfig};
+use crate::http::{self, Cancel};
+use crate::json::{FromJson, ToJson};
+use crate::model::{
+    Article, ArticleSummary, CommentPage, NewComment, Page, Posted, SendToFriend, SiteConfig,
+};
 
 /// The API base, e.g. `https://news.example/api/v1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,36 +80,38 @@ impl ApiClient {
         article_id: &str,
         limit: u32,
         cursor: Option<&str>,
-        abort: &AbortSignal,
+        cancel: &Cancel,
     ) -> Result<CommentPage, WidgetError> {
-        decode(http::get_json(&self.comments_url(article_id, limit, cursor), abort).await?)
+        decode(http::get_json(&self.comments_url(article_id, limit, cursor), cancel).await?)
     }
 
-    /// Sends a new comment (`body` is the JSON request).
+    /// Sends a new comment.
     pub async fn post_comment(
         &self,
         article_id: &str,
-        body: &str,
-        abort: &web_sys::AbortController,
+        comment: &NewComment,
+        cancel: &Cancel,
     ) -> Result<Posted, WidgetError> {
         let url = format!("{}/articles/{}/comments", self.base, encode(article_id));
-        decode(http::post_json(&url, body, abort).await?)
+        decode(http::post_json(&url, &comment.to_json(), cancel).await?)
     }
 
     /// The backend's capabilities (`GET {base}/config`).
-    pub async fn config(&self, abort: &AbortSignal) -> Result<SiteConfig, WidgetError> {
-        decode(http::get_json(&format!("{}/config", self.base), abort).await?)
+    pub async fn config(&self, cancel: &Cancel) -> Result<SiteConfig, WidgetError> {
+        decode(http::get_json(&format!("{}/config", self.base), cancel).await?)
     }
 
-    /// Asks the backend to e-mail the article (`body` is the JSON request).
+    /// Asks the backend to e-mail the article.
     pub async fn send_to_friend(
         &self,
         article_id: &str,
-        body: &str,
-        abort: &web_sys::AbortController,
+        request: &SendToFriend,
+        cancel: &Cancel,
     ) -> Result<(), WidgetError> {
         let url = format!("{}/articles/{}/send", self.base, encode(article_id));
-        http::post_json(&url, body, abort).await.map(|_| ())
+        http::post_json(&url, &request.to_json(), cancel)
+            .await
+            .map(|_| ())
     }
 
     /// The site's RSS feed when `/config` is not known yet: the API's
@@ -126,17 +129,17 @@ impl ApiClient {
     }
 
     /// Fetches one article.
-    pub async fn article(&self, id: &str, abort: &AbortSignal) -> Result<Article, WidgetError> {
-        decode(http::get_json(&self.article_url(id), abort).await?)
+    pub async fn article(&self, id: &str, cancel: &Cancel) -> Result<Article, WidgetError> {
+        decode(http::get_json(&self.article_url(id), cancel).await?)
     }
 
     /// Fetches one page of the article list.
     pub async fn articles(
         &self,
         q: &ListQuery,
-        abort: &AbortSignal,
+        cancel: &Cancel,
     ) -> Result<Page<ArticleSummary>, WidgetError> {
-        decode(http::get_json(&self.articles_url(q), abort).await?)
+        decode(http::get_json(&self.articles_url(q), cancel).await?)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The comment rules (shared with the server through `khabar-rules`) and
 //! their sentences in the reader's language.
 
-pub use khabar_rules::{check, Field, Problem, BODY_MAX};
+pub use khabar_rules::{check, Field, Problem, AUTHOR_MAX, BODY_MAX};
 
 use crate::i18n::Catalog;
 

@@ -3,31 +3,27 @@
 //! idempotency key per comment, retries on its own after network trouble
 //! or a 429, and shows the reader's own pending comments.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
-
-use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Timeout;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    AbortController, Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement,
-};
+use web_sys::{Document, Element, HtmlInputElement};
 
 use crate::api::ApiClient;
 use crate::comment_rules::{self, Field, Problem};
+use crate::component::{Component, Guard};
 use crate::config::Options;
 use crate::dom::{self, clear, dom_error, El};
 use crate::error::WidgetError;
+use crate::http::Cancel;
 use crate::i18n::format::{self, DatelineFormat, RelativeFormat};
 use crate::i18n::Catalog;
-use crate::model::{Comment, CommentPage, Posted};
+use crate::model::{Comment, CommentPage, NewComment, Posted};
 use crate::storage::{self, Draft, Pending};
-use crate::views::comment_form;
+use crate::views::comment_form::{self, CommentForm};
 use crate::views::comments::{self as view, Times};
 
-/// Top-level comments per page.
-pub const PAGE_SIZE: u32 = 20;
+/// Top-level comments per page: the server's default page.
+pub const PAGE_SIZE: u32 = khabar_rules::COMMENT_PAGE_DEFAULT;
 /// Automatic resends after a network failure, timeout or 5xx.
 pub const AUTO_RETRIES: u32 = 5;
 
@@ -41,7 +37,14 @@ struct State {
     host: Element,
     section: Element,
     list: Element,
-    form: Element,
+    /// The count in the heading.
+    total_el: Element,
+    form: CommentForm,
+    /// What the section added around the list: "no comments yet", the
+    /// "more" button, a loading error with its retry button.
+    empty: Option<Element>,
+    more: Option<Element>,
+    list_error: Option<(Element, Element)>,
     options: Options,
     catalog: &'static Catalog,
     client: ApiClient,
@@ -52,19 +55,17 @@ struct State {
     next: Option<String>,
     total: u32,
     loaded: Vec<i64>,
-    listeners: Vec<EventListener>,
-    list_abort: Option<AbortController>,
-    send_abort: Option<AbortController>,
+    list_abort: Option<Cancel>,
+    send_abort: Option<Cancel>,
     retry: Option<Timeout>,
     attempts: u32,
     sending: bool,
-    destroyed: bool,
 }
 
 /// A mounted comment section. Dropping the last handle does not stop it;
 /// [`CommentSection::destroy`] does.
 #[derive(Clone)]
-pub struct CommentSection(Rc<RefCell<State>>);
+pub struct CommentSection(Component<State>);
 
 impl CommentSection {
     /// Renders the section into `parent`, restores the draft and loads the
@@ -78,14 +79,14 @@ impl CommentSection {
         total_hint: u32,
     ) -> Result<CommentSection, WidgetError> {
         let catalog = options.lang().catalog();
-        let section = view::section(doc, catalog, &options.dates, total_hint)?.build();
-        let list = section
-            .query_selector("ol.comment-list")
-            .map_err(dom_error)?
-            .ok_or_else(|| dom_error("no list".into()))?;
-        let form = comment_form::form(doc, catalog)?.build();
+        let view::Section {
+            section,
+            list,
+            total: total_el,
+        } = view::section(doc, catalog, &options.dates, total_hint)?;
+        let form = comment_form::form(doc, catalog)?;
         if open {
-            section.append_child(&form).map_err(dom_error)?;
+            section.append_child(&form.form).map_err(dom_error)?;
         } else {
             let closed = El::new(doc, "p")?
                 .class("note closed")
@@ -93,11 +94,15 @@ impl CommentSection {
             section.append_child(&closed.build()).map_err(dom_error)?;
         }
         parent.append_child(&section).map_err(dom_error)?;
-        let this = CommentSection(Rc::new(RefCell::new(State {
+        let this = CommentSection(Component::new(State {
             host: host.clone(),
             section,
             list,
+            total_el,
             form,
+            empty: None,
+            more: None,
+            list_error: None,
             options: options.clone(),
             catalog,
             client: ApiClient::new(&options.api),
@@ -107,14 +112,12 @@ impl CommentSection {
             next: None,
             total: total_hint,
             loaded: Vec::new(),
-            listeners: Vec::new(),
             list_abort: None,
             send_abort: None,
             retry: None,
             attempts: 0,
             sending: false,
-            destroyed: false,
-        })));
+        }));
         this.wire();
         this.restore_draft();
         this.load_page(None);
@@ -123,26 +126,23 @@ impl CommentSection {
 
     /// Cancels requests and timers and removes every listener.
     pub fn destroy(&self) {
+        self.0.destroy();
         let mut s = self.0.borrow_mut();
-        s.destroyed = true;
         for abort in [s.list_abort.take(), s.send_abort.take()]
             .into_iter()
             .flatten()
         {
-            abort.abort();
+            abort.cancel();
         }
         s.retry = None;
-        s.listeners.clear();
     }
 
-    fn weak(&self) -> Weak<RefCell<State>> {
-        Rc::downgrade(&self.0)
+    fn guard(&self) -> Guard<State> {
+        self.0.guard()
     }
 
-    fn alive(weak: &Weak<RefCell<State>>) -> Option<CommentSection> {
-        let state = weak.upgrade()?;
-        let alive = !state.borrow().destroyed;
-        alive.then_some(CommentSection(state))
+    fn alive(guard: &Guard<State>) -> Option<CommentSection> {
+        guard.get().map(CommentSection)
     }
 
     fn listen(
@@ -151,20 +151,14 @@ impl CommentSection {
         event: &'static str,
         f: fn(&CommentSection, &web_sys::Event),
     ) {
-        let weak = self.weak();
-        let options = EventListenerOptions::enable_prevent_default();
-        let listener = EventListener::new_with_options(target, event, options, move |e| {
-            if let Some(section) = CommentSection::alive(&weak) {
-                f(&section, e);
-            }
-        });
-        self.0.borrow_mut().listeners.push(listener);
+        self.0
+            .listen(target, event, move |c, e| f(&CommentSection(c), e));
     }
 
     fn wire(&self) {
         let (form, section) = {
             let s = self.0.borrow();
-            (s.form.clone(), s.section.clone())
+            (s.form.form.clone(), s.section.clone())
         };
         self.listen(&form, "input", |c, _| c.on_input());
         self.listen(&form, "submit", |c, e| {
@@ -172,10 +166,8 @@ impl CommentSection {
             c.submit();
         });
         self.listen(&form, "change", |c, e| {
-            let is_remember = e
-                .target()
-                .and_then(|t| t.dyn_into::<Element>().ok())
-                .is_some_and(|t| t.id() == "kc-remember");
+            let remember = JsValue::from(c.0.borrow().form.remember.clone());
+            let is_remember = e.target().is_some_and(|t| JsValue::from(t) == remember);
             if is_remember {
                 c.on_remember_change();
             }
@@ -199,10 +191,10 @@ impl CommentSection {
                 }
             } else if dom::matches(&button, ".cancel-reply") {
                 c.reply_to(None, true);
-            } else if dom::matches(&button, ".more-comments") {
+            } else if c.0.borrow().more.as_ref() == Some(&button) {
                 let next = c.0.borrow().next.clone();
                 c.load_page(next);
-            } else if dom::matches(&button, ".list-retry") {
+            } else if c.0.borrow().list_error.as_ref().map(|(_, b)| b) == Some(&button) {
                 c.load_page(None);
             }
         });
@@ -210,36 +202,26 @@ impl CommentSection {
 
     // ---- the form's fields -------------------------------------------
 
-    fn field(&self, id: &str) -> Option<Element> {
+    fn input(&self, field: Field) -> Element {
+        self.0.borrow().form.input(field).clone()
+    }
+
+    fn value(&self, field: Field) -> String {
+        dom::value(self.0.borrow().form.input(field))
+    }
+
+    fn set_value(&self, field: Field, value: &str) {
+        dom::set_value(self.0.borrow().form.input(field), value);
+    }
+
+    /// Whether "remember my name" is ticked.
+    fn remembering(&self) -> bool {
         self.0
             .borrow()
             .form
-            .query_selector(&format!("#{id}"))
-            .ok()
-            .flatten()
-    }
-
-    fn value(&self, id: &str) -> String {
-        let Some(el) = self.field(id) else {
-            return String::new();
-        };
-        if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
-            input.value()
-        } else if let Some(area) = el.dyn_ref::<HtmlTextAreaElement>() {
-            area.value()
-        } else {
-            String::new()
-        }
-    }
-
-    fn set_value(&self, id: &str, value: &str) {
-        if let Some(el) = self.field(id) {
-            if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
-                input.set_value(value);
-            } else if let Some(area) = el.dyn_ref::<HtmlTextAreaElement>() {
-                area.set_value(value);
-            }
-        }
+            .remember
+            .dyn_ref::<HtmlInputElement>()
+            .is_some_and(|i| i.checked())
     }
 
     fn draft(&self) -> Draft {
@@ -258,51 +240,44 @@ impl CommentSection {
     /// Saves what is typed, keeping the reply target and the key.
     fn on_input(&self) {
         let mut draft = self.draft();
-        draft.author = self.value("kc-author");
-        draft.email = self.value("kc-email");
-        draft.body = self.value("kc-body");
+        draft.author = self.value(Field::Author);
+        draft.email = self.value(Field::Email);
+        draft.body = self.value(Field::Body);
         if draft.key.is_empty() {
             draft.key = storage::new_key();
         }
         self.save_draft(&draft);
         self.update_count();
-        if self.checked("kc-remember") {
+        if self.remembering() {
             storage::remember_name(Some(&draft.author));
         }
     }
 
-    fn checked(&self, id: &str) -> bool {
-        self.field(id)
-            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-            .is_some_and(|i| i.checked())
-    }
-
     fn on_remember_change(&self) {
-        if self.checked("kc-remember") {
-            storage::remember_name(Some(&self.value("kc-author")));
+        if self.remembering() {
+            storage::remember_name(Some(&self.value(Field::Author)));
         } else {
             storage::remember_name(None);
         }
     }
 
     fn update_count(&self) {
-        let n = khabar_rules::clean_body(&self.value("kc-body"))
+        let n = khabar_rules::clean_body(&self.value(Field::Body))
             .chars()
             .count();
         let (dates, over) = {
             let s = self.0.borrow();
             (s.options.dates.clone(), n > comment_rules::BODY_MAX)
         };
-        if let Some(count) = self.field("kc-body-count") {
-            let max = comment_rules::BODY_MAX as u32;
-            let text = format!(
-                "{} / {}",
-                format::count(&dates, n.min(u32::MAX as usize) as u32),
-                format::count(&dates, max)
-            );
-            count.set_text_content(Some(&text));
-            let _ = count.set_attribute("data-over", if over { "true" } else { "false" });
-        }
+        let count = self.0.borrow().form.count.clone();
+        let max = comment_rules::BODY_MAX as u32;
+        let text = format!(
+            "{} / {}",
+            format::count(&dates, n.min(u32::MAX as usize) as u32),
+            format::count(&dates, max)
+        );
+        count.set_text_content(Some(&text));
+        let _ = count.set_attribute("data-over", if over { "true" } else { "false" });
     }
 
     fn restore_draft(&self) {
@@ -313,21 +288,18 @@ impl CommentSection {
         };
         let remembered = storage::remembered_name();
         if let Some(name) = &remembered {
-            if let Some(input) = self
-                .field("kc-remember")
-                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-            {
+            if let Some(input) = self.0.borrow().form.remember.dyn_ref::<HtmlInputElement>() {
                 input.set_checked(true);
             }
             if draft.author.is_empty() {
-                self.set_value("kc-author", name);
+                self.set_value(Field::Author, name);
             }
         }
         if !draft.author.is_empty() {
-            self.set_value("kc-author", &draft.author);
+            self.set_value(Field::Author, &draft.author);
         }
-        self.set_value("kc-email", &draft.email);
-        self.set_value("kc-body", &draft.body);
+        self.set_value(Field::Email, &draft.email);
+        self.set_value(Field::Body, &draft.body);
         self.update_count();
         if let Some(id) = draft.parent_id {
             self.reply_to(Some((id, draft.parent_author.clone())), false);
@@ -341,29 +313,31 @@ impl CommentSection {
     /// Starts (or with `None` stops) replying to comment `id` by `name`.
     fn reply_to(&self, target: Option<(i64, String)>, focus: bool) {
         let mut draft = self.draft();
-        draft.author = self.value("kc-author");
-        draft.email = self.value("kc-email");
-        draft.body = self.value("kc-body");
-        let (form, section, list, catalog) = {
+        draft.author = self.value(Field::Author);
+        draft.email = self.value(Field::Email);
+        draft.body = self.value(Field::Body);
+        let (form, banner, text, section, list, catalog) = {
             let s = self.0.borrow();
-            (s.form.clone(), s.section.clone(), s.list.clone(), s.catalog)
+            (
+                s.form.form.clone(),
+                s.form.reply.clone(),
+                s.form.reply_text.clone(),
+                s.section.clone(),
+                s.list.clone(),
+                s.catalog,
+            )
         };
-        let banner = form.query_selector("#kc-reply").ok().flatten();
         match &target {
             Some((id, name)) => {
                 draft.parent_id = Some(*id);
                 draft.parent_author = name.clone();
-                if let Some(banner) = &banner {
-                    let _ = banner.remove_attribute("hidden");
-                    if let Ok(Some(text)) = banner.query_selector(".replying-text") {
-                        clear(&text);
-                        let _ = text.append_with_str_1(catalog.replying_to);
-                        let _ = text.append_with_str_1(" ");
-                        if let Some(doc) = text.owner_document() {
-                            if let Ok(bdi) = El::new(&doc, "bdi") {
-                                let _ = text.append_child(&bdi.text(name).build());
-                            }
-                        }
+                let _ = banner.remove_attribute("hidden");
+                clear(&text);
+                let _ = text.append_with_str_1(catalog.replying_to);
+                let _ = text.append_with_str_1(" ");
+                if let Some(doc) = text.owner_document() {
+                    if let Ok(bdi) = El::new(&doc, "bdi") {
+                        let _ = text.append_child(&bdi.text(name).build());
                     }
                 }
                 // The form opens under the comment being answered.
@@ -383,20 +357,13 @@ impl CommentSection {
             None => {
                 draft.parent_id = None;
                 draft.parent_author.clear();
-                if let Some(banner) = &banner {
-                    let _ = banner.set_attribute("hidden", "");
-                }
+                let _ = banner.set_attribute("hidden", "");
                 let _ = section.append_child(&form);
             }
         }
         self.save_draft(&draft);
         if focus {
-            if let Some(body) = self
-                .field("kc-body")
-                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-            {
-                let _ = body.focus();
-            }
+            dom::focus(&self.input(Field::Body));
         }
     }
 
@@ -406,75 +373,56 @@ impl CommentSection {
         let catalog = self.0.borrow().catalog;
         for field in [Field::Author, Field::Email, Field::Body, Field::Parent] {
             let problem = problems.iter().find(|(f, _)| *f == field).map(|(_, p)| *p);
-            let line = self.field(comment_form::error_id(field));
-            let input = self.field(comment_form::input_id(field));
-            let described = match field {
-                Field::Email => "kc-email-note",
-                Field::Body => "kc-body-count",
-                _ => "",
+            let (line, input) = {
+                let s = self.0.borrow();
+                (
+                    s.form.error_line(field).clone(),
+                    s.form.input(field).clone(),
+                )
             };
-            match (problem, line) {
-                (Some(p), Some(line)) => {
+            let described = CommentForm::note_id(field);
+            match problem {
+                Some(p) => {
                     line.set_text_content(Some(comment_rules::message(field, p, catalog)));
                     let _ = line.remove_attribute("hidden");
-                    if let Some(input) = &input {
-                        let _ = input.set_attribute("aria-invalid", "true");
-                        let ids = format!("{described} {}", comment_form::error_id(field));
-                        let _ = input.set_attribute("aria-describedby", ids.trim());
-                    }
+                    let _ = input.set_attribute("aria-invalid", "true");
+                    let ids = format!("{described} {}", line.id());
+                    let _ = input.set_attribute("aria-describedby", ids.trim());
                 }
-                (None, Some(line)) => {
+                None => {
                     line.set_text_content(None);
                     let _ = line.set_attribute("hidden", "");
-                    if let Some(input) = &input {
-                        let _ = input.remove_attribute("aria-invalid");
-                        if described.is_empty() {
-                            let _ = input.remove_attribute("aria-describedby");
-                        } else {
-                            let _ = input.set_attribute("aria-describedby", described);
-                        }
+                    let _ = input.remove_attribute("aria-invalid");
+                    if described.is_empty() {
+                        let _ = input.remove_attribute("aria-describedby");
+                    } else {
+                        let _ = input.set_attribute("aria-describedby", described);
                     }
                 }
-                _ => {}
             }
         }
         if let Some((field, _)) = problems.first() {
-            if let Some(input) = self
-                .field(comment_form::input_id(*field))
-                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-            {
-                let _ = input.focus();
-            }
+            dom::focus(&self.input(*field));
         }
     }
 
     fn status(&self, text: &str) {
-        if let Some(line) = self
-            .0
-            .borrow()
-            .form
-            .query_selector(".form-status")
-            .ok()
-            .flatten()
-        {
-            line.set_text_content(Some(text));
-        }
+        let line = self.0.borrow().form.status.clone();
+        line.set_text_content(Some(text));
     }
 
     fn set_sending(&self, sending: bool) {
-        let (form, catalog) = {
+        let (form, button, catalog) = {
             let mut s = self.0.borrow_mut();
             s.sending = sending;
-            (s.form.clone(), s.catalog)
+            (s.form.form.clone(), s.form.send.clone(), s.catalog)
         };
-        if let Ok(Some(button)) = form.query_selector("button.send") {
-            button.set_text_content(Some(if sending {
-                catalog.sending
-            } else {
-                catalog.send
-            }));
-            let _ = button.set_attribute("aria-disabled", if sending { "true" } else { "false" });
-        }
+        button.set_text_content(Some(if sending {
+            catalog.sending
+        } else {
+            catalog.send
+        }));
+        let _ = button.set_attribute("aria-disabled", if sending { "true" } else { "false" });
         let _ = form.set_attribute("aria-busy", if sending { "true" } else { "false" });
     }
 
@@ -486,9 +434,9 @@ impl CommentSection {
             return;
         }
         self.0.borrow_mut().retry = None;
-        let author = self.value("kc-author");
-        let email = self.value("kc-email");
-        let body = self.value("kc-body");
+        let author = self.value(Field::Author);
+        let email = self.value(Field::Email);
+        let body = self.value(Field::Body);
         let problems = comment_rules::check(&author, &email, &body);
         self.show_errors(&problems);
         if !problems.is_empty() {
@@ -507,41 +455,33 @@ impl CommentSection {
         self.send(draft);
     }
 
-    fn request_body(&self, draft: &Draft) -> String {
-        let o = Object::new();
-        let set = |k: &str, v: &JsValue| {
-            let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-        };
-        set("author", &draft.author.as_str().into());
-        if !draft.email.trim().is_empty() {
-            set("email", &draft.email.trim().into());
+    fn request(&self, draft: &Draft) -> NewComment {
+        let email = draft.email.trim();
+        NewComment {
+            author: draft.author.clone(),
+            email: (!email.is_empty()).then(|| email.to_owned()),
+            body: draft.body.clone(),
+            parent_id: draft.parent_id,
+            website: dom::value(&self.0.borrow().form.website),
+            idempotency_key: draft.key.clone(),
         }
-        set("body", &draft.body.as_str().into());
-        if let Some(p) = draft.parent_id {
-            set("parent_id", &JsValue::from_f64(p as f64));
-        }
-        set("website", &self.value("kc-website").into());
-        set("idempotency_key", &draft.key.as_str().into());
-        js_sys::JSON::stringify(&o)
-            .map(String::from)
-            .unwrap_or_default()
     }
 
     fn send(&self, draft: Draft) {
-        let Ok(abort) = AbortController::new() else {
+        let Ok(abort) = Cancel::new() else {
             return;
         };
-        let body = self.request_body(&draft);
+        let comment = self.request(&draft);
         let (client, article_id) = {
             let mut s = self.0.borrow_mut();
             s.send_abort = Some(abort.clone());
             (s.client.clone(), s.options.article_id.clone())
         };
         self.set_sending(true);
-        let weak = self.weak();
+        let guard = self.guard();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = client.post_comment(&article_id, &body, &abort).await;
-            let Some(section) = CommentSection::alive(&weak) else {
+            let result = client.post_comment(&article_id, &comment, &abort).await;
+            let Some(section) = CommentSection::alive(&guard) else {
                 return;
             };
             section.0.borrow_mut().send_abort = None;
@@ -562,7 +502,7 @@ impl CommentSection {
                     s.draft_key.clone()
                 };
                 storage::remove(&key);
-                self.set_value("kc-body", "");
+                self.set_value(Field::Body, "");
                 self.update_count();
                 self.reply_to(None, false);
                 let pending = posted.status != "published";
@@ -574,7 +514,7 @@ impl CommentSection {
                     let total = self.0.borrow().total + 1;
                     self.set_total(total);
                 }
-                if self.checked("kc-remember") {
+                if self.remembering() {
                     storage::remember_name(Some(&posted.comment.author));
                 }
                 let _ = self.insert(&posted.comment, pending);
@@ -610,9 +550,9 @@ impl CommentSection {
                     _ => e.message(catalog),
                 });
                 if let Some(seconds) = wait {
-                    let weak = self.weak();
+                    let guard = self.guard();
                     let timer = Timeout::new(seconds.saturating_mul(1000), move || {
-                        if let Some(section) = CommentSection::alive(&weak) {
+                        if let Some(section) = CommentSection::alive(&guard) {
                             // Same draft, same key: a retry can never duplicate.
                             section.0.borrow_mut().retry = None;
                             if !section.0.borrow().sending {
@@ -670,7 +610,7 @@ impl CommentSection {
             exact: &exact,
         };
         let el = view::comment(&doc, c, catalog, &times, pending, true)?.build();
-        if let Ok(Some(empty)) = list.query_selector(".comments-empty") {
+        if let Some(empty) = self.0.borrow_mut().empty.take() {
             empty.remove();
         }
         let target = c
@@ -686,33 +626,31 @@ impl CommentSection {
     }
 
     fn set_total(&self, total: u32) {
-        let (section, dates) = {
+        let (span, dates) = {
             let mut s = self.0.borrow_mut();
             s.total = total;
-            (s.section.clone(), s.options.dates.clone())
+            (s.total_el.clone(), s.options.dates.clone())
         };
-        if let Ok(Some(span)) = section.query_selector(".comments-total") {
-            span.set_text_content(Some(&format!(" ({})", format::count(&dates, total))));
-        }
+        span.set_text_content(Some(&format!(" ({})", format::count(&dates, total))));
     }
 
     fn load_page(&self, cursor: Option<String>) {
-        let Ok(abort) = AbortController::new() else {
+        let Ok(abort) = Cancel::new() else {
             return;
         };
         let (client, article_id) = {
             let mut s = self.0.borrow_mut();
             if let Some(old) = s.list_abort.replace(abort.clone()) {
-                old.abort();
+                old.cancel();
             }
             (s.client.clone(), s.options.article_id.clone())
         };
-        let weak = self.weak();
+        let guard = self.guard();
         wasm_bindgen_futures::spawn_local(async move {
             let result = client
-                .comments(&article_id, PAGE_SIZE, cursor.as_deref(), &abort.signal())
+                .comments(&article_id, PAGE_SIZE, cursor.as_deref(), &abort)
                 .await;
-            let Some(section) = CommentSection::alive(&weak) else {
+            let Some(section) = CommentSection::alive(&guard) else {
                 return;
             };
             section.0.borrow_mut().list_abort = None;
@@ -730,26 +668,18 @@ impl CommentSection {
     }
 
     fn show_page(&self, page: CommentPage, first: bool) -> Result<(), WidgetError> {
-        let (list, section, catalog, pending_key) = {
+        let (list, catalog, pending_key) = {
             let s = self.0.borrow();
-            (
-                s.list.clone(),
-                s.section.clone(),
-                s.catalog,
-                s.pending_key.clone(),
-            )
+            (s.list.clone(), s.catalog, s.pending_key.clone())
         };
         let doc = list
             .owner_document()
             .ok_or_else(|| dom_error("no document".into()))?;
         if first {
             clear(&list);
+            self.0.borrow_mut().empty = None;
         }
-        for el in ["button.more-comments", ".list-error"] {
-            if let Ok(Some(old)) = section.query_selector(el) {
-                old.remove();
-            }
-        }
+        self.remove_more_and_error();
         let Some((relative, exact)) = self.times() else {
             return Ok(());
         };
@@ -792,12 +722,14 @@ impl CommentSection {
             }
         }
         if list.child_element_count() == 0 {
-            list.append_child(&view::empty(&doc, catalog)?.build())
-                .map_err(dom_error)?;
+            let empty = view::empty(&doc, catalog)?.build();
+            list.append_child(&empty).map_err(dom_error)?;
+            self.0.borrow_mut().empty = Some(empty);
         }
         if page.next.is_some() {
             let more = view::more(&doc, catalog)?.build();
             list.after_with_node_1(&more).map_err(dom_error)?;
+            self.0.borrow_mut().more = Some(more);
         }
         // A restored reply draft goes back under its comment once it is here.
         let draft = self.draft();
@@ -807,7 +739,19 @@ impl CommentSection {
         Ok(())
     }
 
+    /// Takes away the "more" button and a loading error, if shown.
+    fn remove_more_and_error(&self) {
+        let (more, error) = {
+            let mut s = self.0.borrow_mut();
+            (s.more.take(), s.list_error.take())
+        };
+        for el in more.into_iter().chain(error.map(|(el, _)| el)) {
+            el.remove();
+        }
+    }
+
     fn show_list_error(&self, err: &WidgetError) {
+        self.remove_more_and_error();
         let (list, catalog) = {
             let s = self.0.borrow();
             (s.list.clone(), s.catalog)
@@ -815,21 +759,10 @@ impl CommentSection {
         let Some(doc) = list.owner_document() else {
             return;
         };
-        let built = El::new(&doc, "div").and_then(|box_| {
-            Ok(box_
-                .class("list-error")
-                .attr("role", "alert")
-                .child(El::new(&doc, "p")?.text(err.message(catalog)))
-                .child(
-                    El::new(&doc, "button")?
-                        .attr("type", "button")
-                        .class("retry list-retry")
-                        .part("button retry")
-                        .text(catalog.retry),
-                ))
-        });
-        if let Ok(el) = built {
-            let _ = list.after_with_node_1(&el.build());
+        if let Ok((el, retry)) = view::list_error(&doc, catalog, err.message(catalog)) {
+            let el = el.build();
+            let _ = list.after_with_node_1(&el);
+            self.0.borrow_mut().list_error = Some((el, retry));
         }
     }
 

@@ -1,6 +1,9 @@
 //! Widget options, read from `data-*` attributes, custom-element attributes
 //! or a JS options object; all three go through [`Options::parse`].
 
+// The list sizes are the server's too: one copy, in `khabar-rules`.
+use khabar_rules::{ARTICLE_LIST_DEFAULT as DEFAULT_LIMIT, ARTICLE_LIST_MAX as MAX_LIMIT};
+
 use crate::i18n::{format::DateSettings, Calendar, Digits, Lang};
 
 /// What a widget shows.
@@ -52,11 +55,6 @@ pub enum Layout {
     /// A single line of headlines for a masthead.
     Strip,
 }
-
-/// Default number of items in a `latest` list.
-pub const DEFAULT_LIMIT: u32 = 10;
-/// Largest page the API serves.
-pub const MAX_LIMIT: u32 = 50;
 
 /// Colour scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

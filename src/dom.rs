@@ -111,6 +111,33 @@ pub fn matches(el: &Element, selector: &str) -> bool {
     el.matches(selector).unwrap_or(false)
 }
 
+/// The value of an `<input>` or `<textarea>` (empty for anything else).
+pub fn value(el: &Element) -> String {
+    if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.value()
+    } else if let Some(area) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.value()
+    } else {
+        String::new()
+    }
+}
+
+/// Sets the value of an `<input>` or `<textarea>`.
+pub fn set_value(el: &Element, value: &str) {
+    if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.set_value(value);
+    } else if let Some(area) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.set_value(value);
+    }
+}
+
+/// Moves keyboard focus to `el`.
+pub fn focus(el: &Element) {
+    if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
 /// Removes every child of `node`.
 pub fn clear(node: &Node) {
     while let Some(child) = node.first_child() {

@@ -9,14 +9,12 @@ use web_sys::{Element, MutationObserver, MutationObserverInit};
 
 use crate::config::{camel_case, ConfigError, Options};
 use crate::i18n::Lang;
-use crate::widget::Widget;
+use crate::widget::{self, Widget};
 
 /// A MutationObserver with the callback it calls.
 type PageObserver = (MutationObserver, Closure<dyn FnMut()>);
 
 thread_local! {
-    /// Widgets mounted from placeholders, so that none is mounted twice.
-    static AUTO_MOUNTED: RefCell<Vec<Widget>> = const { RefCell::new(Vec::new()) };
     /// The page-lifetime observer that mounts and unmounts placeholders,
     /// with the callback it calls (owned here rather than leaked).
     static OBSERVER: RefCell<Option<PageObserver>> = const { RefCell::new(None) };
@@ -88,7 +86,8 @@ pub fn options_from_object(
 }
 
 /// Mounts the placeholders on the page now, then keeps watching: new
-/// placeholders are mounted, removed ones destroyed. Returns how many were
+/// placeholders are mounted, and widgets whose host left the page
+/// (placeholders or not) destroyed. Returns how many were
 /// mounted now.
 pub fn auto_mount(default_api: Option<&str>) -> u32 {
     let mounted = mount_new(default_api);
@@ -105,7 +104,7 @@ fn observe(default_api: Option<String>) {
         return;
     };
     let callback = Closure::<dyn FnMut()>::new(move || {
-        unmount_removed();
+        widget::sweep_removed();
         mount_new(default_api.as_deref());
     });
     let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else {
@@ -117,24 +116,6 @@ fn observe(default_api: Option<String>) {
     if observer.observe_with_options(&doc, &init).is_ok() {
         OBSERVER.with(|o| *o.borrow_mut() = Some((observer, callback)));
     }
-}
-
-/// Destroys the auto-mounted widgets whose host left the document.
-fn unmount_removed() {
-    AUTO_MOUNTED.with(|m| {
-        m.borrow_mut().retain(|w| {
-            let keep = w.host().is_connected() && !w.is_destroyed();
-            if !keep {
-                w.destroy();
-            }
-            keep
-        })
-    });
-}
-
-/// Number of widgets mounted from placeholders and still alive.
-pub fn auto_mounted_count() -> usize {
-    AUTO_MOUNTED.with(|m| m.borrow().len())
 }
 
 /// Mounts every `[data-khabar]` placeholder that has no widget yet.
@@ -150,16 +131,12 @@ fn mount_new(default_api: Option<&str>) -> u32 {
         let Some(el) = found.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
             continue;
         };
-        let known = AUTO_MOUNTED.with(|m| m.borrow().iter().any(|w| w.host() == el));
-        if known {
+        if widget::is_mounted_in(&el) {
             continue;
         }
         let options = options_from_element(&el, default_api);
         match Widget::mount(el.clone(), options, fallback_lang(&el)) {
-            Ok(widget) => {
-                AUTO_MOUNTED.with(|m| m.borrow_mut().push(widget));
-                mounted += 1;
-            }
+            Ok(_) => mounted += 1,
             Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}"))),
         }
     }

@@ -16,6 +16,30 @@ use crate::error::WidgetError;
 /// How long a request may take before the reader is told, in milliseconds.
 pub const TIMEOUT_MS: u32 = 10_000;
 
+/// Cancels requests: the one cancellation type of every request, GET or
+/// POST. Cloning gives another handle to the same switch.
+#[derive(Debug, Clone)]
+pub struct Cancel(AbortController);
+
+impl Cancel {
+    /// A switch not yet pulled.
+    pub fn new() -> Result<Cancel, WidgetError> {
+        AbortController::new()
+            .map(Cancel)
+            .map_err(|_| WidgetError::Network)
+    }
+
+    /// Cancels every request given this switch; they end in
+    /// [`WidgetError::Aborted`].
+    pub fn cancel(&self) {
+        self.0.abort();
+    }
+
+    fn signal(&self) -> AbortSignal {
+        self.0.signal()
+    }
+}
+
 /// A request in flight, shared by every widget waiting for the same URL.
 struct Shared {
     promise: Promise,
@@ -35,9 +59,10 @@ pub fn in_flight() -> usize {
 }
 
 /// GETs `url` as JSON. Concurrent callers for the same URL share one
-/// request; `abort` cancels this caller's wait, and the request itself once
+/// request; `cancel` ends this caller's wait, and the request itself once
 /// nobody waits for it any more.
-pub async fn get_json(url: &str, abort: &AbortSignal) -> Result<JsValue, WidgetError> {
+pub async fn get_json(url: &str, cancel: &Cancel) -> Result<JsValue, WidgetError> {
+    let abort = &cancel.signal();
     if abort.aborted() {
         return Err(WidgetError::Aborted);
     }
@@ -203,12 +228,8 @@ pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
 /// becomes [`WidgetError::Invalid`] with the refused fields, a 429
 /// [`WidgetError::RateLimited`] with `Retry-After`, a 403
 /// [`WidgetError::Closed`]. Not shared: every POST is its own.
-pub async fn post_json(
-    url: &str,
-    body: &str,
-    abort: &AbortController,
-) -> Result<JsValue, WidgetError> {
-    fetch(url, Some(body), abort, |response| async move {
+pub async fn post_json(url: &str, body: &str, cancel: &Cancel) -> Result<JsValue, WidgetError> {
+    fetch(url, Some(body), &cancel.0, |response| async move {
         match response.status() {
             422 => {
                 let json = body_json(&response).await.unwrap_or(JsValue::NULL);

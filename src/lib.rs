@@ -1,13 +1,16 @@
 //! Khabar: an embeddable, right-to-left-first news article widget.
 //!
 //! This file holds only the JavaScript-facing exports; the work happens in
-//! the modules below (see `DESIGN.md` in the repository for the map).
+//! the modules below (see `docs/architecture.md` in the repository for the
+//! map: the layers, how data flows from options to the DOM, and where new
+//! things go).
 #![deny(clippy::unwrap_used)]
 
 pub mod actions;
 pub mod api;
 pub mod comment_rules;
 pub mod comment_section;
+pub mod component;
 pub mod config;
 pub mod crash;
 pub mod dom;
@@ -49,8 +52,8 @@ pub fn set_default_api(api: Option<String>) {
     DEFAULT_API.with(|d| *d.borrow_mut() = api);
 }
 
-/// Figures for leak checks and benchmarks: widgets mounted from
-/// placeholders, requests in flight, and the wasm linear memory in bytes.
+/// Figures for leak checks and benchmarks: widgets alive (however they
+/// were mounted), requests in flight, and the wasm linear memory in bytes.
 #[wasm_bindgen(js_name = debugCounts)]
 pub fn debug_counts() -> js_sys::Array {
     let memory_bytes = wasm_bindgen::memory()
@@ -61,7 +64,7 @@ pub fn debug_counts() -> js_sys::Array {
         .map(|b| b.byte_length())
         .unwrap_or(0);
     js_sys::Array::of3(
-        &JsValue::from(embed::auto_mounted_count() as u32),
+        &JsValue::from(widget::live_count() as u32),
         &JsValue::from(http::in_flight() as u32),
         &JsValue::from(memory_bytes),
     )

@@ -2,7 +2,7 @@
 //!
 //! Nothing here touches the browser, so native `cargo test` covers it.
 
-use crate::json::{DecodeError, FromJson, Json, Obj};
+use crate::json::{DecodeError, FromJson, Json, Obj, ObjWriter, ToJson};
 
 /// A full article, as returned by `GET /articles/{id}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -328,6 +328,60 @@ impl<T: FromJson> FromJson for Page<T> {
     }
 }
 
+/// A reader's comment, as `POST /articles/{id}/comments` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewComment {
+    /// The name.
+    pub author: String,
+    /// The e-mail, when given.
+    pub email: Option<String>,
+    /// The text.
+    pub body: String,
+    /// The comment answered, if any.
+    pub parent_id: Option<i64>,
+    /// The honeypot: empty from people.
+    pub website: String,
+    /// One key per comment, reused by every resend.
+    pub idempotency_key: String,
+}
+
+impl ToJson for NewComment {
+    fn to_json(&self) -> String {
+        ObjWriter::default()
+            .string("author", &self.author)
+            .opt_string("email", self.email.as_deref())
+            .string("body", &self.body)
+            .opt_id("parent_id", self.parent_id)
+            .string("website", &self.website)
+            .string("idempotency_key", &self.idempotency_key)
+            .finish()
+    }
+}
+
+/// "Send to a friend", as `POST /articles/{id}/send` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SendToFriend {
+    /// The sender's name.
+    pub from_name: String,
+    /// The sender's address.
+    pub from_email: String,
+    /// The friend's address.
+    pub to_email: String,
+    /// The optional personal note.
+    pub message: String,
+}
+
+impl ToJson for SendToFriend {
+    fn to_json(&self) -> String {
+        ObjWriter::default()
+            .string("from_name", &self.from_name)
+            .string("from_email", &self.from_email)
+            .string("to_email", &self.to_email)
+            .string("message", &self.message)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +389,40 @@ mod tests {
 
     fn parse(v: Value) -> Result<Article, DecodeError> {
         Article::from_json(&v, "")
+    }
+
+    #[test]
+    fn requests_are_written_with_only_the_fields_they_have() {
+        let mut c = NewComment {
+            author: "سارة".into(),
+            body: "نص \"مقتبس\"\nسطر".into(),
+            website: String::new(),
+            idempotency_key: "k".into(),
+            ..NewComment::default()
+        };
+        let v: Value = serde_json::from_str(&c.to_json()).expect("JSON");
+        assert_eq!(
+            v,
+            json!({"author": "سارة", "body": "نص \"مقتبس\"\nسطر", "website": "", "idempotency_key": "k"})
+        );
+        c.email = Some("a@b.test".into());
+        c.parent_id = Some(7);
+        let v: Value = serde_json::from_str(&c.to_json()).expect("JSON");
+        assert_eq!(
+            (v["email"].as_str(), v["parent_id"].as_i64()),
+            (Some("a@b.test"), Some(7))
+        );
+        let send = SendToFriend {
+            from_name: "A".into(),
+            from_email: "a@b.test".into(),
+            to_email: "c@d.test".into(),
+            message: String::new(),
+        };
+        let v: Value = serde_json::from_str(&send.to_json()).expect("JSON");
+        assert_eq!(
+            v,
+            json!({"from_name": "A", "from_email": "a@b.test", "to_email": "c@d.test", "message": ""})
+        );
     }
 
     #[test]

@@ -2,23 +2,22 @@
 //! its observers and its listeners. Destroying it releases all of them.
 
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
 
-use gloo_events::EventListener;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    AbortController, Element, IntersectionObserver, IntersectionObserverEntry,
-    IntersectionObserverInit, ShadowRoot,
+    Element, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit, ShadowRoot,
 };
 
 use crate::actions::ArticleActions;
 use crate::api::{self, ApiClient, ListQuery};
 use crate::comment_section::CommentSection;
+use crate::component::Component;
 use crate::config::{ConfigError, Kind, Layout, Options};
 use crate::crash::MOUNTED_ATTR;
 use crate::dom::{clear, dom_error, El};
 use crate::error::WidgetError;
+use crate::http::Cancel;
 use crate::i18n::format::{DatelineFormat, RelativeFormat};
 use crate::i18n::Lang;
 use crate::model::{Article, ArticleSummary, Page};
@@ -52,28 +51,61 @@ struct State {
     frame: Element,
     options: Result<Options, ConfigError>,
     lang: Lang,
-    abort: Option<AbortController>,
-    listeners: Vec<EventListener>,
+    abort: Option<Cancel>,
     lazy: Option<Lazy>,
     /// Cursor of the next page of a `latest` list.
     next: Option<String>,
+    /// The parts of a `latest` list on screen, and its "more" error.
+    list: Option<latest::ListParts>,
+    more_error: Option<Element>,
     /// The comment section, under an article or on its own.
     comments: Option<CommentSection>,
     /// Share, send, print and RSS under an article.
     actions: Option<ArticleActions>,
-    generation: u64,
-    destroyed: bool,
 }
 
 /// A live widget. Cloning gives another handle to the same widget.
 #[derive(Clone)]
-pub struct Widget(Rc<RefCell<State>>);
+pub struct Widget(Component<State>);
 
 thread_local! {
-    /// Every widget mounted and not destroyed. Pages often drop the handle
-    /// `mount()` returns; the widget must still live (and answer clicks)
-    /// for as long as it is on the page, until `destroy()`.
-    static LIVE: RefCell<Vec<Widget>> = const { RefCell::new(Vec::new()) };
+    /// The one registry of widgets mounted and not destroyed, however they
+    /// were mounted, each with whether its host has been seen in the
+    /// document. Pages often drop the handle `mount()` returns; the widget
+    /// must still live (and answer clicks) for as long as it is on the
+    /// page, until `destroy()` or until its host leaves the page.
+    static LIVE: RefCell<Vec<(Widget, bool)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Number of widgets alive on the page (for leak checks and benchmarks).
+pub fn live_count() -> usize {
+    LIVE.with(|live| live.borrow().len())
+}
+
+/// Whether a live widget is mounted in `host`.
+pub fn is_mounted_in(host: &Element) -> bool {
+    LIVE.with(|live| live.borrow().iter().any(|(w, _)| w.host() == *host))
+}
+
+/// Destroys every widget whose host left the document. A host that has
+/// never been in the document (mounted first, inserted later) is spared
+/// until it has been seen there.
+pub fn sweep_removed() {
+    let gone: Vec<Widget> = LIVE.with(|live| {
+        let mut gone = Vec::new();
+        for (widget, seen) in live.borrow_mut().iter_mut() {
+            if widget.host().is_connected() {
+                *seen = true;
+            } else if *seen {
+                gone.push(widget.clone());
+            }
+        }
+        gone
+    });
+    // Outside the borrow: `destroy` takes the widget out of the registry.
+    for widget in gone {
+        widget.destroy();
+    }
 }
 
 impl Widget {
@@ -96,32 +128,32 @@ impl Widget {
         host.set_attribute(MOUNTED_ATTR, "").map_err(dom_error)?;
 
         let lang = options.as_ref().map(Options::lang).unwrap_or(fallback_lang);
-        let widget = Widget(Rc::new(RefCell::new(State {
+        let connected = host.is_connected();
+        let widget = Widget(Component::new(State {
             host,
             frame,
             options,
             lang,
             abort: None,
-            listeners: Vec::new(),
             lazy: None,
             next: None,
+            list: None,
+            more_error: None,
             comments: None,
             actions: None,
-            generation: 0,
-            destroyed: false,
-        })));
+        }));
         widget.start()?;
-        LIVE.with(|live| live.borrow_mut().push(widget.clone()));
+        LIVE.with(|live| live.borrow_mut().push((widget.clone(), connected)));
         Ok(widget)
     }
 
     /// Replaces the options and reloads.
     pub fn update(&self, options: Result<Options, ConfigError>) -> Result<(), WidgetError> {
+        if self.0.is_destroyed() {
+            return Ok(());
+        }
         {
             let mut s = self.0.borrow_mut();
-            if s.destroyed {
-                return Ok(());
-            }
             s.lang = options.as_ref().map(Options::lang).unwrap_or(s.lang);
             s.options = options;
         }
@@ -131,24 +163,13 @@ impl Widget {
     /// Cancels the request in flight, disconnects observers, removes every
     /// listener and empties the shadow root. Safe to call twice.
     pub fn destroy(&self) {
-        LIVE.with(|live| live.borrow_mut().retain(|w| !Rc::ptr_eq(&w.0, &self.0)));
-        let mut s = self.0.borrow_mut();
-        if s.destroyed {
+        LIVE.with(|live| live.borrow_mut().retain(|(w, _)| !w.0.same(&self.0)));
+        if self.0.is_destroyed() {
             return;
         }
-        s.destroyed = true;
-        s.generation += 1;
-        if let Some(abort) = s.abort.take() {
-            abort.abort();
-        }
-        s.listeners.clear();
-        s.lazy = None;
-        if let Some(section) = s.comments.take() {
-            section.destroy();
-        }
-        if let Some(actions) = s.actions.take() {
-            actions.destroy();
-        }
+        self.reset();
+        self.0.destroy();
+        let s = self.0.borrow();
         if let Some(root) = s.host.shadow_root() {
             clear(&root);
         }
@@ -157,7 +178,33 @@ impl Widget {
 
     /// Whether `destroy` was called.
     pub fn is_destroyed(&self) -> bool {
-        self.0.borrow().destroyed
+        self.0.is_destroyed()
+    }
+
+    /// Ends everything the last load or `showJson` started: the request in
+    /// flight, the lazy observer, the listeners, the comment section and
+    /// the actions row (each through its own `destroy`, which for the row
+    /// also takes its print marks off the host page). Callbacks and tasks
+    /// of the last load stop answering.
+    fn reset(&self) {
+        self.0.renew();
+        let (comments, actions) = {
+            let mut s = self.0.borrow_mut();
+            if let Some(abort) = s.abort.take() {
+                abort.cancel();
+            }
+            s.lazy = None;
+            s.next = None;
+            s.list = None;
+            s.more_error = None;
+            (s.comments.take(), s.actions.take())
+        };
+        if let Some(section) = comments {
+            section.destroy();
+        }
+        if let Some(actions) = actions {
+            actions.destroy();
+        }
     }
 
     /// The element the widget lives in.
@@ -169,6 +216,10 @@ impl Widget {
     fn start(&self) -> Result<(), WidgetError> {
         self.apply_frame_attributes()?;
         let lazy = matches!(&self.0.borrow().options, Ok(o) if o.lazy);
+        if lazy {
+            // Whatever was loading for the old options goes.
+            self.reset();
+        }
         if lazy && self.observe_visibility().is_ok() {
             self.show_skeleton()?;
         } else {
@@ -202,7 +253,7 @@ impl Widget {
 
     /// Loads once the host comes within 300px of the viewport.
     fn observe_visibility(&self) -> Result<(), WidgetError> {
-        let weak = Rc::downgrade(&self.0);
+        let guard = self.0.guard();
         let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
             let visible = entries.iter().any(|e| {
                 e.dyn_into::<IntersectionObserverEntry>()
@@ -212,13 +263,10 @@ impl Widget {
             if !visible {
                 return;
             }
-            if let Some(state) = weak.upgrade() {
+            if let Some(c) = guard.get() {
                 // Deferred: `load` drops the observer whose callback this is.
-                let widget = Widget(state);
-                wasm_bindgen_futures::spawn_local(async move {
-                    widget.0.borrow_mut().lazy = None;
-                    widget.load();
-                });
+                let widget = Widget(c);
+                wasm_bindgen_futures::spawn_local(async move { widget.load() });
             }
         });
         let init = IntersectionObserverInit::new();
@@ -236,50 +284,29 @@ impl Widget {
 
     /// Shows the skeleton, fetches, then renders the content or the error.
     fn load(&self) {
-        let (generation, abort, options) = {
-            let mut s = self.0.borrow_mut();
-            if s.destroyed {
-                return;
-            }
-            if let Some(old) = s.abort.take() {
-                old.abort();
-            }
-            s.generation += 1;
-            s.listeners.clear();
-            s.lazy = None;
-            s.next = None;
-            if let Some(section) = s.comments.take() {
-                section.destroy();
-            }
-            if let Some(actions) = s.actions.take() {
-                actions.destroy();
-            }
-            let options = match &s.options {
-                Ok(o) => o.clone(),
-                Err(e) => {
-                    let e = WidgetError::Config(e.clone());
-                    drop(s);
-                    self.show_error(&e);
-                    return;
-                }
-            };
-            let Ok(abort) = AbortController::new() else {
-                drop(s);
-                self.show_error(&WidgetError::Network);
-                return;
-            };
-            s.abort = Some(abort.clone());
-            (s.generation, abort, options)
+        if self.0.is_destroyed() {
+            return;
+        }
+        self.reset();
+        let options = self.0.borrow().options.clone();
+        let options = match options {
+            Ok(o) => o,
+            Err(e) => return self.show_error(&WidgetError::Config(e)),
         };
+        let abort = match Cancel::new() {
+            Ok(abort) => abort,
+            Err(e) => return self.show_error(&e),
+        };
+        self.0.borrow_mut().abort = Some(abort.clone());
         if let Err(e) = self.show_skeleton() {
             self.show_error(&e);
             return;
         }
-        let weak = Rc::downgrade(&self.0);
+        let guard = self.0.guard();
         wasm_bindgen_futures::spawn_local(async move {
             let result = fetch(&options, &abort).await;
-            let Some(widget) = current(&weak, generation) else {
-                return; // destroyed or reloaded meanwhile
+            let Some(widget) = guard.get().map(Widget) else {
+                return; // destroyed, reloaded or replaced meanwhile
             };
             widget.0.borrow_mut().abort = None;
             widget.show(result, &options);
@@ -289,9 +316,14 @@ impl Widget {
     /// Renders from article JSON the host already has (for example embedded
     /// in the page by its CMS), through the same decoding as a response.
     pub fn show_json(&self, json: JsValue) {
+        if self.0.is_destroyed() {
+            return;
+        }
         let Ok(options) = self.0.borrow().options.clone() else {
             return;
         };
+        // What the page hands over replaces whatever was loading or shown.
+        self.reset();
         let content = match options.kind {
             Kind::Latest => api::decode(json).map(Content::Latest),
             Kind::Card => api::decode(json).map(Content::Card),
@@ -326,13 +358,15 @@ impl Widget {
         // form is open and the count known so far.
         let mut section: Option<(bool, u32)> = None;
         let mut shown_article: Option<Article> = None;
+        let mut print_site = None;
         let (el, id) = match content {
             Content::Article(a) => {
                 let dates = DatelineFormat::new(&options.dates).map_err(dom_error)?;
                 if a.comments_open || a.comment_count > 0 {
                     section = Some((a.comments_open, a.comment_count));
                 }
-                let el = article::render(&doc, &a, catalog, &dates)?;
+                let (el, site) = article::render(&doc, &a, catalog, &dates)?;
+                print_site = Some(site);
                 let id = Some(a.id.clone());
                 shown_article = Some(a);
                 (el, id)
@@ -355,8 +389,12 @@ impl Widget {
                 let when = RelativeFormat::new(&options.dates).map_err(dom_error)?;
                 let has_more = page.next.is_some();
                 self.0.borrow_mut().next = page.next;
-                let list =
+                let (list, parts) =
                     latest::list(&doc, &page.items, has_more, options.layout, catalog, &when)?;
+                if let Some(more) = &parts.more {
+                    self.on_click(more, |w| w.load_more());
+                }
+                self.0.borrow_mut().list = Some(parts);
                 (list, None)
             }
         };
@@ -366,23 +404,12 @@ impl Widget {
             clear(&s.frame);
             s.frame.append_child(&el).map_err(dom_error)?;
         }
-        if let Ok(Some(button)) = el.query_selector("button.more") {
-            self.on_click(&button, |w| w.load_more());
-        }
         if let Some(a) = &shown_article {
             let (frame, host) = {
                 let s = self.0.borrow();
                 (s.frame.clone(), s.host.clone())
             };
-            let actions = ArticleActions::mount(
-                &doc,
-                &el,
-                &host,
-                &frame,
-                a,
-                options,
-                options.share_utm.as_deref(),
-            )?;
+            let actions = ArticleActions::mount(&doc, &el, &host, &frame, print_site, a, options)?;
             self.0.borrow_mut().actions = Some(actions);
         }
         if let Some((open, count)) = section {
@@ -399,7 +426,7 @@ impl Widget {
     /// Appends the next page of a `latest` list; errors stay next to the
     /// button so the items already shown are kept.
     fn load_more(&self) {
-        let (generation, abort, options, cursor) = {
+        let (abort, options, cursor) = {
             let mut s = self.0.borrow_mut();
             let (Ok(options), Some(cursor)) = (s.options.clone(), s.next.clone()) else {
                 return;
@@ -407,21 +434,19 @@ impl Widget {
             if s.abort.is_some() {
                 return; // a page is already on its way
             }
-            let Ok(abort) = AbortController::new() else {
+            let Ok(abort) = Cancel::new() else {
                 return;
             };
             s.abort = Some(abort.clone());
-            (s.generation, abort, options, cursor)
+            (abort, options, cursor)
         };
         self.set_more_busy(true);
-        let weak = Rc::downgrade(&self.0);
+        let guard = self.0.guard();
         wasm_bindgen_futures::spawn_local(async move {
             let mut query = list_query(&options);
             query.cursor = Some(cursor);
-            let result = ApiClient::new(&options.api)
-                .articles(&query, &abort.signal())
-                .await;
-            let Some(widget) = current(&weak, generation) else {
+            let result = ApiClient::new(&options.api).articles(&query, &abort).await;
+            let Some(widget) = guard.get().map(Widget) else {
                 return;
             };
             widget.0.borrow_mut().abort = None;
@@ -436,10 +461,12 @@ impl Widget {
     fn append(&self, page: Page<ArticleSummary>, options: &Options) -> Result<(), WidgetError> {
         let doc = self.document()?;
         let when = RelativeFormat::new(&options.dates).map_err(dom_error)?;
-        let frame = self.0.borrow().frame.clone();
-        let list = frame
-            .query_selector("ul.items")
-            .map_err(dom_error)?
+        let list = self
+            .0
+            .borrow()
+            .list
+            .as_ref()
+            .and_then(|l| l.items.clone())
             .ok_or_else(|| dom_error("no list".into()))?;
         let first_new = latest::items(&doc, &page.items, options.layout, &when)?
             .into_iter()
@@ -454,7 +481,7 @@ impl Widget {
         let has_more = page.next.is_some();
         self.0.borrow_mut().next = page.next;
         if !has_more {
-            if let Ok(Some(button)) = frame.query_selector("button.more") {
+            if let Some(button) = self.more_button() {
                 button.remove();
             }
         }
@@ -467,8 +494,13 @@ impl Widget {
         Ok(())
     }
 
+    /// The "more" button of the list on screen.
+    fn more_button(&self) -> Option<Element> {
+        self.0.borrow().list.as_ref()?.more.clone()
+    }
+
     fn set_more_busy(&self, busy: bool) {
-        if let Ok(Some(button)) = self.0.borrow().frame.query_selector("button.more") {
+        if let Some(button) = self.more_button() {
             let _ = button.set_attribute("aria-busy", if busy { "true" } else { "false" });
             if busy {
                 let _ = button.set_attribute("disabled", "");
@@ -480,24 +512,20 @@ impl Widget {
 
     fn show_more_error(&self, err: &WidgetError) {
         web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {err}")));
-        let (frame, catalog) = {
-            let s = self.0.borrow();
-            (s.frame.clone(), s.lang.catalog())
+        let (section, old, catalog) = {
+            let mut s = self.0.borrow_mut();
+            let section = s.list.as_ref().map(|l| l.section.clone());
+            (section, s.more_error.take(), s.lang.catalog())
         };
         let Ok(doc) = self.document() else { return };
-        if let Ok(Some(old)) = frame.query_selector(".more-error") {
+        if let Some(old) = old {
             old.remove();
         }
-        if let Ok(note) = El::new(&doc, "p").map(|p| {
-            p.class("more-error")
-                .attr("role", "alert")
-                .text(err.message(catalog))
-        }) {
-            let _ = frame
-                .query_selector("section")
-                .ok()
-                .flatten()
-                .map(|s| s.append_child(&note.build()));
+        if let (Ok(note), Some(section)) = (latest::more_error(&doc, err.message(catalog)), section)
+        {
+            let note = note.build();
+            let _ = section.append_child(&note);
+            self.0.borrow_mut().more_error = Some(note);
         }
     }
 
@@ -515,14 +543,14 @@ impl Widget {
         web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {err}")));
         let result = (|| -> Result<(), WidgetError> {
             let doc = self.document()?;
-            let el = {
+            let retry = {
                 let s = self.0.borrow();
-                let el = status::error(&doc, err, s.lang.catalog())?.build();
+                let (el, retry) = status::error(&doc, err, s.lang.catalog())?;
                 clear(&s.frame);
-                s.frame.append_child(&el).map_err(dom_error)?;
-                el
+                s.frame.append_child(&el.build()).map_err(dom_error)?;
+                retry
             };
-            if let Ok(Some(button)) = el.query_selector("button.retry") {
+            if let Some(button) = retry {
                 self.on_click(&button, |w| w.load());
             }
             Ok(())
@@ -539,15 +567,11 @@ impl Widget {
     /// Runs `action` on the next tick after a click on `target`, for as long
     /// as the widget stays on the current generation.
     fn on_click(&self, target: &Element, action: fn(&Widget)) {
-        let weak = Rc::downgrade(&self.0);
-        let generation = self.0.borrow().generation;
-        let listener = EventListener::new(target, "click", move |_| {
+        self.0.listen(target, "click", move |c, _| {
             // Deferred: the action may drop this very listener.
-            if let Some(widget) = current(&weak, generation) {
-                wasm_bindgen_futures::spawn_local(async move { action(&widget) });
-            }
+            let widget = Widget(c);
+            wasm_bindgen_futures::spawn_local(async move { action(&widget) });
         });
-        self.0.borrow_mut().listeners.push(listener);
     }
 
     fn document(&self) -> Result<web_sys::Document, WidgetError> {
@@ -573,34 +597,23 @@ fn list_query(options: &Options) -> ListQuery {
     }
 }
 
-async fn fetch(options: &Options, abort: &AbortController) -> Result<Content, WidgetError> {
+async fn fetch(options: &Options, cancel: &Cancel) -> Result<Content, WidgetError> {
     let client = ApiClient::new(&options.api);
-    let signal = abort.signal();
     match options.kind {
         Kind::Article => client
-            .article(&options.article_id, &signal)
+            .article(&options.article_id, cancel)
             .await
             .map(Content::Article),
         Kind::Card => client
-            .article(&options.article_id, &signal)
+            .article(&options.article_id, cancel)
             .await
             .map(Content::Card),
         Kind::Latest => client
-            .articles(&list_query(options), &signal)
+            .articles(&list_query(options), cancel)
             .await
             .map(Content::Latest),
         Kind::Comments => Ok(Content::Comments),
     }
-}
-
-/// The widget behind `weak` if it is alive and still on `generation`.
-fn current(weak: &Weak<RefCell<State>>, generation: u64) -> Option<Widget> {
-    let state = weak.upgrade()?;
-    let ok = {
-        let s = state.borrow();
-        !s.destroyed && s.generation == generation
-    };
-    ok.then_some(Widget(state))
 }
 
 fn shadow_root(host: &Element) -> Result<ShadowRoot, WidgetError> {

@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use arbitrary::Arbitrary;
-use khabar::config::{ConfigError, Kind, Options, MAX_LIMIT};
+use khabar::config::{ConfigError, Kind, Options};
+use khabar_rules::ARTICLE_LIST_MAX as MAX_LIMIT;
 use libfuzzer_sys::fuzz_target;
 
 const KEYS: &[&str] = &[

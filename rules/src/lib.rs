@@ -33,6 +33,17 @@ pub const BODY_MIN: usize = 2;
 pub const BODY_MAX: usize = 5_000;
 /// Longest e-mail address (RFC 5321 path limit).
 pub const EMAIL_MAX: usize = 254;
+/// Longest personal note of "send to a friend", in characters.
+pub const SEND_MESSAGE_MAX: usize = 1_000;
+
+/// Articles in a `latest` list when the page asks for no `limit`.
+pub const ARTICLE_LIST_DEFAULT: u32 = 10;
+/// Largest `limit` of the article list; the server caps larger ones.
+pub const ARTICLE_LIST_MAX: u32 = 50;
+/// Top-level comments in a page when the request names no `limit`.
+pub const COMMENT_PAGE_DEFAULT: u32 = 20;
+/// Largest `limit` of a comment page; the server caps larger ones.
+pub const COMMENT_PAGE_MAX: u32 = 100;
 
 /// A field of the comment form that can be wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,12 +1,107 @@
 //! The reader's actions under an article: share (system sheet and menu),
 //! send to a friend, print, RSS; and the send-to-a-friend form.
 
-use web_sys::Document;
+use web_sys::{Document, Element};
 
 use crate::dom::{DomResult, El};
 use crate::i18n::Catalog;
 use crate::share::{self, Network};
 use crate::views::field;
+
+/// The parts of the actions row its controller works with.
+pub struct Row {
+    /// The row itself.
+    pub row: Element,
+    /// The device's share sheet (hidden where there is none).
+    pub share_device: Element,
+    /// The share disclosure: its button and its menu.
+    pub share: Element,
+    /// The button that opens the share menu.
+    pub share_toggle: Element,
+    /// The share menu.
+    pub share_menu: Element,
+    /// "Copy link" in the menu.
+    pub copy_link: Element,
+    /// Opens the send-to-a-friend form (hidden until `/config` allows it).
+    pub send_toggle: Element,
+    /// Prints the article.
+    pub print: Element,
+    /// The RSS link.
+    pub rss: Element,
+    /// The polite live region for "copied" and the like.
+    pub live: Element,
+}
+
+/// A field of the send-to-a-friend form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendField {
+    /// The sender's name.
+    FromName,
+    /// The sender's address.
+    FromEmail,
+    /// The friend's address.
+    ToEmail,
+    /// The optional note.
+    Message,
+}
+
+impl SendField {
+    /// Every field, in form order.
+    pub const ALL: [SendField; 4] = [
+        SendField::FromName,
+        SendField::FromEmail,
+        SendField::ToEmail,
+        SendField::Message,
+    ];
+
+    /// The name in requests and in the server's 422 answers.
+    pub fn name(self) -> &'static str {
+        match self {
+            SendField::FromName => "from_name",
+            SendField::FromEmail => "from_email",
+            SendField::ToEmail => "to_email",
+            SendField::Message => "message",
+        }
+    }
+
+    /// The field the server calls `name`.
+    pub fn from_name(name: &str) -> Option<SendField> {
+        SendField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            SendField::FromName => "ks-from_name",
+            SendField::FromEmail => "ks-from_email",
+            SendField::ToEmail => "ks-to_email",
+            SendField::Message => "ks-message",
+        }
+    }
+}
+
+/// The parts of the send-to-a-friend form its controller works with.
+pub struct SendForm {
+    /// The form itself.
+    pub form: Element,
+    /// The submit button.
+    pub send: Element,
+    /// The polite status line.
+    pub status: Element,
+    /// Controls and error lines, in [`SendField::ALL`] order.
+    fields: [(Element, Element); 4],
+}
+
+impl SendForm {
+    /// The control of `field`.
+    pub fn input(&self, field: SendField) -> &Element {
+        &self.fields[field as usize].0
+    }
+
+    /// The error line of `field`.
+    pub fn error_line(&self, field: SendField) -> &Element {
+        &self.fields[field as usize].1
+    }
+}
 
 /// The row of actions. `share_url` is the article's canonical URL.
 pub fn row(
@@ -17,7 +112,7 @@ pub fn row(
     share_url: &str,
     utm: Option<&str>,
     feed_url: &str,
-) -> DomResult<El> {
+) -> DomResult<Row> {
     let button = |class: &str, text: &str| -> DomResult<El> {
         Ok(El::new(doc, "button")?
             .attr("type", "button")
@@ -25,12 +120,14 @@ pub fn row(
             .part("button action")
             .text(text))
     };
+    let copy_link = button("copy-link", catalog.copy_link)?;
+    let copy_link_el = copy_link.build_ref().clone();
     let mut menu = El::new(doc, "ul")?
         .class("share-menu")
         .attr("id", "kh-share-menu")
         .attr("role", "list")
         .attr("hidden", "")
-        .child(El::new(doc, "li")?.child(button("copy-link", catalog.copy_link)?));
+        .child(El::new(doc, "li")?.child(copy_link));
     for network in Network::ALL {
         let label = match network {
             Network::Email => catalog.email_share,
@@ -54,54 +151,76 @@ pub fn row(
             .text(label);
         menu = menu.child(El::new(doc, "li")?.child(link));
     }
-    Ok(El::new(doc, "div")?
+    let share_device = button("action share-device", catalog.share_device)?.attr("hidden", "");
+    let share_toggle = button("action share-toggle", catalog.share)?
+        .attr("aria-expanded", "false")
+        .attr("aria-controls", "kh-share-menu");
+    let send_toggle = button("action send-toggle", catalog.send_friend)?
+        .attr("aria-expanded", "false")
+        .attr("aria-controls", "kh-send")
+        .attr("hidden", "");
+    let print = button("action print", catalog.print)?;
+    let rss = El::new(doc, "a")?
+        .class("action rss")
+        .part("action")
+        .attr("href", feed_url)
+        .attr("type", "application/rss+xml")
+        .text(catalog.rss);
+    let live = El::new(doc, "p")?
+        .class("visually-hidden actions-live")
+        .attr("role", "status")
+        .attr("aria-live", "polite");
+    let (share_device_el, share_toggle_el, share_menu_el) = (
+        share_device.build_ref().clone(),
+        share_toggle.build_ref().clone(),
+        menu.build_ref().clone(),
+    );
+    let (send_toggle_el, print_el, rss_el, live_el) = (
+        send_toggle.build_ref().clone(),
+        print.build_ref().clone(),
+        rss.build_ref().clone(),
+        live.build_ref().clone(),
+    );
+    let share = El::new(doc, "div")?
+        .class("share")
+        .child(share_toggle)
+        .child(menu);
+    let share_el = share.build_ref().clone();
+    let row = El::new(doc, "div")?
         .class("actions")
         .part("actions")
         .attr("role", "group")
         .attr("aria-label", catalog.actions_label)
-        .child(button("action share-device", catalog.share_device)?.attr("hidden", ""))
-        .child(
-            El::new(doc, "div")?
-                .class("share")
-                .child(
-                    button("action share-toggle", catalog.share)?
-                        .attr("aria-expanded", "false")
-                        .attr("aria-controls", "kh-share-menu"),
-                )
-                .child(menu),
-        )
-        .child(
-            button("action send-toggle", catalog.send_friend)?
-                .attr("aria-expanded", "false")
-                .attr("aria-controls", "kh-send")
-                .attr("hidden", ""),
-        )
-        .child(button("action print", catalog.print)?)
-        .child(
-            El::new(doc, "a")?
-                .class("action rss")
-                .part("action")
-                .attr("href", feed_url)
-                .attr("type", "application/rss+xml")
-                .text(catalog.rss),
-        )
-        .child(
-            El::new(doc, "p")?
-                .class("visually-hidden actions-live")
-                .attr("role", "status")
-                .attr("aria-live", "polite"),
-        ))
+        .child(share_device)
+        .child(share)
+        .child(send_toggle)
+        .child(print)
+        .child(rss)
+        .child(live)
+        .build();
+    Ok(Row {
+        row,
+        share_device: share_device_el,
+        share: share_el,
+        share_toggle: share_toggle_el,
+        share_menu: share_menu_el,
+        copy_link: copy_link_el,
+        send_toggle: send_toggle_el,
+        print: print_el,
+        rss: rss_el,
+        live: live_el,
+    })
 }
 
 /// The send-to-a-friend form (hidden until the reader opens it).
-pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
+pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
     let input = |kind: &str, autocomplete: &str| -> DomResult<El> {
         Ok(El::new(doc, "input")?
             .attr("type", kind)
             .attr("autocomplete", autocomplete)
             .attr("dir", if kind == "email" { "ltr" } else { "auto" }))
     };
-    Ok(El::new(doc, "form")?
+    let mut form = El::new(doc, "form")?
         .class("send-form")
         .part("send-form")
         .attr("id", "kh-send")
@@ -112,52 +231,52 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
             El::new(doc, "h3")?
                 .attr("id", "kh-send-title")
                 .text(catalog.send_title),
-        )
-        .child(field(
-            doc,
-            "ks-from_name",
-            "from_name",
-            catalog.your_name,
-            input("text", "name")?.attr("required", ""),
-            None,
-        )?)
-        .child(field(
-            doc,
-            "ks-from_email",
-            "from_email",
-            catalog.your_email,
-            input("email", "email")?.attr("required", ""),
-            None,
-        )?)
-        .child(field(
-            doc,
-            "ks-to_email",
-            "to_email",
-            catalog.friend_email,
-            input("email", "off")?.attr("required", ""),
-            None,
-        )?)
-        .child(field(
-            doc,
-            "ks-message",
-            "message",
-            catalog.message_optional,
-            El::new(doc, "textarea")?
-                .attr("rows", "3")
-                .attr("dir", "auto"),
-            None,
-        )?)
-        .child(
-            El::new(doc, "button")?
-                .attr("type", "submit")
-                .class("send")
-                .part("button send")
-                .text(catalog.send_button),
-        )
-        .child(
-            El::new(doc, "p")?
-                .class("form-status")
-                .attr("role", "status")
-                .attr("aria-live", "polite"),
-        ))
+        );
+    let mut fields = Vec::with_capacity(4);
+    for f in SendField::ALL {
+        let (label, control) = match f {
+            SendField::FromName => (
+                catalog.your_name,
+                input("text", "name")?.attr("required", ""),
+            ),
+            SendField::FromEmail => (
+                catalog.your_email,
+                input("email", "email")?.attr("required", ""),
+            ),
+            SendField::ToEmail => (
+                catalog.friend_email,
+                input("email", "off")?.attr("required", ""),
+            ),
+            SendField::Message => (
+                catalog.message_optional,
+                El::new(doc, "textarea")?
+                    .attr("rows", "3")
+                    .attr("dir", "auto"),
+            ),
+        };
+        let control_el = control.build_ref().clone();
+        let (field, error) = field(doc, f.id(), f.name(), label, control, None)?;
+        form = form.child(field);
+        fields.push((control_el, error));
+    }
+    let send = El::new(doc, "button")?
+        .attr("type", "submit")
+        .class("send")
+        .part("button send")
+        .text(catalog.send_button);
+    let status = El::new(doc, "p")?
+        .class("form-status")
+        .attr("role", "status")
+        .attr("aria-live", "polite");
+    let (send_el, status_el) = (send.build_ref().clone(), status.build_ref().clone());
+    let form = form.child(send).child(status).build();
+    let fields = fields
+        .try_into()
+        .map_err(|_| crate::dom::dom_error("send form fields".into()))?;
+    Ok(SendForm {
+        form,
+        send: send_el,
+        status: status_el,
+        fields,
+    })
 }

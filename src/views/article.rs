@@ -1,6 +1,6 @@
 //! The full article: headline, dateline, byline, lead image and body.
 
-use web_sys::Document;
+use web_sys::{Document, Element};
 
 use crate::dom::{strip_bidi_controls, DomResult, El};
 use crate::i18n::format::DatelineFormat;
@@ -8,13 +8,14 @@ use crate::i18n::Catalog;
 use crate::model::{Article, Block, Image};
 use crate::sanitize::safe_url;
 
-/// Renders `article` for a reader of `catalog`'s language.
+/// Renders `article` for a reader of `catalog`'s language. Returns it with
+/// the place that names the site on paper (filled once `/config` answers).
 pub fn render(
     doc: &Document,
     article: &Article,
     catalog: &Catalog,
     dates: &DatelineFormat,
-) -> DomResult<El> {
+) -> DomResult<(El, Element)> {
     let header = El::new(doc, "header")?
         .class("article-header")
         .child(
@@ -55,21 +56,24 @@ pub fn render(
         .transpose()?
         .flatten();
     // On paper only: where the article lives and whose it is.
+    let site = El::new(doc, "bdi")?.class("print-site");
+    let site_el = site.build_ref().clone();
     let print_footer = El::new(doc, "p")?
         .class("print-only")
         .text(catalog.print_link)
         .text(" ")
         .child(El::new(doc, "span")?.attr("dir", "ltr").text(&article.url))
         .text(" — ")
-        .child(El::new(doc, "bdi")?.class("print-site"));
-    Ok(El::new(doc, "article")?
+        .child(site);
+    let article = El::new(doc, "article")?
         .class("article")
         .part("article")
         .child(header)
         .child_opt(image)
         .child_opt(summary)
         .child(body)
-        .child(print_footer))
+        .child(print_footer);
+    Ok((article, site_el))
 }
 
 /// "Published Sunday 1 January 2017, 10:31 · Updated …" with `<time>` elements.

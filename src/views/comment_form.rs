@@ -1,15 +1,70 @@
 //! The comment form: real labels, errors tied to their fields, a live
 //! character count, the hidden honeypot and a polite status line.
 
-use web_sys::Document;
+use web_sys::{Document, Element};
 
-use crate::comment_rules::{Field, BODY_MAX};
+use crate::comment_rules::{Field, AUTHOR_MAX, BODY_MAX};
 use crate::dom::{DomResult, El};
 use crate::i18n::Catalog;
 use crate::views::field;
 
+/// The parts of the comment form its controller works with.
+pub struct CommentForm {
+    /// The form itself.
+    pub form: Element,
+    /// The honeypot input.
+    pub website: Element,
+    /// "Remember my name".
+    pub remember: Element,
+    /// The live character count under the text.
+    pub count: Element,
+    /// The "replying to" banner (also the parent's error target).
+    pub reply: Element,
+    /// The banner's text.
+    pub reply_text: Element,
+    /// The submit button.
+    pub send: Element,
+    /// The polite status line.
+    pub status: Element,
+    /// Controls and error lines of author, e-mail, body and parent.
+    fields: [(Element, Element); 4],
+}
+
+impl CommentForm {
+    /// The control of `field` (the reply banner for the parent).
+    pub fn input(&self, field: Field) -> &Element {
+        &self.fields[slot(field)].0
+    }
+
+    /// The error line of `field`.
+    pub fn error_line(&self, field: Field) -> &Element {
+        &self.fields[slot(field)].1
+    }
+
+    /// The note a control is always described by, besides its error.
+    pub fn note_id(field: Field) -> &'static str {
+        match field {
+            Field::Email => EMAIL_NOTE,
+            Field::Body => COUNT,
+            _ => "",
+        }
+    }
+}
+
+fn slot(field: Field) -> usize {
+    match field {
+        Field::Author => 0,
+        Field::Email => 1,
+        Field::Body => 2,
+        Field::Parent | Field::IdempotencyKey => 3,
+    }
+}
+
+const EMAIL_NOTE: &str = "kc-email-note";
+const COUNT: &str = "kc-body-count";
+
 /// The id of a field's input inside the shadow root.
-pub fn input_id(field: Field) -> &'static str {
+fn input_id(field: Field) -> &'static str {
     match field {
         Field::Author => "kc-author",
         Field::Email => "kc-email",
@@ -19,7 +74,7 @@ pub fn input_id(field: Field) -> &'static str {
 }
 
 /// The id of a field's error line.
-pub fn error_id(field: Field) -> &'static str {
+fn error_id(field: Field) -> &'static str {
     match field {
         Field::Author => "kc-author-error",
         Field::Email => "kc-email-error",
@@ -28,64 +83,70 @@ pub fn error_id(field: Field) -> &'static str {
     }
 }
 
-fn error_line(doc: &Document, field: Field) -> DomResult<El> {
-    Ok(El::new(doc, "p")?
-        .class("field-error")
-        .attr("id", error_id(field))
-        .attr("hidden", ""))
-}
-
 /// The form, empty; the section fills it from the draft and wires it.
-pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
-    let author = field(
+pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
+    let author_input = El::new(doc, "input")?
+        .attr("type", "text")
+        .attr("autocomplete", "name")
+        .attr("dir", "auto")
+        .attr("maxlength", &AUTHOR_MAX.to_string())
+        .attr("required", "");
+    let author_el = author_input.build_ref().clone();
+    let (author, author_error) = field(
         doc,
         input_id(Field::Author),
         "author",
         catalog.name_label,
-        El::new(doc, "input")?
-            .attr("type", "text")
-            .attr("autocomplete", "name")
-            .attr("dir", "auto")
-            .attr("maxlength", "200")
-            .attr("required", ""),
+        author_input,
         None,
     )?;
-    let email = field(
+    let email_input = El::new(doc, "input")?
+        .attr("type", "email")
+        .attr("autocomplete", "email")
+        .attr("dir", "ltr")
+        .attr("aria-describedby", EMAIL_NOTE);
+    let email_el = email_input.build_ref().clone();
+    let (email, email_error) = field(
         doc,
         input_id(Field::Email),
         "email",
         catalog.email_label,
-        El::new(doc, "input")?
-            .attr("type", "email")
-            .attr("autocomplete", "email")
-            .attr("dir", "ltr")
-            .attr("aria-describedby", "kc-email-note"),
+        email_input,
         Some(
             El::new(doc, "p")?
                 .class("note")
-                .attr("id", "kc-email-note")
+                .attr("id", EMAIL_NOTE)
                 .text(catalog.email_note),
         ),
     )?;
-    let body = field(
+    let body_input = El::new(doc, "textarea")?
+        .attr("rows", "5")
+        .attr("dir", "auto")
+        .attr("required", "")
+        .attr("aria-describedby", COUNT);
+    let body_el = body_input.build_ref().clone();
+    let count = El::new(doc, "p")?
+        .class("note count")
+        .attr("id", COUNT)
+        .attr("aria-live", "off")
+        .attr("data-max", &BODY_MAX.to_string());
+    let count_el = count.build_ref().clone();
+    let (body, body_error) = field(
         doc,
         input_id(Field::Body),
         "body",
         catalog.body_label,
-        El::new(doc, "textarea")?
-            .attr("rows", "5")
-            .attr("dir", "auto")
-            .attr("required", "")
-            .attr("aria-describedby", "kc-body-count"),
-        Some(
-            El::new(doc, "p")?
-                .class("note count")
-                .attr("id", "kc-body-count")
-                .attr("aria-live", "off")
-                .attr("data-max", &BODY_MAX.to_string()),
-        ),
+        body_input,
+        Some(count),
     )?;
     // People never see or reach this field; naive bots fill it in.
+    let website = El::new(doc, "input")?
+        .attr("id", "kc-website")
+        .attr("name", "website")
+        .attr("type", "text")
+        .attr("tabindex", "-1")
+        .attr("autocomplete", "off");
+    let website_el = website.build_ref().clone();
     let honeypot = El::new(doc, "div")?
         .class("hp")
         .attr("aria-hidden", "true")
@@ -94,30 +155,30 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
                 .attr("for", "kc-website")
                 .text("Website"),
         )
-        .child(
-            El::new(doc, "input")?
-                .attr("id", "kc-website")
-                .attr("name", "website")
-                .attr("type", "text")
-                .attr("tabindex", "-1")
-                .attr("autocomplete", "off"),
-        );
+        .child(website);
+    let remember_input = El::new(doc, "input")?
+        .attr("type", "checkbox")
+        .attr("name", "remember")
+        .attr("id", "kc-remember");
+    let remember_el = remember_input.build_ref().clone();
     let remember = El::new(doc, "p")?.class("remember").child(
         El::new(doc, "label")?
-            .child(
-                El::new(doc, "input")?
-                    .attr("type", "checkbox")
-                    .attr("name", "remember")
-                    .attr("id", "kc-remember"),
-            )
+            .child(remember_input)
             .text(" ")
             .text(catalog.remember_name),
     );
+    let reply_text = El::new(doc, "span")?.class("replying-text");
+    let reply_text_el = reply_text.build_ref().clone();
+    let parent_error = El::new(doc, "p")?
+        .class("field-error")
+        .attr("id", error_id(Field::Parent))
+        .attr("hidden", "");
+    let parent_error_el = parent_error.build_ref().clone();
     let replying = El::new(doc, "p")?
         .class("replying")
-        .attr("id", "kc-reply")
+        .attr("id", input_id(Field::Parent))
         .attr("hidden", "")
-        .child(El::new(doc, "span")?.class("replying-text"))
+        .child(reply_text)
         .text(" ")
         .child(
             El::new(doc, "button")?
@@ -126,8 +187,19 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
                 .part("button")
                 .text(catalog.cancel_reply),
         )
-        .child(error_line(doc, Field::Parent)?);
-    Ok(El::new(doc, "form")?
+        .child(parent_error);
+    let reply_el = replying.build_ref().clone();
+    let send = El::new(doc, "button")?
+        .attr("type", "submit")
+        .class("send")
+        .part("button send")
+        .text(catalog.send);
+    let status = El::new(doc, "p")?
+        .class("form-status")
+        .attr("role", "status")
+        .attr("aria-live", "polite");
+    let (send_el, status_el) = (send.build_ref().clone(), status.build_ref().clone());
+    let form = El::new(doc, "form")?
         .class("comment-form")
         .part("comment-form")
         .attr("novalidate", "")
@@ -143,17 +215,23 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<El> {
         .child(body)
         .child(honeypot)
         .child(remember)
-        .child(
-            El::new(doc, "button")?
-                .attr("type", "submit")
-                .class("send")
-                .part("button send")
-                .text(catalog.send),
-        )
-        .child(
-            El::new(doc, "p")?
-                .class("form-status")
-                .attr("role", "status")
-                .attr("aria-live", "polite"),
-        ))
+        .child(send)
+        .child(status)
+        .build();
+    Ok(CommentForm {
+        form,
+        website: website_el,
+        remember: remember_el,
+        count: count_el,
+        reply: reply_el.clone(),
+        reply_text: reply_text_el,
+        send: send_el,
+        status: status_el,
+        fields: [
+            (author_el, author_error),
+            (email_el, email_error),
+            (body_el, body_error),
+            (reply_el, parent_error_el),
+        ],
+    })
 }

@@ -1,7 +1,7 @@
 //! The comment list: heading with the total, comments with their replies,
 //! the reader's own pending ones, and the "more comments" button.
 
-use web_sys::Document;
+use web_sys::{Document, Element};
 
 use crate::dom::{strip_bidi_controls, DomResult, El};
 use crate::i18n::format::{self, DateSettings, DatelineFormat, RelativeFormat};
@@ -16,6 +16,16 @@ pub struct Times<'a> {
     pub exact: &'a DatelineFormat,
 }
 
+/// The parts of the section its controller works with.
+pub struct Section {
+    /// The section itself.
+    pub section: Element,
+    /// The list of comments.
+    pub list: Element,
+    /// The count in the heading.
+    pub total: Element,
+}
+
 /// The section's frame: heading (with the count), live region, list,
 /// and a slot for the form. The caller fills the list.
 pub fn section(
@@ -23,41 +33,39 @@ pub fn section(
     catalog: &Catalog,
     dates: &DateSettings,
     total: u32,
-) -> DomResult<El> {
-    Ok(El::new(doc, "section")?
+) -> DomResult<Section> {
+    let total = El::new(doc, "span")?
+        .class("comments-total")
+        .text(&format!(" ({})", format::count(dates, total)));
+    let total_el = total.build_ref().clone();
+    let list = El::new(doc, "ol")?
+        .class("comment-list")
+        .attr("role", "list");
+    let list_el = list.build_ref().clone();
+    let section = El::new(doc, "section")?
         .class("comments")
         .part("comments")
         .attr("aria-labelledby", "khabar-comments-title")
-        .child(heading(doc, catalog, dates, total)?)
+        .child(
+            El::new(doc, "h2")?
+                .class("comments-title")
+                .attr("id", "khabar-comments-title")
+                .text(catalog.comments_title)
+                .child(total),
+        )
         .child(
             El::new(doc, "p")?
                 .class("visually-hidden comments-live")
                 .attr("role", "status")
                 .attr("aria-live", "polite"),
         )
-        .child(
-            El::new(doc, "ol")?
-                .class("comment-list")
-                .attr("role", "list"),
-        ))
-}
-
-/// "Comments (12)".
-pub fn heading(
-    doc: &Document,
-    catalog: &Catalog,
-    dates: &DateSettings,
-    total: u32,
-) -> DomResult<El> {
-    Ok(El::new(doc, "h2")?
-        .class("comments-title")
-        .attr("id", "khabar-comments-title")
-        .text(catalog.comments_title)
-        .child(
-            El::new(doc, "span")?
-                .class("comments-total")
-                .text(&format!(" ({})", format::count(dates, total))),
-        ))
+        .child(list)
+        .build();
+    Ok(Section {
+        section,
+        list: list_el,
+        total: total_el,
+    })
 }
 
 /// One comment (and its replies). `pending` marks the reader's own comment
@@ -147,4 +155,20 @@ pub fn more(doc: &Document, catalog: &Catalog) -> DomResult<El> {
         .class("more more-comments")
         .part("button more")
         .text(catalog.comments_more))
+}
+
+/// A loading error under the list, with its retry button.
+pub fn list_error(doc: &Document, catalog: &Catalog, message: &str) -> DomResult<(El, Element)> {
+    let retry = El::new(doc, "button")?
+        .attr("type", "button")
+        .class("retry list-retry")
+        .part("button retry")
+        .text(catalog.retry);
+    let retry_el = retry.build_ref().clone();
+    let el = El::new(doc, "div")?
+        .class("list-error")
+        .attr("role", "alert")
+        .child(El::new(doc, "p")?.text(message))
+        .child(retry);
+    Ok((el, retry_el))
 }

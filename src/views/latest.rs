@@ -1,7 +1,7 @@
 //! Article cards: the `latest` list, its one-line strip form, and the
 //! single `card`. Every card is a plain link to the article's own URL.
 
-use web_sys::Document;
+use web_sys::{Document, Element};
 
 use crate::config::Layout;
 use crate::dom::{DomResult, El};
@@ -89,6 +89,16 @@ pub fn items(
         .collect()
 }
 
+/// The parts of a list its controller works with.
+pub struct ListParts {
+    /// The section, where a "more" error goes.
+    pub section: Element,
+    /// The list of items, when there are any.
+    pub items: Option<Element>,
+    /// The "more" button, when there is a next page.
+    pub more: Option<Element>,
+}
+
 /// The whole list: heading (or label), items, and the "more" button when
 /// another page exists. The caller wires the button.
 pub fn list(
@@ -98,7 +108,7 @@ pub fn list(
     layout: Layout,
     catalog: &Catalog,
     when: &RelativeFormat,
-) -> DomResult<El> {
+) -> DomResult<(El, ListParts)> {
     let (class, title) = match layout {
         Layout::List => ("latest", El::new(doc, "h2")?),
         // The section's label already says it; don't read it twice.
@@ -112,8 +122,14 @@ pub fn list(
         .part("latest")
         .attr("aria-label", catalog.latest)
         .child(title.class("latest-title").text(catalog.latest));
+    let mut parts = ListParts {
+        section: section.build_ref().clone(),
+        items: None,
+        more: None,
+    };
     if page.is_empty() {
-        return Ok(section.child(El::new(doc, "p")?.class("empty").text(catalog.no_items)));
+        let empty = El::new(doc, "p")?.class("empty").text(catalog.no_items);
+        return Ok((section.child(empty), parts));
     }
     let list = El::new(doc, "ul")?
         .class("items")
@@ -129,5 +145,16 @@ pub fn list(
         ),
         false => None,
     };
-    Ok(section.child(list).child_opt(more))
+    parts.items = Some(list.build_ref().clone());
+    parts.more = more.as_ref().map(|m| m.build_ref().clone());
+    Ok((section.child(list).child_opt(more), parts))
+}
+
+/// The note shown when the next page could not be loaded; the items
+/// already shown stay.
+pub fn more_error(doc: &Document, message: &str) -> DomResult<El> {
+    Ok(El::new(doc, "p")?
+        .class("more-error")
+        .attr("role", "alert")
+        .text(message))
 }

@@ -7,13 +7,14 @@ pub mod comments;
 pub mod latest;
 pub mod status;
 
-use web_sys::Document;
+use web_sys::{Document, Element};
 
 use crate::dom::{DomResult, El};
 
 /// A labelled form field: the label, the control (given `id` and `name`),
 /// an optional note under it, and the hidden error line `{id}-error` that
 /// the form shows next to the control when the value is refused.
+/// Returns the field and its error line.
 pub fn field(
     doc: &Document,
     id: &str,
@@ -21,16 +22,17 @@ pub fn field(
     label: &str,
     control: El,
     note: Option<El>,
-) -> DomResult<El> {
-    Ok(El::new(doc, "div")?
+) -> DomResult<(El, Element)> {
+    let error = El::new(doc, "p")?
+        .class("field-error")
+        .attr("id", &format!("{id}-error"))
+        .attr("hidden", "");
+    let error_el = error.build_ref().clone();
+    let field = El::new(doc, "div")?
         .class("field")
         .child(El::new(doc, "label")?.attr("for", id).text(label))
         .child(control.attr("id", id).attr("name", name))
         .child_opt(note)
-        .child(
-            El::new(doc, "p")?
-                .class("field-error")
-                .attr("id", &format!("{id}-error"))
-                .attr("hidden", ""),
-        ))
+        .child(error);
+    Ok((field, error_el))
 }

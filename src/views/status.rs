@@ -1,6 +1,6 @@
 //! Loading skeleton and error states.
 
-use web_sys::Document;
+use web_sys::{Document, Element};
 
 use crate::config::Kind;
 use crate::dom::{DomResult, El};
@@ -43,7 +43,13 @@ pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> 
 
 /// The error box: what happened, in the reader's language, and (when a retry
 /// can help) a retry button. The caller attaches the button's listener.
-pub fn error(doc: &Document, err: &WidgetError, catalog: &'static Catalog) -> DomResult<El> {
+///
+/// Returns it with its retry button, if any.
+pub fn error(
+    doc: &Document,
+    err: &WidgetError,
+    catalog: &'static Catalog,
+) -> DomResult<(El, Option<Element>)> {
     let retry = match err.retryable() {
         true => Some(
             El::new(doc, "button")?
@@ -54,7 +60,8 @@ pub fn error(doc: &Document, err: &WidgetError, catalog: &'static Catalog) -> Do
         ),
         false => None,
     };
-    Ok(El::new(doc, "div")?
+    let retry_el = retry.as_ref().map(|r| r.build_ref().clone());
+    let el = El::new(doc, "div")?
         .class("error")
         .part("error")
         .attr("role", "alert")
@@ -64,7 +71,8 @@ pub fn error(doc: &Document, err: &WidgetError, catalog: &'static Catalog) -> Do
                 .class("error-message")
                 .text(err.message(catalog)),
         )
-        .child_opt(retry))
+        .child_opt(retry);
+    Ok((el, retry_el))
 }
 
 /// The state shown after a crash: the widget cannot continue, so the action

@@ -1,0 +1,153 @@
+//! The reader's actions: the share menu and send-to-a-friend.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+use crate::support::*;
+
+const CONFIG: &str = r#"{"site_name":"خبر اليوم","capabilities":{"comments":true,"send_to_friend":true},"feeds":{"rss":"https://api.test/feed.xml"}}"#;
+
+const ARABIC_ARTICLE: &str = r#"{"id":"2017-01-01-test","url":"https://news.test/a?x=1","title":"خبر عاجل & مهم","summary":"ملخص","published_at":"2017-01-01T07:31:08Z","body":[{"type":"paragraph","text":"نص"}],"comments_open":false}"#;
+
+#[wasm_bindgen_test]
+async fn the_share_menu_encodes_arabic_titles_and_is_a_keyboard_disclosure() {
+    let _fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", "/config", 200, CONFIG),
+        ("GET", "/articles/", 200, ARABIC_ARTICLE),
+    ]));
+    let el = host();
+    let _handle = khabar::mount(
+        el.clone(),
+        options_with(&[("lang", "ar"), ("shareUtm", "winter")]),
+    )
+    .expect("mount");
+    let toggle = find(&el, "button.share-toggle").await;
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        toggle.get_attribute("aria-controls").as_deref(),
+        Some("kh-share-menu")
+    );
+    click(&toggle);
+    let root = el.shadow_root().expect("root");
+    let menu = root
+        .query_selector("#kh-share-menu")
+        .expect("q")
+        .expect("menu");
+    assert!(!menu.has_attribute("hidden"));
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    // Focus moved into the menu.
+    let active = root.active_element().expect("focus in the widget");
+    assert!(active.class_name().contains("copy-link"));
+
+    let link = |network: &str| {
+        menu.query_selector(&format!("a[data-network={network}]"))
+            .expect("q")
+            .expect("link")
+            .get_attribute("href")
+            .unwrap_or_default()
+    };
+    let telegram = link("telegram");
+    assert!(telegram.starts_with("https://t.me/share/url?url=https%3A%2F%2Fnews.test%2Fa%3Fx%3D1%26utm_source%3Dtelegram%26utm_medium%3Dsocial%26utm_campaign%3Dwinter"), "{telegram}");
+    assert!(
+        telegram.ends_with(
+            "&text=%D8%AE%D8%A8%D8%B1%20%D8%B9%D8%A7%D8%AC%D9%84%20%26%20%D9%85%D9%87%D9%85"
+        ),
+        "{telegram}"
+    );
+    assert!(link("whatsapp").starts_with("https://wa.me/?text=%D8%AE%D8%A8%D8%B1"));
+    assert!(link("email").starts_with("mailto:?subject=%D8%AE%D8%A8%D8%B1"));
+    let x = menu
+        .query_selector("a[data-network=x]")
+        .expect("q")
+        .expect("x");
+    assert_eq!(
+        x.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+
+    // Escape closes and gives focus back to the toggle.
+    key(&active, "Escape");
+    assert!(menu.has_attribute("hidden"));
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    let active = root.active_element().expect("focus");
+    assert!(active.class_name().contains("share-toggle"));
+
+    // The backend can send e-mail: the action shows; the RSS link follows /config.
+    let send = find(&el, "button.send-toggle:not([hidden])").await;
+    assert_eq!(send.text_content().as_deref(), Some("أرسل إلى صديق"));
+    let rss = root.query_selector("a.rss").expect("q").expect("rss");
+    assert_eq!(
+        rss.get_attribute("href").as_deref(),
+        Some("https://api.test/feed.xml")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn send_to_a_friend_checks_fields_and_keeps_what_was_typed_on_failure() {
+    let fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", "/config", 200, CONFIG),
+        ("GET", "/articles/", 200, ARABIC_ARTICLE),
+        ("POST", "/send", 0, ""),
+    ]));
+    let el = host();
+    let _handle = khabar::mount(el.clone(), options_with(&[("lang", "en")])).expect("mount");
+    let toggle = find(&el, "button.send-toggle:not([hidden])").await;
+    click(&toggle);
+    let root = el.shadow_root().expect("root");
+    let form = root.query_selector("#kh-send").expect("q").expect("form");
+    assert!(!form.has_attribute("hidden"));
+    let submit = form
+        .query_selector("button.send")
+        .expect("q")
+        .expect("send");
+    click(&submit);
+    wait_for_text(&el, "#ks-from_name-error", "Please give your name.").await;
+    wait_for_text(&el, "#ks-to_email-error", "not valid").await;
+    type_into(
+        &root.query_selector("#ks-from_name").expect("q").expect("n"),
+        "Sara",
+    );
+    type_into(
+        &root
+            .query_selector("#ks-from_email")
+            .expect("q")
+            .expect("f"),
+        "sara@example.org",
+    );
+    type_into(
+        &root.query_selector("#ks-to_email").expect("q").expect("t"),
+        "friend@example.net",
+    );
+    type_into(
+        &root.query_selector("#ks-message").expect("q").expect("m"),
+        "Read this",
+    );
+    click(&submit);
+    wait_for_text(&el, "#kh-send .form-status", "what you typed is kept").await;
+    let message: web_sys::HtmlTextAreaElement = root
+        .query_selector("#ks-message")
+        .expect("q")
+        .expect("m")
+        .dyn_into()
+        .expect("area");
+    assert_eq!(message.value(), "Read this");
+    drop(fetch);
+    let _fetch = FakeFetch::install(Answer::Routes(&[(
+        "POST",
+        "/send",
+        202,
+        r#"{"status":"sent"}"#,
+    )]));
+    click(&submit);
+    wait_for_text(&el, "#kh-send .form-status", "on its way").await;
+    assert_eq!(message.value(), "", "the note goes once sent");
+}

@@ -1,0 +1,245 @@
+//! The comment section: rendering, checks, drafts, sending and retrying.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+use crate::support::*;
+
+const NO_COMMENTS: &str = r#"{"items":[],"next":null,"total":0}"#;
+
+const ONE_COMMENT: &str = r#"{"items":[{"id":1,"author":"\u202eسارة","body":"سطر أول\nسطر ثانٍ","created_at":"2017-01-01T07:31:08Z","parent_id":null,
+  "replies":[{"id":2,"author":"Omar","body":"رد","created_at":"2017-01-01T08:00:00Z","parent_id":1}]}],"next":null,"total":2}"#;
+
+fn comments_options(lang: &str, article: &str) -> JsValue {
+    options_with(&[("kind", "comments"), ("lang", lang), ("articleId", article)])
+}
+
+#[wasm_bindgen_test]
+async fn comments_render_nested_with_isolated_names_and_line_breaks() {
+    clear_storage();
+    let _fetch = FakeFetch::install(Answer::Routes(&[("GET", "/comments", 200, ONE_COMMENT)]));
+    let el = host();
+    let _handle = khabar::mount(el.clone(), comments_options("ar", "c-1")).expect("mount");
+    let first = find(&el, "li.comment[data-id=\"1\"]").await;
+    let author = first
+        .query_selector(".comment-author")
+        .expect("q")
+        .expect("author");
+    assert_eq!(author.local_name(), "bdi");
+    assert_eq!(
+        author.text_content().as_deref(),
+        Some("سارة"),
+        "bidi override stripped"
+    );
+    let body = first
+        .query_selector(".comment-body")
+        .expect("q")
+        .expect("body");
+    assert_eq!(body.get_attribute("dir").as_deref(), Some("auto"));
+    assert_eq!(body.query_selector_all("br").expect("q").length(), 1);
+    let reply = first
+        .query_selector("ol.replies > li.comment[data-id=\"2\"]")
+        .expect("q");
+    assert!(reply.is_some(), "reply nested under its parent");
+    let time = first.query_selector("time").expect("q").expect("time");
+    assert!(
+        time.get_attribute("title")
+            .unwrap_or_default()
+            .contains("٢٠١٧"),
+        "exact time on hover"
+    );
+    wait_for_text(&el, ".comments-total", "(٢)").await;
+}
+
+#[wasm_bindgen_test]
+async fn client_checks_speak_the_readers_language_and_tie_errors_to_fields() {
+    for (lang, name_error, body_error) in [
+        ("ar", "اكتب اسمك.", "التعليق قصير جداً."),
+        ("en", "Please give your name.", "Your comment is too short."),
+    ] {
+        clear_storage();
+        let _fetch = FakeFetch::install(Answer::Routes(&[("GET", "/comments", 200, NO_COMMENTS)]));
+        let el = host();
+        let handle = khabar::mount(el.clone(), comments_options(lang, "c-2")).expect("mount");
+        find(&el, ".comments-empty").await;
+        let root = el.shadow_root().expect("root");
+        let body = root.query_selector("#kc-body").expect("q").expect("body");
+        type_into(&body, "x");
+        click(
+            &root
+                .query_selector("button.send")
+                .expect("q")
+                .expect("send"),
+        );
+        wait_for_text(&el, "#kc-author-error", name_error).await;
+        wait_for_text(&el, "#kc-body-error", body_error).await;
+        let author = root
+            .query_selector("#kc-author")
+            .expect("q")
+            .expect("author");
+        assert_eq!(
+            author.get_attribute("aria-invalid").as_deref(),
+            Some("true")
+        );
+        assert!(author
+            .get_attribute("aria-describedby")
+            .unwrap_or_default()
+            .contains("kc-author-error"));
+        let label = root.query_selector("label[for=kc-author]").expect("q");
+        assert!(label.is_some(), "a real label");
+        assert!(POSTED.with(|p| p.borrow().is_empty()), "nothing sent");
+        handle.destroy();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn drafts_survive_remounting_and_server_422s_land_on_fields() {
+    clear_storage();
+    let _fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", "/comments", 200, NO_COMMENTS),
+        (
+            "POST",
+            "/comments",
+            422,
+            r#"{"error":{"code":"invalid","fields":{"email":{"code":"invalid"},"body":{"code":"too_long"}}}}"#,
+        ),
+    ]));
+    let el = host();
+    let handle = khabar::mount(el.clone(), comments_options("en", "c-3")).expect("mount");
+    find(&el, ".comments-empty").await;
+    let root = el.shadow_root().expect("root");
+    type_into(
+        &root.query_selector("#kc-author").expect("q").expect("a"),
+        "Layla",
+    );
+    type_into(
+        &root.query_selector("#kc-body").expect("q").expect("b"),
+        "A draft I must not lose",
+    );
+    handle.destroy();
+
+    let handle = khabar::mount(el.clone(), comments_options("en", "c-3")).expect("remount");
+    find(&el, ".comments-empty").await;
+    let root = el.shadow_root().expect("root");
+    let body: web_sys::HtmlTextAreaElement = root
+        .query_selector("#kc-body")
+        .expect("q")
+        .expect("b")
+        .dyn_into()
+        .expect("textarea");
+    assert_eq!(body.value(), "A draft I must not lose");
+    wait_for_text(&el, ".form-status", "Your draft comment was restored.").await;
+
+    click(
+        &root
+            .query_selector("button.send")
+            .expect("q")
+            .expect("send"),
+    );
+    wait_for_text(&el, "#kc-body-error", "longer than 5,000").await;
+    wait_for_text(&el, "#kc-email-error", "not valid").await;
+    assert_eq!(
+        body.value(),
+        "A draft I must not lose",
+        "text kept after a refusal"
+    );
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_send_keeps_the_text_and_the_retry_reuses_the_key() {
+    clear_storage();
+    let fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", "/comments", 200, NO_COMMENTS),
+        ("POST", "/comments", 0, ""),
+    ]));
+    let el = host();
+    let _handle = khabar::mount(el.clone(), comments_options("ar", "c-4")).expect("mount");
+    find(&el, ".comments-empty").await;
+    let root = el.shadow_root().expect("root");
+    type_into(
+        &root.query_selector("#kc-author").expect("q").expect("a"),
+        "ليلى",
+    );
+    type_into(
+        &root.query_selector("#kc-body").expect("q").expect("b"),
+        "تعليق لا يضيع",
+    );
+    let send = root
+        .query_selector("button.send")
+        .expect("q")
+        .expect("send");
+    click(&send);
+    wait_for_text(&el, ".form-status", "نصّك محفوظ").await;
+    let body: web_sys::HtmlTextAreaElement = root
+        .query_selector("#kc-body")
+        .expect("q")
+        .expect("b")
+        .dyn_into()
+        .expect("textarea");
+    assert_eq!(body.value(), "تعليق لا يضيع");
+    drop(fetch);
+
+    let _fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", "/comments", 200, NO_COMMENTS),
+        (
+            "POST",
+            "/comments",
+            201,
+            r#"{"comment":{"id":9,"author":"ليلى","body":"تعليق لا يضيع","created_at":"2017-01-01T07:31:08Z","parent_id":null},"status":"pending"}"#,
+        ),
+    ]));
+    let posted = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
+    let seen = posted.clone();
+    let listener = gloo_events::EventListener::new(&el, "khabar:comment-posted", move |e| {
+        let detail = e
+            .dyn_ref::<web_sys::CustomEvent>()
+            .expect("custom")
+            .detail();
+        let status = Reflect::get(&detail, &"status".into()).expect("status");
+        *seen.borrow_mut() = status.as_string();
+    });
+    click(&send);
+    wait_for_text(&el, ".form-status", "بعد مراجعته").await;
+    let mine = find(&el, "li.comment.pending[data-id=\"9\"]").await;
+    assert!(mine
+        .text_content()
+        .unwrap_or_default()
+        .contains("بانتظار المراجعة"));
+    assert_eq!(body.value(), "", "the acknowledged text leaves the form");
+    assert_eq!(posted.borrow().as_deref(), Some("pending"));
+    drop(listener);
+
+    let keys: Vec<String> = POSTED.with(|p| {
+        p.borrow()
+            .iter()
+            .map(|b| {
+                let v = js_sys::JSON::parse(b).expect("json");
+                Reflect::get(&v, &"idempotency_key".into())
+                    .expect("key")
+                    .as_string()
+                    .expect("string")
+            })
+            .collect()
+    });
+    assert!(keys.len() >= 2, "{keys:?}");
+    assert!(
+        keys.windows(2).all(|w| w[0] == w[1]),
+        "every try uses one key: {keys:?}"
+    );
+    let storage = web_sys::window()
+        .expect("w")
+        .local_storage()
+        .expect("ls")
+        .expect("ls");
+    assert!(storage
+        .get_item("khabar:draft:https://api.test/api/v1:c-4")
+        .expect("get")
+        .is_none());
+    assert!(storage
+        .get_item("khabar:pending:https://api.test/api/v1:c-4")
+        .expect("get")
+        .is_some_and(|v| v.contains("تعليق لا يضيع")));
+}
