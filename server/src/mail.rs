@@ -10,8 +10,7 @@ use crate::comments::FieldErrors;
 use crate::feeds::escape;
 use crate::model::Article;
 
-/// Longest personal message.
-pub const MESSAGE_MAX: usize = 1_000;
+use khabar_rules::SEND_MESSAGE_MAX as MESSAGE_MAX;
 
 /// What a reader sends to `POST /articles/{id}/send`.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -12,10 +12,8 @@ use crate::model::{absolute, Article, ArticleSummary, Page};
 use crate::state::AppState;
 use crate::store::ListQuery;
 
-/// Page size of `GET /articles` when none is asked for.
-pub const DEFAULT_LIMIT: u32 = 10;
-/// Largest `limit` honoured; larger values are capped, not refused.
-pub const MAX_LIMIT: u32 = 50;
+// Shared with the widget; a larger `limit` is capped, not refused.
+use khabar_rules::{ARTICLE_LIST_DEFAULT as DEFAULT_LIMIT, ARTICLE_LIST_MAX as MAX_LIMIT};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListParams {

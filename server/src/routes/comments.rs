@@ -13,10 +13,8 @@ use crate::extract::{ApiJson, ClientKey};
 use crate::state::AppState;
 use crate::store::{CommentQuery, Sort};
 
-/// Default number of top-level comments per page.
-pub const DEFAULT_LIMIT: u32 = 20;
-/// Largest page of comments.
-pub const MAX_LIMIT: u32 = 100;
+// Shared with the widget.
+use khabar_rules::{COMMENT_PAGE_DEFAULT as DEFAULT_LIMIT, COMMENT_PAGE_MAX as MAX_LIMIT};
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 64 * 1024;
 
