@@ -61,7 +61,11 @@ fn machine() -> serde_json::Value {
 /// `cargo xtask bench [--runs N] [--seconds N] [--only browser|server]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let args = parse(args)?;
-    dist::dist()?;
+    // The server benchmark reads the API only: with --only server, the
+    // widget and the CDN bundle are not rebuilt.
+    if args.only.as_deref() != Some("server") {
+        dist::dist()?;
+    }
     let root = root();
     cmd::run(cargo().args(["build", "--profile", "server", "-p", "khabar-server"]))?;
     let out = root.join("target/bench");
