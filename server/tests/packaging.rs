@@ -46,7 +46,11 @@ fn text(out: &Output) -> String {
 /// Every `KHABAR_*` variable the binary reads, from its `--help` texts.
 fn known_env_vars() -> BTreeSet<String> {
     let mut vars = BTreeSet::new();
-    for args in [&["serve", "--help"][..], &["healthcheck", "--help"], &["--help"]] {
+    for args in [
+        &["serve", "--help"][..],
+        &["healthcheck", "--help"],
+        &["--help"],
+    ] {
         let out = Command::new(BIN).args(args).output().expect("--help");
         assert!(out.status.success(), "{args:?}: {out:?}");
         let help = String::from_utf8_lossy(&out.stdout);
@@ -58,7 +62,10 @@ fn known_env_vars() -> BTreeSet<String> {
             vars.insert(name);
         }
     }
-    assert!(vars.contains("KHABAR_DB") && vars.contains("KHABAR_LISTEN"), "{vars:?}");
+    assert!(
+        vars.contains("KHABAR_DB") && vars.contains("KHABAR_LISTEN"),
+        "{vars:?}"
+    );
     vars
 }
 
@@ -328,7 +335,10 @@ fn the_dockerfile_builds_the_server_and_runs_it_unprivileged_with_a_healthcheck(
     // Every `COPY --from=x` names a stage or an image; other sources exist.
     let names: BTreeSet<String> = stages.iter().filter_map(|s| s.1.clone()).collect();
     let joined = dockerfile.replace("\\\n", " ");
-    for line in joined.lines().filter_map(|l| l.trim().strip_prefix("COPY ")) {
+    for line in joined
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("COPY "))
+    {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words[0].strip_prefix("--from=") {
             Some(from) => assert!(
@@ -350,7 +360,7 @@ fn the_dockerfile_builds_the_server_and_runs_it_unprivileged_with_a_healthcheck(
     let user = last
         .lines()
         .filter_map(|l| l.trim().strip_prefix("USER "))
-        .last()
+        .next_back()
         .expect("a USER line in the last stage");
     let name = user.split(':').next().unwrap_or_default().trim();
     assert!(
@@ -358,16 +368,21 @@ fn the_dockerfile_builds_the_server_and_runs_it_unprivileged_with_a_healthcheck(
         "USER {user} is not root"
     );
     assert!(
-        last.contains("useradd --system --uid 10001 --gid khabar")
-            && name == "khabar",
+        last.contains("useradd --system --uid 10001 --gid khabar") && name == "khabar",
         "the user khabar is created: USER {user}"
     );
     assert!(last.contains("HEALTHCHECK"), "a HEALTHCHECK");
-    assert!(last.contains("VOLUME [\"/var/lib/khabar\"]"), "the data volume");
+    assert!(
+        last.contains("VOLUME [\"/var/lib/khabar\"]"),
+        "the data volume"
+    );
     // The build context leaves the build output out.
     let ignore = deploy("Dockerfile.dockerignore");
     for entry in ["target", "node_modules", ".git"] {
-        assert!(ignore.lines().any(|l| l.trim() == entry), "dockerignore: {entry}");
+        assert!(
+            ignore.lines().any(|l| l.trim() == entry),
+            "dockerignore: {entry}"
+        );
     }
 }
 
@@ -411,9 +426,19 @@ fn compose_runs_two_instances_on_postgres_behind_nginx() {
             assert!(known.contains(key), "{name} sets unknown {key}");
         }
         let db = env["KHABAR_DB"].as_str().expect("KHABAR_DB");
-        assert!(db.starts_with("postgres://"), "{name} uses PostgreSQL: {db}");
-        assert!(db.contains("@postgres:5432/"), "{name}: the postgres service");
-        assert_eq!(env["KHABAR_TRUST_PROXY"], ip(nginx).as_str(), "{name} trusts nginx");
+        assert!(
+            db.starts_with("postgres://"),
+            "{name} uses PostgreSQL: {db}"
+        );
+        assert!(
+            db.contains("@postgres:5432/"),
+            "{name}: the postgres service"
+        );
+        assert_eq!(
+            env["KHABAR_TRUST_PROXY"],
+            ip(nginx).as_str(),
+            "{name} trusts nginx"
+        );
         assert_eq!(svc["build"]["dockerfile"], "deploy/Dockerfile");
         assert_eq!(svc["build"]["context"], "..");
         assert_eq!(

@@ -13,12 +13,17 @@ const env = (name) => {
   return value;
 };
 
-/** Starts khabar-server; `listen` defaults to a free port. */
-export async function startServer({ listen = '127.0.0.1:0', dbDir, args = [], widgetDir } = {}) {
+/**
+ * Starts khabar-server; `listen` defaults to a free port. The database is
+ * `khabar.sqlite3` in `dbDir` (a new temporary directory by default), or
+ * `db` when given (e.g. a postgres:// URL).
+ */
+export async function startServer({ listen = '127.0.0.1:0', dbDir, db, args = [], widgetDir } = {}) {
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'khabar-e2e-'));
+  const database = db ?? join(dir, 'khabar.sqlite3');
   const proc = spawn(env('KHABAR_SERVER_BIN'), [
     // --demo: the demo articles and pages, which the suite renders.
-    '--db', join(dir, 'khabar.sqlite3'), 'serve', '--demo', '--listen', listen,
+    '--db', database, 'serve', '--demo', '--listen', listen,
     '--www', env('KHABAR_WWW'), '--widget-dir', widgetDir ?? env('KHABAR_WIDGET_DIR'), ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -54,7 +59,7 @@ export async function startServer({ listen = '127.0.0.1:0', dbDir, args = [], wi
     cleanup() { rmSync(dir, { recursive: true, force: true }); },
     /** Runs `khabar-server --db <this db> ...cliArgs` and returns its stdout. */
     cli(...cliArgs) {
-      return execFileSync(env('KHABAR_SERVER_BIN'), ['--db', join(dir, 'khabar.sqlite3'), ...cliArgs], { encoding: 'utf8' });
+      return execFileSync(env('KHABAR_SERVER_BIN'), ['--db', database, ...cliArgs], { encoding: 'utf8' });
     },
   };
 }

@@ -24,6 +24,13 @@ pub const APT_PACKAGES: &[&str] = &[
     "poppler-utils",
     // The server suite's second engine, run as a private cluster.
     "postgresql",
+    // tests/e2e/instances.test.mjs: deploy/nginx.conf in front of two
+    // instances (run as a child process, never as Debian's service).
+    "nginx",
+    // server/tests/packaging.rs: `systemd-analyze verify` of the unit in
+    // deploy/, and deploy/compose.yaml parsed by Python's YAML module.
+    "systemd",
+    "python3-yaml",
 ];
 
 /// What a command needs installed.

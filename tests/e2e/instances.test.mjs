@@ -1,0 +1,510 @@
+// Several instances end to end: two khabar-server processes on one
+// PostgreSQL database behind a real nginx, configured by the documented
+// example deploy/nginx.conf (placeholders replaced). Idempotency keys, rate
+// limits and moderation hold across the instances, and `kill -9` of one of
+// them under 1,000 concurrent comments loses nothing acknowledged while
+// nginx fails over to the other.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import {
+  chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
+import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './helpers.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NGINX_EXAMPLE = join(ROOT, 'deploy', 'nginx.conf');
+const TOKEN = 'instances-test-admin-token';
+const IS_ROOT = process.getuid?.() === 0;
+
+/** The newest /usr/lib/postgresql/N/bin with initdb, or null. */
+function postgresBin() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base)
+    .filter((v) => /^\d+$/.test(v) && existsSync(join(base, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(a) - Number(b));
+  return versions.length ? join(base, versions.at(-1), 'bin') : null;
+}
+
+function nginxBin() {
+  for (const p of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (existsSync(p)) return p;
+  const found = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : null;
+}
+
+const PG_BIN = postgresBin();
+const NGINX = nginxBin();
+const MISSING = [
+  !PG_BIN && 'PostgreSQL server (apt-get install postgresql)',
+  !NGINX && 'nginx (apt-get install nginx)',
+].filter(Boolean);
+// Both are in xtask's APT_PACKAGES: `cargo xtask test` installs them.
+const skip = MISSING.length ? `not installed: ${MISSING.join(', ')}` : false;
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** `program args…` as the cluster's owner: `postgres` when we are root (initdb refuses root). */
+function asOwner(program, args, options = {}) {
+  return IS_ROOT
+    ? execFileSync('runuser', ['-u', 'postgres', '--', program, ...args], options)
+    : execFileSync(program, args, options);
+}
+
+/** A private PostgreSQL cluster on a free loopback port (as xtask/src/postgres.rs). */
+async function startCluster() {
+  const dir = mkdtempSync(join(tmpdir(), 'khabar-pg-'));
+  if (IS_ROOT) execFileSync('chown', ['postgres', dir]);
+  const data = join(dir, 'data');
+  asOwner(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'khabar', '--auth=trust', '-E', 'UTF8',
+    '--locale=C.UTF-8', '--no-sync'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await freePort();
+  asOwner(join(PG_BIN, 'pg_ctl'), ['-D', data, '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    '-w', '-l', join(dir, 'server.log'), 'start'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return {
+    url: (db) => `postgres://khabar@127.0.0.1:${port}/${db}`,
+    /** Runs `sql` with psql and returns its rows as arrays of fields. */
+    psql(db, sql) {
+      const out = execFileSync(join(PG_BIN, 'psql'), ['-h', '127.0.0.1', '-p', String(port),
+        '-U', 'khabar', '-d', db, '-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+      { encoding: 'utf8' });
+      return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+    },
+    stop() {
+      try {
+        asOwner(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
+      } catch { /* already down */ }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * nginx as a child process (not Debian's service) with deploy/nginx.conf as
+ * its site, the placeholders replaced, inside a main configuration that
+ * keeps pid, logs and temporary files in a temporary prefix. The access log
+ * records which instance answered each request.
+ */
+async function startNginx(upstreams) {
+  const prefix = mkdtempSync(join(tmpdir(), 'khabar-nginx-'));
+  chmodSync(prefix, 0o755); // the workers run as nobody when we are root
+  const port = await freePort();
+  const values = {
+    KHABAR_LISTEN: `127.0.0.1:${port}`,
+    KHABAR_UPSTREAM_1: upstreams[0],
+    KHABAR_UPSTREAM_2: upstreams[1],
+  };
+  const site = readFileSync(NGINX_EXAMPLE, 'utf8').replace(/\$\{([A-Z0-9_]+)\}/g, (whole, name) => {
+    if (!(name in values)) throw new Error(`deploy/nginx.conf: unknown placeholder ${whole}`);
+    return values[name];
+  });
+  writeFileSync(join(prefix, 'khabar.conf'), site);
+  const conf = join(prefix, 'nginx.conf');
+  writeFileSync(conf, `
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 8192; }
+http {
+  log_format upstreams '$request_method $uri $status "$upstream_addr" "$upstream_status"';
+  access_log ${prefix}/access.log upstreams;
+  client_body_temp_path ${prefix}/client_body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  include ${prefix}/khabar.conf;
+}
+`);
+  const proc = spawn(NGINX, ['-c', conf, '-p', prefix, '-e', join(prefix, 'error.log'), '-g', 'daemon off;'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const errorLog = () => {
+    try { return readFileSync(join(prefix, 'error.log'), 'utf8'); } catch { return ''; }
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    let failure = null;
+    if (proc.exitCode !== null) failure = `nginx exited (${proc.exitCode})`;
+    else if (Date.now() > deadline) failure = 'nginx did not start';
+    if (failure) {
+      const log = errorLog();
+      proc.kill('SIGKILL');
+      rmSync(prefix, { recursive: true, force: true });
+      throw new Error(`${failure}: ${stderr}\n${log}`);
+    }
+    const up = await new Promise((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => { sock.destroy(); resolve(true); });
+      sock.on('error', () => resolve(false));
+    });
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    /** Access log lines: { method, uri, status, upstreams: [addr…], upstreamStatuses }. */
+    accessLog() {
+      let text = '';
+      try { text = readFileSync(join(prefix, 'access.log'), 'utf8'); } catch { /* none yet */ }
+      return text.split('\n').filter(Boolean).map((line) => {
+        const m = line.match(/^(\S+) (\S+) (\d+) "([^"]*)" "([^"]*)"$/);
+        return m && {
+          method: m[1], uri: m[2], status: Number(m[3]),
+          upstreams: m[4] === '-' ? [] : m[4].split(', '), upstreamStatuses: m[5],
+        };
+      }).filter(Boolean);
+    },
+    errorLog,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      // KHABAR_KEEP_NGINX=1 keeps the configuration and the logs for a look.
+      if (process.env.KHABAR_KEEP_NGINX) console.log(`# nginx's files: ${prefix}`);
+      else rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}
+
+/** host:port of a server URL. */
+const hostPort = (url) => new URL(url).host;
+
+/**
+ * An HTTP request sent from a chosen loopback address (`from`): the
+ * address nginx and the instances see as the client's. JSON in and out.
+ */
+function send(url, { method = 'GET', headers = {}, json, from = '127.0.0.1' } = {}) {
+  return new Promise((resolve, reject) => {
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const req = request(url, {
+      method,
+      localAddress: from,
+      agent: false,
+      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let parsed = null;
+        try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, json: parsed, text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const admin = { authorization: `Bearer ${TOKEN}` };
+const commentsOf = (base, article) => `${base}api/v1/articles/${article}/comments`;
+const comment = (body, key) => ({ author: 'Instances test', body, idempotency_key: key, website: '' });
+
+/** The first seeded article that takes comments. */
+async function openArticle(url) {
+  const list = await (await fetch(`${url}api/v1/articles?limit=50`)).json();
+  for (const { id } of list.items) {
+    const article = await (await fetch(`${url}api/v1/articles/${id}`)).json();
+    if (article.comments_open) return id;
+  }
+  throw new Error('no seeded article takes comments');
+}
+
+let cluster;
+const cleanups = [];
+
+/**
+ * A new database in the cluster, two instances on it started with `args`
+ * (one after the other: the first migrates and seeds), and nginx in front.
+ */
+async function startSite(name, args) {
+  cluster.psql('postgres', `CREATE DATABASE ${name}`);
+  const db = cluster.url(name);
+  const a = await startServer({ db, args });
+  cleanups.push(async () => { await a.kill(); a.cleanup(); });
+  const b = await startServer({ db, args });
+  cleanups.push(async () => { await b.kill(); b.cleanup(); });
+  const nginx = await startNginx([hostPort(a.url), hostPort(b.url)]);
+  cleanups.push(() => nginx.stop());
+  const article = await openArticle(a.url);
+  return { a, b, nginx, article, db: name };
+}
+
+// The instances trust nginx (127.0.0.1) as a proxy; clients connect from
+// other loopback addresses, as real readers connect from their own.
+const MODERATED = ['--trust-proxy', '127.0.0.1', '--comment-rate', '3', '--moderation', 'pre',
+  '--admin-token', TOKEN];
+let site;
+
+before(async () => {
+  if (skip) return;
+  cluster = await startCluster();
+  site = await startSite('khabar_moderated', MODERATED);
+});
+
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cluster?.stop();
+});
+
+test('idempotency keys hold across instances: a retry landing on the other instance creates nothing', { skip }, async () => {
+  const { a, b, nginx, article } = site;
+  const run = randomUUID().slice(0, 8);
+
+  // One comment, retried on the other instance and twice through nginx.
+  const key = randomUUID();
+  const body = `idempotent ${run}`;
+  const from = '127.0.0.11';
+  const answers = [];
+  for (const base of [a.url, b.url, nginx.url, nginx.url]) {
+    answers.push(await send(commentsOf(base, article), { method: 'POST', json: comment(body, key), from }));
+  }
+  assert.deepEqual(answers.map((r) => r.status), [201, 201, 201, 201], JSON.stringify(answers.map((r) => r.json)));
+  const ids = new Set(answers.map((r) => r.json.comment.id));
+  assert.equal(ids.size, 1, `every retry answers with the first comment: ${[...ids]}`);
+
+  // The same key sent to both instances and nginx at the same moment.
+  const raceKey = randomUUID();
+  const raceBody = `idempotent race ${run}`;
+  const raced = await Promise.all([a.url, b.url, nginx.url].map((base) => send(commentsOf(base, article), {
+    method: 'POST', json: comment(raceBody, raceKey), from: '127.0.0.12',
+  })));
+  assert.deepEqual(raced.map((r) => r.status), [201, 201, 201], JSON.stringify(raced.map((r) => r.json)));
+  assert.equal(new Set(raced.map((r) => r.json.comment.id)).size, 1, 'one comment for the raced key');
+
+  // What the database holds: one row per key.
+  const rows = cluster.psql(site.db,
+    `SELECT body, count(*) FROM comments WHERE body IN ('${body}', '${raceBody}') GROUP BY body ORDER BY body`);
+  assert.deepEqual(rows, [[raceBody, '1'], [body, '1']].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+});
+
+test('rate limits hold across instances and through nginx, whatever X-Forwarded-For a client forges', { skip }, async () => {
+  const { a, b, nginx, article } = site;
+  const run = randomUUID().slice(0, 8);
+  const from = '127.0.0.2';
+  const before = nginx.accessLog().length;
+  const statuses = [];
+  for (let i = 1; i <= 4; i += 1) {
+    // A new forged first entry every time: were it believed, every request
+    // would come from a new client and none would be limited.
+    const res = await send(commentsOf(nginx.url, article), {
+      method: 'POST', json: comment(`rate ${run} #${i}`, randomUUID()), from,
+      headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.${i}` },
+    });
+    statuses.push(res.status);
+    if (res.status === 429) assert.ok(Number(res.headers['retry-after']) > 0, '429 says when to retry');
+  }
+  assert.deepEqual(statuses, [201, 201, 201, 429], '--comment-rate 3: the 4th comment is refused');
+  const served = nginx.accessLog().slice(before).filter((l) => l.method === 'POST' && l.status === 201);
+  const instances = new Set(served.flatMap((l) => l.upstreams));
+  assert.equal(instances.size, 2, `nginx spread the accepted comments over both instances: ${JSON.stringify(served)}`);
+
+  // The window lives in the database: each instance, asked directly by the
+  // same client, refuses as well, although neither saw all three comments.
+  for (const base of [a.url, b.url]) {
+    const res = await send(commentsOf(base, article), {
+      method: 'POST', json: comment(`rate ${run} direct`, randomUUID()), from,
+    });
+    assert.equal(res.status, 429, `${base} knows the window`);
+  }
+  // Another client is not affected.
+  const other = await send(commentsOf(nginx.url, article), {
+    method: 'POST', json: comment(`rate ${run} other`, randomUUID()), from: '127.0.0.3',
+    headers: { 'x-forwarded-for': '127.0.0.2' }, // claiming to be the limited one changes nothing
+  });
+  assert.equal(other.status, 201);
+});
+
+test('moderation holds across instances: approved on A, visible from B at once', { skip }, async () => {
+  const { a, b, nginx, article } = site;
+  const body = `moderated ${randomUUID().slice(0, 8)}`;
+  const created = await send(commentsOf(nginx.url, article), {
+    method: 'POST', json: comment(body, randomUUID()), from: '127.0.0.13',
+  });
+  assert.equal(created.status, 201);
+  assert.equal(created.json.status, 'pending');
+  const { id } = created.json.comment;
+
+  const published = async (base) => {
+    const res = await fetch(`${commentsOf(base, article)}?sort=newest`);
+    assert.equal(res.status, 200);
+    const page = await res.json();
+    return page.items.some((c) => c.id === id);
+  };
+  // B's read cache holds the first page, without the comment.
+  assert.equal(await published(b.url), false);
+  assert.equal(await published(b.url), false);
+  // Both instances list it as pending (the admin API reads the database).
+  for (const base of [a.url, b.url]) {
+    const res = await fetch(`${base}api/v1/admin/comments`, { headers: admin });
+    assert.equal(res.status, 200);
+    assert.ok((await res.json()).items.some((c) => c.id === id), `pending on ${base}`);
+  }
+
+  const approved = await fetch(`${a.url}api/v1/admin/comments/${id}/approve`, { method: 'POST', headers: admin });
+  assert.equal(approved.status, 200);
+  const t0 = Date.now();
+  // B learns of the change through PostgreSQL's NOTIFY; allow for its delivery.
+  let visible = false;
+  while (!visible && Date.now() - t0 < 1000) {
+    visible = await published(b.url);
+    if (!visible) await new Promise((r) => setTimeout(r, 5));
+  }
+  const ms = Date.now() - t0;
+  console.log(`# approved on A, visible from B after ${ms} ms`);
+  assert.ok(visible, 'B serves the approved comment within a second');
+  const pendingOnB = await (await fetch(`${b.url}api/v1/admin/comments`, { headers: admin })).json();
+  assert.ok(!pendingOnB.items.some((c) => c.id === id), 'no longer pending on B');
+});
+
+const TOTAL = 1000;
+const KILL_AFTER = 100;
+
+/** Counts of the kinds of trouble nginx logged (its error log lines, by cause). */
+function troubles(errorLog) {
+  const kinds = {
+    refused: /Connection refused/, reset: /reset by peer/, 'closed early': /prematurely closed/,
+    'timed out': /timed out/, 'no live upstreams': /no live upstreams/,
+  };
+  const counts = {};
+  for (const line of errorLog.split('\n')) {
+    for (const [kind, re] of Object.entries(kinds)) if (re.test(line)) counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+test('kill -9 of one instance under 1,000 concurrent comments through nginx: nothing acknowledged is lost, no duplicates', { skip }, async () => {
+  // Every comment comes from 127.0.0.1 here: the rate limit is off, and
+  // post-moderation publishes at once.
+  const load = await startSite('khabar_load', ['--trust-proxy', '127.0.0.1', '--comment-rate', '0',
+    '--moderation', 'post', '--admin-token', TOKEN]);
+  const { a, b, nginx, article } = load;
+  const run = randomUUID().slice(0, 8);
+  const comments = Array.from({ length: TOTAL }, (_, i) => ({ key: randomUUID(), body: `load ${run} #${i}` }));
+
+  /**
+   * Posts `c` through nginx as the widget does (src/comment_section.rs):
+   * on a network error, a timeout or a 5xx it sends the same comment with
+   * the same key again, up to AUTO_RETRIES = 5 times, after the widget's
+   * pauses (2, 4, 8, 16, 30 s) scaled down tenfold. Resolves to the last
+   * answer (status and JSON) and counts every attempt's outcome in `outcomes`.
+   */
+  const postAsTheWidget = async (c, outcomes, onAnswer = () => {}) => {
+    let last = { status: null, json: null };
+    for (let attempt = 0; attempt <= 5; attempt += 1) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(2 ** attempt, 30) * 100));
+      const count = (what) => { outcomes[what] = (outcomes[what] ?? 0) + 1; };
+      let res;
+      try {
+        res = await fetch(commentsOf(nginx.url, article), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(comment(c.body, c.key)),
+          signal: AbortSignal.timeout(20_000),
+        });
+      } catch (e) {
+        count(`error ${e.cause?.code ?? e.name}`);
+        continue;
+      }
+      count(res.status);
+      onAnswer(c, res.status);
+      let json = null;
+      try { json = await res.json(); } catch { /* an nginx error page, or a body cut */ }
+      last = { status: res.status, json };
+      if (res.status < 500) return last;
+    }
+    return last;
+  };
+
+  // Phase 1: all 1,000 at once; A is killed once KILL_AFTER are acknowledged.
+  const acked = new Map(); // key → id of the 201
+  const outcomes = {};
+  let killed = null;
+  let killedAt = 0;
+  let created = 0; // 201s so far
+  const started = Date.now();
+  const logBefore = nginx.accessLog().length;
+  const first = await Promise.all(comments.map(async (c) => {
+    const answer = await postAsTheWidget(c, outcomes, (_, status) => {
+      // 201 leaves only after COMMIT: acknowledged, whatever happens next.
+      if (status === 201) created += 1;
+      if (created >= KILL_AFTER && !killed) {
+        killedAt = Date.now();
+        killed = a.kill();
+      }
+    });
+    if (answer.status === 201) acked.set(c.key, answer.json?.comment?.id ?? null);
+    return answer.status;
+  }));
+  await killed;
+  assert.ok(killed, 'instance A was killed under load');
+  const lines = nginx.accessLog().slice(logBefore).filter((l) => l.method === 'POST');
+  const aAddr = hostPort(a.url);
+  const bAddr = hostPort(b.url);
+  const byA = lines.filter((l) => l.upstreams.at(-1) === aAddr && l.status === 201).length;
+  const byB = lines.filter((l) => l.upstreams.at(-1) === bAddr && l.status === 201).length;
+  const failedOver = lines.filter((l) => l.upstreams.length > 1).length;
+  console.log(`# load: ${acked.size}/${TOTAL} acknowledged in ${Date.now() - started} ms, A killed after `
+    + `${killedAt - started} ms; attempts ${JSON.stringify(outcomes)}; nginx: 201s from A ${byA}, from B ${byB}, `
+    + `${failedOver} passed on to the other instance; its error log: ${JSON.stringify(troubles(nginx.errorLog()))}`);
+  assert.deepEqual(first.filter((s) => s !== 201), [], 'with retries every comment was acknowledged in the end');
+  assert.ok(byA > 0 && byB > 0, 'both instances took comments');
+  assert.ok(failedOver > 0 || lines.some((l) => l.status === 502), 'the kill was felt');
+
+  // Every acknowledged comment is in the database, with its id, once.
+  const stored = new Map();
+  for (const [id, body] of cluster.psql(load.db, `SELECT id, body FROM comments WHERE body LIKE 'load ${run} #%'`)) {
+    stored.set(body, [...(stored.get(body) ?? []), Number(id)]);
+  }
+  let lost = 0;
+  for (const c of comments) {
+    if (!acked.has(c.key)) continue;
+    const ids = stored.get(c.body);
+    if (!ids) { lost += 1; continue; }
+    const id = acked.get(c.key);
+    if (id !== null) assert.deepEqual(ids, [id], `${c.body} keeps the id it was acknowledged with`);
+  }
+  assert.equal(lost, 0, 'no acknowledged comment lost');
+  const dupes = [...stored.values()].filter((ids) => ids.length > 1).length;
+  assert.equal(dupes, 0, 'client retries created no duplicates');
+
+  // Phase 2: the client sends all 1,000 again with the same keys (A is
+  // still dead; nginx tries it again every 2 s and passes on to B).
+  const retryOutcomes = {};
+  const t2 = Date.now();
+  const errorsBefore = nginx.errorLog().length;
+  const replays = await Promise.all(comments.map((c) => postAsTheWidget(c, retryOutcomes)));
+  console.log(`# replays: ${Date.now() - t2} ms, attempts ${JSON.stringify(retryOutcomes)}; `
+    + `nginx's error log: ${JSON.stringify(troubles(nginx.errorLog().slice(errorsBefore)))}`);
+  assert.deepEqual(replays.filter((r) => r.status !== 201).map((r) => r.status), [],
+    'every replay answers like the first request');
+  replays.forEach((r, i) => {
+    const id = acked.get(comments[i].key);
+    if (id != null) assert.equal(r.json.comment.id, id, 'a replay answers with the first comment');
+  });
+  const [[all, distinct, keys]] = cluster.psql(load.db, `SELECT count(*), count(DISTINCT body),
+    count(DISTINCT idempotency_key) FROM comments WHERE body LIKE 'load ${run} #%'`);
+  console.log(`# after the replays: ${all} comments, ${distinct} distinct bodies, ${keys} distinct keys`);
+  assert.deepEqual([all, distinct, keys].map(Number), [TOTAL, TOTAL, TOTAL]);
+  // The survivor serves them.
+  const page = await (await fetch(`${commentsOf(b.url, article)}?sort=newest&limit=5`)).json();
+  assert.ok(page.total >= TOTAL, `B counts ${page.total} published comments`);
+});
