@@ -43,6 +43,7 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .with_state(state.clone())
         .layer(etag.clone());
     let ops = routes::ops::router().with_state(state.clone());
+    let admin_ui = crate::admin::router().with_state(state.clone());
     let api = routes::api::router(state.clone())
         .route_layer(record)
         .with_state(state)
@@ -52,6 +53,7 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .nest("/api/v1", api)
         .merge(feeds)
         .merge(ops)
+        .merge(admin_ui)
         .merge(routes::assets::router(
             assets.widget.clone(),
             assets.www.clone(),

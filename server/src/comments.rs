@@ -32,6 +32,10 @@ pub struct NewComment {
     /// Chosen by the client once per comment and reused on every retry.
     #[serde(default)]
     pub idempotency_key: String,
+    /// The page's title, when the comment creates the thread of a page
+    /// the server does not hold (comments by URL); ignored otherwise.
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 /// A comment after cleaning, ready to store.

@@ -55,6 +55,12 @@ pub enum ApiError {
     /// 404 `not_found`: the moderation API is off.
     #[error("moderation API disabled: start with --admin-token")]
     AdminDisabled,
+    /// 403 `url_not_allowed`: comments by URL for a page outside `--site`.
+    #[error("{0}")]
+    UrlNotAllowed(String),
+    /// 403 `origin_not_allowed`: a browser on another site tried to write.
+    #[error("This page's origin is not one of the sites this server takes comments for.")]
+    OriginNotAllowed,
     /// 404 `not_found`: the publishing API is off.
     #[error("publishing API disabled: start with --publish-token")]
     PublishingDisabled,
@@ -101,6 +107,8 @@ impl ApiError {
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::CommentsClosed => (StatusCode::FORBIDDEN, "comments_closed"),
+            ApiError::UrlNotAllowed(_) => (StatusCode::FORBIDDEN, "url_not_allowed"),
+            ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::IdempotencyConflict => (StatusCode::CONFLICT, "idempotency_conflict"),
             ApiError::SendDisabled => (StatusCode::SERVICE_UNAVAILABLE, "send_disabled"),
             ApiError::MailFailed => (StatusCode::BAD_GATEWAY, "mail_failed"),

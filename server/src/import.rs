@@ -101,6 +101,14 @@ fn neutralize(a: &mut Article) {
     }
 }
 
+/// Cleans one article as the import does and checks it against the rules:
+/// what source syncs and other producers of articles go through.
+pub fn clean(mut article: Article) -> Result<Article, Invalid> {
+    neutralize(&mut article);
+    article.validate()?;
+    Ok(article)
+}
+
 /// Loads the demo articles when the database has no article at all.
 pub async fn seed_if_empty(store: &dyn Store) -> Result<usize, ImportError> {
     if store.article_count().await? > 0 {

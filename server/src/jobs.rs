@@ -1,7 +1,8 @@
 //! Background work, claimed from the store's job table so that exactly one
 //! instance runs each job each period, however many share the database.
-//! Today: forgetting old rate-limit events. Source syncs, moderator digests
-//! and webhook retries join this list as they arrive.
+//! Today: forgetting old rate-limit events, and one sync job per article
+//! source (`sync:<url>`, see [`spawn_syncs`]). Moderator digests and
+//! webhook retries join this list as they arrive.
 
 use std::time::Duration;
 
@@ -39,6 +40,63 @@ pub fn spawn(state: AppState) {
             run_due(&state, &holder).await;
         }
     });
+}
+
+/// Starts one sync job per source, each claimed from the job table every
+/// `every` (so that, of all instances, exactly one syncs a source each
+/// period) and run when due: a source that keeps failing is retried at
+/// 2, 4, then 8 times the interval until it succeeds again.
+pub fn spawn_syncs(
+    state: AppState,
+    client: crate::sync::SyncClient,
+    sources: Vec<crate::sync::Source>,
+    every: Duration,
+) {
+    let holder = holder();
+    for source in sources {
+        let (state, client, holder) = (state.clone(), client.clone(), holder.clone());
+        // A task per source: a slow source never delays the others.
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(POLL);
+            loop {
+                tick.tick().await;
+                sync_if_due(&state, &client, &source, every, &holder).await;
+            }
+        });
+    }
+}
+
+/// Claims the sync job of `source` and runs it if it is due; `true` when
+/// it ran (for tests).
+pub async fn sync_if_due(
+    state: &AppState,
+    client: &crate::sync::SyncClient,
+    source: &crate::sync::Source,
+    every: Duration,
+    holder: &str,
+) -> bool {
+    let name = source.job_name();
+    match state.store.claim_job(&name, every, holder).await {
+        Ok(true) => {}
+        Ok(false) => return false,
+        Err(e) => {
+            tracing::warn!("claiming {name}: {e}");
+            return false;
+        }
+    }
+    let known = match state.store.source_state(&source.url).await {
+        Ok(known) => known,
+        Err(e) => {
+            tracing::warn!("{name}: reading its state: {e}");
+            return false;
+        }
+    };
+    if !crate::sync::is_due(known.as_ref(), every, crate::store::now_ms()) {
+        tracing::debug!("{name}: backing off after failures");
+        return false;
+    }
+    crate::sync::run(state.store.as_ref(), client, source, &state.metrics).await;
+    true
 }
 
 /// Runs every job that is due and that this instance claims.

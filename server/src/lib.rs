@@ -5,6 +5,7 @@
 //! [`app::serve`] runs it until SIGTERM/Ctrl-C. The layers are described
 //! in `docs/architecture.md`.
 
+pub mod admin;
 pub mod app;
 pub mod comments;
 pub mod error;
@@ -20,6 +21,8 @@ pub mod ratelimit;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod sync;
+pub mod threads;
 pub mod transport;
 
 pub use app::{app, serve, Assets};

@@ -15,6 +15,7 @@ use khabar_server::proxy::TrustedProxies;
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::state::AppState;
 use khabar_server::store::{engine, SharedStore, Status, Store};
+use khabar_server::sync;
 use khabar_server::transport::ConnLimits;
 
 /// The reference backend of the Khabar news widget.
@@ -73,10 +74,40 @@ enum Command {
         /// The file to write; it must not exist.
         dest: PathBuf,
     },
+    /// Pull articles once from a WordPress site (…/wp-json/wp/v2/posts),
+    /// a JSON Feed, or an RSS or Atom feed; `serve --source` does it
+    /// periodically.
+    Sync {
+        /// The source's URL.
+        source_url: String,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
     /// Moderate comments: list pending ones, approve, reject or delete.
     Comments {
         #[command(subcommand)]
         action: CommentAction,
+    },
+    /// Moderator accounts of the web UI at /admin.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Add a moderator, or set a new password for one. The password is
+    /// read from KHABAR_ADMIN_PASSWORD or else from standard input (never
+    /// from the command line, where other users could see it).
+    Add {
+        /// Sign-in name: 1-64 of a-z, A-Z, 0-9, '.', '_', '-'.
+        name: String,
+    },
+    /// Lift the lock put on an account after repeated failed sign-ins.
+    Unlock {
+        /// Sign-in name.
+        name: String,
     },
 }
 
@@ -99,6 +130,61 @@ enum CommentAction {
         /// Comment id.
         id: i64,
     },
+    /// Print stored comments as JSON (every state, e-mail addresses
+    /// included): all, one article's, or one reader's (a data request).
+    Export {
+        /// Only this article's comments.
+        #[arg(long)]
+        article: Option<String>,
+        /// Only the comments left with this e-mail address.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Delete every comment left with an e-mail address, and the replies
+    /// to them (a reader's erasure request).
+    Forget {
+        /// The reader's address (compared without case).
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Kinds of article sources.
+#[derive(Clone, Copy, ValueEnum)]
+enum SourceKindArg {
+    /// A WordPress site's REST API, …/wp-json/wp/v2/posts.
+    Wordpress,
+    /// A JSON Feed.
+    Jsonfeed,
+    /// An RSS or Atom feed.
+    Rss,
+}
+
+/// How to read article sources (`sync`, `serve --source`).
+#[derive(Args, Clone)]
+struct SourceArgs {
+    /// The kind of the source(s); default: detected from the URL
+    /// (…/wp-json/wp/v2/posts) or from the answer.
+    #[arg(long, env = "KHABAR_SOURCE_KIND", value_enum)]
+    source_kind: Option<SourceKindArg>,
+    /// Language of the articles (BCP 47, e.g. ar); default: what the
+    /// source says, else ar.
+    #[arg(long, env = "KHABAR_SOURCE_LANG")]
+    source_lang: Option<String>,
+}
+
+impl SourceArgs {
+    fn source(&self, url: &str) -> anyhow::Result<sync::Source> {
+        let mut source = sync::Source::new(url);
+        sync::source_url(&source.url)?;
+        source.kind = self.source_kind.map(|k| match k {
+            SourceKindArg::Wordpress => sync::SourceKind::Wordpress,
+            SourceKindArg::Jsonfeed => sync::SourceKind::JsonFeed,
+            SourceKindArg::Rss => sync::SourceKind::Rss,
+        });
+        source.lang = self.source_lang.clone().filter(|l| !l.trim().is_empty());
+        Ok(source)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -143,6 +229,13 @@ struct ServeArgs {
     /// nothing else. Unset disables the API.
     #[arg(long, env = "KHABAR_PUBLISH_TOKEN", hide_env_values = true)]
     publish_token: Option<String>,
+    /// The site(s) comments are taken for, e.g. https://news.example
+    /// (repeatable; env comma-separated): comments by page URL are accepted
+    /// for pages under them, and browsers on other origins may not write.
+    /// Unset: any page may embed the widget, and comments need an article
+    /// the server holds.
+    #[arg(long = "site", env = "KHABAR_SITES", value_delimiter = ',')]
+    sites: Vec<String>,
     /// New comments allowed per client and minute (0: no limit).
     #[arg(long, env = "KHABAR_COMMENT_RATE", default_value_t = 5)]
     comment_rate: usize,
@@ -202,6 +295,18 @@ struct ServeArgs {
     #[arg(long, env = "KHABAR_BODY_TIMEOUT_SECS", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_secs: u64,
+    /// Pull articles from this source every --sync-every: a WordPress
+    /// …/wp-json/wp/v2/posts URL, a JSON Feed, RSS or Atom (repeatable; the
+    /// variable takes a comma-separated list).
+    #[arg(long = "source", env = "KHABAR_SOURCES", value_delimiter = ',')]
+    sources: Vec<String>,
+    /// How often to sync each --source, e.g. 30s, 10m, 1h (after failures:
+    /// up to 8 times as long).
+    #[arg(long, env = "KHABAR_SYNC_EVERY", default_value = "15m",
+          value_parser = sync::parse_interval)]
+    sync_every: Duration,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 /// `--db` for messages: a URL loses its password.
@@ -262,6 +367,16 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Comments { action } => moderate(store.as_ref(), action).await,
+        Command::Sync { source_url, source } => {
+            let source = source.source(&source_url)?;
+            let client = sync::SyncClient::new(sync::Limits::default())?;
+            let report = sync::sync(store.as_ref(), &client, &source)
+                .await
+                .with_context(|| format!("syncing {}", source.url))?;
+            println!("synced {}: {report}", source.url);
+            Ok(())
+        }
+        Command::Admin { action } => admin(store.as_ref(), action).await,
         Command::Serve(args) => {
             let trusted_proxies = match args.trust_proxy.as_deref() {
                 None => TrustedProxies::none(),
@@ -300,6 +415,7 @@ async fn main() -> anyhow::Result<()> {
                 },
                 admin_token: args.admin_token.filter(|t| !t.is_empty()),
                 publish_token: args.publish_token.filter(|t| !t.is_empty()),
+                sites: khabar_server::threads::Sites::parse(&args.sites).context("--site")?,
                 comment_limit: Arc::new(RateLimit::new(args.comment_rate, Duration::from_secs(60))),
                 trusted_proxies,
                 mailer: match &args.smtp_url {
@@ -317,6 +433,17 @@ async fn main() -> anyhow::Result<()> {
                 cdn_max_age: args.cdn_max_age,
                 ..AppState::new(store)
             };
+            let sources = args
+                .sources
+                .iter()
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| args.source.source(u))
+                .collect::<anyhow::Result<Vec<_>>>()
+                .context("--source")?;
+            if !sources.is_empty() {
+                let client = sync::SyncClient::new(sync::Limits::default())?;
+                khabar_server::jobs::spawn_syncs(state.clone(), client, sources, args.sync_every);
+            }
             let limits = ConnLimits {
                 header_timeout: Duration::from_secs(args.header_timeout_secs),
             };
@@ -407,6 +534,31 @@ async fn migrate(from: &str, to: &str) -> anyhow::Result<()> {
 
 async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()> {
     let (id, status) = match action {
+        CommentAction::Export { article, email } => {
+            let dump = store.dump().await?;
+            let comments: Vec<_> = dump
+                .comments
+                .into_iter()
+                .filter(|c| article.as_ref().is_none_or(|a| &c.article_id == a))
+                .filter(|c| {
+                    email.as_ref().is_none_or(|e| {
+                        c.email
+                            .as_deref()
+                            .is_some_and(|mine| mine.eq_ignore_ascii_case(e.trim()))
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "comments": comments }))?
+            );
+            return Ok(());
+        }
+        CommentAction::Forget { email } => {
+            let n = store.forget_email(email.trim()).await?;
+            println!("deleted {n} comment(s) left with {}", email.trim());
+            return Ok(());
+        }
         CommentAction::Pending => {
             let items = store.pending_comments(500).await?;
             if items.is_empty() {
@@ -440,5 +592,44 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
         bail!("no comment #{id}");
     }
     println!("comment #{id} is now {}", status.as_str());
+    Ok(())
+}
+
+/// The password of `admin add`: KHABAR_ADMIN_PASSWORD, else a prompt on a
+/// terminal (not echoed), else the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if let Ok(p) = std::env::var("KHABAR_ADMIN_PASSWORD") {
+        if !p.is_empty() {
+            return Ok(p);
+        }
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("Password: ").context("reading the password");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn admin(store: &dyn Store, action: AdminAction) -> anyhow::Result<()> {
+    match action {
+        AdminAction::Add { name } => {
+            let password = read_password()?;
+            let added = khabar_server::admin::auth::add_moderator(store, &name, &password).await?;
+            if added {
+                println!("added moderator {name}");
+            } else {
+                println!("set a new password for moderator {name}");
+            }
+        }
+        AdminAction::Unlock { name } => {
+            let n = khabar_server::admin::auth::unlock(store, &name).await?;
+            println!("unlocked {name} ({n} failed sign-in(s) forgotten)");
+        }
+    }
     Ok(())
 }

@@ -21,6 +21,8 @@ pub struct AppState {
     pub admin_token: Option<String>,
     /// Bearer token of the publishing API; `None` disables it.
     pub publish_token: Option<String>,
+    /// The sites comments are taken for (`--site`); empty: open to all.
+    pub sites: crate::threads::Sites,
     /// Per-client limit on new comments.
     pub comment_limit: Arc<RateLimit>,
     /// Proxies whose `X-Forwarded-For` entries are believed.
@@ -43,6 +45,8 @@ pub struct AppState {
     /// Seconds a CDN may serve API reads without asking (`s-maxage`); 0:
     /// `no-cache`.
     pub cdn_max_age: u32,
+    /// Policies of the moderation web UI (`/admin`).
+    pub admin: crate::admin::common::AdminSettings,
 }
 
 impl AppState {
@@ -54,6 +58,7 @@ impl AppState {
             moderation: Moderation::Pre,
             admin_token: None,
             publish_token: None,
+            sites: crate::threads::Sites::default(),
             comment_limit: Arc::new(RateLimit::new(5, Duration::from_secs(60))),
             trusted_proxies: TrustedProxies::none(),
             mailer: None,
@@ -64,6 +69,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             metrics_token: None,
             cdn_max_age: 0,
+            admin: crate::admin::common::AdminSettings::default(),
         }
     }
 }

@@ -66,7 +66,20 @@ pub(crate) async fn create(
     ClientKey(client): ClientKey,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let clean = comments::validate(&input).map_err(ApiError::Invalid)?;
+    post(&state, &article_id, &client, &input).await
+}
+
+/// Stores a reader's comment on `article_id`: the rules, the idempotency
+/// key, the rate limit, the moderation policy. Shared by comments by id
+/// and by URL.
+pub(crate) async fn post(
+    state: &AppState,
+    article_id: &str,
+    client: &str,
+    input: &NewComment,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let clean = comments::validate(input).map_err(ApiError::Invalid)?;
+
     // A retry of a comment already stored (the widget retries after a lost
     // answer) gets its stored answer before any rate limiting: it creates
     // nothing, so it must not use up the reader's allowance.
@@ -76,7 +89,7 @@ pub(crate) async fn create(
         None => {
             if let Err(wait) = state
                 .comment_limit
-                .check_in(state.store.as_ref(), "comments", &client)
+                .check_in(state.store.as_ref(), "comments", client)
                 .await?
             {
                 return Err(ApiError::RateLimited {
@@ -89,9 +102,11 @@ pub(crate) async fn create(
                 .ok()
                 .and_then(|t| t.format(&Rfc3339).ok())
                 .unwrap_or_default();
+            // Kept for the moderators, as an HMAC: never the address itself.
+            let client_hmac = crate::admin::client_hmac(state, client).await?;
             state
                 .store
-                .create_comment(&article_id, clean, state.moderation, now)
+                .create_comment(article_id, clean, state.moderation, now, Some(client_hmac))
                 .await?
         }
     };

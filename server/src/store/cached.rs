@@ -14,8 +14,8 @@ use crate::comments::{CleanComment, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
 use crate::store::{
-    CommentPage, CommentQuery, CreateError, ListQuery, Position, SharedStore, Sort, Status, Store,
-    StoreError,
+    AuditEntry, CommentPage, CommentQuery, CreateError, ListQuery, ModComment, ModQuery, Moderator,
+    Position, Session, SharedStore, Sort, Status, Store, StoreError,
 };
 
 /// Entries kept at most; past that the cache starts over (a flood of
@@ -26,6 +26,8 @@ const MAX_ENTRIES: usize = 10_000;
 struct Entries {
     articles: HashMap<String, Article>,
     first_pages: HashMap<(String, Sort, u32), CommentPage>,
+    /// Comment counts of a list of articles, by the list.
+    counts: HashMap<Vec<String>, Vec<(String, i64)>>,
 }
 
 /// What the cache shares with the change watcher.
@@ -80,7 +82,7 @@ impl CachedStore {
             if self.generation.current() != seen {
                 return;
             }
-            if e.articles.len() + e.first_pages.len() >= MAX_ENTRIES {
+            if e.articles.len() + e.first_pages.len() + e.counts.len() >= MAX_ENTRIES {
                 *e = Entries::default();
             }
             put(e);
@@ -111,6 +113,17 @@ impl Store for CachedStore {
 
     async fn set_article_hidden(&self, id: &str, hidden: bool) -> Result<bool, StoreError> {
         let r = self.inner.set_article_hidden(id, hidden).await;
+        self.wrote(r)
+    }
+
+    async fn ensure_thread(
+        &self,
+        id: &str,
+        url: &str,
+        title: &str,
+        lang: &str,
+    ) -> Result<(), StoreError> {
+        let r = self.inner.ensure_thread(id, url, title, lang).await;
         self.wrote(r)
     }
 
@@ -153,10 +166,11 @@ impl Store for CachedStore {
         comment: CleanComment,
         moderation: Moderation,
         now: String,
+        client_hmac: Option<String>,
     ) -> Result<StoredComment, CreateError> {
         let r = self
             .inner
-            .create_comment(article_id, comment, moderation, now)
+            .create_comment(article_id, comment, moderation, now, client_hmac)
             .await;
         self.wrote(r)
     }
@@ -210,6 +224,27 @@ impl Store for CachedStore {
         self.wrote(r)
     }
 
+    async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError> {
+        if let Some(hit) = self.generation.with(|e| e.counts.get(&ids).cloned()) {
+            return Ok(hit);
+        }
+        let seen = self.generation.current();
+        let counts = self.inner.published_counts(ids.clone()).await?;
+        self.keep(seen, |e| {
+            e.counts.insert(ids, counts.clone());
+        });
+        Ok(counts)
+    }
+
+    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
+        self.inner.ids_by_url(urls).await
+    }
+
+    async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
+        let r = self.inner.forget_email(email).await;
+        self.wrote(r)
+    }
+
     async fn comment_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         self.inner.comment_counts().await
     }
@@ -251,7 +286,89 @@ impl Store for CachedStore {
         self.inner.prune_rate_hits(window).await
     }
 
+    async fn source_state(&self, url: &str) -> Result<Option<super::SourceState>, StoreError> {
+        self.inner.source_state(url).await
+    }
+
+    async fn save_source_state(
+        &self,
+        url: &str,
+        state: &super::SourceState,
+    ) -> Result<(), StoreError> {
+        // Not data any reader sees: nothing to forget.
+        self.inner.save_source_state(url, state).await
+    }
+
     async fn watch_changes(&self, on_change: super::ChangeHook) -> Result<(), StoreError> {
         self.inner.watch_changes(on_change).await
+    }
+
+    // The moderators' own data: nothing a reader sees, nothing to forget.
+
+    async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
+        self.inner.put_moderator(name, password_hash).await
+    }
+
+    async fn moderator(&self, name: &str) -> Result<Option<Moderator>, StoreError> {
+        self.inner.moderator(name).await
+    }
+
+    async fn login_failures(
+        &self,
+        key: &str,
+        since_ms: i64,
+    ) -> Result<(u32, Option<i64>), StoreError> {
+        self.inner.login_failures(key, since_ms).await
+    }
+
+    async fn add_login_failure(
+        &self,
+        key: &str,
+        at_ms: i64,
+        forget_before_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .add_login_failure(key, at_ms, forget_before_ms)
+            .await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError> {
+        self.inner.clear_login_failures(key).await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        moderator_id: i64,
+        csrf: &str,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .create_session(token_hash, moderator_id, csrf, expires_ms)
+            .await
+    }
+
+    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError> {
+        self.inner.session(token_hash, now_ms).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.inner.delete_session(token_hash).await
+    }
+
+    async fn add_audit(&self, entry: AuditEntry) -> Result<(), StoreError> {
+        self.inner.add_audit(entry).await
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_log(limit).await
+    }
+
+    async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
+        self.inner.install_secret(name, fresh).await
+    }
+
+    async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError> {
+        self.inner.moderation_comments(query).await
     }
 }

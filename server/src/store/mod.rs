@@ -112,6 +112,28 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// What the syncs of one article source remember between runs (see
+/// `crate::sync`), kept in the store so that any instance, or the
+/// one-shot CLI, continues where the last sync left off.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceState {
+    /// `ETag` of the last good answer (conditional GET).
+    #[serde(default)]
+    pub etag: Option<String>,
+    /// `Last-Modified` of the last good answer (conditional GET).
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    /// When the last successful sync started, ms since the epoch.
+    #[serde(default)]
+    pub synced_from_ms: Option<i64>,
+    /// Failed syncs since the last success (for the backoff).
+    #[serde(default)]
+    pub failures: u32,
+    /// When the last sync, good or bad, started, ms since the epoch.
+    #[serde(default)]
+    pub last_try_ms: Option<i64>,
+}
+
 /// Moderation states a comment can be put in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -132,6 +154,83 @@ impl Status {
             Status::Rejected => "rejected",
         }
     }
+}
+
+/// A moderator account of the web UI (`khabar-server admin add`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moderator {
+    /// Identifier.
+    pub id: i64,
+    /// Sign-in name.
+    pub name: String,
+    /// Argon2 PHC string of the password.
+    pub password_hash: String,
+}
+
+/// A signed-in session of the web UI, found by the hash of its cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Who signed in.
+    pub moderator: String,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+}
+
+/// One line of the moderators' audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    /// RFC 3339.
+    pub at: String,
+    /// Who did it.
+    pub moderator: String,
+    /// What: `approve`, `reject`, `delete`, `open`, `close`, `sign_in`, …
+    pub action: String,
+    /// The comment it was done to, if any.
+    pub comment_id: Option<i64>,
+    /// The article it was done to, if any.
+    pub article_id: Option<String>,
+}
+
+/// A comment as the moderation pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ModComment {
+    /// The comment with its moderator-only fields.
+    #[serde(flatten)]
+    pub stored: StoredComment,
+    /// HMAC-SHA256 of the client's address under the install's secret.
+    pub client_hmac: Option<String>,
+    /// Title of its article.
+    pub article_title: String,
+    /// URL of its article.
+    pub article_url: String,
+    /// The comment it replies to.
+    pub parent: Option<crate::comments::Comment>,
+}
+
+/// Which comments the moderation pages list, newest first.
+#[derive(Debug, Clone)]
+pub struct ModQuery {
+    /// Only comments in this status.
+    pub status: Status,
+    /// Only comments on this article.
+    pub article_id: Option<String>,
+    /// Only comments whose text or author contains this.
+    pub search: Option<String>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// `text` as a `LIKE` pattern matching it anywhere (escape character `\`).
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
 }
 
 /// Everything the server stores, behind one async interface. Every method
@@ -155,6 +254,16 @@ pub trait Store: Send + Sync {
     /// feeds and its endpoint, and its comments are kept. `false` when
     /// there is no such article.
     async fn set_article_hidden(&self, id: &str, hidden: bool) -> Result<bool, StoreError>;
+    /// Creates the thread of a page the server does not hold (its first
+    /// comment arrived by URL) unless it exists: an article with no body,
+    /// never listed, whose comments work like any article's.
+    async fn ensure_thread(
+        &self,
+        id: &str,
+        url: &str,
+        title: &str,
+        lang: &str,
+    ) -> Result<(), StoreError>;
     /// Ids of the articles from `origin` that are shown now.
     async fn visible_ids_from(&self, origin: &str) -> Result<Vec<String>, StoreError>;
     /// One article by id.
@@ -173,12 +282,16 @@ pub trait Store: Send + Sync {
 
     /// Stores `comment` on `article_id` unless its idempotency key was seen
     /// before; either way returns the comment stored under that key.
+    ///
+    /// `client_hmac` (the HMAC of the client's address) is kept for the
+    /// moderators.
     async fn create_comment(
         &self,
         article_id: &str,
         comment: CleanComment,
         moderation: Moderation,
         now: String,
+        client_hmac: Option<String>,
     ) -> Result<StoredComment, CreateError>;
     /// The comment stored under an idempotency key, if any.
     async fn comment_by_key(&self, key: &str) -> Result<Option<StoredComment>, StoreError>;
@@ -200,6 +313,14 @@ pub trait Store: Send + Sync {
     /// Opens or closes an article's comments; `false` when there is no such
     /// article.
     async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError>;
+    /// Published comments of each shown article among `ids` (unknown and
+    /// hidden ones are left out).
+    async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError>;
+    /// The shown articles whose canonical URL is one of `urls`: (url, id).
+    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError>;
+    /// Deletes every comment left with `email` (and the replies to them,
+    /// which answer nothing any more); how many were deleted.
+    async fn forget_email(&self, email: &str) -> Result<u64, StoreError>;
     /// How many comments are in each status (`published`, `pending`, …).
     async fn comment_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
 
@@ -231,9 +352,59 @@ pub trait Store: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Forgets rate-limit events older than `window`; how many.
     async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError>;
+    /// What the last syncs of the source `url` left, if it was ever synced.
+    async fn source_state(&self, url: &str) -> Result<Option<SourceState>, StoreError>;
+    /// Records what a sync of the source `url` leaves for the next one.
+    async fn save_source_state(&self, url: &str, state: &SourceState) -> Result<(), StoreError>;
 
     /// Calls `on_change` from now on whenever any process (this one, the
     /// CLI, another instance) may have changed the data, for as long as the
     /// runtime runs. What the read cache relies on.
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError>;
+
+    /// Adds the moderator `name`, or sets a new password hash when it
+    /// exists; `true` when it was added.
+    async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError>;
+    /// The moderator called `name`.
+    async fn moderator(&self, name: &str) -> Result<Option<Moderator>, StoreError>;
+    /// Failed sign-ins under `key` (an account or a client) since
+    /// `since_ms`: how many, and when the last one was.
+    async fn login_failures(
+        &self,
+        key: &str,
+        since_ms: i64,
+    ) -> Result<(u32, Option<i64>), StoreError>;
+    /// Records a failed sign-in under `key` at `at_ms`, forgetting those
+    /// of that key older than `forget_before_ms`.
+    async fn add_login_failure(
+        &self,
+        key: &str,
+        at_ms: i64,
+        forget_before_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Forgets the failed sign-ins under `key`; how many there were.
+    async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError>;
+    /// Stores a session (by the hash of its cookie) that ends at
+    /// `expires_ms`, and forgets the sessions that ended.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        moderator_id: i64,
+        csrf: &str,
+        expires_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// The session whose cookie hashes to `token_hash`, unless it ended
+    /// before `now_ms` or its moderator is gone.
+    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError>;
+    /// Ends a session (sign-out).
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// Appends to the audit log.
+    async fn add_audit(&self, entry: AuditEntry) -> Result<(), StoreError>;
+    /// The newest `limit` lines of the audit log, newest first.
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+    /// The install's secret called `name`, set to `fresh` the first time
+    /// it is asked for (every instance then reads the same one).
+    async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
+    /// Comments for the moderation pages, newest first.
+    async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError>;
 }

@@ -13,8 +13,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, CommentRow, Dump};
 use super::{
-    now_ms, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, Position, Sort, Status,
-    Store, StoreError,
+    now_ms, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, ModComment,
+    ModQuery, Moderator, Position, Session, Sort, Status, Store, StoreError,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -97,6 +97,43 @@ CREATE TABLE jobs (
 ALTER TABLE articles ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE articles ADD COLUMN origin TEXT;
 CREATE INDEX articles_by_origin ON articles (origin, hidden);
+"#,
+    r#"
+ALTER TABLE comments ADD COLUMN client_hmac TEXT;
+CREATE TABLE moderators (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash   TEXT PRIMARY KEY,
+    moderator_id INTEGER NOT NULL REFERENCES moderators (id) ON DELETE CASCADE,
+    csrf         TEXT NOT NULL,
+    expires_ms   INTEGER NOT NULL
+);
+CREATE TABLE login_failures (
+    key   TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX login_failures_by_key ON login_failures (key, at_ms);
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    moderator  TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    comment_id INTEGER,
+    article_id TEXT
+);
+CREATE TABLE install_secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#,
+    r#"
+CREATE TABLE sources (
+    url        TEXT PRIMARY KEY,
+    state_json TEXT NOT NULL
+);
 "#,
 ];
 
@@ -236,6 +273,36 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn ensure_thread(
+        &self,
+        id: &str,
+        url: &str,
+        title: &str,
+        lang: &str,
+    ) -> Result<(), StoreError> {
+        let (id, url, title, lang) = (
+            id.to_owned(),
+            url.to_owned(),
+            title.to_owned(),
+            lang.to_owned(),
+        );
+        self.with_conn(move |c| {
+            let now = time::OffsetDateTime::now_utc();
+            let at = now
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            c.execute(
+                "INSERT INTO articles (id, url, title, body_html, published_at, published_ts, lang,
+                     origin)
+                 VALUES (?1, ?2, ?3, '', ?4, ?5, ?6, 'thread')
+                 ON CONFLICT (id) DO NOTHING",
+                params![id, url, title, at, now.unix_timestamp(), lang],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn visible_ids_from(&self, origin: &str) -> Result<Vec<String>, StoreError> {
         let origin = origin.to_owned();
         self.with_conn(move |c| {
@@ -277,10 +344,20 @@ impl Store for SqliteStore {
         comment: CleanComment,
         moderation: Moderation,
         now: String,
+        client_hmac: Option<String>,
     ) -> Result<StoredComment, CreateError> {
         let article_id = article_id.to_owned();
-        self.with_conn(move |c| create_comment(c, &article_id, &comment, moderation, &now))
-            .await
+        self.with_conn(move |c| {
+            create_comment(
+                c,
+                &article_id,
+                &comment,
+                moderation,
+                &now,
+                client_hmac.as_deref(),
+            )
+        })
+        .await
     }
 
     async fn comment_by_key(&self, key: &str) -> Result<Option<StoredComment>, StoreError> {
@@ -346,6 +423,62 @@ impl Store for SqliteStore {
                 "UPDATE articles SET comments_open = ?2 WHERE id = ?1",
                 params![id, open],
             )? > 0)
+        })
+        .await
+    }
+
+    async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT a.id, (SELECT COUNT(*) FROM comments c
+                     WHERE c.article_id = a.id AND c.status = 'published')
+                 FROM articles a WHERE a.id = ?1 AND a.hidden = 0",
+            )?;
+            let mut out = Vec::new();
+            for id in &ids {
+                if let Some(row) = stmt
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM articles WHERE url = ?1 AND hidden = 0 ORDER BY id LIMIT 1",
+            )?;
+            let mut out = Vec::new();
+            for url in urls {
+                if let Some(id) = stmt.query_row([&url], |r| r.get(0)).optional()? {
+                    out.push((url, id));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
+        let email = email.to_owned();
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            let replies = tx.execute(
+                "DELETE FROM comments WHERE parent_id IN
+                     (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE)",
+                [&email],
+            )?;
+            let own = tx.execute(
+                "DELETE FROM comments WHERE email = ?1 COLLATE NOCASE",
+                [&email],
+            )?;
+            tx.commit()?;
+            Ok(u64::try_from(replies + own).unwrap_or(0))
         })
         .await
     }
@@ -453,6 +586,40 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn source_state(&self, url: &str) -> Result<Option<super::SourceState>, StoreError> {
+        let url = url.to_owned();
+        let json: Option<String> = self
+            .with_conn(move |c| {
+                Ok::<_, StoreError>(
+                    c.query_row(
+                        "SELECT state_json FROM sources WHERE url = ?1",
+                        [url],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+                )
+            })
+            .await?;
+        Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+    }
+
+    async fn save_source_state(
+        &self,
+        url: &str,
+        state: &super::SourceState,
+    ) -> Result<(), StoreError> {
+        let (url, json) = (url.to_owned(), serde_json::to_string(state)?);
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO sources (url, state_json) VALUES (?1, ?2)
+                 ON CONFLICT (url) DO UPDATE SET state_json = excluded.state_json",
+                params![url, json],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
         // A connection of its own: `data_version` changes when any *other*
         // connection commits, in this process or another.
@@ -488,6 +655,237 @@ impl Store for SqliteStore {
             }
         });
         Ok(())
+    }
+
+    async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let (name, hash) = (name.to_owned(), password_hash.to_owned());
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            let updated = tx.execute(
+                "UPDATE moderators SET password_hash = ?2 WHERE name = ?1",
+                params![name, hash],
+            )?;
+            if updated == 0 {
+                tx.execute(
+                    "INSERT INTO moderators (name, password_hash) VALUES (?1, ?2)",
+                    params![name, hash],
+                )?;
+            }
+            tx.commit()?;
+            Ok(updated == 0)
+        })
+        .await
+    }
+
+    async fn moderator(&self, name: &str) -> Result<Option<Moderator>, StoreError> {
+        let name = name.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT id, name, password_hash FROM moderators WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(Moderator {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        password_hash: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn login_failures(
+        &self,
+        key: &str,
+        since_ms: i64,
+    ) -> Result<(u32, Option<i64>), StoreError> {
+        let key = key.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*), MAX(at_ms) FROM login_failures WHERE key = ?1 AND at_ms > ?2",
+                params![key, since_ms],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await
+    }
+
+    async fn add_login_failure(
+        &self,
+        key: &str,
+        at_ms: i64,
+        forget_before_ms: i64,
+    ) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "DELETE FROM login_failures WHERE key = ?1 AND at_ms < ?2",
+                params![key, forget_before_ms],
+            )?;
+            tx.execute(
+                "INSERT INTO login_failures (key, at_ms) VALUES (?1, ?2)",
+                params![key, at_ms],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError> {
+        let key = key.to_owned();
+        self.with_conn(move |c| {
+            let n = c.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        moderator_id: i64,
+        csrf: &str,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (token_hash, csrf) = (token_hash.to_owned(), csrf.to_owned());
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM sessions WHERE expires_ms < ?1", [now_ms()])?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, moderator_id, csrf, expires_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, moderator_id, csrf, expires_ms],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT m.name, s.csrf FROM sessions s JOIN moderators m ON m.id = s.moderator_id
+                 WHERE s.token_hash = ?1 AND s.expires_ms > ?2",
+                params![token_hash, now_ms],
+                |r| {
+                    Ok(Session {
+                        moderator: r.get(0)?,
+                        csrf: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.with_conn(move |c| {
+            c.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_audit(&self, e: AuditEntry) -> Result<(), StoreError> {
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![e.at, e.moderator, e.action, e.comment_id, e.article_id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at, moderator, action, comment_id, article_id FROM audit_log
+                 ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map([limit], |r| {
+                    Ok(AuditEntry {
+                        at: r.get(0)?,
+                        moderator: r.get(1)?,
+                        action: r.get(2)?,
+                        comment_id: r.get(3)?,
+                        article_id: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
+        let (name, fresh) = (name.to_owned(), fresh.to_owned());
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO install_secrets (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO NOTHING",
+                params![name, fresh],
+            )?;
+            Ok(c.query_row(
+                "SELECT value FROM install_secrets WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn moderation_comments(&self, q: ModQuery) -> Result<Vec<ModComment>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT c.id, c.author, c.body, c.created_at, c.parent_id, c.article_id,
+                     c.status, c.email, c.client_hmac, a.title, a.url,
+                     p.id, p.author, p.body, p.created_at
+                 FROM comments c JOIN articles a ON a.id = c.article_id
+                 LEFT JOIN comments p ON p.id = c.parent_id
+                 WHERE c.status = ?1 AND (?2 IS NULL OR c.article_id = ?2)
+                   AND (?3 IS NULL OR c.body LIKE ?3 ESCAPE '\\' OR c.author LIKE ?3 ESCAPE '\\')
+                 ORDER BY c.id DESC LIMIT ?4",
+            )?;
+            let pattern = q.search.as_deref().map(super::like_pattern);
+            let rows = stmt
+                .query_map(
+                    params![q.status.as_str(), q.article_id, pattern, q.limit],
+                    |r| {
+                        let parent_id: Option<i64> = r.get(11)?;
+                        Ok(ModComment {
+                            stored: row_to_comment(r)?,
+                            client_hmac: r.get(8)?,
+                            article_title: r.get(9)?,
+                            article_url: r.get(10)?,
+                            parent: match parent_id {
+                                Some(id) => Some(Comment {
+                                    id,
+                                    author: r.get(12)?,
+                                    body: r.get(13)?,
+                                    created_at: r.get(14)?,
+                                    parent_id: None,
+                                    replies: None,
+                                }),
+                                None => None,
+                            },
+                        })
+                    },
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
     }
 
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
@@ -702,7 +1100,7 @@ fn list_articles(
     let (after_ts, after_id) = q.after.clone().unwrap_or((i64::MAX, String::new()));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ARTICLE_COLUMNS} FROM articles a
-         WHERE a.hidden = 0
+         WHERE a.hidden = 0 AND a.origin IS NOT 'thread'
            AND (a.published_ts < ?1 OR (a.published_ts = ?1 AND (?2 = '' OR a.id < ?2)))
            AND (?3 IS NULL OR a.section = ?3)
            AND (?4 IS NULL OR a.lang = ?4 OR a.lang LIKE ?4 || '-%')
@@ -741,7 +1139,7 @@ fn recent_articles(
 ) -> Result<Vec<Article>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ARTICLE_COLUMNS} FROM articles a
-         WHERE a.hidden = 0 AND (?1 IS NULL OR a.section = ?1)
+         WHERE a.hidden = 0 AND a.origin IS NOT 'thread' AND (?1 IS NULL OR a.section = ?1)
          ORDER BY a.published_ts DESC, a.id DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![section, limit], row_to_article)?;
@@ -779,6 +1177,7 @@ fn create_comment(
     c: &CleanComment,
     moderation: Moderation,
     now: &str,
+    client_hmac: Option<&str>,
 ) -> Result<StoredComment, CreateError> {
     // SQLite has one writer at a time anyway; waiting here is a queue,
     // where its busy handler would sleep up to 100 ms between retries
@@ -819,8 +1218,8 @@ fn create_comment(
     }
     tx.execute(
         "INSERT INTO comments (article_id, parent_id, author, email, body, status, created_at,
-             idempotency_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             idempotency_key, client_hmac)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             article_id,
             c.parent_id,
@@ -829,7 +1228,8 @@ fn create_comment(
             c.body,
             c.initial_status(moderation),
             now,
-            c.key
+            c.key,
+            client_hmac
         ],
     )?;
     let stored = comment_by_key(&tx, &c.key)?

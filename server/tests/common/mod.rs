@@ -22,6 +22,15 @@ pub struct Fixture {
     /// `KHABAR_TEST_POSTGRES` names a server.
     pub store: SharedStore,
     pub router: axum::Router,
+    /// What `--db` would be for this store (for the CLI).
+    db: String,
+}
+
+impl Fixture {
+    /// The `--db` value of this fixture's database.
+    pub fn db_url(&self) -> String {
+        self.db.clone()
+    }
 }
 
 pub fn fixture(seed: bool) -> Fixture {
@@ -31,7 +40,8 @@ pub fn fixture(seed: bool) -> Fixture {
 /// A fixture whose state `adjust` may change (moderation, limits, token).
 pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = block_on(open_store(&dir));
+    let db = engine_url(&dir);
+    let store = block_on(store::engine::open(&db)).expect("open the store");
     if seed {
         block_on(import::seed_if_empty(store.as_ref())).expect("seed");
     }
@@ -58,7 +68,12 @@ pub fn fixture_with(seed: bool, adjust: impl FnOnce(AppState) -> AppState) -> Fi
     std::fs::write(assets.widget.join("khabar.89abcdef01.js"), "export {};").expect("hashed js");
     let state = AppState::new(store.clone());
     let router = app(adjust(state), &assets);
-    Fixture { dir, store, router }
+    Fixture {
+        dir,
+        store,
+        router,
+        db,
+    }
 }
 
 /// The engine the suite runs against: with `KHABAR_TEST_POSTGRES` set to
@@ -74,11 +89,6 @@ pub fn engine_url(dir: &tempfile::TempDir) -> String {
             .to_string_lossy()
             .into_owned(),
     }
-}
-
-async fn open_store(dir: &tempfile::TempDir) -> SharedStore {
-    let url = engine_url(dir);
-    store::engine::open(&url).await.expect("open the store")
 }
 
 /// Creates a database with a unique name on `server`; its URL.

@@ -1,0 +1,36 @@
+//! The client address as moderators see it: an HMAC under a per-install
+//! secret (a plain hash of an IPv4 address is reversible by trying them all).
+
+use hmac::{KeyInit, Mac};
+
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// The HMAC-SHA256 (hex) of a client address under the install's secret,
+/// which is made and stored in the database the first time it is needed.
+/// Moderators see this instead of the address: equal hashes are the same
+/// client, and the address cannot be read back from it.
+pub async fn client_hmac(state: &AppState, client: &str) -> Result<String, StoreError> {
+    let secret = match state.admin.secret.get() {
+        Some(s) => s.clone(),
+        None => {
+            let fresh = crate::admin::auth::random_token()
+                .map_err(|e| StoreError::Engine(e.to_string()))?;
+            let stored = state
+                .store
+                .install_secret("client_hmac", &fresh)
+                .await?
+                .into_bytes();
+            state.admin.secret.get_or_init(|| stored).clone()
+        }
+    };
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&secret)
+        .map_err(|e| StoreError::Engine(format!("hmac key: {e}")))?;
+    mac.update(client.as_bytes());
+    Ok(mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

@@ -1,0 +1,199 @@
+//! The two languages of the moderation pages: Arabic (right to left, the
+//! default) and English, chosen by a cookie set from the language link, or
+//! else by `Accept-Language`.
+
+use std::collections::BTreeMap;
+
+use axum::http::{header, HeaderMap};
+
+/// Name of the cookie that keeps the chosen language.
+pub const LANG_COOKIE: &str = "khabar_admin_lang";
+
+/// A language of the moderation pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Arabic, right to left.
+    Ar,
+    /// English, left to right.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Ar => "ar",
+            Lang::En => "en",
+        }
+    }
+
+    /// `rtl` or `ltr`, for `<html dir>`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Ar => "rtl",
+            Lang::En => "ltr",
+        }
+    }
+
+    /// The other language (what the language link offers).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ar => Lang::En,
+            Lang::En => Lang::Ar,
+        }
+    }
+
+    /// The language's own name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Ar => "العربية",
+            Lang::En => "English",
+        }
+    }
+
+    /// `ar` or `en` (any region), else `None`.
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "ar" => Some(Lang::Ar),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The cookie's choice, else the first of `ar`/`en` by the weights of
+    /// `Accept-Language`, else Arabic.
+    pub fn of_request(headers: &HeaderMap) -> Lang {
+        if let Some(lang) =
+            crate::admin::common::cookie(headers, LANG_COOKIE).and_then(|v| Lang::parse(&v))
+        {
+            return lang;
+        }
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mut offers: Vec<(f32, usize, Lang)> = accept
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut pieces = part.split(';');
+                let lang = Lang::parse(pieces.next()?)?;
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (q > 0.0).then_some((q, i, lang))
+            })
+            .collect();
+        offers.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        offers.first().map_or(Lang::Ar, |o| o.2)
+    }
+
+    /// Every text of the pages in this language, by key.
+    pub fn texts(self) -> BTreeMap<&'static str, &'static str> {
+        TEXTS
+            .iter()
+            .map(|(key, en, ar)| (*key, if self == Lang::En { *en } else { *ar }))
+            .collect()
+    }
+}
+
+/// (key, English, Arabic).
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("app", "Khabar moderation", "إشراف خبر"),
+    ("skip", "Skip to content", "انتقل إلى المحتوى"),
+    ("nav", "Moderation", "الإشراف"),
+    ("queue", "Waiting comments", "التعليقات المنتظرة"),
+    ("articles", "Articles", "المقالات"),
+    ("audit", "Audit log", "سجل الإجراءات"),
+    ("signed_in_as", "Signed in as", "مسجل الدخول باسم"),
+    ("sign_in", "Sign in", "تسجيل الدخول"),
+    ("sign_out", "Sign out", "تسجيل الخروج"),
+    ("name", "Name", "الاسم"),
+    ("password", "Password", "كلمة المرور"),
+    ("language", "Language", "اللغة"),
+    ("wrong", "Wrong name or password.", "الاسم أو كلمة المرور غير صحيحة."),
+    (
+        "locked",
+        "Too many failed attempts: sign-in is locked for 15 minutes. An administrator can unlock the account with “khabar-server admin unlock NAME”.",
+        "محاولات فاشلة كثيرة: تسجيل الدخول مقفل مدة 15 دقيقة. يستطيع المسؤول فتح الحساب بالأمر «khabar-server admin unlock NAME».",
+    ),
+    ("queue_empty", "No comment is waiting. Well done.", "لا تعليقات منتظرة. أحسنت."),
+    ("selected", "With the selected comments", "مع التعليقات المحددة"),
+    ("approve_selected", "Approve selected", "انشر المحدد"),
+    ("reject_selected", "Reject selected", "ارفض المحدد"),
+    ("delete_selected", "Delete selected", "احذف المحدد"),
+    ("approve", "Approve", "انشر"),
+    ("reject", "Reject", "ارفض"),
+    ("delete", "Delete", "احذف"),
+    ("select", "Select comment", "حدد التعليق"),
+    ("author", "Author", "الكاتب"),
+    ("email", "E-mail", "البريد"),
+    ("client", "Client (hash)", "العميل (بصمة)"),
+    ("time", "Time", "الوقت"),
+    ("article", "Article", "المقالة"),
+    ("manage", "manage", "إدارة"),
+    ("in_reply_to", "In reply to", "ردًا على"),
+    ("none", "none", "لا يوجد"),
+    ("done", "Done", "تم"),
+    ("comments_open", "Comments are open", "التعليقات مفتوحة"),
+    ("comments_closed", "Comments are closed", "التعليقات مغلقة"),
+    ("close_comments", "Close comments", "أغلق التعليقات"),
+    ("reopen_comments", "Reopen comments", "أعد فتح التعليقات"),
+    ("published", "Published comments", "التعليقات المنشورة"),
+    ("published_count", "Published", "المنشورة"),
+    ("state", "Comments", "التعليقات"),
+    ("open", "open", "مفتوحة"),
+    ("closed", "closed", "مغلقة"),
+    ("search", "Search text or author", "ابحث في النص أو الكاتب"),
+    ("search_button", "Search", "ابحث"),
+    ("no_comments", "No published comment matches.", "لا تعليق منشور مطابق."),
+    ("no_articles", "No article yet.", "لا مقالات بعد."),
+    ("no_audit", "Nothing was done yet.", "لم يُنفذ أي إجراء بعد."),
+    ("who", "Moderator", "المشرف"),
+    ("action", "Action", "الإجراء"),
+    ("comment", "Comment", "التعليق"),
+    ("act_approve", "approved", "نشر"),
+    ("act_reject", "rejected", "رفض"),
+    ("act_delete", "deleted", "حذف"),
+    ("act_open", "reopened comments", "أعاد فتح التعليقات"),
+    ("act_close", "closed comments", "أغلق التعليقات"),
+    ("act_sign_in", "signed in", "سجل الدخول"),
+    ("act_sign_out", "signed out", "سجل الخروج"),
+    ("view", "view", "عرض"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with(accept: &str, cookie: Option<&str>) -> Lang {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_str(accept).expect("header"),
+        );
+        if let Some(c) = cookie {
+            h.insert(header::COOKIE, HeaderValue::from_str(c).expect("header"));
+        }
+        Lang::of_request(&h)
+    }
+
+    #[test]
+    fn the_cookie_wins_then_the_weights() {
+        assert_eq!(with("en-GB,en;q=0.9", None), Lang::En);
+        assert_eq!(with("fr, ar;q=0.5, en;q=0.4", None), Lang::Ar);
+        assert_eq!(with("de", None), Lang::Ar);
+        assert_eq!(with("ar;q=0.2, en-US", None), Lang::En);
+        assert_eq!(with("en", Some("x=1; khabar_admin_lang=ar")), Lang::Ar);
+    }
+
+    #[test]
+    fn both_languages_have_every_text() {
+        for (key, en, ar) in TEXTS {
+            assert!(!en.is_empty() && !ar.is_empty(), "{key}");
+        }
+    }
+}

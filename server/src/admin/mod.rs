@@ -1,0 +1,69 @@
+//! The moderation web UI at `/admin`: pages rendered on the server
+//! (minijinja templates in `server/templates/admin/`, compiled into the
+//! binary), usable without JavaScript, in Arabic and English, under a
+//! strict Content-Security-Policy.
+//!
+//! Moderators are added with `khabar-server admin add NAME`; they sign in
+//! with a password (see [`auth`]) and get a session cookie (`HttpOnly`,
+//! `SameSite=Strict`, `Secure` over https). Every form carries the
+//! session's CSRF token, checked on every POST. Every moderation action
+//! is written to the audit log. The bearer-token JSON API
+//! (`/api/v1/admin`) stays for scripts. See `docs/moderation.md`.
+
+pub mod auth;
+pub mod client;
+pub mod common;
+pub mod i18n;
+mod pages;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::state::AppState;
+
+pub use auth::valid_name;
+pub use client::client_hmac;
+pub use common::{
+    cookie, AccountError, AdminError, AdminSettings, CSP, LOGIN_CSRF_COOKIE, MIN_PASSWORD,
+    SESSION_COOKIE,
+};
+
+/// The `/admin` router, with its security headers.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(pages::home))
+        .route("/admin/", get(pages::home))
+        .route("/admin/login", get(pages::login_form).post(pages::login))
+        .route("/admin/logout", post(pages::logout))
+        .route("/admin/lang", get(pages::set_lang))
+        .route("/admin/queue", get(pages::queue))
+        .route("/admin/comments", post(pages::act_on_comments))
+        .route("/admin/articles", get(pages::articles))
+        .route("/admin/articles/{id}", get(pages::article))
+        .route("/admin/articles/{id}/open", post(pages::set_open))
+        .route("/admin/audit", get(pages::audit_page))
+        .route("/admin/static/admin.css", get(pages::stylesheet))
+        .route("/admin/static/icon.svg", get(pages::icon))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}

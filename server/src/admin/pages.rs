@@ -1,0 +1,677 @@
+//! The handlers of the moderation pages.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+
+use crate::admin::auth::{self, SignIn};
+use crate::admin::common::{cookie, templates, AdminError, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::admin::i18n::{Lang, LANG_COOKIE};
+use crate::extract::ClientKey;
+use crate::routes::moderation::same_secret;
+use crate::state::AppState;
+use crate::store::{now_ms, AuditEntry, ListQuery, ModComment, ModQuery, Status};
+
+/// Most comments or audit lines one page shows.
+const PAGE_ROWS: u32 = 200;
+
+/// A signed-in moderator: the session the request's cookie names. A GET
+/// without one is sent to the sign-in page; anything else is refused (403).
+pub(crate) struct Signed {
+    moderator: String,
+    csrf: String,
+    token_hash: String,
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let found = match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(token) => {
+                let hash = auth::token_hash(&token);
+                state
+                    .store
+                    .session(&hash, now_ms())
+                    .await
+                    .map_err(|e| AdminError::from(e).into_response())?
+                    .map(|s| (s, hash))
+            }
+            None => None,
+        };
+        match found {
+            Some((s, token_hash)) => Ok(Signed {
+                moderator: s.moderator,
+                csrf: s.csrf,
+                token_hash,
+            }),
+            None if parts.method == Method::GET || parts.method == Method::HEAD => {
+                Err(Redirect::to("/admin/login").into_response())
+            }
+            None => Err(AdminError::Forbidden.into_response()),
+        }
+    }
+}
+
+impl Signed {
+    /// Refuses (403) a form without this session's CSRF token.
+    fn check(&self, form: &FormData) -> Result<(), AdminError> {
+        let given = form.get("csrf").unwrap_or("");
+        if same_secret(given.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(AdminError::Forbidden)
+        }
+    }
+
+    async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        comment_id: Option<i64>,
+        article_id: Option<String>,
+    ) -> Result<(), AdminError> {
+        audit(state, &self.moderator, action, comment_id, article_id).await
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    moderator: &str,
+    action: &str,
+    comment_id: Option<i64>,
+    article_id: Option<String>,
+) -> Result<(), AdminError> {
+    let at = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default();
+    state
+        .store
+        .add_audit(AuditEntry {
+            at,
+            moderator: moderator.to_owned(),
+            action: action.to_owned(),
+            comment_id,
+            article_id,
+        })
+        .await?;
+    Ok(())
+}
+
+/// An `application/x-www-form-urlencoded` body, repeated names kept (the
+/// checkboxes of many comments are all called `id`).
+pub(crate) struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    fn parse(body: &[u8]) -> FormData {
+        FormData(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Whether the request came over https: `--public-url https://…`, or a
+/// proxy's `X-Forwarded-Proto: https`. Cookies are then `Secure`.
+fn over_https(state: &AppState, headers: &HeaderMap) -> bool {
+    state
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// A `Set-Cookie` value for `/admin`, `HttpOnly`, `SameSite=Strict`.
+fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/admin; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Where to go back to after a form: a path of these pages, else the queue.
+fn back_to(path: Option<&str>) -> String {
+    match path {
+        Some(p)
+            if p.starts_with("/admin/")
+                && !p.starts_with("//")
+                && !p.contains(['\\', '\r', '\n']) =>
+        {
+            p.to_owned()
+        }
+        _ => "/admin/queue".to_owned(),
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// RFC 3339 as people read it: `2026-11-30 02:25:00 UTC`.
+fn shown_time(rfc3339: &str) -> String {
+    match rfc3339.strip_suffix('Z') {
+        Some(t) => format!("{} UTC", t.replacen('T', " ", 1)),
+        None => rfc3339.replacen('T', " ", 1),
+    }
+}
+
+/// Renders `template` with what every page has (language, texts, the
+/// language link, the moderator and CSRF token) and `extra`.
+fn render(
+    template: &str,
+    lang: Lang,
+    uri: &Uri,
+    signed: Option<&Signed>,
+    extra: minijinja::Value,
+) -> Result<Html<String>, AdminError> {
+    let here = uri.path_and_query().map_or("/admin/queue", |p| p.as_str());
+    let other = lang.other();
+    let lang_link = format!("/admin/lang?to={}&back={}", other.tag(), urlencode(here));
+    let html = templates()
+        .get_template(template)?
+        .render(minijinja::context! {
+            lang => lang.tag(),
+            dir => lang.dir(),
+            t => lang.texts(),
+            other_lang => other.tag(),
+            other_dir => other.dir(),
+            other_name => other.name(),
+            lang_link => lang_link,
+            moderator => signed.map(|s| s.moderator.clone()),
+            csrf => signed.map(|s| s.csrf.clone()),
+            ..extra
+        })?;
+    Ok(Html(html))
+}
+
+/// `/admin`: the queue, or the sign-in page.
+pub(crate) async fn home() -> Redirect {
+    Redirect::to("/admin/queue")
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LangParams {
+    to: Option<String>,
+    back: Option<String>,
+}
+
+/// `GET /admin/lang?to=en&back=…`: remembers the language in a cookie.
+pub(crate) async fn set_lang(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<LangParams>,
+) -> Response {
+    let lang = p.to.as_deref().and_then(Lang::parse).unwrap_or(Lang::Ar);
+    let mut res = Redirect::to(&back_to(p.back.as_deref())).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            LANG_COOKIE,
+            lang.tag(),
+            365 * 86_400,
+            over_https(&state, &headers),
+        ),
+    );
+    res
+}
+
+/// `GET /admin/login`.
+pub(crate) async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, AdminError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if state
+            .store
+            .session(&auth::token_hash(&token), now_ms())
+            .await?
+            .is_some()
+        {
+            return Ok(Redirect::to("/admin/queue").into_response());
+        }
+    }
+    login_page(&state, &headers, &uri, StatusCode::OK, None)
+}
+
+/// The sign-in page with `problem` (a text key), keeping or making the
+/// form's CSRF cookie.
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    status: StatusCode,
+    problem: Option<&str>,
+) -> Result<Response, AdminError> {
+    let token = match cookie(headers, LOGIN_CSRF_COOKIE).filter(|t| t.len() >= 32) {
+        Some(t) => t,
+        None => auth::random_token()?,
+    };
+    let lang = Lang::of_request(headers);
+    let page = render(
+        "login.html",
+        lang,
+        uri,
+        None,
+        minijinja::context! { login_csrf => &token, problem => problem, page => "login" },
+    )?;
+    let mut res = (status, page).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, over_https(state, headers)),
+    );
+    Ok(res)
+}
+
+/// `POST /admin/login`.
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    ClientKey(client): ClientKey,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let form = FormData::parse(&body);
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let given = form.get("csrf").unwrap_or("");
+    if expected.is_empty() || !same_secret(given.as_bytes(), expected.as_bytes()) {
+        return Err(AdminError::Forbidden);
+    }
+    let name = form.get("name").unwrap_or("").trim();
+    let password = form.get("password").unwrap_or("");
+    let client_hmac = crate::admin::client::client_hmac(&state, &client).await?;
+    match auth::sign_in(
+        state.store.as_ref(),
+        &state.admin,
+        name,
+        password,
+        &client_hmac,
+    )
+    .await?
+    {
+        SignIn::Ok { token } => {
+            audit(&state, name, "sign_in", None, None).await?;
+            let secure = over_https(&state, &headers);
+            let mut res = Redirect::to("/admin/queue").into_response();
+            let h = res.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(
+                    SESSION_COOKIE,
+                    &token,
+                    state.admin.session_for.as_secs(),
+                    secure,
+                ),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
+            );
+            Ok(res)
+        }
+        SignIn::Wrong => login_page(
+            &state,
+            &headers,
+            &uri,
+            StatusCode::UNAUTHORIZED,
+            Some("wrong"),
+        ),
+        SignIn::Locked(_) => login_page(
+            &state,
+            &headers,
+            &uri,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("locked"),
+        ),
+    }
+}
+
+/// `POST /admin/logout`.
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed: Signed,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    signed.check(&FormData::parse(&body))?;
+    state.store.delete_session(&signed.token_hash).await?;
+    signed.audit(&state, "sign_out", None, None).await?;
+    let mut res = Redirect::to("/admin/login").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, over_https(&state, &headers)),
+    );
+    Ok(res)
+}
+
+/// A comment as the templates show it.
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    m: ModComment,
+    /// The article's URL when it is an http(s) link.
+    link: Option<String>,
+    /// The first 12 hex digits of the client's HMAC.
+    client: Option<String>,
+    /// `created_at` for people.
+    time: String,
+    /// The start of the comment it replies to.
+    parent_excerpt: Option<String>,
+}
+
+impl From<ModComment> for Row {
+    fn from(m: ModComment) -> Row {
+        let url = &m.article_url;
+        let link = (url.starts_with("https://") || url.starts_with("http://")).then(|| url.clone());
+        let client = m
+            .client_hmac
+            .as_deref()
+            .map(|h| h.chars().take(12).collect());
+        let time = shown_time(&m.stored.comment.created_at);
+        let parent_excerpt = m.parent.as_ref().map(|p| {
+            let mut text: String = p.body.chars().take(200).collect();
+            if p.body.chars().nth(200).is_some() {
+                text.push('…');
+            }
+            text
+        });
+        Row {
+            m,
+            link,
+            client,
+            time,
+            parent_excerpt,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    done: Option<u32>,
+    q: Option<String>,
+}
+
+/// `GET /admin/queue`: every waiting comment, newest first.
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    signed: Signed,
+    Query(p): Query<Done>,
+) -> Result<Html<String>, AdminError> {
+    let items: Vec<Row> = state
+        .store
+        .moderation_comments(ModQuery {
+            status: Status::Pending,
+            article_id: None,
+            search: None,
+            limit: PAGE_ROWS,
+        })
+        .await?
+        .into_iter()
+        .map(Row::from)
+        .collect();
+    render(
+        "queue.html",
+        Lang::of_request(&headers),
+        &uri,
+        Some(&signed),
+        minijinja::context! { items => Serde(items), done => p.done, page => "queue" },
+    )
+}
+
+/// `POST /admin/comments`: approve, reject or delete the checked comments
+/// (`action` + `id`…), or one comment (`one=approve:12`).
+pub(crate) async fn act_on_comments(
+    State(state): State<AppState>,
+    signed: Signed,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let form = FormData::parse(&body);
+    signed.check(&form)?;
+    let (action, ids): (&str, Vec<i64>) = match form.get("one") {
+        Some(one) => {
+            let (action, id) = one.split_once(':').ok_or(AdminError::BadForm("one"))?;
+            let id = id.parse().map_err(|_| AdminError::BadForm("one"))?;
+            (action, vec![id])
+        }
+        None => (
+            form.get("action").unwrap_or(""),
+            form.all("id")
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|_| AdminError::BadForm("id"))?,
+        ),
+    };
+    let status = match action {
+        "approve" => Some(Status::Published),
+        "reject" => Some(Status::Rejected),
+        "delete" => None,
+        _ => return Err(AdminError::BadForm("action")),
+    };
+    let mut done = 0_u32;
+    for id in ids {
+        let article_id = match status {
+            Some(status) => state
+                .store
+                .set_comment_status(id, status)
+                .await?
+                .map(|c| c.article_id),
+            None => match state.store.comment(id).await? {
+                Some(c) if state.store.delete_comment(id).await? => Some(c.article_id),
+                _ => None,
+            },
+        };
+        if let Some(article_id) = article_id {
+            signed
+                .audit(&state, action, Some(id), Some(article_id))
+                .await?;
+            done += 1;
+        }
+    }
+    let back = back_to(form.get("back"));
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!("{back}{sep}done={done}")).into_response())
+}
+
+/// An article in the list.
+#[derive(Serialize)]
+struct ArticleRow {
+    id: String,
+    title: String,
+    published_at: String,
+    comment_count: u32,
+    comments_open: bool,
+}
+
+/// `GET /admin/articles`: the newest articles, their comment counts and
+/// whether they take comments.
+pub(crate) async fn articles(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    signed: Signed,
+) -> Result<Html<String>, AdminError> {
+    let (list, _) = state
+        .store
+        .list_articles(ListQuery {
+            limit: 100,
+            ..ListQuery::default()
+        })
+        .await?;
+    let mut rows = Vec::with_capacity(list.len());
+    for a in list {
+        let open = state
+            .store
+            .article(&a.id)
+            .await?
+            .is_some_and(|full| full.comments_open);
+        rows.push(ArticleRow {
+            id: a.id,
+            title: a.title,
+            published_at: shown_time(&a.published_at),
+            comment_count: a.comment_count,
+            comments_open: open,
+        });
+    }
+    render(
+        "articles.html",
+        Lang::of_request(&headers),
+        &uri,
+        Some(&signed),
+        minijinja::context! { articles => Serde(rows), page => "articles" },
+    )
+}
+
+/// `GET /admin/articles/{id}?q=…`: an article's published comments,
+/// searched by text or author, and its open/closed switch.
+pub(crate) async fn article(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    signed: Signed,
+    Path(id): Path<String>,
+    Query(p): Query<Done>,
+) -> Result<Html<String>, AdminError> {
+    let article = state
+        .store
+        .article(&id)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    let q =
+        p.q.as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_owned);
+    let items: Vec<Row> = state
+        .store
+        .moderation_comments(ModQuery {
+            status: Status::Published,
+            article_id: Some(id.clone()),
+            search: q.clone(),
+            limit: PAGE_ROWS,
+        })
+        .await?
+        .into_iter()
+        .map(Row::from)
+        .collect();
+    let back = uri
+        .path_and_query()
+        .map_or_else(|| format!("/admin/articles/{id}"), |p| p.to_string());
+    render(
+        "article.html",
+        Lang::of_request(&headers),
+        &uri,
+        Some(&signed),
+        minijinja::context! {
+            article => minijinja::context! {
+                id => &article.id,
+                title => &article.title,
+                url => &article.url,
+                comments_open => article.comments_open,
+                lang => &article.lang,
+            },
+            items => Serde(items),
+            q => q,
+            back => back,
+            done => p.done,
+            page => "articles",
+        },
+    )
+}
+
+/// `POST /admin/articles/{id}/open` with `open=1` or `open=0`.
+pub(crate) async fn set_open(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let form = FormData::parse(&body);
+    signed.check(&form)?;
+    let open = match form.get("open") {
+        Some("1") => true,
+        Some("0") => false,
+        _ => return Err(AdminError::BadForm("open")),
+    };
+    if !state.store.set_comments_open(&id, open).await? {
+        return Err(AdminError::NotFound);
+    }
+    let action = if open { "open" } else { "close" };
+    signed.audit(&state, action, None, Some(id.clone())).await?;
+    Ok(Redirect::to(&format!("/admin/articles/{}", urlencode(&id))).into_response())
+}
+
+/// `GET /admin/audit`: who did what, newest first.
+pub(crate) async fn audit_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    signed: Signed,
+) -> Result<Html<String>, AdminError> {
+    let entries: Vec<_> = state
+        .store
+        .audit_log(PAGE_ROWS)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let time = shown_time(&e.at);
+            minijinja::context! { e => Serde(e), time => time }
+        })
+        .collect();
+    render(
+        "audit.html",
+        Lang::of_request(&headers),
+        &uri,
+        Some(&signed),
+        minijinja::context! { entries => entries, page => "audit" },
+    )
+}
+
+/// `GET /admin/static/admin.css`.
+pub(crate) async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../templates/admin/static/admin.css"),
+    )
+}
+
+/// `GET /admin/static/icon.svg`.
+pub(crate) async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../templates/admin/static/icon.svg"),
+    )
+}

@@ -1,0 +1,141 @@
+//! Comments by the page's URL: `GET` and `POST /api/v1/comments?url=…`,
+//! for sites that render their own articles and only want comments. The
+//! URL is made canonical (see [`crate::threads::Sites::canonical`]); an
+//! article the server holds with that URL is its thread; otherwise the first
+//! comment creates one, titled as the page says.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::comments::NewComment;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ClientKey};
+use crate::routes::comments;
+use crate::state::AppState;
+use crate::store::{CommentQuery, Sort};
+use crate::threads::{thread_id, ThreadError};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ByUrl {
+    url: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+    sort: Option<String>,
+    lang: Option<String>,
+}
+
+impl From<ThreadError> for ApiError {
+    fn from(e: ThreadError) -> Self {
+        match e {
+            ThreadError::NoSites => ApiError::BadRequest(e.to_string()),
+            ThreadError::NotAUrl(_) => ApiError::BadRequest(e.to_string()),
+            ThreadError::OtherSite(_) => ApiError::UrlNotAllowed(e.to_string()),
+        }
+    }
+}
+
+/// The canonical URL and the id of the article that is its thread, if
+/// the server holds one.
+async fn resolve(
+    state: &AppState,
+    url: Option<&str>,
+) -> Result<(String, Option<String>), ApiError> {
+    let url = url
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| ApiError::BadRequest("give the page's url=".into()))?;
+    let canonical = state.sites.canonical(url)?;
+    let found = state.store.ids_by_url(vec![canonical.clone()]).await?;
+    Ok((canonical, found.into_iter().next().map(|(_, id)| id)))
+}
+
+/// `{"items", "next", "total", "article_id"}`; a page nobody commented on
+/// yet has an empty list and `article_id: null`.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Query(p): Query<ByUrl>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, id) = resolve(&state, p.url.as_deref()).await?;
+    let Some(article_id) = id else {
+        return Ok(Json(
+            json!({ "items": [], "next": null, "total": 0, "article_id": null }),
+        ));
+    };
+    let sort = match p.sort.as_deref() {
+        None | Some("" | "oldest") => Sort::Oldest,
+        Some("newest") => Sort::Newest,
+        Some(_) => return Err(ApiError::BadRequest("sort is oldest or newest".into())),
+    };
+    let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
+        ),
+        None => None,
+    };
+    let page = state
+        .store
+        .list_comments(CommentQuery {
+            article_id: article_id.clone(),
+            sort,
+            limit: p
+                .limit
+                .unwrap_or(khabar_rules::COMMENT_PAGE_DEFAULT)
+                .clamp(1, khabar_rules::COMMENT_PAGE_MAX),
+            after,
+        })
+        .await?
+        .ok_or(ApiError::NotFound("article"))?;
+    Ok(Json(json!({
+        "items": page.items,
+        "next": page.next.map(|n| n.to_string()),
+        "total": page.total,
+        "article_id": article_id,
+    })))
+}
+
+/// Like `POST /articles/{id}/comments`; the first comment on a page the
+/// server does not hold creates its thread.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Query(p): Query<ByUrl>,
+    ClientKey(client): ClientKey,
+    ApiJson(input): ApiJson<NewComment>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (canonical, id) = resolve(&state, p.url.as_deref()).await?;
+    let article_id = match id {
+        Some(id) => id,
+        None => {
+            // Check the comment before creating anything for it.
+            crate::comments::validate(&input).map_err(ApiError::Invalid)?;
+            let id = thread_id(&canonical);
+            let title = input
+                .title
+                .as_deref()
+                // A page title may arrive with markup: text only.
+                .map(|t| khabar_rules::clean_author(&crate::sync::html_to_text(t)))
+                .map(|t| t.chars().take(300).collect::<String>())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| canonical.clone());
+            let lang = p
+                .lang
+                .as_deref()
+                .filter(|l| {
+                    !l.is_empty()
+                        && l.len() <= 35
+                        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
+                .unwrap_or("ar");
+            state
+                .store
+                .ensure_thread(&id, &canonical, &title, lang)
+                .await?;
+            id
+        }
+    };
+    let (status, Json(mut answer)) = comments::post(&state, &article_id, &client, &input).await?;
+    answer["article_id"] = json!(article_id);
+    Ok((status, Json(answer)))
+}

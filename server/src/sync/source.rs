@@ -1,0 +1,382 @@
+//! What every kind of source shares: the source and its kind, the report
+//! and the errors of a sync, and the helpers the readers of each kind use.
+//! A leaf: the kinds' modules import it, it imports none of them.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use reqwest::Url;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::model::Article;
+use crate::store::{SourceState, Store, StoreError};
+
+/// The kinds of sources a sync can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// A WordPress site's REST API, `…/wp-json/wp/v2/posts`.
+    Wordpress,
+    /// A JSON Feed (1.0 or 1.1).
+    JsonFeed,
+    /// An RSS (0.9x, 1.0, 2.0) or Atom feed.
+    Rss,
+}
+
+impl SourceKind {
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Wordpress => "wordpress",
+            SourceKind::JsonFeed => "jsonfeed",
+            SourceKind::Rss => "rss",
+        }
+    }
+
+    /// What the URL alone says: the WordPress posts route, in its pretty
+    /// (`/wp-json/wp/v2/posts`) or plain (`?rest_route=/wp/v2/posts`) form.
+    pub fn from_url(url: &Url) -> Option<SourceKind> {
+        let route = |p: &str| p.trim_end_matches('/').ends_with("/wp/v2/posts");
+        let pretty = url.path().contains("/wp-json/") && route(url.path());
+        let plain = url
+            .query_pairs()
+            .any(|(k, v)| k == "rest_route" && route(&v));
+        (pretty || plain).then_some(SourceKind::Wordpress)
+    }
+
+    /// What a fetched body says: JSON whose `version` is a jsonfeed.org URL,
+    /// or XML whose root is `rss`, `feed` (Atom) or `rdf:RDF` (RSS 1.0).
+    pub fn sniff(body: &[u8]) -> Option<SourceKind> {
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+        let start = body.iter().position(|b| !b.is_ascii_whitespace())?;
+        match body[start] {
+            b'{' => {
+                #[derive(serde::Deserialize)]
+                struct Version {
+                    version: String,
+                }
+                let v: Version = serde_json::from_slice(body).ok()?;
+                v.version
+                    .starts_with("https://jsonfeed.org/version/")
+                    .then_some(SourceKind::JsonFeed)
+            }
+            b'<' => {
+                // The root element comes after the prolog, comments and
+                // doctype: a few kilobytes are plenty.
+                let head = &body[start..body.len().min(start + 4096)];
+                let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+                ["<rss", "<feed", "<rdf:rdf"]
+                    .iter()
+                    .any(|root| head.contains(root))
+                    .then_some(SourceKind::Rss)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SourceKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "wordpress" | "wp" => Ok(SourceKind::Wordpress),
+            "jsonfeed" | "json" => Ok(SourceKind::JsonFeed),
+            "rss" | "atom" => Ok(SourceKind::Rss),
+            other => Err(format!(
+                "unknown source kind {other:?}: wordpress, jsonfeed or rss"
+            )),
+        }
+    }
+}
+
+/// One place articles are pulled from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The URL as configured; also the `origin` its articles are stored
+    /// with, and the key of its state.
+    pub url: String,
+    /// The kind, or `None` to detect it from the URL and the answer.
+    pub kind: Option<SourceKind>,
+    /// Language of its articles, or `None` for what the source says (else
+    /// `ar`).
+    pub lang: Option<String>,
+}
+
+impl Source {
+    /// A source of a kind to detect, in the language it says.
+    pub fn new(url: impl Into<String>) -> Source {
+        Source {
+            url: url.into().trim().to_owned(),
+            kind: None,
+            lang: None,
+        }
+    }
+
+    /// The name of its job in the job table.
+    pub fn job_name(&self) -> String {
+        format!("sync:{}", self.url)
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Articles stored because they were new or differed from the copy.
+    pub changed: usize,
+    /// Articles hidden because the source no longer lists them.
+    pub hidden: usize,
+    /// Items skipped as invalid (each with a log line).
+    pub skipped: usize,
+    /// The source answered 304 Not Modified: nothing changed.
+    pub not_modified: bool,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.not_modified {
+            return f.write_str("not modified since the last sync");
+        }
+        write!(
+            f,
+            "{} new or updated, {} hidden, {} skipped",
+            self.changed, self.hidden, self.skipped
+        )
+    }
+}
+
+/// Why a sync failed. Whatever it is, stored articles are as they were
+/// before the failing request.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The source URL does not parse or is not http(s).
+    #[error("not an http(s) URL: {0}")]
+    BadUrl(String),
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("HTTP client: {0}")]
+    Client(String),
+    /// No answer: refused, unreachable, timed out.
+    #[error("{url}: {reason}")]
+    Fetch {
+        /// What was asked.
+        url: String,
+        /// Why there is no answer.
+        reason: String,
+    },
+    /// An answer other than 2xx (or 304 where it was asked for).
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// What was asked.
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// The answer is larger than [`Limits::max_body`].
+    #[error("{url}: the answer is larger than {limit} bytes")]
+    TooLarge {
+        /// What was asked.
+        url: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// The answer is neither a WordPress posts list nor a feed.
+    #[error("{url}: not a WordPress posts API, a JSON Feed, RSS or Atom (use --source-kind?)")]
+    UnknownKind {
+        /// What was asked.
+        url: String,
+    },
+    /// The answer does not parse as what it should be.
+    #[error("{url}: unreadable answer: {reason}")]
+    Garbage {
+        /// What was asked.
+        url: String,
+        /// What the parser said.
+        reason: String,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a sync of one kind hands back to [`sync`].
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// What the sync did.
+    pub(crate) report: Report,
+    /// Validators of the first answer, for the next conditional GET.
+    pub(crate) etag: Option<String>,
+    /// The same, as a date.
+    pub(crate) last_modified: Option<String>,
+}
+
+/// `url` parsed, if it is an absolute http(s) URL.
+pub fn source_url(url: &str) -> Result<Url, SyncError> {
+    Url::parse(url.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .ok_or_else(|| SyncError::BadUrl(url.to_owned()))
+}
+
+/// after a success, then 2, 4 and at most 8.
+pub fn backoff_factor(failures: u32) -> u32 {
+    1 << failures.min(3)
+}
+
+/// Whether a source synced every `every` is due again at `now_ms`, given
+/// its state: always after a success; after failures, only once the backed
+/// off interval has (nearly: jobs are claimed on a grid of `every`) passed.
+pub fn is_due(state: Option<&SourceState>, every: Duration, now_ms: i64) -> bool {
+    let Some(state) = state.filter(|s| s.failures > 0) else {
+        return true;
+    };
+    let Some(last) = state.last_try_ms else {
+        return true;
+    };
+    let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+    let wait = every_ms.saturating_mul(i64::from(backoff_factor(state.failures)));
+    now_ms >= last.saturating_add(wait).saturating_sub(every_ms / 2)
+}
+
+/// Parses an interval such as `30s`, `10m`, `1h` or `90` (seconds).
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?}: a number and a unit, e.g. 30s, 10m, 1h"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" | "min" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        other => return Err(format!("{s:?}: unknown unit {other:?} (s, m or h)")),
+    };
+    if secs == 0 {
+        return Err(format!("{s:?}: must be at least one second"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// Stores the articles that are new or differ from the stored copy (so
+/// that an unchanged feed writes nothing); how many.
+pub(crate) async fn store_changed(
+    store: &dyn Store,
+    articles: Vec<Article>,
+    origin: &str,
+) -> Result<usize, StoreError> {
+    let mut seen = HashSet::new();
+    let mut changed = Vec::new();
+    for mut a in articles {
+        if !seen.insert(a.id.clone()) {
+            continue;
+        }
+        if let Some(stored) = store.article(&a.id).await? {
+            a.comment_count = stored.comment_count;
+            if stored == a {
+                continue;
+            }
+        }
+        changed.push(a);
+    }
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    store.upsert_articles(changed, Some(origin)).await
+}
+
+/// Cleans and validates a mapped item; `None` (with a log line) when it
+/// breaks a rule.
+pub(crate) fn checked(source: &Source, item: &str, article: Article) -> Option<Article> {
+    match crate::import::clean(article) {
+        Ok(a) => Some(a),
+        Err(invalid) => {
+            tracing::warn!("sync {}: skipped {item}: {invalid}", source.url);
+            None
+        }
+    }
+}
+
+/// The source's host as the start of article ids: `news.example`, with
+/// `-port` when there is one, in the id alphabet.
+pub(crate) fn host_key(url: &Url) -> String {
+    let mut key: String = url
+        .host_str()
+        .unwrap_or("source")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(80)
+        .collect();
+    if let Some(port) = url.port() {
+        key.push_str(&format!("-{port}"));
+    }
+    key
+}
+
+/// Plain text of an HTML fragment: tags gone (the content of `script` and
+/// `style` too), entities decoded, whitespace collapsed. Titles arrive as
+/// HTML from WordPress and often from feeds, sometimes escaped twice.
+pub fn html_to_text(html: &str) -> String {
+    let mut cleaner = ammonia::Builder::default();
+    cleaner.tags(HashSet::new());
+    let mut text = html.to_owned();
+    for _ in 0..2 {
+        text = unescape_serialized(&cleaner.clean(&text).to_string());
+        if !looks_like_markup(&text) {
+            break;
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Undoes the escaping html5ever's serializer applies to text (`&`, `<`,
+/// `>` and the no-break space; nothing else), in one pass.
+fn unescape_serialized(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (ch, len) = [
+            ("&amp;", '&'),
+            ("&lt;", '<'),
+            ("&gt;", '>'),
+            ("&nbsp;", ' '),
+        ]
+        .iter()
+        .find(|(e, _)| rest.starts_with(e))
+        .map_or(('&', 1), |(e, c)| (*c, e.len()));
+        out.push(ch);
+        rest = &rest[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether text still holds something a browser would take for a tag.
+fn looks_like_markup(s: &str) -> bool {
+    s.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!')))
+}
+
+/// An RFC 3339 UTC time from seconds since the epoch.
+pub(crate) fn rfc3339(secs: i64) -> Option<String> {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()?
+        .format(&Rfc3339)
+        .ok()
+}

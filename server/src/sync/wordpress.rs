@@ -1,0 +1,388 @@
+//! WordPress sites through their REST API (`/wp-json/wp/v2/posts`).
+//!
+//! A sync asks for the posts with `_embed` (author, featured image,
+//! categories) 100 a page; after the first sync only for those modified
+//! since the previous one started (less an hour of margin). Then it lists
+//! every published id (`_fields=id`) and hides the articles of this source
+//! that are no longer listed: the public API never shows trashed, private
+//! or deleted posts, so absence is the only signal it gives.
+
+use std::collections::HashSet;
+
+use reqwest::Url;
+use serde::Deserialize;
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::model::{is_web_url, Article, Image};
+use crate::store::{SourceState, Store};
+use crate::sync::http::Fetched;
+use crate::sync::http::SyncClient;
+use crate::sync::source::{
+    checked, host_key, html_to_text, store_changed, Outcome, Source, SyncError,
+};
+
+/// Posts per page: the most the API gives.
+const PER_PAGE: usize = 100;
+
+/// Margin on `modified_after`: WordPress compares it with the site's local
+/// modification time, and clocks differ.
+const MARGIN_MS: i64 = 3_600_000;
+
+/// Query parameters a sync sets itself; the others of the configured URL
+/// (e.g. `categories=3`) are kept, for the posts and the id listing alike.
+const OURS: &[&str] = &[
+    "_embed",
+    "_fields",
+    "page",
+    "per_page",
+    "modified_after",
+    "orderby",
+    "order",
+];
+
+#[derive(Debug, Default, Deserialize)]
+struct Rendered {
+    #[serde(default)]
+    rendered: String,
+    #[serde(default)]
+    protected: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Post {
+    id: u64,
+    #[serde(default)]
+    date_gmt: Option<String>,
+    #[serde(default)]
+    modified_gmt: Option<String>,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    title: Rendered,
+    #[serde(default)]
+    excerpt: Rendered,
+    #[serde(default)]
+    content: Rendered,
+    #[serde(default)]
+    comment_status: Option<String>,
+    /// Set by multilingual plugins (Polylang, WPML).
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default, rename = "_embedded")]
+    embedded: Embedded,
+}
+
+/// What `_embed` adds. Every part may be an error object (a private
+/// author or image): all fields are optional.
+#[derive(Debug, Default, Deserialize)]
+struct Embedded {
+    #[serde(default)]
+    author: Vec<Value>,
+    #[serde(default, rename = "wp:featuredmedia")]
+    featured_media: Vec<Value>,
+    #[serde(default, rename = "wp:term")]
+    terms: Vec<Vec<Value>>,
+}
+
+/// One sync of a WordPress source.
+pub(crate) async fn sync(
+    store: &dyn Store,
+    client: &SyncClient,
+    source: &Source,
+    url: &Url,
+    state: &SourceState,
+) -> Result<Outcome, SyncError> {
+    let mut outcome = Outcome::default();
+    let since = state
+        .synced_from_ms
+        .and_then(|ms| {
+            OffsetDateTime::from_unix_timestamp(ms.saturating_sub(MARGIN_MS) / 1000).ok()
+        })
+        .and_then(|t| t.format(&Rfc3339).ok());
+    let mut items = 0;
+    let mut page = 1;
+    loop {
+        let mut query = vec![
+            ("_embed", String::new()),
+            ("per_page", PER_PAGE.to_string()),
+            ("page", page.to_string()),
+            ("orderby", "modified".into()),
+            ("order", "desc".into()),
+        ];
+        if let Some(since) = &since {
+            query.push(("modified_after", since.clone()));
+        }
+        let fetched = client.get(&with_query(url, &query), None).await?;
+        let posts = json_list(source, &fetched)?;
+        let count = posts.len();
+        let lang = source
+            .lang
+            .clone()
+            .or_else(|| fetched.header("content-language").map(str::to_owned));
+        let mut articles = Vec::new();
+        for value in posts
+            .into_iter()
+            .take(client.limits().max_items.saturating_sub(items))
+        {
+            let id = value.get("id").and_then(Value::as_u64);
+            let item = format!("post {}", id.map_or("without id".into(), |i| i.to_string()));
+            match map(url, lang.as_deref(), value) {
+                Ok(article) => match checked(source, &item, article) {
+                    Some(a) => articles.push(a),
+                    None => outcome.report.skipped += 1,
+                },
+                Err(reason) => {
+                    tracing::warn!("sync {}: skipped {item}: {reason}", source.url);
+                    outcome.report.skipped += 1;
+                }
+            }
+        }
+        items += count;
+        outcome.report.changed += store_changed(store, articles, &source.url).await?;
+        if !more(&fetched, page, count) {
+            break;
+        }
+        if page >= client.limits().max_pages || items >= client.limits().max_items {
+            tracing::warn!(
+                "sync {}: stopped after {page} pages and {items} posts (the limits)",
+                source.url
+            );
+            break;
+        }
+        page += 1;
+    }
+    if let Some(listed) = published_ids(client, source, url).await? {
+        for id in store.visible_ids_from(&source.url).await? {
+            if !listed.contains(&id) && store.set_article_hidden(&id, true).await? {
+                tracing::info!("sync {}: hid {id}, no longer published", source.url);
+                outcome.report.hidden += 1;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Every published post's article id, or `None` when the listing is longer
+/// than the page limit: hiding on a partial list would hide live posts.
+async fn published_ids(
+    client: &SyncClient,
+    source: &Source,
+    url: &Url,
+) -> Result<Option<HashSet<String>>, SyncError> {
+    let mut ids = HashSet::new();
+    let mut page = 1;
+    loop {
+        let query = [
+            ("_fields", "id".to_owned()),
+            ("per_page", PER_PAGE.to_string()),
+            ("page", page.to_string()),
+            ("orderby", "id".into()),
+            ("order", "asc".into()),
+        ];
+        let fetched = client.get(&with_query(url, &query), None).await?;
+        let posts = json_list(source, &fetched)?;
+        let count = posts.len();
+        for post in posts {
+            let id = post
+                .get("id")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| SyncError::Garbage {
+                    url: source.url.clone(),
+                    reason: "an id listing entry without a numeric id".into(),
+                })?;
+            ids.insert(article_id(url, id));
+        }
+        if !more(&fetched, page, count) {
+            return Ok(Some(ids));
+        }
+        if page >= client.limits().max_pages {
+            tracing::warn!(
+                "sync {}: more than {page} pages of ids; hiding nothing this time",
+                source.url
+            );
+            return Ok(None);
+        }
+        page += 1;
+    }
+}
+
+/// Whether there is a page after `page`: by `X-WP-TotalPages` when the
+/// site sends it, else while pages come full.
+fn more(fetched: &Fetched, page: u32, count: usize) -> bool {
+    match fetched
+        .header("x-wp-totalpages")
+        .and_then(|t| t.trim().parse::<u32>().ok())
+    {
+        Some(total) => page < total && count > 0,
+        None => count >= PER_PAGE,
+    }
+}
+
+/// The body as a JSON list, or why not.
+fn json_list(source: &Source, fetched: &Fetched) -> Result<Vec<Value>, SyncError> {
+    let garbage = |reason: String| SyncError::Garbage {
+        url: source.url.clone(),
+        reason,
+    };
+    match serde_json::from_slice::<Value>(&fetched.body) {
+        Ok(Value::Array(items)) => Ok(items),
+        Ok(_) => Err(garbage("expected a JSON list of posts".into())),
+        Err(e) => Err(garbage(format!("not JSON: {e}"))),
+    }
+}
+
+/// `url` with the sync's own parameters replacing any of the same name.
+fn with_query(url: &Url, ours: &[(&str, String)]) -> Url {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !OURS.contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut out = url.clone();
+    {
+        let mut q = out.query_pairs_mut();
+        q.clear();
+        for (k, v) in &kept {
+            q.append_pair(k, v);
+        }
+        for (k, v) in ours {
+            q.append_pair(k, v);
+        }
+    }
+    out
+}
+
+/// The article id of post `id` of the site at `url`: `{host}-{id}`.
+pub fn article_id(url: &Url, id: u64) -> String {
+    format!("{}-{id}", host_key(url))
+}
+
+/// A post as an article (cleaned and validated afterwards), or why not.
+fn map(url: &Url, lang: Option<&str>, value: Value) -> Result<Article, String> {
+    let post: Post = serde_json::from_value(value).map_err(|e| format!("unreadable post: {e}"))?;
+    if post.content.protected {
+        return Err("password-protected".into());
+    }
+    let published_at = utc(post.date_gmt.as_deref()).ok_or("no valid date_gmt")?;
+    let updated_at = utc(post.modified_gmt.as_deref()).filter(|u| *u != published_at);
+    let text = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let author = post.embedded.author.first().and_then(|a| text(a, "name"));
+    let image = post.embedded.featured_media.first().and_then(|m| {
+        let src = text(m, "source_url").filter(|u| is_web_url(u))?;
+        let caption = m
+            .pointer("/caption/rendered")
+            .and_then(Value::as_str)
+            .map(html_to_text)
+            .filter(|c| !c.is_empty());
+        Some(Image {
+            url: src,
+            alt: text(m, "alt_text").unwrap_or_default(),
+            caption,
+        })
+    });
+    // The first term group is the categories.
+    let section = post
+        .embedded
+        .terms
+        .first()
+        .and_then(|group| group.first())
+        .and_then(|term| text(term, "slug"))
+        .map(|slug| percent_decode(&slug));
+    Ok(Article {
+        id: article_id(url, post.id),
+        url: post.link.trim().to_owned(),
+        title: html_to_text(&post.title.rendered),
+        summary: html_to_text(&post.excerpt.rendered),
+        body: None,
+        body_html: Some(post.content.rendered),
+        published_at,
+        updated_at,
+        source: None,
+        section,
+        author,
+        image,
+        lang: lang
+            .or(post.lang.as_deref())
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .unwrap_or("ar")
+            .to_owned(),
+        comments_open: post.comment_status.as_deref() != Some("closed"),
+        comment_count: 0,
+    })
+}
+
+/// WordPress's `*_gmt` times (`2024-05-01T09:30:00`, UTC without a zone) as
+/// RFC 3339.
+fn utc(gmt: Option<&str>) -> Option<String> {
+    let gmt = gmt?.trim();
+    let with_zone = if gmt.ends_with('Z') || gmt.contains('+') {
+        gmt.to_owned()
+    } else {
+        format!("{gmt}Z")
+    };
+    let t = OffsetDateTime::parse(&with_zone, &Rfc3339).ok()?;
+    // The zero date WordPress gives drafts and scheduled posts.
+    if t.year() < 1971 {
+        return None;
+    }
+    t.format(&Rfc3339).ok()
+}
+
+/// WordPress keeps non-ASCII slugs percent-encoded (`%d8%b3…`): decoded
+/// when that gives UTF-8, unchanged otherwise.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let v = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(u8::try_from(v).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gmt_times() {
+        assert_eq!(
+            utc(Some("2024-05-01T09:30:00")).as_deref(),
+            Some("2024-05-01T09:30:00Z")
+        );
+        assert_eq!(utc(Some("0000-00-00T00:00:00")), None);
+        assert_eq!(utc(Some("yesterday")), None);
+        assert_eq!(utc(None), None);
+    }
+
+    #[test]
+    fn slugs_and_queries() {
+        assert_eq!(percent_decode("%d8%b3%d9%8a%d8%a7%d8%b3%d8%a9"), "سياسة");
+        assert_eq!(percent_decode("world"), "world");
+        assert_eq!(percent_decode("%ff%fe"), "%ff%fe");
+        let u = Url::parse("https://s.test/wp-json/wp/v2/posts?categories=3&page=9").unwrap();
+        let q = with_query(&u, &[("page", "2".into())]);
+        assert_eq!(q.query(), Some("categories=3&page=2"));
+        assert_eq!(article_id(&u, 42), "s.test-42");
+    }
+}

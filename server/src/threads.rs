@@ -1,0 +1,196 @@
+//! Comments for any article of the site: a page the server never imported
+//! is identified by its canonical URL, and its first comment creates its
+//! thread (as Isso and giscus do). Only URLs under the sites named with
+//! `--site` are accepted, and with sites configured, browsers of other
+//! origins may not write.
+
+use sha2::{Digest, Sha256};
+use url::Url;
+
+/// The sites this server takes comments for (`--site`, repeatable).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sites(Vec<Url>);
+
+/// Why a URL or a site was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThreadError {
+    /// Not an absolute http(s) URL.
+    #[error("{0:?} is not an absolute http(s) URL")]
+    NotAUrl(String),
+    /// A URL outside every configured site.
+    #[error("{0} is not under a site this server takes comments for (--site)")]
+    OtherSite(String),
+    /// No `--site` configured: threads by URL are off.
+    #[error("comments by URL need the server to be started with --site")]
+    NoSites,
+}
+
+impl Sites {
+    /// Parses `--site` values: origins such as `https://news.example`.
+    pub fn parse<S: AsRef<str>>(values: &[S]) -> Result<Sites, ThreadError> {
+        values
+            .iter()
+            .map(|v| {
+                let v = v.as_ref().trim();
+                let url = Url::parse(v).map_err(|_| ThreadError::NotAUrl(v.to_owned()))?;
+                if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                    return Err(ThreadError::NotAUrl(v.to_owned()));
+                }
+                Ok(url)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Sites)
+    }
+
+    /// Whether any site is configured.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The canonical form of an article URL under one of the sites: the
+    /// site's scheme and host (so `http://` and `https://` links to the same
+    /// page are one thread), the path with one percent-encoding (Arabic
+    /// paths arrive raw or encoded, in either case of hex digits) and no
+    /// trailing slash (except the root), no query, no fragment.
+    pub fn canonical(&self, raw: &str) -> Result<String, ThreadError> {
+        if self.0.is_empty() {
+            return Err(ThreadError::NoSites);
+        }
+        let url = Url::parse(raw.trim()).map_err(|_| ThreadError::NotAUrl(raw.to_owned()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ThreadError::NotAUrl(raw.to_owned()));
+        }
+        let site = self
+            .0
+            .iter()
+            // Same host, and the same port or both on their scheme's
+            // default (so http and https links meet).
+            .find(|s| s.host_str() == url.host_str() && s.port() == url.port())
+            .ok_or_else(|| ThreadError::OtherSite(url.origin().ascii_serialization()))?;
+        let mut path = upper_hex(url.path());
+        while path.len() > 1 && path.ends_with('/') {
+            path.pop();
+        }
+        Ok(format!("{}{path}", site.origin().ascii_serialization()))
+    }
+
+    /// Whether a browser's `Origin` header names one of the sites.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        Url::parse(origin.trim()).is_ok_and(|o| {
+            self.0
+                .iter()
+                .any(|s| s.origin().ascii_serialization() == o.origin().ascii_serialization())
+        })
+    }
+}
+
+/// `%d8%a7` and `%D8%A7` are the same bytes: one spelling.
+fn upper_hex(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let code = rest
+            .get(i + 1..i + 3)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        match code {
+            Some(h) => {
+                out.push('%');
+                out.push_str(&h.to_ascii_uppercase());
+                rest = &rest[i + 3..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The article id of a thread created by a comment: stable for its URL.
+pub fn thread_id(canonical: &str) -> String {
+    let digest = Sha256::digest(canonical.as_bytes());
+    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    format!("t-{hex}")
+}
+
+/// What the store records as the origin of threads created by comments
+/// (never listed in article lists, feeds or `latest`).
+pub const THREAD_ORIGIN: &str = "thread";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sites() -> Sites {
+        Sites::parse(&["https://news.example", "https://blog.news.example"]).expect("sites")
+    }
+
+    #[test]
+    fn one_page_has_one_canonical_url() {
+        let s = sites();
+        let want = "https://news.example/2026/11/%D8%A7%D9%84%D8%B3%D9%88%D9%82";
+        for given in [
+            "https://news.example/2026/11/السوق",
+            "https://NEWS.example/2026/11/%d8%a7%d9%84%d8%b3%d9%88%d9%82/",
+            "http://news.example/2026/11/السوق?utm_source=x#comments",
+            "https://news.example:443/2026/11/%D8%A7%D9%84%D8%B3%D9%88%D9%82//",
+        ] {
+            assert_eq!(s.canonical(given).as_deref(), Ok(want), "{given}");
+        }
+        assert_eq!(
+            s.canonical("https://news.example/").as_deref(),
+            Ok("https://news.example/")
+        );
+        assert_eq!(
+            s.canonical("https://news.example").as_deref(),
+            Ok("https://news.example/")
+        );
+    }
+
+    #[test]
+    fn other_sites_and_non_urls_are_refused() {
+        let s = sites();
+        assert!(matches!(
+            s.canonical("https://evil.example/x"),
+            Err(ThreadError::OtherSite(_))
+        ));
+        assert!(matches!(
+            s.canonical("https://news.example.evil.test/x"),
+            Err(ThreadError::OtherSite(_))
+        ));
+        assert!(matches!(
+            s.canonical("javascript:alert(1)"),
+            Err(ThreadError::NotAUrl(_))
+        ));
+        assert!(matches!(
+            s.canonical("/relative"),
+            Err(ThreadError::NotAUrl(_))
+        ));
+        assert_eq!(
+            Sites::default().canonical("https://news.example/x"),
+            Err(ThreadError::NoSites)
+        );
+        assert!(Sites::parse(&["news.example"]).is_err());
+    }
+
+    #[test]
+    fn origins_are_compared_whole() {
+        let s = sites();
+        assert!(s.allows_origin("https://news.example"));
+        assert!(s.allows_origin("https://blog.news.example"));
+        assert!(!s.allows_origin("http://news.example"));
+        assert!(!s.allows_origin("https://news.example.evil.test"));
+        assert!(!s.allows_origin("null"));
+    }
+
+    #[test]
+    fn thread_ids_are_stable_and_valid_article_ids() {
+        let id = thread_id("https://news.example/a");
+        assert_eq!(id, thread_id("https://news.example/a"));
+        assert_ne!(id, thread_id("https://news.example/b"));
+        assert_eq!(id.len(), 22);
+    }
+}

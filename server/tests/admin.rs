@@ -1,0 +1,822 @@
+//! The moderation web UI at /admin against a real database: sign-in,
+//! lockouts, CSRF, sessions across routers, moderation and the audit log.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use common::{fixture_with, post_json, Fixture};
+use http_body_util::BodyExt;
+use khabar_server::admin::{auth, CSP};
+use khabar_server::app::{app, Assets};
+use khabar_server::ratelimit::RateLimit;
+use khabar_server::state::AppState;
+use khabar_server::store::Status;
+use serde_json::json;
+use tower::ServiceExt;
+
+const ARTICLE: &str = "2026-11-28-transit-plan";
+const PASSWORD: &str = "correct horse battery";
+
+fn adjust(mut s: AppState) -> AppState {
+    s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+    s.admin.failure_delay = Duration::ZERO;
+    s
+}
+
+/// A seeded fixture with the moderators `sara` and `omar`.
+async fn setup() -> Fixture {
+    let f = fixture_with(true, adjust);
+    for name in ["sara", "omar"] {
+        assert!(auth::add_moderator(f.store.as_ref(), name, PASSWORD)
+            .await
+            .expect("add"));
+    }
+    f
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value the answer sets cookie `name` to, with its attributes.
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+
+    /// The value of the first hidden `csrf` field of the page.
+    fn csrf(&self) -> String {
+        let start = self
+            .body
+            .find(r#"name="csrf" value=""#)
+            .expect("a csrf field")
+            + r#"name="csrf" value=""#.len();
+        self.body[start..]
+            .split('"')
+            .next()
+            .expect("value")
+            .to_owned()
+    }
+}
+
+/// Sends a request from client address `ip` with `cookies` and a form body.
+async fn send(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    ip: &str,
+    cookies: &str,
+    form: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Answer {
+    let mut req = Request::builder().method(method).uri(uri);
+    if !cookies.is_empty() {
+        req = req.header(header::COOKIE, cookies);
+    }
+    if form.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let mut req = req
+        .body(Body::from(form.unwrap_or("").to_owned()))
+        .expect("request");
+    let addr: SocketAddr = format!("{ip}:40000").parse().expect("address");
+    req.extensions_mut().insert(ConnectInfo(addr));
+    let res = router.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Opens the sign-in page and posts `name`/`password` from `ip`.
+async fn try_sign_in(router: &axum::Router, ip: &str, name: &str, password: &str) -> Answer {
+    let page = send(router, "GET", "/admin/login", ip, "", None, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let token = page.csrf();
+    let form = format!(
+        "csrf={}&name={}&password={}",
+        enc(&token),
+        enc(name),
+        enc(password)
+    );
+    let cookie = format!("khabar_login_csrf={token}");
+    send(
+        router,
+        "POST",
+        "/admin/login",
+        ip,
+        &cookie,
+        Some(&form),
+        &[],
+    )
+    .await
+}
+
+/// Signs in; the session cookie (`khabar_session=…`).
+async fn sign_in(router: &axum::Router, ip: &str, name: &str) -> String {
+    let res = try_sign_in(router, ip, name, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location(), "/admin/queue");
+    let cookie = res.set_cookie("khabar_session").expect("session cookie");
+    cookie.split(';').next().expect("pair").to_owned()
+}
+
+/// Posts a comment to the demo article; its id.
+async fn comment(f: &Fixture, key: &str, body: &str, parent: Option<i64>) -> i64 {
+    let (status, _, res) = post_json(
+        &f.router,
+        &format!("/api/v1/articles/{ARTICLE}/comments"),
+        &json!({ "author": "Reader", "email": "reader@example.com", "body": body,
+                 "idempotency_key": key, "parent_id": parent }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    res["comment"]["id"].as_i64().expect("id")
+}
+
+async fn status_of(f: &Fixture, id: i64) -> Option<String> {
+    f.store
+        .comment(id)
+        .await
+        .expect("comment")
+        .map(|c| c.status)
+}
+
+#[tokio::test]
+async fn sign_in_shows_the_queue_under_a_strict_policy_and_sign_out_ends_it() {
+    let f = setup().await;
+    let r = &f.router;
+    // Without a session: the sign-in page.
+    let res = send(r, "GET", "/admin/queue", "10.0.0.1", "", None, &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/admin/login");
+
+    let login = send(r, "GET", "/admin/login", "10.0.0.1", "", None, &[]).await;
+    assert_eq!(login.headers[header::CONTENT_SECURITY_POLICY], CSP);
+    assert!(login.body.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(!login.body.contains("<script"));
+    assert!(!login.body.contains("style="));
+
+    let res = try_sign_in(r, "10.0.0.1", "sara", "wrong password!").await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert!(res.body.contains("الاسم أو كلمة المرور غير صحيحة"));
+    assert!(res.set_cookie("khabar_session").is_none());
+    let res = try_sign_in(r, "10.0.0.1", "nobody", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+
+    let ok = try_sign_in(r, "10.0.0.1", "sara", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let set = ok.set_cookie("khabar_session").expect("cookie");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"));
+    assert!(!set.contains("Secure"), "plain http: {set}");
+    let session = set.split(';').next().expect("pair").to_owned();
+
+    let page = send(
+        r,
+        "GET",
+        "/admin/queue",
+        "10.0.0.1",
+        &session,
+        None,
+        &[("accept-language", "en-US,en;q=0.9")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers[header::CONTENT_SECURITY_POLICY], CSP);
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
+    assert!(page.body.contains(r#"<html lang="en" dir="ltr">"#));
+    assert!(page.body.contains("sara"));
+    let css = send(
+        r,
+        "GET",
+        "/admin/static/admin.css",
+        "10.0.0.1",
+        "",
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.headers[header::CONTENT_TYPE]
+        .to_str()
+        .expect("type")
+        .starts_with("text/css"));
+
+    // The language link's cookie wins over Accept-Language.
+    let switch = send(
+        r,
+        "GET",
+        "/admin/lang?to=ar&back=%2Fadmin%2Faudit",
+        "10.0.0.1",
+        &session,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(switch.location(), "/admin/audit");
+    let lang = switch.set_cookie("khabar_admin_lang").expect("lang cookie");
+    let both = format!("{session}; {}", lang.split(';').next().expect("pair"));
+    let page = send(
+        r,
+        "GET",
+        "/admin/audit",
+        "10.0.0.1",
+        &both,
+        None,
+        &[("accept-language", "en")],
+    )
+    .await;
+    assert!(page.body.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(page.body.contains("سجل الدخول"), "the sign-in is audited");
+    let offsite = send(
+        r,
+        "GET",
+        "/admin/lang?to=en&back=https%3A%2F%2Fevil.example",
+        "10.0.0.1",
+        "",
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(offsite.location(), "/admin/queue");
+
+    let form = format!("csrf={}", enc(&page.csrf()));
+    let out = send(
+        r,
+        "POST",
+        "/admin/logout",
+        "10.0.0.1",
+        &session,
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), "/admin/login");
+    let after = send(r, "GET", "/admin/queue", "10.0.0.1", &session, None, &[]).await;
+    assert_eq!(after.location(), "/admin/login", "the session ended");
+}
+
+#[tokio::test]
+async fn cookies_are_secure_behind_https() {
+    let f = setup().await;
+    let page = send(
+        &f.router,
+        "GET",
+        "/admin/login",
+        "10.0.0.1",
+        "",
+        None,
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    let token = page.csrf();
+    let form = format!("csrf={}&name=sara&password={}", enc(&token), enc(PASSWORD));
+    let res = send(
+        &f.router,
+        "POST",
+        "/admin/login",
+        "10.0.0.1",
+        &format!("khabar_login_csrf={token}"),
+        Some(&form),
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    let set = res.set_cookie("khabar_session").expect("cookie");
+    assert!(set.contains("; Secure"), "{set}");
+}
+
+#[tokio::test]
+async fn five_failures_lock_an_account_from_every_address_until_unlocked() {
+    let f = setup().await;
+    let r = &f.router;
+    for i in 1..=4 {
+        let res = try_sign_in(r, &format!("10.0.1.{i}"), "sara", "guess guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    let res = try_sign_in(r, "10.0.1.5", "sara", "guess guess").await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    // Locked: even the right password from a new address is refused.
+    let res = try_sign_in(r, "10.0.1.6", "sara", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.body.contains("15"));
+    assert!(res.set_cookie("khabar_session").is_none());
+    // Other accounts, and those addresses, are not locked.
+    sign_in(r, "10.0.1.1", "omar").await;
+    // `khabar-server admin unlock sara`.
+    assert_eq!(
+        auth::unlock(f.store.as_ref(), "sara")
+            .await
+            .expect("unlock"),
+        5
+    );
+    sign_in(r, "10.0.1.6", "sara").await;
+}
+
+#[tokio::test]
+async fn five_failures_lock_a_client_but_not_the_accounts_it_tried() {
+    let f = setup().await;
+    let r = &f.router;
+    // One address guesses at many accounts, one failure each.
+    for name in ["sara", "omar", "ali", "huda"] {
+        let res = try_sign_in(r, "10.0.2.1", name, "guess guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    let res = try_sign_in(r, "10.0.2.1", "zaid", "guess guess").await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    // That address is locked out, whatever it tries ...
+    let res = try_sign_in(r, "10.0.2.1", "sara", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    // ... but the moderators it tried still sign in from elsewhere.
+    sign_in(r, "10.0.2.2", "sara").await;
+    sign_in(r, "10.0.2.3", "omar").await;
+}
+
+#[tokio::test]
+async fn failures_answer_later_and_later() {
+    let f = fixture_with(true, |mut s| {
+        s.admin.failure_delay = Duration::from_millis(60);
+        s
+    });
+    auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
+        .await
+        .expect("add");
+    let mut took = Vec::new();
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        let res = try_sign_in(&f.router, "10.0.3.1", "sara", "guess guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+        took.push(start.elapsed());
+    }
+    assert!(took[0] >= Duration::from_millis(60), "{took:?}");
+    assert!(took[1] >= Duration::from_millis(120), "{took:?}");
+    assert!(took[2] >= Duration::from_millis(240), "{took:?}");
+}
+
+#[tokio::test]
+async fn forged_posts_are_refused_and_change_nothing() {
+    let f = setup().await;
+    let r = &f.router;
+    let id = comment(&f, "key-forged-1", "Please approve me.", None).await;
+    let session = sign_in(r, "10.0.4.1", "sara").await;
+    let queue = send(r, "GET", "/admin/queue", "10.0.4.1", &session, None, &[]).await;
+    let csrf = queue.csrf();
+    let forged = [
+        (session.as_str(), format!("action=approve&id={id}")),
+        (
+            session.as_str(),
+            format!("csrf=wrong&action=approve&id={id}"),
+        ),
+        (
+            session.as_str(),
+            format!("csrf={}x&action=approve&id={id}", enc(&csrf)),
+        ),
+        // The right token without the session (another site's form).
+        ("", format!("csrf={}&action=approve&id={id}", enc(&csrf))),
+    ];
+    for (cookie, form) in &forged {
+        let res = send(
+            r,
+            "POST",
+            "/admin/comments",
+            "10.0.4.1",
+            cookie,
+            Some(form),
+            &[],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{form}");
+        assert_eq!(res.headers[header::CONTENT_SECURITY_POLICY], CSP);
+    }
+    let res = send(
+        r,
+        "POST",
+        &format!("/admin/articles/{ARTICLE}/open"),
+        "10.0.4.1",
+        &session,
+        Some("open=0"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = send(
+        r,
+        "POST",
+        "/admin/logout",
+        "10.0.4.1",
+        &session,
+        Some("csrf=nope"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // The sign-in form too: no token, or a token that is not the cookie's.
+    let res = send(
+        r,
+        "POST",
+        "/admin/login",
+        "10.0.4.1",
+        "",
+        Some(&format!("name=sara&password={}", enc(PASSWORD))),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = send(
+        r,
+        "POST",
+        "/admin/login",
+        "10.0.4.1",
+        "khabar_login_csrf=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        Some(&format!(
+            "csrf=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb&name=sara&password={}",
+            enc(PASSWORD)
+        )),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    assert_eq!(status_of(&f, id).await.as_deref(), Some("pending"));
+    let article = f
+        .store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article");
+    assert!(article.comments_open);
+    let log = f.store.audit_log(50).await.expect("audit");
+    assert_eq!(
+        log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["sign_in"],
+        "nothing but the sign-in was done"
+    );
+    // The session still works, and the real token does what was asked.
+    let form = format!("csrf={}&action=approve&id={id}", enc(&csrf));
+    let res = send(
+        r,
+        "POST",
+        "/admin/comments",
+        "10.0.4.1",
+        &session,
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&f, id).await.as_deref(), Some("published"));
+}
+
+#[tokio::test]
+async fn a_session_survives_a_new_router_on_the_same_database() {
+    let f = setup().await;
+    let session = sign_in(&f.router, "10.0.5.1", "sara").await;
+    // Another instance (or the same after a restart): a new router, new
+    // state, the same database.
+    let assets = Assets {
+        www: None,
+        widget: f.dir.path().join("widget"),
+    };
+    let other = app(adjust(AppState::new(f.store.clone())), &assets);
+    let page = send(
+        &other,
+        "GET",
+        "/admin/queue",
+        "10.0.5.1",
+        &session,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("sara"));
+    // The CSRF token is the session's, so the other instance accepts it.
+    let id = comment(&f, "key-survive-1", "From the first instance.", None).await;
+    let form = format!("csrf={}&one=reject%3A{id}", enc(&page.csrf()));
+    let res = send(
+        &other,
+        "POST",
+        "/admin/comments",
+        "10.0.5.1",
+        &session,
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&f, id).await.as_deref(), Some("rejected"));
+}
+
+#[tokio::test]
+async fn moderators_approve_reject_and_delete_many_and_every_act_is_audited() {
+    let f = setup().await;
+    let r = &f.router;
+    // A published comment to reply to.
+    let parent = comment(&f, "key-parent-01", "The first word.", None).await;
+    f.store
+        .set_comment_status(parent, Status::Published)
+        .await
+        .expect("publish");
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            comment(
+                &f,
+                &format!("key-many-{i:04}"),
+                &format!("Comment {i}"),
+                Some(parent),
+            )
+            .await,
+        );
+    }
+    let session = sign_in(r, "10.0.6.1", "sara").await;
+    let queue = send(r, "GET", "/admin/queue", "10.0.6.1", &session, None, &[]).await;
+    assert_eq!(queue.status, StatusCode::OK);
+    // Newest first, with the article, the reply's parent, the e-mail and
+    // the client's hash (never its address).
+    let pos: Vec<usize> = ids
+        .iter()
+        .map(|id| queue.body.find(&format!(r#"id="c{id}""#)).expect("listed"))
+        .collect();
+    assert!(pos.windows(2).all(|w| w[0] > w[1]), "newest first");
+    assert!(queue.body.contains("reader@example.com"));
+    assert!(queue.body.contains("The first word."));
+    let stored = f
+        .store
+        .moderation_comments(khabar_server::store::ModQuery {
+            status: Status::Pending,
+            article_id: None,
+            search: None,
+            limit: 10,
+        })
+        .await
+        .expect("queue");
+    let hmac = stored[0].client_hmac.clone().expect("client hash stored");
+    assert_eq!(hmac.len(), 64);
+    assert!(queue.body.contains(&hmac[..12]));
+    assert!(!queue.body.contains("local"), "no client address shown");
+    let title = f
+        .store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article")
+        .title;
+    assert!(queue.body.contains(&title));
+
+    let csrf = queue.csrf();
+    let post = |form: String| {
+        let session = session.clone();
+        async move {
+            send(
+                r,
+                "POST",
+                "/admin/comments",
+                "10.0.6.1",
+                &session,
+                Some(&form),
+                &[],
+            )
+            .await
+        }
+    };
+    let res = post(format!(
+        "csrf={}&back=%2Fadmin%2Fqueue&action=approve&id={}&id={}",
+        enc(&csrf),
+        ids[0],
+        ids[1]
+    ))
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/admin/queue?done=2");
+    let res = post(format!(
+        "csrf={}&action=reject&id={}&id={}",
+        enc(&csrf),
+        ids[2],
+        ids[3]
+    ))
+    .await;
+    assert_eq!(res.location(), "/admin/queue?done=2");
+    // One button of a row acts on that row only, whatever is checked.
+    let res = post(format!(
+        "csrf={}&one=delete%3A{}&id={}",
+        enc(&csrf),
+        ids[4],
+        ids[0]
+    ))
+    .await;
+    assert_eq!(res.location(), "/admin/queue?done=1");
+
+    assert_eq!(status_of(&f, ids[0]).await.as_deref(), Some("published"));
+    assert_eq!(status_of(&f, ids[1]).await.as_deref(), Some("published"));
+    assert_eq!(status_of(&f, ids[2]).await.as_deref(), Some("rejected"));
+    assert_eq!(status_of(&f, ids[3]).await.as_deref(), Some("rejected"));
+    assert_eq!(status_of(&f, ids[4]).await, None);
+    let queue = send(
+        r,
+        "GET",
+        "/admin/queue?done=1",
+        "10.0.6.1",
+        &session,
+        None,
+        &[],
+    )
+    .await;
+    assert!(
+        !queue.body.contains(r#"class="comment""#),
+        "the queue is empty"
+    );
+
+    let log = f.store.audit_log(50).await.expect("audit");
+    let acts: Vec<(&str, Option<i64>)> = log
+        .iter()
+        .map(|e| (e.action.as_str(), e.comment_id))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("delete", Some(ids[4])),
+            ("reject", Some(ids[3])),
+            ("reject", Some(ids[2])),
+            ("approve", Some(ids[1])),
+            ("approve", Some(ids[0])),
+            ("sign_in", None),
+        ]
+    );
+    assert!(log.iter().all(|e| e.moderator == "sara"));
+    assert!(log[..5]
+        .iter()
+        .all(|e| e.article_id.as_deref() == Some(ARTICLE)));
+    let page = send(r, "GET", "/admin/audit", "10.0.6.1", &session, None, &[]).await;
+    assert!(page.body.contains(&format!("#{}", ids[4])));
+}
+
+#[tokio::test]
+async fn an_article_page_searches_comments_and_closes_and_reopens_them() {
+    let f = setup().await;
+    let r = &f.router;
+    let a = comment(&f, "key-search-01", "Trains every 5 minutes (100%)", None).await;
+    let b = comment(&f, "key-search-02", "Buses are late", None).await;
+    for id in [a, b] {
+        f.store
+            .set_comment_status(id, Status::Published)
+            .await
+            .expect("publish");
+    }
+    let session = sign_in(r, "10.0.7.1", "omar").await;
+    let list = send(r, "GET", "/admin/articles", "10.0.7.1", &session, None, &[]).await;
+    assert!(list.body.contains(&format!("/admin/articles/{ARTICLE}")));
+    let uri = format!("/admin/articles/{ARTICLE}?q=trains");
+    let page = send(r, "GET", &uri, "10.0.7.1", &session, None, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!(r#"id="c{a}""#)));
+    assert!(!page.body.contains(&format!(r#"id="c{b}""#)));
+    // LIKE wildcards in the search are plain characters.
+    let page100 = send(
+        r,
+        "GET",
+        &format!("/admin/articles/{ARTICLE}?q=%25"),
+        "10.0.7.1",
+        &session,
+        None,
+        &[],
+    )
+    .await;
+    assert!(page100.body.contains(&format!(r#"id="c{a}""#)));
+    assert!(!page100.body.contains(&format!(r#"id="c{b}""#)));
+    let by_author = send(
+        r,
+        "GET",
+        &format!("/admin/articles/{ARTICLE}?q=reader"),
+        "10.0.7.1",
+        &session,
+        None,
+        &[],
+    )
+    .await;
+    assert!(by_author.body.contains(&format!(r#"id="c{b}""#)));
+
+    let csrf = page.csrf();
+    let close = send(
+        r,
+        "POST",
+        &format!("/admin/articles/{ARTICLE}/open"),
+        "10.0.7.1",
+        &session,
+        Some(&format!("csrf={}&open=0", enc(&csrf))),
+        &[],
+    )
+    .await;
+    assert_eq!(close.status, StatusCode::SEE_OTHER);
+    let article = f
+        .store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article");
+    assert!(!article.comments_open);
+    let (status, _, _) = post_json(
+        r,
+        &format!("/api/v1/articles/{ARTICLE}/comments"),
+        &json!({ "author": "Late", "body": "Too late?", "idempotency_key": "key-closed-1" }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "comments are closed");
+    send(
+        r,
+        "POST",
+        &format!("/admin/articles/{ARTICLE}/open"),
+        "10.0.7.1",
+        &session,
+        Some(&format!("csrf={}&open=1", enc(&csrf))),
+        &[],
+    )
+    .await;
+    let article = f
+        .store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article");
+    assert!(article.comments_open);
+    // Reject one published comment from the article's page.
+    let res = send(
+        r,
+        "POST",
+        "/admin/comments",
+        "10.0.7.1",
+        &session,
+        Some(&format!(
+            "csrf={}&back={}&action=reject&id={b}",
+            enc(&csrf),
+            enc(&uri)
+        )),
+        &[],
+    )
+    .await;
+    assert_eq!(res.location(), format!("{uri}&done=1"));
+    assert_eq!(status_of(&f, b).await.as_deref(), Some("rejected"));
+    let log = f.store.audit_log(10).await.expect("audit");
+    let acts: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(acts, ["reject", "open", "close", "sign_in"]);
+}
+
+#[tokio::test]
+async fn weak_names_and_passwords_are_refused() {
+    let f = fixture_with(false, adjust);
+    assert!(auth::add_moderator(f.store.as_ref(), "bad name", PASSWORD)
+        .await
+        .is_err());
+    assert!(auth::add_moderator(f.store.as_ref(), "sara", "short")
+        .await
+        .is_err());
+    // Adding again sets a new password.
+    assert!(auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
+        .await
+        .expect("add"));
+    assert!(
+        !auth::add_moderator(f.store.as_ref(), "sara", "another long one")
+            .await
+            .expect("reset")
+    );
+    let m = f
+        .store
+        .moderator("sara")
+        .await
+        .expect("read")
+        .expect("sara");
+    assert!(auth::verify_password("another long one", &m.password_hash));
+}

@@ -1,0 +1,781 @@
+//! Source syncs against a local HTTP server that mimics WordPress's REST
+//! API, a paged JSON Feed, RSS and Atom feeds with validators, and sources
+//! that fail in every way: what ends up in the store (either engine, see
+//! `common::engine_url`) and what the API then serves.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use khabar_server::metrics::Metrics;
+use khabar_server::model::Article;
+use khabar_server::state::AppState;
+use khabar_server::store::SharedStore;
+use khabar_server::sync::{self, Limits, Report, Source, SourceKind, SyncClient, SyncError};
+use reqwest::Url;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sync");
+
+/// Posts per page of the mock WordPress, whatever `per_page` asks (as a
+/// site with a lower cap does): three pages of six posts.
+const MOCK_PER_PAGE: usize = 2;
+
+fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(format!("{FIXTURES}/{name}")).expect("fixture")
+}
+
+/// The mock site's state, changed by the tests between syncs.
+#[derive(Default)]
+struct Mock {
+    base: Mutex<String>,
+    /// The posts the site publishes (a trashed post is simply not here).
+    posts: Mutex<Vec<Value>>,
+    /// When set, every WordPress request gets this status and body.
+    wp_fail: Mutex<Option<(u16, &'static str)>>,
+    /// ETag of /rss.xml.
+    rss_etag: Mutex<String>,
+    /// Every request: path and query, and its conditional headers.
+    requests: Mutex<Vec<String>>,
+}
+
+impl Mock {
+    fn requests_to(&self, path: &str) -> Vec<String> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.starts_with(path))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Starts the mock on 127.0.0.1:0; its base URL.
+async fn start(mock: Arc<Mock>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    *mock.base.lock().unwrap() = base.clone();
+    let router = axum::Router::new().fallback(handle).with_state(mock);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    let cond = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| format!(" {name}={v}"))
+            .unwrap_or_default()
+    };
+    mock.requests.lock().unwrap().push(format!(
+        "{}{}{}",
+        uri,
+        cond("if-none-match"),
+        cond("if-modified-since")
+    ));
+    let query: HashMap<String, String> = Url::parse(&format!("http://x{uri}"))
+        .expect("uri")
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let base = mock.base.lock().unwrap().clone();
+    match uri.path() {
+        "/wp-json/wp/v2/posts" => wordpress(&mock, &query),
+        "/feed-page1.json" | "/feed-page2.json" => (
+            [(header::CONTENT_TYPE, "application/feed+json")],
+            fixture_text(&uri.path()[1..]).replace("{base}", &base),
+        )
+            .into_response(),
+        "/rss.xml" => {
+            let etag = mock.rss_etag.lock().unwrap().clone();
+            if headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                == Some(&etag)
+            {
+                return StatusCode::NOT_MODIFIED.into_response();
+            }
+            (
+                [
+                    (header::CONTENT_TYPE, "application/rss+xml".to_owned()),
+                    (header::ETAG, etag),
+                ],
+                fixture_text("rss.xml"),
+            )
+                .into_response()
+        }
+        "/atom.xml" => {
+            const STAMP: &str = "Tue, 04 Jun 2024 18:30:02 GMT";
+            if headers
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                == Some(STAMP)
+            {
+                return StatusCode::NOT_MODIFIED.into_response();
+            }
+            (
+                [
+                    (header::CONTENT_TYPE, "application/atom+xml"),
+                    (header::LAST_MODIFIED, STAMP),
+                ],
+                fixture_text("atom.xml"),
+            )
+                .into_response()
+        }
+        // 21 MB, announced.
+        "/huge" => {
+            let mut body = b"[".to_vec();
+            body.resize(21 * 1024 * 1024, b' ');
+            body.push(b']');
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        // 21 MB, chunked: only counting while reading catches it.
+        "/huge-chunked" => {
+            let chunks = futures_util::stream::iter(
+                (0..21 * 16).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64 * 1024])),
+            );
+            (
+                [(header::CONTENT_TYPE, "application/rss+xml")],
+                Body::from_stream(chunks),
+            )
+                .into_response()
+        }
+        "/stall" => {
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            "too late".into_response()
+        }
+        // Headers at once, then the body never ends.
+        "/stall-body" => {
+            let start = futures_util::stream::iter([Ok::<_, std::io::Error>(
+                b"<rss version=\"2.0\"><channel>".to_vec(),
+            )]);
+            let stall = futures_util::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_secs(20)).await;
+                None::<(Result<Vec<u8>, std::io::Error>, ())>
+            });
+            let body = futures_util::StreamExt::chain(start, stall);
+            Body::from_stream(body).into_response()
+        }
+        "/garbage" => (
+            [(header::CONTENT_TYPE, "application/rss+xml")],
+            b"\x00\x9f\x92\x96 not a feed at all {".to_vec(),
+        )
+            .into_response(),
+        "/broken.xml" => (
+            [(header::CONTENT_TYPE, "application/rss+xml")],
+            "<rss version=\"2.0\"><channel><title>cut",
+        )
+            .into_response(),
+        "/page.html" => "<!doctype html><html><body>Hello</body></html>".into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+    }
+}
+
+/// What WordPress answers on /wp-json/wp/v2/posts: posts with `_embed`
+/// filtered by `modified_after`, or `_fields=id` listings, paged with
+/// `X-WP-Total` / `X-WP-TotalPages` (and 400 past the last page).
+fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
+    if let Some((status, body)) = *mock.wp_fail.lock().unwrap() {
+        return (StatusCode::from_u16(status).expect("status"), body).into_response();
+    }
+    let mut posts = mock.posts.lock().unwrap().clone();
+    let ids_only = query.get("_fields").map(String::as_str) == Some("id");
+    if ids_only {
+        posts.sort_by_key(|p| p["id"].as_u64());
+    } else {
+        assert!(query.contains_key("_embed"), "posts are asked with _embed");
+        let gmt = |p: &Value| {
+            OffsetDateTime::parse(
+                &format!("{}Z", p["modified_gmt"].as_str().unwrap()),
+                &Rfc3339,
+            )
+            .expect("fixture time")
+        };
+        if let Some(after) = query.get("modified_after") {
+            let after = OffsetDateTime::parse(after, &Rfc3339).expect("modified_after is RFC 3339");
+            posts.retain(|p| gmt(p) > after);
+        }
+        posts.sort_by_key(|p| std::cmp::Reverse(gmt(p)));
+    }
+    let total = posts.len();
+    let pages = total.div_ceil(MOCK_PER_PAGE).max(1);
+    let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    if page > pages {
+        return (
+            StatusCode::BAD_REQUEST,
+            r#"{"code":"rest_post_invalid_page_number"}"#,
+        )
+            .into_response();
+    }
+    let items: Vec<Value> = posts
+        .into_iter()
+        .skip((page - 1) * MOCK_PER_PAGE)
+        .take(MOCK_PER_PAGE)
+        .map(|p| {
+            if ids_only {
+                json!({ "id": p["id"] })
+            } else {
+                p
+            }
+        })
+        .collect();
+    let mut headers = HeaderMap::new();
+    headers.insert("x-wp-total", total.into());
+    headers.insert("x-wp-totalpages", pages.into());
+    (headers, axum::Json(items)).into_response()
+}
+
+/// A client whose timeouts suit tests.
+fn client() -> SyncClient {
+    SyncClient::new(Limits {
+        connect_timeout: Duration::from_secs(2),
+        timeout: Duration::from_millis(700),
+        ..Limits::default()
+    })
+    .expect("client")
+}
+
+fn source(url: &str) -> Source {
+    Source::new(url)
+}
+
+async fn stored(store: &SharedStore, id: &str) -> Option<Article> {
+    store.article(id).await.expect("article")
+}
+
+async fn wp_site() -> (Arc<Mock>, String, String) {
+    let mock = Arc::new(Mock::default());
+    let posts: Vec<Value> = serde_json::from_str(&fixture_text("wp-posts.json")).expect("posts");
+    *mock.posts.lock().unwrap() = posts;
+    let base = start(mock.clone()).await;
+    let url = format!("{base}/wp-json/wp/v2/posts");
+    let host = base.trim_start_matches("http://").replace(':', "-");
+    (mock, url, host)
+}
+
+fn now_gmt() -> String {
+    let now = OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wordpress_posts_are_mapped_paged_edited_and_hidden_when_gone() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let src = source(&url);
+    let client = client();
+
+    // First sync: everything, page by page; invalid posts skipped.
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(
+        report,
+        Report {
+            changed: 3,
+            hidden: 0,
+            skipped: 3,
+            not_modified: false
+        }
+    );
+    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 3 skipped");
+    let first = mock.requests_to("/wp-json/wp/v2/posts");
+    assert!(
+        first.iter().all(|r| !r.contains("modified_after")),
+        "{first:?}"
+    );
+    assert!(first.iter().any(|r| r.contains("_fields=id")));
+    assert!(
+        first.iter().any(|r| r.contains("page=3")),
+        "pages followed: {first:?}"
+    );
+
+    let a = stored(&f.store, &format!("{host}-101"))
+        .await
+        .expect("101 stored");
+    assert_eq!(a.title, "“الموازنة” الجديدة & الضرائب");
+    assert_eq!(a.summary, "ملخص الخبر …");
+    assert_eq!(a.url, "https://site.test/2024/05/01/budget/");
+    assert_eq!(
+        a.published_at, "2024-05-01T09:30:00Z",
+        "date_gmt, not the local date"
+    );
+    assert_eq!(a.updated_at.as_deref(), Some("2024-05-01T10:00:00Z"));
+    assert_eq!(a.author.as_deref(), Some("سارة أحمد"));
+    assert_eq!(a.section.as_deref(), Some("اقتصاد"));
+    assert_eq!(a.lang, "ar");
+    assert!(a.comments_open);
+    let image = a.image.expect("featured image");
+    assert_eq!(
+        image.url,
+        "https://site.test/wp-content/uploads/2024/05/budget.jpg"
+    );
+    assert_eq!(image.alt, "مبنى البرلمان");
+    assert_eq!(image.caption.as_deref(), Some("البرلمان صباح اليوم"));
+    let html = a.body_html.expect("body_html");
+    assert!(html.contains("نص الخبر."), "{html}");
+    assert!(
+        !html.contains("script") && !html.contains("onclick"),
+        "{html}"
+    );
+
+    let b = stored(&f.store, &format!("{host}-102"))
+        .await
+        .expect("102 stored");
+    assert_eq!(b.title, "Final score", "no markup, no script text");
+    assert!(!b.comments_open, "comment_status closed");
+    assert_eq!(b.author, None, "an error object is no author");
+    assert_eq!(b.image, None, "a forbidden image is no image");
+    let html = b.body_html.expect("body_html");
+    assert!(
+        !html.contains("javascript") && !html.contains("onerror"),
+        "{html}"
+    );
+    for skipped in ["104", "105", "106"] {
+        assert!(stored(&f.store, &format!("{host}-{skipped}"))
+            .await
+            .is_none());
+    }
+
+    // Through the API.
+    let (status, body) = common::get_json(&f.router, &format!("/api/v1/articles/{host}-101")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["title"], "“الموازنة” الجديدة & الضرائب");
+
+    // An unchanged site: nothing new, nothing written.
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 0 hidden, 0 skipped");
+
+    // 102 is edited, 103 trashed (no longer listed).
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        let p = posts.iter_mut().find(|p| p["id"] == 102).unwrap();
+        p["title"]["rendered"] = json!("Final score (updated)");
+        p["modified_gmt"] = json!(now_gmt());
+        posts.retain(|p| p["id"] != 103);
+    }
+    mock.requests.lock().unwrap().clear();
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 1 hidden, 0 skipped");
+    let asked = mock.requests_to("/wp-json/wp/v2/posts");
+    assert!(
+        asked.iter().any(|r| r.contains("modified_after=")),
+        "later syncs ask only for changes: {asked:?}"
+    );
+    let b = stored(&f.store, &format!("{host}-102")).await.expect("102");
+    assert_eq!(b.title, "Final score (updated)");
+    assert!(b.updated_at.is_some());
+    assert!(
+        stored(&f.store, &format!("{host}-103")).await.is_none(),
+        "hidden"
+    );
+    let (status, _) = common::get_json(&f.router, &format!("/api/v1/articles/{host}-103")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = common::get_json(&f.router, "/api/v1/articles?limit=50").await;
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_eq!(
+        f.store.article_count().await.unwrap(),
+        3,
+        "hidden, never deleted"
+    );
+
+    // 103 is restored (which modifies it): shown again.
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        let mut restored: Vec<Value> =
+            serde_json::from_str(&fixture_text("wp-posts.json")).unwrap();
+        restored.retain(|p| p["id"] == 103);
+        restored[0]["modified_gmt"] = json!(now_gmt());
+        posts.extend(restored);
+    }
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
+    assert!(stored(&f.store, &format!("{host}-103")).await.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_wordpress_leaves_its_articles_and_counts_the_failure() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let src = Source {
+        lang: Some("en".into()),
+        ..source(&url)
+    };
+    let client = client();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let before = f.store.dump().await.unwrap();
+    assert_eq!(
+        stored(&f.store, &format!("{host}-101")).await.unwrap().lang,
+        "en"
+    );
+
+    let metrics = Metrics::default();
+    for (status, body) in [
+        (500, "boom"),
+        (200, "<html>not json"),
+        (200, r#"{"code":"x"}"#),
+    ] {
+        *mock.wp_fail.lock().unwrap() = Some((status, body));
+        let err = sync::sync(f.store.as_ref(), &client, &src)
+            .await
+            .unwrap_err();
+        match status {
+            500 => assert!(
+                matches!(err, SyncError::Status { status: 500, .. }),
+                "{err}"
+            ),
+            _ => assert!(matches!(err, SyncError::Garbage { .. }), "{err}"),
+        }
+        assert!(err.to_string().contains(&url), "names the source: {err}");
+        assert!(sync::run(f.store.as_ref(), &client, &src, &metrics)
+            .await
+            .is_none());
+    }
+    assert_eq!(metrics.sync_failures.get(), 3);
+    assert!(metrics.render().contains("khabar_sync_failures_total 3"));
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert_eq!(state.failures, 6);
+    assert_eq!(f.store.dump().await.unwrap(), before, "nothing changed");
+
+    // Recovery resets the failures.
+    *mock.wp_fail.lock().unwrap() = None;
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(
+        f.store.source_state(&url).await.unwrap().unwrap().failures,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_feed_is_followed_through_next_url() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let url = format!("{base}/feed-page1.json");
+    let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 1 skipped");
+    assert_eq!(
+        mock.requests_to("/feed-page2.json").len(),
+        1,
+        "a loop is cut"
+    );
+
+    let u = Url::parse(&url).unwrap();
+    let one = stored(
+        &f.store,
+        &sync::feed::article_id(&u, "https://wire.test/items/1"),
+    )
+    .await
+    .expect("item 1");
+    assert_eq!(one.title, "Markets rally & close higher");
+    assert_eq!(one.published_at, "2024-06-01T08:00:00Z");
+    assert_eq!(one.lang, "en", "the feed's language");
+    assert_eq!(one.source.as_deref(), Some("Agency & Wire"));
+    assert_eq!(one.author.as_deref(), Some("Wire Desk"));
+    assert_eq!(one.section.as_deref(), Some("business"));
+    assert_eq!(one.image.unwrap().url, "https://wire.test/img/1.jpg");
+    assert!(!one.body_html.unwrap().contains("script"));
+    let two = stored(
+        &f.store,
+        &sync::feed::article_id(&u, "https://wire.test/items/2"),
+    )
+    .await
+    .expect("item 2");
+    let html = two.body_html.unwrap();
+    assert!(
+        html.contains("First paragraph &lt;not a tag&gt;."),
+        "{html}"
+    );
+    assert_eq!(two.updated_at.as_deref(), Some("2024-06-01T12:00:00Z"));
+    let three = stored(
+        &f.store,
+        &sync::feed::article_id(&u, "https://wire.test/items/3"),
+    )
+    .await
+    .expect("item 3, from page two");
+    assert_eq!(
+        three.url,
+        format!("{base}/items/3"),
+        "resolved against the page"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rss_and_atom_use_conditional_gets_and_never_hide() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    *mock.rss_etag.lock().unwrap() = "\"v1\"".into();
+    let base = start(mock.clone()).await;
+    let client = client();
+
+    let rss = source(&format!("{base}/rss.xml"));
+    let report = sync::sync(f.store.as_ref(), &client, &rss)
+        .await
+        .expect("rss");
+    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 2 skipped");
+    let u = Url::parse(&rss.url).unwrap();
+    let bridge = stored(&f.store, &sync::feed::article_id(&u, "paper-1001"))
+        .await
+        .expect("bridge");
+    assert_eq!(
+        bridge.title, "عاجل: افتتاح الجسر",
+        "escaped markup is no markup"
+    );
+    assert_eq!(bridge.published_at, "2024-06-03T05:00:00Z");
+    assert_eq!(bridge.section.as_deref(), Some("محليات"));
+    assert_eq!(bridge.lang, "ar");
+    let image = bridge.image.expect("media:content");
+    assert_eq!(image.url, "https://paper.test/img/bridge.jpg");
+    assert_eq!(image.alt, "الجسر الجديد");
+    assert!(!bridge.body_html.unwrap().contains("script"));
+
+    // Unchanged: 304, nothing done.
+    let report = sync::sync(f.store.as_ref(), &client, &rss)
+        .await
+        .expect("rss");
+    assert!(report.not_modified);
+    assert_eq!(report.to_string(), "not modified since the last sync");
+    let asked = mock.requests_to("/rss.xml");
+    assert!(asked[1].contains("if-none-match=\"v1\""), "{asked:?}");
+
+    // A new version without the old items hides nothing.
+    *mock.rss_etag.lock().unwrap() = "\"v2\"".into();
+    let report = sync::sync(f.store.as_ref(), &client, &rss)
+        .await
+        .expect("rss");
+    assert_eq!(report.hidden, 0);
+    assert_eq!(report.changed, 0, "same items, nothing rewritten");
+
+    let atom = source(&format!("{base}/atom.xml"));
+    let report = sync::sync(f.store.as_ref(), &client, &atom)
+        .await
+        .expect("atom");
+    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 0 skipped");
+    let u = Url::parse(&atom.url).unwrap();
+    let une = stored(
+        &f.store,
+        &sync::feed::article_id(&u, "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a"),
+    )
+    .await
+    .expect("une");
+    assert_eq!(une.title, "La une du jour");
+    assert_eq!(une.lang, "fr");
+    assert_eq!(une.author.as_deref(), Some("Claire"));
+    assert_eq!(une.published_at, "2024-06-04T06:00:00Z");
+    assert!(!une.body_html.unwrap().contains("iframe"));
+    let second = stored(&f.store, &sync::feed::article_id(&u, "urn:uuid:2"))
+        .await
+        .expect("second");
+    assert_eq!(
+        second.published_at, "2024-06-03T10:00:00Z",
+        "updated stands in"
+    );
+    let report = sync::sync(f.store.as_ref(), &client, &atom)
+        .await
+        .expect("atom");
+    assert!(report.not_modified);
+    assert!(mock.requests_to("/atom.xml")[1]
+        .contains("if-modified-since=Tue, 04 Jun 2024 18:30:02 GMT"));
+    assert_eq!(f.store.article_count().await.unwrap(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_sources_fail_cleanly_and_change_nothing() {
+    let f = common::fixture(true);
+    let before = f.store.dump().await.unwrap();
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let client = client();
+    let roomy = SyncClient::new(Limits {
+        timeout: Duration::from_secs(20),
+        ..Limits::default()
+    })
+    .unwrap();
+    // A port nobody listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let cases: Vec<(String, &SyncClient, &str)> = vec![
+        (format!("{base}/huge"), &roomy, "larger than 20971520 bytes"),
+        (
+            format!("{base}/huge-chunked"),
+            &roomy,
+            "larger than 20971520 bytes",
+        ),
+        (format!("{base}/stall"), &client, "timed out"),
+        (format!("{base}/stall-body"), &client, "timed out"),
+        (format!("http://{closed}/feed"), &client, "error"),
+        (
+            format!("{base}/garbage"),
+            &client,
+            "not a WordPress posts API",
+        ),
+        (
+            format!("{base}/page.html"),
+            &client,
+            "not a WordPress posts API",
+        ),
+        (format!("{base}/broken.xml"), &client, "unreadable answer"),
+        (format!("{base}/error"), &client, "answered HTTP 500"),
+        (
+            "ftp://example.test/feed".to_owned(),
+            &client,
+            "not an http(s) URL",
+        ),
+    ];
+    for (url, client, expected) in cases {
+        let started = std::time::Instant::now();
+        let err = sync::sync(f.store.as_ref(), client, &source(&url))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(expected), "{url}: {err}");
+        assert!(
+            err.to_string().contains(url.as_str()),
+            "names the source: {err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "{url}");
+    }
+    // A forced kind that does not match is garbage too.
+    let wrong = Source {
+        kind: Some(SourceKind::JsonFeed),
+        ..source(&format!("{base}/rss.xml"))
+    };
+    *mock.rss_etag.lock().unwrap() = "\"x\"".into();
+    let err = sync::sync(f.store.as_ref(), &client, &wrong)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Garbage { .. }), "{err}");
+    assert_eq!(f.store.dump().await.unwrap(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_instance_syncs_each_source_and_backs_off_after_failures() {
+    let f = common::fixture(false);
+    let (mock, url, _host) = wp_site().await;
+    let src = source(&url);
+    let client = client();
+    let one = AppState::new(f.store.clone());
+    let two = AppState::new(f.store.clone());
+    let every = Duration::from_secs(1);
+
+    let ran_one = khabar_server::jobs::sync_if_due(&one, &client, &src, every, "one").await;
+    let ran_two = khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await;
+    assert!(ran_one && !ran_two, "exactly one instance syncs a period");
+    assert_eq!(f.store.visible_ids_from(&url).await.unwrap().len(), 3);
+
+    // A failure: the next period is skipped (2x), the one after runs.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    *mock.wp_fail.lock().unwrap() = Some((503, "busy"));
+    assert!(khabar_server::jobs::sync_if_due(&one, &client, &src, every, "one").await);
+    assert_eq!(one.metrics.sync_failures.get(), 1);
+    *mock.wp_fail.lock().unwrap() = None;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(
+        !khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await,
+        "backing off"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await);
+    let state = f.store.source_state(&url).await.unwrap().unwrap();
+    assert_eq!(state.failures, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_command_prints_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::engine_url(&dir);
+    let (_mock, url, host) = wp_site().await;
+    let bin = env!("CARGO_BIN_EXE_khabar-server");
+    let run = |args: Vec<String>| {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(bin)
+                .arg("--db")
+                .arg(db)
+                .args(args)
+                .env("RUST_LOG", "off")
+                .output()
+                .expect("run khabar-server")
+        })
+    };
+    let out = run(vec![
+        "sync".into(),
+        url.clone(),
+        "--source-lang".into(),
+        "ar".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("synced {url}: 3 new or updated, 0 hidden, 3 skipped")
+    );
+    let store = khabar_server::store::engine::open(&db).await.unwrap();
+    let a = store
+        .article(&format!("{host}-101"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.lang, "ar");
+    drop(store);
+
+    // A failing source: non-zero exit, the reason on stderr.
+    let dead = "http://127.0.0.1:9/feed.xml".to_owned();
+    let out = run(vec![
+        "sync".into(),
+        dead.clone(),
+        "--source-kind".into(),
+        "rss".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&dead), "{err}");
+}

@@ -1,0 +1,186 @@
+//! Comments for any page of the site, by its URL: the first comment
+//! creates the thread; URLs and browsers outside `--site` are refused.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{fixture_with, get, get_json, post_json};
+use http_body_util::BodyExt;
+use khabar_server::comments::Moderation;
+use khabar_server::model::Article;
+use khabar_server::ratelimit::RateLimit;
+use khabar_server::threads::Sites;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const PAGE: &str = "https://news.example/2026/11/30/السوق";
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn site_fixture() -> common::Fixture {
+    fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s.sites = Sites::parse(&["https://news.example"]).expect("sites");
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    })
+}
+
+fn comment(key: &str) -> Value {
+    json!({ "author": "Huda", "body": "تعليق على صفحة الموقع", "idempotency_key": key,
+            "title": "<b>السوق</b> الشتوي يعود" })
+}
+
+async fn post_with_origin(
+    router: &axum::Router,
+    uri: &str,
+    body: &Value,
+    origin: &str,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let res = router
+        .clone()
+        .oneshot(
+            Request::post(uri)
+                .header("content-type", "application/json")
+                .header("origin", origin)
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn without_sites_comments_by_url_are_off() {
+    let f = fixture_with(true, |s| s);
+    let (status, body) = get_json(&f.router, &format!("/api/v1/comments?url={}", enc(PAGE))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["message"]
+        .as_str()
+        .expect("message")
+        .contains("--site"));
+}
+
+#[tokio::test]
+async fn the_first_comment_creates_the_thread_of_any_page_of_the_site() {
+    let f = site_fixture();
+    let list = format!("/api/v1/comments?url={}", enc(PAGE));
+    let (status, empty) = get_json(&f.router, &list).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        empty,
+        json!({ "items": [], "next": null, "total": 0, "article_id": null })
+    );
+
+    let (status, _, created) = post_json(&f.router, &list, &comment("key-thread-001"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["article_id"]
+        .as_str()
+        .expect("thread id")
+        .to_owned();
+    assert!(id.starts_with("t-"));
+
+    // The same page however the link was written.
+    for variant in [
+        "http://NEWS.example/2026/11/30/%d8%a7%d9%84%d8%b3%d9%88%d9%82/",
+        "https://news.example/2026/11/30/السوق?utm_source=share#comments",
+    ] {
+        let (_, page) =
+            get_json(&f.router, &format!("/api/v1/comments?url={}", enc(variant))).await;
+        assert_eq!(page["total"], 1, "{variant}: {page}");
+        assert_eq!(page["article_id"], json!(id));
+    }
+    // Its title is text the server holds, never markup.
+    let stored: Article = f.store.article(&id).await.expect("get").expect("thread");
+    assert_eq!(stored.title, "السوق الشتوي يعود");
+    // Threads are never listed.
+    let (_, articles) = get_json(&f.router, "/api/v1/articles?limit=50").await;
+    assert!(!articles.to_string().contains(&id));
+    let (_, _, feed) = get(&f.router, "/feed.json").await;
+    assert!(!String::from_utf8_lossy(&feed).contains(&id));
+}
+
+#[tokio::test]
+async fn an_article_the_server_holds_is_the_thread_of_its_url() {
+    let f = site_fixture();
+    let article: Article = serde_json::from_value(json!({
+        "id": "pushed-1", "url": "https://news.example/2026/11/30/port", "title": "الميناء",
+        "published_at": "2026-11-30T08:00:00Z", "body": []
+    }))
+    .expect("article");
+    f.store
+        .upsert_articles(vec![article], Some("push"))
+        .await
+        .expect("store");
+    let uri = format!(
+        "/api/v1/comments?url={}",
+        enc("https://news.example/2026/11/30/port/")
+    );
+    let (status, _, created) = post_json(&f.router, &uri, &comment("key-thread-002"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["article_id"], "pushed-1");
+    let (_, page) = get_json(&f.router, "/api/v1/articles/pushed-1/comments").await;
+    assert_eq!(page["total"], 1);
+}
+
+#[tokio::test]
+async fn other_sites_and_other_origins_are_refused() {
+    let f = site_fixture();
+    let outside = format!(
+        "/api/v1/comments?url={}",
+        enc("https://elsewhere.example/x")
+    );
+    let (status, _, body) = post_json(&f.router, &outside, &comment("key-thread-003"), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "url_not_allowed");
+
+    let uri = format!("/api/v1/comments?url={}", enc(PAGE));
+    let by_id = "/api/v1/articles/2026-11-28-transit-plan/comments";
+    for target in [uri.as_str(), by_id] {
+        let (status, headers, body) = post_with_origin(
+            &f.router,
+            target,
+            &comment("key-thread-004"),
+            "https://evil.example",
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{target}");
+        assert_eq!(body["error"]["code"], "origin_not_allowed");
+        assert_eq!(
+            headers["access-control-allow-origin"], "*",
+            "readable by the widget"
+        );
+    }
+    let (status, _, _) = post_with_origin(
+        &f.router,
+        by_id,
+        &comment("key-thread-005"),
+        "https://news.example",
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the site's own pages may write"
+    );
+    let (status, _, _) = post_json(&f.router, by_id, &comment("key-thread-006"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "no Origin: server to server");
+    // Reads stay open to every origin.
+    let (status, _) = get_json(&f.router, by_id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(common::comment_total(&f.store).await, 2);
+}
