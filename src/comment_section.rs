@@ -60,6 +60,8 @@ struct State {
     retry: Option<Timeout>,
     attempts: u32,
     sending: bool,
+    /// What holds the section's place until its first page is shown.
+    placeholder: Option<Element>,
 }
 
 /// A mounted comment section. Dropping the last handle does not stop it;
@@ -70,6 +72,9 @@ pub struct CommentSection(Component<State>);
 impl CommentSection {
     /// Renders the section into `parent`, restores the draft and loads the
     /// first page. With `open` false, the list shows but the form does not.
+    /// With a `placeholder` (a skeleton), the section stays hidden behind it
+    /// until the first page or its error is there: list and form then
+    /// appear at once, and the form never moves down under the reader.
     pub fn mount(
         doc: &Document,
         parent: &Element,
@@ -77,6 +82,7 @@ impl CommentSection {
         options: &Options,
         open: bool,
         total_hint: u32,
+        placeholder: Option<Element>,
     ) -> Result<CommentSection, WidgetError> {
         let catalog = options.lang().catalog();
         let view::Section {
@@ -93,9 +99,13 @@ impl CommentSection {
                 .text(catalog.comments_closed);
             section.append_child(&closed.build()).map_err(dom_error)?;
         }
+        if placeholder.is_some() {
+            section.set_attribute("hidden", "").map_err(dom_error)?;
+        }
         parent.append_child(&section).map_err(dom_error)?;
         let this = CommentSection(Component::new(State {
             host: host.clone(),
+            placeholder,
             section,
             list,
             total_el,
@@ -660,9 +670,13 @@ impl CommentSection {
                     if let Err(e) = section.show_page(page, first) {
                         web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
                     }
+                    section.reveal();
                 }
                 Err(WidgetError::Aborted) => {}
-                Err(e) => section.show_list_error(&e),
+                Err(e) => {
+                    section.show_list_error(&e);
+                    section.reveal();
+                }
             }
         });
     }
@@ -737,6 +751,18 @@ impl CommentSection {
             self.reply_to(Some((id, draft.parent_author)), false);
         }
         Ok(())
+    }
+
+    /// Shows the section in place of its placeholder, if it still has one.
+    fn reveal(&self) {
+        let (placeholder, section) = {
+            let mut s = self.0.borrow_mut();
+            (s.placeholder.take(), s.section.clone())
+        };
+        if let Some(placeholder) = placeholder {
+            placeholder.remove();
+            let _ = section.remove_attribute("hidden");
+        }
     }
 
     /// Takes away the "more" button and a loading error, if shown.

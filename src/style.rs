@@ -15,11 +15,13 @@ pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 thread_local! {
     static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
+    /// The row counts that already have their rule (bit n: n rows).
+    static ROWS: RefCell<u64> = const { RefCell::new(0) };
 }
 
-/// Adopts the shared stylesheet into `root`, creating it on first use.
-pub fn adopt(root: &ShadowRoot) -> Result<(), WidgetError> {
-    let sheet = SHEET.with(|cell| -> Result<CssStyleSheet, WidgetError> {
+/// The shared stylesheet, created on first use.
+fn sheet() -> Result<CssStyleSheet, WidgetError> {
+    SHEET.with(|cell| -> Result<CssStyleSheet, WidgetError> {
         if let Some(sheet) = cell.borrow().as_ref() {
             return Ok(sheet.clone());
         }
@@ -27,7 +29,27 @@ pub fn adopt(root: &ShadowRoot) -> Result<(), WidgetError> {
         sheet.replace_sync(CSS).map_err(dom_error)?;
         *cell.borrow_mut() = Some(sheet.clone());
         Ok(sheet)
-    })?;
+    })
+}
+
+/// Adopts the shared stylesheet into `root`.
+pub fn adopt(root: &ShadowRoot) -> Result<(), WidgetError> {
+    let sheet = sheet()?;
     root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+    Ok(())
+}
+
+/// Makes `.khabar[data-rows="n"]` count `n` rows for a list's reserved
+/// height (style.css). A rule in the shared sheet, not a `style`
+/// attribute: the widget's DOM carries no inline style.
+pub fn reserve_rows(n: u32) -> Result<(), WidgetError> {
+    let bit = 1u64.checked_shl(n).unwrap_or(0);
+    if bit == 0 || ROWS.with(|r| *r.borrow() & bit != 0) {
+        return Ok(());
+    }
+    sheet()?
+        .insert_rule(&format!(".khabar[data-rows=\"{n}\"]{{--_rows:{n}}}"))
+        .map_err(dom_error)?;
+    ROWS.with(|r| *r.borrow_mut() |= bit);
     Ok(())
 }

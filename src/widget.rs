@@ -244,6 +244,9 @@ impl Widget {
                     "list"
                 },
             )?;
+            // A list reserves the height of its rows (style.css).
+            crate::style::reserve_rows(o.limit)?;
+            set("data-rows", &o.limit.to_string())?;
             for w in &o.warnings {
                 web_sys::console::warn_1(&JsValue::from_str(&format!("khabar: {w}")));
             }
@@ -373,8 +376,10 @@ impl Widget {
             }
             Content::Comments => {
                 section = Some((true, 0));
+                // The skeleton stays until the first page of comments is in
+                // (the section replaces it then).
                 (
-                    El::new(&doc, "div")?.class("comments-only"),
+                    status::skeleton(&doc, catalog, Kind::Comments)?,
                     Some(options.article_id.clone()),
                 )
             }
@@ -417,7 +422,9 @@ impl Widget {
                 let s = self.0.borrow();
                 (s.frame.clone(), s.host.clone())
             };
-            let mounted = CommentSection::mount(&doc, &frame, &host, options, open, count)?;
+            let placeholder = (options.kind == Kind::Comments).then(|| el.clone());
+            let mounted =
+                CommentSection::mount(&doc, &frame, &host, options, open, count, placeholder)?;
             self.0.borrow_mut().comments = Some(mounted);
         }
         Ok(id)

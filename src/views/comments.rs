@@ -99,7 +99,8 @@ pub fn comment(
         );
     }
     let mut body = El::new(doc, "p")?.class("comment-body").attr("dir", "auto");
-    for (i, line) in c.body.split('\n').enumerate() {
+    // Not only khabar-server strips them: any backend may hand them over.
+    for (i, line) in strip_bidi_controls(&c.body).split('\n').enumerate() {
         if i > 0 {
             body = body.child(El::new(doc, "br")?);
         }

@@ -25,17 +25,22 @@ pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> 
                 .attr("role", "status")
                 .text(catalog.loading),
         );
-    for line in [
-        "sk sk-title",
-        "sk sk-title sk-short",
-        "sk sk-meta",
-        "sk sk-text",
-        "sk sk-text",
-        "sk sk-text sk-short",
-        "sk sk-text",
-        "sk sk-text",
-        "sk sk-text sk-short",
-    ] {
+    let lines: &[&str] = match kind {
+        // A card's box is small: headline, time, summary.
+        Kind::Card => &["sk sk-title", "sk sk-meta", "sk sk-text"],
+        _ => &[
+            "sk sk-title",
+            "sk sk-title sk-short",
+            "sk sk-meta",
+            "sk sk-text",
+            "sk sk-text",
+            "sk sk-text sk-short",
+            "sk sk-text",
+            "sk sk-text",
+            "sk sk-text sk-short",
+        ],
+    };
+    for line in lines {
         el = el.child(El::new(doc, "div")?.class(line));
     }
     Ok(el)

@@ -9,7 +9,7 @@ use crate::support::*;
 
 const NO_COMMENTS: &str = r#"{"items":[],"next":null,"total":0}"#;
 
-const ONE_COMMENT: &str = r#"{"items":[{"id":1,"author":"\u202eسارة","body":"سطر أول\nسطر ثانٍ","created_at":"2017-01-01T07:31:08Z","parent_id":null,
+const ONE_COMMENT: &str = r#"{"items":[{"id":1,"author":"\u202eسارة","body":"سطر \u202bأول\u202c\nسطر \u2067ثانٍ\u2069\u200f","created_at":"2017-01-01T07:31:08Z","parent_id":null,
   "replies":[{"id":2,"author":"Omar","body":"رد","created_at":"2017-01-01T08:00:00Z","parent_id":1}]}],"next":null,"total":2}"#;
 
 fn comments_options(lang: &str, article: &str) -> JsValue {
@@ -38,6 +38,11 @@ async fn comments_render_nested_with_isolated_names_and_line_breaks() {
         .expect("q")
         .expect("body");
     assert_eq!(body.get_attribute("dir").as_deref(), Some("auto"));
+    assert_eq!(
+        body.text_content().as_deref(),
+        Some("سطر أولسطر ثانٍ\u{200f}"),
+        "bidi controls stripped from the body, marks kept"
+    );
     assert_eq!(body.query_selector_all("br").expect("q").length(), 1);
     let reply = first
         .query_selector("ol.replies > li.comment[data-id=\"2\"]")

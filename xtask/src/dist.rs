@@ -201,6 +201,8 @@ pub fn dist() -> Result<(), String> {
         ("js/khabar.d.ts", "khabar.d.ts"),
         ("js/README.npm.md", "README.md"),
         ("CHANGELOG.md", "CHANGELOG.md"),
+        ("LICENSE-MIT", "LICENSE-MIT"),
+        ("LICENSE-APACHE", "LICENSE-APACHE"),
     ] {
         std::fs::copy(root.join(from), npm.join(to)).map_err(|e| format!("copying {from}: {e}"))?;
     }
@@ -222,7 +224,7 @@ pub fn dist() -> Result<(), String> {
         },
         // Importing mounts placeholders and defines <khabar-widget>.
         "sideEffects": ["./khabar.js"],
-        "files": ["khabar.js", "khabar.d.ts", "khabar_bg.wasm", "README.md", "CHANGELOG.md"]
+        "files": ["khabar.js", "khabar.d.ts", "khabar_bg.wasm", "README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"]
     });
     let text = serde_json::to_string_pretty(&package).map_err(|e| e.to_string())? + "\n";
     write(&npm.join("package.json"), text.as_bytes())?;
