@@ -62,8 +62,29 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
     let mut spam = comment("key-migrate-04", "spam spam");
     spam["website"] = json!("http://spam.example");
     post_json(&f.router, URI, &spam, &[]).await;
+    // What else the server keeps: a moderator account and a source's state.
+    assert!(f
+        .store
+        .put_moderator(
+            "mona",
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
+        )
+        .await
+        .expect("moderator"));
+    let state = khabar_server::store::SourceState {
+        etag: Some("\"v1\"".into()),
+        ..Default::default()
+    };
+    f.store
+        .save_source_state("https://cms.example/feed.json", &state)
+        .await
+        .expect("source state");
     let before = f.store.dump().await.expect("dump");
     assert_eq!(before.comments.len(), 4);
+    assert!(
+        before.comments.iter().all(|c| c.client_hmac.is_some()),
+        "client hashes are part of the copy"
+    );
 
     // Over to the other engine (PostgreSQL when the suite runs on it).
     let dir = tempfile::tempdir().expect("dir");
@@ -74,6 +95,26 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
     assert!(report.verified(), "{report:?}");
     assert_eq!(report.comments, (4, 4));
     assert!(report.articles.0 >= 9);
+
+    // Accounts, the install's secret and the sources' state moved too.
+    assert!(other.moderator("mona").await.expect("get").is_some());
+    assert_eq!(
+        other
+            .source_state("https://cms.example/feed.json")
+            .await
+            .expect("get")
+            .and_then(|s| s.etag),
+        Some("\"v1\"".to_owned())
+    );
+    let copied = other.dump().await.expect("dump");
+    for table in ["moderators", "install_secrets", "sources"] {
+        let rows = copied
+            .tables
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(0, |(_, r)| r.len());
+        assert!(rows > 0, "{table} copied");
+    }
 
     // A second copy into the same target is refused, not mixed in.
     assert!(matches!(

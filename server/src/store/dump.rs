@@ -27,6 +27,8 @@ pub struct CommentRow {
     pub created_at: String,
     /// The key its client chose, so retries stay idempotent after a move.
     pub idempotency_key: Option<String>,
+    /// The client address as an HMAC under the install's secret.
+    pub client_hmac: Option<String>,
 }
 
 /// Everything a store holds: articles by id, comments by id.
@@ -38,7 +40,84 @@ pub struct Dump {
     pub comments: Vec<CommentRow>,
     /// Per article id: whether it is hidden, and where it came from.
     pub article_state: Vec<ArticleState>,
+    /// Every other table worth keeping, row by row, in [`TABLES`] order:
+    /// moderator accounts, their sessions, the audit log, the install's
+    /// secret (so client hashes stay comparable) and the sources' sync
+    /// state. Rate-limit events, failed sign-ins and job times are
+    /// transient and start afresh.
+    pub tables: Vec<(String, Vec<Vec<Cell>>)>,
 }
+
+/// One value of a row of [`TABLES`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Cell {
+    /// SQL NULL.
+    Null,
+    /// An integer column.
+    Int(i64),
+    /// A text column.
+    Text(String),
+}
+
+/// Whether a column holds integers or text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// INTEGER / BIGINT.
+    Int,
+    /// TEXT.
+    Text,
+}
+
+/// A copied table: its name, its columns with their kinds, and whether its
+/// first column is an identity.
+pub type Table = (&'static str, &'static [(&'static str, Kind)], bool);
+
+/// The tables copied as they are, each with its columns in order (parents
+/// before the tables that reference them), and whether its first column is
+/// an identity whose sequence must continue after the copied ids.
+pub const TABLES: &[Table] = &[
+    (
+        "moderators",
+        &[
+            ("id", Kind::Int),
+            ("name", Kind::Text),
+            ("password_hash", Kind::Text),
+        ],
+        true,
+    ),
+    (
+        "sessions",
+        &[
+            ("token_hash", Kind::Text),
+            ("moderator_id", Kind::Int),
+            ("csrf", Kind::Text),
+            ("expires_ms", Kind::Int),
+        ],
+        false,
+    ),
+    (
+        "audit_log",
+        &[
+            ("id", Kind::Int),
+            ("at", Kind::Text),
+            ("moderator", Kind::Text),
+            ("action", Kind::Text),
+            ("comment_id", Kind::Int),
+            ("article_id", Kind::Text),
+        ],
+        true,
+    ),
+    (
+        "install_secrets",
+        &[("name", Kind::Text), ("value", Kind::Text)],
+        false,
+    ),
+    (
+        "sources",
+        &[("url", Kind::Text), ("state_json", Kind::Text)],
+        false,
+    ),
+];
 
 /// What the store keeps about an article beside its content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,6 +136,9 @@ impl Dump {
         self.articles.sort_by(|a, b| a.id.cmp(&b.id));
         self.comments.sort_by_key(|c| c.id);
         self.article_state.sort_by(|a, b| a.id.cmp(&b.id));
+        for (_, rows) in &mut self.tables {
+            rows.sort_by_key(|r| format!("{r:?}"));
+        }
     }
 
     /// SHA-256 of the canonical JSON of every row (stable field order,
@@ -79,6 +161,13 @@ impl Dump {
         for st in &sorted.article_state {
             hash.update(serde_json::to_vec(st).unwrap_or_default());
             hash.update(b"\n");
+        }
+        for (table, rows) in &sorted.tables {
+            hash.update(table.as_bytes());
+            for row in rows {
+                hash.update(serde_json::to_vec(row).unwrap_or_default());
+                hash.update(b"\n");
+            }
         }
         hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{NoTls, Row};
 
-use super::dump::{ArticleState, CommentRow, Dump};
+use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
     now_ms, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, ModComment,
     ModQuery, Moderator, Position, Session, Sort, Status, Store, StoreError,
@@ -1060,7 +1060,7 @@ impl Store for PostgresStore {
         let comments = client
             .query(
                 "SELECT id, article_id, parent_id, author, email, body, status, created_at,
-                     idempotency_key FROM comments ORDER BY id",
+                     idempotency_key, client_hmac FROM comments ORDER BY id",
                 &[],
             )
             .await?
@@ -1076,13 +1076,41 @@ impl Store for PostgresStore {
                     status: r.try_get(6)?,
                     created_at: r.try_get(7)?,
                     idempotency_key: r.try_get(8)?,
+                    client_hmac: r.try_get(9)?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut tables = Vec::new();
+        for (table, columns, _) in TABLES {
+            let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+            let rows = client
+                .query(&format!("SELECT {} FROM {table}", names.join(", ")), &[])
+                .await?
+                .iter()
+                .map(|r| {
+                    columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (_, kind))| {
+                            Ok(match kind {
+                                Kind::Int => r
+                                    .try_get::<_, Option<i64>>(i)?
+                                    .map_or(Cell::Null, Cell::Int),
+                                Kind::Text => r
+                                    .try_get::<_, Option<String>>(i)?
+                                    .map_or(Cell::Null, Cell::Text),
+                            })
+                        })
+                        .collect::<Result<Vec<Cell>, StoreError>>()
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            tables.push(((*table).to_owned(), rows));
+        }
         Ok(Dump {
             articles,
             comments,
             article_state,
+            tables,
         })
     }
 
@@ -1102,8 +1130,8 @@ impl Store for PostgresStore {
         let insert = tx
             .prepare(
                 "INSERT INTO comments (id, article_id, parent_id, author, email, body, status,
-                     created_at, idempotency_key)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     created_at, idempotency_key, client_hmac)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .await?;
         for c in &dump.comments {
@@ -1119,9 +1147,56 @@ impl Store for PostgresStore {
                     &c.status,
                     &c.created_at,
                     &c.idempotency_key,
+                    &c.client_hmac,
                 ],
             )
             .await?;
+        }
+        for (table, rows) in &dump.tables {
+            let Some((_, columns, identity)) = TABLES.iter().find(|(t, _, _)| t == table) else {
+                continue;
+            };
+            let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+            let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+            let insert = tx
+                .prepare(&format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    names.join(", "),
+                    marks.join(", ")
+                ))
+                .await?;
+            for row in rows {
+                let ints: Vec<Option<i64>> = row
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Int(i) => Some(*i),
+                        _ => None,
+                    })
+                    .collect();
+                let texts: Vec<Option<String>> = row
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Text(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, kind))| match kind {
+                        Kind::Int => &ints[i] as &(dyn tokio_postgres::types::ToSql + Sync),
+                        Kind::Text => &texts[i] as &(dyn tokio_postgres::types::ToSql + Sync),
+                    })
+                    .collect();
+                tx.execute(&insert, &params).await?;
+            }
+            if *identity {
+                tx.batch_execute(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                         GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                ))
+                .await?;
+            }
         }
         // New comments continue after the copied ids.
         tx.batch_execute(

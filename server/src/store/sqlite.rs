@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::dump::{ArticleState, CommentRow, Dump};
+use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
     now_ms, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, ModComment,
     ModQuery, Moderator, Position, Session, Sort, Status, Store, StoreError,
@@ -226,16 +226,22 @@ impl SqliteStore {
 }
 
 /// Applies the migrations this database has not seen yet.
+///
+/// Each step takes the write lock first and reads the version under it, so
+/// that processes starting together (a server and a CLI command, say)
+/// apply each migration once, one after the other.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let done = usize::try_from(version).unwrap_or(0);
-    for (i, sql) in (0_i64..).zip(MIGRATIONS.iter()).skip(done) {
-        let tx = conn.transaction()?;
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let done = usize::try_from(version).unwrap_or(0);
+        let Some(sql) = MIGRATIONS.get(done) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 #[async_trait]
@@ -913,7 +919,7 @@ fn dump(conn: &Connection) -> Result<Dump, StoreError> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut stmt = conn.prepare(
         "SELECT id, article_id, parent_id, author, email, body, status, created_at,
-             idempotency_key FROM comments ORDER BY id",
+             idempotency_key, client_hmac FROM comments ORDER BY id",
     )?;
     let mut state = conn.prepare("SELECT id, hidden, origin FROM articles ORDER BY id")?;
     let article_state = state
@@ -937,13 +943,37 @@ fn dump(conn: &Connection) -> Result<Dump, StoreError> {
                 status: r.get(6)?,
                 created_at: r.get(7)?,
                 idempotency_key: r.get(8)?,
+                client_hmac: r.get(9)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let mut tables = Vec::new();
+    for (table, columns, _) in TABLES {
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        let mut stmt = conn.prepare(&format!("SELECT {} FROM {table}", names.join(", ")))?;
+        let rows = stmt
+            .query_map([], |r| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, kind))| {
+                        Ok(match kind {
+                            Kind::Int => r.get::<_, Option<i64>>(i)?.map_or(Cell::Null, Cell::Int),
+                            Kind::Text => r
+                                .get::<_, Option<String>>(i)?
+                                .map_or(Cell::Null, Cell::Text),
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<Cell>>>()
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        tables.push(((*table).to_owned(), rows));
+    }
     Ok(Dump {
         articles,
         comments,
         article_state,
+        tables,
     })
 }
 
@@ -963,8 +993,8 @@ fn restore(conn: &mut Connection, dump: &Dump) -> Result<(), StoreError> {
     for c in &dump.comments {
         tx.execute(
             "INSERT INTO comments (id, article_id, parent_id, author, email, body, status,
-                 created_at, idempotency_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 created_at, idempotency_key, client_hmac)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 c.id,
                 c.article_id,
@@ -974,9 +1004,33 @@ fn restore(conn: &mut Connection, dump: &Dump) -> Result<(), StoreError> {
                 c.body,
                 c.status,
                 c.created_at,
-                c.idempotency_key
+                c.idempotency_key,
+                c.client_hmac
             ],
         )?;
+    }
+    for (table, rows) in &dump.tables {
+        let Some((_, columns, _)) = TABLES.iter().find(|(t, _, _)| t == table) else {
+            continue;
+        };
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            names.join(", "),
+            marks.join(", ")
+        );
+        for row in rows {
+            let values: Vec<rusqlite::types::Value> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Null => rusqlite::types::Value::Null,
+                    Cell::Int(i) => rusqlite::types::Value::Integer(*i),
+                    Cell::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                })
+                .collect();
+            tx.execute(&sql, rusqlite::params_from_iter(values))?;
+        }
     }
     tx.commit()?;
     Ok(())
