@@ -14,6 +14,11 @@
 //! module's `use super::*` is how tests are written, not a design loop.
 //! This is a lexical reading, not rustc's name resolution; macros that
 //! build paths are not expanded.
+//!
+//! The same graph also checks [`RULES`]: modules that must not reach other
+//! modules through imports, directly or through any chain of them (the
+//! widget's comment section and the article and latest views). A broken rule
+//! is reported with one shortest chain of imports, each at its file and line.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -28,6 +33,55 @@ pub const CRATES: &[(&str, &str)] = &[
     ("server", "server/src"),
     ("xtask", "xtask/src"),
 ];
+
+/// "These modules must not reach those, directly or through other modules":
+/// one rule of [`RULES`]. A module stands for itself and its submodules.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The crate's name in [`CRATES`].
+    pub krate: &'static str,
+    /// The crate root it applies to, `lib.rs` or `main.rs`.
+    pub root: &'static str,
+    /// The modules that must not reach …
+    pub from: &'static [&'static str],
+    /// … these.
+    pub to: &'static [&'static str],
+    /// Why, for the report.
+    pub why: &'static str,
+}
+
+/// The reachability rules `cargo xtask cycles` checks besides cycles.
+pub const RULES: &[Rule] = &[Rule {
+    krate: "widget",
+    root: "lib.rs",
+    from: &[
+        "crate::comment_section",
+        "crate::views::comments",
+        "crate::views::comment_form",
+    ],
+    to: &["crate::views::article", "crate::views::latest"],
+    why: "it is to be built and loaded on its own; see docs/architecture.md",
+}];
+
+/// The rules of [`RULES`] for the crate named `krate`.
+pub fn rules_for(krate: &str) -> Vec<Rule> {
+    RULES.iter().filter(|r| r.krate == krate).copied().collect()
+}
+
+/// A broken [`Rule`]: one module of its `from` side reaches one of its `to`
+/// side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// The rule's module (as written in the rule) the chain starts in.
+    pub from: String,
+    /// The rule's module the chain ends in.
+    pub to: String,
+    /// One shortest chain of imports from `from` (or a submodule) to `to`
+    /// (or a submodule).
+    pub path: Vec<Edge>,
+    /// The rule's reason.
+    pub why: &'static str,
+}
 
 /// One import of a module by another, at the first place it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,11 +124,16 @@ pub struct Checked {
     pub graph: Graph,
     /// Its cycles.
     pub cycles: Vec<Cycle>,
+    /// How many rules applied to it.
+    pub rules: usize,
+    /// The rules it breaks.
+    pub broken: Vec<Broken>,
 }
 
-/// The cycles of every crate root (`lib.rs`, `main.rs`) in `src_dir`; each
-/// root is a crate of its own (main.rs reaches lib.rs by the crate's name).
-pub fn check_dir(src_dir: &Path) -> Result<Vec<Checked>, String> {
+/// The cycles of every crate root (`lib.rs`, `main.rs`) in `src_dir`, and
+/// which of `rules` (those whose `root` it is) it breaks; each root is a
+/// crate of its own (main.rs reaches lib.rs by the crate's name).
+pub fn check_dir(src_dir: &Path, rules: &[Rule]) -> Result<Vec<Checked>, String> {
     let roots: Vec<PathBuf> = ["lib.rs", "main.rs"]
         .iter()
         .map(|f| src_dir.join(f))
@@ -89,34 +148,60 @@ pub fn check_dir(src_dir: &Path) -> Result<Vec<Checked>, String> {
         .map(|root_file| {
             let graph = graph(&root_file, &read)?;
             let cycles = cycles(&graph);
+            let file_name = root_file.file_name().and_then(|f| f.to_str());
+            let applied: Vec<&Rule> = rules.iter().filter(|r| Some(r.root) == file_name).collect();
+            let mut broken = Vec::new();
+            for rule in &applied {
+                broken.extend(
+                    reaches(&graph, rule).map_err(|e| format!("{}: {e}", root_file.display()))?,
+                );
+            }
             Ok(Checked {
                 root_file,
                 graph,
                 cycles,
+                rules: applied.len(),
+                broken,
             })
         })
         .collect()
 }
 
 /// `cargo xtask cycles [SRC_DIR…]` and the pipeline stage: checks
-/// [`CRATES`] (or the source directories given), prints every cycle with
-/// the line of each import in it, fails if there is one.
+/// [`CRATES`] (or the source directories given) for cycles and against
+/// [`RULES`], prints every cycle and broken rule with the line of each
+/// import in it, fails if there is one.
 pub fn run(dirs: &[String]) -> Result<(), String> {
     let root = root();
     let crates: Vec<(&str, PathBuf)> = if dirs.is_empty() {
         CRATES.iter().map(|(n, d)| (*n, root.join(d))).collect()
     } else {
+        // A directory of [`CRATES`] keeps its name, and so its rules.
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
         dirs.iter()
-            .map(|d| (d.as_str(), PathBuf::from(d)))
+            .map(|d| {
+                let dir = PathBuf::from(d);
+                let name = CRATES
+                    .iter()
+                    .find(|(_, c)| same(&dir, &root.join(c)))
+                    .map_or(d.as_str(), |(n, _)| *n);
+                (name, dir)
+            })
             .collect()
     };
     let mut found = Vec::new();
+    let mut broken_in = Vec::new();
     for (name, dir) in crates {
         for Checked {
             root_file,
             graph,
             cycles,
-        } in check_dir(&dir)?
+            rules,
+            broken,
+        } in check_dir(&dir, &rules_for(name))?
         {
             let shown = relative(&root_file, &root);
             let size = format!(
@@ -126,27 +211,73 @@ pub fn run(dirs: &[String]) -> Result<(), String> {
                 graph.edges.len(),
                 plural(graph.edges.len())
             );
-            if cycles.is_empty() {
-                println!("{name} ({shown}, {size}): no import cycles");
-                continue;
+            let mut status = if cycles.is_empty() {
+                "no import cycles".to_owned()
+            } else {
+                format!("{} import cycle{}", cycles.len(), plural(cycles.len()))
+            };
+            if rules > 0 {
+                status += &if broken.is_empty() {
+                    format!(", {rules} import rule{} kept", plural(rules))
+                } else {
+                    format!(
+                        ", {} import rule breach{}",
+                        broken.len(),
+                        if broken.len() == 1 { "" } else { "es" }
+                    )
+                };
             }
-            println!(
-                "{name} ({shown}, {size}): {} import cycle{}",
-                cycles.len(),
-                plural(cycles.len())
-            );
+            println!("{name} ({shown}, {size}): {status}");
             print!("{}", report(&cycles, &root));
-            found.push(format!("{name} ({shown}): {}", cycles.len()));
+            print!("{}", report_broken(&broken, &root));
+            if !cycles.is_empty() {
+                found.push(format!("{name} ({shown}): {}", cycles.len()));
+            }
+            if !broken.is_empty() {
+                broken_in.push(format!("{name} ({shown}): {}", broken.len()));
+            }
         }
     }
-    if found.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
+    let mut errors = Vec::new();
+    if !found.is_empty() {
+        errors.push(format!(
             "import cycles in {}; cut each loop at one of the imports listed",
             found.join(", ")
-        ))
+        ));
     }
+    if !broken_in.is_empty() {
+        errors.push(format!(
+            "import rules broken in {}; cut each chain at one of the imports listed",
+            broken_in.join(", ")
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// The broken rules as text: the two modules, why, then each import of
+/// the chain.
+pub fn report_broken(broken: &[Broken], base: &Path) -> String {
+    let mut out = String::new();
+    for b in broken {
+        out += &format!(
+            "  {} must not reach {} ({}), but does:\n",
+            b.from, b.to, b.why
+        );
+        for e in &b.path {
+            out += &format!(
+                "    {} -> {}  ({}:{})\n",
+                e.from,
+                e.to,
+                relative(&e.file, base),
+                e.line
+            );
+        }
+    }
+    out
 }
 
 /// The cycles as text: modules, an example loop, then each import.
@@ -819,6 +950,82 @@ pub fn cycles(graph: &Graph) -> Vec<Cycle> {
     out
 }
 
+// ---------------------------------------------------------------- rules
+
+/// `module` is `top` or one of its submodules.
+fn within(module: &str, top: &str) -> bool {
+    module == top
+        || module
+            .strip_prefix(top)
+            .is_some_and(|rest| rest.starts_with("::"))
+}
+
+/// Where `rule` is broken in `graph`: for each pair of its `from` and `to`
+/// modules, one shortest chain of imports (BFS from the `from` module and
+/// its submodules to the `to` module or a submodule) if there is one. A
+/// module the rule names that the crate lacks is an error, so a renamed
+/// module cannot make a rule pass unseen.
+pub fn reaches(graph: &Graph, rule: &Rule) -> Result<Vec<Broken>, String> {
+    if let Some(gone) = rule
+        .from
+        .iter()
+        .chain(rule.to)
+        .find(|m| !graph.modules.contains(**m))
+    {
+        return Err(format!(
+            "the import rule on {} names {gone}, which is not a module of the crate",
+            rule.from.join(", ")
+        ));
+    }
+    let mut next: BTreeMap<&str, Vec<&Edge>> = BTreeMap::new();
+    for e in &graph.edges {
+        next.entry(e.from.as_str()).or_default().push(e);
+    }
+    let mut out = Vec::new();
+    for &from in rule.from {
+        for &to in rule.to {
+            let starts: Vec<&str> = graph
+                .modules
+                .iter()
+                .map(String::as_str)
+                .filter(|m| within(m, from))
+                .collect();
+            let mut came_by: HashMap<&str, Option<&Edge>> =
+                starts.iter().map(|&m| (m, None)).collect();
+            let mut queue: VecDeque<&str> = starts.into_iter().collect();
+            let mut end = None;
+            while let Some(v) = queue.pop_front() {
+                if within(v, to) {
+                    end = Some(v);
+                    break;
+                }
+                for &e in next.get(v).into_iter().flatten() {
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        came_by.entry(e.to.as_str())
+                    {
+                        slot.insert(Some(e));
+                        queue.push_back(&e.to);
+                    }
+                }
+            }
+            let Some(mut at) = end else { continue };
+            let mut path = Vec::new();
+            while let Some(Some(e)) = came_by.get(at) {
+                path.push((*e).clone());
+                at = &e.from;
+            }
+            path.reverse();
+            out.push(Broken {
+                from: from.to_owned(),
+                to: to.to_owned(),
+                path,
+                why: rule.why,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Strongly connected components of the graph `next` (adjacency lists).
 fn tarjan(next: &[Vec<usize>]) -> Vec<Vec<usize>> {
     struct State<'a> {
@@ -1114,9 +1321,169 @@ mod tests {
         assert!(g.edges.is_empty(), "{:?}", edges(&g));
     }
 
+    /// Writes an on-disk crate `(path under src/, text)` into a fresh
+    /// directory under the system temp dir and returns its `src`.
+    fn crate_on_disk(tag: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-cycles-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let src = dir.join("src");
+        for (p, text) in files {
+            let file = src.join(p);
+            std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&file, text).expect("write");
+        }
+        src
+    }
+
+    /// A small widget: the comment section, views and a shared `dom`;
+    /// `dom_rs` is the text of `dom.rs`.
+    fn widget_on_disk(tag: &str, dom_rs: &str) -> PathBuf {
+        crate_on_disk(
+            tag,
+            &[
+                (
+                    "lib.rs",
+                    "pub mod comment_section;\npub mod views;\npub mod dom;\n",
+                ),
+                (
+                    "comment_section.rs",
+                    "use crate::views::comments;\nuse crate::dom::El;\n\
+                     #[cfg(test)]\nmod tests {\n    use crate::views::article;\n}\n",
+                ),
+                (
+                    "views/mod.rs",
+                    "pub mod article;\npub mod comments;\npub mod latest;\n",
+                ),
+                ("views/comments.rs", "use crate::dom;\npub fn render() {}\n"),
+                ("views/article.rs", "use super::comments;\n"),
+                ("views/latest.rs", "pub fn more() {}\n"),
+                ("dom.rs", dom_rs),
+            ],
+        )
+    }
+
+    const TEST_RULES: &[Rule] = &[Rule {
+        krate: "widget",
+        root: "lib.rs",
+        from: &["crate::comment_section", "crate::views::comments"],
+        to: &["crate::views::article", "crate::views::latest"],
+        why: "on its own",
+    }];
+
+    #[test]
+    fn a_rule_holds_when_nothing_reaches_the_forbidden_modules() {
+        let src = widget_on_disk("rule-holds", "pub struct El;\n");
+        let found = check_dir(&src, TEST_RULES).expect("check");
+        let _ = std::fs::remove_dir_all(src.parent().expect("dir"));
+        assert_eq!(found.len(), 1);
+        let c = &found[0];
+        assert_eq!(c.rules, 1);
+        // views::article imports views::comments: the other way is allowed.
+        assert!(c.broken.is_empty(), "{}", report_broken(&c.broken, &src));
+        assert!(c.cycles.is_empty());
+    }
+
+    #[test]
+    fn a_rule_broken_through_another_module_is_reported_with_each_import() {
+        let src = widget_on_disk(
+            "rule-broken",
+            "pub struct El;\npub fn link() { crate::views::latest::more(); }\n",
+        );
+        let found = check_dir(&src, TEST_RULES).expect("check");
+        let _ = std::fs::remove_dir_all(src.parent().expect("dir"));
+        assert_eq!(found.len(), 1);
+        let broken = &found[0].broken;
+        let chains: Vec<(String, String, Vec<String>)> = broken
+            .iter()
+            .map(|b| {
+                (
+                    b.from.clone(),
+                    b.to.clone(),
+                    b.path
+                        .iter()
+                        .map(|e| format!("{} -> {} @{}", e.from, e.to, e.line))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            chains,
+            [
+                (
+                    "crate::comment_section".to_owned(),
+                    "crate::views::latest".to_owned(),
+                    vec![
+                        "crate::comment_section -> crate::dom @2".to_owned(),
+                        "crate::dom -> crate::views::latest @2".to_owned(),
+                    ]
+                ),
+                (
+                    "crate::views::comments".to_owned(),
+                    "crate::views::latest".to_owned(),
+                    vec![
+                        "crate::views::comments -> crate::dom @1".to_owned(),
+                        "crate::dom -> crate::views::latest @2".to_owned(),
+                    ]
+                ),
+            ]
+        );
+        let text = report_broken(broken, src.parent().expect("dir"));
+        assert!(
+            text.contains(
+                "crate::comment_section must not reach crate::views::latest (on its own)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("crate::dom -> crate::views::latest  (src/dom.rs:2)"),
+            "{text}"
+        );
+        // The test module's import of views::article does not count.
+        assert!(!text.contains("crate::views::article"), "{text}");
+    }
+
+    #[test]
+    fn a_rule_naming_a_missing_module_is_an_error_and_applies_to_its_root_only() {
+        let g = graph_of(&[("lib.rs", "mod a;"), ("a.rs", "")]);
+        let rule = Rule {
+            krate: "x",
+            root: "lib.rs",
+            from: &["crate::a"],
+            to: &["crate::gone"],
+            why: "",
+        };
+        let err = reaches(&g, &rule).expect_err("missing module");
+        assert!(err.contains("crate::gone"), "{err}");
+        let src = crate_on_disk(
+            "rule-root",
+            &[
+                ("main.rs", "mod a;\nmod b;\n"),
+                ("a.rs", "use crate::b;\n"),
+                ("b.rs", ""),
+            ],
+        );
+        let rule = Rule {
+            from: &["crate::a"],
+            to: &["crate::b"],
+            ..rule
+        };
+        let on_lib = check_dir(&src, &[rule]).expect("check");
+        let on_main = check_dir(
+            &src,
+            &[Rule {
+                root: "main.rs",
+                ..rule
+            }],
+        )
+        .expect("check");
+        let _ = std::fs::remove_dir_all(src.parent().expect("dir"));
+        assert_eq!((on_lib[0].rules, on_lib[0].broken.len()), (0, 0));
+        assert_eq!((on_main[0].rules, on_main[0].broken.len()), (1, 1));
+    }
+
     #[test]
     fn xtask_itself_has_no_cycles() {
-        let found = check_dir(&root().join("xtask/src")).expect("xtask/src");
+        let found = check_dir(&root().join("xtask/src"), &[]).expect("xtask/src");
         assert_eq!(found.len(), 1);
         for c in found {
             assert!(c.graph.modules.len() > 5 && c.graph.edges.len() > 5);

@@ -38,7 +38,7 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         short: "cycles",
-        name: "no import cycles (widget, rules, server, xtask)",
+        name: "no import cycles or forbidden imports (widget, rules, server, xtask)",
         install: Install::Nothing,
     },
     Stage {
