@@ -2,7 +2,7 @@
 // the <khabar-widget> element and the events widgets dispatch.
 
 /** What a widget shows. */
-export type KhabarKind = 'article' | 'latest' | 'card' | 'comments';
+export type KhabarKind = 'article' | 'latest' | 'card' | 'comments' | 'actions';
 
 /** Interface languages with a built-in catalog. */
 export type KhabarLang = 'ar' | 'fa' | 'ur' | 'he' | 'en' | 'fr';
@@ -11,8 +11,12 @@ export type KhabarLang = 'ar' | 'fa' | 'ur' | 'he' | 'en' | 'fr';
 export interface KhabarOptions {
   /** What to show. Required. */
   kind: KhabarKind;
-  /** The article's id; required for `article`, `card` and `comments`. */
+  /** The article's id; required for `article`, `card` and `comments` (unless `articleUrl`). */
   articleId?: string;
+  /** `comments` only: the page's canonical URL instead of an id (the first comment creates the thread). */
+  articleUrl?: string;
+  /** `comments` by URL: the page's title, sent with a new comment (default: `document.title`). */
+  articleTitle?: string;
   /** API base URL, e.g. `https://news.example/api/v1`. */
   api?: string;
   /** Interface language; default: the nearest `lang` of the page, else `ar`. */
@@ -37,6 +41,8 @@ export interface KhabarOptions {
   lazy?: boolean;
   /** `utm_campaign` added to shared links. */
   shareUtm?: string;
+  /** `actions`: CSS selector of the page's element to print (default: the nearest `<article>`, else `<main>`). */
+  printTarget?: string;
 }
 
 /** What mount() returns. */

@@ -46,8 +46,9 @@ try {
 }
 setDefaultApi(api);
 
-const ATTRIBUTES = ['kind', 'article-id', 'api', 'lang', 'digits', 'calendar', 'time-zone',
-  'theme', 'limit', 'layout', 'section', 'content-lang', 'lazy', 'share-utm'];
+const ATTRIBUTES = ['kind', 'article-id', 'article-url', 'article-title', 'api', 'lang', 'digits',
+  'calendar', 'time-zone', 'theme', 'limit', 'layout', 'section', 'content-lang', 'lazy', 'share-utm',
+  'print-target'];
 
 /** <khabar-widget kind="article" article-id="…" api="…">: the same widget as an element. */
 class KhabarWidget extends HTMLElement {

@@ -19,8 +19,10 @@ use crate::print;
 use crate::views::actions::{self as view, SendField};
 
 struct State {
-    host: Element,
     frame: Element,
+    /// What "print the article" prints: the widget's host, or the host
+    /// page's own article under the `actions` kind.
+    print_el: Element,
     /// The site's name in the printout, filled from `/config`.
     print_site: Option<Element>,
     row: view::Row,
@@ -41,12 +43,13 @@ pub struct ArticleActions(Component<State>);
 impl ArticleActions {
     /// Renders the row (and the hidden send form) at the end of
     /// `article_el`, then asks the backend whether it can send e-mail.
-    /// `print_site` is where the printout names the site.
+    /// `print_site` is where the printout names the site; `print_el` what
+    /// prints (the host, or the page's own article).
     pub fn mount(
         doc: &Document,
         article_el: &Element,
-        host: &Element,
         frame: &Element,
+        print_el: &Element,
         print_site: Option<Element>,
         article: &Article,
         options: &Options,
@@ -69,8 +72,8 @@ impl ArticleActions {
         article_el.append_child(&row.row).map_err(dom_error)?;
         article_el.append_child(&form.form).map_err(dom_error)?;
         let this = ArticleActions(Component::new(State {
-            host: host.clone(),
             frame: frame.clone(),
+            print_el: print_el.clone(),
             print_site,
             row,
             form,
@@ -94,7 +97,7 @@ impl ArticleActions {
         if let Some(a) = s.send_abort.take() {
             a.cancel();
         }
-        print::end(&s.host, &s.frame);
+        print::end(&s.print_el, &s.frame);
     }
 
     fn guard(&self) -> Guard<State> {
@@ -199,7 +202,7 @@ impl ArticleActions {
         if let Some(window) = web_sys::window() {
             self.listen(&window, "afterprint", |a, _| {
                 let s = a.0.borrow();
-                print::end(&s.host, &s.frame);
+                print::end(&s.print_el, &s.frame);
             });
         }
     }
@@ -337,7 +340,7 @@ impl ArticleActions {
         self.set_menu(false, false);
         {
             let s = self.0.borrow();
-            print::begin(&s.host, &s.frame);
+            print::begin(&s.print_el, &s.frame);
         }
         print::print_dialog();
     }

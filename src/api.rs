@@ -29,6 +29,33 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
+/// Whose comments: an article's, by its id, or a page's, by its URL
+/// (`/comments?url=`, where the first comment creates the thread).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Thread {
+    /// `/articles/{id}/comments`.
+    Id(String),
+    /// `/comments?url=…`.
+    Url(String),
+}
+
+impl Thread {
+    /// The thread a comment section shows under `options`.
+    pub fn of(options: &crate::config::Options) -> Thread {
+        match &options.article_url {
+            Some(url) => Thread::Url(url.clone()),
+            None => Thread::Id(options.article_id.clone()),
+        }
+    }
+
+    /// What drafts and pending comments are stored under.
+    pub fn key(&self) -> &str {
+        match self {
+            Thread::Id(s) | Thread::Url(s) => s,
+        }
+    }
+}
+
 impl ApiClient {
     /// A client for the API under `base` (no trailing slash).
     pub fn new(base: &str) -> ApiClient {
@@ -60,13 +87,19 @@ impl ApiClient {
         url
     }
 
-    /// `GET {base}/articles/{id}/comments?limit=…&cursor=…`.
-    pub fn comments_url(&self, article_id: &str, limit: u32, cursor: Option<&str>) -> String {
-        let mut url = format!(
-            "{}/articles/{}/comments?limit={limit}",
-            self.base,
-            encode(article_id)
-        );
+    /// Where a thread's comments are read and written, without the query's
+    /// end: `{base}/articles/{id}/comments?` or `{base}/comments?url=…&`.
+    fn thread_url(&self, thread: &Thread) -> String {
+        match thread {
+            Thread::Id(id) => format!("{}/articles/{}/comments?", self.base, encode(id)),
+            Thread::Url(url) => format!("{}/comments?url={}&", self.base, encode(url)),
+        }
+    }
+
+    /// `GET {base}/articles/{id}/comments?limit=…&cursor=…` (or
+    /// `{base}/comments?url=…&limit=…` for a page by URL).
+    pub fn comments_url(&self, thread: &Thread, limit: u32, cursor: Option<&str>) -> String {
+        let mut url = format!("{}limit={limit}", self.thread_url(thread));
         if let Some(c) = cursor {
             url.push_str("&cursor=");
             url.push_str(&encode(c));
@@ -77,22 +110,32 @@ impl ApiClient {
     /// Fetches one page of published comments.
     pub async fn comments(
         &self,
-        article_id: &str,
+        thread: &Thread,
         limit: u32,
         cursor: Option<&str>,
         cancel: &Cancel,
     ) -> Result<CommentPage, WidgetError> {
-        decode(http::get_json(&self.comments_url(article_id, limit, cursor), cancel).await?)
+        decode(http::get_json(&self.comments_url(thread, limit, cursor), cancel).await?)
+    }
+
+    /// `POST` URL of a new comment; `lang` names a thread created by it.
+    pub fn post_comment_url(&self, thread: &Thread, lang: &str) -> String {
+        let url = self.thread_url(thread);
+        match thread {
+            Thread::Id(_) => url.trim_end_matches('?').to_owned(),
+            Thread::Url(_) => format!("{url}lang={}", encode(lang)),
+        }
     }
 
     /// Sends a new comment.
     pub async fn post_comment(
         &self,
-        article_id: &str,
+        thread: &Thread,
+        lang: &str,
         comment: &NewComment,
         cancel: &Cancel,
     ) -> Result<Posted, WidgetError> {
-        let url = format!("{}/articles/{}/comments", self.base, encode(article_id));
+        let url = self.post_comment_url(thread, lang);
         decode(http::post_json(&url, &comment.to_json(), cancel).await?)
     }
 
@@ -181,6 +224,30 @@ mod tests {
             "https://n.test/api/v1/articles/..%2Fadmin%3Fx%3D1"
         );
         assert_eq!(encode("خبر"), "%D8%AE%D8%A8%D8%B1");
+    }
+
+    #[test]
+    fn threads_by_url_use_the_url_endpoints() {
+        let api = ApiClient::new("https://n.test/api/v1");
+        let by_id = Thread::Id("a 1".into());
+        let by_url = Thread::Url("https://site.test/a?b=1".into());
+        assert_eq!(
+            api.comments_url(&by_id, 20, Some("5")),
+            "https://n.test/api/v1/articles/a%201/comments?limit=20&cursor=5"
+        );
+        assert_eq!(
+            api.comments_url(&by_url, 20, None),
+            "https://n.test/api/v1/comments?url=https%3A%2F%2Fsite.test%2Fa%3Fb%3D1&limit=20"
+        );
+        assert_eq!(
+            api.post_comment_url(&by_id, "ar"),
+            "https://n.test/api/v1/articles/a%201/comments"
+        );
+        assert_eq!(
+            api.post_comment_url(&by_url, "en"),
+            "https://n.test/api/v1/comments?url=https%3A%2F%2Fsite.test%2Fa%3Fb%3D1&lang=en"
+        );
+        assert_eq!(by_url.key(), "https://site.test/a?b=1");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, Thread};
 use crate::comment_rules::{self, Field, Problem};
 use crate::component::{Component, Guard};
 use crate::config::Options;
@@ -21,6 +21,7 @@ use crate::model::{Comment, CommentPage, NewComment, Posted};
 use crate::storage::{self, Draft, Pending};
 use crate::views::comment_form::{self, CommentForm};
 use crate::views::comments::{self as view, Times};
+use crate::views::status;
 
 /// Top-level comments per page: the server's default page.
 pub const PAGE_SIZE: u32 = khabar_rules::COMMENT_PAGE_DEFAULT;
@@ -48,6 +49,10 @@ struct State {
     options: Options,
     catalog: &'static Catalog,
     client: ApiClient,
+    /// The article's id or the page's URL.
+    thread: Thread,
+    /// The backend refused this embed: nothing is sent any more.
+    refused: bool,
     draft_key: String,
     /// The draft as typed; written through to local storage on every change.
     draft: Draft,
@@ -103,6 +108,7 @@ impl CommentSection {
             section.set_attribute("hidden", "").map_err(dom_error)?;
         }
         parent.append_child(&section).map_err(dom_error)?;
+        let thread = Thread::of(options);
         let this = CommentSection(Component::new(State {
             host: host.clone(),
             placeholder,
@@ -116,9 +122,11 @@ impl CommentSection {
             options: options.clone(),
             catalog,
             client: ApiClient::new(&options.api),
-            draft_key: storage::draft_key(&options.api, &options.article_id),
+            thread: thread.clone(),
+            refused: false,
+            draft_key: storage::draft_key(&options.api, thread.key()),
             draft: Draft::default(),
-            pending_key: storage::pending_key(&options.api, &options.article_id),
+            pending_key: storage::pending_key(&options.api, thread.key()),
             next: None,
             total: total_hint,
             loaded: Vec::new(),
@@ -443,6 +451,12 @@ impl CommentSection {
         if self.0.borrow().sending {
             return;
         }
+        if self.0.borrow().refused {
+            // The draft is saved as typed; sending again cannot help.
+            let message = self.0.borrow().catalog.error_config;
+            self.status(message);
+            return;
+        }
         self.0.borrow_mut().retry = None;
         let author = self.value(Field::Author);
         let email = self.value(Field::Email);
@@ -467,7 +481,20 @@ impl CommentSection {
 
     fn request(&self, draft: &Draft) -> NewComment {
         let email = draft.email.trim();
+        let title = {
+            let s = self.0.borrow();
+            // Only a comment by URL can create a thread, which needs a title.
+            matches!(s.thread, Thread::Url(_)).then(|| {
+                s.options.article_title.clone().unwrap_or_else(|| {
+                    s.host
+                        .owner_document()
+                        .map(|d| d.title())
+                        .unwrap_or_default()
+                })
+            })
+        };
         NewComment {
+            title,
             author: draft.author.clone(),
             email: (!email.is_empty()).then(|| email.to_owned()),
             body: draft.body.clone(),
@@ -482,15 +509,15 @@ impl CommentSection {
             return;
         };
         let comment = self.request(&draft);
-        let (client, article_id) = {
+        let (client, thread, lang) = {
             let mut s = self.0.borrow_mut();
             s.send_abort = Some(abort.clone());
-            (s.client.clone(), s.options.article_id.clone())
+            (s.client.clone(), s.thread.clone(), s.options.lang().tag())
         };
         self.set_sending(true);
         let guard = self.guard();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = client.post_comment(&article_id, &comment, &abort).await;
+            let result = client.post_comment(&thread, lang, &comment, &abort).await;
             let Some(section) = CommentSection::alive(&guard) else {
                 return;
             };
@@ -538,6 +565,7 @@ impl CommentSection {
                 self.dispatch("khabar:comment-posted", &detail);
             }
             Err(WidgetError::Aborted) => {}
+            Err(e @ WidgetError::NotAllowed(_)) => self.refuse(&e),
             Err(WidgetError::Invalid(fields)) => {
                 let problems: Vec<(Field, Problem)> = fields
                     .iter()
@@ -648,17 +676,17 @@ impl CommentSection {
         let Ok(abort) = Cancel::new() else {
             return;
         };
-        let (client, article_id) = {
+        let (client, thread) = {
             let mut s = self.0.borrow_mut();
             if let Some(old) = s.list_abort.replace(abort.clone()) {
                 old.cancel();
             }
-            (s.client.clone(), s.options.article_id.clone())
+            (s.client.clone(), s.thread.clone())
         };
         let guard = self.guard();
         wasm_bindgen_futures::spawn_local(async move {
             let result = client
-                .comments(&article_id, PAGE_SIZE, cursor.as_deref(), &abort)
+                .comments(&thread, PAGE_SIZE, cursor.as_deref(), &abort)
                 .await;
             let Some(section) = CommentSection::alive(&guard) else {
                 return;
@@ -673,6 +701,10 @@ impl CommentSection {
                     section.reveal();
                 }
                 Err(WidgetError::Aborted) => {}
+                Err(e @ WidgetError::NotAllowed(_)) => {
+                    section.refuse(&e);
+                    section.reveal();
+                }
                 Err(e) => {
                     section.show_list_error(&e);
                     section.reveal();
@@ -790,6 +822,35 @@ impl CommentSection {
             let _ = list.after_with_node_1(&el);
             self.0.borrow_mut().list_error = Some((el, retry));
         }
+    }
+
+    /// The backend refuses this embed (another origin, a URL outside the
+    /// site): the error state goes at the head of the section, once, with
+    /// one console line for the site owner; timers stop and nothing is sent
+    /// again. The form keeps the reader's text (and storage its draft).
+    fn refuse(&self, err: &WidgetError) {
+        let (first, section, catalog) = {
+            let mut s = self.0.borrow_mut();
+            let first = !s.refused;
+            s.refused = true;
+            s.retry = None;
+            (first, s.section.clone(), s.catalog)
+        };
+        self.status(catalog.error_config);
+        if !first {
+            return;
+        }
+        web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {err}")));
+        self.remove_more_and_error();
+        if let Some(doc) = section.owner_document() {
+            if let Ok((el, _)) = status::error(&doc, err, catalog) {
+                let _ = section.prepend_with_node_1(&el.build());
+            }
+        }
+        let detail = Object::new();
+        let _ = Reflect::set(&detail, &"code".into(), &err.code().into());
+        let _ = Reflect::set(&detail, &"message".into(), &err.to_string().into());
+        self.dispatch("khabar:error", &detail);
     }
 
     fn dispatch(&self, name: &str, detail: &Object) {

@@ -17,6 +17,8 @@ pub enum Kind {
     Card,
     /// Only the comment section of an article.
     Comments,
+    /// Only the actions row, under an article the host page renders.
+    Actions,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
             "latest" => Some(Kind::Latest),
             "card" => Some(Kind::Card),
             "comments" => Some(Kind::Comments),
+            "actions" => Some(Kind::Actions),
             _ => None,
         }
     }
@@ -38,12 +41,16 @@ impl Kind {
             Kind::Latest => "latest",
             Kind::Card => "card",
             Kind::Comments => "comments",
+            Kind::Actions => "actions",
         }
     }
 
     /// Whether this kind shows one article and so needs its id.
     pub fn needs_article_id(self) -> bool {
-        matches!(self, Kind::Article | Kind::Card | Kind::Comments)
+        matches!(
+            self,
+            Kind::Article | Kind::Card | Kind::Comments | Kind::Actions
+        )
     }
 }
 
@@ -96,6 +103,12 @@ pub struct Options {
     pub api: String,
     /// The article to show (`article` and `card`); empty for `latest`.
     pub article_id: String,
+    /// The page whose comments a `comments` widget shows, by its canonical
+    /// URL instead of an id (`data-article-url`).
+    pub article_url: Option<String>,
+    /// The page's title, sent with a comment by URL so that the first one
+    /// names the thread (`data-article-title`; `None`: `document.title`).
+    pub article_title: Option<String>,
     /// Items per page of a `latest` list.
     pub limit: u32,
     /// Only this section in a `latest` list.
@@ -108,6 +121,9 @@ pub struct Options {
     pub lazy: bool,
     /// `utm_campaign` added to shared links (`data-share-utm`).
     pub share_utm: Option<String>,
+    /// `actions`: a CSS selector of the host page's element that "print
+    /// the article" prints (`data-print-target`).
+    pub print_target: Option<String>,
     /// How dates are written (language, digits, calendar, zone).
     pub dates: DateSettings,
     /// Colour scheme.
@@ -134,7 +150,9 @@ impl std::fmt::Display for ConfigError {
         match self {
             ConfigError::MissingKind => write!(f, "the `kind` option is missing"),
             ConfigError::UnknownKind(k) => write!(f, "unknown kind \"{k}\""),
-            ConfigError::MissingArticleId => write!(f, "the `article-id` option is missing"),
+            ConfigError::MissingArticleId => {
+                write!(f, "the `article-id` (or `article-url`) option is missing")
+            }
             ConfigError::MissingApi => write!(f, "the `api` option is missing"),
         }
     }
@@ -165,7 +183,9 @@ impl Options {
             .trim_end_matches('/')
             .to_owned();
         let article_id = get("article-id").unwrap_or_default();
-        if kind.needs_article_id() && article_id.is_empty() {
+        // Only the comment section can live on a URL alone.
+        let article_url = get("article-url").filter(|_| kind == Kind::Comments);
+        if kind.needs_article_id() && article_id.is_empty() && article_url.is_none() {
             return Err(ConfigError::MissingArticleId);
         }
         let limit = match get("limit") {
@@ -237,12 +257,15 @@ impl Options {
             kind,
             api,
             article_id,
+            article_url,
+            article_title: get("article-title"),
             limit,
             section: get("section"),
             content_lang,
             layout,
             lazy,
             share_utm: get("share-utm"),
+            print_target: get("print-target"),
             dates: DateSettings {
                 lang,
                 digits,
@@ -355,6 +378,55 @@ mod tests {
         );
         let none = Options::parse(&|k| (k == "kind").then(|| "article".to_owned()), None, None);
         assert_eq!(none, Err(ConfigError::MissingApi));
+    }
+
+    #[test]
+    fn comments_take_a_page_url_instead_of_an_id() {
+        let o = parse(
+            &[
+                ("kind", "comments"),
+                ("article-url", " https://site.test/a "),
+                ("article-title", "A title"),
+            ],
+            None,
+        )
+        .expect("a URL is enough");
+        assert_eq!(o.article_url.as_deref(), Some("https://site.test/a"));
+        assert_eq!(o.article_title.as_deref(), Some("A title"));
+        assert_eq!(o.article_id, "");
+        let o = parse(&[("kind", "comments"), ("article-url", "u")], None).expect("ok");
+        assert_eq!(o.article_title, None);
+        // Other kinds still need the id.
+        assert_eq!(
+            parse(&[("kind", "article"), ("article-url", "u")], None),
+            Err(ConfigError::MissingArticleId)
+        );
+        assert_eq!(
+            parse(&[("kind", "comments"), ("article-url", " ")], None),
+            Err(ConfigError::MissingArticleId)
+        );
+    }
+
+    #[test]
+    fn the_actions_row_needs_an_id_and_may_name_what_prints() {
+        let o = parse(
+            &[
+                ("kind", "actions"),
+                ("article-id", "a-1"),
+                ("print-target", " #story "),
+            ],
+            None,
+        )
+        .expect("valid");
+        assert_eq!(o.kind, Kind::Actions);
+        assert_eq!(Kind::parse(o.kind.as_str()), Some(Kind::Actions));
+        assert_eq!(o.print_target.as_deref(), Some("#story"));
+        let o = parse(&[("kind", "actions"), ("article-id", "a-1")], None).expect("ok");
+        assert_eq!(o.print_target, None);
+        assert_eq!(
+            parse(&[("kind", "actions"), ("article-url", "u")], None),
+            Err(ConfigError::MissingArticleId)
+        );
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub enum WidgetError {
     },
     /// The article takes no more comments (403).
     Closed,
+    /// The backend refuses this embed (403 `origin_not_allowed` or
+    /// `url_not_allowed`): the page or its URL is not the site's. Only the
+    /// site owner can fix it, so nothing retries.
+    NotAllowed(String),
 }
 
 impl WidgetError {
@@ -52,13 +56,14 @@ impl WidgetError {
             WidgetError::Invalid(_) => "invalid",
             WidgetError::RateLimited { .. } => "rate-limited",
             WidgetError::Closed => "comments-closed",
+            WidgetError::NotAllowed(_) => "not-allowed",
         }
     }
 
     /// The sentence shown to the reader.
     pub fn message(&self, catalog: &'static Catalog) -> &'static str {
         match self {
-            WidgetError::Config(_) => catalog.error_config,
+            WidgetError::Config(_) | WidgetError::NotAllowed(_) => catalog.error_config,
             WidgetError::NotFound => catalog.error_not_found,
             WidgetError::Network | WidgetError::Aborted => catalog.error_network,
             WidgetError::Timeout => catalog.error_timeout,
@@ -75,7 +80,10 @@ impl WidgetError {
     pub fn retryable(&self) -> bool {
         !matches!(
             self,
-            WidgetError::Config(_) | WidgetError::Invalid(_) | WidgetError::Closed
+            WidgetError::Config(_)
+                | WidgetError::Invalid(_)
+                | WidgetError::Closed
+                | WidgetError::NotAllowed(_)
         )
     }
 
@@ -97,6 +105,7 @@ impl WidgetError {
             WidgetError::Server { status } => format!("server:{status}"),
             WidgetError::BadResponse(why) => format!("bad-response:{why}"),
             WidgetError::Dom(why) => format!("dom:{why}"),
+            WidgetError::NotAllowed(why) => format!("not-allowed:{why}"),
             other => other.code().to_owned(),
         }
     }
@@ -114,6 +123,7 @@ impl WidgetError {
             },
             "bad-response" => WidgetError::BadResponse(detail.to_owned()),
             "dom" => WidgetError::Dom(detail.to_owned()),
+            "not-allowed" => WidgetError::NotAllowed(detail.to_owned()),
             _ => WidgetError::Network,
         }
     }
@@ -128,6 +138,9 @@ impl WidgetError {
         match status {
             200..=299 => None,
             404 | 410 => Some(WidgetError::NotFound),
+            // Reads are open to every origin: a read refused is a page
+            // outside the backend's site (not reading the body saves bytes).
+            403 => Some(WidgetError::NotAllowed("url_not_allowed".into())),
             _ => Some(WidgetError::Server { status }),
         }
     }
@@ -155,6 +168,10 @@ impl std::fmt::Display for WidgetError {
                 write!(f, "rate limited, retry after {retry_after} s")
             }
             WidgetError::Closed => write!(f, "comments are closed"),
+            WidgetError::NotAllowed(code) => write!(
+                f,
+                "embed refused ({code}): the page's origin or URL is not the backend's --site"
+            ),
         }
     }
 }
@@ -187,6 +204,10 @@ mod tests {
         assert_eq!(WidgetError::from_status(200), None);
         assert_eq!(WidgetError::from_status(204), None);
         assert_eq!(WidgetError::from_status(404), Some(WidgetError::NotFound));
+        assert_eq!(
+            WidgetError::from_status(403),
+            Some(WidgetError::NotAllowed("url_not_allowed".into()))
+        );
         assert_eq!(
             WidgetError::from_status(503),
             Some(WidgetError::Server { status: 503 })
@@ -226,6 +247,7 @@ mod tests {
             WidgetError::Server { status: 503 },
             WidgetError::BadResponse("id: expected a string".into()),
             WidgetError::Dom("x".into()),
+            WidgetError::NotAllowed("origin_not_allowed".into()),
         ] {
             assert_eq!(WidgetError::from_code_string(&e.to_code_string()), e);
         }
@@ -240,5 +262,11 @@ mod tests {
         assert!(!WidgetError::Config(ConfigError::MissingArticleId).retryable());
         assert!(WidgetError::Timeout.retryable());
         assert!(WidgetError::NotFound.retryable());
+        let refused = WidgetError::NotAllowed("url_not_allowed".into());
+        assert!(!refused.retryable() && !refused.transient());
+        assert_eq!(
+            refused.message(Lang::En.catalog()),
+            Lang::En.catalog().error_config
+        );
     }
 }

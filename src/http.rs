@@ -227,7 +227,8 @@ pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
 /// POSTs `body` (a JSON string) to `url` and reads the JSON answer. A 422
 /// becomes [`WidgetError::Invalid`] with the refused fields, a 429
 /// [`WidgetError::RateLimited`] with `Retry-After`, a 403
-/// [`WidgetError::Closed`]. Not shared: every POST is its own.
+/// [`WidgetError::Closed`] (or [`WidgetError::NotAllowed`] when the backend
+/// refuses the embed itself). Not shared: every POST is its own.
 pub async fn post_json(url: &str, body: &str, cancel: &Cancel) -> Result<JsValue, WidgetError> {
     fetch(url, Some(body), &cancel.0, |response| async move {
         match response.status() {
@@ -246,7 +247,20 @@ pub async fn post_json(url: &str, body: &str, cancel: &Cancel) -> Result<JsValue
                     .clamp(1, 3600);
                 Err(WidgetError::RateLimited { retry_after })
             }
-            403 => Err(WidgetError::Closed),
+            403 => {
+                use crate::json::Json;
+                let code = body_json(&response)
+                    .await
+                    .and_then(|j| j.field("error")?.field("code")?.string());
+                // The embed itself refused (another origin, a page outside
+                // the site), or only this article's comments.
+                Err(match code.as_deref() {
+                    Some(c @ ("origin_not_allowed" | "url_not_allowed")) => {
+                        WidgetError::NotAllowed(c.to_owned())
+                    }
+                    _ => WidgetError::Closed,
+                })
+            }
             _ => read_json(&response).await,
         }
     })

@@ -343,6 +343,8 @@ pub struct NewComment {
     pub website: String,
     /// One key per comment, reused by every resend.
     pub idempotency_key: String,
+    /// The page's title, with a comment by URL (it names a new thread).
+    pub title: Option<String>,
 }
 
 impl ToJson for NewComment {
@@ -354,6 +356,7 @@ impl ToJson for NewComment {
             .opt_id("parent_id", self.parent_id)
             .string("website", &self.website)
             .string("idempotency_key", &self.idempotency_key)
+            .opt_string("title", self.title.as_deref())
             .finish()
     }
 }

@@ -1,4 +1,5 @@
-//! "Print the article": prints the widget's article alone, on a clean
+//! "Print the article": prints the widget's article (or, under the
+//! `actions` kind, the host page's own article element) alone, on a clean
 //! page, even from a busy host page — without breaking the host's own print.
 //!
 //! While printing, the path from `<body>` down to the widget is marked and a
@@ -16,7 +17,7 @@ const PATH: &str = "data-khabar-print-path";
 const TARGET: &str = "data-khabar-print-target";
 
 const PAGE_CSS: &str = "@media print {
-html[data-khabar-printing] body *:not([data-khabar-print-path]):not([data-khabar-print-target]) { display: none !important; }
+html[data-khabar-printing] body *:not([data-khabar-print-path]):not([data-khabar-print-target]):not([data-khabar-print-target] *) { display: none !important; }
 html[data-khabar-printing] [data-khabar-print-path], html[data-khabar-printing] [data-khabar-print-target] {
  display: block !important; position: static !important; float: none !important; margin: 0 !important;
  padding: 0 !important; border: 0 !important; box-shadow: none !important; background: none !important;
@@ -46,7 +47,8 @@ fn adopt_page_sheet(doc: &Document) {
     SHEET.with(|s| *s.borrow_mut() = Some(sheet));
 }
 
-/// Marks the page so that printing shows only `host`'s article.
+/// Marks the page so that printing shows only `host` (a widget's host or a
+/// host page's article), with everything in it.
 pub fn begin(host: &Element, frame: &Element) {
     let Some(doc) = host.owner_document() else {
         return;

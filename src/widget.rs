@@ -32,6 +32,8 @@ enum Content {
     Card(Article),
     Latest(Page<ArticleSummary>),
     Comments,
+    /// The actions row of an article the host page shows itself.
+    Actions(Article),
 }
 
 /// An IntersectionObserver and the callback it calls; disconnected on drop.
@@ -332,6 +334,7 @@ impl Widget {
             Kind::Card => api::decode(json).map(Content::Card),
             Kind::Article => api::decode(json).map(Content::Article),
             Kind::Comments => Ok(Content::Comments),
+            Kind::Actions => api::decode(json).map(Content::Actions),
         };
         self.show(content, &options);
     }
@@ -362,6 +365,8 @@ impl Widget {
         let mut section: Option<(bool, u32)> = None;
         let mut shown_article: Option<Article> = None;
         let mut print_site = None;
+        // What "print" prints, when not the widget's own article.
+        let mut print_el = None;
         let (el, id) = match content {
             Content::Article(a) => {
                 let dates = DatelineFormat::new(&options.dates).map_err(dom_error)?;
@@ -380,8 +385,15 @@ impl Widget {
                 // (the section replaces it then).
                 (
                     status::skeleton(&doc, catalog, Kind::Comments)?,
-                    Some(options.article_id.clone()),
+                    // A page by URL has no id until its first comment.
+                    (!options.article_id.is_empty()).then(|| options.article_id.clone()),
                 )
+            }
+            Content::Actions(a) => {
+                print_el = Some(print_target(&doc, &self.host(), options));
+                let id = Some(a.id.clone());
+                shown_article = Some(a);
+                (El::new(&doc, "div")?.class("actions-only"), id)
             }
             Content::Card(a) => {
                 let when = RelativeFormat::new(&options.dates).map_err(dom_error)?;
@@ -414,7 +426,9 @@ impl Widget {
                 let s = self.0.borrow();
                 (s.frame.clone(), s.host.clone())
             };
-            let actions = ArticleActions::mount(&doc, &el, &host, &frame, print_site, a, options)?;
+            let print_el = print_el.unwrap_or_else(|| host.clone());
+            let actions =
+                ArticleActions::mount(&doc, &el, &frame, &print_el, print_site, a, options)?;
             self.0.borrow_mut().actions = Some(actions);
         }
         if let Some((open, count)) = section {
@@ -607,20 +621,43 @@ fn list_query(options: &Options) -> ListQuery {
 async fn fetch(options: &Options, cancel: &Cancel) -> Result<Content, WidgetError> {
     let client = ApiClient::new(&options.api);
     match options.kind {
-        Kind::Article => client
-            .article(&options.article_id, cancel)
-            .await
-            .map(Content::Article),
-        Kind::Card => client
-            .article(&options.article_id, cancel)
-            .await
-            .map(Content::Card),
         Kind::Latest => client
             .articles(&list_query(options), cancel)
             .await
             .map(Content::Latest),
         Kind::Comments => Ok(Content::Comments),
+        // One await for every kind that shows an article: each await of
+        // the request is a copy of its state machine in the wasm.
+        kind => {
+            let a = client.article(&options.article_id, cancel).await?;
+            Ok(match kind {
+                Kind::Card => Content::Card(a),
+                Kind::Actions => Content::Actions(a),
+                _ => Content::Article(a),
+            })
+        }
     }
+}
+
+/// The host page's element an `actions` row prints: `data-print-target`,
+/// else the nearest `<article>` around the widget, else `<main>`, else the
+/// widget itself.
+fn print_target(doc: &web_sys::Document, host: &Element, options: &Options) -> Element {
+    if let Some(selector) = &options.print_target {
+        match doc.query_selector(selector) {
+            Ok(Some(el)) => return el,
+            // The reader still gets a printout: the fallbacks below.
+            _ => web_sys::console::warn_2(
+                &"khabar: print-target matches nothing:".into(),
+                &selector.into(),
+            ),
+        }
+    }
+    host.closest("article")
+        .ok()
+        .flatten()
+        .or_else(|| doc.query_selector("main").ok().flatten())
+        .unwrap_or_else(|| host.clone())
 }
 
 fn shadow_root(host: &Element) -> Result<ShadowRoot, WidgetError> {

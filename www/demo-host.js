@@ -1,9 +1,13 @@
 // The demo site's own script (not part of the widget). A real CMS would
 // print these values into the page on the server instead.
 //  - ?article=ID picks the article shown by the article placeholder;
-//  - on /gallery/, ?lang= and ?theme= set the widget's language and theme.
+//  - on /gallery/, ?lang= and ?theme= set the widget's language and theme;
+//  - an empty data-article-url becomes ?url= or the page's own address.
 (function () {
   var params = new URLSearchParams(location.search);
+  document.querySelectorAll('[data-article-url=""]').forEach(function (el) {
+    el.setAttribute('data-article-url', params.get('url') || location.origin + location.pathname);
+  });
   var id = params.get('article');
   var slot = document.querySelector('[data-khabar="article"]');
   if (id && slot) slot.setAttribute('data-article-id', id);

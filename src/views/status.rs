@@ -14,6 +14,7 @@ pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> 
         Kind::Latest => "skeleton skeleton-latest",
         Kind::Card => "skeleton skeleton-card",
         Kind::Comments => "skeleton skeleton-comments",
+        Kind::Actions => "skeleton skeleton-actions",
     };
     let mut el = El::new(doc, "div")?
         .class(class)
@@ -28,6 +29,8 @@ pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> 
     let lines: &[&str] = match kind {
         // A card's box is small: headline, time, summary.
         Kind::Card => &["sk sk-title", "sk sk-meta", "sk sk-text"],
+        // The row's own box holds its place.
+        Kind::Actions => &[],
         _ => &[
             "sk sk-title",
             "sk sk-title sk-short",

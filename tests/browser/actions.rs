@@ -151,3 +151,66 @@ async fn send_to_a_friend_checks_fields_and_keeps_what_was_typed_on_failure() {
     wait_for_text(&el, "#kh-send .form-status", "on its way").await;
     assert_eq!(message.value(), "", "the note goes once sent");
 }
+
+/// A host page's own article with an `actions` placeholder inside it.
+fn host_article(id: &str) -> (web_sys::Element, web_sys::Element) {
+    let doc = web_sys::window().expect("w").document().expect("d");
+    let article = doc.create_element("article").expect("article");
+    article.set_id(id);
+    let slot = doc.create_element("div").expect("div");
+    article.append_child(&slot).expect("append");
+    doc.body()
+        .expect("body")
+        .append_child(&article)
+        .expect("append");
+    (article, slot)
+}
+
+#[wasm_bindgen_test]
+async fn the_actions_kind_shows_the_row_alone_and_prints_the_hosts_article() {
+    let _fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", "/config", 200, CONFIG),
+        ("GET", "/articles/", 200, ARABIC_ARTICLE),
+    ]));
+    let _print = NoPrintDialog::install();
+    let html = web_sys::window()
+        .expect("w")
+        .document()
+        .expect("d")
+        .document_element()
+        .expect("html");
+
+    // Default: the nearest <article> around the placeholder.
+    let (article, slot) = host_article("own-story");
+    let handle = khabar::mount(slot.clone(), options_with(&[("kind", "actions")])).expect("mount");
+    let print = find(&slot, "button.print").await;
+    let root = slot.shadow_root().expect("root");
+    assert!(root.query_selector(".headline").expect("q").is_none());
+    assert!(root.query_selector(".comments").expect("q").is_none());
+    let frame = root.query_selector(".khabar").expect("q").expect("frame");
+    assert_eq!(frame.get_attribute("data-kind").as_deref(), Some("actions"));
+    click(&print);
+    wait_until("print marks", || html.has_attribute("data-khabar-printing")).await;
+    assert!(article.has_attribute("data-khabar-print-target"));
+    assert!(!slot.has_attribute("data-khabar-print-target"));
+    handle.destroy();
+    assert!(!article.has_attribute("data-khabar-print-target"));
+    assert!(!html.has_attribute("data-khabar-printing"));
+
+    // data-print-target names another element of the page.
+    let (elsewhere, _) = host_article("elsewhere");
+    let handle = khabar::mount(
+        slot.clone(),
+        options_with(&[("kind", "actions"), ("printTarget", "#elsewhere")]),
+    )
+    .expect("mount");
+    click(&find(&slot, "button.print").await);
+    wait_until("print marks", || {
+        elsewhere.has_attribute("data-khabar-print-target")
+    })
+    .await;
+    assert!(!article.has_attribute("data-khabar-print-target"));
+    handle.destroy();
+    article.remove();
+    elsewhere.remove();
+}

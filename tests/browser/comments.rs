@@ -248,3 +248,178 @@ async fn a_failed_send_keeps_the_text_and_the_retry_reuses_the_key() {
         .expect("get")
         .is_some_and(|v| v.contains("تعليق لا يضيع")));
 }
+
+const PAGE: &str = "https://site.test/news/story?x=1";
+/// `PAGE` as the widget encodes it in the query.
+const PAGE_QUERY: &str = "/api/v1/comments?url=https%3A%2F%2Fsite.test%2Fnews%2Fstory%3Fx%3D1";
+
+fn url_options(lang: &str, title: Option<&str>) -> JsValue {
+    let mut pairs = vec![("kind", "comments"), ("lang", lang), ("articleUrl", PAGE)];
+    if let Some(t) = title {
+        pairs.push(("articleTitle", t));
+    }
+    let o = options_with(&pairs);
+    // By URL alone: no id at all.
+    Reflect::delete_property(o.unchecked_ref::<js_sys::Object>(), &"articleId".into())
+        .expect("delete");
+    o
+}
+
+fn requested() -> Vec<String> {
+    REQUESTED.with(|r| r.borrow().clone())
+}
+
+#[wasm_bindgen_test]
+async fn a_page_by_url_lists_and_posts_through_the_url_endpoints() {
+    clear_storage();
+    let _fetch = FakeFetch::install(Answer::Routes(&[
+        (
+            "GET",
+            PAGE_QUERY,
+            200,
+            r#"{"items":[],"next":null,"total":0,"article_id":null}"#,
+        ),
+        (
+            "POST",
+            PAGE_QUERY,
+            201,
+            r#"{"comment":{"id":3,"author":"Layla","body":"First!","created_at":"2017-01-01T07:31:08Z","parent_id":null},"status":"pending","article_id":"t-1"}"#,
+        ),
+    ]));
+    let el = host();
+    let handle = khabar::mount(el.clone(), url_options("en", Some("The story"))).expect("mount");
+    find(&el, ".comments-empty").await;
+    assert_eq!(
+        requested(),
+        vec![format!("GET https://api.test{PAGE_QUERY}&limit=20")]
+    );
+    let root = el.shadow_root().expect("root");
+    type_into(
+        &root.query_selector("#kc-author").expect("q").expect("a"),
+        "Layla",
+    );
+    type_into(
+        &root.query_selector("#kc-body").expect("q").expect("b"),
+        "First!",
+    );
+    // The draft is kept under the page's URL.
+    let storage = web_sys::window()
+        .expect("w")
+        .local_storage()
+        .expect("ls")
+        .expect("ls");
+    let key = format!("khabar:draft:https://api.test/api/v1:{PAGE}");
+    assert!(
+        storage.get_item(&key).expect("get").is_some(),
+        "draft by URL"
+    );
+    click(
+        &root
+            .query_selector("button.send")
+            .expect("q")
+            .expect("send"),
+    );
+    find(&el, "li.comment.pending").await;
+    let last = requested().pop().expect("a request");
+    assert_eq!(last, format!("POST https://api.test{PAGE_QUERY}&lang=en"));
+    let body = POSTED.with(|p| p.borrow().last().cloned()).expect("posted");
+    assert!(body.contains(r#""title":"The story""#), "{body}");
+    let pending = format!("khabar:pending:https://api.test/api/v1:{PAGE}");
+    assert!(storage.get_item(&pending).expect("get").is_some());
+    handle.destroy();
+
+    // Without a title option the host page's title goes with the comment.
+    clear_storage();
+    let doc = web_sys::window().expect("w").document().expect("d");
+    let old_title = doc.title();
+    doc.set_title("Host page title");
+    let handle = khabar::mount(el.clone(), url_options("en", None)).expect("mount");
+    find(&el, ".comments-empty").await;
+    let root = el.shadow_root().expect("root");
+    type_into(
+        &root.query_selector("#kc-author").expect("q").expect("a"),
+        "Layla",
+    );
+    type_into(
+        &root.query_selector("#kc-body").expect("q").expect("b"),
+        "First!",
+    );
+    click(
+        &root
+            .query_selector("button.send")
+            .expect("q")
+            .expect("send"),
+    );
+    find(&el, "li.comment.pending").await;
+    let body = POSTED.with(|p| p.borrow().last().cloned()).expect("posted");
+    assert!(body.contains(r#""title":"Host page title""#), "{body}");
+    doc.set_title(&old_title);
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_embed_shows_the_settings_error_once_and_keeps_the_draft() {
+    clear_storage();
+    let _fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", PAGE_QUERY, 200, NO_COMMENTS),
+        (
+            "POST",
+            PAGE_QUERY,
+            403,
+            r#"{"error":{"code":"origin_not_allowed","message":"no"}}"#,
+        ),
+    ]));
+    let el = host();
+    let handle = khabar::mount(el.clone(), url_options("fr", None)).expect("mount");
+    find(&el, ".comments-empty").await;
+    let root = el.shadow_root().expect("root");
+    type_into(
+        &root.query_selector("#kc-author").expect("q").expect("a"),
+        "Layla",
+    );
+    type_into(
+        &root.query_selector("#kc-body").expect("q").expect("b"),
+        "Mon texte",
+    );
+    let send = root
+        .query_selector("button.send")
+        .expect("q")
+        .expect("send");
+    click(&send);
+    find(&el, r#".error[data-error-code="not-allowed"]"#).await;
+    wait_for_text(&el, ".error-message", "réglages d’intégration").await;
+    assert!(
+        root.query_selector(".retry").expect("q").is_none(),
+        "no retry"
+    );
+    // Pressing "send" again sends nothing.
+    click(&send);
+    gloo_timers::future::TimeoutFuture::new(100).await;
+    assert_eq!(POSTED.with(|p| p.borrow().len()), 1);
+    assert_eq!(
+        root.query_selector_all(".error").expect("q").length(),
+        1,
+        "one error box"
+    );
+    let body: web_sys::HtmlTextAreaElement = root
+        .query_selector("#kc-body")
+        .expect("q")
+        .expect("b")
+        .dyn_into()
+        .expect("textarea");
+    assert_eq!(body.value(), "Mon texte");
+    handle.destroy();
+
+    // A URL outside the site is refused when the list loads.
+    clear_storage();
+    let _fetch = FakeFetch::install(Answer::Routes(&[(
+        "GET",
+        PAGE_QUERY,
+        403,
+        r#"{"error":{"code":"url_not_allowed","message":"no"}}"#,
+    )]));
+    let handle = khabar::mount(el.clone(), url_options("en", None)).expect("mount");
+    find(&el, r#".error[data-error-code="not-allowed"]"#).await;
+    wait_for_text(&el, ".error-message", "embed settings").await;
+    handle.destroy();
+}

@@ -39,6 +39,8 @@ pub type Route = (&'static str, &'static str, u16, &'static str);
 thread_local! {
     /// Bodies of the POST requests the fake fetch received.
     pub static POSTED: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// "METHOD url" of every request a `Routes` fake fetch received.
+    pub static REQUESTED: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 pub fn respond(status: u16, body: &str) -> Promise {
@@ -75,6 +77,7 @@ impl FakeFetch {
                     .ok()
                     .and_then(|m| m.as_string())
                     .unwrap_or_else(|| "GET".into());
+                REQUESTED.with(|r| r.borrow_mut().push(format!("{method} {url}")));
                 if method == "POST" {
                     let body = Reflect::get(&init, &"body".into())
                         .ok()
@@ -172,6 +175,7 @@ pub fn clear_storage() {
         .expect("ls");
     storage.clear().expect("clear");
     POSTED.with(|p| p.borrow_mut().clear());
+    REQUESTED.with(|r| r.borrow_mut().clear());
 }
 
 pub fn type_into(el: &Element, text: &str) {
