@@ -39,6 +39,8 @@ export interface KhabarOptions {
   layout?: 'list' | 'strip';
   /** Fetch only when the widget comes near the viewport. */
   lazy?: boolean;
+  /** `latest` and `card`: show each article's comment count next to its time. */
+  commentCounts?: boolean;
   /** `utm_campaign` added to shared links. */
   shareUtm?: string;
   /** `actions`: CSS selector of the page's element to print (default: the nearest `<article>`, else `<main>`). */

@@ -48,7 +48,7 @@ setDefaultApi(api);
 
 const ATTRIBUTES = ['kind', 'article-id', 'article-url', 'article-title', 'api', 'lang', 'digits',
   'calendar', 'time-zone', 'theme', 'limit', 'layout', 'section', 'content-lang', 'lazy', 'share-utm',
-  'print-target'];
+  'print-target', 'comment-counts'];
 
 /** <khabar-widget kind="article" article-id="…" api="…">: the same widget as an element. */
 class KhabarWidget extends HTMLElement {

@@ -119,6 +119,9 @@ pub struct Options {
     pub layout: Layout,
     /// Load only when the widget nears the viewport.
     pub lazy: bool,
+    /// `latest` and `card`: show each article's comment count next to its
+    /// time (`data-comment-counts`).
+    pub comment_counts: bool,
     /// `utm_campaign` added to shared links (`data-share-utm`).
     pub share_utm: Option<String>,
     /// `actions`: a CSS selector of the host page's element that "print
@@ -212,6 +215,7 @@ impl Options {
         };
         // A boolean attribute: present (even empty) means yes, except "false".
         let lazy = raw("lazy").is_some_and(|v| v != "false");
+        let comment_counts = raw("comment-counts").is_some_and(|v| v != "false");
 
         let lang = match get("lang") {
             Some(tag) => Lang::from_tag(&tag).unwrap_or_else(|| {
@@ -264,6 +268,7 @@ impl Options {
             content_lang,
             layout,
             lazy,
+            comment_counts,
             share_utm: get("share-utm"),
             print_target: get("print-target"),
             dates: DateSettings {
@@ -437,6 +442,7 @@ mod tests {
         assert_eq!(o.layout, Layout::List);
         assert_eq!(o.content_lang.as_deref(), Some("ar"));
         assert!(!o.lazy);
+        assert!(!o.comment_counts);
         let o = parse(
             &[
                 ("kind", "latest"),
@@ -459,6 +465,9 @@ mod tests {
         }
         let o = parse(&[("kind", "latest"), ("lazy", "false")], None).expect("valid");
         assert!(!o.lazy);
+        let on = parse(&[("kind", "latest"), ("comment-counts", "true")], None).expect("valid");
+        let off = parse(&[("kind", "latest"), ("comment-counts", "false")], None).expect("valid");
+        assert!(on.comment_counts && !off.comment_counts);
         assert_eq!(
             parse(&[("kind", "card")], None),
             Err(ConfigError::MissingArticleId)

@@ -100,6 +100,8 @@ pub struct ArticleSummary {
     pub section: Option<String>,
     /// Thumbnail.
     pub image: Option<Image>,
+    /// Published comments (shown with `data-comment-counts`).
+    pub comment_count: u32,
 }
 
 /// One page of a cursor-paged list.
@@ -130,6 +132,7 @@ impl Article {
             published_at: self.published_at.clone(),
             section: self.section.clone(),
             image: self.image.clone(),
+            comment_count: self.comment_count,
         }
     }
 
@@ -314,6 +317,7 @@ impl FromJson for ArticleSummary {
             published_at: o.string("published_at")?,
             section: o.opt_string("section")?,
             image: o.opt("image")?,
+            comment_count: o.u32_or("comment_count", 0)?,
         })
     }
 }
@@ -525,9 +529,11 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(p.items.len(), 1);
+        assert_eq!(p.items[0].comment_count, 0, "absent means none");
         assert_eq!(p.next, None);
         let p: Page<ArticleSummary> =
-            Page::from_json(&json!({"items":[], "next":"abc"}), "").expect("valid");
+            Page::from_json(&json!({"items":[{"id":"b","title":"t","published_at":"2017-01-01T00:00:00Z","comment_count":3}], "next":"abc"}), "").expect("valid");
+        assert_eq!(p.items[0].comment_count, 3);
         assert_eq!(p.next.as_deref(), Some("abc"));
         assert!(Page::<ArticleSummary>::from_json(&json!({"next":"abc"}), "").is_err());
     }

@@ -18,7 +18,7 @@ use crate::crash::MOUNTED_ATTR;
 use crate::dom::{clear, dom_error, El};
 use crate::error::WidgetError;
 use crate::http::Cancel;
-use crate::i18n::format::{DatelineFormat, RelativeFormat};
+use crate::i18n::format::DatelineFormat;
 use crate::i18n::Lang;
 use crate::model::{Article, ArticleSummary, Page};
 use crate::views::{article, latest, status};
@@ -396,18 +396,18 @@ impl Widget {
                 (El::new(&doc, "div")?.class("actions-only"), id)
             }
             Content::Card(a) => {
-                let when = RelativeFormat::new(&options.dates).map_err(dom_error)?;
+                let meta = latest::Meta::new(options).map_err(dom_error)?;
                 let card = El::new(&doc, "div")?
                     .class("single-card")
-                    .child(latest::card(&doc, &a.to_summary(), &when)?);
+                    .child(latest::card(&doc, &a.to_summary(), &meta)?);
                 (card, Some(a.id))
             }
             Content::Latest(page) => {
-                let when = RelativeFormat::new(&options.dates).map_err(dom_error)?;
+                let meta = latest::Meta::new(options).map_err(dom_error)?;
                 let has_more = page.next.is_some();
                 self.0.borrow_mut().next = page.next;
                 let (list, parts) =
-                    latest::list(&doc, &page.items, has_more, options.layout, catalog, &when)?;
+                    latest::list(&doc, &page.items, has_more, options.layout, catalog, &meta)?;
                 if let Some(more) = &parts.more {
                     self.on_click(more, |w| w.load_more());
                 }
@@ -481,7 +481,7 @@ impl Widget {
 
     fn append(&self, page: Page<ArticleSummary>, options: &Options) -> Result<(), WidgetError> {
         let doc = self.document()?;
-        let when = RelativeFormat::new(&options.dates).map_err(dom_error)?;
+        let meta = latest::Meta::new(options).map_err(dom_error)?;
         let list = self
             .0
             .borrow()
@@ -489,7 +489,7 @@ impl Widget {
             .as_ref()
             .and_then(|l| l.items.clone())
             .ok_or_else(|| dom_error("no list".into()))?;
-        let first_new = latest::items(&doc, &page.items, options.layout, &when)?
+        let first_new = latest::items(&doc, &page.items, options.layout, &meta)?
             .into_iter()
             .map(|li| {
                 let li = li.build();

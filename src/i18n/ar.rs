@@ -15,6 +15,7 @@ pub static CATALOG: Catalog = Catalog {
     more: "المزيد من الأخبار",
     no_items: "لا توجد أخبار لعرضها الآن.",
     comments_title: "التعليقات",
+    comment_count: "التعليقات:",
     comments_none: "لا تعليقات بعد. كن أول من يعلّق.",
     comments_more: "تعليقات أخرى",
     reply: "ردّ",

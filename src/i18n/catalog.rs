@@ -23,6 +23,8 @@ pub struct Catalog {
     pub no_items: &'static str,
     /// Heading of the comment section.
     pub comments_title: &'static str,
+    /// Before an article's comment count on a card ("Comments: 3").
+    pub comment_count: &'static str,
     /// Shown when an article has no comment yet.
     pub comments_none: &'static str,
     /// Loads the next page of comments.

@@ -15,6 +15,7 @@ pub static CATALOG: Catalog = Catalog {
     more: "More stories",
     no_items: "No stories to show yet.",
     comments_title: "Comments",
+    comment_count: "Comments:",
     comments_none: "No comments yet. Be the first to comment.",
     comments_more: "More comments",
     reply: "Reply",

@@ -15,6 +15,7 @@ pub static CATALOG: Catalog = Catalog {
     more: "خبرهای بیشتر",
     no_items: "فعلاً خبری برای نمایش نیست.",
     comments_title: "دیدگاه‌ها",
+    comment_count: "دیدگاه‌ها:",
     comments_none: "هنوز دیدگاهی نیست. نخستین نفر باشید.",
     comments_more: "دیدگاه‌های بیشتر",
     reply: "پاسخ",

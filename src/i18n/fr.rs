@@ -15,6 +15,7 @@ pub static CATALOG: Catalog = Catalog {
     more: "Plus d’articles",
     no_items: "Aucun article à afficher pour le moment.",
     comments_title: "Commentaires",
+    comment_count: "Commentaires :",
     comments_none: "Aucun commentaire pour l’instant. Soyez le premier.",
     comments_more: "Plus de commentaires",
     reply: "Répondre",

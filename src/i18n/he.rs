@@ -15,6 +15,7 @@ pub static CATALOG: Catalog = Catalog {
     more: "עוד כתבות",
     no_items: "אין כרגע כתבות להצגה.",
     comments_title: "תגובות",
+    comment_count: "תגובות:",
     comments_none: "אין עדיין תגובות. היו הראשונים להגיב.",
     comments_more: "עוד תגובות",
     reply: "להשיב",

@@ -226,6 +226,7 @@ mod tests {
                 c.close,
                 c.print_link,
                 c.comments_title,
+                c.comment_count,
                 c.comments_none,
                 c.comments_more,
                 c.reply,

@@ -15,6 +15,7 @@ pub static CATALOG: Catalog = Catalog {
     more: "مزید خبریں",
     no_items: "ابھی دکھانے کے لیے کوئی خبر نہیں۔",
     comments_title: "تبصرے",
+    comment_count: "تبصرے:",
     comments_none: "ابھی کوئی تبصرہ نہیں۔ پہلا تبصرہ آپ کریں۔",
     comments_more: "مزید تبصرے",
     reply: "جواب",

@@ -3,9 +3,11 @@
 
 use web_sys::{Document, Element};
 
-use crate::config::Layout;
+use wasm_bindgen::JsValue;
+
+use crate::config::{Layout, Options};
 use crate::dom::{DomResult, El};
-use crate::i18n::format::RelativeFormat;
+use crate::i18n::format::{self, DateSettings, RelativeFormat};
 use crate::i18n::Catalog;
 use crate::model::ArticleSummary;
 use crate::sanitize::safe_url;
@@ -18,11 +20,46 @@ fn link_or(doc: &Document, url: &str, fallback: &str) -> DomResult<El> {
     })
 }
 
-/// One card: thumbnail, headline, relative time and summary.
-pub fn card(doc: &Document, item: &ArticleSummary, when: &RelativeFormat) -> DomResult<El> {
+/// What a card writes beside its headline: the relative time, and the
+/// comment count when the host asked for it (`data-comment-counts`).
+pub struct Meta<'a> {
+    when: RelativeFormat,
+    /// The label ("Comments:") and the settings whose digits the count uses.
+    counts: Option<(&'static str, &'a DateSettings)>,
+}
+
+impl<'a> Meta<'a> {
+    /// The formatters `options` ask for.
+    pub fn new(options: &'a Options) -> Result<Meta<'a>, JsValue> {
+        Ok(Meta {
+            when: RelativeFormat::new(&options.dates)?,
+            counts: options
+                .comment_counts
+                .then(|| (options.lang().catalog().comment_count, &options.dates)),
+        })
+    }
+
+    /// "Comments: 3" in the widget's digits, when counts are on. It
+    /// shares the time's line, so no row grows.
+    fn count(&self, doc: &Document, n: u32) -> DomResult<Option<El>> {
+        Ok(match self.counts {
+            Some((label, dates)) => Some(
+                El::new(doc, "span")?
+                    .class("comment-count")
+                    .part("comment-count")
+                    .text(&format!("{label} {}", format::count(dates, n))),
+            ),
+            None => None,
+        })
+    }
+}
+
+/// One card: thumbnail, headline, relative time (and comment count) and
+/// summary.
+pub fn card(doc: &Document, item: &ArticleSummary, meta: &Meta) -> DomResult<El> {
     let time = El::new(doc, "time")?
         .attr("datetime", &item.published_at)
-        .text(&when.format(&item.published_at).unwrap_or_default());
+        .text(&meta.when.format(&item.published_at).unwrap_or_default());
     let thumb = match item
         .image
         .as_ref()
@@ -58,7 +95,12 @@ pub fn card(doc: &Document, item: &ArticleSummary, when: &RelativeFormat) -> Dom
                 .attr("dir", "auto")
                 .text(&item.title),
         )
-        .child(El::new(doc, "p")?.class("card-time").child(time))
+        .child(
+            El::new(doc, "p")?
+                .class("card-time")
+                .child(time)
+                .child_opt(meta.count(doc, item.comment_count)?),
+        )
         .child_opt(summary);
     Ok(link_or(doc, &item.url, "div")?
         .class("card")
@@ -72,19 +114,24 @@ pub fn items(
     doc: &Document,
     items: &[ArticleSummary],
     layout: Layout,
-    when: &RelativeFormat,
+    meta: &Meta,
 ) -> DomResult<Vec<El>> {
     items
         .iter()
         .map(|item| {
-            let inner = match layout {
-                Layout::List => card(doc, item, when)?,
-                Layout::Strip => link_or(doc, &item.url, "span")?
-                    .attr("dir", "auto")
-                    .part("strip-link")
-                    .text(&item.title),
-            };
-            Ok(El::new(doc, "li")?.child(inner))
+            let li = El::new(doc, "li")?;
+            Ok(match layout {
+                Layout::List => li.child(card(doc, item, meta)?),
+                // The strip has no time: the count follows the headline.
+                Layout::Strip => li
+                    .child(
+                        link_or(doc, &item.url, "span")?
+                            .attr("dir", "auto")
+                            .part("strip-link")
+                            .text(&item.title),
+                    )
+                    .child_opt(meta.count(doc, item.comment_count)?),
+            })
         })
         .collect()
 }
@@ -107,7 +154,7 @@ pub fn list(
     has_more: bool,
     layout: Layout,
     catalog: &Catalog,
-    when: &RelativeFormat,
+    meta: &Meta,
 ) -> DomResult<(El, ListParts)> {
     let (class, title) = match layout {
         Layout::List => ("latest", El::new(doc, "h2")?),
@@ -134,7 +181,7 @@ pub fn list(
     let list = El::new(doc, "ul")?
         .class("items")
         .attr("role", "list")
-        .children(items(doc, page, layout, when)?);
+        .children(items(doc, page, layout, meta)?);
     let more = match has_more && layout == Layout::List {
         true => Some(
             El::new(doc, "button")?

@@ -91,3 +91,43 @@ async fn more_appends_the_next_page_and_disappears_on_the_last() {
     );
     assert!(root.query_selector("button.more").expect("q").is_none());
 }
+
+const COUNTED: &str = r#"{"items":[
+  {"id":"a","url":"https://news.test/a","title":"الخبر الأول","published_at":"2017-01-01T07:31:08Z","comment_count":3},
+  {"id":"b","url":"https://news.test/b","title":"الخبر الثاني","published_at":"2017-01-01T06:00:00Z","comment_count":12}
+], "next":null}"#;
+
+#[wasm_bindgen_test]
+async fn comment_counts_show_only_when_asked_in_the_readers_digits() {
+    let _fetch = FakeFetch::install(Answer::Status(200, COUNTED));
+    let el = host();
+    // A boolean, as a TypeScript caller passes it.
+    let options = options_with(&[("kind", "latest"), ("lang", "ar")]);
+    Reflect::set(&options, &"commentCounts".into(), &JsValue::TRUE).expect("set");
+    let handle = khabar::mount(el.clone(), options).expect("mount");
+    let list = find(&el, "ul.items").await;
+    let counts = list.query_selector_all(".comment-count").expect("q");
+    assert_eq!(counts.length(), 2);
+    let first = list
+        .query_selector(".card-time .comment-count")
+        .expect("q")
+        .expect("on the time's line");
+    assert_eq!(first.text_content().as_deref(), Some("التعليقات: ٣"));
+    let second = counts.item(1).expect("second").text_content();
+    assert_eq!(second.as_deref(), Some("التعليقات: ١٢"));
+    handle.destroy();
+
+    let el = host();
+    let handle = khabar::mount(
+        el.clone(),
+        options_with(&[("kind", "latest"), ("lang", "ar")]),
+    )
+    .expect("mount");
+    let list = find(&el, "ul.items").await;
+    assert_eq!(list.query_selector_all("li").expect("q").length(), 2);
+    assert!(
+        list.query_selector(".comment-count").expect("q").is_none(),
+        "off by default"
+    );
+    handle.destroy();
+}
