@@ -434,26 +434,39 @@ test('kill -9 of one instance under 1,000 concurrent comments through nginx: not
     return last;
   };
 
-  // Phase 1: all 1,000 at once; A is killed once KILL_AFTER are acknowledged.
+  // Phase 1: the first half at once; A is killed once KILL_AFTER are
+  // acknowledged, and the second half starts right after the kill, while
+  // the first is still in flight. (All 1,000 at once let a fast server
+  // answer everything before the client had counted KILL_AFTER answers:
+  // the kill then hit an idle instance and proved nothing.)
   const acked = new Map(); // key → id of the 201
   const outcomes = {};
   let killed = null;
   let killedAt = 0;
   let created = 0; // 201s so far
+  let killTriggered;
+  const triggered = new Promise((r) => { killTriggered = r; });
+  const kill = () => {
+    if (killed) return;
+    killedAt = Date.now();
+    killed = a.kill();
+    killTriggered();
+  };
   const started = Date.now();
   const logBefore = nginx.accessLog().length;
-  const first = await Promise.all(comments.map(async (c) => {
+  const send = (batch) => Promise.all(batch.map(async (c) => {
     const answer = await postAsTheWidget(c, outcomes, (_, status) => {
       // 201 leaves only after COMMIT: acknowledged, whatever happens next.
       if (status === 201) created += 1;
-      if (created >= KILL_AFTER && !killed) {
-        killedAt = Date.now();
-        killed = a.kill();
-      }
+      if (created >= KILL_AFTER) kill();
     });
     if (answer.status === 201) acked.set(c.key, answer.json?.comment?.id ?? null);
     return answer.status;
   }));
+  const firstHalf = send(comments.slice(0, TOTAL / 2));
+  await Promise.race([triggered, firstHalf.then(kill)]);
+  const secondHalf = send(comments.slice(TOTAL / 2));
+  const first = [...await firstHalf, ...await secondHalf];
   await killed;
   assert.ok(killed, 'instance A was killed under load');
   const lines = nginx.accessLog().slice(logBefore).filter((l) => l.method === 'POST');
