@@ -12,8 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::admin::auth::{self, SignIn};
 use crate::admin::common::{cookie, templates, AdminError, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::admin::i18n::{Lang, LANG_COOKIE};
-use crate::extract::ClientKey;
-use crate::routes::moderation::same_secret;
+use crate::extract::{same_secret, ClientKey};
 use crate::state::AppState;
 use crate::store::{now_ms, AuditEntry, ListQuery, ModComment, ModQuery, Status};
 

@@ -3,16 +3,16 @@
 //! `POST /api/v1/admin/comments/{id}/approve|reject`, `DELETE …/{id}`.
 
 use axum::extract::{Path, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use subtle::ConstantTimeEq;
 
 use crate::comments::StoredComment;
 use crate::error::ApiError;
+use crate::extract::bearer_matches;
 use crate::state::AppState;
 use crate::store::Status;
 
@@ -26,23 +26,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
-/// Whether the secrets are equal, in time that does not depend on where
-/// they differ (`subtle`), so timing does not leak the token.
-pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.ct_eq(b).into()
-}
-
 async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(expected) = state.admin_token.as_deref() else {
         return ApiError::AdminDisabled.into_response();
     };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !same_secret(given.as_bytes(), expected.as_bytes()) {
+    if !bearer_matches(req.headers(), expected) {
         return ApiError::Unauthorized.into_response();
     }
     next.run(req).await
@@ -84,18 +72,5 @@ async fn remove(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("comment"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_secret;
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret(b"abc", b"abc"));
-        assert!(!same_secret(b"abc", b"abd"));
-        assert!(!same_secret(b"abc", b"abcd"));
-        assert!(!same_secret(b"", b"a"));
     }
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::routes::moderation::same_secret;
+use crate::extract::bearer_matches;
 use crate::state::AppState;
 
 /// `/healthz` and, with `--metrics-token`, `/metrics` behind it.
@@ -55,13 +55,7 @@ async fn metrics_with_token(State(state): State<AppState>, req: Request) -> Resp
     let Some(expected) = state.metrics_token.as_deref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !same_secret(given.as_bytes(), expected.as_bytes()) {
+    if !bearer_matches(req.headers(), expected) {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],

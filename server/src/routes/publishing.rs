@@ -5,7 +5,7 @@
 //! `--publish-token`, which can publish and nothing else.
 
 use axum::extract::{Path, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
@@ -13,10 +13,9 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Origin};
+use crate::extract::{bearer_matches, ApiJson, Origin};
 use crate::import::{self, ImportError};
 use crate::model::Article;
-use crate::routes::moderation::same_secret;
 use crate::state::AppState;
 
 /// What pushed articles are recorded as coming from.
@@ -37,13 +36,7 @@ async fn require_token(State(state): State<AppState>, req: Request, next: Next) 
     let Some(expected) = state.publish_token.as_deref() else {
         return ApiError::PublishingDisabled.into_response();
     };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !same_secret(given.as_bytes(), expected.as_bytes()) {
+    if !bearer_matches(req.headers(), expected) {
         return ApiError::Unauthorized.into_response();
     }
     next.run(req).await
