@@ -167,23 +167,33 @@ struct SourceArgs {
     /// (…/wp-json/wp/v2/posts) or from the answer.
     #[arg(long, env = "KHABAR_SOURCE_KIND", value_enum)]
     source_kind: Option<SourceKindArg>,
-    /// Language of the articles (BCP 47, e.g. ar); default: what the
-    /// source says, else ar.
-    #[arg(long, env = "KHABAR_SOURCE_LANG")]
-    source_lang: Option<String>,
+    /// Language of the articles (BCP 47, e.g. ar) for every source, or
+    /// URL=LANG for one source (repeatable); default: what the source
+    /// says, else ar.
+    #[arg(long, env = "KHABAR_SOURCE_LANG", value_delimiter = ',')]
+    source_lang: Vec<String>,
 }
 
 impl SourceArgs {
-    fn source(&self, url: &str) -> anyhow::Result<sync::Source> {
-        let mut source = sync::Source::new(url);
-        sync::source_url(&source.url)?;
-        source.kind = self.source_kind.map(|k| match k {
-            SourceKindArg::Wordpress => sync::SourceKind::Wordpress,
-            SourceKindArg::Jsonfeed => sync::SourceKind::JsonFeed,
-            SourceKindArg::Rss => sync::SourceKind::Rss,
-        });
-        source.lang = self.source_lang.clone().filter(|l| !l.trim().is_empty());
-        Ok(source)
+    /// The sources at `urls` (blank ones skipped), with their kind and
+    /// language.
+    fn sources<'a>(
+        &self,
+        urls: impl IntoIterator<Item = &'a String>,
+    ) -> anyhow::Result<Vec<sync::Source>> {
+        let mut sources = Vec::new();
+        for url in urls.into_iter().filter(|u| !u.trim().is_empty()) {
+            let mut source = sync::Source::new(url.as_str());
+            sync::source_url(&source.url)?;
+            source.kind = self.source_kind.map(|k| match k {
+                SourceKindArg::Wordpress => sync::SourceKind::Wordpress,
+                SourceKindArg::Jsonfeed => sync::SourceKind::JsonFeed,
+                SourceKindArg::Rss => sync::SourceKind::Rss,
+            });
+            sources.push(source);
+        }
+        sync::apply_languages(&mut sources, &self.source_lang).map_err(anyhow::Error::msg)?;
+        Ok(sources)
     }
 }
 
@@ -368,7 +378,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Comments { action } => moderate(store.as_ref(), action).await,
         Command::Sync { source_url, source } => {
-            let source = source.source(&source_url)?;
+            let source = source
+                .sources([&source_url])?
+                .pop()
+                .context("the source URL is empty")?;
             let client = sync::SyncClient::new(sync::Limits::default())?;
             let report = sync::sync(store.as_ref(), &client, &source)
                 .await
@@ -433,13 +446,7 @@ async fn main() -> anyhow::Result<()> {
                 cdn_max_age: args.cdn_max_age,
                 ..AppState::new(store)
             };
-            let sources = args
-                .sources
-                .iter()
-                .filter(|u| !u.trim().is_empty())
-                .map(|u| args.source.source(u))
-                .collect::<anyhow::Result<Vec<_>>>()
-                .context("--source")?;
+            let sources = args.source.sources(&args.sources).context("--source")?;
             if !sources.is_empty() {
                 let client = sync::SyncClient::new(sync::Limits::default())?;
                 khabar_server::jobs::spawn_syncs(state.clone(), client, sources, args.sync_every);

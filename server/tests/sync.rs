@@ -775,6 +775,19 @@ async fn the_sync_command_prints_what_it_did() {
     assert_eq!(a.lang, "ar");
     drop(store);
 
+    // A language that names no source: refused before any request.
+    let out = run(vec![
+        "sync".into(),
+        url.clone(),
+        "--source-lang".into(),
+        "https://elsewhere.example/feed=en".into(),
+    ])
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("URL=LANG"), "{err}");
+
     // A failing source: non-zero exit, the reason on stderr.
     let dead = "http://127.0.0.1:9/feed.xml".to_owned();
     let out = run(vec![

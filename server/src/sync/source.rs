@@ -127,6 +127,62 @@ impl Source {
     }
 }
 
+/// Whether `tag` looks like a BCP 47 language tag (`ar`, `en-GB`,
+/// `zh-Hant-TW`): subtags of ASCII letters and digits, the first letters.
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut subtags = tag.split('-');
+    let first_ok = subtags
+        .next()
+        .is_some_and(|s| (2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok
+        && subtags
+            .all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Applies `--source-lang` values to `sources`: `LANG` is the language of
+/// every source not named otherwise, `URL=LANG` the language of the source
+/// with exactly that URL (an Arabic and an English edition synced by one
+/// server). A value that is neither is an error naming it.
+pub fn apply_languages(sources: &mut [Source], specs: &[String]) -> Result<(), String> {
+    let mut default: Option<&str> = None;
+    let mut named: Vec<(&str, &str)> = Vec::new();
+    for spec in specs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if is_language_tag(spec) {
+            if default.is_some_and(|d| d != spec) {
+                return Err(format!(
+                    "--source-lang {spec}: a language for every source is already given; \
+                     name the source with URL={spec}"
+                ));
+            }
+            default = Some(spec);
+            continue;
+        }
+        let named_source = spec
+            .rsplit_once('=')
+            .map(|(url, lang)| (url.trim(), lang.trim()))
+            .filter(|(url, lang)| is_language_tag(lang) && sources.iter().any(|s| s.url == *url));
+        match named_source {
+            Some(pair) => named.push(pair),
+            None => {
+                return Err(format!(
+                    "--source-lang {spec}: neither a language tag (ar, en-GB) nor \
+                     URL=LANG with the URL of a --source"
+                ))
+            }
+        }
+    }
+    for source in sources.iter_mut() {
+        let lang = named
+            .iter()
+            .rev()
+            .find(|(url, _)| *url == source.url)
+            .map(|(_, lang)| *lang)
+            .or(default);
+        source.lang = lang.map(str::to_owned);
+    }
+    Ok(())
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -379,4 +435,48 @@ pub(crate) fn rfc3339(secs: i64) -> Option<String> {
         .ok()?
         .format(&Rfc3339)
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{apply_languages, is_language_tag, Source};
+
+    fn specs(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    #[test]
+    fn language_tags() {
+        for good in ["ar", "en", "en-GB", "zh-Hant-TW", "fil"] {
+            assert!(is_language_tag(good), "{good}");
+        }
+        for bad in ["", "a", "e1", "en_GB", "en-", "-en", "https://x", "ar=en"] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn one_language_for_all_or_one_per_source() {
+        let ar = "https://ar.example/wp-json/wp/v2/posts";
+        let en = "https://en.example/feed.json?edition=en";
+        let mut sources = vec![Source::new(ar), Source::new(en)];
+        apply_languages(&mut sources, &specs(&["ar", &format!("{en}=en")])).expect("valid");
+        assert_eq!(sources[0].lang.as_deref(), Some("ar"));
+        assert_eq!(sources[1].lang.as_deref(), Some("en"));
+
+        // Nothing given: what each source says.
+        apply_languages(&mut sources, &[]).expect("valid");
+        assert_eq!(sources[0].lang, None);
+        assert_eq!(sources[1].lang, None);
+
+        // A URL with `=` in its query and no language is not a mapping.
+        let err = apply_languages(&mut sources, &specs(&[en])).expect_err("no language");
+        assert!(err.contains(en), "{err}");
+        // A mapping must name a configured source.
+        let err = apply_languages(&mut sources, &specs(&["https://other.example/feed=fr"]))
+            .expect_err("unknown source");
+        assert!(err.contains("other.example"), "{err}");
+        // Two different defaults are ambiguous.
+        assert!(apply_languages(&mut sources, &specs(&["ar", "en"])).is_err());
+    }
 }
