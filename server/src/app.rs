@@ -43,7 +43,11 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .with_state(state.clone())
         .layer(etag.clone());
     let ops = routes::ops::router().with_state(state.clone());
-    let admin_ui = crate::admin::router().with_state(state.clone());
+    let mut admin_ui = crate::admin::router();
+    if assets.www.is_some() {
+        admin_ui = admin_ui.merge(crate::admin::demo_router());
+    }
+    let admin_ui = admin_ui.with_state(state.clone());
     let api = routes::api::router(state.clone())
         .route_layer(record)
         .with_state(state)

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod mailer;
 pub mod metrics;
 pub mod model;
 pub mod proxy;

@@ -1,13 +1,14 @@
 //! "Send this article to a friend": the request's rules and the e-mail,
 //! plain text plus simple HTML, in the article's language and direction,
-//! sent through SMTP with lettre.
+//! handed to [`crate::mailer::Mailer`].
 
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 use serde::Deserialize;
 
 use crate::comments::FieldErrors;
 use crate::feeds::escape;
+use crate::mailer::Outgoing;
 use crate::model::Article;
 
 use khabar_rules::SEND_MESSAGE_MAX as MESSAGE_MAX;
@@ -137,7 +138,7 @@ pub fn compose(
     site_name: &str,
     article: &Article,
     r: &CleanSend,
-) -> anyhow::Result<Message> {
+) -> anyhow::Result<Outgoing> {
     let w = words(&article.lang);
     let subject: String = article.title.chars().filter(|c| !c.is_control()).collect();
     let mut plain = format!(
@@ -176,54 +177,35 @@ pub fn compose(
         read = escape(w.read),
     );
     let sender = Mailbox::new(Some(r.from_name.clone()), from.email.clone());
-    Ok(Message::builder()
-        .from(sender)
+    let to: Mailbox = r.to_email.parse()?;
+    let message = Message::builder()
+        .from(sender.clone())
         .reply_to(Mailbox::new(
             Some(r.from_name.clone()),
             r.from_email.parse()?,
         ))
-        .to(r.to_email.parse()?)
-        .subject(subject)
+        .to(to.clone())
+        .subject(subject.clone())
         .multipart(
             MultiPart::alternative()
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(plain),
+                        .body(plain.clone()),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
                         .body(html),
                 ),
-        )?)
-}
-
-/// An SMTP connection pool and the envelope sender.
-pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    /// The From address of every message.
-    pub from: Mailbox,
-}
-
-impl Mailer {
-    /// From `smtp://host:port`, `smtps://…` or `smtp://…?tls=required`
-    /// (lettre's URL syntax, with credentials if needed).
-    pub fn new(url: &str, from: &str) -> anyhow::Result<Mailer> {
-        Ok(Mailer {
-            transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
-            from: from.parse()?,
-        })
-    }
-
-    /// Sends one message.
-    pub async fn send(&self, message: Message) -> Result<(), String> {
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
+        )?;
+    Ok(Outgoing {
+        message,
+        sender: sender.to_string(),
+        recipient: to.to_string(),
+        subject,
+        text: plain,
+    })
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use khabar_server::app::{serve, Assets};
 use khabar_server::comments::Moderation;
 use khabar_server::import;
+use khabar_server::mailer::Mailer;
 use khabar_server::proxy::TrustedProxies;
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::state::AppState;
@@ -253,6 +254,11 @@ struct ServeArgs {
     /// smtps://user:pass@mail.example (unset: the feature is off).
     #[arg(long, env = "KHABAR_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// Keep every e-mail in the database instead of sending it, readable
+    /// by moderators at /admin/outbox (and at /demo/outbox with --demo):
+    /// mail without a mail server, for demos and trials.
+    #[arg(long, env = "KHABAR_MAIL_OUTBOX", conflicts_with = "smtp_url")]
+    mail_outbox: bool,
     /// From address of those e-mails.
     #[arg(
         long,
@@ -433,8 +439,10 @@ async fn main() -> anyhow::Result<()> {
                 trusted_proxies,
                 mailer: match &args.smtp_url {
                     Some(url) if !url.is_empty() => Some(Arc::new(
-                        khabar_server::mail::Mailer::new(url, &args.mail_from)
-                            .context("--smtp-url / --mail-from")?,
+                        Mailer::new(url, &args.mail_from).context("--smtp-url / --mail-from")?,
+                    )),
+                    _ if args.mail_outbox => Some(Arc::new(
+                        Mailer::outbox(store.clone(), &args.mail_from).context("--mail-from")?,
                     )),
                     _ => None,
                 },

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::comments::Moderation;
-use crate::mail::Mailer;
+use crate::mailer::Mailer;
 use crate::metrics::Metrics;
 use crate::proxy::TrustedProxies;
 use crate::ratelimit::RateLimit;

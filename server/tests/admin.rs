@@ -14,9 +14,10 @@ use common::{fixture_with, post_json, Fixture};
 use http_body_util::BodyExt;
 use khabar_server::admin::{auth, CSP};
 use khabar_server::app::{app, Assets};
+use khabar_server::mailer::{Mailer, OUTBOX_KEEP};
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::state::AppState;
-use khabar_server::store::Status;
+use khabar_server::store::{OutboxMail, Status};
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -819,4 +820,117 @@ async fn weak_names_and_passwords_are_refused() {
         .expect("read")
         .expect("sara");
     assert!(auth::verify_password("another long one", &m.password_hash));
+}
+
+#[tokio::test]
+async fn the_mail_outbox_keeps_sent_mail_for_moderators_and_the_demo() {
+    let f = fixture_with(true, |s| {
+        let mut s = adjust(s);
+        s.mailer = Some(Arc::new(
+            Mailer::outbox(s.store.clone(), "Khabar Desk <desk@news.test>").expect("outbox"),
+        ));
+        s
+    });
+    assert!(auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
+        .await
+        .expect("add"));
+    let r = &f.router;
+    // With the outbox, "send to a friend" is on and answers like SMTP would.
+    let (_, config) = common::get_json(r, "/api/v1/config").await;
+    assert_eq!(config["capabilities"]["send_to_friend"], true);
+    let request = json!({
+        "from_name": "سارة",
+        "from_email": "sara@example.org",
+        "to_email": "friend@example.net",
+        "message": "اقرأ هذا <script>alert(1)</script>"
+    });
+    let (status, _, body) = post_json(
+        r,
+        &format!("/api/v1/articles/{ARTICLE}/send"),
+        &request,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let kept = f.store.outbox_mail(10).await.expect("outbox");
+    assert_eq!(kept.len(), 1);
+    let mail = &kept[0];
+    assert_eq!(mail.recipient, "friend@example.net");
+    assert!(mail.sender.contains("desk@news.test"), "{}", mail.sender);
+    assert_eq!(
+        mail.subject,
+        "مجلس البلدية يقرّ خطة لتوسيع شبكة الحافلات حتى الأحياء الشرقية"
+    );
+    assert!(mail.text.contains("سارة"), "{}", mail.text);
+    assert!(
+        mail.text.contains(&format!("?article={ARTICLE}")),
+        "{}",
+        mail.text
+    );
+
+    // Moderators only: without a session, the sign-in page.
+    let res = send(r, "GET", "/admin/outbox", "10.0.0.1", "", None, &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/admin/login");
+    let cookie = sign_in(r, "10.0.0.1", "sara").await;
+    let queue = send(r, "GET", "/admin/queue", "10.0.0.1", &cookie, None, &[]).await;
+    assert!(
+        queue.body.contains(r#"href="/admin/outbox""#),
+        "{}",
+        queue.body
+    );
+    let page = send(r, "GET", "/admin/outbox", "10.0.0.1", &cookie, None, &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.headers[header::CONTENT_SECURITY_POLICY], CSP);
+    assert!(page.body.contains(&mail.subject));
+    assert!(page.body.contains("friend@example.net"));
+    // The reader's note is text, never markup.
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>"));
+
+    // The demo's visitors have no account: /demo/outbox shows the same
+    // list, with no moderator menu or form.
+    let demo = send(r, "GET", "/demo/outbox", "10.0.0.2", "", None, &[]).await;
+    assert_eq!(demo.status, StatusCode::OK, "{}", demo.body);
+    assert!(demo.body.contains(&mail.subject));
+    assert!(!demo.body.contains(r#"name="csrf""#));
+    assert!(!demo.body.contains(r#"href="/admin/queue""#));
+
+    // Only the newest messages are kept.
+    for i in 0..OUTBOX_KEEP + 5 {
+        let extra = OutboxMail {
+            id: 0,
+            at: "2026-11-30T05:00:00Z".into(),
+            sender: "desk@news.test".into(),
+            recipient: format!("reader{i}@example.net"),
+            subject: format!("message {i}"),
+            text: String::new(),
+        };
+        f.store
+            .put_outbox_mail(extra, OUTBOX_KEEP)
+            .await
+            .expect("keep");
+    }
+    let kept = f.store.outbox_mail(1000).await.expect("outbox");
+    assert_eq!(kept.len(), OUTBOX_KEEP as usize);
+    assert_eq!(kept[0].subject, format!("message {}", OUTBOX_KEEP + 4));
+    assert!(kept.windows(2).all(|w| w[0].id > w[1].id));
+}
+
+#[tokio::test]
+async fn without_the_outbox_its_pages_do_not_exist() {
+    let f = setup().await;
+    let r = &f.router;
+    let cookie = sign_in(r, "10.0.0.1", "sara").await;
+    let queue = send(r, "GET", "/admin/queue", "10.0.0.1", &cookie, None, &[]).await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(!queue.body.contains("/admin/outbox"));
+    let page = send(r, "GET", "/admin/outbox", "10.0.0.1", &cookie, None, &[]).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let demo = send(r, "GET", "/demo/outbox", "10.0.0.2", "", None, &[]).await;
+    assert_eq!(demo.status, StatusCode::NOT_FOUND);
 }

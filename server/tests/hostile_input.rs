@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use common::{fixture_with, get_json, post_json, smtp_sink};
 use khabar_server::comments::Moderation;
 use khabar_server::import;
-use khabar_server::mail::Mailer;
+use khabar_server::mailer::Mailer;
 use khabar_server::model::Article;
 use khabar_server::ratelimit::RateLimit;
 use serde_json::{json, Value};

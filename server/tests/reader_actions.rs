@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use common::{decoded_text, fixture, fixture_with, get, get_json, post_json, smtp_sink};
-use khabar_server::mail::Mailer;
+use khabar_server::mailer::Mailer;
 use serde_json::json;
 
 const SEND: &str = "/api/v1/articles/2026-11-28-transit-plan/send";

@@ -139,6 +139,41 @@ test('send to a friend through the form reaches the SMTP server', async () => {
   }
 });
 
+test('with --mail-outbox (the demo) the sent mail is readable at /demo/outbox', async () => {
+  const server = await startServer({ args: ['--mail-outbox', '--mail-from', 'Desk <desk@news.test>'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${server.url}?article=2026-11-27-farmers-market`);
+    await widgetsSettled(page);
+    await page.locator(`${W} >> button.send-toggle`).click();
+    await page.locator(`${W} >> #ks-from_name`).fill('سارة');
+    await page.locator(`${W} >> #ks-from_email`).fill('sara@example.org');
+    await page.locator(`${W} >> #ks-to_email`).fill('friend@example.net');
+    await page.locator(`${W} >> #ks-message`).fill('اقرأ هذا عن السوق');
+    await page.locator(`${W} >> #kh-send button.send`).click();
+    await page.locator(`${W} >> #kh-send .form-status`).filter({ hasText: 'أُرسل الخبر إلى صديقك' }).waitFor();
+    assert.deepEqual(problems, []);
+
+    // bypassCSP for axe's sake only: the page's policy allows no script.
+    const outbox = await (await browser.newContext({ bypassCSP: true })).newPage();
+    const res = await outbox.goto(new URL("/demo/outbox", server.url).href);
+    assert.equal(res.status(), 200);
+    const mail = outbox.locator('article.mail');
+    assert.equal(await mail.count(), 1);
+    assert.match(await mail.locator('h2').innerText(), /سوق/);
+    const text = await mail.locator('pre.body').innerText();
+    assert.match(text, /سارة/);
+    assert.match(text, /اقرأ هذا عن السوق/);
+    assert.match(text, /\?article=2026-11-27-farmers-market/);
+    assert.match(await mail.innerText(), /friend@example\.net/);
+    assert.deepEqual(await axeViolations(outbox, { wholePage: true }), [], 'the outbox page');
+    await outbox.screenshot({ path: 'docs/screenshots/demo-outbox.png', fullPage: true });
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('without SMTP the send action stays hidden; RSS links the feed', async () => {
   const server = await startServer();
   try {

@@ -147,18 +147,18 @@ export async function widgetsSettled(page, timeout = 15_000) {
   }, null, { timeout });
 }
 
-/** Runs axe-core (WCAG 2 A and AA) on the widgets only. */
-export async function axeViolations(page) {
+/** Runs axe-core (WCAG 2 A and AA) on the widgets only, or on the whole page. */
+export async function axeViolations(page, { wholePage = false } = {}) {
   const { createRequire } = await import('node:module');
   const require = createRequire(import.meta.url);
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  return page.evaluate(async () => {
+  return page.evaluate(async (whole) => {
     const result = await window.axe.run(
-      { include: [['[data-khabar]'], ['khabar-widget']] },
+      whole ? document : { include: [['[data-khabar]'], ['khabar-widget']] },
       { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } },
     );
     return result.violations.map((v) => ({
       id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
     }));
-  });
+  }, wholePage);
 }

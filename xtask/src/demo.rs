@@ -26,6 +26,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     cmd::run(
         Command::new(root().join("target/server/khabar-server"))
             .args(["--db", &db, "serve", "--demo", "--listen", &listen])
+            // "Send to a friend" works with no mail server: see /demo/outbox.
+            .arg("--mail-outbox")
             .args(["--www", "www", "--widget-dir", "target/widget"])
             .current_dir(root()),
     )

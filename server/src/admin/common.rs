@@ -109,11 +109,15 @@ pub(crate) fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 8] = [
+        let sources: [(&str, &str); 9] = [
             ("base.html", include_str!("../../templates/admin/base.html")),
             (
                 "login.html",
                 include_str!("../../templates/admin/login.html"),
+            ),
+            (
+                "outbox.html",
+                include_str!("../../templates/admin/outbox.html"),
             ),
             (
                 "queue.html",

@@ -32,20 +32,34 @@ pub use common::{
 
 /// The `/admin` router, with its security headers.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(pages::home))
-        .route("/admin/", get(pages::home))
-        .route("/admin/login", get(pages::login_form).post(pages::login))
-        .route("/admin/logout", post(pages::logout))
-        .route("/admin/lang", get(pages::set_lang))
-        .route("/admin/queue", get(pages::queue))
-        .route("/admin/comments", post(pages::act_on_comments))
-        .route("/admin/articles", get(pages::articles))
-        .route("/admin/articles/{id}", get(pages::article))
-        .route("/admin/articles/{id}/open", post(pages::set_open))
-        .route("/admin/audit", get(pages::audit_page))
-        .route("/admin/static/admin.css", get(pages::stylesheet))
-        .route("/admin/static/icon.svg", get(pages::icon))
+    secured(
+        Router::new()
+            .route("/admin", get(pages::home))
+            .route("/admin/", get(pages::home))
+            .route("/admin/login", get(pages::login_form).post(pages::login))
+            .route("/admin/logout", post(pages::logout))
+            .route("/admin/lang", get(pages::set_lang))
+            .route("/admin/queue", get(pages::queue))
+            .route("/admin/comments", post(pages::act_on_comments))
+            .route("/admin/articles", get(pages::articles))
+            .route("/admin/articles/{id}", get(pages::article))
+            .route("/admin/articles/{id}/open", post(pages::set_open))
+            .route("/admin/audit", get(pages::audit_page))
+            .route("/admin/outbox", get(pages::outbox_page))
+            .route("/admin/static/admin.css", get(pages::stylesheet))
+            .route("/admin/static/icon.svg", get(pages::icon)),
+    )
+}
+
+/// The demo's read-only view of the mail outbox, `/demo/outbox` (merged
+/// only with `--demo`: anyone may read it).
+pub fn demo_router() -> Router<AppState> {
+    secured(Router::new().route("/demo/outbox", get(pages::demo_outbox_page)))
+}
+
+/// `routes` under the admin pages' security headers.
+fn secured(routes: Router<AppState>) -> Router<AppState> {
+    routes
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

@@ -25,6 +25,8 @@ pub(crate) struct Signed {
     moderator: String,
     csrf: String,
     token_hash: String,
+    /// Whether mail goes to the outbox (its page is then in the menu).
+    outbox_on: bool,
 }
 
 impl FromRequestParts<AppState> for Signed {
@@ -48,6 +50,7 @@ impl FromRequestParts<AppState> for Signed {
                 moderator: s.moderator,
                 csrf: s.csrf,
                 token_hash,
+                outbox_on: state.mailer.as_ref().is_some_and(|m| m.is_outbox()),
             }),
             None if parts.method == Method::GET || parts.method == Method::HEAD => {
                 Err(Redirect::to("/admin/login").into_response())
@@ -157,6 +160,8 @@ fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValu
 /// Where to go back to after a form: a path of these pages, else the queue.
 fn back_to(path: Option<&str>) -> String {
     match path {
+        // The demo's outbox page links here too, and wants its reader back.
+        Some(p @ "/demo/outbox") => p.to_owned(),
         Some(p)
             if p.starts_with("/admin/")
                 && !p.starts_with("//")
@@ -204,6 +209,7 @@ fn render(
             lang_link => lang_link,
             moderator => signed.map(|s| s.moderator.clone()),
             csrf => signed.map(|s| s.csrf.clone()),
+            outbox_on => signed.is_some_and(|s| s.outbox_on),
             ..extra
         })?;
     Ok(Html(html))
@@ -650,6 +656,60 @@ pub(crate) async fn audit_page(
         &uri,
         Some(&signed),
         minijinja::context! { entries => entries, page => "audit" },
+    )
+}
+
+/// Messages the outbox pages show.
+const OUTBOX_ROWS: u32 = 50;
+
+/// The outbox list, or 404 when mail does not go to the outbox.
+async fn outbox_rows(state: &AppState) -> Result<Vec<minijinja::Value>, AdminError> {
+    if !state.mailer.as_ref().is_some_and(|m| m.is_outbox()) {
+        return Err(AdminError::NotFound);
+    }
+    Ok(state
+        .store
+        .outbox_mail(OUTBOX_ROWS)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let time = shown_time(&m.at);
+            minijinja::context! { m => Serde(m), time => time }
+        })
+        .collect())
+}
+
+/// `GET /admin/outbox`: the mail `--mail-outbox` kept, newest first.
+pub(crate) async fn outbox_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    signed: Signed,
+) -> Result<Html<String>, AdminError> {
+    let mails = outbox_rows(&state).await?;
+    render(
+        "outbox.html",
+        Lang::of_request(&headers),
+        &uri,
+        Some(&signed),
+        minijinja::context! { mails => mails, page => "outbox" },
+    )
+}
+
+/// `GET /demo/outbox`: the same list for the demo's visitors, who have no
+/// account. Routed only when the server runs the demo (see `crate::app`).
+pub(crate) async fn demo_outbox_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Html<String>, AdminError> {
+    let mails = outbox_rows(&state).await?;
+    render(
+        "outbox.html",
+        Lang::of_request(&headers),
+        &uri,
+        None,
+        minijinja::context! { mails => mails, page => "outbox" },
     )
 }
 

@@ -15,7 +15,7 @@ use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
 use crate::store::{
     AuditEntry, CommentPage, CommentQuery, CreateError, ListQuery, ModComment, ModQuery, Moderator,
-    Position, Session, SharedStore, Sort, Status, Store, StoreError,
+    OutboxMail, Position, Session, SharedStore, Sort, Status, Store, StoreError,
 };
 
 /// Entries kept at most; past that the cache starts over (a flood of
@@ -362,6 +362,14 @@ impl Store for CachedStore {
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         self.inner.audit_log(limit).await
+    }
+
+    async fn put_outbox_mail(&self, mail: OutboxMail, keep: u32) -> Result<i64, StoreError> {
+        self.inner.put_outbox_mail(mail, keep).await
+    }
+
+    async fn outbox_mail(&self, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
+        self.inner.outbox_mail(limit).await
     }
 
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {

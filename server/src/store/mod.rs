@@ -220,6 +220,23 @@ pub struct ModQuery {
     pub limit: u32,
 }
 
+/// A message the mail outbox (`--mail-outbox`) kept instead of sending.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxMail {
+    /// Identifier, increasing (ignored when storing).
+    pub id: i64,
+    /// When it was "sent", RFC 3339.
+    pub at: String,
+    /// The From header.
+    pub sender: String,
+    /// The To header.
+    pub recipient: String,
+    /// The subject.
+    pub subject: String,
+    /// The plain-text part, as its reader would see it.
+    pub text: String,
+}
+
 /// `text` as a `LIKE` pattern matching it anywhere (escape character `\`).
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::from("%");
@@ -405,6 +422,10 @@ pub trait Store: Send + Sync {
     /// The install's secret called `name`, set to `fresh` the first time
     /// it is asked for (every instance then reads the same one).
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
+    /// Keeps `mail` in the outbox, then forgets all but the newest `keep`.
+    async fn put_outbox_mail(&self, mail: OutboxMail, keep: u32) -> Result<i64, StoreError>;
+    /// The newest `limit` messages of the outbox, newest first.
+    async fn outbox_mail(&self, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
     /// Comments for the moderation pages, newest first.
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError>;
 }

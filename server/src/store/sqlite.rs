@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
     now_ms, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, ModComment,
-    ModQuery, Moderator, Position, Session, Sort, Status, Store, StoreError,
+    ModQuery, Moderator, OutboxMail, Position, Session, Sort, Status, Store, StoreError,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -133,6 +133,16 @@ CREATE TABLE install_secrets (
 CREATE TABLE sources (
     url        TEXT PRIMARY KEY,
     state_json TEXT NOT NULL
+);
+"#,
+    r#"
+CREATE TABLE mail_outbox (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    sender    TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    text      TEXT NOT NULL
 );
 "#,
 ];
@@ -826,6 +836,48 @@ impl Store for SqliteStore {
                         action: r.get(2)?,
                         comment_id: r.get(3)?,
                         article_id: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn put_outbox_mail(&self, m: OutboxMail, keep: u32) -> Result<i64, StoreError> {
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO mail_outbox (at, sender, recipient, subject, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![m.at, m.sender, m.recipient, m.subject, m.text],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "DELETE FROM mail_outbox WHERE id <= ?1 - ?2",
+                params![id, keep],
+            )?;
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn outbox_mail(&self, limit: u32) -> Result<Vec<OutboxMail>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, at, sender, recipient, subject, text FROM mail_outbox
+                 ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map([limit], |r| {
+                    Ok(OutboxMail {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        sender: r.get(2)?,
+                        recipient: r.get(3)?,
+                        subject: r.get(4)?,
+                        text: r.get(5)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;

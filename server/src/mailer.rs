@@ -1,0 +1,100 @@
+//! Where the server's e-mail goes: an SMTP server (`--smtp-url`, lettre's
+//! pooled transport), or the outbox (`--mail-outbox`), which keeps each
+//! message in the database for moderators (`/admin/outbox`) and the demo
+//! (`/demo/outbox`) to read, so mail can be seen on a machine with no
+//! mail server.
+
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::store::{OutboxMail, SharedStore};
+
+/// Messages the outbox keeps; older ones are forgotten.
+pub const OUTBOX_KEEP: u32 = 200;
+
+/// A message ready to leave, with the parts the outbox shows in clear
+/// (the built message has them encoded for transport).
+pub struct Outgoing {
+    /// The message as SMTP sends it.
+    pub message: Message,
+    /// The From header, as text.
+    pub sender: String,
+    /// The To header, as text.
+    pub recipient: String,
+    /// The subject.
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(SharedStore),
+}
+
+/// The server's way out for e-mail, and the envelope sender.
+pub struct Mailer {
+    transport: Transport,
+    /// The From address of every message.
+    pub from: Mailbox,
+}
+
+impl Mailer {
+    /// Through SMTP at `smtp://host:port`, `smtps://…` or
+    /// `smtp://…?tls=required` (lettre's URL syntax, with credentials if
+    /// needed).
+    pub fn new(url: &str, from: &str) -> anyhow::Result<Mailer> {
+        Ok(Mailer {
+            transport: Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
+            ),
+            from: from.parse()?,
+        })
+    }
+
+    /// Into the outbox of `store`: nothing leaves the machine.
+    pub fn outbox(store: SharedStore, from: &str) -> anyhow::Result<Mailer> {
+        Ok(Mailer {
+            transport: Transport::Outbox(store),
+            from: from.parse()?,
+        })
+    }
+
+    /// Whether mail is kept in the outbox rather than sent.
+    pub fn is_outbox(&self) -> bool {
+        matches!(self.transport, Transport::Outbox(_))
+    }
+
+    /// Sends one message (or keeps it in the outbox).
+    pub async fn send(&self, mail: Outgoing) -> Result<(), String> {
+        match &self.transport {
+            Transport::Smtp(smtp) => smtp
+                .send(mail.message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Transport::Outbox(store) => {
+                let at = OffsetDateTime::now_utc()
+                    .replace_nanosecond(0)
+                    .map_err(|e| e.to_string())?
+                    .format(&Rfc3339)
+                    .map_err(|e| e.to_string())?;
+                let kept = OutboxMail {
+                    id: 0,
+                    at,
+                    sender: mail.sender,
+                    recipient: mail.recipient,
+                    subject: mail.subject,
+                    text: mail.text,
+                };
+                store
+                    .put_outbox_mail(kept, OUTBOX_KEEP)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
