@@ -97,6 +97,8 @@ pub async fn serve(
             std::future::pending::<()>(),
         ));
     }
+    let state = crate::notify::with_listen_address(state, addr);
+    crate::notify::start_cursor(&state).await?;
     crate::jobs::spawn(state.clone());
     // Tests and `cargo xtask demo` read this line to find the port.
     println!("khabar-server listening on http://{addr}/");

@@ -1,8 +1,8 @@
 //! Background work, claimed from the store's job table so that exactly one
 //! instance runs each job each period, however many share the database.
 //! Today: forgetting old rate-limit events, and one sync job per article
-//! source (`sync:<url>`, see [`spawn_syncs`]). Moderator digests and
-//! webhook retries join this list as they arrive.
+//! source (`sync:<url>`, see [`spawn_syncs`]), and moderator e-mail
+//! (`crate::notify`).
 
 use std::time::Duration;
 
@@ -101,6 +101,22 @@ pub async fn sync_if_due(
 
 /// Runs every job that is due and that this instance claims.
 pub async fn run_due(state: &AppState, holder: &str) {
+    if let Some(settings) = state.notify.as_deref() {
+        let every = crate::notify::period(settings);
+        match state
+            .store
+            .claim_job(crate::notify::CURSOR, every, holder)
+            .await
+        {
+            Ok(true) => match crate::notify::run_once(state).await {
+                Ok(n) if n > 0 => tracing::info!("told the moderators: {n} message(s)"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("telling the moderators (retried on the next run): {e}"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::warn!("claiming {}: {e}", crate::notify::CURSOR),
+        }
+    }
     let job = PRUNE_RATE_HITS;
     match state.store.claim_job(job.name, job.every, holder).await {
         Ok(true) => {

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod mailer;
 pub mod metrics;
 pub mod model;
+pub mod notify;
 pub mod proxy;
 pub mod ratelimit;
 pub mod routes;

@@ -259,6 +259,20 @@ struct ServeArgs {
     /// mail without a mail server, for demos and trials.
     #[arg(long, env = "KHABAR_MAIL_OUTBOX", conflicts_with = "smtp_url")]
     mail_outbox: bool,
+    /// E-mail these moderators about waiting comments, with signed approve
+    /// and reject links (repeatable; needs --smtp-url or --mail-outbox).
+    #[arg(long, env = "KHABAR_NOTIFY_MODERATORS", value_delimiter = ',')]
+    notify_moderators: Vec<String>,
+    /// Send one digest per period (e.g. 30m) instead of one e-mail per
+    /// comment.
+    #[arg(long, env = "KHABAR_NOTIFY_EVERY", value_parser = sync::parse_interval)]
+    notify_every: Option<Duration>,
+    /// Language of moderator e-mail: ar or en.
+    #[arg(long, env = "KHABAR_NOTIFY_LANG", default_value = "ar")]
+    notify_lang: String,
+    /// How long the links in moderator e-mail work.
+    #[arg(long, env = "KHABAR_LINK_TTL", default_value = "72h", value_parser = sync::parse_interval)]
+    link_ttl: Duration,
     /// From address of those e-mails.
     #[arg(
         long,
@@ -423,11 +437,15 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 store
             };
+            let has_mailer =
+                args.smtp_url.as_deref().is_some_and(|u| !u.is_empty()) || args.mail_outbox;
+            let notify = moderator_mail(&args, has_mailer)?.map(Arc::new);
             let assets = Assets {
                 www: args.demo.then_some(args.www),
                 widget: args.widget_dir,
             };
             let state = AppState {
+                notify,
                 moderation: match args.moderation {
                     ModerationArg::Pre => Moderation::Pre,
                     ModerationArg::Post => Moderation::Post,
@@ -647,4 +665,41 @@ async fn admin(store: &dyn Store, action: AdminAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Moderator e-mail as `serve`'s flags set it, if any recipient is named.
+fn moderator_mail(
+    args: &ServeArgs,
+    has_mailer: bool,
+) -> anyhow::Result<Option<khabar_server::notify::ModeratorMail>> {
+    let to = args
+        .notify_moderators
+        .iter()
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| {
+            a.trim()
+                .parse()
+                .with_context(|| format!("--notify-moderators {a:?}: not an e-mail address"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if to.is_empty() {
+        return Ok(None);
+    }
+    if !has_mailer {
+        bail!("--notify-moderators needs a way to send mail: --smtp-url or --mail-outbox");
+    }
+    let lang = khabar_server::admin::i18n::Lang::parse(&args.notify_lang)
+        .with_context(|| format!("--notify-lang {:?}: ar or en", args.notify_lang))?;
+    Ok(Some(khabar_server::notify::ModeratorMail {
+        to,
+        digest_every: args.notify_every,
+        link_ttl: args.link_ttl,
+        base_url: args
+            .public_url
+            .clone()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned(),
+        lang,
+    }))
 }

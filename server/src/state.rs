@@ -29,6 +29,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// SMTP sender for "send to a friend"; `None` disables it.
     pub mailer: Option<Arc<Mailer>>,
+    /// Who hears of waiting comments by e-mail, if anyone.
+    pub notify: Option<Arc<crate::notify::settings::ModeratorMail>>,
     /// Per-client limit on e-mails sent.
     pub send_limit: Arc<RateLimit>,
     /// The site's name, in feeds, e-mails and printouts.
@@ -62,6 +64,7 @@ impl AppState {
             comment_limit: Arc::new(RateLimit::new(5, Duration::from_secs(60))),
             trusted_proxies: TrustedProxies::none(),
             mailer: None,
+            notify: None,
             send_limit: Arc::new(RateLimit::new(5, Duration::from_secs(600))),
             site_name: "Khabar".to_owned(),
             public_url: None,

@@ -31,6 +31,9 @@ pub const APT_PACKAGES: &[&str] = &[
     // deploy/, and deploy/compose.yaml parsed by Python's YAML module.
     "systemd",
     "python3-yaml",
+    // tests/e2e/moderator-mail.test.mjs: a real SMTP server on loopback
+    // (run with Debian's /usr/bin/python3, which has the package).
+    "python3-aiosmtpd",
 ];
 
 /// What a command needs installed.

@@ -1,6 +1,8 @@
 //! The client address as moderators see it: an HMAC under a per-install
 //! secret (a plain hash of an IPv4 address is reversible by trying them all).
 
+use std::sync::OnceLock;
+
 use hmac::{KeyInit, Mac};
 
 use crate::state::AppState;
@@ -11,19 +13,7 @@ use crate::store::StoreError;
 /// Moderators see this instead of the address: equal hashes are the same
 /// client, and the address cannot be read back from it.
 pub async fn client_hmac(state: &AppState, client: &str) -> Result<String, StoreError> {
-    let secret = match state.admin.secret.get() {
-        Some(s) => s.clone(),
-        None => {
-            let fresh = crate::admin::auth::random_token()
-                .map_err(|e| StoreError::Engine(e.to_string()))?;
-            let stored = state
-                .store
-                .install_secret("client_hmac", &fresh)
-                .await?
-                .into_bytes();
-            state.admin.secret.get_or_init(|| stored).clone()
-        }
-    };
+    let secret = install_key(state, &state.admin.secret, "client_hmac").await?;
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&secret)
         .map_err(|e| StoreError::Engine(format!("hmac key: {e}")))?;
     mac.update(client.as_bytes());
@@ -33,4 +23,21 @@ pub async fn client_hmac(state: &AppState, client: &str) -> Result<String, Store
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
+}
+
+/// The install's key named `name`: from `cell` once read, else from the
+/// database, made there the first time any instance needs it (so every
+/// instance on one database uses the same key).
+pub(crate) async fn install_key(
+    state: &AppState,
+    cell: &OnceLock<Vec<u8>>,
+    name: &str,
+) -> Result<Vec<u8>, StoreError> {
+    if let Some(key) = cell.get() {
+        return Ok(key.clone());
+    }
+    let fresh =
+        crate::admin::auth::random_token().map_err(|e| StoreError::Engine(e.to_string()))?;
+    let stored = state.store.install_secret(name, &fresh).await?.into_bytes();
+    Ok(cell.get_or_init(|| stored).clone())
 }

@@ -36,6 +36,8 @@ pub struct AdminSettings {
     pub session_for: Duration,
     /// The install's HMAC key, once read from the database.
     pub(crate) secret: Arc<OnceLock<Vec<u8>>>,
+    /// The install's key for signed e-mail links, once read.
+    pub(crate) link_key: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl Default for AdminSettings {
@@ -47,6 +49,7 @@ impl Default for AdminSettings {
             failure_delay: Duration::from_millis(250),
             session_for: Duration::from_secs(12 * 3600),
             secret: Arc::default(),
+            link_key: Arc::default(),
         }
     }
 }
@@ -109,12 +112,13 @@ pub(crate) fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 9] = [
+        let sources: [(&str, &str); 10] = [
             ("base.html", include_str!("../../templates/admin/base.html")),
             (
                 "login.html",
                 include_str!("../../templates/admin/login.html"),
             ),
+            ("link.html", include_str!("../../templates/admin/link.html")),
             (
                 "outbox.html",
                 include_str!("../../templates/admin/outbox.html"),

@@ -90,6 +90,14 @@ impl Lang {
         offers.first().map_or(Lang::Ar, |o| o.2)
     }
 
+    /// One text in this language (the key itself if there is none).
+    pub fn text(self, key: &'static str) -> &'static str {
+        TEXTS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or(key, |(_, en, ar)| if self == Lang::En { en } else { ar })
+    }
+
     /// Every text of the pages in this language, by key.
     pub fn texts(self) -> BTreeMap<&'static str, &'static str> {
         TEXTS
@@ -171,6 +179,44 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("act_sign_in", "signed in", "سجل الدخول"),
     ("act_sign_out", "signed out", "سجل الخروج"),
     ("view", "view", "عرض"),
+    // Signed links from e-mail (`links.rs`, `link_pages.rs`).
+    ("act_approve_link", "approved by e-mail link", "نشر برابط البريد"),
+    ("act_reject_link", "rejected by e-mail link", "رفض برابط البريد"),
+    ("link_approve_title", "Approve this comment?", "نشر هذا التعليق؟"),
+    ("link_reject_title", "Reject this comment?", "رفض هذا التعليق؟"),
+    ("link_approve_button", "Approve", "نشر"),
+    ("link_reject_button", "Reject", "رفض"),
+    ("link_on", "On", "على"),
+    ("link_done_approve", "The comment is published.", "نُشر التعليق."),
+    ("link_done_reject", "The comment is rejected.", "رُفض التعليق."),
+    (
+        "link_decided",
+        "This comment was already moderated; the link does nothing now.",
+        "سبقت مراجعة هذا التعليق؛ لم يعد للرابط أثر.",
+    ),
+    (
+        "link_invalid",
+        "This link is not valid. Use the queue instead.",
+        "هذا الرابط غير صالح. استخدم قائمة الانتظار بدلًا منه.",
+    ),
+    (
+        "link_expired",
+        "This link has expired. Use the queue instead.",
+        "انتهت صلاحية هذا الرابط. استخدم قائمة الانتظار بدلًا منه.",
+    ),
+    ("link_gone", "This comment no longer exists.", "لم يعد هذا التعليق موجودًا."),
+    ("to_queue", "Open the queue", "افتح قائمة الانتظار"),
+    // Moderator e-mail (`crate::notify`).
+    ("mail_one_subject", "Comment waiting on", "تعليق ينتظر المراجعة على"),
+    ("mail_many_subject", "Comments waiting for review:", "تعليقات تنتظر المراجعة:"),
+    ("mail_approve", "Approve:", "نشر:"),
+    ("mail_reject", "Reject:", "رفض:"),
+    (
+        "mail_links_note",
+        "Each link opens a page with one button, and works once, until",
+        "يفتح كل رابط صفحة فيها زر واحد، ويعمل مرة واحدة، حتى",
+    ),
+    ("mail_queue", "Every waiting comment:", "كل التعليقات المنتظرة:"),
 ];
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub mod auth;
 pub mod client;
 pub mod common;
 pub mod i18n;
+mod link_pages;
+pub mod links;
 mod pages;
 
 use axum::http::{header, HeaderValue};
@@ -46,6 +48,7 @@ pub fn router() -> Router<AppState> {
             .route("/admin/articles/{id}/open", post(pages::set_open))
             .route("/admin/audit", get(pages::audit_page))
             .route("/admin/outbox", get(pages::outbox_page))
+            .route("/admin/link", get(link_pages::show).post(link_pages::act))
             .route("/admin/static/admin.css", get(pages::stylesheet))
             .route("/admin/static/icon.svg", get(pages::icon)),
     )

@@ -82,7 +82,8 @@ impl Signed {
     }
 }
 
-async fn audit(
+/// Writes one line of the audit log, stamped now.
+pub(crate) async fn audit(
     state: &AppState,
     moderator: &str,
     action: &str,
@@ -178,7 +179,7 @@ fn urlencode(s: &str) -> String {
 }
 
 /// RFC 3339 as people read it: `2026-11-30 02:25:00 UTC`.
-fn shown_time(rfc3339: &str) -> String {
+pub(crate) fn shown_time(rfc3339: &str) -> String {
     match rfc3339.strip_suffix('Z') {
         Some(t) => format!("{} UTC", t.replacen('T', " ", 1)),
         None => rfc3339.replacen('T', " ", 1),
@@ -187,7 +188,7 @@ fn shown_time(rfc3339: &str) -> String {
 
 /// Renders `template` with what every page has (language, texts, the
 /// language link, the moderator and CSRF token) and `extra`.
-fn render(
+pub(crate) fn render(
     template: &str,
     lang: Lang,
     uri: &Uri,

@@ -364,6 +364,14 @@ impl Store for CachedStore {
         self.inner.audit_log(limit).await
     }
 
+    async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.inner.cursor(name).await
+    }
+
+    async fn set_cursor(&self, name: &str, value: i64) -> Result<(), StoreError> {
+        self.inner.set_cursor(name, value).await
+    }
+
     async fn put_outbox_mail(&self, mail: OutboxMail, keep: u32) -> Result<i64, StoreError> {
         self.inner.put_outbox_mail(mail, keep).await
     }

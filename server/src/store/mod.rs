@@ -422,6 +422,10 @@ pub trait Store: Send + Sync {
     /// The install's secret called `name`, set to `fresh` the first time
     /// it is asked for (every instance then reads the same one).
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
+    /// The value of the named cursor (how far a background job got).
+    async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError>;
+    /// Sets the named cursor.
+    async fn set_cursor(&self, name: &str, value: i64) -> Result<(), StoreError>;
     /// Keeps `mail` in the outbox, then forgets all but the newest `keep`.
     async fn put_outbox_mail(&self, mail: OutboxMail, keep: u32) -> Result<i64, StoreError>;
     /// The newest `limit` messages of the outbox, newest first.

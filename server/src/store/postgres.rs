@@ -148,6 +148,12 @@ CREATE TABLE mail_outbox (
     text      TEXT NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE cursors (
+    name  TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+"#,
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -889,6 +895,29 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt("SELECT value FROM cursors WHERE name = $1", &[&name])
+            .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
+    }
+
+    async fn set_cursor(&self, name: &str, value: i64) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO cursors (name, value) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                &[&name, &value],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn put_outbox_mail(&self, m: OutboxMail, keep: u32) -> Result<i64, StoreError> {

@@ -145,6 +145,12 @@ CREATE TABLE mail_outbox (
     text      TEXT NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE cursors (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"#,
 ];
 
 /// Settings of every pooled connection, chosen so that no acknowledged write
@@ -840,6 +846,32 @@ impl Store for SqliteStore {
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        let name = name.to_owned();
+        self.with_conn(move |c| {
+            Ok(
+                c.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn set_cursor(&self, name: &str, value: i64) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO cursors (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![name, value],
+            )?;
+            Ok(())
         })
         .await
     }

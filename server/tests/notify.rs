@@ -1,0 +1,279 @@
+//! Moderator e-mail: one message per waiting comment or a digest, with
+//! signed links that change nothing on GET, act once on POST, refuse
+//! forgeries and expire; a failed send loses nothing.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{fixture_with, post_json, Fixture};
+use http_body_util::BodyExt;
+use khabar_server::admin::i18n::Lang;
+use khabar_server::admin::links::{self, Link, LinkAction};
+use khabar_server::mailer::Mailer;
+use khabar_server::notify::{self, ModeratorMail};
+use khabar_server::ratelimit::RateLimit;
+use khabar_server::state::AppState;
+use serde_json::json;
+use tower::ServiceExt;
+
+const ARTICLE: &str = "2026-11-28-transit-plan";
+const BASE: &str = "http://comments.news.test";
+
+fn fixture() -> Fixture {
+    fixture_with(true, |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    })
+}
+
+/// The state the job runs with: the outbox, and `settings`' recipients.
+fn job_state(f: &Fixture, to: &[&str], digest_every: Option<Duration>) -> AppState {
+    let mut state = AppState::new(f.store.clone());
+    state.mailer = Some(Arc::new(
+        Mailer::outbox(f.store.clone(), "Khabar <desk@news.test>").expect("outbox"),
+    ));
+    state.notify = Some(Arc::new(ModeratorMail {
+        to: to.iter().map(|a| a.parse().expect("address")).collect(),
+        digest_every,
+        link_ttl: Duration::from_secs(3600),
+        base_url: BASE.into(),
+        lang: Lang::Ar,
+    }));
+    state
+}
+
+async fn comment(f: &Fixture, key: &str, body: &str) -> i64 {
+    let (status, _, res) = post_json(
+        &f.router,
+        &format!("/api/v1/articles/{ARTICLE}/comments"),
+        &json!({ "author": "هدى", "body": body, "idempotency_key": format!("notify-{key}") }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    assert_eq!(res["status"], "pending");
+    res["comment"]["id"].as_i64().expect("id")
+}
+
+async fn status_of(f: &Fixture, id: i64) -> String {
+    f.store
+        .comment(id)
+        .await
+        .expect("comment")
+        .expect("exists")
+        .status
+}
+
+/// The path of every link after `label` in `text`.
+fn links_after(text: &str, label: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix(label))
+        .map(|l| {
+            l.trim()
+                .strip_prefix(BASE)
+                .expect("an absolute link")
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn request(
+    f: &Fixture,
+    method: &str,
+    uri: &str,
+    form: Option<String>,
+) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if form.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let req = req
+        .body(Body::from(form.unwrap_or_default()))
+        .expect("request");
+    let res = f.router.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// POSTs the token of link path `path` as the page's button does.
+async fn press(f: &Fixture, path: &str) -> (StatusCode, String) {
+    let token = path.strip_prefix("/admin/link?t=").expect("a link path");
+    request(f, "POST", "/admin/link", Some(format!("t={token}"))).await
+}
+
+#[test]
+fn one_message_per_comment_with_links_that_act_once() {
+    common::block_on(async {
+        let f = fixture();
+        let state = job_state(&f, &["moderator@news.test"], None);
+        // What waited before notifications were on is not mailed.
+        let before = comment(&f, "n-0", "تعليق قديم").await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        let first = comment(&f, "n-1", "الخطة ممتازة لكن ماذا عن الدراجات؟").await;
+        let second = comment(&f, "n-2", "Spam? <b>buy now</b>").await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 2);
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0, "told once");
+
+        let mut mails = f.store.outbox_mail(10).await.expect("outbox");
+        mails.reverse();
+        assert_eq!(mails.len(), 2);
+        assert!(mails.iter().all(|m| m.recipient == "moderator@news.test"));
+        assert!(
+            mails[0].subject.contains("مجلس البلدية"),
+            "{}",
+            mails[0].subject
+        );
+        assert!(mails[0].text.contains("الخطة ممتازة"), "{}", mails[0].text);
+        assert!(!mails.iter().any(|m| m.text.contains("تعليق قديم")));
+        let approve = links_after(&mails[0].text, "نشر:");
+        let reject = links_after(&mails[0].text, "رفض:");
+        assert_eq!((approve.len(), reject.len()), (1, 1), "{}", mails[0].text);
+
+        // Opening the link (a mail scanner does) changes nothing.
+        let (code, page) = request(&f, "GET", &approve[0], None).await;
+        assert_eq!(code, StatusCode::OK, "{page}");
+        assert!(page.contains(r#"<form method="post" action="/admin/link">"#));
+        assert!(page.contains("الخطة ممتازة"));
+        assert_eq!(status_of(&f, first).await, "pending");
+
+        // The button approves, once.
+        let (code, page) = press(&f, &approve[0]).await;
+        assert_eq!(code, StatusCode::OK, "{page}");
+        assert_eq!(status_of(&f, first).await, "published");
+        let audit = f.store.audit_log(5).await.expect("audit");
+        assert_eq!(audit[0].moderator, "e-mail link");
+        assert_eq!(audit[0].action, "approve_link");
+        assert_eq!(audit[0].comment_id, Some(first));
+        let (code, _) = press(&f, &approve[0]).await;
+        assert_eq!(code, StatusCode::CONFLICT);
+        let (code, page) = request(&f, "GET", &approve[0], None).await;
+        assert_eq!(code, StatusCode::OK);
+        assert!(!page.contains("<form method=\"post\" action=\"/admin/link\""));
+        // The other link of the same comment does nothing after a decision.
+        let (code, _) = press(&f, &reject[0]).await;
+        assert_eq!(code, StatusCode::CONFLICT);
+        assert_eq!(status_of(&f, first).await, "published");
+
+        // The second message's reject link rejects.
+        let reject_second = links_after(&mails[1].text, "رفض:");
+        let (code, _) = press(&f, &reject_second[0]).await;
+        assert_eq!(code, StatusCode::OK);
+        assert_eq!(status_of(&f, second).await, "rejected");
+        assert_eq!(status_of(&f, before).await, "pending");
+    });
+}
+
+#[test]
+fn forged_and_expired_links_are_refused_and_change_nothing() {
+    common::block_on(async {
+        let f = fixture();
+        let state = job_state(&f, &["moderator@news.test"], None);
+        let id = comment(&f, "n-3", "ينتظر").await;
+        let key = links::key(&state).await.expect("key");
+        let approve = Link {
+            action: LinkAction::Approve,
+            comment_id: id,
+        };
+        let now = khabar_server::store::now_ms() / 1000;
+        let good = links::sign(&key, approve, now + 600);
+        let forged = [
+            good.replacen("approve", "reject", 1),
+            good.replacen(&format!(".{id}."), &format!(".{}.", id + 1), 1),
+            links::sign(b"someone else's key", approve, now + 600),
+            "approve.1.99999999999.00".into(),
+            String::new(),
+        ];
+        for token in &forged {
+            let (code, _) = request(&f, "GET", &format!("/admin/link?t={token}"), None).await;
+            assert_eq!(code, StatusCode::FORBIDDEN, "{token}");
+            let (code, _) = request(&f, "POST", "/admin/link", Some(format!("t={token}"))).await;
+            assert_eq!(code, StatusCode::FORBIDDEN, "{token}");
+        }
+        let expired = links::sign(&key, approve, now - 1);
+        let (code, page) = request(&f, "GET", &format!("/admin/link?t={expired}"), None).await;
+        assert_eq!(code, StatusCode::GONE);
+        assert!(page.contains("انتهت صلاحية"), "{page}");
+        let (code, _) = request(&f, "POST", "/admin/link", Some(format!("t={expired}"))).await;
+        assert_eq!(code, StatusCode::GONE);
+        assert_eq!(status_of(&f, id).await, "pending");
+        // The good one still works.
+        let (code, _) = request(&f, "POST", "/admin/link", Some(format!("t={good}"))).await;
+        assert_eq!(code, StatusCode::OK);
+        assert_eq!(status_of(&f, id).await, "published");
+    });
+}
+
+#[test]
+fn a_digest_lists_every_new_comment_for_each_moderator() {
+    common::block_on(async {
+        let f = fixture();
+        let state = job_state(
+            &f,
+            &["sara@news.test", "omar@news.test"],
+            Some(Duration::from_secs(600)),
+        );
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        for i in 0..3 {
+            comment(&f, &format!("d-{i}"), &format!("تعليق رقم {i}")).await;
+        }
+        assert_eq!(notify::run_once(&state).await.expect("run"), 2);
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        assert_eq!(mails.len(), 2);
+        let mut to: Vec<_> = mails.iter().map(|m| m.recipient.clone()).collect();
+        to.sort();
+        assert_eq!(to, ["omar@news.test", "sara@news.test"]);
+        for m in &mails {
+            assert!(m.subject.ends_with(" 3"), "{}", m.subject);
+            assert_eq!(links_after(&m.text, "نشر:").len(), 3);
+            assert_eq!(links_after(&m.text, "رفض:").len(), 3);
+            assert!(m.text.contains(&format!("{BASE}/admin/queue")));
+        }
+    });
+}
+
+#[test]
+fn a_failed_send_keeps_the_comment_for_the_next_run() {
+    common::block_on(async {
+        let f = fixture();
+        let working = job_state(&f, &["moderator@news.test"], None);
+        assert_eq!(notify::run_once(&working).await.expect("run"), 0);
+        let id = comment(&f, "f-1", "لا يضيع").await;
+        let cursor = f.store.cursor(notify::CURSOR).await.expect("cursor");
+        assert!(cursor.is_some_and(|c| c < id));
+        // A mail server that refuses connections.
+        let mut broken = working.clone();
+        broken.mailer = Some(Arc::new(
+            Mailer::new("smtp://127.0.0.1:9", "desk@news.test").expect("mailer"),
+        ));
+        assert!(notify::run_once(&broken).await.is_err());
+        assert_eq!(
+            f.store.cursor(notify::CURSOR).await.expect("cursor"),
+            cursor
+        );
+        assert!(f.store.outbox_mail(10).await.expect("outbox").is_empty());
+        assert_eq!(notify::run_once(&working).await.expect("run"), 1);
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        assert!(mails[0].text.contains("لا يضيع"));
+    });
+}
+
+#[test]
+fn serve_refuses_moderator_mail_without_a_way_to_send_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_khabar-server"))
+        .arg("--db")
+        .arg(dir.path().join("k.sqlite3"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["--notify-moderators", "moderator@news.test"])
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run khabar-server");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--smtp-url or --mail-outbox"), "{err}");
+}

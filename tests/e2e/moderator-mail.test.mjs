@@ -1,0 +1,133 @@
+// Moderator e-mail end to end: a real SMTP server on loopback (aiosmtpd,
+// from Debian's packages) receives the message about a waiting comment;
+// its approve link, followed in the browser, opens a page that changes
+// nothing until its one button is pressed, then publishes the comment once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, axeViolations } from './helpers.mjs';
+
+const ARTICLE = '2026-11-28-transit-plan';
+// Debian's interpreter: the one python3-aiosmtpd is installed for.
+const PYTHON = '/usr/bin/python3';
+
+let browser;
+let work;
+before(async () => {
+  browser = await launchBrowser();
+  work = mkdtempSync(join(tmpdir(), 'khabar-mail-'));
+  mkdirSync('docs/screenshots', { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/** aiosmtpd delivering into a Maildir under `work`; resolves once it answers. */
+async function startSmtp() {
+  const port = await freePort();
+  const maildir = join(work, 'Maildir');
+  const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
+    '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const up = await new Promise((resolve) => {
+      const s = createServer();
+      s.on('error', () => resolve(true)); // taken: the SMTP server listens
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (up) break;
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`aiosmtpd did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url: `smtp://127.0.0.1:${port}`, maildir, stop: () => proc.kill('SIGTERM') };
+}
+
+/** The messages delivered so far, decoded by Python's e-mail library. */
+function received(maildir) {
+  const dir = join(maildir, 'new');
+  let files = [];
+  try { files = readdirSync(dir).sort(); } catch { return []; }
+  return files.map((f) => JSON.parse(execFileSync(PYTHON, ['-c', `
+import email, email.policy, json, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+print(json.dumps({'to': str(m['to']), 'subject': str(m['subject']), 'text': m.get_body(('plain',)).get_content()}))
+`, join(dir, f)], { encoding: 'utf8' })));
+}
+
+async function waitForMail(maildir, count, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const mails = received(maildir);
+    if (mails.length >= count) return mails;
+    if (Date.now() > deadline) throw new Error(`expected ${count} message(s), got ${mails.length}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('a moderator approves a waiting comment from the link in the e-mail', async () => {
+  const smtp = await startSmtp();
+  const server = await startServer({ args: [
+    '--smtp-url', smtp.url, '--mail-from', 'Khabar <khabar@news.test>',
+    '--notify-moderators', 'desk@news.test', '--notify-lang', 'en',
+  ] });
+  try {
+    const body = 'Will the new line stop near the university?';
+    const res = await fetch(new URL(`/api/v1/articles/${ARTICLE}/comments`, server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ author: 'Huda', body, idempotency_key: 'moderator-mail-e2e-1' }),
+    });
+    assert.equal(res.status, 201);
+    const { comment } = await res.json();
+
+    const [mail] = await waitForMail(smtp.maildir, 1);
+    assert.equal(mail.to, 'desk@news.test');
+    assert.match(mail.subject, /^Comment waiting on «/);
+    assert.match(mail.text, new RegExp(body.replace('?', '\\?')));
+    const approve = mail.text.split('\n').find((l) => l.startsWith('Approve: '))?.slice('Approve: '.length);
+    assert.ok(approve?.startsWith(server.url.replace(/\/$/, '')), mail.text);
+
+    // bypassCSP for axe's sake only: the pages' policy allows no script.
+    const context = await browser.newContext({ bypassCSP: true, locale: 'en-US' });
+    const page = await context.newPage();
+    const opened = await page.goto(approve);
+    assert.equal(opened.status(), 200);
+    await page.getByRole('heading', { name: 'Approve this comment?' }).waitFor();
+    assert.match(await page.locator('article.comment').innerText(), /university/);
+    assert.deepEqual(await axeViolations(page, { wholePage: true }), [], 'the link page');
+    await page.screenshot({ path: 'docs/screenshots/moderator-mail-link.png', fullPage: true });
+    // Opening the page changed nothing.
+    const listed = async () => (await (await fetch(new URL(`/api/v1/articles/${ARTICLE}/comments`, server.url))).json())
+      .items.some((c) => c.id === comment.id);
+    assert.equal(await listed(), false);
+
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('heading', { name: 'The comment is published.' }).waitFor();
+    assert.equal(await listed(), true);
+
+    // Used once: the link now only says so.
+    await page.goto(approve);
+    await page.getByText('already moderated').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0);
+    await context.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+    smtp.stop();
+  }
+});
