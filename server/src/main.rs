@@ -320,10 +320,16 @@ struct ServeArgs {
     #[arg(long, env = "KHABAR_WEBHOOK_SECRET_FILE")]
     webhook_secret_file: Option<PathBuf>,
     /// Wait before retrying a failed webhook delivery, e.g. 30s, 1m; each
-    /// next retry waits twice as long (8 attempts, then it is failed).
+    /// next retry waits twice as long (--webhook-attempts, then it is
+    /// failed).
     #[arg(long, env = "KHABAR_WEBHOOK_RETRY", default_value = "30s",
           value_parser = sync::parse_interval)]
     webhook_retry: Duration,
+    /// Attempts of a webhook delivery before it is marked failed (shown in
+    /// /admin/webhooks with a "retry now" button).
+    #[arg(long, env = "KHABAR_WEBHOOK_ATTEMPTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    webhook_attempts: u32,
     /// Time a webhook receiver has to answer one attempt, e.g. 10s.
     #[arg(long, env = "KHABAR_WEBHOOK_TIMEOUT", default_value = "10s",
           value_parser = sync::parse_interval)]
@@ -349,6 +355,7 @@ fn webhook_settings(args: &ServeArgs) -> anyhow::Result<Option<webhooks::setting
     )?;
     let mut settings = Settings::new(urls, secret);
     settings.retry_base = args.webhook_retry;
+    settings.max_attempts = args.webhook_attempts;
     settings.timeout = args.webhook_timeout;
     Ok(Some(settings))
 }

@@ -619,3 +619,186 @@ fn serve_refuses_webhooks_without_a_secret_or_with_a_bad_url() {
     );
     assert!(err.contains("--webhook-secret-file"), "{err}");
 }
+
+/// A form-or-GET request to the admin UI from 10.0.0.9; (status,
+/// headers, body).
+async fn admin_request(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    cookies: &str,
+    form: Option<String>,
+) -> (StatusCode, HeaderMap, String) {
+    use axum::http::{header, Request};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("accept-language", "en");
+    if !cookies.is_empty() {
+        req = req.header(header::COOKIE, cookies);
+    }
+    if form.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let mut req = req
+        .body(axum::body::Body::from(form.unwrap_or_default()))
+        .expect("request");
+    let addr: std::net::SocketAddr = "10.0.0.9:40000".parse().expect("addr");
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    let res = router.clone().oneshot(req).await.expect("response");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// The value of the first hidden `csrf` field of `page`.
+fn csrf_of(page: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = page.find(marker).expect("a csrf field") + marker.len();
+    page[start..].split('"').next().expect("value").to_owned()
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Signs `name` in; the session cookie pair.
+async fn sign_in(router: &axum::Router, name: &str, password: &str) -> String {
+    let (_, _, page) = admin_request(router, "GET", "/admin/login", "", None).await;
+    let token = csrf_of(&page);
+    let form = format!(
+        "csrf={}&name={}&password={}",
+        enc(&token),
+        enc(name),
+        enc(password)
+    );
+    let (status, headers, body) = admin_request(
+        router,
+        "POST",
+        "/admin/login",
+        &format!("khabar_login_csrf={token}"),
+        Some(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    headers
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("khabar_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_shows_a_failed_delivery_and_retries_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dead = refused_url().await;
+    let ok = Receiver::start(Mode::Ok).await;
+    let mut s = settings(vec![dead.clone(), ok.url.clone()]);
+    s.max_attempts = 1;
+    let (i, _) = started(&dir, Moderation::Pre, s).await;
+    let password = "a long enough password";
+    khabar_server::admin::auth::add_moderator(i.store.as_ref(), "huda", password)
+        .await
+        .expect("moderator");
+    let id = comment(&i.router, "hook-adm-0001", "تعليق على صفحة الإشراف").await;
+    wait_until(&i.store, "one failed, one delivered", |all| {
+        all.len() == 2
+            && all.iter().any(|d| d.failed_ms.is_some())
+            && all.iter().any(|d| d.delivered_ms.is_some())
+    })
+    .await;
+
+    let (status, headers, _) = admin_request(&i.router, "GET", "/admin/webhooks", "", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed-in moderators only");
+    assert_eq!(headers["location"], "/admin/login");
+
+    let session = sign_in(&i.router, "huda", password).await;
+    let (status, _, page) =
+        admin_request(&i.router, "GET", "/admin/webhooks", &session, None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(r#"<a href="/admin/webhooks" aria-current="page">Webhooks</a>"#));
+    // minijinja escapes `/` in HTML.
+    let shown = |u: &str| u.replace('/', "&#x2f;");
+    assert!(
+        page.contains(&shown(&dead)) && page.contains(&shown(&ok.url)),
+        "{page}"
+    );
+    assert!(page.contains(&format!("#{id}")));
+    assert!(page.contains(r#"class="hook-failed">failed"#), "{page}");
+    assert!(
+        page.contains(r#"class="hook-delivered">delivered"#),
+        "{page}"
+    );
+    assert!(page.contains("could not connect: "), "{page}");
+    assert!(page.contains("(<span dir=\"ltr\">HTTP 204</span>)"));
+    assert_eq!(page.matches("Retry now").count(), 1, "only the failed one");
+    let failed = deliveries(&i.store)
+        .await
+        .into_iter()
+        .find(|d| d.failed_ms.is_some())
+        .expect("failed");
+    let action = format!("/admin/webhooks/{}/retry", failed.id);
+    assert!(page.contains(&format!(r#"action="{action}""#)));
+
+    // Without the session's CSRF token: refused, nothing changes.
+    let (status, _, _) = admin_request(
+        &i.router,
+        "POST",
+        &action,
+        &session,
+        Some("csrf=forged".into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(deliveries(&i.store)
+        .await
+        .iter()
+        .any(|d| d.failed_ms.is_some()));
+
+    let (status, headers, _) = admin_request(
+        &i.router,
+        "POST",
+        &action,
+        &session,
+        Some(format!("csrf={}", enc(&csrf_of(&page)))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/admin/webhooks?done=1");
+    // Tried again (and, the URL still refusing, failed again after one
+    // attempt); the audit log says who retried.
+    wait_until(&i.store, "failed again", |all| {
+        all.iter()
+            .any(|d| d.id == failed.id && d.failed_ms.is_some() && d.attempts == 1)
+    })
+    .await;
+    assert_eq!(
+        metric(&i.state, "webhooks_failed"),
+        "khabar_webhooks_failed_total 2"
+    );
+    let audit = i.store.audit_log(10).await.expect("audit");
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "retry_webhook" && e.moderator == "huda"));
+
+    // Arabic by default.
+    let (_, _, page) = admin_request(
+        &i.router,
+        "GET",
+        "/admin/webhooks",
+        &format!("{session}; khabar_admin_lang=ar"),
+        None,
+    )
+    .await;
+    assert!(page.contains("أعد المحاولة الآن") && page.contains(r#"dir="rtl""#));
+}

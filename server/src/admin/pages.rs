@@ -60,7 +60,7 @@ impl FromRequestParts<AppState> for Signed {
 
 impl Signed {
     /// Refuses (403) a form without this session's CSRF token.
-    fn check(&self, form: &FormData) -> Result<(), AdminError> {
+    pub(crate) fn check(&self, form: &FormData) -> Result<(), AdminError> {
         let given = form.get("csrf").unwrap_or("");
         if same_secret(given.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
@@ -69,7 +69,7 @@ impl Signed {
         }
     }
 
-    async fn audit(
+    pub(crate) async fn audit(
         &self,
         state: &AppState,
         action: &str,
@@ -110,7 +110,7 @@ async fn audit(
 pub(crate) struct FormData(Vec<(String, String)>);
 
 impl FormData {
-    fn parse(body: &[u8]) -> FormData {
+    pub(crate) fn parse(body: &[u8]) -> FormData {
         FormData(
             form_urlencoded::parse(body)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -118,7 +118,7 @@ impl FormData {
         )
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -174,7 +174,7 @@ fn urlencode(s: &str) -> String {
 }
 
 /// RFC 3339 as people read it: `2026-11-30 02:25:00 UTC`.
-fn shown_time(rfc3339: &str) -> String {
+pub(crate) fn shown_time(rfc3339: &str) -> String {
     match rfc3339.strip_suffix('Z') {
         Some(t) => format!("{} UTC", t.replacen('T', " ", 1)),
         None => rfc3339.replacen('T', " ", 1),
@@ -183,7 +183,7 @@ fn shown_time(rfc3339: &str) -> String {
 
 /// Renders `template` with what every page has (language, texts, the
 /// language link, the moderator and CSRF token) and `extra`.
-fn render(
+pub(crate) fn render(
     template: &str,
     lang: Lang,
     uri: &Uri,
