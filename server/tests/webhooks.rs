@@ -802,3 +802,88 @@ async fn the_admin_page_shows_a_failed_delivery_and_retries_it() {
     .await;
     assert!(page.contains("أعد المحاولة الآن") && page.contains(r#"dir="rtl""#));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_deliveries_are_pruned_and_those_of_a_removed_url_given_up() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, _) = database(&dir).await;
+    let i = instance(store.clone(), Moderation::Pre, &dir);
+    // No worker: the rows stay as the store writes them.
+    let urls = [
+        "http://a.test/hook",
+        "http://b.test/hook",
+        "http://c.test/hook",
+    ];
+    store
+        .set_webhook_urls(urls.iter().map(|u| (*u).to_owned()).collect())
+        .await
+        .expect("urls");
+    comment(&i.router, "hook-prune-01", "تعليق للتنظيف").await;
+    let all = deliveries(&store).await;
+    assert_eq!(all.len(), 3);
+    let by_url = |u: &str| all.iter().find(|d| d.url == u).expect("row").id;
+    use khabar_server::store::Attempt;
+    store
+        .record_webhook_attempt(by_url(urls[0]), Attempt::Delivered(200))
+        .await
+        .expect("delivered");
+    store
+        .record_webhook_attempt(
+            by_url(urls[1]),
+            Attempt::Failed {
+                status: Some(410),
+                error: "answered 410 Gone".into(),
+            },
+        )
+        .await
+        .expect("failed");
+    let now = khabar_server::store::now_ms();
+    // Thresholds before the event: nothing is old enough.
+    assert_eq!(
+        store
+            .prune_webhook_deliveries(now - 60_000, now - 60_000)
+            .await
+            .expect("prune"),
+        0
+    );
+    // Only delivered ones old enough: the failed and the waiting stay.
+    assert_eq!(
+        store
+            .prune_webhook_deliveries(now + 60_000, now - 60_000)
+            .await
+            .expect("prune"),
+        1
+    );
+    assert_eq!(
+        store
+            .prune_webhook_deliveries(now + 60_000, now + 60_000)
+            .await
+            .expect("prune"),
+        1
+    );
+    let left = deliveries(&store).await;
+    assert_eq!(left.len(), 1, "the waiting one is never pruned");
+    assert_eq!(left[0].url, urls[2]);
+    assert!(left[0].failed_ms.is_none());
+
+    // The URL leaves the configuration: its waiting delivery is given up,
+    // and new events go to the remaining URLs only.
+    store
+        .set_webhook_urls(vec![urls[0].to_owned()])
+        .await
+        .expect("urls");
+    let left = deliveries(&store).await;
+    assert!(left[0].failed_ms.is_some());
+    assert_eq!(
+        left[0].last_error.as_deref(),
+        Some("the URL is no longer a --webhook")
+    );
+    comment(&i.router, "hook-prune-02", "تعليق بعد تغيير العناوين").await;
+    let newest = &deliveries(&store).await[0];
+    assert_eq!(newest.url, urls[0]);
+    assert_eq!(deliveries(&store).await.len(), 2);
+    // Without any URL nothing is queued at all.
+    store.set_webhook_urls(Vec::new()).await.expect("none");
+    comment(&i.router, "hook-prune-03", "تعليق بلا خطافات").await;
+    assert_eq!(deliveries(&store).await.len(), 2);
+}

@@ -482,8 +482,9 @@ pub trait Store: Send + Sync {
     /// Puts a failed delivery back in the queue, due now, with a fresh
     /// count of attempts; `false` when there is no failed delivery `id`.
     async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError>;
-    /// Forgets deliveries delivered before `delivered_before_ms` and those
-    /// given up before `failed_before_ms`; how many.
+    /// Forgets delivered deliveries of events older than
+    /// `delivered_before_ms` and failed ones of events older than
+    /// `failed_before_ms` (waiting ones stay); how many.
     async fn prune_webhook_deliveries(
         &self,
         delivered_before_ms: i64,

@@ -1179,7 +1179,9 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
-                "DELETE FROM webhook_deliveries WHERE delivered_ms < $1 OR failed_ms < $2",
+                "DELETE FROM webhook_deliveries
+                 WHERE (created_ms < $1 AND delivered_ms IS NOT NULL)
+                    OR (created_ms < $2 AND failed_ms IS NOT NULL)",
                 &[&delivered_before_ms, &failed_before_ms],
             )
             .await?)

@@ -959,6 +959,18 @@ impl Store for SqliteStore {
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         self.with_conn(move |c| {
             let now = now_ms();
+            // Asked every second: a plain read when nothing is due, so the
+            // idle worker never takes the write lock.
+            let any: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+                     WHERE delivered_ms IS NULL AND failed_ms IS NULL
+                       AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?1)",
+                [now],
+                |r| r.get(0),
+            )?;
+            if !any {
+                return Ok(Vec::new());
+            }
             // The write lock first: a second claim waits and then sees the
             // first one's lease.
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -1038,7 +1050,9 @@ impl Store for SqliteStore {
     ) -> Result<u64, StoreError> {
         self.with_conn(move |c| {
             let gone = c.execute(
-                "DELETE FROM webhook_deliveries WHERE delivered_ms < ?1 OR failed_ms < ?2",
+                "DELETE FROM webhook_deliveries
+                 WHERE (created_ms < ?1 AND delivered_ms IS NOT NULL)
+                    OR (created_ms < ?2 AND failed_ms IS NOT NULL)",
                 [delivered_before_ms, failed_before_ms],
             )?;
             Ok(u64::try_from(gone).unwrap_or(0))
