@@ -1,8 +1,10 @@
 //! Background work, claimed from the store's job table so that exactly one
 //! instance runs each job each period, however many share the database.
 //! Today: forgetting old rate-limit events, and one sync job per article
-//! source (`sync:<url>`, see [`spawn_syncs`]), and moderator e-mail
-//! (`crate::notify`).
+//! source (`sync:<url>`, see [`spawn_syncs`]), moderator e-mail
+//! (`crate::notify`), and forgetting old webhook deliveries (the
+//! deliveries themselves have their own worker, `crate::webhooks::worker`,
+//! claimed row by row).
 
 use std::time::Duration;
 
@@ -21,6 +23,17 @@ const PRUNE_RATE_HITS: Job = Job {
     name: "prune-rate-hits",
     every: Duration::from_secs(60),
 };
+
+const PRUNE_WEBHOOKS: Job = Job {
+    name: "prune-webhook-deliveries",
+    every: Duration::from_secs(3600),
+};
+
+/// How long delivered webhook deliveries stay listed in /admin/webhooks.
+const KEEP_DELIVERED: Duration = Duration::from_secs(7 * 86_400);
+
+/// How long failed ones stay (an operator may want to retry them).
+const KEEP_FAILED: Duration = Duration::from_secs(30 * 86_400);
 
 /// Who claims: host and process, as shown in the job table.
 fn holder() -> String {
@@ -101,6 +114,16 @@ pub async fn sync_if_due(
 
 /// Runs every job that is due and that this instance claims.
 pub async fn run_due(state: &AppState, holder: &str) {
+    notify_moderators(state, holder).await;
+    prune_rate_hits(state, holder).await;
+    prune_webhooks(state, holder).await;
+}
+
+fn ms_ago(d: Duration) -> i64 {
+    crate::store::now_ms().saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+async fn notify_moderators(state: &AppState, holder: &str) {
     if let Some(settings) = state.notify.as_deref() {
         let every = crate::notify::period(settings);
         match state
@@ -117,6 +140,26 @@ pub async fn run_due(state: &AppState, holder: &str) {
             Err(e) => tracing::warn!("claiming {}: {e}", crate::notify::CURSOR),
         }
     }
+}
+
+async fn prune_webhooks(state: &AppState, holder: &str) {
+    let job = PRUNE_WEBHOOKS;
+    match state.store.claim_job(job.name, job.every, holder).await {
+        Ok(true) => match state
+            .store
+            .prune_webhook_deliveries(ms_ago(KEEP_DELIVERED), ms_ago(KEEP_FAILED))
+            .await
+        {
+            Ok(n) if n > 0 => tracing::debug!("{}: forgot {n} old deliveries", job.name),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("{}: {e}", job.name),
+        },
+        Ok(false) => {}
+        Err(e) => tracing::warn!("claiming {}: {e}", job.name),
+    }
+}
+
+async fn prune_rate_hits(state: &AppState, holder: &str) {
     let job = PRUNE_RATE_HITS;
     match state.store.claim_job(job.name, job.every, holder).await {
         Ok(true) => {

@@ -26,6 +26,7 @@ pub mod store;
 pub mod sync;
 pub mod threads;
 pub mod transport;
+pub mod webhooks;
 
 pub use app::{app, serve, Assets};
 pub use state::AppState;

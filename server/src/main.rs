@@ -18,6 +18,7 @@ use khabar_server::state::AppState;
 use khabar_server::store::{engine, SharedStore, Status, Store};
 use khabar_server::sync;
 use khabar_server::transport::ConnLimits;
+use khabar_server::webhooks;
 
 /// The reference backend of the Khabar news widget.
 #[derive(Parser)]
@@ -337,6 +338,56 @@ struct ServeArgs {
     sync_every: Duration,
     #[command(flatten)]
     source: SourceArgs,
+    /// POST comment events (comment.created, comment.published,
+    /// comment.rejected) as signed JSON to this http(s) URL (repeatable;
+    /// the variable takes a comma-separated list). Needs a secret:
+    /// --webhook-secret-file or KHABAR_WEBHOOK_SECRET.
+    #[arg(long = "webhook", env = "KHABAR_WEBHOOKS", value_delimiter = ',')]
+    webhooks: Vec<String>,
+    /// A file holding the webhooks' signing secret (at least 16 bytes; a
+    /// final line break is ignored). Or put the secret itself in the
+    /// variable KHABAR_WEBHOOK_SECRET, never on the command line.
+    #[arg(long, env = "KHABAR_WEBHOOK_SECRET_FILE")]
+    webhook_secret_file: Option<PathBuf>,
+    /// Wait before retrying a failed webhook delivery, e.g. 30s, 1m; each
+    /// next retry waits twice as long (--webhook-attempts, then it is
+    /// failed).
+    #[arg(long, env = "KHABAR_WEBHOOK_RETRY", default_value = "30s",
+          value_parser = sync::parse_interval)]
+    webhook_retry: Duration,
+    /// Attempts of a webhook delivery before it is marked failed (shown in
+    /// /admin/webhooks with a "retry now" button).
+    #[arg(long, env = "KHABAR_WEBHOOK_ATTEMPTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    webhook_attempts: u32,
+    /// Time a webhook receiver has to answer one attempt, e.g. 10s.
+    #[arg(long, env = "KHABAR_WEBHOOK_TIMEOUT", default_value = "10s",
+          value_parser = sync::parse_interval)]
+    webhook_timeout: Duration,
+}
+
+/// The webhook settings of `serve`, checked (URLs, secret) before the
+/// server starts; `None` without `--webhook`.
+fn webhook_settings(args: &ServeArgs) -> anyhow::Result<Option<webhooks::settings::Settings>> {
+    use webhooks::settings::{check_url, read_secret, Settings, SECRET_ENV};
+    let urls = args
+        .webhooks
+        .iter()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| check_url(u))
+        .collect::<Result<Vec<_>, _>>()?;
+    if urls.is_empty() {
+        return Ok(None);
+    }
+    let secret = read_secret(
+        args.webhook_secret_file.as_deref(),
+        std::env::var(SECRET_ENV).ok(),
+    )?;
+    let mut settings = Settings::new(urls, secret);
+    settings.retry_base = args.webhook_retry;
+    settings.max_attempts = args.webhook_attempts;
+    settings.timeout = args.webhook_timeout;
+    Ok(Some(settings))
 }
 
 /// `--db` for messages: a URL loses its password.
@@ -411,6 +462,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin { action } => admin(store.as_ref(), action).await,
         Command::Serve(args) => {
+            let webhook_settings = webhook_settings(&args)?;
             let trusted_proxies = match args.trust_proxy.as_deref() {
                 None => TrustedProxies::none(),
                 Some(list) => list.parse::<TrustedProxies>()?,
@@ -476,6 +528,22 @@ async fn main() -> anyhow::Result<()> {
             if !sources.is_empty() {
                 let client = sync::SyncClient::new(sync::Limits::default())?;
                 khabar_server::jobs::spawn_syncs(state.clone(), client, sources, args.sync_every);
+            }
+            match webhook_settings {
+                Some(settings) => {
+                    let n = settings.urls.len();
+                    webhooks::worker::start(&state, settings)
+                        .await
+                        .context("starting webhooks")?;
+                    tracing::info!("delivering comment events to {n} webhook URL(s)");
+                }
+                // No URL: comment writes queue nothing, and deliveries still
+                // waiting are given up (visible in /admin/webhooks).
+                None => state
+                    .store
+                    .set_webhook_urls(Vec::new())
+                    .await
+                    .context("clearing the webhook URLs")?,
             }
             let limits = ConnLimits {
                 header_timeout: Duration::from_secs(args.header_timeout_secs),

@@ -1,5 +1,5 @@
 //! What an operator's Prometheus scrapes: requests and their latencies per
-//! route, comments by state, mail and sync failures. OpenMetrics text via
+//! route, comments by state, mail and sync failures, webhook deliveries. OpenMetrics text via
 //! the official `prometheus-client` crate.
 
 use std::sync::Arc;
@@ -49,6 +49,12 @@ pub struct Metrics {
     pub mail_failures: Counter,
     /// Source syncs that failed.
     pub sync_failures: Counter,
+    /// Webhook deliveries a receiver took (2xx).
+    pub webhooks_delivered: Counter,
+    /// Webhook deliveries given up after their last attempt.
+    pub webhooks_failed: Counter,
+    /// Webhook attempts that failed (each retry counts).
+    pub webhook_attempt_failures: Counter,
 }
 
 impl Default for Metrics {
@@ -61,6 +67,9 @@ impl Default for Metrics {
         let comments = Family::<StateLabels, Gauge>::default();
         let mail_failures = Counter::default();
         let sync_failures = Counter::default();
+        let webhooks_delivered = Counter::default();
+        let webhooks_failed = Counter::default();
+        let webhook_attempt_failures = Counter::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -78,6 +87,21 @@ impl Default for Metrics {
             "Article source syncs that failed",
             sync_failures.clone(),
         );
+        registry.register(
+            "webhooks_delivered",
+            "Webhook deliveries a receiver took (2xx)",
+            webhooks_delivered.clone(),
+        );
+        registry.register(
+            "webhooks_failed",
+            "Webhook deliveries given up after their last attempt",
+            webhooks_failed.clone(),
+        );
+        registry.register(
+            "webhook_attempt_failures",
+            "Webhook attempts that failed, retries included",
+            webhook_attempt_failures.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -85,6 +109,9 @@ impl Default for Metrics {
             comments,
             mail_failures,
             sync_failures,
+            webhooks_delivered,
+            webhooks_failed,
+            webhook_attempt_failures,
         }
     }
 }

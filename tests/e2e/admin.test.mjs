@@ -1,9 +1,11 @@
 // The moderation web UI (/admin) in a real browser: sign-in, moderating one
 // comment and many, a forged form from another origin refused, and no
-// axe-core violation on any page in Arabic (rtl) or English (ltr).
+// axe-core violation on any page (webhook deliveries included) in Arabic
+// (rtl) or English (ltr).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +17,21 @@ const PASSWORD = 'correct horse battery';
 
 let browser;
 let server;
+let receiver;
 before(async () => {
   browser = await launchBrowser();
-  server = await startServer({ args: ['--comment-rate', '0'] });
+  // Webhooks, so that /admin/webhooks has a delivered and a failed row: a
+  // receiver that takes everything, and a port where nothing listens.
+  receiver = createServer((req, res) => { req.resume(); res.statusCode = 204; res.end(); });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  process.env.KHABAR_WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
+  server = await startServer({
+    args: ['--comment-rate', '0',
+      '--webhook', `http://127.0.0.1:${receiver.address().port}/hook`,
+      '--webhook', 'http://127.0.0.1:1/hook',
+      '--webhook-attempts', '1', '--webhook-retry', '1s'],
+  });
+  delete process.env.KHABAR_WEBHOOK_SECRET;
   mkdirSync('docs/screenshots', { recursive: true });
   // cli() runs the binary with this process's environment: the password
   // goes through KHABAR_ADMIN_PASSWORD, never the command line.
@@ -26,6 +40,7 @@ before(async () => {
   delete process.env.KHABAR_ADMIN_PASSWORD;
 });
 after(async () => {
+  receiver?.close();
   await server?.stop();
   server?.cleanup();
   await browser?.close();
@@ -171,7 +186,15 @@ test('axe-core finds no WCAG 2 A/AA violation on any admin page, rtl and ltr', a
     await login.page.close();
 
     const { page, problems } = await signedIn(lang, { bypassCSP: true });
-    for (const path of ['admin/queue', 'admin/articles', `admin/articles/${ARTICLE}`, `admin/articles/${ARTICLE}?q=a`, 'admin/audit']) {
+    // The comment's deliveries: one delivered, one failed (with its button).
+    for (let i = 0; i < 50; i++) {
+      await page.goto(`${server.url}admin/webhooks`);
+      if (await page.$('.hook-failed') && await page.$('.hook-delivered')) break;
+      await page.waitForTimeout(200);
+    }
+    assert.ok(await page.$('form.retry button'), 'a failed delivery with its retry button');
+    if (lang === 'en') await page.screenshot({ path: 'docs/screenshots/admin-webhooks-en.png', fullPage: true });
+    for (const path of ['admin/queue', 'admin/articles', `admin/articles/${ARTICLE}`, `admin/articles/${ARTICLE}?q=a`, 'admin/audit', 'admin/webhooks']) {
       await page.goto(`${server.url}${path}`);
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axe(page), [], `${path} (${lang})`);

@@ -112,7 +112,7 @@ pub(crate) fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 10] = [
+        let sources: [(&str, &str); 11] = [
             ("base.html", include_str!("../../templates/admin/base.html")),
             (
                 "login.html",
@@ -142,6 +142,10 @@ pub(crate) fn templates() -> &'static Environment<'static> {
             (
                 "audit.html",
                 include_str!("../../templates/admin/audit.html"),
+            ),
+            (
+                "webhooks.html",
+                include_str!("../../templates/admin/webhooks.html"),
             ),
             (
                 "error.html",

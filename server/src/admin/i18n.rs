@@ -217,6 +217,28 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "يفتح كل رابط صفحة فيها زر واحد، ويعمل مرة واحدة، حتى",
     ),
     ("mail_queue", "Every waiting comment:", "كل التعليقات المنتظرة:"),
+    ("webhooks", "Webhooks", "الخطافات"),
+    ("event", "Event", "الحدث"),
+    ("url", "URL", "العنوان"),
+    ("attempts", "Attempts", "المحاولات"),
+    ("status", "Status", "الحالة"),
+    ("last_error", "Last error", "آخر خطأ"),
+    ("delivered", "delivered", "سُلّم"),
+    ("retrying", "retrying at", "إعادة المحاولة في"),
+    ("waiting", "waiting", "في الانتظار"),
+    ("failed", "failed", "فشل"),
+    ("retry_now", "Retry now", "أعد المحاولة الآن"),
+    (
+        "no_webhooks",
+        "No webhook delivery yet. Deliveries appear here when serve runs with --webhook URL.",
+        "لا إرسال بعد. تظهر الإرسالات هنا حين يعمل الخادم مع ‎--webhook URL.",
+    ),
+    (
+        "webhooks_intro",
+        "The newest deliveries of comment events to the --webhook URLs. A failed delivery has used all its attempts (--webhook-attempts); retrying it starts a new series.",
+        "أحدث إرسالات أحداث التعليقات إلى عناوين ‎--webhook. الإرسال الفاشل استنفد كل محاولاته (‎--webhook-attempts)، وإعادة المحاولة تبدأ سلسلة جديدة.",
+    ),
+    ("act_retry_webhook", "retried a webhook delivery", "أعاد محاولة إرسال خطاف"),
 ];
 
 #[cfg(test)]

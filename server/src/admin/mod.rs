@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod client;
 pub mod common;
+mod deliveries;
 pub mod i18n;
 mod link_pages;
 pub mod links;
@@ -48,6 +49,8 @@ pub fn router() -> Router<AppState> {
             .route("/admin/articles/{id}/open", post(pages::set_open))
             .route("/admin/audit", get(pages::audit_page))
             .route("/admin/outbox", get(pages::outbox_page))
+            .route("/admin/webhooks", get(deliveries::list))
+            .route("/admin/webhooks/{id}/retry", post(deliveries::retry))
             .route("/admin/link", get(link_pages::show).post(link_pages::act))
             .route("/admin/static/admin.css", get(pages::stylesheet))
             .route("/admin/static/icon.svg", get(pages::icon)),

@@ -62,7 +62,7 @@ impl FromRequestParts<AppState> for Signed {
 
 impl Signed {
     /// Refuses (403) a form without this session's CSRF token.
-    fn check(&self, form: &FormData) -> Result<(), AdminError> {
+    pub(crate) fn check(&self, form: &FormData) -> Result<(), AdminError> {
         let given = form.get("csrf").unwrap_or("");
         if same_secret(given.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
@@ -71,7 +71,7 @@ impl Signed {
         }
     }
 
-    async fn audit(
+    pub(crate) async fn audit(
         &self,
         state: &AppState,
         action: &str,
@@ -113,7 +113,7 @@ pub(crate) async fn audit(
 pub(crate) struct FormData(Vec<(String, String)>);
 
 impl FormData {
-    fn parse(body: &[u8]) -> FormData {
+    pub(crate) fn parse(body: &[u8]) -> FormData {
         FormData(
             form_urlencoded::parse(body)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -121,7 +121,7 @@ impl FormData {
         )
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)

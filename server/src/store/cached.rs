@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use crate::comments::{CleanComment, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
+use crate::store::{Attempt, WebhookDelivery};
 use crate::store::{
     AuditEntry, CommentPage, CommentQuery, CreateError, ListQuery, ModComment, ModQuery, Moderator,
     OutboxMail, Position, Session, SharedStore, Sort, Status, Store, StoreError,
@@ -386,5 +387,41 @@ impl Store for CachedStore {
 
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError> {
         self.inner.moderation_comments(query).await
+    }
+
+    // Webhook deliveries: nothing a reader sees, nothing to forget.
+
+    async fn set_webhook_urls(&self, urls: Vec<String>) -> Result<(), StoreError> {
+        self.inner.set_webhook_urls(urls).await
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        limit: u32,
+        lease: std::time::Duration,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        self.inner.claim_webhook_deliveries(limit, lease).await
+    }
+
+    async fn record_webhook_attempt(&self, id: i64, attempt: Attempt) -> Result<(), StoreError> {
+        self.inner.record_webhook_attempt(id, attempt).await
+    }
+
+    async fn webhook_deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
+        self.inner.webhook_deliveries(limit).await
+    }
+
+    async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError> {
+        self.inner.retry_webhook_delivery(id).await
+    }
+
+    async fn prune_webhook_deliveries(
+        &self,
+        delivered_before_ms: i64,
+        failed_before_ms: i64,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .prune_webhook_deliveries(delivered_before_ms, failed_before_ms)
+            .await
     }
 }

@@ -43,8 +43,9 @@ pub struct Dump {
     /// Every other table worth keeping, row by row, in [`TABLES`] order:
     /// moderator accounts, their sessions, the audit log, the install's
     /// secret (so client hashes stay comparable) and the sources' sync
-    /// state. Rate-limit events, failed sign-ins and job times are
-    /// transient and start afresh.
+    /// state. Rate-limit events, failed sign-ins, job times and webhook
+    /// deliveries (and their URL list, which `serve` sets) are transient
+    /// and start afresh.
     pub tables: Vec<(String, Vec<Vec<Cell>>)>,
 }
 

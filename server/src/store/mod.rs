@@ -250,6 +250,61 @@ pub fn like_pattern(text: &str) -> String {
     out
 }
 
+/// One webhook delivery: an event's body for one URL and how sending it
+/// went (`webhook_deliveries`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WebhookDelivery {
+    /// Row id (the admin page's retry button names it).
+    pub id: i64,
+    /// Random id sent as `Khabar-Delivery` and in the body.
+    pub delivery_id: String,
+    /// Where it goes.
+    pub url: String,
+    /// `comment.created`, `comment.published` or `comment.rejected`.
+    pub event: String,
+    /// The comment it is about.
+    pub comment_id: i64,
+    /// The JSON body, as signed and sent.
+    pub body: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due, ms since the epoch.
+    pub next_attempt_ms: i64,
+    /// The HTTP status of the last attempt, if it got one.
+    pub last_status: Option<u16>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was delivered (a 2xx answer).
+    pub delivered_ms: Option<i64>,
+    /// When it was given up.
+    pub failed_ms: Option<i64>,
+    /// When the event happened.
+    pub created_ms: i64,
+}
+
+/// How one attempt of a webhook delivery ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The receiver answered 2xx with this status.
+    Delivered(u16),
+    /// It failed (`status` if the receiver answered); try again at `at_ms`.
+    Retry {
+        /// The answer's status, if any.
+        status: Option<u16>,
+        /// What went wrong.
+        error: String,
+        /// When to try again, ms since the epoch.
+        at_ms: i64,
+    },
+    /// It failed and no attempt is left.
+    Failed {
+        /// The answer's status, if any.
+        status: Option<u16>,
+        /// What went wrong.
+        error: String,
+    },
+}
+
 /// Everything the server stores, behind one async interface. Every method
 /// is safe to call from async handlers: implementations keep blocking work
 /// off the async threads.
@@ -432,4 +487,32 @@ pub trait Store: Send + Sync {
     async fn outbox_mail(&self, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
     /// Comments for the moderation pages, newest first.
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError>;
+
+    /// Sets the URLs that comment events are delivered to from now on
+    /// (`serve --webhook`; the comment writes of every process, the CLI
+    /// included, queue a delivery for each). Deliveries still waiting for
+    /// a URL that is no longer among them are marked failed.
+    async fn set_webhook_urls(&self, urls: Vec<String>) -> Result<(), StoreError>;
+    /// Claims up to `limit` deliveries that are due and not claimed, for
+    /// `lease`: until it ends no other claim (of any instance) returns them.
+    async fn claim_webhook_deliveries(
+        &self,
+        limit: u32,
+        lease: std::time::Duration,
+    ) -> Result<Vec<WebhookDelivery>, StoreError>;
+    /// Records how an attempt of the delivery `id` ended, and releases it.
+    async fn record_webhook_attempt(&self, id: i64, attempt: Attempt) -> Result<(), StoreError>;
+    /// The newest `limit` deliveries, newest first (the admin page).
+    async fn webhook_deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError>;
+    /// Puts a failed delivery back in the queue, due now, with a fresh
+    /// count of attempts; `false` when there is no failed delivery `id`.
+    async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError>;
+    /// Forgets delivered deliveries of events older than
+    /// `delivered_before_ms` and failed ones of events older than
+    /// `failed_before_ms` (waiting ones stay); how many.
+    async fn prune_webhook_deliveries(
+        &self,
+        delivered_before_ms: i64,
+        failed_before_ms: i64,
+    ) -> Result<u64, StoreError>;
 }

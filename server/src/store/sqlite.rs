@@ -13,11 +13,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
-    now_ms, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery, ModComment,
-    ModQuery, Moderator, OutboxMail, Position, Session, Sort, Status, Store, StoreError,
+    now_ms, Attempt, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery,
+    ModComment, ModQuery, Moderator, OutboxMail, Position, Session, Sort, Status, Store,
+    StoreError, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
+use crate::webhooks::event::{self, Event};
 
 /// A pool of SQLite connections.
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -150,6 +152,30 @@ CREATE TABLE cursors (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+"#,
+    r#"
+CREATE TABLE webhook_urls (
+    url TEXT PRIMARY KEY
+);
+CREATE TABLE webhook_deliveries (
+    id               INTEGER PRIMARY KEY,
+    delivery_id      TEXT NOT NULL UNIQUE,
+    url              TEXT NOT NULL,
+    event            TEXT NOT NULL,
+    comment_id       INTEGER NOT NULL,
+    body             TEXT NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms  INTEGER NOT NULL,
+    claimed_until_ms INTEGER NOT NULL DEFAULT 0,
+    last_status      INTEGER,
+    last_error       TEXT,
+    delivered_ms     INTEGER,
+    failed_ms        INTEGER,
+    created_ms       INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms)
+    WHERE delivered_ms IS NULL AND failed_ms IS NULL;
+CREATE INDEX webhook_deliveries_done ON webhook_deliveries (created_ms);
 "#,
 ];
 
@@ -426,14 +452,22 @@ impl Store for SqliteStore {
         status: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
         self.with_conn(move |c| {
-            let changed = c.execute(
-                "UPDATE comments SET status = ?2 WHERE id = ?1",
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Only a real change is an event: approving twice sends one.
+            let changed = tx.execute(
+                "UPDATE comments SET status = ?2 WHERE id = ?1 AND status <> ?2",
                 params![id, status.as_str()],
-            )?;
-            if changed == 0 {
+            )? > 0;
+            let Some(stored) = comment_by_id(&tx, id)? else {
                 return Ok(None);
+            };
+            if changed {
+                if let Some(e) = Event::for_status(&stored.status) {
+                    queue_events(&tx, &[e], &stored)?;
+                }
             }
-            comment_by_id(c, id)
+            tx.commit()?;
+            Ok(Some(stored))
         })
         .await
     }
@@ -978,6 +1012,138 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn set_webhook_urls(&self, urls: Vec<String>) -> Result<(), StoreError> {
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute("DELETE FROM webhook_urls", [])?;
+            for url in &urls {
+                tx.execute(
+                    "INSERT INTO webhook_urls (url) VALUES (?1) ON CONFLICT (url) DO NOTHING",
+                    [url],
+                )?;
+            }
+            tx.execute(
+                "UPDATE webhook_deliveries SET failed_ms = ?1,
+                     last_error = 'the URL is no longer a --webhook'
+                 WHERE delivered_ms IS NULL AND failed_ms IS NULL
+                   AND url NOT IN (SELECT url FROM webhook_urls)",
+                [now_ms()],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        limit: u32,
+        lease: std::time::Duration,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        self.with_conn(move |c| {
+            let now = now_ms();
+            // Asked every second: a plain read when nothing is due, so the
+            // idle worker never takes the write lock.
+            let any: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+                     WHERE delivered_ms IS NULL AND failed_ms IS NULL
+                       AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?1)",
+                [now],
+                |r| r.get(0),
+            )?;
+            if !any {
+                return Ok(Vec::new());
+            }
+            // The write lock first: a second claim waits and then sees the
+            // first one's lease.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let due = tx
+                .prepare_cached(&format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries
+                     WHERE delivered_ms IS NULL AND failed_ms IS NULL
+                       AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?1
+                     ORDER BY next_attempt_ms, id LIMIT ?2"
+                ))?
+                .query_map(params![now, limit], row_to_delivery)?
+                .collect::<Result<Vec<_>, _>>()?;
+            for d in &due {
+                tx.execute(
+                    "UPDATE webhook_deliveries SET claimed_until_ms = ?2 WHERE id = ?1",
+                    params![d.id, now.saturating_add(lease_ms)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(due)
+        })
+        .await
+    }
+
+    async fn record_webhook_attempt(&self, id: i64, attempt: Attempt) -> Result<(), StoreError> {
+        self.with_conn(move |c| {
+            let now = now_ms();
+            let (status, error, next, delivered, failed) = match attempt {
+                Attempt::Delivered(status) => (Some(status), None, None, Some(now), None),
+                Attempt::Retry {
+                    status,
+                    error,
+                    at_ms,
+                } => (status, Some(error), Some(at_ms), None, None),
+                Attempt::Failed { status, error } => (status, Some(error), None, None, Some(now)),
+            };
+            c.execute(
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until_ms = 0,
+                     last_status = ?2, last_error = COALESCE(?3, last_error),
+                     next_attempt_ms = COALESCE(?4, next_attempt_ms),
+                     delivered_ms = ?5, failed_ms = ?6
+                 WHERE id = ?1 AND delivered_ms IS NULL AND failed_ms IS NULL",
+                params![id, status, error, next, delivered, failed],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn webhook_deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
+        self.with_conn(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY id DESC LIMIT ?1"
+            ))?
+            .query_map([limit], row_to_delivery)?
+            .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError> {
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
+                     next_attempt_ms = ?2, claimed_until_ms = 0
+                 WHERE id = ?1 AND failed_ms IS NOT NULL",
+                params![id, now_ms()],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn prune_webhook_deliveries(
+        &self,
+        delivered_before_ms: i64,
+        failed_before_ms: i64,
+    ) -> Result<u64, StoreError> {
+        self.with_conn(move |c| {
+            let gone = c.execute(
+                "DELETE FROM webhook_deliveries
+                 WHERE (created_ms < ?1 AND delivered_ms IS NOT NULL)
+                    OR (created_ms < ?2 AND failed_ms IS NOT NULL)",
+                [delivered_before_ms, failed_before_ms],
+            )?;
+            Ok(u64::try_from(gone).unwrap_or(0))
+        })
+        .await
+    }
+
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
         self.with_conn(move |c| {
             let tx = c.transaction()?;
@@ -1372,8 +1538,80 @@ fn create_comment(
     )?;
     let stored = comment_by_key(&tx, &c.key)?
         .ok_or_else(|| StoreError::Engine("the new comment was not found".into()))?;
+    queue_events(&tx, Event::for_new(&stored.status), &stored)?;
     tx.commit()?;
     Ok(stored)
+}
+
+// ----- webhooks -----
+
+/// Queues one delivery of each of `events` about `comment` for every
+/// webhook URL, inside the caller's transaction.
+fn queue_events(
+    conn: &Connection,
+    events: &[Event],
+    comment: &StoredComment,
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let urls = conn
+        .prepare_cached("SELECT url FROM webhook_urls ORDER BY url")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    if urls.is_empty() {
+        return Ok(());
+    }
+    let article = conn.query_row(
+        "SELECT url, title FROM articles WHERE id = ?1",
+        [&comment.article_id],
+        |r| {
+            Ok(event::ArticleRef {
+                url: r.get(0)?,
+                title: r.get(1)?,
+            })
+        },
+    )?;
+    let now = now_ms();
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO webhook_deliveries (delivery_id, url, event, comment_id, body,
+             next_attempt_ms, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?;
+    for d in event::deliveries(&urls, events, comment, &article)
+        .map_err(|e| StoreError::Engine(e.to_string()))?
+    {
+        insert.execute(params![
+            d.delivery_id,
+            d.url,
+            d.event,
+            d.comment_id,
+            d.body,
+            now
+        ])?;
+    }
+    Ok(())
+}
+
+const DELIVERY_COLUMNS: &str = "id, delivery_id, url, event, comment_id, body, attempts,
+    next_attempt_ms, last_status, last_error, delivered_ms, failed_ms, created_ms";
+
+fn row_to_delivery(r: &Row<'_>) -> rusqlite::Result<WebhookDelivery> {
+    Ok(WebhookDelivery {
+        id: r.get(0)?,
+        delivery_id: r.get(1)?,
+        url: r.get(2)?,
+        event: r.get(3)?,
+        comment_id: r.get(4)?,
+        body: r.get(5)?,
+        attempts: r.get(6)?,
+        next_attempt_ms: r.get(7)?,
+        last_status: r.get(8)?,
+        last_error: r.get(9)?,
+        delivered_ms: r.get(10)?,
+        failed_ms: r.get(11)?,
+        created_ms: r.get(12)?,
+    })
 }
 
 fn comment_by_key(conn: &Connection, key: &str) -> Result<Option<StoredComment>, StoreError> {

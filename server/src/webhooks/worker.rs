@@ -1,0 +1,268 @@
+//! Sending deliveries: a loop in every `serve` that claims due deliveries
+//! from the store (with a lease, so that of several instances on one
+//! database exactly one sends each), POSTs them on a task per URL (a
+//! receiver that hangs delays no other, and never a reader's request),
+//! and records the outcome: 2xx is delivered; any other status, a
+//! redirect, a timeout or a refused connection schedules the next attempt
+//! `retry_base × 2^(n-1)` later, until `max_attempts` are spent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::CONTENT_TYPE;
+use tokio::sync::Semaphore;
+
+use crate::state::AppState;
+use crate::store::{now_ms, Attempt, StoreError, WebhookDelivery};
+use crate::webhooks::settings::Settings;
+use crate::webhooks::signature;
+
+/// Deliveries in flight at once per instance.
+const CONCURRENCY: usize = 16;
+
+/// The longest wait between two attempts.
+const MAX_DELAY: Duration = Duration::from_secs(6 * 3600);
+
+/// Why the worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The HTTP client could not be built.
+    #[error("webhook HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    /// Recording the URLs failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Sends deliveries. Cheap to clone (one connection pool).
+#[derive(Clone)]
+pub struct Sender {
+    http: reqwest::Client,
+    settings: Arc<Settings>,
+}
+
+impl Sender {
+    /// A client that follows no redirect and gives each attempt
+    /// `settings.timeout`.
+    pub fn new(settings: Settings) -> Result<Sender, WorkerError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.timeout)
+            .timeout(settings.timeout)
+            .user_agent(concat!(
+                "khabar-server/",
+                env!("CARGO_PKG_VERSION"),
+                " webhooks"
+            ))
+            .build()?;
+        Ok(Sender {
+            http,
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// How long a claim keeps a delivery from the other instances: well
+    /// past one attempt's timeout.
+    fn lease(&self) -> Duration {
+        self.settings.timeout.saturating_mul(2) + Duration::from_secs(30)
+    }
+
+    /// One attempt: the status of a 2xx answer, or the status (if any)
+    /// and the reason of a failure.
+    async fn send(&self, d: &WebhookDelivery) -> Result<u16, (Option<u16>, String)> {
+        let t = u64::try_from(now_ms() / 1000).unwrap_or(0);
+        let signature = signature::sign(&self.settings.secret, t, d.body.as_bytes())
+            .map_err(|e| (None, e.to_string()))?;
+        let answer = self
+            .http
+            .post(&d.url)
+            .header(CONTENT_TYPE, "application/json")
+            .header("Khabar-Signature", signature)
+            .header("Khabar-Event", &d.event)
+            .header("Khabar-Delivery", &d.delivery_id)
+            .body(d.body.clone())
+            .send()
+            .await;
+        match answer {
+            Ok(res) => {
+                let status = res.status();
+                if status.is_success() {
+                    Ok(status.as_u16())
+                } else if status.is_redirection() {
+                    Err((
+                        Some(status.as_u16()),
+                        format!("answered {status} (redirects are not followed)"),
+                    ))
+                } else {
+                    Err((Some(status.as_u16()), format!("answered {status}")))
+                }
+            }
+            Err(e) => Err((None, self.describe(&e))),
+        }
+    }
+
+    /// A failure in words an operator can act on.
+    fn describe(&self, e: &reqwest::Error) -> String {
+        if e.is_timeout() {
+            return format!(
+                "timed out: no answer within {} s",
+                self.settings.timeout.as_secs_f32()
+            );
+        }
+        // The innermost cause says what happened ("Connection refused").
+        let mut cause: &dyn std::error::Error = e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        if e.is_connect() {
+            format!("could not connect: {cause}")
+        } else {
+            format!("request failed: {cause}")
+        }
+    }
+
+    /// What to record after attempt number `attempt` (1-based) failed.
+    fn after_failure(&self, attempt: u32, status: Option<u16>, error: String) -> Attempt {
+        if attempt >= self.settings.max_attempts {
+            return Attempt::Failed { status, error };
+        }
+        let delay = backoff(self.settings.retry_base, attempt);
+        Attempt::Retry {
+            status,
+            error,
+            at_ms: now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
+/// The wait after failed attempt number `attempt` (1-based): `base`,
+/// then twice as long each time, at most [`MAX_DELAY`].
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let factor = 1_u32
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u32::MAX);
+    base.saturating_mul(factor).min(MAX_DELAY)
+}
+
+/// Records the URLs in the store (so that every process's comment writes
+/// queue deliveries for them, and deliveries to URLs no longer configured
+/// are given up) and starts the worker of this instance.
+pub async fn start(state: &AppState, settings: Settings) -> Result<(), WorkerError> {
+    state.store.set_webhook_urls(settings.urls.clone()).await?;
+    let sender = Sender::new(settings)?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        let permits = Arc::new(Semaphore::new(CONCURRENCY));
+        let mut tick = tokio::time::interval(sender.settings.poll);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            pump(&state, &sender, &permits).await;
+        }
+    });
+    Ok(())
+}
+
+/// Claims as many due deliveries as there are free permits and sends
+/// them, a task per URL: one URL's deliveries go in the order of their
+/// events (created before published), and a URL that hangs delays no
+/// other.
+async fn pump(state: &AppState, sender: &Sender, permits: &Arc<Semaphore>) {
+    let free = u32::try_from(permits.available_permits()).unwrap_or(0);
+    if free == 0 {
+        return;
+    }
+    let due = match state
+        .store
+        .claim_webhook_deliveries(free, sender.lease())
+        .await
+    {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::warn!("claiming webhook deliveries: {e}");
+            return;
+        }
+    };
+    let mut by_url: Vec<(String, Vec<WebhookDelivery>)> = Vec::new();
+    for d in due {
+        match by_url.iter_mut().find(|(url, _)| *url == d.url) {
+            Some((_, list)) => list.push(d),
+            None => by_url.push((d.url.clone(), vec![d])),
+        }
+    }
+    for (_, list) in by_url {
+        // Only this loop takes permits, and it claimed no more than were
+        // free; a delivery left over waits for its lease to end.
+        let n = u32::try_from(list.len()).unwrap_or(u32::MAX);
+        let Ok(permit) = permits.clone().try_acquire_many_owned(n) else {
+            break;
+        };
+        let (state, sender) = (state.clone(), sender.clone());
+        tokio::spawn(async move {
+            for d in list {
+                deliver(&state, &sender, d).await;
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// One attempt of `d`, recorded.
+async fn deliver(state: &AppState, sender: &Sender, d: WebhookDelivery) {
+    let attempt = d.attempts.saturating_add(1);
+    let outcome = if !sender.settings.urls.contains(&d.url) {
+        Attempt::Failed {
+            status: None,
+            error: "the URL is no longer a --webhook".into(),
+        }
+    } else {
+        match sender.send(&d).await {
+            Ok(status) => Attempt::Delivered(status),
+            Err((status, error)) => {
+                tracing::warn!(
+                    "webhook {} ({}) to {}, attempt {attempt}: {error}",
+                    d.delivery_id,
+                    d.event,
+                    d.url
+                );
+                state.metrics.webhook_attempt_failures.inc();
+                sender.after_failure(attempt, status, error)
+            }
+        }
+    };
+    match &outcome {
+        Attempt::Delivered(_) => {
+            state.metrics.webhooks_delivered.inc();
+        }
+        Attempt::Failed { .. } => {
+            state.metrics.webhooks_failed.inc();
+            tracing::warn!(
+                "webhook {} ({}) to {} failed for good after {attempt} attempt(s)",
+                d.delivery_id,
+                d.event,
+                d.url
+            );
+        }
+        Attempt::Retry { .. } => {}
+    }
+    if let Err(e) = state.store.record_webhook_attempt(d.id, outcome).await {
+        // The lease ends and the delivery is tried again: sent twice at
+        // worst, never lost.
+        tracing::warn!("recording webhook {}: {e}", d.delivery_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_from_the_base_up_to_a_cap() {
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 1), Duration::from_secs(30));
+        assert_eq!(backoff(base, 2), Duration::from_secs(60));
+        assert_eq!(backoff(base, 7), Duration::from_secs(30 * 64));
+        assert_eq!(backoff(base, 40), MAX_DELAY);
+        assert_eq!(backoff(Duration::from_secs(1), 3), Duration::from_secs(4));
+    }
+}

@@ -1,0 +1,889 @@
+//! Webhooks against a real database and real receivers on loopback: the
+//! signature, the body, one delivery per event and URL, retries after a
+//! failure, a receiver that hangs or refuses, events from every moderation
+//! path (token API, CLI, admin UI), the admin page, and two instances on
+//! one database sending each delivery once.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use common::post_json;
+use khabar_server::app::{app, Assets};
+use khabar_server::comments::Moderation;
+use khabar_server::ratelimit::RateLimit;
+use khabar_server::state::AppState;
+use khabar_server::store::{engine, SharedStore, WebhookDelivery};
+use khabar_server::webhooks::settings::Settings;
+use khabar_server::webhooks::{signature, worker};
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+
+const ARTICLE: &str = "2026-11-28-transit-plan";
+const SECRET: &[u8] = b"a-webhook-secret-for-tests-only";
+const TOKEN: &str = "moderation-token-for-tests";
+
+/// One request a receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    signature: String,
+    event: String,
+    delivery: String,
+    content_type: String,
+    body: String,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("the body is JSON")
+    }
+}
+
+/// How a receiver answers.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// 204 to everything.
+    Ok,
+    /// 500 to the first `n` requests, then 204.
+    FailFirst(usize),
+}
+
+/// A webhook receiver on loopback that records every request.
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    async fn start(mode: Mode) -> Receiver {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let record = got.clone();
+        let handler = move |headers: HeaderMap, body: String| {
+            let (record, seen) = (record.clone(), seen.clone());
+            async move {
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                record.lock().expect("record").push(Received {
+                    signature: header("khabar-signature"),
+                    event: header("khabar-event"),
+                    delivery: header("khabar-delivery"),
+                    content_type: header("content-type"),
+                    body,
+                });
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                match mode {
+                    Mode::FailFirst(k) if n < k => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ => StatusCode::NO_CONTENT,
+                }
+            }
+        };
+        let router = axum::Router::new().route("/hook", axum::routing::post(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Receiver { url, got }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.got.lock().expect("record").clone()
+    }
+}
+
+/// A receiver that accepts connections, reads what comes and never
+/// answers; `open` counts the connections its client still holds.
+struct Hanging {
+    url: String,
+    accepted: Arc<AtomicUsize>,
+    open: Arc<AtomicUsize>,
+}
+
+impl Hanging {
+    async fn start() -> Hanging {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let open = Arc::new(AtomicUsize::new(0));
+        let (a, o) = (accepted.clone(), open.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                a.fetch_add(1, Ordering::SeqCst);
+                o.fetch_add(1, Ordering::SeqCst);
+                let o = o.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0_u8; 4096];
+                    while let Ok(n) = socket.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    o.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        Hanging {
+            url,
+            accepted,
+            open,
+        }
+    }
+}
+
+/// A URL on loopback where nothing listens.
+async fn refused_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    format!("http://{addr}/hook")
+}
+
+/// Webhook settings for tests: quick polls and retries.
+fn settings(urls: Vec<String>) -> Settings {
+    let mut s = Settings::new(urls, SECRET.to_vec());
+    s.retry_base = Duration::from_secs(1);
+    s.timeout = Duration::from_secs(2);
+    s.poll = Duration::from_millis(100);
+    s
+}
+
+/// One server instance: its store, state and router.
+struct Instance {
+    store: SharedStore,
+    state: AppState,
+    router: axum::Router,
+}
+
+fn instance(store: SharedStore, moderation: Moderation, dir: &tempfile::TempDir) -> Instance {
+    let mut state = AppState::new(store.clone());
+    state.moderation = moderation;
+    state.admin_token = Some(TOKEN.into());
+    state.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+    state.admin.failure_delay = Duration::ZERO;
+    let router = app(
+        state.clone(),
+        &Assets {
+            www: None,
+            widget: dir.path().to_path_buf(),
+        },
+    );
+    Instance {
+        store,
+        state,
+        router,
+    }
+}
+
+/// A seeded database (SQLite, or PostgreSQL with KHABAR_TEST_POSTGRES)
+/// and its `--db` value.
+async fn database(dir: &tempfile::TempDir) -> (SharedStore, String) {
+    let url = common::engine_url(dir);
+    let store = engine::open(&url).await.expect("open");
+    khabar_server::import::seed_if_empty(store.as_ref())
+        .await
+        .expect("seed");
+    (store, url)
+}
+
+/// An instance on a fresh database whose worker delivers to `urls`.
+async fn started(
+    dir: &tempfile::TempDir,
+    moderation: Moderation,
+    s: Settings,
+) -> (Instance, String) {
+    let (store, db) = database(dir).await;
+    let i = instance(store, moderation, dir);
+    worker::start(&i.state, s).await.expect("start webhooks");
+    (i, db)
+}
+
+/// Posts a comment; its id.
+async fn comment(router: &axum::Router, key: &str, body: &str) -> i64 {
+    let (status, _, res) = post_json(
+        router,
+        &format!("/api/v1/articles/{ARTICLE}/comments"),
+        &json!({ "author": "ليلى", "email": "layla@example.org", "body": body,
+                 "idempotency_key": key }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    res["comment"]["id"].as_i64().expect("id")
+}
+
+async fn deliveries(store: &SharedStore) -> Vec<WebhookDelivery> {
+    store.webhook_deliveries(500).await.expect("deliveries")
+}
+
+/// Waits (up to a minute; a failing test stops there) until `done` holds
+/// for the stored deliveries; them.
+async fn wait_until(
+    store: &SharedStore,
+    what: &str,
+    done: impl Fn(&[WebhookDelivery]) -> bool,
+) -> Vec<WebhookDelivery> {
+    for _ in 0..600 {
+        let all = deliveries(store).await;
+        if done(&all) {
+            return all;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never: {what}; deliveries: {:#?}", deliveries(store).await);
+}
+
+fn all_delivered(n: usize) -> impl Fn(&[WebhookDelivery]) -> bool {
+    move |all| all.len() == n && all.iter().all(|d| d.delivered_ms.is_some())
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+fn metric(state: &AppState, name: &str) -> String {
+    state
+        .metrics
+        .render()
+        .lines()
+        .find(|l| l.starts_with(&format!("khabar_{name}_total ")))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_reaches_every_url_once_signed_with_the_secret() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (a, b) = (
+        Receiver::start(Mode::Ok).await,
+        Receiver::start(Mode::Ok).await,
+    );
+    let (i, _) = started(
+        &dir,
+        Moderation::Post,
+        settings(vec![a.url.clone(), b.url.clone()]),
+    )
+    .await;
+    let id = comment(&i.router, "hook-key-0001", "خطة النقل الجديدة تستحق النقاش").await;
+    // The widget's retry of the same comment creates nothing new.
+    assert_eq!(
+        comment(&i.router, "hook-key-0001", "خطة النقل الجديدة تستحق النقاش").await,
+        id
+    );
+    wait_until(&i.store, "four deliveries delivered", all_delivered(4)).await;
+
+    let article = i
+        .store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article");
+    for r in [&a, &b] {
+        let got = r.received();
+        let events: Vec<_> = got.iter().map(|g| g.event.as_str()).collect();
+        assert_eq!(events, ["comment.created", "comment.published"], "{got:#?}");
+        for g in &got {
+            signature::verify(SECRET, &g.signature, g.body.as_bytes(), now_secs(), 300)
+                .expect("the signature verifies with the secret");
+            assert_eq!(
+                signature::verify(
+                    b"some-other-secret-entirely",
+                    &g.signature,
+                    g.body.as_bytes(),
+                    now_secs(),
+                    300
+                ),
+                Err(signature::SignatureError::Mismatch)
+            );
+            assert_eq!(g.content_type, "application/json");
+            let body = g.json();
+            assert_eq!(body["id"], g.delivery.as_str());
+            assert_eq!(body["event"], g.event.as_str());
+            assert!(body["created_at"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z')));
+            let c = &body["comment"];
+            assert_eq!(c["id"], id);
+            assert_eq!(c["article_id"], ARTICLE);
+            assert_eq!(c["article_url"], article.url.as_str());
+            assert_eq!(c["article_title"], article.title.as_str());
+            assert_eq!(c["author"], "ليلى");
+            assert_eq!(c["body"], "خطة النقل الجديدة تستحق النقاش");
+            assert_eq!(c["status"], "published");
+            assert_eq!(c["parent_id"], Value::Null);
+            assert!(c["created_at"].is_string());
+            // Personal data stays home.
+            assert!(c.get("email").is_none() && c.get("client_hmac").is_none());
+            assert!(!g.body.contains("layla@example.org"));
+        }
+    }
+    // Four distinct deliveries, each sent once.
+    let ids: BTreeSet<_> = a
+        .received()
+        .into_iter()
+        .chain(b.received())
+        .map(|g| g.delivery)
+        .collect();
+    assert_eq!(ids.len(), 4);
+    assert_eq!(
+        metric(&i.state, "webhooks_delivered"),
+        "khabar_webhooks_delivered_total 4"
+    );
+    assert_eq!(
+        metric(&i.state, "webhooks_failed"),
+        "khabar_webhooks_failed_total 0"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_answering_500_gets_it_on_the_second_attempt() {
+    let dir = tempfile::tempdir().expect("dir");
+    let r = Receiver::start(Mode::FailFirst(1)).await;
+    let (i, _) = started(&dir, Moderation::Pre, settings(vec![r.url.clone()])).await;
+    let id = comment(&i.router, "hook-key-0002", "تعليق ينتظر المراجعة").await;
+    let all = wait_until(&i.store, "delivered", all_delivered(1)).await;
+    let d = &all[0];
+    assert_eq!(d.attempts, 2);
+    assert_eq!(d.last_status, Some(204));
+    assert_eq!(
+        d.last_error.as_deref(),
+        Some("answered 500 Internal Server Error"),
+        "the failure stays on record"
+    );
+    assert_eq!(d.event, "comment.created");
+    assert_eq!(d.comment_id, id);
+    let got = r.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got[0].delivery, got[1].delivery,
+        "the same delivery, retried"
+    );
+    assert_eq!(got[0].body, got[1].body);
+    assert_eq!(got[1].json()["comment"]["status"], "pending");
+    assert_eq!(
+        metric(&i.state, "webhook_attempt_failures"),
+        "khabar_webhook_attempt_failures_total 1"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_receiver_never_holds_up_the_reader_and_times_out() {
+    let dir = tempfile::tempdir().expect("dir");
+    let hang = Hanging::start().await;
+    let mut s = settings(vec![hang.url.clone()]);
+    s.timeout = Duration::from_secs(3);
+    let (i, _) = started(&dir, Moderation::Pre, s).await;
+    comment(&i.router, "hook-key-0003", "التعليق الأول").await;
+    // Wait for the worker to be stuck on the receiver …
+    for _ in 0..600 {
+        if hang.open.load(Ordering::SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(hang.accepted.load(Ordering::SeqCst), 1);
+    // … and post again: the reader's answer comes while that attempt is
+    // still waiting (the worker is not in the request path).
+    let second = comment(&i.router, "hook-key-0004", "التعليق الثاني").await;
+    assert_eq!(
+        hang.open.load(Ordering::SeqCst),
+        1,
+        "the first attempt was still in flight when the reader got 201"
+    );
+    assert!(i.store.comment(second).await.expect("read").is_some());
+    let all = wait_until(&i.store, "both attempted", |all| {
+        all.len() == 2 && all.iter().all(|d| d.attempts >= 1)
+    })
+    .await;
+    for d in &all {
+        assert_eq!(d.last_status, None);
+        assert_eq!(
+            d.last_error.as_deref(),
+            Some("timed out: no answer within 3 s")
+        );
+        assert!(d.delivered_ms.is_none() && d.failed_ms.is_none());
+        assert!(d.next_attempt_ms > d.created_ms, "scheduled again");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_connection_is_retried_then_failed_and_counted() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut s = settings(vec![refused_url().await]);
+    s.max_attempts = 2;
+    let (i, _) = started(&dir, Moderation::Pre, s).await;
+    comment(&i.router, "hook-key-0005", "لن يصل هذا الإشعار").await;
+    let all = wait_until(&i.store, "failed", |all| {
+        all.len() == 1 && all[0].failed_ms.is_some()
+    })
+    .await;
+    let d = &all[0];
+    assert_eq!(d.attempts, 2);
+    assert!(d.delivered_ms.is_none());
+    let error = d.last_error.as_deref().unwrap_or_default();
+    assert!(error.starts_with("could not connect: "), "{error}");
+    assert!(error.to_lowercase().contains("refused"), "{error}");
+    assert_eq!(
+        metric(&i.state, "webhooks_failed"),
+        "khabar_webhooks_failed_total 1"
+    );
+    assert_eq!(
+        metric(&i.state, "webhook_attempt_failures"),
+        "khabar_webhook_attempt_failures_total 2"
+    );
+    // Back in the queue with a fresh count; it fails again.
+    assert!(i.store.retry_webhook_delivery(d.id).await.expect("retry"));
+    assert!(
+        !i.store.retry_webhook_delivery(d.id).await.expect("retry"),
+        "only failed ones"
+    );
+    wait_until(&i.store, "failed again", |all| {
+        all[0].failed_ms.is_some() && all[0].attempts == 2
+    })
+    .await;
+    assert_eq!(
+        metric(&i.state, "webhooks_failed"),
+        "khabar_webhooks_failed_total 2"
+    );
+}
+
+/// Runs `khabar-server --db DB comments ACTION ID`.
+fn cli(db: &str, action: &str, id: i64) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_khabar-server"))
+        .args(["--db", db, "comments", action, &id.to_string()])
+        .output()
+        .expect("run the CLI");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approving_and_rejecting_by_api_and_cli_send_published_and_rejected() {
+    let dir = tempfile::tempdir().expect("dir");
+    let r = Receiver::start(Mode::Ok).await;
+    let (i, db) = started(&dir, Moderation::Pre, settings(vec![r.url.clone()])).await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(comment(&i.router, &format!("hook-mod-{n:04}"), "تعليق للمراجعة").await);
+    }
+    let api = |action: &'static str, id: i64| {
+        let router = i.router.clone();
+        async move {
+            let (status, body) = common::admin(
+                &router,
+                "POST",
+                &format!("/api/v1/admin/comments/{id}/{action}"),
+                Some(TOKEN),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+    api("approve", ids[0]).await;
+    api("approve", ids[0]).await; // no change: no second event
+    api("reject", ids[1]).await;
+    let db2 = db.clone();
+    let (c, d) = (ids[2], ids[3]);
+    tokio::task::spawn_blocking(move || {
+        cli(&db2, "approve", c);
+        cli(&db2, "reject", d);
+    })
+    .await
+    .expect("cli");
+    wait_until(&i.store, "eight delivered", all_delivered(8)).await;
+    let mut got: BTreeMap<(String, i64), usize> = BTreeMap::new();
+    for g in r.received() {
+        let body = g.json();
+        let id = body["comment"]["id"].as_i64().expect("id");
+        signature::verify(SECRET, &g.signature, g.body.as_bytes(), now_secs(), 300)
+            .expect("signed");
+        if g.event != "comment.created" {
+            let status = if g.event == "comment.published" {
+                "published"
+            } else {
+                "rejected"
+            };
+            assert_eq!(body["comment"]["status"], status);
+        }
+        *got.entry((g.event, id)).or_default() += 1;
+    }
+    let want: BTreeMap<(String, i64), usize> = ids
+        .iter()
+        .map(|&id| (("comment.created".to_owned(), id), 1))
+        .chain([
+            (("comment.published".to_owned(), ids[0]), 1),
+            (("comment.rejected".to_owned(), ids[1]), 1),
+            (("comment.published".to_owned(), ids[2]), 1),
+            (("comment.rejected".to_owned(), ids[3]), 1),
+        ])
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_database_send_each_delivery_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let r = Receiver::start(Mode::Ok).await;
+    let (store_a, db) = database(&dir).await;
+    let store_b = engine::open(&db).await.expect("second instance");
+    let a = instance(store_a, Moderation::Post, &dir);
+    let b = instance(store_b, Moderation::Post, &dir);
+    worker::start(&a.state, settings(vec![r.url.clone()]))
+        .await
+        .expect("a");
+    worker::start(&b.state, settings(vec![r.url.clone()]))
+        .await
+        .expect("b");
+    for n in 0..6 {
+        let router = if n % 2 == 0 { &a.router } else { &b.router };
+        comment(router, &format!("hook-two-{n:04}"), "تعليق من نسختين").await;
+    }
+    wait_until(&a.store, "twelve delivered", all_delivered(12)).await;
+    let got = r.received();
+    let ids: BTreeSet<_> = got.iter().map(|g| g.delivery.clone()).collect();
+    assert_eq!(got.len(), 12, "each delivery arrives once");
+    assert_eq!(ids.len(), 12);
+    let sent = |s: &AppState| {
+        metric(s, "webhooks_delivered")
+            .rsplit(' ')
+            .next()
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(sent(&a.state) + sent(&b.state), 12);
+}
+
+#[test]
+fn serve_refuses_webhooks_without_a_secret_or_with_a_bad_url() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("k.sqlite3");
+    let run = |args: &[&str], secret: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_khabar-server"));
+        cmd.args([
+            "--db",
+            &db.to_string_lossy(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(args)
+        .env_remove("KHABAR_WEBHOOK_SECRET")
+        .env_remove("KHABAR_WEBHOOK_SECRET_FILE")
+        .env_remove("KHABAR_WEBHOOKS");
+        if let Some(s) = secret {
+            cmd.env("KHABAR_WEBHOOK_SECRET", s);
+        }
+        let out = cmd.output().expect("run");
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&["--webhook", "https://hooks.example/k"], None);
+    assert!(err.contains("--webhook needs a signing secret"), "{err}");
+    let err = run(
+        &["--webhook", "ftp://hooks.example/k"],
+        Some("0123456789abcdef-long"),
+    );
+    assert!(err.contains("only http:// and https://"), "{err}");
+    let err = run(&["--webhook", "https://hooks.example/k"], Some("short"));
+    assert!(err.contains("at least 16"), "{err}");
+    let missing = dir.path().join("no-such-secret");
+    let err = run(
+        &[
+            "--webhook",
+            "https://hooks.example/k",
+            "--webhook-secret-file",
+            &missing.to_string_lossy(),
+        ],
+        None,
+    );
+    assert!(err.contains("--webhook-secret-file"), "{err}");
+}
+
+/// A form-or-GET request to the admin UI from 10.0.0.9; (status,
+/// headers, body).
+async fn admin_request(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    cookies: &str,
+    form: Option<String>,
+) -> (StatusCode, HeaderMap, String) {
+    use axum::http::{header, Request};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("accept-language", "en");
+    if !cookies.is_empty() {
+        req = req.header(header::COOKIE, cookies);
+    }
+    if form.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let mut req = req
+        .body(axum::body::Body::from(form.unwrap_or_default()))
+        .expect("request");
+    let addr: std::net::SocketAddr = "10.0.0.9:40000".parse().expect("addr");
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    let res = router.clone().oneshot(req).await.expect("response");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// The value of the first hidden `csrf` field of `page`.
+fn csrf_of(page: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = page.find(marker).expect("a csrf field") + marker.len();
+    page[start..].split('"').next().expect("value").to_owned()
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Signs `name` in; the session cookie pair.
+async fn sign_in(router: &axum::Router, name: &str, password: &str) -> String {
+    let (_, _, page) = admin_request(router, "GET", "/admin/login", "", None).await;
+    let token = csrf_of(&page);
+    let form = format!(
+        "csrf={}&name={}&password={}",
+        enc(&token),
+        enc(name),
+        enc(password)
+    );
+    let (status, headers, body) = admin_request(
+        router,
+        "POST",
+        "/admin/login",
+        &format!("khabar_login_csrf={token}"),
+        Some(form),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    headers
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("khabar_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_shows_a_failed_delivery_and_retries_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dead = refused_url().await;
+    let ok = Receiver::start(Mode::Ok).await;
+    let mut s = settings(vec![dead.clone(), ok.url.clone()]);
+    s.max_attempts = 1;
+    let (i, _) = started(&dir, Moderation::Pre, s).await;
+    let password = "a long enough password";
+    khabar_server::admin::auth::add_moderator(i.store.as_ref(), "huda", password)
+        .await
+        .expect("moderator");
+    let id = comment(&i.router, "hook-adm-0001", "تعليق على صفحة الإشراف").await;
+    wait_until(&i.store, "one failed, one delivered", |all| {
+        all.len() == 2
+            && all.iter().any(|d| d.failed_ms.is_some())
+            && all.iter().any(|d| d.delivered_ms.is_some())
+    })
+    .await;
+
+    let (status, headers, _) = admin_request(&i.router, "GET", "/admin/webhooks", "", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed-in moderators only");
+    assert_eq!(headers["location"], "/admin/login");
+
+    let session = sign_in(&i.router, "huda", password).await;
+    let (status, _, page) =
+        admin_request(&i.router, "GET", "/admin/webhooks", &session, None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(r#"<a href="/admin/webhooks" aria-current="page">Webhooks</a>"#));
+    // minijinja escapes `/` in HTML.
+    let shown = |u: &str| u.replace('/', "&#x2f;");
+    assert!(
+        page.contains(&shown(&dead)) && page.contains(&shown(&ok.url)),
+        "{page}"
+    );
+    assert!(page.contains(&format!("#{id}")));
+    assert!(page.contains(r#"class="hook-failed">failed"#), "{page}");
+    assert!(
+        page.contains(r#"class="hook-delivered">delivered"#),
+        "{page}"
+    );
+    assert!(page.contains("could not connect: "), "{page}");
+    assert!(page.contains("(<span dir=\"ltr\">HTTP 204</span>)"));
+    assert_eq!(page.matches("Retry now").count(), 1, "only the failed one");
+    let failed = deliveries(&i.store)
+        .await
+        .into_iter()
+        .find(|d| d.failed_ms.is_some())
+        .expect("failed");
+    let action = format!("/admin/webhooks/{}/retry", failed.id);
+    assert!(page.contains(&format!(r#"action="{action}""#)));
+
+    // Without the session's CSRF token: refused, nothing changes.
+    let (status, _, _) = admin_request(
+        &i.router,
+        "POST",
+        &action,
+        &session,
+        Some("csrf=forged".into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(deliveries(&i.store)
+        .await
+        .iter()
+        .any(|d| d.failed_ms.is_some()));
+
+    let (status, headers, _) = admin_request(
+        &i.router,
+        "POST",
+        &action,
+        &session,
+        Some(format!("csrf={}", enc(&csrf_of(&page)))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/admin/webhooks?done=1");
+    // Tried again (and, the URL still refusing, failed again after one
+    // attempt); the audit log says who retried.
+    wait_until(&i.store, "failed again", |all| {
+        all.iter()
+            .any(|d| d.id == failed.id && d.failed_ms.is_some() && d.attempts == 1)
+    })
+    .await;
+    assert_eq!(
+        metric(&i.state, "webhooks_failed"),
+        "khabar_webhooks_failed_total 2"
+    );
+    let audit = i.store.audit_log(10).await.expect("audit");
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "retry_webhook" && e.moderator == "huda"));
+
+    // Arabic by default.
+    let (_, _, page) = admin_request(
+        &i.router,
+        "GET",
+        "/admin/webhooks",
+        &format!("{session}; khabar_admin_lang=ar"),
+        None,
+    )
+    .await;
+    assert!(page.contains("أعد المحاولة الآن") && page.contains(r#"dir="rtl""#));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_deliveries_are_pruned_and_those_of_a_removed_url_given_up() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, _) = database(&dir).await;
+    let i = instance(store.clone(), Moderation::Pre, &dir);
+    // No worker: the rows stay as the store writes them.
+    let urls = [
+        "http://a.test/hook",
+        "http://b.test/hook",
+        "http://c.test/hook",
+    ];
+    store
+        .set_webhook_urls(urls.iter().map(|u| (*u).to_owned()).collect())
+        .await
+        .expect("urls");
+    comment(&i.router, "hook-prune-01", "تعليق للتنظيف").await;
+    let all = deliveries(&store).await;
+    assert_eq!(all.len(), 3);
+    let by_url = |u: &str| all.iter().find(|d| d.url == u).expect("row").id;
+    use khabar_server::store::Attempt;
+    store
+        .record_webhook_attempt(by_url(urls[0]), Attempt::Delivered(200))
+        .await
+        .expect("delivered");
+    store
+        .record_webhook_attempt(
+            by_url(urls[1]),
+            Attempt::Failed {
+                status: Some(410),
+                error: "answered 410 Gone".into(),
+            },
+        )
+        .await
+        .expect("failed");
+    let now = khabar_server::store::now_ms();
+    // Thresholds before the event: nothing is old enough.
+    assert_eq!(
+        store
+            .prune_webhook_deliveries(now - 60_000, now - 60_000)
+            .await
+            .expect("prune"),
+        0
+    );
+    // Only delivered ones old enough: the failed and the waiting stay.
+    assert_eq!(
+        store
+            .prune_webhook_deliveries(now + 60_000, now - 60_000)
+            .await
+            .expect("prune"),
+        1
+    );
+    assert_eq!(
+        store
+            .prune_webhook_deliveries(now + 60_000, now + 60_000)
+            .await
+            .expect("prune"),
+        1
+    );
+    let left = deliveries(&store).await;
+    assert_eq!(left.len(), 1, "the waiting one is never pruned");
+    assert_eq!(left[0].url, urls[2]);
+    assert!(left[0].failed_ms.is_none());
+
+    // The URL leaves the configuration: its waiting delivery is given up,
+    // and new events go to the remaining URLs only.
+    store
+        .set_webhook_urls(vec![urls[0].to_owned()])
+        .await
+        .expect("urls");
+    let left = deliveries(&store).await;
+    assert!(left[0].failed_ms.is_some());
+    assert_eq!(
+        left[0].last_error.as_deref(),
+        Some("the URL is no longer a --webhook")
+    );
+    comment(&i.router, "hook-prune-02", "تعليق بعد تغيير العناوين").await;
+    let newest = &deliveries(&store).await[0];
+    assert_eq!(newest.url, urls[0]);
+    assert_eq!(deliveries(&store).await.len(), 2);
+    // Without any URL nothing is queued at all.
+    store.set_webhook_urls(Vec::new()).await.expect("none");
+    comment(&i.router, "hook-prune-03", "تعليق بلا خطافات").await;
+    assert_eq!(deliveries(&store).await.len(), 2);
+}
