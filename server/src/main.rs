@@ -142,6 +142,27 @@ enum CommentAction {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Bring comments over from Disqus, WordPress (WXR) or Isso: threads,
+    /// replies, authors, times and published/pending state, matched to
+    /// articles by URL (Isso: by path). Running it again adds nothing twice.
+    Import {
+        /// The system the file comes from.
+        #[arg(long, value_enum)]
+        from: ImportFrom,
+        /// The Disqus or WXR export (.xml), or Isso's database file.
+        file: PathBuf,
+        /// The site(s) the comments are for, as for `serve`: pages under
+        /// them without an article get a thread (Isso paths go under the
+        /// first); comments of other unknown pages are skipped.
+        #[arg(long = "site", env = "KHABAR_SITES", value_delimiter = ',')]
+        sites: Vec<String>,
+        /// Language of the threads created for such pages.
+        #[arg(long, default_value = "ar")]
+        lang: String,
+        /// Read the file and count what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Delete every comment left with an e-mail address, and the replies
     /// to them (a reader's erasure request).
     Forget {
@@ -149,6 +170,17 @@ enum CommentAction {
         #[arg(long)]
         email: String,
     },
+}
+
+/// Systems comments can be imported from.
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportFrom {
+    /// A Disqus export (XML).
+    Disqus,
+    /// A WordPress export (WXR).
+    Wordpress,
+    /// An Isso database (SQLite).
+    Isso,
 }
 
 /// Kinds of article sources.
@@ -655,6 +687,13 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             );
             return Ok(());
         }
+        CommentAction::Import {
+            from,
+            file,
+            sites,
+            lang,
+            dry_run,
+        } => return import_comments(store, from, &file, &sites, lang, dry_run).await,
         CommentAction::Forget { email } => {
             let n = store.forget_email(email.trim()).await?;
             println!("deleted {n} comment(s) left with {}", email.trim());
@@ -693,6 +732,40 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
         bail!("no comment #{id}");
     }
     println!("comment #{id} is now {}", status.as_str());
+    Ok(())
+}
+
+async fn import_comments(
+    store: &dyn Store,
+    from: ImportFrom,
+    file: &std::path::Path,
+    sites: &[String],
+    lang: String,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use khabar_server::comment_import::{self, System};
+    if lang.is_empty()
+        || lang.len() > 35
+        || !lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        bail!("--lang {lang:?} is not a language tag such as ar or en");
+    }
+    let options = comment_import::Options {
+        sites: khabar_server::threads::Sites::parse(sites).context("--site")?,
+        lang,
+        dry_run,
+    };
+    let system = match from {
+        ImportFrom::Disqus => System::Disqus,
+        ImportFrom::Wordpress => System::Wordpress,
+        ImportFrom::Isso => System::Isso,
+    };
+    // The whole file is read and checked before anything is written.
+    let threads = comment_import::read(system, file)?;
+    let summary = comment_import::import(store, system, threads, &options)
+        .await
+        .with_context(|| format!("importing {}", file.display()))?;
+    println!("{summary}");
     Ok(())
 }
 

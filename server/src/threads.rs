@@ -67,11 +67,16 @@ impl Sites {
             // default (so http and https links meet).
             .find(|s| s.host_str() == url.host_str() && s.port() == url.port())
             .ok_or_else(|| ThreadError::OtherSite(url.origin().ascii_serialization()))?;
-        let mut path = upper_hex(url.path());
-        while path.len() > 1 && path.ends_with('/') {
-            path.pop();
-        }
-        Ok(format!("{}{path}", site.origin().ascii_serialization()))
+        Ok(format!(
+            "{}{}",
+            site.origin().ascii_serialization(),
+            canonical_path(url.path())
+        ))
+    }
+
+    /// The origin of the first site, e.g. `https://news.example`.
+    pub fn first_origin(&self) -> Option<String> {
+        self.0.first().map(|s| s.origin().ascii_serialization())
     }
 
     /// Whether a browser's `Origin` header names one of the sites.
@@ -82,6 +87,16 @@ impl Sites {
                 .any(|s| s.origin().ascii_serialization() == o.origin().ascii_serialization())
         })
     }
+}
+
+/// The path part of a canonical URL: one percent-encoding (upper-case hex
+/// digits) and no trailing slash, except for the root.
+pub fn canonical_path(path: &str) -> String {
+    let mut path = upper_hex(path);
+    while path.len() > 1 && path.ends_with('/') {
+        path.pop();
+    }
+    path
 }
 
 /// `%d8%a7` and `%D8%A7` are the same bytes: one spelling.

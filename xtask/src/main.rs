@@ -21,6 +21,7 @@ mod demo;
 mod dist;
 mod fuzz;
 mod imports;
+mod isso;
 mod postgres;
 mod setup;
 mod test;

@@ -34,6 +34,9 @@ pub const APT_PACKAGES: &[&str] = &[
     // tests/e2e/moderator-mail.test.mjs: a real SMTP server on loopback
     // (run with Debian's /usr/bin/python3, which has the package).
     "python3-aiosmtpd",
+    // server/tests/comment_import.rs: Isso, installed from PyPI into a
+    // virtualenv (xtask/src/isso.rs), writes the database the import reads.
+    "python3-venv",
 ];
 
 /// What a command needs installed.

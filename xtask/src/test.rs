@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::cmd::{self, cargo, root};
 use crate::setup::{self, Needs};
-use crate::{cycles, dist, fuzz, postgres};
+use crate::{cycles, dist, fuzz, isso, postgres};
 
 /// What a stage needs installed before it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,6 +27,9 @@ pub struct Stage {
     /// The name in the log and the summary.
     pub name: &'static str,
     install: Install,
+    /// Whether it runs the server tests, which need Isso
+    /// (`KHABAR_TEST_ISSO`, see `crate::isso`).
+    isso: bool,
 }
 
 /// Every stage, in the order they run.
@@ -35,66 +38,79 @@ pub const STAGES: &[Stage] = &[
         short: "fmt",
         name: "format (cargo fmt --check)",
         install: Install::Nothing,
+        isso: false,
     },
     Stage {
         short: "cycles",
         name: "no import cycles or forbidden imports (widget, rules, server, xtask)",
         install: Install::Nothing,
+        isso: false,
     },
     Stage {
         short: "clippy",
         name: "clippy, native workspace",
         install: Install::Nothing,
+        isso: false,
     },
     Stage {
         short: "clippy-wasm",
         name: "clippy, widget on wasm32",
         install: Install::Toolchain,
+        isso: false,
     },
     Stage {
         short: "native",
         name: "native tests (cargo test --workspace)",
         install: Install::Toolchain,
+        isso: true,
     },
     Stage {
         short: "native-postgres",
         name: "server tests on PostgreSQL (private cluster)",
         install: Install::Browsers,
+        isso: true,
     },
     Stage {
         short: "fuzz-check",
         name: "fuzz targets type-check (stable)",
         install: Install::Nothing,
+        isso: false,
     },
     Stage {
         short: "fuzz",
         name: "fuzz targets build (nightly, cargo-fuzz)",
         install: Install::Nothing,
+        isso: false,
     },
     Stage {
         short: "browser-chrome",
         name: "browser tests, headless Chrome",
         install: Install::Browsers,
+        isso: false,
     },
     Stage {
         short: "browser-firefox",
         name: "browser tests, headless Firefox",
         install: Install::Browsers,
+        isso: false,
     },
     Stage {
         short: "build",
         name: "build: widget, npm package, CDN bundle, server",
         install: Install::Toolchain,
+        isso: false,
     },
     Stage {
         short: "size",
         name: "size: first load under the 100 KB gzip ceiling",
         install: Install::Toolchain,
+        isso: false,
     },
     Stage {
         short: "e2e",
         name: "end-to-end tests, headless Chromium",
         install: Install::Browsers,
+        isso: false,
     },
 ];
 
@@ -150,7 +166,14 @@ enum Status {
 struct Skip(String);
 
 /// Runs the stage named `short`.
-fn run_stage(short: &str, root: &Path) -> Result<Result<(), String>, Skip> {
+/// `isso`: the executable the server tests run (`KHABAR_TEST_ISSO`).
+fn run_stage(short: &str, root: &Path, isso: Option<&Path>) -> Result<Result<(), String>, Skip> {
+    let with_isso = |mut c: Command| {
+        if let Some(isso) = isso {
+            c.env("KHABAR_TEST_ISSO", isso);
+        }
+        c
+    };
     let clippy = |extra: &[&str]| {
         cmd::run(
             cargo()
@@ -164,10 +187,10 @@ fn run_stage(short: &str, root: &Path) -> Result<Result<(), String>, Skip> {
         "cycles" => cycles::run(&[]),
         "clippy" => clippy(&["--workspace"]),
         "clippy-wasm" => clippy(&["-p", "khabar", "--target", "wasm32-unknown-unknown"]),
-        "native" => cmd::run(cargo().args(["test", "--workspace"])),
+        "native" => cmd::run(with_isso(cargo()).args(["test", "--workspace"])),
         "native-postgres" => postgres::Cluster::start().and_then(|cluster| {
             cmd::run(
-                cargo()
+                with_isso(cargo())
                     .args(["test", "-p", "khabar-server"])
                     .env("KHABAR_TEST_POSTGRES", &cluster.url),
             )
@@ -247,10 +270,19 @@ pub fn run(args: &[String]) -> ExitCode {
         Install::Toolchain => setup::run(Needs { browsers: false }),
         Install::Browsers => setup::run(Needs { browsers: true }),
     };
-    if let Err(e) = setup_result {
-        eprintln!("\nxtask test: setup failed, nothing was tested.\n{e}");
-        return ExitCode::FAILURE;
-    }
+    // The server tests always run the Isso test here (CI included).
+    let isso = match setup_result {
+        Ok(()) if stages.iter().any(|s| s.isso) => isso::ensure().map(Some),
+        Ok(()) => Ok(None),
+        Err(e) => Err(e),
+    };
+    let isso = match isso {
+        Ok(isso) => isso,
+        Err(e) => {
+            eprintln!("\nxtask test: setup failed, nothing was tested.\n{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let setup_seconds = started.elapsed().as_secs_f64();
     let root = root();
 
@@ -263,7 +295,7 @@ pub fn run(args: &[String]) -> ExitCode {
         }
         println!("\n=== {} ===", stage.name);
         let t = Instant::now();
-        let status = match run_stage(stage.short, &root) {
+        let status = match run_stage(stage.short, &root, isso.as_deref()) {
             Ok(Ok(())) => Status::Ok,
             Ok(Err(e)) => {
                 eprintln!("--- {} failed: {e}", stage.name);

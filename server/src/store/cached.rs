@@ -15,8 +15,9 @@ use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
 use crate::store::{Attempt, WebhookDelivery};
 use crate::store::{
-    AuditEntry, CommentPage, CommentQuery, CreateError, ListQuery, ModComment, ModQuery, Moderator,
-    OutboxMail, Position, Session, SharedStore, Sort, Status, Store, StoreError,
+    AuditEntry, CommentPage, CommentQuery, CreateError, ImportedComment, ListQuery, ModComment,
+    ModQuery, Moderator, OutboxMail, Position, Session, SharedStore, Sort, Status, Store,
+    StoreError,
 };
 
 /// Entries kept at most; past that the cache starts over (a flood of
@@ -235,6 +236,19 @@ impl Store for CachedStore {
             e.counts.insert(ids, counts.clone());
         });
         Ok(counts)
+    }
+
+    async fn import_comments(
+        &self,
+        article_id: &str,
+        comments: Vec<ImportedComment>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let r = self.inner.import_comments(article_id, comments).await;
+        self.wrote(r)
+    }
+
+    async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.inner.article_urls().await
     }
 
     async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {

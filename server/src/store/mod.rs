@@ -156,6 +156,29 @@ impl Status {
     }
 }
 
+/// A comment brought over from another system (`khabar-server comments
+/// import`), already cleaned, with the history it had there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedComment {
+    /// Its idempotency key, `import:<system>:<id there>`: a second import
+    /// of the same file finds it and adds nothing.
+    pub key: String,
+    /// The key of the comment it answers, if any: a reply stored under
+    /// that key hands over its own (top-level) parent, and a key not stored
+    /// on the same article makes this a top-level comment.
+    pub parent_key: Option<String>,
+    /// Display name.
+    pub author: String,
+    /// The address the reader gave there, if any.
+    pub email: Option<String>,
+    /// Plain text with line breaks.
+    pub body: String,
+    /// `Published` or `Pending`, as it was there.
+    pub status: Status,
+    /// When it was written there, RFC 3339.
+    pub created_at: String,
+}
+
 /// A moderator account of the web UI (`khabar-server admin add`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moderator {
@@ -365,6 +388,18 @@ pub trait Store: Send + Sync {
         now: String,
         client_hmac: Option<String>,
     ) -> Result<StoredComment, CreateError>;
+    /// Writes the comments of one imported thread onto `article_id` in one
+    /// transaction, parents before their replies, whether the article is
+    /// shown, hidden, open or closed (they are its history). Each comment
+    /// whose key is already stored is left alone; `true` for each one added.
+    async fn import_comments(
+        &self,
+        article_id: &str,
+        comments: Vec<ImportedComment>,
+    ) -> Result<Vec<bool>, StoreError>;
+    /// Every article's (id, url), hidden ones and threads included: what
+    /// an import matches the pages of another system against.
+    async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError>;
     /// The comment stored under an idempotency key, if any.
     async fn comment_by_key(&self, key: &str) -> Result<Option<StoredComment>, StoreError>;
     /// One comment by id, whatever its status.

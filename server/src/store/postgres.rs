@@ -10,9 +10,9 @@ use tokio_postgres::{NoTls, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
-    now_ms, Attempt, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery,
-    ModComment, ModQuery, Moderator, OutboxMail, Position, Session, Sort, Status, Store,
-    StoreError, WebhookDelivery,
+    now_ms, Attempt, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError,
+    ImportedComment, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, Session,
+    Sort, Status, Store, StoreError, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -1304,6 +1304,68 @@ impl Store for PostgresStore {
                  FROM articles a WHERE a.id = ANY($1) AND NOT a.hidden",
                 &[&ids],
             )
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    async fn import_comments(
+        &self,
+        article_id: &str,
+        comments: Vec<ImportedComment>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let mut added = Vec::with_capacity(comments.len());
+        for c in &comments {
+            // One level of replies: a parent that is a reply (stored by an
+            // earlier import) hands over its own parent.
+            let parent: Option<i64> = match &c.parent_key {
+                Some(key) => tx
+                    .query_opt(
+                        "SELECT COALESCE(parent_id, id) FROM comments
+                         WHERE idempotency_key = $1 AND article_id = $2",
+                        &[key, &article_id],
+                    )
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?,
+                None => None,
+            };
+            // The unique key makes a comment stored before (by an earlier
+            // run, or a run beside this one) a no-op.
+            let inserted = tx
+                .execute(
+                    "INSERT INTO comments (article_id, parent_id, author, email, body, status,
+                         created_at, idempotency_key)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (idempotency_key) DO NOTHING",
+                    &[
+                        &article_id,
+                        &parent,
+                        &c.author,
+                        &c.email,
+                        &c.body,
+                        &c.status.as_str(),
+                        &c.created_at,
+                        &c.key,
+                    ],
+                )
+                .await?;
+            added.push(inserted > 0);
+        }
+        if added.contains(&true) {
+            notify(&tx).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query("SELECT id, url FROM articles ORDER BY id", &[])
             .await?
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))

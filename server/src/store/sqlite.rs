@@ -13,9 +13,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
-    now_ms, Attempt, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError, ListQuery,
-    ModComment, ModQuery, Moderator, OutboxMail, Position, Session, Sort, Status, Store,
-    StoreError, WebhookDelivery,
+    now_ms, Attempt, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError,
+    ImportedComment, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, Session,
+    Sort, Status, Store, StoreError, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -500,6 +500,27 @@ impl Store for SqliteStore {
                 }
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn import_comments(
+        &self,
+        article_id: &str,
+        comments: Vec<ImportedComment>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let article_id = article_id.to_owned();
+        self.with_conn(move |c| import_comments(c, &article_id, &comments))
+            .await
+    }
+
+    async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.with_conn(|c| {
+            let mut stmt = c.prepare("SELECT id, url FROM articles ORDER BY id")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
     }
@@ -1612,6 +1633,61 @@ fn row_to_delivery(r: &Row<'_>) -> rusqlite::Result<WebhookDelivery> {
         failed_ms: r.get(11)?,
         created_ms: r.get(12)?,
     })
+}
+
+/// See [`Store::import_comments`].
+fn import_comments(
+    conn: &mut Connection,
+    article_id: &str,
+    comments: &[ImportedComment],
+) -> Result<Vec<bool>, StoreError> {
+    let _one_writer = WRITER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut added = Vec::with_capacity(comments.len());
+    for c in comments {
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM comments WHERE idempotency_key = ?1)",
+            [&c.key],
+            |r| r.get(0),
+        )?;
+        if exists {
+            added.push(false);
+            continue;
+        }
+        // One level of replies: a parent that is a reply (stored by an
+        // earlier import) hands over its own parent.
+        let parent: Option<i64> = match &c.parent_key {
+            Some(key) => tx
+                .query_row(
+                    "SELECT COALESCE(parent_id, id) FROM comments
+                     WHERE idempotency_key = ?1 AND article_id = ?2",
+                    params![key, article_id],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => None,
+        };
+        tx.execute(
+            "INSERT INTO comments (article_id, parent_id, author, email, body, status, created_at,
+                 idempotency_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                article_id,
+                parent,
+                c.author,
+                c.email,
+                c.body,
+                c.status.as_str(),
+                c.created_at,
+                c.key
+            ],
+        )?;
+        added.push(true);
+    }
+    tx.commit()?;
+    Ok(added)
 }
 
 fn comment_by_key(conn: &Connection, key: &str) -> Result<Option<StoredComment>, StoreError> {

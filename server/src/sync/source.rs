@@ -400,7 +400,7 @@ pub fn html_to_text(html: &str) -> String {
 
 /// Undoes the escaping html5ever's serializer applies to text (`&`, `<`,
 /// `>` and the no-break space; nothing else), in one pass.
-fn unescape_serialized(s: &str) -> String {
+pub fn unescape_serialized(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(at) = rest.find('&') {

@@ -1,0 +1,105 @@
+//! Disqus exports (Admin → Community → Export): a `<disqus>` root with
+//! `<thread dsq:id>` elements (the page's `<link>` and `<title>`) and
+//! `<post dsq:id>` elements pointing at their thread and parent by
+//! `dsq:id`, with `<message>` as HTML, `<createdAt>` in RFC 3339 and
+//! `<isDeleted>`/`<isSpam>` flags.
+
+use std::collections::HashMap;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::source::{SourceComment, SourceState, SourceThread};
+use super::targets::Page;
+use super::xml::{Element, XmlError};
+
+/// Whether a flag element says `true`.
+fn flag(el: &Element, name: &str) -> bool {
+    el.child_text(name)
+        .is_some_and(|t| t.eq_ignore_ascii_case("true") || t == "1")
+}
+
+/// The `dsq:id` of an element or of its child `name`.
+fn dsq_id<'a>(el: &'a Element, name: Option<&str>) -> Option<&'a str> {
+    let el = match name {
+        Some(n) => el.child(n)?,
+        None => el,
+    };
+    el.attr("dsq:id").map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Every thread of the export with its posts.
+pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
+    if root.name != "disqus" {
+        return Err(XmlError {
+            offset: root.offset,
+            reason: format!(
+                "the root element is <{}>, not <disqus>: not a Disqus export",
+                root.name
+            ),
+        });
+    }
+    let mut out: Vec<SourceThread> = Vec::new();
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    for t in root.children_named("thread") {
+        let id = dsq_id(t, None).ok_or_else(|| XmlError {
+            offset: t.offset,
+            reason: "a <thread> without dsq:id".into(),
+        })?;
+        let link = t
+            .child_text("link")
+            .or_else(|| t.child_text("id").filter(|i| i.starts_with("http")))
+            .unwrap_or_default();
+        by_id.insert(id.to_owned(), out.len());
+        out.push(SourceThread {
+            page: Page::Url(link.to_owned()),
+            title: t.child_text("title").map(str::to_owned),
+            comments: Vec::new(),
+        });
+    }
+    for p in root.children_named("post") {
+        let missing = |what: &str| XmlError {
+            offset: p.offset,
+            reason: format!("a <post> without {what}"),
+        };
+        let id = dsq_id(p, None).ok_or_else(|| missing("dsq:id"))?;
+        let thread = dsq_id(p, Some("thread")).ok_or_else(|| missing("<thread dsq:id>"))?;
+        let &index = by_id.get(thread).ok_or_else(|| XmlError {
+            offset: p.offset,
+            reason: format!("post {id} belongs to thread {thread}, which the file does not have"),
+        })?;
+        let author = p.child("author");
+        let state = if flag(p, "isSpam") {
+            SourceState::Spam
+        } else if flag(p, "isDeleted") {
+            SourceState::Deleted
+        } else if p
+            .child_text("isApproved")
+            .is_some_and(|t| t.eq_ignore_ascii_case("false"))
+        {
+            SourceState::Pending
+        } else {
+            SourceState::Published
+        };
+        out[index].comments.push(SourceComment {
+            id: id.to_owned(),
+            parent: dsq_id(p, Some("parent")).map(str::to_owned),
+            author: author
+                .and_then(|a| a.child_text("name").or_else(|| a.child_text("username")))
+                .unwrap_or_default()
+                .to_owned(),
+            email: author
+                .and_then(|a| a.child_text("email"))
+                .map(str::to_owned),
+            body_html: p
+                .child("message")
+                .map(|m| m.text.clone())
+                .unwrap_or_default(),
+            created_at: p
+                .child_text("createdAt")
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
+            state,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,480 @@
+//! `khabar-server comments import`: comments brought over from Disqus,
+//! WordPress (WXR) or Isso, with their threads, replies, authors, times and
+//! moderation state.
+//!
+//! Each format's reader ([`disqus`], [`wxr`], [`isso`]) turns its file into
+//! [`SourceThread`]s; [`import`] maps them onto articles ([`targets`]),
+//! cleans every comment as the API cleans a reader's ([`text`]) and writes
+//! each thread in one transaction under keys `import:<system>:<id>`, so that
+//! a second run adds nothing. A file that does not read or parse is
+//! refused whole, before anything is written.
+
+pub mod disqus;
+pub mod isso;
+pub mod source;
+pub mod targets;
+pub mod text;
+pub mod wxr;
+pub mod xml;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::store::{ImportedComment, Status, Store, StoreError};
+use crate::threads::Sites;
+pub use source::{SourceComment, SourceState, SourceThread};
+use targets::{Target, Targets};
+
+/// Largest export file read (Disqus and WXR files are read whole).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// How many unknown pages and errors the summary names.
+const SHOWN: usize = 5;
+
+/// The systems comments are imported from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum System {
+    /// A Disqus export (XML).
+    Disqus,
+    /// A WordPress export (WXR, XML).
+    Wordpress,
+    /// An Isso database (SQLite).
+    Isso,
+}
+
+impl System {
+    /// Its name in keys and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            System::Disqus => "disqus",
+            System::Wordpress => "wordpress",
+            System::Isso => "isso",
+        }
+    }
+}
+
+/// Why a file cannot be imported. Nothing is written from such a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file cannot be read.
+    #[error("{file}: cannot read it: {reason}")]
+    Read {
+        /// The file.
+        file: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The file is not what `--from` says, or not well-formed.
+    #[error("{file}:{line}:{column}: {reason}; nothing was imported")]
+    Parse {
+        /// The file.
+        file: String,
+        /// Line, from 1.
+        line: usize,
+        /// Column in characters, from 1.
+        column: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An Isso database that cannot be used.
+    #[error("{file}: not a readable Isso database: {reason}; nothing was imported")]
+    Isso {
+        /// The file.
+        file: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// Reads a whole export file of `system`; every thread in it.
+pub fn read(system: System, path: &Path) -> Result<Vec<SourceThread>, ImportError> {
+    let file = path.display().to_string();
+    if system == System::Isso {
+        return isso::read(path).map_err(|reason| ImportError::Isso { file, reason });
+    }
+    let text = read_text(path)?;
+    let at = |e: xml::XmlError| {
+        let (line, column) = xml::line_column(&text, e.offset);
+        ImportError::Parse {
+            file: file.clone(),
+            line,
+            column,
+            reason: e.reason,
+        }
+    };
+    let root = xml::parse(&text).map_err(at)?;
+    match system {
+        System::Disqus => disqus::threads(&root),
+        _ => wxr::threads(&root),
+    }
+    .map_err(at)
+}
+
+/// The file as UTF-8 text, refused when larger than [`MAX_FILE_BYTES`].
+fn read_text(path: &Path) -> Result<String, ImportError> {
+    let file = path.display().to_string();
+    let fail = |reason: String| ImportError::Read {
+        file: file.clone(),
+        reason,
+    };
+    let f = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let too_large = || {
+        fail(format!(
+            "larger than {} MiB; split the export",
+            MAX_FILE_BYTES >> 20
+        ))
+    };
+    // Refused before reading when the size is known; `take` bounds the rest.
+    if f.metadata().is_ok_and(|m| m.len() > MAX_FILE_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let before = String::from_utf8_lossy(&bytes[..offset]);
+        let (line, column) = xml::line_column(&before, offset);
+        ImportError::Parse {
+            file: file.clone(),
+            line,
+            column,
+            reason: "not UTF-8 text".into(),
+        }
+    })
+}
+
+/// How an import runs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--site`: pages under them without an article get a thread.
+    pub sites: Sites,
+    /// The language of threads created for such pages.
+    pub lang: String,
+    /// Count only; write nothing.
+    pub dry_run: bool,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// Comments added as published.
+    pub published: usize,
+    /// Comments added as pending.
+    pub pending: usize,
+    /// Comments found stored by an earlier import.
+    pub already_there: usize,
+    /// Skipped: deleted or trashed there.
+    pub deleted: usize,
+    /// Skipped: spam there.
+    pub spam: usize,
+    /// Skipped: pingbacks and trackbacks.
+    pub pingbacks: usize,
+    /// Skipped: comments of pages with no article and no site.
+    pub unknown: usize,
+    /// Those pages, in the file's order.
+    pub unknown_pages: Vec<String>,
+    /// Threads created for pages under a site.
+    pub new_threads: usize,
+    /// Comments that cannot be imported, one sentence each.
+    pub errors: Vec<String>,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.dry_run {
+            "would import"
+        } else {
+            "imported"
+        };
+        writeln!(
+            f,
+            "{verb}: {} published, {} pending",
+            self.published, self.pending
+        )?;
+        writeln!(f, "already there: {}", self.already_there)?;
+        writeln!(
+            f,
+            "skipped: {} deleted, {} spam, {} pingback/trackback, {} on unknown pages",
+            self.deleted, self.spam, self.pingbacks, self.unknown
+        )?;
+        if !self.unknown_pages.is_empty() {
+            writeln!(f, "unknown pages ({}):", self.unknown_pages.len())?;
+            for page in self.unknown_pages.iter().take(SHOWN) {
+                writeln!(f, "  {page}")?;
+            }
+            if self.unknown_pages.len() > SHOWN {
+                writeln!(f, "  … and {} more", self.unknown_pages.len() - SHOWN)?;
+            }
+        }
+        let verb = if self.dry_run {
+            "would create"
+        } else {
+            "created"
+        };
+        writeln!(f, "new threads: {} {verb}", self.new_threads)?;
+        write!(f, "errors: {}", self.errors.len())?;
+        for e in self.errors.iter().take(SHOWN) {
+            write!(f, "\n  {e}")?;
+        }
+        if self.errors.len() > SHOWN {
+            write!(f, "\n  … and {} more", self.errors.len() - SHOWN)?;
+        }
+        Ok(())
+    }
+}
+
+/// A source id usable in a key: what the three systems use (digits), with
+/// room for more, and nothing a hostile file could abuse.
+fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The name given to comments that arrive without one.
+pub const NO_NAME: &str = "Anonymous";
+
+/// The thread's comments as they will be stored, top-level ones first
+/// (each group oldest first); errors for those that cannot be.
+fn prepare(
+    system: System,
+    thread: &SourceThread,
+    summary: &mut Summary,
+) -> Vec<(ImportedComment, OffsetDateTime)> {
+    let parents: HashMap<&str, Option<&str>> = thread
+        .comments
+        .iter()
+        .map(|c| (c.id.as_str(), c.parent.as_deref()))
+        .collect();
+    // Khabar has one level of replies: a reply to a reply answers the
+    // top-level comment it hangs under (the chain is walked through
+    // comments that are skipped, too).
+    let top_of = |start: &str| -> Option<&str> {
+        let mut current = start;
+        let mut top = None;
+        for _ in 0..parents.len() {
+            match parents.get(current) {
+                Some(Some(parent)) if *parent != start => {
+                    top = Some(*parent);
+                    current = parent;
+                }
+                _ => break,
+            }
+        }
+        top
+    };
+    let key = |id: &str| format!("import:{}:{id}", system.as_str());
+    let mut out = Vec::new();
+    for c in &thread.comments {
+        let status = match c.state {
+            SourceState::Published => Status::Published,
+            SourceState::Pending => Status::Pending,
+            SourceState::Deleted => {
+                summary.deleted += 1;
+                continue;
+            }
+            SourceState::Spam => {
+                summary.spam += 1;
+                continue;
+            }
+            SourceState::Pingback => {
+                summary.pingbacks += 1;
+                continue;
+            }
+        };
+        let name = format!("{} comment {:?}", system.as_str(), c.id);
+        if !valid_id(&c.id) {
+            summary
+                .errors
+                .push(format!("{name}: the id is not 1-64 of A-Z a-z 0-9 - _"));
+            continue;
+        }
+        let Some(created) = c.created_at else {
+            summary.errors.push(format!("{name}: no readable time"));
+            continue;
+        };
+        let body = text::body_text(&c.body_html);
+        let chars = body.chars().count();
+        if chars < khabar_rules::BODY_MIN {
+            summary
+                .errors
+                .push(format!("{name}: no text left after cleaning"));
+            continue;
+        }
+        if chars > khabar_rules::BODY_MAX {
+            summary.errors.push(format!(
+                "{name}: {chars} characters, more than the {} a comment may have",
+                khabar_rules::BODY_MAX
+            ));
+            continue;
+        }
+        let mut author: String = text::author_text(&c.author)
+            .chars()
+            .take(khabar_rules::AUTHOR_MAX)
+            .collect();
+        if author.trim().is_empty() {
+            author = NO_NAME.to_owned();
+        }
+        // A bad address is dropped, the comment kept.
+        let email = c
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| khabar_rules::is_email(e))
+            .map(str::to_owned);
+        let created_at = created
+            .replace_nanosecond(0)
+            .unwrap_or(created)
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        out.push((
+            ImportedComment {
+                key: key(&c.id),
+                parent_key: top_of(&c.id).filter(|p| valid_id(p)).map(key),
+                author,
+                email,
+                body,
+                status,
+                created_at,
+            },
+            created,
+        ));
+    }
+    // Stable: the file's order breaks ties.
+    out.sort_by_key(|(c, at)| (c.parent_key.is_some(), *at));
+    out
+}
+
+/// Imports `threads` read from a file of `system` into `store`.
+pub async fn import(
+    store: &dyn Store,
+    system: System,
+    threads: Vec<SourceThread>,
+    options: &Options,
+) -> Result<Summary, StoreError> {
+    let targets = Targets::new(store.article_urls().await?, options.sites.clone());
+    let mut summary = Summary {
+        dry_run: options.dry_run,
+        ..Summary::default()
+    };
+    let mut created: Vec<String> = Vec::new();
+    for thread in &threads {
+        let comments = prepare(system, thread, &mut summary);
+        if comments.is_empty() {
+            continue;
+        }
+        let article_id = match targets.find(&thread.page) {
+            Target::Article(id) => id,
+            Target::NewThread { id, url } => {
+                if !created.contains(&id) {
+                    created.push(id.clone());
+                    summary.new_threads += 1;
+                    if !options.dry_run {
+                        let title = thread
+                            .title
+                            .as_deref()
+                            .map(text::author_text)
+                            .map(|t| t.chars().take(300).collect::<String>())
+                            .filter(|t| !t.is_empty())
+                            .unwrap_or_else(|| url.clone());
+                        store
+                            .ensure_thread(&id, &url, &title, &options.lang)
+                            .await?;
+                    }
+                }
+                id
+            }
+            Target::Unknown(page) => {
+                summary.unknown += comments.len();
+                if !summary.unknown_pages.contains(&page) {
+                    summary.unknown_pages.push(page);
+                }
+                continue;
+            }
+        };
+        let comments: Vec<ImportedComment> = comments.into_iter().map(|(c, _)| c).collect();
+        let added = if options.dry_run {
+            let mut added = Vec::with_capacity(comments.len());
+            for c in &comments {
+                added.push(store.comment_by_key(&c.key).await?.is_none());
+            }
+            added
+        } else {
+            store.import_comments(&article_id, comments.clone()).await?
+        };
+        for (c, added) in comments.iter().zip(added) {
+            match (added, c.status) {
+                (false, _) => summary.already_there += 1,
+                (true, Status::Pending) => summary.pending += 1,
+                (true, _) => summary.published += 1,
+            }
+        }
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::targets::Page;
+    use super::*;
+
+    fn comment(id: &str, parent: Option<&str>, secs: i64) -> SourceComment {
+        SourceComment {
+            id: id.into(),
+            parent: parent.map(str::to_owned),
+            author: "سارة".into(),
+            email: Some("not an address".into()),
+            body_html: "<p>تعليق</p>".into(),
+            created_at: OffsetDateTime::from_unix_timestamp(secs).ok(),
+            state: SourceState::Published,
+        }
+    }
+
+    #[test]
+    fn replies_to_replies_answer_their_top_level_comment() {
+        let mut deleted = comment("2", Some("1"), 20);
+        deleted.state = SourceState::Deleted;
+        let thread = SourceThread {
+            page: Page::Path("/x".into()),
+            title: None,
+            comments: vec![
+                comment("3", Some("2"), 30),
+                deleted,
+                comment("1", None, 10),
+                comment("4", Some("4"), 40),
+            ],
+        };
+        let mut summary = Summary::default();
+        let out = prepare(System::Isso, &thread, &mut summary);
+        let keys: Vec<_> = out
+            .iter()
+            .map(|(c, _)| (c.key.as_str(), c.parent_key.as_deref()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("import:isso:1", None),
+                ("import:isso:4", None),
+                ("import:isso:3", Some("import:isso:1")),
+            ]
+        );
+        assert_eq!(summary.deleted, 1);
+        assert_eq!(out[0].0.email, None);
+        assert_eq!(out[0].0.body, "تعليق");
+        assert_eq!(out[0].0.created_at, "1970-01-01T00:00:10Z");
+    }
+}

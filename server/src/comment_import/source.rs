@@ -1,0 +1,52 @@
+//! What every reader makes of its file: threads of comments as the other
+//! system stored them, before any mapping or cleaning (a leaf module, so
+//! that the readers and the import share it without importing each other).
+
+use time::OffsetDateTime;
+
+use super::targets::Page;
+
+/// A comment's state in the other system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceState {
+    /// Shown there: imported as published.
+    Published,
+    /// Waiting for a moderator there: imported as pending.
+    Pending,
+    /// Deleted (or trashed): skipped.
+    Deleted,
+    /// Marked as spam: skipped.
+    Spam,
+    /// A pingback or trackback, not a reader's comment: skipped.
+    Pingback,
+}
+
+/// One comment as the other system stored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceComment {
+    /// Its id there.
+    pub id: String,
+    /// The id there of the comment it answers.
+    pub parent: Option<String>,
+    /// Display name as stored there (may hold markup or escapes).
+    pub author: String,
+    /// E-mail address, if any.
+    pub email: Option<String>,
+    /// Its text: HTML, or text that may hold some.
+    pub body_html: String,
+    /// When it was written; `None` when the file has no readable time.
+    pub created_at: Option<OffsetDateTime>,
+    /// Its state there.
+    pub state: SourceState,
+}
+
+/// One page's comments as the other system stored them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceThread {
+    /// The page.
+    pub page: Page,
+    /// The page's title, if the file has one.
+    pub title: Option<String>,
+    /// Its comments, in the file's order.
+    pub comments: Vec<SourceComment>,
+}

@@ -1,0 +1,243 @@
+//! Which article an imported thread belongs to: the pages of the other
+//! system are matched against the URLs of the stored articles (Isso knows
+//! only the path, which is matched against their paths); a page under a
+//! configured `--site` that has no article gets a thread of its own.
+
+use std::collections::HashMap;
+
+use url::Url;
+
+use crate::threads::{canonical_path, thread_id, Sites};
+
+/// A page as the other system names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    /// An absolute URL (Disqus, WordPress).
+    Url(String),
+    /// A path on the site (Isso).
+    Path(String),
+}
+
+/// Where an imported thread goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A stored article (or an existing thread).
+    Article(String),
+    /// A new thread for a page under a configured site.
+    NewThread {
+        /// Its article id ([`thread_id`]).
+        id: String,
+        /// Its canonical URL.
+        url: String,
+    },
+    /// Neither: the comments are skipped; why, for the summary.
+    Unknown(String),
+}
+
+/// The stored articles, looked up by URL and by path.
+#[derive(Debug, Default)]
+pub struct Targets {
+    by_url: HashMap<String, String>,
+    by_path: HashMap<String, Vec<(String, String)>>,
+    sites: Sites,
+}
+
+/// Host (with a port other than the scheme's), canonical path and query
+/// of an absolute http(s) URL; the scheme is left out, as `http` and
+/// `https` links to one page are one page.
+fn parts(raw: &str) -> Option<(String, String, Option<String>)> {
+    let url = Url::parse(raw.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str()?),
+        None => url.host_str()?.to_owned(),
+    };
+    let query = url.query().filter(|q| !q.is_empty()).map(str::to_owned);
+    Some((host, canonical_path(url.path()), query))
+}
+
+/// A path as its URL would carry it (Arabic letters percent-encoded).
+fn normal_path(path: &str) -> Option<String> {
+    let url = Url::parse("http://path.invalid").ok()?.join(path).ok()?;
+    Some(canonical_path(url.path()))
+}
+
+impl Targets {
+    /// Indexes `(id, url)` of every stored article.
+    pub fn new(articles: Vec<(String, String)>, sites: Sites) -> Targets {
+        let mut t = Targets {
+            sites,
+            ..Targets::default()
+        };
+        for (id, url) in articles {
+            let Some((host, path, query)) = parts(&url) else {
+                continue;
+            };
+            if let Some(q) = &query {
+                t.by_url
+                    .entry(format!("{host}{path}?{q}"))
+                    .or_insert_with(|| id.clone());
+            }
+            // `/?p=12` and `/?p=13` are different pages: a query on the
+            // root does not make the root.
+            if query.is_none() || path != "/" {
+                t.by_url
+                    .entry(format!("{host}{path}"))
+                    .or_insert_with(|| id.clone());
+            }
+            t.by_path.entry(path).or_default().push((id, url));
+        }
+        t
+    }
+
+    /// The article or new thread for `page`.
+    pub fn find(&self, page: &Page) -> Target {
+        match page {
+            Page::Url(url) => self.find_url(url),
+            Page::Path(path) => self.find_path(path),
+        }
+    }
+
+    fn find_url(&self, raw: &str) -> Target {
+        let Some((host, path, query)) = parts(raw) else {
+            return Target::Unknown(raw.to_owned());
+        };
+        let mut keys = Vec::new();
+        if let Ok(canonical) = self.sites.canonical(raw) {
+            if let Some((h, p, _)) = parts(&canonical) {
+                keys.push(format!("{h}{p}"));
+            }
+        }
+        if let Some(q) = &query {
+            keys.insert(0, format!("{host}{path}?{q}"));
+        }
+        if query.is_none() || path != "/" {
+            keys.push(format!("{host}{path}"));
+        }
+        if let Some(id) = keys.iter().find_map(|k| self.by_url.get(k)) {
+            return Target::Article(id.clone());
+        }
+        match self.sites.canonical(raw) {
+            Ok(url) => Target::NewThread {
+                id: thread_id(&url),
+                url,
+            },
+            Err(_) => Target::Unknown(raw.to_owned()),
+        }
+    }
+
+    fn find_path(&self, raw: &str) -> Target {
+        if raw.starts_with("http://") || raw.starts_with("https://") {
+            return self.find_url(raw);
+        }
+        let Some(path) = normal_path(raw).filter(|_| raw.starts_with('/')) else {
+            return Target::Unknown(raw.to_owned());
+        };
+        let found = self.by_path.get(&path).map(Vec::as_slice).unwrap_or(&[]);
+        // Several sites may have the page: those under a --site first.
+        let under_site: Vec<_> = found
+            .iter()
+            .filter(|(_, url)| self.sites.canonical(url).is_ok())
+            .collect();
+        match (found, under_site.as_slice()) {
+            ([(id, _)], _) | (_, [(id, _)]) => return Target::Article(id.clone()),
+            ([], _) => {}
+            (_, _) => return Target::Unknown(format!("{raw} (several articles have this path)")),
+        }
+        // A path belongs to the first site (Isso serves one site).
+        match self.sites.first_origin() {
+            Some(origin) => match self.sites.canonical(&format!("{origin}{path}")) {
+                Ok(url) => Target::NewThread {
+                    id: thread_id(&url),
+                    url,
+                },
+                Err(_) => Target::Unknown(raw.to_owned()),
+            },
+            None => Target::Unknown(raw.to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(sites: &[&str]) -> Targets {
+        Targets::new(
+            vec![
+                ("a".into(), "https://news.example/2026/11/السوق".into()),
+                ("b".into(), "https://news.example/?p=12".into()),
+                ("c".into(), "https://other.example/about/".into()),
+                ("d".into(), "https://blog.example/about".into()),
+            ],
+            Sites::parse(sites).expect("sites"),
+        )
+    }
+
+    #[test]
+    fn urls_match_whatever_their_spelling() {
+        let t = targets(&[]);
+        for url in [
+            "http://news.example/2026/11/%d8%a7%d9%84%d8%b3%d9%88%d9%82/",
+            "https://NEWS.example/2026/11/السوق?utm=x#c",
+        ] {
+            assert_eq!(t.find(&Page::Url(url.into())), Target::Article("a".into()));
+        }
+        assert_eq!(
+            t.find(&Page::Url("https://news.example/?p=12".into())),
+            Target::Article("b".into())
+        );
+        assert_eq!(
+            t.find(&Page::Url("https://news.example/?p=13".into())),
+            Target::Unknown("https://news.example/?p=13".into())
+        );
+    }
+
+    #[test]
+    fn unknown_pages_under_a_site_get_a_thread() {
+        let t = targets(&["https://news.example"]);
+        let url = "https://news.example/new-page";
+        assert_eq!(
+            t.find(&Page::Url(format!("{url}/"))),
+            Target::NewThread {
+                id: thread_id(url),
+                url: url.into()
+            }
+        );
+        assert!(matches!(
+            t.find(&Page::Url("https://elsewhere.example/x".into())),
+            Target::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn paths_match_article_paths() {
+        let t = targets(&[]);
+        assert_eq!(
+            t.find(&Page::Path("/2026/11/السوق/".into())),
+            Target::Article("a".into())
+        );
+        assert!(matches!(
+            t.find(&Page::Path("/about".into())),
+            Target::Unknown(why) if why.contains("several")
+        ));
+        let t = targets(&["https://blog.example"]);
+        assert_eq!(
+            t.find(&Page::Path("/about/".into())),
+            Target::Article("d".into())
+        );
+        assert_eq!(
+            t.find(&Page::Path("/fresh".into())),
+            Target::NewThread {
+                id: thread_id("https://blog.example/fresh"),
+                url: "https://blog.example/fresh".into()
+            }
+        );
+        assert!(matches!(
+            t.find(&Page::Path("no-slash".into())),
+            Target::Unknown(_)
+        ));
+    }
+}

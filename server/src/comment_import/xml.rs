@@ -1,0 +1,271 @@
+//! A small, strict reader of export files into a tree of elements.
+//!
+//! Exports are untrusted files: a document type declaration is refused
+//! outright (it is where external entities and entity bombs live, and no
+//! export has one), only XML's five named entities and character
+//! references are decoded, nesting is bounded, and a file that ends with
+//! elements still open is refused rather than read in part.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+/// Deeper than any export (Disqus and WXR nest about five levels).
+const MAX_DEPTH: usize = 64;
+
+/// Elements one file may have: about 600,000 Disqus comments. The tree is
+/// kept in memory (roughly 150 bytes an element), so a file of nothing but
+/// empty elements must not take the machine's memory.
+pub const MAX_ELEMENTS: usize = 10_000_000;
+
+/// Why a file is not acceptable XML, and where (a byte offset).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct XmlError {
+    /// Byte offset in the file where the problem was found.
+    pub offset: usize,
+    /// What is wrong, in a sentence.
+    pub reason: String,
+}
+
+/// One element: its qualified name (`wp:comment`), attributes, text
+/// (character data and CDATA of the element itself, decoded) and children.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    /// The name as written, prefix included.
+    pub name: String,
+    /// Attributes as written, values decoded.
+    pub attrs: Vec<(String, String)>,
+    /// The element's own text.
+    pub text: String,
+    /// Child elements in document order.
+    pub children: Vec<Element>,
+    /// Byte offset of its start tag.
+    pub offset: usize,
+}
+
+impl Element {
+    /// The first child called `name`.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Every child called `name`.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The trimmed text of the first child called `name`, if not empty.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name)
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// The value of the attribute `name`.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads a whole document; its root element.
+pub fn parse(input: &str) -> Result<Element, XmlError> {
+    parse_at_most(input, MAX_ELEMENTS)
+}
+
+/// [`parse`], refusing documents of more than `max_elements` elements.
+fn parse_at_most(input: &str, max_elements: usize) -> Result<Element, XmlError> {
+    let mut reader = Reader::from_str(input);
+    let mut elements = 0usize;
+    reader.config_mut().check_end_names = true;
+    let mut open: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let at = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let event = reader.read_event().map_err(|e| XmlError {
+            offset: usize::try_from(reader.error_position()).unwrap_or(at),
+            reason: format!("not well-formed XML: {e}"),
+        })?;
+        let fail = |reason: String| XmlError { offset: at, reason };
+        if matches!(event, Event::Start(_) | Event::Empty(_)) {
+            elements += 1;
+            if elements > max_elements {
+                return Err(fail(format!(
+                    "more than {max_elements} elements; split the export"
+                )));
+            }
+        }
+        match event {
+            Event::DocType(_) => {
+                return Err(fail(
+                    "a document type declaration (<!DOCTYPE …>) is refused: exports have none, \
+                     and it could declare entities (external files, entity bombs)"
+                        .into(),
+                ))
+            }
+            Event::Start(e) | Event::Empty(e) if root.is_some() && open.is_empty() => {
+                let _ = e;
+                return Err(fail("a second root element".into()));
+            }
+            Event::Start(e) => {
+                if open.len() >= MAX_DEPTH {
+                    return Err(fail(format!("elements nested deeper than {MAX_DEPTH}")));
+                }
+                open.push(element(&e, at)?);
+            }
+            Event::Empty(e) => {
+                let el = element(&e, at)?;
+                close(&mut open, &mut root, el);
+            }
+            Event::End(_) => match open.pop() {
+                Some(el) => close(&mut open, &mut root, el),
+                None => return Err(fail("an end tag without its start tag".into())),
+            },
+            Event::Text(t) => {
+                let text = t
+                    .decode()
+                    .map_err(|e| fail(format!("undecodable text: {e}")))?;
+                push_text(&mut open, &text, at)?;
+            }
+            Event::CData(t) => {
+                let text = t
+                    .decode()
+                    .map_err(|e| fail(format!("undecodable CDATA: {e}")))?;
+                push_text(&mut open, &text, at)?;
+            }
+            Event::GeneralRef(r) => {
+                let name = r
+                    .decode()
+                    .map_err(|e| fail(format!("undecodable reference: {e}")))?;
+                let ch = if r.is_char_ref() {
+                    match r.resolve_char_ref() {
+                        Ok(Some(ch)) => ch.to_string(),
+                        _ => return Err(fail(format!("&{name}; is not a valid character"))),
+                    }
+                } else {
+                    match quick_xml::escape::resolve_predefined_entity(&name) {
+                        Some(s) => s.to_owned(),
+                        None => {
+                            return Err(fail(format!(
+                                "unknown entity &{name}; (only XML's own five are read)"
+                            )))
+                        }
+                    }
+                };
+                push_text(&mut open, &ch, at)?;
+            }
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+            Event::Eof => {
+                if let Some(el) = open.last() {
+                    return Err(XmlError {
+                        offset: input.len(),
+                        reason: format!("the file ends inside <{}> (truncated?)", el.name),
+                    });
+                }
+                return root.ok_or_else(|| fail("no element at all: not an XML export".into()));
+            }
+        }
+    }
+}
+
+fn element(e: &BytesStart<'_>, at: usize) -> Result<Element, XmlError> {
+    let fail = |reason: String| XmlError { offset: at, reason };
+    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| fail(format!("bad attribute in <{name}>: {err}")))?;
+        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+        let value = a
+            .decoded_and_normalized_value(quick_xml::XmlVersion::Implicit1_0, e.decoder())
+            .map_err(|err| fail(format!("bad attribute value in <{name}>: {err}")))?
+            .into_owned();
+        attrs.push((key, value));
+    }
+    Ok(Element {
+        name,
+        attrs,
+        offset: at,
+        ..Element::default()
+    })
+}
+
+fn close(open: &mut [Element], root: &mut Option<Element>, el: Element) {
+    match open.last_mut() {
+        Some(parent) => parent.children.push(el),
+        None => *root = Some(el),
+    }
+}
+
+fn push_text(open: &mut [Element], text: &str, at: usize) -> Result<(), XmlError> {
+    match open.last_mut() {
+        Some(el) => {
+            el.text.push_str(text);
+            Ok(())
+        }
+        None if text.trim().is_empty() => Ok(()),
+        None => Err(XmlError {
+            offset: at,
+            reason: "text outside the root element: not an XML export".into(),
+        }),
+    }
+}
+
+/// Line and column (from 1, in characters) of a byte offset of `input`.
+pub fn line_column(input: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(input.len());
+    while !input.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &input[..end];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_cdata_and_the_five_entities_are_read() {
+        let root = parse(
+            r#"<?xml version="1.0"?><a x="1 &amp; 2"><b>ن &lt;&#x41;&#66;&gt;</b><c><![CDATA[<p>&amp;</p>]]></c><d/></a>"#,
+        )
+        .expect("parses");
+        assert_eq!(root.attr("x"), Some("1 & 2"));
+        assert_eq!(root.child_text("b"), Some("ن <AB>"));
+        assert_eq!(root.child_text("c"), Some("<p>&amp;</p>"));
+        assert!(root.child("d").is_some());
+    }
+
+    #[test]
+    fn dtds_unknown_entities_truncation_and_depth_are_refused() {
+        let dtd = parse(r#"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>"#);
+        assert!(dtd.expect_err("dtd").reason.contains("DOCTYPE"));
+        let unknown = parse("<a>&nbsp;</a>").expect_err("entity");
+        assert!(unknown.reason.contains("&nbsp;"), "{unknown:?}");
+        let cut = parse("<a><b>text").expect_err("truncated");
+        assert!(cut.reason.contains("ends inside <b>"), "{cut:?}");
+        let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
+        assert!(parse(&deep).expect_err("deep").reason.contains("deeper"));
+        let many = format!("<a>{}</a>", "<b/>".repeat(10));
+        assert!(parse_at_most(&many, 11).is_ok());
+        let e = parse_at_most(&many, 10).expect_err("too many");
+        assert_eq!(
+            (e.offset, e.reason.as_str()),
+            (39, "more than 10 elements; split the export")
+        );
+        assert!(parse("<a></b>").is_err());
+        assert!(parse("just text").is_err());
+        assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn positions_are_lines_and_columns() {
+        let text = "<a>\n  <b>\nسلام &bad;</b></a>";
+        let e = parse(text).expect_err("bad entity");
+        assert_eq!(line_column(text, e.offset), (3, 6));
+    }
+}
