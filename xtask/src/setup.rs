@@ -31,6 +31,17 @@ pub const APT_PACKAGES: &[&str] = &[
     // deploy/, and deploy/compose.yaml parsed by Python's YAML module.
     "systemd",
     "python3-yaml",
+    // tests/e2e/wordpress.test.mjs: a real WordPress site served by PHP's
+    // built-in server on a private MariaDB. The package pulls in PHP and
+    // Apache's binaries (not Apache's service) but, without recommends, no
+    // theme: the plugin test renders posts with the default one. MariaDB's
+    // server and client cores only: `mariadb-server` would also set up and
+    // start Debian's own database service, which the tests never use.
+    "wordpress",
+    "wordpress-theme-twentytwentythree",
+    "php-cli",
+    "mariadb-server-core",
+    "mariadb-client-core",
 ];
 
 /// What a command needs installed.
