@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const WORDPRESS = '/usr/share/wordpress';
@@ -123,12 +123,14 @@ function child(cmd, args, options) {
 const cookiesOf = (res) => res.headers.getSetCookie().map((c) => c.split(';')[0]);
 
 /**
- * Starts a new WordPress site. Returns { url, user, appPassword, api,
- * contentDir, seconds, stop }: `api(route, options)` calls the REST API
- * with the application password (the `?rest_route=` form, which works
- * whatever the permalinks), `seconds` is how long the set-up took.
+ * Starts a new WordPress site with the plugin directories of `plugins`
+ * linked into its plugins (not activated). Returns { url, user, password,
+ * appPassword, api, contentDir, seconds, errors, stop }: `api(route,
+ * options)` calls the REST API with the application password (the
+ * `?rest_route=` form, which works whatever the permalinks), `seconds` is
+ * how long the set-up took.
  */
-export async function startWordpress({ title = 'أخبار المدينة' } = {}) {
+export async function startWordpress({ title = 'أخبار المدينة', plugins = [] } = {}) {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'khabar-wp-'));
   const name = `khabar-e2e-${randomBytes(6).toString('hex')}`;
@@ -174,6 +176,7 @@ export async function startWordpress({ title = 'أخبار المدينة' } = {
     mkdirSync(join(content, 'uploads'), { recursive: true });
     mkdirSync(join(content, 'plugins'));
     symlinkSync(join(WORDPRESS, 'wp-content', 'themes'), join(content, 'themes'));
+    for (const plugin of plugins) symlinkSync(plugin, join(content, 'plugins', basename(plugin)));
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -284,6 +287,7 @@ export async function startWordpress({ title = 'أخبار المدينة' } = {
     return {
       url,
       user,
+      password,
       appPassword,
       api,
       contentDir: content,
