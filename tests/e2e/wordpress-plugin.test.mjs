@@ -22,7 +22,8 @@ let browser;
 let admin;
 before(async () => {
   if (skip) return;
-  wp = await startWordpress({ title: 'صحيفة الحي', plugins: [PLUGIN] });
+  // An Arabic site, as the newsrooms Khabar is made for run it.
+  wp = await startWordpress({ title: 'صحيفة الحي', language: 'ar', plugins: [PLUGIN] });
   server = await startServer({ args: ['--site', wp.url, '--publish-token', TOKEN, '--moderation', 'post'] });
   browser = await launchBrowser();
 });
@@ -112,11 +113,15 @@ test('activated and set up in the browser, the plugin pushes a published post an
   assert.equal(activated.status, 'active');
 
   // A wrong address is refused with a message and nothing else is lost.
-  const refused = await saveSettings({ server: 'ftp://khabar.example', token: TOKEN, lang: 'ar' });
-  assert.match(await refused.locator('.notice-error, .error').first().textContent(), /http:\/\/ or https:\/\//);
+  // The language is left empty: the site's (ar) is used.
+  const refused = await saveSettings({ server: 'ftp://khabar.example', token: TOKEN, lang: '' });
+  // In the site's language, from the plugin's own translation.
+  assert.equal(await refused.getAttribute('html', 'dir'), 'rtl');
+  assert.equal(await refused.locator('label[for="khabar_server_url"]').textContent(), 'عنوان الخادم');
+  assert.match(await refused.locator('.notice-error, .error').first().textContent(), /يجب أن يبدأ عنوان الخادم بـ http:\/\/ أو https:\/\//);
   assert.equal(await refused.inputValue('#khabar_server_url'), '');
   assert.equal(await refused.inputValue('#khabar_publish_token'), TOKEN);
-  assert.equal(await refused.inputValue('#khabar_lang'), 'ar');
+  assert.equal(await refused.getAttribute('#khabar_lang', 'placeholder'), 'ar');
   await refused.close();
   const saved = await saveSettings({ server: server.url, placements: { comments: true, actions: true } });
   assert.equal(await saved.inputValue('#khabar_server_url'), server.url.replace(/\/$/, ''));
@@ -156,6 +161,7 @@ test('activated and set up in the browser, the plugin pushes a published post an
   await widgetsSettled(page);
   await page.locator('[data-khabar="actions"] >> button.print').waitFor();
   await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  assert.equal(await page.locator('#commentform').count(), 0, 'WordPress\'s own comment form gave way');
   assert.equal(await page.locator('script[type="module"][src$="/khabar/khabar.js"]').count(), 1);
   await page.locator('[data-khabar="comments"] >> #kc-author').fill('ريم');
   await page.locator('[data-khabar="comments"] >> #kc-body').fill('أخيراً طريق آمن للدراجات إلى الميناء.');

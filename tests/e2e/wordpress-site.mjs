@@ -123,14 +123,15 @@ function child(cmd, args, options) {
 const cookiesOf = (res) => res.headers.getSetCookie().map((c) => c.split(';')[0]);
 
 /**
- * Starts a new WordPress site with the plugin directories of `plugins`
- * linked into its plugins (not activated). Returns { url, user, password,
+ * Starts a new WordPress site in `language` (a WordPress locale such as
+ * `ar`, from the wordpress-l10n package; '' for English) with the plugin
+ * directories of `plugins` linked into its plugins (not activated). Returns { url, user, password,
  * appPassword, api, contentDir, seconds, errors, stop }: `api(route,
  * options)` calls the REST API with the application password (the
  * `?rest_route=` form, which works whatever the permalinks), `seconds` is
  * how long the set-up took.
  */
-export async function startWordpress({ title = 'أخبار المدينة', plugins = [] } = {}) {
+export async function startWordpress({ title = 'أخبار المدينة', language = '', plugins = [] } = {}) {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'khabar-wp-'));
   const name = `khabar-e2e-${randomBytes(6).toString('hex')}`;
@@ -176,6 +177,9 @@ export async function startWordpress({ title = 'أخبار المدينة', plug
     mkdirSync(join(content, 'uploads'), { recursive: true });
     mkdirSync(join(content, 'plugins'));
     symlinkSync(join(WORDPRESS, 'wp-content', 'themes'), join(content, 'themes'));
+    if (existsSync(join(WORDPRESS, 'wp-content', 'languages'))) {
+      symlinkSync(join(WORDPRESS, 'wp-content', 'languages'), join(content, 'languages'));
+    }
     for (const plugin of plugins) symlinkSync(plugin, join(content, 'plugins', basename(plugin)));
 
     const port = await freePort();
@@ -230,7 +234,7 @@ export async function startWordpress({ title = 'أخبار المدينة', plug
       method: 'POST',
       body: new URLSearchParams({
         weblog_title: title, user_name: user, admin_password: password, admin_password2: password,
-        pw_weak: '1', admin_email: 'desk@news.example', blog_public: '0', language: '',
+        pw_weak: '1', admin_email: 'desk@news.example', blog_public: '0', language,
       }),
     });
     const installed = await install.text();

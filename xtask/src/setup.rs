@@ -39,6 +39,8 @@ pub const APT_PACKAGES: &[&str] = &[
     // start Debian's own database service, which the tests never use.
     "wordpress",
     "wordpress-theme-twentytwentythree",
+    // WordPress's own translations: the plugin test's site is in Arabic.
+    "wordpress-l10n",
     "php-cli",
     "mariadb-server-core",
     "mariadb-client-core",

@@ -29,6 +29,13 @@ require_once __DIR__ . '/includes/class-khabar-article.php';
 require_once __DIR__ . '/includes/class-khabar-embed.php';
 require_once __DIR__ . '/includes/class-khabar-push.php';
 
+add_action(
+	'init',
+	function () {
+		load_plugin_textdomain( 'khabar', false, dirname( plugin_basename( __FILE__ ) ) . '/languages' );
+	}
+);
+
 Khabar_Settings::register();
 Khabar_Embed::register();
 Khabar_Push::register();

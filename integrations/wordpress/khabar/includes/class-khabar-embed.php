@@ -38,6 +38,24 @@ final class Khabar_Embed {
 		// After the content's own filters (blocks, shortcodes, paragraphs).
 		add_filter( 'the_content', array( __CLASS__, 'after_content' ), 20 );
 		add_filter( 'script_loader_tag', array( __CLASS__, 'module_tag' ), 10, 3 );
+		add_filter( 'comments_open', array( __CLASS__, 'wordpress_comments_open' ), 20, 2 );
+	}
+
+	/**
+	 * Where Khabar's comments go under a post, WordPress's own form does
+	 * not (two comment forms would split the conversation). The post's own
+	 * setting is untouched: it is what the push sends as `comments_open`.
+	 *
+	 * @param bool        $open    Whether WordPress would take comments.
+	 * @param int|WP_Post $post_id The post.
+	 * @return bool
+	 */
+	public static function wordpress_comments_open( $open, $post_id ) {
+		if ( ! $open || is_admin() || wp_is_json_request() || ! Khabar_Settings::placed( 'comments' ) || '' === Khabar_Settings::server_url() ) {
+			return $open;
+		}
+		$post = get_post( $post_id );
+		return ! ( $post && in_array( $post->post_type, Khabar_Article::post_types(), true ) );
 	}
 
 	/**
