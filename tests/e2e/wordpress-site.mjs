@@ -11,7 +11,8 @@
 //  - the install form posted as a browser would, then an application
 //    password created through the REST API by the logged-in admin.
 // Everything runs as child processes in a temporary directory and is
-// stopped and removed by stop(), or when the test process exits.
+// stopped and removed by stop(), or when the test process exits or is
+// interrupted.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -84,6 +85,26 @@ async function until(ms, attempt, what) {
 }
 
 /**
+ * What must go even if the test process ends abruptly: the children run in
+ * their own process groups (a Ctrl-C does not reach them) and the site's
+ * file is outside the temporary directory. Run on exit and on the signals
+ * that end a test run, which are then raised again.
+ */
+const leftovers = new Set();
+function cleanUpNow() {
+  // Newest first: the processes before the files they use.
+  for (const clean of [...leftovers].reverse()) clean();
+  leftovers.clear();
+}
+process.on('exit', cleanUpNow);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    cleanUpNow();
+    process.kill(process.pid, sig);
+  });
+}
+
+/**
  * A child process in its own process group (php -S forks its workers),
  * signalled as a group, and killed when the test process exits.
  */
@@ -98,13 +119,13 @@ function child(cmd, args, options) {
     } catch { /* already gone */ }
   };
   const killOnExit = () => signal('SIGKILL');
-  process.on('exit', killOnExit);
+  leftovers.add(killOnExit);
   return {
     proc,
     output: () => output,
     running: () => proc.exitCode === null && proc.signalCode === null,
     async stop() {
-      process.off('exit', killOnExit);
+      leftovers.delete(killOnExit);
       if (proc.exitCode !== null || proc.signalCode !== null) {
         signal('SIGKILL'); // workers left behind, if any
         return;
@@ -137,13 +158,20 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
   const name = `khabar-e2e-${randomBytes(6).toString('hex')}`;
   const configFile = join(CONFIG_DIR, `config-${name}.php`);
   const removeConfig = () => rmSync(configFile, { force: true });
-  process.on('exit', removeConfig);
+  const removeAll = () => {
+    removeConfig();
+    try {
+      // The killed MariaDB may still be closing its files: a few tries.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch { /* left in the temporary directory */ }
+  };
+  leftovers.add(removeAll);
   const parts = [];
   const stop = async () => {
     for (const part of parts.reverse()) await part.stop();
     parts.length = 0;
     removeConfig();
-    process.off('exit', removeConfig);
+    leftovers.delete(removeAll);
     // KHABAR_KEEP_WORDPRESS=1 keeps the site's files and logs for a look.
     if (process.env.KHABAR_KEEP_WORDPRESS) console.log(`# WordPress's files: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
