@@ -184,7 +184,7 @@ test('activated and set up in the browser, the plugin pushes a published post an
   await list.close();
 });
 
-test('an edit, the trash, a restore and a deletion in WordPress reach Khabar at once', { skip }, async () => {
+test('an edit, the trash, a restore and a deletion in WordPress reach Khabar at once; plain links comment by id', { skip }, async () => {
   assert.ok(post, 'the first test published the post');
   const id = articleId(post.id);
   await expect(200, wp.api(`/wp/v2/posts/${post.id}`, { method: 'POST', json: { title: 'جسر الميناء يفتح للدراجات والمشاة' } }));
@@ -198,6 +198,24 @@ test('an edit, the trash, a restore and a deletion in WordPress reach Khabar at 
   await expect(200, wp.api(`/wp/v2/posts/${post.id}`, { method: 'POST', json: { status: 'publish' } }));
   const back = await stored(id, (s) => s === 200);
   assert.equal(back.comment_count, 1, 'its comment came back with it');
+
+  // With WordPress's plain links (/?p=12), the comments go by article id:
+  // the same thread, with its comment.
+  const settings = await adminPage();
+  await settings.goto(`${wp.url}/wp-admin/options-permalink.php`);
+  await settings.check('input[name="selection"][value=""]');
+  await Promise.all([settings.waitForNavigation(), settings.click('#submit')]);
+  await settings.close();
+  const plainLink = (await expect(200, wp.api(`/wp/v2/posts/${post.id}`))).link;
+  assert.match(plainLink, /\/\?p=\d+$/);
+  const { page, problems } = await openPage(browser);
+  await page.goto(plainLink);
+  await widgetsSettled(page);
+  assert.equal(await page.locator('[data-khabar="comments"]').getAttribute('data-article-id'), id);
+  await page.locator('[data-khabar="comments"] >> li.comment').waitFor();
+  assert.match(await page.locator('[data-khabar="comments"] >> li.comment').textContent(), /طريق آمن للدراجات/);
+  assert.deepEqual(problems, []);
+  await page.close();
 
   await expect(200, wp.api(`/wp/v2/posts/${post.id}`, { method: 'DELETE', query: { force: 'true' } }));
   await stored(id, (s) => s === 404);

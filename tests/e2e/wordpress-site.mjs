@@ -1,7 +1,7 @@
 // A real WordPress site for the end-to-end tests, from Debian's packages
-// (wordpress, php-cli, mariadb-server-core, mariadb-client-core: xtask's
-// APT_PACKAGES),
-// set up from nothing on loopback with no manual step:
+// (wordpress, wordpress-l10n, php-cli, mariadb-server-core and
+// mariadb-client-core, in xtask's APT_PACKAGES), set up from nothing on
+// loopback with no manual step:
 //  - MariaDB from a private data directory on a Unix socket, no TCP port;
 //  - the site's configuration in /etc/wordpress/config-NAME.php, where
 //    Debian's wp-config.php looks (NAME unique per run, removed after);
@@ -54,7 +54,7 @@ export function wordpressMissing() {
     !PHP && 'php-cli',
     PHP && !/^mysqli$/m.test(modules) && 'php-mysql',
   ].filter(Boolean);
-  if (missing.length) return `not installed: ${missing.join(', ')} (cargo xtask setup installs them)`;
+  if (missing.length) return `not installed: ${missing.join(', ')} (cargo xtask setup --browsers installs them)`;
   try {
     accessSync(CONFIG_DIR, constants.W_OK);
   } catch {
