@@ -92,15 +92,34 @@ impl Sites {
 /// The path part of a canonical URL: one percent-encoding (upper-case hex
 /// digits) and no trailing slash, except for the root.
 pub fn canonical_path(path: &str) -> String {
-    let mut path = upper_hex(path);
+    let mut path = hex_case(path, true);
     while path.len() > 1 && path.ends_with('/') {
         path.pop();
     }
     path
 }
 
-/// `%d8%a7` and `%D8%A7` are the same bytes: one spelling.
-fn upper_hex(path: &str) -> String {
+/// The spellings an article's stored URL may have when its page's
+/// canonical URL is `canonical`, that one first. Synced and pushed articles
+/// keep the URL their source gives, and WordPress (as most CMSs) writes
+/// links with a trailing slash and lower-case percent-encoding
+/// (`/2026/11/30/%d8%b3%d9%88%d9%82/`).
+pub fn stored_spellings(canonical: &str) -> Vec<String> {
+    let mut forms: Vec<String> = Vec::with_capacity(4);
+    for base in [canonical.to_owned(), hex_case(canonical, false)] {
+        let slashed = format!("{base}/");
+        for form in [base, slashed] {
+            if !forms.contains(&form) && !form.ends_with("//") {
+                forms.push(form);
+            }
+        }
+    }
+    forms
+}
+
+/// `%d8%a7` and `%D8%A7` are the same bytes: `upper` picks the spelling of
+/// the two hex digits after each `%`; nothing else changes.
+fn hex_case(path: &str, upper: bool) -> String {
     let mut out = String::with_capacity(path.len());
     let mut rest = path;
     while let Some(i) = rest.find('%') {
@@ -111,7 +130,11 @@ fn upper_hex(path: &str) -> String {
         match code {
             Some(h) => {
                 out.push('%');
-                out.push_str(&h.to_ascii_uppercase());
+                out.push_str(&if upper {
+                    h.to_ascii_uppercase()
+                } else {
+                    h.to_ascii_lowercase()
+                });
                 rest = &rest[i + 3..];
             }
             None => {
@@ -141,6 +164,28 @@ mod tests {
 
     fn sites() -> Sites {
         Sites::parse(&["https://news.example", "https://blog.news.example"]).expect("sites")
+    }
+
+    #[test]
+    fn stored_urls_are_matched_in_the_spellings_cms_write() {
+        assert_eq!(
+            stored_spellings("https://news.example/2026/%D8%B3%D9%88%D9%82"),
+            [
+                "https://news.example/2026/%D8%B3%D9%88%D9%82",
+                "https://news.example/2026/%D8%B3%D9%88%D9%82/",
+                "https://news.example/2026/%d8%b3%d9%88%d9%82",
+                "https://news.example/2026/%d8%b3%d9%88%d9%82/",
+            ]
+        );
+        // Letters of the path are not hex digits: left alone.
+        assert_eq!(
+            stored_spellings("https://news.example/Port"),
+            ["https://news.example/Port", "https://news.example/Port/"]
+        );
+        assert_eq!(
+            stored_spellings("https://news.example/"),
+            ["https://news.example/"]
+        );
     }
 
     #[test]

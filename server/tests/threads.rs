@@ -138,6 +138,41 @@ async fn an_article_the_server_holds_is_the_thread_of_its_url() {
 }
 
 #[tokio::test]
+async fn a_wordpress_permalink_is_the_thread_of_its_page() {
+    // As WordPress writes links: lower-case percent-encoding and a trailing
+    // slash; the page's canonical URL has neither.
+    let f = site_fixture();
+    let link = "https://news.example/2026/11/30/%d8%a7%d9%84%d8%b3%d9%88%d9%82/";
+    let article: Article = serde_json::from_value(json!({
+        "id": "news.example-17", "url": link, "title": "السوق",
+        "published_at": "2026-11-30T08:00:00Z", "body": []
+    }))
+    .expect("article");
+    f.store
+        .upsert_articles(vec![article], Some("push"))
+        .await
+        .expect("store");
+    for (n, page) in [
+        PAGE,
+        link,
+        "https://News.example/2026/11/30/%D8%A7%D9%84%D8%B3%D9%88%D9%82?utm_source=x",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let uri = format!("/api/v1/comments?url={}", enc(page));
+        let (_, listed) = get_json(&f.router, &uri).await;
+        assert_eq!(listed["article_id"], "news.example-17", "{page}");
+        let key = format!("key-thread-wp-{n}");
+        let (status, _, created) = post_json(&f.router, &uri, &comment(&key), &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{page}");
+        assert_eq!(created["article_id"], "news.example-17", "{page}");
+    }
+    let (_, page) = get_json(&f.router, "/api/v1/articles/news.example-17/comments").await;
+    assert_eq!(page["total"], 3);
+}
+
+#[tokio::test]
 async fn other_sites_and_other_origins_are_refused() {
     let f = site_fixture();
     let outside = format!(

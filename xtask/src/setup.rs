@@ -37,6 +37,19 @@ pub const APT_PACKAGES: &[&str] = &[
     // server/tests/comment_import.rs: Isso, installed from PyPI into a
     // virtualenv (xtask/src/isso.rs), writes the database the import reads.
     "python3-venv",
+    // tests/e2e/wordpress.test.mjs: a real WordPress site served by PHP's
+    // built-in server on a private MariaDB. The package pulls in PHP and
+    // Apache's binaries (not Apache's service) but, without recommends, no
+    // theme: the plugin test renders posts with the default one. MariaDB's
+    // server and client cores only: `mariadb-server` would also set up and
+    // start Debian's own database service, which the tests never use.
+    "wordpress",
+    "wordpress-theme-twentytwentythree",
+    // WordPress's own translations: the plugin test's site is in Arabic.
+    "wordpress-l10n",
+    "php-cli",
+    "mariadb-server-core",
+    "mariadb-client-core",
 ];
 
 /// What a command needs installed.

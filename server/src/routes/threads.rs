@@ -16,7 +16,7 @@ use crate::extract::{ApiJson, ClientKey};
 use crate::routes::comments;
 use crate::state::AppState;
 use crate::store::{CommentQuery, Sort};
-use crate::threads::{thread_id, ThreadError};
+use crate::threads::{stored_spellings, thread_id, ThreadError};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ByUrl {
@@ -47,8 +47,14 @@ async fn resolve(
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| ApiError::BadRequest("give the page's url=".into()))?;
     let canonical = state.sites.canonical(url)?;
-    let found = state.store.ids_by_url(vec![canonical.clone()]).await?;
-    Ok((canonical, found.into_iter().next().map(|(_, id)| id)))
+    let forms = stored_spellings(&canonical);
+    let found = state.store.ids_by_url(forms.clone()).await?;
+    // The closest spelling wins when several articles match.
+    let id = forms
+        .iter()
+        .find_map(|form| found.iter().find(|(u, _)| u == form))
+        .map(|(_, id)| id.clone());
+    Ok((canonical, id))
 }
 
 /// `{"items", "next", "total", "article_id"}`; a page nobody commented on

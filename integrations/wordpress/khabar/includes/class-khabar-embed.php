@@ -1,0 +1,202 @@
+<?php
+/**
+ * The widget on the site's pages: its script tag, the `[khabar]` shortcode
+ * and the placeholders under posts (docs/embedding.md).
+ *
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * @package Khabar
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Prints placeholders and enqueues the widget's module where one is printed.
+ */
+final class Khabar_Embed {
+
+	/** The script's handle. */
+	const HANDLE = 'khabar-widget';
+
+	/** The kinds the shortcode accepts. */
+	const KINDS = array( 'comments', 'actions', 'latest', 'article', 'card' );
+
+	/**
+	 * True while a post is rendered for Khabar itself: no placeholders then.
+	 *
+	 * @var bool
+	 */
+	public static $rendering_article = false;
+
+	/**
+	 * Hooks the shortcode, the placeholders and the script tag in.
+	 */
+	public static function register() {
+		add_shortcode( 'khabar', array( __CLASS__, 'shortcode' ) );
+		// After the content's own filters (blocks, shortcodes, paragraphs).
+		add_filter( 'the_content', array( __CLASS__, 'after_content' ), 20 );
+		add_filter( 'script_loader_tag', array( __CLASS__, 'module_tag' ), 10, 3 );
+		add_filter( 'comments_open', array( __CLASS__, 'wordpress_comments_open' ), 20, 2 );
+	}
+
+	/**
+	 * Where Khabar's comments go under a post, WordPress's own form does
+	 * not (two comment forms would split the conversation). The post's own
+	 * setting is untouched: it is what the push sends as `comments_open`.
+	 *
+	 * @param bool        $open    Whether WordPress would take comments.
+	 * @param int|WP_Post $post_id The post.
+	 * @return bool
+	 */
+	public static function wordpress_comments_open( $open, $post_id ) {
+		if ( ! $open || is_admin() || wp_is_json_request() || ! Khabar_Settings::placed( 'comments' ) || '' === Khabar_Settings::server_url() ) {
+			return $open;
+		}
+		$post = get_post( $post_id );
+		return ! ( $post && in_array( $post->post_type, Khabar_Article::post_types(), true ) );
+	}
+
+	/**
+	 * `[khabar kind="comments|actions|latest|article|card" id="…" url="…"
+	 * title="…" limit="…" section="…"]`; comments and actions default to the
+	 * current post.
+	 *
+	 * @param array|string $atts The shortcode's attributes.
+	 * @return string
+	 */
+	public static function shortcode( $atts ) {
+		$atts = shortcode_atts(
+			array(
+				'kind'    => 'comments',
+				'id'      => '',
+				'url'     => '',
+				'title'   => '',
+				'limit'   => '',
+				'section' => '',
+			),
+			$atts,
+			'khabar'
+		);
+		$kind = strtolower( (string) $atts['kind'] );
+		if ( ! in_array( $kind, self::KINDS, true ) ) {
+			// Shown to the site's editors only; readers see nothing.
+			return current_user_can( 'edit_posts' )
+				? '<p class="khabar-error">' . esc_html( sprintf( /* translators: %s: the kind given */ __( '[khabar]: unknown kind "%s" (comments, actions, latest, article or card).', 'khabar' ), $kind ) ) . '</p>'
+				: '';
+		}
+		$post  = get_post();
+		$attrs = array();
+		switch ( $kind ) {
+			case 'comments':
+				if ( '' !== $atts['id'] ) {
+					$attrs['data-article-id'] = $atts['id'];
+				} elseif ( '' !== $atts['url'] ) {
+					$attrs['data-article-url']   = $atts['url'];
+					$attrs['data-article-title'] = '' !== $atts['title'] ? $atts['title'] : ( $post ? Khabar_Article::text( get_the_title( $post ) ) : '' );
+				} elseif ( $post ) {
+					$attrs = self::thread_of( $post );
+				}
+				break;
+			case 'actions':
+			case 'article':
+			case 'card':
+				$attrs['data-article-id'] = '' !== $atts['id'] ? $atts['id'] : ( $post ? Khabar_Article::id( $post->ID ) : '' );
+				break;
+			case 'latest':
+				if ( '' !== $atts['limit'] ) {
+					$attrs['data-limit'] = (string) absint( $atts['limit'] );
+				}
+				if ( '' !== $atts['section'] ) {
+					$attrs['data-section'] = $atts['section'];
+				}
+				break;
+		}
+		return self::placeholder( $kind, $attrs );
+	}
+
+	/**
+	 * The ticked placeholders under a single post's content.
+	 *
+	 * @param string $content The rendered content.
+	 * @return string
+	 */
+	public static function after_content( $content ) {
+		if ( self::$rendering_article || is_admin() || is_feed() || ! is_singular( Khabar_Article::post_types() ) ) {
+			return $content;
+		}
+		$post = get_post();
+		if ( ! $post || (int) $post->ID !== (int) get_queried_object_id() || 'publish' !== $post->post_status ) {
+			return $content;
+		}
+		if ( Khabar_Settings::placed( 'actions' ) ) {
+			$content .= self::placeholder( 'actions', array( 'data-article-id' => Khabar_Article::id( $post->ID ) ) );
+		}
+		if ( Khabar_Settings::placed( 'comments' ) ) {
+			$content .= self::placeholder( 'comments', self::thread_of( $post ) );
+		}
+		return $content;
+	}
+
+	/**
+	 * What names a post's comment thread: its address (Khabar takes comments
+	 * for any page of a site given with --site, pushed or not), except with
+	 * WordPress's plain links (`/?p=12`): Khabar drops the query of a page's
+	 * address, so every post would share one thread. Those use the article
+	 * id, and need the post pushed (or synced) first.
+	 *
+	 * @param WP_Post $post The post.
+	 * @return array<string, string>
+	 */
+	private static function thread_of( WP_Post $post ) {
+		if ( '' === (string) get_option( 'permalink_structure' ) ) {
+			return array( 'data-article-id' => Khabar_Article::id( $post->ID ) );
+		}
+		return array(
+			'data-article-url'   => get_permalink( $post ),
+			'data-article-title' => Khabar_Article::text( get_the_title( $post ) ),
+		);
+	}
+
+	/**
+	 * One placeholder, and the widget's script for the page; nothing when
+	 * no server is set.
+	 *
+	 * @param string               $kind  The widget's kind.
+	 * @param array<string,string> $attrs Its data attributes.
+	 * @return string
+	 */
+	private static function placeholder( $kind, array $attrs ) {
+		$server = Khabar_Settings::server_url();
+		if ( '' === $server ) {
+			return '';
+		}
+		wp_enqueue_script( self::HANDLE, $server . '/khabar/khabar.js', array(), null, true );
+		$attrs['data-lang'] = strtolower( strtok( Khabar_Settings::lang(), '-' ) );
+		$html               = '<div class="khabar-' . esc_attr( $kind ) . '" data-khabar="' . esc_attr( $kind ) . '"';
+		foreach ( $attrs as $name => $value ) {
+			$html .= ' ' . $name . '="' . esc_attr( $value ) . '"';
+		}
+		return $html . '></div>';
+	}
+
+	/**
+	 * The widget is an ES module, with the API next to the script.
+	 *
+	 * @param string $tag    The tag WordPress made.
+	 * @param string $handle The script's handle.
+	 * @param string $src    The script's address.
+	 * @return string
+	 */
+	public static function module_tag( $tag, $handle, $src ) {
+		if ( self::HANDLE !== $handle ) {
+			return $tag;
+		}
+		return sprintf(
+			'<script type="module" src="%s" data-api="%s"></script>' . "\n",
+			esc_url( $src ),
+			esc_url( Khabar_Settings::server_url() . '/api/v1' )
+		);
+	}
+}

@@ -1,0 +1,224 @@
+<?php
+/**
+ * Pushes posts to Khabar's publishing API as they change (docs/api.md,
+ * "Publishing API"): `PUT` when a post is published or updated, `DELETE`
+ * (which hides, keeping the comments) when it leaves publication: trash,
+ * draft, private, password, deletion.
+ *
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * @package Khabar
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Collects the changes of a request and sends them at its end, so that the
+ * editor's own answer never waits on Khabar; failures are logged and tried
+ * again later.
+ */
+final class Khabar_Push {
+
+	/** Time limit of one request to Khabar, in seconds. */
+	const TIMEOUT = 5;
+
+	/** The cron event that retries failed pushes. */
+	const RETRY_EVENT = 'khabar_retry_push';
+
+	/** Delay before a retry, in seconds. */
+	const RETRY_AFTER = 300;
+
+	/**
+	 * Post id → 'put' or 'delete', the last change of this request.
+	 *
+	 * @var array<int, string>
+	 */
+	private static $queue = array();
+
+	/**
+	 * Hooks the post changes in.
+	 */
+	public static function register() {
+		// After the post's terms and meta (featured image) are saved.
+		add_action( 'wp_after_insert_post', array( __CLASS__, 'after_save' ), 10, 4 );
+		add_action( 'before_delete_post', array( __CLASS__, 'before_delete' ), 10, 2 );
+		add_action( self::RETRY_EVENT, array( __CLASS__, 'retry' ) );
+	}
+
+	/**
+	 * Whether posts are pushed at all (a server and a token are set).
+	 *
+	 * @return bool
+	 */
+	public static function enabled() {
+		return '' !== Khabar_Settings::server_url() && '' !== Khabar_Settings::publish_token();
+	}
+
+	/**
+	 * Whether `$post` is public: published, of a pushed type, no password.
+	 *
+	 * @param WP_Post|null $post The post.
+	 * @return bool
+	 */
+	private static function is_public( $post ) {
+		return $post instanceof WP_Post
+			&& 'publish' === $post->post_status
+			&& '' === $post->post_password
+			&& in_array( $post->post_type, Khabar_Article::post_types(), true );
+	}
+
+	/**
+	 * A saved post: sent when public, hidden when it just stopped being.
+	 *
+	 * @param int          $post_id     The post's id.
+	 * @param WP_Post      $post        The post as saved.
+	 * @param bool         $update      Whether it existed before.
+	 * @param WP_Post|null $post_before The post before the save.
+	 */
+	public static function after_save( $post_id, $post, $update, $post_before ) {
+		if ( ! self::enabled() || wp_is_post_revision( $post_id ) || wp_is_post_autosave( $post_id ) ) {
+			return;
+		}
+		if ( self::is_public( $post ) ) {
+			self::queue( (int) $post_id, 'put' );
+		} elseif ( self::is_public( $post_before ) ) {
+			self::queue( (int) $post_id, 'delete' );
+		}
+	}
+
+	/**
+	 * A post deleted for good: hidden in Khabar (its comments stay there).
+	 *
+	 * @param int     $post_id The post's id.
+	 * @param WP_Post $post    The post.
+	 */
+	public static function before_delete( $post_id, $post = null ) {
+		$post = $post instanceof WP_Post ? $post : get_post( $post_id );
+		if ( self::enabled() && $post && in_array( $post->post_type, Khabar_Article::post_types(), true ) ) {
+			self::queue( (int) $post_id, 'delete' );
+		}
+	}
+
+	/**
+	 * Notes a change; the first one of a request schedules the sending.
+	 *
+	 * @param int    $post_id The post's id.
+	 * @param string $action  'put' or 'delete'.
+	 */
+	private static function queue( $post_id, $action ) {
+		if ( empty( self::$queue ) ) {
+			add_action( 'shutdown', array( __CLASS__, 'send_queued' ) );
+		}
+		self::$queue[ $post_id ] = $action;
+	}
+
+	/**
+	 * Sends this request's changes once its answer is complete.
+	 */
+	public static function send_queued() {
+		$queue       = self::$queue;
+		self::$queue = array();
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			// PHP-FPM: the editor gets its answer now, not after Khabar's.
+			fastcgi_finish_request();
+		}
+		self::send_all( $queue );
+	}
+
+	/**
+	 * Sends the pushes that failed before, with the current post of each.
+	 */
+	public static function retry() {
+		$pending = get_option( 'khabar_push_retry', array() );
+		delete_option( 'khabar_push_retry' );
+		if ( is_array( $pending ) && self::enabled() ) {
+			self::send_all( $pending );
+		}
+	}
+
+	/**
+	 * Sends each change; failures are kept for a retry.
+	 *
+	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
+	 */
+	private static function send_all( array $changes ) {
+		$failed = array();
+		foreach ( $changes as $post_id => $action ) {
+			$post = get_post( (int) $post_id );
+			// A post changed since it was queued is sent as it is now.
+			if ( 'put' === $action && ! self::is_public( $post ) ) {
+				$action = 'delete';
+			}
+			if ( ! self::send( (int) $post_id, $action, $post ) ) {
+				$failed[ $post_id ] = $action;
+			}
+		}
+		if ( ! empty( $failed ) ) {
+			$pending = get_option( 'khabar_push_retry', array() );
+			update_option( 'khabar_push_retry', array_replace( is_array( $pending ) ? $pending : array(), $failed ), false );
+			if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
+				wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
+			}
+		}
+	}
+
+	/**
+	 * One request to the publishing API; true when Khabar took it.
+	 *
+	 * @param int          $post_id The post's id.
+	 * @param string       $action  'put' or 'delete'.
+	 * @param WP_Post|null $post    The post, for 'put'.
+	 * @return bool
+	 */
+	private static function send( $post_id, $action, $post ) {
+		$id   = Khabar_Article::id( $post_id );
+		$args = array(
+			'method'  => 'put' === $action ? 'PUT' : 'DELETE',
+			'timeout' => self::TIMEOUT,
+			'headers' => array( 'Authorization' => 'Bearer ' . Khabar_Settings::publish_token() ),
+		);
+		if ( 'put' === $action ) {
+			$args['headers']['Content-Type'] = 'application/json';
+			$args['body']                    = wp_json_encode( Khabar_Article::from_post( $post ) );
+		}
+		$url      = Khabar_Settings::server_url() . '/api/v1/admin/articles/' . rawurlencode( $id );
+		$response = wp_remote_request( $url, $args );
+		$what     = $args['method'] . ' ' . $id;
+		if ( is_wp_error( $response ) ) {
+			return self::record( false, $what . ': ' . $response->get_error_message() );
+		}
+		$code = (int) wp_remote_retrieve_response_code( $response );
+		// Hiding what Khabar never had is no failure.
+		if ( ( $code >= 200 && $code < 300 ) || ( 'DELETE' === $args['method'] && 404 === $code ) ) {
+			return self::record( true, $what . ': ' . $code );
+		}
+		$body = substr( (string) wp_remote_retrieve_body( $response ), 0, 300 );
+		return self::record( false, $what . ': HTTP ' . $code . ' ' . $body );
+	}
+
+	/**
+	 * Keeps the outcome for the settings page; failures also go to PHP's log.
+	 *
+	 * @param bool   $ok      Whether Khabar took the change.
+	 * @param string $message What was sent and what came back.
+	 * @return bool `$ok`.
+	 */
+	private static function record( $ok, $message ) {
+		if ( ! $ok ) {
+			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- the site's log is where operators look.
+			error_log( 'Khabar: push failed: ' . $message );
+		}
+		update_option(
+			'khabar_push_status',
+			array(
+				'time'    => time(),
+				'ok'      => $ok,
+				'message' => $message,
+			),
+			false
+		);
+		return $ok;
+	}
+}

@@ -1,0 +1,304 @@
+<?php
+/**
+ * The plugin's options and its page under Settings → Khabar.
+ *
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * @package Khabar
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * The options (Settings API) and the settings page.
+ */
+final class Khabar_Settings {
+
+	/** The settings group and the page's slug. */
+	const PAGE = 'khabar';
+
+	/** Every option the plugin stores (uninstall.php removes them). */
+	const OPTIONS = array(
+		'khabar_server_url',
+		'khabar_publish_token',
+		'khabar_lang',
+		'khabar_placements',
+		'khabar_push_status',
+		'khabar_push_retry',
+	);
+
+	/** The placements the page offers, by key. */
+	const PLACEMENTS = array( 'comments', 'actions' );
+
+	/**
+	 * Hooks the options and the page in.
+	 */
+	public static function register() {
+		add_action( 'admin_init', array( __CLASS__, 'register_settings' ) );
+		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
+	}
+
+	/**
+	 * The Khabar server's address, without a trailing slash, or '' when unset.
+	 *
+	 * @return string
+	 */
+	public static function server_url() {
+		return rtrim( (string) get_option( 'khabar_server_url', '' ), '/' );
+	}
+
+	/**
+	 * The publishing token, or '' when pushing is off.
+	 *
+	 * @return string
+	 */
+	public static function publish_token() {
+		return (string) get_option( 'khabar_publish_token', '' );
+	}
+
+	/**
+	 * The language of the site's articles (BCP 47), by default the site's.
+	 *
+	 * @return string
+	 */
+	public static function lang() {
+		$lang = (string) get_option( 'khabar_lang', '' );
+		return '' !== $lang ? $lang : self::site_lang();
+	}
+
+	/**
+	 * Whether the placeholder `$placement` (comments, actions) goes under posts.
+	 *
+	 * @param string $placement One of PLACEMENTS.
+	 * @return bool
+	 */
+	public static function placed( $placement ) {
+		$placements = get_option( 'khabar_placements', array() );
+		return is_array( $placements ) && in_array( $placement, $placements, true );
+	}
+
+	/**
+	 * The site's language from its locale: `ar` for ar, `pt-BR` for pt_BR.
+	 *
+	 * @return string
+	 */
+	public static function site_lang() {
+		$locale = str_replace( '_', '-', (string) get_locale() );
+		return '' !== $locale ? $locale : 'ar';
+	}
+
+	/**
+	 * Registers the options with their cleaning.
+	 */
+	public static function register_settings() {
+		register_setting(
+			self::PAGE,
+			'khabar_server_url',
+			array(
+				'type'              => 'string',
+				'default'           => '',
+				'sanitize_callback' => array( __CLASS__, 'clean_server_url' ),
+			)
+		);
+		register_setting(
+			self::PAGE,
+			'khabar_publish_token',
+			array(
+				'type'              => 'string',
+				'default'           => '',
+				'sanitize_callback' => array( __CLASS__, 'clean_token' ),
+			)
+		);
+		register_setting(
+			self::PAGE,
+			'khabar_lang',
+			array(
+				'type'              => 'string',
+				'default'           => '',
+				'sanitize_callback' => array( __CLASS__, 'clean_lang' ),
+			)
+		);
+		register_setting(
+			self::PAGE,
+			'khabar_placements',
+			array(
+				'type'              => 'array',
+				'default'           => array(),
+				'sanitize_callback' => array( __CLASS__, 'clean_placements' ),
+			)
+		);
+
+		add_settings_section( 'khabar_server', __( 'Khabar server', 'khabar' ), '__return_false', self::PAGE );
+		add_settings_field( 'khabar_server_url', __( 'Server address', 'khabar' ), array( __CLASS__, 'field_server_url' ), self::PAGE, 'khabar_server', array( 'label_for' => 'khabar_server_url' ) );
+		add_settings_field( 'khabar_publish_token', __( 'Publishing token', 'khabar' ), array( __CLASS__, 'field_token' ), self::PAGE, 'khabar_server', array( 'label_for' => 'khabar_publish_token' ) );
+		add_settings_field( 'khabar_lang', __( 'Language of the articles', 'khabar' ), array( __CLASS__, 'field_lang' ), self::PAGE, 'khabar_server', array( 'label_for' => 'khabar_lang' ) );
+		add_settings_section( 'khabar_placements', __( 'Under every post', 'khabar' ), '__return_false', self::PAGE );
+		add_settings_field( 'khabar_placements', __( 'Show', 'khabar' ), array( __CLASS__, 'field_placements' ), self::PAGE, 'khabar_placements' );
+	}
+
+	/**
+	 * Adds Settings → Khabar.
+	 */
+	public static function add_page() {
+		add_options_page( 'Khabar', 'Khabar', 'manage_options', self::PAGE, array( __CLASS__, 'render_page' ) );
+	}
+
+	/**
+	 * An http(s) address; anything else is refused with a message and the
+	 * stored address is kept.
+	 *
+	 * @param mixed $value What the form sent.
+	 * @return string
+	 */
+	public static function clean_server_url( $value ) {
+		$value = trim( (string) $value );
+		if ( '' === $value ) {
+			return '';
+		}
+		$scheme = wp_parse_url( $value, PHP_URL_SCHEME );
+		$host   = wp_parse_url( $value, PHP_URL_HOST );
+		if ( ! in_array( $scheme, array( 'http', 'https' ), true ) || empty( $host ) ) {
+			self::refuse( 'khabar_server_url', __( 'The server address must be an http:// or https:// address, such as https://khabar.news.example. The previous address is kept.', 'khabar' ) );
+			return self::server_url();
+		}
+		return rtrim( esc_url_raw( $value, array( 'http', 'https' ) ), '/' );
+	}
+
+	/**
+	 * The token without surrounding blanks; a token with inner blanks or
+	 * control characters is refused (it could not be sent in a header).
+	 *
+	 * @param mixed $value What the form sent.
+	 * @return string
+	 */
+	public static function clean_token( $value ) {
+		$value = trim( (string) $value );
+		if ( '' !== $value && ! preg_match( '/^[\x21-\x7e]+$/', $value ) ) {
+			self::refuse( 'khabar_publish_token', __( 'The publishing token can hold visible ASCII characters only. The previous token is kept.', 'khabar' ) );
+			return self::publish_token();
+		}
+		return $value;
+	}
+
+	/**
+	 * A BCP 47 language tag (`ar`, `fa`, `en-GB`), or '' for the site's.
+	 *
+	 * @param mixed $value What the form sent.
+	 * @return string
+	 */
+	public static function clean_lang( $value ) {
+		$value = trim( (string) $value );
+		if ( '' !== $value && ! preg_match( '/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/', $value ) ) {
+			self::refuse( 'khabar_lang', __( 'The language must be a language tag such as ar, fa or en-GB. The previous language is kept.', 'khabar' ) );
+			return (string) get_option( 'khabar_lang', '' );
+		}
+		return $value;
+	}
+
+	/**
+	 * The known placements among those ticked.
+	 *
+	 * @param mixed $value What the form sent.
+	 * @return string[]
+	 */
+	public static function clean_placements( $value ) {
+		$value = is_array( $value ) ? array_map( 'strval', $value ) : array();
+		return array_values( array_intersect( self::PLACEMENTS, $value ) );
+	}
+
+	/**
+	 * Reports a refused value once (WordPress may clean a new option twice).
+	 *
+	 * @param string $option  The option's name.
+	 * @param string $message What is wrong and what happened.
+	 */
+	private static function refuse( $option, $message ) {
+		foreach ( get_settings_errors( $option ) as $error ) {
+			if ( $error['message'] === $message ) {
+				return;
+			}
+		}
+		add_settings_error( $option, $option . '_invalid', $message, 'error' );
+	}
+
+	/**
+	 * The server address field.
+	 */
+	public static function field_server_url() {
+		printf(
+			'<input type="url" class="regular-text code" id="khabar_server_url" name="khabar_server_url" value="%s" placeholder="https://khabar.news.example" dir="ltr">',
+			esc_attr( self::server_url() )
+		);
+		echo '<p class="description">' . esc_html__( 'Where khabar-server runs. Start it with --site and this site\'s address so that comments can be written from your pages.', 'khabar' ) . '</p>';
+	}
+
+	/**
+	 * The publishing token field.
+	 */
+	public static function field_token() {
+		printf(
+			'<input type="password" class="regular-text code" id="khabar_publish_token" name="khabar_publish_token" value="%s" autocomplete="off" dir="ltr">',
+			esc_attr( self::publish_token() )
+		);
+		echo '<p class="description">' . esc_html__( 'The server\'s --publish-token. With a token, posts are sent to Khabar when they are published, updated, trashed, restored or deleted. Without one, nothing is sent.', 'khabar' ) . '</p>';
+	}
+
+	/**
+	 * The language field.
+	 */
+	public static function field_lang() {
+		printf(
+			'<input type="text" class="small-text" id="khabar_lang" name="khabar_lang" value="%s" placeholder="%s" dir="ltr">',
+			esc_attr( (string) get_option( 'khabar_lang', '' ) ),
+			esc_attr( self::site_lang() )
+		);
+		echo '<p class="description">' . esc_html__( 'Of the articles sent and of the widget\'s interface. Empty: the site\'s language.', 'khabar' ) . '</p>';
+	}
+
+	/**
+	 * The placements' checkboxes.
+	 */
+	public static function field_placements() {
+		$labels = array(
+			'comments' => __( 'Comments (by the post\'s address)', 'khabar' ),
+			'actions'  => __( 'Reader actions: share, send to a friend, print, RSS', 'khabar' ),
+		);
+		echo '<fieldset>';
+		foreach ( $labels as $key => $label ) {
+			printf(
+				'<label><input type="checkbox" name="khabar_placements[]" value="%s"%s> %s</label><br>',
+				esc_attr( $key ),
+				checked( self::placed( $key ), true, false ),
+				esc_html( $label )
+			);
+		}
+		echo '</fieldset><p class="description">' . esc_html__( 'Anywhere else, use the shortcode: [khabar kind="comments"], [khabar kind="actions"], [khabar kind="latest" limit="5"].', 'khabar' ) . '</p>';
+	}
+
+	/**
+	 * The page: the form, then what the last push did.
+	 */
+	public static function render_page() {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			return;
+		}
+		echo '<div class="wrap"><h1>Khabar</h1><form method="post" action="options.php">';
+		settings_fields( self::PAGE );
+		do_settings_sections( self::PAGE );
+		submit_button();
+		echo '</form>';
+		$status = get_option( 'khabar_push_status' );
+		if ( is_array( $status ) && isset( $status['time'], $status['ok'], $status['message'] ) ) {
+			printf(
+				'<h2>%s</h2><p id="khabar-push-status" class="%s">%s — %s</p>',
+				esc_html__( 'Last push', 'khabar' ),
+				$status['ok'] ? 'khabar-push-ok' : 'khabar-push-failed',
+				esc_html( wp_date( 'Y-m-d H:i:s', (int) $status['time'] ) ),
+				esc_html( (string) $status['message'] )
+			);
+		}
+		echo '</div>';
+	}
+}

@@ -1,0 +1,18 @@
+<?php
+/**
+ * Removes the plugin's options when it is deleted from the Plugins screen.
+ *
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * @package Khabar
+ */
+
+if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
+	exit;
+}
+
+require_once __DIR__ . '/includes/class-khabar-settings.php';
+
+foreach ( Khabar_Settings::OPTIONS as $khabar_option ) {
+	delete_option( $khabar_option );
+}

@@ -1,0 +1,246 @@
+// The WordPress plugin (integrations/wordpress/khabar) in a real WordPress
+// (wordpress-site.mjs): activated, set up on its settings page in the
+// browser, it pushes posts to khabar-server as they are published, edited,
+// trashed, restored and deleted (no sync anywhere), and puts the comments
+// and the actions row under the post on the WordPress page itself.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, openPage, startServer, widgetsSettled } from './helpers.mjs';
+import { startWordpress, wordpressMissing } from './wordpress-site.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PLUGIN = join(ROOT, 'integrations', 'wordpress', 'khabar');
+const TOKEN = 'wordpress-plugin-test-publish-token';
+const skip = wordpressMissing();
+
+let wp;
+let server;
+let browser;
+let admin;
+before(async () => {
+  if (skip) return;
+  // An Arabic site, as the newsrooms Khabar is made for run it.
+  wp = await startWordpress({ title: 'صحيفة الحي', language: 'ar', plugins: [PLUGIN] });
+  server = await startServer({ args: ['--site', wp.url, '--publish-token', TOKEN, '--moderation', 'post'] });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await admin?.close();
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+  await wp?.stop();
+});
+
+/** `call`'s JSON answer, which must have `status`. */
+async function expect(status, call) {
+  const res = await call;
+  assert.equal(res.status, status, JSON.stringify(res.json).slice(0, 500));
+  return res.json;
+}
+
+const articleId = (postId) => `127.0.0.1-${new URL(wp.url).port}-${postId}`;
+
+/** Khabar's answer for article `id` once `want(status, body)` holds (the read cache may hold the old one briefly). */
+async function stored(id, want) {
+  let res;
+  for (let i = 0; i < 60; i++) {
+    res = await fetch(`${server.url}api/v1/articles/${encodeURIComponent(id)}`);
+    const body = res.ok ? await res.json() : null;
+    if (want(res.status, body)) return body ?? res.status;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return assert.fail(`article ${id} answered ${res.status}, not what the test waits for`);
+}
+
+/** The administrator's page, logged in through wp-login.php. */
+async function adminPage() {
+  if (!admin) {
+    admin = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await admin.newPage();
+    await page.goto(`${wp.url}/wp-login.php`);
+    await page.fill('#user_login', wp.user);
+    await page.fill('#user_pass', wp.password);
+    await Promise.all([page.waitForURL(/\/wp-admin\//), page.click('#wp-submit')]);
+    await page.close();
+  }
+  return admin.newPage();
+}
+
+/** Fills and saves Settings → Khabar; returns the page showing the result. */
+async function saveSettings({ server: address, token, lang, placements }) {
+  const page = await adminPage();
+  await page.goto(`${wp.url}/wp-admin/options-general.php?page=khabar`);
+  if (address !== undefined) await page.fill('#khabar_server_url', address);
+  if (token !== undefined) await page.fill('#khabar_publish_token', token);
+  if (lang !== undefined) await page.fill('#khabar_lang', lang);
+  for (const [key, on] of Object.entries(placements ?? {})) {
+    await page.locator(`input[name="khabar_placements[]"][value="${key}"]`).setChecked(on);
+  }
+  await Promise.all([page.waitForURL(/settings-updated=true/), page.click('#submit')]);
+  return page;
+}
+
+/** Text of the settings page's "last push" line. */
+async function lastPush() {
+  const page = await adminPage();
+  await page.goto(`${wp.url}/wp-admin/options-general.php?page=khabar`);
+  const line = page.locator('#khabar-push-status');
+  const result = { ok: await line.getAttribute('class') === 'khabar-push-ok', text: await line.textContent() };
+  await page.close();
+  return result;
+}
+
+/** A tiny PNG (a 1×1 pixel) uploaded with its alt text and caption. */
+async function media(alt, caption) {
+  const pixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNoaPgPAAOBAcAIBTKzAAAAAElFTkSuQmCC', 'base64');
+  const uploaded = await expect(201, wp.api('/wp/v2/media', {
+    method: 'POST',
+    body: pixel,
+    headers: { 'content-type': 'image/png', 'content-disposition': 'attachment; filename="bridge.png"' },
+  }));
+  await expect(200, wp.api(`/wp/v2/media/${uploaded.id}`, { method: 'POST', json: { alt_text: alt, caption } }));
+  return uploaded;
+}
+
+let post;
+
+test('activated and set up in the browser, the plugin pushes a published post and shows the widget under it', { skip }, async () => {
+  const activated = await expect(200, wp.api('/wp/v2/plugins/khabar/khabar', { method: 'POST', json: { status: 'active' } }));
+  assert.equal(activated.status, 'active');
+
+  // A wrong address is refused with a message and nothing else is lost.
+  // The language is left empty: the site's (ar) is used.
+  const refused = await saveSettings({ server: 'ftp://khabar.example', token: TOKEN, lang: '' });
+  // In the site's language, from the plugin's own translation.
+  assert.equal(await refused.getAttribute('html', 'dir'), 'rtl');
+  assert.equal(await refused.locator('label[for="khabar_server_url"]').textContent(), 'عنوان الخادم');
+  assert.match(await refused.locator('.notice-error, .error').first().textContent(), /يجب أن يبدأ عنوان الخادم بـ http:\/\/ أو https:\/\//);
+  assert.equal(await refused.inputValue('#khabar_server_url'), '');
+  assert.equal(await refused.inputValue('#khabar_publish_token'), TOKEN);
+  assert.equal(await refused.getAttribute('#khabar_lang', 'placeholder'), 'ar');
+  await refused.close();
+  const saved = await saveSettings({ server: server.url, placements: { comments: true, actions: true } });
+  assert.equal(await saved.inputValue('#khabar_server_url'), server.url.replace(/\/$/, ''));
+  await saved.close();
+
+  const category = await expect(201, wp.api('/wp/v2/categories', { method: 'POST', json: { name: 'نقل' } }));
+  const image = await media('الجسر عند الغروب', 'الجسر بعد إعادة افتتاحه');
+  post = await expect(201, wp.api('/wp/v2/posts', {
+    method: 'POST',
+    json: {
+      title: 'إعادة افتتاح جسر الميناء أمام الدراجات',
+      content: '<!-- wp:paragraph --><p>أعيد صباح اليوم افتتاح جسر الميناء بعد أشهر من الصيانة، مع مسار خاص بالدراجات.</p><!-- /wp:paragraph -->',
+      status: 'publish', categories: [category.id], featured_media: image.id,
+    },
+  }));
+
+  // In Khabar already: no sync ran.
+  const id = articleId(post.id);
+  const article = await stored(id, (s) => s === 200);
+  assert.equal(article.title, 'إعادة افتتاح جسر الميناء أمام الدراجات');
+  assert.equal(article.url, post.link);
+  assert.equal(Date.parse(article.published_at), Date.parse(`${post.date_gmt}Z`));
+  assert.equal(article.lang, 'ar');
+  assert.equal(article.section, 'نقل');
+  assert.match(article.body_html, /مسار خاص بالدراجات/);
+  assert.doesNotMatch(article.body_html, /data-khabar/, 'no placeholder in the article itself');
+  assert.match(article.summary, /أعيد صباح اليوم افتتاح جسر الميناء/);
+  assert.deepEqual(article.image, { url: image.source_url, alt: 'الجسر عند الغروب', caption: 'الجسر بعد إعادة افتتاحه' });
+  const pushed = await lastPush();
+  assert.ok(pushed.ok, pushed.text);
+  assert.match(pushed.text, new RegExp(`PUT ${id}: 201`));
+
+  // The post's own page on the WordPress site: the actions row and the
+  // comments, whose thread is the pushed article (its URL).
+  const { page, problems } = await openPage(browser);
+  await page.goto(post.link);
+  await widgetsSettled(page);
+  await page.locator('[data-khabar="actions"] >> button.print').waitFor();
+  await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  assert.equal(await page.locator('#commentform').count(), 0, 'WordPress\'s own comment form gave way');
+  assert.equal(await page.locator('script[type="module"][src$="/khabar/khabar.js"]').count(), 1);
+  await page.locator('[data-khabar="comments"] >> #kc-author').fill('ريم');
+  await page.locator('[data-khabar="comments"] >> #kc-body').fill('أخيراً طريق آمن للدراجات إلى الميناء.');
+  await page.locator('[data-khabar="comments"] >> form.comment-form button.send').click();
+  await page.locator('[data-khabar="comments"] >> li.comment:not(.pending)').waitFor();
+  const comments = await (await fetch(`${server.url}api/v1/articles/${id}/comments`)).json();
+  assert.equal(comments.total, 1, 'the comment is on the pushed article');
+  assert.deepEqual(problems, []);
+  await page.close();
+
+  // The shortcode, on a page of its own.
+  const listing = await expect(201, wp.api('/wp/v2/pages', {
+    method: 'POST', json: { title: 'آخر الأخبار', content: '[khabar kind="latest" limit="3"]', status: 'publish' },
+  }));
+  const { page: list } = await openPage(browser);
+  await list.goto(listing.link);
+  await widgetsSettled(list);
+  const titles = await list.locator('[data-khabar="latest"] >> .card-title').allTextContents();
+  assert.equal(titles[0], 'إعادة افتتاح جسر الميناء أمام الدراجات', titles.join(' | '));
+  await list.close();
+});
+
+test('an edit, the trash, a restore and a deletion in WordPress reach Khabar at once; plain links comment by id', { skip }, async () => {
+  assert.ok(post, 'the first test published the post');
+  const id = articleId(post.id);
+  await expect(200, wp.api(`/wp/v2/posts/${post.id}`, { method: 'POST', json: { title: 'جسر الميناء يفتح للدراجات والمشاة' } }));
+  const edited = await stored(id, (s, a) => a?.title === 'جسر الميناء يفتح للدراجات والمشاة');
+  assert.ok(edited.updated_at >= edited.published_at);
+
+  await expect(200, wp.api(`/wp/v2/posts/${post.id}`, { method: 'DELETE' }));
+  await stored(id, (s) => s === 404);
+  assert.match((await lastPush()).text, new RegExp(`DELETE ${id}: 204`));
+
+  await expect(200, wp.api(`/wp/v2/posts/${post.id}`, { method: 'POST', json: { status: 'publish' } }));
+  const back = await stored(id, (s) => s === 200);
+  assert.equal(back.comment_count, 1, 'its comment came back with it');
+
+  // With WordPress's plain links (/?p=12), the comments go by article id:
+  // the same thread, with its comment.
+  const settings = await adminPage();
+  await settings.goto(`${wp.url}/wp-admin/options-permalink.php`);
+  await settings.check('input[name="selection"][value=""]');
+  await Promise.all([settings.waitForNavigation(), settings.click('#submit')]);
+  await settings.close();
+  const plainLink = (await expect(200, wp.api(`/wp/v2/posts/${post.id}`))).link;
+  assert.match(plainLink, /\/\?p=\d+$/);
+  const { page, problems } = await openPage(browser);
+  await page.goto(plainLink);
+  await widgetsSettled(page);
+  assert.equal(await page.locator('[data-khabar="comments"]').getAttribute('data-article-id'), id);
+  await page.locator('[data-khabar="comments"] >> li.comment').waitFor();
+  assert.match(await page.locator('[data-khabar="comments"] >> li.comment').textContent(), /طريق آمن للدراجات/);
+  assert.deepEqual(problems, []);
+  await page.close();
+
+  await expect(200, wp.api(`/wp/v2/posts/${post.id}`, { method: 'DELETE', query: { force: 'true' } }));
+  await stored(id, (s) => s === 404);
+});
+
+/** A loopback port nobody listens on. */
+const deadPort = () => new Promise((resolve) => {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
+});
+
+test('with Khabar down, publishing still works; the failure is shown and logged', { skip }, async () => {
+  const down = `http://127.0.0.1:${await deadPort()}`;
+  (await saveSettings({ server: down })).close();
+  const created = await wp.api('/wp/v2/posts', {
+    method: 'POST', json: { title: 'خبر بينما الخادم متوقف', content: '<p>نص قصير.</p>', status: 'publish' },
+  });
+  assert.equal(created.status, 201, 'the editor\'s save succeeded');
+  const failed = await lastPush();
+  assert.ok(!failed.ok, failed.text);
+  assert.match(failed.text, new RegExp(`PUT ${articleId(created.json.id)}: `));
+  assert.match(wp.errors(), /Khabar: push failed: PUT /);
+  assert.equal((await fetch(`${server.url}api/v1/articles/${articleId(created.json.id)}`)).status, 404);
+  (await saveSettings({ server: server.url })).close();
+});
