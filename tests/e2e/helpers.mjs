@@ -66,9 +66,19 @@ export async function startServer({ listen = '127.0.0.1:0', dbDir, db, args = []
 
 export { env };
 
+/** A loopback port nobody listens on right now (for servers told their port up front). */
+export async function freePort() {
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css', '.svg': 'image/svg+xml',
+  '.xml': 'application/xml',
 };
 
 /**

@@ -12,11 +12,11 @@ import {
   chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './helpers.mjs';
+import { startServer, freePort } from './helpers.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NGINX_EXAMPLE = join(ROOT, 'deploy', 'nginx.conf');
@@ -47,14 +47,6 @@ const MISSING = [
 ].filter(Boolean);
 // Both are in xtask's APT_PACKAGES: `cargo xtask test` installs them.
 const skip = MISSING.length ? `not installed: ${MISSING.join(', ')}` : false;
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** `program args…` as the cluster's owner: `postgres` when we are root (initdb refuses root). */
 function asOwner(program, args, options = {}) {

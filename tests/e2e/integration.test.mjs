@@ -5,10 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, widgetsSettled } from './helpers.mjs';
+import { startServer, launchBrowser, openPage, widgetsSettled, freePort } from './helpers.mjs';
 
 const W = '[data-khabar="comments"]';
 const A = '[data-khabar="actions"]';
@@ -16,16 +15,6 @@ const A = '[data-khabar="actions"]';
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
-
-/** A port nobody listens on right now (--site needs it before the start). */
-const freePort = () => new Promise((resolve, reject) => {
-  const probe = createServer();
-  probe.on('error', reject);
-  probe.listen(0, '127.0.0.1', () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
 
 async function siteServer(args = []) {
   const port = await freePort();

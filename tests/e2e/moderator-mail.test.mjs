@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, axeViolations } from './helpers.mjs';
+import { startServer, launchBrowser, axeViolations, freePort } from './helpers.mjs';
 
 const ARTICLE = '2026-11-28-transit-plan';
 // Debian's interpreter: the one python3-aiosmtpd is installed for.
@@ -26,14 +26,6 @@ after(async () => {
   await browser?.close();
   rmSync(work, { recursive: true, force: true });
 });
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
 
 /** aiosmtpd delivering into a Maildir under `work`; resolves once it answers. */
 async function startSmtp() {

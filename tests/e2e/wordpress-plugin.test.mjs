@@ -5,10 +5,9 @@
 // and the actions row under the post on the WordPress page itself.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, openPage, startServer, widgetsSettled } from './helpers.mjs';
+import { freePort, launchBrowser, openPage, startServer, widgetsSettled } from './helpers.mjs';
 import { startWordpress, wordpressMissing } from './wordpress-site.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -221,17 +220,8 @@ test('an edit, the trash, a restore and a deletion in WordPress reach Khabar at 
   await stored(id, (s) => s === 404);
 });
 
-/** A loopback port nobody listens on. */
-const deadPort = () => new Promise((resolve) => {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1', () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
-
 test('with Khabar down, publishing still works; the failure is shown and logged', { skip }, async () => {
-  const down = `http://127.0.0.1:${await deadPort()}`;
+  const down = `http://127.0.0.1:${await freePort()}`;
   (await saveSettings({ server: down })).close();
   const created = await wp.api('/wp/v2/posts', {
     method: 'POST', json: { title: 'خبر بينما الخادم متوقف', content: '<p>نص قصير.</p>', status: 'publish' },

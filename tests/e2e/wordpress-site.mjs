@@ -19,10 +19,10 @@ import {
   accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './helpers.mjs';
 
 const WORDPRESS = '/usr/share/wordpress';
 const CONFIG_DIR = '/etc/wordpress';
@@ -61,14 +61,6 @@ export function wordpressMissing() {
     return `${CONFIG_DIR} is not writable: Debian's WordPress reads its site configuration there`;
   }
   return false;
-}
-
-async function freePort() {
-  const probe = createServer();
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
