@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::threads::{canonical_path, stored_spellings};
 
 /// Articles one request may ask about.
 pub const MAX_ITEMS: usize = 50;
@@ -37,8 +38,36 @@ pub fn normalize_url(url: &str) -> String {
 /// The forms a stored canonical URL of the page at `url` may take: the
 /// normalized absolute URL, the same with its query (some sites identify
 /// pages by it), and both as root-relative paths (stored by imports that
-/// give paths).
+/// give paths); each query-less one also as a CMS may spell it (trailing
+/// slash, either case of percent-encoding: see
+/// [`crate::threads::stored_spellings`]).
 fn candidates(url: &str) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for form in literal_candidates(url) {
+        let spellings = if form.contains('?') {
+            Vec::new()
+        } else {
+            let (origin, path) = match form.split_once("://") {
+                Some((scheme, rest)) => {
+                    let at = rest.find('/').unwrap_or(rest.len());
+                    (format!("{scheme}://{}", &rest[..at]), &rest[at..])
+                }
+                None => (String::new(), form.as_str()),
+            };
+            let path = if path.is_empty() { "/" } else { path };
+            stored_spellings(&format!("{origin}{}", canonical_path(path)))
+        };
+        for f in std::iter::once(form).chain(spellings) {
+            if !all.contains(&f) {
+                all.push(f);
+            }
+        }
+    }
+    all
+}
+
+/// [`candidates`] as the page's URL gives them, before CMS spellings.
+fn literal_candidates(url: &str) -> Vec<String> {
     let without_fragment = url.trim().split('#').next().unwrap_or_default().to_owned();
     let normalized = normalize_url(url);
     let mut forms = vec![normalized.clone()];
@@ -153,5 +182,21 @@ mod tests {
                 "/"
             ]
         );
+    }
+
+    #[test]
+    fn a_page_url_also_matches_the_spellings_a_cms_stores() {
+        let forms = super::candidates("https://news.example/2026/11/30/%D8%B3%D9%88%D9%82");
+        for stored in [
+            "https://news.example/2026/11/30/%D8%B3%D9%88%D9%82",
+            "https://news.example/2026/11/30/%D8%B3%D9%88%D9%82/",
+            "https://news.example/2026/11/30/%d8%b3%d9%88%d9%82/",
+            "/2026/11/30/%d8%b3%d9%88%d9%82/",
+        ] {
+            assert!(
+                forms.iter().any(|f| f == stored),
+                "{stored} not in {forms:?}"
+            );
+        }
     }
 }
