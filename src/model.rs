@@ -168,6 +168,8 @@ pub struct CommentPage {
     pub next: Option<String>,
     /// All published comments of the article, replies included.
     pub total: u32,
+    /// Whether the backend can mail readers about replies.
+    pub reply_notifications: bool,
 }
 
 /// The answer to `POST /articles/{id}/comments`.
@@ -231,6 +233,7 @@ impl FromJson for CommentPage {
             items: o.list("items")?,
             next: o.opt_string("next")?,
             total: o.u32_or("total", 0)?,
+            reply_notifications: o.bool_or("reply_notifications", false)?,
         })
     }
 }
@@ -349,6 +352,10 @@ pub struct NewComment {
     pub idempotency_key: String,
     /// The page's title, with a comment by URL (it names a new thread).
     pub title: Option<String>,
+    /// "Tell me about replies" (with an e-mail address).
+    pub notify_replies: bool,
+    /// The reader's interface language, for those e-mails.
+    pub lang: Option<String>,
 }
 
 impl ToJson for NewComment {
@@ -361,6 +368,8 @@ impl ToJson for NewComment {
             .string("website", &self.website)
             .string("idempotency_key", &self.idempotency_key)
             .opt_string("title", self.title.as_deref())
+            .flag("notify_replies", self.notify_replies)
+            .opt_string("lang", self.lang.as_deref())
             .finish()
     }
 }

@@ -238,6 +238,7 @@ mod tests {
                 c.email_note,
                 c.body_label,
                 c.remember_name,
+                c.notify_replies,
                 c.send,
                 c.sending,
                 c.posted,

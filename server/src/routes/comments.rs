@@ -57,6 +57,7 @@ pub(crate) async fn list(
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),
         "total": page.total,
+        "reply_notifications": state.mailer.is_some(),
     })))
 }
 

@@ -66,7 +66,8 @@ pub(crate) async fn list(
     let (_, id) = resolve(&state, p.url.as_deref()).await?;
     let Some(article_id) = id else {
         return Ok(Json(
-            json!({ "items": [], "next": null, "total": 0, "article_id": null }),
+            json!({ "items": [], "next": null, "total": 0, "article_id": null,
+                    "reply_notifications": state.mailer.is_some() }),
         ));
     };
     let sort = match p.sort.as_deref() {
@@ -98,6 +99,7 @@ pub(crate) async fn list(
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),
         "total": page.total,
+        "reply_notifications": state.mailer.is_some(),
         "article_id": article_id,
     })))
 }
