@@ -102,6 +102,8 @@ pub struct ArticleSummary {
     pub image: Option<Image>,
     /// Published comments (shown with `data-comment-counts`).
     pub comment_count: u32,
+    /// BCP 47 language tag of its title and summary.
+    pub lang: Option<String>,
 }
 
 /// One page of a cursor-paged list.
@@ -133,6 +135,7 @@ impl Article {
             section: self.section.clone(),
             image: self.image.clone(),
             comment_count: self.comment_count,
+            lang: self.lang.clone(),
         }
     }
 
@@ -321,6 +324,7 @@ impl FromJson for ArticleSummary {
             section: o.opt_string("section")?,
             image: o.opt("image")?,
             comment_count: o.u32_or("comment_count", 0)?,
+            lang: o.opt_string("lang")?,
         })
     }
 }
