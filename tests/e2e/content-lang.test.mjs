@@ -56,3 +56,27 @@ test('an English story on the Arabic page, and a latest list mixing languages', 
   assert.deepEqual(await axeViolations(page), []);
   assert.deepEqual(problems, []);
 });
+
+test('namespaced options are read silently; the bare names of 0.1 still work, with a warning', async () => {
+  const { page, problems } = await openPage(browser);
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.goto(new URL('/en/', server.url).href);
+  await widgetsSettled(page);
+  assert.deepEqual(warnings.filter((w) => w.includes('deprecated')), [], 'the demo page uses the new names');
+  await page.evaluate(() => {
+    const old = document.createElement('div');
+    old.id = 'old-names';
+    old.setAttribute('data-khabar', 'card');
+    old.setAttribute('data-article-id', '2026-11-24-meteor-night');
+    old.setAttribute('data-theme', 'dark');
+    document.body.append(old);
+  });
+  await page.locator('#old-names >> .card').waitFor();
+  assert.match(await page.locator('#old-names >> .card-title').innerText(), /meteor/i);
+  assert.equal(await page.locator('#old-names >> [data-kind]').getAttribute('data-theme'), 'dark');
+  const deprecated = warnings.filter((w) => w.includes('deprecated'));
+  assert.ok(deprecated.some((w) => w.includes('data-khabar-article-id')), deprecated.join('\n'));
+  assert.ok(deprecated.some((w) => w.includes('data-khabar-theme')), deprecated.join('\n'));
+  assert.deepEqual(problems, []);
+});
