@@ -112,13 +112,25 @@ pub(crate) fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 11] = [
+        let sources: [(&str, &str); 14] = [
             ("base.html", include_str!("../../templates/admin/base.html")),
             (
                 "login.html",
                 include_str!("../../templates/admin/login.html"),
             ),
             ("link.html", include_str!("../../templates/admin/link.html")),
+            (
+                "paging.html",
+                include_str!("../../templates/admin/paging.html"),
+            ),
+            (
+                "rejected.html",
+                include_str!("../../templates/admin/rejected.html"),
+            ),
+            (
+                "blocks.html",
+                include_str!("../../templates/admin/blocks.html"),
+            ),
             (
                 "outbox.html",
                 include_str!("../../templates/admin/outbox.html"),
