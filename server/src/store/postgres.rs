@@ -1068,7 +1068,7 @@ impl Store for PostgresStore {
             .await?
             .try_get(0)?;
         tx.execute(
-            "DELETE FROM mail_outbox WHERE id <= $1 - $2",
+            "DELETE FROM mail_outbox WHERE id <= $1::BIGINT - $2::BIGINT",
             &[&id, &i64::from(keep)],
         )
         .await?;
