@@ -25,11 +25,15 @@ const ARTICLE: &str = "2026-11-28-transit-plan";
 const PASSWORD: &str = "correct horse battery";
 const BIN: &str = env!("CARGO_BIN_EXE_khabar-server");
 
+/// The bearer token of the moderation API.
+const TOKEN: &str = "blocking-t0ken";
+
 /// A seeded fixture under `moderation`, with the moderator `sara`.
 async fn setup(moderation: Moderation) -> Fixture {
     let f = fixture_with(true, move |mut s| {
         s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
         s.admin.failure_delay = Duration::ZERO;
+        s.admin_token = Some(TOKEN.into());
         s.moderation = moderation;
         s
     });
@@ -503,6 +507,65 @@ async fn the_cli_blocks_lists_and_unblocks_and_migrate_keeps_blocks() {
     assert!(log
         .iter()
         .any(|e| e.action == "unblock_email" && e.moderator == "cli"));
+}
+
+#[tokio::test]
+async fn the_moderation_api_blocks_and_unblocks_with_its_token() {
+    let f = setup(Moderation::Post).await;
+    let auth = format!("Bearer {TOKEN}");
+    let headers = [("authorization", auth.as_str())];
+    let uri = "/api/v1/admin/blocks";
+    let (status, _, _) =
+        common::post_json(&f.router, uri, &json!({"email": "x@example.com"}), &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for bad in [
+        json!({}),
+        json!({"email": "a@example.com", "client": "ab"}),
+        json!({"email": "no address"}),
+        json!({"client": "0123"}),
+        json!({"phone": "12345"}),
+    ] {
+        let (status, _, _) = common::post_json(&f.router, uri, &bad, &headers).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let (status, _, body) = common::post_json(
+        &f.router,
+        uri,
+        &json!({"email": "Rami@Example.com"}),
+        &headers,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["value"], "rami@example.com");
+    let (status, _, _) = common::post_json(
+        &f.router,
+        uri,
+        &json!({"email": "rami@example.com"}),
+        &headers,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "already blocked");
+    let (status, list) = common::admin(&f.router, "GET", uri, Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["items"][0]["kind"], "email");
+    assert_eq!(list["items"][0]["moderator"], "api");
+    let (_, status) = post_comment(&f, "10.4.0.1", Some("rami@example.com"), "api-held-01").await;
+    assert_eq!(status, "pending");
+
+    let one = format!("{uri}/email/RAMI%40example.com");
+    let (status, _) = common::admin(&f.router, "DELETE", &one, Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = common::admin(&f.router, "DELETE", &one, Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) =
+        common::admin(&f.router, "DELETE", &format!("{uri}/phone/1"), Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, status) = post_comment(&f, "10.4.0.1", Some("rami@example.com"), "api-free-01").await;
+    assert_eq!(status, "published");
+    assert!(audit(&f)
+        .await
+        .iter()
+        .any(|e| e.action == "unblock_email" && e.moderator == "api"));
 }
 
 /// Stores `n` comments on the demo article in one go: every third one
