@@ -731,3 +731,56 @@ async fn the_audit_log_pages_too() {
     assert!(!second.body.contains("mod229"));
     assert!(second.link("next").is_none());
 }
+
+#[tokio::test]
+async fn the_articles_list_pages_with_the_apis_cursor() {
+    let f = setup(Moderation::Pre).await;
+    let items: Vec<Value> = (0..150)
+        .map(|i| {
+            json!({
+                "id": format!("paging-{i:03}"),
+                "url": format!("https://news.example/paging/{i}"),
+                "title": format!("خبر رقم {i}"),
+                "summary": "ملخص",
+                "published_at": format!("2026-10-{:02}T{:02}:00:00Z", 1 + i / 24, i % 24),
+                "body_html": "<p>نص</p>",
+                "section": "local",
+                "lang": "ar"
+            })
+        })
+        .collect();
+    khabar_server::import::import_json(f.store.as_ref(), &json!({ "items": items }).to_string())
+        .await
+        .expect("import");
+    let total = usize::try_from(f.store.article_count().await.expect("count")).expect("count");
+    let session = sign_in(&f).await;
+    let mut seen = Vec::new();
+    let mut next = Some("/admin/articles".to_owned());
+    while let Some(uri) = next {
+        let page = send(&f, "GET", &uri, "10.0.0.1", &session, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        let ids: Vec<String> = page
+            .body
+            .split(r#"<td><a href="/admin/articles/"#)
+            .skip(1)
+            .map(|rest| unescape(rest.split('"').next().expect("href")))
+            .collect();
+        assert!(ids.len() <= 100);
+        seen.extend(ids);
+        next = page.link("next");
+        assert!(seen.len() <= total, "the links end");
+    }
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no duplicate");
+    assert_eq!(seen.len(), total, "no gap");
+    let res = send(
+        &f,
+        "GET",
+        "/admin/articles?cursor=%21%21",
+        "10.0.0.1",
+        &session,
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+}

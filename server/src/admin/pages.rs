@@ -14,6 +14,7 @@ use crate::admin::common::{cookie, templates, AdminError, LOGIN_CSRF_COOKIE, SES
 use crate::admin::i18n::{Lang, LANG_COOKIE};
 use crate::admin::paging::{self, Cursor};
 use crate::extract::{same_secret, ClientKey};
+use crate::routes::articles::{decode_cursor, encode_cursor};
 use crate::state::AppState;
 use crate::store::{now_ms, AuditEntry, ListQuery, ModComment, ModQuery, Status};
 
@@ -588,18 +589,34 @@ struct ArticleRow {
     comments_open: bool,
 }
 
-/// `GET /admin/articles`: the newest articles, their comment counts and
-/// whether they take comments.
+/// Articles one page of the list shows.
+const ARTICLE_ROWS: u32 = 100;
+
+#[derive(Deserialize)]
+pub(crate) struct ArticlesAt {
+    cursor: Option<String>,
+}
+
+/// `GET /admin/articles?cursor=…`: the articles, newest first, their
+/// comment counts and whether they take comments; "older" carries the
+/// public API's opaque cursor (published time and id) to the next page.
 pub(crate) async fn articles(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     signed: Signed,
+    Query(p): Query<ArticlesAt>,
 ) -> Result<Html<String>, AdminError> {
-    let (list, _) = state
+    let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(decode_cursor(c).ok_or(AdminError::BadForm("cursor"))?),
+        None => None,
+    };
+    let first_page = after.is_none();
+    let (list, next) = state
         .store
         .list_articles(ListQuery {
-            limit: 100,
+            limit: ARTICLE_ROWS,
+            after,
             ..ListQuery::default()
         })
         .await?;
@@ -618,12 +635,17 @@ pub(crate) async fn articles(
             comments_open: open,
         });
     }
+    let links = paging::Links {
+        older: next.map(|(ts, id)| format!("/admin/articles?cursor={}", encode_cursor(ts, &id))),
+        newer: None,
+        newest: (!first_page).then(|| "/admin/articles".to_owned()),
+    };
     render(
         "articles.html",
         Lang::of_request(&headers),
         &uri,
         Some(&signed),
-        minijinja::context! { articles => Serde(rows), page => "articles" },
+        minijinja::context! { articles => Serde(rows), links => Serde(links), page => "articles" },
     )
 }
 
