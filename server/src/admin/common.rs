@@ -100,6 +100,11 @@ impl IntoResponse for AdminError {
                 t.render(minijinja::context! {
                     status => status.as_u16(),
                     reason => status.canonical_reason().unwrap_or(""),
+                    // Which field of a refused form, so the moderator knows what to fix.
+                    field => match &self {
+                        AdminError::BadForm(field) => Some(*field),
+                        _ => None,
+                    },
                 })
             })
             .unwrap_or_else(|_| status.to_string());
