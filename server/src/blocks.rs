@@ -64,8 +64,8 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-/// The audit line of a block or unblock.
-fn entry(moderator: &str, action: &str, comment_id: Option<i64>) -> AuditEntry {
+/// The audit line of a block or unblock of `value`.
+fn entry(moderator: &str, action: &str, comment_id: Option<i64>, value: &str) -> AuditEntry {
     AuditEntry {
         id: 0,
         at: now(),
@@ -73,12 +73,13 @@ fn entry(moderator: &str, action: &str, comment_id: Option<i64>) -> AuditEntry {
         action: action.to_owned(),
         comment_id,
         article_id: None,
+        detail: Some(value.to_owned()),
     }
 }
 
 /// Blocks `raw` (an address or an HMAC) for `moderator`, and records it in
-/// the audit log as `block_email` or `block_client` (with the comment it
-/// was taken from, if any). `false` when it was blocked already (nothing is
+/// the audit log as `block_email` or `block_client` with the blocked value
+/// (and the comment it was taken from, if any). `false` when it was blocked already (nothing is
 /// recorded then).
 pub async fn block(
     store: &dyn Store,
@@ -92,7 +93,7 @@ pub async fn block(
     if added {
         let action = format!("block_{}", kind.as_str());
         store
-            .add_audit(entry(moderator, &action, comment_id))
+            .add_audit(entry(moderator, &action, comment_id, &value))
             .await?;
     }
     Ok(added)
@@ -110,7 +111,9 @@ pub async fn unblock(
     let removed = store.remove_block(kind, &value).await?;
     if removed {
         let action = format!("unblock_{}", kind.as_str());
-        store.add_audit(entry(moderator, &action, None)).await?;
+        store
+            .add_audit(entry(moderator, &action, None, &value))
+            .await?;
     }
     Ok(removed)
 }

@@ -300,7 +300,8 @@ async fn an_address_blocked_from_a_comment_is_held_under_post_moderation_until_u
     let log = audit(&f).await;
     assert!(log.iter().any(|e| e.action == "block_email"
         && e.moderator == "sara"
-        && e.comment_id == Some(first)));
+        && e.comment_id == Some(first)
+        && e.detail.as_deref() == Some("huda.ali@example.org")));
 
     // The blocks page lists it, and its button lifts it.
     let blocks = send(&f, "GET", "/admin/blocks", "10.0.0.1", &session, None).await;
@@ -504,9 +505,9 @@ async fn the_cli_blocks_lists_and_unblocks_and_migrate_keeps_blocks() {
     assert!(log
         .iter()
         .any(|e| e.action == "block_email" && e.moderator == "layla"));
-    assert!(log
-        .iter()
-        .any(|e| e.action == "unblock_email" && e.moderator == "cli"));
+    assert!(log.iter().any(|e| e.action == "unblock_email"
+        && e.moderator == "cli"
+        && e.detail.as_deref() == Some("noura@example.com")));
 }
 
 #[tokio::test]
@@ -716,6 +717,7 @@ async fn the_audit_log_pages_too() {
                 action: "approve".into(),
                 comment_id: Some(i),
                 article_id: None,
+                detail: None,
             })
             .await
             .expect("audit");

@@ -180,7 +180,7 @@ test('a moderator blocks an author from the queue and unblocks them from the blo
 
   await page.goto(`${server.url}admin/audit`);
   const rows = await page.locator('table.list tbody tr').allTextContents();
-  assert.ok(rows.some((r) => r.includes('blocked an e-mail address') && r.includes(`#${first}`)));
+  assert.ok(rows.some((r) => r.includes('blocked an e-mail address') && r.includes(`#${first}`) && r.includes('nader@example.org')));
   assert.ok(rows.some((r) => r.includes('unblocked an e-mail address')));
   for (const id of [first, next]) server.cli('comments', 'delete', String(id));
   // The refused form is the only failed request.

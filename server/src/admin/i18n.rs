@@ -161,6 +161,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("kind_email", "E-mail", "البريد الإلكتروني"),
     ("kind_client", "Client", "العميل"),
     ("block", "Block", "احظر"),
+    ("detail", "Details", "التفاصيل"),
     ("unblock", "Unblock", "ارفع الحظر"),
     ("block_email", "Block this e-mail", "احظر هذا البريد"),
     ("block_client", "Block this client", "احظر هذا العميل"),

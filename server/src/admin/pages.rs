@@ -111,6 +111,7 @@ pub(crate) async fn audit(
             action: action.to_owned(),
             comment_id,
             article_id,
+            detail: None,
         })
         .await?;
     Ok(())

@@ -105,6 +105,7 @@ pub const TABLES: &[Table] = &[
             ("action", Kind::Text),
             ("comment_id", Kind::Int),
             ("article_id", Kind::Text),
+            ("detail", Kind::Text),
         ],
         true,
     ),

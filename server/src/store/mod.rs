@@ -214,6 +214,9 @@ pub struct AuditEntry {
     pub comment_id: Option<i64>,
     /// The article it was done to, if any.
     pub article_id: Option<String>,
+    /// What else the action was about: the address or client HMAC of a
+    /// block or unblock.
+    pub detail: Option<String>,
 }
 
 /// A comment as the moderation pages show it.

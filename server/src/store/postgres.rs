@@ -189,6 +189,7 @@ CREATE TABLE author_blocks (
     at        TEXT NOT NULL,
     UNIQUE (kind, value)
 );
+ALTER TABLE audit_log ADD COLUMN detail TEXT;
 "#,
 ];
 
@@ -991,9 +992,16 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         client
             .execute(
-                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[&e.at, &e.moderator, &e.action, &e.comment_id, &e.article_id],
+                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &e.at,
+                    &e.moderator,
+                    &e.action,
+                    &e.comment_id,
+                    &e.article_id,
+                    &e.detail,
+                ],
             )
             .await?;
         Ok(())
@@ -1007,7 +1015,7 @@ impl Store for PostgresStore {
         let (before, after, ascending) = at.bounds();
         let client = self.pool.get().await?;
         let sql = format!(
-            "SELECT id, at, moderator, action, comment_id, article_id FROM audit_log
+            "SELECT id, at, moderator, action, comment_id, article_id, detail FROM audit_log
              WHERE ($2::BIGINT IS NULL OR id < $2) AND ($3::BIGINT IS NULL OR id > $3)
              ORDER BY id {} LIMIT $1",
             if ascending { "ASC" } else { "DESC" }
@@ -1024,6 +1032,7 @@ impl Store for PostgresStore {
                     action: r.try_get(3)?,
                     comment_id: r.try_get(4)?,
                     article_id: r.try_get(5)?,
+                    detail: r.try_get(6)?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

@@ -186,6 +186,7 @@ CREATE TABLE author_blocks (
     at        TEXT NOT NULL,
     UNIQUE (kind, value)
 );
+ALTER TABLE audit_log ADD COLUMN detail TEXT;
 "#,
 ];
 
@@ -884,9 +885,16 @@ impl Store for SqliteStore {
     async fn add_audit(&self, e: AuditEntry) -> Result<(), StoreError> {
         self.with_conn(move |c| {
             c.execute(
-                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![e.at, e.moderator, e.action, e.comment_id, e.article_id],
+                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    e.at,
+                    e.moderator,
+                    e.action,
+                    e.comment_id,
+                    e.article_id,
+                    e.detail
+                ],
             )?;
             Ok(())
         })
@@ -901,11 +909,11 @@ impl Store for SqliteStore {
         let (before, after, ascending) = at.bounds();
         self.with_conn(move |c| {
             let mut stmt = c.prepare_cached(if ascending {
-                "SELECT id, at, moderator, action, comment_id, article_id FROM audit_log
+                "SELECT id, at, moderator, action, comment_id, article_id, detail FROM audit_log
                  WHERE (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3)
                  ORDER BY id ASC LIMIT ?1"
             } else {
-                "SELECT id, at, moderator, action, comment_id, article_id FROM audit_log
+                "SELECT id, at, moderator, action, comment_id, article_id, detail FROM audit_log
                  WHERE (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3)
                  ORDER BY id DESC LIMIT ?1"
             })?;
@@ -918,6 +926,7 @@ impl Store for SqliteStore {
                         action: r.get(3)?,
                         comment_id: r.get(4)?,
                         article_id: r.get(5)?,
+                        detail: r.get(6)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
