@@ -183,7 +183,7 @@ pub(crate) fn back_to(path: Option<&str>) -> String {
     }
 }
 
-pub(crate) fn urlencode(s: &str) -> String {
+fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
