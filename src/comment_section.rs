@@ -65,6 +65,8 @@ struct State {
     retry: Option<Timeout>,
     attempts: u32,
     sending: bool,
+    /// The backend can mail readers about replies (from the comment list).
+    can_notify: bool,
     /// What holds the section's place until its first page is shown.
     placeholder: Option<Element>,
 }
@@ -135,6 +137,7 @@ impl CommentSection {
             retry: None,
             attempts: 0,
             sending: false,
+            can_notify: false,
         }));
         this.wire();
         this.restore_draft();
@@ -266,9 +269,35 @@ impl CommentSection {
         }
         self.save_draft(&draft);
         self.update_count();
+        self.update_notify();
         if self.remembering() {
             storage::remember_name(Some(&draft.author));
         }
+    }
+
+    /// Shows "tell me about replies" once an address is typed, when the
+    /// backend can mail (after typing: a shift the reader caused).
+    fn update_notify(&self) {
+        let show = self.0.borrow().can_notify && !self.value(Field::Email).trim().is_empty();
+        let s = self.0.borrow();
+        let line = &s.form.notify_line;
+        if show == line.has_attribute("hidden") {
+            let _ = if show {
+                line.remove_attribute("hidden")
+            } else {
+                line.set_attribute("hidden", "")
+            };
+        }
+    }
+
+    /// Whether "tell me about replies" is shown and ticked.
+    fn notifying(&self) -> bool {
+        let s = self.0.borrow();
+        !s.form.notify_line.has_attribute("hidden")
+            && s.form
+                .notify
+                .dyn_ref::<HtmlInputElement>()
+                .is_some_and(HtmlInputElement::checked)
     }
 
     fn on_remember_change(&self) {
@@ -501,6 +530,8 @@ impl CommentSection {
             parent_id: draft.parent_id,
             website: dom::value(&self.0.borrow().form.website),
             idempotency_key: draft.key.clone(),
+            notify_replies: !email.is_empty() && self.notifying(),
+            lang: Some(self.0.borrow().options.lang().tag().to_owned()),
         }
     }
 
@@ -746,8 +777,10 @@ impl CommentSection {
                     .flat_map(|c| c.replies.iter().map(|r| r.id)),
             );
             s.next = page.next.clone();
+            s.can_notify = page.reply_notifications;
         }
         self.set_total(page.total);
+        self.update_notify();
         // The reader's own comments still waiting for a moderator; those
         // now published (or older than a week) are forgotten.
         let loaded = self.0.borrow().loaded.clone();

@@ -36,19 +36,40 @@ pub fn fallback_lang(el: &Element) -> Lang {
         .unwrap_or(Lang::Ar)
 }
 
-/// Options from a placeholder's `data-*` attributes; `data-khabar` is the kind.
+/// Options from a placeholder's `data-khabar-*` attributes; `data-khabar`
+/// is the kind. The bare `data-*` names of 0.1 still work, with a warning:
+/// the host page's CSS and scripts read them too (daisyUI styles any
+/// `[data-theme]`).
 pub fn options_from_element(
     el: &Element,
     default_api: Option<&str>,
 ) -> Result<Options, ConfigError> {
-    Options::parse(
+    let deprecated = std::cell::RefCell::new(Vec::<String>::new());
+    let options = Options::parse(
         &|name| match name {
             "kind" => el.get_attribute("data-khabar"),
-            _ => el.get_attribute(&format!("data-{name}")),
+            _ => el
+                .get_attribute(&format!("data-khabar-{name}"))
+                .or_else(|| {
+                    let old = el.get_attribute(&format!("data-{name}"))?;
+                    let mut seen = deprecated.borrow_mut();
+                    if !seen.iter().any(|n| n == name) {
+                        seen.push(name.to_owned());
+                    }
+                    Some(old)
+                }),
         },
         page_lang(el).as_deref(),
         default_api,
-    )
+    );
+    options.map(|mut o| {
+        for name in deprecated.into_inner() {
+            o.warnings.push(format!(
+                "data-{name} is deprecated: write data-khabar-{name} (the page's own CSS and scripts read bare data-* names too)"
+            ));
+        }
+        o
+    })
 }
 
 /// Options from the plain attributes of `<khabar-widget kind="…" article-id="…">`.

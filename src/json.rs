@@ -199,6 +199,15 @@ impl ObjWriter {
         self
     }
 
+    /// Adds `key: true` when `on` (nothing otherwise: false is the default).
+    pub fn flag(mut self, key: &str, on: bool) -> Self {
+        if on {
+            self.key(key);
+            self.out.push_str("true");
+        }
+        self
+    }
+
     /// The finished object.
     pub fn finish(mut self) -> String {
         if self.out.is_empty() {

@@ -102,6 +102,8 @@ pub struct ArticleSummary {
     pub image: Option<Image>,
     /// Published comments (shown with `data-comment-counts`).
     pub comment_count: u32,
+    /// BCP 47 language tag of its title and summary.
+    pub lang: Option<String>,
 }
 
 /// One page of a cursor-paged list.
@@ -133,6 +135,7 @@ impl Article {
             section: self.section.clone(),
             image: self.image.clone(),
             comment_count: self.comment_count,
+            lang: self.lang.clone(),
         }
     }
 
@@ -168,6 +171,8 @@ pub struct CommentPage {
     pub next: Option<String>,
     /// All published comments of the article, replies included.
     pub total: u32,
+    /// Whether the backend can mail readers about replies.
+    pub reply_notifications: bool,
 }
 
 /// The answer to `POST /articles/{id}/comments`.
@@ -231,6 +236,7 @@ impl FromJson for CommentPage {
             items: o.list("items")?,
             next: o.opt_string("next")?,
             total: o.u32_or("total", 0)?,
+            reply_notifications: o.bool_or("reply_notifications", false)?,
         })
     }
 }
@@ -318,6 +324,7 @@ impl FromJson for ArticleSummary {
             section: o.opt_string("section")?,
             image: o.opt("image")?,
             comment_count: o.u32_or("comment_count", 0)?,
+            lang: o.opt_string("lang")?,
         })
     }
 }
@@ -349,6 +356,10 @@ pub struct NewComment {
     pub idempotency_key: String,
     /// The page's title, with a comment by URL (it names a new thread).
     pub title: Option<String>,
+    /// "Tell me about replies" (with an e-mail address).
+    pub notify_replies: bool,
+    /// The reader's interface language, for those e-mails.
+    pub lang: Option<String>,
 }
 
 impl ToJson for NewComment {
@@ -361,6 +372,8 @@ impl ToJson for NewComment {
             .string("website", &self.website)
             .string("idempotency_key", &self.idempotency_key)
             .opt_string("title", self.title.as_deref())
+            .flag("notify_replies", self.notify_replies)
+            .opt_string("lang", self.lang.as_deref())
             .finish()
     }
 }

@@ -47,7 +47,9 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
     if assets.www.is_some() {
         admin_ui = admin_ui.merge(crate::admin::demo_router());
     }
-    let admin_ui = admin_ui.with_state(state.clone());
+    let admin_ui = admin_ui
+        .merge(crate::replies::pages::router())
+        .with_state(state.clone());
     let api = routes::api::router(state.clone())
         .route_layer(record)
         .with_state(state)

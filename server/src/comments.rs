@@ -36,6 +36,13 @@ pub struct NewComment {
     /// the server does not hold (comments by URL); ignored otherwise.
     #[serde(default)]
     pub title: Option<String>,
+    /// "Tell me about replies": mail a confirmation link to `email`
+    /// (see `crate::replies`).
+    #[serde(default)]
+    pub notify_replies: bool,
+    /// The reader's interface language, for that mail.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// A comment after cleaning, ready to store.

@@ -115,12 +115,30 @@ pub async fn sync_if_due(
 /// Runs every job that is due and that this instance claims.
 pub async fn run_due(state: &AppState, holder: &str) {
     notify_moderators(state, holder).await;
+    tell_reply_subscribers(state, holder).await;
     prune_rate_hits(state, holder).await;
     prune_webhooks(state, holder).await;
 }
 
 fn ms_ago(d: Duration) -> i64 {
     crate::store::now_ms().saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+async fn tell_reply_subscribers(state: &AppState, holder: &str) {
+    let name = crate::replies::JOB;
+    match state
+        .store
+        .claim_job(name, Duration::from_secs(1), holder)
+        .await
+    {
+        Ok(true) => match crate::replies::run_once(state).await {
+            Ok(n) if n > 0 => tracing::info!("told readers of replies: {n} message(s)"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("{name}: {e}"),
+        },
+        Ok(false) => {}
+        Err(e) => tracing::warn!("claiming {name}: {e}"),
+    }
 }
 
 async fn notify_moderators(state: &AppState, holder: &str) {

@@ -33,6 +33,8 @@ pub struct AppState {
     pub notify: Option<Arc<crate::notify::settings::ModeratorMail>>,
     /// Per-client limit on e-mails sent.
     pub send_limit: Arc<RateLimit>,
+    /// Reply-notification confirmations per address, and per client.
+    pub reply_confirm_limit: Arc<RateLimit>,
     /// The site's name, in feeds, e-mails and printouts.
     pub site_name: String,
     /// Public origin of this server (`https://news.example`), used to make
@@ -66,6 +68,7 @@ impl AppState {
             mailer: None,
             notify: None,
             send_limit: Arc::new(RateLimit::new(5, Duration::from_secs(600))),
+            reply_confirm_limit: Arc::new(RateLimit::new(3, Duration::from_secs(3600))),
             site_name: "Khabar".to_owned(),
             public_url: None,
             body_timeout: Duration::from_secs(15),

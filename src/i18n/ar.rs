@@ -27,6 +27,7 @@ pub static CATALOG: Catalog = Catalog {
     email_note: "لن يُنشر بريدك الإلكتروني.",
     body_label: "تعليقك",
     remember_name: "تذكّر اسمي على هذا الجهاز",
+    notify_replies: "أعلمني بالردود عبر البريد (سيصلك رابط للتأكيد)",
     send: "أرسل التعليق",
     sending: "جارٍ الإرسال…",
     posted: "نُشر تعليقك.",

@@ -47,6 +47,8 @@ pub struct Catalog {
     pub body_label: &'static str,
     /// Opt-in to keep the name on this device.
     pub remember_name: &'static str,
+    /// Opt-in to e-mail about replies (confirmed by a mailed link).
+    pub notify_replies: &'static str,
     /// The submit button.
     pub send: &'static str,
     /// The submit button while sending.

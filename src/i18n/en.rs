@@ -27,6 +27,7 @@ pub static CATALOG: Catalog = Catalog {
     email_note: "Your email address is never published.",
     body_label: "Your comment",
     remember_name: "Remember my name on this device",
+    notify_replies: "E-mail me when someone replies (we will send a link to confirm)",
     send: "Post comment",
     sending: "Sending…",
     posted: "Your comment is published.",

@@ -27,6 +27,7 @@ pub static CATALOG: Catalog = Catalog {
     email_note: "ایمیل شما منتشر نمی‌شود.",
     body_label: "دیدگاه شما",
     remember_name: "نامم را روی این دستگاه به خاطر بسپار",
+    notify_replies: "وقتی کسی پاسخ داد به من ایمیل بزن (پیوندی برای تأیید می‌فرستیم)",
     send: "ارسال دیدگاه",
     sending: "در حال ارسال…",
     posted: "دیدگاه شما منتشر شد.",

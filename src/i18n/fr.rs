@@ -27,6 +27,7 @@ pub static CATALOG: Catalog = Catalog {
     email_note: "Votre adresse ne sera jamais publiée.",
     body_label: "Votre commentaire",
     remember_name: "Retenir mon nom sur cet appareil",
+    notify_replies: "M’avertir par e-mail des réponses (un lien de confirmation vous sera envoyé)",
     send: "Publier le commentaire",
     sending: "Envoi…",
     posted: "Votre commentaire est publié.",

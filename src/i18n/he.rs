@@ -27,6 +27,7 @@ pub static CATALOG: Catalog = Catalog {
     email_note: "כתובת הדוא״ל לא תפורסם.",
     body_label: "התגובה שלך",
     remember_name: "לזכור את שמי במכשיר הזה",
+    notify_replies: "לשלוח לי מייל כשמישהו מגיב (יישלח קישור לאישור)",
     send: "שליחת התגובה",
     sending: "שולחים…",
     posted: "התגובה שלך פורסמה.",

@@ -50,6 +50,25 @@ pub enum Lang {
     Fr,
 }
 
+/// `rtl` for a language written right to left (by its primary subtag, or
+/// an Arabic or Hebrew script subtag), else `ltr`: the direction of content
+/// whose language the API names, whatever the widget's own language.
+pub fn script_dir(tag: &str) -> &'static str {
+    let lower = tag.to_ascii_lowercase();
+    let mut subtags = lower.split(['-', '_']);
+    let primary = subtags.next().unwrap_or("");
+    let rtl_language = matches!(
+        primary,
+        "ar" | "fa" | "ur" | "he" | "iw" | "yi" | "ps" | "sd" | "ug" | "ckb" | "dv" | "syr"
+    );
+    let rtl_script = subtags.any(|s| matches!(s, "arab" | "hebr" | "syrc" | "thaa"));
+    if rtl_language || rtl_script {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
 impl Lang {
     /// Every supported language.
     pub const ALL: [Lang; 6] = [Lang::Ar, Lang::Fa, Lang::Ur, Lang::He, Lang::En, Lang::Fr];
@@ -168,6 +187,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn content_direction_follows_the_language_or_its_script() {
+        for (tag, dir) in [
+            ("ar", "rtl"),
+            ("fa-IR", "rtl"),
+            ("he", "rtl"),
+            ("ku-Arab", "rtl"),
+            ("en", "ltr"),
+            ("fr-CA", "ltr"),
+            ("az-Latn", "ltr"),
+            ("", "ltr"),
+        ] {
+            assert_eq!(super::script_dir(tag), dir, "{tag}");
+        }
+    }
+
+    #[test]
     fn tags_pick_languages_by_primary_subtag() {
         assert_eq!(Lang::from_tag("ar"), Some(Lang::Ar));
         assert_eq!(Lang::from_tag("ar-EG"), Some(Lang::Ar));
@@ -238,6 +273,7 @@ mod tests {
                 c.email_note,
                 c.body_label,
                 c.remember_name,
+                c.notify_replies,
                 c.send,
                 c.sending,
                 c.posted,

@@ -27,6 +27,7 @@ pub static CATALOG: Catalog = Catalog {
     email_note: "آپ کا ای میل شائع نہیں کیا جائے گا۔",
     body_label: "آپ کا تبصرہ",
     remember_name: "اس آلے پر میرا نام یاد رکھیں",
+    notify_replies: "کوئی جواب دے تو مجھے ای میل کریں (تصدیق کا لنک بھیجا جائے گا)",
     send: "تبصرہ بھیجیں",
     sending: "بھیجا جا رہا ہے…",
     posted: "آپ کا تبصرہ شائع ہو گیا۔",

@@ -7,6 +7,7 @@ use crate::i18n::format::DatelineFormat;
 use crate::i18n::Catalog;
 use crate::model::{Article, Block, Image};
 use crate::sanitize::safe_url;
+use crate::views::in_lang;
 
 /// Renders `article` for a reader of `catalog`'s language. Returns it with
 /// the place that names the site on paper (filled once `/config` answers).
@@ -16,13 +17,11 @@ pub fn render(
     catalog: &Catalog,
     dates: &DatelineFormat,
 ) -> DomResult<(El, Element)> {
+    let lang = article.lang.as_deref();
     let header = El::new(doc, "header")?
         .class("article-header")
         .child(
-            El::new(doc, "h1")?
-                .class("headline")
-                .part("headline")
-                .attr("dir", "auto")
+            in_lang(El::new(doc, "h1")?.class("headline").part("headline"), lang)
                 .text(&article.title),
         )
         .child(dateline(doc, article, catalog, dates)?)
@@ -30,11 +29,15 @@ pub fn render(
 
     let summary = (!article.summary.trim().is_empty())
         .then(|| {
-            El::new(doc, "p").map(|p| p.class("summary").part("summary").text(&article.summary))
+            El::new(doc, "p")
+                .map(|p| in_lang(p.class("summary").part("summary"), lang).text(&article.summary))
         })
         .transpose()?;
 
-    let body = El::new(doc, "div")?.class("article-body").part("body");
+    let body = in_lang(
+        El::new(doc, "div")?.class("article-body").part("body"),
+        lang,
+    );
     let body = match (&article.body, &article.body_html) {
         (None, Some(html)) => {
             let base = crate::sanitize::safe_url(&article.url, false);
@@ -52,7 +55,7 @@ pub fn render(
     let image = article
         .image
         .as_ref()
-        .map(|i| figure(doc, i, true))
+        .map(|i| figure(doc, i, true, lang))
         .transpose()?
         .flatten();
     // On paper only: where the article lives and whose it is.
@@ -156,7 +159,8 @@ fn block(doc: &Document, block: &Block) -> DomResult<Option<El>> {
                     .map(|i| El::new(doc, "li").map(|li| li.attr("dir", "auto").text(i)))
                     .collect::<DomResult<Vec<_>>>()?,
             ),
-        Block::Image(image) => return figure(doc, image, false),
+        // Inside the body, which carries the article's language.
+        Block::Image(image) => return figure(doc, image, false, None),
         Block::Unknown => return Ok(None),
     };
     Ok(Some(el))
@@ -164,7 +168,7 @@ fn block(doc: &Document, block: &Block) -> DomResult<Option<El>> {
 
 /// An image with its caption; the box keeps a 16:9 shape before the image
 /// arrives so the page does not jump. Unsafe URLs drop the image.
-fn figure(doc: &Document, image: &Image, lead: bool) -> DomResult<Option<El>> {
+fn figure(doc: &Document, image: &Image, lead: bool, lang: Option<&str>) -> DomResult<Option<El>> {
     let Some(src) = safe_url(&image.url, false) else {
         return Ok(None);
     };
@@ -179,7 +183,7 @@ fn figure(doc: &Document, image: &Image, lead: bool) -> DomResult<Option<El>> {
         .caption
         .as_deref()
         .filter(|c| !c.trim().is_empty())
-        .map(|c| El::new(doc, "figcaption").map(|f| f.attr("dir", "auto").text(c)))
+        .map(|c| El::new(doc, "figcaption").map(|f| in_lang(f, lang).text(c)))
         .transpose()?;
     Ok(Some(
         El::new(doc, "figure")?

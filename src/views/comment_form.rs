@@ -16,6 +16,11 @@ pub struct CommentForm {
     pub website: Element,
     /// "Remember my name".
     pub remember: Element,
+    /// "Tell me about replies", and the line that holds it (hidden until
+    /// the backend can mail and an address is typed).
+    pub notify: Element,
+    /// The line of `notify`.
+    pub notify_line: Element,
     /// The live character count under the text.
     pub count: Element,
     /// The "replying to" banner (also the parent's error target).
@@ -167,6 +172,21 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
             .text(" ")
             .text(catalog.remember_name),
     );
+    let notify_input = El::new(doc, "input")?
+        .attr("type", "checkbox")
+        .attr("name", "notify_replies")
+        .attr("id", "kc-notify");
+    let notify_el = notify_input.build_ref().clone();
+    let notify_line = El::new(doc, "p")?
+        .class("remember notify")
+        .attr("hidden", "")
+        .child(
+            El::new(doc, "label")?
+                .child(notify_input)
+                .text(" ")
+                .text(catalog.notify_replies),
+        );
+    let notify_line_el = notify_line.build_ref().clone();
     let reply_text = El::new(doc, "span")?.class("replying-text");
     let reply_text_el = reply_text.build_ref().clone();
     let parent_error = El::new(doc, "p")?
@@ -212,6 +232,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         .child(replying)
         .child(author)
         .child(email)
+        .child(notify_line)
         .child(body)
         .child(honeypot)
         .child(remember)
@@ -222,6 +243,8 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         form,
         website: website_el,
         remember: remember_el,
+        notify: notify_el,
+        notify_line: notify_line_el,
         count: count_el,
         reply: reply_el.clone(),
         reply_text: reply_text_el,

@@ -11,6 +11,7 @@ use crate::i18n::format::{self, DateSettings, RelativeFormat};
 use crate::i18n::Catalog;
 use crate::model::ArticleSummary;
 use crate::sanitize::safe_url;
+use crate::views::in_lang;
 
 /// A link to `url` when it is a web URL, otherwise a plain `fallback` box.
 fn link_or(doc: &Document, url: &str, fallback: &str) -> DomResult<El> {
@@ -81,19 +82,21 @@ pub fn card(doc: &Document, item: &ArticleSummary, meta: &Meta) -> DomResult<El>
     let summary = match item.summary.trim() {
         "" => None,
         _ => Some(
-            El::new(doc, "p")?
-                .class("card-summary")
-                .attr("dir", "auto")
-                .text(&item.summary),
+            in_lang(
+                El::new(doc, "p")?.class("card-summary"),
+                item.lang.as_deref(),
+            )
+            .text(&item.summary),
         ),
     };
     let text = El::new(doc, "div")?
         .class("card-text")
         .child(
-            El::new(doc, "h3")?
-                .class("card-title")
-                .attr("dir", "auto")
-                .text(&item.title),
+            in_lang(
+                El::new(doc, "h3")?.class("card-title"),
+                item.lang.as_deref(),
+            )
+            .text(&item.title),
         )
         .child(
             El::new(doc, "p")?
@@ -125,8 +128,7 @@ pub fn items(
                 // The strip has no time: the count follows the headline.
                 Layout::Strip => li
                     .child(
-                        link_or(doc, &item.url, "span")?
-                            .attr("dir", "auto")
+                        in_lang(link_or(doc, &item.url, "span")?, item.lang.as_deref())
                             .part("strip-link")
                             .text(&item.title),
                     )

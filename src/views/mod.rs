@@ -36,3 +36,20 @@ pub fn field(
         .child(error);
     Ok((field, error_el))
 }
+
+/// `el` marked as content in its own language: `lang` and the direction of
+/// its script when the API names a plausible tag (an Arabic story on an
+/// English page stays right to left and is read with an Arabic voice),
+/// else `dir="auto"`. Labels and buttons around it keep the reader's
+/// interface language.
+pub fn in_lang(el: El, lang: Option<&str>) -> El {
+    let plausible = |t: &&str| {
+        (2..=35).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    match lang.map(str::trim).filter(plausible) {
+        Some(tag) => el
+            .attr("lang", tag)
+            .attr("dir", crate::i18n::script_dir(tag)),
+        None => el.attr("dir", "auto"),
+    }
+}

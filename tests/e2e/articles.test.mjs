@@ -80,14 +80,14 @@ async function routedPage(page, name, { lang = 'ar', dir = 'rtl', head = '', bod
 for (const [lang, { article, dir }] of Object.entries(LANGS)) {
   test(`axe-core finds no WCAG 2 A/AA violation in the widgets in ${lang}`, async () => {
     const { page, problems } = await openPage(browser);
-    const attrs = `data-lang="${lang}" data-content-lang="any"`;
+    const attrs = `data-khabar-lang="${lang}" data-khabar-content-lang="any"`;
     await page.goto(await routedPage(page, `axe-${lang}.html`, {
       lang,
       dir,
-      body: `<div data-khabar="latest" data-layout="strip" data-limit="6" ${attrs}></div>
-        <main><div data-khabar="article" data-article-id="${article}" ${attrs}></div></main>
-        <aside><div data-khabar="latest" data-limit="4" ${attrs}></div>
-        <div data-khabar="card" data-article-id="${article}" ${attrs}></div></aside>`,
+      body: `<div data-khabar="latest" data-khabar-layout="strip" data-khabar-limit="6" ${attrs}></div>
+        <main><div data-khabar="article" data-khabar-article-id="${article}" ${attrs}></div></main>
+        <aside><div data-khabar="latest" data-khabar-limit="4" ${attrs}></div>
+        <div data-khabar="card" data-khabar-article-id="${article}" ${attrs}></div></aside>`,
     }));
     await widgetsSettled(page);
     await page.waitForFunction(() => document.querySelector('[data-khabar="article"]').shadowRoot
@@ -112,17 +112,17 @@ const RESERVE = `<style>
   [data-khabar]:not([data-khabar-mounted]) { display: block; }
   [data-khabar="article"]:not([data-khabar-mounted]) { min-height: 100vh; }
   [data-khabar="latest"]:not([data-khabar-mounted]) { min-height: 90rem; }
-  [data-khabar="latest"][data-limit="4"]:not([data-khabar-mounted]) { min-height: 40.5rem; }
-  [data-khabar="latest"][data-layout="strip"]:not([data-khabar-mounted]) { min-height: 2.5rem; }
+  [data-khabar="latest"][data-khabar-limit="4"]:not([data-khabar-mounted]) { min-height: 40.5rem; }
+  [data-khabar="latest"][data-khabar-layout="strip"]:not([data-khabar-mounted]) { min-height: 2.5rem; }
   [data-khabar="card"]:not([data-khabar-mounted]) { min-height: 9.5rem; }
   [data-khabar="comments"]:not([data-khabar-mounted]) { min-height: 54rem; }
 </style>`;
 const KINDS = {
-  article: `<div data-khabar="article" data-article-id="${LANGS.ar.article}"></div>`,
-  latest: '<div data-khabar="latest" data-limit="4"></div>',
-  strip: '<div data-khabar="latest" data-layout="strip" data-limit="6"></div>',
-  card: `<div data-khabar="card" data-article-id="${LANGS.ar.article}"></div>`,
-  comments: '<div data-khabar="comments" data-article-id="2026-11-25-haifa-port-park" data-lang="he"></div>',
+  article: `<div data-khabar="article" data-khabar-article-id="${LANGS.ar.article}"></div>`,
+  latest: '<div data-khabar="latest" data-khabar-limit="4"></div>',
+  strip: '<div data-khabar="latest" data-khabar-layout="strip" data-khabar-limit="6"></div>',
+  card: `<div data-khabar="card" data-khabar-article-id="${LANGS.ar.article}"></div>`,
+  comments: '<div data-khabar="comments" data-khabar-article-id="2026-11-25-haifa-port-park" data-khabar-lang="he"></div>',
 };
 
 /**
@@ -158,10 +158,10 @@ async function measureCls(target, during = async () => {}) {
     : await routedPage(page, `cls-${Math.random().toString(36).slice(2)}.html`, { head: RESERVE, body: target });
   await page.goto(url);
   // The lazy list of the demo page mounts only near the viewport.
-  await page.waitForFunction(() => window.__ready >= document.querySelectorAll('[data-khabar]:not([data-lazy])').length,
+  await page.waitForFunction(() => window.__ready >= document.querySelectorAll('[data-khabar]:not([data-khabar-lazy])').length,
     null, { timeout: 15_000 });
   await during(page);
-  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar]:not([data-lazy])')).every((h) => {
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar]:not([data-khabar-lazy])')).every((h) => {
     const root = h.shadowRoot;
     const images = Array.from(root.querySelectorAll('img')).every((img) => img.complete);
     const comments = !root.querySelector('.comments') || root.querySelector('.comment, .comments-empty');
@@ -205,9 +205,9 @@ test('cards and strip links go to the article URL; the page keeps its own naviga
   const { page } = await openPage(browser);
   await page.goto(server.url);
   await widgetsSettled(page);
-  const href = await page.locator('[data-khabar][data-layout="strip"] >> a').first().getAttribute('href');
+  const href = await page.locator('[data-khabar][data-khabar-layout="strip"] >> a').first().getAttribute('href');
   assert.match(href, /^http:\/\/127\.0\.0\.1:\d+\/\?article=/);
-  await page.locator('[data-khabar][data-layout="strip"] >> a').first().click();
+  await page.locator('[data-khabar][data-khabar-layout="strip"] >> a').first().click();
   await page.waitForURL(href);
   await widgetsSettled(page);
 });
@@ -279,7 +279,7 @@ test('<khabar-widget> mounts, follows attribute changes and unmounts', async () 
   assert.deepEqual(problems, []);
 });
 
-test('data-lazy fetches only when the widget nears the viewport', async () => {
+test('data-khabar-lazy fetches only when the widget nears the viewport', async () => {
   const { page } = await openPage(browser);
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
@@ -292,7 +292,7 @@ test('data-lazy fetches only when the widget nears the viewport', async () => {
     el.id = 'lazy';
     el.dataset.khabar = 'latest';
     el.dataset.limit = '7';
-    el.setAttribute('data-lazy', '');
+    el.setAttribute('data-khabar-lazy', '');
     document.body.append(spacer, el);
   });
   await page.waitForTimeout(500);

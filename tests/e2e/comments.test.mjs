@@ -93,6 +93,76 @@ test('pre-moderation: pending for the writer, published after the CLI approves',
   }
 });
 
+test('"tell me about replies": offered once an address is typed, confirmed by the mailed link, then a published reply is mailed', async () => {
+  // The demo's outbox stands in for the mail server (shown at /demo/outbox).
+  const server = await startServer({ args: ['--moderation', 'pre', '--mail-outbox'] });
+  const outbox = async () => {
+    const page = await browser.newPage();
+    await page.goto(new URL('/demo/outbox', server.url).href);
+    const mails = await page.locator('article.mail').evaluateAll((els) => els.map((el) => ({
+      subject: el.querySelector('h2').textContent, text: el.querySelector('pre').textContent,
+    })));
+    await page.close();
+    return mails;
+  };
+  const waitForMail = async (n) => {
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const mails = await outbox();
+      if (mails.length >= n) return mails;
+      if (Date.now() > until) throw new Error(`expected ${n} message(s) in the outbox, got ${mails.length}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  try {
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    const line = page.locator(`${W} >> p.notify`);
+    assert.equal(await line.isHidden(), true, 'not offered without an address');
+    await page.locator(`${W} >> #kc-author`).fill('هدى');
+    await page.locator(`${W} >> #kc-email`).fill('huda@example.org');
+    await line.waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'the form with the opt-in shown');
+    await page.locator(`${W} >> #kc-notify`).check();
+    await page.locator(`${W} >> #kc-body`).fill('هل ستفتح السوق في الشتاء أيضًا؟');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> li.comment.pending`).waitFor();
+    assert.deepEqual(problems, []);
+
+    // Double opt-in: the only mail is the confirmation, in the reader's language.
+    const [confirmation] = await waitForMail(1);
+    assert.equal(confirmation.subject, 'تأكيد: أعلمني بالردود عبر البريد');
+    const link = confirmation.text.match(/https?:\/\/\S+\/replies\/confirm\?t=\S+/)[0];
+    const confirmPage = await browser.newPage();
+    await confirmPage.goto(link);
+    await confirmPage.getByRole('button', { name: 'تأكيد' }).click();
+    await confirmPage.getByRole('heading', { name: /ستصلك رسالة/ }).waitFor();
+    await confirmPage.close();
+
+    // Her comment is approved, then a reply to it: she is told once it is published.
+    const id = server.cli('comments', 'pending').match(/#(\d+)/)[1];
+    server.cli('comments', 'approve', id);
+    const res = await fetch(new URL(`/api/v1/articles/${ARTICLE}/comments`, server.url), {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ author: 'البلدية', body: 'نعم، ستفتح أيام الجمعة طوال الشتاء.', parent_id: Number(id),
+        idempotency_key: 'reply-notice-e2e-1' }),
+    });
+    assert.equal(res.status, 201);
+    const { comment: reply } = await res.json();
+    await new Promise((r) => setTimeout(r, 6_000)); // a run of the job (every 5 s) while the reply waits
+    assert.equal((await outbox()).length, 1, 'nothing for a reply still waiting for a moderator');
+    server.cli('comments', 'approve', String(reply.id));
+    const mails = await waitForMail(2);
+    const notice = mails.find((m) => m !== confirmation && m.subject.startsWith('رد جديد'));
+    assert.ok(notice, JSON.stringify(mails));
+    assert.match(notice.text, /ستفتح أيام الجمعة/);
+    assert.match(notice.text, /\/replies\/unsubscribe\?t=/);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a draft survives a reload', async () => {
   const server = await startServer();
   try {

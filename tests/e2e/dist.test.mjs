@@ -62,8 +62,8 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   assert.match(WASM.file, /^khabar_bg\.[0-9a-f]{10}\.wasm$/);
   assert.match(JS.integrity, /^sha384-[A-Za-z0-9+/]{64}$/);
   const url = sitePage('cdn.html', `
-    <div data-khabar="article" data-article-id="${ARTICLE}"></div>
-    <div data-khabar="latest" data-limit="3"></div>
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    <div data-khabar="latest" data-khabar-limit="3"></div>
     ${scriptTag()}`);
   const { page, problems } = await openPage(browser);
   await recordEvents(page);
@@ -121,7 +121,7 @@ test('a page that only uses the custom element', async () => {
  */
 async function failedStart(name, wasmUrl) {
   const url = sitePage(name, `
-    <div data-khabar="article" data-article-id="${ARTICLE}"></div>
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
     ${scriptTag(` data-wasm="${wasmUrl}"`)}`);
   const { page, problems } = await openPage(browser);
   await recordEvents(page);

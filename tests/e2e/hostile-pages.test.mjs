@@ -44,12 +44,12 @@ const page = (name, head, body) => writeFileSync(join(root, name), `<!doctype ht
 
 test('strict CSP with Trusted Types: every kind works and records zero violations', async () => {
   page('csp.html', '', `
-    <div data-khabar="article" data-article-id="${ARTICLE}"></div>
-    <div data-khabar="latest" data-limit="3"></div>
-    <div data-khabar="latest" data-layout="strip" data-limit="4"></div>
-    <div data-khabar="card" data-article-id="2026-11-28-night-trains" data-lang="en"></div>
-    <div data-khabar="comments" data-article-id="2026-11-25-haifa-port-park" data-lang="he"></div>
-    <div data-khabar="article" data-article-id="2026-11-25-book-fair" id="html-body"></div>`);
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    <div data-khabar="latest" data-khabar-limit="3"></div>
+    <div data-khabar="latest" data-khabar-layout="strip" data-khabar-limit="4"></div>
+    <div data-khabar="card" data-khabar-article-id="2026-11-28-night-trains" data-khabar-lang="en"></div>
+    <div data-khabar="comments" data-khabar-article-id="2026-11-25-haifa-port-park" data-khabar-lang="he"></div>
+    <div data-khabar="article" data-khabar-article-id="2026-11-25-book-fair" id="html-body"></div>`);
   const { page: p, problems } = await openPage(browser);
   await recordViolations(p);
   const response = await p.goto(`${strict.url}csp.html`);
@@ -61,8 +61,8 @@ test('strict CSP with Trusted Types: every kind works and records zero violation
   // This one's body is HTML: DOMParser under Trusted Types.
   assert.ok(await p.locator('#html-body >> .article-body p').count() > 0);
   assert.ok(await p.locator('[data-khabar="article"]:not(#html-body) >> .article-body p').count() > 0);
-  assert.ok(await p.locator('[data-khabar="latest"]:not([data-layout]) >> .card').count() > 0);
-  assert.ok(await p.locator('[data-khabar="latest"][data-layout="strip"] >> .strip a').count() > 0);
+  assert.ok(await p.locator('[data-khabar="latest"]:not([data-khabar-layout]) >> .card').count() > 0);
+  assert.ok(await p.locator('[data-khabar="latest"][data-khabar-layout="strip"] >> .strip a').count() > 0);
   // Images load from 'self' (lazily: bring the card into view first).
   await p.locator('[data-khabar="card"] >> img').scrollIntoViewIfNeeded();
   await p.waitForFunction(() => {
@@ -109,7 +109,7 @@ test('control: under the same policy a page script assigning HTML without a poli
     }`);
   page('tt-control.html', '', `
     <p id="sink"></p>
-    <div data-khabar="article" data-article-id="2026-11-25-book-fair" id="html-body"></div>
+    <div data-khabar="article" data-khabar-article-id="2026-11-25-book-fair" id="html-body"></div>
     <script src="/sink.js"></script>`);
   const { page: p, problems } = await openPage(browser);
   await recordViolations(p);
@@ -179,8 +179,8 @@ const MAX_DIFFERING = 0.0001;
 const difference = (a, b) => Math.max(oneWay(a, b, CHANNEL_DELTA), oneWay(b, a, CHANNEL_DELTA));
 
 const WIDGETS = `
-  <div data-khabar="card" data-article-id="${ARTICLE}"></div>
-  <div data-khabar="article" data-article-id="2026-11-26-bakeries-coop" data-lang="en"></div>`;
+  <div data-khabar="card" data-khabar-article-id="${ARTICLE}"></div>
+  <div data-khabar="article" data-khabar-article-id="2026-11-26-bakeries-coop" data-khabar-lang="en"></div>`;
 const SELECTORS = ['[data-khabar="card"]', '[data-khabar="article"]'];
 
 /** Opens `url` and waits until the widgets and their images are there. */

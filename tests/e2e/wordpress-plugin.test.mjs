@@ -210,7 +210,7 @@ test('an edit, the trash, a restore and a deletion in WordPress reach Khabar at 
   const { page, problems } = await openPage(browser);
   await page.goto(plainLink);
   await widgetsSettled(page);
-  assert.equal(await page.locator('[data-khabar="comments"]').getAttribute('data-article-id'), id);
+  assert.equal(await page.locator('[data-khabar="comments"]').getAttribute('data-khabar-article-id'), id);
   await page.locator('[data-khabar="comments"] >> li.comment').waitFor();
   assert.match(await page.locator('[data-khabar="comments"] >> li.comment').textContent(), /طريق آمن للدراجات/);
   assert.deepEqual(problems, []);

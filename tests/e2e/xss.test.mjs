@@ -322,11 +322,11 @@ async function renderBatches(page, batches, known = []) {
 async function pageThroughLatest(page) {
   await page.route('**/latest-page.html', (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8',
-    body: `${PAGE_HEAD}<body><div data-khabar="latest" data-limit="50"></div><div data-khabar="latest" data-layout="strip" data-limit="50"></div>${PAGE_END}`,
+    body: `${PAGE_HEAD}<body><div data-khabar="latest" data-khabar-limit="50"></div><div data-khabar="latest" data-khabar-layout="strip" data-khabar-limit="50"></div>${PAGE_END}`,
   }));
   await page.goto(`${server.url}latest-page.html`);
   await widgetsSettled(page);
-  const W = '[data-khabar="latest"]:not([data-layout])';
+  const W = '[data-khabar="latest"]:not([data-khabar-layout])';
   const more = page.locator(`${W} >> button.more`);
   while (await more.count() > 0 && await more.isVisible()) {
     const before = await page.locator(`${W} >> li`).count();
@@ -370,8 +370,8 @@ test(`${VECTOR_COUNT} vectors and ${HOSTILE_URL_COUNT} hostile URLs through the 
   assert.ok(!ALLOWED.includes('script') && !ALLOWED.includes('svg') && !ALLOWED.includes('iframe'));
 
   const urlWidgets = (prefix) => acceptedFor(prefix).flatMap((field) => [
-    `<div data-khabar="card" data-article-id="${prefix}-${field}"></div>`,
-    `<div data-khabar="article" data-article-id="${prefix}-${field}"></div>`,
+    `<div data-khabar="card" data-khabar-article-id="${prefix}-${field}"></div>`,
+    `<div data-khabar="article" data-khabar-article-id="${prefix}-${field}"></div>`,
   ]);
   const batches = [];
   for (let start = 0; start < VECTORS.length; start += BATCH) {
@@ -380,9 +380,9 @@ test(`${VECTOR_COUNT} vectors and ${HOSTILE_URL_COUNT} hostile URLs through the 
       label: `vectors ${start}…${ids.at(-1)}`,
       title: `${start}: `,
       widgets: ids.flatMap((i) => [
-        `<div data-khabar="article" data-article-id="xss-${i}-b"></div>`,
-        `<div data-khabar="article" data-article-id="xss-${i}-h"></div>`,
-        `<div data-khabar="card" data-article-id="xss-${i}-b"></div>`,
+        `<div data-khabar="article" data-khabar-article-id="xss-${i}-b"></div>`,
+        `<div data-khabar="article" data-khabar-article-id="xss-${i}-h"></div>`,
+        `<div data-khabar="card" data-khabar-article-id="xss-${i}-b"></div>`,
         ...urlWidgets(`xss-${i}`),
       ]),
     });
@@ -392,7 +392,7 @@ test(`${VECTOR_COUNT} vectors and ${HOSTILE_URL_COUNT} hostile URLs through the 
     batches.push({
       label: `hostile URLs ${start}…${ids.at(-1)}`,
       title: `${start}: `,
-      widgets: ids.flatMap((j) => [`<div data-khabar="article" data-article-id="url-${j}-h"></div>`, ...urlWidgets(`url-${j}`)]),
+      widgets: ids.flatMap((j) => [`<div data-khabar="article" data-khabar-article-id="url-${j}-h"></div>`, ...urlWidgets(`url-${j}`)]),
     });
   }
   const { page, problems, dialogs } = await trappedPage();
@@ -479,9 +479,9 @@ test(`the same ${VECTOR_COUNT + HOSTILE_URL_COUNT} values served raw to the widg
       title: `${start}: `,
       comments: true,
       widgets: ids.flatMap((k) => [
-        `<div data-khabar="article" data-article-id="raw-${k}-b"></div>`,
-        `<div data-khabar="article" data-article-id="raw-${k}-h"></div>`,
-        `<div data-khabar="card" data-article-id="raw-${k}-b"></div>`,
+        `<div data-khabar="article" data-khabar-article-id="raw-${k}-b"></div>`,
+        `<div data-khabar="article" data-khabar-article-id="raw-${k}-h"></div>`,
+        `<div data-khabar="card" data-khabar-article-id="raw-${k}-b"></div>`,
       ]),
     });
   }

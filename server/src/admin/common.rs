@@ -38,6 +38,8 @@ pub struct AdminSettings {
     pub(crate) secret: Arc<OnceLock<Vec<u8>>>,
     /// The install's key for signed e-mail links, once read.
     pub(crate) link_key: Arc<OnceLock<Vec<u8>>>,
+    /// The install's key for readers' reply-notification links, once read.
+    pub(crate) reply_key: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl Default for AdminSettings {
@@ -50,6 +52,7 @@ impl Default for AdminSettings {
             session_for: Duration::from_secs(12 * 3600),
             secret: Arc::default(),
             link_key: Arc::default(),
+            reply_key: Arc::default(),
         }
     }
 }
@@ -117,7 +120,7 @@ pub(crate) fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 14] = [
+        let sources: [(&str, &str); 15] = [
             ("base.html", include_str!("../../templates/admin/base.html")),
             (
                 "login.html",
@@ -135,6 +138,10 @@ pub(crate) fn templates() -> &'static Environment<'static> {
             (
                 "blocks.html",
                 include_str!("../../templates/admin/blocks.html"),
+            ),
+            (
+                "reply.html",
+                include_str!("../../templates/admin/reply.html"),
             ),
             (
                 "outbox.html",

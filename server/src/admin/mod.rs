@@ -72,7 +72,7 @@ pub fn demo_router() -> Router<AppState> {
 }
 
 /// `routes` under the admin pages' security headers.
-fn secured(routes: Router<AppState>) -> Router<AppState> {
+pub(crate) fn secured(routes: Router<AppState>) -> Router<AppState> {
     routes
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

@@ -38,6 +38,9 @@ pub enum Target {
 #[derive(Debug, Default)]
 pub struct Targets {
     by_url: HashMap<String, String>,
+    /// Articles stored with a root-relative URL (`/?article=…`, as the
+    /// demo's are): they match a link to that path on any host.
+    by_relative: HashMap<String, String>,
     by_path: HashMap<String, Vec<(String, String)>>,
     sites: Sites,
 }
@@ -58,6 +61,19 @@ fn parts(raw: &str) -> Option<(String, String, Option<String>)> {
     Some((host, canonical_path(url.path()), query))
 }
 
+/// The keys a page is known by: with its query first, then without it,
+/// except on the root, where a query names the page (`/?p=12`).
+fn page_keys(host: &str, path: &str, query: Option<&str>) -> Vec<String> {
+    let mut keys = Vec::with_capacity(2);
+    if let Some(q) = query {
+        keys.push(format!("{host}{path}?{q}"));
+    }
+    if query.is_none() || path != "/" {
+        keys.push(format!("{host}{path}"));
+    }
+    keys
+}
+
 /// A path as its URL would carry it (Arabic letters percent-encoded).
 fn normal_path(path: &str) -> Option<String> {
     let url = Url::parse("http://path.invalid").ok()?.join(path).ok()?;
@@ -72,20 +88,24 @@ impl Targets {
             ..Targets::default()
         };
         for (id, url) in articles {
-            let Some((host, path, query)) = parts(&url) else {
+            let relative = url.starts_with('/') && !url.starts_with("//");
+            let absolute = if relative {
+                format!("http://relative.invalid{url}")
+            } else {
+                url.clone()
+            };
+            let Some((host, path, query)) = parts(&absolute) else {
                 continue;
             };
-            if let Some(q) = &query {
-                t.by_url
-                    .entry(format!("{host}{path}?{q}"))
-                    .or_insert_with(|| id.clone());
+            if relative {
+                for key in page_keys("", &path, query.as_deref()) {
+                    t.by_relative.entry(key).or_insert_with(|| id.clone());
+                }
+                t.by_path.entry(path).or_default().push((id, url));
+                continue;
             }
-            // `/?p=12` and `/?p=13` are different pages: a query on the
-            // root does not make the root.
-            if query.is_none() || path != "/" {
-                t.by_url
-                    .entry(format!("{host}{path}"))
-                    .or_insert_with(|| id.clone());
+            for key in page_keys(&host, &path, query.as_deref()) {
+                t.by_url.entry(key).or_insert_with(|| id.clone());
             }
             t.by_path.entry(path).or_default().push((id, url));
         }
@@ -110,13 +130,12 @@ impl Targets {
                 keys.push(format!("{h}{p}"));
             }
         }
-        if let Some(q) = &query {
-            keys.insert(0, format!("{host}{path}?{q}"));
-        }
-        if query.is_none() || path != "/" {
-            keys.push(format!("{host}{path}"));
-        }
-        if let Some(id) = keys.iter().find_map(|k| self.by_url.get(k)) {
+        let keys = [page_keys(&host, &path, query.as_deref()), keys].concat();
+        if let Some(id) = keys.iter().find_map(|k| self.by_url.get(k)).or_else(|| {
+            page_keys("", &path, query.as_deref())
+                .iter()
+                .find_map(|k| self.by_relative.get(k))
+        }) {
             return Target::Article(id.clone());
         }
         match self.sites.canonical(raw) {
@@ -237,6 +256,30 @@ mod tests {
         );
         assert!(matches!(
             t.find(&Page::Path("no-slash".into())),
+            Target::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn root_relative_article_urls_match_a_link_on_any_host() {
+        let t = Targets::new(
+            vec![
+                ("market".into(), "/?article=market".into()),
+                ("story".into(), "/2026/11/story".into()),
+            ],
+            Sites::default(),
+        );
+        let found = |url: &str| t.find(&Page::Url(url.into()));
+        assert_eq!(
+            found("http://127.0.0.1:8080/?article=market"),
+            Target::Article("market".into())
+        );
+        assert_eq!(
+            found("https://news.example/2026/11/story/"),
+            Target::Article("story".into())
+        );
+        assert!(matches!(
+            found("https://news.example/?article=other"),
             Target::Unknown(_)
         ));
     }

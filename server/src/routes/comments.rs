@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::comments::{self, Moderation, NewComment, StoredComment};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientKey};
+use crate::extract::{ApiJson, ClientKey, Origin};
 use crate::state::AppState;
 use crate::store::{CommentQuery, Sort};
 
@@ -57,6 +57,7 @@ pub(crate) async fn list(
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),
         "total": page.total,
+        "reply_notifications": state.mailer.is_some(),
     })))
 }
 
@@ -64,9 +65,11 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     Path(article_id): Path<String>,
     ClientKey(client): ClientKey,
+    // Where the reply-notification links in mail point.
+    Origin(origin): Origin,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    post(&state, &article_id, &client, &input).await
+    post(&state, &article_id, &client, &origin, &input).await
 }
 
 /// Stores a reader's comment on `article_id`: the rules, the idempotency
@@ -76,6 +79,7 @@ pub(crate) async fn post(
     state: &AppState,
     article_id: &str,
     client: &str,
+    origin: &str,
     input: &NewComment,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let clean = comments::validate(input).map_err(ApiError::Invalid)?;
@@ -117,13 +121,41 @@ pub(crate) async fn post(
             } else {
                 state.moderation
             };
-            state
+            let stored = state
                 .store
                 .create_comment(article_id, clean, moderation, now, Some(client_hmac))
-                .await?
+                .await?;
+            if input.notify_replies && stored.status != "spam" {
+                let subscribed = subscribe(state, &stored, input, origin, client).await?;
+                let mut body = answer(&stored, state.moderation);
+                body["reply_notifications"] = subscribed.as_str().into();
+                return Ok((StatusCode::CREATED, Json(body)));
+            }
+            stored
         }
     };
     Ok((StatusCode::CREATED, Json(answer(&stored, state.moderation))))
+}
+
+/// "Tell me about replies" on a new comment (see `crate::replies`), in the
+/// reader's interface language, else the article's.
+async fn subscribe(
+    state: &AppState,
+    stored: &StoredComment,
+    input: &NewComment,
+    origin: &str,
+    client: &str,
+) -> Result<crate::replies::Subscribed, ApiError> {
+    let Some(article) = state.store.article(&stored.article_id).await? else {
+        return Ok(crate::replies::Subscribed::Unavailable);
+    };
+    let lang = input
+        .lang
+        .as_deref()
+        .filter(|l| crate::sync::is_language_tag(l))
+        .unwrap_or(&article.lang)
+        .to_owned();
+    Ok(crate::replies::subscribe(state, stored, &article, &lang, origin, client).await?)
 }
 
 /// `{"comment", "status"}`; spam is answered like any other comment and

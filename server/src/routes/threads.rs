@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::comments::NewComment;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientKey};
+use crate::extract::{ApiJson, ClientKey, Origin};
 use crate::routes::comments;
 use crate::state::AppState;
 use crate::store::{CommentQuery, Sort};
@@ -66,7 +66,8 @@ pub(crate) async fn list(
     let (_, id) = resolve(&state, p.url.as_deref()).await?;
     let Some(article_id) = id else {
         return Ok(Json(
-            json!({ "items": [], "next": null, "total": 0, "article_id": null }),
+            json!({ "items": [], "next": null, "total": 0, "article_id": null,
+                    "reply_notifications": state.mailer.is_some() }),
         ));
     };
     let sort = match p.sort.as_deref() {
@@ -98,6 +99,7 @@ pub(crate) async fn list(
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),
         "total": page.total,
+        "reply_notifications": state.mailer.is_some(),
         "article_id": article_id,
     })))
 }
@@ -108,6 +110,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     Query(p): Query<ByUrl>,
     ClientKey(client): ClientKey,
+    Origin(origin): Origin,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (canonical, id) = resolve(&state, p.url.as_deref()).await?;
@@ -141,7 +144,8 @@ pub(crate) async fn create(
             id
         }
     };
-    let (status, Json(mut answer)) = comments::post(&state, &article_id, &client, &input).await?;
+    let (status, Json(mut answer)) =
+        comments::post(&state, &article_id, &client, &origin, &input).await?;
     answer["article_id"] = json!(article_id);
     Ok((status, Json(answer)))
 }

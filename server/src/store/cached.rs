@@ -16,8 +16,8 @@ use crate::store::dump::Dump;
 use crate::store::{Attempt, WebhookDelivery};
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
-    Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, Session, SharedStore,
-    Sort, Status, Store, StoreError,
+    Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
+    ReplySubscription, Session, SharedStore, Sort, Status, Store, StoreError,
 };
 
 /// Entries kept at most; past that the cache starts over (a flood of
@@ -381,6 +381,45 @@ impl Store for CachedStore {
 
     async fn audit_page(&self, limit: u32, at: Keyset) -> Result<Vec<AuditEntry>, StoreError> {
         self.inner.audit_page(limit, at).await
+    }
+
+    async fn add_reply_subscription(
+        &self,
+        comment_id: i64,
+        email: &str,
+        lang: &str,
+        base_url: &str,
+    ) -> Result<i64, StoreError> {
+        self.inner
+            .add_reply_subscription(comment_id, email, lang, base_url)
+            .await
+    }
+
+    async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError> {
+        self.inner.reply_subscription(id).await
+    }
+
+    async fn confirm_reply_subscription(&self, id: i64) -> Result<bool, StoreError> {
+        self.inner.confirm_reply_subscription(id).await
+    }
+
+    async fn end_reply_subscription(&self, id: i64) -> Result<bool, StoreError> {
+        self.inner.end_reply_subscription(id).await
+    }
+
+    async fn reply_subscribers(
+        &self,
+        comment_id: i64,
+    ) -> Result<Vec<ReplySubscription>, StoreError> {
+        self.inner.reply_subscribers(comment_id).await
+    }
+
+    async fn due_reply_notices(&self, limit: u32) -> Result<Vec<ReplyNotice>, StoreError> {
+        self.inner.due_reply_notices(limit).await
+    }
+
+    async fn finish_reply_notice(&self, id: i64, sent: bool) -> Result<(), StoreError> {
+        self.inner.finish_reply_notice(id, sent).await
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError> {

@@ -337,6 +337,38 @@ pub struct OutboxMail {
     pub text: String,
 }
 
+/// A reader's wish to hear by e-mail of replies to one comment
+/// (`crate::replies`); nothing is sent before it is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplySubscription {
+    /// Identifier (signed into the confirm and unsubscribe links).
+    pub id: i64,
+    /// The top-level comment whose replies are wanted.
+    pub comment_id: i64,
+    /// Where to write.
+    pub email: String,
+    /// The reader's interface language, for the messages.
+    pub lang: String,
+    /// The server's address as the reader's browser reached it, for links.
+    pub base_url: String,
+    /// Confirmed through the link in the confirmation message.
+    pub confirmed: bool,
+    /// Ended by the reader (unsubscribe).
+    pub ended: bool,
+}
+
+/// A reply that became visible, whose comment's subscribers may still
+/// need telling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyNotice {
+    /// Identifier.
+    pub id: i64,
+    /// The published reply.
+    pub reply_id: i64,
+    /// Failed sends so far.
+    pub attempts: i64,
+}
+
 /// `text` as a `LIKE` pattern matching it anywhere (escape character `\`).
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::from("%");
@@ -591,6 +623,30 @@ pub trait Store: Send + Sync {
     /// The install's secret called `name`, set to `fresh` the first time
     /// it is asked for (every instance then reads the same one).
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
+    /// Records an unconfirmed wish to hear of replies to `comment_id`.
+    async fn add_reply_subscription(
+        &self,
+        comment_id: i64,
+        email: &str,
+        lang: &str,
+        base_url: &str,
+    ) -> Result<i64, StoreError>;
+    /// One subscription by id.
+    async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError>;
+    /// Confirms a subscription that has not ended; `false` if there is none.
+    async fn confirm_reply_subscription(&self, id: i64) -> Result<bool, StoreError>;
+    /// Ends a subscription; `false` if there is none.
+    async fn end_reply_subscription(&self, id: i64) -> Result<bool, StoreError>;
+    /// The confirmed, not ended subscriptions to replies to `comment_id`.
+    async fn reply_subscribers(
+        &self,
+        comment_id: i64,
+    ) -> Result<Vec<ReplySubscription>, StoreError>;
+    /// Replies published since their subscribers were last told, oldest
+    /// first (queued by the engines when a reply becomes visible).
+    async fn due_reply_notices(&self, limit: u32) -> Result<Vec<ReplyNotice>, StoreError>;
+    /// Done with a notice (`sent`), or one more failed attempt at it.
+    async fn finish_reply_notice(&self, id: i64, sent: bool) -> Result<(), StoreError>;
     /// The value of the named cursor (how far a background job got).
     async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError>;
     /// Sets the named cursor.

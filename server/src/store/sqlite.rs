@@ -15,7 +15,8 @@ use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
     now_ms, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage, CommentQuery,
     CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail,
-    Position, Session, Sort, Status, Store, StoreError, WebhookDelivery,
+    Position, ReplyNotice, ReplySubscription, Session, Sort, Status, Store, StoreError,
+    WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -176,6 +177,25 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms)
     WHERE delivered_ms IS NULL AND failed_ms IS NULL;
 CREATE INDEX webhook_deliveries_done ON webhook_deliveries (created_ms);
+"#,
+    r#"
+CREATE TABLE reply_subscriptions (
+    id           INTEGER PRIMARY KEY,
+    comment_id   INTEGER NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+    email        TEXT NOT NULL,
+    lang         TEXT NOT NULL,
+    base_url     TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    confirmed_ms INTEGER,
+    ended_ms     INTEGER
+);
+CREATE INDEX reply_subscriptions_by_comment ON reply_subscriptions (comment_id);
+CREATE TABLE reply_notices (
+    id         INTEGER PRIMARY KEY,
+    reply_id   INTEGER NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL
+);
 "#,
     r#"
 CREATE TABLE author_blocks (
@@ -475,6 +495,7 @@ impl Store for SqliteStore {
             if changed {
                 if let Some(e) = Event::for_status(&stored.status) {
                     queue_events(&tx, &[e], &stored)?;
+                    queue_reply_notice(&tx, &[e], &stored)?;
                 }
             }
             tx.commit()?;
@@ -563,6 +584,10 @@ impl Store for SqliteStore {
             )?;
             let own = tx.execute(
                 "DELETE FROM comments WHERE email = ?1 COLLATE NOCASE",
+                [&email],
+            )?;
+            tx.execute(
+                "DELETE FROM reply_subscriptions WHERE email = ?1 COLLATE NOCASE",
                 [&email],
             )?;
             tx.commit()?;
@@ -934,6 +959,110 @@ impl Store for SqliteStore {
                 rows.reverse();
             }
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn add_reply_subscription(
+        &self,
+        comment_id: i64,
+        email: &str,
+        lang: &str,
+        base_url: &str,
+    ) -> Result<i64, StoreError> {
+        let (email, lang, base_url) = (email.to_owned(), lang.to_owned(), base_url.to_owned());
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO reply_subscriptions (comment_id, email, lang, base_url, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![comment_id, email, lang, base_url, now_ms()],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError> {
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions WHERE id = ?1"),
+                [id],
+                row_to_subscription,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn confirm_reply_subscription(&self, id: i64) -> Result<bool, StoreError> {
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "UPDATE reply_subscriptions SET confirmed_ms = COALESCE(confirmed_ms, ?2)
+                 WHERE id = ?1 AND ended_ms IS NULL",
+                params![id, now_ms()],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn end_reply_subscription(&self, id: i64) -> Result<bool, StoreError> {
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "UPDATE reply_subscriptions SET ended_ms = COALESCE(ended_ms, ?2) WHERE id = ?1",
+                params![id, now_ms()],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn reply_subscribers(
+        &self,
+        comment_id: i64,
+    ) -> Result<Vec<ReplySubscription>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions
+                 WHERE comment_id = ?1 AND confirmed_ms IS NOT NULL AND ended_ms IS NULL
+                 ORDER BY id"
+            ))?;
+            let rows = stmt
+                .query_map([comment_id], row_to_subscription)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn due_reply_notices(&self, limit: u32) -> Result<Vec<ReplyNotice>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, reply_id, attempts FROM reply_notices ORDER BY id LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map([limit], |r| {
+                    Ok(ReplyNotice {
+                        id: r.get(0)?,
+                        reply_id: r.get(1)?,
+                        attempts: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn finish_reply_notice(&self, id: i64, sent: bool) -> Result<(), StoreError> {
+        self.with_conn(move |c| {
+            if sent {
+                c.execute("DELETE FROM reply_notices WHERE id = ?1", [id])?;
+            } else {
+                c.execute(
+                    "UPDATE reply_notices SET attempts = attempts + 1 WHERE id = ?1",
+                    [id],
+                )?;
+            }
+            Ok(())
         })
         .await
     }
@@ -1686,8 +1815,24 @@ fn create_comment(
     let stored = comment_by_key(&tx, &c.key)?
         .ok_or_else(|| StoreError::Engine("the new comment was not found".into()))?;
     queue_events(&tx, Event::for_new(&stored.status), &stored)?;
+    queue_reply_notice(&tx, Event::for_new(&stored.status), &stored)?;
     tx.commit()?;
     Ok(stored)
+}
+
+/// Queues a reply notice when `events` make a reply visible.
+fn queue_reply_notice(
+    conn: &Connection,
+    events: &[Event],
+    comment: &StoredComment,
+) -> Result<(), StoreError> {
+    if comment.comment.parent_id.is_some() && events.contains(&Event::Published) {
+        conn.execute(
+            "INSERT INTO reply_notices (reply_id, created_ms) VALUES (?1, ?2)",
+            params![comment.comment.id, now_ms()],
+        )?;
+    }
+    Ok(())
 }
 
 // ----- webhooks -----
@@ -1880,4 +2025,19 @@ fn list_comments(conn: &Connection, q: &CommentQuery) -> Result<CommentPage, Sto
         |r| r.get(0),
     )?;
     Ok(CommentPage { items, next, total })
+}
+
+const SUBSCRIPTION_COLUMNS: &str =
+    "id, comment_id, email, lang, base_url, confirmed_ms IS NOT NULL, ended_ms IS NOT NULL";
+
+fn row_to_subscription(r: &Row<'_>) -> rusqlite::Result<ReplySubscription> {
+    Ok(ReplySubscription {
+        id: r.get(0)?,
+        comment_id: r.get(1)?,
+        email: r.get(2)?,
+        lang: r.get(3)?,
+        base_url: r.get(4)?,
+        confirmed: r.get(5)?,
+        ended: r.get(6)?,
+    })
 }

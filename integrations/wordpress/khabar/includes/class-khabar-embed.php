@@ -91,10 +91,10 @@ final class Khabar_Embed {
 		switch ( $kind ) {
 			case 'comments':
 				if ( '' !== $atts['id'] ) {
-					$attrs['data-article-id'] = $atts['id'];
+					$attrs['data-khabar-article-id'] = $atts['id'];
 				} elseif ( '' !== $atts['url'] ) {
-					$attrs['data-article-url']   = $atts['url'];
-					$attrs['data-article-title'] = '' !== $atts['title'] ? $atts['title'] : ( $post ? Khabar_Article::text( get_the_title( $post ) ) : '' );
+					$attrs['data-khabar-article-url']   = $atts['url'];
+					$attrs['data-khabar-article-title'] = '' !== $atts['title'] ? $atts['title'] : ( $post ? Khabar_Article::text( get_the_title( $post ) ) : '' );
 				} elseif ( $post ) {
 					$attrs = self::thread_of( $post );
 				}
@@ -102,14 +102,14 @@ final class Khabar_Embed {
 			case 'actions':
 			case 'article':
 			case 'card':
-				$attrs['data-article-id'] = '' !== $atts['id'] ? $atts['id'] : ( $post ? Khabar_Article::id( $post->ID ) : '' );
+				$attrs['data-khabar-article-id'] = '' !== $atts['id'] ? $atts['id'] : ( $post ? Khabar_Article::id( $post->ID ) : '' );
 				break;
 			case 'latest':
 				if ( '' !== $atts['limit'] ) {
-					$attrs['data-limit'] = (string) absint( $atts['limit'] );
+					$attrs['data-khabar-limit'] = (string) absint( $atts['limit'] );
 				}
 				if ( '' !== $atts['section'] ) {
-					$attrs['data-section'] = $atts['section'];
+					$attrs['data-khabar-section'] = $atts['section'];
 				}
 				break;
 		}
@@ -131,7 +131,7 @@ final class Khabar_Embed {
 			return $content;
 		}
 		if ( Khabar_Settings::placed( 'actions' ) ) {
-			$content .= self::placeholder( 'actions', array( 'data-article-id' => Khabar_Article::id( $post->ID ) ) );
+			$content .= self::placeholder( 'actions', array( 'data-khabar-article-id' => Khabar_Article::id( $post->ID ) ) );
 		}
 		if ( Khabar_Settings::placed( 'comments' ) ) {
 			$content .= self::placeholder( 'comments', self::thread_of( $post ) );
@@ -151,11 +151,11 @@ final class Khabar_Embed {
 	 */
 	private static function thread_of( WP_Post $post ) {
 		if ( '' === (string) get_option( 'permalink_structure' ) ) {
-			return array( 'data-article-id' => Khabar_Article::id( $post->ID ) );
+			return array( 'data-khabar-article-id' => Khabar_Article::id( $post->ID ) );
 		}
 		return array(
-			'data-article-url'   => get_permalink( $post ),
-			'data-article-title' => Khabar_Article::text( get_the_title( $post ) ),
+			'data-khabar-article-url'   => get_permalink( $post ),
+			'data-khabar-article-title' => Khabar_Article::text( get_the_title( $post ) ),
 		);
 	}
 
@@ -173,7 +173,7 @@ final class Khabar_Embed {
 			return '';
 		}
 		wp_enqueue_script( self::HANDLE, $server . '/khabar/khabar.js', array(), null, true );
-		$attrs['data-lang'] = strtolower( strtok( Khabar_Settings::lang(), '-' ) );
+		$attrs['data-khabar-lang'] = strtolower( strtok( Khabar_Settings::lang(), '-' ) );
 		$html               = '<div class="khabar-' . esc_attr( $kind ) . '" data-khabar="' . esc_attr( $kind ) . '"';
 		foreach ( $attrs as $name => $value ) {
 			$html .= ' ' . $name . '="' . esc_attr( $value ) . '"';

@@ -1,0 +1,337 @@
+//! Reply notifications with double opt-in. A reader who leaves an e-mail
+//! address may tick "tell me about replies" (`notify_replies` in the
+//! comment's POST); the server then records an unconfirmed subscription to
+//! the conversation (the top-level comment) and mails a confirmation link.
+//! Nothing else is ever sent to that address until the link's button is
+//! pressed, and confirmation mails are rate limited per address and per
+//! client, so the form cannot be used to mail strangers.
+//!
+//! When a reply becomes visible (published at once, or approved later by
+//! any path), the storage engines queue a notice in the same transaction; a
+//! claimed job mails each confirmed subscriber of the conversation (never
+//! the reply's own author), with a one-click unsubscribe (RFC 8058:
+//! `List-Unsubscribe` and `List-Unsubscribe-Post`). Every link opens a page
+//! with one button that POSTs; a GET changes nothing, except that RFC
+//! 8058's one-click POST to the unsubscribe URL is honoured as such.
+
+pub mod pages;
+pub mod words;
+
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::Mailbox;
+use lettre::Message;
+
+use crate::comments::StoredComment;
+use crate::mailer::{Mailer, Outgoing};
+use crate::model::Article;
+use crate::state::AppState;
+use crate::store::StoreError;
+use words::words;
+
+/// The job's name in the job table.
+pub const JOB: &str = "reply-notices";
+
+/// Notices one run handles.
+const BATCH: u32 = 50;
+
+/// Failed sends of one notice before it is given up (and logged).
+const MAX_ATTEMPTS: i64 = 5;
+
+/// Longest reply text quoted in a notice.
+const QUOTE_MAX: usize = 1_000;
+
+/// What a link in these messages does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// Confirm a subscription.
+    Confirm,
+    /// End a subscription.
+    Stop,
+}
+
+impl LinkKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Confirm => "confirm",
+            LinkKind::Stop => "stop",
+        }
+    }
+
+    /// The page's path.
+    pub fn path(self) -> &'static str {
+        match self {
+            LinkKind::Confirm => "/replies/confirm",
+            LinkKind::Stop => "/replies/unsubscribe",
+        }
+    }
+}
+
+/// What happened to a reader's "tell me about replies".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribed {
+    /// Recorded; the confirmation message is on its way.
+    ConfirmationSent,
+    /// Too many confirmations for this address or client lately: nothing
+    /// recorded, nothing sent.
+    Limited,
+    /// This server sends no mail, or the comment gave no address.
+    Unavailable,
+}
+
+impl Subscribed {
+    /// The name in the comment's answer.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subscribed::ConfirmationSent => "confirmation_sent",
+            Subscribed::Limited => "limited",
+            Subscribed::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplyError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The install's key for these links (its own: one key, one purpose).
+pub async fn key(state: &AppState) -> Result<Vec<u8>, StoreError> {
+    crate::admin::client::install_key(state, &state.admin.reply_key, "reply_links").await
+}
+
+/// The link that does `kind` to subscription `id`.
+pub fn link(key: &[u8], base_url: &str, kind: LinkKind, id: i64) -> String {
+    let token = crate::signed::sign(key, &format!("{}.{id}", kind.as_str()));
+    format!(
+        "{}{}?t={token}",
+        base_url.trim_end_matches('/'),
+        kind.path()
+    )
+}
+
+/// The subscription a token names, if `key` signed it for `kind`.
+pub fn read_token(key: &[u8], token: &str, kind: LinkKind) -> Option<i64> {
+    let payload = crate::signed::open(key, token)?;
+    let (what, id) = payload.split_once('.')?;
+    (what == kind.as_str()).then(|| id.parse().ok()).flatten()
+}
+
+/// Records a reader's wish to hear of replies to the conversation of
+/// `comment` and mails the confirmation (in the background: the reader's
+/// request does not wait for the mail server).
+pub async fn subscribe(
+    state: &AppState,
+    comment: &StoredComment,
+    article: &Article,
+    lang: &str,
+    base_url: &str,
+    client: &str,
+) -> Result<Subscribed, StoreError> {
+    let (Some(mailer), Some(email)) = (state.mailer.clone(), comment.email.as_deref()) else {
+        return Ok(Subscribed::Unavailable);
+    };
+    let address = email.to_lowercase();
+    for (bucket, who) in [
+        ("reply-confirm-address", address.as_str()),
+        ("reply-confirm-client", client),
+    ] {
+        if state
+            .reply_confirm_limit
+            .check_in(state.store.as_ref(), bucket, who)
+            .await?
+            .is_err()
+        {
+            return Ok(Subscribed::Limited);
+        }
+    }
+    let conversation = comment.comment.parent_id.unwrap_or(comment.comment.id);
+    let id = state
+        .store
+        .add_reply_subscription(conversation, email, lang, base_url)
+        .await?;
+    let key = key(state).await?;
+    let w = words(lang);
+    let text = format!(
+        "{asked} «{title}».\n\n{open}\n{link}\n\n{ignore}\n",
+        asked = w.confirm_asked,
+        title = one_line(&article.title),
+        open = w.confirm_open,
+        link = link(&key, base_url, LinkKind::Confirm, id),
+        ignore = w.confirm_ignore,
+    );
+    let mail = compose(&mailer, email, w.confirm_subject.to_owned(), text, None);
+    tokio::spawn(async move {
+        match mail {
+            Ok(mail) => {
+                if let Err(e) = mailer.send(mail).await {
+                    tracing::warn!("reply notifications: confirmation for subscription {id}: {e}");
+                }
+            }
+            Err(e) => {
+                tracing::warn!("reply notifications: confirmation for subscription {id}: {e}")
+            }
+        }
+    });
+    Ok(Subscribed::ConfirmationSent)
+}
+
+/// Mails the confirmed subscribers of every conversation that got a
+/// published reply since the last run; how many messages went out.
+pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
+    let mut sent = 0;
+    for notice in state.store.due_reply_notices(BATCH).await? {
+        match notify(state, notice.reply_id).await {
+            Ok(n) => {
+                sent += n;
+                state.store.finish_reply_notice(notice.id, true).await?;
+            }
+            Err(e) if notice.attempts + 1 >= MAX_ATTEMPTS => {
+                tracing::error!(
+                    "reply notifications: giving up on reply {}: {e}",
+                    notice.reply_id
+                );
+                state.store.finish_reply_notice(notice.id, true).await?;
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "reply notifications: reply {} (retried later): {e}",
+                    notice.reply_id
+                );
+                state.store.finish_reply_notice(notice.id, false).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Tells the subscribers of reply `reply_id`'s conversation; how many.
+async fn notify(state: &AppState, reply_id: i64) -> Result<usize, String> {
+    let store = state.store.as_ref();
+    let Some(reply) = store.comment(reply_id).await.map_err(|e| e.to_string())? else {
+        return Ok(0);
+    };
+    let (Some(conversation), "published") = (reply.comment.parent_id, reply.status.as_str()) else {
+        return Ok(0);
+    };
+    let subscribers = store
+        .reply_subscribers(conversation)
+        .await
+        .map_err(|e| e.to_string())?;
+    let own = reply.email.as_deref().map(str::to_lowercase);
+    let subscribers: Vec<_> = subscribers
+        .into_iter()
+        .filter(|s| Some(s.email.to_lowercase()) != own)
+        .collect();
+    if subscribers.is_empty() {
+        return Ok(0);
+    }
+    let Some(article) = store
+        .article(&reply.article_id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(0);
+    };
+    let Some(mailer) = state.mailer.as_deref() else {
+        tracing::warn!(
+            "reply notifications: no way to send mail any more; reply {reply_id} not told"
+        );
+        return Ok(0);
+    };
+    let key = key(state).await.map_err(|e| e.to_string())?;
+    let body: String = reply.comment.body.chars().take(QUOTE_MAX).collect();
+    let cut = if body.len() < reply.comment.body.len() {
+        "…"
+    } else {
+        ""
+    };
+    for s in &subscribers {
+        let w = words(&s.lang);
+        let stop = link(&key, &s.base_url, LinkKind::Stop, s.id);
+        let text = format!(
+            "{author} {replied} «{title}»:\n\n{body}{cut}\n\n{read} {url}\n\n{stop_label} {stop}\n",
+            author = one_line(&reply.comment.author),
+            replied = w.replied,
+            title = one_line(&article.title),
+            read = w.read,
+            url = article.url,
+            stop_label = w.stop,
+        );
+        let subject = format!("{} «{}»", w.reply_subject, one_line(&article.title));
+        let mail = compose(mailer, &s.email, subject, text, Some(&stop))?;
+        mailer.send(mail).await?;
+    }
+    Ok(subscribers.len())
+}
+
+fn one_line(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// `List-Unsubscribe: <URL>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
+/// A plain-text message to `to`; with `unsubscribe`, the RFC 8058 headers.
+fn compose(
+    mailer: &Mailer,
+    to: &str,
+    subject: String,
+    text: String,
+    unsubscribe: Option<&str>,
+) -> Result<Outgoing, String> {
+    let to: Mailbox = to.parse().map_err(|e| format!("{to:?}: {e}"))?;
+    let mut builder = Message::builder()
+        .from(mailer.from.clone())
+        .to(to.clone())
+        .subject(subject.clone())
+        .header(ContentType::TEXT_PLAIN);
+    if let Some(url) = unsubscribe {
+        builder = builder
+            .header(ListUnsubscribe(format!("<{url}>")))
+            .header(ListUnsubscribePost);
+    }
+    let message = builder.body(text.clone()).map_err(|e| e.to_string())?;
+    Ok(Outgoing {
+        message,
+        sender: mailer.from.to_string(),
+        recipient: to.to_string(),
+        subject,
+        text,
+    })
+}

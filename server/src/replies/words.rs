@@ -1,0 +1,207 @@
+//! What reply notifications say, in the widget's six languages: the
+//! confirmation message, the notice of a reply, and the two pages their
+//! links open. A leaf: it imports nothing of the crate.
+
+/// The texts of one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Words {
+    /// BCP 47 tag, for `<html lang>`.
+    pub lang: &'static str,
+    /// Right to left.
+    pub rtl: bool,
+    /// Subject of the confirmation message.
+    pub confirm_subject: &'static str,
+    /// Before the article's title in the confirmation message.
+    pub confirm_asked: &'static str,
+    /// Before the confirmation link.
+    pub confirm_open: &'static str,
+    /// The end of the confirmation message.
+    pub confirm_ignore: &'static str,
+    /// Subject of a reply notice, before the article's title.
+    pub reply_subject: &'static str,
+    /// After the reply's author, before the title.
+    pub replied: &'static str,
+    /// Before the article's link.
+    pub read: &'static str,
+    /// Before the unsubscribe link.
+    pub stop: &'static str,
+    /// Heading of the confirmation page.
+    pub confirm_heading: &'static str,
+    /// Its button.
+    pub confirm_button: &'static str,
+    /// After confirming.
+    pub confirmed: &'static str,
+    /// Heading of the unsubscribe page.
+    pub stop_heading: &'static str,
+    /// Its button.
+    pub stop_button: &'static str,
+    /// After unsubscribing.
+    pub stopped: &'static str,
+    /// A link that is not ours, or whose subscription is gone.
+    pub invalid: &'static str,
+}
+
+/// The texts for `lang` (its primary subtag), English when unknown.
+pub fn words(lang: &str) -> Words {
+    let primary = lang
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match primary.as_str() {
+        "ar" => AR,
+        "fa" => FA,
+        "ur" => UR,
+        "he" => HE,
+        "fr" => FR,
+        _ => EN,
+    }
+}
+
+const EN: Words = Words {
+    lang: "en",
+    rtl: false,
+    confirm_subject: "Confirm: e-mail me about replies",
+    confirm_asked: "You asked to be told by e-mail when someone replies to your comment on",
+    confirm_open: "To confirm, open this link and press the button:",
+    confirm_ignore: "If you did not ask for this, ignore this message: nothing more will be sent.",
+    reply_subject: "New reply to your comment on",
+    replied: "replied to your comment on",
+    read: "Read the conversation:",
+    stop: "Stop these e-mails:",
+    confirm_heading: "E-mail me about replies?",
+    confirm_button: "Confirm",
+    confirmed: "Done: you will get an e-mail when a reply to your comment is published.",
+    stop_heading: "Stop e-mails about replies?",
+    stop_button: "Stop these e-mails",
+    stopped: "Done: no more e-mails about replies to this comment.",
+    invalid: "This link is not valid.",
+};
+
+const AR: Words = Words {
+    lang: "ar",
+    rtl: true,
+    confirm_subject: "تأكيد: أعلمني بالردود عبر البريد",
+    confirm_asked: "طلبت أن نعلمك عبر البريد حين يرد أحد على تعليقك على",
+    confirm_open: "للتأكيد افتح هذا الرابط واضغط الزر:",
+    confirm_ignore: "إن لم تطلب هذا فتجاهل الرسالة: لن يصلك شيء بعدها.",
+    reply_subject: "رد جديد على تعليقك على",
+    replied: "ردّ على تعليقك على",
+    read: "اقرأ النقاش:",
+    stop: "أوقف هذه الرسائل:",
+    confirm_heading: "أتريد أن نعلمك بالردود عبر البريد؟",
+    confirm_button: "تأكيد",
+    confirmed: "تم: ستصلك رسالة حين يُنشر رد على تعليقك.",
+    stop_heading: "أتريد إيقاف رسائل الردود؟",
+    stop_button: "أوقف هذه الرسائل",
+    stopped: "تم: لن تصلك رسائل أخرى عن الردود على هذا التعليق.",
+    invalid: "هذا الرابط غير صالح.",
+};
+
+const FA: Words = Words {
+    lang: "fa",
+    rtl: true,
+    confirm_subject: "تأیید: پاسخ‌ها را به من ایمیل کنید",
+    confirm_asked:
+        "خواسته‌اید وقتی کسی به دیدگاه شما پاسخ می‌دهد با ایمیل باخبر شوید؛ دیدگاه شما دربارهٔ",
+    confirm_open: "برای تأیید، این پیوند را باز کنید و دکمه را بزنید:",
+    confirm_ignore:
+        "اگر چنین درخواستی نداده‌اید، این پیام را نادیده بگیرید: پیام دیگری فرستاده نمی‌شود.",
+    reply_subject: "پاسخ تازه به دیدگاه شما دربارهٔ",
+    replied: "به دیدگاه شما پاسخ داد؛ دربارهٔ",
+    read: "گفت‌وگو را بخوانید:",
+    stop: "توقف این ایمیل‌ها:",
+    confirm_heading: "پاسخ‌ها را به شما ایمیل کنیم؟",
+    confirm_button: "تأیید",
+    confirmed: "انجام شد: وقتی پاسخی به دیدگاه شما منتشر شود، ایمیلی دریافت می‌کنید.",
+    stop_heading: "ایمیل‌های پاسخ متوقف شود؟",
+    stop_button: "توقف این ایمیل‌ها",
+    stopped: "انجام شد: دیگر دربارهٔ پاسخ‌های این دیدگاه ایمیلی نمی‌گیرید.",
+    invalid: "این پیوند معتبر نیست.",
+};
+
+const UR: Words = Words {
+    lang: "ur",
+    rtl: true,
+    confirm_subject: "تصدیق: جوابات کی اطلاع ای میل پر دیں",
+    confirm_asked: "آپ نے کہا تھا کہ جب کوئی آپ کے تبصرے کا جواب دے تو آپ کو ای میل سے بتایا جائے؛ آپ کا تبصرہ اس خبر پر ہے:",
+    confirm_open: "تصدیق کے لیے یہ لنک کھولیں اور بٹن دبائیں:",
+    confirm_ignore: "اگر آپ نے یہ نہیں کہا تو اس پیغام کو نظر انداز کریں: آپ کو مزید کچھ نہیں بھیجا جائے گا۔",
+    reply_subject: "آپ کے تبصرے کا نیا جواب:",
+    replied: "نے آپ کے تبصرے کا جواب دیا؛ خبر:",
+    read: "گفتگو پڑھیں:",
+    stop: "یہ ای میلز بند کریں:",
+    confirm_heading: "جوابات کی اطلاع ای میل پر چاہیے؟",
+    confirm_button: "تصدیق کریں",
+    confirmed: "ہو گیا: آپ کے تبصرے کا جواب شائع ہونے پر آپ کو ای میل ملے گی۔",
+    stop_heading: "جوابات کی ای میلز بند کریں؟",
+    stop_button: "یہ ای میلز بند کریں",
+    stopped: "ہو گیا: اس تبصرے کے جوابات کی مزید ای میلز نہیں آئیں گی۔",
+    invalid: "یہ لنک درست نہیں ہے۔",
+};
+
+const HE: Words = Words {
+    lang: "he",
+    rtl: true,
+    confirm_subject: "אישור: עדכנו אותי במייל על תגובות",
+    confirm_asked: "ביקשת לקבל מייל כשמישהו מגיב לתגובה שלך על",
+    confirm_open: "כדי לאשר, פתחו את הקישור ולחצו על הכפתור:",
+    confirm_ignore: "אם לא ביקשת זאת, אפשר להתעלם מההודעה: לא יישלח דבר נוסף.",
+    reply_subject: "תגובה חדשה לתגובה שלך על",
+    replied: "הגיב/ה לתגובה שלך על",
+    read: "לקריאת הדיון:",
+    stop: "להפסקת ההודעות:",
+    confirm_heading: "לשלוח לך מייל על תגובות?",
+    confirm_button: "אישור",
+    confirmed: "בוצע: יישלח אליך מייל כשתפורסם תגובה לתגובה שלך.",
+    stop_heading: "להפסיק את המיילים על תגובות?",
+    stop_button: "הפסקת המיילים",
+    stopped: "בוצע: לא יישלחו עוד מיילים על תגובות לתגובה זו.",
+    invalid: "הקישור אינו תקף.",
+};
+
+const FR: Words = Words {
+    lang: "fr",
+    rtl: false,
+    confirm_subject: "Confirmation : m’avertir des réponses par e-mail",
+    confirm_asked:
+        "Vous avez demandé à être averti par e-mail quand quelqu’un répond à votre commentaire sur",
+    confirm_open: "Pour confirmer, ouvrez ce lien et appuyez sur le bouton :",
+    confirm_ignore:
+        "Si vous n’avez rien demandé, ignorez ce message : rien d’autre ne sera envoyé.",
+    reply_subject: "Nouvelle réponse à votre commentaire sur",
+    replied: "a répondu à votre commentaire sur",
+    read: "Lire la conversation :",
+    stop: "Ne plus recevoir ces e-mails :",
+    confirm_heading: "Vous avertir des réponses par e-mail ?",
+    confirm_button: "Confirmer",
+    confirmed:
+        "C’est fait : vous recevrez un e-mail quand une réponse à votre commentaire sera publiée.",
+    stop_heading: "Ne plus recevoir d’e-mails sur les réponses ?",
+    stop_button: "Ne plus recevoir ces e-mails",
+    stopped: "C’est fait : plus aucun e-mail sur les réponses à ce commentaire.",
+    invalid: "Ce lien n’est pas valable.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn six_languages_by_primary_subtag_and_english_otherwise() {
+        for (tag, lang, rtl) in [
+            ("ar", "ar", true),
+            ("fa-IR", "fa", true),
+            ("ur", "ur", true),
+            ("he", "he", true),
+            ("fr-CA", "fr", false),
+            ("en-GB", "en", false),
+            ("de", "en", false),
+            ("", "en", false),
+        ] {
+            let w = words(tag);
+            assert_eq!((w.lang, w.rtl), (lang, rtl), "{tag}");
+            assert!(!w.confirm_subject.is_empty() && !w.invalid.is_empty());
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Reply notifications: double opt-in through a mailed link, a notice only
+//! for published replies (never to their own author), RFC 8058 one-click
+//! unsubscribe, rate-limited confirmations, forged links refused.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{decoded_text, fixture_with, get_json, post_json, smtp_sink, Fixture};
+use http_body_util::BodyExt;
+use khabar_server::mailer::Mailer;
+use khabar_server::ratelimit::RateLimit;
+use khabar_server::replies;
+use khabar_server::state::AppState;
+use khabar_server::store::Status;
+use mailparse::MailHeaderMap;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const ARTICLE: &str = "2026-11-28-transit-plan";
+type Inbox = Arc<Mutex<Vec<String>>>;
+
+async fn setup(confirmations_per_hour: usize) -> (Fixture, Inbox, AppState) {
+    let (url, inbox) = smtp_sink().await;
+    let mailer = Arc::new(Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"));
+    let job_mailer = mailer.clone();
+    let f = fixture_with(true, move |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s.reply_confirm_limit = Arc::new(RateLimit::new(
+            confirmations_per_hour,
+            Duration::from_secs(3600),
+        ));
+        s.mailer = Some(mailer);
+        s
+    });
+    let mut state = AppState::new(f.store.clone());
+    state.mailer = Some(job_mailer);
+    (f, inbox, state)
+}
+
+async fn comment(
+    f: &Fixture,
+    author: &str,
+    email: &str,
+    body: &str,
+    parent: Option<i64>,
+    notify: bool,
+) -> Value {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    (author, email, body, parent).hash(&mut h);
+    let key = format!("replies-{:016x}", h.finish());
+    let (status, _, res) = post_json(
+        &f.router,
+        &format!("/api/v1/articles/{ARTICLE}/comments"),
+        &json!({ "author": author, "email": email, "body": body, "parent_id": parent,
+                 "idempotency_key": key, "notify_replies": notify, "lang": "fr" }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    res
+}
+
+async fn approve(f: &Fixture, id: i64) {
+    f.store
+        .set_comment_status(id, Status::Published)
+        .await
+        .expect("approve")
+        .expect("exists");
+}
+
+/// Waits for the inbox to hold `n` messages (the confirmation leaves in
+/// the background).
+async fn wait_for(inbox: &Inbox, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let mails = inbox.lock().expect("inbox").clone();
+        if mails.len() >= n {
+            return mails;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "expected {n} message(s), got {}",
+        inbox.lock().expect("inbox").len()
+    );
+}
+
+/// The path and query of the first link to `path` in `text`.
+fn link_to(text: &str, path: &str) -> String {
+    let at = text
+        .find(path)
+        .unwrap_or_else(|| panic!("no {path} in {text}"));
+    text[at..]
+        .split(|c: char| c.is_whitespace() || c == '>')
+        .next()
+        .expect("link")
+        .to_owned()
+}
+
+async fn request(f: &Fixture, method: &str, uri: &str, form: Option<&str>) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if form.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let req = req
+        .body(Body::from(form.unwrap_or("").to_owned()))
+        .expect("request");
+    let res = f.router.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn token_of(link: &str) -> &str {
+    link.split_once("?t=").expect("a token").1
+}
+
+#[tokio::test]
+async fn a_confirmed_reader_hears_of_published_replies_until_one_click_stops_it() {
+    let (f, inbox, state) = setup(10).await;
+    let (_, config) = get_json(&f.router, "/api/v1/config").await;
+    assert_eq!(config["capabilities"]["reply_notifications"], true);
+
+    let asked = comment(&f, "Sara", "Sara@Example.org", "Et les vélos ?", None, true).await;
+    assert_eq!(asked["reply_notifications"], "confirmation_sent");
+    let parent = asked["comment"]["id"].as_i64().expect("id");
+    approve(&f, parent).await;
+    let mails = wait_for(&inbox, 1).await;
+    let parsed = mailparse::parse_mail(mails[0].as_bytes()).expect("MIME");
+    assert_eq!(
+        parsed.headers.get_first_value("Subject").as_deref(),
+        Some("Confirmation : m’avertir des réponses par e-mail")
+    );
+    assert!(mails[0].contains("To: Sara@Example.org"), "{}", mails[0]);
+    let text = decoded_text(&mails[0]);
+    let confirm = link_to(&text, "/replies/confirm");
+
+    // Not confirmed yet: a published reply tells nobody.
+    let early = comment(
+        &f,
+        "Omar",
+        "omar@example.net",
+        "Une première réponse.",
+        Some(parent),
+        false,
+    )
+    .await;
+    approve(&f, early["comment"]["id"].as_i64().expect("id")).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+
+    // Opening the link changes nothing; its button confirms.
+    let (code, page) = request(&f, "GET", &confirm, None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(page.contains(r#"<html lang="fr" dir="ltr">"#), "{page}");
+    assert!(
+        page.contains(r#"<form method="post" action="/replies/confirm">"#),
+        "{page}"
+    );
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    let form = format!("t={}", token_of(&confirm));
+    let (code, page) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+
+    // A pending reply tells nobody; once approved, it does.
+    let reply = comment(
+        &f,
+        "Omar",
+        "omar@example.net",
+        "Oui, une piste cyclable est prévue.",
+        Some(parent),
+        false,
+    )
+    .await;
+    let reply_id = reply["comment"]["id"].as_i64().expect("id");
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    approve(&f, reply_id).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1);
+    let mails = wait_for(&inbox, 2).await;
+    let notice = &mails[1];
+    let parsed = mailparse::parse_mail(notice.as_bytes()).expect("MIME");
+    let unsubscribe = parsed
+        .headers
+        .get_first_value("List-Unsubscribe")
+        .expect("List-Unsubscribe");
+    assert!(unsubscribe.starts_with('<') && unsubscribe.contains("/replies/unsubscribe?t="));
+    assert_eq!(
+        parsed
+            .headers
+            .get_first_value("List-Unsubscribe-Post")
+            .as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let text = decoded_text(notice);
+    assert!(text.contains("piste cyclable"), "{text}");
+    assert!(
+        text.contains("Omar a répondu à votre commentaire"),
+        "{text}"
+    );
+
+    // Her own reply in the conversation does not mail her.
+    let own = comment(
+        &f,
+        "Sara",
+        "sara@example.org",
+        "Merci pour la réponse.",
+        Some(parent),
+        false,
+    )
+    .await;
+    approve(&f, own["comment"]["id"].as_i64().expect("id")).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+
+    // RFC 8058: one POST to the header's URL, with the one-click body.
+    let url = unsubscribe.trim_matches(['<', '>']);
+    let path = &url[url.find("/replies/unsubscribe").expect("path")..];
+    let (code, page) = request(&f, "GET", path, None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(page.contains(r#"action="/replies/unsubscribe""#), "{page}");
+    let (code, _) = request(&f, "POST", path, Some("List-Unsubscribe=One-Click")).await;
+    assert_eq!(code, StatusCode::OK);
+    let later = comment(
+        &f,
+        "Lina",
+        "lina@example.com",
+        "Encore une réponse.",
+        Some(parent),
+        false,
+    )
+    .await;
+    approve(&f, later["comment"]["id"].as_i64().expect("id")).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    assert_eq!(inbox.lock().expect("inbox").len(), 2);
+
+    // Confirming after unsubscribing does not restart it.
+    let (code, _) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+    assert_eq!(code, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn confirmations_are_limited_per_address_and_per_client() {
+    let (f, inbox, _) = setup(2).await;
+    for (i, expected) in [
+        (0, "confirmation_sent"),
+        (1, "confirmation_sent"),
+        (2, "limited"),
+    ] {
+        let res = comment(
+            &f,
+            "Huda",
+            "huda@example.org",
+            &format!("Commentaire {i} sur le plan."),
+            None,
+            true,
+        )
+        .await;
+        assert_eq!(res["reply_notifications"], expected, "{i}: {res}");
+    }
+    // Another address from the same client: the client's allowance is spent.
+    let res = comment(
+        &f,
+        "Someone",
+        "stranger@example.org",
+        "Encore un autre commentaire.",
+        None,
+        true,
+    )
+    .await;
+    assert_eq!(res["reply_notifications"], "limited");
+    wait_for(&inbox, 2).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        inbox.lock().expect("inbox").len(),
+        2,
+        "no mail past the limit"
+    );
+}
+
+#[tokio::test]
+async fn forged_links_are_refused_and_mail_less_servers_say_so() {
+    let (f, _, _) = setup(10).await;
+    for uri in [
+        "/replies/confirm?t=confirm.1.00",
+        "/replies/unsubscribe?t=stop.1",
+        "/replies/confirm?t=",
+    ] {
+        let (code, _) = request(&f, "GET", uri, None).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{uri}");
+    }
+    let (code, _) = request(&f, "POST", "/replies/confirm", Some("t=confirm.1.00")).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+
+    let quiet = fixture_with(true, |s| s);
+    let (_, config) = get_json(&quiet.router, "/api/v1/config").await;
+    assert_eq!(config["capabilities"]["reply_notifications"], false);
+    let res = comment(
+        &quiet,
+        "Sara",
+        "sara@example.org",
+        "Sans serveur de courrier.",
+        None,
+        true,
+    )
+    .await;
+    assert_eq!(res["reply_notifications"], "unavailable");
+}
