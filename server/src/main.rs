@@ -163,6 +163,13 @@ enum CommentAction {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Block an author: their new comments wait for a moderator, even
+    /// under post-moderation (recorded in the audit log).
+    Block(BlockTarget),
+    /// Lift a block.
+    Unblock(BlockTarget),
+    /// List the blocked authors.
+    Blocks,
     /// Delete every comment left with an e-mail address, and the replies
     /// to them (a reader's erasure request).
     Forget {
@@ -170,6 +177,36 @@ enum CommentAction {
         #[arg(long)]
         email: String,
     },
+}
+
+/// Whom `comments block` and `unblock` are about: exactly one of an
+/// address or a client HMAC.
+#[derive(Args)]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["email", "client"])))]
+struct BlockTarget {
+    /// An e-mail address (compared without case, on the whole address).
+    #[arg(long)]
+    email: Option<String>,
+    /// A client address's HMAC, the 64 hexadecimal digits the moderation
+    /// pages show in full on hover and on the blocks page.
+    #[arg(long)]
+    client: Option<String>,
+    /// The name the audit log records.
+    #[arg(long, default_value = "cli")]
+    by: String,
+}
+
+impl BlockTarget {
+    fn kind_value(&self) -> (khabar_server::store::BlockKind, &str) {
+        use khabar_server::store::BlockKind;
+        match (&self.email, &self.client) {
+            (Some(e), _) => (BlockKind::Email, e),
+            (None, Some(c)) => (BlockKind::Client, c),
+            // clap requires one of them.
+            (None, None) => (BlockKind::Email, ""),
+        }
+    }
 }
 
 /// Systems comments can be imported from.
@@ -694,6 +731,41 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             lang,
             dry_run,
         } => return import_comments(store, from, &file, &sites, lang, dry_run).await,
+        CommentAction::Block(target) => {
+            let (kind, raw) = target.kind_value();
+            let value = khabar_server::blocks::normalize(kind, raw)
+                .with_context(|| format!("--{} {raw:?}", kind.as_str()))?;
+            let added = khabar_server::blocks::block(store, kind, &value, &target.by, None).await?;
+            let said = if added { "blocked" } else { "already blocked:" };
+            println!("{said} {} {value}", kind.as_str());
+            return Ok(());
+        }
+        CommentAction::Unblock(target) => {
+            let (kind, raw) = target.kind_value();
+            let value = khabar_server::blocks::normalize(kind, raw)
+                .with_context(|| format!("--{} {raw:?}", kind.as_str()))?;
+            if !khabar_server::blocks::unblock(store, kind, &value, &target.by).await? {
+                bail!("{} {value} is not blocked", kind.as_str());
+            }
+            println!("unblocked {} {value}", kind.as_str());
+            return Ok(());
+        }
+        CommentAction::Blocks => {
+            let blocks = store.blocks().await?;
+            if blocks.is_empty() {
+                println!("nobody is blocked");
+            }
+            for b in blocks {
+                println!(
+                    "{}  {}  by {} at {}",
+                    b.kind.as_str(),
+                    b.value,
+                    b.moderator,
+                    b.at
+                );
+            }
+            return Ok(());
+        }
         CommentAction::Forget { email } => {
             let n = store.forget_email(email.trim()).await?;
             println!("deleted {n} comment(s) left with {}", email.trim());

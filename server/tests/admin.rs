@@ -581,6 +581,7 @@ async fn moderators_approve_reject_and_delete_many_and_every_act_is_audited() {
             article_id: None,
             search: None,
             limit: 10,
+            at: khabar_server::store::Keyset::Newest,
         })
         .await
         .expect("queue");

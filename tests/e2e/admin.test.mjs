@@ -1,7 +1,8 @@
 // The moderation web UI (/admin) in a real browser: sign-in, moderating one
-// comment and many, a forged form from another origin refused, and no
-// axe-core violation on any page (webhook deliveries included) in Arabic
-// (rtl) or English (ltr).
+// comment and many, blocking and unblocking an author, a forged form from
+// another origin refused, and no axe-core violation on any page (webhook
+// deliveries, blocks and rejected comments included) in Arabic (rtl) or
+// English (ltr).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -146,6 +147,47 @@ test('a moderator signs in, moderates one comment and then many', async () => {
   await page.close();
 });
 
+test('a moderator blocks an author from the queue and unblocks them from the blocks page', async () => {
+  const first = await comment('أول تعليق من هذا العنوان.', { author: 'نادر', email: 'Nader@Example.org' });
+  const { page, problems } = await signedIn('en');
+  await page.goto(`${server.url}admin/queue`);
+  await page.click(`#c${first} .one button.block[value^="email:"]`);
+  await page.waitForURL(/\/admin\/queue\?done=1$/);
+  assert.match(server.cli('comments', 'blocks'), /email {2}nader@example\.org {2}by sara/);
+  // Their next comment waits in the queue (the server pre-moderates; the
+  // server tests show it is held under post-moderation too).
+  const next = await comment('تعليق ثانٍ بعد الحظر.', { author: 'نادر', email: 'NADER@example.org' });
+  assert.ok(pendingIds().includes(next));
+
+  await page.click('nav a[href="/admin/blocks"]');
+  assert.equal(await page.locator('table.blocks tbody tr').count(), 1);
+  await page.screenshot({ path: 'docs/screenshots/admin-blocks-en.png', fullPage: true });
+  await page.click('form.unblock button');
+  await page.waitForURL(/\/admin\/blocks\?done=1$/);
+  assert.equal(await page.locator('table.blocks').count(), 0);
+  assert.match(server.cli('comments', 'blocks'), /nobody is blocked/);
+
+  // Typed in by hand: an address, refused when it is not one.
+  await page.check('#kind-email');
+  await page.fill('#block-value', 'not an address');
+  const [bad] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/admin/blocks') && r.request().method() === 'POST'),
+    page.click('form.block-add button'),
+  ]);
+  assert.equal(bad.status(), 400);
+  assert.match(await page.textContent('main'), /the form's email is not valid/);
+  assert.match(server.cli('comments', 'blocks'), /nobody is blocked/);
+
+  await page.goto(`${server.url}admin/audit`);
+  const rows = await page.locator('table.list tbody tr').allTextContents();
+  assert.ok(rows.some((r) => r.includes('blocked an e-mail address') && r.includes(`#${first}`) && r.includes('nader@example.org')));
+  assert.ok(rows.some((r) => r.includes('unblocked an e-mail address')));
+  for (const id of [first, next]) server.cli('comments', 'delete', String(id));
+  // The refused form is the only failed request.
+  assert.deepEqual(problems, ['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+  await page.close();
+});
+
 test('a forged form on another origin is refused and changes nothing', async () => {
   const victim = await comment('Please approve me, says the attacker.', { author: 'x' });
   const dir = mkdtempSync(join(tmpdir(), 'khabar-forge-'));
@@ -178,6 +220,8 @@ test('a forged form on another origin is refused and changes nothing', async () 
 
 test('axe-core finds no WCAG 2 A/AA violation on any admin page, rtl and ltr', async () => {
   await comment('تعليق ينتظر المراجعة.', { author: 'ريم', email: 'reem@example.com' });
+  // A row on the blocks page, for axe to see its unblock button.
+  assert.match(server.cli('comments', 'block', '--client', 'ab'.repeat(32)), /^blocked client/);
   for (const lang of ['ar', 'en']) {
     const login = await openPage(browser, { locale: lang === 'ar' ? 'ar' : 'en-US', bypassCSP: true });
     await login.page.goto(`${server.url}admin/login`);
@@ -194,7 +238,7 @@ test('axe-core finds no WCAG 2 A/AA violation on any admin page, rtl and ltr', a
     }
     assert.ok(await page.$('form.retry button'), 'a failed delivery with its retry button');
     if (lang === 'en') await page.screenshot({ path: 'docs/screenshots/admin-webhooks-en.png', fullPage: true });
-    for (const path of ['admin/queue', 'admin/articles', `admin/articles/${ARTICLE}`, `admin/articles/${ARTICLE}?q=a`, 'admin/audit', 'admin/webhooks']) {
+    for (const path of ['admin/queue', 'admin/articles', `admin/articles/${ARTICLE}`, `admin/articles/${ARTICLE}?q=a`, 'admin/audit', 'admin/webhooks', 'admin/blocks', 'admin/rejected']) {
       await page.goto(`${server.url}${path}`);
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axe(page), [], `${path} (${lang})`);

@@ -103,6 +103,11 @@ impl IntoResponse for AdminError {
                 t.render(minijinja::context! {
                     status => status.as_u16(),
                     reason => status.canonical_reason().unwrap_or(""),
+                    // Which field of a refused form, so the moderator knows what to fix.
+                    field => match &self {
+                        AdminError::BadForm(field) => Some(*field),
+                        _ => None,
+                    },
                 })
             })
             .unwrap_or_else(|_| status.to_string());
@@ -115,13 +120,25 @@ pub(crate) fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 12] = [
+        let sources: [(&str, &str); 15] = [
             ("base.html", include_str!("../../templates/admin/base.html")),
             (
                 "login.html",
                 include_str!("../../templates/admin/login.html"),
             ),
             ("link.html", include_str!("../../templates/admin/link.html")),
+            (
+                "paging.html",
+                include_str!("../../templates/admin/paging.html"),
+            ),
+            (
+                "rejected.html",
+                include_str!("../../templates/admin/rejected.html"),
+            ),
+            (
+                "blocks.html",
+                include_str!("../../templates/admin/blocks.html"),
+            ),
             (
                 "reply.html",
                 include_str!("../../templates/admin/reply.html"),

@@ -11,6 +11,7 @@
 //! (`/api/v1/admin`) stays for scripts. See `docs/moderation.md`.
 
 pub mod auth;
+mod block_pages;
 pub mod client;
 pub mod common;
 mod deliveries;
@@ -18,6 +19,7 @@ pub mod i18n;
 mod link_pages;
 pub mod links;
 mod pages;
+mod paging;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
@@ -43,6 +45,12 @@ pub fn router() -> Router<AppState> {
             .route("/admin/logout", post(pages::logout))
             .route("/admin/lang", get(pages::set_lang))
             .route("/admin/queue", get(pages::queue))
+            .route("/admin/rejected", get(pages::rejected))
+            .route(
+                "/admin/blocks",
+                get(block_pages::list).post(block_pages::add),
+            )
+            .route("/admin/blocks/remove", post(block_pages::remove))
             .route("/admin/comments", post(pages::act_on_comments))
             .route("/admin/articles", get(pages::articles))
             .route("/admin/articles/{id}", get(pages::article))

@@ -12,7 +12,9 @@ use time::format_description::well_known::Rfc3339;
 use crate::admin::auth::{self, SignIn};
 use crate::admin::common::{cookie, templates, AdminError, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::admin::i18n::{Lang, LANG_COOKIE};
+use crate::admin::paging::{self, Cursor};
 use crate::extract::{same_secret, ClientKey};
+use crate::routes::articles::{decode_cursor, encode_cursor};
 use crate::state::AppState;
 use crate::store::{now_ms, AuditEntry, ListQuery, ModComment, ModQuery, Status};
 
@@ -61,6 +63,11 @@ impl FromRequestParts<AppState> for Signed {
 }
 
 impl Signed {
+    /// The signed-in moderator's name.
+    pub(crate) fn moderator(&self) -> &str {
+        &self.moderator
+    }
+
     /// Refuses (403) a form without this session's CSRF token.
     pub(crate) fn check(&self, form: &FormData) -> Result<(), AdminError> {
         let given = form.get("csrf").unwrap_or("");
@@ -98,11 +105,13 @@ pub(crate) async fn audit(
     state
         .store
         .add_audit(AuditEntry {
+            id: 0,
             at,
             moderator: moderator.to_owned(),
             action: action.to_owned(),
             comment_id,
             article_id,
+            detail: None,
         })
         .await?;
     Ok(())
@@ -159,7 +168,7 @@ fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValu
 }
 
 /// Where to go back to after a form: a path of these pages, else the queue.
-fn back_to(path: Option<&str>) -> String {
+pub(crate) fn back_to(path: Option<&str>) -> String {
     match path {
         // The demo's outbox page links here too, and wants its reader back.
         Some(p @ "/demo/outbox") => p.to_owned(),
@@ -421,9 +430,38 @@ impl From<ModComment> for Row {
 pub(crate) struct Done {
     done: Option<u32>,
     q: Option<String>,
+    #[serde(flatten)]
+    cursor: Cursor,
 }
 
-/// `GET /admin/queue`: every waiting comment, newest first.
+/// One page of the comments in `status` (of one article, matching a
+/// search), from the request's cursor, with its links under `base` and
+/// the page's own address (where its forms come back to).
+async fn comment_page(
+    state: &AppState,
+    status: Status,
+    article_id: Option<String>,
+    search: Option<String>,
+    cursor: &Cursor,
+    base: &str,
+) -> Result<(Vec<Row>, paging::Links, String), AdminError> {
+    let at = cursor.keyset()?;
+    let rows = state
+        .store
+        .moderation_comments(ModQuery {
+            status,
+            article_id,
+            search,
+            limit: PAGE_ROWS + 1,
+            at,
+        })
+        .await?;
+    let (rows, links) = paging::page(rows, PAGE_ROWS, at, base, |c| c.stored.comment.id);
+    let back = paging::here(base, at);
+    Ok((rows.into_iter().map(Row::from).collect(), links, back))
+}
+
+/// `GET /admin/queue`: every waiting comment, newest first, a page at a time.
 pub(crate) async fn queue(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -431,24 +469,60 @@ pub(crate) async fn queue(
     signed: Signed,
     Query(p): Query<Done>,
 ) -> Result<Html<String>, AdminError> {
-    let items: Vec<Row> = state
-        .store
-        .moderation_comments(ModQuery {
-            status: Status::Pending,
-            article_id: None,
-            search: None,
-            limit: PAGE_ROWS,
-        })
-        .await?
-        .into_iter()
-        .map(Row::from)
-        .collect();
+    let (items, links, back) = comment_page(
+        &state,
+        Status::Pending,
+        None,
+        None,
+        &p.cursor,
+        "/admin/queue",
+    )
+    .await?;
     render(
         "queue.html",
         Lang::of_request(&headers),
         &uri,
         Some(&signed),
-        minijinja::context! { items => Serde(items), done => p.done, page => "queue" },
+        minijinja::context! {
+            items => Serde(items),
+            links => Serde(links),
+            done => p.done,
+            back => back,
+            page => "queue",
+        },
+    )
+}
+
+/// `GET /admin/rejected`: the rejected comments, newest first, to publish
+/// one after all or delete it for good.
+pub(crate) async fn rejected(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    signed: Signed,
+    Query(p): Query<Done>,
+) -> Result<Html<String>, AdminError> {
+    let (items, links, back) = comment_page(
+        &state,
+        Status::Rejected,
+        None,
+        None,
+        &p.cursor,
+        "/admin/rejected",
+    )
+    .await?;
+    render(
+        "rejected.html",
+        Lang::of_request(&headers),
+        &uri,
+        Some(&signed),
+        minijinja::context! {
+            items => Serde(items),
+            links => Serde(links),
+            done => p.done,
+            back => back,
+            page => "rejected",
+        },
     )
 }
 
@@ -516,18 +590,34 @@ struct ArticleRow {
     comments_open: bool,
 }
 
-/// `GET /admin/articles`: the newest articles, their comment counts and
-/// whether they take comments.
+/// Articles one page of the list shows.
+const ARTICLE_ROWS: u32 = 100;
+
+#[derive(Deserialize)]
+pub(crate) struct ArticlesAt {
+    cursor: Option<String>,
+}
+
+/// `GET /admin/articles?cursor=…`: the articles, newest first, their
+/// comment counts and whether they take comments; "older" carries the
+/// public API's opaque cursor (published time and id) to the next page.
 pub(crate) async fn articles(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     signed: Signed,
+    Query(p): Query<ArticlesAt>,
 ) -> Result<Html<String>, AdminError> {
-    let (list, _) = state
+    let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(decode_cursor(c).ok_or(AdminError::BadForm("cursor"))?),
+        None => None,
+    };
+    let first_page = after.is_none();
+    let (list, next) = state
         .store
         .list_articles(ListQuery {
-            limit: 100,
+            limit: ARTICLE_ROWS,
+            after,
             ..ListQuery::default()
         })
         .await?;
@@ -546,12 +636,17 @@ pub(crate) async fn articles(
             comments_open: open,
         });
     }
+    let links = paging::Links {
+        older: next.map(|(ts, id)| format!("/admin/articles?cursor={}", encode_cursor(ts, &id))),
+        newer: None,
+        newest: (!first_page).then(|| "/admin/articles".to_owned()),
+    };
     render(
         "articles.html",
         Lang::of_request(&headers),
         &uri,
         Some(&signed),
-        minijinja::context! { articles => Serde(rows), page => "articles" },
+        minijinja::context! { articles => Serde(rows), links => Serde(links), page => "articles" },
     )
 }
 
@@ -575,21 +670,19 @@ pub(crate) async fn article(
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(str::to_owned);
-    let items: Vec<Row> = state
-        .store
-        .moderation_comments(ModQuery {
-            status: Status::Published,
-            article_id: Some(id.clone()),
-            search: q.clone(),
-            limit: PAGE_ROWS,
-        })
-        .await?
-        .into_iter()
-        .map(Row::from)
-        .collect();
-    let back = uri
-        .path_and_query()
-        .map_or_else(|| format!("/admin/articles/{id}"), |p| p.to_string());
+    let base = match &q {
+        Some(q) => format!("/admin/articles/{}?q={}", urlencode(&id), urlencode(q)),
+        None => format!("/admin/articles/{}", urlencode(&id)),
+    };
+    let (items, links, back) = comment_page(
+        &state,
+        Status::Published,
+        Some(id.clone()),
+        q.clone(),
+        &p.cursor,
+        &base,
+    )
+    .await?;
     render(
         "article.html",
         Lang::of_request(&headers),
@@ -604,6 +697,7 @@ pub(crate) async fn article(
                 lang => &article.lang,
             },
             items => Serde(items),
+            links => Serde(links),
             q => q,
             back => back,
             done => p.done,
@@ -634,17 +728,18 @@ pub(crate) async fn set_open(
     Ok(Redirect::to(&format!("/admin/articles/{}", urlencode(&id))).into_response())
 }
 
-/// `GET /admin/audit`: who did what, newest first.
+/// `GET /admin/audit`: who did what, newest first, a page at a time.
 pub(crate) async fn audit_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     signed: Signed,
+    Query(cursor): Query<Cursor>,
 ) -> Result<Html<String>, AdminError> {
-    let entries: Vec<_> = state
-        .store
-        .audit_log(PAGE_ROWS)
-        .await?
+    let at = cursor.keyset()?;
+    let rows = state.store.audit_page(PAGE_ROWS + 1, at).await?;
+    let (rows, links) = paging::page(rows, PAGE_ROWS, at, "/admin/audit", |e| e.id);
+    let entries: Vec<_> = rows
         .into_iter()
         .map(|e| {
             let time = shown_time(&e.at);
@@ -656,7 +751,7 @@ pub(crate) async fn audit_page(
         Lang::of_request(&headers),
         &uri,
         Some(&signed),
-        minijinja::context! { entries => entries, page => "audit" },
+        minijinja::context! { entries => entries, links => Serde(links), page => "audit" },
     )
 }
 

@@ -77,6 +77,7 @@ async fn waiting(state: &AppState) -> Result<Vec<ModComment>, StoreError> {
             article_id: None,
             search: None,
             limit: BATCH,
+            at: crate::store::Keyset::Newest,
         })
         .await
 }

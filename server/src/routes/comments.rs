@@ -108,9 +108,22 @@ pub(crate) async fn post(
                 .unwrap_or_default();
             // Kept for the moderators, as an HMAC: never the address itself.
             let client_hmac = crate::admin::client_hmac(state, client).await?;
+            // A blocked author's comment waits for a moderator even under
+            // post-moderation (see `crate::blocks` for why it is held).
+            let blocked = crate::blocks::is_blocked(
+                state.store.as_ref(),
+                clean.email.as_deref(),
+                Some(&client_hmac),
+            )
+            .await?;
+            let moderation = if blocked {
+                Moderation::Pre
+            } else {
+                state.moderation
+            };
             let stored = state
                 .store
-                .create_comment(article_id, clean, state.moderation, now, Some(client_hmac))
+                .create_comment(article_id, clean, moderation, now, Some(client_hmac))
                 .await?;
             if input.notify_replies && stored.status != "spam" {
                 let subscribed = subscribe(state, &stored, input, origin, client).await?;

@@ -1,6 +1,8 @@
 //! Moderation API for the newsroom's scripts, behind a bearer token:
 //! `GET /api/v1/admin/comments?status=pending`,
-//! `POST /api/v1/admin/comments/{id}/approve|reject`, `DELETE …/{id}`.
+//! `POST /api/v1/admin/comments/{id}/approve|reject`, `DELETE …/{id}`;
+//! blocked authors: `GET` and `POST /api/v1/admin/blocks`,
+//! `DELETE /api/v1/admin/blocks/{email|client}/{value}` (audited as `api`).
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
@@ -8,13 +10,18 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::blocks::{self, BlockError};
 use crate::comments::StoredComment;
 use crate::error::ApiError;
-use crate::extract::bearer_matches;
+use crate::extract::{bearer_matches, ApiJson};
 use crate::state::AppState;
-use crate::store::Status;
+use crate::store::{BlockKind, Status};
+
+/// The moderator name the audit log records for the bearer token.
+const API_MODERATOR: &str = "api";
 
 /// The moderation router, nested under `/api/v1/admin`.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -23,6 +30,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/comments/{id}", delete(remove))
         .route("/comments/{id}/approve", post(approve))
         .route("/comments/{id}/reject", post(reject))
+        .route("/blocks", get(list_blocks).post(add_block))
+        .route("/blocks/{kind}/{value}", delete(remove_block))
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
@@ -72,5 +81,66 @@ async fn remove(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("comment"))
+    }
+}
+
+impl From<BlockError> for ApiError {
+    fn from(e: BlockError) -> Self {
+        match e {
+            BlockError::Store(e) => e.into(),
+            bad => ApiError::BadRequest(bad.to_string()),
+        }
+    }
+}
+
+async fn list_blocks(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "items": state.store.blocks().await? })))
+}
+
+/// `{"email": …}` or `{"client": …}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewBlock {
+    email: Option<String>,
+    client: Option<String>,
+}
+
+/// 201 when the author is blocked now, 200 when they were already.
+async fn add_block(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewBlock>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (kind, raw) = match (&input.email, &input.client) {
+        (Some(e), None) => (BlockKind::Email, e),
+        (None, Some(c)) => (BlockKind::Client, c),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give exactly one of email and client".into(),
+            ))
+        }
+    };
+    let value = blocks::normalize(kind, raw)?;
+    let added = blocks::block(state.store.as_ref(), kind, &value, API_MODERATOR, None).await?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({ "kind": kind.as_str(), "value": value })),
+    ))
+}
+
+async fn remove_block(
+    State(state): State<AppState>,
+    Path((kind, value)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let kind = BlockKind::parse(&kind)
+        .ok_or_else(|| ApiError::BadRequest("a block is by email or client".into()))?;
+    if blocks::unblock(state.store.as_ref(), kind, &value, API_MODERATOR).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("block"))
     }
 }

@@ -15,9 +15,9 @@ use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
 use crate::store::{Attempt, WebhookDelivery};
 use crate::store::{
-    AuditEntry, CommentPage, CommentQuery, CreateError, ImportedComment, ListQuery, ModComment,
-    ModQuery, Moderator, OutboxMail, Position, ReplyNotice, ReplySubscription, Session,
-    SharedStore, Sort, Status, Store, StoreError,
+    AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
+    Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
+    ReplySubscription, Session, SharedStore, Sort, Status, Store, StoreError,
 };
 
 /// Entries kept at most; past that the cache starts over (a flood of
@@ -379,6 +379,10 @@ impl Store for CachedStore {
         self.inner.audit_log(limit).await
     }
 
+    async fn audit_page(&self, limit: u32, at: Keyset) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_page(limit, at).await
+    }
+
     async fn add_reply_subscription(
         &self,
         comment_id: i64,
@@ -440,6 +444,35 @@ impl Store for CachedStore {
 
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError> {
         self.inner.moderation_comments(query).await
+    }
+
+    // Blocks: read on every new comment, never cached, so that a block set
+    // by any instance or the CLI holds at once.
+
+    async fn add_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        moderator: &str,
+        at: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.add_block(kind, value, moderator, at).await
+    }
+
+    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError> {
+        self.inner.remove_block(kind, value).await
+    }
+
+    async fn blocks(&self) -> Result<Vec<AuthorBlock>, StoreError> {
+        self.inner.blocks().await
+    }
+
+    async fn is_blocked(
+        &self,
+        email: Option<&str>,
+        client_hmac: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.inner.is_blocked(email, client_hmac).await
     }
 
     // Webhook deliveries: nothing a reader sees, nothing to forget.

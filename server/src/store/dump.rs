@@ -42,10 +42,10 @@ pub struct Dump {
     pub article_state: Vec<ArticleState>,
     /// Every other table worth keeping, row by row, in [`TABLES`] order:
     /// moderator accounts, their sessions, the audit log, the install's
-    /// secret (so client hashes stay comparable) and the sources' sync
-    /// state. Rate-limit events, failed sign-ins, job times and webhook
-    /// deliveries (and their URL list, which `serve` sets) are transient
-    /// and start afresh.
+    /// secret (so client hashes stay comparable), the sources' sync state
+    /// and the blocked authors. Rate-limit events, failed sign-ins, job
+    /// times and webhook deliveries (and their URL list, which `serve`
+    /// sets) are transient and start afresh.
     pub tables: Vec<(String, Vec<Vec<Cell>>)>,
 }
 
@@ -105,6 +105,7 @@ pub const TABLES: &[Table] = &[
             ("action", Kind::Text),
             ("comment_id", Kind::Int),
             ("article_id", Kind::Text),
+            ("detail", Kind::Text),
         ],
         true,
     ),
@@ -117,6 +118,17 @@ pub const TABLES: &[Table] = &[
         "sources",
         &[("url", Kind::Text), ("state_json", Kind::Text)],
         false,
+    ),
+    (
+        "author_blocks",
+        &[
+            ("id", Kind::Int),
+            ("kind", Kind::Text),
+            ("value", Kind::Text),
+            ("moderator", Kind::Text),
+            ("at", Kind::Text),
+        ],
+        true,
     ),
 ];
 

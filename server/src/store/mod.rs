@@ -202,6 +202,8 @@ pub struct Session {
 /// One line of the moderators' audit log.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEntry {
+    /// Identifier, increasing (ignored when storing).
+    pub id: i64,
     /// RFC 3339.
     pub at: String,
     /// Who did it.
@@ -212,6 +214,9 @@ pub struct AuditEntry {
     pub comment_id: Option<i64>,
     /// The article it was done to, if any.
     pub article_id: Option<String>,
+    /// What else the action was about: the address or client HMAC of a
+    /// block or unblock.
+    pub detail: Option<String>,
 }
 
 /// A comment as the moderation pages show it.
@@ -241,6 +246,78 @@ pub struct ModQuery {
     pub search: Option<String>,
     /// At most this many.
     pub limit: u32,
+    /// Where the page starts.
+    pub at: Keyset,
+}
+
+/// Where a page of a newest-first list (rows with increasing ids) starts:
+/// the admin pages' "older" and "newer" links carry the id they continue
+/// from, never an offset, so rows arriving meanwhile shift nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Keyset {
+    /// The newest rows.
+    #[default]
+    Newest,
+    /// The newest rows older than this id.
+    Before(i64),
+    /// The oldest rows newer than this id (still returned newest first).
+    After(i64),
+}
+
+impl Keyset {
+    /// (`id <` bound, `id >` bound, whether to read ascending) for SQL.
+    pub fn bounds(self) -> (Option<i64>, Option<i64>, bool) {
+        match self {
+            Keyset::Newest => (None, None, false),
+            Keyset::Before(id) => (Some(id), None, false),
+            Keyset::After(id) => (None, Some(id), true),
+        }
+    }
+}
+
+/// What a block matches (see [`crate::blocks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockKind {
+    /// The whole e-mail address, lower-cased.
+    Email,
+    /// The client address's HMAC (`client_hmac`), 64 lower-case hex digits.
+    Client,
+}
+
+impl BlockKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Email => "email",
+            BlockKind::Client => "client",
+        }
+    }
+
+    /// The kind stored as `name`.
+    pub fn parse(name: &str) -> Option<BlockKind> {
+        match name {
+            "email" => Some(BlockKind::Email),
+            "client" => Some(BlockKind::Client),
+            _ => None,
+        }
+    }
+}
+
+/// A blocked author: their new comments wait for a moderator whatever the
+/// moderation policy (`docs/moderation.md`, "Blocking an author").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuthorBlock {
+    /// Row id.
+    pub id: i64,
+    /// What `value` is.
+    pub kind: BlockKind,
+    /// The normalized address or HMAC.
+    pub value: String,
+    /// Who blocked.
+    pub moderator: String,
+    /// When, RFC 3339.
+    pub at: String,
 }
 
 /// A message the mail outbox (`--mail-outbox`) kept instead of sending.
@@ -541,6 +618,8 @@ pub trait Store: Send + Sync {
     async fn add_audit(&self, entry: AuditEntry) -> Result<(), StoreError>;
     /// The newest `limit` lines of the audit log, newest first.
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Up to `limit` lines of the audit log from `at`, newest first.
+    async fn audit_page(&self, limit: u32, at: Keyset) -> Result<Vec<AuditEntry>, StoreError>;
     /// The install's secret called `name`, set to `fresh` the first time
     /// it is asked for (every instance then reads the same one).
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
@@ -578,6 +657,26 @@ pub trait Store: Send + Sync {
     async fn outbox_mail(&self, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
     /// Comments for the moderation pages, newest first.
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError>;
+
+    /// Blocks an author by a normalized `value` of `kind`; `false` when it
+    /// was blocked already (the first block is kept).
+    async fn add_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        moderator: &str,
+        at: &str,
+    ) -> Result<bool, StoreError>;
+    /// Lifts a block; `false` when there was none.
+    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError>;
+    /// Every block, newest first.
+    async fn blocks(&self) -> Result<Vec<AuthorBlock>, StoreError>;
+    /// Whether the (normalized) e-mail address or client HMAC is blocked.
+    async fn is_blocked(
+        &self,
+        email: Option<&str>,
+        client_hmac: Option<&str>,
+    ) -> Result<bool, StoreError>;
 
     /// Sets the URLs that comment events are delivered to from now on
     /// (`serve --webhook`; the comment writes of every process, the CLI

@@ -13,9 +13,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
-    now_ms, Attempt, AuditEntry, ChangeHook, CommentPage, CommentQuery, CreateError,
-    ImportedComment, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
-    ReplySubscription, Session, Sort, Status, Store, StoreError, WebhookDelivery,
+    now_ms, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage, CommentQuery,
+    CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail,
+    Position, ReplyNotice, ReplySubscription, Session, Sort, Status, Store, StoreError,
+    WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -195,6 +196,17 @@ CREATE TABLE reply_notices (
     attempts   INTEGER NOT NULL DEFAULT 0,
     created_ms INTEGER NOT NULL
 );
+"#,
+    r#"
+CREATE TABLE author_blocks (
+    id        INTEGER PRIMARY KEY,
+    kind      TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    moderator TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    UNIQUE (kind, value)
+);
+ALTER TABLE audit_log ADD COLUMN detail TEXT;
 "#,
 ];
 
@@ -898,9 +910,16 @@ impl Store for SqliteStore {
     async fn add_audit(&self, e: AuditEntry) -> Result<(), StoreError> {
         self.with_conn(move |c| {
             c.execute(
-                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![e.at, e.moderator, e.action, e.comment_id, e.article_id],
+                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    e.at,
+                    e.moderator,
+                    e.action,
+                    e.comment_id,
+                    e.article_id,
+                    e.detail
+                ],
             )?;
             Ok(())
         })
@@ -908,22 +927,37 @@ impl Store for SqliteStore {
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_page(limit, Keyset::Newest).await
+    }
+
+    async fn audit_page(&self, limit: u32, at: Keyset) -> Result<Vec<AuditEntry>, StoreError> {
+        let (before, after, ascending) = at.bounds();
         self.with_conn(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT at, moderator, action, comment_id, article_id FROM audit_log
-                 ORDER BY id DESC LIMIT ?1",
-            )?;
-            let rows = stmt
-                .query_map([limit], |r| {
+            let mut stmt = c.prepare_cached(if ascending {
+                "SELECT id, at, moderator, action, comment_id, article_id, detail FROM audit_log
+                 WHERE (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3)
+                 ORDER BY id ASC LIMIT ?1"
+            } else {
+                "SELECT id, at, moderator, action, comment_id, article_id, detail FROM audit_log
+                 WHERE (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3)
+                 ORDER BY id DESC LIMIT ?1"
+            })?;
+            let mut rows = stmt
+                .query_map(params![limit, before, after], |r| {
                     Ok(AuditEntry {
-                        at: r.get(0)?,
-                        moderator: r.get(1)?,
-                        action: r.get(2)?,
-                        comment_id: r.get(3)?,
-                        article_id: r.get(4)?,
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        moderator: r.get(2)?,
+                        action: r.get(3)?,
+                        comment_id: r.get(4)?,
+                        article_id: r.get(5)?,
+                        detail: r.get(6)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
+            if ascending {
+                rows.reverse();
+            }
             Ok(rows)
         })
         .await
@@ -1119,8 +1153,9 @@ impl Store for SqliteStore {
     }
 
     async fn moderation_comments(&self, q: ModQuery) -> Result<Vec<ModComment>, StoreError> {
+        let (before, after, ascending) = q.at.bounds();
         self.with_conn(move |c| {
-            let mut stmt = c.prepare_cached(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT c.id, c.author, c.body, c.created_at, c.parent_id, c.article_id,
                      c.status, c.email, c.client_hmac, a.title, a.url,
                      p.id, p.author, p.body, p.created_at
@@ -1128,12 +1163,21 @@ impl Store for SqliteStore {
                  LEFT JOIN comments p ON p.id = c.parent_id
                  WHERE c.status = ?1 AND (?2 IS NULL OR c.article_id = ?2)
                    AND (?3 IS NULL OR c.body LIKE ?3 ESCAPE '\\' OR c.author LIKE ?3 ESCAPE '\\')
-                 ORDER BY c.id DESC LIMIT ?4",
-            )?;
+                   AND (?5 IS NULL OR c.id < ?5) AND (?6 IS NULL OR c.id > ?6)
+                 ORDER BY c.id {} LIMIT ?4",
+                if ascending { "ASC" } else { "DESC" }
+            ))?;
             let pattern = q.search.as_deref().map(super::like_pattern);
             let rows = stmt
                 .query_map(
-                    params![q.status.as_str(), q.article_id, pattern, q.limit],
+                    params![
+                        q.status.as_str(),
+                        q.article_id,
+                        pattern,
+                        q.limit,
+                        before,
+                        after
+                    ],
                     |r| {
                         let parent_id: Option<i64> = r.get(11)?;
                         Ok(ModComment {
@@ -1156,7 +1200,90 @@ impl Store for SqliteStore {
                     },
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
+            let mut rows = rows;
+            if ascending {
+                rows.reverse();
+            }
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn add_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        moderator: &str,
+        at: &str,
+    ) -> Result<bool, StoreError> {
+        let (value, moderator, at) = (value.to_owned(), moderator.to_owned(), at.to_owned());
+        self.with_conn(move |c| {
+            let added = c.execute(
+                "INSERT INTO author_blocks (kind, value, moderator, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, value) DO NOTHING",
+                params![kind.as_str(), value, moderator, at],
+            )?;
+            Ok(added > 0)
+        })
+        .await
+    }
+
+    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError> {
+        let value = value.to_owned();
+        self.with_conn(move |c| {
+            let removed = c.execute(
+                "DELETE FROM author_blocks WHERE kind = ?1 AND value = ?2",
+                params![kind.as_str(), value],
+            )?;
+            Ok(removed > 0)
+        })
+        .await
+    }
+
+    async fn blocks(&self) -> Result<Vec<AuthorBlock>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, kind, value, moderator, at FROM author_blocks ORDER BY id DESC",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let kind: String = r.get(1)?;
+                    Ok((r.get(0)?, kind, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<Vec<(i64, String, String, String, String)>, _>>()?;
+            // A kind this version does not know is left out, not an error.
+            Ok(rows
+                .into_iter()
+                .filter_map(|(id, kind, value, moderator, at)| {
+                    Some(AuthorBlock {
+                        id,
+                        kind: BlockKind::parse(&kind)?,
+                        value,
+                        moderator,
+                        at,
+                    })
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn is_blocked(
+        &self,
+        email: Option<&str>,
+        client_hmac: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        if email.is_none() && client_hmac.is_none() {
+            return Ok(false);
+        }
+        let (email, client_hmac) = (email.map(str::to_owned), client_hmac.map(str::to_owned));
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM author_blocks
+                     WHERE (kind = 'email' AND value = ?1) OR (kind = 'client' AND value = ?2))",
+                params![email, client_hmac],
+                |r| r.get(0),
+            )?)
         })
         .await
     }

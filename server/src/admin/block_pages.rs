@@ -1,0 +1,133 @@
+//! `/admin/blocks`: the blocked authors with an "unblock" button each, a
+//! form to block an address or client HMAC by hand, and the "block this
+//! author" buttons of every listed comment (see [`crate::blocks`]).
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+
+use crate::admin::common::AdminError;
+use crate::admin::i18n::Lang;
+use crate::admin::pages::{back_to, render, shown_time, FormData, Signed};
+use crate::blocks::{self, BlockError};
+use crate::state::AppState;
+use crate::store::{AuthorBlock, BlockKind};
+
+impl From<BlockError> for AdminError {
+    fn from(e: BlockError) -> Self {
+        match e {
+            BlockError::BadEmail => AdminError::BadForm("email"),
+            BlockError::BadClient => AdminError::BadForm("client"),
+            BlockError::Store(e) => AdminError::from(e),
+        }
+    }
+}
+
+/// A block as the template shows it.
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    b: AuthorBlock,
+    /// `at` for people.
+    time: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    done: Option<u32>,
+}
+
+/// `GET /admin/blocks`.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    signed: Signed,
+    Query(p): Query<Done>,
+) -> Result<Html<String>, AdminError> {
+    let rows: Vec<Row> = state
+        .store
+        .blocks()
+        .await?
+        .into_iter()
+        .map(|b| {
+            let time = shown_time(&b.at);
+            Row { b, time }
+        })
+        .collect();
+    render(
+        "blocks.html",
+        Lang::of_request(&headers),
+        &uri,
+        Some(&signed),
+        minijinja::context! { rows => Serde(rows), done => p.done, page => "blocks" },
+    )
+}
+
+/// Goes back to `back` (a path of these pages) saying how many were done.
+fn redirect_done(back: Option<&str>, done: bool) -> Response {
+    let back = back_to(back);
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{back}{sep}done={}", u8::from(done))).into_response()
+}
+
+/// `POST /admin/blocks`: `block=email:ID:ADDRESS` or `block=client:ID:HMAC`
+/// blocks the author of comment ID (the buttons of the comment lists);
+/// `kind` and `value` block an address or HMAC typed in.
+pub(crate) async fn add(
+    State(state): State<AppState>,
+    signed: Signed,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let form = FormData::parse(&body);
+    signed.check(&form)?;
+    let store = state.store.as_ref();
+    let added = match form.get("block") {
+        // `KIND:COMMENT_ID:VALUE`: the comment is named for the audit log.
+        Some(one) => {
+            let mut parts = one.splitn(3, ':');
+            let kind = parts
+                .next()
+                .and_then(BlockKind::parse)
+                .ok_or(AdminError::BadForm("block"))?;
+            let id: i64 = parts
+                .next()
+                .and_then(|id| id.parse().ok())
+                .ok_or(AdminError::BadForm("block"))?;
+            let value = parts.next().ok_or(AdminError::BadForm("block"))?;
+            blocks::block(store, kind, value, signed.moderator(), Some(id)).await?
+        }
+        None => {
+            let kind = form
+                .get("kind")
+                .and_then(BlockKind::parse)
+                .ok_or(AdminError::BadForm("kind"))?;
+            let value = form.get("value").unwrap_or("");
+            blocks::block(store, kind, value, signed.moderator(), None).await?
+        }
+    };
+    Ok(redirect_done(
+        form.get("back").or(Some("/admin/blocks")),
+        added,
+    ))
+}
+
+/// `POST /admin/blocks/remove` with `kind` and `value`: the unblock button.
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    signed: Signed,
+    body: Bytes,
+) -> Result<Response, AdminError> {
+    let form = FormData::parse(&body);
+    signed.check(&form)?;
+    let kind = form
+        .get("kind")
+        .and_then(BlockKind::parse)
+        .ok_or(AdminError::BadForm("kind"))?;
+    let value = form.get("value").unwrap_or("");
+    let removed = blocks::unblock(state.store.as_ref(), kind, value, signed.moderator()).await?;
+    Ok(redirect_done(Some("/admin/blocks"), removed))
+}
