@@ -1,7 +1,9 @@
-// Moderator e-mail end to end: a real SMTP server on loopback (aiosmtpd,
-// from Debian's packages) receives the message about a waiting comment;
-// its approve link, followed in the browser, opens a page that changes
-// nothing until its one button is pressed, then publishes the comment once.
+// E-mail end to end through a real SMTP server on loopback (aiosmtpd, from
+// Debian's packages): a moderator's approve link, followed in the browser,
+// opens a page that changes nothing until its one button is pressed, then
+// publishes the comment once; a reader's reply notifications go through
+// the mailed confirmation, arrive for a published reply with RFC 8058
+// headers, and stop with one POST to the header's URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -9,7 +11,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, axeViolations, freePort } from './helpers.mjs';
+import { startServer, launchBrowser, openPage, axeViolations, freePort } from './helpers.mjs';
 
 const ARTICLE = '2026-11-28-transit-plan';
 // Debian's interpreter: the one python3-aiosmtpd is installed for.
@@ -30,7 +32,7 @@ after(async () => {
 /** aiosmtpd delivering into a Maildir under `work`; resolves once it answers. */
 async function startSmtp() {
   const port = await freePort();
-  const maildir = join(work, 'Maildir');
+  const maildir = join(work, `Maildir-${port}`);
   const proc = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
     '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -57,7 +59,8 @@ function received(maildir) {
   return files.map((f) => JSON.parse(execFileSync(PYTHON, ['-c', `
 import email, email.policy, json, sys
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-print(json.dumps({'to': str(m['to']), 'subject': str(m['subject']), 'text': m.get_body(('plain',)).get_content()}))
+print(json.dumps({'to': str(m['to']), 'subject': str(m['subject']), 'text': m.get_body(('plain',)).get_content(),
+  'unsubscribe': m['List-Unsubscribe'] and str(m['List-Unsubscribe']), 'unsubscribePost': m['List-Unsubscribe-Post'] and str(m['List-Unsubscribe-Post'])}))
 `, join(dir, f)], { encoding: 'utf8' })));
 }
 
@@ -117,6 +120,59 @@ test('a moderator approves a waiting comment from the link in the e-mail', async
     await page.getByText('already moderated').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0);
     await context.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+    smtp.stop();
+  }
+});
+
+test('a reader confirms reply notifications from the mail, gets a published reply, and unsubscribes in one click', async () => {
+  const smtp = await startSmtp();
+  const server = await startServer({ args: ['--smtp-url', smtp.url, '--mail-from', 'Khabar <khabar@news.test>'] });
+  const post = async (body) => {
+    const res = await fetch(new URL(`/api/v1/articles/${ARTICLE}/comments`, server.url), {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 201);
+    return res.json();
+  };
+  try {
+    const asked = await post({ author: 'Layla', email: 'layla@example.org', body: 'Which stops will the night bus make?',
+      idempotency_key: 'reply-notify-smtp-1', notify_replies: true, lang: 'en' });
+    assert.equal(asked.reply_notifications, 'confirmation_sent');
+    const [confirmation] = await waitForMail(smtp.maildir, 1);
+    assert.equal(confirmation.to, 'layla@example.org');
+    assert.equal(confirmation.unsubscribe, null, 'a confirmation is not a notice');
+    const confirm = confirmation.text.match(/\S+\/replies\/confirm\?t=\S+/)[0];
+
+    const { page, problems } = await openPage(browser);
+    await page.goto(confirm);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('heading', { name: /you will get an e-mail/ }).waitFor();
+    assert.deepEqual(problems, []);
+
+    server.cli('comments', 'approve', String(asked.comment.id));
+    const reply = await post({ author: 'Transit desk', body: 'Every stop of the day line, every 30 minutes.',
+      parent_id: asked.comment.id, idempotency_key: 'reply-notify-smtp-2' });
+    server.cli('comments', 'approve', String(reply.comment.id));
+    const mails = await waitForMail(smtp.maildir, 2);
+    const notice = mails.find((m) => m.unsubscribe);
+    assert.ok(notice, JSON.stringify(mails));
+    assert.match(notice.text, /every 30 minutes/);
+    assert.equal(notice.unsubscribePost, 'List-Unsubscribe=One-Click');
+
+    // RFC 8058: the mail client POSTs the one-click body to the header's URL.
+    const url = notice.unsubscribe.replace(/^<|>$/g, '');
+    const stop = await fetch(url, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
+    });
+    assert.equal(stop.status, 200);
+    const later = await post({ author: 'Transit desk', body: 'And on Fridays until 2 a.m.',
+      parent_id: asked.comment.id, idempotency_key: 'reply-notify-smtp-3' });
+    server.cli('comments', 'approve', String(later.comment.id));
+    await new Promise((r) => setTimeout(r, 7_000)); // more than one run of the job
+    assert.equal(received(smtp.maildir).length, 2, 'nothing after unsubscribing');
   } finally {
     await server.stop();
     server.cleanup();
