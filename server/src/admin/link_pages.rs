@@ -42,18 +42,28 @@ fn page(
     Ok((status, html).into_response())
 }
 
-/// A refused link: 403 when it is not ours, 410 when it expired.
-fn refused(e: LinkError, lang: Lang, uri: &Uri) -> Result<Response, AdminError> {
-    let (status, key) = match e {
-        LinkError::Invalid => (StatusCode::FORBIDDEN, "link_invalid"),
-        LinkError::Expired => (StatusCode::GONE, "link_expired"),
-    };
+/// A page that only says the text `key`, with `status`.
+fn said(
+    status: StatusCode,
+    lang: Lang,
+    uri: &Uri,
+    key: &'static str,
+) -> Result<Response, AdminError> {
     page(
         status,
         lang,
         uri,
         minijinja::context! { heading => lang.text(key), page => "link" },
     )
+}
+
+/// A refused link: 403 when it is not ours, 410 when it expired.
+fn refused(e: LinkError, lang: Lang, uri: &Uri) -> Result<Response, AdminError> {
+    let (status, key) = match e {
+        LinkError::Invalid => (StatusCode::FORBIDDEN, "link_invalid"),
+        LinkError::Expired => (StatusCode::GONE, "link_expired"),
+    };
+    said(status, lang, uri, key)
 }
 
 /// Checks the token; the link, or the page that refuses it.
@@ -83,12 +93,7 @@ pub(crate) async fn show(
         Err(refusal) => return Ok(refusal),
     };
     let Some(c) = state.store.comment(link.comment_id).await? else {
-        return page(
-            StatusCode::NOT_FOUND,
-            lang,
-            &uri,
-            minijinja::context! { heading => lang.text("link_gone"), page => "link" },
-        );
+        return said(StatusCode::NOT_FOUND, lang, &uri, "link_gone");
     };
     let title = state
         .store
@@ -133,20 +138,10 @@ pub(crate) async fn act(
         Err(refusal) => return Ok(refusal),
     };
     let Some(c) = state.store.comment(link.comment_id).await? else {
-        return page(
-            StatusCode::NOT_FOUND,
-            lang,
-            &uri,
-            minijinja::context! { heading => lang.text("link_gone"), page => "link" },
-        );
+        return said(StatusCode::NOT_FOUND, lang, &uri, "link_gone");
     };
     if c.status != "pending" {
-        return page(
-            StatusCode::CONFLICT,
-            lang,
-            &uri,
-            minijinja::context! { heading => lang.text("link_decided"), page => "link" },
-        );
+        return said(StatusCode::CONFLICT, lang, &uri, "link_decided");
     }
     state
         .store
@@ -166,10 +161,5 @@ pub(crate) async fn act(
         links::LinkAction::Approve => "link_done_approve",
         links::LinkAction::Reject => "link_done_reject",
     };
-    page(
-        StatusCode::OK,
-        lang,
-        &uri,
-        minijinja::context! { heading => lang.text(done), page => "link" },
-    )
+    said(StatusCode::OK, lang, &uri, done)
 }

@@ -469,28 +469,16 @@ pub(crate) async fn queue(
     signed: Signed,
     Query(p): Query<Done>,
 ) -> Result<Html<String>, AdminError> {
-    let (items, links, back) = comment_page(
+    across_articles(
         &state,
-        Status::Pending,
-        None,
-        None,
-        &p.cursor,
-        "/admin/queue",
-    )
-    .await?;
-    render(
-        "queue.html",
-        Lang::of_request(&headers),
+        &headers,
         &uri,
-        Some(&signed),
-        minijinja::context! {
-            items => Serde(items),
-            links => Serde(links),
-            done => p.done,
-            back => back,
-            page => "queue",
-        },
+        &signed,
+        &p,
+        Status::Pending,
+        "queue",
     )
+    .await
 }
 
 /// `GET /admin/rejected`: the rejected comments, newest first, to publish
@@ -502,26 +490,42 @@ pub(crate) async fn rejected(
     signed: Signed,
     Query(p): Query<Done>,
 ) -> Result<Html<String>, AdminError> {
-    let (items, links, back) = comment_page(
+    across_articles(
         &state,
-        Status::Rejected,
-        None,
-        None,
-        &p.cursor,
-        "/admin/rejected",
-    )
-    .await?;
-    render(
-        "rejected.html",
-        Lang::of_request(&headers),
+        &headers,
         &uri,
-        Some(&signed),
+        &signed,
+        &p,
+        Status::Rejected,
+        "rejected",
+    )
+    .await
+}
+
+/// A page of the comments in `status` across all articles, on the page
+/// named `page` (its path under `/admin/` and its template).
+async fn across_articles(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    signed: &Signed,
+    p: &Done,
+    status: Status,
+    page: &'static str,
+) -> Result<Html<String>, AdminError> {
+    let base = format!("/admin/{page}");
+    let (items, links, back) = comment_page(state, status, None, None, &p.cursor, &base).await?;
+    render(
+        &format!("{page}.html"),
+        Lang::of_request(headers),
+        uri,
+        Some(signed),
         minijinja::context! {
             items => Serde(items),
             links => Serde(links),
             done => p.done,
             back => back,
-            page => "rejected",
+            page => page,
         },
     )
 }
