@@ -114,81 +114,77 @@ pub async fn sync_if_due(
 
 /// Runs every job that is due and that this instance claims.
 pub async fn run_due(state: &AppState, holder: &str) {
-    notify_moderators(state, holder).await;
-    tell_reply_subscribers(state, holder).await;
-    prune_rate_hits(state, holder).await;
-    prune_webhooks(state, holder).await;
+    // The mail jobs claim only when they have work: a claim is a write,
+    // and on SQLite every write empties the read cache of every instance.
+    if let Some(settings) = state.notify.as_deref() {
+        if crate::notify::has_news(state).await.unwrap_or(true) {
+            let every = crate::notify::period(settings);
+            run_claimed(state, holder, crate::notify::CURSOR, every, || async {
+                crate::notify::run_once(state)
+                    .await
+                    .map(|n| (n, "moderator e-mail(s)"))
+            })
+            .await;
+        }
+    }
+    if crate::replies::has_work(state).await.unwrap_or(true) {
+        let every = Duration::from_secs(1);
+        run_claimed(state, holder, crate::replies::JOB, every, || async {
+            crate::replies::run_once(state)
+                .await
+                .map(|n| (n, "reply notice(s)"))
+        })
+        .await;
+    }
+    let job = PRUNE_RATE_HITS;
+    run_claimed(state, holder, job.name, job.every, || async {
+        let window = state.comment_limit.window().max(state.send_limit.window());
+        state
+            .store
+            .prune_rate_hits(window)
+            .await
+            .map(|n| (n, "old rate-limit event(s) forgotten"))
+    })
+    .await;
+    let job = PRUNE_WEBHOOKS;
+    run_claimed(state, holder, job.name, job.every, || async {
+        state
+            .store
+            .prune_webhook_deliveries(ms_ago(KEEP_DELIVERED), ms_ago(KEEP_FAILED))
+            .await
+            .map(|n| (n, "old webhook deliveries forgotten"))
+    })
+    .await;
 }
 
-fn ms_ago(d: Duration) -> i64 {
-    crate::store::now_ms().saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-async fn tell_reply_subscribers(state: &AppState, holder: &str) {
-    let name = crate::replies::JOB;
-    match state
-        .store
-        .claim_job(name, Duration::from_secs(1), holder)
-        .await
-    {
-        Ok(true) => match crate::replies::run_once(state).await {
-            Ok(n) if n > 0 => tracing::info!("told readers of replies: {n} message(s)"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!("{name}: {e}"),
+/// Claims job `name` for `every` and, when this instance got it, runs
+/// `job`, which says how many things it did and what they were.
+async fn run_claimed<N, E, F, Fut>(
+    state: &AppState,
+    holder: &str,
+    name: &str,
+    every: Duration,
+    job: F,
+) where
+    N: std::fmt::Display + Default + PartialEq,
+    E: std::fmt::Display,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(N, &'static str), E>>,
+{
+    match state.store.claim_job(name, every, holder).await {
+        Ok(true) => match job().await {
+            Ok((n, what)) => {
+                if n != N::default() {
+                    tracing::debug!("{name}: {n} {what}");
+                }
+            }
+            Err(e) => tracing::warn!("{name} (tried again on its next run): {e}"),
         },
         Ok(false) => {}
         Err(e) => tracing::warn!("claiming {name}: {e}"),
     }
 }
 
-async fn notify_moderators(state: &AppState, holder: &str) {
-    if let Some(settings) = state.notify.as_deref() {
-        let every = crate::notify::period(settings);
-        match state
-            .store
-            .claim_job(crate::notify::CURSOR, every, holder)
-            .await
-        {
-            Ok(true) => match crate::notify::run_once(state).await {
-                Ok(n) if n > 0 => tracing::info!("told the moderators: {n} message(s)"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!("telling the moderators (retried on the next run): {e}"),
-            },
-            Ok(false) => {}
-            Err(e) => tracing::warn!("claiming {}: {e}", crate::notify::CURSOR),
-        }
-    }
-}
-
-async fn prune_webhooks(state: &AppState, holder: &str) {
-    let job = PRUNE_WEBHOOKS;
-    match state.store.claim_job(job.name, job.every, holder).await {
-        Ok(true) => match state
-            .store
-            .prune_webhook_deliveries(ms_ago(KEEP_DELIVERED), ms_ago(KEEP_FAILED))
-            .await
-        {
-            Ok(n) if n > 0 => tracing::debug!("{}: forgot {n} old deliveries", job.name),
-            Ok(_) => {}
-            Err(e) => tracing::warn!("{}: {e}", job.name),
-        },
-        Ok(false) => {}
-        Err(e) => tracing::warn!("claiming {}: {e}", job.name),
-    }
-}
-
-async fn prune_rate_hits(state: &AppState, holder: &str) {
-    let job = PRUNE_RATE_HITS;
-    match state.store.claim_job(job.name, job.every, holder).await {
-        Ok(true) => {
-            let window = state.comment_limit.window().max(state.send_limit.window());
-            match state.store.prune_rate_hits(window).await {
-                Ok(n) if n > 0 => tracing::debug!("{}: forgot {n} old events", job.name),
-                Ok(_) => {}
-                Err(e) => tracing::warn!("{}: {e}", job.name),
-            }
-        }
-        Ok(false) => {}
-        Err(e) => tracing::warn!("claiming {}: {e}", job.name),
-    }
+fn ms_ago(d: Duration) -> i64 {
+    crate::store::now_ms().saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

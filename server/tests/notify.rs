@@ -277,3 +277,37 @@ fn serve_refuses_moderator_mail_without_a_way_to_send_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--smtp-url or --mail-outbox"), "{err}");
 }
+
+/// `PRAGMA data_version` of the fixture's SQLite file as one outside
+/// connection sees it: it moves whenever another connection commits.
+fn data_version(conn: &rusqlite::Connection) -> i64 {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+        .expect("data_version")
+}
+
+#[test]
+fn idle_mail_jobs_write_nothing_so_the_read_cache_stays_warm() {
+    if common::on_postgres() {
+        // The read cache follows SQLite commits through data_version;
+        // PostgreSQL's follows NOTIFY, which claims do not send.
+        return;
+    }
+    common::block_on(async {
+        let f = fixture();
+        let state = job_state(&f, &["moderator@news.test"], None);
+        let watcher = rusqlite::Connection::open(f.db_url()).expect("open");
+        // The first run claims the periodic prunes and starts the cursor.
+        khabar_server::jobs::run_due(&state, "test").await;
+        let before = data_version(&watcher);
+        // Past the mail jobs' 1 s period: were they to claim, they could.
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        khabar_server::jobs::run_due(&state, "test").await;
+        assert_eq!(data_version(&watcher), before, "nothing to mail: no write");
+
+        // Work to do: the moderator job claims and mails.
+        comment(&f, "idle-1", "تعليق جديد ينتظر").await;
+        khabar_server::jobs::run_due(&state, "test").await;
+        assert_ne!(data_version(&watcher), before);
+        assert_eq!(f.store.outbox_mail(10).await.expect("outbox").len(), 1);
+    });
+}

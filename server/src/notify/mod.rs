@@ -69,14 +69,15 @@ pub fn period(settings: &ModeratorMail) -> Duration {
     settings.digest_every.unwrap_or(Duration::from_secs(1))
 }
 
-async fn waiting(state: &AppState) -> Result<Vec<ModComment>, StoreError> {
+/// The newest `limit` waiting comments, newest first.
+async fn waiting(state: &AppState, limit: u32) -> Result<Vec<ModComment>, StoreError> {
     state
         .store
         .moderation_comments(ModQuery {
             status: Status::Pending,
             article_id: None,
             search: None,
-            limit: BATCH,
+            limit,
             at: crate::store::Keyset::Newest,
         })
         .await
@@ -93,7 +94,7 @@ pub async fn start_cursor(state: &AppState) -> Result<Option<i64>, StoreError> {
     if let Some(cursor) = state.store.cursor(CURSOR).await? {
         return Ok(Some(cursor));
     }
-    let newest = waiting(state)
+    let newest = waiting(state, BATCH)
         .await?
         .iter()
         .map(|c| c.stored.comment.id)
@@ -101,6 +102,16 @@ pub async fn start_cursor(state: &AppState) -> Result<Option<i64>, StoreError> {
         .unwrap_or(0);
     state.store.set_cursor(CURSOR, newest).await?;
     Ok(None)
+}
+
+/// Whether a run would have something to do: the cursor is not started,
+/// or a comment newer than it waits. Reads only.
+pub async fn has_news(state: &AppState) -> Result<bool, StoreError> {
+    let Some(cursor) = state.store.cursor(CURSOR).await? else {
+        return Ok(true);
+    };
+    let newest = waiting(state, 1).await?;
+    Ok(newest.first().is_some_and(|c| c.stored.comment.id > cursor))
 }
 
 /// Tells the moderators about pending comments newer than the cursor;
@@ -112,7 +123,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     let Some(cursor) = start_cursor(state).await? else {
         return Ok(0);
     };
-    let waiting = waiting(state).await?;
+    let waiting = waiting(state, BATCH).await?;
     let mut new: Vec<&ModComment> = waiting
         .iter()
         .filter(|c| c.stored.comment.id > cursor)

@@ -178,6 +178,11 @@ pub async fn subscribe(
     Ok(Subscribed::ConfirmationSent)
 }
 
+/// Whether a published reply waits to be told about. Reads only.
+pub async fn has_work(state: &AppState) -> Result<bool, StoreError> {
+    Ok(!state.store.due_reply_notices(1).await?.is_empty())
+}
+
 /// Mails the confirmed subscribers of every conversation that got a
 /// published reply since the last run; how many messages went out.
 pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
