@@ -7,9 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::admin::common::AdminError;
+use crate::admin::common::DoneFlag;
 use crate::admin::i18n::Lang;
 use crate::admin::pages::{back_to, render, shown_time, FormData, Signed};
 use crate::blocks::{self, BlockError};
@@ -35,18 +36,13 @@ struct Row {
     time: String,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    done: Option<u32>,
-}
-
 /// `GET /admin/blocks`.
 pub(crate) async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     signed: Signed,
-    Query(p): Query<Done>,
+    Query(p): Query<DoneFlag>,
 ) -> Result<Html<String>, AdminError> {
     let rows: Vec<Row> = state
         .store

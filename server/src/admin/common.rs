@@ -57,6 +57,14 @@ impl Default for AdminSettings {
     }
 }
 
+/// The query of a page a form redirects back to: `?done=N` says what the
+/// form did (the page shows it once).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct DoneFlag {
+    /// How many things the form changed, or 1/0 for done/not done.
+    pub done: Option<u32>,
+}
+
 /// Every way a moderation page can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {

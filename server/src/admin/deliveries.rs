@@ -6,10 +6,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
 use crate::admin::common::AdminError;
+use crate::admin::common::DoneFlag;
 use crate::admin::i18n::Lang;
 use crate::admin::pages::{render, shown_time, FormData, Signed};
 use crate::state::AppState;
@@ -59,18 +60,13 @@ impl From<WebhookDelivery> for Row {
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    done: Option<u32>,
-}
-
 /// `GET /admin/webhooks`.
 pub(crate) async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     signed: Signed,
-    Query(p): Query<Done>,
+    Query(p): Query<DoneFlag>,
 ) -> Result<Html<String>, AdminError> {
     let rows: Vec<Row> = state
         .store
