@@ -286,6 +286,55 @@ impl Options {
     pub fn lang(&self) -> Lang {
         self.dates.lang
     }
+
+    /// Options from a JS object such as `{ kind, api, articleId, lang }`.
+    pub fn from_object(
+        obj: &wasm_bindgen::JsValue,
+        page_lang: Option<&str>,
+        default_api: Option<&str>,
+    ) -> Result<Options, ConfigError> {
+        Options::parse(
+            &|name| {
+                let key = wasm_bindgen::JsValue::from_str(&camel_case(name));
+                let v = js_sys::Reflect::get(obj, &key).ok()?;
+                // Numbers and booleans become their JSON text ("3", "true"),
+                // which keeps float formatting code out of the wasm.
+                if v.is_undefined() || v.is_null() {
+                    return None;
+                }
+                v.as_string()
+                    .or_else(|| js_sys::JSON::stringify(&v).ok()?.as_string())
+            },
+            page_lang,
+            default_api,
+        )
+    }
+
+    /// What the comment section reads, as an object [`Options::from_object`]
+    /// reads back: how the core module hands options to the comments module.
+    #[cfg(not(feature = "comments"))]
+    pub fn to_object(&self) -> js_sys::Object {
+        let obj = js_sys::Object::new();
+        let set = |k: &str, v: &str| {
+            let _ = js_sys::Reflect::set(&obj, &k.into(), &v.into());
+        };
+        set("kind", self.kind.as_str());
+        set("api", &self.api);
+        set("articleId", &self.article_id);
+        for (k, v) in [
+            ("articleUrl", &self.article_url),
+            ("articleTitle", &self.article_title),
+            ("timeZone", &self.dates.time_zone),
+        ] {
+            if let Some(v) = v {
+                set(k, v);
+            }
+        }
+        set("lang", self.lang().tag());
+        set("digits", self.dates.digits.as_str());
+        set("calendar", self.dates.calendar.as_str());
+        obj
+    }
 }
 
 /// Converts a camelCase JS option name to its attribute spelling and back:

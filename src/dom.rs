@@ -147,6 +147,52 @@ pub fn clear(node: &Node) {
 
 pub use khabar_rules::strip_bidi_controls;
 
+/// An IntersectionObserver watching one element, with the callback it
+/// calls; disconnected when dropped.
+pub struct NearViewport {
+    observer: web_sys::IntersectionObserver,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl NearViewport {
+    /// Calls `f` (on the next tick, so that `f` may drop this observer)
+    /// each time `el` comes within `margin` of the viewport.
+    pub fn watch(el: &Element, margin: &str, f: impl Fn() + 'static) -> DomResult<NearViewport> {
+        let f = std::rc::Rc::new(f);
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
+            move |entries: js_sys::Array| {
+                let visible = entries.iter().any(|e| {
+                    e.dyn_into::<web_sys::IntersectionObserverEntry>()
+                        .map(|e| e.is_intersecting())
+                        .unwrap_or(false)
+                });
+                if visible {
+                    let f = f.clone();
+                    wasm_bindgen_futures::spawn_local(async move { f() });
+                }
+            },
+        );
+        let init = web_sys::IntersectionObserverInit::new();
+        init.set_root_margin(margin);
+        let observer = web_sys::IntersectionObserver::new_with_options(
+            callback.as_ref().unchecked_ref(),
+            &init,
+        )
+        .map_err(dom_error)?;
+        observer.observe(el);
+        Ok(NearViewport {
+            observer,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for NearViewport {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

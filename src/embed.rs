@@ -3,11 +3,10 @@
 
 use std::cell::RefCell;
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, MutationObserver, MutationObserverInit};
 
-use crate::config::{camel_case, ConfigError, Options};
+use crate::config::{ConfigError, Options};
 use crate::i18n::Lang;
 use crate::widget::{self, Widget};
 
@@ -90,20 +89,7 @@ pub fn options_from_object(
     obj: &JsValue,
     default_api: Option<&str>,
 ) -> Result<Options, ConfigError> {
-    Options::parse(
-        &|name| {
-            let v = Reflect::get(obj, &JsValue::from_str(&camel_case(name))).ok()?;
-            // Numbers and booleans become their JSON text ("3", "true"),
-            // which keeps float formatting code out of the wasm.
-            if v.is_undefined() || v.is_null() {
-                return None;
-            }
-            v.as_string()
-                .or_else(|| js_sys::JSON::stringify(&v).ok()?.as_string())
-        },
-        page_lang(el).as_deref(),
-        default_api,
-    )
+    Options::from_object(obj, page_lang(el).as_deref(), default_api)
 }
 
 /// Mounts the placeholders on the page now, then keeps watching: new

@@ -39,6 +39,9 @@ pub enum WidgetError {
     /// `url_not_allowed`): the page or its URL is not the site's. Only the
     /// site owner can fix it, so nothing retries.
     NotAllowed(String),
+    /// A module of the widget (the comments module) could not be fetched
+    /// or started.
+    Load,
 }
 
 impl WidgetError {
@@ -57,6 +60,7 @@ impl WidgetError {
             WidgetError::RateLimited { .. } => "rate-limited",
             WidgetError::Closed => "comments-closed",
             WidgetError::NotAllowed(_) => "not-allowed",
+            WidgetError::Load => "load",
         }
     }
 
@@ -65,7 +69,9 @@ impl WidgetError {
         match self {
             WidgetError::Config(_) | WidgetError::NotAllowed(_) => catalog.error_config,
             WidgetError::NotFound => catalog.error_not_found,
-            WidgetError::Network | WidgetError::Aborted => catalog.error_network,
+            WidgetError::Network | WidgetError::Aborted | WidgetError::Load => {
+                catalog.error_network
+            }
             WidgetError::Timeout => catalog.error_timeout,
             WidgetError::Server { .. } => catalog.error_server,
             WidgetError::BadResponse(_) => catalog.error_bad_response,
@@ -172,6 +178,7 @@ impl std::fmt::Display for WidgetError {
                 f,
                 "embed refused ({code}): the page's origin or URL is not the backend's --site"
             ),
+            WidgetError::Load => write!(f, "the comments module could not load"),
         }
     }
 }

@@ -47,10 +47,59 @@ struct Shared {
     waiters: usize,
 }
 
+#[cfg(feature = "core")]
+thread_local! {
+    /// Responses the loader requested before the wasm was ready (see
+    /// [`add_prefetched`]), each taken by the first GET of its URL.
+    static PREFETCHED: RefCell<Vec<(String, Promise)>> = const { RefCell::new(Vec::new()) };
+}
+
 thread_local! {
     // A short list searched linearly: a page has a handful of requests in
     // flight, and a map would cost kilobytes of wasm.
     static IN_FLIGHT: RefCell<Vec<(String, Shared)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Keeps `response`, a `fetch()` of `url` the loader started while the wasm
+/// was still downloading: the first GET of `url` uses it instead of
+/// asking again.
+#[cfg(feature = "core")]
+pub fn add_prefetched(url: String, response: Promise) {
+    PREFETCHED.with(|p| p.borrow_mut().push((url, response)));
+}
+
+/// The loader's response for `url`, taken once.
+#[cfg(feature = "core")]
+fn take_prefetched(url: &str) -> Option<Promise> {
+    PREFETCHED.with(|p| {
+        let mut p = p.borrow_mut();
+        let i = p.iter().position(|(u, _)| u == url)?;
+        Some(p.swap_remove(i).1)
+    })
+}
+
+/// Only the core module's loader requests anything early.
+#[cfg(not(feature = "core"))]
+fn take_prefetched(_url: &str) -> Option<Promise> {
+    None
+}
+
+/// `promise`'s outcome, or a rejection as soon as `signal` aborts. The
+/// abort listener is removed on return.
+async fn or_abort(promise: &Promise, signal: &AbortSignal) -> Result<JsValue, JsValue> {
+    let mut listener = None;
+    let on_abort = Promise::new(&mut |_resolve, reject| {
+        listener = Some(gloo_events::EventListener::once(
+            signal,
+            "abort",
+            move |_| {
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("aborted"));
+            },
+        ));
+    });
+    let result = JsFuture::from(Promise::race(&Array::of2(promise, &on_abort))).await;
+    drop(listener);
+    result
 }
 
 /// Number of distinct requests in flight (for tests and benchmarks).
@@ -86,20 +135,8 @@ pub async fn get_json(url: &str, cancel: &Cancel) -> Result<JsValue, WidgetError
     })?;
 
     // Wait for the shared request or for this caller's abort, whichever
-    // comes first. The abort listener is dropped (removed) on return.
-    let mut listener = None;
-    let on_abort = Promise::new(&mut |_resolve, reject| {
-        listener = Some(gloo_events::EventListener::once(
-            abort,
-            "abort",
-            move |_| {
-                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("aborted"));
-            },
-        ));
-    });
-    let raced = Promise::race(&Array::of2(&promise, &on_abort));
-    let result = JsFuture::from(raced).await;
-    drop(listener);
+    // comes first.
+    let result = or_abort(&promise, abort).await;
     IN_FLIGHT.with(|m| {
         let mut map = m.borrow_mut();
         let ours = map.iter().position(|(u, shared)| {
@@ -178,7 +215,9 @@ where
         })
     };
     let outcome = async {
-        let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        let prefetched = body.is_none().then(|| take_prefetched(url)).flatten();
+        let request = prefetched.unwrap_or_else(|| window.fetch_with_str_and_init(url, &init));
+        let response = or_abort(&request, &controller.signal())
             .await
             .map_err(|_| WidgetError::Network)?;
         let response: Response = response

@@ -6,31 +6,45 @@
 //! things go).
 #![deny(clippy::unwrap_used)]
 
+// What each module goes into (Cargo features; see docs/architecture.md):
+// `core` is the first load, `comments` the comment section's own module.
+#[cfg(feature = "core")]
 pub mod actions;
 pub mod api;
+#[cfg(feature = "comments")]
 pub mod comment_rules;
+#[cfg(feature = "comments")]
 pub mod comment_section;
+#[cfg(feature = "core")]
+pub mod comments_chunk;
 pub mod component;
 pub mod config;
 pub mod crash;
 pub mod dom;
+#[cfg(feature = "core")]
 pub mod embed;
 pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod json;
 pub mod model;
+#[cfg(feature = "core")]
 pub mod print;
 pub mod sanitize;
+#[cfg(feature = "core")]
 pub mod share;
+#[cfg(feature = "comments")]
 pub mod storage;
+#[cfg(feature = "core")]
 pub mod style;
 pub mod views;
+#[cfg(feature = "core")]
 pub mod widget;
 
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
+#[cfg(feature = "core")]
 use crate::widget::Widget;
 
 /// Runs once when the module is instantiated.
@@ -39,6 +53,7 @@ pub fn start() {
     crash::install();
 }
 
+#[cfg(feature = "core")]
 /// Mounts every `[data-khabar]` placeholder on the page. The loader calls it
 /// with the API base from its script tag (`data-api`) or its own origin.
 #[wasm_bindgen(js_name = autoMount)]
@@ -46,6 +61,7 @@ pub fn auto_mount(default_api: Option<String>) -> u32 {
     embed::auto_mount(default_api.as_deref())
 }
 
+#[cfg(feature = "core")]
 /// Sets the API base used by `mount` when its options name none.
 #[wasm_bindgen(js_name = setDefaultApi)]
 pub fn set_default_api(api: Option<String>) {
@@ -64,12 +80,13 @@ pub fn debug_counts() -> js_sys::Array {
         .map(|b| b.byte_length())
         .unwrap_or(0);
     js_sys::Array::of3(
-        &JsValue::from(widget::live_count() as u32),
+        &JsValue::from(live_widgets()),
         &JsValue::from(http::in_flight() as u32),
         &JsValue::from(memory_bytes),
     )
 }
 
+#[cfg(feature = "core")]
 /// Mounts a widget into `element` with an options object
 /// (`{ kind, api, articleId, lang, digits, calendar, timeZone, theme }`).
 /// Throws a `KhabarError` with a `code` when the options are unusable.
@@ -85,6 +102,7 @@ pub fn mount(element: Element, options: JsValue) -> Result<WidgetHandle, JsValue
     })
 }
 
+#[cfg(feature = "core")]
 /// Mounts a widget configured by the element's own attributes
 /// (`kind`, `article-id`, `api`, …): what `<khabar-widget>` uses.
 #[wasm_bindgen(js_name = mountFromAttributes)]
@@ -100,12 +118,82 @@ pub fn mount_from_attributes(
     })
 }
 
+/// Hands over a `fetch()` of `url` that the loader started while the wasm
+/// was downloading; the first widget to GET `url` reads it.
+#[cfg(feature = "core")]
+#[wasm_bindgen]
+pub fn prefetched(url: String, response: js_sys::Promise) {
+    http::add_prefetched(url, response);
+}
+
+/// Widgets alive on the page (the comments module has none of its own).
+fn live_widgets() -> u32 {
+    #[cfg(feature = "core")]
+    return widget::live_count() as u32;
+    #[cfg(not(feature = "core"))]
+    0
+}
+
+/// Hands the core module the loader's function that starts the comments
+/// module and resolves to its `mountSection`.
+#[cfg(not(feature = "comments"))]
+#[wasm_bindgen(js_name = setCommentsLoader)]
+pub fn set_comments_loader(loader: js_sys::Function) {
+    comments_chunk::set_loader(loader);
+}
+
+/// The comments module's one entry: mounts a comment section in `parent`
+/// for the core module, which passes its options as `Options::to_object`
+/// writes them and the element holding the section's place.
+#[cfg(all(feature = "comments", not(feature = "core")))]
+#[wasm_bindgen(js_name = mountSection)]
+pub fn mount_section(
+    parent: Element,
+    host: Element,
+    options: JsValue,
+    open: bool,
+    count: u32,
+    placeholder: Element,
+) -> Result<SectionHandle, JsValue> {
+    let options =
+        config::Options::from_object(&options, None, None).map_err(error::WidgetError::Config)?;
+    let doc = parent
+        .owner_document()
+        .ok_or_else(|| dom::dom_error("no document".into()))?;
+    let section = comment_section::CommentSection::mount(
+        &doc,
+        &parent,
+        &host,
+        &options,
+        open,
+        count,
+        Some(placeholder),
+    )?;
+    Ok(SectionHandle(section))
+}
+
+/// A comment section mounted by `mountSection`.
+#[cfg(all(feature = "comments", not(feature = "core")))]
+#[wasm_bindgen]
+pub struct SectionHandle(comment_section::CommentSection);
+
+#[cfg(all(feature = "comments", not(feature = "core")))]
+#[wasm_bindgen]
+impl SectionHandle {
+    /// Cancels the section's requests and removes its listeners.
+    pub fn destroy(&self) {
+        self.0.destroy();
+    }
+}
+
 /// The version of the widget.
+#[cfg(feature = "core")]
 #[wasm_bindgen]
 pub fn version() -> String {
     widget::VERSION.to_owned()
 }
 
+#[cfg(feature = "core")]
 /// What `mount()` returns: change options or take the widget down.
 #[wasm_bindgen]
 pub struct WidgetHandle {
@@ -113,6 +201,7 @@ pub struct WidgetHandle {
     default_api: Option<String>,
 }
 
+#[cfg(feature = "core")]
 #[wasm_bindgen]
 impl WidgetHandle {
     /// Replaces the options (same shape as for `mount`) and reloads.
@@ -145,11 +234,13 @@ impl WidgetHandle {
     }
 }
 
+#[cfg(feature = "core")]
 thread_local! {
     /// The API base the loader found (its `data-api` or its own origin).
     static DEFAULT_API: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
+#[cfg(feature = "core")]
 /// `location.origin + "/api/v1"`: the default API when no loader set one.
 fn page_api() -> Option<String> {
     let origin = web_sys::window()?.location().origin().ok()?;

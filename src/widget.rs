@@ -5,17 +5,15 @@ use std::cell::RefCell;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    Element, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit, ShadowRoot,
-};
+use web_sys::{Element, ShadowRoot};
 
 use crate::actions::ArticleActions;
 use crate::api::{self, ApiClient, ListQuery};
-use crate::comment_section::CommentSection;
+use crate::comments_chunk::Section;
 use crate::component::Component;
 use crate::config::{ConfigError, Kind, Layout, Options};
 use crate::crash::MOUNTED_ATTR;
-use crate::dom::{clear, dom_error, El};
+use crate::dom::{clear, dom_error, El, NearViewport};
 use crate::error::WidgetError;
 use crate::http::Cancel;
 use crate::i18n::format::DatelineFormat;
@@ -36,32 +34,20 @@ enum Content {
     Actions(Article),
 }
 
-/// An IntersectionObserver and the callback it calls; disconnected on drop.
-struct Lazy {
-    observer: IntersectionObserver,
-    _callback: Closure<dyn FnMut(js_sys::Array)>,
-}
-
-impl Drop for Lazy {
-    fn drop(&mut self) {
-        self.observer.disconnect();
-    }
-}
-
 struct State {
     host: Element,
     frame: Element,
     options: Result<Options, ConfigError>,
     lang: Lang,
     abort: Option<Cancel>,
-    lazy: Option<Lazy>,
+    lazy: Option<NearViewport>,
     /// Cursor of the next page of a `latest` list.
     next: Option<String>,
     /// The parts of a `latest` list on screen, and its "more" error.
     list: Option<latest::ListParts>,
     more_error: Option<Element>,
     /// The comment section, under an article or on its own.
-    comments: Option<CommentSection>,
+    comments: Option<Section>,
     /// Share, send, print and RSS under an article.
     actions: Option<ArticleActions>,
 }
@@ -259,31 +245,13 @@ impl Widget {
     /// Loads once the host comes within 300px of the viewport.
     fn observe_visibility(&self) -> Result<(), WidgetError> {
         let guard = self.0.guard();
-        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            let visible = entries.iter().any(|e| {
-                e.dyn_into::<IntersectionObserverEntry>()
-                    .map(|e| e.is_intersecting())
-                    .unwrap_or(false)
-            });
-            if !visible {
-                return;
-            }
+        let host = self.0.borrow().host.clone();
+        let lazy = NearViewport::watch(&host, "300px", move || {
             if let Some(c) = guard.get() {
-                // Deferred: `load` drops the observer whose callback this is.
-                let widget = Widget(c);
-                wasm_bindgen_futures::spawn_local(async move { widget.load() });
+                Widget(c).load();
             }
-        });
-        let init = IntersectionObserverInit::new();
-        init.set_root_margin("300px");
-        let observer =
-            IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init)
-                .map_err(dom_error)?;
-        observer.observe(&self.0.borrow().host);
-        self.0.borrow_mut().lazy = Some(Lazy {
-            observer,
-            _callback: callback,
-        });
+        })?;
+        self.0.borrow_mut().lazy = Some(lazy);
         Ok(())
     }
 
@@ -437,8 +405,7 @@ impl Widget {
                 (s.frame.clone(), s.host.clone())
             };
             let placeholder = (options.kind == Kind::Comments).then(|| el.clone());
-            let mounted =
-                CommentSection::mount(&doc, &frame, &host, options, open, count, placeholder)?;
+            let mounted = Section::mount(&doc, &frame, &host, options, open, count, placeholder)?;
             self.0.borrow_mut().comments = Some(mounted);
         }
         Ok(id)

@@ -1,9 +1,14 @@
 //! Views: pure functions from model + language to DOM elements.
 
+#[cfg(feature = "core")]
 pub mod actions;
+#[cfg(feature = "core")]
 pub mod article;
+#[cfg(feature = "comments")]
 pub mod comment_form;
+#[cfg(feature = "comments")]
 pub mod comments;
+#[cfg(feature = "core")]
 pub mod latest;
 pub mod status;
 

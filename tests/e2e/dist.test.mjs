@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { env, launchBrowser, openPage, serveStatic, startServer, widgetsSettled } from './helpers.mjs';
@@ -16,6 +16,7 @@ const DIST = resolve(env('KHABAR_DIST'));
 const manifest = JSON.parse(readFileSync(join(DIST, 'cdn/manifest.json'), 'utf8'));
 const JS = manifest.files['khabar.js'];
 const WASM = manifest.files['khabar_bg.wasm'];
+const COMMENTS = manifest.files['khabar_comments_bg.wasm'];
 const ARTICLE = '2026-11-27-farmers-market';
 
 let browser;
@@ -60,6 +61,8 @@ const recordEvents = (page) => page.addInitScript(() => {
 test('the CDN bundle with SRI works on a page of another origin, with immutable caching', async () => {
   assert.match(JS.file, /^khabar\.[0-9a-f]{10}\.js$/);
   assert.match(WASM.file, /^khabar_bg\.[0-9a-f]{10}\.wasm$/);
+  assert.match(COMMENTS.file, /^khabar_comments_bg\.[0-9a-f]{10}\.wasm$/);
+  assert.deepEqual(manifest.first_load, ['khabar.js', 'khabar_bg.wasm']);
   assert.match(JS.integrity, /^sha384-[A-Za-z0-9+/]{64}$/);
   const url = sitePage('cdn.html', `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
@@ -176,6 +179,49 @@ test('control: a missing wasm (404) is told apart from an integrity mismatch', a
   assert.equal(loadFailure(problems, 'missing\\.wasm'), 'HTTP 404');
 });
 
+/**
+ * A page whose script tag places both modules with data-wasm-base in
+ * `folder` of the site, the comments module being `commentsBytes`; the
+ * reader scrolls to the comments. Returns the page's outcome.
+ */
+async function fromWasmBase(name, folder, commentsBytes) {
+  mkdirSync(join(siteDir, folder), { recursive: true });
+  cpSync(join(DIST, 'cdn', WASM.file), join(siteDir, folder, WASM.file));
+  writeFileSync(join(siteDir, folder, COMMENTS.file), commentsBytes);
+  const url = sitePage(name, `
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    ${scriptTag(` data-wasm-base="/${folder}/"`)}`);
+  const { page, problems } = await openPage(browser);
+  await recordEvents(page);
+  const fetched = [];
+  page.on('response', (r) => { if (r.url().endsWith('.wasm')) fetched.push(new URL(r.url()).pathname); });
+  await page.goto(url);
+  await widgetsSettled(page);
+  await page.mouse.wheel(0, 3000);
+  const A = '[data-khabar="article"]';
+  await page.locator(`${A} >> form.comment-form`).or(page.locator(`${A} >> [data-error-code="load"]`)).waitFor();
+  const form = await page.locator(`${A} >> form.comment-form`).count();
+  const events = (await page.evaluate(() => window.__events)).map((e) => [e.type, e.detail.code ?? e.detail.kind]);
+  await page.close();
+  return { form, events, problems, fetched };
+}
+
+test('data-wasm-base places both modules; the comments module is checked against its own hash', async () => {
+  const good = await fromWasmBase('base.html', 'assets', readFileSync(join(DIST, 'cdn', COMMENTS.file)));
+  assert.deepEqual(good.fetched, [`/assets/${WASM.file}`, `/assets/${COMMENTS.file}`]);
+  assert.equal(good.form, 1, 'the comment form is shown');
+  assert.deepEqual(good.events, [['khabar:ready', 'article']]);
+  assert.deepEqual(good.problems, []);
+
+  const bytes = readFileSync(join(DIST, 'cdn', COMMENTS.file));
+  bytes[bytes.length - 1] ^= 0x01;
+  const bad = await fromWasmBase('base-tampered.html', 'tampered-assets', bytes);
+  assert.equal(bad.form, 0, 'no comment form from a tampered module');
+  assert.deepEqual(bad.events, [['khabar:ready', 'article'], ['khabar:error', 'load']]);
+  const tamperedHash = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+  assert.equal(loadFailure(bad.problems, COMMENTS.file.replaceAll('.', '\\.')), `integrity mismatch, computed ${tamperedHash}`);
+});
+
 test('a fresh Vite app installs the npm tarball, type-checks, builds and renders', { timeout: 240_000 }, async () => {
   const tarball = readdirSync(DIST).find((f) => /^khabar-\d+\.\d+\.\d+\.tgz$/.test(f));
   assert.ok(tarball, 'npm pack wrote the tarball');
@@ -197,7 +243,7 @@ test('a fresh Vite app installs the npm tarball, type-checks, builds and renders
     run(join(app, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json']);
     run(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn']);
     const assets = readdirSync(join(app, 'dist/assets'));
-    assert.ok(assets.some((f) => f.endsWith('.wasm')), `vite copied the wasm: ${assets}`);
+    assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 2, `vite copied both wasm modules: ${assets}`);
 
     const built = await serveStatic(join(app, 'dist'));
     try {
@@ -211,6 +257,9 @@ test('a fresh Vite app installs the npm tarball, type-checks, builds and renders
       await page.waitForFunction(() => document.querySelector('#latest').shadowRoot?.querySelector('.card, [data-error-code]'));
       const latest = await page.evaluate(() => document.querySelector('#latest').shadowRoot.firstElementChild.outerHTML.slice(0, 600));
       assert.ok(await page.locator('#latest >> .card').count() >= 1, latest);
+      // The comments module, as Vite emitted it, loads when the reader gets there.
+      await page.mouse.wheel(0, 3000);
+      await page.locator('#story >> form.comment-form').waitFor();
       assert.deepEqual(problems, []);
       await page.close();
     } finally {

@@ -146,15 +146,30 @@ export function shadowText(page, host, selector) {
   }, [host, selector]);
 }
 
-/** Resolves once every [data-khabar] on the page shows content or an error. */
+/** Resolves once every [data-khabar] on the page shows content or an error
+ * (a comment section waiting to come near the viewport, `data-loads="near"`,
+ * counts as settled). */
 export async function widgetsSettled(page, timeout = 15_000) {
   await page.waitForFunction(() => {
     const hosts = Array.from(document.querySelectorAll('[data-khabar], khabar-widget'));
     return hosts.length > 0 && hosts.every((h) => {
       const f = h.shadowRoot?.firstElementChild;
-      return f && f.firstElementChild && !f.querySelector('.skeleton');
+      return f && f.firstElementChild && !f.querySelector('.skeleton:not([data-loads="near"])');
     });
   }, null, { timeout });
+}
+
+/** Scrolls each comment section still waiting for the reader
+ * (`data-loads="near"`) into view, one after another, then waits until
+ * every widget has settled: for checks that need every section shown. */
+export async function revealComments(page, timeout = 30_000) {
+  await page.waitForFunction(() => {
+    const waiting = Array.from(document.querySelectorAll('[data-khabar], khabar-widget'))
+      .map((h) => h.shadowRoot?.querySelector('[data-loads="near"]')).filter(Boolean);
+    waiting[0]?.scrollIntoView();
+    return waiting.length === 0;
+  }, null, { timeout, polling: 100 });
+  await widgetsSettled(page, timeout);
 }
 
 /** Runs axe-core (WCAG 2 A and AA) on the widgets only, or on the whole page. */

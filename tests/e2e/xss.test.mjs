@@ -20,7 +20,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { env, launchBrowser, openPage, startServer, widgetsSettled } from './helpers.mjs';
+import { env, launchBrowser, openPage, startServer, widgetsSettled, revealComments } from './helpers.mjs';
 
 // The corpus sizes the README states: a fixture that loses lines fails here.
 const VECTOR_COUNT = 634;
@@ -291,7 +291,8 @@ async function renderBatches(page, batches, known = []) {
     }));
     await page.goto(`${server.url}xss-page.html`);
     await widgetsSettled(page, 30_000);
-    // Comment sections load after their article.
+    // Comment sections load after their article, as the reader reaches them.
+    await revealComments(page);
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar="article"]'))
       .every((h) => !h.shadowRoot.querySelector('.comments') || h.shadowRoot.querySelector('.comment, .comments-empty')));
     const errors = await page.evaluate(() => Array.from(document.querySelectorAll('[data-khabar]'))

@@ -1,0 +1,229 @@
+//! The comment section as a widget holds it. A build with the `comments`
+//! feature mounts it directly. The core module alone (what a first visit
+//! downloads) leaves a skeleton in its place and asks the loader for the
+//! comments module once that place comes within a screen of the viewport —
+//! at once for a `comments` widget — then mounts the section through it.
+//! If the module cannot load, the place shows the network error with a
+//! retry and the host gets `khabar:error` with the code `load`.
+
+#[cfg(feature = "comments")]
+pub use crate::comment_section::CommentSection as Section;
+
+#[cfg(not(feature = "comments"))]
+pub use remote::{set_loader, Section};
+
+#[cfg(not(feature = "comments"))]
+mod remote {
+    use std::cell::RefCell;
+
+    use js_sys::{Array, Function, Object, Promise, Reflect};
+    use wasm_bindgen::prelude::*;
+    use web_sys::{Document, Element};
+
+    use crate::component::Component;
+    use crate::config::{Kind, Options};
+    use crate::dom::{dom_error, NearViewport};
+    use crate::error::WidgetError;
+    use crate::views::status;
+
+    thread_local! {
+        /// The loader's function that starts the comments module (once)
+        /// and resolves to its `mountSection`.
+        static LOADER: RefCell<Option<Function>> = const { RefCell::new(None) };
+    }
+
+    /// Keeps the loader's function that starts the comments module.
+    pub fn set_loader(loader: Function) {
+        LOADER.with(|l| *l.borrow_mut() = Some(loader));
+    }
+
+    struct State {
+        doc: Document,
+        parent: Element,
+        host: Element,
+        /// The options as the comments module reads them.
+        options: Object,
+        lang: crate::i18n::Lang,
+        open: bool,
+        count: u32,
+        /// What holds the section's place: the skeleton, or the error.
+        place: Element,
+        near: Option<NearViewport>,
+        /// The comments module's handle of the mounted section.
+        handle: Option<JsValue>,
+    }
+
+    /// A comment section mounted through the comments module.
+    #[derive(Clone)]
+    pub struct Section(Component<State>);
+
+    impl Section {
+        /// Holds the section's place and loads the comments module when it
+        /// is needed; arguments as `CommentSection::mount`.
+        pub fn mount(
+            doc: &Document,
+            parent: &Element,
+            host: &Element,
+            options: &Options,
+            open: bool,
+            count: u32,
+            placeholder: Option<Element>,
+        ) -> Result<Section, WidgetError> {
+            let catalog = options.lang().catalog();
+            let place = match placeholder {
+                Some(place) => place,
+                None => {
+                    let place = status::skeleton(doc, catalog, Kind::Comments)?.build();
+                    parent.append_child(&place).map_err(dom_error)?;
+                    place
+                }
+            };
+            let section = Section(Component::new(State {
+                doc: doc.clone(),
+                parent: parent.clone(),
+                host: host.clone(),
+                options: options.to_object(),
+                lang: options.lang(),
+                open,
+                count,
+                place: place.clone(),
+                near: None,
+                handle: None,
+            }));
+            if options.kind == Kind::Comments {
+                section.load();
+            } else {
+                // One screen ahead: the module is in before the reader is.
+                // Until then the skeleton says it waits (pages and tests
+                // can tell "waiting for the reader" from "loading").
+                place
+                    .set_attribute("data-loads", "near")
+                    .map_err(dom_error)?;
+                let guard = section.0.guard();
+                let near = NearViewport::watch(&place, "100% 0px", move || {
+                    if let Some(c) = guard.get() {
+                        Section(c).load();
+                    }
+                })?;
+                section.0.borrow_mut().near = Some(near);
+            }
+            Ok(section)
+        }
+
+        /// Takes the section down (or stops it from ever mounting).
+        pub fn destroy(&self) {
+            self.0.destroy();
+            let handle = {
+                let mut s = self.0.borrow_mut();
+                s.near = None;
+                s.handle.take()
+            };
+            if let Some(handle) = handle {
+                release(&handle);
+            }
+        }
+
+        fn load(&self) {
+            let place = {
+                let mut s = self.0.borrow_mut();
+                s.near = None;
+                s.place.clone()
+            };
+            let _ = place.remove_attribute("data-loads");
+            let started = LOADER.with(|l| l.borrow().as_ref().map(|f| f.call0(&JsValue::NULL)));
+            let promise = match started {
+                Some(Ok(p)) => p.dyn_into::<Promise>().ok(),
+                _ => None,
+            };
+            let guard = self.0.guard();
+            wasm_bindgen_futures::spawn_local(async move {
+                let module = match promise {
+                    Some(p) => wasm_bindgen_futures::JsFuture::from(p).await,
+                    None => Err(JsValue::from_str("no comments loader")),
+                };
+                let Some(section) = guard.get().map(Section) else {
+                    return; // taken down while the module loaded
+                };
+                let mounted = module
+                    .and_then(|m| m.dyn_into::<Function>())
+                    .and_then(|mount| section.mount_with(&mount));
+                match mounted {
+                    Ok(handle) => section.0.borrow_mut().handle = Some(handle),
+                    Err(_) => section.show_failure(),
+                }
+            });
+        }
+
+        /// Calls the comments module's `mountSection`.
+        fn mount_with(&self, mount: &Function) -> Result<JsValue, JsValue> {
+            let s = self.0.borrow();
+            let args = Array::of5(
+                &s.parent,
+                &s.host,
+                &s.options,
+                &JsValue::from_bool(s.open),
+                &JsValue::from(s.count),
+            );
+            args.push(&s.place);
+            mount.apply(&JsValue::NULL, &args)
+        }
+
+        /// The network error in the section's place, with a retry that
+        /// puts the skeleton back and loads again.
+        fn show_failure(&self) {
+            let err = WidgetError::Load;
+            let shown = (|| -> Result<(), WidgetError> {
+                let (doc, lang, old) = {
+                    let s = self.0.borrow();
+                    (s.doc.clone(), s.lang, s.place.clone())
+                };
+                let (el, retry) = status::error(&doc, &err, lang.catalog())?;
+                let el = el.build();
+                old.replace_with_with_node_1(&el).map_err(dom_error)?;
+                self.0.borrow_mut().place = el;
+                if let Some(retry) = retry {
+                    self.0.listen(&retry, "click", move |c, _| {
+                        // Deferred: the skeleton's `renew` drops this listener.
+                        let section = Section(c);
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if section.show_skeleton().is_ok() {
+                                section.load();
+                            }
+                        });
+                    });
+                }
+                Ok(())
+            })();
+            if let Err(e) = shown {
+                web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
+            }
+            let detail = Object::new();
+            let _ = Reflect::set(&detail, &"code".into(), &err.code().into());
+            let _ = Reflect::set(&detail, &"message".into(), &err.to_string().into());
+            crate::dom::dispatch(&self.0.borrow().host, "khabar:error", &detail);
+        }
+
+        fn show_skeleton(&self) -> Result<(), WidgetError> {
+            let (doc, lang, old) = {
+                let s = self.0.borrow();
+                (s.doc.clone(), s.lang, s.place.clone())
+            };
+            let el = status::skeleton(&doc, lang.catalog(), Kind::Comments)?.build();
+            old.replace_with_with_node_1(&el).map_err(dom_error)?;
+            self.0.renew();
+            self.0.borrow_mut().place = el;
+            Ok(())
+        }
+    }
+
+    /// Destroys and frees a handle of the comments module.
+    fn release(handle: &JsValue) {
+        for method in ["destroy", "free"] {
+            if let Ok(f) =
+                Reflect::get(handle, &method.into()).and_then(|f| f.dyn_into::<Function>())
+            {
+                let _ = f.call0(handle);
+            }
+        }
+    }
+}

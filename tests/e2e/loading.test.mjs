@@ -1,0 +1,84 @@
+// What a first visit downloads and when: the core module at once, the
+// article's request while that module is still on its way, the comments
+// module only once the comment section comes near the viewport; and a
+// comments module that cannot load shows the network error with a retry.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, widgetsSettled } from './helpers.mjs';
+
+const ARTICLE = '2026-11-28-transit-plan';
+const A = '[data-khabar="article"]';
+
+let browser;
+let server;
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+  server?.cleanup();
+  await browser?.close();
+});
+
+test('the article is requested while the core module downloads; the comments module waits for the reader', async () => {
+  const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });
+  const log = [];
+  page.on('request', (r) => log.push(`request ${new URL(r.url()).pathname}`));
+  // The core module is held back until the article's request has started:
+  // without the loader's early request this never happens, and the page
+  // stays on its skeleton.
+  let articleAsked;
+  const asked = new Promise((resolve) => { articleAsked = resolve; });
+  page.on('request', (r) => { if (r.url().includes(`/api/v1/articles/${ARTICLE}`)) articleAsked(); });
+  await page.route('**/khabar_core_bg.wasm', async (route) => {
+    const held = await Promise.race([asked.then(() => 'asked'), new Promise((r) => setTimeout(() => r('never'), 5000))]);
+    log.push(`core module released: ${held}`);
+    await route.continue();
+  });
+  await page.goto(`${server.url}?article=${ARTICLE}`);
+  await widgetsSettled(page);
+  assert.ok(log.includes('core module released: asked'), log.join('\n'));
+  const articleRequests = log.filter((l) => l === `request /api/v1/articles/${ARTICLE}`);
+  assert.equal(articleRequests.length, 1, `one request for the article, the early one: ${log.join('\n')}`);
+
+  // Above the fold: the article; its comment section waits below.
+  const fetched = () => log.filter((l) => l.endsWith('.wasm')).map((l) => l.split('/').pop());
+  assert.deepEqual(fetched(), ['khabar_core_bg.wasm']);
+  assert.equal(await page.locator(`${A} >> .skeleton-comments[data-loads="near"]`).count(), 1);
+  await page.waitForTimeout(300);
+  assert.deepEqual(fetched(), ['khabar_core_bg.wasm'], 'nothing more while the reader stays at the top');
+
+  // The reader scrolls down: the comments module comes, then the form.
+  await page.mouse.wheel(0, 2500);
+  await page.locator(`${A} >> form.comment-form`).waitFor();
+  assert.deepEqual(fetched(), ['khabar_core_bg.wasm', 'khabar_comments_bg.wasm']);
+  assert.equal(await page.locator(`${A} >> .skeleton`).count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+test('a comments module that cannot load: the network error in its place, khabar:error "load", and a retry that works', async () => {
+  const { page, problems } = await openPage(browser);
+  let broken = true;
+  await page.route('**/khabar_comments_bg.wasm', (route) => (broken ? route.abort('connectionrefused') : route.continue()));
+  await page.addInitScript(() => {
+    window.loadErrors = [];
+    document.addEventListener('khabar:error', (e) => window.loadErrors.push(e.detail.code));
+  });
+  await page.goto(`${server.url}en/?article=2026-11-27-farmers-market`);
+  await widgetsSettled(page);
+  await page.mouse.wheel(0, 2500);
+  const error = page.locator(`${A} >> [data-error-code="load"]`);
+  await error.waitFor();
+  assert.match(await error.textContent(), /Could not reach the news server/);
+  assert.deepEqual(await page.evaluate(() => window.loadErrors), ['load']);
+  assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('khabar_comments_bg.wasm')),
+    problems.join('\n'));
+  // The article itself is untouched.
+  assert.equal(await page.locator(`${A} >> h1.headline`).count(), 1);
+
+  broken = false;
+  await page.locator(`${A} >> [data-error-code="load"] button.retry`).click();
+  await page.locator(`${A} >> form.comment-form`).waitFor();
+  assert.equal(await page.locator(`${A} >> [data-error-code]`).count(), 0);
+});
