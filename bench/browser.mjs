@@ -169,7 +169,6 @@ async function memory(browser, origin) {
       const handle = window.khabar.mount(el, { kind: 'article', articleId: article });
       await ready;
       handle.destroy();
-      handle.free();
     }
   }, ARTICLE);
   const cycles = await measure();

@@ -350,7 +350,6 @@ test('200 mount/destroy cycles leave no listeners, nodes or wasm memory behind',
       const handle = mount(host, { kind: i % 2 ? 'latest' : 'article', articleId: '2026-11-24-meteor-night', lang: 'en' });
       await ready;
       handle.destroy();
-      handle.free();
     }
     host.remove();
   }, n);

@@ -253,6 +253,9 @@ test('a fresh Vite app installs the npm tarball, type-checks, builds and renders
       assert.equal(await page.evaluate(() => document.body.dataset.error), undefined);
       assert.equal(await page.evaluate(() => document.body.dataset.readyVersion), manifest.version);
       assert.equal(await page.evaluate(() => document.body.dataset.readyArticle), ARTICLE);
+      assert.equal(await page.evaluate(() => document.body.dataset.version), manifest.version);
+      await page.waitForFunction(() => document.body.dataset.thrown);
+      assert.equal(await page.evaluate(() => document.body.dataset.thrown), 'config');
       assert.equal(await page.locator('#story >> h1.headline').textContent(), title);
       await page.waitForFunction(() => document.querySelector('#latest').shadowRoot?.querySelector('.card, [data-error-code]'));
       const latest = await page.evaluate(() => document.querySelector('#latest').shadowRoot.firstElementChild.outerHTML.slice(0, 600));

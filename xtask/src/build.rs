@@ -10,7 +10,8 @@ use crate::imports;
 /// loader starts the others when a page needs them.
 pub const MODULES: [(&str, &str); 2] = [("khabar_core", "core"), ("khabar_comments", "comments")];
 
-/// Builds the widget's modules in release into `target/widget/` with the loader.
+/// Builds the widget's modules in release into `target/widget/` with the loader
+/// (`khabar.js`) and the API entry (`index.js`) it imports.
 pub fn widget() -> Result<(), String> {
     let root = root();
     for (name, feature) in MODULES {
@@ -36,12 +37,22 @@ pub fn widget() -> Result<(), String> {
         root.join("js/khabar.js"),
         root.join("target/widget/khabar.js"),
     )
-    .map_err(|e| format!("copying the loader: {e}"))?;
+    .map_err(|e| format!("copying js/khabar.js: {e}"))?;
+    // `version()` answers before the module runs from this constant.
+    let api = std::fs::read_to_string(root.join("js/index.js"))
+        .map_err(|e| format!("reading js/index.js: {e}"))?
+        .replacen(
+            "const VERSION = '';",
+            &format!("const VERSION = '{}';", crate::dist::version()?),
+            1,
+        );
+    std::fs::write(root.join("target/widget/index.js"), api)
+        .map_err(|e| format!("writing target/widget/index.js: {e}"))?;
     // Every reader downloads the JS too: minify the glue and the loader.
     let files = MODULES
         .iter()
         .map(|(name, _)| format!("target/widget/{name}.js"))
-        .chain(["target/widget/khabar.js".to_owned()]);
+        .chain(["khabar.js", "index.js"].map(|f| format!("target/widget/{f}")));
     for file in files {
         cmd::run(
             Command::new(root.join("node_modules/.bin/esbuild"))

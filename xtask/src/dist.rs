@@ -20,8 +20,9 @@ pub const GZIP_CEILINGS: [(&str, usize); 3] = [
     ("khabar_bg.wasm", CEILING_CORE),
     ("khabar_comments_bg.wasm", CEILING_COMMENTS),
 ];
-// Measured 2026-11-30: 7,153 / 79,157 / 57,340 bytes gzip.
-const CEILING_JS: usize = 7_368;
+// Measured 2026-11-30: 7,869 (with the `khabar` / `khabar/auto` entries) /
+// 79,157 / 57,340 bytes gzip.
+const CEILING_JS: usize = 8_105;
 const CEILING_CORE: usize = 81_532;
 const CEILING_COMMENTS: usize = 59_061;
 
@@ -134,14 +135,23 @@ struct Published {
     integrity: String,
 }
 
-/// Bundles the loader and both modules' wasm-bindgen glue into one minified
-/// ES module that loads the wasm files `core` and `comments` next to
-/// itself and checks each against its hash.
-fn bundle(core: &Published, comments: &Published, version: &str) -> Result<Vec<u8>, String> {
+/// Bundles `entry` of `js/` (`khabar.js`, the auto-mounting loader, or
+/// `index.js`, the side-effect-free API) with both modules' wasm-bindgen
+/// glue into one minified ES module that loads the wasm files `core` and
+/// `comments` next to itself and checks each against its hash. `external`
+/// leaves `./index.js` as an import (npm's `khabar/auto` shares the API's
+/// module instance) instead of bundling it.
+fn bundle(
+    entry: &str,
+    external: bool,
+    core: &Published,
+    comments: &Published,
+    version: &str,
+) -> Result<Vec<u8>, String> {
     let root = root();
     let work = root.join("target/dist-work");
     let _ = std::fs::remove_dir_all(&work);
-    let mut loader = read_text(&root.join("js/khabar.js"))?;
+    let mut api = read_text(&root.join("js/index.js"))?;
     for (from, to) in [
         (
             "const WASM_INTEGRITY = '';".to_owned(),
@@ -150,6 +160,10 @@ fn bundle(core: &Published, comments: &Published, version: &str) -> Result<Vec<u
         (
             "const COMMENTS_INTEGRITY = '';".to_owned(),
             format!("const COMMENTS_INTEGRITY = '{}';", comments.integrity),
+        ),
+        (
+            "const VERSION = '';".to_owned(),
+            format!("const VERSION = '{version}';"),
         ),
         (
             "'khabar_core_bg.wasm'".to_owned(),
@@ -168,9 +182,13 @@ fn bundle(core: &Published, comments: &Published, version: &str) -> Result<Vec<u
             format!("'./{}'", comments.name),
         ),
     ] {
-        loader = replace_once(&loader, &from, &to, "js/khabar.js")?;
+        api = replace_once(&api, &from, &to, "js/index.js")?;
     }
-    write(&work.join("khabar.js"), loader.as_bytes())?;
+    write(&work.join("index.js"), api.as_bytes())?;
+    write(
+        &work.join("khabar.js"),
+        read_text(&root.join("js/khabar.js"))?.as_bytes(),
+    )?;
     // The glue's own default path is never used (the loader passes one), but
     // bundlers see it: point it at the same, existing file.
     for (glue_name, wasm) in [("khabar_core", core), ("khabar_comments", comments)] {
@@ -184,19 +202,22 @@ fn bundle(core: &Published, comments: &Published, version: &str) -> Result<Vec<u
         write(&work.join(format!("{glue_name}.js")), glue.as_bytes())?;
     }
     let out = work.join("bundle.js");
-    cmd::run(
-        Command::new(root.join("node_modules/.bin/esbuild"))
-            .arg(work.join("khabar.js"))
-            .args([
-                "--bundle",
-                "--format=esm",
-                "--minify",
-                "--target=es2022",
-                "--log-level=warning",
-                &format!("--banner:js=/*! khabar {version} | MIT OR Apache-2.0 */"),
-            ])
-            .arg(format!("--outfile={}", out.display())),
-    )?;
+    let mut esbuild = Command::new(root.join("node_modules/.bin/esbuild"));
+    esbuild
+        .arg(work.join(entry))
+        .args([
+            "--bundle",
+            "--format=esm",
+            "--minify",
+            "--target=es2022",
+            "--log-level=warning",
+            &format!("--banner:js=/*! khabar {version} | MIT OR Apache-2.0 */"),
+        ])
+        .arg(format!("--outfile={}", out.display()));
+    if external {
+        esbuild.arg("--external:./index.js");
+    }
+    cmd::run(&mut esbuild)?;
     std::fs::read(&out).map_err(|e| format!("reading {}: {e}", out.display()))
 }
 
@@ -243,17 +264,21 @@ pub fn dist() -> Result<(), String> {
         integrity: sri(bytes),
     };
 
-    // npm: stable names; bundlers add their own hashes.
+    // npm: stable names; bundlers add their own hashes. `khabar` is the
+    // side-effect-free API, `khabar/auto` the loader of the script tag.
     let npm = dist.join("npm");
-    let npm_js = bundle(
-        &published("khabar_bg.wasm", &core_wasm),
-        &published("khabar_comments_bg.wasm", &comments_wasm),
-        &version,
-    )?;
-    write(&npm.join("khabar.js"), &npm_js)?;
+    let (npm_core, npm_comments) = (
+        published("khabar_bg.wasm", &core_wasm),
+        published("khabar_comments_bg.wasm", &comments_wasm),
+    );
+    let npm_api = bundle("index.js", false, &npm_core, &npm_comments, &version)?;
+    let npm_auto = bundle("khabar.js", true, &npm_core, &npm_comments, &version)?;
+    write(&npm.join("index.js"), &npm_api)?;
+    write(&npm.join("khabar.js"), &npm_auto)?;
     write(&npm.join("khabar_bg.wasm"), &core_wasm)?;
     write(&npm.join("khabar_comments_bg.wasm"), &comments_wasm)?;
     for (from, to) in [
+        ("js/index.d.ts", "index.d.ts"),
         ("js/khabar.d.ts", "khabar.d.ts"),
         ("js/README.npm.md", "README.md"),
         ("CHANGELOG.md", "CHANGELOG.md"),
@@ -270,18 +295,21 @@ pub fn dist() -> Result<(), String> {
         "repository": { "type": "git", "url": "https://example.invalid/khabar.git" },
         "keywords": ["news", "widget", "comments", "arabic", "rtl", "webassembly", "web-component"],
         "type": "module",
-        "main": "./khabar.js",
-        "module": "./khabar.js",
-        "types": "./khabar.d.ts",
+        "main": "./index.js",
+        "module": "./index.js",
+        "types": "./index.d.ts",
         "exports": {
-            ".": { "types": "./khabar.d.ts", "default": "./khabar.js" },
+            ".": { "types": "./index.d.ts", "default": "./index.js" },
+            "./auto": { "types": "./khabar.d.ts", "default": "./khabar.js" },
             "./khabar_bg.wasm": "./khabar_bg.wasm",
             "./khabar_comments_bg.wasm": "./khabar_comments_bg.wasm",
             "./package.json": "./package.json"
         },
-        // Importing mounts placeholders and defines <khabar-widget>.
+        "engines": { "node": ">=18" },
+        // Only `khabar/auto` does anything when imported: it mounts
+        // placeholders and defines <khabar-widget>.
         "sideEffects": ["./khabar.js"],
-        "files": ["khabar.js", "khabar.d.ts", "khabar_bg.wasm", "khabar_comments_bg.wasm", "README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"]
+        "files": ["index.js", "index.d.ts", "khabar.js", "khabar.d.ts", "khabar_bg.wasm", "khabar_comments_bg.wasm", "README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"]
     });
     let text = serde_json::to_string_pretty(&package).map_err(|e| e.to_string())? + "\n";
     write(&npm.join("package.json"), text.as_bytes())?;
@@ -301,7 +329,7 @@ pub fn dist() -> Result<(), String> {
         &format!("khabar_comments_bg.{}.wasm", short_hash(&comments_wasm)),
         &comments_wasm,
     );
-    let cdn_js = bundle(&core, &comments, &version)?;
+    let cdn_js = bundle("khabar.js", false, &core, &comments, &version)?;
     let js_name = format!("khabar.{}.js", short_hash(&cdn_js));
     write(&cdn.join(&core.name), &core_wasm)?;
     write(&cdn.join(&comments.name), &comments_wasm)?;

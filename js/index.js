@@ -1,0 +1,242 @@
+// Khabar's programmatic entry (`import { mount } from 'khabar'`): nothing
+// happens at import. It touches no DOM, starts no download and defines no
+// element, so server-side rendering (Next.js, Nuxt, SvelteKit, Astro) can
+// import it in Node. The wasm starts on the first `init()` or `mount()`.
+// Placeholders and <khabar-widget> are in the other entry, `khabar/auto`
+// (./khabar.js), which is also what the CDN's script tag runs.
+import initCore, {
+  autoMount, debugCounts as coreCounts, mount as wasmMount, mountFromAttributes, prefetched,
+  setCommentsLoader, setDefaultApi, version as wasmVersion,
+} from './khabar_core.js';
+import initComments, { debugCounts as commentsCounts, mountSection } from './khabar_comments.js';
+
+// `cargo xtask dist` writes each module's Subresource Integrity hash here, so
+// the published loader refuses a wasm file that is not the one it was built with.
+const WASM_INTEGRITY = '';
+const COMMENTS_INTEGRITY = '';
+// And the version, so that `version()` answers before the module runs.
+const VERSION = '';
+
+/** The error `mount()` and `update()` throw, and `ready` rejects with. */
+export class KhabarError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'KhabarError';
+    this.code = code;
+  }
+}
+
+/** Runs `f`, turning the wasm's errors (an Error named KhabarError with a code) into a KhabarError. */
+function call(f) {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof KhabarError ? e : new KhabarError(e?.code ?? 'dom', e?.message ?? String(e));
+  }
+}
+
+let settle;
+/** Resolves once the core module runs; rejects (with a KhabarError, code `load`) if it cannot start. */
+export const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+ready.catch(() => {}); // reported through khabar:error and the console, not as an unhandled rejection
+let started = false;
+let running = false;
+let commentsRunning = false;
+let defaultApi;
+const waiting = new Set(); // handles mounted before the module ran
+const early = []; // [url, fetch() promise] of articles asked for before the module ran
+
+/** The article URL the wasm asks for (api.rs): percent-encoded like encodeURIComponent, and `!'()*` too. */
+const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
+  encodeURIComponent(id).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+
+/**
+ * Requests an article now, while the module downloads and compiles; the
+ * wasm takes the response for its URL (a URL it does not ask for costs one
+ * unused request, nothing more).
+ */
+function requestEarly(api, id) {
+  if (running || !id || !id.trim()) return;
+  const url = articleUrl(api, id.trim());
+  if (early.some(([seen]) => seen === url)) return;
+  const response = fetch(url, { mode: 'cors', credentials: 'omit' });
+  response.catch(() => {}); // the wasm reports failures, not the console
+  early.push([url, response]);
+}
+
+/** Starts a module: fetch() checks the hash itself and rejects on a mismatch, before a single byte is compiled. */
+function start(initModule, url, integrity) {
+  return initModule({ module_or_path: integrity ? fetch(url, { integrity }) : url }).catch((e) => {
+    const why = integrity ? ' (network error, or the file does not match its integrity hash)' : '';
+    console.error(`khabar: could not start ${url}${why}: ${e && e.message}`);
+    throw e;
+  });
+}
+
+/**
+ * Starts the core module (once; later calls return the same promise).
+ * Options: `api` (the default API base), `wasmBase` (the folder of both wasm
+ * files), `wasm` and `wasmIntegrity` (the core file and its hash).
+ */
+export function init(options = {}) {
+  if (started) return ready;
+  started = true;
+  defaultApi = options.api;
+  const page = typeof document === 'undefined' ? undefined : document.baseURI;
+  const base = options.wasmBase && new URL(String(options.wasmBase).replace(/\/?$/, '/'), page);
+  // Written as `new URL('./…', import.meta.url)` so that bundlers (Vite,
+  // webpack, Rollup) copy the wasm files along with the code.
+  const coreUrl = options.wasm
+    ? new URL(options.wasm, page)
+    : base ? new URL('khabar_core_bg.wasm', base) : new URL('./khabar_core_bg.wasm', import.meta.url);
+  const commentsUrl = base || options.wasm
+    ? new URL('khabar_comments_bg.wasm', base || coreUrl)
+    : new URL('./khabar_comments_bg.wasm', import.meta.url);
+  start(initCore, coreUrl, options.wasmIntegrity || WASM_INTEGRITY).then(() => {
+    if (options.api) setDefaultApi(options.api);
+    for (const [url, response] of early.splice(0)) prefetched(url, response);
+    // The comments module, started once on first need; a failed start is
+    // forgotten, so the section's "try again" fetches it again.
+    let comments = null;
+    setCommentsLoader(() => {
+      comments ??= start(initComments, commentsUrl, COMMENTS_INTEGRITY).then(
+        () => { commentsRunning = true; return mountSection; },
+        (e) => { comments = null; throw e; },
+      );
+      return comments;
+    });
+    running = true;
+    settle.resolve();
+    for (const handle of waiting) startHandle(handle);
+    waiting.clear();
+  }, (e) => {
+    const error = new KhabarError('load', `could not start ${coreUrl}: ${e && e.message}`);
+    settle.reject(error);
+    for (const handle of waiting) failHandle(handle, error);
+    waiting.clear();
+  });
+  return ready;
+}
+
+/** Fires `khabar:error` at `element` (bubbling, through shadow roots). */
+function report(element, error) {
+  element.dispatchEvent(new CustomEvent('khabar:error', {
+    bubbles: true, composed: true, detail: { code: error.code, message: error.message },
+  }));
+}
+
+// The module's own ways into a handle, kept off its public surface.
+let startHandle;
+let failHandle;
+
+/** What `mount()` returns: works at once; calls made before the module runs are kept until it does. */
+class Handle {
+  static {
+    startHandle = (handle) => handle.#start();
+    failHandle = (handle, error) => report(handle.#element, error);
+  }
+
+  #element;
+  #options;
+  #fromAttributes;
+  #json;
+  #inner = null;
+  #destroyed = false;
+
+  constructor(element, options, fromAttributes) {
+    this.#element = element;
+    this.#options = options;
+    this.#fromAttributes = fromAttributes;
+  }
+
+  /** Mounts in the wasm; throws a KhabarError on unusable options. */
+  #start() {
+    if (this.#destroyed || this.#inner) return;
+    try {
+      this.#inner = call(() => (this.#fromAttributes
+        ? mountFromAttributes(this.#element, this.#options)
+        : wasmMount(this.#element, this.#options)));
+      if (this.#json !== undefined) this.#inner.showJson(this.#json);
+    } catch (e) {
+      if (!waiting.has(this)) throw e;
+      // Mounted before the module ran: nobody can catch it any more.
+      console.error(`khabar: ${e.message}`);
+      report(this.#element, e);
+    }
+  }
+
+  /** Replaces the options and reloads. Throws a KhabarError on unusable options. */
+  update(options) {
+    this.#options = options;
+    if (this.#inner) call(() => this.#inner.update(options));
+  }
+
+  /** Re-reads the element's attributes (for `<khabar-widget>`). */
+  updateFromAttributes() {
+    if (this.#inner) call(() => this.#inner.updateFromAttributes());
+  }
+
+  /** Removes the widget, its listeners and any request in flight, and frees its memory. */
+  destroy() {
+    this.#destroyed = true;
+    waiting.delete(this);
+    if (this.#inner) {
+      this.#inner.destroy();
+      this.#inner.free();
+      this.#inner = null;
+    }
+  }
+
+  /** Renders article JSON the page already has, without a request. */
+  showJson(json) {
+    if (this.#inner) this.#inner.showJson(json);
+    else this.#json = json;
+  }
+}
+
+/** Opens a handle: mounts now when the module runs, else as soon as it does (starting it). */
+function open(element, options, fromAttributes) {
+  const handle = new Handle(element, options, fromAttributes);
+  if (running) {
+    startHandle(handle);
+    return handle;
+  }
+  const o = options ?? {};
+  if (!fromAttributes && ['article', 'card', 'actions'].includes(o.kind) && !o.lazy && typeof o.articleId === 'string') {
+    requestEarly(o.api || defaultApi || new URL('/api/v1', location.href).href, o.articleId);
+  }
+  waiting.add(handle);
+  init();
+  // init() may already have failed.
+  ready.catch((e) => { if (waiting.delete(handle)) failHandle(handle, e); });
+  return handle;
+}
+
+/** Mounts a widget into `element`; see KhabarOptions in index.d.ts. */
+export function mount(element, options) {
+  return open(element, options, false);
+}
+
+/** The widget's version (semantic versioning). */
+export function version() {
+  return running ? wasmVersion() : VERSION;
+}
+
+/** Figures for leak checks: widgets alive, requests in flight and wasm memory, both modules together. */
+export function debugCounts() {
+  if (!running) return [0, 0, 0];
+  const counts = coreCounts();
+  if (commentsRunning) {
+    const more = commentsCounts();
+    counts[1] += more[1];
+    counts[2] += more[2];
+  }
+  return counts;
+}
+
+/** For `khabar/auto` only; not part of the public API. */
+export const __auto = {
+  requestEarly,
+  mountAttributes: (element, api) => open(element, api, true),
+  mountPlaceholders: (api) => autoMount(api),
+};

@@ -1,0 +1,126 @@
+// The two entries of the package: `khabar` does nothing when imported (safe
+// under server-side rendering, in Node), starts the wasm on init() or
+// mount(), and throws KhabarError instances; `khabar/auto` mounts
+// placeholders. A module that cannot start rejects `ready` and fires
+// `khabar:error`, and never throws through the page's own imports.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { env, launchBrowser, openPage, startServer } from './helpers.mjs';
+
+const DIST = resolve(env('KHABAR_DIST'));
+const VERSION = JSON.parse(readFileSync(join(DIST, 'npm/package.json'), 'utf8')).version;
+const ARTICLE = '2026-11-27-farmers-market';
+
+let browser;
+let server;
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+  server?.cleanup();
+  await browser?.close();
+});
+
+test('importing `khabar` and `khabar/auto` in Node, as server-side rendering does, touches nothing', () => {
+  const api = pathToFileURL(join(DIST, 'npm/index.js')).href;
+  const auto = pathToFileURL(join(DIST, 'npm/khabar.js')).href;
+  const script = `
+    let fetched = 0;
+    globalThis.fetch = () => { fetched++; return new Promise(() => {}); };
+    const k = await import(${JSON.stringify(api)});
+    const a = await import(${JSON.stringify(auto)});
+    const error = new k.KhabarError('config', 'x');
+    console.log(JSON.stringify({
+      exports: Object.keys(k).filter((n) => !n.startsWith('__')).sort(),
+      same: a.mount === k.mount && a.ready === k.ready,
+      version: k.version(),
+      error: [error instanceof Error, error instanceof k.KhabarError, error.name, error.code],
+      fetched,
+      document: typeof document,
+    }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  assert.deepEqual(out.exports, ['KhabarError', 'debugCounts', 'init', 'mount', 'ready', 'version']);
+  assert.equal(out.same, true, 'khabar/auto exports the same API');
+  assert.equal(out.version, VERSION);
+  assert.deepEqual(out.error, [true, true, 'KhabarError', 'config']);
+  assert.equal(out.fetched, 0, 'nothing is downloaded at import');
+  assert.equal(out.document, 'undefined');
+});
+
+/** A page of the server's origin whose own module imports the API entry (not the auto one). */
+async function apiPage(body, script) {
+  const { page, problems } = await openPage(browser);
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+  await page.route('**/entry-page.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>entry</title></head>
+<body>${body}<script type="module">import * as k from '/khabar/index.js'; window.k = k; ${script} window.imported = true;</script></body></html>`,
+  }));
+  await page.goto(`${server.url}entry-page.html`);
+  await page.waitForFunction(() => window.imported);
+  return { page, problems, wasm };
+}
+
+test('`khabar` starts nothing at import; mount() starts it; errors are KhabarError instances', async () => {
+  const { page, problems, wasm } = await apiPage(`
+    <div id="placeholder" data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    <khabar-widget id="element" kind="latest" limit="2"></khabar-widget>
+    <div id="story"></div><div id="other"></div>`, '');
+  await page.waitForTimeout(300);
+  assert.deepEqual(wasm, [], 'no module fetched at import');
+  assert.deepEqual(await page.evaluate(() => [
+    document.getElementById('placeholder').shadowRoot === null,
+    customElements.get('khabar-widget') === undefined,
+    window.k.version(),
+  ]), [true, true, VERSION]);
+
+  // Mounted before the module runs: the handle works at once.
+  const outcome = await page.evaluate(async (id) => {
+    const el = document.getElementById('story');
+    const readyEvent = new Promise((r) => el.addEventListener('khabar:ready', (e) => r(e.detail), { once: true }));
+    const handle = window.k.mount(el, { kind: 'article', articleId: id, lang: 'en' });
+    await window.k.ready;
+    const detail = await readyEvent;
+    let thrown;
+    try {
+      window.k.mount(document.getElementById('other'), { kind: 'gallery' });
+    } catch (e) {
+      thrown = [e instanceof window.k.KhabarError, e instanceof Error, e.name, e.code];
+    }
+    return { detail, thrown, version: window.k.version(), free: 'free' in handle, methods: Object.getOwnPropertyNames(Object.getPrototypeOf(handle)).sort() };
+  }, ARTICLE);
+  assert.equal(outcome.detail.articleId, ARTICLE);
+  assert.equal(outcome.version, outcome.detail.version);
+  assert.deepEqual(outcome.thrown, [true, true, 'KhabarError', 'config']);
+  assert.equal(outcome.free, false, 'no wasm-bindgen internals on the handle');
+  assert.deepEqual(outcome.methods, ['constructor', 'destroy', 'showJson', 'update', 'updateFromAttributes']);
+  assert.ok(await page.locator('#story >> h1.headline').count() === 1);
+  // Still: the page's placeholders were not mounted by the API entry.
+  assert.equal(await page.evaluate(() => document.getElementById('placeholder').shadowRoot), null);
+  assert.equal(wasm[0], '/khabar/khabar_core_bg.wasm', wasm.join());
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a module that cannot start rejects `ready`, fires khabar:error, and the page\'s own module runs on', async () => {
+  const { page, problems } = await apiPage('<div id="story"></div>', `
+    window.events = [];
+    document.addEventListener('khabar:error', (e) => window.events.push([e.target.id, e.detail.code]));
+    k.init({ wasm: '/missing.wasm' });
+    k.mount(document.getElementById('story'), { kind: 'article', articleId: '${ARTICLE}' });
+    window.outcome = k.ready.then(() => 'resolved', (e) => [e instanceof k.KhabarError, e.code]);`);
+  assert.deepEqual(await page.evaluate(() => window.outcome), [true, 'load']);
+  await page.waitForFunction(() => window.events.length > 0);
+  assert.deepEqual(await page.evaluate(() => window.events), [['story', 'load']]);
+  assert.equal(await page.evaluate(() => window.imported), true);
+  assert.ok(!problems.some((p) => p.startsWith('pageerror')), problems.join('\n'));
+  assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('missing.wasm')), problems.join('\n'));
+  await page.close();
+});
