@@ -28,7 +28,7 @@ export interface KhabarOptions {
   calendar?: 'gregory' | 'islamic-umalqura';
   /** IANA time zone of datelines, e.g. `Asia/Riyadh`; default: the reader's. */
   timeZone?: string;
-  /** Colour scheme; `auto` follows `prefers-color-scheme`. */
+  /** Colour scheme; `auto` follows the host page (its `color-scheme`, else its background). */
   theme?: 'light' | 'dark' | 'auto';
   /** Items per page of `latest` (1–50). */
   limit?: number;

@@ -70,7 +70,7 @@ pub enum Theme {
     Light,
     /// Dark colours.
     Dark,
-    /// Follow `prefers-color-scheme`.
+    /// Follow the host page (see `crate::theme`).
     Auto,
 }
 

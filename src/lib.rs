@@ -37,6 +37,8 @@ pub mod share;
 pub mod storage;
 #[cfg(feature = "core")]
 pub mod style;
+#[cfg(feature = "core")]
+pub mod theme;
 pub mod views;
 #[cfg(feature = "core")]
 pub mod widget;

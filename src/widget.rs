@@ -11,7 +11,7 @@ use crate::actions::ArticleActions;
 use crate::api::{self, ApiClient, ListQuery};
 use crate::comments_chunk::Section;
 use crate::component::Component;
-use crate::config::{ConfigError, Kind, Layout, Options};
+use crate::config::{ConfigError, Kind, Layout, Options, Theme};
 use crate::crash::MOUNTED_ATTR;
 use crate::dom::{clear, dom_error, El, NearViewport};
 use crate::error::WidgetError;
@@ -73,6 +73,23 @@ pub fn live_count() -> usize {
 /// Whether a live widget is mounted in `host`.
 pub fn is_mounted_in(host: &Element) -> bool {
     LIVE.with(|live| live.borrow().iter().any(|(w, _)| w.host() == *host))
+}
+
+/// Paints every `theme: auto` widget in the page's current scheme again
+/// (the page switched, or the system did).
+fn refresh_themes() {
+    let widgets: Vec<Widget> =
+        LIVE.with(|live| live.borrow().iter().map(|(w, _)| w.clone()).collect());
+    for widget in widgets {
+        let s = widget.0.borrow();
+        if let Ok(o) = &s.options {
+            if o.theme == Theme::Auto {
+                let _ = s
+                    .frame
+                    .set_attribute("data-theme", crate::theme::resolve(&s.host, o.theme));
+            }
+        }
+    }
 }
 
 /// Destroys every widget whose host left the document. A host that has
@@ -222,7 +239,10 @@ impl Widget {
         set("lang", s.lang.tag())?;
         set("dir", s.lang.dir().as_str())?;
         if let Ok(o) = &s.options {
-            set("data-theme", o.theme.as_str())?;
+            set("data-theme", crate::theme::resolve(&s.host, o.theme))?;
+            if o.theme == Theme::Auto {
+                crate::theme::watch(refresh_themes);
+            }
             set("data-kind", o.kind.as_str())?;
             set(
                 "data-layout",

@@ -1,7 +1,8 @@
 // The demo site's own script (not part of the widget). A real CMS would
 // print these values into the page on the server instead.
 //  - ?article=ID picks the article shown by the article placeholder;
-//  - on /gallery/, ?lang= and ?theme= set the widget's language and theme;
+//  - on /gallery/, ?lang= and ?theme= set the widget's language and theme,
+//    and ?host=dark darkens the page alone (the widgets stay on "auto");
 //  - an empty data-khabar-article-url becomes ?url= or the page's own address.
 (function () {
   var params = new URLSearchParams(location.search);
@@ -21,5 +22,5 @@
     document.documentElement.lang = lang;
     document.documentElement.dir = ['ar', 'fa', 'ur', 'he'].indexOf(lang) >= 0 ? 'rtl' : 'ltr';
   }
-  if (theme === 'dark') document.documentElement.classList.add('dark');
+  if (theme === 'dark' || params.get('host') === 'dark') document.documentElement.classList.add('dark');
 })();
