@@ -50,6 +50,10 @@ pub const APT_PACKAGES: &[&str] = &[
     "php-cli",
     "mariadb-server-core",
     "mariadb-client-core",
+    // tests/e2e/engines.test.mjs: WebKit, Safari's engine, through its
+    // WebDriver (MiniBrowser comes with WebKitGTK) on a virtual display.
+    "webkit2gtk-driver",
+    "xvfb",
 ];
 
 /// What a command needs installed.
