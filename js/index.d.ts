@@ -101,6 +101,12 @@ export type KhabarErrorCode =
  */
 export function mount(element: Element, options: KhabarOptions): KhabarHandle;
 
+/**
+ * The height a widget reserves, as a CSS value (with the `--khabar-*-min-height`
+ * custom properties): for a server-rendered placeholder, until it mounts.
+ */
+export function reservedHeight(options: Pick<KhabarOptions, 'kind' | 'layout' | 'limit'>): string;
+
 /** The widget's version (semantic versioning). */
 export function version(): string;
 

@@ -222,6 +222,24 @@ export function version() {
   return running ? wasmVersion() : VERSION;
 }
 
+/**
+ * The height a widget of `options` reserves (a CSS value with the same
+ * custom properties the widget reads): what a server-rendered placeholder
+ * holds until the widget mounts in the browser, so that nothing shifts.
+ */
+export function reservedHeight(options) {
+  const rows = Math.min(Math.max(Number(options?.limit) || 10, 1), 50);
+  switch (options?.kind) {
+    case 'article': return 'var(--khabar-article-min-height, 100vh)';
+    case 'latest': return options.layout === 'strip' ? 'var(--khabar-strip-height, 2.5em)'
+      : `var(--khabar-latest-min-height, calc(7.5em + ${rows} * 8.25em))`;
+    case 'card': return 'var(--khabar-card-min-height, 9.5em)';
+    case 'comments': return 'var(--khabar-comments-min-height, 54em)';
+    case 'actions': return 'var(--khabar-actions-min-height, 3.5em)';
+    default: return '0';
+  }
+}
+
 /** Figures for leak checks: widgets alive, requests in flight and wasm memory, both modules together. */
 export function debugCounts() {
   if (!running) return [0, 0, 0];

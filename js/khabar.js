@@ -18,7 +18,7 @@
 // data-wasm-integrity (the core module's SRI hash).
 import { __auto, init, ready } from './index.js';
 
-export { debugCounts, init, KhabarError, mount, ready, version } from './index.js';
+export { debugCounts, init, KhabarError, mount, ready, reservedHeight, version } from './index.js';
 
 const ATTRIBUTES = ['kind', 'article-id', 'article-url', 'article-title', 'api', 'lang', 'digits',
   'calendar', 'time-zone', 'theme', 'limit', 'layout', 'section', 'content-lang', 'lazy', 'share-utm',

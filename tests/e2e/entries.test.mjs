@@ -45,7 +45,7 @@ test('importing `khabar` and `khabar/auto` in Node, as server-side rendering doe
       document: typeof document,
     }));`;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
-  assert.deepEqual(out.exports, ['KhabarError', 'debugCounts', 'init', 'mount', 'ready', 'version']);
+  assert.deepEqual(out.exports, ['KhabarError', 'debugCounts', 'init', 'mount', 'ready', 'reservedHeight', 'version']);
   assert.equal(out.same, true, 'khabar/auto exports the same API');
   assert.equal(out.version, VERSION);
   assert.deepEqual(out.error, [true, true, 'KhabarError', 'config']);

@@ -1,0 +1,52 @@
+// Types of `@khabar/react`.
+import type { DetailedHTMLProps, HTMLAttributes, ReactElement } from 'react';
+import type {
+  KhabarCommentPostedDetail, KhabarErrorDetail, KhabarKind, KhabarLang, KhabarOptions, KhabarReadyDetail,
+} from 'khabar';
+
+/** Props of <Khabar>: every option of `mount()`, the events as callbacks, and the placeholder's `className` and `id`. */
+export interface KhabarProps extends KhabarOptions {
+  /** The content is on screen (`khabar:ready`). */
+  onReady?: (detail: KhabarReadyDetail, event: CustomEvent<KhabarReadyDetail>) => void;
+  /** Something went wrong; the widget shows it too (`khabar:error`). */
+  onError?: (detail: KhabarErrorDetail, event: CustomEvent<KhabarErrorDetail>) => void;
+  /** The server acknowledged a comment (`khabar:comment-posted`). */
+  onCommentPosted?: (detail: KhabarCommentPostedDetail, event: CustomEvent<KhabarCommentPostedDetail>) => void;
+  className?: string;
+  id?: string;
+}
+
+/** Khabar's widget as a React component; safe to render on the server. */
+export function Khabar(props: KhabarProps): ReactElement;
+export default Khabar;
+
+/** The attributes of `<khabar-widget>` in JSX (from `khabar/auto`): the options in their attribute spelling. */
+export interface KhabarWidgetAttributes extends DetailedHTMLProps<HTMLAttributes<HTMLElement>, HTMLElement> {
+  kind: KhabarKind;
+  'article-id'?: string;
+  'article-url'?: string;
+  'article-title'?: string;
+  api?: string;
+  lang?: KhabarLang;
+  digits?: 'latn' | 'arab' | 'arabext';
+  calendar?: 'gregory' | 'islamic-umalqura';
+  'time-zone'?: string;
+  theme?: 'light' | 'dark' | 'auto';
+  limit?: number | string;
+  section?: string;
+  'content-lang'?: string;
+  layout?: 'list' | 'strip';
+  lazy?: boolean | '';
+  'comment-counts'?: boolean | '';
+  'share-utm'?: string;
+  'print-target'?: string;
+}
+
+declare module 'react' {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace JSX {
+    interface IntrinsicElements {
+      'khabar-widget': KhabarWidgetAttributes;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+'use client';
+// <Khabar kind="article" articleId="…" onReady={…} />: Khabar's widget as a
+// React component. The server renders an empty placeholder of the height
+// the widget reserves; the browser mounts the widget into it after
+// hydration, updates it when its options change and destroys it on unmount.
+import { createElement, useEffect, useRef, useState } from 'react';
+import { mount, reservedHeight } from 'khabar';
+
+const EVENTS = [
+  ['onReady', 'khabar:ready'],
+  ['onError', 'khabar:error'],
+  ['onCommentPosted', 'khabar:comment-posted'],
+];
+
+/** Khabar's widget; props are the options of `mount()` plus the event callbacks, `className` and `id`. */
+export function Khabar({ onReady, onError, onCommentPosted, className, id, ...options }) {
+  const element = useRef(null);
+  const widget = useRef(null); // { handle, applied }: the handle and the options it shows
+  const callbacks = useRef(null);
+  callbacks.current = { onReady, onError, onCommentPosted };
+  const [mounted, setMounted] = useState(false);
+  const key = JSON.stringify(options);
+
+  useEffect(() => {
+    const el = element.current;
+    const off = EVENTS.map(([prop, type]) => {
+      const listener = (event) => callbacks.current[prop]?.(event.detail, event);
+      el.addEventListener(type, listener);
+      return () => el.removeEventListener(type, listener);
+    });
+    widget.current = { handle: mount(el, JSON.parse(key)), applied: key };
+    setMounted(true);
+    return () => {
+      off.forEach((remove) => remove());
+      widget.current?.handle.destroy();
+      widget.current = null;
+    };
+    // Mounted once per element; option changes go through update() below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    const current = widget.current;
+    if (current && current.applied !== key) {
+      current.applied = key;
+      current.handle.update(JSON.parse(key));
+    }
+  }, [key]);
+
+  // Until the widget is there (on the server, and during hydration), the
+  // placeholder holds the widget's height so that nothing below moves.
+  const style = mounted ? undefined : { minBlockSize: reservedHeight(options) };
+  return createElement('div', { ref: element, className, id, style });
+}
+
+export default Khabar;

@@ -1,0 +1,16 @@
+// Types of `@khabar/svelte`.
+import type { Component } from 'svelte';
+import type { KhabarCommentPostedDetail, KhabarErrorDetail, KhabarOptions, KhabarReadyDetail } from 'khabar';
+
+/** Props of <Khabar>: every option of `mount()`, the events as callbacks, and the placeholder's `class` and `id`. */
+export interface KhabarProps extends KhabarOptions {
+  onready?: (detail: KhabarReadyDetail, event: CustomEvent<KhabarReadyDetail>) => void;
+  onerror?: (detail: KhabarErrorDetail, event: CustomEvent<KhabarErrorDetail>) => void;
+  oncommentposted?: (detail: KhabarCommentPostedDetail, event: CustomEvent<KhabarCommentPostedDetail>) => void;
+  class?: string;
+  id?: string;
+}
+
+/** Khabar's widget as a Svelte 5 component; safe under server-side rendering. */
+export declare const Khabar: Component<KhabarProps>;
+export default Khabar;

@@ -1,0 +1,77 @@
+// <Khabar kind="article" article-id="…" @ready="…" />: Khabar's widget as a
+// Vue 3 component. The server renders an empty placeholder of the height
+// the widget reserves; the browser mounts the widget into it, updates it
+// when its props change and destroys it on unmount.
+import { defineComponent, h, onBeforeUnmount, onMounted, ref, watch } from 'vue';
+import { mount, reservedHeight } from 'khabar';
+
+const OPTIONS = ['kind', 'articleId', 'articleUrl', 'articleTitle', 'api', 'lang', 'digits', 'calendar',
+  'timeZone', 'theme', 'limit', 'section', 'contentLang', 'layout', 'lazy', 'commentCounts', 'shareUtm', 'printTarget'];
+const EVENTS = [['ready', 'khabar:ready'], ['error', 'khabar:error'], ['comment-posted', 'khabar:comment-posted']];
+
+/** Only the options given (Vue passes `undefined` for the others, and `false` for absent booleans). */
+function optionsOf(props) {
+  const options = {};
+  for (const name of OPTIONS) {
+    if (props[name] !== undefined && props[name] !== null) options[name] = props[name];
+  }
+  return options;
+}
+
+/** Khabar's widget; props are the options of `mount()`, events `ready`, `error` and `comment-posted`. */
+export const Khabar = defineComponent({
+  name: 'Khabar',
+  props: {
+    kind: { type: String, required: true },
+    articleId: String,
+    articleUrl: String,
+    articleTitle: String,
+    api: String,
+    lang: String,
+    digits: String,
+    calendar: String,
+    timeZone: String,
+    theme: String,
+    limit: Number,
+    section: String,
+    contentLang: String,
+    layout: String,
+    lazy: { type: Boolean, default: undefined },
+    commentCounts: { type: Boolean, default: undefined },
+    shareUtm: String,
+    printTarget: String,
+  },
+  emits: ['ready', 'error', 'comment-posted'],
+  setup(props, { emit }) {
+    const element = ref(null);
+    const mounted = ref(false);
+    let handle = null;
+    let off = [];
+    onMounted(() => {
+      const el = element.value;
+      off = EVENTS.map(([name, type]) => {
+        const listener = (event) => emit(name, event.detail, event);
+        el.addEventListener(type, listener);
+        return () => el.removeEventListener(type, listener);
+      });
+      handle = mount(el, optionsOf(props));
+      mounted.value = true;
+    });
+    watch(() => JSON.stringify(optionsOf(props)), (now, before) => {
+      if (handle && now !== before) handle.update(JSON.parse(now));
+    });
+    onBeforeUnmount(() => {
+      off.forEach((remove) => remove());
+      handle?.destroy();
+      handle = null;
+    });
+    // Until the widget is there (on the server, and during hydration), the
+    // placeholder holds the widget's height so that nothing below moves.
+    return () => h('div', {
+      ref: element,
+      style: mounted.value ? undefined : { minBlockSize: reservedHeight(optionsOf(props)) },
+    });
+  },
+});
+
+export default Khabar;

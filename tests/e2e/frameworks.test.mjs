@@ -1,0 +1,170 @@
+// The components in real apps: the committed fixtures (pinned versions,
+// lockfiles) installed with `npm ci`, the packed tarballs of khabar and
+// @khabar/* added, type-checked (the components' and <khabar-widget>'s JSX
+// types), built, served and opened in Chromium. A Vite app with a
+// React, a Vue and a Svelte page (each: the article and its comments render,
+// a prop change shows the next story, removing the component destroys the
+// widgets), and a Next.js app-router app built with `next build` and run
+// with `next start` (server-rendered placeholders of the reserved height,
+// then hydrated: no console error, no hydration warning).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { env, freePort, launchBrowser, openPage, serveStatic, startServer } from './helpers.mjs';
+
+const DIST = resolve(env('KHABAR_DIST'));
+const FIRST = '2026-11-26-bakeries-coop';
+const SECOND = '2026-11-24-meteor-night';
+const NPM = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+
+let browser;
+let server;
+const titles = {};
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer();
+  for (const id of [FIRST, SECOND]) {
+    titles[id] = (await (await fetch(`${server.url}api/v1/articles/${id}`)).json()).title;
+  }
+});
+after(async () => {
+  await server?.stop();
+  server?.cleanup();
+  await browser?.close();
+});
+
+const api = () => `${server.url}api/v1`;
+const tarball = (name) => {
+  const file = readdirSync(DIST).find((f) => new RegExp(`^${name}-\\d+\\.\\d+\\.\\d+\\.tgz$`).test(f));
+  assert.ok(file, `cargo xtask dist packed ${name}`);
+  return join(DIST, file);
+};
+
+/** Copies a fixture app, installs its lockfile with `npm ci`, then the packed tarballs (not saved). */
+function installFixture(name, packages) {
+  const app = mkdtempSync(join(tmpdir(), `khabar-${name}-`));
+  cpSync(resolve('tests/fixtures', name), app, { recursive: true });
+  const run = (cmd, args, extraEnv = {}) => execFileSync(cmd, args, {
+    cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv },
+  });
+  run('npm', ['ci', ...NPM]);
+  run('npm', ['install', '--no-save', ...NPM, ...packages.map(tarball)]);
+  return { app, run };
+}
+
+/** The article's headline and whether the comment form is there, once both are. */
+async function shown(page) {
+  await page.locator('#story >> h1.headline').waitFor();
+  await page.locator('#comments >> form.comment-form').waitFor();
+  return page.locator('#story >> h1.headline').textContent();
+}
+
+/** The Vite app, installed and built once for the three pages. */
+let vite;
+function viteApp(t) {
+  vite ??= (() => {
+    const started = Date.now();
+    const { app, run } = installFixture('frameworks-vite', ['khabar', 'khabar-react', 'khabar-vue', 'khabar-svelte']);
+    // The components' and <khabar-widget>'s JSX types (src/types.tsx).
+    run(join(app, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+    run(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn']);
+    t.diagnostic(`Vite app installed, type-checked and built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return app;
+  })();
+  return vite;
+}
+after(() => { if (vite) rmSync(vite, { recursive: true, force: true }); });
+
+for (const framework of ['react', 'vue', 'svelte']) {
+  test(`@khabar/${framework} in a Vite app: renders, follows a prop change, is destroyed on unmount`, { timeout: 240_000 }, async (t) => {
+    const site = await serveStatic(join(viteApp(t), 'dist'));
+    try {
+      const { page, problems } = await openPage(browser);
+      await page.goto(`${site.url}/${framework}.html?api=${encodeURIComponent(api())}&article=${FIRST}&next=${SECOND}`);
+      assert.equal(await shown(page), titles[FIRST]);
+      await page.waitForFunction(() => document.body.dataset.ready);
+      const ready = JSON.parse(await page.evaluate(() => document.body.dataset.ready));
+      assert.equal(ready[0].articleId, FIRST, 'the ready callback got the event detail');
+
+      // A prop change: the same widget shows the next story.
+      await page.locator('#switch').click();
+      await page.locator('#story >> h1.headline', { hasText: titles[SECOND] }).waitFor();
+
+      // Unmounting destroys both widgets: their shadow roots are emptied
+      // as their hosts leave the page.
+      const roots = await page.evaluate(() => {
+        window.kept = ['story', 'comments'].map((id) => document.getElementById(id).shadowRoot);
+        return window.kept.map((r) => r.childElementCount);
+      });
+      assert.deepEqual(roots.map((n) => n > 0), [true, true]);
+      await page.locator('#remove').click();
+      await page.waitForFunction(() => !document.getElementById('story'));
+      assert.deepEqual(await page.evaluate(() => window.kept.map((r) => r.childElementCount)), [0, 0],
+        'destroy() emptied the widgets');
+      assert.equal(await page.evaluate(() => document.body.dataset.error), undefined);
+      assert.deepEqual(problems, []);
+      await page.close();
+    } finally {
+      await site.close();
+    }
+  });
+}
+
+test('@khabar/react in a Next.js app-router app: server-rendered placeholders, hydrated without warnings', { timeout: 300_000 }, async (t) => {
+  const started = Date.now();
+  const { app, run } = installFixture('next-app', ['khabar', 'khabar-react']);
+  const next = { NEXT_TELEMETRY_DISABLED: '1' };
+  let child;
+  try {
+    run(join(app, 'node_modules/.bin/next'), ['build'], next);
+    t.diagnostic(`installed and built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const port = await freePort();
+    child = spawn(join(app, 'node_modules/.bin/next'), ['start', '-p', String(port), '-H', '127.0.0.1'], {
+      cwd: app, env: { ...process.env, ...next }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    const url = `http://127.0.0.1:${port}/?api=${encodeURIComponent(api())}&article=${FIRST}`;
+    const until = Date.now() + 30_000;
+    let html = null;
+    while (!html && Date.now() < until) {
+      html = await fetch(url).then((r) => (r.ok ? r.text() : null), () => null);
+      if (!html) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(html, `next start answered: ${output}`);
+    // Rendered on the server: the placeholders, holding the reserved height.
+    assert.match(html, /<div id="story" style="min-block-size:var\(--khabar-article-min-height, 100vh\)"><\/div>/);
+    assert.match(html, /<div id="comments" style="min-block-size:var\(--khabar-comments-min-height, 54em\)"><\/div>/);
+
+    const { page, problems } = await openPage(browser);
+    const warnings = [];
+    page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+    await page.goto(url);
+    assert.equal(await shown(page), titles[FIRST]);
+    // Hydrated: the placeholders lost their reserved height to the widget's own.
+    assert.equal(await page.evaluate(() => document.getElementById('story').style.minBlockSize), '');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(warnings.filter((w) => /hydrat/i.test(w)), []);
+    await page.close();
+  } finally {
+    child?.kill('SIGKILL');
+    rmSync(app, { recursive: true, force: true });
+  }
+});
+
+test('the framework examples in docs/embedding.md are the fixture files this suite runs', () => {
+  const docs = readFileSync('docs/embedding.md', 'utf8');
+  const examples = [...docs.matchAll(/<!-- example: (\S+) -->\n```\w*\n([\s\S]*?)\n```/g)];
+  assert.deepEqual(examples.map(([, path]) => path).sort(), [
+    'tests/fixtures/frameworks-vite/src/App.svelte',
+    'tests/fixtures/frameworks-vite/src/react.jsx',
+    'tests/fixtures/frameworks-vite/src/vue.js',
+    'tests/fixtures/next-app/app/page.js',
+  ]);
+  for (const [, path, code] of examples) assert.equal(code, readFileSync(path, 'utf8').trimEnd(), path);
+});
