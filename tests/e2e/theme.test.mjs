@@ -5,7 +5,7 @@
 // kept. axe-core finds no contrast problem in any of them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations, revealComments } from './helpers.mjs';
+import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations, revealComments, freePort } from './helpers.mjs';
 
 let browser;
 let server;
@@ -94,3 +94,34 @@ test('every language, host light or dark, system light or dark: the widgets take
     }
   }
 });
+
+test('the demo pages and the integration page (strip, lists, actions alone, comments alone): axe finds nothing, host light or dark, system light or dark', async () => {
+  // Comments by URL need the site's origin (--site): a server of its own.
+  const port = await freePort();
+  const site = await startServer({ listen: `127.0.0.1:${port}`, args: ['--site', `http://127.0.0.1:${port}`] });
+  try {
+    await everyScheme(site, ['/', '/en/', '/integration/']);
+  } finally {
+    await site.stop();
+    site.cleanup();
+  }
+});
+
+async function everyScheme(site, paths) {
+  for (const path of paths) {
+    for (const host of ['light', 'dark']) {
+      for (const system of ['light', 'dark']) {
+        const label = `${path}, host ${host}, system ${system}`;
+        const { page, problems } = await openPage(browser, { colorScheme: system });
+        await page.goto(new URL(`${path}?host=${host}`, site.url).href);
+        await widgetsSettled(page);
+        await revealComments(page);
+        const kinds = (await schemes(page)).map(([kind]) => kind);
+        assert.ok(kinds.length >= 2, `${label}: ${kinds}`);
+        assert.deepEqual(await axeViolations(page), [], label);
+        assert.deepEqual(problems, [], label);
+        await page.close();
+      }
+    }
+  }
+}

@@ -293,6 +293,7 @@ pub fn dist() -> Result<(), String> {
         "description": "Embeddable news-article widget (articles, latest news, comments, share/print/RSS), right-to-left first, in Rust and WebAssembly",
         "license": "MIT OR Apache-2.0",
         "repository": { "type": "git", "url": "https://example.invalid/khabar.git" },
+        "homepage": "https://example.invalid/khabar",
         "keywords": ["news", "widget", "comments", "arabic", "rtl", "webassembly", "web-component"],
         "type": "module",
         "main": "./index.js",
