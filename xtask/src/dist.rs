@@ -20,9 +20,9 @@ pub const GZIP_CEILINGS: [(&str, usize); 3] = [
     ("khabar_bg.wasm", CEILING_CORE),
     ("khabar_comments_bg.wasm", CEILING_COMMENTS),
 ];
-// Measured 2026-11-30: 7,991 (with the `khabar` / `khabar/auto` entries) /
+// Measured 2026-11-30: 8,184 (with the `khabar` / `khabar/auto` entries) /
 // 81,212 (with the theme that follows the page) / 57,340 bytes gzip.
-const CEILING_JS: usize = 8_231;
+const CEILING_JS: usize = 8_430;
 const CEILING_CORE: usize = 83_648;
 const CEILING_COMMENTS: usize = 59_061;
 
