@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
 import { startProxy } from '../tests/e2e/proxy.mjs';
+import { alternate, median, postComments, stats } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -26,27 +27,6 @@ async function seed(url) {
   const base = await (await fetch(`${url}api/v1/articles/${ARTICLE}`)).json();
   return SCALES.map((n) => ({ ...base, id: `bench-${n}`, comment_count: 0 }));
 }
-
-async function postComments(url, id, n) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      const res = await fetch(`${url}api/v1/articles/${id}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: `قارئ ${i}`, email: '', website: '', idempotency_key: crypto.randomUUID(),
-          body: `تعليق رقم ${i}: نص قصير يشبه ما يكتبه القراء عادةً، بسطر واحد أو سطرين.` }),
-      });
-      if (res.status !== 201) throw new Error(`seeding comments: ${res.status} ${await res.text()}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-}
-
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
-const stats = (xs) => ({ median: median(xs), p10: pct(xs, 0.1), p90: pct(xs, 0.9), runs: xs.length });
 
 async function newPage(browser) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
@@ -103,13 +83,8 @@ async function measureArticle(browser, origin, which, id, comments) {
 }
 
 /** A/B alternation: each iteration runs both, in alternating order. */
-async function ab(browser, origin, id, comments, runs) {
-  const out = { widget: [], floor: [] };
-  for (let i = 0; i < runs; i++) {
-    const order = i % 2 ? ['floor', 'widget'] : ['widget', 'floor'];
-    for (const which of order) out[which].push(await measureArticle(browser, origin, which, id, comments));
-  }
-  return out;
+function ab(browser, origin, id, comments, runs) {
+  return alternate(runs, ['widget', 'floor'], (which) => measureArticle(browser, origin, which, id, comments));
 }
 
 function summarize(samples, key) {

@@ -44,6 +44,8 @@ let running = false;
 let commentsRunning = false;
 let defaultApi;
 const waiting = new Set(); // handles mounted before the module ran
+let commentsUrl;
+let comments = null; // the comments module's start, once asked for
 const early = []; // [url, fetch() promise] of articles asked for before the module ran
 
 /** The article URL the wasm asks for (api.rs): percent-encoded like encodeURIComponent, and `!'()*` too. */
@@ -89,22 +91,13 @@ export function init(options = {}) {
   const coreUrl = options.wasm
     ? new URL(options.wasm, page)
     : base ? new URL('khabar_core_bg.wasm', base) : new URL('./khabar_core_bg.wasm', import.meta.url);
-  const commentsUrl = base || options.wasm
+  commentsUrl = base || options.wasm
     ? new URL('khabar_comments_bg.wasm', base || coreUrl)
     : new URL('./khabar_comments_bg.wasm', import.meta.url);
   start(initCore, coreUrl, options.wasmIntegrity || WASM_INTEGRITY).then(() => {
     if (options.api) setDefaultApi(options.api);
     for (const [url, response] of early.splice(0)) prefetched(url, response);
-    // The comments module, started once on first need; a failed start is
-    // forgotten, so the section's "try again" fetches it again.
-    let comments = null;
-    setCommentsLoader(() => {
-      comments ??= start(initComments, commentsUrl, COMMENTS_INTEGRITY).then(
-        () => { commentsRunning = true; return mountSection; },
-        (e) => { comments = null; throw e; },
-      );
-      return comments;
-    });
+    setCommentsLoader(loadComments);
     running = true;
     settle.resolve();
     for (const handle of waiting) startHandle(handle);
@@ -116,6 +109,28 @@ export function init(options = {}) {
     waiting.clear();
   });
   return ready;
+}
+
+/**
+ * Starts the comments module (once; after init()) and resolves to its
+ * `mountSection`. A failed start is forgotten, so the section's "try again"
+ * fetches it again.
+ */
+function loadComments() {
+  comments ??= start(initComments, commentsUrl, COMMENTS_INTEGRITY).then(
+    () => { commentsRunning = true; return mountSection; },
+    (e) => { comments = null; throw e; },
+  );
+  return comments;
+}
+
+/**
+ * A page that shows comments at once (a `comments` widget) starts their
+ * module with the core's instead of after it; a failure is told by the
+ * section when it asks for the module.
+ */
+function startCommentsEarly() {
+  if (commentsUrl && !running) loadComments().catch(() => {});
 }
 
 /** Fires `khabar:error` at `element` (bubbling, through shadow roots). */
@@ -207,6 +222,7 @@ function open(element, options, fromAttributes) {
   }
   waiting.add(handle);
   init();
+  if (!fromAttributes && o.kind === 'comments' && !o.lazy) startCommentsEarly();
   // init() may already have failed.
   ready.catch((e) => { if (waiting.delete(handle)) failHandle(handle, e); });
   return handle;
@@ -255,6 +271,7 @@ export function debugCounts() {
 /** For `khabar/auto` only; not part of the public API. */
 export const __auto = {
   requestEarly,
+  startCommentsEarly,
   mountAttributes: (element, api) => open(element, api, true),
   mountPlaceholders: (api) => autoMount(api),
 };

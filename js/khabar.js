@@ -40,6 +40,9 @@ if (typeof document !== 'undefined') {
     if (lazy !== undefined && lazy !== 'false') continue;
     __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId);
   }
+  // A comment section on its own is shown at once: its module comes with the core's.
+  const now = (el) => ['khabarLazy', 'lazy'].every((k) => el.dataset[k] === undefined || el.dataset[k] === 'false');
+  if (Array.from(document.querySelectorAll('[data-khabar="comments"]')).some(now)) __auto.startCommentsEarly();
 
   /** <khabar-widget kind="article" article-id="…" api="…">: the same widget as an element. */
   class KhabarWidget extends HTMLElement {

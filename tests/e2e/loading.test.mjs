@@ -82,3 +82,26 @@ test('a comments module that cannot load: the network error in its place, khabar
   await page.locator(`${A} >> form.comment-form`).waitFor();
   assert.equal(await page.locator(`${A} >> [data-error-code]`).count(), 0);
 });
+
+test('a page with a comment section of its own fetches the comments module along with the core', async () => {
+  const { page, problems } = await openPage(browser);
+  // The core module is held back until the comments module has been asked
+  // for: without the early start, that happens only after the core runs.
+  let commentsAsked;
+  const asked = new Promise((resolve) => { commentsAsked = resolve; });
+  page.on('request', (r) => { if (r.url().endsWith('khabar_comments_bg.wasm')) commentsAsked(); });
+  const log = [];
+  await page.route('**/khabar_core_bg.wasm', async (route) => {
+    log.push(await Promise.race([asked.then(() => 'asked'), new Promise((r) => setTimeout(() => r('never'), 5000))]));
+    await route.continue();
+  });
+  await page.route('**/comments-only.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>c</title></head>
+<body><div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div><script type="module" src="/khabar/khabar.js"></script></body></html>`,
+  }));
+  await page.goto(`${server.url}comments-only.html`);
+  await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  assert.deepEqual(log, ['asked']);
+  assert.deepEqual(problems, []);
+});

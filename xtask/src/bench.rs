@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: builds what a visitor gets, then runs the browser
 //! benchmarks (bench/browser.mjs: transfer, first paint, comments at scale
-//! against the vanilla floor, layout shift, memory) and the server
-//! benchmark (bench/server.mjs, wrk), and writes `bench/results.json`.
+//! against the vanilla floor, layout shift, memory), Khabar's comments side
+//! by side with Isso 0.14 (bench/isso.mjs), and the server benchmark
+//! (bench/server.mjs, wrk), and writes `bench/results.json`.
 //! On demand only: figures, never a pass/fail of CI.
 
 use std::process::Command;
@@ -27,7 +28,9 @@ fn parse(args: &[String]) -> Result<BenchArgs, String> {
         match arg.as_str() {
             "--runs" => out.runs = value.clone(),
             "--seconds" => out.seconds = value.clone(),
-            "--only" if value == "browser" || value == "server" => out.only = Some(value.clone()),
+            "--only" if ["browser", "isso", "server"].contains(&value.as_str()) => {
+                out.only = Some(value.clone())
+            }
             other => return Err(format!("unknown option {other} {value}")),
         }
     }
@@ -58,7 +61,7 @@ fn machine() -> serde_json::Value {
     })
 }
 
-/// `cargo xtask bench [--runs N] [--seconds N] [--only browser|server]`.
+/// `cargo xtask bench [--runs N] [--seconds N] [--only browser|isso|server]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let args = parse(args)?;
     // The server benchmark reads the API only: with --only server, the
@@ -87,7 +90,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         _ => serde_json::Map::new(),
     };
     results.insert("machine".into(), machine());
-    if args.only.as_deref() != Some("server") {
+    if args.only.is_none() || args.only.as_deref() == Some("browser") {
         let file = out.join("browser.json");
         cmd::run(
             common("bench/browser.mjs")
@@ -96,7 +99,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
         )?;
         merge(&mut results, &file)?;
     }
-    if args.only.as_deref() != Some("browser") {
+    if args.only.is_none() || args.only.as_deref() == Some("isso") {
+        // Isso from PyPI in a private virtualenv (target/isso-venv), once.
+        let isso = crate::isso::ensure()?;
+        let file = out.join("isso.json");
+        cmd::run(
+            common("bench/isso.mjs")
+                .args(["--dist", "dist", "--runs", &args.runs, "--isso"])
+                .arg(&isso)
+                .arg("--out")
+                .arg(&file),
+        )?;
+        merge(&mut results, &file)?;
+    }
+    if args.only.is_none() || args.only.as_deref() == Some("server") {
         let file = out.join("server.json");
         cmd::run(
             common("bench/server.mjs")

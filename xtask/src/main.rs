@@ -8,7 +8,7 @@
 //! - `test`   set up (browsers too), then every check and test suite
 //! - `cycles` import cycles between the modules of each crate
 //! - `fuzz`   run the cargo-fuzz targets for a bounded time (nightly)
-//! - `bench`  benchmarks: transfer, paint, comments at scale, CLS, memory, server
+//! - `bench`  benchmarks: transfer, paint, comments at scale, Isso side by side, CLS, memory, server
 //!
 //! Modules import "downwards" only (`cycles` checks it): `cmd` is the leaf,
 //! `setup`, `build`, `dist`, `fuzz`, `demo`, `bench` and `test` build on it.
@@ -47,7 +47,7 @@ commands:
   cycles [SRC_DIR..]            import cycles between modules (default: widget, rules,
                                 server, xtask); fails if there is one
   fuzz [--seconds N] [TARGET..] each fuzz target N s (default 60; needs nightly)
-  bench [--runs N] [--seconds N] [--only browser|server]
+  bench [--runs N] [--seconds N] [--only browser|isso|server]
                                 benchmarks; prints a table, writes bench/results.json"
     );
     ExitCode::from(2)

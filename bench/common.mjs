@@ -1,0 +1,44 @@
+// What the browser benchmarks share: the seeded Arabic comments (the same
+// text for Khabar and for Isso), the statistics, and the A/B alternation.
+
+/** The `i`th seeded comment: author and text. */
+export const comment = (i) => ({
+  author: `قارئ ${i}`,
+  text: `تعليق رقم ${i}: نص قصير يشبه ما يكتبه القراء عادةً، بسطر واحد أو سطرين.`,
+});
+
+/** Posts `n` comments to Khabar's article `id` (16 at a time). */
+export async function postComments(url, id, n) {
+  await inParallel(n, async (i) => {
+    const { author, text } = comment(i);
+    const res = await fetch(`${url}api/v1/articles/${id}/comments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ author, email: '', website: '', idempotency_key: crypto.randomUUID(), body: text }),
+    });
+    if (res.status !== 201) throw new Error(`seeding comments: ${res.status} ${await res.text()}`);
+  });
+}
+
+/** Runs `job(i)` for i < n, 16 at a time, in order of i. */
+export async function inParallel(n, job) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await job(next++);
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+export const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+export const stats = (xs) => ({ median: median(xs), p10: pct(xs, 0.1), p90: pct(xs, 0.9), runs: xs.length });
+
+/** A/B alternation: run i does both sides, in the order A, B then B, A. */
+export async function alternate(runs, sides, measure) {
+  const out = Object.fromEntries(sides.map((s) => [s, []]));
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 ? [...sides].reverse() : sides;
+    for (const side of order) out[side].push(await measure(side));
+  }
+  return out;
+}
