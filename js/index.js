@@ -8,7 +8,9 @@ import initCore, {
   autoMount, debugCounts as coreCounts, mount as wasmMount, mountFromAttributes, prefetched,
   setCommentsLoader, setDefaultApi, version as wasmVersion,
 } from './khabar_core.js';
-import initComments, { debugCounts as commentsCounts, mountSection } from './khabar_comments.js';
+import initComments, {
+  debugCounts as commentsCounts, mountSection, prefetched as commentsPrefetched,
+} from './khabar_comments.js';
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
 // the published loader refuses a wasm file that is not the one it was built with.
@@ -46,24 +48,27 @@ let defaultApi;
 const waiting = new Set(); // handles mounted before the module ran
 let commentsUrl;
 let comments = null; // the comments module's start, once asked for
-const early = []; // [url, fetch() promise] of articles asked for before the module ran
+const early = []; // [url, fetch() promise] of articles asked for before the core module ran
+const earlyComments = []; // the same for first pages of comments, for the comments module
 
 /** The article URL the wasm asks for (api.rs): percent-encoded like encodeURIComponent, and `!'()*` too. */
 const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
   encodeURIComponent(id).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 
 /**
- * Requests an article now, while the module downloads and compiles; the
- * wasm takes the response for its URL (a URL it does not ask for costs one
- * unused request, nothing more).
+ * Requests an article (or, with `comments`, its first page of comments, as
+ * the comments module asks for it: 20, `khabar-rules`) now, while the
+ * modules download and compile; the wasm takes the response for its URL (a
+ * URL it does not ask for costs one unused request, nothing more).
  */
-function requestEarly(api, id) {
-  if (running || !id || !id.trim()) return;
-  const url = articleUrl(api, id.trim());
-  if (early.some(([seen]) => seen === url)) return;
+function requestEarly(api, id, comments = false) {
+  const list = comments ? earlyComments : early;
+  if ((comments ? commentsRunning : running) || !id || !id.trim()) return;
+  const url = articleUrl(api, id.trim()) + (comments ? '/comments?limit=20' : '');
+  if (list.some(([seen]) => seen === url)) return;
   const response = fetch(url, { mode: 'cors', credentials: 'omit' });
   response.catch(() => {}); // the wasm reports failures, not the console
-  early.push([url, response]);
+  list.push([url, response]);
 }
 
 /** Starts a module: fetch() checks the hash itself and rejects on a mismatch, before a single byte is compiled. */
@@ -118,7 +123,11 @@ export function init(options = {}) {
  */
 function loadComments() {
   comments ??= start(initComments, commentsUrl, COMMENTS_INTEGRITY).then(
-    () => { commentsRunning = true; return mountSection; },
+    () => {
+      commentsRunning = true;
+      for (const [url, response] of earlyComments.splice(0)) commentsPrefetched(url, response);
+      return mountSection;
+    },
     (e) => { comments = null; throw e; },
   );
   return comments;
@@ -222,7 +231,12 @@ function open(element, options, fromAttributes) {
   }
   waiting.add(handle);
   init();
-  if (!fromAttributes && o.kind === 'comments' && !o.lazy) startCommentsEarly();
+  if (!fromAttributes && o.kind === 'comments' && !o.lazy) {
+    if (typeof o.articleId === 'string' && !o.articleUrl) {
+      requestEarly(o.api || defaultApi || new URL('/api/v1', location.href).href, o.articleId, true);
+    }
+    startCommentsEarly();
+  }
   // init() may already have failed.
   ready.catch((e) => { if (waiting.delete(handle)) failHandle(handle, e); });
   return handle;

@@ -40,9 +40,16 @@ if (typeof document !== 'undefined') {
     if (lazy !== undefined && lazy !== 'false') continue;
     __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId);
   }
-  // A comment section on its own is shown at once: its module comes with the core's.
+  // A comment section on its own is shown at once: its module and its first
+  // page of comments come with the core's.
   const now = (el) => ['khabarLazy', 'lazy'].every((k) => el.dataset[k] === undefined || el.dataset[k] === 'false');
-  if (Array.from(document.querySelectorAll('[data-khabar="comments"]')).some(now)) __auto.startCommentsEarly();
+  const sections = Array.from(document.querySelectorAll('[data-khabar="comments"]')).filter(now);
+  for (const { dataset: d } of sections) {
+    if (!(d.khabarArticleUrl ?? d.articleUrl)) {
+      __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId, true);
+    }
+  }
+  if (sections.length) __auto.startCommentsEarly();
 
   /** <khabar-widget kind="article" article-id="…" api="…">: the same widget as an element. */
   class KhabarWidget extends HTMLElement {

@@ -47,7 +47,6 @@ struct Shared {
     waiters: usize,
 }
 
-#[cfg(feature = "core")]
 thread_local! {
     /// Responses the loader requested before the wasm was ready (see
     /// [`add_prefetched`]), each taken by the first GET of its URL.
@@ -63,25 +62,17 @@ thread_local! {
 /// Keeps `response`, a `fetch()` of `url` the loader started while the wasm
 /// was still downloading: the first GET of `url` uses it instead of
 /// asking again.
-#[cfg(feature = "core")]
 pub fn add_prefetched(url: String, response: Promise) {
     PREFETCHED.with(|p| p.borrow_mut().push((url, response)));
 }
 
 /// The loader's response for `url`, taken once.
-#[cfg(feature = "core")]
 fn take_prefetched(url: &str) -> Option<Promise> {
     PREFETCHED.with(|p| {
         let mut p = p.borrow_mut();
         let i = p.iter().position(|(u, _)| u == url)?;
         Some(p.swap_remove(i).1)
     })
-}
-
-/// Only the core module's loader requests anything early.
-#[cfg(not(feature = "core"))]
-fn take_prefetched(_url: &str) -> Option<Promise> {
-    None
 }
 
 /// `promise`'s outcome, or a rejection as soon as `signal` aborts. The

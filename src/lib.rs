@@ -121,8 +121,8 @@ pub fn mount_from_attributes(
 }
 
 /// Hands over a `fetch()` of `url` that the loader started while the wasm
-/// was downloading; the first widget to GET `url` reads it.
-#[cfg(feature = "core")]
+/// was downloading; the first GET of `url` (an article, or a first page of
+/// comments in the comments module) reads it.
 #[wasm_bindgen]
 pub fn prefetched(url: String, response: js_sys::Promise) {
     http::add_prefetched(url, response);

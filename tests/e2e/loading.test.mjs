@@ -83,7 +83,7 @@ test('a comments module that cannot load: the network error in its place, khabar
   assert.equal(await page.locator(`${A} >> [data-error-code]`).count(), 0);
 });
 
-test('a page with a comment section of its own fetches the comments module along with the core', async () => {
+test('a page with a comment section of its own fetches the comments module and its first page along with the core', async () => {
   const { page, problems } = await openPage(browser);
   // The core module is held back until the comments module has been asked
   // for: without the early start, that happens only after the core runs.
@@ -91,8 +91,12 @@ test('a page with a comment section of its own fetches the comments module along
   const asked = new Promise((resolve) => { commentsAsked = resolve; });
   page.on('request', (r) => { if (r.url().endsWith('khabar_comments_bg.wasm')) commentsAsked(); });
   const log = [];
+  let released = false;
+  const pages = [];
+  page.on('request', (r) => { if (r.url().includes('/comments?')) pages.push([new URL(r.url()).search, released]); });
   await page.route('**/khabar_core_bg.wasm', async (route) => {
     log.push(await Promise.race([asked.then(() => 'asked'), new Promise((r) => setTimeout(() => r('never'), 5000))]));
+    released = true;
     await route.continue();
   });
   await page.route('**/comments-only.html', (route) => route.fulfill({
@@ -103,5 +107,7 @@ test('a page with a comment section of its own fetches the comments module along
   await page.goto(`${server.url}comments-only.html`);
   await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
   assert.deepEqual(log, ['asked']);
+  // One request for the first page, made before the core module even ran.
+  assert.deepEqual(pages, [['?limit=20', false]]);
   assert.deepEqual(problems, []);
 });
