@@ -312,13 +312,7 @@ pub fn dist() -> Result<(), String> {
         "sideEffects": ["./khabar.js"],
         "files": ["index.js", "index.d.ts", "khabar.js", "khabar.d.ts", "khabar_bg.wasm", "khabar_comments_bg.wasm", "README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"]
     });
-    let text = serde_json::to_string_pretty(&package).map_err(|e| e.to_string())? + "\n";
-    write(&npm.join("package.json"), text.as_bytes())?;
-    cmd::run(
-        Command::new("npm")
-            .args(["pack", "--silent", "--pack-destination", ".."])
-            .current_dir(&npm),
-    )?;
+    pack(&npm, &package, &dist)?;
 
     components(&dist, &version)?;
 
@@ -368,6 +362,18 @@ pub fn dist() -> Result<(), String> {
     Ok(())
 }
 
+/// Writes `package` as `dir/package.json` and `npm pack`s `dir` into `into`.
+fn pack(dir: &Path, package: &serde_json::Value, into: &Path) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(package).map_err(|e| e.to_string())? + "\n";
+    write(&dir.join("package.json"), text.as_bytes())?;
+    cmd::run(
+        Command::new("npm")
+            .args(["pack", "--silent", "--pack-destination"])
+            .arg(into)
+            .current_dir(dir),
+    )
+}
+
 /// The framework components under `packages/` (`@khabar/react`, `vue`,
 /// `svelte`) with the licences and the widget's version (their own and the
 /// `khabar` they need), packed next to `khabar`'s tarball.
@@ -396,13 +402,7 @@ fn components(dist: &Path, version: &str) -> Result<(), String> {
             std::fs::copy(&source, to.join(&file))
                 .map_err(|e| format!("copying {}: {e}", source.display()))?;
         }
-        let text = serde_json::to_string_pretty(&package).map_err(|e| e.to_string())? + "\n";
-        write(&to.join("package.json"), text.as_bytes())?;
-        cmd::run(
-            Command::new("npm")
-                .args(["pack", "--silent", "--pack-destination", "../.."])
-                .current_dir(&to),
-        )?;
+        pack(&to, &package, dist)?;
     }
     Ok(())
 }
