@@ -43,7 +43,7 @@ pub fn widget() -> Result<(), String> {
         .map_err(|e| format!("reading js/index.js: {e}"))?
         .replacen(
             "const VERSION = '';",
-            &format!("const VERSION = '{}';", crate::dist::version()?),
+            &format!("const VERSION = '{}';", cmd::version()?),
             1,
         );
     std::fs::write(root.join("target/widget/index.js"), api)

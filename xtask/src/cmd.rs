@@ -91,3 +91,19 @@ pub fn cargo_install(binary: &str, krate: &str, version: &str) -> Result<(), Str
     // registry no longer serves.
     run(Command::new("cargo").args(["install", krate, "--version", version, "--force"]))
 }
+
+/// The version of the widget crate: the one source of truth for npm and
+/// the loader too.
+pub fn version() -> Result<String, String> {
+    let path = root().join("Cargo.toml");
+    let manifest =
+        std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[package]")
+        .find_map(|l| {
+            let v = l.trim().strip_prefix("version")?.trim().strip_prefix('=')?;
+            Some(v.trim().trim_matches('"').to_owned())
+        })
+        .ok_or_else(|| "no version in Cargo.toml's [package]".to_owned())
+}

@@ -29,19 +29,6 @@ const CEILING_COMMENTS: usize = 59_061;
 /// The files a first visit fetches (the rest load when a page needs them).
 pub const FIRST_LOAD: [&str; 2] = ["khabar.js", "khabar_bg.wasm"];
 
-/// The version of the widget crate: the one source of truth for npm too.
-pub fn version() -> Result<String, String> {
-    let manifest = read_text(&root().join("Cargo.toml"))?;
-    manifest
-        .lines()
-        .skip_while(|l| l.trim() != "[package]")
-        .find_map(|l| {
-            let v = l.trim().strip_prefix("version")?.trim().strip_prefix('=')?;
-            Some(v.trim().trim_matches('"').to_owned())
-        })
-        .ok_or_else(|| "no version in Cargo.toml's [package]".to_owned())
-}
-
 fn read_text(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))
 }
@@ -251,7 +238,7 @@ fn figures(name: &str, bytes: &[u8]) -> Result<serde_json::Value, String> {
 pub fn dist() -> Result<(), String> {
     build::widget()?;
     let root = root();
-    let version = version()?;
+    let version = cmd::version()?;
     let dist = root.join("dist");
     let _ = std::fs::remove_dir_all(&dist);
     let read = |name: &str| {
@@ -579,7 +566,7 @@ mod tests {
 
     #[test]
     fn the_version_comes_from_cargo_toml() {
-        let v = version().expect("version");
+        let v = cmd::version().expect("version");
         assert_eq!(v.split('.').count(), 3, "{v}");
     }
 }
