@@ -20,11 +20,12 @@ pub const GZIP_CEILINGS: [(&str, usize); 3] = [
     ("khabar_bg.wasm", CEILING_CORE),
     ("khabar_comments_bg.wasm", CEILING_COMMENTS),
 ];
-// Measured 2026-11-30: 8,184 (with the `khabar` / `khabar/auto` entries) /
-// 81,212 (with the theme that follows the page) / 57,340 bytes gzip.
-const CEILING_JS: usize = 8_430;
+// Measured 2026-11-30: 8,430 (with the `khabar` / `khabar/auto` entries and
+// the early requests) / 81,212 (with the theme that follows the page) /
+// 57,833 bytes gzip.
+const CEILING_JS: usize = 8_683;
 const CEILING_CORE: usize = 83_648;
-const CEILING_COMMENTS: usize = 59_061;
+const CEILING_COMMENTS: usize = 59_568;
 
 /// The files a first visit fetches (the rest load when a page needs them).
 pub const FIRST_LOAD: [&str; 2] = ["khabar.js", "khabar_bg.wasm"];

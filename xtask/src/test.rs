@@ -102,7 +102,7 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         short: "size",
-        name: "size: first load under the 100 KB gzip ceiling",
+        name: "size: each shipped file under its gzip ceiling",
         install: Install::Toolchain,
         isso: false,
     },
