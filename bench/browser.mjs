@@ -82,6 +82,51 @@ async function measureArticle(browser, origin, which, id, comments) {
   return { painted, all, heap, longtasks };
 }
 
+/**
+ * The longest task of each of `runs` loads of the widget's page with `n`
+ * comments, attributed with a Chromium performance trace: its duration,
+ * whether it is a long task (> 50 ms), and the trace events inside it that
+ * took the most time, inclusive (compiling wasm, running script, style,
+ * layout…), on the renderer's main thread.
+ */
+async function attributeLongTasks(browser, origin, n, runs) {
+  const found = [];
+  for (let i = 0; i < runs; i++) {
+    const { context, page } = await newPage(browser);
+    const cdp = await context.newCDPSession(page);
+    const events = [];
+    cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+    const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.start', {
+      transferMode: 'ReportEvents',
+      traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'v8.wasm', 'disabled-by-default-devtools.timeline'] },
+    });
+    await page.goto(pageUrl(origin, 'widget', `bench-${n}`));
+    await page.waitForFunction(() => window.__painted, null, { timeout: 60_000 });
+    await loadAllComments(page, n);
+    await page.waitForTimeout(300);
+    await cdp.send('Tracing.end');
+    await done;
+    await context.close();
+    // The renderers' main threads: where the page's RunTasks are.
+    const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`));
+    const onMain = events.filter((e) => mains.has(`${e.pid}:${e.tid}`) && e.ph === 'X');
+    const longest = onMain.filter((e) => e.name === 'RunTask').sort((a, b) => b.dur - a.dur).slice(0, 1);
+    for (const task of longest) {
+      const inside = new Map();
+      for (const e of onMain) {
+        if (e === task || e.ts < task.ts || e.ts + e.dur > task.ts + task.dur || e.name === 'RunTask') continue;
+        inside.set(e.name, (inside.get(e.name) ?? 0) + e.dur);
+      }
+      const top = [...inside.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5)
+        .map(([name, us]) => `${name} ${(us / 1000).toFixed(0)} ms`);
+      found.push({ run: i, ms: Math.round(task.dur / 1000), long: task.dur > 50_000, inside: top });
+    }
+  }
+  return found;
+}
+
 /** A/B alternation: each iteration runs both, in alternating order. */
 function ab(browser, origin, id, comments, runs) {
   return alternate(runs, ['widget', 'floor'], (which) => measureArticle(browser, origin, which, id, comments));
@@ -216,6 +261,9 @@ async function main() {
       results.comments[`c${n}`] = { widget: side(r.widget), floor: side(r.floor) };
     }
 
+    process.stderr.write('long tasks at 100 comments, traced…\n');
+    results.comments.c100.widget.long_tasks_traced = await attributeLongTasks(browser, origin, 100, 5);
+
     process.stderr.write('layout shift…\n');
     results.cls = { demo: await cls(browser, origin, false), late_images_and_comments: await cls(browser, origin, true) };
     process.stderr.write('memory…\n');
@@ -252,6 +300,9 @@ for (const n of SCALES) {
   rows.push([`${n} comments: long tasks, median (longest)`, `${c.widget.long_tasks} (${c.widget.longest_task_ms.toFixed(0)} ms)`,
     `${c.floor.long_tasks} (${c.floor.longest_task_ms.toFixed(0)} ms)`, '', n === 100 ? 'none > 50 ms' : '', n === 100 ? c.widget.longest_task_ms <= 50 : null]);
 }
+const traced = results.comments.c100.widget.long_tasks_traced;
+rows.push(['100 comments: traced runs with a long task', `${traced.filter((t) => t.long).length} of ${traced.length}`, '', '', '', null]);
+for (const t of traced) rows.push([`  run ${t.run}: longest task ${t.ms} ms`, t.inside.join(', '), '', '', '', null]);
 rows.push(['CLS, demo page', results.cls.demo.toFixed(4), '', '', '0', results.cls.demo === 0]);
 rows.push(['CLS, late image and comments', results.cls.late_images_and_comments.toFixed(4), '', '', '0', results.cls.late_images_and_comments === 0]);
 const m = results.memory;
