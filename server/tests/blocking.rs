@@ -157,6 +157,11 @@ async fn send(
     }
 }
 
+/// POSTs a form to `uri` as the signed-in moderator's browser (10.0.0.1).
+async fn post_form(f: &Fixture, uri: &str, session: &str, form: String) -> Answer {
+    send(f, "POST", uri, "10.0.0.1", session, Some((FORM, form))).await
+}
+
 fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -240,13 +245,11 @@ async fn an_address_blocked_from_a_comment_is_held_under_post_moderation_until_u
     assert!(page.body.contains(&button), "a block button: {}", page.body);
 
     // A forged form (no CSRF token) blocks nothing.
-    let forged = send(
+    let forged = post_form(
         &f,
-        "POST",
         "/admin/blocks",
-        "10.0.0.1",
         &session,
-        Some((FORM, format!("block=email:{first}:Huda.Ali@Example.org"))),
+        format!("block=email:{first}:Huda.Ali@Example.org"),
     )
     .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
@@ -259,15 +262,7 @@ async fn an_address_blocked_from_a_comment_is_held_under_post_moderation_until_u
         enc(&back),
         enc(&format!("email:{first}:Huda.Ali@Example.org"))
     );
-    let res = send(
-        &f,
-        "POST",
-        "/admin/blocks",
-        "10.0.0.1",
-        &session,
-        Some((FORM, form)),
-    )
-    .await;
+    let res = post_form(&f, "/admin/blocks", &session, form).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location, format!("{back}?done=1"));
     assert_eq!(
@@ -312,15 +307,7 @@ async fn an_address_blocked_from_a_comment_is_held_under_post_moderation_until_u
         enc(&blocks.csrf()),
         enc("huda.ali@example.org")
     );
-    let res = send(
-        &f,
-        "POST",
-        "/admin/blocks/remove",
-        "10.0.0.1",
-        &session,
-        Some((FORM, form)),
-    )
-    .await;
+    let res = post_form(&f, "/admin/blocks/remove", &session, form).await;
     assert_eq!(res.location, "/admin/blocks?done=1");
     let (after, status) = post_comment(
         &f,
@@ -373,15 +360,7 @@ async fn a_blocked_client_is_held_whatever_the_policy_and_bad_blocks_are_refused
             "block=client:x:y".to_owned(),
         ] {
             let form = format!("csrf={}&{bad}", enc(&csrf));
-            let res = send(
-                &f,
-                "POST",
-                "/admin/blocks",
-                "10.0.0.1",
-                &session,
-                Some((FORM, form)),
-            )
-            .await;
+            let res = post_form(&f, "/admin/blocks", &session, form).await;
             assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
         }
         assert!(f.store.blocks().await.expect("blocks").is_empty());
@@ -391,15 +370,7 @@ async fn a_blocked_client_is_held_whatever_the_policy_and_bad_blocks_are_refused
             enc(&csrf),
             hmac.to_uppercase()
         );
-        let res = send(
-            &f,
-            "POST",
-            "/admin/blocks",
-            "10.0.0.1",
-            &session,
-            Some((FORM, form)),
-        )
-        .await;
+        let res = post_form(&f, "/admin/blocks", &session, form).await;
         assert_eq!(res.location, "/admin/blocks?done=1");
         let (held, status) = post_comment(&f, "10.2.0.7", None, "client-held-1").await;
         assert_eq!(status, "pending");
@@ -667,15 +638,7 @@ async fn the_queue_pages_450_comments_without_gap_or_duplicate_both_ways() {
             .map(|id| format!("&id={id}"))
             .collect::<String>()
     );
-    send(
-        &f,
-        "POST",
-        "/admin/comments",
-        "10.0.0.1",
-        &session,
-        Some((FORM, form)),
-    )
-    .await;
+    post_form(&f, "/admin/comments", &session, form).await;
     let rejected = send(&f, "GET", "/admin/rejected", "10.0.0.1", &session, None).await;
     assert_eq!(rejected.status, StatusCode::OK);
     let mut listed = rejected.comment_ids();

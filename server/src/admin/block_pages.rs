@@ -70,6 +70,15 @@ fn redirect_done(back: Option<&str>, done: bool) -> Response {
     Redirect::to(&format!("{back}{sep}done={}", u8::from(done))).into_response()
 }
 
+/// The `kind` and `value` fields of the block and unblock forms.
+fn typed_in(form: &FormData) -> Result<(BlockKind, &str), AdminError> {
+    let kind = form
+        .get("kind")
+        .and_then(BlockKind::parse)
+        .ok_or(AdminError::BadForm("kind"))?;
+    Ok((kind, form.get("value").unwrap_or("")))
+}
+
 /// `POST /admin/blocks`: `block=email:ID:ADDRESS` or `block=client:ID:HMAC`
 /// blocks the author of comment ID (the buttons of the comment lists);
 /// `kind` and `value` block an address or HMAC typed in.
@@ -97,11 +106,7 @@ pub(crate) async fn add(
             blocks::block(store, kind, value, signed.moderator(), Some(id)).await?
         }
         None => {
-            let kind = form
-                .get("kind")
-                .and_then(BlockKind::parse)
-                .ok_or(AdminError::BadForm("kind"))?;
-            let value = form.get("value").unwrap_or("");
+            let (kind, value) = typed_in(&form)?;
             blocks::block(store, kind, value, signed.moderator(), None).await?
         }
     };
@@ -119,11 +124,7 @@ pub(crate) async fn remove(
 ) -> Result<Response, AdminError> {
     let form = FormData::parse(&body);
     signed.check(&form)?;
-    let kind = form
-        .get("kind")
-        .and_then(BlockKind::parse)
-        .ok_or(AdminError::BadForm("kind"))?;
-    let value = form.get("value").unwrap_or("");
+    let (kind, value) = typed_in(&form)?;
     let removed = blocks::unblock(state.store.as_ref(), kind, value, signed.moderator()).await?;
     Ok(redirect_done(Some("/admin/blocks"), removed))
 }
