@@ -1,5 +1,8 @@
-//! Minifies the widget's stylesheet into OUT_DIR: every reader downloads
-//! it inside the wasm, so comments and indentation are worth removing.
+//! Writes into OUT_DIR what the widget compiles in from its data files:
+//! the stylesheet, minified (every reader downloads it inside the wasm), and
+//! the language catalogs as Rust statics (`src/i18n/<tag>.json`: all of each
+//! for builds with the `catalogs` feature, and in every build the few
+//! sentences an error needs before the reader's catalog has arrived).
 
 use std::path::Path;
 
@@ -31,6 +34,65 @@ fn minify(css: &str) -> String {
     min
 }
 
+/// The languages, as `Lang::ALL` orders them.
+const LANGS: [&str; 6] = ["ar", "fa", "ur", "he", "en", "fr"];
+
+/// What a widget can say with no catalog: the load failed, or it crashed.
+const FALLBACK_KEYS: [&str; 4] = ["retry", "reload", "error_network", "error_crash"];
+
+/// Reads every catalog, checks they have the same keys with text in each,
+/// and writes them as `Catalog` statics.
+fn catalogs(out: &Path) {
+    let mut code = String::new();
+    let mut keys: Option<Vec<String>> = None;
+    for lang in LANGS {
+        let path = format!("src/i18n/{lang}.json");
+        println!("cargo:rerun-if-changed={path}");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| fail(&format!("cannot read {path}: {e}")));
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+            .unwrap_or_else(|e| fail(&format!("{path} is not a JSON object: {e}")));
+        let mut these: Vec<String> = map.keys().cloned().collect();
+        these.sort();
+        match &keys {
+            None => keys = Some(these),
+            Some(first) if *first != these => fail(&format!(
+                "{path} does not have the keys of {}.json",
+                LANGS[0]
+            )),
+            Some(_) => {}
+        }
+        let text_of = |key: &str| match map.get(key) {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            _ => fail(&format!("{path}: \"{key}\" must be a non-empty string")),
+        };
+        let upper = lang.to_uppercase();
+        // Const blocks that fill a `Catalog`'s array by key, so that the
+        // order of the keys is the macro's alone (src/i18n/catalog.rs).
+        let fill = |keys: &mut dyn Iterator<Item = &str>| {
+            let mut body = String::from("{\n    let mut s = [\"\"; Catalog::KEYS.len()];\n");
+            for key in keys {
+                body.push_str(&format!(
+                    "    s[Key::{key} as usize] = {:?};\n",
+                    text_of(key)
+                ));
+            }
+            body + "    Catalog(s)\n}"
+        };
+        code.push_str(&format!(
+            "/// The `{lang}` catalog, compiled in.\n#[cfg(feature = \"catalogs\")]\npub static {upper}: Catalog = {};\n",
+            fill(&mut map.keys().map(String::as_str))
+        ));
+        code.push_str(&format!(
+            "/// What a `{lang}` widget says before its catalog is in.\npub static FALLBACK_{upper}: Catalog = {};\n",
+            fill(&mut FALLBACK_KEYS.into_iter())
+        ));
+    }
+    if let Err(e) = std::fs::write(out.join("catalogs.rs"), code) {
+        fail(&format!("cannot write catalogs.rs: {e}"));
+    }
+}
+
 fn main() {
     let src = Path::new("src/style.css");
     println!("cargo:rerun-if-changed={}", src.display());
@@ -42,6 +104,7 @@ fn main() {
         Err(e) => fail(&format!("cannot read {}: {e}", src.display())),
     };
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| fail("OUT_DIR is not set"));
+    catalogs(Path::new(&out));
     let dest = Path::new(&out).join("style.min.css");
     if let Err(e) = std::fs::write(&dest, minify(&css)) {
         fail(&format!("cannot write {}: {e}", dest.display()));

@@ -6,10 +6,11 @@
 // (./khabar.js), which is also what the CDN's script tag runs.
 import initCore, {
   autoMount, debugCounts as coreCounts, mount as wasmMount, mountFromAttributes, prefetched,
-  setCommentsLoader, setDefaultApi, version as wasmVersion,
+  setCatalogs, setCommentsLoader, setDefaultApi, version as wasmVersion,
 } from './khabar_core.js';
 import initComments, {
   debugCounts as commentsCounts, mountSection, prefetched as commentsPrefetched,
+  setCatalogs as setCommentsCatalogs,
 } from './khabar_comments.js';
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
@@ -18,6 +19,20 @@ const WASM_INTEGRITY = '';
 const COMMENTS_INTEGRITY = '';
 // And the version, so that `version()` answers before the module runs.
 const VERSION = '';
+// And each language catalog's hash, by language tag.
+const CATALOG_INTEGRITY = {};
+
+// The interface's strings are not in the wasm: each language is a small JSON
+// file, and a page fetches only the languages its widgets speak. Each is
+// written out as `new URL('./…', import.meta.url)` so that bundlers copy it.
+const CATALOGS = {
+  ar: ['khabar-ar.json', () => new URL('./khabar-ar.json', import.meta.url)],
+  fa: ['khabar-fa.json', () => new URL('./khabar-fa.json', import.meta.url)],
+  ur: ['khabar-ur.json', () => new URL('./khabar-ur.json', import.meta.url)],
+  he: ['khabar-he.json', () => new URL('./khabar-he.json', import.meta.url)],
+  en: ['khabar-en.json', () => new URL('./khabar-en.json', import.meta.url)],
+  fr: ['khabar-fr.json', () => new URL('./khabar-fr.json', import.meta.url)],
+};
 
 /** The error `mount()` and `update()` throw, and `ready` rejects with. */
 export class KhabarError extends Error {
@@ -47,6 +62,8 @@ let commentsRunning = false;
 let defaultApi;
 const waiting = new Set(); // handles mounted before the module ran
 let commentsUrl;
+let catalogBase; // the folder of the catalogs when the page names one (else next to this file)
+const catalogs = new Map(); // tag → the catalog object once in, or the promise of it
 let comments = null; // the comments module's start, once asked for
 const early = []; // [url, fetch() promise] of articles asked for before the core module ran
 const earlyComments = []; // the same for first pages of comments, for the comments module
@@ -69,6 +86,35 @@ function requestEarly(api, id, comments = false) {
   const response = fetch(url, { mode: 'cors', credentials: 'omit' });
   response.catch(() => {}); // the wasm reports failures, not the console
   list.push([url, response]);
+}
+
+/** The catalog tag a widget of language `tag` (a BCP 47 tag, or nothing) uses: Arabic unless it speaks it. */
+function catalogTag(tag) {
+  const primary = String(tag ?? '').trim().split(/[-_]/)[0].toLowerCase();
+  return Object.hasOwn(CATALOGS, primary) ? primary : 'ar';
+}
+
+/**
+ * The catalog of `tag`: the object once it is in, else the promise of it
+ * (fetched once, checked against its hash). What both modules ask through
+ * `setCatalogs`; a failed fetch is forgotten so that "try again" refetches.
+ */
+function catalog(tag) {
+  if (!catalogs.has(tag) && Object.hasOwn(CATALOGS, tag)) {
+    const [name, here] = CATALOGS[tag];
+    const url = catalogBase ? new URL(name, catalogBase) : here();
+    const integrity = CATALOG_INTEGRITY[tag];
+    const loading = fetch(url, integrity ? { integrity } : {})
+      .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
+      .then((c) => { catalogs.set(tag, c); return c; }, (e) => {
+        catalogs.delete(tag);
+        console.error(`khabar: could not load ${url}: ${e && e.message}`);
+        throw e;
+      });
+    loading.catch(() => {}); // the widget shows the failure
+    catalogs.set(tag, loading);
+  }
+  return catalogs.get(tag);
 }
 
 /** Starts a module: fetch() checks the hash itself and rejects on a mismatch, before a single byte is compiled. */
@@ -99,10 +145,12 @@ export function init(options = {}) {
   commentsUrl = base || options.wasm
     ? new URL('khabar_comments_bg.wasm', base || coreUrl)
     : new URL('./khabar_comments_bg.wasm', import.meta.url);
+  catalogBase = base || (options.wasm ? coreUrl : undefined);
   start(initCore, coreUrl, options.wasmIntegrity || WASM_INTEGRITY).then(() => {
     if (options.api) setDefaultApi(options.api);
     for (const [url, response] of early.splice(0)) prefetched(url, response);
     setCommentsLoader(loadComments);
+    setCatalogs(catalog);
     running = true;
     settle.resolve();
     for (const handle of waiting) startHandle(handle);
@@ -125,6 +173,7 @@ function loadComments() {
   comments ??= start(initComments, commentsUrl, COMMENTS_INTEGRITY).then(
     () => {
       commentsRunning = true;
+      setCommentsCatalogs(catalog);
       for (const [url, response] of earlyComments.splice(0)) commentsPrefetched(url, response);
       return mountSection;
     },
@@ -231,6 +280,8 @@ function open(element, options, fromAttributes) {
   }
   waiting.add(handle);
   init();
+  catalog(catalogTag(fromAttributes ? element.closest('[lang]')?.getAttribute('lang')
+    : o.lang ?? element.closest('[lang]')?.getAttribute('lang')));
   if (!fromAttributes && o.kind === 'comments' && !o.lazy) {
     if (typeof o.articleId === 'string' && !o.articleUrl) {
       requestEarly(o.api || defaultApi || new URL('/api/v1', location.href).href, o.articleId, true);
@@ -285,6 +336,7 @@ export function debugCounts() {
 /** For `khabar/auto` only; not part of the public API. */
 export const __auto = {
   requestEarly,
+  requestCatalog: (tag) => catalog(catalogTag(tag)),
   startCommentsEarly,
   mountAttributes: (element, api) => open(element, api, true),
   mountPlaceholders: (api) => autoMount(api),

@@ -40,6 +40,12 @@ if (typeof document !== 'undefined') {
     if (lazy !== undefined && lazy !== 'false') continue;
     __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId);
   }
+  // So are the language catalogs the placeholders speak (the page's
+  // language unless one names its own).
+  for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
+    const d = el.dataset;
+    __auto.requestCatalog(d.khabarLang ?? d.lang ?? el.closest('[lang]')?.getAttribute('lang'));
+  }
   // A comment section on its own is shown at once: its module and its first
   // page of comments come with the core's.
   const now = (el) => ['khabarLazy', 'lazy'].every((k) => el.dataset[k] === undefined || el.dataset[k] === 'false');

@@ -277,7 +277,7 @@ impl ArticleActions {
     fn copy_link(&self) {
         let (url, copied) = {
             let s = self.0.borrow();
-            (s.url.clone(), s.catalog.copied)
+            (s.url.clone(), s.catalog.copied())
         };
         let clipboard = web_sys::window()
             .and_then(|w| Reflect::get(&w.navigator(), &"clipboard".into()).ok())
@@ -433,7 +433,11 @@ impl ArticleActions {
         let (form, send) = (self.el(|s| &s.form.form), self.el(|s| &s.form.send));
         let flag = if sending { "true" } else { "false" };
         let _ = form.set_attribute("aria-busy", flag);
-        send.set_text_content(Some(if sending { c.sending } else { c.send_button }));
+        send.set_text_content(Some(if sending {
+            c.sending()
+        } else {
+            c.send_button()
+        }));
         let _ = send.set_attribute("aria-disabled", flag);
     }
 
@@ -454,26 +458,26 @@ impl ArticleActions {
             .chars()
             .count();
         if name_len == 0 {
-            errors.push((SendField::FromName, c.err_name_required));
+            errors.push((SendField::FromName, c.err_name_required()));
         } else if name_len > khabar_rules::AUTHOR_MAX {
-            errors.push((SendField::FromName, c.err_name_long));
+            errors.push((SendField::FromName, c.err_name_long()));
         }
         for (field, value) in [
             (SendField::FromEmail, &request.from_email),
             (SendField::ToEmail, &request.to_email),
         ] {
             if !khabar_rules::is_email(value) {
-                errors.push((field, c.err_email));
+                errors.push((field, c.err_email()));
             }
         }
         if khabar_rules::clean_body(&request.message).chars().count()
             > khabar_rules::SEND_MESSAGE_MAX
         {
-            errors.push((SendField::Message, c.err_message_long));
+            errors.push((SendField::Message, c.err_message_long()));
         }
         self.show_field_errors(&errors);
         if !errors.is_empty() {
-            self.status(c.fix_fields);
+            self.status(c.fix_fields());
             return;
         }
         let Ok(abort) = Cancel::new() else {
@@ -495,7 +499,7 @@ impl ArticleActions {
             a.set_sending(false);
             match result {
                 Ok(()) => {
-                    a.status(c.sent_ok);
+                    a.status(c.sent_ok());
                     // The friend's address and the note go; the sender stays.
                     for field in [SendField::ToEmail, SendField::Message] {
                         dom::set_value(&a.input(field), "");
@@ -507,20 +511,20 @@ impl ArticleActions {
                         .filter_map(|(f, _)| {
                             let field = SendField::from_name(f)?;
                             let message = match field {
-                                SendField::FromName => c.err_name_required,
-                                SendField::Message => c.err_message_long,
-                                _ => c.err_email,
+                                SendField::FromName => c.err_name_required(),
+                                SendField::Message => c.err_message_long(),
+                                _ => c.err_email(),
                             };
                             Some((field, message))
                         })
                         .collect();
                     a.show_field_errors(&errors);
-                    a.status(c.fix_fields);
+                    a.status(c.fix_fields());
                 }
-                Err(WidgetError::Server { status: 503 }) => a.status(c.send_unavailable),
-                Err(WidgetError::RateLimited { .. }) => a.status(c.rate_limited),
+                Err(WidgetError::Server { status: 503 }) => a.status(c.send_unavailable()),
+                Err(WidgetError::RateLimited { .. }) => a.status(c.rate_limited()),
                 Err(WidgetError::Aborted) => {}
-                Err(_) => a.status(c.send_error_kept),
+                Err(_) => a.status(c.send_error_kept()),
             }
         });
     }

@@ -8,12 +8,12 @@ use crate::i18n::Catalog;
 /// The sentence for `problem` in `field`, in the reader's language.
 pub fn message(field: Field, problem: Problem, c: &Catalog) -> &'static str {
     match (field, problem) {
-        (Field::Author, Problem::TooLong) => c.err_name_long,
-        (Field::Author, _) => c.err_name_required,
-        (Field::Body, Problem::TooLong) => c.err_body_long,
-        (Field::Body, _) => c.err_body_short,
-        (Field::Email, _) => c.err_email,
-        (Field::Parent | Field::IdempotencyKey, _) => c.err_parent,
+        (Field::Author, Problem::TooLong) => c.err_name_long(),
+        (Field::Author, _) => c.err_name_required(),
+        (Field::Body, Problem::TooLong) => c.err_body_long(),
+        (Field::Body, _) => c.err_body_short(),
+        (Field::Email, _) => c.err_email(),
+        (Field::Parent | Field::IdempotencyKey, _) => c.err_parent(),
     }
 }
 
@@ -38,7 +38,13 @@ mod tests {
             }
         }
         let c = Lang::Ar.catalog();
-        assert_eq!(message(Field::Body, Problem::TooShort, c), c.err_body_short);
-        assert_eq!(message(Field::Author, Problem::TooLong, c), c.err_name_long);
+        assert_eq!(
+            message(Field::Body, Problem::TooShort, c),
+            c.err_body_short()
+        );
+        assert_eq!(
+            message(Field::Author, Problem::TooLong, c),
+            c.err_name_long()
+        );
     }
 }

@@ -103,7 +103,7 @@ impl CommentSection {
         } else {
             let closed = El::new(doc, "p")?
                 .class("note closed")
-                .text(catalog.comments_closed);
+                .text(catalog.comments_closed());
             section.append_child(&closed.build()).map_err(dom_error)?;
         }
         if placeholder.is_some() {
@@ -352,7 +352,7 @@ impl CommentSection {
             self.reply_to(Some((id, draft.parent_author.clone())), false);
         }
         if !draft.is_empty() {
-            let message = self.0.borrow().catalog.draft_restored;
+            let message = self.0.borrow().catalog.draft_restored();
             self.status(message);
         }
     }
@@ -380,7 +380,7 @@ impl CommentSection {
                 draft.parent_author = name.clone();
                 let _ = banner.remove_attribute("hidden");
                 clear(&text);
-                let _ = text.append_with_str_1(catalog.replying_to);
+                let _ = text.append_with_str_1(catalog.replying_to());
                 let _ = text.append_with_str_1(" ");
                 if let Some(doc) = text.owner_document() {
                     if let Ok(bdi) = El::new(&doc, "bdi") {
@@ -465,9 +465,9 @@ impl CommentSection {
             (s.form.form.clone(), s.form.send.clone(), s.catalog)
         };
         button.set_text_content(Some(if sending {
-            catalog.sending
+            catalog.sending()
         } else {
-            catalog.send
+            catalog.send()
         }));
         let _ = button.set_attribute("aria-disabled", if sending { "true" } else { "false" });
         let _ = form.set_attribute("aria-busy", if sending { "true" } else { "false" });
@@ -482,7 +482,7 @@ impl CommentSection {
         }
         if self.0.borrow().refused {
             // The draft is saved as typed; sending again cannot help.
-            let message = self.0.borrow().catalog.error_config;
+            let message = self.0.borrow().catalog.error_config();
             self.status(message);
             return;
         }
@@ -493,7 +493,7 @@ impl CommentSection {
         let problems = comment_rules::check(&author, &email, &body);
         self.show_errors(&problems);
         if !problems.is_empty() {
-            let message = self.0.borrow().catalog.fix_fields;
+            let message = self.0.borrow().catalog.fix_fields();
             self.status(message);
             return;
         }
@@ -576,9 +576,9 @@ impl CommentSection {
                 let pending = posted.status != "published";
                 if pending {
                     self.remember_pending(&posted.comment);
-                    self.status(catalog.pending_notice);
+                    self.status(catalog.pending_notice());
                 } else {
-                    self.status(catalog.posted);
+                    self.status(catalog.posted());
                     let total = self.0.borrow().total + 1;
                     self.set_total(total);
                 }
@@ -603,7 +603,7 @@ impl CommentSection {
                     .filter_map(|(f, code)| Some((Field::from_name(f)?, Problem::from_code(code))))
                     .collect();
                 self.show_errors(&problems);
-                self.status(catalog.fix_fields);
+                self.status(catalog.fix_fields());
             }
             Err(e) if e.transient() => {
                 let attempts = self.0.borrow().attempts + 1;
@@ -614,8 +614,8 @@ impl CommentSection {
                     _ => None, // the reader presses "send" again; the text is kept
                 };
                 self.status(match (&e, wait) {
-                    (WidgetError::RateLimited { .. }, _) => catalog.rate_limited,
-                    (_, Some(_)) => catalog.send_failed,
+                    (WidgetError::RateLimited { .. }, _) => catalog.rate_limited(),
+                    (_, Some(_)) => catalog.send_failed(),
                     _ => e.message(catalog),
                 });
                 if let Some(seconds) = wait {
@@ -869,7 +869,7 @@ impl CommentSection {
             s.retry = None;
             (first, s.section.clone(), s.catalog)
         };
-        self.status(catalog.error_config);
+        self.status(catalog.error_config());
         if !first {
             return;
         }

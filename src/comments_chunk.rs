@@ -171,7 +171,7 @@ mod remote {
         /// The network error in the section's place, with a retry that
         /// puts the skeleton back and loads again.
         fn show_failure(&self) {
-            let err = WidgetError::Load;
+            let err = WidgetError::Load("the comments module");
             let shown = (|| -> Result<(), WidgetError> {
                 let (doc, lang, old) = {
                     let s = self.0.borrow();

@@ -39,9 +39,9 @@ pub enum WidgetError {
     /// `url_not_allowed`): the page or its URL is not the site's. Only the
     /// site owner can fix it, so nothing retries.
     NotAllowed(String),
-    /// A module of the widget (the comments module) could not be fetched
-    /// or started.
-    Load,
+    /// A part of the widget fetched apart (the comments module, the
+    /// language catalog; named here) could not be fetched or started.
+    Load(&'static str),
 }
 
 impl WidgetError {
@@ -60,25 +60,25 @@ impl WidgetError {
             WidgetError::RateLimited { .. } => "rate-limited",
             WidgetError::Closed => "comments-closed",
             WidgetError::NotAllowed(_) => "not-allowed",
-            WidgetError::Load => "load",
+            WidgetError::Load(_) => "load",
         }
     }
 
     /// The sentence shown to the reader.
     pub fn message(&self, catalog: &'static Catalog) -> &'static str {
         match self {
-            WidgetError::Config(_) | WidgetError::NotAllowed(_) => catalog.error_config,
-            WidgetError::NotFound => catalog.error_not_found,
-            WidgetError::Network | WidgetError::Aborted | WidgetError::Load => {
-                catalog.error_network
+            WidgetError::Config(_) | WidgetError::NotAllowed(_) => catalog.error_config(),
+            WidgetError::NotFound => catalog.error_not_found(),
+            WidgetError::Network | WidgetError::Aborted | WidgetError::Load(_) => {
+                catalog.error_network()
             }
-            WidgetError::Timeout => catalog.error_timeout,
-            WidgetError::Server { .. } => catalog.error_server,
-            WidgetError::BadResponse(_) => catalog.error_bad_response,
-            WidgetError::Dom(_) => catalog.error_crash,
-            WidgetError::Invalid(_) => catalog.fix_fields,
-            WidgetError::RateLimited { .. } => catalog.rate_limited,
-            WidgetError::Closed => catalog.comments_closed,
+            WidgetError::Timeout => catalog.error_timeout(),
+            WidgetError::Server { .. } => catalog.error_server(),
+            WidgetError::BadResponse(_) => catalog.error_bad_response(),
+            WidgetError::Dom(_) => catalog.error_crash(),
+            WidgetError::Invalid(_) => catalog.fix_fields(),
+            WidgetError::RateLimited { .. } => catalog.rate_limited(),
+            WidgetError::Closed => catalog.comments_closed(),
         }
     }
 
@@ -178,7 +178,7 @@ impl std::fmt::Display for WidgetError {
                 f,
                 "embed refused ({code}): the page's origin or URL is not the backend's --site"
             ),
-            WidgetError::Load => write!(f, "the comments module could not load"),
+            WidgetError::Load(what) => write!(f, "{what} could not load"),
         }
     }
 }
@@ -240,7 +240,7 @@ mod tests {
         }
         assert_eq!(
             WidgetError::NotFound.message(Lang::Ar.catalog()),
-            Lang::Ar.catalog().error_not_found
+            Lang::Ar.catalog().error_not_found()
         );
     }
 
@@ -273,7 +273,7 @@ mod tests {
         assert!(!refused.retryable() && !refused.transient());
         assert_eq!(
             refused.message(Lang::En.catalog()),
-            Lang::En.catalog().error_config
+            Lang::En.catalog().error_config()
         );
     }
 }

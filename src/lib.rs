@@ -128,6 +128,14 @@ pub fn prefetched(url: String, response: js_sys::Promise) {
     http::add_prefetched(url, response);
 }
 
+/// Hands the module the loader's language catalogs: a function of a
+/// language tag that returns its catalog object, or a promise of it.
+#[cfg(not(feature = "catalogs"))]
+#[wasm_bindgen(js_name = setCatalogs)]
+pub fn set_catalogs(source: js_sys::Function) {
+    i18n::provide(source);
+}
+
 /// Widgets alive on the page (the comments module has none of its own).
 fn live_widgets() -> u32 {
     #[cfg(feature = "core")]

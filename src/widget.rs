@@ -17,7 +17,7 @@ use crate::dom::{clear, dom_error, El, NearViewport};
 use crate::error::WidgetError;
 use crate::http::Cancel;
 use crate::i18n::format::DatelineFormat;
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use crate::model::{Article, ArticleSummary, Page};
 use crate::views::{article, latest, status};
 
@@ -281,10 +281,9 @@ impl Widget {
             return;
         }
         self.reset();
-        let options = self.0.borrow().options.clone();
-        let options = match options {
-            Ok(o) => o,
-            Err(e) => return self.show_error(&WidgetError::Config(e)),
+        let (options, lang) = {
+            let s = self.0.borrow();
+            (s.options.clone(), s.lang)
         };
         let abort = match Cancel::new() {
             Ok(abort) => abort,
@@ -297,12 +296,23 @@ impl Widget {
         }
         let guard = self.0.guard();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = fetch(&options, &abort).await;
+            // The reader's catalog first (the loader fetched it beside the
+            // wasm, so it is usually in), then the content; an error is
+            // told in whatever the widget can say by then.
+            let result = match (i18n::load(lang).await, &options) {
+                (Err(e), _) => Err(e),
+                (Ok(()), Err(e)) => Err(WidgetError::Config(e.clone())),
+                (Ok(()), Ok(options)) => fetch(options, &abort).await,
+            };
             let Some(widget) = guard.get().map(Widget) else {
                 return; // destroyed, reloaded or replaced meanwhile
             };
             widget.0.borrow_mut().abort = None;
-            widget.show(result, &options);
+            match (&options, result) {
+                (Ok(options), result) => widget.show(result, options),
+                (Err(_), Err(e)) => widget.show_error(&e),
+                (Err(_), Ok(_)) => {} // no content without options
+            }
         });
     }
 
@@ -324,7 +334,22 @@ impl Widget {
             Kind::Comments => Ok(Content::Comments),
             Kind::Actions => api::decode(json).map(Content::Actions),
         };
-        self.show(content, &options);
+        // At once when the catalog is in (the usual case: the page hands
+        // over its JSON after the widget has shown something).
+        if i18n::is_in(options.lang()) {
+            return self.show(content, &options);
+        }
+        let guard = self.0.guard();
+        wasm_bindgen_futures::spawn_local(async move {
+            let loaded = i18n::load(options.lang()).await;
+            let Some(widget) = guard.get().map(Widget) else {
+                return; // replaced meanwhile
+            };
+            match loaded {
+                Ok(()) => widget.show(content, &options),
+                Err(e) => widget.show_error(&e),
+            }
+        });
     }
 
     fn show(&self, result: Result<Content, WidgetError>, options: &Options) {

@@ -1,144 +1,190 @@
-//! The shape of a language catalog: every string the widget shows. Apart
-//! from `mod.rs` so that the language files import it without importing
-//! the module that imports them.
+//! The shape of a language catalog: every string the widget shows.
+//!
+//! The strings themselves are JSON files, one per language
+//! (`src/i18n/<tag>.json`), so that a reader downloads only their own
+//! language: the loader fetches it beside the wasm and hands it over
+//! ([`super::provide`]). Builds with the `catalogs` feature (the tests, the
+//! one-module build) compile all six in instead (`build.rs` writes them).
 
-/// Every string the widget shows, in one language.
-#[derive(Debug)]
-pub struct Catalog {
+use crate::json::{DecodeError, FromJson, Json, Obj};
+
+/// Declares [`Catalog`] once: the key of each string (the JSON key, and
+/// its accessor), and the reader of a catalog file.
+macro_rules! catalog {
+    ($($(#[$doc:meta])* $field:ident,)*) => {
+        /// The key of each string: its position in a [`Catalog`].
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy)]
+        pub enum Key {
+            $($(#[$doc])* $field,)*
+        }
+
+        /// Every string the widget shows, in one language, in [`Key`]
+        /// order. An array rather than named fields: reading a file is one
+        /// loop (named fields cost 5 KB of wasm to fill).
+        #[derive(Debug)]
+        pub struct Catalog(pub [&'static str; Catalog::KEYS.len()]);
+
+        impl Catalog {
+            /// The JSON keys of a catalog file, in [`Key`] order.
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($field),)*];
+
+            $($(#[$doc])* pub fn $field(&self) -> &'static str {
+                self.0[Key::$field as usize]
+            })*
+        }
+    };
+}
+
+impl FromJson for Catalog {
+    /// Reads a catalog file; every key is required. The strings live as long
+    /// as the page: a catalog is read once per language, so they are leaked
+    /// rather than reference-counted.
+    fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
+        let o = Obj::new(value, path)?;
+        let mut strings = [""; Catalog::KEYS.len()];
+        for (slot, key) in strings.iter_mut().zip(Catalog::KEYS) {
+            *slot = o.string(key)?.leak();
+        }
+        Ok(Catalog(strings))
+    }
+}
+
+catalog! {
     /// Announced while content loads.
-    pub loading: &'static str,
+    loading,
     /// Label before the publication time.
-    pub published: &'static str,
+    published,
     /// Label before the update time.
-    pub updated: &'static str,
+    updated,
     /// Label before the source.
-    pub source: &'static str,
+    source,
     /// Label before the author.
-    pub by: &'static str,
+    by,
     /// Heading of the latest-news list.
-    pub latest: &'static str,
+    latest,
     /// The button that loads the next page of a list.
-    pub more: &'static str,
+    more,
     /// Shown when a list is empty.
-    pub no_items: &'static str,
+    no_items,
     /// Heading of the comment section.
-    pub comments_title: &'static str,
+    comments_title,
     /// Before an article's comment count on a card ("Comments: 3").
-    pub comment_count: &'static str,
+    comment_count,
     /// Shown when an article has no comment yet.
-    pub comments_none: &'static str,
+    comments_none,
     /// Loads the next page of comments.
-    pub comments_more: &'static str,
+    comments_more,
     /// The reply button under a comment.
-    pub reply: &'static str,
+    reply,
     /// Before the name of the comment being answered.
-    pub replying_to: &'static str,
+    replying_to,
     /// Stops replying and returns to a top-level comment.
-    pub cancel_reply: &'static str,
+    cancel_reply,
     /// Heading of the comment form.
-    pub form_title: &'static str,
+    form_title,
     /// Label of the name field.
-    pub name_label: &'static str,
+    name_label,
     /// Label of the optional e-mail field.
-    pub email_label: &'static str,
+    email_label,
     /// Says the e-mail is never published.
-    pub email_note: &'static str,
+    email_note,
     /// Label of the comment field.
-    pub body_label: &'static str,
+    body_label,
     /// Opt-in to keep the name on this device.
-    pub remember_name: &'static str,
+    remember_name,
     /// Opt-in to e-mail about replies (confirmed by a mailed link).
-    pub notify_replies: &'static str,
+    notify_replies,
     /// The submit button.
-    pub send: &'static str,
+    send,
     /// The submit button while sending.
-    pub sending: &'static str,
+    sending,
     /// Announced when the comment is published.
-    pub posted: &'static str,
+    posted,
     /// Announced when the comment awaits moderation.
-    pub pending_notice: &'static str,
+    pending_notice,
     /// Badge on the reader's own pending comment.
-    pub pending_badge: &'static str,
+    pending_badge,
     /// The name is empty.
-    pub err_name_required: &'static str,
+    err_name_required,
     /// The name is longer than 80 characters.
-    pub err_name_long: &'static str,
+    err_name_long,
     /// The comment is shorter than 2 characters.
-    pub err_body_short: &'static str,
+    err_body_short,
     /// The comment is longer than 5,000 characters.
-    pub err_body_long: &'static str,
+    err_body_long,
     /// The e-mail address is malformed.
-    pub err_email: &'static str,
+    err_email,
     /// The comment being answered is gone.
-    pub err_parent: &'static str,
+    err_parent,
     /// Network or server failure; the text is kept and sent again.
-    pub send_failed: &'static str,
+    send_failed,
     /// Too many comments; sent again automatically later.
-    pub rate_limited: &'static str,
+    rate_limited,
     /// The article takes no more comments.
-    pub comments_closed: &'static str,
+    comments_closed,
     /// Announced when fields need correcting.
-    pub fix_fields: &'static str,
+    fix_fields,
     /// Announced when a saved draft is put back.
-    pub draft_restored: &'static str,
+    draft_restored,
     /// Accessible name of the actions row.
-    pub actions_label: &'static str,
+    actions_label,
     /// Opens the share menu.
-    pub share: &'static str,
+    share,
     /// Opens the device's own share sheet (Web Share).
-    pub share_device: &'static str,
+    share_device,
     /// Copies the article's link.
-    pub copy_link: &'static str,
+    copy_link,
     /// Announced after the link was copied.
-    pub copied: &'static str,
+    copied,
     /// The e-mail entry of the share menu.
-    pub email_share: &'static str,
+    email_share,
     /// Opens the send-to-a-friend form.
-    pub send_friend: &'static str,
+    send_friend,
     /// Prints the article alone.
-    pub print: &'static str,
+    print,
     /// Link to the RSS feed.
-    pub rss: &'static str,
+    rss,
     /// Heading of the send-to-a-friend form.
-    pub send_title: &'static str,
+    send_title,
     /// Sender's name field.
-    pub your_name: &'static str,
+    your_name,
     /// Sender's e-mail field.
-    pub your_email: &'static str,
+    your_email,
     /// Friend's e-mail field.
-    pub friend_email: &'static str,
+    friend_email,
     /// Optional message field.
-    pub message_optional: &'static str,
+    message_optional,
     /// Submit button of the send form.
-    pub send_button: &'static str,
+    send_button,
     /// Announced when the e-mail left.
-    pub sent_ok: &'static str,
+    sent_ok,
     /// The server does not send e-mail.
-    pub send_unavailable: &'static str,
+    send_unavailable,
     /// The message is longer than 1,000 characters.
-    pub err_message_long: &'static str,
+    err_message_long,
     /// Sending failed; what was typed is kept.
-    pub send_error_kept: &'static str,
+    send_error_kept,
     /// Closes a panel.
-    pub close: &'static str,
+    close,
     /// Label before the article's address on paper.
-    pub print_link: &'static str,
+    print_link,
     /// The retry button.
-    pub retry: &'static str,
+    retry,
     /// The link that reloads the page after a crash.
-    pub reload: &'static str,
+    reload,
     /// The article does not exist (404).
-    pub error_not_found: &'static str,
+    error_not_found,
     /// The server could not be reached.
-    pub error_network: &'static str,
+    error_network,
     /// The server did not answer in time.
-    pub error_timeout: &'static str,
+    error_timeout,
     /// The server answered with an error status.
-    pub error_server: &'static str,
+    error_server,
     /// The server answered with something that is not the expected JSON.
-    pub error_bad_response: &'static str,
+    error_bad_response,
     /// The embed code is wrong (missing article id, unknown kind…).
-    pub error_config: &'static str,
+    error_config,
     /// The widget itself failed.
-    pub error_crash: &'static str,
+    error_crash,
 }

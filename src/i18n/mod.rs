@@ -1,18 +1,23 @@
 //! Languages: string catalogs, text direction, and locale-aware formatting.
 //!
-//! Adding a language is one new file with a [`Catalog`] and one line in
-//! [`Lang`].
+//! Adding a language is one new catalog file (`src/i18n/<tag>.json`, the
+//! keys of [`Catalog`]), one line in [`Lang`] and one in `build.rs`.
+//!
+//! A shipped module holds no catalog: the loader fetches the reader's
+//! language beside the wasm and hands it over through [`provide`]; a widget
+//! awaits [`load`] before it renders. Until then (or if it never comes)
+//! [`Lang::catalog`] answers with a fallback that says only what an error
+//! needs: "could not reach the server", "try again", "reload".
 
-mod ar;
 mod catalog;
-mod en;
-mod fa;
 pub mod format;
-mod fr;
-mod he;
-mod ur;
 
-pub use catalog::Catalog;
+pub use catalog::{Catalog, Key};
+
+use crate::error::WidgetError;
+
+// The generated statics: `AR`…`FR` (with `catalogs`) and `FALLBACK_AR`….
+include!(concat!(env!("OUT_DIR"), "/catalogs.rs"));
 
 /// Text direction of a language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,16 +114,138 @@ impl Lang {
         }
     }
 
-    /// The strings of the user interface.
+    /// The strings of the user interface: the language's catalog once it
+    /// is in (see [`load`]), else its fallback.
     pub fn catalog(self) -> &'static Catalog {
-        match self {
-            Lang::Ar => &ar::CATALOG,
-            Lang::Fa => &fa::CATALOG,
-            Lang::Ur => &ur::CATALOG,
-            Lang::He => &he::CATALOG,
-            Lang::En => &en::CATALOG,
-            Lang::Fr => &fr::CATALOG,
+        loaded(self).unwrap_or_else(|| fallback(self))
+    }
+}
+
+/// The sentences a widget can show before its catalog is in.
+fn fallback(lang: Lang) -> &'static Catalog {
+    match lang {
+        Lang::Ar => &FALLBACK_AR,
+        Lang::Fa => &FALLBACK_FA,
+        Lang::Ur => &FALLBACK_UR,
+        Lang::He => &FALLBACK_HE,
+        Lang::En => &FALLBACK_EN,
+        Lang::Fr => &FALLBACK_FR,
+    }
+}
+
+/// The compiled-in catalog.
+#[cfg(feature = "catalogs")]
+fn loaded(lang: Lang) -> Option<&'static Catalog> {
+    Some(match lang {
+        Lang::Ar => &AR,
+        Lang::Fa => &FA,
+        Lang::Ur => &UR,
+        Lang::He => &HE,
+        Lang::En => &EN,
+        Lang::Fr => &FR,
+    })
+}
+
+/// Whether `lang`'s catalog is in (no need to [`load`] it).
+pub fn is_in(lang: Lang) -> bool {
+    loaded(lang).is_some()
+}
+
+/// Makes sure `lang`'s catalog is in: at once when it is, else once the
+/// loader's fetch of it arrives. Fails (`WidgetError::Load`) when the file
+/// cannot be fetched or is not a catalog; the widget then shows the error
+/// in its fallback sentences, with a retry that calls this again.
+pub async fn load(lang: Lang) -> Result<(), WidgetError> {
+    match is_in(lang) {
+        true => Ok(()),
+        #[cfg(not(feature = "catalogs"))]
+        false => shipped::fetch(lang).await,
+        #[cfg(feature = "catalogs")]
+        false => Ok(()),
+    }
+}
+
+#[cfg(not(feature = "catalogs"))]
+use shipped::loaded;
+#[cfg(not(feature = "catalogs"))]
+pub use shipped::provide;
+
+/// Catalogs handed over by the loader, in a build that compiles none in.
+#[cfg(not(feature = "catalogs"))]
+mod shipped {
+    use std::cell::RefCell;
+
+    use js_sys::{Function, Promise};
+    use wasm_bindgen::{JsCast, JsValue};
+
+    use super::{Catalog, Lang};
+    use crate::error::WidgetError;
+    use crate::json::FromJson;
+
+    thread_local! {
+        /// Each language's catalog once read, by `Lang::ALL` position.
+        static READ: RefCell<[Option<&'static Catalog>; 6]> = const { RefCell::new([None; 6]) };
+        /// The loader's `(tag) => catalog object | Promise of it`.
+        static SOURCE: RefCell<Option<Function>> = const { RefCell::new(None) };
+    }
+
+    /// Takes the loader's catalog source.
+    pub fn provide(source: Function) {
+        SOURCE.with(|s| *s.borrow_mut() = Some(source));
+    }
+
+    fn index(lang: Lang) -> usize {
+        Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
+    }
+
+    /// What the loader answers for `lang`: its catalog object when it has
+    /// it already, else a promise of it.
+    fn ask(lang: Lang) -> Option<JsValue> {
+        SOURCE.with(|s| {
+            let source = s.borrow();
+            source
+                .as_ref()?
+                .call1(&JsValue::NULL, &JsValue::from_str(lang.tag()))
+                .ok()
+        })
+    }
+
+    /// Reads a catalog object and keeps it; `None` when it is not one.
+    fn keep(lang: Lang, value: &JsValue) -> Option<&'static Catalog> {
+        match Catalog::from_json(value, lang.tag()) {
+            Ok(catalog) => {
+                let catalog: &'static Catalog = Box::leak(Box::new(catalog));
+                READ.with(|r| r.borrow_mut()[index(lang)] = Some(catalog));
+                Some(catalog)
+            }
+            Err(e) => {
+                web_sys::console::error_1(&JsValue::from_str(&format!("khabar: catalog {e}")));
+                None
+            }
         }
+    }
+
+    /// The catalog if read, or if the loader holds it already (how the
+    /// comments module gets the one the core module asked for).
+    pub fn loaded(lang: Lang) -> Option<&'static Catalog> {
+        if let Some(c) = READ.with(|r| r.borrow()[index(lang)]) {
+            return Some(c);
+        }
+        let value = ask(lang)?;
+        if value.is_instance_of::<Promise>() {
+            return None;
+        }
+        keep(lang, &value)
+    }
+
+    /// Waits for the loader's fetch of `lang`'s catalog.
+    pub async fn fetch(lang: Lang) -> Result<(), WidgetError> {
+        let failed = || WidgetError::Load("the language catalog");
+        let value = ask(lang).ok_or_else(failed)?;
+        let value = wasm_bindgen_futures::JsFuture::from(Promise::resolve(&value))
+            .await
+            .map_err(|_| failed())?;
+        keep(lang, &value).map(|_| ()).ok_or_else(failed)
     }
 }
 
@@ -225,81 +352,17 @@ mod tests {
     }
 
     #[test]
-    fn every_catalog_is_complete() {
+    fn every_catalog_is_complete_and_every_fallback_can_report_a_failure() {
         for lang in Lang::ALL {
             let c = lang.catalog();
-            for s in [
-                c.loading,
-                c.published,
-                c.updated,
-                c.source,
-                c.by,
-                c.retry,
-                c.reload,
-                c.latest,
-                c.more,
-                c.no_items,
-                c.actions_label,
-                c.share,
-                c.share_device,
-                c.copy_link,
-                c.copied,
-                c.email_share,
-                c.send_friend,
-                c.print,
-                c.rss,
-                c.send_title,
-                c.your_name,
-                c.your_email,
-                c.friend_email,
-                c.message_optional,
-                c.send_button,
-                c.sent_ok,
-                c.send_unavailable,
-                c.err_message_long,
-                c.send_error_kept,
-                c.close,
-                c.print_link,
-                c.comments_title,
-                c.comment_count,
-                c.comments_none,
-                c.comments_more,
-                c.reply,
-                c.replying_to,
-                c.cancel_reply,
-                c.form_title,
-                c.name_label,
-                c.email_label,
-                c.email_note,
-                c.body_label,
-                c.remember_name,
-                c.notify_replies,
-                c.send,
-                c.sending,
-                c.posted,
-                c.pending_notice,
-                c.pending_badge,
-                c.err_name_required,
-                c.err_name_long,
-                c.err_body_short,
-                c.err_body_long,
-                c.err_email,
-                c.err_parent,
-                c.send_failed,
-                c.rate_limited,
-                c.comments_closed,
-                c.fix_fields,
-                c.draft_restored,
-                c.error_not_found,
-                c.error_network,
-                c.error_timeout,
-                c.error_server,
-                c.error_bad_response,
-                c.error_config,
-                c.error_crash,
-            ] {
-                assert!(!s.trim().is_empty(), "{lang:?} has an empty string");
+            for (key, s) in Catalog::KEYS.iter().zip(c.0) {
+                assert!(!s.trim().is_empty(), "{lang:?} has no {key}");
             }
+            let f = super::fallback(lang);
+            for s in [f.error_network(), f.retry(), f.error_crash(), f.reload()] {
+                assert!(!s.is_empty(), "{lang:?}'s fallback is missing a sentence");
+            }
+            assert_eq!(f.error_network(), c.error_network());
         }
     }
 

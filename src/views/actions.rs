@@ -120,7 +120,7 @@ pub fn row(
             .part("button action")
             .text(text))
     };
-    let copy_link = button("copy-link", catalog.copy_link)?;
+    let copy_link = button("copy-link", catalog.copy_link())?;
     let copy_link_el = copy_link.build_ref().clone();
     let mut menu = El::new(doc, "ul")?
         .class("share-menu")
@@ -130,7 +130,7 @@ pub fn row(
         .child(El::new(doc, "li")?.child(copy_link));
     for network in Network::ALL {
         let label = match network {
-            Network::Email => catalog.email_share,
+            Network::Email => catalog.email_share(),
             other => other.label(),
         };
         let link = El::new(doc, "a")?
@@ -151,21 +151,21 @@ pub fn row(
             .text(label);
         menu = menu.child(El::new(doc, "li")?.child(link));
     }
-    let share_device = button("action share-device", catalog.share_device)?.attr("hidden", "");
-    let share_toggle = button("action share-toggle", catalog.share)?
+    let share_device = button("action share-device", catalog.share_device())?.attr("hidden", "");
+    let share_toggle = button("action share-toggle", catalog.share())?
         .attr("aria-expanded", "false")
         .attr("aria-controls", "kh-share-menu");
-    let send_toggle = button("action send-toggle", catalog.send_friend)?
+    let send_toggle = button("action send-toggle", catalog.send_friend())?
         .attr("aria-expanded", "false")
         .attr("aria-controls", "kh-send")
         .attr("hidden", "");
-    let print = button("action print", catalog.print)?;
+    let print = button("action print", catalog.print())?;
     let rss = El::new(doc, "a")?
         .class("action rss")
         .part("action")
         .attr("href", feed_url)
         .attr("type", "application/rss+xml")
-        .text(catalog.rss);
+        .text(catalog.rss());
     let live = El::new(doc, "p")?
         .class("visually-hidden actions-live")
         .attr("role", "status")
@@ -190,7 +190,7 @@ pub fn row(
         .class("actions")
         .part("actions")
         .attr("role", "group")
-        .attr("aria-label", catalog.actions_label)
+        .attr("aria-label", catalog.actions_label())
         .child(share_device)
         .child(share)
         .child(send_toggle)
@@ -230,25 +230,25 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
         .child(
             El::new(doc, "h3")?
                 .attr("id", "kh-send-title")
-                .text(catalog.send_title),
+                .text(catalog.send_title()),
         );
     let mut fields = Vec::with_capacity(4);
     for f in SendField::ALL {
         let (label, control) = match f {
             SendField::FromName => (
-                catalog.your_name,
+                catalog.your_name(),
                 input("text", "name")?.attr("required", ""),
             ),
             SendField::FromEmail => (
-                catalog.your_email,
+                catalog.your_email(),
                 input("email", "email")?.attr("required", ""),
             ),
             SendField::ToEmail => (
-                catalog.friend_email,
+                catalog.friend_email(),
                 input("email", "off")?.attr("required", ""),
             ),
             SendField::Message => (
-                catalog.message_optional,
+                catalog.message_optional(),
                 El::new(doc, "textarea")?
                     .attr("rows", "3")
                     .attr("dir", "auto"),
@@ -263,7 +263,7 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
         .attr("type", "submit")
         .class("send")
         .part("button send")
-        .text(catalog.send_button);
+        .text(catalog.send_button());
     let status = El::new(doc, "p")?
         .class("form-status")
         .attr("role", "status")

@@ -63,7 +63,7 @@ pub fn render(
     let site_el = site.build_ref().clone();
     let print_footer = El::new(doc, "p")?
         .class("print-only")
-        .text(catalog.print_link)
+        .text(catalog.print_link())
         .text(" ")
         .child(El::new(doc, "span")?.attr("dir", "ltr").text(&article.url))
         .text(" — ")
@@ -98,9 +98,13 @@ fn dateline(
     let mut line = El::new(doc, "p")?
         .class("dateline")
         .part("dateline")
-        .child(time(catalog.published, &article.published_at, "published")?);
+        .child(time(
+            catalog.published(),
+            &article.published_at,
+            "published",
+        )?);
     if let (true, Some(updated)) = (article.was_updated(), article.updated_at.as_deref()) {
-        line = line.child(time(catalog.updated, updated, "updated")?);
+        line = line.child(time(catalog.updated(), updated, "updated")?);
     }
     Ok(line)
 }
@@ -124,8 +128,8 @@ fn byline(doc: &Document, article: &Article, catalog: &Catalog) -> DomResult<Opt
                 .child(bdi),
         ))
     };
-    let source = named(catalog.source, article.source.as_deref(), "source")?;
-    let author = named(catalog.by, article.author.as_deref(), "author")?;
+    let source = named(catalog.source(), article.source.as_deref(), "source")?;
+    let author = named(catalog.by(), article.author.as_deref(), "author")?;
     if source.is_none() && author.is_none() {
         return Ok(None);
     }

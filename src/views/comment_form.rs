@@ -101,7 +101,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         doc,
         input_id(Field::Author),
         "author",
-        catalog.name_label,
+        catalog.name_label(),
         author_input,
         None,
     )?;
@@ -115,13 +115,13 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         doc,
         input_id(Field::Email),
         "email",
-        catalog.email_label,
+        catalog.email_label(),
         email_input,
         Some(
             El::new(doc, "p")?
                 .class("note")
                 .attr("id", EMAIL_NOTE)
-                .text(catalog.email_note),
+                .text(catalog.email_note()),
         ),
     )?;
     let body_input = El::new(doc, "textarea")?
@@ -140,7 +140,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         doc,
         input_id(Field::Body),
         "body",
-        catalog.body_label,
+        catalog.body_label(),
         body_input,
         Some(count),
     )?;
@@ -170,7 +170,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         El::new(doc, "label")?
             .child(remember_input)
             .text(" ")
-            .text(catalog.remember_name),
+            .text(catalog.remember_name()),
     );
     let notify_input = El::new(doc, "input")?
         .attr("type", "checkbox")
@@ -184,7 +184,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
             El::new(doc, "label")?
                 .child(notify_input)
                 .text(" ")
-                .text(catalog.notify_replies),
+                .text(catalog.notify_replies()),
         );
     let notify_line_el = notify_line.build_ref().clone();
     let reply_text = El::new(doc, "span")?.class("replying-text");
@@ -205,7 +205,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
                 .attr("type", "button")
                 .class("cancel-reply")
                 .part("button")
-                .text(catalog.cancel_reply),
+                .text(catalog.cancel_reply()),
         )
         .child(parent_error);
     let reply_el = replying.build_ref().clone();
@@ -213,7 +213,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         .attr("type", "submit")
         .class("send")
         .part("button send")
-        .text(catalog.send);
+        .text(catalog.send());
     let status = El::new(doc, "p")?
         .class("form-status")
         .attr("role", "status")
@@ -227,7 +227,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         .child(
             El::new(doc, "h3")?
                 .attr("id", "kc-form-title")
-                .text(catalog.form_title),
+                .text(catalog.form_title()),
         )
         .child(replying)
         .child(author)

@@ -50,7 +50,7 @@ pub fn section(
             El::new(doc, "h2")?
                 .class("comments-title")
                 .attr("id", "khabar-comments-title")
-                .text(catalog.comments_title)
+                .text(catalog.comments_title())
                 .child(total),
         )
         .child(
@@ -95,7 +95,7 @@ pub fn comment(
         header = header.child(
             El::new(doc, "span")?
                 .class("badge")
-                .text(catalog.pending_badge),
+                .text(catalog.pending_badge()),
         );
     }
     let mut body = El::new(doc, "p")?.class("comment-body").attr("dir", "auto");
@@ -114,7 +114,7 @@ pub fn comment(
                 .part("button reply")
                 .attr("data-reply-to", &c.id.to_string())
                 .attr("data-reply-name", &author)
-                .text(catalog.reply),
+                .text(catalog.reply()),
         ),
         false => None,
     };
@@ -146,7 +146,7 @@ pub fn comment(
 pub fn empty(doc: &Document, catalog: &Catalog) -> DomResult<El> {
     Ok(El::new(doc, "li")?
         .class("comments-empty")
-        .text(catalog.comments_none))
+        .text(catalog.comments_none()))
 }
 
 /// The "more comments" button.
@@ -155,7 +155,7 @@ pub fn more(doc: &Document, catalog: &Catalog) -> DomResult<El> {
         .attr("type", "button")
         .class("more more-comments")
         .part("button more")
-        .text(catalog.comments_more))
+        .text(catalog.comments_more()))
 }
 
 /// A loading error under the list, with its retry button.
@@ -164,7 +164,7 @@ pub fn list_error(doc: &Document, catalog: &Catalog, message: &str) -> DomResult
         .attr("type", "button")
         .class("retry list-retry")
         .part("button retry")
-        .text(catalog.retry);
+        .text(catalog.retry());
     let retry_el = retry.build_ref().clone();
     let el = El::new(doc, "div")?
         .class("list-error")

@@ -36,7 +36,7 @@ impl<'a> Meta<'a> {
             when: RelativeFormat::new(&options.dates)?,
             counts: options
                 .comment_counts
-                .then(|| (options.lang().catalog().comment_count, &options.dates)),
+                .then(|| (options.lang().catalog().comment_count(), &options.dates)),
         })
     }
 
@@ -169,15 +169,15 @@ pub fn list(
     let section = El::new(doc, "section")?
         .class(class)
         .part("latest")
-        .attr("aria-label", catalog.latest)
-        .child(title.class("latest-title").text(catalog.latest));
+        .attr("aria-label", catalog.latest())
+        .child(title.class("latest-title").text(catalog.latest()));
     let mut parts = ListParts {
         section: section.build_ref().clone(),
         items: None,
         more: None,
     };
     if page.is_empty() {
-        let empty = El::new(doc, "p")?.class("empty").text(catalog.no_items);
+        let empty = El::new(doc, "p")?.class("empty").text(catalog.no_items());
         return Ok((section.child(empty), parts));
     }
     let list = El::new(doc, "ul")?
@@ -190,7 +190,7 @@ pub fn list(
                 .attr("type", "button")
                 .class("more")
                 .part("button more")
-                .text(catalog.more),
+                .text(catalog.more()),
         ),
         false => None,
     };

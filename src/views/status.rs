@@ -24,7 +24,7 @@ pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> 
             El::new(doc, "span")?
                 .class("visually-hidden")
                 .attr("role", "status")
-                .text(catalog.loading),
+                .text(catalog.loading()),
         );
     let lines: &[&str] = match kind {
         // A card's box is small: headline, time, summary.
@@ -64,7 +64,7 @@ pub fn error(
                 .attr("type", "button")
                 .class("retry")
                 .part("button retry")
-                .text(catalog.retry),
+                .text(catalog.retry()),
         ),
         false => None,
     };
@@ -94,13 +94,13 @@ pub fn crashed(doc: &Document, catalog: &'static Catalog, page_url: &str) -> Dom
         .child(
             El::new(doc, "p")?
                 .class("error-message")
-                .text(catalog.error_crash),
+                .text(catalog.error_crash()),
         )
         .child(
             El::new(doc, "a")?
                 .attr("href", page_url)
                 .class("retry")
                 .part("button retry")
-                .text(catalog.reload),
+                .text(catalog.reload()),
         ))
 }

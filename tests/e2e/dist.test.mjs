@@ -17,6 +17,7 @@ const manifest = JSON.parse(readFileSync(join(DIST, 'cdn/manifest.json'), 'utf8'
 const JS = manifest.files['khabar.js'];
 const WASM = manifest.files['khabar_bg.wasm'];
 const COMMENTS = manifest.files['khabar_comments_bg.wasm'];
+const CATALOG = manifest.files['khabar-ar.json'];
 const ARTICLE = '2026-11-27-farmers-market';
 
 let browser;
@@ -62,7 +63,7 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   assert.match(JS.file, /^khabar\.[0-9a-f]{10}\.js$/);
   assert.match(WASM.file, /^khabar_bg\.[0-9a-f]{10}\.wasm$/);
   assert.match(COMMENTS.file, /^khabar_comments_bg\.[0-9a-f]{10}\.wasm$/);
-  assert.deepEqual(manifest.first_load, ['khabar.js', 'khabar_bg.wasm']);
+  assert.deepEqual(manifest.first_load, ['khabar.js', 'khabar_bg.wasm', 'khabar-ar.json']);
   assert.match(JS.integrity, /^sha384-[A-Za-z0-9+/]{64}$/);
   const url = sitePage('cdn.html', `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
@@ -84,6 +85,11 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   assert.equal(headers['content-type'], 'application/wasm');
   assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable');
   assert.equal(headers['access-control-allow-origin'], '*');
+
+  // The page is Arabic: the Arabic catalog, by its hashed name, and no other.
+  const catalogs = responses.map((r) => r.url()).filter((u) => u.endsWith('.json') && u.includes('/khabar/'));
+  assert.deepEqual(catalogs.map((u) => u.split('/').pop()), [manifest.files['khabar-ar.json'].file]);
+  assert.match(manifest.files['khabar-ar.json'].file, /^khabar-ar\.[0-9a-f]{10}\.json$/);
 
   const events = await page.evaluate(() => window.__events);
   const ready = events.filter((e) => e.type === 'khabar:ready');
@@ -123,6 +129,8 @@ test('a page that only uses the custom element', async () => {
  * whether the wasm was requested.
  */
 async function failedStart(name, wasmUrl) {
+  // The catalog is looked for next to the core module.
+  cpSync(join(DIST, 'cdn', CATALOG.file), join(siteDir, CATALOG.file));
   const url = sitePage(name, `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
     ${scriptTag(` data-wasm="${wasmUrl}"`)}`);
@@ -188,13 +196,14 @@ async function fromWasmBase(name, folder, commentsBytes) {
   mkdirSync(join(siteDir, folder), { recursive: true });
   cpSync(join(DIST, 'cdn', WASM.file), join(siteDir, folder, WASM.file));
   writeFileSync(join(siteDir, folder, COMMENTS.file), commentsBytes);
+  cpSync(join(DIST, 'cdn', CATALOG.file), join(siteDir, folder, CATALOG.file));
   const url = sitePage(name, `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
     ${scriptTag(` data-wasm-base="/${folder}/"`)}`);
   const { page, problems } = await openPage(browser);
   await recordEvents(page);
   const fetched = [];
-  page.on('response', (r) => { if (r.url().endsWith('.wasm')) fetched.push(new URL(r.url()).pathname); });
+  page.on('response', (r) => { if (/\.(wasm|json)$/.test(r.url())) fetched.push(new URL(r.url()).pathname); });
   await page.goto(url);
   await widgetsSettled(page);
   await page.mouse.wheel(0, 3000);
@@ -208,7 +217,7 @@ async function fromWasmBase(name, folder, commentsBytes) {
 
 test('data-wasm-base places both modules; the comments module is checked against its own hash', async () => {
   const good = await fromWasmBase('base.html', 'assets', readFileSync(join(DIST, 'cdn', COMMENTS.file)));
-  assert.deepEqual(good.fetched, [`/assets/${WASM.file}`, `/assets/${COMMENTS.file}`]);
+  assert.deepEqual(good.fetched.sort(), [`/assets/${CATALOG.file}`, `/assets/${WASM.file}`, `/assets/${COMMENTS.file}`].sort());
   assert.equal(good.form, 1, 'the comment form is shown');
   assert.deepEqual(good.events, [['khabar:ready', 'article']]);
   assert.deepEqual(good.problems, []);
@@ -220,6 +229,36 @@ test('data-wasm-base places both modules; the comments module is checked against
   assert.deepEqual(bad.events, [['khabar:ready', 'article'], ['khabar:error', 'load']]);
   const tamperedHash = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
   assert.equal(loadFailure(bad.problems, COMMENTS.file.replaceAll('.', '\\.')), `integrity mismatch, computed ${tamperedHash}`);
+});
+
+test('a language catalog that does not match its hash: the error in the fallback sentences, and "try again" recovers', async () => {
+  const folder = join(siteDir, 'catalog-assets');
+  mkdirSync(folder, { recursive: true });
+  cpSync(join(DIST, 'cdn', WASM.file), join(folder, WASM.file));
+  const good = readFileSync(join(DIST, 'cdn', CATALOG.file));
+  const bad = Buffer.from(good.toString('utf8').replace('"retry":"', '"retry":"!'));
+  writeFileSync(join(folder, CATALOG.file), bad);
+  const url = sitePage('catalog.html', `
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    ${scriptTag(' data-wasm-base="/catalog-assets/"')}`);
+  const { page, problems } = await openPage(browser);
+  await recordEvents(page);
+  await page.goto(url);
+  const A = '[data-khabar="article"]';
+  const error = page.locator(`${A} >> [data-error-code="load"]`);
+  await error.waitFor();
+  // The Arabic sentences compiled into the wasm for this case (src/i18n/ar.json).
+  const ar = JSON.parse(readFileSync('src/i18n/ar.json', 'utf8'));
+  assert.match(await error.textContent(), new RegExp(ar.error_network));
+  assert.equal(await page.locator(`${A} >> button.retry`).textContent(), ar.retry);
+  assert.deepEqual((await page.evaluate(() => window.__events)).map((e) => [e.type, e.detail.code]), [['khabar:error', 'load']]);
+  assert.ok(problems.some((p) => p.includes(CATALOG.file)), problems.join('\n'));
+
+  writeFileSync(join(folder, CATALOG.file), good);
+  await page.locator(`${A} >> button.retry`).click();
+  await page.locator(`${A} >> h1.headline`).waitFor();
+  assert.equal(await page.locator(`${A} >> h1.headline`).textContent(), title);
+  await page.close();
 });
 
 test('a fresh Vite app installs the npm tarball, type-checks, builds and renders', { timeout: 240_000 }, async () => {

@@ -1,5 +1,6 @@
 // What a first visit downloads and when: the core module at once, the
-// article's request while that module is still on its way, the comments
+// article's request and the page's language catalog while that module is
+// still on its way, the comments
 // module only once the comment section comes near the viewport; and a
 // comments module that cannot load shows the network error with a retry.
 import { test, before, after } from 'node:test';
@@ -55,6 +56,45 @@ test('the article is requested while the core module downloads; the comments mod
   assert.deepEqual(fetched(), ['khabar_core_bg.wasm', 'khabar_comments_bg.wasm']);
   assert.equal(await page.locator(`${A} >> .skeleton`).count(), 0);
   assert.deepEqual(problems, []);
+});
+
+test('the page fetches the catalogs of the languages its widgets speak, while the core module downloads', async () => {
+  const { page, problems } = await openPage(browser);
+  const catalogs = [];
+  let catalogAsked;
+  const asked = new Promise((resolve) => { catalogAsked = resolve; });
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop();
+    if (name.endsWith('.json') && name.startsWith('khabar-')) {
+      catalogs.push(name);
+      catalogAsked();
+    }
+  });
+  // Held back until the catalog's request has left: without the loader's
+  // early request the wasm would ask for it only after it starts.
+  let released;
+  await page.route('**/khabar_core_bg.wasm', async (route) => {
+    released = await Promise.race([asked.then(() => 'asked'), new Promise((r) => setTimeout(() => r('never'), 5000))]);
+    await route.continue();
+  });
+  await page.goto(`${server.url}?article=${ARTICLE}`);
+  await widgetsSettled(page);
+  assert.equal(released, 'asked', 'the catalog was requested before the core module arrived');
+  assert.deepEqual(catalogs, ['khabar-ar.json'], 'the demo page is Arabic: its catalog, once');
+
+  // Two English widgets mounted later: the English catalog, once.
+  const text = await page.evaluate(async () => {
+    const { mount } = await import('/khabar/index.js');
+    const hosts = [1, 2].map(() => document.body.appendChild(document.createElement('div')));
+    const seen = hosts.map((host) => new Promise((resolve) => host.addEventListener('khabar:ready', resolve)));
+    for (const host of hosts) mount(host, { kind: 'latest', limit: 2, lang: 'en', contentLang: 'any' });
+    await Promise.all(seen);
+    return hosts[0].shadowRoot.querySelector('h2').textContent;
+  });
+  assert.equal(text, 'Latest news');
+  assert.deepEqual(catalogs, ['khabar-ar.json', 'khabar-en.json']);
+  assert.deepEqual(problems, []);
+  await page.close();
 });
 
 test('a comments module that cannot load: the network error in its place, khabar:error "load", and a retry that works', async () => {

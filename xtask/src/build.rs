@@ -33,6 +33,10 @@ pub fn widget() -> Result<(), String> {
         std::fs::write(&wasm_path, wasm).map_err(|e| format!("writing the wasm: {e}"))?;
         std::fs::write(&glue_path, glue).map_err(|e| format!("writing the glue: {e}"))?;
     }
+    for (tag, catalog) in catalogs()? {
+        let path = root.join(format!("target/widget/{}", catalog_file(&tag)));
+        std::fs::write(&path, catalog).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
     std::fs::copy(
         root.join("js/khabar.js"),
         root.join("target/widget/khabar.js"),
@@ -63,4 +67,33 @@ pub fn widget() -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// The file name of a language catalog as shipped, next to the wasm.
+pub fn catalog_file(tag: &str) -> String {
+    format!("khabar-{tag}.json")
+}
+
+/// Every language catalog (`src/i18n/<tag>.json`), minified: `(tag, JSON)`,
+/// in the order of their tags.
+pub fn catalogs() -> Result<Vec<(String, String)>, String> {
+    let dir = root().join("src/i18n");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let (Some(tag), Some("json")) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        out.push((tag.to_owned(), value.to_string()));
+    }
+    out.sort();
+    Ok(out)
 }
