@@ -108,9 +108,14 @@ async function attributeLongTasks(browser, origin, n, runs) {
     await cdp.send('Tracing.end');
     await done;
     await context.close();
-    // The renderers' main threads: where the page's RunTasks are.
-    const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+    // The main thread of the page's own renderer (not Chromium's new-tab
+    // page, which a fresh context also runs): where the page's RunTasks are.
+    const ours = new Set(events.filter((e) => e.name === 'FrameCommittedInBrowser' || e.name === 'TracingStartedInBrowser')
+      .flatMap((e) => e.args?.data?.frames ?? [e.args?.data])
+      .filter((f) => f?.url?.startsWith(origin)).map((f) => f.processId));
+    const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && ours.has(e.pid))
       .map((e) => `${e.pid}:${e.tid}`));
+    if (mains.size === 0) throw new Error('the trace names no renderer for the page');
     const onMain = events.filter((e) => mains.has(`${e.pid}:${e.tid}`) && e.ph === 'X');
     const longest = onMain.filter((e) => e.name === 'RunTask').sort((a, b) => b.dur - a.dur).slice(0, 1);
     for (const task of longest) {

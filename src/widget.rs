@@ -294,6 +294,7 @@ impl Widget {
             self.show_error(&e);
             return;
         }
+        crate::i18n::format::warm_up();
         let guard = self.0.guard();
         wasm_bindgen_futures::spawn_local(async move {
             // The reader's catalog first (the loader fetched it beside the
@@ -304,6 +305,7 @@ impl Widget {
                 (Ok(()), Err(e)) => Err(WidgetError::Config(e.clone())),
                 (Ok(()), Ok(options)) => fetch(options, &abort).await,
             };
+            crate::dom::next_task().await;
             let Some(widget) = guard.get().map(Widget) else {
                 return; // destroyed, reloaded or replaced meanwhile
             };

@@ -43,13 +43,39 @@ fn set(obj: &Object, key: &str, value: &str) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_str(value));
 }
 
+thread_local! {
+    /// The reader's time zone, asked once per page.
+    static READER_ZONE: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+}
+
 /// The reader's own IANA time zone as the browser reports it.
 pub fn reader_time_zone() -> String {
-    let dtf = date_time_format(&JsValue::UNDEFINED, &Object::new());
-    dtf.ok()
-        .and_then(|f| Reflect::get(&f.resolved_options(), &JsValue::from_str("timeZone")).ok())
-        .and_then(|z| z.as_string())
-        .unwrap_or_else(|| "UTC".to_owned())
+    READER_ZONE.with(|zone| {
+        zone.get_or_init(|| {
+            let dtf = date_time_format(&JsValue::UNDEFINED, &Object::new());
+            dtf.ok()
+                .and_then(|f| {
+                    Reflect::get(&f.resolved_options(), &JsValue::from_str("timeZone")).ok()
+                })
+                .and_then(|z| z.as_string())
+                .unwrap_or_else(|| "UTC".to_owned())
+        })
+        .clone()
+    })
+}
+
+/// Asks for the reader's time zone in a task of its own, while the first
+/// content is on its way: the browser's first `Intl.DateTimeFormat` of a
+/// page sets up its time-zone and locale data (about 20 ms here), which
+/// would otherwise land in the first render and make it a long task.
+pub fn warm_up() {
+    if READER_ZONE.with(|zone| zone.get().is_some()) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        crate::dom::next_task().await;
+        let _ = reader_time_zone();
+    });
 }
 
 impl DatelineFormat {
