@@ -34,6 +34,14 @@ pub fn backoff_seconds(attempt: u32) -> u32 {
     2u32.saturating_pow(attempt.clamp(1, 5)).min(30)
 }
 
+/// The wait of a backoff in milliseconds, shortened by up to half at
+/// random (`unit` in 0..1): readers who lost the server together then come
+/// back spread over a few seconds instead of in the same one.
+pub fn jittered_ms(seconds: u32, unit: f64) -> u32 {
+    let ms = f64::from(seconds.saturating_mul(1000));
+    (ms * (1.0 - unit.clamp(0.0, 1.0) / 2.0)) as u32
+}
+
 struct State {
     host: Element,
     section: Element,
@@ -608,9 +616,15 @@ impl CommentSection {
             Err(e) if e.transient() => {
                 let attempts = self.0.borrow().attempts + 1;
                 self.0.borrow_mut().attempts = attempts;
+                // In milliseconds: the server's own delay when it names one.
                 let wait = match e {
-                    WidgetError::RateLimited { retry_after } => Some(retry_after),
-                    _ if attempts <= AUTO_RETRIES => Some(backoff_seconds(attempts)),
+                    WidgetError::RateLimited { retry_after } => {
+                        Some(retry_after.saturating_mul(1000))
+                    }
+                    _ if attempts <= AUTO_RETRIES => Some(jittered_ms(
+                        backoff_seconds(attempts),
+                        js_sys::Math::random(),
+                    )),
                     _ => None, // the reader presses "send" again; the text is kept
                 };
                 self.status(match (&e, wait) {
@@ -618,9 +632,9 @@ impl CommentSection {
                     (_, Some(_)) => catalog.send_failed(),
                     _ => e.message(catalog),
                 });
-                if let Some(seconds) = wait {
+                if let Some(ms) = wait {
                     let guard = self.guard();
-                    let timer = Timeout::new(seconds.saturating_mul(1000), move || {
+                    let timer = Timeout::new(ms, move || {
                         if let Some(section) = CommentSection::alive(&guard) {
                             // Same draft, same key: a retry can never duplicate.
                             section.0.borrow_mut().retry = None;
@@ -894,11 +908,22 @@ impl CommentSection {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff_seconds;
+    use super::{backoff_seconds, jittered_ms};
 
     #[test]
     fn retries_back_off_up_to_half_a_minute() {
         let waits: Vec<u32> = (1..=7).map(backoff_seconds).collect();
         assert_eq!(waits, vec![2, 4, 8, 16, 30, 30, 30]);
+    }
+
+    #[test]
+    fn jitter_takes_off_at_most_half_the_wait() {
+        assert_eq!(jittered_ms(4, 0.0), 4000);
+        assert_eq!(jittered_ms(4, 0.5), 3000);
+        assert_eq!(jittered_ms(4, 0.999_999), 2000);
+        // Out of range is clamped, never longer or shorter than that.
+        assert_eq!(jittered_ms(4, 7.0), 2000);
+        assert_eq!(jittered_ms(4, -1.0), 4000);
+        assert_eq!(jittered_ms(u32::MAX, 0.0), u32::MAX);
     }
 }
