@@ -294,14 +294,14 @@ impl Widget {
             self.show_error(&e);
             return;
         }
-        crate::i18n::format::warm_up();
+        warm_up_intl();
         let guard = self.0.guard();
         wasm_bindgen_futures::spawn_local(async move {
             // The reader's catalog first (the loader fetched it beside the
             // wasm, so it is usually in), then the content; an error is
             // told in whatever the widget can say by then.
             let result = match (i18n::load(lang).await, &options) {
-                (Err(e), _) => Err(e),
+                (Err(i18n::Unavailable), _) => Err(WidgetError::Load(CATALOG)),
                 (Ok(()), Err(e)) => Err(WidgetError::Config(e.clone())),
                 (Ok(()), Ok(options)) => fetch(options, &abort).await,
             };
@@ -349,7 +349,7 @@ impl Widget {
             };
             match loaded {
                 Ok(()) => widget.show(content, &options),
-                Err(e) => widget.show_error(&e),
+                Err(i18n::Unavailable) => widget.show_error(&WidgetError::Load(CATALOG)),
             }
         });
     }
@@ -621,6 +621,23 @@ impl Widget {
         let host = self.host();
         crate::dom::dispatch(&host, name, detail);
     }
+}
+
+/// What `WidgetError::Load` names when the reader's catalog did not come.
+const CATALOG: &str = "the language catalog";
+
+/// Asks for the reader's time zone in a task of its own, while the first
+/// content is on its way: the browser's first `Intl.DateTimeFormat` of a
+/// page sets up its time-zone and locale data (about 20 ms here), which
+/// would otherwise land in the first render and make it a long task.
+fn warm_up_intl() {
+    if i18n::format::knows_reader_time_zone() {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        crate::dom::next_task().await;
+        let _ = i18n::format::reader_time_zone();
+    });
 }
 
 fn list_query(options: &Options) -> ListQuery {

@@ -188,3 +188,8 @@ catalog! {
     /// The widget itself failed.
     error_crash,
 }
+
+/// A catalog that could not be fetched, or was not a catalog (the loader
+/// and the console say which); the widget reports it as `WidgetError::Load`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unavailable;

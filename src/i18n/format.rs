@@ -48,6 +48,11 @@ thread_local! {
     static READER_ZONE: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
 }
 
+/// Whether [`reader_time_zone`] has been asked on this page already.
+pub fn knows_reader_time_zone() -> bool {
+    READER_ZONE.with(|zone| zone.get().is_some())
+}
+
 /// The reader's own IANA time zone as the browser reports it.
 pub fn reader_time_zone() -> String {
     READER_ZONE.with(|zone| {
@@ -62,20 +67,6 @@ pub fn reader_time_zone() -> String {
         })
         .clone()
     })
-}
-
-/// Asks for the reader's time zone in a task of its own, while the first
-/// content is on its way: the browser's first `Intl.DateTimeFormat` of a
-/// page sets up its time-zone and locale data (about 20 ms here), which
-/// would otherwise land in the first render and make it a long task.
-pub fn warm_up() {
-    if READER_ZONE.with(|zone| zone.get().is_some()) {
-        return;
-    }
-    wasm_bindgen_futures::spawn_local(async {
-        crate::dom::next_task().await;
-        let _ = reader_time_zone();
-    });
 }
 
 impl DatelineFormat {

@@ -11,10 +11,10 @@
 
 mod catalog;
 pub mod format;
+#[cfg(not(feature = "catalogs"))]
+mod shipped;
 
-pub use catalog::{Catalog, Key};
-
-use crate::error::WidgetError;
+pub use catalog::{Catalog, Key, Unavailable};
 
 // The generated statics: `AR`…`FR` (with `catalogs`) and `FALLBACK_AR`….
 include!(concat!(env!("OUT_DIR"), "/catalogs.rs"));
@@ -152,101 +152,26 @@ pub fn is_in(lang: Lang) -> bool {
 }
 
 /// Makes sure `lang`'s catalog is in: at once when it is, else once the
-/// loader's fetch of it arrives. Fails (`WidgetError::Load`) when the file
+/// loader's fetch of it arrives. Fails ([`Unavailable`]) when the file
 /// cannot be fetched or is not a catalog; the widget then shows the error
 /// in its fallback sentences, with a retry that calls this again.
-pub async fn load(lang: Lang) -> Result<(), WidgetError> {
+pub async fn load(lang: Lang) -> Result<(), Unavailable> {
     match is_in(lang) {
         true => Ok(()),
         #[cfg(not(feature = "catalogs"))]
-        false => shipped::fetch(lang).await,
+        false => shipped::fetch(lang as usize, lang.tag()).await,
         #[cfg(feature = "catalogs")]
         false => Ok(()),
     }
 }
 
 #[cfg(not(feature = "catalogs"))]
-use shipped::loaded;
-#[cfg(not(feature = "catalogs"))]
 pub use shipped::provide;
 
-/// Catalogs handed over by the loader, in a build that compiles none in.
+/// The catalog the loader handed over, if it did.
 #[cfg(not(feature = "catalogs"))]
-mod shipped {
-    use std::cell::RefCell;
-
-    use js_sys::{Function, Promise};
-    use wasm_bindgen::{JsCast, JsValue};
-
-    use super::{Catalog, Lang};
-    use crate::error::WidgetError;
-    use crate::json::FromJson;
-
-    thread_local! {
-        /// Each language's catalog once read, by `Lang::ALL` position.
-        static READ: RefCell<[Option<&'static Catalog>; 6]> = const { RefCell::new([None; 6]) };
-        /// The loader's `(tag) => catalog object | Promise of it`.
-        static SOURCE: RefCell<Option<Function>> = const { RefCell::new(None) };
-    }
-
-    /// Takes the loader's catalog source.
-    pub fn provide(source: Function) {
-        SOURCE.with(|s| *s.borrow_mut() = Some(source));
-    }
-
-    fn index(lang: Lang) -> usize {
-        Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
-    }
-
-    /// What the loader answers for `lang`: its catalog object when it has
-    /// it already, else a promise of it.
-    fn ask(lang: Lang) -> Option<JsValue> {
-        SOURCE.with(|s| {
-            let source = s.borrow();
-            source
-                .as_ref()?
-                .call1(&JsValue::NULL, &JsValue::from_str(lang.tag()))
-                .ok()
-        })
-    }
-
-    /// Reads a catalog object and keeps it; `None` when it is not one.
-    fn keep(lang: Lang, value: &JsValue) -> Option<&'static Catalog> {
-        match Catalog::from_json(value, lang.tag()) {
-            Ok(catalog) => {
-                let catalog: &'static Catalog = Box::leak(Box::new(catalog));
-                READ.with(|r| r.borrow_mut()[index(lang)] = Some(catalog));
-                Some(catalog)
-            }
-            Err(e) => {
-                web_sys::console::error_1(&JsValue::from_str(&format!("khabar: catalog {e}")));
-                None
-            }
-        }
-    }
-
-    /// The catalog if read, or if the loader holds it already (how the
-    /// comments module gets the one the core module asked for).
-    pub fn loaded(lang: Lang) -> Option<&'static Catalog> {
-        if let Some(c) = READ.with(|r| r.borrow()[index(lang)]) {
-            return Some(c);
-        }
-        let value = ask(lang)?;
-        if value.is_instance_of::<Promise>() {
-            return None;
-        }
-        keep(lang, &value)
-    }
-
-    /// Waits for the loader's fetch of `lang`'s catalog.
-    pub async fn fetch(lang: Lang) -> Result<(), WidgetError> {
-        let failed = || WidgetError::Load("the language catalog");
-        let value = ask(lang).ok_or_else(failed)?;
-        let value = wasm_bindgen_futures::JsFuture::from(Promise::resolve(&value))
-            .await
-            .map_err(|_| failed())?;
-        keep(lang, &value).map(|_| ()).ok_or_else(failed)
-    }
+fn loaded(lang: Lang) -> Option<&'static Catalog> {
+    shipped::loaded(lang as usize, lang.tag())
 }
 
 /// Numbering system for dates and counts.
