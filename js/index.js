@@ -97,10 +97,12 @@ function catalogTag(tag) {
 /**
  * The catalog of `tag`: the object once it is in, else the promise of it
  * (fetched once, checked against its hash). What both modules ask through
- * `setCatalogs`; a failed fetch is forgotten so that "try again" refetches.
+ * `setCatalogs`; with `peek` (a module looking it up while it renders) it
+ * answers only what it has and starts no fetch. A failed fetch is
+ * forgotten so that "try again" refetches.
  */
-function catalog(tag) {
-  if (!catalogs.has(tag) && Object.hasOwn(CATALOGS, tag)) {
+function catalog(tag, peek = false) {
+  if (!peek && !catalogs.has(tag) && Object.hasOwn(CATALOGS, tag)) {
     const [name, here] = CATALOGS[tag];
     const url = catalogBase ? new URL(name, catalogBase) : here();
     const integrity = CATALOG_INTEGRITY[tag];
@@ -280,8 +282,7 @@ function open(element, options, fromAttributes) {
   }
   waiting.add(handle);
   init();
-  catalog(catalogTag(fromAttributes ? element.closest('[lang]')?.getAttribute('lang')
-    : o.lang ?? element.closest('[lang]')?.getAttribute('lang')));
+  catalog(catalogTag((fromAttributes ? undefined : o.lang) ?? element.closest('[lang]')?.getAttribute('lang')));
   if (!fromAttributes && o.kind === 'comments' && !o.lazy) {
     if (typeof o.articleId === 'string' && !o.articleUrl) {
       requestEarly(o.api || defaultApi || new URL('/api/v1', location.href).href, o.articleId, true);

@@ -2,7 +2,7 @@
 //! and a sentence for the reader in their language.
 
 use crate::config::ConfigError;
-use crate::i18n::Catalog;
+use crate::i18n::{Catalog, Unavailable};
 
 /// Why a widget could not show its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,12 @@ pub enum WidgetError {
     /// A part of the widget fetched apart (the comments module, the
     /// language catalog; named here) could not be fetched or started.
     Load(&'static str),
+}
+
+impl From<Unavailable> for WidgetError {
+    fn from(_: Unavailable) -> Self {
+        WidgetError::Load("the language catalog")
+    }
 }
 
 impl WidgetError {

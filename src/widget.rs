@@ -301,7 +301,7 @@ impl Widget {
             // wasm, so it is usually in), then the content; an error is
             // told in whatever the widget can say by then.
             let result = match (i18n::load(lang).await, &options) {
-                (Err(i18n::Unavailable), _) => Err(WidgetError::Load(CATALOG)),
+                (Err(e), _) => Err(e.into()),
                 (Ok(()), Err(e)) => Err(WidgetError::Config(e.clone())),
                 (Ok(()), Ok(options)) => fetch(options, &abort).await,
             };
@@ -349,7 +349,7 @@ impl Widget {
             };
             match loaded {
                 Ok(()) => widget.show(content, &options),
-                Err(i18n::Unavailable) => widget.show_error(&WidgetError::Load(CATALOG)),
+                Err(e) => widget.show_error(&e.into()),
             }
         });
     }
@@ -622,9 +622,6 @@ impl Widget {
         crate::dom::dispatch(&host, name, detail);
     }
 }
-
-/// What `WidgetError::Load` names when the reader's catalog did not come.
-const CATALOG: &str = "the language catalog";
 
 /// Asks for the reader's time zone in a task of its own, while the first
 /// content is on its way: the browser's first `Intl.DateTimeFormat` of a

@@ -23,13 +23,17 @@ pub fn provide(source: Function) {
 }
 
 /// What the loader answers for `tag`: its catalog object when it has it
-/// already, else a promise of it.
-fn ask(tag: &str) -> Option<JsValue> {
+/// already, else (unless `peek`, which starts no fetch) a promise of it.
+fn ask(tag: &str, peek: bool) -> Option<JsValue> {
     SOURCE.with(|s| {
         let source = s.borrow();
         source
             .as_ref()?
-            .call1(&JsValue::NULL, &JsValue::from_str(tag))
+            .call2(
+                &JsValue::NULL,
+                &JsValue::from_str(tag),
+                &JsValue::from_bool(peek),
+            )
             .ok()
     })
 }
@@ -54,13 +58,14 @@ fn keep(slot: usize, tag: &str, value: &JsValue) -> Option<&'static Catalog> {
 }
 
 /// The catalog if read, or if the loader holds it already (how the comments
-/// module gets the one the core module waited for).
+/// module gets the one the core module waited for). A lookup, never a
+/// request: the widget renders its skeleton and errors through it.
 pub fn loaded(slot: usize, tag: &str) -> Option<&'static Catalog> {
     if let Some(c) = READ.with(|r| r.borrow().get(slot).copied().flatten()) {
         return Some(c);
     }
-    let value = ask(tag)?;
-    if value.is_instance_of::<Promise>() {
+    let value = ask(tag, true)?;
+    if !value.is_object() || value.is_instance_of::<Promise>() {
         return None;
     }
     keep(slot, tag, &value)
@@ -68,7 +73,7 @@ pub fn loaded(slot: usize, tag: &str) -> Option<&'static Catalog> {
 
 /// Waits for the loader's fetch of the catalog.
 pub async fn fetch(slot: usize, tag: &str) -> Result<(), Unavailable> {
-    let value = ask(tag).ok_or(Unavailable)?;
+    let value = ask(tag, false).ok_or(Unavailable)?;
     let value = wasm_bindgen_futures::JsFuture::from(Promise::resolve(&value))
         .await
         .map_err(|_| Unavailable)?;
