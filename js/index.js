@@ -79,9 +79,12 @@ const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
  * URL it does not ask for costs one unused request, nothing more).
  */
 function requestEarly(api, id, comments = false) {
-  const list = comments ? earlyComments : early;
   if ((comments ? commentsRunning : running) || !id || !id.trim()) return;
-  const url = articleUrl(api, id.trim()) + (comments ? '/comments?limit=20' : '');
+  prefetch(comments ? earlyComments : early, articleUrl(api, id.trim()) + (comments ? '/comments?limit=20' : ''));
+}
+
+/** Requests `url` once, for the module that will ask for it (`list`: what it is handed when it starts). */
+function prefetch(list, url) {
   if (list.some(([seen]) => seen === url)) return;
   const response = fetch(url, { mode: 'cors', credentials: 'omit' });
   response.catch(() => {}); // the wasm reports failures, not the console
@@ -169,9 +172,12 @@ export function init(options = {}) {
 /**
  * Starts the comments module (once; after init()) and resolves to its
  * `mountSection`. A failed start is forgotten, so the section's "try again"
- * fetches it again.
+ * fetches it again. The core passes the URL of the section's first page of
+ * comments: it is requested now, with the module, and handed to it when it
+ * runs, instead of after.
  */
-function loadComments() {
+function loadComments(firstPage) {
+  if (typeof firstPage === 'string' && !commentsRunning) prefetch(earlyComments, firstPage);
   comments ??= start(initComments, commentsUrl, COMMENTS_INTEGRITY).then(
     () => {
       commentsRunning = true;

@@ -3,6 +3,8 @@
 //! downloads) leaves a skeleton in its place and asks the loader for the
 //! comments module once that place comes within a screen of the viewport —
 //! at once for a `comments` widget — then mounts the section through it.
+//! The loader requests the section's first page of comments along with
+//! the module, rather than the module asking for it once it runs.
 //! If the module cannot load, the place shows the network error with a
 //! retry and the host gets `khabar:error` with the code `load`.
 
@@ -28,7 +30,8 @@ mod remote {
 
     thread_local! {
         /// The loader's function that starts the comments module (once)
-        /// and resolves to its `mountSection`.
+        /// and resolves to its `mountSection`; its argument is the URL of
+        /// the first page of comments, which the loader requests meanwhile.
         static LOADER: RefCell<Option<Function>> = const { RefCell::new(None) };
     }
 
@@ -43,6 +46,8 @@ mod remote {
         host: Element,
         /// The options as the comments module reads them.
         options: Object,
+        /// The first page of comments the section will ask for.
+        first_page: String,
         lang: crate::i18n::Lang,
         open: bool,
         count: u32,
@@ -83,6 +88,11 @@ mod remote {
                 parent: parent.clone(),
                 host: host.clone(),
                 options: options.to_object(),
+                first_page: crate::api::ApiClient::new(&options.api).comments_url(
+                    &crate::api::Thread::of(options),
+                    khabar_rules::COMMENT_PAGE_DEFAULT,
+                    None,
+                ),
                 lang: options.lang(),
                 open,
                 count,
@@ -124,13 +134,17 @@ mod remote {
         }
 
         fn load(&self) {
-            let place = {
+            let (place, first_page) = {
                 let mut s = self.0.borrow_mut();
                 s.near = None;
-                s.place.clone()
+                (s.place.clone(), JsValue::from_str(&s.first_page))
             };
             let _ = place.remove_attribute("data-loads");
-            let started = LOADER.with(|l| l.borrow().as_ref().map(|f| f.call0(&JsValue::NULL)));
+            let started = LOADER.with(|l| {
+                l.borrow()
+                    .as_ref()
+                    .map(|f| f.call1(&JsValue::NULL, &first_page))
+            });
             let promise = match started {
                 Some(Ok(p)) => p.dyn_into::<Promise>().ok(),
                 _ => None,

@@ -145,7 +145,8 @@ fn live_widgets() -> u32 {
 }
 
 /// Hands the core module the loader's function that starts the comments
-/// module and resolves to its `mountSection`.
+/// module and resolves to its `mountSection` (given the URL of a section's
+/// first page of comments, which it requests meanwhile).
 #[cfg(not(feature = "comments"))]
 #[wasm_bindgen(js_name = setCommentsLoader)]
 pub fn set_comments_loader(loader: js_sys::Function) {

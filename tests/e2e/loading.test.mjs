@@ -1,7 +1,7 @@
 // What a first visit downloads and when: the core module at once, the
 // article's request and the page's language catalog while that module is
-// still on its way, the comments
-// module only once the comment section comes near the viewport; and a
+// still on its way, the comments module (with its first page of comments)
+// only once the comment section comes near the viewport; and a
 // comments module that cannot load shows the network error with a retry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +55,34 @@ test('the article is requested while the core module downloads; the comments mod
   await page.locator(`${A} >> form.comment-form`).waitFor();
   assert.deepEqual(fetched(), ['khabar_core_bg.wasm', 'khabar_comments_bg.wasm']);
   assert.equal(await page.locator(`${A} >> .skeleton`).count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+test("an article's comment section asks for its first page of comments along with its module, not after it", async () => {
+  const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });
+  const firstPage = `/api/v1/articles/${ARTICLE}/comments?limit=20`;
+  const pages = [];
+  let pageAsked;
+  const asked = new Promise((resolve) => { pageAsked = resolve; });
+  page.on('request', (r) => {
+    const { pathname, search } = new URL(r.url());
+    if (pathname + search === firstPage) { pages.push(r.url()); pageAsked(); }
+  });
+  // The comments module is held back until its first page has been asked
+  // for: if the module asked for it itself, that would be only after it ran.
+  const released = [];
+  await page.route('**/khabar_comments_bg.wasm', async (route) => {
+    released.push(await Promise.race([asked.then(() => 'asked'), new Promise((r) => setTimeout(() => r('never'), 5000))]));
+    await route.continue();
+  });
+  await page.goto(`${server.url}?article=${ARTICLE}`);
+  await widgetsSettled(page);
+  assert.deepEqual(pages, [], 'nothing before the reader nears the section');
+  await page.mouse.wheel(0, 2500);
+  await page.locator(`${A} >> form.comment-form`).waitFor();
+  await page.locator(A).locator('li.comment, .comments-empty').first().waitFor();
+  assert.deepEqual(released, ['asked']);
+  assert.equal(pages.length, 1, `one request for the first page, read by the module: ${pages.join('\n')}`);
   assert.deepEqual(problems, []);
 });
 
