@@ -1,5 +1,8 @@
 // What the browser benchmarks share: the seeded Arabic comments (the same
-// text for Khabar and for Isso), the statistics, and the A/B alternation.
+// text for Khabar and for Isso), the statistics, and the A/B alternation,
+// and the pages, with the loader a site's script tag loads.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 
 /** The `i`th seeded comment: author and text. */
 export const comment = (i) => ({
@@ -41,4 +44,24 @@ export async function alternate(runs, sides, measure) {
     for (const side of order) out[side].push(await measure(side));
   }
   return out;
+}
+
+/**
+ * Writes the bench's pages (bench/pages/*.html) to target/bench/pages with
+ * the CDN bundle's loader (from `dist`'s manifest) where they name the
+ * development loader `/khabar/khabar.js`: a site's script tag loads that one
+ * bundled file, not the four unbundled modules the demo serves, whose import
+ * chain alone delays the wasm by a round trip per module. Returns the
+ * pages' URL path, served from the repository's root by the test proxy.
+ */
+export function pagesWithBundle(dist) {
+  const manifest = JSON.parse(readFileSync(join(dist, 'cdn/manifest.json'), 'utf8'));
+  const loader = `/${relative('.', join(dist, 'cdn', manifest.files['khabar.js'].file)).split(sep).join('/')}`;
+  const out = join('target', 'bench', 'pages');
+  mkdirSync(out, { recursive: true });
+  for (const name of readdirSync('bench/pages').filter((n) => n.endsWith('.html'))) {
+    const page = readFileSync(join('bench/pages', name), 'utf8');
+    writeFileSync(join(out, name), page.replaceAll('/khabar/khabar.js', loader));
+  }
+  return '/target/bench/pages/';
 }

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { freePort, launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
 import { startProxy } from '../tests/e2e/proxy.mjs';
-import { alternate, comment, median, postComments, stats } from './common.mjs';
+import { alternate, comment, median, pagesWithBundle, postComments, stats } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -25,6 +25,8 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) 
 const RUNS = Number(args.runs ?? 15);
 const SCALES = [100, 1000];
 const ARTICLE = '2026-11-27-farmers-market';
+// Khabar's page loads the CDN bundle, as a site's script tag does.
+const PAGES = pagesWithBundle(args.dist);
 
 process.env.KHABAR_SERVER_BIN = resolve(args['server-bin']);
 process.env.KHABAR_WWW = resolve(args.www);
@@ -136,7 +138,7 @@ async function main() {
     for (const n of SCALES) {
       process.stderr.write(`${n} comments: ${RUNS} runs each…\n`);
       const pages = {
-        khabar: `${proxy.url}bench/pages/comments.html?article=isso-bench-${n}`,
+        khabar: `${proxy.url}${PAGES.slice(1)}comments.html?article=isso-bench-${n}`,
         isso: `${proxy.url}bench/pages/isso.html?isso=${encodeURIComponent(isso.url)}&thread=${encodeURIComponent(`/isso-bench-${n}`)}`,
       };
       const runs = await alternate(RUNS, ['khabar', 'isso'], (side) => measure(browser, pages[side], side, n));
