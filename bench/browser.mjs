@@ -143,6 +143,32 @@ function summarize(samples, key) {
   return stats(samples.map((s) => s[key]));
 }
 
+/** Waits until every placeholder of the demo page shows its content (the comment section may wait below). */
+const demoSettled = (page) => page.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar]'))
+  .every((h) => h.shadowRoot?.firstElementChild?.firstElementChild
+    && !h.shadowRoot.querySelector('.skeleton:not([data-loads="near"])')), null, { timeout: 30_000 });
+
+/**
+ * Long tasks while the demo page loads (the bench's copy, with the CDN
+ * bundle): `runs` fresh loads, each until every widget shows its content
+ * and 1 s after: the median number of tasks over 50 ms, the longest of
+ * all runs, and how many runs had one.
+ */
+async function demoLongTasks(browser, origin, runs) {
+  const found = [];
+  for (let i = 0; i < runs; i++) {
+    const { context, page } = await newPage(browser);
+    await page.goto(`${origin}${PAGES.slice(1)}demo.html`);
+    await demoSettled(page);
+    await page.waitForTimeout(1000);
+    const tasks = await page.evaluate(() => window.__longtasks);
+    found.push({ count: tasks.length, longest: Math.max(0, ...tasks) });
+    await context.close();
+  }
+  return { long_tasks: median(found.map((r) => r.count)), longest_task_ms: Math.max(...found.map((r) => r.longest)),
+    runs_with_a_long_task: found.filter((r) => r.count > 0).length, runs };
+}
+
 async function cls(browser, origin, delayed) {
   const { context, page } = await newPage(browser);
   if (delayed) {
@@ -151,9 +177,7 @@ async function cls(browser, origin, delayed) {
     await page.route('**/comments?**', late);
   }
   await page.goto(origin);
-  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar]'))
-    .every((h) => h.shadowRoot?.firstElementChild?.firstElementChild
-      && !h.shadowRoot.querySelector('.skeleton:not([data-loads="near"])')), null, { timeout: 30_000 });
+  await demoSettled(page);
   await page.waitForTimeout(delayed ? 2500 : 1000);
   const value = await page.evaluate(() => window.__cls);
   await context.close();
@@ -274,6 +298,9 @@ async function main() {
     process.stderr.write('long tasks at 100 comments, traced…\n');
     results.comments.c100.widget.long_tasks_traced = await attributeLongTasks(browser, origin, 100, 5);
 
+    process.stderr.write('long tasks on the demo page…\n');
+    results.demo_page = await demoLongTasks(browser, origin, RUNS);
+
     process.stderr.write('layout shift…\n');
     results.cls = { demo: await cls(browser, origin, false), late_images_and_comments: await cls(browser, origin, true) };
     process.stderr.write('memory…\n');
@@ -316,6 +343,9 @@ for (const n of SCALES) {
 const traced = results.comments.c100.widget.long_tasks_traced;
 rows.push(['100 comments: traced runs with a long task', `${traced.filter((t) => t.long).length} of ${traced.length}`, '', '', '', null]);
 for (const t of traced) rows.push([`  run ${t.run}: longest task ${t.ms} ms`, t.inside.join(', '), '', '', '', null]);
+const demo = results.demo_page;
+rows.push(['demo page: long tasks, median (longest)', `${demo.long_tasks} (${demo.longest_task_ms.toFixed(0)} ms)`, '', '', 'none > 50 ms', demo.long_tasks === 0]);
+rows.push(['  loads with a long task', `${demo.runs_with_a_long_task} of ${demo.runs}`, '', '', '', null]);
 rows.push(['CLS, demo page', results.cls.demo.toFixed(4), '', '', '0', results.cls.demo === 0]);
 rows.push(['CLS, late image and comments', results.cls.late_images_and_comments.toFixed(4), '', '', '0', results.cls.late_images_and_comments === 0]);
 const m = results.memory;

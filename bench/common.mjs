@@ -47,7 +47,8 @@ export async function alternate(runs, sides, measure) {
 }
 
 /**
- * Writes the bench's pages (bench/pages/*.html) to target/bench/pages with
+ * Writes the bench's pages (bench/pages/*.html, and the demo page as
+ * demo.html) to target/bench/pages with
  * the CDN bundle's loader (from `dist`'s manifest) where they name the
  * development loader `/khabar/khabar.js`: a site's script tag loads that one
  * bundled file, not the four unbundled modules the demo serves, whose import
@@ -59,9 +60,10 @@ export function pagesWithBundle(dist) {
   const loader = `/${relative('.', join(dist, 'cdn', manifest.files['khabar.js'].file)).split(sep).join('/')}`;
   const out = join('target', 'bench', 'pages');
   mkdirSync(out, { recursive: true });
-  for (const name of readdirSync('bench/pages').filter((n) => n.endsWith('.html'))) {
-    const page = readFileSync(join('bench/pages', name), 'utf8');
-    writeFileSync(join(out, name), page.replaceAll('/khabar/khabar.js', loader));
+  const pages = readdirSync('bench/pages').filter((n) => n.endsWith('.html')).map((n) => [join('bench/pages', n), n]);
+  // And the demo page (www/index.html), as demo.html.
+  for (const [from, name] of [...pages, [join('www', 'index.html'), 'demo.html']]) {
+    writeFileSync(join(out, name), readFileSync(from, 'utf8').replaceAll('/khabar/khabar.js', loader));
   }
   return '/target/bench/pages/';
 }
