@@ -547,6 +547,8 @@ async fn many_comments(f: &Fixture, n: usize, status: Status) -> Vec<i64> {
         .map(|i| ImportedComment {
             key: format!("import:test:{i}"),
             parent_key: None,
+            legacy_key: None,
+            legacy_parent_key: None,
             author: format!("قارئ {i}"),
             email: None,
             body: if i % 3 == 0 {

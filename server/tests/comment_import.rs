@@ -13,7 +13,7 @@ use common::{block_on, comment_total, fixture, Fixture};
 use khabar_server::comment_import::{self, Options, Summary, System};
 use khabar_server::comments::StoredComment;
 use khabar_server::import::import_json;
-use khabar_server::store::{CommentQuery, Sort};
+use khabar_server::store::{CommentQuery, ImportedComment, Sort, Status};
 use khabar_server::threads::{thread_id, Sites};
 use serde_json::json;
 
@@ -310,6 +310,105 @@ fn without_a_site_unknown_pages_are_skipped_and_listed() {
     assert_eq!(summary.new_threads, 0);
 }
 
+/// Two WordPress sites number their comments alike (each from 1): the
+/// second site's export, on a server that has the first's, is imported
+/// whole, and its comments keep their own threads.
+#[test]
+fn a_second_sites_export_with_the_same_comment_ids_is_imported_too() {
+    let f = news_site("https://news.example");
+    let second = json!([{ "id": "p42-second", "url": "https://second.example/?p=42",
+        "title": "Another site's post", "published_at": "2019-05-01T08:00:00Z", "body": [] }]);
+    block_on(import_json(f.store.as_ref(), &second.to_string())).expect("articles");
+    let first = run_import(
+        &f,
+        System::Wordpress,
+        &fixture_file("wordpress.xml"),
+        &options(&["https://news.example"]),
+    );
+    assert_eq!((first.published, first.pending), (4, 1), "{first}");
+
+    // The same export as another blog wrote it: the same ids, the same
+    // pages under another address.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let other = dir.path().join("second.xml");
+    let text = std::fs::read_to_string(fixture_file("wordpress.xml")).expect("fixture");
+    std::fs::write(&other, text.replace("news.example", "second.example")).expect("write");
+    let summary = run_import(
+        &f,
+        System::Wordpress,
+        &other,
+        &options(&["https://second.example"]),
+    );
+    assert_eq!(
+        (summary.published, summary.pending, summary.already_there),
+        (4, 1, 0),
+        "nothing of the second site is taken for the first's: {summary}"
+    );
+    let theirs = expect(&f, "import:wordpress:second.example:11");
+    assert_eq!(theirs.article_id, "p42-second");
+    let reply = expect(&f, "import:wordpress:second.example:12");
+    assert_eq!(reply.comment.parent_id, Some(theirs.comment.id));
+    assert_eq!(
+        expect(&f, "import:wordpress:news.example:11").article_id,
+        "p42"
+    );
+}
+
+/// A server that imported an export before keys named the site (keys
+/// `import:wordpress:<id>`) adds nothing when the same export is imported
+/// again, and new replies find their parents under the old keys.
+#[test]
+fn an_import_from_before_site_keys_is_not_repeated() {
+    let f = news_site("https://news.example");
+    let before = ImportedComment {
+        key: "import:wordpress:11".into(),
+        parent_key: None,
+        legacy_key: None,
+        legacy_parent_key: None,
+        author: "هدى".into(),
+        email: None,
+        body: "أول تعليق".into(),
+        status: Status::Published,
+        created_at: "2019-05-02T08:30:00Z".into(),
+    };
+    let stored = block_on(f.store.import_comments("p42", vec![before])).expect("store");
+    assert_eq!(stored, [true]);
+    let old = expect(&f, "import:wordpress:11");
+
+    let summary = run_import(
+        &f,
+        System::Wordpress,
+        &fixture_file("wordpress.xml"),
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(
+        (summary.published, summary.pending, summary.already_there),
+        (3, 1, 1),
+        "{summary}"
+    );
+    assert!(by_key(&f, "import:wordpress:news.example:11").is_none());
+    assert_eq!(
+        expect(&f, "import:wordpress:news.example:12")
+            .comment
+            .parent_id,
+        Some(old.comment.id)
+    );
+    // The same id on another article is another comment.
+    let elsewhere = ImportedComment {
+        key: "import:wordpress:news.example:99".into(),
+        parent_key: None,
+        legacy_key: Some("import:wordpress:11".into()),
+        legacy_parent_key: None,
+        author: "Adam".into(),
+        email: None,
+        body: "Elsewhere".into(),
+        status: Status::Published,
+        created_at: "2019-05-02T08:30:00Z".into(),
+    };
+    let stored = block_on(f.store.import_comments("souq", vec![elsewhere])).expect("store");
+    assert_eq!(stored, [true]);
+}
+
 fn cli(f: &Fixture, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)
         .args(["--db", &f.db_url(), "comments", "import"])
@@ -368,7 +467,7 @@ fn the_command_imports_a_wordpress_export_and_says_what_it_did() {
     );
     assert!(out.contains("new threads: 1 created\n"), "{out}");
 
-    let first = expect(&f, "import:wordpress:11");
+    let first = expect(&f, "import:wordpress:news.example:11");
     assert_eq!(
         shape(&first),
         (
@@ -381,7 +480,7 @@ fn the_command_imports_a_wordpress_export_and_says_what_it_did() {
         )
     );
     assert_eq!(first.comment.body, "أول تعليق\nبسطرين");
-    let reply = expect(&f, "import:wordpress:12");
+    let reply = expect(&f, "import:wordpress:news.example:12");
     assert_eq!(
         shape(&reply),
         (
@@ -394,7 +493,7 @@ fn the_command_imports_a_wordpress_export_and_says_what_it_did() {
         )
     );
     assert_eq!(reply.comment.body, "See this reply");
-    let deeper = expect(&f, "import:wordpress:13");
+    let deeper = expect(&f, "import:wordpress:news.example:13");
     assert_eq!(
         shape(&deeper),
         (
@@ -408,15 +507,17 @@ fn the_command_imports_a_wordpress_export_and_says_what_it_did() {
     );
     // No GMT time: the local one.
     assert_eq!(
-        expect(&f, "import:wordpress:17").comment.created_at,
+        expect(&f, "import:wordpress:news.example:17")
+            .comment
+            .created_at,
         "2019-05-04T09:00:00Z"
     );
     assert_eq!(
-        expect(&f, "import:wordpress:21").article_id,
+        expect(&f, "import:wordpress:news.example:21").article_id,
         thread_id("https://news.example/2026/11/wp-only")
     );
     for skipped in ["14", "15", "16", "31"] {
-        assert!(by_key(&f, &format!("import:wordpress:{skipped}")).is_none());
+        assert!(by_key(&f, &format!("import:wordpress:news.example:{skipped}")).is_none());
     }
 
     let (ok, out, err) = cli(&f, &args);
@@ -736,7 +837,8 @@ fn a_database_written_by_isso_itself_is_imported() {
         (5, 1, 1, 1, 0, 0),
         "{summary}"
     );
-    let key = |id: i64| format!("import:isso:{id}");
+    // Isso does not name its site: the keys carry the first --site.
+    let key = |id: i64| format!("import:isso:blog.example:{id}");
     let first = expect(&f, &key(c1));
     assert_eq!(
         (

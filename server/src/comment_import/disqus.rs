@@ -52,6 +52,8 @@ pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
             .unwrap_or_default();
         by_id.insert(id.to_owned(), out.len());
         out.push(SourceThread {
+            // Disqus numbers posts across all of Disqus: no site needed.
+            site: None,
             page: Page::Url(link.to_owned()),
             title: t.child_text("title").map(str::to_owned),
             comments: Vec::new(),

@@ -41,6 +41,9 @@ pub fn read(path: &Path) -> Result<Vec<SourceThread>, String> {
         out.push(SourceThread {
             page: Page::Path(uri.unwrap_or_default()),
             title,
+            // Isso's database does not say which site it served: the import
+            // takes the first `--site`.
+            site: None,
             comments: Vec::new(),
         });
     }

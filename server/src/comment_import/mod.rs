@@ -5,8 +5,8 @@
 //! Each format's reader ([`disqus`], [`wxr`], [`isso`]) turns its file into
 //! [`SourceThread`]s; [`import`] maps them onto articles ([`targets`]),
 //! cleans every comment as the API cleans a reader's ([`text`]) and writes
-//! each thread in one transaction under keys `import:<system>:<id>`, so that
-//! a second run adds nothing. A file that does not read or parse is
+//! each thread in one transaction under keys `import:<system>:<site>:<id>`
+//! (see [`keys`]), so that a second run adds nothing. A file that does not read or parse is
 //! refused whole, before anything is written.
 
 pub mod disqus;
@@ -248,11 +248,44 @@ fn valid_id(id: &str) -> bool {
 /// The name given to comments that arrive without one.
 pub const NO_NAME: &str = "Anonymous";
 
+/// The site part of import keys for a source site's address: host (and
+/// port) with the path, without scheme or trailing slash, so that an
+/// export taken after a move to https keeps its keys. `None` for an
+/// address that does not read.
+fn site_scope(address: &str) -> Option<String> {
+    let url = url::Url::parse(address.trim()).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    Some(format!("{host}{port}{}", url.path().trim_end_matches('/')))
+}
+
+/// The idempotency key of comment `id` of `system` (scoped by `site`, when
+/// known) and the key an import before sites were part of keys gave it.
+///
+/// WordPress and Isso number comments per site, from 1: keys without the
+/// site made a second site's comment 12 look already imported when the
+/// first site's was. Disqus numbers across all of Disqus and has no site.
+/// The old form (`import:<system>:<id>`) still counts as "already there"
+/// on the same article, so that re-running an import made before this
+/// change adds nothing.
+pub fn keys(system: System, site: Option<&str>, id: &str) -> (String, Option<String>) {
+    let plain = format!("import:{}:{id}", system.as_str());
+    match site.and_then(site_scope) {
+        Some(site) => (
+            format!("import:{}:{site}:{id}", system.as_str()),
+            Some(plain),
+        ),
+        None => (plain, None),
+    }
+}
+
 /// The thread's comments as they will be stored, top-level ones first
-/// (each group oldest first); errors for those that cannot be.
+/// (each group oldest first); errors for those that cannot be. `site` is
+/// the source site the keys carry.
 fn prepare(
     system: System,
     thread: &SourceThread,
+    site: Option<&str>,
     summary: &mut Summary,
 ) -> Vec<(ImportedComment, OffsetDateTime)> {
     let parents: HashMap<&str, Option<&str>> = thread
@@ -277,7 +310,7 @@ fn prepare(
         }
         top
     };
-    let key = |id: &str| format!("import:{}:{id}", system.as_str());
+    let keys_of = |id: &str| keys(system, site, id);
     let mut out = Vec::new();
     for c in &thread.comments {
         let status = match c.state {
@@ -341,10 +374,15 @@ fn prepare(
             .unwrap_or(created)
             .format(&Rfc3339)
             .unwrap_or_default();
+        let (key, legacy_key) = keys_of(&c.id);
+        let (parent_key, legacy_parent_key) =
+            top_of(&c.id).filter(|p| valid_id(p)).map(keys_of).unzip();
         out.push((
             ImportedComment {
-                key: key(&c.id),
-                parent_key: top_of(&c.id).filter(|p| valid_id(p)).map(key),
+                key,
+                parent_key,
+                legacy_key,
+                legacy_parent_key: legacy_parent_key.flatten(),
                 author,
                 email,
                 body,
@@ -372,8 +410,14 @@ pub async fn import(
         ..Summary::default()
     };
     let mut created: Vec<String> = Vec::new();
+    // Isso's database does not name its site: the first --site is it.
+    let first_site = options.sites.first_origin();
     for thread in &threads {
-        let comments = prepare(system, thread, &mut summary);
+        let site = thread.site.as_deref().or(match system {
+            System::Isso => first_site.as_deref(),
+            _ => None,
+        });
+        let comments = prepare(system, thread, site, &mut summary);
         if comments.is_empty() {
             continue;
         }
@@ -410,7 +454,15 @@ pub async fn import(
         let added = if options.dry_run {
             let mut added = Vec::with_capacity(comments.len());
             for c in &comments {
-                added.push(store.comment_by_key(&c.key).await?.is_none());
+                let stored = store.comment_by_key(&c.key).await?.is_some();
+                let stored_before = match &c.legacy_key {
+                    Some(key) => store
+                        .comment_by_key(key)
+                        .await?
+                        .is_some_and(|old| old.article_id == article_id),
+                    None => false,
+                };
+                added.push(!stored && !stored_before);
             }
             added
         } else {
@@ -451,6 +503,7 @@ mod tests {
         let thread = SourceThread {
             page: Page::Path("/x".into()),
             title: None,
+            site: None,
             comments: vec![
                 comment("3", Some("2"), 30),
                 deleted,
@@ -459,7 +512,7 @@ mod tests {
             ],
         };
         let mut summary = Summary::default();
-        let out = prepare(System::Isso, &thread, &mut summary);
+        let out = prepare(System::Isso, &thread, None, &mut summary);
         let keys: Vec<_> = out
             .iter()
             .map(|(c, _)| (c.key.as_str(), c.parent_key.as_deref()))

@@ -47,6 +47,10 @@ pub struct SourceThread {
     pub page: Page,
     /// The page's title, if the file has one.
     pub title: Option<String>,
+    /// The site that served it, when the file names one (a WordPress
+    /// export's blog URL): comment ids are counted per site there, so the
+    /// import keys carry it.
+    pub site: Option<String>,
     /// Its comments, in the file's order.
     pub comments: Vec<SourceComment>,
 }

@@ -35,6 +35,12 @@ pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
                 root.name
             ),
         })?;
+    // The blog's own address (one blog of a multisite network), else the
+    // channel's link.
+    let site = channel
+        .child_text("wp:base_blog_url")
+        .or_else(|| channel.child_text("link"))
+        .map(str::to_owned);
     let mut out = Vec::new();
     for item in channel.children_named("item") {
         let comments: Vec<SourceComment> = item
@@ -73,6 +79,7 @@ pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
         out.push(SourceThread {
             page: Page::Url(item.child_text("link").unwrap_or_default().to_owned()),
             title: item.child_text("title").map(str::to_owned),
+            site: site.clone(),
             comments,
         });
     }

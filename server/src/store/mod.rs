@@ -160,13 +160,19 @@ impl Status {
 /// import`), already cleaned, with the history it had there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedComment {
-    /// Its idempotency key, `import:<system>:<id there>`: a second import
-    /// of the same file finds it and adds nothing.
+    /// Its idempotency key, `import:<system>:<site>:<id there>`
+    /// (`comment_import::keys`): a second import of the same file finds it
+    /// and adds nothing.
     pub key: String,
     /// The key of the comment it answers, if any: a reply stored under
     /// that key hands over its own (top-level) parent, and a key not stored
     /// on the same article makes this a top-level comment.
     pub parent_key: Option<String>,
+    /// The key an import made before keys named the site gave it: stored
+    /// under it *on the same article*, it is already there.
+    pub legacy_key: Option<String>,
+    /// The same for the comment it answers.
+    pub legacy_parent_key: Option<String>,
     /// Display name.
     pub author: String,
     /// The address the reader gave there, if any.

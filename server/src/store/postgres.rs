@@ -1584,8 +1584,9 @@ impl Store for PostgresStore {
                 Some(key) => tx
                     .query_opt(
                         "SELECT COALESCE(parent_id, id) FROM comments
-                         WHERE idempotency_key = $1 AND article_id = $2",
-                        &[key, &article_id],
+                         WHERE idempotency_key IN ($1, $3) AND article_id = $2
+                         ORDER BY idempotency_key = $1 DESC LIMIT 1",
+                        &[key, &article_id, &c.legacy_parent_key],
                     )
                     .await?
                     .map(|r| r.try_get(0))
@@ -1593,12 +1594,16 @@ impl Store for PostgresStore {
                 None => None,
             };
             // The unique key makes a comment stored before (by an earlier
-            // run, or a run beside this one) a no-op.
+            // run, or a run beside this one) a no-op; so does its key of
+            // before keys named the site, on the same article.
             let inserted = tx
                 .execute(
                     "INSERT INTO comments (article_id, parent_id, author, email, body, status,
                          created_at, idempotency_key)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     SELECT $1::text, $2::bigint, $3::text, $4::text, $5::text, $6::text,
+                         $7::text, $8::text
+                     WHERE NOT EXISTS (SELECT 1 FROM comments
+                         WHERE idempotency_key = $9 AND article_id = $1)
                      ON CONFLICT (idempotency_key) DO NOTHING",
                     &[
                         &article_id,
@@ -1609,6 +1614,7 @@ impl Store for PostgresStore {
                         &c.status.as_str(),
                         &c.created_at,
                         &c.key,
+                        &c.legacy_key,
                     ],
                 )
                 .await?;

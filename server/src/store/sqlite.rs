@@ -1919,8 +1919,9 @@ fn import_comments(
     let mut added = Vec::with_capacity(comments.len());
     for c in comments {
         let exists: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM comments WHERE idempotency_key = ?1)",
-            [&c.key],
+            "SELECT EXISTS (SELECT 1 FROM comments WHERE idempotency_key = ?1
+                 OR (idempotency_key = ?2 AND article_id = ?3))",
+            params![c.key, c.legacy_key, article_id],
             |r| r.get(0),
         )?;
         if exists {
@@ -1933,8 +1934,9 @@ fn import_comments(
             Some(key) => tx
                 .query_row(
                     "SELECT COALESCE(parent_id, id) FROM comments
-                     WHERE idempotency_key = ?1 AND article_id = ?2",
-                    params![key, article_id],
+                     WHERE idempotency_key IN (?1, ?3) AND article_id = ?2
+                     ORDER BY idempotency_key = ?1 DESC LIMIT 1",
+                    params![key, article_id, c.legacy_parent_key],
                     |r| r.get(0),
                 )
                 .optional()?,
