@@ -67,7 +67,7 @@ impl ArticleActions {
             &url,
             options.share_utm.as_deref(),
             &client.default_feed(),
-        )?;
+        );
         let form = view::send_form(doc, catalog)?;
         article_el.append_child(&row.row).map_err(dom_error)?;
         article_el.append_child(&form.form).map_err(dom_error)?;
@@ -317,10 +317,10 @@ impl ArticleActions {
         let Some(doc) = row.owner_document() else {
             return false;
         };
-        let Ok(el) = El::new(&doc, "input") else {
-            return false;
-        };
-        let input = el.attr("readonly", "").class("visually-hidden").build();
+        let input = El::new(&doc, "input")
+            .attr("readonly", "")
+            .class("visually-hidden")
+            .build();
         let _ = row.append_child(&input);
         let done = match input.dyn_ref::<HtmlInputElement>() {
             Some(i) => {

@@ -104,12 +104,12 @@ impl CommentSection {
             section,
             list,
             total: total_el,
-        } = view::section(doc, catalog, &options.dates, total_hint)?;
-        let form = comment_form::form(doc, catalog)?;
+        } = view::section(doc, catalog, &options.dates, total_hint);
+        let form = comment_form::form(doc, catalog);
         if open {
             section.append_child(&form.form).map_err(dom_error)?;
         } else {
-            let closed = El::new(doc, "p")?
+            let closed = El::new(doc, "p")
                 .class("note closed")
                 .text(catalog.comments_closed());
             section.append_child(&closed.build()).map_err(dom_error)?;
@@ -391,9 +391,7 @@ impl CommentSection {
                 let _ = text.append_with_str_1(catalog.replying_to());
                 let _ = text.append_with_str_1(" ");
                 if let Some(doc) = text.owner_document() {
-                    if let Ok(bdi) = El::new(&doc, "bdi") {
-                        let _ = text.append_child(&bdi.text(name).build());
-                    }
+                    let _ = text.append_child(&El::new(&doc, "bdi").text(name).build());
                 }
                 // The form opens under the comment being answered.
                 let parent = list
@@ -692,7 +690,7 @@ impl CommentSection {
             relative: &relative,
             exact: &exact,
         };
-        let el = view::comment(&doc, c, catalog, &times, pending, true)?.build();
+        let el = view::comment(&doc, c, catalog, &times, pending, true).build();
         if let Some(empty) = self.0.borrow_mut().empty.take() {
             empty.remove();
         }
@@ -779,7 +777,7 @@ impl CommentSection {
             exact: &exact,
         };
         for c in &page.items {
-            let el = view::comment(&doc, c, catalog, &times, false, true)?.build();
+            let el = view::comment(&doc, c, catalog, &times, false, true).build();
             list.append_child(&el).map_err(dom_error)?;
         }
         {
@@ -815,12 +813,12 @@ impl CommentSection {
             }
         }
         if list.child_element_count() == 0 {
-            let empty = view::empty(&doc, catalog)?.build();
+            let empty = view::empty(&doc, catalog).build();
             list.append_child(&empty).map_err(dom_error)?;
             self.0.borrow_mut().empty = Some(empty);
         }
         if page.next.is_some() {
-            let more = view::more(&doc, catalog)?.build();
+            let more = view::more(&doc, catalog).build();
             list.after_with_node_1(&more).map_err(dom_error)?;
             self.0.borrow_mut().more = Some(more);
         }
@@ -864,11 +862,10 @@ impl CommentSection {
         let Some(doc) = list.owner_document() else {
             return;
         };
-        if let Ok((el, retry)) = view::list_error(&doc, catalog, err.message(catalog)) {
-            let el = el.build();
-            let _ = list.after_with_node_1(&el);
-            self.0.borrow_mut().list_error = Some((el, retry));
-        }
+        let (el, retry) = view::list_error(&doc, catalog, err.message(catalog));
+        let el = el.build();
+        let _ = list.after_with_node_1(&el);
+        self.0.borrow_mut().list_error = Some((el, retry));
     }
 
     /// The backend refuses this embed (another origin, a URL outside the
@@ -890,9 +887,8 @@ impl CommentSection {
         web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {err}")));
         self.remove_more_and_error();
         if let Some(doc) = section.owner_document() {
-            if let Ok((el, _)) = status::error(&doc, err, catalog) {
-                let _ = section.prepend_with_node_1(&el.build());
-            }
+            let (el, _) = status::error(&doc, err, catalog);
+            let _ = section.prepend_with_node_1(&el.build());
         }
         let detail = Object::new();
         let _ = Reflect::set(&detail, &"code".into(), &err.code().into());

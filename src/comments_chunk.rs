@@ -78,7 +78,7 @@ mod remote {
             let place = match placeholder {
                 Some(place) => place,
                 None => {
-                    let place = status::skeleton(doc, catalog, Kind::Comments)?.build();
+                    let place = status::skeleton(doc, catalog, Kind::Comments).build();
                     parent.append_child(&place).map_err(dom_error)?;
                     place
                 }
@@ -191,7 +191,7 @@ mod remote {
                     let s = self.0.borrow();
                     (s.doc.clone(), s.lang, s.place.clone())
                 };
-                let (el, retry) = status::error(&doc, &err, lang.catalog())?;
+                let (el, retry) = status::error(&doc, &err, lang.catalog());
                 let el = el.build();
                 old.replace_with_with_node_1(&el).map_err(dom_error)?;
                 self.0.borrow_mut().place = el;
@@ -222,7 +222,7 @@ mod remote {
                 let s = self.0.borrow();
                 (s.doc.clone(), s.lang, s.place.clone())
             };
-            let el = status::skeleton(&doc, lang.catalog(), Kind::Comments)?.build();
+            let el = status::skeleton(&doc, lang.catalog(), Kind::Comments).build();
             old.replace_with_with_node_1(&el).map_err(dom_error)?;
             self.0.renew();
             self.0.borrow_mut().place = el;

@@ -42,10 +42,9 @@ pub fn show_everywhere() -> Option<()> {
             .get_attribute("lang")
             .and_then(|l| Lang::from_tag(&l))
             .unwrap_or(Lang::Ar);
-        if let Ok(el) = status::crashed(&doc, lang.catalog(), &page) {
-            clear(&frame);
-            let _ = frame.append_child(&el.build());
-        }
+        let el = status::crashed(&doc, lang.catalog(), &page);
+        clear(&frame);
+        let _ = frame.append_child(&el.build());
     }
     Some(())
 }

@@ -234,7 +234,7 @@ fn copy_element(
         Policy::Drop => Ok(()),
         Policy::Unwrap => copy_children(doc, el, to, base, depth + 1),
         Policy::Keep => {
-            let mut copy = El::new(doc, &tag)?;
+            let mut copy = El::try_new(doc, &tag)?;
             for name in ["href", "src", "alt"] {
                 let Some(value) = el.get_attribute(name) else {
                     continue;

@@ -128,7 +128,7 @@ impl Widget {
         let doc = host
             .owner_document()
             .ok_or_else(|| dom_error("no document".into()))?;
-        let frame = El::new(&doc, "div")?.class("khabar").part("root").build();
+        let frame = El::new(&doc, "div").class("khabar").part("root").build();
         root.append_child(&frame).map_err(dom_error)?;
         host.set_attribute(MOUNTED_ATTR, "").map_err(dom_error)?;
 
@@ -399,7 +399,7 @@ impl Widget {
                 // The skeleton stays until the first page of comments is in
                 // (the section replaces it then).
                 (
-                    status::skeleton(&doc, catalog, Kind::Comments)?,
+                    status::skeleton(&doc, catalog, Kind::Comments),
                     // A page by URL has no id until its first comment.
                     (!options.article_id.is_empty()).then(|| options.article_id.clone()),
                 )
@@ -408,13 +408,13 @@ impl Widget {
                 print_el = Some(print_target(&doc, &self.host(), options));
                 let id = Some(a.id.clone());
                 shown_article = Some(a);
-                (El::new(&doc, "div")?.class("actions-only"), id)
+                (El::new(&doc, "div").class("actions-only"), id)
             }
             Content::Card(a) => {
                 let meta = latest::Meta::new(options).map_err(dom_error)?;
-                let card = El::new(&doc, "div")?
+                let card = El::new(&doc, "div")
                     .class("single-card")
-                    .child(latest::card(&doc, &a.to_summary(), &meta)?);
+                    .child(latest::card(&doc, &a.to_summary(), &meta));
                 (card, Some(a.id))
             }
             Content::Latest(page) => {
@@ -422,7 +422,7 @@ impl Widget {
                 let has_more = page.next.is_some();
                 self.0.borrow_mut().next = page.next;
                 let (list, parts) =
-                    latest::list(&doc, &page.items, has_more, options.layout, catalog, &meta)?;
+                    latest::list(&doc, &page.items, has_more, options.layout, catalog, &meta);
                 if let Some(more) = &parts.more {
                     self.on_click(more, |w| w.load_more());
                 }
@@ -503,7 +503,7 @@ impl Widget {
             .as_ref()
             .and_then(|l| l.items.clone())
             .ok_or_else(|| dom_error("no list".into()))?;
-        let first_new = latest::items(&doc, &page.items, options.layout, &meta)?
+        let first_new = latest::items(&doc, &page.items, options.layout, &meta)
             .into_iter()
             .map(|li| {
                 let li = li.build();
@@ -556,9 +556,8 @@ impl Widget {
         if let Some(old) = old {
             old.remove();
         }
-        if let (Ok(note), Some(section)) = (latest::more_error(&doc, err.message(catalog)), section)
-        {
-            let note = note.build();
+        if let Some(section) = section {
+            let note = latest::more_error(&doc, err.message(catalog)).build();
             let _ = section.append_child(&note);
             self.0.borrow_mut().more_error = Some(note);
         }
@@ -568,7 +567,7 @@ impl Widget {
         let doc = self.document()?;
         let s = self.0.borrow();
         let kind = s.options.as_ref().map(|o| o.kind).unwrap_or(Kind::Article);
-        let el = status::skeleton(&doc, s.lang.catalog(), kind)?;
+        let el = status::skeleton(&doc, s.lang.catalog(), kind);
         clear(&s.frame);
         s.frame.append_child(&el.build()).map_err(dom_error)?;
         Ok(())
@@ -580,7 +579,7 @@ impl Widget {
             let doc = self.document()?;
             let retry = {
                 let s = self.0.borrow();
-                let (el, retry) = status::error(&doc, err, s.lang.catalog())?;
+                let (el, retry) = status::error(&doc, err, s.lang.catalog());
                 clear(&s.frame);
                 s.frame.append_child(&el.build()).map_err(dom_error)?;
                 retry

@@ -112,28 +112,28 @@ pub fn row(
     share_url: &str,
     utm: Option<&str>,
     feed_url: &str,
-) -> DomResult<Row> {
-    let button = |class: &str, text: &str| -> DomResult<El> {
-        Ok(El::new(doc, "button")?
+) -> Row {
+    let button = |class: &str, text: &str| -> El {
+        El::new(doc, "button")
             .attr("type", "button")
             .class(class)
             .part("button action")
-            .text(text))
+            .text(text)
     };
-    let copy_link = button("copy-link", catalog.copy_link())?;
+    let copy_link = button("copy-link", catalog.copy_link());
     let copy_link_el = copy_link.build_ref().clone();
-    let mut menu = El::new(doc, "ul")?
+    let mut menu = El::new(doc, "ul")
         .class("share-menu")
         .attr("id", "kh-share-menu")
         .attr("role", "list")
         .attr("hidden", "")
-        .child(El::new(doc, "li")?.child(copy_link));
+        .child(El::new(doc, "li").child(copy_link));
     for network in Network::ALL {
         let label = match network {
             Network::Email => catalog.email_share(),
             other => other.label(),
         };
-        let link = El::new(doc, "a")?
+        let link = El::new(doc, "a")
             .attr(
                 "href",
                 &share::share_url(network, title, summary, share_url, utm),
@@ -149,24 +149,24 @@ pub fn row(
                 },
             )
             .text(label);
-        menu = menu.child(El::new(doc, "li")?.child(link));
+        menu = menu.child(El::new(doc, "li").child(link));
     }
-    let share_device = button("action share-device", catalog.share_device())?.attr("hidden", "");
-    let share_toggle = button("action share-toggle", catalog.share())?
+    let share_device = button("action share-device", catalog.share_device()).attr("hidden", "");
+    let share_toggle = button("action share-toggle", catalog.share())
         .attr("aria-expanded", "false")
         .attr("aria-controls", "kh-share-menu");
-    let send_toggle = button("action send-toggle", catalog.send_friend())?
+    let send_toggle = button("action send-toggle", catalog.send_friend())
         .attr("aria-expanded", "false")
         .attr("aria-controls", "kh-send")
         .attr("hidden", "");
-    let print = button("action print", catalog.print())?;
-    let rss = El::new(doc, "a")?
+    let print = button("action print", catalog.print());
+    let rss = El::new(doc, "a")
         .class("action rss")
         .part("action")
         .attr("href", feed_url)
         .attr("type", "application/rss+xml")
         .text(catalog.rss());
-    let live = El::new(doc, "p")?
+    let live = El::new(doc, "p")
         .class("visually-hidden actions-live")
         .attr("role", "status")
         .attr("aria-live", "polite");
@@ -181,12 +181,12 @@ pub fn row(
         rss.build_ref().clone(),
         live.build_ref().clone(),
     );
-    let share = El::new(doc, "div")?
+    let share = El::new(doc, "div")
         .class("share")
         .child(share_toggle)
         .child(menu);
     let share_el = share.build_ref().clone();
-    let row = El::new(doc, "div")?
+    let row = El::new(doc, "div")
         .class("actions")
         .part("actions")
         .attr("role", "group")
@@ -198,7 +198,7 @@ pub fn row(
         .child(rss)
         .child(live)
         .build();
-    Ok(Row {
+    Row {
         row,
         share_device: share_device_el,
         share: share_el,
@@ -209,18 +209,18 @@ pub fn row(
         print: print_el,
         rss: rss_el,
         live: live_el,
-    })
+    }
 }
 
 /// The send-to-a-friend form (hidden until the reader opens it).
 pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
-    let input = |kind: &str, autocomplete: &str| -> DomResult<El> {
-        Ok(El::new(doc, "input")?
+    let input = |kind: &str, autocomplete: &str| -> El {
+        El::new(doc, "input")
             .attr("type", kind)
             .attr("autocomplete", autocomplete)
-            .attr("dir", if kind == "email" { "ltr" } else { "auto" }))
+            .attr("dir", if kind == "email" { "ltr" } else { "auto" })
     };
-    let mut form = El::new(doc, "form")?
+    let mut form = El::new(doc, "form")
         .class("send-form")
         .part("send-form")
         .attr("id", "kh-send")
@@ -228,7 +228,7 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
         .attr("hidden", "")
         .attr("aria-labelledby", "kh-send-title")
         .child(
-            El::new(doc, "h3")?
+            El::new(doc, "h3")
                 .attr("id", "kh-send-title")
                 .text(catalog.send_title()),
         );
@@ -237,34 +237,34 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
         let (label, control) = match f {
             SendField::FromName => (
                 catalog.your_name(),
-                input("text", "name")?.attr("required", ""),
+                input("text", "name").attr("required", ""),
             ),
             SendField::FromEmail => (
                 catalog.your_email(),
-                input("email", "email")?.attr("required", ""),
+                input("email", "email").attr("required", ""),
             ),
             SendField::ToEmail => (
                 catalog.friend_email(),
-                input("email", "off")?.attr("required", ""),
+                input("email", "off").attr("required", ""),
             ),
             SendField::Message => (
                 catalog.message_optional(),
-                El::new(doc, "textarea")?
+                El::new(doc, "textarea")
                     .attr("rows", "3")
                     .attr("dir", "auto"),
             ),
         };
         let control_el = control.build_ref().clone();
-        let (field, error) = field(doc, f.id(), f.name(), label, control, None)?;
+        let (field, error) = field(doc, f.id(), f.name(), label, control, None);
         form = form.child(field);
         fields.push((control_el, error));
     }
-    let send = El::new(doc, "button")?
+    let send = El::new(doc, "button")
         .attr("type", "submit")
         .class("send")
         .part("button send")
         .text(catalog.send_button());
-    let status = El::new(doc, "p")?
+    let status = El::new(doc, "p")
         .class("form-status")
         .attr("role", "status")
         .attr("aria-live", "polite");

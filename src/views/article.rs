@@ -18,57 +18,43 @@ pub fn render(
     dates: &DatelineFormat,
 ) -> DomResult<(El, Element)> {
     let lang = article.lang.as_deref();
-    let header = El::new(doc, "header")?
+    let header = El::new(doc, "header")
         .class("article-header")
         .child(
-            in_lang(El::new(doc, "h1")?.class("headline").part("headline"), lang)
+            in_lang(El::new(doc, "h1").class("headline").part("headline"), lang)
                 .text(&article.title),
         )
-        .child(dateline(doc, article, catalog, dates)?)
-        .child_opt(byline(doc, article, catalog)?);
+        .child(dateline(doc, article, catalog, dates))
+        .child_opt(byline(doc, article, catalog));
 
-    let summary = (!article.summary.trim().is_empty())
-        .then(|| {
-            El::new(doc, "p")
-                .map(|p| in_lang(p.class("summary").part("summary"), lang).text(&article.summary))
-        })
-        .transpose()?;
+    let summary = (!article.summary.trim().is_empty()).then(|| {
+        in_lang(El::new(doc, "p").class("summary").part("summary"), lang).text(&article.summary)
+    });
 
-    let body = in_lang(
-        El::new(doc, "div")?.class("article-body").part("body"),
-        lang,
-    );
+    let body = in_lang(El::new(doc, "div").class("article-body").part("body"), lang);
     let body = match (&article.body, &article.body_html) {
         (None, Some(html)) => {
             let base = crate::sanitize::safe_url(&article.url, false);
             crate::sanitize::rebuild_html(doc, html, base, body)?
         }
-        _ => body.children(
-            article
-                .blocks()
-                .iter()
-                .filter_map(|b| block(doc, b).transpose())
-                .collect::<DomResult<Vec<_>>>()?,
-        ),
+        _ => body.children(article.blocks().iter().filter_map(|b| block(doc, b))),
     };
 
     let image = article
         .image
         .as_ref()
-        .map(|i| figure(doc, i, true, lang))
-        .transpose()?
-        .flatten();
+        .and_then(|i| figure(doc, i, true, lang));
     // On paper only: where the article lives and whose it is.
-    let site = El::new(doc, "bdi")?.class("print-site");
+    let site = El::new(doc, "bdi").class("print-site");
     let site_el = site.build_ref().clone();
-    let print_footer = El::new(doc, "p")?
+    let print_footer = El::new(doc, "p")
         .class("print-only")
         .text(catalog.print_link())
         .text(" ")
-        .child(El::new(doc, "span")?.attr("dir", "ltr").text(&article.url))
+        .child(El::new(doc, "span").attr("dir", "ltr").text(&article.url))
         .text(" — ")
         .child(site);
-    let article = El::new(doc, "article")?
+    let article = El::new(doc, "article")
         .class("article")
         .part("article")
         .child(header)
@@ -80,103 +66,89 @@ pub fn render(
 }
 
 /// "Published Sunday 1 January 2017, 10:31 · Updated …" with `<time>` elements.
-fn dateline(
-    doc: &Document,
-    article: &Article,
-    catalog: &Catalog,
-    dates: &DatelineFormat,
-) -> DomResult<El> {
-    let time = |label: &str, value: &str, class: &str| -> DomResult<El> {
+fn dateline(doc: &Document, article: &Article, catalog: &Catalog, dates: &DatelineFormat) -> El {
+    let time = |label: &str, value: &str, class: &str| -> El {
         let shown = dates.format(value).unwrap_or_else(|| value.to_owned());
-        let time = El::new(doc, "time")?.attr("datetime", value).text(&shown);
-        Ok(El::new(doc, "span")?
+        let time = El::new(doc, "time").attr("datetime", value).text(&shown);
+        El::new(doc, "span")
             .class(class)
             .text(label)
             .text(" ")
-            .child(time))
+            .child(time)
     };
-    let mut line = El::new(doc, "p")?
+    let mut line = El::new(doc, "p")
         .class("dateline")
         .part("dateline")
         .child(time(
             catalog.published(),
             &article.published_at,
             "published",
-        )?);
+        ));
     if let (true, Some(updated)) = (article.was_updated(), article.updated_at.as_deref()) {
-        line = line.child(time(catalog.updated(), updated, "updated")?);
+        line = line.child(time(catalog.updated(), updated, "updated"));
     }
-    Ok(line)
+    line
 }
 
 /// Source and author, each isolated so that a Latin name inside Arabic text
 /// (or the reverse) keeps its own direction.
-fn byline(doc: &Document, article: &Article, catalog: &Catalog) -> DomResult<Option<El>> {
-    let named = |label: &str, name: Option<&str>, class: &str| -> DomResult<Option<El>> {
-        let Some(name) = name
+fn byline(doc: &Document, article: &Article, catalog: &Catalog) -> Option<El> {
+    let named = |label: &str, name: Option<&str>, class: &str| -> Option<El> {
+        let name = name
             .map(strip_bidi_controls)
-            .filter(|n| !n.trim().is_empty())
-        else {
-            return Ok(None);
-        };
-        let bdi = El::new(doc, "bdi")?.text(name.trim());
-        Ok(Some(
-            El::new(doc, "span")?
+            .filter(|n| !n.trim().is_empty())?;
+        let bdi = El::new(doc, "bdi").text(name.trim());
+        Some(
+            El::new(doc, "span")
                 .class(class)
                 .text(label)
                 .text(" ")
                 .child(bdi),
-        ))
+        )
     };
-    let source = named(catalog.source(), article.source.as_deref(), "source")?;
-    let author = named(catalog.by(), article.author.as_deref(), "author")?;
+    let source = named(catalog.source(), article.source.as_deref(), "source");
+    let author = named(catalog.by(), article.author.as_deref(), "author");
     if source.is_none() && author.is_none() {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(
-        El::new(doc, "p")?
+    Some(
+        El::new(doc, "p")
             .class("byline")
             .part("byline")
             .child_opt(author)
             .child_opt(source),
-    ))
+    )
 }
 
 /// One body block; `None` for kinds this version skips.
-fn block(doc: &Document, block: &Block) -> DomResult<Option<El>> {
+fn block(doc: &Document, block: &Block) -> Option<El> {
     let el = match block {
-        Block::Paragraph { text } => El::new(doc, "p")?.attr("dir", "auto").text(text),
-        Block::Heading { text } => El::new(doc, "h2")?.attr("dir", "auto").text(text),
-        Block::Quote { text, cite } => El::new(doc, "blockquote")?
-            .child(El::new(doc, "p")?.attr("dir", "auto").text(text))
+        Block::Paragraph { text } => El::new(doc, "p").attr("dir", "auto").text(text),
+        Block::Heading { text } => El::new(doc, "h2").attr("dir", "auto").text(text),
+        Block::Quote { text, cite } => El::new(doc, "blockquote")
+            .child(El::new(doc, "p").attr("dir", "auto").text(text))
             .child_opt(
                 cite.as_deref()
-                    .map(|c| -> DomResult<El> {
-                        Ok(El::new(doc, "cite")?.child(El::new(doc, "bdi")?.text(c)))
-                    })
-                    .transpose()?,
+                    .map(|c| El::new(doc, "cite").child(El::new(doc, "bdi").text(c))),
             ),
-        Block::List { ordered, items } => El::new(doc, if *ordered { "ol" } else { "ul" })?
+        Block::List { ordered, items } => El::new(doc, if *ordered { "ol" } else { "ul" })
             .children(
                 items
                     .iter()
-                    .map(|i| El::new(doc, "li").map(|li| li.attr("dir", "auto").text(i)))
-                    .collect::<DomResult<Vec<_>>>()?,
+                    .map(|i| El::new(doc, "li").attr("dir", "auto").text(i)),
             ),
         // Inside the body, which carries the article's language.
         Block::Image(image) => return figure(doc, image, false, None),
-        Block::Unknown => return Ok(None),
+        Block::Unknown => return None,
     };
-    Ok(Some(el))
+    Some(el)
 }
 
 /// An image with its caption; the box keeps a 16:9 shape before the image
 /// arrives so the page does not jump. Unsafe URLs drop the image.
-fn figure(doc: &Document, image: &Image, lead: bool, lang: Option<&str>) -> DomResult<Option<El>> {
-    let Some(src) = safe_url(&image.url, false) else {
-        return Ok(None);
-    };
-    let img = El::new(doc, "img")?
+fn figure(doc: &Document, image: &Image, lead: bool, lang: Option<&str>) -> Option<El> {
+    let src = safe_url(&image.url, false)?;
+    let img = El::new(doc, "img")
         .attr("src", src)
         .attr("alt", &image.alt)
         .attr("loading", if lead { "eager" } else { "lazy" })
@@ -187,12 +159,11 @@ fn figure(doc: &Document, image: &Image, lead: bool, lang: Option<&str>) -> DomR
         .caption
         .as_deref()
         .filter(|c| !c.trim().is_empty())
-        .map(|c| El::new(doc, "figcaption").map(|f| in_lang(f, lang).text(c)))
-        .transpose()?;
-    Ok(Some(
-        El::new(doc, "figure")?
+        .map(|c| in_lang(El::new(doc, "figcaption"), lang).text(c));
+    Some(
+        El::new(doc, "figure")
             .class(if lead { "figure lead" } else { "figure" })
-            .child(El::new(doc, "div")?.class("frame").child(img))
+            .child(El::new(doc, "div").class("frame").child(img))
             .child_opt(caption),
-    ))
+    )
 }

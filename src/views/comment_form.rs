@@ -4,7 +4,7 @@
 use web_sys::{Document, Element};
 
 use crate::comment_rules::{Field, AUTHOR_MAX, BODY_MAX};
-use crate::dom::{DomResult, El};
+use crate::dom::El;
 use crate::i18n::Catalog;
 use crate::views::field;
 
@@ -89,8 +89,8 @@ fn error_id(field: Field) -> &'static str {
 }
 
 /// The form, empty; the section fills it from the draft and wires it.
-pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
-    let author_input = El::new(doc, "input")?
+pub fn form(doc: &Document, catalog: &Catalog) -> CommentForm {
+    let author_input = El::new(doc, "input")
         .attr("type", "text")
         .attr("autocomplete", "name")
         .attr("dir", "auto")
@@ -104,8 +104,8 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         catalog.name_label(),
         author_input,
         None,
-    )?;
-    let email_input = El::new(doc, "input")?
+    );
+    let email_input = El::new(doc, "input")
         .attr("type", "email")
         .attr("autocomplete", "email")
         .attr("dir", "ltr")
@@ -118,19 +118,19 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         catalog.email_label(),
         email_input,
         Some(
-            El::new(doc, "p")?
+            El::new(doc, "p")
                 .class("note")
                 .attr("id", EMAIL_NOTE)
                 .text(catalog.email_note()),
         ),
-    )?;
-    let body_input = El::new(doc, "textarea")?
+    );
+    let body_input = El::new(doc, "textarea")
         .attr("rows", "5")
         .attr("dir", "auto")
         .attr("required", "")
         .attr("aria-describedby", COUNT);
     let body_el = body_input.build_ref().clone();
-    let count = El::new(doc, "p")?
+    let count = El::new(doc, "p")
         .class("note count")
         .attr("id", COUNT)
         .attr("aria-live", "off")
@@ -143,65 +143,65 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         catalog.body_label(),
         body_input,
         Some(count),
-    )?;
+    );
     // People never see or reach this field; naive bots fill it in.
-    let website = El::new(doc, "input")?
+    let website = El::new(doc, "input")
         .attr("id", "kc-website")
         .attr("name", "website")
         .attr("type", "text")
         .attr("tabindex", "-1")
         .attr("autocomplete", "off");
     let website_el = website.build_ref().clone();
-    let honeypot = El::new(doc, "div")?
+    let honeypot = El::new(doc, "div")
         .class("hp")
         .attr("aria-hidden", "true")
         .child(
-            El::new(doc, "label")?
+            El::new(doc, "label")
                 .attr("for", "kc-website")
                 .text("Website"),
         )
         .child(website);
-    let remember_input = El::new(doc, "input")?
+    let remember_input = El::new(doc, "input")
         .attr("type", "checkbox")
         .attr("name", "remember")
         .attr("id", "kc-remember");
     let remember_el = remember_input.build_ref().clone();
-    let remember = El::new(doc, "p")?.class("remember").child(
-        El::new(doc, "label")?
+    let remember = El::new(doc, "p").class("remember").child(
+        El::new(doc, "label")
             .child(remember_input)
             .text(" ")
             .text(catalog.remember_name()),
     );
-    let notify_input = El::new(doc, "input")?
+    let notify_input = El::new(doc, "input")
         .attr("type", "checkbox")
         .attr("name", "notify_replies")
         .attr("id", "kc-notify");
     let notify_el = notify_input.build_ref().clone();
-    let notify_line = El::new(doc, "p")?
+    let notify_line = El::new(doc, "p")
         .class("remember notify")
         .attr("hidden", "")
         .child(
-            El::new(doc, "label")?
+            El::new(doc, "label")
                 .child(notify_input)
                 .text(" ")
                 .text(catalog.notify_replies()),
         );
     let notify_line_el = notify_line.build_ref().clone();
-    let reply_text = El::new(doc, "span")?.class("replying-text");
+    let reply_text = El::new(doc, "span").class("replying-text");
     let reply_text_el = reply_text.build_ref().clone();
-    let parent_error = El::new(doc, "p")?
+    let parent_error = El::new(doc, "p")
         .class("field-error")
         .attr("id", error_id(Field::Parent))
         .attr("hidden", "");
     let parent_error_el = parent_error.build_ref().clone();
-    let replying = El::new(doc, "p")?
+    let replying = El::new(doc, "p")
         .class("replying")
         .attr("id", input_id(Field::Parent))
         .attr("hidden", "")
         .child(reply_text)
         .text(" ")
         .child(
-            El::new(doc, "button")?
+            El::new(doc, "button")
                 .attr("type", "button")
                 .class("cancel-reply")
                 .part("button")
@@ -209,23 +209,23 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         )
         .child(parent_error);
     let reply_el = replying.build_ref().clone();
-    let send = El::new(doc, "button")?
+    let send = El::new(doc, "button")
         .attr("type", "submit")
         .class("send")
         .part("button send")
         .text(catalog.send());
-    let status = El::new(doc, "p")?
+    let status = El::new(doc, "p")
         .class("form-status")
         .attr("role", "status")
         .attr("aria-live", "polite");
     let (send_el, status_el) = (send.build_ref().clone(), status.build_ref().clone());
-    let form = El::new(doc, "form")?
+    let form = El::new(doc, "form")
         .class("comment-form")
         .part("comment-form")
         .attr("novalidate", "")
         .attr("aria-labelledby", "kc-form-title")
         .child(
-            El::new(doc, "h3")?
+            El::new(doc, "h3")
                 .attr("id", "kc-form-title")
                 .text(catalog.form_title()),
         )
@@ -239,7 +239,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
         .child(send)
         .child(status)
         .build();
-    Ok(CommentForm {
+    CommentForm {
         form,
         website: website_el,
         remember: remember_el,
@@ -256,5 +256,5 @@ pub fn form(doc: &Document, catalog: &Catalog) -> DomResult<CommentForm> {
             (body_el, body_error),
             (reply_el, parent_error_el),
         ],
-    })
+    }
 }

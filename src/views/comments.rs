@@ -3,7 +3,7 @@
 
 use web_sys::{Document, Element};
 
-use crate::dom::{strip_bidi_controls, DomResult, El};
+use crate::dom::{strip_bidi_controls, El};
 use crate::i18n::format::{self, DateSettings, DatelineFormat, RelativeFormat};
 use crate::i18n::Catalog;
 use crate::model::Comment;
@@ -28,44 +28,39 @@ pub struct Section {
 
 /// The section's frame: heading (with the count), live region, list,
 /// and a slot for the form. The caller fills the list.
-pub fn section(
-    doc: &Document,
-    catalog: &Catalog,
-    dates: &DateSettings,
-    total: u32,
-) -> DomResult<Section> {
-    let total = El::new(doc, "span")?
+pub fn section(doc: &Document, catalog: &Catalog, dates: &DateSettings, total: u32) -> Section {
+    let total = El::new(doc, "span")
         .class("comments-total")
         .text(&format!(" ({})", format::count(dates, total)));
     let total_el = total.build_ref().clone();
-    let list = El::new(doc, "ol")?
+    let list = El::new(doc, "ol")
         .class("comment-list")
         .attr("role", "list");
     let list_el = list.build_ref().clone();
-    let section = El::new(doc, "section")?
+    let section = El::new(doc, "section")
         .class("comments")
         .part("comments")
         .attr("aria-labelledby", "khabar-comments-title")
         .child(
-            El::new(doc, "h2")?
+            El::new(doc, "h2")
                 .class("comments-title")
                 .attr("id", "khabar-comments-title")
                 .text(catalog.comments_title())
                 .child(total),
         )
         .child(
-            El::new(doc, "p")?
+            El::new(doc, "p")
                 .class("visually-hidden comments-live")
                 .attr("role", "status")
                 .attr("aria-live", "polite"),
         )
         .child(list)
         .build();
-    Ok(Section {
+    Section {
         section,
         list: list_el,
         total: total_el,
-    })
+    }
 }
 
 /// One comment (and its replies). `pending` marks the reader's own comment
@@ -77,48 +72,45 @@ pub fn comment(
     times: &Times<'_>,
     pending: bool,
     can_reply: bool,
-) -> DomResult<El> {
+) -> El {
     let exact = times.exact.format(&c.created_at).unwrap_or_default();
-    let time = El::new(doc, "time")?
+    let time = El::new(doc, "time")
         .attr("datetime", &c.created_at)
         .attr("title", &exact)
         .attr("data-exact", &exact)
         .attr("tabindex", "0")
         .text(&times.relative.format(&c.created_at).unwrap_or_default());
     let author = strip_bidi_controls(&c.author);
-    let mut header = El::new(doc, "p")?
+    let mut header = El::new(doc, "p")
         .class("comment-meta")
-        .child(El::new(doc, "bdi")?.class("comment-author").text(&author))
+        .child(El::new(doc, "bdi").class("comment-author").text(&author))
         .text(" ")
         .child(time);
     if pending {
         header = header.child(
-            El::new(doc, "span")?
+            El::new(doc, "span")
                 .class("badge")
                 .text(catalog.pending_badge()),
         );
     }
-    let mut body = El::new(doc, "p")?.class("comment-body").attr("dir", "auto");
+    let mut body = El::new(doc, "p").class("comment-body").attr("dir", "auto");
     // Not only khabar-server strips them: any backend may hand them over.
     for (i, line) in strip_bidi_controls(&c.body).split('\n').enumerate() {
         if i > 0 {
-            body = body.child(El::new(doc, "br")?);
+            body = body.child(El::new(doc, "br"));
         }
         body = body.text(line);
     }
-    let reply = match can_reply && !pending && c.parent_id.is_none() {
-        true => Some(
-            El::new(doc, "button")?
-                .attr("type", "button")
-                .class("reply")
-                .part("button reply")
-                .attr("data-reply-to", &c.id.to_string())
-                .attr("data-reply-name", &author)
-                .text(catalog.reply()),
-        ),
-        false => None,
-    };
-    let mut item = El::new(doc, "li")?
+    let reply = (can_reply && !pending && c.parent_id.is_none()).then(|| {
+        El::new(doc, "button")
+            .attr("type", "button")
+            .class("reply")
+            .part("button reply")
+            .attr("data-reply-to", &c.id.to_string())
+            .attr("data-reply-name", &author)
+            .text(catalog.reply())
+    });
+    let mut item = El::new(doc, "li")
         .class(if pending {
             "comment pending"
         } else {
@@ -126,50 +118,50 @@ pub fn comment(
         })
         .attr("data-id", &c.id.to_string())
         .child(
-            El::new(doc, "article")?
+            El::new(doc, "article")
                 .part("comment")
                 .child(header)
                 .child(body)
                 .child_opt(reply),
         );
     if c.parent_id.is_none() {
-        let mut replies = El::new(doc, "ol")?.class("replies").attr("role", "list");
+        let mut replies = El::new(doc, "ol").class("replies").attr("role", "list");
         for r in &c.replies {
-            replies = replies.child(comment(doc, r, catalog, times, false, false)?);
+            replies = replies.child(comment(doc, r, catalog, times, false, false));
         }
         item = item.child(replies);
     }
-    Ok(item)
+    item
 }
 
 /// "No comments yet."
-pub fn empty(doc: &Document, catalog: &Catalog) -> DomResult<El> {
-    Ok(El::new(doc, "li")?
+pub fn empty(doc: &Document, catalog: &Catalog) -> El {
+    El::new(doc, "li")
         .class("comments-empty")
-        .text(catalog.comments_none()))
+        .text(catalog.comments_none())
 }
 
 /// The "more comments" button.
-pub fn more(doc: &Document, catalog: &Catalog) -> DomResult<El> {
-    Ok(El::new(doc, "button")?
+pub fn more(doc: &Document, catalog: &Catalog) -> El {
+    El::new(doc, "button")
         .attr("type", "button")
         .class("more more-comments")
         .part("button more")
-        .text(catalog.comments_more()))
+        .text(catalog.comments_more())
 }
 
 /// A loading error under the list, with its retry button.
-pub fn list_error(doc: &Document, catalog: &Catalog, message: &str) -> DomResult<(El, Element)> {
-    let retry = El::new(doc, "button")?
+pub fn list_error(doc: &Document, catalog: &Catalog, message: &str) -> (El, Element) {
+    let retry = El::new(doc, "button")
         .attr("type", "button")
         .class("retry list-retry")
         .part("button retry")
         .text(catalog.retry());
     let retry_el = retry.build_ref().clone();
-    let el = El::new(doc, "div")?
+    let el = El::new(doc, "div")
         .class("list-error")
         .attr("role", "alert")
-        .child(El::new(doc, "p")?.text(message))
+        .child(El::new(doc, "p").text(message))
         .child(retry);
-    Ok((el, retry_el))
+    (el, retry_el)
 }

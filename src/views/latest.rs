@@ -6,7 +6,7 @@ use web_sys::{Document, Element};
 use wasm_bindgen::JsValue;
 
 use crate::config::{Layout, Options};
-use crate::dom::{DomResult, El};
+use crate::dom::El;
 use crate::i18n::format::{self, DateSettings, RelativeFormat};
 use crate::i18n::Catalog;
 use crate::model::ArticleSummary;
@@ -14,11 +14,11 @@ use crate::sanitize::safe_url;
 use crate::views::in_lang;
 
 /// A link to `url` when it is a web URL, otherwise a plain `fallback` box.
-fn link_or(doc: &Document, url: &str, fallback: &str) -> DomResult<El> {
-    Ok(match safe_url(url, false) {
-        Some(href) => El::new(doc, "a")?.attr("href", href),
-        None => El::new(doc, fallback)?,
-    })
+fn link_or(doc: &Document, url: &str, fallback: &'static str) -> El {
+    match safe_url(url, false) {
+        Some(href) => El::new(doc, "a").attr("href", href),
+        None => El::new(doc, fallback),
+    }
 }
 
 /// What a card writes beside its headline: the relative time, and the
@@ -42,98 +42,83 @@ impl<'a> Meta<'a> {
 
     /// "Comments: 3" in the widget's digits, when counts are on. It
     /// shares the time's line, so no row grows.
-    fn count(&self, doc: &Document, n: u32) -> DomResult<Option<El>> {
-        Ok(match self.counts {
-            Some((label, dates)) => Some(
-                El::new(doc, "span")?
-                    .class("comment-count")
-                    .part("comment-count")
-                    .text(&format!("{label} {}", format::count(dates, n))),
-            ),
-            None => None,
+    fn count(&self, doc: &Document, n: u32) -> Option<El> {
+        self.counts.map(|(label, dates)| {
+            El::new(doc, "span")
+                .class("comment-count")
+                .part("comment-count")
+                .text(&format!("{label} {}", format::count(dates, n)))
         })
     }
 }
 
 /// One card: thumbnail, headline, relative time (and comment count) and
 /// summary.
-pub fn card(doc: &Document, item: &ArticleSummary, meta: &Meta) -> DomResult<El> {
-    let time = El::new(doc, "time")?
+pub fn card(doc: &Document, item: &ArticleSummary, meta: &Meta) -> El {
+    let time = El::new(doc, "time")
         .attr("datetime", &item.published_at)
         .text(&meta.when.format(&item.published_at).unwrap_or_default());
-    let thumb = match item
+    let thumb = item
         .image
         .as_ref()
         .and_then(|i| Some((safe_url(&i.url, false)?, &i.alt)))
-    {
-        Some((src, alt)) => Some(
-            El::new(doc, "div")?.class("thumb").child(
-                El::new(doc, "img")?
+        .map(|(src, alt)| {
+            El::new(doc, "div").class("thumb").child(
+                El::new(doc, "img")
                     .attr("src", src)
                     .attr("alt", alt)
                     .attr("loading", "lazy")
                     .attr("decoding", "async")
                     .attr("referrerpolicy", "no-referrer")
                     .part("thumbnail"),
-            ),
-        ),
-        None => None,
-    };
+            )
+        });
     let summary = match item.summary.trim() {
         "" => None,
         _ => Some(
             in_lang(
-                El::new(doc, "p")?.class("card-summary"),
+                El::new(doc, "p").class("card-summary"),
                 item.lang.as_deref(),
             )
             .text(&item.summary),
         ),
     };
-    let text = El::new(doc, "div")?
+    let text = El::new(doc, "div")
         .class("card-text")
         .child(
-            in_lang(
-                El::new(doc, "h3")?.class("card-title"),
-                item.lang.as_deref(),
-            )
-            .text(&item.title),
+            in_lang(El::new(doc, "h3").class("card-title"), item.lang.as_deref()).text(&item.title),
         )
         .child(
-            El::new(doc, "p")?
+            El::new(doc, "p")
                 .class("card-time")
                 .child(time)
-                .child_opt(meta.count(doc, item.comment_count)?),
+                .child_opt(meta.count(doc, item.comment_count)),
         )
         .child_opt(summary);
-    Ok(link_or(doc, &item.url, "div")?
+    link_or(doc, &item.url, "div")
         .class("card")
         .part("card")
         .child_opt(thumb)
-        .child(text))
+        .child(text)
 }
 
 /// The list's items, for the first page or for one appended by "more".
-pub fn items(
-    doc: &Document,
-    items: &[ArticleSummary],
-    layout: Layout,
-    meta: &Meta,
-) -> DomResult<Vec<El>> {
+pub fn items(doc: &Document, items: &[ArticleSummary], layout: Layout, meta: &Meta) -> Vec<El> {
     items
         .iter()
         .map(|item| {
-            let li = El::new(doc, "li")?;
-            Ok(match layout {
-                Layout::List => li.child(card(doc, item, meta)?),
+            let li = El::new(doc, "li");
+            match layout {
+                Layout::List => li.child(card(doc, item, meta)),
                 // The strip has no time: the count follows the headline.
                 Layout::Strip => li
                     .child(
-                        in_lang(link_or(doc, &item.url, "span")?, item.lang.as_deref())
+                        in_lang(link_or(doc, &item.url, "span"), item.lang.as_deref())
                             .part("strip-link")
                             .text(&item.title),
                     )
-                    .child_opt(meta.count(doc, item.comment_count)?),
-            })
+                    .child_opt(meta.count(doc, item.comment_count)),
+            }
         })
         .collect()
 }
@@ -157,16 +142,16 @@ pub fn list(
     layout: Layout,
     catalog: &Catalog,
     meta: &Meta,
-) -> DomResult<(El, ListParts)> {
+) -> (El, ListParts) {
     let (class, title) = match layout {
-        Layout::List => ("latest", El::new(doc, "h2")?),
+        Layout::List => ("latest", El::new(doc, "h2")),
         // The section's label already says it; don't read it twice.
         Layout::Strip => (
             "latest strip",
-            El::new(doc, "span")?.attr("aria-hidden", "true"),
+            El::new(doc, "span").attr("aria-hidden", "true"),
         ),
     };
-    let section = El::new(doc, "section")?
+    let section = El::new(doc, "section")
         .class(class)
         .part("latest")
         .attr("aria-label", catalog.latest())
@@ -177,16 +162,16 @@ pub fn list(
         more: None,
     };
     if page.is_empty() {
-        let empty = El::new(doc, "p")?.class("empty").text(catalog.no_items());
-        return Ok((section.child(empty), parts));
+        let empty = El::new(doc, "p").class("empty").text(catalog.no_items());
+        return (section.child(empty), parts);
     }
-    let list = El::new(doc, "ul")?
+    let list = El::new(doc, "ul")
         .class("items")
         .attr("role", "list")
-        .children(items(doc, page, layout, meta)?);
+        .children(items(doc, page, layout, meta));
     let more = match has_more && layout == Layout::List {
         true => Some(
-            El::new(doc, "button")?
+            El::new(doc, "button")
                 .attr("type", "button")
                 .class("more")
                 .part("button more")
@@ -196,14 +181,14 @@ pub fn list(
     };
     parts.items = Some(list.build_ref().clone());
     parts.more = more.as_ref().map(|m| m.build_ref().clone());
-    Ok((section.child(list).child_opt(more), parts))
+    (section.child(list).child_opt(more), parts)
 }
 
 /// The note shown when the next page could not be loaded; the items
 /// already shown stay.
-pub fn more_error(doc: &Document, message: &str) -> DomResult<El> {
-    Ok(El::new(doc, "p")?
+pub fn more_error(doc: &Document, message: &str) -> El {
+    El::new(doc, "p")
         .class("more-error")
         .attr("role", "alert")
-        .text(message))
+        .text(message)
 }

@@ -14,7 +14,7 @@ pub mod status;
 
 use web_sys::{Document, Element};
 
-use crate::dom::{DomResult, El};
+use crate::dom::El;
 
 /// A labelled form field: the label, the control (given `id` and `name`),
 /// an optional note under it, and the hidden error line `{id}-error` that
@@ -27,19 +27,19 @@ pub fn field(
     label: &str,
     control: El,
     note: Option<El>,
-) -> DomResult<(El, Element)> {
-    let error = El::new(doc, "p")?
+) -> (El, Element) {
+    let error = El::new(doc, "p")
         .class("field-error")
         .attr("id", &format!("{id}-error"))
         .attr("hidden", "");
     let error_el = error.build_ref().clone();
-    let field = El::new(doc, "div")?
+    let field = El::new(doc, "div")
         .class("field")
-        .child(El::new(doc, "label")?.attr("for", id).text(label))
+        .child(El::new(doc, "label").attr("for", id).text(label))
         .child(control.attr("id", id).attr("name", name))
         .child_opt(note)
         .child(error);
-    Ok((field, error_el))
+    (field, error_el)
 }
 
 /// `el` marked as content in its own language: `lang` and the direction of

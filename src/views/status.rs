@@ -3,12 +3,12 @@
 use web_sys::{Document, Element};
 
 use crate::config::Kind;
-use crate::dom::{DomResult, El};
+use crate::dom::El;
 use crate::error::WidgetError;
 use crate::i18n::Catalog;
 
 /// Grey blocks shaped like the content, holding its space while it loads.
-pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> {
+pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> El {
     let class = match kind {
         Kind::Article => "skeleton skeleton-article",
         Kind::Latest => "skeleton skeleton-latest",
@@ -16,12 +16,12 @@ pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> 
         Kind::Comments => "skeleton skeleton-comments",
         Kind::Actions => "skeleton skeleton-actions",
     };
-    let mut el = El::new(doc, "div")?
+    let mut el = El::new(doc, "div")
         .class(class)
         .part("skeleton")
         .attr("aria-busy", "true")
         .child(
-            El::new(doc, "span")?
+            El::new(doc, "span")
                 .class("visually-hidden")
                 .attr("role", "status")
                 .text(catalog.loading()),
@@ -44,9 +44,9 @@ pub fn skeleton(doc: &Document, catalog: &Catalog, kind: Kind) -> DomResult<El> 
         ],
     };
     for line in lines {
-        el = el.child(El::new(doc, "div")?.class(line));
+        el = el.child(El::new(doc, "div").class(line));
     }
-    Ok(el)
+    el
 }
 
 /// The error box: what happened, in the reader's language, and (when a retry
@@ -57,50 +57,47 @@ pub fn error(
     doc: &Document,
     err: &WidgetError,
     catalog: &'static Catalog,
-) -> DomResult<(El, Option<Element>)> {
-    let retry = match err.retryable() {
-        true => Some(
-            El::new(doc, "button")?
-                .attr("type", "button")
-                .class("retry")
-                .part("button retry")
-                .text(catalog.retry()),
-        ),
-        false => None,
-    };
+) -> (El, Option<Element>) {
+    let retry = err.retryable().then(|| {
+        El::new(doc, "button")
+            .attr("type", "button")
+            .class("retry")
+            .part("button retry")
+            .text(catalog.retry())
+    });
     let retry_el = retry.as_ref().map(|r| r.build_ref().clone());
-    let el = El::new(doc, "div")?
+    let el = El::new(doc, "div")
         .class("error")
         .part("error")
         .attr("role", "alert")
         .attr("data-error-code", err.code())
         .child(
-            El::new(doc, "p")?
+            El::new(doc, "p")
                 .class("error-message")
                 .text(err.message(catalog)),
         )
         .child_opt(retry);
-    Ok((el, retry_el))
+    (el, retry_el)
 }
 
 /// The state shown after a crash: the widget cannot continue, so the action
 /// is a plain link that reloads the page and needs no code of ours.
-pub fn crashed(doc: &Document, catalog: &'static Catalog, page_url: &str) -> DomResult<El> {
-    Ok(El::new(doc, "div")?
+pub fn crashed(doc: &Document, catalog: &'static Catalog, page_url: &str) -> El {
+    El::new(doc, "div")
         .class("error")
         .part("error")
         .attr("role", "alert")
         .attr("data-error-code", "crash")
         .child(
-            El::new(doc, "p")?
+            El::new(doc, "p")
                 .class("error-message")
                 .text(catalog.error_crash()),
         )
         .child(
-            El::new(doc, "a")?
+            El::new(doc, "a")
                 .attr("href", page_url)
                 .class("retry")
                 .part("button retry")
                 .text(catalog.reload()),
-        ))
+        )
 }
