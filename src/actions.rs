@@ -10,6 +10,7 @@ use web_sys::{Document, Element, HtmlInputElement};
 use crate::api::ApiClient;
 use crate::component::{Component, Guard};
 use crate::config::Options;
+use crate::dom::Attrs;
 use crate::dom::{self, dom_error, El};
 use crate::error::WidgetError;
 use crate::http::Cancel;
@@ -127,7 +128,7 @@ impl ArticleActions {
         let (row, form) = (self.el(|s| &s.row.row), self.el(|s| &s.form.form));
         // The device's share sheet, where the browser has one.
         if navigator_fn("share").is_some() {
-            let _ = self.el(|s| &s.row.share_device).remove_attribute("hidden");
+            self.el(|s| &s.row.share_device).remove_attr("hidden");
         }
         self.listen(&row, "click", |a, e| {
             let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
@@ -219,11 +220,11 @@ impl ArticleActions {
             self.el(|s| &s.row.share_toggle),
             self.el(|s| &s.row.share_menu),
         );
-        let _ = toggle.set_attribute("aria-expanded", if open { "true" } else { "false" });
+        toggle.set_attr("aria-expanded", if open { "true" } else { "false" });
         if open {
-            let _ = menu.remove_attribute("hidden");
+            menu.remove_attr("hidden");
         } else {
-            let _ = menu.set_attribute("hidden", "");
+            menu.set_attr("hidden", "");
         }
         if move_focus {
             dom::focus(&if open {
@@ -359,14 +360,14 @@ impl ArticleActions {
                 return;
             };
             if config.send_to_friend {
-                let _ = a.el(|s| &s.row.send_toggle).remove_attribute("hidden");
+                a.el(|s| &s.row.send_toggle).remove_attr("hidden");
             }
             if let Some(safe) = config
                 .rss
                 .as_deref()
                 .and_then(|rss| crate::sanitize::safe_url(rss, false))
             {
-                let _ = a.el(|s| &s.row.rss).set_attribute("href", safe);
+                a.el(|s| &s.row.rss).set_attr("href", safe);
             }
             let site = a.0.borrow().print_site.clone();
             if let (false, Some(site)) = (config.site_name.is_empty(), site) {
@@ -378,12 +379,12 @@ impl ArticleActions {
     fn set_send_form(&self, open: bool) {
         let form = self.el(|s| &s.form.form);
         let toggle = self.el(|s| &s.row.send_toggle);
-        let _ = toggle.set_attribute("aria-expanded", if open { "true" } else { "false" });
+        toggle.set_attr("aria-expanded", if open { "true" } else { "false" });
         if open {
-            let _ = form.remove_attribute("hidden");
+            form.remove_attr("hidden");
             dom::focus(&self.input(SendField::FromName));
         } else {
-            let _ = form.set_attribute("hidden", "");
+            form.set_attr("hidden", "");
         }
     }
 
@@ -412,14 +413,14 @@ impl ArticleActions {
             match message {
                 Some(m) => {
                     line.set_text_content(Some(m));
-                    let _ = line.remove_attribute("hidden");
-                    let _ = input.set_attribute("aria-invalid", "true");
-                    let _ = input.set_attribute("aria-describedby", &line.id());
+                    line.remove_attr("hidden");
+                    input.set_attr("aria-invalid", "true");
+                    input.set_attr("aria-describedby", &line.id());
                 }
                 None => {
-                    let _ = line.set_attribute("hidden", "");
-                    let _ = input.remove_attribute("aria-invalid");
-                    let _ = input.remove_attribute("aria-describedby");
+                    line.set_attr("hidden", "");
+                    input.remove_attr("aria-invalid");
+                    input.remove_attr("aria-describedby");
                 }
             }
         }
@@ -432,13 +433,13 @@ impl ArticleActions {
         let c = self.0.borrow().catalog;
         let (form, send) = (self.el(|s| &s.form.form), self.el(|s| &s.form.send));
         let flag = if sending { "true" } else { "false" };
-        let _ = form.set_attribute("aria-busy", flag);
+        form.set_attr("aria-busy", flag);
         send.set_text_content(Some(if sending {
             c.sending()
         } else {
             c.send_button()
         }));
-        let _ = send.set_attribute("aria-disabled", flag);
+        send.set_attr("aria-disabled", flag);
     }
 
     /// Checks the fields as the server will, then sends.

@@ -12,6 +12,7 @@ use crate::api::{ApiClient, Thread};
 use crate::comment_rules::{self, Field, Problem};
 use crate::component::{Component, Guard};
 use crate::config::Options;
+use crate::dom::Attrs;
 use crate::dom::{self, clear, dom_error, El};
 use crate::error::WidgetError;
 use crate::http::Cancel;
@@ -115,7 +116,7 @@ impl CommentSection {
             section.append_child(&closed.build()).map_err(dom_error)?;
         }
         if placeholder.is_some() {
-            section.set_attribute("hidden", "").map_err(dom_error)?;
+            section.set_attr("hidden", "");
         }
         parent.append_child(&section).map_err(dom_error)?;
         let thread = Thread::of(options);
@@ -290,11 +291,11 @@ impl CommentSection {
         let s = self.0.borrow();
         let line = &s.form.notify_line;
         if show == line.has_attribute("hidden") {
-            let _ = if show {
-                line.remove_attribute("hidden")
+            if show {
+                line.remove_attr("hidden");
             } else {
-                line.set_attribute("hidden", "")
-            };
+                line.set_attr("hidden", "");
+            }
         }
     }
 
@@ -332,7 +333,7 @@ impl CommentSection {
             format::count(&dates, max)
         );
         count.set_text_content(Some(&text));
-        let _ = count.set_attribute("data-over", if over { "true" } else { "false" });
+        count.set_attr("data-over", if over { "true" } else { "false" });
     }
 
     fn restore_draft(&self) {
@@ -386,7 +387,7 @@ impl CommentSection {
             Some((id, name)) => {
                 draft.parent_id = Some(*id);
                 draft.parent_author = name.clone();
-                let _ = banner.remove_attribute("hidden");
+                banner.remove_attr("hidden");
                 clear(&text);
                 let _ = text.append_with_str_1(catalog.replying_to());
                 let _ = text.append_with_str_1(" ");
@@ -410,7 +411,7 @@ impl CommentSection {
             None => {
                 draft.parent_id = None;
                 draft.parent_author.clear();
-                let _ = banner.set_attribute("hidden", "");
+                banner.set_attr("hidden", "");
                 let _ = section.append_child(&form);
             }
         }
@@ -437,19 +438,19 @@ impl CommentSection {
             match problem {
                 Some(p) => {
                     line.set_text_content(Some(comment_rules::message(field, p, catalog)));
-                    let _ = line.remove_attribute("hidden");
-                    let _ = input.set_attribute("aria-invalid", "true");
+                    line.remove_attr("hidden");
+                    input.set_attr("aria-invalid", "true");
                     let ids = format!("{described} {}", line.id());
-                    let _ = input.set_attribute("aria-describedby", ids.trim());
+                    input.set_attr("aria-describedby", ids.trim());
                 }
                 None => {
                     line.set_text_content(None);
-                    let _ = line.set_attribute("hidden", "");
-                    let _ = input.remove_attribute("aria-invalid");
+                    line.set_attr("hidden", "");
+                    input.remove_attr("aria-invalid");
                     if described.is_empty() {
-                        let _ = input.remove_attribute("aria-describedby");
+                        input.remove_attr("aria-describedby");
                     } else {
-                        let _ = input.set_attribute("aria-describedby", described);
+                        input.set_attr("aria-describedby", described);
                     }
                 }
             }
@@ -475,8 +476,8 @@ impl CommentSection {
         } else {
             catalog.send()
         }));
-        let _ = button.set_attribute("aria-disabled", if sending { "true" } else { "false" });
-        let _ = form.set_attribute("aria-busy", if sending { "true" } else { "false" });
+        button.set_attr("aria-disabled", if sending { "true" } else { "false" });
+        form.set_attr("aria-busy", if sending { "true" } else { "false" });
     }
 
     // ---- sending ---------------------------------------------------------
@@ -838,7 +839,7 @@ impl CommentSection {
         };
         if let Some(placeholder) = placeholder {
             placeholder.remove();
-            let _ = section.remove_attribute("hidden");
+            section.remove_attr("hidden");
         }
     }
 

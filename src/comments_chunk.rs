@@ -24,7 +24,7 @@ mod remote {
 
     use crate::component::Component;
     use crate::config::{Kind, Options};
-    use crate::dom::{dom_error, NearViewport};
+    use crate::dom::{dom_error, Attrs, NearViewport};
     use crate::error::WidgetError;
     use crate::views::status;
 
@@ -106,9 +106,7 @@ mod remote {
                 // One screen ahead: the module is in before the reader is.
                 // Until then the skeleton says it waits (pages and tests
                 // can tell "waiting for the reader" from "loading").
-                place
-                    .set_attribute("data-loads", "near")
-                    .map_err(dom_error)?;
+                place.set_attr("data-loads", "near");
                 let guard = section.0.guard();
                 let near = NearViewport::watch(&place, "100% 0px", move || {
                     if let Some(c) = guard.get() {
@@ -139,7 +137,7 @@ mod remote {
                 s.near = None;
                 (s.place.clone(), JsValue::from_str(&s.first_page))
             };
-            let _ = place.remove_attribute("data-loads");
+            place.remove_attr("data-loads");
             let started = LOADER.with(|l| {
                 l.borrow()
                     .as_ref()

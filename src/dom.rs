@@ -23,14 +23,38 @@ pub type DomResult<T> = Result<T, WidgetError>;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
-    /// A document, for the binding below.
-    type ConstantTags;
-    // `createElement` bound without `catch`: it throws only for a name
-    // that is not a tag name, and the views pass constants. Every builder
-    // call then has no error path, and no clean-up of the elements built
-    // so far on one (kilobytes of wasm across the views).
+    /// A document or element, for the bindings below.
+    type ConstantNames;
+    // DOM calls bound without `catch`, for the widget's own constant names:
+    // `createElement` and `setAttribute` throw only for a name that is not
+    // a tag or attribute name, `removeAttribute` never. Every call then has
+    // no error path, and no clean-up of the elements built so far on one
+    // (kilobytes of wasm across the views).
     #[wasm_bindgen(method, js_name = createElement)]
-    fn create_element(this: &ConstantTags, tag: &str) -> Element;
+    fn create_element(this: &ConstantNames, tag: &str) -> Element;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute(this: &ConstantNames, name: &str, value: &str);
+    #[wasm_bindgen(method, js_name = removeAttribute)]
+    fn remove_attribute(this: &ConstantNames, name: &str);
+}
+
+/// Attributes by the widget's own constant names, without error paths.
+pub trait Attrs {
+    /// Sets attribute `name`.
+    fn set_attr(&self, name: &'static str, value: &str);
+    /// Removes attribute `name` (nothing when it is not there).
+    fn remove_attr(&self, name: &'static str);
+}
+
+impl Attrs for Element {
+    fn set_attr(&self, name: &'static str, value: &str) {
+        self.unchecked_ref::<ConstantNames>()
+            .set_attribute(name, value);
+    }
+
+    fn remove_attr(&self, name: &'static str) {
+        self.unchecked_ref::<ConstantNames>().remove_attribute(name);
+    }
 }
 
 /// An element under construction.
@@ -40,7 +64,7 @@ impl El {
     /// Creates `<tag>` in `doc`; `tag` is one of the views' constant tag
     /// names (for a name read from elsewhere, [`El::try_new`]).
     pub fn new(doc: &Document, tag: &'static str) -> El {
-        El(doc.unchecked_ref::<ConstantTags>().create_element(tag))
+        El(doc.unchecked_ref::<ConstantNames>().create_element(tag))
     }
 
     /// Creates `<tag>` in `doc`, or tells why not (a name that is not a
@@ -54,8 +78,8 @@ impl El {
     // at every call site (it cost kilobytes of wasm).
 
     /// Sets an attribute.
-    pub fn attr(self, name: &str, value: &str) -> El {
-        let _ = self.0.set_attribute(name, value);
+    pub fn attr(self, name: &'static str, value: &str) -> El {
+        self.0.set_attr(name, value);
         self
     }
 

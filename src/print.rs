@@ -12,6 +12,8 @@ use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 use web_sys::{CssStyleSheet, Document, Element};
 
+use crate::dom::Attrs;
+
 const PRINTING: &str = "data-khabar-printing";
 const PATH: &str = "data-khabar-print-path";
 const TARGET: &str = "data-khabar-print-target";
@@ -54,19 +56,19 @@ pub fn begin(host: &Element, frame: &Element) {
         return;
     };
     adopt_page_sheet(&doc);
-    let _ = host.set_attribute(TARGET, "");
+    host.set_attr(TARGET, "");
     let mut node = host.parent_element();
     while let Some(el) = node {
         if el.local_name() == "html" {
             break;
         }
-        let _ = el.set_attribute(PATH, "");
+        el.set_attr(PATH, "");
         node = el.parent_element();
     }
     if let Some(root) = doc.document_element() {
-        let _ = root.set_attribute(PRINTING, "");
+        root.set_attr(PRINTING, "");
     }
-    let _ = frame.set_attribute("data-printing", "");
+    frame.set_attr("data-printing", "");
 }
 
 /// Removes every mark (after printing, or when the widget goes away).
@@ -75,7 +77,7 @@ pub fn end(host: &Element, frame: &Element) {
         return;
     };
     if let Some(root) = doc.document_element() {
-        let _ = root.remove_attribute(PRINTING);
+        root.remove_attr(PRINTING);
     }
     if let Ok(marked) = doc.query_selector_all(&format!("[{PATH}], [{TARGET}]")) {
         for i in 0..marked.length() {
@@ -83,12 +85,12 @@ pub fn end(host: &Element, frame: &Element) {
                 .item(i)
                 .and_then(|n| wasm_bindgen::JsCast::dyn_into::<Element>(n).ok())
             {
-                let _ = el.remove_attribute(PATH);
-                let _ = el.remove_attribute(TARGET);
+                el.remove_attr(PATH);
+                el.remove_attr(TARGET);
             }
         }
     }
-    let _ = frame.remove_attribute("data-printing");
+    frame.remove_attr("data-printing");
 }
 
 /// Opens the browser's print dialog.

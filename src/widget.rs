@@ -13,6 +13,7 @@ use crate::comments_chunk::Section;
 use crate::component::Component;
 use crate::config::{ConfigError, Kind, Layout, Options, Theme};
 use crate::crash::MOUNTED_ATTR;
+use crate::dom::Attrs;
 use crate::dom::{clear, dom_error, El, NearViewport};
 use crate::error::WidgetError;
 use crate::http::Cancel;
@@ -84,9 +85,8 @@ fn refresh_themes() {
         let s = widget.0.borrow();
         if let Ok(o) = &s.options {
             if o.theme == Theme::Auto {
-                let _ = s
-                    .frame
-                    .set_attribute("data-theme", crate::theme::resolve(&s.host, o.theme));
+                s.frame
+                    .set_attr("data-theme", crate::theme::resolve(&s.host, o.theme));
             }
         }
     }
@@ -130,7 +130,7 @@ impl Widget {
             .ok_or_else(|| dom_error("no document".into()))?;
         let frame = El::new(&doc, "div").class("khabar").part("root").build();
         root.append_child(&frame).map_err(dom_error)?;
-        host.set_attribute(MOUNTED_ATTR, "").map_err(dom_error)?;
+        host.set_attr(MOUNTED_ATTR, "");
 
         let lang = options.as_ref().map(Options::lang).unwrap_or(fallback_lang);
         let connected = host.is_connected();
@@ -178,7 +178,7 @@ impl Widget {
         if let Some(root) = s.host.shadow_root() {
             clear(&root);
         }
-        let _ = s.host.remove_attribute(MOUNTED_ATTR);
+        s.host.remove_attr(MOUNTED_ATTR);
     }
 
     /// Whether `destroy` was called.
@@ -235,15 +235,15 @@ impl Widget {
 
     fn apply_frame_attributes(&self) -> Result<(), WidgetError> {
         let s = self.0.borrow();
-        let set = |k: &str, v: &str| s.frame.set_attribute(k, v).map_err(dom_error);
-        set("lang", s.lang.tag())?;
-        set("dir", s.lang.dir().as_str())?;
+        let set = |k: &'static str, v: &str| s.frame.set_attr(k, v);
+        set("lang", s.lang.tag());
+        set("dir", s.lang.dir().as_str());
         if let Ok(o) = &s.options {
-            set("data-theme", crate::theme::resolve(&s.host, o.theme))?;
+            set("data-theme", crate::theme::resolve(&s.host, o.theme));
             if o.theme == Theme::Auto {
                 crate::theme::watch(refresh_themes);
             }
-            set("data-kind", o.kind.as_str())?;
+            set("data-kind", o.kind.as_str());
             set(
                 "data-layout",
                 if o.layout == Layout::Strip {
@@ -251,10 +251,10 @@ impl Widget {
                 } else {
                     "list"
                 },
-            )?;
+            );
             // A list reserves the height of its rows (style.css).
             crate::style::reserve_rows(o.limit)?;
-            set("data-rows", &o.limit.to_string())?;
+            set("data-rows", &o.limit.to_string());
             for w in &o.warnings {
                 web_sys::console::warn_1(&JsValue::from_str(&format!("khabar: {w}")));
             }
@@ -536,11 +536,11 @@ impl Widget {
 
     fn set_more_busy(&self, busy: bool) {
         if let Some(button) = self.more_button() {
-            let _ = button.set_attribute("aria-busy", if busy { "true" } else { "false" });
+            button.set_attr("aria-busy", if busy { "true" } else { "false" });
             if busy {
-                let _ = button.set_attribute("disabled", "");
+                button.set_attr("disabled", "");
             } else {
-                let _ = button.remove_attribute("disabled");
+                button.remove_attr("disabled");
             }
         }
     }
