@@ -10,8 +10,7 @@ use web_sys::{Document, Element, HtmlInputElement};
 use crate::api::ApiClient;
 use crate::component::{Component, Guard};
 use crate::config::Options;
-use crate::dom::Attrs;
-use crate::dom::{self, dom_error, El};
+use crate::dom::{self, Attrs, Children, El};
 use crate::error::WidgetError;
 use crate::http::Cancel;
 use crate::i18n::Catalog;
@@ -70,8 +69,8 @@ impl ArticleActions {
             &client.default_feed(),
         );
         let form = view::send_form(doc, catalog)?;
-        article_el.append_child(&row.row).map_err(dom_error)?;
-        article_el.append_child(&form.form).map_err(dom_error)?;
+        article_el.add_child(&row.row);
+        article_el.add_child(&form.form);
         let this = ArticleActions(Component::new(State {
             frame: frame.clone(),
             print_el: print_el.clone(),
@@ -322,7 +321,7 @@ impl ArticleActions {
             .attr("readonly", "")
             .class("visually-hidden")
             .build();
-        let _ = row.append_child(&input);
+        row.add_child(&input);
         let done = match input.dyn_ref::<HtmlInputElement>() {
             Some(i) => {
                 i.set_value(url);

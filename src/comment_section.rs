@@ -12,8 +12,7 @@ use crate::api::{ApiClient, Thread};
 use crate::comment_rules::{self, Field, Problem};
 use crate::component::{Component, Guard};
 use crate::config::Options;
-use crate::dom::Attrs;
-use crate::dom::{self, clear, dom_error, El};
+use crate::dom::{self, clear, dom_error, Attrs, Children, El};
 use crate::error::WidgetError;
 use crate::http::Cancel;
 use crate::i18n::format::{self, DatelineFormat, RelativeFormat};
@@ -108,17 +107,17 @@ impl CommentSection {
         } = view::section(doc, catalog, &options.dates, total_hint);
         let form = comment_form::form(doc, catalog);
         if open {
-            section.append_child(&form.form).map_err(dom_error)?;
+            section.add_child(&form.form);
         } else {
             let closed = El::new(doc, "p")
                 .class("note closed")
                 .text(catalog.comments_closed());
-            section.append_child(&closed.build()).map_err(dom_error)?;
+            section.add_child(&closed.build());
         }
         if placeholder.is_some() {
             section.set_attr("hidden", "");
         }
-        parent.append_child(&section).map_err(dom_error)?;
+        parent.add_child(&section);
         let thread = Thread::of(options);
         let this = CommentSection(Component::new(State {
             host: host.clone(),
@@ -392,7 +391,7 @@ impl CommentSection {
                 let _ = text.append_with_str_1(catalog.replying_to());
                 let _ = text.append_with_str_1(" ");
                 if let Some(doc) = text.owner_document() {
-                    let _ = text.append_child(&El::new(&doc, "bdi").text(name).build());
+                    text.add_child(&El::new(&doc, "bdi").text(name).build());
                 }
                 // The form opens under the comment being answered.
                 let parent = list
@@ -401,10 +400,10 @@ impl CommentSection {
                     .flatten();
                 match parent {
                     Some(li) => {
-                        let _ = li.append_child(&form);
+                        li.add_child(&form);
                     }
                     None => {
-                        let _ = section.append_child(&form);
+                        section.add_child(&form);
                     }
                 }
             }
@@ -412,7 +411,7 @@ impl CommentSection {
                 draft.parent_id = None;
                 draft.parent_author.clear();
                 banner.set_attr("hidden", "");
-                let _ = section.append_child(&form);
+                section.add_child(&form);
             }
         }
         self.save_draft(&draft);
@@ -703,7 +702,7 @@ impl CommentSection {
                     .flatten()
             })
             .unwrap_or(list);
-        target.append_child(&el).map_err(dom_error)?;
+        target.add_child(&el);
         Ok(())
     }
 
@@ -779,7 +778,7 @@ impl CommentSection {
         };
         for c in &page.items {
             let el = view::comment(&doc, c, catalog, &times, false, true).build();
-            list.append_child(&el).map_err(dom_error)?;
+            list.add_child(&el);
         }
         {
             let mut s = self.0.borrow_mut();
@@ -815,7 +814,7 @@ impl CommentSection {
         }
         if list.child_element_count() == 0 {
             let empty = view::empty(&doc, catalog).build();
-            list.append_child(&empty).map_err(dom_error)?;
+            list.add_child(&empty);
             self.0.borrow_mut().empty = Some(empty);
         }
         if page.next.is_some() {

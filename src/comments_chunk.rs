@@ -24,7 +24,7 @@ mod remote {
 
     use crate::component::Component;
     use crate::config::{Kind, Options};
-    use crate::dom::{dom_error, Attrs, NearViewport};
+    use crate::dom::{dom_error, Attrs, Children, NearViewport};
     use crate::error::WidgetError;
     use crate::views::status;
 
@@ -79,7 +79,7 @@ mod remote {
                 Some(place) => place,
                 None => {
                     let place = status::skeleton(doc, catalog, Kind::Comments).build();
-                    parent.append_child(&place).map_err(dom_error)?;
+                    parent.add_child(&place);
                     place
                 }
             };

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::dom::clear;
+use crate::dom::{clear, Children};
 use crate::i18n::Lang;
 use crate::views::status;
 
@@ -44,7 +44,7 @@ pub fn show_everywhere() -> Option<()> {
             .unwrap_or(Lang::Ar);
         let el = status::crashed(&doc, lang.catalog(), &page);
         clear(&frame);
-        let _ = frame.append_child(&el.build());
+        frame.add_child(&el.build());
     }
     Some(())
 }

@@ -36,6 +36,10 @@ extern "C" {
     fn set_attribute(this: &ConstantNames, name: &str, value: &str);
     #[wasm_bindgen(method, js_name = removeAttribute)]
     fn remove_attribute(this: &ConstantNames, name: &str);
+    // `appendChild` throws only for a child that cannot go there (one of
+    // its own ancestors, a document): the widget appends nodes it made.
+    #[wasm_bindgen(method, js_name = appendChild)]
+    fn append_child(this: &ConstantNames, child: &Node);
 }
 
 /// Attributes by the widget's own constant names, without error paths.
@@ -44,6 +48,18 @@ pub trait Attrs {
     fn set_attr(&self, name: &'static str, value: &str);
     /// Removes attribute `name` (nothing when it is not there).
     fn remove_attr(&self, name: &'static str);
+}
+
+/// Children of the widget's own nodes, appended without an error path.
+pub trait Children {
+    /// Appends `child` (moving it, when it is in the tree already).
+    fn add_child(&self, child: &Node);
+}
+
+impl Children for Node {
+    fn add_child(&self, child: &Node) {
+        self.unchecked_ref::<ConstantNames>().append_child(child);
+    }
 }
 
 impl Attrs for Element {
@@ -103,7 +119,7 @@ impl El {
 
     /// Appends a child element.
     pub fn child(self, child: El) -> El {
-        let _ = self.0.append_child(&child.0);
+        self.0.add_child(&child.0);
         self
     }
 

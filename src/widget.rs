@@ -13,8 +13,7 @@ use crate::comments_chunk::Section;
 use crate::component::Component;
 use crate::config::{ConfigError, Kind, Layout, Options, Theme};
 use crate::crash::MOUNTED_ATTR;
-use crate::dom::Attrs;
-use crate::dom::{clear, dom_error, El, NearViewport};
+use crate::dom::{clear, dom_error, Attrs, Children, El, NearViewport};
 use crate::error::WidgetError;
 use crate::http::Cancel;
 use crate::i18n::format::DatelineFormat;
@@ -129,7 +128,7 @@ impl Widget {
             .owner_document()
             .ok_or_else(|| dom_error("no document".into()))?;
         let frame = El::new(&doc, "div").class("khabar").part("root").build();
-        root.append_child(&frame).map_err(dom_error)?;
+        root.add_child(&frame);
         host.set_attr(MOUNTED_ATTR, "");
 
         let lang = options.as_ref().map(Options::lang).unwrap_or(fallback_lang);
@@ -434,7 +433,7 @@ impl Widget {
         {
             let s = self.0.borrow();
             clear(&s.frame);
-            s.frame.append_child(&el).map_err(dom_error)?;
+            s.frame.add_child(&el);
         }
         if let Some(a) = &shown_article {
             let (frame, host) = {
@@ -503,16 +502,12 @@ impl Widget {
             .as_ref()
             .and_then(|l| l.items.clone())
             .ok_or_else(|| dom_error("no list".into()))?;
-        let first_new = latest::items(&doc, &page.items, options.layout, &meta)
-            .into_iter()
-            .map(|li| {
-                let li = li.build();
-                list.append_child(&li).map(|_| li)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(dom_error)?
-            .into_iter()
-            .next();
+        let mut first_new = None;
+        for li in latest::items(&doc, &page.items, options.layout, &meta) {
+            let li = li.build();
+            list.add_child(&li);
+            first_new.get_or_insert(li);
+        }
         let has_more = page.next.is_some();
         self.0.borrow_mut().next = page.next;
         if !has_more {
@@ -558,7 +553,7 @@ impl Widget {
         }
         if let Some(section) = section {
             let note = latest::more_error(&doc, err.message(catalog)).build();
-            let _ = section.append_child(&note);
+            section.add_child(&note);
             self.0.borrow_mut().more_error = Some(note);
         }
     }
@@ -569,7 +564,7 @@ impl Widget {
         let kind = s.options.as_ref().map(|o| o.kind).unwrap_or(Kind::Article);
         let el = status::skeleton(&doc, s.lang.catalog(), kind);
         clear(&s.frame);
-        s.frame.append_child(&el.build()).map_err(dom_error)?;
+        s.frame.add_child(&el.build());
         Ok(())
     }
 
@@ -581,7 +576,7 @@ impl Widget {
                 let s = self.0.borrow();
                 let (el, retry) = status::error(&doc, err, s.lang.catalog());
                 clear(&s.frame);
-                s.frame.append_child(&el.build()).map_err(dom_error)?;
+                s.frame.add_child(&el.build());
                 retry
             };
             if let Some(button) = retry {
