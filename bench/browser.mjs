@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
 import { startProxy } from '../tests/e2e/proxy.mjs';
-import { alternate, median, pagesWithBundle, postComments, stats } from './common.mjs';
+import { alternate, median, bundleDir, pagesWithBundle, postComments, stats } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -176,7 +176,7 @@ async function cls(browser, origin, delayed) {
     await page.route('**/images/**', late);
     await page.route('**/comments?**', late);
   }
-  await page.goto(origin);
+  await page.goto(`${origin}${PAGES.slice(1)}demo.html`);
   await demoSettled(page);
   await page.waitForTimeout(delayed ? 2500 : 1000);
   const value = await page.evaluate(() => window.__cls);
@@ -228,7 +228,7 @@ async function memory(browser, origin) {
 }
 
 async function main() {
-  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'], widgetDir: bundleDir(args.dist) });
   const { url } = server;
   const results = {};
   let proxy;

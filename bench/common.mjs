@@ -2,7 +2,7 @@
 // text for Khabar and for Isso), the statistics, and the A/B alternation,
 // and the pages, with the loader a site's script tag loads.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** The `i`th seeded comment: author and text. */
 export const comment = (i) => ({
@@ -48,16 +48,18 @@ export async function alternate(runs, sides, measure) {
 
 /**
  * Writes the bench's pages (bench/pages/*.html, and the demo page as
- * demo.html) to target/bench/pages with
- * the CDN bundle's loader (from `dist`'s manifest) where they name the
- * development loader `/khabar/khabar.js`: a site's script tag loads that one
- * bundled file, not the four unbundled modules the demo serves, whose import
- * chain alone delays the wasm by a round trip per module. Returns the
- * pages' URL path, served from the repository's root by the test proxy.
+ * demo.html) to target/bench/pages with the CDN bundle's loader (from
+ * `dist`'s manifest) where they name the development loader
+ * `/khabar/khabar.js`: a site's script tag loads that one bundled file, not
+ * the four unbundled modules the demo serves, whose import chain alone
+ * delays the wasm by a round trip per module. The server serves the bundle
+ * under /khabar/ (compressed, as a CDN does) when started with
+ * `widgetDir: bundleDir(dist)`. Returns the pages' URL path, served from
+ * the repository's root by the test proxy.
  */
 export function pagesWithBundle(dist) {
   const manifest = JSON.parse(readFileSync(join(dist, 'cdn/manifest.json'), 'utf8'));
-  const loader = `/${relative('.', join(dist, 'cdn', manifest.files['khabar.js'].file)).split(sep).join('/')}`;
+  const loader = `/khabar/${manifest.files['khabar.js'].file}`;
   const out = join('target', 'bench', 'pages');
   mkdirSync(out, { recursive: true });
   const pages = readdirSync('bench/pages').filter((n) => n.endsWith('.html')).map((n) => [join('bench/pages', n), n]);
@@ -67,3 +69,6 @@ export function pagesWithBundle(dist) {
   }
   return '/target/bench/pages/';
 }
+
+/** The folder the server serves under /khabar/ for the bench's pages: the CDN bundle. */
+export const bundleDir = (dist) => resolve(dist, 'cdn');

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { freePort, launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
 import { startProxy } from '../tests/e2e/proxy.mjs';
-import { alternate, comment, median, pagesWithBundle, postComments, stats } from './common.mjs';
+import { alternate, comment, median, bundleDir, pagesWithBundle, postComments, stats } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -106,7 +106,7 @@ async function measure(browser, url, side, n) {
 }
 
 async function main() {
-  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'], widgetDir: bundleDir(args.dist) });
   const proxy = await startProxy({ target: server.url, root: resolve('.') });
   const isso = await startIsso(proxy.url.replace(/\/$/, ''));
   let browser;
