@@ -4,7 +4,7 @@
 //! or a 429, and shows the reader's own pending comments.
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Object, Reflect};
+use js_sys::Object;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
@@ -593,12 +593,8 @@ impl CommentSection {
                 }
                 let _ = self.insert(&posted.comment, pending);
                 let detail = Object::new();
-                let _ = Reflect::set(
-                    &detail,
-                    &"id".into(),
-                    &JsValue::from_f64(posted.comment.id as f64),
-                );
-                let _ = Reflect::set(&detail, &"status".into(), &posted.status.as_str().into());
+                crate::dom::set_field(&detail, "id", &JsValue::from_f64(posted.comment.id as f64));
+                crate::dom::set_field(&detail, "status", &posted.status.as_str().into());
                 self.dispatch("khabar:comment-posted", &detail);
             }
             Err(WidgetError::Aborted) => {}
@@ -891,8 +887,8 @@ impl CommentSection {
             let _ = section.prepend_with_node_1(&el.build());
         }
         let detail = Object::new();
-        let _ = Reflect::set(&detail, &"code".into(), &err.code().into());
-        let _ = Reflect::set(&detail, &"message".into(), &err.to_string().into());
+        crate::dom::set_field(&detail, "code", &err.code().into());
+        crate::dom::set_field(&detail, "message", &err.to_string().into());
         self.dispatch("khabar:error", &detail);
     }
 

@@ -316,7 +316,7 @@ impl Options {
     pub fn to_object(&self) -> js_sys::Object {
         let obj = js_sys::Object::new();
         let set = |k: &str, v: &str| {
-            let _ = js_sys::Reflect::set(&obj, &k.into(), &v.into());
+            crate::dom::set_field(&obj, k, &v.into());
         };
         set("kind", self.kind.as_str());
         set("api", &self.api);

@@ -40,6 +40,18 @@ extern "C" {
     // its own ancestors, a document): the widget appends nodes it made.
     #[wasm_bindgen(method, js_name = appendChild)]
     fn append_child(this: &ConstantNames, child: &Node);
+    // `append` of a string adds a text node; it cannot throw.
+    #[wasm_bindgen(method, js_name = append)]
+    fn append_text(this: &ConstantNames, text: &str);
+    // `Reflect.set` on a plain object the widget made cannot throw.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &js_sys::Object, key: &str, value: &JsValue) -> bool;
+}
+
+/// Sets `obj[key] = value` on a plain object the widget made (event
+/// details, request options), without an error path.
+pub fn set_field(obj: &js_sys::Object, key: &str, value: &JsValue) {
+    reflect_set(obj, key, value);
 }
 
 /// Attributes by the widget's own constant names, without error paths.
@@ -113,7 +125,7 @@ impl El {
     /// call into the browser, where creating the node and appending it
     /// took three).
     pub fn text(self, text: &str) -> El {
-        let _ = self.0.append_with_str_1(text);
+        self.0.unchecked_ref::<ConstantNames>().append_text(text);
         self
     }
 

@@ -202,7 +202,7 @@ impl From<WidgetError> for wasm_bindgen::JsValue {
         let err = js_sys::Error::new(&e.to_string());
         err.set_name("KhabarError");
         // A plain property keeps the code readable from JS without parsing.
-        let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().into());
+        crate::dom::set_field(&err, "code", &e.code().into());
         err.into()
     }
 }

@@ -3,7 +3,7 @@
 //! a week old) and, when asked to, the reader's name. Storage can be missing
 //! or full (private mode, quotas): every call then quietly does nothing.
 
-use js_sys::{Object, Reflect, JSON};
+use js_sys::{Object, JSON};
 use wasm_bindgen::JsValue;
 use web_sys::Storage;
 
@@ -35,7 +35,7 @@ pub fn remove(key: &str) {
 }
 
 fn set(obj: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+    crate::dom::set_field(obj, key, value);
 }
 
 /// A comment being written, saved as the reader types.

@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Object, Reflect};
+use js_sys::Object;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, ShadowRoot};
 
@@ -692,5 +692,5 @@ fn shadow_root(host: &Element) -> Result<ShadowRoot, WidgetError> {
 }
 
 fn set(obj: &Object, key: &str, value: &str) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_str(value));
+    crate::dom::set_field(obj, key, &JsValue::from_str(value));
 }
