@@ -68,7 +68,7 @@ impl ArticleActions {
             options.share_utm.as_deref(),
             &client.default_feed(),
         );
-        let form = view::send_form(doc, catalog)?;
+        let form = view::send_form(doc, catalog);
         article_el.add_child(&row.row);
         article_el.add_child(&form.form);
         let this = ArticleActions(Component::new(State {

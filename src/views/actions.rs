@@ -3,7 +3,7 @@
 
 use web_sys::{Document, Element};
 
-use crate::dom::{DomResult, El};
+use crate::dom::{Children, El};
 use crate::i18n::Catalog;
 use crate::share::{self, Network};
 use crate::views::field;
@@ -213,14 +213,14 @@ pub fn row(
 }
 
 /// The send-to-a-friend form (hidden until the reader opens it).
-pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
+pub fn send_form(doc: &Document, catalog: &Catalog) -> SendForm {
     let input = |kind: &str, autocomplete: &str| -> El {
         El::new(doc, "input")
             .attr("type", kind)
             .attr("autocomplete", autocomplete)
             .attr("dir", if kind == "email" { "ltr" } else { "auto" })
     };
-    let mut form = El::new(doc, "form")
+    let form = El::new(doc, "form")
         .class("send-form")
         .part("send-form")
         .attr("id", "kh-send")
@@ -232,8 +232,8 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
                 .attr("id", "kh-send-title")
                 .text(catalog.send_title()),
         );
-    let mut fields = Vec::with_capacity(4);
-    for f in SendField::ALL {
+    let form_el = form.build_ref().clone();
+    let fields = SendField::ALL.map(|f| {
         let (label, control) = match f {
             SendField::FromName => (
                 catalog.your_name(),
@@ -256,9 +256,9 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
         };
         let control_el = control.build_ref().clone();
         let (field, error) = field(doc, f.id(), f.name(), label, control, None);
-        form = form.child(field);
-        fields.push((control_el, error));
-    }
+        form_el.add_child(&field.build());
+        (control_el, error)
+    });
     let send = El::new(doc, "button")
         .attr("type", "submit")
         .class("send")
@@ -270,13 +270,10 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> DomResult<SendForm> {
         .attr("aria-live", "polite");
     let (send_el, status_el) = (send.build_ref().clone(), status.build_ref().clone());
     let form = form.child(send).child(status).build();
-    let fields = fields
-        .try_into()
-        .map_err(|_| crate::dom::dom_error("send form fields".into()))?;
-    Ok(SendForm {
+    SendForm {
         form,
         send: send_el,
         status: status_el,
         fields,
-    })
+    }
 }
