@@ -248,9 +248,9 @@ impl ArticleActions {
         let data = Object::new();
         {
             let s = self.0.borrow();
-            crate::dom::set_field(&data, "title", &s.title.as_str().into());
-            crate::dom::set_field(&data, "text", &s.summary.as_str().into());
-            crate::dom::set_field(&data, "url", &s.url.as_str().into());
+            crate::plain::set_field(&data, "title", &s.title.as_str().into());
+            crate::plain::set_field(&data, "text", &s.summary.as_str().into());
+            crate::plain::set_field(&data, "url", &s.url.as_str().into());
         }
         let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
             return;

@@ -593,8 +593,12 @@ impl CommentSection {
                 }
                 let _ = self.insert(&posted.comment, pending);
                 let detail = Object::new();
-                crate::dom::set_field(&detail, "id", &JsValue::from_f64(posted.comment.id as f64));
-                crate::dom::set_field(&detail, "status", &posted.status.as_str().into());
+                crate::plain::set_field(
+                    &detail,
+                    "id",
+                    &JsValue::from_f64(posted.comment.id as f64),
+                );
+                crate::plain::set_field(&detail, "status", &posted.status.as_str().into());
                 self.dispatch("khabar:comment-posted", &detail);
             }
             Err(WidgetError::Aborted) => {}
@@ -887,8 +891,8 @@ impl CommentSection {
             let _ = section.prepend_with_node_1(&el.build());
         }
         let detail = Object::new();
-        crate::dom::set_field(&detail, "code", &err.code().into());
-        crate::dom::set_field(&detail, "message", &err.to_string().into());
+        crate::plain::set_field(&detail, "code", &err.code().into());
+        crate::plain::set_field(&detail, "message", &err.to_string().into());
         self.dispatch("khabar:error", &detail);
     }
 

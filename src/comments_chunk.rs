@@ -210,8 +210,8 @@ mod remote {
                 web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
             }
             let detail = Object::new();
-            crate::dom::set_field(&detail, "code", &err.code().into());
-            crate::dom::set_field(&detail, "message", &err.to_string().into());
+            crate::plain::set_field(&detail, "code", &err.code().into());
+            crate::plain::set_field(&detail, "message", &err.to_string().into());
             crate::dom::dispatch(&self.0.borrow().host, "khabar:error", &detail);
         }
 

@@ -316,7 +316,7 @@ impl Options {
     pub fn to_object(&self) -> js_sys::Object {
         let obj = js_sys::Object::new();
         let set = |k: &str, v: &str| {
-            crate::dom::set_field(&obj, k, &v.into());
+            crate::plain::set_field(&obj, k, &v.into());
         };
         set("kind", self.kind.as_str());
         set("api", &self.api);

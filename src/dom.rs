@@ -43,15 +43,6 @@ extern "C" {
     // `append` of a string adds a text node; it cannot throw.
     #[wasm_bindgen(method, js_name = append)]
     fn append_text(this: &ConstantNames, text: &str);
-    // `Reflect.set` on a plain object the widget made cannot throw.
-    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
-    fn reflect_set(target: &js_sys::Object, key: &str, value: &JsValue) -> bool;
-}
-
-/// Sets `obj[key] = value` on a plain object the widget made (event
-/// details, request options), without an error path.
-pub fn set_field(obj: &js_sys::Object, key: &str, value: &JsValue) {
-    reflect_set(obj, key, value);
 }
 
 /// Attributes by the widget's own constant names, without error paths.

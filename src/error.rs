@@ -202,7 +202,7 @@ impl From<WidgetError> for wasm_bindgen::JsValue {
         let err = js_sys::Error::new(&e.to_string());
         err.set_name("KhabarError");
         // A plain property keeps the code readable from JS without parsing.
-        crate::dom::set_field(&err, "code", &e.code().into());
+        crate::plain::set_field(&err, "code", &e.code().into());
         err.into()
     }
 }

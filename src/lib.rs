@@ -28,6 +28,7 @@ pub mod http;
 pub mod i18n;
 pub mod json;
 pub mod model;
+pub mod plain;
 #[cfg(feature = "core")]
 pub mod print;
 pub mod sanitize;

@@ -35,7 +35,7 @@ pub fn remove(key: &str) {
 }
 
 fn set(obj: &Object, key: &str, value: &JsValue) {
-    crate::dom::set_field(obj, key, value);
+    crate::plain::set_field(obj, key, value);
 }
 
 /// A comment being written, saved as the reader types.

@@ -692,5 +692,5 @@ fn shadow_root(host: &Element) -> Result<ShadowRoot, WidgetError> {
 }
 
 fn set(obj: &Object, key: &str, value: &str) {
-    crate::dom::set_field(obj, key, &JsValue::from_str(value));
+    crate::plain::set_field(obj, key, &JsValue::from_str(value));
 }

@@ -40,7 +40,7 @@ pub struct DatelineFormat {
 
 fn set(obj: &Object, key: &str, value: &str) {
     // Setting a property on a fresh plain object cannot fail.
-    crate::dom::set_field(obj, key, &JsValue::from_str(value));
+    crate::plain::set_field(obj, key, &JsValue::from_str(value));
 }
 
 thread_local! {
@@ -220,7 +220,7 @@ extern "C" {
 pub fn count(settings: &DateSettings, n: u32) -> String {
     let o = Object::new();
     set(&o, "numberingSystem", settings.digits.as_str());
-    crate::dom::set_field(&o, "useGrouping", &JsValue::FALSE);
+    crate::plain::set_field(&o, "useGrouping", &JsValue::FALSE);
     number_format(&JsValue::from_str(settings.lang.tag()), &o)
         .ok()
         .and_then(|f| f.format().call1(&f, &JsValue::from(n)).ok())
