@@ -46,7 +46,7 @@ async function newPage(browser) {
 
 /** The article page of `which` ('widget' or 'floor') for article `id`. */
 const pageUrl = (origin, which, id) => which === 'widget'
-  ? `${origin}${PAGES.slice(1)}widget.html?article=${id}`
+  ? `${origin}${PAGES}widget.html?article=${id}`
   : `${origin}bench/baseline/index.html?article=${id}`;
 
 /** Loads all `n` comments by pressing "more" like a reader; ms since navigation start. */
@@ -158,7 +158,7 @@ async function demoLongTasks(browser, origin, runs) {
   const found = [];
   for (let i = 0; i < runs; i++) {
     const { context, page } = await newPage(browser);
-    await page.goto(`${origin}${PAGES.slice(1)}demo.html`);
+    await page.goto(`${origin}${PAGES}demo.html`);
     await demoSettled(page);
     await page.waitForTimeout(1000);
     const tasks = await page.evaluate(() => window.__longtasks);
@@ -176,7 +176,7 @@ async function cls(browser, origin, delayed) {
     await page.route('**/images/**', late);
     await page.route('**/comments?**', late);
   }
-  await page.goto(`${origin}${PAGES.slice(1)}demo.html`);
+  await page.goto(`${origin}${PAGES}demo.html`);
   await demoSettled(page);
   await page.waitForTimeout(delayed ? 2500 : 1000);
   const value = await page.evaluate(() => window.__cls);
@@ -187,7 +187,7 @@ async function cls(browser, origin, delayed) {
 async function memory(browser, origin) {
   const { context, page } = await newPage(browser);
   const cdp = await context.newCDPSession(page);
-  await page.goto(`${origin}${PAGES.slice(1)}memory.html`);
+  await page.goto(`${origin}${PAGES}memory.html`);
   await page.waitForFunction(() => window.__loaded);
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');

@@ -54,8 +54,9 @@ export async function alternate(runs, sides, measure) {
  * the four unbundled modules the demo serves, whose import chain alone
  * delays the wasm by a round trip per module. The server serves the bundle
  * under /khabar/ (compressed, as a CDN does) when started with
- * `widgetDir: bundleDir(dist)`. Returns the pages' URL path, served from
- * the repository's root by the test proxy.
+ * `widgetDir: bundleDir(dist)`. Returns the pages' path relative to an
+ * origin (`target/bench/pages/`), served from the repository's root by the
+ * test proxy.
  */
 export function pagesWithBundle(dist) {
   const manifest = JSON.parse(readFileSync(join(dist, 'cdn/manifest.json'), 'utf8'));
@@ -67,7 +68,7 @@ export function pagesWithBundle(dist) {
   for (const [from, name] of [...pages, [join('www', 'index.html'), 'demo.html']]) {
     writeFileSync(join(out, name), readFileSync(from, 'utf8').replaceAll('/khabar/khabar.js', loader));
   }
-  return '/target/bench/pages/';
+  return 'target/bench/pages/';
 }
 
 /** The folder the server serves under /khabar/ for the bench's pages: the CDN bundle. */

@@ -138,7 +138,7 @@ async function main() {
     for (const n of SCALES) {
       process.stderr.write(`${n} comments: ${RUNS} runs each…\n`);
       const pages = {
-        khabar: `${proxy.url}${PAGES.slice(1)}comments.html?article=isso-bench-${n}`,
+        khabar: `${proxy.url}${PAGES}comments.html?article=isso-bench-${n}`,
         isso: `${proxy.url}bench/pages/isso.html?isso=${encodeURIComponent(isso.url)}&thread=${encodeURIComponent(`/isso-bench-${n}`)}`,
       };
       const runs = await alternate(RUNS, ['khabar', 'isso'], (side) => measure(browser, pages[side], side, n));
