@@ -8,6 +8,8 @@
 //! reader of every article. The walk is generic over [`Json`], so native
 //! tests run it on `serde_json::Value` and the browser on `JsValue`.
 
+use std::cell::Cell;
+
 /// A parsed JSON value, as the decoder needs to see it.
 pub trait Json: Sized {
     /// The member `key` of an object; `None` when absent or `null`.
@@ -59,106 +61,148 @@ fn err(path: &str, key: &str, expected: &'static str) -> DecodeError {
 }
 
 /// An object being read, with its path for error messages.
+///
+/// Its readers do not return a `Result` each: a value that does not match
+/// records the first error and reads as a default, and [`Obj::finish`]
+/// turns the assembled value into that error. A decoder is then one
+/// struct literal, without the early returns that each had to drop every
+/// field read so far (about half of the decoders' wasm).
 pub struct Obj<'a, J: Json> {
     value: &'a J,
     path: &'a str,
+    error: Cell<Option<DecodeError>>,
 }
 
 impl<'a, J: Json> Obj<'a, J> {
     /// Starts reading `value`, which must be an object.
     pub fn new(value: &'a J, path: &'a str) -> Result<Self, DecodeError> {
         if value.is_object() {
-            Ok(Obj { value, path })
+            Ok(Obj {
+                value,
+                path,
+                error: Cell::new(None),
+            })
         } else {
             Err(err(path, "", "an object"))
         }
     }
 
-    /// A required string.
-    pub fn string(&self, key: &str) -> Result<String, DecodeError> {
-        self.opt_string(key)?
-            .ok_or_else(|| err(self.path, key, "a string"))
-    }
-
-    /// An optional string (absent or `null` → `None`).
-    pub fn opt_string(&self, key: &str) -> Result<Option<String>, DecodeError> {
-        match self.value.field(key) {
-            None => Ok(None),
-            Some(v) => v
-                .string()
-                .map(Some)
-                .ok_or_else(|| err(self.path, key, "a string")),
+    /// `value` when every read matched, else the first mismatch.
+    pub fn finish<T>(self, value: T) -> Result<T, DecodeError> {
+        match self.error.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(value),
         }
     }
 
+    /// Keeps `e` unless an earlier error is kept already.
+    fn keep(&self, e: impl FnOnce() -> DecodeError) {
+        let first = self.error.take().unwrap_or_else(e);
+        self.error.set(Some(first));
+    }
+
+    fn mismatch(&self, key: &str, expected: &'static str) {
+        self.keep(|| err(self.path, key, expected));
+    }
+
+    /// A required string (empty, and the error kept, when missing).
+    pub fn string(&self, key: &str) -> String {
+        self.opt_string(key).unwrap_or_else(|| {
+            self.mismatch(key, "a string");
+            String::new()
+        })
+    }
+
+    /// An optional string (absent or `null` → `None`).
+    pub fn opt_string(&self, key: &str) -> Option<String> {
+        let v = self.value.field(key)?;
+        let s = v.string();
+        if s.is_none() {
+            self.mismatch(key, "a string");
+        }
+        s
+    }
+
     /// An optional boolean with a default.
-    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, DecodeError> {
+    pub fn bool_or(&self, key: &str, default: bool) -> bool {
         match self.value.field(key) {
-            None => Ok(default),
-            Some(v) => v
-                .boolean()
-                .ok_or_else(|| err(self.path, key, "true or false")),
+            None => default,
+            Some(v) => v.boolean().unwrap_or_else(|| {
+                self.mismatch(key, "true or false");
+                default
+            }),
         }
     }
 
     /// An optional non-negative whole number with a default.
-    pub fn u32_or(&self, key: &str, default: u32) -> Result<u32, DecodeError> {
+    pub fn u32_or(&self, key: &str, default: u32) -> u32 {
         match self.value.field(key) {
-            None => Ok(default),
+            None => default,
             Some(v) => v
                 .number()
                 .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX))
                 .map(|n| n as u32)
-                .ok_or_else(|| err(self.path, key, "a whole number")),
+                .unwrap_or_else(|| {
+                    self.mismatch(key, "a whole number");
+                    default
+                }),
         }
     }
 
     /// A required whole number that fits an `i64` exactly (JSON numbers are
     /// doubles: up to 2^53).
-    pub fn id(&self, key: &str) -> Result<i64, DecodeError> {
-        self.value
-            .field(key)
-            .and_then(|v| v.number())
-            .filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0)
-            .map(|n| n as i64)
-            .ok_or_else(|| err(self.path, key, "a whole number"))
+    pub fn id(&self, key: &str) -> i64 {
+        self.opt_id(key).unwrap_or_else(|| {
+            self.mismatch(key, "a whole number");
+            0
+        })
     }
 
     /// An optional id (absent or `null` → `None`).
-    pub fn opt_id(&self, key: &str) -> Result<Option<i64>, DecodeError> {
-        match self.value.field(key) {
-            None => Ok(None),
-            Some(_) => self.id(key).map(Some),
+    pub fn opt_id(&self, key: &str) -> Option<i64> {
+        let n = self
+            .value
+            .field(key)?
+            .number()
+            .filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0)
+            .map(|n| n as i64);
+        if n.is_none() {
+            self.mismatch(key, "a whole number");
         }
+        n
     }
 
     /// An optional nested value.
-    pub fn opt<T: FromJson>(&self, key: &str) -> Result<Option<T>, DecodeError> {
-        match self.value.field(key) {
-            None => Ok(None),
-            Some(v) => T::from_json(&v, &err(self.path, key, "").path).map(Some),
-        }
+    pub fn opt<T: FromJson>(&self, key: &str) -> Option<T> {
+        let v = self.value.field(key)?;
+        T::from_json(&v, &err(self.path, key, "").path)
+            .map_err(|e| self.keep(|| e))
+            .ok()
     }
 
     /// An optional array of values.
-    pub fn opt_list<T: FromJson>(&self, key: &str) -> Result<Option<Vec<T>>, DecodeError> {
-        let Some(v) = self.value.field(key) else {
-            return Ok(None);
-        };
+    pub fn opt_list<T: FromJson>(&self, key: &str) -> Option<Vec<T>> {
+        let v = self.value.field(key)?;
         let here = err(self.path, key, "").path;
-        let items = v.array().ok_or_else(|| err(&here, "", "an array"))?;
+        let Some(items) = v.array() else {
+            self.keep(|| err(&here, "", "an array"));
+            return None;
+        };
         items
             .iter()
             .enumerate()
             .map(|(i, item)| T::from_json(item, &format!("{here}[{i}]")))
             .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+            .map_err(|e| self.keep(|| e))
+            .ok()
     }
 
-    /// A required array of values.
-    pub fn list<T: FromJson>(&self, key: &str) -> Result<Vec<T>, DecodeError> {
-        self.opt_list(key)?
-            .ok_or_else(|| err(self.path, key, "an array"))
+    /// A required array of values (empty, and the error kept, when missing).
+    pub fn list<T: FromJson>(&self, key: &str) -> Vec<T> {
+        self.opt_list(key).unwrap_or_else(|| {
+            self.mismatch(key, "an array");
+            Vec::new()
+        })
     }
 }
 

@@ -200,15 +200,23 @@ impl FromJson for SiteConfig {
         let o = Obj::new(value, path)?;
         let caps = value.field("capabilities");
         let send = match &caps {
-            Some(c) => Obj::new(c, "capabilities")?.bool_or("send_to_friend", false)?,
+            Some(c) => {
+                let c = Obj::new(c, "capabilities")?;
+                let send = c.bool_or("send_to_friend", false);
+                c.finish(send)?
+            }
             None => false,
         };
         let rss = match value.field("feeds") {
-            Some(f) => Obj::new(&f, "feeds")?.opt_string("rss")?,
+            Some(f) => {
+                let f = Obj::new(&f, "feeds")?;
+                let rss = f.opt_string("rss");
+                f.finish(rss)?
+            }
             None => None,
         };
         Ok(SiteConfig {
-            site_name: o.opt_string("site_name")?.unwrap_or_default(),
+            site_name: o.opt_string("site_name").unwrap_or_default(),
             send_to_friend: send,
             rss,
         })
@@ -218,124 +226,132 @@ impl FromJson for SiteConfig {
 impl FromJson for Comment {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(Comment {
-            id: o.id("id")?,
-            author: o.string("author")?,
-            body: o.string("body")?,
-            created_at: o.string("created_at")?,
-            parent_id: o.opt_id("parent_id")?,
-            replies: o.opt_list("replies")?.unwrap_or_default(),
-        })
+        let value = Comment {
+            id: o.id("id"),
+            author: o.string("author"),
+            body: o.string("body"),
+            created_at: o.string("created_at"),
+            parent_id: o.opt_id("parent_id"),
+            replies: o.opt_list("replies").unwrap_or_default(),
+        };
+        o.finish(value)
     }
 }
 
 impl FromJson for CommentPage {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(CommentPage {
-            items: o.list("items")?,
-            next: o.opt_string("next")?,
-            total: o.u32_or("total", 0)?,
-            reply_notifications: o.bool_or("reply_notifications", false)?,
-        })
+        let value = CommentPage {
+            items: o.list("items"),
+            next: o.opt_string("next"),
+            total: o.u32_or("total", 0),
+            reply_notifications: o.bool_or("reply_notifications", false),
+        };
+        o.finish(value)
     }
 }
 
 impl FromJson for Posted {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(Posted {
-            comment: o.opt("comment")?.ok_or_else(|| DecodeError {
+        let value = Posted {
+            comment: o.opt("comment").ok_or_else(|| DecodeError {
                 path: "comment".into(),
                 expected: "an object",
             })?,
-            status: o.string("status")?,
-        })
+            status: o.string("status"),
+        };
+        o.finish(value)
     }
 }
 
 impl FromJson for Image {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(Image {
-            url: o.string("url")?,
-            alt: o.opt_string("alt")?.unwrap_or_default(),
-            caption: o.opt_string("caption")?,
-        })
+        let value = Image {
+            url: o.string("url"),
+            alt: o.opt_string("alt").unwrap_or_default(),
+            caption: o.opt_string("caption"),
+        };
+        o.finish(value)
     }
 }
 
 impl FromJson for Block {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(match o.string("type")?.as_str() {
+        let value = match o.string("type").as_str() {
             "paragraph" => Block::Paragraph {
-                text: o.string("text")?,
+                text: o.string("text"),
             },
             "heading" => Block::Heading {
-                text: o.string("text")?,
+                text: o.string("text"),
             },
             "quote" => Block::Quote {
-                text: o.string("text")?,
-                cite: o.opt_string("cite")?,
+                text: o.string("text"),
+                cite: o.opt_string("cite"),
             },
             "list" => Block::List {
-                ordered: o.bool_or("ordered", false)?,
-                items: o.list("items")?,
+                ordered: o.bool_or("ordered", false),
+                items: o.list("items"),
             },
             "image" => Block::Image(Image::from_json(value, path)?),
             _ => Block::Unknown,
-        })
+        };
+        o.finish(value)
     }
 }
 
 impl FromJson for Article {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(Article {
-            id: o.string("id")?,
-            url: o.opt_string("url")?.unwrap_or_default(),
-            title: o.string("title")?,
-            summary: o.opt_string("summary")?.unwrap_or_default(),
-            body: o.opt_list("body")?,
-            body_html: o.opt_string("body_html")?,
-            published_at: o.string("published_at")?,
-            updated_at: o.opt_string("updated_at")?,
-            source: o.opt_string("source")?,
-            section: o.opt_string("section")?,
-            author: o.opt_string("author")?,
-            image: o.opt("image")?,
-            lang: o.opt_string("lang")?,
-            comments_open: o.bool_or("comments_open", false)?,
-            comment_count: o.u32_or("comment_count", 0)?,
-        })
+        let value = Article {
+            id: o.string("id"),
+            url: o.opt_string("url").unwrap_or_default(),
+            title: o.string("title"),
+            summary: o.opt_string("summary").unwrap_or_default(),
+            body: o.opt_list("body"),
+            body_html: o.opt_string("body_html"),
+            published_at: o.string("published_at"),
+            updated_at: o.opt_string("updated_at"),
+            source: o.opt_string("source"),
+            section: o.opt_string("section"),
+            author: o.opt_string("author"),
+            image: o.opt("image"),
+            lang: o.opt_string("lang"),
+            comments_open: o.bool_or("comments_open", false),
+            comment_count: o.u32_or("comment_count", 0),
+        };
+        o.finish(value)
     }
 }
 
 impl FromJson for ArticleSummary {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(ArticleSummary {
-            id: o.string("id")?,
-            url: o.opt_string("url")?.unwrap_or_default(),
-            title: o.string("title")?,
-            summary: o.opt_string("summary")?.unwrap_or_default(),
-            published_at: o.string("published_at")?,
-            section: o.opt_string("section")?,
-            image: o.opt("image")?,
-            comment_count: o.u32_or("comment_count", 0)?,
-            lang: o.opt_string("lang")?,
-        })
+        let value = ArticleSummary {
+            id: o.string("id"),
+            url: o.opt_string("url").unwrap_or_default(),
+            title: o.string("title"),
+            summary: o.opt_string("summary").unwrap_or_default(),
+            published_at: o.string("published_at"),
+            section: o.opt_string("section"),
+            image: o.opt("image"),
+            comment_count: o.u32_or("comment_count", 0),
+            lang: o.opt_string("lang"),
+        };
+        o.finish(value)
     }
 }
 
 impl<T: FromJson> FromJson for Page<T> {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(Page {
-            items: o.list("items")?,
-            next: o.opt_string("next")?,
-        })
+        let value = Page {
+            items: o.list("items"),
+            next: o.opt_string("next"),
+        };
+        o.finish(value)
     }
 }
 

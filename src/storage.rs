@@ -65,14 +65,15 @@ impl Draft {
 impl FromJson for Draft {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(Draft {
-            author: o.opt_string("author")?.unwrap_or_default(),
-            email: o.opt_string("email")?.unwrap_or_default(),
-            body: o.opt_string("body")?.unwrap_or_default(),
-            parent_id: o.opt_id("parent_id")?,
-            parent_author: o.opt_string("parent_author")?.unwrap_or_default(),
-            key: o.opt_string("key")?.unwrap_or_default(),
-        })
+        let value = Draft {
+            author: o.opt_string("author").unwrap_or_default(),
+            email: o.opt_string("email").unwrap_or_default(),
+            body: o.opt_string("body").unwrap_or_default(),
+            parent_id: o.opt_id("parent_id"),
+            parent_author: o.opt_string("parent_author").unwrap_or_default(),
+            key: o.opt_string("key").unwrap_or_default(),
+        };
+        o.finish(value)
     }
 }
 
@@ -124,14 +125,15 @@ pub struct Pending {
 impl FromJson for Pending {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        Ok(Pending {
-            id: o.id("id")?,
-            author: o.string("author")?,
-            body: o.string("body")?,
-            created_at: o.string("created_at")?,
-            parent_id: o.opt_id("parent_id")?,
-            until: o.id("until")? as f64,
-        })
+        let value = Pending {
+            id: o.id("id"),
+            author: o.string("author"),
+            body: o.string("body"),
+            created_at: o.string("created_at"),
+            parent_id: o.opt_id("parent_id"),
+            until: o.id("until") as f64,
+        };
+        o.finish(value)
     }
 }
 
