@@ -42,13 +42,11 @@ impl FromJson for Catalog {
     /// rather than reference-counted.
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        let read: Vec<String> = Catalog::KEYS.iter().map(|key| o.string(key)).collect();
-        // Leaked only once the whole catalog is good.
         let mut strings = [""; Catalog::KEYS.len()];
-        for (slot, s) in strings.iter_mut().zip(o.finish(read)?) {
-            *slot = s.leak();
+        for (slot, key) in strings.iter_mut().zip(Catalog::KEYS) {
+            *slot = o.string(key).leak();
         }
-        Ok(Catalog(strings))
+        o.finish(Catalog(strings))
     }
 }
 
