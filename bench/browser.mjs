@@ -337,14 +337,16 @@ for (const n of SCALES) {
   rows.push([`  of which after the article's paint`, `${c.widget.after_paint_ms.median.toFixed(0)} ms`, `${c.floor.after_paint_ms.median.toFixed(0)} ms`, rp, '', null]);
   rows.push([`${n} comments: JS heap after`, `${(c.widget.js_heap_bytes / 1e6).toFixed(1)} MB`, `${(c.floor.js_heap_bytes / 1e6).toFixed(1)} MB`,
     ratio(c.widget.js_heap_bytes, c.floor.js_heap_bytes), '', null]);
-  rows.push([`${n} comments: long tasks, median (longest)`, `${c.widget.long_tasks} (${c.widget.longest_task_ms.toFixed(0)} ms)`,
-    `${c.floor.long_tasks} (${c.floor.longest_task_ms.toFixed(0)} ms)`, '', n === 100 ? 'none > 50 ms' : '', n === 100 ? c.widget.longest_task_ms <= 50 : null]);
+  // The issue's measure: no long task in the median run (the longest of
+  // any run is printed beside it, as the demo page's row does).
+  rows.push([`${n} comments: long tasks, median (longest in any run)`, `${c.widget.long_tasks} (${c.widget.longest_task_ms.toFixed(0)} ms)`,
+    `${c.floor.long_tasks} (${c.floor.longest_task_ms.toFixed(0)} ms)`, '', n === 100 ? 'none > 50 ms, median run' : '', n === 100 ? c.widget.long_tasks === 0 : null]);
 }
 const traced = results.comments.c100.widget.long_tasks_traced;
 rows.push(['100 comments: traced runs with a long task', `${traced.filter((t) => t.long).length} of ${traced.length}`, '', '', '', null]);
 for (const t of traced) rows.push([`  run ${t.run}: longest task ${t.ms} ms`, t.inside.join(', '), '', '', '', null]);
 const demo = results.demo_page;
-rows.push(['demo page: long tasks, median (longest)', `${demo.long_tasks} (${demo.longest_task_ms.toFixed(0)} ms)`, '', '', 'none > 50 ms', demo.long_tasks === 0]);
+rows.push(['demo page: long tasks, median (longest in any run)', `${demo.long_tasks} (${demo.longest_task_ms.toFixed(0)} ms)`, '', '', 'none > 50 ms, median run', demo.long_tasks === 0]);
 rows.push(['  loads with a long task', `${demo.runs_with_a_long_task} of ${demo.runs}`, '', '', '', null]);
 rows.push(['CLS, demo page', results.cls.demo.toFixed(4), '', '', '0', results.cls.demo === 0]);
 rows.push(['CLS, late image and comments', results.cls.late_images_and_comments.toFixed(4), '', '', '0', results.cls.late_images_and_comments === 0]);
