@@ -160,25 +160,63 @@ fn start(url: String, controller: AbortController) -> Promise {
 }
 
 async fn fetch_json(url: &str, controller: &AbortController) -> Result<JsValue, WidgetError> {
-    fetch(url, None, controller, |response| async move {
-        read_json(&response).await
-    })
-    .await
+    let deadline = Deadline::start(controller);
+    let outcome = match request(url, None, controller).await {
+        Ok(response) => read_json(&response).await,
+        Err(e) => Err(e),
+    };
+    deadline.settle(outcome)
 }
 
-/// Fetches `url` (GET, or POST of the JSON `body`) within [`TIMEOUT_MS`]
-/// and hands the response to `read`, which must finish within the same
-/// time. Timeouts and cancellations become their own errors.
-async fn fetch<F, Fut>(
+/// The time limit of one request, reading its answer included: aborts the
+/// request after [`TIMEOUT_MS`], then tells a timeout from other failures.
+/// One type for GETs and POSTs, where a generic `fetch` taking the reading
+/// step as a closure was compiled once per caller.
+struct Deadline {
+    controller: AbortController,
+    timed_out: Rc<std::cell::Cell<bool>>,
+    _timer: gloo_timers::callback::Timeout,
+}
+
+impl Deadline {
+    fn start(controller: &AbortController) -> Deadline {
+        let timed_out = Rc::new(std::cell::Cell::new(false));
+        let timer = {
+            let controller = controller.clone();
+            let timed_out = timed_out.clone();
+            gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        Deadline {
+            controller: controller.clone(),
+            timed_out,
+            _timer: timer,
+        }
+    }
+
+    /// `outcome`, with the failures the time limit or a cancellation
+    /// caused named as such; the timer goes with `self`.
+    fn settle(self, outcome: Result<JsValue, WidgetError>) -> Result<JsValue, WidgetError> {
+        let timed_out = self.timed_out.get();
+        match outcome {
+            Err(WidgetError::Network | WidgetError::BadResponse(_)) if timed_out => {
+                Err(WidgetError::Timeout)
+            }
+            Err(_) if self.controller.signal().aborted() && !timed_out => Err(WidgetError::Aborted),
+            other => other,
+        }
+    }
+}
+
+/// Sends `url` (GET, or POST of the JSON `body`) and waits for the
+/// response's head; the loader's own request for `url` when it made one.
+async fn request(
     url: &str,
     body: Option<&str>,
     controller: &AbortController,
-    read: F,
-) -> Result<JsValue, WidgetError>
-where
-    F: FnOnce(Response) -> Fut,
-    Fut: std::future::Future<Output = Result<JsValue, WidgetError>>,
-{
+) -> Result<Response, WidgetError> {
     let window = web_sys::window().ok_or(WidgetError::Network)?;
     let init = RequestInit::new();
     init.set_mode(RequestMode::Cors);
@@ -196,35 +234,14 @@ where
         }
         None => init.set_method("GET"),
     }
-    let timed_out = Rc::new(std::cell::Cell::new(false));
-    let timer = {
-        let controller = controller.clone();
-        let timed_out = timed_out.clone();
-        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
-    let outcome = async {
-        let prefetched = body.is_none().then(|| take_prefetched(url)).flatten();
-        let request = prefetched.unwrap_or_else(|| window.fetch_with_str_and_init(url, &init));
-        let response = or_abort(&request, &controller.signal())
-            .await
-            .map_err(|_| WidgetError::Network)?;
-        let response: Response = response
-            .dyn_into()
-            .map_err(|_| WidgetError::BadResponse("fetch did not return a Response".into()))?;
-        read(response).await
-    }
-    .await;
-    drop(timer);
-    match outcome {
-        Err(WidgetError::Network | WidgetError::BadResponse(_)) if timed_out.get() => {
-            Err(WidgetError::Timeout)
-        }
-        Err(_) if controller.signal().aborted() && !timed_out.get() => Err(WidgetError::Aborted),
-        other => other,
-    }
+    let prefetched = body.is_none().then(|| take_prefetched(url)).flatten();
+    let request = prefetched.unwrap_or_else(|| window.fetch_with_str_and_init(url, &init));
+    let response = or_abort(&request, &controller.signal())
+        .await
+        .map_err(|_| WidgetError::Network)?;
+    response
+        .dyn_into()
+        .map_err(|_| WidgetError::BadResponse("fetch did not return a Response".into()))
 }
 
 /// Larger answers are refused unread: no page of the API comes near it,
@@ -260,41 +277,48 @@ pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
 /// [`WidgetError::Closed`] (or [`WidgetError::NotAllowed`] when the backend
 /// refuses the embed itself). Not shared: every POST is its own.
 pub async fn post_json(url: &str, body: &str, cancel: &Cancel) -> Result<JsValue, WidgetError> {
-    fetch(url, Some(body), &cancel.0, |response| async move {
-        match response.status() {
-            422 => {
-                let json = body_json(&response).await.unwrap_or(JsValue::NULL);
-                Err(WidgetError::Invalid(refused_fields(&json)))
-            }
-            429 => {
-                let retry_after = response
-                    .headers()
-                    .get("retry-after")
-                    .ok()
-                    .flatten()
-                    .and_then(|v| v.trim().parse::<u32>().ok())
-                    .unwrap_or(30)
-                    .clamp(1, 3600);
-                Err(WidgetError::RateLimited { retry_after })
-            }
-            403 => {
-                use crate::json::Json;
-                let code = body_json(&response)
-                    .await
-                    .and_then(|j| j.field("error")?.field("code")?.string());
-                // The embed itself refused (another origin, a page outside
-                // the site), or only this article's comments.
-                Err(match code.as_deref() {
-                    Some(c @ ("origin_not_allowed" | "url_not_allowed")) => {
-                        WidgetError::NotAllowed(c.to_owned())
-                    }
-                    _ => WidgetError::Closed,
-                })
-            }
-            _ => read_json(&response).await,
+    let deadline = Deadline::start(&cancel.0);
+    let outcome = match request(url, Some(body), &cancel.0).await {
+        Ok(response) => read_posted(&response).await,
+        Err(e) => Err(e),
+    };
+    deadline.settle(outcome)
+}
+
+/// The answer to a POST: refusals by their status, else the JSON.
+async fn read_posted(response: &Response) -> Result<JsValue, WidgetError> {
+    match response.status() {
+        422 => {
+            let json = body_json(response).await.unwrap_or(JsValue::NULL);
+            Err(WidgetError::Invalid(refused_fields(&json)))
         }
-    })
-    .await
+        429 => {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .ok()
+                .flatten()
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .unwrap_or(30)
+                .clamp(1, 3600);
+            Err(WidgetError::RateLimited { retry_after })
+        }
+        403 => {
+            use crate::json::Json;
+            let code = body_json(response)
+                .await
+                .and_then(|j| j.field("error")?.field("code")?.string());
+            // The embed itself refused (another origin, a page outside
+            // the site), or only this article's comments.
+            Err(match code.as_deref() {
+                Some(c @ ("origin_not_allowed" | "url_not_allowed")) => {
+                    WidgetError::NotAllowed(c.to_owned())
+                }
+                _ => WidgetError::Closed,
+            })
+        }
+        _ => read_json(response).await,
+    }
 }
 
 async fn body_json(response: &Response) -> Option<JsValue> {
