@@ -257,7 +257,7 @@ impl ArticleActions {
         };
         let guard = self.guard();
         if let Ok(promise) = share.call1(&navigator, &data) {
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::task::spawn(async move {
                 // A reader who closes the sheet is no error; any other
                 // failure falls back to the menu.
                 if let Err(e) = JsFuture::from(Promise::from(promise)).await {
@@ -290,7 +290,7 @@ impl ArticleActions {
         match (clipboard, write) {
             (Some(c), Some(write)) => {
                 let promise = write.call1(&c, &JsValue::from_str(&url));
-                wasm_bindgen_futures::spawn_local(async move {
+                crate::task::spawn(async move {
                     let ok = match promise {
                         Ok(p) => JsFuture::from(Promise::from(p)).await.is_ok(),
                         Err(_) => false,
@@ -351,7 +351,7 @@ impl ArticleActions {
         };
         let client = self.0.borrow().client.clone();
         let guard = self.guard();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             let Ok(config) = client.config(&abort).await else {
                 return; // no /config: the row keeps what needs none
             };
@@ -490,7 +490,7 @@ impl ArticleActions {
         };
         self.set_sending(true);
         let guard = self.guard();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             let result = client.send_to_friend(&article_id, &request, &abort).await;
             let Some(a) = ArticleActions::alive(&guard) else {
                 return;

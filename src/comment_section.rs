@@ -553,7 +553,7 @@ impl CommentSection {
         };
         self.set_sending(true);
         let guard = self.guard();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             let result = client.post_comment(&thread, lang, &comment, &abort).await;
             let Some(section) = CommentSection::alive(&guard) else {
                 return;
@@ -727,7 +727,7 @@ impl CommentSection {
             (s.client.clone(), s.thread.clone())
         };
         let guard = self.guard();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             let result = client
                 .comments(&thread, PAGE_SIZE, cursor.as_deref(), &abort)
                 .await;

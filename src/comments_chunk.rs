@@ -148,7 +148,7 @@ mod remote {
                 _ => None,
             };
             let guard = self.0.guard();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::task::spawn(async move {
                 let module = match promise {
                     Some(p) => wasm_bindgen_futures::JsFuture::from(p).await,
                     None => Err(JsValue::from_str("no comments loader")),
@@ -197,7 +197,7 @@ mod remote {
                     self.0.listen(&retry, "click", move |c, _| {
                         // Deferred: the skeleton's `renew` drops this listener.
                         let section = Section(c);
-                        wasm_bindgen_futures::spawn_local(async move {
+                        crate::task::spawn(async move {
                             if section.show_skeleton().is_ok() {
                                 section.load();
                             }

@@ -230,7 +230,7 @@ impl NearViewport {
                 });
                 if visible {
                     let f = f.clone();
-                    wasm_bindgen_futures::spawn_local(async move { f() });
+                    crate::task::spawn(async move { f() });
                 }
             },
         );

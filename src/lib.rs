@@ -38,6 +38,7 @@ pub mod share;
 pub mod storage;
 #[cfg(feature = "core")]
 pub mod style;
+pub mod task;
 #[cfg(feature = "core")]
 pub mod theme;
 pub mod views;

@@ -295,7 +295,7 @@ impl Widget {
         }
         warm_up_intl();
         let guard = self.0.guard();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             // The reader's catalog first (the loader fetched it beside the
             // wasm, so it is usually in), then the content; an error is
             // told in whatever the widget can say by then.
@@ -341,7 +341,7 @@ impl Widget {
             return self.show(content, &options);
         }
         let guard = self.0.guard();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             let loaded = i18n::load(options.lang()).await;
             let Some(widget) = guard.get().map(Widget) else {
                 return; // replaced meanwhile
@@ -476,7 +476,7 @@ impl Widget {
         };
         self.set_more_busy(true);
         let guard = self.0.guard();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::task::spawn(async move {
             let mut query = list_query(&options);
             query.cursor = Some(cursor);
             let result = ApiClient::new(&options.api).articles(&query, &abort).await;
@@ -599,7 +599,7 @@ impl Widget {
         self.0.listen(target, "click", move |c, _| {
             // Deferred: the action may drop this very listener.
             let widget = Widget(c);
-            wasm_bindgen_futures::spawn_local(async move { action(&widget) });
+            crate::task::spawn(async move { action(&widget) });
         });
     }
 
@@ -625,7 +625,7 @@ fn warm_up_intl() {
     if i18n::format::knows_reader_time_zone() {
         return;
     }
-    wasm_bindgen_futures::spawn_local(async {
+    crate::task::spawn(async {
         crate::dom::next_task().await;
         let _ = i18n::format::reader_time_zone();
     });
