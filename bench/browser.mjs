@@ -353,10 +353,10 @@ rows.push(['CLS, late image and comments', results.cls.late_images_and_comments.
 const m = results.memory;
 rows.push(['memory, 10 widgets: wasm / JS heap', `${(m.ten_widgets.wasm_memory_bytes / 1e6).toFixed(2)} MB / ${(m.ten_widgets.js_heap_bytes / 1e6).toFixed(1)} MB`, '', '', '', null]);
 rows.push(['memory, after 200 mount/destroy', `${(m.after_200_cycles.wasm_memory_bytes / 1e6).toFixed(2)} MB / ${(m.after_200_cycles.js_heap_bytes / 1e6).toFixed(1)} MB`, '', '', '', null]);
-console.log(`\n${'measure'.padEnd(42)} ${'widget'.padEnd(22)} ${'floor'.padEnd(10)} ${'ratio'.padEnd(6)} target`);
+console.log(`\n${'measure'.padEnd(54)} ${'widget'.padEnd(22)} ${'floor'.padEnd(10)} ${'ratio'.padEnd(6)} target`);
 for (const [name, w, f, r, target, met] of rows) {
   const ratioText = typeof r === 'number' ? `${r.toFixed(2)}×` : '';
   const verdict = met === null ? '' : met ? ' (met)' : ' (missed)';
-  console.log(`${name.padEnd(42)} ${String(w).padEnd(22)} ${String(f).padEnd(10)} ${ratioText.padEnd(6)} ${target}${verdict}`);
+  console.log(`${name.padEnd(54)} ${String(w).padEnd(22)} ${String(f).padEnd(10)} ${ratioText.padEnd(6)} ${target}${verdict}`);
 }
 if (args.out) writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
