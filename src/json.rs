@@ -180,6 +180,16 @@ impl<'a, J: Json> Obj<'a, J> {
             .ok()
     }
 
+    /// A required nested value (`None`, and the error kept, when missing;
+    /// a value that does not match keeps its own error).
+    pub fn required<T: FromJson>(&self, key: &str) -> Option<T> {
+        let v = self.opt(key);
+        if v.is_none() {
+            self.mismatch(key, "an object");
+        }
+        v
+    }
+
     /// An optional array of values.
     pub fn opt_list<T: FromJson>(&self, key: &str) -> Option<Vec<T>> {
         let v = self.value.field(key)?;

@@ -254,14 +254,16 @@ impl FromJson for CommentPage {
 impl FromJson for Posted {
     fn from_json<J: Json>(value: &J, path: &str) -> Result<Self, DecodeError> {
         let o = Obj::new(value, path)?;
-        let value = Posted {
-            comment: o.opt("comment").ok_or_else(|| DecodeError {
+        let comment = o.required("comment");
+        let status = o.string("status");
+        // `required` kept an error whenever `comment` is `None`.
+        match o.finish(comment)? {
+            Some(comment) => Ok(Posted { comment, status }),
+            None => Err(DecodeError {
                 path: "comment".into(),
                 expected: "an object",
-            })?,
-            status: o.string("status"),
-        };
-        o.finish(value)
+            }),
+        }
     }
 }
 
@@ -518,6 +520,15 @@ mod tests {
         let e = parse(json!({"id":"a","title":"t","published_at":"x","image":{"alt":"no url"}}))
             .expect_err("image without url");
         assert_eq!(e.path, "image.url");
+    }
+
+    #[test]
+    fn a_posted_answer_names_the_place_in_its_comment() {
+        let e = Posted::from_json(&json!({"status":"published","comment":{"id":"x"}}), "")
+            .expect_err("bad id");
+        assert_eq!(e.path, "comment.id");
+        let e = Posted::from_json(&json!({"status":"published"}), "").expect_err("no comment");
+        assert_eq!(e.to_string(), "comment: expected an object");
     }
 
     #[test]
