@@ -160,8 +160,20 @@ fn start(url: String, controller: AbortController) -> Promise {
 }
 
 async fn fetch_json(url: &str, controller: &AbortController) -> Result<JsValue, WidgetError> {
+    fetch(url, None, controller).await
+}
+
+/// Fetches `url` (GET, or POST of the JSON `body`) and reads the answer
+/// (a POST's refusals by their status, see [`post_json`]), all within
+/// [`TIMEOUT_MS`].
+async fn fetch(
+    url: &str,
+    body: Option<&str>,
+    controller: &AbortController,
+) -> Result<JsValue, WidgetError> {
     let deadline = Deadline::start(controller);
-    let outcome = match request(url, None, controller).await {
+    let outcome = match request(url, body, controller).await {
+        Ok(response) if body.is_some() => read_posted(&response).await,
         Ok(response) => read_json(&response).await,
         Err(e) => Err(e),
     };
@@ -170,8 +182,8 @@ async fn fetch_json(url: &str, controller: &AbortController) -> Result<JsValue, 
 
 /// The time limit of one request, reading its answer included: aborts the
 /// request after [`TIMEOUT_MS`], then tells a timeout from other failures.
-/// One type for GETs and POSTs, where a generic `fetch` taking the reading
-/// step as a closure was compiled once per caller.
+/// GETs and POSTs share it (a generic `fetch` taking the reading step as
+/// a closure was compiled once per caller).
 struct Deadline {
     controller: AbortController,
     timed_out: Rc<std::cell::Cell<bool>>,
@@ -277,12 +289,7 @@ pub async fn read_json(response: &Response) -> Result<JsValue, WidgetError> {
 /// [`WidgetError::Closed`] (or [`WidgetError::NotAllowed`] when the backend
 /// refuses the embed itself). Not shared: every POST is its own.
 pub async fn post_json(url: &str, body: &str, cancel: &Cancel) -> Result<JsValue, WidgetError> {
-    let deadline = Deadline::start(&cancel.0);
-    let outcome = match request(url, Some(body), &cancel.0).await {
-        Ok(response) => read_posted(&response).await,
-        Err(e) => Err(e),
-    };
-    deadline.settle(outcome)
+    fetch(url, Some(body), &cancel.0).await
 }
 
 /// The answer to a POST: refusals by their status, else the JSON.

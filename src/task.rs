@@ -13,9 +13,6 @@ type Task = Pin<Box<dyn Future<Output = ()>>>;
 /// executor code was compiled once per call site (fourteen copies across
 /// the widget); every task goes through this one boxed type instead.
 pub fn spawn(task: impl Future<Output = ()> + 'static) {
-    run(Box::pin(task));
-}
-
-fn run(task: Task) {
+    let task: Task = Box::pin(task);
     wasm_bindgen_futures::spawn_local(task);
 }
