@@ -8,15 +8,18 @@ import initCore, {
   autoMount, debugCounts as coreCounts, mount as wasmMount, mountFromAttributes, prefetched,
   setCatalogs, setCommentsLoader, setDefaultApi, version as wasmVersion,
 } from './khabar_core.js';
-import initComments, {
-  debugCounts as commentsCounts, mountSection, prefetched as commentsPrefetched,
-  setCatalogs as setCommentsCatalogs,
-} from './khabar_comments.js';
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
 // the published loader refuses a wasm file that is not the one it was built with.
 const WASM_INTEGRITY = '';
 const COMMENTS_INTEGRITY = '';
+// The comments module's glue (its JavaScript half) is a file of its own,
+// imported with its wasm: a page whose comments stay out of reach loads
+// neither. The CDN's loader names the published file and its hash here;
+// elsewhere (the npm package) it is `./khabar_comments.js`, a chunk of the
+// page's bundler.
+const COMMENTS_GLUE = '';
+const COMMENTS_GLUE_INTEGRITY = '';
 // And the version, so that `version()` answers before the module runs.
 const VERSION = '';
 // And each language catalog's hash, by language tag.
@@ -65,6 +68,8 @@ let commentsUrl;
 let catalogBase; // the folder of the catalogs when the page names one (else next to this file)
 const catalogs = new Map(); // tag → the catalog object once in, or the promise of it
 let comments = null; // the comments module's start, once asked for
+let commentsGlue = null; // its glue's exports, once imported
+let commentsTries = 0; // failed starts so far: a retry imports the glue by a new URL
 const early = []; // [url, fetch() promise] of articles asked for before the core module ran
 const earlyComments = []; // the same for first pages of comments, for the comments module
 
@@ -122,13 +127,51 @@ function catalog(tag, peek = false) {
   return catalogs.get(tag);
 }
 
-/** Starts a module: fetch() checks the hash itself and rejects on a mismatch, before a single byte is compiled. */
-function start(initModule, url, integrity) {
-  return initModule({ module_or_path: integrity ? fetch(url, { integrity }) : url }).catch((e) => {
+/**
+ * Starts a module (`glue`: its init function, or the promise of it, whose
+ * failure the caller tells): the wasm is requested at once, and fetch()
+ * checks its hash and rejects on a mismatch before a single byte is compiled.
+ */
+function start(glue, url, integrity) {
+  const wasm = fetch(url, integrity ? { integrity } : {});
+  wasm.catch(() => {}); // told below, once the glue is in
+  return Promise.resolve(glue).then((initModule) => initModule({ module_or_path: wasm }).catch((e) => {
     const why = integrity ? ' (network error, or the file does not match its integrity hash)' : '';
     console.error(`khabar: could not start ${url}${why}: ${e && e.message}`);
     throw e;
-  });
+  }));
+}
+
+/**
+ * Imports the module at `url` only if it matches `integrity`. import() takes
+ * no hash, but a `modulepreload` link does, and puts the module it checked
+ * in the page's module map, where import() then finds it. Browsers without
+ * modulepreload get a checked fetch first, then import() from their cache.
+ */
+function importChecked(url, integrity) {
+  const refused = () => new Error(`${url}: network error, or the file does not match its integrity hash`);
+  const link = document.createElement('link');
+  if (!link.relList.supports('modulepreload')) {
+    return fetch(url, { integrity }).then((r) => { if (!r.ok) throw refused(); return import(url); });
+  }
+  return new Promise((resolve, reject) => {
+    Object.assign(link, { rel: 'modulepreload', href: url, integrity, crossOrigin: 'anonymous' });
+    link.onload = () => resolve(import(url));
+    link.onerror = () => reject(refused());
+    (document.head ?? document.documentElement).append(link);
+  }).finally(() => link.remove());
+}
+
+/**
+ * The comments module's glue: next to its wasm and checked against its hash
+ * in the CDN bundle (by a new URL after a failure, which the page's module
+ * map would otherwise remember), else the bundler's chunk.
+ */
+function importCommentsGlue() {
+  if (!COMMENTS_GLUE) return import('./khabar_comments.js');
+  const url = new URL(COMMENTS_GLUE, commentsUrl);
+  if (commentsTries) url.search = `?retry=${commentsTries}`;
+  return importChecked(url.href, COMMENTS_GLUE_INTEGRITY);
 }
 
 /**
@@ -195,14 +238,19 @@ export function init(options = {}) {
  */
 function loadComments(firstPage) {
   if (typeof firstPage === 'string' && !commentsRunning) prefetch(earlyComments, firstPage);
-  comments ??= start(initComments, commentsUrl, COMMENTS_INTEGRITY).then(
+  if (comments) return comments;
+  const glue = commentsGlue ?? importCommentsGlue().then((g) => (commentsGlue = g), (e) => {
+    console.error(`khabar: could not start the comments module: ${e && e.message}`);
+    throw e;
+  });
+  comments = start(Promise.resolve(glue).then((g) => g.default), commentsUrl, COMMENTS_INTEGRITY).then(
     () => {
       commentsRunning = true;
-      setCommentsCatalogs(catalog);
-      for (const [url, response] of earlyComments.splice(0)) commentsPrefetched(url, response);
-      return mountSection;
+      commentsGlue.setCatalogs(catalog);
+      for (const [url, response] of earlyComments.splice(0)) commentsGlue.prefetched(url, response);
+      return commentsGlue.mountSection;
     },
-    (e) => { comments = null; throw e; },
+    (e) => { comments = null; commentsTries += 1; throw e; },
   );
   return comments;
 }
@@ -350,7 +398,7 @@ export function debugCounts() {
   if (!running) return [0, 0, 0];
   const counts = coreCounts();
   if (commentsRunning) {
-    const more = commentsCounts();
+    const more = commentsGlue.debugCounts();
     counts[1] += more[1];
     counts[2] += more[2];
   }

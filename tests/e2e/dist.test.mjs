@@ -17,6 +17,7 @@ const manifest = JSON.parse(readFileSync(join(DIST, 'cdn/manifest.json'), 'utf8'
 const JS = manifest.files['khabar.js'];
 const WASM = manifest.files['khabar_bg.wasm'];
 const COMMENTS = manifest.files['khabar_comments_bg.wasm'];
+const GLUE = manifest.files['khabar_comments.js'];
 const CATALOG = manifest.files['khabar-ar.json'];
 const ARTICLE = '2026-11-27-farmers-market';
 
@@ -63,6 +64,7 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   assert.match(JS.file, /^khabar\.[0-9a-f]{10}\.js$/);
   assert.match(WASM.file, /^khabar_bg\.[0-9a-f]{10}\.wasm$/);
   assert.match(COMMENTS.file, /^khabar_comments_bg\.[0-9a-f]{10}\.wasm$/);
+  assert.match(GLUE.file, /^khabar_comments\.[0-9a-f]{10}\.js$/);
   assert.deepEqual(manifest.first_load, ['khabar.js', 'khabar_bg.wasm', 'khabar-ar.json']);
   assert.match(JS.integrity, /^sha384-[A-Za-z0-9+/]{64}$/);
   const url = sitePage('cdn.html', `
@@ -189,13 +191,15 @@ test('control: a missing wasm (404) is told apart from an integrity mismatch', a
 
 /**
  * A page whose script tag places both modules with data-wasm-base in
- * `folder` of the site, the comments module being `commentsBytes`; the
- * reader scrolls to the comments. Returns the page's outcome.
+ * `folder` of the site, the comments module being `commentsBytes` and its
+ * glue `glueBytes`; the reader scrolls to the comments. Returns the page's
+ * outcome.
  */
-async function fromWasmBase(name, folder, commentsBytes) {
+async function fromWasmBase(name, folder, commentsBytes, glueBytes = readFileSync(join(DIST, 'cdn', GLUE.file))) {
   mkdirSync(join(siteDir, folder), { recursive: true });
   cpSync(join(DIST, 'cdn', WASM.file), join(siteDir, folder, WASM.file));
   writeFileSync(join(siteDir, folder, COMMENTS.file), commentsBytes);
+  writeFileSync(join(siteDir, folder, GLUE.file), glueBytes);
   cpSync(join(DIST, 'cdn', CATALOG.file), join(siteDir, folder, CATALOG.file));
   const url = sitePage(name, `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
@@ -203,7 +207,7 @@ async function fromWasmBase(name, folder, commentsBytes) {
   const { page, problems } = await openPage(browser);
   await recordEvents(page);
   const fetched = [];
-  page.on('response', (r) => { if (/\.(wasm|json)$/.test(r.url())) fetched.push(new URL(r.url()).pathname); });
+  page.on('response', (r) => { if (/\.(wasm|json)$|khabar_comments/.test(r.url())) fetched.push(new URL(r.url()).pathname); });
   await page.goto(url);
   await widgetsSettled(page);
   await page.mouse.wheel(0, 3000);
@@ -211,13 +215,15 @@ async function fromWasmBase(name, folder, commentsBytes) {
   await page.locator(`${A} >> form.comment-form`).or(page.locator(`${A} >> [data-error-code="load"]`)).waitFor();
   const form = await page.locator(`${A} >> form.comment-form`).count();
   const events = (await page.evaluate(() => window.__events)).map((e) => [e.type, e.detail.code ?? e.detail.kind]);
+  const tamperedRan = await page.evaluate(() => globalThis.__tampered === true);
   await page.close();
-  return { form, events, problems, fetched };
+  return { form, events, problems, fetched, tamperedRan };
 }
 
 test('data-wasm-base places both modules; the comments module is checked against its own hash', async () => {
   const good = await fromWasmBase('base.html', 'assets', readFileSync(join(DIST, 'cdn', COMMENTS.file)));
-  assert.deepEqual(good.fetched.sort(), [`/assets/${CATALOG.file}`, `/assets/${WASM.file}`, `/assets/${COMMENTS.file}`].sort());
+  assert.deepEqual(good.fetched.sort(),
+    [`/assets/${CATALOG.file}`, `/assets/${WASM.file}`, `/assets/${COMMENTS.file}`, `/assets/${GLUE.file}`].sort());
   assert.equal(good.form, 1, 'the comment form is shown');
   assert.deepEqual(good.events, [['khabar:ready', 'article']]);
   assert.deepEqual(good.problems, []);
@@ -229,6 +235,52 @@ test('data-wasm-base places both modules; the comments module is checked against
   assert.deepEqual(bad.events, [['khabar:ready', 'article'], ['khabar:error', 'load']]);
   const tamperedHash = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
   assert.equal(loadFailure(bad.problems, COMMENTS.file.replaceAll('.', '\\.')), `integrity mismatch, computed ${tamperedHash}`);
+});
+
+test("the comments module's glue is checked against its own hash too", async () => {
+  // A script that would run in the page: only the hash check can stop it.
+  const glue = Buffer.concat([Buffer.from('globalThis.__tampered = true;\n'), readFileSync(join(DIST, 'cdn', GLUE.file))]);
+  const bad = await fromWasmBase('glue-tampered.html', 'glue-assets', readFileSync(join(DIST, 'cdn', COMMENTS.file)), glue);
+  assert.equal(bad.form, 0, 'no comment form from a tampered glue');
+  assert.equal(bad.tamperedRan, false, 'not a line of the tampered glue ran');
+  assert.deepEqual(bad.events, [['khabar:ready', 'article'], ['khabar:error', 'load']]);
+  const tamperedHash = `sha384-${createHash('sha384').update(glue).digest('base64')}`;
+  assert.notEqual(tamperedHash, GLUE.integrity);
+  assert.equal(loadFailure(bad.problems, GLUE.file.replaceAll('.', '\\.')), `integrity mismatch, computed ${tamperedHash}`);
+  assert.ok(bad.problems.some((p) => p.includes('khabar: could not start the comments module') && p.includes(GLUE.file)),
+    bad.problems.join('\n'));
+});
+
+test("a comments glue that cannot load: the network error in its place, and a retry that loads it", async () => {
+  const url = sitePage('glue-retry.html', `
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    ${scriptTag()}`);
+  const { page, problems } = await openPage(browser);
+  await recordEvents(page);
+  let broken = true;
+  const asked = [];
+  await page.route(`**/${GLUE.file}*`, (route) => {
+    asked.push(new URL(route.request().url()).search);
+    return broken ? route.abort('connectionrefused') : route.continue();
+  });
+  await page.goto(url);
+  await widgetsSettled(page);
+  await page.mouse.wheel(0, 3000);
+  const A = '[data-khabar="article"]';
+  const error = page.locator(`${A} >> [data-error-code="load"]`);
+  await error.waitFor();
+  assert.ok(problems.some((p) => p.includes('khabar: could not start the comments module') && p.includes(GLUE.file)),
+    problems.join('\n'));
+  // The HTML standard lets a page's module map remember a failed module
+  // (Chromium asks again, other browsers need not): the retry asks by a
+  // new URL, checked against the same hash.
+  broken = false;
+  await page.locator(`${A} >> [data-error-code="load"] button.retry`).click();
+  await page.locator(`${A} >> form.comment-form`).waitFor();
+  assert.deepEqual(asked, ['', '?retry=1']);
+  assert.deepEqual((await page.evaluate(() => window.__events)).map((e) => [e.type, e.detail.code ?? e.detail.kind]),
+    [['khabar:ready', 'article'], ['khabar:error', 'load']]);
+  await page.close();
 });
 
 test('a language catalog that does not match its hash: the error in the fallback sentences, and "try again" recovers', async () => {

@@ -5,14 +5,15 @@
 // share menu opens and closes from the keyboard, and "print" prints the
 // article alone — checked in the PDF of WebDriver's Print command where the
 // driver has it, otherwise by the print-media state it leaves (said per
-// engine). A failure in any engine fails the suite.
+// engine). The page loads the CDN bundle, as a site does. A failure in
+// any engine fails the suite.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer } from './helpers.mjs';
+import { join, resolve } from 'node:path';
+import { env, startServer } from './helpers.mjs';
 import { startProxy } from './proxy.mjs';
 import { KEY, openSession } from './webdriver.mjs';
 
@@ -24,8 +25,14 @@ let server;
 let proxy;
 let root;
 let title;
+let loader; // the CDN bundle's hashed loader
 before(async () => {
-  server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '100'] });
+  // The CDN bundle, as a site's script tag loads it: in each engine the
+  // loader checks every file against its hash, the comments module's glue
+  // through a modulepreload link.
+  const cdn = join(resolve(env('KHABAR_DIST')), 'cdn');
+  loader = JSON.parse(readFileSync(join(cdn, 'manifest.json'), 'utf8')).files['khabar.js'].file;
+  server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '100'], widgetDir: cdn });
   root = mkdtempSync(join(tmpdir(), 'khabar-engines-'));
   // Same origin as the API, through the suite's proxy, like a site's own page.
   proxy = await startProxy({ target: server.url, root });
@@ -42,7 +49,7 @@ before(async () => {
     <article id="hosted"><h2>The host's own story</h2><div id="actions" data-khabar="actions" data-khabar-article-id="${OTHER}"></div></article>
     <div id="comments" data-khabar="comments" data-khabar-article-id="${OTHER}"></div>
   </main>
-  <script type="module" src="/khabar/khabar.js"></script>
+  <script type="module" src="/khabar/${loader}"></script>
 </body></html>`);
 });
 after(async () => {

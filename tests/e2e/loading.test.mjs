@@ -44,7 +44,8 @@ test('the article is requested while the core module downloads; the comments mod
   assert.equal(articleRequests.length, 1, `one request for the article, the early one: ${log.join('\n')}`);
 
   // Above the fold: the article; its comment section waits below.
-  const fetched = () => log.filter((l) => l.endsWith('.wasm')).map((l) => l.split('/').pop());
+  // The modules: each wasm and the comments module's glue (the core's is in the loader).
+  const fetched = () => log.filter((l) => /\.wasm$|\/khabar_comments\.js$/.test(l)).map((l) => l.split('/').pop()).sort();
   assert.deepEqual(fetched(), ['khabar_core_bg.wasm']);
   assert.equal(await page.locator(`${A} >> .skeleton-comments[data-loads="near"]`).count(), 1);
   await page.waitForTimeout(300);
@@ -53,7 +54,7 @@ test('the article is requested while the core module downloads; the comments mod
   // The reader scrolls down: the comments module comes, then the form.
   await page.mouse.wheel(0, 2500);
   await page.locator(`${A} >> form.comment-form`).waitFor();
-  assert.deepEqual(fetched(), ['khabar_core_bg.wasm', 'khabar_comments_bg.wasm']);
+  assert.deepEqual(fetched(), ['khabar_comments.js', 'khabar_comments_bg.wasm', 'khabar_core_bg.wasm']);
   assert.equal(await page.locator(`${A} >> .skeleton`).count(), 0);
   assert.deepEqual(problems, []);
 });
