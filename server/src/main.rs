@@ -751,18 +751,26 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             return Ok(());
         }
         CommentAction::Blocks => {
-            let blocks = store.blocks().await?;
-            if blocks.is_empty() {
-                println!("nobody is blocked");
+            // Every block, read a page at a time.
+            let mut at = khabar_server::store::Keyset::Newest;
+            let mut any = false;
+            loop {
+                let blocks = store.blocks(500, at).await?;
+                let Some(last) = blocks.last() else { break };
+                at = khabar_server::store::Keyset::Before(last.id);
+                any = true;
+                for b in &blocks {
+                    println!(
+                        "{}  {}  by {} at {}",
+                        b.kind.as_str(),
+                        b.value,
+                        b.moderator,
+                        b.at
+                    );
+                }
             }
-            for b in blocks {
-                println!(
-                    "{}  {}  by {} at {}",
-                    b.kind.as_str(),
-                    b.value,
-                    b.moderator,
-                    b.at
-                );
+            if !any {
+                println!("nobody is blocked");
             }
             return Ok(());
         }

@@ -17,7 +17,7 @@ use http_body_util::BodyExt;
 use khabar_server::admin::auth;
 use khabar_server::comments::Moderation;
 use khabar_server::ratelimit::RateLimit;
-use khabar_server::store::{engine, AuditEntry, BlockKind, ImportedComment, Status};
+use khabar_server::store::{engine, AuditEntry, BlockKind, ImportedComment, Keyset, Status};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -253,7 +253,12 @@ async fn an_address_blocked_from_a_comment_is_held_under_post_moderation_until_u
     )
     .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert!(f.store.blocks().await.expect("blocks").is_empty());
+    assert!(f
+        .store
+        .blocks(10, Keyset::Newest)
+        .await
+        .expect("blocks")
+        .is_empty());
 
     let back = format!("/admin/articles/{ARTICLE}");
     let form = format!(
@@ -363,7 +368,12 @@ async fn a_blocked_client_is_held_whatever_the_policy_and_bad_blocks_are_refused
             let res = post_form(&f, "/admin/blocks", &session, form).await;
             assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
         }
-        assert!(f.store.blocks().await.expect("blocks").is_empty());
+        assert!(f
+            .store
+            .blocks(10, Keyset::Newest)
+            .await
+            .expect("blocks")
+            .is_empty());
 
         let form = format!(
             "csrf={}&kind=client&value={}",
@@ -456,7 +466,7 @@ async fn the_cli_blocks_lists_and_unblocks_and_migrate_keeps_blocks() {
         .await
         .expect("read"));
     assert_eq!(
-        target.blocks().await.expect("blocks")[0].kind,
+        target.blocks(10, Keyset::Newest).await.expect("blocks")[0].kind,
         BlockKind::Email
     );
 
@@ -668,6 +678,89 @@ async fn an_articles_search_keeps_its_filter_across_pages() {
     let first = send(&f, "GET", &start, "10.0.0.1", &session, None).await;
     let older = first.link("next").expect("an older link");
     assert!(older.contains(&format!("q={}", enc("القطار"))), "{older}");
+}
+
+#[tokio::test]
+async fn the_blocks_list_pages_on_its_page_in_the_api_and_in_the_cli() {
+    let f = setup(Moderation::Post).await;
+    for i in 0..230 {
+        let address = format!("reader{i}@example.com");
+        khabar_server::blocks::block(f.store.as_ref(), BlockKind::Email, &address, "sara", None)
+            .await
+            .expect("block");
+    }
+    let shown = |page: &Answer, i: usize| page.body.contains(&format!(">reader{i}@example.com<"));
+
+    // The page: 200 newest, the count of all, an older page with the rest.
+    let session = sign_in(&f).await;
+    let first = send(&f, "GET", "/admin/blocks", "10.0.0.1", &session, None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.contains("(230)"), "the count of every block");
+    assert!(shown(&first, 229) && shown(&first, 30));
+    assert!(!shown(&first, 29));
+    let older = first.link("next").expect("an older page");
+    let second = send(&f, "GET", &older, "10.0.0.1", &session, None).await;
+    assert!(shown(&second, 29) && shown(&second, 0));
+    assert!(!shown(&second, 30));
+    assert!(second.link("next").is_none());
+    // Unblocking there goes back there.
+    let form = format!(
+        "csrf={}&back={}&kind=email&value={}",
+        enc(&second.csrf()),
+        enc(&older),
+        enc("reader0@example.com")
+    );
+    let done = post_form(&f, "/admin/blocks/remove", &session, form).await;
+    assert_eq!(done.location, format!("{older}&done=1"));
+    let forged = send(
+        &f,
+        "GET",
+        "/admin/blocks?before=x",
+        "10.0.0.1",
+        &session,
+        None,
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+
+    // The API: pages by cursor, each block once, newest first.
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    let mut uri = "/api/v1/admin/blocks?limit=100".to_owned();
+    loop {
+        let (status, page) = common::admin(&f.router, "GET", &uri, Some(TOKEN)).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert_eq!(page["total"], 229);
+        let items = page["items"].as_array().expect("items");
+        sizes.push(items.len());
+        seen.extend(items.iter().map(|b| b["id"].as_i64().expect("id")));
+        match page["next"].as_str() {
+            Some(next) => uri = format!("/api/v1/admin/blocks?limit=100&cursor={next}"),
+            None => break,
+        }
+        assert!(sizes.len() < 10, "the cursors end");
+    }
+    assert_eq!(sizes, vec![100, 100, 29]);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let (status, _) = common::admin(
+        &f.router,
+        "GET",
+        "/api/v1/admin/blocks?cursor=-3",
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The CLI lists them all.
+    let out = std::process::Command::new(BIN)
+        .arg("--db")
+        .arg(f.db_url())
+        .args(["comments", "blocks"])
+        .output()
+        .expect("run khabar-server");
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(listed.lines().count(), 229, "{listed}");
+    assert!(listed.contains("email  reader1@example.com  by sara"));
 }
 
 #[tokio::test]

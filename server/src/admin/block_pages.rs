@@ -13,6 +13,7 @@ use crate::admin::common::AdminError;
 use crate::admin::common::DoneFlag;
 use crate::admin::i18n::Lang;
 use crate::admin::pages::{back_to, render, shown_time, FormData, Signed};
+use crate::admin::paging::{self, Cursor};
 use crate::blocks::{self, BlockError};
 use crate::state::AppState;
 use crate::store::{AuthorBlock, BlockKind};
@@ -36,18 +37,23 @@ struct Row {
     time: String,
 }
 
-/// `GET /admin/blocks`.
+/// Blocks per page.
+const PAGE_ROWS: u32 = 200;
+
+/// `GET /admin/blocks`: newest first, a page at a time.
 pub(crate) async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     signed: Signed,
     Query(p): Query<DoneFlag>,
+    Query(cursor): Query<Cursor>,
 ) -> Result<Html<String>, AdminError> {
-    let rows: Vec<Row> = state
-        .store
-        .blocks()
-        .await?
+    let at = cursor.keyset()?;
+    let blocks = state.store.blocks(PAGE_ROWS + 1, at).await?;
+    let (blocks, links) = paging::page(blocks, PAGE_ROWS, at, "/admin/blocks", |b| b.id);
+    let total = state.store.block_count().await?;
+    let rows: Vec<Row> = blocks
         .into_iter()
         .map(|b| {
             let time = shown_time(&b.at);
@@ -59,7 +65,11 @@ pub(crate) async fn list(
         Lang::of_request(&headers),
         &uri,
         Some(&signed),
-        minijinja::context! { rows => Serde(rows), done => p.done, page => "blocks" },
+        minijinja::context! {
+            rows => Serde(rows), total => total, links => Serde(links),
+            here => paging::here("/admin/blocks", at),
+            done => p.done, page => "blocks",
+        },
     )
 }
 
@@ -126,5 +136,9 @@ pub(crate) async fn remove(
     signed.check(&form)?;
     let (kind, value) = typed_in(&form)?;
     let removed = blocks::unblock(state.store.as_ref(), kind, value, signed.moderator()).await?;
-    Ok(redirect_done(Some("/admin/blocks"), removed))
+    // Back to the page the button was on.
+    Ok(redirect_done(
+        form.get("back").or(Some("/admin/blocks")),
+        removed,
+    ))
 }

@@ -4,7 +4,7 @@
 //! blocked authors: `GET` and `POST /api/v1/admin/blocks`,
 //! `DELETE /api/v1/admin/blocks/{email|client}/{value}` (audited as `api`).
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ use crate::comments::StoredComment;
 use crate::error::ApiError;
 use crate::extract::{bearer_matches, ApiJson};
 use crate::state::AppState;
-use crate::store::{BlockKind, Status};
+use crate::store::{BlockKind, Keyset, Status};
 
 /// The moderator name the audit log records for the bearer token.
 const API_MODERATOR: &str = "api";
@@ -93,8 +93,43 @@ impl From<BlockError> for ApiError {
     }
 }
 
-async fn list_blocks(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "items": state.store.blocks().await? })))
+/// Blocks a page holds unless `limit` says otherwise, and at most.
+const BLOCKS_DEFAULT: u32 = 100;
+const BLOCKS_MAX: u32 = 500;
+
+/// `?limit=N&cursor=C`: `C` is the `next` of the page before.
+#[derive(Deserialize)]
+struct BlockPage {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// The blocks, newest first, a page at a time: `next` is the cursor of
+/// the following page (`null` on the last), `total` how many there are.
+async fn list_blocks(
+    State(state): State<AppState>,
+    Query(p): Query<BlockPage>,
+) -> Result<Json<Value>, ApiError> {
+    let at = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Keyset::Before(
+            c.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| ApiError::BadRequest("invalid cursor".into()))?,
+        ),
+        None => Keyset::Newest,
+    };
+    let limit = p.limit.unwrap_or(BLOCKS_DEFAULT).clamp(1, BLOCKS_MAX);
+    // One more than the page: whether another page follows.
+    let mut items = state.store.blocks(limit + 1, at).await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = items.last().filter(|_| more).map(|b| b.id.to_string());
+    Ok(Json(json!({
+        "items": items,
+        "next": next,
+        "total": state.store.block_count().await?,
+    })))
 }
 
 /// `{"email": …}` or `{"client": …}`.

@@ -463,8 +463,12 @@ impl Store for CachedStore {
         self.inner.remove_block(kind, value).await
     }
 
-    async fn blocks(&self) -> Result<Vec<AuthorBlock>, StoreError> {
-        self.inner.blocks().await
+    async fn blocks(&self, limit: u32, at: Keyset) -> Result<Vec<AuthorBlock>, StoreError> {
+        self.inner.blocks(limit, at).await
+    }
+
+    async fn block_count(&self) -> Result<i64, StoreError> {
+        self.inner.block_count().await
     }
 
     async fn is_blocked(

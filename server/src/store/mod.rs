@@ -675,8 +675,11 @@ pub trait Store: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Lifts a block; `false` when there was none.
     async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError>;
-    /// Every block, newest first.
-    async fn blocks(&self) -> Result<Vec<AuthorBlock>, StoreError>;
+    /// Up to `limit` blocks from `at`, newest first (a list of thousands
+    /// is read a page at a time).
+    async fn blocks(&self, limit: u32, at: Keyset) -> Result<Vec<AuthorBlock>, StoreError>;
+    /// How many blocks there are.
+    async fn block_count(&self) -> Result<i64, StoreError>;
     /// Whether the (normalized) e-mail address or client HMAC is blocked.
     async fn is_blocked(
         &self,

@@ -1355,14 +1355,21 @@ impl Store for PostgresStore {
         Ok(removed > 0)
     }
 
-    async fn blocks(&self) -> Result<Vec<AuthorBlock>, StoreError> {
+    async fn blocks(&self, limit: u32, at: Keyset) -> Result<Vec<AuthorBlock>, StoreError> {
+        let (before, after, ascending) = at.bounds();
         let client = self.pool.get().await?;
-        let rows = client
-            .query(
-                "SELECT id, kind, value, moderator, at FROM author_blocks ORDER BY id DESC",
-                &[],
-            )
+        let sql = format!(
+            "SELECT id, kind, value, moderator, at FROM author_blocks
+             WHERE ($2::BIGINT IS NULL OR id < $2) AND ($3::BIGINT IS NULL OR id > $3)
+             ORDER BY id {} LIMIT $1",
+            if ascending { "ASC" } else { "DESC" }
+        );
+        let mut rows = client
+            .query(&sql, &[&i64::from(limit), &before, &after])
             .await?;
+        if ascending {
+            rows.reverse();
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let kind: String = r.try_get(1)?;
@@ -1378,6 +1385,14 @@ impl Store for PostgresStore {
             }
         }
         Ok(out)
+    }
+
+    async fn block_count(&self) -> Result<i64, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .query_one("SELECT COUNT(*) FROM author_blocks", &[])
+            .await?
+            .try_get(0)?)
     }
 
     async fn is_blocked(

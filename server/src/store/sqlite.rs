@@ -1240,17 +1240,27 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn blocks(&self) -> Result<Vec<AuthorBlock>, StoreError> {
+    async fn blocks(&self, limit: u32, at: Keyset) -> Result<Vec<AuthorBlock>, StoreError> {
+        let (before, after, ascending) = at.bounds();
         self.with_conn(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, kind, value, moderator, at FROM author_blocks ORDER BY id DESC",
-            )?;
-            let rows = stmt
-                .query_map([], |r| {
+            let mut stmt = c.prepare_cached(if ascending {
+                "SELECT id, kind, value, moderator, at FROM author_blocks
+                 WHERE (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3)
+                 ORDER BY id ASC LIMIT ?1"
+            } else {
+                "SELECT id, kind, value, moderator, at FROM author_blocks
+                 WHERE (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3)
+                 ORDER BY id DESC LIMIT ?1"
+            })?;
+            let mut rows = stmt
+                .query_map(params![limit, before, after], |r| {
                     let kind: String = r.get(1)?;
                     Ok((r.get(0)?, kind, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<Result<Vec<(i64, String, String, String, String)>, _>>()?;
+            if ascending {
+                rows.reverse();
+            }
             // A kind this version does not know is left out, not an error.
             Ok(rows
                 .into_iter()
@@ -1266,6 +1276,11 @@ impl Store for SqliteStore {
                 .collect())
         })
         .await
+    }
+
+    async fn block_count(&self) -> Result<i64, StoreError> {
+        self.with_conn(|c| Ok(c.query_row("SELECT COUNT(*) FROM author_blocks", [], |r| r.get(0))?))
+            .await
     }
 
     async fn is_blocked(
