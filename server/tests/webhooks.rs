@@ -17,7 +17,7 @@ use khabar_server::app::{app, Assets};
 use khabar_server::comments::Moderation;
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::state::AppState;
-use khabar_server::store::{engine, SharedStore, WebhookDelivery};
+use khabar_server::store::{engine, Keyset, SharedStore, WebhookDelivery};
 use khabar_server::webhooks::settings::Settings;
 use khabar_server::webhooks::{signature, worker};
 use serde_json::{json, Value};
@@ -228,7 +228,10 @@ async fn comment(router: &axum::Router, key: &str, body: &str) -> i64 {
 }
 
 async fn deliveries(store: &SharedStore) -> Vec<WebhookDelivery> {
-    store.webhook_deliveries(500).await.expect("deliveries")
+    store
+        .webhook_deliveries(500, Keyset::Newest)
+        .await
+        .expect("deliveries")
 }
 
 /// Waits (up to a minute; a failing test stops there) until `done` holds
@@ -801,6 +804,52 @@ async fn the_admin_page_shows_a_failed_delivery_and_retries_it() {
     )
     .await;
     assert!(page.contains("أعد المحاولة الآن") && page.contains(r#"dir="rtl""#));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_lists_deliveries_a_page_at_a_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, _) = database(&dir).await;
+    let i = instance(store.clone(), Moderation::Pre, &dir);
+    // No worker: 50 addresses and 5 comments make 250 deliveries waiting.
+    let urls: Vec<String> = (0..50)
+        .map(|n| format!("http://hook{n}.test/khabar"))
+        .collect();
+    store.set_webhook_urls(urls).await.expect("urls");
+    for n in 0..5 {
+        comment(
+            &i.router,
+            &format!("hook-page-{n:04}"),
+            "تعليق لصفحات التسليم",
+        )
+        .await;
+    }
+    assert_eq!(deliveries(&store).await.len(), 250);
+    let password = "a long enough password";
+    khabar_server::admin::auth::add_moderator(i.store.as_ref(), "huda", password)
+        .await
+        .expect("moderator");
+    let session = sign_in(&i.router, "huda", password).await;
+    let rows = |page: &str| page.matches(r#"class="hook-"#).count();
+    let (status, _, first) =
+        admin_request(&i.router, "GET", "/admin/webhooks", &session, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows(&first), 200);
+    let marker = r#"" rel="next""#;
+    let end = first.find(marker).expect("a link to older deliveries");
+    let start = first[..end].rfind("href=\"").expect("href") + "href=\"".len();
+    // minijinja escapes `/` and `&` in HTML.
+    let older = first[start..end]
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    assert!(older.starts_with("/admin/webhooks?before="), "{older}");
+    let (status, _, second) = admin_request(&i.router, "GET", &older, &session, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows(&second), 50);
+    assert!(!second.contains(marker), "the last page");
+    let (status, _, _) =
+        admin_request(&i.router, "GET", "/admin/webhooks?after=x", &session, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::admin::common::AdminError;
 use crate::admin::common::DoneFlag;
 use crate::admin::i18n::Lang;
-use crate::admin::pages::{render, shown_time, FormData, Signed};
+use crate::admin::pages::{back_to, render, shown_time, FormData, Signed};
+use crate::admin::paging::{self, Cursor};
 use crate::state::AppState;
 use crate::store::WebhookDelivery;
 
@@ -67,20 +68,21 @@ pub(crate) async fn list(
     uri: Uri,
     signed: Signed,
     Query(p): Query<DoneFlag>,
+    Query(cursor): Query<Cursor>,
 ) -> Result<Html<String>, AdminError> {
-    let rows: Vec<Row> = state
-        .store
-        .webhook_deliveries(ROWS)
-        .await?
-        .into_iter()
-        .map(Row::from)
-        .collect();
+    let at = cursor.keyset()?;
+    let deliveries = state.store.webhook_deliveries(ROWS + 1, at).await?;
+    let (deliveries, links) = paging::page(deliveries, ROWS, at, "/admin/webhooks", |d| d.id);
+    let rows: Vec<Row> = deliveries.into_iter().map(Row::from).collect();
     render(
         "webhooks.html",
         Lang::of_request(&headers),
         &uri,
         Some(&signed),
-        minijinja::context! { rows => Serde(rows), done => p.done, page => "webhooks" },
+        minijinja::context! {
+            rows => Serde(rows), links => Serde(links), here => paging::here("/admin/webhooks", at),
+            done => p.done, page => "webhooks",
+        },
     )
 }
 
@@ -98,5 +100,8 @@ pub(crate) async fn retry(
     if done {
         signed.audit(&state, "retry_webhook", None, None).await?;
     }
-    Ok(Redirect::to(&format!("/admin/webhooks?done={}", u32::from(done))).into_response())
+    // Back to the page the button was on.
+    let back = back_to(form.get("back").or(Some("/admin/webhooks")));
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!("{back}{sep}done={}", u32::from(done))).into_response())
 }

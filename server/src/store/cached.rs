@@ -497,8 +497,12 @@ impl Store for CachedStore {
         self.inner.record_webhook_attempt(id, attempt).await
     }
 
-    async fn webhook_deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
-        self.inner.webhook_deliveries(limit).await
+    async fn webhook_deliveries(
+        &self,
+        limit: u32,
+        at: Keyset,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        self.inner.webhook_deliveries(limit, at).await
     }
 
     async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError> {

@@ -701,8 +701,12 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<WebhookDelivery>, StoreError>;
     /// Records how an attempt of the delivery `id` ended, and releases it.
     async fn record_webhook_attempt(&self, id: i64, attempt: Attempt) -> Result<(), StoreError>;
-    /// The newest `limit` deliveries, newest first (the admin page).
-    async fn webhook_deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError>;
+    /// Up to `limit` deliveries from `at`, newest first (the admin page).
+    async fn webhook_deliveries(
+        &self,
+        limit: u32,
+        at: Keyset,
+    ) -> Result<Vec<WebhookDelivery>, StoreError>;
     /// Puts a failed delivery back in the queue, due now, with a fresh
     /// count of attempts; `false` when there is no failed delivery `id`.
     async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError>;

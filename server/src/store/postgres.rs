@@ -1499,19 +1499,29 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn webhook_deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
+    async fn webhook_deliveries(
+        &self,
+        limit: u32,
+        at: Keyset,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        let (before, after, ascending) = at.bounds();
         let client = self.pool.get().await?;
-        client
-            .query(
-                &format!(
-                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY id DESC LIMIT $1"
-                ),
-                &[&i64::from(limit)],
-            )
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries
+             WHERE ($2::BIGINT IS NULL OR id < $2) AND ($3::BIGINT IS NULL OR id > $3)
+             ORDER BY id {} LIMIT $1",
+            if ascending { "ASC" } else { "DESC" }
+        );
+        let mut rows = client
+            .query(&sql, &[&i64::from(limit), &before, &after])
             .await?
             .iter()
             .map(row_to_delivery)
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        if ascending {
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError> {

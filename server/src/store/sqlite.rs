@@ -1395,13 +1395,26 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn webhook_deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
+    async fn webhook_deliveries(
+        &self,
+        limit: u32,
+        at: Keyset,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        let (before, after, ascending) = at.bounds();
         self.with_conn(move |c| {
-            Ok(c.prepare_cached(&format!(
-                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY id DESC LIMIT ?1"
-            ))?
-            .query_map([limit], row_to_delivery)?
-            .collect::<Result<Vec<_>, _>>()?)
+            let mut rows = c
+                .prepare_cached(&format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries
+                     WHERE (?2 IS NULL OR id < ?2) AND (?3 IS NULL OR id > ?3)
+                     ORDER BY id {} LIMIT ?1",
+                    if ascending { "ASC" } else { "DESC" }
+                ))?
+                .query_map(params![limit, before, after], row_to_delivery)?
+                .collect::<Result<Vec<_>, _>>()?;
+            if ascending {
+                rows.reverse();
+            }
+            Ok(rows)
         })
         .await
     }
