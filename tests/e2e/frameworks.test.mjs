@@ -4,13 +4,14 @@
 // types), built, served and opened in Chromium. A Vite app with a
 // React, a Vue and a Svelte page (each: the article and its comments render,
 // a prop change shows the next story, removing the component destroys the
-// widgets), and a Next.js app-router app built with `next build` and run
+// widgets) and a Vue and a Svelte page rendered on the server (in Node, by
+// the same app's `vite build --ssr`) and hydrated, and a Next.js app-router app built with `next build` and run
 // with `next start` (server-rendered placeholders of the reserved height,
 // then hydrated: no console error, no hydration warning).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { env, freePort, launchBrowser, openPage, serveStatic, startServer } from './helpers.mjs';
@@ -71,6 +72,8 @@ function viteApp(t) {
     // The components' and <khabar-widget>'s JSX types (src/types.tsx).
     run(join(app, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json']);
     run(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn']);
+    // The server's half of the two server-rendered pages, for Node.
+    run(join(app, 'node_modules/.bin/vite'), ['build', '--ssr', 'src/ssr.js', '--logLevel', 'warn']);
     t.diagnostic(`Vite app installed, type-checked and built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return app;
   })();
@@ -105,6 +108,37 @@ for (const framework of ['react', 'vue', 'svelte']) {
       assert.deepEqual(await page.evaluate(() => window.kept.map((r) => r.childElementCount)), [0, 0],
         'destroy() emptied the widgets');
       assert.equal(await page.evaluate(() => document.body.dataset.error), undefined);
+      assert.deepEqual(problems, []);
+      await page.close();
+    } finally {
+      await site.close();
+    }
+  });
+}
+
+for (const framework of ['vue', 'svelte']) {
+  test(`@khabar/${framework} rendered on the server, as Nuxt and SvelteKit do, and hydrated in the browser`, { timeout: 240_000 }, async (t) => {
+    const app = viteApp(t);
+    // In Node: the placeholder of the height the widget reserves, no browser needed.
+    const ssr = await import(join(app, 'dist-ssr/ssr.js'));
+    const html = await ssr[framework]({ id: 'story', kind: 'article', articleId: FIRST, api: api(), lang: 'en' });
+    assert.match(html, /^(<!--\[-->)?<div [^>]*><\/div>(<!--\]-->)?$/, html);
+    assert.match(html, /id="story"/);
+    assert.match(html, /style="min-block-size: ?var\(--khabar-article-min-height, 100vh\);?"/, html);
+    const file = join(app, 'dist', `ssr-${framework}.html`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('<!--ssr-->', html));
+
+    const site = await serveStatic(join(app, 'dist'));
+    try {
+      const { page, problems } = await openPage(browser);
+      await page.goto(`${site.url}/ssr-${framework}.html?api=${encodeURIComponent(api())}&article=${FIRST}`);
+      await page.waitForFunction(() => document.body.dataset.ready);
+      assert.equal(await page.locator('#story >> h1.headline').textContent(), titles[FIRST]);
+      // Hydrated: the widget lives in the very element the server sent (a
+      // mismatch would have made the framework render a new one), which
+      // gave up its reserved height once the widget was in.
+      assert.equal(await page.evaluate(() => document.getElementById('story') === window.serverNode), true);
+      assert.equal(await page.evaluate(() => document.getElementById('story').style.minBlockSize), '');
       assert.deepEqual(problems, []);
       await page.close();
     } finally {
@@ -163,6 +197,7 @@ test('the framework examples in docs/embedding.md are the fixture files this sui
   assert.deepEqual(examples.map(([, path]) => path).sort(), [
     'tests/fixtures/frameworks-vite/src/App.svelte',
     'tests/fixtures/frameworks-vite/src/react.jsx',
+    'tests/fixtures/frameworks-vite/src/ssr.js',
     'tests/fixtures/frameworks-vite/src/vue.js',
     'tests/fixtures/next-app/app/page.js',
   ]);
