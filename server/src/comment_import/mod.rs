@@ -107,7 +107,11 @@ pub fn read(system: System, path: &Path) -> Result<Vec<SourceThread>, ImportErro
             reason: e.reason,
         }
     };
-    let root = xml::parse(&text).map_err(at)?;
+    let keep = match system {
+        System::Disqus => xml::all_text,
+        _ => wxr::keeps_text,
+    };
+    let root = xml::parse(&text, keep).map_err(at)?;
     match system {
         System::Disqus => disqus::threads(&root),
         _ => wxr::threads(&root),

@@ -23,6 +23,13 @@ fn wp_time(text: &str) -> Option<time::OffsetDateTime> {
         .map(PrimitiveDateTime::assume_utc)
 }
 
+/// The elements whose text [`threads`] reads. The rest of a WordPress
+/// export — every article's body, excerpt and custom fields, usually most
+/// of the file — is not kept in memory while the file is read.
+pub fn keeps_text(name: &str) -> bool {
+    name.starts_with("wp:comment") || matches!(name, "link" | "title" | "wp:base_blog_url")
+}
+
 /// Every item of the export that has comments.
 pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
     let channel = root

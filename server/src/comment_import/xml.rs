@@ -70,13 +70,24 @@ impl Element {
     }
 }
 
-/// Reads a whole document; its root element.
-pub fn parse(input: &str) -> Result<Element, XmlError> {
-    parse_at_most(input, MAX_ELEMENTS)
+/// Which elements' text a reader keeps, by name: an export's bulk can be
+/// text no importer reads (a WordPress export carries every article's
+/// body), and the tree is held in memory.
+pub type KeepText = fn(&str) -> bool;
+
+/// Every element's text.
+pub fn all_text(_: &str) -> bool {
+    true
+}
+
+/// Reads a whole document; its root element, with the text of the
+/// elements `keep` names (the others' is checked, then dropped).
+pub fn parse(input: &str, keep: KeepText) -> Result<Element, XmlError> {
+    parse_at_most(input, MAX_ELEMENTS, keep)
 }
 
 /// [`parse`], refusing documents of more than `max_elements` elements.
-fn parse_at_most(input: &str, max_elements: usize) -> Result<Element, XmlError> {
+fn parse_at_most(input: &str, max_elements: usize, keep: KeepText) -> Result<Element, XmlError> {
     let mut reader = Reader::from_str(input);
     let mut elements = 0usize;
     reader.config_mut().check_end_names = true;
@@ -127,13 +138,13 @@ fn parse_at_most(input: &str, max_elements: usize) -> Result<Element, XmlError> 
                 let text = t
                     .decode()
                     .map_err(|e| fail(format!("undecodable text: {e}")))?;
-                push_text(&mut open, &text, at)?;
+                push_text(&mut open, &text, at, keep)?;
             }
             Event::CData(t) => {
                 let text = t
                     .decode()
                     .map_err(|e| fail(format!("undecodable CDATA: {e}")))?;
-                push_text(&mut open, &text, at)?;
+                push_text(&mut open, &text, at, keep)?;
             }
             Event::GeneralRef(r) => {
                 let name = r
@@ -154,7 +165,7 @@ fn parse_at_most(input: &str, max_elements: usize) -> Result<Element, XmlError> 
                         }
                     }
                 };
-                push_text(&mut open, &ch, at)?;
+                push_text(&mut open, &ch, at, keep)?;
             }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             Event::Eof => {
@@ -198,10 +209,12 @@ fn close(open: &mut [Element], root: &mut Option<Element>, el: Element) {
     }
 }
 
-fn push_text(open: &mut [Element], text: &str, at: usize) -> Result<(), XmlError> {
+fn push_text(open: &mut [Element], text: &str, at: usize, keep: KeepText) -> Result<(), XmlError> {
     match open.last_mut() {
         Some(el) => {
-            el.text.push_str(text);
+            if keep(&el.name) {
+                el.text.push_str(text);
+            }
             Ok(())
         }
         None if text.trim().is_empty() => Ok(()),
@@ -232,6 +245,7 @@ mod tests {
     fn text_cdata_and_the_five_entities_are_read() {
         let root = parse(
             r#"<?xml version="1.0"?><a x="1 &amp; 2"><b>ن &lt;&#x41;&#66;&gt;</b><c><![CDATA[<p>&amp;</p>]]></c><d/></a>"#,
+            all_text,
         )
         .expect("parses");
         assert_eq!(root.attr("x"), Some("1 & 2"));
@@ -242,30 +256,51 @@ mod tests {
 
     #[test]
     fn dtds_unknown_entities_truncation_and_depth_are_refused() {
-        let dtd = parse(r#"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>"#);
+        let dtd = parse(
+            r#"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>"#,
+            all_text,
+        );
         assert!(dtd.expect_err("dtd").reason.contains("DOCTYPE"));
-        let unknown = parse("<a>&nbsp;</a>").expect_err("entity");
+        let unknown = parse("<a>&nbsp;</a>", all_text).expect_err("entity");
         assert!(unknown.reason.contains("&nbsp;"), "{unknown:?}");
-        let cut = parse("<a><b>text").expect_err("truncated");
+        let cut = parse("<a><b>text", all_text).expect_err("truncated");
         assert!(cut.reason.contains("ends inside <b>"), "{cut:?}");
         let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
-        assert!(parse(&deep).expect_err("deep").reason.contains("deeper"));
+        assert!(parse(&deep, all_text)
+            .expect_err("deep")
+            .reason
+            .contains("deeper"));
         let many = format!("<a>{}</a>", "<b/>".repeat(10));
-        assert!(parse_at_most(&many, 11).is_ok());
-        let e = parse_at_most(&many, 10).expect_err("too many");
+        assert!(parse_at_most(&many, 11, all_text).is_ok());
+        let e = parse_at_most(&many, 10, all_text).expect_err("too many");
         assert_eq!(
             (e.offset, e.reason.as_str()),
             (39, "more than 10 elements; split the export")
         );
-        assert!(parse("<a></b>").is_err());
-        assert!(parse("just text").is_err());
-        assert!(parse("").is_err());
+        assert!(parse("<a></b>", all_text).is_err());
+        assert!(parse("just text", all_text).is_err());
+        assert!(parse("", all_text).is_err());
+    }
+
+    #[test]
+    fn only_the_text_asked_for_is_kept_and_dropped_text_is_still_checked() {
+        let keep = |name: &str| name == "b";
+        let root = parse(
+            "<a>x<b>kept &amp; read</b><c>dropped<![CDATA[ too]]></c></a>",
+            keep,
+        )
+        .expect("parses");
+        assert_eq!(root.child_text("b"), Some("kept & read"));
+        assert_eq!(root.child("c").map(|c| c.text.as_str()), Some(""));
+        assert_eq!(root.text, "");
+        let e = parse("<a><c>&nbsp;</c></a>", keep).expect_err("checked");
+        assert!(e.reason.contains("&nbsp;"), "{e:?}");
     }
 
     #[test]
     fn positions_are_lines_and_columns() {
         let text = "<a>\n  <b>\nسلام &bad;</b></a>";
-        let e = parse(text).expect_err("bad entity");
+        let e = parse(text, all_text).expect_err("bad entity");
         assert_eq!(line_column(text, e.offset), (3, 6));
     }
 }
