@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+import { screenshotPath, startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
 
 const W = '[data-khabar="article"]';
 let browser;
@@ -85,7 +85,7 @@ test('"print the article" prints the article alone; the host page prints as befo
     for (const absent of ['Transport', 'Other languages', 'Add a comment', 'Post comment', 'Share', 'Latest']) {
       assert.ok(!text.includes(absent), `"${absent}" must not be printed`);
     }
-    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', pdf, 'docs/screenshots/print-en']);
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', pdf, screenshotPath('print-en')]);
 
     // Arabic, right to left, from the Arabic page.
     await page.goto(`${server.url}?article=2026-11-23-wetland-birds`);
@@ -167,7 +167,7 @@ test('with --mail-outbox (the demo) the sent mail is readable at /demo/outbox', 
     assert.match(text, /\?article=2026-11-27-farmers-market/);
     assert.match(await mail.innerText(), /friend@example\.net/);
     assert.deepEqual(await axeViolations(outbox, { wholePage: true }), [], 'the outbox page');
-    await outbox.screenshot({ path: 'docs/screenshots/demo-outbox.png', fullPage: true });
+    await outbox.screenshot({ path: screenshotPath('demo-outbox.png'), fullPage: true });
   } finally {
     await server.stop();
     server.cleanup();

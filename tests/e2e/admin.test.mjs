@@ -5,12 +5,12 @@
 // English (ltr).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, serveStatic } from './helpers.mjs';
+import { screenshotPath, startServer, launchBrowser, openPage, serveStatic } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const ARTICLE = '2026-11-28-transit-plan';
@@ -33,7 +33,6 @@ before(async () => {
       '--webhook-attempts', '1', '--webhook-retry', '1s'],
   });
   delete process.env.KHABAR_WEBHOOK_SECRET;
-  mkdirSync('docs/screenshots', { recursive: true });
   // cli() runs the binary with this process's environment: the password
   // goes through KHABAR_ADMIN_PASSWORD, never the command line.
   process.env.KHABAR_ADMIN_PASSWORD = PASSWORD;
@@ -112,7 +111,7 @@ test('a moderator signs in, moderates one comment and then many', async () => {
     assert.equal(await page.getAttribute('html', 'lang'), lang);
     assert.equal(await page.getAttribute('html', 'dir'), lang === 'ar' ? 'rtl' : 'ltr');
     assert.equal(await page.locator('li.comment').count(), 4);
-    await page.screenshot({ path: `docs/screenshots/admin-queue-${lang}.png`, fullPage: true });
+    await page.screenshot({ path: screenshotPath(`admin-queue-${lang}.png`), fullPage: true });
     assert.deepEqual(problems, []);
     await page.close();
   }
@@ -161,7 +160,7 @@ test('a moderator blocks an author from the queue and unblocks them from the blo
 
   await page.click('nav a[href="/admin/blocks"]');
   assert.equal(await page.locator('table.blocks tbody tr').count(), 1);
-  await page.screenshot({ path: 'docs/screenshots/admin-blocks-en.png', fullPage: true });
+  await page.screenshot({ path: screenshotPath('admin-blocks-en.png'), fullPage: true });
   await page.click('form.unblock button');
   await page.waitForURL(/\/admin\/blocks\?done=1$/);
   assert.equal(await page.locator('table.blocks').count(), 0);
@@ -237,7 +236,7 @@ test('axe-core finds no WCAG 2 A/AA violation on any admin page, rtl and ltr', a
       await page.waitForTimeout(200);
     }
     assert.ok(await page.$('form.retry button'), 'a failed delivery with its retry button');
-    if (lang === 'en') await page.screenshot({ path: 'docs/screenshots/admin-webhooks-en.png', fullPage: true });
+    if (lang === 'en') await page.screenshot({ path: screenshotPath('admin-webhooks-en.png'), fullPage: true });
     for (const path of ['admin/queue', 'admin/articles', `admin/articles/${ARTICLE}`, `admin/articles/${ARTICLE}?q=a`, 'admin/audit', 'admin/webhooks', 'admin/blocks', 'admin/rejected']) {
       await page.goto(`${server.url}${path}`);
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);

@@ -2,15 +2,13 @@
 // accessibility (axe-core), layout stability, the embed API's lifecycle.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+import { screenshotPath, startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
 
 let browser;
 let server;
 before(async () => {
   browser = await launchBrowser();
   server = await startServer();
-  mkdirSync('docs/screenshots', { recursive: true });
 });
 after(async () => {
   await server?.stop();
@@ -42,7 +40,7 @@ for (const [lang, { article, dir }] of Object.entries(LANGS)) {
       assert.equal(f.dir, dir);
       assert.equal(f.error, false);
     }
-    await page.screenshot({ path: `docs/screenshots/gallery-${lang}.png` });
+    await page.screenshot({ path: screenshotPath(`gallery-${lang}.png`) });
     assert.deepEqual(problems, []);
   });
 }
@@ -59,7 +57,7 @@ for (const [path, lang] of [['/', 'ar'], ['/en/', 'en']]) {
       assert.deepEqual(violations, []);
       if (theme === 'dark' && lang === 'ar') {
         await page.evaluate(() => window.scrollTo(0, 0));
-        await page.screenshot({ path: 'docs/screenshots/demo-ar-dark.png' });
+        await page.screenshot({ path: screenshotPath('demo-ar-dark.png') });
       }
     });
   }

@@ -1,7 +1,7 @@
 // The comment section end to end: real server, real widget, headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+import { screenshotPath, startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
 
 const ARTICLE = '2026-11-27-farmers-market';
 const W = '[data-khabar="article"]';
@@ -223,7 +223,7 @@ test('axe-core: no WCAG 2 A/AA violation in the comment section, also with error
     await page.locator(`${W} >> form.comment-form button.send`).click();
     await page.locator(`${W} >> #kc-body-error:not([hidden])`).waitFor();
     assert.deepEqual(await axeViolations(page), []);
-    await page.locator(`${W} >> section.comments`).screenshot({ path: 'docs/screenshots/comments-ar.png' });
+    await page.locator(`${W} >> section.comments`).screenshot({ path: screenshotPath('comments-ar.png') });
   } finally {
     await server.stop();
     server.cleanup();

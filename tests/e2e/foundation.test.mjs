@@ -2,9 +2,8 @@
 // Chromium. Run through `cargo xtask test`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { startServer, launchBrowser, openPage, shadowText } from './helpers.mjs';
+import { screenshotPath, startServer, launchBrowser, openPage, shadowText } from './helpers.mjs';
 
 const seed = JSON.parse(await readFile(new URL('../../server/seed/articles.json', import.meta.url), 'utf8'));
 const titleOf = (id) => seed.items.find((a) => a.id === id).title;
@@ -40,8 +39,7 @@ test('the Arabic demo page renders its article right to left with no console err
     const dateline = await shadowText(page, '[data-khabar="article"]', '.published time');
     assert.match(dateline, /السبت/);
     assert.match(dateline, /٢٠٢٦/);
-    mkdirSync('docs/screenshots', { recursive: true });
-    await page.screenshot({ path: 'docs/screenshots/demo-ar.png' });
+    await page.screenshot({ path: screenshotPath('demo-ar.png') });
     assert.deepEqual(problems, []);
   } finally {
     await server.stop();

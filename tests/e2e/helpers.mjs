@@ -1,7 +1,7 @@
 // Shared helpers of the end-to-end tests: a real khabar-server on a free
 // port with a temporary database, and headless Chromium via playwright-core.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
@@ -65,6 +65,17 @@ export async function startServer({ listen = '127.0.0.1:0', dbDir, db, args = []
 }
 
 export { env };
+
+/**
+ * Where a test writes its screenshot `name` (`demo-ar.png`): the
+ * documentation's own pictures with KHABAR_UPDATE_SCREENSHOTS=1, else
+ * target/screenshots/, so that a test run leaves the work tree as it was.
+ */
+export function screenshotPath(name) {
+  const dir = process.env.KHABAR_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'target/screenshots';
+  mkdirSync(dir, { recursive: true });
+  return `${dir}/${name}`;
+}
 
 /** A loopback port nobody listens on right now (for servers told their port up front). */
 export async function freePort() {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { launchBrowser, openPage, startServer, widgetsSettled } from './helpers.mjs';
+import { screenshotPath, launchBrowser, openPage, startServer, widgetsSettled } from './helpers.mjs';
 import { startProxy } from './proxy.mjs';
 
 const ARTICLE = '2026-11-27-farmers-market';
@@ -231,7 +231,7 @@ test('aggressive global CSS on the host page does not change how the widget look
     assert.ok(diff[selector] <= MAX_DIFFERING, `${selector}: ${diff[selector] === 1 ? 'another size'
       : `${(diff[selector] * 100).toFixed(3)}% of pixels differ`} under hostile CSS`);
   }
-  await b.p.screenshot({ path: 'docs/screenshots/hostile-css.png' });
+  await b.p.screenshot({ path: screenshotPath('hostile-css.png') });
   assert.deepEqual(plainShots.problems, []);
   assert.deepEqual(b.problems, []);
   await b.p.close();

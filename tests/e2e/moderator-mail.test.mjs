@@ -8,10 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, axeViolations, freePort } from './helpers.mjs';
+import { screenshotPath, startServer, launchBrowser, openPage, axeViolations, freePort } from './helpers.mjs';
 
 const ARTICLE = '2026-11-28-transit-plan';
 // Debian's interpreter: the one python3-aiosmtpd is installed for.
@@ -22,7 +22,6 @@ let work;
 before(async () => {
   browser = await launchBrowser();
   work = mkdtempSync(join(tmpdir(), 'khabar-mail-'));
-  mkdirSync('docs/screenshots', { recursive: true });
 });
 after(async () => {
   await browser?.close();
@@ -105,7 +104,7 @@ test('a moderator approves a waiting comment from the link in the e-mail', async
     await page.getByRole('heading', { name: 'Approve this comment?' }).waitFor();
     assert.match(await page.locator('article.comment').innerText(), /university/);
     assert.deepEqual(await axeViolations(page, { wholePage: true }), [], 'the link page');
-    await page.screenshot({ path: 'docs/screenshots/moderator-mail-link.png', fullPage: true });
+    await page.screenshot({ path: screenshotPath('moderator-mail-link.png'), fullPage: true });
     // Opening the page changed nothing.
     const listed = async () => (await (await fetch(new URL(`/api/v1/articles/${ARTICLE}/comments`, server.url))).json())
       .items.some((c) => c.id === comment.id);
