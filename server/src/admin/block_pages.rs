@@ -5,14 +5,14 @@
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use minijinja::value::Serde;
 use serde::Serialize;
 
 use crate::admin::common::AdminError;
 use crate::admin::common::DoneFlag;
 use crate::admin::i18n::Lang;
-use crate::admin::pages::{back_to, render, shown_time, FormData, Signed};
+use crate::admin::pages::{redirect_done, render, shown_time, FormData, Signed};
 use crate::admin::paging::{self, Cursor};
 use crate::blocks::{self, BlockError};
 use crate::state::AppState;
@@ -73,13 +73,6 @@ pub(crate) async fn list(
     )
 }
 
-/// Goes back to `back` (a path of these pages) saying how many were done.
-fn redirect_done(back: Option<&str>, done: bool) -> Response {
-    let back = back_to(back);
-    let sep = if back.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{back}{sep}done={}", u8::from(done))).into_response()
-}
-
 /// The `kind` and `value` fields of the block and unblock forms.
 fn typed_in(form: &FormData) -> Result<(BlockKind, &str), AdminError> {
     let kind = form
@@ -122,7 +115,7 @@ pub(crate) async fn add(
     };
     Ok(redirect_done(
         form.get("back").or(Some("/admin/blocks")),
-        added,
+        u32::from(added),
     ))
 }
 
@@ -139,6 +132,6 @@ pub(crate) async fn remove(
     // Back to the page the button was on.
     Ok(redirect_done(
         form.get("back").or(Some("/admin/blocks")),
-        removed,
+        u32::from(removed),
     ))
 }

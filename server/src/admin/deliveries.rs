@@ -4,7 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use minijinja::value::Serde;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::admin::common::AdminError;
 use crate::admin::common::DoneFlag;
 use crate::admin::i18n::Lang;
-use crate::admin::pages::{back_to, render, shown_time, FormData, Signed};
+use crate::admin::pages::{redirect_done, render, shown_time, FormData, Signed};
 use crate::admin::paging::{self, Cursor};
 use crate::state::AppState;
 use crate::store::WebhookDelivery;
@@ -101,7 +101,8 @@ pub(crate) async fn retry(
         signed.audit(&state, "retry_webhook", None, None).await?;
     }
     // Back to the page the button was on.
-    let back = back_to(form.get("back").or(Some("/admin/webhooks")));
-    let sep = if back.contains('?') { '&' } else { '?' };
-    Ok(Redirect::to(&format!("{back}{sep}done={}", u32::from(done))).into_response())
+    Ok(redirect_done(
+        form.get("back").or(Some("/admin/webhooks")),
+        u32::from(done),
+    ))
 }

@@ -167,6 +167,14 @@ fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValu
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// Goes back to `back` (see [`back_to`]) saying how many things the form
+/// changed (`?done=N`, which the page shows once).
+pub(crate) fn redirect_done(back: Option<&str>, done: u32) -> Response {
+    let back = back_to(back);
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{back}{sep}done={done}")).into_response()
+}
+
 /// Where to go back to after a form: a path of these pages, else the queue.
 pub(crate) fn back_to(path: Option<&str>) -> String {
     match path {
@@ -579,9 +587,7 @@ pub(crate) async fn act_on_comments(
             done += 1;
         }
     }
-    let back = back_to(form.get("back"));
-    let sep = if back.contains('?') { '&' } else { '?' };
-    Ok(Redirect::to(&format!("{back}{sep}done={done}")).into_response())
+    Ok(redirect_done(form.get("back"), done))
 }
 
 /// An article in the list.
