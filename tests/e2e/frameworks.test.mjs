@@ -125,13 +125,14 @@ for (const framework of ['vue', 'svelte']) {
     assert.match(html, /^(<!--\[-->)?<div [^>]*><\/div>(<!--\]-->)?$/, html);
     assert.match(html, /id="story"/);
     assert.match(html, /style="min-block-size: ?var\(--khabar-article-min-height, 100vh\);?"/, html);
-    const file = join(app, 'dist', `ssr-${framework}.html`);
-    writeFileSync(file, readFileSync(file, 'utf8').replace('<!--ssr-->', html));
+    // The page as the server would send it: the built page with the HTML in.
+    const built = readFileSync(join(app, 'dist', 'ssr.html'), 'utf8');
+    writeFileSync(join(app, 'dist', `ssr-${framework}.html`), built.replace('<!--ssr-->', html));
 
     const site = await serveStatic(join(app, 'dist'));
     try {
       const { page, problems } = await openPage(browser);
-      await page.goto(`${site.url}/ssr-${framework}.html?api=${encodeURIComponent(api())}&article=${FIRST}`);
+      await page.goto(`${site.url}/ssr-${framework}.html?framework=${framework}&api=${encodeURIComponent(api())}&article=${FIRST}`);
       await page.waitForFunction(() => document.body.dataset.ready);
       assert.equal(await page.locator('#story >> h1.headline').textContent(), titles[FIRST]);
       // Hydrated: the widget lives in the very element the server sent (a
