@@ -752,13 +752,12 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
         }
         CommentAction::Blocks => {
             // Every block, read a page at a time.
-            let mut at = khabar_server::store::Keyset::Newest;
-            let mut any = false;
+            use khabar_server::store::Keyset;
+            let mut at = Keyset::Newest;
             loop {
                 let blocks = store.blocks(500, at).await?;
                 let Some(last) = blocks.last() else { break };
-                at = khabar_server::store::Keyset::Before(last.id);
-                any = true;
+                at = Keyset::Before(last.id);
                 for b in &blocks {
                     println!(
                         "{}  {}  by {} at {}",
@@ -769,7 +768,8 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
                     );
                 }
             }
-            if !any {
+            // Still at the start: not one page had a block.
+            if at == Keyset::Newest {
                 println!("nobody is blocked");
             }
             return Ok(());
