@@ -5,9 +5,10 @@
 // Placeholders and <khabar-widget> are in the other entry, `khabar/auto`
 // (./khabar.js), which is also what the CDN's script tag runs.
 import initCore, {
-  autoMount, debugCounts as coreCounts, mount as wasmMount, mountFromAttributes, prefetched,
-  setCatalogs, setCommentsLoader, setDefaultApi, version as wasmVersion,
+  autoMount, debugCounts as coreCounts, mount as wasmMount, mountFromAttributes,
+  setCatalogs, setCommentsLoader, setDefaultApi, setRequester, version as wasmVersion,
 } from './khabar_core.js';
+import { inFlight, request, requestEarly as prefetch } from './request.js';
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
 // the published loader refuses a wasm file that is not the one it was built with.
@@ -70,8 +71,6 @@ const catalogs = new Map(); // tag → the catalog object once in, or the promis
 let comments = null; // the comments module's start, once asked for
 let commentsGlue = null; // its glue's exports, once imported
 let commentsTries = 0; // failed starts so far: a retry imports the glue by a new URL
-const early = []; // [url, fetch() promise] of articles asked for before the core module ran
-const earlyComments = []; // the same for first pages of comments, for the comments module
 
 /** The article URL the wasm asks for (api.rs): percent-encoded like encodeURIComponent, and `!'()*` too. */
 const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
@@ -85,15 +84,7 @@ const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
  */
 function requestEarly(api, id, comments = false) {
   if ((comments ? commentsRunning : running) || !id || !id.trim()) return;
-  prefetch(comments ? earlyComments : early, articleUrl(api, id.trim()) + (comments ? '/comments?limit=20' : ''));
-}
-
-/** Requests `url` once, for the module that will ask for it (`list`: what it is handed when it starts). */
-function prefetch(list, url) {
-  if (list.some(([seen]) => seen === url)) return;
-  const response = fetch(url, { mode: 'cors', credentials: 'omit' });
-  response.catch(() => {}); // the wasm reports failures, not the console
-  list.push([url, response]);
+  prefetch(articleUrl(api, id.trim()) + (comments ? '/comments?limit=20' : ''));
 }
 
 /** The catalog tag a widget of language `tag` (a BCP 47 tag, or nothing) uses: Arabic unless it speaks it. */
@@ -213,7 +204,7 @@ export function init(options = {}) {
   setTimeout(warmUpIntl, 0);
   core.then(() => {
     if (options.api) setDefaultApi(options.api);
-    for (const [url, response] of early.splice(0)) prefetched(url, response);
+    setRequester(request);
     setCommentsLoader(loadComments);
     setCatalogs(catalog);
     running = true;
@@ -237,7 +228,7 @@ export function init(options = {}) {
  * runs, instead of after.
  */
 function loadComments(firstPage) {
-  if (typeof firstPage === 'string' && !commentsRunning) prefetch(earlyComments, firstPage);
+  if (typeof firstPage === 'string' && !commentsRunning) prefetch(firstPage);
   if (comments) return comments;
   const glue = commentsGlue ?? importCommentsGlue().then((g) => (commentsGlue = g), (e) => {
     console.error(`khabar: could not start the comments module: ${e && e.message}`);
@@ -247,7 +238,7 @@ function loadComments(firstPage) {
     () => {
       commentsRunning = true;
       commentsGlue.setCatalogs(catalog);
-      for (const [url, response] of earlyComments.splice(0)) commentsGlue.prefetched(url, response);
+      commentsGlue.setRequester(request);
       return commentsGlue.mountSection;
     },
     (e) => { comments = null; commentsTries += 1; throw e; },
@@ -395,14 +386,9 @@ export function reservedHeight(options) {
 
 /** Figures for leak checks: widgets alive, requests in flight and wasm memory, both modules together. */
 export function debugCounts() {
-  if (!running) return [0, 0, 0];
-  const counts = coreCounts();
-  if (commentsRunning) {
-    const more = commentsGlue.debugCounts();
-    counts[1] += more[1];
-    counts[2] += more[2];
-  }
-  return counts;
+  if (!running) return [0, inFlight(), 0];
+  const [widgets, memory] = coreCounts();
+  return [widgets, inFlight(), memory + (commentsRunning ? commentsGlue.debugCounts()[1] : 0)];
 }
 
 /** For `khabar/auto` only; not part of the public API. */

@@ -111,18 +111,8 @@ impl WidgetError {
         )
     }
 
-    /// A string that survives a trip through a JS promise rejection.
-    pub fn to_code_string(&self) -> String {
-        match self {
-            WidgetError::Server { status } => format!("server:{status}"),
-            WidgetError::BadResponse(why) => format!("bad-response:{why}"),
-            WidgetError::Dom(why) => format!("dom:{why}"),
-            WidgetError::NotAllowed(why) => format!("not-allowed:{why}"),
-            other => other.code().to_owned(),
-        }
-    }
-
-    /// Reads back [`WidgetError::to_code_string`]; anything else is a
+    /// Reads a failure as the loader's `request` (`js/request.js`) names
+    /// it: a code, with a detail after `:` for some; anything else is a
     /// network failure.
     pub fn from_code_string(s: &str) -> WidgetError {
         let (code, detail) = s.split_once(':').unwrap_or((s, ""));
@@ -134,26 +124,12 @@ impl WidgetError {
                 status: detail.parse().unwrap_or(500),
             },
             "bad-response" => WidgetError::BadResponse(detail.to_owned()),
-            "dom" => WidgetError::Dom(detail.to_owned()),
             "not-allowed" => WidgetError::NotAllowed(detail.to_owned()),
+            "rate-limited" => WidgetError::RateLimited {
+                retry_after: detail.parse().unwrap_or(30),
+            },
+            "comments-closed" => WidgetError::Closed,
             _ => WidgetError::Network,
-        }
-    }
-
-    /// Reads an error rejected from a shared request.
-    pub fn from_js(value: &wasm_bindgen::JsValue) -> WidgetError {
-        WidgetError::from_code_string(&value.as_string().unwrap_or_default())
-    }
-
-    /// Maps an HTTP status to the error it means; `None` for success.
-    pub fn from_status(status: u16) -> Option<WidgetError> {
-        match status {
-            200..=299 => None,
-            404 | 410 => Some(WidgetError::NotFound),
-            // Reads are open to every origin: a read refused is a page
-            // outside the backend's site (not reading the body saves bytes).
-            403 => Some(WidgetError::NotAllowed("url_not_allowed".into())),
-            _ => Some(WidgetError::Server { status }),
         }
     }
 }
@@ -213,21 +189,6 @@ mod tests {
     use crate::i18n::Lang;
 
     #[test]
-    fn statuses_map_to_errors() {
-        assert_eq!(WidgetError::from_status(200), None);
-        assert_eq!(WidgetError::from_status(204), None);
-        assert_eq!(WidgetError::from_status(404), Some(WidgetError::NotFound));
-        assert_eq!(
-            WidgetError::from_status(403),
-            Some(WidgetError::NotAllowed("url_not_allowed".into()))
-        );
-        assert_eq!(
-            WidgetError::from_status(503),
-            Some(WidgetError::Server { status: 503 })
-        );
-    }
-
-    #[test]
     fn every_error_has_a_code_and_a_sentence_in_every_language() {
         let all = [
             WidgetError::Config(ConfigError::MissingKind),
@@ -251,23 +212,30 @@ mod tests {
     }
 
     #[test]
-    fn errors_survive_the_trip_through_a_promise() {
-        for e in [
-            WidgetError::NotFound,
-            WidgetError::Network,
-            WidgetError::Timeout,
-            WidgetError::Aborted,
-            WidgetError::Server { status: 503 },
-            WidgetError::BadResponse("id: expected a string".into()),
-            WidgetError::Dom("x".into()),
-            WidgetError::NotAllowed("origin_not_allowed".into()),
+    fn the_loaders_failure_codes_read_as_errors() {
+        for (code, e) in [
+            ("not-found", WidgetError::NotFound),
+            ("network", WidgetError::Network),
+            ("timeout", WidgetError::Timeout),
+            ("aborted", WidgetError::Aborted),
+            ("server:503", WidgetError::Server { status: 503 }),
+            (
+                "bad-response:not JSON: Unexpected token",
+                WidgetError::BadResponse("not JSON: Unexpected token".into()),
+            ),
+            (
+                "not-allowed:origin_not_allowed",
+                WidgetError::NotAllowed("origin_not_allowed".into()),
+            ),
+            (
+                "rate-limited:60",
+                WidgetError::RateLimited { retry_after: 60 },
+            ),
+            ("comments-closed", WidgetError::Closed),
+            ("TypeError", WidgetError::Network),
         ] {
-            assert_eq!(WidgetError::from_code_string(&e.to_code_string()), e);
+            assert_eq!(WidgetError::from_code_string(code), e, "{code}");
         }
-        assert_eq!(
-            WidgetError::from_code_string("TypeError"),
-            WidgetError::Network
-        );
     }
 
     #[test]

@@ -73,7 +73,8 @@ pub fn set_default_api(api: Option<String>) {
 }
 
 /// Figures for leak checks and benchmarks: widgets alive (however they
-/// were mounted), requests in flight, and the wasm linear memory in bytes.
+/// were mounted) and the wasm linear memory in bytes (the loader adds the
+/// requests in flight).
 #[wasm_bindgen(js_name = debugCounts)]
 pub fn debug_counts() -> js_sys::Array {
     let memory_bytes = wasm_bindgen::memory()
@@ -83,11 +84,7 @@ pub fn debug_counts() -> js_sys::Array {
         .and_then(|b| b.dyn_into::<js_sys::ArrayBuffer>().ok())
         .map(|b| b.byte_length())
         .unwrap_or(0);
-    js_sys::Array::of3(
-        &JsValue::from(live_widgets()),
-        &JsValue::from(http::in_flight() as u32),
-        &JsValue::from(memory_bytes),
-    )
+    js_sys::Array::of2(&JsValue::from(live_widgets()), &JsValue::from(memory_bytes))
 }
 
 #[cfg(feature = "core")]
@@ -122,12 +119,11 @@ pub fn mount_from_attributes(
     })
 }
 
-/// Hands over a `fetch()` of `url` that the loader started while the wasm
-/// was downloading; the first GET of `url` (an article, or a first page of
-/// comments in the comments module) reads it.
-#[wasm_bindgen]
-pub fn prefetched(url: String, response: js_sys::Promise) {
-    http::add_prefetched(url, response);
+/// Hands the module the loader's `request` function (`js/request.js`),
+/// which makes every request of the widget.
+#[wasm_bindgen(js_name = setRequester)]
+pub fn set_requester(request: http::Requester) {
+    http::set_requester(request);
 }
 
 /// Hands the module the loader's language catalogs: a function of a

@@ -109,7 +109,17 @@ impl Drop for FakeFetch {
     }
 }
 
+#[wasm_bindgen(module = "/js/request.js")]
+extern "C" {
+    /// The loader's request function, which the widget makes its requests
+    /// through (the loader hands it over; these tests have no loader).
+    #[wasm_bindgen(thread_local_v2, js_name = request)]
+    static REQUEST: khabar::http::Requester;
+}
+
+/// A fresh host element in the page (and the module given its requests).
 pub fn host() -> Element {
+    REQUEST.with(|r| khabar::set_requester(AsRef::<JsValue>::as_ref(r).clone().unchecked_into()));
     let doc = web_sys::window()
         .expect("window")
         .document()

@@ -11,7 +11,8 @@ use crate::imports;
 pub const MODULES: [(&str, &str); 2] = [("khabar_core", "core"), ("khabar_comments", "comments")];
 
 /// Builds the widget's modules in release into `target/widget/` with the loader
-/// (`khabar.js`) and the API entry (`index.js`) it imports.
+/// (`khabar.js`) and the API entry (`index.js`) it imports, with the
+/// requests both modules make through it (`request.js`).
 pub fn widget() -> Result<(), String> {
     let root = root();
     for (name, feature) in MODULES {
@@ -37,11 +38,13 @@ pub fn widget() -> Result<(), String> {
         let path = root.join(format!("target/widget/{}", catalog_file(&tag)));
         std::fs::write(&path, catalog).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
-    std::fs::copy(
-        root.join("js/khabar.js"),
-        root.join("target/widget/khabar.js"),
-    )
-    .map_err(|e| format!("copying js/khabar.js: {e}"))?;
+    for file in ["khabar.js", "request.js"] {
+        std::fs::copy(
+            root.join("js").join(file),
+            root.join("target/widget").join(file),
+        )
+        .map_err(|e| format!("copying js/{file}: {e}"))?;
+    }
     // `version()` answers before the module runs from this constant.
     let api = std::fs::read_to_string(root.join("js/index.js"))
         .map_err(|e| format!("reading js/index.js: {e}"))?
@@ -56,7 +59,7 @@ pub fn widget() -> Result<(), String> {
     let files = MODULES
         .iter()
         .map(|(name, _)| format!("target/widget/{name}.js"))
-        .chain(["khabar.js", "index.js"].map(|f| format!("target/widget/{f}")));
+        .chain(["khabar.js", "index.js", "request.js"].map(|f| format!("target/widget/{f}")));
     for file in files {
         cmd::run(
             Command::new(root.join("node_modules/.bin/esbuild"))

@@ -1,0 +1,145 @@
+// The widget's requests to its API: the time limit, cancellation, the
+// answer's status and size, and one request per URL however many widgets
+// ask for it. Both wasm modules call `request` (the loader hands it to each
+// as it starts): wasm-bindgen cannot share code between two modules, and
+// this path is mostly calls into the browser, so it is written once here
+// instead of compiled into each module (src/http.rs is its Rust half).
+//
+// A request resolves to the answer's JSON. It rejects with a string that
+// `WidgetError::from_code_string` reads ("timeout", "server:503",
+// "rate-limited:60", …) or, for a comment the API refused field by field
+// (422), with `{ refused: <the answer's JSON> }`.
+
+/** How long a request may take, reading its answer included. */
+const TIMEOUT_MS = 10_000;
+/** Larger answers are refused unread: no page of the API comes near it. */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+const early = new Map(); // url → fetch() the loader started before a module asked
+const shared = new Map(); // url → { answer, controller, waiters }: GETs in flight
+
+/** Requests `url` now, while the modules download; the first GET of `url` takes the response. */
+export function requestEarly(url) {
+  if (early.has(url)) return;
+  const response = fetch(url, { mode: 'cors', credentials: 'omit' });
+  response.catch(() => {}); // the widget reports failures, not the console
+  early.set(url, response);
+}
+
+/** Number of distinct GETs in flight (leak checks and benchmarks). */
+export const inFlight = () => shared.size;
+
+/**
+ * GETs `url`, or POSTs `body` (a JSON string) to it, until `signal` aborts.
+ * Concurrent GETs of one URL share a request, which is cancelled once none
+ * of its callers waits any more; every POST is its own.
+ */
+export async function request(url, body, signal) {
+  if (signal.aborted) throw 'aborted';
+  if (body != null) return send(url, body, signal);
+  let entry = shared.get(url);
+  if (!entry) {
+    const controller = new AbortController();
+    entry = { answer: send(url, undefined, controller.signal), controller, waiters: 0 };
+    entry.answer.catch(() => {});
+    shared.set(url, entry);
+  }
+  entry.waiters += 1;
+  try {
+    return await unlessAborted(entry.answer, signal);
+  } finally {
+    entry.waiters -= 1;
+    if (!entry.waiters) {
+      if (shared.get(url) === entry) shared.delete(url);
+      entry.controller.abort(); // harmless once it has answered
+    }
+  }
+}
+
+/** `promise`'s outcome, or the rejection "aborted" as soon as `signal` aborts. */
+function unlessAborted(promise, signal) {
+  let stop;
+  const aborted = new Promise((_, reject) => {
+    stop = () => reject('aborted');
+    signal.addEventListener('abort', stop);
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', stop));
+}
+
+/** One request and the reading of its answer, within the time limit; failures as code strings. */
+async function send(url, body, signal) {
+  const controller = new AbortController();
+  const cancel = () => controller.abort();
+  signal.addEventListener('abort', cancel);
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, TIMEOUT_MS);
+  try {
+    const init = { mode: 'cors', credentials: 'omit', signal: controller.signal, method: 'GET' };
+    if (body != null) Object.assign(init, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const prefetched = body == null && early.get(url);
+    if (prefetched) early.delete(url);
+    let response;
+    try {
+      response = await unlessAborted(prefetched || fetch(url, init), controller.signal);
+    } catch {
+      throw 'network';
+    }
+    return await unlessAborted(body == null ? readJson(response) : readPosted(response), controller.signal);
+  } catch (e) {
+    const failure = typeof e === 'string' || e?.refused !== undefined ? e : 'network';
+    const name = typeof failure === 'string' && failure.split(':')[0];
+    // The time limit aborts the request: whatever that broke is a timeout.
+    if (timedOut && ['network', 'bad-response', 'aborted'].includes(name)) throw 'timeout';
+    if (controller.signal.aborted && !timedOut) throw 'aborted';
+    throw failure;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', cancel);
+  }
+}
+
+/** The error a status means (`null` for success), as the widget names it. */
+function statusError(status) {
+  if (status >= 200 && status < 300) return null;
+  if (status === 404 || status === 410) return 'not-found';
+  // Reads are open to every origin: a read refused is a page outside the
+  // backend's site (the body is not worth reading).
+  if (status === 403) return 'not-allowed:url_not_allowed';
+  return `server:${status}`;
+}
+
+/** Checks the status and size of `response` and reads its body as JSON. */
+async function readJson(response) {
+  const failure = statusError(response.status);
+  if (failure) throw failure;
+  const length = response.headers.get('content-length');
+  if (length && Number(length) > MAX_RESPONSE_BYTES) throw 'bad-response:response too large';
+  try {
+    return await response.json();
+  } catch (e) {
+    throw `bad-response:not JSON: ${e?.message ?? e}`;
+  }
+}
+
+/** The answer to a POST: refusals by their status, else the JSON. */
+async function readPosted(response) {
+  const body = () => response.json().catch(() => null);
+  switch (response.status) {
+    case 422:
+      throw { refused: await body() };
+    case 429: {
+      // Seconds only; a date (or nothing) means the default 30.
+      const header = (response.headers.get('retry-after') ?? '').trim();
+      const seconds = /^\d{1,9}$/.test(header) ? Number(header) : 30;
+      throw `rate-limited:${Math.min(Math.max(seconds, 1), 3600)}`;
+    }
+    case 403: {
+      // The embed itself refused (another origin, a page outside the
+      // site), or only this article's comments.
+      const code = (await body())?.error?.code;
+      throw code === 'origin_not_allowed' || code === 'url_not_allowed' ? `not-allowed:${code}` : 'comments-closed';
+    }
+    default:
+      return readJson(response);
+  }
+}

@@ -1,0 +1,160 @@
+// The one request path of both wasm modules, `request` in js/request.js
+// (the loader hands it to each module), in Chromium against the real
+// server: answers and refusals become the codes the widget reads
+// (`WidgetError::from_code_string`), GETs of one URL share a request that
+// ends when its last caller stops waiting, and the loader's early request
+// is the one the widget reads. The time limit is in faults.test.mjs
+// (`stall`), through the whole widget.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage } from './helpers.mjs';
+
+const ARTICLE = '2026-11-28-transit-plan';
+const OTHER = '2026-11-27-farmers-market';
+
+let browser;
+let server;
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+  server?.cleanup();
+  await browser?.close();
+});
+
+/** A page of the server's origin with js/request.js imported as `window.khabarRequest`. */
+async function requestPage() {
+  const opened = await openPage(browser);
+  await opened.page.goto(new URL('/khabar/request.js', server.url).href);
+  await opened.page.evaluate(async () => { window.khabarRequest = await import('/khabar/request.js'); });
+  return opened;
+}
+
+/** Each of `calls` (`[url, body]`) made in the page, as `{ ok: json }` or `{ failed: rejection }`. */
+function outcomes(page, calls) {
+  return page.evaluate((list) => Promise.all(list.map(([url, body]) => window.khabarRequest
+    .request(url, body ?? undefined, new AbortController().signal)
+    .then((ok) => ({ ok }), (failed) => ({ failed })))), calls);
+}
+
+const comment = (author, body) => JSON.stringify({
+  author, body, idempotency_key: `requests-test-${Math.random().toString(36).slice(2, 12)}`,
+});
+
+test("the server's answers and refusals become the widget's codes", async () => {
+  // (No console check here: Chromium logs every 4xx it loads.)
+  const { page } = await requestPage();
+  const comments = `/api/v1/articles/${ARTICLE}/comments`;
+  const [article, missing, refused] = await outcomes(page, [
+    [`/api/v1/articles/${ARTICLE}`],
+    ['/api/v1/articles/no-such-article'],
+    [comments, comment('', 'x')],
+  ]);
+  assert.equal(article.ok?.id, ARTICLE);
+  assert.equal(missing.failed, 'not-found');
+  // A 422 comes back whole, for the form to put each field's code by it.
+  assert.deepEqual(Object.keys(refused.failed?.refused?.error?.fields ?? {}).sort(), ['author', 'body']);
+  assert.equal(refused.failed.refused.error.fields.body.code, 'too_short');
+
+  // Past the per-client limit (5 a minute by default): the seconds of Retry-After.
+  const sent = [];
+  for (let i = 0; i < 7 && !sent.some((o) => o.failed); i++) {
+    sent.push(...await outcomes(page, [[comments, comment('سارة', `تعليق رقم ${i} للاختبار`)]]));
+  }
+  assert.ok(sent[0].ok?.comment, JSON.stringify(sent[0]));
+  const limited = sent.at(-1).failed;
+  assert.match(String(limited), /^rate-limited:\d+$/, JSON.stringify(sent));
+  const seconds = Number(limited.split(':')[1]);
+  assert.ok(seconds >= 1 && seconds <= 60, limited);
+});
+
+test('broken answers each have their code', async () => {
+  const { page } = await requestPage();
+  const at = (path) => new URL(path, server.url).href;
+  const answer = (path, status, body, headers = {}) => page.route(at(path), (route) => route.fulfill({
+    status, body, headers: { 'content-type': 'application/json', ...headers },
+  }));
+  await answer('/api/v1/junk', 200, '<html>not json');
+  await answer('/api/v1/huge', 200, JSON.stringify('x'.repeat(4.5 * 1024 * 1024)));
+  await answer('/api/v1/down', 503, '{}');
+  await answer('/api/v1/gone', 410, '{}');
+  await answer('/api/v1/elsewhere', 403, '{}');
+  await page.route(at('/api/v1/reset'), (route) => route.abort('connectionreset'));
+  await answer('/api/v1/post-origin', 403, '{"error":{"code":"origin_not_allowed"}}');
+  await answer('/api/v1/post-closed', 403, '{"error":{"code":"comments_closed"}}');
+  await answer('/api/v1/post-date', 429, '{}', { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' });
+  await answer('/api/v1/post-long', 429, '{}', { 'retry-after': '86400' });
+  await answer('/api/v1/post-unreadable', 422, 'not json');
+  const got = await outcomes(page, [
+    ['/api/v1/junk'], ['/api/v1/huge'], ['/api/v1/down'], ['/api/v1/gone'], ['/api/v1/elsewhere'],
+    ['/api/v1/reset'], ['/api/v1/post-origin', '{}'], ['/api/v1/post-closed', '{}'],
+    ['/api/v1/post-date', '{}'], ['/api/v1/post-long', '{}'], ['/api/v1/post-unreadable', '{}'],
+  ]);
+  assert.match(String(got[0].failed), /^bad-response:not JSON: /);
+  assert.deepEqual(got.slice(1).map((o) => o.failed), [
+    'bad-response:response too large', 'server:503', 'not-found', 'not-allowed:url_not_allowed',
+    'network', 'not-allowed:origin_not_allowed', 'comments-closed', 'rate-limited:30',
+    'rate-limited:3600', { refused: null },
+  ]);
+});
+
+test('GETs of one URL share a request, which ends when the last caller stops waiting', async () => {
+  const { page, problems } = await requestPage();
+  const path = `/api/v1/articles/${ARTICLE}`;
+  const seen = [];
+  const failed = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === path) seen.push(r.method()); });
+  page.on('requestfailed', (r) => { if (new URL(r.url()).pathname === path) failed.push(r.failure()?.errorText); });
+  // The answer waits half a second, so that both callers find it in flight.
+  await page.route(new URL(path, server.url).href, async (route) => {
+    await new Promise((r) => setTimeout(r, 500));
+    await route.continue().catch(() => {}); // the page may have cancelled it meanwhile
+  });
+  const shared = await page.evaluate(async (url) => {
+    const { request, inFlight } = window.khabarRequest;
+    const a = new AbortController();
+    const b = new AbortController();
+    const settle = (p) => p.then((ok) => ({ ok: ok.id }), (failed) => ({ failed }));
+    const first = settle(request(url, undefined, a.signal));
+    const second = settle(request(url, undefined, b.signal));
+    const during = inFlight();
+    a.abort();
+    return { during, first: await first, second: await second, after: inFlight() };
+  }, path);
+  assert.deepEqual(shared, { during: 1, first: { failed: 'aborted' }, second: { ok: ARTICLE }, after: 0 });
+  assert.deepEqual(seen, ['GET'], 'one request for two callers');
+
+  const alone = await page.evaluate(async (url) => {
+    const { request, inFlight } = window.khabarRequest;
+    const c = new AbortController();
+    const waiting = request(url, undefined, c.signal).then((ok) => ({ ok }), (failed) => ({ failed }));
+    setTimeout(() => c.abort(), 100);
+    return { outcome: await waiting, after: inFlight() };
+  }, path);
+  assert.deepEqual(alone, { outcome: { failed: 'aborted' }, after: 0 });
+  for (let i = 0; i < 50 && !failed.length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(failed, ['net::ERR_ABORTED'], 'the request itself was cancelled');
+  assert.deepEqual(problems, []);
+});
+
+test("the loader's early request is the one the first GET reads", async () => {
+  const { page, problems } = await requestPage();
+  const path = `/api/v1/articles/${OTHER}`;
+  let asked = 0;
+  page.on('request', (r) => { if (new URL(r.url()).pathname === path) asked += 1; });
+  const got = await page.evaluate(async (url) => {
+    const { request, requestEarly } = window.khabarRequest;
+    requestEarly(url);
+    requestEarly(url);
+    await new Promise((r) => setTimeout(r, 50));
+    const signal = new AbortController().signal;
+    const first = await request(url, undefined, signal);
+    const second = await request(url, undefined, signal);
+    return [first.id, second.id];
+  }, path);
+  assert.deepEqual(got, [OTHER, OTHER]);
+  assert.equal(asked, 2, 'the early request, then one of its own for the second GET');
+  assert.deepEqual(problems, []);
+});
