@@ -1,20 +1,12 @@
 // Article views end to end: every demo page and kind, six languages,
 // accessibility (axe-core), layout stability, the embed API's lifecycle.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { screenshotPath, startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+import { axeViolations, openPage, screenshotPath, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
 
 let browser;
 let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-after(async () => {
-  await server?.stop();
-  server?.cleanup();
-  await browser?.close();
-});
+withBrowserAndServer((b, s) => { browser = b; server = s; });
 
 const LANGS = {
   ar: { article: '2026-11-27-farmers-market', dir: 'rtl' },

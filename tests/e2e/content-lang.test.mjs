@@ -3,22 +3,14 @@
 // left, read with an Arabic voice) while the buttons stay English; an
 // English story on the Arabic page the reverse; a list mixing languages
 // marks each item. axe-core finds nothing in any of them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+import { axeViolations, openPage, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
 
 const W = '[data-khabar="article"]';
 let browser;
 let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-after(async () => {
-  await server?.stop();
-  server?.cleanup();
-  await browser?.close();
-});
+withBrowserAndServer((b, s) => { browser = b; server = s; });
 
 const attrs = (locator) => locator.evaluate((el) => ({ lang: el.getAttribute('lang'), dir: el.getAttribute('dir') }));
 

@@ -3,13 +3,13 @@
 // mount(), and throws KhabarError instances; `khabar/auto` mounts
 // placeholders. A module that cannot start rejects `ready` and fires
 // `khabar:error`, and never throws through the page's own imports.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { env, launchBrowser, openPage, startServer } from './helpers.mjs';
+import { env, openPage, withBrowserAndServer } from './helpers.mjs';
 
 const DIST = resolve(env('KHABAR_DIST'));
 const VERSION = JSON.parse(readFileSync(join(DIST, 'npm/package.json'), 'utf8')).version;
@@ -17,15 +17,7 @@ const ARTICLE = '2026-11-27-farmers-market';
 
 let browser;
 let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-after(async () => {
-  await server?.stop();
-  server?.cleanup();
-  await browser?.close();
-});
+withBrowserAndServer((b, s) => { browser = b; server = s; });
 
 test('importing `khabar` and `khabar/auto` in Node, as server-side rendering does, touches nothing', () => {
   const api = pathToFileURL(join(DIST, 'npm/index.js')).href;

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const env = (name) => {
@@ -136,6 +137,25 @@ export async function serveStatic(root, { host = '127.0.0.1', headers = {} } = {
  * process of its own) for every new browser context, which the suite and
  * the benchmarks open for each page load, on the same two cores.
  */
+/**
+ * Starts Chromium and a demo server before the file's tests and stops both
+ * after them; `ready(browser, server)` receives them once started.
+ */
+export function withBrowserAndServer(ready) {
+  let browser;
+  let server;
+  before(async () => {
+    browser = await launchBrowser();
+    server = await startServer();
+    ready(browser, server);
+  });
+  after(async () => {
+    await server?.stop();
+    server?.cleanup();
+    await browser?.close();
+  });
+}
+
 export function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.KHABAR_CHROMIUM || '/usr/bin/chromium',

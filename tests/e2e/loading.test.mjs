@@ -3,24 +3,16 @@
 // still on its way, the comments module (with its first page of comments)
 // only once the comment section comes near the viewport; and a
 // comments module that cannot load shows the network error with a retry.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widgetsSettled } from './helpers.mjs';
+import { openPage, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
 
 const ARTICLE = '2026-11-28-transit-plan';
 const A = '[data-khabar="article"]';
 
 let browser;
 let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-after(async () => {
-  await server?.stop();
-  server?.cleanup();
-  await browser?.close();
-});
+withBrowserAndServer((b, s) => { browser = b; server = s; });
 
 test('the article is requested while the core module downloads; the comments module waits for the reader', async () => {
   const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });

@@ -5,24 +5,16 @@
 // ends when its last caller stops waiting, and the loader's early request
 // is the one the widget reads. The time limit is in faults.test.mjs
 // (`stall`), through the whole widget.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage } from './helpers.mjs';
+import { openPage, withBrowserAndServer } from './helpers.mjs';
 
 const ARTICLE = '2026-11-28-transit-plan';
 const OTHER = '2026-11-27-farmers-market';
 
 let browser;
 let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-after(async () => {
-  await server?.stop();
-  server?.cleanup();
-  await browser?.close();
-});
+withBrowserAndServer((b, s) => { browser = b; server = s; });
 
 /** A page of the server's origin with js/request.js imported as `window.khabarRequest`. */
 async function requestPage() {

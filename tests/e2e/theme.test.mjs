@@ -3,21 +3,13 @@
 // white, before), a page that switches to dark at run time takes the
 // widgets along, a declared color-scheme wins, and an explicit theme is
 // kept. axe-core finds no contrast problem in any of them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widgetsSettled, axeViolations, revealComments, freePort } from './helpers.mjs';
+import { axeViolations, freePort, openPage, revealComments, startServer, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
 
 let browser;
 let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-after(async () => {
-  await server?.stop();
-  server?.cleanup();
-  await browser?.close();
-});
+withBrowserAndServer((b, s) => { browser = b; server = s; });
 
 /** The scheme each widget on the page paints with, by kind. */
 const schemes = (page) => page.evaluate(() => Array.from(document.querySelectorAll('[data-khabar]'))
