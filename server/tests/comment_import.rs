@@ -628,13 +628,6 @@ fn hostile_and_broken_files_are_refused_whole_and_write_nothing() {
             "{name}: {err}"
         );
     }
-    // Larger than the limit: refused before reading (a sparse file).
-    let huge = dir.path().join("huge.xml");
-    std::fs::File::create(&huge)
-        .and_then(|h| h.set_len(comment_import::MAX_FILE_BYTES + 1))
-        .expect("sparse file");
-    let err = comment_import::read(System::Disqus, &huge).expect_err("too large");
-    assert!(err.to_string().contains("larger than 1024 MiB"), "{err}");
     let (ok, _, err) = cli(&f, &["--from", "disqus", "/no/such/export.xml"]);
     assert!(
         !ok && err.contains("/no/such/export.xml: cannot read it"),

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::source::{SourceComment, SourceState, SourceThread};
 use super::targets::Page;
-use super::xml::{Element, XmlError};
+use super::xml::{Element, Records, XmlError};
 
 /// Whether a flag element says `true`.
 fn flag(el: &Element, name: &str) -> bool {
@@ -28,20 +28,46 @@ fn dsq_id<'a>(el: &'a Element, name: Option<&str>) -> Option<&'a str> {
     el.attr("dsq:id").map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Every thread of the export with its posts.
-pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
-    if root.name != "disqus" {
-        return Err(XmlError {
+/// Reads a Disqus export as it streams by: each `<thread>` and `<post>`
+/// under the root is a record. Posts name their thread by id, and a post
+/// may come before its thread, so they are matched in [`Posts::finish`].
+#[derive(Default)]
+pub struct Posts {
+    threads: Vec<SourceThread>,
+    by_id: HashMap<String, usize>,
+    /// Each post read: its thread's id and where it was, with the comment.
+    posts: Vec<(String, usize, SourceComment)>,
+}
+
+impl Records for Posts {
+    fn is_record(&self, name: &str, depth: usize) -> bool {
+        depth == 1 && matches!(name, "thread" | "post")
+    }
+
+    fn root(&mut self, root: &Element) -> Result<(), XmlError> {
+        if root.name == "disqus" {
+            return Ok(());
+        }
+        Err(XmlError {
             offset: root.offset,
             reason: format!(
                 "the root element is <{}>, not <disqus>: not a Disqus export",
                 root.name
             ),
-        });
+        })
     }
-    let mut out: Vec<SourceThread> = Vec::new();
-    let mut by_id: HashMap<String, usize> = HashMap::new();
-    for t in root.children_named("thread") {
+
+    fn record(&mut self, el: Element) -> Result<(), XmlError> {
+        if el.name == "thread" {
+            self.thread(&el)
+        } else {
+            self.post(&el)
+        }
+    }
+}
+
+impl Posts {
+    fn thread(&mut self, t: &Element) -> Result<(), XmlError> {
         let id = dsq_id(t, None).ok_or_else(|| XmlError {
             offset: t.offset,
             reason: "a <thread> without dsq:id".into(),
@@ -50,26 +76,24 @@ pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
             .child_text("link")
             .or_else(|| t.child_text("id").filter(|i| i.starts_with("http")))
             .unwrap_or_default();
-        by_id.insert(id.to_owned(), out.len());
-        out.push(SourceThread {
+        self.by_id.insert(id.to_owned(), self.threads.len());
+        self.threads.push(SourceThread {
             // Disqus numbers posts across all of Disqus: no site needed.
             site: None,
             page: Page::Url(link.to_owned()),
             title: t.child_text("title").map(str::to_owned),
             comments: Vec::new(),
         });
+        Ok(())
     }
-    for p in root.children_named("post") {
+
+    fn post(&mut self, p: &Element) -> Result<(), XmlError> {
         let missing = |what: &str| XmlError {
             offset: p.offset,
             reason: format!("a <post> without {what}"),
         };
         let id = dsq_id(p, None).ok_or_else(|| missing("dsq:id"))?;
         let thread = dsq_id(p, Some("thread")).ok_or_else(|| missing("<thread dsq:id>"))?;
-        let &index = by_id.get(thread).ok_or_else(|| XmlError {
-            offset: p.offset,
-            reason: format!("post {id} belongs to thread {thread}, which the file does not have"),
-        })?;
         let author = p.child("author");
         let state = if flag(p, "isSpam") {
             SourceState::Spam
@@ -83,7 +107,7 @@ pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
         } else {
             SourceState::Published
         };
-        out[index].comments.push(SourceComment {
+        let comment = SourceComment {
             id: id.to_owned(),
             parent: dsq_id(p, Some("parent")).map(str::to_owned),
             author: author
@@ -101,7 +125,28 @@ pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
                 .child_text("createdAt")
                 .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
             state,
-        });
+        };
+        self.posts.push((thread.to_owned(), p.offset, comment));
+        Ok(())
     }
-    Ok(out)
+
+    /// Every thread of the export with its posts, in the file's order.
+    pub fn finish(self) -> Result<Vec<SourceThread>, XmlError> {
+        let Posts {
+            mut threads,
+            by_id,
+            posts,
+        } = self;
+        for (thread, offset, comment) in posts {
+            let &index = by_id.get(&thread).ok_or_else(|| XmlError {
+                offset,
+                reason: format!(
+                    "post {} belongs to thread {thread}, which the file does not have",
+                    comment.id
+                ),
+            })?;
+            threads[index].comments.push(comment);
+        }
+        Ok(threads)
+    }
 }

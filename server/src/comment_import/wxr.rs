@@ -9,7 +9,7 @@ use time::PrimitiveDateTime;
 
 use super::source::{SourceComment, SourceState, SourceThread};
 use super::targets::Page;
-use super::xml::{Element, XmlError};
+use super::xml::{Element, Records, XmlError};
 
 /// A WXR time, `2026-11-30 08:15:00`, read as UTC; WordPress writes
 /// `0000-00-00 00:00:00` when it has none.
@@ -23,33 +23,34 @@ fn wp_time(text: &str) -> Option<time::OffsetDateTime> {
         .map(PrimitiveDateTime::assume_utc)
 }
 
-/// The elements whose text [`threads`] reads. The rest of a WordPress
+/// The elements whose text [`Items`] reads. The rest of a WordPress
 /// export — every article's body, excerpt and custom fields, usually most
 /// of the file — is not kept in memory while the file is read.
 pub fn keeps_text(name: &str) -> bool {
     name.starts_with("wp:comment") || matches!(name, "link" | "title" | "wp:base_blog_url")
 }
 
-/// Every item of the export that has comments.
-pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
-    let channel = root
-        .child("channel")
-        .filter(|_| root.name == "rss")
-        .ok_or_else(|| XmlError {
-            offset: root.offset,
-            reason: format!(
-                "the root element is <{}> without <channel>, not <rss>: not a WordPress export",
-                root.name
-            ),
-        })?;
-    // The blog's own address (one blog of a multisite network), else the
-    // channel's link.
-    let site = channel
-        .child_text("wp:base_blog_url")
-        .or_else(|| channel.child_text("link"))
-        .map(str::to_owned);
-    let mut out = Vec::new();
-    for item in channel.children_named("item") {
+/// Reads a WordPress export as it streams by: each `<item>` of the channel
+/// is a record, read into a thread when it has comments and then dropped.
+#[derive(Default)]
+pub struct Items {
+    threads: Vec<SourceThread>,
+}
+
+impl Records for Items {
+    fn is_record(&self, name: &str, depth: usize) -> bool {
+        depth == 2 && name == "item"
+    }
+
+    fn root(&mut self, root: &Element) -> Result<(), XmlError> {
+        if root.name == "rss" {
+            Ok(())
+        } else {
+            Err(not_wxr(root))
+        }
+    }
+
+    fn record(&mut self, item: Element) -> Result<(), XmlError> {
         let comments: Vec<SourceComment> = item
             .children_named("wp:comment")
             .map(|c| {
@@ -80,15 +81,46 @@ pub fn threads(root: &Element) -> Result<Vec<SourceThread>, XmlError> {
                 }
             })
             .collect();
-        if comments.is_empty() {
-            continue;
+        if !comments.is_empty() {
+            self.threads.push(SourceThread {
+                page: Page::Url(item.child_text("link").unwrap_or_default().to_owned()),
+                title: item.child_text("title").map(str::to_owned),
+                site: None,
+                comments,
+            });
         }
-        out.push(SourceThread {
-            page: Page::Url(item.child_text("link").unwrap_or_default().to_owned()),
-            title: item.child_text("title").map(str::to_owned),
-            site: site.clone(),
-            comments,
-        });
+        Ok(())
     }
-    Ok(out)
+}
+
+impl Items {
+    /// Every item that had comments, each with the blog's address, once
+    /// `root` (the document without its items) has been read whole.
+    pub fn finish(self, root: &Element) -> Result<Vec<SourceThread>, XmlError> {
+        let channel = root
+            .child("channel")
+            .filter(|_| root.name == "rss")
+            .ok_or_else(|| not_wxr(root))?;
+        // The blog's own address (one blog of a multisite network), else the
+        // channel's link; it may come after the items.
+        let site = channel
+            .child_text("wp:base_blog_url")
+            .or_else(|| channel.child_text("link"))
+            .map(str::to_owned);
+        let mut threads = self.threads;
+        for thread in &mut threads {
+            thread.site.clone_from(&site);
+        }
+        Ok(threads)
+    }
+}
+
+fn not_wxr(root: &Element) -> XmlError {
+    XmlError {
+        offset: root.offset,
+        reason: format!(
+            "the root element is <{}> without <channel>, not <rss>: not a WordPress export",
+            root.name
+        ),
+    }
 }

@@ -1,4 +1,8 @@
-//! A small, strict reader of export files into a tree of elements.
+//! A small, strict reader of export files, streamed: the elements an
+//! importer names as records (a WordPress `<item>`, a Disqus `<post>`) are
+//! handed over one by one as they close and then dropped, so a file of any
+//! size is read in the memory of what the importer keeps of it; the rest
+//! is built into a tree of elements.
 //!
 //! Exports are untrusted files: a document type declaration is refused
 //! outright (it is where external entities and entity bombs live, and no
@@ -6,15 +10,18 @@
 //! references are decoded, nesting is bounded, and a file that ends with
 //! elements still open is refused rather than read in part.
 
+use std::io::{BufRead, Read};
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 /// Deeper than any export (Disqus and WXR nest about five levels).
 const MAX_DEPTH: usize = 64;
 
-/// Elements one file may have: about 600,000 Disqus comments. The tree is
-/// kept in memory (roughly 150 bytes an element), so a file of nothing but
-/// empty elements must not take the machine's memory.
+/// Elements held at once: the tree outside the records and the record
+/// being read. The tree is kept in memory (roughly 150 bytes an element),
+/// so a file of nothing but empty elements must not take the machine's
+/// memory; records are dropped as they are handed over and do not count.
 pub const MAX_ELEMENTS: usize = 10_000_000;
 
 /// Why a file is not acceptable XML, and where (a byte offset).
@@ -80,22 +87,74 @@ pub fn all_text(_: &str) -> bool {
     true
 }
 
+/// What an importer reads from a document as it streams by.
+pub trait Records {
+    /// Whether an element called `name`, `depth` levels under the root
+    /// (its children are at 1), is a record: handed to [`Records::record`]
+    /// as soon as it closes, and not kept in the tree.
+    fn is_record(&self, name: &str, depth: usize) -> bool;
+    /// Checks the root element as soon as its start tag is read, so that
+    /// a file of the wrong kind is refused as such before its records.
+    fn root(&mut self, root: &Element) -> Result<(), XmlError>;
+    /// One record, with everything inside it.
+    fn record(&mut self, record: Element) -> Result<(), XmlError>;
+}
+
+/// No records: the whole document becomes the tree.
+struct WholeTree;
+
+impl Records for WholeTree {
+    fn is_record(&self, _: &str, _: usize) -> bool {
+        false
+    }
+    fn root(&mut self, _: &Element) -> Result<(), XmlError> {
+        Ok(())
+    }
+    fn record(&mut self, _: Element) -> Result<(), XmlError> {
+        Ok(())
+    }
+}
+
 /// Reads a whole document; its root element, with the text of the
 /// elements `keep` names (the others' is checked, then dropped).
 pub fn parse(input: &str, keep: KeepText) -> Result<Element, XmlError> {
-    parse_at_most(input, MAX_ELEMENTS, keep)
+    read_at_most(input.as_bytes(), MAX_ELEMENTS, keep, &mut WholeTree)
 }
 
-/// [`parse`], refusing documents of more than `max_elements` elements.
-fn parse_at_most(input: &str, max_elements: usize, keep: KeepText) -> Result<Element, XmlError> {
-    let mut reader = Reader::from_str(input);
+/// Streams a document from `input`, handing its records to `records`;
+/// returns the root element with the rest of the tree (the text of the
+/// elements `keep` names; the others' is checked, then dropped).
+pub fn read(
+    input: impl BufRead,
+    keep: KeepText,
+    records: &mut impl Records,
+) -> Result<Element, XmlError> {
+    read_at_most(input, MAX_ELEMENTS, keep, records)
+}
+
+/// Elements in `el`, itself included.
+fn size(el: &Element) -> usize {
+    1 + el.children.iter().map(size).sum::<usize>()
+}
+
+/// [`read`], refusing documents that hold more than `max_elements`
+/// elements at once.
+fn read_at_most(
+    input: impl BufRead,
+    max_elements: usize,
+    keep: KeepText,
+    records: &mut impl Records,
+) -> Result<Element, XmlError> {
+    let mut reader = Reader::from_reader(input);
+    let mut buf = Vec::new();
     let mut elements = 0usize;
     reader.config_mut().check_end_names = true;
     let mut open: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
+        buf.clear();
         let at = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let event = reader.read_event().map_err(|e| XmlError {
+        let event = reader.read_event_into(&mut buf).map_err(|e| XmlError {
             offset: usize::try_from(reader.error_position()).unwrap_or(at),
             reason: format!("not well-formed XML: {e}"),
         })?;
@@ -124,14 +183,21 @@ fn parse_at_most(input: &str, max_elements: usize, keep: KeepText) -> Result<Ele
                 if open.len() >= MAX_DEPTH {
                     return Err(fail(format!("elements nested deeper than {MAX_DEPTH}")));
                 }
-                open.push(element(&e, at)?);
+                let el = element(&e, at)?;
+                if open.is_empty() {
+                    records.root(&el)?;
+                }
+                open.push(el);
             }
             Event::Empty(e) => {
                 let el = element(&e, at)?;
-                close(&mut open, &mut root, el);
+                if open.is_empty() {
+                    records.root(&el)?;
+                }
+                elements -= close(&mut open, &mut root, el, records)?;
             }
             Event::End(_) => match open.pop() {
-                Some(el) => close(&mut open, &mut root, el),
+                Some(el) => elements -= close(&mut open, &mut root, el, records)?,
                 None => return Err(fail("an end tag without its start tag".into())),
             },
             Event::Text(t) => {
@@ -171,7 +237,7 @@ fn parse_at_most(input: &str, max_elements: usize, keep: KeepText) -> Result<Ele
             Event::Eof => {
                 if let Some(el) = open.last() {
                     return Err(XmlError {
-                        offset: input.len(),
+                        offset: at,
                         reason: format!("the file ends inside <{}> (truncated?)", el.name),
                     });
                 }
@@ -202,11 +268,25 @@ fn element(e: &BytesStart<'_>, at: usize) -> Result<Element, XmlError> {
     })
 }
 
-fn close(open: &mut [Element], root: &mut Option<Element>, el: Element) {
+/// Puts a closed element in its place: handed to `records` when it is
+/// one (returning how many elements that freed), else into its parent or
+/// as the root.
+fn close(
+    open: &mut [Element],
+    root: &mut Option<Element>,
+    el: Element,
+    records: &mut impl Records,
+) -> Result<usize, XmlError> {
+    if !open.is_empty() && records.is_record(&el.name, open.len()) {
+        let freed = size(&el);
+        records.record(el)?;
+        return Ok(freed);
+    }
     match open.last_mut() {
         Some(parent) => parent.children.push(el),
         None => *root = Some(el),
     }
+    Ok(0)
 }
 
 fn push_text(open: &mut [Element], text: &str, at: usize, keep: KeepText) -> Result<(), XmlError> {
@@ -235,6 +315,50 @@ pub fn line_column(input: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// Line and column (from 1, in characters) of byte `offset` of a stream
+/// of UTF-8 text (up to where it stops being UTF-8), read as far as that.
+pub fn line_column_in(input: impl Read, offset: usize) -> std::io::Result<(usize, usize)> {
+    let (mut line, mut column) = (1, 1);
+    for byte in std::io::BufReader::new(input.take(offset as u64)).bytes() {
+        match byte? {
+            b'\n' => (line, column) = (line + 1, 1),
+            // A character is counted at its first byte.
+            b if b & 0xC0 != 0x80 => column += 1,
+            _ => {}
+        }
+    }
+    Ok((line, column))
+}
+
+/// Checks that a stream is UTF-8 text; else the byte offset where it stops
+/// being. Read a block at a time, so a file of any size is checked in
+/// little memory.
+pub fn check_utf8(mut input: impl Read) -> std::io::Result<Result<(), usize>> {
+    let mut block = vec![0u8; 1 << 16];
+    // Bytes of a character cut by the end of the previous block.
+    let mut carried = 0;
+    let mut offset = 0usize;
+    loop {
+        let read = input.read(&mut block[carried..])?;
+        let filled = carried + read;
+        match std::str::from_utf8(&block[..filled]) {
+            Ok(_) if read == 0 => return Ok(Ok(())),
+            Ok(_) => carried = 0,
+            // Cut at the end of the block (not at the end of the input):
+            // the rest comes with the next block.
+            Err(e) if e.error_len().is_none() && read > 0 => {
+                let valid = e.valid_up_to();
+                block.copy_within(valid..filled, 0);
+                carried = filled - valid;
+                offset += valid;
+                continue;
+            }
+            Err(e) => return Ok(Err(offset + e.valid_up_to())),
+        }
+        offset += filled;
+    }
 }
 
 #[cfg(test)]
@@ -271,8 +395,8 @@ mod tests {
             .reason
             .contains("deeper"));
         let many = format!("<a>{}</a>", "<b/>".repeat(10));
-        assert!(parse_at_most(&many, 11, all_text).is_ok());
-        let e = parse_at_most(&many, 10, all_text).expect_err("too many");
+        assert!(read_at_most(many.as_bytes(), 11, all_text, &mut WholeTree).is_ok());
+        let e = read_at_most(many.as_bytes(), 10, all_text, &mut WholeTree).expect_err("too many");
         assert_eq!(
             (e.offset, e.reason.as_str()),
             (39, "more than 10 elements; split the export")
@@ -302,5 +426,75 @@ mod tests {
         let text = "<a>\n  <b>\nسلام &bad;</b></a>";
         let e = parse(text, all_text).expect_err("bad entity");
         assert_eq!(line_column(text, e.offset), (3, 6));
+        assert_eq!(
+            line_column_in(text.as_bytes(), e.offset).expect("reads"),
+            (3, 6)
+        );
+    }
+
+    /// Records at depth 1 named `r`, kept aside in order.
+    #[derive(Default)]
+    struct Collect {
+        roots: Vec<String>,
+        records: Vec<Element>,
+    }
+
+    impl Records for Collect {
+        fn is_record(&self, name: &str, depth: usize) -> bool {
+            depth == 1 && name == "r"
+        }
+        fn root(&mut self, root: &Element) -> Result<(), XmlError> {
+            self.roots.push(root.name.clone());
+            Ok(())
+        }
+        fn record(&mut self, record: Element) -> Result<(), XmlError> {
+            self.records.push(record);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn records_are_handed_over_as_they_close_and_leave_the_tree() {
+        let doc = "<a><r n=\"1\"><r>inner</r></r><k>kept</k><r n=\"2\"/></a>";
+        let mut collect = Collect::default();
+        let root = read(doc.as_bytes(), all_text, &mut collect).expect("reads");
+        assert_eq!(collect.roots, ["a"]);
+        let names: Vec<_> = collect.records.iter().map(|r| r.attr("n")).collect();
+        assert_eq!(names, [Some("1"), Some("2")]);
+        // Only at the depth asked for: the inner <r> stays in its record.
+        assert_eq!(collect.records[0].child_text("r"), Some("inner"));
+        assert_eq!(root.children.len(), 1);
+        assert_eq!(root.child_text("k"), Some("kept"));
+    }
+
+    #[test]
+    fn the_element_limit_counts_what_is_held_not_what_was_handed_over() {
+        let doc = format!("<a>{}</a>", "<r><x/><y/></r>".repeat(1000));
+        let held = read_at_most(doc.as_bytes(), 10, all_text, &mut Collect::default());
+        assert_eq!(held.expect("records free their elements").children.len(), 0);
+        let whole = read_at_most(doc.as_bytes(), 10, all_text, &mut WholeTree);
+        assert!(whole
+            .expect_err("a tree of 3,001")
+            .reason
+            .contains("more than 10"));
+    }
+
+    #[test]
+    fn utf8_is_checked_a_block_at_a_time() {
+        // A two-byte letter across the first block's end, then more text.
+        let mut text = "a".repeat((1 << 16) - 1);
+        text.push_str("ن and more");
+        assert_eq!(check_utf8(text.as_bytes()).expect("reads"), Ok(()));
+        let mut bytes = text.clone().into_bytes();
+        bytes.push(0xE9);
+        assert_eq!(
+            check_utf8(bytes.as_slice()).expect("reads"),
+            Err(text.len())
+        );
+        let mut cut = text.into_bytes();
+        cut.push(0xD9); // the first byte of a letter, and nothing after it
+        let at = cut.len() - 1;
+        assert_eq!(check_utf8(cut.as_slice()).expect("reads"), Err(at));
+        assert_eq!(check_utf8(&b"caf\xe9 au lait"[..]).expect("reads"), Err(3));
     }
 }
