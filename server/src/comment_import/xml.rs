@@ -101,8 +101,10 @@ pub trait Records {
 }
 
 /// No records: the whole document becomes the tree.
+#[cfg(test)]
 struct WholeTree;
 
+#[cfg(test)]
 impl Records for WholeTree {
     fn is_record(&self, _: &str, _: usize) -> bool {
         false
@@ -115,9 +117,10 @@ impl Records for WholeTree {
     }
 }
 
-/// Reads a whole document; its root element, with the text of the
-/// elements `keep` names (the others' is checked, then dropped).
-pub fn parse(input: &str, keep: KeepText) -> Result<Element, XmlError> {
+/// Reads a whole document into a tree; its root element, with the text of
+/// the elements `keep` names (the others' is checked, then dropped).
+#[cfg(test)]
+fn parse(input: &str, keep: KeepText) -> Result<Element, XmlError> {
     read_at_most(input.as_bytes(), MAX_ELEMENTS, keep, &mut WholeTree)
 }
 
