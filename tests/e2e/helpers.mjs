@@ -137,6 +137,15 @@ export async function serveStatic(root, { host = '127.0.0.1', headers = {} } = {
  * process of its own) for every new browser context, which the suite and
  * the benchmarks open for each page load, on the same two cores.
  */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.KHABAR_CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage', '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup'],
+  });
+}
+
 /**
  * Starts Chromium and a demo server before the file's tests and stops both
  * after them; `ready(browser, server)` receives them once started.
@@ -153,15 +162,6 @@ export function withBrowserAndServer(ready) {
     await server?.stop();
     server?.cleanup();
     await browser?.close();
-  });
-}
-
-export function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.KHABAR_CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-dev-shm-usage', '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup'],
   });
 }
 
