@@ -36,6 +36,7 @@ impl Cancel {
 #[wasm_bindgen]
 extern "C" {
     /// The loader's `request(url, body, signal)`.
+    #[derive(Clone)]
     pub type Requester;
     // Bound as `Function.prototype.call`: an async function never throws,
     // its failures are rejections.

@@ -119,7 +119,7 @@ extern "C" {
 
 /// A fresh host element in the page (and the module given its requests).
 pub fn host() -> Element {
-    REQUEST.with(|r| khabar::set_requester(AsRef::<JsValue>::as_ref(r).clone().unchecked_into()));
+    REQUEST.with(|r| khabar::set_requester(r.clone()));
     let doc = web_sys::window()
         .expect("window")
         .document()
