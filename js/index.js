@@ -5,10 +5,15 @@
 // Placeholders and <khabar-widget> are in the other entry, `khabar/auto`
 // (./khabar.js), which is also what the CDN's script tag runs.
 import initCore, {
-  autoMount, debugCounts as coreCounts, mount as wasmMount, mountFromAttributes,
-  setCatalogs, setCommentsLoader, setDefaultApi, setRequester, version as wasmVersion,
+  autoMount, liveWidgets, mount as wasmMount, mountFromAttributes,
+  setCatalogs, setCommentsLoader, setDefaultApi, setHost, version as wasmVersion,
 } from './khabar_core.js';
+import { count, dateline, relative } from './dates.js';
 import { inFlight, request, requestEarly as prefetch } from './request.js';
+
+// What both wasm modules call back into: written once here rather than
+// compiled into each (src/host.rs).
+const host = { request, dateline, relative, count };
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
 // the published loader refuses a wasm file that is not the one it was built with.
@@ -70,6 +75,8 @@ let catalogBase; // the folder of the catalogs when the page names one (else nex
 const catalogs = new Map(); // tag → the catalog object once in, or the promise of it
 let comments = null; // the comments module's start, once asked for
 let commentsGlue = null; // its glue's exports, once imported
+let coreMemory = null; // each module's wasm memory, once it runs (debugCounts)
+let commentsMemory = null;
 let commentsTries = 0; // failed starts so far: a retry imports the glue by a new URL
 
 /** The article URL the wasm asks for (api.rs): percent-encoded like encodeURIComponent, and `!'()*` too. */
@@ -202,9 +209,10 @@ export function init(options = {}) {
   catalogBase = base || (options.wasm ? coreUrl : undefined);
   const core = start(initCore, coreUrl, options.wasmIntegrity || WASM_INTEGRITY);
   setTimeout(warmUpIntl, 0);
-  core.then(() => {
+  core.then((exports) => {
+    coreMemory = exports.memory;
     if (options.api) setDefaultApi(options.api);
-    setRequester(request);
+    setHost(host);
     setCommentsLoader(loadComments);
     setCatalogs(catalog);
     running = true;
@@ -235,10 +243,11 @@ function loadComments(firstPage) {
     throw e;
   });
   comments = start(Promise.resolve(glue).then((g) => g.default), commentsUrl, COMMENTS_INTEGRITY).then(
-    () => {
+    (exports) => {
+      commentsMemory = exports.memory;
       commentsRunning = true;
       commentsGlue.setCatalogs(catalog);
-      commentsGlue.setRequester(request);
+      commentsGlue.setHost(host);
       return commentsGlue.mountSection;
     },
     (e) => { comments = null; commentsTries += 1; throw e; },
@@ -386,9 +395,8 @@ export function reservedHeight(options) {
 
 /** Figures for leak checks: widgets alive, requests in flight and wasm memory, both modules together. */
 export function debugCounts() {
-  if (!running) return [0, inFlight(), 0];
-  const [widgets, memory] = coreCounts();
-  return [widgets, inFlight(), memory + (commentsRunning ? commentsGlue.debugCounts()[1] : 0)];
+  const memory = (coreMemory?.buffer.byteLength ?? 0) + (commentsMemory?.buffer.byteLength ?? 0);
+  return [running ? liveWidgets() : 0, inFlight(), memory];
 }
 
 /** For `khabar/auto` only; not part of the public API. */

@@ -1,17 +1,16 @@
-//! Requests to the API, through the loader's `request` (`js/request.js`):
+//! Requests to the API, through the loader's `request` (`js/request.js`,
+//! handed over with the rest of [`crate::host`]):
 //! the time limit, cancellation, statuses and one request per URL at a
 //! time however many widgets on the page ask for it all live there, once
 //! for both wasm modules. This half hands a request over and names its
 //! failure.
 
-use std::cell::RefCell;
-
-use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortController;
 
 use crate::error::WidgetError;
+use crate::host;
 
 /// Cancels requests: the one cancellation type of every request, GET or
 /// POST. Cloning gives another handle to the same switch.
@@ -33,32 +32,6 @@ impl Cancel {
     }
 }
 
-#[wasm_bindgen]
-extern "C" {
-    /// The loader's `request(url, body, signal)`.
-    #[derive(Clone)]
-    pub type Requester;
-    // Bound as `Function.prototype.call`: an async function never throws,
-    // its failures are rejections.
-    #[wasm_bindgen(method, js_name = call)]
-    fn run(
-        this: &Requester,
-        this_arg: &JsValue,
-        url: &str,
-        body: Option<&str>,
-        signal: &AbortSignal,
-    ) -> Promise;
-}
-
-thread_local! {
-    static REQUESTER: RefCell<Option<Requester>> = const { RefCell::new(None) };
-}
-
-/// Takes the loader's `request` function; every request goes through it.
-pub fn set_requester(requester: Requester) {
-    REQUESTER.with(|r| *r.borrow_mut() = Some(requester));
-}
-
 /// GETs `url` as JSON. Concurrent callers for the same URL share one
 /// request; `cancel` ends this caller's wait, and the request itself once
 /// nobody waits for it any more.
@@ -76,15 +49,9 @@ pub async fn post_json(url: &str, body: &str, cancel: &Cancel) -> Result<JsValue
 }
 
 async fn send(url: &str, body: Option<&str>, cancel: &Cancel) -> Result<JsValue, WidgetError> {
-    let answer = REQUESTER
-        .with(|r| {
-            let r = r.borrow();
-            Some(
-                r.as_ref()?
-                    .run(&JsValue::NULL, url, body, &cancel.0.signal()),
-            )
-        })
-        .ok_or(WidgetError::Load("the loader's request"))?;
+    let answer = host::get()
+        .ok_or(WidgetError::Load("the loader's request"))?
+        .request(url, body, &cancel.0.signal());
     JsFuture::from(answer)
         .await
         .map_err(|e| match e.as_string() {

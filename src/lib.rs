@@ -24,6 +24,7 @@ pub mod dom;
 #[cfg(feature = "core")]
 pub mod embed;
 pub mod error;
+pub mod host;
 pub mod http;
 pub mod i18n;
 pub mod json;
@@ -72,19 +73,13 @@ pub fn set_default_api(api: Option<String>) {
     DEFAULT_API.with(|d| *d.borrow_mut() = api);
 }
 
-/// Figures for leak checks and benchmarks: widgets alive (however they
-/// were mounted) and the wasm linear memory in bytes (the loader adds the
-/// requests in flight).
-#[wasm_bindgen(js_name = debugCounts)]
-pub fn debug_counts() -> js_sys::Array {
-    let memory_bytes = wasm_bindgen::memory()
-        .dyn_into::<js_sys::WebAssembly::Memory>()
-        .map(|m| m.buffer())
-        .ok()
-        .and_then(|b| b.dyn_into::<js_sys::ArrayBuffer>().ok())
-        .map(|b| b.byte_length())
-        .unwrap_or(0);
-    js_sys::Array::of2(&JsValue::from(live_widgets()), &JsValue::from(memory_bytes))
+#[cfg(feature = "core")]
+/// Widgets alive, however they were mounted: for leak checks and benchmarks
+/// (the loader's `debugCounts` adds the requests in flight and each
+/// module's memory, which it reads from the modules' exports).
+#[wasm_bindgen(js_name = liveWidgets)]
+pub fn live_widgets() -> u32 {
+    widget::live_count() as u32
 }
 
 #[cfg(feature = "core")]
@@ -119,11 +114,12 @@ pub fn mount_from_attributes(
     })
 }
 
-/// Hands the module the loader's `request` function (`js/request.js`),
-/// which makes every request of the widget.
-#[wasm_bindgen(js_name = setRequester)]
-pub fn set_requester(request: http::Requester) {
-    http::set_requester(request);
+/// Hands the module the loader's functions (`{ request, dateline,
+/// relative, count }`): every request and every date of the widget go
+/// through them.
+#[wasm_bindgen(js_name = setHost)]
+pub fn set_host(functions: host::Host) {
+    host::set(functions);
 }
 
 /// Hands the module the loader's language catalogs: a function of a
@@ -132,14 +128,6 @@ pub fn set_requester(request: http::Requester) {
 #[wasm_bindgen(js_name = setCatalogs)]
 pub fn set_catalogs(source: js_sys::Function) {
     i18n::provide(source);
-}
-
-/// Widgets alive on the page (the comments module has none of its own).
-fn live_widgets() -> u32 {
-    #[cfg(feature = "core")]
-    return widget::live_count() as u32;
-    #[cfg(not(feature = "core"))]
-    0
 }
 
 /// Hands the core module the loader's function that starts the comments

@@ -293,7 +293,6 @@ impl Widget {
             self.show_error(&e);
             return;
         }
-        warm_up_intl();
         let guard = self.0.guard();
         crate::task::spawn(async move {
             // The reader's catalog first (the loader fetched it beside the
@@ -615,20 +614,6 @@ impl Widget {
         let host = self.host();
         crate::dom::dispatch(&host, name, detail);
     }
-}
-
-/// Asks for the reader's time zone in a task of its own, while the first
-/// content is on its way: the browser's first `Intl.DateTimeFormat` of a
-/// page sets up its time-zone and locale data (about 20 ms here), which
-/// would otherwise land in the first render and make it a long task.
-fn warm_up_intl() {
-    if i18n::format::knows_reader_time_zone() {
-        return;
-    }
-    crate::task::spawn(async {
-        crate::dom::next_task().await;
-        let _ = i18n::format::reader_time_zone();
-    });
 }
 
 fn list_query(options: &Options) -> ListQuery {

@@ -111,15 +111,33 @@ impl Drop for FakeFetch {
 
 #[wasm_bindgen(module = "/js/request.js")]
 extern "C" {
-    /// The loader's request function, which the widget makes its requests
-    /// through (the loader hands it over; these tests have no loader).
     #[wasm_bindgen(thread_local_v2, js_name = request)]
-    static REQUEST: khabar::http::Requester;
+    static REQUEST: JsValue;
 }
 
-/// A fresh host element in the page (and the module given its requests).
+#[wasm_bindgen(module = "/js/dates.js")]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_name = dateline)]
+    static DATELINE: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_name = relative)]
+    static RELATIVE: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_name = count)]
+    static COUNT: JsValue;
+}
+
+/// A fresh host element in the page (and the module given the loader's
+/// functions, which the loader hands over; these tests have no loader).
 pub fn host() -> Element {
-    REQUEST.with(|r| khabar::set_requester(r.clone()));
+    let functions = Object::new();
+    for (name, f) in [
+        ("request", &REQUEST),
+        ("dateline", &DATELINE),
+        ("relative", &RELATIVE),
+        ("count", &COUNT),
+    ] {
+        f.with(|f| Reflect::set(&functions, &name.into(), f).expect("set"));
+    }
+    khabar::set_host(functions.unchecked_into());
     let doc = web_sys::window()
         .expect("window")
         .document()

@@ -12,7 +12,7 @@ pub const MODULES: [(&str, &str); 2] = [("khabar_core", "core"), ("khabar_commen
 
 /// Builds the widget's modules in release into `target/widget/` with the loader
 /// (`khabar.js`) and the API entry (`index.js`) it imports, with the
-/// requests both modules make through it (`request.js`).
+/// requests and dates both modules go through (`request.js`, `dates.js`).
 pub fn widget() -> Result<(), String> {
     let root = root();
     for (name, feature) in MODULES {
@@ -38,7 +38,7 @@ pub fn widget() -> Result<(), String> {
         let path = root.join(format!("target/widget/{}", catalog_file(&tag)));
         std::fs::write(&path, catalog).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
-    for file in ["khabar.js", "request.js"] {
+    for file in ["khabar.js", "request.js", "dates.js"] {
         std::fs::copy(
             root.join("js").join(file),
             root.join("target/widget").join(file),
@@ -59,7 +59,10 @@ pub fn widget() -> Result<(), String> {
     let files = MODULES
         .iter()
         .map(|(name, _)| format!("target/widget/{name}.js"))
-        .chain(["khabar.js", "index.js", "request.js"].map(|f| format!("target/widget/{f}")));
+        .chain(
+            ["khabar.js", "index.js", "request.js", "dates.js"]
+                .map(|f| format!("target/widget/{f}")),
+        );
     for file in files {
         cmd::run(
             Command::new(root.join("node_modules/.bin/esbuild"))

@@ -1,0 +1,63 @@
+//! What the loader hands each wasm module as it starts (`setHost`): the
+//! functions both modules need that are mostly calls into the browser,
+//! written once in JavaScript instead of compiled into each module —
+//! requests (`js/request.js`) and dates (`js/dates.js`).
+
+use std::cell::RefCell;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{ request, dateline, relative, count }` from the loader.
+    #[derive(Clone)]
+    pub type Host;
+
+    // An async function never throws: its failures are rejections.
+    #[wasm_bindgen(method)]
+    pub(crate) fn request(
+        this: &Host,
+        url: &str,
+        body: Option<&str>,
+        signal: &AbortSignal,
+    ) -> Promise;
+
+    // Throws only when `Intl` cannot write the language at all.
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn dateline(
+        this: &Host,
+        lang: &str,
+        digits: &str,
+        calendar: &str,
+        zone: Option<&str>,
+    ) -> Result<TimeWriter, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn relative(this: &Host, lang: &str, digits: &str) -> Result<TimeWriter, JsValue>;
+
+    #[wasm_bindgen(method)]
+    pub(crate) fn count(this: &Host, lang: &str, digits: &str, n: u32) -> String;
+
+    /// A function of an RFC 3339 time that returns its text, or
+    /// `undefined` when it is not a time.
+    pub type TimeWriter;
+
+    #[wasm_bindgen(method, js_name = call)]
+    pub(crate) fn write(this: &TimeWriter, this_arg: &JsValue, time: &str) -> Option<String>;
+}
+
+thread_local! {
+    static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+}
+
+/// Keeps the loader's functions for the module's life.
+pub fn set(host: Host) {
+    HOST.with(|h| *h.borrow_mut() = Some(host));
+}
+
+/// The loader's functions; `None` before the loader has handed them over.
+pub fn get() -> Option<Host> {
+    HOST.with(|h| h.borrow().clone())
+}
