@@ -37,6 +37,20 @@ pub fn output_of(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Bytes free for this user on the file system that holds `path`, from
+/// POSIX `df -Pk`; `None` when `df` cannot tell.
+pub fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    let out = output_of("df", &["-Pk", path.to_str()?])?;
+    parse_df(&out)
+}
+
+/// The "Available" column (KiB) of `df -Pk`'s one data line, in bytes.
+fn parse_df(out: &str) -> Option<u64> {
+    let line = out.lines().nth(1)?;
+    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// Whether a command runs and exits 0, its output discarded.
 pub fn succeeds(cmd: &mut Command) -> bool {
     cmd.stdout(Stdio::null())
@@ -106,4 +120,23 @@ pub fn version() -> Result<String, String> {
             Some(v.trim().trim_matches('"').to_owned())
         })
         .ok_or_else(|| "no version in Cargo.toml's [package]".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn df_available_column_is_read_in_bytes() {
+        let out = "Filesystem     1024-blocks     Used Available Capacity Mounted on\n\
+                   /dev/vda         263174212 12345678 81234567      14% /\n";
+        assert_eq!(parse_df(out), Some(81_234_567 * 1024));
+        assert_eq!(parse_df("Filesystem 1024-blocks Used Available\n"), None);
+        assert_eq!(parse_df(""), None);
+    }
+
+    #[test]
+    fn the_checkout_has_a_free_figure() {
+        assert!(free_bytes(&root()).is_some_and(|b| b > 0));
+    }
 }

@@ -267,6 +267,8 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     };
     let started = Instant::now();
+    let free_at_start = cmd::free_bytes(&root());
+    warn_if_short_of_disk(free_at_start);
     let install = stages
         .iter()
         .map(|s| s.install)
@@ -347,11 +349,43 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     }
     println!("  total {:.0} s", started.elapsed().as_secs_f64());
+    let free_at_end = cmd::free_bytes(&root);
+    if let (Some(start), Some(end)) = (free_at_start, free_at_end) {
+        println!(
+            "  disk: {} free at the start, {} at the end",
+            gb(start),
+            gb(end)
+        );
+    }
+    if failed > 0 {
+        warn_if_short_of_disk(free_at_end);
+    }
     println!("checks: {passed} passed, {failed} failed");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// What a whole run writes on a fresh clone (build trees, the PostgreSQL
+/// cluster, node_modules), with room to spare: a fresh clone was 6.3 GB
+/// after a whole run on 2026-12-01.
+const DISK_NEEDED: u64 = 10 * 1_000_000_000;
+
+fn gb(bytes: u64) -> String {
+    format!("{:.1} GB", bytes as f64 / 1e9)
+}
+
+/// Says so when the disk is short: a full disk fails every stage at once,
+/// each with a compiler's or a database's own words for it.
+fn warn_if_short_of_disk(free: Option<u64>) {
+    if let Some(free) = free.filter(|&f| f < DISK_NEEDED) {
+        eprintln!(
+            "xtask test: only {} free on the disk of this checkout; a whole run writes about 6.5 GB \
+             (target/, the PostgreSQL cluster): stages may fail with \"No space left on device\"",
+            gb(free)
+        );
     }
 }
 
