@@ -15,16 +15,34 @@ const TIMEOUT_MS = 10_000;
 /** Larger answers are refused unread: no page of the API comes near it. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * How long an early response waits to be read. A widget asks within
+ * moments of its module starting; one that has not by then (destroyed
+ * before it mounted, or mounted with other options) never will, and the
+ * answer, read or not, is let go. A module slower than this to arrive only
+ * asks again.
+ */
+const EARLY_KEEP_MS = 60_000;
+
 const early = new Map(); // url → fetch() the loader started before a module asked
 const shared = new Map(); // url → { answer, controller, waiters }: GETs in flight
 
 /** Requests `url` now, while the modules download; the first GET of `url` takes the response. */
 export function requestEarly(url) {
   if (early.has(url)) return;
-  const response = fetch(url, { mode: 'cors', credentials: 'omit' });
+  const controller = new AbortController();
+  const response = fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
   response.catch(() => {}); // the widget reports failures, not the console
   early.set(url, response);
+  setTimeout(() => {
+    if (early.get(url) !== response) return; // read, or replaced
+    early.delete(url);
+    controller.abort();
+  }, EARLY_KEEP_MS);
 }
+
+/** Number of early responses no GET has read yet (leak checks). */
+export const waitingEarly = () => early.size;
 
 /** Number of distinct GETs in flight (leak checks and benchmarks). */
 export const inFlight = () => shared.size;

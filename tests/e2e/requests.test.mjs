@@ -150,3 +150,23 @@ test("the loader's early request is the one the first GET reads", async () => {
   assert.equal(asked, 2, 'the early request, then one of its own for the second GET');
   assert.deepEqual(problems, []);
 });
+
+test('an early response no GET reads within a minute is let go, and a later GET asks again', async () => {
+  const { page, problems } = await requestPage();
+  await page.clock.install();
+  const path = `/api/v1/articles/${ARTICLE}`;
+  let asked = 0;
+  page.on('request', (r) => { if (new URL(r.url()).pathname === path) asked += 1; });
+  await page.evaluate((url) => window.khabarRequest.requestEarly(url), path);
+  await page.waitForResponse((r) => new URL(r.url()).pathname === path);
+  assert.equal(await page.evaluate(() => window.khabarRequest.waitingEarly()), 1);
+  await page.clock.runFor(59_000);
+  assert.equal(await page.evaluate(() => window.khabarRequest.waitingEarly()), 1, 'kept for a minute');
+  await page.clock.runFor(2_000);
+  assert.equal(await page.evaluate(() => window.khabarRequest.waitingEarly()), 0, 'then let go');
+  const id = await page.evaluate(async (url) => (await window.khabarRequest
+    .request(url, undefined, new AbortController().signal)).id, path);
+  assert.equal(id, ARTICLE);
+  assert.equal(asked, 2, 'the GET made a request of its own');
+  assert.deepEqual(problems, []);
+});
