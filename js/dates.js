@@ -27,8 +27,20 @@ export function dateline(lang, digits, calendar, zone) {
   }
   return (time) => {
     const date = new Date(time);
-    return isNaN(date) ? undefined : format.format(date);
+    return isNaN(date) ? undefined : write(() => format.format(date));
   };
+}
+
+/**
+ * The text, or undefined if Intl refuses it: the wasm calls these without
+ * a catch, and a throw through it would leave the module's state mid-call.
+ */
+function write(format) {
+  try {
+    return format();
+  } catch {
+    return undefined;
+  }
 }
 
 const MINUTE = 60;
@@ -53,7 +65,7 @@ export function relativeParts(seconds) {
 }
 
 /**
- * A writer of "5 minutes ago" / "منذ ٥ دقائق", relative to when it was
+ * A writer of "5 minutes ago" / "قبل ٥ دقائق", relative to when it was
  * made: a function of an RFC 3339 time, undefined when it is not a time.
  */
 export function relative(lang, digits) {
@@ -61,7 +73,7 @@ export function relative(lang, digits) {
   const now = Date.now();
   return (time) => {
     const then = new Date(time).getTime();
-    return isNaN(then) ? undefined : format.format(...relativeParts((now - then) / 1000));
+    return isNaN(then) ? undefined : write(() => format.format(...relativeParts((now - then) / 1000)));
   };
 }
 

@@ -24,7 +24,7 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
  */
 const EARLY_KEEP_MS = 60_000;
 
-const early = new Map(); // url → fetch() the loader started before a module asked
+const early = new Map(); // url → { response, controller }: fetch()es the loader started before a module asked
 const shared = new Map(); // url → { answer, controller, waiters }: GETs in flight
 
 /** Requests `url` now, while the modules download; the first GET of `url` takes the response. */
@@ -33,9 +33,10 @@ export function requestEarly(url) {
   const controller = new AbortController();
   const response = fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
   response.catch(() => {}); // the widget reports failures, not the console
-  early.set(url, response);
+  const entry = { response, controller };
+  early.set(url, entry);
   setTimeout(() => {
-    if (early.get(url) !== response) return; // read, or replaced
+    if (early.get(url) !== entry) return; // read
     early.delete(url);
     controller.abort();
   }, EARLY_KEEP_MS);
@@ -95,10 +96,14 @@ async function send(url, body, signal) {
     const init = { mode: 'cors', credentials: 'omit', signal: controller.signal, method: 'GET' };
     if (body != null) Object.assign(init, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     const prefetched = body == null && early.get(url);
-    if (prefetched) early.delete(url);
+    if (prefetched) {
+      early.delete(url);
+      // The early request is this GET's now: it ends with it.
+      controller.signal.addEventListener('abort', () => prefetched.controller.abort());
+    }
     let response;
     try {
-      response = await unlessAborted(prefetched || fetch(url, init), controller.signal);
+      response = await unlessAborted(prefetched ? prefetched.response : fetch(url, init), controller.signal);
     } catch {
       throw 'network';
     }

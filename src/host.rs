@@ -41,7 +41,8 @@ extern "C" {
     pub(crate) fn count(this: &Host, lang: &str, digits: &str, n: u32) -> String;
 
     /// A function of an RFC 3339 time that returns its text, or
-    /// `undefined` when it is not a time.
+    /// `undefined` when it is not a time; it never throws (nor does
+    /// `count`), so these two are bound without `catch`.
     pub type TimeWriter;
 
     #[wasm_bindgen(method, js_name = call)]

@@ -51,7 +51,7 @@ impl DatelineFormat {
     }
 }
 
-/// "5 minutes ago" / "منذ ٥ دقائق", through `Intl.RelativeTimeFormat`.
+/// "5 minutes ago" / "قبل ٥ دقائق", through `Intl.RelativeTimeFormat`.
 pub struct RelativeFormat(TimeWriter);
 
 impl RelativeFormat {

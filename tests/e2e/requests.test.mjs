@@ -128,6 +128,20 @@ test('GETs of one URL share a request, which ends when the last caller stops wai
   assert.deepEqual(alone, { outcome: { failed: 'aborted' }, after: 0 });
   for (let i = 0; i < 50 && !failed.length; i++) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(failed, ['net::ERR_ABORTED'], 'the request itself was cancelled');
+
+  // The same when the GET has taken the loader's early request.
+  const early = await page.evaluate(async (url) => {
+    const { request, requestEarly, waitingEarly } = window.khabarRequest;
+    requestEarly(url);
+    const c = new AbortController();
+    const waiting = request(url, undefined, c.signal).then((ok) => ({ ok }), (failed) => ({ failed }));
+    const taken = waitingEarly() === 0;
+    setTimeout(() => c.abort(), 100);
+    return { taken, outcome: await waiting };
+  }, path);
+  assert.deepEqual(early, { taken: true, outcome: { failed: 'aborted' } });
+  for (let i = 0; i < 50 && failed.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(failed, ['net::ERR_ABORTED', 'net::ERR_ABORTED'], 'the early request was cancelled too');
   assert.deepEqual(problems, []);
 });
 
@@ -153,16 +167,18 @@ test("the loader's early request is the one the first GET reads", async () => {
 
 test('an early response no GET reads within a minute is let go, and a later GET asks again', async () => {
   const { page, problems } = await requestPage();
+  // The page's clock also runs on by itself: the margins leave it seconds.
   await page.clock.install();
   const path = `/api/v1/articles/${ARTICLE}`;
   let asked = 0;
   page.on('request', (r) => { if (new URL(r.url()).pathname === path) asked += 1; });
+  const answered = page.waitForResponse((r) => new URL(r.url()).pathname === path);
   await page.evaluate((url) => window.khabarRequest.requestEarly(url), path);
-  await page.waitForResponse((r) => new URL(r.url()).pathname === path);
+  await answered;
   assert.equal(await page.evaluate(() => window.khabarRequest.waitingEarly()), 1);
-  await page.clock.runFor(59_000);
+  await page.clock.runFor(45_000);
   assert.equal(await page.evaluate(() => window.khabarRequest.waitingEarly()), 1, 'kept for a minute');
-  await page.clock.runFor(2_000);
+  await page.clock.runFor(20_000);
   assert.equal(await page.evaluate(() => window.khabarRequest.waitingEarly()), 0, 'then let go');
   const id = await page.evaluate(async (url) => (await window.khabarRequest
     .request(url, undefined, new AbortController().signal)).id, path);

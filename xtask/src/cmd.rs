@@ -38,16 +38,15 @@ pub fn output_of(program: &str, args: &[&str]) -> Option<String> {
 }
 
 /// Bytes free for this user on the file system that holds `path`, from
-/// POSIX `df -Pk`; `None` when `df` cannot tell.
+/// GNU `df`; `None` when `df` cannot tell.
 pub fn free_bytes(path: &std::path::Path) -> Option<u64> {
-    let out = output_of("df", &["-Pk", path.to_str()?])?;
+    let out = output_of("df", &["-k", "--output=avail", path.to_str()?])?;
     parse_df(&out)
 }
 
-/// The "Available" column (KiB) of `df -Pk`'s one data line, in bytes.
+/// `df --output=avail -k`'s one figure (KiB, under its heading), in bytes.
 fn parse_df(out: &str) -> Option<u64> {
-    let line = out.lines().nth(1)?;
-    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    let kib: u64 = out.lines().nth(1)?.trim().parse().ok()?;
     Some(kib * 1024)
 }
 
@@ -128,10 +127,8 @@ mod tests {
 
     #[test]
     fn df_available_column_is_read_in_bytes() {
-        let out = "Filesystem     1024-blocks     Used Available Capacity Mounted on\n\
-                   /dev/vda         263174212 12345678 81234567      14% /\n";
-        assert_eq!(parse_df(out), Some(81_234_567 * 1024));
-        assert_eq!(parse_df("Filesystem 1024-blocks Used Available\n"), None);
+        assert_eq!(parse_df("    Avail\n 81234567\n"), Some(81_234_567 * 1024));
+        assert_eq!(parse_df("    Avail\n"), None);
         assert_eq!(parse_df(""), None);
     }
 
