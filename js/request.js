@@ -7,8 +7,8 @@
 //
 // A request resolves to the answer's JSON. It rejects with a string that
 // `WidgetError::from_code_string` reads ("timeout", "server:503",
-// "rate-limited:60", …) or, for a comment the API refused field by field
-// (422), with `{ refused: <the answer's JSON> }`.
+// "rate-limited:60", and for a form the API refused field by field (422)
+// "refused:body=too_short author=required").
 
 /** How long a request may take, reading its answer included. */
 const TIMEOUT_MS = 10_000;
@@ -109,8 +109,8 @@ async function send(url, body, signal) {
     }
     return await unlessAborted(body == null ? readJson(response) : readPosted(response), controller.signal);
   } catch (e) {
-    const failure = typeof e === 'string' || e?.refused !== undefined ? e : 'network';
-    const name = typeof failure === 'string' && failure.split(':')[0];
+    const failure = typeof e === 'string' ? e : 'network';
+    const name = failure.split(':')[0];
     // The time limit aborts the request: whatever that broke is a timeout.
     if (timedOut && ['network', 'bad-response', 'aborted'].includes(name)) throw 'timeout';
     if (controller.signal.aborted && !timedOut) throw 'aborted';
@@ -148,8 +148,15 @@ async function readJson(response) {
 async function readPosted(response) {
   const body = () => response.json().catch(() => null);
   switch (response.status) {
-    case 422:
-      throw { refused: await body() };
+    case 422: {
+      // "refused:author=required body=too_short": each refused field of the
+      // form and why, in the API's words (anything else is left out).
+      const fields = (await body())?.error?.fields;
+      const pairs = Object.entries(fields && typeof fields === 'object' ? fields : {})
+        .map(([name, field]) => [name, typeof field?.code === 'string' ? field.code : 'invalid'])
+        .filter((pair) => pair.every((word) => /^[\w.-]{1,64}$/.test(word)));
+      throw `refused:${pairs.map((pair) => pair.join('=')).join(' ')}`;
+    }
     case 429: {
       // Seconds only; a date (or nothing) means the default 30.
       const header = (response.headers.get('retry-after') ?? '').trim();

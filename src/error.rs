@@ -112,8 +112,8 @@ impl WidgetError {
     }
 
     /// Reads a failure as the loader's `request` (`js/request.js`) names
-    /// it: a code, with a detail after `:` for some; anything else is a
-    /// network failure.
+    /// it: a code, with a detail after `:` for some (a refusal's fields as
+    /// `field=code` words); anything else is a network failure.
     pub fn from_code_string(s: &str) -> WidgetError {
         let (code, detail) = s.split_once(':').unwrap_or((s, ""));
         match code {
@@ -129,6 +129,13 @@ impl WidgetError {
                 retry_after: detail.parse().unwrap_or(30),
             },
             "comments-closed" => WidgetError::Closed,
+            "refused" => WidgetError::Invalid(
+                detail
+                    .split(' ')
+                    .filter_map(|pair| pair.split_once('='))
+                    .map(|(field, code)| (field.to_owned(), code.to_owned()))
+                    .collect(),
+            ),
             _ => WidgetError::Network,
         }
     }
@@ -232,6 +239,14 @@ mod tests {
                 WidgetError::RateLimited { retry_after: 60 },
             ),
             ("comments-closed", WidgetError::Closed),
+            (
+                "refused:author=required body=too_short",
+                WidgetError::Invalid(vec![
+                    ("author".into(), "required".into()),
+                    ("body".into(), "too_short".into()),
+                ]),
+            ),
+            ("refused:", WidgetError::Invalid(Vec::new())),
             ("TypeError", WidgetError::Network),
         ] {
             assert_eq!(WidgetError::from_code_string(code), e, "{code}");

@@ -52,35 +52,10 @@ async fn send(url: &str, body: Option<&str>, cancel: &Cancel) -> Result<JsValue,
     let answer = host::get()
         .ok_or(WidgetError::Load("the loader's request"))?
         .request(url, body, &cancel.0.signal());
-    JsFuture::from(answer)
-        .await
-        .map_err(|e| match e.as_string() {
-            Some(code) => WidgetError::from_code_string(&code),
-            None => WidgetError::Invalid(refused_fields(&e)),
+    JsFuture::from(answer).await.map_err(|e| {
+        // `request` rejects with strings only; anything else is its own bug.
+        e.as_string().map_or(WidgetError::Network, |code| {
+            WidgetError::from_code_string(&code)
         })
-}
-
-/// `(field, code)` pairs of a refusal, `{"refused": {"error": {"fields":
-/// {"body": {"code": …}}}}}`.
-fn refused_fields(rejection: &JsValue) -> Vec<(String, String)> {
-    use crate::json::Json;
-    let Some(fields) = rejection
-        .field("refused")
-        .and_then(|json| json.field("error"))
-        .and_then(|e| e.field("fields"))
-    else {
-        return Vec::new();
-    };
-    js_sys::Object::keys(fields.unchecked_ref::<js_sys::Object>())
-        .iter()
-        .filter_map(|k| {
-            let name = k.as_string()?;
-            let code = fields
-                .field(&name)
-                .and_then(|f| f.field("code"))
-                .and_then(|c| c.string())
-                .unwrap_or_else(|| "invalid".into());
-            Some((name, code))
-        })
-        .collect()
+    })
 }
