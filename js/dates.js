@@ -25,22 +25,24 @@ export function dateline(lang, digits, calendar, zone) {
     console.warn(`khabar: unknown time zone "${zone}", using UTC`);
     format = new Intl.DateTimeFormat(lang, { ...options, timeZone: 'UTC' });
   }
-  return (time) => {
-    const date = new Date(time);
-    return isNaN(date) ? undefined : write(() => format.format(date));
-  };
+  return writer((date) => format.format(date));
 }
 
 /**
- * The text, or undefined if Intl refuses it: the wasm calls these without
- * a catch, and a throw through it would leave the module's state mid-call.
+ * A function of an RFC 3339 time that returns `text(date)`, or undefined
+ * when it is not a time or Intl refuses it: the wasm calls it without a
+ * catch, and a throw through it would leave the module's state mid-call.
  */
-function write(format) {
-  try {
-    return format();
-  } catch {
-    return undefined;
-  }
+function writer(text) {
+  return (time) => {
+    const date = new Date(time);
+    if (isNaN(date)) return undefined;
+    try {
+      return text(date);
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 const MINUTE = 60;
@@ -71,10 +73,7 @@ export function relativeParts(seconds) {
 export function relative(lang, digits) {
   const format = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'long', numberingSystem: digits });
   const now = Date.now();
-  return (time) => {
-    const then = new Date(time).getTime();
-    return isNaN(then) ? undefined : write(() => format.format(...relativeParts((now - then) / 1000)));
-  };
+  return writer((date) => format.format(...relativeParts((now - date) / 1000)));
 }
 
 /** A count in the widget's digits ("١٢", "12", "۱۲"), without grouping. */

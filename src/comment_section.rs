@@ -15,7 +15,7 @@ use crate::config::Options;
 use crate::dom::{self, clear, dom_error, Attrs, Children, El};
 use crate::error::WidgetError;
 use crate::http::Cancel;
-use crate::i18n::format::{self, DatelineFormat, RelativeFormat};
+use crate::i18n::format::{self, TimeWriter};
 use crate::i18n::Catalog;
 use crate::model::{Comment, CommentPage, NewComment, Posted};
 use crate::storage::{self, Draft, Pending};
@@ -666,11 +666,11 @@ impl CommentSection {
 
     // ---- the list --------------------------------------------------------
 
-    fn times(&self) -> Option<(RelativeFormat, DatelineFormat)> {
+    fn times(&self) -> Option<(TimeWriter, TimeWriter)> {
         let dates = self.0.borrow().options.dates.clone();
         Some((
-            RelativeFormat::new(&dates).ok()?,
-            DatelineFormat::new(&dates).ok()?,
+            format::relative(&dates).ok()?,
+            format::dateline(&dates).ok()?,
         ))
     }
 

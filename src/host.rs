@@ -46,7 +46,14 @@ extern "C" {
     pub type TimeWriter;
 
     #[wasm_bindgen(method, js_name = call)]
-    pub(crate) fn write(this: &TimeWriter, this_arg: &JsValue, time: &str) -> Option<String>;
+    fn write(this: &TimeWriter, this_arg: &JsValue, time: &str) -> Option<String>;
+}
+
+impl TimeWriter {
+    /// The text of an RFC 3339 time; `None` when it is not a valid time.
+    pub fn format(&self, time: &str) -> Option<String> {
+        self.write(&JsValue::NULL, time)
+    }
 }
 
 thread_local! {

@@ -16,7 +16,7 @@ use crate::crash::MOUNTED_ATTR;
 use crate::dom::{clear, dom_error, Attrs, Children, El, NearViewport};
 use crate::error::WidgetError;
 use crate::http::Cancel;
-use crate::i18n::format::DatelineFormat;
+use crate::i18n::format;
 use crate::i18n::{self, Lang};
 use crate::model::{Article, ArticleSummary, Page};
 use crate::views::{article, latest, status};
@@ -382,7 +382,7 @@ impl Widget {
         let mut print_el = None;
         let (el, id) = match content {
             Content::Article(a) => {
-                let dates = DatelineFormat::new(&options.dates).map_err(dom_error)?;
+                let dates = format::dateline(&options.dates).map_err(dom_error)?;
                 if a.comments_open || a.comment_count > 0 {
                     section = Some((a.comments_open, a.comment_count));
                 }

@@ -8,7 +8,8 @@
 use wasm_bindgen::JsValue;
 
 use super::{Calendar, Digits, Lang};
-use crate::host::{self, TimeWriter};
+use crate::host;
+pub use crate::host::TimeWriter;
 
 /// How dates are written for one widget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,46 +28,23 @@ fn no_host() -> JsValue {
     JsValue::from_str("the loader's date formatting")
 }
 
-/// A ready-to-use formatter for datelines ("weekday, day month year, time").
-pub struct DatelineFormat(TimeWriter);
-
-impl DatelineFormat {
-    /// Builds the formatter; an unknown time zone falls back to UTC with a
-    /// console warning rather than failing the whole widget.
-    pub fn new(settings: &DateSettings) -> Result<DatelineFormat, JsValue> {
-        host::get()
-            .ok_or_else(no_host)?
-            .dateline(
-                settings.lang.tag(),
-                settings.digits.as_str(),
-                settings.calendar.as_str(),
-                settings.time_zone.as_deref(),
-            )
-            .map(DatelineFormat)
-    }
-
-    /// Formats an RFC 3339 timestamp; `None` when it is not a valid time.
-    pub fn format(&self, rfc3339: &str) -> Option<String> {
-        self.0.write(&JsValue::NULL, rfc3339)
-    }
+/// A writer of datelines ("weekday, day month year, time"). An unknown time
+/// zone falls back to UTC with a console warning rather than failing the
+/// whole widget.
+pub fn dateline(settings: &DateSettings) -> Result<TimeWriter, JsValue> {
+    host::get().ok_or_else(no_host)?.dateline(
+        settings.lang.tag(),
+        settings.digits.as_str(),
+        settings.calendar.as_str(),
+        settings.time_zone.as_deref(),
+    )
 }
 
-/// "5 minutes ago" / "قبل ٥ دقائق", through `Intl.RelativeTimeFormat`.
-pub struct RelativeFormat(TimeWriter);
-
-impl RelativeFormat {
-    /// A formatter relative to the current time.
-    pub fn new(settings: &DateSettings) -> Result<RelativeFormat, JsValue> {
-        host::get()
-            .ok_or_else(no_host)?
-            .relative(settings.lang.tag(), settings.digits.as_str())
-            .map(RelativeFormat)
-    }
-
-    /// How long ago `rfc3339` was; `None` when it is not a valid time.
-    pub fn format(&self, rfc3339: &str) -> Option<String> {
-        self.0.write(&JsValue::NULL, rfc3339)
-    }
+/// A writer of "5 minutes ago" / "قبل ٥ دقائق", relative to now.
+pub fn relative(settings: &DateSettings) -> Result<TimeWriter, JsValue> {
+    host::get()
+        .ok_or_else(no_host)?
+        .relative(settings.lang.tag(), settings.digits.as_str())
 }
 
 /// Writes a count with the widget's digits ("١٢", "12", "۱۲").

@@ -3,7 +3,7 @@
 use web_sys::{Document, Element};
 
 use crate::dom::{strip_bidi_controls, DomResult, El};
-use crate::i18n::format::DatelineFormat;
+use crate::i18n::format::TimeWriter;
 use crate::i18n::Catalog;
 use crate::model::{Article, Block, Image};
 use crate::sanitize::safe_url;
@@ -15,7 +15,7 @@ pub fn render(
     doc: &Document,
     article: &Article,
     catalog: &Catalog,
-    dates: &DatelineFormat,
+    dates: &TimeWriter,
 ) -> DomResult<(El, Element)> {
     let lang = article.lang.as_deref();
     let header = El::new(doc, "header")
@@ -66,7 +66,7 @@ pub fn render(
 }
 
 /// "Published Sunday 1 January 2017, 10:31 · Updated …" with `<time>` elements.
-fn dateline(doc: &Document, article: &Article, catalog: &Catalog, dates: &DatelineFormat) -> El {
+fn dateline(doc: &Document, article: &Article, catalog: &Catalog, dates: &TimeWriter) -> El {
     let time = |label: &str, value: &str, class: &str| -> El {
         let shown = dates.format(value).unwrap_or_else(|| value.to_owned());
         let time = El::new(doc, "time").attr("datetime", value).text(&shown);

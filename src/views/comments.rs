@@ -4,16 +4,16 @@
 use web_sys::{Document, Element};
 
 use crate::dom::{strip_bidi_controls, El};
-use crate::i18n::format::{self, DateSettings, DatelineFormat, RelativeFormat};
+use crate::i18n::format::{self, DateSettings, TimeWriter};
 use crate::i18n::Catalog;
 use crate::model::Comment;
 
 /// How times are shown in the list.
 pub struct Times<'a> {
     /// "5 minutes ago".
-    pub relative: &'a RelativeFormat,
+    pub relative: &'a TimeWriter,
     /// The exact time, on hover and focus.
-    pub exact: &'a DatelineFormat,
+    pub exact: &'a TimeWriter,
 }
 
 /// The parts of the section its controller works with.

@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 
 use crate::config::{Layout, Options};
 use crate::dom::El;
-use crate::i18n::format::{self, DateSettings, RelativeFormat};
+use crate::i18n::format::{self, DateSettings, TimeWriter};
 use crate::i18n::Catalog;
 use crate::model::ArticleSummary;
 use crate::sanitize::safe_url;
@@ -24,7 +24,7 @@ fn link_or(doc: &Document, url: &str, fallback: &'static str) -> El {
 /// What a card writes beside its headline: the relative time, and the
 /// comment count when the host asked for it (`data-comment-counts`).
 pub struct Meta<'a> {
-    when: RelativeFormat,
+    when: TimeWriter,
     /// The label ("Comments:") and the settings whose digits the count uses.
     counts: Option<(&'static str, &'a DateSettings)>,
 }
@@ -33,7 +33,7 @@ impl<'a> Meta<'a> {
     /// The formatters `options` ask for.
     pub fn new(options: &'a Options) -> Result<Meta<'a>, JsValue> {
         Ok(Meta {
-            when: RelativeFormat::new(&options.dates)?,
+            when: format::relative(&options.dates)?,
             counts: options
                 .comment_counts
                 .then(|| (options.lang().catalog().comment_count(), &options.dates)),
