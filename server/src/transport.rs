@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -75,6 +76,7 @@ pub async fn serve(
             accepted = axum::serve::Listener::accept(&mut listener) => accepted,
             () = &mut shutdown => break,
         };
+        send_at_once(&stream, peer);
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
             // What `into_make_service_with_connect_info` would insert: the
@@ -98,6 +100,16 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway");
+    }
+}
+
+/// Turns Nagle's algorithm off for an accepted connection. With it on, a
+/// response's last short segment waits until the client acknowledges the
+/// one before, which Linux delays by up to 40 ms: measured on the core
+/// wasm over a reused connection, 0.4 ms became 40–44 ms one time in two.
+fn send_at_once(stream: &TcpStream, peer: SocketAddr) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("TCP_NODELAY for {peer}: {e}");
     }
 }
 
@@ -245,5 +257,25 @@ impl AsyncWrite for Lingering {
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_send_without_waiting_for_acks() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let client = TcpStream::connect(listener.local_addr().expect("address"));
+        let ((stream, peer), _client) =
+            tokio::join!(async { listener.accept().await.expect("accepts") }, async {
+                client.await.expect("connects")
+            });
+        assert!(!stream.nodelay().expect("reads the option"), "the default");
+        send_at_once(&stream, peer);
+        assert!(stream.nodelay().expect("reads the option"));
     }
 }

@@ -6,10 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { env, launchBrowser, openPage, serveStatic, startServer, widgetsSettled } from './helpers.mjs';
 
 const DIST = resolve(env('KHABAR_DIST'));
@@ -87,6 +89,9 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   assert.equal(headers['content-type'], 'application/wasm');
   assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable');
   assert.equal(headers['access-control-allow-origin'], '*');
+  // Chromium takes brotli: the file compressed once by dist, not per request.
+  assert.equal(headers['content-encoding'], 'br');
+  assert.match(headers.vary ?? '', /accept-encoding/i);
 
   // The page is Arabic: the Arabic catalog, by its hashed name, and no other.
   const catalogs = responses.map((r) => r.url()).filter((u) => u.endsWith('.json') && u.includes('/khabar/'));
@@ -99,6 +104,39 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   assert.ok(ready.every((e) => e.detail.version === manifest.version), JSON.stringify(events));
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+/** GET `url` with `Accept-Encoding: encoding`: status, headers and the body as sent (not decoded). */
+function getRaw(url, encoding) {
+  return new Promise((done, fail) => {
+    http.get(url, { headers: { 'accept-encoding': encoding } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', fail);
+    }).on('error', fail);
+  });
+}
+
+test('every CDN file is published with its brotli and gzip forms, which the server sends as they are', async () => {
+  for (const [name, entry] of Object.entries(manifest.files)) {
+    const file = readFileSync(join(DIST, 'cdn', entry.file));
+    const br = readFileSync(join(DIST, 'cdn', `${entry.file}.br`));
+    const gz = readFileSync(join(DIST, 'cdn', `${entry.file}.gz`));
+    assert.ok(brotliDecompressSync(br).equals(file), `${entry.file}.br is ${name}`);
+    assert.ok(gunzipSync(gz).equals(file), `${entry.file}.gz is ${name}`);
+    assert.equal(br.length, entry.brotli, name);
+    assert.equal(gz.length, entry.gzip, name);
+    const url = `${server.url}khabar/${entry.file}`;
+    for (const [encoding, sent, expected] of [['br', 'br', br], ['gzip', 'gzip', gz], ['gzip, deflate, br', 'br', br], ['identity', undefined, file]]) {
+      const res = await getRaw(url, encoding);
+      assert.equal(res.status, 200, `${entry.file} (${encoding})`);
+      assert.equal(res.headers['content-encoding'], sent, `${entry.file} (${encoding})`);
+      assert.ok(res.body.equals(expected), `${entry.file} (${encoding}): the published bytes, not compressed again`);
+      assert.match(res.headers.vary ?? '', /accept-encoding/i, `${entry.file} (${encoding})`);
+      assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+    }
+  }
 });
 
 test('a page that only uses the custom element', async () => {

@@ -69,10 +69,10 @@ pub fn short_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// `gzip -9` size in bytes: the reference figure (zlib's own compressor;
+/// `gzip -9` of `bytes`: the reference figure (zlib's own compressor;
 /// Rust ports pick other matches and come out a few hundred bytes apart).
-/// An error, never 0, when gzip cannot run: a 0 would pass the ceiling.
-pub fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
+/// An error, never empty, when gzip cannot run: a 0 would pass the ceiling.
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut child = Command::new("gzip")
         .args(["-9", "-c", "-n"])
         .stdin(Stdio::piped())
@@ -103,11 +103,11 @@ pub fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
     if out.stdout.is_empty() {
         return Err("gzip wrote nothing".into());
     }
-    Ok(out.stdout.len())
+    Ok(out.stdout)
 }
 
-/// brotli -q 11 size in bytes; an error, never 0, when compression fails.
-pub fn brotli_len(bytes: &[u8]) -> Result<usize, String> {
+/// brotli -q 11 of `bytes`; an error, never empty, when compression fails.
+pub fn brotli(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -115,7 +115,10 @@ pub fn brotli_len(bytes: &[u8]) -> Result<usize, String> {
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
         .map_err(|e| format!("brotli: {e}"))?;
-    Ok(out.len())
+    if out.is_empty() {
+        return Err("brotli wrote nothing".into());
+    }
+    Ok(out)
 }
 
 /// Replaces `from` by `to` in `text`, failing when `from` is absent: a
@@ -280,14 +283,21 @@ pub struct Shipped {
     pub brotli: usize,
 }
 
-/// The manifest entry of a published file: computed once, here.
-fn figures(name: &str, bytes: &[u8]) -> Result<serde_json::Value, String> {
+/// Writes a CDN file `name` into `dir` with its compressed forms beside it
+/// (`name.br`, brotli -11, and `name.gz`, gzip -9: what a server or CDN
+/// sends as they are instead of compressing each request, faster and
+/// smaller; `khabar-server` does), and returns its manifest entry.
+fn publish(dir: &Path, name: &str, bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let (gz, br) = (gzip(bytes)?, brotli(bytes)?);
+    write(&dir.join(name), bytes)?;
+    write(&dir.join(format!("{name}.gz")), &gz)?;
+    write(&dir.join(format!("{name}.br")), &br)?;
     Ok(serde_json::json!({
         "file": name,
         "integrity": sri(bytes),
         "bytes": bytes.len(),
-        "gzip": gzip_len(bytes)?,
-        "brotli": brotli_len(bytes)?,
+        "gzip": gz.len(),
+        "brotli": br.len(),
     }))
 }
 
@@ -447,23 +457,24 @@ pub fn dist() -> Result<(), String> {
         &version,
     )?;
     let js_name = format!("khabar.{}.js", short_hash(&cdn_js));
-    write(&cdn.join(&core.name), &core_wasm)?;
-    write(&cdn.join(&comments.name), &comments_wasm)?;
-    write(&cdn.join(&glue.name), &glue_js)?;
-    write(&cdn.join(&js_name), &cdn_js)?;
     let mut entries = serde_json::Map::new();
-    entries.insert("khabar.js".into(), figures(&js_name, &cdn_js)?);
-    entries.insert("khabar_bg.wasm".into(), figures(&core.name, &core_wasm)?);
+    entries.insert("khabar.js".into(), publish(&cdn, &js_name, &cdn_js)?);
+    entries.insert(
+        "khabar_bg.wasm".into(),
+        publish(&cdn, &core.name, &core_wasm)?,
+    );
     entries.insert(
         "khabar_comments_bg.wasm".into(),
-        figures(&comments.name, &comments_wasm)?,
+        publish(&cdn, &comments.name, &comments_wasm)?,
     );
-    entries.insert("khabar_comments.js".into(), figures(&glue.name, &glue_js)?);
+    entries.insert(
+        "khabar_comments.js".into(),
+        publish(&cdn, &glue.name, &glue_js)?,
+    );
     for ((tag, text), (_, published)) in catalogs.iter().zip(&cdn_catalogs) {
-        write(&cdn.join(&published.name), text.as_bytes())?;
         entries.insert(
             build::catalog_file(tag),
-            figures(&published.name, text.as_bytes())?,
+            publish(&cdn, &published.name, text.as_bytes())?,
         );
     }
     let snippet = format!(
@@ -697,12 +708,29 @@ mod tests {
     }
 
     #[test]
-    fn compressed_sizes_are_real_figures() {
+    fn compressed_forms_are_smaller_and_give_the_file_back() {
         let text = "خبر news ".repeat(2000);
-        let gz = gzip_len(text.as_bytes()).expect("gzip runs");
-        let br = brotli_len(text.as_bytes()).expect("brotli");
-        assert!(gz > 0 && gz < text.len(), "{gz}");
-        assert!(br > 0 && br < text.len(), "{br}");
+        let gz = gzip(text.as_bytes()).expect("gzip runs");
+        let br = brotli(text.as_bytes()).expect("brotli");
+        assert!(!gz.is_empty() && gz.len() < text.len(), "{}", gz.len());
+        assert!(!br.is_empty() && br.len() < text.len(), "{}", br.len());
+        let mut back = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut back).expect("brotli decodes");
+        assert_eq!(back, text.as_bytes());
+        let mut gunzip = Command::new("gzip")
+            .args(["-d", "-c"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("gzip runs");
+        gunzip
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&gz)
+            .expect("feeds gzip");
+        let out = gunzip.wait_with_output().expect("gzip ends");
+        assert_eq!(out.stdout, text.as_bytes());
     }
 
     #[test]

@@ -11,10 +11,18 @@ use axum::Router;
 use tower_http::services::ServeDir;
 
 /// Serves the widget build under `/khabar/` and, when given, the demo
-/// pages at `/`; anything else is a 404.
+/// pages at `/`; anything else is a 404. A widget file with a `.br` or
+/// `.gz` beside it (what `cargo xtask dist` writes into `dist/cdn/`) is sent
+/// as that file to a browser that takes the encoding: compressed once at
+/// the highest levels rather than on every request at a fast one (the
+/// core module: 55 KB instead of 65 KB, and no 5–10 ms of compressing
+/// before the first byte). Other files are compressed per request.
 pub fn router(widget: PathBuf, demo_pages: Option<PathBuf>) -> Router {
+    let files = ServeDir::new(widget)
+        .precompressed_br()
+        .precompressed_gzip();
     let widget = Router::new()
-        .nest_service("/khabar", ServeDir::new(widget))
+        .nest_service("/khabar", files)
         .layer(middleware::from_fn(cache_headers));
     match demo_pages {
         Some(www) => {
@@ -57,6 +65,15 @@ async fn cache_headers(req: Request, next: Next) -> Response {
         "cross-origin-resource-policy",
         HeaderValue::from_static("cross-origin"),
     );
+    // A precompressed file goes out without it (ServeDir adds it to none),
+    // and a cache in front must not hand brotli to a browser without it.
+    let varies = headers.get_all(header::VARY).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+    });
+    if !varies {
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     res
 }
 
