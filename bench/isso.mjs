@@ -5,8 +5,10 @@
 // alternating (A, B, B, A, …), in headless Chromium on loopback, and times
 // from navigation start: the first comment in the DOM, and every comment in
 // the DOM (Khabar paging 20 at a time like a reader pressing "more"; Isso
-// loads a thread whole by default). Also: the code each downloads (gzip -9
-// of the files), the bytes the page received as served here, and long tasks.
+// loads a thread whole by default). Also: when every file and answer the
+// first comment needed was in (resource timings: the rest is the page's own
+// work), the code each downloads (gzip -9 of the files), the bytes the page
+// received as served here, and long tasks.
 //
 //   node bench/isso.mjs --server-bin B --www W --widget-dir D --dist DIST --isso BIN --runs 15 --out F
 import { spawn } from 'node:child_process';
@@ -83,12 +85,18 @@ async function measure(browser, url, side, n) {
   await page.goto(url);
   const times = await page.evaluate(({ total, khabar }) => new Promise((done, fail) => {
     let first = null;
+    let filesIn = null;
     const limit = setTimeout(() => fail(new Error('timed out')), 120_000);
     const tick = () => {
       const root = khabar ? document.getElementById('thread').shadowRoot : document;
       const items = root ? root.querySelectorAll(khabar ? 'li.comment' : '.isso-comment') : [];
-      if (items.length && first === null) first = performance.now();
-      if (items.length >= total) { clearTimeout(limit); done({ first, all: performance.now() }); return; }
+      if (items.length && first === null) {
+        first = performance.now();
+        // When the last file or answer the first comment needed was in:
+        // what comes after it is the page's own work.
+        filesIn = Math.max(0, ...performance.getEntriesByType('resource').map((e) => e.responseEnd));
+      }
+      if (items.length >= total) { clearTimeout(limit); done({ first, filesIn, all: performance.now() }); return; }
       // Khabar pages like a reader: "more" once per page.
       const more = khabar && root?.querySelector('button.more-comments:not([hidden])');
       if (more && !more.disabled && more.dataset.pressedAt !== String(items.length)) {
@@ -144,6 +152,7 @@ async function main() {
       const runs = await alternate(RUNS, ['khabar', 'isso'], (side) => measure(browser, pages[side], side, n));
       const side = (xs) => ({
         first_comment_ms: stats(xs.map((x) => x.first)),
+        files_in_ms: stats(xs.map((x) => x.filesIn)),
         all_comments_ms: stats(xs.map((x) => x.all)),
         received_bytes: median(xs.map((x) => x.received)),
         long_tasks: median(xs.map((x) => x.longtasks.length)),
@@ -168,6 +177,7 @@ const rows = [['code transferred, gzip -9', kb(results.transfer_gzip.khabar), kb
 for (const n of SCALES) {
   const { khabar, isso } = results.scales[`c${n}`];
   rows.push([`${n}: first comment, median (p10–p90)`, ms(khabar.first_comment_ms), ms(isso.first_comment_ms)]);
+  rows.push([`${n}: … every file it needed in by`, ms(khabar.files_in_ms), ms(isso.files_in_ms)]);
   rows.push([`${n}: all comments in the DOM`, ms(khabar.all_comments_ms), ms(isso.all_comments_ms)]);
   rows.push([`${n}: bytes received as served here`, kb(khabar.received_bytes), kb(isso.received_bytes)]);
   rows.push([`${n}: long tasks, median (longest, median run)`, `${khabar.long_tasks} (${khabar.longest_task_ms.toFixed(0)} ms)`,
