@@ -65,15 +65,10 @@ async fn cache_headers(req: Request, next: Next) -> Response {
         "cross-origin-resource-policy",
         HeaderValue::from_static("cross-origin"),
     );
-    // A precompressed file goes out without it (ServeDir adds it to none),
-    // and a cache in front must not hand brotli to a browser without it.
-    let varies = headers.get_all(header::VARY).iter().any(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
-    });
-    if !varies {
-        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
-    }
+    // ServeDir sends a precompressed file without it, and a cache in front
+    // must not hand brotli to a browser that did not ask for it (the
+    // compression layer outside adds none of its own when it is there).
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     res
 }
 
