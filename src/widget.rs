@@ -303,13 +303,7 @@ impl Widget {
                 (Ok(()), Err(e)) => Err(WidgetError::Config(e.clone())),
                 (Ok(()), Ok(options)) => fetch(options, &abort).await,
             };
-            // Content renders in a task of its own, apart from the mount:
-            // together they made long tasks. A comment section's render is
-            // only a skeleton and the start of its module, which waits
-            // for nothing else: a task's hop would only delay it.
-            if !matches!(&options, Ok(o) if o.kind == Kind::Comments) {
-                crate::dom::next_task().await;
-            }
+            crate::dom::next_task().await;
             let Some(widget) = guard.get().map(Widget) else {
                 return; // destroyed, reloaded or replaced meanwhile
             };
