@@ -9,11 +9,11 @@ import initCore, {
   setCatalogs, setCommentsLoader, setDefaultApi, setHost, version as wasmVersion,
 } from './khabar_core.js';
 import { count, dateline, relative } from './dates.js';
-import { inFlight, request, requestEarly as prefetch } from './request.js';
+import { inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
 
 // What both wasm modules call back into: written once here rather than
 // compiled into each (src/host.rs).
-const host = { request, dateline, relative, count };
+const host = { request, settle: settleWith, dateline, relative, count };
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
 // the published loader refuses a wasm file that is not the one it was built with.

@@ -173,3 +173,14 @@ async function readPosted(response) {
       return readJson(response);
   }
 }
+
+/**
+ * Calls `then(value, true)` or `then(reason, false)` once `promise` settles
+ * (a value that is not a promise counts as fulfilled): how a wasm module
+ * waits for a request, a catalog or the comments module (src/task.rs). One
+ * function for both outcomes, so that the module's callback is called
+ * exactly once and freed.
+ */
+export function settle(promise, then) {
+  Promise.resolve(promise).then((value) => then(value, true), (reason) => then(reason, false));
+}

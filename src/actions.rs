@@ -4,7 +4,6 @@
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element, HtmlInputElement};
 
 use crate::api::ApiClient;
@@ -257,10 +256,10 @@ impl ArticleActions {
         };
         let guard = self.guard();
         if let Ok(promise) = share.call1(&navigator, &data) {
-            crate::task::spawn(async move {
+            crate::task::when(&promise, move |shared| {
                 // A reader who closes the sheet is no error; any other
                 // failure falls back to the menu.
-                if let Err(e) = JsFuture::from(Promise::from(promise)).await {
+                if let Err(e) = shared {
                     let name = Reflect::get(&e, &"name".into())
                         .ok()
                         .and_then(|n| n.as_string());
@@ -289,12 +288,12 @@ impl ArticleActions {
         let guard = self.guard();
         match (clipboard, write) {
             (Some(c), Some(write)) => {
-                let promise = write.call1(&c, &JsValue::from_str(&url));
-                crate::task::spawn(async move {
-                    let ok = match promise {
-                        Ok(p) => JsFuture::from(Promise::from(p)).await.is_ok(),
-                        Err(_) => false,
-                    };
+                // A call that throws counts as a rejection.
+                let promise = write
+                    .call1(&c, &JsValue::from_str(&url))
+                    .unwrap_or_else(|e| Promise::reject(&e).into());
+                crate::task::when(&promise, move |written| {
+                    let ok = written.is_ok();
                     if let Some(a) = ArticleActions::alive(&guard) {
                         if ok || a.copy_with_selection(&url) {
                             a.announce(copied);
@@ -351,8 +350,8 @@ impl ArticleActions {
         };
         let client = self.0.borrow().client.clone();
         let guard = self.guard();
-        crate::task::spawn(async move {
-            let Ok(config) = client.config(&abort).await else {
+        client.config(&abort, move |config| {
+            let Ok(config) = config else {
                 return; // no /config: the row keeps what needs none
             };
             let Some(a) = ArticleActions::alive(&guard) else {
@@ -490,8 +489,7 @@ impl ArticleActions {
         };
         self.set_sending(true);
         let guard = self.guard();
-        crate::task::spawn(async move {
-            let result = client.send_to_friend(&article_id, &request, &abort).await;
+        client.send_to_friend(&article_id, &request, &abort, move |result| {
             let Some(a) = ArticleActions::alive(&guard) else {
                 return;
             };

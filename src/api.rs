@@ -107,15 +107,17 @@ impl ApiClient {
         url
     }
 
-    /// Fetches one page of published comments.
-    pub async fn comments(
+    /// Fetches one page of published comments and calls `then` with it.
+    pub fn comments(
         &self,
         thread: &Thread,
         limit: u32,
         cursor: Option<&str>,
         cancel: &Cancel,
-    ) -> Result<CommentPage, WidgetError> {
-        decode(http::get_json(&self.comments_url(thread, limit, cursor), cancel).await?)
+        then: impl FnOnce(Result<CommentPage, WidgetError>) + 'static,
+    ) {
+        let url = self.comments_url(thread, limit, cursor);
+        http::get_json(&url, cancel, move |answer| then(answer.and_then(decode)));
     }
 
     /// `POST` URL of a new comment; `lang` names a thread created by it.
@@ -127,34 +129,43 @@ impl ApiClient {
         }
     }
 
-    /// Sends a new comment.
-    pub async fn post_comment(
+    /// Sends a new comment and calls `then` with the backend's answer.
+    pub fn post_comment(
         &self,
         thread: &Thread,
         lang: &str,
         comment: &NewComment,
         cancel: &Cancel,
-    ) -> Result<Posted, WidgetError> {
+        then: impl FnOnce(Result<Posted, WidgetError>) + 'static,
+    ) {
         let url = self.post_comment_url(thread, lang);
-        decode(http::post_json(&url, &comment.to_json(), cancel).await?)
+        http::post_json(&url, &comment.to_json(), cancel, move |answer| {
+            then(answer.and_then(decode))
+        });
     }
 
-    /// The backend's capabilities (`GET {base}/config`).
-    pub async fn config(&self, cancel: &Cancel) -> Result<SiteConfig, WidgetError> {
-        decode(http::get_json(&format!("{}/config", self.base), cancel).await?)
+    /// Fetches the backend's capabilities (`GET {base}/config`) for `then`.
+    pub fn config(
+        &self,
+        cancel: &Cancel,
+        then: impl FnOnce(Result<SiteConfig, WidgetError>) + 'static,
+    ) {
+        let url = format!("{}/config", self.base);
+        http::get_json(&url, cancel, move |answer| then(answer.and_then(decode)));
     }
 
-    /// Asks the backend to e-mail the article.
-    pub async fn send_to_friend(
+    /// Asks the backend to e-mail the article; `then` learns how it went.
+    pub fn send_to_friend(
         &self,
         article_id: &str,
         request: &SendToFriend,
         cancel: &Cancel,
-    ) -> Result<(), WidgetError> {
+        then: impl FnOnce(Result<(), WidgetError>) + 'static,
+    ) {
         let url = format!("{}/articles/{}/send", self.base, encode(article_id));
-        http::post_json(&url, &request.to_json(), cancel)
-            .await
-            .map(|_| ())
+        http::post_json(&url, &request.to_json(), cancel, move |answer| {
+            then(answer.map(|_| ()))
+        });
     }
 
     /// The site's RSS feed when `/config` is not known yet: the API's
@@ -171,18 +182,26 @@ impl ApiClient {
         format!("{origin}/feed.xml")
     }
 
-    /// Fetches one article.
-    pub async fn article(&self, id: &str, cancel: &Cancel) -> Result<Article, WidgetError> {
-        decode(http::get_json(&self.article_url(id), cancel).await?)
+    /// Fetches one article and calls `then` with it.
+    pub fn article(
+        &self,
+        id: &str,
+        cancel: &Cancel,
+        then: impl FnOnce(Result<Article, WidgetError>) + 'static,
+    ) {
+        let url = self.article_url(id);
+        http::get_json(&url, cancel, move |answer| then(answer.and_then(decode)));
     }
 
-    /// Fetches one page of the article list.
-    pub async fn articles(
+    /// Fetches one page of the article list and calls `then` with it.
+    pub fn articles(
         &self,
         q: &ListQuery,
         cancel: &Cancel,
-    ) -> Result<Page<ArticleSummary>, WidgetError> {
-        decode(http::get_json(&self.articles_url(q), cancel).await?)
+        then: impl FnOnce(Result<Page<ArticleSummary>, WidgetError>) + 'static,
+    ) {
+        let url = self.articles_url(q);
+        http::get_json(&url, cancel, move |answer| then(answer.and_then(decode)));
     }
 }
 

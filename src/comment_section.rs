@@ -553,8 +553,7 @@ impl CommentSection {
         };
         self.set_sending(true);
         let guard = self.guard();
-        crate::task::spawn(async move {
-            let result = client.post_comment(&thread, lang, &comment, &abort).await;
+        client.post_comment(&thread, lang, &comment, &abort, move |result| {
             let Some(section) = CommentSection::alive(&guard) else {
                 return;
             };
@@ -727,33 +726,36 @@ impl CommentSection {
             (s.client.clone(), s.thread.clone())
         };
         let guard = self.guard();
-        crate::task::spawn(async move {
-            let result = client
-                .comments(&thread, PAGE_SIZE, cursor.as_deref(), &abort)
-                .await;
-            let Some(section) = CommentSection::alive(&guard) else {
-                return;
-            };
-            section.0.borrow_mut().list_abort = None;
-            let first = cursor.is_none();
-            match result {
-                Ok(page) => {
-                    if let Err(e) = section.show_page(page, first) {
-                        web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
+        let first = cursor.is_none();
+        client.comments(
+            &thread,
+            PAGE_SIZE,
+            cursor.as_deref(),
+            &abort,
+            move |result| {
+                let Some(section) = CommentSection::alive(&guard) else {
+                    return;
+                };
+                section.0.borrow_mut().list_abort = None;
+                match result {
+                    Ok(page) => {
+                        if let Err(e) = section.show_page(page, first) {
+                            web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
+                        }
+                        section.reveal();
                     }
-                    section.reveal();
+                    Err(WidgetError::Aborted) => {}
+                    Err(e @ WidgetError::NotAllowed(_)) => {
+                        section.refuse(&e);
+                        section.reveal();
+                    }
+                    Err(e) => {
+                        section.show_list_error(&e);
+                        section.reveal();
+                    }
                 }
-                Err(WidgetError::Aborted) => {}
-                Err(e @ WidgetError::NotAllowed(_)) => {
-                    section.refuse(&e);
-                    section.reveal();
-                }
-                Err(e) => {
-                    section.show_list_error(&e);
-                    section.reveal();
-                }
-            }
-        });
+            },
+        );
     }
 
     fn show_page(&self, page: CommentPage, first: bool) -> Result<(), WidgetError> {

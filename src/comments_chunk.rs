@@ -148,11 +148,9 @@ mod remote {
                 _ => None,
             };
             let guard = self.0.guard();
-            crate::task::spawn(async move {
-                let module = match promise {
-                    Some(p) => wasm_bindgen_futures::JsFuture::from(p).await,
-                    None => Err(JsValue::from_str("no comments loader")),
-                };
+            let promise = promise
+                .unwrap_or_else(|| Promise::reject(&JsValue::from_str("no comments loader")));
+            crate::task::when(&promise, move |module| {
                 let Some(section) = guard.get().map(Section) else {
                     return; // taken down while the module loaded
                 };
@@ -197,7 +195,7 @@ mod remote {
                     self.0.listen(&retry, "click", move |c, _| {
                         // Deferred: the skeleton's `renew` drops this listener.
                         let section = Section(c);
-                        crate::task::spawn(async move {
+                        crate::task::soon(move || {
                             if section.show_skeleton().is_ok() {
                                 section.load();
                             }

@@ -230,7 +230,7 @@ impl NearViewport {
                 });
                 if visible {
                     let f = f.clone();
-                    crate::task::spawn(async move { f() });
+                    crate::task::soon(move || f());
                 }
             },
         );
@@ -253,20 +253,6 @@ impl Drop for NearViewport {
     fn drop(&mut self) {
         self.observer.disconnect();
     }
-}
-
-/// Resolves in a later task (`setTimeout` 0): what separates a widget's
-/// mount from its first render, and one render from the next, so that the
-/// browser can paint and answer input between them instead of running one
-/// long task.
-pub async fn next_task() {
-    let later = js_sys::Promise::new(&mut |resolve, _| {
-        let queued = web_sys::window().map(|w| w.set_timeout_with_callback(&resolve));
-        if !matches!(queued, Some(Ok(_))) {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(later).await;
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! What the loader hands each wasm module as it starts (`setHost`): the
 //! functions both modules need that are mostly calls into the browser,
 //! written once in JavaScript instead of compiled into each module —
-//! requests (`js/request.js`) and dates (`js/dates.js`).
+//! requests (`js/request.js`), waiting for a promise (`settle`, in the
+//! same file) and dates (`js/dates.js`).
 
 use std::cell::RefCell;
 
@@ -11,7 +12,7 @@ use web_sys::AbortSignal;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `{ request, dateline, relative, count }` from the loader.
+    /// `{ request, settle, dateline, relative, count }` from the loader.
     #[derive(Clone)]
     pub type Host;
 
@@ -23,6 +24,11 @@ extern "C" {
         body: Option<&str>,
         signal: &AbortSignal,
     ) -> Promise;
+
+    // Calls `then(value, true)` or `then(reason, false)` once `promise`
+    // (or a value, as fulfilled) settles; never throws.
+    #[wasm_bindgen(method)]
+    pub(crate) fn settle(this: &Host, promise: &JsValue, then: &JsValue);
 
     // Throws only when `Intl` cannot write the language at all.
     #[wasm_bindgen(method, catch)]

@@ -6,7 +6,6 @@
 //! failure.
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
 use crate::error::WidgetError;
@@ -32,30 +31,38 @@ impl Cancel {
     }
 }
 
-/// GETs `url` as JSON. Concurrent callers for the same URL share one
-/// request; `cancel` ends this caller's wait, and the request itself once
-/// nobody waits for it any more.
-pub async fn get_json(url: &str, cancel: &Cancel) -> Result<JsValue, WidgetError> {
-    send(url, None, cancel).await
+/// What a request's callback is given: the answer's JSON, or why there is
+/// none.
+pub type Answer = Result<JsValue, WidgetError>;
+
+/// GETs `url` as JSON and calls `then` with the answer. Concurrent callers
+/// for the same URL share one request; `cancel` ends this caller's wait,
+/// and the request itself once nobody waits for it any more.
+pub fn get_json(url: &str, cancel: &Cancel, then: impl FnOnce(Answer) + 'static) {
+    send(url, None, cancel, Box::new(then));
 }
 
-/// POSTs `body` (a JSON string) to `url` and reads the JSON answer. A 422
-/// becomes [`WidgetError::Invalid`] with the refused fields, a 429
-/// [`WidgetError::RateLimited`] with `Retry-After`, a 403
+/// POSTs `body` (a JSON string) to `url` and calls `then` with the JSON
+/// answer. A 422 becomes [`WidgetError::Invalid`] with the refused fields,
+/// a 429 [`WidgetError::RateLimited`] with `Retry-After`, a 403
 /// [`WidgetError::Closed`] (or [`WidgetError::NotAllowed`] when the backend
 /// refuses the embed itself). Not shared: every POST is its own.
-pub async fn post_json(url: &str, body: &str, cancel: &Cancel) -> Result<JsValue, WidgetError> {
-    send(url, Some(body), cancel).await
+pub fn post_json(url: &str, body: &str, cancel: &Cancel, then: impl FnOnce(Answer) + 'static) {
+    send(url, Some(body), cancel, Box::new(then));
 }
 
-async fn send(url: &str, body: Option<&str>, cancel: &Cancel) -> Result<JsValue, WidgetError> {
-    let answer = host::get()
-        .ok_or(WidgetError::Load("the loader's request"))?
-        .request(url, body, &cancel.0.signal());
-    JsFuture::from(answer).await.map_err(|e| {
-        // `request` rejects with strings only; anything else is its own bug.
-        e.as_string().map_or(WidgetError::Network, |code| {
-            WidgetError::from_code_string(&code)
-        })
-    })
+fn send(url: &str, body: Option<&str>, cancel: &Cancel, then: Box<dyn FnOnce(Answer)>) {
+    let Some(host) = host::get() else {
+        // Never at once: the caller may still hold what `then` needs.
+        return crate::task::soon(move || then(Err(WidgetError::Load("the loader's request"))));
+    };
+    let answer = host.request(url, body, &cancel.0.signal());
+    crate::task::when(&answer, move |settled| {
+        then(settled.map_err(|e| {
+            // `request` rejects with strings only; anything else is its own bug.
+            e.as_string().map_or(WidgetError::Network, |code| {
+                WidgetError::from_code_string(&code)
+            })
+        }))
+    });
 }

@@ -294,24 +294,29 @@ impl Widget {
             return;
         }
         let guard = self.0.guard();
-        crate::task::spawn(async move {
-            // The reader's catalog first (the loader fetched it beside the
-            // wasm, so it is usually in), then the content; an error is
-            // told in whatever the widget can say by then.
-            let result = match (i18n::load(lang).await, &options) {
-                (Err(e), _) => Err(e.into()),
-                (Ok(()), Err(e)) => Err(WidgetError::Config(e.clone())),
-                (Ok(()), Ok(options)) => fetch(options, &abort).await,
+        // The reader's catalog first (the loader fetched it beside the
+        // wasm, so it is usually in), then the content; an error is told
+        // in whatever the widget can say by then.
+        i18n::load(lang, move |loaded| {
+            let fetching = options.clone();
+            // In a task of its own, apart from the mount (`next_task`).
+            let show = move |result: Result<Content, WidgetError>| {
+                crate::task::next_task(move || {
+                    let Some(widget) = guard.get().map(Widget) else {
+                        return; // destroyed, reloaded or replaced meanwhile
+                    };
+                    widget.0.borrow_mut().abort = None;
+                    match (&options, result) {
+                        (Ok(options), result) => widget.show(result, options),
+                        (Err(_), Err(e)) => widget.show_error(&e),
+                        (Err(_), Ok(_)) => {} // no content without options
+                    }
+                })
             };
-            crate::dom::next_task().await;
-            let Some(widget) = guard.get().map(Widget) else {
-                return; // destroyed, reloaded or replaced meanwhile
-            };
-            widget.0.borrow_mut().abort = None;
-            match (&options, result) {
-                (Ok(options), result) => widget.show(result, options),
-                (Err(_), Err(e)) => widget.show_error(&e),
-                (Err(_), Ok(_)) => {} // no content without options
+            match (loaded, &fetching) {
+                (Err(e), _) => show(Err(e.into())),
+                (Ok(()), Err(e)) => show(Err(WidgetError::Config(e.clone()))),
+                (Ok(()), Ok(options)) => fetch(options, &abort, show),
             }
         });
     }
@@ -340,8 +345,7 @@ impl Widget {
             return self.show(content, &options);
         }
         let guard = self.0.guard();
-        crate::task::spawn(async move {
-            let loaded = i18n::load(options.lang()).await;
+        i18n::load(options.lang(), move |loaded| {
             let Some(widget) = guard.get().map(Widget) else {
                 return; // replaced meanwhile
             };
@@ -475,10 +479,10 @@ impl Widget {
         };
         self.set_more_busy(true);
         let guard = self.0.guard();
-        crate::task::spawn(async move {
-            let mut query = list_query(&options);
-            query.cursor = Some(cursor);
-            let result = ApiClient::new(&options.api).articles(&query, &abort).await;
+        let mut query = list_query(&options);
+        query.cursor = Some(cursor);
+        let client = ApiClient::new(&options.api);
+        client.articles(&query, &abort, move |result| {
             let Some(widget) = guard.get().map(Widget) else {
                 return;
             };
@@ -598,7 +602,7 @@ impl Widget {
         self.0.listen(target, "click", move |c, _| {
             // Deferred: the action may drop this very listener.
             let widget = Widget(c);
-            crate::task::spawn(async move { action(&widget) });
+            crate::task::soon(move || action(&widget));
         });
     }
 
@@ -625,24 +629,26 @@ fn list_query(options: &Options) -> ListQuery {
     }
 }
 
-async fn fetch(options: &Options, cancel: &Cancel) -> Result<Content, WidgetError> {
+/// Fetches what `options` show and calls `then` with it.
+fn fetch(
+    options: &Options,
+    cancel: &Cancel,
+    then: impl FnOnce(Result<Content, WidgetError>) + 'static,
+) {
     let client = ApiClient::new(&options.api);
     match options.kind {
-        Kind::Latest => client
-            .articles(&list_query(options), cancel)
-            .await
-            .map(Content::Latest),
-        Kind::Comments => Ok(Content::Comments),
-        // One await for every kind that shows an article: each await of
-        // the request is a copy of its state machine in the wasm.
-        kind => {
-            let a = client.article(&options.article_id, cancel).await?;
-            Ok(match kind {
+        Kind::Latest => client.articles(&list_query(options), cancel, move |page| {
+            then(page.map(Content::Latest))
+        }),
+        Kind::Comments => then(Ok(Content::Comments)),
+        // One request for every kind that shows an article.
+        kind => client.article(&options.article_id, cancel, move |article| {
+            then(article.map(|a| match kind {
                 Kind::Card => Content::Card(a),
                 Kind::Actions => Content::Actions(a),
                 _ => Content::Article(a),
-            })
-        }
+            }))
+        }),
     }
 }
 

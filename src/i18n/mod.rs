@@ -151,18 +151,19 @@ pub fn is_in(lang: Lang) -> bool {
     loaded(lang).is_some()
 }
 
-/// Makes sure `lang`'s catalog is in: at once when it is, else once the
-/// loader's fetch of it arrives. Fails ([`Unavailable`]) when the file
-/// cannot be fetched or is not a catalog; the widget then shows the error
-/// in its fallback sentences, with a retry that calls this again.
-pub async fn load(lang: Lang) -> Result<(), Unavailable> {
-    match is_in(lang) {
-        true => Ok(()),
-        #[cfg(not(feature = "catalogs"))]
-        false => shipped::fetch(lang as usize, lang.tag()).await,
-        #[cfg(feature = "catalogs")]
-        false => Ok(()),
+/// Makes sure `lang`'s catalog is in, then calls `then`: in a microtask
+/// when it is, else once the loader's fetch of it arrives. Fails
+/// ([`Unavailable`]) when the file cannot be fetched or is not a catalog;
+/// the widget then shows the error in its fallback sentences, with a retry
+/// that calls this again.
+pub fn load(lang: Lang, then: impl FnOnce(Result<(), Unavailable>) + 'static) {
+    #[cfg(feature = "catalogs")]
+    let _ = lang; // every catalog is compiled in
+    #[cfg(not(feature = "catalogs"))]
+    if !is_in(lang) {
+        return shipped::fetch(lang as usize, lang.tag(), Box::new(then));
     }
+    crate::task::soon(move || then(Ok(())));
 }
 
 #[cfg(not(feature = "catalogs"))]

@@ -71,11 +71,18 @@ pub fn loaded(slot: usize, tag: &str) -> Option<&'static Catalog> {
     keep(slot, tag, &value)
 }
 
-/// Waits for the loader's fetch of the catalog.
-pub async fn fetch(slot: usize, tag: &str) -> Result<(), Unavailable> {
-    let value = ask(tag, false).ok_or(Unavailable)?;
-    let value = wasm_bindgen_futures::JsFuture::from(Promise::resolve(&value))
-        .await
-        .map_err(|_| Unavailable)?;
-    keep(slot, tag, &value).map(|_| ()).ok_or(Unavailable)
+/// Waits for the loader's fetch of the catalog, then calls `then`.
+pub fn fetch(slot: usize, tag: &'static str, then: Box<dyn FnOnce(Result<(), Unavailable>)>) {
+    let Some(value) = ask(tag, false) else {
+        return crate::task::soon(move || then(Err(Unavailable)));
+    };
+    crate::task::when(&value, move |settled| {
+        then(
+            settled
+                .ok()
+                .and_then(|v| keep(slot, tag, &v))
+                .map(|_| ())
+                .ok_or(Unavailable),
+        )
+    });
 }

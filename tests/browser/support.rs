@@ -113,6 +113,8 @@ impl Drop for FakeFetch {
 extern "C" {
     #[wasm_bindgen(thread_local_v2, js_name = request)]
     static REQUEST: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_name = settle)]
+    static SETTLE: JsValue;
 }
 
 #[wasm_bindgen(module = "/js/dates.js")]
@@ -131,6 +133,7 @@ pub fn host() -> Element {
     let functions = Object::new();
     for (name, f) in [
         ("request", &REQUEST),
+        ("settle", &SETTLE),
         ("dateline", &DATELINE),
         ("relative", &RELATIVE),
         ("count", &COUNT),
