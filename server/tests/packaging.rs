@@ -84,6 +84,12 @@ fn unit_copy(dir: &Path) -> PathBuf {
 #[test]
 fn the_systemd_unit_verifies_and_is_sandboxed() {
     let unit = deploy("khabar-server.service");
+    // Its installation steps put the CDN bundle in the widget folder, as
+    // the image does.
+    assert!(
+        unit.contains("cp -r target/widget/. dist/cdn/. /usr/local/share/khabar/widget/"),
+        "the unit's install steps copy the CDN bundle"
+    );
     for line in [
         "DynamicUser=yes",
         "ProtectSystem=strict",
@@ -355,6 +361,13 @@ fn the_dockerfile_builds_the_server_and_runs_it_unprivileged_with_a_healthcheck(
             }
         }
     }
+    // Sites get the CDN bundle (one loader file, precompressed siblings)
+    // from the same folder as the demo pages' development build.
+    assert!(
+        joined.contains("cargo xtask dist")
+            && joined.contains("cp -r target/widget/. dist/cdn/. /out/widget/"),
+        "the widget folder holds the CDN bundle beside the development build"
+    );
     // The last stage: a user of its own, never root.
     let last = joined.rsplit_once("\nFROM ").expect("stages").1;
     let user = last
