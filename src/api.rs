@@ -116,8 +116,7 @@ impl ApiClient {
         cancel: &Cancel,
         then: impl FnOnce(Result<CommentPage, WidgetError>) + 'static,
     ) {
-        let url = self.comments_url(thread, limit, cursor);
-        http::get_json(&url, cancel, move |answer| then(answer.and_then(decode)));
+        get(&self.comments_url(thread, limit, cursor), cancel, then);
     }
 
     /// `POST` URL of a new comment; `lang` names a thread created by it.
@@ -150,8 +149,7 @@ impl ApiClient {
         cancel: &Cancel,
         then: impl FnOnce(Result<SiteConfig, WidgetError>) + 'static,
     ) {
-        let url = format!("{}/config", self.base);
-        http::get_json(&url, cancel, move |answer| then(answer.and_then(decode)));
+        get(&format!("{}/config", self.base), cancel, then);
     }
 
     /// Asks the backend to e-mail the article; `then` learns how it went.
@@ -189,8 +187,7 @@ impl ApiClient {
         cancel: &Cancel,
         then: impl FnOnce(Result<Article, WidgetError>) + 'static,
     ) {
-        let url = self.article_url(id);
-        http::get_json(&url, cancel, move |answer| then(answer.and_then(decode)));
+        get(&self.article_url(id), cancel, then);
     }
 
     /// Fetches one page of the article list and calls `then` with it.
@@ -200,8 +197,7 @@ impl ApiClient {
         cancel: &Cancel,
         then: impl FnOnce(Result<Page<ArticleSummary>, WidgetError>) + 'static,
     ) {
-        let url = self.articles_url(q);
-        http::get_json(&url, cancel, move |answer| then(answer.and_then(decode)));
+        get(&self.articles_url(q), cancel, then);
     }
 }
 
@@ -220,6 +216,15 @@ pub fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// GETs `url` and calls `then` with the answer read as a `T`.
+fn get<T: FromJson>(
+    url: &str,
+    cancel: &Cancel,
+    then: impl FnOnce(Result<T, WidgetError>) + 'static,
+) {
+    http::get_json(url, cancel, move |answer| then(answer.and_then(decode)));
 }
 
 /// Converts parsed JSON into a model type, naming what did not fit.

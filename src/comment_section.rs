@@ -727,35 +727,34 @@ impl CommentSection {
         };
         let guard = self.guard();
         let first = cursor.is_none();
-        client.comments(
-            &thread,
-            PAGE_SIZE,
-            cursor.as_deref(),
-            &abort,
-            move |result| {
-                let Some(section) = CommentSection::alive(&guard) else {
-                    return;
-                };
-                section.0.borrow_mut().list_abort = None;
-                match result {
-                    Ok(page) => {
-                        if let Err(e) = section.show_page(page, first) {
-                            web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
-                        }
-                        section.reveal();
-                    }
-                    Err(WidgetError::Aborted) => {}
-                    Err(e @ WidgetError::NotAllowed(_)) => {
-                        section.refuse(&e);
-                        section.reveal();
-                    }
-                    Err(e) => {
-                        section.show_list_error(&e);
-                        section.reveal();
-                    }
+        client.comments(&thread, PAGE_SIZE, cursor.as_deref(), &abort, move |page| {
+            if let Some(section) = CommentSection::alive(&guard) {
+                section.page_arrived(page, first);
+            }
+        });
+    }
+
+    /// Shows a page of comments [`Self::load_page`] asked for, or why it
+    /// did not come.
+    fn page_arrived(&self, result: Result<CommentPage, WidgetError>, first: bool) {
+        self.0.borrow_mut().list_abort = None;
+        match result {
+            Ok(page) => {
+                if let Err(e) = self.show_page(page, first) {
+                    web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
                 }
-            },
-        );
+                self.reveal();
+            }
+            Err(WidgetError::Aborted) => {}
+            Err(e @ WidgetError::NotAllowed(_)) => {
+                self.refuse(&e);
+                self.reveal();
+            }
+            Err(e) => {
+                self.show_list_error(&e);
+                self.reveal();
+            }
+        }
     }
 
     fn show_page(&self, page: CommentPage, first: bool) -> Result<(), WidgetError> {
