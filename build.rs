@@ -40,6 +40,12 @@ const LANGS: [&str; 6] = ["ar", "fa", "ur", "he", "en", "fr"];
 /// What a widget can say with no catalog: the load failed, or it crashed.
 const FALLBACK_KEYS: [&str; 4] = ["retry", "reload", "error_network", "error_crash"];
 
+/// Whether a catalog key is read by the loader rather than the wasm:
+/// `ago_*`, the forms of "5 minutes ago" that `js/dates.js` writes.
+fn loaders(key: &str) -> bool {
+    key.starts_with("ago_")
+}
+
 /// Reads every catalog, checks they have the same keys with text in each,
 /// and writes them as `Catalog` statics.
 fn catalogs(out: &Path) {
@@ -79,9 +85,13 @@ fn catalogs(out: &Path) {
             }
             body + "    Catalog(s)\n}"
         };
+        // The loader's keys are checked like the others, and left out.
+        map.keys()
+            .filter(|k| loaders(k))
+            .for_each(|k| drop(text_of(k)));
         code.push_str(&format!(
             "/// The `{lang}` catalog, compiled in.\n#[cfg(feature = \"catalogs\")]\npub static {upper}: Catalog = {};\n",
-            fill(&mut map.keys().map(String::as_str))
+            fill(&mut map.keys().map(String::as_str).filter(|k| !loaders(k)))
         ));
         code.push_str(&format!(
             "/// What a `{lang}` widget says before its catalog is in.\npub static FALLBACK_{upper}: Catalog = {};\n",

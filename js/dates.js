@@ -1,11 +1,14 @@
-// Dates and counts as the widget writes them, through the browser's Intl.
-// Both wasm modules write dates (the article's dateline, the lists' and the
-// comments' "5 minutes ago"); these are calls into the browser, so they are
-// written once here, in the loader, instead of compiled into each module
-// (src/i18n/format.rs is the Rust half). Locale, digits, calendar and time
-// zone are always passed: an article reads the same on every reader's
-// machine but for the zone, which is the reader's own when the host page
-// names none.
+// Dates and counts as the widget writes them. Both wasm modules write dates
+// (the article's dateline, the lists' and the comments' "5 minutes ago"), so
+// they are written once here, in the loader, instead of compiled into each
+// module (src/i18n/format.rs is the Rust half). Datelines go through the
+// browser's Intl, with locale, digits, calendar and time zone always passed:
+// an article reads the same on every reader's machine but for the zone,
+// which is the reader's own when the host page names none. "5 minutes ago"
+// and counts need no Intl: a page's first Intl object costs 20–50 ms of
+// set-up on a small machine (bench/README.md), which a list or a comment
+// section would pay before its first render. Their words are the catalog's
+// (`ago_*` in src/i18n/<tag>.json), their plural rules and digits are here.
 
 /**
  * A writer of datelines ("weekday, day month year, time"): a function of an
@@ -56,31 +59,65 @@ const UNITS = [
 ];
 
 /**
- * The unit a reader expects for something `seconds` ago and the (negative,
- * whole) amount of it: 90 → [-1, 'minute'], 3 h → [-3, 'hour']. A time in
- * the future (clock skew) is now.
+ * The unit a reader expects for something `seconds` ago and the whole
+ * amount of it: 90 → [1, 'minute'], 3 h → [3, 'hour']. A time in the
+ * future (a clock behind the server's) is now.
  */
 export function relativeParts(seconds) {
   const s = Number.isFinite(seconds) ? Math.max(seconds, 0) : 0;
   const [, size, unit] = UNITS.find(([below]) => s < below);
-  return [-Math.floor(s / size) || 0, unit];
+  return [Math.floor(s / size), unit];
+}
+
+// CLDR's cardinal plural categories of whole numbers, by language (Urdu's
+// is English's).
+const PLURALS = {
+  ar: (n) => (n < 3 ? ['zero', 'one', 'two'][n] : n % 100 > 10 ? 'many' : n % 100 > 2 ? 'few' : 'other'),
+  he: (n) => (n === 1 ? 'one' : n === 2 ? 'two' : 'other'),
+  fa: (n) => (n < 2 ? 'one' : 'other'),
+  fr: (n) => (n < 2 ? 'one' : n % 1e6 ? 'other' : 'many'),
+  en: (n) => (n === 1 ? 'one' : 'other'),
+};
+
+/** The plural category of whole number `n` in `lang` (English's rule for a language without one). */
+export const plural = (lang, n) => (PLURALS[lang] ?? PLURALS.en)(n);
+
+/**
+ * The form of a catalog message for `n`: the form selected `=n` if there is
+ * one, else the form of `n`'s plural category, else `other`; undefined when
+ * none fits. A message is forms separated by `|`, each a selector and its
+ * text: "=1 yesterday|other # days ago".
+ */
+export function select(message, n, category) {
+  let found;
+  for (const form of String(message).split('|')) {
+    const space = form.indexOf(' ');
+    if (space < 0) continue;
+    const selector = form.slice(0, space);
+    if (selector === `=${n}`) return form.slice(space + 1);
+    if (selector === category || (selector === 'other' && found === undefined)) found = form.slice(space + 1);
+  }
+  return found;
 }
 
 /**
- * A writer of "5 minutes ago" / "قبل ٥ دقائق", relative to when it was
- * made: a function of an RFC 3339 time, undefined when it is not a time.
+ * A writer of "5 minutes ago" / "قبل ٥ دقائق" in the words of `catalog`
+ * (the language's catalog object), relative to when it was made: a
+ * function of an RFC 3339 time, undefined when it is not a time or the
+ * catalog has no form for it.
  */
-export function relative(lang, digits) {
-  const format = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'long', numberingSystem: digits });
+export function relative(catalog, lang, digits) {
   const now = Date.now();
-  return writer((date) => format.format(...relativeParts((now - date) / 1000)));
+  return (time) => {
+    const then = Date.parse(time);
+    if (isNaN(then)) return undefined;
+    const [n, unit] = relativeParts((now - then) / 1000);
+    return select(catalog?.[`ago_${unit}`], n, plural(lang, n))?.replaceAll('#', count(lang, digits, n));
+  };
 }
 
 /** A count in the widget's digits ("١٢", "12", "۱۲"), without grouping. */
 export function count(lang, digits, n) {
-  try {
-    return new Intl.NumberFormat(lang, { numberingSystem: digits, useGrouping: false }).format(n);
-  } catch {
-    return String(n);
-  }
+  const zero = { arab: 0x660, arabext: 0x6f0 }[digits];
+  return zero ? String(n).replace(/\d/g, (d) => String.fromCharCode(zero + +d)) : String(n);
 }

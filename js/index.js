@@ -12,8 +12,12 @@ import { count, dateline, relative } from './dates.js';
 import { inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
 
 // What both wasm modules call back into: written once here rather than
-// compiled into each (src/host.rs).
-const host = { request, settle: settleWith, dateline, relative, count };
+// compiled into each (src/host.rs). "5 minutes ago" is written in the words
+// of the language's catalog, which is in before a widget renders.
+const host = {
+  request, settle: settleWith, dateline, count,
+  relative: (lang, digits) => relative(catalog(lang, true), lang, digits),
+};
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
 // the published loader refuses a wasm file that is not the one it was built with.
@@ -68,6 +72,7 @@ ready.catch(() => {}); // reported through khabar:error and the console, not as 
 let started = false;
 let running = false;
 let commentsRunning = false;
+let warm = false; // the page's first Intl object asked for (warmUpIntl)
 let defaultApi;
 const waiting = new Set(); // handles mounted before the module ran
 let commentsUrl;
@@ -174,17 +179,24 @@ function importCommentsGlue() {
 
 /**
  * The page's first `Intl.DateTimeFormat` sets up the browser's time-zone and
- * locale data: 15–50 ms on a small machine, the longest single step before
- * the first render. Done in a task of its own while the modules download
- * and compile, when the page has nothing else to do, the widget's own date
- * formatters are then ready in under a millisecond.
+ * locale data: 15–50 ms on a small machine. An article's dateline needs it
+ * before the first render, so a page that shows an article at once makes it
+ * in a task of its own while the modules download and compile (then the
+ * widget's own formatter is ready in under a millisecond). Lists, cards and
+ * comments write "5 minutes ago" from the catalog and make a dateline only
+ * when a reader points at a comment's time, so a page of those alone never
+ * pays for it up front.
  */
 function warmUpIntl() {
-  try {
-    new Intl.DateTimeFormat().resolvedOptions();
-  } catch {
-    // No Intl, or a broken one: the widget reports what it cannot format.
-  }
+  if (warm || running) return;
+  warm = true;
+  setTimeout(() => {
+    try {
+      new Intl.DateTimeFormat().resolvedOptions();
+    } catch {
+      // No Intl, or a broken one: the widget reports what it cannot format.
+    }
+  }, 0);
 }
 
 /**
@@ -208,7 +220,6 @@ export function init(options = {}) {
     : new URL('./khabar_comments_bg.wasm', import.meta.url);
   catalogBase = base || (options.wasm ? coreUrl : undefined);
   const core = start(initCore, coreUrl, options.wasmIntegrity || WASM_INTEGRITY);
-  setTimeout(warmUpIntl, 0);
   core.then((exports) => {
     coreMemory = exports.memory;
     if (options.api) setDefaultApi(options.api);
@@ -351,6 +362,7 @@ function open(element, options, fromAttributes) {
   if (!fromAttributes && ['article', 'card', 'actions'].includes(o.kind) && !o.lazy && typeof o.articleId === 'string') {
     requestEarly(o.api || defaultApi || new URL('/api/v1', location.href).href, o.articleId);
   }
+  if (!fromAttributes && o.kind === 'article' && !o.lazy) warmUpIntl();
   waiting.add(handle);
   init();
   catalog(catalogTag((fromAttributes ? undefined : o.lang) ?? element.closest('[lang]')?.getAttribute('lang')));
@@ -402,6 +414,7 @@ export function debugCounts() {
 /** For `khabar/auto` only; not part of the public API. */
 export const __auto = {
   requestEarly,
+  warmUpIntl,
   requestCatalog: (tag) => catalog(catalogTag(tag)),
   startCommentsEarly,
   mountAttributes: (element, api) => open(element, api, true),

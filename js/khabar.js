@@ -39,7 +39,10 @@ if (typeof document !== 'undefined') {
     const lazy = d.khabarLazy ?? d.lazy;
     if (lazy !== undefined && lazy !== 'false') continue;
     __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId);
+    if (d.khabar === 'article') __auto.warmUpIntl();
   }
+  // An article's dateline needs the browser's date set-up (see warmUpIntl).
+  if (document.querySelector('khabar-widget[kind="article"]')) __auto.warmUpIntl();
   // So are the language catalogs the placeholders speak (the page's
   // language unless one names its own).
   for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {

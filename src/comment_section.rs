@@ -20,7 +20,7 @@ use crate::i18n::Catalog;
 use crate::model::{Comment, CommentPage, NewComment, Posted};
 use crate::storage::{self, Draft, Pending};
 use crate::views::comment_form::{self, CommentForm};
-use crate::views::comments::{self as view, Times};
+use crate::views::comments as view;
 use crate::views::status;
 
 /// Top-level comments per page: the server's default page.
@@ -201,6 +201,11 @@ impl CommentSection {
                 c.on_remember_change();
             }
         });
+        // A comment's exact time, written when a reader first points at it
+        // or focuses it.
+        for event in ["pointerover", "focusin"] {
+            self.listen(&section, event, |c, e| c.show_exact(e));
+        }
         // One delegated listener for reply, cancel and "more" buttons.
         self.listen(&section, "click", |c, e| {
             let Some(button) = e
@@ -665,12 +670,22 @@ impl CommentSection {
 
     // ---- the list --------------------------------------------------------
 
-    fn times(&self) -> Option<(TimeWriter, TimeWriter)> {
-        let dates = self.0.borrow().options.dates.clone();
-        Some((
-            format::relative(&dates).ok()?,
-            format::dateline(&dates).ok()?,
-        ))
+    fn show_exact(&self, e: &web_sys::Event) {
+        let Some(time) = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .filter(|t| dom::matches(t, "time:not([data-exact])"))
+        else {
+            return;
+        };
+        let exact = format::dateline(&self.0.borrow().options.dates);
+        if let Ok(exact) = exact {
+            view::show_exact(&time, &exact);
+        }
+    }
+
+    fn relative(&self) -> Option<TimeWriter> {
+        format::relative(&self.0.borrow().options.dates).ok()
     }
 
     /// Puts one comment into the list (a reply under its parent).
@@ -682,14 +697,10 @@ impl CommentSection {
         let doc = list
             .owner_document()
             .ok_or_else(|| dom_error("no document".into()))?;
-        let Some((relative, exact)) = self.times() else {
+        let Some(relative) = self.relative() else {
             return Ok(());
         };
-        let times = Times {
-            relative: &relative,
-            exact: &exact,
-        };
-        let el = view::comment(&doc, c, catalog, &times, pending, true).build();
+        let el = view::comment(&doc, c, catalog, &relative, pending, true).build();
         if let Some(empty) = self.0.borrow_mut().empty.take() {
             empty.remove();
         }
@@ -770,15 +781,11 @@ impl CommentSection {
             self.0.borrow_mut().empty = None;
         }
         self.remove_more_and_error();
-        let Some((relative, exact)) = self.times() else {
+        let Some(relative) = self.relative() else {
             return Ok(());
         };
-        let times = Times {
-            relative: &relative,
-            exact: &exact,
-        };
         for c in &page.items {
-            let el = view::comment(&doc, c, catalog, &times, false, true).build();
+            let el = view::comment(&doc, c, catalog, &relative, false, true).build();
             list.add_child(&el);
         }
         {

@@ -3,18 +3,10 @@
 
 use web_sys::{Document, Element};
 
-use crate::dom::{strip_bidi_controls, El};
+use crate::dom::{strip_bidi_controls, Attrs, El};
 use crate::i18n::format::{self, DateSettings, TimeWriter};
 use crate::i18n::Catalog;
 use crate::model::Comment;
-
-/// How times are shown in the list.
-pub struct Times<'a> {
-    /// "5 minutes ago".
-    pub relative: &'a TimeWriter,
-    /// The exact time, on hover and focus.
-    pub exact: &'a TimeWriter,
-}
 
 /// The parts of the section its controller works with.
 pub struct Section {
@@ -69,17 +61,17 @@ pub fn comment(
     doc: &Document,
     c: &Comment,
     catalog: &Catalog,
-    times: &Times<'_>,
+    relative: &TimeWriter,
     pending: bool,
     can_reply: bool,
 ) -> El {
-    let exact = times.exact.format(&c.created_at).unwrap_or_default();
+    // The exact time is written when a reader points at or focuses it
+    // ([`show_exact`]): a dateline needs `Intl`, whose set-up the first
+    // comment should not wait for.
     let time = El::new(doc, "time")
         .attr("datetime", &c.created_at)
-        .attr("title", &exact)
-        .attr("data-exact", &exact)
         .attr("tabindex", "0")
-        .text(&times.relative.format(&c.created_at).unwrap_or_default());
+        .text(&relative.format(&c.created_at).unwrap_or_default());
     let author = strip_bidi_controls(&c.author);
     let mut header = El::new(doc, "p")
         .class("comment-meta")
@@ -127,7 +119,7 @@ pub fn comment(
     if c.parent_id.is_none() {
         let mut replies = El::new(doc, "ol").class("replies").attr("role", "list");
         for r in &c.replies {
-            replies = replies.child(comment(doc, r, catalog, times, false, false));
+            replies = replies.child(comment(doc, r, catalog, relative, false, false));
         }
         item = item.child(replies);
     }
@@ -164,4 +156,13 @@ pub fn list_error(doc: &Document, catalog: &Catalog, message: &str) -> (El, Elem
         .child(El::new(doc, "p").text(message))
         .child(retry);
     (el, retry_el)
+}
+
+/// Gives a comment's `<time>` its exact time (`title`, and `data-exact`,
+/// which the stylesheet shows on hover and focus).
+pub fn show_exact(time: &Element, exact: &TimeWriter) {
+    let when = time.get_attribute("datetime").unwrap_or_default();
+    let text = exact.format(&when).unwrap_or_default();
+    time.set_attr("title", &text);
+    time.set_attr("data-exact", &text);
 }

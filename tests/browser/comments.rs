@@ -49,11 +49,44 @@ async fn comments_render_nested_with_isolated_names_and_line_breaks() {
         .expect("q");
     assert!(reply.is_some(), "reply nested under its parent");
     let time = first.query_selector("time").expect("q").expect("time");
+    // 2017: years ago, in the reader's words and digits, from the catalog.
+    let relative = time.text_content().unwrap_or_default();
     assert!(
-        time.get_attribute("title")
+        relative.starts_with("قبل ") && relative.contains(|c| ('٠'..='٩').contains(&c)),
+        "relative time: {relative}"
+    );
+    assert_eq!(time.get_attribute("title"), None, "no dateline until asked");
+    // The exact time is written when a reader points at the time (or
+    // focuses it), through the bubbling event the browser fires.
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let over = web_sys::Event::new_with_event_init_dict("pointerover", &init).expect("event");
+    time.dispatch_event(&over).expect("dispatch");
+    for attribute in ["title", "data-exact"] {
+        assert!(
+            time.get_attribute(attribute)
+                .unwrap_or_default()
+                .contains("٢٠١٧"),
+            "exact time in {attribute} on hover"
+        );
+    }
+    let reply_time = first
+        .query_selector("ol.replies time")
+        .expect("q")
+        .expect("reply's time");
+    assert_eq!(
+        reply_time.get_attribute("title"),
+        None,
+        "only the one pointed at"
+    );
+    let focus = web_sys::Event::new_with_event_init_dict("focusin", &init).expect("event");
+    reply_time.dispatch_event(&focus).expect("dispatch");
+    assert!(
+        reply_time
+            .get_attribute("data-exact")
             .unwrap_or_default()
             .contains("٢٠١٧"),
-        "exact time on hover"
+        "exact time on focus"
     );
     wait_for_text(&el, ".comments-total", "(٢)").await;
 }

@@ -15,6 +15,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod actions;
 mod articles;
 mod comments;
+mod i18n;
 mod lifecycle;
 mod lists;
 mod support;

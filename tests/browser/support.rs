@@ -127,6 +127,20 @@ extern "C" {
     static COUNT: JsValue;
 }
 
+/// A language's catalog file as the loader hands it to `relative`.
+fn catalog_file(tag: &str) -> JsValue {
+    let text = match tag {
+        "ar" => include_str!("../../src/i18n/ar.json"),
+        "fa" => include_str!("../../src/i18n/fa.json"),
+        "ur" => include_str!("../../src/i18n/ur.json"),
+        "he" => include_str!("../../src/i18n/he.json"),
+        "en" => include_str!("../../src/i18n/en.json"),
+        "fr" => include_str!("../../src/i18n/fr.json"),
+        _ => return JsValue::UNDEFINED,
+    };
+    js_sys::JSON::parse(text).expect("catalog")
+}
+
 /// A fresh host element in the page (and the module given the loader's
 /// functions, which the loader hands over; these tests have no loader).
 pub fn host() -> Element {
@@ -135,11 +149,20 @@ pub fn host() -> Element {
         ("request", &REQUEST),
         ("settle", &SETTLE),
         ("dateline", &DATELINE),
-        ("relative", &RELATIVE),
         ("count", &COUNT),
     ] {
         f.with(|f| Reflect::set(&functions, &name.into(), f).expect("set"));
     }
+    // The loader's `relative`, given the catalog of the widget's language.
+    let relative =
+        Closure::<dyn Fn(String, JsValue) -> JsValue>::new(|lang: String, digits: JsValue| {
+            RELATIVE.with(|f| {
+                f.unchecked_ref::<js_sys::Function>()
+                    .call3(&JsValue::NULL, &catalog_file(&lang), &lang.into(), &digits)
+                    .expect("relative")
+            })
+        });
+    Reflect::set(&functions, &"relative".into(), &relative.into_js_value()).expect("set");
     khabar::set_host(functions.unchecked_into());
     let doc = web_sys::window()
         .expect("window")

@@ -1,29 +1,87 @@
 // The loader's date functions (js/dates.js), which both wasm modules write
 // every date and count through. Plain JavaScript, so these run in Node's V8
 // and ICU, the same engine as Chromium's; the widget's datelines in every
-// language are checked in Chrome and Firefox by tests/browser/articles.rs.
+// language are checked in Chrome and Firefox by tests/browser/articles.rs,
+// the plural rules against each browser's by tests/browser/i18n.rs.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import test from 'node:test';
 
-import { count, dateline, relative, relativeParts } from '../../js/dates.js';
+import { count, dateline, plural, relative, relativeParts, select } from '../../js/dates.js';
+
+const LANGS = ['ar', 'fa', 'ur', 'he', 'en', 'fr'];
+const catalog = (lang) => JSON.parse(readFileSync(new URL(`../../src/i18n/${lang}.json`, import.meta.url), 'utf8'));
+const ago = (seconds) => new Date(Date.now() - seconds * 1000).toISOString();
 
 test('relative times pick the unit a reader expects', () => {
   const cases = [
-    [0, [0, 'second']], [59, [-59, 'second']], [90, [-1, 'minute']], [330, [-5, 'minute']],
-    [3 * 3600, [-3, 'hour']], [26 * 3600, [-1, 'day']], [8 * 86400, [-1, 'week']],
-    [40 * 86400, [-1, 'month']], [800 * 86400, [-2, 'year']],
+    [0, [0, 'second']], [59, [59, 'second']], [90, [1, 'minute']], [330, [5, 'minute']],
+    [3 * 3600, [3, 'hour']], [26 * 3600, [1, 'day']], [8 * 86400, [1, 'week']],
+    [40 * 86400, [1, 'month']], [800 * 86400, [2, 'year']],
     [-500, [0, 'second']], // the future (clock skew) is now
     [NaN, [0, 'second']], [Infinity, [0, 'second']],
   ];
   for (const [seconds, parts] of cases) assert.deepEqual(relativeParts(seconds), parts, `${seconds} s`);
 });
 
-test('a relative time is written in the language and digits asked for', () => {
-  const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000 - 10_000).toISOString();
-  assert.equal(relative('ar', 'arab')(fiveMinutesAgo), 'قبل ٥ دقائق');
-  assert.equal(relative('en', 'latn')(fiveMinutesAgo), '5 minutes ago');
-  assert.equal(relative('en', 'latn')(new Date().toISOString()), 'now');
-  assert.equal(relative('en', 'latn')('yesterday-ish'), undefined, 'not a time');
+test('a relative time is written in the catalog\'s words, plural forms and digits', () => {
+  const ar = (seconds, digits = 'arab') => relative(catalog('ar'), 'ar', digits)(ago(seconds));
+  assert.equal(ar(5 * 60 + 10), 'قبل ٥ دقائق');
+  assert.equal(ar(5 * 60 + 10, 'latn'), 'قبل 5 دقائق');
+  assert.equal(ar(0), 'الآن');
+  assert.equal(ar(60), 'قبل دقيقة');
+  assert.equal(ar(120), 'قبل دقيقتين');
+  assert.equal(ar(11 * 3600), 'قبل ١١ ساعة');
+  assert.equal(ar(86400), 'أمس');
+  assert.equal(ar(2 * 86400), 'أول أمس');
+  assert.equal(ar(3 * 86400), 'قبل ٣ أيام');
+  assert.equal(ar(11 * 365 * 86400), 'قبل ١١ عاماً');
+  assert.equal(ar(100 * 365 * 86400), 'قبل ١٠٠ عام');
+  const say = (lang, digits, seconds) => relative(catalog(lang), lang, digits)(ago(seconds));
+  assert.equal(say('en', 'latn', 5 * 60 + 10), '5 minutes ago');
+  assert.equal(say('en', 'latn', 3600), '1 hour ago');
+  assert.equal(say('en', 'latn', -30), 'just now', 'a time ahead of the clock is now');
+  assert.equal(say('fa', 'arabext', 12 * 60), '۱۲ دقیقه پیش');
+  assert.equal(say('he', 'latn', 2 * 3600), 'לפני שעתיים');
+  assert.equal(say('fr', 'latn', 2 * 86400), 'avant-hier');
+  assert.equal(say('ur', 'latn', 5 * 3600), '5 گھنٹے پہلے');
+  assert.equal(relative(catalog('en'), 'en', 'latn')('yesterday-ish'), undefined, 'not a time');
+  assert.equal(relative(undefined, 'en', 'latn')(ago(60)), undefined, 'no catalog yet');
+});
+
+test('every catalog has a form for every count, and selectors it can match', () => {
+  for (const lang of LANGS) {
+    const c = catalog(lang);
+    const categories = new Intl.PluralRules(lang).resolvedOptions().pluralCategories;
+    for (const unit of ['second', 'minute', 'hour', 'day', 'week', 'month', 'year']) {
+      const message = c[`ago_${unit}`];
+      for (let n = 0; n <= 1200; n++) {
+        assert.ok(select(message, n, plural(lang, n)), `${lang} ago_${unit} has no form for ${n}`);
+      }
+      for (const form of message.split('|')) {
+        const [selector, text] = [form.slice(0, form.indexOf(' ')), form.slice(form.indexOf(' ') + 1)];
+        assert.ok(/^=\d+$/.test(selector) || categories.includes(selector), `${lang} ago_${unit}: ${selector}`);
+        if (selector === 'other') assert.match(text, /#/, `${lang} ago_${unit}: other writes the number`);
+      }
+    }
+  }
+});
+
+test('forms are picked by exact number, then category, then other', () => {
+  const m = 'other # things|=2 a pair|one a thing';
+  assert.equal(select(m, 2, 'two'), 'a pair');
+  assert.equal(select(m, 1, 'one'), 'a thing');
+  assert.equal(select(m, 7, 'few'), '# things');
+  assert.equal(select('one only', 7, 'other'), undefined);
+  assert.equal(select(undefined, 0, 'other'), undefined);
+});
+
+test('plural categories are CLDR\'s, as Node\'s ICU has them', () => {
+  for (const lang of LANGS) {
+    const rules = new Intl.PluralRules(lang);
+    for (let n = 0; n <= 3000; n++) assert.equal(plural(lang, n), rules.select(n), `${lang} ${n}`);
+    for (const n of [1e6, 2e6, 1e7]) assert.equal(plural(lang, n), rules.select(n), `${lang} ${n}`);
+  }
 });
 
 test('a dateline names its zone, and an unknown zone writes UTC with a warning', (t) => {

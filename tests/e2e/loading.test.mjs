@@ -5,7 +5,7 @@
 // comments module that cannot load shows the network error with a retry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
+import { openPage, startServer, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
 
 const ARTICLE = '2026-11-28-transit-plan';
 const A = '[data-khabar="article"]';
@@ -171,4 +171,54 @@ test('a page with a comment section of its own fetches the comments module and i
   // One request for the first page, made before the core module even ran.
   assert.deepEqual(pages, [['?limit=20', false]]);
   assert.deepEqual(problems, []);
+});
+
+test('lists and comments render without Intl: "5 minutes ago" comes from the catalog, a comment\'s exact time when a reader points at it', async () => {
+  const own = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    const posted = await fetch(`${own.url}api/v1/articles/${ARTICLE}/comments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ author: 'Lina', email: '', website: '', idempotency_key: crypto.randomUUID(), body: 'A comment with a time.' }),
+    });
+    assert.equal(posted.status, 201);
+    const { page, problems } = await openPage(browser);
+    // Every Intl object the page makes, by kind: the first one costs the
+    // browser's locale and time-zone set-up (bench/README.md).
+    await page.addInitScript(() => {
+      window.intlMade = [];
+      for (const kind of ['DateTimeFormat', 'NumberFormat', 'RelativeTimeFormat', 'PluralRules']) {
+        Intl[kind] = new Proxy(Intl[kind], {
+          construct(target, args) { window.intlMade.push(kind); return Reflect.construct(target, args); },
+        });
+      }
+    });
+    await page.route('**/lists-and-comments.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>l</title></head>
+<body><div data-khabar="latest" data-khabar-limit="3" data-khabar-comment-counts></div>
+<div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div><script type="module" src="/khabar/khabar.js"></script></body></html>`,
+    }));
+    await page.goto(`${own.url}lists-and-comments.html`);
+    const time = page.locator('[data-khabar="comments"] >> li.comment time').first();
+    await time.waitFor();
+    await page.locator('[data-khabar="latest"] >> .comment-count').first().waitFor();
+    assert.match(await time.textContent(), /^(just now|\d+ seconds? ago)$/);
+    const cardTimes = await page.locator('[data-khabar="latest"] >> time').allTextContents();
+    assert.equal(cardTimes.length, 3);
+    for (const t of cardTimes) assert.match(t, /^(\d+ (minute|hour|day|week|month|year)s? ago|yesterday|last (week|month|year))$/);
+    assert.match(await page.locator('[data-khabar="comments"] >> .comments-total').textContent(), /^ \(\d+\)$/);
+    assert.equal(await time.getAttribute('title'), null);
+    assert.deepEqual(await page.evaluate(() => window.intlMade), [], 'no Intl object before a reader asks');
+
+    await time.hover();
+    const year = String(new Date().getFullYear());
+    assert.match(await time.getAttribute('title') ?? '', new RegExp(year));
+    assert.match(await time.getAttribute('data-exact') ?? '', new RegExp(year));
+    assert.deepEqual(await page.evaluate(() => window.intlMade), ['DateTimeFormat'], 'the dateline, once pointed at');
+    assert.deepEqual(problems, []);
+  } finally {
+    await own.stop();
+    own.cleanup();
+  }
 });

@@ -30,10 +30,13 @@ pub const GZIP_CEILINGS: [(&str, usize); 5] = [
 // / 1,416 (Arabic: the first load's) / 43,542 / 3,662 bytes gzip; then a
 // refused form as words: 9,203 (the loader's ceiling kept) / 64,722 /
 // 43,383 / 3,649; then callbacks instead of futures (src/task.rs): 9,133
-// (the loader's ceiling kept) / 62,501 / 41,544 / 3,647.
-const CEILING_JS: usize = 9_365;
+// (the loader's ceiling kept) / 62,501 / 41,544 / 3,647; then "5 minutes
+// ago" from the catalogs instead of Intl (their `ago_*` forms, the loader's
+// plural rules): 9,446 / 62,496 / 1,664 / 41,777 (the comments module's
+// ceiling kept) / 3,647.
+const CEILING_JS: usize = 9_727;
 const CEILING_CORE: usize = 64_376;
-const CEILING_CATALOG: usize = 1_458;
+const CEILING_CATALOG: usize = 1_714;
 const CEILING_COMMENTS: usize = 42_790;
 const CEILING_COMMENTS_JS: usize = 3_756;
 
