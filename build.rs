@@ -41,9 +41,10 @@ const LANGS: [&str; 6] = ["ar", "fa", "ur", "he", "en", "fr"];
 const FALLBACK_KEYS: [&str; 4] = ["retry", "reload", "error_network", "error_crash"];
 
 /// Whether a catalog key is read by the loader rather than the wasm:
-/// `ago_*`, the forms of "5 minutes ago" that `js/dates.js` writes.
+/// `ago_*` and `date_*`, the words of "5 minutes ago" and of datelines
+/// that `js/dates.js` writes.
 fn loaders(key: &str) -> bool {
-    key.starts_with("ago_")
+    key.starts_with("ago_") || key.starts_with("date_")
 }
 
 /// Reads every catalog, checks they have the same keys with text in each,

@@ -1,22 +1,27 @@
 // Dates and counts as the widget writes them. Both wasm modules write dates
-// (the article's dateline, the lists' and the comments' "5 minutes ago"), so
-// they are written once here, in the loader, instead of compiled into each
-// module (src/i18n/format.rs is the Rust half). Datelines go through the
-// browser's Intl, with locale, digits, calendar and time zone always passed:
-// an article reads the same on every reader's machine but for the zone,
-// which is the reader's own when the host page names none. "5 minutes ago"
-// and counts need no Intl: a page's first Intl object costs 20–50 ms of
-// set-up on a small machine (bench/README.md), which a list or a comment
-// section would pay before its first render. Their words are the catalog's
-// (`ago_*` in src/i18n/<tag>.json), their plural rules and digits are here.
+// (the article's dateline, a comment's exact time, the lists' and the
+// comments' "5 minutes ago"), so they are written once here, in the loader,
+// instead of compiled into each module (src/i18n/format.rs is the Rust
+// half). A page's first Intl object costs 20–50 ms of set-up on a small
+// machine (bench/README.md), which every widget would pay before its first
+// render; so the common case uses none. "5 minutes ago", counts and a
+// Gregorian dateline in the reader's own time zone are written from the
+// catalog (`ago_*` and `date_*` in src/i18n/<tag>.json): the words are
+// there, the plural rules, the digits and the fields of the date here
+// (`Date`'s local fields need no Intl). A dateline in another calendar or
+// in a zone the host page names goes through Intl, with locale, digits,
+// calendar and time zone always passed, so that an article reads the same
+// on every reader's machine.
 
 /**
  * A writer of datelines ("weekday, day month year, time"): a function of an
  * RFC 3339 time that returns its text, or undefined when it is not a time.
- * An unknown time zone writes in UTC, with a warning, rather than failing
- * the widget.
+ * Gregorian in the reader's zone comes from `catalog` (the language's
+ * catalog object) when it is given; else Intl. An unknown time zone writes
+ * in UTC, with a warning, rather than failing the widget.
  */
-export function dateline(lang, digits, calendar, zone) {
+export function dateline(lang, digits, calendar, zone, catalog) {
+  if (calendar === 'gregory' && zone == null && catalog?.date_pattern) return localDateline(catalog, lang, digits);
   const options = {
     weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric',
     minute: '2-digit', numberingSystem: digits, calendar,
@@ -120,4 +125,26 @@ export function relative(catalog, lang, digits) {
 export function count(lang, digits, n) {
   const zero = { arab: 0x660, arabext: 0x6f0 }[digits];
   return zero ? String(n).replace(/\d/g, (d) => String.fromCharCode(zero + +d)) : String(n);
+}
+
+/**
+ * A Gregorian dateline in the reader's time zone in the words of `catalog`:
+ * its `date_pattern` with `{w}` the weekday, `{d}` the day, `{m}` the month,
+ * `{y}` the year, `{H}` the hour (0–23), `{h}` the hour (1–12), `{mm}` the
+ * minutes and `{a}` the half of the day (`date_am_pm`).
+ */
+export function localDateline(catalog, lang, digits) {
+  const [months, weekdays, halves] = ['months', 'weekdays', 'am_pm'].map((k) => String(catalog[`date_${k}`]).split('|'));
+  return (time) => {
+    const then = Date.parse(time);
+    if (isNaN(then)) return undefined;
+    const date = new Date(then);
+    const hour = date.getHours();
+    const n = (value) => count(lang, digits, value);
+    const fields = {
+      w: weekdays[date.getDay()], d: n(date.getDate()), m: months[date.getMonth()], y: n(date.getFullYear()),
+      H: n(hour), h: n(hour % 12 || 12), mm: n(String(date.getMinutes()).padStart(2, '0')), a: halves[hour < 12 ? 0 : 1],
+    };
+    return catalog.date_pattern.replace(/\{(\w+)\}/g, (field, name) => fields[name] ?? field);
+  };
 }

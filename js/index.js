@@ -12,10 +12,12 @@ import { count, dateline, relative } from './dates.js';
 import { inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
 
 // What both wasm modules call back into: written once here rather than
-// compiled into each (src/host.rs). "5 minutes ago" is written in the words
-// of the language's catalog, which is in before a widget renders.
+// compiled into each (src/host.rs). "5 minutes ago" and most datelines are
+// written in the words of the language's catalog, which is in before a
+// widget renders.
 const host = {
-  request, settle: settleWith, dateline, count,
+  request, settle: settleWith, count,
+  dateline: (lang, digits, calendar, zone) => dateline(lang, digits, calendar, zone, catalog(lang, true)),
   relative: (lang, digits) => relative(catalog(lang, true), lang, digits),
 };
 
@@ -179,14 +181,15 @@ function importCommentsGlue() {
 
 /**
  * The page's first `Intl.DateTimeFormat` sets up the browser's time-zone and
- * locale data: 15–50 ms on a small machine. An article's dateline needs it
- * before the first render, so a page that shows an article at once makes it
- * in a task of its own while the modules download and compile (then the
- * widget's own formatter is ready in under a millisecond). Lists, cards and
- * comments write "5 minutes ago" from the catalog and make a dateline only
- * when a reader points at a comment's time, so a page of those alone never
- * pays for it up front.
+ * locale data: 15–50 ms on a small machine. Only a dateline in another
+ * calendar than the Gregorian or in a time zone the page names needs it
+ * (the rest is written from the catalog: js/dates.js), so a page that shows
+ * such an article at once makes it in a task of its own while the modules
+ * download and compile; the widget's own formatter is then ready in under
+ * a millisecond.
  */
+const needsIntl = (calendar, zone) => (calendar && calendar !== 'gregory') || !!zone;
+
 function warmUpIntl() {
   if (warm || running) return;
   warm = true;
@@ -362,7 +365,7 @@ function open(element, options, fromAttributes) {
   if (!fromAttributes && ['article', 'card', 'actions'].includes(o.kind) && !o.lazy && typeof o.articleId === 'string') {
     requestEarly(o.api || defaultApi || new URL('/api/v1', location.href).href, o.articleId);
   }
-  if (!fromAttributes && o.kind === 'article' && !o.lazy) warmUpIntl();
+  if (!fromAttributes && o.kind === 'article' && !o.lazy && needsIntl(o.calendar, o.timeZone)) warmUpIntl();
   waiting.add(handle);
   init();
   catalog(catalogTag((fromAttributes ? undefined : o.lang) ?? element.closest('[lang]')?.getAttribute('lang')));
@@ -414,6 +417,7 @@ export function debugCounts() {
 /** For `khabar/auto` only; not part of the public API. */
 export const __auto = {
   requestEarly,
+  needsIntl,
   warmUpIntl,
   requestCatalog: (tag) => catalog(catalogTag(tag)),
   startCommentsEarly,

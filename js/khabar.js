@@ -39,10 +39,13 @@ if (typeof document !== 'undefined') {
     const lazy = d.khabarLazy ?? d.lazy;
     if (lazy !== undefined && lazy !== 'false') continue;
     __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId);
-    if (d.khabar === 'article') __auto.warmUpIntl();
+    if (d.khabar === 'article' && __auto.needsIntl(d.khabarCalendar ?? d.calendar, d.khabarTimeZone ?? d.timeZone)) __auto.warmUpIntl();
   }
-  // An article's dateline needs the browser's date set-up (see warmUpIntl).
-  if (document.querySelector('khabar-widget[kind="article"]')) __auto.warmUpIntl();
+  // An article's dateline in another calendar or a named zone needs the
+  // browser's date set-up (see warmUpIntl).
+  for (const el of document.querySelectorAll('khabar-widget[kind="article"]')) {
+    if (__auto.needsIntl(el.getAttribute('calendar'), el.getAttribute('time-zone'))) __auto.warmUpIntl();
+  }
   // So are the language catalogs the placeholders speak (the page's
   // language unless one names its own).
   for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {

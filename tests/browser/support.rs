@@ -127,8 +127,9 @@ extern "C" {
     static COUNT: JsValue;
 }
 
-/// A language's catalog file as the loader hands it to `relative`.
-fn catalog_file(tag: &str) -> JsValue {
+/// A language's catalog file as the loader hands it to `relative` and
+/// `dateline`.
+pub fn catalog_file(tag: &str) -> JsValue {
     let text = match tag {
         "ar" => include_str!("../../src/i18n/ar.json"),
         "fa" => include_str!("../../src/i18n/fa.json"),
@@ -148,7 +149,6 @@ pub fn host() -> Element {
     for (name, f) in [
         ("request", &REQUEST),
         ("settle", &SETTLE),
-        ("dateline", &DATELINE),
         ("count", &COUNT),
     ] {
         f.with(|f| Reflect::set(&functions, &name.into(), f).expect("set"));
@@ -163,6 +163,24 @@ pub fn host() -> Element {
             })
         });
     Reflect::set(&functions, &"relative".into(), &relative.into_js_value()).expect("set");
+    // And its `dateline`, given the same catalog.
+    let dateline = Closure::<dyn Fn(String, JsValue, JsValue, JsValue) -> JsValue>::new(
+        |lang: String, digits: JsValue, calendar: JsValue, zone: JsValue| {
+            let args = js_sys::Array::of5(
+                &lang.clone().into(),
+                &digits,
+                &calendar,
+                &zone,
+                &catalog_file(&lang),
+            );
+            DATELINE.with(|f| {
+                f.unchecked_ref::<js_sys::Function>()
+                    .apply(&JsValue::NULL, &args)
+                    .expect("dateline")
+            })
+        },
+    );
+    Reflect::set(&functions, &"dateline".into(), &dateline.into_js_value()).expect("set");
     khabar::set_host(functions.unchecked_into());
     let doc = web_sys::window()
         .expect("window")

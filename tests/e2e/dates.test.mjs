@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import test from 'node:test';
 
-import { count, dateline, plural, relative, relativeParts, select } from '../../js/dates.js';
+import { count, dateline, localDateline, plural, relative, relativeParts, select } from '../../js/dates.js';
 
 const LANGS = ['ar', 'fa', 'ur', 'he', 'en', 'fr'];
 const catalog = (lang) => JSON.parse(readFileSync(new URL(`../../src/i18n/${lang}.json`, import.meta.url), 'utf8'));
@@ -96,6 +96,41 @@ test('a dateline names its zone, and an unknown zone writes UTC with a warning',
   assert.equal(dateline('ar', 'arab', 'islamic-umalqura', 'UTC')(time).replace(/\s/g, ' '),
     'الأحد، ٣ ربيع الآخر ١٤٣٨ هـ في ٧:٣١ ص');
   assert.equal(dateline('en', 'latn', 'gregory', undefined)('not a time'), undefined);
+});
+
+test('a Gregorian dateline in the reader\'s zone, from the catalog, reads as Intl writes it', () => {
+  const zone = process.env.TZ;
+  const digitsOf = { ar: ['arab', 'latn'], fa: ['arabext'], ur: ['latn'], he: ['latn'], en: ['latn'], fr: ['latn', 'arab'] };
+  try {
+    // Zones with and without summer time, and one a quarter-hour off.
+    for (const tz of ['UTC', 'Asia/Amman', 'America/New_York', 'Asia/Kathmandu']) {
+      process.env.TZ = tz;
+      for (const lang of LANGS) {
+        for (const digits of digitsOf[lang]) {
+          const ours = localDateline(catalog(lang), lang, digits);
+          const theirs = dateline(lang, digits, 'gregory', undefined);
+          assert.equal(dateline(lang, digits, 'gregory', undefined, catalog(lang))('2026-07-04T13:07:00Z'), ours('2026-07-04T13:07:00Z'));
+          // Every month, weekday and hour, midnight and noon: 2026 in steps of 7 h 13 min.
+          for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 433 * 60_000) {
+            const time = new Date(t).toISOString();
+            assert.equal(ours(time), theirs(time), `${tz} ${lang} ${digits} ${time}`);
+          }
+        }
+      }
+    }
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
+  assert.equal(localDateline(catalog('en'), 'en', 'latn')('not a time'), undefined);
+});
+
+test('another calendar or a named zone is Intl\'s even with a catalog', () => {
+  const time = '2017-01-01T07:31:00Z';
+  assert.equal(dateline('ar', 'arab', 'islamic-umalqura', 'UTC', catalog('ar'))(time).replace(/\s/g, ' '),
+    'الأحد، ٣ ربيع الآخر ١٤٣٨ هـ في ٧:٣١ ص');
+  assert.equal(dateline('en', 'latn', 'gregory', 'Asia/Riyadh', catalog('en'))(time).replace(/\s/g, ' '),
+    'Sunday, January 1, 2017 at 10:31 AM');
 });
 
 test('counts use the digits asked for and no grouping', () => {

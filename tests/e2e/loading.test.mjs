@@ -173,7 +173,7 @@ test('a page with a comment section of its own fetches the comments module and i
   assert.deepEqual(problems, []);
 });
 
-test('lists and comments render without Intl: "5 minutes ago" comes from the catalog, a comment\'s exact time when a reader points at it', async () => {
+test('widgets render without Intl: "5 minutes ago" and datelines in the reader\'s zone come from the catalog, a comment\'s exact time when a reader points at it', async () => {
   const own = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
     const posted = await fetch(`${own.url}api/v1/articles/${ARTICLE}/comments`, {
@@ -213,9 +213,25 @@ test('lists and comments render without Intl: "5 minutes ago" comes from the cat
 
     await time.hover();
     const year = String(new Date().getFullYear());
-    assert.match(await time.getAttribute('title') ?? '', new RegExp(year));
-    assert.match(await time.getAttribute('data-exact') ?? '', new RegExp(year));
-    assert.deepEqual(await page.evaluate(() => window.intlMade), ['DateTimeFormat'], 'the dateline, once pointed at');
+    assert.match(await time.getAttribute('title') ?? '', new RegExp(`^\\w+day, \\w+ \\d+, ${year} at \\d+:\\d\\d [AP]M$`));
+    assert.equal(await time.getAttribute('data-exact'), await time.getAttribute('title'));
+    assert.deepEqual(await page.evaluate(() => window.intlMade), [], 'a Gregorian dateline in the reader\'s zone: the catalog\'s');
+
+    // An article: its dateline from the catalog too, unless the page names
+    // a time zone (or another calendar), which only Intl can write.
+    for (const [attributes, made] of [['', []], ['data-khabar-time-zone="Asia/Amman"', ['DateTimeFormat', 'DateTimeFormat']]]) {
+      await page.route('**/article-page.html', (route) => route.fulfill({
+        contentType: 'text/html; charset=utf-8',
+        body: `<!doctype html><html lang="ar"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>a</title></head>
+<body><div data-khabar="article" data-khabar-article-id="${ARTICLE}" ${attributes}></div><script type="module" src="/khabar/khabar.js"></script></body></html>`,
+      }));
+      await page.goto(`${own.url}article-page.html`);
+      const dateline = page.locator('[data-khabar="article"] >> .published time');
+      await dateline.waitFor();
+      assert.match(await dateline.textContent(), /^[^،]+، [٠-٩]+ [^ ]+ [٠-٩]{4} في [٠-٩]+:[٠-٩]{2} [صم]$/, attributes);
+      assert.deepEqual(await page.evaluate(() => window.intlMade), made, attributes || 'no zone');
+      await page.unroute('**/article-page.html');
+    }
     assert.deepEqual(problems, []);
   } finally {
     await own.stop();
