@@ -38,8 +38,9 @@ export function dateline(lang, digits, calendar, zone, catalog) {
 
 /**
  * A function of an RFC 3339 time that returns `text(date)`, or undefined
- * when it is not a time or Intl refuses it: the wasm calls it without a
- * catch, and a throw through it would leave the module's state mid-call.
+ * when it is not a time or `text` throws (Intl refusing it, a host page's
+ * broken built-ins): the wasm calls it without a catch, and a throw through
+ * it would leave the module's state mid-call.
  */
 function writer(text) {
   return (time) => {
@@ -113,12 +114,10 @@ export function select(message, n, category) {
  */
 export function relative(catalog, lang, digits) {
   const now = Date.now();
-  return (time) => {
-    const then = Date.parse(time);
-    if (isNaN(then)) return undefined;
-    const [n, unit] = relativeParts((now - then) / 1000);
+  return writer((date) => {
+    const [n, unit] = relativeParts((now - date) / 1000);
     return select(catalog?.[`ago_${unit}`], n, plural(lang, n))?.replaceAll('#', count(lang, digits, n));
-  };
+  });
 }
 
 /** A count in the widget's digits ("١٢", "12", "۱۲"), without grouping. */
@@ -135,10 +134,7 @@ export function count(lang, digits, n) {
  */
 export function localDateline(catalog, lang, digits) {
   const [months, weekdays, halves] = ['months', 'weekdays', 'am_pm'].map((k) => String(catalog[`date_${k}`]).split('|'));
-  return (time) => {
-    const then = Date.parse(time);
-    if (isNaN(then)) return undefined;
-    const date = new Date(then);
+  return writer((date) => {
     const hour = date.getHours();
     const n = (value) => count(lang, digits, value);
     const fields = {
@@ -146,5 +142,5 @@ export function localDateline(catalog, lang, digits) {
       H: n(hour), h: n(hour % 12 || 12), mm: n(String(date.getMinutes()).padStart(2, '0')), a: halves[hour < 12 ? 0 : 1],
     };
     return catalog.date_pattern.replace(/\{(\w+)\}/g, (field, name) => fields[name] ?? field);
-  };
+  });
 }
