@@ -5,9 +5,9 @@
 //! language: the loader fetches it beside the wasm and hands it over
 //! ([`super::provide`]). Builds with the `catalogs` feature (the tests, the
 //! one-module build) compile all six in instead (`build.rs` writes them).
-//! A file's `ago_*` keys ("5 minutes ago", by unit) are not here: the
-//! loader writes relative times (`js/dates.js`), and `build.rs` checks them
-//! and leaves them out.
+//! A file's `ago_*` and `date_*` keys (the words of "5 minutes ago" and of
+//! datelines) are not here: the loader writes those (`js/dates.js`), and
+//! `build.rs` checks them and leaves them out.
 
 use crate::json::{DecodeError, FromJson, Json, Obj};
 

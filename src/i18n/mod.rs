@@ -1,9 +1,9 @@
 //! Languages: string catalogs, text direction, and locale-aware formatting.
 //!
 //! Adding a language is one new catalog file (`src/i18n/<tag>.json`, the
-//! keys of [`Catalog`] and the loader's `ago_*`), one line in [`Lang`] and
-//! one in `build.rs`, and its plural rule in `js/dates.js` unless it is
-//! English's.
+//! keys of [`Catalog`] and the loader's `ago_*` and `date_*`), one line in
+//! [`Lang`] and one in `build.rs`, and its plural rule in `js/dates.js`
+//! unless it is English's.
 //!
 //! A shipped module holds no catalog: the loader fetches the reader's
 //! language beside the wasm and hands it over through [`provide`]; a widget

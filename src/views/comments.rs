@@ -66,8 +66,9 @@ pub fn comment(
     can_reply: bool,
 ) -> El {
     // The exact time is written when a reader points at or focuses it
-    // ([`show_exact`]): a dateline needs `Intl`, whose set-up the first
-    // comment should not wait for.
+    // ([`show_exact`]), not for every comment of every page: with a
+    // `time-zone` or the Islamic calendar a dateline needs `Intl`, whose
+    // set-up the first comment should not wait for.
     let time = El::new(doc, "time")
         .attr("datetime", &c.created_at)
         .attr("tabindex", "0")
