@@ -87,9 +87,9 @@ fn catalogs(out: &Path) {
             body + "    Catalog(s)\n}"
         };
         // The loader's keys are checked like the others, and left out.
-        map.keys()
-            .filter(|k| loaders(k))
-            .for_each(|k| drop(text_of(k)));
+        for key in map.keys().filter(|k| loaders(k)) {
+            text_of(key);
+        }
         code.push_str(&format!(
             "/// The `{lang}` catalog, compiled in.\n#[cfg(feature = \"catalogs\")]\npub static {upper}: Catalog = {};\n",
             fill(&mut map.keys().map(String::as_str).filter(|k| !loaders(k)))

@@ -21,7 +21,7 @@
  * in UTC, with a warning, rather than failing the widget.
  */
 export function dateline(lang, digits, calendar, zone, catalog) {
-  if (calendar === 'gregory' && zone == null && catalog?.date_pattern) return localDateline(catalog, lang, digits);
+  if (calendar === 'gregory' && zone == null && catalog?.date_pattern) return localDateline(catalog, digits);
   const options = {
     weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric',
     minute: '2-digit', numberingSystem: digits, calendar,
@@ -116,12 +116,12 @@ export function relative(catalog, lang, digits) {
   const now = Date.now();
   return writer((date) => {
     const [n, unit] = relativeParts((now - date) / 1000);
-    return select(catalog?.[`ago_${unit}`], n, plural(lang, n))?.replaceAll('#', count(lang, digits, n));
+    return select(catalog?.[`ago_${unit}`], n, plural(lang, n))?.replaceAll('#', count(digits, n));
   });
 }
 
 /** A count in the widget's digits ("١٢", "12", "۱۲"), without grouping. */
-export function count(lang, digits, n) {
+export function count(digits, n) {
   const zero = { arab: 0x660, arabext: 0x6f0 }[digits];
   return zero ? String(n).replace(/\d/g, (d) => String.fromCharCode(zero + +d)) : String(n);
 }
@@ -132,11 +132,11 @@ export function count(lang, digits, n) {
  * `{y}` the year, `{H}` the hour (0–23), `{h}` the hour (1–12), `{mm}` the
  * minutes and `{a}` the half of the day (`date_am_pm`).
  */
-export function localDateline(catalog, lang, digits) {
+export function localDateline(catalog, digits) {
   const [months, weekdays, halves] = ['months', 'weekdays', 'am_pm'].map((k) => String(catalog[`date_${k}`]).split('|'));
   return writer((date) => {
     const hour = date.getHours();
-    const n = (value) => count(lang, digits, value);
+    const n = (value) => count(digits, value);
     const fields = {
       w: weekdays[date.getDay()], d: n(date.getDate()), m: months[date.getMonth()], y: n(date.getFullYear()),
       H: n(hour), h: n(hour % 12 || 12), mm: n(String(date.getMinutes()).padStart(2, '0')), a: halves[hour < 12 ? 0 : 1],

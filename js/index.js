@@ -179,6 +179,9 @@ function importCommentsGlue() {
   return importChecked(url.href, COMMENTS_GLUE_INTEGRITY);
 }
 
+/** Whether a dateline in `calendar` and `zone` needs Intl (the rest comes from the catalog). */
+const needsIntl = (calendar, zone) => (calendar && calendar !== 'gregory') || !!zone;
+
 /**
  * The page's first `Intl.DateTimeFormat` sets up the browser's time-zone and
  * locale data: 15–50 ms on a small machine. Only a dateline in another
@@ -188,8 +191,6 @@ function importCommentsGlue() {
  * download and compile; the widget's own formatter is then ready in under
  * a millisecond.
  */
-const needsIntl = (calendar, zone) => (calendar && calendar !== 'gregory') || !!zone;
-
 function warmUpIntl() {
   if (warm || running) return;
   warm = true;

@@ -44,7 +44,7 @@ extern "C" {
     pub(crate) fn relative(this: &Host, lang: &str, digits: &str) -> Result<TimeWriter, JsValue>;
 
     #[wasm_bindgen(method)]
-    pub(crate) fn count(this: &Host, lang: &str, digits: &str, n: u32) -> String;
+    pub(crate) fn count(this: &Host, digits: &str, n: u32) -> String;
 
     /// A function of an RFC 3339 time that returns its text, or
     /// `undefined` when it is not a time; it never throws (nor does

@@ -50,7 +50,7 @@ pub fn relative(settings: &DateSettings) -> Result<TimeWriter, JsValue> {
 /// Writes a count with the widget's digits ("١٢", "12", "۱۲").
 pub fn count(settings: &DateSettings, n: u32) -> String {
     match host::get() {
-        Some(host) => host.count(settings.lang.tag(), settings.digits.as_str(), n),
+        Some(host) => host.count(settings.digits.as_str(), n),
         None => n.to_string(),
     }
 }
