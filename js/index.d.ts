@@ -72,9 +72,9 @@ export declare class KhabarError extends Error {
 export interface KhabarInitOptions {
   /** API base used when a widget's options name none (default: the page's origin + `/api/v1`). */
   api?: string;
-  /** Folder of both wasm files (default: next to the module, as bundlers copy them). */
+  /** Folder of the wasm files (default: next to the module, as bundlers copy them). */
   wasmBase?: string | URL;
-  /** URL of the core wasm file; the comments module is then looked for next to it. */
+  /** URL of the core wasm file; the other modules are then looked for next to it. */
   wasm?: string | URL;
   /** SRI hash of the core wasm file, when it is not the built-in one. */
   wasmIntegrity?: string;
@@ -86,7 +86,11 @@ export interface KhabarInitOptions {
  */
 export function init(options?: KhabarInitOptions): Promise<void>;
 
-/** Resolves once the module runs; rejects with a KhabarError (`load`) if it cannot start. */
+/**
+ * Resolves once the widget code runs (the core module, or on a page whose
+ * widgets are all comment sections, the comments page's module); rejects
+ * with a KhabarError (`load`) if the core cannot start.
+ */
 export const ready: Promise<void>;
 
 /** Codes of `khabar:error` and of thrown KhabarErrors. */

@@ -4,10 +4,7 @@
 // import it in Node. The wasm starts on the first `init()` or `mount()`.
 // Placeholders and <khabar-widget> are in the other entry, `khabar/auto`
 // (./khabar.js), which is also what the CDN's script tag runs.
-import initCore, {
-  autoMount, liveWidgets, mount as wasmMount, mountFromAttributes,
-  setCatalogs, setCommentsLoader, setDefaultApi, setHost, version as wasmVersion,
-} from './khabar_core.js';
+import initCore, * as coreGlue from './khabar_core.js';
 import { count, dateline, relative } from './dates.js';
 import { inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
 
@@ -15,10 +12,12 @@ import { inFlight, request, requestEarly as prefetch, settle as settleWith } fro
 // compiled into each (src/host.rs). "5 minutes ago" and most datelines are
 // written in the words of the language's catalog, which is in before a
 // widget renders.
+// `startCore` starts the core for a placeholder the comments page's module does not show.
 const host = {
   request, settle: settleWith, count,
   dateline: (lang, digits, calendar, zone) => dateline(lang, digits, calendar, zone, catalog(lang, true)),
   relative: (lang, digits) => relative(catalog(lang, true), lang, digits),
+  startCore: () => { init(); },
 };
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
@@ -32,6 +31,12 @@ const COMMENTS_INTEGRITY = '';
 // page's bundler.
 const COMMENTS_GLUE = '';
 const COMMENTS_GLUE_INTEGRITY = '';
+// The same three for the comments page's module: the section with what
+// mounts a widget, which a page whose widgets are all comment sections
+// loads instead of the core and the comments module.
+const PAGE_INTEGRITY = '';
+const PAGE_GLUE = '';
+const PAGE_GLUE_INTEGRITY = '';
 // And the version, so that `version()` answers before the module runs.
 const VERSION = '';
 // And each language catalog's hash, by language tag.
@@ -68,23 +73,53 @@ function call(f) {
 }
 
 let settle;
-/** Resolves once the core module runs; rejects (with a KhabarError, code `load`) if it cannot start. */
+/**
+ * Resolves once the widget code runs: the core module, or on a page whose
+ * widgets are all comment sections, the comments page's module; rejects
+ * (with a KhabarError, code `load`) if the core cannot start.
+ */
 export const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
 ready.catch(() => {}); // reported through khabar:error and the console, not as an unhandled rejection
-let started = false;
-let running = false;
-let commentsRunning = false;
+let configured = false;
 let warm = false; // the page's first Intl object asked for (warmUpIntl)
 let defaultApi;
-const waiting = new Set(); // handles mounted before the module ran
-let commentsUrl;
+let coreUrl;
+let coreIntegrity;
 let catalogBase; // the folder of the catalogs when the page names one (else next to this file)
+let placeholderApi; // the API of `khabar/auto`'s placeholders, once it mounts them
 const catalogs = new Map(); // tag → the catalog object once in, or the promise of it
-let comments = null; // the comments module's start, once asked for
-let commentsGlue = null; // its glue's exports, once imported
-let coreMemory = null; // each module's wasm memory, once it runs (debugCounts)
-let commentsMemory = null;
-let commentsTries = 0; // failed starts so far: a retry imports the glue by a new URL
+let readyBy = null; // the module whose start settles `ready`: the first started, or the core after a failure
+
+/**
+ * The three wasm modules as the loader drives them: `start` (the promise of
+ * its start, once asked), `glue` (its exports once it runs), `waiting` (the
+ * handles opened before). The core shows every kind and mounts a comment
+ * section through the comments module; a page whose widgets are all comment
+ * sections loads the comments page's module alone instead. The two lazy
+ * ones have their glue in a file of their own (`wasm` and `file` are set by
+ * `configure`; `tries` counts failed starts, after which the glue is asked
+ * for by a new URL).
+ */
+const wasmModule = (fields) => ({ start: null, glue: null, running: false, memory: null, waiting: new Set(), ...fields });
+const core = wasmModule({});
+const comments = wasmModule({
+  name: 'comments module', wasmIntegrity: COMMENTS_INTEGRITY,
+  file: COMMENTS_GLUE, fileIntegrity: COMMENTS_GLUE_INTEGRITY, tries: 0,
+  bundled: () => import('./khabar_comments.js'),
+});
+const page = wasmModule({
+  name: "comments page's module", wasmIntegrity: PAGE_INTEGRITY,
+  file: PAGE_GLUE, fileIntegrity: PAGE_GLUE_INTEGRITY, tries: 0,
+  bundled: () => import('./khabar_comments_page.js'),
+});
+// After the comments page's module failed to start, the core shows comment
+// widgets too, with the failure of their section and its "try again".
+let pageBroken = false;
+
+/** Whether a widget of `kind` is a comment section. */
+const isComments = (kind) => String(kind ?? '').trim() === 'comments';
+/** The module that mounts a widget of `kind`: the core once it is asked for. */
+const moduleFor = (kind) => (isComments(kind) && !core.start && !pageBroken ? page : core);
 
 /** The article URL the wasm asks for (api.rs): percent-encoded like encodeURIComponent, and `!'()*` too. */
 const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
@@ -96,9 +131,9 @@ const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
  * modules download and compile; the wasm takes the response for its URL (a
  * URL it does not ask for costs one unused request, nothing more).
  */
-function requestEarly(api, id, comments = false) {
-  if ((comments ? commentsRunning : running) || !id || !id.trim()) return;
-  prefetch(articleUrl(api, id.trim()) + (comments ? '/comments?limit=20' : ''));
+function requestEarly(api, id, ofComments = false) {
+  if ((ofComments ? comments.running || page.running : core.running) || !id || !id.trim()) return;
+  prefetch(articleUrl(api, id.trim()) + (ofComments ? '/comments?limit=20' : ''));
 }
 
 /** The catalog tag a widget of language `tag` (a BCP 47 tag, or nothing) uses: Arabic unless it speaks it. */
@@ -168,15 +203,15 @@ function importChecked(url, integrity) {
 }
 
 /**
- * The comments module's glue: next to its wasm and checked against its hash
- * in the CDN bundle (by a new URL after a failure, which the page's module
+ * A lazy module's glue: next to its wasm and checked against its hash in
+ * the CDN bundle (by a new URL after a failure, which the page's module
  * map would otherwise remember), else the bundler's chunk.
  */
-function importCommentsGlue() {
-  if (!COMMENTS_GLUE) return import('./khabar_comments.js');
-  const url = new URL(COMMENTS_GLUE, commentsUrl);
-  if (commentsTries) url.search = `?retry=${commentsTries}`;
-  return importChecked(url.href, COMMENTS_GLUE_INTEGRITY);
+function importGlue(lazy) {
+  if (!lazy.file) return lazy.bundled();
+  const url = new URL(lazy.file, lazy.wasm);
+  if (lazy.tries) url.search = `?retry=${lazy.tries}`;
+  return importChecked(url.href, lazy.fileIntegrity);
 }
 
 /** Whether a dateline in `calendar` and `zone` needs Intl (the rest comes from the catalog). */
@@ -192,7 +227,7 @@ const needsIntl = (calendar, zone) => (calendar && calendar !== 'gregory') || !!
  * a millisecond.
  */
 function warmUpIntl() {
-  if (warm || running) return;
+  if (warm || core.running) return;
   warm = true;
   setTimeout(() => {
     try {
@@ -204,79 +239,155 @@ function warmUpIntl() {
 }
 
 /**
- * Starts the core module (once; later calls return the same promise).
- * Options: `api` (the default API base), `wasmBase` (the folder of both wasm
- * files), `wasm` and `wasmIntegrity` (the core file and its hash).
+ * Where the modules and the catalogs are found (once): `api` (the default
+ * API base), `wasmBase` (the folder of the wasm files), `wasm` and
+ * `wasmIntegrity` (the core file and its hash; the others are looked for
+ * next to it).
  */
-export function init(options = {}) {
-  if (started) return ready;
-  started = true;
+function configure(options) {
+  if (configured) return;
+  configured = true;
   defaultApi = options.api;
-  const page = typeof document === 'undefined' ? undefined : document.baseURI;
-  const base = options.wasmBase && new URL(String(options.wasmBase).replace(/\/?$/, '/'), page);
+  const here = typeof document === 'undefined' ? undefined : document.baseURI;
+  const base = options.wasmBase && new URL(String(options.wasmBase).replace(/\/?$/, '/'), here);
   // Written as `new URL('./…', import.meta.url)` so that bundlers (Vite,
   // webpack, Rollup) copy the wasm files along with the code.
-  const coreUrl = options.wasm
-    ? new URL(options.wasm, page)
+  coreUrl = options.wasm
+    ? new URL(options.wasm, here)
     : base ? new URL('khabar_core_bg.wasm', base) : new URL('./khabar_core_bg.wasm', import.meta.url);
-  commentsUrl = base || options.wasm
-    ? new URL('khabar_comments_bg.wasm', base || coreUrl)
+  coreIntegrity = options.wasmIntegrity || WASM_INTEGRITY;
+  const placed = base || options.wasm;
+  comments.wasm = placed ? new URL('khabar_comments_bg.wasm', base || coreUrl)
     : new URL('./khabar_comments_bg.wasm', import.meta.url);
+  page.wasm = placed ? new URL('khabar_comments_page_bg.wasm', base || coreUrl)
+    : new URL('./khabar_comments_page_bg.wasm', import.meta.url);
   catalogBase = base || (options.wasm ? coreUrl : undefined);
-  const core = start(initCore, coreUrl, options.wasmIntegrity || WASM_INTEGRITY);
-  core.then((exports) => {
-    coreMemory = exports.memory;
-    if (options.api) setDefaultApi(options.api);
-    setHost(host);
-    setCommentsLoader(loadComments);
-    setCatalogs(catalog);
-    running = true;
-    settle.resolve();
-    for (const handle of waiting) startHandle(handle);
-    waiting.clear();
+}
+
+/** Hands a module that just started what it calls back, and mounts what waited for it. */
+function running(started, glue, exports) {
+  started.glue = glue;
+  started.memory = exports.memory;
+  started.running = true;
+  glue.setHost(host);
+  glue.setCatalogs(catalog);
+  if (started === comments) return; // the core mounts its sections
+  if (defaultApi) glue.setDefaultApi(defaultApi);
+  if (readyBy === started) settle.resolve();
+  mountWaiting(started);
+  if (placeholderApi !== undefined) glue.autoMount(placeholderApi);
+}
+
+/** Mounts the handles that wait for `started`, which runs. */
+function mountWaiting(started) {
+  for (const handle of started.waiting) startHandle(handle);
+  started.waiting.clear();
+}
+
+/**
+ * Starts the core module (once; later calls return the same promise).
+ * Options as `configure`'s; the first call's count.
+ */
+export function init(options = {}) {
+  configure(options);
+  if (core.start) return ready;
+  readyBy ??= core;
+  core.start = start(initCore, coreUrl, coreIntegrity);
+  core.start.then((exports) => {
+    coreGlue.setCommentsLoader(loadComments);
+    running(core, coreGlue, exports);
   }, (e) => {
     const error = new KhabarError('load', `could not start ${coreUrl}: ${e && e.message}`);
-    settle.reject(error);
-    for (const handle of waiting) failHandle(handle, error);
-    waiting.clear();
+    if (readyBy === core) settle.reject(error);
+    for (const handle of core.waiting) failHandle(handle, error);
+    core.waiting.clear();
   });
   return ready;
 }
 
 /**
- * Starts the comments module (once; after init()) and resolves to its
- * `mountSection`. A failed start is forgotten, so the section's "try again"
- * fetches it again. The core passes the URL of the section's first page of
- * comments: it is requested now, with the module, and handed to it when it
- * runs, instead of after.
+ * Starts a lazy module (`comments` or `page`; once, until a start fails)
+ * and resolves to its glue's exports. A failed start is forgotten, so that
+ * "try again" fetches it again.
  */
-function loadComments(firstPage) {
-  if (typeof firstPage === 'string' && !commentsRunning) prefetch(firstPage);
-  if (comments) return comments;
-  const glue = commentsGlue ?? importCommentsGlue().then((g) => (commentsGlue = g), (e) => {
-    console.error(`khabar: could not start the comments module: ${e && e.message}`);
+function startLazy(lazy) {
+  configure({});
+  if (lazy.start) return lazy.start;
+  const glue = lazy.imported ?? importGlue(lazy).then((g) => (lazy.imported = g), (e) => {
+    console.error(`khabar: could not start the ${lazy.name}: ${e && e.message}`);
     throw e;
   });
-  comments = start(Promise.resolve(glue).then((g) => g.default), commentsUrl, COMMENTS_INTEGRITY).then(
-    (exports) => {
-      commentsMemory = exports.memory;
-      commentsRunning = true;
-      commentsGlue.setCatalogs(catalog);
-      commentsGlue.setHost(host);
-      return commentsGlue.mountSection;
-    },
-    (e) => { comments = null; commentsTries += 1; throw e; },
+  lazy.start = start(Promise.resolve(glue).then((g) => g.default), lazy.wasm, lazy.wasmIntegrity).then(
+    (exports) => { running(lazy, lazy.imported, exports); return lazy.imported; },
+    (e) => { lazy.start = null; lazy.tries += 1; throw e; },
   );
-  return comments;
+  return lazy.start;
 }
 
 /**
- * A page that shows comments at once (a `comments` widget) starts their
- * module with the core's instead of after it; a failure is told by the
- * section when it asks for the module.
+ * Starts the comments page's module. If it cannot start, the core shows
+ * its comment widgets instead: their sections then tell the failure of
+ * the comments module, with a "try again", as under an article.
+ */
+function startPage() {
+  if (page.start || pageBroken) return;
+  readyBy ??= page;
+  startLazy(page).catch(() => {
+    pageBroken = true;
+    if (readyBy === page) readyBy = core;
+    for (const handle of page.waiting) {
+      moveHandle(handle, core);
+      core.waiting.add(handle);
+    }
+    page.waiting.clear();
+    init();
+    if (core.running) {
+      mountWaiting(core);
+      if (placeholderApi !== undefined) core.glue.autoMount(placeholderApi);
+    }
+  });
+}
+
+/**
+ * The core's way to the comments module (`setCommentsLoader`): resolves
+ * to its `mountSection`. The core passes the URL of the section's first
+ * page of comments: it is requested now, with the module, and handed to
+ * it when it runs, instead of after.
+ */
+function loadComments(firstPage) {
+  if (typeof firstPage === 'string' && !comments.running) prefetch(firstPage);
+  return startLazy(comments).then((g) => g.mountSection);
+}
+
+/**
+ * Starts what shows a comment section at once: the comments page's module
+ * while the core is not asked for, else the comments module, beside the
+ * core's (a failure is told in the section's place).
  */
 function startCommentsEarly() {
-  if (commentsUrl && !running) loadComments().catch(() => {});
+  if (moduleFor('comments') === page) startPage();
+  else if (!comments.running) startLazy(comments).catch(() => {});
+}
+
+/** Calls `then` once `element` is within a screen of the viewport. */
+function whenNear(element, then) {
+  if (typeof IntersectionObserver === 'undefined') return then();
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); then(); }
+  }, { rootMargin: '100% 0px' });
+  observer.observe(element);
+}
+
+/**
+ * A comment-section placeholder found by `khabar/auto`: starts what shows
+ * it (a lazy one's once it nears the viewport; the core, once asked for,
+ * loads the comments module itself then).
+ */
+function need(element) {
+  const d = element.dataset;
+  const lazy = d.khabarLazy ?? d.lazy;
+  if (lazy === undefined || lazy === 'false') startCommentsEarly();
+  else if (moduleFor('comments') === page) whenNear(element, startCommentsEarly);
 }
 
 /** Fires `khabar:error` at `element` (bubbling, through shadow roots). */
@@ -289,12 +400,18 @@ function report(element, error) {
 // The module's own ways into a handle, kept off its public surface.
 let startHandle;
 let failHandle;
+let moveHandle; // to another module, before it mounted (the comments page's module failed)
+let moduleOf; // the module a handle mounts in
+let kindOf; // the kind its options or attributes name
 
 /** What `mount()` returns: works at once; calls made before the module runs are kept until it does. */
 class Handle {
   static {
     startHandle = (handle) => handle.#start();
     failHandle = (handle, error) => report(handle.#element, error);
+    moveHandle = (handle, module) => { handle.#module = module; };
+    moduleOf = (handle) => handle.#module;
+    kindOf = (handle) => handle.#kind();
   }
 
   #element;
@@ -303,44 +420,65 @@ class Handle {
   #json;
   #inner = null;
   #destroyed = false;
+  #module; // the module that mounts it (moduleFor its kind)
 
   constructor(element, options, fromAttributes) {
     this.#element = element;
     this.#options = options;
     this.#fromAttributes = fromAttributes;
+    this.#module = moduleFor(this.#kind());
+  }
+
+  /** The kind its options or attributes name now. */
+  #kind() {
+    return this.#fromAttributes ? this.#element.getAttribute('kind') : this.#options?.kind;
   }
 
   /** Mounts in the wasm; throws a KhabarError on unusable options. */
   #start() {
     if (this.#destroyed || this.#inner) return;
+    const wasm = this.#module.glue;
     try {
       this.#inner = call(() => (this.#fromAttributes
-        ? mountFromAttributes(this.#element, this.#options)
-        : wasmMount(this.#element, this.#options)));
+        ? wasm.mountFromAttributes(this.#element, this.#options)
+        : wasm.mount(this.#element, this.#options)));
       if (this.#json !== undefined) this.#inner.showJson(this.#json);
     } catch (e) {
-      if (!waiting.has(this)) throw e;
+      if (!this.#module.waiting.has(this)) throw e;
       // Mounted before the module ran: nobody can catch it any more.
       console.error(`khabar: ${e.message}`);
       report(this.#element, e);
     }
   }
 
+  /**
+   * Mounts again in the core a widget of the comments page's module that
+   * is no longer a comment section (the core shows every kind).
+   */
+  #remount() {
+    if (this.#module !== page || isComments(this.#kind())) return false;
+    this.#unmount();
+    this.#module = core;
+    wait(this, this.#element, this.#fromAttributes ? {} : this.#options ?? {});
+    return true;
+  }
+
   /** Replaces the options and reloads. Throws a KhabarError on unusable options. */
   update(options) {
     this.#options = options;
+    if (this.#remount()) return;
     if (this.#inner) call(() => this.#inner.update(options));
   }
 
   /** Re-reads the element's attributes (for `<khabar-widget>`). */
   updateFromAttributes() {
+    if (this.#remount()) return;
     if (this.#inner) call(() => this.#inner.updateFromAttributes());
   }
 
-  /** Removes the widget, its listeners and any request in flight, and frees its memory. */
-  destroy() {
-    this.#destroyed = true;
-    waiting.delete(this);
+  /** Takes the widget down in its module, or off the module's waiting list. */
+  #unmount() {
+    this.#module.waiting.delete(this);
     if (this.#inner) {
       this.#inner.destroy();
       this.#inner.free();
@@ -348,36 +486,61 @@ class Handle {
     }
   }
 
+  /** Removes the widget, its listeners and any request in flight, and frees its memory. */
+  destroy() {
+    this.#destroyed = true;
+    this.#unmount();
+  }
+
   /** Renders article JSON the page already has, without a request. */
   showJson(json) {
     if (this.#inner) this.#inner.showJson(json);
     else this.#json = json;
   }
+
 }
 
-/** Opens a handle: mounts now when the module runs, else as soon as it does (starting it). */
+/**
+ * Mounts `handle` once its module runs, starting what it needs meanwhile:
+ * its module (a lazy comment section's once it nears the viewport), its
+ * catalog, its article or first page of comments, the browser's dates.
+ * `o` are its options (empty for attributes, which the wasm reads).
+ */
+function wait(handle, element, o) {
+  const module = moduleOf(handle);
+  if (module.running) {
+    startHandle(handle);
+    return;
+  }
+  const api = () => o.api || defaultApi || new URL('/api/v1', location.href).href;
+  if (['article', 'card', 'actions'].includes(o.kind) && !o.lazy && typeof o.articleId === 'string') {
+    requestEarly(api(), o.articleId);
+  }
+  if (o.kind === 'article' && !o.lazy && needsIntl(o.calendar, o.timeZone)) warmUpIntl();
+  module.waiting.add(handle);
+  catalog(catalogTag(o.lang ?? element.closest('[lang]')?.getAttribute('lang')));
+  if (module === core) {
+    init();
+    // init() may already have failed.
+    core.start.catch((e) => { if (core.waiting.delete(handle)) failHandle(handle, e); });
+  }
+  if (!isComments(kindOf(handle))) return;
+  // A comment section: its first page of comments and what shows it come now
+  // (a lazy one's in the core loads its module when it nears the viewport).
+  const attribute = element.getAttribute('lazy');
+  const lazy = o.kind ? !!o.lazy : attribute !== null && attribute !== 'false';
+  if (lazy) {
+    if (module === page) whenNear(element, startPage);
+    return;
+  }
+  if (typeof o.articleId === 'string' && !o.articleUrl) requestEarly(api(), o.articleId, true);
+  startCommentsEarly();
+}
+
+/** Opens a handle: mounts now when its module runs, else as soon as it does (starting it). */
 function open(element, options, fromAttributes) {
   const handle = new Handle(element, options, fromAttributes);
-  if (running) {
-    startHandle(handle);
-    return handle;
-  }
-  const o = options ?? {};
-  if (!fromAttributes && ['article', 'card', 'actions'].includes(o.kind) && !o.lazy && typeof o.articleId === 'string') {
-    requestEarly(o.api || defaultApi || new URL('/api/v1', location.href).href, o.articleId);
-  }
-  if (!fromAttributes && o.kind === 'article' && !o.lazy && needsIntl(o.calendar, o.timeZone)) warmUpIntl();
-  waiting.add(handle);
-  init();
-  catalog(catalogTag((fromAttributes ? undefined : o.lang) ?? element.closest('[lang]')?.getAttribute('lang')));
-  if (!fromAttributes && o.kind === 'comments' && !o.lazy) {
-    if (typeof o.articleId === 'string' && !o.articleUrl) {
-      requestEarly(o.api || defaultApi || new URL('/api/v1', location.href).href, o.articleId, true);
-    }
-    startCommentsEarly();
-  }
-  // init() may already have failed.
-  ready.catch((e) => { if (waiting.delete(handle)) failHandle(handle, e); });
+  wait(handle, element, fromAttributes ? {} : options ?? {});
   return handle;
 }
 
@@ -388,7 +551,7 @@ export function mount(element, options) {
 
 /** The widget's version (semantic versioning). */
 export function version() {
-  return running ? wasmVersion() : VERSION;
+  return (core.glue ?? page.glue)?.version() ?? VERSION;
 }
 
 /**
@@ -411,8 +574,9 @@ export function reservedHeight(options) {
 
 /** Figures for leak checks: widgets alive, requests in flight and wasm memory, both modules together. */
 export function debugCounts() {
-  const memory = (coreMemory?.buffer.byteLength ?? 0) + (commentsMemory?.buffer.byteLength ?? 0);
-  return [running ? liveWidgets() : 0, inFlight(), memory];
+  const modules = [core, comments, page].filter((m) => m.running);
+  const live = [core, page].reduce((n, m) => n + (m.running ? m.glue.liveWidgets() : 0), 0);
+  return [live, inFlight(), modules.reduce((n, m) => n + m.memory.buffer.byteLength, 0)];
 }
 
 /** For `khabar/auto` only; not part of the public API. */
@@ -421,7 +585,12 @@ export const __auto = {
   needsIntl,
   warmUpIntl,
   requestCatalog: (tag) => catalog(catalogTag(tag)),
-  startCommentsEarly,
+  need,
+  configure,
   mountAttributes: (element, api) => open(element, api, true),
-  mountPlaceholders: (api) => autoMount(api),
+  /** Mounts the page's placeholders in each module as it runs (each its own kinds). */
+  mountPlaceholders: (api) => {
+    placeholderApi = api;
+    for (const shows of [core, page]) if (shows.running) shows.glue.autoMount(api);
+  },
 };

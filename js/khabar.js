@@ -32,8 +32,13 @@ if (typeof document !== 'undefined') {
   const api = options.api || new URL('/api/v1', here).href;
 
   // The article of each placeholder already on the page is requested now,
-  // while the wasm downloads and compiles.
-  init({ api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity });
+  // while the wasm downloads and compiles. A page whose widgets are all
+  // comment sections needs only the comments module (started below); any
+  // other starts the core now.
+  __auto.configure({ api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity });
+  const kinds = Array.from(document.querySelectorAll('[data-khabar], khabar-widget'),
+    (el) => (el.localName === 'khabar-widget' ? el.getAttribute('kind') : el.dataset.khabar) ?? '');
+  if (!kinds.length || kinds.some((k) => k.trim() !== 'comments')) init();
   for (const el of document.querySelectorAll('[data-khabar="article"],[data-khabar="card"],[data-khabar="actions"]')) {
     const d = el.dataset;
     const lazy = d.khabarLazy ?? d.lazy;
@@ -53,15 +58,17 @@ if (typeof document !== 'undefined') {
     __auto.requestCatalog(d.khabarLang ?? d.lang ?? el.closest('[lang]')?.getAttribute('lang'));
   }
   // A comment section on its own is shown at once: its module and its first
-  // page of comments come with the core's.
+  // page of comments are requested now.
+  // A lazy one starts the module when it nears the viewport.
   const now = (el) => ['khabarLazy', 'lazy'].every((k) => el.dataset[k] === undefined || el.dataset[k] === 'false');
-  const sections = Array.from(document.querySelectorAll('[data-khabar="comments"]')).filter(now);
-  for (const { dataset: d } of sections) {
-    if (!(d.khabarArticleUrl ?? d.articleUrl)) {
+  for (const el of document.querySelectorAll('[data-khabar]')) {
+    const d = el.dataset;
+    if (d.khabar.trim() !== 'comments') continue;
+    if (now(el) && !(d.khabarArticleUrl ?? d.articleUrl)) {
       __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId, true);
     }
+    __auto.need(el);
   }
-  if (sections.length) __auto.startCommentsEarly();
 
   /** <khabar-widget kind="article" article-id="…" api="…">: the same widget as an element. */
   class KhabarWidget extends HTMLElement {
@@ -81,14 +88,14 @@ if (typeof document !== 'undefined') {
     }
   }
 
-  ready.then(() => {
-    if (!customElements.get('khabar-widget')) customElements.define('khabar-widget', KhabarWidget);
-    if (document.readyState === 'loading') {
-      document.addEventListener('DOMContentLoaded', () => __auto.mountPlaceholders(api), { once: true });
-    } else {
-      __auto.mountPlaceholders(api);
-    }
-  }, (e) => {
+  // Each element and placeholder mounts once the module of its kind runs.
+  if (!customElements.get('khabar-widget')) customElements.define('khabar-widget', KhabarWidget);
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', () => __auto.mountPlaceholders(api), { once: true });
+  } else {
+    __auto.mountPlaceholders(api);
+  }
+  ready.catch((e) => {
     for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
       el.dispatchEvent(new CustomEvent('khabar:error', {
         bubbles: true, composed: true, detail: { code: 'load', message: e.message },

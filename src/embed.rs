@@ -92,8 +92,10 @@ pub fn options_from_object(
     Options::from_object(obj, page_lang(el).as_deref(), default_api)
 }
 
-/// Mounts the placeholders on the page now, then keeps watching: new
-/// placeholders are mounted, and widgets whose host left the page
+/// Mounts the placeholders of this module's kinds on the page now (the
+/// comments page's module asks the loader for the core when a placeholder
+/// needs it), then
+/// keeps watching: new placeholders are mounted, and widgets whose host left the page
 /// (placeholders or not) destroyed. Returns how many were
 /// mounted now.
 pub fn auto_mount(default_api: Option<&str>) -> u32 {
@@ -138,7 +140,15 @@ fn mount_new(default_api: Option<&str>) -> u32 {
         let Some(el) = found.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
             continue;
         };
-        if widget::is_mounted_in(&el) {
+        // Mounted here, or by the other module of the page.
+        if widget::is_mounted_in(&el) || el.has_attribute(crate::crash::MOUNTED_ATTR) {
+            continue;
+        }
+        if !hosted_here(el.get_attribute("data-khabar").as_deref()) {
+            // The core's: the loader starts it, and it mounts it.
+            if let Some(host) = crate::host::get() {
+                host.start_core();
+            }
             continue;
         }
         let options = options_from_element(&el, default_api);
@@ -148,4 +158,11 @@ fn mount_new(default_api: Option<&str>) -> u32 {
         }
     }
     mounted
+}
+
+/// Whether this module mounts a placeholder whose `data-khabar` is `kind`:
+/// the core every kind (an unknown one too, to show its error), the
+/// comments page's module only `comments`.
+fn hosted_here(kind: Option<&str>) -> bool {
+    cfg!(feature = "core") || kind.map(str::trim) == Some("comments")
 }

@@ -12,7 +12,7 @@ use web_sys::AbortSignal;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `{ request, settle, dateline, relative, count }` from the loader.
+    /// `{ request, settle, dateline, relative, count, startCore }` from the loader.
     #[derive(Clone)]
     pub type Host;
 
@@ -45,6 +45,11 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     pub(crate) fn count(this: &Host, digits: &str, n: u32) -> String;
+
+    // Starts the core module, unless it is on its way (for a placeholder
+    // the comments page's module does not show); never throws.
+    #[wasm_bindgen(method, js_name = startCore)]
+    pub(crate) fn start_core(this: &Host);
 
     /// A function of an RFC 3339 time that returns its text, or
     /// `undefined` when it is not a time; it never throws (nor does

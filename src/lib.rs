@@ -8,6 +8,8 @@
 
 // What each module goes into (Cargo features; see docs/architecture.md):
 // `core` is the first load, `comments` the comment section's own module.
+// `comments-page` is the section with what mounts a widget (`widget`,
+// `embed`, `style`, `theme`), for pages of comment sections alone.
 #[cfg(feature = "core")]
 pub mod actions;
 pub mod api;
@@ -15,13 +17,12 @@ pub mod api;
 pub mod comment_rules;
 #[cfg(feature = "comments")]
 pub mod comment_section;
-#[cfg(feature = "core")]
 pub mod comments_chunk;
 pub mod component;
 pub mod config;
 pub mod crash;
 pub mod dom;
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 pub mod embed;
 pub mod error;
 pub mod host;
@@ -37,19 +38,19 @@ pub mod sanitize;
 pub mod share;
 #[cfg(feature = "comments")]
 pub mod storage;
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 pub mod style;
 pub mod task;
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 pub mod theme;
 pub mod views;
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 pub mod widget;
 
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 use crate::widget::Widget;
 
 /// Runs once when the module is instantiated.
@@ -58,7 +59,7 @@ pub fn start() {
     crash::install();
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// Mounts every `[data-khabar]` placeholder on the page. The loader calls it
 /// with the API base from its script tag (`data-api`) or its own origin.
 #[wasm_bindgen(js_name = autoMount)]
@@ -66,14 +67,14 @@ pub fn auto_mount(default_api: Option<String>) -> u32 {
     embed::auto_mount(default_api.as_deref())
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// Sets the API base used by `mount` when its options name none.
 #[wasm_bindgen(js_name = setDefaultApi)]
 pub fn set_default_api(api: Option<String>) {
     DEFAULT_API.with(|d| *d.borrow_mut() = api);
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// Widgets alive, however they were mounted: for leak checks and benchmarks
 /// (the loader's `debugCounts` adds the requests in flight and each
 /// module's memory, which it reads from the modules' exports).
@@ -82,7 +83,7 @@ pub fn live_widgets() -> u32 {
     widget::live_count() as u32
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// Mounts a widget into `element` with an options object
 /// (`{ kind, api, articleId, lang, digits, calendar, timeZone, theme }`).
 /// Throws a `KhabarError` with a `code` when the options are unusable.
@@ -98,7 +99,7 @@ pub fn mount(element: Element, options: JsValue) -> Result<WidgetHandle, JsValue
     })
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// Mounts a widget configured by the element's own attributes
 /// (`kind`, `article-id`, `api`, …): what `<khabar-widget>` uses.
 #[wasm_bindgen(js_name = mountFromAttributes)]
@@ -142,7 +143,11 @@ pub fn set_comments_loader(loader: js_sys::Function) {
 /// The comments module's one entry: mounts a comment section in `parent`
 /// for the core module, which passes its options as `Options::to_object`
 /// writes them and the element holding the section's place.
-#[cfg(all(feature = "comments", not(feature = "core")))]
+#[cfg(all(
+    feature = "comments",
+    not(feature = "core"),
+    not(feature = "comments-page")
+))]
 #[wasm_bindgen(js_name = mountSection)]
 pub fn mount_section(
     parent: Element,
@@ -170,11 +175,19 @@ pub fn mount_section(
 }
 
 /// A comment section mounted by `mountSection`.
-#[cfg(all(feature = "comments", not(feature = "core")))]
+#[cfg(all(
+    feature = "comments",
+    not(feature = "core"),
+    not(feature = "comments-page")
+))]
 #[wasm_bindgen]
 pub struct SectionHandle(comment_section::CommentSection);
 
-#[cfg(all(feature = "comments", not(feature = "core")))]
+#[cfg(all(
+    feature = "comments",
+    not(feature = "core"),
+    not(feature = "comments-page")
+))]
 #[wasm_bindgen]
 impl SectionHandle {
     /// Cancels the section's requests and removes its listeners.
@@ -183,14 +196,14 @@ impl SectionHandle {
     }
 }
 
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// The version of the widget.
-#[cfg(feature = "core")]
 #[wasm_bindgen]
 pub fn version() -> String {
     widget::VERSION.to_owned()
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// What `mount()` returns: change options or take the widget down.
 #[wasm_bindgen]
 pub struct WidgetHandle {
@@ -198,7 +211,7 @@ pub struct WidgetHandle {
     default_api: Option<String>,
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 #[wasm_bindgen]
 impl WidgetHandle {
     /// Replaces the options (same shape as for `mount`) and reloads.
@@ -231,13 +244,13 @@ impl WidgetHandle {
     }
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 thread_local! {
     /// The API base the loader found (its `data-api` or its own origin).
     static DEFAULT_API: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
-#[cfg(feature = "core")]
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// `location.origin + "/api/v1"`: the default API when no loader set one.
 fn page_api() -> Option<String> {
     let origin = web_sys::window()?.location().origin().ok()?;

@@ -7,7 +7,9 @@ use js_sys::Object;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, ShadowRoot};
 
+#[cfg(feature = "core")]
 use crate::actions::ArticleActions;
+#[cfg(feature = "core")]
 use crate::api::{self, ApiClient, ListQuery};
 use crate::comments_chunk::Section;
 use crate::component::Component;
@@ -16,22 +18,49 @@ use crate::crash::MOUNTED_ATTR;
 use crate::dom::{clear, dom_error, Attrs, Children, El, NearViewport};
 use crate::error::WidgetError;
 use crate::http::Cancel;
+#[cfg(feature = "core")]
 use crate::i18n::format;
 use crate::i18n::{self, Lang};
+#[cfg(feature = "core")]
 use crate::model::{Article, ArticleSummary, Page};
-use crate::views::{article, latest, status};
+use crate::views::status;
+#[cfg(feature = "core")]
+use crate::views::{article, latest};
 
 /// The widget's version, reported in `khabar:ready`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// What a widget fetched, ready to render.
+/// What a widget fetched, ready to render. The comments module hosts
+/// `comments` widgets only; every other kind is the core's.
+// Made once per load and moved once into `render`: boxing saves nothing.
+#[allow(clippy::large_enum_variant)]
 enum Content {
+    Comments,
+    #[cfg(feature = "core")]
+    Page(PageContent),
+}
+
+/// What a widget of the core module's kinds fetched.
+#[cfg(feature = "core")]
+enum PageContent {
     Article(Article),
     Card(Article),
     Latest(Page<ArticleSummary>),
-    Comments,
     /// The actions row of an article the host page shows itself.
     Actions(Article),
+}
+
+/// What `render` put on screen and what follows it.
+struct Shown {
+    el: El,
+    /// The article's id, for `khabar:ready`.
+    id: Option<String>,
+    /// The comment section: whether its form is open, the count so far.
+    section: Option<(bool, u32)>,
+    /// The article whose actions row follows, what "print" prints when
+    /// not the widget's own article, and the article's site line.
+    #[cfg(feature = "core")]
+    actions: Option<(Article, Option<Element>, Option<Element>)>,
 }
 
 struct State {
@@ -42,13 +71,17 @@ struct State {
     abort: Option<Cancel>,
     lazy: Option<NearViewport>,
     /// Cursor of the next page of a `latest` list.
+    #[cfg(feature = "core")]
     next: Option<String>,
     /// The parts of a `latest` list on screen, and its "more" error.
+    #[cfg(feature = "core")]
     list: Option<latest::ListParts>,
+    #[cfg(feature = "core")]
     more_error: Option<Element>,
     /// The comment section, under an article or on its own.
     comments: Option<Section>,
     /// Share, send, print and RSS under an article.
+    #[cfg(feature = "core")]
     actions: Option<ArticleActions>,
 }
 
@@ -140,10 +173,14 @@ impl Widget {
             lang,
             abort: None,
             lazy: None,
+            #[cfg(feature = "core")]
             next: None,
+            #[cfg(feature = "core")]
             list: None,
+            #[cfg(feature = "core")]
             more_error: None,
             comments: None,
+            #[cfg(feature = "core")]
             actions: None,
         }));
         widget.start()?;
@@ -192,22 +229,29 @@ impl Widget {
     /// of the last load stop answering.
     fn reset(&self) {
         self.0.renew();
-        let (comments, actions) = {
+        let comments = {
             let mut s = self.0.borrow_mut();
             if let Some(abort) = s.abort.take() {
                 abort.cancel();
             }
             s.lazy = None;
-            s.next = None;
-            s.list = None;
-            s.more_error = None;
-            (s.comments.take(), s.actions.take())
+            s.comments.take()
         };
         if let Some(section) = comments {
             section.destroy();
         }
-        if let Some(actions) = actions {
-            actions.destroy();
+        #[cfg(feature = "core")]
+        {
+            let actions = {
+                let mut s = self.0.borrow_mut();
+                s.next = None;
+                s.list = None;
+                s.more_error = None;
+                s.actions.take()
+            };
+            if let Some(actions) = actions {
+                actions.destroy();
+            }
         }
     }
 
@@ -332,12 +376,21 @@ impl Widget {
         };
         // What the page hands over replaces whatever was loading or shown.
         self.reset();
+        // A comment section shows no JSON of the page's.
+        #[cfg(not(feature = "core"))]
+        let _ = json;
         let content = match options.kind {
-            Kind::Latest => api::decode(json).map(Content::Latest),
-            Kind::Card => api::decode(json).map(Content::Card),
-            Kind::Article => api::decode(json).map(Content::Article),
             Kind::Comments => Ok(Content::Comments),
-            Kind::Actions => api::decode(json).map(Content::Actions),
+            #[cfg(feature = "core")]
+            Kind::Latest => api::decode(json).map(|p| Content::Page(PageContent::Latest(p))),
+            #[cfg(feature = "core")]
+            Kind::Card => api::decode(json).map(|a| Content::Page(PageContent::Card(a))),
+            #[cfg(feature = "core")]
+            Kind::Article => api::decode(json).map(|a| Content::Page(PageContent::Article(a))),
+            #[cfg(feature = "core")]
+            Kind::Actions => api::decode(json).map(|a| Content::Page(PageContent::Actions(a))),
+            #[cfg(not(feature = "core"))]
+            kind => Err(not_here(kind)),
         };
         // At once when the catalog is in (the usual case: the page hands
         // over its JSON after the widget has shown something).
@@ -377,87 +430,97 @@ impl Widget {
     fn render(&self, content: Content, options: &Options) -> Result<Option<String>, WidgetError> {
         let doc = self.document()?;
         let catalog = self.0.borrow().lang.catalog();
-        // What follows the content: the comment section, with whether the
-        // form is open and the count known so far.
-        let mut section: Option<(bool, u32)> = None;
-        let mut shown_article: Option<Article> = None;
-        let mut print_site = None;
-        // What "print" prints, when not the widget's own article.
-        let mut print_el = None;
-        let (el, id) = match content {
-            Content::Article(a) => {
-                let dates = format::dateline(&options.dates).map_err(dom_error)?;
-                if a.comments_open || a.comment_count > 0 {
-                    section = Some((a.comments_open, a.comment_count));
-                }
-                let (el, site) = article::render(&doc, &a, catalog, &dates)?;
-                print_site = Some(site);
-                let id = Some(a.id.clone());
-                shown_article = Some(a);
-                (el, id)
-            }
-            Content::Comments => {
-                section = Some((true, 0));
+        let shown = match content {
+            Content::Comments => Shown {
                 // The skeleton stays until the first page of comments is in
                 // (the section replaces it then).
-                (
-                    status::skeleton(&doc, catalog, Kind::Comments),
-                    // A page by URL has no id until its first comment.
-                    (!options.article_id.is_empty()).then(|| options.article_id.clone()),
-                )
-            }
-            Content::Actions(a) => {
-                print_el = Some(print_target(&doc, &self.host(), options));
-                let id = Some(a.id.clone());
-                shown_article = Some(a);
-                (El::new(&doc, "div").class("actions-only"), id)
-            }
-            Content::Card(a) => {
-                let meta = latest::Meta::new(options).map_err(dom_error)?;
-                let card = El::new(&doc, "div")
-                    .class("single-card")
-                    .child(latest::card(&doc, &a.to_summary(), &meta));
-                (card, Some(a.id))
-            }
-            Content::Latest(page) => {
-                let meta = latest::Meta::new(options).map_err(dom_error)?;
-                let has_more = page.next.is_some();
-                self.0.borrow_mut().next = page.next;
-                let (list, parts) =
-                    latest::list(&doc, &page.items, has_more, options.layout, catalog, &meta);
-                if let Some(more) = &parts.more {
-                    self.on_click(more, |w| w.load_more());
-                }
-                self.0.borrow_mut().list = Some(parts);
-                (list, None)
-            }
+                el: status::skeleton(&doc, catalog, Kind::Comments),
+                // A page by URL has no id until its first comment.
+                id: (!options.article_id.is_empty()).then(|| options.article_id.clone()),
+                section: Some((true, 0)),
+                #[cfg(feature = "core")]
+                actions: None,
+            },
+            #[cfg(feature = "core")]
+            Content::Page(page) => self.render_page(&doc, page, options, catalog)?,
         };
-        let el = el.build();
-        {
+        let el = shown.el.build();
+        let (frame, host) = {
             let s = self.0.borrow();
             clear(&s.frame);
             s.frame.add_child(&el);
-        }
-        if let Some(a) = &shown_article {
-            let (frame, host) = {
-                let s = self.0.borrow();
-                (s.frame.clone(), s.host.clone())
-            };
+            (s.frame.clone(), s.host.clone())
+        };
+        #[cfg(feature = "core")]
+        if let Some((a, print_el, print_site)) = shown.actions {
             let print_el = print_el.unwrap_or_else(|| host.clone());
             let actions =
-                ArticleActions::mount(&doc, &el, &frame, &print_el, print_site, a, options)?;
+                ArticleActions::mount(&doc, &el, &frame, &print_el, print_site, &a, options)?;
             self.0.borrow_mut().actions = Some(actions);
         }
-        if let Some((open, count)) = section {
-            let (frame, host) = {
-                let s = self.0.borrow();
-                (s.frame.clone(), s.host.clone())
-            };
+        if let Some((open, count)) = shown.section {
             let placeholder = (options.kind == Kind::Comments).then(|| el.clone());
             let mounted = Section::mount(&doc, &frame, &host, options, open, count, placeholder)?;
             self.0.borrow_mut().comments = Some(mounted);
         }
-        Ok(id)
+        Ok(shown.id)
+    }
+}
+
+/// The kinds only the core module shows: articles, cards, lists, actions.
+#[cfg(feature = "core")]
+impl Widget {
+    /// What an article, a card, a list or an actions row puts on screen.
+    fn render_page(
+        &self,
+        doc: &web_sys::Document,
+        content: PageContent,
+        options: &Options,
+        catalog: &i18n::Catalog,
+    ) -> Result<Shown, WidgetError> {
+        let shown = |el, id, section, actions| Shown {
+            el,
+            id,
+            section,
+            actions,
+        };
+        Ok(match content {
+            PageContent::Article(a) => {
+                let dates = format::dateline(&options.dates).map_err(dom_error)?;
+                let section = (a.comments_open || a.comment_count > 0)
+                    .then_some((a.comments_open, a.comment_count));
+                let (el, site) = article::render(doc, &a, catalog, &dates)?;
+                let id = Some(a.id.clone());
+                shown(el, id, section, Some((a, None, Some(site))))
+            }
+            PageContent::Actions(a) => {
+                let print_el = print_target(doc, &self.host(), options);
+                let id = Some(a.id.clone());
+                let el = El::new(doc, "div").class("actions-only");
+                shown(el, id, None, Some((a, Some(print_el), None)))
+            }
+            PageContent::Card(a) => {
+                let meta = latest::Meta::new(options).map_err(dom_error)?;
+                let card = El::new(doc, "div").class("single-card").child(latest::card(
+                    doc,
+                    &a.to_summary(),
+                    &meta,
+                ));
+                shown(card, Some(a.id), None, None)
+            }
+            PageContent::Latest(page) => {
+                let meta = latest::Meta::new(options).map_err(dom_error)?;
+                let has_more = page.next.is_some();
+                self.0.borrow_mut().next = page.next;
+                let (list, parts) =
+                    latest::list(doc, &page.items, has_more, options.layout, catalog, &meta);
+                if let Some(more) = &parts.more {
+                    self.on_click(more, |w| w.load_more());
+                }
+                self.0.borrow_mut().list = Some(parts);
+                shown(list, None, None, None)
+            }
+        })
     }
 
     /// Appends the next page of a `latest` list; errors stay next to the
@@ -560,7 +623,9 @@ impl Widget {
             self.0.borrow_mut().more_error = Some(note);
         }
     }
+}
 
+impl Widget {
     fn show_skeleton(&self) -> Result<(), WidgetError> {
         let doc = self.document()?;
         let s = self.0.borrow();
@@ -620,6 +685,7 @@ impl Widget {
     }
 }
 
+#[cfg(feature = "core")]
 fn list_query(options: &Options) -> ListQuery {
     ListQuery {
         limit: options.limit,
@@ -635,23 +701,45 @@ fn fetch(
     cancel: &Cancel,
     then: impl FnOnce(Result<Content, WidgetError>) + 'static,
 ) {
-    let client = ApiClient::new(&options.api);
     match options.kind {
-        Kind::Latest => client.articles(&list_query(options), cancel, move |page| {
-            then(page.map(Content::Latest))
-        }),
+        // The section fetches its own pages.
         Kind::Comments => then(Ok(Content::Comments)),
+        #[cfg(feature = "core")]
+        Kind::Latest => {
+            ApiClient::new(&options.api).articles(&list_query(options), cancel, move |page| {
+                then(page.map(|p| Content::Page(PageContent::Latest(p))))
+            })
+        }
         // One request for every kind that shows an article.
-        kind => client.article(&options.article_id, cancel, move |article| {
-            then(article.map(|a| match kind {
-                Kind::Card => Content::Card(a),
-                Kind::Actions => Content::Actions(a),
-                _ => Content::Article(a),
+        #[cfg(feature = "core")]
+        kind => ApiClient::new(&options.api).article(&options.article_id, cancel, move |article| {
+            then(article.map(|a| {
+                Content::Page(match kind {
+                    Kind::Card => PageContent::Card(a),
+                    Kind::Actions => PageContent::Actions(a),
+                    _ => PageContent::Article(a),
+                })
             }))
         }),
+        #[cfg(not(feature = "core"))]
+        kind => {
+            let _ = cancel;
+            then(Err(not_here(kind)))
+        }
     }
 }
 
+/// A kind the comments module does not show (the loader mounts those
+/// in the core module; only a caller that bypasses it gets this).
+#[cfg(not(feature = "core"))]
+fn not_here(kind: Kind) -> WidgetError {
+    WidgetError::Config(ConfigError::UnknownKind(format!(
+        "{} (not in the comments module)",
+        kind.as_str()
+    )))
+}
+
+#[cfg(feature = "core")]
 /// The host page's element an `actions` row prints: `data-print-target`,
 /// else the nearest `<article>` around the widget, else `<main>`, else the
 /// widget itself.

@@ -372,7 +372,7 @@ test('a fresh Vite app installs the npm tarball, type-checks, builds and renders
     run(join(app, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json']);
     run(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn']);
     const assets = readdirSync(join(app, 'dist/assets'));
-    assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 2, `vite copied both wasm modules: ${assets}`);
+    assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 3, `vite copied the three wasm modules: ${assets}`);
 
     const built = await serveStatic(join(app, 'dist'));
     try {

@@ -1,8 +1,9 @@
 // What a first visit downloads and when: the core module at once, the
 // article's request and the page's language catalog while that module is
 // still on its way, the comments module (with its first page of comments)
-// only once the comment section comes near the viewport; and a
-// comments module that cannot load shows the network error with a retry.
+// only once the comment section comes near the viewport; a page of comment
+// sections alone, the comments page's module only; and a module that
+// cannot load shows the network error with a retry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, startServer, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
@@ -144,33 +145,94 @@ test('a comments module that cannot load: the network error in its place, khabar
   assert.equal(await page.locator(`${A} >> [data-error-code]`).count(), 0);
 });
 
-test('a page with a comment section of its own fetches the comments module and its first page along with the core', async () => {
+/** A page of `body` served as `/name` by the test's own route. */
+async function routePage(page, name, body) {
+  await page.route(`**/${name}`, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>c</title></head>
+<body>${body}<script type="module" src="/khabar/khabar.js"></script></body></html>`,
+  }));
+  return `${server.url}${name}`;
+}
+
+/** The wasm files and lazy glue `page` requests, by name, in order. */
+function modulesOf(page) {
+  const fetched = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop();
+    if (/\.wasm$|^khabar_comments(_page)?\.js$/.test(name)) fetched.push(name);
+  });
+  return fetched;
+}
+
+test('a page of comment sections alone loads the comments page\'s module only, its first page of comments along with it', async () => {
   const { page, problems } = await openPage(browser);
-  // The core module is held back until the comments module has been asked
-  // for: without the early start, that happens only after the core runs.
-  let commentsAsked;
-  const asked = new Promise((resolve) => { commentsAsked = resolve; });
-  page.on('request', (r) => { if (r.url().endsWith('khabar_comments_bg.wasm')) commentsAsked(); });
-  const log = [];
-  let released = false;
+  const fetched = modulesOf(page);
+  // The module is held back until the first page has been asked for:
+  // without the loader's early request, that happens only after it runs.
+  let pageAsked;
+  const asked = new Promise((resolve) => { pageAsked = resolve; });
   const pages = [];
-  page.on('request', (r) => { if (r.url().includes('/comments?')) pages.push([new URL(r.url()).search, released]); });
-  await page.route('**/khabar_core_bg.wasm', async (route) => {
+  let released = false;
+  page.on('request', (r) => {
+    if (r.url().includes('/comments?')) { pages.push([new URL(r.url()).search, released]); pageAsked(); }
+  });
+  const log = [];
+  await page.route('**/khabar_comments_page_bg.wasm', async (route) => {
     log.push(await Promise.race([asked.then(() => 'asked'), new Promise((r) => setTimeout(() => r('never'), 5000))]));
     released = true;
     await route.continue();
   });
-  await page.route('**/comments-only.html', (route) => route.fulfill({
-    contentType: 'text/html; charset=utf-8',
-    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>c</title></head>
-<body><div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div><script type="module" src="/khabar/khabar.js"></script></body></html>`,
-  }));
-  await page.goto(`${server.url}comments-only.html`);
+  const url = await routePage(page, 'comments-only.html', `<div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>
+<khabar-widget kind="comments" article-id="${ARTICLE}" lang="fr"></khabar-widget>`);
+  const events = [];
+  await page.exposeFunction('seen', (e) => events.push(e));
+  await page.addInitScript(() => {
+    for (const type of ['khabar:ready', 'khabar:error']) document.addEventListener(type, (e) => window.seen([type, e.detail.kind ?? e.detail.code]));
+  });
+  await page.goto(url);
   await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  await page.locator('khabar-widget >> form.comment-form').waitFor();
   assert.deepEqual(log, ['asked']);
-  // One request for the first page, made before the core module even ran.
+  // One request for the first page, made before the module even ran.
   assert.deepEqual(pages, [['?limit=20', false]]);
+  assert.deepEqual(fetched, ['khabar_comments_page.js', 'khabar_comments_page_bg.wasm']);
+  assert.deepEqual(events, [['khabar:ready', 'comments'], ['khabar:ready', 'comments']]);
+  // The same figures as any widget's: two alive.
+  assert.equal((await page.evaluate(() => import('/khabar/khabar.js').then((k) => k.debugCounts())))[0], 2);
+
+  // An article added later brings the core, which mounts it; the sections stay as they are.
+  await page.evaluate((id) => {
+    const el = document.createElement('div');
+    el.dataset.khabar = 'article';
+    el.dataset.khabarArticleId = id;
+    document.body.prepend(el);
+  }, ARTICLE);
+  await page.locator('[data-khabar="article"] >> h1.headline').waitFor();
+  // (and the article's own section, near the top of this short page, the comments module)
+  assert.deepEqual(fetched.slice(0, 3), ['khabar_comments_page.js', 'khabar_comments_page_bg.wasm', 'khabar_core_bg.wasm']);
+  assert.equal(await page.locator('[data-khabar="comments"] >> form.comment-form').count(), 1);
+  assert.equal((await page.evaluate(() => import('/khabar/khabar.js').then((k) => k.debugCounts())))[0], 3);
   assert.deepEqual(problems, []);
+});
+
+test("a comments page's module that cannot load: the core shows the section, with the comments module's failure and a retry", async () => {
+  const { page, problems } = await openPage(browser);
+  const fetched = modulesOf(page);
+  await page.route('**/khabar_comments_page_bg.wasm', (route) => route.abort('connectionrefused'));
+  let broken = true;
+  await page.route('**/khabar_comments_bg.wasm', (route) => (broken ? route.abort('connectionrefused') : route.continue()));
+  const url = await routePage(page, 'comments-fallback.html', `<div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>`);
+  await page.goto(url);
+  const S = '[data-khabar="comments"]';
+  const error = page.locator(`${S} >> [data-error-code="load"]`);
+  await error.waitFor();
+  assert.match(await error.textContent(), /Could not reach the news server/);
+  assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('khabar_comments_page_bg.wasm')), problems.join('\n'));
+  broken = false;
+  await page.locator(`${S} >> [data-error-code="load"] button.retry`).click();
+  await page.locator(`${S} >> form.comment-form`).waitFor();
+  assert.ok(fetched.includes('khabar_core_bg.wasm') && fetched.includes('khabar_comments_bg.wasm'), fetched.join());
 });
 
 test('widgets render without Intl: "5 minutes ago" and datelines in the reader\'s zone come from the catalog, a comment\'s exact time when a reader points at it', async () => {

@@ -8,7 +8,11 @@ use crate::imports;
 /// The widget's wasm modules, each built from the one crate with its Cargo
 /// feature: `(out name, feature)`. The first is what every page loads; the
 /// loader starts the others when a page needs them.
-pub const MODULES: [(&str, &str); 2] = [("khabar_core", "core"), ("khabar_comments", "comments")];
+pub const MODULES: [(&str, &str); 3] = [
+    ("khabar_core", "core"),
+    ("khabar_comments", "comments"),
+    ("khabar_comments_page", "comments-page"),
+];
 
 /// Builds the widget's modules in release into `target/widget/` with the loader
 /// (`khabar.js`) and the API entry (`index.js`) it imports, with the
