@@ -8,13 +8,15 @@
 // those added later), and defines the <khabar-widget> custom element.
 // Without data-api the API is this script's own origin + /api/v1. The
 // comment section is a second module, fetched only when a section comes near
-// the viewport (or at once for a `comments` widget). Everything `khabar`
-// exports is exported here too. Nothing here throws into the page's own
-// modules: a module that cannot start fires `khabar:error` at each widget.
+// the viewport (or at once for a `comments` widget); a page whose widgets
+// are all comment sections loads a third instead of both, the comments
+// page's module. Everything `khabar` exports is exported here too. Nothing
+// here throws into the page's own modules: a module that cannot start
+// fires `khabar:error` at each widget.
 //
-// Script-tag options besides data-api: data-wasm-base (the folder of both
+// Script-tag options besides data-api: data-wasm-base (the folder of the
 // wasm modules, when they are not next to this file), data-wasm (the core
-// module's URL; the comments module is then looked for next to it) and
+// module's URL; the others are then looked for next to it) and
 // data-wasm-integrity (the core module's SRI hash).
 import { __auto, init, ready } from './index.js';
 
@@ -33,8 +35,8 @@ if (typeof document !== 'undefined') {
 
   // The article of each placeholder already on the page is requested now,
   // while the wasm downloads and compiles. A page whose widgets are all
-  // comment sections needs only the comments module (started below); any
-  // other starts the core now.
+  // comment sections needs only the comments page's module (started
+  // below); any other starts the core now.
   __auto.configure({ api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity });
   const kinds = Array.from(document.querySelectorAll('[data-khabar], khabar-widget'),
     (el) => (el.localName === 'khabar-widget' ? el.getAttribute('kind') : el.dataset.khabar) ?? '');
@@ -58,8 +60,8 @@ if (typeof document !== 'undefined') {
     __auto.requestCatalog(d.khabarLang ?? d.lang ?? el.closest('[lang]')?.getAttribute('lang'));
   }
   // A comment section on its own is shown at once: its module and its first
-  // page of comments are requested now.
-  // A lazy one starts the module when it nears the viewport.
+  // page of comments are requested now; a lazy one's module when it nears
+  // the viewport.
   const now = (el) => ['khabarLazy', 'lazy'].every((k) => el.dataset[k] === undefined || el.dataset[k] === 'false');
   for (const el of document.querySelectorAll('[data-khabar]')) {
     const d = el.dataset;
@@ -97,6 +99,7 @@ if (typeof document !== 'undefined') {
   }
   ready.catch((e) => {
     for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
+      if (el.handle) continue; // an element's own handle tells it
       el.dispatchEvent(new CustomEvent('khabar:error', {
         bubbles: true, composed: true, detail: { code: 'load', message: e.message },
       }));

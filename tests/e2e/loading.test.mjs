@@ -216,6 +216,21 @@ test('a page of comment sections alone loads the comments page\'s module only, i
   assert.deepEqual(problems, []);
 });
 
+test("a lazy comment section alone: its module waits until the reader nears it, and the core never comes", async () => {
+  const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });
+  const fetched = modulesOf(page);
+  const url = await routePage(page, 'comments-lazy.html', `<div style="height: 4000px">the story</div>
+<div data-khabar="comments" data-khabar-lazy data-khabar-article-id="${ARTICLE}"></div>`);
+  await page.goto(url);
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(500);
+  assert.deepEqual(fetched, [], 'nothing while the section is far below');
+  await page.mouse.wheel(0, 3500);
+  await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  assert.deepEqual(fetched, ['khabar_comments_page.js', 'khabar_comments_page_bg.wasm']);
+  assert.deepEqual(problems, []);
+});
+
 test("a comments page's module that cannot load: the core shows the section, with the comments module's failure and a retry", async () => {
   const { page, problems } = await openPage(browser);
   const fetched = modulesOf(page);
