@@ -96,9 +96,9 @@ let readyBy = null; // the module whose start settles `ready`: the first started
  * handles opened before). The core shows every kind and mounts a comment
  * section through the comments module; a page whose widgets are all comment
  * sections loads the comments page's module alone instead. The two lazy
- * ones have their glue in a file of their own (`wasm` and `file` are set by
- * `configure`; `tries` counts failed starts, after which the glue is asked
- * for by a new URL).
+ * ones have their glue in a file of their own (`file`, on the CDN; `wasm`
+ * is set by `configure`; `tries` counts failed starts, after which the
+ * glue is asked for by a new URL).
  */
 const wasmModule = (fields) => ({ start: null, glue: null, running: false, memory: null, waiting: new Set(), ...fields });
 const core = wasmModule({});

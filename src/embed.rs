@@ -140,8 +140,11 @@ fn mount_new(default_api: Option<&str>) -> u32 {
         let Some(el) = found.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
             continue;
         };
-        // Mounted here, or by the other module of the page.
-        if widget::is_mounted_in(&el) || el.has_attribute(crate::crash::MOUNTED_ATTR) {
+        // Mounted here, or by the other module of the page (its mark and
+        // the shadow root it filled: a page saved with the mark alone, as
+        // a prerenderer writes it, is mounted again).
+        let elsewhere = el.has_attribute(crate::crash::MOUNTED_ATTR) && el.shadow_root().is_some();
+        if widget::is_mounted_in(&el) || elsewhere {
             continue;
         }
         if !hosted_here(el.get_attribute("data-khabar").as_deref()) {

@@ -231,6 +231,19 @@ test("a lazy comment section alone: its module waits until the reader nears it, 
   assert.deepEqual(problems, []);
 });
 
+test('placeholders saved with the mounted mark (as a prerenderer writes the page) are mounted all the same', async () => {
+  const { page, problems } = await openPage(browser);
+  const url = await routePage(page, 'saved.html', `<div data-khabar="article" data-khabar-mounted="" data-khabar-article-id="${ARTICLE}"></div>
+<div data-khabar="comments" data-khabar-mounted="" data-khabar-article-id="${ARTICLE}"></div>`);
+  await page.goto(url);
+  await page.locator('[data-khabar="article"] >> h1.headline').waitFor();
+  await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  const url2 = await routePage(page, 'saved-comments.html', `<div data-khabar="comments" data-khabar-mounted="" data-khabar-article-id="${ARTICLE}"></div>`);
+  await page.goto(url2);
+  await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  assert.deepEqual(problems, []);
+});
+
 test("a comments page's module that cannot load: the core shows the section, with the comments module's failure and a retry", async () => {
   const { page, problems } = await openPage(browser);
   const fetched = modulesOf(page);
