@@ -133,13 +133,9 @@ async function main() {
 
     // The code each side downloads for a comments-only page.
     const manifest = JSON.parse(readFileSync(join(args.dist, 'cdn/manifest.json'), 'utf8'));
-    // Everything a comments page fetches: the loader, the one catalog of its
-    // language (Arabic), and the comments page's module and glue (not the
-    // core and the comments module, which such a page does not load).
-    const khabarCode = Object.entries(manifest.files)
-      .filter(([name]) => name === 'khabar.js' || name.startsWith('khabar_comments_page')
-        || (name.endsWith('.json') && manifest.first_load.includes(name)))
-      .reduce((sum, [, f]) => sum + f.gzip, 0);
+    // Everything a comments page fetches (`dist` lists it: the loader, the
+    // one catalog of its language, the comments page's module and glue).
+    const khabarCode = manifest.comments_page.reduce((sum, name) => sum + manifest.files[name].gzip, 0);
     const issoJs = Buffer.from(await (await fetch(`${isso.url}js/embed.min.js`)).arrayBuffer());
     results.transfer_gzip = { khabar: khabarCode, isso: gzipSync(issoJs, { level: 9 }).length };
 

@@ -50,6 +50,18 @@ enum PageContent {
     Actions(Article),
 }
 
+#[cfg(feature = "core")]
+impl PageContent {
+    /// What a widget of `kind` (one that shows an article) shows of `article`.
+    fn of_article(kind: Kind, article: Article) -> Content {
+        Content::Page(match kind {
+            Kind::Card => PageContent::Card(article),
+            Kind::Actions => PageContent::Actions(article),
+            _ => PageContent::Article(article),
+        })
+    }
+}
+
 /// What `render` put on screen and what follows it.
 struct Shown {
     el: El,
@@ -70,18 +82,23 @@ struct State {
     lang: Lang,
     abort: Option<Cancel>,
     lazy: Option<NearViewport>,
-    /// Cursor of the next page of a `latest` list.
-    #[cfg(feature = "core")]
-    next: Option<String>,
-    /// The parts of a `latest` list on screen, and its "more" error.
-    #[cfg(feature = "core")]
-    list: Option<latest::ListParts>,
-    #[cfg(feature = "core")]
-    more_error: Option<Element>,
     /// The comment section, under an article or on its own.
     comments: Option<Section>,
-    /// Share, send, print and RSS under an article.
+    /// What the core's kinds keep on screen.
     #[cfg(feature = "core")]
+    page: PageParts,
+}
+
+/// The live parts of an article, a card, a list or an actions row.
+#[cfg(feature = "core")]
+#[derive(Default)]
+struct PageParts {
+    /// Cursor of the next page of a `latest` list.
+    next: Option<String>,
+    /// The parts of a `latest` list on screen, and its "more" error.
+    list: Option<latest::ListParts>,
+    more_error: Option<Element>,
+    /// Share, send, print and RSS under an article.
     actions: Option<ArticleActions>,
 }
 
@@ -173,15 +190,9 @@ impl Widget {
             lang,
             abort: None,
             lazy: None,
-            #[cfg(feature = "core")]
-            next: None,
-            #[cfg(feature = "core")]
-            list: None,
-            #[cfg(feature = "core")]
-            more_error: None,
             comments: None,
             #[cfg(feature = "core")]
-            actions: None,
+            page: PageParts::default(),
         }));
         widget.start()?;
         LIVE.with(|live| live.borrow_mut().push((widget.clone(), connected)));
@@ -242,14 +253,9 @@ impl Widget {
         }
         #[cfg(feature = "core")]
         {
-            let actions = {
-                let mut s = self.0.borrow_mut();
-                s.next = None;
-                s.list = None;
-                s.more_error = None;
-                s.actions.take()
-            };
-            if let Some(actions) = actions {
+            // Out of the borrow before the row's own `destroy`.
+            let page = std::mem::take(&mut self.0.borrow_mut().page);
+            if let Some(actions) = page.actions {
                 actions.destroy();
             }
         }
@@ -376,21 +382,18 @@ impl Widget {
         };
         // What the page hands over replaces whatever was loading or shown.
         self.reset();
-        // A comment section shows no JSON of the page's.
-        #[cfg(not(feature = "core"))]
-        let _ = json;
         let content = match options.kind {
+            // A comment section shows no JSON of the page's.
             Kind::Comments => Ok(Content::Comments),
             #[cfg(feature = "core")]
             Kind::Latest => api::decode(json).map(|p| Content::Page(PageContent::Latest(p))),
             #[cfg(feature = "core")]
-            Kind::Card => api::decode(json).map(|a| Content::Page(PageContent::Card(a))),
-            #[cfg(feature = "core")]
-            Kind::Article => api::decode(json).map(|a| Content::Page(PageContent::Article(a))),
-            #[cfg(feature = "core")]
-            Kind::Actions => api::decode(json).map(|a| Content::Page(PageContent::Actions(a))),
+            kind => api::decode(json).map(|a| PageContent::of_article(kind, a)),
             #[cfg(not(feature = "core"))]
-            kind => Err(not_here(kind)),
+            kind => {
+                let _ = json;
+                Err(not_here(kind))
+            }
         };
         // At once when the catalog is in (the usual case: the page hands
         // over its JSON after the widget has shown something).
@@ -456,7 +459,7 @@ impl Widget {
             let print_el = print_el.unwrap_or_else(|| host.clone());
             let actions =
                 ArticleActions::mount(&doc, &el, &frame, &print_el, print_site, &a, options)?;
-            self.0.borrow_mut().actions = Some(actions);
+            self.0.borrow_mut().page.actions = Some(actions);
         }
         if let Some((open, count)) = shown.section {
             let placeholder = (options.kind == Kind::Comments).then(|| el.clone());
@@ -511,13 +514,13 @@ impl Widget {
             PageContent::Latest(page) => {
                 let meta = latest::Meta::new(options).map_err(dom_error)?;
                 let has_more = page.next.is_some();
-                self.0.borrow_mut().next = page.next;
+                self.0.borrow_mut().page.next = page.next;
                 let (list, parts) =
                     latest::list(doc, &page.items, has_more, options.layout, catalog, &meta);
                 if let Some(more) = &parts.more {
                     self.on_click(more, |w| w.load_more());
                 }
-                self.0.borrow_mut().list = Some(parts);
+                self.0.borrow_mut().page.list = Some(parts);
                 shown(list, None, None, None)
             }
         })
@@ -528,7 +531,7 @@ impl Widget {
     fn load_more(&self) {
         let (abort, options, cursor) = {
             let mut s = self.0.borrow_mut();
-            let (Ok(options), Some(cursor)) = (s.options.clone(), s.next.clone()) else {
+            let (Ok(options), Some(cursor)) = (s.options.clone(), s.page.next.clone()) else {
                 return;
             };
             if s.abort.is_some() {
@@ -564,6 +567,7 @@ impl Widget {
         let list = self
             .0
             .borrow()
+            .page
             .list
             .as_ref()
             .and_then(|l| l.items.clone())
@@ -575,7 +579,7 @@ impl Widget {
             first_new.get_or_insert(li);
         }
         let has_more = page.next.is_some();
-        self.0.borrow_mut().next = page.next;
+        self.0.borrow_mut().page.next = page.next;
         if !has_more {
             if let Some(button) = self.more_button() {
                 button.remove();
@@ -592,7 +596,7 @@ impl Widget {
 
     /// The "more" button of the list on screen.
     fn more_button(&self) -> Option<Element> {
-        self.0.borrow().list.as_ref()?.more.clone()
+        self.0.borrow().page.list.as_ref()?.more.clone()
     }
 
     fn set_more_busy(&self, busy: bool) {
@@ -610,8 +614,8 @@ impl Widget {
         web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {err}")));
         let (section, old, catalog) = {
             let mut s = self.0.borrow_mut();
-            let section = s.list.as_ref().map(|l| l.section.clone());
-            (section, s.more_error.take(), s.lang.catalog())
+            let section = s.page.list.as_ref().map(|l| l.section.clone());
+            (section, s.page.more_error.take(), s.lang.catalog())
         };
         let Ok(doc) = self.document() else { return };
         if let Some(old) = old {
@@ -620,7 +624,7 @@ impl Widget {
         if let Some(section) = section {
             let note = latest::more_error(&doc, err.message(catalog)).build();
             section.add_child(&note);
-            self.0.borrow_mut().more_error = Some(note);
+            self.0.borrow_mut().page.more_error = Some(note);
         }
     }
 }
@@ -713,13 +717,7 @@ fn fetch(
         // One request for every kind that shows an article.
         #[cfg(feature = "core")]
         kind => ApiClient::new(&options.api).article(&options.article_id, cancel, move |article| {
-            then(article.map(|a| {
-                Content::Page(match kind {
-                    Kind::Card => PageContent::Card(a),
-                    Kind::Actions => PageContent::Actions(a),
-                    _ => PageContent::Article(a),
-                })
-            }))
+            then(article.map(|a| PageContent::of_article(kind, a)))
         }),
         #[cfg(not(feature = "core"))]
         kind => {

@@ -52,6 +52,15 @@ const CEILING_PAGE_JS: usize = 4_391;
 /// the demo page is Arabic, so its catalog is Arabic's.
 pub const FIRST_LOAD: [&str; 3] = ["khabar.js", "khabar_bg.wasm", "khabar-ar.json"];
 
+/// What a page of comment sections alone fetches (Arabic, as the benches'):
+/// the comments page's module replaces the core and the comments module.
+pub const COMMENTS_PAGE: [&str; 4] = [
+    "khabar.js",
+    "khabar-ar.json",
+    "khabar_comments_page_bg.wasm",
+    "khabar_comments_page.js",
+];
+
 fn read_text(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))
 }
@@ -160,6 +169,25 @@ struct Lazy<'a> {
     constant: &'a str,
     wasm: &'a Published,
     glue: Option<&'a Published>,
+}
+
+/// The two lazy modules, the comments module's and the comments page's,
+/// with their published wasm and (on the CDN) glue.
+fn lazy_modules<'a>(wasm: [&'a Published; 2], glue: [Option<&'a Published>; 2]) -> [Lazy<'a>; 2] {
+    [
+        Lazy {
+            name: "khabar_comments",
+            constant: "COMMENTS",
+            wasm: wasm[0],
+            glue: glue[0],
+        },
+        Lazy {
+            name: "khabar_comments_page",
+            constant: "PAGE",
+            wasm: wasm[1],
+            glue: glue[1],
+        },
+    ]
 }
 
 /// Bundles `entry` of `js/` (`khabar.js`, the auto-mounting loader, or
@@ -358,20 +386,7 @@ pub fn dist() -> Result<(), String> {
         published("khabar_comments_bg.wasm", &comments_wasm),
         published("khabar_comments_page_bg.wasm", &page_wasm),
     );
-    let npm_lazy = [
-        Lazy {
-            name: "khabar_comments",
-            constant: "COMMENTS",
-            wasm: &npm_comments,
-            glue: None,
-        },
-        Lazy {
-            name: "khabar_comments_page",
-            constant: "PAGE",
-            wasm: &npm_page,
-            glue: None,
-        },
-    ];
+    let npm_lazy = lazy_modules([&npm_comments, &npm_page], [None, None]);
     let npm_catalogs: Vec<_> = catalogs
         .iter()
         .map(|(tag, text)| {
@@ -505,20 +520,7 @@ pub fn dist() -> Result<(), String> {
         &format!("khabar_comments_page.{}.js", short_hash(&page_glue_js)),
         &page_glue_js,
     );
-    let cdn_lazy = [
-        Lazy {
-            name: "khabar_comments",
-            constant: "COMMENTS",
-            wasm: &comments,
-            glue: Some(&glue),
-        },
-        Lazy {
-            name: "khabar_comments_page",
-            constant: "PAGE",
-            wasm: &page,
-            glue: Some(&page_glue),
-        },
-    ];
+    let cdn_lazy = lazy_modules([&comments, &page], [Some(&glue), Some(&page_glue)]);
     let cdn_js = bundle(
         "khabar.js",
         false,
@@ -530,26 +532,15 @@ pub fn dist() -> Result<(), String> {
     let js_name = format!("khabar.{}.js", short_hash(&cdn_js));
     let mut entries = serde_json::Map::new();
     entries.insert("khabar.js".into(), publish(&cdn, &js_name, &cdn_js)?);
-    entries.insert(
-        "khabar_bg.wasm".into(),
-        publish(&cdn, &core.name, &core_wasm)?,
-    );
-    entries.insert(
-        "khabar_comments_bg.wasm".into(),
-        publish(&cdn, &comments.name, &comments_wasm)?,
-    );
-    entries.insert(
-        "khabar_comments.js".into(),
-        publish(&cdn, &glue.name, &glue_js)?,
-    );
-    entries.insert(
-        "khabar_comments_page_bg.wasm".into(),
-        publish(&cdn, &page.name, &page_wasm)?,
-    );
-    entries.insert(
-        "khabar_comments_page.js".into(),
-        publish(&cdn, &page_glue.name, &page_glue_js)?,
-    );
+    for (logical, file, bytes) in [
+        ("khabar_bg.wasm", &core, &core_wasm),
+        ("khabar_comments_bg.wasm", &comments, &comments_wasm),
+        ("khabar_comments.js", &glue, &glue_js),
+        ("khabar_comments_page_bg.wasm", &page, &page_wasm),
+        ("khabar_comments_page.js", &page_glue, &page_glue_js),
+    ] {
+        entries.insert(logical.into(), publish(&cdn, &file.name, bytes)?);
+    }
     for ((tag, text), (_, published)) in catalogs.iter().zip(&cdn_catalogs) {
         entries.insert(
             build::catalog_file(tag),
@@ -565,6 +556,7 @@ pub fn dist() -> Result<(), String> {
         "version": version,
         "files": entries,
         "first_load": FIRST_LOAD,
+        "comments_page": COMMENTS_PAGE,
         "snippet": snippet,
     });
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())? + "\n";
@@ -708,8 +700,9 @@ pub fn size(args: &[String]) -> Result<(), String> {
             })
     };
     let first = |f: &Shipped| FIRST_LOAD.contains(&f.logical.as_str());
-    let page = |f: &Shipped| f.logical.starts_with("khabar_comments_page");
-    let comments = |f: &Shipped| f.logical.starts_with("khabar_comments") && !page(f);
+    let page = |f: &Shipped| COMMENTS_PAGE.contains(&f.logical.as_str());
+    // The size's files are the ceilings': the rest is the comments module.
+    let comments = |f: &Shipped| !first(f) && !page(f);
     for (label, (raw, gz, br)) in [
         ("first load", sum(&first)),
         ("comments module", sum(&comments)),
@@ -717,11 +710,7 @@ pub fn size(args: &[String]) -> Result<(), String> {
             "everything (first load + comments)",
             sum(&|f| first(f) || comments(f)),
         ),
-        // The loader, the catalog and the comments page's module.
-        (
-            "a page of comments alone",
-            sum(&|f| page(f) || (first(f) && f.logical != "khabar_bg.wasm")),
-        ),
+        ("a page of comments alone", sum(&page)),
     ] {
         println!(
             "{:<34} {raw:>9} {gz:>9} {br:>9}   {:.1} KB gzip",
