@@ -1,5 +1,6 @@
 //! Writes into OUT_DIR what the widget compiles in from its data files:
-//! the stylesheet, minified (every reader downloads it inside the wasm), and
+//! the stylesheet, minified (every reader downloads it inside the wasm; the
+//! comments page's module gets it without the core's own rules), and
 //! the language catalogs as Rust statics (`src/i18n/<tag>.json`: all of each
 //! for builds with the `catalogs` feature, and in every build the few
 //! sentences an error needs before the reader's catalog has arrived).
@@ -32,6 +33,27 @@ fn minify(css: &str) -> String {
         min = min.replace(from, to);
     }
     min
+}
+
+/// The markers around the rules only the core module's views use.
+const CORE_OPEN: &str = "/* core { */";
+const CORE_CLOSE: &str = "/* } core */";
+
+/// `css` without the core module's own rules, for the comments page's
+/// module; `None` when a marker is left unpaired.
+fn without_core(css: &str) -> Option<String> {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find(CORE_OPEN) {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find(CORE_CLOSE)?;
+        let block = &rest[start + CORE_OPEN.len()..start + end];
+        if block.contains(CORE_OPEN) {
+            return None;
+        }
+        rest = &rest[start + end + CORE_CLOSE.len()..];
+    }
+    (!rest.contains(CORE_CLOSE)).then(|| out + rest)
 }
 
 /// The languages, as `Lang::ALL` orders them.
@@ -116,9 +138,20 @@ fn main() {
     };
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| fail("OUT_DIR is not set"));
     catalogs(Path::new(&out));
-    let dest = Path::new(&out).join("style.min.css");
-    if let Err(e) = std::fs::write(&dest, minify(&css)) {
-        fail(&format!("cannot write {}: {e}", dest.display()));
+    let comments = without_core(&css).unwrap_or_else(|| {
+        fail(&format!(
+            "{}: a \"{CORE_OPEN}\" without its \"{CORE_CLOSE}\" (or the reverse)",
+            src.display()
+        ))
+    });
+    for (file, css) in [
+        ("style.min.css", &css),
+        ("style.comments.min.css", &comments),
+    ] {
+        let dest = Path::new(&out).join(file);
+        if let Err(e) = std::fs::write(&dest, minify(css)) {
+            fail(&format!("cannot write {}: {e}", dest.display()));
+        }
     }
 }
 

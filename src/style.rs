@@ -11,7 +11,13 @@ use crate::dom::dom_error;
 use crate::error::WidgetError;
 
 /// The stylesheet (minified by `build.rs` from `src/style.css`), compiled into the wasm.
+#[cfg(feature = "core")]
 pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
+
+/// The stylesheet without the rules of the core's views: the comments
+/// page's module shows comment sections alone.
+#[cfg(not(feature = "core"))]
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/style.comments.min.css"));
 
 thread_local! {
     static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };

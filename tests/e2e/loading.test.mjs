@@ -213,8 +213,40 @@ test('a page of comment sections alone loads the comments page\'s module only, i
   assert.deepEqual(fetched.slice(0, 3), ['khabar_comments_page.js', 'khabar_comments_page_bg.wasm', 'khabar_core_bg.wasm']);
   assert.equal(await page.locator('[data-khabar="comments"] >> form.comment-form').count(), 1);
   assert.equal((await page.evaluate(() => import('/khabar/khabar.js').then((k) => k.debugCounts())))[0], 3);
+  // The comments page's module carries the stylesheet without the core's
+  // own rules (the article's, the lists', the actions'), and its section
+  // looks the same as the one the core styles under the article.
+  await page.locator('[data-khabar="article"] >> form.comment-form').waitFor();
+  const alone = await sectionLook(page, '[data-khabar="comments"]');
+  const underArticle = await sectionLook(page, '[data-khabar="article"]');
+  assert.ok(!alone.sheet.includes('.headline') && !alone.sheet.includes('.share-menu'), 'no article or actions rules');
+  assert.ok(underArticle.sheet.includes('.headline') && underArticle.sheet.includes('.share-menu'));
+  assert.ok(alone.sheet.includes('.comment-form') && alone.sheet.includes('.more'));
+  assert.deepEqual(alone.look, underArticle.look);
+  assert.equal(alone.look.form[0], '16px', 'the form is styled');
   assert.deepEqual(problems, []);
 });
+
+/** The rules of the sheet a widget's shadow root adopted, and computed styles of its comment section. */
+function sectionLook(page, selector) {
+  return page.evaluate((selector) => {
+    const root = document.querySelector(selector).shadowRoot;
+    const of = (q, properties) => {
+      const style = getComputedStyle(root.querySelector(q));
+      return properties.map((p) => style.getPropertyValue(p));
+    };
+    return {
+      sheet: root.adoptedStyleSheets.flatMap((s) => Array.from(s.cssRules, (r) => r.cssText)).join('\n'),
+      look: {
+        form: of('form.comment-form', ['padding-top', 'border-top-width', 'border-top-left-radius']),
+        title: of('.comments-title', ['font-size', 'font-weight']),
+        send: of('.send', ['background-color', 'color', 'padding-inline-start']),
+        field: of('.field input', ['box-sizing', 'border-top-width', 'padding-top']),
+        list: of('.comment-list', ['list-style-type', 'padding-inline-start']),
+      },
+    };
+  }, selector);
+}
 
 test("a lazy comment section alone: its module waits until the reader nears it, and the core never comes", async () => {
   const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });

@@ -39,13 +39,14 @@ pub const GZIP_CEILINGS: [(&str, usize); 7] = [
 // the catalogs too (`date_*`): 9,779 / 1,831, the rest unchanged; then the
 // comments page's module (a page of comment sections alone loads it instead
 // of the core and the comments module): the loader 10,831, that module
-// 54,954 and its glue 4,263.
+// 54,954 and its glue 4,263; then that module's stylesheet without the
+// core's own rules (the article's, the lists', the actions'): 53,539.
 const CEILING_JS: usize = 11_156;
 const CEILING_CORE: usize = 64_376;
 const CEILING_CATALOG: usize = 1_886;
 const CEILING_COMMENTS: usize = 42_790;
 const CEILING_COMMENTS_JS: usize = 3_756;
-const CEILING_PAGE: usize = 56_603;
+const CEILING_PAGE: usize = 55_145;
 const CEILING_PAGE_JS: usize = 4_391;
 
 /// The files a first visit fetches (the rest load when a page needs them):
