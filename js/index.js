@@ -4,7 +4,6 @@
 // import it in Node. The wasm starts on the first `init()` or `mount()`.
 // Placeholders and <khabar-widget> are in the other entry, `khabar/auto`
 // (./khabar.js), which is also what the CDN's script tag runs.
-import initCore, * as coreGlue from './khabar_core.js';
 import { count, dateline, relative } from './dates.js';
 import { inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
 
@@ -23,6 +22,12 @@ const host = {
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
 // the published loader refuses a wasm file that is not the one it was built with.
 const WASM_INTEGRITY = '';
+// The core module's glue is a file of its own on the CDN too, fetched with
+// its wasm: a page of comment sections alone, which never starts the core,
+// does not download it. The CDN's loader names it and its hash here; in the
+// npm package it is bundled in, evaluated only when the core starts.
+const CORE_GLUE = '';
+const CORE_GLUE_INTEGRITY = '';
 const COMMENTS_INTEGRITY = '';
 // The comments module's glue (its JavaScript half) is a file of its own,
 // imported with its wasm: a page whose comments stay out of reach loads
@@ -95,13 +100,16 @@ let readyBy = null; // the module whose start settles `ready`: the first started
  * its start, once asked), `glue` (its exports once it runs), `waiting` (the
  * handles opened before). The core shows every kind and mounts a comment
  * section through the comments module; a page whose widgets are all comment
- * sections loads the comments page's module alone instead. The two lazy
- * ones have their glue in a file of their own (`file`, on the CDN; `wasm`
- * is set by `configure`; `tries` counts failed starts, after which the
- * glue is asked for by a new URL).
+ * sections loads the comments page's module alone instead. On the CDN each
+ * has its glue in a file of its own (`file`; `wasm` is set by `configure`;
+ * `tries` counts a lazy module's failed starts, after which its glue is
+ * asked for by a new URL).
  */
 const wasmModule = (fields) => ({ start: null, glue: null, running: false, memory: null, waiting: new Set(), ...fields });
-const core = wasmModule({});
+const core = wasmModule({
+  name: 'core module', file: CORE_GLUE, fileIntegrity: CORE_GLUE_INTEGRITY, tries: 0,
+  bundled: () => import('./khabar_core.js'),
+});
 const comments = wasmModule({
   name: 'comments module', wasmIntegrity: COMMENTS_INTEGRITY,
   file: COMMENTS_GLUE, fileIntegrity: COMMENTS_GLUE_INTEGRITY, tries: 0,
@@ -203,15 +211,15 @@ function importChecked(url, integrity) {
 }
 
 /**
- * A lazy module's glue: next to its wasm and checked against its hash in
- * the CDN bundle (by a new URL after a failure, which the page's module
- * map would otherwise remember), else the bundler's chunk.
+ * A module's glue: next to its wasm and checked against its hash in the
+ * CDN bundle (by a new URL after a failure, which the page's module map
+ * would otherwise remember), else the bundler's chunk.
  */
-function importGlue(lazy) {
-  if (!lazy.file) return lazy.bundled();
-  const url = new URL(lazy.file, lazy.wasm);
-  if (lazy.tries) url.search = `?retry=${lazy.tries}`;
-  return importChecked(url.href, lazy.fileIntegrity);
+function importGlue(module) {
+  if (!module.file) return module.bundled();
+  const url = new URL(module.file, module.wasm);
+  if (module.tries) url.search = `?retry=${module.tries}`;
+  return importChecked(url.href, module.fileIntegrity);
 }
 
 /** Whether a dateline in `calendar` and `zone` needs Intl (the rest comes from the catalog). */
@@ -256,6 +264,7 @@ function configure(options) {
     ? new URL(options.wasm, here)
     : base ? new URL('khabar_core_bg.wasm', base) : new URL('./khabar_core_bg.wasm', import.meta.url);
   coreIntegrity = options.wasmIntegrity || WASM_INTEGRITY;
+  core.wasm = coreUrl;
   const placed = base || options.wasm;
   comments.wasm = placed ? new URL('khabar_comments_bg.wasm', base || coreUrl)
     : new URL('./khabar_comments_bg.wasm', import.meta.url);
@@ -292,10 +301,14 @@ export function init(options = {}) {
   configure(options);
   if (core.start) return ready;
   readyBy ??= core;
-  core.start = start(initCore, coreUrl, coreIntegrity);
+  const glue = importGlue(core).then((g) => (core.imported = g), (e) => {
+    console.error(`khabar: could not start the ${core.name}: ${e && e.message}`);
+    throw e;
+  });
+  core.start = start(glue.then((g) => g.default), coreUrl, coreIntegrity);
   core.start.then((exports) => {
-    coreGlue.setCommentsLoader(loadComments);
-    running(core, coreGlue, exports);
+    core.imported.setCommentsLoader(loadComments);
+    running(core, core.imported, exports);
   }, (e) => {
     const error = new KhabarError('load', `could not start ${coreUrl}: ${e && e.message}`);
     if (readyBy === core) settle.reject(error);

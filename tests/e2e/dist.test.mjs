@@ -20,6 +20,7 @@ const JS = manifest.files['khabar.js'];
 const WASM = manifest.files['khabar_bg.wasm'];
 const COMMENTS = manifest.files['khabar_comments_bg.wasm'];
 const GLUE = manifest.files['khabar_comments.js'];
+const CORE_GLUE = manifest.files['khabar_core.js'];
 const CATALOG = manifest.files['khabar-ar.json'];
 const ARTICLE = '2026-11-27-farmers-market';
 
@@ -67,7 +68,8 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   assert.match(WASM.file, /^khabar_bg\.[0-9a-f]{10}\.wasm$/);
   assert.match(COMMENTS.file, /^khabar_comments_bg\.[0-9a-f]{10}\.wasm$/);
   assert.match(GLUE.file, /^khabar_comments\.[0-9a-f]{10}\.js$/);
-  assert.deepEqual(manifest.first_load, ['khabar.js', 'khabar_bg.wasm', 'khabar-ar.json']);
+  assert.match(CORE_GLUE.file, /^khabar_core\.[0-9a-f]{10}\.js$/);
+  assert.deepEqual(manifest.first_load, ['khabar.js', 'khabar_core.js', 'khabar_bg.wasm', 'khabar-ar.json']);
   assert.match(JS.integrity, /^sha384-[A-Za-z0-9+/]{64}$/);
   const url = sitePage('cdn.html', `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
@@ -85,6 +87,8 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
 
   const wasm = responses.find((r) => r.url().endsWith(WASM.file));
   assert.ok(wasm, 'the wasm was loaded by its hashed name');
+  // Its glue too, a file of its own beside the loader (checked against its hash).
+  assert.ok(responses.some((r) => r.url().endsWith(CORE_GLUE.file) && r.ok()), 'the core glue was loaded by its hashed name');
   const headers = await wasm.allHeaders();
   assert.equal(headers['content-type'], 'application/wasm');
   assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable');
@@ -102,6 +106,23 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   const ready = events.filter((e) => e.type === 'khabar:ready');
   assert.equal(ready.length, 2);
   assert.ok(ready.every((e) => e.detail.version === manifest.version), JSON.stringify(events));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a page of comment sections alone fetches the comments page's files only: no core module, no core glue", async () => {
+  // The loader carries no module's glue: the core's is a file of its own.
+  assert.ok(!readFileSync(join(DIST, 'cdn', JS.file), 'utf8').includes('__wbindgen'), 'no wasm-bindgen glue in the loader');
+  assert.ok(readFileSync(join(DIST, 'cdn', CORE_GLUE.file), 'utf8').includes('__wbindgen'));
+  const url = sitePage('comments-alone.html', `
+    <div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>
+    ${scriptTag()}`);
+  const { page, problems } = await openPage(browser);
+  const fetched = [];
+  page.on('response', (r) => { if (new URL(r.url()).pathname.startsWith('/khabar/')) fetched.push(new URL(r.url()).pathname.split('/').pop()); });
+  await page.goto(url);
+  await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  assert.deepEqual(fetched.sort(), manifest.comments_page.map((name) => manifest.files[name].file).sort());
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -169,8 +190,9 @@ test('a page that only uses the custom element', async () => {
  * whether the wasm was requested.
  */
 async function failedStart(name, wasmUrl) {
-  // The catalog is looked for next to the core module.
+  // The catalog and the core's glue are looked for next to the core module.
   cpSync(join(DIST, 'cdn', CATALOG.file), join(siteDir, CATALOG.file));
+  cpSync(join(DIST, 'cdn', CORE_GLUE.file), join(siteDir, CORE_GLUE.file));
   const url = sitePage(name, `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
     ${scriptTag(` data-wasm="${wasmUrl}"`)}`);
@@ -236,6 +258,7 @@ test('control: a missing wasm (404) is told apart from an integrity mismatch', a
 async function fromWasmBase(name, folder, commentsBytes, glueBytes = readFileSync(join(DIST, 'cdn', GLUE.file))) {
   mkdirSync(join(siteDir, folder), { recursive: true });
   cpSync(join(DIST, 'cdn', WASM.file), join(siteDir, folder, WASM.file));
+  cpSync(join(DIST, 'cdn', CORE_GLUE.file), join(siteDir, folder, CORE_GLUE.file));
   writeFileSync(join(siteDir, folder, COMMENTS.file), commentsBytes);
   writeFileSync(join(siteDir, folder, GLUE.file), glueBytes);
   cpSync(join(DIST, 'cdn', CATALOG.file), join(siteDir, folder, CATALOG.file));
@@ -245,7 +268,7 @@ async function fromWasmBase(name, folder, commentsBytes, glueBytes = readFileSyn
   const { page, problems } = await openPage(browser);
   await recordEvents(page);
   const fetched = [];
-  page.on('response', (r) => { if (/\.(wasm|json)$|khabar_comments/.test(r.url())) fetched.push(new URL(r.url()).pathname); });
+  page.on('response', (r) => { if (/\.(wasm|json)$|khabar_comments|khabar_core/.test(r.url())) fetched.push(new URL(r.url()).pathname); });
   await page.goto(url);
   await widgetsSettled(page);
   await page.mouse.wheel(0, 3000);
@@ -261,7 +284,7 @@ async function fromWasmBase(name, folder, commentsBytes, glueBytes = readFileSyn
 test('data-wasm-base places both modules; the comments module is checked against its own hash', async () => {
   const good = await fromWasmBase('base.html', 'assets', readFileSync(join(DIST, 'cdn', COMMENTS.file)));
   assert.deepEqual(good.fetched.sort(),
-    [`/assets/${CATALOG.file}`, `/assets/${WASM.file}`, `/assets/${COMMENTS.file}`, `/assets/${GLUE.file}`].sort());
+    [`/assets/${CATALOG.file}`, `/assets/${CORE_GLUE.file}`, `/assets/${WASM.file}`, `/assets/${COMMENTS.file}`, `/assets/${GLUE.file}`].sort());
   assert.equal(good.form, 1, 'the comment form is shown');
   assert.deepEqual(good.events, [['khabar:ready', 'article']]);
   assert.deepEqual(good.problems, []);
@@ -287,6 +310,29 @@ test("the comments module's glue is checked against its own hash too", async () 
   assert.equal(loadFailure(bad.problems, GLUE.file.replaceAll('.', '\\.')), `integrity mismatch, computed ${tamperedHash}`);
   assert.ok(bad.problems.some((p) => p.includes('khabar: could not start the comments module') && p.includes(GLUE.file)),
     bad.problems.join('\n'));
+});
+
+test("the core module's glue is checked against its own hash too: a tampered one never runs", async () => {
+  const folder = join(siteDir, 'core-glue-assets');
+  mkdirSync(folder, { recursive: true });
+  cpSync(join(DIST, 'cdn', WASM.file), join(folder, WASM.file));
+  cpSync(join(DIST, 'cdn', CATALOG.file), join(folder, CATALOG.file));
+  const glue = Buffer.concat([Buffer.from('globalThis.__tampered = true;\n'), readFileSync(join(DIST, 'cdn', CORE_GLUE.file))]);
+  writeFileSync(join(folder, CORE_GLUE.file), glue);
+  const url = sitePage('core-glue.html', `
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    ${scriptTag(' data-wasm-base="/core-glue-assets/"')}`);
+  const { page, problems } = await openPage(browser);
+  await recordEvents(page);
+  await page.goto(url);
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'khabar:error'));
+  assert.deepEqual((await page.evaluate(() => window.__events)).map((e) => [e.type, e.detail.code]), [['khabar:error', 'load']]);
+  assert.equal(await page.evaluate(() => globalThis.__tampered === true), false, 'not a line of the tampered glue ran');
+  const tamperedHash = `sha384-${createHash('sha384').update(glue).digest('base64')}`;
+  assert.notEqual(tamperedHash, CORE_GLUE.integrity);
+  assert.equal(loadFailure(problems, CORE_GLUE.file.replaceAll('.', '\\.')), `integrity mismatch, computed ${tamperedHash}`);
+  assert.ok(problems.some((p) => p.includes('khabar: could not start the core module') && p.includes(CORE_GLUE.file)), problems.join('\n'));
+  await page.close();
 });
 
 test("a comments glue that cannot load: the network error in its place, and a retry that loads it", async () => {
@@ -325,6 +371,7 @@ test('a language catalog that does not match its hash: the error in the fallback
   const folder = join(siteDir, 'catalog-assets');
   mkdirSync(folder, { recursive: true });
   cpSync(join(DIST, 'cdn', WASM.file), join(folder, WASM.file));
+  cpSync(join(DIST, 'cdn', CORE_GLUE.file), join(folder, CORE_GLUE.file));
   const good = readFileSync(join(DIST, 'cdn', CATALOG.file));
   const bad = Buffer.from(good.toString('utf8').replace('"retry":"', '"retry":"!'));
   writeFileSync(join(folder, CATALOG.file), bad);
