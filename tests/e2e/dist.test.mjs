@@ -250,18 +250,29 @@ test('control: a missing wasm (404) is told apart from an integrity mismatch', a
 });
 
 /**
+ * Fills `folder` of the site with the core's files from dist (its wasm, its
+ * glue, the Arabic catalog), as a page with data-wasm-base needs them;
+ * `replace` gives other bytes for some of them, by file name.
+ */
+function coreAssets(folder, replace = {}) {
+  const dir = join(siteDir, folder);
+  mkdirSync(dir, { recursive: true });
+  for (const { file } of [WASM, CORE_GLUE, CATALOG]) {
+    writeFileSync(join(dir, file), replace[file] ?? readFileSync(join(DIST, 'cdn', file)));
+  }
+  return dir;
+}
+
+/**
  * A page whose script tag places both modules with data-wasm-base in
  * `folder` of the site, the comments module being `commentsBytes` and its
  * glue `glueBytes`; the reader scrolls to the comments. Returns the page's
  * outcome.
  */
 async function fromWasmBase(name, folder, commentsBytes, glueBytes = readFileSync(join(DIST, 'cdn', GLUE.file))) {
-  mkdirSync(join(siteDir, folder), { recursive: true });
-  cpSync(join(DIST, 'cdn', WASM.file), join(siteDir, folder, WASM.file));
-  cpSync(join(DIST, 'cdn', CORE_GLUE.file), join(siteDir, folder, CORE_GLUE.file));
-  writeFileSync(join(siteDir, folder, COMMENTS.file), commentsBytes);
-  writeFileSync(join(siteDir, folder, GLUE.file), glueBytes);
-  cpSync(join(DIST, 'cdn', CATALOG.file), join(siteDir, folder, CATALOG.file));
+  const dir = coreAssets(folder);
+  writeFileSync(join(dir, COMMENTS.file), commentsBytes);
+  writeFileSync(join(dir, GLUE.file), glueBytes);
   const url = sitePage(name, `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
     ${scriptTag(` data-wasm-base="/${folder}/"`)}`);
@@ -313,12 +324,8 @@ test("the comments module's glue is checked against its own hash too", async () 
 });
 
 test("the core module's glue is checked against its own hash too: a tampered one never runs", async () => {
-  const folder = join(siteDir, 'core-glue-assets');
-  mkdirSync(folder, { recursive: true });
-  cpSync(join(DIST, 'cdn', WASM.file), join(folder, WASM.file));
-  cpSync(join(DIST, 'cdn', CATALOG.file), join(folder, CATALOG.file));
   const glue = Buffer.concat([Buffer.from('globalThis.__tampered = true;\n'), readFileSync(join(DIST, 'cdn', CORE_GLUE.file))]);
-  writeFileSync(join(folder, CORE_GLUE.file), glue);
+  coreAssets('core-glue-assets', { [CORE_GLUE.file]: glue });
   const url = sitePage('core-glue.html', `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
     ${scriptTag(' data-wasm-base="/core-glue-assets/"')}`);
@@ -368,13 +375,9 @@ test("a comments glue that cannot load: the network error in its place, and a re
 });
 
 test('a language catalog that does not match its hash: the error in the fallback sentences, and "try again" recovers', async () => {
-  const folder = join(siteDir, 'catalog-assets');
-  mkdirSync(folder, { recursive: true });
-  cpSync(join(DIST, 'cdn', WASM.file), join(folder, WASM.file));
-  cpSync(join(DIST, 'cdn', CORE_GLUE.file), join(folder, CORE_GLUE.file));
   const good = readFileSync(join(DIST, 'cdn', CATALOG.file));
   const bad = Buffer.from(good.toString('utf8').replace('"retry":"', '"retry":"!'));
-  writeFileSync(join(folder, CATALOG.file), bad);
+  const folder = coreAssets('catalog-assets', { [CATALOG.file]: bad });
   const url = sitePage('catalog.html', `
     <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
     ${scriptTag(' data-wasm-base="/catalog-assets/"')}`);

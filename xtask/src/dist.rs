@@ -342,9 +342,9 @@ fn module_glue(name: &str, wasm: &Published) -> Result<Vec<u8>, String> {
     Ok(replace_once(&glue, &format!("{name}_bg.wasm"), &wasm.name, "the glue")?.into_bytes())
 }
 
-/// A lazy module's glue as shipped: a module of its own, the loader's
-/// dynamic import.
-fn lazy_glue(name: &str, wasm: &Published, version: &str) -> Result<Vec<u8>, String> {
+/// A module's glue as shipped on its own (the CDN's three, npm's two lazy
+/// ones): a module of its own, the loader's dynamic import.
+fn glue_file(name: &str, wasm: &Published, version: &str) -> Result<Vec<u8>, String> {
     let mut bytes = format!("{}\n", banner(version)).into_bytes();
     bytes.extend(module_glue(name, wasm)?);
     Ok(bytes)
@@ -452,7 +452,7 @@ pub fn dist() -> Result<(), String> {
     for module in &npm_lazy {
         write(
             &npm.join(format!("{}.js", module.name)),
-            &lazy_glue(module.name, module.wasm, &version)?,
+            &glue_file(module.name, module.wasm, &version)?,
         )?;
     }
     for (from, to) in [
@@ -539,17 +539,17 @@ pub fn dist() -> Result<(), String> {
         &format!("khabar_comments_page_bg.{}.wasm", short_hash(&page_wasm)),
         &page_wasm,
     );
-    let glue_js = lazy_glue("khabar_comments", &comments, &version)?;
+    let glue_js = glue_file("khabar_comments", &comments, &version)?;
     let glue = published(
         &format!("khabar_comments.{}.js", short_hash(&glue_js)),
         &glue_js,
     );
-    let page_glue_js = lazy_glue("khabar_comments_page", &page, &version)?;
+    let page_glue_js = glue_file("khabar_comments_page", &page, &version)?;
     let page_glue = published(
         &format!("khabar_comments_page.{}.js", short_hash(&page_glue_js)),
         &page_glue_js,
     );
-    let core_glue_js = lazy_glue("khabar_core", &core, &version)?;
+    let core_glue_js = glue_file("khabar_core", &core, &version)?;
     let core_glue = published(
         &format!("khabar_core.{}.js", short_hash(&core_glue_js)),
         &core_glue_js,
