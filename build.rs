@@ -45,6 +45,9 @@ fn without_core(css: &str) -> Option<String> {
     let mut out = String::with_capacity(css.len());
     let mut rest = css;
     while let Some(start) = rest.find(CORE_OPEN) {
+        if rest[..start].contains(CORE_CLOSE) {
+            return None;
+        }
         out.push_str(&rest[..start]);
         let end = rest[start..].find(CORE_CLOSE)?;
         let block = &rest[start + CORE_OPEN.len()..start + end];
