@@ -88,8 +88,6 @@ ready.catch(() => {}); // reported through khabar:error and the console, not as 
 let configured = false;
 let warm = false; // the page's first Intl object asked for (warmUpIntl)
 let defaultApi;
-let coreUrl;
-let coreIntegrity;
 let catalogBase; // the folder of the catalogs when the page names one (else next to this file)
 let placeholderApi; // the API of `khabar/auto`'s placeholders, once it mounts them
 const catalogs = new Map(); // tag → the catalog object once in, or the promise of it
@@ -107,7 +105,7 @@ let readyBy = null; // the module whose start settles `ready`: the first started
  */
 const wasmModule = (fields) => ({ start: null, glue: null, running: false, memory: null, waiting: new Set(), ...fields });
 const core = wasmModule({
-  name: 'core module', file: CORE_GLUE, fileIntegrity: CORE_GLUE_INTEGRITY, tries: 0,
+  name: 'core module', file: CORE_GLUE, fileIntegrity: CORE_GLUE_INTEGRITY,
   bundled: () => import('./khabar_core.js'),
 });
 const comments = wasmModule({
@@ -176,14 +174,16 @@ function catalog(tag, peek = false) {
 }
 
 /**
- * Starts a module (`glue`: its init function, or the promise of it, whose
- * failure the caller tells): the wasm is requested at once, and fetch()
- * checks its hash and rejects on a mismatch before a single byte is compiled.
+ * Starts `module`: its glue and its wasm are requested at once, and fetch()
+ * checks the wasm's hash and rejects on a mismatch before a single byte is
+ * compiled. Resolves to the wasm's exports.
  */
-function start(glue, url, integrity) {
+function start(module) {
+  const { wasm: url, wasmIntegrity: integrity } = module;
+  const glue = glueOf(module);
   const wasm = fetch(url, integrity ? { integrity } : {});
   wasm.catch(() => {}); // told below, once the glue is in
-  return Promise.resolve(glue).then((initModule) => initModule({ module_or_path: wasm }).catch((e) => {
+  return glue.then((initModule) => initModule({ module_or_path: wasm }).catch((e) => {
     const why = integrity ? ' (network error, or the file does not match its integrity hash)' : '';
     console.error(`khabar: could not start ${url}${why}: ${e && e.message}`);
     throw e;
@@ -220,6 +220,18 @@ function importGlue(module) {
   const url = new URL(module.file, module.wasm);
   if (module.tries) url.search = `?retry=${module.tries}`;
   return importChecked(url.href, module.fileIntegrity);
+}
+
+/**
+ * The init function of a module's glue, once it is in (imported once, then
+ * kept as `imported`); a glue that cannot load is told in the console.
+ */
+function glueOf(module) {
+  const glue = module.imported ?? importGlue(module).then((g) => (module.imported = g), (e) => {
+    console.error(`khabar: could not start the ${module.name}: ${e && e.message}`);
+    throw e;
+  });
+  return Promise.resolve(glue).then((g) => g.default);
 }
 
 /** Whether a dateline in `calendar` and `zone` needs Intl (the rest comes from the catalog). */
@@ -260,17 +272,16 @@ function configure(options) {
   const base = options.wasmBase && new URL(String(options.wasmBase).replace(/\/?$/, '/'), here);
   // Written as `new URL('./…', import.meta.url)` so that bundlers (Vite,
   // webpack, Rollup) copy the wasm files along with the code.
-  coreUrl = options.wasm
+  core.wasm = options.wasm
     ? new URL(options.wasm, here)
     : base ? new URL('khabar_core_bg.wasm', base) : new URL('./khabar_core_bg.wasm', import.meta.url);
-  coreIntegrity = options.wasmIntegrity || WASM_INTEGRITY;
-  core.wasm = coreUrl;
+  core.wasmIntegrity = options.wasmIntegrity || WASM_INTEGRITY;
   const placed = base || options.wasm;
-  comments.wasm = placed ? new URL('khabar_comments_bg.wasm', base || coreUrl)
+  comments.wasm = placed ? new URL('khabar_comments_bg.wasm', base || core.wasm)
     : new URL('./khabar_comments_bg.wasm', import.meta.url);
-  page.wasm = placed ? new URL('khabar_comments_page_bg.wasm', base || coreUrl)
+  page.wasm = placed ? new URL('khabar_comments_page_bg.wasm', base || core.wasm)
     : new URL('./khabar_comments_page_bg.wasm', import.meta.url);
-  catalogBase = base || (options.wasm ? coreUrl : undefined);
+  catalogBase = base || (options.wasm ? core.wasm : undefined);
 }
 
 /** Hands a module that just started what it calls back, and mounts what waited for it. */
@@ -301,16 +312,12 @@ export function init(options = {}) {
   configure(options);
   if (core.start) return ready;
   readyBy ??= core;
-  const glue = importGlue(core).then((g) => (core.imported = g), (e) => {
-    console.error(`khabar: could not start the ${core.name}: ${e && e.message}`);
-    throw e;
-  });
-  core.start = start(glue.then((g) => g.default), coreUrl, coreIntegrity);
+  core.start = start(core);
   core.start.then((exports) => {
     core.imported.setCommentsLoader(loadComments);
     running(core, core.imported, exports);
   }, (e) => {
-    const error = new KhabarError('load', `could not start ${coreUrl}: ${e && e.message}`);
+    const error = new KhabarError('load', `could not start ${core.wasm}: ${e && e.message}`);
     if (readyBy === core) settle.reject(error);
     for (const handle of core.waiting) failHandle(handle, error);
     core.waiting.clear();
@@ -326,11 +333,7 @@ export function init(options = {}) {
 function startLazy(lazy) {
   configure({});
   if (lazy.start) return lazy.start;
-  const glue = lazy.imported ?? importGlue(lazy).then((g) => (lazy.imported = g), (e) => {
-    console.error(`khabar: could not start the ${lazy.name}: ${e && e.message}`);
-    throw e;
-  });
-  lazy.start = start(Promise.resolve(glue).then((g) => g.default), lazy.wasm, lazy.wasmIntegrity).then(
+  lazy.start = start(lazy).then(
     (exports) => { running(lazy, lazy.imported, exports); return lazy.imported; },
     (e) => { lazy.start = null; lazy.tries += 1; throw e; },
   );

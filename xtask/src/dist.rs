@@ -252,15 +252,11 @@ fn bundle(
             format!("'./{}'", wasm.name),
         ));
         if let Some(glue) = module.glue {
-            names.push((
-                format!("const {constant}_GLUE = '';"),
-                format!("const {constant}_GLUE = '{}';", glue.name),
-            ));
-            names.push((
-                format!("const {constant}_GLUE_INTEGRITY = '';"),
-                format!("const {constant}_GLUE_INTEGRITY = '{}';", glue.integrity),
-            ));
+            names.extend(glue_names(constant, glue));
         }
+    }
+    if let Some(glue) = core_glue {
+        names.extend(glue_names("CORE", glue));
     }
     for (from, to) in names.into_iter().chain([
         (
@@ -281,20 +277,6 @@ fn bundle(
         ),
     ]) {
         api = replace_once(&api, &from, &to, "js/index.js")?;
-    }
-    if let Some(glue) = core_glue {
-        for (from, to) in [
-            (
-                "const CORE_GLUE = '';".to_owned(),
-                format!("const CORE_GLUE = '{}';", glue.name),
-            ),
-            (
-                "const CORE_GLUE_INTEGRITY = '';".to_owned(),
-                format!("const CORE_GLUE_INTEGRITY = '{}';", glue.integrity),
-            ),
-        ] {
-            api = replace_once(&api, &from, &to, "js/index.js")?;
-        }
     }
     write(&work.join("index.js"), api.as_bytes())?;
     for file in ["khabar.js", "request.js", "dates.js"] {
@@ -327,6 +309,21 @@ fn bundle(
     }
     cmd::run(&mut esbuild)?;
     std::fs::read(&out).map_err(|e| format!("reading {}: {e}", out.display()))
+}
+
+/// The loader's constants that name a module's published glue file and its
+/// hash (`{constant}_GLUE`, `{constant}_GLUE_INTEGRITY`), filled in.
+fn glue_names(constant: &str, glue: &Published) -> [(String, String); 2] {
+    [
+        (
+            format!("const {constant}_GLUE = '';"),
+            format!("const {constant}_GLUE = '{}';", glue.name),
+        ),
+        (
+            format!("const {constant}_GLUE_INTEGRITY = '';"),
+            format!("const {constant}_GLUE_INTEGRITY = '{}';", glue.integrity),
+        ),
+    ]
 }
 
 /// The licence line every shipped script starts with.
@@ -539,21 +536,15 @@ pub fn dist() -> Result<(), String> {
         &format!("khabar_comments_page_bg.{}.wasm", short_hash(&page_wasm)),
         &page_wasm,
     );
-    let glue_js = glue_file("khabar_comments", &comments, &version)?;
-    let glue = published(
-        &format!("khabar_comments.{}.js", short_hash(&glue_js)),
-        &glue_js,
-    );
-    let page_glue_js = glue_file("khabar_comments_page", &page, &version)?;
-    let page_glue = published(
-        &format!("khabar_comments_page.{}.js", short_hash(&page_glue_js)),
-        &page_glue_js,
-    );
-    let core_glue_js = glue_file("khabar_core", &core, &version)?;
-    let core_glue = published(
-        &format!("khabar_core.{}.js", short_hash(&core_glue_js)),
-        &core_glue_js,
-    );
+    // Each module's glue, by a content-hashed name.
+    let hashed_glue = |name: &str, wasm: &Published| -> Result<(Vec<u8>, Published), String> {
+        let js = glue_file(name, wasm, &version)?;
+        let file = published(&format!("{name}.{}.js", short_hash(&js)), &js);
+        Ok((js, file))
+    };
+    let (glue_js, glue) = hashed_glue("khabar_comments", &comments)?;
+    let (page_glue_js, page_glue) = hashed_glue("khabar_comments_page", &page)?;
+    let (core_glue_js, core_glue) = hashed_glue("khabar_core", &core)?;
     let cdn_lazy = lazy_modules([&comments, &page], [Some(&glue), Some(&page_glue)]);
     let cdn_js = bundle(
         "khabar.js",
