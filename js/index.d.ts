@@ -111,6 +111,16 @@ export function mount(element: Element, options: KhabarOptions): KhabarHandle;
  */
 export function reservedHeight(options: Pick<KhabarOptions, 'kind' | 'layout' | 'limit'>): string;
 
+/**
+ * The same reservation as attributes (`data-khabar-reserve`, and
+ * `data-khabar-reserve-rows` for a list) that `khabar/placeholder.css`
+ * turns into that height: for a page whose Content-Security-Policy refuses
+ * inline styles. Empty for a kind that reserves nothing.
+ */
+export function placeholderAttributes(
+  options: Pick<KhabarOptions, 'kind' | 'layout' | 'limit'>,
+): Record<string, string>;
+
 /** The widget's version (semantic versioning). */
 export function version(): string;
 

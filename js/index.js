@@ -570,22 +570,36 @@ export function version() {
   return (core.glue ?? page.glue)?.version() ?? VERSION;
 }
 
+/** How many rows a list of `options` reserves: its limit, within 1–50 as the widget's own. */
+const rowsOf = (options) => Math.min(Math.max(Number(options?.limit) || 10, 1), 50);
+
 /**
  * The height a widget of `options` reserves (a CSS value with the same
  * custom properties the widget reads): what a server-rendered placeholder
  * holds until the widget mounts in the browser, so that nothing shifts.
  */
 export function reservedHeight(options) {
-  const rows = Math.min(Math.max(Number(options?.limit) || 10, 1), 50);
   switch (options?.kind) {
     case 'article': return 'var(--khabar-article-min-height, 100vh)';
     case 'latest': return options.layout === 'strip' ? 'var(--khabar-strip-height, 2.5em)'
-      : `var(--khabar-latest-min-height, calc(7.5em + ${rows} * 8.25em))`;
+      : `var(--khabar-latest-min-height, calc(7.5em + ${rowsOf(options)} * 8.25em))`;
     case 'card': return 'var(--khabar-card-min-height, 9.5em)';
     case 'comments': return 'var(--khabar-comments-min-height, 54em)';
     case 'actions': return 'var(--khabar-actions-min-height, 3.5em)';
     default: return '0';
   }
+}
+
+/**
+ * The same reservation as attributes for `khabar/placeholder.css`, for a
+ * page whose Content-Security-Policy refuses inline styles: none for a
+ * kind that reserves nothing.
+ */
+export function placeholderAttributes(options) {
+  if (reservedHeight(options) === '0') return {};
+  if (options.kind !== 'latest') return { 'data-khabar-reserve': options.kind };
+  if (options.layout === 'strip') return { 'data-khabar-reserve': 'strip' };
+  return { 'data-khabar-reserve': 'latest', 'data-khabar-reserve-rows': String(rowsOf(options)) };
 }
 
 /** Figures for leak checks: widgets alive, requests in flight and wasm memory, both modules together. */

@@ -14,6 +14,13 @@ export interface KhabarProps extends KhabarOptions {
   onCommentPosted?: (detail: KhabarCommentPostedDetail, event: CustomEvent<KhabarCommentPostedDetail>) => void;
   className?: string;
   id?: string;
+  /**
+   * How the server-rendered placeholder holds the widget's height until it
+   * mounts: a `style` attribute (`inline`, the default), or attributes that
+   * `khabar/placeholder.css` reads (`stylesheet`), for a page whose
+   * Content-Security-Policy refuses inline styles.
+   */
+  reserve?: 'inline' | 'stylesheet';
 }
 
 /** Khabar's widget as a React component; safe to render on the server. */

@@ -4,7 +4,7 @@
 // the widget reserves; the browser mounts the widget into it after
 // hydration, updates it when its options change and destroys it on unmount.
 import { createElement, useEffect, useRef, useState } from 'react';
-import { mount, reservedHeight } from 'khabar';
+import { mount, placeholderAttributes, reservedHeight } from 'khabar';
 
 const EVENTS = [
   ['onReady', 'khabar:ready'],
@@ -12,8 +12,12 @@ const EVENTS = [
   ['onCommentPosted', 'khabar:comment-posted'],
 ];
 
-/** Khabar's widget; props are the options of `mount()` plus the event callbacks, `className` and `id`. */
-export function Khabar({ onReady, onError, onCommentPosted, className, id, ...options }) {
+/**
+ * Khabar's widget; props are the options of `mount()` plus the event
+ * callbacks, `className`, `id` and `reserve` (how the placeholder holds its
+ * height: `inline`, the default, or `stylesheet`).
+ */
+export function Khabar({ onReady, onError, onCommentPosted, className, id, reserve, ...options }) {
   const element = useRef(null);
   const widget = useRef(null); // { handle, applied }: the handle and the options it shows
   const callbacks = useRef(null);
@@ -48,9 +52,14 @@ export function Khabar({ onReady, onError, onCommentPosted, className, id, ...op
   }, [key]);
 
   // Until the widget is there (on the server, and during hydration), the
-  // placeholder holds the widget's height so that nothing below moves.
-  const style = mounted ? undefined : { minBlockSize: reservedHeight(options) };
-  return createElement('div', { ref: element, className, id, style });
+  // placeholder holds the widget's height so that nothing below moves: in
+  // a style attribute, or, where the page's CSP refuses those, through
+  // attributes that khabar/placeholder.css reads.
+  let held = {};
+  if (!mounted) {
+    held = reserve === 'stylesheet' ? placeholderAttributes(options) : { style: { minBlockSize: reservedHeight(options) } };
+  }
+  return createElement('div', { ref: element, className, id, ...held });
 }
 
 export default Khabar;

@@ -9,6 +9,13 @@ export interface KhabarProps extends KhabarOptions {
   oncommentposted?: (detail: KhabarCommentPostedDetail, event: CustomEvent<KhabarCommentPostedDetail>) => void;
   class?: string;
   id?: string;
+  /**
+   * How the server-rendered placeholder holds the widget's height until it
+   * mounts: a `style` attribute (`inline`, the default), or attributes that
+   * `khabar/placeholder.css` reads (`stylesheet`), for a page whose
+   * Content-Security-Policy refuses inline styles.
+   */
+  reserve?: 'inline' | 'stylesheet';
 }
 
 /** Khabar's widget as a Svelte 5 component; safe under server-side rendering. */

@@ -7,5 +7,13 @@ import type { KhabarOptions } from 'khabar';
  * events `ready`, `error` and `comment-posted` carry the DOM event's `detail`
  * (KhabarReadyDetail, KhabarErrorDetail, KhabarCommentPostedDetail).
  */
-export declare const Khabar: DefineComponent<KhabarOptions>;
+export declare const Khabar: DefineComponent<KhabarOptions & {
+  /**
+   * How the server-rendered placeholder holds the widget's height until it
+   * mounts: a `style` attribute (`inline`, the default), or attributes that
+   * `khabar/placeholder.css` reads (`stylesheet`), for a page whose
+   * Content-Security-Policy refuses inline styles.
+   */
+  reserve?: 'inline' | 'stylesheet';
+}>;
 export default Khabar;

@@ -3,7 +3,7 @@
 // the widget reserves; the browser mounts the widget into it, updates it
 // when its props change and destroys it on unmount.
 import { defineComponent, h, onBeforeUnmount, onMounted, ref, watch } from 'vue';
-import { mount, reservedHeight } from 'khabar';
+import { mount, placeholderAttributes, reservedHeight } from 'khabar';
 
 const OPTIONS = ['kind', 'articleId', 'articleUrl', 'articleTitle', 'api', 'lang', 'digits', 'calendar',
   'timeZone', 'theme', 'limit', 'section', 'contentLang', 'layout', 'lazy', 'commentCounts', 'shareUtm', 'printTarget'];
@@ -18,7 +18,11 @@ function optionsOf(props) {
   return options;
 }
 
-/** Khabar's widget; props are the options of `mount()`, events `ready`, `error` and `comment-posted`. */
+/**
+ * Khabar's widget; props are the options of `mount()` and `reserve` (how the
+ * placeholder holds its height: `inline`, the default, or `stylesheet`);
+ * events `ready`, `error` and `comment-posted`.
+ */
 export const Khabar = defineComponent({
   name: 'Khabar',
   props: {
@@ -40,6 +44,7 @@ export const Khabar = defineComponent({
     commentCounts: { type: Boolean, default: undefined },
     shareUtm: String,
     printTarget: String,
+    reserve: { type: String, default: 'inline' },
   },
   emits: ['ready', 'error', 'comment-posted'],
   setup(props, { emit }) {
@@ -66,11 +71,19 @@ export const Khabar = defineComponent({
       handle = null;
     });
     // Until the widget is there (on the server, and during hydration), the
-    // placeholder holds the widget's height so that nothing below moves.
-    return () => h('div', {
-      ref: element,
-      style: mounted.value ? undefined : { minBlockSize: reservedHeight(optionsOf(props)) },
-    });
+    // placeholder holds the widget's height so that nothing below moves: in
+    // a style attribute, or, where the page's CSP refuses those, through
+    // attributes that khabar/placeholder.css reads.
+    return () => {
+      if (mounted.value) return h('div', { ref: element });
+      const options = optionsOf(props);
+      return h('div', {
+        ref: element,
+        ...(props.reserve === 'stylesheet'
+          ? placeholderAttributes(options)
+          : { style: { minBlockSize: reservedHeight(options) } }),
+      });
+    };
   },
 });
 

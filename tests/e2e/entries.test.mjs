@@ -37,7 +37,7 @@ test('importing `khabar` and `khabar/auto` in Node, as server-side rendering doe
       document: typeof document,
     }));`;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
-  assert.deepEqual(out.exports, ['KhabarError', 'debugCounts', 'init', 'mount', 'ready', 'reservedHeight', 'version']);
+  assert.deepEqual(out.exports, ['KhabarError', 'debugCounts', 'init', 'mount', 'placeholderAttributes', 'ready', 'reservedHeight', 'version']);
   assert.equal(out.same, true, 'khabar/auto exports the same API');
   assert.equal(out.version, VERSION);
   assert.deepEqual(out.error, [true, true, 'KhabarError', 'config']);
@@ -97,6 +97,46 @@ test('`khabar` starts nothing at import; mount() starts it; errors are KhabarErr
   // Still: the page's placeholders were not mounted by the API entry.
   assert.equal(await page.evaluate(() => document.getElementById('placeholder').shadowRoot), null);
   assert.equal(wasm[0], '/khabar/khabar_core_bg.wasm', wasm.join());
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('khabar/placeholder.css reserves what reservedHeight() names, for every kind and list length, custom properties included', async () => {
+  const { page, problems } = await apiPage('<div id="cases"></div>', '');
+  await page.addStyleTag({ content: readFileSync(join(DIST, 'npm/placeholder.css'), 'utf8') });
+  const cases = [
+    { kind: 'article' }, { kind: 'card' }, { kind: 'comments' }, { kind: 'actions' },
+    { kind: 'latest', layout: 'strip' }, { kind: 'latest' }, { kind: 'gallery' },
+    // 0 and 51 to 60 clamp to 1 and 50, as the widget's own list does.
+    ...Array.from({ length: 61 }, (_, limit) => ({ kind: 'latest', limit })),
+  ];
+  // Each case plain, then with every property a page may set to its own height.
+  const own = ['article', 'latest', 'card', 'comments', 'actions']
+    .map((kind, i) => `--khabar-${kind}-min-height: ${101 + i}px;`).join(' ') + ' --khabar-strip-height: 31px;';
+  const heights = await page.evaluate(([cases, own]) => {
+    const root = document.getElementById('cases');
+    return cases.map((options) => ['', own].map((properties) => {
+      const inline = document.createElement('div');
+      inline.style.cssText = properties;
+      inline.style.minBlockSize = window.k.reservedHeight(options);
+      const held = document.createElement('div');
+      held.style.cssText = properties;
+      for (const [name, value] of Object.entries(window.k.placeholderAttributes(options))) held.setAttribute(name, value);
+      root.append(inline, held);
+      const pair = [inline, held].map((el) => el.getBoundingClientRect().height);
+      inline.remove();
+      held.remove();
+      return pair;
+    }));
+  }, [cases, own]);
+  cases.forEach((options, i) => heights[i].forEach(([inline, held], variant) => {
+    assert.equal(held, inline, `${JSON.stringify(options)}${variant ? ' with the page\'s properties' : ''}`);
+  }));
+  // Not equal by being empty: the article's 100vh, the page's own heights,
+  // nothing for an unknown kind, and fifty list lengths, fifty heights.
+  assert.deepEqual(heights.slice(0, 7).map(([[plain], [, own]]) => [plain, own]),
+    [[1000, 101], [152, 103], [864, 104], [56, 105], [40, 31], [1440, 102], [0, 0]]);
+  assert.equal(new Set(heights.slice(7).map(([[plain]]) => plain)).size, 50);
   assert.deepEqual(problems, []);
   await page.close();
 });

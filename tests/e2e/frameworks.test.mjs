@@ -4,8 +4,9 @@
 // types), built, served and opened in Chromium. A Vite app with a
 // React, a Vue and a Svelte page (each: the article and its comments render,
 // a prop change shows the next story, removing the component destroys the
-// widgets) and a Vue and a Svelte page rendered on the server (in Node, by
-// the same app's `vite build --ssr`) and hydrated, and a Next.js app-router app built with `next build` and run
+// widgets), a Vue and a Svelte page rendered on the server (in Node, by
+// the same app's `vite build --ssr`) and hydrated, the three components'
+// server HTML under a CSP that refuses inline styles, and a Next.js app-router app built with `next build` and run
 // with `next start` (server-rendered placeholders of the reserved height,
 // then hydrated: no console error, no hydration warning).
 import { test, before, after } from 'node:test';
@@ -147,6 +148,59 @@ for (const framework of ['vue', 'svelte']) {
     }
   });
 }
+
+test('reserve: "stylesheet": server-rendered placeholders hold their height under a style-src that refuses inline styles', { timeout: 240_000 }, async (t) => {
+  const app = viteApp(t);
+  const ssr = await import(join(app, 'dist-ssr/ssr.js'));
+  const built = readFileSync(join(app, 'dist', 'ssr.html'), 'utf8');
+  // hydrate.js imports khabar/placeholder.css: the build links it in <head>.
+  assert.match(built, /<link rel="stylesheet"[^>]* href="\/assets\/[^"]+\.css"/, built);
+  const story = (reserve) => ({ id: 'story', kind: 'article', articleId: FIRST, api: api(), lang: 'en', reserve });
+  for (const framework of ['react', 'vue', 'svelte']) {
+    const held = await ssr[framework](story('stylesheet'));
+    assert.doesNotMatch(held, /style=/, `${framework}: no style attribute`);
+    assert.match(held, /data-khabar-reserve="article"/, held);
+    const list = await ssr[framework]({ kind: 'latest', limit: 4, reserve: 'stylesheet' });
+    assert.match(list, /data-khabar-reserve="latest"/, list);
+    assert.match(list, /data-khabar-reserve-rows="4"/, list);
+    assert.doesNotMatch(await ssr[framework]({ kind: 'latest', layout: 'strip', reserve: 'stylesheet' }), /rows/);
+    for (const [name, html] of [['held', held], ['inline', await ssr[framework](story(undefined))]]) {
+      writeFileSync(join(app, 'dist', `csp-${framework}-${name}.html`), built.replace('<!--ssr-->', html));
+    }
+  }
+
+  const site = await serveStatic(join(app, 'dist'), { headers: { 'content-security-policy': "style-src 'self'" } });
+  try {
+    // As the server sent it, before any script: the placeholder holds the
+    // article's 100vh from the stylesheet; the default style attribute is
+    // refused by the same policy (the control: the policy is in force).
+    const { page: still } = await openPage(browser, { javaScriptEnabled: false });
+    const height = async (file) => {
+      await still.goto(`${site.url}/${file}`);
+      return (await still.locator('#story').boundingBox()).height;
+    };
+    for (const framework of ['react', 'vue', 'svelte']) {
+      assert.equal(await height(`csp-${framework}-held.html`), 1000, `${framework}: the reserved height`);
+      assert.equal(await height(`csp-${framework}-inline.html`), 0, `${framework}: the style attribute is refused`);
+    }
+    await still.close();
+
+    // Hydrated under the same policy: the widget in the server's element,
+    // whose reservation attributes left once it mounted, and no violation.
+    for (const framework of ['vue', 'svelte']) {
+      const { page, problems } = await openPage(browser);
+      await page.goto(`${site.url}/csp-${framework}-held.html?framework=${framework}&reserve=stylesheet&api=${encodeURIComponent(api())}&article=${FIRST}`);
+      await page.waitForFunction(() => document.body.dataset.ready);
+      assert.equal(await page.locator('#story >> h1.headline').textContent(), titles[FIRST]);
+      assert.equal(await page.evaluate(() => document.getElementById('story') === window.serverNode), true);
+      assert.equal(await page.evaluate(() => document.getElementById('story').hasAttribute('data-khabar-reserve')), false);
+      assert.deepEqual(problems, [], framework);
+      await page.close();
+    }
+  } finally {
+    await site.close();
+  }
+});
 
 test('@khabar/react in a Next.js app-router app: server-rendered placeholders, hydrated without warnings', { timeout: 300_000 }, async (t) => {
   const started = Date.now();

@@ -455,6 +455,7 @@ pub fn dist() -> Result<(), String> {
     for (from, to) in [
         ("js/index.d.ts", "index.d.ts"),
         ("js/khabar.d.ts", "khabar.d.ts"),
+        ("js/placeholder.css", "placeholder.css"),
         ("js/README.npm.md", "README.md"),
         ("CHANGELOG.md", "CHANGELOG.md"),
         ("LICENSE-MIT", "LICENSE-MIT"),
@@ -468,6 +469,7 @@ pub fn dist() -> Result<(), String> {
         "./khabar_bg.wasm": "./khabar_bg.wasm",
         "./khabar_comments_bg.wasm": "./khabar_comments_bg.wasm",
         "./khabar_comments_page_bg.wasm": "./khabar_comments_page_bg.wasm",
+        "./placeholder.css": "./placeholder.css",
         "./package.json": "./package.json"
     });
     let mut files = serde_json::json!([
@@ -480,6 +482,7 @@ pub fn dist() -> Result<(), String> {
         "khabar_comments.js",
         "khabar_comments_page_bg.wasm",
         "khabar_comments_page.js",
+        "placeholder.css",
         "README.md",
         "CHANGELOG.md",
         "LICENSE-MIT",
@@ -507,8 +510,9 @@ pub fn dist() -> Result<(), String> {
         "exports": exports,
         "engines": { "node": ">=18" },
         // Only `khabar/auto` does anything when imported: it mounts
-        // placeholders and defines <khabar-widget>.
-        "sideEffects": ["./khabar.js"],
+        // placeholders and defines <khabar-widget>. A stylesheet's import is
+        // its effect (a bundler would drop it otherwise).
+        "sideEffects": ["./khabar.js", "./placeholder.css"],
         "files": files
     });
     pack(&npm, &package, &dist)?;
