@@ -106,18 +106,53 @@ export function select(message, n, category) {
   return found;
 }
 
+// The relative times on the page, kept current: a page left open would
+// otherwise say "5 minutes ago" for an hour. Each is written again every
+// minute, while there is one; one no longer in the document is let go.
+// Held weakly, so that a destroyed widget's elements go at once.
+const live = new Set(); // [WeakRef of an element, its text at a time (ms)]
+let timer;
+
+function rewrite() {
+  const now = Date.now();
+  live.forEach((entry) => {
+    const el = entry[0].deref();
+    if (!el?.isConnected) return live.delete(entry);
+    const written = entry[1](now) ?? '';
+    if (el.textContent !== written) el.textContent = written;
+  });
+  if (!live.size) timer = clearInterval(timer);
+}
+
 /**
  * A writer of "5 minutes ago" / "قبل ٥ دقائق" in the words of `catalog`
  * (the language's catalog object), relative to when it was made: a
  * function of an RFC 3339 time, undefined when it is not a time or the
- * catalog has no form for it.
+ * catalog has no form for it. Given an element too, it writes the text
+ * into it and keeps it current while the element is in the document.
  */
 export function relative(catalog, lang, digits) {
-  const now = Date.now();
-  return writer((date) => {
-    const [n, unit] = relativeParts((now - date) / 1000);
-    return select(catalog?.[`ago_${unit}`], n, plural(lang, n))?.replaceAll('#', count(digits, n));
-  });
+  const made = Date.now();
+  return (time, el) => {
+    const date = Date.parse(time);
+    if (isNaN(date)) return undefined;
+    // Never a throw into the wasm (see `writer`).
+    const text = (now) => {
+      try {
+        const [n, unit] = relativeParts((now - date) / 1000);
+        return select(catalog?.[`ago_${unit}`], n, plural(lang, n))?.replaceAll('#', count(digits, n));
+      } catch {
+        return undefined;
+      }
+    };
+    const written = text(made);
+    if (el) {
+      live.add([new WeakRef(el), text]);
+      timer ??= setInterval(rewrite, 60_000);
+      el.textContent = written ?? '';
+    }
+    return written;
+  };
 }
 
 /** A count in the widget's digits ("١٢", "12", "۱۲"), without grouping. */

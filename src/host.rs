@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use web_sys::AbortSignal;
+use web_sys::{AbortSignal, Element};
 
 #[wasm_bindgen]
 extern "C" {
@@ -58,12 +58,22 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = call)]
     fn write(this: &TimeWriter, this_arg: &JsValue, time: &str) -> Option<String>;
+
+    // A relative time's writer, given the element too, writes into it.
+    #[wasm_bindgen(method, js_name = call)]
+    fn write_live(this: &TimeWriter, this_arg: &JsValue, time: &str, el: &Element);
 }
 
 impl TimeWriter {
     /// The text of an RFC 3339 time; `None` when it is not a valid time.
     pub fn format(&self, time: &str) -> Option<String> {
         self.write(&JsValue::NULL, time)
+    }
+
+    /// Writes a relative time ("5 minutes ago") into `el`, which the
+    /// loader keeps current while it is in the document.
+    pub fn write_into(&self, time: &str, el: &Element) {
+        self.write_live(&JsValue::NULL, time, el);
     }
 }
 

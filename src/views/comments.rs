@@ -71,8 +71,8 @@ pub fn comment(
     // set-up the first comment should not wait for.
     let time = El::new(doc, "time")
         .attr("datetime", &c.created_at)
-        .attr("tabindex", "0")
-        .text(&relative.format(&c.created_at).unwrap_or_default());
+        .attr("tabindex", "0");
+    relative.write_into(&c.created_at, time.build_ref());
     let author = strip_bidi_controls(&c.author);
     let mut header = El::new(doc, "p")
         .class("comment-meta")

@@ -55,9 +55,8 @@ impl<'a> Meta<'a> {
 /// One card: thumbnail, headline, relative time (and comment count) and
 /// summary.
 pub fn card(doc: &Document, item: &ArticleSummary, meta: &Meta) -> El {
-    let time = El::new(doc, "time")
-        .attr("datetime", &item.published_at)
-        .text(&meta.when.format(&item.published_at).unwrap_or_default());
+    let time = El::new(doc, "time").attr("datetime", &item.published_at);
+    meta.when.write_into(&item.published_at, time.build_ref());
     let thumb = item
         .image
         .as_ref()

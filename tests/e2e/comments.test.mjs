@@ -230,6 +230,49 @@ test('axe-core: no WCAG 2 A/AA violation in the comment section, also with error
   }
 });
 
+test('a page left open keeps its relative times current: the comments\' and the latest list\'s', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ author: 'ليلى', email: '', website: '', body: 'تعليق للتو', idempotency_key: crypto.randomUUID() }),
+    });
+    assert.equal(res.status, 201);
+    const { page, problems } = await openPage(browser);
+    await page.clock.install(); // the real time, which the test can then move on
+    await page.route('**/left-open.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+        <body><div data-khabar="latest" data-khabar-limit="3"></div>
+        <div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>
+        <script type="module" src="/khabar/khabar.js"></script></body></html>`,
+    }));
+    await page.goto(`${server.url}left-open.html`);
+    await page.locator('[data-khabar="comments"] >> li.comment time').waitFor();
+    await page.locator('[data-khabar="latest"] >> li time').first().waitFor();
+    const times = (kind) => page.locator(`[data-khabar="${kind}"] >> time`).allTextContents();
+    const [comment] = await times('comments');
+    assert.match(comment, /^(الآن|قبل .*(ثانية|ثانيتين|ثوانٍ))$/, 'written a moment ago');
+    const cards = await times('latest');
+    assert.equal(cards.length, 3);
+    assert.ok(cards.every((t) => t && t !== 'العام الماضي'), cards.join(' / '));
+
+    // 400 days on, the page still open: every time has become "last year".
+    await page.clock.fastForward(400 * 24 * 3600 * 1000);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-khabar]')]
+      .flatMap((host) => [...host.shadowRoot.querySelectorAll('time')])
+      .every((time) => time.textContent === 'العام الماضي'));
+    assert.deepEqual(await times('comments'), ['العام الماضي']);
+    assert.deepEqual(await times('latest'), ['العام الماضي', 'العام الماضي', 'العام الماضي']);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a widget whose handle the page dropped keeps working after garbage collection, page after page', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {

@@ -49,6 +49,29 @@ test('a relative time is written in the catalog\'s words, plural forms and digit
   assert.equal(relative(undefined, 'en', 'latn')(ago(60)), undefined, 'no catalog yet');
 });
 
+test('a relative time written into an element stays current while the element is in the document', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: Date.parse('2026-12-01T12:00:00Z') });
+  const write = relative(catalog('en'), 'en', 'latn');
+  const kept = { isConnected: true, textContent: '' };
+  const gone = { isConnected: true, textContent: '' };
+  assert.equal(write('2026-12-01T11:55:00Z', kept), '5 minutes ago');
+  assert.equal(kept.textContent, '5 minutes ago');
+  write('2026-12-01T11:59:30Z', gone);
+  assert.equal(gone.textContent, '30 seconds ago');
+  t.mock.timers.tick(60_000);
+  assert.deepEqual([kept.textContent, gone.textContent], ['6 minutes ago', '1 minute ago']);
+  // Out of the document: let go, never written again, even once back.
+  gone.isConnected = false;
+  t.mock.timers.tick(60 * 60_000);
+  assert.deepEqual([kept.textContent, gone.textContent], ['1 hour ago', '1 minute ago']);
+  gone.isConnected = true;
+  t.mock.timers.tick(2 * 60 * 60_000);
+  assert.deepEqual([kept.textContent, gone.textContent], ['3 hours ago', '1 minute ago']);
+  // Without an element, only the text, as the dateline writers give it.
+  assert.equal(write('2026-12-01T11:00:00Z'), '1 hour ago', 'relative to when the writer was made');
+  assert.equal(write('not a time', kept), undefined);
+});
+
 test('every catalog has a form for every count, and selectors it can match', () => {
   for (const lang of LANGS) {
     const c = catalog(lang);
