@@ -27,6 +27,11 @@ export function Khabar({ onReady, onError, onCommentPosted, className, id, reser
 
   useEffect(() => {
     const el = element.current;
+    // The server's placeholder, before the widget replaces it: with no
+    // sheet to read its attributes, it held nothing, and the page shifted.
+    if (el.hasAttribute('data-khabar-reserve') && getComputedStyle(el).minBlockSize === '0px') {
+      console.warn('khabar: reserve="stylesheet" needs khabar/placeholder.css on the page: this placeholder held no height');
+    }
     const off = EVENTS.map(([prop, type]) => {
       const listener = (event) => callbacks.current[prop]?.(event.detail, event);
       el.addEventListener(type, listener);

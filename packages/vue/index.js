@@ -54,6 +54,11 @@ export const Khabar = defineComponent({
     let off = [];
     onMounted(() => {
       const el = element.value;
+      // The server's placeholder, before the widget replaces it: with no
+      // sheet to read its attributes, it held nothing, and the page shifted.
+      if (el.hasAttribute('data-khabar-reserve') && getComputedStyle(el).minBlockSize === '0px') {
+        console.warn('khabar: reserve="stylesheet" needs khabar/placeholder.css on the page: this placeholder held no height');
+      }
       off = EVENTS.map(([name, type]) => {
         const listener = (event) => emit(name, event.detail, event);
         el.addEventListener(type, listener);

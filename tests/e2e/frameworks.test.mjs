@@ -164,8 +164,12 @@ test('reserve: "stylesheet": server-rendered placeholders hold their height unde
     assert.match(list, /data-khabar-reserve="latest"/, list);
     assert.match(list, /data-khabar-reserve-rows="4"/, list);
     assert.doesNotMatch(await ssr[framework]({ kind: 'latest', layout: 'strip', reserve: 'stylesheet' }), /rows/);
-    for (const [name, html] of [['held', held], ['inline', await ssr[framework](story(undefined))]]) {
-      writeFileSync(join(app, 'dist', `csp-${framework}-${name}.html`), built.replace('<!--ssr-->', html));
+    // And the same page without the sheet: the mistake the components warn about.
+    const sheetless = built.replace(/<link rel="stylesheet"[^>]*>/, '');
+    for (const [name, page, html] of [
+      ['held', built, held], ['inline', built, await ssr[framework](story(undefined))], ['sheetless', sheetless, held],
+    ]) {
+      writeFileSync(join(app, 'dist', `csp-${framework}-${name}.html`), page.replace('<!--ssr-->', html));
     }
   }
 
@@ -186,16 +190,23 @@ test('reserve: "stylesheet": server-rendered placeholders hold their height unde
     await still.close();
 
     // Hydrated under the same policy: the widget in the server's element,
-    // whose reservation attributes left once it mounted, and no violation.
+    // whose reservation attributes left once it mounted, and no violation;
+    // without the sheet, the same, and a warning that names it.
     for (const framework of ['vue', 'svelte']) {
-      const { page, problems } = await openPage(browser);
-      await page.goto(`${site.url}/csp-${framework}-held.html?framework=${framework}&reserve=stylesheet&api=${encodeURIComponent(api())}&article=${FIRST}`);
-      await page.waitForFunction(() => document.body.dataset.ready);
-      assert.equal(await page.locator('#story >> h1.headline').textContent(), titles[FIRST]);
-      assert.equal(await page.evaluate(() => document.getElementById('story') === window.serverNode), true);
-      assert.equal(await page.evaluate(() => document.getElementById('story').hasAttribute('data-khabar-reserve')), false);
-      assert.deepEqual(problems, [], framework);
-      await page.close();
+      for (const name of ['held', 'sheetless']) {
+        const { page, problems } = await openPage(browser);
+        const warnings = [];
+        page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+        await page.goto(`${site.url}/csp-${framework}-${name}.html?framework=${framework}&reserve=stylesheet&api=${encodeURIComponent(api())}&article=${FIRST}`);
+        await page.waitForFunction(() => document.body.dataset.ready);
+        assert.equal(await page.locator('#story >> h1.headline').textContent(), titles[FIRST]);
+        assert.equal(await page.evaluate(() => document.getElementById('story') === window.serverNode), true);
+        assert.equal(await page.evaluate(() => document.getElementById('story').hasAttribute('data-khabar-reserve')), false);
+        assert.deepEqual(problems, [], framework);
+        assert.deepEqual(warnings.filter((w) => w.includes('placeholder.css')).length, name === 'held' ? 0 : 1,
+          `${framework} ${name}: ${warnings.join(' / ')}`);
+        await page.close();
+      }
     }
   } finally {
     await site.close();
