@@ -132,24 +132,18 @@ function rewrite() {
  * into it and keeps it current while the element is in the document.
  */
 export function relative(catalog, lang, digits) {
-  const made = Date.now();
+  // The writer of the texts as they read at `now` (ms).
+  const at = (now) => writer((date) => {
+    const [n, unit] = relativeParts((now - date) / 1000);
+    return select(catalog?.[`ago_${unit}`], n, plural(lang, n))?.replaceAll('#', count(digits, n));
+  });
+  const write = at(Date.now());
   return (time, el) => {
-    const date = Date.parse(time);
-    if (isNaN(date)) return undefined;
-    // Never a throw into the wasm (see `writer`).
-    const text = (now) => {
-      try {
-        const [n, unit] = relativeParts((now - date) / 1000);
-        return select(catalog?.[`ago_${unit}`], n, plural(lang, n))?.replaceAll('#', count(digits, n));
-      } catch {
-        return undefined;
-      }
-    };
-    const written = text(made);
-    if (el) {
-      live.add([new WeakRef(el), text]);
+    const written = write(time);
+    if (el && written !== undefined) {
+      live.add([new WeakRef(el), (now) => at(now)(time)]);
       timer ??= setInterval(rewrite, 60_000);
-      el.textContent = written ?? '';
+      el.textContent = written;
     }
     return written;
   };
