@@ -192,7 +192,7 @@ test('reserve: "stylesheet": server-rendered placeholders hold their height unde
     // Hydrated under the same policy: the widget in the server's element,
     // whose reservation attributes left once it mounted, and no violation;
     // without the sheet, the same, and a warning that names it.
-    for (const framework of ['vue', 'svelte']) {
+    for (const framework of ['react', 'vue', 'svelte']) {
       for (const name of ['held', 'sheetless']) {
         const { page, problems } = await openPage(browser);
         const warnings = [];
