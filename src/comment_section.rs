@@ -225,11 +225,13 @@ impl CommentSection {
                 }
             } else if dom::matches(&button, ".cancel-reply") {
                 c.reply_to(None, true);
-            } else if c.0.borrow().more.as_ref() == Some(&button) {
+            } else if c.0.borrow().more.as_ref() == Some(&button)
+                || c.0.borrow().list_error.as_ref().map(|(_, b)| b) == Some(&button)
+            {
+                // "More", or "retry" after a page that did not come: the
+                // page after the last one shown (the first while none is).
                 let next = c.0.borrow().next.clone();
                 c.load_page(next);
-            } else if c.0.borrow().list_error.as_ref().map(|(_, b)| b) == Some(&button) {
-                c.load_page(None);
             }
         });
     }
@@ -780,13 +782,19 @@ impl CommentSection {
             clear(&list);
             self.0.borrow_mut().empty = None;
         }
-        self.remove_more_and_error();
+        // A reader on "more" (or "retry") goes on reading from the first
+        // comment it brought, as in a `latest` list, instead of being sent
+        // back to the top of the page as the button goes.
+        let refocus = self.tail_focused();
+        self.remove_error();
         let Some(relative) = self.relative() else {
             return Ok(());
         };
+        let mut first_new = None;
         for c in &page.items {
             let el = view::comment(&doc, c, catalog, &relative, false, true).build();
             list.add_child(&el);
+            first_new.get_or_insert(el);
         }
         {
             let mut s = self.0.borrow_mut();
@@ -825,10 +833,19 @@ impl CommentSection {
             list.add_child(&empty);
             self.0.borrow_mut().empty = Some(empty);
         }
-        if page.next.is_some() {
-            let more = view::more(&doc, catalog).build();
-            list.after_with_node_1(&more).map_err(dom_error)?;
-            self.0.borrow_mut().more = Some(more);
+        let more = self.0.borrow().more.clone();
+        match (&page.next, more) {
+            (Some(_), Some(more)) => more.remove_attr("hidden"),
+            (Some(_), None) => {
+                let more = view::more(&doc, catalog).build();
+                list.after_with_node_1(&more).map_err(dom_error)?;
+                self.0.borrow_mut().more = Some(more);
+            }
+            (None, more) => more.iter().for_each(|m| m.set_attr("hidden", "")),
+        }
+        if let Some(item) = first_new.filter(|_| refocus) {
+            item.set_attr("tabindex", "-1");
+            dom::focus(&item);
         }
         // A restored reply draft goes back under its comment once it is here.
         let draft = self.draft();
@@ -850,19 +867,35 @@ impl CommentSection {
         }
     }
 
-    /// Takes away the "more" button and a loading error, if shown.
-    fn remove_more_and_error(&self) {
-        let (more, error) = {
-            let mut s = self.0.borrow_mut();
-            (s.more.take(), s.list_error.take())
-        };
-        for el in more.into_iter().chain(error.map(|(el, _)| el)) {
+    /// Whether the reader's focus is on the "more" button or on a loading
+    /// error's "retry".
+    fn tail_focused(&self) -> bool {
+        let section = self.0.borrow().section.clone();
+        matches!(
+            section.query_selector(".more-comments:focus, .list-retry:focus"),
+            Ok(Some(_))
+        )
+    }
+
+    /// Takes away a loading error, if shown.
+    fn remove_error(&self) {
+        let error = self.0.borrow_mut().list_error.take();
+        if let Some((el, _)) = error {
             el.remove();
         }
     }
 
+    /// Hides the "more" button and takes away a loading error.
+    fn hide_more_and_error(&self) {
+        if let Some(more) = &self.0.borrow().more {
+            more.set_attr("hidden", "");
+        }
+        self.remove_error();
+    }
+
     fn show_list_error(&self, err: &WidgetError) {
-        self.remove_more_and_error();
+        let refocus = self.tail_focused();
+        self.hide_more_and_error();
         let (list, catalog) = {
             let s = self.0.borrow();
             (s.list.clone(), s.catalog)
@@ -873,6 +906,9 @@ impl CommentSection {
         let (el, retry) = view::list_error(&doc, catalog, err.message(catalog));
         let el = el.build();
         let _ = list.after_with_node_1(&el);
+        if refocus {
+            dom::focus(&retry);
+        }
         self.0.borrow_mut().list_error = Some((el, retry));
     }
 
@@ -893,7 +929,7 @@ impl CommentSection {
             return;
         }
         web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {err}")));
-        self.remove_more_and_error();
+        self.hide_more_and_error();
         if let Some(doc) = section.owner_document() {
             let (el, _) = status::error(&doc, err, catalog);
             let _ = section.prepend_with_node_1(&el.build());

@@ -273,6 +273,79 @@ test('a page left open keeps its relative times current: the comments\' and the 
   }
 });
 
+test('keyboard only: "more" and "retry" keep the reader\'s place; "retry" after a page that failed goes on from it', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    for (let i = 0; i < 45; i++) {
+      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(res.status, 201);
+    }
+    const { page, problems } = await openPage(browser);
+    await page.route('**/keyboard-more.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+        <body><div id="story"></div><script type="module">
+          import { mount } from '/khabar/khabar.js';
+          mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}', lang: 'en' });
+        </script></body></html>`,
+    }));
+    // The second page fails once (the network drops it), then comes.
+    let dropped = 0;
+    await page.route('**/comments?*cursor=*', (route) => (dropped++ === 0 ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(`${server.url}keyboard-more.html`);
+    await page.locator('#story >> li.comment').first().waitFor();
+    const state = () => page.evaluate(() => {
+      const root = document.getElementById('story').shadowRoot;
+      const a = root.activeElement;
+      return {
+        focus: a ? `${a.localName}.${a.className}` : document.activeElement?.localName,
+        text: a?.querySelector?.('.comment-body')?.textContent ?? null,
+        items: [...root.querySelectorAll('li.comment .comment-body')].map((b) => b.textContent),
+      };
+    });
+    const items = (n) => page.waitForFunction((want) =>
+      document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length === want, n);
+    await page.locator('#story >> button.more-comments').focus();
+    await page.keyboard.press('Enter');
+    // The page did not come: focus is on "retry", the 20 comments stay.
+    await page.locator('#story >> button.list-retry').waitFor();
+    let now = await state();
+    assert.equal(now.focus, 'button.retry list-retry');
+    assert.equal(now.items.length, 20);
+    // "Retry" asks again for the page that failed, not the first one, and
+    // the reader goes on from the first comment it brought.
+    await page.keyboard.press('Enter');
+    await items(40);
+    now = await state();
+    assert.equal(now.focus, 'li.comment');
+    assert.equal(now.text, now.items[20]);
+    assert.equal(new Set(now.items).size, 40, 'no comment twice');
+    // Tab goes on from there, into that comment (its time, then "reply").
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.getElementById('story').shadowRoot.activeElement
+      ?.closest('li.comment')?.querySelector('.comment-body')?.textContent), now.items[20]);
+    // "More" by keyboard: the last page; the button goes, focus does not.
+    await page.locator('#story >> button.more-comments').focus();
+    await page.keyboard.press('Enter');
+    await items(45);
+    now = await state();
+    assert.equal(now.focus, 'li.comment');
+    assert.equal(now.text, now.items[40]);
+    assert.equal(await page.locator('#story >> button.more-comments').isVisible(), false);
+    assert.equal(new Set(now.items).size, 45);
+    assert.equal(dropped, 3);
+    assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a widget whose handle the page dropped keeps working after garbage collection, page after page', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
