@@ -579,7 +579,15 @@ impl Widget {
             first_new.get_or_insert(li);
         }
         let has_more = page.next.is_some();
-        self.0.borrow_mut().page.next = page.next;
+        let error = {
+            let mut s = self.0.borrow_mut();
+            s.page.next = page.next;
+            s.page.more_error.take()
+        };
+        // The page that failed before came this time.
+        if let Some(error) = error {
+            error.remove();
+        }
         if !has_more {
             if let Some(button) = self.more_button() {
                 button.remove();
@@ -599,14 +607,15 @@ impl Widget {
         self.0.borrow().page.list.as_ref()?.more.clone()
     }
 
+    /// Marks the "more" button busy while its page is on its way. Not
+    /// `disabled`: that would take the focus of a reader who pressed it
+    /// from the keyboard, and leave it on the page's top when the page
+    /// fails. A second press meanwhile does nothing ([`Self::load_more`]).
     fn set_more_busy(&self, busy: bool) {
         if let Some(button) = self.more_button() {
-            button.set_attr("aria-busy", if busy { "true" } else { "false" });
-            if busy {
-                button.set_attr("disabled", "");
-            } else {
-                button.remove_attr("disabled");
-            }
+            let busy = if busy { "true" } else { "false" };
+            button.set_attr("aria-busy", busy);
+            button.set_attr("aria-disabled", busy);
         }
     }
 

@@ -202,6 +202,62 @@ test('cards and strip links go to the article URL; the page keeps its own naviga
   await widgetsSettled(page);
 });
 
+test('keyboard only: a latest list\'s "more" keeps focus while its page is on its way and when it fails; the page that comes next takes it', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.route('**/latest-keyboard.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+      <body><div id="list"></div><script type="module">
+        import { mount } from '/khabar/khabar.js';
+        mount(document.getElementById('list'), { kind: 'latest', limit: 2 });
+      </script></body></html>`,
+  }));
+  // The second page: held until the test lets it go, and dropped the first time.
+  let release;
+  let calls = 0;
+  await page.route('**/api/v1/articles?*cursor=*', async (route) => {
+    if (calls++ === 0) {
+      await new Promise((r) => { release = r; });
+      await route.abort('internetdisconnected');
+    } else {
+      await route.continue();
+    }
+  });
+  await page.goto(`${server.url}latest-keyboard.html`);
+  await page.locator('#list >> li').nth(1).waitFor();
+  const state = () => page.evaluate(() => {
+    const root = document.getElementById('list').shadowRoot;
+    const a = root.activeElement;
+    return {
+      focus: a ? a.localName + (a.className ? `.${a.className}` : '') : document.activeElement?.localName,
+      busy: root.querySelector('button.more')?.getAttribute('aria-busy'),
+      error: root.querySelector('.more-error')?.textContent ?? null,
+      links: [...root.querySelectorAll('li a')].map((l) => l.textContent),
+      focusedLink: a?.localName === 'a' ? a.textContent : null,
+    };
+  });
+  await page.locator('#list >> button.more').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('list').shadowRoot.querySelector('button.more[aria-busy="true"]'));
+  assert.equal((await state()).focus, 'button.more', 'on its way: focus stays');
+  // A second press meanwhile asks for nothing more.
+  await page.keyboard.press('Enter');
+  release();
+  await page.locator('#list >> .more-error').waitFor();
+  let now = await state();
+  assert.equal(now.focus, 'button.more', 'failed: focus stays, Enter asks again');
+  assert.equal(now.busy, 'false');
+  assert.equal(now.links.length, 2);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('list').shadowRoot.querySelectorAll('li a').length === 4);
+  now = await state();
+  assert.equal(now.focusedLink, now.links[2], 'the first new story takes the focus');
+  assert.equal(now.error, null, 'the error went with the page that came');
+  assert.equal(calls, 2);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|network error/.test(p)), []);
+  await page.close();
+});
+
 test('several widgets share one wasm instance and one request per resource', async () => {
   const { page, problems } = await openPage(browser);
   const requests = [];
