@@ -843,7 +843,9 @@ impl CommentSection {
             }
             (None, more) => more.iter().for_each(|m| m.set_attr("hidden", "")),
         }
-        if let Some(item) = first_new.filter(|_| refocus) {
+        // Or, when the list is empty, to the line that says so.
+        let empty = self.0.borrow().empty.clone();
+        if let Some(item) = first_new.or(empty).filter(|_| refocus) {
             item.set_attr("tabindex", "-1");
             dom::focus(&item);
         }

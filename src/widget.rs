@@ -82,6 +82,9 @@ struct State {
     lang: Lang,
     abort: Option<Cancel>,
     lazy: Option<NearViewport>,
+    /// The reader pressed the error's "retry": what comes in its place
+    /// takes the focus, which would otherwise fall to the page's top.
+    refocus: bool,
     /// The comment section, under an article or on its own.
     comments: Option<Section>,
     /// What the core's kinds keep on screen.
@@ -190,6 +193,7 @@ impl Widget {
             lang,
             abort: None,
             lazy: None,
+            refocus: false,
             comments: None,
             #[cfg(feature = "core")]
             page: PageParts::default(),
@@ -424,8 +428,24 @@ impl Widget {
                 set(&detail, "version", VERSION);
                 self.dispatch("khabar:ready", &detail);
             }
-            Err(WidgetError::Aborted) => {}
+            Err(WidgetError::Aborted) => return,
             Err(e) => self.show_error(&e),
+        }
+        let (refocus, frame) = {
+            let mut s = self.0.borrow_mut();
+            (std::mem::take(&mut s.refocus), s.frame.clone())
+        };
+        // The headline, the first story or the new "retry".
+        if let Some(el) = frame
+            .query_selector("h1, .retry, a[href]")
+            .ok()
+            .flatten()
+            .filter(|_| refocus)
+        {
+            if crate::dom::matches(&el, "h1") {
+                el.set_attr("tabindex", "-1");
+            }
+            crate::dom::focus(&el);
         }
     }
 
@@ -661,7 +681,10 @@ impl Widget {
                 retry
             };
             if let Some(button) = retry {
-                self.on_click(&button, |w| w.load());
+                self.on_click(&button, |w| {
+                    w.0.borrow_mut().refocus = true;
+                    w.load();
+                });
             }
             Ok(())
         })();

@@ -258,6 +258,47 @@ test('keyboard only: a latest list\'s "more" keeps focus while its page is on it
   await page.close();
 });
 
+test('keyboard only: "retry" on a widget that failed to load hands the focus to what comes in its place', async () => {
+  for (const kind of ['article', 'latest']) {
+    const { page, problems } = await openPage(browser);
+    await page.route('**/retry-keyboard.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+        <body><div id="w"></div><script type="module">
+          import { mount } from '/khabar/khabar.js';
+          mount(document.getElementById('w'), { kind: '${kind}', articleId: '${LANGS.ar.article}', limit: 3 });
+        </script></body></html>`,
+    }));
+    // The content fails twice (the network drops it), then comes.
+    let calls = 0;
+    await page.route(/\/api\/v1\/articles(\/[^/?]+)?(\?.*)?$/, (route) => (calls++ < 2 ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(`${server.url}retry-keyboard.html`);
+    const focused = () => page.evaluate(() => {
+      const a = document.getElementById('w').shadowRoot.activeElement;
+      return a ? a.localName + (a.className ? `.${a.className}` : '') : document.activeElement?.localName;
+    });
+    await page.locator('#w >> button.retry').focus();
+    await page.evaluate(() => { document.getElementById('w').shadowRoot.querySelector('button.retry').dataset.old = ''; });
+    await page.keyboard.press('Enter');
+    // Failed again: the new "retry" has the focus, so Enter tries again.
+    await page.waitForFunction(() => document.getElementById('w').shadowRoot.activeElement?.matches('button.retry:not([data-old])'));
+    assert.equal(calls, 2, kind);
+    await page.keyboard.press('Enter');
+    if (kind === 'article') {
+      await page.locator('#w >> h1.headline').waitFor();
+      assert.equal(await focused(), 'h1.headline', kind);
+    } else {
+      await page.locator('#w >> li a').first().waitFor();
+      assert.equal(await focused(), 'a.card', kind);
+      // The story links stay in the tab order.
+      assert.equal(await page.locator('#w >> li a').first().getAttribute('tabindex'), null);
+    }
+    assert.equal(calls, 3, kind);
+    assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|network error/.test(p)), [], kind);
+    await page.close();
+  }
+});
+
 test('several widgets share one wasm instance and one request per resource', async () => {
   const { page, problems } = await openPage(browser);
   const requests = [];

@@ -346,6 +346,34 @@ test('keyboard only: "more" and "retry" keep the reader\'s place; "retry" after 
   }
 });
 
+test('keyboard only: "retry" on a first page that failed, of an article without comments, leaves the focus on the line that says so', async () => {
+  const server = await startServer();
+  try {
+    const { page, problems } = await openPage(browser);
+    await page.route('**/keyboard-empty.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+        <body><div id="story"></div><script type="module">
+          import { mount } from '/khabar/khabar.js';
+          mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}' });
+        </script></body></html>`,
+    }));
+    let calls = 0;
+    await page.route('**/comments?*', (route) => (calls++ === 0 ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(`${server.url}keyboard-empty.html`);
+    await page.locator('#story >> button.list-retry').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#story >> .comments-empty').waitFor();
+    assert.equal(await page.evaluate(() => document.getElementById('story').shadowRoot.activeElement?.className), 'comments-empty');
+    assert.equal(calls, 2);
+    assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|network error/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a widget whose handle the page dropped keeps working after garbage collection, page after page', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
