@@ -42,6 +42,15 @@ pub fn jittered_ms(seconds: u32, unit: f64) -> u32 {
     (ms * (1.0 - unit.clamp(0.0, 1.0) / 2.0)) as u32
 }
 
+/// Puts the form at the end of `parent`, unless it is there already: moving
+/// it would take the focus (and an IME's composition) from a reader who is
+/// typing in it when a page of comments arrives.
+fn place(form: &Element, parent: &Element) {
+    if form.parent_element().as_ref() != Some(parent) {
+        parent.add_child(form);
+    }
+}
+
 struct State {
     host: Element,
     section: Element,
@@ -405,20 +414,13 @@ impl CommentSection {
                     .query_selector(&format!("li.comment[data-id=\"{id}\"]"))
                     .ok()
                     .flatten();
-                match parent {
-                    Some(li) => {
-                        li.add_child(&form);
-                    }
-                    None => {
-                        section.add_child(&form);
-                    }
-                }
+                place(&form, &parent.unwrap_or(section));
             }
             None => {
                 draft.parent_id = None;
                 draft.parent_author.clear();
                 banner.set_attr("hidden", "");
-                section.add_child(&form);
+                place(&form, &section);
             }
         }
         self.save_draft(&draft);

@@ -346,6 +346,60 @@ test('keyboard only: "more" and "retry" keep the reader\'s place; "retry" after 
   }
 });
 
+test('a reply being typed keeps its focus and every key when a page of comments arrives', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    for (let i = 0; i < 25; i++) {
+      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(res.status, 201);
+    }
+    const { page, problems } = await openPage(browser);
+    await page.route('**/typing-reply.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+        <body><div id="story"></div><script type="module">
+          import { mount } from '/khabar/khabar.js';
+          mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}', lang: 'en' });
+        </script></body></html>`,
+    }));
+    // The next page is held until the reader is typing.
+    let release;
+    await page.route('**/comments?*cursor=*', async (route) => {
+      await new Promise((r) => { release = r; });
+      await route.continue();
+    });
+    await page.goto(`${server.url}typing-reply.html`);
+    await page.locator('#story >> button.reply').first().click();
+    await page.evaluate(() => document.getElementById('story').shadowRoot.querySelector('button.more-comments').click());
+    await page.keyboard.type('Agreed, and ');
+    while (!release) await new Promise((r) => setTimeout(r, 20));
+    release();
+    await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length === 25);
+    await page.keyboard.type('the stalls should stay open late.');
+    const now = await page.evaluate(() => {
+      const root = document.getElementById('story').shadowRoot;
+      return {
+        value: root.querySelector('#kc-body').value,
+        focus: root.activeElement?.id,
+        under: root.querySelector('form.comment-form').closest('li.comment')?.querySelector('.comment-body')?.textContent,
+        first: root.querySelector('li.comment .comment-body').textContent,
+      };
+    });
+    assert.equal(now.value, 'Agreed, and the stalls should stay open late.');
+    assert.equal(now.focus, 'kc-body');
+    assert.equal(now.under, now.first, 'the form stays under the comment answered');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('keyboard only: "retry" on a first page that failed, of an article without comments, leaves the focus on the line that says so', async () => {
   const server = await startServer();
   try {
