@@ -77,6 +77,10 @@ struct State {
     next: Option<String>,
     total: u32,
     loaded: Vec<i64>,
+    /// Comments shown where they were posted, before the page that holds
+    /// them came: that page (or the reader's pending ones, on the last)
+    /// moves them into their place instead of showing them twice.
+    shown_early: Vec<i64>,
     list_abort: Option<Cancel>,
     send_abort: Option<Cancel>,
     retry: Option<Timeout>,
@@ -149,6 +153,7 @@ impl CommentSection {
             next: None,
             total: total_hint,
             loaded: Vec::new(),
+            shown_early: Vec::new(),
             list_abort: None,
             send_abort: None,
             retry: None,
@@ -708,6 +713,8 @@ impl CommentSection {
         if let Some(empty) = self.0.borrow_mut().empty.take() {
             empty.remove();
         }
+        self.take_early(&list, c.id);
+        self.0.borrow_mut().shown_early.push(c.id);
         let target = c
             .parent_id
             .and_then(|p| {
@@ -718,6 +725,17 @@ impl CommentSection {
             .unwrap_or(list);
         target.add_child(&el);
         Ok(())
+    }
+
+    /// Takes comment `id` off the list if it was shown early (see
+    /// `shown_early`): it is about to be shown in its place.
+    fn take_early(&self, list: &Element, id: i64) {
+        if !self.0.borrow().shown_early.contains(&id) {
+            return;
+        }
+        if let Ok(Some(el)) = list.query_selector(&format!("li.comment[data-id=\"{id}\"]")) {
+            el.remove();
+        }
     }
 
     fn set_total(&self, total: u32) {
@@ -795,6 +813,7 @@ impl CommentSection {
         let mut first_new = None;
         for c in &page.items {
             let el = view::comment(&doc, c, catalog, &relative, false, true).build();
+            self.take_early(&list, c.id);
             list.add_child(&el);
             first_new.get_or_insert(el);
         }

@@ -400,6 +400,53 @@ test('a reply being typed keeps its focus and every key when a page of comments 
   }
 });
 
+test('a comment posted while more pages remain shows at once, and once only when its page comes (post- and pre-moderation)', async () => {
+  for (const moderation of ['post', 'pre']) {
+    const server = await startServer({ args: ['--moderation', moderation, '--comment-rate', '0'] });
+    try {
+      for (let i = 0; i < 25; i++) {
+        const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
+        });
+        assert.equal(res.status, 201);
+        if (moderation === 'pre') server.cli('comments', 'approve', String((await res.json()).comment.id));
+      }
+      const { page, problems } = await openPage(browser);
+      await page.route('**/posted-early.html', (route) => route.fulfill({
+        contentType: 'text/html; charset=utf-8',
+        body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+          <body><div id="story"></div><script type="module">
+            import { mount } from '/khabar/khabar.js';
+            mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}', lang: 'en' });
+          </script></body></html>`,
+      }));
+      await page.goto(`${server.url}posted-early.html`);
+      await page.locator('#story >> li.comment').nth(19).waitFor();
+      await page.locator('#story >> #kc-author').fill('Laila');
+      await page.locator('#story >> #kc-body').fill('Posted before the last page came.');
+      await page.locator('#story >> form.comment-form button[type="submit"]').click();
+      const shown = () => page.evaluate(() => [...document.getElementById('story').shadowRoot.querySelectorAll('li.comment')]
+        .map((li) => li.querySelector('.comment-body').textContent + (li.querySelector('.badge') ? ' [pending]' : '')));
+      await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length === 21);
+      const mine = `Posted before the last page came.${moderation === 'pre' ? ' [pending]' : ''}`;
+      assert.deepEqual((await shown()).slice(19), ['comment 19', mine], moderation);
+      await page.locator('#story >> button.more-comments').click();
+      await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment .comment-body')[20]?.textContent === 'comment 20');
+      // Its page came: the comment is in its place, the last, and once.
+      const all = await shown();
+      assert.deepEqual(all.slice(19), ['comment 19', 'comment 20', 'comment 21', 'comment 22', 'comment 23', 'comment 24', mine], moderation);
+      assert.equal(all.length, 26, moderation);
+      assert.deepEqual(problems, [], moderation);
+      await page.close();
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  }
+});
+
 test('keyboard only: "retry" on a first page that failed, of an article without comments, leaves the focus on the line that says so', async () => {
   const server = await startServer();
   try {
