@@ -31,6 +31,34 @@ async function totalBecomes(server, want, ms = 3000) {
   return seen;
 }
 
+/** Posts `n` comments ("comment 0" by R0, …) to the article; with `approve`
+ * (a server under pre-moderation), a moderator publishes each. */
+async function seedComments(server, n, { approve = false } = {}) {
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
+    });
+    assert.equal(res.status, 201);
+    if (approve) server.cli('comments', 'approve', String((await res.json()).comment.id));
+  }
+}
+
+/** Serves `/<name>.html`: a page with the article's comment section alone,
+ * mounted with `mount()` into #story (`lang` unless the page's Arabic). */
+function routeCommentsPage(page, name, lang) {
+  const [html, option] = lang ? [`lang="${lang}"`, `, lang: '${lang}'`] : ['lang="ar" dir="rtl"', ''];
+  return page.route(`**/${name}.html`, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html ${html}><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+      <body><div id="story"></div><script type="module">
+        import { mount } from '/khabar/khabar.js';
+        mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}'${option} });
+      </script></body></html>`,
+  }));
+}
+
 test('keyboard only: a comment posted with post-moderation appears in place', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
@@ -276,23 +304,9 @@ test('a page left open keeps its relative times current: the comments\' and the 
 test('keyboard only: "more" and "retry" keep the reader\'s place; "retry" after a page that failed goes on from it', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
-    for (let i = 0; i < 45; i++) {
-      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(res.status, 201);
-    }
+    await seedComments(server, 45);
     const { page, problems } = await openPage(browser);
-    await page.route('**/keyboard-more.html', (route) => route.fulfill({
-      contentType: 'text/html; charset=utf-8',
-      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
-        <body><div id="story"></div><script type="module">
-          import { mount } from '/khabar/khabar.js';
-          mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}', lang: 'en' });
-        </script></body></html>`,
-    }));
+    await routeCommentsPage(page, 'keyboard-more', 'en');
     // The second page fails once (the network drops it), then comes.
     let dropped = 0;
     await page.route('**/comments?*cursor=*', (route) => (dropped++ === 0 ? route.abort('internetdisconnected') : route.continue()));
@@ -349,23 +363,9 @@ test('keyboard only: "more" and "retry" keep the reader\'s place; "retry" after 
 test('a reply being typed keeps its focus and every key when a page of comments arrives', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
-    for (let i = 0; i < 25; i++) {
-      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(res.status, 201);
-    }
+    await seedComments(server, 25);
     const { page, problems } = await openPage(browser);
-    await page.route('**/typing-reply.html', (route) => route.fulfill({
-      contentType: 'text/html; charset=utf-8',
-      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
-        <body><div id="story"></div><script type="module">
-          import { mount } from '/khabar/khabar.js';
-          mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}', lang: 'en' });
-        </script></body></html>`,
-    }));
+    await routeCommentsPage(page, 'typing-reply', 'en');
     // The next page is held until the reader is typing.
     let release;
     await page.route('**/comments?*cursor=*', async (route) => {
@@ -404,24 +404,9 @@ test('a comment posted while more pages remain shows at once, and once only when
   for (const moderation of ['post', 'pre']) {
     const server = await startServer({ args: ['--moderation', moderation, '--comment-rate', '0'] });
     try {
-      for (let i = 0; i < 25; i++) {
-        const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
-        });
-        assert.equal(res.status, 201);
-        if (moderation === 'pre') server.cli('comments', 'approve', String((await res.json()).comment.id));
-      }
+      await seedComments(server, 25, { approve: moderation === 'pre' });
       const { page, problems } = await openPage(browser);
-      await page.route('**/posted-early.html', (route) => route.fulfill({
-        contentType: 'text/html; charset=utf-8',
-        body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
-          <body><div id="story"></div><script type="module">
-            import { mount } from '/khabar/khabar.js';
-            mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}', lang: 'en' });
-          </script></body></html>`,
-      }));
+      await routeCommentsPage(page, 'posted-early', 'en');
       await page.goto(`${server.url}posted-early.html`);
       await page.locator('#story >> li.comment').nth(19).waitFor();
       await page.locator('#story >> #kc-author').fill('Laila');
@@ -451,14 +436,7 @@ test('keyboard only: "retry" on a first page that failed, of an article without 
   const server = await startServer();
   try {
     const { page, problems } = await openPage(browser);
-    await page.route('**/keyboard-empty.html', (route) => route.fulfill({
-      contentType: 'text/html; charset=utf-8',
-      body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
-        <body><div id="story"></div><script type="module">
-          import { mount } from '/khabar/khabar.js';
-          mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}' });
-        </script></body></html>`,
-    }));
+    await routeCommentsPage(page, 'keyboard-empty');
     let calls = 0;
     await page.route('**/comments?*', (route) => (calls++ === 0 ? route.abort('internetdisconnected') : route.continue()));
     await page.goto(`${server.url}keyboard-empty.html`);
@@ -478,24 +456,10 @@ test('keyboard only: "retry" on a first page that failed, of an article without 
 test('a widget whose handle the page dropped keeps working after garbage collection, page after page', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
-    for (let i = 0; i < 45; i++) {
-      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(res.status, 201);
-    }
+    await seedComments(server, 45);
     const { page, problems } = await openPage(browser);
     // `mount()`'s result is not kept: the common way pages call it.
-    await page.route('**/dropped-handle.html', (route) => route.fulfill({
-      contentType: 'text/html; charset=utf-8',
-      body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
-        <body><div id="story"></div><script type="module">
-          import { mount } from '/khabar/khabar.js';
-          mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}' });
-        </script></body></html>`,
-    }));
+    await routeCommentsPage(page, 'dropped-handle');
     await page.goto(`${server.url}dropped-handle.html`);
     const items = () => page.locator('#story >> li.comment').count();
     await page.locator('#story >> li.comment').first().waitFor();
