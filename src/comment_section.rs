@@ -42,6 +42,13 @@ pub fn jittered_ms(seconds: u32, unit: f64) -> u32 {
     (ms * (1.0 - unit.clamp(0.0, 1.0) / 2.0)) as u32
 }
 
+/// Comment `id`'s element in `list`, or what `then` selects inside it.
+fn find_comment(list: &Element, id: i64, then: &str) -> Option<Element> {
+    list.query_selector(&format!("li.comment[data-id=\"{id}\"]{then}"))
+        .ok()
+        .flatten()
+}
+
 /// Puts the form at the end of `parent`, unless it is there already: moving
 /// it would take the focus (and an IME's composition) from a reader who is
 /// typing in it when a page of comments arrives.
@@ -415,11 +422,7 @@ impl CommentSection {
                     text.add_child(&El::new(&doc, "bdi").text(name).build());
                 }
                 // The form opens under the comment being answered.
-                let parent = list
-                    .query_selector(&format!("li.comment[data-id=\"{id}\"]"))
-                    .ok()
-                    .flatten();
-                place(&form, &parent.unwrap_or(section));
+                place(&form, &find_comment(&list, *id, "").unwrap_or(section));
             }
             None => {
                 draft.parent_id = None;
@@ -717,11 +720,7 @@ impl CommentSection {
         self.0.borrow_mut().shown_early.push(c.id);
         let target = c
             .parent_id
-            .and_then(|p| {
-                list.query_selector(&format!("li.comment[data-id=\"{p}\"] > ol.replies"))
-                    .ok()
-                    .flatten()
-            })
+            .and_then(|p| find_comment(&list, p, " > ol.replies"))
             .unwrap_or(list);
         target.add_child(&el);
         Ok(())
@@ -733,7 +732,7 @@ impl CommentSection {
         if !self.0.borrow().shown_early.contains(&id) {
             return;
         }
-        if let Ok(Some(el)) = list.query_selector(&format!("li.comment[data-id=\"{id}\"]")) {
+        if let Some(el) = find_comment(list, id, "") {
             el.remove();
         }
     }
