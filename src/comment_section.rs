@@ -863,7 +863,8 @@ impl CommentSection {
             }
             (None, more) => more.iter().for_each(|m| m.set_attr("hidden", "")),
         }
-        // Or, when the list is empty, to the line that says so.
+        // The focus of a reader on "more" or "retry" (see `refocus`): the
+        // first new comment or, when the list is empty, the line saying so.
         let empty = self.0.borrow().empty.clone();
         if let Some(item) = first_new.or(empty).filter(|_| refocus) {
             item.set_attr("tabindex", "-1");

@@ -435,9 +435,10 @@ impl Widget {
             let mut s = self.0.borrow_mut();
             (std::mem::take(&mut s.refocus), s.frame.clone())
         };
-        // The headline, the first story or the new "retry".
+        // The headline, the first story, the first action or the new
+        // "retry": whichever comes first (not in a closed share menu).
         if let Some(el) = frame
-            .query_selector("h1, .retry, a[href]")
+            .query_selector("h1, .retry, :is(a[href], button):not([hidden], [hidden] *)")
             .ok()
             .flatten()
             .filter(|_| refocus)

@@ -259,7 +259,7 @@ test('keyboard only: a latest list\'s "more" keeps focus while its page is on it
 });
 
 test('keyboard only: "retry" on a widget that failed to load hands the focus to what comes in its place', async () => {
-  for (const kind of ['article', 'latest']) {
+  for (const kind of ['article', 'latest', 'actions']) {
     const { page, problems } = await openPage(browser);
     await page.route('**/retry-keyboard.html', (route) => route.fulfill({
       contentType: 'text/html; charset=utf-8',
@@ -287,6 +287,9 @@ test('keyboard only: "retry" on a widget that failed to load hands the focus to 
     if (kind === 'article') {
       await page.locator('#w >> h1.headline').waitFor();
       assert.equal(await focused(), 'h1.headline', kind);
+    } else if (kind === 'actions') {
+      await page.locator('#w >> button.share-toggle').waitFor();
+      assert.equal(await focused(), 'button.action share-toggle', kind);
     } else {
       await page.locator('#w >> li a').first().waitFor();
       assert.equal(await focused(), 'a.card', kind);
