@@ -865,10 +865,11 @@ impl CommentSection {
         }
         // The focus of a reader on "more" or "retry" (see `refocus`): the
         // first new comment or, when the list is empty, the line saying so.
-        let empty = self.0.borrow().empty.clone();
-        if let Some(item) = first_new.or(empty).filter(|_| refocus) {
-            item.set_attr("tabindex", "-1");
-            dom::focus(&item);
+        if refocus {
+            if let Some(item) = first_new.or_else(|| self.0.borrow().empty.clone()) {
+                item.set_attr("tabindex", "-1");
+                dom::focus(&item);
+            }
         }
         // A restored reply draft goes back under its comment once it is here.
         let draft = self.draft();

@@ -431,17 +431,14 @@ impl Widget {
             Err(WidgetError::Aborted) => return,
             Err(e) => self.show_error(&e),
         }
-        let (refocus, frame) = {
-            let mut s = self.0.borrow_mut();
-            (std::mem::take(&mut s.refocus), s.frame.clone())
-        };
+        if !std::mem::take(&mut self.0.borrow_mut().refocus) {
+            return;
+        }
         // The headline, the first story, the first action or the new
         // "retry": whichever comes first (not in a closed share menu).
-        if let Some(el) = frame
-            .query_selector("h1, .retry, :is(a[href], button):not([hidden], [hidden] *)")
-            .ok()
-            .flatten()
-            .filter(|_| refocus)
+        let frame = self.0.borrow().frame.clone();
+        if let Ok(Some(el)) =
+            frame.query_selector("h1, .retry, :is(a[href], button):not([hidden], [hidden] *)")
         {
             if crate::dom::matches(&el, "h1") {
                 el.set_attr("tabindex", "-1");
