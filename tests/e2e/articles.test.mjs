@@ -2,7 +2,7 @@
 // accessibility (axe-core), layout stability, the embed API's lifecycle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axeViolations, openPage, screenshotPath, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
+import { axeViolations, openPage, routeMountPage, screenshotPath, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
 
 let browser;
 let server;
@@ -204,14 +204,7 @@ test('cards and strip links go to the article URL; the page keeps its own naviga
 
 test('keyboard only: a latest list\'s "more" keeps focus while its page is on its way and when it fails; the page that comes next takes it', async () => {
   const { page, problems } = await openPage(browser);
-  await page.route('**/latest-keyboard.html', (route) => route.fulfill({
-    contentType: 'text/html; charset=utf-8',
-    body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
-      <body><div id="list"></div><script type="module">
-        import { mount } from '/khabar/khabar.js';
-        mount(document.getElementById('list'), { kind: 'latest', limit: 2 });
-      </script></body></html>`,
-  }));
+  await routeMountPage(page, 'latest-keyboard', { kind: 'latest', limit: 2 }, 'list');
   // The second page: held until the test lets it go, and dropped the first time.
   let release;
   let calls = 0;
@@ -261,14 +254,7 @@ test('keyboard only: a latest list\'s "more" keeps focus while its page is on it
 test('keyboard only: "retry" on a widget that failed to load hands the focus to what comes in its place', async () => {
   for (const kind of ['article', 'latest', 'actions']) {
     const { page, problems } = await openPage(browser);
-    await page.route('**/retry-keyboard.html', (route) => route.fulfill({
-      contentType: 'text/html; charset=utf-8',
-      body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
-        <body><div id="w"></div><script type="module">
-          import { mount } from '/khabar/khabar.js';
-          mount(document.getElementById('w'), { kind: '${kind}', articleId: '${LANGS.ar.article}', limit: 3 });
-        </script></body></html>`,
-    }));
+    await routeMountPage(page, 'retry-keyboard', { kind, articleId: LANGS.ar.article, limit: 3 }, 'w');
     // The content fails twice (the network drops it), then comes.
     let calls = 0;
     await page.route(/\/api\/v1\/articles(\/[^/?]+)?(\?.*)?$/, (route) => (calls++ < 2 ? route.abort('internetdisconnected') : route.continue()));

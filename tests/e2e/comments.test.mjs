@@ -1,7 +1,7 @@
 // The comment section end to end: real server, real widget, headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { screenshotPath, startServer, launchBrowser, openPage, widgetsSettled, axeViolations } from './helpers.mjs';
+import { screenshotPath, startServer, launchBrowser, openPage, routeMountPage, widgetsSettled, axeViolations } from './helpers.mjs';
 
 const ARTICLE = '2026-11-27-farmers-market';
 const W = '[data-khabar="article"]';
@@ -43,20 +43,6 @@ async function seedComments(server, n, { approve = false } = {}) {
     assert.equal(res.status, 201);
     if (approve) server.cli('comments', 'approve', String((await res.json()).comment.id));
   }
-}
-
-/** Serves `/<name>.html`: a page with the article's comment section alone,
- * mounted with `mount()` into #story (`lang` unless the page's Arabic). */
-function routeCommentsPage(page, name, lang) {
-  const [html, option] = lang ? [`lang="${lang}"`, `, lang: '${lang}'`] : ['lang="ar" dir="rtl"', ''];
-  return page.route(`**/${name}.html`, (route) => route.fulfill({
-    contentType: 'text/html; charset=utf-8',
-    body: `<!doctype html><html ${html}><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
-      <body><div id="story"></div><script type="module">
-        import { mount } from '/khabar/khabar.js';
-        mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}'${option} });
-      </script></body></html>`,
-  }));
 }
 
 test('keyboard only: a comment posted with post-moderation appears in place', async () => {
@@ -306,7 +292,7 @@ test('keyboard only: "more" and "retry" keep the reader\'s place; "retry" after 
   try {
     await seedComments(server, 45);
     const { page, problems } = await openPage(browser);
-    await routeCommentsPage(page, 'keyboard-more', 'en');
+    await routeMountPage(page, 'keyboard-more', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
     // The second page fails once (the network drops it), then comes.
     let dropped = 0;
     await page.route('**/comments?*cursor=*', (route) => (dropped++ === 0 ? route.abort('internetdisconnected') : route.continue()));
@@ -365,7 +351,7 @@ test('a reply being typed keeps its focus and every key when a page of comments 
   try {
     await seedComments(server, 25);
     const { page, problems } = await openPage(browser);
-    await routeCommentsPage(page, 'typing-reply', 'en');
+    await routeMountPage(page, 'typing-reply', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
     // The next page is held until the reader is typing.
     let release;
     await page.route('**/comments?*cursor=*', async (route) => {
@@ -406,7 +392,7 @@ test('a comment posted while more pages remain shows at once, and once only when
     try {
       await seedComments(server, 25, { approve: moderation === 'pre' });
       const { page, problems } = await openPage(browser);
-      await routeCommentsPage(page, 'posted-early', 'en');
+      await routeMountPage(page, 'posted-early', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
       await page.goto(`${server.url}posted-early.html`);
       await page.locator('#story >> li.comment').nth(19).waitFor();
       await page.locator('#story >> #kc-author').fill('Laila');
@@ -436,7 +422,7 @@ test('keyboard only: "retry" on a first page that failed, of an article without 
   const server = await startServer();
   try {
     const { page, problems } = await openPage(browser);
-    await routeCommentsPage(page, 'keyboard-empty');
+    await routeMountPage(page, 'keyboard-empty', { kind: 'comments', articleId: ARTICLE });
     let calls = 0;
     await page.route('**/comments?*', (route) => (calls++ === 0 ? route.abort('internetdisconnected') : route.continue()));
     await page.goto(`${server.url}keyboard-empty.html`);
@@ -459,7 +445,7 @@ test('a widget whose handle the page dropped keeps working after garbage collect
     await seedComments(server, 45);
     const { page, problems } = await openPage(browser);
     // `mount()`'s result is not kept: the common way pages call it.
-    await routeCommentsPage(page, 'dropped-handle');
+    await routeMountPage(page, 'dropped-handle', { kind: 'comments', articleId: ARTICLE });
     await page.goto(`${server.url}dropped-handle.html`);
     const items = () => page.locator('#story >> li.comment').count();
     await page.locator('#story >> li.comment').first().waitFor();

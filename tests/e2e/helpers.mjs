@@ -174,6 +174,21 @@ export async function openPage(browser, options = {}) {
   return { page, problems };
 }
 
+/** Serves `/<name>.html` on `page`: a page that mounts one widget with
+ * `options` into `#<id>` with `mount()` (whose handle it drops), in the
+ * widget's language (`options.lang`; Arabic, right to left, by default). */
+export function routeMountPage(page, name, options, id = 'story') {
+  const html = options.lang ? `lang="${options.lang}"` : 'lang="ar" dir="rtl"';
+  return page.route(`**/${name}.html`, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html ${html}><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+      <body><div id="${id}"></div><script type="module">
+        import { mount } from '/khabar/khabar.js';
+        mount(document.getElementById('${id}'), ${JSON.stringify(options)});
+      </script></body></html>`,
+  }));
+}
+
 /** Text of `selector` inside the shadow root of the first `host` match. */
 export function shadowText(page, host, selector) {
   return page.evaluate(([h, s]) => {
