@@ -886,8 +886,17 @@ impl CommentSection {
             (s.placeholder.take(), s.section.clone())
         };
         if let Some(placeholder) = placeholder {
+            // A reader who pressed "retry" waited on the placeholder (see
+            // `Widget::show`): the heading takes the focus from it.
+            let focused = dom::matches(&placeholder, ":focus");
             placeholder.remove();
             section.remove_attr("hidden");
+            if focused {
+                if let Ok(Some(title)) = section.query_selector(".comments-title") {
+                    title.set_attr("tabindex", "-1");
+                    dom::focus(&title);
+                }
+            }
         }
     }
 

@@ -189,14 +189,23 @@ mod remote {
                 };
                 let (el, retry) = status::error(&doc, &err, lang.catalog());
                 let el = el.build();
+                // Failed again after a "retry": the new one takes the focus.
+                let refocus = crate::dom::matches(&old, ":focus");
                 old.replace_with_with_node_1(&el).map_err(dom_error)?;
                 self.0.borrow_mut().place = el;
                 if let Some(retry) = retry {
+                    if refocus {
+                        crate::dom::focus(&retry);
+                    }
                     self.0.listen(&retry, "click", move |c, _| {
                         // Deferred: the skeleton's `renew` drops this listener.
+                        // The skeleton keeps the reader's focus until the
+                        // section shows and hands it to its heading.
                         let section = Section(c);
                         crate::task::soon(move || {
-                            if section.show_skeleton().is_ok() {
+                            if let Ok(skeleton) = section.show_skeleton() {
+                                skeleton.set_attr("tabindex", "-1");
+                                crate::dom::focus(&skeleton);
                                 section.load();
                             }
                         });
@@ -213,7 +222,7 @@ mod remote {
             crate::dom::dispatch(&self.0.borrow().host, "khabar:error", &detail);
         }
 
-        fn show_skeleton(&self) -> Result<(), WidgetError> {
+        fn show_skeleton(&self) -> Result<Element, WidgetError> {
             let (doc, lang, old) = {
                 let s = self.0.borrow();
                 (s.doc.clone(), s.lang, s.place.clone())
@@ -221,8 +230,8 @@ mod remote {
             let el = status::skeleton(&doc, lang.catalog(), Kind::Comments).build();
             old.replace_with_with_node_1(&el).map_err(dom_error)?;
             self.0.renew();
-            self.0.borrow_mut().place = el;
-            Ok(())
+            self.0.borrow_mut().place = el.clone();
+            Ok(el)
         }
     }
 

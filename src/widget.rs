@@ -435,12 +435,14 @@ impl Widget {
             return;
         }
         // The headline, the first story, the first action or the new
-        // "retry": whichever comes first (not in a closed share menu).
+        // "retry": whichever comes first (not in a closed share menu). A
+        // comment section's skeleton holds the focus until the section
+        // shows, which then hands it to its heading.
         let frame = self.0.borrow().frame.clone();
-        if let Ok(Some(el)) =
-            frame.query_selector("h1, .retry, :is(a[href], button):not([hidden], [hidden] *)")
+        if let Ok(Some(el)) = frame
+            .query_selector("h1, .retry, :is(a[href], button):not([hidden], [hidden] *), .skeleton")
         {
-            if crate::dom::matches(&el, "h1") {
+            if crate::dom::matches(&el, "h1, .skeleton") {
                 el.set_attr("tabindex", "-1");
             }
             crate::dom::focus(&el);

@@ -145,6 +145,64 @@ test('a comments module that cannot load: the network error in its place, khabar
   assert.equal(await page.locator(`${A} >> [data-error-code]`).count(), 0);
 });
 
+test('keyboard only: "retry" on a comment section that could not load keeps the focus in the section, on its heading once it shows', async () => {
+  /** The focused element in `host`'s shadow root, as `name.class`. */
+  const focused = (page, host) => page.evaluate((h) => {
+    const a = document.querySelector(h).shadowRoot.activeElement;
+    return a ? a.localName + (a.className ? `.${a.className}` : '') : document.activeElement?.localName;
+  }, host);
+  /** Presses "retry" in `host` from the keyboard while what failed still
+   * fails (the new "retry" takes the focus), then once `broken` is healed
+   * (the section shows, and its heading takes the focus). */
+  const retryTwice = async (page, host, broken) => {
+    await page.locator(`${host} >> button.retry`).focus();
+    await page.evaluate((h) => { document.querySelector(h).shadowRoot.querySelector('button.retry').dataset.old = ''; }, host);
+    const failed = broken.failed;
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((h) => document.querySelector(h).shadowRoot.activeElement?.matches('button.retry:not([data-old])'), host);
+    assert.ok(broken.failed > failed, 'the first press asked again');
+    broken.on = false;
+    await page.keyboard.press('Enter');
+    await page.locator(`${host} >> form.comment-form`).waitFor();
+    assert.equal(await focused(page, host), 'h2.comments-title');
+  };
+  /** Routes `pattern` to fail while `.on`, counting the failures. */
+  const breakRoute = async (page, pattern) => {
+    const broken = { on: true, failed: 0 };
+    await page.route(pattern, (route) => {
+      if (!broken.on) return route.continue();
+      broken.failed++;
+      return route.abort('connectionrefused');
+    });
+    return broken;
+  };
+
+  // An article's comment section whose module does not come.
+  {
+    const { page, problems } = await openPage(browser);
+    const broken = await breakRoute(page, '**/khabar_comments_bg.wasm');
+    await page.goto(`${server.url}en/?article=2026-11-27-farmers-market`);
+    await widgetsSettled(page);
+    await page.mouse.wheel(0, 2500);
+    await page.locator(`${A} >> [data-error-code="load"]`).waitFor();
+    await retryTwice(page, A, broken);
+    assert.deepEqual(problems.filter((p) => !/could not start|ERR_CONNECTION_REFUSED/.test(p)), []);
+    await page.close();
+  }
+  // A page of one comment section whose catalog does not come: the
+  // widget's own "retry", then its skeleton, hold the focus.
+  {
+    const { page, problems } = await openPage(browser);
+    const broken = await breakRoute(page, '**/khabar-en.json');
+    const S = '[data-khabar="comments"]';
+    await page.goto(await routePage(page, 'comments-retry.html', `<div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>`));
+    await page.locator(`${S} >> button.retry`).waitFor();
+    await retryTwice(page, S, broken);
+    assert.deepEqual(problems.filter((p) => !/khabar-en\.json|catalog could not load|ERR_CONNECTION_REFUSED/.test(p)), []);
+    await page.close();
+  }
+});
+
 /** A page of `body` served as `/name` by the test's own route. */
 async function routePage(page, name, body) {
   await page.route(`**/${name}`, (route) => route.fulfill({
