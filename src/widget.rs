@@ -663,9 +663,14 @@ impl Widget {
         let doc = self.document()?;
         let s = self.0.borrow();
         let kind = s.options.as_ref().map(|o| o.kind).unwrap_or(Kind::Article);
-        let el = status::skeleton(&doc, s.lang.catalog(), kind);
+        let el = status::skeleton(&doc, s.lang.catalog(), kind).build();
         clear(&s.frame);
-        s.frame.add_child(&el.build());
+        s.frame.add_child(&el);
+        if s.refocus {
+            // The reader who pressed "retry" waits here (see `show`).
+            el.set_attr("tabindex", "-1");
+            crate::dom::focus(&el);
+        }
         Ok(())
     }
 

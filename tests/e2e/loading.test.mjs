@@ -161,16 +161,22 @@ test('keyboard only: "retry" on a comment section that could not load keeps the 
     await page.keyboard.press('Enter');
     await page.waitForFunction((h) => document.querySelector(h).shadowRoot.activeElement?.matches('button.retry:not([data-old])'), host);
     assert.ok(broken.failed > failed, 'the first press asked again');
+    // Healed, but held for a moment: the skeleton has the focus meanwhile.
+    let release;
+    broken.held = new Promise((resolve) => { release = resolve; });
     broken.on = false;
     await page.keyboard.press('Enter');
+    await page.waitForFunction((h) => document.querySelector(h).shadowRoot.activeElement?.matches('.skeleton'), host);
+    release();
     await page.locator(`${host} >> form.comment-form`).waitFor();
     assert.equal(await focused(page, host), 'h2.comments-title');
   };
-  /** Routes `pattern` to fail while `.on`, counting the failures. */
+  /** Routes `pattern` to fail while `.on`, counting the failures; once
+   * off, answers when the promise `.held` settles. */
   const breakRoute = async (page, pattern) => {
-    const broken = { on: true, failed: 0 };
-    await page.route(pattern, (route) => {
-      if (!broken.on) return route.continue();
+    const broken = { on: true, failed: 0, held: null };
+    await page.route(pattern, async (route) => {
+      if (!broken.on) return broken.held.then(() => route.continue());
       broken.failed++;
       return route.abort('connectionrefused');
     });
