@@ -27,13 +27,18 @@ const EARLY_KEEP_MS = 60_000;
 const early = new Map(); // url → { response, controller }: fetch()es the loader started before a module asked
 const shared = new Map(); // url → { answer, controller, waiters }: GETs in flight
 
-/** Requests `url` now, while the modules download; the first GET of `url` takes the response. */
+/**
+ * Requests `url` now, while the modules download; the first GET of `url`
+ * takes the response. A request that could not reach the server is made
+ * again when asked for again (a module's "retry"), not handed over failed.
+ */
 export function requestEarly(url) {
-  if (early.has(url)) return;
+  if (early.has(url) && !early.get(url).failed) return;
   const controller = new AbortController();
   const response = fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
-  response.catch(() => {}); // the widget reports failures, not the console
-  const entry = { response, controller };
+  const entry = { response, controller, failed: false };
+  // The widget reports failures, not the console.
+  response.catch(() => { entry.failed = true; });
   early.set(url, entry);
   setTimeout(() => {
     if (early.get(url) !== entry) return; // read

@@ -122,7 +122,10 @@ test('the page fetches the catalogs of the languages its widgets speak, while th
 test('a comments module that cannot load: the network error in its place, khabar:error "load", and a retry that works', async () => {
   const { page, problems } = await openPage(browser);
   let broken = true;
+  // The reader is offline: the module and the first page of comments,
+  // requested with it, both fail.
   await page.route('**/khabar_comments_bg.wasm', (route) => (broken ? route.abort('connectionrefused') : route.continue()));
+  await page.route('**/api/v1/articles/*/comments?*', (route) => (broken ? route.abort('connectionrefused') : route.continue()));
   await page.addInitScript(() => {
     window.loadErrors = [];
     document.addEventListener('khabar:error', (e) => window.loadErrors.push(e.detail.code));
@@ -143,6 +146,11 @@ test('a comments module that cannot load: the network error in its place, khabar
   await page.locator(`${A} >> [data-error-code="load"] button.retry`).click();
   await page.locator(`${A} >> form.comment-form`).waitFor();
   assert.equal(await page.locator(`${A} >> [data-error-code]`).count(), 0);
+  // Back online, the retry asked for the first page again: the list shows
+  // (the section shows once its first page is in), not the failure of the
+  // page asked for while offline.
+  assert.equal(await page.locator(`${A} >> .list-error`).count(), 0);
+  assert.equal(await page.locator(`${A} >> ol.comment-list > li`).count(), 1);
 });
 
 test('keyboard only: "retry" on a comment section that could not load keeps the focus in the section, on its heading once it shows', async () => {
