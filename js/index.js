@@ -16,7 +16,7 @@ const host = {
   request, settle: settleWith, count,
   dateline: (lang, digits, calendar, zone) => dateline(lang, digits, calendar, zone, catalog(lang, true)),
   relative: (lang, digits) => relative(catalog(lang, true), lang, digits),
-  startCore: () => { init(); },
+  startCore: () => { init(); core.start.catch(tellPlaceholders); },
 };
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so
@@ -101,9 +101,10 @@ let readyBy = null; // the module whose start settles `ready`: the first started
  * sections loads the comments page's module alone instead. On the CDN each
  * has its glue in a file of its own (`file`; `wasm` is set by `configure`;
  * `tries` counts a lazy module's failed starts, after which its glue is
- * asked for by a new URL).
+ * asked for by a new URL; `failed` is the core's error once it could not
+ * start).
  */
-const wasmModule = (fields) => ({ start: null, glue: null, running: false, memory: null, waiting: new Set(), ...fields });
+const wasmModule = (fields) => ({ start: null, failed: null, glue: null, running: false, memory: null, waiting: new Set(), ...fields });
 const core = wasmModule({
   name: 'core module', file: CORE_GLUE, fileIntegrity: CORE_GLUE_INTEGRITY,
   bundled: () => import('./khabar_core.js'),
@@ -312,17 +313,40 @@ export function init(options = {}) {
   configure(options);
   if (core.start) return ready;
   readyBy ??= core;
-  core.start = start(core);
+  // Rejects with the error every widget it leaves empty is told, however
+  // late it asks.
+  core.start = start(core).catch((e) => {
+    throw new KhabarError('load', `could not start ${core.wasm}: ${e && e.message}`);
+  });
   core.start.then((exports) => {
     core.imported.setCommentsLoader(loadComments);
     running(core, core.imported, exports);
-  }, (e) => {
-    const error = new KhabarError('load', `could not start ${core.wasm}: ${e && e.message}`);
+  }, (error) => {
+    core.failed = error;
     if (readyBy === core) settle.reject(error);
     for (const handle of core.waiting) failHandle(handle, error);
     core.waiting.clear();
+    tellPlaceholders(error);
   });
   return ready;
+}
+
+const told = new WeakSet(); // placeholders told that the core failed
+
+/**
+ * Fires the core's failure at each placeholder of `khabar/auto` it leaves
+ * empty (once each): those on the page when it failed, and those a
+ * running comments page's module later finds and asks the core for.
+ */
+function tellPlaceholders(error) {
+  if (placeholderApi === undefined) return;
+  for (const el of document.querySelectorAll('[data-khabar]')) {
+    // Sections the comments page's module shows are not the core's.
+    const pages = isComments(el.dataset.khabar) && page.start && !pageBroken;
+    if (el.hasAttribute('data-khabar-mounted') || pages || told.has(el)) continue;
+    told.add(el);
+    report(el, error);
+  }
 }
 
 /**
@@ -622,5 +646,6 @@ export const __auto = {
   mountPlaceholders: (api) => {
     placeholderApi = api;
     for (const shows of [core, page]) if (shows.running) shows.glue.autoMount(api);
+    if (core.failed) tellPlaceholders(core.failed);
   },
 };

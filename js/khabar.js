@@ -97,12 +97,7 @@ if (typeof document !== 'undefined') {
   } else {
     __auto.mountPlaceholders(api);
   }
-  ready.catch((e) => {
-    for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
-      if (el.handle) continue; // an element's own handle tells it
-      el.dispatchEvent(new CustomEvent('khabar:error', {
-        bubbles: true, composed: true, detail: { code: 'load', message: e.message },
-      }));
-    }
-  });
+  // A core module that cannot start: the loader tells each placeholder,
+  // and each element's handle tells its element.
+  ready.catch(() => {});
 }

@@ -152,6 +152,14 @@ test('a module that cannot start rejects `ready`, fires khabar:error, and the pa
   await page.waitForFunction(() => window.events.length > 0);
   assert.deepEqual(await page.evaluate(() => window.events), [['story', 'load']]);
   assert.equal(await page.evaluate(() => window.imported), true);
+  // A widget mounted after the failure is told the same, code and all.
+  await page.evaluate(() => {
+    const late = document.body.appendChild(document.createElement('div'));
+    late.id = 'late';
+    window.k.mount(late, { kind: 'card', articleId: 'x' });
+  });
+  await page.waitForFunction(() => window.events.length > 1);
+  assert.deepEqual(await page.evaluate(() => window.events), [['story', 'load'], ['late', 'load']]);
   assert.ok(!problems.some((p) => p.startsWith('pageerror')), problems.join('\n'));
   assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('missing.wasm')), problems.join('\n'));
   await page.close();

@@ -367,6 +367,33 @@ test("a comments page's module that cannot load: the core shows the section, wit
   assert.ok(fetched.includes('khabar_core_bg.wasm') && fetched.includes('khabar_comments_bg.wasm'), fetched.join());
 });
 
+test('a core that cannot start, asked for by a page of comment sections: a placeholder added later is told (khabar:error "load")', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.route('**/khabar_core_bg.wasm', (route) => route.abort('connectionrefused'));
+  await page.addInitScript(() => {
+    window.loadErrors = [];
+    document.addEventListener('khabar:error', (e) => window.loadErrors.push([e.target.id, e.detail.code]));
+  });
+  const S = '[data-khabar="comments"]';
+  await page.goto(await routePage(page, 'comments-then-card.html', `<div id="c" data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>`));
+  await page.locator(`${S} >> form.comment-form`).waitFor();
+  // The page adds a card: the comments page's module asks for the core,
+  // which does not come.
+  await page.evaluate((id) => {
+    const card = document.body.appendChild(document.createElement('div'));
+    Object.assign(card, { id: 'card' });
+    card.dataset.khabar = 'card';
+    card.dataset.khabarArticleId = id;
+  }, ARTICLE);
+  await page.waitForFunction(() => window.loadErrors.length > 0);
+  await page.waitForTimeout(300); // and nothing more
+  assert.deepEqual(await page.evaluate(() => window.loadErrors), [['card', 'load']]);
+  assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('khabar_core_bg.wasm')), problems.join('\n'));
+  // The section goes on.
+  assert.equal(await page.locator(`${S} >> form.comment-form`).count(), 1);
+  await page.close();
+});
+
 test('widgets render without Intl: "5 minutes ago" and datelines in the reader\'s zone come from the catalog, a comment\'s exact time when a reader points at it', async () => {
   const own = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
