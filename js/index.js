@@ -395,7 +395,8 @@ function startPage() {
  * it when it runs, instead of after.
  */
 function loadComments(firstPage) {
-  if (typeof firstPage === 'string' && !comments.running) prefetch(firstPage);
+  // After a failed start ("retry"), a first page that failed with it is asked for anew.
+  if (typeof firstPage === 'string' && !comments.running) prefetch(firstPage, comments.tries > 0);
   return startLazy(comments).then((g) => g.mountSection);
 }
 

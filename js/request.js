@@ -29,11 +29,12 @@ const shared = new Map(); // url → { answer, controller, waiters }: GETs in fl
 
 /**
  * Requests `url` now, while the modules download; the first GET of `url`
- * takes the response. A request that could not reach the server is made
- * again when asked for again (a module's "retry"), not handed over failed.
+ * takes the response. With `again` (a module's "retry"), an early request
+ * that could not reach the server is made anew rather than handed over
+ * failed.
  */
-export function requestEarly(url) {
-  if (early.has(url) && !early.get(url).failed) return;
+export function requestEarly(url, again = false) {
+  if (early.has(url) && !(again && early.get(url).failed)) return;
   const controller = new AbortController();
   const response = fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
   const entry = { response, controller, failed: false };
