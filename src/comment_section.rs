@@ -11,7 +11,7 @@ use web_sys::{Document, Element, HtmlInputElement};
 use crate::api::{ApiClient, Thread};
 use crate::comment_rules::{self, Field, Problem};
 use crate::component::{Component, Guard};
-use crate::config::Options;
+use crate::config::{Kind, Options};
 use crate::dom::{self, clear, dom_error, Attrs, Children, El};
 use crate::error::WidgetError;
 use crate::http::Cancel;
@@ -95,6 +95,9 @@ struct State {
     sending: bool,
     /// The backend can mail readers about replies (from the comment list).
     can_notify: bool,
+    /// Whether the host still waits to hear that the section shows (see
+    /// [`CommentSection::announce`]).
+    announce: bool,
     /// What holds the section's place until its first page is shown.
     placeholder: Option<Element>,
 }
@@ -167,6 +170,7 @@ impl CommentSection {
             attempts: 0,
             sending: false,
             can_notify: false,
+            announce: options.kind == Kind::Comments,
         }));
         this.wire();
         this.restore_draft();
@@ -776,6 +780,9 @@ impl CommentSection {
                     web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
                 }
                 self.reveal();
+                if first {
+                    self.announce(None);
+                }
             }
             Err(WidgetError::Aborted) => {}
             Err(e @ WidgetError::NotAllowed(_)) => {
@@ -785,6 +792,30 @@ impl CommentSection {
             Err(e) => {
                 self.show_list_error(&e);
                 self.reveal();
+                if first {
+                    self.announce(Some(&e));
+                }
+            }
+        }
+    }
+
+    /// A section that is its widget's content (a `comments` widget) tells
+    /// the host when its first page shows (`khabar:ready`, once) or fails
+    /// (`khabar:error`, as a widget whose content fails does).
+    fn announce(&self, failed: Option<&WidgetError>) {
+        let (host, id) = {
+            let s = self.0.borrow();
+            if !s.announce {
+                return;
+            }
+            let id = s.options.article_id.clone();
+            (s.host.clone(), (!id.is_empty()).then_some(id))
+        };
+        match failed {
+            Some(err) => crate::dom::dispatch_error(&host, err),
+            None => {
+                self.0.borrow_mut().announce = false;
+                crate::dom::dispatch_ready(&host, Kind::Comments.as_str(), id.as_deref());
             }
         }
     }
@@ -967,10 +998,7 @@ impl CommentSection {
             let (el, _) = status::error(&doc, err, catalog);
             let _ = section.prepend_with_node_1(&el.build());
         }
-        let detail = Object::new();
-        crate::plain::set_field(&detail, "code", &err.code().into());
-        crate::plain::set_field(&detail, "message", &err.to_string().into());
-        self.dispatch("khabar:error", &detail);
+        crate::dom::dispatch_error(&self.0.borrow().host, err);
     }
 
     fn dispatch(&self, name: &str, detail: &Object) {

@@ -216,10 +216,7 @@ mod remote {
             if let Err(e) = shown {
                 web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
             }
-            let detail = Object::new();
-            crate::plain::set_field(&detail, "code", &err.code().into());
-            crate::plain::set_field(&detail, "message", &err.to_string().into());
-            crate::dom::dispatch(&self.0.borrow().host, "khabar:error", &detail);
+            crate::dom::dispatch_error(&self.0.borrow().host, &err);
         }
 
         fn show_skeleton(&self) -> Result<Element, WidgetError> {

@@ -168,6 +168,26 @@ pub fn dispatch(host: &Element, name: &str, detail: &js_sys::Object) {
     }
 }
 
+/// Fires `khabar:ready` at `host`: its widget of `kind` (about article
+/// `id`, when it has one) shows its content.
+pub fn dispatch_ready(host: &Element, kind: &str, id: Option<&str>) {
+    let detail = js_sys::Object::new();
+    crate::plain::set_field(&detail, "kind", &kind.into());
+    if let Some(id) = id {
+        crate::plain::set_field(&detail, "articleId", &id.into());
+    }
+    crate::plain::set_field(&detail, "version", &env!("CARGO_PKG_VERSION").into());
+    dispatch(host, "khabar:ready", &detail);
+}
+
+/// Fires `khabar:error` at `host` with `err`'s code and message.
+pub fn dispatch_error(host: &Element, err: &WidgetError) {
+    let detail = js_sys::Object::new();
+    crate::plain::set_field(&detail, "code", &err.code().into());
+    crate::plain::set_field(&detail, "message", &err.to_string().into());
+    dispatch(host, "khabar:error", &detail);
+}
+
 /// Whether `el` matches the (constant, valid) CSS `selector`.
 pub fn matches(el: &Element, selector: &str) -> bool {
     el.matches(selector).unwrap_or(false)

@@ -200,7 +200,7 @@ impl SectionHandle {
 /// The version of the widget.
 #[wasm_bindgen]
 pub fn version() -> String {
-    widget::VERSION.to_owned()
+    env!("CARGO_PKG_VERSION").to_owned()
 }
 
 #[cfg(any(feature = "core", feature = "comments-page"))]

@@ -3,7 +3,6 @@
 
 use std::cell::RefCell;
 
-use js_sys::Object;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, ShadowRoot};
 
@@ -26,9 +25,6 @@ use crate::model::{Article, ArticleSummary, Page};
 use crate::views::status;
 #[cfg(feature = "core")]
 use crate::views::{article, latest};
-
-/// The widget's version, reported in `khabar:ready`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What a widget fetched, ready to render. The comments module hosts
 /// `comments` widgets only; every other kind is the core's.
@@ -419,14 +415,11 @@ impl Widget {
     fn show(&self, result: Result<Content, WidgetError>, options: &Options) {
         let rendered = result.and_then(|content| self.render(content, options));
         match rendered {
+            // A comment section says so itself once its first page is in.
+            Ok(_) if options.kind == Kind::Comments => {}
             Ok(article_id) => {
-                let detail = Object::new();
-                set(&detail, "kind", options.kind.as_str());
-                if let Some(id) = article_id {
-                    set(&detail, "articleId", &id);
-                }
-                set(&detail, "version", VERSION);
-                self.dispatch("khabar:ready", &detail);
+                let host = self.host();
+                crate::dom::dispatch_ready(&host, options.kind.as_str(), article_id.as_deref());
             }
             Err(WidgetError::Aborted) => return,
             Err(e) => self.show_error(&e),
@@ -696,10 +689,7 @@ impl Widget {
         if let Err(e) = result {
             web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
         }
-        let detail = Object::new();
-        set(&detail, "code", err.code());
-        set(&detail, "message", &err.to_string());
-        self.dispatch("khabar:error", &detail);
+        crate::dom::dispatch_error(&self.host(), err);
     }
 
     /// Runs `action` on the next tick after a click on `target`, for as long
@@ -718,11 +708,6 @@ impl Widget {
             .frame
             .owner_document()
             .ok_or_else(|| dom_error("no document".into()))
-    }
-
-    fn dispatch(&self, name: &str, detail: &Object) {
-        let host = self.host();
-        crate::dom::dispatch(&host, name, detail);
     }
 }
 
@@ -803,8 +788,4 @@ fn shadow_root(host: &Element) -> Result<ShadowRoot, WidgetError> {
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
             .map_err(dom_error),
     }
-}
-
-fn set(obj: &Object, key: &str, value: &str) {
-    crate::plain::set_field(obj, key, &JsValue::from_str(value));
 }

@@ -418,19 +418,33 @@ test('a comment posted while more pages remain shows at once, and once only when
   }
 });
 
-test('keyboard only: "retry" on a first page that failed, of an article without comments, leaves the focus on the line that says so', async () => {
+test('keyboard only: "retry" on a first page that failed, of an article without comments, leaves the focus on the line that says so; the host hears the failure, then "ready" once the section shows', async () => {
   const server = await startServer();
   try {
     const { page, problems } = await openPage(browser);
     await routeMountPage(page, 'keyboard-empty', { kind: 'comments', articleId: ARTICLE });
+    // What the host hears, and whether the section showed when it did.
+    await page.addInitScript(() => {
+      window.heard = [];
+      for (const type of ['khabar:ready', 'khabar:error']) {
+        document.addEventListener(type, (e) => {
+          const shown = !e.target.shadowRoot.querySelector('.skeleton, section.comments[hidden]');
+          window.heard.push([type, e.detail.kind ?? e.detail.code, shown]);
+        });
+      }
+    });
     let calls = 0;
     await page.route('**/comments?*', (route) => (calls++ === 0 ? route.abort('internetdisconnected') : route.continue()));
     await page.goto(`${server.url}keyboard-empty.html`);
     await page.locator('#story >> button.list-retry').focus();
+    // The first page failed: an error, no "ready".
+    assert.deepEqual(await page.evaluate(() => window.heard), [['khabar:error', 'network', true]]);
     await page.keyboard.press('Enter');
     await page.locator('#story >> .comments-empty').waitFor();
     assert.equal(await page.evaluate(() => document.getElementById('story').shadowRoot.activeElement?.className), 'comments-empty');
     assert.equal(calls, 2);
+    // "Ready" once the section shows its first page.
+    assert.deepEqual(await page.evaluate(() => window.heard), [['khabar:error', 'network', true], ['khabar:ready', 'comments', true]]);
     assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|network error/.test(p)), []);
     await page.close();
   } finally {
