@@ -96,7 +96,7 @@ export const ready: Promise<void>;
 /** Codes of `khabar:error` and of thrown KhabarErrors. */
 export type KhabarErrorCode =
   | 'config' | 'not-found' | 'network' | 'timeout' | 'server'
-  | 'bad-response' | 'dom' | 'load';
+  | 'bad-response' | 'dom' | 'not-allowed' | 'load';
 
 /**
  * Mounts a widget into `element` (starting the module if needed). Throws a
