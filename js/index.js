@@ -389,6 +389,24 @@ function startPage() {
 }
 
 /**
+ * A lazy comment section meant for the comments page's module nears the
+ * viewport: that module starts, unless the widget was taken down
+ * meanwhile, or the core, asked for since by another widget, can show it
+ * without a module more.
+ */
+function nearPage(handle) {
+  if (!page.waiting.has(handle)) return; // destroyed, or moved on
+  if (core.start && !core.failed && !page.start) {
+    page.waiting.delete(handle);
+    moveHandle(handle, core);
+    core.waiting.add(handle);
+    if (core.running) mountWaiting(core);
+    return;
+  }
+  startPage();
+}
+
+/**
  * The core's way to the comments module (`setCommentsLoader`): resolves
  * to its `mountSection`. The core passes the URL of the section's first
  * page of comments: it is requested now, with the module, and handed to
@@ -571,7 +589,7 @@ function wait(handle, element, o) {
   const attribute = element.getAttribute('lazy');
   const lazy = o.kind ? !!o.lazy : attribute !== null && attribute !== 'false';
   if (lazy) {
-    if (module === page) whenNear(element, startPage);
+    if (module === page) whenNear(element, () => nearPage(handle));
     return;
   }
   if (typeof o.articleId === 'string' && !o.articleUrl) requestEarly(api(), o.articleId, true);

@@ -335,6 +335,40 @@ test("a lazy comment section alone: its module waits until the reader nears it, 
   assert.deepEqual(problems, []);
 });
 
+test('lazy comment sections mounted by script: one taken down before the reader nears it loads nothing; one the core can show loads no third module', async () => {
+  const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });
+  const fetched = modulesOf(page);
+  await page.route('**/lazy-api.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>l</title></head>
+<body><div id="top"></div><div style="height: 4000px">the story</div><div id="gone"></div><div id="kept"></div>
+<script type="module">import * as k from '/khabar/index.js'; window.k = k; window.imported = true;</script></body></html>`,
+  }));
+  await page.goto(`${server.url}lazy-api.html`);
+  await page.waitForFunction(() => window.imported);
+  // A section taken down while far below.
+  await page.evaluate((id) => {
+    k.mount(document.getElementById('gone'), { kind: 'comments', articleId: id, lazy: true }).destroy();
+  }, ARTICLE);
+  await page.mouse.wheel(0, 3500);
+  await page.waitForTimeout(800);
+  assert.deepEqual(fetched, [], 'nothing for a section that was taken down');
+  await page.mouse.wheel(0, -3500);
+  // A lazy section, then an article at the top: the core, started for the
+  // article, shows the section when the reader gets there.
+  await page.evaluate((id) => {
+    k.mount(document.getElementById('kept'), { kind: 'comments', articleId: id, lazy: true });
+    k.mount(document.getElementById('top'), { kind: 'article', articleId: id, lang: 'en' });
+  }, ARTICLE);
+  await page.locator('#top >> h1.headline').waitFor();
+  await page.evaluate(() => document.getElementById('kept').scrollIntoView());
+  await page.locator('#kept >> form.comment-form').waitFor();
+  assert.ok(!fetched.some((f) => f.startsWith('khabar_comments_page')), fetched.join());
+  assert.ok(fetched.includes('khabar_core_bg.wasm') && fetched.includes('khabar_comments_bg.wasm'), fetched.join());
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('placeholders saved with the mounted mark (as a prerenderer writes the page) are mounted all the same', async () => {
   const { page, problems } = await openPage(browser);
   const url = await routePage(page, 'saved.html', `<div data-khabar="article" data-khabar-mounted="" data-khabar-article-id="${ARTICLE}"></div>
