@@ -384,6 +384,13 @@ function startPage() {
     if (core.running) {
       mountWaiting(core);
       if (placeholderApi !== undefined) core.glue.autoMount(placeholderApi);
+    } else if (core.failed) {
+      // The core could not start either (and, not yet settling `ready`
+      // then, told no one waiting here): each is told now.
+      if (readyBy === core) settle.reject(core.failed);
+      for (const handle of core.waiting) failHandle(handle, core.failed);
+      core.waiting.clear();
+      tellPlaceholders(core.failed);
     }
   });
 }

@@ -141,6 +141,38 @@ test('khabar/placeholder.css reserves what reservedHeight() names, for every kin
   await page.close();
 });
 
+test('the core fails, then the comments page\'s module: its widget is told (khabar:error "load") and `ready` rejects', async () => {
+  const { page, problems } = await openPage(browser);
+  // The comments page's module is held until the core has failed, then fails too.
+  let coreFailed;
+  const failed = new Promise((resolve) => { coreFailed = resolve; });
+  await page.route('**/khabar_core_bg.wasm', (route) => { coreFailed(); return route.abort('connectionrefused'); });
+  await page.route('**/khabar_comments_page_bg.wasm', async (route) => {
+    await failed;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await route.abort('connectionrefused');
+  });
+  await page.route('**/entry-both.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>e</title></head>
+<body><div id="section"></div><div id="story"></div><script type="module">
+  import * as k from '/khabar/index.js';
+  window.events = [];
+  document.addEventListener('khabar:error', (e) => window.events.push([e.target.id, e.detail.code]));
+  k.mount(document.getElementById('section'), { kind: 'comments', articleId: '${ARTICLE}' });
+  k.mount(document.getElementById('story'), { kind: 'article', articleId: '${ARTICLE}' });
+  const late = new Promise((resolve) => { setTimeout(() => resolve('still pending'), 10000); });
+  window.outcome = Promise.race([k.ready.then(() => 'resolved', (e) => e.code), late]);
+</script></body></html>`,
+  }));
+  await page.goto(`${server.url}entry-both.html`);
+  assert.equal(await page.evaluate(() => window.outcome), 'load');
+  await page.waitForFunction(() => window.events.length > 1);
+  assert.deepEqual((await page.evaluate(() => window.events)).sort(), [['section', 'load'], ['story', 'load']]);
+  assert.ok(!problems.some((p) => p.startsWith('pageerror')), problems.join('\n'));
+  await page.close();
+});
+
 test('a module that cannot start rejects `ready`, fires khabar:error, and the page\'s own module runs on', async () => {
   const { page, problems } = await apiPage('<div id="story"></div>', `
     window.events = [];
