@@ -4,7 +4,7 @@
 // with Debian's WebKitWebDriver driving MiniBrowser under Xvfb. Each
 // driver and display is a child process, killed on close and on exit.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { freePort } from './helpers.mjs';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
@@ -56,17 +56,40 @@ async function reachable(url, ms, why) {
   throw new Error(`${url} did not answer within ${ms} ms: ${why()}`);
 }
 
+/**
+ * Whether display `n` is held by a running X server: its lock names a live
+ * process. An Xvfb killed outright (a run stopped part-way) leaves its lock
+ * and socket behind; they are removed, or thirty such runs would leave no
+ * display free.
+ */
+function displayTaken(n) {
+  const lock = `/tmp/.X${n}-lock`;
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, 'utf8').trim());
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      if (e.code === 'EPERM') return true; // alive, someone else's
+    }
+  }
+  rmSync(lock, { force: true });
+  rmSync(`/tmp/.X11-unix/X${n}`, { force: true });
+  return false;
+}
+
 /** Starts Xvfb on a free display number; returns the DISPLAY value and a stop function. */
 async function startDisplay() {
   for (let n = 90; n < 120; n++) {
-    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
+    if (displayTaken(n)) continue;
     const x = child('Xvfb', [`:${n}`, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp']);
     const until = Date.now() + 5000;
     while (Date.now() < until && !existsSync(`/tmp/.X11-unix/X${n}`)) {
       if (x.process.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (existsSync(`/tmp/.X11-unix/X${n}`)) return { display: `:${n}`, stop: () => x.process.kill('SIGKILL') };
+    // SIGTERM: Xvfb then removes its lock and socket itself.
+    if (existsSync(`/tmp/.X11-unix/X${n}`)) return { display: `:${n}`, stop: () => x.process.kill('SIGTERM') };
     x.process.kill('SIGKILL');
   }
   throw new Error('Xvfb: no free display between :90 and :119');
