@@ -100,15 +100,14 @@ impl WidgetError {
     }
 
     /// Whether sending the same comment again later can succeed without the
-    /// reader changing anything (network, timeout, 5xx, 429).
+    /// reader changing anything (network, timeout, 408, 5xx, 429). Another
+    /// 4xx (a 400, a 409, a 413) answers the same the next time.
     pub fn transient(&self) -> bool {
-        matches!(
-            self,
-            WidgetError::Network
-                | WidgetError::Timeout
-                | WidgetError::Server { .. }
-                | WidgetError::RateLimited { .. }
-        )
+        match self {
+            WidgetError::Network | WidgetError::Timeout | WidgetError::RateLimited { .. } => true,
+            WidgetError::Server { status } => *status >= 500 || *status == 408,
+            _ => false,
+        }
     }
 
     /// Reads a failure as the loader's `request` (`js/request.js`) names
@@ -260,6 +259,21 @@ mod tests {
         assert!(WidgetError::NotFound.retryable());
         let refused = WidgetError::NotAllowed("url_not_allowed".into());
         assert!(!refused.retryable() && !refused.transient());
+        // A comment is sent again by itself only where waiting can help.
+        for (status, again) in [
+            (500, true),
+            (503, true),
+            (408, true),
+            (400, false),
+            (409, false),
+            (413, false),
+        ] {
+            assert_eq!(
+                WidgetError::Server { status }.transient(),
+                again,
+                "{status}"
+            );
+        }
         assert_eq!(
             refused.message(Lang::En.catalog()),
             Lang::En.catalog().error_config()

@@ -194,8 +194,14 @@ pub fn remember_name(name: Option<&str>) {
 pub fn new_key() -> String {
     web_sys::window()
         .and_then(|w| w.crypto().ok())
+        // Only secure contexts (https, localhost) of recent browsers have
+        // it, and calling it where it is missing throws.
+        .filter(|c| js_sys::Reflect::has(c, &JsValue::from_str("randomUUID")).unwrap_or(false))
         .map(|c| c.random_uuid())
-        // Without Web Crypto (very old browsers): time-based, still unique
+        // Elsewhere (an http page, an older browser): time and chance, unique
         // enough for one reader's one comment.
-        .unwrap_or_else(|| format!("k-{}", js_sys::Date::now() as u64))
+        .unwrap_or_else(|| {
+            let chance = (js_sys::Math::random() * 1e9) as u32;
+            format!("k-{}-{chance}", js_sys::Date::now() as u64)
+        })
 }

@@ -222,6 +222,59 @@ test('server down: the text is kept, and the retry stores exactly one copy', asy
   }
 });
 
+test('a browser without crypto.randomUUID (an http page, an older browser) posts all the same', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    // Only secure contexts have it; calling it where it is missing throws.
+    await page.addInitScript(() => { delete Crypto.prototype.randomUUID; });
+    const keys = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/comments')) keys.push(JSON.parse(r.postData()).idempotency_key); });
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('Written where the browser has no randomUUID.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> li.comment`).filter({ hasText: 'Written where the browser has no randomUUID.' }).waitFor();
+    assert.equal(await total(server), 1);
+    assert.equal(keys.length, 1);
+    assert.match(keys[0], /^k-\d+-\d+$/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a refusal that will not change (409, 413) is not sent again by itself; the text stays', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    let posts = 0;
+    await page.route('**/comments', (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posts++;
+      return route.fulfill({ status: 409, contentType: 'application/json', body: '{"error":{"code":"idempotency_conflict"}}' });
+    });
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('Refused the same way every time.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    await status.filter({ hasText: 'واجه خادم الأخبار مشكلة' }).waitFor();
+    // The first automatic retry would come within 2 s.
+    await page.waitForTimeout(3000);
+    assert.equal(posts, 1);
+    assert.doesNotMatch(await status.textContent(), /تلقائياً/);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'Refused the same way every time.');
+    assert.deepEqual(problems.filter((p) => !/409/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('axe-core: no WCAG 2 A/AA violation in the comment section, also with errors shown', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
