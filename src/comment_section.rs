@@ -289,25 +289,39 @@ impl CommentSection {
         self.0.borrow().draft.clone()
     }
 
-    fn save_draft(&self, draft: &Draft) {
-        let key = {
+    /// Keeps `draft` (in memory and in storage) and returns it with its
+    /// key. A key belongs to one comment: once the name, address, text or
+    /// reply target change, the draft is another comment and gets a new
+    /// key, so that a comment sent before (perhaps stored, its answer lost)
+    /// can never swallow it as a replay. An automatic resend of the comment
+    /// as it was is called off.
+    fn save_draft(&self, mut draft: Draft) -> Draft {
+        let (key, called_off) = {
             let mut s = self.0.borrow_mut();
+            let old = &s.draft;
+            let changed = (&old.author, &old.email, &old.body, old.parent_id)
+                != (&draft.author, &draft.email, &draft.body, draft.parent_id);
+            if changed || draft.key.is_empty() {
+                draft.key = storage::new_key();
+            }
+            let resend = changed && s.retry.take().is_some();
             s.draft = draft.clone();
-            s.draft_key.clone()
+            (s.draft_key.clone(), resend)
         };
-        storage::save_draft(&key, draft);
+        if called_off {
+            self.status("");
+        }
+        storage::save_draft(&key, &draft);
+        draft
     }
 
-    /// Saves what is typed, keeping the reply target and the key.
+    /// Saves what is typed, keeping the reply target.
     fn on_input(&self) {
         let mut draft = self.draft();
         draft.author = self.value(Field::Author);
         draft.email = self.value(Field::Email);
         draft.body = self.value(Field::Body);
-        if draft.key.is_empty() {
-            draft.key = storage::new_key();
-        }
-        self.save_draft(&draft);
+        let draft = self.save_draft(draft);
         self.update_count();
         self.update_notify();
         if self.remembering() {
@@ -435,7 +449,7 @@ impl CommentSection {
                 place(&form, &section);
             }
         }
-        self.save_draft(&draft);
+        self.save_draft(draft);
         if focus {
             dom::focus(&self.input(Field::Body));
         }
@@ -528,10 +542,7 @@ impl CommentSection {
         draft.author = author;
         draft.email = email;
         draft.body = body;
-        if draft.key.is_empty() {
-            draft.key = storage::new_key();
-        }
-        self.save_draft(&draft);
+        let draft = self.save_draft(draft);
         self.send(draft);
     }
 
@@ -589,16 +600,19 @@ impl CommentSection {
         match result {
             Ok(posted) => {
                 self.0.borrow_mut().attempts = 0;
-                // Acknowledged: only now is the draft let go.
-                let key = {
-                    let mut s = self.0.borrow_mut();
-                    s.draft = Draft::default();
-                    s.draft_key.clone()
+                // Acknowledged: only now is the draft let go, unless the
+                // reader changed it meanwhile (another comment, kept).
+                let (key, unchanged) = {
+                    let s = self.0.borrow();
+                    (s.draft_key.clone(), s.draft.key == draft.key)
                 };
-                storage::remove(&key);
-                self.set_value(Field::Body, "");
-                self.update_count();
-                self.reply_to(None, false);
+                if unchanged {
+                    self.0.borrow_mut().draft = Draft::default();
+                    storage::remove(&key);
+                    self.set_value(Field::Body, "");
+                    self.update_count();
+                    self.reply_to(None, false);
+                }
                 let pending = posted.status != "published";
                 if pending {
                     self.remember_pending(&posted.comment);
@@ -634,8 +648,11 @@ impl CommentSection {
             Err(e) if e.transient() => {
                 let attempts = self.0.borrow().attempts + 1;
                 self.0.borrow_mut().attempts = attempts;
+                // Changed while on its way: the reader sends the new text.
+                let changed = self.0.borrow().draft.key != draft.key;
                 // In milliseconds: the server's own delay when it names one.
                 let wait = match e {
+                    _ if changed => None,
                     WidgetError::RateLimited { retry_after } => {
                         Some(retry_after.saturating_mul(1000))
                     }

@@ -246,6 +246,56 @@ test('a browser without crypto.randomUUID (an http page, an older browser) posts
   }
 });
 
+test('text typed while a comment is on its way stays in the form; a comment changed after its answer was lost is another comment, not a replay', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    const body = page.locator(`${W} >> #kc-body`);
+    const send = page.locator(`${W} >> form.comment-form button.send`);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await body.fill('The first thought.');
+    // The answer is held while the reader goes on typing.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/comments', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await held;
+      return route.continue();
+    });
+    await send.click();
+    await body.press('End');
+    await body.pressSequentially(' And a second one.');
+    release();
+    await page.locator(`${W} >> li.comment`).filter({ hasText: 'The first thought.' }).waitFor();
+    assert.equal(await body.inputValue(), 'The first thought. And a second one.');
+    await page.unrouteAll({ behavior: 'wait' });
+
+    // Stored, but the answer never reaches the reader; the reader then
+    // changes the text and sends again.
+    await page.route('**/comments', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await route.fetch();
+      return route.abort('connectionreset');
+    });
+    await send.click();
+    await page.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'تلقائياً' }).waitFor();
+    await page.unrouteAll({ behavior: 'wait' });
+    await body.fill('Changed after the answer was lost.');
+    await send.click();
+    await page.locator(`${W} >> li.comment`).filter({ hasText: 'Changed after the answer was lost.' }).waitFor();
+    assert.equal(await body.inputValue(), '');
+    const stored = await (await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`)).json();
+    assert.deepEqual(stored.items.map((c) => c.body).sort(),
+      ['Changed after the answer was lost.', 'The first thought.', 'The first thought. And a second one.']);
+    assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_RESET|network error/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a refusal that will not change (409, 413) is not sent again by itself; the text stays', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
