@@ -520,8 +520,9 @@ impl ArticleActions {
                     a.status(c.fix_fields());
                 }
                 Err(WidgetError::Server { status: 503 }) => a.status(c.send_unavailable()),
-                Err(WidgetError::RateLimited { .. }) => a.status(c.rate_limited()),
                 Err(WidgetError::Aborted) => {}
+                // A 429 too: nothing sends the mail again by itself (the
+                // comment form's "we will send it again" would promise so).
                 Err(_) => a.status(c.send_error_kept()),
             }
         });
