@@ -611,7 +611,18 @@ impl CommentSection {
                     storage::remove(&key);
                     self.set_value(Field::Body, "");
                     self.update_count();
+                    // A reply's form goes back to the end of the section;
+                    // moving it blurs whatever in it had the focus (the
+                    // reader's "send"), which it keeps.
+                    let (form, send) = {
+                        let s = self.0.borrow();
+                        (s.form.form.clone(), s.form.send.clone())
+                    };
+                    let focused = dom::matches(&form, ":focus-within");
                     self.reply_to(None, false);
+                    if focused && !dom::matches(&form, ":focus-within") {
+                        dom::focus(&send);
+                    }
                 }
                 let pending = posted.status != "published";
                 if pending {

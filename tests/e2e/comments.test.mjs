@@ -67,6 +67,18 @@ test('keyboard only: a comment posted with post-moderation appears in place', as
     // The address is never published.
     const list = await (await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`)).text();
     assert.ok(!list.includes('sara@example.org'));
+    // A reply, by keyboard too: its form opens under the comment and goes
+    // back to the end once sent, and the reader's focus stays on "send".
+    await item.locator('button.reply').focus();
+    await page.keyboard.press('Enter');
+    await page.locator(`${W} >> li.comment form.comment-form`).waitFor();
+    await page.keyboard.type('من الأسبوع الأول من ديسمبر.');
+    await page.keyboard.press('Tab'); // remember my name
+    await page.keyboard.press('Tab'); // send
+    await page.keyboard.press('Enter');
+    await page.locator(`${W} >> ol.replies li.comment`).filter({ hasText: 'من الأسبوع الأول' }).waitFor();
+    await page.locator(`${W} >> section.comments > form.comment-form`).waitFor();
+    assert.equal(await page.evaluate(() => document.querySelector('[data-khabar="article"]').shadowRoot.activeElement?.className), 'send');
     assert.deepEqual(problems, []);
   } finally {
     await server.stop();
