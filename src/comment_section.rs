@@ -926,8 +926,7 @@ impl CommentSection {
         // first new comment or, when the list is empty, the line saying so.
         if refocus {
             if let Some(item) = first_new.or_else(|| self.0.borrow().empty.clone()) {
-                item.set_attr("tabindex", "-1");
-                dom::focus(&item);
+                dom::take_focus(&item);
             }
         }
         // A restored reply draft goes back under its comment once it is here.
@@ -952,8 +951,7 @@ impl CommentSection {
             section.remove_attr("hidden");
             if focused {
                 if let Ok(Some(title)) = section.query_selector(".comments-title") {
-                    title.set_attr("tabindex", "-1");
-                    dom::focus(&title);
+                    dom::take_focus(&title);
                 }
             }
         }

@@ -204,8 +204,7 @@ mod remote {
                         let section = Section(c);
                         crate::task::soon(move || {
                             if let Ok(skeleton) = section.show_skeleton() {
-                                skeleton.set_attr("tabindex", "-1");
-                                crate::dom::focus(&skeleton);
+                                crate::dom::take_focus(&skeleton);
                                 section.load();
                             }
                         });

@@ -220,6 +220,13 @@ pub fn focus(el: &Element) {
     }
 }
 
+/// Hands the focus to `el`, which is not in the tab order (a heading, a
+/// comment, a skeleton): `tabindex="-1"` lets a script focus it.
+pub fn take_focus(el: &Element) {
+    el.set_attr("tabindex", "-1");
+    focus(el);
+}
+
 /// Removes every child of `node`.
 pub fn clear(node: &Node) {
     while let Some(child) = node.first_child() {

@@ -661,8 +661,7 @@ impl Widget {
         s.frame.add_child(&el);
         if s.refocus {
             // The reader who pressed "retry" waits here (see `show`).
-            el.set_attr("tabindex", "-1");
-            crate::dom::focus(&el);
+            crate::dom::take_focus(&el);
         }
         Ok(())
     }
