@@ -194,6 +194,7 @@ impl ArticleActions {
                 a.set_menu(false, false);
             }
         });
+        self.listen(&form, "input", |a, e| a.mend(e));
         self.listen(&form, "submit", |a, e| {
             e.prevent_default();
             a.send();
@@ -401,29 +402,63 @@ impl ArticleActions {
     fn show_field_errors(&self, errors: &[(SendField, &'static str)]) {
         for field in SendField::ALL {
             let message = errors.iter().find(|(f, _)| *f == field).map(|(_, m)| *m);
-            let (input, line) = {
-                let s = self.0.borrow();
-                (
-                    s.form.input(field).clone(),
-                    s.form.error_line(field).clone(),
-                )
-            };
-            match message {
-                Some(m) => {
-                    line.set_text_content(Some(m));
-                    line.remove_attr("hidden");
-                    input.set_attr("aria-invalid", "true");
-                    input.set_attr("aria-describedby", &line.id());
-                }
-                None => {
-                    line.set_attr("hidden", "");
-                    input.remove_attr("aria-invalid");
-                    input.remove_attr("aria-describedby");
-                }
-            }
+            self.mark(field, message);
         }
         if let Some((first, _)) = errors.first() {
             dom::focus(&self.input(*first));
+        }
+    }
+
+    /// Shows `message` as `field`'s error, or with `None` takes it away.
+    fn mark(&self, field: SendField, message: Option<&str>) {
+        let (input, line) = {
+            let s = self.0.borrow();
+            (
+                s.form.input(field).clone(),
+                s.form.error_line(field).clone(),
+            )
+        };
+        match message {
+            Some(m) => {
+                line.set_text_content(Some(m));
+                line.remove_attr("hidden");
+                input.set_attr("aria-invalid", "true");
+                input.set_attr("aria-describedby", &line.id());
+            }
+            None => {
+                line.set_attr("hidden", "");
+                input.remove_attr("aria-invalid");
+                input.remove_attr("aria-describedby");
+            }
+        }
+    }
+
+    /// Takes the error off the field the reader just changed once it meets
+    /// the rules (new errors wait for "send"), and "fix the marked fields"
+    /// with the last one.
+    fn mend(&self, e: &web_sys::Event) {
+        let target = e.target().map(JsValue::from);
+        let Some(field) = SendField::ALL
+            .into_iter()
+            .find(|f| Some(JsValue::from(self.input(*f))) == target)
+        else {
+            return;
+        };
+        if !self.input(field).has_attribute("aria-invalid") {
+            return;
+        }
+        let (_, errors) = self.check();
+        if errors.iter().any(|(f, _)| *f == field) {
+            return;
+        }
+        self.mark(field, None);
+        let c = self.0.borrow().catalog;
+        let status = self.el(|s| &s.form.status);
+        let marked = SendField::ALL
+            .into_iter()
+            .any(|f| self.input(f).has_attribute("aria-invalid"));
+        if !marked && status.text_content().as_deref() == Some(c.fix_fields()) {
+            self.status("");
         }
     }
 
@@ -440,11 +475,8 @@ impl ArticleActions {
         send.set_attr("aria-disabled", flag);
     }
 
-    /// Checks the fields as the server will, then sends.
-    fn send(&self) {
-        if self.0.borrow().send_abort.is_some() {
-            return; // already sending
-        }
+    /// The request as typed, and every field that breaks the server's rules.
+    fn check(&self) -> (SendToFriend, Vec<(SendField, &'static str)>) {
         let c = self.0.borrow().catalog;
         let request = SendToFriend {
             from_name: self.value(SendField::FromName),
@@ -474,7 +506,17 @@ impl ArticleActions {
         {
             errors.push((SendField::Message, c.err_message_long()));
         }
+        (request, errors)
+    }
+
+    /// Checks the fields as the server will, then sends.
+    fn send(&self) {
+        if self.0.borrow().send_abort.is_some() {
+            return; // already sending
+        }
+        let (request, errors) = self.check();
         self.show_field_errors(&errors);
+        let c = self.0.borrow().catalog;
         if !errors.is_empty() {
             self.status(c.fix_fields());
             return;

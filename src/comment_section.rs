@@ -49,6 +49,9 @@ fn find_comment(list: &Element, id: i64, then: &str) -> Option<Element> {
         .flatten()
 }
 
+/// The fields that can show an error (the parent's is the reply banner).
+const FORM_FIELDS: [Field; 4] = [Field::Author, Field::Email, Field::Body, Field::Parent];
+
 /// Puts the form at the end of `parent`, unless it is there already: moving
 /// it would take the focus (and an IME's composition) from a reader who is
 /// typing in it when a page of comments arrives.
@@ -214,7 +217,10 @@ impl CommentSection {
             let s = self.0.borrow();
             (s.form.form.clone(), s.section.clone())
         };
-        self.listen(&form, "input", |c, _| c.on_input());
+        self.listen(&form, "input", |c, e| {
+            c.on_input();
+            c.mend(e);
+        });
         self.listen(&form, "submit", |c, e| {
             e.prevent_default();
             c.submit();
@@ -301,7 +307,9 @@ impl CommentSection {
             let old = &s.draft;
             let changed = (&old.author, &old.email, &old.body, old.parent_id)
                 != (&draft.author, &draft.email, &draft.body, draft.parent_id);
-            if changed || draft.key.is_empty() {
+            // A stored key the server would refuse (a draft written by
+            // hand, or by an older widget) is replaced too.
+            if changed || !khabar_rules::is_idempotency_key(&draft.key) {
                 draft.key = storage::new_key();
             }
             let resend = changed && s.retry.take().is_some();
@@ -449,6 +457,8 @@ impl CommentSection {
                 place(&form, &section);
             }
         }
+        // A refusal of the old target says nothing of the new one.
+        self.mark(Field::Parent, None);
         self.save_draft(draft);
         if focus {
             dom::focus(&self.input(Field::Body));
@@ -458,39 +468,82 @@ impl CommentSection {
     // ---- validation and errors -----------------------------------------
 
     fn show_errors(&self, problems: &[(Field, Problem)]) {
-        let catalog = self.0.borrow().catalog;
-        for field in [Field::Author, Field::Email, Field::Body, Field::Parent] {
+        for field in FORM_FIELDS {
             let problem = problems.iter().find(|(f, _)| *f == field).map(|(_, p)| *p);
-            let (line, input) = {
-                let s = self.0.borrow();
-                (
-                    s.form.error_line(field).clone(),
-                    s.form.input(field).clone(),
-                )
-            };
-            let described = CommentForm::note_id(field);
-            match problem {
-                Some(p) => {
-                    line.set_text_content(Some(comment_rules::message(field, p, catalog)));
-                    line.remove_attr("hidden");
-                    input.set_attr("aria-invalid", "true");
-                    let ids = format!("{described} {}", line.id());
-                    input.set_attr("aria-describedby", ids.trim());
-                }
-                None => {
-                    line.set_text_content(None);
-                    line.set_attr("hidden", "");
-                    input.remove_attr("aria-invalid");
-                    if described.is_empty() {
-                        input.remove_attr("aria-describedby");
-                    } else {
-                        input.set_attr("aria-describedby", described);
-                    }
-                }
-            }
+            self.mark(field, problem);
         }
         if let Some((field, _)) = problems.first() {
             dom::focus(&self.input(*field));
+        }
+    }
+
+    /// Shows `problem` on `field`, or with `None` takes its error away.
+    fn mark(&self, field: Field, problem: Option<Problem>) {
+        let (line, input, catalog) = {
+            let s = self.0.borrow();
+            (
+                s.form.error_line(field).clone(),
+                s.form.input(field).clone(),
+                s.catalog,
+            )
+        };
+        let described = CommentForm::note_id(field);
+        match problem {
+            Some(p) => {
+                line.set_text_content(Some(comment_rules::message(field, p, catalog)));
+                line.remove_attr("hidden");
+                input.set_attr("aria-invalid", "true");
+                let ids = format!("{described} {}", line.id());
+                input.set_attr("aria-describedby", ids.trim());
+            }
+            None => {
+                line.set_text_content(None);
+                line.set_attr("hidden", "");
+                input.remove_attr("aria-invalid");
+                if described.is_empty() {
+                    input.remove_attr("aria-describedby");
+                } else {
+                    input.set_attr("aria-describedby", described);
+                }
+            }
+        }
+    }
+
+    /// Takes the error off the field the reader just changed once it meets
+    /// the rules (a new error waits for "send": none appears while typing),
+    /// and "fix the marked fields" with the last one.
+    fn mend(&self, e: &web_sys::Event) {
+        let Some(target) = e.target() else {
+            return;
+        };
+        let target = JsValue::from(target);
+        let Some(field) = FORM_FIELDS
+            .into_iter()
+            .find(|f| JsValue::from(self.input(*f)) == target)
+        else {
+            return;
+        };
+        if !self.input(field).has_attribute("aria-invalid") {
+            return;
+        }
+        let problems = comment_rules::check(
+            &self.value(Field::Author),
+            &self.value(Field::Email),
+            &self.value(Field::Body),
+        );
+        if problems.iter().any(|(f, _)| *f == field) {
+            return;
+        }
+        self.mark(field, None);
+        let (catalog, status) = {
+            let s = self.0.borrow();
+            (s.catalog, s.form.status.clone())
+        };
+        let marked = FORM_FIELDS
+            .into_iter()
+            .any(|f| self.input(f).has_attribute("aria-invalid"));
+        if !marked && status.text_content().as_deref() == Some(catalog.fix_fields()) {
+            self.status("");
         }
     }
 
@@ -625,13 +678,19 @@ impl CommentSection {
                     }
                 }
                 let pending = posted.status != "published";
-                if pending {
+                let said = if pending {
                     self.remember_pending(&posted.comment);
-                    self.status(catalog.pending_notice());
+                    catalog.pending_notice()
                 } else {
-                    self.status(catalog.posted());
                     let total = self.0.borrow().total + 1;
                     self.set_total(total);
+                    catalog.posted()
+                };
+                // A reader who asked for mail about replies is told when
+                // none will come (a confirmation link was promised).
+                match posted.reply_notifications.as_deref() {
+                    Some("confirmation_sent") | None => self.status(said),
+                    Some(_) => self.status(&format!("{said} {}", catalog.notify_failed())),
                 }
                 if self.remembering() {
                     storage::remember_name(Some(&posted.comment.author));
@@ -652,9 +711,16 @@ impl CommentSection {
                 let problems: Vec<(Field, Problem)> = fields
                     .iter()
                     .filter_map(|(f, code)| Some((Field::from_name(f)?, Problem::from_code(code))))
+                    .filter(|(f, _)| *f != Field::IdempotencyKey)
                     .collect();
                 self.show_errors(&problems);
-                self.status(catalog.fix_fields());
+                // A refusal of nothing the reader can mend (the key, or a
+                // field this widget does not know) is the server's problem.
+                self.status(if problems.is_empty() {
+                    catalog.error_server()
+                } else {
+                    catalog.fix_fields()
+                });
             }
             Err(e) if e.transient() => {
                 let attempts = self.0.borrow().attempts + 1;
@@ -871,7 +937,11 @@ impl CommentSection {
         let mut first_new = None;
         for c in &page.items {
             let el = view::comment(&doc, c, catalog, &relative, false, true).build();
-            self.take_early(&list, c.id);
+            // A reply to it may have been shown early too, where its
+            // parent was not yet to be found.
+            for id in std::iter::once(c.id).chain(c.replies.iter().map(|r| r.id)) {
+                self.take_early(&list, id);
+            }
             list.add_child(&el);
             first_new.get_or_insert(el);
         }

@@ -182,6 +182,9 @@ pub struct Posted {
     pub comment: Comment,
     /// `published` or `pending`.
     pub status: String,
+    /// What came of "tell me about replies", when it was asked:
+    /// `confirmation_sent`, `limited` or `unavailable`.
+    pub reply_notifications: Option<String>,
 }
 
 /// What the backend can do: `GET /config`.
@@ -256,9 +259,14 @@ impl FromJson for Posted {
         let o = Obj::new(value, path)?;
         let comment = o.required("comment");
         let status = o.string("status");
+        let reply_notifications = o.opt_string("reply_notifications");
         // `required` kept an error whenever `comment` is `None`.
         match o.finish(comment)? {
-            Some(comment) => Ok(Posted { comment, status }),
+            Some(comment) => Ok(Posted {
+                comment,
+                status,
+                reply_notifications,
+            }),
             None => Err(DecodeError {
                 path: "comment".into(),
                 expected: "an object",

@@ -106,6 +106,9 @@ catalog! {
     posted,
     /// Announced when the comment awaits moderation.
     pending_notice,
+    /// Added to either when the reader asked for mail about replies and
+    /// none will come (too many asks lately, or the server sends no mail).
+    notify_failed,
     /// Badge on the reader's own pending comment.
     pending_badge,
     /// The name is empty.

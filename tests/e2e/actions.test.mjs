@@ -150,6 +150,19 @@ test('with --mail-outbox (the demo) the sent mail is readable at /demo/outbox', 
     await page.locator(`${W} >> #ks-from_email`).fill('sara@example.org');
     await page.locator(`${W} >> #ks-to_email`).fill('friend@example.net');
     await page.locator(`${W} >> #ks-message`).fill('اقرأ هذا عن السوق');
+    // A mistyped address is marked, and unmarked once mended.
+    const to = page.locator(`${W} >> #ks-to_email`);
+    const status = page.locator(`${W} >> #kh-send .form-status`);
+    await to.fill('friend@');
+    await page.locator(`${W} >> #kh-send button.send`).click();
+    await status.filter({ hasText: /\S/ }).waitFor();
+    assert.equal(await to.getAttribute('aria-invalid'), 'true');
+    await to.pressSequentially('example');
+    assert.equal(await to.getAttribute('aria-invalid'), 'true', 'still no domain');
+    await to.pressSequentially('.net');
+    assert.equal(await to.getAttribute('aria-invalid'), null);
+    assert.equal(await page.locator(`${W} >> #kh-send .field-error:not([hidden])`).count(), 0);
+    assert.equal(await status.textContent(), '');
     // Too many sends first: the form says the mail did not go and keeps
     // what was typed (nothing sends it again by itself).
     let limited = true;

@@ -593,3 +593,144 @@ test('a widget whose handle the page dropped keeps working after garbage collect
     server.cleanup();
   }
 });
+
+test('a reply restored from a draft, to a comment on a later page, shows once, under its comment, when that page comes', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    await seedComments(server, 25);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'reply-later-page', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    await page.goto(`${server.url}reply-later-page.html`);
+    await page.locator('#story >> button.more-comments').click();
+    const parent = page.locator('#story >> li.comment').filter({ hasText: 'comment 22' });
+    await parent.locator('button.reply').click();
+    await page.locator('#story >> #kc-author').fill('Laila');
+    await page.locator('#story >> #kc-body').fill('A reply written on the second page.');
+    // Back later: the draft comes back, its comment is not on the first page.
+    await page.reload();
+    await page.locator('#story >> li.comment').nth(19).waitFor();
+    assert.equal(await page.locator('#story >> #kc-body').inputValue(), 'A reply written on the second page.');
+    await page.locator('#story >> form.comment-form button.send').click();
+    const reply = page.locator('#story >> li.comment .comment-body').filter({ hasText: 'A reply written on the second page.' });
+    await page.locator('#story >> form.comment-form .form-status').filter({ hasText: 'published' }).waitFor();
+    assert.equal(await reply.count(), 1, 'shown at once');
+    await page.locator('#story >> button.more-comments').click();
+    await parent.locator('ol.replies li.comment').waitFor();
+    assert.equal(await reply.count(), 1, 'once only');
+    assert.match(await parent.locator('ol.replies').textContent(), /A reply written on the second page\./);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a stored draft whose key the server would refuse gets a new one; a refusal of the key alone is the server\'s problem, not the reader\'s', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    const keys = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/comments')) keys.push(JSON.parse(r.postData()).idempotency_key); });
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('A draft with a broken key.');
+    // A draft written by an older widget, or edited by hand.
+    await page.evaluate(() => {
+      const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:draft:'));
+      localStorage.setItem(name, JSON.stringify({ ...JSON.parse(localStorage.getItem(name)), key: 'not a key!' }));
+    });
+    await page.reload();
+    await widgetsSettled(page);
+    await page.locator(`${W} >> form.comment-form`).waitFor();
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> li.comment`).filter({ hasText: 'A draft with a broken key.' }).waitFor();
+    assert.equal(keys.length, 1);
+    assert.match(keys[0], /^[A-Za-z0-9_-]{8,100}$/);
+    assert.equal(await total(server), 1);
+
+    // A server whose rule for keys differs: nothing to mark, the server's message.
+    await page.route('**/comments', (route) => (route.request().method() !== 'POST' ? route.continue()
+      : route.fulfill({ status: 422, contentType: 'application/json',
+        body: '{"error":{"code":"invalid","fields":{"idempotency_key":{"code":"invalid"}}}}' })));
+    await page.locator(`${W} >> #kc-body`).fill('Refused for its key.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'واجه خادم الأخبار مشكلة' }).waitFor();
+    assert.equal(await page.locator(`${W} >> form.comment-form [aria-invalid]`).count(), 0);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'Refused for its key.');
+    assert.deepEqual(problems.filter((p) => !/422/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a field\'s error goes once the reader has mended it, and "fix the marked fields" with the last', async () => {
+  const server = await startServer();
+  try {
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    const author = page.locator(`${W} >> #kc-author`);
+    const body = page.locator(`${W} >> #kc-body`);
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    await body.fill('x');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await status.filter({ hasText: /\S/ }).waitFor();
+    const fixText = await status.textContent();
+    assert.equal(await author.getAttribute('aria-invalid'), 'true');
+    assert.equal(await body.getAttribute('aria-invalid'), 'true');
+    await author.pressSequentially('ليلى');
+    assert.equal(await author.getAttribute('aria-invalid'), null);
+    assert.equal(await page.locator(`${W} >> #kc-author-error`).isHidden(), true);
+    assert.equal(await body.getAttribute('aria-invalid'), 'true', 'the text is still too short');
+    assert.equal(await status.textContent(), fixText);
+    await body.press('End');
+    await body.pressSequentially('y');
+    assert.equal(await body.getAttribute('aria-invalid'), null);
+    assert.equal(await body.getAttribute('aria-describedby'), 'kc-body-count');
+    assert.equal(await status.textContent(), '');
+    // A new error waits for "send": emptying the name marks nothing yet.
+    await author.fill('');
+    assert.equal(await author.getAttribute('aria-invalid'), null);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a reader who asked for mail about replies is told when none will come', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0', '--mail-outbox'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    const post = async (text) => {
+      await page.locator(`${W} >> #kc-author`).fill('هدى');
+      await page.locator(`${W} >> #kc-email`).fill('huda@example.org');
+      await page.locator(`${W} >> #kc-notify`).check();
+      await page.locator(`${W} >> #kc-body`).fill(text);
+      await page.locator(`${W} >> form.comment-form button.send`).click();
+      await page.locator(`${W} >> li.comment`).filter({ hasText: text }).waitFor();
+      return status.textContent();
+    };
+    // The confirmation went: the form's own line promised it.
+    assert.equal(await post('التعليق الأول مع طلب الإعلام.'), 'نُشر تعليقك.');
+    // Two more asks for this address elsewhere use up its confirmations.
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: 'هدى', email: 'huda@example.org', body: `طلب آخر ${i}`, notify_replies: true, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal((await res.json()).reply_notifications, 'confirmation_sent');
+    }
+    assert.equal(await post('التعليق الرابع، والإعلام لن يأتي.'), 'نُشر تعليقك. تعذّر علينا هذه المرة تفعيل إعلامك بالردود عبر البريد.');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});

@@ -50,14 +50,18 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // 7,369; and the comment section's failure paths (the same day: focus
 // through "retry", its own "ready"/"error", a key per comment, a key where
 // `crypto.randomUUID` is missing, no resend of a lasting 4xx): the comments
-// module 42,975.
+// module 42,975; then the writing side's fixes (a reply shown early moved
+// once its comment's page comes, a stored key the server would refuse
+// replaced, a mended field's error taken away, in the send-to-a-friend form
+// too, and a reader told when no mail about replies will come): the
+// comments page's module 55,182.
 const CEILING_JS: usize = 7_590;
 const CEILING_CORE_JS: usize = 4_479;
 const CEILING_CORE: usize = 64_376;
 const CEILING_CATALOG: usize = 1_886;
 const CEILING_COMMENTS: usize = 44_264;
 const CEILING_COMMENTS_JS: usize = 3_756;
-const CEILING_PAGE: usize = 55_145;
+const CEILING_PAGE: usize = 56_837;
 const CEILING_PAGE_JS: usize = 4_391;
 
 /// The files a first visit fetches (the rest load when a page needs them):
