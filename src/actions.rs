@@ -159,7 +159,9 @@ impl ArticleActions {
             } else if print {
                 a.print();
             } else if el.local_name() == "a" && menu {
-                a.set_menu(false, false);
+                // The link opens elsewhere; the focus must not stay on it,
+                // hidden with the menu.
+                a.set_menu(false, true);
             }
         });
         // Escape closes the menu (or the form) and gives focus back.
@@ -563,6 +565,10 @@ impl ArticleActions {
                 }
                 Err(WidgetError::Server { status: 503 }) => a.status(c.send_unavailable()),
                 Err(WidgetError::Aborted) => {}
+                // Refusals a retry cannot mend: the embed, or the story.
+                Err(e @ (WidgetError::NotAllowed(_) | WidgetError::NotFound)) => {
+                    a.status(e.message(c))
+                }
                 // A 429 too: nothing sends the mail again by itself (the
                 // comment form's "we will send it again" would promise so).
                 Err(_) => a.status(c.send_error_kept()),

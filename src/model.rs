@@ -329,7 +329,7 @@ impl FromJson for Article {
             author: o.opt_string("author"),
             image: o.opt("image"),
             lang: o.opt_string("lang"),
-            comments_open: o.bool_or("comments_open", false),
+            comments_open: o.bool_or("comments_open", true),
             comment_count: o.u32_or("comment_count", 0),
         };
         o.finish(value)
@@ -477,7 +477,8 @@ mod tests {
             .expect("valid");
         assert_eq!(a.title, "ت");
         assert!(a.blocks().is_empty());
-        assert!(!a.comments_open);
+        // docs/api.md: an article without the field takes comments.
+        assert!(a.comments_open);
         assert!(!a.was_updated());
         // null is the same as absent
         let a = parse(json!({"id":"a","title":"t","published_at":"x","author":null,"image":null}))

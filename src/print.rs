@@ -16,11 +16,13 @@ use crate::dom::Attrs;
 
 const PRINTING: &str = "data-khabar-printing";
 const PATH: &str = "data-khabar-print-path";
-const TARGET: &str = "data-khabar-print-target";
+// Not `data-khabar-print-target`: that is a placeholder's own option
+// (`actions`), which the marks' removal would wipe.
+const TARGET: &str = "data-khabar-print-root";
 
 const PAGE_CSS: &str = "@media print {
-html[data-khabar-printing] body *:not([data-khabar-print-path]):not([data-khabar-print-target]):not([data-khabar-print-target] *) { display: none !important; }
-html[data-khabar-printing] [data-khabar-print-path], html[data-khabar-printing] [data-khabar-print-target] {
+html[data-khabar-printing] body *:not([data-khabar-print-path]):not([data-khabar-print-root]):not([data-khabar-print-root] *) { display: none !important; }
+html[data-khabar-printing] [data-khabar-print-path], html[data-khabar-printing] [data-khabar-print-root] {
  display: block !important; position: static !important; float: none !important; margin: 0 !important;
  padding: 0 !important; border: 0 !important; box-shadow: none !important; background: none !important;
  inline-size: auto !important; max-inline-size: none !important; min-block-size: 0 !important; }

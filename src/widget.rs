@@ -597,6 +597,15 @@ impl Widget {
             s.page.next = page.next;
             s.page.more_error.take()
         };
+        // A reader still on "more" (or on the "retry" of a page that
+        // failed) goes on from the first new story; one who went elsewhere
+        // while it came keeps their place.
+        let refocus = self
+            .more_button()
+            .is_some_and(|b| crate::dom::matches(&b, ":focus"))
+            || error
+                .as_ref()
+                .is_some_and(|e| crate::dom::matches(e, ":focus-within"));
         // The page that failed before came this time.
         if let Some(error) = error {
             error.remove();
@@ -606,8 +615,10 @@ impl Widget {
                 button.remove();
             }
         }
-        // Keyboard users continue from the first new story.
-        if let Some(link) = first_new.and_then(|li| li.query_selector("a").ok().flatten()) {
+        if let Some(link) = first_new
+            .filter(|_| refocus)
+            .and_then(|li| li.query_selector("a").ok().flatten())
+        {
             if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
                 let _ = link.focus();
             }

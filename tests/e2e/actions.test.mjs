@@ -172,10 +172,17 @@ test('with --mail-outbox (the demo) the sent mail is readable at /demo/outbox', 
     await page.locator(`${W} >> #kh-send button.send`).click();
     await page.locator(`${W} >> #kh-send .form-status`).filter({ hasText: 'لم يُرسل البريد، وما كتبته محفوظ' }).waitFor();
     assert.equal(await page.locator(`${W} >> #ks-message`).inputValue(), 'اقرأ هذا عن السوق');
+    // An embed the server refuses is told as such, not as "try again".
+    await page.unrouteAll({ behavior: 'wait' });
+    await page.route('**/articles/*/send', (route) => route.fulfill({ status: 403, contentType: 'application/json',
+      body: '{"error":{"code":"origin_not_allowed","message":"no"}}' }));
+    await page.locator(`${W} >> #kh-send button.send`).click();
+    await page.locator(`${W} >> #kh-send .form-status`).filter({ hasText: 'إعدادات هذه الأداة' }).waitFor();
+    await page.unrouteAll({ behavior: 'wait' });
     limited = false;
     await page.locator(`${W} >> #kh-send button.send`).click();
     await page.locator(`${W} >> #kh-send .form-status`).filter({ hasText: 'أُرسل الخبر إلى صديقك' }).waitFor();
-    assert.deepEqual(problems.filter((p) => !/429/.test(p)), []);
+    assert.deepEqual(problems.filter((p) => !/429|403/.test(p)), []);
 
     // bypassCSP for axe's sake only: the page's policy allows no script.
     const outbox = await (await browser.newContext({ bypassCSP: true })).newPage();
@@ -210,6 +217,43 @@ test('without SMTP the send action stays hidden; RSS links the feed', async () =
     const res = await fetch(href);
     assert.equal(res.headers.get('content-type'), 'application/rss+xml; charset=utf-8');
     assert.equal(await page.locator(`${W} >> button.send-toggle`).isHidden(), true);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('the share menu of an article without comments opens whole below the row; a network picked from the keyboard gives the focus back to "share"', async () => {
+  const server = await startServer();
+  try {
+    const { page, problems } = await openPage(browser);
+    // The article takes no comments and has none: the actions row ends the widget.
+    await page.route('**/api/v1/articles/2026-11-27-farmers-market', async (route) => {
+      const res = await route.fetch();
+      const article = await res.json();
+      await route.fulfill({ response: res, json: { ...article, comments_open: false, comment_count: 0 } });
+    });
+    await page.goto(`${server.url}?article=2026-11-27-farmers-market`);
+    await widgetsSettled(page);
+    assert.equal(await page.locator(`${W} >> section.comments`).count(), 0);
+    await page.locator(`${W} >> button.share-toggle`).click();
+    const whole = await page.locator(W).evaluate((host) => {
+      const el = host.shadowRoot.querySelector('#kh-share-menu');
+      el.scrollIntoView({ block: 'end' });
+      const menu = el.getBoundingClientRect();
+      const below = menu.bottom - 4 > host.getBoundingClientRect().bottom;
+      const hit = host.shadowRoot.elementFromPoint(menu.left + menu.width / 2, menu.bottom - 4);
+      return below && !!hit?.closest('#kh-share-menu');
+    });
+    assert.ok(whole, 'the menu reaches past the widget and is not clipped');
+    const link = page.locator(`${W} >> #kh-share-menu a`).first();
+    await link.focus();
+    const popup = page.waitForEvent('popup');
+    await page.keyboard.press('Enter');
+    await (await popup).close();
+    assert.equal(await page.locator(`${W} >> #kh-share-menu`).isHidden(), true);
+    assert.equal(await page.locator(W).evaluate((host) => host.shadowRoot.activeElement?.className), 'action share-toggle');
+    assert.deepEqual(problems.filter((p) => !/wa\.me|whatsapp|facebook|twitter|x\.com|telegram|linkedin/i.test(p)), []);
   } finally {
     await server.stop();
     server.cleanup();

@@ -251,6 +251,28 @@ test('keyboard only: a latest list\'s "more" keeps focus while its page is on it
   await page.close();
 });
 
+test('a reader who went elsewhere while a latest list\'s page came keeps the focus there', async () => {
+  const { page, problems } = await openPage(browser);
+  await routeMountPage(page, 'latest-elsewhere', { kind: 'latest', limit: 2 }, 'list');
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/api/v1/articles?*cursor=*', async (route) => { await held; await route.continue(); });
+  await page.goto(`${server.url}latest-elsewhere.html`);
+  await page.locator('#list >> li').nth(1).waitFor();
+  await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<input id="search" aria-label="search">'));
+  await page.locator('#list >> button.more').click();
+  await page.waitForFunction(() => document.getElementById('list').shadowRoot.querySelector('button.more[aria-busy="true"]'));
+  await page.locator('#search').focus();
+  await page.keyboard.type('bri');
+  release();
+  await page.waitForFunction(() => document.getElementById('list').shadowRoot.querySelectorAll('li a').length === 4);
+  await page.keyboard.type('dge');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'search');
+  assert.equal(await page.locator('#search').inputValue(), 'bridge');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('keyboard only: "retry" on a widget that failed to load hands the focus to what comes in its place', async () => {
   for (const kind of ['article', 'latest', 'actions']) {
     const { page, problems } = await openPage(browser);

@@ -117,7 +117,7 @@ for (const engine of ['chromium', 'firefox', 'webkit']) {
       const marks = await s.run(() => ({
         printed: window.printed,
         printing: document.documentElement.hasAttribute('data-khabar-printing'),
-        target: document.getElementById('article').hasAttribute('data-khabar-print-target'),
+        target: document.getElementById('article').hasAttribute('data-khabar-print-root'),
         navHidden: !document.querySelector('nav').hasAttribute('data-khabar-print-path'),
         printRule: document.adoptedStyleSheets.some((sheet) => Array.from(sheet.cssRules)
           .some((r) => r.media && r.media.mediaText === 'print' && r.cssText.includes('data-khabar-printing'))),
