@@ -138,7 +138,17 @@ pub async fn run_due(state: &AppState, holder: &str) {
     }
     let job = PRUNE_RATE_HITS;
     run_claimed(state, holder, job.name, job.every, || async {
-        let window = state.comment_limit.window().max(state.send_limit.window());
+        // Each limit counts its events in the same table: keep them for the
+        // longest window (the reply confirmations' hour).
+        let window = [
+            &state.comment_limit,
+            &state.send_limit,
+            &state.reply_confirm_limit,
+        ]
+        .iter()
+        .map(|limit| limit.window())
+        .max()
+        .unwrap_or_default();
         state
             .store
             .prune_rate_hits(window)

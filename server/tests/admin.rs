@@ -346,6 +346,34 @@ async fn five_failures_lock_an_account_from_every_address_until_unlocked() {
     sign_in(r, "10.0.1.6", "sara").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_sent_in_parallel_are_checked_no_more_than_the_lock_allows() {
+    let f = setup().await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 1..=12 {
+        let r = f.router.clone();
+        guesses.spawn(async move {
+            try_sign_in(&r, &format!("10.0.5.{i}"), "sara", "guess guess")
+                .await
+                .status
+        });
+    }
+    let mut wrong = 0;
+    while let Some(status) = guesses.join_next().await {
+        match status.expect("task") {
+            StatusCode::UNAUTHORIZED => wrong += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // At most four told "wrong", the fifth locked with them, the rest never
+    // checked. Each attempt counts those recorded before its own count, and
+    // parallel ones may count each other: fewer may be checked, never more.
+    assert!(wrong <= 4, "{wrong} guesses checked and refused");
+    let res = try_sign_in(&f.router, "10.0.5.20", "sara", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn five_failures_lock_a_client_but_not_the_accounts_it_tried() {
     let f = setup().await;

@@ -107,3 +107,32 @@ async fn rate_limits_and_idempotency_hold_across_instances() {
         assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pruning_old_rate_limit_events_keeps_the_longest_window() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = engine::open(&common::engine_url(&dir))
+        .await
+        .expect("store");
+    let mut state = AppState::new(store.clone());
+    // Comments and sends count over a second; reply confirmations over an hour.
+    state.comment_limit = Arc::new(RateLimit::new(5, Duration::from_secs(1)));
+    state.send_limit = Arc::new(RateLimit::new(5, Duration::from_secs(1)));
+    state.reply_confirm_limit = Arc::new(RateLimit::new(1, Duration::from_secs(3600)));
+    let confirm = |state: &AppState| {
+        let (limit, store) = (state.reply_confirm_limit.clone(), store.clone());
+        async move {
+            limit
+                .check_in(store.as_ref(), "reply-confirm-address", "huda@example.org")
+                .await
+                .expect("store")
+        }
+    };
+    assert!(confirm(&state).await.is_ok(), "the first confirmation");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    khabar_server::jobs::run_due(&state, "test").await;
+    assert!(
+        confirm(&state).await.is_err(),
+        "the hour's one confirmation is still counted after the prune"
+    );
+}

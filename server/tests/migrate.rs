@@ -79,6 +79,15 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         .save_source_state("https://cms.example/feed.json", &state)
         .await
         .expect("source state");
+    // A reader's reply subscription and the site's webhook.
+    f.store
+        .add_reply_subscription(top_id, "laila@example.test", "ar", "https://news.example")
+        .await
+        .expect("subscription");
+    f.store
+        .set_webhook_urls(vec!["https://hooks.example/khabar".into()])
+        .await
+        .expect("webhook");
     let before = f.store.dump().await.expect("dump");
     assert_eq!(before.comments.len(), 4);
     assert!(
@@ -107,7 +116,13 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         Some("\"v1\"".to_owned())
     );
     let copied = other.dump().await.expect("dump");
-    for table in ["moderators", "install_secrets", "sources"] {
+    for table in [
+        "moderators",
+        "install_secrets",
+        "sources",
+        "reply_subscriptions",
+        "webhook_urls",
+    ] {
         let rows = copied
             .tables
             .iter()

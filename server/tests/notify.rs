@@ -237,6 +237,34 @@ fn a_digest_lists_every_new_comment_for_each_moderator() {
 }
 
 #[test]
+fn more_comments_than_a_batch_are_all_mailed_oldest_first() {
+    common::block_on(async {
+        let f = fixture();
+        let state = job_state(&f, &["sara@news.test"], Some(Duration::from_secs(600)));
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        // More than one batch (200) waits: a long period, or a mail server down.
+        let mut ids = Vec::new();
+        for i in 0..205 {
+            ids.push(comment(&f, &format!("many-{i}"), &format!("تعليق رقم {i}")).await);
+        }
+        assert_eq!(notify::run_once(&state).await.expect("run"), 2);
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        let mut listed: Vec<usize> = mails
+            .iter()
+            .map(|m| links_after(&m.text, "نشر:").len())
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(listed, [5, 200], "every waiting comment, once");
+        // Nothing is left for the next run.
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        assert_eq!(
+            f.store.cursor(notify::CURSOR).await.expect("cursor"),
+            ids.last().copied()
+        );
+    });
+}
+
+#[test]
 fn a_failed_send_keeps_the_comment_for_the_next_run() {
     common::block_on(async {
         let f = fixture();

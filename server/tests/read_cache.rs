@@ -100,6 +100,26 @@ fn approving_from_the_cli_reaches_a_running_server_with_its_cache() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+
+    // And deletes it: gone from every cached answer too.
+    let delete = Command::new(bin)
+        .args(["--db", &db, "comments", "delete", &id.to_string()])
+        .output()
+        .expect("cli");
+    assert!(delete.status.success(), "{delete:?}");
+    let started = Instant::now();
+    loop {
+        let (_, page) = request(&base, "GET", &comments, None);
+        let (_, article) = request(&base, "GET", &format!("/api/v1/articles/{ARTICLE}"), None);
+        if page["total"] == 0 && article["comment_count"] == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the cache still serves the deleted comment 3 s after the CLI deleted it: {page}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _ = server.kill();
     let _ = server.wait();
 }

@@ -106,6 +106,9 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// Password checks running at once (Argon2 at its default cost each).
+static VERIFYING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// The outcome of a sign-in attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignIn {
@@ -133,7 +136,6 @@ pub async fn sign_in(
     let lock_ms = i64::try_from(settings.lock_for.as_millis()).unwrap_or(i64::MAX);
     let since = now.saturating_sub(lock_ms);
     let keys = [account_key(name), client_key(client_hmac)];
-    let mut worst = 0_u32;
     for key in &keys {
         let (count, last) = store.login_failures(key, since).await?;
         if count >= settings.max_failures {
@@ -141,13 +143,30 @@ pub async fn sign_in(
             let left = u64::try_from(until.saturating_sub(now)).unwrap_or(0);
             return Ok(SignIn::Locked(Duration::from_millis(left)));
         }
-        worst = worst.max(count);
+    }
+    // The attempt counts as a failure before its password is checked (a
+    // success clears it): attempts sent in parallel each see those before
+    // them, so no more than `max_failures` of them are ever checked.
+    let mut worst = 0_u32;
+    for key in &keys {
+        store.add_login_failure(key, now, since).await?;
+        let (count, _) = store.login_failures(key, since).await?;
+        worst = worst.max(count.saturating_sub(1));
+    }
+    if worst >= settings.max_failures {
+        return Ok(SignIn::Locked(settings.lock_for));
     }
     let moderator = store.moderator(name).await?;
     let hash = moderator
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |m| m.password_hash.clone());
     let given = password.to_owned();
+    // Each check takes about 19 MiB and a core's worth of time: a few at
+    // once, whatever arrives.
+    let _turn = VERIFYING
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Engine(e.to_string()))?;
     let matches = tokio::task::spawn_blocking(move || verify_password(&given, &hash))
         .await
         .map_err(StoreError::from)?;
@@ -166,9 +185,6 @@ pub async fn sign_in(
             Ok(SignIn::Ok { token })
         }
         _ => {
-            for key in &keys {
-                store.add_login_failure(key, now, since).await?;
-            }
             // Growing delays: 1, 2, 4, 8 … times the base for the 1st,
             // 2nd, 3rd, 4th … failure in the window.
             let factor = 1_u32 << worst.min(6);

@@ -123,36 +123,56 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     let Some(cursor) = start_cursor(state).await? else {
         return Ok(0);
     };
-    let waiting = waiting(state, BATCH).await?;
-    let mut new: Vec<&ModComment> = waiting
-        .iter()
-        .filter(|c| c.stored.comment.id > cursor)
-        .collect();
-    new.sort_by_key(|c| c.stored.comment.id);
-    let Some(last) = new.last().map(|c| c.stored.comment.id) else {
-        return Ok(0);
-    };
     let key = links::key(state).await?;
     let expires = OffsetDateTime::now_utc() + settings.link_ttl;
     let mut sent = 0;
-    if settings.digest_every.is_some() {
-        for to in &settings.to {
-            let mail = compose(settings, &mailer.from, to, &new, &key, expires)?;
-            mailer.send(mail).await.map_err(NotifyError::Send)?;
-            sent += 1;
-        }
-        state.store.set_cursor(CURSOR, last).await?;
-    } else {
-        for c in new {
+    let mut cursor = cursor;
+    // From the cursor up, a batch at a time: more than a batch may wait
+    // (a long digest period, a mail server down for an hour), and every
+    // one of them is mailed, oldest first.
+    loop {
+        let mut new = after(state, cursor).await?;
+        new.sort_by_key(|c| c.stored.comment.id);
+        let Some(last) = new.last().map(|c| c.stored.comment.id) else {
+            return Ok(sent);
+        };
+        if settings.digest_every.is_some() {
+            let all: Vec<&ModComment> = new.iter().collect();
             for to in &settings.to {
-                let mail = compose(settings, &mailer.from, to, &[c], &key, expires)?;
+                let mail = compose(settings, &mailer.from, to, &all, &key, expires)?;
                 mailer.send(mail).await.map_err(NotifyError::Send)?;
                 sent += 1;
             }
-            state.store.set_cursor(CURSOR, c.stored.comment.id).await?;
+            state.store.set_cursor(CURSOR, last).await?;
+        } else {
+            for c in &new {
+                for to in &settings.to {
+                    let mail = compose(settings, &mailer.from, to, &[c], &key, expires)?;
+                    mailer.send(mail).await.map_err(NotifyError::Send)?;
+                    sent += 1;
+                }
+                state.store.set_cursor(CURSOR, c.stored.comment.id).await?;
+            }
         }
+        if new.len() < BATCH as usize {
+            return Ok(sent);
+        }
+        cursor = last;
     }
-    Ok(sent)
+}
+
+/// The oldest `BATCH` waiting comments newer than `cursor`.
+async fn after(state: &AppState, cursor: i64) -> Result<Vec<ModComment>, StoreError> {
+    state
+        .store
+        .moderation_comments(ModQuery {
+            status: Status::Pending,
+            article_id: None,
+            search: None,
+            limit: BATCH,
+            at: crate::store::Keyset::After(cursor),
+        })
+        .await
 }
 
 /// The message about `comments` for one recipient: plain text, in the

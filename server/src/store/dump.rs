@@ -130,6 +130,53 @@ pub const TABLES: &[Table] = &[
         ],
         true,
     ),
+    // After `comments` (restored before every table here): a subscription
+    // belongs to a conversation.
+    (
+        "reply_subscriptions",
+        &[
+            ("id", Kind::Int),
+            ("comment_id", Kind::Int),
+            ("email", Kind::Text),
+            ("lang", Kind::Text),
+            ("base_url", Kind::Text),
+            ("created_ms", Kind::Int),
+            ("confirmed_ms", Kind::Int),
+            ("ended_ms", Kind::Int),
+        ],
+        true,
+    ),
+    (
+        "reply_notices",
+        &[
+            ("id", Kind::Int),
+            ("reply_id", Kind::Int),
+            ("attempts", Kind::Int),
+            ("created_ms", Kind::Int),
+        ],
+        true,
+    ),
+    ("webhook_urls", &[("url", Kind::Text)], false),
+    (
+        "webhook_deliveries",
+        &[
+            ("id", Kind::Int),
+            ("delivery_id", Kind::Text),
+            ("url", Kind::Text),
+            ("event", Kind::Text),
+            ("comment_id", Kind::Int),
+            ("body", Kind::Text),
+            ("attempts", Kind::Int),
+            ("next_attempt_ms", Kind::Int),
+            ("claimed_until_ms", Kind::Int),
+            ("last_status", Kind::Int),
+            ("last_error", Kind::Text),
+            ("delivered_ms", Kind::Int),
+            ("failed_ms", Kind::Int),
+            ("created_ms", Kind::Int),
+        ],
+        true,
+    ),
 ];
 
 /// What the store keeps about an article beside its content.

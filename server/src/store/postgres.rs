@@ -1562,6 +1562,7 @@ impl Store for PostgresStore {
             .execute("DELETE FROM comments WHERE id = $1", &[&id])
             .await?
             > 0;
+        notify(&tx).await?;
         tx.commit().await?;
         Ok(gone)
     }
