@@ -588,13 +588,30 @@ async fn rss_and_atom_use_conditional_gets_and_never_hide() {
     let asked = mock.requests_to("/rss.xml");
     assert!(asked[1].contains("if-none-match=\"v1\""), "{asked:?}");
 
-    // A new version without the old items hides nothing.
+    // The moderators close the bridge's comments and hide the other story.
+    let bridge_id = sync::feed::article_id(&u, "paper-1001");
+    assert!(f.store.set_comments_open(&bridge_id, false).await.unwrap());
+    let other = f
+        .store
+        .visible_ids_from(&rss.url)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|id| *id != bridge_id)
+        .expect("the other story");
+    assert!(f.store.set_article_hidden(&other, true).await.unwrap());
+
+    // A new version without the old items hides nothing, and undoes
+    // neither: a feed says nothing of either.
     *mock.rss_etag.lock().unwrap() = "\"v2\"".into();
     let report = sync::sync(f.store.as_ref(), &client, &rss)
         .await
         .expect("rss");
     assert_eq!(report.hidden, 0);
     assert_eq!(report.changed, 0, "same items, nothing rewritten");
+    let bridge = stored(&f.store, &bridge_id).await.expect("bridge");
+    assert!(!bridge.comments_open, "still closed");
+    assert!(stored(&f.store, &other).await.is_none(), "still hidden");
 
     let atom = source(&format!("{base}/atom.xml"));
     let report = sync::sync(f.store.as_ref(), &client, &atom)

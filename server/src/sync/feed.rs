@@ -19,7 +19,7 @@ use crate::sync::http::Fetched;
 use crate::sync::http::SyncClient;
 use crate::sync::source::SyncError;
 use crate::sync::source::{
-    checked, host_key, html_to_text, rfc3339, store_changed, Outcome, Source,
+    checked, host_key, html_to_text, rfc3339, store_changed, Outcome, Says, Source,
 };
 
 /// What feed-rs leaves out of a JSON Feed: paging and item images.
@@ -90,7 +90,8 @@ pub(crate) async fn sync(
             }
         }
         items += feed.entries.len().min(budget);
-        outcome.report.changed += store_changed(store, articles, &source.url).await?;
+        outcome.report.changed +=
+            store_changed(store, articles, &source.url, Says::ContentOnly).await?;
         let Some(next) = extras
             .next_url
             .and_then(|n| page_url.join(&n).ok())

@@ -321,24 +321,54 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
+/// What a source can say about an article besides its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Says {
+    /// Whether it is published and takes comments (WordPress): the
+    /// source's word stands over what was set here.
+    Everything,
+    /// Its content alone (a feed): an article hidden here stays hidden,
+    /// and whether it takes comments is the moderators' to say.
+    ContentOnly,
+}
+
 /// Stores the articles that are new or differ from the stored copy (so
 /// that an unchanged feed writes nothing); how many.
 pub(crate) async fn store_changed(
     store: &dyn Store,
     articles: Vec<Article>,
     origin: &str,
+    says: Says,
 ) -> Result<usize, StoreError> {
     let mut seen = HashSet::new();
     let mut changed = Vec::new();
+    // Every stored id, hidden ones included: read once, when needed.
+    let mut known: Option<HashSet<String>> = None;
     for mut a in articles {
         if !seen.insert(a.id.clone()) {
             continue;
         }
-        if let Some(stored) = store.article(&a.id).await? {
-            a.comment_count = stored.comment_count;
-            if stored == a {
-                continue;
+        match store.article(&a.id).await? {
+            Some(stored) => {
+                a.comment_count = stored.comment_count;
+                if says == Says::ContentOnly {
+                    a.comments_open = stored.comments_open;
+                }
+                if stored == a {
+                    continue;
+                }
             }
+            // Not shown: new, or hidden here (a feed cannot show it again).
+            None if says == Says::ContentOnly => {
+                if known.is_none() {
+                    let ids = store.article_urls().await?.into_iter().map(|(id, _)| id);
+                    known = Some(ids.collect());
+                }
+                if known.as_ref().is_some_and(|k| k.contains(&a.id)) {
+                    continue;
+                }
+            }
+            None => {}
         }
         changed.push(a);
     }

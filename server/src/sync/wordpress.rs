@@ -20,7 +20,7 @@ use crate::store::{SourceState, Store};
 use crate::sync::http::Fetched;
 use crate::sync::http::SyncClient;
 use crate::sync::source::{
-    checked, host_key, html_to_text, store_changed, Outcome, Source, SyncError,
+    checked, host_key, html_to_text, store_changed, Outcome, Says, Source, SyncError,
 };
 
 /// Posts per page: the most the API gives.
@@ -140,7 +140,8 @@ pub(crate) async fn sync(
             }
         }
         items += count;
-        outcome.report.changed += store_changed(store, articles, &source.url).await?;
+        outcome.report.changed +=
+            store_changed(store, articles, &source.url, Says::Everything).await?;
         if !more(&fetched, page, count) {
             break;
         }
