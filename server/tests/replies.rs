@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{decoded_text, fixture_with, get_json, post_json, smtp_sink, Fixture};
+use common::{
+    decoded_text, fixture_with, get_json, post_json, smtp_sink, smtp_sink_refusing, Fixture,
+};
 use http_body_util::BodyExt;
 use khabar_server::mailer::Mailer;
 use khabar_server::ratelimit::RateLimit;
@@ -306,4 +308,68 @@ async fn forged_links_are_refused_and_mail_less_servers_say_so() {
     )
     .await;
     assert_eq!(res["reply_notifications"], "unavailable");
+}
+
+#[tokio::test]
+async fn a_mailbox_that_refuses_holds_nobody_back_and_nobody_hears_twice() {
+    let (url, inbox) = smtp_sink_refusing("gone@example.test").await;
+    let mailer = Arc::new(Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"));
+    let f = fixture_with(true, |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    });
+    let mut state = AppState::new(f.store.clone());
+    state.mailer = Some(mailer);
+    let top = comment(
+        &f,
+        "Nour",
+        "nour@example.test",
+        "Une question.",
+        None,
+        false,
+    )
+    .await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    approve(&f, top_id).await;
+    // Three confirmed subscribers; the second's mailbox is gone.
+    for email in ["a@example.test", "gone@example.test", "c@example.test"] {
+        let id = f
+            .store
+            .add_reply_subscription(top_id, email, "fr", "http://comments.news.test")
+            .await
+            .expect("subscribe");
+        assert!(f
+            .store
+            .confirm_reply_subscription(id)
+            .await
+            .expect("confirm"));
+    }
+    let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
+    approve(&f, reply["comment"]["id"].as_i64().expect("id")).await;
+
+    assert_eq!(replies::run_once(&state).await.expect("run"), 2);
+    let to = |mails: &[String]| {
+        let mut to: Vec<String> = mails
+            .iter()
+            .filter_map(|m| m.lines().find(|l| l.starts_with("To:")).map(str::to_owned))
+            .collect();
+        to.sort();
+        to
+    };
+    assert_eq!(
+        to(&inbox.lock().expect("inbox")),
+        ["To: a@example.test", "To: c@example.test"]
+    );
+    // The notice waits before it tries the refused one again, then tries
+    // that one alone.
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    assert!(!replies::has_work(&state).await.expect("work"));
+    let waiting = f.store.dump().await.expect("dump");
+    let notices = waiting
+        .tables
+        .iter()
+        .find(|(t, _)| t == "reply_notices")
+        .map(|(_, rows)| rows.len());
+    assert_eq!(notices, Some(1), "kept for the one not told");
+    assert_eq!(inbox.lock().expect("inbox").len(), 2, "nobody hears twice");
 }

@@ -25,7 +25,7 @@ use crate::comments::StoredComment;
 use crate::mailer::{Mailer, Outgoing};
 use crate::model::Article;
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::{NoticeOutcome, ReplyNotice, StoreError};
 use words::words;
 
 /// The job's name in the job table.
@@ -36,6 +36,8 @@ const BATCH: u32 = 50;
 
 /// Failed sends of one notice before it is given up (and logged).
 const MAX_ATTEMPTS: i64 = 5;
+/// The wait before the first retry of a notice; each later one doubles it.
+const RETRY_AFTER_MS: i64 = 30_000;
 
 /// Longest reply text quoted in a notice.
 const QUOTE_MAX: usize = 1_000;
@@ -184,42 +186,92 @@ pub async fn has_work(state: &AppState) -> Result<bool, StoreError> {
 }
 
 /// Mails the confirmed subscribers of every conversation that got a
-/// published reply since the last run; how many messages went out.
+/// published reply since the last run; how many messages went out. A
+/// subscriber who could not be mailed does not hold the others back: the
+/// notice is tried again later for those alone (after 30 s, 1, 2 and 4
+/// minutes), and nobody gets the same notice twice.
 pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
     let mut sent = 0;
     for notice in state.store.due_reply_notices(BATCH).await? {
-        match notify(state, notice.reply_id).await {
-            Ok(n) => {
-                sent += n;
-                state.store.finish_reply_notice(notice.id, true).await?;
-            }
-            Err(e) if notice.attempts + 1 >= MAX_ATTEMPTS => {
+        let told = notify(state, &notice).await;
+        sent += told.sent_to.len() - notice.sent_to.len();
+        let outcome = match told.failed {
+            None => NoticeOutcome::Done,
+            Some(e) if notice.attempts + 1 >= MAX_ATTEMPTS => {
                 tracing::error!(
                     "reply notifications: giving up on reply {}: {e}",
                     notice.reply_id
                 );
-                state.store.finish_reply_notice(notice.id, true).await?;
+                NoticeOutcome::Done
             }
-            Err(e) => {
+            Some(e) => {
                 tracing::warn!(
                     "reply notifications: reply {} (retried later): {e}",
                     notice.reply_id
                 );
-                state.store.finish_reply_notice(notice.id, false).await?;
+                let wait = RETRY_AFTER_MS.saturating_mul(1 << notice.attempts.clamp(0, 8));
+                NoticeOutcome::Retry {
+                    sent_to: told.sent_to,
+                    at_ms: crate::store::now_ms().saturating_add(wait),
+                }
             }
-        }
+        };
+        state.store.finish_reply_notice(notice.id, outcome).await?;
     }
     Ok(sent)
 }
 
-/// Tells the subscribers of reply `reply_id`'s conversation; how many.
-async fn notify(state: &AppState, reply_id: i64) -> Result<usize, String> {
+/// What one run over a notice did.
+struct Told {
+    /// Every subscription told, before this run and in it.
+    sent_to: Vec<i64>,
+    /// The last failure, when someone could not be told.
+    failed: Option<String>,
+}
+
+/// Tells the subscribers of the notice's conversation who were not told yet.
+async fn notify(state: &AppState, notice: &ReplyNotice) -> Told {
+    let mut told = Told {
+        sent_to: notice.sent_to.clone(),
+        failed: None,
+    };
+    let messages = match messages(state, notice.reply_id).await {
+        Ok(messages) => messages,
+        Err(e) => {
+            told.failed = Some(e);
+            return told;
+        }
+    };
+    let Some(mailer) = state.mailer.as_deref() else {
+        return told;
+    };
+    for (subscription, mail) in messages {
+        if told.sent_to.contains(&subscription) {
+            continue;
+        }
+        match mail {
+            Ok(mail) => match mailer.send(mail).await {
+                Ok(()) => told.sent_to.push(subscription),
+                Err(e) => told.failed = Some(e.to_string()),
+            },
+            Err(e) => told.failed = Some(e),
+        }
+    }
+    told
+}
+
+/// The message for each subscriber of reply `reply_id`'s conversation, by
+/// subscription (none when the reply is gone, not published or not a reply).
+async fn messages(
+    state: &AppState,
+    reply_id: i64,
+) -> Result<Vec<(i64, Result<Outgoing, String>)>, String> {
     let store = state.store.as_ref();
     let Some(reply) = store.comment(reply_id).await.map_err(|e| e.to_string())? else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let (Some(conversation), "published") = (reply.comment.parent_id, reply.status.as_str()) else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let subscribers = store
         .reply_subscribers(conversation)
@@ -231,20 +283,20 @@ async fn notify(state: &AppState, reply_id: i64) -> Result<usize, String> {
         .filter(|s| Some(s.email.to_lowercase()) != own)
         .collect();
     if subscribers.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let Some(article) = store
         .article(&reply.article_id)
         .await
         .map_err(|e| e.to_string())?
     else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let Some(mailer) = state.mailer.as_deref() else {
         tracing::warn!(
             "reply notifications: no way to send mail any more; reply {reply_id} not told"
         );
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let key = key(state).await.map_err(|e| e.to_string())?;
     let body: String = reply.comment.body.chars().take(QUOTE_MAX).collect();
@@ -253,23 +305,24 @@ async fn notify(state: &AppState, reply_id: i64) -> Result<usize, String> {
     } else {
         ""
     };
-    for s in &subscribers {
-        let w = words(&s.lang);
-        let stop = link(&key, &s.base_url, LinkKind::Stop, s.id);
-        let text = format!(
-            "{author} {replied} «{title}»:\n\n{body}{cut}\n\n{read} {url}\n\n{stop_label} {stop}\n",
-            author = one_line(&reply.comment.author),
-            replied = w.replied,
-            title = one_line(&article.title),
-            read = w.read,
-            url = article.url,
-            stop_label = w.stop,
-        );
-        let subject = format!("{} «{}»", w.reply_subject, one_line(&article.title));
-        let mail = compose(mailer, &s.email, subject, text, Some(&stop))?;
-        mailer.send(mail).await?;
-    }
-    Ok(subscribers.len())
+    Ok(subscribers
+        .iter()
+        .map(|s| {
+            let w = words(&s.lang);
+            let stop = link(&key, &s.base_url, LinkKind::Stop, s.id);
+            let text = format!(
+                "{author} {replied} «{title}»:\n\n{body}{cut}\n\n{read} {url}\n\n{stop_label} {stop}\n",
+                author = one_line(&reply.comment.author),
+                replied = w.replied,
+                title = one_line(&article.title),
+                read = w.read,
+                url = article.url,
+                stop_label = w.stop,
+            );
+            let subject = format!("{} «{}»", w.reply_subject, one_line(&article.title));
+            (s.id, compose(mailer, &s.email, subject, text, Some(&stop)))
+        })
+        .collect())
 }
 
 fn one_line(s: &str) -> String {

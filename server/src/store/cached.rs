@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use crate::comments::{CleanComment, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
-use crate::store::{Attempt, WebhookDelivery};
+use crate::store::{Attempt, NoticeOutcome, WebhookDelivery};
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
     Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
@@ -418,8 +418,8 @@ impl Store for CachedStore {
         self.inner.due_reply_notices(limit).await
     }
 
-    async fn finish_reply_notice(&self, id: i64, sent: bool) -> Result<(), StoreError> {
-        self.inner.finish_reply_notice(id, sent).await
+    async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError> {
+        self.inner.finish_reply_notice(id, outcome).await
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError> {

@@ -153,6 +153,8 @@ pub const TABLES: &[Table] = &[
             ("reply_id", Kind::Int),
             ("attempts", Kind::Int),
             ("created_ms", Kind::Int),
+            ("sent_to", Kind::Text),
+            ("next_ms", Kind::Int),
         ],
         true,
     ),

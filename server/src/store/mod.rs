@@ -365,7 +365,7 @@ pub struct ReplySubscription {
 
 /// A reply that became visible, whose comment's subscribers may still
 /// need telling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyNotice {
     /// Identifier.
     pub id: i64,
@@ -373,6 +373,34 @@ pub struct ReplyNotice {
     pub reply_id: i64,
     /// Failed sends so far.
     pub attempts: i64,
+    /// The subscriptions already told (a retry mails only the others).
+    pub sent_to: Vec<i64>,
+}
+
+impl ReplyNotice {
+    /// Reads the stored list of subscription ids (`1,5,9`).
+    pub fn parse_sent_to(text: &str) -> Vec<i64> {
+        text.split(',').filter_map(|id| id.parse().ok()).collect()
+    }
+
+    /// Writes a list of subscription ids for storage.
+    pub fn format_sent_to(ids: &[i64]) -> String {
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// What came of a run over a reply notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeOutcome {
+    /// Every subscriber was told, or the notice was given up on.
+    Done,
+    /// Some could not be told: try again at `at_ms`, skipping `sent_to`.
+    Retry {
+        /// Every subscription told so far.
+        sent_to: Vec<i64>,
+        /// When to try again (milliseconds since the epoch).
+        at_ms: i64,
+    },
 }
 
 /// `text` as a `LIKE` pattern matching it anywhere (escape character `\`).
@@ -651,8 +679,8 @@ pub trait Store: Send + Sync {
     /// Replies published since their subscribers were last told, oldest
     /// first (queued by the engines when a reply becomes visible).
     async fn due_reply_notices(&self, limit: u32) -> Result<Vec<ReplyNotice>, StoreError>;
-    /// Done with a notice (`sent`), or one more failed attempt at it.
-    async fn finish_reply_notice(&self, id: i64, sent: bool) -> Result<(), StoreError>;
+    /// Done with a notice, or one more failed attempt at it.
+    async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError>;
     /// The value of the named cursor (how far a background job got).
     async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError>;
     /// Sets the named cursor.

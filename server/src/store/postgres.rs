@@ -11,9 +11,9 @@ use tokio_postgres::{NoTls, Row};
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
     now_ms, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage, CommentQuery,
-    CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail,
-    Position, ReplyNotice, ReplySubscription, Session, Sort, Status, Store, StoreError,
-    WebhookDelivery,
+    CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
+    NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription, Session, Sort, Status,
+    Store, StoreError, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -210,6 +210,11 @@ CREATE TABLE author_blocks (
     UNIQUE (kind, value)
 );
 ALTER TABLE audit_log ADD COLUMN detail TEXT;
+"#,
+    // A reply notice remembers whom it reached, and waits before a retry.
+    r#"
+ALTER TABLE reply_notices ADD COLUMN sent_to TEXT NOT NULL DEFAULT '';
+ALTER TABLE reply_notices ADD COLUMN next_ms BIGINT NOT NULL DEFAULT 0;
 "#,
 ];
 
@@ -1157,8 +1162,9 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         client
             .query(
-                "SELECT id, reply_id, attempts FROM reply_notices ORDER BY id LIMIT $1",
-                &[&i64::from(limit)],
+                "SELECT id, reply_id, attempts, sent_to FROM reply_notices
+                 WHERE next_ms <= $2 ORDER BY id LIMIT $1",
+                &[&i64::from(limit), &now_ms()],
             )
             .await?
             .iter()
@@ -1167,19 +1173,30 @@ impl Store for PostgresStore {
                     id: r.try_get(0)?,
                     reply_id: r.try_get(1)?,
                     attempts: r.try_get(2)?,
+                    sent_to: ReplyNotice::parse_sent_to(r.try_get(3)?),
                 })
             })
             .collect()
     }
 
-    async fn finish_reply_notice(&self, id: i64, sent: bool) -> Result<(), StoreError> {
+    async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        let sql = if sent {
-            "DELETE FROM reply_notices WHERE id = $1"
-        } else {
-            "UPDATE reply_notices SET attempts = attempts + 1 WHERE id = $1"
-        };
-        client.execute(sql, &[&id]).await?;
+        match outcome {
+            NoticeOutcome::Done => {
+                client
+                    .execute("DELETE FROM reply_notices WHERE id = $1", &[&id])
+                    .await?;
+            }
+            NoticeOutcome::Retry { sent_to, at_ms } => {
+                client
+                    .execute(
+                        "UPDATE reply_notices SET attempts = attempts + 1, sent_to = $2,
+                             next_ms = $3 WHERE id = $1",
+                        &[&id, &ReplyNotice::format_sent_to(&sent_to), &at_ms],
+                    )
+                    .await?;
+            }
+        }
         Ok(())
     }
 

@@ -14,9 +14,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
     now_ms, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage, CommentQuery,
-    CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail,
-    Position, ReplyNotice, ReplySubscription, Session, Sort, Status, Store, StoreError,
-    WebhookDelivery,
+    CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
+    NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription, Session, Sort, Status,
+    Store, StoreError, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -207,6 +207,11 @@ CREATE TABLE author_blocks (
     UNIQUE (kind, value)
 );
 ALTER TABLE audit_log ADD COLUMN detail TEXT;
+"#,
+    // A reply notice remembers whom it reached, and waits before a retry.
+    r#"
+ALTER TABLE reply_notices ADD COLUMN sent_to TEXT NOT NULL DEFAULT '';
+ALTER TABLE reply_notices ADD COLUMN next_ms INTEGER NOT NULL DEFAULT 0;
 "#,
 ];
 
@@ -1036,14 +1041,16 @@ impl Store for SqliteStore {
     async fn due_reply_notices(&self, limit: u32) -> Result<Vec<ReplyNotice>, StoreError> {
         self.with_conn(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, reply_id, attempts FROM reply_notices ORDER BY id LIMIT ?1",
+                "SELECT id, reply_id, attempts, sent_to FROM reply_notices
+                 WHERE next_ms <= ?2 ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt
-                .query_map([limit], |r| {
+                .query_map(params![limit, now_ms()], |r| {
                     Ok(ReplyNotice {
                         id: r.get(0)?,
                         reply_id: r.get(1)?,
                         attempts: r.get(2)?,
+                        sent_to: ReplyNotice::parse_sent_to(&r.get::<_, String>(3)?),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -1052,15 +1059,19 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn finish_reply_notice(&self, id: i64, sent: bool) -> Result<(), StoreError> {
+    async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError> {
         self.with_conn(move |c| {
-            if sent {
-                c.execute("DELETE FROM reply_notices WHERE id = ?1", [id])?;
-            } else {
-                c.execute(
-                    "UPDATE reply_notices SET attempts = attempts + 1 WHERE id = ?1",
-                    [id],
-                )?;
+            match outcome {
+                NoticeOutcome::Done => {
+                    c.execute("DELETE FROM reply_notices WHERE id = ?1", [id])?;
+                }
+                NoticeOutcome::Retry { sent_to, at_ms } => {
+                    c.execute(
+                        "UPDATE reply_notices SET attempts = attempts + 1, sent_to = ?2,
+                             next_ms = ?3 WHERE id = ?1",
+                        params![id, ReplyNotice::format_sent_to(&sent_to), at_ms],
+                    )?;
+                }
             }
             Ok(())
         })

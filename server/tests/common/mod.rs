@@ -222,6 +222,14 @@ pub async fn admin(
 
 /// A minimal SMTP server that accepts every message and keeps its DATA.
 pub async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    smtp_sink_refusing("").await
+}
+
+/// [`smtp_sink`], refusing (550) every recipient whose `RCPT TO` line
+/// holds `refused` (nobody when empty), as a mail server does for a
+/// mailbox that no longer exists.
+pub async fn smtp_sink_refusing(refused: &str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let refused = refused.to_ascii_uppercase();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let inbox = Arc::new(Mutex::new(Vec::new()));
@@ -229,6 +237,7 @@ pub async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
             let store = store.clone();
+            let refused = refused.clone();
             tokio::spawn(async move {
                 let (read, mut write) = socket.into_split();
                 let mut lines = BufReader::new(read).lines();
@@ -252,6 +261,11 @@ pub async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
                     } else if upper.starts_with("DATA") {
                         data = Some(String::new());
                         b"354 go on\r\n"
+                    } else if upper.starts_with("RCPT")
+                        && !refused.is_empty()
+                        && upper.contains(&refused)
+                    {
+                        b"550 no such mailbox\r\n"
                     } else if upper.starts_with("QUIT") {
                         let _ = write.write_all(b"221 bye\r\n").await;
                         break;
