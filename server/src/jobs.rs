@@ -181,19 +181,30 @@ async fn run_claimed<N, E, F, Fut>(
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<(N, &'static str), E>>,
 {
-    match state.store.claim_job(name, every, holder).await {
-        Ok(true) => match job().await {
-            Ok((n, what)) => {
-                if n != N::default() {
-                    tracing::debug!("{name}: {n} {what}");
+    // Held for the run, however long it takes (a slow mail server, many
+    // notices), up to LEASE: another instance must not start it meanwhile.
+    // An instance that dies mid-run leaves it to the others after LEASE.
+    match state.store.claim_job(name, every.max(LEASE), holder).await {
+        Ok(true) => {
+            match job().await {
+                Ok((n, what)) => {
+                    if n != N::default() {
+                        tracing::debug!("{name}: {n} {what}");
+                    }
                 }
+                Err(e) => tracing::warn!("{name} (tried again on its next run): {e}"),
             }
-            Err(e) => tracing::warn!("{name} (tried again on its next run): {e}"),
-        },
+            if let Err(e) = state.store.release_job(name, every, holder).await {
+                tracing::warn!("releasing {name}: {e}");
+            }
+        }
         Ok(false) => {}
         Err(e) => tracing::warn!("claiming {name}: {e}"),
     }
 }
+
+/// The longest a claimed run holds its job.
+const LEASE: Duration = Duration::from_secs(300);
 
 fn ms_ago(d: Duration) -> i64 {
     crate::store::now_ms().saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

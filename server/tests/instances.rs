@@ -136,3 +136,30 @@ async fn pruning_old_rate_limit_events_keeps_the_longest_window() {
         "the hour's one confirmation is still counted after the prune"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claimed_run_holds_its_job_until_it_is_released() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (a, b) = two_instances(&dir).await;
+    let every = Duration::from_millis(200);
+    let lease = Duration::from_secs(300);
+    assert!(a.claim_job("slow-job", lease, "a").await.expect("a"));
+    // The run takes longer than the job's period: nobody else starts it.
+    tokio::time::sleep(every * 2).await;
+    assert!(!b.claim_job("slow-job", lease, "b").await.expect("b"));
+    // Another holder's release changes nothing; the holder's own frees it
+    // for the next period.
+    b.release_job("slow-job", every, "b")
+        .await
+        .expect("release");
+    assert!(!b.claim_job("slow-job", lease, "b").await.expect("b"));
+    a.release_job("slow-job", every, "a")
+        .await
+        .expect("release");
+    assert!(
+        !b.claim_job("slow-job", lease, "b").await.expect("b"),
+        "not before its period"
+    );
+    tokio::time::sleep(every + Duration::from_millis(50)).await;
+    assert!(b.claim_job("slow-job", lease, "b").await.expect("b"));
+}

@@ -297,6 +297,15 @@ impl Store for CachedStore {
         self.inner.claim_job(name, every, holder).await
     }
 
+    async fn release_job(
+        &self,
+        name: &str,
+        every: std::time::Duration,
+        holder: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.release_job(name, every, holder).await
+    }
+
     async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError> {
         self.inner.prune_rate_hits(window).await
     }

@@ -600,6 +600,15 @@ pub trait Store: Send + Sync {
         every: std::time::Duration,
         holder: &str,
     ) -> Result<bool, StoreError>;
+    /// Ends `holder`'s run of job `name` (claimed with a lease longer than
+    /// the run): its next run is `every` from now. Nothing when another
+    /// holder has it (the lease ran out first).
+    async fn release_job(
+        &self,
+        name: &str,
+        every: std::time::Duration,
+        holder: &str,
+    ) -> Result<(), StoreError>;
     /// Forgets rate-limit events older than `window`; how many.
     async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError>;
     /// What the last syncs of the source `url` left, if it was ever synced.

@@ -1985,6 +1985,23 @@ impl Store for PostgresStore {
         Ok(claimed > 0)
     }
 
+    async fn release_job(
+        &self,
+        name: &str,
+        every: std::time::Duration,
+        holder: &str,
+    ) -> Result<(), StoreError> {
+        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE jobs SET next_run_ms = $2 WHERE name = $1 AND holder = $3",
+                &[&name, &now_ms().saturating_add(every_ms), &holder],
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError> {
         let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
         let client = self.pool.get().await?;

@@ -692,6 +692,24 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn release_job(
+        &self,
+        name: &str,
+        every: std::time::Duration,
+        holder: &str,
+    ) -> Result<(), StoreError> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        self.with_conn(move |c| {
+            c.execute(
+                "UPDATE jobs SET next_run_ms = ?2 WHERE name = ?1 AND holder = ?3",
+                params![name, now_ms().saturating_add(every_ms), holder],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError> {
         let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
         self.with_conn(move |c| {
