@@ -121,6 +121,25 @@ export function placeholderAttributes(
   options: Pick<KhabarOptions, 'kind' | 'layout' | 'limit'>,
 ): Record<string, string>;
 
+/** What `mountComponent` returns: the widget behind a framework component. */
+export interface KhabarComponentHost {
+  /** Applies new options (mounts again after options that were refused). */
+  update(options: KhabarOptions): void;
+  /** Removes the widget. */
+  destroy(): void;
+}
+
+/**
+ * Mounts a widget for a framework component: refused options are told with
+ * a `khabar:error` event on `element`, never thrown; `shown` is called once
+ * the widget has replaced the placeholder (until then, keep its height).
+ */
+export function mountComponent(
+  element: Element,
+  options: KhabarOptions,
+  shown: () => void,
+): KhabarComponentHost;
+
 /** The widget's version (semantic versioning). */
 export function version(): string;
 

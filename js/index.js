@@ -615,6 +615,56 @@ export function mount(element, options) {
   return open(element, options, false);
 }
 
+/**
+ * Mounts a widget for a framework component (`@khabar/react`, `/vue`,
+ * `/svelte`). Options the widget refuses never throw into the framework's
+ * render or effect: once the module runs, `mount()` and `update()` throw a
+ * `KhabarError`, which is told here as the widget tells its own failures, a
+ * `khabar:error` event on `element`, and the next `update()` mounts again.
+ * `shown()` is called once the widget has taken the placeholder's place
+ * (`data-khabar-mounted`): until then the placeholder keeps its height.
+ */
+export function mountComponent(element, options, shown) {
+  let handle = null;
+  const tell = (error) => element.dispatchEvent(new CustomEvent('khabar:error', {
+    bubbles: true,
+    composed: true,
+    detail: { code: error?.code ?? 'config', message: String(error?.message ?? error) },
+  }));
+  const start = (o) => {
+    try {
+      handle = mount(element, o);
+    } catch (error) {
+      handle = null;
+      tell(error);
+    }
+  };
+  const check = () => {
+    if (!element.hasAttribute('data-khabar-mounted')) return;
+    watch.disconnect();
+    shown();
+  };
+  const watch = new MutationObserver(check);
+  watch.observe(element, { attributes: true, attributeFilter: ['data-khabar-mounted'] });
+  start(options);
+  check();
+  return {
+    update(o) {
+      if (!handle) return start(o);
+      try {
+        handle.update(o);
+      } catch (error) {
+        tell(error);
+      }
+    },
+    destroy() {
+      watch.disconnect();
+      handle?.destroy();
+      handle = null;
+    },
+  };
+}
+
 /** The widget's version (semantic versioning). */
 export function version() {
   return (core.glue ?? page.glue)?.version() ?? VERSION;
@@ -627,15 +677,17 @@ const rowsOf = (options) => Math.min(Math.max(Number(options?.limit) || 10, 1), 
  * The height a widget of `options` reserves (a CSS value with the same
  * custom properties the widget reads): what a server-rendered placeholder
  * holds until the widget mounts in the browser, so that nothing shifts.
+ * In `rem`: the widget's sizes follow the reader's default font size, not
+ * the text around its placeholder (a sidebar's smaller type).
  */
 export function reservedHeight(options) {
   switch (options?.kind) {
     case 'article': return 'var(--khabar-article-min-height, 100vh)';
-    case 'latest': return options.layout === 'strip' ? 'var(--khabar-strip-height, 2.5em)'
-      : `var(--khabar-latest-min-height, calc(7.5em + ${rowsOf(options)} * 8.25em))`;
-    case 'card': return 'var(--khabar-card-min-height, 9.5em)';
-    case 'comments': return 'var(--khabar-comments-min-height, 54em)';
-    case 'actions': return 'var(--khabar-actions-min-height, 3.5em)';
+    case 'latest': return options.layout === 'strip' ? 'var(--khabar-strip-height, 2.5rem)'
+      : `var(--khabar-latest-min-height, calc(7.5rem + ${rowsOf(options)} * 8.25rem))`;
+    case 'card': return 'var(--khabar-card-min-height, 9.5rem)';
+    case 'comments': return 'var(--khabar-comments-min-height, 54rem)';
+    case 'actions': return 'var(--khabar-actions-min-height, 3.5rem)';
     default: return '0';
   }
 }

@@ -4,7 +4,7 @@
 // the widget reserves; the browser mounts the widget into it after
 // hydration, updates it when its options change and destroys it on unmount.
 import { createElement, useEffect, useRef, useState } from 'react';
-import { mount, placeholderAttributes, reservedHeight } from 'khabar';
+import { mountComponent, placeholderAttributes, reservedHeight } from 'khabar';
 
 const EVENTS = [
   ['onReady', 'khabar:ready'],
@@ -19,7 +19,7 @@ const EVENTS = [
  */
 export function Khabar({ onReady, onError, onCommentPosted, className, id, reserve, ...options }) {
   const element = useRef(null);
-  const widget = useRef(null); // { handle, applied }: the handle and the options it shows
+  const widget = useRef(null); // { host, applied }: the widget and the options it was given
   const callbacks = useRef(null);
   callbacks.current = { onReady, onError, onCommentPosted };
   const [mounted, setMounted] = useState(false);
@@ -37,11 +37,11 @@ export function Khabar({ onReady, onError, onCommentPosted, className, id, reser
       el.addEventListener(type, listener);
       return () => el.removeEventListener(type, listener);
     });
-    widget.current = { handle: mount(el, JSON.parse(key)), applied: key };
-    setMounted(true);
+    // The placeholder keeps its height until the widget is in its place.
+    widget.current = { host: mountComponent(el, JSON.parse(key), () => setMounted(true)), applied: key };
     return () => {
       off.forEach((remove) => remove());
-      widget.current?.handle.destroy();
+      widget.current?.host.destroy();
       widget.current = null;
     };
     // Mounted once per element; option changes go through update() below.
@@ -52,7 +52,7 @@ export function Khabar({ onReady, onError, onCommentPosted, className, id, reser
     const current = widget.current;
     if (current && current.applied !== key) {
       current.applied = key;
-      current.handle.update(JSON.parse(key));
+      current.host.update(JSON.parse(key));
     }
   }, [key]);
 

@@ -3,7 +3,7 @@
 // the widget reserves; the browser mounts the widget into it, updates it
 // when its props change and destroys it on unmount.
 import { defineComponent, h, onBeforeUnmount, onMounted, ref, watch } from 'vue';
-import { mount, placeholderAttributes, reservedHeight } from 'khabar';
+import { mountComponent, placeholderAttributes, reservedHeight } from 'khabar';
 
 const OPTIONS = ['kind', 'articleId', 'articleUrl', 'articleTitle', 'api', 'lang', 'digits', 'calendar',
   'timeZone', 'theme', 'limit', 'section', 'contentLang', 'layout', 'lazy', 'commentCounts', 'shareUtm', 'printTarget'];
@@ -64,8 +64,8 @@ export const Khabar = defineComponent({
         el.addEventListener(type, listener);
         return () => el.removeEventListener(type, listener);
       });
-      handle = mount(el, optionsOf(props));
-      mounted.value = true;
+      // The placeholder keeps its height until the widget is in its place.
+      handle = mountComponent(el, optionsOf(props), () => { mounted.value = true; });
     });
     watch(() => JSON.stringify(optionsOf(props)), (now, before) => {
       if (handle && now !== before) handle.update(JSON.parse(now));

@@ -37,7 +37,7 @@ test('importing `khabar` and `khabar/auto` in Node, as server-side rendering doe
       document: typeof document,
     }));`;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
-  assert.deepEqual(out.exports, ['KhabarError', 'debugCounts', 'init', 'mount', 'placeholderAttributes', 'ready', 'reservedHeight', 'version']);
+  assert.deepEqual(out.exports, ['KhabarError', 'debugCounts', 'init', 'mount', 'mountComponent', 'placeholderAttributes', 'ready', 'reservedHeight', 'version']);
   assert.equal(out.same, true, 'khabar/auto exports the same API');
   assert.equal(out.version, VERSION);
   assert.deepEqual(out.error, [true, true, 'KhabarError', 'config']);
@@ -101,7 +101,40 @@ test('`khabar` starts nothing at import; mount() starts it; errors are KhabarErr
   await page.close();
 });
 
-test('khabar/placeholder.css reserves what reservedHeight() names, for every kind and list length, custom properties included', async () => {
+test('mountComponent (the framework components\' mount): refused options are told, never thrown, and the next update mounts; the placeholder keeps its height until the widget is in', async () => {
+  const { page, problems } = await apiPage('<div id="first"></div><div id="story" style="min-block-size: 400px"></div>', '');
+  const outcome = await page.evaluate(async (id) => {
+    // The module runs already (another widget started it): mount() would throw now.
+    window.k.mount(document.getElementById('first'), { kind: 'article', articleId: id, lang: 'en' });
+    await window.k.ready;
+    const el = document.getElementById('story');
+    const heard = [];
+    el.addEventListener('khabar:error', (e) => heard.push(e.detail.code));
+    let shown = 0;
+    let thrown = null;
+    let host;
+    try {
+      host = window.k.mountComponent(el, { kind: 'article', lang: 'en' }, () => { shown++; });
+    } catch (e) {
+      thrown = e.code;
+    }
+    const refused = { heard: [...heard], shown, thrown, height: el.getBoundingClientRect().height };
+    const ready = new Promise((r) => el.addEventListener('khabar:ready', r, { once: true }));
+    host.update({ kind: 'article', articleId: id, lang: 'en' });
+    await ready;
+    const after = { shown, mounted: el.hasAttribute('data-khabar-mounted'), headline: el.shadowRoot?.querySelector('h1')?.textContent ?? null };
+    host.destroy();
+    return { refused, after };
+  }, ARTICLE);
+  assert.deepEqual(outcome.refused, { heard: ['config'], shown: 0, thrown: null, height: 400 });
+  assert.equal(outcome.after.shown, 1);
+  assert.equal(outcome.after.mounted, true);
+  assert.ok(outcome.after.headline, 'the widget shows the article');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('khabar/placeholder.css reserves what reservedHeight() names, for every kind and list length, custom properties included, in text of any size', async () => {
   const { page, problems } = await apiPage('<div id="cases"></div>', '');
   await page.addStyleTag({ content: readFileSync(join(DIST, 'npm/placeholder.css'), 'utf8') });
   const cases = [
@@ -115,6 +148,9 @@ test('khabar/placeholder.css reserves what reservedHeight() names, for every kin
     .map((kind, i) => `--khabar-${kind}-min-height: ${101 + i}px;`).join(' ') + ' --khabar-strip-height: 31px;';
   const heights = await page.evaluate(([cases, own]) => {
     const root = document.getElementById('cases');
+    // A sidebar's smaller type: the widget's sizes follow the reader's
+    // default font size, and so must its reservation.
+    root.style.fontSize = '12px';
     return cases.map((options) => ['', own].map((properties) => {
       const inline = document.createElement('div');
       inline.style.cssText = properties;

@@ -238,7 +238,7 @@ test('@khabar/react in a Next.js app-router app: server-rendered placeholders, h
     assert.ok(html, `next start answered: ${output}`);
     // Rendered on the server: the placeholders, holding the reserved height.
     assert.match(html, /<div id="story" style="min-block-size:var\(--khabar-article-min-height, 100vh\)"><\/div>/);
-    assert.match(html, /<div id="comments" style="min-block-size:var\(--khabar-comments-min-height, 54em\)"><\/div>/);
+    assert.match(html, /<div id="comments" style="min-block-size:var\(--khabar-comments-min-height, 54rem\)"><\/div>/);
 
     const { page, problems } = await openPage(browser);
     const warnings = [];
