@@ -127,7 +127,10 @@ final class Khabar_Embed {
 			return $content;
 		}
 		$post = get_post();
-		if ( ! $post || (int) $post->ID !== (int) get_queried_object_id() || 'publish' !== $post->post_status ) {
+		// Only under a post Khabar has: published, without a password (the
+		// push hides those, and a reader's comment would start a thread of
+		// its own under the post's address).
+		if ( ! $post || (int) $post->ID !== (int) get_queried_object_id() || 'publish' !== $post->post_status || '' !== $post->post_password ) {
 			return $content;
 		}
 		if ( Khabar_Settings::placed( 'actions' ) ) {

@@ -139,38 +139,63 @@ final class Khabar_Push {
 	}
 
 	/**
-	 * Sends each change; failures are kept for a retry.
+	 * Sends each change, as the post is now; what could not go is kept for
+	 * a retry.
 	 *
 	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
 	 */
 	private static function send_all( array $changes ) {
-		$failed = array();
-		foreach ( $changes as $post_id => $action ) {
+		// Kept first, so that a request cut short (a host's time limit on a
+		// bulk edit while Khabar is slow) leaves them to the retry.
+		self::keep( $changes );
+		foreach ( array_keys( $changes ) as $post_id ) {
 			$post = get_post( (int) $post_id );
-			// A post changed since it was queued is sent as it is now.
-			if ( 'put' === $action && ! self::is_public( $post ) ) {
-				$action = 'delete';
-			}
-			if ( ! self::send( (int) $post_id, $action, $post ) ) {
-				$failed[ $post_id ] = $action;
+			// Whatever was queued, or failed, before: a trashed post
+			// restored since goes as a PUT, a published one trashed since as
+			// a DELETE.
+			$action = self::is_public( $post ) ? 'put' : 'delete';
+			if ( 'retry' !== self::send( (int) $post_id, $action, $post ) ) {
+				self::forget( (int) $post_id );
 			}
 		}
-		if ( ! empty( $failed ) ) {
-			$pending = get_option( 'khabar_push_retry', array() );
-			update_option( 'khabar_push_retry', array_replace( is_array( $pending ) ? $pending : array(), $failed ), false );
-			if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
-				wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
-			}
+		$pending = get_option( 'khabar_push_retry', array() );
+		if ( ! empty( $pending ) && ! wp_next_scheduled( self::RETRY_EVENT ) ) {
+			wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
 		}
 	}
 
 	/**
-	 * One request to the publishing API; true when Khabar took it.
+	 * Adds posts to those waiting for a retry.
+	 *
+	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
+	 */
+	private static function keep( array $changes ) {
+		$pending = get_option( 'khabar_push_retry', array() );
+		update_option( 'khabar_push_retry', array_replace( is_array( $pending ) ? $pending : array(), $changes ), false );
+	}
+
+	/**
+	 * Takes a post off those waiting for a retry: it went, or it never will.
+	 *
+	 * @param int $post_id The post's id.
+	 */
+	private static function forget( $post_id ) {
+		$pending = get_option( 'khabar_push_retry', array() );
+		if ( is_array( $pending ) && isset( $pending[ $post_id ] ) ) {
+			unset( $pending[ $post_id ] );
+			update_option( 'khabar_push_retry', $pending, false );
+		}
+	}
+
+	/**
+	 * One request to the publishing API: 'ok' when Khabar took it, 'retry'
+	 * when it may take it later (unreachable, 408, 429, 5xx), 'refused'
+	 * when sending the same again cannot help (another 4xx, logged).
 	 *
 	 * @param int          $post_id The post's id.
 	 * @param string       $action  'put' or 'delete'.
 	 * @param WP_Post|null $post    The post, for 'put'.
-	 * @return bool
+	 * @return string
 	 */
 	private static function send( $post_id, $action, $post ) {
 		$id   = Khabar_Article::id( $post_id );
@@ -187,15 +212,18 @@ final class Khabar_Push {
 		$response = wp_remote_request( $url, $args );
 		$what     = $args['method'] . ' ' . $id;
 		if ( is_wp_error( $response ) ) {
-			return self::record( false, $what . ': ' . $response->get_error_message() );
+			self::record( false, $what . ': ' . $response->get_error_message() );
+			return 'retry';
 		}
 		$code = (int) wp_remote_retrieve_response_code( $response );
 		// Hiding what Khabar never had is no failure.
 		if ( ( $code >= 200 && $code < 300 ) || ( 'DELETE' === $args['method'] && 404 === $code ) ) {
-			return self::record( true, $what . ': ' . $code );
+			self::record( true, $what . ': ' . $code );
+			return 'ok';
 		}
 		$body = substr( (string) wp_remote_retrieve_body( $response ), 0, 300 );
-		return self::record( false, $what . ': HTTP ' . $code . ' ' . $body );
+		self::record( false, $what . ': HTTP ' . $code . ' ' . $body );
+		return ( $code >= 500 || 408 === $code || 429 === $code ) ? 'retry' : 'refused';
 	}
 
 	/**
