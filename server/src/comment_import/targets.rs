@@ -62,16 +62,27 @@ fn parts(raw: &str) -> Option<(String, String, Option<String>)> {
 }
 
 /// The keys a page is known by: with its query first, then without it,
-/// except on the root, where a query names the page (`/?p=12`).
+/// unless the query names the page (see [`names_page`]).
 fn page_keys(host: &str, path: &str, query: Option<&str>) -> Vec<String> {
     let mut keys = Vec::with_capacity(2);
     if let Some(q) = query {
         keys.push(format!("{host}{path}?{q}"));
     }
-    if query.is_none() || path != "/" {
+    if !query.is_some_and(|q| names_page(path, q)) {
         keys.push(format!("{host}{path}"));
     }
     keys
+}
+
+/// Whether a query tells pages at one path apart: any query on the root
+/// (`/?p=12`), and WordPress's plain links anywhere (`/blog/?p=12`,
+/// `?page_id=`, `?attachment_id=`), where the path alone is every post's.
+fn names_page(path: &str, query: &str) -> bool {
+    path == "/"
+        || query.split('&').any(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            matches!(name, "p" | "page_id" | "attachment_id")
+        })
 }
 
 /// A path as its URL would carry it (Arabic letters percent-encoded).
@@ -104,7 +115,13 @@ impl Targets {
                 t.by_path.entry(path).or_default().push((id, url));
                 continue;
             }
-            for key in page_keys(&host, &path, query.as_deref()) {
+            // An article whose address has a query is known by it alone:
+            // its bare path may be another page's (or every post's).
+            let keys = match query.as_deref() {
+                Some(q) => vec![format!("{host}{path}?{q}")],
+                None => page_keys(&host, &path, None),
+            };
+            for key in keys {
                 t.by_url.entry(key).or_insert_with(|| id.clone());
             }
             t.by_path.entry(path).or_default().push((id, url));
@@ -139,6 +156,11 @@ impl Targets {
             return Target::Article(id.clone());
         }
         match self.sites.canonical(raw) {
+            // A thread's address has no query: a page its query names would
+            // share it with every other (`/?p=12`, `/?p=13`).
+            Ok(_) if query.as_deref().is_some_and(|q| names_page(&path, q)) => Target::Unknown(
+                format!("{raw} (a page named by its query, not stored here)"),
+            ),
             Ok(url) => Target::NewThread {
                 id: thread_id(&url),
                 url,
@@ -211,6 +233,39 @@ mod tests {
         assert_eq!(
             t.find(&Page::Url("https://news.example/?p=13".into())),
             Target::Unknown("https://news.example/?p=13".into())
+        );
+    }
+
+    #[test]
+    fn a_query_that_names_the_page_is_never_dropped() {
+        let t = Targets::new(
+            vec![
+                ("p1".into(), "https://site.example/blog/?p=1".into()),
+                ("about".into(), "https://site.example/about/".into()),
+            ],
+            Sites::parse(&["https://site.example"]).expect("sites"),
+        );
+        // Another post at the same path is not that article, nor a thread
+        // shared by every post named by its query.
+        for raw in [
+            "https://site.example/blog/?p=99",
+            "https://site.example/?p=7",
+        ] {
+            assert!(
+                matches!(t.find(&Page::Url(raw.into())), Target::Unknown(_)),
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            t.find(&Page::Url("https://site.example/blog/?p=1".into())),
+            Target::Article("p1".into())
+        );
+        // A query that does not name the page still falls away.
+        assert_eq!(
+            t.find(&Page::Url(
+                "https://site.example/about/?utm_source=x".into()
+            )),
+            Target::Article("about".into())
         );
     }
 
