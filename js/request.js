@@ -143,8 +143,20 @@ async function readJson(response) {
   if (failure) throw failure;
   const length = response.headers.get('content-length');
   if (length && Number(length) > MAX_RESPONSE_BYTES) throw 'bad-response:response too large';
+  // Counted as it comes: a chunked or compressed answer names no length.
+  const reader = response.body?.getReader();
+  const chunks = [];
+  let size = 0;
+  for (let part = await reader?.read(); part && !part.done; part = await reader.read()) {
+    size += part.value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      reader.cancel();
+      throw 'bad-response:response too large';
+    }
+    chunks.push(part.value);
+  }
   try {
-    return await response.json();
+    return JSON.parse(await new Blob(chunks).text());
   } catch (e) {
     throw `bad-response:not JSON: ${e?.message ?? e}`;
   }

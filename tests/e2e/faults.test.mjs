@@ -21,6 +21,7 @@ const EXPECTED = {
   truncated: 'bad-response',
   shape: 'bad-response',
   huge: 'bad-response',
+  'huge-chunked': 'bad-response',
   html: 'bad-response',
 };
 

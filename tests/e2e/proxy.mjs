@@ -23,6 +23,8 @@ export const FAULTS = {
   shape: 'shape',
   /** A 10 MB answer. */
   huge: 'huge',
+  /** A 10 MB answer without its length (chunked, as a stream or a compressing proxy sends). */
+  hugeChunked: 'huge-chunked',
   /** An HTML error page with status 200, as a misconfigured proxy sends. */
   html: 'html',
 };
@@ -100,6 +102,16 @@ export async function startProxy({ target, root, headers = {} }) {
         const big = `{"id":"x","title":"${'x'.repeat(10 * 1024 * 1024)}"}`;
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(big), ...CORS });
         res.end(big);
+        return;
+      }
+      case 'huge-chunked': {
+        // A valid article, 10 MB of it (its title), in 1 MB chunks with no
+        // length given: only its size is wrong.
+        res.writeHead(200, { 'content-type': 'application/json', ...CORS });
+        res.write('{"id":"x","published_at":"2026-11-27T08:00:00Z","title":"');
+        const mega = 'x'.repeat(1024 * 1024);
+        for (let i = 0; i < 10; i++) res.write(mega);
+        res.end('"}');
         return;
       }
       case 'html':
