@@ -86,6 +86,8 @@ let settle;
 export const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
 ready.catch(() => {}); // reported through khabar:error and the console, not as an unhandled rejection
 let configured = false;
+/** The options the widget was set up with (see `configure`). */
+let setUp = {};
 let warm = false; // the page's first Intl object asked for (warmUpIntl)
 let defaultApi;
 let catalogBase; // the folder of the catalogs when the page names one (else next to this file)
@@ -266,8 +268,17 @@ function warmUpIntl() {
  * next to it).
  */
 function configure(options) {
-  if (configured) return;
+  if (configured) {
+    // Set up already (by a first mount(), or by khabar/auto at import):
+    // options given later would be silently lost.
+    const late = ['api', 'wasmBase', 'wasm', 'wasmIntegrity'].filter((k) => options[k] != null && options[k] !== setUp[k]);
+    if (late.length) {
+      console.warn(`khabar: init() came after the widget was set up; ${late.join(', ')} ignored. Call init() before the first mount(), and before importing khabar/auto.`);
+    }
+    return;
+  }
   configured = true;
+  setUp = options;
   defaultApi = options.api;
   const here = typeof document === 'undefined' ? undefined : document.baseURI;
   const base = options.wasmBase && new URL(String(options.wasmBase).replace(/\/?$/, '/'), here);

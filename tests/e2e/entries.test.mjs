@@ -134,6 +134,22 @@ test('mountComponent (the framework components\' mount): refused options are tol
   await page.close();
 });
 
+test('init() options that come after the widget was set up are not lost silently: the console says which were ignored', async () => {
+  const { page, problems } = await apiPage('<div id="story"></div>', '');
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.evaluate(async (id) => {
+    window.k.mount(document.getElementById('story'), { kind: 'article', articleId: id, lang: 'en' });
+    await window.k.ready;
+    await window.k.init(); // nothing new: nothing to say
+    await window.k.init({ api: 'https://elsewhere.example/api/v1' });
+  }, ARTICLE);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /init\(\) came after the widget was set up; api ignored/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('khabar/placeholder.css reserves what reservedHeight() names, for every kind and list length, custom properties included, in text of any size', async () => {
   const { page, problems } = await apiPage('<div id="cases"></div>', '');
   await page.addStyleTag({ content: readFileSync(join(DIST, 'npm/placeholder.css'), 'utf8') });
