@@ -61,10 +61,9 @@ impl Sender {
         })
     }
 
-    /// How long a claim keeps a delivery from the other instances: well
-    /// past one attempt's timeout.
-    fn lease(&self) -> Duration {
-        self.settings.timeout.saturating_mul(2) + Duration::from_secs(30)
+    /// How long a claim of `batch` deliveries keeps them (see [`lease`]).
+    fn lease(&self, batch: u32) -> Duration {
+        lease(self.settings.timeout, batch)
     }
 
     /// One attempt: the status of a 2xx answer, or the status (if any)
@@ -174,7 +173,7 @@ async fn pump(state: &AppState, sender: &Sender, permits: &Arc<Semaphore>) {
     }
     let due = match state
         .store
-        .claim_webhook_deliveries(free, sender.lease())
+        .claim_webhook_deliveries(free, sender.lease(free))
         .await
     {
         Ok(due) => due,
@@ -252,9 +251,26 @@ async fn deliver(state: &AppState, sender: &Sender, d: WebhookDelivery) {
     }
 }
 
+/// How long a claim of `batch` deliveries keeps them from the other
+/// instances: one URL's deliveries go one after the other, each up to
+/// `timeout`, so the last of a batch may start `batch - 1` timeouts after
+/// the claim; well past that.
+fn lease(timeout: Duration, batch: u32) -> Duration {
+    timeout.saturating_mul(batch.saturating_add(1)) + Duration::from_secs(30)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_outlasts_every_attempt_of_its_batch() {
+        let timeout = Duration::from_secs(10);
+        let batch = u32::try_from(CONCURRENCY).expect("small");
+        // The last of a URL's deliveries ends at most `batch` timeouts in.
+        assert!(lease(timeout, batch) > timeout * batch);
+        assert_eq!(lease(timeout, 1), Duration::from_secs(50));
+    }
 
     #[test]
     fn the_backoff_doubles_from_the_base_up_to_a_cap() {
