@@ -54,8 +54,10 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // once its comment's page comes, a stored key the server would refuse
 // replaced, a mended field's error taken away, in the send-to-a-friend form
 // too, and a reader told when no mail about replies will come): the
-// comments page's module 55,182.
-const CEILING_JS: usize = 7_590;
+// comments page's module 55,182; then the loader's answers counted as they
+// arrive (a chunked answer names no size) and its word on late init()
+// options: 7,589.
+const CEILING_JS: usize = 7_817;
 const CEILING_CORE_JS: usize = 4_479;
 const CEILING_CORE: usize = 64_376;
 const CEILING_CATALOG: usize = 1_886;
