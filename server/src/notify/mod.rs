@@ -69,8 +69,13 @@ pub fn period(settings: &ModeratorMail) -> Duration {
     settings.digest_every.unwrap_or(Duration::from_secs(1))
 }
 
-/// The newest `limit` waiting comments, newest first.
-async fn waiting(state: &AppState, limit: u32) -> Result<Vec<ModComment>, StoreError> {
+/// Up to `limit` waiting comments at `at` (the newest, or the oldest
+/// after a cursor), newest first.
+async fn waiting(
+    state: &AppState,
+    limit: u32,
+    at: crate::store::Keyset,
+) -> Result<Vec<ModComment>, StoreError> {
     state
         .store
         .moderation_comments(ModQuery {
@@ -78,7 +83,7 @@ async fn waiting(state: &AppState, limit: u32) -> Result<Vec<ModComment>, StoreE
             article_id: None,
             search: None,
             limit,
-            at: crate::store::Keyset::Newest,
+            at,
         })
         .await
 }
@@ -94,7 +99,7 @@ pub async fn start_cursor(state: &AppState) -> Result<Option<i64>, StoreError> {
     if let Some(cursor) = state.store.cursor(CURSOR).await? {
         return Ok(Some(cursor));
     }
-    let newest = waiting(state, BATCH)
+    let newest = waiting(state, BATCH, crate::store::Keyset::Newest)
         .await?
         .iter()
         .map(|c| c.stored.comment.id)
@@ -110,7 +115,7 @@ pub async fn has_news(state: &AppState) -> Result<bool, StoreError> {
     let Some(cursor) = state.store.cursor(CURSOR).await? else {
         return Ok(true);
     };
-    let newest = waiting(state, 1).await?;
+    let newest = waiting(state, 1, crate::store::Keyset::Newest).await?;
     Ok(newest.first().is_some_and(|c| c.stored.comment.id > cursor))
 }
 
@@ -131,7 +136,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     // (a long digest period, a mail server down for an hour), and every
     // one of them is mailed, oldest first.
     loop {
-        let mut new = after(state, cursor).await?;
+        let mut new = waiting(state, BATCH, crate::store::Keyset::After(cursor)).await?;
         new.sort_by_key(|c| c.stored.comment.id);
         let Some(last) = new.last().map(|c| c.stored.comment.id) else {
             return Ok(sent);
@@ -159,20 +164,6 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
         }
         cursor = last;
     }
-}
-
-/// The oldest `BATCH` waiting comments newer than `cursor`.
-async fn after(state: &AppState, cursor: i64) -> Result<Vec<ModComment>, StoreError> {
-    state
-        .store
-        .moderation_comments(ModQuery {
-            status: Status::Pending,
-            article_id: None,
-            search: None,
-            limit: BATCH,
-            at: crate::store::Keyset::After(cursor),
-        })
-        .await
 }
 
 /// The message about `comments` for one recipient: plain text, in the
