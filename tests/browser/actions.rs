@@ -191,13 +191,13 @@ async fn the_actions_kind_shows_the_row_alone_and_prints_the_hosts_article() {
     assert_eq!(frame.get_attribute("data-kind").as_deref(), Some("actions"));
     click(&print);
     wait_until("print marks", || html.has_attribute("data-khabar-printing")).await;
-    assert!(article.has_attribute("data-khabar-print-target"));
-    assert!(!slot.has_attribute("data-khabar-print-target"));
+    assert!(article.has_attribute("data-khabar-print-root"));
+    assert!(!slot.has_attribute("data-khabar-print-root"));
     handle.destroy();
-    assert!(!article.has_attribute("data-khabar-print-target"));
+    assert!(!article.has_attribute("data-khabar-print-root"));
     assert!(!html.has_attribute("data-khabar-printing"));
 
-    // data-print-target names another element of the page.
+    // printTarget (data-khabar-print-target) names another element of the page.
     let (elsewhere, _) = host_article("elsewhere");
     let handle = khabar::mount(
         slot.clone(),
@@ -206,10 +206,10 @@ async fn the_actions_kind_shows_the_row_alone_and_prints_the_hosts_article() {
     .expect("mount");
     click(&find(&slot, "button.print").await);
     wait_until("print marks", || {
-        elsewhere.has_attribute("data-khabar-print-target")
+        elsewhere.has_attribute("data-khabar-print-root")
     })
     .await;
-    assert!(!article.has_attribute("data-khabar-print-target"));
+    assert!(!article.has_attribute("data-khabar-print-root"));
     handle.destroy();
     article.remove();
     elsewhere.remove();

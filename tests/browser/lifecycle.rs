@@ -120,11 +120,11 @@ async fn show_json_takes_the_previous_actions_row_down_with_its_print_marks() {
         .and_then(|d| d.document_element())
         .expect("html");
     assert!(html.has_attribute("data-khabar-printing"));
-    assert!(el.has_attribute("data-khabar-print-target"));
+    assert!(el.has_attribute("data-khabar-print-root"));
     handle.show_json(page_article());
     assert_eq!(headline(&el).as_deref(), Some("From the page"));
     assert!(!html.has_attribute("data-khabar-printing"));
-    assert!(!el.has_attribute("data-khabar-print-target"));
+    assert!(!el.has_attribute("data-khabar-print-root"));
     handle.destroy();
 }
 
