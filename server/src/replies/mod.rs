@@ -235,20 +235,21 @@ async fn notify(state: &AppState, notice: &ReplyNotice) -> Told {
         sent_to: notice.sent_to.clone(),
         failed: None,
     };
-    let messages = match messages(state, notice.reply_id).await {
+    let Some(mailer) = state.mailer.as_deref() else {
+        tracing::warn!(
+            "reply notifications: no way to send mail any more; reply {} not told",
+            notice.reply_id
+        );
+        return told;
+    };
+    let messages = match messages(state, mailer, notice).await {
         Ok(messages) => messages,
         Err(e) => {
             told.failed = Some(e);
             return told;
         }
     };
-    let Some(mailer) = state.mailer.as_deref() else {
-        return told;
-    };
     for (subscription, mail) in messages {
-        if told.sent_to.contains(&subscription) {
-            continue;
-        }
         match mail {
             Ok(mail) => match mailer.send(mail).await {
                 Ok(()) => told.sent_to.push(subscription),
@@ -260,13 +261,15 @@ async fn notify(state: &AppState, notice: &ReplyNotice) -> Told {
     told
 }
 
-/// The message for each subscriber of reply `reply_id`'s conversation, by
-/// subscription (none when the reply is gone, not published or not a reply).
+/// The message for each subscriber of the notice's conversation not told
+/// yet, by subscription (none when the reply is gone, not published or not
+/// a reply).
 async fn messages(
     state: &AppState,
-    reply_id: i64,
+    mailer: &Mailer,
+    notice: &ReplyNotice,
 ) -> Result<Vec<(i64, Result<Outgoing, String>)>, String> {
-    let store = state.store.as_ref();
+    let (store, reply_id) = (state.store.as_ref(), notice.reply_id);
     let Some(reply) = store.comment(reply_id).await.map_err(|e| e.to_string())? else {
         return Ok(Vec::new());
     };
@@ -280,7 +283,7 @@ async fn messages(
     let own = reply.email.as_deref().map(str::to_lowercase);
     let subscribers: Vec<_> = subscribers
         .into_iter()
-        .filter(|s| Some(s.email.to_lowercase()) != own)
+        .filter(|s| Some(s.email.to_lowercase()) != own && !notice.sent_to.contains(&s.id))
         .collect();
     if subscribers.is_empty() {
         return Ok(Vec::new());
@@ -290,12 +293,6 @@ async fn messages(
         .await
         .map_err(|e| e.to_string())?
     else {
-        return Ok(Vec::new());
-    };
-    let Some(mailer) = state.mailer.as_deref() else {
-        tracing::warn!(
-            "reply notifications: no way to send mail any more; reply {reply_id} not told"
-        );
         return Ok(Vec::new());
     };
     let key = key(state).await.map_err(|e| e.to_string())?;
