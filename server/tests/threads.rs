@@ -116,6 +116,33 @@ async fn the_first_comment_creates_the_thread_of_any_page_of_the_site() {
 }
 
 #[tokio::test]
+async fn a_client_past_its_limit_creates_no_thread() {
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s.sites = Sites::parse(&["https://news.example"]).expect("sites");
+        s.comment_limit = Arc::new(RateLimit::new(1, Duration::from_secs(600)));
+        s
+    });
+    let first = format!("/api/v1/comments?url={}", enc(PAGE));
+    let (status, _, created) = post_json(&f.router, &first, &comment("key-limit-001"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    // The second page's first comment is over the limit: refused, and the
+    // page gets no thread (no article row, nothing for an import to find).
+    let second_page = "https://news.example/2026/12/01/other";
+    let second = format!("/api/v1/comments?url={}", enc(second_page));
+    let (status, _, refused) = post_json(&f.router, &second, &comment("key-limit-002"), &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refused}");
+    let (_, page) = get_json(&f.router, &second).await;
+    assert_eq!(page["article_id"], json!(null), "{page}");
+    let urls = f.store.article_urls().await.expect("urls");
+    assert!(
+        !urls.iter().any(|(_, url)| url.contains("/2026/12/01/")),
+        "{urls:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_article_the_server_holds_is_the_thread_of_its_url() {
     let f = site_fixture();
     let article: Article = serde_json::from_value(json!({

@@ -69,15 +69,27 @@ pub(crate) async fn create(
     Origin(origin): Origin,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    post(&state, &article_id, &client, &origin, &input).await
+    post(&state, &article_id, None, &client, &origin, &input).await
+}
+
+/// A page's thread that a comment by URL creates, once the comment has
+/// passed the rate limit: a client past its limit creates nothing.
+pub(crate) struct NewThread<'a> {
+    /// The page's canonical URL.
+    pub(crate) url: &'a str,
+    /// Its title, as text.
+    pub(crate) title: &'a str,
+    /// Its language tag.
+    pub(crate) lang: &'a str,
 }
 
 /// Stores a reader's comment on `article_id`: the rules, the idempotency
 /// key, the rate limit, the moderation policy. Shared by comments by id
-/// and by URL.
+/// and by URL (`thread`: the page's thread to create first, if it has none).
 pub(crate) async fn post(
     state: &AppState,
     article_id: &str,
+    thread: Option<NewThread<'_>>,
     client: &str,
     origin: &str,
     input: &NewComment,
@@ -100,6 +112,12 @@ pub(crate) async fn post(
                     wait,
                     message: "Too many comments; try again later.",
                 });
+            }
+            if let Some(t) = thread {
+                state
+                    .store
+                    .ensure_thread(article_id, t.url, t.title, t.lang)
+                    .await?;
             }
             let now = time::OffsetDateTime::now_utc()
                 .replace_nanosecond(0)

@@ -114,8 +114,12 @@ pub(crate) async fn create(
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (canonical, id) = resolve(&state, p.url.as_deref()).await?;
-    let article_id = match id {
-        Some(id) => id,
+    let (status, Json(mut answer), article_id) = match id {
+        Some(id) => {
+            let (status, answer) =
+                comments::post(&state, &id, None, &client, &origin, &input).await?;
+            (status, answer, id)
+        }
         None => {
             // Check the comment before creating anything for it.
             crate::comments::validate(&input).map_err(ApiError::Invalid)?;
@@ -137,15 +141,16 @@ pub(crate) async fn create(
                         && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 })
                 .unwrap_or("ar");
-            state
-                .store
-                .ensure_thread(&id, &canonical, &title, lang)
-                .await?;
-            id
+            let thread = comments::NewThread {
+                url: &canonical,
+                title: &title,
+                lang,
+            };
+            let (status, answer) =
+                comments::post(&state, &id, Some(thread), &client, &origin, &input).await?;
+            (status, answer, id)
         }
     };
-    let (status, Json(mut answer)) =
-        comments::post(&state, &article_id, &client, &origin, &input).await?;
     answer["article_id"] = json!(article_id);
     Ok((status, Json(answer)))
 }
