@@ -95,6 +95,12 @@ pub struct Article {
     /// Published comments (computed; ignored on import).
     #[serde(default)]
     pub comment_count: u32,
+    /// Whether the source (a WordPress sync, a push) last said it takes
+    /// comments; `None` for articles no source speaks for. Kept so that a
+    /// moderator's choice stands until the source changes its word. Never
+    /// in the API.
+    #[serde(skip)]
+    pub source_comments_open: Option<bool>,
 }
 
 fn default_lang() -> String {

@@ -17,6 +17,7 @@ use khabar_server::mailer::Mailer;
 use khabar_server::notify::{self, ModeratorMail};
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::state::AppState;
+use khabar_server::store::Status;
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -165,6 +166,45 @@ fn one_message_per_comment_with_links_that_act_once() {
         assert_eq!(code, StatusCode::OK);
         assert_eq!(status_of(&f, second).await, "rejected");
         assert_eq!(status_of(&f, before).await, "pending");
+    });
+}
+
+#[test]
+fn a_link_never_reverses_a_decision_taken_meanwhile() {
+    common::block_on(async {
+        let f = fixture();
+        let id = comment(&f, "n-race", "ينتظر قرارين").await;
+        // The queue rejects after the link's page checked that the comment
+        // waits and before its change: the change is conditional, so the
+        // link's approval does nothing and the rejection stands.
+        f.store
+            .set_comment_status(id, Status::Rejected)
+            .await
+            .expect("reject")
+            .expect("exists");
+        let late = f
+            .store
+            .decide_pending(id, Status::Published)
+            .await
+            .expect("decide");
+        assert!(late.is_none(), "{late:?}");
+        assert_eq!(status_of(&f, id).await, "rejected");
+
+        let waiting = comment(&f, "n-race-2", "ينتظر قرارا واحدا").await;
+        let decided = f
+            .store
+            .decide_pending(waiting, Status::Published)
+            .await
+            .expect("decide")
+            .expect("it waited");
+        assert_eq!(decided.status, "published");
+        assert!(f
+            .store
+            .decide_pending(waiting, Status::Rejected)
+            .await
+            .expect("decide")
+            .is_none());
+        assert_eq!(status_of(&f, waiting).await, "published");
     });
 }
 

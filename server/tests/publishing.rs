@@ -199,3 +199,56 @@ async fn push_upserts_hides_and_brings_back_with_comments() {
     let (_, page) = get_json(&f.router, comments).await;
     assert_eq!(page["total"], 1);
 }
+
+#[tokio::test]
+async fn comments_closed_here_stay_closed_until_the_cms_changes_its_word() {
+    let f = publishing();
+    let uri = "/api/v1/admin/articles/cms-port-2";
+    let push = |open: bool, title: &str| {
+        let mut a = article(title);
+        a["comments_open"] = json!(open);
+        a
+    };
+    let open_now = |f: &common::Fixture| {
+        let store = f.store.clone();
+        async move {
+            store
+                .article("cms-port-2")
+                .await
+                .expect("read")
+                .expect("stored")
+                .comments_open
+        }
+    };
+    let (status, _) = send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(true, "أ"))).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // A moderator closes the comments; the CMS pushes an edit that still
+    // says open, as it said before: the moderator's choice stands.
+    assert!(f
+        .store
+        .set_comments_open("cms-port-2", false)
+        .await
+        .expect("close"));
+    let (status, stored) = send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(true, "ب"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stored["title"], "ب");
+    assert_eq!(stored["comments_open"], false, "{stored}");
+    assert!(!open_now(&f).await);
+
+    // The CMS closes, then opens: a new word each time, and it wins.
+    send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(false, "ج"))).await;
+    assert!(!open_now(&f).await);
+    send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(true, "د"))).await;
+    assert!(open_now(&f).await, "opened at the source");
+
+    // And the other way: opened here while the CMS says closed.
+    send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(false, "هـ"))).await;
+    assert!(f
+        .store
+        .set_comments_open("cms-port-2", true)
+        .await
+        .expect("open"));
+    send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(false, "و"))).await;
+    assert!(open_now(&f).await, "opened here, the CMS unchanged");
+}

@@ -438,6 +438,52 @@ async fn wordpress_posts_are_mapped_paged_edited_and_hidden_when_gone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_closed_here_stay_closed_until_wordpress_changes_its_word() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let src = source(&url);
+    let client = client();
+    let id = format!("{host}-101");
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert!(stored(&f.store, &id).await.expect("101").comments_open);
+    let edit = |status: &str, title: &str| {
+        let mut posts = mock.posts.lock().unwrap();
+        let p = posts.iter_mut().find(|p| p["id"] == 101).unwrap();
+        p["comment_status"] = json!(status);
+        p["title"]["rendered"] = json!(title);
+        p["modified_gmt"] = json!(now_gmt());
+    };
+
+    // Closed in /admin; the post is edited with comments still open there.
+    assert!(f.store.set_comments_open(&id, false).await.expect("close"));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    edit("open", "edited once");
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
+    let a = stored(&f.store, &id).await.expect("101");
+    assert_eq!(a.title, "edited once");
+    assert!(!a.comments_open, "the moderator's choice stands");
+
+    // WordPress closes, then opens again: each is a new word, and wins.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    edit("closed", "edited twice");
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert!(!stored(&f.store, &id).await.expect("101").comments_open);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    edit("open", "edited three times");
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert!(stored(&f.store, &id).await.expect("101").comments_open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_wordpress_leaves_its_articles_and_counts_the_failure() {
     let f = common::fixture(false);
     let (mock, url, host) = wp_site().await;

@@ -143,11 +143,15 @@ pub(crate) async fn act(
     if c.status != "pending" {
         return said(StatusCode::CONFLICT, lang, &uri, "link_decided");
     }
-    state
+    // Decided in the queue since the check above: the link changes nothing.
+    if state
         .store
-        .set_comment_status(link.comment_id, link.action.status())
+        .decide_pending(link.comment_id, link.action.status())
         .await?
-        .ok_or(AdminError::NotFound)?;
+        .is_none()
+    {
+        return said(StatusCode::CONFLICT, lang, &uri, "link_decided");
+    }
     let action = format!("{}_link", link.action.as_str());
     audit(
         &state,

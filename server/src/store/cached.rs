@@ -216,6 +216,15 @@ impl Store for CachedStore {
         self.wrote(r)
     }
 
+    async fn decide_pending(
+        &self,
+        id: i64,
+        status: Status,
+    ) -> Result<Option<StoredComment>, StoreError> {
+        let r = self.inner.decide_pending(id, status).await;
+        self.wrote(r)
+    }
+
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
         let r = self.inner.delete_comment(id).await;
         self.wrote(r)

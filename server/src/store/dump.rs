@@ -190,6 +190,8 @@ pub struct ArticleState {
     pub hidden: bool,
     /// A source URL, `push`, or `None` for imports.
     pub origin: Option<String>,
+    /// What its source last said about comments.
+    pub source_open: Option<bool>,
 }
 
 impl Dump {

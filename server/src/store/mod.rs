@@ -105,6 +105,15 @@ pub struct CommentQuery {
     pub after: Option<i64>,
 }
 
+/// What an upsert of `a` from `origin` records as its source's word on
+/// comments: none for an import (`origin` is `None`); otherwise what a sync
+/// found at the source, or, for a push, what was pushed. An upsert keeps
+/// the stored `comments_open` while that word is unchanged, so that a
+/// moderator's choice stands until the source says something new.
+pub(crate) fn source_word(a: &crate::model::Article, origin: Option<&str>) -> Option<bool> {
+    origin.map(|_| a.source_comments_open.unwrap_or(a.comments_open))
+}
+
 /// Milliseconds since the Unix epoch, as the stores keep times they compare.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -554,6 +563,15 @@ pub trait Store: Send + Sync {
     /// Sets a comment's status; the comment after the change, `None` when
     /// there is no such comment.
     async fn set_comment_status(
+        &self,
+        id: i64,
+        status: Status,
+    ) -> Result<Option<StoredComment>, StoreError>;
+    /// Sets the status of a comment that still waits for a moderator: the
+    /// comment after the change, `None` when it no longer waits (or is
+    /// gone). An e-mailed approve or reject link uses it, so that a decision
+    /// taken in the queue at the same moment is never reversed by the link.
+    async fn decide_pending(
         &self,
         id: i64,
         status: Status,

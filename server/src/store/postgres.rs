@@ -10,8 +10,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
-    now_ms, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage, CommentQuery,
-    CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
+    now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage,
+    CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
     NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription, Session, Sort, Status,
     Store, StoreError, WebhookDelivery,
 };
@@ -216,6 +216,11 @@ ALTER TABLE audit_log ADD COLUMN detail TEXT;
 ALTER TABLE reply_notices ADD COLUMN sent_to TEXT NOT NULL DEFAULT '';
 ALTER TABLE reply_notices ADD COLUMN next_ms BIGINT NOT NULL DEFAULT 0;
 "#,
+    // What a source last said about comments (see `upsert_article`).
+    r#"
+ALTER TABLE articles ADD COLUMN source_open BOOLEAN;
+UPDATE articles SET source_open = comments_open WHERE origin IS NOT NULL AND origin <> 'thread';
+"#,
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -242,6 +247,45 @@ async fn notify(client: &impl GenericClient) -> Result<(), StoreError> {
 }
 
 impl PostgresStore {
+    /// Sets comment `id`'s status where `condition` holds (SQL on the row,
+    /// with the new status as `$2`), queues the change's events and tells
+    /// the other instances: the comment if it changed, otherwise the
+    /// comment as it is (`None` when there is none).
+    async fn change_status(
+        &self,
+        id: i64,
+        status: Status,
+        condition: &str,
+    ) -> Result<(Option<StoredComment>, Option<StoredComment>), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let changed = tx
+            .query_opt(
+                &format!(
+                    "UPDATE comments SET status = $2 WHERE id = $1 AND {condition}
+                     RETURNING {COMMENT_COLUMNS}"
+                ),
+                &[&id, &status.as_str()],
+            )
+            .await?
+            .as_ref()
+            .map(row_to_comment)
+            .transpose()?;
+        let now = match &changed {
+            Some(stored) => {
+                if let Some(e) = Event::for_status(&stored.status) {
+                    queue_events(&tx, &[e], stored).await?;
+                    queue_reply_notice(&tx, &[e], stored).await?;
+                }
+                None
+            }
+            None => comment_by_id(&tx, id).await?,
+        };
+        notify(&tx).await?;
+        tx.commit().await?;
+        Ok((changed, now))
+    }
+
     /// Connects to `url` (`postgres://user:pass@host:port/db`) and migrates
     /// the schema under an advisory lock.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
@@ -305,7 +349,7 @@ const ARTICLE_COLUMNS: &str = "a.id, a.url, a.title, a.summary, a.body_json, a.b
     a.published_at, a.updated_at, a.source, a.section, a.author, a.image_url, a.image_alt,
     a.image_caption, a.lang, a.comments_open,
     (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'published'),
-    a.published_ts";
+    a.published_ts, a.source_open";
 
 fn row_to_article(row: &Row) -> Result<(Article, i64), StoreError> {
     let image_url: Option<String> = row.try_get(11)?;
@@ -336,6 +380,7 @@ fn row_to_article(row: &Row) -> Result<(Article, i64), StoreError> {
         lang: row.try_get(14)?,
         comments_open: row.try_get(15)?,
         comment_count: u32::try_from(count).unwrap_or(u32::MAX),
+        source_comments_open: row.try_get(18)?,
     };
     Ok((article, row.try_get(17)?))
 }
@@ -463,9 +508,9 @@ async fn upsert_article(
         .execute(
             "INSERT INTO articles (id, url, title, summary, body_json, body_html, published_at,
                  published_ts, updated_at, source, section, author, image_url, image_alt,
-                 image_caption, lang, comments_open, hidden, origin)
+                 image_caption, lang, comments_open, hidden, origin, source_open)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 FALSE, $18)
+                 FALSE, $18, $19)
              ON CONFLICT (id) DO UPDATE SET
                  url = excluded.url, title = excluded.title, summary = excluded.summary,
                  body_json = excluded.body_json, body_html = excluded.body_html,
@@ -474,7 +519,10 @@ async fn upsert_article(
                  section = excluded.section, author = excluded.author,
                  image_url = excluded.image_url, image_alt = excluded.image_alt,
                  image_caption = excluded.image_caption, lang = excluded.lang,
-                 comments_open = excluded.comments_open, hidden = FALSE,
+                 comments_open = CASE WHEN excluded.source_open IS NOT NULL
+                     AND articles.source_open IS NOT DISTINCT FROM excluded.source_open
+                     THEN articles.comments_open ELSE excluded.comments_open END,
+                 source_open = excluded.source_open, hidden = FALSE,
                  origin = COALESCE(excluded.origin, articles.origin)",
             &[
                 &a.id,
@@ -495,6 +543,7 @@ async fn upsert_article(
                 &a.lang,
                 &a.comments_open,
                 &origin,
+                &source_word(a, origin),
             ],
         )
         .await?;
@@ -877,34 +926,18 @@ impl Store for PostgresStore {
         id: i64,
         status: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
         // Only a real change is an event: approving twice sends one.
-        let changed = tx
-            .query_opt(
-                &format!(
-                    "UPDATE comments SET status = $2 WHERE id = $1 AND status <> $2
-                     RETURNING {COMMENT_COLUMNS}"
-                ),
-                &[&id, &status.as_str()],
-            )
-            .await?
-            .as_ref()
-            .map(row_to_comment)
-            .transpose()?;
-        let stored = match changed {
-            Some(stored) => {
-                if let Some(e) = Event::for_status(&stored.status) {
-                    queue_events(&tx, &[e], &stored).await?;
-                    queue_reply_notice(&tx, &[e], &stored).await?;
-                }
-                Some(stored)
-            }
-            None => comment_by_id(&tx, id).await?,
-        };
-        notify(&tx).await?;
-        tx.commit().await?;
-        Ok(stored)
+        let (changed, stored) = self.change_status(id, status, "status <> $2").await?;
+        Ok(changed.or(stored))
+    }
+
+    async fn decide_pending(
+        &self,
+        id: i64,
+        status: Status,
+    ) -> Result<Option<StoredComment>, StoreError> {
+        let (changed, _) = self.change_status(id, status, "status = 'pending'").await?;
+        Ok(changed)
     }
 
     async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
@@ -1745,7 +1778,10 @@ impl Store for PostgresStore {
             .map(|r| row_to_article(r).map(|(a, _)| a))
             .collect::<Result<Vec<_>, _>>()?;
         let article_state = client
-            .query("SELECT id, hidden, origin FROM articles ORDER BY id", &[])
+            .query(
+                "SELECT id, hidden, origin, source_open FROM articles ORDER BY id",
+                &[],
+            )
             .await?
             .iter()
             .map(|r| {
@@ -1753,6 +1789,7 @@ impl Store for PostgresStore {
                     id: r.try_get(0)?,
                     hidden: r.try_get(1)?,
                     origin: r.try_get(2)?,
+                    source_open: r.try_get(3)?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -1821,8 +1858,8 @@ impl Store for PostgresStore {
         }
         for st in &dump.article_state {
             tx.execute(
-                "UPDATE articles SET hidden = $2, origin = $3 WHERE id = $1",
-                &[&st.id, &st.hidden, &st.origin],
+                "UPDATE articles SET hidden = $2, origin = $3, source_open = $4 WHERE id = $1",
+                &[&st.id, &st.hidden, &st.origin, &st.source_open],
             )
             .await?;
         }

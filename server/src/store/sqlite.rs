@@ -13,8 +13,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
 use super::{
-    now_ms, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage, CommentQuery,
-    CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
+    now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage,
+    CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
     NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription, Session, Sort, Status,
     Store, StoreError, WebhookDelivery,
 };
@@ -213,7 +213,64 @@ ALTER TABLE audit_log ADD COLUMN detail TEXT;
 ALTER TABLE reply_notices ADD COLUMN sent_to TEXT NOT NULL DEFAULT '';
 ALTER TABLE reply_notices ADD COLUMN next_ms INTEGER NOT NULL DEFAULT 0;
 "#,
+    // What a source last said about comments (see `upsert_article`); until
+    // now every sync and push wrote it into `comments_open`.
+    r#"
+ALTER TABLE articles ADD COLUMN source_open INTEGER;
+UPDATE articles SET source_open = comments_open WHERE origin IS NOT NULL AND origin <> 'thread';
+"#,
+    // Comment and subscription ids are never reused. Without AUTOINCREMENT
+    // SQLite gives a new row the largest id + 1, so deleting the newest
+    // comment handed its id to the next one: moderator mail's cursor
+    // skipped it, webhook receivers saw one id for two comments, and a
+    // mailed link meant for the deleted row acted on the new one. SQLite
+    // cannot add AUTOINCREMENT to a table, so both are rebuilt, with
+    // foreign keys off (see `migrate`).
+    r#"-- foreign keys off
+CREATE TABLE comments_rebuilt (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id      TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    parent_id       INTEGER REFERENCES comments (id),
+    author          TEXT NOT NULL,
+    email           TEXT,
+    body            TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('published', 'pending', 'rejected', 'spam')),
+    created_at      TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    client_hmac     TEXT
+);
+INSERT INTO comments_rebuilt (id, article_id, parent_id, author, email, body, status,
+                              created_at, idempotency_key, client_hmac)
+    SELECT id, article_id, parent_id, author, email, body, status,
+           created_at, idempotency_key, client_hmac FROM comments;
+DROP TABLE comments;
+ALTER TABLE comments_rebuilt RENAME TO comments;
+CREATE INDEX comments_by_article ON comments (article_id, status, id);
+CREATE INDEX comments_by_parent ON comments (parent_id, status, id);
+CREATE INDEX comments_by_status ON comments (status, id);
+CREATE TABLE reply_subscriptions_rebuilt (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    comment_id   INTEGER NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+    email        TEXT NOT NULL,
+    lang         TEXT NOT NULL,
+    base_url     TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    confirmed_ms INTEGER,
+    ended_ms     INTEGER
+);
+INSERT INTO reply_subscriptions_rebuilt
+    SELECT id, comment_id, email, lang, base_url, created_ms, confirmed_ms, ended_ms
+    FROM reply_subscriptions;
+DROP TABLE reply_subscriptions;
+ALTER TABLE reply_subscriptions_rebuilt RENAME TO reply_subscriptions;
+CREATE INDEX reply_subscriptions_by_comment ON reply_subscriptions (comment_id);
+"#,
 ];
+
+/// How a migration that rebuilds a table begins: SQLite's own recipe for
+/// changing a table runs with foreign keys off, since dropping the old
+/// table would otherwise delete (by cascade) every row that refers to it.
+const FOREIGN_KEYS_OFF: &str = "-- foreign keys off";
 
 /// Settings of every pooled connection, chosen so that no acknowledged write
 /// is ever lost (`docs/operations.md`, "Durability"):
@@ -310,16 +367,60 @@ impl SqliteStore {
 /// apply each migration once, one after the other.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     loop {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let done = usize::try_from(version).unwrap_or(0);
-        let Some(sql) = MIGRATIONS.get(done) else {
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let rebuild = MIGRATIONS
+            .get(usize::try_from(version).unwrap_or(0))
+            .is_some_and(|sql| sql.starts_with(FOREIGN_KEYS_OFF));
+        // The pragma is a no-op inside a transaction: set it before.
+        if rebuild {
+            conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        }
+        let step = migrate_step(conn, rebuild);
+        if rebuild {
+            conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        }
+        if !step? {
             return Ok(());
-        };
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version + 1)?;
-        tx.commit()?;
+        }
     }
+}
+
+/// Applies the next migration, if any, under the write lock; `false` when
+/// there was none. A rebuild must leave no more rows referring to missing
+/// ones than there were before it.
+fn migrate_step(conn: &mut Connection, keys_off: bool) -> Result<bool, StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let Some(sql) = MIGRATIONS.get(usize::try_from(version).unwrap_or(0)) else {
+        return Ok(false);
+    };
+    let rebuild = sql.starts_with(FOREIGN_KEYS_OFF);
+    if rebuild != keys_off {
+        // Another process migrated since the version was read: read again.
+        return Ok(true);
+    }
+    let dangling = |tx: &rusqlite::Transaction| -> Result<i64, StoreError> {
+        Ok(
+            tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?,
+        )
+    };
+    let before = if rebuild { dangling(&tx)? } else { 0 };
+    tx.execute_batch(sql)?;
+    if rebuild {
+        let after = dangling(&tx)?;
+        if after > before {
+            return Err(StoreError::Engine(format!(
+                "migration {} would leave {} more rows referring to missing ones",
+                version + 1,
+                after - before
+            )));
+        }
+    }
+    tx.pragma_update(None, "user_version", version + 1)?;
+    tx.commit()?;
+    Ok(true)
 }
 
 #[async_trait]
@@ -487,24 +588,21 @@ impl Store for SqliteStore {
         id: i64,
         status: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
+        // Only a real change is an event: approving twice sends one.
         self.with_conn(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            // Only a real change is an event: approving twice sends one.
-            let changed = tx.execute(
-                "UPDATE comments SET status = ?2 WHERE id = ?1 AND status <> ?2",
-                params![id, status.as_str()],
-            )? > 0;
-            let Some(stored) = comment_by_id(&tx, id)? else {
-                return Ok(None);
-            };
-            if changed {
-                if let Some(e) = Event::for_status(&stored.status) {
-                    queue_events(&tx, &[e], &stored)?;
-                    queue_reply_notice(&tx, &[e], &stored)?;
-                }
-            }
-            tx.commit()?;
-            Ok(Some(stored))
+            change_status(c, id, status, "status <> ?2").map(|(stored, _)| stored)
+        })
+        .await
+    }
+
+    async fn decide_pending(
+        &self,
+        id: i64,
+        status: Status,
+    ) -> Result<Option<StoredComment>, StoreError> {
+        self.with_conn(move |c| {
+            change_status(c, id, status, "status = 'pending'")
+                .map(|(stored, changed)| stored.filter(|_| changed))
         })
         .await
     }
@@ -1504,13 +1602,15 @@ fn dump(conn: &Connection) -> Result<Dump, StoreError> {
         "SELECT id, article_id, parent_id, author, email, body, status, created_at,
              idempotency_key, client_hmac FROM comments ORDER BY id",
     )?;
-    let mut state = conn.prepare("SELECT id, hidden, origin FROM articles ORDER BY id")?;
+    let mut state =
+        conn.prepare("SELECT id, hidden, origin, source_open FROM articles ORDER BY id")?;
     let article_state = state
         .query_map([], |r| {
             Ok(ArticleState {
                 id: r.get(0)?,
                 hidden: r.get(1)?,
                 origin: r.get(2)?,
+                source_open: r.get(3)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -1568,8 +1668,8 @@ fn restore(conn: &mut Connection, dump: &Dump) -> Result<(), StoreError> {
     }
     for st in &dump.article_state {
         tx.execute(
-            "UPDATE articles SET hidden = ?2, origin = ?3 WHERE id = ?1",
-            params![st.id, st.hidden, st.origin],
+            "UPDATE articles SET hidden = ?2, origin = ?3, source_open = ?4 WHERE id = ?1",
+            params![st.id, st.hidden, st.origin, st.source_open],
         )?;
     }
     // Parents before replies: ids grow with time and replies come later.
@@ -1627,8 +1727,9 @@ fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Resul
     conn.execute(
         "INSERT INTO articles (id, url, title, summary, body_json, body_html, published_at,
              published_ts, updated_at, source, section, author, image_url, image_alt,
-             image_caption, lang, comments_open, hidden, origin)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18)
+             image_caption, lang, comments_open, hidden, origin, source_open)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0, ?18,
+             ?19)
          ON CONFLICT (id) DO UPDATE SET
              url = excluded.url, title = excluded.title, summary = excluded.summary,
              body_json = excluded.body_json, body_html = excluded.body_html,
@@ -1637,7 +1738,10 @@ fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Resul
              section = excluded.section, author = excluded.author,
              image_url = excluded.image_url, image_alt = excluded.image_alt,
              image_caption = excluded.image_caption, lang = excluded.lang,
-             comments_open = excluded.comments_open, hidden = 0,
+             comments_open = CASE WHEN excluded.source_open IS NOT NULL
+                 AND articles.source_open IS excluded.source_open
+                 THEN articles.comments_open ELSE excluded.comments_open END,
+             source_open = excluded.source_open, hidden = 0,
              origin = COALESCE(excluded.origin, articles.origin)",
         params![
             a.id,
@@ -1658,6 +1762,7 @@ fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Resul
             a.lang,
             a.comments_open,
             origin,
+            source_word(a, origin),
         ],
     )?;
     Ok(())
@@ -1667,7 +1772,7 @@ const ARTICLE_COLUMNS: &str = "a.id, a.url, a.title, a.summary, a.body_json, a.b
     a.published_at, a.updated_at, a.source, a.section, a.author, a.image_url, a.image_alt,
     a.image_caption, a.lang, a.comments_open,
     (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'published'),
-    a.published_ts";
+    a.published_ts, a.source_open";
 
 /// A row before its JSON body column is parsed.
 struct RawArticle {
@@ -1702,6 +1807,7 @@ fn row_to_article(row: &Row<'_>) -> rusqlite::Result<RawArticle> {
             lang: row.get(14)?,
             comments_open: row.get(15)?,
             comment_count: row.get(16)?,
+            source_comments_open: row.get(18)?,
         },
         body_json: row.get(4)?,
         published_ts: row.get(17)?,
@@ -2030,6 +2136,33 @@ fn comment_by_key(conn: &Connection, key: &str) -> Result<Option<StoredComment>,
         .optional()?)
 }
 
+/// Sets comment `id`'s status where `condition` holds (SQL on the row, with
+/// the new status as `?2`), and queues the change's events: the comment
+/// after the statement, and whether it changed.
+fn change_status(
+    c: &mut rusqlite::Connection,
+    id: i64,
+    status: Status,
+    condition: &str,
+) -> Result<(Option<StoredComment>, bool), StoreError> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let changed = tx.execute(
+        &format!("UPDATE comments SET status = ?2 WHERE id = ?1 AND {condition}"),
+        params![id, status.as_str()],
+    )? > 0;
+    let Some(stored) = comment_by_id(&tx, id)? else {
+        return Ok((None, false));
+    };
+    if changed {
+        if let Some(e) = Event::for_status(&stored.status) {
+            queue_events(&tx, &[e], &stored)?;
+            queue_reply_notice(&tx, &[e], &stored)?;
+        }
+    }
+    tx.commit()?;
+    Ok((Some(stored), changed))
+}
+
 fn comment_by_id(conn: &Connection, id: i64) -> Result<Option<StoredComment>, StoreError> {
     Ok(conn
         .query_row(
@@ -2099,4 +2232,58 @@ fn row_to_subscription(r: &Row<'_>) -> rusqlite::Result<ReplySubscription> {
         confirmed: r.get(5)?,
         ended: r.get(6)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rebuild keeps every comment, reply and subscription with its id,
+    /// and from then on an id is never handed out twice.
+    #[test]
+    fn the_rebuild_keeps_rows_and_ids_are_never_reused() -> Result<(), StoreError> {
+        let mut c = Connection::open_in_memory()?;
+        c.execute_batch(PRAGMAS)?;
+        let rebuild = MIGRATIONS
+            .iter()
+            .position(|m| m.starts_with(FOREIGN_KEYS_OFF))
+            .ok_or_else(|| StoreError::Engine("no rebuild".into()))?;
+        for sql in &MIGRATIONS[..rebuild] {
+            c.execute_batch(sql)?;
+        }
+        c.pragma_update(None, "user_version", i64::try_from(rebuild).unwrap_or(0))?;
+        c.execute_batch(
+            "INSERT INTO articles (id, url, title, published_at, published_ts)
+                 VALUES ('a', 'https://news.test/a', 'A', '2026-12-01T00:00:00Z', 0);
+             INSERT INTO comments (id, article_id, parent_id, author, body, status, created_at)
+                 VALUES (1, 'a', NULL, 'Huda', 'one', 'published', 't'),
+                        (2, 'a', 1, 'Omar', 'two', 'published', 't'),
+                        (3, 'a', NULL, 'Sara', 'three', 'pending', 't');
+             INSERT INTO reply_subscriptions (id, comment_id, email, lang, base_url, created_ms)
+                 VALUES (7, 1, 'huda@news.test', 'ar', 'https://news.test', 0),
+                        (8, 3, 'sara@news.test', 'ar', 'https://news.test', 0);",
+        )?;
+        migrate(&mut c)?;
+        let count = |c: &Connection, sql: &str| -> Result<i64, StoreError> {
+            Ok(c.query_row(sql, [], |r| r.get(0))?)
+        };
+        assert_eq!(count(&c, "SELECT COUNT(*) FROM comments")?, 3);
+        assert_eq!(count(&c, "SELECT parent_id FROM comments WHERE id = 2")?, 1);
+        assert_eq!(count(&c, "SELECT COUNT(*) FROM reply_subscriptions")?, 2);
+        assert_eq!(count(&c, "PRAGMA foreign_keys")?, 1, "keys back on");
+
+        // The newest comment goes, and its subscription with it: the next
+        // of each gets a new id, not the freed one.
+        c.execute_batch("DELETE FROM comments WHERE id = 3")?;
+        assert_eq!(count(&c, "SELECT COUNT(*) FROM reply_subscriptions")?, 1);
+        c.execute_batch(
+            "INSERT INTO comments (article_id, author, body, status, created_at)
+                 VALUES ('a', 'Lina', 'four', 'pending', 't');
+             INSERT INTO reply_subscriptions (comment_id, email, lang, base_url, created_ms)
+                 VALUES (1, 'lina@news.test', 'ar', 'https://news.test', 0);",
+        )?;
+        assert_eq!(count(&c, "SELECT MAX(id) FROM comments")?, 4);
+        assert_eq!(count(&c, "SELECT MAX(id) FROM reply_subscriptions")?, 9);
+        Ok(())
+    }
 }

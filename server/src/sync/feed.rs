@@ -238,6 +238,7 @@ fn map(
             .unwrap_or_else(|| "ar".into()),
         comments_open: true,
         comment_count: 0,
+        source_comments_open: None,
     })
 }
 

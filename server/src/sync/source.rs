@@ -325,7 +325,8 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Says {
     /// Whether it is published and takes comments (WordPress): the
-    /// source's word stands over what was set here.
+    /// source's word stands over what was set here, except that comments
+    /// closed or opened here stay so until the source's word changes.
     Everything,
     /// Its content alone (a feed): an article hidden here stays hidden,
     /// and whether it takes comments is the moderators' to say.
@@ -351,8 +352,20 @@ pub(crate) async fn store_changed(
         match store.article(&a.id).await? {
             Some(stored) => {
                 a.comment_count = stored.comment_count;
-                if says == Says::ContentOnly {
-                    a.comments_open = stored.comments_open;
+                match says {
+                    Says::ContentOnly => {
+                        a.comments_open = stored.comments_open;
+                        a.source_comments_open = stored.source_comments_open;
+                    }
+                    // A moderator's choice stands until the source changes
+                    // its word (the store applies the same rule).
+                    Says::Everything => {
+                        let said = a.comments_open;
+                        if stored.source_comments_open == Some(said) {
+                            a.comments_open = stored.comments_open;
+                        }
+                        a.source_comments_open = Some(said);
+                    }
                 }
                 if stored == a {
                     continue;

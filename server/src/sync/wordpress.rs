@@ -318,6 +318,7 @@ fn map(url: &Url, lang: Option<&str>, value: Value) -> Result<Article, String> {
             .to_owned(),
         comments_open: post.comment_status.as_deref() != Some("closed"),
         comment_count: 0,
+        source_comments_open: None,
     })
 }
 
