@@ -114,6 +114,7 @@ fn a_disqus_export_is_imported_once_with_its_history() {
             unknown: 1,
             unknown_pages: vec!["https://elsewhere.example/page".into()],
             new_threads: 1,
+            not_public: 0,
             errors: vec!["disqus comment \"1009\": no text left after cleaning".into()],
         }
     );
@@ -878,5 +879,101 @@ fn a_database_written_by_isso_itself_is_imported() {
     assert_eq!(
         (again.published, again.pending, again.already_there),
         (0, 0, 6)
+    );
+}
+
+/// A private, draft or password-protected post's comments get no public
+/// thread; a published post's do, and an article here takes a private
+/// post's comments as its own (it decides who reads them).
+#[test]
+fn comments_of_posts_nobody_could_read_get_no_public_thread() {
+    let f = news_site("https://news.example");
+    let item = |title: &str, link: &str, status: &str, password: &str, id: u32| {
+        format!(
+            "<item><title>{title}</title><link>{link}</link>
+             <wp:status><![CDATA[{status}]]></wp:status>
+             <wp:post_password><![CDATA[{password}]]></wp:post_password>
+             <wp:comment><wp:comment_id>{id}</wp:comment_id>
+               <wp:comment_author>Salma</wp:comment_author>
+               <wp:comment_date_gmt>2026-11-01 10:00:00</wp:comment_date_gmt>
+               <wp:comment_content>comment {id}</wp:comment_content>
+               <wp:comment_approved>1</wp:comment_approved>
+               <wp:comment_parent>0</wp:comment_parent></wp:comment></item>"
+        )
+    };
+    let export = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+<link>https://news.example</link>
+{}{}{}{}{}</channel></rss>"#,
+        item(
+            "Private",
+            "https://news.example/2026/11/private/",
+            "private",
+            "",
+            501
+        ),
+        item(
+            "Draft",
+            "https://news.example/2026/11/draft/",
+            "draft",
+            "",
+            502
+        ),
+        item(
+            "Locked",
+            "https://news.example/2026/11/locked/",
+            "publish",
+            "s3cret",
+            503
+        ),
+        item(
+            "Open",
+            "https://news.example/2026/11/open/",
+            "publish",
+            "",
+            504
+        ),
+        item(
+            "Held here",
+            "https://news.example/2026/11/السوق",
+            "private",
+            "",
+            505
+        ),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("private.xml");
+    std::fs::write(&file, export).expect("write");
+    let summary = run_import(
+        &f,
+        System::Wordpress,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(
+        (summary.published, summary.not_public, summary.new_threads),
+        (2, 3, 1),
+        "{summary}"
+    );
+    assert!(summary
+        .to_string()
+        .contains("skipped: 3 on private, draft or password-protected posts"));
+    for id in [501, 502, 503] {
+        assert!(by_key(&f, &format!("import:wordpress:news.example:{id}")).is_none());
+    }
+    assert!(expect(&f, "import:wordpress:news.example:504")
+        .article_id
+        .starts_with("t-"));
+    assert_eq!(
+        expect(&f, "import:wordpress:news.example:505").article_id,
+        "souq"
+    );
+    let urls = block_on(f.store.article_urls()).expect("urls");
+    assert!(
+        !urls
+            .iter()
+            .any(|(_, u)| u.contains("private") || u.contains("draft") || u.contains("locked")),
+        "{urls:?}"
     );
 }

@@ -83,6 +83,7 @@ impl Posts {
             page: Page::Url(link.to_owned()),
             title: t.child_text("title").map(str::to_owned),
             comments: Vec::new(),
+            public: true,
         });
         Ok(())
     }

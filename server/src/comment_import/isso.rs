@@ -45,6 +45,7 @@ pub fn read(path: &Path) -> Result<Vec<SourceThread>, String> {
             // takes the first `--site`.
             site: None,
             comments: Vec::new(),
+            public: true,
         });
     }
     let mut stmt = conn

@@ -165,6 +165,9 @@ pub struct Summary {
     pub unknown_pages: Vec<String>,
     /// Threads created for pages under a site.
     pub new_threads: usize,
+    /// Skipped: comments of private, draft or password-protected posts
+    /// that no article here stands for (a thread here would be public).
+    pub not_public: usize,
     /// Comments that cannot be imported, one sentence each.
     pub errors: Vec<String>,
 }
@@ -202,6 +205,13 @@ impl fmt::Display for Summary {
             "created"
         };
         writeln!(f, "new threads: {} {verb}", self.new_threads)?;
+        if self.not_public > 0 {
+            writeln!(
+                f,
+                "skipped: {} on private, draft or password-protected posts with no article here",
+                self.not_public
+            )?;
+        }
         write!(f, "errors: {}", self.errors.len())?;
         for e in self.errors.iter().take(SHOWN) {
             write!(f, "\n  {e}")?;
@@ -403,6 +413,10 @@ pub async fn import(
         }
         let article_id = match targets.find(&thread.page) {
             Target::Article(id) => id,
+            Target::NewThread { .. } if !thread.public => {
+                summary.not_public += comments.len();
+                continue;
+            }
             Target::NewThread { id, url } => {
                 if created.insert(id.clone()) {
                     summary.new_threads += 1;
@@ -483,6 +497,7 @@ mod tests {
             page: Page::Path("/x".into()),
             title: None,
             site: None,
+            public: true,
             comments: vec![
                 comment("3", Some("2"), 30),
                 deleted,

@@ -53,4 +53,8 @@ pub struct SourceThread {
     pub site: Option<String>,
     /// Its comments, in the file's order.
     pub comments: Vec<SourceComment>,
+    /// Whether anyone could read the page there. A private, draft or
+    /// password-protected post's comments never get a thread of their own
+    /// here, where a thread is public.
+    pub public: bool,
 }

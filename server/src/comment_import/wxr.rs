@@ -4,6 +4,8 @@
 //! `wp:comment_approved` (1, 0, spam, trash), `wp:comment_date_gmt`,
 //! `wp:comment_author(_email)`, `wp:comment_content` and
 //! `wp:comment_type` (pingbacks and trackbacks are not readers' comments).
+//! An item's `wp:status` (publish, private, draft, …) and `wp:post_password`
+//! tell whether its page is public.
 
 use time::PrimitiveDateTime;
 
@@ -27,7 +29,11 @@ fn wp_time(text: &str) -> Option<time::OffsetDateTime> {
 /// export — every article's body, excerpt and custom fields, usually most
 /// of the file — is not kept in memory while the file is read.
 pub fn keeps_text(name: &str) -> bool {
-    name.starts_with("wp:comment") || matches!(name, "link" | "title" | "wp:base_blog_url")
+    name.starts_with("wp:comment")
+        || matches!(
+            name,
+            "link" | "title" | "wp:base_blog_url" | "wp:status" | "wp:post_password"
+        )
 }
 
 /// Reads a WordPress export as it streams by: each `<item>` of the channel
@@ -82,11 +88,18 @@ impl Records for Items {
             })
             .collect();
         if !comments.is_empty() {
+            // Published posts and pages, and attachments (`inherit`); an
+            // export without a status (hand-made ones) counts as public.
+            let status = item.child_text("wp:status").map(str::trim);
+            let locked = item
+                .child_text("wp:post_password")
+                .is_some_and(|p| !p.trim().is_empty());
             self.threads.push(SourceThread {
                 page: Page::Url(item.child_text("link").unwrap_or_default().to_owned()),
                 title: item.child_text("title").map(str::to_owned),
                 site: None,
                 comments,
+                public: !locked && status.is_none_or(|s| matches!(s, "publish" | "inherit")),
             });
         }
         Ok(())
