@@ -6,7 +6,8 @@
 // a prop change shows the next story, removing the component destroys the
 // widgets), a Vue and a Svelte page rendered on the server (in Node, by
 // the same app's `vite build --ssr`) and hydrated, the three components'
-// server HTML under a CSP that refuses inline styles, and a Next.js app-router app built with `next build` and run
+// server HTML under a CSP that refuses inline styles, the React page under
+// `vite dev`, and a Next.js app-router app built with `next build` and run
 // with `next start` (server-rendered placeholders of the reserved height,
 // then hydrated: no console error, no hydration warning).
 import { test, before, after } from 'node:test';
@@ -210,6 +211,38 @@ test('reserve: "stylesheet": server-rendered placeholders hold their height unde
     }
   } finally {
     await site.close();
+  }
+});
+
+test('@khabar/react under `vite dev` (the config keeps Khabar out of pre-bundling): the widget finds its wasm', { timeout: 240_000 }, async (t) => {
+  const app = viteApp(t);
+  const port = await freePort();
+  const child = spawn(join(app, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
+    cwd: app, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  try {
+    const url = `http://127.0.0.1:${port}/react.html?api=${encodeURIComponent(api())}&article=${FIRST}&next=${SECOND}`;
+    const until = Date.now() + 30_000;
+    let up = false;
+    while (!up && Date.now() < until) {
+      up = await fetch(url).then((r) => r.ok, () => false);
+      if (!up) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(up, `vite dev answered: ${output}`);
+    const { page, problems } = await openPage(browser);
+    const wasm = [];
+    page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasm.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+    await page.goto(url);
+    assert.equal(await shown(page), titles[FIRST]);
+    assert.ok(wasm.length >= 2 && wasm.every((w) => w.startsWith('200 ') && !w.includes('/.vite/deps/')), wasm.join(', '));
+    assert.equal(await page.evaluate(() => document.body.dataset.error), undefined);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    child.kill('SIGKILL');
   }
 });
 
