@@ -977,3 +977,55 @@ fn comments_of_posts_nobody_could_read_get_no_public_thread() {
         "{urls:?}"
     );
 }
+
+/// Disqus keeps one page under two identifiers now and then: two threads
+/// with the same link. Their comments are stored together, oldest first,
+/// not one thread after the other.
+#[test]
+fn two_disqus_threads_of_one_page_are_stored_in_time_order() {
+    let f = news_site("https://news.example");
+    let thread = |id: u32| {
+        format!(
+            r#"<thread dsq:id="{id}"><link>https://news.example/2026/11/%d8%a7%d9%84%d8%b3%d9%88%d9%82</link>
+               <title>السوق</title></thread>"#
+        )
+    };
+    let post = |id: u32, thread: u32, at: &str| {
+        format!(
+            r#"<post dsq:id="{id}"><message><![CDATA[<p>comment {id}</p>]]></message>
+               <createdAt>{at}</createdAt><isDeleted>false</isDeleted><isSpam>false</isSpam>
+               <author><name>Reader {id}</name></author><thread dsq:id="{thread}"/></post>"#
+        )
+    };
+    let export = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+{}{}{}{}{}{}</disqus>"#,
+        thread(1),
+        thread(2),
+        post(11, 1, "2026-11-01T10:00:00Z"),
+        post(13, 1, "2026-11-01T12:00:00Z"),
+        post(21, 2, "2026-11-01T11:00:00Z"),
+        post(22, 2, "2026-11-01T13:00:00Z"),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("twice.xml");
+    std::fs::write(&file, export).expect("write");
+    let summary = run_import(
+        &f,
+        System::Disqus,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(summary.published, 4, "{summary}");
+    let ids: Vec<i64> = [11, 21, 13, 22]
+        .iter()
+        .map(|id| expect(&f, &format!("import:disqus:{id}")).comment.id)
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted, "stored in the order they were written");
+    assert!(ids.iter().all(|&id| block_on(f.store.comment(id))
+        .expect("read")
+        .is_some_and(|c| c.article_id == "souq")));
+}

@@ -402,6 +402,11 @@ pub async fn import(
     let mut listed: HashSet<String> = HashSet::new();
     // Isso's database does not name its site: the first --site is it.
     let first_site = options.sites.first_origin();
+    // Each article's comments from every thread that lands on it (a page
+    // Disqus knew under two identifiers has two threads), in the order the
+    // articles first came, so that they are stored oldest first together.
+    let mut order: Vec<String> = Vec::new();
+    let mut by_article: HashMap<String, Vec<(ImportedComment, OffsetDateTime)>> = HashMap::new();
     for thread in &threads {
         let site = thread.site.as_deref().or(match system {
             System::Isso => first_site.as_deref(),
@@ -443,6 +448,20 @@ pub async fn import(
                 continue;
             }
         };
+        match by_article.get_mut(&article_id) {
+            Some(gathered) => gathered.extend(comments),
+            None => {
+                order.push(article_id.clone());
+                by_article.insert(article_id, comments);
+            }
+        }
+    }
+    for article_id in order {
+        let Some(mut comments) = by_article.remove(&article_id) else {
+            continue;
+        };
+        // As `prepare` orders one thread's (stable: the file breaks ties).
+        comments.sort_by_key(|(c, at)| (c.parent_key.is_some(), *at));
         let comments: Vec<ImportedComment> = comments.into_iter().map(|(c, _)| c).collect();
         let added = if options.dry_run {
             let mut added = Vec::with_capacity(comments.len());
