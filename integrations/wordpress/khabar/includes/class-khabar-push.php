@@ -31,6 +31,13 @@ final class Khabar_Push {
 	const RETRY_AFTER = 300;
 
 	/**
+	 * Posts sent by one run of the retry event: a run that sends every
+	 * published post (the settings page's button) goes on in the next run,
+	 * so that no request outlives the host's time limit.
+	 */
+	const BATCH = 50;
+
+	/**
 	 * Post id → 'put' or 'delete', the last change of this request.
 	 *
 	 * @var array<int, string>
@@ -45,6 +52,7 @@ final class Khabar_Push {
 		add_action( 'wp_after_insert_post', array( __CLASS__, 'after_save' ), 10, 4 );
 		add_action( 'before_delete_post', array( __CLASS__, 'before_delete' ), 10, 2 );
 		add_action( self::RETRY_EVENT, array( __CLASS__, 'retry' ) );
+		add_action( 'admin_post_khabar_push_all', array( __CLASS__, 'push_all' ) );
 	}
 
 	/**
@@ -128,40 +136,112 @@ final class Khabar_Push {
 	}
 
 	/**
-	 * Sends the pushes that failed before, with the current post of each.
+	 * Sends what waits (failed pushes, or every post after the settings
+	 * page's button), with the current post of each, BATCH at a time: more
+	 * left means another run at once, a failure one in RETRY_AFTER seconds.
 	 */
 	public static function retry() {
 		$pending = get_option( 'khabar_push_retry', array() );
-		delete_option( 'khabar_push_retry' );
-		if ( is_array( $pending ) && self::enabled() ) {
-			self::send_all( $pending );
+		if ( ! is_array( $pending ) || empty( $pending ) || ! self::enabled() ) {
+			return;
+		}
+		/**
+		 * Filters how many waiting posts one run sends (a slow host may
+		 * want fewer).
+		 *
+		 * @param int $size BATCH.
+		 */
+		$size  = max( 1, (int) apply_filters( 'khabar_push_batch', self::BATCH ) );
+		$batch = array_slice( $pending, 0, $size, true );
+		if ( self::send_all( $batch ) && count( $pending ) > count( $batch ) ) {
+			wp_schedule_single_event( time(), self::RETRY_EVENT );
+			spawn_cron();
 		}
 	}
 
 	/**
+	 * The number of posts waiting to be sent.
+	 *
+	 * @return int
+	 */
+	public static function waiting() {
+		$pending = get_option( 'khabar_push_retry', array() );
+		return is_array( $pending ) ? count( $pending ) : 0;
+	}
+
+	/**
+	 * The settings page's "send every published post": for a site that had
+	 * posts before the plugin was set up. Queues them, newest first, and
+	 * starts sending in the background (WP-Cron, BATCH posts a run).
+	 */
+	public static function push_all() {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			wp_die( esc_html__( 'You are not allowed to do this.', 'khabar' ), 403 );
+		}
+		check_admin_referer( 'khabar_push_all' );
+		$queued = 0;
+		if ( self::enabled() ) {
+			$ids    = get_posts(
+				array(
+					'post_type'      => Khabar_Article::post_types(),
+					'post_status'    => 'publish',
+					'has_password'   => false,
+					'fields'         => 'ids',
+					'posts_per_page' => -1,
+					'orderby'        => 'date',
+					'order'          => 'DESC',
+					'no_found_rows'  => true,
+				)
+			);
+			$queued = count( $ids );
+			if ( $queued > 0 ) {
+				self::keep( array_fill_keys( array_map( 'intval', $ids ), 'put' ) );
+				wp_clear_scheduled_hook( self::RETRY_EVENT );
+				wp_schedule_single_event( time(), self::RETRY_EVENT );
+				spawn_cron();
+			}
+		}
+		wp_safe_redirect(
+			add_query_arg(
+				array(
+					'page'          => Khabar_Settings::PAGE,
+					'khabar-queued' => $queued,
+				),
+				admin_url( 'options-general.php' )
+			)
+		);
+		exit;
+	}
+
+	/**
 	 * Sends each change, as the post is now; what could not go is kept for
-	 * a retry.
+	 * a retry in RETRY_AFTER seconds. The first change Khabar may take later
+	 * (it is down, say) ends the sending: the rest would wait for the same.
 	 *
 	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
+	 * @return bool Whether every change went (or never will).
 	 */
 	private static function send_all( array $changes ) {
 		// Kept first, so that a request cut short (a host's time limit on a
 		// bulk edit while Khabar is slow) leaves them to the retry.
 		self::keep( $changes );
+		$all = true;
 		foreach ( array_keys( $changes ) as $post_id ) {
 			$post = get_post( (int) $post_id );
 			// Whatever was queued, or failed, before: a trashed post
 			// restored since goes as a PUT, a published one trashed since as
 			// a DELETE.
 			$action = self::is_public( $post ) ? 'put' : 'delete';
-			if ( 'retry' !== self::send( (int) $post_id, $action, $post ) ) {
-				self::forget( (int) $post_id );
+			if ( 'retry' === self::send( (int) $post_id, $action, $post ) ) {
+				$all = false;
+				break;
 			}
+			self::forget( (int) $post_id );
 		}
-		$pending = get_option( 'khabar_push_retry', array() );
-		if ( ! empty( $pending ) && ! wp_next_scheduled( self::RETRY_EVENT ) ) {
+		if ( ! $all && ! wp_next_scheduled( self::RETRY_EVENT ) ) {
 			wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
 		}
+		return $all;
 	}
 
 	/**

@@ -284,11 +284,47 @@ final class Khabar_Settings {
 		if ( ! current_user_can( 'manage_options' ) ) {
 			return;
 		}
-		echo '<div class="wrap"><h1>Khabar</h1><form method="post" action="options.php">';
+		echo '<div class="wrap"><h1>Khabar</h1>';
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a count shown back, nothing done.
+		if ( isset( $_GET['khabar-queued'] ) ) {
+			$queued = absint( $_GET['khabar-queued'] ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+			printf(
+				'<div id="khabar-queued" class="notice notice-info"><p>%s</p></div>',
+				esc_html(
+					sprintf(
+						/* translators: %d: number of posts */
+						_n( '%d published post is on its way to Khabar.', '%d published posts are on their way to Khabar.', $queued, 'khabar' ),
+						$queued
+					)
+				)
+			);
+		}
+		echo '<form method="post" action="options.php">';
 		settings_fields( self::PAGE );
 		do_settings_sections( self::PAGE );
 		submit_button();
 		echo '</form>';
+		if ( Khabar_Push::enabled() ) {
+			printf( '<h2>%s</h2><p>%s</p>', esc_html__( 'Posts published before', 'khabar' ), esc_html__( 'Posts are sent as they change. To send every published post now (those from before the plugin was set up, say), use this button; they go in the background, newest first.', 'khabar' ) );
+			echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+			echo '<input type="hidden" name="action" value="khabar_push_all">';
+			wp_nonce_field( 'khabar_push_all' );
+			submit_button( __( 'Send every published post', 'khabar' ), 'secondary', 'khabar-push-all', false );
+			echo '</form>';
+			$waiting = Khabar_Push::waiting();
+			if ( $waiting > 0 ) {
+				printf(
+					'<p id="khabar-waiting">%s</p>',
+					esc_html(
+						sprintf(
+							/* translators: %d: number of posts */
+							_n( '%d post waits to be sent.', '%d posts wait to be sent.', $waiting, 'khabar' ),
+							$waiting
+						)
+					)
+				);
+			}
+		}
 		$status = get_option( 'khabar_push_status' );
 		if ( is_array( $status ) && isset( $status['time'], $status['ok'], $status['message'] ) ) {
 			printf(
