@@ -40,6 +40,11 @@ pub struct AppState {
     /// Public origin of this server (`https://news.example`), used to make
     /// root-relative image URLs absolute; `None`: taken from the request.
     pub public_url: Option<String>,
+    /// Where links in mail to readers point when there is no `public_url`:
+    /// the address `serve` listens on, set once it is bound. Never the
+    /// request's `Host`, which whoever sends the request chooses (a comment
+    /// with someone else's address would mail them a link to any site).
+    pub mail_url: Option<String>,
     /// Time a request body may take to arrive completely (`408` after).
     pub body_timeout: Duration,
     /// Requests, latencies and failures, for `/metrics`.
@@ -71,6 +76,7 @@ impl AppState {
             reply_confirm_limit: Arc::new(RateLimit::new(3, Duration::from_secs(3600))),
             site_name: "Khabar".to_owned(),
             public_url: None,
+            mail_url: None,
             body_timeout: Duration::from_secs(15),
             metrics: Arc::new(Metrics::default()),
             metrics_token: None,

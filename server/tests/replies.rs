@@ -373,3 +373,37 @@ async fn a_mailbox_that_refuses_holds_nobody_back_and_nobody_hears_twice() {
     assert_eq!(notices, Some(1), "kept for the one not told");
     assert_eq!(inbox.lock().expect("inbox").len(), 2, "nobody hears twice");
 }
+
+/// The confirmation's link points at the server's own address, whatever
+/// `Host` the request that asked for it carried: a comment with someone
+/// else's address must not mail them a link to a site of the sender's
+/// choosing.
+#[tokio::test]
+async fn mailed_links_never_follow_the_requests_host() {
+    let (url, inbox) = smtp_sink().await;
+    let mailer = Arc::new(Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"));
+    let f = fixture_with(true, move |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s.mailer = Some(mailer);
+        // What `serve` sets once bound, without --public-url.
+        s.mail_url = Some("http://127.0.0.1:8099".into());
+        s
+    });
+    let (status, _, res) = post_json(
+        &f.router,
+        &format!("/api/v1/articles/{ARTICLE}/comments"),
+        &json!({ "author": "Mallory", "email": "victim@example.org", "body": "Tell them",
+                 "idempotency_key": "replies-host-0001", "notify_replies": true }),
+        &[("host", "evil.example")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    assert_eq!(res["reply_notifications"], "confirmation_sent");
+    let mails = wait_for(&inbox, 1).await;
+    let text = decoded_text(&mails[0]);
+    assert!(!text.contains("evil.example"), "{text}");
+    assert!(
+        text.contains("http://127.0.0.1:8099/replies/confirm?t="),
+        "{text}"
+    );
+}

@@ -2,12 +2,14 @@
 // Debian's packages): a moderator's approve link, followed in the browser,
 // opens a page that changes nothing until its one button is pressed, then
 // publishes the comment once; a reader's reply notifications go through
-// the mailed confirmation, arrive for a published reply with RFC 8058
+// the mailed confirmation (whose link is the server's own address, whatever
+// Host the request carried), arrive for a published reply with RFC 8058
 // headers, and stop with one POST to the header's URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { request } from 'node:http';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,21 +131,31 @@ test('a moderator approves a waiting comment from the link in the e-mail', async
 test('a reader confirms reply notifications from the mail, gets a published reply, and unsubscribes in one click', async () => {
   const smtp = await startSmtp();
   const server = await startServer({ args: ['--smtp-url', smtp.url, '--mail-from', 'Khabar <khabar@news.test>'] });
-  const post = async (body) => {
-    const res = await fetch(new URL(`/api/v1/articles/${ARTICLE}/comments`, server.url), {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  // fetch() sends its own Host; node:http sends the one it is given.
+  const post = (body, host) => new Promise((resolve, reject) => {
+    const url = new URL(`/api/v1/articles/${ARTICLE}/comments`, server.url);
+    const req = request(url, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(host ? { host } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`))));
     });
-    assert.equal(res.status, 201);
-    return res.json();
-  };
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
   try {
+    // Asked with a Host of someone else's choosing: the mailed link still
+    // points at this server (serve, without --public-url: its own address).
     const asked = await post({ author: 'Layla', email: 'layla@example.org', body: 'Which stops will the night bus make?',
-      idempotency_key: 'reply-notify-smtp-1', notify_replies: true, lang: 'en' });
+      idempotency_key: 'reply-notify-smtp-1', notify_replies: true, lang: 'en' }, 'evil.example');
     assert.equal(asked.reply_notifications, 'confirmation_sent');
     const [confirmation] = await waitForMail(smtp.maildir, 1);
     assert.equal(confirmation.to, 'layla@example.org');
     assert.equal(confirmation.unsubscribe, null, 'a confirmation is not a notice');
     const confirm = confirmation.text.match(/\S+\/replies\/confirm\?t=\S+/)[0];
+    assert.equal(new URL(confirm).origin, new URL(server.url).origin, confirmation.text);
 
     const { page, problems } = await openPage(browser);
     await page.goto(confirm);

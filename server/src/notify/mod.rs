@@ -50,8 +50,17 @@ pub enum NotifyError {
 }
 
 /// `state` with links pointing at `addr` when no public URL was given
-/// (the address is known only once the listener is bound).
+/// (the address is known only once the listener is bound): in moderator
+/// mail, and in the reply-notification mail readers get.
 pub fn with_listen_address(mut state: AppState, addr: std::net::SocketAddr) -> AppState {
+    if state.public_url.is_none() {
+        if state.mailer.is_some() {
+            tracing::warn!(
+                "links in reply-notification mail point at http://{addr}: set --public-url to the address readers reach"
+            );
+        }
+        state.mail_url = Some(format!("http://{addr}"));
+    }
     if let Some(settings) = state.notify.as_deref().filter(|s| s.base_url.is_empty()) {
         tracing::warn!(
             "links in moderator e-mail point at http://{addr}: set --public-url to the address moderators reach"

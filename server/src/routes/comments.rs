@@ -144,7 +144,13 @@ pub(crate) async fn post(
                 .create_comment(article_id, clean, moderation, now, Some(client_hmac))
                 .await?;
             if input.notify_replies && stored.status != "spam" {
-                let subscribed = subscribe(state, &stored, input, origin, client).await?;
+                // Links in the mail: never the request's Host (see `mail_url`).
+                let base = state
+                    .public_url
+                    .as_deref()
+                    .or(state.mail_url.as_deref())
+                    .unwrap_or(origin);
+                let subscribed = subscribe(state, &stored, input, base, client).await?;
                 let mut body = answer(&stored, state.moderation);
                 body["reply_notifications"] = subscribed.as_str().into();
                 return Ok((StatusCode::CREATED, Json(body)));
