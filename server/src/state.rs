@@ -41,9 +41,11 @@ pub struct AppState {
     /// root-relative image URLs absolute; `None`: taken from the request.
     pub public_url: Option<String>,
     /// Where links in mail to readers point when there is no `public_url`:
-    /// the address `serve` listens on, set once it is bound. Never the
+    /// the address `serve` listens on, set once it is bound (unless that is
+    /// every interface, `0.0.0.0`, which no reader can open). Never the
     /// request's `Host`, which whoever sends the request chooses (a comment
-    /// with someone else's address would mail them a link to any site).
+    /// or a "send to a friend" with someone else's address would mail them
+    /// a link to any site).
     pub mail_url: Option<String>,
     /// Time a request body may take to arrive completely (`408` after).
     pub body_timeout: Duration,
@@ -59,6 +61,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Where links in mail point: `public_url`, else `mail_url`; `None`
+    /// when neither is known, and then no mail links to this server.
+    pub fn mail_base(&self) -> Option<&str> {
+        self.public_url.as_deref().or(self.mail_url.as_deref())
+    }
+
+    /// Whether readers may ask to hear of replies: mail can leave, and its
+    /// links have an address to point at.
+    pub fn reply_notifications(&self) -> bool {
+        self.mailer.is_some() && self.mail_base().is_some()
+    }
+
     /// State with the defaults of the command line: pre-moderation, no
     /// admin API, 5 comments per minute per client, no trusted proxy.
     pub fn new(store: SharedStore) -> AppState {

@@ -20,6 +20,8 @@ async fn the_email_reaches_the_smtp_server_with_the_expected_headers_and_body() 
             Mailer::new(&url, "Khabar Desk <desk@news.test>").expect("mailer"),
         ));
         s.site_name = "خبر اليوم".into();
+        // What `serve` sets once bound, without --public-url.
+        s.mail_url = Some("http://127.0.0.1:8099".into());
         s
     });
     let (_, config) = get_json(&f.router, "/api/v1/config").await;
@@ -31,7 +33,8 @@ async fn the_email_reaches_the_smtp_server_with_the_expected_headers_and_body() 
         "to_email": "friend@example.net",
         "message": "اقرأ هذا\nمهم"
     });
-    let (status, _, body) = post_json(&f.router, SEND, &request, &[]).await;
+    // A Host of the sender's choosing changes nothing in the mail.
+    let (status, _, body) = post_json(&f.router, SEND, &request, &[("host", "evil.example")]).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let mails = inbox.lock().expect("inbox").clone();
     assert_eq!(mails.len(), 1);
@@ -55,7 +58,11 @@ async fn the_email_reaches_the_smtp_server_with_the_expected_headers_and_body() 
         "مجلس البلدية يقرّ خطة لتوسيع شبكة الحافلات حتى الأحياء الشرقية"
     );
     assert!(decoded.contains("dir=\"rtl\""), "{decoded}");
-    assert!(decoded.contains("?article=2026-11-28-transit-plan"));
+    assert!(
+        decoded.contains("http://127.0.0.1:8099/?article=2026-11-28-transit-plan"),
+        "{decoded}"
+    );
+    assert!(!decoded.contains("evil.example"), "{decoded}");
     assert!(decoded.contains("اقرأ هذا"));
 }
 

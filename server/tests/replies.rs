@@ -14,6 +14,7 @@ use common::{
 };
 use http_body_util::BodyExt;
 use khabar_server::mailer::Mailer;
+use khabar_server::notify;
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::replies;
 use khabar_server::state::AppState;
@@ -36,6 +37,8 @@ async fn setup(confirmations_per_hour: usize) -> (Fixture, Inbox, AppState) {
             Duration::from_secs(3600),
         ));
         s.mailer = Some(mailer);
+        // What `serve` sets once bound, without --public-url.
+        s.mail_url = Some("http://127.0.0.1:8099".into());
         s
     });
     let mut state = AppState::new(f.store.clone());
@@ -406,4 +409,27 @@ async fn mailed_links_never_follow_the_requests_host() {
         text.contains("http://127.0.0.1:8099/replies/confirm?t="),
         "{text}"
     );
+}
+
+/// Without --public-url, `serve` links mail to the address it listens on;
+/// listening on every interface gives no address a reader could open, so
+/// readers are not offered reply notifications at all.
+#[tokio::test]
+async fn no_public_address_no_reply_notifications() {
+    let (url, _inbox) = smtp_sink().await;
+    let f = fixture_with(true, |s| s);
+    let mut state = AppState::new(f.store.clone());
+    state.mailer = Some(Arc::new(
+        Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"),
+    ));
+    let any = notify::with_listen_address(state.clone(), "0.0.0.0:8080".parse().expect("addr"));
+    assert!(!any.reply_notifications());
+    assert_eq!(any.mail_base(), None);
+    let loopback =
+        notify::with_listen_address(state.clone(), "127.0.0.1:8080".parse().expect("addr"));
+    assert!(loopback.reply_notifications());
+    assert_eq!(loopback.mail_base(), Some("http://127.0.0.1:8080"));
+    state.public_url = Some("https://comments.news.example".into());
+    let public = notify::with_listen_address(state, "0.0.0.0:8080".parse().expect("addr"));
+    assert_eq!(public.mail_base(), Some("https://comments.news.example"));
 }

@@ -53,12 +53,19 @@ pub enum NotifyError {
 /// (the address is known only once the listener is bound): in moderator
 /// mail, and in the reply-notification mail readers get.
 pub fn with_listen_address(mut state: AppState, addr: std::net::SocketAddr) -> AppState {
-    if state.public_url.is_none() {
-        if state.mailer.is_some() {
+    if state.public_url.is_none() && state.mailer.is_some() {
+        if addr.ip().is_unspecified() {
             tracing::warn!(
-                "links in reply-notification mail point at http://{addr}: set --public-url to the address readers reach"
+                "no reply notifications, and no links to this server in other mail: \
+                 listening on every interface ({addr}) without --public-url, no link would open"
+            );
+        } else {
+            tracing::warn!(
+                "links in readers' mail point at http://{addr}: set --public-url to the address readers reach"
             );
         }
+    }
+    if state.public_url.is_none() && !addr.ip().is_unspecified() {
         state.mail_url = Some(format!("http://{addr}"));
     }
     if let Some(settings) = state.notify.as_deref().filter(|s| s.base_url.is_empty()) {

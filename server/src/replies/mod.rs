@@ -313,7 +313,8 @@ async fn messages(
                 replied = w.replied,
                 title = one_line(&article.title),
                 read = w.read,
-                url = article.url,
+                // A path (`/news/1`) is of this server: at its address.
+                url = crate::model::absolute(&article.url, &s.base_url),
                 stop_label = w.stop,
             );
             let subject = format!("{} «{}»", w.reply_subject, one_line(&article.title));

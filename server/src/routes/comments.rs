@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::comments::{self, Moderation, NewComment, StoredComment};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientKey, Origin};
+use crate::extract::{ApiJson, ClientKey};
 use crate::state::AppState;
 use crate::store::{CommentQuery, Sort};
 
@@ -57,7 +57,7 @@ pub(crate) async fn list(
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),
         "total": page.total,
-        "reply_notifications": state.mailer.is_some(),
+        "reply_notifications": state.reply_notifications(),
     })))
 }
 
@@ -65,11 +65,9 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     Path(article_id): Path<String>,
     ClientKey(client): ClientKey,
-    // Where the reply-notification links in mail point.
-    Origin(origin): Origin,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    post(&state, &article_id, None, &client, &origin, &input).await
+    post(&state, &article_id, None, &client, &input).await
 }
 
 /// A page's thread that a comment by URL creates, once the comment has
@@ -91,7 +89,6 @@ pub(crate) async fn post(
     article_id: &str,
     thread: Option<NewThread<'_>>,
     client: &str,
-    origin: &str,
     input: &NewComment,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let clean = comments::validate(input).map_err(ApiError::Invalid)?;
@@ -145,12 +142,10 @@ pub(crate) async fn post(
                 .await?;
             if input.notify_replies && stored.status != "spam" {
                 // Links in the mail: never the request's Host (see `mail_url`).
-                let base = state
-                    .public_url
-                    .as_deref()
-                    .or(state.mail_url.as_deref())
-                    .unwrap_or(origin);
-                let subscribed = subscribe(state, &stored, input, base, client).await?;
+                let subscribed = match state.mail_base() {
+                    Some(base) => subscribe(state, &stored, input, base, client).await?,
+                    None => crate::replies::Subscribed::Unavailable,
+                };
                 let mut body = answer(&stored, state.moderation);
                 body["reply_notifications"] = subscribed.as_str().into();
                 return Ok((StatusCode::CREATED, Json(body)));
@@ -167,7 +162,7 @@ async fn subscribe(
     state: &AppState,
     stored: &StoredComment,
     input: &NewComment,
-    origin: &str,
+    base: &str,
     client: &str,
 ) -> Result<crate::replies::Subscribed, ApiError> {
     let Some(article) = state.store.article(&stored.article_id).await? else {
@@ -179,7 +174,7 @@ async fn subscribe(
         .filter(|l| crate::sync::is_language_tag(l))
         .unwrap_or(&article.lang)
         .to_owned();
-    Ok(crate::replies::subscribe(state, stored, &article, &lang, origin, client).await?)
+    Ok(crate::replies::subscribe(state, stored, &article, &lang, base, client).await?)
 }
 
 /// `{"comment", "status"}`; spam is answered like any other comment and

@@ -13,7 +13,7 @@ pub(crate) async fn get(State(state): State<AppState>, Origin(origin): Origin) -
         "capabilities": {
             "comments": true,
             "send_to_friend": state.mailer.is_some(),
-            "reply_notifications": state.mailer.is_some(),
+            "reply_notifications": state.reply_notifications(),
         },
         "feeds": {
             "rss": format!("{origin}/feed.xml"),

@@ -6,7 +6,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientKey, Origin};
+use crate::extract::{ApiJson, ClientKey};
 use crate::mail::{self, SendRequest};
 use crate::state::AppState;
 
@@ -17,8 +17,6 @@ pub(crate) async fn send(
     State(state): State<AppState>,
     Path(article_id): Path<String>,
     ClientKey(client): ClientKey,
-    // The link in the e-mail points where this request came from.
-    Origin(origin): Origin,
     ApiJson(input): ApiJson<SendRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mailer = state.mailer.clone().ok_or(ApiError::SendDisabled)?;
@@ -27,8 +25,14 @@ pub(crate) async fn send(
         .store
         .article(&article_id)
         .await?
-        .ok_or(ApiError::NotFound("article"))?
-        .with_absolute_urls(&origin);
+        .ok_or(ApiError::NotFound("article"))?;
+    // An article stored with a path (`/news/1`) is linked at this server's
+    // address, never at the request's Host (see `AppState::mail_url`); with
+    // none known, the path stays as it is.
+    let article = match state.mail_base() {
+        Some(base) => article.with_absolute_urls(base),
+        None => article,
+    };
     let message = mail::compose(&mailer.from, &state.site_name, &article, &clean).map_err(|e| {
         tracing::warn!("composing mail: {e}");
         ApiError::Invalid(crate::comments::FieldErrors::new())

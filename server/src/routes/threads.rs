@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::comments::NewComment;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientKey, Origin};
+use crate::extract::{ApiJson, ClientKey};
 use crate::routes::comments;
 use crate::state::AppState;
 use crate::store::{CommentQuery, Sort};
@@ -67,7 +67,7 @@ pub(crate) async fn list(
     let Some(article_id) = id else {
         return Ok(Json(
             json!({ "items": [], "next": null, "total": 0, "article_id": null,
-                    "reply_notifications": state.mailer.is_some() }),
+                    "reply_notifications": state.reply_notifications() }),
         ));
     };
     let sort = match p.sort.as_deref() {
@@ -99,7 +99,7 @@ pub(crate) async fn list(
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),
         "total": page.total,
-        "reply_notifications": state.mailer.is_some(),
+        "reply_notifications": state.reply_notifications(),
         "article_id": article_id,
     })))
 }
@@ -110,14 +110,12 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     Query(p): Query<ByUrl>,
     ClientKey(client): ClientKey,
-    Origin(origin): Origin,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (canonical, id) = resolve(&state, p.url.as_deref()).await?;
     let (status, Json(mut answer), article_id) = match id {
         Some(id) => {
-            let (status, answer) =
-                comments::post(&state, &id, None, &client, &origin, &input).await?;
+            let (status, answer) = comments::post(&state, &id, None, &client, &input).await?;
             (status, answer, id)
         }
         None => {
@@ -147,7 +145,7 @@ pub(crate) async fn create(
                 lang,
             };
             let (status, answer) =
-                comments::post(&state, &id, Some(thread), &client, &origin, &input).await?;
+                comments::post(&state, &id, Some(thread), &client, &input).await?;
             (status, answer, id)
         }
     };
