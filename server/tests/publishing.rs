@@ -251,4 +251,15 @@ async fn comments_closed_here_stay_closed_until_the_cms_changes_its_word() {
         .expect("open"));
     send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(false, "و"))).await;
     assert!(open_now(&f).await, "opened here, the CMS unchanged");
+
+    // An import (the newsroom's own file) sets comments, and leaves the
+    // CMS's last word as it was: the next push, still saying closed, does
+    // not undo what the import set.
+    let mut imported = push(true, "ز");
+    imported["id"] = json!("cms-port-2");
+    khabar_server::import::import_json(f.store.as_ref(), &json!([imported]).to_string())
+        .await
+        .expect("import");
+    send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(false, "ح"))).await;
+    assert!(open_now(&f).await, "the import's word stands");
 }

@@ -522,7 +522,8 @@ async fn upsert_article(
                  comments_open = CASE WHEN excluded.source_open IS NOT NULL
                      AND articles.source_open IS NOT DISTINCT FROM excluded.source_open
                      THEN articles.comments_open ELSE excluded.comments_open END,
-                 source_open = excluded.source_open, hidden = FALSE,
+                 source_open = CASE WHEN excluded.origin IS NULL THEN articles.source_open
+                     ELSE excluded.source_open END, hidden = FALSE,
                  origin = COALESCE(excluded.origin, articles.origin)",
             &[
                 &a.id,

@@ -248,6 +248,16 @@ ALTER TABLE comments_rebuilt RENAME TO comments;
 CREATE INDEX comments_by_article ON comments (article_id, status, id);
 CREATE INDEX comments_by_parent ON comments (parent_id, status, id);
 CREATE INDEX comments_by_status ON comments (status, id);
+-- The next id also passes every id still named elsewhere (the newest
+-- comment may have been deleted before this migration).
+INSERT INTO sqlite_sequence (name, seq) SELECT 'comments', 0
+    WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'comments');
+UPDATE sqlite_sequence SET seq = MAX(seq,
+        COALESCE((SELECT MAX(value) FROM cursors), 0),
+        COALESCE((SELECT MAX(comment_id) FROM audit_log), 0),
+        COALESCE((SELECT MAX(comment_id) FROM webhook_deliveries), 0),
+        COALESCE((SELECT MAX(reply_id) FROM reply_notices), 0))
+    WHERE name = 'comments';
 CREATE TABLE reply_subscriptions_rebuilt (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     comment_id   INTEGER NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
@@ -366,6 +376,16 @@ impl SqliteStore {
 /// that processes starting together (a server and a CLI command, say)
 /// apply each migration once, one after the other.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    // A rebuild takes seconds per million comments: a process starting
+    // meanwhile waits for it instead of failing after `PRAGMAS`' 5 s.
+    conn.execute_batch("PRAGMA busy_timeout = 600000")?;
+    let migrated = migrate_all(conn);
+    conn.execute_batch("PRAGMA busy_timeout = 5000")?;
+    migrated
+}
+
+/// [`migrate`]'s steps, one transaction each.
+fn migrate_all(conn: &mut Connection) -> Result<(), StoreError> {
     loop {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let rebuild = MIGRATIONS
@@ -1741,7 +1761,8 @@ fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Resul
              comments_open = CASE WHEN excluded.source_open IS NOT NULL
                  AND articles.source_open IS excluded.source_open
                  THEN articles.comments_open ELSE excluded.comments_open END,
-             source_open = excluded.source_open, hidden = 0,
+             source_open = CASE WHEN excluded.origin IS NULL THEN articles.source_open
+                 ELSE excluded.source_open END, hidden = 0,
              origin = COALESCE(excluded.origin, articles.origin)",
         params![
             a.id,
@@ -2261,7 +2282,9 @@ mod tests {
                         (3, 'a', NULL, 'Sara', 'three', 'pending', 't');
              INSERT INTO reply_subscriptions (id, comment_id, email, lang, base_url, created_ms)
                  VALUES (7, 1, 'huda@news.test', 'ar', 'https://news.test', 0),
-                        (8, 3, 'sara@news.test', 'ar', 'https://news.test', 0);",
+                        (8, 3, 'sara@news.test', 'ar', 'https://news.test', 0);
+             -- Mailed up to comment 12, since deleted.
+             INSERT INTO cursors (name, value) VALUES ('moderator_mail', 12);",
         )?;
         migrate(&mut c)?;
         let count = |c: &Connection, sql: &str| -> Result<i64, StoreError> {
@@ -2282,7 +2305,11 @@ mod tests {
              INSERT INTO reply_subscriptions (comment_id, email, lang, base_url, created_ms)
                  VALUES (1, 'lina@news.test', 'ar', 'https://news.test', 0);",
         )?;
-        assert_eq!(count(&c, "SELECT MAX(id) FROM comments")?, 4);
+        assert_eq!(
+            count(&c, "SELECT MAX(id) FROM comments")?,
+            13,
+            "past the cursor"
+        );
         assert_eq!(count(&c, "SELECT MAX(id) FROM reply_subscriptions")?, 9);
         Ok(())
     }
