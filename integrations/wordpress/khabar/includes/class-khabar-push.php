@@ -31,11 +31,20 @@ final class Khabar_Push {
 	const RETRY_AFTER = 300;
 
 	/**
-	 * Posts sent by one run of the retry event: a run that sends every
-	 * published post (the settings page's button) goes on in the next run,
-	 * so that no request outlives the host's time limit.
+	 * Most posts one run of the retry event sends: a run that sends every
+	 * published post (the settings page's button) goes on at the next
+	 * WP-Cron tick, so that no request outlives the host's time limit.
 	 */
-	const BATCH = 50;
+	const BATCH = 100;
+
+	/** Seconds after which a run sends no more posts. */
+	const RUN_SECONDS = 20;
+
+	/** Failures in a row that end a run: Khabar is down, or refusing. */
+	const MAX_FAILURES = 3;
+
+	/** Sent posts taken off the waiting list in one write. */
+	const FORGET_EVERY = 10;
 
 	/**
 	 * Post id → 'put' or 'delete', the last change of this request.
@@ -137,12 +146,14 @@ final class Khabar_Push {
 
 	/**
 	 * Sends what waits (failed pushes, or every post after the settings
-	 * page's button), with the current post of each, BATCH at a time: more
-	 * left means another run at once, a failure one in RETRY_AFTER seconds.
+	 * page's button), each as it is now, until BATCH posts or RUN_SECONDS.
+	 * A post Khabar may take later goes to the back of the list, so that
+	 * one bad post holds nobody up; MAX_FAILURES in a row end the run, and
+	 * the next comes in RETRY_AFTER seconds. Otherwise what is left goes at
+	 * the next WP-Cron tick.
 	 */
 	public static function retry() {
-		$pending = get_option( 'khabar_push_retry', array() );
-		if ( ! is_array( $pending ) || empty( $pending ) || ! self::enabled() ) {
+		if ( ! self::enabled() ) {
 			return;
 		}
 		/**
@@ -151,11 +162,73 @@ final class Khabar_Push {
 		 *
 		 * @param int $size BATCH.
 		 */
-		$size  = max( 1, (int) apply_filters( 'khabar_push_batch', self::BATCH ) );
-		$batch = array_slice( $pending, 0, $size, true );
-		if ( self::send_all( $batch ) && count( $pending ) > count( $batch ) ) {
-			wp_schedule_single_event( time(), self::RETRY_EVENT );
-			spawn_cron();
+		$size     = max( 1, (int) apply_filters( 'khabar_push_batch', self::BATCH ) );
+		$until    = time() + self::RUN_SECONDS;
+		$tried    = array();
+		$sent     = array();
+		$failures = 0;
+		while ( count( $tried ) < $size && time() < $until && $failures < self::MAX_FAILURES ) {
+			$next = null;
+			foreach ( array_keys( self::pending() ) as $post_id ) {
+				if ( ! isset( $tried[ $post_id ] ) && ! isset( $sent[ $post_id ] ) ) {
+					$next = (int) $post_id;
+					break;
+				}
+			}
+			if ( null === $next ) {
+				break;
+			}
+			$tried[ $next ] = true;
+			$post           = get_post( $next );
+			$action         = self::is_public( $post ) ? 'put' : 'delete';
+			if ( 'retry' === self::send( $next, $action, $post ) ) {
+				++$failures;
+				self::to_back( $next );
+				continue;
+			}
+			$failures       = 0;
+			$sent[ $next ] = true;
+			if ( count( $sent ) >= self::FORGET_EVERY ) {
+				self::forget( array_keys( $sent ) );
+				$sent = array();
+			}
+		}
+		self::forget( array_keys( $sent ) );
+		$left = self::pending();
+		if ( empty( $left ) || wp_next_scheduled( self::RETRY_EVENT ) ) {
+			return;
+		}
+		// Posts this run never reached go at the next tick; only failures
+		// left, or a Khabar that failed MAX_FAILURES times, wait.
+		$unreached = array_diff_key( $left, $tried );
+		$soon      = $failures < self::MAX_FAILURES && ! empty( $unreached );
+		wp_schedule_single_event( $soon ? time() : time() + self::RETRY_AFTER, self::RETRY_EVENT );
+	}
+
+	/**
+	 * What waits to be sent, read from the database (not the request's
+	 * cache: a push at the end of an editor's request may have added some).
+	 *
+	 * @return array<int, string> Post id → 'put' or 'delete'.
+	 */
+	private static function pending() {
+		wp_cache_delete( 'khabar_push_retry', 'options' );
+		$pending = get_option( 'khabar_push_retry', array() );
+		return is_array( $pending ) ? $pending : array();
+	}
+
+	/**
+	 * Moves a post that failed to the back of the waiting list.
+	 *
+	 * @param int $post_id The post's id.
+	 */
+	private static function to_back( $post_id ) {
+		$pending = self::pending();
+		if ( isset( $pending[ $post_id ] ) ) {
+			$action = $pending[ $post_id ];
+			unset( $pending[ $post_id ] );
+			$pending[ $post_id ] = $action;
+			update_option( 'khabar_push_retry', $pending, false );
 		}
 	}
 
@@ -165,8 +238,7 @@ final class Khabar_Push {
 	 * @return int
 	 */
 	public static function waiting() {
-		$pending = get_option( 'khabar_push_retry', array() );
-		return is_array( $pending ) ? count( $pending ) : 0;
+		return count( self::pending() );
 	}
 
 	/**
@@ -214,18 +286,17 @@ final class Khabar_Push {
 	}
 
 	/**
-	 * Sends each change, as the post is now; what could not go is kept for
-	 * a retry in RETRY_AFTER seconds. The first change Khabar may take later
-	 * (it is down, say) ends the sending: the rest would wait for the same.
+	 * Sends a request's changes, each as the post is now; what could not go
+	 * is kept for a retry in RETRY_AFTER seconds. The first change Khabar
+	 * may take later (it is down, say) ends the sending: the rest would
+	 * wait for the same.
 	 *
 	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
-	 * @return bool Whether every change went (or never will).
 	 */
 	private static function send_all( array $changes ) {
 		// Kept first, so that a request cut short (a host's time limit on a
 		// bulk edit while Khabar is slow) leaves them to the retry.
 		self::keep( $changes );
-		$all = true;
 		foreach ( array_keys( $changes ) as $post_id ) {
 			$post = get_post( (int) $post_id );
 			// Whatever was queued, or failed, before: a trashed post
@@ -233,15 +304,13 @@ final class Khabar_Push {
 			// a DELETE.
 			$action = self::is_public( $post ) ? 'put' : 'delete';
 			if ( 'retry' === self::send( (int) $post_id, $action, $post ) ) {
-				$all = false;
-				break;
+				if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
+					wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
+				}
+				return;
 			}
-			self::forget( (int) $post_id );
+			self::forget( array( (int) $post_id ) );
 		}
-		if ( ! $all && ! wp_next_scheduled( self::RETRY_EVENT ) ) {
-			wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
-		}
-		return $all;
 	}
 
 	/**
@@ -250,20 +319,22 @@ final class Khabar_Push {
 	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
 	 */
 	private static function keep( array $changes ) {
-		$pending = get_option( 'khabar_push_retry', array() );
-		update_option( 'khabar_push_retry', array_replace( is_array( $pending ) ? $pending : array(), $changes ), false );
+		update_option( 'khabar_push_retry', array_replace( self::pending(), $changes ), false );
 	}
 
 	/**
-	 * Takes a post off those waiting for a retry: it went, or it never will.
+	 * Takes posts off those waiting for a retry: they went, or never will.
 	 *
-	 * @param int $post_id The post's id.
+	 * @param int[] $post_ids The posts' ids.
 	 */
-	private static function forget( $post_id ) {
-		$pending = get_option( 'khabar_push_retry', array() );
-		if ( is_array( $pending ) && isset( $pending[ $post_id ] ) ) {
-			unset( $pending[ $post_id ] );
-			update_option( 'khabar_push_retry', $pending, false );
+	private static function forget( array $post_ids ) {
+		if ( empty( $post_ids ) ) {
+			return;
+		}
+		$pending = self::pending();
+		$left    = array_diff_key( $pending, array_flip( $post_ids ) );
+		if ( count( $left ) !== count( $pending ) ) {
+			update_option( 'khabar_push_retry', $left, false );
 		}
 	}
 
