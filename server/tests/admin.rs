@@ -963,3 +963,60 @@ async fn without_the_outbox_its_pages_do_not_exist() {
     let demo = send(r, "GET", "/demo/outbox", "10.0.0.2", "", None, &[]).await;
     assert_eq!(demo.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_new_password_ends_the_accounts_sessions() {
+    let f = setup().await;
+    let session = sign_in(&f.router, "10.0.6.1", "sara").await;
+    let other = sign_in(&f.router, "10.0.6.2", "omar").await;
+    let queue = |cookie: String| {
+        let router = f.router.clone();
+        async move {
+            send(
+                &router,
+                "GET",
+                "/admin/queue",
+                "10.0.6.1",
+                &cookie,
+                None,
+                &[],
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(queue(session.clone()).await, StatusCode::OK);
+    // `admin add sara` again, as after a stolen password.
+    assert!(
+        !auth::add_moderator(f.store.as_ref(), "sara", "a-new-long-passphrase")
+            .await
+            .expect("new password")
+    );
+    assert_ne!(queue(session).await, StatusCode::OK, "signed out");
+    assert_eq!(
+        queue(other).await,
+        StatusCode::OK,
+        "other accounts keep theirs"
+    );
+}
+
+#[tokio::test]
+async fn a_name_no_account_can_have_is_never_stored() {
+    let f = setup().await;
+    let long = "x".repeat(100_000);
+    let res = try_sign_in(&f.router, "10.0.7.1", &long, "whatever").await;
+    assert_ne!(res.status, StatusCode::SEE_OTHER);
+    let (count, _) = f
+        .store
+        .login_failures(&auth::account_key(&long), 0)
+        .await
+        .expect("failures");
+    assert_eq!(count, 0, "the name was stored");
+    // The attempt still counts against the client.
+    let (count, _) = f
+        .store
+        .login_failures(&auth::account_key(""), 0)
+        .await
+        .expect("failures");
+    assert_eq!(count, 1);
+}

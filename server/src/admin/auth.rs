@@ -135,7 +135,14 @@ pub async fn sign_in(
     let now = now_ms();
     let lock_ms = i64::try_from(settings.lock_for.as_millis()).unwrap_or(i64::MAX);
     let since = now.saturating_sub(lock_ms);
-    let keys = [account_key(name), client_key(client_hmac)];
+    // A name no account can have is counted under one key, not its own:
+    // its text (up to a whole request body) is never stored.
+    let account = if valid_name(name) {
+        account_key(name)
+    } else {
+        account_key("")
+    };
+    let keys = [account, client_key(client_hmac)];
     for key in &keys {
         let (count, last) = store.login_failures(key, since).await?;
         if count >= settings.max_failures {
@@ -163,13 +170,15 @@ pub async fn sign_in(
     let given = password.to_owned();
     // Each check takes about 19 MiB and a core's worth of time: a few at
     // once, whatever arrives.
-    let _turn = VERIFYING
+    let turn = VERIFYING
         .acquire()
         .await
         .map_err(|e| StoreError::Engine(e.to_string()))?;
     let matches = tokio::task::spawn_blocking(move || verify_password(&given, &hash))
         .await
         .map_err(StoreError::from)?;
+    // Free for the next check now, not after a failure's delay below.
+    drop(turn);
     match moderator {
         Some(m) if matches => {
             for key in &keys {

@@ -640,7 +640,8 @@ pub trait Store: Send + Sync {
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError>;
 
     /// Adds the moderator `name`, or sets a new password hash when it
-    /// exists; `true` when it was added.
+    /// exists and ends its sessions (a new password shuts out whoever held
+    /// the old one); `true` when it was added.
     async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError>;
     /// The moderator called `name`.
     async fn moderator(&self, name: &str) -> Result<Option<Moderator>, StoreError>;
@@ -651,8 +652,8 @@ pub trait Store: Send + Sync {
         key: &str,
         since_ms: i64,
     ) -> Result<(u32, Option<i64>), StoreError>;
-    /// Records a failed sign-in under `key` at `at_ms`, forgetting those
-    /// of that key older than `forget_before_ms`.
+    /// Records a failed sign-in under `key` at `at_ms`, forgetting every
+    /// key's failures older than `forget_before_ms`.
     async fn add_login_failure(
         &self,
         key: &str,

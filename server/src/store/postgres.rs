@@ -942,9 +942,10 @@ impl Store for PostgresStore {
     }
 
     async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
-        let client = self.pool.get().await?;
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
         // `xmax = 0` only on a row this statement inserted.
-        let added: bool = client
+        let added: bool = tx
             .query_one(
                 "INSERT INTO moderators (name, password_hash) VALUES ($1, $2)
                  ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash
@@ -953,6 +954,15 @@ impl Store for PostgresStore {
             )
             .await?
             .try_get(0)?;
+        if !added {
+            tx.execute(
+                "DELETE FROM sessions WHERE moderator_id =
+                     (SELECT id FROM moderators WHERE name = $1)",
+                &[&name],
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(added)
     }
 
@@ -998,9 +1008,11 @@ impl Store for PostgresStore {
     ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        // Every key's old failures: names that never were accounts pile up
+        // otherwise.
         tx.execute(
-            "DELETE FROM login_failures WHERE key = $1 AND at_ms < $2",
-            &[&key, &forget_before_ms],
+            "DELETE FROM login_failures WHERE at_ms < $1",
+            &[&forget_before_ms],
         )
         .await?;
         tx.execute(

@@ -924,6 +924,12 @@ impl Store for SqliteStore {
                     "INSERT INTO moderators (name, password_hash) VALUES (?1, ?2)",
                     params![name, hash],
                 )?;
+            } else {
+                tx.execute(
+                    "DELETE FROM sessions WHERE moderator_id =
+                         (SELECT id FROM moderators WHERE name = ?1)",
+                    [&name],
+                )?;
             }
             tx.commit()?;
             Ok(updated == 0)
@@ -975,9 +981,11 @@ impl Store for SqliteStore {
         let key = key.to_owned();
         self.with_conn(move |c| {
             let tx = c.transaction()?;
+            // Every key's old failures: names that never were accounts pile
+            // up otherwise.
             tx.execute(
-                "DELETE FROM login_failures WHERE key = ?1 AND at_ms < ?2",
-                params![key, forget_before_ms],
+                "DELETE FROM login_failures WHERE at_ms < ?1",
+                params![forget_before_ms],
             )?;
             tx.execute(
                 "INSERT INTO login_failures (key, at_ms) VALUES (?1, ?2)",
