@@ -71,9 +71,22 @@ impl FromRequestParts<AppState> for ClientKey {
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
-        Ok(ClientKey(
-            state.trusted_proxies.client(peer, forwarded).to_string(),
-        ))
+        Ok(ClientKey(client_key(
+            state.trusted_proxies.client(peer, forwarded),
+        )))
+    }
+}
+
+/// What a client's limits are counted under: its IPv4 address, or the /64
+/// of its IPv6 address, which one subscriber holds whole (a host there
+/// can take a new address for every request).
+pub fn client_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 

@@ -79,6 +79,43 @@ async fn a_client_forging_x_forwarded_for_is_still_rate_limited() {
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ipv6_client_is_limited_by_its_64_whatever_address_it_takes() {
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s.comment_limit = std::sync::Arc::new(RateLimit::new(2, Duration::from_secs(60)));
+        s.trusted_proxies = "127.0.0.1".parse().expect("list");
+        s
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(transport::serve(
+        listener,
+        f.router.clone(),
+        ConnLimits::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // A new address of one /64 for every comment.
+    let mut statuses = Vec::new();
+    for i in 1..=3 {
+        let ip = format!("2001:db8:7:1::{i:x}");
+        statuses.push(post_over_tcp(addr, &format!("key-v6-{i:04}"), &ip).await);
+    }
+    assert_eq!(statuses, [201, 201, 429], "one network, one allowance");
+    assert_eq!(
+        post_over_tcp(addr, "key-v6-other", "2001:db8:7:2::1").await,
+        201,
+        "the next /64 is someone else"
+    );
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+}
+
 #[tokio::test]
 async fn a_retry_with_a_known_key_gets_its_answer_before_the_rate_limit() {
     let f = fixture_with(true, |mut s| {
