@@ -597,6 +597,22 @@ async fn a_json_feed_is_followed_through_next_url() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feeds_next_url_to_another_server_is_not_followed() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    // The same mock under another name: page one's next_url names
+    // 127.0.0.1, another origin than localhost, as a feed pointing the sync
+    // at some other machine would.
+    let url = format!("{}/feed-page1.json", base.replace("127.0.0.1", "localhost"));
+    let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 0 skipped");
+    assert!(mock.requests_to("/feed-page2.json").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rss_and_atom_use_conditional_gets_and_never_hide() {
     let f = common::fixture(false);
     let mock = Arc::new(Mock::default());

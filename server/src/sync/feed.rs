@@ -99,6 +99,16 @@ pub(crate) async fn sync(
         else {
             break;
         };
+        // Pages of the same feed stay on its server: a feed (taken over,
+        // say) cannot send the sync to another host, such as an address of
+        // this server's own network.
+        if next.origin() != page_url.origin() {
+            tracing::warn!(
+                "sync {}: not following next_url {next} to another server",
+                source.url
+            );
+            break;
+        }
         if !visited.insert(next.to_string()) {
             break;
         }
