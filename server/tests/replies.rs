@@ -323,6 +323,7 @@ async fn a_mailbox_that_refuses_holds_nobody_back_and_nobody_hears_twice() {
     });
     let mut state = AppState::new(f.store.clone());
     state.mailer = Some(mailer);
+    state.mail_url = Some("http://comments.news.test".into());
     let top = comment(
         &f,
         "Nour",
@@ -334,11 +335,12 @@ async fn a_mailbox_that_refuses_holds_nobody_back_and_nobody_hears_twice() {
     .await;
     let top_id = top["comment"]["id"].as_i64().expect("id");
     approve(&f, top_id).await;
-    // Three confirmed subscribers; the second's mailbox is gone.
+    // Three confirmed subscribers; the second's mailbox is gone. Their
+    // stored address is a request's Host, as an older version kept it.
     for email in ["a@example.test", "gone@example.test", "c@example.test"] {
         let id = f
             .store
-            .add_reply_subscription(top_id, email, "fr", "http://comments.news.test")
+            .add_reply_subscription(top_id, email, "fr", "http://evil.example")
             .await
             .expect("subscribe");
         assert!(f
@@ -375,6 +377,14 @@ async fn a_mailbox_that_refuses_holds_nobody_back_and_nobody_hears_twice() {
         .map(|(_, rows)| rows.len());
     assert_eq!(notices, Some(1), "kept for the one not told");
     assert_eq!(inbox.lock().expect("inbox").len(), 2, "nobody hears twice");
+    // Links at this server's address as it is now.
+    for mail in inbox.lock().expect("inbox").iter() {
+        assert!(!mail.contains("evil.example"), "{mail}");
+        assert!(
+            mail.contains("<http://comments.news.test/replies/unsubscribe?t="),
+            "{mail}"
+        );
+    }
 }
 
 /// The confirmation's link points at the server's own address, whatever

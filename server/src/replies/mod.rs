@@ -306,7 +306,11 @@ async fn messages(
         .iter()
         .map(|s| {
             let w = words(&s.lang);
-            let stop = link(&key, &s.base_url, LinkKind::Stop, s.id);
+            // This server's address as it is now; the one stored with the
+            // subscription only for a server that knows none (a
+            // subscription from an older version may hold a request's Host).
+            let base = state.mail_base().unwrap_or(&s.base_url);
+            let stop = link(&key, base, LinkKind::Stop, s.id);
             let text = format!(
                 "{author} {replied} «{title}»:\n\n{body}{cut}\n\n{read} {url}\n\n{stop_label} {stop}\n",
                 author = one_line(&reply.comment.author),
@@ -314,7 +318,7 @@ async fn messages(
                 title = one_line(&article.title),
                 read = w.read,
                 // A path (`/news/1`) is of this server: at its address.
-                url = crate::model::absolute(&article.url, &s.base_url),
+                url = crate::model::absolute(&article.url, base),
                 stop_label = w.stop,
             );
             let subject = format!("{} «{}»", w.reply_subject, one_line(&article.title));
