@@ -71,7 +71,7 @@ impl FromRequestParts<AppState> for ClientKey {
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
-        Ok(ClientKey(client_key(
+        Ok(ClientKey(limit_key(
             state.trusted_proxies.client(peer, forwarded),
         )))
     }
@@ -80,7 +80,7 @@ impl FromRequestParts<AppState> for ClientKey {
 /// What a client's limits are counted under: its IPv4 address, or the /64
 /// of its IPv6 address, which one subscriber holds whole (a host there
 /// can take a new address for every request).
-pub fn client_key(ip: std::net::IpAddr) -> String {
+pub fn limit_key(ip: std::net::IpAddr) -> String {
     match ip {
         std::net::IpAddr::V4(v4) => v4.to_string(),
         std::net::IpAddr::V6(v6) => {

@@ -43,6 +43,7 @@ async fn setup(confirmations_per_hour: usize) -> (Fixture, Inbox, AppState) {
     });
     let mut state = AppState::new(f.store.clone());
     state.mailer = Some(job_mailer);
+    state.mail_url = Some("http://127.0.0.1:8099".into());
     (f, inbox, state)
 }
 

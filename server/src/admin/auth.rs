@@ -163,7 +163,11 @@ pub async fn sign_in(
     if worst >= settings.max_failures {
         return Ok(SignIn::Locked(settings.lock_for));
     }
-    let moderator = store.moderator(name).await?;
+    let moderator = if valid_name(name) {
+        store.moderator(name).await?
+    } else {
+        None
+    };
     let hash = moderator
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |m| m.password_hash.clone());

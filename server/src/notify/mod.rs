@@ -51,13 +51,15 @@ pub enum NotifyError {
 
 /// `state` with links pointing at `addr` when no public URL was given
 /// (the address is known only once the listener is bound): in moderator
-/// mail, and in the reply-notification mail readers get.
+/// mail, and in the mail readers get (reply notifications, send to a
+/// friend), unless `addr` is every interface, which no reader can open.
 pub fn with_listen_address(mut state: AppState, addr: std::net::SocketAddr) -> AppState {
     if state.public_url.is_none() && state.mailer.is_some() {
         if addr.ip().is_unspecified() {
             tracing::warn!(
-                "no reply notifications, and no links to this server in other mail: \
-                 listening on every interface ({addr}) without --public-url, no link would open"
+                "listening on every interface ({addr}) without --public-url: readers are not \
+                 offered reply notifications, send-to-a-friend links to articles stored with \
+                 a path stay paths, and moderator mail links to http://{addr}"
             );
         } else {
             tracing::warn!(

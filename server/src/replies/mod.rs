@@ -270,6 +270,12 @@ async fn messages(
     notice: &ReplyNotice,
 ) -> Result<Vec<(i64, Result<Outgoing, String>)>, String> {
     let (store, reply_id) = (state.store.as_ref(), notice.reply_id);
+    // Links at this server's address as it is now, never the one stored
+    // with a subscription (an older version stored a request's Host); with
+    // none known, nobody is mailed a link that could not open.
+    let Some(base) = state.mail_base() else {
+        return Ok(Vec::new());
+    };
     let Some(reply) = store.comment(reply_id).await.map_err(|e| e.to_string())? else {
         return Ok(Vec::new());
     };
@@ -306,10 +312,6 @@ async fn messages(
         .iter()
         .map(|s| {
             let w = words(&s.lang);
-            // This server's address as it is now; the one stored with the
-            // subscription only for a server that knows none (a
-            // subscription from an older version may hold a request's Host).
-            let base = state.mail_base().unwrap_or(&s.base_url);
             let stop = link(&key, base, LinkKind::Stop, s.id);
             let text = format!(
                 "{author} {replied} «{title}»:\n\n{body}{cut}\n\n{read} {url}\n\n{stop_label} {stop}\n",

@@ -253,7 +253,7 @@ CREATE INDEX comments_by_status ON comments (status, id);
 INSERT INTO sqlite_sequence (name, seq) SELECT 'comments', 0
     WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'comments');
 UPDATE sqlite_sequence SET seq = MAX(seq,
-        COALESCE((SELECT MAX(value) FROM cursors), 0),
+        COALESCE((SELECT MAX(value) FROM cursors WHERE name = 'notify-moderators'), 0),
         COALESCE((SELECT MAX(comment_id) FROM audit_log), 0),
         COALESCE((SELECT MAX(comment_id) FROM webhook_deliveries), 0),
         COALESCE((SELECT MAX(reply_id) FROM reply_notices), 0))
@@ -2292,7 +2292,7 @@ mod tests {
                  VALUES (7, 1, 'huda@news.test', 'ar', 'https://news.test', 0),
                         (8, 3, 'sara@news.test', 'ar', 'https://news.test', 0);
              -- Mailed up to comment 12, since deleted.
-             INSERT INTO cursors (name, value) VALUES ('moderator_mail', 12);",
+             INSERT INTO cursors (name, value) VALUES ('notify-moderators', 12);",
         )?;
         migrate(&mut c)?;
         let count = |c: &Connection, sql: &str| -> Result<i64, StoreError> {

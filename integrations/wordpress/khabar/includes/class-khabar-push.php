@@ -186,7 +186,7 @@ final class Khabar_Push {
 				self::to_back( $next );
 				continue;
 			}
-			$failures       = 0;
+			$failures      = 0;
 			$sent[ $next ] = true;
 			if ( count( $sent ) >= self::FORGET_EVERY ) {
 				self::forget( array_keys( $sent ) );
