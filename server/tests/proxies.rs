@@ -40,12 +40,18 @@ async fn post_over_tcp(addr: std::net::SocketAddr, key: &str, forwarded: &str) -
         .unwrap_or_else(|| panic!("no status line in {out:?}"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_forging_x_forwarded_for_is_still_rate_limited() {
+/// A server on loopback that allows 2 comments a minute per client and
+/// trusts 127.0.0.1, where the tests connect from, as its proxy; its
+/// address and what stops it.
+async fn behind_a_proxy() -> (
+    common::Fixture,
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
     let f = fixture_with(true, |mut s| {
         s.moderation = Moderation::Post;
         s.comment_limit = std::sync::Arc::new(RateLimit::new(2, Duration::from_secs(60)));
-        // The test connects from 127.0.0.1, playing the proxy.
         s.trusted_proxies = "127.0.0.1".parse().expect("list");
         s
     });
@@ -62,6 +68,12 @@ async fn a_client_forging_x_forwarded_for_is_still_rate_limited() {
             let _ = stopped.await;
         },
     ));
+    (f, addr, stop, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_forging_x_forwarded_for_is_still_rate_limited() {
+    let (_f, addr, stop, server) = behind_a_proxy().await;
     // The proxy appends the real client (203.0.113.7) after whatever the
     // client sent; a new forged first entry every time changes nothing.
     let mut statuses = Vec::new();
@@ -81,25 +93,7 @@ async fn a_client_forging_x_forwarded_for_is_still_rate_limited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ipv6_client_is_limited_by_its_64_whatever_address_it_takes() {
-    let f = fixture_with(true, |mut s| {
-        s.moderation = Moderation::Post;
-        s.comment_limit = std::sync::Arc::new(RateLimit::new(2, Duration::from_secs(60)));
-        s.trusted_proxies = "127.0.0.1".parse().expect("list");
-        s
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(transport::serve(
-        listener,
-        f.router.clone(),
-        ConnLimits::default(),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let (_f, addr, stop, server) = behind_a_proxy().await;
     // A new address of one /64 for every comment.
     let mut statuses = Vec::new();
     for i in 1..=3 {
