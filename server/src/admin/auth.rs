@@ -137,11 +137,8 @@ pub async fn sign_in(
     let since = now.saturating_sub(lock_ms);
     // A name no account can have is counted under one key, not its own:
     // its text (up to a whole request body) is never stored.
-    let account = if valid_name(name) {
-        account_key(name)
-    } else {
-        account_key("")
-    };
+    let possible = valid_name(name);
+    let account = account_key(if possible { name } else { "" });
     let keys = [account, client_key(client_hmac)];
     for key in &keys {
         let (count, last) = store.login_failures(key, since).await?;
@@ -163,7 +160,7 @@ pub async fn sign_in(
     if worst >= settings.max_failures {
         return Ok(SignIn::Locked(settings.lock_for));
     }
-    let moderator = if valid_name(name) {
+    let moderator = if possible {
         store.moderator(name).await?
     } else {
         None

@@ -54,21 +54,22 @@ pub enum NotifyError {
 /// mail, and in the mail readers get (reply notifications, send to a
 /// friend), unless `addr` is every interface, which no reader can open.
 pub fn with_listen_address(mut state: AppState, addr: std::net::SocketAddr) -> AppState {
-    if state.public_url.is_none() && state.mailer.is_some() {
-        if addr.ip().is_unspecified() {
+    if state.public_url.is_none() {
+        let everywhere = addr.ip().is_unspecified();
+        if !everywhere {
+            state.mail_url = Some(format!("http://{addr}"));
+        }
+        if state.mailer.is_some() && everywhere {
             tracing::warn!(
                 "listening on every interface ({addr}) without --public-url: readers are not \
                  offered reply notifications, send-to-a-friend links to articles stored with \
                  a path stay paths, and moderator mail links to http://{addr}"
             );
-        } else {
+        } else if state.mailer.is_some() {
             tracing::warn!(
                 "links in readers' mail point at http://{addr}: set --public-url to the address readers reach"
             );
         }
-    }
-    if state.public_url.is_none() && !addr.ip().is_unspecified() {
-        state.mail_url = Some(format!("http://{addr}"));
     }
     if let Some(settings) = state.notify.as_deref().filter(|s| s.base_url.is_empty()) {
         tracing::warn!(

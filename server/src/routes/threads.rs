@@ -113,15 +113,11 @@ pub(crate) async fn create(
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (canonical, id) = resolve(&state, p.url.as_deref()).await?;
-    let (status, Json(mut answer), article_id) = match id {
-        Some(id) => {
-            let (status, answer) = comments::post(&state, &id, None, &client, &input).await?;
-            (status, answer, id)
-        }
+    // A page the server does not hold: its thread's title and language, for
+    // `post` to create it once the comment has passed its checks.
+    let (article_id, new_thread) = match id {
+        Some(id) => (id, None),
         None => {
-            // Check the comment before creating anything for it.
-            crate::comments::validate(&input).map_err(ApiError::Invalid)?;
-            let id = thread_id(&canonical);
             let title = input
                 .title
                 .as_deref()
@@ -139,16 +135,18 @@ pub(crate) async fn create(
                         && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 })
                 .unwrap_or("ar");
-            let thread = comments::NewThread {
-                url: &canonical,
-                title: &title,
-                lang,
-            };
-            let (status, answer) =
-                comments::post(&state, &id, Some(thread), &client, &input).await?;
-            (status, answer, id)
+            (thread_id(&canonical), Some((title, lang)))
         }
     };
+    let thread = new_thread
+        .as_ref()
+        .map(|(title, lang)| comments::NewThread {
+            url: &canonical,
+            title,
+            lang,
+        });
+    let (status, Json(mut answer)) =
+        comments::post(&state, &article_id, thread, &client, &input).await?;
     answer["article_id"] = json!(article_id);
     Ok((status, Json(answer)))
 }

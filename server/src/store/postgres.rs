@@ -249,14 +249,14 @@ async fn notify(client: &impl GenericClient) -> Result<(), StoreError> {
 impl PostgresStore {
     /// Sets comment `id`'s status where `condition` holds (SQL on the row,
     /// with the new status as `$2`), queues the change's events and tells
-    /// the other instances: the comment if it changed, otherwise the
-    /// comment as it is (`None` when there is none).
+    /// the other instances: the comment as it is now (`None` when there is
+    /// none), and whether it changed. As the SQLite store's `change_status`.
     async fn change_status(
         &self,
         id: i64,
         status: Status,
         condition: &str,
-    ) -> Result<(Option<StoredComment>, Option<StoredComment>), StoreError> {
+    ) -> Result<(Option<StoredComment>, bool), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let changed = tx
@@ -271,19 +271,19 @@ impl PostgresStore {
             .as_ref()
             .map(row_to_comment)
             .transpose()?;
-        let now = match &changed {
+        let now = match changed {
             Some(stored) => {
                 if let Some(e) = Event::for_status(&stored.status) {
-                    queue_events(&tx, &[e], stored).await?;
-                    queue_reply_notice(&tx, &[e], stored).await?;
+                    queue_events(&tx, &[e], &stored).await?;
+                    queue_reply_notice(&tx, &[e], &stored).await?;
                 }
-                None
+                (Some(stored), true)
             }
-            None => comment_by_id(&tx, id).await?,
+            None => (comment_by_id(&tx, id).await?, false),
         };
         notify(&tx).await?;
         tx.commit().await?;
-        Ok((changed, now))
+        Ok(now)
     }
 
     /// Connects to `url` (`postgres://user:pass@host:port/db`) and migrates
@@ -928,8 +928,8 @@ impl Store for PostgresStore {
         status: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
         // Only a real change is an event: approving twice sends one.
-        let (changed, stored) = self.change_status(id, status, "status <> $2").await?;
-        Ok(changed.or(stored))
+        let (stored, _) = self.change_status(id, status, "status <> $2").await?;
+        Ok(stored)
     }
 
     async fn decide_pending(
@@ -937,8 +937,8 @@ impl Store for PostgresStore {
         id: i64,
         status: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
-        let (changed, _) = self.change_status(id, status, "status = 'pending'").await?;
-        Ok(changed)
+        let (stored, changed) = self.change_status(id, status, "status = 'pending'").await?;
+        Ok(stored.filter(|_| changed))
     }
 
     async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
