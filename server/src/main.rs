@@ -106,6 +106,14 @@ enum AdminAction {
         /// Sign-in name: 1-64 of a-z, A-Z, 0-9, '.', '_', '-'.
         name: String,
     },
+    /// Remove a moderator: the account goes and its sessions end at once,
+    /// on every instance. The audit log keeps what it did, under its name.
+    Remove {
+        /// Sign-in name.
+        name: String,
+    },
+    /// List the moderators' sign-in names.
+    List,
     /// Lift the lock put on an account after repeated failed sign-ins.
     Unlock {
         /// Sign-in name.
@@ -879,6 +887,17 @@ async fn admin(store: &dyn Store, action: AdminAction) -> anyhow::Result<()> {
                 println!("added moderator {name}");
             } else {
                 println!("set a new password for moderator {name}");
+            }
+        }
+        AdminAction::Remove { name } => {
+            if !khabar_server::admin::auth::remove_moderator(store, &name).await? {
+                bail!("no moderator is called {name}");
+            }
+            println!("removed moderator {name}");
+        }
+        AdminAction::List => {
+            for name in store.moderator_names().await? {
+                println!("{name}");
             }
         }
         AdminAction::Unlock { name } => {

@@ -1020,3 +1020,75 @@ async fn a_name_no_account_can_have_is_never_stored() {
         .expect("failures");
     assert_eq!(count, 1);
 }
+
+#[tokio::test]
+async fn a_removed_moderator_is_signed_out_and_cannot_sign_in() {
+    let f = setup().await;
+    let session = sign_in(&f.router, "10.0.8.1", "sara").await;
+    let other = sign_in(&f.router, "10.0.8.2", "omar").await;
+    let queue = |cookie: String| {
+        let router = f.router.clone();
+        async move {
+            send(
+                &router,
+                "GET",
+                "/admin/queue",
+                "10.0.8.3",
+                &cookie,
+                None,
+                &[],
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(queue(session.clone()).await, StatusCode::OK);
+    let names = f.store.moderator_names().await.expect("names");
+    assert!(names.contains(&"sara".to_owned()), "{names:?}");
+
+    assert!(auth::remove_moderator(f.store.as_ref(), "sara")
+        .await
+        .expect("remove"));
+    assert_ne!(queue(session).await, StatusCode::OK, "signed out");
+    assert_eq!(queue(other).await, StatusCode::OK, "omar keeps his session");
+    let names = f.store.moderator_names().await.expect("names");
+    assert!(!names.contains(&"sara".to_owned()), "{names:?}");
+    assert!(names.contains(&"omar".to_owned()), "{names:?}");
+    let res = try_sign_in(&f.router, "10.0.8.4", "sara", PASSWORD).await;
+    assert_ne!(res.status, StatusCode::SEE_OTHER, "signed in after removal");
+
+    // Twice, or a name nobody has: told, nothing else changes.
+    assert!(!auth::remove_moderator(f.store.as_ref(), "sara")
+        .await
+        .expect("remove again"));
+    assert!(auth::remove_moderator(f.store.as_ref(), "no such name!")
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn the_commands_list_and_remove_moderators() {
+    let f = setup().await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_khabar-server"))
+            .args(["--db", &f.db_url(), "admin"])
+            .args(args)
+            .output()
+            .expect("run khabar-server");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, _) = run(&["list"]);
+    assert!(ok);
+    assert_eq!(out, "omar\nsara\n");
+    let (ok, out, _) = run(&["remove", "sara"]);
+    assert!(ok);
+    assert_eq!(out, "removed moderator sara\n");
+    assert_eq!(run(&["list"]).1, "omar\n");
+    let (ok, _, err) = run(&["remove", "sara"]);
+    assert!(!ok, "a second removal should fail");
+    assert!(err.contains("no moderator is called sara"), "{err}");
+}

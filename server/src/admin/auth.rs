@@ -75,6 +75,18 @@ pub async fn add_moderator(
     Ok(store.put_moderator(name, &hash).await?)
 }
 
+/// Removes the moderator `name` (`khabar-server admin remove`): its
+/// sessions end on every instance and its failed sign-ins are forgotten;
+/// `false` when there was no such account.
+pub async fn remove_moderator(store: &dyn Store, name: &str) -> Result<bool, AdminError> {
+    if !valid_name(name) {
+        return Err(AdminError::Account(AccountError::BadName));
+    }
+    let removed = store.remove_moderator(name).await?;
+    store.clear_login_failures(&account_key(name)).await?;
+    Ok(removed)
+}
+
 /// Lifts the lock of the account `name` (`khabar-server admin unlock`);
 /// how many failures were forgotten.
 pub async fn unlock(store: &dyn Store, name: &str) -> Result<u64, StoreError> {

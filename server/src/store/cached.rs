@@ -346,6 +346,14 @@ impl Store for CachedStore {
         self.inner.moderator(name).await
     }
 
+    async fn moderator_names(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.moderator_names().await
+    }
+
+    async fn remove_moderator(&self, name: &str) -> Result<bool, StoreError> {
+        self.inner.remove_moderator(name).await
+    }
+
     async fn login_failures(
         &self,
         key: &str,

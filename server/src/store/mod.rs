@@ -645,6 +645,11 @@ pub trait Store: Send + Sync {
     async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError>;
     /// The moderator called `name`.
     async fn moderator(&self, name: &str) -> Result<Option<Moderator>, StoreError>;
+    /// The moderators' names, sorted.
+    async fn moderator_names(&self) -> Result<Vec<String>, StoreError>;
+    /// Removes the moderator `name` and ends its sessions; `false` when
+    /// there was no such account. The audit log keeps its name.
+    async fn remove_moderator(&self, name: &str) -> Result<bool, StoreError>;
     /// Failed sign-ins under `key` (an account or a client) since
     /// `since_ms`: how many, and when the last one was.
     async fn login_failures(

@@ -984,6 +984,28 @@ impl Store for PostgresStore {
             .transpose()
     }
 
+    async fn moderator_names(&self) -> Result<Vec<String>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT name FROM moderators ORDER BY name COLLATE \"C\"",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
+    async fn remove_moderator(&self, name: &str) -> Result<bool, StoreError> {
+        // Its sessions go with it (ON DELETE CASCADE).
+        let client = self.pool.get().await?;
+        let removed = client
+            .execute("DELETE FROM moderators WHERE name = $1", &[&name])
+            .await?;
+        Ok(removed > 0)
+    }
+
     async fn login_failures(
         &self,
         key: &str,

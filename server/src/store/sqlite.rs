@@ -956,6 +956,32 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn moderator_names(&self) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|c| {
+            let mut stmt = c.prepare("SELECT name FROM moderators ORDER BY name")?;
+            let names = stmt.query_map([], |r| r.get(0))?;
+            Ok(names.collect::<Result<Vec<String>, _>>()?)
+        })
+        .await
+    }
+
+    async fn remove_moderator(&self, name: &str) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            // Named, not left to the cascade: it holds only with foreign keys on.
+            tx.execute(
+                "DELETE FROM sessions WHERE moderator_id =
+                     (SELECT id FROM moderators WHERE name = ?1)",
+                [&name],
+            )?;
+            let removed = tx.execute("DELETE FROM moderators WHERE name = ?1", [&name])?;
+            tx.commit()?;
+            Ok(removed > 0)
+        })
+        .await
+    }
+
     async fn login_failures(
         &self,
         key: &str,
