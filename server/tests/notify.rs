@@ -379,3 +379,33 @@ fn idle_mail_jobs_write_nothing_so_the_read_cache_stays_warm() {
         assert_eq!(f.store.outbox_mail(10).await.expect("outbox").len(), 1);
     });
 }
+
+#[test]
+fn an_article_stored_with_a_path_is_linked_at_the_servers_address() {
+    common::block_on(async {
+        let f = fixture();
+        let state = job_state(&f, &["moderator@news.test"], None);
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        let article: khabar_server::model::Article = serde_json::from_value(json!({
+            "id": "by-path", "url": "/news/2026/12/02/port", "title": "الميناء",
+            "published_at": "2026-12-02T08:00:00Z", "body": []
+        }))
+        .expect("article");
+        f.store
+            .upsert_articles(vec![article], None)
+            .await
+            .expect("store");
+        let (status, _, res) = post_json(
+            &f.router,
+            "/api/v1/articles/by-path/comments",
+            &json!({ "author": "هدى", "body": "متى يفتح؟", "idempotency_key": "notify-path-1" }),
+            &[],
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        let mails = f.store.outbox_mail(1).await.expect("outbox");
+        let url = format!("{BASE}/news/2026/12/02/port");
+        assert!(mails[0].text.lines().any(|l| l == url), "{}", mails[0].text);
+    });
+}

@@ -223,7 +223,8 @@ fn compose(
             "{author} — «{title}»\n{url}\n{time}\n\n{body}{cut}\n\n{approve} {approve_link}\n{reject} {reject_link}\n\n",
             author = clean(&c.stored.comment.author),
             title = clean(&c.article_title),
-            url = c.article_url,
+            // An article stored with a path lives at this server's address.
+            url = crate::model::absolute(&c.article_url, &settings.base_url),
             time = c.stored.comment.created_at,
             approve = lang.text("mail_approve"),
             approve_link = link(LinkAction::Approve, id),
