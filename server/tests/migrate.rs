@@ -196,3 +196,55 @@ fn the_command_prints_counts_and_a_verified_checksum() {
     assert!(text.contains("articles: 1 in"), "{text}");
     assert!(text.contains("verified"), "{text}");
 }
+
+#[tokio::test]
+async fn an_id_deleted_before_the_move_is_not_handed_out_again() {
+    let token = "t0ken-for-tests";
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s.admin_token = Some(token.into());
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    });
+    post_json(&f.router, URI, &comment("key-gone-01", "يبقى"), &[]).await;
+    let (_, _, gone) = post_json(&f.router, URI, &comment("key-gone-02", "يُحذف"), &[]).await;
+    let gone = gone["comment"]["id"].as_i64().expect("id");
+    admin(
+        &f.router,
+        "DELETE",
+        &format!("/api/v1/admin/comments/{gone}"),
+        Some(token),
+    )
+    .await;
+    assert!(f.store.comment(gone).await.expect("read").is_none());
+
+    // Into the other engine, then back into SQLite: each copy is verified,
+    // and on each a new comment gets an id past the deleted one.
+    let dir = tempfile::tempdir().expect("dir");
+    let other: SharedStore = engine::open(&common::engine_url(&dir))
+        .await
+        .expect("target");
+    let back = sqlite_in(&dir, "back.sqlite3").await;
+    let mut last = gone;
+    for (n, (from, to)) in [(&f.store, &other), (&other, &back)]
+        .into_iter()
+        .enumerate()
+    {
+        let report = copy(from, to).await.expect("copy");
+        assert!(report.verified(), "{report:?}");
+        let mut state = AppState::new(to.clone());
+        state.moderation = Moderation::Post;
+        state.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        let assets = Assets {
+            www: None,
+            widget: dir.path().join("widget"),
+        };
+        let moved = app(state, &assets);
+        let key = format!("key-gone-new-{n}");
+        let (status, _, new) = post_json(&moved, URI, &comment(&key, "جديد"), &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{new}");
+        let id = new["comment"]["id"].as_i64().expect("id");
+        assert!(id > last, "copy {n}: id {id} given again (last {last})");
+        last = id;
+    }
+}

@@ -47,7 +47,15 @@ pub struct Dump {
     /// times and webhook deliveries (and their URL list, which `serve`
     /// sets) are transient and start afresh.
     pub tables: Vec<(String, Vec<Vec<Cell>>)>,
+    /// Per table of [`NEVER_REUSED`], in that order: the largest id it has
+    /// handed out, deleted rows included, so that the target never hands
+    /// one out again (0 when none).
+    pub id_counters: Vec<(String, i64)>,
 }
+
+/// Tables whose ids leave the database (in mail links, webhooks, the mail
+/// cursor) and so must never be given to a second row.
+pub const NEVER_REUSED: &[&str] = &["comments", "reply_subscriptions"];
 
 /// One value of a row of [`TABLES`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -232,6 +240,9 @@ impl Dump {
                 hash.update(serde_json::to_vec(row).unwrap_or_default());
                 hash.update(b"\n");
             }
+        }
+        for (table, counter) in &sorted.id_counters {
+            hash.update(format!("{table} next after {counter}\n").as_bytes());
         }
         hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{NoTls, Row};
 
-use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
+use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
     now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage,
     CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
@@ -1877,11 +1877,29 @@ impl Store for PostgresStore {
                 .collect::<Result<Vec<_>, StoreError>>()?;
             tables.push(((*table).to_owned(), rows));
         }
+        let mut id_counters = Vec::new();
+        for table in NEVER_REUSED {
+            // NULL until the sequence has handed out an id.
+            let counter: i64 = client
+                .query_one(
+                    &format!(
+                        "SELECT GREATEST(
+                             COALESCE(pg_sequence_last_value(
+                                 pg_get_serial_sequence('{table}', 'id')::regclass), 0),
+                             COALESCE((SELECT MAX(id) FROM {table}), 0))::BIGINT"
+                    ),
+                    &[],
+                )
+                .await?
+                .try_get(0)?;
+            id_counters.push(((*table).to_owned(), counter));
+        }
         Ok(Dump {
             articles,
             comments,
             article_state,
             tables,
+            id_counters,
         })
     }
 
@@ -1969,12 +1987,24 @@ impl Store for PostgresStore {
                 .await?;
             }
         }
-        // New comments continue after the copied ids.
-        tx.batch_execute(
-            "SELECT setval(pg_get_serial_sequence('comments', 'id'),
-                 GREATEST((SELECT MAX(id) FROM comments), 1))",
-        )
-        .await?;
+        // New comments and subscriptions continue after every id the source
+        // handed out, deleted rows included; a sequence that has handed out
+        // none stays so (`is_called` false), as the source's did.
+        for table in NEVER_REUSED {
+            let counter = dump
+                .id_counters
+                .iter()
+                .find(|(t, _)| t == table)
+                .map_or(0, |(_, n)| *n);
+            tx.execute(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(n, 1), n > 0)
+                     FROM (SELECT GREATEST(COALESCE((SELECT MAX(id) FROM {table}), 0), $1) AS n) t"
+                ),
+                &[&counter],
+            )
+            .await?;
+        }
         notify(&tx).await?;
         tx.commit().await?;
         Ok(())

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, TABLES};
+use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
     now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage,
     CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
@@ -1706,11 +1706,26 @@ fn dump(conn: &Connection) -> Result<Dump, StoreError> {
             .collect::<Result<Vec<_>, _>>()?;
         tables.push(((*table).to_owned(), rows));
     }
+    let id_counters = NEVER_REUSED
+        .iter()
+        .map(|table| {
+            let counter: i64 = conn.query_row(
+                &format!(
+                    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?1), 0),
+                                COALESCE((SELECT MAX(id) FROM {table}), 0))"
+                ),
+                [table],
+                |r| r.get(0),
+            )?;
+            Ok(((*table).to_owned(), counter))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(Dump {
         articles,
         comments,
         article_state,
         tables,
+        id_counters,
     })
 }
 
@@ -1768,6 +1783,21 @@ fn restore(conn: &mut Connection, dump: &Dump) -> Result<(), StoreError> {
                 .collect();
             tx.execute(&sql, rusqlite::params_from_iter(values))?;
         }
+    }
+    // Ids the source handed out and then deleted stay used here too.
+    for (table, counter) in &dump.id_counters {
+        if !NEVER_REUSED.contains(&table.as_str()) {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT ?1, 0
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?1)",
+            [table],
+        )?;
+        tx.execute(
+            "UPDATE sqlite_sequence SET seq = MAX(seq, ?2) WHERE name = ?1",
+            params![table, counter],
+        )?;
     }
     tx.commit()?;
     Ok(())
