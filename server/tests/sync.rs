@@ -110,6 +110,15 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
             fixture_text(&uri.path()[1..]).replace("{base}", &base),
         )
             .into_response(),
+        // A redirect to `?to=`, as a moved feed answers.
+        "/moved" => match query.get("to") {
+            Some(to) => (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, to.clone())],
+            )
+                .into_response(),
+            None => StatusCode::BAD_REQUEST.into_response(),
+        },
         "/rss.xml" => {
             let etag = mock.rss_etag.lock().unwrap().clone();
             if headers
@@ -610,6 +619,41 @@ async fn a_feeds_next_url_to_another_server_is_not_followed() {
         .expect("sync");
     assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 0 skipped");
     assert!(mock.requests_to("/feed-page2.json").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_followed_on_the_sources_site_only() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    *mock.rss_etag.lock().unwrap() = "\"v1\"".into();
+    let base = start(mock.clone()).await;
+    let moved = source(&format!("{base}/moved?to=/rss.xml"));
+    let report = sync::sync(f.store.as_ref(), &client(), &moved)
+        .await
+        .expect("a redirect on the same server");
+    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 2 skipped");
+    assert_eq!(mock.requests_to("/rss.xml").len(), 1);
+
+    // The same mock under another name is another server, as a machine
+    // on the server's own network would be: not asked, and the error says
+    // where the source pointed.
+    let elsewhere = format!("{base}/rss.xml");
+    let outside = source(&format!(
+        "{}/moved?to={}",
+        base.replace("127.0.0.1", "localhost"),
+        elsewhere
+    ));
+    let err = sync::sync(f.store.as_ref(), &client(), &outside)
+        .await
+        .expect_err("refused");
+    let text = err.to_string();
+    assert!(text.contains("redirected to another server"), "{text}");
+    assert!(text.contains(&elsewhere), "{text}");
+    assert_eq!(
+        mock.requests_to("/rss.xml").len(),
+        1,
+        "the other server was asked"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -66,7 +66,7 @@ impl SyncClient {
         let http = reqwest::Client::builder()
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(reqwest::redirect::Policy::custom(follow_redirect))
             .user_agent(concat!(
                 "khabar-server/",
                 env!("CARGO_PKG_VERSION"),
@@ -153,6 +153,44 @@ impl SyncClient {
     }
 }
 
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// Follows a redirect only within the source's own site: the same host
+/// (give or take a `www.`), the same scheme or `http` moved to `https`,
+/// on that scheme's usual port or the same one. A source that sends the
+/// sync to another machine (one on the server's own network, say) is
+/// refused, with the address, so the operator can name it if it is right.
+fn follow_redirect(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let previous = attempt.previous();
+    if previous.len() > MAX_REDIRECTS {
+        return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+    }
+    match previous.last() {
+        Some(from) if !same_site(from, attempt.url()) => {
+            let to = attempt.url().as_str().to_owned();
+            attempt.error(format!(
+                "redirected to another server ({to}); if that is the source's new address, \
+                 sync from it instead"
+            ))
+        }
+        _ => attempt.follow(),
+    }
+}
+
+/// Whether a redirect from `from` to `to` stays on the same site.
+fn same_site(from: &Url, to: &Url) -> bool {
+    let host = |u: &Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
+    let scheme_ok =
+        from.scheme() == to.scheme() || (from.scheme() == "http" && to.scheme() == "https");
+    // An explicit port must stay; the usual one may change with the scheme.
+    let port_ok = from.port() == to.port() || (from.port().is_none() && to.port().is_none());
+    scheme_ok && port_ok && host(from).is_some() && host(from) == host(to)
+}
+
 /// A reqwest error in an operator's words.
 fn describe(e: &reqwest::Error, limits: &Limits) -> String {
     if e.is_timeout() {
@@ -172,5 +210,46 @@ fn describe(e: &reqwest::Error, limits: &Limits) -> String {
             cause = c.source();
         }
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    #[test]
+    fn redirects_stay_on_the_sources_site() {
+        let from = url("http://news.example/wp-json/wp/v2/posts");
+        for ok in [
+            "http://news.example/index.php?rest_route=/wp/v2/posts",
+            "https://news.example/wp-json/wp/v2/posts",
+            "https://www.news.example/wp-json/wp/v2/posts",
+            "http://NEWS.example/feed",
+        ] {
+            assert!(same_site(&from, &url(ok)), "{ok}");
+        }
+        for refused in [
+            "http://127.0.0.1/admin",
+            "http://news.example:8080/feed",
+            "http://internal.news.example/feed",
+            "http://news.example.evil.test/feed",
+            "ftp://news.example/feed",
+        ] {
+            assert!(!same_site(&from, &url(refused)), "{refused}");
+        }
+        // Never back from https to http.
+        assert!(!same_site(
+            &url("https://news.example/feed"),
+            &url("http://news.example/feed")
+        ));
+        // A source on an explicit port keeps it.
+        assert!(same_site(
+            &url("http://127.0.0.1:8081/feed"),
+            &url("http://127.0.0.1:8081/rss")
+        ));
     }
 }
