@@ -1092,3 +1092,37 @@ async fn the_commands_list_and_remove_moderators() {
     assert!(!ok, "a second removal should fail");
     assert!(err.contains("no moderator is called sara"), "{err}");
 }
+
+#[tokio::test]
+async fn a_sign_in_checked_against_an_account_that_changed_meanwhile_gets_no_session() {
+    let f = setup().await;
+    // What a sign-in read before its password check.
+    let read = f.store.moderator("sara").await.expect("read").expect("sara");
+    // Meanwhile: removed, and a new account made under the same name.
+    assert!(auth::remove_moderator(f.store.as_ref(), "sara")
+        .await
+        .expect("remove"));
+    assert!(
+        auth::add_moderator(f.store.as_ref(), "sara", "another-long-passphrase")
+            .await
+            .expect("add")
+    );
+    assert!(!f
+        .store
+        .create_session("hash-of-a-cookie", &read, "csrf", i64::MAX)
+        .await
+        .expect("create"));
+    assert!(f
+        .store
+        .session("hash-of-a-cookie", 0)
+        .await
+        .expect("session")
+        .is_none());
+    // The account as it is now gets one.
+    let now = f.store.moderator("sara").await.expect("read").expect("sara");
+    assert!(f
+        .store
+        .create_session("hash-of-a-cookie", &now, "csrf", i64::MAX)
+        .await
+        .expect("create"));
+}

@@ -197,54 +197,102 @@ fn the_command_prints_counts_and_a_verified_checksum() {
     assert!(text.contains("verified"), "{text}");
 }
 
+/// A router over `store` (post-moderation, the admin API on `TOKEN`).
+fn router_over(store: &SharedStore, dir: &tempfile::TempDir) -> axum::Router {
+    let mut state = AppState::new(store.clone());
+    state.moderation = Moderation::Post;
+    state.admin_token = Some(TOKEN.into());
+    state.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+    let assets = Assets {
+        www: None,
+        widget: dir.path().join("widget"),
+    };
+    app(state, &assets)
+}
+
+const TOKEN: &str = "t0ken-for-tests";
+
+/// Posts a comment through `router`; its id.
+async fn posted(router: &axum::Router, key: &str) -> i64 {
+    let (status, _, res) = post_json(router, URI, &comment(key, "تعليق"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    res["comment"]["id"].as_i64().expect("id")
+}
+
 #[tokio::test]
 async fn an_id_deleted_before_the_move_is_not_handed_out_again() {
-    let token = "t0ken-for-tests";
-    let f = fixture_with(true, |mut s| {
-        s.moderation = Moderation::Post;
-        s.admin_token = Some(token.into());
-        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
-        s
-    });
-    post_json(&f.router, URI, &comment("key-gone-01", "يبقى"), &[]).await;
-    let (_, _, gone) = post_json(&f.router, URI, &comment("key-gone-02", "يُحذف"), &[]).await;
-    let gone = gone["comment"]["id"].as_i64().expect("id");
-    admin(
-        &f.router,
-        "DELETE",
-        &format!("/api/v1/admin/comments/{gone}"),
-        Some(token),
-    )
-    .await;
-    assert!(f.store.comment(gone).await.expect("read").is_none());
-
-    // Into the other engine, then back into SQLite: each copy is verified,
-    // and on each a new comment gets an id past the deleted one.
+    let f = fixture_with(true, |s| s);
     let dir = tempfile::tempdir().expect("dir");
+    // SQLite, then the other engine (PostgreSQL when the suite runs on
+    // it), then SQLite again: before each copy the source's newest comment
+    // and subscription are deleted, and the target must not hand out
+    // their ids again.
+    let first = sqlite_in(&dir, "first.sqlite3").await;
+    let report = copy(&f.store, &first).await.expect("seed copy");
+    assert!(report.verified(), "{report:?}");
     let other: SharedStore = engine::open(&common::engine_url(&dir))
         .await
         .expect("target");
     let back = sqlite_in(&dir, "back.sqlite3").await;
-    let mut last = gone;
-    for (n, (from, to)) in [(&f.store, &other), (&other, &back)]
-        .into_iter()
-        .enumerate()
-    {
+    for (n, (from, to)) in [(&first, &other), (&other, &back)].into_iter().enumerate() {
+        let source = router_over(from, &dir);
+        posted(&source, &format!("key-kept-{n}")).await;
+        let gone = posted(&source, &format!("key-gone-{n}")).await;
+        let gone_sub = from
+            .add_reply_subscription(gone, "laila@example.test", "ar", "https://news.example")
+            .await
+            .expect("subscription");
+        let (status, _) = admin(
+            &source,
+            "DELETE",
+            &format!("/api/v1/admin/comments/{gone}"),
+            Some(TOKEN),
+        )
+        .await;
+        assert!(status.is_success(), "{status}");
+        assert!(from.comment(gone).await.expect("read").is_none());
+
         let report = copy(from, to).await.expect("copy");
         assert!(report.verified(), "{report:?}");
-        let mut state = AppState::new(to.clone());
-        state.moderation = Moderation::Post;
-        state.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
-        let assets = Assets {
-            www: None,
-            widget: dir.path().join("widget"),
-        };
-        let moved = app(state, &assets);
-        let key = format!("key-gone-new-{n}");
-        let (status, _, new) = post_json(&moved, URI, &comment(&key, "جديد"), &[]).await;
-        assert_eq!(status, StatusCode::CREATED, "{new}");
-        let id = new["comment"]["id"].as_i64().expect("id");
-        assert!(id > last, "copy {n}: id {id} given again (last {last})");
-        last = id;
+        assert_eq!(
+            from.dump().await.expect("dump").id_counters,
+            to.dump().await.expect("dump").id_counters,
+            "copy {n}"
+        );
+        let target = router_over(to, &dir);
+        let id = posted(&target, &format!("key-new-{n}")).await;
+        assert!(
+            id > gone,
+            "copy {n}: comment id {id} given again (deleted {gone})"
+        );
+        let sub = to
+            .add_reply_subscription(id, "laila@example.test", "ar", "https://news.example")
+            .await
+            .expect("subscription");
+        assert!(
+            sub > gone_sub,
+            "copy {n}: subscription id {sub} given again"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_target_that_handed_out_ids_before_is_refused() {
+    let f = fixture_with(true, |s| s);
+    let dir = tempfile::tempdir().expect("dir");
+    let used = sqlite_in(&dir, "used.sqlite3").await;
+    // As a database whose comments were all deleted would be.
+    rusqlite::Connection::open(dir.path().join("used.sqlite3"))
+        .expect("open")
+        .execute(
+            "UPDATE sqlite_sequence SET seq = 7 WHERE name = 'comments'",
+            [],
+        )
+        .expect("update");
+    match copy(&f.store, &used).await {
+        Err(MigrateError::TargetUsed { table, counter }) => {
+            assert_eq!((table.as_str(), counter), ("comments", 7));
+        }
+        other => panic!("copied into a used database: {other:?}"),
     }
 }

@@ -201,9 +201,14 @@ pub async fn sign_in(
             let expires = now.saturating_add(
                 i64::try_from(settings.session_for.as_millis()).unwrap_or(i64::MAX),
             );
-            store
-                .create_session(&token_hash(&token), m.id, &random_token()?, expires)
-                .await?;
+            // The account may have gone, or changed its password, while
+            // the password was checked.
+            if !store
+                .create_session(&token_hash(&token), &m, &random_token()?, expires)
+                .await?
+            {
+                return Ok(SignIn::Wrong);
+            }
             Ok(SignIn::Ok { token })
         }
         _ => {

@@ -380,12 +380,12 @@ impl Store for CachedStore {
     async fn create_session(
         &self,
         token_hash: &str,
-        moderator_id: i64,
+        moderator: &Moderator,
         csrf: &str,
         expires_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         self.inner
-            .create_session(token_hash, moderator_id, csrf, expires_ms)
+            .create_session(token_hash, moderator, csrf, expires_ms)
             .await
     }
 

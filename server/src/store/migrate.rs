@@ -36,6 +36,15 @@ pub enum MigrateError {
         /// Comments found there.
         comments: i64,
     },
+    /// The target has handed out comment or subscription ids before (all
+    /// deleted since): the copy's ids could not continue after both.
+    #[error("the target has held {table} before (ids up to {counter} were handed out); migrate into a new database")]
+    TargetUsed {
+        /// The table whose counter is not at zero.
+        table: String,
+        /// The largest id it handed out.
+        counter: i64,
+    },
     /// Either store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -47,6 +56,15 @@ pub async fn copy(from: &SharedStore, to: &SharedStore) -> Result<Report, Migrat
     let comments: i64 = to.comment_counts().await?.iter().map(|(_, n)| n).sum();
     if articles > 0 || comments > 0 {
         return Err(MigrateError::TargetNotEmpty { articles, comments });
+    }
+    if let Some((table, counter)) = to
+        .dump()
+        .await?
+        .id_counters
+        .into_iter()
+        .find(|(_, n)| *n > 0)
+    {
+        return Err(MigrateError::TargetUsed { table, counter });
     }
     let source = from.dump().await?;
     let source_sum = source.checksum();

@@ -668,14 +668,16 @@ pub trait Store: Send + Sync {
     /// Forgets the failed sign-ins under `key`; how many there were.
     async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError>;
     /// Stores a session (by the hash of its cookie) that ends at
-    /// `expires_ms`, and forgets the sessions that ended.
+    /// `expires_ms`, and forgets the sessions that ended; `false`, and no
+    /// session, when `moderator` was removed or given a new password since
+    /// it was read (a new account may even have its id).
     async fn create_session(
         &self,
         token_hash: &str,
-        moderator_id: i64,
+        moderator: &Moderator,
         csrf: &str,
         expires_ms: i64,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// The session whose cookie hashes to `token_hash`, unless it ended
     /// before `now_ms` or its moderator is gone.
     async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError>;

@@ -1056,22 +1056,29 @@ impl Store for PostgresStore {
     async fn create_session(
         &self,
         token_hash: &str,
-        moderator_id: i64,
+        moderator: &Moderator,
         csrf: &str,
         expires_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         tx.execute("DELETE FROM sessions WHERE expires_ms < $1", &[&now_ms()])
             .await?;
-        tx.execute(
-            "INSERT INTO sessions (token_hash, moderator_id, csrf, expires_ms)
-             VALUES ($1, $2, $3, $4)",
-            &[&token_hash, &moderator_id, &csrf, &expires_ms],
-        )
-        .await?;
+        let stored = tx
+            .execute(
+                "INSERT INTO sessions (token_hash, moderator_id, csrf, expires_ms)
+                 SELECT $1, id, $3, $4 FROM moderators WHERE id = $2 AND password_hash = $5",
+                &[
+                    &token_hash,
+                    &moderator.id,
+                    &csrf,
+                    &expires_ms,
+                    &moderator.password_hash,
+                ],
+            )
+            .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(stored > 0)
     }
 
     async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError> {
@@ -1879,14 +1886,21 @@ impl Store for PostgresStore {
         }
         let mut id_counters = Vec::new();
         for table in NEVER_REUSED {
-            // NULL until the sequence has handed out an id.
+            let sequence: String = client
+                .query_one(
+                    &format!("SELECT pg_get_serial_sequence('{table}', 'id')"),
+                    &[],
+                )
+                .await?
+                .try_get(0)?;
+            // `last_value` counts only once the sequence has handed out an
+            // id (`is_called`); the name comes quoted from the catalog.
             let counter: i64 = client
                 .query_one(
                     &format!(
                         "SELECT GREATEST(
-                             COALESCE(pg_sequence_last_value(
-                                 pg_get_serial_sequence('{table}', 'id')::regclass), 0),
-                             COALESCE((SELECT MAX(id) FROM {table}), 0))::BIGINT"
+                             (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}),
+                             COALESCE((SELECT MAX(id) FROM {table}), 0))"
                     ),
                     &[],
                 )

@@ -1035,21 +1035,22 @@ impl Store for SqliteStore {
     async fn create_session(
         &self,
         token_hash: &str,
-        moderator_id: i64,
+        moderator: &Moderator,
         csrf: &str,
         expires_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let (token_hash, csrf) = (token_hash.to_owned(), csrf.to_owned());
+        let (id, hash) = (moderator.id, moderator.password_hash.clone());
         self.with_conn(move |c| {
             let tx = c.transaction()?;
             tx.execute("DELETE FROM sessions WHERE expires_ms < ?1", [now_ms()])?;
-            tx.execute(
+            let stored = tx.execute(
                 "INSERT INTO sessions (token_hash, moderator_id, csrf, expires_ms)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash, moderator_id, csrf, expires_ms],
+                 SELECT ?1, id, ?3, ?4 FROM moderators WHERE id = ?2 AND password_hash = ?5",
+                params![token_hash, id, csrf, expires_ms, hash],
             )?;
             tx.commit()?;
-            Ok(())
+            Ok(stored > 0)
         })
         .await
     }

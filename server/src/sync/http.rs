@@ -157,8 +157,8 @@ impl SyncClient {
 const MAX_REDIRECTS: usize = 5;
 
 /// Follows a redirect only within the source's own site: the same host
-/// (give or take a `www.`), the same scheme or `http` moved to `https`,
-/// on that scheme's usual port or the same one. A source that sends the
+/// (give or take one `www.`), the same scheme or `http` moved to `https`,
+/// and the same explicit port or none on either side. A source that sends the
 /// sync to another machine (one on the server's own network, say) is
 /// refused, with the address, so the operator can name it if it is right.
 fn follow_redirect(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
@@ -167,27 +167,30 @@ fn follow_redirect(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect
         return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
     }
     match previous.last() {
-        Some(from) if !same_site(from, attempt.url()) => {
+        Some(from) if same_site(from, attempt.url()) => attempt.follow(),
+        Some(_) => {
             let to = attempt.url().as_str().to_owned();
             attempt.error(format!(
                 "redirected to another server ({to}); if that is the source's new address, \
                  sync from it instead"
             ))
         }
-        _ => attempt.follow(),
+        // Not known where it came from: not followed.
+        None => attempt.error("a redirect from an unknown address"),
     }
 }
 
 /// Whether a redirect from `from` to `to` stays on the same site.
 fn same_site(from: &Url, to: &Url) -> bool {
+    // `Url` has lowercased the host and turned IDNA into ASCII already.
     let host = |u: &Url| {
         u.host_str()
-            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+            .map(|h| h.strip_prefix("www.").unwrap_or(h).to_owned())
     };
     let scheme_ok =
         from.scheme() == to.scheme() || (from.scheme() == "http" && to.scheme() == "https");
     // An explicit port must stay; the usual one may change with the scheme.
-    let port_ok = from.port() == to.port() || (from.port().is_none() && to.port().is_none());
+    let port_ok = from.port() == to.port();
     scheme_ok && port_ok && host(from).is_some() && host(from) == host(to)
 }
 
@@ -228,7 +231,7 @@ mod tests {
             "http://news.example/index.php?rest_route=/wp/v2/posts",
             "https://news.example/wp-json/wp/v2/posts",
             "https://www.news.example/wp-json/wp/v2/posts",
-            "http://NEWS.example/feed",
+            "http://user@news.example/feed",
         ] {
             assert!(same_site(&from, &url(ok)), "{ok}");
         }
@@ -238,6 +241,8 @@ mod tests {
             "http://internal.news.example/feed",
             "http://news.example.evil.test/feed",
             "ftp://news.example/feed",
+            "http://www.www.news.example/feed",
+            "http://[::1]/feed",
         ] {
             assert!(!same_site(&from, &url(refused)), "{refused}");
         }
@@ -245,6 +250,10 @@ mod tests {
         assert!(!same_site(
             &url("https://news.example/feed"),
             &url("http://news.example/feed")
+        ));
+        assert!(same_site(
+            &url("http://[::1]:8080/feed"),
+            &url("http://[::1]:8080/rss")
         ));
         // A source on an explicit port keeps it.
         assert!(same_site(
