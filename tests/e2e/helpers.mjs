@@ -212,14 +212,16 @@ export async function widgetsSettled(page, timeout = 15_000) {
 
 /** Scrolls each comment section still waiting for the reader
  * (`data-loads="near"`) into view, one after another, then waits until
- * every widget has settled: for checks that need every section shown. */
+ * every widget has settled: for checks that need every section shown.
+ * Checked every frame: a section starts loading in the frame after it
+ * comes near, and the XSS pages have dozens each. */
 export async function revealComments(page, timeout = 30_000) {
   await page.waitForFunction(() => {
     const waiting = Array.from(document.querySelectorAll('[data-khabar], khabar-widget'))
       .map((h) => h.shadowRoot?.querySelector('[data-loads="near"]')).filter(Boolean);
     waiting[0]?.scrollIntoView();
     return waiting.length === 0;
-  }, null, { timeout, polling: 100 });
+  }, null, { timeout, polling: 'raf' });
   await widgetsSettled(page, timeout);
 }
 
