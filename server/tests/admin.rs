@@ -964,27 +964,19 @@ async fn without_the_outbox_its_pages_do_not_exist() {
     assert_eq!(demo.status, StatusCode::NOT_FOUND);
 }
 
+/// The status of the queue page for the session `cookie`.
+async fn queue_status(router: &axum::Router, ip: &str, cookie: String) -> StatusCode {
+    send(router, "GET", "/admin/queue", ip, &cookie, None, &[])
+        .await
+        .status
+}
+
 #[tokio::test]
 async fn a_new_password_ends_the_accounts_sessions() {
     let f = setup().await;
     let session = sign_in(&f.router, "10.0.6.1", "sara").await;
     let other = sign_in(&f.router, "10.0.6.2", "omar").await;
-    let queue = |cookie: String| {
-        let router = f.router.clone();
-        async move {
-            send(
-                &router,
-                "GET",
-                "/admin/queue",
-                "10.0.6.1",
-                &cookie,
-                None,
-                &[],
-            )
-            .await
-            .status
-        }
-    };
+    let queue = |cookie: String| queue_status(&f.router, "10.0.6.1", cookie);
     assert_eq!(queue(session.clone()).await, StatusCode::OK);
     // `admin add sara` again, as after a stolen password.
     assert!(
@@ -1026,22 +1018,7 @@ async fn a_removed_moderator_is_signed_out_and_cannot_sign_in() {
     let f = setup().await;
     let session = sign_in(&f.router, "10.0.8.1", "sara").await;
     let other = sign_in(&f.router, "10.0.8.2", "omar").await;
-    let queue = |cookie: String| {
-        let router = f.router.clone();
-        async move {
-            send(
-                &router,
-                "GET",
-                "/admin/queue",
-                "10.0.8.3",
-                &cookie,
-                None,
-                &[],
-            )
-            .await
-            .status
-        }
-    };
+    let queue = |cookie: String| queue_status(&f.router, "10.0.8.3", cookie);
     assert_eq!(queue(session.clone()).await, StatusCode::OK);
     let names = f.store.moderator_names().await.expect("names");
     assert!(names.contains(&"sara".to_owned()), "{names:?}");
@@ -1097,7 +1074,12 @@ async fn the_commands_list_and_remove_moderators() {
 async fn a_sign_in_checked_against_an_account_that_changed_meanwhile_gets_no_session() {
     let f = setup().await;
     // What a sign-in read before its password check.
-    let read = f.store.moderator("sara").await.expect("read").expect("sara");
+    let read = f
+        .store
+        .moderator("sara")
+        .await
+        .expect("read")
+        .expect("sara");
     // Meanwhile: removed, and a new account made under the same name.
     assert!(auth::remove_moderator(f.store.as_ref(), "sara")
         .await
@@ -1119,7 +1101,12 @@ async fn a_sign_in_checked_against_an_account_that_changed_meanwhile_gets_no_ses
         .expect("session")
         .is_none());
     // The account as it is now gets one.
-    let now = f.store.moderator("sara").await.expect("read").expect("sara");
+    let now = f
+        .store
+        .moderator("sara")
+        .await
+        .expect("read")
+        .expect("sara");
     assert!(f
         .store
         .create_session("hash-of-a-cookie", &now, "csrf", i64::MAX)
