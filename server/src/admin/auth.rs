@@ -194,20 +194,20 @@ pub async fn sign_in(
     drop(turn);
     match moderator {
         Some(m) if matches => {
-            for key in &keys {
-                store.clear_login_failures(key).await?;
-            }
             let token = random_token()?;
             let expires = now.saturating_add(
                 i64::try_from(settings.session_for.as_millis()).unwrap_or(i64::MAX),
             );
             // The account may have gone, or changed its password, while
-            // the password was checked.
+            // the password was checked: the attempt stays counted.
             if !store
                 .create_session(&token_hash(&token), &m, &random_token()?, expires)
                 .await?
             {
                 return Ok(SignIn::Wrong);
+            }
+            for key in &keys {
+                store.clear_login_failures(key).await?;
             }
             Ok(SignIn::Ok { token })
         }

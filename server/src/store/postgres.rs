@@ -1064,10 +1064,13 @@ impl Store for PostgresStore {
         let tx = client.transaction().await?;
         tx.execute("DELETE FROM sessions WHERE expires_ms < $1", &[&now_ms()])
             .await?;
+        // FOR SHARE: a password change or removal in flight is waited for
+        // and the row read again, not its committed past.
         let stored = tx
             .execute(
                 "INSERT INTO sessions (token_hash, moderator_id, csrf, expires_ms)
-                 SELECT $1, id, $3, $4 FROM moderators WHERE id = $2 AND password_hash = $5",
+                 SELECT $1, id, $3, $4 FROM moderators WHERE id = $2 AND password_hash = $5
+                 FOR SHARE",
                 &[
                     &token_hash,
                     &moderator.id,
