@@ -967,16 +967,10 @@ impl Store for SqliteStore {
 
     async fn remove_moderator(&self, name: &str) -> Result<bool, StoreError> {
         let name = name.to_owned();
+        // Its sessions go with it (ON DELETE CASCADE; every connection has
+        // foreign keys on, see `PRAGMAS`).
         self.with_conn(move |c| {
-            let tx = c.transaction()?;
-            // Named, not left to the cascade: it holds only with foreign keys on.
-            tx.execute(
-                "DELETE FROM sessions WHERE moderator_id =
-                     (SELECT id FROM moderators WHERE name = ?1)",
-                [&name],
-            )?;
-            let removed = tx.execute("DELETE FROM moderators WHERE name = ?1", [&name])?;
-            tx.commit()?;
+            let removed = c.execute("DELETE FROM moderators WHERE name = ?1", [&name])?;
             Ok(removed > 0)
         })
         .await

@@ -183,15 +183,14 @@ fn follow_redirect(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect
 /// Whether a redirect from `from` to `to` stays on the same site.
 fn same_site(from: &Url, to: &Url) -> bool {
     // `Url` has lowercased the host and turned IDNA into ASCII already.
-    let host = |u: &Url| {
-        u.host_str()
-            .map(|h| h.strip_prefix("www.").unwrap_or(h).to_owned())
-    };
+    fn bare(u: &Url) -> Option<&str> {
+        u.host_str().map(|h| h.strip_prefix("www.").unwrap_or(h))
+    }
     let scheme_ok =
         from.scheme() == to.scheme() || (from.scheme() == "http" && to.scheme() == "https");
     // An explicit port must stay; the usual one may change with the scheme.
     let port_ok = from.port() == to.port();
-    scheme_ok && port_ok && host(from).is_some() && host(from) == host(to)
+    scheme_ok && port_ok && bare(from).is_some_and(|h| bare(to) == Some(h))
 }
 
 /// A reqwest error in an operator's words.
