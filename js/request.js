@@ -37,9 +37,14 @@ export function requestEarly(url, again = false) {
   if (early.has(url) && !(again && early.get(url).failed)) return;
   const controller = new AbortController();
   const response = fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
-  const entry = { response, controller, failed: false };
+  // Read as it arrives, while the modules download: the widget that asks
+  // then has the answer within the task it asks in, where reading it then
+  // took tasks of its own and a frame between them.
+  const answer = response.then(readJson);
+  const entry = { response, answer, controller, failed: false };
   // The widget reports failures, not the console.
   response.catch(() => { entry.failed = true; });
+  answer.catch(() => {});
   early.set(url, entry);
   setTimeout(() => {
     if (early.get(url) !== entry) return; // read
@@ -65,7 +70,8 @@ export async function request(url, body, signal) {
   let entry = shared.get(url);
   if (!entry) {
     const controller = new AbortController();
-    entry = { answer: send(url, undefined, controller.signal), controller, waiters: 0 };
+    entry = { early: early.has(url), controller, waiters: 0 };
+    entry.answer = send(url, undefined, controller.signal);
     entry.answer.catch(() => {});
     shared.set(url, entry);
   }
@@ -74,11 +80,19 @@ export async function request(url, body, signal) {
     return await unlessAborted(entry.answer, signal);
   } finally {
     entry.waiters -= 1;
-    if (!entry.waiters) {
-      if (shared.get(url) === entry) shared.delete(url);
-      entry.controller.abort(); // harmless once it has answered
-    }
+    // An early answer is in at once; the widgets mounted with the one that
+    // took it, each rendering a task after the one before (src/task.rs),
+    // share it as they would share a request still in flight.
+    if (!entry.waiters && entry.early) setTimeout(() => release(url, entry), 0);
+    else release(url, entry);
   }
+}
+
+/** Ends the shared GET `entry` of `url` once no caller waits for it. */
+function release(url, entry) {
+  if (entry.waiters) return;
+  if (shared.get(url) === entry) shared.delete(url);
+  entry.controller.abort(); // harmless once it has answered
 }
 
 /** `promise`'s outcome, or the rejection "aborted" as soon as `signal` aborts. */
@@ -113,7 +127,8 @@ async function send(url, body, signal) {
     } catch {
       throw 'network';
     }
-    return await unlessAborted(body == null ? readJson(response) : readPosted(response), controller.signal);
+    const answer = prefetched ? prefetched.answer : body == null ? readJson(response) : readPosted(response);
+    return await unlessAborted(answer, controller.signal);
   } catch (e) {
     const failure = typeof e === 'string' ? e : 'network';
     const name = failure.split(':')[0];
@@ -144,8 +159,11 @@ async function readJson(response) {
   const length = response.headers.get('content-length');
   if (length && Number(length) > MAX_RESPONSE_BYTES) throw 'bad-response:response too large';
   // Counted as it comes: a chunked or compressed answer names no length.
+  // Decoded as it comes, too: a Blob's text() would read it once more, a
+  // task later.
   const reader = response.body?.getReader();
-  const chunks = [];
+  const decoder = new TextDecoder();
+  let text = '';
   let size = 0;
   for (let part = await reader?.read(); part && !part.done; part = await reader.read()) {
     size += part.value.byteLength;
@@ -153,10 +171,10 @@ async function readJson(response) {
       reader.cancel();
       throw 'bad-response:response too large';
     }
-    chunks.push(part.value);
+    text += decoder.decode(part.value, { stream: true });
   }
   try {
-    return JSON.parse(await new Blob(chunks).text());
+    return JSON.parse(text + decoder.decode());
   } catch (e) {
     throw `bad-response:not JSON: ${e?.message ?? e}`;
   }

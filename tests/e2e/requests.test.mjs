@@ -164,12 +164,39 @@ test("the loader's early request is the one the first GET reads", async () => {
     await new Promise((r) => setTimeout(r, 50));
     const signal = new AbortController().signal;
     const first = await request(url, undefined, signal);
+    // (Within the task that took it, and the next, a GET shares the answer
+    // as a concurrent one would: widgets mounted together.)
+    await new Promise((r) => setTimeout(r, 10));
     const second = await request(url, undefined, signal);
     return [first.id, second.id];
   }, path);
   assert.deepEqual(got, [OTHER, OTHER]);
-  assert.equal(asked, 2, 'the early request, then one of its own for the second GET');
+  assert.equal(asked, 2, 'the early request, then one of its own for a later GET');
   assert.deepEqual(problems, []);
+});
+
+test('an early answer is read as it arrives: the GET that takes it has it within its own task', async () => {
+  // (No console check: by the time this ends, Chromium has logged the 404
+  // of the page's own favicon, which it asks for beside the script.)
+  const { page } = await requestPage();
+  const path = `/api/v1/articles/${OTHER}`;
+  const answered = page.waitForResponse((r) => new URL(r.url()).pathname === path);
+  await page.evaluate((url) => window.khabarRequest.requestEarly(url), path);
+  await (await answered).finished();
+  const order = await page.evaluate(async (url) => {
+    const { request } = window.khabarRequest;
+    // Let the loader's own reading finish (it has the bytes already).
+    await new Promise((r) => setTimeout(r, 200));
+    const seen = [];
+    setTimeout(() => seen.push('next task'), 0);
+    const article = await request(url, undefined, new AbortController().signal);
+    seen.push(`answer ${article.id}`);
+    await new Promise((r) => setTimeout(r, 0));
+    return seen;
+  }, path);
+  // Read only once asked, the body took tasks of its own: a module's first
+  // render then waited for them, and a frame between.
+  assert.deepEqual(order, [`answer ${OTHER}`, 'next task']);
 });
 
 test('an early response no GET reads within a minute is let go, and a later GET asks again', async () => {
