@@ -24,14 +24,13 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
  */
 const EARLY_KEEP_MS = 60_000;
 
-const early = new Map(); // url → { response, controller }: fetch()es the loader started before a module asked
+const early = new Map(); // url → { response, answer, controller, failed }: fetch()es the loader started before a module asked
 const shared = new Map(); // url → { answer, controller, waiters }: GETs in flight
 
 /**
  * Requests `url` now, while the modules download; the first GET of `url`
- * takes the response. With `again` (a module's "retry"), an early request
- * that could not reach the server is made anew rather than handed over
- * failed.
+ * takes its answer. With `again` (a module's "retry"), an early request
+ * that failed is made anew rather than handed over failed.
  */
 export function requestEarly(url, again = false) {
   if (early.has(url) && !(again && early.get(url).failed)) return;
@@ -42,9 +41,10 @@ export function requestEarly(url, again = false) {
   // took tasks of its own and a frame between them.
   const answer = response.then(readJson);
   const entry = { response, answer, controller, failed: false };
-  // The widget reports failures, not the console.
-  response.catch(() => { entry.failed = true; });
-  answer.catch(() => {});
+  // The widget reports failures, not the console. A "retry" asks anew
+  // after any failure, the answer's (a 503, a body cut short) too.
+  answer.catch(() => { entry.failed = true; });
+  early.get(url)?.controller.abort(); // a failed one, replaced
   early.set(url, entry);
   setTimeout(() => {
     if (early.get(url) !== entry) return; // read
@@ -81,8 +81,9 @@ export async function request(url, body, signal) {
   } finally {
     entry.waiters -= 1;
     // An early answer is in at once; the widgets mounted with the one that
-    // took it, each rendering a task after the one before (src/task.rs),
-    // share it as they would share a request still in flight.
+    // took it, each rendering (and asking) a task after the one before
+    // (src/task.rs), share it, or its failure, for one task more as they
+    // would share a request still in flight.
     if (!entry.waiters && entry.early) setTimeout(() => release(url, entry), 0);
     else release(url, entry);
   }

@@ -138,15 +138,17 @@ test('GETs of one URL share a request, which ends when the last caller stops wai
 
   // The same when the GET has taken the loader's early request.
   const early = await page.evaluate(async (url) => {
-    const { request, requestEarly, waitingEarly } = window.khabarRequest;
+    const { request, requestEarly, waitingEarly, inFlight } = window.khabarRequest;
     requestEarly(url);
     const c = new AbortController();
     const waiting = request(url, undefined, c.signal).then((ok) => ({ ok }), (failed) => ({ failed }));
     const taken = waitingEarly() === 0;
     setTimeout(() => c.abort(), 100);
-    return { taken, outcome: await waiting };
+    const outcome = await waiting;
+    await new Promise((r) => setTimeout(r, 10));
+    return { taken, outcome, after: inFlight() };
   }, path);
-  assert.deepEqual(early, { taken: true, outcome: { failed: 'aborted' } });
+  assert.deepEqual(early, { taken: true, outcome: { failed: 'aborted' }, after: 0 });
   for (let i = 0; i < 50 && failed.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(failed, ['net::ERR_ABORTED', 'net::ERR_ABORTED'], 'the early request was cancelled too');
   assert.deepEqual(problems, []);
@@ -158,21 +160,45 @@ test("the loader's early request is the one the first GET reads", async () => {
   let asked = 0;
   page.on('request', (r) => { if (new URL(r.url()).pathname === path) asked += 1; });
   const got = await page.evaluate(async (url) => {
-    const { request, requestEarly } = window.khabarRequest;
+    const { request, requestEarly, inFlight } = window.khabarRequest;
     requestEarly(url);
     requestEarly(url);
     await new Promise((r) => setTimeout(r, 50));
     const signal = new AbortController().signal;
+    // A widget mounted with the first asks a task later (each renders in a
+    // task of its own): it shares the answer, as it would share a request
+    // still in flight.
+    let together;
+    setTimeout(() => { together = request(url, undefined, signal); }, 0);
     const first = await request(url, undefined, signal);
-    // (Within the task that took it, and the next, a GET shares the answer
-    // as a concurrent one would: widgets mounted together.)
+    await new Promise((r) => setTimeout(r, 0));
+    const withIt = await together;
     await new Promise((r) => setTimeout(r, 10));
-    const second = await request(url, undefined, signal);
-    return [first.id, second.id];
+    const after = inFlight();
+    const later = await request(url, undefined, signal);
+    return { ids: [first.id, withIt.id, later.id], after };
   }, path);
-  assert.deepEqual(got, [OTHER, OTHER]);
+  assert.deepEqual(got, { ids: [OTHER, OTHER, OTHER], after: 0 });
   assert.equal(asked, 2, 'the early request, then one of its own for a later GET');
   assert.deepEqual(problems, []);
+});
+
+test("a retry asks anew after an early answer that failed, its status's or its body's, not only its connection's", async () => {
+  // (No console check: Chromium logs the 404s.)
+  const { page } = await requestPage();
+  const path = '/api/v1/articles/no-such-article/comments?limit=20';
+  let asked = 0;
+  page.on('request', (r) => { if (new URL(r.url()).pathname === new URL(path, 'http://x').pathname) asked += 1; });
+  const outcome = await page.evaluate(async (url) => {
+    const { requestEarly, waitingEarly } = window.khabarRequest;
+    requestEarly(url);
+    await new Promise((r) => setTimeout(r, 300));
+    requestEarly(url); // a second placeholder: the same request
+    requestEarly(url, true); // "retry": a new one
+    return waitingEarly();
+  }, path);
+  assert.equal(outcome, 1);
+  assert.equal(asked, 2);
 });
 
 test('an early answer is read as it arrives: the GET that takes it has it within its own task', async () => {
