@@ -357,6 +357,43 @@ async fn every_event_reaches_every_url_once_signed_with_the_secret() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_article_stored_with_a_path_reaches_the_receiver_at_the_public_url_signed_as_sent() {
+    let dir = tempfile::tempdir().expect("dir");
+    let r = Receiver::start(Mode::Ok).await;
+    let (store, _) = database(&dir).await;
+    let mut i = instance(store, Moderation::Post, &dir);
+    i.state.public_url = Some("https://news.example".into());
+    worker::start(&i.state, settings(vec![r.url.clone()]))
+        .await
+        .expect("start webhooks");
+    let article = i
+        .store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article");
+    // The demo's articles are stored with paths, as an import may store them.
+    assert!(article.url.starts_with("/?article="), "{}", article.url);
+    comment(&i.router, "hook-key-path1", "رابط المقال كامل في الإشعار").await;
+    let stored = wait_until(&i.store, "two deliveries delivered", all_delivered(2)).await;
+    let got = r.received();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    for g in &got {
+        assert_eq!(
+            g.json()["comment"]["article_url"],
+            format!("https://news.example{}", article.url)
+        );
+        // The signature covers the body as sent.
+        signature::verify(SECRET, &g.signature, g.body.as_bytes(), now_secs(), 300)
+            .expect("the signature verifies");
+    }
+    // The store keeps what the transaction wrote.
+    assert!(stored.iter().all(|d| d
+        .body
+        .contains(&format!("\"article_url\":\"{}\"", article.url))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_answering_500_gets_it_on_the_second_attempt() {
     let dir = tempfile::tempdir().expect("dir");
     let r = Receiver::start(Mode::FailFirst(1)).await;

@@ -439,7 +439,9 @@ pub struct WebhookDelivery {
     pub event: String,
     /// The comment it is about.
     pub comment_id: i64,
-    /// The JSON body, as signed and sent.
+    /// The JSON body as written with the comment; sent and signed as it
+    /// is, but for an article stored with a path, which goes out at
+    /// `--public-url` (`webhooks::event::with_absolute_article_url`).
     pub body: String,
     /// Attempts made so far.
     pub attempts: u32,

@@ -5,7 +5,9 @@
 //! This module imports neither the store nor the worker: the store builds
 //! deliveries with it, the worker sends them.
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
 use crate::comments::StoredComment;
@@ -73,7 +75,8 @@ pub struct NewDelivery {
     pub event: &'static str,
     /// The comment it is about.
     pub comment_id: i64,
-    /// The JSON body, exactly as it is signed and sent.
+    /// The JSON body, signed and sent as it is (but for an article stored
+    /// with a path, see [`with_absolute_article_url`]).
     pub body: String,
 }
 
@@ -88,11 +91,18 @@ pub enum EventError {
     Json(#[from] serde_json::Error),
 }
 
-#[derive(Serialize)]
+// Read back as well as written (`with_absolute_article_url`): the same
+// fields in the same order, so that a body read and written again is the
+// same text but for what was changed.
+#[derive(Serialize, Deserialize)]
 struct Body<'a> {
-    id: &'a str,
-    event: &'static str,
-    created_at: &'a str,
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    event: Cow<'a, str>,
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+    #[serde(borrow)]
     comment: CommentBody<'a>,
 }
 
@@ -100,17 +110,40 @@ struct Body<'a> {
 /// the HMAC of their network address stay out: personal data that a chat
 /// room or a CMS receiving the hook has no need for (moderators see both
 /// in `/admin`).
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct CommentBody<'a> {
     id: i64,
-    article_id: &'a str,
-    article_url: &'a str,
-    article_title: &'a str,
-    author: &'a str,
-    body: &'a str,
-    status: &'a str,
+    #[serde(borrow)]
+    article_id: Cow<'a, str>,
+    #[serde(borrow)]
+    article_url: Cow<'a, str>,
+    #[serde(borrow)]
+    article_title: Cow<'a, str>,
+    #[serde(borrow)]
+    author: Cow<'a, str>,
+    #[serde(borrow)]
+    body: Cow<'a, str>,
+    #[serde(borrow)]
+    status: Cow<'a, str>,
     parent_id: Option<i64>,
-    created_at: &'a str,
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+}
+
+/// `body` (a delivery as stored) with its article's URL made absolute
+/// against `origin` (`--public-url`), when the article was stored with a
+/// path (imported or pushed so): a receiver has no address to resolve it
+/// against. `None` when there is nothing to change, or `body` is not one
+/// of these bodies. The body is written in the store's transaction, which
+/// knows no server address; the worker calls this as it sends.
+pub fn with_absolute_article_url(body: &str, origin: &str) -> Option<String> {
+    let mut parsed: Body = serde_json::from_str(body).ok()?;
+    if !crate::model::is_root_relative(&parsed.comment.article_url) {
+        return None;
+    }
+    let url = crate::model::absolute(&parsed.comment.article_url, origin);
+    parsed.comment.article_url = Cow::Owned(url);
+    serde_json::to_string(&parsed).ok()
 }
 
 /// 16 random bytes in hex.
@@ -143,19 +176,19 @@ pub fn deliveries(
         for url in urls {
             let id = delivery_id()?;
             let body = serde_json::to_string(&Body {
-                id: &id,
-                event: event.name(),
-                created_at: &at,
+                id: Cow::Borrowed(&id),
+                event: Cow::Borrowed(event.name()),
+                created_at: Cow::Borrowed(&at),
                 comment: CommentBody {
                     id: comment.comment.id,
-                    article_id: &comment.article_id,
-                    article_url: &article.url,
-                    article_title: &article.title,
-                    author: &comment.comment.author,
-                    body: &comment.comment.body,
-                    status: &comment.status,
+                    article_id: Cow::Borrowed(&comment.article_id),
+                    article_url: Cow::Borrowed(&article.url),
+                    article_title: Cow::Borrowed(&article.title),
+                    author: Cow::Borrowed(&comment.comment.author),
+                    body: Cow::Borrowed(&comment.comment.body),
+                    status: Cow::Borrowed(&comment.status),
                     parent_id: comment.comment.parent_id,
-                    created_at: &comment.comment.created_at,
+                    created_at: Cow::Borrowed(&comment.comment.created_at),
                 },
             })?;
             out.push(NewDelivery {
@@ -216,6 +249,47 @@ mod tests {
         assert_eq!(body["comment"]["parent_id"], 3);
         assert!(body["comment"].get("email").is_none(), "{body}");
         assert_ne!(out[0].delivery_id, out[1].delivery_id);
+    }
+
+    #[test]
+    fn an_article_stored_with_a_path_is_sent_with_the_server_address_and_nothing_else_changes() {
+        let c = comment("published");
+        let built = |url: &str| {
+            let article = ArticleRef {
+                url: url.into(),
+                title: "النقل \"العام\" \\ خطة\u{2028}".into(),
+            };
+            deliveries(
+                &["http://a.test/h".into()],
+                &[Event::Published],
+                &c,
+                &article,
+            )
+            .expect("built")
+            .remove(0)
+            .body
+        };
+        let stored = built("/?article=a1");
+        let sent = with_absolute_article_url(&stored, "https://news.test").expect("changed");
+        // The same text, byte for byte, but the URL.
+        assert_eq!(
+            sent,
+            stored.replace(
+                "\"article_url\":\"/?article=a1",
+                "\"article_url\":\"https://news.test/?article=a1"
+            )
+        );
+        // An absolute URL, a protocol-relative one, or a body not ours: as is.
+        for url in ["https://cms.test/a1", "//cms.test/a1"] {
+            assert_eq!(
+                with_absolute_article_url(&built(url), "https://news.test"),
+                None
+            );
+        }
+        assert_eq!(
+            with_absolute_article_url("{\"id\":1}", "https://news.test"),
+            None
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use crate::state::AppState;
 use crate::store::{now_ms, Attempt, StoreError, WebhookDelivery};
 use crate::webhooks::settings::Settings;
-use crate::webhooks::signature;
+use crate::webhooks::{event, signature};
 
 /// Deliveries in flight at once per instance.
 const CONCURRENCY: usize = 16;
@@ -39,12 +39,14 @@ pub enum WorkerError {
 pub struct Sender {
     http: reqwest::Client,
     settings: Arc<Settings>,
+    /// `--public-url`: what an article stored with a path is sent under.
+    public_url: Option<Arc<str>>,
 }
 
 impl Sender {
     /// A client that follows no redirect and gives each attempt
-    /// `settings.timeout`.
-    pub fn new(settings: Settings) -> Result<Sender, WorkerError> {
+    /// `settings.timeout`; `public_url` is the server's public origin.
+    pub fn new(settings: Settings, public_url: Option<&str>) -> Result<Sender, WorkerError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.timeout)
@@ -58,6 +60,7 @@ impl Sender {
         Ok(Sender {
             http,
             settings: Arc::new(settings),
+            public_url: public_url.map(Arc::from),
         })
     }
 
@@ -69,8 +72,13 @@ impl Sender {
     /// One attempt: the status of a 2xx answer, or the status (if any)
     /// and the reason of a failure.
     async fn send(&self, d: &WebhookDelivery) -> Result<u16, (Option<u16>, String)> {
+        let body = self
+            .public_url
+            .as_deref()
+            .and_then(|origin| event::with_absolute_article_url(&d.body, origin))
+            .unwrap_or_else(|| d.body.clone());
         let t = u64::try_from(now_ms() / 1000).unwrap_or(0);
-        let signature = signature::sign(&self.settings.secret, t, d.body.as_bytes())
+        let signature = signature::sign(&self.settings.secret, t, body.as_bytes())
             .map_err(|e| (None, e.to_string()))?;
         let answer = self
             .http
@@ -79,7 +87,7 @@ impl Sender {
             .header("Khabar-Signature", signature)
             .header("Khabar-Event", &d.event)
             .header("Khabar-Delivery", &d.delivery_id)
-            .body(d.body.clone())
+            .body(body)
             .send()
             .await;
         match answer {
@@ -148,7 +156,7 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
 /// are given up) and starts the worker of this instance.
 pub async fn start(state: &AppState, settings: Settings) -> Result<(), WorkerError> {
     state.store.set_webhook_urls(settings.urls.clone()).await?;
-    let sender = Sender::new(settings)?;
+    let sender = Sender::new(settings, state.public_url.as_deref())?;
     let state = state.clone();
     tokio::spawn(async move {
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
