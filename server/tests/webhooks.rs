@@ -213,6 +213,15 @@ async fn started(
     (i, db)
 }
 
+/// The article the tests comment on, as stored.
+async fn the_article(store: &SharedStore) -> khabar_server::model::Article {
+    store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article")
+}
+
 /// Posts a comment; its id.
 async fn comment(router: &axum::Router, key: &str, body: &str) -> i64 {
     let (status, _, res) = post_json(
@@ -293,12 +302,7 @@ async fn every_event_reaches_every_url_once_signed_with_the_secret() {
     );
     wait_until(&i.store, "four deliveries delivered", all_delivered(4)).await;
 
-    let article = i
-        .store
-        .article(ARTICLE)
-        .await
-        .expect("read")
-        .expect("article");
+    let article = the_article(&i.store).await;
     for r in [&a, &b] {
         let got = r.received();
         let events: Vec<_> = got.iter().map(|g| g.event.as_str()).collect();
@@ -366,12 +370,7 @@ async fn an_article_stored_with_a_path_reaches_the_receiver_at_the_public_url_si
     worker::start(&i.state, settings(vec![r.url.clone()]))
         .await
         .expect("start webhooks");
-    let article = i
-        .store
-        .article(ARTICLE)
-        .await
-        .expect("read")
-        .expect("article");
+    let article = the_article(&i.store).await;
     // The demo's articles are stored with paths, as an import may store them.
     assert!(article.url.starts_with("/?article="), "{}", article.url);
     comment(&i.router, "hook-key-path1", "رابط المقال كامل في الإشعار").await;
