@@ -137,8 +137,9 @@ const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
 /**
  * Requests an article (or, with `comments`, its first page of comments, as
  * the comments module asks for it: 20, `khabar-rules`) now, while the
- * modules download and compile; the wasm takes the response for its URL (a
- * URL it does not ask for costs one unused request, nothing more).
+ * modules download and compile, and reads its answer as it arrives; the
+ * wasm takes the answer for its URL (a URL it does not ask for costs one
+ * unused request and its reading, let go after a minute).
  */
 function requestEarly(api, id, ofComments = false) {
   if ((ofComments ? comments.running || page.running : core.running) || !id || !id.trim()) return;

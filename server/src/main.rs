@@ -304,8 +304,9 @@ struct ServeArgs {
     #[arg(long, env = "KHABAR_WIDGET_DIR", default_value = "target/widget")]
     widget_dir: PathBuf,
     /// Public origin, e.g. https://news.example, for absolute image URLs
-    /// (default: the Host the request came to) and for links in mail
-    /// (default: the address listened on, unless that is every interface).
+    /// (default: the Host the request came to), for links in mail
+    /// (default: the address listened on, unless that is every interface)
+    /// and for webhooks' articles stored with a path (default: the path).
     #[arg(long, env = "KHABAR_PUBLIC_URL")]
     public_url: Option<String>,
     /// Moderation of new comments.

@@ -159,11 +159,12 @@ test("the loader's early request is the one the first GET reads", async () => {
   const path = `/api/v1/articles/${OTHER}`;
   let asked = 0;
   page.on('request', (r) => { if (new URL(r.url()).pathname === path) asked += 1; });
+  const answered = page.waitForResponse((r) => new URL(r.url()).pathname === path);
+  await page.evaluate((url) => { window.khabarRequest.requestEarly(url); window.khabarRequest.requestEarly(url); }, path);
+  await (await answered).finished();
   const got = await page.evaluate(async (url) => {
-    const { request, requestEarly, inFlight } = window.khabarRequest;
-    requestEarly(url);
-    requestEarly(url);
-    await new Promise((r) => setTimeout(r, 50));
+    const { request, inFlight } = window.khabarRequest;
+    await new Promise((r) => setTimeout(r, 50)); // read as it arrived
     const signal = new AbortController().signal;
     // A widget mounted with the first asks a task later (each renders in a
     // task of its own): it shares the answer, as it would share a request
@@ -187,16 +188,21 @@ test("a retry asks anew after an early answer that failed, its status's or its b
   // (No console check: Chromium logs the 404s.)
   const { page } = await requestPage();
   const path = '/api/v1/articles/no-such-article/comments?limit=20';
+  const ours = (r) => new URL(r.url()).pathname === new URL(path, 'http://x').pathname;
   let asked = 0;
-  page.on('request', (r) => { if (new URL(r.url()).pathname === new URL(path, 'http://x').pathname) asked += 1; });
+  page.on('request', (r) => { if (ours(r)) asked += 1; });
+  const answered = page.waitForResponse(ours);
+  await page.evaluate((url) => window.khabarRequest.requestEarly(url), path);
+  await (await answered).finished();
+  const again = page.waitForRequest(ours);
   const outcome = await page.evaluate(async (url) => {
     const { requestEarly, waitingEarly } = window.khabarRequest;
-    requestEarly(url);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 50)); // its status read
     requestEarly(url); // a second placeholder: the same request
     requestEarly(url, true); // "retry": a new one
     return waitingEarly();
   }, path);
+  await again;
   assert.equal(outcome, 1);
   assert.equal(asked, 2);
 });

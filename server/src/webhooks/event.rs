@@ -133,12 +133,16 @@ struct CommentBody<'a> {
 /// `body` (a delivery as stored) with its article's URL made absolute
 /// against `origin` (`--public-url`), when the article was stored with a
 /// path (imported or pushed so): a receiver has no address to resolve it
-/// against. `None` when there is nothing to change, or `body` is not one
-/// of these bodies. The body is written in the store's transaction, which
-/// knows no server address; the worker calls this as it sends.
+/// against. `None` when there is nothing to change, or `body` is not
+/// exactly one of these bodies (one written by another version, with
+/// other fields, is sent as it is rather than rewritten without them).
+/// The body is written in the store's transaction, which knows no server
+/// address; the worker calls this as it sends.
 pub fn with_absolute_article_url(body: &str, origin: &str) -> Option<String> {
     let mut parsed: Body = serde_json::from_str(body).ok()?;
-    if !crate::model::is_root_relative(&parsed.comment.article_url) {
+    if !crate::model::is_root_relative(&parsed.comment.article_url)
+        || serde_json::to_string(&parsed).ok()? != body
+    {
         return None;
     }
     let url = crate::model::absolute(&parsed.comment.article_url, origin);
@@ -290,6 +294,10 @@ mod tests {
             with_absolute_article_url("{\"id\":1}", "https://news.test"),
             None
         );
+        // A body with a field this version does not know (written by
+        // another): as is, not rewritten without it.
+        let other = stored.replacen("{\"id\"", "{\"v\":2,\"id\"", 1);
+        assert_eq!(with_absolute_article_url(&other, "https://news.test"), None);
     }
 
     #[test]
