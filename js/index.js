@@ -344,14 +344,21 @@ export function init(options = {}) {
 }
 
 const told = new WeakSet(); // placeholders told that the core failed
+let watching = false; // for placeholders the page adds after the core failed
 
 /**
  * Fires the core's failure at each placeholder of `khabar/auto` it leaves
- * empty (once each): those on the page when it failed, and those a
- * running comments page's module later finds and asks the core for.
+ * empty (once each): those on the page when it failed, and those the page
+ * adds later (found here, since no module may run to find them, or by a
+ * running comments page's module, which asks the core for them).
  */
 function tellPlaceholders(error) {
   if (placeholderApi === undefined) return;
+  if (!watching) {
+    watching = true;
+    new MutationObserver(() => tellPlaceholders(error))
+      .observe(document.documentElement, { childList: true, subtree: true, attributeFilter: ['data-khabar'] });
+  }
   for (const el of document.querySelectorAll('[data-khabar]')) {
     // Sections the comments page's module shows are not the core's.
     const pages = isComments(el.dataset.khabar) && page.start && !pageBroken;

@@ -428,6 +428,30 @@ test('a core that cannot start, asked for by a page of comment sections: a place
   await page.close();
 });
 
+test('a core that cannot start, with no module running: placeholders the page adds later are told too (khabar:error "load")', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.route('**/khabar_core_bg.wasm', (route) => route.abort('connectionrefused'));
+  await page.addInitScript(() => {
+    window.loadErrors = [];
+    document.addEventListener('khabar:error', (e) => window.loadErrors.push([e.target.id, e.detail.code]));
+  });
+  await page.goto(await routePage(page, 'article-then-more.html', `<div id="story" data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>`));
+  await page.waitForFunction(() => window.loadErrors.length > 0);
+  // As a page that swaps its content in (a single-page app) adds them: one
+  // inside a new subtree, one that becomes a placeholder once in the page.
+  await page.evaluate((id) => {
+    const box = document.body.appendChild(document.createElement('section'));
+    box.innerHTML = `<p id="plain">text</p><div id="card" data-khabar="card" data-khabar-article-id="${id}"></div>`;
+    const later = document.body.appendChild(Object.assign(document.createElement('div'), { id: 'latest' }));
+    setTimeout(() => { later.dataset.khabar = 'latest'; }, 50);
+  }, ARTICLE);
+  await page.waitForFunction(() => window.loadErrors.length > 2);
+  await page.waitForTimeout(300); // and each once
+  assert.deepEqual(await page.evaluate(() => window.loadErrors), [['story', 'load'], ['card', 'load'], ['latest', 'load']]);
+  assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('khabar_core_bg.wasm')), problems.join('\n'));
+  await page.close();
+});
+
 test('widgets render without Intl: "5 minutes ago" and datelines in the reader\'s zone come from the catalog, a comment\'s exact time when a reader points at it', async () => {
   const own = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
