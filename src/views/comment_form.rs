@@ -94,7 +94,10 @@ pub fn form(doc: &Document, catalog: &Catalog) -> CommentForm {
         .attr("type", "text")
         .attr("autocomplete", "name")
         .attr("dir", "auto")
-        .attr("maxlength", &AUTHOR_MAX.to_string())
+        // `maxlength` counts UTF-16 units, the rules count characters: a
+        // name the server takes has at most two units a character. The
+        // exact limit is the rules' check on "send", with its message.
+        .attr("maxlength", &(2 * AUTHOR_MAX).to_string())
         .attr("required", "");
     let author_el = author_input.build_ref().clone();
     let (author, author_error) = field(

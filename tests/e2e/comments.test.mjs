@@ -701,6 +701,44 @@ test('a field\'s error goes once the reader has mended it, and "fix the marked f
   }
 });
 
+test('a name is limited in characters, as the server counts them: 80 of them outside the BMP can be typed and are stored; 81 are refused on "send", with the text kept', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    const author = page.locator(`${W} >> #kc-author`);
+    const body = page.locator(`${W} >> #kc-body`);
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    // 80 characters, 160 UTF-16 units: the browser's own length.
+    const moons = '🌙'.repeat(80);
+    await author.focus();
+    await page.keyboard.insertText(moons);
+    assert.equal(await author.inputValue(), moons);
+    await body.fill('Written under a long name.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> li.comment`).filter({ hasText: 'Written under a long name.' }).waitFor();
+    const list = await (await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`)).json();
+    assert.equal(list.items[0].author, moons);
+    // One more character is one too many, and the reader is told so.
+    await author.fill('');
+    await author.focus();
+    await page.keyboard.insertText('ب'.repeat(81));
+    assert.equal([...await author.inputValue()].length, 81);
+    await body.fill('A second thought.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await status.filter({ hasText: /\S/ }).waitFor();
+    assert.equal(await author.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator(`${W} >> #kc-author-error`).textContent(), 'الاسم أطول من ٨٠ حرفاً.');
+    assert.equal(await body.inputValue(), 'A second thought.');
+    assert.equal((await (await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`)).json()).total, 1);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a reader who asked for mail about replies is told when none will come', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0', '--mail-outbox'] });
   try {
