@@ -488,6 +488,7 @@ let failHandle;
 let moveHandle; // to another module, before it mounted (the comments page's module failed)
 let moduleOf; // the module a handle mounts in
 let kindOf; // the kind its options or attributes name
+let reviveHandle; // mounts it again if the page's watch took it down; false once destroyed
 
 /** What `mount()` returns: works at once; calls made before the module runs are kept until it does. */
 class Handle {
@@ -497,6 +498,7 @@ class Handle {
     moveHandle = (handle, module) => { handle.#module = module; };
     moduleOf = (handle) => handle.#module;
     kindOf = (handle) => handle.#kind();
+    reviveHandle = (handle) => handle.#revive();
   }
 
   #element;
@@ -571,6 +573,25 @@ class Handle {
     }
   }
 
+  /**
+   * Mounts again, with the latest options, a widget that the page's watch
+   * took down while its element was out of the page and that is back
+   * (the wasm takes the mark off what it takes down). False once destroyed.
+   */
+  #revive() {
+    const el = this.#element;
+    if (this.#inner && el.isConnected && !el.hasAttribute('data-khabar-mounted')) {
+      this.#unmount();
+      try {
+        this.#start();
+      } catch (e) {
+        console.error(`khabar: ${e.message}`);
+        report(el, e);
+      }
+    }
+    return !this.#destroyed;
+  }
+
   /** Removes the widget, its listeners and any request in flight, and frees its memory. */
   destroy() {
     this.#destroyed = true;
@@ -626,7 +647,27 @@ function wait(handle, element, o) {
 function open(element, options, fromAttributes) {
   const handle = new Handle(element, options, fromAttributes);
   wait(handle, element, fromAttributes ? {} : options ?? {});
+  watchReturns(handle);
   return handle;
+}
+
+// Where the script tag or khabar/auto runs, its watch takes down every
+// widget whose element left the page. A handle's element may come back (a
+// view the page keeps for later, as Vue's KeepAlive does): its widget is
+// then mounted again. Weak, so that a handle the page dropped can go.
+const handles = new Set();
+let returns;
+
+function watchReturns(handle) {
+  handles.add(new WeakRef(handle));
+  if (returns) return;
+  returns = new MutationObserver(() => {
+    for (const ref of handles) {
+      const h = ref.deref();
+      if (!h || !reviveHandle(h)) handles.delete(ref);
+    }
+  });
+  returns.observe(document.documentElement, { childList: true, subtree: true });
 }
 
 /** Mounts a widget into `element`; see KhabarOptions in index.d.ts. */

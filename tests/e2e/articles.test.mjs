@@ -355,6 +355,51 @@ test('placeholders added later mount, removed ones are destroyed', async () => {
   assert.equal(unmarked, false);
 });
 
+test('a widget mounted with mount() whose element is kept out of the page for a while (as Vue\'s KeepAlive keeps a view) shows again when it is back, with the options given meanwhile', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.goto(`${server.url}en/`);
+  await widgetsSettled(page);
+  const counts = () => page.evaluate(async () => (await import('/khabar/khabar.js')).debugCounts()[0]);
+  const before = await counts();
+  await page.evaluate(async () => {
+    const { mount } = await import('/khabar/khabar.js');
+    const el = document.createElement('div');
+    el.id = 'kept';
+    document.querySelector('main').append(el);
+    window.kept = { el, handle: mount(el, { kind: 'article', articleId: '2026-11-24-meteor-night' }) };
+  });
+  const headline = page.locator('#kept >> h1.headline');
+  await headline.waitFor();
+  const first = await headline.textContent();
+  // Out of the page: the page's watch takes the widget down and frees it.
+  await page.evaluate(() => document.createElement('div').append(window.kept.el));
+  await page.waitForFunction(() => !window.kept.el.hasAttribute('data-khabar-mounted'));
+  assert.equal(await counts(), before);
+  // Back: the same article again.
+  await page.evaluate(() => document.querySelector('main').append(window.kept.el));
+  await page.locator('#kept >> h1.headline').filter({ hasText: first }).waitFor();
+  assert.equal(await counts(), before + 1);
+  // Options given while it is away are the ones it comes back with.
+  await page.evaluate(() => {
+    window.kept.el.remove();
+    window.kept.handle.update({ kind: 'article', articleId: '2026-11-23-wetland-birds' });
+  });
+  await page.waitForFunction(() => !window.kept.el.hasAttribute('data-khabar-mounted'));
+  await page.evaluate(() => document.querySelector('main').append(window.kept.el));
+  await page.locator('#kept >> h1.headline').filter({ hasNotText: first }).waitFor();
+  // The handle still reaches it, and destroy() is final: back again, it stays down.
+  await page.evaluate(() => window.kept.handle.destroy());
+  assert.equal(await counts(), before);
+  await page.evaluate(async () => {
+    window.kept.el.remove();
+    document.querySelector('main').append(window.kept.el);
+    await new Promise((r) => setTimeout(r, 300));
+  });
+  assert.equal(await page.evaluate(() => window.kept.el.hasAttribute('data-khabar-mounted')), false);
+  assert.equal(await counts(), before);
+  assert.deepEqual(problems, []);
+});
+
 test('<khabar-widget> mounts, follows attribute changes and unmounts', async () => {
   const { page, problems } = await openPage(browser);
   await page.goto(`${server.url}en/`);
