@@ -356,6 +356,8 @@ function tellPlaceholders(error) {
   if (placeholderApi === undefined) return;
   if (!watching) {
     watching = true;
+    // A full scan per change: native and quick, and only on a page whose
+    // core failed (looking at the changed nodes alone cost 80 bytes gzip).
     new MutationObserver(() => tellPlaceholders(error))
       .observe(document.documentElement, { childList: true, subtree: true, attributeFilter: ['data-khabar'] });
   }
