@@ -554,9 +554,19 @@ class Handle {
 
   /** Replaces the options and reloads. Throws a KhabarError on unusable options. */
   update(options) {
+    const before = [this.#options, this.#json];
     this.#options = options;
+    this.#json = undefined;
     if (this.#remount()) return;
-    if (this.#inner) call(() => this.#inner.update(options));
+    try {
+      if (this.#inner) call(() => this.#inner.update(options));
+      // Not mounted again when its element came back (#revive): now.
+      else if (!this.#destroyed && this.#module.running && !this.#module.waiting.has(this)) this.#start();
+    } catch (e) {
+      // Refused: what it shows, and shows again if it comes back, stays.
+      [this.#options, this.#json] = before;
+      throw e;
+    }
   }
 
   /** Re-reads the element's attributes (for `<khabar-widget>`). */
@@ -602,8 +612,8 @@ class Handle {
 
   /** Renders article JSON the page already has, without a request. */
   showJson(json) {
-    if (this.#inner) this.#inner.showJson(json);
-    else this.#json = json;
+    this.#json = json; // shown again if it is mounted again
+    this.#inner?.showJson(json);
   }
 
 }
@@ -649,24 +659,32 @@ function wait(handle, element, o) {
 function open(element, options, fromAttributes) {
   const handle = new Handle(element, options, fromAttributes);
   wait(handle, element, fromAttributes ? {} : options ?? {});
-  watchReturns(handle);
+  watchReturns(handle, element);
   return handle;
 }
 
 // Where the script tag or khabar/auto runs, its watch takes down every
 // widget whose element left the page. A handle's element may come back (a
 // view the page keeps for later, as Vue's KeepAlive does): its widget is
-// then mounted again. Weak, so that a handle the page dropped can go.
-const handles = new Set();
+// then mounted again. The handle lives as long as its element, which the
+// page may drop, and the handle with it.
+const handleOf = new WeakMap();
+const elements = new Set(); // WeakRefs to the keys of handleOf
 let returns;
 
-function watchReturns(handle) {
-  handles.add(new WeakRef(handle));
+function watchReturns(handle, element) {
+  if (!handleOf.has(element)) elements.add(new WeakRef(element));
+  handleOf.set(element, handle); // the latest handle of an element
   if (returns) return;
   returns = new MutationObserver(() => {
-    for (const ref of handles) {
-      const h = ref.deref();
-      if (!h || !reviveHandle(h)) handles.delete(ref);
+    if (placeholderApi === undefined) return; // no watch, nothing taken down
+    for (const ref of elements) {
+      const el = ref.deref();
+      const h = handleOf.get(el);
+      if (!h || !reviveHandle(h)) {
+        elements.delete(ref);
+        handleOf.delete(el);
+      }
     }
   });
   returns.observe(document.documentElement, { childList: true, subtree: true });

@@ -355,7 +355,7 @@ test('placeholders added later mount, removed ones are destroyed', async () => {
   assert.equal(unmarked, false);
 });
 
-test('a widget mounted with mount() whose element is kept out of the page for a while (as Vue\'s KeepAlive keeps a view) shows again when it is back, with the options given meanwhile', async () => {
+test('a widget mounted with mount() whose element is kept out of the page for a while (as Vue\'s KeepAlive keeps a view) shows again when it is back, with the options given meanwhile, even if the page dropped its handle', async () => {
   const { page, problems } = await openPage(browser);
   await page.goto(`${server.url}en/`);
   await widgetsSettled(page);
@@ -363,40 +363,76 @@ test('a widget mounted with mount() whose element is kept out of the page for a 
   const before = await counts();
   await page.evaluate(async () => {
     const { mount } = await import('/khabar/khabar.js');
-    const el = document.createElement('div');
-    el.id = 'kept';
-    document.querySelector('main').append(el);
-    window.kept = { el, handle: mount(el, { kind: 'article', articleId: '2026-11-24-meteor-night' }) };
+    const main = document.querySelector('main');
+    const kept = main.appendChild(Object.assign(document.createElement('div'), { id: 'kept' }));
+    const dropped = main.appendChild(Object.assign(document.createElement('div'), { id: 'dropped' }));
+    window.kept = { el: kept, handle: mount(kept, { kind: 'article', articleId: '2026-11-24-meteor-night' }) };
+    // This one's handle is not kept: only its element is.
+    window.dropped = dropped;
+    mount(dropped, { kind: 'card', articleId: '2026-11-23-wetland-birds' });
   });
   const headline = page.locator('#kept >> h1.headline');
   await headline.waitFor();
+  await page.locator('#dropped >> a.card').waitFor();
   const first = await headline.textContent();
-  // Out of the page: the page's watch takes the widget down and frees it.
-  await page.evaluate(() => document.createElement('div').append(window.kept.el));
-  await page.waitForFunction(() => !window.kept.el.hasAttribute('data-khabar-mounted'));
+  const away = () => page.evaluate(() => {
+    const box = document.createElement('div');
+    box.append(window.kept.el, window.dropped);
+  });
+  const gone = () => page.waitForFunction(() => ![window.kept.el, window.dropped].some((e) => e.hasAttribute('data-khabar-mounted')));
+  const back = () => page.evaluate(() => document.querySelector('main').append(window.kept.el, window.dropped));
+  // Out of the page: the page's watch takes both down and frees them, and
+  // a garbage collection finds nothing of the dropped handle to keep.
+  await away();
+  await gone();
   assert.equal(await counts(), before);
-  // Back: the same article again.
-  await page.evaluate(() => document.querySelector('main').append(window.kept.el));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await back();
   await page.locator('#kept >> h1.headline').filter({ hasText: first }).waitFor();
-  assert.equal(await counts(), before + 1);
-  // Options given while it is away are the ones it comes back with.
-  await page.evaluate(() => {
-    window.kept.el.remove();
-    window.kept.handle.update({ kind: 'article', articleId: '2026-11-23-wetland-birds' });
+  await page.locator('#dropped >> a.card').waitFor();
+  assert.equal(await counts(), before + 2);
+  // Options given while it is away, once it is down, are the ones it comes
+  // back with; options it refuses are refused at once and change nothing.
+  await away();
+  await gone();
+  const refused = await page.evaluate(() => {
+    try {
+      window.kept.handle.update({ kind: 'article' });
+      return null;
+    } catch (e) {
+      return e.code;
+    }
   });
-  await page.waitForFunction(() => !window.kept.el.hasAttribute('data-khabar-mounted'));
-  await page.evaluate(() => document.querySelector('main').append(window.kept.el));
-  await page.locator('#kept >> h1.headline').filter({ hasNotText: first }).waitFor();
-  // The handle still reaches it, and destroy() is final: back again, it stays down.
+  assert.equal(refused, 'config');
+  await back();
+  await page.locator('#kept >> h1.headline').filter({ hasText: first }).waitFor();
+  await away();
+  await gone();
+  await page.evaluate(() => window.kept.handle.update({ kind: 'article', articleId: '2026-11-23-wetland-birds' }));
+  await back();
+  const second = await page.locator('#kept >> h1.headline').filter({ hasNotText: first }).textContent();
+  // Article JSON the page hands over while it is away is what it shows when back.
+  await away();
+  await gone();
+  const given = await page.evaluate(async () => {
+    const json = await (await fetch('/api/v1/articles/2026-11-26-bakeries-coop')).json();
+    window.kept.handle.showJson(json);
+    return json.title;
+  });
+  assert.notEqual(given, second);
+  await back();
+  await page.locator('#kept >> h1.headline').filter({ hasText: given }).waitFor();
+  // The handle still reaches it, and destroy() is final: out and back
+  // again, it stays down.
   await page.evaluate(() => window.kept.handle.destroy());
-  assert.equal(await counts(), before);
-  await page.evaluate(async () => {
-    window.kept.el.remove();
-    document.querySelector('main').append(window.kept.el);
-    await new Promise((r) => setTimeout(r, 300));
-  });
+  assert.equal(await counts(), before + 1);
+  await page.evaluate(() => window.kept.el.remove());
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  await back();
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
   assert.equal(await page.evaluate(() => window.kept.el.hasAttribute('data-khabar-mounted')), false);
-  assert.equal(await counts(), before);
+  assert.equal(await counts(), before + 1);
   assert.deepEqual(problems, []);
 });
 
