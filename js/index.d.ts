@@ -50,7 +50,10 @@ export interface KhabarOptions {
 
 /**
  * What mount() returns, at once: calls made before the WebAssembly module
- * runs are kept and applied when it does.
+ * runs are kept and applied when it does. Where the script tag or
+ * `khabar/auto` runs, a widget whose element leaves the page is taken down,
+ * and mounted again, with the latest update() or showJson(), if the element
+ * comes back; destroy() is final.
  */
 export interface KhabarHandle {
   /** Replaces the options and reloads. Throws a KhabarError on unusable options (once the module runs). */
