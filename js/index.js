@@ -524,7 +524,7 @@ class Handle {
   }
 
   /** Mounts in the wasm; throws a KhabarError on unusable options. */
-  #start() {
+  #start(unheard = this.#module.waiting.has(this)) {
     if (this.#destroyed || this.#inner) return;
     const wasm = this.#module.glue;
     try {
@@ -533,8 +533,9 @@ class Handle {
         : wasm.mount(this.#element, this.#options)));
       if (this.#json !== undefined) this.#inner.showJson(this.#json);
     } catch (e) {
-      if (!this.#module.waiting.has(this)) throw e;
-      // Mounted before the module ran: nobody can catch it any more.
+      if (!unheard) throw e;
+      // Mounted before the module ran, or again when its element came back
+      // (#revive): nobody can catch it any more.
       console.error(`khabar: ${e.message}`);
       report(this.#element, e);
     }
@@ -560,7 +561,8 @@ class Handle {
     if (this.#remount()) return;
     try {
       if (this.#inner) call(() => this.#inner.update(options));
-      // Not mounted again when its element came back (#revive): now.
+      // Not mounted (its options were refused once the module ran, or when
+      // its element came back): now.
       else if (!this.#destroyed && this.#module.running && !this.#module.waiting.has(this)) this.#start();
     } catch (e) {
       // Refused: what it shows, and shows again if it comes back, stays.
@@ -594,12 +596,7 @@ class Handle {
     const el = this.#element;
     if (this.#inner && el.isConnected && !el.hasAttribute('data-khabar-mounted')) {
       this.#unmount();
-      try {
-        this.#start();
-      } catch (e) {
-        console.error(`khabar: ${e.message}`);
-        report(el, e);
-      }
+      this.#start(true);
     }
     return !this.#destroyed;
   }
@@ -659,35 +656,34 @@ function wait(handle, element, o) {
 function open(element, options, fromAttributes) {
   const handle = new Handle(element, options, fromAttributes);
   wait(handle, element, fromAttributes ? {} : options ?? {});
-  watchReturns(handle, element);
+  rememberHandle(handle, element);
   return handle;
 }
 
 // Where the script tag or khabar/auto runs, its watch takes down every
 // widget whose element left the page. A handle's element may come back (a
 // view the page keeps for later, as Vue's KeepAlive does): its widget is
-// then mounted again. The handle lives as long as its element, which the
-// page may drop, and the handle with it.
+// then mounted again (`reviveReturned`, beside the page's watch). The handle
+// lives as long as its element, which the page may drop, and the handle
+// with it.
 const handleOf = new WeakMap();
 const elements = new Set(); // WeakRefs to the keys of handleOf
-let returns;
 
-function watchReturns(handle, element) {
+function rememberHandle(handle, element) {
   if (!handleOf.has(element)) elements.add(new WeakRef(element));
   handleOf.set(element, handle); // the latest handle of an element
-  if (returns) return;
-  returns = new MutationObserver(() => {
-    if (placeholderApi === undefined) return; // no watch, nothing taken down
-    for (const ref of elements) {
-      const el = ref.deref();
-      const h = handleOf.get(el);
-      if (!h || !reviveHandle(h)) {
-        elements.delete(ref);
-        handleOf.delete(el);
-      }
+}
+
+/** Mounts again each handle's widget that was taken down and whose element is back. */
+function reviveReturned() {
+  for (const ref of elements) {
+    const el = ref.deref();
+    const h = handleOf.get(el);
+    if (!h || !reviveHandle(h)) {
+      elements.delete(ref);
+      handleOf.delete(el);
     }
-  });
-  returns.observe(document.documentElement, { childList: true, subtree: true });
+  }
 }
 
 /** Mounts a widget into `element`; see KhabarOptions in index.d.ts. */
@@ -802,6 +798,9 @@ export const __auto = {
   mountAttributes: (element, api) => open(element, api, true),
   /** Mounts the page's placeholders in each module as it runs (each its own kinds). */
   mountPlaceholders: (api) => {
+    if (placeholderApi === undefined) {
+      new MutationObserver(reviveReturned).observe(document.documentElement, { childList: true, subtree: true });
+    }
     placeholderApi = api;
     for (const shows of [core, page]) if (shows.running) shows.glue.autoMount(api);
     if (core.failed) tellPlaceholders(core.failed);

@@ -462,6 +462,29 @@ test('a core that cannot start, with no module running: placeholders the page ad
   await page.close();
 });
 
+test('a handle mounted before the module ran, with options it then refuses, is told so; its next update() mounts it', async () => {
+  const { page, problems } = await openPage(browser);
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/khabar_core_bg.wasm', async (route) => { await held; await route.continue(); });
+  await page.addInitScript(() => {
+    window.errors = [];
+    document.addEventListener('khabar:error', (e) => window.errors.push(e.detail.code));
+  });
+  await page.goto(await routePage(page, 'refused-early.html', '<div id="mine"></div>'));
+  await page.evaluate(async () => {
+    const { mount } = await import('/khabar/khabar.js');
+    window.mine = mount(document.querySelector('#mine'), { kind: 'article' }); // no articleId
+  });
+  release();
+  await page.waitForFunction(() => window.errors.length > 0);
+  assert.deepEqual(await page.evaluate(() => window.errors), ['config']);
+  await page.evaluate((id) => window.mine.update({ kind: 'article', articleId: id }), ARTICLE);
+  await page.locator('#mine >> h1.headline').waitFor();
+  assert.deepEqual(problems.filter((p) => !p.includes('khabar: ')), []);
+  await page.close();
+});
+
 test('widgets render without Intl: "5 minutes ago" and datelines in the reader\'s zone come from the catalog, a comment\'s exact time when a reader points at it', async () => {
   const own = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
