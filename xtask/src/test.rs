@@ -368,8 +368,9 @@ pub fn run(args: &[String]) -> ExitCode {
     }
 }
 
-/// What a whole run writes on a fresh clone (build trees, the PostgreSQL
-/// cluster, node_modules), with room to spare: a fresh clone was 6.3 GB
+/// What a whole run writes on a fresh clone (build trees, node_modules;
+/// the PostgreSQL cluster, under the temporary folder, is gone at the end),
+/// with room to spare: a fresh clone was 6.3 GB
 /// after a whole run on 2026-12-01.
 const DISK_NEEDED: u64 = 10 * 1_000_000_000;
 
@@ -383,7 +384,7 @@ fn warn_if_short_of_disk(free: Option<u64>) {
     if let Some(free) = free.filter(|&f| f < DISK_NEEDED) {
         eprintln!(
             "xtask test: only {} free on the disk of this checkout; a whole run writes about 6.5 GB \
-             (target/, the PostgreSQL cluster): stages may fail with \"No space left on device\"",
+             (target/, node_modules): stages may fail with \"No space left on device\"",
             gb(free)
         );
     }
