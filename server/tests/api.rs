@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{fixture, get, get_json};
+use common::{fixture, fixture_with, get, get_json};
 use http_body_util::BodyExt;
 use khabar_server::import;
 use serde_json::{json, Value};
@@ -282,6 +282,72 @@ async fn article_and_list_answer_304_to_a_matching_etag() {
             .expect("response");
         assert_eq!(res.status(), StatusCode::OK);
     }
+}
+
+/// Sends a GET of `uri`, with the bearer `token` when there is one.
+async fn get_as(router: &axum::Router, uri: &str, token: Option<&str>) -> axum::response::Response {
+    let mut req = Request::get(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    router
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("response")
+}
+
+#[tokio::test]
+async fn a_cdn_may_keep_reads_but_never_an_answer_to_a_token() {
+    let f = fixture_with(true, |mut s| {
+        s.cdn_max_age = 10;
+        s.admin_token = Some("s3cret-token".into());
+        s
+    });
+    let public = get_as(&f.router, "/api/v1/articles/2026-11-28-transit-plan", None).await;
+    assert_eq!(public.status(), StatusCode::OK);
+    assert_eq!(
+        public.headers()["cache-control"],
+        "public, max-age=0, s-maxage=10, stale-while-revalidate=50"
+    );
+    // The moderation API's list holds readers' addresses: a shared cache
+    // that stored it would give it to anyone who asks for the same URL.
+    for uri in ["/api/v1/admin/comments", "/api/v1/admin/blocks"] {
+        let res = get_as(&f.router, uri, Some("s3cret-token")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        assert_eq!(res.headers()["cache-control"], "private, no-store", "{uri}");
+    }
+    // Any read sent with credentials, a public one too.
+    let res = get_as(&f.router, "/api/v1/articles?limit=2", Some("s3cret-token")).await;
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+}
+
+#[tokio::test]
+async fn a_read_larger_than_the_validator_limit_is_served_untagged() {
+    let f = fixture(false);
+    // 9 MB of body: over the 8 MiB the ETag middleware reads to hash.
+    let paragraph = "كلمة ".repeat(1000);
+    let body: Vec<Value> = (0..1000)
+        .map(|_| json!({ "type": "paragraph", "text": paragraph }))
+        .collect();
+    let article = json!({
+        "id": "long-read",
+        "url": "https://n.test/long-read",
+        "title": "ملف طويل",
+        "published_at": "2026-01-02T03:04:05+03:00",
+        "body": body
+    });
+    import::import_json(f.store.as_ref(), &article.to_string())
+        .await
+        .expect("imported");
+    let res = get_as(&f.router, "/api/v1/articles/long-read", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!res.headers().contains_key("etag"));
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    assert!(bytes.len() > 8 * 1024 * 1024, "{}", bytes.len());
+    let read: Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(read["body"].as_array().map(Vec::len), Some(1000));
 }
 
 #[tokio::test]

@@ -39,20 +39,42 @@ pub fn cache_control(cdn_seconds: u32) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("no-cache"))
 }
 
+/// What an answer to a request with credentials (the moderation and
+/// publishing APIs' bearer token) may be kept as: nowhere. Such answers
+/// hold what readers must not see (pending comments, their e-mail
+/// addresses), and a CDN that caches `/api/*` must never store one and
+/// hand it to the next anonymous request, whatever `--cdn-max-age` says.
+const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
+
 /// Adds a weak ETag and `policy` as `Cache-Control` to successful GET
 /// responses, and answers 304 when the client already has that version.
+/// An answer to a request that carries `Authorization` is `private,
+/// no-store` instead. A body over [`MAX_TAGGED`] (or of unknown length)
+/// passes untagged, with the same `Cache-Control`.
 pub async fn etag(State(policy): State<HeaderValue>, req: Request, next: Next) -> Response {
     let if_none_match = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let policy = if req.headers().contains_key(header::AUTHORIZATION) {
+        PRIVATE
+    } else {
+        policy
+    };
     let is_get = req.method() == Method::GET;
     let res = next.run(req).await;
     if !is_get || res.status() != StatusCode::OK {
         return res;
     }
     let (mut parts, body) = res.into_parts();
+    parts.headers.insert(header::CACHE_CONTROL, policy);
+    // Reading a larger body whole would fail half-way, with its first part
+    // already taken: it goes out as it is, without a validator.
+    let size = axum::body::HttpBody::size_hint(&body).upper();
+    if size.is_none_or(|n| n > MAX_TAGGED as u64) {
+        return Response::from_parts(parts, body);
+    }
     let Ok(bytes) = to_bytes(body, MAX_TAGGED).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
@@ -60,7 +82,6 @@ pub async fn etag(State(policy): State<HeaderValue>, req: Request, next: Next) -
     if let Ok(value) = HeaderValue::from_str(&tag) {
         parts.headers.insert(header::ETAG, value);
     }
-    parts.headers.insert(header::CACHE_CONTROL, policy);
     if if_none_match.is_some_and(|inm| matches(&inm, &tag)) {
         parts.status = StatusCode::NOT_MODIFIED;
         parts.headers.remove(header::CONTENT_LENGTH);
