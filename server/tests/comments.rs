@@ -207,6 +207,86 @@ async fn replies_need_a_published_top_level_parent_of_the_same_article() {
     assert_eq!(list["items"][0]["replies"][0]["parent_id"], top_id);
 }
 
+/// Every figure a reader sees for `ARTICLE`: the list's total and the
+/// comments and replies it shows, the article's `comment_count`, `/counts`.
+async fn shown_to_readers(f: &common::Fixture) -> (Value, usize, Value, Value) {
+    let (_, list) = get_json(&f.router, URI).await;
+    let items = list["items"].as_array().cloned().unwrap_or_default();
+    let listed = items.len()
+        + items
+            .iter()
+            .map(|c| c["replies"].as_array().map_or(0, Vec::len))
+            .sum::<usize>();
+    let (_, article) = get_json(&f.router, &format!("/api/v1/articles/{ARTICLE}")).await;
+    let (_, counts) = get_json(&f.router, &format!("/api/v1/counts?ids={ARTICLE}")).await;
+    (
+        list["total"].clone(),
+        listed,
+        article["comment_count"].clone(),
+        counts["counts"][ARTICLE].clone(),
+    )
+}
+
+#[tokio::test]
+async fn replies_under_a_rejected_comment_are_hidden_and_not_counted() {
+    let f = open_fixture(Moderation::Pre);
+    let moderate = |id: i64, action: &'static str| {
+        let router = f.router.clone();
+        async move {
+            let uri = format!("/api/v1/admin/comments/{id}/{action}");
+            let (status, _) = admin(&router, "POST", &uri, Some("s3cret-token")).await;
+            assert_eq!(status, StatusCode::OK, "{action} {id}");
+        }
+    };
+    let (_, _, top) = post_json(&f.router, URI, &comment("key-top00009", "تعليق أول"), &[]).await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    moderate(top_id, "approve").await;
+    let mut reply = comment("key-reply009", "رد عليه");
+    reply["parent_id"] = json!(top_id);
+    let (_, _, r) = post_json(&f.router, URI, &reply, &[]).await;
+    let reply_id = r["comment"]["id"].as_i64().expect("id");
+    moderate(reply_id, "approve").await;
+    assert_eq!(
+        shown_to_readers(&f).await,
+        (json!(2), 2, json!(2), json!(2))
+    );
+
+    // The comment is rejected: its reply goes with it, from every count.
+    moderate(top_id, "reject").await;
+    assert_eq!(
+        shown_to_readers(&f).await,
+        (json!(0), 0, json!(0), json!(0))
+    );
+    // Approved again: both are back.
+    moderate(top_id, "approve").await;
+    assert_eq!(
+        shown_to_readers(&f).await,
+        (json!(2), 2, json!(2), json!(2))
+    );
+
+    // A reply approved while its parent is rejected is not shown, not
+    // counted, and nobody is told of it by mail.
+    let mut late = comment("key-reply010", "رد متأخر");
+    late["parent_id"] = json!(top_id);
+    let (_, _, l) = post_json(&f.router, URI, &late, &[]).await;
+    let late_id = l["comment"]["id"].as_i64().expect("id");
+    let notices = || async {
+        let dump = f.store.dump().await.expect("dump");
+        dump.tables
+            .iter()
+            .find(|(t, _)| t == "reply_notices")
+            .map_or(0, |(_, rows)| rows.len())
+    };
+    let before = notices().await;
+    moderate(top_id, "reject").await;
+    moderate(late_id, "approve").await;
+    assert_eq!(
+        shown_to_readers(&f).await,
+        (json!(0), 0, json!(0), json!(0))
+    );
+    assert_eq!(notices().await, before, "no notice of a reply nobody sees");
+}
+
 #[tokio::test]
 async fn list_pages_by_cursor_in_both_orders() {
     let f = open_fixture(Moderation::Post);

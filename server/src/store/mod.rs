@@ -2,6 +2,18 @@
 //! the import reach the database only through [`Store`]; each engine is an
 //! implementation of it (today [`sqlite::SqliteStore`]).
 
+/// The SQL condition of a comment readers see, on a row of `comments`
+/// named `c`: published, and a reply only under a published comment (a
+/// reply to a comment a moderator rejected is hidden with it, and is not
+/// counted). Replies are one level deep (`create_comment` refuses deeper
+/// ones), so one look at the parent is enough. A macro, not a constant, so
+/// that `concat!` can put it inside the stores' constant queries.
+macro_rules! shown_comment {
+    () => {
+        "c.status = 'published' AND (c.parent_id IS NULL OR EXISTS (SELECT 1 FROM comments p WHERE p.id = c.parent_id AND p.status = 'published'))"
+    };
+}
+
 pub mod cached;
 pub mod dump;
 pub mod engine;

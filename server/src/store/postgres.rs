@@ -345,11 +345,15 @@ impl PostgresStore {
     }
 }
 
-const ARTICLE_COLUMNS: &str = "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
+const ARTICLE_COLUMNS: &str = concat!(
+    "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
     a.published_at, a.updated_at, a.source, a.section, a.author, a.image_url, a.image_alt,
     a.image_caption, a.lang, a.comments_open,
-    (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'published'),
-    a.published_ts, a.source_open";
+    (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
+    shown_comment!(),
+    "),
+    a.published_ts, a.source_open"
+);
 
 fn row_to_article(row: &Row) -> Result<(Article, i64), StoreError> {
     let image_url: Option<String> = row.try_get(11)?;
@@ -412,8 +416,11 @@ async fn queue_reply_notice(
     if comment.comment.parent_id.is_some() && events.contains(&Event::Published) {
         client
             .execute(
-                "INSERT INTO reply_notices (reply_id, created_ms) VALUES ($1, $2)",
-                &[&comment.comment.id, &now_ms()],
+                // Not for a reply under a comment readers do not see.
+                "INSERT INTO reply_notices (reply_id, created_ms)
+                 SELECT $1, $2 WHERE EXISTS
+                     (SELECT 1 FROM comments WHERE id = $3 AND status = 'published')",
+                &[&comment.comment.id, &now_ms(), &comment.comment.parent_id],
             )
             .await?;
     }
@@ -898,7 +905,10 @@ impl Store for PostgresStore {
         }
         let total: i64 = client
             .query_one(
-                "SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'published'",
+                concat!(
+                    "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND ",
+                    shown_comment!()
+                ),
                 &[&q.article_id],
             )
             .await?
@@ -1679,9 +1689,11 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         client
             .query(
-                "SELECT a.id, (SELECT COUNT(*) FROM comments c
-                     WHERE c.article_id = a.id AND c.status = 'published')
-                 FROM articles a WHERE a.id = ANY($1) AND NOT a.hidden",
+                concat!(
+                    "SELECT a.id, (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
+                    shown_comment!(),
+                    ") FROM articles a WHERE a.id = ANY($1) AND NOT a.hidden",
+                ),
                 &[&ids],
             )
             .await?

@@ -640,11 +640,11 @@ impl Store for SqliteStore {
 
     async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError> {
         self.with_conn(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT a.id, (SELECT COUNT(*) FROM comments c
-                     WHERE c.article_id = a.id AND c.status = 'published')
-                 FROM articles a WHERE a.id = ?1 AND a.hidden = 0",
-            )?;
+            let mut stmt = c.prepare_cached(concat!(
+                "SELECT a.id, (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
+                shown_comment!(),
+                ") FROM articles a WHERE a.id = ?1 AND a.hidden = 0",
+            ))?;
             let mut out = Vec::new();
             for id in &ids {
                 if let Some(row) = stmt
@@ -1848,11 +1848,15 @@ fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Resul
     Ok(())
 }
 
-const ARTICLE_COLUMNS: &str = "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
+const ARTICLE_COLUMNS: &str = concat!(
+    "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
     a.published_at, a.updated_at, a.source, a.section, a.author, a.image_url, a.image_alt,
     a.image_caption, a.lang, a.comments_open,
-    (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'published'),
-    a.published_ts, a.source_open";
+    (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
+    shown_comment!(),
+    "),
+    a.published_ts, a.source_open"
+);
 
 /// A row before its JSON body column is parsed.
 struct RawArticle {
@@ -2071,8 +2075,11 @@ fn queue_reply_notice(
 ) -> Result<(), StoreError> {
     if comment.comment.parent_id.is_some() && events.contains(&Event::Published) {
         conn.execute(
-            "INSERT INTO reply_notices (reply_id, created_ms) VALUES (?1, ?2)",
-            params![comment.comment.id, now_ms()],
+            // Not for a reply under a comment readers do not see.
+            "INSERT INTO reply_notices (reply_id, created_ms)
+             SELECT ?1, ?2 WHERE EXISTS
+                 (SELECT 1 FROM comments WHERE id = ?3 AND status = 'published')",
+            params![comment.comment.id, now_ms(), comment.comment.parent_id],
         )?;
     }
     Ok(())
@@ -2292,7 +2299,10 @@ fn list_comments(conn: &Connection, q: &CommentQuery) -> Result<CommentPage, Sto
         item.replies = Some(found);
     }
     let total = conn.query_row(
-        "SELECT COUNT(*) FROM comments WHERE article_id = ?1 AND status = 'published'",
+        concat!(
+            "SELECT COUNT(*) FROM comments c WHERE c.article_id = ?1 AND ",
+            shown_comment!()
+        ),
         [&q.article_id],
         |r| r.get(0),
     )?;
