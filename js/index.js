@@ -795,6 +795,14 @@ export const __auto = {
   requestCatalog: (tag) => catalog(catalogTag(tag)),
   need,
   configure,
+  /** The API base set up (init()'s or the script tag's), else `fallback`, which becomes it. */
+  defaultApi: (fallback) => {
+    if (!defaultApi) {
+      defaultApi = fallback;
+      for (const m of [core, page]) if (m.running) m.glue.setDefaultApi(fallback);
+    }
+    return defaultApi;
+  },
   mountAttributes: (element, api) => open(element, api, true),
   /** Mounts the page's placeholders in each module as it runs (each its own kinds). */
   mountPlaceholders: (api) => {

@@ -31,13 +31,16 @@ if (typeof document !== 'undefined') {
   const script = Array.from(document.querySelectorAll('script[type="module"][src]'))
     .find((s) => s.src === here);
   const options = (script && script.dataset) || {};
-  const api = options.api || new URL('/api/v1', here).href;
+  __auto.configure({ api: options.api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity });
+  // The API of every placeholder and element that names none: the script
+  // tag's data-api; in a bundle (no script tag), what init() named before
+  // this module was imported; else this file's own origin.
+  const api = __auto.defaultApi(new URL('/api/v1', here).href);
 
   // The article of each placeholder already on the page is requested now,
   // while the wasm downloads and compiles. A page whose widgets are all
   // comment sections needs only the comments page's module (started
   // below); any other starts the core now.
-  __auto.configure({ api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity });
   const kinds = Array.from(document.querySelectorAll('[data-khabar], khabar-widget'),
     (el) => (el.localName === 'khabar-widget' ? el.getAttribute('kind') : el.dataset.khabar) ?? '');
   if (!kinds.length || kinds.some((k) => k.trim() !== 'comments')) init();

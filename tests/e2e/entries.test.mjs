@@ -150,6 +150,46 @@ test('init() options that come after the widget was set up are not lost silently
   await page.close();
 });
 
+test('`khabar/auto` imported after init({ api }): its placeholders and elements ask that API, as mount() does', async () => {
+  // A bundle has no script tag: the API a page names is init()'s. Here it is
+  // another origin (served by the same server through the route below), so
+  // that the bundle's own origin, the fallback, is told apart.
+  const { page, problems } = await openPage(browser);
+  const asked = [];
+  await page.route('https://news.example/**', async (route) => {
+    const url = route.request().url();
+    asked.push(new URL(url).pathname + new URL(url).search);
+    const response = await route.fetch({ url: url.replace('https://news.example/', server.url) });
+    await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': '*' } });
+  });
+  const direct = [];
+  page.on('request', (r) => { if (r.url().startsWith(`${server.url}api/`)) direct.push(r.url()); });
+  await page.route('**/entry-auto.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>e</title></head>
+<body><div id="placeholder" data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+<khabar-widget id="element" kind="latest" limit="2"></khabar-widget><div id="story"></div>
+<script type="module">
+  import * as k from '/khabar/index.js';
+  k.init({ api: 'https://news.example/api/v1' });
+  await import('/khabar/khabar.js');
+  k.mount(document.getElementById('story'), { kind: 'card', articleId: '${ARTICLE}' });
+</script></body></html>`,
+  }));
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.goto(`${server.url}entry-auto.html`);
+  for (const id of ['placeholder', 'element', 'story']) {
+    await page.waitForFunction((h) => document.getElementById(h).shadowRoot?.querySelector('h1, .card-title, li a'), id);
+  }
+  assert.ok(asked.includes(`/api/v1/articles/${ARTICLE}`), asked.join());
+  assert.ok(asked.some((p) => p.startsWith('/api/v1/articles?')), asked.join());
+  assert.deepEqual(direct, [], 'nothing asked the bundle\'s own origin');
+  assert.deepEqual(warnings, [], 'init() came first: nothing was ignored');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('khabar/placeholder.css reserves what reservedHeight() names, for every kind and list length, custom properties included, in text of any size', async () => {
   const { page, problems } = await apiPage('<div id="cases"></div>', '');
   await page.addStyleTag({ content: readFileSync(join(DIST, 'npm/placeholder.css'), 'utf8') });
