@@ -68,6 +68,9 @@ struct State {
     /// The count in the heading.
     total_el: Element,
     form: CommentForm,
+    /// Whether the article takes comments: when not, the list shows
+    /// without the form or a "reply" on any comment.
+    open: bool,
     /// What the section added around the list: "no comments yet", the
     /// "more" button, a loading error with its retry button.
     empty: Option<Element>,
@@ -152,6 +155,7 @@ impl CommentSection {
             list,
             total_el,
             form,
+            open,
             empty: None,
             more: None,
             list_error: None,
@@ -390,11 +394,16 @@ impl CommentSection {
     }
 
     fn restore_draft(&self) {
-        let draft = {
+        let (draft, open) = {
             let mut s = self.0.borrow_mut();
             s.draft = storage::load_draft(&s.draft_key).unwrap_or_default();
-            s.draft.clone()
+            (s.draft.clone(), s.open)
         };
+        // Closed: the draft stays stored for when the article reopens, and
+        // the form it belongs in is not shown.
+        if !open {
+            return;
+        }
         let remembered = storage::remembered_name();
         if let Some(name) = &remembered {
             if let Some(input) = self.0.borrow().form.remember.dyn_ref::<HtmlInputElement>() {
@@ -421,6 +430,9 @@ impl CommentSection {
 
     /// Starts (or with `None` stops) replying to comment `id` by `name`.
     fn reply_to(&self, target: Option<(i64, String)>, focus: bool) {
+        if !self.0.borrow().open {
+            return; // no form to open (nor a "reply" to press)
+        }
         let mut draft = self.draft();
         draft.author = self.value(Field::Author);
         draft.email = self.value(Field::Email);
@@ -800,9 +812,9 @@ impl CommentSection {
 
     /// Puts one comment into the list (a reply under its parent).
     fn insert(&self, c: &Comment, pending: bool) -> Result<(), WidgetError> {
-        let (list, catalog) = {
+        let (list, catalog, open) = {
             let s = self.0.borrow();
-            (s.list.clone(), s.catalog)
+            (s.list.clone(), s.catalog, s.open)
         };
         let doc = list
             .owner_document()
@@ -810,7 +822,7 @@ impl CommentSection {
         let Some(relative) = self.relative() else {
             return Ok(());
         };
-        let el = view::comment(&doc, c, catalog, &relative, pending, true).build();
+        let el = view::comment(&doc, c, catalog, &relative, pending, open).build();
         if let Some(empty) = self.0.borrow_mut().empty.take() {
             empty.remove();
         }
@@ -915,9 +927,9 @@ impl CommentSection {
     }
 
     fn show_page(&self, page: CommentPage, first: bool) -> Result<(), WidgetError> {
-        let (list, catalog, pending_key) = {
+        let (list, catalog, pending_key, open) = {
             let s = self.0.borrow();
-            (s.list.clone(), s.catalog, s.pending_key.clone())
+            (s.list.clone(), s.catalog, s.pending_key.clone(), s.open)
         };
         let doc = list
             .owner_document()
@@ -936,7 +948,7 @@ impl CommentSection {
         };
         let mut first_new = None;
         for c in &page.items {
-            let el = view::comment(&doc, c, catalog, &relative, false, true).build();
+            let el = view::comment(&doc, c, catalog, &relative, false, open).build();
             // A reply to it may have been shown early too, where its
             // parent was not yet to be found.
             for id in std::iter::once(c.id).chain(c.replies.iter().map(|r| r.id)) {

@@ -12,6 +12,9 @@ const NO_COMMENTS: &str = r#"{"items":[],"next":null,"total":0}"#;
 const ONE_COMMENT: &str = r#"{"items":[{"id":1,"author":"\u202eسارة","body":"سطر \u202bأول\u202c\nسطر \u2067ثانٍ\u2069\u200f","created_at":"2017-01-01T07:31:08Z","parent_id":null,
   "replies":[{"id":2,"author":"Omar","body":"رد","created_at":"2017-01-01T08:00:00Z","parent_id":1}]}],"next":null,"total":2}"#;
 
+/// An article that took comments and takes no more.
+const CLOSED_ARTICLE: &str = r#"{"id":"2017-01-01-test","url":"https://news.test/a","title":"T","published_at":"2017-01-01T07:31:08Z","body":[],"comments_open":false,"comment_count":2}"#;
+
 fn comments_options(lang: &str, article: &str) -> JsValue {
     options_with(&[("kind", "comments"), ("lang", lang), ("articleId", article)])
 }
@@ -184,6 +187,56 @@ async fn drafts_survive_remounting_and_server_422s_land_on_fields() {
         "text kept after a refusal"
     );
     handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_article_lists_its_comments_without_a_reply_or_the_form_and_keeps_the_draft() {
+    clear_storage();
+    let _fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", "/comments", 200, ONE_COMMENT),
+        ("GET", "/articles/2017-01-01-test", 200, CLOSED_ARTICLE),
+    ]));
+    // A reply begun while the article took comments.
+    let el = host();
+    let open = comments_options("ar", "2017-01-01-test");
+    let handle = khabar::mount(el.clone(), open.clone()).expect("mount");
+    let first = find(&el, "li.comment[data-id=\"1\"]").await;
+    click(
+        &first
+            .query_selector("button.reply")
+            .expect("q")
+            .expect("reply"),
+    );
+    let root = el.shadow_root().expect("root");
+    type_into(
+        &root.query_selector("#kc-body").expect("q").expect("b"),
+        "ردّ لم يُرسل بعد",
+    );
+    handle.destroy();
+
+    // Closed since: the comments show, with no way to answer them.
+    let handle = khabar::mount(el.clone(), options_with(&[("lang", "ar")])).expect("article");
+    find(&el, "li.comment[data-id=\"1\"]").await;
+    find(&el, ".note.closed").await;
+    let root = el.shadow_root().expect("root");
+    for absent in ["button.reply", ".comments form", "#kc-body"] {
+        assert!(
+            root.query_selector(absent).expect("q").is_none(),
+            "{absent} in a closed section"
+        );
+    }
+    handle.destroy();
+
+    // The draft was kept: open again, the reply is back under its comment.
+    let _handle = khabar::mount(el.clone(), open).expect("reopened");
+    let first = find(&el, "li.comment[data-id=\"1\"]").await;
+    let body: web_sys::HtmlTextAreaElement =
+        find(&el, "#kc-body").await.dyn_into().expect("textarea");
+    wait_until("the reply form under its comment", || {
+        first.query_selector("form").ok().flatten().is_some()
+    })
+    .await;
+    assert_eq!(body.value(), "ردّ لم يُرسل بعد");
 }
 
 #[wasm_bindgen_test]
