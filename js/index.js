@@ -528,9 +528,12 @@ class Handle {
     if (this.#destroyed || this.#inner) return;
     const wasm = this.#module.glue;
     try {
+      // Options refused now, when nobody can catch a throw, are shown in
+      // the widget instead, as a placeholder's are.
+      const mountObject = unheard ? wasm.mountShowingRefusal : wasm.mount;
       this.#inner = call(() => (this.#fromAttributes
         ? wasm.mountFromAttributes(this.#element, this.#options)
-        : wasm.mount(this.#element, this.#options)));
+        : mountObject(this.#element, this.#options)));
       if (this.#json !== undefined) this.#inner.showJson(this.#json);
     } catch (e) {
       if (!unheard) throw e;

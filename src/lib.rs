@@ -89,10 +89,33 @@ pub fn live_widgets() -> u32 {
 /// Throws a `KhabarError` with a `code` when the options are unusable.
 #[wasm_bindgen]
 pub fn mount(element: Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
+    mount_object(element, options, true)
+}
+
+#[cfg(any(feature = "core", feature = "comments-page"))]
+/// `mount` for a widget the page mounted before the module ran (the
+/// loader kept its handle waiting): options it refuses are shown in the
+/// widget, with `khabar:error`, as a placeholder's are, since nobody can
+/// catch a throw any more; the handle's `update()` then mounts it anew.
+#[wasm_bindgen(js_name = mountShowingRefusal)]
+pub fn mount_showing_refusal(element: Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
+    mount_object(element, options, false)
+}
+
+#[cfg(any(feature = "core", feature = "comments-page"))]
+fn mount_object(
+    element: Element,
+    options: JsValue,
+    throw_refusal: bool,
+) -> Result<WidgetHandle, JsValue> {
     let default_api = DEFAULT_API.with(|d| d.borrow().clone()).or_else(page_api);
-    let parsed = embed::options_from_object(&element, &options, default_api.as_deref())
-        .map_err(error::WidgetError::Config)?;
-    let widget = Widget::mount(element.clone(), Ok(parsed), embed::fallback_lang(&element))?;
+    let parsed = embed::options_from_object(&element, &options, default_api.as_deref());
+    if throw_refusal {
+        if let Err(e) = parsed {
+            return Err(error::WidgetError::Config(e).into());
+        }
+    }
+    let widget = Widget::mount(element.clone(), parsed, embed::fallback_lang(&element))?;
     Ok(WidgetHandle {
         widget,
         default_api,

@@ -462,7 +462,7 @@ test('a core that cannot start, with no module running: placeholders the page ad
   await page.close();
 });
 
-test('a handle mounted before the module ran, with options it then refuses, is told so; its next update() mounts it', async () => {
+test('a handle mounted before the module ran, with options it then refuses, is told so and shows why; its next update() mounts it', async () => {
   const { page, problems } = await openPage(browser);
   let release;
   const held = new Promise((resolve) => { release = resolve; });
@@ -479,6 +479,10 @@ test('a handle mounted before the module ran, with options it then refuses, is t
   release();
   await page.waitForFunction(() => window.errors.length > 0);
   assert.deepEqual(await page.evaluate(() => window.errors), ['config']);
+  // Not an empty box: the widget says what is wrong, as a placeholder's does.
+  const shown = page.locator('#mine >> [role="alert"][data-error-code="config"]');
+  await shown.waitFor();
+  assert.match(await shown.innerText(), /\S/);
   await page.evaluate((id) => window.mine.update({ kind: 'article', articleId: id }), ARTICLE);
   await page.locator('#mine >> h1.headline').waitFor();
   assert.deepEqual(problems.filter((p) => !p.includes('khabar: ')), []);
