@@ -117,6 +117,21 @@ pub fn stored_spellings(canonical: &str) -> Vec<String> {
     forms
 }
 
+/// The four spellings of a stored article's `url` a thread of its page may
+/// have been opened under: with and without a closing slash, in either case
+/// of percent-escapes (the canonical form has upper-case ones and no
+/// slash; a CMS's link often the opposite).
+pub fn thread_spellings(url: &str) -> [String; 4] {
+    let base = url.trim_end_matches('/');
+    let [upper, lower] = [true, false].map(|up| hex_case(base, up));
+    [
+        upper.clone(),
+        format!("{upper}/"),
+        lower.clone(),
+        format!("{lower}/"),
+    ]
+}
+
 /// `%d8%a7` and `%D8%A7` are the same bytes: `upper` picks the spelling of
 /// the two hex digits after each `%`; nothing else changes.
 fn hex_case(path: &str, upper: bool) -> String {

@@ -201,6 +201,45 @@ async fn a_wordpress_permalink_is_the_thread_of_its_page() {
 }
 
 #[tokio::test]
+async fn an_article_stored_after_readers_commented_on_its_page_takes_their_comments() {
+    // The site embedded comments by URL first; its CMS's articles came
+    // later (a sync, the publishing API), with the link as the CMS writes it.
+    let f = site_fixture();
+    let uri = format!("/api/v1/comments?url={}", enc(PAGE));
+    let (status, _, created) = post_json(&f.router, &uri, &comment("key-adopt-001"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let thread = created["article_id"].as_str().expect("thread").to_owned();
+    let comment_id = created["comment"]["id"].clone();
+
+    let link = "https://news.example/2026/11/30/%d8%a7%d9%84%d8%b3%d9%88%d9%82/";
+    let article: Article = serde_json::from_value(json!({
+        "id": "news.example-18", "url": link, "title": "السوق",
+        "published_at": "2026-11-30T08:00:00Z", "body": []
+    }))
+    .expect("article");
+    for _ in 0..2 {
+        // Stored twice, as every sync stores it again: nothing moves twice.
+        f.store
+            .upsert_articles(vec![article.clone()], Some("https://news.example/feed"))
+            .await
+            .expect("store");
+    }
+    // One conversation, the article's, whichever way the page is asked for.
+    let (_, by_url) = get_json(&f.router, &uri).await;
+    assert_eq!(by_url["article_id"], "news.example-18", "{by_url}");
+    assert_eq!(by_url["total"], 1);
+    assert_eq!(by_url["items"][0]["id"], comment_id);
+    let (_, by_id) = get_json(&f.router, "/api/v1/articles/news.example-18/comments").await;
+    assert_eq!(by_id["items"][0]["id"], comment_id);
+    let (_, counts) = get_json(&f.router, &format!("/api/v1/counts?url={}", enc(link))).await;
+    assert_eq!(counts["counts"][link], 1, "{counts}");
+    assert!(f.store.article(&thread).await.expect("get").is_none());
+    // And the next comment on the page goes to the article too.
+    let (_, _, next) = post_json(&f.router, &uri, &comment("key-adopt-002"), &[]).await;
+    assert_eq!(next["article_id"], "news.example-18");
+}
+
+#[tokio::test]
 async fn other_sites_and_other_origins_are_refused() {
     let f = site_fixture();
     let outside = format!(

@@ -504,7 +504,9 @@ pub trait Store: Send + Sync {
     /// Inserts or replaces already validated articles, all or none. An
     /// article that was hidden is shown again. `origin` records where they
     /// came from (a source URL for syncs, `push` for the publishing API;
-    /// `None` for imports), so that a sync can tell which are gone.
+    /// `None` for imports), so that a sync can tell which are gone. A
+    /// thread that comments by URL opened for an article's URL before the
+    /// article came gives it its comments and is removed.
     async fn upsert_articles(
         &self,
         articles: Vec<Article>,

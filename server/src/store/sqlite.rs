@@ -1845,6 +1845,25 @@ fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Resul
             source_word(a, origin),
         ],
     )?;
+    adopt_threads(conn, &a.id, &a.url)
+}
+
+/// Readers may have commented on the article's page before the article
+/// was stored (comments by URL open a thread of their own): that thread's
+/// comments become the article's, and the thread goes, so that the page
+/// keeps one conversation, whichever row its URL would have found.
+fn adopt_threads(conn: &Connection, id: &str, url: &str) -> Result<(), StoreError> {
+    let [a, b, c, d] = crate::threads::thread_spellings(url);
+    let threads = "SELECT id FROM articles WHERE origin = 'thread' AND id <> ?1
+         AND url IN (?2, ?3, ?4, ?5)";
+    conn.execute(
+        &format!("UPDATE comments SET article_id = ?1 WHERE article_id IN ({threads})"),
+        params![id, a, b, c, d],
+    )?;
+    conn.execute(
+        &format!("DELETE FROM articles WHERE id IN ({threads})"),
+        params![id, a, b, c, d],
+    )?;
     Ok(())
 }
 
