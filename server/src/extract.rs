@@ -1,15 +1,16 @@
-//! Typed request extractors shared by the handlers: a JSON body whose
-//! rejections are [`ApiError`]s, the client's address for rate limits, and
-//! the origin links are made absolute against.
+//! Typed request extractors shared by the handlers: a JSON body, a query
+//! string and path parameters whose rejections are [`ApiError`]s, the client's address
+//! for rate limits, and the origin links are made absolute against.
 
 use std::net::SocketAddr;
 
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody, JsonRejection};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::Json;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
@@ -46,6 +47,61 @@ fn rejected(e: &JsonRejection) -> ApiError {
         }
     }
     ApiError::BadJson(e.body_text())
+}
+
+/// A query string: one that does not parse is `400 bad_request` in the
+/// API's JSON, like every other refusal (axum's own is plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// A path's parameters: an id that is not a number is `400 bad_request`
+/// in the API's JSON too.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// A page size (`limit=`) as the lists read it: any whole number, however
+/// large, which the list then caps (a size past `u32` is not a refusal);
+/// anything else is refused.
+pub fn page_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(serde::de::Error::custom("limit is a whole number"));
+    }
+    Ok(Some(text.parse::<u32>().unwrap_or(u32::MAX)))
 }
 
 /// The client's address as rate limits see it: the socket peer, or behind

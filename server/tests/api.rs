@@ -351,6 +351,57 @@ async fn a_read_larger_than_the_validator_limit_is_served_untagged() {
 }
 
 #[tokio::test]
+async fn a_page_size_past_any_limit_is_capped_and_malformed_input_is_refused_in_json() {
+    let f = fixture_with(true, |mut s| {
+        s.admin_token = Some("s3cret-token".into());
+        s
+    });
+    // "Larger values are capped, not refused", however large.
+    for huge in ["99999999999", "184467440737095516150"] {
+        let (status, list) = get_json(&f.router, &format!("/api/v1/articles?limit={huge}")).await;
+        assert_eq!(status, StatusCode::OK, "{huge}: {list}");
+        assert!(!list["items"].as_array().expect("items").is_empty());
+        let uri = format!("/api/v1/articles/2026-11-28-transit-plan/comments?limit={huge}");
+        assert_eq!(get_json(&f.router, &uri).await.0, StatusCode::OK, "{huge}");
+    }
+    // What is not a number gets the API's JSON refusal, not a line of text.
+    for uri in [
+        "/api/v1/articles?limit=-1",
+        "/api/v1/articles?limit=ten",
+        "/api/v1/articles/2026-11-28-transit-plan/comments?limit=1.5",
+        "/api/v1/comments?url=https://news.example/a&limit=x",
+    ] {
+        let (status, headers, body) = get(&f.router, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(headers["content-type"], "application/json", "{uri}");
+        let body: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["error"]["code"], "bad_request", "{uri}: {body}");
+    }
+    let res = get_as(
+        &f.router,
+        "/api/v1/admin/blocks?limit=many",
+        Some("s3cret-token"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = f
+        .router
+        .clone()
+        .oneshot(
+            Request::post("/api/v1/admin/comments/first/approve")
+                .header("authorization", "Bearer s3cret-token")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    let body: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(body["error"]["code"], "bad_request", "{body}");
+}
+
+#[tokio::test]
 async fn image_paths_become_absolute_urls_of_the_requested_host() {
     let f = fixture(true);
     let res = f

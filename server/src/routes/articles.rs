@@ -1,13 +1,13 @@
 //! `GET /articles` (newest first, keyset-paged) and `GET /articles/{id}`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::extract::Origin;
+use crate::extract::{ApiQuery, Origin};
 use crate::model::{absolute, Article, ArticleSummary, Page};
 use crate::state::AppState;
 use crate::store::ListQuery;
@@ -17,6 +17,7 @@ use khabar_rules::{ARTICLE_LIST_DEFAULT as DEFAULT_LIMIT, ARTICLE_LIST_MAX as MA
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListParams {
+    #[serde(default, deserialize_with = "crate::extract::page_size")]
     limit: Option<u32>,
     cursor: Option<String>,
     section: Option<String>,
@@ -38,7 +39,7 @@ pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
 pub(crate) async fn list(
     State(state): State<AppState>,
     Origin(origin): Origin,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Page<ArticleSummary>>, ApiError> {
     let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => {

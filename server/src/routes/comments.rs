@@ -1,6 +1,6 @@
 //! `GET` and `POST /api/v1/articles/{id}/comments`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::comments::{self, Moderation, NewComment, StoredComment};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientKey};
+use crate::extract::{ApiJson, ApiQuery, ClientKey};
 use crate::state::AppState;
 use crate::store::{CommentQuery, Sort};
 
@@ -20,6 +20,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListParams {
+    #[serde(default, deserialize_with = "crate::extract::page_size")]
     limit: Option<u32>,
     cursor: Option<String>,
     sort: Option<String>,
@@ -28,7 +29,7 @@ pub(crate) struct ListParams {
 pub(crate) async fn list(
     State(state): State<AppState>,
     Path(article_id): Path<String>,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
     let sort = match p.sort.as_deref() {
         None | Some("" | "oldest") => Sort::Oldest,

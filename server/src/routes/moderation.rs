@@ -4,7 +4,7 @@
 //! blocked authors: `GET` and `POST /api/v1/admin/blocks`,
 //! `DELETE /api/v1/admin/blocks/{email|client}/{value}` (audited as `api`).
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::blocks::{self, BlockError};
 use crate::comments::StoredComment;
 use crate::error::ApiError;
-use crate::extract::{bearer_matches, ApiJson};
+use crate::extract::{bearer_matches, ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use crate::store::{BlockKind, Keyset, Status};
 
@@ -61,21 +61,21 @@ async fn set(state: &AppState, id: i64, status: Status) -> Result<Json<StoredCom
 
 async fn approve(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<StoredComment>, ApiError> {
     set(&state, id, Status::Published).await
 }
 
 async fn reject(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<StoredComment>, ApiError> {
     set(&state, id, Status::Rejected).await
 }
 
 async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     if state.store.delete_comment(id).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -100,6 +100,7 @@ const BLOCKS_MAX: u32 = 500;
 /// `?limit=N&cursor=C`: `C` is the `next` of the page before.
 #[derive(Deserialize)]
 struct BlockPage {
+    #[serde(default, deserialize_with = "crate::extract::page_size")]
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -108,7 +109,7 @@ struct BlockPage {
 /// the following page (`null` on the last), `total` how many there are.
 async fn list_blocks(
     State(state): State<AppState>,
-    Query(p): Query<BlockPage>,
+    ApiQuery(p): ApiQuery<BlockPage>,
 ) -> Result<Json<Value>, ApiError> {
     let at = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Keyset::Before(

@@ -4,7 +4,7 @@
 //! article the server holds with that URL is its thread; otherwise the first
 //! comment creates one, titled as the page says.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::comments::NewComment;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientKey};
+use crate::extract::{ApiJson, ApiQuery, ClientKey};
 use crate::routes::comments;
 use crate::state::AppState;
 use crate::store::{CommentQuery, Sort};
@@ -21,6 +21,7 @@ use crate::threads::{stored_spellings, thread_id, ThreadError};
 #[derive(Debug, Deserialize)]
 pub(crate) struct ByUrl {
     url: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::page_size")]
     limit: Option<u32>,
     cursor: Option<String>,
     sort: Option<String>,
@@ -61,7 +62,7 @@ async fn resolve(
 /// yet has an empty list and `article_id: null`.
 pub(crate) async fn list(
     State(state): State<AppState>,
-    Query(p): Query<ByUrl>,
+    ApiQuery(p): ApiQuery<ByUrl>,
 ) -> Result<Json<Value>, ApiError> {
     let (_, id) = resolve(&state, p.url.as_deref()).await?;
     let Some(article_id) = id else {
@@ -108,7 +109,7 @@ pub(crate) async fn list(
 /// server does not hold creates its thread.
 pub(crate) async fn create(
     State(state): State<AppState>,
-    Query(p): Query<ByUrl>,
+    ApiQuery(p): ApiQuery<ByUrl>,
     ClientKey(client): ClientKey,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
