@@ -32,7 +32,7 @@ pub fn show_everywhere() -> Option<()> {
         else {
             continue;
         };
-        let Some(root) = host.shadow_root() else {
+        let Some(root) = crate::dom::root_of(&host) else {
             continue;
         };
         let Some(frame) = root.first_element_child() else {

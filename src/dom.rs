@@ -2,7 +2,7 @@
 //! markup in backend or reader strings cannot become elements.
 
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Node};
+use web_sys::{Document, Element, Node, ShadowRoot};
 
 use crate::error::WidgetError;
 
@@ -225,6 +225,39 @@ pub fn focus(el: &Element) {
 pub fn take_focus(el: &Element) {
     el.set_attr("tabindex", "-1");
     focus(el);
+}
+
+/// What marks the box a widget renders into when its element cannot hold
+/// a shadow root itself (see [`widget_root`]).
+const BOX_ATTR: &str = "data-khabar-box";
+
+/// The shadow root a widget of `host` renders into, when it has one: the
+/// host's own, or that of the box inside it (see [`widget_root`]).
+pub fn root_of(host: &Element) -> Option<ShadowRoot> {
+    host.shadow_root().or_else(|| {
+        let inner = host.query_selector(":scope > [data-khabar-box]").ok()??;
+        inner.shadow_root()
+    })
+}
+
+/// The shadow root a widget of `host` renders into, made when it has none.
+/// Most elements that hold content can hold one; those that cannot (a
+/// `<li>`, a `<td>`, an `<a>`: a list of cards is often marked up so) get a
+/// box of their own inside, which holds it.
+pub fn widget_root(host: &Element) -> DomResult<ShadowRoot> {
+    if let Some(root) = root_of(host) {
+        return Ok(root);
+    }
+    let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
+    if let Ok(root) = host.attach_shadow(&init) {
+        return Ok(root);
+    }
+    let doc = host
+        .owner_document()
+        .ok_or_else(|| dom_error("no document".into()))?;
+    let inner = El::new(&doc, "div").attr(BOX_ATTR, "").build();
+    host.add_child(&inner);
+    inner.attach_shadow(&init).map_err(dom_error)
 }
 
 /// Removes every child of `node`.

@@ -143,7 +143,8 @@ fn mount_new(default_api: Option<&str>) -> u32 {
         // Mounted here, or by the other module of the page (its mark and
         // the shadow root it filled: a page saved with the mark alone, as
         // a prerenderer writes it, is mounted again).
-        let elsewhere = el.has_attribute(crate::crash::MOUNTED_ATTR) && el.shadow_root().is_some();
+        let elsewhere =
+            el.has_attribute(crate::crash::MOUNTED_ATTR) && crate::dom::root_of(&el).is_some();
         if widget::is_mounted_in(&el) || elsewhere {
             continue;
         }

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, ShadowRoot};
+use web_sys::Element;
 
 #[cfg(feature = "core")]
 use crate::actions::ArticleActions;
@@ -170,7 +170,7 @@ impl Widget {
         options: Result<Options, ConfigError>,
         fallback_lang: Lang,
     ) -> Result<Widget, WidgetError> {
-        let root = shadow_root(&host)?;
+        let root = crate::dom::widget_root(&host)?;
         crate::style::adopt(&root)?;
         clear(&root);
         let doc = host
@@ -222,7 +222,7 @@ impl Widget {
         self.reset();
         self.0.destroy();
         let s = self.0.borrow();
-        if let Some(root) = s.host.shadow_root() {
+        if let Some(root) = crate::dom::root_of(&s.host) {
             clear(&root);
         }
         s.host.remove_attr(MOUNTED_ATTR);
@@ -789,13 +789,4 @@ fn print_target(doc: &web_sys::Document, host: &Element, options: &Options) -> E
         .flatten()
         .or_else(|| doc.query_selector("main").ok().flatten())
         .unwrap_or_else(|| host.clone())
-}
-
-fn shadow_root(host: &Element) -> Result<ShadowRoot, WidgetError> {
-    match host.shadow_root() {
-        Some(root) => Ok(root),
-        None => host
-            .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
-            .map_err(dom_error),
-    }
 }

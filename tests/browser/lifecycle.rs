@@ -77,6 +77,32 @@ async fn destroy_empties_the_widget_and_unmarks_the_host() {
     assert!(!el.has_attribute("data-khabar-mounted"));
 }
 
+#[wasm_bindgen_test]
+async fn an_element_that_cannot_hold_a_shadow_root_gets_the_widget_in_a_box_inside() {
+    let _fetch = FakeFetch::install(Answer::Status(200, ARTICLE));
+    // A list of cards, as a site's markup often has it: `<li>` cannot hold
+    // a shadow root (attachShadow throws NotSupportedError).
+    let list = host();
+    let doc = list.owner_document().expect("document");
+    let item = doc.create_element("li").expect("li");
+    list.append_child(&item).expect("append");
+    let handle = khabar::mount(item.clone(), options("ar", "arab")).expect("mount");
+    let inner = item
+        .query_selector(":scope > [data-khabar-box]")
+        .expect("q")
+        .expect("the box inside the item");
+    find(&inner, "h1.headline").await;
+    assert!(item.has_attribute("data-khabar-mounted"));
+    assert!(item.shadow_root().is_none());
+    // Mounted again: the same box, not a second one.
+    handle.destroy();
+    assert_eq!(inner.shadow_root().expect("root").child_element_count(), 0);
+    assert!(!item.has_attribute("data-khabar-mounted"));
+    let _handle = khabar::mount(item.clone(), options("ar", "arab")).expect("again");
+    find(&inner, "h1.headline").await;
+    assert_eq!(item.child_element_count(), 1);
+}
+
 /// An article the host page already has, for `showJson`.
 fn page_article() -> wasm_bindgen::JsValue {
     js_sys::JSON::parse(

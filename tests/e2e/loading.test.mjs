@@ -462,6 +462,26 @@ test('a core that cannot start, with no module running: placeholders the page ad
   await page.close();
 });
 
+test('placeholders on elements that cannot hold a shadow root (a list of cards in <li>, a table cell) show their widgets', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.goto(await routePage(page, 'cards-in-a-list.html', `
+    <ul id="cards"><li data-khabar="card" data-khabar-article-id="${ARTICLE}"></li><li data-khabar="latest" data-khabar-limit="2"></li></ul>
+    <table><tr><td id="cell" data-khabar="card" data-khabar-article-id="${ARTICLE}"></td></tr></table>`));
+  const shown = (selector) => page.waitForFunction((s) => document.querySelector(s)
+    ?.querySelector(':scope > [data-khabar-box]')?.shadowRoot?.querySelector('.card-title, li a'), selector);
+  await shown('#cards > li:nth-child(1)');
+  await shown('#cards > li:nth-child(2)');
+  await shown('#cell');
+  // Once each: the page's own changes mount nothing again.
+  await page.evaluate(() => document.body.append(document.createElement('p')));
+  await page.waitForTimeout(200);
+  assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll('[data-khabar]')]
+    .map((el) => [el.hasAttribute('data-khabar-mounted'), el.querySelectorAll('[data-khabar-box]').length])),
+  [[true, 1], [true, 1], [true, 1]]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a handle mounted before the module ran, with options it then refuses, is told so and shows why; its next update() mounts it', async () => {
   const { page, problems } = await openPage(browser);
   let release;
