@@ -33,6 +33,8 @@ struct State {
     summary: String,
     url: String,
     send_abort: Option<Cancel>,
+    /// The `/config` request, until it answers (`destroy` cancels it).
+    config_abort: Option<Cancel>,
 }
 
 /// The live actions of one article.
@@ -83,17 +85,22 @@ impl ArticleActions {
             summary: article.summary.clone(),
             url,
             send_abort: None,
+            config_abort: None,
         }));
         this.wire(doc);
         this.fetch_config();
         Ok(this)
     }
 
-    /// Removes listeners, cancels a send in flight, clears print marks.
+    /// Removes listeners, cancels the requests in flight, clears print
+    /// marks.
     pub fn destroy(&self) {
         self.0.destroy();
         let mut s = self.0.borrow_mut();
-        if let Some(a) = s.send_abort.take() {
+        for a in [s.send_abort.take(), s.config_abort.take()]
+            .into_iter()
+            .flatten()
+        {
             a.cancel();
         }
         print::end(&s.print_el, &s.frame);
@@ -351,14 +358,19 @@ impl ArticleActions {
         let Ok(abort) = Cancel::new() else {
             return;
         };
-        let client = self.0.borrow().client.clone();
+        let client = {
+            let mut s = self.0.borrow_mut();
+            s.config_abort = Some(abort.clone());
+            s.client.clone()
+        };
         let guard = self.guard();
         client.config(&abort, move |config| {
-            let Ok(config) = config else {
-                return; // no /config: the row keeps what needs none
-            };
             let Some(a) = ArticleActions::alive(&guard) else {
                 return;
+            };
+            a.0.borrow_mut().config_abort = None;
+            let Ok(config) = config else {
+                return; // no /config: the row keeps what needs none
             };
             if config.send_to_friend {
                 a.el(|s| &s.row.send_toggle).remove_attr("hidden");

@@ -333,26 +333,57 @@ test('several widgets share one wasm instance and one request per resource', asy
   assert.deepEqual(problems, []);
 });
 
+test('destroy() cancels every request of the widget, its actions row\'s /config too', async () => {
+  const { page, problems } = await openPage(browser);
+  // The backend's /config never answers: only destroy() can end it.
+  const asked = [];
+  await page.route('**/api/v1/config', (route) => { asked.push(route); });
+  await page.route('**/destroy-config.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>d</title></head>
+<body><div id="story"></div><script type="module">
+  import { mount } from '/khabar/khabar.js';
+  window.handle = mount(document.getElementById('story'), { kind: 'article', articleId: '2026-11-24-meteor-night', lang: 'en' });
+</script></body></html>`,
+  }));
+  await page.goto(`${server.url}destroy-config.html`);
+  await page.locator('#story >> h1.headline').waitFor();
+  // waitForFunction takes a promise for a truthy value: the predicates
+  // read the module the page imported, synchronously.
+  await page.evaluate(async () => { window.k = await import('/khabar/khabar.js'); });
+  await page.waitForFunction(() => window.k.debugCounts()[1] === 1);
+  assert.equal(asked.length, 1);
+  await page.evaluate(() => window.handle.destroy());
+  await page.waitForFunction(() => window.k.debugCounts()[1] === 0, null, { timeout: 3000 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('placeholders added later mount, removed ones are destroyed', async () => {
   const { page } = await openPage(browser);
   await page.goto(`${server.url}en/`);
   await widgetsSettled(page);
-  const before = await page.evaluate(async () => (await import('/khabar/khabar.js')).debugCounts()[0]);
+  // waitForFunction takes a promise for a truthy value: the predicate
+  // reads the module the page imported, synchronously.
+  const before = await page.evaluate(async () => {
+    window.k = await import('/khabar/khabar.js');
+    return window.k.debugCounts()[0];
+  });
   await page.evaluate(() => {
     const el = document.createElement('div');
     el.id = 'added';
     el.dataset.khabar = 'article';
     el.dataset.articleId = '2026-11-24-meteor-night';
     document.querySelector('main').append(el);
+    window.added = el;
   });
   await page.locator('#added >> h1.headline').waitFor();
-  await page.evaluate(() => document.querySelector('#added').remove());
-  await page.waitForFunction(async (n) => (await import('/khabar/khabar.js')).debugCounts()[0] === n, before);
-  const unmarked = await page.evaluate(() => {
-    const el = document.createElement('div');
-    return el.hasAttribute('data-khabar-mounted');
-  });
-  assert.equal(unmarked, false);
+  assert.equal(await page.evaluate(() => window.k.debugCounts()[0]), before + 1);
+  await page.evaluate(() => window.added.remove());
+  await page.waitForFunction((n) => window.k.debugCounts()[0] === n, before, { timeout: 3000 });
+  // Taken down, not only out of the page: no mark, nothing in its root.
+  assert.deepEqual(await page.evaluate(() => [window.added.hasAttribute('data-khabar-mounted'),
+    window.added.shadowRoot?.childElementCount ?? 0]), [false, 0]);
 });
 
 test('a widget mounted with mount() whose element is kept out of the page for a while (as Vue\'s KeepAlive keeps a view) shows again when it is back, with the options given meanwhile, even if the page dropped its handle', async () => {
