@@ -221,6 +221,9 @@ ALTER TABLE reply_notices ADD COLUMN next_ms BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE articles ADD COLUMN source_open BOOLEAN;
 UPDATE articles SET source_open = comments_open WHERE origin IS NOT NULL AND origin <> 'thread';
 "#,
+    // Every stored article looks for a thread of its URL to adopt, and
+    // comments and counts by URL look articles up by it.
+    "CREATE INDEX articles_by_url ON articles (url);",
 ];
 
 /// Key of the advisory lock held while migrating, so that instances

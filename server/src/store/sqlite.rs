@@ -275,6 +275,9 @@ DROP TABLE reply_subscriptions;
 ALTER TABLE reply_subscriptions_rebuilt RENAME TO reply_subscriptions;
 CREATE INDEX reply_subscriptions_by_comment ON reply_subscriptions (comment_id);
 "#,
+    // Every stored article looks for a thread of its URL to adopt, and
+    // comments and counts by URL look articles up by it.
+    "CREATE INDEX articles_by_url ON articles (url);",
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
