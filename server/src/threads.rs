@@ -89,10 +89,11 @@ impl Sites {
     }
 }
 
-/// The path part of a canonical URL: one percent-encoding (upper-case hex
-/// digits) and no trailing slash, except for the root.
+/// The path part of a canonical URL: one percent-encoding (letters outside
+/// ASCII escaped, upper-case hex digits) and no trailing slash, except for
+/// the root.
 pub fn canonical_path(path: &str) -> String {
-    let mut path = hex_case(path, true);
+    let mut path = hex_case(&escape_letters(path), true);
     while path.len() > 1 && path.ends_with('/') {
         path.pop();
     }
@@ -103,10 +104,12 @@ pub fn canonical_path(path: &str) -> String {
 /// canonical URL is `canonical`, that one first. Synced and pushed articles
 /// keep the URL their source gives, and WordPress (as most CMSs) writes
 /// links with a trailing slash and lower-case percent-encoding
-/// (`/2026/11/30/%d8%b3%d9%88%d9%82/`).
+/// (`/2026/11/30/%d8%b3%d9%88%d9%82/`); an import or a push may give the
+/// letters themselves (`/2026/11/30/سوق`).
 pub fn stored_spellings(canonical: &str) -> Vec<String> {
-    let mut forms: Vec<String> = Vec::with_capacity(4);
-    for base in [canonical.to_owned(), hex_case(canonical, false)] {
+    let mut forms: Vec<String> = Vec::with_capacity(6);
+    let bases = [Some(canonical.to_owned()), Some(hex_case(canonical, false))];
+    for base in bases.into_iter().chain([with_letters(canonical)]).flatten() {
         let slashed = format!("{base}/");
         for form in [base, slashed] {
             if !forms.contains(&form) && !form.ends_with("//") {
@@ -120,9 +123,11 @@ pub fn stored_spellings(canonical: &str) -> Vec<String> {
 /// The four spellings of a stored article's `url` a thread of its page may
 /// have been opened under: with and without a closing slash, in either case
 /// of percent-escapes (the canonical form has upper-case ones and no
-/// slash; a CMS's link often the opposite).
+/// slash; a CMS's link often the opposite). A URL stored with its letters
+/// unescaped has them escaped first, as a thread's URL has.
 pub fn thread_spellings(url: &str) -> [String; 4] {
-    let base = url.trim_end_matches('/');
+    let escaped = escape_letters(url);
+    let base = escaped.trim_end_matches('/');
     let [upper, lower] = [true, false].map(|up| hex_case(base, up));
     [
         upper.clone(),
@@ -130,6 +135,40 @@ pub fn thread_spellings(url: &str) -> [String; 4] {
         lower.clone(),
         format!("{lower}/"),
     ]
+}
+
+/// `url` with every letter outside ASCII (and every control) percent-encoded,
+/// as a browser sends it: `/سوق` is `/%D8%B3%D9%88%D9%82`.
+fn escape_letters(url: &str) -> String {
+    percent_encoding::utf8_percent_encode(url, percent_encoding::CONTROLS).to_string()
+}
+
+/// `url` with the escapes of letters outside ASCII written as the letters
+/// (`%D8%B3` is `س`), and nothing else decoded; `None` when it has no such
+/// escape, or they do not spell UTF-8.
+fn with_letters(url: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(i) = rest.find('%') {
+        bytes.extend_from_slice(&rest.as_bytes()[..i]);
+        let high = rest
+            .get(i + 1..i + 3)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .filter(|b| *b >= 0x80);
+        match high {
+            Some(b) => {
+                bytes.push(b);
+                rest = &rest[i + 3..];
+            }
+            None => {
+                bytes.push(b'%');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    bytes.extend_from_slice(rest.as_bytes());
+    String::from_utf8(bytes).ok().filter(|s| s != url)
 }
 
 /// `%d8%a7` and `%D8%A7` are the same bytes: `upper` picks the spelling of
@@ -190,6 +229,16 @@ mod tests {
                 "https://news.example/2026/%D8%B3%D9%88%D9%82/",
                 "https://news.example/2026/%d8%b3%d9%88%d9%82",
                 "https://news.example/2026/%d8%b3%d9%88%d9%82/",
+                "https://news.example/2026/سوق",
+                "https://news.example/2026/سوق/",
+            ]
+        );
+        // Only the escapes of letters are written out.
+        assert_eq!(
+            stored_spellings("https://news.example/2026/%D8%B3%D9%88%D9%82%20x")[4..],
+            [
+                "https://news.example/2026/سوق%20x",
+                "https://news.example/2026/سوق%20x/",
             ]
         );
         // Letters of the path are not hex digits: left alone.
@@ -201,6 +250,18 @@ mod tests {
             stored_spellings("https://news.example/"),
             ["https://news.example/"]
         );
+    }
+
+    #[test]
+    fn a_stored_url_with_its_letters_meets_its_escaped_thread() {
+        assert_eq!(
+            thread_spellings("https://news.example/2026/سوق/")[0],
+            "https://news.example/2026/%D8%B3%D9%88%D9%82"
+        );
+        assert_eq!(canonical_path("/2026/سوق/"), "/2026/%D8%B3%D9%88%D9%82");
+        // Escapes that are not of UTF-8 letters are no spelling of a page.
+        assert_eq!(with_letters("/%D8"), None);
+        assert_eq!(with_letters("/%2F%41"), None);
     }
 
     #[test]

@@ -185,7 +185,8 @@ async fn push_upserts_hides_and_brings_back_with_comments() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    // Published again: back, with its comment.
+    // Published again: back, with its comment, and replaced (it was never
+    // gone from the store), not created.
     let (status, back) = send(
         &f.router,
         "PUT",
@@ -194,7 +195,7 @@ async fn push_upserts_hides_and_brings_back_with_comments() {
         Some(&article("عاد الخبر")),
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(back["comment_count"], 1);
     let (_, page) = get_json(&f.router, comments).await;
     assert_eq!(page["total"], 1);

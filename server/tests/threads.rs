@@ -239,6 +239,103 @@ async fn an_article_stored_after_readers_commented_on_its_page_takes_their_comme
     assert_eq!(next["article_id"], "news.example-18");
 }
 
+/// Stores an article of `url` for the tests below, as a push would.
+async fn store_article(f: &common::Fixture, id: &str, url: &str) {
+    let article: Article = serde_json::from_value(json!({
+        "id": id, "url": url, "title": "خبر", "published_at": "2026-11-30T08:00:00Z", "body": []
+    }))
+    .expect("article");
+    f.store
+        .upsert_articles(vec![article], Some("push"))
+        .await
+        .expect("store");
+}
+
+#[tokio::test]
+async fn a_page_meets_its_article_whether_its_url_spells_letters_or_escapes() {
+    // A push or an import may store the letters themselves; browsers send
+    // them escaped, and a host page's own list may give them as written.
+    let f = site_fixture();
+    let letters = "https://news.example/2026/11/29/المرفأ";
+    let escaped = "https://news.example/2026/11/29/%D8%A7%D9%84%D9%85%D8%B1%D9%81%D8%A3";
+    store_article(&f, "as-letters", letters).await;
+    let wordpress = "https://news.example/2026/11/30/%d8%a7%d9%84%d8%b3%d9%88%d9%82/";
+    store_article(&f, "as-escapes", wordpress).await;
+    for (n, (page, id)) in [
+        (escaped, "as-letters"),
+        (letters, "as-letters"),
+        (PAGE, "as-escapes"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let uri = format!("/api/v1/comments?url={}", enc(page));
+        let key = format!("key-letters-{n}");
+        let (status, _, created) = post_json(&f.router, &uri, &comment(&key), &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{page}: {created}");
+        assert_eq!(created["article_id"], id, "{page}");
+    }
+    // `enc` escapes the query: the server reads the letters themselves.
+    let uri = format!(
+        "/api/v1/counts?url={}&url={}&url={}",
+        enc(letters),
+        enc(escaped),
+        enc(PAGE)
+    );
+    let (status, counts) = get_json(&f.router, &uri).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(counts["counts"][letters], 2, "{counts}");
+    assert_eq!(counts["counts"][escaped], 2, "{counts}");
+    assert_eq!(counts["counts"][PAGE], 1, "{counts}");
+
+    // A thread opened by URL before its article came with the letters.
+    let bridge = "https://news.example/2026/11/28/الجسر";
+    let uri = format!("/api/v1/comments?url={}", enc(bridge));
+    let (_, _, created) = post_json(&f.router, &uri, &comment("key-letters-9"), &[]).await;
+    assert!(created["article_id"]
+        .as_str()
+        .expect("thread")
+        .starts_with("t-"));
+    store_article(&f, "bridge", bridge).await;
+    let (_, by_url) = get_json(&f.router, &uri).await;
+    assert_eq!(by_url["article_id"], "bridge", "{by_url}");
+    assert_eq!(by_url["total"], 1);
+}
+
+#[tokio::test]
+async fn a_hidden_articles_page_is_gone_and_opens_no_second_thread() {
+    let f = site_fixture();
+    let url = "https://news.example/2026/11/27/withdrawn";
+    store_article(&f, "withdrawn", url).await;
+    let uri = format!("/api/v1/comments?url={}", enc(url));
+    let (status, _, _) = post_json(&f.router, &uri, &comment("key-hidden-01"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(f
+        .store
+        .set_article_hidden("withdrawn", true)
+        .await
+        .expect("hide"));
+    // As its comments by id: 404, and nothing is stored beside it.
+    let (status, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{listed}");
+    let (status, _, refused) = post_json(&f.router, &uri, &comment("key-hidden-02"), &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{refused}");
+    assert_eq!(common::comment_total(&f.store).await, 1);
+    let (_, counts) = get_json(&f.router, &format!("/api/v1/counts?url={}", enc(url))).await;
+    assert_eq!(counts["counts"], json!({}));
+
+    // Shown again, it has its one comment, and takes the next.
+    assert!(f
+        .store
+        .set_article_hidden("withdrawn", false)
+        .await
+        .expect("show"));
+    let (_, _, created) = post_json(&f.router, &uri, &comment("key-hidden-03"), &[]).await;
+    assert_eq!(created["article_id"], "withdrawn");
+    let (_, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(listed["total"], 2);
+}
+
 #[tokio::test]
 async fn other_sites_and_other_origins_are_refused() {
     let f = site_fixture();

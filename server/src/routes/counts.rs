@@ -143,16 +143,17 @@ pub(crate) async fn get(
             .map(|u| (u.clone(), candidates(&u)))
             .collect();
         let all: Vec<String> = asked.iter().flat_map(|(_, c)| c.clone()).collect();
-        let found = state.store.ids_by_url(all).await?;
+        let mut found = state.store.ids_by_url(all).await?;
+        found.retain(|m| !m.hidden);
         let numbers = state
             .store
-            .published_counts(found.iter().map(|(_, id)| id.clone()).collect())
+            .published_counts(found.iter().map(|m| m.id.clone()).collect())
             .await?;
         for (given, forms) in &asked {
             let n = forms
                 .iter()
-                .find_map(|f| found.iter().find(|(u, _)| u == f))
-                .and_then(|(_, id)| numbers.iter().find(|(i, _)| i == id))
+                .find_map(|f| found.iter().find(|m| &m.url == f))
+                .and_then(|m| numbers.iter().find(|(i, _)| *i == m.id))
                 .map(|(_, n)| *n);
             if let Some(n) = n {
                 counts.insert(given.clone(), n);

@@ -71,7 +71,8 @@ async fn upsert(
         }
         other => ApiError::BadJson(other.to_string()),
     })?;
-    let existed = state.store.article(&id).await?.is_some();
+    // A hidden article shown again by this PUT is replaced, not new.
+    let existed = state.store.article_exists(&id).await?;
     state.store.upsert_articles(articles, Some(ORIGIN)).await?;
     let stored = state
         .store

@@ -39,7 +39,9 @@ impl From<ThreadError> for ApiError {
 }
 
 /// The canonical URL and the id of the article that is its thread, if
-/// the server holds one.
+/// the server holds one. The page of a hidden article (deleted in the CMS)
+/// is `404`, as its comments by id are: it neither shows them nor opens
+/// a second thread beside them.
 async fn resolve(
     state: &AppState,
     url: Option<&str>,
@@ -50,12 +52,15 @@ async fn resolve(
     let canonical = state.sites.canonical(url)?;
     let forms = stored_spellings(&canonical);
     let found = state.store.ids_by_url(forms.clone()).await?;
-    // The closest spelling wins when several articles match.
-    let id = forms
+    // The closest spelling of a shown article wins when several match.
+    let shown = forms
         .iter()
-        .find_map(|form| found.iter().find(|(u, _)| u == form))
-        .map(|(_, id)| id.clone());
-    Ok((canonical, id))
+        .find_map(|form| found.iter().find(|m| &m.url == form && !m.hidden));
+    match shown {
+        Some(m) => Ok((canonical, Some(m.id.clone()))),
+        None if !found.is_empty() => Err(ApiError::NotFound("article")),
+        None => Ok((canonical, None)),
+    }
 }
 
 /// `{"items", "next", "total", "article_id"}`; a page nobody commented on

@@ -17,7 +17,7 @@ use crate::store::{Attempt, NoticeOutcome, WebhookDelivery};
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
     Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
-    ReplySubscription, Session, SharedStore, Sort, Status, Store, StoreError,
+    ReplySubscription, Session, SharedStore, Sort, Status, Store, StoreError, UrlMatch,
 };
 
 /// Entries kept at most; past that the cache starts over (a flood of
@@ -147,6 +147,10 @@ impl Store for CachedStore {
         Ok(found)
     }
 
+    async fn article_exists(&self, id: &str) -> Result<bool, StoreError> {
+        self.inner.article_exists(id).await
+    }
+
     async fn list_articles(
         &self,
         query: ListQuery,
@@ -260,7 +264,7 @@ impl Store for CachedStore {
         self.inner.article_urls().await
     }
 
-    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
+    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<UrlMatch>, StoreError> {
         self.inner.ids_by_url(urls).await
     }
 

@@ -497,6 +497,17 @@ pub enum Attempt {
 /// Everything the server stores, behind one async interface. Every method
 /// is safe to call from async handlers: implementations keep blocking work
 /// off the async threads.
+/// An article found by its URL ([`Store::ids_by_url`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlMatch {
+    /// The URL as asked, which the article is stored under.
+    pub url: String,
+    /// The article's id.
+    pub id: String,
+    /// Whether it is hidden (deleted upstream or through the publishing API).
+    pub hidden: bool,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Number of stored articles.
@@ -531,6 +542,8 @@ pub trait Store: Send + Sync {
     async fn visible_ids_from(&self, origin: &str) -> Result<Vec<String>, StoreError>;
     /// One article by id.
     async fn article(&self, id: &str) -> Result<Option<Article>, StoreError>;
+    /// Whether an article is stored under `id`, hidden or not.
+    async fn article_exists(&self, id: &str) -> Result<bool, StoreError>;
     /// Newest first, keyset-paged: the page and where the next one starts.
     async fn list_articles(
         &self,
@@ -600,8 +613,9 @@ pub trait Store: Send + Sync {
     /// Published comments of each shown article among `ids` (unknown and
     /// hidden ones are left out).
     async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError>;
-    /// The shown articles whose canonical URL is one of `urls`: (url, id).
-    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError>;
+    /// The article stored under each of `urls` that has one, a shown one
+    /// before a hidden one (a hidden article's page is gone, not free).
+    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<UrlMatch>, StoreError>;
     /// Deletes every comment left with `email` (and the replies to them,
     /// which answer nothing any more); how many were deleted.
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError>;

@@ -13,7 +13,7 @@ use super::{
     now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage,
     CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
     NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription, Session, Sort, Status,
-    Store, StoreError, WebhookDelivery,
+    Store, StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -699,6 +699,17 @@ impl Store for PostgresStore {
         row.as_ref()
             .map(|r| row_to_article(r).map(|(a, _)| a))
             .transpose()
+    }
+
+    async fn article_exists(&self, id: &str) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = $1)",
+                &[&id],
+            )
+            .await?;
+        Ok(row.try_get(0)?)
     }
 
     async fn list_articles(
@@ -1790,17 +1801,23 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
+    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<UrlMatch>, StoreError> {
         let client = self.pool.get().await?;
         client
             .query(
-                "SELECT DISTINCT ON (url) url, id FROM articles
-                 WHERE url = ANY($1) AND NOT hidden ORDER BY url, id",
+                "SELECT DISTINCT ON (url) url, id, hidden FROM articles
+                 WHERE url = ANY($1) ORDER BY url, hidden, id",
                 &[&urls],
             )
             .await?
             .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| {
+                Ok(UrlMatch {
+                    url: r.try_get(0)?,
+                    id: r.try_get(1)?,
+                    hidden: r.try_get(2)?,
+                })
+            })
             .collect()
     }
 

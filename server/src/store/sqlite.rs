@@ -16,7 +16,7 @@ use super::{
     now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage,
     CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
     NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription, Session, Sort, Status,
-    Store, StoreError, WebhookDelivery,
+    Store, StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -530,6 +530,18 @@ impl Store for SqliteStore {
         self.with_conn(move |c| get_article(c, &id)).await
     }
 
+    async fn article_exists(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)",
+                [&id],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
     async fn list_articles(
         &self,
         query: ListQuery,
@@ -683,15 +695,18 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
+    async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<UrlMatch>, StoreError> {
         self.with_conn(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id FROM articles WHERE url = ?1 AND hidden = 0 ORDER BY id LIMIT 1",
+                "SELECT id, hidden FROM articles WHERE url = ?1 ORDER BY hidden, id LIMIT 1",
             )?;
             let mut out = Vec::new();
             for url in urls {
-                if let Some(id) = stmt.query_row([&url], |r| r.get(0)).optional()? {
-                    out.push((url, id));
+                let found = stmt
+                    .query_row([&url], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if let Some((id, hidden)) = found {
+                    out.push(UrlMatch { url, id, hidden });
                 }
             }
             Ok(out)
