@@ -592,7 +592,12 @@ impl CommentSection {
             self.status(message);
             return;
         }
-        self.0.borrow_mut().retry = None;
+        {
+            // A press of "send" starts its own round of automatic resends.
+            let mut s = self.0.borrow_mut();
+            s.retry = None;
+            s.attempts = 0;
+        }
         let author = self.value(Field::Author);
         let email = self.value(Field::Email);
         let body = self.value(Field::Body);

@@ -337,6 +337,61 @@ test('a refusal that will not change (409, 413) is not sent again by itself; the
   }
 });
 
+test('a failed comment is resent by itself five times, and five times again after each press of send', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    // Counted as the widget sends them: a request its time limit ended
+    // before it reached the route below (the clock jumps 31 s) is one too.
+    await page.addInitScript(() => {
+      const send = window.fetch;
+      window.commentPosts = 0;
+      window.fetch = function (url, init) {
+        if (init?.method === 'POST' && String(url).includes('/comments')) window.commentPosts += 1;
+        return send.apply(this, arguments);
+      };
+    });
+    await page.route('**/comments', (route) => (route.request().method() === 'POST'
+      ? route.abort('connectionrefused') : route.continue()));
+    await openArticle(page, server);
+    // The resends wait up to 30 s each, on the page's clock, which the
+    // test moves on.
+    await page.clock.install();
+    const posts = () => page.evaluate(() => window.commentPosts);
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    const text = 'Written while the network kept failing.';
+    // Until the last send's failure has been handled (and the next resend,
+    // if any, set): its button is back.
+    const settled = async () => {
+      await page.waitForFunction((sel) => !document.querySelector(sel).shadowRoot
+        .querySelector('form.comment-form button.send').disabled, W);
+      await page.waitForTimeout(100);
+    };
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill(text);
+    for (const round of [0, 6]) {
+      await page.locator(`${W} >> form.comment-form button.send`).click();
+      await settled();
+      assert.equal(await posts(), round + 1);
+      assert.match(await status.textContent(), /تلقائياً/, `round ${round}: resends are promised`);
+      // Each resend waits 30 s at most: eight such steps leave time for
+      // more than five.
+      for (let step = 0; step < 8; step++) {
+        await page.clock.runFor(31_000);
+        await settled();
+      }
+      assert.equal(await posts(), round + 6, `round ${round}: five resends, and no more`);
+      assert.doesNotMatch(await status.textContent(), /تلقائياً/);
+    }
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), text);
+    assert.deepEqual(problems.filter((p) => !/ERR_CONNECTION_REFUSED|network error|Failed to fetch/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('axe-core: no WCAG 2 A/AA violation in the comment section, also with errors shown', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
