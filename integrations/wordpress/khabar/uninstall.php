@@ -16,3 +16,6 @@ require_once __DIR__ . '/includes/class-khabar-settings.php';
 foreach ( Khabar_Settings::OPTIONS as $khabar_option ) {
 	delete_option( $khabar_option );
 }
+// The pushes it had planned (retries, comments closing by age).
+wp_unschedule_hook( 'khabar_retry_push' );
+wp_unschedule_hook( 'khabar_comments_closed' );

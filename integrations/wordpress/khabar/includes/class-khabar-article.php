@@ -29,6 +29,20 @@ final class Khabar_Article {
 	}
 
 	/**
+	 * Whether Khabar has `$post`: published, of a pushed type, without a
+	 * password. Only such posts are pushed and get Khabar's comments.
+	 *
+	 * @param WP_Post|null $post The post.
+	 * @return bool
+	 */
+	public static function is_public( $post ) {
+		return $post instanceof WP_Post
+			&& 'publish' === $post->post_status
+			&& '' === $post->post_password
+			&& in_array( $post->post_type, self::post_types(), true );
+	}
+
+	/**
 	 * The article id of a post: `{host}-{post id}`, the host's characters
 	 * other than letters, digits, `.`, `-` and `_` as `-`, and `-{port}` when
 	 * the site's address names one, as the sync makes it.
@@ -70,12 +84,12 @@ final class Khabar_Article {
 		$article = array(
 			'id'            => self::id( $post->ID ),
 			'url'           => get_permalink( $post ),
-			'title'         => self::text( get_the_title( $post ) ),
+			'title'         => self::title( $post ),
 			'summary'       => self::text( self::excerpt( $post ) ),
 			'body_html'     => self::content( $post ),
 			'published_at'  => get_post_time( 'c', true, $post ),
 			'lang'          => Khabar_Settings::lang(),
-			'comments_open' => 'closed' !== $post->comment_status,
+			'comments_open' => self::comments_open( $post ),
 		);
 		$modified = get_post_modified_time( 'c', true, $post );
 		if ( $modified && $modified !== $article['published_at'] ) {
@@ -95,6 +109,60 @@ final class Khabar_Article {
 			$article['image'] = $image;
 		}
 		return $article;
+	}
+
+	/**
+	 * The title as text. Both editors publish a post without one, and
+	 * Khabar needs one: the first words of the text stand in, as in the
+	 * admin's lists, or WordPress's own "(no title)".
+	 *
+	 * @param WP_Post $post The post.
+	 * @return string
+	 */
+	private static function title( WP_Post $post ) {
+		$title = self::text( get_the_title( $post ) );
+		if ( '' === $title ) {
+			$title = wp_trim_words( self::text( self::content( $post ) ), 10, '…' );
+		}
+		return '' !== $title ? $title : __( '(no title)' ); // phpcs:ignore WordPress.WP.I18n.MissingArgDomain -- WordPress's own string, in its translation.
+	}
+
+	/**
+	 * Whether WordPress takes comments on the post, as it tells its own
+	 * readers: the post's setting and the site's "close comments on posts
+	 * older than N days" (a `comments_open` filter, not the setting), but
+	 * not the plugin's own filter, which hands the comments to Khabar.
+	 *
+	 * @param WP_Post $post The post.
+	 * @return bool
+	 */
+	public static function comments_open( WP_Post $post ) {
+		$ours     = array( 'Khabar_Embed', 'wordpress_comments_open' );
+		$priority = has_filter( 'comments_open', $ours );
+		if ( false !== $priority ) {
+			remove_filter( 'comments_open', $ours, $priority );
+		}
+		$open = comments_open( $post );
+		if ( false !== $priority ) {
+			add_filter( 'comments_open', $ours, $priority, 2 );
+		}
+		return (bool) $open;
+	}
+
+	/**
+	 * When WordPress will close comments on the post by its age (the
+	 * site's "close comments on posts older than N days"), or null.
+	 *
+	 * @param WP_Post $post The post.
+	 * @return int|null A Unix time.
+	 */
+	public static function closes_at( WP_Post $post ) {
+		$days  = (int) get_option( 'close_comments_days_old' );
+		$types = (array) apply_filters( 'close_comments_for_post_types', array( 'post' ) );
+		if ( ! get_option( 'close_comments_for_old_posts' ) || $days <= 0 || ! in_array( $post->post_type, $types, true ) ) {
+			return null;
+		}
+		return (int) strtotime( $post->post_date_gmt . ' UTC' ) + $days * DAY_IN_SECONDS;
 	}
 
 	/**

@@ -54,8 +54,9 @@ final class Khabar_Embed {
 		if ( ! $open || is_admin() || wp_is_json_request() || ! Khabar_Settings::placed( 'comments' ) || '' === Khabar_Settings::server_url() ) {
 			return $open;
 		}
-		$post = get_post( $post_id );
-		return ! ( $post && in_array( $post->post_type, Khabar_Article::post_types(), true ) );
+		// Only where Khabar's comments are: a post behind a password keeps
+		// WordPress's own, for the readers who have the password.
+		return ! Khabar_Article::is_public( get_post( $post_id ) );
 	}
 
 	/**
@@ -130,7 +131,7 @@ final class Khabar_Embed {
 		// Only under a post Khabar has: published, without a password (the
 		// push hides those, and a reader's comment would start a thread of
 		// its own under the post's address).
-		if ( ! $post || (int) $post->ID !== (int) get_queried_object_id() || 'publish' !== $post->post_status || '' !== $post->post_password ) {
+		if ( ! Khabar_Article::is_public( $post ) || (int) $post->ID !== (int) get_queried_object_id() ) {
 			return $content;
 		}
 		if ( Khabar_Settings::placed( 'actions' ) ) {
@@ -153,7 +154,9 @@ final class Khabar_Embed {
 	 * @return array<string, string>
 	 */
 	private static function thread_of( WP_Post $post ) {
-		if ( '' === (string) get_option( 'permalink_structure' ) ) {
+		// Plain links, or a post type registered without rewrites (`/?news=slug`).
+		$query = wp_parse_url( (string) get_permalink( $post ), PHP_URL_QUERY );
+		if ( '' === (string) get_option( 'permalink_structure' ) || null !== $query ) {
 			return array( 'data-khabar-article-id' => Khabar_Article::id( $post->ID ) );
 		}
 		return array(

@@ -27,6 +27,12 @@ final class Khabar_Push {
 	/** The cron event that retries failed pushes. */
 	const RETRY_EVENT = 'khabar_retry_push';
 
+	/**
+	 * The cron event that sends a post again once WordPress has closed its
+	 * comments by age (its argument: the post's id).
+	 */
+	const CLOSE_EVENT = 'khabar_comments_closed';
+
 	/** Delay before a retry, in seconds. */
 	const RETRY_AFTER = 300;
 
@@ -61,6 +67,10 @@ final class Khabar_Push {
 		add_action( 'wp_after_insert_post', array( __CLASS__, 'after_save' ), 10, 4 );
 		add_action( 'before_delete_post', array( __CLASS__, 'before_delete' ), 10, 2 );
 		add_action( self::RETRY_EVENT, array( __CLASS__, 'retry' ) );
+		add_action( self::CLOSE_EVENT, array( __CLASS__, 'comments_closed' ) );
+		// A token or an address put right: what waits goes now.
+		add_action( 'update_option_khabar_publish_token', array( __CLASS__, 'settings_changed' ) );
+		add_action( 'update_option_khabar_server_url', array( __CLASS__, 'settings_changed' ) );
 		add_action( 'admin_post_khabar_push_all', array( __CLASS__, 'push_all' ) );
 	}
 
@@ -74,16 +84,27 @@ final class Khabar_Push {
 	}
 
 	/**
-	 * Whether `$post` is public: published, of a pushed type, no password.
-	 *
-	 * @param WP_Post|null $post The post.
-	 * @return bool
+	 * Sends the posts that wait, in the background, once the token or the
+	 * server's address changed: pushes refused for a wrong token, or sent
+	 * to a Khabar without the publishing API, wait for that.
 	 */
-	private static function is_public( $post ) {
-		return $post instanceof WP_Post
-			&& 'publish' === $post->post_status
-			&& '' === $post->post_password
-			&& in_array( $post->post_type, Khabar_Article::post_types(), true );
+	public static function settings_changed() {
+		if ( self::enabled() && self::waiting() > 0 ) {
+			wp_clear_scheduled_hook( self::RETRY_EVENT );
+			wp_schedule_single_event( time(), self::RETRY_EVENT );
+		}
+	}
+
+	/**
+	 * WordPress closed the post's comments by age: Khabar is told, as for
+	 * an edit.
+	 *
+	 * @param int $post_id The post's id.
+	 */
+	public static function comments_closed( $post_id ) {
+		if ( self::enabled() && Khabar_Article::is_public( get_post( (int) $post_id ) ) ) {
+			self::send_all( array( (int) $post_id => 'put' ) );
+		}
 	}
 
 	/**
@@ -98,9 +119,9 @@ final class Khabar_Push {
 		if ( ! self::enabled() || wp_is_post_revision( $post_id ) || wp_is_post_autosave( $post_id ) ) {
 			return;
 		}
-		if ( self::is_public( $post ) ) {
+		if ( Khabar_Article::is_public( $post ) ) {
 			self::queue( (int) $post_id, 'put' );
-		} elseif ( self::is_public( $post_before ) ) {
+		} elseif ( Khabar_Article::is_public( $post_before ) ) {
 			self::queue( (int) $post_id, 'delete' );
 		}
 	}
@@ -180,7 +201,7 @@ final class Khabar_Push {
 			}
 			$tried[ $next ] = true;
 			$post           = get_post( $next );
-			$action         = self::is_public( $post ) ? 'put' : 'delete';
+			$action         = Khabar_Article::is_public( $post ) ? 'put' : 'delete';
 			if ( 'retry' === self::send( $next, $action, $post ) ) {
 				++$failures;
 				self::to_back( $next );
@@ -302,7 +323,7 @@ final class Khabar_Push {
 			// Whatever was queued, or failed, before: a trashed post
 			// restored since goes as a PUT, a published one trashed since as
 			// a DELETE.
-			$action = self::is_public( $post ) ? 'put' : 'delete';
+			$action = Khabar_Article::is_public( $post ) ? 'put' : 'delete';
 			if ( 'retry' === self::send( (int) $post_id, $action, $post ) ) {
 				if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
 					wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
@@ -340,8 +361,10 @@ final class Khabar_Push {
 
 	/**
 	 * One request to the publishing API: 'ok' when Khabar took it, 'retry'
-	 * when it may take it later (unreachable, 408, 429, 5xx), 'refused'
-	 * when sending the same again cannot help (another 4xx, logged).
+	 * when it may take it later (unreachable, 408, 429, 5xx; a token it
+	 * refuses, 401 or 403; a Khabar without the publishing API, whose routes
+	 * answer 404), 'refused' when sending the same again cannot help (another
+	 * 4xx: the post itself, logged).
 	 *
 	 * @param int          $post_id The post's id.
 	 * @param string       $action  'put' or 'delete'.
@@ -367,14 +390,44 @@ final class Khabar_Push {
 			return 'retry';
 		}
 		$code = (int) wp_remote_retrieve_response_code( $response );
-		// Hiding what Khabar never had is no failure.
-		if ( ( $code >= 200 && $code < 300 ) || ( 'DELETE' === $args['method'] && 404 === $code ) ) {
+		$body = (string) wp_remote_retrieve_body( $response );
+		// Hiding what Khabar never had is no failure; a 404 of the API
+		// itself (started without --publish-token) is.
+		$answer = json_decode( $body, true );
+		$never  = 404 === $code && is_array( $answer ) && isset( $answer['error']['message'] )
+			&& 'article not found' === $answer['error']['message'];
+		if ( ( $code >= 200 && $code < 300 ) || ( 'DELETE' === $args['method'] && $never ) ) {
 			self::record( true, $what . ': ' . $code );
+			if ( 'put' === $action ) {
+				self::schedule_closing( $post );
+			}
 			return 'ok';
 		}
-		$body = substr( (string) wp_remote_retrieve_body( $response ), 0, 300 );
-		self::record( false, $what . ': HTTP ' . $code . ' ' . $body );
-		return ( $code >= 500 || 408 === $code || 429 === $code ) ? 'retry' : 'refused';
+		self::record( false, $what . ': HTTP ' . $code . ' ' . mb_substr( $body, 0, 300 ) );
+		$later = $code >= 500 || in_array( $code, array( 401, 403, 404, 408, 429 ), true );
+		return $later ? 'retry' : 'refused';
+	}
+
+	/**
+	 * Plans the post's next push for when WordPress closes its comments by
+	 * age, once: WordPress changes nothing then, it only stops taking them.
+	 *
+	 * @param WP_Post $post The post Khabar just took, comments open.
+	 */
+	private static function schedule_closing( WP_Post $post ) {
+		$at = Khabar_Article::closes_at( $post );
+		if ( null === $at || $at <= time() || ! Khabar_Article::comments_open( $post ) ) {
+			return;
+		}
+		$args = array( (int) $post->ID );
+		$next = wp_next_scheduled( self::CLOSE_EVENT, $args );
+		if ( false !== $next && abs( $next - $at ) > MINUTE_IN_SECONDS ) {
+			wp_unschedule_event( $next, self::CLOSE_EVENT, $args ); // Its date changed.
+			$next = false;
+		}
+		if ( false === $next ) {
+			wp_schedule_single_event( $at + MINUTE_IN_SECONDS, self::CLOSE_EVENT, $args );
+		}
 	}
 
 	/**
