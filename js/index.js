@@ -701,7 +701,9 @@ export function mount(element, options) {
  * `KhabarError`, which is told here as the widget tells its own failures, a
  * `khabar:error` event on `element`, and the next `update()` mounts again.
  * `shown()` is called once the widget has taken the placeholder's place
- * (`data-khabar-mounted`): until then the placeholder keeps its height.
+ * (`data-khabar-mounted`): until then the placeholder keeps its height. A
+ * module that cannot load (code `load`) leaves nothing to take it: the
+ * height is given up then, not held empty for good.
  */
 export function mountComponent(element, options, shown) {
   let handle = null;
@@ -718,13 +720,20 @@ export function mountComponent(element, options, shown) {
       tell(error);
     }
   };
-  const check = () => {
-    if (!element.hasAttribute('data-khabar-mounted')) return;
+  const release = () => {
     watch.disconnect();
+    element.removeEventListener('khabar:error', failed);
     shown();
+  };
+  const check = () => {
+    if (element.hasAttribute('data-khabar-mounted')) release();
+  };
+  const failed = (event) => {
+    if (event.detail?.code === 'load') release();
   };
   const watch = new MutationObserver(check);
   watch.observe(element, { attributes: true, attributeFilter: ['data-khabar-mounted'] });
+  element.addEventListener('khabar:error', failed);
   start(options);
   check();
   return {
@@ -738,6 +747,7 @@ export function mountComponent(element, options, shown) {
     },
     destroy() {
       watch.disconnect();
+      element.removeEventListener('khabar:error', failed);
       handle?.destroy();
       handle = null;
     },

@@ -14,10 +14,16 @@ const EVENTS = [
 
 /**
  * Khabar's widget; props are the options of `mount()` plus the event
- * callbacks, `className`, `id` and `reserve` (how the placeholder holds its
- * height: `inline`, the default, or `stylesheet`).
+ * callbacks, `className`, `id`, `data-*` and `aria-*` attributes, and
+ * `reserve` (how the placeholder holds its height: `inline`, the default,
+ * or `stylesheet`).
  */
-export function Khabar({ onReady, onError, onCommentPosted, className, id, reserve, ...options }) {
+export function Khabar({ onReady, onError, onCommentPosted, className, id, reserve, ...props }) {
+  // `data-*` and `aria-*` props are the element's (a test id, a slot for
+  // the site's CSS), not options of the widget, which would drop them.
+  const attributes = {};
+  const options = {};
+  for (const [name, value] of Object.entries(props)) (name.includes('-') ? attributes : options)[name] = value;
   const element = useRef(null);
   const widget = useRef(null); // { host, applied }: the widget and the options it was given
   const callbacks = useRef(null);
@@ -64,7 +70,7 @@ export function Khabar({ onReady, onError, onCommentPosted, className, id, reser
   if (!mounted) {
     held = reserve === 'stylesheet' ? placeholderAttributes(options) : { style: { minBlockSize: reservedHeight(options) } };
   }
-  return createElement('div', { ref: element, className, id, ...held });
+  return createElement('div', { ...attributes, ref: element, className, id, ...held });
 }
 
 export default Khabar;

@@ -1,6 +1,8 @@
 // Types of `@khabar/vue`.
 import type { DefineComponent } from 'vue';
-import type { KhabarOptions } from 'khabar';
+import type {
+  KhabarCommentPostedDetail, KhabarErrorDetail, KhabarOptions, KhabarReadyDetail,
+} from 'khabar';
 
 /**
  * Khabar's widget as a Vue 3 component: props are the options of `mount()`;
@@ -15,5 +17,11 @@ export declare const Khabar: DefineComponent<KhabarOptions & {
    * Content-Security-Policy refuses inline styles.
    */
   reserve?: 'inline' | 'stylesheet';
+  /** `@ready`: the content is on screen (`khabar:ready`). */
+  onReady?: (detail: KhabarReadyDetail, event: CustomEvent<KhabarReadyDetail>) => void;
+  /** `@error`: something went wrong; the widget shows it too (`khabar:error`). */
+  onError?: (detail: KhabarErrorDetail, event: CustomEvent<KhabarErrorDetail>) => void;
+  /** `@comment-posted`: the server acknowledged a comment (`khabar:comment-posted`). */
+  onCommentPosted?: (detail: KhabarCommentPostedDetail, event: CustomEvent<KhabarCommentPostedDetail>) => void;
 }>;
 export default Khabar;

@@ -93,6 +93,7 @@ for (const framework of ['react', 'vue', 'svelte']) {
       await page.waitForFunction(() => document.body.dataset.ready);
       const ready = JSON.parse(await page.evaluate(() => document.body.dataset.ready));
       assert.equal(ready[0].articleId, FIRST, 'the ready callback got the event detail');
+      assert.equal(await page.locator('#story').getAttribute('data-slot'), 'lead', 'a data-* prop is the element\'s');
 
       // A prop change: the same widget shows the next story.
       await page.locator('#switch').click();
@@ -117,6 +118,27 @@ for (const framework of ['react', 'vue', 'svelte']) {
     }
   });
 }
+
+test('@khabar/react whose module cannot load gives up the reserved height and tells onError', { timeout: 240_000 }, async (t) => {
+  const site = await serveStatic(join(viteApp(t), 'dist'));
+  try {
+    const { page, problems } = await openPage(browser);
+    // An ad blocker, a proxy or a CSP without 'wasm-unsafe-eval'.
+    await page.route('**/*.wasm', (route) => route.abort('blockedbyclient'));
+    await page.goto(`${site.url}/react.html?api=${encodeURIComponent(api())}&article=${FIRST}&next=${SECOND}`);
+    await page.waitForFunction(() => document.body.dataset.error);
+    const [error] = JSON.parse(await page.evaluate(() => document.body.dataset.error));
+    assert.equal(error.code, 'load', JSON.stringify(error));
+    // Nothing will take the placeholders' place: no empty screen's height.
+    await page.waitForFunction(() => ['story', 'comments']
+      .every((id) => document.getElementById(id).style.minBlockSize === ''));
+    assert.ok(await page.evaluate(() => document.getElementById('story').getBoundingClientRect().height) < 50);
+    assert.deepEqual(problems.filter((p) => !/ERR_BLOCKED_BY_CLIENT|could not start|wasm/i.test(p)), []);
+    await page.close();
+  } finally {
+    await site.close();
+  }
+});
 
 for (const framework of ['vue', 'svelte']) {
   test(`@khabar/${framework} rendered on the server, as Nuxt and SvelteKit do, and hydrated in the browser`, { timeout: 240_000 }, async (t) => {
