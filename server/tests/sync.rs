@@ -205,7 +205,7 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
 }
 
 /// What WordPress answers on /wp-json/wp/v2/posts: posts with `_embed`
-/// filtered by `modified_after`, or `_fields=id` listings, paged with
+/// filtered by `include` and `modified_after`, or `_fields=id` listings, paged with
 /// `X-WP-Total` / `X-WP-TotalPages` (and 400 past the last page).
 fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
     if let Some((status, body)) = *mock.wp_fail.lock().unwrap() {
@@ -224,6 +224,10 @@ fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
             )
             .expect("fixture time")
         };
+        if let Some(include) = query.get("include") {
+            let ids: Vec<u64> = include.split(',').filter_map(|i| i.parse().ok()).collect();
+            posts.retain(|p| p["id"].as_u64().is_some_and(|id| ids.contains(&id)));
+        }
         if let Some(after) = query.get("modified_after") {
             let after = OffsetDateTime::parse(after, &Rfc3339).expect("modified_after is RFC 3339");
             posts.retain(|p| gmt(p) > after);
@@ -231,7 +235,13 @@ fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
         posts.sort_by_key(|p| std::cmp::Reverse(gmt(p)));
     }
     let total = posts.len();
-    let pages = total.div_ceil(MOCK_PER_PAGE).max(1);
+    // Asked by id, with as many per page (the sync asks 100 at most).
+    let per_page = if query.contains_key("include") {
+        total.max(1)
+    } else {
+        MOCK_PER_PAGE
+    };
+    let pages = total.div_ceil(per_page).max(1);
     let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
     if page > pages {
         return (
@@ -242,8 +252,8 @@ fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
     }
     let items: Vec<Value> = posts
         .into_iter()
-        .skip((page - 1) * MOCK_PER_PAGE)
-        .take(MOCK_PER_PAGE)
+        .skip((page - 1) * per_page)
+        .take(per_page)
         .map(|p| {
             if ids_only {
                 json!({ "id": p["id"] })
@@ -429,6 +439,29 @@ async fn wordpress_posts_are_mapped_paged_edited_and_hidden_when_gone() {
         3,
         "hidden, never deleted"
     );
+
+    // A post scheduled before the last sync goes live: WordPress changes
+    // its status, not its `modified` time, so no `modified_after` lists it.
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        let mut scheduled = posts.iter().find(|p| p["id"] == 101).unwrap().clone();
+        scheduled["id"] = json!(107);
+        scheduled["title"]["rendered"] = json!("نشر في موعده");
+        scheduled["modified_gmt"] = json!("2024-05-01T08:00:00");
+        posts.push(scheduled);
+    }
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
+    let live = stored(&f.store, &format!("{host}-107"))
+        .await
+        .expect("107 stored");
+    assert_eq!(live.title, "نشر في موعده");
+    assert!(mock
+        .requests_to("/wp-json/wp/v2/posts")
+        .iter()
+        .any(|r| r.contains("include=")));
 
     // 103 is restored (which modifies it): shown again.
     {
