@@ -143,7 +143,7 @@ pub(crate) async fn sync(
                 outcome.report.hidden += 1;
             }
         }
-        outcome.report.changed += take_unshown(store, client, source, url, listed, &seen).await?;
+        outcome.report.changed += take_unknown(store, client, source, url, listed, &seen).await?;
     }
     Ok(outcome)
 }
@@ -190,12 +190,13 @@ async fn take_posts(
     Ok(Taken { changed, skipped })
 }
 
-/// Fetches, by id, the published posts Khabar does not show and this sync
-/// has not read: a scheduled post that went live (WordPress changes its
-/// status, not its `modified` time, so `modified_after` never lists it), or
-/// one the paging missed while posts moved. Posts it skips again (no title,
-/// say) were counted when they were first read, and are not counted again.
-async fn take_unshown(
+/// Fetches, by id, the published posts Khabar has never stored and this
+/// sync has not read: a scheduled post that went live (WordPress changes
+/// its status, not its `modified` time, so `modified_after` never lists
+/// it), or one the paging missed while posts moved. A hidden article stays
+/// hidden until its post changes, as before (a moderator may have hidden
+/// it). Posts skipped again (no title, say) were counted when first read.
+async fn take_unknown(
     store: &dyn Store,
     client: &SyncClient,
     source: &Source,
@@ -203,27 +204,24 @@ async fn take_unshown(
     listed: HashMap<String, u64>,
     seen: &HashSet<u64>,
 ) -> Result<usize, SyncError> {
-    let candidates: Vec<(String, u64)> = listed
-        .into_iter()
-        .filter(|(_, post)| !seen.contains(post))
-        .collect();
-    // Shown under any origin (the publishing API pushes the same ids).
-    let shown: HashSet<String> = store
-        .published_counts(candidates.iter().map(|(id, _)| id.clone()).collect())
+    // Stored under any origin, hidden or not (the publishing API pushes
+    // the same ids).
+    let known: HashSet<String> = store
+        .article_urls()
         .await?
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    let mut unshown: Vec<u64> = candidates
+    let mut unknown: Vec<u64> = listed
         .into_iter()
-        .filter(|(id, _)| !shown.contains(id))
+        .filter(|(id, post)| !seen.contains(post) && !known.contains(id))
         .map(|(_, post)| post)
         .collect();
-    unshown.sort_unstable();
-    unshown.truncate(client.limits().max_items);
+    unknown.sort_unstable();
+    unknown.truncate(client.limits().max_items);
     let mut changed = 0;
     let mut seen = seen.clone();
-    for chunk in unshown.chunks(PER_PAGE) {
+    for chunk in unknown.chunks(PER_PAGE) {
         let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
         let query = [
             ("_embed", String::new()),
