@@ -506,6 +506,27 @@ async fn main() -> anyhow::Result<()> {
     let command = cli
         .command
         .unwrap_or_else(|| Command::Serve(Box::new(default_serve())));
+    // Tools that read or change what a running server holds: on an SQLite
+    // file that is not there they would make an empty database beside the
+    // server's (whose KHABAR_DB is often set only in its service's
+    // environment) and report success on it.
+    let acts_on_existing = match &command {
+        // An import may be a new site's first step, as `import` is.
+        Command::Comments { action } => !matches!(action, CommentAction::Import { .. }),
+        Command::Admin { .. } | Command::Backup { .. } => true,
+        _ => false,
+    };
+    if acts_on_existing
+        && !engine::is_postgres_url(&cli.db)
+        && !std::path::Path::new(&cli.db).exists()
+    {
+        anyhow::bail!(
+            "no database at {}: name the server's with --db or KHABAR_DB \
+             (a service may set it only in its own environment, such as \
+             /etc/khabar/khabar.env)",
+            cli.db
+        );
+    }
     match &command {
         Command::Migrate { from, to } => return migrate(from, to).await,
         Command::Healthcheck { url } => return healthcheck(url).await,

@@ -158,3 +158,42 @@ fn healthcheck_and_backup_commands_work_against_a_running_server() {
         .expect("run");
     assert!(!down.status.success(), "a stopped server is unhealthy");
 }
+
+#[test]
+fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
+    // The server's KHABAR_DB is set in its service's environment, not the
+    // operator's shell: the tools would otherwise act on a new, empty file.
+    let bin = env!("CARGO_BIN_EXE_khabar-server");
+    let dir = tempfile::tempdir().expect("dir");
+    let missing = dir.path().join("data").join("khabar.sqlite3");
+    for args in [
+        vec!["admin", "list"],
+        vec!["comments", "pending"],
+        vec!["backup", "copy.sqlite3"],
+    ] {
+        let out = std::process::Command::new(bin)
+            .current_dir(dir.path())
+            .env_remove("KHABAR_DB")
+            .arg("--db")
+            .arg(&missing)
+            .args(&args)
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{args:?}: {out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("no database at"), "{args:?}: {said}");
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // Importing articles may start a new database.
+    let articles = dir.path().join("articles.json");
+    std::fs::write(&articles, "[]").expect("write");
+    let out = std::process::Command::new(bin)
+        .arg("--db")
+        .arg(&missing)
+        .arg("import")
+        .arg(&articles)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    assert!(missing.exists());
+}
