@@ -288,6 +288,17 @@ test('idempotency keys hold across instances: a retry landing on the other insta
   assert.deepEqual(rows, [[raceBody, '1'], [body, '1']].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
 });
 
+test('through nginx, the links the instances make keep the address the reader used, its port included', { skip }, async () => {
+  const { nginx } = site;
+  // The demo's articles have images at root-relative paths, which the
+  // instances make absolute from the request's Host (no KHABAR_PUBLIC_URL).
+  const list = await (await fetch(`${nginx.url}api/v1/articles?limit=50`)).json();
+  const withImage = list.items.find((a) => a.image);
+  assert.ok(withImage, 'a seeded article has an image');
+  const { origin } = new URL(nginx.url);
+  assert.ok(withImage.image.url.startsWith(`${origin}/`), `${withImage.image.url} is under ${origin}`);
+});
+
 test('rate limits hold across instances and through nginx, whatever X-Forwarded-For a client forges', { skip }, async () => {
   const { a, b, nginx, article } = site;
   const run = randomUUID().slice(0, 8);
