@@ -107,7 +107,12 @@ async function lastPush() {
   const page = await adminPage();
   await page.goto(`${wp.url}/wp-admin/options-general.php?page=khabar`);
   const line = page.locator('#khabar-push-status');
-  const result = { ok: await line.getAttribute('class') === 'khabar-push-ok', text: await line.textContent() };
+  const result = {
+    ok: await line.getAttribute('class') === 'khabar-push-ok',
+    text: await line.textContent(),
+    // The English log line, left to right in the Arabic screen.
+    ltr: await line.locator('bdi[dir="ltr"]').count() === 1,
+  };
   await page.close();
   return result;
 }
@@ -423,6 +428,7 @@ test('a token Khabar refuses, or a Khabar whose publishing API is off, loses no 
   const refused = await lastPush();
   assert.ok(!refused.ok, refused.text);
   assert.match(refused.text, new RegExp(`PUT ${articleId(fresh.id)}: HTTP 401`));
+  assert.ok(refused.ltr, 'the log line is set left to right');
   // A Khabar started without --publish-token: the trash's DELETE gets the
   // 404 of its publishing routes, not of the article.
   const off = await startServer();

@@ -328,7 +328,9 @@ final class Khabar_Settings {
 		$status = get_option( 'khabar_push_status' );
 		if ( is_array( $status ) && isset( $status['time'], $status['ok'], $status['message'] ) ) {
 			printf(
-				'<h2>%s</h2><p id="khabar-push-status" class="%s">%s — %s</p>',
+				// The log line is English (`PUT site-42: HTTP 401 …`): left to right
+				// inside an Arabic screen, its parts in their order.
+				'<h2>%s</h2><p id="khabar-push-status" class="%s">%s — <bdi dir="ltr">%s</bdi></p>',
 				esc_html__( 'Last push', 'khabar' ),
 				$status['ok'] ? 'khabar-push-ok' : 'khabar-push-failed',
 				esc_html( wp_date( 'Y-m-d H:i:s', (int) $status['time'] ) ),
