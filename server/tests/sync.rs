@@ -480,6 +480,46 @@ async fn wordpress_posts_are_mapped_paged_edited_and_hidden_when_gone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_listing_longer_than_the_page_limit_is_not_read_and_hides_nothing() {
+    // Three pages of ids at the mock's two a page; a limit of two pages.
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let client = SyncClient::new(Limits {
+        connect_timeout: Duration::from_secs(2),
+        timeout: Duration::from_millis(700),
+        max_pages: 2,
+        ..Limits::default()
+    })
+    .expect("client");
+    let src = source(&url);
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let held = f.store.visible_ids_from(&src.url).await.expect("ids");
+    assert!(!held.is_empty());
+    // Trashed in WordPress: a full listing would hide them.
+    mock.posts.lock().unwrap().retain(|p| {
+        let id = format!("{host}-{}", p["id"]);
+        !held.contains(&id)
+    });
+    mock.requests.lock().unwrap().clear();
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 0, "a partial list hides nothing");
+    let listings: Vec<String> = mock
+        .requests_to("/wp-json/wp/v2/posts")
+        .into_iter()
+        .filter(|r| r.contains("_fields=id"))
+        .collect();
+    assert_eq!(
+        listings.len(),
+        1,
+        "X-WP-TotalPages said it all: {listings:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn comments_closed_here_stay_closed_until_wordpress_changes_its_word() {
     let f = common::fixture(false);
     let (mock, url, host) = wp_site().await;

@@ -262,6 +262,19 @@ async fn published_ids(
             ("order", "asc".into()),
         ];
         let fetched = client.get(&with_query(url, &query), None).await?;
+        let total_pages = fetched
+            .header("x-wp-totalpages")
+            .and_then(|t| t.trim().parse::<u32>().ok());
+        if total_pages.is_some_and(|total| total > client.limits().max_pages) {
+            // Said on the first page: the rest would be read for nothing.
+            tracing::warn!(
+                "sync {}: {} pages of ids, more than {}; hiding nothing this time",
+                source.url,
+                total_pages.unwrap_or_default(),
+                client.limits().max_pages
+            );
+            return Ok(None);
+        }
         let posts = json_list(source, &fetched)?;
         let count = posts.len();
         for post in posts {
