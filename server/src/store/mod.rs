@@ -494,9 +494,6 @@ pub enum Attempt {
     },
 }
 
-/// Everything the server stores, behind one async interface. Every method
-/// is safe to call from async handlers: implementations keep blocking work
-/// off the async threads.
 /// An article found by its URL ([`Store::ids_by_url`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlMatch {
@@ -508,6 +505,9 @@ pub struct UrlMatch {
     pub hidden: bool,
 }
 
+/// Everything the server stores, behind one async interface. Every method
+/// is safe to call from async handlers: implementations keep blocking work
+/// off the async threads.
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Number of stored articles.

@@ -120,7 +120,8 @@ pub(crate) async fn sync(
         let posts = json_list(source, &fetched)?;
         let count = posts.len();
         let room = client.limits().max_items.saturating_sub(items);
-        let taken = take_posts(store, source, url, &fetched, posts, room, &mut seen).await?;
+        seen.extend(posts.iter().take(room).filter_map(|p| p["id"].as_u64()));
+        let taken = take_posts(store, source, url, &fetched, posts, room).await?;
         outcome.report.changed += taken.changed;
         outcome.report.skipped += taken.skipped;
         items += count;
@@ -154,8 +155,7 @@ struct Taken {
     skipped: usize,
 }
 
-/// Maps and stores up to `room` of `posts` (one page of the API), noting
-/// each post's id in `seen`.
+/// Maps and stores up to `room` of `posts` (one page of the API).
 async fn take_posts(
     store: &dyn Store,
     source: &Source,
@@ -163,7 +163,6 @@ async fn take_posts(
     fetched: &Fetched,
     posts: Vec<Value>,
     room: usize,
-    seen: &mut HashSet<u64>,
 ) -> Result<Taken, SyncError> {
     let lang = source
         .lang
@@ -173,7 +172,6 @@ async fn take_posts(
     let mut skipped = 0;
     for value in posts.into_iter().take(room) {
         let id = value.get("id").and_then(Value::as_u64);
-        seen.extend(id);
         let item = format!("post {}", id.map_or("without id".into(), |i| i.to_string()));
         match map(url, lang.as_deref(), value) {
             Ok(article) => match checked(source, &item, article) {
@@ -220,7 +218,6 @@ async fn take_unknown(
     unknown.sort_unstable();
     unknown.truncate(client.limits().max_items);
     let mut changed = 0;
-    let mut seen = seen.clone();
     for chunk in unknown.chunks(PER_PAGE) {
         let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
         let query = [
@@ -230,7 +227,7 @@ async fn take_unknown(
         ];
         let fetched = client.get(&with_query(url, &query), None).await?;
         let posts = json_list(source, &fetched)?;
-        let taken = take_posts(store, source, url, &fetched, posts, PER_PAGE, &mut seen).await?;
+        let taken = take_posts(store, source, url, &fetched, posts, PER_PAGE).await?;
         if taken.changed > 0 {
             tracing::info!(
                 "sync {}: {} published post(s) that no change had listed",
