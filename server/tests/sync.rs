@@ -53,6 +53,8 @@ struct Mock {
     wp_fail: Mutex<Option<(u16, &'static str)>>,
     /// ETag of /rss.xml.
     rss_etag: Mutex<String>,
+    /// The body of /plain.xml, an RSS feed the tests write.
+    plain_rss: Mutex<String>,
     /// Every request: path and query, and its conditional headers.
     requests: Mutex<Vec<String>>,
 }
@@ -137,6 +139,11 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
             )
                 .into_response()
         }
+        "/plain.xml" => (
+            [(header::CONTENT_TYPE, "application/rss+xml")],
+            mock.plain_rss.lock().unwrap().clone(),
+        )
+            .into_response(),
         "/atom.xml" => {
             const STAMP: &str = "Tue, 04 Jun 2024 18:30:02 GMT";
             if headers
@@ -631,7 +638,8 @@ async fn a_json_feed_is_followed_through_next_url() {
     let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
         .await
         .expect("sync");
-    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 1 skipped");
+    // Item 4 has no date: kept, dated when first seen.
+    assert_eq!(report.to_string(), "4 new or updated, 0 hidden, 0 skipped");
     assert_eq!(
         mock.requests_to("/feed-page2.json").len(),
         1,
@@ -704,7 +712,7 @@ async fn a_redirect_is_followed_on_the_sources_site_only() {
     let report = sync::sync(f.store.as_ref(), &client(), &moved)
         .await
         .expect("a redirect on the same server");
-    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 2 skipped");
+    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 1 skipped");
     assert_eq!(mock.requests_to("/rss.xml").len(), 1);
 
     // The same mock under another name is another server, as a machine
@@ -741,7 +749,9 @@ async fn rss_and_atom_use_conditional_gets_and_never_hide() {
     let report = sync::sync(f.store.as_ref(), &client, &rss)
         .await
         .expect("rss");
-    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 2 skipped");
+    // The item with an unreadable date is kept, dated when first seen;
+    // the `javascript:` link is refused.
+    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 1 skipped");
     let u = Url::parse(&rss.url).unwrap();
     let bridge = stored(&f.store, &sync::feed::article_id(&u, "paper-1001"))
         .await
@@ -822,7 +832,135 @@ async fn rss_and_atom_use_conditional_gets_and_never_hide() {
     assert!(report.not_modified);
     assert!(mock.requests_to("/atom.xml")[1]
         .contains("if-modified-since=Tue, 04 Jun 2024 18:30:02 GMT"));
-    assert_eq!(f.store.article_count().await.unwrap(), 4);
+    assert_eq!(f.store.article_count().await.unwrap(), 5);
+}
+
+/// An RSS channel of `items`, each `(title, link, pubDate)`, without
+/// `<guid>` (which RSS leaves optional); no `pubDate` when it is `None`.
+fn plain_rss(items: &[(&str, &str, Option<&str>)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(title, link, date)| {
+            let date = date.map(|d| format!("<pubDate>{d}</pubDate>")).unwrap_or_default();
+            format!("<item><title>{title}</title><link>{link}</link>{date}<description>نص</description></item>")
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>بلا معرّفات</title>\
+         <link>https://plain.test/</link><description>d</description>{items}</channel></rss>"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let client = client();
+    let feed = source(&format!("{base}/plain.xml"));
+    let u = Url::parse(&feed.url).unwrap();
+    let id = |link: &str| sync::feed::article_id(&u, link);
+
+    // A story stored by an earlier version, under feed-rs's own id for an
+    // item without one (a hash of its link and title).
+    let old_link = "https://plain.test/news/old";
+    let before = plain_rss(&[("قصة قديمة", old_link, None)]);
+    let legacy = feed_rs::parser::parse(before.as_bytes()).expect("feed");
+    let legacy_id = sync::feed::article_id(&u, &legacy.entries[0].id);
+    let stored_before = Article {
+        id: legacy_id.clone(),
+        url: old_link.into(),
+        title: "قصة قديمة".into(),
+        summary: "نص".into(),
+        body: None,
+        body_html: Some("نص".into()),
+        published_at: "2024-06-01T08:00:00Z".into(),
+        updated_at: None,
+        source: Some("بلا معرّفات".into()),
+        section: None,
+        author: None,
+        image: None,
+        lang: "ar".into(),
+        comments_open: true,
+        comment_count: 0,
+        source_comments_open: None,
+    };
+    f.store
+        .upsert_articles(vec![stored_before], Some(feed.url.as_str()))
+        .await
+        .expect("store");
+
+    let items = |first: &str, old: &str| {
+        plain_rss(&[
+            (
+                first,
+                "https://plain.test/news/a",
+                Some("2024-06-05 10:30:00"),
+            ),
+            ("بلا تاريخ", "https://plain.test/news/b", None),
+            (
+                "تاريخ بلا منطقة",
+                "https://plain.test/news/c",
+                Some("Wed, 05 Jun 2024 11:00"),
+            ),
+            ("تاريخ لا يُقرأ", "https://plain.test/news/d", Some("قريبًا")),
+            (old, old_link, Some("Sat, 01 Jun 2024 08:00:00 GMT")),
+        ])
+    };
+    *mock.plain_rss.lock().unwrap() = items("العنوان الأول", "قصة قديمة مصححة");
+    let started = OffsetDateTime::now_utc();
+    let report = sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "5 new or updated, 0 hidden, 0 skipped");
+
+    let a = stored(&f.store, &id("https://plain.test/news/a"))
+        .await
+        .expect("a");
+    assert_eq!(a.published_at, "2024-06-05T10:30:00Z", "no zone: UTC");
+    let c = stored(&f.store, &id("https://plain.test/news/c"))
+        .await
+        .expect("c");
+    assert_eq!(c.published_at, "2024-06-05T11:00:00Z");
+    // Undated: when first seen, in the feed's order.
+    let b = stored(&f.store, &id("https://plain.test/news/b"))
+        .await
+        .expect("b");
+    let d = stored(&f.store, &id("https://plain.test/news/d"))
+        .await
+        .expect("d");
+    let seen = |t: &str| OffsetDateTime::parse(t, &Rfc3339).expect("rfc3339");
+    assert!(seen(&b.published_at) > seen(&d.published_at), "{b:?} {d:?}");
+    assert!(
+        (seen(&d.published_at) - started).whole_seconds().abs() < 60,
+        "{}",
+        d.published_at
+    );
+    // The story stored before keeps its id and takes the corrected title.
+    let old = stored(&f.store, &legacy_id).await.expect("old story");
+    assert_eq!(old.title, "قصة قديمة مصححة");
+    assert!(stored(&f.store, &id(old_link)).await.is_none(), "no twin");
+    assert_eq!(f.store.article_count().await.unwrap(), 5);
+
+    // Titles corrected: the same stories, retitled; the undated keep
+    // their first date; nothing else is rewritten.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    *mock.plain_rss.lock().unwrap() = items("العنوان المصحح", "قصة قديمة مصححة مرتين");
+    let report = sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 0 skipped");
+    let a = stored(&f.store, &id("https://plain.test/news/a"))
+        .await
+        .expect("a");
+    assert_eq!(a.title, "العنوان المصحح");
+    let old = stored(&f.store, &legacy_id).await.expect("old story");
+    assert_eq!(old.title, "قصة قديمة مصححة مرتين");
+    let b2 = stored(&f.store, &id("https://plain.test/news/b"))
+        .await
+        .expect("b");
+    assert_eq!(b2.published_at, b.published_at);
+    assert_eq!(f.store.article_count().await.unwrap(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,11 +7,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use feed_rs::model::{Entry, Feed};
 use reqwest::Url;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 use crate::model::{is_web_url, Article, Image};
 use crate::store::Store;
@@ -74,19 +76,31 @@ pub(crate) async fn sync(
             })
             .collect();
         let budget = client.limits().max_items.saturating_sub(items);
-        let mut articles = Vec::new();
-        for entry in feed.entries.iter().take(budget) {
-            let item = format!("item {:?}", entry.id);
+        let zoneless = zoneless_dates(source, &page_url, &fetched.body, &feed);
+        let mut mapped = Vec::new();
+        for (n, entry) in feed.entries.iter().enumerate().take(budget) {
+            let item = if entry.id.is_empty() {
+                "item without an id".to_owned()
+            } else {
+                format!("item {:?}", entry.id)
+            };
             let image = images.get(&entry.id).map(String::as_str);
-            match map(url, &page_url, source, &feed, entry, image) {
-                Ok(article) => match checked(source, &item, article) {
-                    Some(a) => articles.push(a),
-                    None => outcome.report.skipped += 1,
-                },
+            let date = zoneless.get(n).copied().flatten();
+            match map(url, &page_url, source, &feed, entry, image, date) {
+                Ok(m) => mapped.push((item, m)),
                 Err(reason) => {
                     tracing::warn!("sync {}: skipped {item}: {reason}", source.url);
                     outcome.report.skipped += 1;
                 }
+            }
+        }
+        settle_ids(store, url, &mut mapped).await?;
+        settle_dates(store, &mut mapped, items).await?;
+        let mut articles = Vec::new();
+        for (item, m) in mapped {
+            match checked(source, &item, m.article) {
+                Some(a) => articles.push(a),
+                None => outcome.report.skipped += 1,
             }
         }
         items += feed.entries.len().min(budget);
@@ -130,12 +144,150 @@ pub(crate) async fn sync(
 fn parse(source: &Source, page: &Url, body: &[u8]) -> Result<Feed, SyncError> {
     feed_rs::parser::Builder::new()
         .base_uri(Some(page.as_str()))
+        // An item without an id keeps none (feed-rs would hash its link
+        // and title): `map` keys it by its link, so that a corrected
+        // title is the same story, not a second one.
+        .id_generator(|_, _, _| String::new())
         .build()
         .parse(body)
         .map_err(|e| SyncError::Garbage {
             url: source.url.clone(),
             reason: format!("not a feed: {e}"),
         })
+}
+
+/// For each entry of `feed` without a date feed-rs could read, the date
+/// it has if that is written without a zone (`2026-11-30 09:15:00`,
+/// `Mon, 30 Nov 2026 09:15`), taken as UTC; empty when every entry is
+/// dated. feed-rs's own parser, which mends many other slips, stays in
+/// charge of every date it reads: the body is parsed again, only when
+/// needed, with a parser that reads nothing else, and its entries come
+/// in the same order.
+fn zoneless_dates(
+    source: &Source,
+    page: &Url,
+    body: &[u8],
+    feed: &Feed,
+) -> Vec<Option<DateTime<Utc>>> {
+    if feed
+        .entries
+        .iter()
+        .all(|e| e.published.is_some() || e.updated.is_some())
+    {
+        return Vec::new();
+    }
+    let Ok(again) = feed_rs::parser::Builder::new()
+        .base_uri(Some(page.as_str()))
+        .id_generator(|_, _, _| String::new())
+        .timestamp_parser(zoneless_utc)
+        .build()
+        .parse(body)
+    else {
+        return Vec::new();
+    };
+    if again.entries.len() != feed.entries.len() {
+        tracing::warn!("sync {}: the feed read differently twice", source.url);
+        return Vec::new();
+    }
+    again
+        .entries
+        .iter()
+        .map(|e| e.published.or(e.updated))
+        .collect()
+}
+
+/// A date and time written without a zone, as UTC (the only reading that
+/// does not depend on where the server runs).
+fn zoneless_utc(text: &str) -> Option<DateTime<Utc>> {
+    const FORMATS: [&str; 6] = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%d %b %Y %H:%M:%S",
+        "%d %b %Y %H:%M",
+    ];
+    let text = text.trim();
+    // RFC 822's weekday ("Mon, "), often misspelt, says nothing more.
+    let text = match text.split_once(", ") {
+        Some((day, rest)) if day.chars().all(|c| c.is_ascii_alphabetic()) => rest,
+        _ => text,
+    };
+    FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|t| t.and_utc())
+}
+
+/// An entry as mapped: the article, and what the store must settle.
+struct Mapped {
+    article: Article,
+    /// Keyed by its link: the entry has no id of its own.
+    by_link: bool,
+    /// It has no date at all (RSS's `pubDate` is optional) or none that
+    /// could be read.
+    undated: bool,
+}
+
+/// Entries keyed by their link keep the id their page is stored under
+/// when an article of this feed's site already has that URL: an item
+/// stored before these were keyed by link (under feed-rs's hash of link
+/// and title), or one whose feed once gave it an id.
+async fn settle_ids(
+    store: &dyn Store,
+    source_url: &Url,
+    mapped: &mut [(String, Mapped)],
+) -> Result<(), SyncError> {
+    let urls: Vec<String> = mapped
+        .iter()
+        .filter(|(_, m)| m.by_link)
+        .map(|(_, m)| m.article.url.clone())
+        .collect();
+    if urls.is_empty() {
+        return Ok(());
+    }
+    let prefix = format!("{}-", host_key(source_url));
+    let held: HashMap<String, String> = store
+        .ids_by_url(urls)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            m.id.strip_prefix(&prefix)
+                .is_some_and(|h| h.len() == 24 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
+        .map(|m| (m.url, m.id))
+        .collect();
+    for (_, m) in mapped.iter_mut().filter(|(_, m)| m.by_link) {
+        if let Some(id) = held.get(&m.article.url) {
+            m.article.id.clone_from(id);
+        }
+    }
+    Ok(())
+}
+
+/// An undated entry is dated when this server first saw it: the stored
+/// copy's date, else now, less a second for each entry above it in the
+/// feed (`skip` counts the pages' entries before this one), so that a new
+/// feed's items keep its order.
+async fn settle_dates(
+    store: &dyn Store,
+    mapped: &mut [(String, Mapped)],
+    skip: usize,
+) -> Result<(), SyncError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    for (n, (_, m)) in mapped.iter_mut().enumerate() {
+        if !m.undated {
+            continue;
+        }
+        m.article.published_at = match store.article(&m.article.id).await? {
+            Some(stored) => stored.published_at,
+            None => {
+                let above = i64::try_from(skip + n).unwrap_or(i64::MAX);
+                rfc3339(now.saturating_sub(above)).unwrap_or_default()
+            }
+        };
+    }
+    Ok(())
 }
 
 /// The article id of a feed item: `{host}-{24 hex digits of its id's
@@ -154,7 +306,8 @@ fn map(
     feed: &Feed,
     entry: &Entry,
     json_image: Option<&str>,
-) -> Result<Article, String> {
+    zoneless: Option<DateTime<Utc>>,
+) -> Result<Mapped, String> {
     let link = entry
         .links
         .iter()
@@ -166,7 +319,8 @@ fn map(
     let url = page
         .join(link.href.trim())
         .map_or_else(|_| link.href.trim().to_owned(), String::from);
-    let key = if entry.id.trim().is_empty() {
+    let by_link = entry.id.trim().is_empty();
+    let key = if by_link {
         url.as_str()
     } else {
         entry.id.trim()
@@ -174,12 +328,13 @@ fn map(
     let published = entry
         .published
         .or(entry.updated)
-        .and_then(|t| rfc3339(t.timestamp()))
-        .ok_or("no valid publication date")?;
+        .or(zoneless)
+        .and_then(|t| rfc3339(t.timestamp()));
     let updated = entry
         .updated
         .and_then(|t| rfc3339(t.timestamp()))
-        .filter(|u| *u != published);
+        .filter(|u| Some(u) != published.as_ref());
+    let undated = published.is_none();
     let html = |c: &feed_rs::model::Content| -> Option<String> {
         let body = c.body.as_deref()?;
         // Plain text (JSON Feed content_text) becomes escaped paragraphs.
@@ -206,7 +361,7 @@ fn map(
         })
         .or_else(|| media_image(entry))
         .filter(|i| is_web_url(&i.url));
-    Ok(Article {
+    let article = Article {
         id: article_id(source_url, key),
         url,
         title: entry
@@ -220,7 +375,8 @@ fn map(
             .unwrap_or_default(),
         body: None,
         body_html: Some(body_html),
-        published_at: published,
+        // Settled by `settle_dates` when undated.
+        published_at: published.unwrap_or_default(),
         updated_at: updated,
         source: feed
             .title
@@ -249,6 +405,11 @@ fn map(
         comments_open: true,
         comment_count: 0,
         source_comments_open: None,
+    };
+    Ok(Mapped {
+        article,
+        by_link,
+        undated,
     })
 }
 
