@@ -53,6 +53,8 @@ struct Mock {
     wp_fail: Mutex<Option<(u16, &'static str)>>,
     /// ETag of /rss.xml.
     rss_etag: Mutex<String>,
+    /// When set, WordPress answers as if `include` were not there.
+    ignore_include: Mutex<bool>,
     /// The body of /plain.xml, an RSS feed the tests write.
     plain_rss: Mutex<String>,
     /// Every request: path and query, and its conditional headers.
@@ -212,7 +214,8 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
 }
 
 /// What WordPress answers on /wp-json/wp/v2/posts: posts with `_embed`
-/// filtered by `include` and `modified_after`, or `_fields=id` listings, paged with
+/// filtered by `include` and `modified_after`, or `_fields=id` listings
+/// filtered by `include` and `after`, paged with
 /// `X-WP-Total` / `X-WP-TotalPages` (and 400 past the last page).
 fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
     if let Some((status, body)) = *mock.wp_fail.lock().unwrap() {
@@ -220,7 +223,25 @@ fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
     }
     let mut posts = mock.posts.lock().unwrap().clone();
     let ids_only = query.get("_fields").map(String::as_str) == Some("id");
+    let include = query
+        .get("include")
+        .filter(|_| !*mock.ignore_include.lock().unwrap());
+    if let Some(include) = include {
+        let ids: Vec<u64> = include.split(',').filter_map(|i| i.parse().ok()).collect();
+        posts.retain(|p| p["id"].as_u64().is_some_and(|id| ids.contains(&id)));
+    }
     if ids_only {
+        // `after` compares the publication date (WordPress converts a
+        // zoned time to the site's own, UTC here).
+        if let Some(after) = query.get("after") {
+            let after = OffsetDateTime::parse(after, &Rfc3339).expect("after is RFC 3339");
+            posts.retain(|p| {
+                p["date_gmt"]
+                    .as_str()
+                    .and_then(|d| OffsetDateTime::parse(&format!("{d}Z"), &Rfc3339).ok())
+                    .is_some_and(|d| d > after)
+            });
+        }
         posts.sort_by_key(|p| p["id"].as_u64());
     } else {
         assert!(query.contains_key("_embed"), "posts are asked with _embed");
@@ -231,10 +252,6 @@ fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
             )
             .expect("fixture time")
         };
-        if let Some(include) = query.get("include") {
-            let ids: Vec<u64> = include.split(',').filter_map(|i| i.parse().ok()).collect();
-            posts.retain(|p| p["id"].as_u64().is_some_and(|id| ids.contains(&id)));
-        }
         if let Some(after) = query.get("modified_after") {
             let after = OffsetDateTime::parse(after, &Rfc3339).expect("modified_after is RFC 3339");
             posts.retain(|p| gmt(p) > after);
@@ -243,7 +260,7 @@ fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
     }
     let total = posts.len();
     // Asked by id, with as many per page (the sync asks 100 at most).
-    let per_page = if query.contains_key("include") {
+    let per_page = if include.is_some() {
         total.max(1)
     } else {
         MOCK_PER_PAGE
@@ -487,7 +504,7 @@ async fn wordpress_posts_are_mapped_paged_edited_and_hidden_when_gone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_id_listing_longer_than_the_page_limit_is_not_read_and_hides_nothing() {
+async fn an_archive_longer_than_the_id_listing_is_checked_by_the_posts_held() {
     // Three pages of ids at the mock's two a page; a limit of two pages.
     let f = common::fixture(false);
     let (mock, url, host) = wp_site().await;
@@ -499,21 +516,47 @@ async fn an_id_listing_longer_than_the_page_limit_is_not_read_and_hides_nothing(
     })
     .expect("client");
     let src = source(&url);
+    {
+        // Four more posts, the last modified: the two pages a sync reads.
+        let mut posts = mock.posts.lock().unwrap();
+        let model = posts[0].clone();
+        for id in 201..=204 {
+            let mut post = model.clone();
+            post["id"] = json!(id);
+            post["modified_gmt"] = json!(format!("2024-06-0{}T08:00:00", id - 200));
+            posts.push(post);
+        }
+    }
     sync::sync(f.store.as_ref(), &client, &src)
         .await
         .expect("sync");
     let held = f.store.visible_ids_from(&src.url).await.expect("ids");
-    assert!(!held.is_empty());
-    // Trashed in WordPress: a full listing would hide them.
-    mock.posts.lock().unwrap().retain(|p| {
-        let id = format!("{host}-{}", p["id"]);
-        !held.contains(&id)
-    });
+    assert_eq!(held.len(), 4, "two pages of posts: {held:?}");
+    // Two of them trashed in WordPress, and a post scheduled long ago goes
+    // live: a new id, an old modification time.
+    let trashed: Vec<String> = held.iter().take(2).cloned().collect();
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        posts.retain(|p| !trashed.contains(&format!("{host}-{}", p["id"])));
+        let mut scheduled = posts[0].clone();
+        scheduled["id"] = json!(900);
+        scheduled["title"]["rendered"] = json!("نشر في موعده");
+        scheduled["date_gmt"] = json!(now_gmt());
+        scheduled["modified_gmt"] = json!("2024-04-01T08:00:00");
+        posts.push(scheduled);
+    }
     mock.requests.lock().unwrap().clear();
     let report = sync::sync(f.store.as_ref(), &client, &src)
         .await
         .expect("sync");
-    assert_eq!(report.hidden, 0, "a partial list hides nothing");
+    assert_eq!(report.hidden, 2, "{report}");
+    for id in &trashed {
+        assert!(stored(&f.store, id).await.is_none(), "{id} hidden");
+    }
+    let live = stored(&f.store, &format!("{host}-900"))
+        .await
+        .expect("the scheduled post, listed by its date");
+    assert_eq!(live.title, "نشر في موعده");
     let listings: Vec<String> = mock
         .requests_to("/wp-json/wp/v2/posts")
         .into_iter()
@@ -521,9 +564,21 @@ async fn an_id_listing_longer_than_the_page_limit_is_not_read_and_hides_nothing(
         .collect();
     assert_eq!(
         listings.len(),
-        1,
-        "X-WP-TotalPages said it all: {listings:?}"
+        3,
+        "the full listing's first page (X-WP-TotalPages said it all), \
+         the posts held by id, the ids published since: {listings:?}"
     );
+
+    // A site that ignores `include` (answering its newest posts) hides
+    // nothing.
+    let held = f.store.visible_ids_from(&src.url).await.expect("ids");
+    mock.posts.lock().unwrap().retain(|p| p["id"] != json!(900));
+    *mock.ignore_include.lock().unwrap() = true;
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 0, "{report}");
+    assert_eq!(f.store.visible_ids_from(&src.url).await.expect("ids"), held);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

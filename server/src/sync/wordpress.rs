@@ -5,7 +5,9 @@
 //! since the previous one started (less an hour of margin). Then it lists
 //! every published id (`_fields=id`) and hides the articles of this source
 //! that are no longer listed: the public API never shows trashed, private
-//! or deleted posts, so absence is the only signal it gives.
+//! or deleted posts, so absence is the only signal it gives. A site with
+//! more posts than that listing may read is asked instead for the posts
+//! held here, by id, and for the ids published since the last sync.
 
 use std::collections::{HashMap, HashSet};
 
@@ -137,16 +139,93 @@ pub(crate) async fn sync(
         }
         page += 1;
     }
-    if let Some(listed) = published_ids(client, source, url).await? {
-        for id in store.visible_ids_from(&source.url).await? {
-            if !listed.contains_key(&id) && store.set_article_hidden(&id, true).await? {
-                tracing::info!("sync {}: hid {id}, no longer published", source.url);
-                outcome.report.hidden += 1;
-            }
+    let (gone, listed) = match published_ids(client, source, url, None).await? {
+        Some(listed) => {
+            let held = store.visible_ids_from(&source.url).await?;
+            let gone = held
+                .into_iter()
+                .filter(|id| !listed.contains_key(id))
+                .collect();
+            (gone, listed)
         }
-        outcome.report.changed += take_unknown(store, client, source, url, listed, &seen).await?;
+        // Too many posts to list: the ones held here are asked for by id,
+        // and only the posts published since the last sync are listed.
+        None => {
+            let gone = unpublished_held(store, client, source, url).await?;
+            let listed = match &since {
+                Some(since) => published_ids(client, source, url, Some(since))
+                    .await?
+                    .unwrap_or_default(),
+                // A first sync has just read the newest posts.
+                None => HashMap::new(),
+            };
+            (gone, listed)
+        }
+    };
+    for id in gone {
+        if store.set_article_hidden(&id, true).await? {
+            tracing::info!("sync {}: hid {id}, no longer published", source.url);
+            outcome.report.hidden += 1;
+        }
     }
+    outcome.report.changed += take_unknown(store, client, source, url, listed, &seen).await?;
     Ok(outcome)
+}
+
+/// The shown articles of this source whose posts are no longer published,
+/// asked for by id (`include=`, 100 a request, the highest ids first, as
+/// many as the page limit allows): the check a site with more posts than
+/// the id listing can read gets instead.
+async fn unpublished_held(
+    store: &dyn Store,
+    client: &SyncClient,
+    source: &Source,
+    url: &Url,
+) -> Result<Vec<String>, SyncError> {
+    let prefix = format!("{}-", host_key(url));
+    let mut held: Vec<u64> = store
+        .visible_ids_from(&source.url)
+        .await?
+        .iter()
+        .filter_map(|id| id.strip_prefix(&prefix)?.parse().ok())
+        .collect();
+    held.sort_unstable_by(|a, b| b.cmp(a));
+    let room = PER_PAGE * usize::try_from(client.limits().max_pages).unwrap_or(usize::MAX);
+    if held.len() > room {
+        tracing::warn!(
+            "sync {}: {} articles held; checking the newest {room}",
+            source.url,
+            held.len()
+        );
+        held.truncate(room);
+    }
+    let mut gone = Vec::new();
+    for chunk in held.chunks(PER_PAGE) {
+        let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
+        let query = [
+            ("_fields", "id".to_owned()),
+            ("include", ids.join(",")),
+            ("per_page", PER_PAGE.to_string()),
+        ];
+        let fetched = client.get(&with_query(url, &query), None).await?;
+        let answered = listed_ids(source, &fetched)?;
+        // A site (or a plugin) that ignores `include` answers its newest
+        // posts instead: absence would then mean nothing.
+        if let Some(stray) = answered.iter().find(|id| !chunk.contains(id)) {
+            tracing::warn!(
+                "sync {}: asked by id, the site answered post {stray}; hiding nothing",
+                source.url
+            );
+            return Ok(Vec::new());
+        }
+        gone.extend(
+            chunk
+                .iter()
+                .filter(|id| !answered.contains(id))
+                .map(|id| article_id(url, *id)),
+        );
+    }
+    Ok(gone)
 }
 
 /// What one page of posts gave: articles stored, posts skipped.
@@ -240,24 +319,28 @@ async fn take_unknown(
     Ok(changed)
 }
 
-/// Every published post's article id, with its post id, or `None` when the
-/// listing is longer than the page limit: hiding on a partial list would
-/// hide live posts.
+/// Every published post's article id, with its post id (those published
+/// after `after` only, when given), or `None` when the listing is longer
+/// than the page limit: hiding on a partial list would hide live posts.
 async fn published_ids(
     client: &SyncClient,
     source: &Source,
     url: &Url,
+    after: Option<&str>,
 ) -> Result<Option<HashMap<String, u64>>, SyncError> {
     let mut ids = HashMap::new();
     let mut page = 1;
     loop {
-        let query = [
+        let mut query = vec![
             ("_fields", "id".to_owned()),
             ("per_page", PER_PAGE.to_string()),
             ("page", page.to_string()),
             ("orderby", "id".into()),
             ("order", "asc".into()),
         ];
+        if let Some(after) = after {
+            query.push(("after", after.to_owned()));
+        }
         let fetched = client.get(&with_query(url, &query), None).await?;
         let total_pages = fetched
             .header("x-wp-totalpages")
@@ -272,18 +355,9 @@ async fn published_ids(
             );
             return Ok(None);
         }
-        let posts = json_list(source, &fetched)?;
+        let posts = listed_ids(source, &fetched)?;
         let count = posts.len();
-        for post in posts {
-            let id = post
-                .get("id")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| SyncError::Garbage {
-                    url: source.url.clone(),
-                    reason: "an id listing entry without a numeric id".into(),
-                })?;
-            ids.insert(article_id(url, id), id);
-        }
+        ids.extend(posts.into_iter().map(|id| (article_id(url, id), id)));
         if !more(&fetched, page, count) {
             return Ok(Some(ids));
         }
@@ -296,6 +370,21 @@ async fn published_ids(
         }
         page += 1;
     }
+}
+
+/// The post ids of one page of an id listing (`_fields=id`).
+fn listed_ids(source: &Source, fetched: &Fetched) -> Result<Vec<u64>, SyncError> {
+    json_list(source, fetched)?
+        .iter()
+        .map(|post| {
+            post.get("id")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| SyncError::Garbage {
+                    url: source.url.clone(),
+                    reason: "an id listing entry without a numeric id".into(),
+                })
+        })
+        .collect()
 }
 
 /// Whether there is a page after `page`: by `X-WP-TotalPages` when the
