@@ -15,6 +15,85 @@ pub struct Cluster {
     /// `postgres://khabar@127.0.0.1:PORT/postgres`: a superuser with trust
     /// authentication, reachable only from this machine.
     pub url: String,
+    /// The CA that signed the cluster's certificate (for `localhost`): the
+    /// cluster takes TLS as well as plain connections.
+    pub ca: PathBuf,
+    /// A CA that signed nothing the cluster shows.
+    pub other_ca: PathBuf,
+}
+
+/// `openssl` with `args`, in `dir`.
+fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
+    cmd::run(
+        Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+    )
+}
+
+/// A test CA (`ca.crt`), a certificate for `localhost` it signed
+/// (`server.crt`, `server.key`, the key readable by the cluster's owner
+/// only, as PostgreSQL demands) and an unrelated CA (`other-ca.crt`).
+fn certificates(dir: &Path) -> Result<(), String> {
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for (name, subject) in [
+        ("ca", "/CN=Khabar test CA"),
+        ("other-ca", "/CN=Khabar other CA"),
+    ] {
+        let (key_out, cert_out) = (format!("{name}.key"), format!("{name}.crt"));
+        let mut args = vec!["req", "-x509", "-days", "3", "-subj", subject];
+        args.extend(key);
+        args.extend(["-keyout", &key_out, "-out", &cert_out]);
+        args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+        args.extend(["-addext", "keyUsage=critical,keyCertSign"]);
+        openssl(dir, &args)?;
+    }
+    let mut args = vec!["req", "-new", "-subj", "/CN=localhost"];
+    args.extend(key);
+    args.extend(["-keyout", "server.key", "-out", "server.csr"]);
+    openssl(dir, &args)?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .map_err(|e| format!("server.ext: {e}"))?;
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "3",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ],
+    )?;
+    if is_root() {
+        cmd::run(
+            Command::new("chown")
+                .arg("postgres")
+                .arg(dir.join("server.key")),
+        )?;
+    }
+    cmd::run(Command::new("chmod").arg("600").arg(dir.join("server.key")))
 }
 
 /// The newest `/usr/lib/postgresql/N/bin` with `initdb` and `pg_ctl`.
@@ -80,14 +159,18 @@ impl Cluster {
                 .stdout(std::process::Stdio::null()),
         )?;
         let port = free_port()?;
+        certificates(&dir)?;
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-            dir.display()
+            "-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 \
+             -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key",
+            dir = dir.display()
         );
         let cluster = Cluster {
             bin,
-            dir,
             url: format!("postgres://khabar@127.0.0.1:{port}/postgres"),
+            ca: dir.join("ca.crt"),
+            other_ca: dir.join("other-ca.crt"),
+            dir,
         };
         cmd::run(
             as_owner(&cluster.bin.join("pg_ctl"))

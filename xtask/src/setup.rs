@@ -22,8 +22,10 @@ pub const APT_PACKAGES: &[&str] = &[
     // Urdu and Persian letters beyond basic Arabic, for readable screenshots.
     "fonts-noto-ui-core",
     "poppler-utils",
-    // The server suite's second engine, run as a private cluster.
+    // The server suite's second engine, run as a private cluster, which
+    // serves TLS with certificates openssl makes for the run.
     "postgresql",
+    "openssl",
     // tests/e2e/instances.test.mjs: deploy/nginx.conf in front of two
     // instances (run as a child process, never as Debian's service).
     "nginx",

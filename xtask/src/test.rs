@@ -202,7 +202,9 @@ fn run_stage(short: &str, root: &Path, isso: Option<&Path>) -> Result<Result<(),
             cmd::run(
                 with_isso(cargo())
                     .args(["test", "-p", "khabar-server"])
-                    .env("KHABAR_TEST_POSTGRES", &cluster.url),
+                    .env("KHABAR_TEST_POSTGRES", &cluster.url)
+                    .env("KHABAR_TEST_POSTGRES_CA", &cluster.ca)
+                    .env("KHABAR_TEST_POSTGRES_OTHER_CA", &cluster.other_ca),
             )
         }),
         "fuzz-check" => fuzz::check(),

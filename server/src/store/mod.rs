@@ -19,6 +19,7 @@ pub mod dump;
 pub mod engine;
 pub mod migrate;
 pub mod postgres;
+mod postgres_tls;
 pub mod sqlite;
 
 use std::sync::Arc;

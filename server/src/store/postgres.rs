@@ -6,7 +6,11 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{NoTls, Row, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::store::postgres_tls;
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
@@ -25,15 +29,30 @@ impl From<tokio_postgres::Error> for StoreError {
         // what an operator needs in the log.
         match e.as_db_error() {
             Some(db) => StoreError::Engine(format!("{}: {}", db.code().code(), db.message())),
-            None => StoreError::Engine(e.to_string()),
+            None => StoreError::Engine(with_causes(&e)),
         }
     }
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        StoreError::Engine(format!("pool: {e}"))
+        StoreError::Engine(format!("pool: {}", with_causes(&e)))
     }
+}
+
+/// An error with the causes its own text leaves out ("error performing
+/// TLS handshake" says nothing of the certificate that was refused).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 impl From<tokio_postgres::Error> for CreateError {
@@ -235,6 +254,9 @@ const MIGRATION_LOCK: i64 = 0x6b68_6162_6172; // "khabar"
 pub struct PostgresStore {
     pool: Pool,
     config: tokio_postgres::Config,
+    /// The TLS connector of `sslmode` (`None`: plain), for the LISTEN
+    /// connection the pool does not make.
+    tls: Option<MakeRustlsConnect>,
 }
 
 /// The channel every write notifies, so that every instance's read cache
@@ -289,23 +311,31 @@ impl PostgresStore {
         Ok(now)
     }
 
-    /// Connects to `url` (`postgres://user:pass@host:port/db`) and migrates
-    /// the schema under an advisory lock.
+    /// Connects to `url` (`postgres://user:pass@host:port/db`, with
+    /// libpq's `sslmode` and `sslrootcert`: see [`postgres_tls`]) and
+    /// migrates the schema under an advisory lock.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        let config = tokio_postgres::Config::from_str(url)
+        let parsed =
+            postgres_tls::parse(url).map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
+        let mut config = tokio_postgres::Config::from_str(&parsed.url)
             .map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        config.ssl_mode(parsed.ssl_mode());
+        let recycling = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &parsed.tls {
+            Some(tls) => Manager::from_config(config.clone(), tls.clone(), recycling),
+            None => Manager::from_config(config.clone(), NoTls, recycling),
+        };
         let pool = Pool::builder(manager)
             .max_size(16)
             .build()
             .map_err(|e| StoreError::Engine(format!("pool: {e}")))?;
-        let store = PostgresStore { pool, config };
+        let store = PostgresStore {
+            pool,
+            config,
+            tls: parsed.tls,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -2212,8 +2242,9 @@ impl Store for PostgresStore {
 
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
         let config = self.config.clone();
+        let tls = self.tls.clone();
         // The first LISTEN before returning: from then on nothing is missed.
-        let first = listen(&config, on_change.clone()).await?;
+        let first = listen(&config, tls.as_ref(), on_change.clone()).await?;
         tokio::spawn(async move {
             let mut connection = Some(first);
             loop {
@@ -2225,7 +2256,7 @@ impl Store for PostgresStore {
                 on_change();
                 tracing::warn!("read cache: lost the LISTEN connection; reconnecting");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                match listen(&config, on_change.clone()).await {
+                match listen(&config, tls.as_ref(), on_change.clone()).await {
                     Ok(done) => {
                         on_change();
                         connection = Some(done);
@@ -2242,10 +2273,26 @@ impl Store for PostgresStore {
 /// for each notification; the handle ends when the connection does.
 async fn listen(
     config: &tokio_postgres::Config,
+    tls: Option<&MakeRustlsConnect>,
     on_change: ChangeHook,
 ) -> Result<tokio::task::JoinHandle<()>, StoreError> {
+    match tls {
+        Some(tls) => listen_over(config, tls.clone(), on_change).await,
+        None => listen_over(config, NoTls, on_change).await,
+    }
+}
+
+async fn listen_over<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    on_change: ChangeHook,
+) -> Result<tokio::task::JoinHandle<()>, StoreError>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
     use futures_util::StreamExt;
-    let (client, mut connection) = config.connect(NoTls).await?;
+    let (client, mut connection) = config.connect(tls).await?;
     let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx)).boxed();
     // The connection must be read while the client asks for LISTEN, and
     // the client must live as long as the connection is read: it is handed

@@ -1,0 +1,99 @@
+//! TLS to PostgreSQL through `sslmode` and `sslrootcert` in `--db`, against
+//! the private cluster of the `native-postgres` stage, which serves TLS
+//! with a certificate for `localhost` from a CA made for the run
+//! (`KHABAR_TEST_POSTGRES_CA`). On SQLite there is nothing to test.
+
+mod common;
+
+use khabar_server::store::{engine, ChangeHook};
+
+/// The backends of database `db` other than the asking one, by whether
+/// they are encrypted: (encrypted, plain).
+async fn backends(server: &str, db: &str) -> (i64, i64) {
+    let (client, conn) = tokio_postgres::connect(server, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    let row = client
+        .query_one(
+            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl)
+             FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.datname = $1 AND a.pid <> pg_backend_pid()",
+            &[&db],
+        )
+        .await
+        .expect("pg_stat_ssl");
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sslmode_encrypts_and_checks_the_servers_certificate() {
+    if !common::on_postgres() {
+        eprintln!("SQLite run: PostgreSQL's TLS is tested in native-postgres");
+        return;
+    }
+    let ca = std::env::var("KHABAR_TEST_POSTGRES_CA").expect("the cluster's CA");
+    let other = std::env::var("KHABAR_TEST_POSTGRES_OTHER_CA").expect("another CA");
+    let server = std::env::var("KHABAR_TEST_POSTGRES").expect("server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let by_ip = common::engine_url(&dir);
+    let db = by_ip.rsplit('/').next().expect("database").to_owned();
+    let by_name = by_ip.replace("127.0.0.1", "localhost");
+
+    // verify-full: the certificate names localhost and chains to the CA.
+    let store = engine::open(&format!("{by_name}?sslmode=verify-full&sslrootcert={ca}"))
+        .await
+        .expect("verify-full by name");
+    let hook: ChangeHook = std::sync::Arc::new(|| {});
+    store.watch_changes(hook).await.expect("LISTEN over TLS");
+    assert_eq!(store.article_count().await.expect("a query"), 0);
+    let (encrypted, plain) = backends(&server, &db).await;
+    assert!(encrypted >= 2, "the pool's and LISTEN's: {encrypted}");
+    assert_eq!(plain, 0);
+    drop(store);
+
+    let refused = |url: String| async move {
+        match engine::open(&url).await {
+            Ok(_) => panic!("{url} connected"),
+            Err(e) => e.to_string(),
+        }
+    };
+    // The certificate does not name 127.0.0.1.
+    let err = refused(format!("{by_ip}?sslmode=verify-full&sslrootcert={ca}")).await;
+    assert!(err.contains("certificate"), "{err}");
+    // A CA that did not sign it; the public roots did not either.
+    let err = refused(format!("{by_name}?sslmode=verify-full&sslrootcert={other}")).await;
+    assert!(err.contains("certificate"), "{err}");
+    let err = refused(format!("{by_name}?sslmode=verify-ca")).await;
+    assert!(err.contains("certificate"), "{err}");
+    let err = refused(format!("{by_ip}?sslmode=require&sslrootcert={other}")).await;
+    assert!(
+        err.contains("certificate"),
+        "require checks a root given: {err}"
+    );
+    let err = refused(format!(
+        "{by_ip}?sslmode=verify-ca&sslrootcert=/nowhere.pem"
+    ))
+    .await;
+    assert!(err.contains("/nowhere.pem"), "{err}");
+
+    // verify-ca: the chain without the name; require: encrypted only.
+    for url in [
+        format!("{by_ip}?sslmode=verify-ca&sslrootcert={ca}"),
+        format!("{by_ip}?sslmode=require"),
+    ] {
+        let store = engine::open(&url).await.expect(&url);
+        assert_eq!(store.article_count().await.expect("a query"), 0);
+        let (encrypted, plain) = backends(&server, &db).await;
+        assert!(encrypted >= 1 && plain == 0, "{url}: {encrypted} {plain}");
+        drop(store);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+
+    // Without sslmode (libpq's prefer), plain, as before TLS was known
+    // (the first store's LISTEN connection, encrypted, lives on).
+    let store = engine::open(&by_ip).await.expect("plain");
+    assert_eq!(store.article_count().await.expect("a query"), 0);
+    let (_, plain) = backends(&server, &db).await;
+    assert_eq!(plain, 1);
+}
