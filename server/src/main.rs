@@ -35,6 +35,15 @@ struct Cli {
         hide_env_values = true
     )]
     db: String,
+    /// The password of a PostgreSQL URL that names none (better in the
+    /// environment than on the command line, where `ps` shows it).
+    #[arg(
+        long = "db-password",
+        env = "KHABAR_DB_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    db_password: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -528,12 +537,14 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     match &command {
-        Command::Migrate { from, to } => return migrate(from, to).await,
+        Command::Migrate { from, to } => {
+            return migrate(from, to, cli.db_password.as_deref()).await
+        }
         Command::Healthcheck { url } => return healthcheck(url).await,
         Command::Backup { dest } => return backup(&cli.db, dest).await,
         _ => {}
     }
-    let store: SharedStore = engine::open(&cli.db)
+    let store: SharedStore = engine::open_with_password(&cli.db, cli.db_password.as_deref())
         .await
         .with_context(|| format!("opening {}", shown(&cli.db)))?;
     match command {
@@ -695,11 +706,11 @@ async fn backup(db: &str, dest: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn migrate(from: &str, to: &str) -> anyhow::Result<()> {
-    let source = engine::open(from)
+async fn migrate(from: &str, to: &str, password: Option<&str>) -> anyhow::Result<()> {
+    let source = engine::open_with_password(from, password)
         .await
         .with_context(|| format!("opening {}", shown(from)))?;
-    let target = engine::open(to)
+    let target = engine::open_with_password(to, password)
         .await
         .with_context(|| format!("opening {}", shown(to)))?;
     let report = khabar_server::store::migrate::copy(&source, &target)

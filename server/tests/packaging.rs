@@ -470,6 +470,11 @@ fn compose_runs_two_instances_on_postgres_behind_nginx() {
             "{name}: the postgres service"
         );
         assert_eq!(
+            env["KHABAR_DB_PASSWORD"], services["postgres"]["environment"]["POSTGRES_PASSWORD"],
+            "{name}: the password apart from the URL (no escaping needed)"
+        );
+        assert!(!db.contains("khabar:"), "{name}: no password in {db}");
+        assert_eq!(
             env["KHABAR_TRUST_PROXY"],
             ip(nginx).as_str(),
             "{name} trusts nginx"

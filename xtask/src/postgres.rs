@@ -158,6 +158,15 @@ impl Cluster {
                 .args(["--locale=C.UTF-8", "--no-sync"])
                 .stdout(std::process::Stdio::null()),
         )?;
+        // One role signs in with a password (server/tests/postgres_connect.rs);
+        // the first matching line counts, so it goes above initdb's.
+        let hba = data.join("pg_hba.conf");
+        let lines = std::fs::read_to_string(&hba).map_err(|e| format!("{}: {e}", hba.display()))?;
+        std::fs::write(
+            &hba,
+            format!("host all khabar_pw 127.0.0.1/32 scram-sha-256\n{lines}"),
+        )
+        .map_err(|e| format!("{}: {e}", hba.display()))?;
         let port = free_port()?;
         certificates(&dir)?;
         let options = format!(

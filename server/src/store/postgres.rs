@@ -313,13 +313,17 @@ impl PostgresStore {
 
     /// Connects to `url` (`postgres://user:pass@host:port/db`, with
     /// libpq's `sslmode` and `sslrootcert`: see [`postgres_tls`]) and
-    /// migrates the schema under an advisory lock.
-    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+    /// migrates the schema under an advisory lock. `password` is used when
+    /// the URL has none.
+    pub async fn connect(url: &str, password: Option<&str>) -> Result<PostgresStore, StoreError> {
         let parsed =
             postgres_tls::parse(url).map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
         let mut config = tokio_postgres::Config::from_str(&parsed.url)
             .map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
         config.ssl_mode(parsed.ssl_mode());
+        if let Some(password) = password.filter(|_| config.get_password().is_none()) {
+            config.password(password);
+        }
         let recycling = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };

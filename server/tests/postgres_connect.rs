@@ -1,20 +1,28 @@
-//! TLS to PostgreSQL through `sslmode` and `sslrootcert` in `--db`, against
-//! the private cluster of the `native-postgres` stage, which serves TLS
-//! with a certificate for `localhost` from a CA made for the run
-//! (`KHABAR_TEST_POSTGRES_CA`). On SQLite there is nothing to test.
+//! Connecting to PostgreSQL: TLS through `sslmode` and `sslrootcert` in
+//! `--db`, and a password kept out of the URL (`KHABAR_DB_PASSWORD`),
+//! against the private cluster of the `native-postgres` stage, which
+//! serves TLS with a certificate for `localhost` from a CA made for the
+//! run (`KHABAR_TEST_POSTGRES_CA`) and signs role `khabar_pw` in by
+//! password. On SQLite there is nothing to test.
 
 mod common;
 
 use khabar_server::store::{engine, ChangeHook};
 
-/// The backends of database `db` other than the asking one, by whether
-/// they are encrypted: (encrypted, plain).
-async fn backends(server: &str, db: &str) -> (i64, i64) {
+/// A plain connection as the cluster's superuser.
+async fn superuser(server: &str) -> tokio_postgres::Client {
     let (client, conn) = tokio_postgres::connect(server, tokio_postgres::NoTls)
         .await
         .expect("connect");
     tokio::spawn(conn);
-    let row = client
+    client
+}
+
+/// The backends of database `db` other than the asking one, by whether
+/// they are encrypted: (encrypted, plain).
+async fn backends(server: &str, db: &str) -> (i64, i64) {
+    let row = superuser(server)
+        .await
         .query_one(
             "SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl)
              FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
@@ -96,4 +104,50 @@ async fn sslmode_encrypts_and_checks_the_servers_certificate() {
     assert_eq!(store.article_count().await.expect("a query"), 0);
     let (_, plain) = backends(&server, &db).await;
     assert_eq!(plain, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_outside_the_url_needs_no_escaping() {
+    if !common::on_postgres() {
+        eprintln!("SQLite run: PostgreSQL's sign-in is tested in native-postgres");
+        return;
+    }
+    let server = std::env::var("KHABAR_TEST_POSTGRES").expect("server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = common::engine_url(&dir);
+    let db = url.rsplit('/').next().expect("database").to_owned();
+    // Characters a URL would have to escape.
+    let password = "p@ss%w:rd/?#1";
+    // The role the cluster's pg_hba.conf signs in by password; this test
+    // alone uses it.
+    superuser(&server)
+        .await
+        .batch_execute(&format!(
+            "CREATE ROLE khabar_pw LOGIN PASSWORD '{password}'; \
+             ALTER DATABASE {db} OWNER TO khabar_pw"
+        ))
+        .await
+        .expect("a role with a password");
+    let as_role = url.replace("://khabar@", "://khabar_pw@");
+
+    let store = engine::open_with_password(&as_role, Some(password))
+        .await
+        .expect("signed in with the password given apart");
+    assert_eq!(store.article_count().await.expect("migrated"), 0);
+    let err = match engine::open_with_password(&as_role, Some("wrong")).await {
+        Ok(_) => panic!("a wrong password signed in"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("password authentication failed"), "{err}");
+    let err = match engine::open(&as_role).await {
+        Ok(_) => panic!("no password signed in"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("password"), "{err}");
+    // A password in the URL wins over the one given apart.
+    let in_url = as_role.replace("khabar_pw@", "khabar_pw:p%40ss%25w%3Ard%2F%3F%231@");
+    let store = engine::open_with_password(&in_url, Some("wrong"))
+        .await
+        .expect("the URL's password");
+    assert_eq!(store.article_count().await.expect("a query"), 0);
 }
