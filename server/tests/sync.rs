@@ -55,6 +55,9 @@ struct Mock {
     rss_etag: Mutex<String>,
     /// When set, WordPress answers as if `include` were not there.
     ignore_include: Mutex<bool>,
+    /// Live posts an id listing leaves out, as one does when a post is
+    /// trashed while it is paged (the pages after it shift by one).
+    unlisted: Mutex<Vec<u64>>,
     /// The body of /plain.xml, an RSS feed the tests write.
     plain_rss: Mutex<String>,
     /// Every request: path and query, and its conditional headers.
@@ -229,6 +232,10 @@ fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
     if let Some(include) = include {
         let ids: Vec<u64> = include.split(',').filter_map(|i| i.parse().ok()).collect();
         posts.retain(|p| p["id"].as_u64().is_some_and(|id| ids.contains(&id)));
+    }
+    if ids_only && include.is_none() {
+        let unlisted = mock.unlisted.lock().unwrap().clone();
+        posts.retain(|p| p["id"].as_u64().is_none_or(|id| !unlisted.contains(&id)));
     }
     if ids_only {
         // `after` compares the publication date (WordPress converts a
@@ -579,6 +586,56 @@ async fn an_archive_longer_than_the_id_listing_is_checked_by_the_posts_held() {
         .expect("sync");
     assert_eq!(report.hidden, 0, "{report}");
     assert_eq!(f.store.visible_ids_from(&src.url).await.expect("ids"), held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_post_the_listing_skips_is_asked_for_before_it_is_hidden() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let src = source(&url);
+    let client = client();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let held = f.store.visible_ids_from(&src.url).await.expect("ids");
+    assert!(held.len() >= 2, "{held:?}");
+    let post = |id: &str| -> u64 { id.rsplit('-').next().unwrap().parse().unwrap() };
+    let (skipped, trashed) = (post(&held[0]), post(&held[1]));
+    *mock.unlisted.lock().unwrap() = vec![skipped];
+    mock.posts
+        .lock()
+        .unwrap()
+        .retain(|p| p["id"] != json!(trashed));
+    mock.requests.lock().unwrap().clear();
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 1, "{report}");
+    assert!(stored(&f.store, &format!("{host}-{trashed}"))
+        .await
+        .is_none());
+    assert!(
+        stored(&f.store, &format!("{host}-{skipped}"))
+            .await
+            .is_some(),
+        "live, though the listing skipped it"
+    );
+    let asked: Vec<String> = mock
+        .requests_to("/wp-json/wp/v2/posts")
+        .into_iter()
+        .filter(|r| r.contains("_fields=id") && r.contains("include="))
+        .collect();
+    assert_eq!(asked.len(), 1, "both asked for in one request: {asked:?}");
+
+    // A site that ignores `include`: the listing's word stands.
+    *mock.ignore_include.lock().unwrap() = true;
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 1, "{report}");
+    assert!(stored(&f.store, &format!("{host}-{skipped}"))
+        .await
+        .is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

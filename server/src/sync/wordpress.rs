@@ -139,19 +139,46 @@ pub(crate) async fn sync(
         }
         page += 1;
     }
+    let held = store.visible_ids_from(&source.url).await?;
     let (gone, listed) = match published_ids(client, source, url, None).await? {
+        // Missing from the listing: asked for again by id before hiding,
+        // since a post trashed while the listing was paged shifts the
+        // pages after it, and a live post can fall between two of them.
+        // A site that ignores `include` keeps the listing's word.
         Some(listed) => {
-            let held = store.visible_ids_from(&source.url).await?;
-            let gone = held
+            let missing: Vec<String> = held
                 .into_iter()
                 .filter(|id| !listed.contains_key(id))
                 .collect();
+            let posts: Vec<u64> = missing.iter().filter_map(|id| post_of(url, id)).collect();
+            let gone = match unpublished(client, source, url, &posts).await? {
+                Some(confirmed) => missing
+                    .into_iter()
+                    .filter(|id| post_of(url, id).is_none() || confirmed.contains(id))
+                    .collect(),
+                None => missing,
+            };
             (gone, listed)
         }
-        // Too many posts to list: the ones held here are asked for by id,
-        // and only the posts published since the last sync are listed.
+        // Too many posts to list: the ones held here are asked for by id
+        // (the newest, as many as the page limit allows), and only the
+        // posts published since the last sync are listed.
         None => {
-            let gone = unpublished_held(store, client, source, url).await?;
+            let mut held: Vec<u64> = held.iter().filter_map(|id| post_of(url, id)).collect();
+            held.sort_unstable_by(|a, b| b.cmp(a));
+            let room = PER_PAGE * usize::try_from(client.limits().max_pages).unwrap_or(usize::MAX);
+            if held.len() > room {
+                tracing::warn!(
+                    "sync {}: {} articles held; checking the newest {room}",
+                    source.url,
+                    held.len()
+                );
+            }
+            let newest = &held[..held.len().min(room)];
+            let gone = unpublished(client, source, url, newest)
+                .await?
+                .map(Vec::from_iter)
+                .unwrap_or_default();
             let listed = match &since {
                 Some(since) => published_ids(client, source, url, Some(since))
                     .await?
@@ -172,35 +199,26 @@ pub(crate) async fn sync(
     Ok(outcome)
 }
 
-/// The shown articles of this source whose posts are no longer published,
-/// asked for by id (`include=`, 100 a request, the highest ids first, as
-/// many as the page limit allows): the check a site with more posts than
-/// the id listing can read gets instead.
-async fn unpublished_held(
-    store: &dyn Store,
+/// The post id in an article id of this site (`{host}-{id}`).
+fn post_of(url: &Url, id: &str) -> Option<u64> {
+    id.strip_prefix(&host_key(url))?
+        .strip_prefix('-')?
+        .parse()
+        .ok()
+}
+
+/// The article ids of those of `posts` that are no longer published,
+/// asked for by id (`include=`, 100 a request); `None` when the site
+/// ignores `include` and answers its newest posts instead, where absence
+/// means nothing.
+async fn unpublished(
     client: &SyncClient,
     source: &Source,
     url: &Url,
-) -> Result<Vec<String>, SyncError> {
-    let prefix = format!("{}-", host_key(url));
-    let mut held: Vec<u64> = store
-        .visible_ids_from(&source.url)
-        .await?
-        .iter()
-        .filter_map(|id| id.strip_prefix(&prefix)?.parse().ok())
-        .collect();
-    held.sort_unstable_by(|a, b| b.cmp(a));
-    let room = PER_PAGE * usize::try_from(client.limits().max_pages).unwrap_or(usize::MAX);
-    if held.len() > room {
-        tracing::warn!(
-            "sync {}: {} articles held; checking the newest {room}",
-            source.url,
-            held.len()
-        );
-        held.truncate(room);
-    }
-    let mut gone = Vec::new();
-    for chunk in held.chunks(PER_PAGE) {
+    posts: &[u64],
+) -> Result<Option<HashSet<String>>, SyncError> {
+    let mut gone = HashSet::new();
+    for chunk in posts.chunks(PER_PAGE) {
         let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
         let query = [
             ("_fields", "id".to_owned()),
@@ -209,14 +227,12 @@ async fn unpublished_held(
         ];
         let fetched = client.get(&with_query(url, &query), None).await?;
         let answered = listed_ids(source, &fetched)?;
-        // A site (or a plugin) that ignores `include` answers its newest
-        // posts instead: absence would then mean nothing.
         if let Some(stray) = answered.iter().find(|id| !chunk.contains(id)) {
             tracing::warn!(
-                "sync {}: asked by id, the site answered post {stray}; hiding nothing",
+                "sync {}: asked by id, the site answered post {stray}",
                 source.url
             );
-            return Ok(Vec::new());
+            return Ok(None);
         }
         gone.extend(
             chunk
@@ -225,7 +241,7 @@ async fn unpublished_held(
                 .map(|id| article_id(url, *id)),
         );
     }
-    Ok(gone)
+    Ok(Some(gone))
 }
 
 /// What one page of posts gave: articles stored, posts skipped.
