@@ -72,8 +72,11 @@ async fn sslmode_encrypts_and_checks_the_servers_certificate() {
     // A CA that did not sign it; the public roots did not either.
     let err = refused(format!("{by_name}?sslmode=verify-full&sslrootcert={other}")).await;
     assert!(err.contains("certificate"), "{err}");
-    let err = refused(format!("{by_name}?sslmode=verify-ca")).await;
+    let err = refused(format!("{by_name}?sslmode=verify-full")).await;
     assert!(err.contains("certificate"), "{err}");
+    // The public CAs vouch for names only: not taken without one.
+    let err = refused(format!("{by_name}?sslmode=verify-ca&sslrootcert=system")).await;
+    assert!(err.contains("sslrootcert=FILE"), "{err}");
     let err = refused(format!("{by_ip}?sslmode=require&sslrootcert={other}")).await;
     assert!(
         err.contains("certificate"),
@@ -104,6 +107,24 @@ async fn sslmode_encrypts_and_checks_the_servers_certificate() {
     assert_eq!(store.article_count().await.expect("a query"), 0);
     let (_, plain) = backends(&server, &db).await;
     assert_eq!(plain, 1);
+    drop(store);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // The Unix socket (in the cluster's folder, beside its CA) speaks no
+    // TLS: sslmode is ignored there, as libpq ignores it.
+    let folder = std::path::Path::new(&ca).parent().expect("folder");
+    let port = by_ip
+        .rsplit_once(':')
+        .and_then(|(_, rest)| rest.split('/').next())
+        .expect("port");
+    let socket = format!(
+        "postgres://khabar@{}:{port}/{db}?sslmode=verify-full&sslrootcert={ca}",
+        folder.to_str().expect("path").replace('/', "%2F")
+    );
+    let store = engine::open(&socket).await.expect("over the socket");
+    assert_eq!(store.article_count().await.expect("a query"), 0);
+    let (_, plain) = backends(&server, &db).await;
+    assert_eq!(plain, 1, "the socket's connection");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

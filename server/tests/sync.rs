@@ -55,6 +55,8 @@ struct Mock {
     rss_etag: Mutex<String>,
     /// When set, WordPress answers as if `include` were not there.
     ignore_include: Mutex<bool>,
+    /// Posts per page when asked by id (as a site capping its pages does).
+    include_cap: Mutex<Option<usize>>,
     /// Live posts an id listing leaves out, as one does when a post is
     /// trashed while it is paged (the pages after it shift by one).
     unlisted: Mutex<Vec<u64>>,
@@ -268,7 +270,7 @@ fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
     let total = posts.len();
     // Asked by id, with as many per page (the sync asks 100 at most).
     let per_page = if include.is_some() {
-        total.max(1)
+        mock.include_cap.lock().unwrap().unwrap_or(total).max(1)
     } else {
         MOCK_PER_PAGE
     };
@@ -576,9 +578,23 @@ async fn an_archive_longer_than_the_id_listing_is_checked_by_the_posts_held() {
          the posts held by id, the ids published since: {listings:?}"
     );
 
+    // A site that answers part of what it is asked by id (one post a
+    // page) hides nothing.
+    let held = f.store.visible_ids_from(&src.url).await.expect("ids");
+    let trashed = held[0].clone();
+    mock.posts
+        .lock()
+        .unwrap()
+        .retain(|p| format!("{host}-{}", p["id"]) != trashed);
+    *mock.include_cap.lock().unwrap() = Some(1);
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 0, "{report}");
+    *mock.include_cap.lock().unwrap() = None;
+
     // A site that ignores `include` (answering its newest posts) hides
     // nothing.
-    let held = f.store.visible_ids_from(&src.url).await.expect("ids");
     mock.posts.lock().unwrap().retain(|p| p["id"] != json!(900));
     *mock.ignore_include.lock().unwrap() = true;
     let report = sync::sync(f.store.as_ref(), &client, &src)
@@ -1017,6 +1033,17 @@ async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
             ),
             ("تاريخ لا يُقرأ", "https://plain.test/news/d", Some("قريبًا")),
             (old, old_link, Some("Sat, 01 Jun 2024 08:00:00 GMT")),
+            // A ticker: headlines that all link to one page.
+            (
+                "عاجل: الأول",
+                "https://plain.test/live",
+                Some("Wed, 05 Jun 2024 12:00:00 GMT"),
+            ),
+            (
+                "عاجل: الثاني",
+                "https://plain.test/live",
+                Some("Wed, 05 Jun 2024 12:05:00 GMT"),
+            ),
         ])
     };
     *mock.plain_rss.lock().unwrap() = items("العنوان الأول", "قصة قديمة مصححة");
@@ -1024,7 +1051,7 @@ async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
     let report = sync::sync(f.store.as_ref(), &client, &feed)
         .await
         .expect("sync");
-    assert_eq!(report.to_string(), "5 new or updated, 0 hidden, 0 skipped");
+    assert_eq!(report.to_string(), "7 new or updated, 0 hidden, 0 skipped");
 
     let a = stored(&f.store, &id("https://plain.test/news/a"))
         .await
@@ -1052,7 +1079,24 @@ async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
     let old = stored(&f.store, &legacy_id).await.expect("old story");
     assert_eq!(old.title, "قصة قديمة مصححة");
     assert!(stored(&f.store, &id(old_link)).await.is_none(), "no twin");
-    assert_eq!(f.store.article_count().await.unwrap(), 5);
+    // The ticker's headlines stay two stories, keyed with their titles as
+    // before (feed-rs's own ids).
+    let body = mock.plain_rss.lock().unwrap().clone();
+    let before = feed_rs::parser::Builder::new()
+        .base_uri(Some(feed.url.as_str()))
+        .build()
+        .parse(body.as_bytes())
+        .expect("feed");
+    for entry in &before.entries[5..] {
+        let story = stored(&f.store, &sync::feed::article_id(&u, &entry.id))
+            .await
+            .expect("a headline of the ticker");
+        assert_eq!(
+            Some(story.title.as_str()),
+            entry.title.as_ref().map(|t| t.content.as_str())
+        );
+    }
+    assert_eq!(f.store.article_count().await.unwrap(), 7);
 
     // Titles corrected: the same stories, retitled; the undated keep
     // their first date; nothing else is rewritten.
@@ -1072,7 +1116,7 @@ async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
         .await
         .expect("b");
     assert_eq!(b2.published_at, b.published_at);
-    assert_eq!(f.store.article_count().await.unwrap(), 5);
+    assert_eq!(f.store.article_count().await.unwrap(), 7);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -320,6 +320,17 @@ impl PostgresStore {
             postgres_tls::parse(url).map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
         let mut config = tokio_postgres::Config::from_str(&parsed.url)
             .map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
+        // PostgreSQL speaks no TLS over its Unix socket: libpq ignores
+        // sslmode there, and so does this.
+        let socket_only = !config.get_hosts().is_empty()
+            && config
+                .get_hosts()
+                .iter()
+                .all(|h| !matches!(h, tokio_postgres::config::Host::Tcp(_)));
+        let mut parsed = parsed;
+        if socket_only {
+            parsed.tls = None;
+        }
         config.ssl_mode(parsed.ssl_mode());
         if let Some(password) = password.filter(|_| config.get_password().is_none()) {
             config.password(password);

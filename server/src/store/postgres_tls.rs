@@ -17,10 +17,11 @@
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{verify_server_name, WebPkiServerVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 use tokio_postgres::config::SslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -79,6 +80,7 @@ pub(crate) fn parse(url: &str) -> Result<TlsUrl, String> {
     } else {
         format!("{base}?{}", kept.join("&"))
     };
+    let root = root.filter(|r| !r.is_empty());
     let check = match mode.as_deref() {
         None | Some("disable" | "allow" | "prefer") => return Ok(TlsUrl { url, tls: None }),
         Some("require") if root.is_none() => Check::Nothing,
@@ -90,73 +92,97 @@ pub(crate) fn parse(url: &str) -> Result<TlsUrl, String> {
             ))
         }
     };
-    let roots = roots(root.as_deref())?;
-    Ok(TlsUrl {
-        url,
-        tls: Some(connector(check, roots)?),
-    })
-}
-
-/// The CA certificates of `sslrootcert`: a PEM file, or the public roots
-/// (`system`, or none given).
-fn roots(file: Option<&str>) -> Result<RootCertStore, String> {
-    let Some(file) = file.filter(|f| *f != "system") else {
-        return Ok(RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        });
-    };
-    let mut store = RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(file)
-        .map_err(|e| format!("sslrootcert {file}: {e}"))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("sslrootcert {file}: {e}"))?;
-    let (added, _) = store.add_parsable_certificates(certs);
-    if added == 0 {
-        return Err(format!("sslrootcert {file}: no CA certificate in it"));
+    // Any public CA vouches for some name; without the name checked, that
+    // vouches for nobody (libpq refuses these too).
+    if check == Check::Chain && root.as_deref().is_none_or(|r| r == "system") {
+        return Err(format!(
+            "sslmode={}: give sslrootcert=FILE, the CA that signed the server's \
+             certificate (the public CAs go with sslmode=verify-full only)",
+            mode.as_deref().unwrap_or_default()
+        ));
     }
-    Ok(store)
-}
-
-fn connector(check: Check, roots: RootCertStore) -> Result<MakeRustlsConnect, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| format!("sslrootcert: {e}"))?;
-    let verifier: Arc<dyn ServerCertVerifier> = match check {
-        Check::Full => webpki,
-        Check::Chain => Arc::new(Lenient {
-            webpki,
-            provider: provider.clone(),
-            chain: true,
-        }),
-        Check::Nothing => Arc::new(Lenient {
-            webpki,
-            provider: provider.clone(),
-            chain: false,
-        }),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let verifier = verifier(check, root.as_deref())?;
+    let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    Ok(MakeRustlsConnect::new(config))
+    Ok(TlsUrl {
+        url,
+        tls: Some(MakeRustlsConnect::new(config)),
+    })
 }
 
-/// libpq's laxer modes: the chain without the name (`verify-ca`), or no
-/// check of the certificate at all (`require`). The handshake's
-/// signatures are checked either way: the connection is encrypted to
-/// whoever holds the certificate's key.
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The certificates of `sslrootcert`: a PEM file, or none for the public
+/// roots (`system`, or not given).
+fn root_file(file: Option<&str>) -> Result<Vec<CertificateDer<'static>>, String> {
+    let Some(file) = file.filter(|f| *f != "system") else {
+        return Ok(Vec::new());
+    };
+    let certs = CertificateDer::pem_file_iter(file)
+        .map_err(|e| format!("sslrootcert {file}: {e}"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("sslrootcert {file}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("sslrootcert {file}: no certificate in it"));
+    }
+    Ok(certs)
+}
+
+/// The verifier of `check` against `sslrootcert`.
+fn verifier(check: Check, root: Option<&str>) -> Result<Arc<Verifier>, String> {
+    let own = root_file(root)?;
+    let mut roots = RootCertStore::empty();
+    if own.is_empty() {
+        roots.roots = webpki_roots::TLS_SERVER_ROOTS.to_vec();
+    } else {
+        // A server's own self-signed certificate, which PostgreSQL's
+        // documentation has one make, is no CA to webpki: it is
+        // recognised as itself below instead.
+        roots.add_parsable_certificates(own.iter().cloned());
+    }
+    let provider = provider();
+    let webpki = if roots.is_empty() {
+        None
+    } else {
+        let built = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| format!("sslrootcert: {e}"))?;
+        Some(built)
+    };
+    Ok(Arc::new(Verifier {
+        check,
+        webpki,
+        own,
+        provider,
+    }))
+}
+
+/// libpq's checks of the server's certificate: none (`require`), the
+/// chain (`verify-ca`, `require` with a root file) or the chain and the
+/// host's name (`verify-full`). The chain ends at a root of `sslrootcert`,
+/// or the certificate is one of them itself. The handshake's signatures
+/// are checked in every mode: the connection is encrypted to whoever holds
+/// the certificate's key. Names are read from the certificate's
+/// subjectAltName, as webpki reads them (a certificate that names its host
+/// only in its CN passes `verify-ca`, not `verify-full`).
 #[derive(Debug)]
-struct Lenient {
-    webpki: Arc<WebPkiServerVerifier>,
+struct Verifier {
+    check: Check,
+    /// The chain's check; `None` when the root file holds only
+    /// self-signed server certificates.
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    /// The certificates of the root file as given.
+    own: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
-    /// Whether the chain is checked.
-    chain: bool,
 }
 
-impl ServerCertVerifier for Lenient {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -165,16 +191,22 @@ impl ServerCertVerifier for Lenient {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        if !self.chain {
+        if self.check == Check::Nothing {
             return Ok(ServerCertVerified::assertion());
         }
-        match self
-            .webpki
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        {
+        if self.own.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
+            if self.check == Check::Full {
+                verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
+            }
+            return Ok(ServerCertVerified::assertion());
+        }
+        let Some(webpki) = &self.webpki else {
+            return Err(Error::InvalidCertificate(CertificateError::UnknownIssuer));
+        };
+        match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            )) if self.check == Check::Chain => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
@@ -216,7 +248,13 @@ impl ServerCertVerifier for Lenient {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use std::process::Command;
+
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+
+    use super::{parse, verifier, Check};
 
     #[test]
     fn options_are_split_off_and_checked() {
@@ -233,9 +271,63 @@ mod tests {
             .err()
             .expect("refused");
         assert!(bad.contains("sslmode=verify"), "{bad}");
-        let missing = parse("postgres://h/db?sslmode=verify-ca&sslrootcert=/nowhere/ca.pem")
+        let missing = parse("postgres://h/db?sslmode=verify-full&sslrootcert=/nowhere/ca.pem")
             .err()
             .expect("refused");
         assert!(missing.contains("/nowhere/ca.pem"), "{missing}");
+        // The public CAs vouch for a name, so only verify-full takes them.
+        for url in [
+            "postgres://h/db?sslmode=verify-ca",
+            "postgres://h/db?sslmode=verify-ca&sslrootcert=system",
+            "postgres://h/db?sslmode=require&sslrootcert=system",
+        ] {
+            let err = parse(url).err().expect(url);
+            assert!(err.contains("sslrootcert=FILE"), "{url}: {err}");
+        }
+    }
+
+    /// A self-signed certificate for `localhost`, made as PostgreSQL's
+    /// documentation makes one (`openssl req -x509`, a CA certificate).
+    fn self_signed(dir: &std::path::Path, name: &str) -> CertificateDer<'static> {
+        let pem = dir.join(format!("{name}.crt"));
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+            .args([
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost",
+            ])
+            .arg("-keyout")
+            .arg(dir.join(format!("{name}.key")))
+            .arg("-out")
+            .arg(&pem)
+            .output()
+            .expect("openssl (Debian: apt-get install openssl)");
+        assert!(made.status.success(), "{made:?}");
+        CertificateDer::from_pem_file(&pem).expect("PEM")
+    }
+
+    #[test]
+    fn a_self_signed_server_certificate_given_as_the_root_is_trusted_as_itself() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cert = self_signed(dir.path(), "server");
+        let other = self_signed(dir.path(), "other");
+        let root = dir.path().join("server.crt");
+        let root = root.to_str().expect("path");
+        let name = |n: &str| ServerName::try_from(n.to_owned()).expect("name");
+        let check = |check: Check, cert: &CertificateDer<'_>, host: &str| {
+            verifier(check, Some(root))
+                .expect("verifier")
+                .verify_server_cert(cert, &[], &name(host), &[], UnixTime::now())
+                .map(|_| ())
+        };
+        check(Check::Full, &cert, "localhost").expect("verify-full, its own name");
+        check(Check::Chain, &cert, "127.0.0.1").expect("verify-ca, any name");
+        let err = check(Check::Full, &cert, "db.example").expect_err("another name");
+        assert!(err.to_string().contains("not valid for name"), "{err}");
+        let err = check(Check::Chain, &other, "localhost").expect_err("another certificate");
+        assert!(err.to_string().contains("certificate"), "{err}");
     }
 }

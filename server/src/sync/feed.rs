@@ -61,6 +61,7 @@ pub(crate) async fn sync(
     let mut visited = HashSet::from([page_url.to_string()]);
     let mut pages = 1;
     let mut items = 0;
+    let started = OffsetDateTime::now_utc().unix_timestamp();
     loop {
         let feed = parse(source, &page_url, &fetched.body)?;
         let extras: JsonExtras = serde_json::from_slice(&fetched.body).unwrap_or_default();
@@ -77,6 +78,13 @@ pub(crate) async fn sync(
             .collect();
         let budget = client.limits().max_items.saturating_sub(items);
         let zoneless = zoneless_dates(source, &page_url, &fetched.body, &feed);
+        let on_page = OnPage {
+            source_url: url,
+            page: &page_url,
+            source,
+            feed: &feed,
+            shared: shared_links(&page_url, &feed),
+        };
         let mut mapped = Vec::new();
         for (n, entry) in feed.entries.iter().enumerate().take(budget) {
             let item = if entry.id.is_empty() {
@@ -86,7 +94,7 @@ pub(crate) async fn sync(
             };
             let image = images.get(&entry.id).map(String::as_str);
             let date = zoneless.get(n).copied().flatten();
-            match map(url, &page_url, source, &feed, entry, image, date) {
+            match map(&on_page, entry, image, date) {
                 Ok(m) => mapped.push((item, m)),
                 Err(reason) => {
                     tracing::warn!("sync {}: skipped {item}: {reason}", source.url);
@@ -95,7 +103,7 @@ pub(crate) async fn sync(
             }
         }
         settle_ids(store, url, &mut mapped).await?;
-        settle_dates(store, &mut mapped, items).await?;
+        settle_dates(store, &mut mapped, started, items).await?;
         let mut articles = Vec::new();
         for (item, m) in mapped {
             match checked(source, &item, m.article) {
@@ -266,15 +274,15 @@ async fn settle_ids(
 }
 
 /// An undated entry is dated when this server first saw it: the stored
-/// copy's date, else now, less a second for each entry above it in the
+/// copy's date, else `now` (when the sync started), less a second for each entry above it in the
 /// feed (`skip` counts the pages' entries before this one), so that a new
 /// feed's items keep its order.
 async fn settle_dates(
     store: &dyn Store,
     mapped: &mut [(String, Mapped)],
+    now: i64,
     skip: usize,
 ) -> Result<(), SyncError> {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
     for (n, (_, m)) in mapped.iter_mut().enumerate() {
         if !m.undated {
             continue;
@@ -298,30 +306,73 @@ pub fn article_id(source: &Url, item_id: &str) -> String {
     format!("{}-{hex}", host_key(source))
 }
 
-/// An entry as an article (cleaned and validated afterwards), or why not.
-fn map(
-    source_url: &Url,
-    page: &Url,
-    source: &Source,
-    feed: &Feed,
-    entry: &Entry,
-    json_image: Option<&str>,
-    zoneless: Option<DateTime<Utc>>,
-) -> Result<Mapped, String> {
+/// One page of a feed, as the entries on it are mapped.
+struct OnPage<'a> {
+    source_url: &'a Url,
+    page: &'a Url,
+    source: &'a Source,
+    feed: &'a Feed,
+    /// The links that cannot key an entry without an id: the feed's own,
+    /// or one that several such entries share (a ticker whose items all
+    /// link to its page).
+    shared: HashSet<String>,
+}
+
+/// An entry's link, resolved against the page; `javascript:` and the like
+/// stay what they are and fail validation.
+fn entry_url(page: &Url, entry: &Entry) -> Option<String> {
     let link = entry
         .links
         .iter()
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(entry.links.first())
-        .ok_or("no link")?;
-    // Relative links are resolved against the page; `javascript:` and the
-    // like stay what they are and fail validation.
-    let url = page
-        .join(link.href.trim())
-        .map_or_else(|_| link.href.trim().to_owned(), String::from);
-    let by_link = entry.id.trim().is_empty();
+        .or(entry.links.first())?;
+    Some(
+        page.join(link.href.trim())
+            .map_or_else(|_| link.href.trim().to_owned(), String::from),
+    )
+}
+
+/// See [`OnPage::shared`].
+fn shared_links(page: &Url, feed: &Feed) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    let mut shared: HashSet<String> = feed
+        .links
+        .iter()
+        .filter_map(|l| page.join(l.href.trim()).ok().map(String::from))
+        .collect();
+    for url in feed
+        .entries
+        .iter()
+        .filter(|e| e.id.trim().is_empty())
+        .filter_map(|e| entry_url(page, e))
+    {
+        if !seen.insert(url.clone()) {
+            shared.insert(url);
+        }
+    }
+    shared
+}
+
+/// An entry as an article (cleaned and validated afterwards), or why not.
+fn map(
+    on: &OnPage<'_>,
+    entry: &Entry,
+    json_image: Option<&str>,
+    zoneless: Option<DateTime<Utc>>,
+) -> Result<Mapped, String> {
+    let (source_url, page, source, feed) = (on.source_url, on.page, on.source, on.feed);
+    let url = entry_url(page, entry).ok_or("no link")?;
+    let no_id = entry.id.trim().is_empty();
+    let by_link = no_id && !on.shared.contains(&url);
+    // A link that cannot stand alone keys with the title, as feed-rs's own
+    // id for an item without one does (and as such items were stored
+    // before they were keyed by link).
+    let with_title;
     let key = if by_link {
         url.as_str()
+    } else if no_id {
+        with_title = feed_rs::parser::generate_id(&entry.links, &entry.title, Some(page.as_str()));
+        with_title.as_str()
     } else {
         entry.id.trim()
     };
