@@ -34,6 +34,15 @@ enum Transport {
     Outbox(SharedStore),
 }
 
+/// Why a message did not go.
+#[derive(Debug)]
+pub struct MailFailure {
+    /// What the mail server or the outbox said.
+    pub message: String,
+    /// Whether sending it again cannot help.
+    pub permanent: bool,
+}
+
 /// The server's way out for e-mail, and the envelope sender.
 pub struct Mailer {
     transport: Transport,
@@ -65,6 +74,27 @@ impl Mailer {
     /// Whether mail is kept in the outbox rather than sent.
     pub fn is_outbox(&self) -> bool {
         matches!(self.transport, Transport::Outbox(_))
+    }
+
+    /// Sends one message (or keeps it in the outbox), and says whether a
+    /// failure is for good: the mail server refused it with a 5xx (no
+    /// such mailbox, say), which sending again cannot mend.
+    pub async fn send_checked(&self, mail: Outgoing) -> Result<(), MailFailure> {
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(mail.message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| MailFailure {
+                        permanent: e.is_permanent(),
+                        message: e.to_string(),
+                    })
+            }
+            Transport::Outbox(_) => self.send(mail).await.map_err(|message| MailFailure {
+                message,
+                permanent: false,
+            }),
+        }
     }
 
     /// Sends one message (or keeps it in the outbox).

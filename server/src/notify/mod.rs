@@ -111,6 +111,11 @@ async fn waiting(
 /// already shows what waited before, so only later comments are mailed.
 /// `serve` calls it before it takes requests; the first run does it too.
 /// The cursor, or `None` when this call started it.
+///
+/// This cursor is the highest comment any moderator was told about; each
+/// recipient has a cursor of its own ([`recipient_cursor`]), so that one
+/// address the mail server refuses neither holds the others back nor has
+/// them told twice. A recipient new to the list starts at this one.
 pub async fn start_cursor(state: &AppState) -> Result<Option<i64>, StoreError> {
     if state.notify.is_none() {
         return Ok(None);
@@ -128,60 +133,137 @@ pub async fn start_cursor(state: &AppState) -> Result<Option<i64>, StoreError> {
     Ok(None)
 }
 
-/// Whether a run would have something to do: the cursor is not started,
-/// or a comment newer than it waits. Reads only.
-pub async fn has_news(state: &AppState) -> Result<bool, StoreError> {
-    let Some(cursor) = state.store.cursor(CURSOR).await? else {
-        return Ok(true);
-    };
-    let newest = waiting(state, 1, crate::store::Keyset::Newest).await?;
-    Ok(newest.first().is_some_and(|c| c.stored.comment.id > cursor))
+/// The name of `to`'s own cursor.
+fn recipient_cursor(to: &Mailbox) -> String {
+    format!("{CURSOR}:{}", to.email.to_string().to_lowercase())
 }
 
-/// Tells the moderators about pending comments newer than the cursor;
+/// Whether a run would have something to do: the cursor is not started,
+/// or a comment newer than a recipient's cursor waits. Reads only.
+pub async fn has_news(state: &AppState) -> Result<bool, StoreError> {
+    let (Some(settings), Some(shared)) =
+        (state.notify.as_deref(), state.store.cursor(CURSOR).await?)
+    else {
+        return Ok(true);
+    };
+    let Some(newest) = waiting(state, 1, crate::store::Keyset::Newest)
+        .await?
+        .first()
+        .map(|c| c.stored.comment.id)
+    else {
+        return Ok(false);
+    };
+    for to in &settings.to {
+        let cursor = state.store.cursor(&recipient_cursor(to)).await?;
+        if newest > cursor.unwrap_or(shared) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Tells the moderators about pending comments newer than their cursors;
 /// how many messages went out (none on the run that starts the cursor).
+/// A recipient whose mail fails is tried again on the next run (from its
+/// own cursor), except when the mail server refuses it for good (a 5xx:
+/// no such mailbox), which is logged and skipped; the others go on.
 pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     let (Some(settings), Some(mailer)) = (state.notify.as_deref(), state.mailer.as_deref()) else {
         return Ok(0);
     };
-    let Some(cursor) = start_cursor(state).await? else {
+    let Some(shared) = start_cursor(state).await? else {
         return Ok(0);
     };
     let key = links::key(state).await?;
     let expires = OffsetDateTime::now_utc() + settings.link_ttl;
     let mut sent = 0;
-    let mut cursor = cursor;
-    // From the cursor up, a batch at a time: more than a batch may wait
-    // (a long digest period, a mail server down for an hour), and every
-    // one of them is mailed, oldest first.
+    let mut failed = None;
+    for to in &settings.to {
+        let name = recipient_cursor(to);
+        // A recipient new to the list starts where the others are, and
+        // keeps that start even when its first mail fails.
+        let from = match state.store.cursor(&name).await? {
+            Some(cursor) => cursor,
+            None => {
+                state.store.set_cursor(&name, shared).await?;
+                shared
+            }
+        };
+        let mut told = Told {
+            name: &name,
+            cursor: from,
+            sent: 0,
+        };
+        let run = tell(state, settings, mailer, to, &key, expires, &mut told).await;
+        sent += told.sent;
+        if told.cursor > shared {
+            state.store.set_cursor(CURSOR, told.cursor).await?;
+        }
+        if let Err(e) = run {
+            tracing::warn!(
+                "moderator mail to {}: {e} (tried again on the next run)",
+                to.email
+            );
+            failed.get_or_insert(e);
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(sent),
+    }
+}
+
+/// One recipient's progress in a run.
+struct Told<'a> {
+    /// Its cursor's name.
+    name: &'a str,
+    /// The last comment it was told about (or skipped for good).
+    cursor: i64,
+    /// Messages sent to it.
+    sent: usize,
+}
+
+/// Mails `to` the pending comments past its cursor, a batch at a time:
+/// more than a batch may wait (a long digest period, a mail server down
+/// for an hour), and every one of them is mailed, oldest first.
+async fn tell(
+    state: &AppState,
+    settings: &ModeratorMail,
+    mailer: &crate::mailer::Mailer,
+    to: &Mailbox,
+    key: &[u8],
+    expires: OffsetDateTime,
+    told: &mut Told<'_>,
+) -> Result<(), NotifyError> {
     loop {
-        let mut new = waiting(state, BATCH, crate::store::Keyset::After(cursor)).await?;
+        let mut new = waiting(state, BATCH, crate::store::Keyset::After(told.cursor)).await?;
         new.sort_by_key(|c| c.stored.comment.id);
         let Some(last) = new.last().map(|c| c.stored.comment.id) else {
-            return Ok(sent);
+            return Ok(());
         };
-        if settings.digest_every.is_some() {
-            let all: Vec<&ModComment> = new.iter().collect();
-            for to in &settings.to {
-                let mail = compose(settings, &mailer.from, to, &all, &key, expires)?;
-                mailer.send(mail).await.map_err(NotifyError::Send)?;
-                sent += 1;
-            }
-            state.store.set_cursor(CURSOR, last).await?;
+        let groups: Vec<Vec<&ModComment>> = if settings.digest_every.is_some() {
+            vec![new.iter().collect()]
         } else {
-            for c in &new {
-                for to in &settings.to {
-                    let mail = compose(settings, &mailer.from, to, &[c], &key, expires)?;
-                    mailer.send(mail).await.map_err(NotifyError::Send)?;
-                    sent += 1;
-                }
-                state.store.set_cursor(CURSOR, c.stored.comment.id).await?;
+            new.iter().map(|c| vec![c]).collect()
+        };
+        for group in groups {
+            let upto = group.last().map_or(last, |c| c.stored.comment.id);
+            let mail = compose(settings, &mailer.from, to, &group, key, expires)?;
+            match mailer.send_checked(mail).await {
+                Ok(()) => told.sent += 1,
+                Err(e) if e.permanent => tracing::error!(
+                    "moderator mail to {} refused for good, not sent again: {}",
+                    to.email,
+                    e.message
+                ),
+                Err(e) => return Err(NotifyError::Send(e.message)),
             }
+            told.cursor = upto;
+            state.store.set_cursor(told.name, upto).await?;
         }
         if new.len() < BATCH as usize {
-            return Ok(sent);
+            return Ok(());
         }
-        cursor = last;
     }
 }
 
