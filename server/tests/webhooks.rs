@@ -613,6 +613,43 @@ async fn two_instances_on_one_database_send_each_delivery_once() {
     assert_eq!(sent(&a.state) + sent(&b.state), 12);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_with_an_older_list_leaves_the_newer_urls_deliveries_alone() {
+    // A rolling restart that adds a URL: instance B has it, A (not yet
+    // restarted) does not; the list in the database is B's.
+    let dir = tempfile::tempdir().expect("dir");
+    let (first, second) = (
+        Receiver::start(Mode::Ok).await,
+        Receiver::start(Mode::Ok).await,
+    );
+    let (store_a, db) = database(&dir).await;
+    let store_b = engine::open(&db).await.expect("second instance");
+    let a = instance(store_a, Moderation::Post, &dir);
+    let b = instance(store_b, Moderation::Post, &dir);
+    worker::start(&a.state, settings(vec![first.url.clone()]))
+        .await
+        .expect("a");
+    worker::start(
+        &b.state,
+        settings(vec![first.url.clone(), second.url.clone()]),
+    )
+    .await
+    .expect("b");
+    for n in 0..4 {
+        let router = if n % 2 == 0 { &a.router } else { &b.router };
+        comment(router, &format!("hook-roll-{n:04}"), "تعليق أثناء التحديث").await;
+    }
+    // Two events a comment (created, published), to each URL.
+    let all = wait_until(&a.store, "sixteen delivered", all_delivered(16)).await;
+    assert!(all.iter().all(|d| d.failed_ms.is_none()), "{all:#?}");
+    assert_eq!(first.received().len(), 8);
+    assert_eq!(
+        second.received().len(),
+        8,
+        "each of B's URL's deliveries, by B"
+    );
+}
+
 #[test]
 fn serve_refuses_webhooks_without_a_secret_or_with_a_bad_url() {
     let dir = tempfile::tempdir().expect("dir");

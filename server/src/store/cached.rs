@@ -517,10 +517,13 @@ impl Store for CachedStore {
 
     async fn claim_webhook_deliveries(
         &self,
+        urls: Vec<String>,
         limit: u32,
         lease: std::time::Duration,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
-        self.inner.claim_webhook_deliveries(limit, lease).await
+        self.inner
+            .claim_webhook_deliveries(urls, limit, lease)
+            .await
     }
 
     async fn record_webhook_attempt(&self, id: i64, attempt: Attempt) -> Result<(), StoreError> {

@@ -42,10 +42,11 @@ pub struct Dump {
     pub article_state: Vec<ArticleState>,
     /// Every other table worth keeping, row by row, in [`TABLES`] order:
     /// moderator accounts, their sessions, the audit log, the install's
-    /// secret (so client hashes stay comparable), the sources' sync state
-    /// and the blocked authors. Rate-limit events, failed sign-ins, job
-    /// times and webhook deliveries (and their URL list, which `serve`
-    /// sets) are transient and start afresh.
+    /// secret (so client hashes stay comparable), the sources' sync state,
+    /// the blocked authors, reply subscriptions and notices, and webhook
+    /// deliveries with their URL list ([`TABLES`] says which). Rate-limit
+    /// events, failed sign-ins and job times are transient and start
+    /// afresh.
     pub tables: Vec<(String, Vec<Vec<Cell>>)>,
     /// Per table of [`NEVER_REUSED`], in that order: the largest id it has
     /// handed out, deleted rows included, so that the target never hands

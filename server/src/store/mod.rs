@@ -786,10 +786,14 @@ pub trait Store: Send + Sync {
     /// included, queue a delivery for each). Deliveries still waiting for
     /// a URL that is no longer among them are marked failed.
     async fn set_webhook_urls(&self, urls: Vec<String>) -> Result<(), StoreError>;
-    /// Claims up to `limit` deliveries that are due and not claimed, for
+    /// Claims up to `limit` deliveries to one of `urls` (the claiming
+    /// instance's own `--webhook` URLs) that are due and not claimed, for
     /// `lease`: until it ends no other claim (of any instance) returns them.
+    /// Deliveries to other URLs are left to the instances that have them
+    /// (one started with a newer list, during a rolling restart).
     async fn claim_webhook_deliveries(
         &self,
+        urls: Vec<String>,
         limit: u32,
         lease: std::time::Duration,
     ) -> Result<Vec<WebhookDelivery>, StoreError>;

@@ -1623,6 +1623,7 @@ impl Store for PostgresStore {
 
     async fn claim_webhook_deliveries(
         &self,
+        urls: Vec<String>,
         limit: u32,
         lease: std::time::Duration,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
@@ -1639,11 +1640,17 @@ impl Store for PostgresStore {
                          SELECT id FROM webhook_deliveries
                          WHERE delivered_ms IS NULL AND failed_ms IS NULL
                            AND next_attempt_ms <= $1 AND claimed_until_ms <= $1
+                           AND url = ANY($4)
                          ORDER BY next_attempt_ms, id LIMIT $3
                          FOR UPDATE SKIP LOCKED)
                      RETURNING {DELIVERY_COLUMNS}"
                 ),
-                &[&now, &now.saturating_add(lease_ms), &i64::from(limit)],
+                &[
+                    &now,
+                    &now.saturating_add(lease_ms),
+                    &i64::from(limit),
+                    &urls,
+                ],
             )
             .await?;
         let mut due = rows

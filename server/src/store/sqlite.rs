@@ -1522,10 +1522,13 @@ impl Store for SqliteStore {
 
     async fn claim_webhook_deliveries(
         &self,
+        urls: Vec<String>,
         limit: u32,
         lease: std::time::Duration,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        // The URLs as a JSON list, read by json_each (SQLite binds no lists).
+        let urls = serde_json::to_string(&urls).map_err(|e| StoreError::Engine(e.to_string()))?;
         self.with_conn(move |c| {
             let now = now_ms();
             // Asked every second: a plain read when nothing is due, so the
@@ -1533,8 +1536,9 @@ impl Store for SqliteStore {
             let any: bool = c.query_row(
                 "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
                      WHERE delivered_ms IS NULL AND failed_ms IS NULL
-                       AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?1)",
-                [now],
+                       AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?1
+                       AND url IN (SELECT value FROM json_each(?2)))",
+                params![now, urls],
                 |r| r.get(0),
             )?;
             if !any {
@@ -1548,9 +1552,10 @@ impl Store for SqliteStore {
                     "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries
                      WHERE delivered_ms IS NULL AND failed_ms IS NULL
                        AND next_attempt_ms <= ?1 AND claimed_until_ms <= ?1
+                       AND url IN (SELECT value FROM json_each(?3))
                      ORDER BY next_attempt_ms, id LIMIT ?2"
                 ))?
-                .query_map(params![now, limit], row_to_delivery)?
+                .query_map(params![now, limit, urls], row_to_delivery)?
                 .collect::<Result<Vec<_>, _>>()?;
             for d in &due {
                 tx.execute(

@@ -181,7 +181,7 @@ async fn pump(state: &AppState, sender: &Sender, permits: &Arc<Semaphore>) {
     }
     let due = match state
         .store
-        .claim_webhook_deliveries(free, sender.lease(free))
+        .claim_webhook_deliveries(sender.settings.urls.clone(), free, sender.lease(free))
         .await
     {
         Ok(due) => due,
