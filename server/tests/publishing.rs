@@ -144,6 +144,20 @@ async fn push_upserts_hides_and_brings_back_with_comments() {
     other["id"] = json!("another-id");
     let (status, _) = send(&f.router, "PUT", uri, Some(TOKEN), Some(&other)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    other["id"] = json!(17);
+    let (status, _) = send(&f.router, "PUT", uri, Some(TOKEN), Some(&other)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an id that is no string");
+    // A list in the body stores nothing, under this URL or any other.
+    let mut first = article("أ");
+    first["id"] = json!("smuggled-1");
+    let mut second = article("ب");
+    second["id"] = json!("smuggled-2");
+    let list = json!({ "items": [first, second] });
+    let (status, body) = send(&f.router, "PUT", uri, Some(TOKEN), Some(&list)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    for id in ["smuggled-1", "smuggled-2"] {
+        assert!(f.store.article(id).await.expect("read").is_none(), "{id}");
+    }
 
     // Readers comment on it.
     let comments = "/api/v1/articles/cms-port-1/comments";

@@ -59,8 +59,13 @@ async fn upsert(
                 "the body's id {given:?} differs from the path's {id:?}"
             )))
         }
-        _ => {
+        Some(Value::String(_)) | None => {
             fields.insert("id".into(), Value::String(id.clone()));
+        }
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "the body's id is {other}, not the path's {id:?} as a string"
+            )))
         }
     }
     let articles = import::parse(&body.to_string()).map_err(|e| match e {
@@ -71,6 +76,13 @@ async fn upsert(
         }
         other => ApiError::BadJson(other.to_string()),
     })?;
+    // One article, the path's: a body the import would read as a list
+    // (`{"items": […]}`) would store others under this URL.
+    if articles.len() != 1 || articles.iter().any(|a| a.id != id) {
+        return Err(ApiError::BadRequest(
+            "one article a request: the body is a list (items)".into(),
+        ));
+    }
     // A hidden article shown again by this PUT is replaced, not new.
     let existed = state.store.article_exists(&id).await?;
     state.store.upsert_articles(articles, Some(ORIGIN)).await?;
