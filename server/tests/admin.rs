@@ -1113,3 +1113,47 @@ async fn a_sign_in_checked_against_an_account_that_changed_meanwhile_gets_no_ses
         .await
         .expect("create"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_queue_page_never_reverses_a_decision_taken_meanwhile() {
+    let f = setup().await;
+    let r = &f.router;
+    let id = comment(&f, "key-stale-01", "Decided twice?", None).await;
+    let session = sign_in(r, "10.0.7.1", "sara").await;
+    // Two tabs (or two moderators) show the queue with the comment waiting.
+    let queue = send(r, "GET", "/admin/queue", "10.0.7.1", &session, None, &[]).await;
+    assert!(
+        queue.body.contains(r#"name="listed" value="pending""#),
+        "the form says what it listed"
+    );
+    let csrf = queue.csrf();
+    let post = |action: &str| {
+        let form = format!(
+            "csrf={}&back=%2Fadmin%2Fqueue&listed=pending&action={action}&id={id}",
+            enc(&csrf)
+        );
+        let session = session.clone();
+        async move {
+            send(
+                r,
+                "POST",
+                "/admin/comments",
+                "10.0.7.1",
+                &session,
+                Some(&form),
+                &[],
+            )
+            .await
+        }
+    };
+    let res = post("approve").await;
+    assert_eq!(res.location(), "/admin/queue?done=1");
+    assert_eq!(status_of(&f, id).await.as_deref(), Some("published"));
+    // The other tab, still listing it as waiting, rejects and then deletes
+    // it: neither acts on a comment no longer waiting.
+    let res = post("reject").await;
+    assert_eq!(res.location(), "/admin/queue?done=0");
+    let res = post("delete").await;
+    assert_eq!(res.location(), "/admin/queue?done=0");
+    assert_eq!(status_of(&f, id).await.as_deref(), Some("published"));
+}

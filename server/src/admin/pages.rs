@@ -533,6 +533,7 @@ async fn across_articles(
             links => Serde(links),
             done => p.done,
             back => back,
+            listed => status.as_str(),
             page => page,
         },
     )
@@ -567,17 +568,33 @@ pub(crate) async fn act_on_comments(
         "delete" => None,
         _ => return Err(AdminError::BadForm("action")),
     };
+    // The status of the page the form came from: a comment another
+    // moderator moved meanwhile (approved what this page still lists as
+    // waiting, say) is left as they left it, not reversed from a stale page.
+    let listed = form.get("listed").filter(|l| !l.is_empty());
     let mut done = 0_u32;
     for id in ids {
-        let article_id = match status {
-            Some(status) => state
+        let article_id = match (status, listed) {
+            (Some(status), Some("pending")) => state
                 .store
-                .set_comment_status(id, status)
+                .decide_pending(id, status)
                 .await?
                 .map(|c| c.article_id),
-            None => match state.store.comment(id).await? {
-                Some(c) if state.store.delete_comment(id).await? => Some(c.article_id),
-                _ => None,
+            _ => match state.store.comment(id).await? {
+                Some(c) if listed.is_some_and(|l| l != c.status) => None,
+                Some(c) => match status {
+                    Some(status) => state
+                        .store
+                        .set_comment_status(id, status)
+                        .await?
+                        .map(|c| c.article_id),
+                    None => state
+                        .store
+                        .delete_comment(id)
+                        .await?
+                        .then_some(c.article_id),
+                },
+                None => None,
             },
         };
         if let Some(article_id) = article_id {
@@ -710,6 +727,7 @@ pub(crate) async fn article(
             links => Serde(links),
             q => q,
             back => back,
+            listed => Status::Published.as_str(),
             done => p.done,
             page => "articles",
         },
