@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod blocks;
 pub mod comment_import;
 pub mod comments;

@@ -138,16 +138,25 @@ enum CommentAction {
     Approve {
         /// Comment id.
         id: i64,
+        /// The name the audit log records.
+        #[arg(long, default_value = "cli")]
+        by: String,
     },
     /// Reject a comment (kept, never shown).
     Reject {
         /// Comment id.
         id: i64,
+        /// The name the audit log records.
+        #[arg(long, default_value = "cli")]
+        by: String,
     },
     /// Delete a comment and its replies.
     Delete {
         /// Comment id.
         id: i64,
+        /// The name the audit log records.
+        #[arg(long, default_value = "cli")]
+        by: String,
     },
     /// Print stored comments as JSON (every state, e-mail addresses
     /// included): all, one article's, or one reader's (a data request).
@@ -745,7 +754,7 @@ async fn migrate(from: &str, to: &str, password: Option<&str>) -> anyhow::Result
 }
 
 async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()> {
-    let (id, status) = match action {
+    let (id, (status, by)) = match action {
         CommentAction::Export { article, email } => {
             let dump = store.dump().await?;
             let comments: Vec<_> = dump
@@ -840,19 +849,27 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             }
             return Ok(());
         }
-        CommentAction::Approve { id } => (id, Status::Published),
-        CommentAction::Reject { id } => (id, Status::Rejected),
-        CommentAction::Delete { id } => {
+        CommentAction::Approve { id, by } => (id, (Status::Published, by)),
+        CommentAction::Reject { id, by } => (id, (Status::Rejected, by)),
+        CommentAction::Delete { id, by } => {
+            let article = store.comment(id).await?.map(|c| c.article_id);
             if !store.delete_comment(id).await? {
                 bail!("no comment #{id}");
             }
+            khabar_server::audit::record(store, &by, "delete", Some(id), article).await?;
             println!("deleted comment #{id}");
             return Ok(());
         }
     };
-    if store.set_comment_status(id, status).await?.is_none() {
+    let Some(changed) = store.set_comment_status(id, status).await? else {
         bail!("no comment #{id}");
-    }
+    };
+    let action = if status == Status::Published {
+        "approve"
+    } else {
+        "reject"
+    };
+    khabar_server::audit::record(store, &by, action, Some(id), Some(changed.article_id)).await?;
     println!("comment #{id} is now {}", status.as_str());
     Ok(())
 }

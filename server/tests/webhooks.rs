@@ -578,6 +578,26 @@ async fn approving_and_rejecting_by_api_and_cli_send_published_and_rejected() {
         ])
         .collect();
     assert_eq!(got, want);
+    // Every decision is in the audit log, with who took it.
+    let log: Vec<(String, String, Option<i64>)> = i
+        .store
+        .audit_log(20)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| (e.moderator, e.action, e.comment_id))
+        .collect();
+    for (who, what, id) in [
+        ("api", "approve", ids[0]),
+        ("api", "reject", ids[1]),
+        ("cli", "approve", ids[2]),
+        ("cli", "reject", ids[3]),
+    ] {
+        assert!(
+            log.contains(&(who.to_owned(), what.to_owned(), Some(id))),
+            "{who} {what} #{id}: {log:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

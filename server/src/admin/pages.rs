@@ -7,7 +7,6 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 
 use crate::admin::auth::{self, SignIn};
 use crate::admin::common::{cookie, templates, AdminError, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -16,7 +15,7 @@ use crate::admin::paging::{self, Cursor};
 use crate::extract::{same_secret, ClientKey};
 use crate::routes::articles::{decode_cursor, encode_cursor};
 use crate::state::AppState;
-use crate::store::{now_ms, AuditEntry, ListQuery, ModComment, ModQuery, Status};
+use crate::store::{now_ms, ListQuery, ModComment, ModQuery, Status};
 
 /// Most comments or audit lines one page shows.
 const PAGE_ROWS: u32 = 200;
@@ -97,23 +96,14 @@ pub(crate) async fn audit(
     comment_id: Option<i64>,
     article_id: Option<String>,
 ) -> Result<(), AdminError> {
-    let at = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default();
-    state
-        .store
-        .add_audit(AuditEntry {
-            id: 0,
-            at,
-            moderator: moderator.to_owned(),
-            action: action.to_owned(),
-            comment_id,
-            article_id,
-            detail: None,
-        })
-        .await?;
+    crate::audit::record(
+        state.store.as_ref(),
+        moderator,
+        action,
+        comment_id,
+        article_id,
+    )
+    .await?;
     Ok(())
 }
 

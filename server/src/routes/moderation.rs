@@ -51,12 +51,26 @@ async fn pending(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
 }
 
 async fn set(state: &AppState, id: i64, status: Status) -> Result<Json<StoredComment>, ApiError> {
-    state
+    let changed = state
         .store
         .set_comment_status(id, status)
         .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound("comment"))
+        .ok_or(ApiError::NotFound("comment"))?;
+    let action = if status == Status::Published {
+        "approve"
+    } else {
+        "reject"
+    };
+    let article = Some(changed.article_id.clone());
+    crate::audit::record(
+        state.store.as_ref(),
+        API_MODERATOR,
+        action,
+        Some(id),
+        article,
+    )
+    .await?;
+    Ok(Json(changed))
 }
 
 async fn approve(
@@ -77,7 +91,16 @@ async fn remove(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
+    let article = state.store.comment(id).await?.map(|c| c.article_id);
     if state.store.delete_comment(id).await? {
+        crate::audit::record(
+            state.store.as_ref(),
+            API_MODERATOR,
+            "delete",
+            Some(id),
+            article,
+        )
+        .await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("comment"))

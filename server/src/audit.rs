@@ -1,0 +1,38 @@
+//! The moderation audit log's lines (`/admin/audit`): one per decision,
+//! whoever took it — a moderator in `/admin`, a script through the token
+//! API (`api`), the command line (`cli`, or its `--by`), an e-mailed link.
+
+use time::format_description::well_known::Rfc3339;
+
+use crate::store::{AuditEntry, Store, StoreError};
+
+/// Now, to the second, as the log writes it.
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Writes one line: `moderator` did `action` (`approve`, `reject`,
+/// `delete`, …) to a comment of an article.
+pub async fn record(
+    store: &dyn Store,
+    moderator: &str,
+    action: &str,
+    comment_id: Option<i64>,
+    article_id: Option<String>,
+) -> Result<(), StoreError> {
+    store
+        .add_audit(AuditEntry {
+            id: 0,
+            at: now(),
+            moderator: moderator.to_owned(),
+            action: action.to_owned(),
+            comment_id,
+            article_id,
+            detail: None,
+        })
+        .await
+}
