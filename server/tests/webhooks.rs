@@ -670,6 +670,34 @@ async fn an_instance_with_an_older_list_leaves_the_newer_urls_deliveries_alone()
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasing_a_readers_comments_erases_their_deliveries_sent_or_waiting() {
+    let dir = tempfile::tempdir().expect("dir");
+    let r = Receiver::start(Mode::Ok).await;
+    let down = refused_url().await;
+    let (i, _) = started(&dir, Moderation::Post, settings(vec![r.url.clone(), down])).await;
+    let id = comment(&i.router, "hook-erase-0001", "نص يُمحى").await;
+    wait_until(&i.store, "sent to the receiver", |all| {
+        all.iter().filter(|d| d.delivered_ms.is_some()).count() == 2
+    })
+    .await;
+    assert!(deliveries(&i.store)
+        .await
+        .iter()
+        .any(|d| d.delivered_ms.is_none()));
+    // A data request: the reader's comments go, and every delivery that
+    // carries them, the one still waiting for the URL that is down too.
+    let n = i
+        .store
+        .forget_email("LAYLA@example.org")
+        .await
+        .expect("forget");
+    assert_eq!(n, 1);
+    assert!(i.store.comment(id).await.expect("read").is_none());
+    let left = deliveries(&i.store).await;
+    assert!(left.is_empty(), "{left:#?}");
+}
+
 #[test]
 fn serve_refuses_webhooks_without_a_secret_or_with_a_bad_url() {
     let dir = tempfile::tempdir().expect("dir");

@@ -618,7 +618,8 @@ pub trait Store: Send + Sync {
     /// before a hidden one (a hidden article's page is gone, not free).
     async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<UrlMatch>, StoreError>;
     /// Deletes every comment left with `email` (and the replies to them,
-    /// which answer nothing any more); how many were deleted.
+    /// which answer nothing any more), with their webhook deliveries, sent
+    /// or not (they carry the text); how many comments were deleted.
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError>;
     /// How many comments are in each status (`published`, `pending`, …).
     async fn comment_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;

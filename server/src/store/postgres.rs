@@ -1876,6 +1876,16 @@ impl Store for PostgresStore {
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        // Webhook deliveries carry the comments' text and author (see the
+        // SQLite engine).
+        tx.execute(
+            "DELETE FROM webhook_deliveries WHERE comment_id IN
+                 (SELECT id FROM comments WHERE lower(email) = lower($1)
+                  UNION SELECT id FROM comments WHERE parent_id IN
+                      (SELECT id FROM comments WHERE lower(email) = lower($1)))",
+            &[&email],
+        )
+        .await?;
         let replies = tx
             .execute(
                 "DELETE FROM comments WHERE parent_id IN

@@ -718,6 +718,16 @@ impl Store for SqliteStore {
         let email = email.to_owned();
         self.with_conn(move |c| {
             let tx = c.transaction()?;
+            // Webhook deliveries carry the comments' text and author: those
+            // still to send would send them after the erasure, and the sent
+            // ones keep them for days.
+            tx.execute(
+                "DELETE FROM webhook_deliveries WHERE comment_id IN
+                     (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE
+                      UNION SELECT id FROM comments WHERE parent_id IN
+                          (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE))",
+                [&email],
+            )?;
             let replies = tx.execute(
                 "DELETE FROM comments WHERE parent_id IN
                      (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE)",
