@@ -858,6 +858,13 @@ async fn the_mail_outbox_keeps_sent_mail_for_moderators_and_the_demo() {
         s.mailer = Some(Arc::new(
             Mailer::outbox(s.store.clone(), "Khabar Desk <desk@news.test>").expect("outbox"),
         ));
+        s.notify = Some(Arc::new(khabar_server::notify::ModeratorMail {
+            to: vec!["Night Desk <Night@News.test>".parse().expect("address")],
+            digest_every: None,
+            link_ttl: Duration::from_secs(3600),
+            base_url: "http://comments.news.test".into(),
+            lang: khabar_server::admin::i18n::Lang::En,
+        }));
         s
     });
     assert!(auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
@@ -928,6 +935,25 @@ async fn the_mail_outbox_keeps_sent_mail_for_moderators_and_the_demo() {
     assert!(demo.body.contains(&mail.subject));
     assert!(!demo.body.contains(r#"name="csrf""#));
     assert!(!demo.body.contains(r#"href="/admin/queue""#));
+    // Mail to moderators carries working approve links: moderators see it,
+    // the demo's visitors do not.
+    let to_moderator = OutboxMail {
+        id: 0,
+        at: "2026-11-30T05:00:00Z".into(),
+        sender: "desk@news.test".into(),
+        recipient: "Night Desk <night@news.test>".into(),
+        subject: "A comment waits: approve".into(),
+        text: "http://comments.news.test/admin/link/approve".into(),
+    };
+    f.store
+        .put_outbox_mail(to_moderator, OUTBOX_KEEP)
+        .await
+        .expect("keep");
+    let page = send(r, "GET", "/admin/outbox", "10.0.0.1", &cookie, None, &[]).await;
+    assert!(page.body.contains("A comment waits"), "{}", page.body);
+    let demo = send(r, "GET", "/demo/outbox", "10.0.0.2", "", None, &[]).await;
+    assert!(!demo.body.contains("A comment waits"), "{}", demo.body);
+    assert!(demo.body.contains(&mail.subject));
 
     // Only the newest messages are kept.
     for i in 0..OUTBOX_KEEP + 5 {

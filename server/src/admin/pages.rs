@@ -777,15 +777,30 @@ pub(crate) async fn audit_page(
 const OUTBOX_ROWS: u32 = 50;
 
 /// The outbox list, or 404 when mail does not go to the outbox.
-async fn outbox_rows(state: &AppState) -> Result<Vec<minijinja::Value>, AdminError> {
+/// The outbox's newest messages; for the demo's visitors (`public`),
+/// without the mail to moderators, whose approve and reject links work for
+/// whoever holds them.
+async fn outbox_rows(state: &AppState, public: bool) -> Result<Vec<minijinja::Value>, AdminError> {
     if !state.mailer.as_ref().is_some_and(|m| m.is_outbox()) {
         return Err(AdminError::NotFound);
     }
+    let moderators: Vec<String> = match state.notify.as_deref() {
+        Some(settings) if public => settings
+            .to
+            .iter()
+            .map(|to| to.email.to_string().to_lowercase())
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(state
         .store
         .outbox_mail(OUTBOX_ROWS)
         .await?
         .into_iter()
+        .filter(|m| {
+            let recipient = m.recipient.to_lowercase();
+            !moderators.iter().any(|a| recipient.contains(a.as_str()))
+        })
         .map(|m| {
             let time = shown_time(&m.at);
             minijinja::context! { m => Serde(m), time => time }
@@ -800,7 +815,7 @@ pub(crate) async fn outbox_page(
     uri: Uri,
     signed: Signed,
 ) -> Result<Html<String>, AdminError> {
-    let mails = outbox_rows(&state).await?;
+    let mails = outbox_rows(&state, false).await?;
     render(
         "outbox.html",
         Lang::of_request(&headers),
@@ -817,7 +832,7 @@ pub(crate) async fn demo_outbox_page(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Html<String>, AdminError> {
-    let mails = outbox_rows(&state).await?;
+    let mails = outbox_rows(&state, true).await?;
     render(
         "outbox.html",
         Lang::of_request(&headers),
