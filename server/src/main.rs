@@ -992,5 +992,6 @@ fn moderator_mail(
             .trim_end_matches('/')
             .to_owned(),
         lang,
+        settle: khabar_server::notify::settings::SETTLE,
     }))
 }

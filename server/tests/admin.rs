@@ -864,6 +864,7 @@ async fn the_mail_outbox_keeps_sent_mail_for_moderators_and_the_demo() {
             link_ttl: Duration::from_secs(3600),
             base_url: "http://comments.news.test".into(),
             lang: khabar_server::admin::i18n::Lang::En,
+            settle: Duration::ZERO,
         }));
         s
     });

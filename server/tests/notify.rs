@@ -43,6 +43,7 @@ fn job_state(f: &Fixture, to: &[&str], digest_every: Option<Duration>) -> AppSta
         link_ttl: Duration::from_secs(3600),
         base_url: BASE.into(),
         lang: Lang::Ar,
+        settle: Duration::ZERO,
     }));
     state
 }
@@ -524,5 +525,29 @@ fn a_refused_moderator_neither_holds_back_nor_repeats_the_others_mail() {
         assert_eq!(count("busy@news.test", &server.delivered), 2);
         assert_eq!(count("gone@news.test", &server.asked), 2);
         assert_eq!(count("gone@news.test", &server.delivered), 0);
+    });
+}
+
+#[test]
+fn a_comment_rests_before_it_is_mailed_so_that_no_lower_id_is_passed() {
+    common::block_on(async {
+        let f = fixture();
+        let mut state = job_state(&f, &["moderator@news.test"], None);
+        let mut settings = (**state.notify.as_ref().expect("settings")).clone();
+        settings.settle = Duration::from_secs(2);
+        state.notify = Some(Arc::new(settings));
+        assert_eq!(notify::run_once(&state).await.expect("start"), 0);
+        let id = comment(&f, "settle-1", "ينتظر قليلًا").await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0, "too young");
+        assert!(notify::has_news(&state).await.expect("news"));
+        assert!(f
+            .store
+            .cursor(notify::CURSOR)
+            .await
+            .expect("cursor")
+            .is_some_and(|c| c < id));
+        tokio::time::sleep(Duration::from_millis(3100)).await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        assert_eq!(f.store.outbox_mail(10).await.expect("outbox").len(), 1);
     });
 }

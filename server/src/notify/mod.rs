@@ -235,9 +235,19 @@ async fn tell(
     expires: OffsetDateTime,
     told: &mut Told<'_>,
 ) -> Result<(), NotifyError> {
+    let rested = OffsetDateTime::now_utc() - settings.settle;
     loop {
         let mut new = waiting(state, BATCH, crate::store::Keyset::After(told.cursor)).await?;
+        let full = new.len() >= BATCH as usize;
         new.sort_by_key(|c| c.stored.comment.id);
+        // The cursor stops before the first comment that has not rested:
+        // the next run takes it, and whatever lower id appears meanwhile.
+        if let Some(young) = new.iter().position(|c| {
+            OffsetDateTime::parse(&c.stored.comment.created_at, &Rfc3339)
+                .map_or(true, |t| t > rested)
+        }) {
+            new.truncate(young);
+        }
         let Some(last) = new.last().map(|c| c.stored.comment.id) else {
             return Ok(());
         };
@@ -261,7 +271,7 @@ async fn tell(
             told.cursor = upto;
             state.store.set_cursor(told.name, upto).await?;
         }
-        if new.len() < BATCH as usize {
+        if !full || new.len() < BATCH as usize {
             return Ok(());
         }
     }

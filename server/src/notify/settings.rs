@@ -20,4 +20,13 @@ pub struct ModeratorMail {
     pub base_url: String,
     /// Language of the messages.
     pub lang: Lang,
+    /// How long a waiting comment rests before it is mailed ([`SETTLE`]):
+    /// on PostgreSQL ids are handed out when a comment is written but seen
+    /// when its transaction ends, so a lower id can appear after a higher
+    /// one, behind the cursor; a comment that rested this long has every
+    /// lower id in.
+    pub settle: Duration,
 }
+
+/// The rest `serve` gives waiting comments before it mails them.
+pub const SETTLE: Duration = Duration::from_secs(5);
