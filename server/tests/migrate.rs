@@ -88,6 +88,11 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         .set_webhook_urls(vec!["https://hooks.example/khabar".into()])
         .await
         .expect("webhook");
+    // How far moderator mail got.
+    f.store
+        .set_cursor("notify-moderators:desk@news.example", top_id)
+        .await
+        .expect("cursor");
     let before = f.store.dump().await.expect("dump");
     assert_eq!(before.comments.len(), 4);
     assert!(
@@ -114,6 +119,13 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
             .expect("get")
             .and_then(|s| s.etag),
         Some("\"v1\"".to_owned())
+    );
+    assert_eq!(
+        other
+            .cursor("notify-moderators:desk@news.example")
+            .await
+            .expect("get"),
+        Some(top_id)
     );
     let copied = other.dump().await.expect("dump");
     for table in [

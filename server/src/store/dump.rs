@@ -43,7 +43,7 @@ pub struct Dump {
     /// Every other table worth keeping, row by row, in [`TABLES`] order:
     /// moderator accounts, their sessions, the audit log, the install's
     /// secret (so client hashes stay comparable), the sources' sync state,
-    /// the blocked authors, reply subscriptions and notices, and webhook
+    /// moderator mail's cursors, the blocked authors, reply subscriptions and notices, and webhook
     /// deliveries with their URL list ([`TABLES`] says which). Rate-limit
     /// events, failed sign-ins and job times are transient and start
     /// afresh.
@@ -126,6 +126,14 @@ pub const TABLES: &[Table] = &[
     (
         "sources",
         &[("url", Kind::Text), ("state_json", Kind::Text)],
+        false,
+    ),
+    // How far moderator mail got (for each address): without it the new
+    // database would start after the newest waiting comment, and those
+    // not yet mailed would never be.
+    (
+        "cursors",
+        &[("name", Kind::Text), ("value", Kind::Int)],
         false,
     ),
     (
