@@ -50,22 +50,31 @@ enum Mode {
     Ok,
     /// 500 to the first `n` requests, then 204.
     FailFirst(usize),
+    /// 204 after this many milliseconds.
+    Slow(u64),
 }
 
 /// A webhook receiver on loopback that records every request.
 struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Received>>>,
+    /// The most requests it was answering at once.
+    most_at_once: Arc<AtomicUsize>,
 }
 
 impl Receiver {
     async fn start(mode: Mode) -> Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::new(AtomicUsize::new(0));
+        let (now, most_at_once) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let record = got.clone();
+        let (now_h, most_h) = (now.clone(), most_at_once.clone());
         let handler = move |headers: HeaderMap, body: String| {
             let (record, seen) = (record.clone(), seen.clone());
+            let (now, most) = (now_h.clone(), most_h.clone());
             async move {
+                let at_once = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(at_once, Ordering::SeqCst);
                 let header = |name: &str| {
                     headers
                         .get(name)
@@ -81,6 +90,10 @@ impl Receiver {
                     body,
                 });
                 let n = seen.fetch_add(1, Ordering::SeqCst);
+                if let Mode::Slow(ms) = mode {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                now.fetch_sub(1, Ordering::SeqCst);
                 match mode {
                     Mode::FailFirst(k) if n < k => StatusCode::INTERNAL_SERVER_ERROR,
                     _ => StatusCode::NO_CONTENT,
@@ -95,7 +108,11 @@ impl Receiver {
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Receiver { url, got }
+        Receiver {
+            url,
+            got,
+            most_at_once,
+        }
     }
 
     fn received(&self) -> Vec<Received> {
@@ -668,6 +685,45 @@ async fn an_instance_with_an_older_list_leaves_the_newer_urls_deliveries_alone()
         8,
         "each of B's URL's deliveries, by B"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_receiver_gets_its_deliveries_one_after_the_other_in_order() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Slower than the worker's poll (100 ms here).
+    let r = Receiver::start(Mode::Slow(500)).await;
+    let (i, _) = started(&dir, Moderation::Post, settings(vec![r.url.clone()])).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(comment(&i.router, &format!("hook-slow-{n:04}"), "تعليق").await);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    wait_until(&i.store, "six delivered", all_delivered(6)).await;
+    assert_eq!(
+        r.most_at_once.load(Ordering::SeqCst),
+        1,
+        "never two at once"
+    );
+    let order: Vec<(i64, String)> = r
+        .received()
+        .iter()
+        .map(|g| {
+            (
+                g.json()["comment"]["id"].as_i64().expect("id"),
+                g.event.clone(),
+            )
+        })
+        .collect();
+    let want: Vec<(i64, String)> = ids
+        .iter()
+        .flat_map(|&id| {
+            [
+                (id, "comment.created".to_owned()),
+                (id, "comment.published".to_owned()),
+            ]
+        })
+        .collect();
+    assert_eq!(order, want, "in the order of the events");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

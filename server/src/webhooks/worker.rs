@@ -160,28 +160,76 @@ pub async fn start(state: &AppState, settings: Settings) -> Result<(), WorkerErr
     let state = state.clone();
     tokio::spawn(async move {
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
+        let busy = Busy::default();
         let mut tick = tokio::time::interval(sender.settings.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            pump(&state, &sender, &permits).await;
+            pump(&state, &sender, &permits, &busy).await;
         }
     });
     Ok(())
 }
 
+/// The URLs this instance is sending to right now.
+type Busy = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+
+/// A URL marked busy until this is dropped (however its task ends).
+struct Sending {
+    busy: Busy,
+    url: String,
+}
+
+impl Sending {
+    fn start(busy: &Busy, url: String) -> Sending {
+        busy.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(url.clone());
+        Sending {
+            busy: busy.clone(),
+            url,
+        }
+    }
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        self.busy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.url);
+    }
+}
+
 /// Claims as many due deliveries as there are free permits and sends
 /// them, a task per URL: one URL's deliveries go in the order of their
 /// events (created before published), and a URL that hangs delays no
-/// other.
-async fn pump(state: &AppState, sender: &Sender, permits: &Arc<Semaphore>) {
+/// other. A URL whose task still runs is not claimed for: a receiver
+/// slower than the poll gets its deliveries one after the other, not the
+/// next while it still answers the one before.
+async fn pump(state: &AppState, sender: &Sender, permits: &Arc<Semaphore>, busy: &Busy) {
     let free = u32::try_from(permits.available_permits()).unwrap_or(0);
     if free == 0 {
         return;
     }
+    let idle: Vec<String> = {
+        let busy = busy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sender
+            .settings
+            .urls
+            .iter()
+            .filter(|u| !busy.contains(*u))
+            .cloned()
+            .collect()
+    };
+    if idle.is_empty() {
+        return;
+    }
     let due = match state
         .store
-        .claim_webhook_deliveries(sender.settings.urls.clone(), free, sender.lease(free))
+        .claim_webhook_deliveries(idle, free, sender.lease(free))
         .await
     {
         Ok(due) => due,
@@ -197,18 +245,20 @@ async fn pump(state: &AppState, sender: &Sender, permits: &Arc<Semaphore>) {
             None => by_url.push((d.url.clone(), vec![d])),
         }
     }
-    for (_, list) in by_url {
+    for (url, list) in by_url {
         // Only this loop takes permits, and it claimed no more than were
         // free; a delivery left over waits for its lease to end.
         let n = u32::try_from(list.len()).unwrap_or(u32::MAX);
         let Ok(permit) = permits.clone().try_acquire_many_owned(n) else {
             break;
         };
+        let sending = Sending::start(busy, url);
         let (state, sender) = (state.clone(), sender.clone());
         tokio::spawn(async move {
             for d in list {
                 deliver(&state, &sender, d).await;
             }
+            drop(sending);
             drop(permit);
         });
     }
