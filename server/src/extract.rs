@@ -123,12 +123,19 @@ impl FromRequestParts<AppState> for ClientKey {
             // In-process requests (tests) have no socket.
             return Ok(ClientKey("local".into()));
         };
-        let forwarded = parts
+        // Every line, in order: a proxy may add a line of its own rather
+        // than append to the client's, and the walk from the right must
+        // see its entry. Bytes that are not UTF-8 spoil one entry, not the
+        // header (which a client would send to be counted as the proxy).
+        let lines: Vec<String> = parts
             .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        let forwarded = (!lines.is_empty()).then(|| lines.join(","));
         Ok(ClientKey(limit_key(
-            state.trusted_proxies.client(peer, forwarded),
+            state.trusted_proxies.client(peer, forwarded.as_deref()),
         )))
     }
 }

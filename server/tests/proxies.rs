@@ -22,14 +22,26 @@ fn comment(key: &str) -> Value {
 
 /// POSTs a comment over TCP with an `X-Forwarded-For` header; the status.
 async fn post_over_tcp(addr: std::net::SocketAddr, key: &str, forwarded: &str) -> u16 {
+    let line = format!("X-Forwarded-For: {forwarded}\r\n");
+    post_with_lines(addr, key, line.as_bytes()).await
+}
+
+/// POSTs a comment over TCP with these raw header lines; the status.
+async fn post_with_lines(addr: std::net::SocketAddr, key: &str, lines: &[u8]) -> u16 {
     let body = comment(key).to_string();
-    let request = format!(
-        "POST {URI} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-         X-Forwarded-For: {forwarded}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    let mut request =
+        format!("POST {URI} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+            .into_bytes();
+    request.extend_from_slice(lines);
+    request.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
     );
     let mut s = TcpStream::connect(addr).await.expect("connect");
-    s.write_all(request.as_bytes()).await.expect("write");
+    s.write_all(&request).await.expect("write");
     let mut out = String::new();
     tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out))
         .await
@@ -126,4 +138,28 @@ async fn a_retry_with_a_known_key_gets_its_answer_before_the_rate_limit() {
     // A new comment is still limited.
     let (new, _, _) = post_json(&f.router, URI, &comment("key-retry-0002"), &[]).await;
     assert_eq!(new, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_header_line_or_byte_does_not_escape_the_limit() {
+    let (_f, addr, stop, server) = behind_a_proxy().await;
+    // A proxy that adds its own line (as HAProxy does) after the client's
+    // forged one: the client is 203.0.113.9, whatever the first line says.
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let lines = format!("X-Forwarded-For: 198.51.100.{i}\r\nX-Forwarded-For: 203.0.113.9\r\n");
+        statuses.push(post_with_lines(addr, &format!("key-lines-{i:04}"), lines.as_bytes()).await);
+    }
+    assert_eq!(statuses, [201, 201, 429], "the proxy's own line counts");
+    // A byte that is not UTF-8 before the proxy's entry: still counted as
+    // 203.0.113.10, not as the proxy.
+    let mut statuses = Vec::new();
+    for i in 0..2 {
+        let lines = b"X-Forwarded-For: \xff, 203.0.113.10\r\n";
+        statuses.push(post_with_lines(addr, &format!("key-bytes-{i:04}"), lines).await);
+    }
+    statuses.push(post_over_tcp(addr, "key-bytes-0002", "203.0.113.10").await);
+    assert_eq!(statuses, [201, 201, 429], "the same client");
+    let _ = stop.send(());
+    let _ = server.await;
 }
