@@ -217,3 +217,86 @@ async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
     assert!(!xml.contains("<script"));
     let _ = &f.dir;
 }
+
+/// POSTs a send over TCP as the client `forwarded` behind the trusted
+/// proxy (this test); the status.
+async fn send_as(addr: std::net::SocketAddr, path: &str, forwarded: &str, to: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = json!({ "from_name": "A", "from_email": "a@b.co", "to_email": to }).to_string();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         X-Forwarded-For: {forwarded}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(request.as_bytes()).await.expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("read");
+    out.get(9..12).and_then(|c| c.parse().ok()).expect("status")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_are_limited_per_recipient_and_never_about_a_readers_page() {
+    let (url, inbox) = smtp_sink().await;
+    let f = fixture_with(true, |mut s| {
+        s.mailer = Some(Arc::new(
+            Mailer::new(&url, "desk@news.test").expect("mailer"),
+        ));
+        s.trusted_proxies = "127.0.0.1".parse().expect("list");
+        s
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(khabar_server::transport::serve(
+        listener,
+        f.router.clone(),
+        khabar_server::transport::ConnLimits::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // Six clients, one recipient: the sixth is refused, whoever sends it.
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        statuses.push(send_as(addr, SEND, &format!("203.0.113.{i}"), "Victim@d.co").await);
+    }
+    assert_eq!(statuses, [202, 202, 202, 202, 202, 429]);
+    assert_eq!(
+        send_as(addr, SEND, "203.0.113.50", "someone.else@d.co").await,
+        202,
+        "another recipient"
+    );
+    // A page known only by its URL, titled by its first commenter: no mail.
+    let page = "https://news.example/2026/12/03/opinion";
+    let thread = khabar_server::model::Article {
+        id: khabar_server::threads::thread_id(page),
+        url: page.into(),
+        title: "Your account is locked: call us".into(),
+        summary: String::new(),
+        body: None,
+        body_html: None,
+        published_at: "2026-12-03T08:00:00Z".into(),
+        updated_at: None,
+        source: None,
+        section: None,
+        author: None,
+        image: None,
+        lang: "en".into(),
+        comments_open: true,
+        comment_count: 0,
+        source_comments_open: None,
+    };
+    let path = format!("/api/v1/articles/{}/send", thread.id);
+    f.store
+        .upsert_articles(vec![thread], Some(khabar_server::threads::THREAD_ORIGIN))
+        .await
+        .expect("thread");
+    assert_eq!(send_as(addr, &path, "203.0.113.60", "c@d.co").await, 404);
+    let sent = inbox.lock().expect("inbox").join("\n");
+    assert!(!sent.contains("account is locked"), "{sent}");
+    let _ = stop.send(());
+    let _ = server.await;
+}

@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
+use sha2::Digest;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ClientKey};
@@ -25,6 +26,10 @@ pub(crate) async fn send(
         .store
         .article(&article_id)
         .await?
+        // A page known only by its URL (a thread its first comment opened)
+        // is no article: its title came from a reader, and would be the
+        // subject of mail from the site's own address.
+        .filter(|a| a.id != crate::threads::thread_id(&a.url))
         .ok_or(ApiError::NotFound("article"))?;
     // An article stored with a path (`/news/1`) is linked at this server's
     // address, never at the request's Host (see `AppState::mail_url`); with
@@ -38,15 +43,23 @@ pub(crate) async fn send(
         ApiError::Invalid(crate::comments::FieldErrors::new())
     })?;
     // Counted only when a message would really leave: mistakes cost nothing.
-    if let Err(wait) = state
-        .send_limit
-        .check_in(state.store.as_ref(), "send", &client)
-        .await?
-    {
-        return Err(ApiError::RateLimited {
-            wait,
-            message: "Too many e-mails; try later.",
-        });
+    // Per client, and per recipient, whom many clients (a /48 of IPv6
+    // addresses, say) could otherwise flood together.
+    let digest = sha2::Sha256::digest(clean.to_email.to_lowercase().as_bytes());
+    let recipient: String = std::iter::once("to:".to_owned())
+        .chain(digest.iter().map(|b| format!("{b:02x}")))
+        .collect();
+    for (bucket, key) in [("send", client.as_str()), ("send-to", recipient.as_str())] {
+        if let Err(wait) = state
+            .send_limit
+            .check_in(state.store.as_ref(), bucket, key)
+            .await?
+        {
+            return Err(ApiError::RateLimited {
+                wait,
+                message: "Too many e-mails; try later.",
+            });
+        }
     }
     mailer.send(message).await.map_err(|e| {
         tracing::error!("sending mail: {e}");
