@@ -335,6 +335,17 @@ async fn the_same_key_always_returns_the_first_result() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "idempotency_conflict");
     assert_eq!(common::comment_total(&f.store).await, 1);
+    // Rejected meanwhile: a retry hears what the contract allows, pending.
+    let id = first["comment"]["id"].as_i64().expect("id");
+    admin(
+        &f.router,
+        "POST",
+        &format!("/api/v1/admin/comments/{id}/reject"),
+        Some("s3cret-token"),
+    )
+    .await;
+    let (_, _, after) = post_json(&f.router, URI, &c, &[]).await;
+    assert_eq!(after["status"], "pending", "{after}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

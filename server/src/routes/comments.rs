@@ -179,10 +179,12 @@ async fn subscribe(
 }
 
 /// `{"comment", "status"}`; spam is answered like any other comment and
-/// never shown.
+/// never shown, and a retry after a rejection hears `pending`, as the
+/// contract says (`published` or `pending`): a rejection is not told to its
+/// author.
 fn answer(stored: &StoredComment, moderation: Moderation) -> Value {
     let status = match (stored.status.as_str(), moderation) {
-        ("spam", Moderation::Pre) => "pending",
+        ("spam", Moderation::Pre) | ("rejected", _) => "pending",
         ("spam", Moderation::Post) => "published",
         (s, _) => s,
     };
