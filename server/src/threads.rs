@@ -23,6 +23,9 @@ pub enum ThreadError {
     /// No `--site` configured: threads by URL are off.
     #[error("comments by URL need the server to be started with --site")]
     NoSites,
+    /// A `--site` with a path, query or fragment: a site is an origin.
+    #[error("--site {0:?}: give the site's origin alone (https://news.example); a path would not limit the pages taken")]
+    NotAnOrigin(String),
 }
 
 impl Sites {
@@ -35,6 +38,11 @@ impl Sites {
                 let url = Url::parse(v).map_err(|_| ThreadError::NotAUrl(v.to_owned()))?;
                 if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
                     return Err(ThreadError::NotAUrl(v.to_owned()));
+                }
+                // Only the origin is compared: `https://news.example/ar`
+                // would take every page of news.example.
+                if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+                    return Err(ThreadError::NotAnOrigin(v.to_owned()));
                 }
                 Ok(url)
             })
@@ -310,6 +318,13 @@ mod tests {
             Err(ThreadError::NoSites)
         );
         assert!(Sites::parse(&["news.example"]).is_err());
+        // An origin, with or without its slash; a path is refused.
+        assert!(Sites::parse(&["https://news.example/"]).is_ok());
+        assert!(matches!(
+            Sites::parse(&["https://news.example/ar"]),
+            Err(ThreadError::NotAnOrigin(_))
+        ));
+        assert!(Sites::parse(&["https://news.example/?lang=ar"]).is_err());
     }
 
     #[test]

@@ -32,7 +32,9 @@ impl From<ThreadError> for ApiError {
     fn from(e: ThreadError) -> Self {
         match e {
             ThreadError::NoSites => ApiError::BadRequest(e.to_string()),
-            ThreadError::NotAUrl(_) => ApiError::BadRequest(e.to_string()),
+            ThreadError::NotAUrl(_) | ThreadError::NotAnOrigin(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
             ThreadError::OtherSite(_) => ApiError::UrlNotAllowed(e.to_string()),
         }
     }
