@@ -2273,7 +2273,17 @@ impl Store for PostgresStore {
     }
 
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
-        let config = self.config.clone();
+        let mut config = self.config.clone();
+        // The LISTEN connection only ever reads: a peer that vanished (a
+        // failover behind a virtual address, a NAT that forgot the
+        // connection) would leave it waiting, and the cache serving what
+        // other instances changed, for hours. TCP keepalives find out
+        // within about a minute; the loop below then reconnects.
+        config
+            .keepalives(true)
+            .keepalives_idle(std::time::Duration::from_secs(30))
+            .keepalives_interval(std::time::Duration::from_secs(10))
+            .keepalives_retries(3);
         let tls = self.tls.clone();
         // The first LISTEN before returning: from then on nothing is missed.
         let first = listen(&config, tls.as_ref(), on_change.clone()).await?;
