@@ -9,7 +9,6 @@
 //! [`block`] and [`unblock`], so that each one is normalized the same way
 //! and lands in the audit log with its moderator.
 
-use time::format_description::well_known::Rfc3339;
 
 use crate::store::{AuditEntry, BlockKind, Store, StoreError};
 
@@ -55,20 +54,11 @@ pub fn normalize(kind: BlockKind, raw: &str) -> Result<String, BlockError> {
     }
 }
 
-/// Now, RFC 3339 to the second.
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 /// The audit line of a block or unblock of `value`.
 fn entry(moderator: &str, action: &str, comment_id: Option<i64>, value: &str) -> AuditEntry {
     AuditEntry {
         id: 0,
-        at: now(),
+        at: crate::audit::now(),
         moderator: moderator.to_owned(),
         action: action.to_owned(),
         comment_id,
@@ -89,7 +79,9 @@ pub async fn block(
     comment_id: Option<i64>,
 ) -> Result<bool, BlockError> {
     let value = normalize(kind, raw)?;
-    let added = store.add_block(kind, &value, moderator, &now()).await?;
+    let added = store
+        .add_block(kind, &value, moderator, &crate::audit::now())
+        .await?;
     if added {
         let action = format!("block_{}", kind.as_str());
         store

@@ -90,7 +90,7 @@ impl Mailer {
                         message: e.to_string(),
                     })
             }
-            Transport::Outbox(_) => self.send(mail).await.map_err(|message| MailFailure {
+            Transport::Outbox(store) => keep(store, mail).await.map_err(|message| MailFailure {
                 message,
                 permanent: false,
             }),
@@ -99,32 +99,28 @@ impl Mailer {
 
     /// Sends one message (or keeps it in the outbox).
     pub async fn send(&self, mail: Outgoing) -> Result<(), String> {
-        match &self.transport {
-            Transport::Smtp(smtp) => smtp
-                .send(mail.message)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            Transport::Outbox(store) => {
-                let at = OffsetDateTime::now_utc()
-                    .replace_nanosecond(0)
-                    .map_err(|e| e.to_string())?
-                    .format(&Rfc3339)
-                    .map_err(|e| e.to_string())?;
-                let kept = OutboxMail {
-                    id: 0,
-                    at,
-                    sender: mail.sender,
-                    recipient: mail.recipient,
-                    subject: mail.subject,
-                    text: mail.text,
-                };
-                store
-                    .put_outbox_mail(kept, OUTBOX_KEEP)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
-        }
+        self.send_checked(mail).await.map_err(|f| f.message)
     }
+}
+
+/// Keeps `mail` in the outbox of `store`.
+async fn keep(store: &SharedStore, mail: Outgoing) -> Result<(), String> {
+    let at = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .map_err(|e| e.to_string())?
+        .format(&Rfc3339)
+        .map_err(|e| e.to_string())?;
+    let kept = OutboxMail {
+        id: 0,
+        at,
+        sender: mail.sender,
+        recipient: mail.recipient,
+        subject: mail.subject,
+        text: mail.text,
+    };
+    store
+        .put_outbox_mail(kept, OUTBOX_KEEP)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
