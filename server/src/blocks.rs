@@ -9,7 +9,6 @@
 //! [`block`] and [`unblock`], so that each one is normalized the same way
 //! and lands in the audit log with its moderator.
 
-
 use crate::store::{AuditEntry, BlockKind, Store, StoreError};
 
 /// Why a block could not be set or lifted.

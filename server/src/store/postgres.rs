@@ -316,7 +316,7 @@ impl PostgresStore {
     /// migrates the schema under an advisory lock. `password` is used when
     /// the URL has none.
     pub async fn connect(url: &str, password: Option<&str>) -> Result<PostgresStore, StoreError> {
-        let parsed =
+        let mut parsed =
             postgres_tls::parse(url).map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
         let mut config = tokio_postgres::Config::from_str(&parsed.url)
             .map_err(|e| StoreError::Engine(format!("--db URL: {e}")))?;
@@ -327,7 +327,6 @@ impl PostgresStore {
                 .get_hosts()
                 .iter()
                 .all(|h| !matches!(h, tokio_postgres::config::Host::Tcp(_)));
-        let mut parsed = parsed;
         if socket_only {
             parsed.tls = None;
         }

@@ -148,14 +148,18 @@ pub(crate) async fn sync(
     Ok(outcome)
 }
 
-/// Parses a feed of any kind feed-rs knows, or says why not.
-fn parse(source: &Source, page: &Url, body: &[u8]) -> Result<Feed, SyncError> {
+/// feed-rs's parser for a page of the feed at `page`. An item without an
+/// id keeps none (feed-rs would hash its link and title): `map` keys it by
+/// its link, so that a corrected title is the same story, not a second one.
+fn parser(page: &Url) -> feed_rs::parser::Builder {
     feed_rs::parser::Builder::new()
         .base_uri(Some(page.as_str()))
-        // An item without an id keeps none (feed-rs would hash its link
-        // and title): `map` keys it by its link, so that a corrected
-        // title is the same story, not a second one.
         .id_generator(|_, _, _| String::new())
+}
+
+/// Parses a feed of any kind feed-rs knows, or says why not.
+fn parse(source: &Source, page: &Url, body: &[u8]) -> Result<Feed, SyncError> {
+    parser(page)
         .build()
         .parse(body)
         .map_err(|e| SyncError::Garbage {
@@ -184,9 +188,7 @@ fn zoneless_dates(
     {
         return Vec::new();
     }
-    let Ok(again) = feed_rs::parser::Builder::new()
-        .base_uri(Some(page.as_str()))
-        .id_generator(|_, _, _| String::new())
+    let Ok(again) = parser(page)
         .timestamp_parser(zoneless_utc)
         .build()
         .parse(body)
