@@ -411,79 +411,12 @@ fn an_article_stored_with_a_path_is_linked_at_the_servers_address() {
     });
 }
 
-/// A mail server on loopback that answers `RCPT TO` with the code its
-/// table gives the address (250 when absent) and keeps each accepted
-/// message's recipients; every `RCPT TO` it hears is counted.
-#[derive(Default)]
-struct MailServer {
-    codes: std::sync::Mutex<std::collections::HashMap<String, u16>>,
-    asked: std::sync::Mutex<Vec<String>>,
-    delivered: std::sync::Mutex<Vec<String>>,
-}
-
-impl MailServer {
-    /// Starts it; the `smtp://` URL to reach it.
-    async fn start(self: &Arc<Self>) -> String {
-        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("smtp://{}", listener.local_addr().expect("addr"));
-        let server = self.clone();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let server = server.clone();
-                tokio::spawn(async move {
-                    let (read, mut write) = socket.into_split();
-                    let mut lines = BufReader::new(read).lines();
-                    let _ = write.write_all(b"220 mail.test\r\n").await;
-                    let mut to = Vec::new();
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        let upper = line.to_ascii_uppercase();
-                        let answer = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                            "250 mail.test".to_owned()
-                        } else if upper.starts_with("RCPT TO:") {
-                            let address = line[8..].trim().trim_matches(['<', '>']).to_owned();
-                            server.asked.lock().unwrap().push(address.clone());
-                            let code = server.codes.lock().unwrap().get(&address).copied();
-                            match code {
-                                Some(code) => format!("{code} not now or not here"),
-                                None => {
-                                    to.push(address);
-                                    "250 ok".to_owned()
-                                }
-                            }
-                        } else if upper.starts_with("DATA") {
-                            let _ = write.write_all(b"354 go on\r\n").await;
-                            while let Ok(Some(l)) = lines.next_line().await {
-                                if l == "." {
-                                    break;
-                                }
-                            }
-                            server.delivered.lock().unwrap().extend(to.drain(..));
-                            "250 kept".to_owned()
-                        } else if upper.starts_with("QUIT") {
-                            let _ = write.write_all(b"221 bye\r\n").await;
-                            break;
-                        } else {
-                            to.clear();
-                            "250 ok".to_owned()
-                        };
-                        let _ = write.write_all(format!("{answer}\r\n").as_bytes()).await;
-                    }
-                });
-            }
-        });
-        url
-    }
-}
-
 #[test]
 fn a_refused_moderator_neither_holds_back_nor_repeats_the_others_mail() {
     common::block_on(async {
         let f = fixture();
-        let server = Arc::new(MailServer::default());
-        let url = server.start().await;
+        let server = common::mail_sink().await;
+        let url = server.url.clone();
         let mut state = job_state(
             &f,
             &["desk@news.test", "gone@news.test", "busy@news.test"],

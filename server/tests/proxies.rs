@@ -9,10 +9,7 @@ use axum::http::StatusCode;
 use common::{fixture_with, post_json};
 use khabar_server::comments::Moderation;
 use khabar_server::ratelimit::RateLimit;
-use khabar_server::transport::{self, ConnLimits};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const URI: &str = "/api/v1/articles/2026-11-27-farmers-market/comments";
 
@@ -28,64 +25,26 @@ async fn post_over_tcp(addr: std::net::SocketAddr, key: &str, forwarded: &str) -
 
 /// POSTs a comment over TCP with these raw header lines; the status.
 async fn post_with_lines(addr: std::net::SocketAddr, key: &str, lines: &[u8]) -> u16 {
-    let body = comment(key).to_string();
-    let mut request =
-        format!("POST {URI} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
-            .into_bytes();
-    request.extend_from_slice(lines);
-    request.extend_from_slice(
-        format!(
-            "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    );
-    let mut s = TcpStream::connect(addr).await.expect("connect");
-    s.write_all(&request).await.expect("write");
-    let mut out = String::new();
-    tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out))
-        .await
-        .expect("answered")
-        .expect("read");
-    out.get(9..12)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {out:?}"))
+    common::post_raw(addr, URI, lines, &comment(key).to_string()).await
 }
 
 /// A server on loopback that allows 2 comments a minute per client and
-/// trusts 127.0.0.1, where the tests connect from, as its proxy; its
-/// address and what stops it.
-async fn behind_a_proxy() -> (
-    common::Fixture,
-    std::net::SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<()>,
-) {
+/// trusts 127.0.0.1, where the tests connect from, as its proxy.
+async fn behind_a_proxy() -> (common::Fixture, common::TcpServer) {
     let f = fixture_with(true, |mut s| {
         s.moderation = Moderation::Post;
         s.comment_limit = std::sync::Arc::new(RateLimit::new(2, Duration::from_secs(60)));
         s.trusted_proxies = "127.0.0.1".parse().expect("list");
         s
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(transport::serve(
-        listener,
-        f.router.clone(),
-        ConnLimits::default(),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    (f, addr, stop, server)
+    let server = common::serve_over_tcp(f.router.clone()).await;
+    (f, server)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_forging_x_forwarded_for_is_still_rate_limited() {
-    let (_f, addr, stop, server) = behind_a_proxy().await;
+    let (_f, server) = behind_a_proxy().await;
+    let addr = server.addr;
     // The proxy appends the real client (203.0.113.7) after whatever the
     // client sent; a new forged first entry every time changes nothing.
     let mut statuses = Vec::new();
@@ -99,13 +58,13 @@ async fn a_client_forging_x_forwarded_for_is_still_rate_limited() {
         post_over_tcp(addr, "key-other-0001", "203.0.113.8").await,
         201
     );
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ipv6_client_is_limited_by_its_64_whatever_address_it_takes() {
-    let (_f, addr, stop, server) = behind_a_proxy().await;
+    let (_f, server) = behind_a_proxy().await;
+    let addr = server.addr;
     // A new address of one /64 for every comment.
     let mut statuses = Vec::new();
     for i in 1..=3 {
@@ -118,8 +77,7 @@ async fn an_ipv6_client_is_limited_by_its_64_whatever_address_it_takes() {
         201,
         "the next /64 is someone else"
     );
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    server.stop().await;
 }
 
 #[tokio::test]
@@ -142,7 +100,8 @@ async fn a_retry_with_a_known_key_gets_its_answer_before_the_rate_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_header_line_or_byte_does_not_escape_the_limit() {
-    let (_f, addr, stop, server) = behind_a_proxy().await;
+    let (_f, server) = behind_a_proxy().await;
+    let addr = server.addr;
     // A proxy that adds its own line (as HAProxy does) after the client's
     // forged one: the client is 203.0.113.9, whatever the first line says.
     let mut statuses = Vec::new();
@@ -160,6 +119,5 @@ async fn a_forged_header_line_or_byte_does_not_escape_the_limit() {
     }
     statuses.push(post_over_tcp(addr, "key-bytes-0002", "203.0.113.10").await);
     assert_eq!(statuses, [201, 201, 429], "the same client");
-    let _ = stop.send(());
-    let _ = server.await;
+    server.stop().await;
 }

@@ -221,18 +221,9 @@ async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
 /// POSTs a send over TCP as the client `forwarded` behind the trusted
 /// proxy (this test); the status.
 async fn send_as(addr: std::net::SocketAddr, path: &str, forwarded: &str, to: &str) -> u16 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let body = json!({ "from_name": "A", "from_email": "a@b.co", "to_email": to }).to_string();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-         X-Forwarded-For: {forwarded}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    s.write_all(request.as_bytes()).await.expect("write");
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.expect("read");
-    out.get(9..12).and_then(|c| c.parse().ok()).expect("status")
+    let line = format!("X-Forwarded-For: {forwarded}\r\n");
+    common::post_raw(addr, path, line.as_bytes(), &body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,19 +236,8 @@ async fn sends_are_limited_per_recipient_and_never_about_a_readers_page() {
         s.trusted_proxies = "127.0.0.1".parse().expect("list");
         s
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(khabar_server::transport::serve(
-        listener,
-        f.router.clone(),
-        khabar_server::transport::ConnLimits::default(),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let server = common::serve_over_tcp(f.router.clone()).await;
+    let addr = server.addr;
     // Six clients, one recipient: the sixth is refused, whoever sends it.
     let mut statuses = Vec::new();
     for i in 0..6 {
@@ -297,6 +277,5 @@ async fn sends_are_limited_per_recipient_and_never_about_a_readers_page() {
     assert_eq!(send_as(addr, &path, "203.0.113.60", "c@d.co").await, 404);
     let sent = inbox.lock().expect("inbox").join("\n");
     assert!(!sent.contains("account is locked"), "{sent}");
-    let _ = stop.send(());
-    let _ = server.await;
+    server.stop().await;
 }

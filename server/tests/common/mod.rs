@@ -220,33 +220,51 @@ pub async fn admin(
     )
 }
 
-/// A minimal SMTP server that accepts every message and keeps its DATA.
-pub async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
-    smtp_sink_refusing("").await
+/// A minimal SMTP server on loopback: it answers each `RCPT TO` with the
+/// code [`MailSink::codes`] gives its address (250 when absent) and keeps
+/// every accepted message.
+#[derive(Clone)]
+#[allow(dead_code)] // each test file reads what it needs
+pub struct MailSink {
+    /// `smtp://127.0.0.1:PORT`.
+    pub url: String,
+    /// Each accepted message's DATA.
+    pub inbox: Arc<Mutex<Vec<String>>>,
+    /// Every address a `RCPT TO` named, in order, accepted or not.
+    pub asked: Arc<Mutex<Vec<String>>>,
+    /// The accepted recipients of each accepted message, in order.
+    pub delivered: Arc<Mutex<Vec<String>>>,
+    /// `RCPT TO` answers by address (lowercase): 550 for a mailbox that no
+    /// longer exists, 452 for one full for now.
+    pub codes: Arc<Mutex<std::collections::HashMap<String, u16>>>,
 }
 
-/// [`smtp_sink`], refusing (550) every recipient whose `RCPT TO` line
-/// holds `refused` (nobody when empty), as a mail server does for a
-/// mailbox that no longer exists.
-pub async fn smtp_sink_refusing(refused: &str) -> (String, Arc<Mutex<Vec<String>>>) {
-    let refused = refused.to_ascii_uppercase();
+/// Starts a [`MailSink`].
+pub async fn mail_sink() -> MailSink {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let inbox = Arc::new(Mutex::new(Vec::new()));
-    let store = inbox.clone();
+    let sink = MailSink {
+        url: format!("smtp://{addr}"),
+        inbox: Arc::default(),
+        asked: Arc::default(),
+        delivered: Arc::default(),
+        codes: Arc::default(),
+    };
+    let server = sink.clone();
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            let store = store.clone();
-            let refused = refused.clone();
+            let sink = server.clone();
             tokio::spawn(async move {
                 let (read, mut write) = socket.into_split();
                 let mut lines = BufReader::new(read).lines();
                 let _ = write.write_all(b"220 sink ESMTP\r\n").await;
                 let mut data: Option<String> = None;
+                let mut to = Vec::new();
                 while let Ok(Some(line)) = lines.next_line().await {
                     if let Some(body) = data.as_mut() {
                         if line == "." {
-                            store.lock().expect("inbox").push(std::mem::take(body));
+                            sink.inbox.lock().expect("inbox").push(std::mem::take(body));
+                            sink.delivered.lock().expect("delivered").append(&mut to);
                             data = None;
                             let _ = write.write_all(b"250 queued\r\n").await;
                         } else {
@@ -256,28 +274,121 @@ pub async fn smtp_sink_refusing(refused: &str) -> (String, Arc<Mutex<Vec<String>
                         continue;
                     }
                     let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        b"250-sink\r\n250 8BITMIME\r\n"
+                    let reply = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        "250-sink\r\n250 8BITMIME".to_owned()
                     } else if upper.starts_with("DATA") {
                         data = Some(String::new());
-                        b"354 go on\r\n"
-                    } else if upper.starts_with("RCPT")
-                        && !refused.is_empty()
-                        && upper.contains(&refused)
-                    {
-                        b"550 no such mailbox\r\n"
+                        "354 go on".to_owned()
+                    } else if upper.starts_with("RCPT") {
+                        let address = line
+                            .split_once('<')
+                            .and_then(|(_, rest)| rest.split_once('>'))
+                            .map_or("", |(a, _)| a)
+                            .to_lowercase();
+                        sink.asked.lock().expect("asked").push(address.clone());
+                        let code = sink.codes.lock().expect("codes").get(&address).copied();
+                        match code {
+                            Some(code) => format!("{code} not here, or not now"),
+                            None => {
+                                to.push(address);
+                                "250 ok".to_owned()
+                            }
+                        }
                     } else if upper.starts_with("QUIT") {
                         let _ = write.write_all(b"221 bye\r\n").await;
                         break;
                     } else {
-                        b"250 ok\r\n"
+                        if upper.starts_with("MAIL") || upper.starts_with("RSET") {
+                            to.clear();
+                        }
+                        "250 ok".to_owned()
                     };
-                    let _ = write.write_all(reply).await;
+                    let _ = write.write_all(format!("{reply}\r\n").as_bytes()).await;
                 }
             });
         }
     });
-    (format!("smtp://{addr}"), inbox)
+    sink
+}
+
+/// A [`MailSink`] that accepts every message: its URL and inbox.
+pub async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    let sink = mail_sink().await;
+    (sink.url, sink.inbox)
+}
+
+/// [`smtp_sink`], refusing (550) the recipient `refused`, as a mail server
+/// does for a mailbox that no longer exists.
+pub async fn smtp_sink_refusing(refused: &str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let sink = mail_sink().await;
+    sink.codes
+        .lock()
+        .expect("codes")
+        .insert(refused.to_lowercase(), 550);
+    (sink.url, sink.inbox)
+}
+
+/// The app served over TCP on loopback, so that the client address comes
+/// from the connection (and `X-Forwarded-For` behind a trusted proxy).
+pub struct TcpServer {
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TcpServer {
+    /// Stops it and waits (up to 5 s) until it has.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.server).await;
+    }
+}
+
+/// Serves `router` as `serve` does (the transport's limits included).
+pub async fn serve_over_tcp(router: axum::Router) -> TcpServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(khabar_server::transport::serve(
+        listener,
+        router,
+        khabar_server::transport::ConnLimits::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    TcpServer { addr, stop, server }
+}
+
+/// POSTs the JSON `body` to `path` over TCP, with these raw header lines
+/// (each ending in CRLF); the answer's status.
+pub async fn post_raw(addr: std::net::SocketAddr, path: &str, lines: &[u8], body: &str) -> u16 {
+    use tokio::io::AsyncReadExt;
+    let mut request =
+        format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+            .into_bytes();
+    request.extend_from_slice(lines);
+    request.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(&request).await.expect("write");
+    let mut out = String::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        s.read_to_string(&mut out),
+    )
+    .await
+    .expect("answered")
+    .expect("read");
+    out.get(9..12)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {out:?}"))
 }
 
 /// Every decoded text part of a raw message, joined.
