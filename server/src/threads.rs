@@ -75,10 +75,12 @@ impl Sites {
             // default (so http and https links meet).
             .find(|s| s.host_str() == url.host_str() && s.port() == url.port())
             .ok_or_else(|| ThreadError::OtherSite(url.origin().ascii_serialization()))?;
+        let query = url.query().and_then(|q| page_query(url.path(), q));
         Ok(format!(
-            "{}{}",
+            "{}{}{}",
             site.origin().ascii_serialization(),
-            canonical_path(url.path())
+            canonical_path(url.path()),
+            query.map(|q| format!("?{q}")).unwrap_or_default()
         ))
     }
 
@@ -108,19 +110,88 @@ pub fn canonical_path(path: &str) -> String {
     path
 }
 
+/// Query parameters that follow a link around and never name a page.
+fn is_tracking(name: &str) -> bool {
+    name.starts_with("utm_")
+        || matches!(
+            name,
+            "fbclid"
+                | "gclid"
+                | "gbraid"
+                | "wbraid"
+                | "dclid"
+                | "msclkid"
+                | "yclid"
+                | "igshid"
+                | "mc_cid"
+                | "mc_eid"
+                | "_ga"
+                | "_gl"
+        )
+}
+
+/// A query parameter's name (`id` of `id=5`).
+fn param_name(pair: &str) -> &str {
+    pair.split('=').next().unwrap_or_default()
+}
+
+/// Whether the parameters of a query tell pages at `path` apart: any on
+/// the root (`/?p=12`) or on a script's address (`news.php?id=5`,
+/// `Details.aspx?ID=7`, as older CMSs write), and WordPress's plain links
+/// anywhere (`/blog/?p=12`, `?page_id=`, `?attachment_id=`). Elsewhere a
+/// query is a view of the page (`?page=2`, `?amp=1`), not another page.
+pub fn names_page(path: &str, params: &[&str]) -> bool {
+    const SCRIPTS: &[&str] = &["php", "asp", "aspx", "jsp", "cfm", "cgi"];
+    let script = path
+        .rsplit('/')
+        .next()
+        .and_then(|last| last.rsplit_once('.'))
+        .is_some_and(|(_, ext)| SCRIPTS.contains(&ext.to_ascii_lowercase().as_str()));
+    !params.is_empty()
+        && (path == "/"
+            || script
+            || params
+                .iter()
+                .any(|p| matches!(param_name(p), "p" | "page_id" | "attachment_id")))
+}
+
+/// The query a canonical URL keeps when it names the page ([`names_page`]):
+/// its parameters but the tracking ones, in name order (so `?id=5&cat=2`
+/// and `?cat=2&id=5` meet), letters escaped with upper-case hex digits.
+/// `None` when the path alone names the page.
+pub fn page_query(path: &str, query: &str) -> Option<String> {
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !param_name(p).is_empty() && !is_tracking(param_name(p)))
+        .collect();
+    if !names_page(path, &params) {
+        return None;
+    }
+    // Stable: repeated names keep their values' order.
+    params.sort_by_key(|p| param_name(p));
+    Some(hex_case(&escape_letters(&params.join("&")), true))
+}
+
 /// The spellings an article's stored URL may have when its page's
 /// canonical URL is `canonical`, that one first. Synced and pushed articles
 /// keep the URL their source gives, and WordPress (as most CMSs) writes
 /// links with a trailing slash and lower-case percent-encoding
 /// (`/2026/11/30/%d8%b3%d9%88%d9%82/`); an import or a push may give the
 /// letters themselves (`/2026/11/30/سوق`).
+///
+/// A canonical URL with a query has its slash before the query
+/// (`/blog/?p=12`, as WordPress writes it).
 pub fn stored_spellings(canonical: &str) -> Vec<String> {
     let mut forms: Vec<String> = Vec::with_capacity(6);
     let bases = [Some(canonical.to_owned()), Some(hex_case(canonical, false))];
-    for base in bases.into_iter().chain([with_letters(canonical)]).flatten() {
-        let slashed = format!("{base}/");
-        for form in [base, slashed] {
-            if !forms.contains(&form) && !form.ends_with("//") {
+    for spelled in bases.into_iter().chain([with_letters(canonical)]).flatten() {
+        let (base, query) = match spelled.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (spelled.as_str(), String::new()),
+        };
+        let slashed = (!base.ends_with('/')).then(|| format!("{base}/{query}"));
+        for form in std::iter::once(format!("{base}{query}")).chain(slashed) {
+            if !forms.contains(&form) {
                 forms.push(form);
             }
         }
@@ -133,15 +204,25 @@ pub fn stored_spellings(canonical: &str) -> Vec<String> {
 /// of percent-escapes (the canonical form has upper-case ones and no
 /// slash; a CMS's link often the opposite). A URL stored with its letters
 /// unescaped has them escaped first, as a thread's URL has.
+///
+/// Its query is the one its page's canonical URL keeps ([`page_query`]):
+/// `/a?utm_source=x` is the page `/a`, `/?p=12` keeps `?p=12`.
 pub fn thread_spellings(url: &str) -> [String; 4] {
-    let escaped = escape_letters(url);
-    let base = escaped.trim_end_matches('/');
+    let escaped = escape_letters(url.split('#').next().unwrap_or_default());
+    let (base, query) = escaped.split_once('?').unwrap_or((&escaped, ""));
+    let path = base
+        .split_once("://")
+        .map_or(base, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+    let query = page_query(path, query)
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let base = base.trim_end_matches('/');
     let [upper, lower] = [true, false].map(|up| hex_case(base, up));
     [
-        upper.clone(),
-        format!("{upper}/"),
-        lower.clone(),
-        format!("{lower}/"),
+        format!("{upper}{query}"),
+        format!("{upper}/{query}"),
+        format!("{lower}{query}"),
+        format!("{lower}/{query}"),
     ]
 }
 
@@ -292,6 +373,61 @@ mod tests {
             s.canonical("https://news.example").as_deref(),
             Ok("https://news.example/")
         );
+    }
+
+    #[test]
+    fn a_query_that_names_the_page_is_kept() {
+        let s = sites();
+        let canonical = |u: &str| s.canonical(u).expect(u);
+        // WordPress's plain links, a script's address, any query on the root:
+        // one thread per page, parameters in name order, tracking left out.
+        assert_eq!(
+            canonical("https://news.example/blog/?p=12&utm_source=x#c"),
+            "https://news.example/blog?p=12"
+        );
+        assert_ne!(
+            canonical("https://news.example/?p=12"),
+            canonical("https://news.example/?p=13")
+        );
+        assert_eq!(
+            canonical("http://news.example/news.php?id=5&cat=2"),
+            canonical("https://news.example/news.php?cat=2&id=5&fbclid=y")
+        );
+        assert_eq!(
+            canonical("https://news.example/Details.ASPX?ID=%d8%b3"),
+            "https://news.example/Details.ASPX?ID=%D8%B3"
+        );
+        assert_eq!(
+            canonical("https://news.example/?q=سوق"),
+            "https://news.example/?q=%D8%B3%D9%88%D9%82"
+        );
+        // Elsewhere a query is a view of the page, and tracking alone is none.
+        for view in [
+            "https://news.example/2026/bridge?page=2",
+            "https://news.example/2026/bridge/?amp=1",
+        ] {
+            assert_eq!(canonical(view), "https://news.example/2026/bridge");
+        }
+        assert_eq!(
+            canonical("https://news.example/?utm_source=x&gclid=1"),
+            "https://news.example/"
+        );
+        // A stored article's spellings and a thread's meet under the query.
+        assert_eq!(
+            stored_spellings("https://news.example/blog?p=12")[..2],
+            [
+                "https://news.example/blog?p=12",
+                "https://news.example/blog/?p=12"
+            ]
+        );
+        assert_eq!(
+            stored_spellings("https://news.example/?p=12"),
+            ["https://news.example/?p=12"]
+        );
+        assert!(thread_spellings("https://news.example/?p=12&utm_medium=m")
+            .contains(&"https://news.example/?p=12".to_owned()));
+        assert!(thread_spellings("https://news.example/a/?utm_medium=m#c")
+            .contains(&"https://news.example/a".to_owned()));
     }
 
     #[test]

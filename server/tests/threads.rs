@@ -383,3 +383,81 @@ async fn other_sites_and_other_origins_are_refused() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(common::comment_total(&f.store).await, 2);
 }
+
+#[tokio::test]
+async fn pages_their_query_names_have_a_thread_each() {
+    // Plain WordPress links and an older CMS's script: the query is the page.
+    let f = site_fixture();
+    let mut threads = Vec::new();
+    for (n, page) in [
+        "https://news.example/?p=12",
+        "https://news.example/?p=13",
+        "https://news.example/news.php?id=5&cat=2",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let uri = format!("/api/v1/comments?url={}", enc(page));
+        let key = format!("key-query-{n:03}");
+        let (status, _, created) = post_json(&f.router, &uri, &comment(&key), &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{page}: {created}");
+        threads.push(created["article_id"].as_str().expect("thread").to_owned());
+    }
+    threads.dedup();
+    assert_eq!(threads.len(), 3, "{threads:?}");
+    // Each page lists its own comment, however its query is written.
+    for (page, thread) in [
+        ("https://news.example/?utm_source=x&p=12", &threads[0]),
+        ("http://news.example/?p=13#comments", &threads[1]),
+        (
+            "https://news.example/news.php?cat=2&fbclid=z&id=5",
+            &threads[2],
+        ),
+    ] {
+        let (_, listed) = get_json(&f.router, &format!("/api/v1/comments?url={}", enc(page))).await;
+        assert_eq!(listed["article_id"], json!(thread), "{page}");
+        assert_eq!(listed["total"], 1, "{page}");
+    }
+    // The bare root is another page, with no comments.
+    let (_, root) = get_json(
+        &f.router,
+        &format!("/api/v1/comments?url={}", enc("https://news.example/")),
+    )
+    .await;
+    assert_eq!(root["total"], 0, "{root}");
+    // A view of an article (its second page) is still the article.
+    let (_, _, a) = post_json(
+        &f.router,
+        &format!("/api/v1/comments?url={}", enc(PAGE)),
+        &comment("key-query-view"),
+        &[],
+    )
+    .await;
+    let (_, view) = get_json(
+        &f.router,
+        &format!("/api/v1/comments?url={}", enc(&format!("{PAGE}?page=2"))),
+    )
+    .await;
+    assert_eq!(view["article_id"], a["article_id"]);
+    // A pushed article with a plain permalink takes its page's thread.
+    store_article(&f, "wp-12", "https://news.example/?p=12").await;
+    let (_, listed) = get_json(
+        &f.router,
+        &format!("/api/v1/comments?url={}", enc("https://news.example/?p=12")),
+    )
+    .await;
+    assert_eq!(listed["article_id"], "wp-12", "{listed}");
+    assert_eq!(listed["total"], 1);
+    let (_, counts) = get_json(
+        &f.router,
+        &format!(
+            "/api/v1/counts?url={}",
+            enc("https://news.example/news.php?id=5&utm_source=q&cat=2")
+        ),
+    )
+    .await;
+    assert_eq!(
+        counts["counts"]["https://news.example/news.php?id=5&utm_source=q&cat=2"], 1,
+        "{counts}"
+    );
+}

@@ -74,15 +74,10 @@ fn page_keys(host: &str, path: &str, query: Option<&str>) -> Vec<String> {
     keys
 }
 
-/// Whether a query tells pages at one path apart: any query on the root
-/// (`/?p=12`), and WordPress's plain links anywhere (`/blog/?p=12`,
-/// `?page_id=`, `?attachment_id=`), where the path alone is every post's.
+/// Whether `query` tells pages at `path` apart (see
+/// [`crate::threads::names_page`]).
 fn names_page(path: &str, query: &str) -> bool {
-    path == "/"
-        || query.split('&').any(|pair| {
-            let name = pair.split('=').next().unwrap_or("");
-            matches!(name, "p" | "page_id" | "attachment_id")
-        })
+    crate::threads::names_page(path, &query.split('&').collect::<Vec<_>>())
 }
 
 /// A path as its URL would carry it (Arabic letters percent-encoded).
@@ -143,8 +138,11 @@ impl Targets {
         };
         let mut keys = Vec::new();
         if let Ok(canonical) = self.sites.canonical(raw) {
-            if let Some((h, p, _)) = parts(&canonical) {
-                keys.push(format!("{h}{p}"));
+            if let Some((h, p, q)) = parts(&canonical) {
+                keys.push(match q {
+                    Some(q) => format!("{h}{p}?{q}"),
+                    None => format!("{h}{p}"),
+                });
             }
         }
         let keys = [page_keys(&host, &path, query.as_deref()), keys].concat();
@@ -156,11 +154,7 @@ impl Targets {
             return Target::Article(id.clone());
         }
         match self.sites.canonical(raw) {
-            // A thread's address has no query: a page its query names would
-            // share it with every other (`/?p=12`, `/?p=13`).
-            Ok(_) if query.as_deref().is_some_and(|q| names_page(&path, q)) => Target::Unknown(
-                format!("{raw} (a page named by its query, not stored here)"),
-            ),
+            // A page its query names keeps the query in its thread's address.
             Ok(url) => Target::NewThread {
                 id: thread_id(&url),
                 url,
@@ -245,14 +239,21 @@ mod tests {
             ],
             Sites::parse(&["https://site.example"]).expect("sites"),
         );
-        // Another post at the same path is not that article, nor a thread
-        // shared by every post named by its query.
-        for raw in [
-            "https://site.example/blog/?p=99",
-            "https://site.example/?p=7",
+        // Another post at the same path is not that article: it gets a
+        // thread of its own, under its query.
+        for (raw, url) in [
+            (
+                "https://site.example/blog/?p=99&utm_source=x",
+                "https://site.example/blog?p=99",
+            ),
+            ("https://site.example/?p=7", "https://site.example/?p=7"),
         ] {
-            assert!(
-                matches!(t.find(&Page::Url(raw.into())), Target::Unknown(_)),
+            assert_eq!(
+                t.find(&Page::Url(raw.into())),
+                Target::NewThread {
+                    id: thread_id(url),
+                    url: url.into()
+                },
                 "{raw}"
             );
         }

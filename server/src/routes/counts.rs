@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::threads::{canonical_path, stored_spellings};
+use crate::threads::{canonical_path, page_query, stored_spellings};
 
 /// Articles one request may ask about.
 pub const MAX_ITEMS: usize = 50;
@@ -88,6 +88,14 @@ fn literal_candidates(url: &str) -> Vec<String> {
         format!("{normalized}?{}", query.join("&"))
     };
     forms.push(with_query.clone());
+    // And as a thread's address keeps it (parameters in name order).
+    if let Some((scheme, rest)) = normalized.split_once("://") {
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let path = if path.is_empty() { "/" } else { path };
+        if let Some(q) = page_query(path, &query.join("&")) {
+            forms.push(format!("{scheme}://{host}{}?{q}", canonical_path(path)));
+        }
+    }
     for absolute in [&with_query, &normalized] {
         if let Some((_, rest)) = absolute.split_once("://") {
             let path = rest.find('/').map_or("/", |i| &rest[i..]);
