@@ -180,9 +180,30 @@ pub fn page_query(path: &str, query: &str) -> Option<String> {
 /// letters themselves (`/2026/11/30/سوق`).
 ///
 /// A canonical URL with a query has its slash before the query
-/// (`/blog/?p=12`, as WordPress writes it).
+/// (`/blog/?p=12`, as WordPress writes it). The same spellings under the
+/// other scheme follow: a site that moved to `https` keeps its older
+/// articles' `http://` links, and the page is the same.
 pub fn stored_spellings(canonical: &str) -> Vec<String> {
-    let mut forms: Vec<String> = Vec::with_capacity(6);
+    let mut forms: Vec<String> = Vec::with_capacity(12);
+    for url in std::iter::once(canonical.to_owned()).chain(other_scheme(canonical)) {
+        add_spellings(&url, &mut forms);
+    }
+    forms
+}
+
+/// The same URL under the other web scheme (`http://` for `https://` and
+/// back); `None` for any other.
+fn other_scheme(url: &str) -> Option<String> {
+    match url.strip_prefix("https://") {
+        Some(rest) => Some(format!("http://{rest}")),
+        None => url
+            .strip_prefix("http://")
+            .map(|rest| format!("https://{rest}")),
+    }
+}
+
+/// [`stored_spellings`] of one scheme, added to `forms`.
+fn add_spellings(canonical: &str, forms: &mut Vec<String>) {
     let bases = [Some(canonical.to_owned()), Some(hex_case(canonical, false))];
     for spelled in bases.into_iter().chain([with_letters(canonical)]).flatten() {
         let (base, query) = match spelled.split_once('?') {
@@ -196,18 +217,18 @@ pub fn stored_spellings(canonical: &str) -> Vec<String> {
             }
         }
     }
-    forms
 }
 
-/// The four spellings of a stored article's `url` a thread of its page may
+/// The eight spellings of a stored article's `url` a thread of its page may
 /// have been opened under: with and without a closing slash, in either case
 /// of percent-escapes (the canonical form has upper-case ones and no
-/// slash; a CMS's link often the opposite). A URL stored with its letters
-/// unescaped has them escaped first, as a thread's URL has.
+/// slash; a CMS's link often the opposite), under either scheme (a thread
+/// takes the site's; an article may keep an `http://` link). A URL stored
+/// with its letters unescaped has them escaped first, as a thread's URL has.
 ///
 /// Its query is the one its page's canonical URL keeps ([`page_query`]):
 /// `/a?utm_source=x` is the page `/a`, `/?p=12` keeps `?p=12`.
-pub fn thread_spellings(url: &str) -> [String; 4] {
+pub fn thread_spellings(url: &str) -> [String; 8] {
     let escaped = escape_letters(url.split('#').next().unwrap_or_default());
     let (base, query) = escaped.split_once('?').unwrap_or((&escaped, ""));
     let path = base
@@ -217,12 +238,18 @@ pub fn thread_spellings(url: &str) -> [String; 4] {
         .map(|q| format!("?{q}"))
         .unwrap_or_default();
     let base = base.trim_end_matches('/');
-    let [upper, lower] = [true, false].map(|up| hex_case(base, up));
+    let other = other_scheme(base).unwrap_or_else(|| base.to_owned());
+    let [u, l, ou, ol] = [(base, true), (base, false), (&other, true), (&other, false)]
+        .map(|(url, up)| hex_case(url, up));
     [
-        format!("{upper}{query}"),
-        format!("{upper}/{query}"),
-        format!("{lower}{query}"),
-        format!("{lower}/{query}"),
+        format!("{u}{query}"),
+        format!("{u}/{query}"),
+        format!("{l}{query}"),
+        format!("{l}/{query}"),
+        format!("{ou}{query}"),
+        format!("{ou}/{query}"),
+        format!("{ol}{query}"),
+        format!("{ol}/{query}"),
     ]
 }
 
@@ -311,8 +338,12 @@ mod tests {
 
     #[test]
     fn stored_urls_are_matched_in_the_spellings_cms_write() {
+        let all = stored_spellings("https://news.example/2026/%D8%B3%D9%88%D9%82");
+        // The same six under http:// follow (a site that moved to https).
+        assert_eq!(all.len(), 12);
+        assert_eq!(all[6], "http://news.example/2026/%D8%B3%D9%88%D9%82");
         assert_eq!(
-            stored_spellings("https://news.example/2026/%D8%B3%D9%88%D9%82"),
+            all[..6],
             [
                 "https://news.example/2026/%D8%B3%D9%88%D9%82",
                 "https://news.example/2026/%D8%B3%D9%88%D9%82/",
@@ -324,7 +355,7 @@ mod tests {
         );
         // Only the escapes of letters are written out.
         assert_eq!(
-            stored_spellings("https://news.example/2026/%D8%B3%D9%88%D9%82%20x")[4..],
+            stored_spellings("https://news.example/2026/%D8%B3%D9%88%D9%82%20x")[4..6],
             [
                 "https://news.example/2026/سوق%20x",
                 "https://news.example/2026/سوق%20x/",
@@ -333,11 +364,28 @@ mod tests {
         // Letters of the path are not hex digits: left alone.
         assert_eq!(
             stored_spellings("https://news.example/Port"),
-            ["https://news.example/Port", "https://news.example/Port/"]
+            [
+                "https://news.example/Port",
+                "https://news.example/Port/",
+                "http://news.example/Port",
+                "http://news.example/Port/"
+            ]
         );
         assert_eq!(
             stored_spellings("https://news.example/"),
-            ["https://news.example/"]
+            ["https://news.example/", "http://news.example/"]
+        );
+    }
+
+    #[test]
+    fn an_http_article_meets_its_https_thread() {
+        let spellings = thread_spellings("http://news.example/2026/port/");
+        assert!(spellings.contains(&"https://news.example/2026/port".to_owned()));
+        assert!(spellings.contains(&"http://news.example/2026/port".to_owned()));
+        // A root-relative URL has no other scheme: its own forms twice.
+        assert_eq!(
+            thread_spellings("/?article=x")[..4],
+            thread_spellings("/?article=x")[4..]
         );
     }
 
@@ -422,7 +470,7 @@ mod tests {
         );
         assert_eq!(
             stored_spellings("https://news.example/?p=12"),
-            ["https://news.example/?p=12"]
+            ["https://news.example/?p=12", "http://news.example/?p=12"]
         );
         assert!(thread_spellings("https://news.example/?p=12&utm_medium=m")
             .contains(&"https://news.example/?p=12".to_owned()));

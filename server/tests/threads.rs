@@ -461,3 +461,29 @@ async fn pages_their_query_names_have_a_thread_each() {
         "{counts}"
     );
 }
+
+#[tokio::test]
+async fn an_http_link_in_the_cms_is_the_page_of_the_https_site() {
+    // A site that moved to https keeps its older articles' http:// links.
+    let f = site_fixture();
+    store_article(&f, "old-1", "http://news.example/2019/05/harbour/").await;
+    let uri = format!(
+        "/api/v1/comments?url={}",
+        enc("https://news.example/2019/05/harbour")
+    );
+    let (status, _, created) = post_json(&f.router, &uri, &comment("key-scheme-001"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["article_id"], "old-1");
+
+    // And the other way: the thread came first, the http article later.
+    let page = "https://news.example/2019/06/bridge";
+    let uri = format!("/api/v1/comments?url={}", enc(page));
+    let (_, _, first) = post_json(&f.router, &uri, &comment("key-scheme-002"), &[]).await;
+    let thread = first["article_id"].as_str().expect("thread").to_owned();
+    assert!(thread.starts_with("t-"), "{first}");
+    store_article(&f, "old-2", "http://news.example/2019/06/bridge/").await;
+    let (_, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(listed["article_id"], "old-2", "{listed}");
+    assert_eq!(listed["total"], 1);
+    assert!(f.store.article(&thread).await.expect("get").is_none());
+}

@@ -186,6 +186,7 @@ mod tests {
             super::candidates("HTTP://Host.Example/?article=a1&utm_source=x#c"),
             [
                 "http://host.example/",
+                "https://host.example/",
                 "http://host.example/?article=a1",
                 "/?article=a1",
                 "/"

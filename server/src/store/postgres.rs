@@ -608,15 +608,15 @@ async fn upsert_article(
 /// As the SQLite store's: a thread opened by comments on the article's
 /// page before the article was stored gives it its comments, and goes.
 async fn adopt_threads(client: &impl GenericClient, id: &str, url: &str) -> Result<(), StoreError> {
-    let [a, b, c, d] = crate::threads::thread_spellings(url);
+    let spellings = crate::threads::thread_spellings(url);
     let threads = "SELECT id FROM articles WHERE origin = 'thread' AND id <> $1
-         AND url IN ($2, $3, $4, $5)";
+         AND url = ANY($2)";
     for statement in [
         format!("UPDATE comments SET article_id = $1 WHERE article_id IN ({threads})"),
         format!("DELETE FROM articles WHERE id IN ({threads})"),
     ] {
         client
-            .execute(statement.as_str(), &[&id, &a, &b, &c, &d])
+            .execute(statement.as_str(), &[&id, &spellings.as_slice()])
             .await?;
     }
     Ok(())

@@ -1886,16 +1886,16 @@ fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Resul
 /// comments become the article's, and the thread goes, so that the page
 /// keeps one conversation, whichever row its URL would have found.
 fn adopt_threads(conn: &Connection, id: &str, url: &str) -> Result<(), StoreError> {
-    let [a, b, c, d] = crate::threads::thread_spellings(url);
+    let [a, b, c, d, e, f, g, h] = crate::threads::thread_spellings(url);
     let threads = "SELECT id FROM articles WHERE origin = 'thread' AND id <> ?1
-         AND url IN (?2, ?3, ?4, ?5)";
+         AND url IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     conn.execute(
         &format!("UPDATE comments SET article_id = ?1 WHERE article_id IN ({threads})"),
-        params![id, a, b, c, d],
+        params![id, a, b, c, d, e, f, g, h],
     )?;
     conn.execute(
         &format!("DELETE FROM articles WHERE id IN ({threads})"),
-        params![id, a, b, c, d],
+        params![id, a, b, c, d, e, f, g, h],
     )?;
     Ok(())
 }
