@@ -146,9 +146,10 @@ final class Khabar_Embed {
 	/**
 	 * What names a post's comment thread: its address (Khabar takes comments
 	 * for any page of a site given with --site, pushed or not), except with
-	 * WordPress's plain links (`/?p=12`): Khabar drops the query of a page's
-	 * address, so every post would share one thread. Those use the article
-	 * id, and need the post pushed (or synced) first.
+	 * WordPress's plain links (`/?p=12`) or a query of another kind: those
+	 * use the article id, and need the post pushed (or synced) first. (Khabar
+	 * servers before 2026-12-03 dropped every query of a page's address, so
+	 * all such posts would have shared one thread there.)
 	 *
 	 * @param WP_Post $post The post.
 	 * @return array<string, string>
