@@ -487,3 +487,27 @@ async fn an_http_link_in_the_cms_is_the_page_of_the_https_site() {
     assert_eq!(listed["total"], 1);
     assert!(f.store.article(&thread).await.expect("get").is_none());
 }
+
+#[tokio::test]
+async fn a_reply_on_a_page_without_comments_opens_no_thread() {
+    // Nothing to reply to yet: refused as any bad parent, and no thread
+    // titled by its sender is left behind.
+    let f = site_fixture();
+    let page = "https://news.example/2026/12/01/rain";
+    let uri = format!("/api/v1/comments?url={}", enc(page));
+    let mut reply = comment("key-orphan-001");
+    reply["parent_id"] = json!(1);
+    reply["title"] = json!("Buy cheap watches");
+    let (status, _, body) = post_json(&f.router, &uri, &reply, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["parent_id"]["code"], "invalid",
+        "{body}"
+    );
+    let (_, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(listed["article_id"], Value::Null, "{listed}");
+    let sites = Sites::parse(&["https://news.example"]).expect("sites");
+    let canonical = sites.canonical(page).expect("canonical");
+    let thread = khabar_server::threads::thread_id(&canonical);
+    assert!(f.store.article(&thread).await.expect("get").is_none());
+}

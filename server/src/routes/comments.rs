@@ -11,7 +11,7 @@ use crate::comments::{self, Moderation, NewComment, StoredComment};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, ClientKey};
 use crate::state::AppState;
-use crate::store::{CommentQuery, Sort};
+use crate::store::{CommentQuery, CreateError, Sort};
 
 // Shared with the widget.
 use khabar_rules::{COMMENT_PAGE_DEFAULT as DEFAULT_LIMIT, COMMENT_PAGE_MAX as MAX_LIMIT};
@@ -112,6 +112,12 @@ pub(crate) async fn post(
                 });
             }
             if let Some(t) = thread {
+                // A page without a thread has no comment to reply to: the
+                // reply is refused before a thread is made, which would be
+                // left behind, titled by the sender.
+                if clean.parent_id.is_some() {
+                    return Err(CreateError::BadParent.into());
+                }
                 state
                     .store
                     .ensure_thread(article_id, t.url, t.title, t.lang)
