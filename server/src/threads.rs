@@ -59,7 +59,8 @@ impl Sites {
     /// site's scheme and host (so `http://` and `https://` links to the same
     /// page are one thread), the path with one percent-encoding (Arabic
     /// paths arrive raw or encoded, in either case of hex digits) and no
-    /// trailing slash (except the root), no query, no fragment.
+    /// trailing slash (except the root), no fragment, and no query unless
+    /// it names the page ([`page_query`]).
     pub fn canonical(&self, raw: &str) -> Result<String, ThreadError> {
         if self.0.is_empty() {
             return Err(ThreadError::NoSites);
@@ -110,12 +111,31 @@ pub fn canonical_path(path: &str) -> String {
     path
 }
 
-/// Query parameters that follow a link around and never name a page.
+/// Query parameters that follow a link around, or show a page another
+/// way, and never name one: campaign tags, WordPress's own (a reply link
+/// without JavaScript, the notice after a held comment, comment pages,
+/// previews, Jetpack's share links), AMP switches.
 fn is_tracking(name: &str) -> bool {
     name.starts_with("utm_")
         || matches!(
             name,
-            "fbclid"
+            "replytocom"
+                | "unapproved"
+                | "moderation-hash"
+                | "cpage"
+                | "preview"
+                | "share"
+                | "amp"
+                | "noamp"
+                | "srsltid"
+                | "ref"
+                | "_hsenc"
+                | "_hsmi"
+                | "mkt_tok"
+                | "ttclid"
+                | "twclid"
+                | "li_fat_id"
+                | "fbclid"
                 | "gclid"
                 | "gbraid"
                 | "wbraid"
@@ -142,23 +162,27 @@ fn param_name(pair: &str) -> &str {
 /// query is a view of the page (`?page=2`, `?amp=1`), not another page.
 pub fn names_page(path: &str, params: &[&str]) -> bool {
     const SCRIPTS: &[&str] = &["php", "asp", "aspx", "jsp", "cfm", "cgi"];
+    // `/news.php/` and `/news.jsp;jsessionid=…` are the script's address too.
     let script = path
+        .trim_end_matches('/')
         .rsplit('/')
         .next()
+        .map(|last| last.split(';').next().unwrap_or_default())
         .and_then(|last| last.rsplit_once('.'))
         .is_some_and(|(_, ext)| SCRIPTS.contains(&ext.to_ascii_lowercase().as_str()));
-    !params.is_empty()
-        && (path == "/"
-            || script
-            || params
-                .iter()
-                .any(|p| matches!(param_name(p), "p" | "page_id" | "attachment_id")))
+    !params.is_empty() && (path == "/" || script || params.iter().any(|p| is_wordpress_id(p)))
+}
+
+/// WordPress's plain links name a post by one of these alone.
+fn is_wordpress_id(pair: &str) -> bool {
+    matches!(param_name(pair), "p" | "page_id" | "attachment_id")
 }
 
 /// The query a canonical URL keeps when it names the page ([`names_page`]):
-/// its parameters but the tracking ones, in name order (so `?id=5&cat=2`
-/// and `?cat=2&id=5` meet), letters escaped with upper-case hex digits.
-/// `None` when the path alone names the page.
+/// its parameters but the tracking ones (WordPress's post parameters alone
+/// where there is one), in name order (so `?id=5&cat=2` and `?cat=2&id=5`
+/// meet), letters escaped with upper-case hex digits. `None` when the path
+/// alone names the page.
 pub fn page_query(path: &str, query: &str) -> Option<String> {
     let mut params: Vec<&str> = query
         .split('&')
@@ -166,6 +190,9 @@ pub fn page_query(path: &str, query: &str) -> Option<String> {
         .collect();
     if !names_page(path, &params) {
         return None;
+    }
+    if params.iter().any(|p| is_wordpress_id(p)) {
+        params.retain(|p| is_wordpress_id(p));
     }
     // Stable: repeated names keep their values' order.
     params.sort_by_key(|p| param_name(p));
@@ -234,9 +261,15 @@ pub fn thread_spellings(url: &str) -> [String; 8] {
     let path = base
         .split_once("://")
         .map_or(base, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
-    let query = page_query(path, query)
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default();
+    // A query that is not already the canonical one (`?utm_source=rss`,
+    // `?id=5&cat=2`) is kept as written, so it matches no thread: the page
+    // would not find the article under it either (`stored_spellings`), and
+    // adopting its thread would take the comments out of the page's view.
+    let query = match page_query(path, query) {
+        None if query.is_empty() => String::new(),
+        Some(q) if q == query => format!("?{q}"),
+        _ => format!("?{query}"),
+    };
     let base = base.trim_end_matches('/');
     let other = other_scheme(base).unwrap_or_else(|| base.to_owned());
     let [u, l, ou, ol] = [(base, true), (base, false), (&other, true), (&other, false)]
@@ -430,7 +463,7 @@ mod tests {
         // WordPress's plain links, a script's address, any query on the root:
         // one thread per page, parameters in name order, tracking left out.
         assert_eq!(
-            canonical("https://news.example/blog/?p=12&utm_source=x#c"),
+            canonical("https://news.example/blog/?p=12&utm_source=x&replytocom=4#c"),
             "https://news.example/blog?p=12"
         );
         assert_ne!(
@@ -472,10 +505,32 @@ mod tests {
             stored_spellings("https://news.example/?p=12"),
             ["https://news.example/?p=12", "http://news.example/?p=12"]
         );
-        assert!(thread_spellings("https://news.example/?p=12&utm_medium=m")
+        assert!(thread_spellings("https://news.example/?p=12#c")
             .contains(&"https://news.example/?p=12".to_owned()));
-        assert!(thread_spellings("https://news.example/a/?utm_medium=m#c")
-            .contains(&"https://news.example/a".to_owned()));
+        // A stored query the page would not find the article under adopts
+        // no thread (the page keeps its comments in view).
+        for stored in [
+            "https://news.example/a/?utm_medium=rss",
+            "https://news.example/news.php?id=5&cat=2",
+        ] {
+            let forms = thread_spellings(stored);
+            assert!(
+                forms.iter().all(
+                    |f| !stored_spellings(&s.canonical(stored).expect("canonical")).contains(f)
+                ),
+                "{stored}: {forms:?}"
+            );
+        }
+        // WordPress's post parameter alone names the post.
+        assert_eq!(
+            canonical("https://news.example/?p=12&cpage=2&share=x&lang=ar"),
+            "https://news.example/?p=12"
+        );
+        // A script's address with a closing slash or a session is a script's.
+        assert_eq!(
+            canonical("https://news.example/news.php/?id=5"),
+            "https://news.example/news.php?id=5"
+        );
     }
 
     #[test]

@@ -460,6 +460,37 @@ async fn pages_their_query_names_have_a_thread_each() {
         counts["counts"]["https://news.example/news.php?id=5&utm_source=q&cat=2"], 1,
         "{counts}"
     );
+    // Counts of a page its query names are its own, not the root's, over
+    // either scheme.
+    let root = format!("/api/v1/comments?url={}", enc("https://news.example/"));
+    for n in 0..2 {
+        let key = format!("key-query-root-{n}");
+        post_json(&f.router, &root, &comment(&key), &[]).await;
+    }
+    let asked = "http://news.example/?p=13";
+    let (_, counts) = get_json(&f.router, &format!("/api/v1/counts?url={}", enc(asked))).await;
+    assert_eq!(counts["counts"][asked], 1, "{counts}");
+}
+
+#[tokio::test]
+async fn an_article_stored_under_a_tracking_query_leaves_its_pages_thread_in_view() {
+    // A feed's link with a campaign tag: the page does not find the article
+    // under it, so the page's thread must stay where the page finds it.
+    let f = site_fixture();
+    let uri = format!(
+        "/api/v1/comments?url={}",
+        enc("https://news.example/2026/bridge")
+    );
+    let (_, _, first) = post_json(&f.router, &uri, &comment("key-rss-001"), &[]).await;
+    store_article(
+        &f,
+        "rss-1",
+        "https://news.example/2026/bridge/?utm_source=rss",
+    )
+    .await;
+    let (_, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(listed["article_id"], first["article_id"], "{listed}");
+    assert_eq!(listed["total"], 1, "{listed}");
 }
 
 #[tokio::test]

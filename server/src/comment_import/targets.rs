@@ -74,10 +74,10 @@ fn page_keys(host: &str, path: &str, query: Option<&str>) -> Vec<String> {
     keys
 }
 
-/// Whether `query` tells pages at `path` apart (see
-/// [`crate::threads::names_page`]).
+/// Whether `query` tells pages at `path` apart, tracking parameters left
+/// out (see [`crate::threads::page_query`]).
 fn names_page(path: &str, query: &str) -> bool {
-    crate::threads::names_page(path, &query.split('&').collect::<Vec<_>>())
+    crate::threads::page_query(path, query).is_some()
 }
 
 /// A path as its URL would carry it (Arabic letters percent-encoded).

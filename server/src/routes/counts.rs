@@ -87,15 +87,21 @@ fn literal_candidates(url: &str) -> Vec<String> {
     } else {
         format!("{normalized}?{}", query.join("&"))
     };
-    forms.push(with_query.clone());
-    // And as a thread's address keeps it (parameters in name order).
+    // A page its query names (`/?p=12`) is not the page without it: its
+    // forms are the query's alone, as a thread's address keeps it first.
     if let Some((scheme, rest)) = normalized.split_once("://") {
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let path = if path.is_empty() { "/" } else { path };
         if let Some(q) = page_query(path, &query.join("&")) {
-            forms.push(format!("{scheme}://{host}{}?{q}", canonical_path(path)));
+            let mut forms =
+                stored_spellings(&format!("{scheme}://{host}{}?{q}", canonical_path(path)));
+            forms.push(with_query.clone());
+            forms.push(format!("{path}?{}", query.join("&")));
+            forms.dedup();
+            return forms;
         }
     }
+    forms.push(with_query.clone());
     for absolute in [&with_query, &normalized] {
         if let Some((_, rest)) = absolute.split_once("://") {
             let path = rest.find('/').map_or("/", |i| &rest[i..]);
@@ -185,11 +191,9 @@ mod tests {
         assert_eq!(
             super::candidates("HTTP://Host.Example/?article=a1&utm_source=x#c"),
             [
-                "http://host.example/",
-                "https://host.example/",
                 "http://host.example/?article=a1",
+                "https://host.example/?article=a1",
                 "/?article=a1",
-                "/"
             ]
         );
     }
