@@ -261,13 +261,14 @@ pub fn thread_spellings(url: &str) -> [String; 8] {
     let path = base
         .split_once("://")
         .map_or(base, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
-    // A query that is not already the canonical one (`?utm_source=rss`,
-    // `?id=5&cat=2`) is kept as written, so it matches no thread: the page
-    // would not find the article under it either (`stored_spellings`), and
-    // adopting its thread would take the comments out of the page's view.
+    // A query that is not already the canonical one, the case of its hex
+    // digits aside (`?utm_source=rss`, `?id=5&cat=2`), is kept as written,
+    // so it matches no thread: the page would not find the article under
+    // it either (`stored_spellings`), and adopting its thread would take
+    // the comments out of the page's view.
     let query = match page_query(path, query) {
         None if query.is_empty() => String::new(),
-        Some(q) if q == query => format!("?{q}"),
+        Some(q) if q == hex_case(query, true) => format!("?{q}"),
         _ => format!("?{query}"),
     };
     let base = base.trim_end_matches('/');

@@ -542,3 +542,24 @@ async fn a_reply_on_a_page_without_comments_opens_no_thread() {
     let thread = khabar_server::threads::thread_id(&canonical);
     assert!(f.store.article(&thread).await.expect("get").is_none());
 }
+
+#[tokio::test]
+async fn an_article_stored_with_lower_case_escapes_in_its_query_takes_its_pages_thread() {
+    // The page finds the article under either case of hex digits, so the
+    // thread opened before it must come along.
+    let f = site_fixture();
+    let uri = format!(
+        "/api/v1/comments?url={}",
+        enc("https://news.example/news.php?q=سوق")
+    );
+    post_json(&f.router, &uri, &comment("key-hex-001"), &[]).await;
+    store_article(
+        &f,
+        "hex-1",
+        "https://news.example/news.php?q=%d8%b3%d9%88%d9%82",
+    )
+    .await;
+    let (_, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(listed["article_id"], "hex-1", "{listed}");
+    assert_eq!(listed["total"], 1, "{listed}");
+}
