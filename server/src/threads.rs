@@ -115,7 +115,7 @@ pub fn canonical_path(path: &str) -> String {
 /// way, and never name one: campaign tags, WordPress's own (a reply link
 /// without JavaScript, the notice after a held comment, comment pages,
 /// previews, Jetpack's share links), AMP switches.
-fn is_tracking(name: &str) -> bool {
+pub fn never_names_page(name: &str) -> bool {
     name.starts_with("utm_")
         || matches!(
             name,
@@ -160,7 +160,7 @@ fn param_name(pair: &str) -> &str {
 /// `Details.aspx?ID=7`, as older CMSs write), and WordPress's plain links
 /// anywhere (`/blog/?p=12`, `?page_id=`, `?attachment_id=`). Elsewhere a
 /// query is a view of the page (`?page=2`, `?amp=1`), not another page.
-pub fn names_page(path: &str, params: &[&str]) -> bool {
+fn names_page(path: &str, params: &[&str]) -> bool {
     const SCRIPTS: &[&str] = &["php", "asp", "aspx", "jsp", "cfm", "cgi"];
     // `/news.php/` and `/news.jsp;jsessionid=…` are the script's address too.
     let script = path
@@ -186,7 +186,7 @@ fn is_wordpress_id(pair: &str) -> bool {
 pub fn page_query(path: &str, query: &str) -> Option<String> {
     let mut params: Vec<&str> = query
         .split('&')
-        .filter(|p| !param_name(p).is_empty() && !is_tracking(param_name(p)))
+        .filter(|p| !param_name(p).is_empty() && !never_names_page(param_name(p)))
         .collect();
     if !names_page(path, &params) {
         return None;

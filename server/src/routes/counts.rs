@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::threads::{canonical_path, page_query, stored_spellings};
+use crate::threads::{canonical_path, never_names_page, page_query, stored_spellings};
 
 /// Articles one request may ask about.
 pub const MAX_ITEMS: usize = 50;
@@ -71,32 +71,33 @@ fn literal_candidates(url: &str) -> Vec<String> {
     let without_fragment = url.trim().split('#').next().unwrap_or_default().to_owned();
     let normalized = normalize_url(url);
     let mut forms = vec![normalized.clone()];
-    // Tracking parameters never name a page.
-    let query: Vec<&str> = without_fragment
+    // Tracking parameters never name a page (the list comments by URL use).
+    let query = without_fragment
         .split_once('?')
         .map(|(_, q)| q)
         .unwrap_or_default()
         .split('&')
         .filter(|p| {
             let name = p.split('=').next().unwrap_or_default();
-            !name.is_empty() && !name.starts_with("utm_") && !matches!(name, "fbclid" | "gclid")
+            !name.is_empty() && !never_names_page(name)
         })
-        .collect();
+        .collect::<Vec<_>>()
+        .join("&");
     let with_query = if query.is_empty() {
         normalized.clone()
     } else {
-        format!("{normalized}?{}", query.join("&"))
+        format!("{normalized}?{query}")
     };
     // A page its query names (`/?p=12`) is not the page without it: its
     // forms are the query's alone, as a thread's address keeps it first.
     if let Some((scheme, rest)) = normalized.split_once("://") {
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let path = if path.is_empty() { "/" } else { path };
-        if let Some(q) = page_query(path, &query.join("&")) {
+        if let Some(q) = page_query(path, &query) {
             let mut forms =
                 stored_spellings(&format!("{scheme}://{host}{}?{q}", canonical_path(path)));
             forms.push(with_query.clone());
-            forms.push(format!("{path}?{}", query.join("&")));
+            forms.push(format!("{path}?{query}"));
             forms.dedup();
             return forms;
         }
