@@ -52,7 +52,7 @@ async fn sslmode_encrypts_and_checks_the_servers_certificate() {
     let store = engine::open(&format!("{by_name}?sslmode=verify-full&sslrootcert={ca}"))
         .await
         .expect("verify-full by name");
-    let hook: ChangeHook = std::sync::Arc::new(|| {});
+    let hook: ChangeHook = std::sync::Arc::new(|_| {});
     store.watch_changes(hook).await.expect("LISTEN over TLS");
     assert_eq!(store.article_count().await.expect("a query"), 0);
     let (encrypted, plain) = backends(&server, &db).await;

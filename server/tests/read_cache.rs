@@ -107,3 +107,139 @@ fn approving_from_the_cli_reaches_a_running_server_with_its_cache() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// The article's title as `store` reads it.
+async fn title(store: &khabar_server::store::SharedStore) -> String {
+    store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("the article")
+        .title
+}
+
+/// The pids of the backends of database `db` that are `LISTEN`ing.
+async fn listeners(admin: &tokio_postgres::Client, db: &str) -> Vec<i32> {
+    admin
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'",
+            &[&db],
+        )
+        .await
+        .expect("pg_stat_activity")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// A cache whose `LISTEN` connection is lost cannot hear other instances'
+/// writes: it keeps nothing until it listens again, rather than serving
+/// what it read then for as long as the database stays out of reach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_that_lost_its_listen_connection_keeps_nothing_until_it_listens_again() {
+    if !common::on_postgres() {
+        eprintln!("SQLite run: LISTEN is PostgreSQL's, tested in native-postgres");
+        return;
+    }
+    let server = std::env::var("KHABAR_TEST_POSTGRES").expect("server");
+    let (admin, conn) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+        .await
+        .expect("connect as the superuser");
+    tokio::spawn(conn);
+    let dir = tempfile::tempdir().expect("dir");
+    let url = common::engine_url(&dir);
+    let db = url.rsplit('/').next().expect("database").to_owned();
+    let engine = khabar_server::store::engine::open(&url)
+        .await
+        .expect("open");
+    khabar_server::import::seed_if_empty(engine.as_ref())
+        .await
+        .expect("seed");
+    let cached: khabar_server::store::SharedStore = std::sync::Arc::new(
+        khabar_server::store::cached::CachedStore::new(engine)
+            .await
+            .expect("the cache"),
+    );
+    // Another instance, which writes; both pools hold a connection now.
+    let other = khabar_server::store::engine::open(&url)
+        .await
+        .expect("other");
+    let original = title(&other).await;
+    assert_eq!(title(&cached).await, original);
+
+    // The database takes no new connection, and the cache's LISTEN one is
+    // ended: it cannot listen again, while the pools' connections live.
+    admin
+        .batch_execute(&format!("ALTER DATABASE {db} ALLOW_CONNECTIONS false"))
+        .await
+        .expect("refuse new connections");
+    let pids = listeners(&admin, &db).await;
+    assert_eq!(pids.len(), 1, "the cache's LISTEN connection: {pids:?}");
+    admin
+        .execute("SELECT pg_terminate_backend($1)", &[&pids[0]])
+        .await
+        .expect("end the LISTEN connection");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !listeners(&admin, &db).await.is_empty() {
+        assert!(Instant::now() < deadline, "the LISTEN backend lives on");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The watcher hears its connection end as soon as the backend does.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Read through the cache, then changed by the other instance.
+    assert_eq!(title(&cached).await, original);
+    let mut article = other
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article");
+    article.title = format!("{original} (updated)");
+    other
+        .upsert_articles(vec![article], None)
+        .await
+        .expect("update");
+    assert_eq!(
+        title(&cached).await,
+        format!("{original} (updated)"),
+        "a deaf cache served what it read before the change"
+    );
+
+    // Connections are taken again: the cache listens again, keeps what it
+    // reads and forgets it when the other instance writes.
+    admin
+        .batch_execute(&format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true"))
+        .await
+        .expect("take connections");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while listeners(&admin, &db).await.is_empty() {
+        assert!(Instant::now() < deadline, "the cache never listened again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let updated = format!("{original} (updated)");
+    assert_eq!(title(&cached).await, updated);
+    // Kept: a change written without telling (no NOTIFY) goes unseen…
+    let (direct, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the database");
+    tokio::spawn(conn);
+    direct
+        .execute(
+            "UPDATE articles SET title = $1 WHERE id = $2",
+            &[&original, &ARTICLE],
+        )
+        .await
+        .expect("update quietly");
+    assert_eq!(title(&cached).await, updated, "the cache keeps again");
+    // …until a change is announced, which is heard again.
+    direct
+        .execute("SELECT pg_notify('khabar_changes', '')", &[])
+        .await
+        .expect("notify");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while title(&cached).await != original {
+        assert!(Instant::now() < deadline, "the change was not heard");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -5,7 +5,7 @@
 //! `LISTEN`/`NOTIFY`; see [`Store::watch_changes`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use crate::comments::{CleanComment, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
-use crate::store::{Attempt, NoticeOutcome, WebhookDelivery};
+use crate::store::{Attempt, Change, NoticeOutcome, WebhookDelivery};
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
     Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
@@ -37,6 +37,9 @@ struct Entries {
 pub struct Generation {
     value: AtomicU64,
     entries: Mutex<Entries>,
+    /// The watcher cannot hear changes: nothing read is kept, since a
+    /// write elsewhere would leave it stale for as long as it stays.
+    deaf: AtomicBool,
 }
 
 impl Generation {
@@ -47,6 +50,17 @@ impl Generation {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         self.value.fetch_add(1, Ordering::SeqCst);
         *entries = Entries::default();
+    }
+
+    /// Follows what the watcher reports: every report forgets; while it
+    /// cannot hear changes, nothing is kept.
+    pub fn on(&self, change: Change) {
+        match change {
+            Change::Data => {}
+            Change::Lost => self.deaf.store(true, Ordering::SeqCst),
+            Change::Watching => self.deaf.store(false, Ordering::SeqCst),
+        }
+        self.bump();
     }
 
     fn current(&self) -> u64 {
@@ -71,7 +85,7 @@ impl CachedStore {
         let generation = Arc::new(Generation::default());
         let on_change = generation.clone();
         inner
-            .watch_changes(Arc::new(move || on_change.bump()))
+            .watch_changes(Arc::new(move |change| on_change.on(change)))
             .await?;
         Ok(CachedStore { inner, generation })
     }
@@ -80,8 +94,10 @@ impl CachedStore {
     /// read that raced with a write must not put old data back.
     fn keep(&self, seen: u64, put: impl FnOnce(&mut Entries)) {
         self.generation.with(|e| {
-            // Read under the lock that `bump` takes.
-            if self.generation.current() != seen {
+            // Read under the lock that `bump` takes. A read that began
+            // before the watcher went deaf or came back sees a newer
+            // generation; one that began while it was deaf sees `deaf`.
+            if self.generation.current() != seen || self.generation.deaf.load(Ordering::SeqCst) {
                 return;
             }
             if e.articles.len() + e.first_pages.len() + e.counts.len() >= MAX_ENTRIES {

@@ -32,8 +32,22 @@ use crate::model::{Article, ArticleSummary};
 /// A shared handle on the storage engine.
 pub type SharedStore = Arc<dyn Store>;
 
-/// Called whenever the stored data may have changed.
-pub type ChangeHook = Arc<dyn Fn() + Send + Sync>;
+/// What a change watcher ([`Store::watch_changes`]) reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The stored data may have changed.
+    Data,
+    /// The watcher can no longer tell when the data changes (PostgreSQL's
+    /// `LISTEN` connection is lost): whatever is read now may go stale
+    /// unnoticed until [`Change::Watching`].
+    Lost,
+    /// The watcher hears changes again; what changed while it could not
+    /// is unknown.
+    Watching,
+}
+
+/// Called with every [`Change`] a watcher reports.
+pub type ChangeHook = Arc<dyn Fn(Change) + Send + Sync>;
 
 /// Storage failures. Details go to the log, never to a client.
 #[derive(Debug, thiserror::Error)]
@@ -667,7 +681,8 @@ pub trait Store: Send + Sync {
     async fn save_source_state(&self, url: &str, state: &SourceState) -> Result<(), StoreError>;
 
     /// Calls `on_change` from now on whenever any process (this one, the
-    /// CLI, another instance) may have changed the data, for as long as the
+    /// CLI, another instance) may have changed the data, and when the
+    /// watcher stops and starts hearing about it, for as long as the
     /// runtime runs. What the read cache relies on.
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError>;
 

@@ -14,10 +14,10 @@ use crate::store::postgres_tls;
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage,
-    CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
-    NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription, Session, Sort, Status,
-    Store, StoreError, UrlMatch, WebhookDelivery,
+    now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
+    CommentPage, CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment,
+    ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription,
+    Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -2291,15 +2291,16 @@ impl Store for PostgresStore {
             loop {
                 if let Some(done) = connection.take() {
                     let _ = done.await;
+                    // Lost the connection: other instances' writes go
+                    // unheard until listening again.
+                    on_change(Change::Lost);
+                    tracing::warn!("read cache: lost the LISTEN connection; reconnecting");
                 }
-                // Lost the connection: whatever changed meanwhile is
-                // unknown, so forget until listening again.
-                on_change();
-                tracing::warn!("read cache: lost the LISTEN connection; reconnecting");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 match listen(&config, tls.as_ref(), on_change.clone()).await {
                     Ok(done) => {
-                        on_change();
+                        on_change(Change::Watching);
+                        tracing::info!("read cache: listening for changes again");
                         connection = Some(done);
                     }
                     Err(e) => tracing::warn!("read cache: {e}"),
@@ -2349,7 +2350,7 @@ where
                     keep = client.ok();
                 }
                 message = messages.next() => match message {
-                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => on_change(),
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => on_change(Change::Data),
                     Some(Ok(_)) => {}
                     Some(Err(_)) | None => break,
                 },

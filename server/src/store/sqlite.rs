@@ -13,10 +13,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, ChangeHook, CommentPage,
-    CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderator,
-    NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription, Session, Sort, Status,
-    Store, StoreError, UrlMatch, WebhookDelivery,
+    now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
+    CommentPage, CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment,
+    ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription,
+    Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -923,16 +923,26 @@ impl Store for SqliteStore {
         let mut last = version(&watcher).await??;
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(WATCH_EVERY);
+            let mut lost = false;
             loop {
                 tick.tick().await;
                 match version(&watcher).await {
+                    Ok(Ok(v)) if lost => {
+                        lost = false;
+                        last = v;
+                        on_change(Change::Watching);
+                    }
                     Ok(Ok(v)) if v == last => {}
                     Ok(Ok(v)) => {
                         last = v;
-                        on_change();
+                        on_change(Change::Data);
                     }
-                    // Unsure: forget rather than serve something stale.
-                    _ => on_change(),
+                    // Unsure until the version reads again: keep nothing
+                    // rather than serve something stale.
+                    _ => {
+                        lost = true;
+                        on_change(Change::Lost);
+                    }
                 }
             }
         });
