@@ -2,9 +2,9 @@
 //! instance runs each job each period, however many share the database.
 //! Today: forgetting old rate-limit events, and one sync job per article
 //! source (`sync:<url>`, see [`spawn_syncs`]), moderator e-mail
-//! (`crate::notify`), and forgetting old webhook deliveries (the
-//! deliveries themselves have their own worker, `crate::webhooks::worker`,
-//! claimed row by row).
+//! (`crate::notify`), and forgetting old webhook deliveries and the
+//! webhook URLs no running instance has (the deliveries themselves have
+//! their own worker, `crate::webhooks::worker`, claimed row by row).
 
 use std::time::Duration;
 
@@ -21,6 +21,11 @@ struct Job {
 
 const PRUNE_RATE_HITS: Job = Job {
     name: "prune-rate-hits",
+    every: Duration::from_secs(60),
+};
+
+const FORGET_WEBHOOK_URLS: Job = Job {
+    name: "forget-webhook-urls",
     every: Duration::from_secs(60),
 };
 
@@ -154,6 +159,13 @@ pub async fn run_due(state: &AppState, holder: &str) {
             .prune_rate_hits(window)
             .await
             .map(|n| (n, "old rate-limit event(s) forgotten"))
+    })
+    .await;
+    let job = FORGET_WEBHOOK_URLS;
+    run_claimed(state, holder, job.name, job.every, || async {
+        crate::webhooks::worker::forget_stale_urls(state)
+            .await
+            .map(|n| (n, "webhook URL(s) no running instance has, forgotten"))
     })
     .await;
     let job = PRUNE_WEBHOOKS;

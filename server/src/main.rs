@@ -657,13 +657,14 @@ async fn main() -> anyhow::Result<()> {
                         .context("starting webhooks")?;
                     tracing::info!("delivering comment events to {n} webhook URL(s)");
                 }
-                // No URL: comment writes queue nothing, and deliveries still
-                // waiting are given up (visible in /admin/webhooks).
-                None => state
-                    .store
-                    .set_webhook_urls(Vec::new())
-                    .await
-                    .context("clearing the webhook URLs")?,
+                // This instance sends none; other instances' URLs stay
+                // while they run, and those no instance has any more are
+                // given up (visible in /admin/webhooks).
+                None => {
+                    webhooks::worker::forget_stale_urls(&state)
+                        .await
+                        .context("forgetting webhook URLs no instance has")?;
+                }
             }
             let limits = ConnLimits {
                 header_timeout: Duration::from_secs(args.header_timeout_secs),

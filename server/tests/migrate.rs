@@ -85,7 +85,11 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         .await
         .expect("subscription");
     f.store
-        .set_webhook_urls(vec!["https://hooks.example/khabar".into()])
+        .renew_webhook_urls(
+            vec!["https://hooks.example/khabar".into()],
+            khabar_server::store::now_ms(),
+            i64::MAX,
+        )
         .await
         .expect("webhook");
     // How far moderator mail got.

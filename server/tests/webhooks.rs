@@ -688,6 +688,65 @@ async fn an_instance_with_an_older_list_leaves_the_newer_urls_deliveries_alone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
+    // Instance B runs without --webhook (a canary, one kept for the admin
+    // pages): A's URL stays in the list, so B's comments reach it too.
+    let dir = tempfile::tempdir().expect("dir");
+    let r = Receiver::start(Mode::Ok).await;
+    let (store_a, db) = database(&dir).await;
+    let store_b = engine::open(&db).await.expect("second instance");
+    let a = instance(store_a, Moderation::Post, &dir);
+    let b = instance(store_b, Moderation::Post, &dir);
+    worker::start(&a.state, settings(vec![r.url.clone()]))
+        .await
+        .expect("a");
+    // What `serve` without --webhook does at its start, and every
+    // instance's jobs each minute.
+    assert_eq!(worker::forget_stale_urls(&b.state).await.expect("b"), 0);
+    comment(&b.router, "hook-none-0001", "تعليق على نسخة بلا خطافات").await;
+    wait_until(&a.store, "two delivered", all_delivered(2)).await;
+    assert_eq!(r.received().len(), 2, "created and published, sent by A");
+
+    // A URL that no running instance has renewed for URL_LIFETIME (every
+    // instance that had it stopped, or was restarted without it) is
+    // forgotten, and what still waited for it is given up.
+    let lifetime = i64::try_from(worker::URL_LIFETIME.as_millis()).expect("ms");
+    let long_ago = khabar_server::store::now_ms() - lifetime - 1_000;
+    let gone = "http://gone.test/hook";
+    b.store
+        .renew_webhook_urls(vec![gone.into()], long_ago, 0)
+        .await
+        .expect("an old instance's URL");
+    comment(&b.router, "hook-none-0002", "تعليق قبل نسيان العنوان").await;
+    let waiting = |all: &[WebhookDelivery]| {
+        all.iter()
+            .filter(|d| d.url == gone)
+            .map(|d| (d.failed_ms.is_some(), d.last_error.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        waiting(&deliveries(&b.store).await),
+        [(false, None), (false, None)]
+    );
+    assert_eq!(worker::forget_stale_urls(&b.state).await.expect("b"), 1);
+    let given_up = Some("the URL is no longer a --webhook".to_owned());
+    assert_eq!(
+        waiting(&deliveries(&b.store).await),
+        [(true, given_up.clone()), (true, given_up)]
+    );
+    // A's URL, renewed at its start, stays and gets the new comment.
+    comment(&b.router, "hook-none-0003", "تعليق بعد نسيان العنوان").await;
+    wait_until(&a.store, "four more delivered", |all| {
+        all.iter()
+            .filter(|d| d.url == r.url && d.delivered_ms.is_some())
+            .count()
+            == 6
+    })
+    .await;
+    assert_eq!(waiting(&deliveries(&b.store).await).len(), 2, "no new one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_receiver_gets_its_deliveries_one_after_the_other_in_order() {
     let dir = tempfile::tempdir().expect("dir");
     // Slower than the worker's poll (100 ms here).
@@ -992,7 +1051,10 @@ async fn the_admin_page_lists_deliveries_a_page_at_a_time() {
     let urls: Vec<String> = (0..50)
         .map(|n| format!("http://hook{n}.test/khabar"))
         .collect();
-    store.set_webhook_urls(urls).await.expect("urls");
+    store
+        .renew_webhook_urls(urls, khabar_server::store::now_ms(), i64::MAX)
+        .await
+        .expect("urls");
     for n in 0..5 {
         comment(
             &i.router,
@@ -1041,7 +1103,11 @@ async fn old_deliveries_are_pruned_and_those_of_a_removed_url_given_up() {
         "http://c.test/hook",
     ];
     store
-        .set_webhook_urls(urls.iter().map(|u| (*u).to_owned()).collect())
+        .renew_webhook_urls(
+            urls.iter().map(|u| (*u).to_owned()).collect(),
+            khabar_server::store::now_ms(),
+            i64::MAX,
+        )
         .await
         .expect("urls");
     comment(&i.router, "hook-prune-01", "تعليق للتنظيف").await;
@@ -1095,7 +1161,11 @@ async fn old_deliveries_are_pruned_and_those_of_a_removed_url_given_up() {
     // The URL leaves the configuration: its waiting delivery is given up,
     // and new events go to the remaining URLs only.
     store
-        .set_webhook_urls(vec![urls[0].to_owned()])
+        .renew_webhook_urls(
+            vec![urls[0].to_owned()],
+            khabar_server::store::now_ms(),
+            i64::MAX,
+        )
         .await
         .expect("urls");
     let left = deliveries(&store).await;
@@ -1109,7 +1179,10 @@ async fn old_deliveries_are_pruned_and_those_of_a_removed_url_given_up() {
     assert_eq!(newest.url, urls[0]);
     assert_eq!(deliveries(&store).await.len(), 2);
     // Without any URL nothing is queued at all.
-    store.set_webhook_urls(Vec::new()).await.expect("none");
+    store
+        .renew_webhook_urls(Vec::new(), khabar_server::store::now_ms(), i64::MAX)
+        .await
+        .expect("none");
     comment(&i.router, "hook-prune-03", "تعليق بلا خطافات").await;
     assert_eq!(deliveries(&store).await.len(), 2);
 }

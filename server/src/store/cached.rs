@@ -527,8 +527,15 @@ impl Store for CachedStore {
 
     // Webhook deliveries: nothing a reader sees, nothing to forget.
 
-    async fn set_webhook_urls(&self, urls: Vec<String>) -> Result<(), StoreError> {
-        self.inner.set_webhook_urls(urls).await
+    async fn renew_webhook_urls(
+        &self,
+        urls: Vec<String>,
+        now_ms: i64,
+        stale_before_ms: i64,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .renew_webhook_urls(urls, now_ms, stale_before_ms)
+            .await
     }
 
     async fn claim_webhook_deliveries(

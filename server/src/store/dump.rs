@@ -175,7 +175,11 @@ pub const TABLES: &[Table] = &[
         ],
         true,
     ),
-    ("webhook_urls", &[("url", Kind::Text)], false),
+    (
+        "webhook_urls",
+        &[("url", Kind::Text), ("seen_ms", Kind::Int)],
+        false,
+    ),
     (
         "webhook_deliveries",
         &[

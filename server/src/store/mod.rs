@@ -797,11 +797,19 @@ pub trait Store: Send + Sync {
         client_hmac: Option<&str>,
     ) -> Result<bool, StoreError>;
 
-    /// Sets the URLs that comment events are delivered to from now on
-    /// (`serve --webhook`; the comment writes of every process, the CLI
-    /// included, queue a delivery for each). Deliveries still waiting for
-    /// a URL that is no longer among them are marked failed.
-    async fn set_webhook_urls(&self, urls: Vec<String>) -> Result<(), StoreError>;
+    /// Records that an instance delivers comment events to `urls` as of
+    /// `now_ms` (`serve --webhook`, renewed while it runs): the comment
+    /// writes of every process, the CLI included, queue a delivery for
+    /// each recorded URL. First forgets the URLs last recorded before
+    /// `stale_before_ms` (no running instance has them), then marks failed
+    /// the deliveries still waiting for a URL no longer recorded. How many
+    /// URLs it forgot.
+    async fn renew_webhook_urls(
+        &self,
+        urls: Vec<String>,
+        now_ms: i64,
+        stale_before_ms: i64,
+    ) -> Result<u64, StoreError>;
     /// Claims up to `limit` deliveries to one of `urls` (the claiming
     /// instance's own `--webhook` URLs) that are due and not claimed, for
     /// `lease`: until it ends no other claim (of any instance) returns them.

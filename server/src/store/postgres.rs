@@ -243,6 +243,9 @@ UPDATE articles SET source_open = comments_open WHERE origin IS NOT NULL AND ori
     // Every stored article looks for a thread of its URL to adopt, and
     // comments and counts by URL look articles up by it.
     "CREATE INDEX articles_by_url ON articles (url);",
+    // When an instance last said it delivers to the URL: the list is
+    // what the running instances have (see `renew_webhook_urls`).
+    "ALTER TABLE webhook_urls ADD COLUMN seen_ms BIGINT NOT NULL DEFAULT 0;",
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -1597,14 +1600,26 @@ impl Store for PostgresStore {
 
     // Webhook bookkeeping: no notify, readers never see it.
 
-    async fn set_webhook_urls(&self, urls: Vec<String>) -> Result<(), StoreError> {
+    async fn renew_webhook_urls(
+        &self,
+        urls: Vec<String>,
+        now_ms: i64,
+        stale_before_ms: i64,
+    ) -> Result<u64, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        tx.execute("DELETE FROM webhook_urls", &[]).await?;
+        let forgotten = tx
+            .execute(
+                "DELETE FROM webhook_urls WHERE seen_ms < $1",
+                &[&stale_before_ms],
+            )
+            .await?;
         for url in &urls {
             tx.execute(
-                "INSERT INTO webhook_urls (url) VALUES ($1) ON CONFLICT (url) DO NOTHING",
-                &[url],
+                "INSERT INTO webhook_urls (url, seen_ms) VALUES ($1, $2)
+                 ON CONFLICT (url) DO UPDATE
+                 SET seen_ms = GREATEST(webhook_urls.seen_ms, excluded.seen_ms)",
+                &[url, &now_ms],
             )
             .await?;
         }
@@ -1613,11 +1628,11 @@ impl Store for PostgresStore {
                  last_error = 'the URL is no longer a --webhook'
              WHERE delivered_ms IS NULL AND failed_ms IS NULL
                AND url NOT IN (SELECT url FROM webhook_urls)",
-            &[&now_ms()],
+            &[&now_ms],
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(forgotten)
     }
 
     async fn claim_webhook_deliveries(

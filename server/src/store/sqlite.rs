@@ -278,6 +278,9 @@ CREATE INDEX reply_subscriptions_by_comment ON reply_subscriptions (comment_id);
     // Every stored article looks for a thread of its URL to adopt, and
     // comments and counts by URL look articles up by it.
     "CREATE INDEX articles_by_url ON articles (url);",
+    // When an instance last said it delivers to the URL: the list is
+    // what the running instances have (see `renew_webhook_urls`).
+    "ALTER TABLE webhook_urls ADD COLUMN seen_ms INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
@@ -1517,14 +1520,23 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_webhook_urls(&self, urls: Vec<String>) -> Result<(), StoreError> {
+    async fn renew_webhook_urls(
+        &self,
+        urls: Vec<String>,
+        now_ms: i64,
+        stale_before_ms: i64,
+    ) -> Result<u64, StoreError> {
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute("DELETE FROM webhook_urls", [])?;
+            let forgotten = tx.execute(
+                "DELETE FROM webhook_urls WHERE seen_ms < ?1",
+                [stale_before_ms],
+            )?;
             for url in &urls {
                 tx.execute(
-                    "INSERT INTO webhook_urls (url) VALUES (?1) ON CONFLICT (url) DO NOTHING",
-                    [url],
+                    "INSERT INTO webhook_urls (url, seen_ms) VALUES (?1, ?2)
+                     ON CONFLICT (url) DO UPDATE SET seen_ms = MAX(seen_ms, excluded.seen_ms)",
+                    params![url, now_ms],
                 )?;
             }
             tx.execute(
@@ -1532,10 +1544,10 @@ impl Store for SqliteStore {
                      last_error = 'the URL is no longer a --webhook'
                  WHERE delivered_ms IS NULL AND failed_ms IS NULL
                    AND url NOT IN (SELECT url FROM webhook_urls)",
-                [now_ms()],
+                [now_ms],
             )?;
             tx.commit()?;
-            Ok(())
+            Ok(u64::try_from(forgotten).unwrap_or_default())
         })
         .await
     }
