@@ -351,6 +351,19 @@ fn hex_case(path: &str, upper: bool) -> String {
     out
 }
 
+/// Whether `article` is a thread a reader's first comment opened: its
+/// title is that reader's, not the site's.
+pub fn is_thread(article: &crate::model::Article) -> bool {
+    article.id == thread_id(&article.url)
+}
+
+/// A page's URL as a reader reads it: letters for their escapes
+/// (`/سوق` for `/%D8%B3%D9%88%D9%82`), without bidi controls, which could
+/// turn the text around it.
+pub fn readable_url(url: &str) -> String {
+    khabar_rules::strip_bidi_controls(&with_letters(url).unwrap_or_else(|| url.to_owned()))
+}
+
 /// The article id of a thread created by a comment: stable for its URL.
 pub fn thread_id(canonical: &str) -> String {
     let digest = Sha256::digest(canonical.as_bytes());

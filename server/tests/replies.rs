@@ -444,3 +444,74 @@ async fn no_public_address_no_reply_notifications() {
     let public = notify::with_listen_address(state, "0.0.0.0:8080".parse().expect("addr"));
     assert_eq!(public.mail_base(), Some("https://comments.news.example"));
 }
+
+/// A page known only by its URL got its title from its first comment's
+/// author: mail from the site names it by its URL, never by that title
+/// (send-to-a-friend refuses such a page for the same reason).
+#[tokio::test]
+async fn mail_names_a_page_known_only_by_its_url_by_that_url() {
+    let (url, inbox) = smtp_sink().await;
+    let mailer = Arc::new(Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"));
+    let job_mailer = mailer.clone();
+    let f = fixture_with(true, move |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s.mailer = Some(mailer);
+        s.mail_url = Some("http://127.0.0.1:8099".into());
+        s.sites = khabar_server::threads::Sites::parse(&["https://news.example"]).expect("sites");
+        s.moderation = khabar_server::comments::Moderation::Post;
+        s
+    });
+    let mut state = AppState::new(f.store.clone());
+    state.mailer = Some(job_mailer);
+    state.mail_url = Some("http://127.0.0.1:8099".into());
+    let lure = "Your account is locked: call +1 555 0100 at once";
+    let page = "https://news.example/2026/12/01/%D8%B3%D9%88%D9%82";
+    let post = |author: &str, email: &str, body: &str, parent: Option<i64>, notify: bool| {
+        let body = json!({ "author": author, "email": email, "body": body, "title": lure,
+                           "parent_id": parent, "notify_replies": notify, "lang": "en",
+                           "idempotency_key": format!("replies-thread-{author}") });
+        let router = f.router.clone();
+        async move {
+            let (status, _, res) = post_json(
+                &router,
+                &format!(
+                    "/api/v1/comments?url={}",
+                    percent_encoding::utf8_percent_encode(page, percent_encoding::NON_ALPHANUMERIC)
+                ),
+                &body,
+                &[],
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{res}");
+            res
+        }
+    };
+    // The first comment opens the page's thread and asks for replies.
+    let asked = post("Mallory", "reader@example.org", "First!", None, true).await;
+    assert_eq!(asked["reply_notifications"], "confirmation_sent");
+    let parent = asked["comment"]["id"].as_i64().expect("id");
+    let mails = wait_for(&inbox, 1).await;
+    let text = decoded_text(&mails[0]);
+    assert!(!text.contains("locked"), "{text}");
+    assert!(
+        text.contains("«https://news.example/2026/12/01/سوق»"),
+        "{text}"
+    );
+    let confirm = link_to(&text, "/replies/confirm");
+    let form = format!("t={}", token_of(&confirm));
+    let (code, body) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+
+    // A reply: its notice names the page by its URL too, subject included.
+    post("Omar", "omar@example.net", "A reply.", Some(parent), false).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1);
+    let mails = wait_for(&inbox, 2).await;
+    let parsed = mailparse::parse_mail(mails[1].as_bytes()).expect("MIME");
+    let subject = parsed.headers.get_first_value("Subject").expect("Subject");
+    assert!(
+        subject.ends_with("«https://news.example/2026/12/01/سوق»"),
+        "{subject}"
+    );
+    let text = decoded_text(&mails[1]);
+    assert!(!text.contains("locked"), "{text}");
+}

@@ -159,7 +159,7 @@ pub async fn subscribe(
     let text = format!(
         "{asked} «{title}».\n\n{open}\n{link}\n\n{ignore}\n",
         asked = w.confirm_asked,
-        title = one_line(&article.title),
+        title = one_line(&page_name(article)),
         open = w.confirm_open,
         link = link(&key, base_url, LinkKind::Confirm, id),
         ignore = w.confirm_ignore,
@@ -317,16 +317,27 @@ async fn messages(
                 "{author} {replied} «{title}»:\n\n{body}{cut}\n\n{read} {url}\n\n{stop_label} {stop}\n",
                 author = one_line(&reply.comment.author),
                 replied = w.replied,
-                title = one_line(&article.title),
+                title = one_line(&page_name(&article)),
                 read = w.read,
                 // A path (`/news/1`) is of this server: at its address.
                 url = crate::model::absolute(&article.url, base),
                 stop_label = w.stop,
             );
-            let subject = format!("{} «{}»", w.reply_subject, one_line(&article.title));
+            let subject = format!("{} «{}»", w.reply_subject, one_line(&page_name(&article)));
             (s.id, compose(mailer, &s.email, subject, text, Some(&stop)))
         })
         .collect())
+}
+
+/// How mail from the site names the page: its title, or for a page known
+/// only by its URL (a thread its first comment opened, titled by that
+/// comment's author) the URL, which is under one of the site's origins.
+fn page_name(article: &Article) -> String {
+    if crate::threads::is_thread(article) {
+        crate::threads::readable_url(&article.url)
+    } else {
+        article.title.clone()
+    }
 }
 
 fn one_line(s: &str) -> String {

@@ -29,7 +29,7 @@ pub(crate) async fn send(
         // A page known only by its URL (a thread its first comment opened)
         // is no article: its title came from a reader, and would be the
         // subject of mail from the site's own address.
-        .filter(|a| a.id != crate::threads::thread_id(&a.url))
+        .filter(|a| !crate::threads::is_thread(a))
         .ok_or(ApiError::NotFound("article"))?;
     // An article stored with a path (`/news/1`) is linked at this server's
     // address, never at the request's Host (see `AppState::mail_url`); with
