@@ -218,6 +218,16 @@ async fn database(dir: &tempfile::TempDir) -> (SharedStore, String) {
     (store, url)
 }
 
+/// Two instances (post-moderated, no worker yet) on one fresh database.
+async fn two_instances(dir: &tempfile::TempDir) -> (Instance, Instance) {
+    let (store_a, db) = database(dir).await;
+    let store_b = engine::open(&db).await.expect("second instance");
+    (
+        instance(store_a, Moderation::Post, dir),
+        instance(store_b, Moderation::Post, dir),
+    )
+}
+
 /// An instance on a fresh database whose worker delivers to `urls`.
 async fn started(
     dir: &tempfile::TempDir,
@@ -621,10 +631,7 @@ async fn approving_and_rejecting_by_api_and_cli_send_published_and_rejected() {
 async fn two_instances_on_one_database_send_each_delivery_once() {
     let dir = tempfile::tempdir().expect("dir");
     let r = Receiver::start(Mode::Ok).await;
-    let (store_a, db) = database(&dir).await;
-    let store_b = engine::open(&db).await.expect("second instance");
-    let a = instance(store_a, Moderation::Post, &dir);
-    let b = instance(store_b, Moderation::Post, &dir);
+    let (a, b) = two_instances(&dir).await;
     worker::start(&a.state, settings(vec![r.url.clone()]))
         .await
         .expect("a");
@@ -659,10 +666,7 @@ async fn an_instance_with_an_older_list_leaves_the_newer_urls_deliveries_alone()
         Receiver::start(Mode::Ok).await,
         Receiver::start(Mode::Ok).await,
     );
-    let (store_a, db) = database(&dir).await;
-    let store_b = engine::open(&db).await.expect("second instance");
-    let a = instance(store_a, Moderation::Post, &dir);
-    let b = instance(store_b, Moderation::Post, &dir);
+    let (a, b) = two_instances(&dir).await;
     worker::start(&a.state, settings(vec![first.url.clone()]))
         .await
         .expect("a");
@@ -693,10 +697,7 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
     // pages): A's URL stays in the list, so B's comments reach it too.
     let dir = tempfile::tempdir().expect("dir");
     let r = Receiver::start(Mode::Ok).await;
-    let (store_a, db) = database(&dir).await;
-    let store_b = engine::open(&db).await.expect("second instance");
-    let a = instance(store_a, Moderation::Post, &dir);
-    let b = instance(store_b, Moderation::Post, &dir);
+    let (a, b) = two_instances(&dir).await;
     worker::start(&a.state, settings(vec![r.url.clone()]))
         .await
         .expect("a");
