@@ -2,9 +2,10 @@
 //! instance runs each job each period, however many share the database.
 //! Today: forgetting old rate-limit events, and one sync job per article
 //! source (`sync:<url>`, see [`spawn_syncs`]), moderator e-mail
-//! (`crate::notify`), and forgetting old webhook deliveries and the
-//! webhook URLs no running instance has (the deliveries themselves have
-//! their own worker, `crate::webhooks::worker`, claimed row by row).
+//! (`crate::notify`), and forgetting old webhook deliveries (the
+//! deliveries themselves have their own worker, `crate::webhooks::worker`,
+//! claimed row by row). Unclaimed, each instance also renews its webhook
+//! URLs every minute.
 
 use std::time::Duration;
 
@@ -21,11 +22,6 @@ struct Job {
 
 const PRUNE_RATE_HITS: Job = Job {
     name: "prune-rate-hits",
-    every: Duration::from_secs(60),
-};
-
-const FORGET_WEBHOOK_URLS: Job = Job {
-    name: "forget-webhook-urls",
     every: Duration::from_secs(60),
 };
 
@@ -53,8 +49,26 @@ pub fn spawn(state: AppState) {
     let holder = holder();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(POLL);
+        // Every instance, unclaimed: each renews its own webhook URLs. By
+        // the wall clock, which the URLs' lifetime is measured in (a
+        // machine that slept counts the time away).
+        let every = i64::try_from(crate::webhooks::worker::RENEW_EVERY.as_millis()).unwrap_or(0);
+        let mut renewed_ms = i64::MIN;
         loop {
             tick.tick().await;
+            if crate::store::now_ms().saturating_sub(renewed_ms) >= every {
+                match crate::webhooks::worker::renew(&state).await {
+                    Ok(n) => {
+                        renewed_ms = crate::store::now_ms();
+                        if n > 0 {
+                            tracing::info!(
+                                "webhooks: {n} URL(s) no running instance has, forgotten"
+                            );
+                        }
+                    }
+                    Err(e) => tracing::warn!("webhooks: renewing this instance's URLs: {e}"),
+                }
+            }
             run_due(&state, &holder).await;
         }
     });
@@ -159,13 +173,6 @@ pub async fn run_due(state: &AppState, holder: &str) {
             .prune_rate_hits(window)
             .await
             .map(|n| (n, "old rate-limit event(s) forgotten"))
-    })
-    .await;
-    let job = FORGET_WEBHOOK_URLS;
-    run_claimed(state, holder, job.name, job.every, || async {
-        crate::webhooks::worker::forget_stale_urls(state)
-            .await
-            .map(|n| (n, "webhook URL(s) no running instance has, forgotten"))
     })
     .await;
     let job = PRUNE_WEBHOOKS;

@@ -642,6 +642,10 @@ async fn main() -> anyhow::Result<()> {
                 body_timeout: Duration::from_secs(args.body_timeout_secs),
                 metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
                 cdn_max_age: args.cdn_max_age,
+                webhook_urls: webhook_settings
+                    .as_ref()
+                    .map(|s| s.urls.clone())
+                    .unwrap_or_default(),
                 ..AppState::new(store)
             };
             let sources = args.source.sources(&args.sources).context("--source")?;
@@ -649,22 +653,15 @@ async fn main() -> anyhow::Result<()> {
                 let client = sync::SyncClient::new(sync::Limits::default())?;
                 khabar_server::jobs::spawn_syncs(state.clone(), client, sources, args.sync_every);
             }
-            match webhook_settings {
-                Some(settings) => {
-                    let n = settings.urls.len();
-                    webhooks::worker::start(&state, settings)
-                        .await
-                        .context("starting webhooks")?;
-                    tracing::info!("delivering comment events to {n} webhook URL(s)");
-                }
-                // This instance sends none; other instances' URLs stay
-                // while they run, and those no instance has any more are
-                // given up (visible in /admin/webhooks).
-                None => {
-                    webhooks::worker::forget_stale_urls(&state)
-                        .await
-                        .context("forgetting webhook URLs no instance has")?;
-                }
+            // Without --webhook this instance sends none, and leaves the
+            // other instances' URLs in the shared list (its jobs forget
+            // those no running instance has any more).
+            if let Some(settings) = webhook_settings {
+                let n = settings.urls.len();
+                webhooks::worker::start(&state, settings)
+                    .await
+                    .context("starting webhooks")?;
+                tracing::info!("delivering comment events to {n} webhook URL(s)");
             }
             let limits = ConnLimits {
                 header_timeout: Duration::from_secs(args.header_timeout_secs),

@@ -58,6 +58,9 @@ pub struct AppState {
     pub cdn_max_age: u32,
     /// Policies of the moderation web UI (`/admin`).
     pub admin: crate::admin::common::AdminSettings,
+    /// This instance's `--webhook` URLs, recorded in the shared list while
+    /// it runs (`crate::webhooks::worker::renew`); empty without.
+    pub webhook_urls: Vec<String>,
 }
 
 impl AppState {
@@ -96,6 +99,7 @@ impl AppState {
             metrics_token: None,
             cdn_max_age: 0,
             admin: crate::admin::common::AdminSettings::default(),
+            webhook_urls: Vec::new(),
         }
     }
 }

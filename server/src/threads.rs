@@ -358,11 +358,30 @@ pub fn is_thread(article: &crate::model::Article) -> bool {
 }
 
 /// A page's URL as a reader reads it: letters for their escapes
-/// (`/سوق` for `/%D8%B3%D9%88%D9%82`), without bidi controls, which could
-/// turn the text around it.
+/// (`/سوق` for `/%D8%B3%D9%88%D9%82`), and nothing else decoded (a space,
+/// a line separator or a bidi control chosen by whoever wrote the link
+/// stays an escape); at most [`READABLE_URL_MAX`] characters.
 pub fn readable_url(url: &str) -> String {
-    khabar_rules::strip_bidi_controls(&with_letters(url).unwrap_or_else(|| url.to_owned()))
+    let decoded = with_letters(url).unwrap_or_else(|| url.to_owned());
+    let mut out = String::with_capacity(decoded.len());
+    for c in decoded.chars() {
+        if c.is_ascii() || c.is_alphanumeric() {
+            out.push(c);
+        } else {
+            out.extend(percent_encoding::utf8_percent_encode(
+                c.encode_utf8(&mut [0; 4]),
+                percent_encoding::NON_ALPHANUMERIC,
+            ));
+        }
+    }
+    match out.char_indices().nth(READABLE_URL_MAX) {
+        Some((end, _)) => format!("{}…", &out[..end]),
+        None => out,
+    }
 }
+
+/// The longest [`readable_url`], in characters.
+pub const READABLE_URL_MAX: usize = 120;
 
 /// The article id of a thread created by a comment: stable for its URL.
 pub fn thread_id(canonical: &str) -> String {
@@ -446,6 +465,26 @@ mod tests {
         // Escapes that are not of UTF-8 letters are no spelling of a page.
         assert_eq!(with_letters("/%D8"), None);
         assert_eq!(with_letters("/%2F%41"), None);
+    }
+
+    #[test]
+    fn a_url_in_mail_shows_its_letters_and_nothing_else_decoded() {
+        assert_eq!(
+            readable_url(
+                "https://news.example/2026/%D8%B3%D9%88%D9%82-%D8%A7%D9%84%D8%B0%D9%87%D8%A8"
+            ),
+            "https://news.example/2026/سوق-الذهب"
+        );
+        // No-break spaces, line separators and bidi overrides stay escaped,
+        // as do ASCII escapes.
+        assert_eq!(
+            readable_url("https://news.example/a%C2%A0b%E2%80%A8c%E2%80%AEd%20e"),
+            "https://news.example/a%C2%A0b%E2%80%A8c%E2%80%AEd%20e"
+        );
+        let long = format!("https://news.example/{}", "%D8%B3".repeat(300));
+        let shown = readable_url(&long);
+        assert_eq!(shown.chars().count(), READABLE_URL_MAX + 1);
+        assert!(shown.ends_with("سس…"), "{shown}");
     }
 
     #[test]

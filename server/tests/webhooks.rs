@@ -218,6 +218,15 @@ async fn database(dir: &tempfile::TempDir) -> (SharedStore, String) {
     (store, url)
 }
 
+/// Records `urls` as the whole list, as if no other instance had any.
+async fn only_urls(store: &SharedStore, urls: Vec<String>) {
+    let now = khabar_server::store::now_ms();
+    store
+        .renew_webhook_urls(urls, now, now)
+        .await
+        .expect("webhook URLs");
+}
+
 /// Two instances (post-moderated, no worker yet) on one fresh database.
 async fn two_instances(dir: &tempfile::TempDir) -> (Instance, Instance) {
     let (store_a, db) = database(dir).await;
@@ -660,7 +669,7 @@ async fn two_instances_on_one_database_send_each_delivery_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_with_an_older_list_leaves_the_newer_urls_deliveries_alone() {
     // A rolling restart that adds a URL: instance B has it, A (not yet
-    // restarted) does not; the list in the database is B's.
+    // restarted) does not; the list in the database has both instances'.
     let dir = tempfile::tempdir().expect("dir");
     let (first, second) = (
         Receiver::start(Mode::Ok).await,
@@ -701,40 +710,46 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
     worker::start(&a.state, settings(vec![r.url.clone()]))
         .await
         .expect("a");
-    // What `serve` without --webhook does at its start, and every
-    // instance's jobs each minute.
-    assert_eq!(worker::forget_stale_urls(&b.state).await.expect("b"), 0);
+    // What every instance's jobs do at its start and each minute: B has
+    // no URL of its own to renew.
+    assert_eq!(worker::renew(&b.state).await.expect("b"), 0);
     comment(&b.router, "hook-none-0001", "تعليق على نسخة بلا خطافات").await;
     wait_until(&a.store, "two delivered", all_delivered(2)).await;
     assert_eq!(r.received().len(), 2, "created and published, sent by A");
 
     // A URL that no running instance has renewed for URL_LIFETIME (every
     // instance that had it stopped, or was restarted without it) is
-    // forgotten, and what still waited for it is given up.
+    // forgotten, and what still waited for it is given up; one as old
+    // that its instance renews now (its database was out of reach for
+    // minutes, say) stays, and so does what waits for it.
     let lifetime = i64::try_from(worker::URL_LIFETIME.as_millis()).expect("ms");
     let long_ago = khabar_server::store::now_ms() - lifetime - 1_000;
-    let gone = "http://gone.test/hook";
+    let (gone, kept) = ("http://gone.test/hook", "http://kept.test/hook");
     b.store
-        .renew_webhook_urls(vec![gone.into()], long_ago, 0)
+        .renew_webhook_urls(vec![gone.into(), kept.into()], long_ago, 0)
         .await
-        .expect("an old instance's URL");
+        .expect("old URLs");
     comment(&b.router, "hook-none-0002", "تعليق قبل نسيان العنوان").await;
-    let waiting = |all: &[WebhookDelivery]| {
+    let waiting = |all: &[WebhookDelivery], url: &str| {
         all.iter()
-            .filter(|d| d.url == gone)
+            .filter(|d| d.url == url)
             .map(|d| (d.failed_ms.is_some(), d.last_error.clone()))
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        waiting(&deliveries(&b.store).await),
-        [(false, None), (false, None)]
-    );
-    assert_eq!(worker::forget_stale_urls(&b.state).await.expect("b"), 1);
+    let all = deliveries(&b.store).await;
+    assert_eq!(waiting(&all, gone), [(false, None), (false, None)]);
+    assert_eq!(waiting(&all, kept), [(false, None), (false, None)]);
+    let mut c = b.state.clone();
+    c.webhook_urls = vec![kept.into()];
+    assert_eq!(worker::renew(&c).await.expect("c"), 1, "gone.test only");
     let given_up = Some("the URL is no longer a --webhook".to_owned());
+    let all = deliveries(&b.store).await;
     assert_eq!(
-        waiting(&deliveries(&b.store).await),
+        waiting(&all, gone),
         [(true, given_up.clone()), (true, given_up)]
     );
+    assert_eq!(waiting(&all, kept), [(false, None), (false, None)]);
+    assert_eq!(worker::renew(&b.state).await.expect("b"), 0);
     // A's URL, renewed at its start, stays and gets the new comment.
     comment(&b.router, "hook-none-0003", "تعليق بعد نسيان العنوان").await;
     wait_until(&a.store, "four more delivered", |all| {
@@ -744,7 +759,9 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
             == 6
     })
     .await;
-    assert_eq!(waiting(&deliveries(&b.store).await).len(), 2, "no new one");
+    let all = deliveries(&b.store).await;
+    assert_eq!(waiting(&all, gone).len(), 2, "no new one");
+    assert_eq!(waiting(&all, kept).len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1052,10 +1069,7 @@ async fn the_admin_page_lists_deliveries_a_page_at_a_time() {
     let urls: Vec<String> = (0..50)
         .map(|n| format!("http://hook{n}.test/khabar"))
         .collect();
-    store
-        .renew_webhook_urls(urls, khabar_server::store::now_ms(), i64::MAX)
-        .await
-        .expect("urls");
+    only_urls(&store, urls).await;
     for n in 0..5 {
         comment(
             &i.router,
@@ -1103,14 +1117,7 @@ async fn old_deliveries_are_pruned_and_those_of_a_removed_url_given_up() {
         "http://b.test/hook",
         "http://c.test/hook",
     ];
-    store
-        .renew_webhook_urls(
-            urls.iter().map(|u| (*u).to_owned()).collect(),
-            khabar_server::store::now_ms(),
-            i64::MAX,
-        )
-        .await
-        .expect("urls");
+    only_urls(&store, urls.iter().map(|u| (*u).to_owned()).collect()).await;
     comment(&i.router, "hook-prune-01", "تعليق للتنظيف").await;
     let all = deliveries(&store).await;
     assert_eq!(all.len(), 3);
@@ -1161,14 +1168,7 @@ async fn old_deliveries_are_pruned_and_those_of_a_removed_url_given_up() {
 
     // The URL leaves the configuration: its waiting delivery is given up,
     // and new events go to the remaining URLs only.
-    store
-        .renew_webhook_urls(
-            vec![urls[0].to_owned()],
-            khabar_server::store::now_ms(),
-            i64::MAX,
-        )
-        .await
-        .expect("urls");
+    only_urls(&store, vec![urls[0].to_owned()]).await;
     let left = deliveries(&store).await;
     assert!(left[0].failed_ms.is_some());
     assert_eq!(
@@ -1180,10 +1180,7 @@ async fn old_deliveries_are_pruned_and_those_of_a_removed_url_given_up() {
     assert_eq!(newest.url, urls[0]);
     assert_eq!(deliveries(&store).await.len(), 2);
     // Without any URL nothing is queued at all.
-    store
-        .renew_webhook_urls(Vec::new(), khabar_server::store::now_ms(), i64::MAX)
-        .await
-        .expect("none");
+    only_urls(&store, Vec::new()).await;
     comment(&i.router, "hook-prune-03", "تعليق بلا خطافات").await;
     assert_eq!(deliveries(&store).await.len(), 2);
 }

@@ -800,10 +800,10 @@ pub trait Store: Send + Sync {
     /// Records that an instance delivers comment events to `urls` as of
     /// `now_ms` (`serve --webhook`, renewed while it runs): the comment
     /// writes of every process, the CLI included, queue a delivery for
-    /// each recorded URL. First forgets the URLs last recorded before
-    /// `stale_before_ms` (no running instance has them), then marks failed
-    /// the deliveries still waiting for a URL no longer recorded. How many
-    /// URLs it forgot.
+    /// each recorded URL. Then forgets the URLs last recorded before
+    /// `stale_before_ms` (no running instance has them: `urls` are kept
+    /// when it is at most `now_ms`) and marks failed the deliveries still
+    /// waiting for a URL no longer recorded. How many URLs it forgot.
     async fn renew_webhook_urls(
         &self,
         urls: Vec<String>,

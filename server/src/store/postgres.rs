@@ -245,7 +245,10 @@ UPDATE articles SET source_open = comments_open WHERE origin IS NOT NULL AND ori
     "CREATE INDEX articles_by_url ON articles (url);",
     // When an instance last said it delivers to the URL: the list is
     // what the running instances have (see `renew_webhook_urls`).
-    "ALTER TABLE webhook_urls ADD COLUMN seen_ms BIGINT NOT NULL DEFAULT 0;",
+    // The URLs there before count as recorded now, and so do those an
+    // instance not yet upgraded records (without the column).
+    "ALTER TABLE webhook_urls ADD COLUMN seen_ms BIGINT NOT NULL
+         DEFAULT (extract(epoch FROM now()) * 1000)::bigint;",
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -1606,23 +1609,28 @@ impl Store for PostgresStore {
         now_ms: i64,
         stale_before_ms: i64,
     ) -> Result<u64, StoreError> {
+        let mut urls = urls;
+        // One order for every instance's renewals: two renewing the same
+        // URLs in different orders could each wait for the other's row.
+        urls.sort();
+        urls.dedup();
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        for url in &urls {
+            tx.execute(
+                "INSERT INTO webhook_urls (url, seen_ms) VALUES ($1, $2)
+                 ON CONFLICT (url) DO UPDATE SET seen_ms = excluded.seen_ms
+                 WHERE webhook_urls.seen_ms < excluded.seen_ms",
+                &[url, &now_ms],
+            )
+            .await?;
+        }
         let forgotten = tx
             .execute(
                 "DELETE FROM webhook_urls WHERE seen_ms < $1",
                 &[&stale_before_ms],
             )
             .await?;
-        for url in &urls {
-            tx.execute(
-                "INSERT INTO webhook_urls (url, seen_ms) VALUES ($1, $2)
-                 ON CONFLICT (url) DO UPDATE
-                 SET seen_ms = GREATEST(webhook_urls.seen_ms, excluded.seen_ms)",
-                &[url, &now_ms],
-            )
-            .await?;
-        }
         tx.execute(
             "UPDATE webhook_deliveries SET failed_ms = $1,
                  last_error = 'the URL is no longer a --webhook'

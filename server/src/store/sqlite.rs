@@ -280,7 +280,11 @@ CREATE INDEX reply_subscriptions_by_comment ON reply_subscriptions (comment_id);
     "CREATE INDEX articles_by_url ON articles (url);",
     // When an instance last said it delivers to the URL: the list is
     // what the running instances have (see `renew_webhook_urls`).
-    "ALTER TABLE webhook_urls ADD COLUMN seen_ms INTEGER NOT NULL DEFAULT 0;",
+    // The URLs there before count as recorded now.
+    r#"
+ALTER TABLE webhook_urls ADD COLUMN seen_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE webhook_urls SET seen_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+"#,
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
@@ -1526,19 +1530,24 @@ impl Store for SqliteStore {
         now_ms: i64,
         stale_before_ms: i64,
     ) -> Result<u64, StoreError> {
+        let mut urls = urls;
+        // One order for every instance's renewals.
+        urls.sort();
+        urls.dedup();
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for url in &urls {
+                tx.execute(
+                    "INSERT INTO webhook_urls (url, seen_ms) VALUES (?1, ?2)
+                     ON CONFLICT (url) DO UPDATE SET seen_ms = excluded.seen_ms
+                     WHERE webhook_urls.seen_ms < excluded.seen_ms",
+                    params![url, now_ms],
+                )?;
+            }
             let forgotten = tx.execute(
                 "DELETE FROM webhook_urls WHERE seen_ms < ?1",
                 [stale_before_ms],
             )?;
-            for url in &urls {
-                tx.execute(
-                    "INSERT INTO webhook_urls (url, seen_ms) VALUES (?1, ?2)
-                     ON CONFLICT (url) DO UPDATE SET seen_ms = MAX(seen_ms, excluded.seen_ms)",
-                    params![url, now_ms],
-                )?;
-            }
             tx.execute(
                 "UPDATE webhook_deliveries SET failed_ms = ?1,
                      last_error = 'the URL is no longer a --webhook'
@@ -2454,6 +2463,24 @@ mod tests {
             "past the cursor"
         );
         assert_eq!(count(&c, "SELECT MAX(id) FROM reply_subscriptions")?, 9);
+        Ok(())
+    }
+
+    /// A webhook URL recorded before its time was kept counts as recorded
+    /// at the upgrade: the instances have five minutes to renew it.
+    #[test]
+    fn urls_from_before_the_upgrade_count_as_recorded_then() -> Result<(), StoreError> {
+        let mut c = Connection::open_in_memory()?;
+        c.execute_batch(PRAGMAS)?;
+        let before = MIGRATIONS.len() - 1;
+        for sql in &MIGRATIONS[..before] {
+            c.execute_batch(sql)?;
+        }
+        c.pragma_update(None, "user_version", i64::try_from(before).unwrap_or(0))?;
+        c.execute_batch("INSERT INTO webhook_urls (url) VALUES ('https://hooks.test/a');")?;
+        migrate(&mut c)?;
+        let seen: i64 = c.query_row("SELECT seen_ms FROM webhook_urls", [], |r| r.get(0))?;
+        assert!((now_ms() - seen).abs() < 60_000, "{seen}");
         Ok(())
     }
 }

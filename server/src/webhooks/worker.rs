@@ -23,39 +23,32 @@ const CONCURRENCY: usize = 16;
 /// The longest wait between two attempts.
 const MAX_DELAY: Duration = Duration::from_secs(6 * 3600);
 
-/// How often a running instance records its `--webhook` URLs again.
-const RENEW_EVERY: Duration = Duration::from_secs(60);
+/// How often a running instance records its `--webhook` URLs again
+/// (`crate::jobs::spawn`).
+pub const RENEW_EVERY: Duration = Duration::from_secs(60);
 
 /// How long a URL stays in the shared list after the last instance that
 /// has it stopped renewing it: five renewals missed. Until then comment
 /// writes still queue deliveries for it.
 pub const URL_LIFETIME: Duration = Duration::from_secs(300);
 
-/// `now` less `d`, in milliseconds.
-fn ms_before(now: i64, d: Duration) -> i64 {
-    now.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+/// Records this instance's `--webhook` URLs ([`AppState::webhook_urls`])
+/// as delivered to now, forgets the URLs no running instance has renewed
+/// for [`URL_LIFETIME`] and gives up their waiting deliveries; how many
+/// URLs it forgot. Every instance does it at its start and each minute,
+/// with or without URLs of its own: a URL left out of every instance's
+/// flags is given up even when none of them sends webhooks any more, and
+/// an instance never forgets its own (after a long database outage, say).
+pub async fn renew(state: &AppState) -> Result<u64, StoreError> {
+    renew_urls(state, &state.webhook_urls).await
 }
 
-/// Forgets the URLs no running instance has renewed for [`URL_LIFETIME`]
-/// and gives up their waiting deliveries; how many it forgot. What an
-/// instance without `--webhook` does at its start, and every instance's
-/// jobs each minute, so that a URL left out of every instance's flags is
-/// given up even when none of them sends webhooks any more.
-pub async fn forget_stale_urls(state: &AppState) -> Result<u64, StoreError> {
+async fn renew_urls(state: &AppState, urls: &[String]) -> Result<u64, StoreError> {
     let now = now_ms();
+    let lifetime = i64::try_from(URL_LIFETIME.as_millis()).unwrap_or(i64::MAX);
     state
         .store
-        .renew_webhook_urls(Vec::new(), now, ms_before(now, URL_LIFETIME))
-        .await
-}
-
-/// Records this instance's URLs as delivered to now (see
-/// [`crate::store::Store::renew_webhook_urls`]).
-async fn renew(state: &AppState, urls: &[String]) -> Result<u64, StoreError> {
-    let now = now_ms();
-    state
-        .store
-        .renew_webhook_urls(urls.to_vec(), now, ms_before(now, URL_LIFETIME))
+        .renew_webhook_urls(urls.to_vec(), now, now.saturating_sub(lifetime))
         .await
 }
 
@@ -187,12 +180,11 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
     base.saturating_mul(factor).min(MAX_DELAY)
 }
 
-/// Records the URLs in the store, and again every minute while it runs
-/// (so that every process's comment writes queue deliveries for them,
-/// and deliveries to URLs no running instance has are given up), and
-/// starts the worker of this instance.
+/// Records the URLs in the store (so that every process's comment writes
+/// queue deliveries for them; [`renew`] keeps them there while the
+/// instance runs) and starts the worker of this instance.
 pub async fn start(state: &AppState, settings: Settings) -> Result<(), WorkerError> {
-    renew(state, &settings.urls).await?;
+    renew_urls(state, &settings.urls).await?;
     let sender = Sender::new(settings, state.public_url.as_deref())?;
     let state = state.clone();
     tokio::spawn(async move {
@@ -200,17 +192,8 @@ pub async fn start(state: &AppState, settings: Settings) -> Result<(), WorkerErr
         let busy = Busy::default();
         let mut tick = tokio::time::interval(sender.settings.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut renewed = tokio::time::Instant::now();
         loop {
             tick.tick().await;
-            if renewed.elapsed() >= RENEW_EVERY {
-                match renew(&state, &sender.settings.urls).await {
-                    Ok(_) => renewed = tokio::time::Instant::now(),
-                    // Tried again at the next tick; the URLs last for
-                    // `URL_LIFETIME` meanwhile.
-                    Err(e) => tracing::warn!("webhooks: recording this instance's URLs: {e}"),
-                }
-            }
             pump(&state, &sender, &permits, &busy).await;
         }
     });
