@@ -510,6 +510,33 @@ async fn wordpress_posts_are_mapped_paged_edited_and_hidden_when_gone() {
         .expect("sync");
     assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
     assert!(stored(&f.store, &format!("{host}-103")).await.is_some());
+
+    // 102 gets a password: WordPress still lists it, locked. Its article
+    // goes, as the plugin's push hides it, and stays gone.
+    let protect = |on: bool| {
+        let mut posts = mock.posts.lock().unwrap();
+        let p = posts.iter_mut().find(|p| p["id"] == 102).unwrap();
+        p["content"]["protected"] = json!(on);
+        p["modified_gmt"] = json!(now_gmt());
+    };
+    protect(true);
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 1 hidden, 1 skipped");
+    let (status, _) = common::get_json(&f.router, &format!("/api/v1/articles/{host}-102")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "its open text is not served");
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 0 hidden, 1 skipped");
+    // The password is removed: shown again.
+    protect(false);
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
+    assert!(stored(&f.store, &format!("{host}-102")).await.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -136,6 +136,7 @@ pub(crate) async fn sync(
         let taken = take_posts(store, source, url, &fetched, posts, room).await?;
         outcome.report.changed += taken.changed;
         outcome.report.skipped += taken.skipped;
+        outcome.report.hidden += taken.hidden;
         items += count;
         if !more(&fetched, page, count) {
             break;
@@ -278,7 +279,13 @@ async fn unpublished(
 struct Taken {
     changed: usize,
     skipped: usize,
+    /// Articles hidden because their post is now password-protected.
+    hidden: usize,
 }
+
+/// Why [`map`] skips a post that is still listed: it is locked now, and
+/// the article stored from before must not keep showing it.
+const PASSWORD_PROTECTED: &str = "password-protected";
 
 /// Maps and stores up to `room` of `posts` (one page of the API).
 async fn take_posts(
@@ -295,6 +302,7 @@ async fn take_posts(
         .or_else(|| fetched.header("content-language").map(str::to_owned));
     let mut articles = Vec::new();
     let mut skipped = 0;
+    let mut hidden = 0;
     for value in posts.into_iter().take(room) {
         let id = value.get("id").and_then(Value::as_u64);
         let item = format!("post {}", id.map_or("without id".into(), |i| i.to_string()));
@@ -303,6 +311,20 @@ async fn take_posts(
                 Some(a) => articles.push(a),
                 None => skipped += 1,
             },
+            // WordPress still lists a post given a password: the article
+            // of its open days goes (hidden, with its comments), as the
+            // plugin's push hides it.
+            Err(reason) if reason == PASSWORD_PROTECTED => {
+                skipped += 1;
+                let Some(id) = id else { continue };
+                let article = article_id(url, id);
+                if store.article(&article).await?.is_some()
+                    && store.set_article_hidden(&article, true).await?
+                {
+                    tracing::info!("sync {}: hid {article}, now {reason}", source.url);
+                    hidden += 1;
+                }
+            }
             Err(reason) => {
                 tracing::warn!("sync {}: skipped {item}: {reason}", source.url);
                 skipped += 1;
@@ -310,7 +332,11 @@ async fn take_posts(
         }
     }
     let changed = store_changed(store, articles, &source.url, Says::Everything).await?;
-    Ok(Taken { changed, skipped })
+    Ok(Taken {
+        changed,
+        skipped,
+        hidden,
+    })
 }
 
 /// Fetches, by id, the published posts Khabar has never stored and this
@@ -488,7 +514,7 @@ pub fn article_id(url: &Url, id: u64) -> String {
 fn map(url: &Url, lang: Option<&str>, value: Value) -> Result<Article, String> {
     let post: Post = serde_json::from_value(value).map_err(|e| format!("unreadable post: {e}"))?;
     if post.content.protected {
-        return Err("password-protected".into());
+        return Err(PASSWORD_PROTECTED.into());
     }
     let published_at = utc(post.date_gmt.as_deref()).ok_or("no valid date_gmt")?;
     let updated_at = utc(post.modified_gmt.as_deref()).filter(|u| *u != published_at);
