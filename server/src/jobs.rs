@@ -99,7 +99,10 @@ pub fn spawn_syncs(
 }
 
 /// Claims the sync job of `source` and runs it if it is due; `true` when
-/// it ran (for tests).
+/// it ran (for tests). The claim is held for the longest a sync may take
+/// (`Limits::max_sync`, and a minute) and released when it ends, so that
+/// no other instance starts the same source meanwhile, however slow the
+/// site; the next sync is `every` after the end of this one.
 pub async fn sync_if_due(
     state: &AppState,
     client: &crate::sync::SyncClient,
@@ -108,7 +111,8 @@ pub async fn sync_if_due(
     holder: &str,
 ) -> bool {
     let name = source.job_name();
-    match state.store.claim_job(&name, every, holder).await {
+    let lease = every.max(client.limits().max_sync + Duration::from_secs(60));
+    match state.store.claim_job(&name, lease, holder).await {
         Ok(true) => {}
         Ok(false) => return false,
         Err(e) => {
@@ -116,19 +120,24 @@ pub async fn sync_if_due(
             return false;
         }
     }
-    let known = match state.store.source_state(&source.url).await {
-        Ok(known) => known,
+    let ran = match state.store.source_state(&source.url).await {
+        Ok(known) if crate::sync::is_due(known.as_ref(), every, crate::store::now_ms()) => {
+            crate::sync::run(state.store.as_ref(), client, source, &state.metrics).await;
+            true
+        }
+        Ok(_) => {
+            tracing::debug!("{name}: backing off after failures");
+            false
+        }
         Err(e) => {
             tracing::warn!("{name}: reading its state: {e}");
-            return false;
+            false
         }
     };
-    if !crate::sync::is_due(known.as_ref(), every, crate::store::now_ms()) {
-        tracing::debug!("{name}: backing off after failures");
-        return false;
+    if let Err(e) = state.store.release_job(&name, every, holder).await {
+        tracing::warn!("releasing {name}: {e}");
     }
-    crate::sync::run(state.store.as_ref(), client, source, &state.metrics).await;
-    true
+    ran
 }
 
 /// Runs every job that is due and that this instance claims.

@@ -51,6 +51,8 @@ struct Mock {
     posts: Mutex<Vec<Value>>,
     /// When set, every WordPress request gets this status and body.
     wp_fail: Mutex<Option<(u16, &'static str)>>,
+    /// How long every WordPress answer takes (a slow site).
+    wp_delay: Mutex<Duration>,
     /// ETag of /rss.xml.
     rss_etag: Mutex<String>,
     /// When set, WordPress answers as if `include` were not there.
@@ -113,7 +115,7 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
         .collect();
     let base = mock.base.lock().unwrap().clone();
     match uri.path() {
-        "/wp-json/wp/v2/posts" => wordpress(&mock, &query),
+        "/wp-json/wp/v2/posts" => wordpress(&mock, &query).await,
         "/feed-page1.json" | "/feed-page2.json" => (
             [(header::CONTENT_TYPE, "application/feed+json")],
             fixture_text(&uri.path()[1..]).replace("{base}", &base),
@@ -222,7 +224,9 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
 /// filtered by `include` and `modified_after`, or `_fields=id` listings
 /// filtered by `include` and `after`, paged with
 /// `X-WP-Total` / `X-WP-TotalPages` (and 400 past the last page).
-fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
+async fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
+    let delay = *mock.wp_delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
     if let Some((status, body)) = *mock.wp_fail.lock().unwrap() {
         return (StatusCode::from_u16(status).expect("status"), body).into_response();
     }
@@ -1246,6 +1250,49 @@ async fn one_instance_syncs_each_source_and_backs_off_after_failures() {
     assert!(khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await);
     let state = f.store.source_state(&url).await.unwrap().unwrap();
     assert_eq!(state.failures, 0);
+}
+
+/// A sync that takes longer than the interval keeps its source to itself
+/// until it ends, and one longer than `Limits::max_sync` is stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_sync_holds_its_source_until_it_ends_and_stops_at_its_limit() {
+    let f = common::fixture(false);
+    let (mock, url, _host) = wp_site().await;
+    *mock.wp_delay.lock().unwrap() = Duration::from_millis(250);
+    let (src, client) = (source(&url), client());
+    let one = AppState::new(f.store.clone());
+    let two = AppState::new(f.store.clone());
+    let every = Duration::from_millis(200);
+    let first = tokio::spawn({
+        let (one, client, src) = (one.clone(), client.clone(), src.clone());
+        async move { khabar_server::jobs::sync_if_due(&one, &client, &src, every, "one").await }
+    });
+    // Past the interval, the first still running (five answers or more).
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(!first.is_finished(), "the sync is still running");
+    assert!(
+        !khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await,
+        "no second sync of the source while the first runs"
+    );
+    assert!(first.await.expect("first sync"));
+    assert_eq!(f.store.visible_ids_from(&url).await.unwrap().len(), 3);
+    // Released when it ended: the next is due an interval later.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await);
+
+    // Past its time limit a sync fails, and counts as failed.
+    let hurried = SyncClient::new(Limits {
+        max_sync: Duration::from_millis(400),
+        ..client.limits().clone()
+    })
+    .expect("client");
+    let err = sync::sync(f.store.as_ref(), &hurried, &src)
+        .await
+        .expect_err("too slow");
+    assert!(err.to_string().contains("took longer than 400ms"), "{err}");
+    let state = f.store.source_state(&url).await.unwrap().unwrap();
+    assert_eq!(state.failures, 1);
+    assert_eq!(f.store.visible_ids_from(&url).await.unwrap().len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,10 @@ pub struct Limits {
     pub max_pages: u32,
     /// Most items taken from one sync.
     pub max_items: usize,
+    /// Time for a whole sync, every request of it: past it the sync fails
+    /// (what it stored stays), so that no sync of a source still runs
+    /// when the next one may start (`crate::jobs::sync_if_due`).
+    pub max_sync: Duration,
 }
 
 impl Default for Limits {
@@ -33,6 +37,7 @@ impl Default for Limits {
             max_body: 20 * 1024 * 1024,
             max_pages: 100,
             max_items: 10_000,
+            max_sync: Duration::from_secs(20 * 60),
         }
     }
 }

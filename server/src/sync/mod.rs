@@ -30,7 +30,15 @@ pub async fn sync(
 ) -> Result<Report, SyncError> {
     let started = now_ms();
     let mut state = store.source_state(&source.url).await?.unwrap_or_default();
-    let result = sync_with(store, client, source, &state).await;
+    let limit = client.limits().max_sync;
+    let result = tokio::time::timeout(limit, sync_with(store, client, source, &state))
+        .await
+        .unwrap_or_else(|_| {
+            Err(SyncError::TooSlow {
+                url: source.url.clone(),
+                limit,
+            })
+        });
     state.last_try_ms = Some(started);
     match &result {
         Ok(outcome) => {

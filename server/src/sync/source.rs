@@ -243,6 +243,14 @@ pub enum SyncError {
         /// The limit.
         limit: usize,
     },
+    /// The whole sync took longer than [`crate::sync::Limits::max_sync`].
+    #[error("{url}: the sync took longer than {limit:?} and was stopped")]
+    TooSlow {
+        /// The source.
+        url: String,
+        /// The limit.
+        limit: std::time::Duration,
+    },
     /// The answer is neither a WordPress posts list nor a feed.
     #[error("{url}: not a WordPress posts API, a JSON Feed, RSS or Atom (use --source-kind?)")]
     UnknownKind {
