@@ -787,7 +787,14 @@ fn a_database_written_by_isso_itself_is_imported() {
     let (c1, c2, c3, c5, c6, c8);
     {
         let isso = isso::Isso::start(&exe, dir.path(), &db, false);
-        c1 = isso.post(souq, "فاطمة", "تعليق **أول** على السوق", None).0;
+        c1 = isso
+            .post(
+                souq,
+                "فاطمة",
+                "تعليق **أول** على السوق <https://news.example/a> إذا x<y و y>z",
+                None,
+            )
+            .0;
         c2 = isso
             .post(
                 souq,
@@ -843,11 +850,19 @@ fn a_database_written_by_isso_itself_is_imported() {
         ("souq", "published", "فاطمة")
     );
     assert_eq!(first.email.as_deref(), Some("10@example.test"));
-    assert_eq!(first.comment.body, "تعليق **أول** على السوق");
+    // As typed: Isso keeps the Markdown source, autolinks and `<` included.
+    assert_eq!(
+        first.comment.body,
+        "تعليق **أول** على السوق <https://news.example/a> إذا x<y و y>z"
+    );
     let reply = expect(&f, &key(c2));
     // Isso stored the name escaped; Khabar keeps the name.
     assert_eq!(reply.comment.author, "Yusuf & Sons");
-    assert_eq!(reply.comment.body, "A reply with *markdown*");
+    // HTML typed into it is text too (Isso escaped what it did not allow).
+    assert_eq!(
+        reply.comment.body,
+        "A reply <script>alert(1)</script>with *markdown*"
+    );
     assert_eq!(reply.comment.parent_id, Some(first.comment.id));
     assert_eq!(
         expect(&f, &key(c3)).comment.parent_id,

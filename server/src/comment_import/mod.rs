@@ -327,7 +327,10 @@ fn prepare(
             summary.errors.push(format!("{name}: no readable time"));
             continue;
         };
-        let body = text::body_text(&c.body_html);
+        let body = match system {
+            System::Isso => text::typed_text(&c.body_html),
+            System::Disqus | System::Wordpress => text::body_text(&c.body_html),
+        };
         let chars = body.chars().count();
         if chars < khabar_rules::BODY_MIN {
             summary
@@ -356,6 +359,8 @@ fn prepare(
             .map(str::trim)
             .filter(|e| khabar_rules::is_email(e))
             .map(str::to_owned);
+        // In UTC, as every stored time (a Disqus time may carry an offset).
+        let created = created.to_offset(time::UtcOffset::UTC);
         let created_at = created
             .replace_nanosecond(0)
             .unwrap_or(created)
@@ -506,6 +511,21 @@ mod tests {
             created_at: OffsetDateTime::from_unix_timestamp(secs).ok(),
             state: SourceState::Published,
         }
+    }
+
+    #[test]
+    fn times_are_stored_in_utc() {
+        let mut c = comment("1", None, 0);
+        c.created_at = OffsetDateTime::parse("2013-05-14T15:34:56.789+03:00", &Rfc3339).ok();
+        let thread = SourceThread {
+            page: Page::Path("/x".into()),
+            title: None,
+            site: None,
+            public: true,
+            comments: vec![c],
+        };
+        let out = prepare(System::Disqus, &thread, None, &mut Summary::default());
+        assert_eq!(out[0].0.created_at, "2013-05-14T12:34:56Z");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub struct SourceComment {
     pub author: String,
     /// E-mail address, if any.
     pub email: Option<String>,
-    /// Its text: HTML, or text that may hold some.
+    /// Its text: HTML (Disqus, WordPress), or as typed (Isso's Markdown).
     pub body_html: String,
     /// When it was written; `None` when the file has no readable time.
     pub created_at: Option<OffsetDateTime>,

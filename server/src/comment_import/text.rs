@@ -7,10 +7,9 @@ use std::collections::HashSet;
 use crate::comments::{clean_author, clean_body};
 use crate::sync::{html_to_text, unescape_serialized};
 
-/// The body of a comment from its HTML (Disqus, WordPress) or text
-/// (Isso's Markdown, which may hold HTML too): tags and the content of
-/// `script` and `style` gone, entities decoded, paragraphs and `<br>` as
-/// line breaks, at most one empty line in a row.
+/// The body of a comment from its HTML (Disqus, WordPress): tags and the
+/// content of `script` and `style` gone, entities decoded, paragraphs and
+/// `<br>` as line breaks, at most one empty line in a row.
 pub fn body_text(html: &str) -> String {
     let mut cleaner = ammonia::Builder::default();
     cleaner
@@ -26,10 +25,22 @@ pub fn body_text(html: &str) -> String {
         .replace("<br>", "\n")
         .replace("<p>", "")
         .replace("</p>", "\n\n");
-    let text = unescape_serialized(&serialized);
+    tidy(&unescape_serialized(&serialized))
+}
+
+/// The body of a comment stored as its reader typed it (Isso keeps the
+/// Markdown source and renders it when it serves it): the text itself, so
+/// that an autolink (`<https://…>`), a `<` in prose or HTML quoted in code
+/// stays as written; Khabar shows comment bodies as text, never markup.
+pub fn typed_text(text: &str) -> String {
+    tidy(text)
+}
+
+/// `text` cleaned like a reader's comment, at most one empty line in a row.
+fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut empty_lines = 0;
-    for line in clean_body(&text).lines() {
+    for line in clean_body(text).lines() {
         let line = line.trim_end();
         if line.trim().is_empty() {
             empty_lines += 1;
