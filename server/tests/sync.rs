@@ -522,6 +522,12 @@ async fn wordpress_posts_are_mapped_paged_edited_and_hidden_when_gone() {
         let p = posts.iter_mut().find(|p| p["id"] == 102).unwrap();
         p["content"]["protected"] = json!(on);
         p["modified_gmt"] = json!(now_gmt());
+        // A change the article shows, whatever the clock's second.
+        p["title"]["rendered"] = json!(if on {
+            "Locked"
+        } else {
+            "Final score, open again"
+        });
     };
     protect(true);
     let report = sync::sync(f.store.as_ref(), &client, &src)
@@ -1250,6 +1256,43 @@ async fn one_instance_syncs_each_source_and_backs_off_after_failures() {
     assert!(khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await);
     let state = f.store.source_state(&url).await.unwrap().unwrap();
     assert_eq!(state.failures, 0);
+}
+
+/// An article hidden here (the plugin's `DELETE`, a moderator) stays hidden
+/// while later syncs read its post again unchanged, and shows again once
+/// the post changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_article_stays_hidden_until_its_post_changes() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let (src, client) = (source(&url), client());
+    let edit = |title: &str| {
+        let mut posts = mock.posts.lock().unwrap();
+        let p = posts.iter_mut().find(|p| p["id"] == 102).unwrap();
+        p["title"]["rendered"] = json!(title);
+        p["modified_gmt"] = json!(now_gmt());
+    };
+    // Edited just now: every sync within the next hour reads it again.
+    edit("Final score, edited");
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let id = format!("{host}-102");
+    assert!(f.store.set_article_hidden(&id, true).await.unwrap());
+    for _ in 0..2 {
+        let report = sync::sync(f.store.as_ref(), &client, &src)
+            .await
+            .expect("sync");
+        assert_eq!(report.to_string(), "0 new or updated, 0 hidden, 0 skipped");
+        assert!(stored(&f.store, &id).await.is_none(), "still hidden");
+    }
+    edit("Final score, edited again");
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
+    let shown = stored(&f.store, &id).await.expect("shown again");
+    assert_eq!(shown.title, "Final score, edited again");
 }
 
 /// A sync that takes longer than the interval keeps its source to itself

@@ -560,7 +560,8 @@ mod tests {
         );
         assert_eq!(summary.deleted, 1);
         assert_eq!(out[0].0.email, None);
-        assert_eq!(out[0].0.body, "تعليق");
+        // Isso's text is kept as typed, markup and all.
+        assert_eq!(out[0].0.body, "<p>تعليق</p>");
         assert_eq!(out[0].0.created_at, "1970-01-01T00:00:10Z");
     }
 }

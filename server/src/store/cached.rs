@@ -163,6 +163,10 @@ impl Store for CachedStore {
         Ok(found)
     }
 
+    async fn hidden_article(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        self.inner.hidden_article(id).await
+    }
+
     async fn article_exists(&self, id: &str) -> Result<bool, StoreError> {
         self.inner.article_exists(id).await
     }

@@ -751,6 +751,19 @@ impl Store for PostgresStore {
             .transpose()
     }
 
+    async fn hidden_article(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                &format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1 AND a.hidden"),
+                &[&id],
+            )
+            .await?;
+        row.as_ref()
+            .map(|r| row_to_article(r).map(|(a, _)| a))
+            .transpose()
+    }
+
     async fn article_exists(&self, id: &str) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
         let row = client

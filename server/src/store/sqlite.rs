@@ -537,6 +537,23 @@ impl Store for SqliteStore {
         self.with_conn(move |c| get_article(c, &id)).await
     }
 
+    async fn hidden_article(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        let id = id.to_owned();
+        self.with_conn(move |c| {
+            let raw = c
+                .query_row(
+                    &format!(
+                        "SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?1 AND a.hidden = 1"
+                    ),
+                    [&id],
+                    row_to_article,
+                )
+                .optional()?;
+            raw.map(RawArticle::finish).transpose()
+        })
+        .await
+    }
+
     async fn article_exists(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_owned();
         self.with_conn(move |c| {

@@ -357,7 +357,14 @@ pub(crate) async fn store_changed(
         if !seen.insert(a.id.clone()) {
             continue;
         }
-        match store.article(&a.id).await? {
+        let stored = match store.article(&a.id).await? {
+            // A post a sync reads again after its article was hidden (by
+            // the plugin's DELETE, a moderator, or this sync) is the same
+            // story until it changes: hidden, it stays so.
+            None if says == Says::Everything => store.hidden_article(&a.id).await?,
+            shown => shown,
+        };
+        match stored {
             Some(stored) => {
                 a.comment_count = stored.comment_count;
                 match says {
