@@ -121,10 +121,11 @@ pub(crate) async fn sync(
         else {
             break;
         };
-        // Pages of the same feed stay on its server: a feed (taken over,
-        // say) cannot send the sync to another host, such as an address of
-        // this server's own network.
-        if next.origin() != page_url.origin() {
+        // Pages of the same feed stay on its site, as redirects do (so a
+        // feed moved to https or to www. keeps its pages): a feed (taken
+        // over, say) cannot send the sync to another host, such as an
+        // address of this server's own network.
+        if !super::http::same_site(&page_url, &next) {
             tracing::warn!(
                 "sync {}: not following next_url {next} to another server",
                 source.url

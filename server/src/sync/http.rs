@@ -185,8 +185,9 @@ fn follow_redirect(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect
     }
 }
 
-/// Whether a redirect from `from` to `to` stays on the same site.
-fn same_site(from: &Url, to: &Url) -> bool {
+/// Whether a redirect from `from` to `to` stays on the same site (also
+/// what a feed's `next_url` may point at).
+pub(crate) fn same_site(from: &Url, to: &Url) -> bool {
     // `Url` has lowercased the host and turned IDNA into ASCII already.
     fn bare(u: &Url) -> Option<&str> {
         u.host_str().map(|h| h.strip_prefix("www.").unwrap_or(h))
