@@ -1154,6 +1154,36 @@ async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
         .expect("b");
     assert_eq!(b2.published_at, b.published_at);
     assert_eq!(f.store.article_count().await.unwrap(), 7);
+
+    // The ticker keeps one headline, whose link now stands alone: it is
+    // still its own story, and the other headline keeps its text.
+    // Either one (the store lists a link's stories in the order of their
+    // ids, and the lone headline must not take the other's).
+    for (title, at) in [
+        ("عاجل: الأول", "Wed, 05 Jun 2024 12:00:00 GMT"),
+        ("عاجل: الثاني", "Wed, 05 Jun 2024 12:05:00 GMT"),
+    ] {
+        *mock.plain_rss.lock().unwrap() =
+            plain_rss(&[(title, "https://plain.test/live", Some(at))]);
+        let report = sync::sync(f.store.as_ref(), &client, &feed)
+            .await
+            .expect("sync");
+        assert_eq!(
+            report.to_string(),
+            "0 new or updated, 0 hidden, 0 skipped",
+            "{title}"
+        );
+        for entry in &before.entries[5..] {
+            let story = stored(&f.store, &sync::feed::article_id(&u, &entry.id))
+                .await
+                .expect("a headline of the ticker");
+            assert_eq!(
+                Some(story.title.as_str()),
+                entry.title.as_ref().map(|t| t.content.as_str())
+            );
+        }
+        assert_eq!(f.store.article_count().await.unwrap(), 7);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -235,6 +235,9 @@ struct Mapped {
     article: Article,
     /// Keyed by its link: the entry has no id of its own.
     by_link: bool,
+    /// For an entry keyed by its link, the id it had when its link was
+    /// shared with other entries (keyed with its title, see [`map`]).
+    titled_id: Option<String>,
     /// It has no date at all (RSS's `pubDate` is optional) or none that
     /// could be read.
     undated: bool,
@@ -243,7 +246,10 @@ struct Mapped {
 /// Entries keyed by their link keep the id their page is stored under
 /// when an article of this feed's site already has that URL: an item
 /// stored before these were keyed by link (under feed-rs's hash of link
-/// and title), or one whose feed once gave it an id.
+/// and title), or one whose feed once gave it an id. When a story is
+/// stored under the id its link and title make (headlines that shared the
+/// link once), it is that one: never another headline of the link, whose
+/// text and comments it would take over.
 async fn settle_ids(
     store: &dyn Store,
     source_url: &Url,
@@ -269,9 +275,16 @@ async fn settle_ids(
         .map(|m| (m.url, m.id))
         .collect();
     for (_, m) in mapped.iter_mut().filter(|(_, m)| m.by_link) {
-        if let Some(id) = held.get(&m.article.url) {
-            m.article.id.clone_from(id);
-        }
+        let Some(id) = held.get(&m.article.url) else {
+            continue;
+        };
+        // The story its title names, when the link was shared: the store
+        // answers one story of a URL, which may be another headline.
+        let id = match &m.titled_id {
+            Some(titled) if titled != id && store.article_exists(titled).await? => titled,
+            _ => id,
+        };
+        m.article.id.clone_from(id);
     }
     Ok(())
 }
@@ -370,15 +383,17 @@ fn map(
     // A link that cannot stand alone keys with the title, as feed-rs's own
     // id for an item without one does (and as such items were stored
     // before they were keyed by link).
-    let with_title;
-    let key = if by_link {
-        url.as_str()
-    } else if no_id {
-        with_title = feed_rs::parser::generate_id(&entry.links, &entry.title, Some(page.as_str()));
-        with_title.as_str()
-    } else {
-        entry.id.trim()
+    let with_title = no_id
+        .then(|| feed_rs::parser::generate_id(&entry.links, &entry.title, Some(page.as_str())));
+    let key = match &with_title {
+        _ if by_link => url.as_str(),
+        Some(with_title) => with_title.as_str(),
+        None => entry.id.trim(),
     };
+    let titled_id = with_title
+        .as_deref()
+        .filter(|_| by_link)
+        .map(|k| article_id(source_url, k));
     let published = entry
         .published
         .or(entry.updated)
@@ -463,6 +478,7 @@ fn map(
     Ok(Mapped {
         article,
         by_link,
+        titled_id,
         undated,
     })
 }
