@@ -64,6 +64,8 @@ struct Mock {
     unlisted: Mutex<Vec<u64>>,
     /// The body of /plain.xml, an RSS feed the tests write.
     plain_rss: Mutex<String>,
+    /// The body of /edited.atom, an Atom feed the tests write.
+    atom: Mutex<String>,
     /// Every request: path and query, and its conditional headers.
     requests: Mutex<Vec<String>>,
 }
@@ -151,6 +153,11 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
         "/plain.xml" => (
             [(header::CONTENT_TYPE, "application/rss+xml")],
             mock.plain_rss.lock().unwrap().clone(),
+        )
+            .into_response(),
+        "/edited.atom" => (
+            [(header::CONTENT_TYPE, "application/atom+xml")],
+            mock.atom.lock().unwrap().clone(),
         )
             .into_response(),
         "/atom.xml" => {
@@ -998,6 +1005,47 @@ async fn rss_and_atom_use_conditional_gets_and_never_hide() {
     assert!(mock.requests_to("/atom.xml")[1]
         .contains("if-modified-since=Tue, 04 Jun 2024 18:30:02 GMT"));
     assert_eq!(f.store.article_count().await.unwrap(), 5);
+}
+
+/// An Atom entry dated only by its last update (Atom requires `updated`,
+/// not `published`) keeps the date it was first stored with when edited:
+/// the edit is its `updated_at`, not a new story at the top of the lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_atom_entry_edited_later_keeps_its_first_date() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let atom = |updated: &str, text: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"ar\">\
+             <title>الجريدة</title><id>urn:j</id><updated>{updated}</updated>\
+             <entry><title>خبر</title><link href=\"https://journal.test/a\"/><id>urn:a</id>\
+             <updated>{updated}</updated><content type=\"text\">{text}</content></entry></feed>"
+        )
+    };
+    *mock.atom.lock().unwrap() = atom("2024-06-03T10:00:00Z", "نص");
+    let src = source(&format!("{base}/edited.atom"));
+    let client = client();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let id = sync::feed::article_id(&Url::parse(&src.url).unwrap(), "urn:a");
+    let first = stored(&f.store, &id).await.expect("stored");
+    assert_eq!(first.published_at, "2024-06-03T10:00:00Z");
+    assert_eq!(first.updated_at, None);
+
+    *mock.atom.lock().unwrap() = atom("2024-06-05T08:00:00Z", "نص مصحح");
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
+    let edited = stored(&f.store, &id).await.expect("stored");
+    assert_eq!(
+        edited.published_at, "2024-06-03T10:00:00Z",
+        "its first date"
+    );
+    assert_eq!(edited.updated_at.as_deref(), Some("2024-06-05T08:00:00Z"));
+    assert!(edited.body_html.unwrap_or_default().contains("نص مصحح"));
 }
 
 /// An RSS channel of `items`, each `(title, link, pubDate)`, without

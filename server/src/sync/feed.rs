@@ -241,6 +241,10 @@ struct Mapped {
     /// It has no date at all (RSS's `pubDate` is optional) or none that
     /// could be read.
     undated: bool,
+    /// Its only date is when it was last updated (Atom requires `updated`,
+    /// not `published`): a stored copy keeps its first date, so that an
+    /// edit does not make an old story new.
+    dated_by_update: bool,
 }
 
 /// Entries keyed by their link keep the id their page is stored under
@@ -292,7 +296,8 @@ async fn settle_ids(
 /// An undated entry is dated when this server first saw it: the stored
 /// copy's date, else `now` (when the sync started), less a second for each entry above it in the
 /// feed (`skip` counts the pages' entries before this one), so that a new
-/// feed's items keep its order.
+/// feed's items keep its order. One dated only by its last update keeps
+/// the stored copy's date, and the update is its `updated_at`.
 async fn settle_dates(
     store: &dyn Store,
     mapped: &mut [(String, Mapped)],
@@ -300,6 +305,13 @@ async fn settle_dates(
     skip: usize,
 ) -> Result<(), SyncError> {
     for (n, (_, m)) in mapped.iter_mut().enumerate() {
+        if m.dated_by_update {
+            if let Some(stored) = store.article(&m.article.id).await? {
+                let updated = std::mem::replace(&mut m.article.published_at, stored.published_at);
+                m.article.updated_at = (updated != m.article.published_at).then_some(updated);
+            }
+            continue;
+        }
         if !m.undated {
             continue;
         }
@@ -404,6 +416,7 @@ fn map(
         .and_then(|t| rfc3339(t.timestamp()))
         .filter(|u| Some(u) != published.as_ref());
     let undated = published.is_none();
+    let dated_by_update = entry.published.is_none() && entry.updated.is_some();
     let html = |c: &feed_rs::model::Content| -> Option<String> {
         let body = c.body.as_deref()?;
         // Plain text (JSON Feed content_text) becomes escaped paragraphs.
@@ -479,6 +492,7 @@ fn map(
         article,
         by_link,
         titled_id,
+        dated_by_update,
         undated,
     })
 }
