@@ -277,6 +277,9 @@ async fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
             posts.retain(|p| gmt(p) > after);
         }
         posts.sort_by_key(|p| std::cmp::Reverse(gmt(p)));
+        if query.get("order").map(String::as_str) == Some("asc") {
+            posts.reverse();
+        }
     }
     let total = posts.len();
     // Asked by id, with as many per page (the sync asks 100 at most).
@@ -1334,6 +1337,52 @@ async fn one_instance_syncs_each_source_and_backs_off_after_failures() {
     assert!(khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await);
     let state = f.store.source_state(&url).await.unwrap().unwrap();
     assert_eq!(state.failures, 0);
+}
+
+/// A bulk edit longer than one sync's limits (a search-and-replace over
+/// the archive) reaches every post: later syncs read the changes oldest
+/// first, and the next goes on where the limits stopped the last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_past_one_syncs_limits_are_read_by_the_next() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let src = source(&url);
+    // One page of two posts a listing (the mock's page size).
+    let client = SyncClient::new(Limits {
+        max_pages: 1,
+        ..client().limits().clone()
+    })
+    .expect("client");
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    // Three posts edited, a second apart (after this sync started).
+    let edited = [101, 102, 103];
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        for (n, id) in edited.iter().enumerate() {
+            let p = posts.iter_mut().find(|p| p["id"] == *id).unwrap();
+            p["title"]["rendered"] = json!(format!("بعد الاستبدال {id}"));
+            p["modified_gmt"] = json!(format!("2099-01-01T00:00:0{n}"));
+        }
+    }
+    let mut titles = Vec::new();
+    for _ in 0..2 {
+        sync::sync(f.store.as_ref(), &client, &src)
+            .await
+            .expect("sync");
+    }
+    for id in edited {
+        let a = stored(&f.store, &format!("{host}-{id}"))
+            .await
+            .expect("stored");
+        titles.push(a.title);
+    }
+    assert_eq!(
+        titles,
+        edited.map(|id| format!("بعد الاستبدال {id}")),
+        "every edited post, in two syncs"
+    );
 }
 
 /// An article hidden here (the plugin's `DELETE`, a moderator) stays hidden

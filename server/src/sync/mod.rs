@@ -43,7 +43,7 @@ pub async fn sync(
     match &result {
         Ok(outcome) => {
             state.failures = 0;
-            state.synced_from_ms = Some(started);
+            state.synced_from_ms = Some(outcome.resume_from_ms.unwrap_or(started));
             if !outcome.report.not_modified {
                 state.etag.clone_from(&outcome.etag);
                 state.last_modified.clone_from(&outcome.last_modified);

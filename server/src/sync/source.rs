@@ -279,6 +279,9 @@ pub(crate) struct Outcome {
     pub(crate) etag: Option<String>,
     /// The same, as a date.
     pub(crate) last_modified: Option<String>,
+    /// Where the next sync takes up the changes (ms), when this one
+    /// stopped at its limits before the newest: instead of its start.
+    pub(crate) resume_from_ms: Option<i64>,
 }
 
 /// `url` parsed, if it is an absolute http(s) URL.

@@ -117,13 +117,18 @@ pub(crate) async fn sync(
     let mut items = 0;
     let mut page = 1;
     let mut seen = HashSet::new(); // the posts this sync has read
+                                   // The first sync reads the newest posts; later ones read the changes
+                                   // oldest first, so that one stopped by the limits (a bulk edit of the
+                                   // whole archive) leaves the rest to the next, which resumes there.
+    let order = if since.is_some() { "asc" } else { "desc" };
+    let mut newest_read: Option<i64> = None;
     loop {
         let mut query = vec![
             ("_embed", String::new()),
             ("per_page", PER_PAGE.to_string()),
             ("page", page.to_string()),
             ("orderby", "modified".into()),
-            ("order", "desc".into()),
+            ("order", order.into()),
         ];
         if let Some(since) = &since {
             query.push(("modified_after", since.clone()));
@@ -133,6 +138,12 @@ pub(crate) async fn sync(
         let count = posts.len();
         let room = client.limits().max_items.saturating_sub(items);
         seen.extend(posts.iter().take(room).filter_map(|p| p["id"].as_u64()));
+        newest_read = posts
+            .iter()
+            .take(room)
+            .filter_map(|p| modified_ms(p["modified_gmt"].as_str()))
+            .chain(newest_read)
+            .max();
         let taken = take_posts(store, source, url, &fetched, posts, room).await?;
         outcome.report.changed += taken.changed;
         outcome.report.skipped += taken.skipped;
@@ -143,9 +154,16 @@ pub(crate) async fn sync(
         }
         if page >= client.limits().max_pages || items >= client.limits().max_items {
             tracing::warn!(
-                "sync {}: stopped after {page} pages and {items} posts (the limits)",
+                "sync {}: stopped after {page} pages and {items} posts (the limits); \
+                 the next sync goes on from there",
                 source.url
             );
+            // The next sync's window starts a second before the newest
+            // change read (its margin taken back): what is left is later.
+            if since.is_some() {
+                outcome.resume_from_ms =
+                    newest_read.map(|ms| ms.saturating_add(MARGIN_MS).saturating_sub(1_000));
+            }
             break;
         }
         page += 1;
@@ -574,6 +592,12 @@ fn map(url: &Url, lang: Option<&str>, value: Value) -> Result<Article, String> {
 
 /// WordPress's `*_gmt` times (`2024-05-01T09:30:00`, UTC without a zone) as
 /// RFC 3339.
+/// A post's `modified_gmt` in milliseconds since the epoch.
+fn modified_ms(gmt: Option<&str>) -> Option<i64> {
+    let t = OffsetDateTime::parse(&utc(gmt)?, &Rfc3339).ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
 fn utc(gmt: Option<&str>) -> Option<String> {
     let gmt = gmt?.trim();
     let with_zone = if gmt.ends_with('Z') || gmt.contains('+') {
