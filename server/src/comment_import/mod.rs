@@ -299,6 +299,10 @@ fn prepare(
     };
     let keys_of = |id: &str| keys(system, site, id);
     let mut out = Vec::new();
+    // The top-level comment each of `out` answers, by its id in the file.
+    let mut tops: Vec<Option<&str>> = Vec::new();
+    // The ids of the comments in `out`.
+    let mut taken: HashSet<&str> = HashSet::new();
     for c in &thread.comments {
         let status = match c.state {
             SourceState::Published => Status::Published,
@@ -367,8 +371,10 @@ fn prepare(
             .format(&Rfc3339)
             .unwrap_or_default();
         let (key, legacy_key) = keys_of(&c.id);
-        let (parent_key, legacy_parent_key) =
-            top_of(&c.id).filter(|p| valid_id(p)).map(keys_of).unzip();
+        let top = top_of(&c.id).filter(|p| valid_id(p));
+        tops.push(top);
+        taken.insert(c.id.as_str());
+        let (parent_key, legacy_parent_key) = top.map(keys_of).unzip();
         out.push((
             ImportedComment {
                 key,
@@ -383,6 +389,16 @@ fn prepare(
             },
             created,
         ));
+    }
+    // A reply whose top-level comment is in the file but not imported
+    // (deleted, spam, or refused above) stands alone: it is sorted with
+    // the top-level comments, by time, not stored after all of them. A
+    // parent missing from the file may be stored from an earlier export.
+    for ((c, _), top) in out.iter_mut().zip(&tops) {
+        if top.is_some_and(|t| parents.contains_key(t) && !taken.contains(t)) {
+            c.parent_key = None;
+            c.legacy_parent_key = None;
+        }
     }
     // Stable: the file's order breaks ties.
     out.sort_by_key(|(c, at)| (c.parent_key.is_some(), *at));
@@ -526,6 +542,49 @@ mod tests {
         };
         let out = prepare(System::Disqus, &thread, None, &mut Summary::default());
         assert_eq!(out[0].0.created_at, "2013-05-14T12:34:56Z");
+    }
+
+    #[test]
+    fn a_reply_whose_parent_is_not_imported_stands_with_the_top_level_ones() {
+        let mut deleted = comment("1", None, 10);
+        deleted.state = SourceState::Deleted;
+        let mut empty = comment("5", None, 50);
+        empty.body_html = "<p> </p>".into();
+        let thread = SourceThread {
+            page: Page::Path("/x".into()),
+            title: None,
+            site: None,
+            public: true,
+            comments: vec![
+                deleted,
+                comment("2", Some("1"), 20),
+                comment("3", None, 30),
+                comment("4", Some("3"), 40),
+                empty,
+                comment("6", Some("5"), 60),
+                comment("7", None, 70),
+                // Its parent is not in this file: an earlier export's.
+                comment("8", Some("0"), 80),
+            ],
+        };
+        let mut summary = Summary::default();
+        let out = prepare(System::Disqus, &thread, None, &mut summary);
+        let keys: Vec<_> = out
+            .iter()
+            .map(|(c, _)| (c.key.as_str(), c.parent_key.as_deref()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("import:disqus:2", None),
+                ("import:disqus:3", None),
+                ("import:disqus:6", None),
+                ("import:disqus:7", None),
+                ("import:disqus:4", Some("import:disqus:3")),
+                ("import:disqus:8", Some("import:disqus:0")),
+            ]
+        );
+        assert_eq!((summary.deleted, summary.errors.len()), (1, 1));
     }
 
     #[test]
