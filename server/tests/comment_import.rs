@@ -639,6 +639,46 @@ fn hostile_and_broken_files_are_refused_whole_and_write_nothing() {
     assert_eq!(block_on(f.store.article_count()).expect("count"), 3);
 }
 
+/// A thread deleted in Disqus (a takedown) takes its comments with it,
+/// whatever each post says; spam stays spam.
+#[test]
+fn the_comments_of_a_thread_deleted_in_disqus_are_skipped() {
+    let f = news_site("https://news.example");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("takedown.xml");
+    let post = |id: u32, spam: bool| {
+        format!(
+            "<post dsq:id=\"{id}\"><thread dsq:id=\"7\"/><message>&lt;p&gt;تعليق {id}&lt;/p&gt;</message>\
+             <createdAt>2020-03-01T10:00:00Z</createdAt><isDeleted>false</isDeleted>\
+             <isSpam>{spam}</isSpam><author><name>قارئ</name></author></post>"
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "<?xml version=\"1.0\"?><disqus xmlns=\"http://disqus.com\" \
+             xmlns:dsq=\"http://disqus.com/disqus-internals\">\
+             <thread dsq:id=\"7\"><link>https://news.example/2026/11/souq</link>\
+             <title>t</title><isDeleted>true</isDeleted></thread>{}{}</disqus>",
+            post(71, false),
+            post(72, true)
+        ),
+    )
+    .expect("write");
+    let summary = run_import(
+        &f,
+        System::Disqus,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(
+        (summary.published, summary.deleted, summary.spam),
+        (0, 1, 1),
+        "{summary}"
+    );
+    assert!(by_key(&f, "import:disqus:71").is_none());
+}
+
 /// Isso, run by the test: the executable `KHABAR_TEST_ISSO` names.
 mod isso {
     use super::*;

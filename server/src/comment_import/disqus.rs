@@ -4,7 +4,7 @@
 //! `dsq:id`, with `<message>` as HTML, `<createdAt>` in RFC 3339 and
 //! `<isDeleted>`/`<isSpam>` flags.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -37,6 +37,9 @@ pub struct Posts {
     by_id: HashMap<String, usize>,
     /// Each post read: its thread's id and where it was, with the comment.
     posts: Vec<(String, usize, SourceComment)>,
+    /// The threads deleted in Disqus (`<isDeleted>` on the thread), by
+    /// index: their posts count as deleted, whatever each says.
+    deleted: HashSet<usize>,
 }
 
 impl Records for Posts {
@@ -76,6 +79,9 @@ impl Posts {
             .child_text("link")
             .or_else(|| t.child_text("id").filter(|i| i.starts_with("http")))
             .unwrap_or_default();
+        if flag(t, "isDeleted") {
+            self.deleted.insert(self.threads.len());
+        }
         self.by_id.insert(id.to_owned(), self.threads.len());
         self.threads.push(SourceThread {
             // Disqus numbers posts across all of Disqus: no site needed.
@@ -137,8 +143,9 @@ impl Posts {
             mut threads,
             by_id,
             posts,
+            deleted,
         } = self;
-        for (thread, offset, comment) in posts {
+        for (thread, offset, mut comment) in posts {
             let &index = by_id.get(&thread).ok_or_else(|| XmlError {
                 offset,
                 reason: format!(
@@ -146,6 +153,11 @@ impl Posts {
                     comment.id
                 ),
             })?;
+            // A thread removed in Disqus (a takedown, say) takes its
+            // comments with it; they are skipped as deleted ones are.
+            if deleted.contains(&index) && comment.state != SourceState::Spam {
+                comment.state = SourceState::Deleted;
+            }
             threads[index].comments.push(comment);
         }
         Ok(threads)
