@@ -1339,6 +1339,40 @@ async fn one_instance_syncs_each_source_and_backs_off_after_failures() {
     assert_eq!(state.failures, 0);
 }
 
+/// A version pushed after a sync read the post (the plugin's `PUT` of an
+/// edit) is newer than what that sync stores: it stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_pushed_version_is_not_overwritten_by_an_older_read() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let (src, client) = (source(&url), client());
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        let p = posts.iter_mut().find(|p| p["id"] == 102).unwrap();
+        p["modified_gmt"] = json!(now_gmt());
+    }
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let id = format!("{host}-102");
+    let mut pushed = stored(&f.store, &id).await.expect("stored");
+    pushed.title = "Pushed after the edit".into();
+    pushed.updated_at = Some("2099-01-01T00:00:00Z".into());
+    f.store
+        .upsert_articles(vec![pushed], Some("push"))
+        .await
+        .expect("push");
+    // The next sync reads the post as it was (still in its window).
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 0 hidden, 0 skipped");
+    assert_eq!(
+        stored(&f.store, &id).await.expect("stored").title,
+        "Pushed after the edit"
+    );
+}
+
 /// A bulk edit longer than one sync's limits (a search-and-replace over
 /// the archive) reaches every post: later syncs read the changes oldest
 /// first, and the next goes on where the limits stopped the last.

@@ -388,6 +388,11 @@ pub(crate) async fn store_changed(
                 if stored == a {
                     continue;
                 }
+                // A newer version came in meanwhile (the plugin pushed an
+                // edit after this sync read the post): it stands.
+                if says == Says::Everything && changed_at(&stored) > changed_at(&a) {
+                    continue;
+                }
             }
             // Not shown: new, or hidden here (a feed cannot show it again).
             None if says == Says::ContentOnly => {
@@ -407,6 +412,13 @@ pub(crate) async fn store_changed(
         return Ok(0);
     }
     store.upsert_articles(changed, Some(origin)).await
+}
+
+/// When an article last changed at its source (its update, else its
+/// publication); `None` when neither reads as a time.
+fn changed_at(a: &Article) -> Option<time::OffsetDateTime> {
+    let at = a.updated_at.as_deref().unwrap_or(&a.published_at);
+    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// Cleans and validates a mapped item; `None` (with a log line) when it
