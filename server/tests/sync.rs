@@ -212,6 +212,15 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
             let body = futures_util::StreamExt::chain(start, stall);
             Body::from_stream(body).into_response()
         }
+        // More entries on one page than a sync takes in all.
+        "/crowded.xml" => (
+            [(header::CONTENT_TYPE, "application/rss+xml")],
+            format!(
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{}</channel></rss>",
+                "<item/>".repeat(25_000)
+            ),
+        )
+            .into_response(),
         "/garbage" => (
             [(header::CONTENT_TYPE, "application/rss+xml")],
             b"\x00\x9f\x92\x96 not a feed at all {".to_vec(),
@@ -1275,6 +1284,11 @@ async fn hostile_sources_fail_cleanly_and_change_nothing() {
             "not a WordPress posts API",
         ),
         (format!("{base}/broken.xml"), &client, "unreadable answer"),
+        (
+            format!("{base}/crowded.xml"),
+            &client,
+            "more than 10000 entries on one page",
+        ),
         (format!("{base}/error"), &client, "answered HTTP 500"),
         (
             "ftp://example.test/feed".to_owned(),

@@ -63,6 +63,7 @@ pub(crate) async fn sync(
     let mut items = 0;
     let started = OffsetDateTime::now_utc().unix_timestamp();
     loop {
+        crowded(source, &fetched.body, client.limits().max_items)?;
         let feed = parse(source, &page_url, &fetched.body)?;
         let extras: JsonExtras = serde_json::from_slice(&fetched.body).unwrap_or_default();
         let images: HashMap<String, String> = extras
@@ -156,6 +157,30 @@ fn parser(page: &Url) -> feed_rs::parser::Builder {
     feed_rs::parser::Builder::new()
         .base_uri(Some(page.as_str()))
         .id_generator(|_, _, _| String::new())
+}
+
+/// Refuses a page with more entries than a sync takes in all, counted on
+/// the bytes before feed-rs parses them: 20 MB of empty `<item/>` would be
+/// millions of parsed entries, gigabytes of memory, for nothing kept.
+fn crowded(source: &Source, body: &[u8], max_items: usize) -> Result<(), SyncError> {
+    let starts = |tag: &[u8]| {
+        body.windows(tag.len() + 1)
+            .filter(|w| {
+                w.starts_with(tag)
+                    && matches!(w[tag.len()], b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n')
+            })
+            .count()
+    };
+    // RSS items, Atom entries, JSON Feed items (each has an "id").
+    let ids = body.windows(4).filter(|w| w == b"\"id\"").count();
+    let entries = starts(b"<item") + starts(b"<entry") + ids;
+    if entries > max_items {
+        return Err(SyncError::Garbage {
+            url: source.url.clone(),
+            reason: format!("more than {max_items} entries on one page"),
+        });
+    }
+    Ok(())
 }
 
 /// Parses a feed of any kind feed-rs knows, or says why not.
