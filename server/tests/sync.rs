@@ -1060,6 +1060,21 @@ async fn an_atom_entry_edited_later_keeps_its_first_date() {
     assert!(edited.body_html.unwrap_or_default().contains("نص مصحح"));
 }
 
+/// Each of the ticker's `headlines` is its own story, with its title, and
+/// the feed's seven items are seven stories.
+async fn ticker_kept(store: &SharedStore, u: &Url, headlines: &[feed_rs::model::Entry]) {
+    for entry in headlines {
+        let story = stored(store, &sync::feed::article_id(u, &entry.id))
+            .await
+            .expect("a headline of the ticker");
+        assert_eq!(
+            Some(story.title.as_str()),
+            entry.title.as_ref().map(|t| t.content.as_str())
+        );
+    }
+    assert_eq!(store.article_count().await.unwrap(), 7);
+}
+
 /// An RSS channel of `items`, each `(title, link, pubDate)`, without
 /// `<guid>` (which RSS leaves optional); no `pubDate` when it is `None`.
 fn plain_rss(items: &[(&str, &str, Option<&str>)]) -> String {
@@ -1184,16 +1199,7 @@ async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
         .build()
         .parse(body.as_bytes())
         .expect("feed");
-    for entry in &before.entries[5..] {
-        let story = stored(&f.store, &sync::feed::article_id(&u, &entry.id))
-            .await
-            .expect("a headline of the ticker");
-        assert_eq!(
-            Some(story.title.as_str()),
-            entry.title.as_ref().map(|t| t.content.as_str())
-        );
-    }
-    assert_eq!(f.store.article_count().await.unwrap(), 7);
+    ticker_kept(&f.store, &u, &before.entries[5..]).await;
 
     // Titles corrected: the same stories, retitled; the undated keep
     // their first date; nothing else is rewritten.
@@ -1233,16 +1239,7 @@ async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
             "0 new or updated, 0 hidden, 0 skipped",
             "{title}"
         );
-        for entry in &before.entries[5..] {
-            let story = stored(&f.store, &sync::feed::article_id(&u, &entry.id))
-                .await
-                .expect("a headline of the ticker");
-            assert_eq!(
-                Some(story.title.as_str()),
-                entry.title.as_ref().map(|t| t.content.as_str())
-            );
-        }
-        assert_eq!(f.store.article_count().await.unwrap(), 7);
+        ticker_kept(&f.store, &u, &before.entries[5..]).await;
     }
 }
 

@@ -529,17 +529,29 @@ mod tests {
         }
     }
 
-    #[test]
-    fn times_are_stored_in_utc() {
-        let mut c = comment("1", None, 0);
-        c.created_at = OffsetDateTime::parse("2013-05-14T15:34:56.789+03:00", &Rfc3339).ok();
-        let thread = SourceThread {
+    /// A thread of a page of the site, with `comments`.
+    fn on_page(comments: Vec<SourceComment>) -> SourceThread {
+        SourceThread {
             page: Page::Path("/x".into()),
             title: None,
             site: None,
             public: true,
-            comments: vec![c],
-        };
+            comments,
+        }
+    }
+
+    /// Each prepared comment's key and its parent's, in the order stored.
+    fn stored_keys(out: &[(ImportedComment, OffsetDateTime)]) -> Vec<(&str, Option<&str>)> {
+        out.iter()
+            .map(|(c, _)| (c.key.as_str(), c.parent_key.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn times_are_stored_in_utc() {
+        let mut c = comment("1", None, 0);
+        c.created_at = OffsetDateTime::parse("2013-05-14T15:34:56.789+03:00", &Rfc3339).ok();
+        let thread = on_page(vec![c]);
         let out = prepare(System::Disqus, &thread, None, &mut Summary::default());
         assert_eq!(out[0].0.created_at, "2013-05-14T12:34:56Z");
     }
@@ -550,29 +562,20 @@ mod tests {
         deleted.state = SourceState::Deleted;
         let mut empty = comment("5", None, 50);
         empty.body_html = "<p> </p>".into();
-        let thread = SourceThread {
-            page: Page::Path("/x".into()),
-            title: None,
-            site: None,
-            public: true,
-            comments: vec![
-                deleted,
-                comment("2", Some("1"), 20),
-                comment("3", None, 30),
-                comment("4", Some("3"), 40),
-                empty,
-                comment("6", Some("5"), 60),
-                comment("7", None, 70),
-                // Its parent is not in this file: an earlier export's.
-                comment("8", Some("0"), 80),
-            ],
-        };
+        let thread = on_page(vec![
+            deleted,
+            comment("2", Some("1"), 20),
+            comment("3", None, 30),
+            comment("4", Some("3"), 40),
+            empty,
+            comment("6", Some("5"), 60),
+            comment("7", None, 70),
+            // Its parent is not in this file: an earlier export's.
+            comment("8", Some("0"), 80),
+        ]);
         let mut summary = Summary::default();
         let out = prepare(System::Disqus, &thread, None, &mut summary);
-        let keys: Vec<_> = out
-            .iter()
-            .map(|(c, _)| (c.key.as_str(), c.parent_key.as_deref()))
-            .collect();
+        let keys = stored_keys(&out);
         assert_eq!(
             keys,
             [
@@ -591,24 +594,15 @@ mod tests {
     fn replies_to_replies_answer_their_top_level_comment() {
         let mut deleted = comment("2", Some("1"), 20);
         deleted.state = SourceState::Deleted;
-        let thread = SourceThread {
-            page: Page::Path("/x".into()),
-            title: None,
-            site: None,
-            public: true,
-            comments: vec![
-                comment("3", Some("2"), 30),
-                deleted,
-                comment("1", None, 10),
-                comment("4", Some("4"), 40),
-            ],
-        };
+        let thread = on_page(vec![
+            comment("3", Some("2"), 30),
+            deleted,
+            comment("1", None, 10),
+            comment("4", Some("4"), 40),
+        ]);
         let mut summary = Summary::default();
         let out = prepare(System::Isso, &thread, None, &mut summary);
-        let keys: Vec<_> = out
-            .iter()
-            .map(|(c, _)| (c.key.as_str(), c.parent_key.as_deref()))
-            .collect();
+        let keys = stored_keys(&out);
         assert_eq!(
             keys,
             [
