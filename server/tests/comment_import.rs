@@ -506,12 +506,13 @@ fn the_command_imports_a_wordpress_export_and_says_what_it_did() {
             Some(first.comment.id)
         )
     );
-    // No GMT time: the local one.
+    // No GMT time: the local one, less the blog's offset its other
+    // comments show (three hours: 11:30 local is 08:30 GMT).
     assert_eq!(
         expect(&f, "import:wordpress:news.example:17")
             .comment
             .created_at,
-        "2019-05-04T09:00:00Z"
+        "2019-05-04T06:00:00Z"
     );
     assert_eq!(
         expect(&f, "import:wordpress:news.example:21").article_id,

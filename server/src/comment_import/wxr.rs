@@ -57,6 +57,23 @@ impl Records for Items {
     }
 
     fn record(&mut self, item: Element) -> Result<(), XmlError> {
+        // The blog's offset from UTC at the times its comments were written,
+        // from those that have both times: a comment without a GMT time
+        // (WordPress before 2.x) takes the offset of the nearest in time.
+        let offsets: Vec<(time::OffsetDateTime, time::Duration)> = item
+            .children_named("wp:comment")
+            .filter_map(|c| {
+                let local = wp_time(c.child_text("wp:comment_date")?)?;
+                let gmt = wp_time(c.child_text("wp:comment_date_gmt")?)?;
+                Some((local, local - gmt))
+            })
+            .collect();
+        let local_to_utc = |local: time::OffsetDateTime| {
+            offsets
+                .iter()
+                .min_by_key(|(at, _)| (*at - local).abs())
+                .map_or(local, |(_, offset)| local - *offset)
+        };
         let comments: Vec<SourceComment> = item
             .children_named("wp:comment")
             .map(|c| {
@@ -82,7 +99,7 @@ impl Records for Items {
                         .map(|b| b.text.clone())
                         .unwrap_or_default(),
                     created_at: wp_time(text("wp:comment_date_gmt"))
-                        .or_else(|| wp_time(text("wp:comment_date"))),
+                        .or_else(|| wp_time(text("wp:comment_date")).map(local_to_utc)),
                     state,
                 }
             })
