@@ -163,8 +163,8 @@ impl Store for CachedStore {
         Ok(found)
     }
 
-    async fn hidden_article(&self, id: &str) -> Result<Option<Article>, StoreError> {
-        self.inner.hidden_article(id).await
+    async fn article_even_hidden(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        self.inner.article_even_hidden(id).await
     }
 
     async fn article_exists(&self, id: &str) -> Result<bool, StoreError> {

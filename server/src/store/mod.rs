@@ -559,10 +559,10 @@ pub trait Store: Send + Sync {
     async fn article(&self, id: &str) -> Result<Option<Article>, StoreError>;
     /// Whether an article is stored under `id`, hidden or not.
     async fn article_exists(&self, id: &str) -> Result<bool, StoreError>;
-    /// The article stored under `id` if it is hidden (deleted in its CMS,
-    /// or by a moderator): what a sync compares a post it reads with, so
+    /// The article stored under `id`, hidden (deleted in its CMS, or by a
+    /// moderator) or not: what a sync compares a post it reads with, so
     /// that a hidden article stays hidden until its post changes.
-    async fn hidden_article(&self, id: &str) -> Result<Option<Article>, StoreError>;
+    async fn article_even_hidden(&self, id: &str) -> Result<Option<Article>, StoreError>;
     /// Newest first, keyset-paged: the page and where the next one starts.
     async fn list_articles(
         &self,

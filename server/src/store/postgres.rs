@@ -751,11 +751,11 @@ impl Store for PostgresStore {
             .transpose()
     }
 
-    async fn hidden_article(&self, id: &str) -> Result<Option<Article>, StoreError> {
+    async fn article_even_hidden(&self, id: &str) -> Result<Option<Article>, StoreError> {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
-                &format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1 AND a.hidden"),
+                &format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1"),
                 &[&id],
             )
             .await?;

@@ -537,14 +537,12 @@ impl Store for SqliteStore {
         self.with_conn(move |c| get_article(c, &id)).await
     }
 
-    async fn hidden_article(&self, id: &str) -> Result<Option<Article>, StoreError> {
+    async fn article_even_hidden(&self, id: &str) -> Result<Option<Article>, StoreError> {
         let id = id.to_owned();
         self.with_conn(move |c| {
             let raw = c
                 .query_row(
-                    &format!(
-                        "SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?1 AND a.hidden = 1"
-                    ),
+                    &format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?1"),
                     [&id],
                     row_to_article,
                 )

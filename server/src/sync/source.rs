@@ -360,12 +360,12 @@ pub(crate) async fn store_changed(
         if !seen.insert(a.id.clone()) {
             continue;
         }
-        let stored = match store.article(&a.id).await? {
+        let stored = match says {
             // A post a sync reads again after its article was hidden (by
             // the plugin's DELETE, a moderator, or this sync) is the same
             // story until it changes: hidden, it stays so.
-            None if says == Says::Everything => store.hidden_article(&a.id).await?,
-            shown => shown,
+            Says::Everything => store.article_even_hidden(&a.id).await?,
+            Says::ContentOnly => store.article(&a.id).await?,
         };
         match stored {
             Some(stored) => {

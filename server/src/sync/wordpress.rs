@@ -117,9 +117,10 @@ pub(crate) async fn sync(
     let mut items = 0;
     let mut page = 1;
     let mut seen = HashSet::new(); // the posts this sync has read
-                                   // The first sync reads the newest posts; later ones read the changes
-                                   // oldest first, so that one stopped by the limits (a bulk edit of the
-                                   // whole archive) leaves the rest to the next, which resumes there.
+
+    // The first sync reads the newest posts; later ones read the changes
+    // oldest first, so that one stopped by the limits (a bulk edit of the
+    // whole archive) leaves the rest to the next, which resumes there.
     let order = if since.is_some() { "asc" } else { "desc" };
     let mut newest_read: Option<i64> = None;
     loop {
@@ -592,13 +593,18 @@ fn map(url: &Url, lang: Option<&str>, value: Value) -> Result<Article, String> {
 
 /// WordPress's `*_gmt` times (`2024-05-01T09:30:00`, UTC without a zone) as
 /// RFC 3339.
-/// A post's `modified_gmt` in milliseconds since the epoch.
-fn modified_ms(gmt: Option<&str>) -> Option<i64> {
-    let t = OffsetDateTime::parse(&utc(gmt)?, &Rfc3339).ok()?;
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+fn utc(gmt: Option<&str>) -> Option<String> {
+    gmt_time(gmt)?.format(&Rfc3339).ok()
 }
 
-fn utc(gmt: Option<&str>) -> Option<String> {
+/// A post's `modified_gmt` in milliseconds since the epoch.
+fn modified_ms(gmt: Option<&str>) -> Option<i64> {
+    i64::try_from(gmt_time(gmt)?.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+/// A WordPress `*_gmt` time; `None` for the zero date WordPress gives
+/// drafts and scheduled posts, or what does not read as a time.
+fn gmt_time(gmt: Option<&str>) -> Option<OffsetDateTime> {
     let gmt = gmt?.trim();
     let with_zone = if gmt.ends_with('Z') || gmt.contains('+') {
         gmt.to_owned()
@@ -606,11 +612,7 @@ fn utc(gmt: Option<&str>) -> Option<String> {
         format!("{gmt}Z")
     };
     let t = OffsetDateTime::parse(&with_zone, &Rfc3339).ok()?;
-    // The zero date WordPress gives drafts and scheduled posts.
-    if t.year() < 1971 {
-        return None;
-    }
-    t.format(&Rfc3339).ok()
+    (t.year() >= 1971).then_some(t)
 }
 
 /// WordPress keeps non-ASCII slugs percent-encoded (`%d8%b3…`): decoded
