@@ -1034,6 +1034,64 @@ fn comments_of_posts_nobody_could_read_get_no_public_thread() {
     );
 }
 
+/// A comment without a GMT time (WordPress before 2.x) on a post whose
+/// other comments all lack one too: the post's own publication times give
+/// the blog's offset from UTC, and a post that shows neither takes the one
+/// the post before it showed (its local time was read as UTC).
+#[test]
+fn comments_without_gmt_take_the_offset_their_post_shows() {
+    let f = news_site("https://news.example");
+    let item = |link: &str, dates: &str, id: u32, local: &str| {
+        format!(
+            "<item><title>t</title><link>{link}</link>{dates}
+             <wp:comment><wp:comment_id>{id}</wp:comment_id>
+               <wp:comment_author>Salma</wp:comment_author>
+               <wp:comment_date>{local}</wp:comment_date>
+               <wp:comment_content>comment {id}</wp:comment_content>
+               <wp:comment_approved>1</wp:comment_approved>
+               <wp:comment_parent>0</wp:comment_parent></wp:comment></item>"
+        )
+    };
+    // Riyadh, three hours ahead of UTC; then a post without dates.
+    let export = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+<link>https://news.example</link>
+{}{}</channel></rss>"#,
+        item(
+            "https://news.example/2026/11/first/",
+            "<wp:post_date>2005-03-01 12:00:00</wp:post_date>
+             <wp:post_date_gmt>2005-03-01 09:00:00</wp:post_date_gmt>",
+            601,
+            "2005-03-01 13:30:00"
+        ),
+        item(
+            "https://news.example/2026/11/second/",
+            "",
+            602,
+            "2005-03-02 15:00:00"
+        ),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("old.xml");
+    std::fs::write(&file, export).expect("write");
+    let summary = run_import(
+        &f,
+        System::Wordpress,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(summary.published, 2, "{summary}");
+    for (id, utc) in [(601, "2005-03-01T10:30:00Z"), (602, "2005-03-02T12:00:00Z")] {
+        assert_eq!(
+            expect(&f, &format!("import:wordpress:news.example:{id}"))
+                .comment
+                .created_at,
+            utc
+        );
+    }
+}
+
 /// Disqus keeps one page under two identifiers now and then: two threads
 /// with the same link. Their comments are stored together, oldest first,
 /// not one thread after the other.

@@ -5,7 +5,8 @@
 //! `wp:comment_author(_email)`, `wp:comment_content` and
 //! `wp:comment_type` (pingbacks and trackbacks are not readers' comments).
 //! An item's `wp:status` (publish, private, draft, …) and `wp:post_password`
-//! tell whether its page is public.
+//! tell whether its page is public; its `wp:post_date(_gmt)` give the
+//! blog's offset from UTC to comments that have no GMT time.
 
 use time::PrimitiveDateTime;
 
@@ -32,7 +33,13 @@ pub fn keeps_text(name: &str) -> bool {
     name.starts_with("wp:comment")
         || matches!(
             name,
-            "link" | "title" | "wp:base_blog_url" | "wp:status" | "wp:post_password"
+            "link"
+                | "title"
+                | "wp:base_blog_url"
+                | "wp:status"
+                | "wp:post_password"
+                | "wp:post_date"
+                | "wp:post_date_gmt"
         )
 }
 
@@ -41,6 +48,8 @@ pub fn keeps_text(name: &str) -> bool {
 #[derive(Default)]
 pub struct Items {
     threads: Vec<SourceThread>,
+    /// The blog's offset from UTC at the times earlier posts show.
+    offsets: Vec<(time::OffsetDateTime, time::Duration)>,
 }
 
 impl Records for Items {
@@ -57,19 +66,36 @@ impl Records for Items {
     }
 
     fn record(&mut self, item: Element) -> Result<(), XmlError> {
-        // The blog's offset from UTC at the times its comments were written,
-        // from those that have both times: a comment without a GMT time
-        // (WordPress before 2.x) takes the offset of the nearest in time.
+        // The blog's offset from UTC, from the times that come in both
+        // forms: this post's comments and its own publication (a draft's
+        // GMT time is all zeros and reads as none). A comment without a GMT
+        // time (WordPress before 2.x) takes the offset nearest in time, or,
+        // when its post shows none, the one the posts before it showed.
+        let pair = |local: Option<&str>, gmt: Option<&str>| {
+            let local = wp_time(local?)?;
+            Some((local, local - wp_time(gmt?)?))
+        };
+        let posted = pair(
+            item.child_text("wp:post_date"),
+            item.child_text("wp:post_date_gmt"),
+        );
         let offsets: Vec<(time::OffsetDateTime, time::Duration)> = item
             .children_named("wp:comment")
             .filter_map(|c| {
-                let local = wp_time(c.child_text("wp:comment_date")?)?;
-                let gmt = wp_time(c.child_text("wp:comment_date_gmt")?)?;
-                Some((local, local - gmt))
+                pair(
+                    c.child_text("wp:comment_date"),
+                    c.child_text("wp:comment_date_gmt"),
+                )
             })
+            .chain(posted)
             .collect();
+        let known = if offsets.is_empty() {
+            &self.offsets
+        } else {
+            &offsets
+        };
         let local_to_utc = |local: time::OffsetDateTime| {
-            offsets
+            known
                 .iter()
                 .min_by_key(|(at, _)| (*at - local).abs())
                 .map_or(local, |(_, offset)| local - *offset)
@@ -104,6 +130,9 @@ impl Records for Items {
                 }
             })
             .collect();
+        // One offset per post is kept for the posts after it.
+        self.offsets
+            .extend(posted.or_else(|| offsets.first().copied()));
         if !comments.is_empty() {
             // Published posts and pages, and attachments (`inherit`); an
             // export without a status (hand-made ones) counts as public.
