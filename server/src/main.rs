@@ -436,7 +436,7 @@ struct ServeArgs {
     #[command(flatten)]
     source: SourceArgs,
     /// POST comment events (comment.created, comment.published,
-    /// comment.rejected) as signed JSON to this http(s) URL (repeatable;
+    /// comment.rejected, comment.deleted) as signed JSON to this http(s) URL (repeatable;
     /// the variable takes a comma-separated list). Needs a secret:
     /// --webhook-secret-file or KHABAR_WEBHOOK_SECRET.
     #[arg(long = "webhook", env = "KHABAR_WEBHOOKS", value_delimiter = ',')]

@@ -819,7 +819,8 @@ async fn erasing_a_readers_comments_erases_their_deliveries_sent_or_waiting() {
         .iter()
         .any(|d| d.delivered_ms.is_none()));
     // A data request: the reader's comments go, and every delivery that
-    // carries them, the one still waiting for the URL that is down too.
+    // carries them, the one still waiting for the URL that is down too;
+    // each receiver is told to forget them.
     let n = i
         .store
         .forget_email("LAYLA@example.org")
@@ -827,8 +828,78 @@ async fn erasing_a_readers_comments_erases_their_deliveries_sent_or_waiting() {
         .expect("forget");
     assert_eq!(n, 1);
     assert!(i.store.comment(id).await.expect("read").is_none());
+    // What is left: one comment.deleted per URL, without name or words.
     let left = deliveries(&i.store).await;
-    assert!(left.is_empty(), "{left:#?}");
+    assert_eq!(left.len(), 2, "{left:#?}");
+    for d in &left {
+        assert_eq!((d.event.as_str(), d.comment_id), ("comment.deleted", id));
+        assert!(!d.body.contains("ليلى") && !d.body.contains("نص يُمحى"));
+    }
+}
+
+/// A moderator deletes a comment (say, a libel) while its receiver is
+/// down: its deliveries and its replies' go with it, waiting or sent, and
+/// another comment's stay; a `comment.deleted` without author or text
+/// tells the receiver of each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_comment_takes_its_deliveries_and_its_replies_with_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let down = refused_url().await;
+    let (i, _) = started(&dir, Moderation::Post, settings(vec![down])).await;
+    let libel = comment(&i.router, "hook-delete-0001", "نص يُحذف").await;
+    let (status, _, res) = post_json(
+        &i.router,
+        &format!("/api/v1/articles/{ARTICLE}/comments"),
+        &json!({ "author": "سامي", "body": "رد عليه", "parent_id": libel,
+                 "idempotency_key": "hook-delete-0002" }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    let reply = res["comment"]["id"].as_i64().expect("id");
+    let other = comment(&i.router, "hook-delete-0003", "تعليق يبقى").await;
+    // created and published for each of the three, none delivered
+    let before = wait_until(&i.store, "tried once each", |all| {
+        all.len() == 6 && all.iter().all(|d| d.attempts >= 1)
+    })
+    .await;
+    assert!(before.iter().all(|d| d.delivered_ms.is_none()));
+
+    let (status, body) = common::admin(
+        &i.router,
+        "DELETE",
+        &format!("/api/v1/admin/comments/{libel}"),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let left = deliveries(&i.store).await;
+    let about = |event: &str| -> BTreeSet<i64> {
+        left.iter()
+            .filter(|d| d.event == event)
+            .map(|d| d.comment_id)
+            .collect()
+    };
+    assert_eq!(about("comment.created"), BTreeSet::from([other]));
+    assert_eq!(about("comment.published"), BTreeSet::from([other]));
+    // What receivers get instead: the two are gone, without their words.
+    assert_eq!(about("comment.deleted"), BTreeSet::from([libel, reply]));
+    for d in left.iter().filter(|d| d.event == "comment.deleted") {
+        let body: Value = serde_json::from_str(&d.body).expect("JSON");
+        let c = &body["comment"];
+        assert_eq!(
+            (
+                c["status"].as_str(),
+                c["author"].as_str(),
+                c["body"].as_str()
+            ),
+            (Some("deleted"), Some(""), Some("")),
+            "{body}"
+        );
+        assert_eq!(c["article_id"], ARTICLE);
+        assert!(d.delivered_ms.is_none(), "{d:?}");
+    }
+    assert_eq!(left.len(), 4, "{left:#?}");
 }
 
 #[test]

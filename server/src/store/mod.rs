@@ -462,7 +462,8 @@ pub struct WebhookDelivery {
     pub delivery_id: String,
     /// Where it goes.
     pub url: String,
-    /// `comment.created`, `comment.published` or `comment.rejected`.
+    /// `comment.created`, `comment.published`, `comment.rejected` or
+    /// `comment.deleted`.
     pub event: String,
     /// The comment it is about.
     pub comment_id: i64,

@@ -658,6 +658,28 @@ async fn comment_by_id(
         .transpose()
 }
 
+/// The comments matching `condition` (on `$1`), locked until the
+/// transaction ends: about to be deleted, each to be announced by a
+/// `comment.deleted` (a reply cannot be added to one meanwhile).
+async fn doomed_comments(
+    client: &impl GenericClient,
+    condition: &str,
+    param: &(dyn tokio_postgres::types::ToSql + Sync),
+) -> Result<Vec<StoredComment>, StoreError> {
+    client
+        .query(
+            &format!(
+                "SELECT {COMMENT_COLUMNS} FROM comments WHERE {condition}
+                 ORDER BY id FOR UPDATE"
+            ),
+            &[param],
+        )
+        .await?
+        .iter()
+        .map(row_to_comment)
+        .collect()
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     async fn article_count(&self) -> Result<i64, StoreError> {
@@ -1779,6 +1801,25 @@ impl Store for PostgresStore {
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        let doomed = doomed_comments(&tx, "id = $1 OR parent_id = $1", &id).await?;
+        // Its webhook deliveries and reply notices carry its text (and its
+        // replies'): queued ones would still send it, sent ones keep it in
+        // the admin page's log. Receivers hear of the deletion.
+        tx.execute(
+            "DELETE FROM webhook_deliveries WHERE comment_id IN
+                 (SELECT id FROM comments WHERE id = $1 OR parent_id = $1)",
+            &[&id],
+        )
+        .await?;
+        for gone in doomed.iter().filter_map(event::deleted) {
+            queue_events(&tx, &[Event::Deleted], &gone).await?;
+        }
+        tx.execute(
+            "DELETE FROM reply_notices WHERE reply_id IN
+                 (SELECT id FROM comments WHERE id = $1 OR parent_id = $1)",
+            &[&id],
+        )
+        .await?;
         tx.execute("DELETE FROM comments WHERE parent_id = $1", &[&id])
             .await?;
         let gone = tx
@@ -1911,6 +1952,13 @@ impl Store for PostgresStore {
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        let doomed = doomed_comments(
+            &tx,
+            "lower(email) = lower($1) OR parent_id IN
+                 (SELECT id FROM comments WHERE lower(email) = lower($1))",
+            &email,
+        )
+        .await?;
         // Webhook deliveries carry the comments' text and author (see the
         // SQLite engine).
         tx.execute(
@@ -1921,6 +1969,9 @@ impl Store for PostgresStore {
             &[&email],
         )
         .await?;
+        for gone in doomed.iter().filter_map(event::deleted) {
+            queue_events(&tx, &[Event::Deleted], &gone).await?;
+        }
         let replies = tx
             .execute(
                 "DELETE FROM comments WHERE parent_id IN

@@ -739,10 +739,20 @@ impl Store for SqliteStore {
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
         let email = email.to_owned();
         self.with_conn(move |c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let doomed = tx
+                .prepare_cached(&format!(
+                    "SELECT {COMMENT_COLUMNS} FROM comments
+                     WHERE email = ?1 COLLATE NOCASE OR parent_id IN
+                         (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE)
+                     ORDER BY id"
+                ))?
+                .query_map([&email], row_to_comment)?
+                .collect::<Result<Vec<_>, _>>()?;
             // Webhook deliveries carry the comments' text and author: those
             // still to send would send them after the erasure, and the sent
-            // ones keep them for days.
+            // ones keep them for days. Receivers hear of the deletions, to
+            // forget what they were sent.
             tx.execute(
                 "DELETE FROM webhook_deliveries WHERE comment_id IN
                      (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE
@@ -750,6 +760,9 @@ impl Store for SqliteStore {
                           (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE))",
                 [&email],
             )?;
+            for gone in doomed.iter().filter_map(event::deleted) {
+                queue_events(&tx, &[Event::Deleted], &gone)?;
+            }
             let replies = tx.execute(
                 "DELETE FROM comments WHERE parent_id IN
                      (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE)",
@@ -1705,7 +1718,30 @@ impl Store for SqliteStore {
 
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
         self.with_conn(move |c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let doomed = tx
+                .prepare_cached(&format!(
+                    "SELECT {COMMENT_COLUMNS} FROM comments
+                     WHERE id = ?1 OR parent_id = ?1 ORDER BY id"
+                ))?
+                .query_map([id], row_to_comment)?
+                .collect::<Result<Vec<_>, _>>()?;
+            // Its webhook deliveries and reply notices carry its text (and
+            // its replies'): queued ones would still send it, sent ones keep
+            // it in the admin page's log. Receivers hear of the deletion.
+            tx.execute(
+                "DELETE FROM webhook_deliveries WHERE comment_id IN
+                     (SELECT id FROM comments WHERE id = ?1 OR parent_id = ?1)",
+                [id],
+            )?;
+            for gone in doomed.iter().filter_map(event::deleted) {
+                queue_events(&tx, &[Event::Deleted], &gone)?;
+            }
+            tx.execute(
+                "DELETE FROM reply_notices WHERE reply_id IN
+                     (SELECT id FROM comments WHERE id = ?1 OR parent_id = ?1)",
+                [id],
+            )?;
             tx.execute("DELETE FROM comments WHERE parent_id = ?1", [id])?;
             let gone = tx.execute("DELETE FROM comments WHERE id = ?1", [id])? > 0;
             tx.commit()?;

@@ -22,6 +22,9 @@ pub enum Event {
     Published,
     /// A moderator rejected a comment.
     Rejected,
+    /// A moderator deleted a comment, or the comment it answered; the body
+    /// names it without its author or text (see [`deleted`]).
+    Deleted,
 }
 
 impl Event {
@@ -31,6 +34,7 @@ impl Event {
             Event::Created => "comment.created",
             Event::Published => "comment.published",
             Event::Rejected => "comment.rejected",
+            Event::Deleted => "comment.deleted",
         }
     }
 
@@ -53,6 +57,22 @@ impl Event {
             _ => None,
         }
     }
+}
+
+/// `comment` as a [`Event::Deleted`] body shows it: its ids, article and
+/// time, with `deleted` for its status and neither author nor text, which
+/// a receiver is to forget rather than learn. `None` for the honeypot's
+/// spam, which no receiver ever heard of.
+pub fn deleted(comment: &StoredComment) -> Option<StoredComment> {
+    if comment.status == "spam" {
+        return None;
+    }
+    let mut gone = comment.clone();
+    gone.comment.author.clear();
+    gone.comment.body.clear();
+    gone.status = "deleted".into();
+    gone.email = None;
+    Some(gone)
 }
 
 /// The article a comment belongs to, as the body names it.

@@ -1,5 +1,5 @@
 //! Webhooks: comment events (`comment.created`, `comment.published`,
-//! `comment.rejected`) POSTed as signed JSON to the operator's URLs.
+//! `comment.rejected`, `comment.deleted`) POSTed as signed JSON to the operator's URLs.
 //!
 //! The store queues a delivery per event and URL in the transaction that
 //! changes the comment ([`event`]); a worker in `serve` claims due
