@@ -706,7 +706,7 @@ impl CommentSection {
                 // A reader who asked for mail about replies is told when
                 // none will come (a confirmation link was promised).
                 match posted.reply_notifications.as_deref() {
-                    Some("confirmation_sent") | None => self.status(said),
+                    Some("confirmation_sent" | "subscribed") | None => self.status(said),
                     Some(_) => self.status(&format!("{said} {}", catalog.notify_failed())),
                 }
                 if self.remembering() {

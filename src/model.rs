@@ -183,7 +183,7 @@ pub struct Posted {
     /// `published` or `pending`.
     pub status: String,
     /// What came of "tell me about replies", when it was asked:
-    /// `confirmation_sent`, `limited` or `unavailable`.
+    /// `confirmation_sent`, `subscribed`, `limited` or `unavailable`.
     pub reply_notifications: Option<String>,
 }
 

@@ -246,6 +246,97 @@ async fn a_confirmed_reader_hears_of_published_replies_until_one_click_stops_it(
     assert_eq!(code, StatusCode::CONFLICT);
 }
 
+/// A reader who ticks the box each time she comments in one conversation
+/// has one subscription: the confirmation again while it is unconfirmed,
+/// nothing once it is, one notice per reply, and one "stop" ends it — also
+/// for a duplicate an older version recorded.
+#[tokio::test]
+async fn a_reader_asking_twice_in_one_conversation_is_subscribed_once() {
+    let (f, inbox, state) = setup(10).await;
+    let first = comment(&f, "Sara", "sara@example.org", "Et les bus ?", None, true).await;
+    assert_eq!(first["reply_notifications"], "confirmation_sent");
+    let parent = first["comment"]["id"].as_i64().expect("id");
+    approve(&f, parent).await;
+    let again = comment(
+        &f,
+        "Sara",
+        "SARA@example.org",
+        "Et les horaires du soir ?",
+        Some(parent),
+        true,
+    )
+    .await;
+    assert_eq!(again["reply_notifications"], "confirmation_sent");
+    let mails = wait_for(&inbox, 2).await;
+    let links: Vec<String> = mails
+        .iter()
+        .map(|m| link_to(&decoded_text(m), "/replies/confirm"))
+        .collect();
+    assert_eq!(links[0], links[1], "the same subscription, confirmed once");
+    let form = format!("t={}", token_of(&links[0]));
+    let (code, _) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+    assert_eq!(code, StatusCode::OK);
+    let third = comment(
+        &f,
+        "Sara",
+        "sara@example.org",
+        "Merci d’avance.",
+        Some(parent),
+        true,
+    )
+    .await;
+    assert_eq!(third["reply_notifications"], "subscribed");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        inbox.lock().expect("inbox").len(),
+        2,
+        "no third confirmation"
+    );
+
+    // A duplicate as an older version recorded it, confirmed.
+    let old = f
+        .store
+        .add_reply_subscription(parent, "Sara@Example.org", "fr", "http://127.0.0.1:8099")
+        .await
+        .expect("subscribe");
+    assert!(f
+        .store
+        .confirm_reply_subscription(old)
+        .await
+        .expect("confirm"));
+
+    let reply = |n: u32| {
+        let f = &f;
+        async move {
+            let r = comment(
+                f,
+                "Omar",
+                "omar@example.net",
+                &format!("Réponse {n} : le soir aussi."),
+                Some(parent),
+                false,
+            )
+            .await;
+            approve(f, r["comment"]["id"].as_i64().expect("id")).await;
+        }
+    };
+    reply(1).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1, "once");
+    let mails = wait_for(&inbox, 3).await;
+    let parsed = mailparse::parse_mail(mails[2].as_bytes()).expect("MIME");
+    let unsubscribe = parsed
+        .headers
+        .get_first_value("List-Unsubscribe")
+        .expect("List-Unsubscribe");
+    let url = unsubscribe.trim_matches(['<', '>']);
+    let path = &url[url.find("/replies/unsubscribe").expect("path")..];
+    let (code, _) = request(&f, "POST", path, Some("List-Unsubscribe=One-Click")).await;
+    assert_eq!(code, StatusCode::OK);
+    reply(2).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0, "stopped");
+    assert_eq!(inbox.lock().expect("inbox").len(), 3);
+}
+
 #[tokio::test]
 async fn confirmations_are_limited_per_address_and_per_client() {
     let (f, inbox, _) = setup(2).await;

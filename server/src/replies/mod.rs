@@ -73,6 +73,9 @@ impl LinkKind {
 pub enum Subscribed {
     /// Recorded; the confirmation message is on its way.
     ConfirmationSent,
+    /// The address already hears of replies in this conversation (it
+    /// confirmed before): nothing recorded, nothing sent.
+    AlreadySubscribed,
     /// Too many confirmations for this address or client lately: nothing
     /// recorded, nothing sent.
     Limited,
@@ -85,6 +88,7 @@ impl Subscribed {
     pub fn as_str(self) -> &'static str {
         match self {
             Subscribed::ConfirmationSent => "confirmation_sent",
+            Subscribed::AlreadySubscribed => "subscribed",
             Subscribed::Limited => "limited",
             Subscribed::Unavailable => "unavailable",
         }
@@ -135,6 +139,17 @@ pub async fn subscribe(
     let (Some(mailer), Some(email)) = (state.mailer.clone(), comment.email.as_deref()) else {
         return Ok(Subscribed::Unavailable);
     };
+    let conversation = comment.comment.parent_id.unwrap_or(comment.comment.id);
+    // One subscription per address and conversation: a reader who comments
+    // twice with the box ticked is mailed each reply once, and one "stop"
+    // ends it. One still unconfirmed gets its confirmation again.
+    let earlier = state
+        .store
+        .reply_subscription_of(conversation, email)
+        .await?;
+    if earlier.as_ref().is_some_and(|s| s.confirmed) {
+        return Ok(Subscribed::AlreadySubscribed);
+    }
     let address = email.to_lowercase();
     for (bucket, who) in [
         ("reply-confirm-address", address.as_str()),
@@ -149,11 +164,15 @@ pub async fn subscribe(
             return Ok(Subscribed::Limited);
         }
     }
-    let conversation = comment.comment.parent_id.unwrap_or(comment.comment.id);
-    let id = state
-        .store
-        .add_reply_subscription(conversation, email, lang, base_url)
-        .await?;
+    let id = match earlier {
+        Some(s) => s.id,
+        None => {
+            state
+                .store
+                .add_reply_subscription(conversation, email, lang, base_url)
+                .await?
+        }
+    };
     let key = key(state).await?;
     let w = words(lang);
     let text = format!(
@@ -287,9 +306,17 @@ async fn messages(
         .await
         .map_err(|e| e.to_string())?;
     let own = reply.email.as_deref().map(str::to_lowercase);
+    // An address subscribed twice (before subscriptions were one per
+    // address) is mailed once, under its oldest subscription.
+    let mut seen: Vec<String> = Vec::new();
     let subscribers: Vec<_> = subscribers
         .into_iter()
-        .filter(|s| Some(s.email.to_lowercase()) != own && !notice.sent_to.contains(&s.id))
+        .filter(|s| {
+            let address = s.email.to_lowercase();
+            let first = !seen.contains(&address);
+            seen.push(address.clone());
+            first && Some(address) != own && !notice.sent_to.contains(&s.id)
+        })
         .collect();
     if subscribers.is_empty() {
         return Ok(Vec::new());

@@ -449,6 +449,14 @@ impl Store for CachedStore {
         self.inner.reply_subscription(id).await
     }
 
+    async fn reply_subscription_of(
+        &self,
+        comment_id: i64,
+        email: &str,
+    ) -> Result<Option<ReplySubscription>, StoreError> {
+        self.inner.reply_subscription_of(comment_id, email).await
+    }
+
     async fn confirm_reply_subscription(&self, id: i64) -> Result<bool, StoreError> {
         self.inner.confirm_reply_subscription(id).await
     }

@@ -754,9 +754,17 @@ pub trait Store: Send + Sync {
     ) -> Result<i64, StoreError>;
     /// One subscription by id.
     async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError>;
+    /// The subscription, not ended, of `email` (in any case) to replies to
+    /// `comment_id`, if there is one (the oldest).
+    async fn reply_subscription_of(
+        &self,
+        comment_id: i64,
+        email: &str,
+    ) -> Result<Option<ReplySubscription>, StoreError>;
     /// Confirms a subscription that has not ended; `false` if there is none.
     async fn confirm_reply_subscription(&self, id: i64) -> Result<bool, StoreError>;
-    /// Ends a subscription; `false` if there is none.
+    /// Ends a subscription, and every other of its address to the same
+    /// conversation (one "stop" stops the mail); `false` if there is none.
     async fn end_reply_subscription(&self, id: i64) -> Result<bool, StoreError>;
     /// The confirmed, not ended subscriptions to replies to `comment_id`.
     async fn reply_subscribers(

@@ -1331,11 +1331,34 @@ impl Store for PostgresStore {
             > 0)
     }
 
+    async fn reply_subscription_of(
+        &self,
+        comment_id: i64,
+        email: &str,
+    ) -> Result<Option<ReplySubscription>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions
+                     WHERE comment_id = $1 AND lower(email) = lower($2) AND ended_ms IS NULL
+                     ORDER BY id LIMIT 1"
+                ),
+                &[&comment_id, &email],
+            )
+            .await?;
+        row.as_ref().map(row_to_subscription).transpose()
+    }
+
     async fn end_reply_subscription(&self, id: i64) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
-                "UPDATE reply_subscriptions SET ended_ms = COALESCE(ended_ms, $2) WHERE id = $1",
+                "UPDATE reply_subscriptions SET ended_ms = COALESCE(ended_ms, $2)
+                 WHERE id = $1 OR (ended_ms IS NULL AND EXISTS (
+                     SELECT 1 FROM reply_subscriptions s WHERE s.id = $1
+                         AND s.comment_id = reply_subscriptions.comment_id
+                         AND lower(s.email) = lower(reply_subscriptions.email)))",
                 &[&id, &now_ms()],
             )
             .await?

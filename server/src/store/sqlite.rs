@@ -1237,6 +1237,27 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn reply_subscription_of(
+        &self,
+        comment_id: i64,
+        email: &str,
+    ) -> Result<Option<ReplySubscription>, StoreError> {
+        let email = email.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions
+                     WHERE comment_id = ?1 AND email = ?2 COLLATE NOCASE AND ended_ms IS NULL
+                     ORDER BY id LIMIT 1"
+                ),
+                params![comment_id, email],
+                row_to_subscription,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
     async fn confirm_reply_subscription(&self, id: i64) -> Result<bool, StoreError> {
         self.with_conn(move |c| {
             Ok(c.execute(
@@ -1251,7 +1272,11 @@ impl Store for SqliteStore {
     async fn end_reply_subscription(&self, id: i64) -> Result<bool, StoreError> {
         self.with_conn(move |c| {
             Ok(c.execute(
-                "UPDATE reply_subscriptions SET ended_ms = COALESCE(ended_ms, ?2) WHERE id = ?1",
+                "UPDATE reply_subscriptions SET ended_ms = COALESCE(ended_ms, ?2)
+                 WHERE id = ?1 OR (ended_ms IS NULL AND EXISTS (
+                     SELECT 1 FROM reply_subscriptions s WHERE s.id = ?1
+                         AND s.comment_id = reply_subscriptions.comment_id
+                         AND s.email = reply_subscriptions.email COLLATE NOCASE))",
                 params![id, now_ms()],
             )? > 0)
         })
