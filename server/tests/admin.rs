@@ -610,6 +610,7 @@ async fn moderators_approve_reject_and_delete_many_and_every_act_is_audited() {
             search: None,
             limit: 10,
             at: khabar_server::store::Keyset::Newest,
+            readers_only: false,
         })
         .await
         .expect("queue");

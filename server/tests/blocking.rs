@@ -346,6 +346,7 @@ async fn a_blocked_client_is_held_whatever_the_policy_and_bad_blocks_are_refused
                 search: None,
                 limit: 5,
                 at: khabar_server::store::Keyset::Newest,
+                readers_only: false,
             })
             .await
             .expect("list")

@@ -305,6 +305,62 @@ fn more_comments_than_a_batch_are_all_mailed_oldest_first() {
     });
 }
 
+/// An import's pending comments (an old system's queue, by the thousand)
+/// wait in `/admin/queue` and are not mailed; a reader's comment written
+/// before and after them is, each once.
+#[test]
+fn an_imported_backlog_is_not_mailed_but_readers_comments_around_it_are() {
+    common::block_on(async {
+        let f = fixture();
+        let state = job_state(&f, &["sara@news.test"], None);
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        let before = comment(&f, "around-1", "قبل الاستيراد").await;
+        let backlog = (0..30)
+            .map(|i| khabar_server::store::ImportedComment {
+                key: format!("import:disqus:{i}"),
+                parent_key: None,
+                legacy_key: None,
+                legacy_parent_key: None,
+                author: format!("قارئ قديم {i}"),
+                email: None,
+                body: format!("تعليق قديم رقم {i}"),
+                status: Status::Pending,
+                created_at: "2019-03-01T10:00:00Z".into(),
+            })
+            .collect();
+        f.store
+            .import_comments(ARTICLE, backlog)
+            .await
+            .expect("import");
+        let after = comment(&f, "around-2", "بعد الاستيراد").await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 2);
+        let mails = f.store.outbox_mail(50).await.expect("outbox");
+        assert_eq!(mails.len(), 2);
+        let text: String = mails.iter().map(|m| m.text.as_str()).collect();
+        assert!(text.contains("قبل الاستيراد") && text.contains("بعد الاستيراد"));
+        assert!(!text.contains("تعليق قديم"), "{text}");
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        // The moderators' queue still shows all 32.
+        let queue = f
+            .store
+            .moderation_comments(khabar_server::store::ModQuery {
+                status: Status::Pending,
+                article_id: None,
+                search: None,
+                limit: 100,
+                at: khabar_server::store::Keyset::Newest,
+                readers_only: false,
+            })
+            .await
+            .expect("queue");
+        assert_eq!(queue.len(), 32);
+        assert_eq!(
+            (queue[0].stored.comment.id, queue[31].stored.comment.id),
+            (after, before)
+        );
+    });
+}
+
 #[test]
 fn a_failed_send_keeps_the_comment_for_the_next_run() {
     common::block_on(async {

@@ -452,6 +452,7 @@ async fn comment_page(
             search,
             limit: PAGE_ROWS + 1,
             at,
+            readers_only: false,
         })
         .await?;
     let (rows, links) = paging::page(rows, PAGE_ROWS, at, base, |c| c.stored.comment.id);

@@ -103,6 +103,9 @@ async fn waiting(
             search: None,
             limit,
             at,
+            // An import's backlog waits in the queue; mailed one by one,
+            // it would bury the moderators' inboxes.
+            readers_only: true,
         })
         .await
 }

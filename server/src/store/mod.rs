@@ -290,6 +290,21 @@ pub struct ModQuery {
     pub limit: u32,
     /// Where the page starts.
     pub at: Keyset,
+    /// Leave out the comments an import brought in (`comments import`):
+    /// what the moderators' mail skips, since they come in by the
+    /// thousand and wait in the queue, not as news.
+    pub readers_only: bool,
+}
+
+/// The condition [`ModQuery::readers_only`] adds (on `c`): an import's
+/// keys start with `import:`, which a reader's never can (letters, digits,
+/// `-` and `_` only).
+pub(crate) fn readers_only(yes: bool) -> &'static str {
+    if yes {
+        "AND (c.idempotency_key IS NULL OR c.idempotency_key NOT LIKE 'import:%')"
+    } else {
+        ""
+    }
 }
 
 /// Where a page of a newest-first list (rows with increasing ids) starts:

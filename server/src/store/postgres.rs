@@ -1524,8 +1524,9 @@ impl Store for PostgresStore {
                  WHERE c.status = $1 AND ($2::TEXT IS NULL OR c.article_id = $2)
                    AND ($3::TEXT IS NULL OR c.body ILIKE $3 ESCAPE '\\'
                         OR c.author ILIKE $3 ESCAPE '\\')
-                   AND ($5::BIGINT IS NULL OR c.id < $5) AND ($6::BIGINT IS NULL OR c.id > $6)
+                   AND ($5::BIGINT IS NULL OR c.id < $5) AND ($6::BIGINT IS NULL OR c.id > $6) {}
                  ORDER BY c.id {} LIMIT $4",
+            super::readers_only(q.readers_only),
             if ascending { "ASC" } else { "DESC" }
         );
         let rows = client

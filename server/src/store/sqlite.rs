@@ -1437,8 +1437,9 @@ impl Store for SqliteStore {
                  LEFT JOIN comments p ON p.id = c.parent_id
                  WHERE c.status = ?1 AND (?2 IS NULL OR c.article_id = ?2)
                    AND (?3 IS NULL OR c.body LIKE ?3 ESCAPE '\\' OR c.author LIKE ?3 ESCAPE '\\')
-                   AND (?5 IS NULL OR c.id < ?5) AND (?6 IS NULL OR c.id > ?6)
+                   AND (?5 IS NULL OR c.id < ?5) AND (?6 IS NULL OR c.id > ?6) {}
                  ORDER BY c.id {} LIMIT ?4",
+                super::readers_only(q.readers_only),
                 if ascending { "ASC" } else { "DESC" }
             ))?;
             let pattern = q.search.as_deref().map(super::like_pattern);
