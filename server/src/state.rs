@@ -61,6 +61,10 @@ pub struct AppState {
     /// This instance's `--webhook` URLs, recorded in the shared list while
     /// it runs (`crate::webhooks::worker::renew`); empty without.
     pub webhook_urls: Vec<String>,
+    /// How long a mail job's run goes on sending before it leaves the rest
+    /// to the next run: well inside the job's claim, so that another
+    /// instance never starts the same mail while this one still sends.
+    pub mail_run_budget: Duration,
 }
 
 impl AppState {
@@ -100,6 +104,7 @@ impl AppState {
             cdn_max_age: 0,
             admin: crate::admin::common::AdminSettings::default(),
             webhook_urls: Vec::new(),
+            mail_run_budget: crate::jobs::MAIL_RUN_BUDGET,
         }
     }
 }

@@ -361,6 +361,27 @@ fn an_imported_backlog_is_not_mailed_but_readers_comments_around_it_are() {
     });
 }
 
+/// A run stops sending once its time is up (at least one message a run),
+/// well before its job's claim lapses and another instance would send the
+/// same messages; the next run goes on where it stopped.
+#[test]
+fn a_run_past_its_time_leaves_the_rest_to_the_next_run() {
+    common::block_on(async {
+        let f = fixture();
+        let mut state = job_state(&f, &["sara@news.test"], None);
+        state.mail_run_budget = Duration::ZERO;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        for i in 0..3 {
+            comment(&f, &format!("budget-{i}"), &format!("تعليق رقم {i}")).await;
+        }
+        for expected in [1, 1, 1, 0] {
+            assert_eq!(notify::run_once(&state).await.expect("run"), expected);
+        }
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        assert_eq!(mails.len(), 3, "each once");
+    });
+}
+
 #[test]
 fn a_failed_send_keeps_the_comment_for_the_next_run() {
     common::block_on(async {

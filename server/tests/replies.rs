@@ -337,6 +337,43 @@ async fn a_reader_asking_twice_in_one_conversation_is_subscribed_once() {
     assert_eq!(inbox.lock().expect("inbox").len(), 3);
 }
 
+/// A run stops once its time is up (after one notice at least) and the
+/// next goes on: another instance never sends the same notices meanwhile.
+#[tokio::test]
+async fn a_run_past_its_time_leaves_the_rest_to_the_next_run() {
+    let (f, inbox, mut state) = setup(10).await;
+    state.mail_run_budget = Duration::ZERO;
+    let mut conversations = Vec::new();
+    for (name, email) in [("Sara", "sara@example.org"), ("Huda", "huda@example.org")] {
+        let asked = comment(&f, name, email, &format!("Question de {name}"), None, true).await;
+        let id = asked["comment"]["id"].as_i64().expect("id");
+        approve(&f, id).await;
+        conversations.push(id);
+    }
+    for mail in wait_for(&inbox, 2).await {
+        let confirm = link_to(&decoded_text(&mail), "/replies/confirm");
+        let form = format!("t={}", token_of(&confirm));
+        let (code, _) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+        assert_eq!(code, StatusCode::OK);
+    }
+    for parent in conversations {
+        let r = comment(
+            &f,
+            "Omar",
+            "omar@example.net",
+            &format!("Réponse à {parent}."),
+            Some(parent),
+            false,
+        )
+        .await;
+        approve(&f, r["comment"]["id"].as_i64().expect("id")).await;
+    }
+    for expected in [1, 1, 0] {
+        assert_eq!(replies::run_once(&state).await.expect("run"), expected);
+    }
+    assert_eq!(wait_for(&inbox, 4).await.len(), 4, "each notice once");
+}
+
 #[tokio::test]
 async fn confirmations_are_limited_per_address_and_per_client() {
     let (f, inbox, _) = setup(2).await;

@@ -179,6 +179,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     };
     let key = links::key(state).await?;
     let expires = OffsetDateTime::now_utc() + settings.link_ttl;
+    let stop_at = std::time::Instant::now() + state.mail_run_budget;
     let mut sent = 0;
     let mut failed = None;
     for to in &settings.to {
@@ -196,6 +197,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
             name: &name,
             cursor: from,
             sent: 0,
+            stop_at,
         };
         let run = tell(state, settings, mailer, to, &key, expires, &mut told).await;
         sent += told.sent;
@@ -224,6 +226,9 @@ struct Told<'a> {
     cursor: i64,
     /// Messages sent to it.
     sent: usize,
+    /// When the run stops sending (after one message at least): the rest
+    /// waits for the next run.
+    stop_at: std::time::Instant,
 }
 
 /// Mails `to` the pending comments past its cursor, a batch at a time:
@@ -273,6 +278,9 @@ async fn tell(
             }
             told.cursor = upto;
             state.store.set_cursor(told.name, upto).await?;
+            if std::time::Instant::now() >= told.stop_at {
+                return Ok(());
+            }
         }
         if !full || new.len() < BATCH as usize {
             return Ok(());

@@ -210,8 +210,13 @@ pub async fn has_work(state: &AppState) -> Result<bool, StoreError> {
 /// notice is tried again later for those alone (after 30 s, 1, 2 and 4
 /// minutes), and nobody gets the same notice twice.
 pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
+    let stop_at = std::time::Instant::now() + state.mail_run_budget;
     let mut sent = 0;
     for notice in state.store.due_reply_notices(BATCH).await? {
+        // The rest waits for the next run (see `AppState::mail_run_budget`).
+        if sent > 0 && std::time::Instant::now() >= stop_at {
+            break;
+        }
         let told = notify(state, &notice).await;
         sent += told.sent_to.len() - notice.sent_to.len();
         let outcome = match told.failed {
