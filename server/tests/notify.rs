@@ -538,6 +538,39 @@ fn a_refused_moderator_neither_holds_back_nor_repeats_the_others_mail() {
     });
 }
 
+/// The shared cursor (where a moderator added later starts) only moves
+/// on: a recipient listed after one that got further, and told less far,
+/// does not pull it back.
+#[test]
+fn the_shared_cursor_never_moves_back() {
+    common::block_on(async {
+        let f = fixture();
+        let server = common::mail_sink().await;
+        let mut state = job_state(&f, &["desk@news.test", "late@news.test"], None);
+        state.mailer = Some(Arc::new(
+            Mailer::new(&server.url, "desk@news.test").expect("mailer"),
+        ));
+        assert_eq!(notify::run_once(&state).await.expect("start"), 0);
+        let first = comment(&f, "back-1", "الأول").await;
+        let second = comment(&f, "back-2", "الثاني").await;
+        // late@ was told of the first before; its mailbox is full now.
+        f.store
+            .set_cursor(&format!("{}:late@news.test", notify::CURSOR), first)
+            .await
+            .expect("cursor");
+        server
+            .codes
+            .lock()
+            .unwrap()
+            .insert("late@news.test".to_owned(), 452);
+        notify::run_once(&state).await.expect_err("late@ waits");
+        assert_eq!(
+            f.store.cursor(notify::CURSOR).await.expect("cursor"),
+            Some(second)
+        );
+    });
+}
+
 #[test]
 fn a_comment_rests_before_it_is_mailed_so_that_no_lower_id_is_passed() {
     common::block_on(async {

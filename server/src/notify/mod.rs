@@ -182,6 +182,9 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     let stop_at = std::time::Instant::now() + state.mail_run_budget;
     let mut sent = 0;
     let mut failed = None;
+    // The shared cursor only moves on: a recipient that got less far than
+    // one before it in this run must not pull it back.
+    let mut highest = shared;
     for to in &settings.to {
         let name = recipient_cursor(to);
         // A recipient new to the list starts where the others are, and
@@ -201,8 +204,9 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
         };
         let run = tell(state, settings, mailer, to, &key, expires, &mut told).await;
         sent += told.sent;
-        if told.cursor > shared {
-            state.store.set_cursor(CURSOR, told.cursor).await?;
+        if told.cursor > highest {
+            highest = told.cursor;
+            state.store.set_cursor(CURSOR, highest).await?;
         }
         if let Err(e) = run {
             tracing::warn!(
