@@ -65,6 +65,10 @@ pub struct AppState {
     /// to the next run: well inside the job's claim, so that another
     /// instance never starts the same mail while this one still sends.
     pub mail_run_budget: Duration,
+    /// When this instance's moderator mail first saw each waiting comment
+    /// (see `crate::notify`): a comment rests from then, whatever clock
+    /// stamped its time.
+    pub notify_seen: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
 }
 
 impl AppState {
@@ -105,6 +109,7 @@ impl AppState {
             admin: crate::admin::common::AdminSettings::default(),
             webhook_urls: Vec::new(),
             mail_run_budget: crate::jobs::MAIL_RUN_BUDGET,
+            notify_seen: Arc::default(),
         }
     }
 }

@@ -594,3 +594,39 @@ fn a_comment_rests_before_it_is_mailed_so_that_no_lower_id_is_passed() {
         assert_eq!(f.store.outbox_mail(10).await.expect("outbox").len(), 1);
     });
 }
+
+/// A comment stamped by an instance whose clock is behind looks old at
+/// once; it still rests, from when the mail job first saw it.
+#[test]
+fn a_comment_stamped_by_a_clock_behind_still_rests() {
+    common::block_on(async {
+        let f = fixture();
+        let mut state = job_state(&f, &["moderator@news.test"], None);
+        let mut settings = (**state.notify.as_ref().expect("settings")).clone();
+        settings.settle = Duration::from_secs(2);
+        state.notify = Some(Arc::new(settings));
+        assert_eq!(notify::run_once(&state).await.expect("start"), 0);
+        let stored = f
+            .store
+            .create_comment(
+                ARTICLE,
+                khabar_server::comments::CleanComment {
+                    author: "هدى".into(),
+                    email: None,
+                    body: "ساعة الخادم متأخرة".into(),
+                    parent_id: None,
+                    is_spam: false,
+                    key: "notify-skewed-1".into(),
+                },
+                khabar_server::comments::Moderation::Pre,
+                "2026-01-01T00:00:00Z".into(),
+                None,
+            )
+            .await
+            .expect("stored");
+        assert_eq!(stored.status, "pending");
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0, "just seen");
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+    });
+}

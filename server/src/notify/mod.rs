@@ -25,6 +25,10 @@ use crate::store::{ModComment, ModQuery, Status, StoreError};
 
 pub use settings::ModeratorMail;
 
+/// How long [`AppState::notify_seen`] remembers a comment: long past its
+/// rest, and short enough that the map stays small.
+const FORGET_SEEN_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The cursor's name: the id of the last pending comment told about.
 pub const CURSOR: &str = "notify-moderators";
 
@@ -248,16 +252,31 @@ async fn tell(
     told: &mut Told<'_>,
 ) -> Result<(), NotifyError> {
     let rested = OffsetDateTime::now_utc() - settings.settle;
+    let now = std::time::Instant::now();
     loop {
         let mut new = waiting(state, BATCH, crate::store::Keyset::After(told.cursor)).await?;
         let full = new.len() >= BATCH as usize;
         new.sort_by_key(|c| c.stored.comment.id);
         // The cursor stops before the first comment that has not rested:
         // the next run takes it, and whatever lower id appears meanwhile.
-        if let Some(young) = new.iter().position(|c| {
-            OffsetDateTime::parse(&c.stored.comment.created_at, &Rfc3339)
-                .map_or(true, |t| t > rested)
-        }) {
+        // It rests by its own time and by when this instance first saw it:
+        // its time was stamped by the instance that took it, on that
+        // instance's clock and before the database gave it its id.
+        let young = {
+            let mut seen = state
+                .notify_seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A comment forgotten here and seen again only rests once more.
+            seen.retain(|_, at| now.duration_since(*at) < FORGET_SEEN_AFTER);
+            new.iter().position(|c| {
+                let first = *seen.entry(c.stored.comment.id).or_insert(now);
+                now.duration_since(first) < settings.settle
+                    || OffsetDateTime::parse(&c.stored.comment.created_at, &Rfc3339)
+                        .map_or(true, |t| t > rested)
+            })
+        };
+        if let Some(young) = young {
             new.truncate(young);
         }
         let Some(last) = new.last().map(|c| c.stored.comment.id) else {
