@@ -571,15 +571,22 @@ fn the_shared_cursor_never_moves_back() {
     });
 }
 
+/// One moderator whose comments rest 2 s before they are mailed; the
+/// cursor started.
+async fn resting_state(f: &Fixture) -> AppState {
+    let mut state = job_state(f, &["moderator@news.test"], None);
+    let mut settings = (**state.notify.as_ref().expect("settings")).clone();
+    settings.settle = Duration::from_secs(2);
+    state.notify = Some(Arc::new(settings));
+    assert_eq!(notify::run_once(&state).await.expect("start"), 0);
+    state
+}
+
 #[test]
 fn a_comment_rests_before_it_is_mailed_so_that_no_lower_id_is_passed() {
     common::block_on(async {
         let f = fixture();
-        let mut state = job_state(&f, &["moderator@news.test"], None);
-        let mut settings = (**state.notify.as_ref().expect("settings")).clone();
-        settings.settle = Duration::from_secs(2);
-        state.notify = Some(Arc::new(settings));
-        assert_eq!(notify::run_once(&state).await.expect("start"), 0);
+        let state = resting_state(&f).await;
         let id = comment(&f, "settle-1", "ينتظر قليلًا").await;
         assert_eq!(notify::run_once(&state).await.expect("run"), 0, "too young");
         assert!(notify::has_news(&state).await.expect("news"));
@@ -601,11 +608,7 @@ fn a_comment_rests_before_it_is_mailed_so_that_no_lower_id_is_passed() {
 fn a_comment_stamped_by_a_clock_behind_still_rests() {
     common::block_on(async {
         let f = fixture();
-        let mut state = job_state(&f, &["moderator@news.test"], None);
-        let mut settings = (**state.notify.as_ref().expect("settings")).clone();
-        settings.settle = Duration::from_secs(2);
-        state.notify = Some(Arc::new(settings));
-        assert_eq!(notify::run_once(&state).await.expect("start"), 0);
+        let state = resting_state(&f).await;
         let stored = f
             .store
             .create_comment(
