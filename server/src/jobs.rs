@@ -234,12 +234,6 @@ async fn run_claimed<N, E, F, Fut>(
 /// The longest a claimed run holds its job.
 const LEASE: Duration = Duration::from_secs(300);
 
-/// How long a mail job's run sends before it stops for the next run
-/// ([`AppState::mail_run_budget`]): a backlog after a mail server's outage
-/// (hundreds of messages) would otherwise outlast [`LEASE`], and another
-/// instance would claim the job and send the same messages again.
-pub const MAIL_RUN_BUDGET: Duration = Duration::from_secs(120);
-
 fn ms_ago(d: Duration) -> i64 {
     crate::store::now_ms().saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

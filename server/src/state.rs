@@ -71,6 +71,13 @@ pub struct AppState {
     pub notify_seen: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
 }
 
+/// How long a mail job's run sends before it stops for the next run
+/// ([`AppState::mail_run_budget`]): a backlog after a mail server's outage
+/// (hundreds of messages) would otherwise outlast the job's claim (5
+/// minutes, `crate::jobs`), and another instance would claim the job and
+/// send the same messages again.
+pub const MAIL_RUN_BUDGET: Duration = Duration::from_secs(120);
+
 impl AppState {
     /// Where links in mail point: `public_url`, else `mail_url`; `None`
     /// when neither is known, and then no mail links to this server.
@@ -108,7 +115,7 @@ impl AppState {
             cdn_max_age: 0,
             admin: crate::admin::common::AdminSettings::default(),
             webhook_urls: Vec::new(),
-            mail_run_budget: crate::jobs::MAIL_RUN_BUDGET,
+            mail_run_budget: MAIL_RUN_BUDGET,
             notify_seen: Arc::default(),
         }
     }
