@@ -313,13 +313,12 @@ async fn messages(
     let own = reply.email.as_deref().map(str::to_lowercase);
     // An address subscribed twice (before subscriptions were one per
     // address) is mailed once, under its oldest subscription.
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let subscribers: Vec<_> = subscribers
         .into_iter()
         .filter(|s| {
             let address = s.email.to_lowercase();
-            let first = !seen.contains(&address);
-            seen.push(address.clone());
+            let first = seen.insert(address.clone());
             first && Some(address) != own && !notice.sent_to.contains(&s.id)
         })
         .collect();

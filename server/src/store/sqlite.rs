@@ -740,15 +740,12 @@ impl Store for SqliteStore {
         let email = email.to_owned();
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let doomed = tx
-                .prepare_cached(&format!(
-                    "SELECT {COMMENT_COLUMNS} FROM comments
-                     WHERE email = ?1 COLLATE NOCASE OR parent_id IN
-                         (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE)
-                     ORDER BY id"
-                ))?
-                .query_map([&email], row_to_comment)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let doomed = doomed_comments(
+                &tx,
+                "email = ?1 COLLATE NOCASE OR parent_id IN
+                     (SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE)",
+                &email,
+            )?;
             // Webhook deliveries carry the comments' text and author: those
             // still to send would send them after the erasure, and the sent
             // ones keep them for days. Receivers hear of the deletions, to
@@ -1745,13 +1742,7 @@ impl Store for SqliteStore {
     async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let doomed = tx
-                .prepare_cached(&format!(
-                    "SELECT {COMMENT_COLUMNS} FROM comments
-                     WHERE id = ?1 OR parent_id = ?1 ORDER BY id"
-                ))?
-                .query_map([id], row_to_comment)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let doomed = doomed_comments(&tx, "id = ?1 OR parent_id = ?1", &id)?;
             // Its webhook deliveries and reply notices carry its text (and
             // its replies'): queued ones would still send it, sent ones keep
             // it in the admin page's log. Receivers hear of the deletion.
@@ -2408,6 +2399,21 @@ fn change_status(
     }
     tx.commit()?;
     Ok((Some(stored), changed))
+}
+
+/// The comments matching `condition` (on `?1`), about to be deleted in
+/// the caller's transaction, each to be announced by a `comment.deleted`.
+fn doomed_comments(
+    conn: &Connection,
+    condition: &str,
+    param: &dyn rusqlite::ToSql,
+) -> Result<Vec<StoredComment>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE {condition} ORDER BY id"
+        ))?
+        .query_map([param], row_to_comment)?
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 fn comment_by_id(conn: &Connection, id: i64) -> Result<Option<StoredComment>, StoreError> {
