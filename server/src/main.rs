@@ -325,7 +325,7 @@ struct ServeArgs {
     /// (default: the Host the request came to), for links in mail
     /// (default: the address listened on, unless that is every interface)
     /// and for webhooks' articles stored with a path (default: the path).
-    #[arg(long, env = "KHABAR_PUBLIC_URL")]
+    #[arg(long, env = "KHABAR_PUBLIC_URL", value_parser = parse_public_url)]
     public_url: Option<String>,
     /// Moderation of new comments.
     #[arg(long, env = "KHABAR_MODERATION", value_enum, default_value = "pre")]
@@ -488,6 +488,31 @@ fn webhook_settings(args: &ServeArgs) -> anyhow::Result<Option<webhooks::setting
 }
 
 /// `--db` for messages: a URL loses its password.
+/// `--public-url`: an http(s) URL (a path when the server sits under one),
+/// without its trailing slash; empty means unset. Every link the server
+/// builds starts with it, so a malformed one stops the start.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/');
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(
+            "a URL has no spaces (a systemd EnvironmentFile takes no comment after a value: \
+             put it on a line of its own)"
+                .into(),
+        );
+    }
+    let url = url::Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("an http:// or https:// address, e.g. https://comments.news.example".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("an address without ? or #".into());
+    }
+    Ok(value.to_owned())
+}
+
 fn shown(db: &str) -> String {
     match db.split_once("://") {
         Some((scheme, rest)) => match rest.split_once('@') {
@@ -638,7 +663,7 @@ async fn main() -> anyhow::Result<()> {
                 },
                 send_limit: Arc::new(RateLimit::new(args.send_rate, Duration::from_secs(600))),
                 site_name: args.site_name.clone(),
-                public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                public_url: args.public_url.filter(|u| !u.is_empty()),
                 body_timeout: Duration::from_secs(args.body_timeout_secs),
                 metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
                 cdn_max_age: args.cdn_max_age,
