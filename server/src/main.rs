@@ -265,9 +265,9 @@ struct SourceArgs {
     #[arg(long, env = "KHABAR_SOURCE_KIND", value_enum)]
     source_kind: Option<SourceKindArg>,
     /// Language of the articles (BCP 47, e.g. ar) for every source, or
-    /// URL=LANG for one source (repeatable); default: what the source
-    /// says, else ar.
-    #[arg(long, env = "KHABAR_SOURCE_LANG", value_delimiter = ',')]
+    /// URL=LANG for one source (repeatable; a comma before http:// or
+    /// https:// starts another); default: what the source says, else ar.
+    #[arg(long, env = "KHABAR_SOURCE_LANG")]
     source_lang: Vec<String>,
 }
 
@@ -289,7 +289,8 @@ impl SourceArgs {
             });
             sources.push(source);
         }
-        sync::apply_languages(&mut sources, &self.source_lang).map_err(anyhow::Error::msg)?;
+        sync::apply_languages(&mut sources, &sync::url_list(&self.source_lang))
+            .map_err(anyhow::Error::msg)?;
         Ok(sources)
     }
 }
@@ -424,9 +425,10 @@ struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_secs: u64,
     /// Pull articles from this source every --sync-every: a WordPress
-    /// …/wp-json/wp/v2/posts URL, a JSON Feed, RSS or Atom (repeatable; the
-    /// variable takes a comma-separated list).
-    #[arg(long = "source", env = "KHABAR_SOURCES", value_delimiter = ',')]
+    /// …/wp-json/wp/v2/posts URL, a JSON Feed, RSS or Atom (repeatable; a
+    /// comma before http:// or https:// starts another URL, so the
+    /// variable takes a list and a URL keeps its own commas).
+    #[arg(long = "source", env = "KHABAR_SOURCES")]
     sources: Vec<String>,
     /// How often to sync each --source, e.g. 30s, 10m, 1h (after failures:
     /// up to 8 times as long).
@@ -437,9 +439,10 @@ struct ServeArgs {
     source: SourceArgs,
     /// POST comment events (comment.created, comment.published,
     /// comment.rejected, comment.deleted) as signed JSON to this http(s) URL (repeatable;
-    /// the variable takes a comma-separated list). Needs a secret:
+    /// a comma before http:// or https:// starts another, as in the
+    /// variable's list). Needs a secret:
     /// --webhook-secret-file or KHABAR_WEBHOOK_SECRET.
-    #[arg(long = "webhook", env = "KHABAR_WEBHOOKS", value_delimiter = ',')]
+    #[arg(long = "webhook", env = "KHABAR_WEBHOOKS")]
     webhooks: Vec<String>,
     /// A file holding the webhooks' signing secret (at least 16 bytes; a
     /// final line break is ignored). Or put the secret itself in the
@@ -467,10 +470,8 @@ struct ServeArgs {
 /// server starts; `None` without `--webhook`.
 fn webhook_settings(args: &ServeArgs) -> anyhow::Result<Option<webhooks::settings::Settings>> {
     use webhooks::settings::{check_url, read_secret, Settings, SECRET_ENV};
-    let urls = args
-        .webhooks
+    let urls = sync::url_list(&args.webhooks)
         .iter()
-        .filter(|u| !u.trim().is_empty())
         .map(|u| check_url(u))
         .collect::<Result<Vec<_>, _>>()?;
     if urls.is_empty() {
@@ -673,7 +674,10 @@ async fn main() -> anyhow::Result<()> {
                     .unwrap_or_default(),
                 ..AppState::new(store)
             };
-            let sources = args.source.sources(&args.sources).context("--source")?;
+            let sources = args
+                .source
+                .sources(&sync::url_list(&args.sources))
+                .context("--source")?;
             if !sources.is_empty() {
                 let client = sync::SyncClient::new(sync::Limits::default())?;
                 khabar_server::jobs::spawn_syncs(state.clone(), client, sources, args.sync_every);

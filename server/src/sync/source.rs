@@ -139,6 +139,36 @@ pub fn is_language_tag(tag: &str) -> bool {
             .all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// The entries of `--source`, `--source-lang` and `--webhook` values: a
+/// comma starts a new one only before `http://` or `https://`, so that a
+/// variable (`KHABAR_SOURCES`) lists several URLs while a URL's own commas
+/// (WordPress's `?categories=12,13`) stay in it. A final comma is dropped.
+pub fn url_list(values: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in values {
+        let mut rest = value.as_str();
+        loop {
+            let next = rest.match_indices(',').map(|(i, _)| i).find(|&i| {
+                let after = rest[i + 1..].trim_start().to_ascii_lowercase();
+                // A final comma ends the list, as it did.
+                after.is_empty() || after.starts_with("http://") || after.starts_with("https://")
+            });
+            let (entry, more) = match next {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            if !entry.trim().is_empty() {
+                out.push(entry.trim().to_owned());
+            }
+            match more {
+                Some(more) => rest = more,
+                None => break,
+            }
+        }
+    }
+    out
+}
+
 /// Applies `--source-lang` values to `sources`: `LANG` is the language of
 /// every source not named otherwise, `URL=LANG` the language of the source
 /// with exactly that URL (an Arabic and an English edition synced by one
@@ -512,7 +542,26 @@ pub(crate) fn rfc3339(secs: i64) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{apply_languages, is_language_tag, Source};
+    use super::{apply_languages, is_language_tag, url_list, Source};
+
+    #[test]
+    fn lists_split_before_urls_only() {
+        let list = |v: &[&str]| url_list(&specs(v));
+        assert_eq!(
+            list(&[
+                "https://a.test/wp-json/wp/v2/posts?categories=12,13, HTTPS://b.test/feed.xml,"
+            ]),
+            [
+                "https://a.test/wp-json/wp/v2/posts?categories=12,13",
+                "HTTPS://b.test/feed.xml"
+            ]
+        );
+        assert_eq!(
+            list(&["ar,https://b.test/feed?tag=1,2=en", "https://c.test/x"]),
+            ["ar", "https://b.test/feed?tag=1,2=en", "https://c.test/x"]
+        );
+        assert_eq!(list(&["", " , "]), Vec::<String>::new());
+    }
 
     fn specs(values: &[&str]) -> Vec<String> {
         values.iter().map(|v| (*v).to_owned()).collect()
