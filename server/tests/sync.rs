@@ -68,6 +68,8 @@ struct Mock {
     atom: Mutex<String>,
     /// Every request: path and query, and its conditional headers.
     requests: Mutex<Vec<String>>,
+    /// The `Content-Language` of WordPress's answers, when set.
+    content_language: Mutex<Option<String>>,
 }
 
 impl Mock {
@@ -321,6 +323,9 @@ async fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert("x-wp-total", total.into());
     headers.insert("x-wp-totalpages", pages.into());
+    if let Some(lang) = mock.content_language.lock().unwrap().as_deref() {
+        headers.insert("content-language", lang.parse().expect("header"));
+    }
     (headers, axum::Json(items)).into_response()
 }
 
@@ -754,6 +759,35 @@ async fn comments_closed_here_stay_closed_until_wordpress_changes_its_word() {
         .await
         .expect("sync");
     assert!(stored(&f.store, &id).await.expect("101").comments_open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_posts_own_language_wins_over_the_sites_and_source_lang_over_both() {
+    // A bilingual site's Content-Language names one of its languages; a
+    // post that Polylang marks French stays French.
+    let (mock, url, host) = wp_site().await;
+    mock.posts.lock().unwrap()[0]["lang"] = json!("fr");
+    *mock.content_language.lock().unwrap() = Some("en".into());
+    let f = common::fixture(false);
+    sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    let lang = |f: &common::Fixture, post: u32| {
+        let (store, id) = (f.store.clone(), format!("{host}-{post}"));
+        async move { stored(&store, &id).await.expect("stored").lang }
+    };
+    assert_eq!(lang(&f, 101).await, "fr", "the post's own");
+    assert_eq!(lang(&f, 103).await, "en", "the site's, for a post without");
+    let forced = common::fixture(false);
+    let src = Source {
+        lang: Some("ur".into()),
+        ..source(&url)
+    };
+    sync::sync(forced.store.as_ref(), &client(), &src)
+        .await
+        .expect("sync");
+    assert_eq!(lang(&forced, 101).await, "ur");
+    assert_eq!(lang(&forced, 103).await, "ur");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

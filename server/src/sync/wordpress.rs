@@ -315,17 +315,20 @@ async fn take_posts(
     posts: Vec<Value>,
     room: usize,
 ) -> Result<Taken, SyncError> {
-    let lang = source
-        .lang
-        .clone()
-        .or_else(|| fetched.header("content-language").map(str::to_owned));
+    // --source-lang, else each post's own (Polylang, WPML), else the
+    // site's Content-Language: a bilingual site's header names one of two.
+    let site_lang = fetched.header("content-language");
+    let lang = Langs {
+        forced: source.lang.as_deref(),
+        site: site_lang,
+    };
     let mut articles = Vec::new();
     let mut skipped = 0;
     let mut hidden = 0;
     for value in posts.into_iter().take(room) {
         let id = value.get("id").and_then(Value::as_u64);
         let item = format!("post {}", id.map_or("without id".into(), |i| i.to_string()));
-        match map(url, lang.as_deref(), value) {
+        match map(url, lang, value) {
             Ok(article) => match checked(source, &item, article) {
                 Some(a) => articles.push(a),
                 None => skipped += 1,
@@ -529,8 +532,17 @@ pub fn article_id(url: &Url, id: u64) -> String {
     format!("{}-{id}", host_key(url))
 }
 
+/// Where a post's language comes from, besides the post itself.
+#[derive(Clone, Copy)]
+struct Langs<'a> {
+    /// `--source-lang`: wins over everything.
+    forced: Option<&'a str>,
+    /// The answer's `Content-Language`: when the post names none.
+    site: Option<&'a str>,
+}
+
 /// A post as an article (cleaned and validated afterwards), or why not.
-fn map(url: &Url, lang: Option<&str>, value: Value) -> Result<Article, String> {
+fn map(url: &Url, lang: Langs, value: Value) -> Result<Article, String> {
     let post: Post = serde_json::from_value(value).map_err(|e| format!("unreadable post: {e}"))?;
     if post.content.protected {
         return Err(PASSWORD_PROTECTED.into());
@@ -580,7 +592,9 @@ fn map(url: &Url, lang: Option<&str>, value: Value) -> Result<Article, String> {
         author,
         image,
         lang: lang
-            .or(post.lang.as_deref())
+            .forced
+            .or(post.lang.as_deref().filter(|l| !l.trim().is_empty()))
+            .or(lang.site)
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .unwrap_or("ar")
