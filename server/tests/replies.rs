@@ -337,6 +337,54 @@ async fn a_reader_asking_twice_in_one_conversation_is_subscribed_once() {
     assert_eq!(inbox.lock().expect("inbox").len(), 3);
 }
 
+/// A comment sent again with its key (the widget's retry after a lost
+/// answer) hears what its first try did, and is not mailed again; a first
+/// try that made no subscription gets it on the retry.
+#[tokio::test]
+async fn a_retried_comment_hears_what_its_first_try_did() {
+    let (f, inbox, _state) = setup(10).await;
+    let say = |first: &Value| first["reply_notifications"].as_str().map(str::to_owned);
+    let first = comment(&f, "Lina", "lina@example.org", "Et le tram ?", None, true).await;
+    assert_eq!(say(&first).as_deref(), Some("confirmation_sent"));
+    let mails = wait_for(&inbox, 1).await;
+    let again = comment(&f, "Lina", "lina@example.org", "Et le tram ?", None, true).await;
+    assert_eq!(
+        again["comment"]["id"], first["comment"]["id"],
+        "the same comment"
+    );
+    assert_eq!(say(&again).as_deref(), Some("confirmation_sent"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        inbox.lock().expect("inbox").len(),
+        1,
+        "no second confirmation"
+    );
+
+    let link = link_to(&decoded_text(&mails[0]), "/replies/confirm");
+    let form = format!("t={}", token_of(&link));
+    let (code, _) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+    assert_eq!(code, StatusCode::OK);
+    let confirmed = comment(&f, "Lina", "lina@example.org", "Et le tram ?", None, true).await;
+    assert_eq!(say(&confirmed).as_deref(), Some("subscribed"));
+
+    // Stored, but no subscription made (here: asked without the box).
+    let plain = comment(
+        &f,
+        "Omar",
+        "omar@example.net",
+        "Et les vélos ?",
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(say(&plain), None);
+    let retried = comment(&f, "Omar", "omar@example.net", "Et les vélos ?", None, true).await;
+    assert_eq!(retried["comment"]["id"], plain["comment"]["id"]);
+    assert_eq!(say(&retried).as_deref(), Some("confirmation_sent"));
+    let mails = wait_for(&inbox, 2).await;
+    assert!(decoded_text(&mails[1]).contains("/replies/confirm"));
+}
+
 /// A run stops once its time is up (after one notice at least) and the
 /// next goes on: another instance never sends the same notices meanwhile.
 #[tokio::test]

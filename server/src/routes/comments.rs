@@ -97,8 +97,8 @@ pub(crate) async fn post(
     // A retry of a comment already stored (the widget retries after a lost
     // answer) gets its stored answer before any rate limiting: it creates
     // nothing, so it must not use up the reader's allowance.
-    let stored = match state.store.comment_by_key(&clean.key).await? {
-        Some(existing) if existing.article_id == article_id => existing,
+    let (stored, replay) = match state.store.comment_by_key(&clean.key).await? {
+        Some(existing) if existing.article_id == article_id => (existing, true),
         Some(_) => return Err(ApiError::IdempotencyConflict),
         None => {
             if let Err(wait) = state
@@ -147,20 +147,19 @@ pub(crate) async fn post(
                 .store
                 .create_comment(article_id, clean, moderation, now, Some(client_hmac))
                 .await?;
-            if input.notify_replies && stored.status != "spam" {
-                // Links in the mail: never the request's Host (see `mail_url`).
-                let subscribed = match state.mail_base() {
-                    Some(base) => subscribe(state, &stored, input, base, client).await?,
-                    None => crate::replies::Subscribed::Unavailable,
-                };
-                let mut body = answer(&stored, state.moderation);
-                body["reply_notifications"] = subscribed.as_str().into();
-                return Ok((StatusCode::CREATED, Json(body)));
-            }
-            stored
+            (stored, false)
         }
     };
-    Ok((StatusCode::CREATED, Json(answer(&stored, state.moderation))))
+    let mut body = answer(&stored, state.moderation);
+    if input.notify_replies && stored.status != "spam" {
+        // Links in the mail: never the request's Host (see `mail_url`).
+        let subscribed = match state.mail_base() {
+            Some(base) => subscribe(state, &stored, input, base, client, replay).await?,
+            None => crate::replies::Subscribed::Unavailable,
+        };
+        body["reply_notifications"] = subscribed.as_str().into();
+    }
+    Ok((StatusCode::CREATED, Json(body)))
 }
 
 /// "Tell me about replies" on a new comment (see `crate::replies`), in the
@@ -171,9 +170,27 @@ async fn subscribe(
     input: &NewComment,
     base: &str,
     client: &str,
+    replay: bool,
 ) -> Result<crate::replies::Subscribed, ApiError> {
+    use crate::replies::Subscribed;
+    // A retry after a lost answer is told what its first try did, without
+    // mailing the confirmation again; when that try stopped before the
+    // subscription was made (a failure after the comment was stored), the
+    // retry makes it.
+    if let (true, Some(email)) = (replay, stored.email.as_deref()) {
+        let conversation = stored.comment.parent_id.unwrap_or(stored.comment.id);
+        match state
+            .store
+            .reply_subscription_of(conversation, email)
+            .await?
+        {
+            Some(s) if s.confirmed => return Ok(Subscribed::AlreadySubscribed),
+            Some(_) => return Ok(Subscribed::ConfirmationSent),
+            None => {}
+        }
+    }
     let Some(article) = state.store.article(&stored.article_id).await? else {
-        return Ok(crate::replies::Subscribed::Unavailable);
+        return Ok(Subscribed::Unavailable);
     };
     let lang = input
         .lang
