@@ -759,8 +759,11 @@ export function version() {
   return (core.glue ?? page.glue)?.version() ?? VERSION;
 }
 
-/** How many rows a list of `options` reserves: its limit, within 1–50 as the widget's own. */
-const rowsOf = (options) => Math.min(Math.max(Number(options?.limit) || 10, 1), 50);
+/** How many rows a list of `options` reserves: its limit when 1–50, else 10, as the widget reads it (src/config.rs). */
+const rowsOf = (options) => {
+  const limit = String(options?.limit ?? '').trim();
+  return /^\+?\d+$/.test(limit) && +limit >= 1 && +limit <= 50 ? +limit : 10;
+};
 
 /**
  * The height a widget of `options` reserves (a CSS value with the same

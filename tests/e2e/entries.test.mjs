@@ -199,8 +199,9 @@ test('khabar/placeholder.css reserves what reservedHeight() names, for every kin
   const cases = [
     { kind: 'article' }, { kind: 'card' }, { kind: 'comments' }, { kind: 'actions' },
     { kind: 'latest', layout: 'strip' }, { kind: 'latest' }, { kind: 'gallery' },
-    // 0 and 51 to 60 clamp to 1 and 50, as the widget's own list does.
     ...Array.from({ length: 61 }, (_, limit) => ({ kind: 'latest', limit })),
+    // What the widget refuses for 10 rows (src/config.rs) reserves 10 rows.
+    ...[-3, 2.5, '7 rows', true, '', ' 12 ', '+4', 1e3].map((limit) => ({ kind: 'latest', limit })),
   ];
   // Each case plain, then with every property a page may set to its own height.
   const own = ['article', 'latest', 'card', 'comments', 'actions']
@@ -231,7 +232,15 @@ test('khabar/placeholder.css reserves what reservedHeight() names, for every kin
   // nothing for an unknown kind, and fifty list lengths, fifty heights.
   assert.deepEqual(heights.slice(0, 7).map(([[plain], [, own]]) => [plain, own]),
     [[1000, 101], [152, 103], [864, 104], [56, 105], [40, 31], [1440, 102], [0, 0]]);
-  assert.equal(new Set(heights.slice(7).map(([[plain]]) => plain)).size, 50);
+  const plainHeight = (i) => heights[i][0][0];
+  const rows = (n) => plainHeight(7 + n);
+  assert.equal(new Set(heights.slice(8, 58).map(([[plain]]) => plain)).size, 50);
+  // 0, 51 to 60 and the rest fall back to 10 rows, as the widget does;
+  // ' 12 ' and '+4' read as 12 and 4, as it reads them.
+  const fallbacks = [0, ...Array.from({ length: 10 }, (_, i) => 51 + i)].map(rows)
+    .concat([68, 69, 70, 71, 72, 75].map(plainHeight));
+  assert.deepEqual(fallbacks, fallbacks.map(() => rows(10)));
+  assert.deepEqual([plainHeight(73), plainHeight(74)], [rows(12), rows(4)]);
   assert.deepEqual(problems, []);
   await page.close();
 });
