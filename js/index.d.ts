@@ -12,16 +12,20 @@ export type KhabarLang = 'ar' | 'fa' | 'ur' | 'he' | 'en' | 'fr';
 export interface KhabarOptions {
   /** What to show. Required. */
   kind: KhabarKind;
-  /** The article's id; required for `article`, `card` and `comments` (unless `articleUrl`). */
+  /** The article's id; required for `article`, `card` and `actions`, and for `comments` unless `articleUrl`. */
   articleId?: string;
   /** `comments` only: the page's canonical URL instead of an id (the first comment creates the thread). */
   articleUrl?: string;
   /** `comments` by URL: the page's title, sent with a new comment (default: `document.title`). */
   articleTitle?: string;
-  /** API base URL, e.g. `https://news.example/api/v1`. */
+  /** API base URL, e.g. `https://news.example/api/v1`; default: init()'s `api`, else the page's origin + `/api/v1`. */
   api?: string;
-  /** Interface language; default: the nearest `lang` of the page, else `ar`. */
-  lang?: KhabarLang;
+  /**
+   * Interface language, a BCP 47 tag read by its first part (`en-GB` is
+   * English); a language without a catalog, like no option, gives the
+   * nearest `lang` of the page, else `ar`.
+   */
+  lang?: KhabarLang | (string & {});
   /** Numbering system of dates and counts. */
   digits?: 'latn' | 'arab' | 'arabext';
   /** Calendar of datelines. */
@@ -30,7 +34,7 @@ export interface KhabarOptions {
   timeZone?: string;
   /** Colour scheme; `auto` follows the host page (its `color-scheme`, else its background). */
   theme?: 'light' | 'dark' | 'auto';
-  /** Items per page of `latest` (1–50). */
+  /** Items per page of `latest`, a whole number 1–50; anything else gives 10. */
   limit?: number;
   /** Only this section in `latest`. */
   section?: string;

@@ -146,10 +146,15 @@ function requestEarly(api, id, ofComments = false) {
   prefetch(articleUrl(api, id.trim()) + (ofComments ? '/comments?limit=20' : ''));
 }
 
-/** The catalog tag a widget of language `tag` (a BCP 47 tag, or nothing) uses: Arabic unless it speaks it. */
-function catalogTag(tag) {
-  const primary = String(tag ?? '').trim().split(/[-_]/)[0].toLowerCase();
-  return Object.hasOwn(CATALOGS, primary) ? primary : 'ar';
+/**
+ * The catalog tag of a widget whose option names language `tag` on a page
+ * (or part) of language `pageTag` (BCP 47 tags, or nothing): the first the
+ * widget speaks, else Arabic, as the wasm picks it (src/config.rs).
+ */
+function catalogTag(tag, pageTag) {
+  const spoken = (t) => Object.hasOwn(CATALOGS, t) && t;
+  const primary = (t) => String(t ?? '').trim().split(/[-_]/)[0].toLowerCase();
+  return spoken(primary(tag)) || spoken(primary(pageTag)) || 'ar';
 }
 
 /**
@@ -636,7 +641,7 @@ function wait(handle, element, o) {
   }
   if (o.kind === 'article' && !o.lazy && needsIntl(o.calendar, o.timeZone)) warmUpIntl();
   module.waiting.add(handle);
-  catalog(catalogTag(o.lang ?? element.closest('[lang]')?.getAttribute('lang')));
+  catalog(catalogTag(o.lang, element.closest('[lang]')?.getAttribute('lang')));
   if (module === core) {
     init();
     // init() may already have failed.
@@ -808,7 +813,7 @@ export const __auto = {
   requestEarly,
   needsIntl,
   warmUpIntl,
-  requestCatalog: (tag) => catalog(catalogTag(tag)),
+  requestCatalog: (tag, pageTag) => catalog(catalogTag(tag, pageTag)),
   need,
   configure,
   /** The API base set up (init()'s or the script tag's), else `fallback`, which becomes it. */

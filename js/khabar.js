@@ -60,7 +60,7 @@ if (typeof document !== 'undefined') {
   // language unless one names its own).
   for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
     const d = el.dataset;
-    __auto.requestCatalog(d.khabarLang ?? d.lang ?? el.closest('[lang]')?.getAttribute('lang'));
+    __auto.requestCatalog(d.khabarLang ?? d.lang, el.closest('[lang]')?.getAttribute('lang'));
   }
   // A comment section on its own is shown at once: its module and its first
   // page of comments are requested now; a lazy one's module when it nears

@@ -217,12 +217,18 @@ impl Options {
         let lazy = raw("lazy").is_some_and(|v| v != "false");
         let comment_counts = raw("comment-counts").is_some_and(|v| v != "false");
 
+        // The page's language, else Arabic: also for a tag the widget does
+        // not speak (a CMS's `de` on an English page reads English).
+        let default_lang = page_lang.and_then(Lang::from_tag).unwrap_or(Lang::Ar);
         let lang = match get("lang") {
             Some(tag) => Lang::from_tag(&tag).unwrap_or_else(|| {
-                warnings.push(format!("unsupported lang \"{tag}\", using Arabic"));
-                Lang::Ar
+                warnings.push(format!(
+                    "unsupported lang \"{tag}\", using {}",
+                    default_lang.tag()
+                ));
+                default_lang
             }),
-            None => page_lang.and_then(Lang::from_tag).unwrap_or(Lang::Ar),
+            None => default_lang,
         };
         let digits = match get("digits") {
             Some(d) => Digits::parse(&d).unwrap_or_else(|| {
@@ -417,6 +423,19 @@ mod tests {
         assert_eq!(o.dates.digits, Digits::Latn);
         let o = parse(&[("kind", "article"), ("article-id", "x")], Some("de")).expect("ok");
         assert_eq!(o.lang(), Lang::Ar);
+    }
+
+    #[test]
+    fn a_language_the_widget_does_not_speak_gives_the_pages() {
+        let de = [("kind", "article"), ("article-id", "x"), ("lang", "de")];
+        let o = parse(&de, Some("en-US")).expect("ok");
+        assert_eq!(o.lang(), Lang::En);
+        assert_eq!(
+            o.warnings,
+            vec!["unsupported lang \"de\", using en".to_owned()]
+        );
+        assert_eq!(parse(&de, Some("es")).expect("ok").lang(), Lang::Ar);
+        assert_eq!(parse(&de, None).expect("ok").lang(), Lang::Ar);
     }
 
     #[test]

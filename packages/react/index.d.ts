@@ -34,7 +34,7 @@ export interface KhabarWidgetAttributes extends DetailedHTMLProps<HTMLAttributes
   'article-url'?: string;
   'article-title'?: string;
   api?: string;
-  lang?: KhabarLang;
+  lang?: KhabarLang | (string & {});
   digits?: 'latn' | 'arab' | 'arabext';
   calendar?: 'gregory' | 'islamic-umalqura';
   'time-zone'?: string;

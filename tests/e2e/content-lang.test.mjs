@@ -72,3 +72,27 @@ test('namespaced options are read silently; the bare names of 0.1 still work, wi
   assert.ok(deprecated.some((w) => w.includes('data-khabar-theme')), deprecated.join('\n'));
   assert.deepEqual(problems, []);
 });
+
+test('a language without a catalog gives the page\'s language, not Arabic, and only its catalog is fetched', async () => {
+  const { page, problems } = await openPage(browser);
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  const catalogs = [];
+  page.on('request', (r) => { const m = /khabar-(\w+)\.json/.exec(r.url()); if (m) catalogs.push(m[1]); });
+  await page.route('**/unspoken.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>
+      <div data-khabar="card" data-khabar-article-id="2026-11-24-meteor-night" data-khabar-lang="de"></div>
+      <div lang="fr"><div data-khabar="card" data-khabar-article-id="2026-11-24-meteor-night" data-khabar-lang="es-MX"></div></div>
+      <script type="module" src="/khabar/khabar.js"></script></body></html>`,
+  }));
+  await page.goto(new URL('/unspoken.html', server.url).href);
+  await widgetsSettled(page);
+  const shown = await page.evaluate(() => Array.from(document.querySelectorAll('[data-khabar]'),
+    (el) => [el.shadowRoot.firstElementChild.getAttribute('lang'), el.shadowRoot.firstElementChild.getAttribute('dir')]));
+  assert.deepEqual(shown, [['en', 'ltr'], ['fr', 'ltr']]);
+  assert.deepEqual([...new Set(catalogs)].sort(), ['en', 'fr']);
+  assert.ok(warnings.some((w) => w.includes('unsupported lang "de", using en')), warnings.join('\n'));
+  assert.ok(warnings.some((w) => w.includes('unsupported lang "es-MX", using fr')), warnings.join('\n'));
+  assert.deepEqual(problems, []);
+});
