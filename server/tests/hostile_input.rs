@@ -106,17 +106,17 @@ fn inert_html_problem(html: &str) -> Option<String> {
             match attr.as_str() {
                 "alt" | "rel" => {}
                 "href" | "src" => {
-                    // A scheme as URL parsers read one (a letter, then
-                    // letters, digits, `+-.`); anything else is relative
-                    // (`%6A…:` included: percent-escapes never make a scheme).
-                    let lower = value.trim().to_ascii_lowercase();
-                    let scheme = lower.split_once(':').map(|(s, _)| s).filter(|s| {
-                        s.starts_with(|c: char| c.is_ascii_alphabetic())
-                            && s.chars()
-                                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                    });
-                    if !(scheme.is_none() || matches!(scheme, Some("http" | "https" | "mailto"))) {
-                        return Some(format!("{attr}={value}"));
+                    // The scheme a browser reads: character references
+                    // decoded, then the WHATWG URL parser (the url crate),
+                    // which drops leading controls and every tab and line
+                    // break (`java\tscript:`, `&#1;javascript:`). A
+                    // relative URL has none; `%6A…:` never makes one.
+                    let url = decode_references(&value);
+                    match url::Url::parse(&url) {
+                        Ok(u) if !matches!(u.scheme(), "http" | "https" | "mailto") => {
+                            return Some(format!("{attr}={value}"));
+                        }
+                        _ => {}
                     }
                 }
                 other => return Some(format!("attribute {other}")),
@@ -124,6 +124,52 @@ fn inert_html_problem(html: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// `text` with its character references decoded as an attribute value's
+/// are (numeric ones, and the named ones a serializer or a vector uses).
+fn decode_references(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find(';').filter(|&e| e <= 12);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let number = match name.strip_prefix('#') {
+                Some(n) => match n.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => n.parse().ok(),
+                },
+                None => None,
+            };
+            let c = match name {
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "Tab" => Some('\t'),
+                "NewLine" => Some('\n'),
+                "colon" => Some(':'),
+                _ => number.map(|n| char::from_u32(n).unwrap_or('\u{fffd}')),
+            }?;
+            Some((c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The mail's HTML is ours with the reader's words escaped: no tag but the
@@ -389,4 +435,33 @@ async fn send_to_friend_never_turns_a_vector_into_a_header() {
         "send to a friend: {} vectors × 4 fields (from_name, from_email, to_email, message); {accepted} mails sent clean, {refused} refused",
         corpus.len()
     );
+}
+
+/// The check above sees what a browser would run: links whose scheme only
+/// a URL parser finds (a tab inside it, a control or reference before it).
+#[test]
+fn the_html_check_reads_schemes_as_browsers_do() {
+    for href in [
+        "javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "\u{1}javascript:alert(1)",
+        "&#1;javascript:alert(1)",
+        "&#x6A;avascript:alert(1)",
+        "jav&#x09;ascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,x",
+    ] {
+        let html = format!("<p><a href=\"{href}\">x</a></p>");
+        assert!(inert_html_problem(&html).is_some(), "{href:?} passed");
+    }
+    for href in [
+        "https://news.test/a",
+        "mailto:desk@news.test",
+        "/a:b",
+        "%6Aavascript:x",
+        "#top",
+    ] {
+        let html = format!("<p><a href=\"{href}\">x</a></p>");
+        assert_eq!(inert_html_problem(&html), None, "{href:?}");
+    }
 }
