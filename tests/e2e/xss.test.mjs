@@ -284,7 +284,7 @@ function domProblems(page) {
  */
 async function renderBatches(page, batches, known = []) {
   const seen = { rendered: 0, executions: 0, known: [] };
-  for (const { label, title, widgets, comments } of batches) {
+  for (const { label, title, widgets, comments, commentsOn = [], noCommentsOn = [] } of batches) {
     await page.route('**/xss-page.html', (route) => route.fulfill({
       contentType: 'text/html; charset=utf-8',
       body: `${PAGE_HEAD}<body>${widgets.join('\n')}${PAGE_END}`,
@@ -303,6 +303,15 @@ async function renderBatches(page, batches, known = []) {
         .filter((h) => !h.shadowRoot.querySelector('.comment-body')).map((h) => h.dataset.articleId));
       assert.deepEqual(without, [], `${label}: articles whose comments were not shown`);
     }
+    // The readers' hostile comments must really be shown (else the checks
+    // above looked at nothing), and the honeypot's never.
+    const commentsOf = (ids) => page.evaluate((ids) => ids.map((id) => document
+      .querySelector(`[data-khabar="article"][data-khabar-article-id="${id}"]`)
+      ?.shadowRoot.querySelectorAll('.comment-body').length ?? -1), ids);
+    const shownOn = await commentsOf(commentsOn);
+    assert.deepEqual(commentsOn.filter((_, k) => shownOn[k] < 1), [], `${label}: readers' comments not shown`);
+    const shownOff = await commentsOf(noCommentsOn);
+    assert.deepEqual(noCommentsOn.filter((_, k) => shownOff[k] !== 0), [], `${label}: the honeypot's comments shown`);
     // Hostile text must really be there, as text.
     const shown = await page.evaluate(() => document.querySelector('[data-khabar="article"]').shadowRoot.querySelector('h1').textContent);
     assert.ok(shown.startsWith(title), `${label}: headline ${JSON.stringify(shown)}`);
@@ -380,6 +389,8 @@ test(`${VECTOR_COUNT} vectors and ${HOSTILE_URL_COUNT} hostile URLs through the 
     batches.push({
       label: `vectors ${start}…${ids.at(-1)}`,
       title: `${start}: `,
+      commentsOn: ids.map((i) => `xss-${i}-b`),
+      noCommentsOn: ids.map((i) => `xss-${i}-h`),
       widgets: ids.flatMap((i) => [
         `<div data-khabar="article" data-khabar-article-id="xss-${i}-b"></div>`,
         `<div data-khabar="article" data-khabar-article-id="xss-${i}-h"></div>`,
