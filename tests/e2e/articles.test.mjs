@@ -195,11 +195,26 @@ test('cards and strip links go to the article URL; the page keeps its own naviga
   const { page } = await openPage(browser);
   await page.goto(server.url);
   await widgetsSettled(page);
+  // The list's cards (lazy, below the article): each links to the URL the
+  // API gives for the article it names.
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  const cards = page.locator('[data-khabar="latest"]:not([data-khabar-layout]) >> a.card');
+  await cards.first().waitFor();
+  const shown = await cards.evaluateAll((links) => links.map((a) => [a.querySelector('.card-title').textContent, a.getAttribute('href')]));
+  const listed = await (await fetch(`${server.url}api/v1/articles?limit=50`)).json();
+  const urlOf = new Map(listed.items.map((a) => [a.title, a.url]));
+  assert.ok(shown.length >= 2, JSON.stringify(shown));
+  assert.deepEqual(shown, shown.map(([title]) => [title, urlOf.get(title)]));
+  const cardHref = shown[1][1];
+  await page.evaluate(() => window.scrollTo(0, 0));
   const href = await page.locator('[data-khabar][data-khabar-layout="strip"] >> a').first().getAttribute('href');
   assert.match(href, /^http:\/\/127\.0\.0\.1:\d+\/\?article=/);
   await page.locator('[data-khabar][data-khabar-layout="strip"] >> a').first().click();
   await page.waitForURL(href);
   await widgetsSettled(page);
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.locator(`[data-khabar="latest"]:not([data-khabar-layout]) >> a.card[href="${cardHref}"]`).click();
+  await page.waitForURL(cardHref);
 });
 
 test('keyboard only: a latest list\'s "more" keeps focus while its page is on its way and when it fails; the page that comes next takes it', async () => {
@@ -471,6 +486,10 @@ test('<khabar-widget> mounts, follows attribute changes and unmounts', async () 
   const { page, problems } = await openPage(browser);
   await page.goto(`${server.url}en/`);
   await widgetsSettled(page);
+  const before = await page.evaluate(async () => {
+    window.k = await import('/khabar/khabar.js');
+    return window.k.debugCounts()[0];
+  });
   await page.evaluate(() => {
     const el = document.createElement('khabar-widget');
     el.setAttribute('kind', 'article');
@@ -485,7 +504,11 @@ test('<khabar-widget> mounts, follows attribute changes and unmounts', async () 
   await page.evaluate(() => document.querySelector('khabar-widget').setAttribute('article-id', '2026-11-26-bakeries-coop'));
   await page.waitForFunction(() => document.querySelector('khabar-widget').shadowRoot
     .querySelector('h1')?.textContent === 'Small bakeries band together to buy flour in bulk');
-  await page.evaluate(() => document.querySelector('khabar-widget').remove());
+  assert.equal(await page.evaluate(() => window.k.debugCounts()[0]), before + 1, 'one widget more, updated in place');
+  await page.evaluate(() => { window.element = document.querySelector('khabar-widget'); window.element.remove(); });
+  // Taken down: the count back where it was, nothing left in its root.
+  await page.waitForFunction((n) => window.k.debugCounts()[0] === n, before, { timeout: 3000 });
+  assert.equal(await page.evaluate(() => window.element.shadowRoot?.childElementCount ?? 0), 0);
   assert.deepEqual(problems, []);
 });
 
