@@ -127,7 +127,9 @@ pub fn read_token(key: &[u8], token: &str, kind: LinkKind) -> Option<i64> {
 
 /// Records a reader's wish to hear of replies to the conversation of
 /// `comment` and mails the confirmation (in the background: the reader's
-/// request does not wait for the mail server).
+/// request does not wait for the mail server). A `replay` (the comment sent
+/// again after a lost answer) is told what its first try did, without a
+/// second mail, or subscribes when that try stopped before it could.
 pub async fn subscribe(
     state: &AppState,
     comment: &StoredComment,
@@ -135,6 +137,7 @@ pub async fn subscribe(
     lang: &str,
     base_url: &str,
     client: &str,
+    replay: bool,
 ) -> Result<Subscribed, StoreError> {
     let (Some(mailer), Some(email)) = (state.mailer.clone(), comment.email.as_deref()) else {
         return Ok(Subscribed::Unavailable);
@@ -147,8 +150,10 @@ pub async fn subscribe(
         .store
         .reply_subscription_of(conversation, email)
         .await?;
-    if earlier.as_ref().is_some_and(|s| s.confirmed) {
-        return Ok(Subscribed::AlreadySubscribed);
+    match &earlier {
+        Some(s) if s.confirmed => return Ok(Subscribed::AlreadySubscribed),
+        Some(_) if replay => return Ok(Subscribed::ConfirmationSent),
+        _ => {}
     }
     let address = email.to_lowercase();
     for (bucket, who) in [

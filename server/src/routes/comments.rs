@@ -172,25 +172,8 @@ async fn subscribe(
     client: &str,
     replay: bool,
 ) -> Result<crate::replies::Subscribed, ApiError> {
-    use crate::replies::Subscribed;
-    // A retry after a lost answer is told what its first try did, without
-    // mailing the confirmation again; when that try stopped before the
-    // subscription was made (a failure after the comment was stored), the
-    // retry makes it.
-    if let (true, Some(email)) = (replay, stored.email.as_deref()) {
-        let conversation = stored.comment.parent_id.unwrap_or(stored.comment.id);
-        match state
-            .store
-            .reply_subscription_of(conversation, email)
-            .await?
-        {
-            Some(s) if s.confirmed => return Ok(Subscribed::AlreadySubscribed),
-            Some(_) => return Ok(Subscribed::ConfirmationSent),
-            None => {}
-        }
-    }
     let Some(article) = state.store.article(&stored.article_id).await? else {
-        return Ok(Subscribed::Unavailable);
+        return Ok(crate::replies::Subscribed::Unavailable);
     };
     let lang = input
         .lang
@@ -198,7 +181,7 @@ async fn subscribe(
         .filter(|l| crate::sync::is_language_tag(l))
         .unwrap_or(&article.lang)
         .to_owned();
-    Ok(crate::replies::subscribe(state, stored, &article, &lang, base, client).await?)
+    Ok(crate::replies::subscribe(state, stored, &article, &lang, base, client, replay).await?)
 }
 
 /// `{"comment", "status"}`; spam is answered like any other comment and
