@@ -488,7 +488,6 @@ fn webhook_settings(args: &ServeArgs) -> anyhow::Result<Option<webhooks::setting
     Ok(Some(settings))
 }
 
-/// `--db` for messages: a URL loses its password.
 /// `--public-url`: an http(s) URL (a path when the server sits under one),
 /// without its trailing slash; empty means unset. Every link the server
 /// builds starts with it, so a malformed one stops the start.
@@ -514,6 +513,7 @@ fn parse_public_url(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+/// `--db` for messages: a URL loses its password.
 fn shown(db: &str) -> String {
     match db.split_once("://") {
         Some((scheme, rest)) => match rest.split_once('@') {

@@ -317,10 +317,9 @@ async fn take_posts(
 ) -> Result<Taken, SyncError> {
     // --source-lang, else each post's own (Polylang, WPML), else the
     // site's Content-Language: a bilingual site's header names one of two.
-    let site_lang = fetched.header("content-language");
     let lang = Langs {
         forced: source.lang.as_deref(),
-        site: site_lang,
+        site: fetched.header("content-language"),
     };
     let mut articles = Vec::new();
     let mut skipped = 0;
