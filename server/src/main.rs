@@ -926,6 +926,15 @@ async fn import_comments(
         ImportFrom::Wordpress => System::Wordpress,
         ImportFrom::Isso => System::Isso,
     };
+    // Isso numbers comments per site and its database does not name the
+    // site: the first --site does, in every key. Without one, a later run
+    // with a site would import everything again.
+    if system == System::Isso && options.sites.first_origin().is_none() {
+        bail!(
+            "an Isso database does not name its site: give the site Isso served \
+             with --site https://… (the same first --site on every run)"
+        );
+    }
     // The whole file is read and checked before anything is written.
     let threads = comment_import::read(system, file)?;
     let summary = comment_import::import(store, system, threads, &options)

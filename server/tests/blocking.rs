@@ -17,7 +17,9 @@ use http_body_util::BodyExt;
 use khabar_server::admin::auth;
 use khabar_server::comments::Moderation;
 use khabar_server::ratelimit::RateLimit;
-use khabar_server::store::{engine, AuditEntry, BlockKind, ImportedComment, Keyset, Status};
+use khabar_server::store::{
+    engine, AuditEntry, BlockKind, Imported, ImportedComment, Keyset, Status,
+};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -573,11 +575,11 @@ async fn many_comments(f: &Fixture, n: usize, status: Status) -> Vec<i64> {
         .collect();
     assert!(f
         .store
-        .import_comments(ARTICLE, comments)
+        .import_comments(ARTICLE, comments, false)
         .await
         .expect("import")
         .iter()
-        .all(|added| *added));
+        .all(|added| *added == Imported::Added));
     let mut ids: Vec<i64> = f
         .store
         .dump()

@@ -13,7 +13,7 @@ use common::{block_on, comment_total, fixture, Fixture};
 use khabar_server::comment_import::{self, Options, Summary, System};
 use khabar_server::comments::StoredComment;
 use khabar_server::import::import_json;
-use khabar_server::store::{CommentQuery, ImportedComment, Sort, Status};
+use khabar_server::store::{CommentQuery, Imported, ImportedComment, Sort, Status};
 use khabar_server::threads::{thread_id, Sites};
 use serde_json::json;
 
@@ -108,9 +108,11 @@ fn a_disqus_export_is_imported_once_with_its_history() {
             published: 4,
             pending: 1,
             already_there: 0,
+            deleted_here: 0,
             deleted: 1,
             spam: 1,
             pingbacks: 0,
+            other_kinds: 0,
             unknown: 1,
             unknown_pages: vec!["https://elsewhere.example/page".into()],
             new_threads: 1,
@@ -288,6 +290,55 @@ fn a_later_export_adds_only_what_is_new_and_finds_earlier_parents() {
     );
 }
 
+/// A comment deleted here after an import (by a moderator, or with its
+/// author's address, as an erasure request asks) stays deleted when the
+/// same export is imported again.
+#[test]
+fn an_import_run_again_does_not_bring_back_what_was_deleted_here() {
+    let f = news_site("https://news.example");
+    let file = fixture_file("disqus.xml");
+    let opts = options(&["https://news.example"]);
+    run_import(&f, System::Disqus, &file, &opts);
+    // A reader asks for erasure of everything under her address: her
+    // comment goes, and the two replies under it.
+    assert_eq!(
+        block_on(f.store.forget_email("layla@example.test")).expect("forget"),
+        3
+    );
+    // A moderator deletes the comment that waited.
+    let waiting = expect(&f, "import:disqus:1006");
+    assert!(block_on(f.store.delete_comment(waiting.comment.id)).expect("delete"));
+    let before = block_on(comment_total(&f.store));
+
+    let dry = run_import(
+        &f,
+        System::Disqus,
+        &file,
+        &Options {
+            dry_run: true,
+            ..opts.clone()
+        },
+    );
+    let again = run_import(&f, System::Disqus, &file, &opts);
+    for summary in [&dry, &again] {
+        assert_eq!(
+            (summary.published + summary.pending, summary.deleted_here),
+            (0, 4),
+            "{summary}"
+        );
+        assert!(summary
+            .to_string()
+            .contains("not brought back: 4 deleted here since an earlier import"));
+    }
+    assert_eq!(block_on(comment_total(&f.store)), before);
+    for key in ["1001", "1002", "1003", "1006"] {
+        assert!(
+            by_key(&f, &format!("import:disqus:{key}")).is_none(),
+            "{key}"
+        );
+    }
+}
+
 #[test]
 fn without_a_site_unknown_pages_are_skipped_and_listed() {
     let f = news_site("https://news.example");
@@ -372,8 +423,8 @@ fn an_import_from_before_site_keys_is_not_repeated() {
         status: Status::Published,
         created_at: "2019-05-02T08:30:00Z".into(),
     };
-    let stored = block_on(f.store.import_comments("p42", vec![before])).expect("store");
-    assert_eq!(stored, [true]);
+    let stored = block_on(f.store.import_comments("p42", vec![before], false)).expect("store");
+    assert_eq!(stored, [Imported::Added]);
     let old = expect(&f, "import:wordpress:11");
 
     let summary = run_import(
@@ -406,8 +457,8 @@ fn an_import_from_before_site_keys_is_not_repeated() {
         status: Status::Published,
         created_at: "2019-05-02T08:30:00Z".into(),
     };
-    let stored = block_on(f.store.import_comments("souq", vec![elsewhere])).expect("store");
-    assert_eq!(stored, [true]);
+    let stored = block_on(f.store.import_comments("souq", vec![elsewhere], false)).expect("store");
+    assert_eq!(stored, [Imported::Added]);
 }
 
 fn cli(f: &Fixture, args: &[&str]) -> (bool, String, String) {
@@ -630,6 +681,9 @@ fn hostile_and_broken_files_are_refused_whole_and_write_nothing() {
             "{name}: {err}"
         );
     }
+    // Isso's database names no site: its keys need one.
+    let (ok, _, err) = cli(&f, &["--from", "isso", "/no/such/comments.db"]);
+    assert!(!ok && err.contains("give the site Isso served"), "{err}");
     let (ok, _, err) = cli(&f, &["--from", "disqus", "/no/such/export.xml"]);
     assert!(
         !ok && err.contains("/no/such/export.xml: cannot read it"),
@@ -678,6 +732,141 @@ fn the_comments_of_a_thread_deleted_in_disqus_are_skipped() {
         "{summary}"
     );
     assert!(by_key(&f, "import:disqus:71").is_none());
+}
+
+/// A discussion under a comment deleted there, or under one the export
+/// leaves out, keeps its threads: a reply to a reply answers the nearest
+/// comment imported above it.
+#[test]
+fn a_discussion_under_a_deleted_comment_keeps_its_threads() {
+    let f = news_site("https://news.example");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("under-deleted.xml");
+    let post = |id: u32, parent: Option<u32>, deleted: bool| {
+        let parent = parent
+            .map(|p| format!("<parent dsq:id=\"{p}\"/>"))
+            .unwrap_or_default();
+        format!(
+            "<post dsq:id=\"{id}\"><thread dsq:id=\"7\"/>{parent}\
+             <message>&lt;p&gt;تعليق {id}&lt;/p&gt;</message>\
+             <createdAt>2020-03-01T10:00:{id:02}Z</createdAt><isDeleted>{deleted}</isDeleted>\
+             <isSpam>false</isSpam><author><name>قارئ</name></author></post>"
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "<?xml version=\"1.0\"?><disqus xmlns=\"http://disqus.com\" \
+             xmlns:dsq=\"http://disqus.com/disqus-internals\">\
+             <thread dsq:id=\"7\"><link>https://news.example/2026/11/souq</link>\
+             <title>t</title></thread>{}{}{}{}{}</disqus>",
+            post(1, None, true),
+            post(2, Some(1), false),
+            post(3, Some(2), false),
+            // 4 is not in the file.
+            post(5, Some(4), false),
+            post(6, Some(5), false),
+        ),
+    )
+    .expect("write");
+    let summary = run_import(
+        &f,
+        System::Disqus,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    assert_eq!((summary.published, summary.deleted), (4, 1), "{summary}");
+    let parent = |id: u32| expect(&f, &format!("import:disqus:{id}")).comment.parent_id;
+    let id = |n: u32| expect(&f, &format!("import:disqus:{n}")).comment.id;
+    assert_eq!(
+        [parent(2), parent(3), parent(5), parent(6)],
+        [None, Some(id(2)), None, Some(id(5))]
+    );
+}
+
+/// A WordPress export carries every kind of comment but spam: editorial
+/// notes and plugins' kinds are not readers' and are not imported.
+#[test]
+fn a_wordpress_exports_editorial_notes_are_not_imported() {
+    let f = news_site("https://news.example");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("notes.xml");
+    let comment = |id: u32, kind: &str, text: &str| {
+        format!(
+            "<wp:comment><wp:comment_id>{id}</wp:comment_id>\
+             <wp:comment_author>Editor</wp:comment_author>\
+             <wp:comment_date_gmt>2019-05-02 08:30:00</wp:comment_date_gmt>\
+             <wp:comment_content><![CDATA[{text}]]></wp:comment_content>\
+             <wp:comment_approved>1</wp:comment_approved>\
+             <wp:comment_type>{kind}</wp:comment_type>\
+             <wp:comment_parent>0</wp:comment_parent></wp:comment>"
+        )
+    };
+    std::fs::write(
+        &file,
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\" \
+             xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>\
+             <link>https://news.example</link><item><title>p</title>\
+             <link>https://news.example/?p=42</link><wp:status>publish</wp:status>\
+             {}{}{}{}</item></channel></rss>",
+            comment(21, "note", "Check the second source before this goes out"),
+            comment(22, "order_note", "Paid"),
+            comment(23, "comment", "تعليق قارئ"),
+            comment(24, "", "Another reader"),
+        ),
+    )
+    .expect("write");
+    let summary = run_import(
+        &f,
+        System::Wordpress,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(
+        (summary.published, summary.other_kinds),
+        (2, 2),
+        "{summary}"
+    );
+    assert!(summary
+        .to_string()
+        .contains("skipped: 2 not readers' comments"));
+    for id in [21, 22] {
+        assert!(by_key(&f, &format!("import:wordpress:news.example:{id}")).is_none());
+    }
+}
+
+/// A Disqus time without an offset, as the format's documentation shows
+/// it, is UTC; it was refused as unreadable.
+#[test]
+fn a_disqus_time_without_an_offset_is_utc() {
+    let f = news_site("https://news.example");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("no-offset.xml");
+    std::fs::write(
+        &file,
+        "<?xml version=\"1.0\"?><disqus xmlns:dsq=\"http://disqus.com/disqus-internals\">\
+         <thread dsq:id=\"7\"><link>https://news.example/2026/11/souq</link></thread>\
+         <post dsq:id=\"81\"><thread dsq:id=\"7\"/><message>&lt;p&gt;قديم&lt;/p&gt;</message>\
+         <createdAt>2012-12-12T12:12:12</createdAt><author><name>قارئ</name></author></post>\
+         </disqus>",
+    )
+    .expect("write");
+    let summary = run_import(
+        &f,
+        System::Disqus,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(
+        (summary.published, summary.errors.len()),
+        (1, 0),
+        "{summary}"
+    );
+    assert_eq!(
+        expect(&f, "import:disqus:81").comment.created_at,
+        "2012-12-12T12:12:12Z"
+    );
 }
 
 /// Isso, run by the test: the executable `KHABAR_TEST_ISSO` names.

@@ -329,7 +329,7 @@ fn an_imported_backlog_is_not_mailed_but_readers_comments_around_it_are() {
             })
             .collect();
         f.store
-            .import_comments(ARTICLE, backlog)
+            .import_comments(ARTICLE, backlog, false)
             .await
             .expect("import");
         let after = comment(&f, "around-2", "بعد الاستيراد").await;

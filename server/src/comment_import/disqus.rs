@@ -6,8 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::source::{SourceComment, SourceState, SourceThread};
 use super::targets::Page;
@@ -69,6 +69,18 @@ impl Records for Posts {
     }
 }
 
+/// A post's `createdAt`: RFC 3339, as Disqus's exports write it, or the
+/// same without an offset (`2012-12-12T12:12:12`, as Disqus's documentation
+/// of the format shows it and other tools write it), which is UTC.
+fn created_at(text: &str) -> Option<OffsetDateTime> {
+    let text = text.trim();
+    OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
+        PrimitiveDateTime::parse(text, &Iso8601::DEFAULT)
+            .ok()
+            .map(PrimitiveDateTime::assume_utc)
+    })
+}
+
 impl Posts {
     fn thread(&mut self, t: &Element) -> Result<(), XmlError> {
         let id = dsq_id(t, None).ok_or_else(|| XmlError {
@@ -128,9 +140,7 @@ impl Posts {
                 .child("message")
                 .map(|m| m.text.clone())
                 .unwrap_or_default(),
-            created_at: p
-                .child_text("createdAt")
-                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
+            created_at: p.child_text("createdAt").and_then(created_at),
             state,
         };
         self.posts.push((thread.to_owned(), p.offset, comment));

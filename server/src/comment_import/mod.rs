@@ -25,7 +25,7 @@ use std::path::Path;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::store::{ImportedComment, Status, Store, StoreError};
+use crate::store::{Imported, ImportedComment, Status, Store, StoreError};
 use crate::threads::Sites;
 pub use source::{SourceComment, SourceState, SourceThread};
 use targets::{Target, Targets};
@@ -153,12 +153,18 @@ pub struct Summary {
     pub pending: usize,
     /// Comments found stored by an earlier import.
     pub already_there: usize,
+    /// Comments an earlier import stored that were deleted here since (by
+    /// a moderator, or with their author's address): left deleted.
+    pub deleted_here: usize,
     /// Skipped: deleted or trashed there.
     pub deleted: usize,
     /// Skipped: spam there.
     pub spam: usize,
     /// Skipped: pingbacks and trackbacks.
     pub pingbacks: usize,
+    /// Skipped: other kinds of WordPress comment (editorial notes and the
+    /// like), which are not readers'.
+    pub other_kinds: usize,
     /// Skipped: comments of pages with no article and no site.
     pub unknown: usize,
     /// Those pages, in the file's order.
@@ -185,6 +191,13 @@ impl fmt::Display for Summary {
             self.published, self.pending
         )?;
         writeln!(f, "already there: {}", self.already_there)?;
+        if self.deleted_here > 0 {
+            writeln!(
+                f,
+                "not brought back: {} deleted here since an earlier import",
+                self.deleted_here
+            )?;
+        }
         writeln!(
             f,
             "skipped: {} deleted, {} spam, {} pingback/trackback, {} on unknown pages",
@@ -205,6 +218,13 @@ impl fmt::Display for Summary {
             "created"
         };
         writeln!(f, "new threads: {} {verb}", self.new_threads)?;
+        if self.other_kinds > 0 {
+            writeln!(
+                f,
+                "skipped: {} not readers' comments (editorial notes, plugins' kinds)",
+                self.other_kinds
+            )?;
+        }
         if self.not_public > 0 {
             writeln!(
                 f,
@@ -268,11 +288,14 @@ pub fn keys(system: System, site: Option<&str>, id: &str) -> (String, Option<Str
 
 /// The thread's comments as they will be stored, top-level ones first
 /// (each group oldest first); errors for those that cannot be. `site` is
-/// the source site the keys carry.
+/// the source site the keys carry; `stored` holds the ids of the comments
+/// answered here that are not in the file but were stored by an earlier
+/// import.
 fn prepare(
     system: System,
     thread: &SourceThread,
     site: Option<&str>,
+    stored: &HashSet<String>,
     summary: &mut Summary,
 ) -> Vec<(ImportedComment, OffsetDateTime)> {
     let parents: HashMap<&str, Option<&str>> = thread
@@ -280,28 +303,10 @@ fn prepare(
         .iter()
         .map(|c| (c.id.as_str(), c.parent.as_deref()))
         .collect();
-    // Khabar has one level of replies: a reply to a reply answers the
-    // top-level comment it hangs under (the chain is walked through
-    // comments that are skipped, too).
-    let top_of = |start: &str| -> Option<&str> {
-        let mut current = start;
-        let mut top = None;
-        for _ in 0..parents.len() {
-            match parents.get(current) {
-                Some(Some(parent)) if *parent != start => {
-                    top = Some(*parent);
-                    current = parent;
-                }
-                _ => break,
-            }
-        }
-        top
-    };
     let keys_of = |id: &str| keys(system, site, id);
     let mut out = Vec::new();
-    // The top-level comment each of `out` answers, by its id in the file.
-    let mut tops: Vec<Option<&str>> = Vec::new();
-    // The ids of the comments in `out`.
+    // The ids of the comments in `out`, in its order and as a set.
+    let mut ids: Vec<&str> = Vec::new();
     let mut taken: HashSet<&str> = HashSet::new();
     for c in &thread.comments {
         let status = match c.state {
@@ -317,6 +322,10 @@ fn prepare(
             }
             SourceState::Pingback => {
                 summary.pingbacks += 1;
+                continue;
+            }
+            SourceState::OtherKind => {
+                summary.other_kinds += 1;
                 continue;
             }
         };
@@ -371,16 +380,14 @@ fn prepare(
             .format(&Rfc3339)
             .unwrap_or_default();
         let (key, legacy_key) = keys_of(&c.id);
-        let top = top_of(&c.id).filter(|p| valid_id(p));
-        tops.push(top);
-        taken.insert(c.id.as_str());
-        let (parent_key, legacy_parent_key) = top.map(keys_of).unzip();
+        ids.push(&c.id);
+        taken.insert(&c.id);
         out.push((
             ImportedComment {
                 key,
-                parent_key,
+                parent_key: None,
                 legacy_key,
-                legacy_parent_key: legacy_parent_key.flatten(),
+                legacy_parent_key: None,
                 author,
                 email,
                 body,
@@ -390,19 +397,65 @@ fn prepare(
             created,
         ));
     }
-    // A reply whose top-level comment is in the file but not imported
-    // (deleted, spam, or refused above) stands alone: it is sorted with
-    // the top-level comments, by time, not stored after all of them. A
-    // parent missing from the file may be stored from an earlier export.
-    for ((c, _), top) in out.iter_mut().zip(&tops) {
-        if top.is_some_and(|t| parents.contains_key(t) && !taken.contains(t)) {
-            c.parent_key = None;
-            c.legacy_parent_key = None;
+    // Khabar has one level of replies: a reply to a reply answers the
+    // top-level comment it hangs under. That is the farthest comment up its
+    // chain that is here: imported now, or stored by an earlier import.
+    // Comments skipped on the way (deleted, spam, refused above) are walked
+    // through, so that a discussion under a deleted comment keeps its
+    // threads; one with nothing above it stands alone, sorted by time among
+    // the top-level comments.
+    let here = |id: &str| {
+        taken.contains(id) || (!parents.contains_key(id) && stored.contains(id) && valid_id(id))
+    };
+    for ((c, _), &start) in out.iter_mut().zip(&ids) {
+        let mut top = None;
+        let mut current = parents.get(start).copied().flatten();
+        for _ in 0..parents.len() {
+            let Some(id) = current.filter(|id| *id != start) else {
+                break;
+            };
+            if here(id) {
+                top = Some(id);
+            }
+            current = parents.get(id).copied().flatten();
         }
+        let (parent_key, legacy_parent_key) = top.map(keys_of).unzip();
+        c.parent_key = parent_key;
+        c.legacy_parent_key = legacy_parent_key.flatten();
     }
     // Stable: the file's order breaks ties.
     out.sort_by_key(|(c, at)| (c.parent_key.is_some(), *at));
     out
+}
+
+/// The ids of the comments `thread`'s comments answer that are not in the
+/// file but were stored by an earlier import (an export of the newest
+/// comments only, say).
+async fn stored_parents(
+    store: &dyn Store,
+    system: System,
+    thread: &SourceThread,
+    site: Option<&str>,
+) -> Result<HashSet<String>, StoreError> {
+    let in_file: HashSet<&str> = thread.comments.iter().map(|c| c.id.as_str()).collect();
+    let outside: HashSet<&str> = thread
+        .comments
+        .iter()
+        .filter_map(|c| c.parent.as_deref())
+        .filter(|p| !in_file.contains(p) && valid_id(p))
+        .collect();
+    let mut stored = HashSet::new();
+    for id in outside {
+        let (key, legacy_key) = keys(system, site, id);
+        let mut found = store.comment_by_key(&key).await?.is_some();
+        if let (false, Some(legacy)) = (found, legacy_key) {
+            found = store.comment_by_key(&legacy).await?.is_some();
+        }
+        if found {
+            stored.insert(id.to_owned());
+        }
+    }
+    Ok(stored)
 }
 
 /// Imports `threads` read from a file of `system` into `store`.
@@ -433,7 +486,8 @@ pub async fn import(
             System::Isso => first_site.as_deref(),
             _ => None,
         });
-        let comments = prepare(system, thread, site, &mut summary);
+        let stored = stored_parents(store, system, thread, site).await?;
+        let comments = prepare(system, thread, site, &stored, &mut summary);
         if comments.is_empty() {
             continue;
         }
@@ -484,28 +538,17 @@ pub async fn import(
         // As `prepare` orders one thread's (stable: the file breaks ties).
         comments.sort_by_key(|(c, at)| (c.parent_key.is_some(), *at));
         let comments: Vec<ImportedComment> = comments.into_iter().map(|(c, _)| c).collect();
-        let added = if options.dry_run {
-            let mut added = Vec::with_capacity(comments.len());
-            for c in &comments {
-                let stored = store.comment_by_key(&c.key).await?.is_some();
-                let stored_before = match &c.legacy_key {
-                    Some(key) => store
-                        .comment_by_key(key)
-                        .await?
-                        .is_some_and(|old| old.article_id == article_id),
-                    None => false,
-                };
-                added.push(!stored && !stored_before);
-            }
-            added
-        } else {
-            store.import_comments(&article_id, comments.clone()).await?
-        };
+        // A dry run asks the store too: what it would find, stored or
+        // deleted here, is what the import would.
+        let added = store
+            .import_comments(&article_id, comments.clone(), options.dry_run)
+            .await?;
         for (c, added) in comments.iter().zip(added) {
             match (added, c.status) {
-                (false, _) => summary.already_there += 1,
-                (true, Status::Pending) => summary.pending += 1,
-                (true, _) => summary.published += 1,
+                (Imported::AlreadyThere, _) => summary.already_there += 1,
+                (Imported::DeletedHere, _) => summary.deleted_here += 1,
+                (Imported::Added, Status::Pending) => summary.pending += 1,
+                (Imported::Added, _) => summary.published += 1,
             }
         }
     }
@@ -552,7 +595,13 @@ mod tests {
         let mut c = comment("1", None, 0);
         c.created_at = OffsetDateTime::parse("2013-05-14T15:34:56.789+03:00", &Rfc3339).ok();
         let thread = on_page(vec![c]);
-        let out = prepare(System::Disqus, &thread, None, &mut Summary::default());
+        let out = prepare(
+            System::Disqus,
+            &thread,
+            None,
+            &HashSet::new(),
+            &mut Summary::default(),
+        );
         assert_eq!(out[0].0.created_at, "2013-05-14T12:34:56Z");
     }
 
@@ -574,7 +623,8 @@ mod tests {
             comment("8", Some("0"), 80),
         ]);
         let mut summary = Summary::default();
-        let out = prepare(System::Disqus, &thread, None, &mut summary);
+        let stored = HashSet::from(["0".to_owned()]);
+        let out = prepare(System::Disqus, &thread, None, &stored, &mut summary);
         let keys = stored_keys(&out);
         assert_eq!(
             keys,
@@ -601,7 +651,7 @@ mod tests {
             comment("4", Some("4"), 40),
         ]);
         let mut summary = Summary::default();
-        let out = prepare(System::Isso, &thread, None, &mut summary);
+        let out = prepare(System::Isso, &thread, None, &HashSet::new(), &mut summary);
         let keys = stored_keys(&out);
         assert_eq!(
             keys,
@@ -616,5 +666,42 @@ mod tests {
         // Isso's text is kept as typed, markup and all.
         assert_eq!(out[0].0.body, "<p>تعليق</p>");
         assert_eq!(out[0].0.created_at, "1970-01-01T00:00:10Z");
+    }
+
+    #[test]
+    fn a_discussion_under_a_deleted_or_missing_comment_keeps_its_threads() {
+        let mut deleted = comment("1", None, 10);
+        deleted.state = SourceState::Deleted;
+        let thread = on_page(vec![
+            // Deleted there: 2 stands alone and 3 still answers it.
+            deleted,
+            comment("2", Some("1"), 20),
+            comment("3", Some("2"), 30),
+            // 4 is not in the file (spam, which WordPress does not export).
+            comment("5", Some("4"), 50),
+            comment("6", Some("5"), 60),
+            // 7 is not in the file either, but an earlier import stored it.
+            comment("8", Some("7"), 80),
+            comment("9", Some("8"), 90),
+        ]);
+        let stored = HashSet::from(["7".to_owned()]);
+        let out = prepare(
+            System::Disqus,
+            &thread,
+            None,
+            &stored,
+            &mut Summary::default(),
+        );
+        assert_eq!(
+            stored_keys(&out),
+            [
+                ("import:disqus:2", None),
+                ("import:disqus:5", None),
+                ("import:disqus:3", Some("import:disqus:2")),
+                ("import:disqus:6", Some("import:disqus:5")),
+                ("import:disqus:8", Some("import:disqus:7")),
+                ("import:disqus:9", Some("import:disqus:7")),
+            ]
+        );
     }
 }

@@ -19,6 +19,10 @@ pub enum SourceState {
     Spam,
     /// A pingback or trackback, not a reader's comment: skipped.
     Pingback,
+    /// Another kind of WordPress comment (the block editor's editorial
+    /// notes, a shop's order notes, a plugin's own): not a reader's, and
+    /// often never meant for readers: skipped.
+    OtherKind,
 }
 
 /// One comment as the other system stored it.

@@ -3,7 +3,8 @@
 //! their `<wp:comment>`s: `wp:comment_id`, `wp:comment_parent` (0: none),
 //! `wp:comment_approved` (1, 0, spam, trash), `wp:comment_date_gmt`,
 //! `wp:comment_author(_email)`, `wp:comment_content` and
-//! `wp:comment_type` (pingbacks and trackbacks are not readers' comments).
+//! `wp:comment_type` (empty or `comment` for a reader's comment; pingbacks,
+//! trackbacks, editorial notes and plugins' kinds are not readers').
 //! An item's `wp:status` (publish, private, draft, …) and `wp:post_password`
 //! tell whether its page is public; its `wp:post_date(_gmt)` give the
 //! blog's offset from UTC to comments that have no GMT time.
@@ -107,6 +108,9 @@ impl Records for Items {
                 let kind = text("wp:comment_type");
                 let state = match (kind, text("wp:comment_approved")) {
                     ("pingback" | "trackback", _) => SourceState::Pingback,
+                    // WordPress exports every kind but spam: editorial notes
+                    // (6.9), shops' order notes and plugins' own kinds too.
+                    (kind, _) if !matches!(kind, "" | "comment") => SourceState::OtherKind,
                     (_, "spam") => SourceState::Spam,
                     (_, "trash" | "post-trashed") => SourceState::Deleted,
                     (_, "1" | "approve") => SourceState::Published,

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use crate::comments::{CleanComment, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
-use crate::store::{Attempt, Change, NoticeOutcome, WebhookDelivery};
+use crate::store::{Attempt, Change, Imported, NoticeOutcome, WebhookDelivery};
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
     Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
@@ -275,8 +275,12 @@ impl Store for CachedStore {
         &self,
         article_id: &str,
         comments: Vec<ImportedComment>,
-    ) -> Result<Vec<bool>, StoreError> {
-        let r = self.inner.import_comments(article_id, comments).await;
+        dry_run: bool,
+    ) -> Result<Vec<Imported>, StoreError> {
+        let r = self
+            .inner
+            .import_comments(article_id, comments, dry_run)
+            .await;
         self.wrote(r)
     }
 

@@ -43,8 +43,9 @@ pub struct Dump {
     /// Every other table worth keeping, row by row, in [`TABLES`] order:
     /// moderator accounts, their sessions, the audit log, the install's
     /// secret (so client hashes stay comparable), the sources' sync state,
-    /// moderator mail's cursors, the blocked authors, reply subscriptions and notices, and webhook
-    /// deliveries with their URL list ([`TABLES`] says which). Rate-limit
+    /// moderator mail's cursors, the blocked authors, reply subscriptions and notices, webhook
+    /// deliveries with their URL list, and the keys of imported comments
+    /// deleted here ([`TABLES`] says which). Rate-limit
     /// events, failed sign-ins and job times are transient and start
     /// afresh.
     pub tables: Vec<(String, Vec<Vec<Cell>>)>,
@@ -199,6 +200,11 @@ pub const TABLES: &[Table] = &[
             ("created_ms", Kind::Int),
         ],
         true,
+    ),
+    (
+        "deleted_imports",
+        &[("idempotency_key", Kind::Text), ("article_id", Kind::Text)],
+        false,
     ),
 ];
 

@@ -221,6 +221,17 @@ pub struct ImportedComment {
     pub created_at: String,
 }
 
+/// What an import did (or, in a dry run, would do) with one comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// Stored now.
+    Added,
+    /// Stored by an earlier import.
+    AlreadyThere,
+    /// Stored by an earlier import and deleted here since: left deleted.
+    DeletedHere,
+}
+
 /// A moderator account of the web UI (`khabar-server admin add`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moderator {
@@ -607,12 +618,16 @@ pub trait Store: Send + Sync {
     /// Writes the comments of one imported thread onto `article_id` in one
     /// transaction, parents before their replies, whether the article is
     /// shown, hidden, open or closed (they are its history). Each comment
-    /// whose key is already stored is left alone; `true` for each one added.
+    /// whose key is already stored is left alone, and so is one stored
+    /// under its key once and deleted since (a moderator's delete, an
+    /// erasure by address): an import never brings it back. With `dry_run`
+    /// nothing is written. What became of each comment, in order.
     async fn import_comments(
         &self,
         article_id: &str,
         comments: Vec<ImportedComment>,
-    ) -> Result<Vec<bool>, StoreError>;
+        dry_run: bool,
+    ) -> Result<Vec<Imported>, StoreError>;
     /// Every article's (id, url), hidden ones and threads included: what
     /// an import matches the pages of another system against.
     async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError>;

@@ -15,9 +15,9 @@ use crate::store::postgres_tls;
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
     now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
-    CommentPage, CommentQuery, CreateError, ImportedComment, Keyset, ListQuery, ModComment,
-    ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplySubscription,
-    Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
+    CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
+    ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
+    ReplySubscription, Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -249,6 +249,26 @@ UPDATE articles SET source_open = comments_open WHERE origin IS NOT NULL AND ori
     // instance not yet upgraded records (without the column).
     "ALTER TABLE webhook_urls ADD COLUMN seen_ms BIGINT NOT NULL
          DEFAULT (extract(epoch FROM now()) * 1000)::bigint;",
+    // The keys of imported comments deleted here (by a moderator, or with
+    // their author's address), so that running an import again does not
+    // bring them back. Kept by a trigger: every way a comment is deleted
+    // passes through it. Only the key and its article: nothing personal.
+    r#"
+CREATE TABLE deleted_imports (
+    idempotency_key TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL
+);
+CREATE FUNCTION khabar_deleted_import() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO deleted_imports (idempotency_key, article_id)
+        VALUES (OLD.idempotency_key, OLD.article_id) ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER comments_deleted_imports AFTER DELETE ON comments
+    FOR EACH ROW WHEN (OLD.idempotency_key LIKE 'import:%')
+    EXECUTE FUNCTION khabar_deleted_import();
+"#,
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -268,6 +288,26 @@ pub struct PostgresStore {
 /// The channel every write notifies, so that every instance's read cache
 /// forgets what changed.
 const CHANGES: &str = "khabar_changes";
+
+/// Whether `table` (`comments`, `deleted_imports`) holds imported comment
+/// `c`'s key, or its key of before keys named the site on `article_id`.
+async fn imported_key_in(
+    tx: &impl GenericClient,
+    table: &str,
+    c: &ImportedComment,
+    article_id: &str,
+) -> Result<bool, StoreError> {
+    let row = tx
+        .query_one(
+            &format!(
+                "SELECT EXISTS (SELECT 1 FROM {table} WHERE idempotency_key = $1
+                     OR (idempotency_key = $2 AND article_id = $3))"
+            ),
+            &[&c.key, &c.legacy_key, &article_id],
+        )
+        .await?;
+    Ok(row.try_get(0)?)
+}
 
 /// Tells the other instances (inside a transaction: on commit).
 async fn notify(client: &impl GenericClient) -> Result<(), StoreError> {
@@ -1889,11 +1929,24 @@ impl Store for PostgresStore {
         &self,
         article_id: &str,
         comments: Vec<ImportedComment>,
-    ) -> Result<Vec<bool>, StoreError> {
+        dry_run: bool,
+    ) -> Result<Vec<Imported>, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let mut added = Vec::with_capacity(comments.len());
         for c in &comments {
+            if imported_key_in(&tx, "comments", c, article_id).await? {
+                added.push(Imported::AlreadyThere);
+                continue;
+            }
+            if imported_key_in(&tx, "deleted_imports", c, article_id).await? {
+                added.push(Imported::DeletedHere);
+                continue;
+            }
+            if dry_run {
+                added.push(Imported::Added);
+                continue;
+            }
             // One level of replies: a parent that is a reply (stored by an
             // earlier import) hands over its own parent.
             let parent: Option<i64> = match &c.parent_key {
@@ -1909,9 +1962,9 @@ impl Store for PostgresStore {
                     .transpose()?,
                 None => None,
             };
-            // The unique key makes a comment stored before (by an earlier
-            // run, or a run beside this one) a no-op; so does its key of
-            // before keys named the site, on the same article.
+            // The unique key makes a comment stored meanwhile (by a run
+            // beside this one) a no-op; so does its key of before keys named
+            // the site, on the same article.
             let inserted = tx
                 .execute(
                     "INSERT INTO comments (article_id, parent_id, author, email, body, status,
@@ -1934,9 +1987,16 @@ impl Store for PostgresStore {
                     ],
                 )
                 .await?;
-            added.push(inserted > 0);
+            added.push(if inserted > 0 {
+                Imported::Added
+            } else {
+                Imported::AlreadyThere
+            });
         }
-        if added.contains(&true) {
+        if dry_run {
+            return Ok(added);
+        }
+        if added.contains(&Imported::Added) {
             notify(&tx).await?;
         }
         tx.commit().await?;
