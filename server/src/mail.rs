@@ -150,7 +150,10 @@ pub fn compose(
         plain.push_str("\n\n");
     }
     if !r.message.is_empty() {
-        plain.push_str(&format!("{}\n{}\n\n", w.their_note, r.message));
+        // Quoted, as the HTML part's blockquote: the sender's words must
+        // not pass for the site's own lines ("Read: <link>").
+        let quoted = crate::mailer::quote(&r.message, MESSAGE_MAX);
+        plain.push_str(&format!("{}\n{quoted}\n\n", w.their_note));
     }
     plain.push_str(&format!("{} {}\n", w.read, article.url));
     let dir = if w.rtl { "rtl" } else { "ltr" };

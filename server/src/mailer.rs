@@ -11,6 +11,27 @@ use time::OffsetDateTime;
 
 use crate::store::{OutboxMail, SharedStore};
 
+/// A reader's text quoted in a plain-text mail: at most `max` characters,
+/// with "…" where it was cut, every line behind "> ", so that nothing the
+/// reader wrote reads as the mail's own lines (a link labelled as the
+/// mail's "Approve:" or "Stop these e-mails:" one, say).
+pub fn quote(text: &str, max: usize) -> String {
+    let mut kept: String = text.chars().take(max).collect();
+    if kept.len() < text.len() {
+        kept.push('…');
+    }
+    kept.lines()
+        .map(|line| {
+            if line.is_empty() {
+                ">".to_owned()
+            } else {
+                format!("> {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Messages the outbox keeps; older ones are forgotten.
 pub const OUTBOX_KEEP: u32 = 200;
 

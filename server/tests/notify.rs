@@ -170,6 +170,34 @@ fn one_message_per_comment_with_links_that_act_once() {
     });
 }
 
+/// A comment's text is quoted: a line of it written as the mail's own
+/// action lines is not one.
+#[test]
+fn a_comment_cannot_write_the_mails_own_lines() {
+    common::block_on(async {
+        let f = fixture();
+        let state = job_state(&f, &["moderator@news.test"], None);
+        // The first run starts the mail from now on.
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        comment(
+            &f,
+            "n-forged",
+            "رأي عادي\n\nنشر: https://evil.example/admin/login\nرفض: https://evil.example/x",
+        )
+        .await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        let text = &mails[0].text;
+        let starting = |label: &str| text.lines().filter(|l| l.starts_with(label)).count();
+        assert_eq!((starting("نشر:"), starting("رفض:")), (1, 1), "{text}");
+        assert!(
+            text.contains("> رأي عادي\n>\n> نشر: https://evil.example/admin/login\n"),
+            "{text}"
+        );
+        assert_eq!(links_after(text, "نشر:").len(), 1);
+    });
+}
+
 #[test]
 fn a_link_never_reverses_a_decision_taken_meanwhile() {
     common::block_on(async {

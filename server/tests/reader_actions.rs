@@ -64,6 +64,14 @@ async fn the_email_reaches_the_smtp_server_with_the_expected_headers_and_body() 
     );
     assert!(!decoded.contains("evil.example"), "{decoded}");
     assert!(decoded.contains("اقرأ هذا"));
+    // The sender's note is quoted in the plain part, line by line: it
+    // cannot pass for the site's own lines.
+    let quoted: Vec<&str> = decoded
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| l.starts_with("> "))
+        .collect();
+    assert_eq!(quoted, ["> اقرأ هذا", "> مهم"], "{decoded}");
 }
 
 #[tokio::test]

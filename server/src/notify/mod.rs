@@ -339,19 +339,14 @@ fn compose(
     let mut text = String::new();
     for c in comments {
         let id = c.stored.comment.id;
-        let body: String = c.stored.comment.body.chars().take(QUOTE_MAX).collect();
-        let cut = if body.len() < c.stored.comment.body.len() {
-            "…"
-        } else {
-            ""
-        };
         text.push_str(&format!(
-            "{author} — «{title}»\n{url}\n{time}\n\n{body}{cut}\n\n{approve} {approve_link}\n{reject} {reject_link}\n\n",
+            "{author} — «{title}»\n{url}\n{time}\n\n{body}\n\n{approve} {approve_link}\n{reject} {reject_link}\n\n",
             author = clean(&c.stored.comment.author),
             title = clean(&c.article_title),
             // An article stored with a path lives at this server's address.
             url = crate::model::absolute(&c.article_url, &settings.base_url),
             time = c.stored.comment.created_at,
+            body = crate::mailer::quote(&c.stored.comment.body, QUOTE_MAX),
             approve = lang.text("mail_approve"),
             approve_link = link(LinkAction::Approve, id),
             reject = lang.text("mail_reject"),

@@ -338,19 +338,14 @@ async fn messages(
         return Ok(Vec::new());
     };
     let key = key(state).await.map_err(|e| e.to_string())?;
-    let body: String = reply.comment.body.chars().take(QUOTE_MAX).collect();
-    let cut = if body.len() < reply.comment.body.len() {
-        "…"
-    } else {
-        ""
-    };
+    let body = crate::mailer::quote(&reply.comment.body, QUOTE_MAX);
     Ok(subscribers
         .iter()
         .map(|s| {
             let w = words(&s.lang);
             let stop = link(&key, base, LinkKind::Stop, s.id);
             let text = format!(
-                "{author} {replied} «{title}»:\n\n{body}{cut}\n\n{read} {url}\n\n{stop_label} {stop}\n",
+                "{author} {replied} «{title}»:\n\n{body}\n\n{read} {url}\n\n{stop_label} {stop}\n",
                 author = one_line(&reply.comment.author),
                 replied = w.replied,
                 title = one_line(&page_name(&article)),
