@@ -150,8 +150,8 @@ export function mountComponent(
 /** The widget's version (semantic versioning). */
 export function version(): string;
 
-/** Figures for leak checks: [placeholders mounted, requests in flight, wasm memory bytes]. */
-export function debugCounts(): [number, number, number];
+/** Figures for leak checks: [placeholders mounted, requests in flight, wasm memory bytes, elements whose handles the loader remembers]. */
+export function debugCounts(): [number, number, number, number];
 
 /** `detail` of `khabar:ready`, once the content is on screen. */
 export interface KhabarReadyDetail {

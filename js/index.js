@@ -676,9 +676,17 @@ function open(element, options, fromAttributes) {
 // with it.
 const handleOf = new WeakMap();
 const elements = new Set(); // WeakRefs to the keys of handleOf
+// Without khabar/auto nothing revives, so nothing would sweep `elements`: a
+// page that mounts into new elements (a framework's, on every navigation)
+// would keep a WeakRef for each. Each goes with its element.
+const forget = new FinalizationRegistry((ref) => elements.delete(ref));
 
 function rememberHandle(handle, element) {
-  if (!handleOf.has(element)) elements.add(new WeakRef(element));
+  if (!handleOf.has(element)) {
+    const ref = new WeakRef(element);
+    elements.add(ref);
+    forget.register(element, ref);
+  }
   handleOf.set(element, handle); // the latest handle of an element
 }
 
@@ -801,11 +809,14 @@ export function placeholderAttributes(options) {
   return { 'data-khabar-reserve': 'latest', 'data-khabar-reserve-rows': String(rowsOf(options)) };
 }
 
-/** Figures for leak checks: widgets alive, requests in flight and wasm memory, both modules together. */
+/**
+ * Figures for leak checks: widgets alive, requests in flight, wasm memory
+ * (both modules together) and elements whose handles the loader remembers.
+ */
 export function debugCounts() {
   const modules = [core, comments, page].filter((m) => m.running);
   const live = [core, page].reduce((n, m) => n + (m.running ? m.glue.liveWidgets() : 0), 0);
-  return [live, inFlight(), modules.reduce((n, m) => n + m.memory.buffer.byteLength, 0)];
+  return [live, inFlight(), modules.reduce((n, m) => n + m.memory.buffer.byteLength, 0), elements.size];
 }
 
 /** For `khabar/auto` only; not part of the public API. */

@@ -193,6 +193,37 @@ test('`khabar/auto` imported after init({ api }): its placeholders and elements 
   await page.close();
 });
 
+test('without khabar/auto, what the loader remembers of an element goes with it', async () => {
+  const { page, problems } = await apiPage('', '');
+  const cdp = await page.context().newCDPSession(page);
+  // Mounts into new elements, as a framework does on every navigation.
+  const cycles = (n) => page.evaluate(async ({ n, id }) => {
+    for (let i = 0; i < n; i++) {
+      const host = document.createElement('div');
+      document.body.append(host);
+      const ready = new Promise((r) => host.addEventListener('khabar:ready', r, { once: true }));
+      const handle = window.k.mount(host, { kind: 'card', articleId: id, lang: 'en' });
+      await ready;
+      handle.destroy();
+      host.remove();
+    }
+  }, { n, id: ARTICLE });
+  const remembered = async () => {
+    for (let i = 0; i < 3; i++) {
+      await cdp.send('HeapProfiler.collectGarbage');
+      await page.waitForTimeout(100); // finalizers run in a later task
+    }
+    return page.evaluate(() => window.k.debugCounts()[3]);
+  };
+  await cycles(5);
+  const before = await remembered();
+  await cycles(100);
+  const after = await remembered();
+  assert.ok(after <= before + 5, `remembered ${before} → ${after} after 100 elements came and went`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('khabar/placeholder.css reserves what reservedHeight() names, for every kind and list length, custom properties included, in text of any size', async () => {
   const { page, problems } = await apiPage('<div id="cases"></div>', '');
   await page.addStyleTag({ content: readFileSync(join(DIST, 'npm/placeholder.css'), 'utf8') });
