@@ -1,5 +1,5 @@
 // Types of `@khabar/react`.
-import type { DetailedHTMLProps, HTMLAttributes, ReactElement } from 'react';
+import type { DetailedHTMLProps, ForwardRefExoticComponent, HTMLAttributes, RefAttributes } from 'react';
 import type {
   KhabarCommentPostedDetail, KhabarErrorDetail, KhabarKind, KhabarLang, KhabarOptions, KhabarReadyDetail,
 } from 'khabar';
@@ -23,8 +23,8 @@ export interface KhabarProps extends KhabarOptions {
   reserve?: 'inline' | 'stylesheet';
 }
 
-/** Khabar's widget as a React component; safe to render on the server. */
-export function Khabar(props: KhabarProps): ReactElement;
+/** Khabar's widget as a React component; safe to render on the server. A `ref` gets the widget's element. */
+export const Khabar: ForwardRefExoticComponent<KhabarProps & RefAttributes<HTMLDivElement>>;
 export default Khabar;
 
 /** The attributes of `<khabar-widget>` in JSX (from `khabar/auto`): the options in their attribute spelling. */

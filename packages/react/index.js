@@ -3,7 +3,7 @@
 // React component. The server renders an empty placeholder of the height
 // the widget reserves; the browser mounts the widget into it after
 // hydration, updates it when its options change and destroys it on unmount.
-import { createElement, useEffect, useRef, useState } from 'react';
+import { createElement, forwardRef, useCallback, useEffect, useRef, useState } from 'react';
 import { mountComponent, placeholderAttributes, reservedHeight } from 'khabar';
 
 const EVENTS = [
@@ -16,15 +16,24 @@ const EVENTS = [
  * Khabar's widget; props are the options of `mount()` plus the event
  * callbacks, `className`, `id`, `data-*` and `aria-*` attributes, and
  * `reserve` (how the placeholder holds its height: `inline`, the default,
- * or `stylesheet`).
+ * or `stylesheet`). A `ref` gets the widget's element (to scroll to it,
+ * say): forwarded, since React 19 would otherwise pass it as an option.
  */
-export function Khabar({ onReady, onError, onCommentPosted, className, id, reserve, ...props }) {
+export const Khabar = forwardRef(function Khabar(
+  { onReady, onError, onCommentPosted, className, id, reserve, ...props },
+  ref,
+) {
   // `data-*` and `aria-*` props are the element's (a test id, a slot for
   // the site's CSS), not options of the widget, which would drop them.
   const attributes = {};
   const options = {};
   for (const [name, value] of Object.entries(props)) (name.includes('-') ? attributes : options)[name] = value;
   const element = useRef(null);
+  const attach = useCallback((el) => {
+    element.current = el;
+    if (typeof ref === 'function') ref(el);
+    else if (ref) ref.current = el;
+  }, [ref]);
   const widget = useRef(null); // { host, applied }: the widget and the options it was given
   const callbacks = useRef(null);
   callbacks.current = { onReady, onError, onCommentPosted };
@@ -70,7 +79,7 @@ export function Khabar({ onReady, onError, onCommentPosted, className, id, reser
   if (!mounted) {
     held = reserve === 'stylesheet' ? placeholderAttributes(options) : { style: { minBlockSize: reservedHeight(options) } };
   }
-  return createElement('div', { ...attributes, ref: element, className, id, ...held });
-}
+  return createElement('div', { ...attributes, ref: attach, className, id, ...held });
+});
 
 export default Khabar;

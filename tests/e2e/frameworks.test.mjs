@@ -94,6 +94,10 @@ for (const framework of ['react', 'vue', 'svelte']) {
       const ready = JSON.parse(await page.evaluate(() => document.body.dataset.ready));
       assert.equal(ready[0].articleId, FIRST, 'the ready callback got the event detail');
       assert.equal(await page.locator('#story').getAttribute('data-slot'), 'lead', 'a data-* prop is the element\'s');
+      if (framework === 'react') {
+        const refs = JSON.parse(await page.evaluate(() => document.body.dataset.ref));
+        assert.equal(refs[0], 'story', 'the page\'s ref holds the widget\'s element');
+      }
 
       // A prop change: the same widget shows the next story.
       await page.locator('#switch').click();
