@@ -880,7 +880,7 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
         CommentAction::Reject { id, by } => (id, (Status::Rejected, by)),
         CommentAction::Delete { id, by } => {
             let article = store.comment(id).await?.map(|c| c.article_id);
-            if !store.delete_comment(id).await? {
+            if !store.delete_comment(id, None).await? {
                 bail!("no comment #{id}");
             }
             khabar_server::audit::record(store, &by, "delete", Some(id), article).await?;
@@ -888,15 +888,19 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             return Ok(());
         }
     };
-    let Some(changed) = store.set_comment_status(id, status).await? else {
+    let Some((stored, changed)) = store.set_comment_status(id, status).await? else {
         bail!("no comment #{id}");
     };
+    if !changed {
+        println!("comment #{id} was already {}", status.as_str());
+        return Ok(());
+    }
     let action = if status == Status::Published {
         "approve"
     } else {
         "reject"
     };
-    khabar_server::audit::record(store, &by, action, Some(id), Some(changed.article_id)).await?;
+    khabar_server::audit::record(store, &by, action, Some(id), Some(stored.article_id)).await?;
     println!("comment #{id} is now {}", status.as_str());
     Ok(())
 }

@@ -1185,3 +1185,66 @@ async fn a_stale_queue_page_never_reverses_a_decision_taken_meanwhile() {
     assert_eq!(res.location(), "/admin/queue?done=0");
     assert_eq!(status_of(&f, id).await.as_deref(), Some("published"));
 }
+
+/// The store checks a comment's status and changes it in one step: a
+/// delete or a decision for a status the comment no longer has (a page
+/// that still lists it as waiting, after an e-mailed link approved it)
+/// does nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_for_a_status_the_comment_no_longer_has_does_nothing() {
+    let f = setup().await;
+    let id = comment(&f, "key-cond-01", "Waiting for a decision", None).await;
+    let approved = f
+        .store
+        .decide(id, Status::Pending, Status::Published)
+        .await
+        .expect("decide");
+    assert!(approved.is_some());
+    assert!(!f
+        .store
+        .delete_comment(id, Some(Status::Pending))
+        .await
+        .expect("delete"));
+    assert!(f
+        .store
+        .decide(id, Status::Pending, Status::Rejected)
+        .await
+        .expect("decide")
+        .is_none());
+    assert_eq!(status_of(&f, id).await.as_deref(), Some("published"));
+    // Asked as what it is, it goes.
+    assert!(f
+        .store
+        .delete_comment(id, Some(Status::Published))
+        .await
+        .expect("delete"));
+    assert_eq!(status_of(&f, id).await, None);
+}
+
+/// An approval through the moderation API that changes nothing (the
+/// comment was already published) is not recorded as a moderator's act.
+#[tokio::test]
+async fn approving_twice_through_the_api_is_audited_once() {
+    let f = fixture_with(true, |mut s| {
+        s.admin_token = Some("s3cret-token".into());
+        adjust(s)
+    });
+    let id = comment(&f, "key-api-twice", "Approved twice?", None).await;
+    for _ in 0..2 {
+        let req = Request::post(format!("/api/v1/admin/comments/{id}/approve"))
+            .header("authorization", "Bearer s3cret-token")
+            .body(Body::empty())
+            .expect("request");
+        let res = f.router.clone().oneshot(req).await.expect("response");
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let approvals = f
+        .store
+        .audit_log(10)
+        .await
+        .expect("audit")
+        .iter()
+        .filter(|e| e.action == "approve" && e.comment_id == Some(id))
+        .count();
+    assert_eq!(approvals, 1);
+}

@@ -213,7 +213,7 @@ fn a_link_never_reverses_a_decision_taken_meanwhile() {
             .expect("exists");
         let late = f
             .store
-            .decide_pending(id, Status::Published)
+            .decide(id, Status::Pending, Status::Published)
             .await
             .expect("decide");
         assert!(late.is_none(), "{late:?}");
@@ -222,14 +222,14 @@ fn a_link_never_reverses_a_decision_taken_meanwhile() {
         let waiting = comment(&f, "n-race-2", "ينتظر قرارا واحدا").await;
         let decided = f
             .store
-            .decide_pending(waiting, Status::Published)
+            .decide(waiting, Status::Pending, Status::Published)
             .await
             .expect("decide")
             .expect("it waited");
         assert_eq!(decided.status, "published");
         assert!(f
             .store
-            .decide_pending(waiting, Status::Rejected)
+            .decide(waiting, Status::Pending, Status::Rejected)
             .await
             .expect("decide")
             .is_none());

@@ -16,6 +16,7 @@ use crate::admin::i18n::Lang;
 use crate::admin::links::{self, Link, LinkError};
 use crate::admin::pages::{audit, render, shown_time};
 use crate::state::AppState;
+use crate::store::Status;
 
 /// Who the audit log says acted through a link.
 pub const LINK_MODERATOR: &str = "e-mail link";
@@ -146,7 +147,7 @@ pub(crate) async fn act(
     // Decided in the queue since the check above: the link changes nothing.
     if state
         .store
-        .decide_pending(link.comment_id, link.action.status())
+        .decide(link.comment_id, Status::Pending, link.action.status())
         .await?
         .is_none()
     {

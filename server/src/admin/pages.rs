@@ -562,29 +562,32 @@ pub(crate) async fn act_on_comments(
     // The status of the page the form came from: a comment another
     // moderator moved meanwhile (approved what this page still lists as
     // waiting, say) is left as they left it, not reversed from a stale page.
+    // The check and the change are one step in the store: a decision that
+    // lands between them (an e-mailed link's) is never undone.
     let listed = form.get("listed").filter(|l| !l.is_empty());
+    let from = match listed {
+        Some(name) => Some(Status::parse(name).ok_or(AdminError::BadForm("listed"))?),
+        None => None,
+    };
     let mut done = 0_u32;
     for id in ids {
-        let article_id = match (status, listed) {
-            (Some(status), Some("pending")) => state
+        let article_id = match (status, from) {
+            (Some(to), Some(from)) => state
                 .store
-                .decide_pending(id, status)
+                .decide(id, from, to)
                 .await?
                 .map(|c| c.article_id),
-            _ => match state.store.comment(id).await? {
-                Some(c) if listed.is_some_and(|l| l != c.status) => None,
-                Some(c) => match status {
-                    Some(status) => state
-                        .store
-                        .set_comment_status(id, status)
-                        .await?
-                        .map(|c| c.article_id),
-                    None => state
-                        .store
-                        .delete_comment(id)
-                        .await?
-                        .then_some(c.article_id),
-                },
+            (Some(to), None) => state
+                .store
+                .set_comment_status(id, to)
+                .await?
+                .and_then(|(c, changed)| changed.then_some(c.article_id)),
+            (None, from) => match state.store.comment(id).await? {
+                Some(c) => state
+                    .store
+                    .delete_comment(id, from)
+                    .await?
+                    .then_some(c.article_id),
                 None => None,
             },
         };

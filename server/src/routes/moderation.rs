@@ -51,26 +51,29 @@ async fn pending(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
 }
 
 async fn set(state: &AppState, id: i64, status: Status) -> Result<Json<StoredComment>, ApiError> {
-    let changed = state
+    let (stored, changed) = state
         .store
         .set_comment_status(id, status)
         .await?
         .ok_or(ApiError::NotFound("comment"))?;
-    let action = if status == Status::Published {
-        "approve"
-    } else {
-        "reject"
-    };
-    let article = Some(changed.article_id.clone());
-    crate::audit::record(
-        state.store.as_ref(),
-        API_MODERATOR,
-        action,
-        Some(id),
-        article,
-    )
-    .await?;
-    Ok(Json(changed))
+    // A second approval changes nothing and is not a moderator's act.
+    if changed {
+        let action = if status == Status::Published {
+            "approve"
+        } else {
+            "reject"
+        };
+        let article = Some(stored.article_id.clone());
+        crate::audit::record(
+            state.store.as_ref(),
+            API_MODERATOR,
+            action,
+            Some(id),
+            article,
+        )
+        .await?;
+    }
+    Ok(Json(stored))
 }
 
 async fn approve(
@@ -92,7 +95,7 @@ async fn remove(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     let article = state.store.comment(id).await?.map(|c| c.article_id);
-    if state.store.delete_comment(id).await? {
+    if state.store.delete_comment(id, None).await? {
         crate::audit::record(
             state.store.as_ref(),
             API_MODERATOR,

@@ -235,22 +235,23 @@ impl Store for CachedStore {
         &self,
         id: i64,
         status: Status,
-    ) -> Result<Option<StoredComment>, StoreError> {
+    ) -> Result<Option<(StoredComment, bool)>, StoreError> {
         let r = self.inner.set_comment_status(id, status).await;
         self.wrote(r)
     }
 
-    async fn decide_pending(
+    async fn decide(
         &self,
         id: i64,
-        status: Status,
+        from: Status,
+        to: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
-        let r = self.inner.decide_pending(id, status).await;
+        let r = self.inner.decide(id, from, to).await;
         self.wrote(r)
     }
 
-    async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
-        let r = self.inner.delete_comment(id).await;
+    async fn delete_comment(&self, id: i64, only_if: Option<Status>) -> Result<bool, StoreError> {
+        let r = self.inner.delete_comment(id, only_if).await;
         self.wrote(r)
     }
 

@@ -182,6 +182,13 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status stored as `name`, if it is one of these.
+    pub fn parse(name: &str) -> Option<Status> {
+        [Status::Published, Status::Pending, Status::Rejected]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -639,24 +646,28 @@ pub trait Store: Send + Sync {
     async fn list_comments(&self, query: CommentQuery) -> Result<Option<CommentPage>, StoreError>;
     /// Comments waiting for a moderator, oldest first.
     async fn pending_comments(&self, limit: u32) -> Result<Vec<StoredComment>, StoreError>;
-    /// Sets a comment's status; the comment after the change, `None` when
-    /// there is no such comment.
+    /// Sets a comment's status; the comment after the change and whether
+    /// it changed (it had another status), `None` when there is no such
+    /// comment.
     async fn set_comment_status(
         &self,
         id: i64,
         status: Status,
-    ) -> Result<Option<StoredComment>, StoreError>;
-    /// Sets the status of a comment that still waits for a moderator: the
-    /// comment after the change, `None` when it no longer waits (or is
-    /// gone). An e-mailed approve or reject link uses it, so that a decision
-    /// taken in the queue at the same moment is never reversed by the link.
-    async fn decide_pending(
+    ) -> Result<Option<(StoredComment, bool)>, StoreError>;
+    /// Moves a comment from status `from` to `to`: the comment after the
+    /// change, `None` when it no longer has `from` (or is gone). An e-mailed
+    /// link and a moderator's page use it, so that a decision taken
+    /// elsewhere at the same moment is never reversed by what they showed.
+    async fn decide(
         &self,
         id: i64,
-        status: Status,
+        from: Status,
+        to: Status,
     ) -> Result<Option<StoredComment>, StoreError>;
-    /// Deletes a comment and its replies; `false` when there is no such comment.
-    async fn delete_comment(&self, id: i64) -> Result<bool, StoreError>;
+    /// Deletes a comment and its replies, with `only_if` only while it has
+    /// that status; `false` when there is no such comment (or it has
+    /// another status).
+    async fn delete_comment(&self, id: i64, only_if: Option<Status>) -> Result<bool, StoreError>;
     /// Opens or closes an article's comments; `false` when there is no such
     /// article.
     async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError>;

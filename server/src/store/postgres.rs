@@ -1092,18 +1092,21 @@ impl Store for PostgresStore {
         &self,
         id: i64,
         status: Status,
-    ) -> Result<Option<StoredComment>, StoreError> {
+    ) -> Result<Option<(StoredComment, bool)>, StoreError> {
         // Only a real change is an event: approving twice sends one.
-        let (stored, _) = self.change_status(id, status, "status <> $2").await?;
-        Ok(stored)
+        let (stored, changed) = self.change_status(id, status, "status <> $2").await?;
+        Ok(stored.map(|s| (s, changed)))
     }
 
-    async fn decide_pending(
+    async fn decide(
         &self,
         id: i64,
-        status: Status,
+        from: Status,
+        to: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
-        let (stored, changed) = self.change_status(id, status, "status = 'pending'").await?;
+        // A status's name is one of three constants: safe in the SQL.
+        let condition = format!("status = '{}'", from.as_str());
+        let (stored, changed) = self.change_status(id, to, &condition).await?;
         Ok(stored.filter(|_| changed))
     }
 
@@ -1862,9 +1865,24 @@ impl Store for PostgresStore {
             .await?)
     }
 
-    async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
+    async fn delete_comment(&self, id: i64, only_if: Option<Status>) -> Result<bool, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        // Locked until the end: no decision lands between the check and
+        // the delete.
+        if let Some(status) = only_if {
+            let now: Option<String> = tx
+                .query_opt(
+                    "SELECT status FROM comments WHERE id = $1 FOR UPDATE",
+                    &[&id],
+                )
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+            if now.as_deref() != Some(status.as_str()) {
+                return Ok(false);
+            }
+        }
         let doomed = doomed_comments(&tx, "id = $1 OR parent_id = $1", &id).await?;
         // Its webhook deliveries and reply notices carry its text (and its
         // replies'): queued ones would still send it, sent ones keep it in

@@ -662,22 +662,25 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         status: Status,
-    ) -> Result<Option<StoredComment>, StoreError> {
+    ) -> Result<Option<(StoredComment, bool)>, StoreError> {
         // Only a real change is an event: approving twice sends one.
         self.with_conn(move |c| {
-            change_status(c, id, status, "status <> ?2").map(|(stored, _)| stored)
+            let (stored, changed) = change_status(c, id, status, "status <> ?2")?;
+            Ok(stored.map(|s| (s, changed)))
         })
         .await
     }
 
-    async fn decide_pending(
+    async fn decide(
         &self,
         id: i64,
-        status: Status,
+        from: Status,
+        to: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
+        // A status's name is one of three constants: safe in the SQL.
+        let condition = format!("status = '{}'", from.as_str());
         self.with_conn(move |c| {
-            change_status(c, id, status, "status = 'pending'")
-                .map(|(stored, changed)| stored.filter(|_| changed))
+            change_status(c, id, to, &condition).map(|(stored, changed)| stored.filter(|_| changed))
         })
         .await
     }
@@ -1758,9 +1761,20 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn delete_comment(&self, id: i64) -> Result<bool, StoreError> {
+    async fn delete_comment(&self, id: i64, only_if: Option<Status>) -> Result<bool, StoreError> {
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Read under the write lock: no decision lands between the two.
+            if let Some(status) = only_if {
+                let now: Option<String> = tx
+                    .query_row("SELECT status FROM comments WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                if now.as_deref() != Some(status.as_str()) {
+                    return Ok(false);
+                }
+            }
             let doomed = doomed_comments(&tx, "id = ?1 OR parent_id = ?1", &id)?;
             // Its webhook deliveries and reply notices carry its text (and
             // its replies'): queued ones would still send it, sent ones keep
