@@ -426,9 +426,12 @@ fn compose(
         .subject(subject.clone())
         .header(ContentType::TEXT_PLAIN);
     if let Some(url) = unsubscribe {
-        builder = builder
-            .header(ListUnsubscribe(format!("<{url}>")))
-            .header(ListUnsubscribePost);
+        builder = builder.header(ListUnsubscribe(format!("<{url}>")));
+        // RFC 8058's one click is for an HTTPS URL only: over plain HTTP
+        // the header would be wrong, and mail providers ignore it.
+        if url.starts_with("https://") {
+            builder = builder.header(ListUnsubscribePost);
+        }
     }
     let message = builder.body(text.clone()).map_err(|e| e.to_string())?;
     Ok(Outgoing {
@@ -438,4 +441,34 @@ fn compose(
         subject,
         text,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The headers of a notice whose stop link is `url`.
+    fn headers_with(url: &str) -> String {
+        let mailer = Mailer::new("smtp://127.0.0.1:2525", "desk@news.test").expect("mailer");
+        let out = compose(
+            &mailer,
+            "reader@news.test",
+            "s".into(),
+            "t".into(),
+            Some(url),
+        )
+        .expect("message");
+        String::from_utf8_lossy(&out.message.formatted()).into_owned()
+    }
+
+    // The mailer's pool starts on Tokio's runtime.
+    #[tokio::test]
+    async fn one_click_unsubscribing_is_offered_over_https_only() {
+        let https = headers_with("https://news.example/replies/unsubscribe?t=x");
+        assert!(https.contains("List-Unsubscribe: <https://news.example/replies/unsubscribe?t=x>"));
+        assert!(https.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        let http = headers_with("http://127.0.0.1:8099/replies/unsubscribe?t=x");
+        assert!(http.contains("List-Unsubscribe: <http://127.0.0.1:8099/"));
+        assert!(!http.contains("List-Unsubscribe-Post"), "{http}");
+    }
 }
