@@ -202,6 +202,9 @@ enum CommentAction {
         /// The reader's address (compared without case).
         #[arg(long)]
         email: String,
+        /// The name the audit log records (the address is not recorded).
+        #[arg(long, default_value = "cli")]
+        by: String,
     },
 }
 
@@ -852,8 +855,21 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             }
             return Ok(());
         }
-        CommentAction::Forget { email } => {
+        CommentAction::Forget { email, by } => {
             let n = store.forget_email(email.trim()).await?;
+            // The erasure is a moderator's act like a delete, recorded
+            // without what it erased: the address stays out of the log.
+            store
+                .add_audit(khabar_server::store::AuditEntry {
+                    id: 0,
+                    at: khabar_server::audit::now(),
+                    moderator: by,
+                    action: "forget".into(),
+                    comment_id: None,
+                    article_id: None,
+                    detail: Some(format!("{n} comment(s)")),
+                })
+                .await?;
             println!("deleted {n} comment(s) left with {}", email.trim());
             return Ok(());
         }

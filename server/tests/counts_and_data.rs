@@ -141,4 +141,15 @@ fn a_reader_can_have_their_comments_exported_and_erased() {
         1,
         "only Omar's comment is left"
     );
+    // The erasure is in the audit log, without the address it erased.
+    let audit = common::block_on(f.store.audit_log(5)).expect("audit");
+    assert_eq!(
+        (
+            audit[0].action.as_str(),
+            audit[0].moderator.as_str(),
+            audit[0].detail.as_deref()
+        ),
+        ("forget", "cli", Some("2 comment(s)"))
+    );
+    assert!(!format!("{audit:?}").to_lowercase().contains("rana@"));
 }

@@ -207,6 +207,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("act_approve", "approved", "نشر"),
     ("act_reject", "rejected", "رفض"),
     ("act_delete", "deleted", "حذف"),
+    (
+        "act_forget",
+        "erased a reader's comments (by their address)",
+        "محا تعليقات قارئ (بعنوانه)",
+    ),
     ("act_open", "reopened comments", "أعاد فتح التعليقات"),
     ("act_close", "closed comments", "أغلق التعليقات"),
     ("act_sign_in", "signed in", "سجل الدخول"),
