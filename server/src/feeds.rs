@@ -134,6 +134,7 @@ pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -
     link.set_mime_type(Some("application/rss+xml".to_owned()));
     atom.set_links(vec![link]);
     channel.set_atom_ext(Some(atom));
+    let guids = Guids::of(articles);
     let items: Vec<Item> = articles
         .iter()
         .map(|a| {
@@ -143,8 +144,9 @@ pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -
             item.set_description(Some(a.summary.clone()));
             item.set_content(Some(body_html(a)));
             let mut guid = Guid::default();
-            guid.set_value(a.url.clone());
-            guid.set_permalink(true);
+            let (value, permalink) = guids.of_article(a);
+            guid.set_value(value);
+            guid.set_permalink(permalink);
             item.set_guid(Some(guid));
             item.set_pub_date(parse_time(&a.published_at).and_then(|t| t.format(&Rfc2822).ok()));
             if let Some(section) = &a.section {
@@ -161,16 +163,55 @@ pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -
         })
         .collect();
     channel.set_items(items);
-    channel.to_string()
+    // XML 1.0 has no place for most control characters: one pasted into
+    // an article (a vertical tab from a word processor) would make strict
+    // readers refuse the whole feed. Markup never holds them.
+    channel
+        .to_string()
+        .chars()
+        .filter(|&c| {
+            (c >= ' ' || matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{fffe}' | '\u{ffff}')
+        })
+        .collect()
+}
+
+/// Each article's id in a feed: its URL, which readers take as the story's
+/// identity; a URL that several articles share (ticker headlines that link
+/// to one page) gets the article's id after it, so that no story hides
+/// another.
+struct Guids<'a> {
+    shared: HashSet<&'a str>,
+}
+
+impl<'a> Guids<'a> {
+    fn of(articles: &'a [Article]) -> Guids<'a> {
+        let mut seen = HashSet::new();
+        let shared = articles
+            .iter()
+            .map(|a| a.url.as_str())
+            .filter(|u| !seen.insert(*u))
+            .collect();
+        Guids { shared }
+    }
+
+    /// The id, and whether it is the story's URL (RSS `isPermaLink`).
+    fn of_article(&self, a: &Article) -> (String, bool) {
+        if self.shared.contains(a.url.as_str()) {
+            (format!("{}#{}", a.url, a.id), false)
+        } else {
+            (a.url.clone(), true)
+        }
+    }
 }
 
 /// JSON Feed 1.1.
 pub fn json_feed(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -> Value {
+    let guids = Guids::of(articles);
     let items: Vec<Value> = articles
         .iter()
         .map(|a| {
             let mut item = json!({
-                "id": a.url,
+                "id": guids.of_article(a).0,
                 "url": a.url,
                 "title": a.title,
                 "summary": a.summary,
