@@ -70,6 +70,8 @@ struct Mock {
     requests: Mutex<Vec<String>>,
     /// The `Content-Language` of WordPress's answers, when set.
     content_language: Mutex<Option<String>>,
+    /// The Content-Type and bytes of /raw, a feed the tests write.
+    raw: Mutex<(String, Vec<u8>)>,
 }
 
 impl Mock {
@@ -151,6 +153,10 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
                 fixture_text("rss.xml"),
             )
                 .into_response()
+        }
+        "/raw" => {
+            let (content_type, body) = mock.raw.lock().unwrap().clone();
+            ([(header::CONTENT_TYPE, content_type)], body).into_response()
         }
         "/plain.xml" => (
             [(header::CONTENT_TYPE, "application/rss+xml")],
@@ -902,6 +908,81 @@ async fn a_json_feed_is_followed_through_next_url() {
         format!("{base}/items/3"),
         "resolved against the page"
     );
+}
+
+/// A JSON Feed as some servers write it: a byte order mark first, and
+/// item ids that are numbers (JSON Feed says a reader takes them as text).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_feed_with_a_bom_and_numeric_ids_is_read() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Numbers",
+        "items": [
+            { "id": 101, "url": "https://wire.test/n/101", "title": "الأول",
+              "content_text": "نص", "date_published": "2026-12-01T08:00:00Z" },
+            { "id": 102, "url": "https://wire.test/n/102", "title": "الثاني",
+              "content_text": "نص", "date_published": "2026-12-01T09:00:00Z" }
+        ]
+    });
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend(feed.to_string().into_bytes());
+    *mock.raw.lock().unwrap() = ("application/feed+json".into(), body);
+    let url = format!("{base}/raw");
+    let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 0 skipped");
+    let u = Url::parse(&url).unwrap();
+    let first = stored(&f.store, &sync::feed::article_id(&u, "101"))
+        .await
+        .expect("item 101");
+    assert_eq!(first.title, "الأول");
+}
+
+/// An RSS feed of an older Arabic site: its encoding named only in the
+/// HTTP header (windows-1256), an item whose only address is its `<guid>`,
+/// and an image that Media RSS gives without a type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rss_feed_in_its_headers_charset_with_guid_links_and_untyped_images_is_read() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let rss = r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>
+<title>جريدة</title><link>https://old.test/</link>
+<item><title>خبر بصورة</title><link>https://old.test/a</link><guid>https://old.test/a</guid>
+<pubDate>Tue, 01 Dec 2026 08:00:00 GMT</pubDate><description>نص الخبر</description>
+<media:content url="https://old.test/img/a.jpg" medium="image"/></item>
+<item><title>خبر بلا رابط</title><guid>https://old.test/g</guid>
+<pubDate>Tue, 01 Dec 2026 09:00:00 GMT</pubDate><description>نص آخر</description></item>
+</channel></rss>"#;
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1256.encode(rss);
+    assert!(!unmappable);
+    *mock.raw.lock().unwrap() = (
+        "application/rss+xml; charset=windows-1256".into(),
+        bytes.into_owned(),
+    );
+    let url = format!("{base}/raw");
+    let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 0 skipped");
+    let u = Url::parse(&url).unwrap();
+    let pictured = stored(&f.store, &sync::feed::article_id(&u, "https://old.test/a"))
+        .await
+        .expect("the item with a picture");
+    assert_eq!(pictured.title, "خبر بصورة");
+    assert_eq!(
+        pictured.image.expect("image").url,
+        "https://old.test/img/a.jpg"
+    );
+    let linked = stored(&f.store, &sync::feed::article_id(&u, "https://old.test/g"))
+        .await
+        .expect("the item with only a guid");
+    assert_eq!(linked.url, "https://old.test/g");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 //! the page limit. A feed shows only recent items, so absence means nothing
 //! here: feed syncs never hide an article.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -63,9 +64,10 @@ pub(crate) async fn sync(
     let mut items = 0;
     let started = OffsetDateTime::now_utc().unix_timestamp();
     loop {
-        crowded(source, &fetched.body, client.limits().max_items)?;
-        let feed = parse(source, &page_url, &fetched.body)?;
-        let extras: JsonExtras = serde_json::from_slice(&fetched.body).unwrap_or_default();
+        let body = readable(&fetched.body, fetched.header("content-type"));
+        crowded(source, &body, client.limits().max_items)?;
+        let feed = parse(source, &page_url, &body)?;
+        let extras: JsonExtras = serde_json::from_slice(&body).unwrap_or_default();
         let images: HashMap<String, String> = extras
             .items
             .iter()
@@ -78,7 +80,7 @@ pub(crate) async fn sync(
             })
             .collect();
         let budget = client.limits().max_items.saturating_sub(items);
-        let zoneless = zoneless_dates(source, &page_url, &fetched.body, &feed);
+        let zoneless = zoneless_dates(source, &page_url, &body, &feed);
         let on_page = OnPage {
             source_url: url,
             page: &page_url,
@@ -157,6 +159,72 @@ fn parser(page: &Url) -> feed_rs::parser::Builder {
     feed_rs::parser::Builder::new()
         .base_uri(Some(page.as_str()))
         .id_generator(|_, _, _| String::new())
+}
+
+/// A page's bytes as feed-rs can read them:
+/// - without a UTF-8 byte order mark, which feed-rs's JSON reader refuses;
+/// - in a JSON Feed, item ids that are numbers as strings (JSON Feed says a
+///   reader takes them so; feed-rs refuses the whole page);
+/// - an XML feed whose encoding only the HTTP header names (`charset=
+///   windows-1256`, an older Arabic site's), in UTF-8: without a
+///   declaration in the document, XML is read as UTF-8 and the page failed.
+fn readable<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, [u8]> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => json_ids_as_text(body),
+        Some(b'<') => xml_in_utf8(body, content_type),
+        _ => Cow::Borrowed(body),
+    }
+}
+
+fn json_ids_as_text(body: &[u8]) -> Cow<'_, [u8]> {
+    let Ok(mut feed) = serde_json::from_slice::<Value>(body) else {
+        return Cow::Borrowed(body);
+    };
+    let mut changed = false;
+    for item in feed
+        .get_mut("items")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(id) = item.get_mut("id") {
+            if id.is_number() {
+                *id = Value::String(id.to_string());
+                changed = true;
+            }
+        }
+    }
+    match serde_json::to_vec(&feed) {
+        Ok(text) if changed => Cow::Owned(text),
+        _ => Cow::Borrowed(body),
+    }
+}
+
+fn xml_in_utf8<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, [u8]> {
+    let charset = content_type.and_then(|t| {
+        t.split(';').skip(1).find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| value.trim().trim_matches('"'))
+        })
+    });
+    let Some(encoding) = charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
+    else {
+        return Cow::Borrowed(body);
+    };
+    // The document's own declaration wins: quick-xml follows it.
+    let declared = body.starts_with(b"<?xml")
+        && body
+            .split(|b| *b == b'>')
+            .next()
+            .is_some_and(|d| d.windows(8).any(|w| w == b"encoding"));
+    if declared || encoding == encoding_rs::UTF_8 {
+        return Cow::Borrowed(body);
+    }
+    let (text, _, _) = encoding.decode(body);
+    Cow::Owned(text.into_owned().into_bytes())
 }
 
 /// Refuses a page with more entries than a sync takes in all, counted on
@@ -374,11 +442,21 @@ struct OnPage<'a> {
 /// An entry's link, resolved against the page; `javascript:` and the like
 /// stay what they are and fail validation.
 fn entry_url(page: &Url, entry: &Entry) -> Option<String> {
-    let link = entry
+    let Some(link) = entry
         .links
         .iter()
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(entry.links.first())?;
+        .or(entry.links.first())
+    else {
+        // No link, but an id that is a web address: RSS's `<guid>` is the
+        // item's permalink unless it says otherwise, and a JSON Feed id
+        // may be the item's URL too.
+        let id = entry.id.trim();
+        return Url::parse(id)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(String::from);
+    };
     Some(
         page.join(link.href.trim())
             .map_or_else(|_| link.href.trim().to_owned(), String::from),
@@ -522,6 +600,15 @@ fn map(
     })
 }
 
+/// Whether a path names an image file by its extension.
+fn looks_like_an_image(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(
+        ext.as_deref(),
+        Some("jpg" | "jpeg" | "png" | "gif" | "webp" | "avif")
+    )
+}
+
 /// The first image among an entry's media (Media RSS, enclosures), with
 /// its description as alt text.
 fn media_image(entry: &Entry) -> Option<Image> {
@@ -532,10 +619,15 @@ fn media_image(entry: &Entry) -> Option<Image> {
             .or(m.title.as_ref())
             .map(|t| html_to_text(&t.content))
             .unwrap_or_default();
-        let content = m.content.iter().find(|c| {
-            c.content_type
+        // Typed as an image, or untyped with an image's file name (Media
+        // RSS's `medium="image"`, which feed-rs does not keep, is often
+        // all an image says about itself).
+        let content = m.content.iter().find(|c| match &c.content_type {
+            Some(t) => t.ty().as_str() == "image",
+            None => c
+                .url
                 .as_ref()
-                .is_some_and(|t| t.ty().as_str() == "image")
+                .is_some_and(|u| looks_like_an_image(u.path())),
         });
         let url = content
             .and_then(|c| c.url.as_ref().map(|u| u.to_string()))
