@@ -190,11 +190,16 @@ final class Khabar_Article {
 		$GLOBALS['post'] = $post; // Blocks and shortcodes read the global post.
 		setup_postdata( $post );
 		Khabar_Embed::$rendering_article = true;
-		$html = apply_filters( 'the_content', $post->post_content );
-		Khabar_Embed::$rendering_article = false;
-		$GLOBALS['post'] = $previous;
-		if ( $previous instanceof WP_Post ) {
-			setup_postdata( $previous );
+		try {
+			$html = apply_filters( 'the_content', $post->post_content );
+		} finally {
+			// Also when another plugin's filter throws: the rest of the
+			// request renders as before.
+			Khabar_Embed::$rendering_article = false;
+			$GLOBALS['post'] = $previous;
+			if ( $previous instanceof WP_Post ) {
+				setup_postdata( $previous );
+			}
 		}
 		return str_replace( ']]>', ']]&gt;', (string) $html );
 	}

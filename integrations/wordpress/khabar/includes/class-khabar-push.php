@@ -68,9 +68,13 @@ final class Khabar_Push {
 		add_action( 'before_delete_post', array( __CLASS__, 'before_delete' ), 10, 2 );
 		add_action( self::RETRY_EVENT, array( __CLASS__, 'retry' ) );
 		add_action( self::CLOSE_EVENT, array( __CLASS__, 'comments_closed' ) );
-		// A token or an address put right: what waits goes now.
-		add_action( 'update_option_khabar_publish_token', array( __CLASS__, 'settings_changed' ) );
-		add_action( 'update_option_khabar_server_url', array( __CLASS__, 'settings_changed' ) );
+		// A token or an address put right: what waits goes now. An option
+		// saved again after it was emptied is added, not updated, when its
+		// stored value was the registered default ('').
+		foreach ( array( 'khabar_publish_token', 'khabar_server_url' ) as $option ) {
+			add_action( 'update_option_' . $option, array( __CLASS__, 'settings_changed' ) );
+			add_action( 'add_option_' . $option, array( __CLASS__, 'settings_changed' ) );
+		}
 		add_action( 'admin_post_khabar_push_all', array( __CLASS__, 'push_all' ) );
 	}
 
@@ -315,9 +319,13 @@ final class Khabar_Push {
 	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
 	 */
 	private static function send_all( array $changes ) {
-		// Kept first, so that a request cut short (a host's time limit on a
-		// bulk edit while Khabar is slow) leaves them to the retry.
+		// Kept first, with a retry due, so that a request cut short (a
+		// host's time limit on a bulk edit while Khabar is slow) leaves
+		// them to the retry: a retry that finds nothing waiting does nothing.
 		self::keep( $changes );
+		if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
+			wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
+		}
 		foreach ( array_keys( $changes ) as $post_id ) {
 			$post = get_post( (int) $post_id );
 			// Whatever was queued, or failed, before: a trashed post
@@ -379,8 +387,18 @@ final class Khabar_Push {
 			'headers' => array( 'Authorization' => 'Bearer ' . Khabar_Settings::publish_token() ),
 		);
 		if ( 'put' === $action ) {
+			try {
+				$article = Khabar_Article::from_post( $post );
+			} catch ( Throwable $e ) {
+				// Another plugin's shortcode or block failed while the post
+				// was rendered: sending it again would fail the same way, and
+				// must not hold up the posts behind it. Saved again once
+				// fixed, it goes.
+				self::record( false, 'PUT ' . $id . ': ' . $e->getMessage() );
+				return 'refused';
+			}
 			$args['headers']['Content-Type'] = 'application/json';
-			$args['body']                    = wp_json_encode( Khabar_Article::from_post( $post ) );
+			$args['body']                    = wp_json_encode( $article );
 		}
 		$url      = Khabar_Settings::server_url() . '/api/v1/admin/articles/' . rawurlencode( $id );
 		$response = wp_remote_request( $url, $args );
