@@ -574,3 +574,28 @@ test('comments WordPress closes by age are closed in Khabar: at once on an older
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the summary is the excerpt WordPress makes (its length, no photo caption), and the post\'s own [khabar] shortcode stays out of the article', { skip }, async () => {
+  const short = join(wp.contentDir, 'mu-plugins', 'khabar-test-excerpt.php');
+  writeFileSync(short, "<?php\nadd_filter( 'excerpt_length', function () { return 5; } );\n");
+  try {
+    const image = await media('صورة الخبر', 'تعليق تحت الصورة');
+    const created = await expect(201, wp.api('/wp/v2/posts', {
+      method: 'POST',
+      json: {
+        title: 'خبر يبدأ بصورة',
+        content: `<!-- wp:image {"id":${image.id}} --><figure class="wp-block-image"><img src="${image.source_url}" alt="صورة الخبر"/><figcaption>تعليق تحت الصورة</figcaption></figure><!-- /wp:image -->`
+          + '<!-- wp:paragraph --><p>واحد اثنان ثلاثة أربعة خمسة ستة سبعة ثمانية.</p><!-- /wp:paragraph -->'
+          + '<!-- wp:shortcode -->[khabar kind="latest" limit="3"]<!-- /wp:shortcode -->',
+        status: 'publish',
+      },
+    }));
+    const article = await stored(articleId(created.id), (status) => status === 200);
+    assert.equal(article.summary, 'واحد اثنان ثلاثة أربعة خمسة […]');
+    assert.match(created.excerpt.rendered, /واحد اثنان ثلاثة أربعة خمسة \[&hellip;\]/, 'what the REST API, and so the sync, says');
+    assert.doesNotMatch(article.body_html, /data-khabar/, 'the shortcode left no placeholder in the article');
+    assert.match(article.body_html, /ثمانية/);
+  } finally {
+    unlinkSync(short);
+  }
+});

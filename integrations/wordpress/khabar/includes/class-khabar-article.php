@@ -166,16 +166,21 @@ final class Khabar_Article {
 	}
 
 	/**
-	 * The excerpt as the site shows it (written, or made from the content).
+	 * The excerpt as the site shows it, and as the REST API's
+	 * `excerpt.rendered` that the sync reads: written, or made by WordPress
+	 * from the content (its length and "more" filters, without shortcodes
+	 * and media blocks such as a captioned photo).
 	 *
 	 * @param WP_Post $post The post.
 	 * @return string
 	 */
 	private static function excerpt( WP_Post $post ) {
-		if ( '' !== trim( $post->post_excerpt ) ) {
-			return apply_filters( 'get_the_excerpt', $post->post_excerpt, $post );
-		}
-		return wp_trim_words( self::text( self::content( $post ) ), 55, '…' );
+		return (string) self::rendering(
+			$post,
+			function () use ( $post ) {
+				return apply_filters( 'the_excerpt', apply_filters( 'get_the_excerpt', $post->post_excerpt, $post ) );
+			}
+		);
 	}
 
 	/**
@@ -186,22 +191,38 @@ final class Khabar_Article {
 	 * @return string
 	 */
 	private static function content( WP_Post $post ) {
-		$previous = isset( $GLOBALS['post'] ) ? $GLOBALS['post'] : null;
-		$GLOBALS['post'] = $post; // Blocks and shortcodes read the global post.
+		$html = self::rendering(
+			$post,
+			function () use ( $post ) {
+				return apply_filters( 'the_content', $post->post_content );
+			}
+		);
+		return str_replace( ']]>', ']]&gt;', (string) $html );
+	}
+
+	/**
+	 * Runs `$render` with `$post` as the global post (blocks and shortcodes
+	 * read it) and the plugin's own placeholders left out, and puts both
+	 * back, also when another plugin's filter throws.
+	 *
+	 * @param WP_Post  $post   The post.
+	 * @param callable $render What renders.
+	 * @return mixed What `$render` returns.
+	 */
+	private static function rendering( WP_Post $post, callable $render ) {
+		$previous        = isset( $GLOBALS['post'] ) ? $GLOBALS['post'] : null;
+		$GLOBALS['post'] = $post;
 		setup_postdata( $post );
 		Khabar_Embed::$rendering_article = true;
 		try {
-			$html = apply_filters( 'the_content', $post->post_content );
+			return $render();
 		} finally {
-			// Also when another plugin's filter throws: the rest of the
-			// request renders as before.
 			Khabar_Embed::$rendering_article = false;
 			$GLOBALS['post'] = $previous;
 			if ( $previous instanceof WP_Post ) {
 				setup_postdata( $previous );
 			}
 		}
-		return str_replace( ']]>', ']]&gt;', (string) $html );
 	}
 
 	/**

@@ -68,6 +68,11 @@ final class Khabar_Embed {
 	 * @return string
 	 */
 	public static function shortcode( $atts ) {
+		// The post as Khabar stores it has no placeholders: Khabar shows
+		// the article, it does not embed itself in it.
+		if ( self::$rendering_article ) {
+			return '';
+		}
 		$atts = shortcode_atts(
 			array(
 				'kind'    => 'comments',
