@@ -8,24 +8,84 @@ use crate::comments::{clean_author, clean_body};
 use crate::sync::{html_to_text, unescape_serialized};
 
 /// The body of a comment from its HTML (Disqus, WordPress): tags and the
-/// content of `script` and `style` gone, entities decoded, paragraphs and
-/// `<br>` as line breaks, at most one empty line in a row.
+/// content of `script` and `style` gone, entities decoded, paragraphs,
+/// quotes, list items and `<br>` as line breaks, at most one empty line in
+/// a row, and a link's address after its text when the text does not show
+/// it (`see this (https://…)`): as text, the comment would lose it.
 pub fn body_text(html: &str) -> String {
+    const BLOCKS: [&str; 5] = ["p", "blockquote", "div", "ul", "ol"];
     let mut cleaner = ammonia::Builder::default();
     cleaner
-        .tags(HashSet::from(["p", "br"]))
+        .tags(BLOCKS.into_iter().chain(["br", "a", "li"]).collect())
         .generic_attributes(HashSet::new())
-        .tag_attributes(Default::default())
+        .tag_attributes([("a", HashSet::from(["href"]))].into())
+        .url_schemes(HashSet::from(["http", "https"]))
+        .url_relative(ammonia::UrlRelative::Deny)
         .link_rel(None);
-    // What is left as markup is exactly `<p>`, `</p>` and `<br>`: text `<`
-    // comes out as `&lt;`, so these replacements only meet real tags.
-    let serialized = cleaner
-        .clean(html)
-        .to_string()
+    // What is left as markup is exactly these tags, `<a>` with at most an
+    // `href`: text `<` comes out as `&lt;`, so these replacements only
+    // meet real tags.
+    // A list item is a line; a block is a paragraph.
+    let mut serialized = links_as_text(&cleaner.clean(html).to_string())
         .replace("<br>", "\n")
-        .replace("<p>", "")
-        .replace("</p>", "\n\n");
+        .replace("<li>", "")
+        .replace("</li>", "\n");
+    for tag in BLOCKS {
+        serialized = serialized
+            .replace(&format!("<{tag}>"), "\n\n")
+            .replace(&format!("</{tag}>"), "\n\n");
+    }
     tidy(&unescape_serialized(&serialized))
+}
+
+/// Each `<a>` of ammonia's output as its text, followed by ` (href)` when
+/// the text is not the address itself (or its start, as Disqus shortens
+/// long ones).
+fn links_as_text(serialized: &str) -> String {
+    let mut out = String::with_capacity(serialized.len());
+    let mut rest = serialized;
+    while let Some(at) = rest.find("<a") {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let (Some(open_end), Some(close)) = (tag.find('>'), tag.find("</a>")) else {
+            out.push_str(tag);
+            return out;
+        };
+        let href = tag[..open_end]
+            .split_once("href=\"")
+            .and_then(|(_, v)| v.split_once('"'))
+            .map(|(h, _)| h);
+        let text = tag.get(open_end + 1..close).unwrap_or_default();
+        out.push_str(text);
+        if let Some(href) = href.filter(|h| !shows(text, h)) {
+            out.push_str(&format!(" ({href})"));
+        }
+        rest = &tag[close + "</a>".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a link's text shows its address: the same, without the scheme
+/// or `www.`, or the start of it cut with an ellipsis.
+fn shows(text: &str, href: &str) -> bool {
+    let bare = |s: &str| {
+        let s = s.trim();
+        let s = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .unwrap_or(s);
+        s.strip_prefix("www.")
+            .unwrap_or(s)
+            .trim_end_matches('/')
+            .to_owned()
+    };
+    let (text, href) = (bare(text), bare(href));
+    let cut = text
+        .strip_suffix('…')
+        .or_else(|| text.strip_suffix("..."))
+        .filter(|start| !start.is_empty());
+    text == href || cut.is_some_and(|start| href.starts_with(start))
 }
 
 /// The body of a comment stored as its reader typed it (Isso keeps the
@@ -78,6 +138,25 @@ mod tests {
         assert_eq!(
             body_text("<a href=\"javascript:x\" onclick=\"y\">link</a> text"),
             "link text"
+        );
+    }
+
+    #[test]
+    fn links_keep_their_address_and_blocks_their_lines() {
+        assert_eq!(
+            body_text(
+                "<p>See <a href=\"https://x.example/report.pdf?a=1&amp;b=2\">the report</a>.</p>"
+            ),
+            "See the report (https://x.example/report.pdf?a=1&b=2)."
+        );
+        // The text already shows it, whole or cut short.
+        assert_eq!(
+            body_text("<a href=\"https://www.x.example/a/\">x.example/a</a> and <a href=\"https://x.example/a/very/long/path\">https://x.example/a/very…</a>"),
+            "x.example/a and https://x.example/a/very…"
+        );
+        assert_eq!(
+            body_text("<blockquote>quoted</blockquote>reply<ul><li>a</li><li>b</li></ul>"),
+            "quoted\n\nreply\n\na\nb"
         );
     }
 
