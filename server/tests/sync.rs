@@ -944,9 +944,11 @@ async fn a_json_feed_with_a_bom_and_numeric_ids_is_read() {
 
 /// An RSS feed of an older Arabic site: its encoding named only in the
 /// HTTP header (windows-1256), an item whose only address is its `<guid>`,
-/// and an image that Media RSS gives without a type.
+/// an image that Media RSS gives without a type, and an item without a
+/// title.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_rss_feed_in_its_headers_charset_with_guid_links_and_untyped_images_is_read() {
+async fn an_rss_feed_in_its_headers_charset_with_guid_links_untyped_images_and_untitled_items_is_read(
+) {
     let f = common::fixture(false);
     let mock = Arc::new(Mock::default());
     let base = start(mock.clone()).await;
@@ -958,6 +960,8 @@ async fn an_rss_feed_in_its_headers_charset_with_guid_links_and_untyped_images_i
 <media:content url="https://old.test/img/a.jpg" medium="image"/></item>
 <item><title>خبر بلا رابط</title><guid>https://old.test/g</guid>
 <pubDate>Tue, 01 Dec 2026 09:00:00 GMT</pubDate><description>نص آخر</description></item>
+<item><link>https://old.test/t</link><pubDate>Tue, 01 Dec 2026 10:00:00 GMT</pubDate>
+<description>&lt;p&gt;واحد اثنان ثلاثة أربعة خمسة ستة سبعة ثمانية تسعة عشرة أحد عشر اثنا عشر ثلاثة عشر&lt;/p&gt;</description></item>
 </channel></rss>"#;
     let (bytes, _, unmappable) = encoding_rs::WINDOWS_1256.encode(rss);
     assert!(!unmappable);
@@ -969,8 +973,16 @@ async fn an_rss_feed_in_its_headers_charset_with_guid_links_and_untyped_images_i
     let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
         .await
         .expect("sync");
-    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 0 skipped");
+    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 0 skipped");
     let u = Url::parse(&url).unwrap();
+    // An item without a title (RSS allows it) takes its first words.
+    let untitled = stored(&f.store, &sync::feed::article_id(&u, "https://old.test/t"))
+        .await
+        .expect("the item without a title");
+    assert_eq!(
+        untitled.title,
+        "واحد اثنان ثلاثة أربعة خمسة ستة سبعة ثمانية تسعة عشرة أحد عشر…"
+    );
     let pictured = stored(&f.store, &sync::feed::article_id(&u, "https://old.test/a"))
         .await
         .expect("the item with a picture");

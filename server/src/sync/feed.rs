@@ -553,7 +553,8 @@ fn map(
             .title
             .as_ref()
             .map(|t| html_to_text(&t.content))
-            .unwrap_or_default(),
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| first_words(&html_to_text(&body_html))),
         summary: summary_html
             .as_deref()
             .map(html_to_text)
@@ -598,6 +599,19 @@ fn map(
         dated_by_update,
         undated,
     })
+}
+
+/// A title for an item without one (RSS and JSON Feed leave it optional:
+/// microblogs and bridged channels never give one): the first words of its
+/// text, as the site's own lists show such a post.
+fn first_words(text: &str) -> String {
+    const WORDS: usize = 12;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut title = words[..words.len().min(WORDS)].join(" ");
+    if words.len() > WORDS {
+        title.push('…');
+    }
+    title
 }
 
 /// Whether a path names an image file by its extension.
