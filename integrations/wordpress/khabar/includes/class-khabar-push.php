@@ -120,13 +120,34 @@ final class Khabar_Push {
 	 * @param WP_Post|null $post_before The post before the save.
 	 */
 	public static function after_save( $post_id, $post, $update, $post_before ) {
-		if ( ! self::enabled() || wp_is_post_revision( $post_id ) || wp_is_post_autosave( $post_id ) ) {
+		if ( wp_is_post_revision( $post_id ) || wp_is_post_autosave( $post_id ) ) {
+			return;
+		}
+		if ( ! self::enabled() ) {
+			if ( ! Khabar_Article::is_public( $post ) && Khabar_Article::is_public( $post_before ) ) {
+				self::keep_while_paused( (int) $post_id );
+			}
 			return;
 		}
 		if ( Khabar_Article::is_public( $post ) ) {
 			self::queue( (int) $post_id, 'put' );
 		} elseif ( Khabar_Article::is_public( $post_before ) ) {
 			self::queue( (int) $post_id, 'delete' );
+		}
+	}
+
+	/**
+	 * A post taken down (trashed, unpublished, deleted) while pushing is
+	 * paused (the token emptied): it waits, and is hidden in Khabar once a
+	 * token is back, with what else waits. "Send every published post"
+	 * brings back what was published meanwhile; nothing would take down
+	 * what was withdrawn, a legal takedown say.
+	 *
+	 * @param int $post_id The post's id.
+	 */
+	private static function keep_while_paused( $post_id ) {
+		if ( '' !== Khabar_Settings::server_url() ) {
+			self::keep( array( $post_id => 'delete' ) );
 		}
 	}
 
@@ -138,9 +159,16 @@ final class Khabar_Push {
 	 */
 	public static function before_delete( $post_id, $post = null ) {
 		$post = $post instanceof WP_Post ? $post : get_post( $post_id );
-		if ( self::enabled() && $post && in_array( $post->post_type, Khabar_Article::post_types(), true ) ) {
-			self::queue( (int) $post_id, 'delete' );
+		if ( ! $post || ! in_array( $post->post_type, Khabar_Article::post_types(), true ) ) {
+			return;
 		}
+		if ( ! self::enabled() ) {
+			if ( Khabar_Article::is_public( $post ) || 'trash' === $post->post_status ) {
+				self::keep_while_paused( (int) $post_id );
+			}
+			return;
+		}
+		self::queue( (int) $post_id, 'delete' );
 	}
 
 	/**
