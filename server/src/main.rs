@@ -334,12 +334,13 @@ struct ServeArgs {
     /// Moderation of new comments.
     #[arg(long, env = "KHABAR_MODERATION", value_enum, default_value = "pre")]
     moderation: ModerationArg,
-    /// Bearer token of the moderation API (/api/v1/admin); unset disables it.
+    /// Bearer token of the moderation API (/api/v1/admin), at least 16
+    /// characters (e.g. `openssl rand -hex 32`); unset disables it.
     #[arg(long, env = "KHABAR_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
     /// Bearer token of the publishing API (PUT/DELETE
     /// /api/v1/admin/articles/{id}) for a CMS; it can publish articles and
-    /// nothing else. Unset disables the API.
+    /// nothing else; at least 16 characters. Unset disables the API.
     #[arg(long, env = "KHABAR_PUBLISH_TOKEN", hide_env_values = true)]
     publish_token: Option<String>,
     /// The site(s) comments are taken for, e.g. https://news.example
@@ -489,6 +490,26 @@ fn webhook_settings(args: &ServeArgs) -> anyhow::Result<Option<webhooks::setting
     settings.max_attempts = args.webhook_attempts;
     settings.timeout = args.webhook_timeout;
     Ok(Some(settings))
+}
+
+/// `--admin-token`, `--publish-token` (`flag`): at least 16 characters,
+/// none of them spaces (a systemd EnvironmentFile keeps a `# comment` in
+/// the value); empty means unset. Either grants approving, deleting or
+/// publishing everything, and the API answers every guess: a short one
+/// would be guessed. The error never shows the value (clap's would).
+fn checked_token(flag: &str, value: Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("{flag}: the token has spaces or control characters (a comment after it?)");
+    }
+    if value.chars().count() < 16 {
+        bail!(
+            "{flag}: the token is shorter than 16 characters; make one with `openssl rand -hex 32`"
+        );
+    }
+    Ok(Some(value))
 }
 
 /// `--public-url`: an http(s) URL (a path when the server sits under one),
@@ -651,8 +672,8 @@ async fn main() -> anyhow::Result<()> {
                     ModerationArg::Pre => Moderation::Pre,
                     ModerationArg::Post => Moderation::Post,
                 },
-                admin_token: args.admin_token.filter(|t| !t.is_empty()),
-                publish_token: args.publish_token.filter(|t| !t.is_empty()),
+                admin_token: checked_token("--admin-token", args.admin_token)?,
+                publish_token: checked_token("--publish-token", args.publish_token)?,
                 sites: khabar_server::threads::Sites::parse(&args.sites).context("--site")?,
                 comment_limit: Arc::new(RateLimit::new(args.comment_rate, Duration::from_secs(60))),
                 trusted_proxies,

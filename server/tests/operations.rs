@@ -198,6 +198,39 @@ fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
     assert!(missing.exists());
 }
 
+/// A token that grants moderating or publishing everything must not be
+/// guessable: a short one, or one with a comment after it, stops the start.
+#[test]
+fn a_weak_or_mangled_token_stops_the_start_and_says_why() {
+    let bin = env!("CARGO_BIN_EXE_khabar-server");
+    let dir = tempfile::tempdir().expect("dir");
+    for (variable, flag, value, why) in [
+        (
+            "KHABAR_ADMIN_TOKEN",
+            "--admin-token",
+            "abc123",
+            "shorter than 16",
+        ),
+        (
+            "KHABAR_PUBLISH_TOKEN",
+            "--publish-token",
+            "0123456789abcdef0123 # the CMS's",
+            "spaces",
+        ),
+    ] {
+        let out = std::process::Command::new(bin)
+            .current_dir(dir.path())
+            .env(variable, value)
+            .args(["--db", "new.sqlite3", "serve", "--listen", "127.0.0.1:0"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{value}: {out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains(flag) && said.contains(why), "{value}: {said}");
+        assert!(!said.contains(value), "the token is not shown: {said}");
+    }
+}
+
 #[test]
 fn a_public_url_that_is_not_one_stops_the_start_and_says_why() {
     // A systemd EnvironmentFile keeps a "# comment" after a value as part
