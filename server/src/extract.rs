@@ -197,11 +197,13 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
 /// Whether the request carries `Authorization: Bearer <expected>`: the one
 /// check behind the moderation, publishing and metrics tokens.
 pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
+    // The scheme's name is case-insensitive (RFC 9110), `bearer` too.
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, token)| token.trim_start());
     same_secret(given.as_bytes(), expected.as_bytes())
 }
 
@@ -231,5 +233,9 @@ mod tests {
         assert!(!bearer_matches(&with("s3cret"), "s3cret"));
         assert!(!bearer_matches(&with("Basic s3cret"), "s3cret"));
         assert!(!bearer_matches(&HeaderMap::new(), "s3cret"));
+        // The scheme in any case, as RFC 9110 has it.
+        assert!(bearer_matches(&with("bearer s3cret"), "s3cret"));
+        assert!(bearer_matches(&with("BEARER  s3cret"), "s3cret"));
+        assert!(!bearer_matches(&with("Bearers3cret"), "s3cret"));
     }
 }

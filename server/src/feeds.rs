@@ -44,6 +44,7 @@ pub fn sanitize_stored_html(html: &str) -> String {
 }
 
 fn clean_html(html: &str, relative: ammonia::UrlRelative) -> String {
+    let html = without_noscript_tags(html);
     let tags: HashSet<&str> = khabar_rules::ALLOWED_ELEMENTS.iter().copied().collect();
     let schemes: HashSet<&str> = ["http", "https", "mailto"].into_iter().collect();
     let mut attrs = std::collections::HashMap::new();
@@ -56,8 +57,45 @@ fn clean_html(html: &str, relative: ammonia::UrlRelative) -> String {
         .url_schemes(schemes)
         .url_relative(relative)
         .link_rel(Some("noopener noreferrer nofollow"))
-        .clean(html)
+        // Elements whose content a browser parses as raw text: unwrapped,
+        // it would be shown as markup (`<img src=…>` printed in the
+        // article). An embed's frame has nothing a reader could use here.
+        .clean_content_tags(HashSet::from([
+            "script", "style", "iframe", "noembed", "noframes", "template", "title", "xmp",
+        ]))
+        .clean(&html)
         .to_string()
+}
+
+/// `html` without its `<noscript>` and `</noscript>` tags, their content
+/// kept as markup: lazy-loading pages put the real image there (`<img
+/// data-src=…><noscript><img src=…></noscript>`), and a parser that runs
+/// scripts reads it as text, which would be shown as markup.
+fn without_noscript_tags(html: &str) -> std::borrow::Cow<'_, str> {
+    let lower = html.to_ascii_lowercase();
+    if !lower.contains("noscript") {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut at = 0;
+    while let Some(found) = lower[at..].find("noscript").map(|i| at + i) {
+        let start = if lower[..found].ends_with("</") {
+            found - 2
+        } else if lower[..found].ends_with('<') {
+            found - 1
+        } else {
+            out.push_str(&html[at..found + "noscript".len()]);
+            at = found + "noscript".len();
+            continue;
+        };
+        let Some(end) = lower[found..].find('>').map(|i| found + i + 1) else {
+            break;
+        };
+        out.push_str(&html[at..start]);
+        at = end;
+    }
+    out.push_str(&html[at..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// The article body as HTML, whichever form it came in.
@@ -258,6 +296,32 @@ mod tests {
         assert!(!clean.contains("javascript:"));
         assert!(clean.contains("href=\"https://a.test\""));
         assert!(clean.contains("rel=\"noopener noreferrer nofollow\""));
+    }
+
+    #[test]
+    fn raw_text_elements_are_never_shown_as_markup() {
+        let clean = sanitize_stored_html(
+            "<p>a</p><img src=\"data:image/gif;base64,R0l\" data-src=\"https://cdn.test/x.jpg\"><NoScript><img src=\"https://cdn.test/x.jpg\" alt=\"x\"></noscript>\
+             <iframe src=\"https://video.test/e/1\"><p>Your browser</p></iframe><noembed>&lt;b&gt;</noembed><p>b</p>",
+        );
+        assert!(!clean.contains("&lt;"), "{clean}");
+        assert!(
+            clean.contains("<img src=\"https://cdn.test/x.jpg\" alt=\"x\">"),
+            "{clean}"
+        );
+        assert!(
+            !clean.contains("Your browser") && !clean.contains("iframe"),
+            "{clean}"
+        );
+        assert!(
+            clean.starts_with("<p>a</p>") && clean.ends_with("<p>b</p>"),
+            "{clean}"
+        );
+        // The word itself, outside a tag, stays.
+        assert_eq!(
+            sanitize_stored_html("<p>noscript users</p>"),
+            "<p>noscript users</p>"
+        );
     }
 
     #[test]

@@ -70,6 +70,30 @@ pub async fn import_json(store: &dyn Store, json: &str) -> Result<usize, ImportE
 /// overrides (Trojan Source shapes). The widget still sanitizes everything
 /// it renders; this is the second layer. URLs are checked by `validate`.
 fn neutralize(a: &mut Article) {
+    // Times as the API serves them (`2026-11-30T09:00:00+03:00`): RFC 3339
+    // lets a space stand for the `T`, which browsers' `Date` may not read;
+    // an update no later than the publication is none.
+    let canonical = |t: &str| {
+        crate::model::parse_time(t).and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+    };
+    if let Some(t) = canonical(&a.published_at) {
+        a.published_at = t;
+    }
+    a.updated_at = a
+        .updated_at
+        .as_deref()
+        .map(|u| canonical(u).unwrap_or_else(|| u.to_owned()));
+    if let (Some(p), Some(u)) = (
+        crate::model::parse_time(&a.published_at),
+        a.updated_at.as_deref().and_then(crate::model::parse_time),
+    ) {
+        if u <= p {
+            a.updated_at = None;
+        }
+    }
     let line = |s: &mut String| *s = clean_author(s);
     let text = |s: &mut String| *s = clean_body(s);
     line(&mut a.title);

@@ -223,9 +223,14 @@ impl Article {
             && self
                 .id
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            // A URL's dot segments: `articles/..` is no article's address.
+            && !matches!(self.id.as_str(), "." | "..");
         if !id_ok {
-            return Err(invalid("id", "1–128 of A–Z, a–z, 0–9, '-', '_', '.'"));
+            return Err(invalid(
+                "id",
+                "1–128 of A–Z, a–z, 0–9, '-', '_', '.' (not \".\" or \"..\")",
+            ));
         }
         if self.title.trim().is_empty() {
             return Err(invalid("title", "must not be empty"));

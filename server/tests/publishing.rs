@@ -278,3 +278,110 @@ async fn comments_closed_here_stay_closed_until_the_cms_changes_its_word() {
     send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(false, "ح"))).await;
     assert!(open_now(&f).await, "the import's word stands");
 }
+
+/// What a CMS sends that the API cannot take is answered in its JSON shape
+/// and names the field; what it can take is stored as the API serves it.
+#[tokio::test]
+async fn pushed_articles_are_named_when_wrong_and_tidied_when_right() {
+    let f = publishing();
+    let r = &f.router;
+    let uri = "/api/v1/admin/articles/cms-tidy-1";
+    // A wrong type or a missing field names the field (a 422, not a 400).
+    for (change, field) in [
+        (json!({ "summary": null }), "summary"),
+        (json!({ "comments_open": "true" }), "comments_open"),
+        (
+            json!({ "image": { "url": "https://cms.example/a.jpg", "alt": 3 } }),
+            "image",
+        ),
+        (json!({ "published_at": 1764482400 }), "published_at"),
+    ] {
+        let mut body = article("خبر");
+        body.as_object_mut()
+            .expect("object")
+            .extend(change.as_object().expect("object").clone());
+        let (status, answer) = send(r, "PUT", uri, Some(TOKEN), Some(&body)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{change}: {answer}"
+        );
+        assert_eq!(answer["error"]["code"], "invalid", "{answer}");
+        assert!(
+            answer["error"]["fields"][field].is_object()
+                || answer["error"]["fields"][field].is_string(),
+            "{field}: {answer}"
+        );
+    }
+    let mut untitled = article("x");
+    untitled.as_object_mut().expect("object").remove("title");
+    let (status, answer) = send(r, "PUT", uri, Some(TOKEN), Some(&untitled)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(!answer["error"]["fields"]["title"].is_null(), "{answer}");
+    // A path that is not UTF-8 is answered in the API's JSON.
+    let (status, answer) = send(
+        r,
+        "PUT",
+        "/api/v1/admin/articles/%FF",
+        Some(TOKEN),
+        Some(&article("x")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["error"]["code"], "bad_request", "{answer}");
+    // The scheme's name in any case.
+    let mut body = article("خبر مرتب");
+    let fields = body.as_object_mut().expect("object");
+    // A space for the T, and an update before the publication: the time as
+    // the API writes it, and no update.
+    fields.insert("published_at".into(), json!("2026-11-30 09:00:00+03:00"));
+    fields.insert("updated_at".into(), json!("2026-11-30T05:00:00Z"));
+    fields.insert(
+        "body_html".into(),
+        json!("<p>نص</p><img src=\"data:image/gif;base64,R0l\" data-src=\"https://cdn.test/p.jpg\"><noscript><img src=\"https://cdn.test/p.jpg\" alt=\"صورة\"></noscript><iframe src=\"https://video.test/e\">fallback <b>text</b></iframe>"),
+    );
+    let req = Request::builder()
+        .method("PUT")
+        .uri(uri)
+        .header("content-type", "application/json")
+        .header("authorization", format!("bearer {TOKEN}"))
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let res = r.clone().oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    let stored: Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(stored["published_at"], "2026-11-30T09:00:00+03:00");
+    assert!(stored["updated_at"].is_null(), "{stored}");
+    let html = stored["body_html"].as_str().expect("html");
+    assert!(
+        !html.contains("&lt;") && !html.contains("fallback"),
+        "{html}"
+    );
+    assert!(html.contains("https://cdn.test/p.jpg"), "{html}");
+    // Ids a URL would read as a dot segment are refused.
+    for id in [".", ".."] {
+        let mut body = article("نقطة");
+        body.as_object_mut()
+            .expect("object")
+            .insert("id".into(), json!(id));
+        let (status, answer) = send(
+            r,
+            "PUT",
+            "/api/v1/admin/articles/x",
+            Some(TOKEN),
+            Some(&body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    }
+    let dots = khabar_server::import::parse(
+        &json!({ "id": "..", "url": "https://cms.example/d", "title": "t",
+                 "published_at": "2026-11-30T09:00:00Z", "body": [] })
+        .to_string(),
+    );
+    assert!(matches!(
+        dots,
+        Err(khabar_server::import::ImportError::Invalid { .. })
+    ));
+}

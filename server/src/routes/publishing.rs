@@ -4,7 +4,7 @@
 //! the comments are kept and come back with the article). Authorised by
 //! `--publish-token`, which can publish and nothing else.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::extract::{bearer_matches, ApiJson, Origin};
+use crate::extract::{bearer_matches, ApiJson, ApiPath, Origin};
 use crate::import::{self, ImportError};
 use crate::model::Article;
 use crate::state::AppState;
@@ -42,11 +42,29 @@ async fn require_token(State(state): State<AppState>, req: Request, next: Next) 
     next.run(req).await
 }
 
+/// The fields of an article as the API names them (`docs/api.md`).
+const ARTICLE_FIELDS: &[&str] = &[
+    "id",
+    "url",
+    "title",
+    "summary",
+    "published_at",
+    "updated_at",
+    "author",
+    "source",
+    "section",
+    "lang",
+    "image",
+    "body",
+    "body_html",
+    "comments_open",
+];
+
 /// `200` with the stored article (`201` when it is new).
 async fn upsert(
     State(state): State<AppState>,
     Origin(origin): Origin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(mut body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<Article>), ApiError> {
     let Some(fields) = body.as_object_mut() else {
@@ -67,6 +85,32 @@ async fn upsert(
                 "the body's id is {other}, not the path's {id:?} as a string"
             )))
         }
+    }
+    // One article, the path's: a body the import would read as a list
+    // (`{"items": […]}`) would store others under this URL.
+    if body.get("items").is_some() {
+        return Err(ApiError::BadRequest(
+            "one article a request: the body is a list (items)".into(),
+        ));
+    }
+    // A value of the wrong type or a missing field is named, as a rule the
+    // article breaks is (serde's own error names no field).
+    if let Err(e) = serde_path_to_error::deserialize::<_, Article>(&body) {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let named = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+            .unwrap_or_else(|| path.split(['.', '[']).next().unwrap_or_default());
+        let field = ARTICLE_FIELDS
+            .iter()
+            .find(|f| **f == named)
+            .copied()
+            .unwrap_or("article");
+        let mut fields = crate::comments::FieldErrors::new();
+        let at = if path == "." { field.to_owned() } else { path };
+        fields.insert(field, ("invalid", format!("{at}: {message}")));
+        return Err(ApiError::Invalid(fields));
     }
     let articles = import::parse(&body.to_string()).map_err(|e| match e {
         ImportError::Invalid { invalid, .. } => {
@@ -102,7 +146,7 @@ async fn upsert(
 /// `204`; the article and its comments stay stored, hidden.
 async fn hide(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     if state.store.set_article_hidden(&id, true).await? {
         Ok(StatusCode::NO_CONTENT)
