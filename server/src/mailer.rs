@@ -6,6 +6,7 @@
 
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use prometheus_client::metrics::counter::Counter;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -69,6 +70,10 @@ pub struct Mailer {
     transport: Transport,
     /// The From address of every message.
     pub from: Mailbox,
+    /// Counts every message that did not go, whoever sent it (moderators'
+    /// mail, reply notices, confirmations, "send to a friend"): the
+    /// metrics' `khabar_mail_failures_total` once [`Mailer::counting_failures_in`].
+    failures: Counter,
 }
 
 impl Mailer {
@@ -81,6 +86,7 @@ impl Mailer {
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
             ),
             from: from.parse()?,
+            failures: Counter::default(),
         })
     }
 
@@ -89,7 +95,14 @@ impl Mailer {
         Ok(Mailer {
             transport: Transport::Outbox(store),
             from: from.parse()?,
+            failures: Counter::default(),
         })
+    }
+
+    /// This mailer, counting its failures in `counter`.
+    pub fn counting_failures_in(mut self, counter: Counter) -> Mailer {
+        self.failures = counter;
+        self
     }
 
     /// Whether mail is kept in the outbox rather than sent.
@@ -101,6 +114,14 @@ impl Mailer {
     /// failure is for good: the mail server refused it with a 5xx (no
     /// such mailbox, say), which sending again cannot mend.
     pub async fn send_checked(&self, mail: Outgoing) -> Result<(), MailFailure> {
+        let sent = self.deliver(mail).await;
+        if sent.is_err() {
+            self.failures.inc();
+        }
+        sent
+    }
+
+    async fn deliver(&self, mail: Outgoing) -> Result<(), MailFailure> {
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(mail.message)

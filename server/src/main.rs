@@ -666,6 +666,7 @@ async fn main() -> anyhow::Result<()> {
                 www: args.demo.then_some(args.www),
                 widget: args.widget_dir,
             };
+            let metrics = Arc::new(khabar_server::metrics::Metrics::default());
             let state = AppState {
                 notify,
                 moderation: match args.moderation {
@@ -679,13 +680,18 @@ async fn main() -> anyhow::Result<()> {
                 trusted_proxies,
                 mailer: match &args.smtp_url {
                     Some(url) if !url.is_empty() => Some(Arc::new(
-                        Mailer::new(url, &args.mail_from).context("--smtp-url / --mail-from")?,
+                        Mailer::new(url, &args.mail_from)
+                            .context("--smtp-url / --mail-from")?
+                            .counting_failures_in(metrics.mail_failures.clone()),
                     )),
                     _ if args.mail_outbox => Some(Arc::new(
-                        Mailer::outbox(store.clone(), &args.mail_from).context("--mail-from")?,
+                        Mailer::outbox(store.clone(), &args.mail_from)
+                            .context("--mail-from")?
+                            .counting_failures_in(metrics.mail_failures.clone()),
                     )),
                     _ => None,
                 },
+                metrics,
                 send_limit: Arc::new(RateLimit::new(args.send_rate, Duration::from_secs(600))),
                 site_name: args.site_name.clone(),
                 public_url: args.public_url.filter(|u| !u.is_empty()),

@@ -170,6 +170,37 @@ fn one_message_per_comment_with_links_that_act_once() {
     });
 }
 
+/// Moderators' mail that the mail server does not take is counted in the
+/// metrics' mail failures, as "send to a friend" was alone.
+#[test]
+fn moderators_mail_that_fails_is_counted_in_the_metrics() {
+    common::block_on(async {
+        let f = fixture();
+        let mut state = job_state(&f, &["moderator@news.test"], None);
+        // A port nothing listens on: every connection is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let failures = state.metrics.mail_failures.clone();
+        state.mailer = Some(Arc::new(
+            Mailer::new(&format!("smtp://127.0.0.1:{port}"), "desk@news.test")
+                .expect("mailer")
+                .counting_failures_in(failures.clone()),
+        ));
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        comment(&f, "n-down", "تعليق والبريد متوقف").await;
+        assert!(
+            notify::run_once(&state).await.is_err(),
+            "the mail server is down"
+        );
+        assert!(failures.get() >= 1, "{}", failures.get());
+        let text = state.metrics.render();
+        assert!(text.contains("khabar_mail_failures_total 1"), "{text}");
+    });
+}
+
 /// A comment's text is quoted: a line of it written as the mail's own
 /// action lines is not one.
 #[test]

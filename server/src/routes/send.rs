@@ -62,8 +62,8 @@ pub(crate) async fn send(
         }
     }
     mailer.send(message).await.map_err(|e| {
+        // Counted by the mailer, as every failed message is.
         tracing::error!("sending mail: {e}");
-        state.metrics.mail_failures.inc();
         ApiError::MailFailed
     })?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "status": "sent" }))))
