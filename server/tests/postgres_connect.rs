@@ -172,3 +172,97 @@ async fn a_password_outside_the_url_needs_no_escaping() {
         .expect("the URL's password");
     assert_eq!(store.article_count().await.expect("a query"), 0);
 }
+
+/// A TCP relay to `upstream` that can be frozen: connections stay open and
+/// nothing passes, as when a network path is lost without a reset (a
+/// firewall's dropped state, a stuck proxy). Its address.
+async fn freezable_relay(
+    upstream: std::net::SocketAddr,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::net::SocketAddr {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                continue;
+            };
+            let (client_in, client_out) = client.into_split();
+            let (server_in, server_out) = server.into_split();
+            for (mut from, mut to) in [(client_in, server_out), (server_in, client_out)] {
+                let frozen = frozen.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    loop {
+                        let Ok(n) = from.read(&mut buf).await else {
+                            return;
+                        };
+                        while frozen.load(Ordering::SeqCst) {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        }
+                        if n == 0 || to.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        }
+    });
+    addr
+}
+
+/// A database that stops answering without closing the connection fails
+/// `/healthz` within seconds (it hung until the kernel gave up, about 15
+/// minutes, and a load balancer kept sending readers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_fails_soon_when_the_database_hangs() {
+    if !common::on_postgres() {
+        eprintln!("SQLite run: a hanging network path is PostgreSQL's");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = common::engine_url(&dir);
+    let parsed = url::Url::parse(&url).expect("URL");
+    let upstream = format!(
+        "{}:{}",
+        parsed.host_str().expect("host"),
+        parsed.port().unwrap_or(5432)
+    )
+    .parse()
+    .expect("address");
+    let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let relay = freezable_relay(upstream, frozen.clone()).await;
+    let mut through = parsed.clone();
+    through.set_port(Some(relay.port())).expect("port");
+    let store = engine::open(through.as_str())
+        .await
+        .expect("through the relay");
+    let state = khabar_server::state::AppState::new(store);
+    let router = khabar_server::routes::ops::router().with_state(state);
+    let health = || async {
+        let req = axum::http::Request::get("/healthz")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        tower::ServiceExt::oneshot(router.clone(), req)
+            .await
+            .expect("response")
+            .status()
+    };
+    assert_eq!(health().await, axum::http::StatusCode::OK);
+    frozen.store(true, std::sync::atomic::Ordering::SeqCst);
+    let asked = std::time::Instant::now();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), health())
+        .await
+        .expect("/healthz answered");
+    assert_eq!(status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        asked.elapsed()
+    );
+    frozen.store(false, std::sync::atomic::Ordering::SeqCst);
+}

@@ -697,3 +697,67 @@ async fn mail_names_a_page_known_only_by_its_url_by_that_url() {
     let text = decoded_text(&mails[1]);
     assert!(!text.contains("locked"), "{text}");
 }
+
+/// A run's time is checked before every message, not only between notices:
+/// a conversation with many subscribers is told over several runs, each
+/// within its claim, and nobody twice.
+#[tokio::test]
+async fn a_conversation_with_many_subscribers_is_told_a_message_a_run_when_time_is_short() {
+    let (f, inbox, mut state) = setup(10).await;
+    let asked = comment(&f, "Sara", "sara@example.org", "Question ?", None, true).await;
+    let parent = asked["comment"]["id"].as_i64().expect("id");
+    approve(&f, parent).await;
+    for (name, email) in [("Huda", "huda@example.org"), ("Laila", "laila@example.org")] {
+        let r = comment(
+            &f,
+            name,
+            email,
+            &format!("Moi aussi, {name}."),
+            Some(parent),
+            true,
+        )
+        .await;
+        approve(&f, r["comment"]["id"].as_i64().expect("id")).await;
+    }
+    // Three confirmations; the notices of Huda's and Laila's own replies
+    // are sent before the budget is cut.
+    for mail in wait_for(&inbox, 3).await {
+        let confirm = link_to(&decoded_text(&mail), "/replies/confirm");
+        let form = format!("t={}", token_of(&confirm));
+        let (code, _) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+        assert_eq!(code, StatusCode::OK);
+    }
+    while replies::run_once(&state).await.expect("run") > 0 {}
+    let before = inbox.lock().expect("inbox").len();
+
+    state.mail_run_budget = Duration::ZERO;
+    let r = comment(
+        &f,
+        "Omar",
+        "omar@example.net",
+        "Réponse.",
+        Some(parent),
+        false,
+    )
+    .await;
+    approve(&f, r["comment"]["id"].as_i64().expect("id")).await;
+    for expected in [1, 1, 1, 0] {
+        assert_eq!(replies::run_once(&state).await.expect("run"), expected);
+    }
+    let mails = wait_for(&inbox, before + 3).await;
+    let mut to: Vec<String> = mails[before..]
+        .iter()
+        .filter_map(|m| {
+            mailparse::parse_mail(m.as_bytes())
+                .ok()?
+                .headers
+                .get_first_value("To")
+        })
+        .collect();
+    to.sort();
+    assert_eq!(
+        to,
+        ["huda@example.org", "laila@example.org", "sara@example.org"],
+        "each subscriber once"
+    );
+}

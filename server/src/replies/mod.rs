@@ -215,16 +215,25 @@ pub async fn has_work(state: &AppState) -> Result<bool, StoreError> {
 /// notice is tried again later for those alone (after 30 s, 1, 2 and 4
 /// minutes), and nobody gets the same notice twice.
 pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
-    let stop_at = std::time::Instant::now() + state.mail_run_budget;
+    // The rest waits for the next run (see `AppState::mail_run_budget`),
+    // checked before every message, not every notice: a conversation with
+    // hundreds of subscribers, or a mail server that times out, must not
+    // outlast the run's claim, when another instance would send the same.
+    let mut budget = Budget {
+        stop_at: std::time::Instant::now() + state.mail_run_budget,
+        tried: 0,
+    };
     let mut sent = 0;
     for notice in state.store.due_reply_notices(BATCH).await? {
-        // The rest waits for the next run (see `AppState::mail_run_budget`).
-        if sent > 0 && std::time::Instant::now() >= stop_at {
+        if budget.spent() {
             break;
         }
-        let told = notify(state, &notice).await;
+        let told = notify(state, &notice, &mut budget).await;
         sent += told.sent_to.len() - notice.sent_to.len();
         let outcome = match told.failed {
+            None if told.unfinished => NoticeOutcome::Unfinished {
+                sent_to: told.sent_to,
+            },
             None => NoticeOutcome::Done,
             Some(e) if notice.attempts + 1 >= MAX_ATTEMPTS => {
                 tracing::error!(
@@ -250,19 +259,36 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
     Ok(sent)
 }
 
+/// A run's time: once it is up, and one message at least was tried, the
+/// run stops.
+struct Budget {
+    stop_at: std::time::Instant,
+    tried: usize,
+}
+
+impl Budget {
+    fn spent(&self) -> bool {
+        self.tried > 0 && std::time::Instant::now() >= self.stop_at
+    }
+}
+
 /// What one run over a notice did.
 struct Told {
     /// Every subscription told, before this run and in it.
     sent_to: Vec<i64>,
     /// The last failure, when someone could not be told.
     failed: Option<String>,
+    /// The run's time was up before everyone was tried.
+    unfinished: bool,
 }
 
-/// Tells the subscribers of the notice's conversation who were not told yet.
-async fn notify(state: &AppState, notice: &ReplyNotice) -> Told {
+/// Tells the subscribers of the notice's conversation who were not told
+/// yet, within the run's `budget`.
+async fn notify(state: &AppState, notice: &ReplyNotice, budget: &mut Budget) -> Told {
     let mut told = Told {
         sent_to: notice.sent_to.clone(),
         failed: None,
+        unfinished: false,
     };
     let Some(mailer) = state.mailer.as_deref() else {
         tracing::warn!(
@@ -279,6 +305,11 @@ async fn notify(state: &AppState, notice: &ReplyNotice) -> Told {
         }
     };
     for (subscription, mail) in messages {
+        if budget.spent() {
+            told.unfinished = true;
+            break;
+        }
+        budget.tried += 1;
         match mail {
             Ok(mail) => match mailer.send(mail).await {
                 Ok(()) => told.sent_to.push(subscription),

@@ -25,14 +25,22 @@ pub fn metrics_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// 200 `ok` when the database answers, 503 otherwise, so that a load
-/// balancer or Docker stops sending readers to an instance that cannot
-/// serve them.
+/// How long `/healthz` waits for the database: a database that hangs
+/// (a lost network path, a lock) fails the check as one that refuses does.
+const HEALTH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// 200 `ok` when the database answers within [`HEALTH_WAIT`], 503
+/// otherwise, so that a load balancer or Docker stops sending readers to
+/// an instance that cannot serve them.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.article_count().await {
-        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
-        Err(e) => {
+    match tokio::time::timeout(HEALTH_WAIT, state.store.article_count()).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(Err(e)) => {
             tracing::error!("health check: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+        Err(_) => {
+            tracing::error!("health check: the database did not answer within {HEALTH_WAIT:?}");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
     }

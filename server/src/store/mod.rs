@@ -470,6 +470,12 @@ pub enum NoticeOutcome {
         /// When to try again (milliseconds since the epoch).
         at_ms: i64,
     },
+    /// The run's time was up before everyone was told: the next run goes
+    /// on, skipping `sent_to`, with no attempt counted.
+    Unfinished {
+        /// Every subscription told so far.
+        sent_to: Vec<i64>,
+    },
 }
 
 /// `text` as a `LIKE` pattern matching it anywhere (escape character `\`).

@@ -285,6 +285,10 @@ pub struct PostgresStore {
     tls: Option<MakeRustlsConnect>,
 }
 
+/// How long a request waits for a pooled connection, and a connection to
+/// be made or checked.
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The channel every write notifies, so that every instance's read cache
 /// forgets what changed.
 const CHANGES: &str = "khabar_changes";
@@ -380,6 +384,17 @@ impl PostgresStore {
         if let Some(password) = password.filter(|_| config.get_password().is_none()) {
             config.password(password);
         }
+        // The pool's connections find a lost path to the server as the
+        // LISTEN connection does (`watch_changes`), not after the kernel's
+        // two hours; a URL's own `connect_timeout` wins over ours.
+        config
+            .keepalives(true)
+            .keepalives_idle(std::time::Duration::from_secs(30))
+            .keepalives_interval(std::time::Duration::from_secs(10))
+            .keepalives_retries(3);
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(POOL_WAIT);
+        }
         let recycling = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
@@ -387,8 +402,14 @@ impl PostgresStore {
             Some(tls) => Manager::from_config(config.clone(), tls.clone(), recycling),
             None => Manager::from_config(config.clone(), NoTls, recycling),
         };
+        // A request waits at most POOL_WAIT for a connection, and answers
+        // an error rather than hang with every connection stuck.
         let pool = Pool::builder(manager)
             .max_size(16)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(POOL_WAIT))
+            .recycle_timeout(Some(POOL_WAIT))
             .build()
             .map_err(|e| StoreError::Engine(format!("pool: {e}")))?;
         let store = PostgresStore {
@@ -1463,6 +1484,14 @@ impl Store for PostgresStore {
                         "UPDATE reply_notices SET attempts = attempts + 1, sent_to = $2,
                              next_ms = $3 WHERE id = $1",
                         &[&id, &ReplyNotice::format_sent_to(&sent_to), &at_ms],
+                    )
+                    .await?;
+            }
+            NoticeOutcome::Unfinished { sent_to } => {
+                client
+                    .execute(
+                        "UPDATE reply_notices SET sent_to = $2 WHERE id = $1",
+                        &[&id, &ReplyNotice::format_sent_to(&sent_to)],
                     )
                     .await?;
             }

@@ -1354,6 +1354,12 @@ impl Store for SqliteStore {
                         params![id, ReplyNotice::format_sent_to(&sent_to), at_ms],
                     )?;
                 }
+                NoticeOutcome::Unfinished { sent_to } => {
+                    c.execute(
+                        "UPDATE reply_notices SET sent_to = ?2 WHERE id = ?1",
+                        params![id, ReplyNotice::format_sent_to(&sent_to)],
+                    )?;
+                }
             }
             Ok(())
         })
