@@ -312,3 +312,38 @@ async fn a_target_that_handed_out_ids_before_is_refused() {
         other => panic!("copied into a used database: {other:?}"),
     }
 }
+
+/// A target where a moderator was added (or a server started, which keeps
+/// its mail cursor and webhook URLs there) is refused before anything is
+/// copied, not half-way on a duplicate key.
+#[tokio::test]
+async fn a_target_with_a_moderator_is_refused_before_the_copy() {
+    let f = fixture_with(true, |s| s);
+    assert!(khabar_server::admin::auth::add_moderator(
+        f.store.as_ref(),
+        "sara",
+        "correct horse battery"
+    )
+    .await
+    .expect("add"));
+    let dir = tempfile::tempdir().expect("dir");
+    let target = sqlite_in(&dir, "target.sqlite3").await;
+    assert!(khabar_server::admin::auth::add_moderator(
+        target.as_ref(),
+        "omar",
+        "correct horse battery"
+    )
+    .await
+    .expect("add"));
+    match copy(&f.store, &target).await {
+        Err(MigrateError::TargetHolds { table, rows }) => {
+            assert_eq!((table.as_str(), rows), ("moderators", 1));
+        }
+        other => panic!("copied into a database with a moderator: {other:?}"),
+    }
+    assert_eq!(
+        target.article_count().await.expect("count"),
+        0,
+        "nothing copied"
+    );
+}

@@ -45,6 +45,14 @@ pub enum MigrateError {
         /// The largest id it handed out.
         counter: i64,
     },
+    /// The target holds rows of another table the copy writes.
+    #[error("the target already holds {rows} row(s) of {table} (a moderator added, or a server started on it?); migrate into a new database")]
+    TargetHolds {
+        /// The table.
+        table: String,
+        /// How many rows it holds.
+        rows: usize,
+    },
     /// Either store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -57,14 +65,18 @@ pub async fn copy(from: &SharedStore, to: &SharedStore) -> Result<Report, Migrat
     if articles > 0 || comments > 0 {
         return Err(MigrateError::TargetNotEmpty { articles, comments });
     }
-    if let Some((table, counter)) = to
-        .dump()
-        .await?
-        .id_counters
-        .into_iter()
-        .find(|(_, n)| *n > 0)
-    {
+    let target = to.dump().await?;
+    if let Some((table, counter)) = target.id_counters.into_iter().find(|(_, n)| *n > 0) {
         return Err(MigrateError::TargetUsed { table, counter });
+    }
+    // Every other table the copy writes: a moderator added there, or a
+    // `serve` started on it (its mail cursor, its webhook URLs), would make
+    // the copy fail half-way on a duplicate key.
+    if let Some((table, rows)) = target.tables.into_iter().find(|(_, rows)| !rows.is_empty()) {
+        return Err(MigrateError::TargetHolds {
+            table,
+            rows: rows.len(),
+        });
     }
     let source = from.dump().await?;
     let source_sum = source.checksum();
