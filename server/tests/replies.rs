@@ -480,6 +480,25 @@ async fn forged_links_are_refused_and_mail_less_servers_say_so() {
     }
     let (code, _) = request(&f, "POST", "/replies/confirm", Some("t=confirm.1.00")).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
+    // In the language the reader's browser prefers among the six.
+    for (accept, lang) in [
+        ("fr-CA,fr;q=0.9,en;q=0.5", "fr"),
+        ("de, ar;q=0.8", "ar"),
+        ("de", "en"),
+    ] {
+        let req = axum::http::Request::get("/replies/unsubscribe?t=stop.1")
+            .header("accept-language", accept)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let res = f.router.clone().oneshot(req).await.expect("response");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let page = String::from_utf8_lossy(&bytes);
+        assert!(
+            page.contains(&format!("lang=\"{lang}\"")),
+            "{accept}: {page}"
+        );
+    }
 
     let quiet = fixture_with(true, |s| s);
     let (_, config) = get_json(&quiet.router, "/api/v1/config").await;

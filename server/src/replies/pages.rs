@@ -7,7 +7,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -69,17 +69,22 @@ fn page(
 
 /// A token that names nothing: 403 in the language the request prefers
 /// among the six (English otherwise).
-fn invalid() -> Result<Response, AdminError> {
-    let w = words("en");
+fn invalid(headers: &HeaderMap) -> Result<Response, AdminError> {
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let w = super::words::preferred(accept);
     page(StatusCode::FORBIDDEN, w, w.invalid, None)
 }
 
 async fn show_confirm(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<Token>,
 ) -> Result<Response, AdminError> {
     let Some(s) = subscription(&state, &q.t, LinkKind::Confirm).await? else {
-        return invalid();
+        return invalid(&headers);
     };
     let w = words(&s.lang);
     if s.ended {
@@ -96,10 +101,14 @@ async fn show_confirm(
     )
 }
 
-async fn confirm(State(state): State<AppState>, body: Bytes) -> Result<Response, AdminError> {
+async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AdminError> {
     let form: Token = form_token(&body);
     let Some(s) = subscription(&state, &form.t, LinkKind::Confirm).await? else {
-        return invalid();
+        return invalid(&headers);
     };
     let w = words(&s.lang);
     if !state.store.confirm_reply_subscription(s.id).await? {
@@ -111,10 +120,11 @@ async fn confirm(State(state): State<AppState>, body: Bytes) -> Result<Response,
 
 async fn show_stop(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<Token>,
 ) -> Result<Response, AdminError> {
     let Some(s) = subscription(&state, &q.t, LinkKind::Stop).await? else {
-        return invalid();
+        return invalid(&headers);
     };
     let w = words(&s.lang);
     if s.ended {
@@ -132,13 +142,14 @@ async fn show_stop(
 /// (token in the query, `List-Unsubscribe=One-Click` in the body).
 async fn stop(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<Token>,
     body: Bytes,
 ) -> Result<Response, AdminError> {
     let form = form_token(&body);
     let token = if form.t.is_empty() { q.t } else { form.t };
     let Some(s) = subscription(&state, &token, LinkKind::Stop).await? else {
-        return invalid();
+        return invalid(&headers);
     };
     state.store.end_reply_subscription(s.id).await?;
     let w = words(&s.lang);

@@ -41,6 +41,31 @@ pub struct Words {
     pub invalid: &'static str,
 }
 
+/// The words of the language `accept` (an `Accept-Language` header)
+/// prefers among the six, by its weights; English when it names none.
+pub fn preferred(accept: &str) -> Words {
+    let mut offers: Vec<(f32, usize, &str)> = accept
+        .split(',')
+        .enumerate()
+        .filter_map(|(i, part)| {
+            let mut pieces = part.split(';');
+            let tag = pieces.next()?.trim();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let known = ["ar", "fa", "ur", "he", "fr", "en"].iter().any(|l| {
+                tag.split(['-', '_'])
+                    .next()
+                    .is_some_and(|p| p.eq_ignore_ascii_case(l))
+            });
+            (known && q > 0.0).then_some((q, i, tag))
+        })
+        .collect();
+    offers.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    words(offers.first().map_or("en", |o| o.2))
+}
+
 /// The texts for `lang` (its primary subtag), English when unknown.
 pub fn words(lang: &str) -> Words {
     let primary = lang
