@@ -171,9 +171,12 @@ test('a reader confirms reply notifications from the mail, gets a published repl
     const notice = mails.find((m) => m.unsubscribe);
     assert.ok(notice, JSON.stringify(mails));
     assert.match(notice.text, /every 30 minutes/);
-    assert.equal(notice.unsubscribePost, 'List-Unsubscribe=One-Click');
+    // RFC 8058's one click is for https URLs: this server's is http, so the
+    // header is not there (server/src/replies: the https case).
+    assert.equal(notice.unsubscribePost, null);
 
-    // RFC 8058: the mail client POSTs the one-click body to the header's URL.
+    // RFC 8058: the mail client POSTs the one-click body to the header's URL
+    // (the server takes it over http too, as some clients send it anyway).
     const url = notice.unsubscribe.replace(/^<|>$/g, '');
     const stop = await fetch(url, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
