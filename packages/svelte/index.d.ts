@@ -16,8 +16,16 @@ export interface KhabarProps extends KhabarOptions {
    * Content-Security-Policy refuses inline styles.
    */
   reserve?: 'inline' | 'stylesheet';
+  /** `data-*` and `aria-*` attributes go to the placeholder's element. */
+  [attribute: `data-${string}`]: string | number | boolean | undefined;
+  [attribute: `aria-${string}`]: string | number | boolean | undefined;
+}
+
+/** What `bind:this` gives: `element()`, the widget's element. */
+export interface KhabarExports {
+  element(): HTMLDivElement | undefined;
 }
 
 /** Khabar's widget as a Svelte 5 component; safe under server-side rendering. */
-export declare const Khabar: Component<KhabarProps>;
+export declare const Khabar: Component<KhabarProps, KhabarExports>;
 export default Khabar;
