@@ -75,6 +75,25 @@ fn run_import(f: &Fixture, system: System, file: &Path, options: &Options) -> Su
     .expect("import")
 }
 
+/// Imports `text`, an export of `system` written here, for the site
+/// https://news.example.
+fn import_text(f: &Fixture, system: System, text: &str) -> Summary {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("export");
+    std::fs::write(&file, text).expect("write");
+    run_import(f, system, &file, &options(&["https://news.example"]))
+}
+
+/// A Disqus export of thread 7 (the article `souq`) with `posts`.
+fn disqus_thread(posts: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?><disqus xmlns=\"http://disqus.com\" \
+         xmlns:dsq=\"http://disqus.com/disqus-internals\">\
+         <thread dsq:id=\"7\"><link>https://news.example/2026/11/souq</link>\
+         <title>t</title></thread>{posts}</disqus>"
+    )
+}
+
 fn by_key(f: &Fixture, key: &str) -> Option<StoredComment> {
     block_on(f.store.comment_by_key(key)).expect("lookup")
 }
@@ -740,8 +759,6 @@ fn the_comments_of_a_thread_deleted_in_disqus_are_skipped() {
 #[test]
 fn a_discussion_under_a_deleted_comment_keeps_its_threads() {
     let f = news_site("https://news.example");
-    let dir = tempfile::tempdir().expect("dir");
-    let file = dir.path().join("under-deleted.xml");
     let post = |id: u32, parent: Option<u32>, deleted: bool| {
         let parent = parent
             .map(|p| format!("<parent dsq:id=\"{p}\"/>"))
@@ -753,28 +770,15 @@ fn a_discussion_under_a_deleted_comment_keeps_its_threads() {
              <isSpam>false</isSpam><author><name>قارئ</name></author></post>"
         )
     };
-    std::fs::write(
-        &file,
-        format!(
-            "<?xml version=\"1.0\"?><disqus xmlns=\"http://disqus.com\" \
-             xmlns:dsq=\"http://disqus.com/disqus-internals\">\
-             <thread dsq:id=\"7\"><link>https://news.example/2026/11/souq</link>\
-             <title>t</title></thread>{}{}{}{}{}</disqus>",
-            post(1, None, true),
-            post(2, Some(1), false),
-            post(3, Some(2), false),
-            // 4 is not in the file.
-            post(5, Some(4), false),
-            post(6, Some(5), false),
-        ),
-    )
-    .expect("write");
-    let summary = run_import(
-        &f,
-        System::Disqus,
-        &file,
-        &options(&["https://news.example"]),
-    );
+    let posts = [
+        post(1, None, true),
+        post(2, Some(1), false),
+        post(3, Some(2), false),
+        // 4 is not in the file.
+        post(5, Some(4), false),
+        post(6, Some(5), false),
+    ];
+    let summary = import_text(&f, System::Disqus, &disqus_thread(&posts.concat()));
     assert_eq!((summary.published, summary.deleted), (4, 1), "{summary}");
     let parent = |id: u32| expect(&f, &format!("import:disqus:{id}")).comment.parent_id;
     let id = |n: u32| expect(&f, &format!("import:disqus:{n}")).comment.id;
@@ -789,8 +793,6 @@ fn a_discussion_under_a_deleted_comment_keeps_its_threads() {
 #[test]
 fn a_wordpress_exports_editorial_notes_are_not_imported() {
     let f = news_site("https://news.example");
-    let dir = tempfile::tempdir().expect("dir");
-    let file = dir.path().join("notes.xml");
     let comment = |id: u32, kind: &str, text: &str| {
         format!(
             "<wp:comment><wp:comment_id>{id}</wp:comment_id>\
@@ -802,9 +804,10 @@ fn a_wordpress_exports_editorial_notes_are_not_imported() {
              <wp:comment_parent>0</wp:comment_parent></wp:comment>"
         )
     };
-    std::fs::write(
-        &file,
-        format!(
+    let summary = import_text(
+        &f,
+        System::Wordpress,
+        &format!(
             "<?xml version=\"1.0\"?><rss version=\"2.0\" \
              xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>\
              <link>https://news.example</link><item><title>p</title>\
@@ -815,13 +818,6 @@ fn a_wordpress_exports_editorial_notes_are_not_imported() {
             comment(23, "comment", "تعليق قارئ"),
             comment(24, "", "Another reader"),
         ),
-    )
-    .expect("write");
-    let summary = run_import(
-        &f,
-        System::Wordpress,
-        &file,
-        &options(&["https://news.example"]),
     );
     assert_eq!(
         (summary.published, summary.other_kinds),
@@ -841,22 +837,13 @@ fn a_wordpress_exports_editorial_notes_are_not_imported() {
 #[test]
 fn a_disqus_time_without_an_offset_is_utc() {
     let f = news_site("https://news.example");
-    let dir = tempfile::tempdir().expect("dir");
-    let file = dir.path().join("no-offset.xml");
-    std::fs::write(
-        &file,
-        "<?xml version=\"1.0\"?><disqus xmlns:dsq=\"http://disqus.com/disqus-internals\">\
-         <thread dsq:id=\"7\"><link>https://news.example/2026/11/souq</link></thread>\
-         <post dsq:id=\"81\"><thread dsq:id=\"7\"/><message>&lt;p&gt;قديم&lt;/p&gt;</message>\
-         <createdAt>2012-12-12T12:12:12</createdAt><author><name>قارئ</name></author></post>\
-         </disqus>",
-    )
-    .expect("write");
-    let summary = run_import(
+    let summary = import_text(
         &f,
         System::Disqus,
-        &file,
-        &options(&["https://news.example"]),
+        &disqus_thread(
+            "<post dsq:id=\"81\"><thread dsq:id=\"7\"/><message>&lt;p&gt;قديم&lt;/p&gt;</message>\
+             <createdAt>2012-12-12T12:12:12</createdAt><author><name>قارئ</name></author></post>",
+        ),
     );
     assert_eq!(
         (summary.published, summary.errors.len()),
