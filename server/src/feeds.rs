@@ -172,7 +172,6 @@ pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -
     link.set_mime_type(Some("application/rss+xml".to_owned()));
     atom.set_links(vec![link]);
     channel.set_atom_ext(Some(atom));
-    let guids = Guids::of(articles);
     let items: Vec<Item> = articles
         .iter()
         .map(|a| {
@@ -182,9 +181,8 @@ pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -
             item.set_description(Some(a.summary.clone()));
             item.set_content(Some(body_html(a)));
             let mut guid = Guid::default();
-            let (value, permalink) = guids.of_article(a);
-            guid.set_value(value);
-            guid.set_permalink(permalink);
+            guid.set_value(a.url.clone());
+            guid.set_permalink(true);
             item.set_guid(Some(guid));
             item.set_pub_date(parse_time(&a.published_at).and_then(|t| t.format(&Rfc2822).ok()));
             if let Some(section) = &a.section {
@@ -213,43 +211,13 @@ pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -
         .collect()
 }
 
-/// Each article's id in a feed: its URL, which readers take as the story's
-/// identity; a URL that several articles share (ticker headlines that link
-/// to one page) gets the article's id after it, so that no story hides
-/// another.
-struct Guids<'a> {
-    shared: HashSet<&'a str>,
-}
-
-impl<'a> Guids<'a> {
-    fn of(articles: &'a [Article]) -> Guids<'a> {
-        let mut seen = HashSet::new();
-        let shared = articles
-            .iter()
-            .map(|a| a.url.as_str())
-            .filter(|u| !seen.insert(*u))
-            .collect();
-        Guids { shared }
-    }
-
-    /// The id, and whether it is the story's URL (RSS `isPermaLink`).
-    fn of_article(&self, a: &Article) -> (String, bool) {
-        if self.shared.contains(a.url.as_str()) {
-            (format!("{}#{}", a.url, a.id), false)
-        } else {
-            (a.url.clone(), true)
-        }
-    }
-}
-
 /// JSON Feed 1.1.
 pub fn json_feed(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -> Value {
-    let guids = Guids::of(articles);
     let items: Vec<Value> = articles
         .iter()
         .map(|a| {
             let mut item = json!({
-                "id": guids.of_article(a).0,
+                "id": a.url,
                 "url": a.url,
                 "title": a.title,
                 "summary": a.summary,

@@ -355,7 +355,21 @@ fn an_import_run_again_does_not_bring_back_what_was_deleted_here() {
             by_key(&f, &format!("import:disqus:{key}")).is_none(),
             "{key}"
         );
-    }
+    } // A newer export with a new reply under the erased comment: it went
+      // with the discussion, and does not come back as a top-level comment.
+    let newer = std::fs::read_to_string(&file).expect("fixture").replace(
+        "</disqus>",
+        "<post dsq:id=\"1011\"><message>&lt;p&gt;رد جديد&lt;/p&gt;</message>\
+         <createdAt>2021-02-01T09:00:00Z</createdAt><author><name>Yasmin</name></author>\
+         <thread dsq:id=\"100\"/><parent dsq:id=\"1001\"/></post></disqus>",
+    );
+    let summary = import_text(&f, System::Disqus, &newer);
+    assert_eq!(
+        (summary.published, summary.deleted_here),
+        (0, 5),
+        "{summary}"
+    );
+    assert!(by_key(&f, "import:disqus:1011").is_none());
 }
 
 #[test]

@@ -226,18 +226,15 @@ async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
     let _ = &f.dir;
 }
 
-/// Two stories that link to one page (ticker headlines) are two items of
-/// the feeds, and a control character in a body (a vertical tab pasted from
-/// a word processor) does not make the RSS feed invalid XML.
+/// A control character in a body (a vertical tab pasted from a word
+/// processor) does not make the RSS feed invalid XML.
 #[tokio::test]
-async fn feeds_stay_valid_and_keep_stories_that_share_a_link_apart() {
+async fn the_rss_feed_stays_valid_xml_whatever_a_body_holds() {
     let f = fixture(true);
     let articles = json!([
-        { "id": "ticker-1", "url": "https://n.test/live", "title": "عاجل: الأول",
+        { "id": "tab-1", "url": "https://n.test/tab", "title": "عاجل",
           "published_at": "2026-12-04T10:00:00Z", "section": "live",
           "body_html": "<p>سطر\u{b}ثانٍ\u{1}</p>" },
-        { "id": "ticker-2", "url": "https://n.test/live", "title": "عاجل: الثاني",
-          "published_at": "2026-12-04T10:05:00Z", "section": "live", "body": [] },
     ]);
     khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
         .await
@@ -250,31 +247,9 @@ async fn feeds_stay_valid_and_keep_stories_that_share_a_link_apart() {
         .filter(|b| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
         .collect();
     assert_eq!(bad, Vec::<u8>::new(), "characters XML 1.0 forbids");
-    let rss = feed_rs::parser::parse(&body[..]).expect("RSS parses");
+    feed_rs::parser::parse(&body[..]).expect("RSS parses");
     let xml = String::from_utf8(body).expect("utf8");
     assert!(xml.contains("سطرثانٍ"), "{xml}");
-    let ids: std::collections::HashSet<String> = rss.entries.iter().map(|e| e.id.clone()).collect();
-    assert_eq!(ids.len(), 2, "{xml}");
-    assert!(
-        xml.contains(r#"<guid isPermaLink="false">https://n.test/live#ticker-1</guid>"#),
-        "{xml}"
-    );
-
-    let (_, _, body) = get(&f.router, "/sections/live/feed.json").await;
-    let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
-    let ids: Vec<&str> = json["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["id"].as_str())
-        .collect();
-    assert_eq!(
-        ids,
-        [
-            "https://n.test/live#ticker-2",
-            "https://n.test/live#ticker-1"
-        ]
-    );
     let _ = &f.dir;
 }
 

@@ -994,7 +994,17 @@ async fn an_rss_feed_in_its_headers_charset_with_guid_links_untyped_images_and_u
     let linked = stored(&f.store, &sync::feed::article_id(&u, "https://old.test/g"))
         .await
         .expect("the item with only a guid");
-    assert_eq!(linked.url, "https://old.test/g");
+    assert_eq!(linked.url, "https://old.test/g"); // A server that names ISO-8859-1 in the header of every XML file, for a
+                                                  // feed that is UTF-8: read as UTF-8, not as Latin letters.
+    let utf8 = rss.replace("<title>خبر بصورة</title>", "<title>خبر بصورة، معدّل</title>");
+    *mock.raw.lock().unwrap() = ("text/xml; charset=ISO-8859-1".into(), utf8.into_bytes());
+    sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    let edited = stored(&f.store, &sync::feed::article_id(&u, "https://old.test/a"))
+        .await
+        .expect("the item with a picture");
+    assert_eq!(edited.title, "خبر بصورة، معدّل");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

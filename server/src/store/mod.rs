@@ -661,7 +661,8 @@ pub trait Store: Send + Sync {
         status: Status,
     ) -> Result<Option<(StoredComment, bool)>, StoreError>;
     /// Moves a comment from status `from` to `to`: the comment after the
-    /// change, `None` when it no longer has `from` (or is gone). An e-mailed
+    /// change, `None` when it no longer has `from` (or is gone, or `from`
+    /// is `to`: nothing changes). An e-mailed
     /// link and a moderator's page use it, so that a decision taken
     /// elsewhere at the same moment is never reversed by what they showed.
     async fn decide(

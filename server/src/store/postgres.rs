@@ -391,7 +391,10 @@ impl PostgresStore {
             .keepalives(true)
             .keepalives_idle(std::time::Duration::from_secs(30))
             .keepalives_interval(std::time::Duration::from_secs(10))
-            .keepalives_retries(3);
+            .keepalives_retries(3)
+            // Keepalives stay silent while a query waits for its answer:
+            // data unacknowledged this long ends the connection too.
+            .tcp_user_timeout(std::time::Duration::from_secs(60));
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(POOL_WAIT);
         }
@@ -1125,6 +1128,9 @@ impl Store for PostgresStore {
         from: Status,
         to: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
+        if from == to {
+            return Ok(None);
+        }
         // A status's name is one of three constants: safe in the SQL.
         let condition = format!("status = '{}'", from.as_str());
         let (stored, changed) = self.change_status(id, to, &condition).await?;
@@ -1986,7 +1992,20 @@ impl Store for PostgresStore {
                 added.push(Imported::AlreadyThere);
                 continue;
             }
-            if imported_key_in(&tx, "deleted_imports", c, article_id).await? {
+            // Deleted here, or a reply under a comment deleted here (whose
+            // replies went with it).
+            let under_deleted = match &c.parent_key {
+                Some(parent) => tx
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM deleted_imports WHERE idempotency_key = $1
+                             OR (idempotency_key = $2 AND article_id = $3))",
+                        &[parent, &c.legacy_parent_key, &article_id],
+                    )
+                    .await?
+                    .try_get(0)?,
+                None => false,
+            };
+            if under_deleted || imported_key_in(&tx, "deleted_imports", c, article_id).await? {
                 added.push(Imported::DeletedHere);
                 continue;
             }
@@ -2500,7 +2519,10 @@ impl Store for PostgresStore {
             .keepalives(true)
             .keepalives_idle(std::time::Duration::from_secs(30))
             .keepalives_interval(std::time::Duration::from_secs(10))
-            .keepalives_retries(3);
+            .keepalives_retries(3)
+            // Keepalives stay silent while a query waits for its answer:
+            // data unacknowledged this long ends the connection too.
+            .tcp_user_timeout(std::time::Duration::from_secs(60));
         let tls = self.tls.clone();
         // The first LISTEN before returning: from then on nothing is missed.
         let first = listen(&config, tls.as_ref(), on_change.clone()).await?;

@@ -677,6 +677,9 @@ impl Store for SqliteStore {
         from: Status,
         to: Status,
     ) -> Result<Option<StoredComment>, StoreError> {
+        if from == to {
+            return Ok(None);
+        }
         // A status's name is one of three constants: safe in the SQL.
         let condition = format!("status = '{}'", from.as_str());
         self.with_conn(move |c| {
@@ -2374,7 +2377,18 @@ fn import_comments(
             added.push(Imported::AlreadyThere);
             continue;
         }
-        if found("deleted_imports")? {
+        // Deleted here, or a reply under a comment deleted here (whose
+        // replies went with it).
+        let under_deleted = match &c.parent_key {
+            Some(parent) => tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM deleted_imports WHERE idempotency_key = ?1
+                     OR (idempotency_key = ?2 AND article_id = ?3))",
+                params![parent, c.legacy_parent_key, article_id],
+                |r| r.get::<_, bool>(0),
+            )?,
+            None => false,
+        };
+        if found("deleted_imports")? || under_deleted {
             added.push(Imported::DeletedHere);
             continue;
         }

@@ -165,14 +165,20 @@ fn parser(page: &Url) -> feed_rs::parser::Builder {
 /// - without a UTF-8 byte order mark, which feed-rs's JSON reader refuses;
 /// - in a JSON Feed, item ids that are numbers as strings (JSON Feed says a
 ///   reader takes them so; feed-rs refuses the whole page);
-/// - an XML feed whose encoding only the HTTP header names (`charset=
-///   windows-1256`, an older Arabic site's), in UTF-8: without a
-///   declaration in the document, XML is read as UTF-8 and the page failed.
+/// - an XML feed that is not UTF-8 and whose encoding only the HTTP header
+///   names (`charset=windows-1256`, an older Arabic site's), in UTF-8:
+///   without a declaration in the document, XML is read as UTF-8 and the
+///   page failed.
 fn readable<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, [u8]> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let (body, bom) = match body.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, true),
+        None => (body, false),
+    };
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => json_ids_as_text(body),
-        Some(b'<') => xml_in_utf8(body, content_type),
+        // A byte order mark, or text that reads as UTF-8, is UTF-8: many
+        // servers name ISO-8859-1 in the header of every XML file.
+        Some(b'<') if !bom && std::str::from_utf8(body).is_err() => xml_in_utf8(body, content_type),
         _ => Cow::Borrowed(body),
     }
 }
@@ -603,12 +609,20 @@ fn map(
 
 /// A title for an item without one (RSS and JSON Feed leave it optional:
 /// microblogs and bridged channels never give one): the first words of its
-/// text, as the site's own lists show such a post.
+/// text (twelve, a hundred characters at most), as the site's own lists
+/// show such a post.
 fn first_words(text: &str) -> String {
     const WORDS: usize = 12;
+    // Scripts written without spaces (Chinese, Thai) are one "word".
+    const CHARS: usize = 100;
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut title = words[..words.len().min(WORDS)].join(" ");
-    if words.len() > WORDS {
+    let mut cut = words.len() > WORDS;
+    if title.chars().count() > CHARS {
+        title = title.chars().take(CHARS).collect();
+        cut = true;
+    }
+    if cut {
         title.push('…');
     }
     title
