@@ -688,12 +688,6 @@ fn hostile_and_broken_files_are_refused_whole_and_write_nothing() {
             "not a Disqus export",
         ),
         (
-            "orphan-post.xml",
-            "disqus",
-            b"<disqus>\n<post dsq:id=\"5\"><thread dsq:id=\"77\"/></post>\n</disqus>".to_vec(),
-            ":2:1: post 5 belongs to thread 77",
-        ),
-        (
             "not-a-database.db",
             "isso",
             b"SQLite format 3? no, just text".to_vec(),
@@ -800,6 +794,30 @@ fn a_discussion_under_a_deleted_comment_keeps_its_threads() {
         [parent(2), parent(3), parent(5), parent(6)],
         [None, Some(id(2)), None, Some(id(5))]
     );
+}
+
+/// A post whose thread the export does not have (a file cut short, a
+/// forum's leftovers) is skipped and named, and the rest is imported: it
+/// refused the whole file, a large export over one stray post.
+#[test]
+fn a_post_of_a_thread_the_file_lacks_is_skipped_not_the_file() {
+    let f = news_site("https://news.example");
+    let stray = "<post dsq:id=\"5\"><thread dsq:id=\"77\"/><message>&lt;p&gt;ضائع&lt;/p&gt;</message>\
+                 <createdAt>2020-03-01T10:00:00Z</createdAt><author><name>قارئ</name></author></post>";
+    let kept = "<post dsq:id=\"6\"><thread dsq:id=\"7\"/><message>&lt;p&gt;باقٍ&lt;/p&gt;</message>\
+                <createdAt>2020-03-01T10:00:00Z</createdAt><author><name>قارئ</name></author></post>";
+    let summary = import_text(
+        &f,
+        System::Disqus,
+        &disqus_thread(&format!("{stray}{kept}")),
+    );
+    assert_eq!((summary.published, summary.unknown), (1, 1), "{summary}");
+    assert_eq!(
+        summary.unknown_pages,
+        ["(Disqus thread 77, not in the file)"]
+    );
+    assert!(by_key(&f, "import:disqus:6").is_some());
+    assert!(by_key(&f, "import:disqus:5").is_none());
 }
 
 /// A WordPress export carries every kind of comment but spam: editorial

@@ -147,22 +147,33 @@ impl Posts {
         Ok(())
     }
 
-    /// Every thread of the export with its posts, in the file's order.
+    /// Every thread of the export with its posts, in the file's order. The
+    /// posts of a thread the file does not have (an export cut short, a
+    /// forum's leftovers) go in a thread of their own, after the others,
+    /// whose page names no page: the import skips them as comments of an
+    /// unknown page and names it, instead of refusing the whole file.
     pub fn finish(self) -> Result<Vec<SourceThread>, XmlError> {
         let Posts {
             mut threads,
-            by_id,
+            mut by_id,
             posts,
             deleted,
         } = self;
-        for (thread, offset, mut comment) in posts {
-            let &index = by_id.get(&thread).ok_or_else(|| XmlError {
-                offset,
-                reason: format!(
-                    "post {} belongs to thread {thread}, which the file does not have",
-                    comment.id
-                ),
-            })?;
+        for (thread, _offset, mut comment) in posts {
+            let index = match by_id.get(&thread) {
+                Some(&index) => index,
+                None => {
+                    threads.push(SourceThread {
+                        page: Page::Url(format!("(Disqus thread {thread}, not in the file)")),
+                        title: None,
+                        site: None,
+                        comments: Vec::new(),
+                        public: false,
+                    });
+                    by_id.insert(thread.clone(), threads.len() - 1);
+                    threads.len() - 1
+                }
+            };
             // A thread removed in Disqus (a takedown, say) takes its
             // comments with it; they are skipped as deleted ones are.
             if deleted.contains(&index) && comment.state != SourceState::Spam {
