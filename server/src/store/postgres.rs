@@ -293,12 +293,14 @@ const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// forgets what changed.
 const CHANGES: &str = "khabar_changes";
 
-/// Whether `table` (`comments`, `deleted_imports`) holds imported comment
-/// `c`'s key, or its key of before keys named the site on `article_id`.
+/// Whether `table` (`comments`, `deleted_imports`) holds `key`, or
+/// `legacy_key` (an import's key of before keys named the site) on
+/// `article_id`.
 async fn imported_key_in(
     tx: &impl GenericClient,
     table: &str,
-    c: &ImportedComment,
+    key: &str,
+    legacy_key: &Option<String>,
     article_id: &str,
 ) -> Result<bool, StoreError> {
     let row = tx
@@ -307,13 +309,12 @@ async fn imported_key_in(
                 "SELECT EXISTS (SELECT 1 FROM {table} WHERE idempotency_key = $1
                      OR (idempotency_key = $2 AND article_id = $3))"
             ),
-            &[&c.key, &c.legacy_key, &article_id],
+            &[&key, legacy_key, &article_id],
         )
         .await?;
     Ok(row.try_get(0)?)
 }
 
-/// Tells the other instances (inside a transaction: on commit).
 async fn notify(client: &impl GenericClient) -> Result<(), StoreError> {
     client
         .execute("SELECT pg_notify($1, '')", &[&CHANGES])
@@ -384,9 +385,10 @@ impl PostgresStore {
         if let Some(password) = password.filter(|_| config.get_password().is_none()) {
             config.password(password);
         }
-        // The pool's connections find a lost path to the server as the
-        // LISTEN connection does (`watch_changes`), not after the kernel's
-        // two hours; a URL's own `connect_timeout` wins over ours.
+        // Every connection, the pool's and LISTEN's (`watch_changes`),
+        // finds a lost path to the server within about a minute, not after
+        // the kernel's two hours; a URL's own `connect_timeout` wins over
+        // ours.
         config
             .keepalives(true)
             .keepalives_idle(std::time::Duration::from_secs(30))
@@ -1988,24 +1990,29 @@ impl Store for PostgresStore {
         let tx = client.transaction().await?;
         let mut added = Vec::with_capacity(comments.len());
         for c in &comments {
-            if imported_key_in(&tx, "comments", c, article_id).await? {
+            if imported_key_in(&tx, "comments", &c.key, &c.legacy_key, article_id).await? {
                 added.push(Imported::AlreadyThere);
                 continue;
             }
             // Deleted here, or a reply under a comment deleted here (whose
             // replies went with it).
             let under_deleted = match &c.parent_key {
-                Some(parent) => tx
-                    .query_one(
-                        "SELECT EXISTS (SELECT 1 FROM deleted_imports WHERE idempotency_key = $1
-                             OR (idempotency_key = $2 AND article_id = $3))",
-                        &[parent, &c.legacy_parent_key, &article_id],
+                Some(parent) => {
+                    imported_key_in(
+                        &tx,
+                        "deleted_imports",
+                        parent,
+                        &c.legacy_parent_key,
+                        article_id,
                     )
                     .await?
-                    .try_get(0)?,
+                }
                 None => false,
             };
-            if under_deleted || imported_key_in(&tx, "deleted_imports", c, article_id).await? {
+            if under_deleted
+                || imported_key_in(&tx, "deleted_imports", &c.key, &c.legacy_key, article_id)
+                    .await?
+            {
                 added.push(Imported::DeletedHere);
                 continue;
             }
@@ -2509,20 +2516,13 @@ impl Store for PostgresStore {
     }
 
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
-        let mut config = self.config.clone();
         // The LISTEN connection only ever reads: a peer that vanished (a
         // failover behind a virtual address, a NAT that forgot the
         // connection) would leave it waiting, and the cache serving what
-        // other instances changed, for hours. TCP keepalives find out
-        // within about a minute; the loop below then reconnects.
-        config
-            .keepalives(true)
-            .keepalives_idle(std::time::Duration::from_secs(30))
-            .keepalives_interval(std::time::Duration::from_secs(10))
-            .keepalives_retries(3)
-            // Keepalives stay silent while a query waits for its answer:
-            // data unacknowledged this long ends the connection too.
-            .tcp_user_timeout(std::time::Duration::from_secs(60));
+        // other instances changed, for hours. The store's config carries
+        // TCP keepalives (`open`), which find out within about a minute;
+        // the loop below then reconnects.
+        let config = self.config.clone();
         let tls = self.tls.clone();
         // The first LISTEN before returning: from then on nothing is missed.
         let first = listen(&config, tls.as_ref(), on_change.clone()).await?;

@@ -2363,32 +2363,27 @@ fn import_comments(
     let mut added = Vec::with_capacity(comments.len());
     for c in comments {
         // A key before keys named the site counts on the same article only.
-        let found = |table: &str| {
+        let found = |table: &str, key: &str, legacy: &Option<String>| {
             tx.query_row(
                 &format!(
                     "SELECT EXISTS (SELECT 1 FROM {table} WHERE idempotency_key = ?1
                          OR (idempotency_key = ?2 AND article_id = ?3))"
                 ),
-                params![c.key, c.legacy_key, article_id],
+                params![key, legacy, article_id],
                 |r| r.get::<_, bool>(0),
             )
         };
-        if found("comments")? {
+        if found("comments", &c.key, &c.legacy_key)? {
             added.push(Imported::AlreadyThere);
             continue;
         }
         // Deleted here, or a reply under a comment deleted here (whose
         // replies went with it).
         let under_deleted = match &c.parent_key {
-            Some(parent) => tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM deleted_imports WHERE idempotency_key = ?1
-                     OR (idempotency_key = ?2 AND article_id = ?3))",
-                params![parent, c.legacy_parent_key, article_id],
-                |r| r.get::<_, bool>(0),
-            )?,
+            Some(parent) => found("deleted_imports", parent, &c.legacy_parent_key)?,
             None => false,
         };
-        if found("deleted_imports")? || under_deleted {
+        if under_deleted || found("deleted_imports", &c.key, &c.legacy_key)? {
             added.push(Imported::DeletedHere);
             continue;
         }
