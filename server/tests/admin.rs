@@ -1212,6 +1212,13 @@ async fn a_change_for_a_status_the_comment_no_longer_has_does_nothing() {
         .expect("decide")
         .is_none());
     assert_eq!(status_of(&f, id).await.as_deref(), Some("published"));
+    // A move to the status it has is no change (no event, no audit line).
+    assert!(f
+        .store
+        .decide(id, Status::Published, Status::Published)
+        .await
+        .expect("decide")
+        .is_none());
     // Asked as what it is, it goes.
     assert!(f
         .store
