@@ -6,17 +6,24 @@
 // (./khabar.js), which is also what the CDN's script tag runs.
 import { count, dateline, relative } from './dates.js';
 import { inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
+import { isDark, watchScheme } from './theme.js';
 
 // What both wasm modules call back into: written once here rather than
 // compiled into each (src/host.rs). "5 minutes ago" and most datelines are
 // written in the words of the language's catalog, which is in before a
 // widget renders.
 // `startCore` starts the core for a placeholder the comments page's module does not show.
+// `darkPage` reads the page's scheme for a `theme: auto` widget, and from then
+// on repaints such widgets when the page or the system changes its look.
 const host = {
   request, settle: settleWith, count,
   dateline: (lang, digits, calendar, zone) => dateline(lang, digits, calendar, zone, catalog(lang, true)),
   relative: (lang, digits) => relative(catalog(lang, true), lang, digits),
   startCore: () => { init(); core.start.catch(tellPlaceholders); },
+  darkPage: (el) => {
+    watchScheme(() => { for (const m of [core, page]) if (m.running) m.glue.refreshThemes(); });
+    return isDark(el);
+  },
 };
 
 // `cargo xtask dist` writes each module's Subresource Integrity hash here, so

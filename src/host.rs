@@ -2,7 +2,7 @@
 //! functions both modules need that are mostly calls into the browser,
 //! written once in JavaScript instead of compiled into each module —
 //! requests (`js/request.js`), waiting for a promise (`settle`, in the
-//! same file) and dates (`js/dates.js`).
+//! same file), dates (`js/dates.js`) and the page's scheme (`js/theme.js`).
 
 use std::cell::RefCell;
 
@@ -12,7 +12,7 @@ use web_sys::{AbortSignal, Element};
 
 #[wasm_bindgen]
 extern "C" {
-    /// `{ request, settle, dateline, relative, count, startCore }` from the loader.
+    /// `{ request, settle, dateline, relative, count, startCore, darkPage }` from the loader.
     #[derive(Clone)]
     pub type Host;
 
@@ -50,6 +50,13 @@ extern "C" {
     // the comments page's module does not show); never throws.
     #[wasm_bindgen(method, js_name = startCore)]
     pub(crate) fn start_core(this: &Host);
+
+    // Whether the page around `el` is dark (`js/theme.js`); from the first
+    // call on, the loader calls each module's `refreshThemes` when the page
+    // may have changed its look. Never throws.
+    #[cfg(any(feature = "core", feature = "comments-page"))]
+    #[wasm_bindgen(method, js_name = darkPage)]
+    pub(crate) fn dark_page(this: &Host, el: &Element) -> bool;
 
     /// A function of an RFC 3339 time that returns its text, or
     /// `undefined` when it is not a time; it never throws (nor does

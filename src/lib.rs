@@ -84,6 +84,14 @@ pub fn live_widgets() -> u32 {
 }
 
 #[cfg(any(feature = "core", feature = "comments-page"))]
+/// Paints every `theme: auto` widget in the page's scheme again: the
+/// loader calls it when the page may have changed its look.
+#[wasm_bindgen(js_name = refreshThemes)]
+pub fn refresh_themes() {
+    widget::refresh_themes();
+}
+
+#[cfg(any(feature = "core", feature = "comments-page"))]
 /// Mounts a widget into `element` with an options object
 /// (`{ kind, api, articleId, lang, digits, calendar, timeZone, theme }`).
 /// Throws a `KhabarError` with a `code` when the options are unusable.

@@ -125,8 +125,8 @@ pub fn is_mounted_in(host: &Element) -> bool {
 }
 
 /// Paints every `theme: auto` widget in the page's current scheme again
-/// (the page switched, or the system did).
-fn refresh_themes() {
+/// (the page switched, or the system did: the loader watches, `js/theme.js`).
+pub fn refresh_themes() {
     let widgets: Vec<Widget> =
         LIVE.with(|live| live.borrow().iter().map(|(w, _)| w.clone()).collect());
     for widget in widgets {
@@ -289,9 +289,6 @@ impl Widget {
         set("dir", s.lang.dir().as_str());
         if let Ok(o) = &s.options {
             set("data-theme", crate::theme::resolve(&s.host, o.theme));
-            if o.theme == Theme::Auto {
-                crate::theme::watch(refresh_themes);
-            }
             set("data-kind", o.kind.as_str());
             set(
                 "data-layout",

@@ -117,6 +117,12 @@ extern "C" {
     static SETTLE: JsValue;
 }
 
+#[wasm_bindgen(module = "/js/theme.js")]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_name = isDark)]
+    static IS_DARK: JsValue;
+}
+
 #[wasm_bindgen(module = "/js/dates.js")]
 extern "C" {
     #[wasm_bindgen(thread_local_v2, js_name = dateline)]
@@ -150,6 +156,7 @@ pub fn host() -> Element {
         ("request", &REQUEST),
         ("settle", &SETTLE),
         ("count", &COUNT),
+        ("darkPage", &IS_DARK),
     ] {
         f.with(|f| Reflect::set(&functions, &name.into(), f).expect("set"));
     }

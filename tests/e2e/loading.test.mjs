@@ -296,6 +296,15 @@ test('a page of comment sections alone loads the comments page\'s module only, i
   assert.ok(alone.sheet.includes('.comment-form') && alone.sheet.includes('.more'));
   assert.deepEqual(alone.look, underArticle.look);
   assert.equal(alone.look.form[0], '16px', 'the form is styled');
+  // `theme: auto` follows the page in both modules' widgets: the loader
+  // watches the page and tells each running module (js/theme.js).
+  const themes = () => page.evaluate(() => Array.from(document.querySelectorAll('[data-khabar], khabar-widget'))
+    .map((h) => h.shadowRoot?.querySelector('[data-kind]')?.getAttribute('data-theme')));
+  assert.deepEqual(await themes(), ['light', 'light', 'light']);
+  await page.evaluate(() => { document.documentElement.style.background = '#15171a'; });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-khabar], khabar-widget'))
+    .every((h) => h.shadowRoot?.querySelector('[data-kind]')?.getAttribute('data-theme') === 'dark'));
+  assert.deepEqual(await themes(), ['dark', 'dark', 'dark']);
   assert.deepEqual(problems, []);
 });
 

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axeViolations, freePort, openPage, revealComments, startServer, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
+import { opaqueBrightness } from '../../js/theme.js';
 
 let browser;
 let server;
@@ -17,6 +18,15 @@ const schemes = (page) => page.evaluate(() => Array.from(document.querySelectorA
 
 const allAre = async (page, scheme) => page.waitForFunction((want) => Array.from(document.querySelectorAll('[data-khabar]'))
   .every((h) => h.shadowRoot?.querySelector('[data-kind]')?.getAttribute('data-theme') === want), scheme);
+
+test('a background counts when it is an rgb() colour mostly opaque, by its brightness', () => {
+  assert.equal(opaqueBrightness('rgb(255, 255, 255)'), 255);
+  assert.ok(opaqueBrightness('rgb(13, 15, 18)') < 20);
+  assert.ok(opaqueBrightness('rgba(21, 23, 26, 0.9)') < 128);
+  for (const color of ['rgba(0, 0, 0, 0)', 'rgba(255, 255, 255, 0.25)', 'transparent', 'color(srgb 1 1 1)', '']) {
+    assert.equal(opaqueBrightness(color), undefined, color);
+  }
+});
 
 test('a light page in a dark system stays light, and follows the page when it turns dark', async () => {
   const { page, problems } = await openPage(browser, { colorScheme: 'dark' });

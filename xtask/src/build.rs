@@ -14,9 +14,14 @@ pub const MODULES: [(&str, &str); 3] = [
     ("khabar_comments_page", "comments-page"),
 ];
 
+/// The loader's JavaScript besides the API entry (`index.js`): `khabar.js`
+/// and what both modules call back into — requests, dates, the page's
+/// scheme (src/host.rs).
+pub const LOADER_FILES: [&str; 4] = ["khabar.js", "request.js", "dates.js", "theme.js"];
+
 /// Builds the widget's modules in release into `target/widget/` with the loader
 /// (`khabar.js`) and the API entry (`index.js`) it imports, with the
-/// requests and dates both modules go through (`request.js`, `dates.js`).
+/// files both modules call back into ([`LOADER_FILES`]).
 pub fn widget() -> Result<(), String> {
     let root = root();
     for (name, feature) in MODULES {
@@ -42,7 +47,7 @@ pub fn widget() -> Result<(), String> {
         let path = root.join(format!("target/widget/{}", catalog_file(&tag)));
         std::fs::write(&path, catalog).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
-    for file in ["khabar.js", "request.js", "dates.js"] {
+    for file in LOADER_FILES {
         std::fs::copy(
             root.join("js").join(file),
             root.join("target/widget").join(file),
@@ -64,7 +69,9 @@ pub fn widget() -> Result<(), String> {
         .iter()
         .map(|(name, _)| format!("target/widget/{name}.js"))
         .chain(
-            ["khabar.js", "index.js", "request.js", "dates.js"]
+            LOADER_FILES
+                .iter()
+                .chain(&["index.js"])
                 .map(|f| format!("target/widget/{f}")),
         );
     for file in files {

@@ -1,0 +1,54 @@
+// What `theme: auto` means: the look of the page the widget sits in, not
+// only the reader's system setting (a light page in a dark system is still
+// a light page). Written here, in the loader, rather than in each wasm
+// module: it is nothing but calls into the browser (computed styles, a
+// MutationObserver, a media query), which cost kilobytes as wasm imports.
+// In order: the host's computed `color-scheme` when it names one scheme (or
+// both, then the system decides); the brightness of the first opaque
+// background behind the widget; light.
+
+const DARK_SYSTEM = '(prefers-color-scheme: dark)';
+
+/** Whether the page around `el` is dark (else it is light). */
+export function isDark(el) {
+  const words = getComputedStyle(el).colorScheme.split(/\s+/);
+  const light = words.includes('light');
+  const dark = words.includes('dark');
+  if (light && dark) return matchMedia(DARK_SYSTEM).matches;
+  if (light || dark) return dark;
+  for (let at = el; at; at = at.parentElement) {
+    const brightness = opaqueBrightness(getComputedStyle(at).backgroundColor);
+    if (brightness !== undefined) return brightness < 128;
+  }
+  return false;
+}
+
+/**
+ * The brightness (0–255, weighted as the eye sees red, green and blue) of a
+ * computed `rgb()`/`rgba()` colour that is mostly opaque; undefined for a
+ * transparent or unreadable one (`color(srgb …)`, `transparent`).
+ */
+export function opaqueBrightness(color) {
+  if (!/^\s*rgb/.test(color)) return undefined;
+  const n = (color.match(/[0-9.]+/g) || []).map(Number);
+  if (n.length !== 3 && !(n.length === 4 && n[3] >= 0.5)) return undefined;
+  return 0.299 * n[0] + 0.587 * n[1] + 0.114 * n[2];
+}
+
+let watching = false;
+
+/**
+ * Calls `onChange` whenever the page may have changed its look: the root's
+ * or body's attributes (a `dark` class, a `style`, a `data-theme`), or the
+ * system's scheme (with the observer's or the event's argument, which
+ * it ignores). Installed once per page; later calls do nothing.
+ */
+export function watchScheme(onChange) {
+  if (watching) return;
+  watching = true;
+  const observer = new MutationObserver(onChange);
+  for (const el of [document.documentElement, document.body]) {
+    if (el) observer.observe(el, { attributes: true });
+  }
+  matchMedia(DARK_SYSTEM).addEventListener('change', onChange);
+}
