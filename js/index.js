@@ -843,10 +843,18 @@ export const __auto = {
     return defaultApi;
   },
   mountAttributes: (element, api) => open(element, api, true),
-  /** Mounts the page's placeholders in each module as it runs (each its own kinds). */
+  /**
+   * Mounts the page's placeholders in each module as it runs (each its own
+   * kinds), and watches the page: after each change, handles whose element
+   * came back are mounted again, and each running module mounts the new
+   * placeholders and takes down the widgets whose host left.
+   */
   mountPlaceholders: (api) => {
     if (placeholderApi === undefined) {
-      new MutationObserver(reviveReturned).observe(document.documentElement, { childList: true, subtree: true });
+      new MutationObserver(() => {
+        reviveReturned();
+        for (const m of [core, page]) if (m.running) m.glue.autoMount(placeholderApi);
+      }).observe(document.documentElement, { childList: true, subtree: true });
     }
     placeholderApi = api;
     for (const shows of [core, page]) if (shows.running) shows.glue.autoMount(api);

@@ -1,23 +1,12 @@
 //! How host pages reach the widget: `data-khabar` placeholders found by the
 //! script tag, and options objects passed to `mount()` from JavaScript.
 
-use std::cell::RefCell;
-
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, MutationObserver, MutationObserverInit};
+use web_sys::Element;
 
 use crate::config::{ConfigError, Options};
 use crate::i18n::Lang;
 use crate::widget::{self, Widget};
-
-/// A MutationObserver with the callback it calls.
-type PageObserver = (MutationObserver, Closure<dyn FnMut()>);
-
-thread_local! {
-    /// The page-lifetime observer that mounts and unmounts placeholders,
-    /// with the callback it calls (owned here rather than leaked).
-    static OBSERVER: RefCell<Option<PageObserver>> = const { RefCell::new(None) };
-}
 
 /// The nearest `lang` attribute around `el`, as the page declares it.
 pub fn page_lang(el: &Element) -> Option<String> {
@@ -92,39 +81,15 @@ pub fn options_from_object(
     Options::from_object(obj, page_lang(el).as_deref(), default_api)
 }
 
-/// Mounts the placeholders of this module's kinds on the page now (the
+/// Destroys the widgets whose host left the page (placeholders or not),
+/// then mounts the placeholders of this module's kinds that have none (the
 /// comments page's module asks the loader for the core when a placeholder
-/// needs it), then
-/// keeps watching: new placeholders are mounted, and widgets whose host left the page
-/// (placeholders or not) destroyed. Returns how many were
-/// mounted now.
+/// needs it). The loader calls it as the module starts and after every
+/// change to the page's tree (one observer for the page, in the loader,
+/// rather than one in each module). Returns how many were mounted.
 pub fn auto_mount(default_api: Option<&str>) -> u32 {
-    let mounted = mount_new(default_api);
-    observe(default_api.map(str::to_owned));
-    mounted
-}
-
-/// Installs the document-wide MutationObserver, once per page.
-fn observe(default_api: Option<String>) {
-    if OBSERVER.with(|o| o.borrow().is_some()) {
-        return;
-    }
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let callback = Closure::<dyn FnMut()>::new(move || {
-        widget::sweep_removed();
-        mount_new(default_api.as_deref());
-    });
-    let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else {
-        return;
-    };
-    let init = MutationObserverInit::new();
-    init.set_child_list(true);
-    init.set_subtree(true);
-    if observer.observe_with_options(&doc, &init).is_ok() {
-        OBSERVER.with(|o| *o.borrow_mut() = Some((observer, callback)));
-    }
+    widget::sweep_removed();
+    mount_new(default_api)
 }
 
 /// Mounts every `[data-khabar]` placeholder that has no widget yet.

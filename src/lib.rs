@@ -60,8 +60,10 @@ pub fn start() {
 }
 
 #[cfg(any(feature = "core", feature = "comments-page"))]
-/// Mounts every `[data-khabar]` placeholder on the page. The loader calls it
-/// with the API base from its script tag (`data-api`) or its own origin.
+/// Mounts every `[data-khabar]` placeholder on the page that has no widget
+/// yet, and destroys the widgets whose host left it. The loader calls it as
+/// the module starts and whenever the page's tree changes, with the API
+/// base from its script tag (`data-api`) or its own origin.
 #[wasm_bindgen(js_name = autoMount)]
 pub fn auto_mount(default_api: Option<String>) -> u32 {
     embed::auto_mount(default_api.as_deref())
