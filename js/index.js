@@ -6,7 +6,7 @@
 // (./khabar.js), which is also what the CDN's script tag runs.
 import { count, dateline, relative } from './dates.js';
 import { inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
-import { isDark, watchScheme } from './theme.js';
+import { isDark, near, watchScheme } from './page.js';
 
 // What both wasm modules call back into: written once here rather than
 // compiled into each (src/host.rs). "5 minutes ago" and most datelines are
@@ -14,12 +14,14 @@ import { isDark, watchScheme } from './theme.js';
 // widget renders.
 // `startCore` starts the core for a placeholder the comments page's module does not show.
 // `darkPage` reads the page's scheme for a `theme: auto` widget, and from then
-// on repaints such widgets when the page or the system changes its look.
+// on repaints such widgets when the page or the system changes its look;
+// `near` watches an element come near the viewport (js/page.js).
 const host = {
   request, settle: settleWith, count,
   dateline: (lang, digits, calendar, zone) => dateline(lang, digits, calendar, zone, catalog(lang, true)),
   relative: (lang, digits) => relative(catalog(lang, true), lang, digits),
   startCore: () => { init(); core.start.catch(tellPlaceholders); },
+  near,
   darkPage: (el) => {
     watchScheme(() => { for (const m of [core, page]) if (m.running) m.glue.refreshThemes(); });
     return isDark(el);
@@ -470,11 +472,8 @@ function startCommentsEarly() {
 
 /** Calls `then` once `element` is within a screen of the viewport. */
 function whenNear(element, then) {
-  if (typeof IntersectionObserver === 'undefined') return then();
-  const observer = new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); then(); }
-  }, { rootMargin: '100% 0px' });
-  observer.observe(element);
+  const stop = near(element, '100% 0px', () => { stop(); then(); });
+  if (!stop) then();
 }
 
 /**

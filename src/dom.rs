@@ -269,41 +269,28 @@ pub fn clear(node: &Node) {
 
 pub use khabar_rules::strip_bidi_controls;
 
-/// An IntersectionObserver watching one element, with the callback it
-/// calls; disconnected when dropped.
+/// The loader watching one element come near the viewport (`near` in
+/// `js/page.js`), with the callback it calls; stops when dropped.
 pub struct NearViewport {
-    observer: web_sys::IntersectionObserver,
-    _callback: wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>,
+    stop: js_sys::Function,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
 }
 
 impl NearViewport {
-    /// Calls `f` (on the next tick, so that `f` may drop this observer)
-    /// each time `el` comes within `margin` of the viewport.
+    /// Calls `f` (on the next tick, so that `f` may drop this watch) each
+    /// time `el` comes within `margin` of the viewport. An error where the
+    /// browser cannot watch (no IntersectionObserver).
     pub fn watch(el: &Element, margin: &str, f: impl Fn() + 'static) -> DomResult<NearViewport> {
         let f = std::rc::Rc::new(f);
-        let callback = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
-            move |entries: js_sys::Array| {
-                let visible = entries.iter().any(|e| {
-                    e.dyn_into::<web_sys::IntersectionObserverEntry>()
-                        .map(|e| e.is_intersecting())
-                        .unwrap_or(false)
-                });
-                if visible {
-                    let f = f.clone();
-                    crate::task::soon(move || f());
-                }
-            },
-        );
-        let init = web_sys::IntersectionObserverInit::new();
-        init.set_root_margin(margin);
-        let observer = web_sys::IntersectionObserver::new_with_options(
-            callback.as_ref().unchecked_ref(),
-            &init,
-        )
-        .map_err(dom_error)?;
-        observer.observe(el);
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let f = f.clone();
+            crate::task::soon(move || f());
+        });
+        let stop = crate::host::get()
+            .and_then(|host| host.near(el, margin, callback.as_ref().unchecked_ref()))
+            .ok_or_else(|| WidgetError::Dom("no IntersectionObserver".into()))?;
         Ok(NearViewport {
-            observer,
+            stop,
             _callback: callback,
         })
     }
@@ -311,7 +298,7 @@ impl NearViewport {
 
 impl Drop for NearViewport {
     fn drop(&mut self) {
-        self.observer.disconnect();
+        let _ = self.stop.call0(&JsValue::NULL);
     }
 }
 

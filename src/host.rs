@@ -2,7 +2,8 @@
 //! functions both modules need that are mostly calls into the browser,
 //! written once in JavaScript instead of compiled into each module —
 //! requests (`js/request.js`), waiting for a promise (`settle`, in the
-//! same file), dates (`js/dates.js`) and the page's scheme (`js/theme.js`).
+//! same file), dates (`js/dates.js`), the page's scheme and what is near
+//! the viewport (`js/page.js`).
 
 use std::cell::RefCell;
 
@@ -12,7 +13,7 @@ use web_sys::{AbortSignal, Element};
 
 #[wasm_bindgen]
 extern "C" {
-    /// `{ request, settle, dateline, relative, count, startCore, darkPage }` from the loader.
+    /// `{ request, settle, dateline, relative, count, startCore, near, darkPage }` from the loader.
     #[derive(Clone)]
     pub type Host;
 
@@ -51,7 +52,18 @@ extern "C" {
     #[wasm_bindgen(method, js_name = startCore)]
     pub(crate) fn start_core(this: &Host);
 
-    // Whether the page around `el` is dark (`js/theme.js`); from the first
+    // Watches `el` come within `margin` of the viewport, calling `then`
+    // each time; the function that stops it, or null without an
+    // IntersectionObserver (`js/page.js`). Never throws.
+    #[wasm_bindgen(method)]
+    pub(crate) fn near(
+        this: &Host,
+        el: &Element,
+        margin: &str,
+        then: &js_sys::Function,
+    ) -> Option<js_sys::Function>;
+
+    // Whether the page around `el` is dark (`js/page.js`); from the first
     // call on, the loader calls each module's `refreshThemes` when the page
     // may have changed its look. Never throws.
     #[cfg(any(feature = "core", feature = "comments-page"))]

@@ -1,6 +1,6 @@
 //! What `theme: auto` means: the look of the page the widget sits in, not
 //! only the reader's system setting (a light page in a dark system is
-//! still a light page). The loader reads the page (`js/theme.js`: the
+//! still a light page). The loader reads the page (`js/page.js`: the
 //! host's `color-scheme`, else the first opaque background behind the
 //! widget, else light) and watches it, calling [`refresh`] when the root's
 //! or body's attributes change or the system's scheme does: all of it calls

@@ -125,7 +125,7 @@ pub fn is_mounted_in(host: &Element) -> bool {
 }
 
 /// Paints every `theme: auto` widget in the page's current scheme again
-/// (the page switched, or the system did: the loader watches, `js/theme.js`).
+/// (the page switched, or the system did: the loader watches, `js/page.js`).
 pub fn refresh_themes() {
     let widgets: Vec<Widget> =
         LIVE.with(|live| live.borrow().iter().map(|(w, _)| w.clone()).collect());

@@ -117,10 +117,12 @@ extern "C" {
     static SETTLE: JsValue;
 }
 
-#[wasm_bindgen(module = "/js/theme.js")]
+#[wasm_bindgen(module = "/js/page.js")]
 extern "C" {
     #[wasm_bindgen(thread_local_v2, js_name = isDark)]
     static IS_DARK: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_name = near)]
+    static NEAR: JsValue;
 }
 
 #[wasm_bindgen(module = "/js/dates.js")]
@@ -157,6 +159,7 @@ pub fn host() -> Element {
         ("settle", &SETTLE),
         ("count", &COUNT),
         ("darkPage", &IS_DARK),
+        ("near", &NEAR),
     ] {
         f.with(|f| Reflect::set(&functions, &name.into(), f).expect("set"));
     }

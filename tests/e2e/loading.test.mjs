@@ -297,7 +297,7 @@ test('a page of comment sections alone loads the comments page\'s module only, i
   assert.deepEqual(alone.look, underArticle.look);
   assert.equal(alone.look.form[0], '16px', 'the form is styled');
   // `theme: auto` follows the page in both modules' widgets: the loader
-  // watches the page and tells each running module (js/theme.js).
+  // watches the page and tells each running module (js/page.js).
   const themes = () => page.evaluate(() => Array.from(document.querySelectorAll('[data-khabar], khabar-widget'))
     .map((h) => h.shadowRoot?.querySelector('[data-kind]')?.getAttribute('data-theme')));
   assert.deepEqual(await themes(), ['light', 'light', 'light']);

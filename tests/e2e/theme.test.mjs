@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axeViolations, freePort, openPage, revealComments, startServer, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
-import { opaqueBrightness } from '../../js/theme.js';
+import { opaqueBrightness } from '../../js/page.js';
 
 let browser;
 let server;

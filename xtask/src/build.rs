@@ -17,7 +17,7 @@ pub const MODULES: [(&str, &str); 3] = [
 /// The loader's JavaScript besides the API entry (`index.js`): `khabar.js`
 /// and what both modules call back into — requests, dates, the page's
 /// scheme (src/host.rs).
-pub const LOADER_FILES: [&str; 4] = ["khabar.js", "request.js", "dates.js", "theme.js"];
+pub const LOADER_FILES: [&str; 4] = ["khabar.js", "request.js", "dates.js", "page.js"];
 
 /// Builds the widget's modules in release into `target/widget/` with the loader
 /// (`khabar.js`) and the API entry (`index.js`) it imports, with the

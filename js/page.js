@@ -1,11 +1,14 @@
-// What `theme: auto` means: the look of the page the widget sits in, not
-// only the reader's system setting (a light page in a dark system is still
-// a light page). Written here, in the loader, rather than in each wasm
-// module: it is nothing but calls into the browser (computed styles, a
-// MutationObserver, a media query), which cost kilobytes as wasm imports.
-// In order: the host's computed `color-scheme` when it names one scheme (or
-// both, then the system decides); the brightness of the first opaque
-// background behind the widget; light.
+// What the wasm modules ask of the page around a widget: its scheme, for
+// `theme: auto`, and whether an element is near the viewport, for what
+// loads lazily. Written here, in the loader, rather than in each module:
+// it is nothing but calls into the browser (computed styles, observers, a
+// media query), which cost kilobytes as wasm imports.
+//
+// `theme: auto` is the look of the page the widget sits in, not only the
+// reader's system setting (a light page in a dark system is still a light
+// page). In order: the host's computed `color-scheme` when it names one
+// scheme (or both, then the system decides); the brightness of the first
+// opaque background behind the widget; light.
 
 const DARK_SYSTEM = '(prefers-color-scheme: dark)';
 
@@ -51,4 +54,18 @@ export function watchScheme(onChange) {
     if (el) observer.observe(el, { attributes: true });
   }
   matchMedia(DARK_SYSTEM).addEventListener('change', onChange);
+}
+
+/**
+ * Calls `then` each time `el` comes within `margin` (a CSS margin:
+ * `300px`, `100% 0px`) of the viewport; returns the function that stops
+ * watching, or null where the browser has no IntersectionObserver.
+ */
+export function near(el, margin, then) {
+  if (typeof IntersectionObserver === 'undefined') return null;
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) then();
+  }, { rootMargin: margin });
+  observer.observe(el);
+  return () => observer.disconnect();
 }
