@@ -104,10 +104,34 @@ pub async fn serve(
     crate::jobs::spawn(state.clone());
     // Tests and `cargo xtask demo` read this line to find the port.
     println!("khabar-server listening on http://{addr}/");
-    transport::serve(listener, app(state, &assets), limits, shutdown_signal()).await;
+    let background = state.background.clone();
+    // On the signal, background work stops starting anything new at once,
+    // while requests in flight finish.
+    let signal = {
+        let background = background.clone();
+        async move {
+            shutdown_signal().await;
+            background.stop();
+        }
+    };
+    transport::serve(listener, app(state, &assets), limits, signal).await;
+    let left = background.drain(DRAIN_GRACE).await;
+    if left > 0 {
+        tracing::warn!(
+            "shutting down with {left} background task(s) still running: \
+             their jobs pass to the other instances when their claims end"
+        );
+    }
     tracing::info!("shut down cleanly");
     Ok(())
 }
+
+/// How long, once requests are done, the instance still waits for its
+/// background work (a sync, a mail run, webhook deliveries) to end and
+/// release its claims; that work has been winding down since the signal,
+/// beside the requests. Inside `docker stop`'s 10 s when no request holds
+/// the instance longer.
+const DRAIN_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

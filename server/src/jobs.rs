@@ -44,10 +44,12 @@ fn holder() -> String {
     format!("{host}:{}", std::process::id())
 }
 
-/// Starts the job loop of this instance; it runs until the runtime stops.
+/// Starts the job loop of this instance; it runs until the instance shuts
+/// down (`AppState::background`), letting a run in progress end first.
 pub fn spawn(state: AppState) {
     let holder = holder();
-    tokio::spawn(async move {
+    let background = state.background.clone();
+    background.spawn(async move {
         let mut tick = tokio::time::interval(POLL);
         // Every instance, unclaimed: each renews its own webhook URLs. By
         // the wall clock, which the URLs' lifetime is measured in (a
@@ -55,7 +57,10 @@ pub fn spawn(state: AppState) {
         let every = i64::try_from(crate::webhooks::worker::RENEW_EVERY.as_millis()).unwrap_or(0);
         let mut renewed_ms = i64::MIN;
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = state.background.stopping() => break,
+            }
             if crate::store::now_ms().saturating_sub(renewed_ms) >= every {
                 match crate::webhooks::worker::renew(&state).await {
                     Ok(n) => {
@@ -88,10 +93,14 @@ pub fn spawn_syncs(
     for source in sources {
         let (state, client, holder) = (state.clone(), client.clone(), holder.clone());
         // A task per source: a slow source never delays the others.
-        tokio::spawn(async move {
+        let background = state.background.clone();
+        background.spawn(async move {
             let mut tick = tokio::time::interval(POLL);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = state.background.stopping() => break,
+                }
                 sync_if_due(&state, &client, &source, every, &holder).await;
             }
         });
@@ -111,6 +120,9 @@ pub async fn sync_if_due(
     holder: &str,
 ) -> bool {
     let name = source.job_name();
+    if state.background.is_stopping() {
+        return false;
+    }
     let lease = every.max(client.limits().max_sync + Duration::from_secs(60));
     match state.store.claim_job(&name, lease, holder).await {
         Ok(true) => {}
@@ -211,7 +223,11 @@ async fn run_claimed<N, E, F, Fut>(
 {
     // Held for the run, however long it takes (a slow mail server, many
     // notices), up to LEASE: another instance must not start it meanwhile.
-    // An instance that dies mid-run leaves it to the others after LEASE.
+    // An instance that dies mid-run leaves it to the others after LEASE;
+    // one shutting down starts no run, and ends the one it is in.
+    if state.background.is_stopping() {
+        return;
+    }
     match state.store.claim_job(name, every.max(LEASE), holder).await {
         Ok(true) => {
             match job().await {

@@ -69,6 +69,9 @@ pub struct AppState {
     /// (see `crate::notify`): a comment rests from then, whatever clock
     /// stamped its time.
     pub notify_seen: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
+    /// This instance's jobs, syncs and deliveries: stopped and waited for
+    /// on shutdown.
+    pub background: crate::background::Background,
 }
 
 /// How long a mail job's run sends before it stops for the next run
@@ -117,6 +120,7 @@ impl AppState {
             webhook_urls: Vec::new(),
             mail_run_budget: MAIL_RUN_BUDGET,
             notify_seen: Arc::default(),
+            background: crate::background::Background::default(),
         }
     }
 }

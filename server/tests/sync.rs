@@ -1647,6 +1647,44 @@ async fn a_slow_sync_holds_its_source_until_it_ends_and_stops_at_its_limit() {
     assert_eq!(f.store.visible_ids_from(&url).await.unwrap().len(), 3);
 }
 
+/// An instance shutting down (SIGTERM) lets the sync it is in end, which
+/// hands the source back to the other instances at once, and starts none:
+/// cut off, its claim would hold the source until its lease ran out
+/// (`Limits::max_sync` and a minute).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_running_at_shutdown_ends_and_hands_its_source_back() {
+    let f = common::fixture(false);
+    let (mock, url, _host) = wp_site().await;
+    *mock.wp_delay.lock().unwrap() = Duration::from_millis(250);
+    let (src, client) = (source(&url), client());
+    let one = AppState::new(f.store.clone());
+    let two = AppState::new(f.store.clone());
+    let every = Duration::from_millis(200);
+    khabar_server::jobs::spawn_syncs(one.clone(), client.clone(), vec![src.clone()], every);
+    // The loop asks at once: a sync of five answers or more is under way.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await,
+        "the first instance's sync runs"
+    );
+    assert_eq!(one.background.drain(Duration::from_secs(20)).await, 0);
+    assert_eq!(
+        f.store.visible_ids_from(&url).await.unwrap().len(),
+        3,
+        "the sync ran to its end"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        khabar_server::jobs::sync_if_due(&two, &client, &src, every, "two").await,
+        "released as it ended: the next sync is the other instance's"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !khabar_server::jobs::sync_if_due(&one, &client, &src, every, "one").await,
+        "an instance that is stopping starts nothing"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sync_command_prints_what_it_did() {
     let dir = tempfile::tempdir().unwrap();

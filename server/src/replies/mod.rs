@@ -189,7 +189,8 @@ pub async fn subscribe(
         ignore = w.confirm_ignore,
     );
     let mail = compose(&mailer, email, w.confirm_subject.to_owned(), text, None);
-    tokio::spawn(async move {
+    // Background work: an instance shutting down sends it before it ends.
+    state.background.spawn(async move {
         match mail {
             Ok(mail) => {
                 if let Err(e) = mailer.send(mail).await {

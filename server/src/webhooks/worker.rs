@@ -187,13 +187,18 @@ pub async fn start(state: &AppState, settings: Settings) -> Result<(), WorkerErr
     renew_urls(state, &settings.urls).await?;
     let sender = Sender::new(settings, state.public_url.as_deref())?;
     let state = state.clone();
-    tokio::spawn(async move {
+    // Until the instance shuts down: then it claims nothing more, and the
+    // deliveries it claimed go out while the instance drains.
+    state.background.clone().spawn(async move {
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
         let busy = Busy::default();
         let mut tick = tokio::time::interval(sender.settings.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = state.background.stopping() => break,
+            }
             pump(&state, &sender, &permits, &busy).await;
         }
     });
@@ -283,7 +288,7 @@ async fn pump(state: &AppState, sender: &Sender, permits: &Arc<Semaphore>, busy:
         };
         let sending = Sending::start(busy, url);
         let (state, sender) = (state.clone(), sender.clone());
-        tokio::spawn(async move {
+        state.background.clone().spawn(async move {
             for d in list {
                 deliver(&state, &sender, d).await;
             }
