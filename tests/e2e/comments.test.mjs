@@ -183,6 +183,22 @@ test('"tell me about replies": offered once an address is typed, confirmed by th
     assert.ok(notice, JSON.stringify(mails));
     assert.match(notice.text, /ستفتح أيام الجمعة/);
     assert.match(notice.text, /\/replies\/unsubscribe\?t=/);
+
+    // She answers in the same conversation, the box ticked again: she is
+    // subscribed already, so the form says only what became of the reply,
+    // and no second confirmation is mailed.
+    await openArticle(page, server);
+    await page.locator(`${W} >> li.comment[data-id="${id}"] button.reply`).first().click();
+    await page.locator(`${W} >> #kc-author`).fill('هدى');
+    await page.locator(`${W} >> #kc-email`).fill('huda@example.org');
+    await page.locator(`${W} >> #kc-notify`).check();
+    await page.locator(`${W} >> #kc-body`).fill('شكرًا، سأمرّ يوم الجمعة.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> li.comment.pending`).filter({ hasText: 'سأمرّ يوم الجمعة' }).waitFor();
+    assert.equal(await page.locator(`${W} >> form.comment-form .form-status`).textContent(), 'وصل تعليقك، وسيظهر بعد مراجعته.');
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal((await outbox()).length, 2, 'no second confirmation');
+    assert.deepEqual(problems, []);
   } finally {
     await server.stop();
     server.cleanup();
