@@ -57,9 +57,12 @@ pub fn spawn(state: AppState) {
         let every = i64::try_from(crate::webhooks::worker::RENEW_EVERY.as_millis()).unwrap_or(0);
         let mut renewed_ms = i64::MIN;
         loop {
+            // Stopping first: a tick that is ready too must not start
+            // another round once the instance shuts down.
             tokio::select! {
-                _ = tick.tick() => {}
+                biased;
                 () = state.background.stopping() => break,
+                _ = tick.tick() => {}
             }
             if crate::store::now_ms().saturating_sub(renewed_ms) >= every {
                 match crate::webhooks::worker::renew(&state).await {
@@ -98,8 +101,9 @@ pub fn spawn_syncs(
             let mut tick = tokio::time::interval(POLL);
             loop {
                 tokio::select! {
-                    _ = tick.tick() => {}
+                    biased;
                     () = state.background.stopping() => break,
+                    _ = tick.tick() => {}
                 }
                 sync_if_due(&state, &client, &source, every, &holder).await;
             }

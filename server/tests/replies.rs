@@ -779,4 +779,26 @@ async fn a_conversation_with_many_subscribers_is_told_a_message_a_run_when_time_
         ["huda@example.org", "laila@example.org", "sara@example.org"],
         "each subscriber once"
     );
+
+    // An instance shutting down sends no more of a run: the notice is
+    // left whole to the next run, on another instance.
+    let r = comment(
+        &f,
+        "Omar",
+        "omar@example.net",
+        "Encore.",
+        Some(parent),
+        false,
+    )
+    .await;
+    approve(&f, r["comment"]["id"].as_i64().expect("id")).await;
+    state.mail_run_budget = Duration::from_secs(60);
+    state.background.stop();
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    let other = AppState {
+        background: khabar_server::background::Background::default(),
+        ..state.clone()
+    };
+    assert_eq!(replies::run_once(&other).await.expect("run"), 3);
+    assert_eq!(wait_for(&inbox, before + 6).await.len(), before + 6);
 }

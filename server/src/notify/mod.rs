@@ -301,7 +301,9 @@ async fn tell(
             }
             told.cursor = upto;
             state.store.set_cursor(told.name, upto).await?;
-            if std::time::Instant::now() >= told.stop_at {
+            // The run's time is up, or the instance shuts down: the rest
+            // is the next run's.
+            if std::time::Instant::now() >= told.stop_at || state.background.is_stopping() {
                 return Ok(());
             }
         }

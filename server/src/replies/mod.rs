@@ -223,6 +223,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
     let mut budget = Budget {
         stop_at: std::time::Instant::now() + state.mail_run_budget,
         tried: 0,
+        background: state.background.clone(),
     };
     let mut sent = 0;
     for notice in state.store.due_reply_notices(BATCH).await? {
@@ -261,15 +262,18 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
 }
 
 /// A run's time: once it is up, and one message at least was tried, the
-/// run stops.
+/// run stops; at once when the instance shuts down (what was sent is
+/// saved, the rest is the next run's, on whichever instance).
 struct Budget {
     stop_at: std::time::Instant,
     tried: usize,
+    background: crate::background::Background,
 }
 
 impl Budget {
     fn spent(&self) -> bool {
-        self.tried > 0 && std::time::Instant::now() >= self.stop_at
+        (self.tried > 0 && std::time::Instant::now() >= self.stop_at)
+            || self.background.is_stopping()
     }
 }
 

@@ -188,16 +188,20 @@ pub async fn start(state: &AppState, settings: Settings) -> Result<(), WorkerErr
     let sender = Sender::new(settings, state.public_url.as_deref())?;
     let state = state.clone();
     // Until the instance shuts down: then it claims nothing more, and the
-    // deliveries it claimed go out while the instance drains.
+    // deliveries it claimed are sent while the instance drains (those it
+    // has not reached when it ends wait for their lease).
     state.background.clone().spawn(async move {
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
         let busy = Busy::default();
         let mut tick = tokio::time::interval(sender.settings.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            // Stopping first: a tick that is ready too must not start
+            // another round once the instance shuts down.
             tokio::select! {
-                _ = tick.tick() => {}
+                biased;
                 () = state.background.stopping() => break,
+                _ = tick.tick() => {}
             }
             pump(&state, &sender, &permits, &busy).await;
         }
