@@ -850,9 +850,13 @@ export const __auto = {
    */
   mountPlaceholders: (api) => {
     if (placeholderApi === undefined) {
+      // Each step on its own: one that throws (a module that crashed) must
+      // not keep the others from this change, or from every later one.
+      const steps = [reviveReturned, ...[core, page].map((m) => () => m.running && m.glue.autoMount(placeholderApi))];
       new MutationObserver(() => {
-        reviveReturned();
-        for (const m of [core, page]) if (m.running) m.glue.autoMount(placeholderApi);
+        for (const step of steps) {
+          try { step(); } catch (e) { console.error('khabar:', e); }
+        }
       }).observe(document.documentElement, { childList: true, subtree: true });
     }
     placeholderApi = api;

@@ -12,18 +12,32 @@
 
 const DARK_SYSTEM = '(prefers-color-scheme: dark)';
 
-/** Whether the page around `el` is dark (else it is light). */
+/**
+ * Whether the page around `el` is dark (else it is light). It never throws:
+ * the wasm calls it without a way to catch. `getPropertyValue` gives '' for
+ * a property the browser does not know (`color-scheme` before Firefox 96).
+ */
 export function isDark(el) {
-  const words = getComputedStyle(el).colorScheme.split(/\s+/);
-  const light = words.includes('light');
-  const dark = words.includes('dark');
-  if (light && dark) return matchMedia(DARK_SYSTEM).matches;
-  if (light || dark) return dark;
+  const declared = declaredScheme(getComputedStyle(el).getPropertyValue('color-scheme'));
+  if (declared) return declared === 'both' ? matchMedia(DARK_SYSTEM).matches : declared === 'dark';
   for (let at = el; at; at = at.parentElement) {
-    const brightness = opaqueBrightness(getComputedStyle(at).backgroundColor);
+    const brightness = opaqueBrightness(getComputedStyle(at).getPropertyValue('background-color'));
     if (brightness !== undefined) return brightness < 128;
   }
   return false;
+}
+
+/**
+ * What a computed `color-scheme` declares, by whole words: `'light'`,
+ * `'dark'`, `'both'` (the system decides), or undefined (`normal`, none).
+ */
+export function declaredScheme(value) {
+  const words = value.split(/\s+/);
+  const light = words.includes('light');
+  const dark = words.includes('dark');
+  if (light && dark) return 'both';
+  if (light || dark) return light ? 'light' : 'dark';
+  return undefined;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axeViolations, freePort, openPage, revealComments, startServer, widgetsSettled, withBrowserAndServer } from './helpers.mjs';
-import { opaqueBrightness } from '../../js/page.js';
+import { declaredScheme, opaqueBrightness } from '../../js/page.js';
 
 let browser;
 let server;
@@ -18,6 +18,16 @@ const schemes = (page) => page.evaluate(() => Array.from(document.querySelectorA
 
 const allAre = async (page, scheme) => page.waitForFunction((want) => Array.from(document.querySelectorAll('[data-khabar]'))
   .every((h) => h.shadowRoot?.querySelector('[data-kind]')?.getAttribute('data-theme') === want), scheme);
+
+test('a computed color-scheme declares light, dark, both or nothing, by whole words', () => {
+  assert.equal(declaredScheme('normal'), undefined);
+  assert.equal(declaredScheme(''), undefined);
+  assert.equal(declaredScheme('darkish lightly'), undefined);
+  assert.equal(declaredScheme('dark'), 'dark');
+  assert.equal(declaredScheme('only light'), 'light');
+  assert.equal(declaredScheme('light dark'), 'both');
+  assert.equal(declaredScheme('dark  light'), 'both');
+});
 
 test('a background counts when it is an rgb() colour mostly opaque, by its brightness', () => {
   assert.equal(opaqueBrightness('rgb(255, 255, 255)'), 255);
