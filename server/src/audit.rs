@@ -24,6 +24,18 @@ pub async fn record(
     comment_id: Option<i64>,
     article_id: Option<String>,
 ) -> Result<(), StoreError> {
+    record_with(store, moderator, action, comment_id, article_id, None).await
+}
+
+/// [`record`], with the line's detail (what else the action did).
+pub async fn record_with(
+    store: &dyn Store,
+    moderator: &str,
+    action: &str,
+    comment_id: Option<i64>,
+    article_id: Option<String>,
+    detail: Option<String>,
+) -> Result<(), StoreError> {
     store
         .add_audit(AuditEntry {
             id: 0,
@@ -32,7 +44,17 @@ pub async fn record(
             action: action.to_owned(),
             comment_id,
             article_id,
-            detail: None,
+            detail,
         })
         .await
+}
+
+/// The detail of a deletion that took `replies` replies with it: the log
+/// names what went, not only the comment a moderator chose.
+pub fn deleted_replies(replies: u64) -> Option<String> {
+    match replies {
+        0 => None,
+        1 => Some("and its 1 reply".to_owned()),
+        n => Some(format!("and its {n} replies")),
+    }
 }

@@ -923,11 +923,23 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
         CommentAction::Reject { id, by } => (id, (Status::Rejected, by)),
         CommentAction::Delete { id, by } => {
             let article = store.comment(id).await?.map(|c| c.article_id);
-            if !store.delete_comment(id, None).await? {
+            let Some(replies) = store.delete_comment(id, None).await? else {
                 bail!("no comment #{id}");
+            };
+            let detail = khabar_server::audit::deleted_replies(replies);
+            khabar_server::audit::record_with(
+                store,
+                &by,
+                "delete",
+                Some(id),
+                article,
+                detail.clone(),
+            )
+            .await?;
+            match detail {
+                Some(detail) => println!("deleted comment #{id} {detail}"),
+                None => println!("deleted comment #{id}"),
             }
-            khabar_server::audit::record(store, &by, "delete", Some(id), article).await?;
-            println!("deleted comment #{id}");
             return Ok(());
         }
     };

@@ -1200,11 +1200,12 @@ async fn a_change_for_a_status_the_comment_no_longer_has_does_nothing() {
         .await
         .expect("decide");
     assert!(approved.is_some());
-    assert!(!f
+    assert!(f
         .store
         .delete_comment(id, Some(Status::Pending))
         .await
-        .expect("delete"));
+        .expect("delete")
+        .is_none());
     assert!(f
         .store
         .decide(id, Status::Pending, Status::Rejected)
@@ -1219,17 +1220,63 @@ async fn a_change_for_a_status_the_comment_no_longer_has_does_nothing() {
         .await
         .expect("decide")
         .is_none());
-    // Asked as what it is, it goes.
-    assert!(f
-        .store
-        .delete_comment(id, Some(Status::Published))
-        .await
-        .expect("delete"));
+    // Asked as what it is, it goes (with no reply under it).
+    assert_eq!(
+        f.store
+            .delete_comment(id, Some(Status::Published))
+            .await
+            .expect("delete"),
+        Some(0)
+    );
     assert_eq!(status_of(&f, id).await, None);
 }
 
 /// An approval through the moderation API that changes nothing (the
 /// comment was already published) is not recorded as a moderator's act.
+/// A deleted comment takes its replies with it: the audit line says how
+/// many went, not only which comment a moderator chose.
+#[tokio::test]
+async fn a_deletion_audits_the_replies_it_took_with_it() {
+    let f = fixture_with(true, |mut s| {
+        s.admin_token = Some("s3cret-token".into());
+        adjust(s)
+    });
+    let parent = comment(&f, "key-del-parent", "A thread to delete", None).await;
+    f.store
+        .set_comment_status(parent, Status::Published)
+        .await
+        .expect("approve");
+    let mut replies = Vec::new();
+    for n in 0..2 {
+        replies.push(comment(&f, &format!("key-del-reply-{n}"), "A reply", Some(parent)).await);
+    }
+    let alone = comment(&f, "key-del-alone", "No replies here", None).await;
+    for id in [parent, alone] {
+        let req = Request::delete(format!("/api/v1/admin/comments/{id}"))
+            .header("authorization", "Bearer s3cret-token")
+            .body(Body::empty())
+            .expect("request");
+        let res = f.router.clone().oneshot(req).await.expect("response");
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+    for id in replies {
+        assert_eq!(status_of(&f, id).await, None, "the reply went too");
+    }
+    let log = f.store.audit_log(10).await.expect("audit");
+    let deletions: Vec<(Option<i64>, Option<&str>)> = log
+        .iter()
+        .filter(|e| e.action == "delete")
+        .map(|e| (e.comment_id, e.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        deletions,
+        [
+            (Some(alone), None),
+            (Some(parent), Some("and its 2 replies"))
+        ]
+    );
+}
+
 #[tokio::test]
 async fn approving_twice_through_the_api_is_audited_once() {
     let f = fixture_with(true, |mut s| {

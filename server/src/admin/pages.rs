@@ -86,6 +86,27 @@ impl Signed {
     ) -> Result<(), AdminError> {
         audit(state, &self.moderator, action, comment_id, article_id).await
     }
+
+    /// [`Signed::audit`] with the line's detail.
+    pub(crate) async fn audit_with(
+        &self,
+        state: &AppState,
+        action: &str,
+        comment_id: Option<i64>,
+        article_id: Option<String>,
+        detail: Option<String>,
+    ) -> Result<(), AdminError> {
+        crate::audit::record_with(
+            state.store.as_ref(),
+            &self.moderator,
+            action,
+            comment_id,
+            article_id,
+            detail,
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 /// Writes one line of the audit log, stamped now.
@@ -571,29 +592,31 @@ pub(crate) async fn act_on_comments(
     };
     let mut done = 0_u32;
     for id in ids {
-        let article_id = match (status, from) {
+        // The article of the comment changed, and the line's detail (the
+        // replies a deletion took with it).
+        let done_to = match (status, from) {
             (Some(to), Some(from)) => state
                 .store
                 .decide(id, from, to)
                 .await?
-                .map(|c| c.article_id),
+                .map(|c| (c.article_id, None)),
             (Some(to), None) => state
                 .store
                 .set_comment_status(id, to)
                 .await?
-                .and_then(|(c, changed)| changed.then_some(c.article_id)),
+                .and_then(|(c, changed)| changed.then_some((c.article_id, None))),
             (None, from) => match state.store.comment(id).await? {
                 Some(c) => state
                     .store
                     .delete_comment(id, from)
                     .await?
-                    .then_some(c.article_id),
+                    .map(|replies| (c.article_id, crate::audit::deleted_replies(replies))),
                 None => None,
             },
         };
-        if let Some(article_id) = article_id {
+        if let Some((article_id, detail)) = done_to {
             signed
-                .audit(&state, action, Some(id), Some(article_id))
+                .audit_with(&state, action, Some(id), Some(article_id), detail)
                 .await?;
             done += 1;
         }

@@ -95,13 +95,14 @@ async fn remove(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     let article = state.store.comment(id).await?.map(|c| c.article_id);
-    if state.store.delete_comment(id, None).await? {
-        crate::audit::record(
+    if let Some(replies) = state.store.delete_comment(id, None).await? {
+        crate::audit::record_with(
             state.store.as_ref(),
             API_MODERATOR,
             "delete",
             Some(id),
             article,
+            crate::audit::deleted_replies(replies),
         )
         .await?;
         Ok(StatusCode::NO_CONTENT)

@@ -250,7 +250,11 @@ impl Store for CachedStore {
         self.wrote(r)
     }
 
-    async fn delete_comment(&self, id: i64, only_if: Option<Status>) -> Result<bool, StoreError> {
+    async fn delete_comment(
+        &self,
+        id: i64,
+        only_if: Option<Status>,
+    ) -> Result<Option<u64>, StoreError> {
         let r = self.inner.delete_comment(id, only_if).await;
         self.wrote(r)
     }

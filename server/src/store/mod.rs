@@ -672,9 +672,13 @@ pub trait Store: Send + Sync {
         to: Status,
     ) -> Result<Option<StoredComment>, StoreError>;
     /// Deletes a comment and its replies, with `only_if` only while it has
-    /// that status; `false` when there is no such comment (or it has
-    /// another status).
-    async fn delete_comment(&self, id: i64, only_if: Option<Status>) -> Result<bool, StoreError>;
+    /// that status: how many replies went with it, or `None` when there is
+    /// no such comment (or it has another status).
+    async fn delete_comment(
+        &self,
+        id: i64,
+        only_if: Option<Status>,
+    ) -> Result<Option<u64>, StoreError>;
     /// Opens or closes an article's comments; `false` when there is no such
     /// article.
     async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError>;

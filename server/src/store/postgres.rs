@@ -1902,7 +1902,11 @@ impl Store for PostgresStore {
             .await?)
     }
 
-    async fn delete_comment(&self, id: i64, only_if: Option<Status>) -> Result<bool, StoreError> {
+    async fn delete_comment(
+        &self,
+        id: i64,
+        only_if: Option<Status>,
+    ) -> Result<Option<u64>, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         // Locked until the end: no decision lands between the check and
@@ -1917,7 +1921,7 @@ impl Store for PostgresStore {
                 .map(|r| r.try_get(0))
                 .transpose()?;
             if now.as_deref() != Some(status.as_str()) {
-                return Ok(false);
+                return Ok(None);
             }
         }
         let doomed = doomed_comments(&tx, "id = $1 OR parent_id = $1", &id).await?;
@@ -1939,7 +1943,8 @@ impl Store for PostgresStore {
             &[&id],
         )
         .await?;
-        tx.execute("DELETE FROM comments WHERE parent_id = $1", &[&id])
+        let replies = tx
+            .execute("DELETE FROM comments WHERE parent_id = $1", &[&id])
             .await?;
         let gone = tx
             .execute("DELETE FROM comments WHERE id = $1", &[&id])
@@ -1947,7 +1952,7 @@ impl Store for PostgresStore {
             > 0;
         notify(&tx).await?;
         tx.commit().await?;
-        Ok(gone)
+        Ok(gone.then_some(replies))
     }
 
     async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {

@@ -1770,7 +1770,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn delete_comment(&self, id: i64, only_if: Option<Status>) -> Result<bool, StoreError> {
+    async fn delete_comment(
+        &self,
+        id: i64,
+        only_if: Option<Status>,
+    ) -> Result<Option<u64>, StoreError> {
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             // Read under the write lock: no decision lands between the two.
@@ -1781,7 +1785,7 @@ impl Store for SqliteStore {
                     })
                     .optional()?;
                 if now.as_deref() != Some(status.as_str()) {
-                    return Ok(false);
+                    return Ok(None);
                 }
             }
             let doomed = doomed_comments(&tx, "id = ?1 OR parent_id = ?1", &id)?;
@@ -1801,10 +1805,10 @@ impl Store for SqliteStore {
                      (SELECT id FROM comments WHERE id = ?1 OR parent_id = ?1)",
                 [id],
             )?;
-            tx.execute("DELETE FROM comments WHERE parent_id = ?1", [id])?;
+            let replies = tx.execute("DELETE FROM comments WHERE parent_id = ?1", [id])?;
             let gone = tx.execute("DELETE FROM comments WHERE id = ?1", [id])? > 0;
             tx.commit()?;
-            Ok(gone)
+            Ok(gone.then_some(replies as u64))
         })
         .await
     }
