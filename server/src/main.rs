@@ -188,6 +188,10 @@ enum CommentAction {
         /// Read the file and count what would be imported; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Name every unknown page and every error in the summary, not
+        /// the first five.
+        #[arg(long)]
+        all: bool,
     },
     /// Block an author: their new comments wait for a moderator, even
     /// under post-moderation (recorded in the audit log).
@@ -838,7 +842,8 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             sites,
             lang,
             dry_run,
-        } => return import_comments(store, from, &file, &sites, lang, dry_run).await,
+            all,
+        } => return import_comments(store, from, &file, &sites, lang, dry_run, all).await,
         CommentAction::Block(target) => {
             let (kind, raw) = target.kind_value();
             let value = khabar_server::blocks::normalize(kind, raw)
@@ -967,6 +972,7 @@ async fn import_comments(
     sites: &[String],
     lang: String,
     dry_run: bool,
+    all: bool,
 ) -> anyhow::Result<()> {
     use khabar_server::comment_import::{self, System};
     if lang.is_empty()
@@ -999,7 +1005,11 @@ async fn import_comments(
     let summary = comment_import::import(store, system, threads, &options)
         .await
         .with_context(|| format!("importing {}", file.display()))?;
-    println!("{summary}");
+    if all {
+        println!("{}", summary.listing_all());
+    } else {
+        println!("{summary}");
+    }
     Ok(())
 }
 

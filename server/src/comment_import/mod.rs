@@ -30,7 +30,8 @@ use crate::threads::Sites;
 pub use source::{SourceComment, SourceState, SourceThread};
 use targets::{Target, Targets};
 
-/// How many unknown pages and errors the summary names.
+/// How many unknown pages and errors the summary names (all of them with
+/// [`Summary::listing_all`]: `comments import --all`).
 const SHOWN: usize = 5;
 
 /// The systems comments are imported from.
@@ -178,8 +179,15 @@ pub struct Summary {
     pub errors: Vec<String>,
 }
 
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Summary {
+    /// The summary naming every unknown page and every error, not the
+    /// first five (a large export's list of pages to map, in a file).
+    pub fn listing_all(&self) -> ListingAll<'_> {
+        ListingAll(self)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, shown: usize) -> fmt::Result {
+        let more = |n: usize| format!("  … and {n} more (--all lists them)");
         let verb = if self.dry_run {
             "would import"
         } else {
@@ -205,11 +213,11 @@ impl fmt::Display for Summary {
         )?;
         if !self.unknown_pages.is_empty() {
             writeln!(f, "unknown pages ({}):", self.unknown_pages.len())?;
-            for page in self.unknown_pages.iter().take(SHOWN) {
+            for page in self.unknown_pages.iter().take(shown) {
                 writeln!(f, "  {page}")?;
             }
-            if self.unknown_pages.len() > SHOWN {
-                writeln!(f, "  … and {} more", self.unknown_pages.len() - SHOWN)?;
+            if self.unknown_pages.len() > shown {
+                writeln!(f, "{}", more(self.unknown_pages.len() - shown))?;
             }
         }
         let verb = if self.dry_run {
@@ -233,13 +241,28 @@ impl fmt::Display for Summary {
             )?;
         }
         write!(f, "errors: {}", self.errors.len())?;
-        for e in self.errors.iter().take(SHOWN) {
+        for e in self.errors.iter().take(shown) {
             write!(f, "\n  {e}")?;
         }
-        if self.errors.len() > SHOWN {
-            write!(f, "\n  … and {} more", self.errors.len() - SHOWN)?;
+        if self.errors.len() > shown {
+            write!(f, "\n{}", more(self.errors.len() - shown))?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, SHOWN)
+    }
+}
+
+/// A [`Summary`] written with every unknown page and error.
+pub struct ListingAll<'a>(&'a Summary);
+
+impl fmt::Display for ListingAll<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, usize::MAX)
     }
 }
 
@@ -559,6 +582,26 @@ pub async fn import(
 mod tests {
     use super::targets::Page;
     use super::*;
+
+    #[test]
+    fn the_summary_names_five_unknown_pages_and_errors_unless_asked_for_all() {
+        let summary = Summary {
+            unknown: 7,
+            unknown_pages: (1..=7)
+                .map(|n| format!("https://old.example/{n}"))
+                .collect(),
+            errors: (1..=6).map(|n| format!("comment {n}: no text")).collect(),
+            ..Summary::default()
+        };
+        let short = summary.to_string();
+        assert!(short.contains("https://old.example/5\n  … and 2 more (--all lists them)"));
+        assert!(!short.contains("https://old.example/6"));
+        assert!(short.ends_with("comment 5: no text\n  … and 1 more (--all lists them)"));
+        let all = summary.listing_all().to_string();
+        assert!(all.contains("https://old.example/7\n"));
+        assert!(all.ends_with("comment 6: no text"));
+        assert!(!all.contains("more"));
+    }
 
     fn comment(id: &str, parent: Option<&str>, secs: i64) -> SourceComment {
         SourceComment {
