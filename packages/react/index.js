@@ -3,7 +3,7 @@
 // React component. The server renders an empty placeholder of the height
 // the widget reserves; the browser mounts the widget into it after
 // hydration, updates it when its options change and destroys it on unmount.
-import { createElement, forwardRef, useCallback, useEffect, useRef, useState } from 'react';
+import { createElement, forwardRef, useCallback, useEffect, useInsertionEffect, useRef, useState } from 'react';
 import { mountComponent, placeholderAttributes, reservedHeight } from 'khabar';
 
 const EVENTS = [
@@ -36,7 +36,13 @@ export const Khabar = forwardRef(function Khabar(
   }, [ref]);
   const widget = useRef(null); // { host, applied }: the widget and the options it was given
   const callbacks = useRef(null);
-  callbacks.current = { onReady, onError, onCommentPosted };
+  // The latest callbacks, kept once React commits the render that passed
+  // them (a render React throws away must not change them): an insertion
+  // effect runs before the effects below attach the listeners, and on the
+  // server it does nothing, without a warning.
+  useInsertionEffect(() => {
+    callbacks.current = { onReady, onError, onCommentPosted };
+  });
   const [mounted, setMounted] = useState(false);
   const key = JSON.stringify(options);
 
