@@ -450,14 +450,15 @@ function nearPage(handle) {
 
 /**
  * The core's way to the comments module (`setCommentsLoader`): resolves
- * to its `mountSection`. The core passes the URL of the section's first
+ * to its `mountSection`, or to the export `name` (`wireSendForm`, for the
+ * send-to-a-friend form). The core passes the URL of the section's first
  * page of comments: it is requested now, with the module, and handed to
  * it when it runs, instead of after.
  */
-function loadComments(firstPage) {
+function loadComments(firstPage, name = 'mountSection') {
   // After a failed start ("retry"), a first page that failed with it is asked for anew.
   if (typeof firstPage === 'string' && !comments.running) prefetch(firstPage, comments.tries > 0);
-  return startLazy(comments).then((g) => g.mountSection);
+  return startLazy(comments).then((g) => g[name]);
 }
 
 /**

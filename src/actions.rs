@@ -1,6 +1,7 @@
 //! The actions row at work: the share disclosure (keyboard, Escape, focus
 //! return, outside click), the device share sheet, copy link, printing the
-//! article alone, and the send-to-a-friend form.
+//! article alone, and opening the send-to-a-friend form (whose checking and
+//! sending are the comments module's: `crate::send_form`).
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -13,9 +14,18 @@ use crate::dom::{self, Attrs, Children, El};
 use crate::error::WidgetError;
 use crate::http::Cancel;
 use crate::i18n::Catalog;
-use crate::model::{Article, SendToFriend};
+use crate::model::Article;
 use crate::print;
-use crate::views::actions::{self as view, SendField};
+use crate::views::actions as view;
+use crate::views::send_form::{self as form_view, SendField};
+
+/// What makes the send form work: compiled in where the comment section
+/// is (the tests' build), else the comments module's handle, started when
+/// a reader first opens the form.
+#[cfg(feature = "comments")]
+type FormAtWork = crate::send_form::Controller;
+#[cfg(not(feature = "comments"))]
+type FormAtWork = JsValue;
 
 struct State {
     frame: Element,
@@ -25,14 +35,24 @@ struct State {
     /// The site's name in the printout, filled from `/config`.
     print_site: Option<Element>,
     row: view::Row,
-    form: view::SendForm,
+    form: form_view::SendForm,
     catalog: &'static Catalog,
     client: ApiClient,
+    /// The reader's language, the API base and the article, for the send
+    /// form.
+    #[cfg_attr(feature = "comments", allow(dead_code))]
+    lang: crate::i18n::Lang,
+    api: String,
     article_id: String,
     title: String,
     summary: String,
     url: String,
-    send_abort: Option<Cancel>,
+    /// The send form's behaviour, once it works.
+    at_work: Option<FormAtWork>,
+    /// Whether the comments module is on its way for the form.
+    form_loading: bool,
+    /// "Send" pressed before the form worked: sent once it does.
+    send_waiting: bool,
     /// The `/config` request, until it answers (`destroy` cancels it).
     config_abort: Option<Cancel>,
 }
@@ -69,7 +89,7 @@ impl ArticleActions {
             options.share_utm.as_deref(),
             &client.default_feed(),
         );
-        let form = view::send_form(doc, catalog);
+        let form = form_view::send_form(doc, catalog);
         article_el.add_child(&row.row);
         article_el.add_child(&form.form);
         let this = ArticleActions(Component::new(State {
@@ -80,11 +100,15 @@ impl ArticleActions {
             form,
             catalog,
             client,
+            lang: options.lang(),
+            api: options.api.clone(),
             article_id: article.id.clone(),
             title: article.title.clone(),
             summary: article.summary.clone(),
             url,
-            send_abort: None,
+            at_work: None,
+            form_loading: false,
+            send_waiting: false,
             config_abort: None,
         }));
         this.wire(doc);
@@ -96,14 +120,17 @@ impl ArticleActions {
     /// marks.
     pub fn destroy(&self) {
         self.0.destroy();
-        let mut s = self.0.borrow_mut();
-        for a in [s.send_abort.take(), s.config_abort.take()]
-            .into_iter()
-            .flatten()
-        {
-            a.cancel();
+        let at_work = {
+            let mut s = self.0.borrow_mut();
+            if let Some(a) = s.config_abort.take() {
+                a.cancel();
+            }
+            print::end(&s.print_el, &s.frame);
+            s.at_work.take()
+        };
+        if let Some(at_work) = at_work {
+            stop(&at_work);
         }
-        print::end(&s.print_el, &s.frame);
     }
 
     fn guard(&self) -> Guard<State> {
@@ -203,10 +230,13 @@ impl ArticleActions {
                 a.set_menu(false, false);
             }
         });
-        self.listen(&form, "input", |a, e| a.mend(e));
+        // The form's own behaviour sends; until it works, "send" waits.
         self.listen(&form, "submit", |a, e| {
             e.prevent_default();
-            a.send();
+            if a.0.borrow().at_work.is_none() {
+                a.0.borrow_mut().send_waiting = true;
+                a.make_form_work();
+            }
         });
         if let Some(window) = web_sys::window() {
             self.listen(&window, "afterprint", |a, _| {
@@ -396,6 +426,7 @@ impl ArticleActions {
         if open {
             form.remove_attr("hidden");
             dom::focus(&self.input(SendField::FromName));
+            self.make_form_work();
         } else {
             form.set_attr("hidden", "");
         }
@@ -405,187 +436,97 @@ impl ArticleActions {
         self.0.borrow().form.input(field).clone()
     }
 
-    fn value(&self, field: SendField) -> String {
-        dom::value(self.0.borrow().form.input(field))
-    }
-
+    #[cfg(not(feature = "comments"))]
     fn status(&self, text: &str) {
         self.el(|s| &s.form.status).set_text_content(Some(text));
     }
 
-    fn show_field_errors(&self, errors: &[(SendField, &'static str)]) {
-        for field in SendField::ALL {
-            let message = errors.iter().find(|(f, _)| *f == field).map(|(_, m)| *m);
-            self.mark(field, message);
-        }
-        if let Some((first, _)) = errors.first() {
-            dom::focus(&self.input(*first));
-        }
-    }
-
-    /// Shows `message` as `field`'s error, or with `None` takes it away.
-    fn mark(&self, field: SendField, message: Option<&str>) {
-        let (input, line) = {
-            let s = self.0.borrow();
-            (
-                s.form.input(field).clone(),
-                s.form.error_line(field).clone(),
-            )
-        };
-        match message {
-            Some(m) => {
-                line.set_text_content(Some(m));
-                line.remove_attr("hidden");
-                input.set_attr("aria-invalid", "true");
-                input.set_attr("aria-describedby", &line.id());
-            }
-            None => {
-                line.set_attr("hidden", "");
-                input.remove_attr("aria-invalid");
-                input.remove_attr("aria-describedby");
-            }
-        }
-    }
-
-    /// Takes the error off the field the reader just changed once it meets
-    /// the rules (new errors wait for "send"), and "fix the marked fields"
-    /// with the last one.
-    fn mend(&self, e: &web_sys::Event) {
-        let target = e.target().map(JsValue::from);
-        let Some(field) = SendField::ALL
-            .into_iter()
-            .find(|f| Some(JsValue::from(self.input(*f))) == target)
-        else {
-            return;
-        };
-        if !self.input(field).has_attribute("aria-invalid") {
-            return;
-        }
-        let (_, errors) = self.check();
-        if errors.iter().any(|(f, _)| *f == field) {
-            return;
-        }
-        self.mark(field, None);
-        let c = self.0.borrow().catalog;
-        let status = self.el(|s| &s.form.status);
-        let marked = SendField::ALL
-            .into_iter()
-            .any(|f| self.input(f).has_attribute("aria-invalid"));
-        if !marked && status.text_content().as_deref() == Some(c.fix_fields()) {
-            self.status("");
-        }
-    }
-
-    fn set_sending(&self, sending: bool) {
-        let c = self.0.borrow().catalog;
-        let (form, send) = (self.el(|s| &s.form.form), self.el(|s| &s.form.send));
-        let flag = if sending { "true" } else { "false" };
-        form.set_attr("aria-busy", flag);
-        send.set_text_content(Some(if sending {
-            c.sending()
-        } else {
-            c.send_button()
-        }));
-        send.set_attr("aria-disabled", flag);
-    }
-
-    /// The request as typed, and every field that breaks the server's rules.
-    fn check(&self) -> (SendToFriend, Vec<(SendField, &'static str)>) {
-        let c = self.0.borrow().catalog;
-        let request = SendToFriend {
-            from_name: self.value(SendField::FromName),
-            from_email: self.value(SendField::FromEmail).trim().to_owned(),
-            to_email: self.value(SendField::ToEmail).trim().to_owned(),
-            message: self.value(SendField::Message),
-        };
-        let mut errors: Vec<(SendField, &'static str)> = Vec::new();
-        let name_len = khabar_rules::clean_author(&request.from_name)
-            .chars()
-            .count();
-        if name_len == 0 {
-            errors.push((SendField::FromName, c.err_name_required()));
-        } else if name_len > khabar_rules::AUTHOR_MAX {
-            errors.push((SendField::FromName, c.err_name_long()));
-        }
-        for (field, value) in [
-            (SendField::FromEmail, &request.from_email),
-            (SendField::ToEmail, &request.to_email),
-        ] {
-            if !khabar_rules::is_email(value) {
-                errors.push((field, c.err_email()));
-            }
-        }
-        if khabar_rules::clean_body(&request.message).chars().count()
-            > khabar_rules::SEND_MESSAGE_MAX
+    /// Gives the send form its behaviour (once): at once where it is
+    /// compiled in, else through the comments module, whose failure to
+    /// load is told on the form's status line (the next "send" tries
+    /// again).
+    fn make_form_work(&self) {
         {
-            errors.push((SendField::Message, c.err_message_long()));
-        }
-        (request, errors)
-    }
-
-    /// Checks the fields as the server will, then sends.
-    fn send(&self) {
-        if self.0.borrow().send_abort.is_some() {
-            return; // already sending
-        }
-        let (request, errors) = self.check();
-        self.show_field_errors(&errors);
-        let c = self.0.borrow().catalog;
-        if !errors.is_empty() {
-            self.status(c.fix_fields());
-            return;
-        }
-        let Ok(abort) = Cancel::new() else {
-            return;
-        };
-        let (client, article_id) = {
-            let mut s = self.0.borrow_mut();
-            s.send_abort = Some(abort.clone());
-            (s.client.clone(), s.article_id.clone())
-        };
-        self.set_sending(true);
-        let guard = self.guard();
-        client.send_to_friend(&article_id, &request, &abort, move |result| {
-            let Some(a) = ArticleActions::alive(&guard) else {
+            let s = self.0.borrow();
+            if s.at_work.is_some() || s.form_loading {
                 return;
+            }
+        }
+        #[cfg(feature = "comments")]
+        {
+            let at_work = {
+                let s = self.0.borrow();
+                let form = s.form.clone();
+                crate::send_form::Controller::wire(form, s.catalog, &s.api, &s.article_id)
             };
-            a.0.borrow_mut().send_abort = None;
-            a.set_sending(false);
-            match result {
-                Ok(()) => {
-                    a.status(c.sent_ok());
-                    // The friend's address and the note go; the sender stays.
-                    for field in [SendField::ToEmail, SendField::Message] {
-                        dom::set_value(&a.input(field), "");
+            self.working(at_work);
+        }
+        #[cfg(not(feature = "comments"))]
+        {
+            self.0.borrow_mut().form_loading = true;
+            let guard = self.guard();
+            crate::comments_chunk::load_export("wireSendForm", move |wire| {
+                let Some(a) = ArticleActions::alive(&guard) else {
+                    return;
+                };
+                a.0.borrow_mut().form_loading = false;
+                let wired = wire.and_then(|wire| {
+                    let s = a.0.borrow();
+                    let args = js_sys::Array::of4(
+                        &s.form.parts(),
+                        &JsValue::from_str(&s.api),
+                        &JsValue::from_str(&s.article_id),
+                        &JsValue::from_str(s.lang.tag()),
+                    );
+                    wire.apply(&JsValue::NULL, &args)
+                        .ok()
+                        .filter(|h| h.is_object())
+                });
+                match wired {
+                    Some(handle) => a.working(handle),
+                    None => {
+                        a.0.borrow_mut().send_waiting = false;
+                        let c = a.0.borrow().catalog;
+                        a.status(WidgetError::Load("the comments module").message(c));
                     }
                 }
-                Err(WidgetError::Invalid(fields)) => {
-                    let errors: Vec<(SendField, &'static str)> = fields
-                        .iter()
-                        .filter_map(|(f, _)| {
-                            let field = SendField::from_name(f)?;
-                            let message = match field {
-                                SendField::FromName => c.err_name_required(),
-                                SendField::Message => c.err_message_long(),
-                                _ => c.err_email(),
-                            };
-                            Some((field, message))
-                        })
-                        .collect();
-                    a.show_field_errors(&errors);
-                    a.status(c.fix_fields());
-                }
-                Err(WidgetError::Server { status: 503 }) => a.status(c.send_unavailable()),
-                Err(WidgetError::Aborted) => {}
-                // Refusals a retry cannot mend: the embed, or the story.
-                Err(e @ (WidgetError::NotAllowed(_) | WidgetError::NotFound)) => {
-                    a.status(e.message(c))
-                }
-                // A 429 too: nothing sends the mail again by itself (the
-                // comment form's "we will send it again" would promise so).
-                Err(_) => a.status(c.send_error_kept()),
-            }
-        });
+            });
+        }
+    }
+
+    /// The form works: a "send" pressed meanwhile goes now.
+    fn working(&self, at_work: FormAtWork) {
+        let waiting = {
+            let mut s = self.0.borrow_mut();
+            s.at_work = Some(at_work.clone());
+            std::mem::take(&mut s.send_waiting)
+        };
+        if waiting {
+            send(&at_work);
+        }
+    }
+}
+
+/// Sends the form through its behaviour.
+fn send(at_work: &FormAtWork) {
+    #[cfg(feature = "comments")]
+    at_work.send();
+    #[cfg(not(feature = "comments"))]
+    if let Ok(f) = Reflect::get(at_work, &"send".into()).and_then(|f| f.dyn_into::<Function>()) {
+        let _ = f.call0(at_work);
+    }
+}
+
+/// Takes the form's behaviour down (and frees the module's handle).
+fn stop(at_work: &FormAtWork) {
+    #[cfg(feature = "comments")]
+    at_work.destroy();
+    #[cfg(not(feature = "comments"))]
+    for method in ["destroy", "free"] {
+        if let Ok(f) = Reflect::get(at_work, &method.into()).and_then(|f| f.dyn_into::<Function>())
+        {
+            let _ = f.call0(at_work);
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 pub use crate::comment_section::CommentSection as Section;
 
 #[cfg(not(feature = "comments"))]
-pub use remote::{set_loader, Section};
+pub use remote::{load_export, set_loader, Section};
 
 #[cfg(not(feature = "comments"))]
 mod remote {
@@ -30,14 +30,37 @@ mod remote {
 
     thread_local! {
         /// The loader's function that starts the comments module (once)
-        /// and resolves to its `mountSection`; its argument is the URL of
-        /// the first page of comments, which the loader requests meanwhile.
+        /// and resolves to its `mountSection` (or the export its second
+        /// argument names); its first argument is the URL of the first page
+        /// of comments, which the loader requests meanwhile.
         static LOADER: RefCell<Option<Function>> = const { RefCell::new(None) };
     }
 
     /// Keeps the loader's function that starts the comments module.
     pub fn set_loader(loader: Function) {
         LOADER.with(|l| *l.borrow_mut() = Some(loader));
+    }
+
+    /// Starts the comments module (once) and calls `then` with its export
+    /// `name` (`None` when the module cannot load, or has no such export).
+    pub fn load_export(name: &str, then: impl FnOnce(Option<Function>) + 'static) {
+        let started = LOADER.with(|l| {
+            l.borrow().as_ref().map(|f| {
+                f.call2(
+                    &JsValue::UNDEFINED,
+                    &JsValue::UNDEFINED,
+                    &JsValue::from_str(name),
+                )
+            })
+        });
+        let promise = match started {
+            Some(Ok(p)) => p.dyn_into::<Promise>().ok(),
+            _ => None,
+        }
+        .unwrap_or_else(|| Promise::reject(&JsValue::from_str("no comments loader")));
+        crate::task::when(&promise, move |export| {
+            then(export.ok().and_then(|f| f.dyn_into::<Function>().ok()));
+        });
     }
 
     struct State {

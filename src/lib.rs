@@ -34,6 +34,8 @@ pub mod plain;
 #[cfg(feature = "core")]
 pub mod print;
 pub mod sanitize;
+#[cfg(feature = "comments")]
+pub mod send_form;
 #[cfg(feature = "core")]
 pub mod share;
 #[cfg(feature = "comments")]
@@ -224,6 +226,62 @@ pub struct SectionHandle(comment_section::CommentSection);
 #[wasm_bindgen]
 impl SectionHandle {
     /// Cancels the section's requests and removes its listeners.
+    pub fn destroy(&self) {
+        self.0.destroy();
+    }
+}
+
+/// The comments module's other entry: makes the core's send-to-a-friend
+/// form work (`parts` as `SendForm::parts` lists them) for an article of
+/// the API `api`, in the reader's language `lang`. `undefined` when
+/// `parts` is not such a form.
+#[cfg(all(
+    feature = "comments",
+    not(feature = "core"),
+    not(feature = "comments-page")
+))]
+#[wasm_bindgen(js_name = wireSendForm)]
+pub fn wire_send_form(
+    parts: js_sys::Array,
+    api: String,
+    article_id: String,
+    lang: String,
+) -> Option<SendFormHandle> {
+    let form = views::send_form::SendForm::from_parts(&parts)?;
+    let catalog = i18n::Lang::from_tag(&lang)
+        .unwrap_or(i18n::Lang::Ar)
+        .catalog();
+    Some(SendFormHandle(send_form::Controller::wire(
+        form,
+        catalog,
+        &api,
+        &article_id,
+    )))
+}
+
+/// A send-to-a-friend form made to work by `wireSendForm`.
+#[cfg(all(
+    feature = "comments",
+    not(feature = "core"),
+    not(feature = "comments-page")
+))]
+#[wasm_bindgen]
+pub struct SendFormHandle(send_form::Controller);
+
+#[cfg(all(
+    feature = "comments",
+    not(feature = "core"),
+    not(feature = "comments-page")
+))]
+#[wasm_bindgen]
+impl SendFormHandle {
+    /// Checks the fields, then sends (a "send" the core held while the
+    /// module loaded).
+    pub fn send(&self) {
+        self.0.send();
+    }
+
+    /// Cancels a sending in flight and removes the form's listeners.
     pub fn destroy(&self) {
         self.0.destroy();
     }

@@ -1,12 +1,11 @@
 //! The reader's actions under an article: share (system sheet and menu),
-//! send to a friend, print, RSS; and the send-to-a-friend form.
+//! send to a friend, print, RSS (the form is `views::send_form`).
 
 use web_sys::{Document, Element};
 
-use crate::dom::{Children, El};
+use crate::dom::El;
 use crate::i18n::Catalog;
 use crate::share::{self, Network};
-use crate::views::field;
 
 /// The parts of the actions row its controller works with.
 pub struct Row {
@@ -30,77 +29,6 @@ pub struct Row {
     pub rss: Element,
     /// The polite live region for "copied" and the like.
     pub live: Element,
-}
-
-/// A field of the send-to-a-friend form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendField {
-    /// The sender's name.
-    FromName,
-    /// The sender's address.
-    FromEmail,
-    /// The friend's address.
-    ToEmail,
-    /// The optional note.
-    Message,
-}
-
-impl SendField {
-    /// Every field, in form order.
-    pub const ALL: [SendField; 4] = [
-        SendField::FromName,
-        SendField::FromEmail,
-        SendField::ToEmail,
-        SendField::Message,
-    ];
-
-    /// The name in requests and in the server's 422 answers.
-    pub fn name(self) -> &'static str {
-        match self {
-            SendField::FromName => "from_name",
-            SendField::FromEmail => "from_email",
-            SendField::ToEmail => "to_email",
-            SendField::Message => "message",
-        }
-    }
-
-    /// The field the server calls `name`.
-    pub fn from_name(name: &str) -> Option<SendField> {
-        SendField::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    fn id(self) -> &'static str {
-        match self {
-            SendField::FromName => "ks-from_name",
-            SendField::FromEmail => "ks-from_email",
-            SendField::ToEmail => "ks-to_email",
-            SendField::Message => "ks-message",
-        }
-    }
-}
-
-/// The parts of the send-to-a-friend form its controller works with.
-pub struct SendForm {
-    /// The form itself.
-    pub form: Element,
-    /// The submit button.
-    pub send: Element,
-    /// The polite status line.
-    pub status: Element,
-    /// Controls and error lines, in [`SendField::ALL`] order.
-    fields: [(Element, Element); 4],
-}
-
-impl SendForm {
-    /// The control of `field`.
-    pub fn input(&self, field: SendField) -> &Element {
-        &self.fields[field as usize].0
-    }
-
-    /// The error line of `field`.
-    pub fn error_line(&self, field: SendField) -> &Element {
-        &self.fields[field as usize].1
-    }
 }
 
 /// The row of actions. `share_url` is the article's canonical URL.
@@ -209,71 +137,5 @@ pub fn row(
         print: print_el,
         rss: rss_el,
         live: live_el,
-    }
-}
-
-/// The send-to-a-friend form (hidden until the reader opens it).
-pub fn send_form(doc: &Document, catalog: &Catalog) -> SendForm {
-    let input = |kind: &str, autocomplete: &str| -> El {
-        El::new(doc, "input")
-            .attr("type", kind)
-            .attr("autocomplete", autocomplete)
-            .attr("dir", if kind == "email" { "ltr" } else { "auto" })
-    };
-    let form = El::new(doc, "form")
-        .class("send-form")
-        .part("send-form")
-        .attr("id", "kh-send")
-        .attr("novalidate", "")
-        .attr("hidden", "")
-        .attr("aria-labelledby", "kh-send-title")
-        .child(
-            El::new(doc, "h3")
-                .attr("id", "kh-send-title")
-                .text(catalog.send_title()),
-        );
-    let form_el = form.build_ref().clone();
-    let fields = SendField::ALL.map(|f| {
-        let (label, control) = match f {
-            SendField::FromName => (
-                catalog.your_name(),
-                input("text", "name").attr("required", ""),
-            ),
-            SendField::FromEmail => (
-                catalog.your_email(),
-                input("email", "email").attr("required", ""),
-            ),
-            SendField::ToEmail => (
-                catalog.friend_email(),
-                input("email", "off").attr("required", ""),
-            ),
-            SendField::Message => (
-                catalog.message_optional(),
-                El::new(doc, "textarea")
-                    .attr("rows", "3")
-                    .attr("dir", "auto"),
-            ),
-        };
-        let control_el = control.build_ref().clone();
-        let (field, error) = field(doc, f.id(), f.name(), label, control, None);
-        form_el.add_child(&field.build());
-        (control_el, error)
-    });
-    let send = El::new(doc, "button")
-        .attr("type", "submit")
-        .class("send")
-        .part("button send")
-        .text(catalog.send_button());
-    let status = El::new(doc, "p")
-        .class("form-status")
-        .attr("role", "status")
-        .attr("aria-live", "polite");
-    let (send_el, status_el) = (send.build_ref().clone(), status.build_ref().clone());
-    let form = form.child(send).child(status).build();
-    SendForm {
-        form,
-        send: send_el,
-        status: status_el,
-        fields,
     }
 }

@@ -10,6 +10,7 @@ pub mod comment_form;
 pub mod comments;
 #[cfg(feature = "core")]
 pub mod latest;
+pub mod send_form;
 pub mod status;
 
 use web_sys::{Document, Element};

@@ -217,6 +217,54 @@ test('keyboard only: "retry" on a comment section that could not load keeps the 
   }
 });
 
+test('"send to a friend" works through the comments module, fetched when a reader first opens the form; one that cannot load is told on the form, and the next "send" tries again', async () => {
+  const mailing = await startServer({ args: ['--mail-outbox', '--mail-from', 'Desk <desk@news.test>'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    const fetched = modulesOf(page);
+    let failing = true;
+    await page.route('**/khabar_comments_bg.wasm', (route) => (failing ? route.abort() : route.continue()));
+    await page.route('**/send-alone.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>s</title></head>
+<body><div data-khabar="actions" data-khabar-article-id="${ARTICLE}"></div><script type="module" src="/khabar/khabar.js"></script></body></html>`,
+    }));
+    await page.goto(`${mailing.url}send-alone.html`);
+    const R = '[data-khabar="actions"]';
+    const toggle = page.locator(`${R} >> button.send-toggle`);
+    await toggle.waitFor();
+    await page.waitForTimeout(500);
+    assert.deepEqual(fetched, ['khabar_core_bg.wasm'], 'a first visit loads no comments module');
+
+    await toggle.click();
+    assert.equal(await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.id), 'ks-from_name');
+    await page.locator(`${R} >> #ks-from_name`).fill('سارة');
+    await page.locator(`${R} >> #ks-from_email`).fill('sara@example.org');
+    await page.locator(`${R} >> #ks-to_email`).fill('friend@example.net');
+    await page.locator(`${R} >> #ks-message`).fill('اقرأ هذا');
+    const status = page.locator(`${R} >> #kh-send .form-status`);
+    await page.locator(`${R} >> #kh-send button.send`).click();
+    // The module did not come: the form says so and keeps what was typed.
+    await status.filter({ hasText: 'تعذّر الاتصال' }).waitFor();
+    assert.equal(await page.locator(`${R} >> #ks-message`).inputValue(), 'اقرأ هذا');
+
+    failing = false;
+    await page.locator(`${R} >> #kh-send button.send`).click();
+    await status.filter({ hasText: 'أُرسل الخبر إلى صديقك' }).waitFor();
+    assert.ok(fetched.includes('khabar_comments_bg.wasm'), fetched.join());
+    // The form's checks are the module's too: a bad address is marked.
+    await page.locator(`${R} >> #ks-to_email`).fill('friend@');
+    await page.locator(`${R} >> #kh-send button.send`).click();
+    await status.filter({ hasText: 'راجع الحقول المشار إليها.' }).waitFor();
+    assert.equal(await page.locator(`${R} >> #ks-to_email`).getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(problems.filter((p) => !/khabar_comments_bg\.wasm|could not|ERR_FAILED/.test(p)), []);
+    await page.close();
+  } finally {
+    await mailing.stop();
+    mailing.cleanup();
+  }
+});
+
 /** A page of `body` served as `/name` by the test's own route. */
 async function routePage(page, name, body) {
   await page.route(`**/${name}`, (route) => route.fulfill({
