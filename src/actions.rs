@@ -230,11 +230,13 @@ impl ArticleActions {
                 a.set_menu(false, false);
             }
         });
-        // The form's own behaviour sends; until it works, "send" waits.
+        // The form's own behaviour sends; until it works, "send" waits,
+        // and says so as sending does.
         self.listen(&form, "submit", |a, e| {
             e.prevent_default();
             if a.0.borrow().at_work.is_none() {
                 a.0.borrow_mut().send_waiting = true;
+                a.show_waiting(true);
                 a.make_form_work();
             }
         });
@@ -441,10 +443,28 @@ impl ArticleActions {
         self.el(|s| &s.form.status).set_text_content(Some(text));
     }
 
+    /// The form busy (or no longer) while a "send" waits for its module,
+    /// as it is while it sends.
+    fn show_waiting(&self, waiting: bool) {
+        let (form, send, c) = {
+            let s = self.0.borrow();
+            (s.form.form.clone(), s.form.send.clone(), s.catalog)
+        };
+        let flag = if waiting { "true" } else { "false" };
+        form.set_attr("aria-busy", flag);
+        send.set_attr("aria-disabled", flag);
+        send.set_text_content(Some(if waiting {
+            c.sending()
+        } else {
+            c.send_button()
+        }));
+    }
+
     /// Gives the send form its behaviour (once): at once where it is
-    /// compiled in, else through the comments module, whose failure to
-    /// load is told on the form's status line (the next "send" tries
-    /// again).
+    /// compiled in, else through the comments module, started when the
+    /// form opens. A load that fails is told only to a reader who pressed
+    /// "send" (the mail did not go, what was typed is kept), and the next
+    /// "send" tries again.
     fn make_form_work(&self) {
         {
             let s = self.0.borrow();
@@ -484,25 +504,39 @@ impl ArticleActions {
                 });
                 match wired {
                     Some(handle) => a.working(handle),
-                    None => {
-                        a.0.borrow_mut().send_waiting = false;
+                    None if std::mem::take(&mut a.0.borrow_mut().send_waiting) => {
+                        a.show_waiting(false);
                         let c = a.0.borrow().catalog;
-                        a.status(WidgetError::Load("the comments module").message(c));
+                        // Emptied, then written a task later: a line
+                        // written again with the same words is not read
+                        // out again.
+                        a.status("");
+                        let guard = a.guard();
+                        crate::task::next_task(move || {
+                            if let Some(a) = ArticleActions::alive(&guard) {
+                                a.status(c.send_error_kept());
+                            }
+                        });
                     }
+                    None => {}
                 }
             });
         }
     }
 
-    /// The form works: a "send" pressed meanwhile goes now.
+    /// The form works: a "send" pressed meanwhile goes now, unless the
+    /// reader closed the form since.
     fn working(&self, at_work: FormAtWork) {
-        let waiting = {
+        let (waiting, form) = {
             let mut s = self.0.borrow_mut();
             s.at_work = Some(at_work.clone());
-            std::mem::take(&mut s.send_waiting)
+            (std::mem::take(&mut s.send_waiting), s.form.form.clone())
         };
         if waiting {
-            send(&at_work);
+            self.show_waiting(false);
+            if !form.has_attribute("hidden") {
+                send(&at_work);
+            }
         }
     }
 }

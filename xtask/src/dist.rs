@@ -70,11 +70,11 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // page's module 53,455 and its glue 4,090; then the send-to-a-friend
 // form's checking and sending moved into the comments module (started
 // when a reader opens the form; the loader's page observer made robust
-// before it): the loader 8,492, the core's glue 4,162, the core 58,915,
+// before it): the loader 8,491, the core's glue 4,163, the core 59,089,
 // the comments module 46,780 and its glue 3,853.
 const CEILING_JS: usize = 8_746;
-const CEILING_CORE_JS: usize = 4_286;
-const CEILING_CORE: usize = 60_682;
+const CEILING_CORE_JS: usize = 4_287;
+const CEILING_CORE: usize = 60_861;
 const CEILING_CATALOG: usize = 1_886;
 const CEILING_COMMENTS: usize = 48_183;
 const CEILING_COMMENTS_JS: usize = 3_968;
