@@ -2,7 +2,8 @@
 //! only the reader's system setting (a light page in a dark system is
 //! still a light page). The loader reads the page (`js/page.js`: the
 //! host's `color-scheme`, else the first opaque background behind the
-//! widget, else light) and watches it, calling [`refresh`] when the root's
+//! widget, else light) and watches it, calling the module's `refreshThemes`
+//! export (`widget::refresh_themes`) when the root's
 //! or body's attributes change or the system's scheme does: all of it calls
 //! into the browser, kept out of each wasm module.
 

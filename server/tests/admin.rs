@@ -1231,8 +1231,6 @@ async fn a_change_for_a_status_the_comment_no_longer_has_does_nothing() {
     assert_eq!(status_of(&f, id).await, None);
 }
 
-/// An approval through the moderation API that changes nothing (the
-/// comment was already published) is not recorded as a moderator's act.
 /// A deleted comment takes its replies with it: the audit line says how
 /// many went, not only which comment a moderator chose.
 #[tokio::test]
@@ -1277,6 +1275,8 @@ async fn a_deletion_audits_the_replies_it_took_with_it() {
     );
 }
 
+/// An approval through the moderation API that changes nothing (the
+/// comment was already published) is not recorded as a moderator's act.
 #[tokio::test]
 async fn approving_twice_through_the_api_is_audited_once() {
     let f = fixture_with(true, |mut s| {
