@@ -446,18 +446,8 @@ impl ArticleActions {
     /// The form busy (or no longer) while a "send" waits for its module,
     /// as it is while it sends.
     fn show_waiting(&self, waiting: bool) {
-        let (form, send, c) = {
-            let s = self.0.borrow();
-            (s.form.form.clone(), s.form.send.clone(), s.catalog)
-        };
-        let flag = if waiting { "true" } else { "false" };
-        form.set_attr("aria-busy", flag);
-        send.set_attr("aria-disabled", flag);
-        send.set_text_content(Some(if waiting {
-            c.sending()
-        } else {
-            c.send_button()
-        }));
+        let s = self.0.borrow();
+        s.form.show_busy(s.catalog, waiting);
     }
 
     /// Gives the send form its behaviour (once): at once where it is
@@ -556,12 +546,7 @@ fn stop(at_work: &FormAtWork) {
     #[cfg(feature = "comments")]
     at_work.destroy();
     #[cfg(not(feature = "comments"))]
-    for method in ["destroy", "free"] {
-        if let Ok(f) = Reflect::get(at_work, &method.into()).and_then(|f| f.dyn_into::<Function>())
-        {
-            let _ = f.call0(at_work);
-        }
-    }
+    crate::comments_chunk::release(at_work);
 }
 
 /// `navigator[name]` when it is a function.

@@ -12,7 +12,7 @@
 pub use crate::comment_section::CommentSection as Section;
 
 #[cfg(not(feature = "comments"))]
-pub use remote::{load_export, set_loader, Section};
+pub use remote::{load_export, release, set_loader, Section};
 
 #[cfg(not(feature = "comments"))]
 mod remote {
@@ -44,14 +44,16 @@ mod remote {
     /// Starts the comments module (once) and calls `then` with its export
     /// `name` (`None` when the module cannot load, or has no such export).
     pub fn load_export(name: &str, then: impl FnOnce(Option<Function>) + 'static) {
+        load(&JsValue::UNDEFINED, name, then);
+    }
+
+    /// [`load_export`], with the URL of a section's first page of
+    /// comments, which the loader requests along with the module.
+    fn load(first_page: &JsValue, name: &str, then: impl FnOnce(Option<Function>) + 'static) {
         let started = LOADER.with(|l| {
-            l.borrow().as_ref().map(|f| {
-                f.call2(
-                    &JsValue::UNDEFINED,
-                    &JsValue::UNDEFINED,
-                    &JsValue::from_str(name),
-                )
-            })
+            l.borrow()
+                .as_ref()
+                .map(|f| f.call2(&JsValue::UNDEFINED, first_page, &JsValue::from_str(name)))
         });
         let promise = match started {
             Some(Ok(p)) => p.dyn_into::<Promise>().ok(),
@@ -161,24 +163,13 @@ mod remote {
                 (s.place.clone(), JsValue::from_str(&s.first_page))
             };
             place.remove_attr("data-loads");
-            let started = LOADER.with(|l| {
-                l.borrow()
-                    .as_ref()
-                    .map(|f| f.call1(&JsValue::NULL, &first_page))
-            });
-            let promise = match started {
-                Some(Ok(p)) => p.dyn_into::<Promise>().ok(),
-                _ => None,
-            };
             let guard = self.0.guard();
-            let promise = promise
-                .unwrap_or_else(|| Promise::reject(&JsValue::from_str("no comments loader")));
-            crate::task::when(&promise, move |module| {
+            load(&first_page, "mountSection", move |mount| {
                 let Some(section) = guard.get().map(Section) else {
                     return; // taken down while the module loaded
                 };
-                let mounted = module
-                    .and_then(|m| m.dyn_into::<Function>())
+                let mounted = mount
+                    .ok_or(JsValue::NULL)
                     .and_then(|mount| section.mount_with(&mount));
                 match mounted {
                     Ok(handle) => section.0.borrow_mut().handle = Some(handle),
@@ -255,7 +246,7 @@ mod remote {
     }
 
     /// Destroys and frees a handle of the comments module.
-    fn release(handle: &JsValue) {
+    pub fn release(handle: &JsValue) {
         for method in ["destroy", "free"] {
             if let Ok(f) =
                 Reflect::get(handle, &method.into()).and_then(|f| f.dyn_into::<Function>())

@@ -142,18 +142,8 @@ impl Controller {
     }
 
     fn set_sending(&self, sending: bool) {
-        let (form, send, c) = {
-            let s = self.0.borrow();
-            (s.form.form.clone(), s.form.send.clone(), s.catalog)
-        };
-        let flag = if sending { "true" } else { "false" };
-        form.set_attr("aria-busy", flag);
-        send.set_text_content(Some(if sending {
-            c.sending()
-        } else {
-            c.send_button()
-        }));
-        send.set_attr("aria-disabled", flag);
+        let s = self.0.borrow();
+        s.form.show_busy(s.catalog, sending);
     }
 
     /// The request as typed, and every field that breaks the server's rules.

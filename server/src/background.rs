@@ -40,6 +40,17 @@ impl Background {
         self.stop.cancelled().await;
     }
 
+    /// Waits for `interval`'s next tick; `false` once the instance shuts
+    /// down, whichever comes first. Stopping wins over a tick that is
+    /// ready too: no loop starts another round after the signal.
+    pub async fn tick(&self, interval: &mut tokio::time::Interval) -> bool {
+        tokio::select! {
+            biased;
+            () = self.stopping() => false,
+            _ = interval.tick() => true,
+        }
+    }
+
     /// Tells every loop to start nothing new (the signal arrived; requests
     /// in flight finish meanwhile).
     pub fn stop(&self) {

@@ -56,14 +56,7 @@ pub fn spawn(state: AppState) {
         // machine that slept counts the time away).
         let every = i64::try_from(crate::webhooks::worker::RENEW_EVERY.as_millis()).unwrap_or(0);
         let mut renewed_ms = i64::MIN;
-        loop {
-            // Stopping first: a tick that is ready too must not start
-            // another round once the instance shuts down.
-            tokio::select! {
-                biased;
-                () = state.background.stopping() => break,
-                _ = tick.tick() => {}
-            }
+        while state.background.tick(&mut tick).await {
             if crate::store::now_ms().saturating_sub(renewed_ms) >= every {
                 match crate::webhooks::worker::renew(&state).await {
                     Ok(n) => {
@@ -99,12 +92,7 @@ pub fn spawn_syncs(
         let background = state.background.clone();
         background.spawn(async move {
             let mut tick = tokio::time::interval(POLL);
-            loop {
-                tokio::select! {
-                    biased;
-                    () = state.background.stopping() => break,
-                    _ = tick.tick() => {}
-                }
+            while state.background.tick(&mut tick).await {
                 sync_if_due(&state, &client, &source, every, &holder).await;
             }
         });

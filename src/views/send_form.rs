@@ -8,9 +8,9 @@
 use web_sys::Document;
 use web_sys::Element;
 
+use crate::dom::Attrs;
 #[cfg(feature = "core")]
 use crate::dom::{Children, El};
-#[cfg(feature = "core")]
 use crate::i18n::Catalog;
 #[cfg(feature = "core")]
 use crate::views::field;
@@ -101,6 +101,19 @@ impl SendForm {
             status: el(2)?,
             fields: [field(0)?, field(1)?, field(2)?, field(3)?],
         })
+    }
+
+    /// Marks the form busy (or no longer): while it sends, and while a
+    /// "send" waits for the module that sends it.
+    pub fn show_busy(&self, catalog: &Catalog, busy: bool) {
+        let flag = if busy { "true" } else { "false" };
+        self.form.set_attr("aria-busy", flag);
+        self.send.set_attr("aria-disabled", flag);
+        self.send.set_text_content(Some(if busy {
+            catalog.sending()
+        } else {
+            catalog.send_button()
+        }));
     }
 
     /// The control of `field`.

@@ -84,7 +84,8 @@ impl Signed {
         comment_id: Option<i64>,
         article_id: Option<String>,
     ) -> Result<(), AdminError> {
-        audit(state, &self.moderator, action, comment_id, article_id).await
+        self.audit_with(state, action, comment_id, article_id, None)
+            .await
     }
 
     /// [`Signed::audit`] with the line's detail.

@@ -195,14 +195,7 @@ pub async fn start(state: &AppState, settings: Settings) -> Result<(), WorkerErr
         let busy = Busy::default();
         let mut tick = tokio::time::interval(sender.settings.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            // Stopping first: a tick that is ready too must not start
-            // another round once the instance shuts down.
-            tokio::select! {
-                biased;
-                () = state.background.stopping() => break,
-                _ = tick.tick() => {}
-            }
+        while state.background.tick(&mut tick).await {
             pump(&state, &sender, &permits, &busy).await;
         }
     });
