@@ -147,8 +147,50 @@ pub struct Site<'a> {
     pub origin: &'a str,
 }
 
+/// Which listed articles share their URL with the story the store
+/// matches to it (the one [`Store::ids_by_url`] names): the
+/// headlines of a ticker page, say. Their feed items need ids of their
+/// own, or a feed reader takes the second headline for the first one
+/// again and drops it.
+///
+/// [`Store::ids_by_url`]: crate::store::Store::ids_by_url
+#[derive(Debug, Default)]
+pub struct SharedUrls(HashSet<String>);
+
+impl SharedUrls {
+    /// From the articles' ids and the store's answer for their URLs.
+    pub fn new(articles: &[Article], owners: &[crate::store::UrlMatch]) -> SharedUrls {
+        let owner = |url: &str| owners.iter().find(|m| m.url == url).map(|m| m.id.as_str());
+        SharedUrls(
+            articles
+                .iter()
+                .filter(|a| owner(&a.url).is_some_and(|id| id != a.id))
+                .map(|a| a.id.clone())
+                .collect(),
+        )
+    }
+
+    /// The item's id (RSS `guid`, JSON Feed `id`), and whether it is the
+    /// story's address: the URL for the story the store matches to it
+    /// (so that the guid of a story alone on its page never changes), the
+    /// URL and `#` and the article's id for the others.
+    pub fn guid(&self, a: &Article) -> (String, bool) {
+        if self.0.contains(&a.id) {
+            (format!("{}#{}", a.url, a.id), false)
+        } else {
+            (a.url.clone(), true)
+        }
+    }
+}
+
 /// RSS 2.0 with `atom:link rel="self"`, `dc:creator` and `content:encoded`.
-pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -> String {
+pub fn rss(
+    site: &Site<'_>,
+    self_url: &str,
+    title: &str,
+    articles: &[Article],
+    shared: &SharedUrls,
+) -> String {
     let mut channel = Channel::default();
     channel.set_title(title);
     channel.set_link(format!("{}/", site.origin));
@@ -181,8 +223,9 @@ pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -
             item.set_description(Some(a.summary.clone()));
             item.set_content(Some(body_html(a)));
             let mut guid = Guid::default();
-            guid.set_value(a.url.clone());
-            guid.set_permalink(true);
+            let (id, permalink) = shared.guid(a);
+            guid.set_value(id);
+            guid.set_permalink(permalink);
             item.set_guid(Some(guid));
             item.set_pub_date(parse_time(&a.published_at).and_then(|t| t.format(&Rfc2822).ok()));
             if let Some(section) = &a.section {
@@ -212,12 +255,18 @@ pub fn rss(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -
 }
 
 /// JSON Feed 1.1.
-pub fn json_feed(site: &Site<'_>, self_url: &str, title: &str, articles: &[Article]) -> Value {
+pub fn json_feed(
+    site: &Site<'_>,
+    self_url: &str,
+    title: &str,
+    articles: &[Article],
+    shared: &SharedUrls,
+) -> Value {
     let items: Vec<Value> = articles
         .iter()
         .map(|a| {
             let mut item = json!({
-                "id": a.url,
+                "id": shared.guid(a).0,
                 "url": a.url,
                 "title": a.title,
                 "summary": a.summary,

@@ -253,6 +253,55 @@ async fn the_rss_feed_stays_valid_xml_whatever_a_body_holds() {
     let _ = &f.dir;
 }
 
+/// Headlines that share a page (a ticker) are distinct items in the
+/// published feeds: the story the store matches to the URL keeps it as its
+/// `guid`, the others add `#` and their id, so that a feed reader does not
+/// take the second for the first and drop it.
+#[tokio::test]
+async fn stories_sharing_a_page_have_their_own_feed_ids() {
+    let f = fixture(false);
+    let articles = json!([
+        { "id": "ticker-a", "url": "https://n.test/live", "title": "الخبر الأول",
+          "published_at": "2026-12-04T10:00:00Z", "section": "live", "body": [] },
+        { "id": "ticker-b", "url": "https://n.test/live", "title": "الخبر الثاني",
+          "published_at": "2026-12-04T11:00:00Z", "section": "live", "body": [] },
+        { "id": "alone", "url": "https://n.test/alone", "title": "قصة وحدها",
+          "published_at": "2026-12-04T09:00:00Z", "section": "live", "body": [] },
+    ]);
+    khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
+        .await
+        .expect("imported");
+    let (status, _, body) = get(&f.router, "/sections/live/feed.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    let xml = String::from_utf8(body.clone()).expect("utf8");
+    assert!(
+        xml.contains(r#"<guid>https://n.test/live</guid>"#),
+        "the first story keeps its URL: {xml}"
+    );
+    assert!(
+        xml.contains(r#"<guid isPermaLink="false">https://n.test/live#ticker-b</guid>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<guid>https://n.test/alone</guid>"#),
+        "{xml}"
+    );
+    for body in [body, get(&f.router, "/sections/live/feed.json").await.2] {
+        let feed = feed_rs::parser::parse(&body[..]).expect("feed parses");
+        let mut ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(
+            ids,
+            [
+                "https://n.test/alone",
+                "https://n.test/live",
+                "https://n.test/live#ticker-b"
+            ]
+        );
+    }
+    let _ = &f.dir;
+}
+
 /// POSTs a send over TCP as the client `forwarded` behind the trusted
 /// proxy (this test); the status.
 async fn send_as(addr: std::net::SocketAddr, path: &str, forwarded: &str, to: &str) -> u16 {
