@@ -59,6 +59,7 @@ use crate::widget::Widget;
 #[wasm_bindgen(start)]
 pub fn start() {
     crash::install();
+    task::begin();
 }
 
 #[cfg(any(feature = "core", feature = "comments-page"))]

@@ -8,6 +8,8 @@
 //! promise each time. Each helper here boxes its callback first, so that
 //! its glue is compiled once, not once per caller.
 
+use std::cell::Cell;
+
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
@@ -45,12 +47,53 @@ pub fn soon(f: impl FnOnce() + 'static) {
     queue(Box::new(f), true);
 }
 
-/// Runs `f` in a later task (`setTimeout` 0): what separates a widget's
-/// mount from its first render, and one render from the next, so that the
-/// browser can paint and answer input between them instead of running one
-/// long task.
+/// Runs `f` in a later task (`setTimeout` 0): what separates one render
+/// from the next, and a widget's mount from its first render when the
+/// mount took its time ([`soon_if_time`]), so that the browser can paint
+/// and answer input between them instead of running one long task.
 pub fn next_task(f: impl FnOnce() + 'static) {
     queue(Box::new(f), false);
+}
+
+/// How long one run of the widget's work may have taken for a render to
+/// follow it in the same task: half of what makes a long task (50 ms),
+/// which leaves the other half to the render (a story or a page of
+/// comments: about 10 ms on the bench's machine).
+const SLICE_MS: f64 = 25.0;
+
+thread_local! {
+    /// When the current run of work began (`Date.now()`): the module's
+    /// start, or a widget's mount.
+    static BEGAN: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+}
+
+/// Marks the start of work the page asked for: the module's start, a
+/// widget's mount. Work begun less than a slice after the last mark counts
+/// as the same run (several widgets mounted in one task).
+pub fn begin() {
+    let now = js_sys::Date::now();
+    BEGAN.with(|began| {
+        if now - began.get() > SLICE_MS {
+            began.set(now);
+        }
+    });
+}
+
+/// Runs `f` in a microtask when the run of work it follows has taken less
+/// than a slice so far, else in a later task. A widget whose content was
+/// in when it mounted (the loader asked for it while the wasm loaded) then
+/// shows it in the browser's next frame rather than after a frame of
+/// skeleton (8–10 ms sooner, `bench/README.md`); after a slow start, or
+/// with several widgets rendering at once, the page still paints and
+/// answers input in between, and no task grows long.
+pub fn soon_if_time(f: impl FnOnce() + 'static) {
+    soon(move || {
+        if js_sys::Date::now() - BEGAN.with(Cell::get) < SLICE_MS {
+            f();
+        } else {
+            next_task(f);
+        }
+    });
 }
 
 fn queue(f: Later, microtask: bool) {

@@ -170,6 +170,7 @@ impl Widget {
         options: Result<Options, ConfigError>,
         fallback_lang: Lang,
     ) -> Result<Widget, WidgetError> {
+        crate::task::begin();
         let root = crate::dom::widget_root(&host)?;
         crate::style::adopt(&root)?;
         clear(&root);
@@ -346,9 +347,10 @@ impl Widget {
         // in whatever the widget can say by then.
         i18n::load(lang, move |loaded| {
             let fetching = options.clone();
-            // In a task of its own, apart from the mount (`next_task`).
+            // In the mount's task when it has time left, else in a task
+            // of its own (`task::soon_if_time`).
             let show = move |result: Result<Content, WidgetError>| {
-                crate::task::next_task(move || {
+                crate::task::soon_if_time(move || {
                     let Some(widget) = guard.get().map(Widget) else {
                         return; // destroyed, reloaded or replaced meanwhile
                     };

@@ -1,0 +1,79 @@
+// A/B of two CDN bundles on one page kind, alternating loads (A, B, B, A,
+// …) in headless Chromium against the real server on loopback: what a
+// change to the loader or the modules does to the first article paint
+// (`widget.html`, two frames after `khabar:ready`) or to the first comment
+// of a comments-only page (`comments.html`, 100 comments). Prints the
+// median and p10–p90 of each side; nothing is written.
+//
+//   cargo xtask dist && cp -r dist /tmp/before   # then change, and again into /tmp/after
+//   node bench/ab.mjs --a /tmp/before --b /tmp/after --page article --runs 40
+//   (the server: --server-bin, default target/server/khabar-server, from
+//   `cargo build -p khabar-server --profile server`)
+import { cpSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
+import { startProxy } from '../tests/e2e/proxy.mjs';
+import { bundleDir, pagesWithBundle, postComments, stats } from './common.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
+  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
+  return pairs;
+}, []));
+const RUNS = Number(args.runs ?? 20);
+const PAGE = args.page ?? 'article';
+if (!args.a || !args.b || !['article', 'comments'].includes(PAGE)) {
+  throw new Error('usage: node bench/ab.mjs --a DIST --b DIST [--page article|comments] [--runs N]');
+}
+const ARTICLE = '2026-11-27-farmers-market';
+process.env.KHABAR_SERVER_BIN = resolve(args['server-bin'] ?? 'target/server/khabar-server');
+process.env.KHABAR_WWW = resolve('www');
+process.env.KHABAR_WIDGET_DIR = resolve('target/widget');
+
+/** One side: a server serving `dist`'s bundle, and the bench's pages loading its loader. */
+async function side(name, dist) {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'], widgetDir: bundleDir(resolve(dist)) });
+  const proxy = await startProxy({ target: server.url, root: resolve('.') });
+  // pagesWithBundle writes one folder; each side keeps a copy of its own.
+  const pages = join('target', 'bench', `pages-${name}`);
+  rmSync(pages, { recursive: true, force: true });
+  cpSync(pagesWithBundle(resolve(dist)), pages, { recursive: true });
+  if (PAGE === 'comments') await postComments(server.url, ARTICLE, 100);
+  const file = PAGE === 'article' ? 'widget.html' : 'comments.html';
+  return { name, server, url: `${proxy.url}${pages}/${file}?article=${ARTICLE}`, times: [] };
+}
+
+/** One load: ms from navigation start to the article painted, or to the first comment in the DOM. */
+async function measure(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  const ms = await page.evaluate((article) => new Promise((done, fail) => {
+    const limit = setTimeout(() => fail(new Error('timed out')), 30_000);
+    const tick = () => {
+      const at = article ? window.__painted
+        : document.getElementById('thread').shadowRoot?.querySelector('li.comment') && performance.now();
+      if (at) { clearTimeout(limit); done(at); return; }
+      requestAnimationFrame(tick);
+    };
+    tick();
+  }), PAGE === 'article');
+  await context.close();
+  return ms;
+}
+
+const a = await side('a', args.a);
+const b = await side('b', args.b);
+const browser = await launchBrowser();
+try {
+  for (let i = 0; i < RUNS; i++) {
+    for (const s of i % 2 ? [b, a] : [a, b]) s.times.push(await measure(browser, s.url));
+  }
+  for (const s of [a, b]) {
+    const { median, p10, p90 } = stats(s.times);
+    console.log(`${s.name}: ${PAGE}, median ${median.toFixed(1)} ms (p10 ${p10.toFixed(1)}, p90 ${p90.toFixed(1)}), ${RUNS} loads`);
+  }
+} finally {
+  await browser.close();
+  await a.server.stop();
+  await b.server.stop();
+}
