@@ -39,7 +39,7 @@ async function side(name, dist) {
   cpSync(pagesWithBundle(resolve(dist)), pages, { recursive: true });
   if (PAGE === 'comments') await postComments(server.url, ARTICLE, 100);
   const file = PAGE === 'article' ? 'widget.html' : 'comments.html';
-  return { name, server, url: `${proxy.url}${pages}/${file}?article=${ARTICLE}`, times: [] };
+  return { name, server, proxy, url: `${proxy.url}${pages}/${file}?article=${ARTICLE}`, times: [] };
 }
 
 /** One load: ms from navigation start to the article painted, or to the first comment in the DOM. */
@@ -74,6 +74,8 @@ try {
   }
 } finally {
   await browser.close();
-  await a.server.stop();
-  await b.server.stop();
+  for (const s of [a, b]) {
+    await s.proxy.close();
+    await s.server.stop();
+  }
 }
