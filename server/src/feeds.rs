@@ -2,7 +2,7 @@
 //! section. Bodies go out as sanitized HTML (`content:encoded`,
 //! `content_html`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
@@ -147,39 +147,57 @@ pub struct Site<'a> {
     pub origin: &'a str,
 }
 
-/// Which listed articles share their URL with the story the store
-/// matches to it (the one [`Store::ids_by_url`] names): the
-/// headlines of a ticker page, say. Their feed items need ids of their
-/// own, or a feed reader takes the second headline for the first one
-/// again and drops it.
+/// Each listed story's feed item id (RSS `guid`, JSON Feed `id`), and
+/// whether it is the story's address. Stories can share a page (the
+/// headlines of a ticker): were their ids that page's URL, a feed reader
+/// would take the second for the first and drop it. The story published
+/// first under a URL ([`Store::first_by_url`]) keeps the URL as its id,
+/// which a later story can never take; the others' ids are the URL, `#`
+/// and the article's id. So no item's id ever changes.
 ///
-/// [`Store::ids_by_url`]: crate::store::Store::ids_by_url
+/// [`Store::first_by_url`]: crate::store::Store::first_by_url
 #[derive(Debug, Default)]
-pub struct SharedUrls(HashSet<String>);
+pub struct FeedIds(HashMap<String, (String, bool)>);
 
-impl SharedUrls {
-    /// From the articles' ids and the store's answer for their URLs.
-    pub fn new(articles: &[Article], owners: &[crate::store::UrlMatch]) -> SharedUrls {
-        let owner = |url: &str| owners.iter().find(|m| m.url == url).map(|m| m.id.as_str());
-        SharedUrls(
-            articles
-                .iter()
-                .filter(|a| owner(&a.url).is_some_and(|id| id != a.id))
-                .map(|a| a.id.clone())
-                .collect(),
-        )
+impl FeedIds {
+    /// The ids of `articles` (with absolute URLs), `later` the ids of
+    /// those that are not the first story under their URL as stored.
+    pub fn new(articles: &[Article], later: &HashSet<String>) -> FeedIds {
+        let mut taken = HashSet::new();
+        // Oldest first: of two stories whose URLs, spelled differently
+        // when stored (`/live`, `https://news.example/live`), become one,
+        // the older keeps it.
+        let ids = articles
+            .iter()
+            .rev()
+            .map(|a| {
+                let id = if later.contains(&a.id) || !taken.insert(a.url.as_str()) {
+                    (format!("{}#{}", a.url, a.id), false)
+                } else {
+                    (a.url.clone(), true)
+                };
+                (a.id.clone(), id)
+            })
+            .collect();
+        FeedIds(ids)
     }
 
-    /// The item's id (RSS `guid`, JSON Feed `id`), and whether it is the
-    /// story's address: the URL for the story the store matches to it
-    /// (so that the guid of a story alone on its page never changes), the
-    /// URL and `#` and the article's id for the others.
-    pub fn guid(&self, a: &Article) -> (String, bool) {
-        if self.0.contains(&a.id) {
-            (format!("{}#{}", a.url, a.id), false)
-        } else {
-            (a.url.clone(), true)
-        }
+    /// The stories among `articles` (URLs as stored) that are not the
+    /// first under their URL, from the store's answer `first`.
+    pub fn later(articles: &[Article], first: &[(String, String)]) -> HashSet<String> {
+        articles
+            .iter()
+            .filter(|a| first.iter().any(|(url, id)| *url == a.url && *id != a.id))
+            .map(|a| a.id.clone())
+            .collect()
+    }
+
+    /// `a`'s item id, and whether it is its address (`isPermaLink`).
+    pub fn of(&self, a: &Article) -> (String, bool) {
+        self.0
+            .get(&a.id)
+            .cloned()
+            .unwrap_or_else(|| (a.url.clone(), true))
     }
 }
 
@@ -189,7 +207,7 @@ pub fn rss(
     self_url: &str,
     title: &str,
     articles: &[Article],
-    shared: &SharedUrls,
+    ids: &FeedIds,
 ) -> String {
     let mut channel = Channel::default();
     channel.set_title(title);
@@ -223,7 +241,7 @@ pub fn rss(
             item.set_description(Some(a.summary.clone()));
             item.set_content(Some(body_html(a)));
             let mut guid = Guid::default();
-            let (id, permalink) = shared.guid(a);
+            let (id, permalink) = ids.of(a);
             guid.set_value(id);
             guid.set_permalink(permalink);
             item.set_guid(Some(guid));
@@ -260,13 +278,13 @@ pub fn json_feed(
     self_url: &str,
     title: &str,
     articles: &[Article],
-    shared: &SharedUrls,
+    ids: &FeedIds,
 ) -> Value {
     let items: Vec<Value> = articles
         .iter()
         .map(|a| {
             let mut item = json!({
-                "id": shared.guid(a).0,
+                "id": ids.of(a).0,
                 "url": a.url,
                 "title": a.title,
                 "summary": a.summary,

@@ -254,51 +254,78 @@ async fn the_rss_feed_stays_valid_xml_whatever_a_body_holds() {
 }
 
 /// Headlines that share a page (a ticker) are distinct items in the
-/// published feeds: the story the store matches to the URL keeps it as its
-/// `guid`, the others add `#` and their id, so that a feed reader does not
-/// take the second for the first and drop it.
+/// published feeds, and no item's id ever changes: the story published
+/// first under the URL keeps it as its `guid`, the others add `#` and their
+/// id. A later headline with a smaller id does not take the URL, nor does
+/// hiding the first story hand it on.
 #[tokio::test]
-async fn stories_sharing_a_page_have_their_own_feed_ids() {
+async fn stories_sharing_a_page_have_their_own_lasting_feed_ids() {
     let f = fixture(false);
-    let articles = json!([
-        { "id": "ticker-a", "url": "https://n.test/live", "title": "الخبر الأول",
-          "published_at": "2026-12-04T10:00:00Z", "section": "live", "body": [] },
-        { "id": "ticker-b", "url": "https://n.test/live", "title": "الخبر الثاني",
-          "published_at": "2026-12-04T11:00:00Z", "section": "live", "body": [] },
-        { "id": "alone", "url": "https://n.test/alone", "title": "قصة وحدها",
-          "published_at": "2026-12-04T09:00:00Z", "section": "live", "body": [] },
-    ]);
-    khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
+    let story = |id: &str, url: &str, hour: u32| {
+        json!({ "id": id, "url": url, "title": format!("خبر {id}"),
+                "published_at": format!("2026-12-04T{hour:02}:00:00Z"),
+                "section": "live", "body": [] })
+    };
+    let import = |articles: serde_json::Value| {
+        let store = f.store.clone();
+        async move {
+            khabar_server::import::import_json(store.as_ref(), &articles.to_string())
+                .await
+                .expect("imported");
+        }
+    };
+    // Item ids of the section's RSS and JSON feeds (the same in both),
+    // sorted.
+    let ids = || async {
+        let mut all = Vec::new();
+        for path in ["/sections/live/feed.xml", "/sections/live/feed.json"] {
+            let (status, _, body) = get(&f.router, path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let feed = feed_rs::parser::parse(&body[..]).expect("feed parses");
+            let mut ids: Vec<String> = feed.entries.iter().map(|e| e.id.clone()).collect();
+            ids.sort_unstable();
+            all.push(ids);
+        }
+        assert_eq!(all[0], all[1], "RSS and JSON Feed agree");
+        all.swap_remove(0)
+    };
+    import(json!([
+        story("ticker-b", "https://n.test/live", 10),
+        story("ticker-c", "https://n.test/live", 11),
+        story("alone", "https://n.test/alone", 9),
+    ]))
+    .await;
+    assert_eq!(
+        ids().await,
+        [
+            "https://n.test/alone",
+            "https://n.test/live",
+            "https://n.test/live#ticker-c"
+        ]
+    );
+    let (_, _, xml) = get(&f.router, "/sections/live/feed.xml").await;
+    let xml = String::from_utf8(xml).expect("utf8");
+    assert!(
+        xml.contains(r#"<guid isPermaLink="false">https://n.test/live#ticker-c</guid>"#),
+        "{xml}"
+    );
+    assert!(xml.contains("<guid>https://n.test/live</guid>"), "{xml}");
+
+    // A new headline whose id sorts first, then the first story hidden.
+    import(json!([story("ticker-a", "https://n.test/live", 12)])).await;
+    assert!(f
+        .store
+        .set_article_hidden("ticker-b", true)
         .await
-        .expect("imported");
-    let (status, _, body) = get(&f.router, "/sections/live/feed.xml").await;
-    assert_eq!(status, StatusCode::OK);
-    let xml = String::from_utf8(body.clone()).expect("utf8");
-    assert!(
-        xml.contains(r#"<guid>https://n.test/live</guid>"#),
-        "the first story keeps its URL: {xml}"
+        .expect("hidden"));
+    assert_eq!(
+        ids().await,
+        [
+            "https://n.test/alone",
+            "https://n.test/live#ticker-a",
+            "https://n.test/live#ticker-c"
+        ]
     );
-    assert!(
-        xml.contains(r#"<guid isPermaLink="false">https://n.test/live#ticker-b</guid>"#),
-        "{xml}"
-    );
-    assert!(
-        xml.contains(r#"<guid>https://n.test/alone</guid>"#),
-        "{xml}"
-    );
-    for body in [body, get(&f.router, "/sections/live/feed.json").await.2] {
-        let feed = feed_rs::parser::parse(&body[..]).expect("feed parses");
-        let mut ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
-        ids.sort_unstable();
-        assert_eq!(
-            ids,
-            [
-                "https://n.test/alone",
-                "https://n.test/live",
-                "https://n.test/live#ticker-b"
-            ]
-        );
-    }
     let _ = &f.dir;
 }
 

@@ -9,7 +9,7 @@ use axum::Router;
 
 use crate::error::ApiError;
 use crate::extract::Origin;
-use crate::feeds::{self, SharedUrls, Site};
+use crate::feeds::{self, FeedIds, Site};
 use crate::state::AppState;
 
 /// The feed routes, at the site root.
@@ -46,16 +46,17 @@ async fn feed(
     if section.is_some() && articles.is_empty() {
         return Err(ApiError::NotFound("section"));
     }
-    // Read before the URLs are made absolute: the store holds them as sent.
-    let owners = state
+    // The URLs as stored, before they are made absolute.
+    let first = state
         .store
-        .ids_by_url(articles.iter().map(|a| a.url.clone()).collect())
+        .first_by_url(articles.iter().map(|a| a.url.clone()).collect())
         .await?;
-    let shared = SharedUrls::new(&articles, &owners);
+    let later = FeedIds::later(&articles, &first);
     let articles: Vec<_> = articles
         .into_iter()
         .map(|a| a.with_absolute_urls(&origin))
         .collect();
+    let ids = FeedIds::new(&articles, &later);
     let site = Site {
         name: &state.site_name,
         origin: &origin,
@@ -71,13 +72,12 @@ async fn feed(
     Ok(match format {
         Format::Rss => (
             [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
-            feeds::rss(&site, &format!("{base}.xml"), &title, &articles, &shared),
+            feeds::rss(&site, &format!("{base}.xml"), &title, &articles, &ids),
         )
             .into_response(),
         Format::Json => (
             [(header::CONTENT_TYPE, "application/feed+json; charset=utf-8")],
-            feeds::json_feed(&site, &format!("{base}.json"), &title, &articles, &shared)
-                .to_string(),
+            feeds::json_feed(&site, &format!("{base}.json"), &title, &articles, &ids).to_string(),
         )
             .into_response(),
     })

@@ -297,6 +297,10 @@ impl Store for CachedStore {
         self.inner.ids_by_url(urls).await
     }
 
+    async fn first_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
+        self.inner.first_by_url(urls).await
+    }
+
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
         let r = self.inner.forget_email(email).await;
         self.wrote(r)

@@ -688,6 +688,12 @@ pub trait Store: Send + Sync {
     /// The article stored under each of `urls` that has one, a shown one
     /// before a hidden one (a hidden article's page is gone, not free).
     async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<UrlMatch>, StoreError>;
+    /// `(url, id)` of the story published first under each of `urls` that
+    /// has one (hidden ones count; the smaller id on a tie): the one whose
+    /// feed item keeps the bare URL as its id. Later stories under the URL
+    /// (a ticker's new headlines) cannot take it, nor does hiding it hand
+    /// it on.
+    async fn first_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError>;
     /// Deletes every comment left with `email` (and the replies to them,
     /// which answer nothing any more), with their webhook deliveries, sent
     /// or not (they carry the text); how many comments were deleted.

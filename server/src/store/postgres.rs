@@ -2111,6 +2111,20 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn first_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT DISTINCT ON (url) url, id FROM articles
+                 WHERE url = ANY($1) ORDER BY url, published_ts, id",
+                &[&urls],
+            )
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;

@@ -761,6 +761,22 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn first_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM articles WHERE url = ?1 ORDER BY published_ts, id LIMIT 1",
+            )?;
+            let mut out = Vec::new();
+            for url in urls {
+                if let Some(id) = stmt.query_row([&url], |r| r.get(0)).optional()? {
+                    out.push((url, id));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
         let email = email.to_owned();
         self.with_conn(move |c| {
