@@ -67,28 +67,32 @@ thread_local! {
     static BEGAN: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
 }
 
+/// Whether the run of work marked last by [`begin`] began less than a
+/// slice ago (a clock set back meanwhile counts as not).
+fn within_slice() -> bool {
+    (0.0..SLICE_MS).contains(&(js_sys::Date::now() - BEGAN.with(Cell::get)))
+}
+
 /// Marks the start of work the page asked for: the module's start, a
-/// widget's mount. Work begun less than a slice after the last mark counts
-/// as the same run (several widgets mounted in one task).
+/// widget's mount. Work begun within a slice of the run's first mark
+/// counts as the same run (several widgets mounted in one task).
 pub fn begin() {
-    let now = js_sys::Date::now();
-    BEGAN.with(|began| {
-        if now - began.get() > SLICE_MS {
-            began.set(now);
-        }
-    });
+    if !within_slice() {
+        BEGAN.with(|began| began.set(js_sys::Date::now()));
+    }
 }
 
 /// Runs `f` in a microtask when the run of work it follows has taken less
 /// than a slice so far, else in a later task. A widget whose content was
 /// in when it mounted (the loader asked for it while the wasm loaded) then
 /// shows it in the browser's next frame rather than after a frame of
-/// skeleton (8–10 ms sooner, `bench/README.md`); after a slow start, or
-/// with several widgets rendering at once, the page still paints and
-/// answers input in between, and no task grows long.
+/// skeleton (the first article paint about 8 ms sooner, `bench/README.md`).
+/// After a slow start, or once earlier widgets' renders have used the
+/// slice, the rest wait for a later task, so that the page paints and
+/// answers input in between.
 pub fn soon_if_time(f: impl FnOnce() + 'static) {
     soon(move || {
-        if js_sys::Date::now() - BEGAN.with(Cell::get) < SLICE_MS {
+        if within_slice() {
             f();
         } else {
             next_task(f);
