@@ -65,20 +65,27 @@ thread_local! {
     /// When the current run of work began (`Date.now()`): the module's
     /// start, or a widget's mount.
     static BEGAN: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    /// Whether a run began in the current task (until a later one).
+    static OPEN: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether the run of work marked last by [`begin`] began less than a
-/// slice ago (a clock set back meanwhile counts as not).
+/// Whether the run of work marked by [`begin`] began less than a slice
+/// ago (a clock set back meanwhile counts as not).
 fn within_slice() -> bool {
     (0.0..SLICE_MS).contains(&(js_sys::Date::now() - BEGAN.with(Cell::get)))
 }
 
 /// Marks the start of work the page asked for: the module's start, a
-/// widget's mount. Work begun within a slice of the run's first mark
-/// counts as the same run (several widgets mounted in one task).
+/// widget's mount. A task has one run, from its first mark: the loader
+/// starts a module and mounts its widgets in one task, and their renders
+/// come after all of it.
 pub fn begin() {
-    if !within_slice() {
+    if !OPEN.with(Cell::get) {
+        OPEN.with(|open| open.set(true));
         BEGAN.with(|began| began.set(js_sys::Date::now()));
+        // Closed by a later task, not a microtask: the renders are
+        // microtasks of this one.
+        next_task(|| OPEN.with(|open| open.set(false)));
     }
 }
 

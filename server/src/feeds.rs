@@ -152,8 +152,8 @@ pub struct Site<'a> {
 /// headlines of a ticker): were their ids that page's URL, a feed reader
 /// would take the second for the first and drop it. The story published
 /// first under a URL ([`Store::first_by_url`]) keeps the URL as its id,
-/// which a later story can never take; the others' ids are the URL, `#`
-/// and the article's id. So no item's id ever changes.
+/// which a later story cannot take, nor hiding the first hand on; the
+/// others' ids are the URL, `#` and the article's id.
 ///
 /// [`Store::first_by_url`]: crate::store::Store::first_by_url
 #[derive(Debug, Default)]

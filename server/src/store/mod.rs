@@ -689,7 +689,8 @@ pub trait Store: Send + Sync {
     /// before a hidden one (a hidden article's page is gone, not free).
     async fn ids_by_url(&self, urls: Vec<String>) -> Result<Vec<UrlMatch>, StoreError>;
     /// `(url, id)` of the story published first under each of `urls` that
-    /// has one (hidden ones count; the smaller id on a tie): the one whose
+    /// has one (hidden ones count, comment threads without a story do
+    /// not; the smaller id on a tie): the one whose
     /// feed item keeps the bare URL as its id. Later stories under the URL
     /// (a ticker's new headlines) cannot take it, nor does hiding it hand
     /// it on.

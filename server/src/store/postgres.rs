@@ -2116,7 +2116,8 @@ impl Store for PostgresStore {
         client
             .query(
                 "SELECT DISTINCT ON (url) url, id FROM articles
-                 WHERE url = ANY($1) ORDER BY url, published_ts, id",
+                 WHERE url = ANY($1) AND origin IS DISTINCT FROM 'thread'
+                 ORDER BY url, published_ts, id",
                 &[&urls],
             )
             .await?

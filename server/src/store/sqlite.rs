@@ -764,7 +764,8 @@ impl Store for SqliteStore {
     async fn first_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError> {
         self.with_conn(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id FROM articles WHERE url = ?1 ORDER BY published_ts, id LIMIT 1",
+                "SELECT id FROM articles WHERE url = ?1 AND origin IS NOT 'thread'
+                 ORDER BY published_ts, id LIMIT 1",
             )?;
             let mut out = Vec::new();
             for url in urls {
