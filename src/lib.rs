@@ -18,6 +18,14 @@ pub mod comment_rules;
 #[cfg(feature = "comments")]
 pub mod comment_section;
 pub mod comments_chunk;
+// The comments module's exports (it alone: not with the core or as the
+// comments page's module).
+#[cfg(all(
+    feature = "comments",
+    not(feature = "core"),
+    not(feature = "comments-page")
+))]
+pub mod comments_entry;
 pub mod component;
 pub mod config;
 pub mod crash;
@@ -50,6 +58,7 @@ pub mod views;
 pub mod widget;
 
 use wasm_bindgen::prelude::*;
+#[cfg(any(feature = "core", feature = "comments-page"))]
 use web_sys::Element;
 
 #[cfg(any(feature = "core", feature = "comments-page"))]
@@ -176,118 +185,6 @@ pub fn set_catalogs(source: js_sys::Function) {
 #[wasm_bindgen(js_name = setCommentsLoader)]
 pub fn set_comments_loader(loader: js_sys::Function) {
     comments_chunk::set_loader(loader);
-}
-
-/// The comments module's one entry: mounts a comment section in `parent`
-/// for the core module, which passes its options as `Options::to_object`
-/// writes them and the element holding the section's place.
-#[cfg(all(
-    feature = "comments",
-    not(feature = "core"),
-    not(feature = "comments-page")
-))]
-#[wasm_bindgen(js_name = mountSection)]
-pub fn mount_section(
-    parent: Element,
-    host: Element,
-    options: JsValue,
-    open: bool,
-    count: u32,
-    placeholder: Element,
-) -> Result<SectionHandle, JsValue> {
-    let options =
-        config::Options::from_object(&options, None, None).map_err(error::WidgetError::Config)?;
-    let doc = parent
-        .owner_document()
-        .ok_or_else(|| dom::dom_error("no document".into()))?;
-    let section = comment_section::CommentSection::mount(
-        &doc,
-        &parent,
-        &host,
-        &options,
-        open,
-        count,
-        Some(placeholder),
-    )?;
-    Ok(SectionHandle(section))
-}
-
-/// A comment section mounted by `mountSection`.
-#[cfg(all(
-    feature = "comments",
-    not(feature = "core"),
-    not(feature = "comments-page")
-))]
-#[wasm_bindgen]
-pub struct SectionHandle(comment_section::CommentSection);
-
-#[cfg(all(
-    feature = "comments",
-    not(feature = "core"),
-    not(feature = "comments-page")
-))]
-#[wasm_bindgen]
-impl SectionHandle {
-    /// Cancels the section's requests and removes its listeners.
-    pub fn destroy(&self) {
-        self.0.destroy();
-    }
-}
-
-/// The comments module's other entry: makes the core's send-to-a-friend
-/// form work (`parts` as `SendForm::parts` lists them) for an article of
-/// the API `api`, in the reader's language `lang`. `undefined` when
-/// `parts` is not such a form.
-#[cfg(all(
-    feature = "comments",
-    not(feature = "core"),
-    not(feature = "comments-page")
-))]
-#[wasm_bindgen(js_name = wireSendForm)]
-pub fn wire_send_form(
-    parts: js_sys::Array,
-    api: String,
-    article_id: String,
-    lang: String,
-) -> Option<SendFormHandle> {
-    let form = views::send_form::SendForm::from_parts(&parts)?;
-    let catalog = i18n::Lang::from_tag(&lang)
-        .unwrap_or(i18n::Lang::Ar)
-        .catalog();
-    Some(SendFormHandle(send_form::Controller::wire(
-        form,
-        catalog,
-        &api,
-        &article_id,
-    )))
-}
-
-/// A send-to-a-friend form made to work by `wireSendForm`.
-#[cfg(all(
-    feature = "comments",
-    not(feature = "core"),
-    not(feature = "comments-page")
-))]
-#[wasm_bindgen]
-pub struct SendFormHandle(send_form::Controller);
-
-#[cfg(all(
-    feature = "comments",
-    not(feature = "core"),
-    not(feature = "comments-page")
-))]
-#[wasm_bindgen]
-impl SendFormHandle {
-    /// Checks the fields, then sends (a "send" the core held while the
-    /// module loaded).
-    pub fn send(&self) {
-        self.0.send();
-    }
-
-    /// Cancels a sending in flight and removes the form's listeners.
-    pub fn destroy(&self) {
-        self.0.destroy();
-    }
 }
 
 #[cfg(any(feature = "core", feature = "comments-page"))]

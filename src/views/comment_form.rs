@@ -6,7 +6,7 @@ use web_sys::{Document, Element};
 use crate::comment_rules::{Field, AUTHOR_MAX, BODY_MAX};
 use crate::dom::El;
 use crate::i18n::Catalog;
-use crate::views::field;
+use crate::views::{field, send_and_status};
 
 /// The parts of the comment form its controller works with.
 pub struct CommentForm {
@@ -212,15 +212,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> CommentForm {
         )
         .child(parent_error);
     let reply_el = replying.build_ref().clone();
-    let send = El::new(doc, "button")
-        .attr("type", "submit")
-        .class("send")
-        .part("button send")
-        .text(catalog.send());
-    let status = El::new(doc, "p")
-        .class("form-status")
-        .attr("role", "status")
-        .attr("aria-live", "polite");
+    let (send, status) = send_and_status(doc, catalog.send());
     let (send_el, status_el) = (send.build_ref().clone(), status.build_ref().clone());
     let form = El::new(doc, "form")
         .class("comment-form")

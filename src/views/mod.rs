@@ -43,6 +43,21 @@ pub fn field(
     (field, error_el)
 }
 
+/// A form's submit button (`part="button send"`) and the live status line
+/// under it, which say the same in the comment form and the send form.
+pub fn send_and_status(doc: &Document, label: &str) -> (El, El) {
+    let send = El::new(doc, "button")
+        .attr("type", "submit")
+        .class("send")
+        .part("button send")
+        .text(label);
+    let status = El::new(doc, "p")
+        .class("form-status")
+        .attr("role", "status")
+        .attr("aria-live", "polite");
+    (send, status)
+}
+
 /// `el` marked as content in its own language: `lang` and the direction of
 /// its script when the API names a plausible tag (an Arabic story on an
 /// English page stays right to left and is read with an Arabic voice),

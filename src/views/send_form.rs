@@ -13,7 +13,7 @@ use crate::dom::Attrs;
 use crate::dom::{Children, El};
 use crate::i18n::Catalog;
 #[cfg(feature = "core")]
-use crate::views::field;
+use crate::views::{field, send_and_status};
 
 /// A field of the send-to-a-friend form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,15 +175,7 @@ pub fn send_form(doc: &Document, catalog: &Catalog) -> SendForm {
         form_el.add_child(&field.build());
         (control_el, error)
     });
-    let send = El::new(doc, "button")
-        .attr("type", "submit")
-        .class("send")
-        .part("button send")
-        .text(catalog.send_button());
-    let status = El::new(doc, "p")
-        .class("form-status")
-        .attr("role", "status")
-        .attr("aria-live", "polite");
+    let (send, status) = send_and_status(doc, catalog.send_button());
     let (send_el, status_el) = (send.build_ref().clone(), status.build_ref().clone());
     let form = form.child(send).child(status).build();
     SendForm {
