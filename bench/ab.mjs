@@ -9,11 +9,9 @@
 //   node bench/ab.mjs --a /tmp/before --b /tmp/after --page article --runs 40
 //   (the server: --server-bin, default target/server/khabar-server, from
 //   `cargo build -p khabar-server --profile server`)
-import { cpSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
-import { startProxy } from '../tests/e2e/proxy.mjs';
-import { bundleDir, pagesWithBundle, postComments, stats } from './common.mjs';
+import { benchSite, bundleDir, postComments, stats } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -26,20 +24,15 @@ if (!args.a || !args.b || !['article', 'comments'].includes(PAGE)) {
 }
 const ARTICLE = '2026-11-27-farmers-market';
 process.env.KHABAR_SERVER_BIN = resolve(args['server-bin'] ?? 'target/server/khabar-server');
-process.env.KHABAR_WWW = resolve('www');
 process.env.KHABAR_WIDGET_DIR = resolve('target/widget');
 
 /** One side: a server serving `dist`'s bundle, and the bench's pages loading its loader. */
 async function side(name, dist) {
-  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'], widgetDir: bundleDir(resolve(dist)) });
-  const proxy = await startProxy({ target: server.url, root: resolve('.') });
-  // pagesWithBundle writes one folder; each side keeps a copy of its own.
-  const pages = join('target', 'bench', `pages-${name}`);
-  rmSync(pages, { recursive: true, force: true });
-  cpSync(pagesWithBundle(resolve(dist)), pages, { recursive: true });
+  const www = benchSite(resolve(dist), join('target', 'bench', `site-${name}`));
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'], widgetDir: bundleDir(resolve(dist)), www });
   if (PAGE === 'comments') await postComments(server.url, ARTICLE, 100);
   const file = PAGE === 'article' ? 'widget.html' : 'comments.html';
-  return { name, server, proxy, url: `${proxy.url}${pages}/${file}?article=${ARTICLE}`, times: [] };
+  return { name, server, url: `${server.url}pages/${file}?article=${ARTICLE}`, times: [] };
 }
 
 /** One load: ms from navigation start to the article painted, or to the first comment in the DOM. */
@@ -74,8 +67,5 @@ try {
   }
 } finally {
   await browser.close();
-  for (const s of [a, b]) {
-    await s.proxy.close();
-    await s.server.stop();
-  }
+  for (const s of [a, b]) await s.server.stop();
 }

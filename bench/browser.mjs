@@ -2,12 +2,11 @@
 // real server on loopback, the widget and the vanilla floor alternated A/B
 // in the same run. Prints a table; writes JSON (keys in bench/README.md).
 //
-//   node bench/browser.mjs --server-bin B --www W --widget-dir D --dist DIST --runs 15 --out F
+//   node bench/browser.mjs --server-bin B --widget-dir D --dist DIST --runs 15 --out F
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
-import { startProxy } from '../tests/e2e/proxy.mjs';
-import { alternate, median, bundleDir, pagesWithBundle, postComments, stats } from './common.mjs';
+import { alternate, median, benchSite, bundleDir, postComments, stats } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -15,13 +14,13 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) 
 }, []));
 const RUNS = Number(args.runs ?? 15);
 const ARTICLE = '2026-11-27-farmers-market';
-// The widget's pages load the CDN bundle, as a site's script tag does.
-const PAGES = pagesWithBundle(args.dist);
 const SCALES = [100, 1000, 10000];
 
 // The end-to-end suite's helpers start the server and the browser.
 process.env.KHABAR_SERVER_BIN = resolve(args['server-bin']);
-process.env.KHABAR_WWW = resolve(args.www);
+// The pages (loading the CDN bundle, as a site's script tag does) and the
+// floor, served by khabar-server with its API.
+process.env.KHABAR_WWW = benchSite(args.dist);
 process.env.KHABAR_WIDGET_DIR = resolve(args['widget-dir']);
 
 /** Articles with 100, 1,000 and 10,000 comments (copies of a seeded one). */
@@ -46,8 +45,8 @@ async function newPage(browser) {
 
 /** The article page of `which` ('widget' or 'floor') for article `id`. */
 const pageUrl = (origin, which, id) => which === 'widget'
-  ? `${origin}${PAGES}widget.html?article=${id}`
-  : `${origin}bench/baseline/index.html?article=${id}`;
+  ? `${origin}pages/widget.html?article=${id}`
+  : `${origin}baseline/index.html?article=${id}`;
 
 /** Loads all `n` comments by pressing "more" like a reader; ms since navigation start. */
 function loadAllComments(page, n) {
@@ -158,7 +157,7 @@ async function demoLongTasks(browser, origin, runs) {
   const found = [];
   for (let i = 0; i < runs; i++) {
     const { context, page } = await newPage(browser);
-    await page.goto(`${origin}${PAGES}demo.html`);
+    await page.goto(`${origin}pages/demo.html`);
     await demoSettled(page);
     await page.waitForTimeout(1000);
     const tasks = await page.evaluate(() => window.__longtasks);
@@ -176,7 +175,7 @@ async function cls(browser, origin, delayed) {
     await page.route('**/images/**', late);
     await page.route('**/comments?**', late);
   }
-  await page.goto(`${origin}${PAGES}demo.html`);
+  await page.goto(`${origin}pages/demo.html`);
   await demoSettled(page);
   await page.waitForTimeout(delayed ? 2500 : 1000);
   const value = await page.evaluate(() => window.__cls);
@@ -187,7 +186,7 @@ async function cls(browser, origin, delayed) {
 async function memory(browser, origin) {
   const { context, page } = await newPage(browser);
   const cdp = await context.newCDPSession(page);
-  await page.goto(`${origin}${PAGES}memory.html`);
+  await page.goto(`${origin}pages/memory.html`);
   await page.waitForFunction(() => window.__loaded);
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
@@ -231,7 +230,6 @@ async function main() {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'], widgetDir: bundleDir(args.dist) });
   const { url } = server;
   const results = {};
-  let proxy;
   let browser;
   try {
     // Transfer: what a first visit downloads (the CDN bundle's loader and
@@ -275,8 +273,7 @@ async function main() {
       process.stderr.write(`seeding ${n} comments…\n`);
       await postComments(url, `bench-${n}`, n);
     }
-    proxy = await startProxy({ target: url, root: resolve('.') });
-    const origin = proxy.url;
+    const origin = url;
     browser = await launchBrowser();
 
     process.stderr.write(`first paint: ${RUNS} runs each…\n`);
@@ -312,7 +309,6 @@ async function main() {
     results.memory = await memory(browser, origin);
   } finally {
     await browser?.close();
-    await proxy?.close();
     await server.stop();
     server.cleanup();
   }

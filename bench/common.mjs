@@ -1,7 +1,7 @@
 // What the browser benchmarks share: the seeded Arabic comments (the same
 // text for Khabar and for Isso), the statistics, and the A/B alternation,
 // and the pages, with the loader a site's script tag loads.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The `i`th seeded comment: author and text. */
@@ -47,28 +47,30 @@ export async function alternate(runs, sides, measure) {
 }
 
 /**
- * Writes the bench's pages (bench/pages/*.html, and the demo page as
- * demo.html) to target/bench/pages with the CDN bundle's loader (from
- * `dist`'s manifest) where they name the development loader
- * `/khabar/khabar.js`: a site's script tag loads that one bundled file, not
- * the four unbundled modules the demo serves, whose import chain alone
- * delays the wasm by a round trip per module. The server serves the bundle
- * under /khabar/ (compressed, as a CDN does) when started with
- * `widgetDir: bundleDir(dist)`. Returns the pages' path relative to an
- * origin (`target/bench/pages/`), served from the repository's root by the
- * test proxy.
+ * Writes the site the bench's pages are served from, in `into` (default
+ * `target/bench/site`), and returns its absolute path, for the server's
+ * `--www`: the demo's files (`www/`), the bench's pages under `pages/`
+ * (bench/pages/*.html, and the demo page as demo.html) and the floor under
+ * `baseline/`. The pages load the CDN bundle's loader (from `dist`'s
+ * manifest) where they name the development loader `/khabar/khabar.js`: a
+ * site's script tag loads that one bundled file, not the four unbundled
+ * modules the demo serves, whose import chain alone delays the wasm by a
+ * round trip per module. khabar-server serves the pages, the bundle (under
+ * /khabar/, compressed as a CDN does, with `widgetDir: bundleDir(dist)`)
+ * and the API itself, with no proxy in between, as a site would.
  */
-export function pagesWithBundle(dist) {
+export function benchSite(dist, into = join('target', 'bench', 'site')) {
   const manifest = JSON.parse(readFileSync(join(dist, 'cdn/manifest.json'), 'utf8'));
   const loader = `/khabar/${manifest.files['khabar.js'].file}`;
-  const out = join('target', 'bench', 'pages');
-  mkdirSync(out, { recursive: true });
+  rmSync(into, { recursive: true, force: true });
+  cpSync('www', into, { recursive: true });
+  cpSync(join('bench', 'baseline'), join(into, 'baseline'), { recursive: true });
+  mkdirSync(join(into, 'pages'));
   const pages = readdirSync('bench/pages').filter((n) => n.endsWith('.html')).map((n) => [join('bench/pages', n), n]);
-  // And the demo page (www/index.html), as demo.html.
   for (const [from, name] of [...pages, [join('www', 'index.html'), 'demo.html']]) {
-    writeFileSync(join(out, name), readFileSync(from, 'utf8').replaceAll('/khabar/khabar.js', loader));
+    writeFileSync(join(into, 'pages', name), readFileSync(from, 'utf8').replaceAll('/khabar/khabar.js', loader));
   }
-  return 'target/bench/pages/';
+  return resolve(into);
 }
 
 /** The folder the server serves under /khabar/ for the bench's pages: the CDN bundle. */

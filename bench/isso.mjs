@@ -10,15 +10,14 @@
 // work), the code each downloads (gzip -9 of the files), the bytes the page
 // received as served here, and long tasks.
 //
-//   node bench/isso.mjs --server-bin B --www W --widget-dir D --dist DIST --isso BIN --runs 15 --out F
+//   node bench/isso.mjs --server-bin B --widget-dir D --dist DIST --isso BIN --runs 15 --out F
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { freePort, launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
-import { startProxy } from '../tests/e2e/proxy.mjs';
-import { alternate, comment, median, bundleDir, pagesWithBundle, postComments, stats } from './common.mjs';
+import { alternate, benchSite, comment, median, bundleDir, postComments, stats } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -27,11 +26,12 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) 
 const RUNS = Number(args.runs ?? 15);
 const SCALES = [100, 1000];
 const ARTICLE = '2026-11-27-farmers-market';
-// Khabar's page loads the CDN bundle, as a site's script tag does.
-const PAGES = pagesWithBundle(args.dist);
 
 process.env.KHABAR_SERVER_BIN = resolve(args['server-bin']);
-process.env.KHABAR_WWW = resolve(args.www);
+// Both pages are served by khabar-server (Khabar's loading the CDN bundle,
+// as a site's script tag does); each widget's files and answers come from
+// its own server, with nothing in between.
+process.env.KHABAR_WWW = benchSite(args.dist);
 process.env.KHABAR_WIDGET_DIR = resolve(args['widget-dir']);
 
 /** Starts Isso on a free port over a fresh database; `host` is the page's origin (Isso's CORS). */
@@ -115,8 +115,7 @@ async function measure(browser, url, side, n) {
 
 async function main() {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'], widgetDir: bundleDir(args.dist) });
-  const proxy = await startProxy({ target: server.url, root: resolve('.') });
-  const isso = await startIsso(proxy.url.replace(/\/$/, ''));
+  const isso = await startIsso(server.url.replace(/\/$/, ''));
   let browser;
   const results = {};
   try {
@@ -144,8 +143,8 @@ async function main() {
     for (const n of SCALES) {
       process.stderr.write(`${n} comments: ${RUNS} runs each…\n`);
       const pages = {
-        khabar: `${proxy.url}${PAGES}comments.html?article=isso-bench-${n}`,
-        isso: `${proxy.url}bench/pages/isso.html?isso=${encodeURIComponent(isso.url)}&thread=${encodeURIComponent(`/isso-bench-${n}`)}`,
+        khabar: `${server.url}pages/comments.html?article=isso-bench-${n}`,
+        isso: `${server.url}pages/isso.html?isso=${encodeURIComponent(isso.url)}&thread=${encodeURIComponent(`/isso-bench-${n}`)}`,
       };
       const runs = await alternate(RUNS, ['khabar', 'isso'], (side) => measure(browser, pages[side], side, n));
       const side = (xs) => ({
@@ -161,7 +160,6 @@ async function main() {
   } finally {
     await browser?.close();
     isso.stop();
-    await proxy.close();
     await server.stop();
     server.cleanup();
   }

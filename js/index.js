@@ -192,14 +192,15 @@ function catalog(tag, peek = false) {
 }
 
 /**
- * Starts `module`: its glue and its wasm are requested at once, and fetch()
- * checks the wasm's hash and rejects on a mismatch before a single byte is
- * compiled. Resolves to the wasm's exports.
+ * Starts `module`: its wasm, then its glue, are requested at once (the
+ * wasm first: it is the larger and the last in), and fetch() checks the
+ * wasm's hash and rejects on a mismatch before a single byte is compiled.
+ * Resolves to the wasm's exports.
  */
 function start(module) {
   const { wasm: url, wasmIntegrity: integrity } = module;
-  const glue = glueOf(module);
   const wasm = fetch(url, integrity ? { integrity } : {});
+  const glue = glueOf(module);
   wasm.catch(() => {}); // told below, once the glue is in
   return glue.then((initModule) => initModule({ module_or_path: wasm }).catch((e) => {
     const why = integrity ? ' (network error, or the file does not match its integrity hash)' : '';

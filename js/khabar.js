@@ -56,23 +56,25 @@ if (typeof document !== 'undefined') {
   for (const el of document.querySelectorAll('khabar-widget[kind="article"]')) {
     if (__auto.needsIntl(el.getAttribute('calendar'), el.getAttribute('time-zone'))) __auto.warmUpIntl();
   }
-  // So are the language catalogs the placeholders speak (the page's
-  // language unless one names its own).
-  for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
-    const d = el.dataset;
-    __auto.requestCatalog(d.khabarLang ?? d.lang, el.closest('[lang]')?.getAttribute('lang'));
-  }
-  // A comment section on its own is shown at once: its module and its first
-  // page of comments are requested now; a lazy one's module when it nears
-  // the viewport.
+  // A comment section on its own is shown at once: its module, then its
+  // first page of comments, are requested now; a lazy one's module when it
+  // nears the viewport. Modules first: the wasm is the largest file and
+  // the last to arrive.
   const now = (el) => ['khabarLazy', 'lazy'].every((k) => el.dataset[k] === undefined || el.dataset[k] === 'false');
   for (const el of document.querySelectorAll('[data-khabar]')) {
     const d = el.dataset;
     if (d.khabar.trim() !== 'comments') continue;
+    __auto.need(el);
     if (now(el) && !(d.khabarArticleUrl ?? d.articleUrl)) {
       __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId, true);
     }
-    __auto.need(el);
+  }
+
+  // And the language catalogs the placeholders speak (the page's
+  // language unless one names its own).
+  for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
+    const d = el.dataset;
+    __auto.requestCatalog(d.khabarLang ?? d.lang, el.closest('[lang]')?.getAttribute('lang'));
   }
 
   /** <khabar-widget kind="article" article-id="…" api="…">: the same widget as an element. */

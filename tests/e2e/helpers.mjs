@@ -17,15 +17,16 @@ const env = (name) => {
 /**
  * Starts khabar-server; `listen` defaults to a free port. The database is
  * `khabar.sqlite3` in `dbDir` (a new temporary directory by default), or
- * `db` when given (e.g. a postgres:// URL).
+ * `db` when given (e.g. a postgres:// URL). `widgetDir` and `www` default
+ * to KHABAR_WIDGET_DIR and KHABAR_WWW.
  */
-export async function startServer({ listen = '127.0.0.1:0', dbDir, db, args = [], widgetDir } = {}) {
+export async function startServer({ listen = '127.0.0.1:0', dbDir, db, args = [], widgetDir, www } = {}) {
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'khabar-e2e-'));
   const database = db ?? join(dir, 'khabar.sqlite3');
   const proc = spawn(env('KHABAR_SERVER_BIN'), [
     // --demo: the demo articles and pages, which the suite renders.
     '--db', database, 'serve', '--demo', '--listen', listen,
-    '--www', env('KHABAR_WWW'), '--widget-dir', widgetDir ?? env('KHABAR_WIDGET_DIR'), ...args,
+    '--www', www ?? env('KHABAR_WWW'), '--widget-dir', widgetDir ?? env('KHABAR_WIDGET_DIR'), ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });

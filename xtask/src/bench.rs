@@ -79,7 +79,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         c.arg(script)
             .arg("--server-bin")
             .arg(&server_bin)
-            .args(["--www", "www", "--widget-dir", "target/widget"])
+            .args(["--widget-dir", "target/widget"])
             .current_dir(&root);
         c
     };
