@@ -98,6 +98,7 @@ let configured = false;
 /** The options the widget was set up with (see `configure`). */
 let setUp = {};
 let warm = false; // the page's first Intl object asked for (warmUpIntl)
+let storageWarm = false; // the page's localStorage opened (warmUpStorage)
 let defaultApi;
 let catalogBase; // the folder of the catalogs when the page names one (else next to this file)
 let placeholderApi; // the API of `khabar/auto`'s placeholders, once it mounts them
@@ -278,6 +279,27 @@ function warmUpIntl() {
 }
 
 /**
+ * A page's first use of `localStorage` opens it: a round trip to the
+ * browser's storage process, 1–5 ms on a small machine (measured in
+ * Chromium), paid by the comment section as it reads the reader's draft
+ * and pending comments in its first render. A module that shows comment
+ * sections has it opened in a task of its own while its wasm downloads.
+ * Storage the browser refuses (blocked, private modes) throws here and in
+ * the widget alike, which then keeps no drafts.
+ */
+function warmUpStorage() {
+  if (storageWarm) return;
+  storageWarm = true;
+  setTimeout(() => {
+    try {
+      localStorage.getItem('khabar');
+    } catch {
+      // Refused: the widget finds the same.
+    }
+  }, 0);
+}
+
+/**
  * Where the modules and the catalogs are found (once): `api` (the default
  * API base), `wasmBase` (the folder of the wasm files), `wasm` and
  * `wasmIntegrity` (the core file and its hash; the others are looked for
@@ -393,6 +415,7 @@ function tellPlaceholders(error) {
 function startLazy(lazy) {
   configure({});
   if (lazy.start) return lazy.start;
+  warmUpStorage();
   lazy.start = start(lazy).then(
     (exports) => { running(lazy, lazy.imported, exports); return lazy.imported; },
     (e) => { lazy.start = null; lazy.tries += 1; throw e; },

@@ -224,6 +224,30 @@ test('a draft survives a reload', async () => {
   }
 });
 
+test('storage the browser refuses (blocked, some private modes): the section shows and posts, with no error on the page', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    // As a browser whose reader blocked site data: any use of localStorage
+    // throws (the loader opens it early; the widget reads drafts from it).
+    await page.addInitScript(() => {
+      Object.defineProperty(window, 'localStorage', {
+        get() { throw new DOMException('The operation is insecure.', 'SecurityError'); },
+      });
+    });
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('هدى');
+    await page.locator(`${W} >> #kc-body`).fill('تعليق من متصفح يمنع التخزين');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> li.comment`).filter({ hasText: 'يمنع التخزين' }).waitFor();
+    assert.equal(await total(server), 1);
+    assert.deepEqual(problems, []);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('server down: the text is kept, and the retry stores exactly one copy', async () => {
   let server = await startServer({ args: ['--moderation', 'post'] });
   const { port } = new URL(server.url);
