@@ -194,8 +194,41 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
+/// Wrong or missing tokens a client may send to the token APIs
+/// (moderation, publishing, metrics) per [`TOKEN_WINDOW`]; past them every
+/// request of that client waits, with a right token too, so that a token
+/// cannot be guessed at speed. Counted by each instance.
+pub const TOKEN_FAILURES: usize = 20;
+
+/// The window [`TOKEN_FAILURES`] are counted in.
+pub const TOKEN_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The token check of the moderation, publishing and metrics APIs: `429`
+/// (with `Retry-After`) for a client past [`TOKEN_FAILURES`], else `401`
+/// without `Authorization: Bearer <expected>`, which counts as a failure.
+pub fn check_bearer(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &str,
+    expected: &str,
+) -> Result<(), ApiError> {
+    let now = std::time::Instant::now();
+    let limited = |wait| ApiError::RateLimited {
+        wait,
+        message: "Too many requests with a wrong token; try again later.",
+    };
+    if let Some(wait) = state.token_failures.waiting(client, now) {
+        return Err(limited(wait));
+    }
+    if bearer_matches(headers, expected) {
+        return Ok(());
+    }
+    state.token_failures.check(client, now).map_err(limited)?;
+    Err(ApiError::Unauthorized)
+}
+
 /// Whether the request carries `Authorization: Bearer <expected>`: the one
-/// check behind the moderation, publishing and metrics tokens.
+/// comparison behind the moderation, publishing and metrics tokens.
 pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
     // The scheme's name is case-insensitive (RFC 9110), `bearer` too.
     let given = headers

@@ -681,6 +681,10 @@ async fn main() -> anyhow::Result<()> {
                 publish_token: checked_token("--publish-token", args.publish_token)?,
                 sites: khabar_server::threads::Sites::parse(&args.sites).context("--site")?,
                 comment_limit: Arc::new(RateLimit::new(args.comment_rate, Duration::from_secs(60))),
+                token_failures: Arc::new(RateLimit::new(
+                    khabar_server::extract::TOKEN_FAILURES,
+                    khabar_server::extract::TOKEN_WINDOW,
+                )),
                 trusted_proxies,
                 mailer: match &args.smtp_url {
                     Some(url) if !url.is_empty() => Some(Arc::new(

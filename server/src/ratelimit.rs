@@ -56,6 +56,24 @@ impl RateLimit {
         Ok(())
     }
 
+    /// How long `client` must wait before its next event would be allowed
+    /// (`None`: it may go now), without recording one.
+    pub fn waiting(&self, client: &str, now: Instant) -> Option<Duration> {
+        if self.max == 0 {
+            return None;
+        }
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let times = seen.get(client)?;
+        let recent: Vec<&Instant> = times
+            .iter()
+            .filter(|t| now.duration_since(**t) < self.window)
+            .collect();
+        (recent.len() >= self.max).then(|| {
+            let oldest = recent.first().map_or(now, |t| **t);
+            self.window.saturating_sub(now.duration_since(oldest))
+        })
+    }
+
     /// Records an event for `client` in `bucket`, where the store keeps
     /// shared windows, else in memory; `Err(wait)` when over the limit.
     pub async fn check_in(
@@ -105,6 +123,23 @@ mod tests {
             "other clients are not affected"
         );
         assert!(limit.check("a", t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn waiting_tells_without_counting() {
+        let limit = RateLimit::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert_eq!(limit.waiting("a", t0), None);
+        assert!(limit.check("a", t0).is_ok());
+        assert_eq!(limit.waiting("a", t0), None, "one of two");
+        assert_eq!(limit.waiting("a", t0), None, "asking counts nothing");
+        assert!(limit.check("a", t0 + Duration::from_secs(5)).is_ok());
+        assert_eq!(
+            limit.waiting("a", t0 + Duration::from_secs(20)),
+            Some(Duration::from_secs(40))
+        );
+        assert_eq!(limit.waiting("a", t0 + Duration::from_secs(60)), None);
+        assert_eq!(limit.waiting("b", t0), None);
     }
 
     #[test]

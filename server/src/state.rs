@@ -25,6 +25,9 @@ pub struct AppState {
     pub sites: crate::threads::Sites,
     /// Per-client limit on new comments.
     pub comment_limit: Arc<RateLimit>,
+    /// Per-client count of wrong tokens sent to the token APIs
+    /// ([`crate::extract::check_bearer`]).
+    pub token_failures: Arc<RateLimit>,
     /// Proxies whose `X-Forwarded-For` entries are believed.
     pub trusted_proxies: TrustedProxies,
     /// SMTP sender for "send to a friend"; `None` disables it.
@@ -104,6 +107,10 @@ impl AppState {
             publish_token: None,
             sites: crate::threads::Sites::default(),
             comment_limit: Arc::new(RateLimit::new(5, Duration::from_secs(60))),
+            token_failures: Arc::new(RateLimit::new(
+                crate::extract::TOKEN_FAILURES,
+                crate::extract::TOKEN_WINDOW,
+            )),
             trusted_proxies: TrustedProxies::none(),
             mailer: None,
             notify: None,

@@ -103,6 +103,80 @@ async fn the_publish_token_publishes_and_nothing_else() {
     );
 }
 
+/// A request to `uri` with `token`, from `peer` when given (else in-process,
+/// the client `local`): its status, `Retry-After` and error code.
+async fn token_request(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    peer: Option<&str>,
+) -> (StatusCode, Option<String>, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let mut req = req.body(Body::empty()).expect("request");
+    if let Some(ip) = peer {
+        let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+    }
+    let res = router.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, retry, body["error"]["code"].clone())
+}
+
+#[tokio::test]
+async fn wrong_tokens_are_counted_per_client_and_past_twenty_even_a_right_one_waits() {
+    let f = publishing();
+    let moderate = "/api/v1/admin/comments";
+    let hide = "/api/v1/admin/articles/none-such";
+    // Right tokens are not counted, however many.
+    for _ in 0..30 {
+        let (status, _, _) = token_request(&f.router, "GET", moderate, Some(ADMIN), None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // Twenty wrong or missing ones, on either API, are each told 401.
+    for i in 0..20 {
+        let (uri, method, token) = match i % 3 {
+            0 => (moderate, "GET", Some("guess")),
+            1 => (hide, "DELETE", Some(ADMIN)),
+            _ => (moderate, "GET", None),
+        };
+        let (status, retry, code) = token_request(&f.router, method, uri, token, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        assert_eq!((retry, code), (None, json!("unauthorized")));
+    }
+    // Past them, the client waits, with a right token too: a guess that
+    // happened to be right would not be told.
+    for token in ["guess", ADMIN] {
+        let (status, retry, code) =
+            token_request(&f.router, "GET", moderate, Some(token), None).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{token}");
+        assert_eq!(code, "rate_limited");
+        let secs: u64 = retry.expect("Retry-After").parse().expect("seconds");
+        assert!((1..=600).contains(&secs), "{secs}");
+    }
+    let (status, _, _) = token_request(&f.router, "DELETE", hide, Some(TOKEN), None).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the publishing API too"
+    );
+    // Another client is not affected.
+    let (status, _, _) =
+        token_request(&f.router, "GET", moderate, Some(ADMIN), Some("203.0.113.9")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn push_upserts_hides_and_brings_back_with_comments() {
     let f = publishing();

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::blocks::{self, BlockError};
 use crate::comments::StoredComment;
 use crate::error::ApiError;
-use crate::extract::{bearer_matches, ApiJson, ApiPath, ApiQuery};
+use crate::extract::{check_bearer, ApiJson, ApiPath, ApiQuery, ClientKey};
 use crate::state::AppState;
 use crate::store::{BlockKind, Keyset, Status};
 
@@ -35,12 +35,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
-async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn require_token(
+    State(state): State<AppState>,
+    ClientKey(client): ClientKey,
+    req: Request,
+    next: Next,
+) -> Response {
     let Some(expected) = state.admin_token.as_deref() else {
         return ApiError::AdminDisabled.into_response();
     };
-    if !bearer_matches(req.headers(), expected) {
-        return ApiError::Unauthorized.into_response();
+    if let Err(e) = check_bearer(&state, req.headers(), &client, expected) {
+        return e.into_response();
     }
     next.run(req).await
 }

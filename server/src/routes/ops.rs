@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::extract::bearer_matches;
+use crate::error::ApiError;
+use crate::extract::{check_bearer, ClientKey};
 use crate::state::AppState;
 
 /// `/healthz` and, with `--metrics-token`, `/metrics` behind it.
@@ -59,16 +60,23 @@ async fn metrics(State(state): State<AppState>) -> Response {
     res
 }
 
-async fn metrics_with_token(State(state): State<AppState>, req: Request) -> Response {
+async fn metrics_with_token(
+    State(state): State<AppState>,
+    ClientKey(client): ClientKey,
+    req: Request,
+) -> Response {
     let Some(expected) = state.metrics_token.as_deref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if !bearer_matches(req.headers(), expected) {
-        return (
+    match check_bearer(&state, req.headers(), &client, expected) {
+        Ok(()) => metrics(State(state)).await,
+        // A scraper's 401 stays bare; a client past its wrong tokens gets
+        // the API's 429 with Retry-After.
+        Err(ApiError::Unauthorized) => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
         )
-            .into_response();
+            .into_response(),
+        Err(e) => e.into_response(),
     }
-    metrics(State(state)).await
 }

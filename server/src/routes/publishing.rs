@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::extract::{bearer_matches, ApiJson, ApiPath, Origin};
+use crate::extract::{check_bearer, ApiJson, ApiPath, ClientKey, Origin};
 use crate::import::{self, ImportError};
 use crate::model::Article;
 use crate::state::AppState;
@@ -32,12 +32,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
-async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn require_token(
+    State(state): State<AppState>,
+    ClientKey(client): ClientKey,
+    req: Request,
+    next: Next,
+) -> Response {
     let Some(expected) = state.publish_token.as_deref() else {
         return ApiError::PublishingDisabled.into_response();
     };
-    if !bearer_matches(req.headers(), expected) {
-        return ApiError::Unauthorized.into_response();
+    if let Err(e) = check_bearer(&state, req.headers(), &client, expected) {
+        return e.into_response();
     }
     next.run(req).await
 }
