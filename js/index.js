@@ -193,15 +193,17 @@ function catalog(tag, peek = false) {
 }
 
 /**
- * Starts `module`: its wasm, then its glue, are requested at once (the
- * wasm first: it is the larger and the last in), and fetch() checks the
- * wasm's hash and rejects on a mismatch before a single byte is compiled.
- * Resolves to the wasm's exports.
+ * Starts `module`: its glue and its wasm are requested at once, and fetch()
+ * checks the wasm's hash and rejects on a mismatch before a single byte is
+ * compiled. The glue first: the wasm compiles as it downloads only once the
+ * glue is in to start the compile, and a server that sends one response
+ * after another (HTTP/2 priorities) would otherwise send the whole wasm
+ * first. Resolves to the wasm's exports.
  */
 function start(module) {
   const { wasm: url, wasmIntegrity: integrity } = module;
-  const wasm = fetch(url, integrity ? { integrity } : {});
   const glue = glueOf(module);
+  const wasm = fetch(url, integrity ? { integrity } : {});
   wasm.catch(() => {}); // told below, once the glue is in
   return glue.then((initModule) => initModule({ module_or_path: wasm }).catch((e) => {
     const why = integrity ? ' (network error, or the file does not match its integrity hash)' : '';
@@ -282,8 +284,9 @@ function warmUpIntl() {
  * A page's first use of `localStorage` opens it: a round trip to the
  * browser's storage process, 1–5 ms on a small machine (measured in
  * Chromium), paid by the comment section as it reads the reader's draft
- * and pending comments in its first render. A module that shows comment
- * sections has it opened in a task of its own while its wasm downloads.
+ * and pending comments in its first render. Starting a module of the
+ * comment section (or of the send form, which keeps no drafts: harmless)
+ * has it opened in a task of its own while the wasm downloads.
  * Storage the browser refuses (blocked, private modes) throws here and in
  * the widget alike, which then keeps no drafts.
  */

@@ -43,7 +43,8 @@ if (typeof document !== 'undefined') {
   // below); any other starts the core now.
   const kinds = Array.from(document.querySelectorAll('[data-khabar], khabar-widget'),
     (el) => (el.localName === 'khabar-widget' ? el.getAttribute('kind') : el.dataset.khabar) ?? '');
-  if (!kinds.length || kinds.some((k) => k.trim() !== 'comments')) init();
+  const sectionsOnly = kinds.length > 0 && kinds.every((k) => k.trim() === 'comments');
+  if (!sectionsOnly) init();
   for (const el of document.querySelectorAll('[data-khabar="article"],[data-khabar="card"],[data-khabar="actions"]')) {
     const d = el.dataset;
     const lazy = d.khabarLazy ?? d.lazy;
@@ -56,10 +57,20 @@ if (typeof document !== 'undefined') {
   for (const el of document.querySelectorAll('khabar-widget[kind="article"]')) {
     if (__auto.needsIntl(el.getAttribute('calendar'), el.getAttribute('time-zone'))) __auto.warmUpIntl();
   }
+  // The language catalogs the placeholders speak (the page's language
+  // unless one names its own): here, before any comment section's module,
+  // on a page whose first paint needs one; after it on a page of comment
+  // sections alone, where that module is the largest file and the last in.
+  const requestCatalogs = () => {
+    for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
+      const d = el.dataset;
+      __auto.requestCatalog(d.khabarLang ?? d.lang, el.closest('[lang]')?.getAttribute('lang'));
+    }
+  };
+  if (!sectionsOnly) requestCatalogs();
   // A comment section on its own is shown at once: its module, then its
   // first page of comments, are requested now; a lazy one's module when it
-  // nears the viewport. Modules first: the wasm is the largest file and
-  // the last to arrive.
+  // nears the viewport.
   const now = (el) => ['khabarLazy', 'lazy'].every((k) => el.dataset[k] === undefined || el.dataset[k] === 'false');
   for (const el of document.querySelectorAll('[data-khabar]')) {
     const d = el.dataset;
@@ -69,13 +80,7 @@ if (typeof document !== 'undefined') {
       __auto.requestEarly((d.khabarApi ?? d.api ?? '').trim() || api, d.khabarArticleId ?? d.articleId, true);
     }
   }
-
-  // And the language catalogs the placeholders speak (the page's
-  // language unless one names its own).
-  for (const el of document.querySelectorAll('[data-khabar], khabar-widget')) {
-    const d = el.dataset;
-    __auto.requestCatalog(d.khabarLang ?? d.lang, el.closest('[lang]')?.getAttribute('lang'));
-  }
+  if (sectionsOnly) requestCatalogs();
 
   /** <khabar-widget kind="article" article-id="…" api="…">: the same widget as an element. */
   class KhabarWidget extends HTMLElement {

@@ -305,8 +305,12 @@ test('a page of comment sections alone loads the comments page\'s module only, i
   const asked = new Promise((resolve) => { pageAsked = resolve; });
   const pages = [];
   let released = false;
+  const order = []; // what the loader asks for, in order
   page.on('request', (r) => {
     if (r.url().includes('/comments?')) { pages.push([new URL(r.url()).search, released]); pageAsked(); }
+    const name = new URL(r.url()).pathname.split('/').pop();
+    if (r.url().includes('/comments?')) order.push('first page');
+    else if (/^khabar_comments_page|^khabar-\w+\.json$/.test(name)) order.push(name);
   });
   const log = [];
   await page.route('**/khabar_comments_page_bg.wasm', async (route) => {
@@ -327,7 +331,11 @@ test('a page of comment sections alone loads the comments page\'s module only, i
   assert.deepEqual(log, ['asked']);
   // One request for the first page, made before the module even ran.
   assert.deepEqual(pages, [['?limit=20', false]]);
-  assert.deepEqual(fetched, ['khabar_comments_page_bg.wasm', 'khabar_comments_page.js'], 'the wasm first: the larger, the last in');
+  assert.deepEqual(fetched, ['khabar_comments_page.js', 'khabar_comments_page_bg.wasm']);
+  // The module first (the largest file, the last in), then the first
+  // page, then the catalogs of the two sections' languages (the wasm,
+  // held by the route above, is reported when the route sees it).
+  assert.deepEqual(order.filter((r) => !r.endsWith('.wasm')), ['khabar_comments_page.js', 'first page', 'khabar-en.json', 'khabar-fr.json']);
   assert.deepEqual(events, [['khabar:ready', 'comments'], ['khabar:ready', 'comments']]);
   // The same figures as any widget's: two alive.
   assert.equal((await page.evaluate(() => import('/khabar/khabar.js').then((k) => k.debugCounts())))[0], 2);
@@ -341,7 +349,7 @@ test('a page of comment sections alone loads the comments page\'s module only, i
   }, ARTICLE);
   await page.locator('[data-khabar="article"] >> h1.headline').waitFor();
   // (and the article's own section, near the top of this short page, the comments module)
-  assert.deepEqual(fetched.slice(0, 3), ['khabar_comments_page_bg.wasm', 'khabar_comments_page.js', 'khabar_core_bg.wasm']);
+  assert.deepEqual(fetched.slice(0, 3), ['khabar_comments_page.js', 'khabar_comments_page_bg.wasm', 'khabar_core_bg.wasm']);
   assert.equal(await page.locator('[data-khabar="comments"] >> form.comment-form').count(), 1);
   assert.equal((await page.evaluate(() => import('/khabar/khabar.js').then((k) => k.debugCounts())))[0], 3);
   // The comments page's module carries the stylesheet without the core's
@@ -399,7 +407,7 @@ test("a lazy comment section alone: its module waits until the reader nears it, 
   assert.deepEqual(fetched, [], 'nothing while the section is far below');
   await page.mouse.wheel(0, 3500);
   await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
-  assert.deepEqual(fetched, ['khabar_comments_page_bg.wasm', 'khabar_comments_page.js']);
+  assert.deepEqual(fetched, ['khabar_comments_page.js', 'khabar_comments_page_bg.wasm']);
   assert.deepEqual(problems, []);
 });
 
