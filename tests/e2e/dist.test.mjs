@@ -110,6 +110,29 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   await page.close();
 });
 
+test('the loader under the name that never changes (/khabar/khabar.js, the WordPress plugin\'s) is the bundle, checked on each visit, and loads hashed files only', async () => {
+  const res = await fetch(`${server.url}khabar/khabar.js`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('cache-control'), 'no-cache');
+  assert.ok(Buffer.from(await res.arrayBuffer()).equals(readFileSync(join(DIST, 'cdn', JS.file))), 'the bundled loader');
+  const url = sitePage('stable-name.html', `
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    <script type="module" src="${server.url}khabar/khabar.js" data-api="${api()}"></script>`);
+  const { page, problems } = await openPage(browser);
+  const fetched = [];
+  page.on('response', (r) => { if (new URL(r.url()).pathname.startsWith('/khabar/')) fetched.push(new URL(r.url()).pathname.split('/').pop()); });
+  await page.goto(url);
+  await widgetsSettled(page);
+  assert.equal(await page.locator('[data-khabar="article"] >> h1.headline').textContent(), title);
+  // Nothing of the development build: the loader, then hashed files.
+  const hashed = new Set(Object.values(manifest.files).map((f) => f.file));
+  assert.ok(fetched.every((n) => n === 'khabar.js' || hashed.has(n)), fetched.join(' '));
+  assert.equal(fetched.filter((n) => n === 'khabar.js').length, 1);
+  assert.ok(fetched.includes(WASM.file) && fetched.includes(CORE_GLUE.file), fetched.join(' '));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("a page of comment sections alone fetches the comments page's files only: no core module, no core glue", async () => {
   // The loader carries no module's glue: the core's is a file of its own.
   assert.ok(!readFileSync(join(DIST, 'cdn', JS.file), 'utf8').includes('__wbindgen'), 'no wasm-bindgen glue in the loader');

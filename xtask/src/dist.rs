@@ -596,6 +596,12 @@ pub fn dist() -> Result<(), String> {
     let js_name = format!("khabar.{}.js", short_hash(&cdn_js));
     let mut entries = serde_json::Map::new();
     entries.insert("khabar.js".into(), publish(&cdn, &js_name, &cdn_js)?);
+    // The same loader under the name that never changes, for a script tag
+    // that cannot follow each release (the WordPress plugin's
+    // `SERVER/khabar/khabar.js`): an unhashed name is served `no-cache`, so
+    // a browser checks it on each visit, and everything it loads is hashed.
+    // Not in the manifest's files: it is the loader again.
+    publish(&cdn, "khabar.js", &cdn_js)?;
     for (logical, file, bytes) in [
         ("khabar_bg.wasm", &core, &core_wasm),
         ("khabar_core.js", &core_glue, &core_glue_js),
