@@ -194,25 +194,20 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
-/// Wrong or missing tokens a client may send to the token APIs
-/// (moderation, publishing, metrics) per [`TOKEN_WINDOW`]; past them every
-/// request of that client waits, with a right token too, so that a token
-/// cannot be guessed at speed. Counted by each instance.
-pub const TOKEN_FAILURES: usize = 20;
-
-/// The window [`TOKEN_FAILURES`] are counted in.
-pub const TOKEN_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// The token check of the moderation, publishing and metrics APIs: `429`
-/// (with `Retry-After`) for a client past [`TOKEN_FAILURES`], else `401`
-/// without `Authorization: Bearer <expected>`, which counts as a failure.
+/// The token check of the token API `api` (`moderation`, `publishing`,
+/// `metrics`): `429` (with `Retry-After`) for a client past
+/// [`crate::ratelimit::TOKEN_FAILURES`] at that API, else `401` without `Authorization:
+/// Bearer <expected>`, which counts as a failure. Each API counts apart,
+/// so that a scraper with an old token does not stop a CMS on its host.
 pub fn check_bearer(
     state: &AppState,
+    api: &str,
     headers: &HeaderMap,
     client: &str,
     expected: &str,
 ) -> Result<(), ApiError> {
     let now = std::time::Instant::now();
+    let client = &format!("{api} {client}");
     let limited = |wait| ApiError::RateLimited {
         wait,
         message: "Too many requests with a wrong token; try again later.",

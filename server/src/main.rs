@@ -357,6 +357,11 @@ struct ServeArgs {
     /// New comments allowed per client and minute (0: no limit).
     #[arg(long, env = "KHABAR_COMMENT_RATE", default_value_t = 5)]
     comment_rate: usize,
+    /// Wrong or missing tokens a client may send to each token API
+    /// (moderation, publishing, metrics) in 10 minutes before its requests
+    /// to that API wait (0: no count).
+    #[arg(long, env = "KHABAR_TOKEN_FAILURES", default_value_t = khabar_server::ratelimit::TOKEN_FAILURES)]
+    token_failures: usize,
     /// SMTP server for "send to a friend", e.g. smtp://127.0.0.1:2525 or
     /// smtps://user:pass@mail.example (unset: the feature is off).
     #[arg(long, env = "KHABAR_SMTP_URL", hide_env_values = true)]
@@ -682,8 +687,8 @@ async fn main() -> anyhow::Result<()> {
                 sites: khabar_server::threads::Sites::parse(&args.sites).context("--site")?,
                 comment_limit: Arc::new(RateLimit::new(args.comment_rate, Duration::from_secs(60))),
                 token_failures: Arc::new(RateLimit::new(
-                    khabar_server::extract::TOKEN_FAILURES,
-                    khabar_server::extract::TOKEN_WINDOW,
+                    args.token_failures,
+                    khabar_server::ratelimit::TOKEN_WINDOW,
                 )),
                 trusted_proxies,
                 mailer: match &args.smtp_url {

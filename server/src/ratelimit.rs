@@ -9,6 +9,16 @@ use std::time::{Duration, Instant};
 
 use crate::store::{Store, StoreError};
 
+/// Wrong or missing tokens a client may send to each token API
+/// (moderation, publishing, metrics: `check_bearer` in `extract.rs`) per
+/// [`TOKEN_WINDOW`], by default (`--token-failures`); past them every request of that client to that
+/// API waits, with a right token too, so that a token cannot be guessed at
+/// speed. Counted by each instance.
+pub const TOKEN_FAILURES: usize = 20;
+
+/// The window [`TOKEN_FAILURES`] are counted in.
+pub const TOKEN_WINDOW: Duration = Duration::from_secs(600);
+
 /// At most `max` events per `window` for each client key.
 pub struct RateLimit {
     max: usize,

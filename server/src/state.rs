@@ -108,8 +108,8 @@ impl AppState {
             sites: crate::threads::Sites::default(),
             comment_limit: Arc::new(RateLimit::new(5, Duration::from_secs(60))),
             token_failures: Arc::new(RateLimit::new(
-                crate::extract::TOKEN_FAILURES,
-                crate::extract::TOKEN_WINDOW,
+                crate::ratelimit::TOKEN_FAILURES,
+                crate::ratelimit::TOKEN_WINDOW,
             )),
             trusted_proxies: TrustedProxies::none(),
             mailer: None,

@@ -44,7 +44,7 @@ async fn require_token(
     let Some(expected) = state.admin_token.as_deref() else {
         return ApiError::AdminDisabled.into_response();
     };
-    if let Err(e) = check_bearer(&state, req.headers(), &client, expected) {
+    if let Err(e) = check_bearer(&state, "moderation", req.headers(), &client, expected) {
         return e.into_response();
     }
     next.run(req).await

@@ -68,7 +68,7 @@ async fn metrics_with_token(
     let Some(expected) = state.metrics_token.as_deref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match check_bearer(&state, req.headers(), &client, expected) {
+    match check_bearer(&state, "metrics", req.headers(), &client, expected) {
         Ok(()) => metrics(State(state)).await,
         // A scraper's 401 stays bare; a client past its wrong tokens gets
         // the API's 429 with Retry-After.

@@ -41,7 +41,7 @@ async fn require_token(
     let Some(expected) = state.publish_token.as_deref() else {
         return ApiError::PublishingDisabled.into_response();
     };
-    if let Err(e) = check_bearer(&state, req.headers(), &client, expected) {
+    if let Err(e) = check_bearer(&state, "publishing", req.headers(), &client, expected) {
         return e.into_response();
     }
     next.run(req).await
