@@ -11,9 +11,9 @@ use crate::store::{Store, StoreError};
 
 /// Wrong or missing tokens a client may send to each token API
 /// (moderation, publishing, metrics: `check_bearer` in `extract.rs`) per
-/// [`TOKEN_WINDOW`], by default (`--token-failures`); past them every request of that client to that
-/// API waits, with a right token too, so that a token cannot be guessed at
-/// speed. Counted by each instance.
+/// [`TOKEN_WINDOW`], by default (`--token-failures`); past them every
+/// request of that client to that API waits, with a right token too, so
+/// that a token cannot be guessed at speed. Counted by each instance.
 pub const TOKEN_FAILURES: usize = 20;
 
 /// The window [`TOKEN_FAILURES`] are counted in.
@@ -73,15 +73,14 @@ impl RateLimit {
             return None;
         }
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        let times = seen.get(client)?;
-        let recent: Vec<&Instant> = times
+        // Oldest first: the events still in the window are the last ones.
+        let mut recent = seen
+            .get(client)?
             .iter()
-            .filter(|t| now.duration_since(**t) < self.window)
-            .collect();
-        (recent.len() >= self.max).then(|| {
-            let oldest = recent.first().map_or(now, |t| **t);
-            self.window.saturating_sub(now.duration_since(oldest))
-        })
+            .skip_while(|t| now.duration_since(**t) >= self.window);
+        let oldest = *recent.next()?;
+        (1 + recent.count() >= self.max)
+            .then(|| self.window.saturating_sub(now.duration_since(oldest)))
     }
 
     /// Records an event for `client` in `bucket`, where the store keeps
