@@ -147,7 +147,9 @@ impl IntoResponse for ApiError {
         let mut res = (status, Json(json!({ "error": error }))).into_response();
         match &self {
             ApiError::RateLimited { wait, .. } => {
-                let secs = wait.as_secs().max(1);
+                // Rounded up: a client that waits exactly this long is
+                // let through, not sent another 429.
+                let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                     res.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -175,6 +177,12 @@ mod tests {
         .into_response();
         assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(limited.headers()[header::RETRY_AFTER], "1");
+        let later = ApiError::RateLimited {
+            wait: Duration::from_millis(41_200),
+            message: "slow down",
+        }
+        .into_response();
+        assert_eq!(later.headers()[header::RETRY_AFTER], "42", "rounded up");
         let unauthorized = ApiError::Unauthorized.into_response();
         assert_eq!(unauthorized.headers()[header::WWW_AUTHENTICATE], "Bearer");
         assert_eq!(

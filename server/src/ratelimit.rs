@@ -19,11 +19,24 @@ pub const TOKEN_FAILURES: usize = 20;
 /// The window [`TOKEN_FAILURES`] are counted in.
 pub const TOKEN_WINDOW: Duration = Duration::from_secs(600);
 
+/// Clients remembered before idle ones are forgotten (memory under
+/// address churn); the bound doubles with the clients still active.
+const PRUNE_ABOVE: usize = 50_000;
+
 /// At most `max` events per `window` for each client key.
 pub struct RateLimit {
     max: usize,
     window: Duration,
-    seen: Mutex<HashMap<String, VecDeque<Instant>>>,
+    seen: Mutex<Windows>,
+}
+
+/// Each client's events in the window, oldest first.
+struct Windows {
+    by_client: HashMap<String, VecDeque<Instant>>,
+    /// The size past which idle clients are forgotten: after a prune, twice
+    /// the clients left, so that a flood of active clients costs one walk
+    /// of the map per doubling, not one per event under the lock.
+    prune_above: usize,
 }
 
 impl RateLimit {
@@ -32,7 +45,10 @@ impl RateLimit {
         RateLimit {
             max,
             window,
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Windows {
+                by_client: HashMap::new(),
+                prune_above: PRUNE_ABOVE,
+            }),
         }
     }
 
@@ -43,15 +59,15 @@ impl RateLimit {
             return Ok(());
         }
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.len() > 50_000 {
-            // Bound memory under address churn: forget idle clients.
-            seen.retain(|_, times| {
+        if seen.by_client.len() > seen.prune_above {
+            seen.by_client.retain(|_, times| {
                 times
                     .back()
                     .is_some_and(|t| now.duration_since(*t) < self.window)
             });
+            seen.prune_above = PRUNE_ABOVE.max(2 * seen.by_client.len());
         }
-        let times = seen.entry(client.to_owned()).or_default();
+        let times = seen.by_client.entry(client.to_owned()).or_default();
         while times
             .front()
             .is_some_and(|t| now.duration_since(*t) >= self.window)
@@ -75,6 +91,7 @@ impl RateLimit {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         // Oldest first: the events still in the window are the last ones.
         let mut recent = seen
+            .by_client
             .get(client)?
             .iter()
             .skip_while(|t| now.duration_since(**t) >= self.window);
@@ -149,6 +166,29 @@ mod tests {
         );
         assert_eq!(limit.waiting("a", t0 + Duration::from_secs(60)), None);
         assert_eq!(limit.waiting("b", t0), None);
+    }
+
+    #[test]
+    fn idle_clients_are_forgotten_and_a_flood_of_active_ones_is_not_walked_per_event() {
+        let limit = RateLimit::new(5, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for i in 0..=PRUNE_ABOVE {
+            assert!(limit.check(&format!("old {i}"), t0).is_ok());
+        }
+        let later = t0 + Duration::from_secs(61);
+        assert!(limit.check("new", later).is_ok());
+        let seen = limit.seen.lock().expect("lock");
+        assert_eq!(seen.by_client.len(), 1, "the idle clients went");
+        assert_eq!(seen.prune_above, PRUNE_ABOVE);
+        drop(seen);
+
+        // All active: one walk, then the bound doubles.
+        for i in 0..=PRUNE_ABOVE {
+            assert!(limit.check(&format!("busy {i}"), later).is_ok());
+        }
+        let seen = limit.seen.lock().expect("lock");
+        assert_eq!(seen.by_client.len(), PRUNE_ABOVE + 2);
+        assert_eq!(seen.prune_above, 2 * (PRUNE_ABOVE + 1));
     }
 
     #[test]
