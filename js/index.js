@@ -5,7 +5,7 @@
 // Placeholders and <khabar-widget> are in the other entry, `khabar/auto`
 // (./khabar.js), which is also what the CDN's script tag runs.
 import { count, dateline, relative } from './dates.js';
-import { inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
+import { fetchAhead, forgetAhead, inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
 import { isDark, near, watchScheme } from './page.js';
 
 // What both wasm modules call back into: written once here rather than
@@ -17,7 +17,7 @@ import { isDark, near, watchScheme } from './page.js';
 // on repaints such widgets when the page or the system changes its look;
 // `near` watches an element come near the viewport (js/page.js).
 const host = {
-  request, settle: settleWith, count,
+  request, settle: settleWith, count, fetchAhead, forgetAhead,
   dateline: (lang, digits, calendar, zone) => dateline(lang, digits, calendar, zone, catalog(lang, true)),
   relative: (lang, digits) => relative(catalog(lang, true), lang, digits),
   startCore: () => { init(); core.start.catch(tellPlaceholders); },

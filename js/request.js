@@ -24,6 +24,12 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
  */
 const EARLY_KEEP_MS = 60_000;
 
+/**
+ * How long a page fetched ahead (`fetchAhead`) waits for its reader, who
+ * reads the page before it first: minutes.
+ */
+const AHEAD_KEEP_MS = 10 * 60_000;
+
 const early = new Map(); // url → { response, answer, controller, failed }: fetch()es the loader started before a module asked
 const shared = new Map(); // url → { answer, controller, waiters }: GETs in flight
 
@@ -32,7 +38,7 @@ const shared = new Map(); // url → { answer, controller, waiters }: GETs in fl
  * takes its answer. With `again` (a module's "retry"), an early request
  * that failed is made anew rather than handed over failed.
  */
-export function requestEarly(url, again = false) {
+export function requestEarly(url, again = false, keep = EARLY_KEEP_MS) {
   if (early.has(url) && !(again && early.get(url).failed)) return;
   const controller = new AbortController();
   const response = fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
@@ -50,7 +56,24 @@ export function requestEarly(url, again = false) {
     if (early.get(url) !== entry) return; // read
     early.delete(url);
     controller.abort();
-  }, EARLY_KEEP_MS);
+  }, keep);
+}
+
+/**
+ * Fetches `url` before a GET asks for it (a comment section's next page,
+ * once its reader pages), for AHEAD_KEEP_MS. One that fails is dropped, so
+ * that the GET asks anew and reports its own failure.
+ */
+export function fetchAhead(url) {
+  requestEarly(url, true, AHEAD_KEEP_MS);
+  const entry = early.get(url);
+  entry.answer.catch(() => { if (early.get(url) === entry) early.delete(url); });
+}
+
+/** Drops what `fetchAhead` fetched for `url`, unless a GET took it. */
+export function forgetAhead(url) {
+  early.get(url)?.controller.abort();
+  early.delete(url);
 }
 
 /** Number of early responses no GET has read yet (leak checks). */

@@ -95,6 +95,9 @@ struct State {
     /// moves them into their place instead of showing them twice.
     shown_early: Vec<i64>,
     list_abort: Option<Cancel>,
+    /// The reader pressed "more": the page after the shown ones is fetched
+    /// before it is asked for (see [`CommentSection::ahead`]).
+    paging: bool,
     send_abort: Option<Cancel>,
     retry: Option<Timeout>,
     attempts: u32,
@@ -172,6 +175,7 @@ impl CommentSection {
             loaded: Vec::new(),
             shown_early: Vec::new(),
             list_abort: None,
+            paging: false,
             send_abort: None,
             retry: None,
             attempts: 0,
@@ -266,6 +270,7 @@ impl CommentSection {
                 // "More", or "retry" after a page that did not come: the
                 // page after the last one shown (the first while none is).
                 let next = c.0.borrow().next.clone();
+                c.0.borrow_mut().paging |= next.is_some();
                 c.load_page(next);
             }
         });
@@ -713,6 +718,7 @@ impl CommentSection {
                     storage::remember_name(Some(&posted.comment.author));
                 }
                 let _ = self.insert(&posted.comment, pending);
+                self.ahead(false);
                 let detail = Object::new();
                 crate::plain::set_field(
                     &detail,
@@ -861,6 +867,21 @@ impl CommentSection {
         span.set_text_content(Some(&format!(" ({})", format::count(&dates, total))));
     }
 
+    /// Once the reader pages, has the page after the shown ones fetched
+    /// before "more" asks for it (kept ten minutes by the loader); or,
+    /// `fetch` false, drops it: a comment the reader posted may be missing
+    /// from it, and would not then move into its place.
+    fn ahead(&self, fetch: bool) {
+        let url = {
+            let s = self.0.borrow();
+            match &s.next {
+                Some(next) if s.paging => s.client.comments_url(&s.thread, PAGE_SIZE, Some(next)),
+                _ => return,
+            }
+        };
+        crate::http::ahead(&url, fetch);
+    }
+
     fn load_page(&self, cursor: Option<String>) {
         let Ok(abort) = Cancel::new() else {
             return;
@@ -890,6 +911,7 @@ impl CommentSection {
                 if let Err(e) = self.show_page(page, first) {
                     web_sys::console::error_1(&JsValue::from_str(&format!("khabar: {e}")));
                 }
+                self.ahead(true);
                 self.reveal();
                 if first {
                     self.announce(None);

@@ -13,7 +13,8 @@ use web_sys::{AbortSignal, Element};
 
 #[wasm_bindgen]
 extern "C" {
-    /// `{ request, settle, dateline, relative, count, startCore, near, darkPage }` from the loader.
+    /// `{ request, settle, fetchAhead, forgetAhead, dateline, relative, count, startCore, near,
+    /// darkPage }` from the loader.
     #[derive(Clone)]
     pub type Host;
 
@@ -25,6 +26,17 @@ extern "C" {
         body: Option<&str>,
         signal: &AbortSignal,
     ) -> Promise;
+
+    // Fetches `url` before a GET asks for it; the GET then takes the
+    // answer (`fetchAhead`). Never throws.
+    #[cfg(feature = "comments")]
+    #[wasm_bindgen(method, js_name = fetchAhead)]
+    pub(crate) fn fetch_ahead(this: &Host, url: &str);
+
+    // Drops what `fetch_ahead` fetched for `url`, unless a GET took it.
+    #[cfg(feature = "comments")]
+    #[wasm_bindgen(method, js_name = forgetAhead)]
+    pub(crate) fn forget_ahead(this: &Host, url: &str);
 
     // Calls `then(value, true)` or `then(reason, false)` once `promise`
     // (or a value, as fulfilled) settles; never throws.

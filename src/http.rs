@@ -51,6 +51,18 @@ pub fn post_json(url: &str, body: &str, cancel: &Cancel, then: impl FnOnce(Answe
     send(url, Some(body), cancel, Box::new(then));
 }
 
+/// Has the loader GET `url` before it is asked for, a [`get_json`] of it
+/// then taking the answer (a failure is asked for anew); or, `fetch`
+/// false, drops what it fetched, unless a GET took it.
+#[cfg(feature = "comments")]
+pub fn ahead(url: &str, fetch: bool) {
+    match host::get() {
+        Some(host) if fetch => host.fetch_ahead(url),
+        Some(host) => host.forget_ahead(url),
+        None => {}
+    }
+}
+
 fn send(url: &str, body: Option<&str>, cancel: &Cancel, then: Box<dyn FnOnce(Answer)>) {
     let Some(host) = host::get() else {
         // Never at once: the caller may still hold what `then` needs.

@@ -628,6 +628,103 @@ test('a comment posted while more pages remain shows at once, and once only when
   }
 });
 
+test('once a reader pages, the next page is fetched ahead and shows at once, offline too; a reader who never pages costs no request; a comment posted meanwhile has the page asked for again, and so has one that failed', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    await seedComments(server, 45);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    const asked = [];
+    page.on('request', (r) => {
+      const cursor = new URL(r.url()).searchParams.get('cursor');
+      if (cursor) asked.push(cursor);
+    });
+    const items = (n) => page.waitForFunction((want) =>
+      document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length === want, n);
+    const bodies = () => page.evaluate(() => [...document.getElementById('story').shadowRoot
+      .querySelectorAll('li.comment .comment-body')].map((b) => b.textContent));
+    const more = () => page.locator('#story >> button.more-comments').click();
+
+    await page.goto(`${server.url}paging-ahead.html`);
+    await page.locator('#story >> li.comment').nth(19).waitFor();
+    await page.waitForTimeout(500);
+    assert.deepEqual(asked, [], 'nothing fetched for a reader who has not paged');
+
+    // The first "more" is fetched when pressed; the page after it at once.
+    const third = page.waitForResponse((r) => r.url().includes('cursor=') && asked.length === 2);
+    await more();
+    await items(40);
+    await (await third).finished();
+    assert.equal(asked.length, 2);
+    assert.notEqual(asked[0], asked[1], 'the page after the one shown');
+
+    // Offline, "more" still shows it: it was here already.
+    await page.context().setOffline(true);
+    await more();
+    await items(45);
+    await page.context().setOffline(false);
+    assert.equal(asked.length, 2, 'no request for it');
+    assert.equal(await page.locator('#story >> .list-error').count(), 0);
+    assert.deepEqual(await bodies(), Array.from({ length: 45 }, (_, i) => `comment ${i}`));
+    await page.close();
+
+    // A comment posted after the page ahead came: that page is asked for
+    // again, so the comment moves into its place, the last, and is shown once.
+    const second = await openPage(browser);
+    const again = [];
+    second.page.on('request', (r) => {
+      const cursor = new URL(r.url()).searchParams.get('cursor');
+      if (cursor) again.push(cursor);
+    });
+    await routeMountPage(second.page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    await second.page.goto(`${server.url}paging-ahead.html`);
+    await second.page.locator('#story >> li.comment').nth(19).waitFor();
+    const ahead = second.page.waitForResponse((r) => r.url().includes('cursor=') && again.length === 2);
+    await second.page.locator('#story >> button.more-comments').click();
+    await (await ahead).finished();
+    await second.page.locator('#story >> #kc-author').fill('Laila');
+    await second.page.locator('#story >> #kc-body').fill('Posted after the last page was fetched ahead.');
+    await second.page.locator('#story >> form.comment-form button[type="submit"]').click();
+    await second.page.locator('#story >> form.comment-form .form-status').filter({ hasText: 'published' }).waitFor();
+    await second.page.locator('#story >> button.more-comments').click();
+    await second.page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment .comment-body')[45]?.textContent
+      === 'Posted after the last page was fetched ahead.');
+    const shown = await second.page.evaluate(() => [...document.getElementById('story').shadowRoot
+      .querySelectorAll('li.comment .comment-body')].map((b) => b.textContent));
+    assert.deepEqual(shown, [...Array.from({ length: 45 }, (_, i) => `comment ${i}`), 'Posted after the last page was fetched ahead.']);
+    assert.equal(again.length, 3);
+    assert.equal(again[2], again[1], 'the same page, asked for again');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(second.problems, []);
+    await second.page.close();
+
+    // A page fetched ahead that fails is asked for anew on "more": the
+    // reader sees it, not the failure of a request they never made.
+    const failing = await openPage(browser);
+    const tries = [];
+    await failing.page.route('**/comments?*cursor=*', (route) => {
+      tries.push(new URL(route.request().url()).searchParams.get('cursor'));
+      return tries.length === 2 ? route.abort('connectionreset') : route.continue();
+    });
+    await routeMountPage(failing.page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    await failing.page.goto(`${server.url}paging-ahead.html`);
+    await failing.page.locator('#story >> li.comment').nth(19).waitFor();
+    await failing.page.locator('#story >> button.more-comments').click();
+    await failing.page.locator('#story >> li.comment').nth(39).waitFor();
+    while (tries.length < 2) await new Promise((r) => setTimeout(r, 20));
+    await failing.page.locator('#story >> button.more-comments').click();
+    await failing.page.locator('#story >> li.comment').nth(45).waitFor();
+    assert.equal(await failing.page.locator('#story >> .list-error').count(), 0);
+    assert.equal(tries.length, 3);
+    assert.equal(tries[2], tries[1], 'the failed page, asked for anew');
+    assert.deepEqual(failing.problems.filter((p) => !/ERR_CONNECTION_RESET/.test(p)), []);
+    await failing.page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('keyboard only: "retry" on a first page that failed, of an article without comments, leaves the focus on the line that says so; the host hears the failure, then "ready" once the section shows', async () => {
   const server = await startServer();
   try {
