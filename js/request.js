@@ -30,15 +30,16 @@ const EARLY_KEEP_MS = 60_000;
  */
 const AHEAD_KEEP_MS = 10 * 60_000;
 
-const early = new Map(); // url → { response, answer, controller, failed }: fetch()es the loader started before a module asked
+const early = new Map(); // url → { response, answer, controller, failed, timer, ahead }: fetch()es the loader started before a module asked
 const shared = new Map(); // url → { answer, controller, waiters }: GETs in flight
 
 /**
  * Requests `url` now, while the modules download; the first GET of `url`
  * takes its answer. With `again` (a module's "retry"), an early request
- * that failed is made anew rather than handed over failed.
+ * that failed is made anew rather than handed over failed. `ahead`: a
+ * page fetched ahead (`fetchAhead`).
  */
-export function requestEarly(url, again = false, keep = EARLY_KEEP_MS) {
+export function requestEarly(url, again = false, ahead = false) {
   if (early.has(url) && !(again && early.get(url).failed)) return;
   const controller = new AbortController();
   const response = fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
@@ -46,33 +47,34 @@ export function requestEarly(url, again = false, keep = EARLY_KEEP_MS) {
   // then has the answer within the task it asks in, where reading it then
   // took tasks of its own and a frame between them.
   const answer = response.then(readJson);
-  const entry = { response, answer, controller, failed: false };
+  const entry = { response, answer, controller, failed: false, ahead };
   // The widget reports failures, not the console. A "retry" asks anew
   // after any failure, the answer's (a 503, a body cut short) too.
   answer.catch(() => { entry.failed = true; });
   early.get(url)?.controller.abort(); // a failed one, replaced
   early.set(url, entry);
-  setTimeout(() => {
+  entry.timer = setTimeout(() => {
     if (early.get(url) !== entry) return; // read
     early.delete(url);
     controller.abort();
-  }, keep);
+  }, ahead ? AHEAD_KEEP_MS : EARLY_KEEP_MS);
 }
 
 /**
  * Fetches `url` before a GET asks for it (a comment section's next page,
- * once its reader pages), for AHEAD_KEEP_MS. One that fails is dropped, so
- * that the GET asks anew and reports its own failure.
+ * once its reader pages), for AHEAD_KEEP_MS, unless a GET of it is on its
+ * way. If it fails, the GET that takes it asks anew (`send`).
  */
 export function fetchAhead(url) {
-  requestEarly(url, true, AHEAD_KEEP_MS);
-  const entry = early.get(url);
-  entry.answer.catch(() => { if (early.get(url) === entry) early.delete(url); });
+  if (!shared.has(url)) requestEarly(url, true, true);
 }
 
 /** Drops what `fetchAhead` fetched for `url`, unless a GET took it. */
 export function forgetAhead(url) {
-  early.get(url)?.controller.abort();
+  const entry = early.get(url);
+  if (!entry) return;
+  clearTimeout(entry.timer);
+  entry.controller.abort();
   early.delete(url);
 }
 
@@ -142,8 +144,14 @@ async function send(url, body, signal) {
     const prefetched = body == null && early.get(url);
     if (prefetched) {
       early.delete(url);
+      clearTimeout(prefetched.timer);
       // The early request is this GET's now: it ends with it.
       controller.signal.addEventListener('abort', () => prefetched.controller.abort());
+    }
+    if (prefetched?.ahead) {
+      // A page fetched ahead that failed is asked for anew: the reader is
+      // told of the request they made, not of one made for them.
+      return await unlessAborted(prefetched.answer.catch(() => fetch(url, init).then(readJson)), controller.signal);
     }
     let response;
     try {

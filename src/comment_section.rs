@@ -191,6 +191,8 @@ impl CommentSection {
 
     /// Cancels requests and timers and removes every listener.
     pub fn destroy(&self) {
+        // A section mounted again later asks for its pages anew.
+        self.ahead(false);
         self.0.destroy();
         let mut s = self.0.borrow_mut();
         for abort in [s.list_abort.take(), s.send_abort.take()]
@@ -869,13 +871,16 @@ impl CommentSection {
 
     /// Once the reader pages, has the page after the shown ones fetched
     /// before "more" asks for it (kept ten minutes by the loader); or,
-    /// `fetch` false, drops it: a comment the reader posted may be missing
-    /// from it, and would not then move into its place.
+    /// `fetch` false, drops it (fetched by this section or another of the
+    /// thread): a comment the reader posted may be missing from it, and
+    /// would not then move into its place.
     fn ahead(&self, fetch: bool) {
         let url = {
             let s = self.0.borrow();
             match &s.next {
-                Some(next) if s.paging => s.client.comments_url(&s.thread, PAGE_SIZE, Some(next)),
+                Some(next) if s.paging || !fetch => {
+                    s.client.comments_url(&s.thread, PAGE_SIZE, Some(next))
+                }
                 _ => return,
             }
         };

@@ -115,6 +115,10 @@ extern "C" {
     static REQUEST: JsValue;
     #[wasm_bindgen(thread_local_v2, js_name = settle)]
     static SETTLE: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_name = fetchAhead)]
+    static FETCH_AHEAD: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_name = forgetAhead)]
+    static FORGET_AHEAD: JsValue;
 }
 
 #[wasm_bindgen(module = "/js/page.js")]
@@ -157,6 +161,8 @@ pub fn host() -> Element {
     for (name, f) in [
         ("request", &REQUEST),
         ("settle", &SETTLE),
+        ("fetchAhead", &FETCH_AHEAD),
+        ("forgetAhead", &FORGET_AHEAD),
         ("count", &COUNT),
         ("darkPage", &IS_DARK),
         ("near", &NEAR),

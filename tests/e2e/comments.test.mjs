@@ -699,7 +699,8 @@ test('once a reader pages, the next page is fetched ahead and shows at once, off
     await second.page.close();
 
     // A page fetched ahead that fails is asked for anew on "more": the
-    // reader sees it, not the failure of a request they never made.
+    // reader sees it, not the failure of a request they never made. (The
+    // thread has 46 comments now: the last page holds the one posted above.)
     const failing = await openPage(browser);
     const tries = [];
     await failing.page.route('**/comments?*cursor=*', (route) => {
@@ -719,6 +720,35 @@ test('once a reader pages, the next page is fetched ahead and shows at once, off
     assert.equal(tries[2], tries[1], 'the failed page, asked for anew');
     assert.deepEqual(failing.problems.filter((p) => !/ERR_CONNECTION_RESET/.test(p)), []);
     await failing.page.close();
+
+    // A section taken down drops what it fetched ahead: the one mounted
+    // in its place asks for its pages anew, moderated since or not.
+    const remounted = await openPage(browser);
+    const cursors = [];
+    remounted.page.on('request', (r) => {
+      const cursor = new URL(r.url()).searchParams.get('cursor');
+      if (cursor) cursors.push(cursor);
+    });
+    await routeMountPage(remounted.page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    await remounted.page.goto(`${server.url}paging-ahead.html`);
+    const pressAndWaitAhead = async (id, n) => {
+      await remounted.page.locator(`#${id} >> li.comment`).nth(19).waitFor();
+      const ahead = remounted.page.waitForResponse((r) => r.url().includes('cursor=') && cursors.length === n);
+      await remounted.page.locator(`#${id} >> button.more-comments`).click();
+      await (await ahead).finished();
+    };
+    await pressAndWaitAhead('story', 2);
+    await remounted.page.evaluate(async (articleId) => {
+      document.getElementById('story').remove();
+      const el = Object.assign(document.createElement('div'), { id: 'again' });
+      document.body.append(el);
+      const { mount } = await import('/khabar/khabar.js');
+      mount(el, { kind: 'comments', articleId, lang: 'en' });
+    }, ARTICLE);
+    await pressAndWaitAhead('again', 4);
+    assert.deepEqual(cursors, [cursors[0], cursors[1], cursors[0], cursors[1]], 'the page ahead asked for again');
+    assert.deepEqual(remounted.problems, []);
+    await remounted.page.close();
   } finally {
     await server.stop();
     server.cleanup();
