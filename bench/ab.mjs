@@ -7,6 +7,10 @@
 //
 //   cargo xtask dist && cp -r dist /tmp/before   # then change, and again into /tmp/after
 //   node bench/ab.mjs --a /tmp/before --b /tmp/after --page article --runs 40
+//   --slow: as a mid-range phone on a slow network (Chromium's emulation,
+//   the figures of Lighthouse's mobile run: 150 ms round trip, 1.6 Mbit/s
+//   down, 750 kbit/s up, the CPU 4 times slower), where loopback on a
+//   desktop CPU hides what overlaps a download or costs the main thread
 //   (the server: --server-bin, default target/server/khabar-server, from
 //   `cargo build -p khabar-server --profile server`)
 import { join, resolve } from 'node:path';
@@ -14,13 +18,15 @@ import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
 import { benchSite, bundleDir, postComments, stats } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
-  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
+  if (a === '--slow') pairs.push(['slow', true]);
+  else if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
   return pairs;
 }, []));
+const SLOW = args.slow === true;
 const RUNS = Number(args.runs ?? 20);
 const PAGE = args.page ?? 'article';
 if (!args.a || !args.b || !['article', 'comments'].includes(PAGE)) {
-  throw new Error('usage: node bench/ab.mjs --a DIST --b DIST [--page article|comments] [--runs N]');
+  throw new Error('usage: node bench/ab.mjs --a DIST --b DIST [--page article|comments] [--runs N] [--slow]');
 }
 const ARTICLE = '2026-11-27-farmers-market';
 process.env.KHABAR_SERVER_BIN = resolve(args['server-bin'] ?? 'target/server/khabar-server');
@@ -39,6 +45,14 @@ async function side(name, dist) {
 async function measure(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
+  if (SLOW) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8,
+    });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  }
   await page.goto(url);
   const ms = await page.evaluate((article) => new Promise((done, fail) => {
     const limit = setTimeout(() => fail(new Error('timed out')), 30_000);
@@ -63,7 +77,7 @@ try {
   }
   for (const s of [a, b]) {
     const { median, p10, p90 } = stats(s.times);
-    console.log(`${s.name}: ${PAGE}, median ${median.toFixed(1)} ms (p10 ${p10.toFixed(1)}, p90 ${p90.toFixed(1)}), ${RUNS} loads`);
+    console.log(`${s.name}: ${PAGE}${SLOW ? ' (slow)' : ''}, median ${median.toFixed(1)} ms (p10 ${p10.toFixed(1)}, p90 ${p90.toFixed(1)}), ${RUNS} loads`);
   }
 } finally {
   await browser.close();
