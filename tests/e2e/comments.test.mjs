@@ -632,112 +632,95 @@ test('once a reader pages, the next page is fetched ahead and shows at once, off
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
     await seedComments(server, 45);
-    const { page, problems } = await openPage(browser);
-    await routeMountPage(page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
-    const asked = [];
-    page.on('request', (r) => {
-      const cursor = new URL(r.url()).searchParams.get('cursor');
-      if (cursor) asked.push(cursor);
-    });
-    const items = (n) => page.waitForFunction((want) =>
-      document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length === want, n);
-    const bodies = () => page.evaluate(() => [...document.getElementById('story').shadowRoot
+    /** A page with the thread's section; `cursors`: the pages it asks for by cursor, in order. */
+    const openSection = async () => {
+      const opened = await openPage(browser);
+      const cursors = [];
+      opened.page.on('request', (r) => {
+        const cursor = new URL(r.url()).searchParams.get('cursor');
+        if (cursor) cursors.push(cursor);
+      });
+      await routeMountPage(opened.page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+      return { ...opened, cursors };
+    };
+    /** Presses "more" in section `id` once its first page shows; waits for the page fetched ahead, the `n`th asked for. */
+    const moreThenAhead = async ({ page, cursors }, n, id = 'story') => {
+      await page.locator(`#${id} >> li.comment`).nth(19).waitFor();
+      const ahead = page.waitForResponse((r) => r.url().includes('cursor=') && cursors.length === n);
+      await page.locator(`#${id} >> button.more-comments`).click();
+      await (await ahead).finished();
+    };
+    const bodies = (page) => page.evaluate(() => [...document.getElementById('story').shadowRoot
       .querySelectorAll('li.comment .comment-body')].map((b) => b.textContent));
-    const more = () => page.locator('#story >> button.more-comments').click();
+    const seeded = Array.from({ length: 45 }, (_, i) => `comment ${i}`);
 
+    const first = await openSection();
+    const { page } = first;
     await page.goto(`${server.url}paging-ahead.html`);
     await page.locator('#story >> li.comment').nth(19).waitFor();
     await page.waitForTimeout(500);
-    assert.deepEqual(asked, [], 'nothing fetched for a reader who has not paged');
+    assert.deepEqual(first.cursors, [], 'nothing fetched for a reader who has not paged');
 
     // The first "more" is fetched when pressed; the page after it at once.
-    const third = page.waitForResponse((r) => r.url().includes('cursor=') && asked.length === 2);
-    await more();
-    await items(40);
-    await (await third).finished();
-    assert.equal(asked.length, 2);
-    assert.notEqual(asked[0], asked[1], 'the page after the one shown');
+    await moreThenAhead(first, 2);
+    await page.locator('#story >> li.comment').nth(39).waitFor();
+    assert.notEqual(first.cursors[0], first.cursors[1], 'the page after the one shown');
 
     // Offline, "more" still shows it: it was here already.
     await page.context().setOffline(true);
-    await more();
-    await items(45);
+    await page.locator('#story >> button.more-comments').click();
+    await page.locator('#story >> li.comment').nth(44).waitFor();
     await page.context().setOffline(false);
-    assert.equal(asked.length, 2, 'no request for it');
+    assert.equal(first.cursors.length, 2, 'no request for it');
     assert.equal(await page.locator('#story >> .list-error').count(), 0);
-    assert.deepEqual(await bodies(), Array.from({ length: 45 }, (_, i) => `comment ${i}`));
+    assert.deepEqual(await bodies(page), seeded);
+    assert.deepEqual(first.problems, []);
     await page.close();
 
     // A comment posted after the page ahead came: that page is asked for
     // again, so the comment moves into its place, the last, and is shown once.
-    const second = await openPage(browser);
-    const again = [];
-    second.page.on('request', (r) => {
-      const cursor = new URL(r.url()).searchParams.get('cursor');
-      if (cursor) again.push(cursor);
-    });
-    await routeMountPage(second.page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    const second = await openSection();
     await second.page.goto(`${server.url}paging-ahead.html`);
-    await second.page.locator('#story >> li.comment').nth(19).waitFor();
-    const ahead = second.page.waitForResponse((r) => r.url().includes('cursor=') && again.length === 2);
-    await second.page.locator('#story >> button.more-comments').click();
-    await (await ahead).finished();
+    await moreThenAhead(second, 2);
+    const mine = 'Posted after the last page was fetched ahead.';
     await second.page.locator('#story >> #kc-author').fill('Laila');
-    await second.page.locator('#story >> #kc-body').fill('Posted after the last page was fetched ahead.');
+    await second.page.locator('#story >> #kc-body').fill(mine);
     await second.page.locator('#story >> form.comment-form button[type="submit"]').click();
     await second.page.locator('#story >> form.comment-form .form-status').filter({ hasText: 'published' }).waitFor();
     await second.page.locator('#story >> button.more-comments').click();
-    await second.page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment .comment-body')[45]?.textContent
-      === 'Posted after the last page was fetched ahead.');
-    const shown = await second.page.evaluate(() => [...document.getElementById('story').shadowRoot
-      .querySelectorAll('li.comment .comment-body')].map((b) => b.textContent));
-    assert.deepEqual(shown, [...Array.from({ length: 45 }, (_, i) => `comment ${i}`), 'Posted after the last page was fetched ahead.']);
-    assert.equal(again.length, 3);
-    assert.equal(again[2], again[1], 'the same page, asked for again');
-    assert.deepEqual(problems, []);
+    await second.page.waitForFunction((text) => document.getElementById('story').shadowRoot
+      .querySelectorAll('li.comment .comment-body')[45]?.textContent === text, mine);
+    assert.deepEqual(await bodies(second.page), [...seeded, mine]);
+    assert.equal(second.cursors.length, 3);
+    assert.equal(second.cursors[2], second.cursors[1], 'the same page, asked for again');
     assert.deepEqual(second.problems, []);
     await second.page.close();
 
     // A page fetched ahead that fails is asked for anew on "more": the
     // reader sees it, not the failure of a request they never made. (The
     // thread has 46 comments now: the last page holds the one posted above.)
-    const failing = await openPage(browser);
-    const tries = [];
-    await failing.page.route('**/comments?*cursor=*', (route) => {
-      tries.push(new URL(route.request().url()).searchParams.get('cursor'));
-      return tries.length === 2 ? route.abort('connectionreset') : route.continue();
-    });
-    await routeMountPage(failing.page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    const failing = await openSection();
+    let tries = 0;
+    await failing.page.route('**/comments?*cursor=*', (route) =>
+      (++tries === 2 ? route.abort('connectionreset') : route.continue()));
     await failing.page.goto(`${server.url}paging-ahead.html`);
     await failing.page.locator('#story >> li.comment').nth(19).waitFor();
     await failing.page.locator('#story >> button.more-comments').click();
     await failing.page.locator('#story >> li.comment').nth(39).waitFor();
-    while (tries.length < 2) await new Promise((r) => setTimeout(r, 20));
+    while (tries < 2) await new Promise((r) => setTimeout(r, 20));
     await failing.page.locator('#story >> button.more-comments').click();
     await failing.page.locator('#story >> li.comment').nth(45).waitFor();
     assert.equal(await failing.page.locator('#story >> .list-error').count(), 0);
-    assert.equal(tries.length, 3);
-    assert.equal(tries[2], tries[1], 'the failed page, asked for anew');
+    assert.equal(failing.cursors.length, 3);
+    assert.equal(failing.cursors[2], failing.cursors[1], 'the failed page, asked for anew');
     assert.deepEqual(failing.problems.filter((p) => !/ERR_CONNECTION_RESET/.test(p)), []);
     await failing.page.close();
 
     // A section taken down drops what it fetched ahead: the one mounted
     // in its place asks for its pages anew, moderated since or not.
-    const remounted = await openPage(browser);
-    const cursors = [];
-    remounted.page.on('request', (r) => {
-      const cursor = new URL(r.url()).searchParams.get('cursor');
-      if (cursor) cursors.push(cursor);
-    });
-    await routeMountPage(remounted.page, 'paging-ahead', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    const remounted = await openSection();
     await remounted.page.goto(`${server.url}paging-ahead.html`);
-    const pressAndWaitAhead = async (id, n) => {
-      await remounted.page.locator(`#${id} >> li.comment`).nth(19).waitFor();
-      const ahead = remounted.page.waitForResponse((r) => r.url().includes('cursor=') && cursors.length === n);
-      await remounted.page.locator(`#${id} >> button.more-comments`).click();
-      await (await ahead).finished();
-    };
-    await pressAndWaitAhead('story', 2);
+    await moreThenAhead(remounted, 2);
     await remounted.page.evaluate(async (articleId) => {
       document.getElementById('story').remove();
       const el = Object.assign(document.createElement('div'), { id: 'again' });
@@ -745,8 +728,9 @@ test('once a reader pages, the next page is fetched ahead and shows at once, off
       const { mount } = await import('/khabar/khabar.js');
       mount(el, { kind: 'comments', articleId, lang: 'en' });
     }, ARTICLE);
-    await pressAndWaitAhead('again', 4);
-    assert.deepEqual(cursors, [cursors[0], cursors[1], cursors[0], cursors[1]], 'the page ahead asked for again');
+    await moreThenAhead(remounted, 4, 'again');
+    const [a, b] = remounted.cursors;
+    assert.deepEqual(remounted.cursors, [a, b, a, b], 'the page ahead asked for again');
     assert.deepEqual(remounted.problems, []);
     await remounted.page.close();
   } finally {
