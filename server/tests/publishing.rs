@@ -18,13 +18,8 @@ use tower::ServiceExt;
 const TOKEN: &str = "publish-s3cret";
 const ADMIN: &str = "moderate-s3cret";
 
-async fn send(
-    router: &axum::Router,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (StatusCode, Value) {
+/// A JSON request to `uri`, with `token` as its bearer token when given.
+fn request(method: &str, uri: &str, token: Option<&str>, body: Option<&Value>) -> Request<Body> {
     let mut req = Request::builder()
         .method(method)
         .uri(uri)
@@ -33,9 +28,19 @@ async fn send(
         req = req.header("authorization", format!("Bearer {t}"));
     }
     let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    req.body(body).expect("request")
+}
+
+async fn send(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
     let res = router
         .clone()
-        .oneshot(req.body(body).expect("request"))
+        .oneshot(request(method, uri, token, body))
         .await
         .expect("response");
     let status = res.status();
@@ -112,11 +117,7 @@ async fn token_request(
     token: Option<&str>,
     peer: Option<&str>,
 ) -> (StatusCode, Option<String>, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let mut req = req.body(Body::empty()).expect("request");
+    let mut req = request(method, uri, token, None);
     if let Some(ip) = peer {
         let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
         req.extensions_mut()
