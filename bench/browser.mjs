@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
-import { alternate, median, benchSite, bundleDir, postComments, stats } from './common.mjs';
+import { alternate, median, benchSite, bundleDir, postComments, stats, watchPage } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -48,34 +48,40 @@ const pageUrl = (origin, which, id) => which === 'widget'
   ? `${origin}pages/widget.html?article=${id}`
   : `${origin}baseline/index.html?article=${id}`;
 
-/** Loads all `n` comments by pressing "more" like a reader; ms since navigation start. */
-function loadAllComments(page, n) {
-  return page.evaluate((total) => new Promise((done) => {
-    const root = document.getElementById('story').shadowRoot;
-    const tick = () => {
+/**
+ * In the page, from its first script on: ms since navigation start to the
+ * article painted (the page's `__painted`) and, with `total`, to all
+ * `total` comments loaded by pressing "more" like a reader.
+ */
+function watchArticle(done, fail, total) {
+  const limit = setTimeout(() => fail(new Error('timed out')), 120_000);
+  let painted = null;
+  const tick = () => {
+    painted ??= window.__painted ?? null;
+    if (painted !== null && !total) { clearTimeout(limit); done({ painted, all: null }); return; }
+    if (painted !== null) {
+      const root = document.getElementById('story').shadowRoot;
       // The section loads as the reader scrolls to it.
       root.querySelector('[data-loads="near"]')?.scrollIntoView();
       const count = root.querySelectorAll('li.comment').length;
-      if (count >= total) { done(performance.now()); return; }
+      if (count >= total) { clearTimeout(limit); done({ painted, all: performance.now() }); return; }
       const more = root.querySelector('button.more-comments:not([hidden])');
       if (more && !more.disabled && more.dataset.pressedAt !== String(count)) {
         more.dataset.pressedAt = String(count);
         more.click();
       }
-      requestAnimationFrame(tick);
-    };
-    tick();
-  }), n);
+    }
+    requestAnimationFrame(tick);
+  };
+  tick();
 }
 
 async function measureArticle(browser, origin, which, id, comments) {
   const { context, page } = await newPage(browser);
   const cdp = await context.newCDPSession(page);
+  const reported = await watchPage(context, page, watchArticle, comments);
   await page.goto(pageUrl(origin, which, id));
-  await page.waitForFunction(() => window.__painted, null, { timeout: 60_000 });
-  const painted = await page.evaluate(() => window.__painted);
-  let all = null;
-  if (comments) all = await loadAllComments(page, comments);
+  const { painted, all } = await reported();
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = (await cdp.send('Runtime.getHeapUsage')).usedSize;
   const longtasks = await page.evaluate(() => window.__longtasks);
@@ -102,9 +108,9 @@ async function attributeLongTasks(browser, origin, n, runs) {
       transferMode: 'ReportEvents',
       traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'v8.wasm', 'disabled-by-default-devtools.timeline'] },
     });
+    const reported = await watchPage(context, page, watchArticle, n);
     await page.goto(pageUrl(origin, 'widget', `bench-${n}`));
-    await page.waitForFunction(() => window.__painted, null, { timeout: 60_000 });
-    await loadAllComments(page, n);
+    await reported();
     await page.waitForTimeout(300);
     await cdp.send('Tracing.end');
     await done;

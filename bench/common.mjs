@@ -75,3 +75,25 @@ export function benchSite(dist, into = join('target', 'bench', 'site')) {
 
 /** The folder the server serves under /khabar/ for the bench's pages: the CDN bundle. */
 export const bundleDir = (dist) => resolve(dist, 'cdn');
+
+/**
+ * Runs `watch(done, fail, arg)` in the page's next document before its own
+ * scripts (a function written out as source, so it uses nothing from here),
+ * and returns a function that waits for what it reports. The answer is read
+ * through the DevTools protocol: Playwright's `evaluate` and `waitForFunction`
+ * first inject Playwright's own script, 4–5 ms of parsing on the page's main
+ * thread that traces showed inside the very window being measured, and a
+ * harness that only starts watching at the `load` event misses anything
+ * that happened before it.
+ */
+export async function watchPage(context, page, watch, arg = null) {
+  await page.addInitScript(`window.__bench = new Promise((done, fail) => (${watch})(done, fail, ${JSON.stringify(arg)}));`);
+  const cdp = await context.newCDPSession(page);
+  return async () => {
+    const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
+      expression: 'window.__bench', awaitPromise: true, returnByValue: true,
+    });
+    if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+    return result.value;
+  };
+}

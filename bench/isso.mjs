@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { freePort, launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
-import { alternate, benchSite, comment, median, bundleDir, postComments, stats } from './common.mjs';
+import { alternate, benchSite, comment, median, bundleDir, postComments, stats, watchPage } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -69,6 +69,36 @@ async function postToIsso(isso, uri, n) {
   }
 }
 
+/**
+ * In the page, from its first script on: ms from navigation start to the
+ * first comment in the DOM and to all `total`, and when every file and
+ * answer the first comment needed was in.
+ */
+function watchComments(done, fail, { total, khabar }) {
+  let first = null;
+  let filesIn = null;
+  const limit = setTimeout(() => fail(new Error('timed out')), 120_000);
+  const tick = () => {
+    const root = khabar ? document.getElementById('thread')?.shadowRoot : document;
+    const items = root ? root.querySelectorAll(khabar ? 'li.comment' : '.isso-comment') : [];
+    if (items.length && first === null) {
+      first = performance.now();
+      // When the last file or answer the first comment needed was in:
+      // what comes after it is the page's own work.
+      filesIn = Math.max(0, ...performance.getEntriesByType('resource').map((e) => e.responseEnd));
+    }
+    if (items.length >= total) { clearTimeout(limit); done({ first, filesIn, all: performance.now() }); return; }
+    // Khabar pages like a reader: "more" once per page.
+    const more = khabar && root?.querySelector('button.more-comments:not([hidden])');
+    if (more && !more.disabled && more.dataset.pressedAt !== String(items.length)) {
+      more.dataset.pressedAt = String(items.length);
+      more.click();
+    }
+    requestAnimationFrame(tick);
+  };
+  tick();
+}
+
 /** One page load: ms from navigation start to the first comment and to `n` comments, bytes received, long tasks. */
 async function measure(browser, url, side, n) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
@@ -82,31 +112,9 @@ async function measure(browser, url, side, n) {
     new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longtasks.push(e.duration); })
       .observe({ type: 'longtask', buffered: true });
   });
+  const reported = await watchPage(context, page, watchComments, { total: n, khabar: side === 'khabar' });
   await page.goto(url);
-  const times = await page.evaluate(({ total, khabar }) => new Promise((done, fail) => {
-    let first = null;
-    let filesIn = null;
-    const limit = setTimeout(() => fail(new Error('timed out')), 120_000);
-    const tick = () => {
-      const root = khabar ? document.getElementById('thread').shadowRoot : document;
-      const items = root ? root.querySelectorAll(khabar ? 'li.comment' : '.isso-comment') : [];
-      if (items.length && first === null) {
-        first = performance.now();
-        // When the last file or answer the first comment needed was in:
-        // what comes after it is the page's own work.
-        filesIn = Math.max(0, ...performance.getEntriesByType('resource').map((e) => e.responseEnd));
-      }
-      if (items.length >= total) { clearTimeout(limit); done({ first, filesIn, all: performance.now() }); return; }
-      // Khabar pages like a reader: "more" once per page.
-      const more = khabar && root?.querySelector('button.more-comments:not([hidden])');
-      if (more && !more.disabled && more.dataset.pressedAt !== String(items.length)) {
-        more.dataset.pressedAt = String(items.length);
-        more.click();
-      }
-      requestAnimationFrame(tick);
-    };
-    tick();
-  }), { total: n, khabar: side === 'khabar' });
+  const times = await reported();
   await page.waitForTimeout(200); // the last frame's tasks are reported
   const longtasks = await page.evaluate(() => window.__longtasks);
   await context.close();
