@@ -26,7 +26,7 @@ pub fn widget() -> Result<(), String> {
     let root = root();
     for (name, feature) in MODULES {
         cmd::run(
-            Command::new("wasm-pack")
+            cmd::shipped_wasm(&mut Command::new("wasm-pack"))
                 .args(["build", "--release", "--target", "web", "--no-pack"])
                 .args(["--out-dir", "target/widget", "--out-name", name])
                 .args(["--", "--no-default-features", "--features", feature])

@@ -12,6 +12,35 @@ pub fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Sets what the release builds of the wasm modules share: crates' sources
+/// (in the panic locations the modules carry) are named `crates/<crate>/…`
+/// instead of by their place under this machine's Cargo home and registry,
+/// so that the same source builds the same files, and the same integrity
+/// hashes, wherever Cargo keeps them. Only for wasm32: host builds (xtask,
+/// the server) keep their paths. A home whose path has a space is left as
+/// it is (the variable holds flags separated by spaces).
+pub fn shipped_wasm(cmd: &mut Command) -> &mut Command {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let registries = home
+        .and_then(|h| std::fs::read_dir(h.join("registry").join("src")).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.path().to_str().map(String::from))
+        .filter(|path| !path.contains(char::is_whitespace));
+    let flags: Vec<String> = registries
+        .map(|path| format!("--remap-path-prefix={path}=crates"))
+        .collect();
+    if !flags.is_empty() {
+        cmd.env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            flags.join(" "),
+        );
+    }
+    cmd
+}
+
 /// Runs a command with inherited output; an error names it and its status.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");

@@ -802,7 +802,7 @@ fn twiggy_top(name: &str, feature: &str) -> Result<(), String> {
     cargo_install("twiggy", "twiggy", "0.8.0")?;
     let root = root();
     cmd::run(
-        Command::new("cargo")
+        cmd::shipped_wasm(&mut Command::new("cargo"))
             .args([
                 "build",
                 "--release",
