@@ -180,8 +180,8 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
       '--skip-networking', '--skip-log-bin', `--pid-file=${join(dir, 'mariadb.pid')}`,
       '--innodb-flush-log-at-trx-commit=0', ...asRoot]);
     parts.push(db);
-    const sql = (statement) => execFileSync(CLIENT, ['--no-defaults', `--socket=${socket}`, '-u', 'root',
-      '-e', statement], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sql = (statement, database = []) => execFileSync(CLIENT, ['--no-defaults', `--socket=${socket}`, '-u', 'root',
+      '-N', '-B', ...database, '-e', statement], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
     await until(30_000, () => {
       if (!db.running()) throw new Error(`MariaDB exited:\n${db.output()}`);
       try {
@@ -318,6 +318,8 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
       seconds: (Date.now() - started) / 1000,
       /** PHP's logged warnings and errors so far. */
       errors: () => readErrors(errors),
+      /** One SQL statement on the site's database: its rows, tab-separated, without headings. */
+      query: (statement) => sql(statement, ['wordpress']),
       stop,
     };
   } catch (e) {

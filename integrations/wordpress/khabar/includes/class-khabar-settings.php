@@ -36,6 +36,7 @@ final class Khabar_Settings {
 	 * Hooks the options and the page in.
 	 */
 	public static function register() {
+		add_action( 'admin_init', array( __CLASS__, 'keep_token_unloaded' ) );
 		add_action( 'admin_init', array( __CLASS__, 'register_settings' ) );
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
 	}
@@ -87,6 +88,23 @@ final class Khabar_Settings {
 	public static function site_lang() {
 		$locale = str_replace( '_', '-', (string) get_locale() );
 		return '' !== $locale ? $locale : 'ar';
+	}
+
+	/**
+	 * Keeps the token out of the options WordPress loads on every request
+	 * (and out of the copy of them an object cache keeps): created not
+	 * autoloaded, and moved there once if an earlier version stored it
+	 * autoloaded. Only the push reads it.
+	 */
+	public static function keep_token_unloaded() {
+		$autoloaded = wp_load_alloptions();
+		if ( array_key_exists( 'khabar_publish_token', $autoloaded ) ) {
+			$token = (string) $autoloaded['khabar_publish_token'];
+			delete_option( 'khabar_publish_token' );
+			add_option( 'khabar_publish_token', $token, '', 'no' );
+		} elseif ( null === get_option( 'khabar_publish_token', null ) ) {
+			add_option( 'khabar_publish_token', '', '', 'no' );
+		}
 	}
 
 	/**
@@ -169,12 +187,20 @@ final class Khabar_Settings {
 	/**
 	 * The token without surrounding blanks; a token with inner blanks or
 	 * control characters is refused (it could not be sent in a header).
+	 * The settings page never shows the saved token: its field left empty
+	 * keeps it, and only the box beside it removes it.
 	 *
 	 * @param mixed $value What the form sent.
 	 * @return string
 	 */
 	public static function clean_token( $value ) {
 		$value = trim( (string) $value );
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- options.php checked the form's nonce before saving.
+		$from_page = isset( $_POST['option_page'] ) && self::PAGE === $_POST['option_page'];
+		if ( '' === $value && $from_page ) {
+			return empty( $_POST['khabar_publish_token_remove'] ) ? self::publish_token() : '';
+		}
+		// phpcs:enable
 		if ( '' !== $value && ! preg_match( '/^[\x21-\x7e]+$/', $value ) ) {
 			self::refuse( 'khabar_publish_token', __( 'The publishing token can hold visible ASCII characters only. The previous token is kept.', 'khabar' ) );
 			return self::publish_token();
@@ -238,10 +264,18 @@ final class Khabar_Settings {
 	 * The publishing token field.
 	 */
 	public static function field_token() {
+		$saved = '' !== self::publish_token();
+		// Never the token itself: the page's HTML is not a place for it.
 		printf(
-			'<input type="password" class="regular-text code" id="khabar_publish_token" name="khabar_publish_token" value="%s" autocomplete="off" dir="ltr">',
-			esc_attr( self::publish_token() )
+			'<input type="password" class="regular-text code" id="khabar_publish_token" name="khabar_publish_token" value="" placeholder="%s" autocomplete="new-password" dir="ltr">',
+			$saved ? esc_attr__( 'Saved. Type a new token to replace it.', 'khabar' ) : ''
 		);
+		if ( $saved ) {
+			printf(
+				'<br><label><input type="checkbox" id="khabar_publish_token_remove" name="khabar_publish_token_remove" value="1"> %s</label>',
+				esc_html__( 'Remove the token: nothing is sent any more.', 'khabar' )
+			);
+		}
 		echo '<p class="description">' . esc_html__( 'The server\'s --publish-token. With a token, posts are sent to Khabar when they are published, updated, trashed, restored or deleted. Without one, nothing is sent.', 'khabar' ) . '</p>';
 	}
 
