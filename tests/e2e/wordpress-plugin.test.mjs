@@ -230,6 +230,33 @@ test('the token stays out of the options WordPress loads on every request, moved
   await page.close();
 });
 
+test('posts kept for a retry, or taken off, by two requests at the same moment all are, or all go (the waiting list is changed under a lock of the database)', { skip }, async () => {
+  // What an editor's request and a WP-Cron run do to the list, 150 posts
+  // each, one change at a time, from two PHP processes at once (posts that
+  // do not exist, taken off again below).
+  const script = join(wp.contentDir, 'khabar-waiting-list.php');
+  writeFileSync(script, `<?php
+    $change = new ReflectionMethod('Khabar_Push', $argv[1] === 'keep' ? 'keep' : 'forget');
+    $change->setAccessible(true);
+    for ($id = (int) $argv[2]; $id < (int) $argv[3]; $id++) {
+      $change->invoke(null, $argv[1] === 'keep' ? array($id => 'put') : array($id));
+    }
+    wp_cache_delete('khabar_push_retry', 'options');
+    $waiting = array_keys((array) get_option('khabar_push_retry', array()));
+    echo count(array_filter($waiting, function ($id) { return $id >= 900000; }));
+  `);
+  const both = (action) => Promise.all([wp.cli(script, [action, 900000, 900150]), wp.cli(script, [action, 900150, 900300])]);
+  try {
+    await both('keep');
+    assert.equal((await wp.cli(script, ['count', 0, 0])).trim(), '300');
+    await both('forget');
+    assert.equal((await wp.cli(script, ['count', 0, 0])).trim(), '0');
+  } finally {
+    // None left for the tests after this one, whatever happened.
+    await wp.cli(script, ['forget', 900000, 900300]);
+  }
+});
+
 test('an edit, the trash, a restore and a deletion in WordPress reach Khabar at once; plain links comment by id', { skip }, async () => {
   assert.ok(post, 'the first test published the post');
   const id = articleId(post.id);

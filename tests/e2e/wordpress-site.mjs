@@ -27,6 +27,7 @@ import { freePort } from './helpers.mjs';
 const WORDPRESS = '/usr/share/wordpress';
 const CONFIG_DIR = '/etc/wordpress';
 const ROUTER = join(dirname(fileURLToPath(import.meta.url)), 'wordpress-router.php');
+const CLI = join(dirname(fileURLToPath(import.meta.url)), 'wordpress-cli.php');
 const IS_ROOT = process.getuid?.() === 0;
 
 /** The first of `names` found as a program, or null. */
@@ -320,6 +321,20 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
       errors: () => readErrors(errors),
       /** One SQL statement on the site's database: its rows, tab-separated, without headings. */
       query: (statement) => sql(statement, ['wordpress']),
+      /**
+       * Runs the PHP file `script` with WordPress and its active plugins
+       * loaded (wordpress-cli.php), `args` in its $argv; resolves to what
+       * it printed, or rejects with that and its errors.
+       */
+      cli: (script, args = []) => new Promise((resolve, reject) => {
+        const run = spawn(PHP, ['-d', 'display_errors=stderr', CLI, script, ...args.map(String)], {
+          env: { ...process.env, KHABAR_WP_CONFIG: name }, stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        run.stdout.on('data', (d) => { out += d; });
+        run.stderr.on('data', (d) => { out += d; });
+        run.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`php ${basename(script)} exited ${code}:\n${out}`))));
+      }),
       stop,
     };
   } catch (e) {

@@ -276,13 +276,45 @@ final class Khabar_Push {
 	 * @param int $post_id The post's id.
 	 */
 	private static function to_back( $post_id ) {
-		$pending = self::pending();
-		if ( isset( $pending[ $post_id ] ) ) {
-			$action = $pending[ $post_id ];
-			unset( $pending[ $post_id ] );
-			$pending[ $post_id ] = $action;
-			update_option( 'khabar_push_retry', $pending, false );
+		self::change_pending(
+			function ( $pending ) use ( $post_id ) {
+				if ( isset( $pending[ $post_id ] ) ) {
+					$action = $pending[ $post_id ];
+					unset( $pending[ $post_id ] );
+					$pending[ $post_id ] = $action;
+				}
+				return $pending;
+			}
+		);
+	}
+
+	/**
+	 * Changes the waiting list with `$change` (the list → the list to
+	 * store), one request at a time. Editors' requests and WP-Cron's runs
+	 * each read the list, change it and write it back, and two at once
+	 * would lose one's change (a post that would then never be sent). A
+	 * named lock of the database (GET_LOCK, which MySQL and MariaDB free
+	 * with the connection if PHP dies) keeps them apart; without it (not
+	 * had within 5 s, or a database without named locks) the list is
+	 * changed all the same, as an unlocked write would.
+	 *
+	 * @param callable $change array<int, string> → array<int, string>.
+	 */
+	private static function change_pending( callable $change ) {
+		global $wpdb;
+		// Lock names are the database server's: one per site's options table.
+		$name     = 'khabar_push:' . md5( DB_NAME . '|' . $wpdb->options );
+		$quiet    = $wpdb->suppress_errors( true );
+		$locked   = '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $name ) );
+		$pending  = self::pending();
+		$changed  = $change( $pending );
+		if ( $changed !== $pending ) {
+			update_option( 'khabar_push_retry', $changed, false );
 		}
+		if ( $locked ) {
+			$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $name ) );
+		}
+		$wpdb->suppress_errors( $quiet );
 	}
 
 	/**
@@ -376,7 +408,11 @@ final class Khabar_Push {
 	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
 	 */
 	private static function keep( array $changes ) {
-		update_option( 'khabar_push_retry', array_replace( self::pending(), $changes ), false );
+		self::change_pending(
+			function ( $pending ) use ( $changes ) {
+				return array_replace( $pending, $changes );
+			}
+		);
 	}
 
 	/**
@@ -388,11 +424,11 @@ final class Khabar_Push {
 		if ( empty( $post_ids ) ) {
 			return;
 		}
-		$pending = self::pending();
-		$left    = array_diff_key( $pending, array_flip( $post_ids ) );
-		if ( count( $left ) !== count( $pending ) ) {
-			update_option( 'khabar_push_retry', $left, false );
-		}
+		self::change_pending(
+			function ( $pending ) use ( $post_ids ) {
+				return array_diff_key( $pending, array_flip( $post_ids ) );
+			}
+		);
 	}
 
 	/**
