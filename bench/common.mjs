@@ -87,7 +87,10 @@ export const bundleDir = (dist) => resolve(dist, 'cdn');
  * that happened before it.
  */
 export async function watchPage(context, page, watch, arg = null) {
-  await page.addInitScript(`window.__bench = new Promise((done, fail) => (${watch})(done, fail, ${JSON.stringify(arg)}));`);
+  // The page's own document only (init scripts run in every frame).
+  await page.addInitScript(`if (window === window.top) {
+    window.__bench = new Promise((done, fail) => (${watch})(done, fail, ${JSON.stringify(arg)}));
+  }`);
   const cdp = await context.newCDPSession(page);
   return async () => {
     const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {

@@ -324,16 +324,22 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
       /**
        * Runs the PHP file `script` with WordPress and its active plugins
        * loaded (wordpress-cli.php), `args` in its $argv; resolves to what
-       * it printed, or rejects with that and its errors.
+       * it printed, or rejects with that and its errors (PHP's warnings go
+       * to the error, never into what it printed).
        */
       cli: (script, args = []) => new Promise((resolve, reject) => {
         const run = spawn(PHP, ['-d', 'display_errors=stderr', CLI, script, ...args.map(String)], {
           env: { ...process.env, KHABAR_WP_CONFIG: name }, stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
+        let err = '';
         run.stdout.on('data', (d) => { out += d; });
-        run.stderr.on('data', (d) => { out += d; });
-        run.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`php ${basename(script)} exited ${code}:\n${out}`))));
+        run.stderr.on('data', (d) => { err += d; });
+        run.on('error', reject);
+        // 'close', not 'exit': the output is all read by then.
+        run.on('close', (code) => (code === 0
+          ? resolve(out)
+          : reject(new Error(`php ${basename(script)} exited ${code}:\n${err}${out}`))));
       }),
       stop,
     };

@@ -16,27 +16,48 @@ pub fn root() -> PathBuf {
 /// (in the panic locations the modules carry) are named `crates/<crate>/…`
 /// instead of by their place under this machine's Cargo home and registry,
 /// so that the same source builds the same files, and the same integrity
-/// hashes, wherever Cargo keeps them. Only for wasm32: host builds (xtask,
-/// the server) keep their paths. A home whose path has a space is left as
-/// it is (the variable holds flags separated by spaces).
+/// hashes, wherever Cargo keeps them. The flags go where Cargo reads them
+/// for these builds, after any already there: `CARGO_ENCODED_RUSTFLAGS` or
+/// `RUSTFLAGS` when set (with `--target`, neither reaches build scripts),
+/// else the wasm32 target's own variable, so host builds keep their paths.
 pub fn shipped_wasm(cmd: &mut Command) -> &mut Command {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    let registries = home
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .and_then(|h| std::path::absolute(h).ok());
+    // Sorted: the flags are part of what Cargo compares before reusing a build.
+    let mut registries: Vec<String> = home
         .and_then(|h| std::fs::read_dir(h.join("registry").join("src")).ok())
         .into_iter()
         .flatten()
         .filter_map(|entry| entry.ok()?.path().to_str().map(String::from))
-        .filter(|path| !path.contains(char::is_whitespace));
-    let flags: Vec<String> = registries
-        .map(|path| format!("--remap-path-prefix={path}=crates"))
+        .collect();
+    registries.sort();
+    let flags = registries
+        .iter()
+        .map(|path| format!("--remap-path-prefix={path}=crates"));
+    let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS").ok();
+    let (name, separator, before) = match encoded {
+        Some(before) => ("CARGO_ENCODED_RUSTFLAGS", "\x1f", before),
+        None => match std::env::var("RUSTFLAGS") {
+            Ok(before) => ("RUSTFLAGS", " ", before),
+            Err(_) => (
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+                " ",
+                std::env::var("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS").unwrap_or_default(),
+            ),
+        },
+    };
+    // Space-separated variables cannot hold a path with a space: left out.
+    let flags: Vec<String> = flags
+        .filter(|flag| separator != " " || !flag.contains(char::is_whitespace))
         .collect();
     if !flags.is_empty() {
-        cmd.env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            flags.join(" "),
-        );
+        let all: Vec<&str> = std::iter::once(before.as_str())
+            .filter(|b| !b.trim().is_empty())
+            .chain(flags.iter().map(String::as_str))
+            .collect();
+        cmd.env(name, all.join(separator));
     }
     cmd
 }

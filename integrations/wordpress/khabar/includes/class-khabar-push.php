@@ -303,18 +303,23 @@ final class Khabar_Push {
 	private static function change_pending( callable $change ) {
 		global $wpdb;
 		// Lock names are the database server's: one per site's options table.
-		$name     = 'khabar_push:' . md5( DB_NAME . '|' . $wpdb->options );
-		$quiet    = $wpdb->suppress_errors( true );
-		$locked   = '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $name ) );
-		$pending  = self::pending();
-		$changed  = $change( $pending );
-		if ( $changed !== $pending ) {
-			update_option( 'khabar_push_retry', $changed, false );
-		}
-		if ( $locked ) {
-			$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $name ) );
-		}
+		$name = 'khabar_push:' . md5( DB_NAME . '|' . $wpdb->options );
+		// Quiet only for the lock: a database without it answers an error.
+		$quiet  = $wpdb->suppress_errors( true );
+		$locked = '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $name ) );
 		$wpdb->suppress_errors( $quiet );
+		try {
+			$pending = self::pending();
+			$changed = $change( $pending );
+			if ( $changed !== $pending ) {
+				update_option( 'khabar_push_retry', $changed, false );
+			}
+		} finally {
+			// Also when another plugin's option hook throws.
+			if ( $locked ) {
+				$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $name ) );
+			}
+		}
 	}
 
 	/**

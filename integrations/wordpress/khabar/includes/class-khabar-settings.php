@@ -36,8 +36,11 @@ final class Khabar_Settings {
 	 * Hooks the options and the page in.
 	 */
 	public static function register() {
-		add_action( 'admin_init', array( __CLASS__, 'keep_token_unloaded' ) );
 		add_action( 'admin_init', array( __CLASS__, 'register_settings' ) );
+		// Where the token is shown and saved: the settings page, and
+		// options.php, which saves it (before it does).
+		add_action( 'load-settings_page_' . self::PAGE, array( __CLASS__, 'keep_token_unloaded' ) );
+		add_action( 'load-options.php', array( __CLASS__, 'keep_token_unloaded' ) );
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
 	}
 
@@ -93,15 +96,18 @@ final class Khabar_Settings {
 	/**
 	 * Keeps the token out of the options WordPress loads on every request
 	 * (and out of the copy of them an object cache keeps): created not
-	 * autoloaded, and moved there once if an earlier version stored it
-	 * autoloaded. Only the push reads it.
+	 * autoloaded before the form first saves it (update_option keeps an
+	 * option's autoload; the token has no registered default, which would
+	 * have it added anew, autoloaded), and one an earlier version stored
+	 * autoloaded is switched in place, its value untouched and no hook
+	 * fired. Only the push reads it.
 	 */
 	public static function keep_token_unloaded() {
-		$autoloaded = wp_load_alloptions();
-		if ( array_key_exists( 'khabar_publish_token', $autoloaded ) ) {
-			$token = (string) $autoloaded['khabar_publish_token'];
-			delete_option( 'khabar_publish_token' );
-			add_option( 'khabar_publish_token', $token, '', 'no' );
+		global $wpdb;
+		if ( array_key_exists( 'khabar_publish_token', wp_load_alloptions() ) ) {
+			$wpdb->update( $wpdb->options, array( 'autoload' => 'no' ), array( 'option_name' => 'khabar_publish_token' ) );
+			wp_cache_delete( 'alloptions', 'options' );
+			wp_cache_delete( 'khabar_publish_token', 'options' );
 		} elseif ( null === get_option( 'khabar_publish_token', null ) ) {
 			add_option( 'khabar_publish_token', '', '', 'no' );
 		}
@@ -125,7 +131,6 @@ final class Khabar_Settings {
 			'khabar_publish_token',
 			array(
 				'type'              => 'string',
-				'default'           => '',
 				'sanitize_callback' => array( __CLASS__, 'clean_token' ),
 			)
 		);
@@ -205,6 +210,13 @@ final class Khabar_Settings {
 			self::refuse( 'khabar_publish_token', __( 'The publishing token can hold visible ASCII characters only. The previous token is kept.', 'khabar' ) );
 			return self::publish_token();
 		}
+		// A browser may fill a saved password into the empty field: that
+		// would go to Khabar in every request's header.
+		$user = wp_get_current_user();
+		if ( '' !== $value && $user->exists() && wp_check_password( $value, $user->user_pass, $user->ID ) ) {
+			self::refuse( 'khabar_publish_token', __( 'That is your WordPress password (a browser may have filled it in), not the server\'s token. The previous token is kept.', 'khabar' ) );
+			return self::publish_token();
+		}
 		return $value;
 	}
 
@@ -267,7 +279,7 @@ final class Khabar_Settings {
 		$saved = '' !== self::publish_token();
 		// Never the token itself: the page's HTML is not a place for it.
 		printf(
-			'<input type="password" class="regular-text code" id="khabar_publish_token" name="khabar_publish_token" value="" placeholder="%s" autocomplete="new-password" dir="ltr">',
+			'<input type="password" class="regular-text code" id="khabar_publish_token" name="khabar_publish_token" value="" placeholder="%s" autocomplete="new-password" data-1p-ignore data-lpignore="true" data-bwignore dir="ltr">',
 			$saved ? esc_attr__( 'Saved. Type a new token to replace it.', 'khabar' ) : ''
 		);
 		if ( $saved ) {
