@@ -75,6 +75,21 @@ final class Khabar_Article {
 	}
 
 	/**
+	 * The language of `$post` (BCP 47): the plugin's setting, unless the
+	 * `khabar_post_lang` filter names another. A site in several languages
+	 * answers from its multilingual plugin there (Polylang's
+	 * `pll_get_post_language()`, WPML's `wpml_post_language_details`); a
+	 * value that is not a language tag is ignored.
+	 *
+	 * @param WP_Post|null $post The post, or null (no post: a page's list).
+	 * @return string
+	 */
+	public static function lang( $post ) {
+		$lang = apply_filters( 'khabar_post_lang', Khabar_Settings::lang(), $post );
+		return is_string( $lang ) && preg_match( '/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/', $lang ) ? $lang : Khabar_Settings::lang();
+	}
+
+	/**
 	 * The article of a published post, for `PUT /api/v1/admin/articles/{id}`.
 	 *
 	 * @param WP_Post $post The post.
@@ -88,7 +103,7 @@ final class Khabar_Article {
 			'summary'       => self::text( self::excerpt( $post ) ),
 			'body_html'     => self::content( $post ),
 			'published_at'  => get_post_time( 'c', true, $post ),
-			'lang'          => Khabar_Settings::lang(),
+			'lang'          => self::lang( $post ),
 			'comments_open' => self::comments_open( $post ),
 		);
 		$modified = get_post_modified_time( 'c', true, $post );

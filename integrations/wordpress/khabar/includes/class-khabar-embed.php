@@ -185,7 +185,9 @@ final class Khabar_Embed {
 			return '';
 		}
 		wp_enqueue_script( self::HANDLE, $server . '/khabar/khabar.js', array(), null, true );
-		$attrs['data-khabar-lang'] = strtolower( strtok( Khabar_Settings::lang(), '-' ) );
+		// The interface in the language of the post it is shown with.
+		$post                      = get_post();
+		$attrs['data-khabar-lang'] = strtolower( strtok( Khabar_Article::lang( $post instanceof WP_Post ? $post : null ), '-' ) );
 		$html               = '<div class="khabar-' . esc_attr( $kind ) . '" data-khabar="' . esc_attr( $kind ) . '"';
 		foreach ( $attrs as $name => $value ) {
 			$html .= ' ' . $name . '="' . esc_attr( $value ) . '"';
