@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
-import { alternate, median, benchSite, bundleDir, postComments, stats, watchPage } from './common.mjs';
+import { alternate, median, benchSite, bundleDir, postComments, inPage, stats, watchPage } from './common.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
   if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
@@ -193,15 +193,18 @@ async function memory(browser, origin) {
   const { context, page } = await newPage(browser);
   const cdp = await context.newCDPSession(page);
   await page.goto(`${origin}pages/memory.html`);
-  await page.waitForFunction(() => window.__loaded);
+  await inPage(cdp, () => new Promise((loaded) => {
+    const check = () => (window.__loaded ? loaded() : setTimeout(check, 10));
+    check();
+  }));
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = (await cdp.send('Runtime.getHeapUsage')).usedSize;
-    const wasm = await page.evaluate(() => window.khabar.debugCounts()[2]);
+    const wasm = await inPage(cdp, () => window.khabar.debugCounts()[2]);
     return { js_heap_bytes: heap, wasm_memory_bytes: wasm };
   };
   const start = await measure();
-  await page.evaluate(async (article) => {
+  await inPage(cdp, async (article) => {
     const kinds = [['article', article], ['latest'], ['card', article], ['comments', article], ['latest']];
     const main = document.getElementById('widgets');
     const ready = [];
@@ -215,7 +218,7 @@ async function memory(browser, origin) {
     await Promise.all(ready);
   }, ARTICLE);
   const ten = await measure();
-  await page.evaluate(async (article) => {
+  await inPage(cdp, async (article) => {
     const main = document.getElementById('widgets');
     main.replaceChildren();
     const el = document.createElement('div');

@@ -88,15 +88,31 @@ export const bundleDir = (dist) => resolve(dist, 'cdn');
  */
 export async function watchPage(context, page, watch, arg = null) {
   // The page's own document only (init scripts run in every frame).
+  // A widget that shows an error, or a script that throws (the watch's
+  // own steps run in frames and timers, where nothing else would see it),
+  // ends the load with the reason at once instead of at the time limit.
   await page.addInitScript(`if (window === window.top) {
-    window.__bench = new Promise((done, fail) => (${watch})(done, fail, ${JSON.stringify(arg)}));
+    window.__bench = new Promise((done, fail) => {
+      addEventListener('error', (e) => fail(new Error('uncaught in the page: ' + e.message)));
+      addEventListener('unhandledrejection', (e) => fail(new Error('unhandled rejection in the page: ' + e.reason)));
+      addEventListener('khabar:error', (e) => fail(new Error('the widget failed: ' + e.detail?.code + ': ' + e.detail?.message)));
+      (${watch})(done, fail, ${JSON.stringify(arg)});
+    });
   }`);
   const cdp = await context.newCDPSession(page);
-  return async () => {
-    const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
-      expression: 'window.__bench', awaitPromise: true, returnByValue: true,
-    });
-    if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
-    return result.value;
-  };
+  return () => inPage(cdp, () => window.__bench);
+}
+
+/**
+ * `fn(arg)` run in the page through the DevTools session `cdp`, awaited,
+ * its value returned: Playwright's `evaluate` without Playwright's script
+ * in the page (see [`watchPage`]), so that it counts in no time or heap
+ * the bench reads. `fn` is written out as source and uses nothing from here.
+ */
+export async function inPage(cdp, fn, arg = null) {
+  const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
+    expression: `(${fn})(${JSON.stringify(arg)})`, awaitPromise: true, returnByValue: true,
+  });
+  if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+  return result.value;
 }
