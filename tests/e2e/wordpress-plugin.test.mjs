@@ -696,26 +696,48 @@ test('a post taken down while pushing was paused (the token emptied) is hidden i
   await stored(articleId(post.id), (status) => status === 404);
 });
 
-test('a site in several languages names each post\'s language (khabar_post_lang): the article goes in it and the widgets under the post speak it; a value that is no language tag is ignored', { skip }, async () => {
-  // What a multilingual plugin's answer would be, by the post's title here.
+test('a site in several languages names each post\'s language (khabar_post_lang): the article goes in it and the widgets under the post speak it, a footer\'s widget the page\'s language; a value that is no language tag is ignored', { skip }, async () => {
+  // What a multilingual plugin's answer would be, by the post's title
+  // here: a WordPress locale, as Polylang's and WPML's are.
   const filter = join(wp.contentDir, 'mu-plugins', 'khabar-test-lang.php');
   writeFileSync(filter, `<?php
 add_filter( 'khabar_post_lang', function ( $lang, $post ) {
 	if ( $post && str_starts_with( $post->post_title, 'Harbour' ) ) {
-		return 'en-GB';
+		return 'en_GB';
 	}
 	return $post && str_starts_with( $post->post_title, 'Broken' ) ? 'english, please' : $lang;
 }, 10, 2 );
 `);
+  // The theme's footer with a list of the latest stories in it, as a site
+  // might put one there: outside any post, on every page.
+  const footer = join(wp.contentDir, 'khabar-test-footer.php');
+  writeFileSync(footer, `<?php
+foreach ( get_posts( array( 'post_type' => 'wp_template_part', 'name' => 'footer', 'post_status' => 'any', 'numberposts' => -1 ) ) as $part ) {
+	wp_delete_post( $part->ID, true );
+}
+if ( 'put' === $argv[1] ) {
+	$id = wp_insert_post( array(
+		'post_type'    => 'wp_template_part',
+		'post_name'    => 'footer',
+		'post_title'   => 'Footer',
+		'post_status'  => 'publish',
+		'post_content' => '<!-- wp:shortcode -->[khabar kind="latest" limit="3"]<!-- /wp:shortcode -->',
+	), true );
+	wp_set_object_terms( $id, get_stylesheet(), 'wp_theme' );
+	wp_set_object_terms( $id, 'footer', 'wp_template_part_area' );
+}
+`);
   try {
-    const english = await expect(201, wp.api('/wp/v2/posts', {
-      method: 'POST', json: { title: 'Harbour bridge reopens to cyclists', content: '<p>The harbour bridge reopened this morning.</p>', status: 'publish' },
-    }));
-    assert.equal((await stored(articleId(english.id), (status) => status === 200)).lang, 'en-GB');
+    await wp.cli(footer, ['put']);
     const broken = await expect(201, wp.api('/wp/v2/posts', {
       method: 'POST', json: { title: 'Broken language answer', content: '<p>Text.</p>', status: 'publish' },
     }));
     assert.equal((await stored(articleId(broken.id), (status) => status === 200)).lang, 'ar');
+    // The newest post: the one WordPress's current post is on the front page.
+    const english = await expect(201, wp.api('/wp/v2/posts', {
+      method: 'POST', json: { title: 'Harbour bridge reopens to cyclists', content: '<p>The harbour bridge reopened this morning.</p>', status: 'publish' },
+    }));
+    assert.equal((await stored(articleId(english.id), (status) => status === 200)).lang, 'en-GB');
 
     const { page, problems } = await openPage(browser);
     await page.goto(english.link);
@@ -723,9 +745,19 @@ add_filter( 'khabar_post_lang', function ( $lang, $post ) {
     const comments = page.locator('[data-khabar="comments"]');
     assert.equal(await comments.getAttribute('data-khabar-lang'), 'en');
     assert.equal((await comments.locator('h2.comments-title').textContent()).trim().split(' (')[0], 'Comments');
+    // The footer's list on the English post's page speaks English…
+    const list = page.locator('[data-khabar="latest"]');
+    assert.equal(await list.getAttribute('data-khabar-lang'), 'en');
+    // …and on the front page, which lists posts of both languages, the
+    // site's (here Arabic), not the language of the newest post.
+    await page.goto(wp.url + '/');
+    await widgetsSettled(page);
+    assert.equal(await list.getAttribute('data-khabar-lang'), 'ar');
+    assert.equal(await list.locator('section.latest').getAttribute('aria-label'), 'آخر الأخبار');
     assert.deepEqual(problems, []);
     await page.close();
   } finally {
     unlinkSync(filter);
+    await wp.cli(footer, ['take-off']).finally(() => unlinkSync(footer));
   }
 });

@@ -79,14 +79,16 @@ final class Khabar_Article {
 	 * `khabar_post_lang` filter names another. A site in several languages
 	 * answers from its multilingual plugin there (Polylang's
 	 * `pll_get_post_language()`, WPML's `wpml_post_language_details`); a
-	 * value that is not a language tag is ignored.
+	 * WordPress locale (`en_GB`, what those give) becomes its tag (`en-GB`),
+	 * and a value that is not a language tag is ignored.
 	 *
 	 * @param WP_Post|null $post The post, or null (no post: a page's list).
 	 * @return string
 	 */
 	public static function lang( $post ) {
 		$lang = apply_filters( 'khabar_post_lang', Khabar_Settings::lang(), $post );
-		return is_string( $lang ) && preg_match( '/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/', $lang ) ? $lang : Khabar_Settings::lang();
+		$lang = is_string( $lang ) ? str_replace( '_', '-', $lang ) : '';
+		return preg_match( '/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/', $lang ) ? $lang : Khabar_Settings::lang();
 	}
 
 	/**

@@ -172,6 +172,22 @@ final class Khabar_Embed {
 	}
 
 	/**
+	 * The post a placeholder is shown with, whose language its interface
+	 * speaks: the post whose content is being rendered (a shortcode in it,
+	 * the widgets under it), else the page's own post; none elsewhere on a
+	 * page of several posts (a sidebar's or a footer's shortcode on the
+	 * front page), where WordPress's current post is only whichever the
+	 * main query or a loop left behind: the page's language then
+	 * (`khabar_post_lang` with no post).
+	 *
+	 * @return WP_Post|null
+	 */
+	private static function shown_with() {
+		$post = doing_filter( 'the_content' ) ? get_post() : ( is_singular() ? get_queried_object() : null );
+		return $post instanceof WP_Post ? $post : null;
+	}
+
+	/**
 	 * One placeholder, and the widget's script for the page; nothing when
 	 * no server is set.
 	 *
@@ -185,9 +201,7 @@ final class Khabar_Embed {
 			return '';
 		}
 		wp_enqueue_script( self::HANDLE, $server . '/khabar/khabar.js', array(), null, true );
-		// The interface in the language of the post it is shown with.
-		$post                      = get_post();
-		$attrs['data-khabar-lang'] = strtolower( strtok( Khabar_Article::lang( $post instanceof WP_Post ? $post : null ), '-' ) );
+		$attrs['data-khabar-lang'] = strtolower( strtok( Khabar_Article::lang( self::shown_with() ), '-' ) );
 		$html               = '<div class="khabar-' . esc_attr( $kind ) . '" data-khabar="' . esc_attr( $kind ) . '"';
 		foreach ( $attrs as $name => $value ) {
 			$html .= ' ' . $name . '="' . esc_attr( $value ) . '"';
