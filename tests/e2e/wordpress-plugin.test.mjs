@@ -465,16 +465,22 @@ add_action( 'rest_api_init', function () {
 \t\t\treturn true;
 \t\t},
 \t) );
-\t// When \`hook\` (with \`args\`) is due next.
+\t// When \`hook\` (with \`args\`) is due next, and how many events it has.
 \tregister_rest_route( 'khabar-test/v1', '/next', array(
 \t\t'methods'             => 'POST',
 \t\t'permission_callback' => '__return_true',
 \t\t'callback'            => function ( $request ) {
-\t\t\t$args = (array) $request->get_param( 'args' );
-\t\t\treturn array( 'next' => wp_next_scheduled( $request->get_param( 'hook' ), $args ) );
+\t\t\t$hook   = $request->get_param( 'hook' );
+\t\t\t$events = 0;
+\t\t\tforeach ( _get_cron_array() as $due ) {
+\t\t\t\t$events += isset( $due[ $hook ] ) ? count( $due[ $hook ] ) : 0;
+\t\t\t}
+\t\t\treturn array( 'next' => wp_next_scheduled( $hook, (array) $request->get_param( 'args' ) ), 'events' => $events );
 \t\t},
 \t) );
-\t// Post \`id\` made older than the age for comments, and its event run now.
+\t// Post \`id\` made older than the age for comments, and the closing
+\t// event and the retry it hands the post to run now (WP-Cron would run
+\t// them when due).
 \tregister_rest_route( 'khabar-test/v1', '/age', array(
 \t\t'methods'             => 'POST',
 \t\t'permission_callback' => '__return_true',
@@ -484,7 +490,8 @@ add_action( 'rest_api_init', function () {
 \t\t\t$then = time() - (int) get_option( 'close_comments_days_old' ) * DAY_IN_SECONDS - 120;
 \t\t\t$wpdb->update( $wpdb->posts, array( 'post_date_gmt' => gmdate( 'Y-m-d H:i:s', $then ) ), array( 'ID' => $id ) );
 \t\t\tclean_post_cache( $id );
-\t\t\tdo_action( 'khabar_comments_closed', $id );
+\t\t\tdo_action( 'khabar_close_due' );
+\t\t\tdo_action( 'khabar_retry_push' );
 \t\t\treturn true;
 \t\t},
 \t) );
@@ -622,12 +629,22 @@ test('comments WordPress closes by age are closed in Khabar: at once on an older
       method: 'POST', json: { title: 'خبر اليوم والتعليق مفتوح', content: '<p>نص.</p>', status: 'publish' },
     }));
     assert.equal((await stored(articleId(fresh.id), (status) => status === 200)).comments_open, true);
-    const { next } = await expect(200, wp.api('/khabar-test/v1/next', {
-      method: 'POST', json: { hook: 'khabar_comments_closed', args: [fresh.id] },
+    const later = await expect(201, wp.api('/wp/v2/posts', {
+      method: 'POST', json: { title: 'خبر آخر اليوم', content: '<p>نص.</p>', status: 'publish' },
     }));
-    assert.equal(next, Date.parse(`${fresh.date_gmt}Z`) / 1000 + 14 * 86400 + 60, 'sent again a minute after WordPress closes it');
+    await stored(articleId(later.id), (status) => status === 200);
+    // One event for all the posts, due a minute after the first of them
+    // (published by the tests before this one, minutes ago) closes.
+    const planned = await expect(200, wp.api('/khabar-test/v1/next', { method: 'POST', json: { hook: 'khabar_close_due' } }));
+    const closes = Date.parse(`${fresh.date_gmt}Z`) / 1000 + 14 * 86400;
+    assert.equal(planned.events, 1, 'one closing event, whatever the number of posts');
+    assert.ok(planned.next <= closes + 60 && planned.next > closes - 3600, `due by a minute after the post closes: ${planned.next} vs ${closes}`);
+    assert.equal((await expect(200, wp.api('/khabar-test/v1/next', { method: 'POST', json: { hook: 'khabar_comments_closed' } }))).events, 0);
     await expect(200, wp.api('/khabar-test/v1/age', { method: 'POST', json: { id: fresh.id } }));
     await stored(articleId(fresh.id), (status, article) => article?.comments_open === false);
+    // The next closing is planned on from there: the event again, once.
+    assert.equal((await expect(200, wp.api('/khabar-test/v1/next', { method: 'POST', json: { hook: 'khabar_close_due' } }))).events, 1);
+    assert.equal((await stored(articleId(later.id), (status) => status === 200)).comments_open, true);
   } finally {
     await expect(200, wp.api('/khabar-test/v1/close-after', { method: 'POST', json: { days: 0 } }));
   }
@@ -652,6 +669,56 @@ test('comments WordPress closes by age are closed in Khabar: at once on an older
   assert.equal(await page.locator('[data-khabar="comments"]').count(), 0);
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test('a run of the closing event hands every post that closed since the last to the push, past a full batch and all of one second, and plans the next', { skip }, async () => {
+  // 130 posts published at one moment (an import), 40 more a second
+  // later, all past the age for comments: a run takes 100 and the rest
+  // of that second, the next run the others. The posts are made with
+  // the push unhooked and taken off the waiting list after, so that
+  // Khabar never sees them.
+  const script = join(wp.contentDir, 'khabar-test-closing.php');
+  writeFileSync(script, `<?php
+remove_action( 'wp_after_insert_post', array( 'Khabar_Push', 'after_save' ), 10 );
+remove_action( 'before_delete_post', array( 'Khabar_Push', 'before_delete' ), 10 );
+update_option( 'close_comments_for_old_posts', 1 );
+update_option( 'close_comments_days_old', 14 );
+$then = time() - 20 * DAY_IN_SECONDS;
+$made = array();
+foreach ( array( 0 => 130, 1 => 40 ) as $later => $count ) {
+	for ( $i = 0; $i < $count; $i++ ) {
+		$made[] = wp_insert_post( array( 'post_title' => "closing $later $i", 'post_status' => 'publish', 'post_date_gmt' => gmdate( 'Y-m-d H:i:s', $then + $later ), 'post_date' => gmdate( 'Y-m-d H:i:s', $then + $later ) ) );
+	}
+}
+update_option( 'khabar_closed_through', $then + 14 * DAY_IN_SECONDS - 60 );
+$runs = array();
+foreach ( array( 1, 2 ) as $run ) {
+	do_action( 'khabar_close_due' );
+	$waiting = array_keys( (array) get_option( 'khabar_push_retry', array() ) );
+	$runs[]  = array(
+		'waiting' => count( array_intersect( $made, $waiting ) ),
+		'through' => (int) get_option( 'khabar_closed_through' ),
+		'at'      => time(),
+	);
+}
+$next = wp_next_scheduled( 'khabar_close_due' );
+update_option( 'khabar_push_retry', array_diff_key( (array) get_option( 'khabar_push_retry', array() ), array_flip( $made ) ), false );
+foreach ( $made as $id ) {
+	wp_delete_post( $id, true );
+}
+update_option( 'close_comments_for_old_posts', 0 );
+echo wp_json_encode( array( 'runs' => $runs, 'next' => $next, 'closed' => $then + 14 * DAY_IN_SECONDS ) );
+`);
+  try {
+    const { runs, next, closed } = JSON.parse(await wp.cli(script));
+    assert.equal(runs[0].waiting, 130, 'the first run: a full batch and the rest of its second');
+    assert.equal(runs[0].through, closed, 'sent up to that second');
+    assert.equal(runs[1].waiting, 170, 'the second run: the next second\'s posts too');
+    assert.ok(Math.abs(runs[1].through - runs[1].at) <= 2, 'then up to the run');
+    assert.ok(next === false || next > runs[1].at, `the next closing is after the run: ${next}`);
+  } finally {
+    unlinkSync(script);
+  }
 });
 
 test('the summary is the excerpt WordPress makes (its length, no photo caption), and the post\'s own [khabar] shortcode stays out of the article', { skip }, async () => {

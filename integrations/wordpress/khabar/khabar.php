@@ -28,6 +28,7 @@ require_once __DIR__ . '/includes/class-khabar-settings.php';
 require_once __DIR__ . '/includes/class-khabar-article.php';
 require_once __DIR__ . '/includes/class-khabar-embed.php';
 require_once __DIR__ . '/includes/class-khabar-push.php';
+require_once __DIR__ . '/includes/class-khabar-closing.php';
 
 add_action(
 	'init',
@@ -39,3 +40,4 @@ add_action(
 Khabar_Settings::register();
 Khabar_Embed::register();
 Khabar_Push::register();
+Khabar_Closing::register();

@@ -18,4 +18,5 @@ foreach ( Khabar_Settings::OPTIONS as $khabar_option ) {
 }
 // The pushes it had planned (retries, comments closing by age).
 wp_unschedule_hook( 'khabar_retry_push' );
-wp_unschedule_hook( 'khabar_comments_closed' );
+wp_unschedule_hook( 'khabar_close_due' );
+wp_unschedule_hook( 'khabar_comments_closed' ); // One per post, by earlier builds.

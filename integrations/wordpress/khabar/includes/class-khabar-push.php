@@ -27,12 +27,6 @@ final class Khabar_Push {
 	/** The cron event that retries failed pushes. */
 	const RETRY_EVENT = 'khabar_retry_push';
 
-	/**
-	 * The cron event that sends a post again once WordPress has closed its
-	 * comments by age (its argument: the post's id).
-	 */
-	const CLOSE_EVENT = 'khabar_comments_closed';
-
 	/** Delay before a retry, in seconds. */
 	const RETRY_AFTER = 300;
 
@@ -67,7 +61,6 @@ final class Khabar_Push {
 		add_action( 'wp_after_insert_post', array( __CLASS__, 'after_save' ), 10, 4 );
 		add_action( 'before_delete_post', array( __CLASS__, 'before_delete' ), 10, 2 );
 		add_action( self::RETRY_EVENT, array( __CLASS__, 'retry' ) );
-		add_action( self::CLOSE_EVENT, array( __CLASS__, 'comments_closed' ) );
 		// A token or an address put right: what waits goes now. An option
 		// saved again after it was emptied is added, not updated, when its
 		// stored value was the registered default ('').
@@ -97,18 +90,20 @@ final class Khabar_Push {
 			wp_clear_scheduled_hook( self::RETRY_EVENT );
 			wp_schedule_single_event( time(), self::RETRY_EVENT );
 		}
+		// Closings by age wait while nothing is pushed.
+		Khabar_Closing::plan();
 	}
 
 	/**
-	 * WordPress closed the post's comments by age: Khabar is told, as for
-	 * an edit.
+	 * Sends posts again in the background, as they are by then: their
+	 * comments closed by age (WordPress changed nothing else on them).
 	 *
-	 * @param int $post_id The post's id.
+	 * @param int[] $post_ids The posts' ids.
 	 */
-	public static function comments_closed( $post_id ) {
-		if ( self::enabled() && Khabar_Article::is_public( get_post( (int) $post_id ) ) ) {
-			self::send_all( array( (int) $post_id => 'put' ) );
-		}
+	public static function send_soon( array $post_ids ) {
+		self::keep( array_fill_keys( $post_ids, 'put' ) );
+		wp_clear_scheduled_hook( self::RETRY_EVENT );
+		wp_schedule_single_event( time(), self::RETRY_EVENT );
 	}
 
 	/**
@@ -486,35 +481,13 @@ final class Khabar_Push {
 		if ( ( $code >= 200 && $code < 300 ) || ( 'DELETE' === $args['method'] && $never ) ) {
 			self::record( true, $what . ': ' . $code );
 			if ( 'put' === $action ) {
-				self::schedule_closing( $post );
+				Khabar_Closing::took( $post );
 			}
 			return 'ok';
 		}
 		self::record( false, $what . ': HTTP ' . $code . ' ' . mb_substr( $body, 0, 300 ) );
 		$later = $code >= 500 || in_array( $code, array( 401, 403, 404, 408, 429 ), true );
 		return $later ? 'retry' : 'refused';
-	}
-
-	/**
-	 * Plans the post's next push for when WordPress closes its comments by
-	 * age, once: WordPress changes nothing then, it only stops taking them.
-	 *
-	 * @param WP_Post $post The post Khabar just took, comments open.
-	 */
-	private static function schedule_closing( WP_Post $post ) {
-		$at = Khabar_Article::closes_at( $post );
-		if ( null === $at || $at <= time() || ! Khabar_Article::comments_open( $post ) ) {
-			return;
-		}
-		$args = array( (int) $post->ID );
-		$next = wp_next_scheduled( self::CLOSE_EVENT, $args );
-		if ( false !== $next && abs( $next - $at ) > MINUTE_IN_SECONDS ) {
-			wp_unschedule_event( $next, self::CLOSE_EVENT, $args ); // Its date changed.
-			$next = false;
-		}
-		if ( false === $next ) {
-			wp_schedule_single_event( $at + MINUTE_IN_SECONDS, self::CLOSE_EVENT, $args );
-		}
 	}
 
 	/**

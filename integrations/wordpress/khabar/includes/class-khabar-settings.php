@@ -27,6 +27,7 @@ final class Khabar_Settings {
 		'khabar_placements',
 		'khabar_push_status',
 		'khabar_push_retry',
+		'khabar_closed_through',
 	);
 
 	/** The placements the page offers, by key. */

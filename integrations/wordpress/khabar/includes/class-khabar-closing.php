@@ -1,0 +1,227 @@
+<?php
+/**
+ * Comments WordPress closes by age ("close comments on posts older than N
+ * days"): WordPress changes nothing on the post then, it only stops taking
+ * comments, so Khabar is told by sending the post again.
+ *
+ * One WP-Cron event, due a minute after the next post closes, whatever
+ * the number of posts: a newsroom publishing hundreds of posts a day
+ * would otherwise hold thousands of events in the `cron` option, which
+ * WordPress loads on every request and writes whole on every change.
+ *
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * @package Khabar
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Plans and runs the sending of posts whose comments closed by age.
+ */
+final class Khabar_Closing {
+
+	/** The cron event, due once the next post's comments have closed. */
+	const EVENT = 'khabar_close_due';
+
+	/**
+	 * The moment up to which closings were sent (a Unix time): a run sends
+	 * the posts that closed after it.
+	 */
+	const THROUGH = 'khabar_closed_through';
+
+	/** The event earlier builds planned, one per post. */
+	const EVENT_PER_POST = 'khabar_comments_closed';
+
+	/** Most posts one run hands to the push; the next run goes on at once. */
+	const BATCH = 100;
+
+	/**
+	 * Hooks the event and the site's settings for comments in.
+	 */
+	public static function register() {
+		add_action( 'init', array( __CLASS__, 'start' ) );
+		add_action( self::EVENT, array( __CLASS__, 'run' ) );
+		foreach ( array( 'close_comments_for_old_posts', 'close_comments_days_old' ) as $option ) {
+			add_action( 'update_option_' . $option, array( __CLASS__, 'plan' ) );
+			add_action( 'add_option_' . $option, array( __CLASS__, 'plan' ) );
+		}
+	}
+
+	/**
+	 * The first time (a new site, or one that planned an event per post
+	 * before): closings are sent from a day back, so that one whose event
+	 * had not run yet still goes (a post sent twice goes as it is), the old
+	 * events go, and the next closing is planned. Then nothing: the option
+	 * is loaded with the others.
+	 */
+	public static function start() {
+		if ( false === get_option( self::THROUGH, false ) ) {
+			add_option( self::THROUGH, time() - DAY_IN_SECONDS );
+			wp_unschedule_hook( self::EVENT_PER_POST );
+			self::plan();
+		}
+	}
+
+	/**
+	 * Khabar just took `$post`: its closing is planned, when it comes
+	 * before the one the event waits for (a new post closes last, so this
+	 * is rarely more than a look at the event).
+	 *
+	 * @param WP_Post $post The post, as sent.
+	 */
+	public static function took( WP_Post $post ) {
+		$at = Khabar_Article::closes_at( $post );
+		if ( null === $at || $at <= self::through() || ! Khabar_Article::comments_open( $post ) ) {
+			return;
+		}
+		$next = wp_next_scheduled( self::EVENT );
+		if ( false === $next || $next > $at + MINUTE_IN_SECONDS ) {
+			self::schedule( $at + MINUTE_IN_SECONDS );
+		}
+	}
+
+	/**
+	 * Plans the event for the first post that closes after what was sent,
+	 * or for none when comments do not close by age (or posts are not
+	 * pushed, until a token is set: the closings wait, none is lost).
+	 */
+	public static function plan() {
+		$days = self::days();
+		if ( null === $days || ! Khabar_Push::enabled() ) {
+			wp_clear_scheduled_hook( self::EVENT );
+			return;
+		}
+		$next = self::closing_after( self::through(), $days, 1 );
+		if ( empty( $next ) ) {
+			wp_clear_scheduled_hook( self::EVENT );
+			return;
+		}
+		$at = self::closing_time( $next[0], $days );
+		if ( wp_next_scheduled( self::EVENT ) !== $at + MINUTE_IN_SECONDS ) {
+			self::schedule( $at + MINUTE_IN_SECONDS );
+		}
+	}
+
+	/**
+	 * The event: the posts that closed since the last run go to the push's
+	 * waiting list (sent in the background, in batches), and the next
+	 * closing is planned.
+	 */
+	public static function run() {
+		$days = self::days();
+		if ( null === $days ) {
+			update_option( self::THROUGH, time() );
+			self::plan();
+			return;
+		}
+		if ( ! Khabar_Push::enabled() ) {
+			return; // Kept for when a token is set (plan() then).
+		}
+		$now     = time();
+		$through = self::through();
+		$ids     = self::closing_after( $through, $days, self::BATCH, $now );
+		$sent_to = $now;
+		if ( count( $ids ) === self::BATCH ) {
+			// More may follow: this run goes up to the last one's second,
+			// all of that second's posts with it, and the next run on from there.
+			$sent_to = self::closing_time( end( $ids ), $days );
+			$ids     = array_unique( array_merge( $ids, self::closing_after( $sent_to - 1, $days, -1, $sent_to ) ) );
+		}
+		if ( ! empty( $ids ) ) {
+			Khabar_Push::send_soon( $ids );
+		}
+		update_option( self::THROUGH, max( $through, $sent_to ) );
+		self::plan();
+	}
+
+	/**
+	 * When WordPress closes comments on post `$post_id` at `$days` days.
+	 *
+	 * @param int $post_id The post's id.
+	 * @param int $days    The age at which comments close.
+	 * @return int A Unix time.
+	 */
+	private static function closing_time( $post_id, $days ) {
+		return (int) strtotime( get_post_field( 'post_date_gmt', $post_id ) . ' UTC' ) + $days * DAY_IN_SECONDS;
+	}
+
+	/**
+	 * Up to `$limit` (-1: all) ids of public posts, of types Khabar pushes
+	 * and WordPress closes, whose comments close after `$after` (and by
+	 * `$until`, when given), oldest first.
+	 *
+	 * @param int      $after A Unix time: after it.
+	 * @param int      $days  The age at which comments close.
+	 * @param int      $limit Most ids, or -1.
+	 * @param int|null $until A Unix time: by then (that second included).
+	 * @return int[]
+	 */
+	private static function closing_after( $after, $days, $limit, $until = null ) {
+		$dates = array(
+			'column'    => 'post_date_gmt',
+			'after'     => gmdate( 'Y-m-d H:i:s', $after - $days * DAY_IN_SECONDS ),
+			'inclusive' => false,
+		);
+		if ( null !== $until ) {
+			$dates['before'] = gmdate( 'Y-m-d H:i:s', $until + 1 - $days * DAY_IN_SECONDS );
+		}
+		$types = array_values(
+			array_intersect(
+				Khabar_Article::post_types(),
+				(array) apply_filters( 'close_comments_for_post_types', array( 'post' ) )
+			)
+		);
+		if ( empty( $types ) ) {
+			return array();
+		}
+		$ids = get_posts(
+			array(
+				'post_type'      => $types,
+				'post_status'    => 'publish',
+				'has_password'   => false,
+				'date_query'     => array( $dates ),
+				'orderby'        => array(
+					'date' => 'ASC',
+					'ID'   => 'ASC',
+				),
+				'fields'         => 'ids',
+				'posts_per_page' => $limit,
+				'no_found_rows'  => true,
+			)
+		);
+		return array_map( 'intval', $ids );
+	}
+
+	/**
+	 * The age in days at which WordPress closes comments, or null when it
+	 * does not.
+	 *
+	 * @return int|null
+	 */
+	private static function days() {
+		$days = (int) get_option( 'close_comments_days_old' );
+		return get_option( 'close_comments_for_old_posts' ) && $days > 0 ? $days : null;
+	}
+
+	/**
+	 * Up to when closings were sent (see start()).
+	 *
+	 * @return int A Unix time.
+	 */
+	private static function through() {
+		return (int) get_option( self::THROUGH, time() - DAY_IN_SECONDS );
+	}
+
+	/**
+	 * The event, due at `$at` (and no other).
+	 *
+	 * @param int $at A Unix time.
+	 */
+	private static function schedule( $at ) {
+		wp_clear_scheduled_hook( self::EVENT );
+		wp_schedule_single_event( $at, self::EVENT );
+	}
+}
