@@ -18,16 +18,17 @@ const env = (name) => {
  * Starts khabar-server; `listen` defaults to a free port. The database is
  * `khabar.sqlite3` in `dbDir` (a new temporary directory by default), or
  * `db` when given (e.g. a postgres:// URL). `widgetDir` and `www` default
- * to KHABAR_WIDGET_DIR and KHABAR_WWW.
+ * to KHABAR_WIDGET_DIR and KHABAR_WWW; `env` adds to this process's
+ * environment.
  */
-export async function startServer({ listen = '127.0.0.1:0', dbDir, db, args = [], widgetDir, www } = {}) {
+export async function startServer({ listen = '127.0.0.1:0', dbDir, db, args = [], widgetDir, www, env: extraEnv = {} } = {}) {
   const dir = dbDir ?? mkdtempSync(join(tmpdir(), 'khabar-e2e-'));
   const database = db ?? join(dir, 'khabar.sqlite3');
   const proc = spawn(env('KHABAR_SERVER_BIN'), [
     // --demo: the demo articles and pages, which the suite renders.
     '--db', database, 'serve', '--demo', '--listen', listen,
     '--www', www ?? env('KHABAR_WWW'), '--widget-dir', widgetDir ?? env('KHABAR_WIDGET_DIR'), ...args,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
   const url = await new Promise((resolve, reject) => {

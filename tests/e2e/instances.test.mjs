@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import {
   chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +47,16 @@ const MISSING = [
 ].filter(Boolean);
 // Both are in xtask's APT_PACKAGES: `cargo xtask test` installs them.
 const skip = MISSING.length ? `not installed: ${MISSING.join(', ')}` : false;
+
+/** libfaketime's preload library for threaded programs (Debian's libfaketime, in APT_PACKAGES too), or null. */
+function fakeTimeLibrary() {
+  for (const dir of readdirSync('/usr/lib', { withFileTypes: true })) {
+    const lib = join('/usr/lib', dir.name, 'faketime', 'libfaketimeMT.so.1');
+    if (dir.isDirectory() && existsSync(lib)) return lib;
+  }
+  return null;
+}
+const FAKETIME = fakeTimeLibrary();
 
 /** `program args…` as the cluster's owner: `postgres` when we are root (initdb refuses root). */
 function asOwner(program, args, options = {}) {
@@ -286,6 +296,69 @@ test('idempotency keys hold across instances: a retry landing on the other insta
   const rows = cluster.psql(site.db,
     `SELECT body, count(*) FROM comments WHERE body IN ('${body}', '${raceBody}') GROUP BY body ORDER BY body`);
   assert.deepEqual(rows, [[raceBody, '1'], [body, '1']].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+});
+
+test('a claim holds across instances whose clocks disagree: a webhook delivery one instance is sending is not sent again by another whose clock runs an hour ahead', {
+  skip: skip || (!FAKETIME && 'not installed: libfaketime (apt-get install libfaketime)'),
+}, async () => {
+  // A receiver that holds every delivery until told, as a slow endpoint
+  // would, and counts each Khabar-Delivery it is sent.
+  const sent = new Map();
+  const held = [];
+  let holding = true;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    const id = req.headers['khabar-delivery'];
+    sent.set(id, (sent.get(id) ?? 0) + 1);
+    const answer = () => { res.statusCode = 204; res.end(); };
+    if (holding) held.push(answer); else answer();
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  cleanups.push(() => { receiver.closeAllConnections(); receiver.close(); });
+  const release = () => { holding = false; held.splice(0).forEach((answer) => answer()); };
+
+  cluster.psql('postgres', 'CREATE DATABASE khabar_clocks');
+  const db = cluster.url('khabar_clocks');
+  // 30 s for an attempt: the held ones must not time out (a lease is a
+  // few attempts' time, well under B's hour).
+  const args = ['--webhook', `http://127.0.0.1:${receiver.address().port}/hook`, '--webhook-timeout', '30s',
+    '--comment-rate', '0', '--moderation', 'post'];
+  const secret = { KHABAR_WEBHOOK_SECRET: 'instances-test-webhook-secret' };
+  const a = await startServer({ db, args, env: secret });
+  cleanups.push(async () => { release(); await a.kill(); a.cleanup(); });
+  const article = await openArticle(a.url);
+  for (let i = 0; i < 3; i++) {
+    const posted = await send(commentsOf(a.url, article), {
+      method: 'POST', json: comment(`clocks ${i}`, randomUUID()), from: '127.0.0.21',
+    });
+    assert.equal(posted.status, 201);
+  }
+  // A claims the first delivery and is sending it (held at the receiver;
+  // an instance sends a URL's deliveries one at a time).
+  for (let waited = 0; sent.size < 1; waited += 100) {
+    assert.ok(waited < 10_000, 'A sends a delivery');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // B starts on the same database an hour ahead (libfaketime), past A's
+  // leases on A's clock, and polls for due deliveries each second.
+  const b = await startServer({
+    db, args,
+    env: { ...secret, LD_PRELOAD: FAKETIME, FAKETIME: '+1h', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+  });
+  cleanups.push(async () => { await b.kill(); b.cleanup(); });
+  const bDate = Date.parse((await fetch(`${b.url}api/v1/articles?limit=1`)).headers.get('date'));
+  assert.ok(bDate - Date.now() > 3_500_000, `B's clock runs an hour ahead: ${new Date(bDate).toISOString()}`);
+  await new Promise((r) => setTimeout(r, 3000));
+  release();
+  for (let waited = 0; ; waited += 200) {
+    const [[left]] = cluster.psql('khabar_clocks', 'SELECT count(*) FROM webhook_deliveries WHERE delivered_ms IS NULL');
+    if (left === '0') break;
+    assert.ok(waited < 15_000, `every delivery delivered: ${left} left`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.deepEqual([...sent].filter(([, times]) => times > 1), [], 'no delivery sent twice');
+  const [[rows]] = cluster.psql('khabar_clocks', 'SELECT count(*) FROM webhook_deliveries');
+  assert.equal(sent.size, Number(rows), 'every delivery sent');
 });
 
 test('through nginx, the links the instances make keep the address the reader used, its port included', { skip }, async () => {

@@ -39,6 +39,9 @@ pub const APT_PACKAGES: &[&str] = &[
     // server/tests/comment_import.rs: Isso, installed from PyPI into a
     // virtualenv (xtask/src/isso.rs), writes the database the import reads.
     "python3-venv",
+    // tests/e2e/instances.test.mjs: one instance run with its clock an hour
+    // ahead (LD_PRELOAD), to show that leases use the database's clock.
+    "libfaketime",
     // tests/e2e/wordpress.test.mjs: a real WordPress site served by PHP's
     // built-in server on a private MariaDB. The package pulls in PHP and
     // Apache's binaries (not Apache's service) but, without recommends, no

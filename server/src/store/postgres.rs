@@ -598,6 +598,21 @@ async fn queue_events(
     Ok(())
 }
 
+/// The database's clock in Unix milliseconds, for the leases of jobs and
+/// webhook deliveries: instances on several machines claim against one
+/// clock, so that one whose clock runs ahead by more than a lease does not
+/// take what another still holds. `now()` is the statement's start, the
+/// same wherever the statement reads it.
+const DB_NOW_MS: &str = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint";
+
+/// `d` in milliseconds, to add to [`DB_NOW_MS`]: at most a century, so
+/// that the sum never overflows a `bigint`.
+fn lease_ms(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis())
+        .unwrap_or(i64::MAX)
+        .min(100 * 365 * 86_400_000)
+}
+
 const DELIVERY_COLUMNS: &str = "id, delivery_id, url, event, comment_id, body, attempts,
     next_attempt_ms, last_status, last_error, delivered_ms, failed_ms, created_ms";
 
@@ -1788,30 +1803,25 @@ impl Store for PostgresStore {
         limit: u32,
         lease: std::time::Duration,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
-        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-        let now = now_ms();
+        let lease_ms = lease_ms(lease);
         let client = self.pool.get().await?;
         // SKIP LOCKED: instances claiming at once take different rows; the
-        // lease keeps a claimed row from the others until it ends.
+        // lease keeps a claimed row from the others until it ends, on the
+        // database's clock.
         let rows = client
             .query(
                 &format!(
-                    "UPDATE webhook_deliveries SET claimed_until_ms = $2
+                    "UPDATE webhook_deliveries SET claimed_until_ms = {DB_NOW_MS} + $1
                      WHERE id IN (
                          SELECT id FROM webhook_deliveries
                          WHERE delivered_ms IS NULL AND failed_ms IS NULL
-                           AND next_attempt_ms <= $1 AND claimed_until_ms <= $1
-                           AND url = ANY($4)
-                         ORDER BY next_attempt_ms, id LIMIT $3
+                           AND next_attempt_ms <= {DB_NOW_MS} AND claimed_until_ms <= {DB_NOW_MS}
+                           AND url = ANY($3)
+                         ORDER BY next_attempt_ms, id LIMIT $2
                          FOR UPDATE SKIP LOCKED)
                      RETURNING {DELIVERY_COLUMNS}"
                 ),
-                &[
-                    &now,
-                    &now.saturating_add(lease_ms),
-                    &i64::from(limit),
-                    &urls,
-                ],
+                &[&lease_ms, &i64::from(limit), &urls],
             )
             .await?;
         let mut due = rows
@@ -2458,7 +2468,7 @@ impl Store for PostgresStore {
         every: std::time::Duration,
         holder: &str,
     ) -> Result<bool, StoreError> {
-        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        let every_ms = lease_ms(every);
         let client = self.pool.get().await?;
         client
             .execute(
@@ -2466,13 +2476,16 @@ impl Store for PostgresStore {
                 &[&name],
             )
             .await?;
-        let now = now_ms();
         // The row lock makes a second instance wait, then re-check the
         // condition against the first one's new time: it finds nothing due.
+        // Both times are the database's (see DB_NOW_MS).
         let claimed = client
             .execute(
-                "UPDATE jobs SET next_run_ms = $2, holder = $3 WHERE name = $1 AND next_run_ms <= $4",
-                &[&name, &now.saturating_add(every_ms), &holder, &now],
+                &format!(
+                    "UPDATE jobs SET next_run_ms = {DB_NOW_MS} + $2, holder = $3
+                     WHERE name = $1 AND next_run_ms <= {DB_NOW_MS}"
+                ),
+                &[&name, &every_ms, &holder],
             )
             .await?;
         Ok(claimed > 0)
@@ -2484,12 +2497,14 @@ impl Store for PostgresStore {
         every: std::time::Duration,
         holder: &str,
     ) -> Result<(), StoreError> {
-        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        let every_ms = lease_ms(every);
         let client = self.pool.get().await?;
         client
             .execute(
-                "UPDATE jobs SET next_run_ms = $2 WHERE name = $1 AND holder = $3",
-                &[&name, &now_ms().saturating_add(every_ms), &holder],
+                &format!(
+                    "UPDATE jobs SET next_run_ms = {DB_NOW_MS} + $2 WHERE name = $1 AND holder = $3"
+                ),
+                &[&name, &every_ms, &holder],
             )
             .await?;
         Ok(())
