@@ -361,6 +361,24 @@ test('a claim holds across instances whose clocks disagree: a webhook delivery o
   assert.equal(sent.size, Number(rows), 'every delivery sent');
 });
 
+test('a rate window holds across instances whose clocks disagree: an instance an hour ahead still counts the others\' comments', {
+  skip: skip || (!FAKETIME && 'not installed: libfaketime (apt-get install libfaketime)'),
+}, async () => {
+  const { a, article } = site;
+  const ahead = await startServer({
+    db: cluster.url(site.db), args: MODERATED,
+    env: { LD_PRELOAD: FAKETIME, FAKETIME: '+1h', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+  });
+  cleanups.push(async () => { await ahead.kill(); ahead.cleanup(); });
+  const from = '127.0.0.32';
+  const statuses = [];
+  for (const base of [a.url, a.url, a.url, ahead.url]) {
+    const res = await send(commentsOf(base, article), { method: 'POST', json: comment(`clock rate ${randomUUID()}`, randomUUID()), from });
+    statuses.push(res.status);
+  }
+  assert.deepEqual(statuses, [201, 201, 201, 429], '--comment-rate 3: the 4th comment is refused by the instance an hour ahead too');
+});
+
 test('through nginx, the links the instances make keep the address the reader used, its port included', { skip }, async () => {
   const { nginx } = site;
   // The demo's articles have images at root-relative paths, which the

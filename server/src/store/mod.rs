@@ -711,7 +711,8 @@ pub trait Store: Send + Sync {
     /// that what they must agree on (rate-limit windows) lives in it.
     fn shares_state(&self) -> bool;
     /// Records one event of `client` in `bucket` unless it already had
-    /// `max` in the last `window`; then how long until it may again.
+    /// `max` in the last `window`; then how long until it may again. A
+    /// store that several machines share times it on its own clock.
     async fn rate_hit(
         &self,
         bucket: &str,

@@ -598,12 +598,20 @@ async fn queue_events(
     Ok(())
 }
 
-/// The database's clock in Unix milliseconds, for the leases of jobs and
-/// webhook deliveries: instances on several machines claim against one
-/// clock, so that one whose clock runs ahead by more than a lease does not
-/// take what another still holds. `now()` is the statement's start, the
+/// The database's clock in Unix milliseconds, for what instances on
+/// several machines time together — the leases of jobs and webhook
+/// deliveries, the rate windows — so that one whose clock runs ahead does
+/// not take what another still holds, nor see another's rate events as old. `now()` is the statement's start, the
 /// same wherever the statement reads it.
 const DB_NOW_MS: &str = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint";
+
+/// The database's clock (see [`DB_NOW_MS`]) as of `tx`'s start.
+async fn db_now_ms(tx: &deadpool_postgres::Transaction<'_>) -> Result<i64, StoreError> {
+    Ok(tx
+        .query_one(&format!("SELECT {DB_NOW_MS}"), &[])
+        .await?
+        .try_get(0)?)
+}
 
 /// `d` in milliseconds, to add to [`DB_NOW_MS`]: at most a century, so
 /// that the sum never overflows a `bigint`.
@@ -2432,7 +2440,7 @@ impl Store for PostgresStore {
             &[&key],
         )
         .await?;
-        let now = now_ms();
+        let now = db_now_ms(&tx).await?;
         tx.execute(
             "DELETE FROM rate_hits WHERE bucket = $1 AND client = $2 AND at_ms <= $3",
             &[&bucket, &client, &(now - window_ms)],
@@ -2511,12 +2519,11 @@ impl Store for PostgresStore {
     }
 
     async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError> {
-        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
         let client = self.pool.get().await?;
         Ok(client
             .execute(
-                "DELETE FROM rate_hits WHERE at_ms <= $1",
-                &[&(now_ms() - window_ms)],
+                &format!("DELETE FROM rate_hits WHERE at_ms <= {DB_NOW_MS} - $1"),
+                &[&lease_ms(window)],
             )
             .await?)
     }
