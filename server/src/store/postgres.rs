@@ -601,8 +601,9 @@ async fn queue_events(
 /// The database's clock in Unix milliseconds, for what instances on
 /// several machines time together — the leases of jobs and webhook
 /// deliveries, the rate windows — so that one whose clock runs ahead does
-/// not take what another still holds, nor see another's rate events as old. `now()` is the statement's start, the
-/// same wherever the statement reads it.
+/// not take what another still holds, nor see another's rate events as
+/// old. `now()` is the transaction's start: every place a statement reads
+/// it agrees.
 const DB_NOW_MS: &str = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint";
 
 /// The database's clock (see [`DB_NOW_MS`]) as of `tx`'s start.
