@@ -57,6 +57,8 @@ function fakeTimeLibrary() {
   return null;
 }
 const FAKETIME = fakeTimeLibrary();
+/** The environment of an instance whose clock runs an hour ahead (its timers keep real time). */
+const AN_HOUR_AHEAD = { LD_PRELOAD: FAKETIME, FAKETIME: '+1h', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
 
 /** `program args…` as the cluster's owner: `postgres` when we are root (initdb refuses root). */
 function asOwner(program, args, options = {}) {
@@ -343,7 +345,7 @@ test('a claim holds across instances whose clocks disagree: a webhook delivery o
   // leases on A's clock, and polls for due deliveries each second.
   const b = await startServer({
     db, args,
-    env: { ...secret, LD_PRELOAD: FAKETIME, FAKETIME: '+1h', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+    env: { ...secret, ...AN_HOUR_AHEAD },
   });
   cleanups.push(async () => { await b.kill(); b.cleanup(); });
   const bDate = Date.parse((await fetch(`${b.url}api/v1/articles?limit=1`)).headers.get('date'));
@@ -367,7 +369,7 @@ test('a rate window holds across instances whose clocks disagree: an instance an
   const { a, article } = site;
   const ahead = await startServer({
     db: cluster.url(site.db), args: MODERATED,
-    env: { LD_PRELOAD: FAKETIME, FAKETIME: '+1h', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+    env: AN_HOUR_AHEAD,
   });
   cleanups.push(async () => { await ahead.kill(); ahead.cleanup(); });
   const from = '127.0.0.32';

@@ -616,7 +616,7 @@ async fn db_now_ms(tx: &deadpool_postgres::Transaction<'_>) -> Result<i64, Store
 
 /// `d` in milliseconds, to add to [`DB_NOW_MS`]: at most a century, so
 /// that the sum never overflows a `bigint`.
-fn lease_ms(d: std::time::Duration) -> i64 {
+fn millis_to_add(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis())
         .unwrap_or(i64::MAX)
         .min(100 * 365 * 86_400_000)
@@ -1812,7 +1812,7 @@ impl Store for PostgresStore {
         limit: u32,
         lease: std::time::Duration,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
-        let lease_ms = lease_ms(lease);
+        let lease_ms = millis_to_add(lease);
         let client = self.pool.get().await?;
         // SKIP LOCKED: instances claiming at once take different rows; the
         // lease keeps a claimed row from the others until it ends, on the
@@ -2477,7 +2477,7 @@ impl Store for PostgresStore {
         every: std::time::Duration,
         holder: &str,
     ) -> Result<bool, StoreError> {
-        let every_ms = lease_ms(every);
+        let every_ms = millis_to_add(every);
         let client = self.pool.get().await?;
         client
             .execute(
@@ -2506,7 +2506,7 @@ impl Store for PostgresStore {
         every: std::time::Duration,
         holder: &str,
     ) -> Result<(), StoreError> {
-        let every_ms = lease_ms(every);
+        let every_ms = millis_to_add(every);
         let client = self.pool.get().await?;
         client
             .execute(
@@ -2524,7 +2524,7 @@ impl Store for PostgresStore {
         Ok(client
             .execute(
                 &format!("DELETE FROM rate_hits WHERE at_ms <= {DB_NOW_MS} - $1"),
-                &[&lease_ms(window)],
+                &[&millis_to_add(window)],
             )
             .await?)
     }

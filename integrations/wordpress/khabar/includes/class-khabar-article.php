@@ -167,16 +167,34 @@ final class Khabar_Article {
 	}
 
 	/**
-	 * When WordPress will close comments on the post by its age (the
-	 * site's "close comments on posts older than N days"), or null.
+	 * The age in days at which WordPress closes comments (the site's
+	 * "close comments on posts older than N days"), or null when it does not.
+	 *
+	 * @return int|null
+	 */
+	public static function closing_days() {
+		$days = (int) get_option( 'close_comments_days_old' );
+		return get_option( 'close_comments_for_old_posts' ) && $days > 0 ? $days : null;
+	}
+
+	/**
+	 * The post types whose comments WordPress closes by age.
+	 *
+	 * @return string[]
+	 */
+	public static function closing_types() {
+		return (array) apply_filters( 'close_comments_for_post_types', array( 'post' ) );
+	}
+
+	/**
+	 * When WordPress will close comments on the post by its age, or null.
 	 *
 	 * @param WP_Post $post The post.
 	 * @return int|null A Unix time.
 	 */
 	public static function closes_at( WP_Post $post ) {
-		$days  = (int) get_option( 'close_comments_days_old' );
-		$types = (array) apply_filters( 'close_comments_for_post_types', array( 'post' ) );
-		if ( ! get_option( 'close_comments_for_old_posts' ) || $days <= 0 || ! in_array( $post->post_type, $types, true ) ) {
+		$days = self::closing_days();
+		if ( null === $days || ! in_array( $post->post_type, self::closing_types(), true ) ) {
 			return null;
 		}
 		return (int) strtotime( $post->post_date_gmt . ' UTC' ) + $days * DAY_IN_SECONDS;

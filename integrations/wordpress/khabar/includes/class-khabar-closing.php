@@ -89,7 +89,7 @@ final class Khabar_Closing {
 	 * pushed, until a token is set: the closings wait, none is lost).
 	 */
 	public static function plan() {
-		$days = self::days();
+		$days = Khabar_Article::closing_days();
 		if ( null === $days || ! Khabar_Push::enabled() ) {
 			wp_clear_scheduled_hook( self::EVENT );
 			return;
@@ -99,7 +99,7 @@ final class Khabar_Closing {
 			wp_clear_scheduled_hook( self::EVENT );
 			return;
 		}
-		$at = self::closing_time( $next[0], $days );
+		$at = (int) Khabar_Article::closes_at( get_post( $next[0] ) );
 		if ( wp_next_scheduled( self::EVENT ) !== $at + MINUTE_IN_SECONDS ) {
 			self::schedule( $at + MINUTE_IN_SECONDS );
 		}
@@ -111,7 +111,7 @@ final class Khabar_Closing {
 	 * closing is planned.
 	 */
 	public static function run() {
-		$days = self::days();
+		$days = Khabar_Article::closing_days();
 		if ( null === $days ) {
 			update_option( self::THROUGH, time() );
 			self::plan();
@@ -127,7 +127,7 @@ final class Khabar_Closing {
 		if ( count( $ids ) === self::BATCH ) {
 			// More may follow: this run goes up to the last one's second,
 			// all of that second's posts with it, and the next run on from there.
-			$sent_to = self::closing_time( end( $ids ), $days );
+			$sent_to = (int) Khabar_Article::closes_at( get_post( end( $ids ) ) );
 			$ids     = array_unique( array_merge( $ids, self::closing_after( $sent_to - 1, $days, -1, $sent_to ) ) );
 		}
 		if ( ! empty( $ids ) ) {
@@ -137,16 +137,6 @@ final class Khabar_Closing {
 		self::plan();
 	}
 
-	/**
-	 * When WordPress closes comments on post `$post_id` at `$days` days.
-	 *
-	 * @param int $post_id The post's id.
-	 * @param int $days    The age at which comments close.
-	 * @return int A Unix time.
-	 */
-	private static function closing_time( $post_id, $days ) {
-		return (int) strtotime( get_post_field( 'post_date_gmt', $post_id ) . ' UTC' ) + $days * DAY_IN_SECONDS;
-	}
 
 	/**
 	 * Up to `$limit` (-1: all) ids of public posts, of types Khabar pushes
@@ -171,7 +161,7 @@ final class Khabar_Closing {
 		$types = array_values(
 			array_intersect(
 				Khabar_Article::post_types(),
-				(array) apply_filters( 'close_comments_for_post_types', array( 'post' ) )
+				Khabar_Article::closing_types()
 			)
 		);
 		if ( empty( $types ) ) {
@@ -195,16 +185,6 @@ final class Khabar_Closing {
 		return array_map( 'intval', $ids );
 	}
 
-	/**
-	 * The age in days at which WordPress closes comments, or null when it
-	 * does not.
-	 *
-	 * @return int|null
-	 */
-	private static function days() {
-		$days = (int) get_option( 'close_comments_days_old' );
-		return get_option( 'close_comments_for_old_posts' ) && $days > 0 ? $days : null;
-	}
 
 	/**
 	 * Up to when closings were sent (see start()).
