@@ -87,8 +87,7 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
     f.store
         .renew_webhook_urls(
             vec!["https://hooks.example/khabar".into()],
-            khabar_server::store::now_ms(),
-            0,
+            std::time::Duration::from_secs(300),
         )
         .await
         .expect("webhook");

@@ -220,9 +220,8 @@ async fn database(dir: &tempfile::TempDir) -> (SharedStore, String) {
 
 /// Records `urls` as the whole list, as if no other instance had any.
 async fn only_urls(store: &SharedStore, urls: Vec<String>) {
-    let now = khabar_server::store::now_ms();
     store
-        .renew_webhook_urls(urls, now, now)
+        .renew_webhook_urls(urls, Duration::ZERO)
         .await
         .expect("webhook URLs");
 }
@@ -717,16 +716,16 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
     wait_until(&a.store, "two delivered", all_delivered(2)).await;
     assert_eq!(r.received().len(), 2, "created and published, sent by A");
 
-    // A URL that no running instance has renewed for URL_LIFETIME (every
+    // A URL that no running instance has renewed for its lifetime (every
     // instance that had it stopped, or was restarted without it) is
     // forgotten, and what still waited for it is given up; one as old
     // that its instance renews now (its database was out of reach for
-    // minutes, say) stays, and so does what waits for it.
-    let lifetime = i64::try_from(worker::URL_LIFETIME.as_millis()).expect("ms");
-    let long_ago = khabar_server::store::now_ms() - lifetime - 1_000;
+    // minutes, say) stays, and so does what waits for it. The lifetime
+    // is 50 ms here (URL_LIFETIME is five minutes): the store times it
+    // on its own clock, so a test cannot record a URL in the past.
     let (gone, kept) = ("http://gone.test/hook", "http://kept.test/hook");
     b.store
-        .renew_webhook_urls(vec![gone.into(), kept.into()], long_ago, 0)
+        .renew_webhook_urls(vec![gone.into(), kept.into()], worker::URL_LIFETIME)
         .await
         .expect("old URLs");
     comment(&b.router, "hook-none-0002", "تعليق قبل نسيان العنوان").await;
@@ -739,9 +738,15 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
     let all = deliveries(&b.store).await;
     assert_eq!(waiting(&all, gone), [(false, None), (false, None)]);
     assert_eq!(waiting(&all, kept), [(false, None), (false, None)]);
-    let mut c = b.state.clone();
-    c.webhook_urls = vec![kept.into()];
-    assert_eq!(worker::renew(&c).await.expect("c"), 1, "gone.test only");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A's renewal of the minute (this A's URLs are its worker's settings).
+    let a_renews = a
+        .store
+        .renew_webhook_urls(vec![r.url.clone()], worker::URL_LIFETIME);
+    assert_eq!(a_renews.await.expect("a"), 0);
+    let lifetime = Duration::from_millis(50);
+    let forgotten = b.store.renew_webhook_urls(vec![kept.into()], lifetime);
+    assert_eq!(forgotten.await.expect("c"), 1, "gone.test only");
     let given_up = Some("the URL is no longer a --webhook".to_owned());
     let all = deliveries(&b.store).await;
     assert_eq!(

@@ -363,6 +363,43 @@ test('a claim holds across instances whose clocks disagree: a webhook delivery o
   assert.equal(sent.size, Number(rows), 'every delivery sent');
 });
 
+test('the --webhook URLs hold across instances whose clocks disagree: an instance an hour ahead, without webhooks of its own, keeps the others\' URLs and its comments reach them', {
+  skip: skip || (!FAKETIME && 'not installed: libfaketime (apt-get install libfaketime)'),
+}, async () => {
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => { received.push(JSON.parse(body)); res.statusCode = 204; res.end(); });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  cleanups.push(() => { receiver.closeAllConnections(); receiver.close(); });
+
+  cluster.psql('postgres', 'CREATE DATABASE khabar_clock_urls');
+  const db = cluster.url('khabar_clock_urls');
+  const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+  const secret = { KHABAR_WEBHOOK_SECRET: 'instances-test-webhook-secret' };
+  const rules = ['--comment-rate', '0', '--moderation', 'post'];
+  const a = await startServer({ db, args: ['--webhook', url, ...rules], env: secret });
+  cleanups.push(async () => { await a.kill(); a.cleanup(); });
+  // B renews at its start, as every instance does, and forgets the URLs
+  // not renewed for five minutes: on its own clock, A's were an hour old.
+  const b = await startServer({ db, args: rules, env: { ...secret, ...AN_HOUR_AHEAD } });
+  cleanups.push(async () => { await b.kill(); b.cleanup(); });
+  const bDate = Date.parse((await fetch(`${b.url}api/v1/articles?limit=1`)).headers.get('date'));
+  assert.ok(bDate - Date.now() > 3_500_000, `B's clock runs an hour ahead: ${new Date(bDate).toISOString()}`);
+  assert.deepEqual(cluster.psql('khabar_clock_urls', 'SELECT url FROM webhook_urls'), [[url]], 'A\'s URL kept');
+
+  const article = await openArticle(b.url);
+  const body = `clock urls ${randomUUID()}`;
+  const posted = await send(commentsOf(b.url, article), { method: 'POST', json: comment(body, randomUUID()), from: '127.0.0.33' });
+  assert.equal(posted.status, 201);
+  for (let waited = 0; !received.some((e) => e.comment?.body === body); waited += 100) {
+    assert.ok(waited < 10_000, `A delivers B's comment: ${JSON.stringify(received.map((e) => e.event))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
 test('a rate window holds across instances whose clocks disagree: an instance an hour ahead still counts the others\' comments', {
   skip: skip || (!FAKETIME && 'not installed: libfaketime (apt-get install libfaketime)'),
 }, async () => {

@@ -37,7 +37,7 @@ const BATCH: u32 = 50;
 /// Failed sends of one notice before it is given up (and logged).
 const MAX_ATTEMPTS: i64 = 5;
 /// The wait before the first retry of a notice; each later one doubles it.
-const RETRY_AFTER_MS: i64 = 30_000;
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Longest reply text quoted in a notice.
 const QUOTE_MAX: usize = 1_000;
@@ -249,10 +249,9 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
                     "reply notifications: reply {} (retried later): {e}",
                     notice.reply_id
                 );
-                let wait = RETRY_AFTER_MS.saturating_mul(1 << notice.attempts.clamp(0, 8));
                 NoticeOutcome::Retry {
                     sent_to: told.sent_to,
-                    at_ms: crate::store::now_ms().saturating_add(wait),
+                    after: RETRY_AFTER * (1 << notice.attempts.clamp(0, 8)),
                 }
             }
         };

@@ -555,12 +555,9 @@ impl Store for CachedStore {
     async fn renew_webhook_urls(
         &self,
         urls: Vec<String>,
-        now_ms: i64,
-        stale_before_ms: i64,
+        lifetime: std::time::Duration,
     ) -> Result<u64, StoreError> {
-        self.inner
-            .renew_webhook_urls(urls, now_ms, stale_before_ms)
-            .await
+        self.inner.renew_webhook_urls(urls, lifetime).await
     }
 
     async fn claim_webhook_deliveries(

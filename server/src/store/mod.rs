@@ -463,12 +463,13 @@ impl ReplyNotice {
 pub enum NoticeOutcome {
     /// Every subscriber was told, or the notice was given up on.
     Done,
-    /// Some could not be told: try again at `at_ms`, skipping `sent_to`.
+    /// Some could not be told: try again `after` this wait (on the
+    /// store's clock), skipping `sent_to`.
     Retry {
         /// Every subscription told so far.
         sent_to: Vec<i64>,
-        /// When to try again (milliseconds since the epoch).
-        at_ms: i64,
+        /// How long to wait before the next try.
+        after: std::time::Duration,
     },
     /// The run's time was up before everyone was told: the next run goes
     /// on, skipping `sent_to`, with no attempt counted.
@@ -531,14 +532,15 @@ pub struct WebhookDelivery {
 pub enum Attempt {
     /// The receiver answered 2xx with this status.
     Delivered(u16),
-    /// It failed (`status` if the receiver answered); try again at `at_ms`.
+    /// It failed (`status` if the receiver answered); try again `after`
+    /// this wait, timed on the store's clock.
     Retry {
         /// The answer's status, if any.
         status: Option<u16>,
         /// What went wrong.
         error: String,
-        /// When to try again, ms since the epoch.
-        at_ms: i64,
+        /// How long to wait before the next attempt.
+        after: std::time::Duration,
     },
     /// It failed and no attempt is left.
     Failed {
@@ -870,18 +872,19 @@ pub trait Store: Send + Sync {
         client_hmac: Option<&str>,
     ) -> Result<bool, StoreError>;
 
-    /// Records that an instance delivers comment events to `urls` as of
-    /// `now_ms` (`serve --webhook`, renewed while it runs): the comment
-    /// writes of every process, the CLI included, queue a delivery for
-    /// each recorded URL. Then forgets the URLs last recorded before
-    /// `stale_before_ms` (no running instance has them: `urls` are kept
-    /// when it is at most `now_ms`) and marks failed the deliveries still
-    /// waiting for a URL no longer recorded. How many URLs it forgot.
+    /// Records that an instance delivers comment events to `urls` now
+    /// (`serve --webhook`, renewed while it runs): the comment writes of
+    /// every process, the CLI included, queue a delivery for each
+    /// recorded URL. Then forgets the URLs not recorded again for
+    /// `lifetime` (no running instance has them; `urls` themselves are
+    /// kept) and marks failed the deliveries still waiting for a URL no
+    /// longer recorded. How many URLs it forgot. Timed on the store's
+    /// clock (PostgreSQL's for several machines): an instance whose clock
+    /// runs ahead must not take the others' renewals for old ones.
     async fn renew_webhook_urls(
         &self,
         urls: Vec<String>,
-        now_ms: i64,
-        stale_before_ms: i64,
+        lifetime: std::time::Duration,
     ) -> Result<u64, StoreError>;
     /// Claims up to `limit` deliveries to one of `urls` (the claiming
     /// instance's own `--webhook` URLs) that are due and not claimed, for

@@ -575,23 +575,20 @@ async fn queue_events(
         url: row.try_get(0)?,
         title: row.try_get(1)?,
     };
-    let now = now_ms();
+    // Due at once on the database's clock, which the claims read: an
+    // instance whose own clock runs ahead would hold its comments'
+    // deliveries back from the others by as much.
     for d in event::deliveries(&urls, events, comment, &article)
         .map_err(|e| StoreError::Engine(e.to_string()))?
     {
         client
             .execute(
-                "INSERT INTO webhook_deliveries (delivery_id, url, event, comment_id, body,
-                     next_attempt_ms, created_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
-                &[
-                    &d.delivery_id,
-                    &d.url,
-                    &d.event,
-                    &d.comment_id,
-                    &d.body,
-                    &now,
-                ],
+                &format!(
+                    "INSERT INTO webhook_deliveries (delivery_id, url, event, comment_id, body,
+                         next_attempt_ms, created_ms)
+                     VALUES ($1, $2, $3, $4, $5, {DB_NOW_MS}, {DB_NOW_MS})"
+                ),
+                &[&d.delivery_id, &d.url, &d.event, &d.comment_id, &d.body],
             )
             .await?;
     }
@@ -1485,9 +1482,11 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         client
             .query(
-                "SELECT id, reply_id, attempts, sent_to FROM reply_notices
-                 WHERE next_ms <= $2 ORDER BY id LIMIT $1",
-                &[&i64::from(limit), &now_ms()],
+                &format!(
+                    "SELECT id, reply_id, attempts, sent_to FROM reply_notices
+                     WHERE next_ms <= {DB_NOW_MS} ORDER BY id LIMIT $1"
+                ),
+                &[&i64::from(limit)],
             )
             .await?
             .iter()
@@ -1510,12 +1509,20 @@ impl Store for PostgresStore {
                     .execute("DELETE FROM reply_notices WHERE id = $1", &[&id])
                     .await?;
             }
-            NoticeOutcome::Retry { sent_to, at_ms } => {
+            NoticeOutcome::Retry { sent_to, after } => {
+                // Due on the database's clock, as the next run (on any
+                // instance) reads it.
                 client
                     .execute(
-                        "UPDATE reply_notices SET attempts = attempts + 1, sent_to = $2,
-                             next_ms = $3 WHERE id = $1",
-                        &[&id, &ReplyNotice::format_sent_to(&sent_to), &at_ms],
+                        &format!(
+                            "UPDATE reply_notices SET attempts = attempts + 1, sent_to = $2,
+                                 next_ms = {DB_NOW_MS} + $3 WHERE id = $1"
+                        ),
+                        &[
+                            &id,
+                            &ReplyNotice::format_sent_to(&sent_to),
+                            &millis_to_add(after),
+                        ],
                     )
                     .await?;
             }
@@ -1769,8 +1776,7 @@ impl Store for PostgresStore {
     async fn renew_webhook_urls(
         &self,
         urls: Vec<String>,
-        now_ms: i64,
-        stale_before_ms: i64,
+        lifetime: std::time::Duration,
     ) -> Result<u64, StoreError> {
         let mut urls = urls;
         // One order for every instance's renewals: two renewing the same
@@ -1779,6 +1785,8 @@ impl Store for PostgresStore {
         urls.dedup();
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        let now_ms = db_now_ms(&tx).await?;
+        let stale_before_ms = now_ms - millis_to_add(lifetime);
         for url in &urls {
             tx.execute(
                 "INSERT INTO webhook_urls (url, seen_ms) VALUES ($1, $2)
@@ -1842,26 +1850,36 @@ impl Store for PostgresStore {
     }
 
     async fn record_webhook_attempt(&self, id: i64, attempt: Attempt) -> Result<(), StoreError> {
-        let now = now_ms();
-        let (status, error, next, delivered, failed) = match attempt {
-            Attempt::Delivered(status) => (Some(status), None, None, Some(now), None),
+        // Every time on the database's clock: the next attempt is due for
+        // the claims of all instances (see `claim_webhook_deliveries`).
+        let (status, error, wait, delivered, failed) = match attempt {
+            Attempt::Delivered(status) => (Some(status), None, None, true, false),
             Attempt::Retry {
                 status,
                 error,
-                at_ms,
-            } => (status, Some(error), Some(at_ms), None, None),
-            Attempt::Failed { status, error } => (status, Some(error), None, None, Some(now)),
+                after,
+            } => (
+                status,
+                Some(error),
+                Some(millis_to_add(after)),
+                false,
+                false,
+            ),
+            Attempt::Failed { status, error } => (status, Some(error), None, false, true),
         };
         let status = status.map(i32::from);
         let client = self.pool.get().await?;
         client
             .execute(
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until_ms = 0,
-                     last_status = $2, last_error = COALESCE($3, last_error),
-                     next_attempt_ms = COALESCE($4, next_attempt_ms),
-                     delivered_ms = $5, failed_ms = $6
-                 WHERE id = $1 AND delivered_ms IS NULL AND failed_ms IS NULL",
-                &[&id, &status, &error, &next, &delivered, &failed],
+                &format!(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until_ms = 0,
+                         last_status = $2, last_error = COALESCE($3, last_error),
+                         next_attempt_ms = COALESCE({DB_NOW_MS} + $4, next_attempt_ms),
+                         delivered_ms = CASE WHEN $5 THEN {DB_NOW_MS} END,
+                         failed_ms = CASE WHEN $6 THEN {DB_NOW_MS} END
+                     WHERE id = $1 AND delivered_ms IS NULL AND failed_ms IS NULL"
+                ),
+                &[&id, &status, &error, &wait, &delivered, &failed],
             )
             .await?;
         Ok(())
@@ -1896,10 +1914,12 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
-                "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
-                     next_attempt_ms = $2, claimed_until_ms = 0
-                 WHERE id = $1 AND failed_ms IS NOT NULL",
-                &[&id, &now_ms()],
+                &format!(
+                    "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
+                         next_attempt_ms = {DB_NOW_MS}, claimed_until_ms = 0
+                     WHERE id = $1 AND failed_ms IS NOT NULL"
+                ),
+                &[&id],
             )
             .await?
             > 0)

@@ -1367,11 +1367,16 @@ impl Store for SqliteStore {
                 NoticeOutcome::Done => {
                     c.execute("DELETE FROM reply_notices WHERE id = ?1", [id])?;
                 }
-                NoticeOutcome::Retry { sent_to, at_ms } => {
+                NoticeOutcome::Retry { sent_to, after } => {
+                    let wait = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
                     c.execute(
                         "UPDATE reply_notices SET attempts = attempts + 1, sent_to = ?2,
                              next_ms = ?3 WHERE id = ?1",
-                        params![id, ReplyNotice::format_sent_to(&sent_to), at_ms],
+                        params![
+                            id,
+                            ReplyNotice::format_sent_to(&sent_to),
+                            now_ms().saturating_add(wait)
+                        ],
                     )?;
                 }
                 NoticeOutcome::Unfinished { sent_to } => {
@@ -1626,15 +1631,18 @@ impl Store for SqliteStore {
     async fn renew_webhook_urls(
         &self,
         urls: Vec<String>,
-        now_ms: i64,
-        stale_before_ms: i64,
+        lifetime: std::time::Duration,
     ) -> Result<u64, StoreError> {
         let mut urls = urls;
         // One order for every instance's renewals.
         urls.sort();
         urls.dedup();
+        let lifetime_ms = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // One machine's file: its clock, read under the write lock.
+            let now_ms = now_ms();
+            let stale_before_ms = now_ms.saturating_sub(lifetime_ms);
             for url in &urls {
                 tx.execute(
                     "INSERT INTO webhook_urls (url, seen_ms) VALUES (?1, ?2)
@@ -1717,8 +1725,17 @@ impl Store for SqliteStore {
                 Attempt::Retry {
                     status,
                     error,
-                    at_ms,
-                } => (status, Some(error), Some(at_ms), None, None),
+                    after,
+                } => {
+                    let wait = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+                    (
+                        status,
+                        Some(error),
+                        Some(now.saturating_add(wait)),
+                        None,
+                        None,
+                    )
+                }
                 Attempt::Failed { status, error } => (status, Some(error), None, None, Some(now)),
             };
             c.execute(

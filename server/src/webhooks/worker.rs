@@ -44,11 +44,9 @@ pub async fn renew(state: &AppState) -> Result<u64, StoreError> {
 }
 
 async fn renew_urls(state: &AppState, urls: &[String]) -> Result<u64, StoreError> {
-    let now = now_ms();
-    let lifetime = i64::try_from(URL_LIFETIME.as_millis()).unwrap_or(i64::MAX);
     state
         .store
-        .renew_webhook_urls(urls.to_vec(), now, now.saturating_sub(lifetime))
+        .renew_webhook_urls(urls.to_vec(), URL_LIFETIME)
         .await
 }
 
@@ -162,11 +160,10 @@ impl Sender {
         if attempt >= self.settings.max_attempts {
             return Attempt::Failed { status, error };
         }
-        let delay = backoff(self.settings.retry_base, attempt);
         Attempt::Retry {
             status,
             error,
-            at_ms: now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+            after: backoff(self.settings.retry_base, attempt),
         }
     }
 }
