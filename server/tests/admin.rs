@@ -1028,14 +1028,14 @@ async fn a_name_no_account_can_have_is_never_stored() {
     assert_ne!(res.status, StatusCode::SEE_OTHER);
     let (count, _) = f
         .store
-        .login_failures(&auth::account_key(&long), 0)
+        .login_failures(&auth::account_key(&long), Duration::MAX)
         .await
         .expect("failures");
     assert_eq!(count, 0, "the name was stored");
     // The attempt still counts against the client.
     let (count, _) = f
         .store
-        .login_failures(&auth::account_key(""), 0)
+        .login_failures(&auth::account_key(""), Duration::MAX)
         .await
         .expect("failures");
     assert_eq!(count, 1);
@@ -1119,12 +1119,12 @@ async fn a_sign_in_checked_against_an_account_that_changed_meanwhile_gets_no_ses
     );
     assert!(!f
         .store
-        .create_session("hash-of-a-cookie", &read, "csrf", i64::MAX)
+        .create_session("hash-of-a-cookie", &read, "csrf", Duration::MAX)
         .await
         .expect("create"));
     assert!(f
         .store
-        .session("hash-of-a-cookie", 0)
+        .session("hash-of-a-cookie")
         .await
         .expect("session")
         .is_none());
@@ -1137,7 +1137,7 @@ async fn a_sign_in_checked_against_an_account_that_changed_meanwhile_gets_no_ses
         .expect("sara");
     assert!(f
         .store
-        .create_session("hash-of-a-cookie", &now, "csrf", i64::MAX)
+        .create_session("hash-of-a-cookie", &now, "csrf", Duration::MAX)
         .await
         .expect("create"));
 }

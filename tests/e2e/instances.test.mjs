@@ -194,14 +194,17 @@ const hostPort = (url) => new URL(url).host;
  * An HTTP request sent from a chosen loopback address (`from`): the
  * address nginx and the instances see as the client's. JSON in and out.
  */
-function send(url, { method = 'GET', headers = {}, json, from = '127.0.0.1' } = {}) {
+function send(url, { method = 'GET', headers = {}, json, form, from = '127.0.0.1' } = {}) {
   return new Promise((resolve, reject) => {
-    const body = json === undefined ? undefined : JSON.stringify(json);
+    const body = json === undefined ? form && new URLSearchParams(form).toString() : JSON.stringify(json);
     const req = request(url, {
       method,
       localAddress: from,
       agent: false,
-      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(body ? { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' } : {}),
+        ...headers,
+      },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -416,6 +419,52 @@ test('a rate window holds across instances whose clocks disagree: an instance an
     statuses.push(res.status);
   }
   assert.deepEqual(statuses, [201, 201, 201, 429], '--comment-rate 3: the 4th comment is refused by the instance an hour ahead too');
+});
+
+test('sign-ins hold across instances whose clocks disagree: sessions last their twelve hours on an instance 13 hours ahead, and an account locked on one is locked on it', {
+  skip: skip || (!FAKETIME && 'not installed: libfaketime (apt-get install libfaketime)'),
+}, async () => {
+  const { a } = site;
+  const password = 'clocks-moderator-passphrase';
+  process.env.KHABAR_ADMIN_PASSWORD = password;
+  try {
+    assert.match(a.cli('admin', 'add', 'clocks'), /added moderator clocks/);
+  } finally {
+    delete process.env.KHABAR_ADMIN_PASSWORD;
+  }
+  // Ahead by more than a session's twelve hours.
+  const ahead = await startServer({
+    db: cluster.url(site.db), args: MODERATED,
+    env: { ...AN_HOUR_AHEAD, FAKETIME: '+13h' },
+  });
+  cleanups.push(async () => { await ahead.kill(); ahead.cleanup(); });
+  const signIn = async (base, pass, from) => {
+    const csrf = randomUUID();
+    const res = await send(`${base}admin/login`, {
+      method: 'POST', from, form: { csrf, name: 'clocks', password: pass },
+      headers: { cookie: `khabar_login_csrf=${csrf}` },
+    });
+    const session = (res.headers['set-cookie'] ?? []).map((c) => /^khabar_session=([^;]+)/.exec(c)?.[1]).find(Boolean);
+    return { status: res.status, session };
+  };
+  const queue = async (base, session) => (await send(`${base}admin/queue`, {
+    headers: { cookie: `khabar_session=${session}` }, from: '127.0.0.41',
+  })).status;
+
+  const onA = await signIn(a.url, password, '127.0.0.41');
+  assert.equal(onA.status, 303);
+  assert.equal(await queue(ahead.url, onA.session), 200, 'A\'s session holds on the instance ahead');
+  const onAhead = await signIn(ahead.url, password, '127.0.0.41');
+  assert.equal(onAhead.status, 303);
+  assert.equal(await queue(a.url, onA.session), 200, 'a sign-in on the instance ahead ends no session of A\'s');
+  assert.equal(await queue(a.url, onAhead.session), 200);
+
+  // Five wrong passwords on A lock the account (and the client)...
+  const wrong = await Promise.all([1, 2, 3, 4, 5].map(() => signIn(a.url, 'not-the-passphrase', '127.0.0.42')));
+  assert.ok(wrong.some((r) => r.status === 429), `locked on A: ${wrong.map((r) => r.status)}`);
+  // ...on the instance ahead too, from another client, the right one.
+  const later = await signIn(ahead.url, password, '127.0.0.43');
+  assert.deepEqual([later.status, later.session], [429, undefined], 'the lock holds on the instance ahead');
 });
 
 test('through nginx, the links the instances make keep the address the reader used, its port included', { skip }, async () => {

@@ -21,7 +21,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::admin::common::{AccountError, AdminError, AdminSettings, MIN_PASSWORD};
-use crate::store::{now_ms, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Whether `name` can be a moderator's name.
 pub fn valid_name(name: &str) -> bool {
@@ -144,20 +144,18 @@ pub async fn sign_in(
     password: &str,
     client_hmac: &str,
 ) -> Result<SignIn, AdminError> {
-    let now = now_ms();
-    let lock_ms = i64::try_from(settings.lock_for.as_millis()).unwrap_or(i64::MAX);
-    let since = now.saturating_sub(lock_ms);
     // A name no account can have is counted under one key, not its own:
     // its text (up to a whole request body) is never stored.
     let possible = valid_name(name);
     let account = account_key(if possible { name } else { "" });
     let keys = [account, client_key(client_hmac)];
     for key in &keys {
-        let (count, last) = store.login_failures(key, since).await?;
+        let (count, last_ago) = store.login_failures(key, settings.lock_for).await?;
         if count >= settings.max_failures {
-            let until = last.unwrap_or(now).saturating_add(lock_ms);
-            let left = u64::try_from(until.saturating_sub(now)).unwrap_or(0);
-            return Ok(SignIn::Locked(Duration::from_millis(left)));
+            let left = settings
+                .lock_for
+                .saturating_sub(last_ago.unwrap_or_default());
+            return Ok(SignIn::Locked(left));
         }
     }
     // The attempt counts as a failure before its password is checked (a
@@ -165,8 +163,8 @@ pub async fn sign_in(
     // them, so no more than `max_failures` of them are ever checked.
     let mut worst = 0_u32;
     for key in &keys {
-        store.add_login_failure(key, now, since).await?;
-        let (count, _) = store.login_failures(key, since).await?;
+        store.add_login_failure(key, settings.lock_for).await?;
+        let (count, _) = store.login_failures(key, settings.lock_for).await?;
         worst = worst.max(count.saturating_sub(1));
     }
     if worst >= settings.max_failures {
@@ -195,13 +193,15 @@ pub async fn sign_in(
     match moderator {
         Some(m) if matches => {
             let token = random_token()?;
-            let expires = now.saturating_add(
-                i64::try_from(settings.session_for.as_millis()).unwrap_or(i64::MAX),
-            );
             // The account may have gone, or changed its password, while
             // the password was checked: the attempt stays counted.
             if !store
-                .create_session(&token_hash(&token), &m, &random_token()?, expires)
+                .create_session(
+                    &token_hash(&token),
+                    &m,
+                    &random_token()?,
+                    settings.session_for,
+                )
                 .await?
             {
                 return Ok(SignIn::Wrong);

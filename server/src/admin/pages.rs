@@ -15,7 +15,7 @@ use crate::admin::paging::{self, Cursor};
 use crate::extract::{same_secret, ClientKey};
 use crate::routes::articles::{decode_cursor, encode_cursor};
 use crate::state::AppState;
-use crate::store::{now_ms, ListQuery, ModComment, ModQuery, Status};
+use crate::store::{ListQuery, ModComment, ModQuery, Status};
 
 /// Most comments or audit lines one page shows.
 const PAGE_ROWS: u32 = 200;
@@ -39,7 +39,7 @@ impl FromRequestParts<AppState> for Signed {
                 let hash = auth::token_hash(&token);
                 state
                     .store
-                    .session(&hash, now_ms())
+                    .session(&hash)
                     .await
                     .map_err(|e| AdminError::from(e).into_response())?
                     .map(|s| (s, hash))
@@ -285,7 +285,7 @@ pub(crate) async fn login_form(
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         if state
             .store
-            .session(&auth::token_hash(&token), now_ms())
+            .session(&auth::token_hash(&token))
             .await?
             .is_some()
         {

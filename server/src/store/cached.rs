@@ -394,20 +394,17 @@ impl Store for CachedStore {
     async fn login_failures(
         &self,
         key: &str,
-        since_ms: i64,
-    ) -> Result<(u32, Option<i64>), StoreError> {
-        self.inner.login_failures(key, since_ms).await
+        window: std::time::Duration,
+    ) -> Result<(u32, Option<std::time::Duration>), StoreError> {
+        self.inner.login_failures(key, window).await
     }
 
     async fn add_login_failure(
         &self,
         key: &str,
-        at_ms: i64,
-        forget_before_ms: i64,
+        window: std::time::Duration,
     ) -> Result<(), StoreError> {
-        self.inner
-            .add_login_failure(key, at_ms, forget_before_ms)
-            .await
+        self.inner.add_login_failure(key, window).await
     }
 
     async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError> {
@@ -419,15 +416,15 @@ impl Store for CachedStore {
         token_hash: &str,
         moderator: &Moderator,
         csrf: &str,
-        expires_ms: i64,
+        lifetime: std::time::Duration,
     ) -> Result<bool, StoreError> {
         self.inner
-            .create_session(token_hash, moderator, csrf, expires_ms)
+            .create_session(token_hash, moderator, csrf, lifetime)
             .await
     }
 
-    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError> {
-        self.inner.session(token_hash, now_ms).await
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        self.inner.session(token_hash).await
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

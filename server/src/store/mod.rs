@@ -764,25 +764,28 @@ pub trait Store: Send + Sync {
     /// Removes the moderator `name` and ends its sessions; `false` when
     /// there was no such account. The audit log keeps its name.
     async fn remove_moderator(&self, name: &str) -> Result<bool, StoreError>;
-    /// Failed sign-ins under `key` (an account or a client) since
-    /// `since_ms`: how many, and when the last one was.
+    /// Failed sign-ins under `key` (an account or a client) in the last
+    /// `window`: how many, and how long ago the last one was. The times
+    /// of sign-ins and sessions are the store's (PostgreSQL's clock for
+    /// several machines): an instance whose clock runs ahead must not
+    /// take the others' failures for old ones, nor their sessions for
+    /// ended ones.
     async fn login_failures(
         &self,
         key: &str,
-        since_ms: i64,
-    ) -> Result<(u32, Option<i64>), StoreError>;
-    /// Records a failed sign-in under `key` at `at_ms`, forgetting every
-    /// key's failures older than `forget_before_ms`.
+        window: std::time::Duration,
+    ) -> Result<(u32, Option<std::time::Duration>), StoreError>;
+    /// Records a failed sign-in under `key` now, forgetting every key's
+    /// failures older than `window`.
     async fn add_login_failure(
         &self,
         key: &str,
-        at_ms: i64,
-        forget_before_ms: i64,
+        window: std::time::Duration,
     ) -> Result<(), StoreError>;
     /// Forgets the failed sign-ins under `key`; how many there were.
     async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError>;
-    /// Stores a session (by the hash of its cookie) that ends at
-    /// `expires_ms`, and forgets the sessions that ended; `false`, and no
+    /// Stores a session (by the hash of its cookie) that ends `lifetime`
+    /// from now, and forgets the sessions that ended; `false`, and no
     /// session, when `moderator` was removed or given a new password since
     /// it was read (a new account may even have its id).
     async fn create_session(
@@ -790,11 +793,11 @@ pub trait Store: Send + Sync {
         token_hash: &str,
         moderator: &Moderator,
         csrf: &str,
-        expires_ms: i64,
+        lifetime: std::time::Duration,
     ) -> Result<bool, StoreError>;
-    /// The session whose cookie hashes to `token_hash`, unless it ended
-    /// before `now_ms` or its moderator is gone.
-    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError>;
+    /// The session whose cookie hashes to `token_hash`, unless it has
+    /// ended or its moderator is gone.
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError>;
     /// Ends a session (sign-out).
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
     /// Appends to the audit log.

@@ -1228,37 +1228,43 @@ impl Store for PostgresStore {
     async fn login_failures(
         &self,
         key: &str,
-        since_ms: i64,
-    ) -> Result<(u32, Option<i64>), StoreError> {
+        window: std::time::Duration,
+    ) -> Result<(u32, Option<std::time::Duration>), StoreError> {
         let client = self.pool.get().await?;
         let row = client
             .query_one(
-                "SELECT COUNT(*), MAX(at_ms) FROM login_failures WHERE key = $1 AND at_ms > $2",
-                &[&key, &since_ms],
+                &format!(
+                    "SELECT COUNT(*), {DB_NOW_MS} - MAX(at_ms) FROM login_failures
+                     WHERE key = $1 AND at_ms > {DB_NOW_MS} - $2"
+                ),
+                &[&key, &millis_to_add(window)],
             )
             .await?;
         let count: i64 = row.try_get(0)?;
-        Ok((u32::try_from(count).unwrap_or(u32::MAX), row.try_get(1)?))
+        let ago: Option<i64> = row.try_get(1)?;
+        Ok((
+            u32::try_from(count).unwrap_or(u32::MAX),
+            ago.map(|ms| std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
+        ))
     }
 
     async fn add_login_failure(
         &self,
         key: &str,
-        at_ms: i64,
-        forget_before_ms: i64,
+        window: std::time::Duration,
     ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         // Every key's old failures: names that never were accounts pile up
         // otherwise.
         tx.execute(
-            "DELETE FROM login_failures WHERE at_ms < $1",
-            &[&forget_before_ms],
+            &format!("DELETE FROM login_failures WHERE at_ms < {DB_NOW_MS} - $1"),
+            &[&millis_to_add(window)],
         )
         .await?;
         tx.execute(
-            "INSERT INTO login_failures (key, at_ms) VALUES ($1, $2)",
-            &[&key, &at_ms],
+            &format!("INSERT INTO login_failures (key, at_ms) VALUES ($1, {DB_NOW_MS})"),
+            &[&key],
         )
         .await?;
         tx.commit().await?;
@@ -1277,24 +1283,30 @@ impl Store for PostgresStore {
         token_hash: &str,
         moderator: &Moderator,
         csrf: &str,
-        expires_ms: i64,
+        lifetime: std::time::Duration,
     ) -> Result<bool, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        tx.execute("DELETE FROM sessions WHERE expires_ms < $1", &[&now_ms()])
-            .await?;
+        tx.execute(
+            &format!("DELETE FROM sessions WHERE expires_ms < {DB_NOW_MS}"),
+            &[],
+        )
+        .await?;
         // FOR SHARE: a password change or removal in flight is waited for
         // and the row read again, not its committed past.
         let stored = tx
             .execute(
-                "INSERT INTO sessions (token_hash, moderator_id, csrf, expires_ms)
-                 SELECT $1, id, $3, $4 FROM moderators WHERE id = $2 AND password_hash = $5
-                 FOR SHARE",
+                &format!(
+                    "INSERT INTO sessions (token_hash, moderator_id, csrf, expires_ms)
+                     SELECT $1, id, $3, {DB_NOW_MS} + $4 FROM moderators
+                     WHERE id = $2 AND password_hash = $5
+                     FOR SHARE"
+                ),
                 &[
                     &token_hash,
                     &moderator.id,
                     &csrf,
-                    &expires_ms,
+                    &millis_to_add(lifetime),
                     &moderator.password_hash,
                 ],
             )
@@ -1303,13 +1315,15 @@ impl Store for PostgresStore {
         Ok(stored > 0)
     }
 
-    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError> {
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
         let client = self.pool.get().await?;
         client
             .query_opt(
-                "SELECT m.name, s.csrf FROM sessions s JOIN moderators m ON m.id = s.moderator_id
-                 WHERE s.token_hash = $1 AND s.expires_ms > $2",
-                &[&token_hash, &now_ms],
+                &format!(
+                    "SELECT m.name, s.csrf FROM sessions s JOIN moderators m ON m.id = s.moderator_id
+                     WHERE s.token_hash = $1 AND s.expires_ms > {DB_NOW_MS}"
+                ),
+                &[&token_hash],
             )
             .await?
             .map(|r| {

@@ -6,6 +6,7 @@
 //! answer leaves, whether the process is killed or the machine loses power.
 
 use std::path::Path;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use r2d2_sqlite::SqliteConnectionManager;
@@ -341,7 +342,12 @@ pub struct SqliteStore {
 
 /// How often the change watcher asks SQLite whether another connection
 /// committed (`PRAGMA data_version`, a read of one shared-memory counter).
-const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+const WATCH_EVERY: Duration = Duration::from_millis(100);
+
+/// `d` in milliseconds, to add to or take from [`now_ms`] (saturating).
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
@@ -853,10 +859,10 @@ impl Store for SqliteStore {
         bucket: &str,
         client: &str,
         max: u32,
-        window: std::time::Duration,
-    ) -> Result<Option<std::time::Duration>, StoreError> {
+        window: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
         let (bucket, client) = (bucket.to_owned(), client.to_owned());
-        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let window_ms = millis(window);
         self.with_conn(move |c| {
             let now = now_ms();
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -871,7 +877,7 @@ impl Store for SqliteStore {
             )?;
             let wait = if count >= i64::from(max) {
                 let until = oldest.unwrap_or(now) + window_ms;
-                Some(std::time::Duration::from_millis(
+                Some(Duration::from_millis(
                     u64::try_from(until - now).unwrap_or(0),
                 ))
             } else {
@@ -890,11 +896,11 @@ impl Store for SqliteStore {
     async fn claim_job(
         &self,
         name: &str,
-        every: std::time::Duration,
+        every: Duration,
         holder: &str,
     ) -> Result<bool, StoreError> {
         let (name, holder) = (name.to_owned(), holder.to_owned());
-        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        let every_ms = millis(every);
         self.with_conn(move |c| {
             let now = now_ms();
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -915,11 +921,11 @@ impl Store for SqliteStore {
     async fn release_job(
         &self,
         name: &str,
-        every: std::time::Duration,
+        every: Duration,
         holder: &str,
     ) -> Result<(), StoreError> {
         let (name, holder) = (name.to_owned(), holder.to_owned());
-        let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        let every_ms = millis(every);
         self.with_conn(move |c| {
             c.execute(
                 "UPDATE jobs SET next_run_ms = ?2 WHERE name = ?1 AND holder = ?3",
@@ -930,8 +936,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn prune_rate_hits(&self, window: std::time::Duration) -> Result<u64, StoreError> {
-        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    async fn prune_rate_hits(&self, window: Duration) -> Result<u64, StoreError> {
+        let window_ms = millis(window);
         self.with_conn(move |c| {
             let gone = c.execute(
                 "DELETE FROM rate_hits WHERE at_ms <= ?1",
@@ -1091,27 +1097,31 @@ impl Store for SqliteStore {
     async fn login_failures(
         &self,
         key: &str,
-        since_ms: i64,
-    ) -> Result<(u32, Option<i64>), StoreError> {
+        window: Duration,
+    ) -> Result<(u32, Option<Duration>), StoreError> {
         let key = key.to_owned();
-        self.with_conn(move |c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*), MAX(at_ms) FROM login_failures WHERE key = ?1 AND at_ms > ?2",
-                params![key, since_ms],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?)
-        })
-        .await
+        let now = now_ms();
+        let since_ms = now.saturating_sub(millis(window));
+        let (count, last): (u32, Option<i64>) = self
+            .with_conn(move |c| {
+                c.query_row(
+                    "SELECT COUNT(*), MAX(at_ms) FROM login_failures WHERE key = ?1 AND at_ms > ?2",
+                    params![key, since_ms],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(StoreError::from)
+            })
+            .await?;
+        let ago = |at: i64| Duration::from_millis(u64::try_from(now - at).unwrap_or(0));
+        Ok((count, last.map(ago)))
     }
 
-    async fn add_login_failure(
-        &self,
-        key: &str,
-        at_ms: i64,
-        forget_before_ms: i64,
-    ) -> Result<(), StoreError> {
+    async fn add_login_failure(&self, key: &str, window: Duration) -> Result<(), StoreError> {
         let key = key.to_owned();
+        let window_ms = millis(window);
         self.with_conn(move |c| {
+            let at_ms = now_ms();
+            let forget_before_ms = at_ms.saturating_sub(window_ms);
             let tx = c.transaction()?;
             // Every key's old failures: names that never were accounts pile
             // up otherwise.
@@ -1143,13 +1153,16 @@ impl Store for SqliteStore {
         token_hash: &str,
         moderator: &Moderator,
         csrf: &str,
-        expires_ms: i64,
+        lifetime: Duration,
     ) -> Result<bool, StoreError> {
         let (token_hash, csrf) = (token_hash.to_owned(), csrf.to_owned());
         let (id, hash) = (moderator.id, moderator.password_hash.clone());
+        let lifetime_ms = millis(lifetime);
         self.with_conn(move |c| {
+            let now = now_ms();
+            let expires_ms = now.saturating_add(lifetime_ms);
             let tx = c.transaction()?;
-            tx.execute("DELETE FROM sessions WHERE expires_ms < ?1", [now_ms()])?;
+            tx.execute("DELETE FROM sessions WHERE expires_ms < ?1", [now])?;
             let stored = tx.execute(
                 "INSERT INTO sessions (token_hash, moderator_id, csrf, expires_ms)
                  SELECT ?1, id, ?3, ?4 FROM moderators WHERE id = ?2 AND password_hash = ?5",
@@ -1161,13 +1174,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<Session>, StoreError> {
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
         let token_hash = token_hash.to_owned();
         self.with_conn(move |c| {
             Ok(c.query_row(
                 "SELECT m.name, s.csrf FROM sessions s JOIN moderators m ON m.id = s.moderator_id
                  WHERE s.token_hash = ?1 AND s.expires_ms > ?2",
-                params![token_hash, now_ms],
+                params![token_hash, now_ms()],
                 |r| {
                     Ok(Session {
                         moderator: r.get(0)?,
@@ -1368,7 +1381,7 @@ impl Store for SqliteStore {
                     c.execute("DELETE FROM reply_notices WHERE id = ?1", [id])?;
                 }
                 NoticeOutcome::Retry { sent_to, after } => {
-                    let wait = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+                    let wait = millis(after);
                     c.execute(
                         "UPDATE reply_notices SET attempts = attempts + 1, sent_to = ?2,
                              next_ms = ?3 WHERE id = ?1",
@@ -1631,13 +1644,13 @@ impl Store for SqliteStore {
     async fn renew_webhook_urls(
         &self,
         urls: Vec<String>,
-        lifetime: std::time::Duration,
+        lifetime: Duration,
     ) -> Result<u64, StoreError> {
         let mut urls = urls;
         // One order for every instance's renewals.
         urls.sort();
         urls.dedup();
-        let lifetime_ms = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
+        let lifetime_ms = millis(lifetime);
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             // One machine's file: its clock, read under the write lock.
@@ -1672,9 +1685,9 @@ impl Store for SqliteStore {
         &self,
         urls: Vec<String>,
         limit: u32,
-        lease: std::time::Duration,
+        lease: Duration,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
-        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        let lease_ms = millis(lease);
         // The URLs as a JSON list, read by json_each (SQLite binds no lists).
         let urls = serde_json::to_string(&urls).map_err(|e| StoreError::Engine(e.to_string()))?;
         self.with_conn(move |c| {
@@ -1727,7 +1740,7 @@ impl Store for SqliteStore {
                     error,
                     after,
                 } => {
-                    let wait = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+                    let wait = millis(after);
                     (
                         status,
                         Some(error),
