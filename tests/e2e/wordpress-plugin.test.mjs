@@ -465,6 +465,28 @@ add_action( 'rest_api_init', function () {
 \t\t\treturn true;
 \t\t},
 \t) );
+\t// Post \`id\` published \`days\` ago, and nothing else run.
+\tregister_rest_route( 'khabar-test/v1', '/backdate', array(
+\t\t'methods'             => 'POST',
+\t\t'permission_callback' => '__return_true',
+\t\t'callback'            => function ( $request ) {
+\t\t\tglobal $wpdb;
+\t\t\t$id   = (int) $request->get_param( 'id' );
+\t\t\t$then = time() - (int) $request->get_param( 'days' ) * DAY_IN_SECONDS;
+\t\t\t$wpdb->update( $wpdb->posts, array( 'post_date_gmt' => gmdate( 'Y-m-d H:i:s', $then ) ), array( 'ID' => $id ) );
+\t\t\tclean_post_cache( $id );
+\t\t\treturn true;
+\t\t},
+\t) );
+\t// The push's run of what waits, now (WP-Cron runs it soon after).
+\tregister_rest_route( 'khabar-test/v1', '/push', array(
+\t\t'methods'             => 'POST',
+\t\t'permission_callback' => '__return_true',
+\t\t'callback'            => function () {
+\t\t\tdo_action( 'khabar_retry_push' );
+\t\t\treturn true;
+\t\t},
+\t) );
 \t// When \`hook\` (with \`args\`) is due next, and how many events it has.
 \tregister_rest_route( 'khabar-test/v1', '/next', array(
 \t\t'methods'             => 'POST',
@@ -478,9 +500,10 @@ add_action( 'rest_api_init', function () {
 \t\t\treturn array( 'next' => wp_next_scheduled( $hook, (array) $request->get_param( 'args' ) ), 'events' => $events );
 \t\t},
 \t) );
-\t// Post \`id\` made older than the age for comments, and the closing
-\t// event and the retry it hands the post to run now (WP-Cron would run
-\t// them when due).
+\t// Post \`id\` made older than the age for comments, its closing two
+\t// minutes ago, after the closing event's last run (as if the days had
+\t// passed), and the event and the retry it hands the post to run now
+\t// (WP-Cron would run them when due).
 \tregister_rest_route( 'khabar-test/v1', '/age', array(
 \t\t'methods'             => 'POST',
 \t\t'permission_callback' => '__return_true',
@@ -490,6 +513,7 @@ add_action( 'rest_api_init', function () {
 \t\t\t$then = time() - (int) get_option( 'close_comments_days_old' ) * DAY_IN_SECONDS - 120;
 \t\t\t$wpdb->update( $wpdb->posts, array( 'post_date_gmt' => gmdate( 'Y-m-d H:i:s', $then ) ), array( 'ID' => $id ) );
 \t\t\tclean_post_cache( $id );
+\t\t\tupdate_option( 'khabar_closed_through', min( (int) get_option( 'khabar_closed_through' ), time() - 180 ) );
 \t\t\tdo_action( 'khabar_close_due' );
 \t\t\tdo_action( 'khabar_retry_push' );
 \t\t\treturn true;
@@ -645,6 +669,17 @@ test('comments WordPress closes by age are closed in Khabar: at once on an older
     // The next closing is planned on from there: the event again, once.
     assert.equal((await expect(200, wp.api('/khabar-test/v1/next', { method: 'POST', json: { hook: 'khabar_close_due' } }))).events, 1);
     assert.equal((await stored(articleId(later.id), (status) => status === 200)).comments_open, true);
+
+    // The age shortened (14 days to 3): a post of 5 days, open in Khabar,
+    // is closed there at once, with no closing event; lengthened again,
+    // it opens again.
+    await expect(200, wp.api('/khabar-test/v1/backdate', { method: 'POST', json: { id: later.id, days: 5 } }));
+    await expect(200, wp.api('/khabar-test/v1/close-after', { method: 'POST', json: { days: 3 } }));
+    await expect(200, wp.api('/khabar-test/v1/push', { method: 'POST' }));
+    await stored(articleId(later.id), (status, article) => article?.comments_open === false);
+    await expect(200, wp.api('/khabar-test/v1/close-after', { method: 'POST', json: { days: 14 } }));
+    await expect(200, wp.api('/khabar-test/v1/push', { method: 'POST' }));
+    await stored(articleId(later.id), (status, article) => article?.comments_open === true);
   } finally {
     await expect(200, wp.api('/khabar-test/v1/close-after', { method: 'POST', json: { days: 0 } }));
   }
@@ -716,6 +751,61 @@ echo wp_json_encode( array( 'runs' => $runs, 'next' => $next, 'closed' => $then 
     assert.equal(runs[1].waiting, 170, 'the second run: the next second\'s posts too');
     assert.ok(Math.abs(runs[1].through - runs[1].at) <= 2, 'then up to the run');
     assert.ok(next === false || next > runs[1].at, `the next closing is after the run: ${next}`);
+  } finally {
+    unlinkSync(script);
+  }
+});
+
+test('a change of the age for comments sends at once the posts it closes or opens again: shortened, lengthened, turned off and on again', { skip }, async () => {
+  // Posts of 10, 20 and 40 days, made with the push unhooked (Khabar
+  // never sees them); after each change, which of them wait to be sent.
+  const script = join(wp.contentDir, 'khabar-test-age.php');
+  writeFileSync(script, `<?php
+remove_action( 'wp_after_insert_post', array( 'Khabar_Push', 'after_save' ), 10 );
+remove_action( 'before_delete_post', array( 'Khabar_Push', 'before_delete' ), 10 );
+update_option( 'close_comments_days_old', 30 );
+update_option( 'close_comments_for_old_posts', 1 );
+$made = array();
+foreach ( array( 10, 20, 40 ) as $days ) {
+	$at            = gmdate( 'Y-m-d H:i:s', time() - $days * DAY_IN_SECONDS );
+	$made[ $days ] = wp_insert_post( array( 'post_title' => "age $days", 'post_status' => 'publish', 'post_date_gmt' => $at, 'post_date' => $at ) );
+}
+$sent    = function () use ( $made ) {
+	$waiting = (array) get_option( 'khabar_push_retry', array() );
+	update_option( 'khabar_push_retry', array_diff_key( $waiting, array_flip( $made ) ), false );
+	return array_keys( array_filter( $made, function ( $id ) use ( $waiting ) {
+		return isset( $waiting[ $id ] );
+	} ) );
+};
+$steps   = array( $sent() );
+$changes = array(
+	array( 'close_comments_days_old', 7 ),
+	array( 'close_comments_days_old', 15 ),
+	array( 'close_comments_for_old_posts', 0 ),
+	array( 'close_comments_for_old_posts', 1 ),
+	array( 'close_comments_days_old', 15 ),
+);
+foreach ( $changes as $change ) {
+	update_option( $change[0], $change[1] );
+	$steps[] = $sent();
+}
+foreach ( $made as $id ) {
+	wp_delete_post( $id, true );
+}
+update_option( 'close_comments_for_old_posts', 0 );
+$sent();
+echo wp_json_encode( $steps );
+`);
+  try {
+    const steps = JSON.parse(await wp.cli(script));
+    assert.deepEqual(steps, [
+      [], // made under 30 days: nothing to send
+      [10, 20], // 30 → 7 days: both close
+      [10], // 7 → 15: the 10-day post opens again
+      [20, 40], // turned off: both open again
+      [20, 40], // turned on (15 days): both close
+      [], // 15 again: no change
+    ]);
   } finally {
     unlinkSync(script);
   }

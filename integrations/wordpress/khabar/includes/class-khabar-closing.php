@@ -32,6 +32,13 @@ final class Khabar_Closing {
 	 */
 	const THROUGH = 'khabar_closed_through';
 
+	/**
+	 * The age in days (0: none) under which the closings up to THROUGH
+	 * were sent: when the site's changes, the posts it closes or opens
+	 * again are sent at once (see follow_age()).
+	 */
+	const AGE = 'khabar_closing_age';
+
 	/** The event earlier builds planned, one per post. */
 	const EVENT_PER_POST = 'khabar_comments_closed';
 
@@ -63,6 +70,49 @@ final class Khabar_Closing {
 			wp_unschedule_hook( self::EVENT_PER_POST );
 			self::plan();
 		}
+		// A change the settings' hooks did not see (made with the plugin
+		// inactive, say) is followed on the next request.
+		self::follow_age();
+	}
+
+	/**
+	 * Follows a change of the site's age for comments (Settings →
+	 * Discussion): the posts it closes, and those it opens again, go to the
+	 * push's waiting list at once, whatever the event had reached, and the
+	 * event goes on from now. Shortened from 30 days to 7, say, the posts of
+	 * 7 to 30 days would otherwise stay open in Khabar; lengthened, or the
+	 * closing turned off, posts stay closed there that WordPress opened.
+	 * Turning it on sends every post past the age, as "send every published
+	 * post" would.
+	 */
+	private static function follow_age() {
+		$age = (int) Khabar_Article::closing_days();
+		$was = get_option( self::AGE, false );
+		if ( false === $was ) {
+			// The first look (a new site, or an earlier build's, whose
+			// closings were sent under today's age).
+			add_option( self::AGE, $age );
+			return;
+		}
+		$was = (int) $was;
+		if ( $was === $age ) {
+			return;
+		}
+		$now = time();
+		// Posts published by $sent went to Khabar closed; by $due, WordPress
+		// closes them now (null: none).
+		$sent = $was > 0 ? self::through() - $was * DAY_IN_SECONDS : null;
+		$due  = $age > 0 ? $now - $age * DAY_IN_SECONDS : null;
+		if ( $sent !== $due ) {
+			// Between the two (one of them at least is a time).
+			$from = null === $sent || null === $due ? null : min( $sent, $due );
+			$ids  = self::published( $from, max( (int) $sent, (int) $due ), -1 );
+			if ( ! empty( $ids ) ) {
+				Khabar_Push::send_soon( $ids );
+			}
+		}
+		update_option( self::THROUGH, $now );
+		update_option( self::AGE, $age );
 	}
 
 	/**
@@ -89,6 +139,7 @@ final class Khabar_Closing {
 	 * pushed, until a token is set: the closings wait, none is lost).
 	 */
 	public static function plan() {
+		self::follow_age();
 		$days = Khabar_Article::closing_days();
 		if ( null === $days || ! Khabar_Push::enabled() ) {
 			wp_clear_scheduled_hook( self::EVENT );
@@ -150,13 +201,31 @@ final class Khabar_Closing {
 	 * @return int[]
 	 */
 	private static function closing_after( $after, $days, $limit, $until = null ) {
+		$age = $days * DAY_IN_SECONDS;
+		return self::published( $after - $age, null === $until ? null : $until - $age, $limit );
+	}
+
+	/**
+	 * Up to `$limit` (-1: all) ids of public posts, of types Khabar pushes
+	 * and WordPress closes, published after `$after` and by `$until`,
+	 * oldest first.
+	 *
+	 * @param int|null $after A Unix time: after it (null: from the first).
+	 * @param int|null $until A Unix time: by then, that second included
+	 *                        (null: to the last).
+	 * @param int      $limit Most ids, or -1.
+	 * @return int[]
+	 */
+	private static function published( $after, $until, $limit ) {
 		$dates = array(
 			'column'    => 'post_date_gmt',
-			'after'     => gmdate( 'Y-m-d H:i:s', $after - $days * DAY_IN_SECONDS ),
 			'inclusive' => false,
 		);
+		if ( null !== $after ) {
+			$dates['after'] = gmdate( 'Y-m-d H:i:s', $after );
+		}
 		if ( null !== $until ) {
-			$dates['before'] = gmdate( 'Y-m-d H:i:s', $until + 1 - $days * DAY_IN_SECONDS );
+			$dates['before'] = gmdate( 'Y-m-d H:i:s', $until + 1 );
 		}
 		$types = array_values(
 			array_intersect(

@@ -28,6 +28,7 @@ final class Khabar_Settings {
 		'khabar_push_status',
 		'khabar_push_retry',
 		'khabar_closed_through',
+		'khabar_closing_age',
 	);
 
 	/** The placements the page offers, by key. */
