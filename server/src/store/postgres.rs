@@ -2597,24 +2597,39 @@ impl Store for PostgresStore {
         // failover behind a virtual address, a NAT that forgot the
         // connection) would leave it waiting, and the cache serving what
         // other instances changed, for hours. The store's config carries
-        // TCP keepalives (`open`), which find out within about a minute;
-        // the loop below then reconnects.
+        // TCP keepalives (`open`), which find out within about a minute.
+        // Something between that keeps the connection up but no longer
+        // passes notifications on (a pooler, a proxy whose own connection
+        // to the server broke) is found by the probe: a notification of
+        // this instance's own, sent through the pool, that must come back
+        // on the LISTEN connection. Either way the loop below reconnects.
         let config = self.config.clone();
         let tls = self.tls.clone();
+        let pool = self.pool.clone();
+        let mut token = [0_u8; 8];
+        getrandom::fill(&mut token).map_err(|e| StoreError::Engine(e.to_string()))?;
+        let probe = Probe {
+            channel: format!(
+                "khabar_probe_{}",
+                token.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            ),
+            heard: tokio::sync::watch::channel(0_u64).0,
+        };
+        let probe = std::sync::Arc::new(probe);
         // The first LISTEN before returning: from then on nothing is missed.
-        let first = listen(&config, tls.as_ref(), on_change.clone()).await?;
+        let first = listen(&config, tls.as_ref(), on_change.clone(), probe.clone()).await?;
         tokio::spawn(async move {
             let mut connection = Some(first);
             loop {
                 if let Some(done) = connection.take() {
-                    let _ = done.await;
-                    // Lost the connection: other instances' writes go
-                    // unheard until listening again.
+                    let why = probe.watch(&pool, done).await;
+                    // Other instances' writes go unheard until listening
+                    // again.
                     on_change(Change::Lost);
-                    tracing::warn!("read cache: lost the LISTEN connection; reconnecting");
+                    tracing::warn!("read cache: {why}; reconnecting");
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                match listen(&config, tls.as_ref(), on_change.clone()).await {
+                match listen(&config, tls.as_ref(), on_change.clone(), probe.clone()).await {
                     Ok(done) => {
                         on_change(Change::Watching);
                         tracing::info!("read cache: listening for changes again");
@@ -2628,16 +2643,67 @@ impl Store for PostgresStore {
     }
 }
 
+/// How often the LISTEN connection is checked end to end, and how long
+/// its probe may take to come back.
+const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+const PROBE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The check of one instance's LISTEN connection: its own channel, which
+/// no other instance hears, and the count of probes heard on it.
+struct Probe {
+    channel: String,
+    heard: tokio::sync::watch::Sender<u64>,
+}
+
+impl Probe {
+    /// Waits while the LISTEN connection `done` (its reading task) hears
+    /// its probes; why it stopped listening, once it has (the task is
+    /// ended when a probe did not come back).
+    async fn watch(&self, pool: &Pool, mut done: tokio::task::JoinHandle<()>) -> &'static str {
+        let mut heard = self.heard.subscribe();
+        loop {
+            tokio::select! {
+                _ = &mut done => return "lost the LISTEN connection",
+                () = tokio::time::sleep(PROBE_EVERY) => {}
+            }
+            heard.mark_unchanged();
+            // A probe that cannot be sent says nothing about the LISTEN
+            // connection (the pool's trouble is seen by every request).
+            let Ok(client) = pool.get().await else {
+                continue;
+            };
+            if client
+                .execute("SELECT pg_notify($1, '')", &[&self.channel])
+                .await
+                .is_err()
+            {
+                continue;
+            }
+            drop(client);
+            tokio::select! {
+                _ = &mut done => return "lost the LISTEN connection",
+                came = tokio::time::timeout(PROBE_WAIT, heard.changed()) => {
+                    if came.is_err() {
+                        done.abort();
+                        return "the LISTEN connection stopped passing notifications on";
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Opens a connection that `LISTEN`s on [`CHANGES`] and calls `on_change`
 /// for each notification; the handle ends when the connection does.
 async fn listen(
     config: &tokio_postgres::Config,
     tls: Option<&MakeRustlsConnect>,
     on_change: ChangeHook,
+    probe: std::sync::Arc<Probe>,
 ) -> Result<tokio::task::JoinHandle<()>, StoreError> {
     match tls {
-        Some(tls) => listen_over(config, tls.clone(), on_change).await,
-        None => listen_over(config, NoTls, on_change).await,
+        Some(tls) => listen_over(config, tls.clone(), on_change, probe).await,
+        None => listen_over(config, NoTls, on_change, probe).await,
     }
 }
 
@@ -2645,6 +2711,7 @@ async fn listen_over<T>(
     config: &tokio_postgres::Config,
     tls: T,
     on_change: ChangeHook,
+    probe: std::sync::Arc<Probe>,
 ) -> Result<tokio::task::JoinHandle<()>, StoreError>
 where
     T: MakeTlsConnect<Socket>,
@@ -2657,6 +2724,7 @@ where
     // the client must live as long as the connection is read: it is handed
     // to the reading task once LISTEN is done.
     let (hand_over, mut handed) = tokio::sync::oneshot::channel::<tokio_postgres::Client>();
+    let channel = probe.channel.clone();
     let task = tokio::spawn(async move {
         let mut keep: Option<tokio_postgres::Client> = None;
         let mut waiting = true;
@@ -2667,7 +2735,13 @@ where
                     keep = client.ok();
                 }
                 message = messages.next() => match message {
-                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => on_change(Change::Data),
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                        if n.channel() == probe.channel {
+                            probe.heard.send_modify(|count| *count += 1);
+                        } else {
+                            on_change(Change::Data);
+                        }
+                    }
                     Some(Ok(_)) => {}
                     Some(Err(_)) | None => break,
                 },
@@ -2675,7 +2749,20 @@ where
         }
         drop(keep);
     });
-    client.batch_execute(&format!("LISTEN {CHANGES}")).await?;
+    // Bounded (connecting is, by `connect_timeout`): something between
+    // that takes the connection and never answers must not hold the
+    // reconnecting loop, nor keep the connection of each attempt open.
+    let sql = format!("LISTEN {CHANGES}; LISTEN {channel}");
+    match tokio::time::timeout(PROBE_WAIT, client.batch_execute(&sql)).await {
+        Ok(Ok(())) => {}
+        failed => {
+            task.abort();
+            return Err(match failed {
+                Ok(Err(e)) => e.into(),
+                _ => StoreError::Engine("LISTEN: no answer".into()),
+            });
+        }
+    }
     let _ = hand_over.send(client);
     Ok(task)
 }
