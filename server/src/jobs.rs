@@ -243,5 +243,5 @@ async fn run_claimed<N, E, F, Fut>(
 const LEASE: Duration = Duration::from_secs(300);
 
 fn ms_ago(d: Duration) -> i64 {
-    crate::store::now_ms().saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    crate::store::now_ms().saturating_sub(crate::store::millis(d))
 }

@@ -721,8 +721,8 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
     // forgotten, and what still waited for it is given up; one as old
     // that its instance renews now (its database was out of reach for
     // minutes, say) stays, and so does what waits for it. The lifetime
-    // is 50 ms here (URL_LIFETIME is five minutes): the store times it
-    // on its own clock, so a test cannot record a URL in the past.
+    // is half a second here (URL_LIFETIME is five minutes): the store
+    // times it on its own clock, so a test cannot record a URL in the past.
     let (gone, kept) = ("http://gone.test/hook", "http://kept.test/hook");
     b.store
         .renew_webhook_urls(vec![gone.into(), kept.into()], worker::URL_LIFETIME)
@@ -738,13 +738,13 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
     let all = deliveries(&b.store).await;
     assert_eq!(waiting(&all, gone), [(false, None), (false, None)]);
     assert_eq!(waiting(&all, kept), [(false, None), (false, None)]);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
     // A's renewal of the minute (this A's URLs are its worker's settings).
     let a_renews = a
         .store
         .renew_webhook_urls(vec![r.url.clone()], worker::URL_LIFETIME);
     assert_eq!(a_renews.await.expect("a"), 0);
-    let lifetime = Duration::from_millis(50);
+    let lifetime = Duration::from_millis(500);
     let forgotten = b.store.renew_webhook_urls(vec![kept.into()], lifetime);
     assert_eq!(forgotten.await.expect("c"), 1, "gone.test only");
     let given_up = Some("the URL is no longer a --webhook".to_owned());

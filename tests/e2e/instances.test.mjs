@@ -560,24 +560,43 @@ test('moderation holds across instances: approved on A, visible from B at once',
 
 test('an instance whose LISTEN connection stays up but stops passing notifications on (a relay between) finds out, and its read cache stops serving what the others changed', { skip }, async () => {
   const { a, article } = site;
-  // A TCP relay in front of PostgreSQL for instance C. Once stalled, it
-  // passes nothing more from the server to the connections that asked
-  // for LISTEN, and keeps them open: TCP and its keepalives see nothing
-  // wrong (the relay's own end answers them).
-  let stalled = false;
+  // A TCP relay in front of PostgreSQL for instance C. To the
+  // connections that asked for LISTEN it passes everything ('pass');
+  // then nothing more, keeping them open ('stall': TCP and its
+  // keepalives see nothing wrong, the relay's own end answers them); and
+  // to those that ask in 'drop' mode, every message but the
+  // notifications, as a pooler in transaction mode does.
+  let mode = 'pass';
+  let answered = 0; // LISTENs answered in 'drop' mode
   const listeners = new Set(); // the open connections that asked for LISTEN
   const relay = createTcpServer((client) => {
     const upstream = connect(cluster.port, '127.0.0.1');
-    let listening = false;
+    let listening = null;
+    let pending = Buffer.alloc(0);
     client.on('data', (d) => {
       if (d.includes('LISTEN khabar_changes')) {
-        listening = true;
+        listening = mode;
         listeners.add(client);
       }
       upstream.write(d);
     });
     client.on('close', () => listeners.delete(client));
-    upstream.on('data', (d) => { if (!(stalled && listening)) client.write(d); });
+    upstream.on('data', (d) => {
+      if (listening !== 'drop') {
+        if (listening === null || mode === 'pass') client.write(d);
+        return;
+      }
+      // From the LISTEN on, whole messages (a type byte, then a length
+      // that counts itself): all but NotificationResponse ('A').
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= 5 && pending.length >= 1 + pending.readInt32BE(1)) {
+        const message = pending.subarray(0, 1 + pending.readInt32BE(1));
+        pending = pending.subarray(message.length);
+        if (message[0] === 0x41) continue;
+        if (message[0] === 0x5a) answered += 1; // ReadyForQuery
+        client.write(message);
+      }
+    });
     for (const [from, to] of [[client, upstream], [upstream, client]]) {
       from.on('error', () => to.destroy());
       from.on('close', () => to.destroy());
@@ -605,7 +624,7 @@ test('an instance whose LISTEN connection stays up but stops passing notificatio
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(await published(c.url), false);
   assert.equal(await published(c.url), false);
-  stalled = true;
+  mode = 'stall';
   const approved = await fetch(`${a.url}api/v1/admin/comments/${id}/approve`, { method: 'POST', headers: admin });
   assert.equal(approved.status, 200);
   // The notification of the approval never reaches C. Its probe (every
@@ -621,6 +640,27 @@ test('an instance whose LISTEN connection stays up but stops passing notificatio
   // leaves unanswered is given up after 10 s, its connection closed.
   await new Promise((r) => setTimeout(r, 12_000));
   assert.ok(listeners.size <= 1, `connections left open by C's attempts to listen: ${listeners.size}`);
+
+  // Its LISTEN answered, a connection that passes no notification is no
+  // better: the cache keeps nothing until a probe came back on it.
+  mode = 'drop';
+  for (const t1 = Date.now(); answered === 0;) {
+    assert.ok(Date.now() - t1 < 30_000, 'C listens again');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const second = await send(commentsOf(a.url, article), {
+    method: 'POST', json: comment(`relayed again ${randomUUID().slice(0, 8)}`, randomUUID()), from: '127.0.0.52',
+  });
+  assert.equal(second.status, 201);
+  const secondId = second.json.comment.id;
+  const shows = async () => (await (await fetch(`${commentsOf(c.url, article)}?sort=newest`)).json())
+    .items.some((item) => item.id === secondId);
+  assert.equal(await shows(), false);
+  assert.equal(await shows(), false);
+  const again = await fetch(`${a.url}api/v1/admin/comments/${secondId}/approve`, { method: 'POST', headers: admin });
+  assert.equal(again.status, 200);
+  assert.equal(await shows(), true, 'C reads through while its LISTEN connection passes nothing');
 });
 
 const TOTAL = 1000;

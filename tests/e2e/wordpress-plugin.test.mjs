@@ -783,12 +783,14 @@ $changes = array(
 	array( 'close_comments_days_old', 15 ),
 	array( 'close_comments_for_old_posts', 0 ),
 	array( 'close_comments_for_old_posts', 1 ),
-	array( 'close_comments_days_old', 15 ),
 );
 foreach ( $changes as $change ) {
 	update_option( $change[0], $change[1] );
 	$steps[] = $sent();
 }
+// What a save of the settings without a change of the age runs.
+Khabar_Closing::plan();
+$steps[] = $sent();
 foreach ( $made as $id ) {
 	wp_delete_post( $id, true );
 }
@@ -804,7 +806,7 @@ echo wp_json_encode( $steps );
       [10], // 7 → 15: the 10-day post opens again
       [20, 40], // turned off: both open again
       [20, 40], // turned on (15 days): both close
-      [], // 15 again: no change
+      [], // planned again, the age unchanged
     ]);
   } finally {
     unlinkSync(script);

@@ -141,6 +141,12 @@ pub(crate) fn source_word(a: &crate::model::Article, origin: Option<&str>) -> Op
     origin.map(|_| a.source_comments_open.unwrap_or(a.comments_open))
 }
 
+/// `d` in milliseconds (`i64::MAX` past that), to add to or take from a
+/// time the stores keep; saturating arithmetic keeps a long one in range.
+pub fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// Milliseconds since the Unix epoch, as the stores keep times they compare.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -614,9 +614,7 @@ async fn db_now_ms(tx: &deadpool_postgres::Transaction<'_>) -> Result<i64, Store
 /// `d` in milliseconds, to add to [`DB_NOW_MS`]: at most a century, so
 /// that the sum never overflows a `bigint`.
 fn millis_to_add(d: std::time::Duration) -> i64 {
-    i64::try_from(d.as_millis())
-        .unwrap_or(i64::MAX)
-        .min(100 * 365 * 86_400_000)
+    super::millis(d).min(100 * 365 * 86_400_000)
 }
 
 const DELIVERY_COLUMNS: &str = "id, delivery_id, url, event, comment_id, body, attempts,
@@ -2465,7 +2463,7 @@ impl Store for PostgresStore {
         max: u32,
         window: std::time::Duration,
     ) -> Result<Option<std::time::Duration>, StoreError> {
-        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let window_ms = millis_to_add(window);
         let mut client_conn = self.pool.get().await?;
         let tx = client_conn.transaction().await?;
         // One client's events are counted by one instance at a time.
@@ -2617,12 +2615,17 @@ impl Store for PostgresStore {
         };
         let probe = std::sync::Arc::new(probe);
         // The first LISTEN before returning: from then on nothing is missed.
+        // The cache keeps nothing until a first probe has come back on it
+        // (milliseconds), as after each reconnection: a LISTEN answered
+        // is no proof that notifications come (a pooler in transaction
+        // mode answers it and passes none).
         let first = listen(&config, tls.as_ref(), on_change.clone(), probe.clone()).await?;
+        on_change(Change::Lost);
         tokio::spawn(async move {
             let mut connection = Some(first);
             loop {
                 if let Some(done) = connection.take() {
-                    let why = probe.watch(&pool, done).await;
+                    let why = probe.watch(&pool, done, &on_change).await;
                     // Other instances' writes go unheard until listening
                     // again.
                     on_change(Change::Lost);
@@ -2631,7 +2634,6 @@ impl Store for PostgresStore {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 match listen(&config, tls.as_ref(), on_change.clone(), probe.clone()).await {
                     Ok(done) => {
-                        on_change(Change::Watching);
                         tracing::info!("read cache: listening for changes again");
                         connection = Some(done);
                     }
@@ -2644,9 +2646,12 @@ impl Store for PostgresStore {
 }
 
 /// How often the LISTEN connection is checked end to end, and how long
-/// its probe may take to come back.
+/// its probe may take to be sent and to come back.
 const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 const PROBE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long the server may take to answer `LISTEN`.
+const LISTEN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The check of one instance's LISTEN connection: its own channel, which
 /// no other instance hears, and the count of probes heard on it.
@@ -2656,38 +2661,61 @@ struct Probe {
 }
 
 impl Probe {
-    /// Waits while the LISTEN connection `done` (its reading task) hears
-    /// its probes; why it stopped listening, once it has (the task is
-    /// ended when a probe did not come back).
-    async fn watch(&self, pool: &Pool, mut done: tokio::task::JoinHandle<()>) -> &'static str {
+    /// Probes the LISTEN connection `done` (its reading task) at once and
+    /// then every PROBE_EVERY: the cache is told it can keep again
+    /// (`Watching`) once the first probe came back. Returns why it stopped
+    /// listening, once it has (the task is ended when a probe could not be
+    /// sent or did not come back in time).
+    async fn watch(
+        &self,
+        pool: &Pool,
+        mut done: tokio::task::JoinHandle<()>,
+        on_change: &ChangeHook,
+    ) -> &'static str {
         let mut heard = self.heard.subscribe();
+        let mut passed = false;
         loop {
-            tokio::select! {
-                _ = &mut done => return "lost the LISTEN connection",
-                () = tokio::time::sleep(PROBE_EVERY) => {}
-            }
             heard.mark_unchanged();
-            // A probe that cannot be sent says nothing about the LISTEN
-            // connection (the pool's trouble is seen by every request).
-            let Ok(client) = pool.get().await else {
-                continue;
+            let send = async {
+                let client = pool.get().await?;
+                client
+                    .execute("SELECT pg_notify($1, '')", &[&self.channel])
+                    .await?;
+                Ok::<_, StoreError>(())
             };
-            if client
-                .execute("SELECT pg_notify($1, '')", &[&self.channel])
-                .await
-                .is_err()
-            {
-                continue;
-            }
-            drop(client);
-            tokio::select! {
+            let sent = tokio::select! {
                 _ = &mut done => return "lost the LISTEN connection",
-                came = tokio::time::timeout(PROBE_WAIT, heard.changed()) => {
+                sent = tokio::time::timeout(PROBE_WAIT, send) => sent,
+            };
+            match sent {
+                Ok(Ok(())) => {
+                    let came = tokio::select! {
+                        _ = &mut done => return "lost the LISTEN connection",
+                        came = tokio::time::timeout(PROBE_WAIT, heard.changed()) => came,
+                    };
                     if came.is_err() {
                         done.abort();
                         return "the LISTEN connection stopped passing notifications on";
                     }
+                    if !passed {
+                        passed = true;
+                        on_change(Change::Watching);
+                    }
                 }
+                // Refused at once (the database is down, say): the pool's
+                // trouble, which every request sees; the next probe tells.
+                Ok(Err(_)) => {}
+                // Sent into silence: the path to the database hangs, the
+                // LISTEN connection's too most likely, and nothing read
+                // can be trusted until a probe comes back.
+                Err(_) => {
+                    done.abort();
+                    return "a probe of the LISTEN connection could not be sent";
+                }
+            }
+            tokio::select! {
+                _ = &mut done => return "lost the LISTEN connection",
+                () = tokio::time::sleep(PROBE_EVERY) => {}
             }
         }
     }
@@ -2753,7 +2781,7 @@ where
     // that takes the connection and never answers must not hold the
     // reconnecting loop, nor keep the connection of each attempt open.
     let sql = format!("LISTEN {CHANGES}; LISTEN {channel}");
-    match tokio::time::timeout(PROBE_WAIT, client.batch_execute(&sql)).await {
+    match tokio::time::timeout(LISTEN_WAIT, client.batch_execute(&sql)).await {
         Ok(Ok(())) => {}
         failed => {
             task.abort();

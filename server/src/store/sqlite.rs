@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
+    millis, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
     CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
     ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
     ReplySubscription, Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
@@ -343,11 +343,6 @@ pub struct SqliteStore {
 /// How often the change watcher asks SQLite whether another connection
 /// committed (`PRAGMA data_version`, a read of one shared-memory counter).
 const WATCH_EVERY: Duration = Duration::from_millis(100);
-
-/// `d` in milliseconds, to add to or take from [`now_ms`] (saturating).
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
