@@ -478,11 +478,13 @@ add_action( 'rest_api_init', function () {
 \t\t\treturn true;
 \t\t},
 \t) );
-\t// The push's run of what waits, now (WP-Cron runs it soon after).
+\t// The closing event and the push's run of what waits, now (WP-Cron
+\t// runs them soon after).
 \tregister_rest_route( 'khabar-test/v1', '/push', array(
 \t\t'methods'             => 'POST',
 \t\t'permission_callback' => '__return_true',
 \t\t'callback'            => function () {
+\t\t\tdo_action( 'khabar_close_due' );
 \t\t\tdo_action( 'khabar_retry_push' );
 \t\t\treturn true;
 \t\t},
@@ -644,6 +646,9 @@ test('comments WordPress closes by age are closed in Khabar: at once on an older
   cronHooks();
   await expect(200, wp.api('/khabar-test/v1/close-after', { method: 'POST', json: { days: 14 } }));
   try {
+    // Turned on, the closing first sends the site's posts already past
+    // the age (the event, due at once).
+    await expect(200, wp.api('/khabar-test/v1/push', { method: 'POST' }));
     const old = await expect(201, wp.api('/wp/v2/posts', {
       method: 'POST', json: { title: 'خبر من العام الماضي', content: '<p>نص.</p>', status: 'publish', date_gmt: '2025-11-01T09:00:00' },
     }));
@@ -718,6 +723,11 @@ remove_action( 'wp_after_insert_post', array( 'Khabar_Push', 'after_save' ), 10 
 remove_action( 'before_delete_post', array( 'Khabar_Push', 'before_delete' ), 10 );
 update_option( 'close_comments_for_old_posts', 1 );
 update_option( 'close_comments_days_old', 14 );
+// What turning the closing on left to send goes first, before the posts
+// are made: the runs below are the closing sweep's alone.
+for ( $i = 0; $i < 20 && false !== get_option( 'khabar_closing_redo', false ); $i++ ) {
+	do_action( 'khabar_close_due' );
+}
 $then = time() - 20 * DAY_IN_SECONDS;
 $made = array();
 foreach ( array( 0 => 130, 1 => 40 ) as $later => $count ) {
@@ -758,13 +768,22 @@ echo wp_json_encode( array( 'runs' => $runs, 'next' => $next, 'closed' => $then 
 
 test('a change of the age for comments sends at once the posts it closes or opens again: shortened, lengthened, turned off and on again', { skip }, async () => {
   // Posts of 10, 20 and 40 days, made with the push unhooked (Khabar
-  // never sees them); after each change, which of them wait to be sent.
+  // never sees them); after each change, which of them wait to be sent:
+  // none by the request that changed the setting, then those the
+  // closing event's runs hand to the push.
   const script = join(wp.contentDir, 'khabar-test-age.php');
   writeFileSync(script, `<?php
 remove_action( 'wp_after_insert_post', array( 'Khabar_Push', 'after_save' ), 10 );
 remove_action( 'before_delete_post', array( 'Khabar_Push', 'before_delete' ), 10 );
 update_option( 'close_comments_days_old', 30 );
 update_option( 'close_comments_for_old_posts', 1 );
+// The event's runs until nothing a change of the age left is to send.
+$runs = function () {
+	for ( $i = 0; $i < 20 && false !== get_option( 'khabar_closing_redo', false ); $i++ ) {
+		do_action( 'khabar_close_due' );
+	}
+};
+$runs();
 $made = array();
 foreach ( array( 10, 20, 40 ) as $days ) {
 	$at            = gmdate( 'Y-m-d H:i:s', time() - $days * DAY_IN_SECONDS );
@@ -777,7 +796,7 @@ $sent    = function () use ( $made ) {
 		return isset( $waiting[ $id ] );
 	} ) );
 };
-$steps   = array( $sent() );
+$steps   = array( array( $sent() ) );
 $changes = array(
 	array( 'close_comments_days_old', 7 ),
 	array( 'close_comments_days_old', 15 ),
@@ -786,27 +805,53 @@ $changes = array(
 );
 foreach ( $changes as $change ) {
 	update_option( $change[0], $change[1] );
-	$steps[] = $sent();
+	$now = $sent();
+	$runs();
+	$steps[] = array( $now, $sent() );
 }
 // What a save of the settings without a change of the age runs.
 Khabar_Closing::plan();
-$steps[] = $sent();
-foreach ( $made as $id ) {
+$now = $sent();
+$runs();
+$steps[] = array( $now, $sent() );
+
+// A change that concerns more than a batch: a run hands the push 100
+// posts and the rest of the last one's second, the next run the others.
+update_option( 'close_comments_days_old', 30 );
+$runs();
+$then = time() - 20 * DAY_IN_SECONDS;
+$many = array();
+foreach ( array( 0 => 110, 1 => 10 ) as $later => $count ) {
+	for ( $i = 0; $i < $count; $i++ ) {
+		$at     = gmdate( 'Y-m-d H:i:s', $then + $later );
+		$many[] = wp_insert_post( array( 'post_title' => "age batch $later $i", 'post_status' => 'publish', 'post_date_gmt' => $at, 'post_date' => $at ) );
+	}
+}
+update_option( 'close_comments_days_old', 7 );
+$batches = array();
+for ( $i = 0; $i < 3; $i++ ) {
+	do_action( 'khabar_close_due' );
+	$batches[] = count( array_intersect_key( (array) get_option( 'khabar_push_retry', array() ), array_flip( $many ) ) );
+}
+update_option( 'khabar_push_retry', array_diff_key( (array) get_option( 'khabar_push_retry', array() ), array_flip( $many ) ), false );
+foreach ( array_merge( $made, $many ) as $id ) {
 	wp_delete_post( $id, true );
 }
 update_option( 'close_comments_for_old_posts', 0 );
+$runs();
 $sent();
-echo wp_json_encode( $steps );
+echo wp_json_encode( array( 'steps' => $steps, 'batches' => $batches ) );
 `);
   try {
-    const steps = JSON.parse(await wp.cli(script));
+    const { steps, batches } = JSON.parse(await wp.cli(script));
+    assert.deepEqual(batches, [110, 120, 120], 'a batch and the rest of its second a run');
     assert.deepEqual(steps, [
-      [], // made under 30 days: nothing to send
-      [10, 20], // 30 → 7 days: both close
-      [10], // 7 → 15: the 10-day post opens again
-      [20, 40], // turned off: both open again
-      [20, 40], // turned on (15 days): both close
-      [], // planned again, the age unchanged
+      [[]], // made under 30 days: nothing to send
+      [[], [10, 20]], // 30 → 7 days: both close
+      [[], [10]], // 7 → 15: the 10-day post opens again
+      [[], [20, 40]], // turned off: both open again
+      [[], [20, 40]], // turned on (15 days): both close
+      [[], []], // planned again, the age unchanged
     ]);
   } finally {
     unlinkSync(script);

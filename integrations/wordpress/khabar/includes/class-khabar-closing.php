@@ -39,6 +39,12 @@ final class Khabar_Closing {
 	 */
 	const AGE = 'khabar_closing_age';
 
+	/**
+	 * What a change of the age left to send: the posts published after
+	 * `after` (null: from the first) and by `until`, sent a batch a run.
+	 */
+	const REDO = 'khabar_closing_redo';
+
 	/** The event earlier builds planned, one per post. */
 	const EVENT_PER_POST = 'khabar_comments_closed';
 
@@ -77,13 +83,14 @@ final class Khabar_Closing {
 
 	/**
 	 * Follows a change of the site's age for comments (Settings →
-	 * Discussion): the posts it closes, and those it opens again, go to the
-	 * push's waiting list at once, whatever the event had reached, and the
-	 * event goes on from now. Shortened from 30 days to 7, say, the posts of
-	 * 7 to 30 days would otherwise stay open in Khabar; lengthened, or the
-	 * closing turned off, posts stay closed there that WordPress opened.
-	 * Turning it on sends every post past the age, as "send every published
-	 * post" would.
+	 * Discussion): the posts it closes, and those it opens again, are sent
+	 * by the event, due at once, a batch a run (turning the closing on or off
+	 * concerns a whole archive, too much for the request that saves the
+	 * setting), and the closings go on from now. Shortened from 30 days to
+	 * 7, say, the posts of 7 to 30 days would otherwise stay open in Khabar;
+	 * lengthened, or the closing turned off, posts stay closed there that
+	 * WordPress opened. Turning it on sends every post past the age, as
+	 * "send every published post" would.
 	 */
 	private static function follow_age() {
 		$age = (int) Khabar_Article::closing_days();
@@ -104,15 +111,61 @@ final class Khabar_Closing {
 		$sent = $was > 0 ? self::through() - $was * DAY_IN_SECONDS : null;
 		$due  = $age > 0 ? $now - $age * DAY_IN_SECONDS : null;
 		if ( $sent !== $due ) {
-			// Between the two (one of them at least is a time).
-			$from = null === $sent || null === $due ? null : min( $sent, $due );
-			$ids  = self::published( $from, max( (int) $sent, (int) $due ), -1 );
-			if ( ! empty( $ids ) ) {
-				Khabar_Push::send_soon( $ids );
+			// Between the two (one of them at least is a time), with what an
+			// earlier change left to send.
+			$after = null === $sent || null === $due ? null : min( $sent, $due );
+			$until = max( (int) $sent, (int) $due );
+			$left  = get_option( self::REDO, false );
+			if ( is_array( $left ) ) {
+				$after = null === $after || null === $left['after'] ? null : min( $after, (int) $left['after'] );
+				$until = max( $until, (int) $left['until'] );
 			}
+			update_option(
+				self::REDO,
+				array(
+					'after' => $after,
+					'until' => $until,
+				),
+				false
+			);
 		}
 		update_option( self::THROUGH, $now );
 		update_option( self::AGE, $age );
+	}
+
+	/**
+	 * Hands the push a batch of what a change of the age left to send (see
+	 * follow_age()), and the rest of the last one's second with it.
+	 */
+	private static function send_redo() {
+		$left = get_option( self::REDO, false );
+		if ( ! is_array( $left ) ) {
+			return;
+		}
+		$after = null === $left['after'] ? null : (int) $left['after'];
+		$until = (int) $left['until'];
+		$ids   = self::published( $after, $until, self::BATCH );
+		$done  = count( $ids ) < self::BATCH;
+		if ( ! $done ) {
+			$after = (int) strtotime( get_post( end( $ids ) )->post_date_gmt . ' UTC' );
+			$ids   = array_unique( array_merge( $ids, self::published( $after - 1, $after, -1 ) ) );
+			$done  = $after >= $until;
+		}
+		if ( ! empty( $ids ) ) {
+			Khabar_Push::send_soon( $ids );
+		}
+		if ( $done ) {
+			delete_option( self::REDO );
+		} else {
+			update_option(
+				self::REDO,
+				array(
+					'after' => $after,
+					'until' => $until,
+				),
+				false
+			);
+		}
 	}
 
 	/**
@@ -140,6 +193,14 @@ final class Khabar_Closing {
 	 */
 	public static function plan() {
 		self::follow_age();
+		if ( Khabar_Push::enabled() && false !== get_option( self::REDO, false ) ) {
+			// What a change of the age left to send: due now.
+			$next = wp_next_scheduled( self::EVENT );
+			if ( false === $next || $next > time() ) {
+				self::schedule( time() );
+			}
+			return;
+		}
 		$days = Khabar_Article::closing_days();
 		if ( null === $days || ! Khabar_Push::enabled() ) {
 			wp_clear_scheduled_hook( self::EVENT );
@@ -157,19 +218,20 @@ final class Khabar_Closing {
 	}
 
 	/**
-	 * The event: the posts that closed since the last run go to the push's
-	 * waiting list (sent in the background, in batches), and the next
-	 * closing is planned.
+	 * The event: a batch of what a change of the age left to send, and the
+	 * posts that closed since the last run, go to the push's waiting list
+	 * (sent in the background, in batches), and the next run is planned.
 	 */
 	public static function run() {
+		if ( ! Khabar_Push::enabled() ) {
+			return; // Kept for when a token is set (plan() then).
+		}
+		self::send_redo();
 		$days = Khabar_Article::closing_days();
 		if ( null === $days ) {
 			update_option( self::THROUGH, time() );
 			self::plan();
 			return;
-		}
-		if ( ! Khabar_Push::enabled() ) {
-			return; // Kept for when a token is set (plan() then).
 		}
 		$now     = time();
 		$through = self::through();

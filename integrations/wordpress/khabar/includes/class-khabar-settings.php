@@ -29,6 +29,7 @@ final class Khabar_Settings {
 		'khabar_push_retry',
 		'khabar_closed_through',
 		'khabar_closing_age',
+		'khabar_closing_redo',
 	);
 
 	/** The placements the page offers, by key. */
