@@ -124,8 +124,12 @@ pub async fn sync_if_due(
             return false;
         }
     }
-    let ran = match state.store.source_state(&source.url).await {
-        Ok(known) if crate::sync::is_due(known.as_ref(), every, crate::store::now_ms()) => {
+    let known = async {
+        let known = state.store.source_state(&source.url).await?;
+        Ok::<_, crate::store::StoreError>((known, state.store.clock_ms().await?))
+    };
+    let ran = match known.await {
+        Ok((known, now)) if crate::sync::is_due(known.as_ref(), every, now) => {
             crate::sync::run(state.store.as_ref(), client, source, &state.metrics).await;
             true
         }
@@ -190,9 +194,12 @@ pub async fn run_due(state: &AppState, holder: &str) {
     .await;
     let job = PRUNE_WEBHOOKS;
     run_claimed(state, holder, job.name, job.every, || async {
+        // Deliveries are timed on the store's clock.
+        let now = state.store.clock_ms().await?;
+        let ago = |d| now.saturating_sub(crate::store::millis(d));
         state
             .store
-            .prune_webhook_deliveries(ms_ago(KEEP_DELIVERED), ms_ago(KEEP_FAILED))
+            .prune_webhook_deliveries(ago(KEEP_DELIVERED), ago(KEEP_FAILED))
             .await
             .map(|n| (n, "old webhook deliveries forgotten"))
     })
@@ -241,7 +248,3 @@ async fn run_claimed<N, E, F, Fut>(
 
 /// The longest a claimed run holds its job.
 const LEASE: Duration = Duration::from_secs(300);
-
-fn ms_ago(d: Duration) -> i64 {
-    crate::store::now_ms().saturating_sub(crate::store::millis(d))
-}

@@ -468,6 +468,43 @@ test('sign-ins hold across instances whose clocks disagree: sessions last their 
   assert.deepEqual([later.status, later.session], [429, undefined], 'the lock holds on the instance ahead');
 });
 
+test('a source\'s sync is timed on the database\'s clock: the state an instance an hour ahead records tells the others when the next sync is due', {
+  skip: skip || (!FAKETIME && 'not installed: libfaketime (apt-get install libfaketime)'),
+}, async () => {
+  const rss = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Clocks</title><link>https://clocks.example/</link>
+<item><guid>clocks-1</guid><link>https://clocks.example/2026/12/05/one</link><title>خبر المزامنة</title>
+<description>نص قصير.</description><pubDate>Sat, 05 Dec 2026 06:00:00 GMT</pubDate></item>
+</channel></rss>`;
+  let asked = 0;
+  const origin = createServer((req, res) => {
+    asked += 1;
+    res.setHeader('content-type', 'application/rss+xml; charset=utf-8');
+    res.end(rss);
+  });
+  await new Promise((r) => origin.listen(0, '127.0.0.1', r));
+  cleanups.push(() => { origin.closeAllConnections(); origin.close(); });
+  const source = `http://127.0.0.1:${origin.address().port}/rss.xml`;
+  cluster.psql('postgres', 'CREATE DATABASE khabar_clock_sync');
+  const ahead = await startServer({
+    db: cluster.url('khabar_clock_sync'),
+    args: ['--source', source, '--sync-every', '1h', '--source-lang', 'ar'],
+    env: AN_HOUR_AHEAD,
+  });
+  cleanups.push(async () => { await ahead.kill(); ahead.cleanup(); });
+  let state = null;
+  for (const t0 = Date.now(); !state?.last_try_ms;) {
+    assert.ok(Date.now() - t0 < 20_000, `the instance ahead syncs the source (asked ${asked} times)`);
+    await new Promise((r) => setTimeout(r, 200));
+    const rows = cluster.psql('khabar_clock_sync', 'SELECT state_json FROM sources');
+    state = rows.length ? JSON.parse(rows[0][0]) : null;
+  }
+  // An hour ahead on the instance's clock would hold every other
+  // instance's next sync back by that hour.
+  const off = state.last_try_ms - Date.now();
+  assert.ok(Math.abs(off) < 60_000, `the sync's time is the database's: ${off} ms off`);
+});
+
 test('through nginx, the links the instances make keep the address the reader used, its port included', { skip }, async () => {
   const { nginx } = site;
   // The demo's articles have images at root-relative paths, which the

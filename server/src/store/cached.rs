@@ -373,6 +373,10 @@ impl Store for CachedStore {
         self.inner.watch_changes(on_change).await
     }
 
+    async fn clock_ms(&self) -> Result<i64, StoreError> {
+        self.inner.clock_ms().await
+    }
+
     // The moderators' own data: nothing a reader sees, nothing to forget.
 
     async fn put_moderator(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {

@@ -758,6 +758,11 @@ pub trait Store: Send + Sync {
     /// watcher stops and starts hearing about it, for as long as the
     /// runtime runs. What the read cache relies on.
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError>;
+    /// The store's clock, in milliseconds since the Unix epoch: what its
+    /// claims and windows are timed on (PostgreSQL's, shared by every
+    /// instance; this machine's for SQLite). For times several instances
+    /// compare that the store does not compute itself.
+    async fn clock_ms(&self) -> Result<i64, StoreError>;
 
     /// Adds the moderator `name`, or sets a new password hash when it
     /// exists and ends its sessions (a new password shuts out whoever held

@@ -2590,6 +2590,14 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn clock_ms(&self) -> Result<i64, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .query_one(&format!("SELECT {DB_NOW_MS}"), &[])
+            .await?
+            .try_get(0)?)
+    }
+
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
         // The LISTEN connection only ever reads: a peer that vanished (a
         // failover behind a virtual address, a NAT that forgot the

@@ -977,6 +977,10 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn clock_ms(&self) -> Result<i64, StoreError> {
+        Ok(now_ms())
+    }
+
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
         // A connection of its own: `data_version` changes when any *other*
         // connection commits, in this process or another.

@@ -15,7 +15,7 @@ pub mod source;
 pub mod wordpress;
 
 use crate::metrics::Metrics;
-use crate::store::{now_ms, SourceState, Store};
+use crate::store::{SourceState, Store};
 
 pub use http::{Limits, SyncClient};
 pub use source::*;
@@ -28,7 +28,9 @@ pub async fn sync(
     client: &SyncClient,
     source: &Source,
 ) -> Result<Report, SyncError> {
-    let started = now_ms();
+    // On the store's clock: the instance that syncs next (any, on
+    // PostgreSQL) tells from it when the next sync is due.
+    let started = store.clock_ms().await?;
     let mut state = store.source_state(&source.url).await?.unwrap_or_default();
     let limit = client.limits().max_sync;
     let result = tokio::time::timeout(limit, sync_with(store, client, source, &state))

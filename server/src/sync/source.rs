@@ -337,7 +337,7 @@ pub fn is_due(state: Option<&SourceState>, every: Duration, now_ms: i64) -> bool
     let Some(last) = state.last_try_ms else {
         return true;
     };
-    let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+    let every_ms = crate::store::millis(every);
     let wait = every_ms.saturating_mul(i64::from(backoff_factor(state.failures)));
     now_ms >= last.saturating_add(wait).saturating_sub(every_ms / 2)
 }
