@@ -814,6 +814,16 @@ Khabar_Closing::plan();
 $now = $sent();
 $runs();
 $steps[] = array( $now, $sent() );
+// A change the settings' hooks did not see (the plugin inactive): the
+// next request's start follows it, and the event is due at once.
+remove_action( 'update_option_close_comments_days_old', array( 'Khabar_Closing', 'plan' ) );
+update_option( 'close_comments_days_old', 30 );
+add_action( 'update_option_close_comments_days_old', array( 'Khabar_Closing', 'plan' ) );
+Khabar_Closing::start();
+$due = wp_next_scheduled( 'khabar_close_due' );
+$now = $sent();
+$runs();
+$steps[] = array( $now, $sent(), false !== $due && $due <= time() );
 
 // A change that concerns more than a batch: a run hands the push 100
 // posts and the rest of the last one's second, the next run the others.
@@ -852,6 +862,7 @@ echo wp_json_encode( array( 'steps' => $steps, 'batches' => $batches ) );
       [[], [20, 40]], // turned off: both open again
       [[], [20, 40]], // turned on (15 days): both close
       [[], []], // planned again, the age unchanged
+      [[], [20], true], // 15 → 30 days, unseen by the hooks: the 20-day post opens again
     ]);
   } finally {
     unlinkSync(script);

@@ -2684,9 +2684,15 @@ impl Probe {
         let mut passed = false;
         loop {
             heard.mark_unchanged();
+            // The pool's own wait (POOL_WAIT) for a connection: a busy or
+            // unreachable pool is the pool's trouble (below), not a sign
+            // of this connection's.
+            let client = tokio::select! {
+                _ = &mut done => return "lost the LISTEN connection",
+                client = pool.get() => client.map_err(StoreError::from),
+            };
             let send = async {
-                let client = pool.get().await?;
-                client
+                client?
                     .execute("SELECT pg_notify($1, '')", &[&self.channel])
                     .await?;
                 Ok::<_, StoreError>(())

@@ -78,7 +78,9 @@ final class Khabar_Closing {
 		}
 		// A change the settings' hooks did not see (made with the plugin
 		// inactive, say) is followed on the next request.
-		self::follow_age();
+		if ( self::follow_age() ) {
+			self::plan();
+		}
 	}
 
 	/**
@@ -91,6 +93,8 @@ final class Khabar_Closing {
 	 * lengthened, or the closing turned off, posts stay closed there that
 	 * WordPress opened. Turning it on sends every post past the age, as
 	 * "send every published post" would.
+	 *
+	 * @return bool Whether the age changed.
 	 */
 	private static function follow_age() {
 		$age = (int) Khabar_Article::closing_days();
@@ -99,11 +103,11 @@ final class Khabar_Closing {
 			// The first look (a new site, or an earlier build's, whose
 			// closings were sent under today's age).
 			add_option( self::AGE, $age );
-			return;
+			return false;
 		}
 		$was = (int) $was;
 		if ( $was === $age ) {
-			return;
+			return false;
 		}
 		$now = time();
 		// Posts published by $sent went to Khabar closed; by $due, WordPress
@@ -111,26 +115,36 @@ final class Khabar_Closing {
 		$sent = $was > 0 ? self::through() - $was * DAY_IN_SECONDS : null;
 		$due  = $age > 0 ? $now - $age * DAY_IN_SECONDS : null;
 		if ( $sent !== $due ) {
-			// Between the two (one of them at least is a time), with what an
-			// earlier change left to send.
-			$after = null === $sent || null === $due ? null : min( $sent, $due );
-			$until = max( (int) $sent, (int) $due );
-			$left  = get_option( self::REDO, false );
-			if ( is_array( $left ) ) {
-				$after = null === $after || null === $left['after'] ? null : min( $after, (int) $left['after'] );
-				$until = max( $until, (int) $left['until'] );
-			}
-			update_option(
-				self::REDO,
-				array(
-					'after' => $after,
-					'until' => $until,
-				),
-				false
-			);
+			// Between the two (one of them at least is a time).
+			self::keep_redo( null === $sent || null === $due ? null : min( $sent, $due ), max( (int) $sent, (int) $due ) );
 		}
 		update_option( self::THROUGH, $now );
 		update_option( self::AGE, $age );
+		return true;
+	}
+
+	/**
+	 * Records posts to send (see REDO), with what was left to send already
+	 * (a run may have taken some of it meanwhile: sent again, they go as
+	 * they are).
+	 *
+	 * @param int|null $after A Unix time: after it (null: from the first).
+	 * @param int      $until A Unix time: by then.
+	 */
+	private static function keep_redo( $after, $until ) {
+		$left = get_option( self::REDO, false );
+		if ( is_array( $left ) ) {
+			$after = null === $after || null === $left['after'] ? null : min( $after, (int) $left['after'] );
+			$until = max( $until, (int) $left['until'] );
+		}
+		update_option(
+			self::REDO,
+			array(
+				'after' => $after,
+				'until' => $until,
+			),
+			false
+		);
 	}
 
 	/**
@@ -153,6 +167,13 @@ final class Khabar_Closing {
 		}
 		if ( ! empty( $ids ) ) {
 			Khabar_Push::send_soon( $ids );
+		}
+		// A change of the age saved meanwhile (another request) added to the
+		// range: it is kept whole.
+		wp_cache_delete( self::REDO, 'options' );
+		$now_left = get_option( self::REDO, false );
+		if ( $now_left !== $left ) {
+			return;
 		}
 		if ( $done ) {
 			delete_option( self::REDO );
