@@ -826,15 +826,24 @@ $runs();
 $steps[] = array( $now, $sent(), false !== $due && $due <= time() );
 
 // A change that concerns more than a batch: a run hands the push 100
-// posts and the rest of the last one's second, the next run the others.
+// posts and the rest of the last one's second, the next run the others,
+// in the order of their GMT dates. The local dates disagree, as after a
+// change of the site's time zone: in their order, a batch would end past
+// the first 20 posts' GMT second and never send them.
 update_option( 'close_comments_days_old', 30 );
 $runs();
 $then = time() - 20 * DAY_IN_SECONDS;
 $many = array();
-foreach ( array( 0 => 110, 1 => 10 ) as $later => $count ) {
+foreach ( array( array( 20, 0, 3600 ), array( 90, 10, -3600 ), array( 10, 20, 20 ) ) as list( $count, $gmt, $local ) ) {
 	for ( $i = 0; $i < $count; $i++ ) {
-		$at     = gmdate( 'Y-m-d H:i:s', $then + $later );
-		$many[] = wp_insert_post( array( 'post_title' => "age batch $later $i", 'post_status' => 'publish', 'post_date_gmt' => $at, 'post_date' => $at ) );
+		$many[] = wp_insert_post(
+			array(
+				'post_title'    => "age batch $gmt $i",
+				'post_status'   => 'publish',
+				'post_date_gmt' => gmdate( 'Y-m-d H:i:s', $then + $gmt ),
+				'post_date'     => gmdate( 'Y-m-d H:i:s', $then + $local ),
+			)
+		);
 	}
 }
 update_option( 'close_comments_days_old', 7 );
@@ -854,7 +863,7 @@ echo wp_json_encode( array( 'steps' => $steps, 'batches' => $batches ) );
 `);
   try {
     const { steps, batches } = JSON.parse(await wp.cli(script));
-    assert.deepEqual(batches, [110, 120, 120], 'a batch and the rest of its second a run');
+    assert.deepEqual(batches, [110, 120, 120], 'a batch and the rest of its second a run, in GMT order');
     assert.deepEqual(steps, [
       [[]], // made under 30 days: nothing to send
       [[], [10, 20]], // 30 → 7 days: both close

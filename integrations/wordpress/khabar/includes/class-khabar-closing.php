@@ -300,16 +300,7 @@ final class Khabar_Closing {
 	 * @return int[]
 	 */
 	private static function published( $after, $until, $limit ) {
-		$dates = array(
-			'column'    => 'post_date_gmt',
-			'inclusive' => false,
-		);
-		if ( null !== $after ) {
-			$dates['after'] = gmdate( 'Y-m-d H:i:s', $after );
-		}
-		if ( null !== $until ) {
-			$dates['before'] = gmdate( 'Y-m-d H:i:s', $until + 1 );
-		}
+		global $wpdb;
 		$types = array_values(
 			array_intersect(
 				Khabar_Article::post_types(),
@@ -319,22 +310,30 @@ final class Khabar_Closing {
 		if ( empty( $types ) ) {
 			return array();
 		}
-		$ids = get_posts(
-			array(
-				'post_type'      => $types,
-				'post_status'    => 'publish',
-				'has_password'   => false,
-				'date_query'     => array( $dates ),
-				'orderby'        => array(
-					'date' => 'ASC',
-					'ID'   => 'ASC',
-				),
-				'fields'         => 'ids',
-				'posts_per_page' => $limit,
-				'no_found_rows'  => true,
-			)
+		// Read and ordered by the GMT date, which a batch goes on from:
+		// WP_Query orders by the local one, which a change of the site's time
+		// zone, or a clock put back an hour, puts in another order.
+		$where  = array(
+			"post_status = 'publish'",
+			"post_password = ''",
+			'post_type IN (' . implode( ', ', array_fill( 0, count( $types ), '%s' ) ) . ')',
 		);
-		return array_map( 'intval', $ids );
+		$values = $types;
+		if ( null !== $after ) {
+			$where[]  = 'post_date_gmt > %s';
+			$values[] = gmdate( 'Y-m-d H:i:s', $after );
+		}
+		if ( null !== $until ) {
+			$where[]  = 'post_date_gmt <= %s';
+			$values[] = gmdate( 'Y-m-d H:i:s', $until );
+		}
+		$sql = "SELECT ID FROM {$wpdb->posts} WHERE " . implode( ' AND ', $where ) . ' ORDER BY post_date_gmt, ID';
+		if ( $limit > 0 ) {
+			$sql     .= ' LIMIT %d';
+			$values[] = $limit;
+		}
+		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the placeholders are built above.
+		return array_map( 'intval', $wpdb->get_col( $wpdb->prepare( $sql, $values ) ) );
 	}
 
 
