@@ -137,6 +137,16 @@ final class Khabar_Closing {
 			$after = null === $after || null === $left['after'] ? null : min( $after, (int) $left['after'] );
 			$until = max( $until, (int) $left['until'] );
 		}
+		self::save_redo( $after, $until );
+	}
+
+	/**
+	 * Stores what is left to send (see REDO); not loaded with every request.
+	 *
+	 * @param int|null $after A Unix time: after it (null: from the first).
+	 * @param int      $until A Unix time: by then.
+	 */
+	private static function save_redo( $after, $until ) {
 		update_option(
 			self::REDO,
 			array(
@@ -178,14 +188,7 @@ final class Khabar_Closing {
 		if ( $done ) {
 			delete_option( self::REDO );
 		} else {
-			update_option(
-				self::REDO,
-				array(
-					'after' => $after,
-					'until' => $until,
-				),
-				false
-			);
+			self::save_redo( $after, $until );
 		}
 	}
 
