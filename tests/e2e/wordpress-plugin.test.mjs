@@ -711,6 +711,21 @@ test('comments WordPress closes by age are closed in Khabar: at once on an older
   await page.close();
 });
 
+/**
+ * The start of the closing tests' CLI scripts: posts made with the push
+ * unhooked (Khabar never sees them), and `$runs`, the closing event's
+ * runs until nothing a change of the age left is to send.
+ */
+const CLOSING_SCRIPT = `<?php
+remove_action( 'wp_after_insert_post', array( 'Khabar_Push', 'after_save' ), 10 );
+remove_action( 'before_delete_post', array( 'Khabar_Push', 'before_delete' ), 10 );
+$runs = function () {
+	for ( $i = 0; $i < 20 && false !== get_option( 'khabar_closing_redo', false ); $i++ ) {
+		do_action( 'khabar_close_due' );
+	}
+};
+`;
+
 test('a run of the closing event hands every post that closed since the last to the push, past a full batch and all of one second, and plans the next', { skip }, async () => {
   // 130 posts published at one moment (an import), 40 more a second
   // later, all past the age for comments: a run takes 100 and the rest
@@ -718,16 +733,12 @@ test('a run of the closing event hands every post that closed since the last to 
   // the push unhooked and taken off the waiting list after, so that
   // Khabar never sees them.
   const script = join(wp.contentDir, 'khabar-test-closing.php');
-  writeFileSync(script, `<?php
-remove_action( 'wp_after_insert_post', array( 'Khabar_Push', 'after_save' ), 10 );
-remove_action( 'before_delete_post', array( 'Khabar_Push', 'before_delete' ), 10 );
+  writeFileSync(script, `${CLOSING_SCRIPT}
 update_option( 'close_comments_for_old_posts', 1 );
 update_option( 'close_comments_days_old', 14 );
 // What turning the closing on left to send goes first, before the posts
 // are made: the runs below are the closing sweep's alone.
-for ( $i = 0; $i < 20 && false !== get_option( 'khabar_closing_redo', false ); $i++ ) {
-	do_action( 'khabar_close_due' );
-}
+$runs();
 $then = time() - 20 * DAY_IN_SECONDS;
 $made = array();
 foreach ( array( 0 => 130, 1 => 40 ) as $later => $count ) {
@@ -772,17 +783,9 @@ test('a change of the age for comments sends at once the posts it closes or open
   // none by the request that changed the setting, then those the
   // closing event's runs hand to the push.
   const script = join(wp.contentDir, 'khabar-test-age.php');
-  writeFileSync(script, `<?php
-remove_action( 'wp_after_insert_post', array( 'Khabar_Push', 'after_save' ), 10 );
-remove_action( 'before_delete_post', array( 'Khabar_Push', 'before_delete' ), 10 );
+  writeFileSync(script, `${CLOSING_SCRIPT}
 update_option( 'close_comments_days_old', 30 );
 update_option( 'close_comments_for_old_posts', 1 );
-// The event's runs until nothing a change of the age left is to send.
-$runs = function () {
-	for ( $i = 0; $i < 20 && false !== get_option( 'khabar_closing_redo', false ); $i++ ) {
-		do_action( 'khabar_close_due' );
-	}
-};
 $runs();
 $made = array();
 foreach ( array( 10, 20, 40 ) as $days ) {

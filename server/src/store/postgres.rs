@@ -603,9 +603,10 @@ async fn queue_events(
 /// it agrees.
 const DB_NOW_MS: &str = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint";
 
-/// The database's clock (see [`DB_NOW_MS`]) as of `tx`'s start.
-async fn db_now_ms(tx: &deadpool_postgres::Transaction<'_>) -> Result<i64, StoreError> {
-    Ok(tx
+/// The database's clock (see [`DB_NOW_MS`]), as of the start of the
+/// transaction `client` is in, if any.
+async fn db_now_ms(client: &impl GenericClient) -> Result<i64, StoreError> {
+    Ok(client
         .query_one(&format!("SELECT {DB_NOW_MS}"), &[])
         .await?
         .try_get(0)?)
@@ -2591,11 +2592,7 @@ impl Store for PostgresStore {
     }
 
     async fn clock_ms(&self) -> Result<i64, StoreError> {
-        let client = self.pool.get().await?;
-        Ok(client
-            .query_one(&format!("SELECT {DB_NOW_MS}"), &[])
-            .await?
-            .try_get(0)?)
+        db_now_ms(&self.pool.get().await?).await
     }
 
     async fn watch_changes(&self, on_change: ChangeHook) -> Result<(), StoreError> {
@@ -2681,55 +2678,51 @@ impl Probe {
         on_change: &ChangeHook,
     ) -> &'static str {
         let mut heard = self.heard.subscribe();
-        let mut passed = false;
-        loop {
-            heard.mark_unchanged();
-            // The pool's own wait (POOL_WAIT) for a connection: a busy or
-            // unreachable pool is the pool's trouble (below), not a sign
-            // of this connection's.
-            let client = tokio::select! {
-                _ = &mut done => return "lost the LISTEN connection",
-                client = pool.get() => client.map_err(StoreError::from),
-            };
-            let send = async {
-                client?
-                    .execute("SELECT pg_notify($1, '')", &[&self.channel])
-                    .await?;
-                Ok::<_, StoreError>(())
-            };
-            let sent = tokio::select! {
-                _ = &mut done => return "lost the LISTEN connection",
-                sent = tokio::time::timeout(PROBE_WAIT, send) => sent,
-            };
-            match sent {
-                Ok(Ok(())) => {
-                    let came = tokio::select! {
-                        _ = &mut done => return "lost the LISTEN connection",
-                        came = tokio::time::timeout(PROBE_WAIT, heard.changed()) => came,
-                    };
-                    if came.is_err() {
-                        done.abort();
-                        return "the LISTEN connection stopped passing notifications on";
+        // Probes until one fails; why.
+        let probing = async {
+            let mut passed = false;
+            loop {
+                heard.mark_unchanged();
+                // The pool's own wait (POOL_WAIT) for a connection: a busy
+                // or unreachable pool is the pool's trouble (below), not a
+                // sign of this connection's.
+                let client = pool.get().await.map_err(StoreError::from);
+                let send = async {
+                    client?
+                        .execute("SELECT pg_notify($1, '')", &[&self.channel])
+                        .await?;
+                    Ok::<_, StoreError>(())
+                };
+                match tokio::time::timeout(PROBE_WAIT, send).await {
+                    Ok(Ok(())) => {
+                        if tokio::time::timeout(PROBE_WAIT, heard.changed())
+                            .await
+                            .is_err()
+                        {
+                            return "the LISTEN connection stopped passing notifications on";
+                        }
+                        if !passed {
+                            passed = true;
+                            on_change(Change::Watching);
+                        }
                     }
-                    if !passed {
-                        passed = true;
-                        on_change(Change::Watching);
-                    }
+                    // Refused at once (the database is down, say): the
+                    // pool's trouble, which every request sees; the next
+                    // probe tells.
+                    Ok(Err(_)) => {}
+                    // Sent into silence: the path to the database hangs,
+                    // the LISTEN connection's too most likely, and nothing
+                    // read can be trusted until a probe comes back.
+                    Err(_) => return "a probe of the LISTEN connection could not be sent",
                 }
-                // Refused at once (the database is down, say): the pool's
-                // trouble, which every request sees; the next probe tells.
-                Ok(Err(_)) => {}
-                // Sent into silence: the path to the database hangs, the
-                // LISTEN connection's too most likely, and nothing read
-                // can be trusted until a probe comes back.
-                Err(_) => {
-                    done.abort();
-                    return "a probe of the LISTEN connection could not be sent";
-                }
+                tokio::time::sleep(PROBE_EVERY).await;
             }
-            tokio::select! {
-                _ = &mut done => return "lost the LISTEN connection",
-                () = tokio::time::sleep(PROBE_EVERY) => {}
+        };
+        tokio::select! {
+            _ = &mut done => "lost the LISTEN connection",
+            why = probing => {
+                done.abort();
+                why
             }
         }
     }

@@ -166,15 +166,9 @@ final class Khabar_Closing {
 		if ( ! is_array( $left ) ) {
 			return;
 		}
-		$after = null === $left['after'] ? null : (int) $left['after'];
 		$until = (int) $left['until'];
-		$ids   = self::published( $after, $until, self::BATCH );
-		$done  = count( $ids ) < self::BATCH;
-		if ( ! $done ) {
-			$after = (int) strtotime( get_post( end( $ids ) )->post_date_gmt . ' UTC' );
-			$ids   = array_unique( array_merge( $ids, self::published( $after - 1, $after, -1 ) ) );
-			$done  = $after >= $until;
-		}
+		list( $ids, $reached ) = self::batch( null === $left['after'] ? null : (int) $left['after'], $until );
+		$done                  = null === $reached || $reached >= $until;
 		if ( ! empty( $ids ) ) {
 			Khabar_Push::send_soon( $ids );
 		}
@@ -188,7 +182,7 @@ final class Khabar_Closing {
 		if ( $done ) {
 			delete_option( self::REDO );
 		} else {
-			self::save_redo( $after, $until );
+			self::save_redo( $reached, $until );
 		}
 	}
 
@@ -230,7 +224,7 @@ final class Khabar_Closing {
 			wp_clear_scheduled_hook( self::EVENT );
 			return;
 		}
-		$next = self::closing_after( self::through(), $days, 1 );
+		$next = self::published( self::through() - $days * DAY_IN_SECONDS, null, 1 );
 		if ( empty( $next ) ) {
 			wp_clear_scheduled_hook( self::EVENT );
 			return;
@@ -257,16 +251,13 @@ final class Khabar_Closing {
 			self::plan();
 			return;
 		}
-		$now     = time();
-		$through = self::through();
-		$ids     = self::closing_after( $through, $days, self::BATCH, $now );
-		$sent_to = $now;
-		if ( count( $ids ) === self::BATCH ) {
-			// More may follow: this run goes up to the last one's second,
-			// all of that second's posts with it, and the next run on from there.
-			$sent_to = (int) Khabar_Article::closes_at( get_post( end( $ids ) ) );
-			$ids     = array_unique( array_merge( $ids, self::closing_after( $sent_to - 1, $days, -1, $sent_to ) ) );
-		}
+		$now                   = time();
+		$through               = self::through();
+		$age                   = $days * DAY_IN_SECONDS;
+		list( $ids, $reached ) = self::batch( $through - $age, $now - $age );
+		// More may follow past a full batch: the next run goes on from the
+		// moment its last post closed.
+		$sent_to = null === $reached ? $now : $reached + $age;
 		if ( ! empty( $ids ) ) {
 			Khabar_Push::send_soon( $ids );
 		}
@@ -276,19 +267,22 @@ final class Khabar_Closing {
 
 
 	/**
-	 * Up to `$limit` (-1: all) ids of public posts, of types Khabar pushes
-	 * and WordPress closes, whose comments close after `$after` (and by
-	 * `$until`, when given), oldest first.
+	 * A run's posts published after `$after` and by `$until` (see
+	 * published()): BATCH of them and the rest of the last one's second,
+	 * and the moment that last one was published; null for it when the
+	 * batch took every post up to `$until`.
 	 *
-	 * @param int      $after A Unix time: after it.
-	 * @param int      $days  The age at which comments close.
-	 * @param int      $limit Most ids, or -1.
-	 * @param int|null $until A Unix time: by then (that second included).
-	 * @return int[]
+	 * @param int|null $after A Unix time: after it (null: from the first).
+	 * @param int      $until A Unix time: by then.
+	 * @return array{0: int[], 1: int|null}
 	 */
-	private static function closing_after( $after, $days, $limit, $until = null ) {
-		$age = $days * DAY_IN_SECONDS;
-		return self::published( $after - $age, null === $until ? null : $until - $age, $limit );
+	private static function batch( $after, $until ) {
+		$ids = self::published( $after, $until, self::BATCH );
+		if ( count( $ids ) < self::BATCH ) {
+			return array( $ids, null );
+		}
+		$reached = (int) strtotime( get_post( end( $ids ) )->post_date_gmt . ' UTC' );
+		return array( array_unique( array_merge( $ids, self::published( $reached - 1, $reached, -1 ) ) ), $reached );
 	}
 
 	/**
