@@ -72,6 +72,9 @@ struct Mock {
     content_language: Mutex<Option<String>>,
     /// The Content-Type and bytes of /raw, a feed the tests write.
     raw: Mutex<(String, Vec<u8>)>,
+    /// The posts of the sites in subdirectories (`/{path}/wp-json/…`), by
+    /// path: a multisite network's other sites.
+    subsites: Mutex<HashMap<String, Vec<Value>>>,
 }
 
 impl Mock {
@@ -120,8 +123,27 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let base = mock.base.lock().unwrap().clone();
-    match uri.path() {
-        "/wp-json/wp/v2/posts" => wordpress(&mock, &query).await,
+    // Plain permalinks: `/en/?rest_route=/wp/v2/posts`.
+    let path = match query.get("rest_route") {
+        Some(route) => format!("{}/wp-json{route}", uri.path().trim_end_matches('/')),
+        None => uri.path().to_owned(),
+    };
+    if let Some(sub) = path
+        .strip_suffix("/wp-json/wp/v2/posts")
+        .and_then(|p| p.strip_prefix('/'))
+        .filter(|p| !p.is_empty())
+    {
+        let posts = mock.subsites.lock().unwrap().get(sub).cloned();
+        return match posts {
+            Some(posts) => wordpress(&mock, posts, &query).await,
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
+    match path.as_str() {
+        "/wp-json/wp/v2/posts" => {
+            let posts = mock.posts.lock().unwrap().clone();
+            wordpress(&mock, posts, &query).await
+        }
         "/feed-page1.json" | "/feed-page2.json" => (
             [(header::CONTENT_TYPE, "application/feed+json")],
             fixture_text(&uri.path()[1..]).replace("{base}", &base),
@@ -248,13 +270,16 @@ async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
 /// filtered by `include` and `modified_after`, or `_fields=id` listings
 /// filtered by `include` and `after`, paged with
 /// `X-WP-Total` / `X-WP-TotalPages` (and 400 past the last page).
-async fn wordpress(mock: &Mock, query: &HashMap<String, String>) -> Response {
+async fn wordpress(
+    mock: &Mock,
+    mut posts: Vec<Value>,
+    query: &HashMap<String, String>,
+) -> Response {
     let delay = *mock.wp_delay.lock().unwrap();
     tokio::time::sleep(delay).await;
     if let Some((status, body)) = *mock.wp_fail.lock().unwrap() {
         return (StatusCode::from_u16(status).expect("status"), body).into_response();
     }
-    let mut posts = mock.posts.lock().unwrap().clone();
     let ids_only = query.get("_fields").map(String::as_str) == Some("id");
     let include = query
         .get("include")
@@ -1519,6 +1544,132 @@ async fn a_newer_pushed_version_is_not_overwritten_by_an_older_read() {
         stored(&f.store, &id).await.expect("stored").title,
         "Pushed after the edit"
     );
+}
+
+/// The fixture's posts as the site at `{base}{path}` publishes them: links
+/// under its address, titles marked with its path.
+fn posts_of_site(base: &str, path: &str) -> Vec<Value> {
+    let mut posts: Vec<Value> =
+        serde_json::from_str(&fixture_text("wp-posts.json")).expect("posts");
+    for p in &mut posts {
+        if let Some(link) = p["link"].as_str() {
+            p["link"] = json!(link.replace("https://site.test", &format!("{base}{path}")));
+        }
+        if let Some(title) = p["title"]["rendered"].as_str() {
+            p["title"]["rendered"] = json!(format!("{path}: {title}"));
+        }
+    }
+    posts
+}
+
+/// The sites of one host — one at its root, two in subdirectories, as in a
+/// multisite network — number their posts alike: each keeps its own
+/// articles (`{host}-{post}`, `{host}-ar-{post}`, `{host}-en-{post}`),
+/// and a post gone from one hides its article only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sites_of_one_host_keep_their_own_articles() {
+    let f = common::fixture(false);
+    let (mock, root, host) = wp_site().await;
+    let base = mock.base.lock().unwrap().clone();
+    *mock.posts.lock().unwrap() = posts_of_site(&base, "");
+    for path in ["ar", "en"] {
+        let posts = posts_of_site(&base, &format!("/{path}"));
+        mock.subsites.lock().unwrap().insert(path.into(), posts);
+    }
+    let client = client();
+    // The root site first: its articles, with their URLs at the host's
+    // root, are not the subdirectories' own from before.
+    for url in [
+        &root,
+        &format!("{base}/ar/wp-json/wp/v2/posts"),
+        &format!("{base}/en/?rest_route=/wp/v2/posts"),
+    ] {
+        let report = sync::sync(f.store.as_ref(), &client, &source(url))
+            .await
+            .expect("sync");
+        assert_eq!(report.changed, 4, "{url}: {report}");
+    }
+    for (id, title) in [
+        (format!("{host}-102"), ": Final score"),
+        (format!("{host}-ar-102"), "/ar: Final score"),
+        (format!("{host}-en-102"), "/en: Final score"),
+    ] {
+        let article = stored(&f.store, &id).await.expect(&id);
+        assert!(article.title.starts_with(title), "{id}: {}", article.title);
+    }
+    let state = f
+        .store
+        .source_state(&format!("{base}/ar/wp-json/wp/v2/posts"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.article_prefix, Some(format!("{host}-ar")));
+
+    mock.subsites
+        .lock()
+        .unwrap()
+        .get_mut("en")
+        .unwrap()
+        .retain(|p| p["id"] != 102);
+    let en = source(&format!("{base}/en/?rest_route=/wp/v2/posts"));
+    let report = sync::sync(f.store.as_ref(), &client, &en)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 1, "{report}");
+    assert!(stored(&f.store, &format!("{host}-en-102")).await.is_none());
+    assert!(stored(&f.store, &format!("{host}-ar-102")).await.is_some());
+    assert!(stored(&f.store, &format!("{host}-102")).await.is_some());
+}
+
+/// A site in a subdirectory whose articles Khabar already has under
+/// `{host}-{post}` keeps those ids, and their comments: one synced by an
+/// earlier version (its state has no prefix), and one whose posts an
+/// earlier plugin pushed (the articles' URLs are under its address).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_in_a_subdirectory_keeps_the_ids_it_had() {
+    let (mock, _root, host) = wp_site().await;
+    let base = mock.base.lock().unwrap().clone();
+    let posts = posts_of_site(&base, "/ar");
+    mock.subsites
+        .lock()
+        .unwrap()
+        .insert("ar".into(), posts.clone());
+    let url = format!("{base}/ar/wp-json/wp/v2/posts");
+    let client = client();
+
+    let synced = common::fixture(false);
+    let before = khabar_server::store::SourceState {
+        synced_from_ms: Some(1),
+        ..Default::default()
+    };
+    synced.store.save_source_state(&url, &before).await.unwrap();
+    sync::sync(synced.store.as_ref(), &client, &source(&url))
+        .await
+        .expect("sync");
+
+    let pushed = common::fixture(false);
+    let mut article = stored(&synced.store, &format!("{host}-101"))
+        .await
+        .expect("synced");
+    article.title = "Pushed".into();
+    pushed
+        .store
+        .upsert_articles(vec![article], Some("push"))
+        .await
+        .expect("push");
+    sync::sync(pushed.store.as_ref(), &client, &source(&url))
+        .await
+        .expect("sync");
+
+    for f in [&synced, &pushed] {
+        let article = stored(&f.store, &format!("{host}-102"))
+            .await
+            .expect("kept id");
+        assert!(article.title.starts_with("/ar: "), "{}", article.title);
+        assert!(stored(&f.store, &format!("{host}-ar-102")).await.is_none());
+        let state = f.store.source_state(&url).await.unwrap().unwrap();
+        assert_eq!(state.article_prefix.as_deref(), Some(host.as_str()));
+    }
 }
 
 /// A bulk edit longer than one sync's limits (a search-and-replace over

@@ -174,6 +174,11 @@ pub struct SourceState {
     /// When the last sync, good or bad, started, ms since the epoch.
     #[serde(default)]
     pub last_try_ms: Option<i64>,
+    /// What the ids of a WordPress source's articles start with, chosen
+    /// at its first sync (`{host}` or `{host}-{path}`); absent in a
+    /// state from before sites in subdirectories had their own ids.
+    #[serde(default)]
+    pub article_prefix: Option<String>,
 }
 
 /// Moderation states a comment can be put in.

@@ -46,6 +46,9 @@ pub async fn sync(
         Ok(outcome) => {
             state.failures = 0;
             state.synced_from_ms = Some(outcome.resume_from_ms.unwrap_or(started));
+            if outcome.article_prefix.is_some() {
+                state.article_prefix.clone_from(&outcome.article_prefix);
+            }
             if !outcome.report.not_modified {
                 state.etag.clone_from(&outcome.etag);
                 state.last_modified.clone_from(&outcome.last_modified);

@@ -312,6 +312,8 @@ pub(crate) struct Outcome {
     /// Where the next sync takes up the changes (ms), when this one
     /// stopped at its limits before the newest: instead of its start.
     pub(crate) resume_from_ms: Option<i64>,
+    /// The prefix of the source's article ids, once chosen (WordPress).
+    pub(crate) article_prefix: Option<String>,
 }
 
 /// `url` parsed, if it is an absolute http(s) URL.

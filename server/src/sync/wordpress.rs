@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use reqwest::Url;
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::Digest;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -110,7 +111,14 @@ pub(crate) async fn sync(
     url: &Url,
     state: &SourceState,
 ) -> Result<Outcome, SyncError> {
-    let mut outcome = Outcome::default();
+    let site = Site {
+        url,
+        ids: article_prefix(store, url, state).await?,
+    };
+    let mut outcome = Outcome {
+        article_prefix: Some(site.ids.clone()),
+        ..Outcome::default()
+    };
     let since = state
         .synced_from_ms
         .and_then(|ms| rfc3339_ms(ms.saturating_sub(MARGIN_MS)));
@@ -145,7 +153,7 @@ pub(crate) async fn sync(
             .filter_map(|p| modified_ms(p["modified_gmt"].as_str()))
             .chain(newest_read)
             .max();
-        let taken = take_posts(store, source, url, &fetched, posts, room).await?;
+        let taken = take_posts(store, source, &site, &fetched, posts, room).await?;
         outcome.report.changed += taken.changed;
         outcome.report.skipped += taken.skipped;
         outcome.report.hidden += taken.hidden;
@@ -170,7 +178,7 @@ pub(crate) async fn sync(
         page += 1;
     }
     let held = store.visible_ids_from(&source.url).await?;
-    let (gone, listed) = match published_ids(client, source, url, None).await? {
+    let (gone, listed) = match published_ids(client, source, &site, None).await? {
         // Missing from the listing: asked for again by id before hiding,
         // since a post trashed while the listing was paged shifts the
         // pages after it, and a live post can fall between two of them.
@@ -180,11 +188,14 @@ pub(crate) async fn sync(
                 .into_iter()
                 .filter(|id| !listed.contains_key(id))
                 .collect();
-            let posts: Vec<u64> = missing.iter().filter_map(|id| post_of(url, id)).collect();
-            let gone = match unpublished(client, source, url, &posts).await? {
+            let posts: Vec<u64> = missing
+                .iter()
+                .filter_map(|id| post_of(&site.ids, id))
+                .collect();
+            let gone = match unpublished(client, source, &site, &posts).await? {
                 Some(confirmed) => missing
                     .into_iter()
-                    .filter(|id| post_of(url, id).is_none() || confirmed.contains(id))
+                    .filter(|id| post_of(&site.ids, id).is_none() || confirmed.contains(id))
                     .collect(),
                 None => missing,
             };
@@ -194,7 +205,10 @@ pub(crate) async fn sync(
         // (the newest, as many as the page limit allows), and only the
         // posts published since the last sync are listed.
         None => {
-            let mut held: Vec<u64> = held.iter().filter_map(|id| post_of(url, id)).collect();
+            let mut held: Vec<u64> = held
+                .iter()
+                .filter_map(|id| post_of(&site.ids, id))
+                .collect();
             held.sort_unstable_by(|a, b| b.cmp(a));
             let room = PER_PAGE * usize::try_from(client.limits().max_pages).unwrap_or(usize::MAX);
             if held.len() > room {
@@ -205,7 +219,7 @@ pub(crate) async fn sync(
                 );
             }
             let newest = &held[..held.len().min(room)];
-            let gone = unpublished(client, source, url, newest)
+            let gone = unpublished(client, source, &site, newest)
                 .await?
                 .map(Vec::from_iter)
                 .unwrap_or_default();
@@ -213,7 +227,7 @@ pub(crate) async fn sync(
                 .synced_from_ms
                 .and_then(|ms| rfc3339_ms(ms.saturating_sub(AFTER_MARGIN_MS)))
             {
-                Some(after) => published_ids(client, source, url, Some(&after))
+                Some(after) => published_ids(client, source, &site, Some(&after))
                     .await?
                     .unwrap_or_default(),
                 // A first sync has just read the newest posts.
@@ -228,16 +242,13 @@ pub(crate) async fn sync(
             outcome.report.hidden += 1;
         }
     }
-    outcome.report.changed += take_unknown(store, client, source, url, listed, &seen).await?;
+    outcome.report.changed += take_unknown(store, client, source, &site, listed, &seen).await?;
     Ok(outcome)
 }
 
-/// The post id in an article id of this site (`{host}-{id}`).
-fn post_of(url: &Url, id: &str) -> Option<u64> {
-    id.strip_prefix(&host_key(url))?
-        .strip_prefix('-')?
-        .parse()
-        .ok()
+/// The post id in an article id of this site (`{prefix}-{id}`).
+fn post_of(prefix: &str, id: &str) -> Option<u64> {
+    id.strip_prefix(prefix)?.strip_prefix('-')?.parse().ok()
 }
 
 /// The article ids of those of `posts` that are no longer published,
@@ -247,7 +258,7 @@ fn post_of(url: &Url, id: &str) -> Option<u64> {
 async fn unpublished(
     client: &SyncClient,
     source: &Source,
-    url: &Url,
+    site: &Site<'_>,
     posts: &[u64],
 ) -> Result<Option<HashSet<String>>, SyncError> {
     let mut gone = HashSet::new();
@@ -258,7 +269,7 @@ async fn unpublished(
             ("include", ids.join(",")),
             ("per_page", PER_PAGE.to_string()),
         ];
-        let fetched = client.get(&with_query(url, &query), None).await?;
+        let fetched = client.get(&with_query(site.url, &query), None).await?;
         let answered = listed_ids(source, &fetched)?;
         if let Some(stray) = answered.iter().find(|id| !chunk.contains(id)) {
             tracing::warn!(
@@ -288,7 +299,7 @@ async fn unpublished(
             chunk
                 .iter()
                 .filter(|id| !answered.contains(id))
-                .map(|id| article_id(url, *id)),
+                .map(|id| article_id(&site.ids, *id)),
         );
     }
     Ok(Some(gone))
@@ -310,7 +321,7 @@ const PASSWORD_PROTECTED: &str = "password-protected";
 async fn take_posts(
     store: &dyn Store,
     source: &Source,
-    url: &Url,
+    site: &Site<'_>,
     fetched: &Fetched,
     posts: Vec<Value>,
     room: usize,
@@ -327,7 +338,7 @@ async fn take_posts(
     for value in posts.into_iter().take(room) {
         let id = value.get("id").and_then(Value::as_u64);
         let item = format!("post {}", id.map_or("without id".into(), |i| i.to_string()));
-        match map(url, lang, value) {
+        match map(site, lang, value) {
             Ok(article) => match checked(source, &item, article) {
                 Some(a) => articles.push(a),
                 None => skipped += 1,
@@ -338,7 +349,7 @@ async fn take_posts(
             Err(reason) if reason == PASSWORD_PROTECTED => {
                 skipped += 1;
                 let Some(id) = id else { continue };
-                let article = article_id(url, id);
+                let article = article_id(&site.ids, id);
                 if store.article(&article).await?.is_some()
                     && store.set_article_hidden(&article, true).await?
                 {
@@ -370,7 +381,7 @@ async fn take_unknown(
     store: &dyn Store,
     client: &SyncClient,
     source: &Source,
-    url: &Url,
+    site: &Site<'_>,
     listed: HashMap<String, u64>,
     seen: &HashSet<u64>,
 ) -> Result<usize, SyncError> {
@@ -397,9 +408,9 @@ async fn take_unknown(
             ("include", ids.join(",")),
             ("per_page", PER_PAGE.to_string()),
         ];
-        let fetched = client.get(&with_query(url, &query), None).await?;
+        let fetched = client.get(&with_query(site.url, &query), None).await?;
         let posts = json_list(source, &fetched)?;
-        let taken = take_posts(store, source, url, &fetched, posts, PER_PAGE).await?;
+        let taken = take_posts(store, source, site, &fetched, posts, PER_PAGE).await?;
         if taken.changed > 0 {
             tracing::info!(
                 "sync {}: {} published post(s) that no change had listed",
@@ -418,7 +429,7 @@ async fn take_unknown(
 async fn published_ids(
     client: &SyncClient,
     source: &Source,
-    url: &Url,
+    site: &Site<'_>,
     after: Option<&str>,
 ) -> Result<Option<HashMap<String, u64>>, SyncError> {
     let mut ids = HashMap::new();
@@ -434,7 +445,7 @@ async fn published_ids(
         if let Some(after) = after {
             query.push(("after", after.to_owned()));
         }
-        let fetched = client.get(&with_query(url, &query), None).await?;
+        let fetched = client.get(&with_query(site.url, &query), None).await?;
         let total_pages = fetched
             .header("x-wp-totalpages")
             .and_then(|t| t.trim().parse::<u32>().ok());
@@ -450,7 +461,7 @@ async fn published_ids(
         }
         let posts = listed_ids(source, &fetched)?;
         let count = posts.len();
-        ids.extend(posts.into_iter().map(|id| (article_id(url, id), id)));
+        ids.extend(posts.into_iter().map(|id| (article_id(&site.ids, id), id)));
         if !more(&fetched, page, count) {
             return Ok(Some(ids));
         }
@@ -526,9 +537,101 @@ fn with_query(url: &Url, ours: &[(&str, String)]) -> Url {
     out
 }
 
-/// The article id of post `id` of the site at `url`: `{host}-{id}`.
-pub fn article_id(url: &Url, id: u64) -> String {
-    format!("{}-{id}", host_key(url))
+/// The WordPress site a sync reads: its API's URL and the prefix of its
+/// articles' ids.
+pub(crate) struct Site<'a> {
+    url: &'a Url,
+    /// `{host}` or `{host}-{path}` ([`article_prefix`]).
+    ids: String,
+}
+
+/// The article id of post `id` of the site whose ids start with `prefix`.
+pub fn article_id(prefix: &str, id: u64) -> String {
+    format!("{prefix}-{id}")
+}
+
+/// The path of the site's address (WordPress's `home_url()`) in the API's
+/// `url`, as the URL has it: what comes before `/wp-json/`, or before
+/// `?rest_route=` (and an `index.php`).
+fn raw_site_path(url: &Url) -> &str {
+    let path = url.path();
+    match path.find("/wp-json/") {
+        Some(end) => &path[..end],
+        None => path.strip_suffix("index.php").unwrap_or(path),
+    }
+}
+
+/// The path of the site's address without its slashes at either end,
+/// percent-decoded; empty for a site at its host's root.
+pub fn site_path(url: &Url) -> String {
+    percent_encoding::percent_decode_str(raw_site_path(url).trim_matches('/'))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// What a site's path adds to its article ids: the path in lower case,
+/// `/` as `-`, when it is at most 24 of a–z, 0–9, `.`, `-`, `_` and `/`
+/// (`news/ar` → `news-ar`); else `p` and 12 hex digits of its SHA-256, so
+/// that any path gives a short, valid, distinct key. `None` at the root.
+/// The WordPress plugin makes the same (`Khabar_Ids::path_key`).
+pub fn path_key(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let lower = path.to_ascii_lowercase();
+    let plain = lower.len() <= 24
+        && lower
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(&b));
+    if plain {
+        return Some(lower.replace('/', "-"));
+    }
+    let digest = sha2::Sha256::digest(lower.as_bytes());
+    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("p{hex}"))
+}
+
+/// The prefix of the article ids of the site at `url`: `{host}`, and
+/// `-{path}` ([`path_key`]) for a site in a subdirectory, so that the sites
+/// of one host (a multisite network in subdirectories) keep apart. Ids
+/// once given stay: a source that earlier versions synced with `{host}`
+/// alone keeps it, and so does a site whose articles Khabar already holds
+/// under `{host}-{post id}` with its address (pushed by an earlier plugin);
+/// the choice is kept in the source's state.
+async fn article_prefix(
+    store: &dyn Store,
+    url: &Url,
+    state: &SourceState,
+) -> Result<String, SyncError> {
+    if let Some(prefix) = &state.article_prefix {
+        return Ok(prefix.clone());
+    }
+    let host = host_key(url);
+    let Some(path) = path_key(&site_path(url)) else {
+        return Ok(host);
+    };
+    if state.synced_from_ms.is_some() {
+        return Ok(host);
+    }
+    let address = site_address(url);
+    let held = store
+        .article_urls()
+        .await?
+        .into_iter()
+        .any(|(id, article_url)| {
+            post_of(&host, &id).is_some() && article_url.starts_with(&address)
+        });
+    Ok(if held { host } else { format!("{host}-{path}") })
+}
+
+/// The site's address with a slash at its end (`https://s.test/ar/`):
+/// what every URL of its posts starts with.
+fn site_address(url: &Url) -> String {
+    let mut address = url.clone();
+    address.set_query(None);
+    address.set_fragment(None);
+    address.set_path(&format!("{}/", raw_site_path(url).trim_end_matches('/')));
+    address.to_string()
 }
 
 /// Where a post's language comes from, besides the post itself.
@@ -541,7 +644,7 @@ struct Langs<'a> {
 }
 
 /// A post as an article (cleaned and validated afterwards), or why not.
-fn map(url: &Url, lang: Langs, value: Value) -> Result<Article, String> {
+fn map(site: &Site<'_>, lang: Langs, value: Value) -> Result<Article, String> {
     let post: Post = serde_json::from_value(value).map_err(|e| format!("unreadable post: {e}"))?;
     if post.content.protected {
         return Err(PASSWORD_PROTECTED.into());
@@ -578,7 +681,7 @@ fn map(url: &Url, lang: Langs, value: Value) -> Result<Article, String> {
         .and_then(|term| text(term, "slug"))
         .map(|slug| percent_decode(&slug));
     Ok(Article {
-        id: article_id(url, post.id),
+        id: article_id(&site.ids, post.id),
         url: post.link.trim().to_owned(),
         title: html_to_text(&post.title.rendered),
         summary: html_to_text(&post.excerpt.rendered),
@@ -631,24 +734,9 @@ fn gmt_time(gmt: Option<&str>) -> Option<OffsetDateTime> {
 /// WordPress keeps non-ASCII slugs percent-encoded (`%d8%b3…`): decoded
 /// when that gives UTF-8, unchanged otherwise.
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                let v = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
-                out.push(u8::try_from(v).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map_or_else(|_| s.to_owned(), std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]
@@ -674,6 +762,38 @@ mod tests {
         let u = Url::parse("https://s.test/wp-json/wp/v2/posts?categories=3&page=9").unwrap();
         let q = with_query(&u, &[("page", "2".into())]);
         assert_eq!(q.query(), Some("categories=3&page=2"));
-        assert_eq!(article_id(&u, 42), "s.test-42");
+        assert_eq!(article_id(&host_key(&u), 42), "s.test-42");
+    }
+
+    /// The ids of a new source, site by site: the same vectors as the
+    /// WordPress plugin's test (`tests/e2e/wordpress-plugin.test.mjs`),
+    /// which gives a post of a site at `home` the same id.
+    #[test]
+    fn ids_carry_the_sites_path() {
+        #[derive(serde::Deserialize)]
+        struct Case {
+            api: String,
+            id: String,
+        }
+        let cases: Vec<Case> = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sync/wordpress-ids.json"
+        )))
+        .unwrap();
+        assert!(cases.len() > 5);
+        for case in cases {
+            let url = Url::parse(&case.api).unwrap();
+            let prefix = match path_key(&site_path(&url)) {
+                Some(path) => format!("{}-{path}", host_key(&url)),
+                None => host_key(&url),
+            };
+            assert_eq!(article_id(&prefix, 42), case.id, "{}", case.api);
+        }
+        let u = Url::parse("https://s.test/ar/index.php?rest_route=/wp/v2/posts").unwrap();
+        assert_eq!(site_address(&u), "https://s.test/ar/");
+        let u = Url::parse("https://s.test/wp-json/wp/v2/posts?categories=3").unwrap();
+        assert_eq!(site_address(&u), "https://s.test/");
+        assert_eq!(post_of("s.test", "s.test-ar-42"), None);
+        assert_eq!(post_of("s.test-ar", "s.test-ar-42"), Some(42));
     }
 }
