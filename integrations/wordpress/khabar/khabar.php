@@ -26,6 +26,7 @@ define( 'KHABAR_PLUGIN_VERSION', '0.1.0' );
 
 require_once __DIR__ . '/includes/class-khabar-settings.php';
 require_once __DIR__ . '/includes/class-khabar-article.php';
+require_once __DIR__ . '/includes/class-khabar-ids.php';
 require_once __DIR__ . '/includes/class-khabar-embed.php';
 require_once __DIR__ . '/includes/class-khabar-push.php';
 require_once __DIR__ . '/includes/class-khabar-closing.php';
@@ -39,5 +40,6 @@ add_action(
 
 Khabar_Settings::register();
 Khabar_Embed::register();
+Khabar_Ids::register();
 Khabar_Push::register();
 Khabar_Closing::register();

@@ -16,7 +16,10 @@ require_once __DIR__ . '/includes/class-khabar-settings.php';
 foreach ( Khabar_Settings::OPTIONS as $khabar_option ) {
 	delete_option( $khabar_option );
 }
-// The pushes it had planned (retries, comments closing by age).
+delete_transient( 'khabar_choose_ids_wait' );
+// The pushes it had planned (retries, comments closing by age), and the
+// asking of which ids the site's articles have.
 wp_unschedule_hook( 'khabar_retry_push' );
+wp_unschedule_hook( 'khabar_choose_ids' );
 wp_unschedule_hook( 'khabar_close_due' );
 wp_unschedule_hook( 'khabar_comments_closed' ); // One per post, by earlier builds.

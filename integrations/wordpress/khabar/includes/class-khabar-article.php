@@ -43,24 +43,14 @@ final class Khabar_Article {
 	}
 
 	/**
-	 * The article id of a post: `{host}-{post id}`, the host's characters
-	 * other than letters, digits, `.`, `-` and `_` as `-`, and `-{port}` when
-	 * the site's address names one, as the sync makes it.
+	 * The article id of a post: `{host}-{post id}`, or `{host}-{path}-{post
+	 * id}` for a site in a subdirectory (Khabar_Ids), as the sync makes it.
 	 *
 	 * @param int $post_id The post's id.
 	 * @return string
 	 */
 	public static function id( $post_id ) {
-		$home   = home_url();
-		$host   = strtolower( (string) wp_parse_url( $home, PHP_URL_HOST ) );
-		$port   = wp_parse_url( $home, PHP_URL_PORT );
-		$scheme = wp_parse_url( $home, PHP_URL_SCHEME );
-		$key    = substr( (string) preg_replace( '/[^A-Za-z0-9._-]/', '-', '' !== $host ? $host : 'source' ), 0, 80 );
-		$usual  = ( 'http' === $scheme && 80 === $port ) || ( 'https' === $scheme && 443 === $port );
-		if ( $port && ! $usual ) {
-			$key .= '-' . $port;
-		}
-		return $key . '-' . (int) $post_id;
+		return Khabar_Ids::prefix() . '-' . (int) $post_id;
 	}
 
 	/**

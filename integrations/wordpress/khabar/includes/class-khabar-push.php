@@ -444,6 +444,10 @@ final class Khabar_Push {
 	 * @return string
 	 */
 	private static function send( $post_id, $action, $post ) {
+		if ( ! Khabar_Ids::choose() ) {
+			self::record( false, 'post ' . (int) $post_id . ': could not ask Khabar which ids this site\'s articles have' );
+			return 'retry';
+		}
 		$id   = Khabar_Article::id( $post_id );
 		$args = array(
 			'method'  => 'put' === $action ? 'PUT' : 'DELETE',

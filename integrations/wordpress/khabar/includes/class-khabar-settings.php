@@ -30,6 +30,7 @@ final class Khabar_Settings {
 		'khabar_closed_through',
 		'khabar_closing_age',
 		'khabar_closing_redo',
+		'khabar_id_prefix',
 	);
 
 	/** The placements the page offers, by key. */
