@@ -1624,7 +1624,8 @@ async fn the_sites_of_one_host_keep_their_own_articles() {
 /// A site in a subdirectory whose articles Khabar already has under
 /// `{host}-{post}` keeps those ids, and their comments: one synced by an
 /// earlier version (its state has no prefix), and one whose posts an
-/// earlier plugin pushed (the articles' URLs are under its address).
+/// earlier plugin pushed (the articles' URLs are under its address); and
+/// one whose own ids were chosen keeps those.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_site_in_a_subdirectory_keeps_the_ids_it_had() {
     let (mock, _root, host) = wp_site().await;
@@ -1660,6 +1661,21 @@ async fn a_site_in_a_subdirectory_keeps_the_ids_it_had() {
     sync::sync(pushed.store.as_ref(), &client, &source(&url))
         .await
         .expect("sync");
+
+    // A site whose own ids were chosen keeps them when its state is lost,
+    // or rewritten without the choice (an earlier version's instance
+    // syncing it during an upgrade).
+    let own = common::fixture(false);
+    sync::sync(own.store.as_ref(), &client, &source(&url))
+        .await
+        .expect("sync");
+    own.store.save_source_state(&url, &before).await.unwrap();
+    sync::sync(own.store.as_ref(), &client, &source(&url))
+        .await
+        .expect("sync");
+    let state = own.store.source_state(&url).await.unwrap().unwrap();
+    assert_eq!(state.article_prefix, Some(format!("{host}-ar")));
+    assert!(stored(&own.store, &format!("{host}-102")).await.is_none());
 
     for f in [&synced, &pushed] {
         let article = stored(&f.store, &format!("{host}-102"))

@@ -910,117 +910,140 @@ test('a site in a subdirectory (one of a multisite network) gives its articles i
   // The site's address is changed for the script alone (`pre_option_home`),
   // as a site of a network in subdirectories has it; the vectors are the
   // sync's (`server/src/sync/wordpress.rs`, `ids_carry_the_sites_path`).
+  // The post is published at the root first: Khabar holds it under the
+  // host's id with a root URL, as the host's root site's post of the same
+  // number would be.
   const vectors = join(ROOT, 'server', 'tests', 'fixtures', 'sync', 'wordpress-ids.json');
+  const post = (await expect(201, wp.api('/wp/v2/posts', {
+    method: 'POST', json: { title: 'subdirectory ids', content: '<p>نص.</p>', status: 'publish' },
+  }))).id;
+  await stored(articleId(post), (status) => status === 200);
+  const host = articleId('').replace(/-$/, '');
   const script = join(wp.contentDir, 'khabar-test-ids.php');
   writeFileSync(script, `<?php
-remove_action( 'wp_after_insert_post', array( 'Khabar_Push', 'after_save' ), 10 );
-remove_action( 'before_delete_post', array( 'Khabar_Push', 'before_delete' ), 10 );
-list( , $server, $token, $vectors ) = $argv;
-$real  = home_url();
-$home  = null;
+list( , $server, $token, $vectors, $post ) = $argv;
+$post   = (int) $post;
+$real   = home_url();
+$home   = null;
 $khabar = rtrim( $server, '/' );
 add_filter( 'pre_option_home', function ( $value ) use ( &$home ) { return null === $home ? $value : $home; } );
 add_filter( 'pre_option_khabar_server_url', function () use ( &$khabar ) { return $khabar; } );
+add_filter( 'pre_option_khabar_publish_token', function () use ( $token ) { return $token; } );
+// Khabar's articles as the probe sees them: $answer (a WP_Error, or a
+// response) for every GET of one, when set.
+$answer = null;
+add_filter( 'pre_http_request', function ( $pre, $args, $url ) use ( &$answer ) {
+	return null !== $answer && 'GET' === $args['method'] && false !== strpos( $url, '/api/v1/articles/' ) ? $answer : $pre;
+}, 10, 3 );
 $fresh = function () {
 	delete_option( 'khabar_id_prefix' );
 	delete_transient( 'khabar_choose_ids_wait' );
 	wp_clear_scheduled_hook( 'khabar_choose_ids' );
 };
+$admin = function ( $method, $id, $url = null ) use ( $server, $token ) {
+	$args = array( 'method' => $method, 'headers' => array( 'Authorization' => 'Bearer ' . $token, 'Content-Type' => 'application/json' ) );
+	if ( $url ) {
+		$args['body'] = wp_json_encode( array( 'id' => $id, 'url' => $url, 'title' => 'held before', 'body_html' => '<p>x</p>', 'published_at' => gmdate( 'c' ), 'lang' => 'ar' ) );
+	}
+	return wp_remote_retrieve_response_code( wp_remote_request( $server . 'api/v1/admin/articles/' . $id, $args ) );
+};
+$had = array(
+	'status'  => get_option( 'khabar_push_status' ),
+	'waiting' => get_option( 'khabar_push_retry', array() ),
+	'retry'   => wp_next_scheduled( 'khabar_retry_push' ),
+);
 $out = array( 'cases' => array() );
 foreach ( json_decode( file_get_contents( $vectors ), true ) as $case ) {
 	$home = $case['home'];
 	$fresh();
-	$chosen          = Khabar_Ids::choose();
+	$chosen         = Khabar_Ids::choose();
 	$out['cases'][] = array( 'home' => $home, 'chosen' => $chosen, 'id' => Khabar_Article::id( 42 ) );
 }
 
-// The network's site at /ar; Khabar holds its newest post's id for the
-// host's root site (the same number there, under the root's address).
 $home = $real . '/ar';
-$post = wp_insert_post( array( 'post_title' => 'subdirectory ids', 'post_status' => 'publish' ) );
 $host = Khabar_Ids::host_key( $real );
-$put  = function ( $url ) use ( $server, $token, $host, $post ) {
-	$response = wp_remote_request( $server . 'api/v1/admin/articles/' . $host . '-' . $post, array(
-		'method'  => 'PUT',
-		'headers' => array( 'Authorization' => 'Bearer ' . $token, 'Content-Type' => 'application/json' ),
-		'body'    => wp_json_encode( array( 'id' => $host . '-' . $post, 'url' => $url, 'title' => 'held before', 'body_html' => '<p>x</p>', 'published_at' => gmdate( 'c' ), 'lang' => 'ar' ) ),
-	) );
-	return wp_remote_retrieve_response_code( $response );
-};
-$out['post'] = $post;
-$out['host'] = $host;
-$out['put_root'] = $put( $real . '/?p=' . $post );
+$own  = $host . '-ar';
+// A page before Khabar was asked: the host's ids where the plugin pushed
+// before, the site's own otherwise; the asking is planned.
 $fresh();
-$out['page_before'] = Khabar_Article::id( $post );
-$out['planned']     = (bool) wp_next_scheduled( 'khabar_choose_ids' );
+$out['page_pushed_before'] = Khabar_Article::id( $post );
+delete_option( 'khabar_push_status' );
+$out['page_new_site'] = Khabar_Article::id( $post );
+update_option( 'khabar_push_status', $had['status'], false );
+$out['planned'] = (bool) wp_next_scheduled( 'khabar_choose_ids' );
 do_action( 'khabar_choose_ids' );
-$out['page_after'] = Khabar_Article::id( $post );
+$out['root_article_not_ours'] = Khabar_Article::id( $post );
 
-// Pushed by an earlier version: under the host's id, with this site's address.
-$out['put_here'] = $put( $real . '/ar/subdirectory-ids/' );
+// Pushed by an earlier version: under the host's id, this site's address
+// (the host's case and port as WordPress may write them).
+$out['put_here'] = $admin( 'PUT', "$host-$post", str_replace( 'http://127.0.0.1', 'HTTP://127.0.0.1', $real ) . "/ar/subdirectory-ids/" );
 $fresh();
 $out['chosen_held'] = Khabar_Ids::choose();
 $out['held'] = Khabar_Article::id( $post );
-
-// Khabar unreachable: nothing is chosen, a page gets the host's ids and
-// plans no asking for a while.
-$khabar = 'http://127.0.0.1:9';
+// Both forms held: the site's own won.
+$out['put_own'] = $admin( 'PUT', "$own-$post", $real . '/ar/subdirectory-ids/' );
 $fresh();
-$out['unreachable'] = Khabar_Ids::choose();
-$out['page_meanwhile'] = Khabar_Article::id( $post );
-$out['planned_meanwhile'] = (bool) wp_next_scheduled( 'khabar_choose_ids' );
-$khabar = rtrim( $server, '/' );
+Khabar_Ids::choose();
+$out['both'] = Khabar_Article::id( $post );
+$admin( 'DELETE', "$own-$post" );
 
-// The push asks before it sends: with the earlier article gone, the post
-// goes under the site's own id; while Khabar cannot be asked, it waits.
-wp_remote_request( $server . 'api/v1/admin/articles/' . $host . '-' . $post, array( 'method' => 'DELETE', 'headers' => array( 'Authorization' => 'Bearer ' . $token ) ) );
-add_filter( 'pre_option_khabar_publish_token', function () use ( $token ) { return $token; } );
-$waiting = function () use ( $post ) { return array_key_exists( $post, (array) get_option( 'khabar_push_retry', array() ) ); };
-// What earlier tests left waiting stays out of these runs.
-$before = get_option( 'khabar_push_retry', array() );
+// Khabar unreachable, or a 404 that is not Khabar's (a wrong address):
+// nothing is chosen, and no new asking is planned for a while.
+foreach ( array( 'unreachable' => new WP_Error( 'http_request_failed', 'cURL error 7: refused' ), 'not_khabar' => array( 'headers' => array(), 'body' => '<h1>Not Found</h1>', 'response' => array( 'code' => 404, 'message' => 'Not Found' ), 'cookies' => array(), 'filename' => null ) ) as $what => $failure ) {
+	$answer = $failure;
+	$fresh();
+	$out[ $what ] = array( Khabar_Ids::choose(), Khabar_Article::id( $post ), (bool) wp_next_scheduled( 'khabar_choose_ids' ), get_option( 'khabar_id_prefix' ) );
+}
+
+// The push asks before it sends: while it cannot, the post waits (and is
+// not sent under the host's id, hidden here first); then it goes under
+// the site's own.
+$admin( 'DELETE', "$host-$post" );
 update_option( 'khabar_push_retry', array(), false );
-$khabar = 'http://127.0.0.1:9';
+$waiting = function () use ( $post ) { return array_key_exists( $post, (array) get_option( 'khabar_push_retry', array() ) ); };
+$answer  = new WP_Error( 'http_request_failed', 'cURL error 28: timed out' );
 $fresh();
 Khabar_Push::send_soon( array( $post ) );
 Khabar_Push::retry();
-$out['waiting_unreachable'] = $waiting();
-$khabar = rtrim( $server, '/' );
+$out['waiting_unasked'] = $waiting();
+$answer = null;
 $fresh();
 Khabar_Push::retry();
 $out['waiting_after'] = $waiting();
 $out['pushed_as'] = get_option( 'khabar_id_prefix' );
-update_option( 'khabar_push_retry', $before, false );
-wp_clear_scheduled_hook( 'khabar_retry_push' );
+
+// What the other tests had stays as it was.
 $fresh();
+update_option( 'khabar_push_retry', $had['waiting'], false );
+update_option( 'khabar_push_status', $had['status'], false );
+wp_clear_scheduled_hook( 'khabar_retry_push' );
+if ( $had['retry'] ) {
+	wp_schedule_single_event( $had['retry'], 'khabar_retry_push' );
+}
 echo wp_json_encode( $out );
 `);
-  let post;
   try {
-    const out = JSON.parse(await wp.cli(script, [server.url, TOKEN, vectors]));
-    post = out.post;
+    const out = JSON.parse(await wp.cli(script, [server.url, TOKEN, vectors, post]));
     const want = JSON.parse(readFileSync(vectors, 'utf8'));
     assert.deepEqual(out.cases, want.map((c) => ({ home: c.home, chosen: true, id: c.id })));
-    const { host } = out;
-    assert.equal(host, articleId('').replace(/-$/, ''));
-    assert.deepEqual([out.put_root, out.put_here], [201, 200]);
-    assert.equal(out.page_before, `${host}-${post}`, 'a page before Khabar was asked: the host\'s ids, as before');
+    assert.equal(out.page_pushed_before, `${host}-${post}`, 'an earlier version\'s site: the host\'s ids until Khabar is asked');
+    assert.equal(out.page_new_site, `${host}-ar-${post}`, 'a new site never shows the root site\'s article');
     assert.equal(out.planned, true, 'the asking is planned for WP-Cron');
-    assert.equal(out.page_after, `${host}-ar-${post}`, 'the root site\'s article is not this site\'s: its own ids');
-    assert.equal(out.chosen_held, true);
-    assert.equal(out.held, `${host}-${post}`, 'Khabar has this site\'s post under the host\'s id: kept');
-    assert.equal(out.unreachable, false);
-    assert.equal(out.page_meanwhile, `${host}-${post}`);
-    assert.equal(out.planned_meanwhile, false, 'no new asking while Khabar was just unreachable');
-    assert.deepEqual([out.waiting_unreachable, out.waiting_after, out.pushed_as], [true, false, `${host}-ar`]);
+    assert.equal(out.root_article_not_ours, `${host}-ar-${post}`, 'the root site\'s article is not this site\'s: its own ids');
+    assert.deepEqual([out.put_here, out.chosen_held, out.held], [200, true, `${host}-${post}`], 'Khabar has this site\'s post under the host\'s id: kept');
+    assert.deepEqual([out.put_own, out.both], [201, `${host}-ar-${post}`]);
+    for (const what of ['unreachable', 'not_khabar']) {
+      assert.deepEqual(out[what], [false, `${host}-${post}`, false, false], what);
+    }
+    assert.deepEqual([out.waiting_unasked, out.waiting_after, out.pushed_as], [true, false, `${host}-ar`]);
     const pushed = await stored(`${host}-ar-${post}`, (status) => status === 200);
     assert.equal(pushed.title, 'subdirectory ids');
     assert.ok(pushed.url.startsWith(`${wp.url}/ar/`), pushed.url);
+    assert.equal((await fetch(`${server.url}api/v1/articles/${host}-${post}`)).status, 404, 'never sent under the host\'s id');
   } finally {
     unlinkSync(script);
-    if (post) {
-      await expect(200, wp.api(`/wp/v2/posts/${post}`, { method: 'DELETE', query: { force: 'true' } }));
-      await fetch(`${server.url}api/v1/admin/articles/${articleId('')}ar-${post}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
-    }
+    await expect(200, wp.api(`/wp/v2/posts/${post}`, { method: 'DELETE', query: { force: 'true' } }));
+    await fetch(`${server.url}api/v1/admin/articles/${host}-ar-${post}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
   }
 });
 

@@ -551,42 +551,49 @@ pub fn article_id(prefix: &str, id: u64) -> String {
 }
 
 /// The path of the site's address (WordPress's `home_url()`) in the API's
-/// `url`, as the URL has it: what comes before `/wp-json/`, or before
-/// `?rest_route=` (and an `index.php`).
+/// `url`, as the URL has it: what comes before `/wp-json/` (and an
+/// `/index.php` of PATHINFO permalinks), before `?rest_route=` (and an
+/// `/index.php`), or before the REST prefix a site renamed
+/// (`rest_url_prefix`, one segment before `/wp/v2/posts`).
 fn raw_site_path(url: &Url) -> &str {
     let path = url.path();
-    match path.find("/wp-json/") {
+    let site = match path.find("/wp-json/") {
         Some(end) => &path[..end],
-        None => path.strip_suffix("index.php").unwrap_or(path),
-    }
+        None => match path.trim_end_matches('/').strip_suffix("/wp/v2/posts") {
+            Some(rest) => rest.rfind('/').map_or("", |i| &rest[..i]),
+            None => path,
+        },
+    };
+    let site = site.trim_end_matches('/');
+    site.strip_suffix("/index.php").unwrap_or(site)
 }
 
-/// The path of the site's address without its slashes at either end,
-/// percent-decoded; empty for a site at its host's root.
-pub fn site_path(url: &Url) -> String {
-    percent_encoding::percent_decode_str(raw_site_path(url).trim_matches('/'))
-        .decode_utf8_lossy()
-        .into_owned()
+/// The path of the site's address, percent-decoded, without its slashes
+/// at either end; empty for a site at its host's root.
+pub fn site_path(url: &Url) -> Vec<u8> {
+    let raw = raw_site_path(url).trim_matches('/');
+    percent_encoding::percent_decode_str(raw).collect()
 }
 
-/// What a site's path adds to its article ids: the path in lower case,
-/// `/` as `-`, when it is at most 24 of a–z, 0–9, `.`, `-`, `_` and `/`
-/// (`news/ar` → `news-ar`); else `p` and 12 hex digits of its SHA-256, so
-/// that any path gives a short, valid, distinct key. `None` at the root.
-/// The WordPress plugin makes the same (`Khabar_Ids::path_key`).
-pub fn path_key(path: &str) -> Option<String> {
+/// What a site's path adds to its article ids: the path in lower case
+/// (ASCII), `/` as `-`, when it is at most 24 of a–z, 0–9, `.`, `-`, `_`
+/// and `/` (`news/ar` → `news-ar`); else `p` and 12 hex digits of the
+/// SHA-256 of its bytes, so that any path gives a short, valid, distinct
+/// key. `None` at the root. The WordPress plugin makes the same
+/// (`Khabar_Ids::path_key`).
+pub fn path_key(path: &[u8]) -> Option<String> {
     if path.is_empty() {
         return None;
     }
     let lower = path.to_ascii_lowercase();
     let plain = lower.len() <= 24
         && lower
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(&b));
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(b));
     if plain {
-        return Some(lower.replace('/', "-"));
+        return Some(String::from_utf8_lossy(&lower).replace('/', "-"));
     }
-    let digest = sha2::Sha256::digest(lower.as_bytes());
+    let digest = sha2::Sha256::digest(&lower);
     let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
     Some(format!("p{hex}"))
 }
@@ -594,10 +601,11 @@ pub fn path_key(path: &str) -> Option<String> {
 /// The prefix of the article ids of the site at `url`: `{host}`, and
 /// `-{path}` ([`path_key`]) for a site in a subdirectory, so that the sites
 /// of one host (a multisite network in subdirectories) keep apart. Ids
-/// once given stay: a source that earlier versions synced with `{host}`
-/// alone keeps it, and so does a site whose articles Khabar already holds
-/// under `{host}-{post id}` with its address (pushed by an earlier plugin);
-/// the choice is kept in the source's state.
+/// once given stay: a site whose articles Khabar holds under
+/// `{host}-{path}-{post id}` keeps that; one that earlier versions synced
+/// (its state has no prefix), or whose articles Khabar holds under
+/// `{host}-{post id}` with URLs under its address (pushed by an earlier
+/// plugin), keeps `{host}`. The choice is kept in the source's state.
 async fn article_prefix(
     store: &dyn Store,
     url: &Url,
@@ -610,28 +618,49 @@ async fn article_prefix(
     let Some(path) = path_key(&site_path(url)) else {
         return Ok(host);
     };
-    if state.synced_from_ms.is_some() {
+    let own = format!("{host}-{path}");
+    let address = site_address(url);
+    let articles = store.article_urls().await?;
+    let held = |prefix: &str| {
+        articles
+            .iter()
+            .any(|(id, link)| post_of(prefix, id).is_some() && is_under(&address, link))
+    };
+    // Articles of both forms: a state lost, or rewritten by an earlier
+    // version during an upgrade, after the site's own ids were chosen.
+    if held(&own) {
+        return Ok(own);
+    }
+    if state.synced_from_ms.is_some() || held(&host) {
         return Ok(host);
     }
-    let address = site_address(url);
-    let held = store
-        .article_urls()
-        .await?
-        .into_iter()
-        .any(|(id, article_url)| {
-            post_of(&host, &id).is_some() && article_url.starts_with(&address)
-        });
-    Ok(if held { host } else { format!("{host}-{path}") })
+    Ok(own)
 }
 
-/// The site's address with a slash at its end (`https://s.test/ar/`):
-/// what every URL of its posts starts with.
-fn site_address(url: &Url) -> String {
+/// The site's address with a slash at its end (`https://s.test/ar/`).
+fn site_address(url: &Url) -> Url {
     let mut address = url.clone();
     address.set_query(None);
     address.set_fragment(None);
     address.set_path(&format!("{}/", raw_site_path(url).trim_end_matches('/')));
-    address.to_string()
+    address
+}
+
+/// Whether `link` is a page of the site at `address`: the same host, the
+/// same port unless each has its scheme's own (a site served over http
+/// and https), its path under the address's (percent-decoded, ASCII case
+/// aside).
+fn is_under(address: &Url, link: &str) -> bool {
+    let decoded = |u: &Url| -> Vec<u8> {
+        percent_encoding::percent_decode_str(u.path())
+            .collect::<Vec<u8>>()
+            .to_ascii_lowercase()
+    };
+    Url::parse(link).is_ok_and(|link| {
+        link.host_str() == address.host_str()
+            && link.port() == address.port()
+            && decoded(&link).starts_with(&decoded(address))
+    })
 }
 
 /// Where a post's language comes from, besides the post itself.
@@ -790,9 +819,32 @@ mod tests {
             assert_eq!(article_id(&prefix, 42), case.id, "{}", case.api);
         }
         let u = Url::parse("https://s.test/ar/index.php?rest_route=/wp/v2/posts").unwrap();
-        assert_eq!(site_address(&u), "https://s.test/ar/");
+        assert_eq!(site_address(&u).as_str(), "https://s.test/ar/");
         let u = Url::parse("https://s.test/wp-json/wp/v2/posts?categories=3").unwrap();
-        assert_eq!(site_address(&u), "https://s.test/");
+        assert_eq!(site_address(&u).as_str(), "https://s.test/");
+        // Links as WordPress writes them: the host's case, its port, the
+        // scheme, the percent-encoding's case may differ from the source's.
+        let u = Url::parse("https://site.example/%D8%B9/wp-json/wp/v2/posts").unwrap();
+        let address = site_address(&u);
+        for link in [
+            "https://Site.Example:443/%d8%b9/2024/05/01/budget/",
+            "http://site.example/%D8%B9/?p=4",
+            "https://site.example/ع/news/",
+        ] {
+            assert!(is_under(&address, link), "{link}");
+        }
+        for link in [
+            "https://site.example/2024/05/01/budget/",
+            "https://site.example/%D8%B9x/news/",
+            "https://site.example:8443/%D8%B9/news/",
+            "https://other.example/%D8%B9/news/",
+            "not a URL",
+        ] {
+            assert!(!is_under(&address, link), "{link}");
+        }
+        // Invalid UTF-8 in a path is hashed as its bytes, as PHP does.
+        let u = Url::parse("https://s.test/%E9t%E9/wp-json/wp/v2/posts").unwrap();
+        assert_eq!(site_path(&u), b"\xe9t\xe9");
         assert_eq!(post_of("s.test", "s.test-ar-42"), None);
         assert_eq!(post_of("s.test-ar", "s.test-ar-42"), Some(42));
     }
