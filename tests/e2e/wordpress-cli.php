@@ -5,7 +5,8 @@
 // SCRIPT finds ARGS in $argv[1…].
 
 $_SERVER['WORDPRESS_CONFIG'] = getenv('KHABAR_WP_CONFIG');
-$_SERVER['HTTP_HOST'] = '127.0.0.1';
+// The site's host and port: a multisite network finds its site by them.
+$_SERVER['HTTP_HOST'] = getenv('KHABAR_WP_HOST') ?: '127.0.0.1';
 $_SERVER['REQUEST_URI'] = '/';
 $script = $argv[1];
 $argv = array_slice($argv, 1);

@@ -143,9 +143,11 @@ const cookiesOf = (res) => res.headers.getSetCookie().map((c) => c.split(';')[0]
  * appPassword, api, contentDir, seconds, errors, stop }: `api(route,
  * options)` calls the REST API with the application password (the
  * `?rest_route=` form, which works whatever the permalinks), `seconds` is
- * how long the set-up took.
+ * how long the set-up took. With `network`, the site is made the main
+ * site of a multisite network in subdirectories (its other sites are
+ * the test's to add, through `cli`).
  */
-export async function startWordpress({ title = 'أخبار المدينة', language = '', plugins = [] } = {}) {
+export async function startWordpress({ title = 'أخبار المدينة', language = '', plugins = [], network = false } = {}) {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'khabar-wp-'));
   const name = `khabar-e2e-${randomBytes(6).toString('hex')}`;
@@ -231,8 +233,9 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
       LOGGED_IN_SALT: key(),
       NONCE_SALT: key(),
     };
-    writeFileSync(configFile, `<?php\n// Written by Khabar's tests/e2e/wordpress-site.mjs; removed after the test.\n${
-      Object.entries(defines).map(([k, v]) => `define('${k}', ${typeof v === 'boolean' ? v : php(v)});`).join('\n')}\n`);
+    const writeConfig = () => writeFileSync(configFile, `<?php\n// Written by Khabar's tests/e2e/wordpress-site.mjs; removed after the test.\n${
+      Object.entries(defines).map(([k, v]) => `define('${k}', ${typeof v === 'string' ? php(v) : v});`).join('\n')}\n`);
+    writeConfig();
 
     // PHP's built-in server, several workers: WordPress calls itself at install.
     const errors = join(dir, 'php-errors.log');
@@ -287,6 +290,56 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
       throw new Error(`creating an application password answered ${created.status} (nonce ${nonce})`);
     }
 
+    const cli = (script, args = []) => new Promise((resolve, reject) => {
+      const run = spawn(PHP, ['-d', 'display_errors=stderr', CLI, script, ...args.map(String)], {
+        env: { ...process.env, KHABAR_WP_CONFIG: name, KHABAR_WP_HOST: `127.0.0.1:${port}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      run.stdout.on('data', (d) => { out += d; });
+      run.stderr.on('data', (d) => { err += d; });
+      run.on('error', reject);
+      // 'close', not 'exit': the output is all read by then.
+      run.on('close', (code) => (code === 0
+        ? resolve(out)
+        : reject(new Error(`php ${basename(script)} exited ${code}:\n${err}${out}`))));
+    });
+
+    if (network) {
+      // A multisite network in subdirectories, as WordPress's Network
+      // Setup screen makes one: its tables and the network's row, then
+      // the constants. WP_HOME and WP_SITEURL would give every site the
+      // main site's address: each site's own options hold it instead.
+      const script = join(dir, 'khabar-network.php');
+      writeFileSync(script, `<?php
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+// What wp-admin/network.php does first: the network's tables named.
+define( 'WP_INSTALLING_NETWORK', true );
+foreach ( $wpdb->tables( 'ms_global' ) as $table => $prefixed ) {
+	$wpdb->$table = $prefixed;
+}
+install_network();
+$made = populate_network( 1, $argv[1], get_option( 'admin_email' ), 'Khabar e2e network', '/', false );
+if ( is_wp_error( $made ) ) {
+	fwrite( STDERR, $made->get_error_message() );
+	exit( 1 );
+}
+`);
+      await cli(script, [`127.0.0.1:${port}`]);
+      delete defines.WP_HOME;
+      delete defines.WP_SITEURL;
+      Object.assign(defines, {
+        MULTISITE: true,
+        SUBDOMAIN_INSTALL: false,
+        DOMAIN_CURRENT_SITE: `127.0.0.1:${port}`,
+        PATH_CURRENT_SITE: '/',
+        SITE_ID_CURRENT_SITE: 1,
+        BLOG_ID_CURRENT_SITE: 1,
+      });
+      writeConfig();
+    }
+
     const auth = `Basic ${Buffer.from(`${user}:${appPassword}`).toString('base64')}`;
     /**
      * A REST call: `route` such as `/wp/v2/posts/4`, `query` an object,
@@ -327,20 +380,7 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
        * it printed, or rejects with that and its errors (PHP's warnings go
        * to the error, never into what it printed).
        */
-      cli: (script, args = []) => new Promise((resolve, reject) => {
-        const run = spawn(PHP, ['-d', 'display_errors=stderr', CLI, script, ...args.map(String)], {
-          env: { ...process.env, KHABAR_WP_CONFIG: name }, stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        run.stdout.on('data', (d) => { out += d; });
-        run.stderr.on('data', (d) => { err += d; });
-        run.on('error', reject);
-        // 'close', not 'exit': the output is all read by then.
-        run.on('close', (code) => (code === 0
-          ? resolve(out)
-          : reject(new Error(`php ${basename(script)} exited ${code}:\n${err}${out}`))));
-      }),
+      cli,
       stop,
     };
   } catch (e) {

@@ -47,9 +47,11 @@ final class Khabar_Push {
 	const FORGET_EVERY = 10;
 
 	/**
-	 * Post id → 'put' or 'delete', the last change of this request.
+	 * Site id → post id → 'put' or 'delete', the last change of this
+	 * request. By site: on a multisite network a request may change posts
+	 * of several sites (`switch_to_blog`), which number their posts alike.
 	 *
-	 * @var array<int, string>
+	 * @var array<int, array<int, string>>
 	 */
 	private static $queue = array();
 
@@ -176,11 +178,12 @@ final class Khabar_Push {
 		if ( empty( self::$queue ) ) {
 			add_action( 'shutdown', array( __CLASS__, 'send_queued' ) );
 		}
-		self::$queue[ $post_id ] = $action;
+		self::$queue[ get_current_blog_id() ][ $post_id ] = $action;
 	}
 
 	/**
-	 * Sends this request's changes once its answer is complete.
+	 * Sends this request's changes once its answer is complete, each site's
+	 * as that site (its posts, settings and waiting list).
 	 */
 	public static function send_queued() {
 		$queue       = self::$queue;
@@ -189,7 +192,19 @@ final class Khabar_Push {
 			// PHP-FPM: the editor gets its answer now, not after Khabar's.
 			fastcgi_finish_request();
 		}
-		self::send_all( $queue );
+		foreach ( $queue as $site => $changes ) {
+			$switched = is_multisite() && get_current_blog_id() !== $site;
+			if ( $switched ) {
+				switch_to_blog( $site );
+			}
+			try {
+				self::send_all( $changes );
+			} finally {
+				if ( $switched ) {
+					restore_current_blog();
+				}
+			}
+		}
 	}
 
 	/**
