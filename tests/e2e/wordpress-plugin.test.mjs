@@ -963,13 +963,18 @@ foreach ( json_decode( file_get_contents( $vectors ), true ) as $case ) {
 $home = $real . '/ar';
 $host = Khabar_Ids::host_key( $real );
 $own  = $host . '-ar';
-// A page before Khabar was asked: the host's ids where the plugin pushed
-// before, the site's own otherwise; the asking is planned.
+// A page before Khabar was asked: the host's ids where the plugin last
+// pushed under them (an earlier version), the site's own otherwise (a
+// failure of this version's first push says nothing of them); the
+// asking is planned.
 $fresh();
+$status = function ( $message ) { update_option( 'khabar_push_status', array( 'time' => time(), 'ok' => false, 'message' => $message ), false ); };
+$status( "PUT $host-7: HTTP 503 busy" );
 $out['page_pushed_before'] = Khabar_Article::id( $post );
+$status( "post 7: could not ask Khabar which ids this site's articles have" );
+$out['page_failed_first'] = Khabar_Article::id( $post );
 delete_option( 'khabar_push_status' );
 $out['page_new_site'] = Khabar_Article::id( $post );
-update_option( 'khabar_push_status', $had['status'], false );
 $out['planned'] = (bool) wp_next_scheduled( 'khabar_choose_ids' );
 do_action( 'khabar_choose_ids' );
 $out['root_article_not_ours'] = Khabar_Article::id( $post );
@@ -980,16 +985,26 @@ $out['put_here'] = $admin( 'PUT', "$host-$post", str_replace( 'http://127.0.0.1'
 $fresh();
 $out['chosen_held'] = Khabar_Ids::choose();
 $out['held'] = Khabar_Article::id( $post );
+// A site that knows better says so.
+add_filter( 'khabar_id_prefix', $forced = function () use ( $own ) { return $own; } );
+$out['forced'] = Khabar_Article::id( $post );
+remove_filter( 'khabar_id_prefix', $forced );
 // Both forms held: the site's own won.
 $out['put_own'] = $admin( 'PUT', "$own-$post", $real . '/ar/subdirectory-ids/' );
 $fresh();
 Khabar_Ids::choose();
 $out['both'] = Khabar_Article::id( $post );
+// The ids hold whatever a page's language plugin makes of home_url().
+add_filter( 'home_url', $by_language = function ( $url ) { return str_replace( '/ar', '/ar/en', $url ); } );
+$out['both_in_english'] = Khabar_Article::id( $post );
+remove_filter( 'home_url', $by_language );
 $admin( 'DELETE', "$own-$post" );
 
-// Khabar unreachable, or a 404 that is not Khabar's (a wrong address):
-// nothing is chosen, and no new asking is planned for a while.
-foreach ( array( 'unreachable' => new WP_Error( 'http_request_failed', 'cURL error 7: refused' ), 'not_khabar' => array( 'headers' => array(), 'body' => '<h1>Not Found</h1>', 'response' => array( 'code' => 404, 'message' => 'Not Found' ), 'cookies' => array(), 'filename' => null ) ) as $what => $failure ) {
+// Khabar unreachable, or a 404 or a 200 that is not Khabar's word (a
+// wrong address's): nothing is chosen, and no new asking is planned for a
+// while.
+$response = function ( $code, $body ) { return array( 'headers' => array(), 'body' => $body, 'response' => array( 'code' => $code, 'message' => '' ), 'cookies' => array(), 'filename' => null ); };
+foreach ( array( 'unreachable' => new WP_Error( 'http_request_failed', 'cURL error 7: refused' ), 'not_khabar' => $response( 404, '<h1>Not Found</h1>' ), 'not_an_article' => $response( 200, '{}' ) ) as $what => $failure ) {
 	$answer = $failure;
 	$fresh();
 	$out[ $what ] = array( Khabar_Ids::choose(), Khabar_Article::id( $post ), (bool) wp_next_scheduled( 'khabar_choose_ids' ), get_option( 'khabar_id_prefix' ) );
@@ -1027,13 +1042,15 @@ echo wp_json_encode( $out );
     const want = JSON.parse(readFileSync(vectors, 'utf8'));
     assert.deepEqual(out.cases, want.map((c) => ({ home: c.home, chosen: true, id: c.id })));
     assert.equal(out.page_pushed_before, `${host}-${post}`, 'an earlier version\'s site: the host\'s ids until Khabar is asked');
+    assert.equal(out.page_failed_first, `${host}-ar-${post}`, 'a new site whose first push failed still gets its own');
     assert.equal(out.page_new_site, `${host}-ar-${post}`, 'a new site never shows the root site\'s article');
     assert.equal(out.planned, true, 'the asking is planned for WP-Cron');
     assert.equal(out.root_article_not_ours, `${host}-ar-${post}`, 'the root site\'s article is not this site\'s: its own ids');
     assert.deepEqual([out.put_here, out.chosen_held, out.held], [200, true, `${host}-${post}`], 'Khabar has this site\'s post under the host\'s id: kept');
-    assert.deepEqual([out.put_own, out.both], [201, `${host}-ar-${post}`]);
-    for (const what of ['unreachable', 'not_khabar']) {
-      assert.deepEqual(out[what], [false, `${host}-${post}`, false, false], what);
+    assert.equal(out.forced, `${host}-ar-${post}`, 'the khabar_id_prefix filter');
+    assert.deepEqual([out.put_own, out.both, out.both_in_english], [201, `${host}-ar-${post}`, `${host}-ar-${post}`]);
+    for (const what of ['unreachable', 'not_khabar', 'not_an_article']) {
+      assert.deepEqual(out[what], [false, `${host}-ar-${post}`, false, false], what);
     }
     assert.deepEqual([out.waiting_unasked, out.waiting_after, out.pushed_as], [true, false, `${host}-ar`]);
     const pushed = await stored(`${host}-ar-${post}`, (status) => status === 200);

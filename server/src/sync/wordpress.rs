@@ -568,11 +568,17 @@ fn raw_site_path(url: &Url) -> &str {
     site.strip_suffix("/index.php").unwrap_or(site)
 }
 
-/// The path of the site's address, percent-decoded, without its slashes
-/// at either end; empty for a site at its host's root.
+/// The path of the site's address, percent-decoded, then without its
+/// slashes at either end (an encoded one too, as PHP's `trim` after
+/// `rawurldecode`); empty for a site at its host's root.
 pub fn site_path(url: &Url) -> Vec<u8> {
-    let raw = raw_site_path(url).trim_matches('/');
-    percent_encoding::percent_decode_str(raw).collect()
+    let decoded: Vec<u8> = percent_encoding::percent_decode_str(raw_site_path(url)).collect();
+    let start = decoded.iter().position(|&b| b != b'/');
+    let end = decoded.iter().rposition(|&b| b != b'/');
+    match (start, end) {
+        (Some(start), Some(end)) => decoded[start..=end].to_vec(),
+        _ => Vec::new(),
+    }
 }
 
 /// What a site's path adds to its article ids: the path in lower case
@@ -657,7 +663,8 @@ fn is_under(address: &Url, link: &str) -> bool {
             .to_ascii_lowercase()
     };
     Url::parse(link).is_ok_and(|link| {
-        link.host_str() == address.host_str()
+        matches!(link.scheme(), "http" | "https")
+            && link.host_str() == address.host_str()
             && link.port() == address.port()
             && decoded(&link).starts_with(&decoded(address))
     })
@@ -839,12 +846,17 @@ mod tests {
             "https://site.example:8443/%D8%B9/news/",
             "https://other.example/%D8%B9/news/",
             "not a URL",
+            "ftp://site.example/%D8%B9/news/",
         ] {
             assert!(!is_under(&address, link), "{link}");
         }
         // Invalid UTF-8 in a path is hashed as its bytes, as PHP does.
         let u = Url::parse("https://s.test/%E9t%E9/wp-json/wp/v2/posts").unwrap();
         assert_eq!(site_path(&u), b"\xe9t\xe9");
+        let u = Url::parse("https://s.test/ar%2F/wp-json/wp/v2/posts").unwrap();
+        assert_eq!(site_path(&u), b"ar");
+        let u = Url::parse("https://s.test/ar%0A/wp-json/wp/v2/posts").unwrap();
+        assert!(path_key(&site_path(&u)).unwrap().starts_with('p'));
         assert_eq!(post_of("s.test", "s.test-ar-42"), None);
         assert_eq!(post_of("s.test-ar", "s.test-ar-42"), Some(42));
     }

@@ -46,8 +46,9 @@ final class Khabar_Ids {
 	 * The prefix of this site's article ids. Until Khabar has been asked
 	 * (a site in a subdirectory, the first time), the asking is planned for
 	 * WP-Cron (a page never waits for it) and the page gets `{host}` where
-	 * this plugin pushed before (an earlier version's ids), the site's own
-	 * otherwise: never, for a new site, the ids of the host's root site.
+	 * this plugin last pushed under it (an earlier version's ids), the
+	 * site's own otherwise: never, for a new site, the ids of the host's
+	 * root site.
 	 *
 	 * @return string
 	 */
@@ -60,15 +61,18 @@ final class Khabar_Ids {
 		if ( '' !== Khabar_Settings::server_url() && ! get_transient( self::WAIT ) && ! wp_next_scheduled( self::EVENT ) ) {
 			wp_schedule_single_event( time(), self::EVENT );
 		}
-		return false !== get_option( 'khabar_push_status', false ) ? $host : $own;
+		$last = get_option( 'khabar_push_status' );
+		$sent = is_array( $last ) && isset( $last['message'] ) ? (string) $last['message'] : '';
+		return preg_match( '/^(PUT|DELETE) ' . preg_quote( $host, '/' ) . '-\d+:/', $sent ) ? $host : $own;
 	}
 
 	/**
 	 * Chooses the prefix unless it is chosen. Khabar is asked for the
-	 * newest and the oldest posts under either form (`GET
-	 * /api/v1/articles/{id}`): the first article found whose URL is under
-	 * the site's address decides (an article of the host's root site under
-	 * `{host}-{post id}` is not this site's); none found, the site's own.
+	 * newest and the oldest posts (`GET /api/v1/articles/{id}`) under the
+	 * site's own form, then under `{host}`: the first article found whose
+	 * URL is under the site's address decides (an article of the host's
+	 * root site under `{host}-{post id}` is not this site's); none found,
+	 * the site's own.
 	 * The push calls it before it sends.
 	 *
 	 * @return bool Whether the prefix is chosen; false when Khabar could not
@@ -101,8 +105,9 @@ final class Khabar_Ids {
 				)
 			);
 		}
-		foreach ( array_unique( array_map( 'intval', $posts ) ) as $post_id ) {
-			foreach ( array( $own, $host ) as $prefix ) {
+		// The site's own form first, as the sync prefers it.
+		foreach ( array( $own, $host ) as $prefix ) {
+			foreach ( array_unique( array_map( 'intval', $posts ) ) as $post_id ) {
 				$held = self::held( $server, $prefix . '-' . $post_id );
 				if ( null === $held ) {
 					set_transient( self::WAIT, 1, 5 * MINUTE_IN_SECONDS );
@@ -148,7 +153,8 @@ final class Khabar_Ids {
 	/**
 	 * Whether Khabar holds article `$id` as this site's (its URL under the
 	 * site's address); null when the answer is not Khabar's word (an
-	 * error, a 404 that is not its `not_found`, such as a wrong address's).
+	 * error, a 404 that is not its `not_found` or a 200 that is not that
+	 * article, such as a wrong address's).
 	 *
 	 * @param string $server Khabar's address.
 	 * @param string $id     The article id.
@@ -161,8 +167,8 @@ final class Khabar_Ids {
 		if ( 404 === $code && isset( $answer['error']['code'] ) && 'not_found' === $answer['error']['code'] ) {
 			return false;
 		}
-		if ( 200 === $code && is_array( $answer ) ) {
-			return isset( $answer['url'] ) && is_string( $answer['url'] ) && self::is_under( $answer['url'], home_url() );
+		if ( 200 === $code && isset( $answer['id'] ) && $id === $answer['id'] ) {
+			return isset( $answer['url'] ) && is_string( $answer['url'] ) && self::is_under( $answer['url'], self::home() );
 		}
 		$why = is_wp_error( $response ) ? $response->get_error_message() : 'HTTP ' . $code;
 		// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- the site's log is where operators look.
@@ -180,7 +186,8 @@ final class Khabar_Ids {
 	 * @return bool
 	 */
 	private static function is_under( $url, $home ) {
-		if ( '' === (string) wp_parse_url( $url, PHP_URL_HOST ) || self::host_key( $url ) !== self::host_key( $home ) ) {
+		$scheme = self::lower( (string) wp_parse_url( $url, PHP_URL_SCHEME ) );
+		if ( ! in_array( $scheme, array( 'http', 'https' ), true ) || self::host_key( $url ) !== self::host_key( $home ) ) {
 			return false;
 		}
 		$path = function ( $address ) {
@@ -190,13 +197,24 @@ final class Khabar_Ids {
 	}
 
 	/**
+	 * The site's address as its settings hold it: `home_url()` may be
+	 * filtered by the page (a language plugin's directory or domain), and
+	 * ids must not change with it.
+	 *
+	 * @return string
+	 */
+	private static function home() {
+		return (string) get_option( 'home' );
+	}
+
+	/**
 	 * `{host}` and this site's own prefix (`{host}-{path}`, or `{host}`
 	 * again at the root).
 	 *
 	 * @return string[]
 	 */
 	private static function candidates() {
-		$home = home_url();
+		$home = self::home();
 		$host = self::host_key( $home );
 		$path = self::path_key( (string) wp_parse_url( $home, PHP_URL_PATH ) );
 		return array( $host, '' === $path ? $host : $host . '-' . $path );
@@ -214,7 +232,7 @@ final class Khabar_Ids {
 	public static function host_key( $address ) {
 		$host   = self::ascii_host( self::lower( (string) wp_parse_url( $address, PHP_URL_HOST ) ) );
 		$port   = wp_parse_url( $address, PHP_URL_PORT );
-		$scheme = wp_parse_url( $address, PHP_URL_SCHEME );
+		$scheme = self::lower( (string) wp_parse_url( $address, PHP_URL_SCHEME ) );
 		$key    = substr( (string) preg_replace( '/[^A-Za-z0-9._-]/', '-', '' !== $host ? $host : 'source' ), 0, 80 );
 		$usual  = ( 'http' === $scheme && 80 === $port ) || ( 'https' === $scheme && 443 === $port );
 		if ( $port && ! $usual ) {
@@ -269,7 +287,7 @@ final class Khabar_Ids {
 		if ( '' === $path ) {
 			return '';
 		}
-		if ( strlen( $path ) <= 24 && preg_match( '#^[a-z0-9._/-]+$#', $path ) ) {
+		if ( strlen( $path ) <= 24 && preg_match( '#^[a-z0-9._/-]+\z#', $path ) ) {
 			return str_replace( '/', '-', $path );
 		}
 		return 'p' . substr( hash( 'sha256', $path ), 0, 12 );

@@ -192,17 +192,52 @@ final class Khabar_Push {
 			// PHP-FPM: the editor gets its answer now, not after Khabar's.
 			fastcgi_finish_request();
 		}
+		if ( is_multisite() ) {
+			// A site deleted during the request has nowhere to keep them.
+			$queue = array_filter( $queue, 'get_site', ARRAY_FILTER_USE_KEY );
+		}
+		// Every site's changes are kept, with a retry due, before any is
+		// sent: a request cut short (a host's time limit on a bulk edit
+		// while Khabar is slow) leaves them all to the retry, which does
+		// nothing when it finds nothing waiting.
 		foreach ( $queue as $site => $changes ) {
-			$switched = is_multisite() && get_current_blog_id() !== $site;
-			if ( $switched ) {
-				switch_to_blog( $site );
-			}
-			try {
-				self::send_all( $changes );
-			} finally {
-				if ( $switched ) {
-					restore_current_blog();
+			self::as_site(
+				$site,
+				function () use ( $changes ) {
+					self::keep( $changes );
+					if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
+						wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
+					}
 				}
+			);
+		}
+		foreach ( $queue as $site => $changes ) {
+			self::as_site(
+				$site,
+				function () use ( $changes ) {
+					self::send_all( $changes );
+				}
+			);
+		}
+	}
+
+	/**
+	 * Runs `$run` as site `$site` of a multisite network (its options, posts
+	 * and events), as the request's own site otherwise.
+	 *
+	 * @param int      $site The site's id.
+	 * @param callable $run  What to run.
+	 */
+	private static function as_site( $site, callable $run ) {
+		$switched = is_multisite() && get_current_blog_id() !== $site;
+		if ( $switched ) {
+			switch_to_blog( $site );
+		}
+		try {
+			$run();
+		} finally {
+			if ( $switched ) {
+				restore_current_blog();
 			}
 		}
 	}
@@ -386,21 +421,15 @@ final class Khabar_Push {
 	}
 
 	/**
-	 * Sends a request's changes, each as the post is now; what could not go
-	 * is kept for a retry in RETRY_AFTER seconds. The first change Khabar
+	 * Sends a request's changes (kept for a retry beforehand, see
+	 * send_queued), each as the post is now; each that went is taken off
+	 * the waiting list, the others go at the retry. The first change Khabar
 	 * may take later (it is down, say) ends the sending: the rest would
 	 * wait for the same.
 	 *
 	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
 	 */
 	private static function send_all( array $changes ) {
-		// Kept first, with a retry due, so that a request cut short (a
-		// host's time limit on a bulk edit while Khabar is slow) leaves
-		// them to the retry: a retry that finds nothing waiting does nothing.
-		self::keep( $changes );
-		if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
-			wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
-		}
 		foreach ( array_keys( $changes ) as $post_id ) {
 			$post = get_post( (int) $post_id );
 			// Whatever was queued, or failed, before: a trashed post
