@@ -121,6 +121,7 @@ async function lastPush() {
     text: await line.textContent(),
     // The English log line, left to right in the Arabic screen.
     ltr: await line.locator('bdi[dir="ltr"]').count() === 1,
+    ids: await page.locator('#khabar-ids').textContent(),
   };
   await page.close();
   return result;
@@ -190,6 +191,7 @@ test('activated and set up in the browser, the plugin pushes a published post an
   const pushed = await lastPush();
   assert.ok(pushed.ok, pushed.text);
   assert.match(pushed.text, new RegExp(`PUT ${id}: 201`));
+  assert.equal(pushed.ids, `منشورات هذا الموقع في خبر بالمعرّفات ${articleId('{post id}')}.`, 'the settings page names the ids');
 
   // The post's own page on the WordPress site: the actions row and the
   // comments, whose thread is the pushed article (its URL).

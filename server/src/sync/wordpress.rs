@@ -115,6 +115,13 @@ pub(crate) async fn sync(
         url,
         ids: article_prefix(store, url, state).await?,
     };
+    if state.article_prefix.is_none() {
+        tracing::info!(
+            "sync {}: the site's article ids are {}-{{post id}}",
+            source.url,
+            site.ids
+        );
+    }
     let mut outcome = Outcome {
         article_prefix: Some(site.ids.clone()),
         ..Outcome::default()

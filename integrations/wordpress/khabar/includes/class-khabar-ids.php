@@ -67,6 +67,16 @@ final class Khabar_Ids {
 	}
 
 	/**
+	 * Whether the prefix is chosen (always, for a site at its host's root).
+	 *
+	 * @return bool
+	 */
+	public static function is_chosen() {
+		list( $host, $own ) = self::candidates();
+		return null !== self::chosen( $host, $own );
+	}
+
+	/**
 	 * Chooses the prefix unless it is chosen. Khabar is asked for the
 	 * newest and the oldest posts (`GET /api/v1/articles/{id}`) under the
 	 * site's own form, then under `{host}`: the first article found whose

@@ -354,6 +354,16 @@ final class Khabar_Settings {
 		do_settings_sections( self::PAGE );
 		submit_button();
 		echo '</form>';
+		$ids = '<bdi dir="ltr"><code>' . esc_html( Khabar_Ids::prefix() . '-{post id}' ) . '</code></bdi>';
+		printf(
+			'<h2>%s</h2><p id="khabar-ids">%s</p>',
+			esc_html__( 'Article ids', 'khabar' ),
+			Khabar_Ids::is_chosen()
+				/* translators: %s: the form of the ids, such as site.example-ar-{post id} */
+				? sprintf( esc_html__( 'This site\'s posts are in Khabar under the ids %s.', 'khabar' ), $ids ) // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped above.
+				/* translators: %s: the form of the ids, such as site.example-{post id} */
+				: sprintf( esc_html__( 'Khabar has not been asked yet which ids this site\'s posts have (it is, before a post is sent); until then, pages use %s.', 'khabar' ), $ids ) // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped above.
+		);
 		if ( Khabar_Push::enabled() ) {
 			printf( '<h2>%s</h2><p>%s</p>', esc_html__( 'Posts published before', 'khabar' ), esc_html__( 'Posts are sent as they change. To send every published post now (those from before the plugin was set up, say), use this button; they go in the background, newest first.', 'khabar' ) );
 			echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
