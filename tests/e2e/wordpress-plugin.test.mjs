@@ -965,15 +965,18 @@ foreach ( json_decode( file_get_contents( $vectors ), true ) as $case ) {
 $home = $real . '/ar';
 $host = Khabar_Ids::host_key( $real );
 $own  = $host . '-ar';
-// A page before Khabar was asked: the host's ids where the plugin last
-// pushed under them (an earlier version), the site's own otherwise (a
-// failure of this version's first push says nothing of them); the
+// An earlier version's last push, under the host's ids: they are kept at
+// first sight, Khabar unasked. Otherwise (a failure of this version's
+// first push says nothing of them) a page gets the site's own, and the
 // asking is planned.
 $fresh();
 $status = function ( $message ) { update_option( 'khabar_push_status', array( 'time' => time(), 'ok' => false, 'message' => $message ), false ); };
 $status( "PUT $host-7: HTTP 503 busy" );
 $out['page_pushed_before'] = Khabar_Article::id( $post );
+$out['kept_pushed_before'] = get_option( 'khabar_id_prefix' );
 $status( "post 7: could not ask Khabar which ids this site's articles have" );
+$out['page_after_failure'] = Khabar_Article::id( $post );
+$fresh();
 $out['page_failed_first'] = Khabar_Article::id( $post );
 delete_option( 'khabar_push_status' );
 $out['page_new_site'] = Khabar_Article::id( $post );
@@ -1043,7 +1046,7 @@ echo wp_json_encode( $out );
     const out = JSON.parse(await wp.cli(script, [server.url, TOKEN, vectors, post]));
     const want = JSON.parse(readFileSync(vectors, 'utf8'));
     assert.deepEqual(out.cases, want.map((c) => ({ home: c.home, chosen: true, id: c.id })));
-    assert.equal(out.page_pushed_before, `${host}-${post}`, 'an earlier version\'s site: the host\'s ids until Khabar is asked');
+    assert.deepEqual([out.page_pushed_before, out.kept_pushed_before, out.page_after_failure], [`${host}-${post}`, host, `${host}-${post}`], 'an earlier version\'s site keeps the host\'s ids, also once a later push failed');
     assert.equal(out.page_failed_first, `${host}-ar-${post}`, 'a new site whose first push failed still gets its own');
     assert.equal(out.page_new_site, `${host}-ar-${post}`, 'a new site never shows the root site\'s article');
     assert.equal(out.planned, true, 'the asking is planned for WP-Cron');

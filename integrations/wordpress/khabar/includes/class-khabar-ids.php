@@ -43,12 +43,10 @@ final class Khabar_Ids {
 	}
 
 	/**
-	 * The prefix of this site's article ids. Until Khabar has been asked
-	 * (a site in a subdirectory, the first time), the asking is planned for
-	 * WP-Cron (a page never waits for it) and the page gets `{host}` where
-	 * this plugin last pushed under it (an earlier version's ids), the
-	 * site's own otherwise: never, for a new site, the ids of the host's
-	 * root site.
+	 * The prefix of this site's article ids. Until it is chosen (a site in
+	 * a subdirectory, the first time), the asking of Khabar is planned for
+	 * WP-Cron (a page never waits for it) and the page gets the site's own
+	 * ids: never, for a new site, those of the host's root site.
 	 *
 	 * @return string
 	 */
@@ -61,9 +59,26 @@ final class Khabar_Ids {
 		if ( '' !== Khabar_Settings::server_url() && ! get_transient( self::WAIT ) && ! wp_next_scheduled( self::EVENT ) ) {
 			wp_schedule_single_event( time(), self::EVENT );
 		}
+		return $own;
+	}
+
+	/**
+	 * Keeps `{host}` as the choice when this plugin's last push went under
+	 * `{host}-{post id}`: only an earlier version, which knew no other ids,
+	 * pushes a site in a subdirectory so. Taken at first sight, before a
+	 * push of this version replaces that status.
+	 *
+	 * @param string $host `{host}`.
+	 * @return bool Whether it did.
+	 */
+	private static function pushed_before( $host ) {
 		$last = get_option( 'khabar_push_status' );
 		$sent = is_array( $last ) && isset( $last['message'] ) ? (string) $last['message'] : '';
-		return preg_match( '/^(PUT|DELETE) ' . preg_quote( $host, '/' ) . '-\d+:/', $sent ) ? $host : $own;
+		if ( ! preg_match( '/^(PUT|DELETE) ' . preg_quote( $host, '/' ) . '-\d+:/', $sent ) ) {
+			return false;
+		}
+		update_option( self::OPTION, $host, true );
+		return true;
 	}
 
 	/**
@@ -148,6 +163,7 @@ final class Khabar_Ids {
 		if ( $host === $own ) {
 			return $host;
 		}
+
 		/**
 		 * Filters the prefix of this site's article ids (`{host}` or
 		 * `{host}-{path}`; any other value is ignored).
@@ -156,7 +172,11 @@ final class Khabar_Ids {
 		 * @param string $host   `{host}`.
 		 * @param string $own    `{host}-{path}`.
 		 */
-		$chosen = apply_filters( 'khabar_id_prefix', (string) get_option( self::OPTION, '' ), $host, $own );
+		$stored = (string) get_option( self::OPTION, '' );
+		if ( '' === $stored && self::pushed_before( $host ) ) {
+			$stored = $host;
+		}
+		$chosen = apply_filters( 'khabar_id_prefix', $stored, $host, $own );
 		return $chosen === $host || $chosen === $own ? $chosen : null;
 	}
 
