@@ -77,7 +77,7 @@ final class Khabar_Ids {
 		if ( ! preg_match( '/^(PUT|DELETE) ' . preg_quote( $host, '/' ) . '-\d+:/', $sent ) ) {
 			return false;
 		}
-		update_option( self::OPTION, $host, true );
+		self::keep( $host );
 		return true;
 	}
 
@@ -130,24 +130,34 @@ final class Khabar_Ids {
 				)
 			);
 		}
+		$posts = array_unique( array_map( 'intval', $posts ) );
 		// The site's own form first, as the sync prefers it.
 		foreach ( array( $own, $host ) as $prefix ) {
-			foreach ( array_unique( array_map( 'intval', $posts ) ) as $post_id ) {
+			foreach ( $posts as $post_id ) {
 				$held = self::held( $server, $prefix . '-' . $post_id );
 				if ( null === $held ) {
 					set_transient( self::WAIT, 1, 5 * MINUTE_IN_SECONDS );
 					return false;
 				}
 				if ( $held ) {
-					update_option( self::OPTION, $prefix, true );
+					self::keep( $prefix );
 					return true;
 				}
 			}
 		}
-		// Read on every page that shows a widget: loaded with the options.
-		update_option( self::OPTION, $own, true );
-		delete_transient( self::WAIT );
+		self::keep( $own );
 		return true;
+	}
+
+	/**
+	 * Keeps `$prefix` as the choice.
+	 *
+	 * @param string $prefix `{host}` or `{host}-{path}`.
+	 */
+	private static function keep( $prefix ) {
+		// Read on every page that shows a widget: loaded with the options.
+		update_option( self::OPTION, $prefix, true );
+		delete_transient( self::WAIT );
 	}
 
 	/**
@@ -164,6 +174,10 @@ final class Khabar_Ids {
 			return $host;
 		}
 
+		$stored = (string) get_option( self::OPTION, '' );
+		if ( '' === $stored && self::pushed_before( $host ) ) {
+			$stored = $host;
+		}
 		/**
 		 * Filters the prefix of this site's article ids (`{host}` or
 		 * `{host}-{path}`; any other value is ignored).
@@ -172,10 +186,6 @@ final class Khabar_Ids {
 		 * @param string $host   `{host}`.
 		 * @param string $own    `{host}-{path}`.
 		 */
-		$stored = (string) get_option( self::OPTION, '' );
-		if ( '' === $stored && self::pushed_before( $host ) ) {
-			$stored = $host;
-		}
 		$chosen = apply_filters( 'khabar_id_prefix', $stored, $host, $own );
 		return $chosen === $host || $chosen === $own ? $chosen : null;
 	}

@@ -205,9 +205,7 @@ final class Khabar_Push {
 				$site,
 				function () use ( $changes ) {
 					self::keep( $changes );
-					if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
-						wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
-					}
+					self::plan_retry();
 				}
 			);
 		}
@@ -218,6 +216,15 @@ final class Khabar_Push {
 					self::send_all( $changes );
 				}
 			);
+		}
+	}
+
+	/**
+	 * Plans a retry in RETRY_AFTER seconds, unless one is planned.
+	 */
+	private static function plan_retry() {
+		if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
+			wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
 		}
 	}
 
@@ -437,9 +444,7 @@ final class Khabar_Push {
 			// a DELETE.
 			$action = Khabar_Article::is_public( $post ) ? 'put' : 'delete';
 			if ( 'retry' === self::send( (int) $post_id, $action, $post ) ) {
-				if ( ! wp_next_scheduled( self::RETRY_EVENT ) ) {
-					wp_schedule_single_event( time() + self::RETRY_AFTER, self::RETRY_EVENT );
-				}
+				self::plan_retry();
 				return;
 			}
 			self::forget( array( (int) $post_id ) );
