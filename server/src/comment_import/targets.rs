@@ -41,7 +41,7 @@ pub struct Targets {
     /// Articles stored with a root-relative URL (`/?article=…`, as the
     /// demo's are): they match a link to that path on any host.
     by_relative: HashMap<String, String>,
-    by_path: HashMap<String, Vec<(String, String)>>,
+    by_path: HashMap<String, Vec<String>>,
     sites: Sites,
 }
 
@@ -57,7 +57,14 @@ fn parts(raw: &str) -> Option<(String, String, Option<String>)> {
         Some(port) => format!("{}:{port}", url.host_str()?),
         None => url.host_str()?.to_owned(),
     };
-    let query = url.query().filter(|q| !q.is_empty()).map(str::to_owned);
+    // A query that names the page is written as canonical URLs write it
+    // (tracking parameters out, names in order), so a link with `&fbclid=`
+    // finds its article with or without `--site`; any other is kept as
+    // given (the page is then known by its path too: [`page_keys`]).
+    let query = url
+        .query()
+        .filter(|q| !q.is_empty())
+        .map(|q| crate::threads::page_query(url.path(), q).unwrap_or_else(|| q.to_owned()));
     Some((host, canonical_path(url.path()), query))
 }
 
@@ -107,7 +114,7 @@ impl Targets {
                 for key in page_keys("", &path, query.as_deref()) {
                     t.by_relative.entry(key).or_insert_with(|| id.clone());
                 }
-                t.by_path.entry(path).or_default().push((id, url));
+                t.by_path.entry(path).or_default().push(id);
                 continue;
             }
             // An article whose address has a query is known by it alone:
@@ -119,7 +126,7 @@ impl Targets {
             for key in keys {
                 t.by_url.entry(key).or_insert_with(|| id.clone());
             }
-            t.by_path.entry(path).or_default().push((id, url));
+            t.by_path.entry(path).or_default().push(id);
         }
         t
     }
@@ -170,27 +177,16 @@ impl Targets {
         let Some(path) = normal_path(raw).filter(|_| raw.starts_with('/')) else {
             return Target::Unknown(raw.to_owned());
         };
-        let found = self.by_path.get(&path).map(Vec::as_slice).unwrap_or(&[]);
-        // Several sites may have the page: those under a --site first.
-        let under_site: Vec<_> = found
-            .iter()
-            .filter(|(_, url)| self.sites.canonical(url).is_ok())
-            .collect();
-        match (found, under_site.as_slice()) {
-            ([(id, _)], _) | (_, [(id, _)]) => return Target::Article(id.clone()),
-            ([], _) => {}
-            (_, _) => return Target::Unknown(format!("{raw} (several articles have this path)")),
+        // A path is a page of the first site (Isso serves one site): that
+        // site's article, never another site's at the same path (a story
+        // syndicated under the same slug).
+        if let Some(origin) = self.sites.first_origin() {
+            return self.find_url(&format!("{origin}{path}"));
         }
-        // A path belongs to the first site (Isso serves one site).
-        match self.sites.first_origin() {
-            Some(origin) => match self.sites.canonical(&format!("{origin}{path}")) {
-                Ok(url) => Target::NewThread {
-                    id: thread_id(&url),
-                    url,
-                },
-                Err(_) => Target::Unknown(raw.to_owned()),
-            },
-            None => Target::Unknown(raw.to_owned()),
+        match self.by_path.get(&path).map(Vec::as_slice).unwrap_or(&[]) {
+            [id] => Target::Article(id.clone()),
+            [] => Target::Unknown(raw.to_owned()),
+            _ => Target::Unknown(format!("{raw} (several articles have this path)")),
         }
     }
 }
@@ -312,6 +308,64 @@ mod tests {
         );
         assert!(matches!(
             t.find(&Page::Path("no-slash".into())),
+            Target::Unknown(_)
+        ));
+    }
+
+    /// Isso's database is the first site's: a path another site also has
+    /// is never that site's article.
+    #[test]
+    fn a_path_is_a_page_of_the_first_site_only() {
+        let t = Targets::new(
+            vec![
+                ("sport".into(), "https://sport.example/2025/03/derby".into()),
+                ("news".into(), "http://news.example/2025/03/match/".into()),
+            ],
+            Sites::parse(&["https://news.example", "https://sport.example"]).expect("sites"),
+        );
+        assert_eq!(
+            t.find(&Page::Path("/2025/03/derby/".into())),
+            Target::NewThread {
+                id: thread_id("https://news.example/2025/03/derby"),
+                url: "https://news.example/2025/03/derby".into()
+            }
+        );
+        assert_eq!(
+            t.find(&Page::Path("/2025/03/match".into())),
+            Target::Article("news".into())
+        );
+    }
+
+    /// Without `--site`, a link's tracking parameters still fall away from
+    /// a query that names the page, and its parameters' order does not
+    /// matter.
+    #[test]
+    fn a_page_named_by_its_query_is_found_without_a_site() {
+        let t = Targets::new(
+            vec![
+                (
+                    "n5".into(),
+                    "https://news.example/news.php?id=5&cat=2".into(),
+                ),
+                ("p42".into(), "https://news.example/?p=42".into()),
+            ],
+            Sites::default(),
+        );
+        for (link, id) in [
+            ("https://news.example/news.php?cat=2&id=5&fbclid=x", "n5"),
+            ("https://news.example/?p=42&utm_source=tw", "p42"),
+            ("http://news.example/?utm_source=tw&p=42#c", "p42"),
+        ] {
+            assert_eq!(
+                t.find(&Page::Url(link.into())),
+                Target::Article(id.into()),
+                "{link}"
+            );
+        }
+        assert!(matches!(
+            t.find(&Page::Url(
+                "https://news.example/news.php?id=6&cat=2".into()
+            )),
             Target::Unknown(_)
         ));
     }
