@@ -562,6 +562,7 @@ async fn many_comments(f: &Fixture, n: usize, status: Status) -> Vec<i64> {
             parent_key: None,
             legacy_key: None,
             legacy_parent_key: None,
+            via_keys: Vec::new(),
             author: format!("قارئ {i}"),
             email: None,
             body: if i % 3 == 0 {

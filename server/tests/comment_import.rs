@@ -374,6 +374,76 @@ fn an_import_run_again_does_not_bring_back_what_was_deleted_here() {
     assert!(by_key(&f, "import:disqus:1011").is_none());
 }
 
+/// A reply deleted here takes a newer export's answers to it with it, as
+/// a comment deleted here does, while an answer to its sibling that stays
+/// is added: the nearest comment up the chain that is (or was) here
+/// decides, not the top of the thread.
+#[test]
+fn a_new_answer_to_a_reply_deleted_here_stays_out() {
+    let f = news_site("https://news.example");
+    let file = fixture_file("disqus.xml");
+    run_import(
+        &f,
+        System::Disqus,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    let top = expect(&f, "import:disqus:1001");
+    // Omar's reply (1002) goes; 1003, which answered it there, is stored
+    // beside it under 1001 and stays.
+    let omar = expect(&f, "import:disqus:1002");
+    assert!(block_on(f.store.delete_comment(omar.comment.id, None))
+        .expect("delete")
+        .is_some());
+    assert!(by_key(&f, "import:disqus:1003").is_some());
+    let post = |id: &str, parent: &str| {
+        format!(
+            "<post dsq:id=\"{id}\"><message>&lt;p&gt;رد على الرد&lt;/p&gt;</message>\
+             <createdAt>2021-02-01T09:00:00Z</createdAt><author><name>Yasmin</name></author>\
+             <thread dsq:id=\"100\"/><parent dsq:id=\"{parent}\"/></post>"
+        )
+    };
+    let newer = std::fs::read_to_string(&file).expect("fixture").replace(
+        "</disqus>",
+        &format!("{}{}</disqus>", post("1012", "1002"), post("1013", "1003")),
+    );
+    let summary = import_text(&f, System::Disqus, &newer);
+    assert_eq!(
+        (summary.published, summary.deleted_here),
+        (1, 2),
+        "{summary}"
+    );
+    assert!(by_key(&f, "import:disqus:1012").is_none());
+    assert_eq!(
+        expect(&f, "import:disqus:1013").comment.parent_id,
+        Some(top.comment.id)
+    );
+}
+
+/// A comment of one character is kept out as a reader's would be, and
+/// the summary says so rather than blaming the cleaning.
+#[test]
+fn a_one_character_comment_is_named_for_its_length() {
+    let f = news_site("https://news.example");
+    let text = std::fs::read_to_string(fixture_file("disqus.xml"))
+        .expect("fixture")
+        .replace(
+            "</disqus>",
+            "<post dsq:id=\"1015\"><message>&lt;p&gt;👍&lt;/p&gt;</message>\
+             <createdAt>2021-02-01T09:00:00Z</createdAt><author><name>Sami</name></author>\
+             <thread dsq:id=\"100\"/></post></disqus>",
+        );
+    let summary = import_text(&f, System::Disqus, &text);
+    assert!(
+        summary.errors.contains(
+            &"disqus comment \"1015\": shorter than the 2 characters a comment must have"
+                .to_owned()
+        ),
+        "{summary}"
+    );
+    assert!(by_key(&f, "import:disqus:1015").is_none());
+}
+
 #[test]
 fn without_a_site_unknown_pages_are_skipped_and_listed() {
     let f = news_site("https://news.example");
@@ -452,6 +522,7 @@ fn an_import_from_before_site_keys_is_not_repeated() {
         parent_key: None,
         legacy_key: None,
         legacy_parent_key: None,
+        via_keys: Vec::new(),
         author: "هدى".into(),
         email: None,
         body: "أول تعليق".into(),
@@ -486,6 +557,7 @@ fn an_import_from_before_site_keys_is_not_repeated() {
         parent_key: None,
         legacy_key: Some("import:wordpress:11".into()),
         legacy_parent_key: None,
+        via_keys: Vec::new(),
         author: "Adam".into(),
         email: None,
         body: "Elsewhere".into(),

@@ -380,6 +380,7 @@ fn an_imported_backlog_is_not_mailed_but_readers_comments_around_it_are() {
                 parent_key: None,
                 legacy_key: None,
                 legacy_parent_key: None,
+                via_keys: Vec::new(),
                 author: format!("قارئ قديم {i}"),
                 email: None,
                 body: format!("تعليق قديم رقم {i}"),

@@ -368,10 +368,18 @@ fn prepare(
             System::Disqus | System::Wordpress => text::body_text(&c.body_html),
         };
         let chars = body.chars().count();
-        if chars < khabar_rules::BODY_MIN {
+        if chars == 0 {
             summary
                 .errors
                 .push(format!("{name}: no text left after cleaning"));
+            continue;
+        }
+        // Readers here cannot post one character either (`👍`).
+        if chars < khabar_rules::BODY_MIN {
+            summary.errors.push(format!(
+                "{name}: shorter than the {} characters a comment must have",
+                khabar_rules::BODY_MIN
+            ));
             continue;
         }
         if chars > khabar_rules::BODY_MAX {
@@ -411,6 +419,7 @@ fn prepare(
                 parent_key: None,
                 legacy_key,
                 legacy_parent_key: None,
+                via_keys: Vec::new(),
                 author,
                 email,
                 body,
@@ -430,18 +439,23 @@ fn prepare(
     let here = |id: &str| {
         taken.contains(id) || (!parents.contains_key(id) && stored.contains(id) && valid_id(id))
     };
+    // Every comment up the chain is kept: one of them deleted here takes
+    // the reply with it, as it took the replies it had.
     for ((c, _), &start) in out.iter_mut().zip(&ids) {
         let mut top = None;
+        let mut walked = Vec::new();
         let mut current = parents.get(start).copied().flatten();
         for _ in 0..parents.len() {
             let Some(id) = current.filter(|id| *id != start) else {
                 break;
             };
+            walked.push(id);
             if here(id) {
                 top = Some(id);
             }
             current = parents.get(id).copied().flatten();
         }
+        c.via_keys = walked.into_iter().map(keys_of).collect();
         let (parent_key, legacy_parent_key) = top.map(keys_of).unzip();
         c.parent_key = parent_key;
         c.legacy_parent_key = legacy_parent_key.flatten();

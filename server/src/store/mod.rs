@@ -227,6 +227,11 @@ pub struct ImportedComment {
     pub legacy_key: Option<String>,
     /// The same for the comment it answers.
     pub legacy_parent_key: Option<String>,
+    /// The keys (and legacy keys) of the comments up its chain there,
+    /// nearest first (a reply to a reply has more than its parent): the
+    /// nearest of them stored here, or deleted here, says whether it
+    /// answers a comment that is gone (then it is not added).
+    pub via_keys: Vec<(String, Option<String>)>,
     /// Display name.
     pub author: String,
     /// The address the reader gave there, if any.

@@ -2053,7 +2053,7 @@ impl Store for PostgresStore {
             }
             // Deleted here, or a reply under a comment deleted here (whose
             // replies went with it).
-            let under_deleted = match &c.parent_key {
+            let mut under_deleted = match &c.parent_key {
                 Some(parent) => {
                     imported_key_in(
                         &tx,
@@ -2066,6 +2066,18 @@ impl Store for PostgresStore {
                 }
                 None => false,
             };
+            // A reply to a reply: the nearest comment up its chain that is
+            // here, or was, decides (those in between were never here).
+            for (key, legacy) in &c.via_keys {
+                if imported_key_in(&tx, "deleted_imports", key, legacy, article_id).await? {
+                    under_deleted = true;
+                }
+                if under_deleted
+                    || imported_key_in(&tx, "comments", key, legacy, article_id).await?
+                {
+                    break;
+                }
+            }
             if under_deleted
                 || imported_key_in(&tx, "deleted_imports", &c.key, &c.legacy_key, article_id)
                     .await?

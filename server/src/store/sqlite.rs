@@ -2429,10 +2429,20 @@ fn import_comments(
         }
         // Deleted here, or a reply under a comment deleted here (whose
         // replies went with it).
-        let under_deleted = match &c.parent_key {
+        let mut under_deleted = match &c.parent_key {
             Some(parent) => found("deleted_imports", parent, &c.legacy_parent_key)?,
             None => false,
         };
+        // A reply to a reply: the nearest comment up its chain that is
+        // here, or was, decides (those in between were never here).
+        for (key, legacy) in &c.via_keys {
+            if found("deleted_imports", key, legacy)? {
+                under_deleted = true;
+            }
+            if under_deleted || found("comments", key, legacy)? {
+                break;
+            }
+        }
         if under_deleted || found("deleted_imports", &c.key, &c.legacy_key)? {
             added.push(Imported::DeletedHere);
             continue;
