@@ -393,6 +393,56 @@ async fn five_failures_lock_a_client_but_not_the_accounts_it_tried() {
     sign_in(r, "10.0.2.3", "omar").await;
 }
 
+/// One address that signs in as its own moderator between its guesses
+/// at another account still locks that one account only, and itself.
+#[tokio::test]
+async fn an_address_signing_in_between_guesses_still_locks_one_account_at_most() {
+    let f = setup().await;
+    let r = &f.router;
+    for _ in 0..4 {
+        let res = try_sign_in(r, "10.0.6.1", "sara", "guess guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    // Its own account: signed in, which forgets its failures there only.
+    sign_in(r, "10.0.6.1", "omar").await;
+    let res = try_sign_in(r, "10.0.6.1", "sara", "guess guess").await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    // The address has five failures: it can lock no other account now.
+    let res = try_sign_in(r, "10.0.6.1", "omar", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    sign_in(r, "10.0.6.2", "omar").await;
+}
+
+/// A lock lasts its time from the failure that made it, not until the
+/// first of the five failures is that old.
+#[tokio::test]
+async fn a_lock_lasts_its_time_from_the_fifth_failure() {
+    let f = fixture_with(true, |s| {
+        let mut s = adjust(s);
+        s.admin.lock_for = Duration::from_secs(4);
+        s
+    });
+    auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
+        .await
+        .expect("add");
+    let r = &f.router;
+    for i in 1..=4 {
+        let res = try_sign_in(r, &format!("10.0.8.{i}"), "sara", "guess guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let res = try_sign_in(r, "10.0.8.5", "sara", "guess guess").await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    // The first four are over 4 s old, the fifth 2.5 s: still locked.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let res = try_sign_in(r, "10.0.8.6", "sara", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    // 5 s after the fifth: open again, and that refused try made no lock
+    // of its own.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    sign_in(r, "10.0.8.6", "sara").await;
+}
+
 #[tokio::test]
 async fn failures_answer_later_and_later() {
     let f = fixture_with(true, |mut s| {

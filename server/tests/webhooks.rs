@@ -524,9 +524,17 @@ async fn a_refused_connection_is_retried_then_failed_and_counted() {
         "khabar_webhook_attempt_failures_total 2"
     );
     // Back in the queue with a fresh count; it fails again.
-    assert!(i.store.retry_webhook_delivery(d.id).await.expect("retry"));
+    let retried = i.store.retry_webhook_delivery(d.id).await.expect("retry");
+    assert_eq!(
+        retried.map(|r| (r.comment_id, r.event, r.url)),
+        Some((d.comment_id, d.event.clone(), d.url.clone()))
+    );
     assert!(
-        !i.store.retry_webhook_delivery(d.id).await.expect("retry"),
+        i.store
+            .retry_webhook_delivery(d.id)
+            .await
+            .expect("retry")
+            .is_none(),
         "only failed ones"
     );
     wait_until(&i.store, "failed again", |all| {
@@ -1120,9 +1128,16 @@ async fn the_admin_page_shows_a_failed_delivery_and_retries_it() {
         "khabar_webhooks_failed_total 2"
     );
     let audit = i.store.audit_log(10).await.expect("audit");
-    assert!(audit
+    let retry = audit
         .iter()
-        .any(|e| e.action == "retry_webhook" && e.moderator == "huda"));
+        .find(|e| e.action == "retry_webhook")
+        .expect("the retry is in the audit log");
+    assert_eq!(retry.moderator, "huda");
+    assert_eq!(retry.comment_id, Some(failed.comment_id));
+    assert_eq!(
+        retry.detail.as_deref(),
+        Some(format!("delivery {}: {} to {}", failed.id, failed.event, failed.url).as_str())
+    );
 
     // Arabic by default.
     let (_, _, page) = admin_request(

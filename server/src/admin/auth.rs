@@ -6,8 +6,9 @@
 //!   client (the HMAC of its address), each on its own: every failure
 //!   answers a little later than the one before, and after
 //!   [`AdminSettings::max_failures`] in [`AdminSettings::lock_for`] that
-//!   account, or that client, is refused for `lock_for`. A locked client
-//!   makes no more attempts, so one address can lock at most one account.
+//!   account, or that client, is refused for `lock_for` from the last. A
+//!   locked client makes no more attempts, and a success forgets only its
+//!   failures at that account, so one address can lock at most one account.
 //! - A session is a random cookie; the database keeps only its SHA-256 and
 //!   the session's CSRF token, so sessions survive restarts and work across
 //!   instances.
@@ -83,14 +84,14 @@ pub async fn remove_moderator(store: &dyn Store, name: &str) -> Result<bool, Adm
         return Err(AdminError::Account(AccountError::BadName));
     }
     let removed = store.remove_moderator(name).await?;
-    store.clear_login_failures(&account_key(name)).await?;
+    store.clear_login_failures(&account_key(name), None).await?;
     Ok(removed)
 }
 
 /// Lifts the lock of the account `name` (`khabar-server admin unlock`);
 /// how many failures were forgotten.
 pub async fn unlock(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
-    store.clear_login_failures(&account_key(name)).await
+    store.clear_login_failures(&account_key(name), None).await
 }
 
 /// The key failures of an account are counted under.
@@ -147,7 +148,8 @@ pub async fn sign_in(
     // A name no account can have is counted under one key, not its own:
     // its text (up to a whole request body) is never stored.
     let possible = valid_name(name);
-    let account = account_key(if possible { name } else { "" });
+    let named = if possible { name } else { "" };
+    let account = account_key(named);
     let keys = [account, client_key(client_hmac)];
     for key in &keys {
         let (count, last_ago) = store.login_failures(key, settings.lock_for).await?;
@@ -163,7 +165,9 @@ pub async fn sign_in(
     // them, so no more than `max_failures` of them are ever checked.
     let mut worst = 0_u32;
     for key in &keys {
-        store.add_login_failure(key, settings.lock_for).await?;
+        store
+            .add_login_failure(key, named, settings.lock_for)
+            .await?;
         let (count, _) = store.login_failures(key, settings.lock_for).await?;
         worst = worst.max(count.saturating_sub(1));
     }
@@ -206,9 +210,11 @@ pub async fn sign_in(
             {
                 return Ok(SignIn::Wrong);
             }
-            for key in &keys {
-                store.clear_login_failures(key).await?;
-            }
+            // The client's failures at other accounts stay: an address
+            // that signs in between guesses still locks one account at most.
+            let [account, client] = &keys;
+            store.clear_login_failures(account, None).await?;
+            store.clear_login_failures(client, Some(named)).await?;
             Ok(SignIn::Ok { token })
         }
         _ => {

@@ -96,13 +96,24 @@ pub(crate) async fn retry(
 ) -> Result<Response, AdminError> {
     let form = FormData::parse(&body);
     signed.check(&form)?;
-    let done = state.store.retry_webhook_delivery(id).await?;
-    if done {
-        signed.audit(&state, "retry_webhook", None, None).await?;
+    let retried = state.store.retry_webhook_delivery(id).await?;
+    if let Some(d) = &retried {
+        // It sends the comment's text to that URL again: the log says
+        // which delivery, of which comment, to where.
+        let detail = format!("delivery {id}: {} to {}", d.event, d.url);
+        signed
+            .audit_with(
+                &state,
+                "retry_webhook",
+                Some(d.comment_id),
+                None,
+                Some(detail),
+            )
+            .await?;
     }
     // Back to the page the button was on.
     Ok(redirect_done(
         form.get("back").or(Some("/admin/webhooks")),
-        u32::from(done),
+        u32::from(retried.is_some()),
     ))
 }

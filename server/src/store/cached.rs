@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use crate::comments::{CleanComment, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
-use crate::store::{Attempt, Change, Imported, NoticeOutcome, WebhookDelivery};
+use crate::store::{Attempt, Change, Imported, NoticeOutcome, RetriedDelivery, WebhookDelivery};
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
     Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
@@ -406,13 +406,18 @@ impl Store for CachedStore {
     async fn add_login_failure(
         &self,
         key: &str,
+        account: &str,
         window: std::time::Duration,
     ) -> Result<(), StoreError> {
-        self.inner.add_login_failure(key, window).await
+        self.inner.add_login_failure(key, account, window).await
     }
 
-    async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError> {
-        self.inner.clear_login_failures(key).await
+    async fn clear_login_failures(
+        &self,
+        key: &str,
+        account: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        self.inner.clear_login_failures(key, account).await
     }
 
     async fn create_session(
@@ -584,7 +589,7 @@ impl Store for CachedStore {
         self.inner.webhook_deliveries(limit, at).await
     }
 
-    async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError> {
+    async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError> {
         self.inner.retry_webhook_delivery(id).await
     }
 

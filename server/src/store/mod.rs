@@ -508,6 +508,18 @@ pub fn like_pattern(text: &str) -> String {
     out
 }
 
+/// A failed webhook delivery a moderator put back in the queue: what the
+/// audit log names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetriedDelivery {
+    /// The comment it is about.
+    pub comment_id: i64,
+    /// Its event, `comment.published` say.
+    pub event: String,
+    /// Where it goes.
+    pub url: String,
+}
+
 /// One webhook delivery: an event's body for one URL and how sending it
 /// went (`webhook_deliveries`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -785,8 +797,10 @@ pub trait Store: Send + Sync {
     /// Removes the moderator `name` and ends its sessions; `false` when
     /// there was no such account. The audit log keeps its name.
     async fn remove_moderator(&self, name: &str) -> Result<bool, StoreError>;
-    /// Failed sign-ins under `key` (an account or a client) in the last
-    /// `window`: how many, and how long ago the last one was. The times
+    /// Failed sign-ins under `key` (an account or a client) within
+    /// `window` before the last one, when that was less than `window` ago:
+    /// how many, and how long ago the last one was (a lock made by the
+    /// last failure lasts `window` from it). The times
     /// of sign-ins and sessions are the store's (PostgreSQL's clock for
     /// several machines): an instance whose clock runs ahead must not
     /// take the others' failures for old ones, nor their sessions for
@@ -796,15 +810,22 @@ pub trait Store: Send + Sync {
         key: &str,
         window: std::time::Duration,
     ) -> Result<(u32, Option<std::time::Duration>), StoreError>;
-    /// Records a failed sign-in under `key` now, forgetting every key's
-    /// failures older than `window`.
+    /// Records a failed sign-in under `key` now, an attempt at `account`
+    /// (`""` for a name no account can have), forgetting every key's
+    /// failures too old to count (twice `window`).
     async fn add_login_failure(
         &self,
         key: &str,
+        account: &str,
         window: std::time::Duration,
     ) -> Result<(), StoreError>;
-    /// Forgets the failed sign-ins under `key`; how many there were.
-    async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError>;
+    /// Forgets the failed sign-ins under `key`, only those at `account`
+    /// when one is named; how many there were.
+    async fn clear_login_failures(
+        &self,
+        key: &str,
+        account: Option<&str>,
+    ) -> Result<u64, StoreError>;
     /// Stores a session (by the hash of its cookie) that ends `lifetime`
     /// from now, and forgets the sessions that ended; `false`, and no
     /// session, when `moderator` was removed or given a new password since
@@ -930,8 +951,9 @@ pub trait Store: Send + Sync {
         at: Keyset,
     ) -> Result<Vec<WebhookDelivery>, StoreError>;
     /// Puts a failed delivery back in the queue, due now, with a fresh
-    /// count of attempts; `false` when there is no failed delivery `id`.
-    async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError>;
+    /// count of attempts, and says which it was (for the audit log);
+    /// `None` when there is no failed delivery `id`.
+    async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError>;
     /// Forgets delivered deliveries of events older than
     /// `delivered_before_ms` and failed ones of events older than
     /// `failed_before_ms` (waiting ones stay); how many.

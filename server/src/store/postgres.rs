@@ -17,7 +17,8 @@ use super::{
     now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
     CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
     ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
-    ReplySubscription, Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
+    ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError, UrlMatch,
+    WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -269,6 +270,11 @@ CREATE TRIGGER comments_deleted_imports AFTER DELETE ON comments
     FOR EACH ROW WHEN (OLD.idempotency_key LIKE 'import:%')
     EXECUTE FUNCTION khabar_deleted_import();
 "#,
+    // The account a failed sign-in named, kept with a client's failures
+    // too: a success clears that account's failures of the client, not
+    // those at other accounts (one address could otherwise lock every
+    // moderator, signing in as itself between).
+    "ALTER TABLE login_failures ADD COLUMN account TEXT;",
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -1233,8 +1239,11 @@ impl Store for PostgresStore {
         let row = client
             .query_one(
                 &format!(
-                    "SELECT COUNT(*), {DB_NOW_MS} - MAX(at_ms) FROM login_failures
-                     WHERE key = $1 AND at_ms > {DB_NOW_MS} - $2"
+                    "WITH last AS (SELECT MAX(at_ms) AS at_ms FROM login_failures WHERE key = $1)
+                     SELECT COUNT(*), {DB_NOW_MS} - MAX(f.at_ms)
+                     FROM login_failures f, last
+                     WHERE f.key = $1 AND last.at_ms > {DB_NOW_MS} - $2
+                       AND f.at_ms > last.at_ms - $2"
                 ),
                 &[&key, &millis_to_add(window)],
             )
@@ -1250,6 +1259,7 @@ impl Store for PostgresStore {
     async fn add_login_failure(
         &self,
         key: &str,
+        account: &str,
         window: std::time::Duration,
     ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
@@ -1257,23 +1267,32 @@ impl Store for PostgresStore {
         // Every key's old failures: names that never were accounts pile up
         // otherwise.
         tx.execute(
-            &format!("DELETE FROM login_failures WHERE at_ms < {DB_NOW_MS} - $1"),
+            &format!("DELETE FROM login_failures WHERE at_ms < {DB_NOW_MS} - 2 * $1::bigint"),
             &[&millis_to_add(window)],
         )
         .await?;
         tx.execute(
-            &format!("INSERT INTO login_failures (key, at_ms) VALUES ($1, {DB_NOW_MS})"),
-            &[&key],
+            &format!(
+                "INSERT INTO login_failures (key, account, at_ms) VALUES ($1, $2, {DB_NOW_MS})"
+            ),
+            &[&key, &account],
         )
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError> {
+    async fn clear_login_failures(
+        &self,
+        key: &str,
+        account: Option<&str>,
+    ) -> Result<u64, StoreError> {
         let client = self.pool.get().await?;
         Ok(client
-            .execute("DELETE FROM login_failures WHERE key = $1", &[&key])
+            .execute(
+                "DELETE FROM login_failures WHERE key = $1 AND ($2::text IS NULL OR account = $2)",
+                &[&key, &account],
+            )
             .await?)
     }
 
@@ -1923,19 +1942,27 @@ impl Store for PostgresStore {
         Ok(rows)
     }
 
-    async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError> {
+    async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError> {
         let client = self.pool.get().await?;
-        Ok(client
-            .execute(
+        let row = client
+            .query_opt(
                 &format!(
                     "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
                          next_attempt_ms = {DB_NOW_MS}, claimed_until_ms = 0
-                     WHERE id = $1 AND failed_ms IS NOT NULL"
+                     WHERE id = $1 AND failed_ms IS NOT NULL
+                     RETURNING comment_id, event, url"
                 ),
                 &[&id],
             )
-            .await?
-            > 0)
+            .await?;
+        row.map(|r| {
+            Ok(RetriedDelivery {
+                comment_id: r.try_get(0)?,
+                event: r.try_get(1)?,
+                url: r.try_get(2)?,
+            })
+        })
+        .transpose()
     }
 
     async fn prune_webhook_deliveries(

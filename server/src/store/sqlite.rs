@@ -17,7 +17,8 @@ use super::{
     millis, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
     CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
     ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
-    ReplySubscription, Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
+    ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError, UrlMatch,
+    WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -304,6 +305,11 @@ BEGIN
         VALUES (old.idempotency_key, old.article_id);
 END;
 "#,
+    // The account a failed sign-in named, kept with a client's failures
+    // too: a success clears that account's failures of the client, not
+    // those at other accounts (one address could otherwise lock every
+    // moderator, signing in as itself between).
+    "ALTER TABLE login_failures ADD COLUMN account TEXT;",
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
@@ -1101,11 +1107,14 @@ impl Store for SqliteStore {
         let key = key.to_owned();
         let now = now_ms();
         let since_ms = now.saturating_sub(millis(window));
+        let window_ms = millis(window);
         let (count, last): (u32, Option<i64>) = self
             .with_conn(move |c| {
                 c.query_row(
-                    "SELECT COUNT(*), MAX(at_ms) FROM login_failures WHERE key = ?1 AND at_ms > ?2",
-                    params![key, since_ms],
+                    "SELECT COUNT(*), MAX(at_ms) FROM login_failures
+                     WHERE key = ?1 AND ?2 < (SELECT MAX(at_ms) FROM login_failures WHERE key = ?1)
+                       AND at_ms > (SELECT MAX(at_ms) FROM login_failures WHERE key = ?1) - ?3",
+                    params![key, since_ms, window_ms],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .map_err(StoreError::from)
@@ -1115,12 +1124,17 @@ impl Store for SqliteStore {
         Ok((count, last.map(ago)))
     }
 
-    async fn add_login_failure(&self, key: &str, window: Duration) -> Result<(), StoreError> {
-        let key = key.to_owned();
+    async fn add_login_failure(
+        &self,
+        key: &str,
+        account: &str,
+        window: Duration,
+    ) -> Result<(), StoreError> {
+        let (key, account) = (key.to_owned(), account.to_owned());
         let window_ms = millis(window);
         self.with_conn(move |c| {
             let at_ms = now_ms();
-            let forget_before_ms = at_ms.saturating_sub(window_ms);
+            let forget_before_ms = at_ms.saturating_sub(window_ms.saturating_mul(2));
             let tx = c.transaction()?;
             // Every key's old failures: names that never were accounts pile
             // up otherwise.
@@ -1129,8 +1143,8 @@ impl Store for SqliteStore {
                 params![forget_before_ms],
             )?;
             tx.execute(
-                "INSERT INTO login_failures (key, at_ms) VALUES (?1, ?2)",
-                params![key, at_ms],
+                "INSERT INTO login_failures (key, account, at_ms) VALUES (?1, ?2, ?3)",
+                params![key, account, at_ms],
             )?;
             tx.commit()?;
             Ok(())
@@ -1138,10 +1152,17 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn clear_login_failures(&self, key: &str) -> Result<u64, StoreError> {
-        let key = key.to_owned();
+    async fn clear_login_failures(
+        &self,
+        key: &str,
+        account: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let (key, account) = (key.to_owned(), account.map(str::to_owned));
         self.with_conn(move |c| {
-            let n = c.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+            let n = c.execute(
+                "DELETE FROM login_failures WHERE key = ?1 AND (?2 IS NULL OR account = ?2)",
+                params![key, account],
+            )?;
             Ok(n as u64)
         })
         .await
@@ -1787,14 +1808,23 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn retry_webhook_delivery(&self, id: i64) -> Result<bool, StoreError> {
+    async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError> {
         self.with_conn(move |c| {
-            Ok(c.execute(
+            Ok(c.query_row(
                 "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
                      next_attempt_ms = ?2, claimed_until_ms = 0
-                 WHERE id = ?1 AND failed_ms IS NOT NULL",
+                 WHERE id = ?1 AND failed_ms IS NOT NULL
+                 RETURNING comment_id, event, url",
                 params![id, now_ms()],
-            )? > 0)
+                |r| {
+                    Ok(RetriedDelivery {
+                        comment_id: r.get(0)?,
+                        event: r.get(1)?,
+                        url: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
         })
         .await
     }
