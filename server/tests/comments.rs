@@ -415,6 +415,8 @@ async fn clients_over_the_rate_limit_get_429_with_retry_after() {
 #[tokio::test]
 async fn closed_missing_oversized_and_malformed_requests_are_refused() {
     let f = open_fixture(Moderation::Post);
+    let (_, page) = get_json(&f.router, URI).await;
+    assert_eq!(page["comments_open"], true);
     assert!(f
         .store
         .set_comments_open(ARTICLE, false)
@@ -423,6 +425,10 @@ async fn closed_missing_oversized_and_malformed_requests_are_refused() {
     let (status, _, body) = post_json(&f.router, URI, &comment("key-closed01", "مغلق"), &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["code"], "comments_closed");
+    // The page of comments says so (a `comments` widget reads no article),
+    // past the read cache's first page.
+    let (_, page) = get_json(&f.router, URI).await;
+    assert_eq!(page["comments_open"], false);
 
     let (status, _, body) = post_json(
         &f.router,

@@ -84,7 +84,7 @@ async fn the_first_comment_creates_the_thread_of_any_page_of_the_site() {
     assert_eq!(
         empty,
         json!({ "items": [], "next": null, "total": 0, "article_id": null,
-                "reply_notifications": false })
+                "reply_notifications": false, "comments_open": true })
     );
 
     let (status, _, created) = post_json(&f.router, &list, &comment("key-thread-001"), &[]).await;

@@ -59,6 +59,7 @@ pub(crate) async fn list(
         "next": page.next.map(|n| n.to_string()),
         "total": page.total,
         "reply_notifications": state.reply_notifications(),
+        "comments_open": page.comments_open,
     })))
 }
 

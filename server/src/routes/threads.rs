@@ -65,8 +65,8 @@ async fn resolve(
     }
 }
 
-/// `{"items", "next", "total", "article_id"}`; a page nobody commented on
-/// yet has an empty list and `article_id: null`.
+/// `{"items", "next", "total", "comments_open", "article_id"}`; a page
+/// nobody commented on yet has an empty list and `article_id: null`.
 pub(crate) async fn list(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ByUrl>,
@@ -75,7 +75,8 @@ pub(crate) async fn list(
     let Some(article_id) = id else {
         return Ok(Json(
             json!({ "items": [], "next": null, "total": 0, "article_id": null,
-                    "reply_notifications": state.reply_notifications() }),
+                    "reply_notifications": state.reply_notifications(),
+                    "comments_open": true }),
         ));
     };
     let sort = match p.sort.as_deref() {
@@ -108,6 +109,7 @@ pub(crate) async fn list(
         "next": page.next.map(|n| n.to_string()),
         "total": page.total,
         "reply_notifications": state.reply_notifications(),
+        "comments_open": page.comments_open,
         "article_id": article_id,
     })))
 }

@@ -117,6 +117,9 @@ pub struct CommentPage {
     pub next: Option<i64>,
     /// All published comments of the article, replies included.
     pub total: i64,
+    /// Whether the article takes comments (a `comments` widget has no
+    /// article to tell it).
+    pub comments_open: bool,
 }
 
 /// Which comments a list asks for.

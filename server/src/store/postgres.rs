@@ -1052,16 +1052,16 @@ impl Store for PostgresStore {
 
     async fn list_comments(&self, q: CommentQuery) -> Result<Option<CommentPage>, StoreError> {
         let client = self.pool.get().await?;
-        let exists: bool = client
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = $1 AND NOT hidden)",
+        let Some(row) = client
+            .query_opt(
+                "SELECT comments_open FROM articles WHERE id = $1 AND NOT hidden",
                 &[&q.article_id],
             )
             .await?
-            .try_get(0)?;
-        if !exists {
+        else {
             return Ok(None);
-        }
+        };
+        let comments_open: bool = row.try_get(0)?;
         let (cmp, order, start) = match q.sort {
             Sort::Oldest => (">", "ASC", i64::MIN),
             Sort::Newest => ("<", "DESC", i64::MAX),
@@ -1121,7 +1121,12 @@ impl Store for PostgresStore {
             )
             .await?
             .try_get(0)?;
-        Ok(Some(CommentPage { items, next, total }))
+        Ok(Some(CommentPage {
+            items,
+            next,
+            total,
+            comments_open,
+        }))
     }
 
     async fn pending_comments(&self, limit: u32) -> Result<Vec<StoredComment>, StoreError> {

@@ -638,15 +638,17 @@ impl Store for SqliteStore {
 
     async fn list_comments(&self, query: CommentQuery) -> Result<Option<CommentPage>, StoreError> {
         self.with_conn(move |c| {
-            let exists: bool = c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND hidden = 0)",
-                [&query.article_id],
-                |r| r.get(0),
-            )?;
-            if !exists {
+            let open: Option<bool> = c
+                .query_row(
+                    "SELECT comments_open FROM articles WHERE id = ?1 AND hidden = 0",
+                    [&query.article_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(open) = open else {
                 return Ok(None);
-            }
-            list_comments(c, &query).map(Some)
+            };
+            list_comments(c, &query, open).map(Some)
         })
         .await
     }
@@ -2580,7 +2582,11 @@ fn comment_by_id(conn: &Connection, id: i64) -> Result<Option<StoredComment>, St
         .optional()?)
 }
 
-fn list_comments(conn: &Connection, q: &CommentQuery) -> Result<CommentPage, StoreError> {
+fn list_comments(
+    conn: &Connection,
+    q: &CommentQuery,
+    comments_open: bool,
+) -> Result<CommentPage, StoreError> {
     let (cmp, order, start) = match q.sort {
         Sort::Oldest => (">", "ASC", i64::MIN),
         Sort::Newest => ("<", "DESC", i64::MAX),
@@ -2626,7 +2632,12 @@ fn list_comments(conn: &Connection, q: &CommentQuery) -> Result<CommentPage, Sto
         [&q.article_id],
         |r| r.get(0),
     )?;
-    Ok(CommentPage { items, next, total })
+    Ok(CommentPage {
+        items,
+        next,
+        total,
+        comments_open,
+    })
 }
 
 const SUBSCRIPTION_COLUMNS: &str =
