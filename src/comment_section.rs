@@ -141,10 +141,7 @@ impl CommentSection {
         if open {
             section.add_child(&form.form);
         } else {
-            let closed = El::new(doc, "p")
-                .class("note closed")
-                .text(catalog.comments_closed());
-            section.add_child(&closed.build());
+            section.add_child(&view::closed(doc, catalog).build());
         }
         if placeholder.is_some() {
             section.set_attr("hidden", "");
@@ -441,6 +438,7 @@ impl CommentSection {
             return; // no form to open (nor a "reply" to press)
         }
         let mut draft = self.draft();
+        let retarget = draft.parent_id != target.as_ref().map(|(id, _)| *id);
         draft.author = self.value(Field::Author);
         draft.email = self.value(Field::Email);
         draft.body = self.value(Field::Body);
@@ -476,8 +474,11 @@ impl CommentSection {
                 place(&form, &section);
             }
         }
-        // A refusal of the old target says nothing of the new one.
-        self.mark(Field::Parent, None);
+        // A refusal of the old target says nothing of the new one (the
+        // same target placed again, as a page comes in, keeps it).
+        if retarget {
+            self.mark(Field::Parent, None);
+        }
         self.save_draft(draft);
         if focus {
             dom::focus(&self.input(Field::Body));
@@ -491,8 +492,12 @@ impl CommentSection {
             let problem = problems.iter().find(|(f, _)| *f == field).map(|(_, p)| *p);
             self.mark(field, problem);
         }
-        if let Some((field, _)) = problems.first() {
-            dom::focus(&self.input(*field));
+        match problems.first() {
+            // The "replying to" line is no field: focused by script only,
+            // it reads out the refusal it is described by.
+            Some((Field::Parent, _)) => dom::take_focus(&self.input(Field::Parent)),
+            Some((field, _)) => dom::focus(&self.input(*field)),
+            None => {}
         }
     }
 
@@ -660,6 +665,9 @@ impl CommentSection {
             s.send_abort = Some(abort.clone());
             (s.client.clone(), s.thread.clone(), s.options.lang().tag())
         };
+        // The answer's words are then new to the status line, and read
+        // out, even when they repeat the last comment's.
+        self.status("");
         self.set_sending(true);
         let guard = self.guard();
         client.post_comment(&thread, lang, &comment, &abort, move |result| {
@@ -685,7 +693,11 @@ impl CommentSection {
                 };
                 if unchanged {
                     self.0.borrow_mut().draft = Draft::default();
-                    storage::remove(&key);
+                    // Another tab of the article may have stored its own
+                    // draft since: that one stays.
+                    if storage::load_draft(&key).is_none_or(|d| d.key == draft.key) {
+                        storage::remove(&key);
+                    }
                     self.set_value(Field::Body, "");
                     self.update_count();
                     // A reply's form goes back to the end of the section;
@@ -702,12 +714,17 @@ impl CommentSection {
                     }
                 }
                 let pending = posted.status != "published";
+                // A resend whose first answer was lost, after a page had
+                // brought the stored comment: shown and counted already.
+                let listed = self.0.borrow().loaded.contains(&posted.comment.id);
                 let said = if pending {
                     self.remember_pending(&posted.comment);
                     catalog.pending_notice()
                 } else {
-                    let total = self.0.borrow().total + 1;
-                    self.set_total(total);
+                    if !listed {
+                        let total = self.0.borrow().total + 1;
+                        self.set_total(total);
+                    }
                     catalog.posted()
                 };
                 // A reader who asked for mail about replies is told when
@@ -719,7 +736,9 @@ impl CommentSection {
                 if self.remembering() {
                     storage::remember_name(Some(&posted.comment.author));
                 }
-                let _ = self.insert(&posted.comment, pending);
+                if !listed {
+                    let _ = self.insert(&posted.comment, pending);
+                }
                 self.ahead(false);
                 let detail = Object::new();
                 crate::plain::set_field(
@@ -731,6 +750,7 @@ impl CommentSection {
                 self.dispatch("khabar:comment-posted", &detail);
             }
             Err(WidgetError::Aborted) => {}
+            Err(WidgetError::Closed) => self.close(true),
             Err(e @ WidgetError::NotAllowed(_)) => self.refuse(&e),
             Err(WidgetError::Invalid(fields)) => {
                 let problems: Vec<(Field, Problem)> = fields
@@ -784,6 +804,44 @@ impl CommentSection {
                 }
             }
             Err(e) => self.status(e.message(catalog)),
+        }
+    }
+
+    /// The article takes no comments (closed since the page loaded, or a
+    /// `comments` widget's article, which only its pages tell): the form
+    /// and the "reply" buttons give way to the note, and the draft stays
+    /// stored for when it reopens. `focus`: the reader was sending, and
+    /// hears the note.
+    fn close(&self, focus: bool) {
+        let (form, section, list, catalog) = {
+            let mut s = self.0.borrow_mut();
+            if !s.open {
+                return;
+            }
+            s.open = false;
+            s.retry = None;
+            (
+                s.form.form.clone(),
+                s.section.clone(),
+                s.list.clone(),
+                s.catalog,
+            )
+        };
+        let Some(doc) = section.owner_document() else {
+            return;
+        };
+        form.remove();
+        if let Ok(buttons) = list.query_selector_all("button.reply") {
+            for i in 0..buttons.length() {
+                if let Some(b) = buttons.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    b.remove();
+                }
+            }
+        }
+        let note = view::closed(&doc, catalog).build();
+        section.add_child(&note);
+        if focus {
+            dom::take_focus(&note);
         }
     }
 
@@ -959,6 +1017,9 @@ impl CommentSection {
     }
 
     fn show_page(&self, page: CommentPage, first: bool) -> Result<(), WidgetError> {
+        if !page.comments_open {
+            self.close(false);
+        }
         let (list, catalog, pending_key, open) = {
             let s = self.0.borrow();
             (s.list.clone(), s.catalog, s.pending_key.clone(), s.open)

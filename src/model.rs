@@ -173,6 +173,9 @@ pub struct CommentPage {
     pub total: u32,
     /// Whether the backend can mail readers about replies.
     pub reply_notifications: bool,
+    /// Whether the article takes comments (a backend that does not say:
+    /// yes, and a post tells).
+    pub comments_open: bool,
 }
 
 /// The answer to `POST /articles/{id}/comments`.
@@ -249,6 +252,7 @@ impl FromJson for CommentPage {
             next: o.opt_string("next"),
             total: o.u32_or("total", 0),
             reply_notifications: o.bool_or("reply_notifications", false),
+            comments_open: o.bool_or("comments_open", true),
         };
         o.finish(value)
     }

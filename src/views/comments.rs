@@ -134,6 +134,13 @@ pub fn empty(doc: &Document, catalog: &Catalog) -> El {
         .text(catalog.comments_none())
 }
 
+/// "Comments are closed.", where the form would be.
+pub fn closed(doc: &Document, catalog: &Catalog) -> El {
+    El::new(doc, "p")
+        .class("note closed")
+        .text(catalog.comments_closed())
+}
+
 /// The "more comments" button.
 pub fn more(doc: &Document, catalog: &Catalog) -> El {
     El::new(doc, "button")

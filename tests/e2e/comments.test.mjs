@@ -978,3 +978,124 @@ test('a reader who asked for mail about replies is told when none will come', as
     server.cleanup();
   }
 });
+
+test('a comments widget of an article closed to comments shows the note in place of the form and keeps the draft', async () => {
+  const token = 'closing-token-for-the-e2e-suite-0123456789';
+  const server = await startServer({ args: ['--publish-token', token, '--moderation', 'post'] });
+  const id = '2026-12-05-closing';
+  const put = (open) => fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      url: 'https://news.example/2026/closing',
+      title: 'مقال تُغلق تعليقاته',
+      published_at: '2026-12-05T08:00:00Z',
+      lang: 'ar',
+      body_html: '<p>نص المقال.</p>',
+      comments_open: open,
+    }),
+  });
+  const C = '#story';
+  const text = 'تعليق كُتب قبل أن تُغلق التعليقات';
+  try {
+    assert.equal((await put(true)).status, 201);
+    const first = await fetch(`${server.url}api/v1/articles/${id}/comments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ author: 'سارة', email: '', website: '', body: 'أول تعليق', idempotency_key: crypto.randomUUID() }),
+    });
+    assert.equal(first.status, 201);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'closing', { kind: 'comments', articleId: id });
+    await page.goto(`${server.url}closing.html`);
+    await page.locator(`${C} >> form.comment-form`).waitFor();
+    assert.equal(await page.locator(`${C} >> button.reply`).count(), 1);
+    await page.locator(`${C} >> #kc-author`).fill('ليلى');
+    await page.locator(`${C} >> #kc-body`).fill(text);
+
+    // Closed while the reader wrote: the refusal puts the note where the
+    // form was, the reader's focus on it, and no "reply" stays.
+    assert.equal((await put(false)).status, 200);
+    await page.locator(`${C} >> form.comment-form button.send`).click();
+    const note = page.locator(`${C} >> .note.closed`);
+    await note.waitFor();
+    assert.equal(await page.locator(`${C} >> form.comment-form`).count(), 0);
+    assert.equal(await page.locator(`${C} >> button.reply`).count(), 0);
+    assert.ok(await note.evaluate((n) => n.getRootNode().activeElement === n), 'the note has the focus');
+    const drafts = () => page.evaluate(() => Object.keys(localStorage)
+      .filter((k) => k.startsWith('khabar:draft:'))
+      .map((k) => JSON.parse(localStorage.getItem(k)).body));
+    assert.deepEqual(await drafts(), [text], 'the draft is kept');
+
+    // A later visit: the page of comments says so, and the form with the
+    // draft does not come back.
+    await page.reload();
+    await page.locator(`${C} >> li.comment`).first().waitFor();
+    await note.waitFor();
+    assert.equal(await page.locator(`${C} >> form.comment-form`).count(), 0);
+    assert.equal(await page.locator(`${C} >> button.reply`).count(), 0);
+    assert.deepEqual(await drafts(), [text]);
+
+    // Open again: the draft is back in the form.
+    assert.equal((await put(true)).status, 200);
+    await page.reload();
+    await page.locator(`${C} >> #kc-body`).waitFor();
+    assert.equal(await page.locator(`${C} >> #kc-body`).inputValue(), text);
+    assert.equal(await page.locator(`${C} >> .note.closed`).count(), 0);
+    assert.deepEqual(problems.filter((p) => !/403/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a confirmation like the last is written anew, and a refused reply target takes the focus and keeps its error', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '1000'] });
+  try {
+    await seedComments(server, 21);
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    // Every text the status line takes, as a screen reader meets them.
+    await page.evaluate((sel) => {
+      const line = document.querySelector(sel).shadowRoot.querySelector('form.comment-form .form-status');
+      window.statuses = [];
+      new MutationObserver(() => window.statuses.push(line.textContent))
+        .observe(line, { childList: true, characterData: true, subtree: true });
+    }, W);
+    for (const body of ['تعليق أول من القارئة', 'تعليق ثانٍ من القارئة']) {
+      await page.locator(`${W} >> #kc-author`).fill('هدى');
+      await page.locator(`${W} >> #kc-body`).fill(body);
+      await page.locator(`${W} >> form.comment-form button.send`).click();
+      await page.locator(`${W} >> .comment-body`, { hasText: body }).waitFor();
+    }
+    const statuses = await page.evaluate(() => window.statuses);
+    const posted = statuses.map((t, i) => (t.includes('نُشر تعليقك') ? i : -1)).filter((i) => i >= 0);
+    assert.equal(posted.length, 2, JSON.stringify(statuses));
+    assert.ok(statuses.slice(posted[0] + 1, posted[1]).includes(''), `emptied between: ${JSON.stringify(statuses)}`);
+
+    // A reply to a comment a moderator deletes meanwhile: refused, and the
+    // "replying to" line, which says why, has the focus.
+    const target = page.locator(`${W} >> ol.comment-list > li.comment`).first();
+    const targetId = await target.getAttribute('data-id');
+    await target.locator('button.reply').click();
+    await page.locator(`${W} >> #kc-body`).fill('ردّ على تعليق حُذف للتو');
+    server.cli('comments', 'delete', targetId);
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.waitForFunction((sel) => document.querySelector(sel).shadowRoot.activeElement?.id === 'kc-reply', W);
+    assert.match(await page.locator(`${W} >> #kc-reply`).getAttribute('aria-describedby'), /\bkc-reply-error\b/);
+    const error = page.locator(`${W} >> #kc-reply-error`);
+    const why = (await error.textContent()).trim();
+    assert.ok(why, 'the refusal is written');
+    // A page coming in places the reply again: its error stays.
+    await page.locator(`${W} >> button.more-comments`).click();
+    await page.waitForFunction((sel) => document.querySelector(sel).shadowRoot.querySelector('button.more-comments')?.hidden, W);
+    assert.ok(await error.isVisible(), 'the error is still shown');
+    assert.equal((await error.textContent()).trim(), why);
+    assert.deepEqual(problems.filter((p) => !/422/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});

@@ -110,6 +110,14 @@ for (const fault of Object.values(FAULTS)) {
     // A resend that was already scheduled must not add a second copy.
     await page.waitForTimeout(2500);
     assert.equal(await copies(text), 1, 'exactly one stored copy');
+    // Shown once, and counted once: an answer lost on its way back (the
+    // fault "truncated") left the comment stored, which the reloaded list
+    // brought before the draft was sent again.
+    assert.equal(await page.locator(`${W} >> .comment-body`, { hasText: text }).count(), 1, 'one copy on the page');
+    const total = (await (await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments?limit=1`)).json()).total;
+    const heading = (await page.locator(`${W} >> .comments-total`).textContent())
+      .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x660));
+    assert.equal(heading.replace(/\D/g, ''), String(total), `the heading counts ${total}`);
     assert.equal(await page.locator(`${W} >> [data-error-code="crash"]`).count(), 0);
     assert.deepEqual(problems.filter((p) => !p.startsWith('console: ')), [], 'no uncaught exception');
     assert.ok(problems.every((p) => !/panicked|unreachable|RuntimeError/.test(p)), problems.join('\n'));
