@@ -310,9 +310,10 @@ impl CommentSection {
     /// can never swallow it as a replay. An automatic resend of the comment
     /// as it was is called off.
     fn save_draft(&self, mut draft: Draft) -> Draft {
-        let (key, called_off) = {
+        let (key, called_off, mine) = {
             let mut s = self.0.borrow_mut();
             let old = &s.draft;
+            let mine = old.key.clone();
             let changed = (&old.author, &old.email, &old.body, old.parent_id)
                 != (&draft.author, &draft.email, &draft.body, draft.parent_id);
             // A stored key the server would refuse (a draft written by
@@ -322,12 +323,12 @@ impl CommentSection {
             }
             let resend = changed && s.retry.take().is_some();
             s.draft = draft.clone();
-            (s.draft_key.clone(), resend)
+            (s.draft_key.clone(), resend, mine)
         };
         if called_off {
             self.status("");
         }
-        storage::save_draft(&key, &draft);
+        storage::save_draft(&key, &draft, &mine);
         draft
     }
 
@@ -693,11 +694,7 @@ impl CommentSection {
                 };
                 if unchanged {
                     self.0.borrow_mut().draft = Draft::default();
-                    // Another tab of the article may have stored its own
-                    // draft since: that one stays.
-                    if storage::load_draft(&key).is_none_or(|d| d.key == draft.key) {
-                        storage::remove(&key);
-                    }
+                    storage::forget_draft(&key, &draft.key);
                     self.set_value(Field::Body, "");
                     self.update_count();
                     // A reply's form goes back to the end of the section;

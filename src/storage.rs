@@ -87,10 +87,19 @@ pub fn load_draft(key: &str) -> Option<Draft> {
     Draft::from_json(&read(key)?, "").ok()
 }
 
-/// Saves `draft` (or forgets it when it is empty).
-pub fn save_draft(key: &str, draft: &Draft) {
-    if draft.is_empty() {
+/// Forgets the stored draft if it is the one keyed `mine`, or none:
+/// another tab of the article may have stored its own since.
+pub fn forget_draft(key: &str, mine: &str) {
+    if load_draft(key).is_none_or(|d| d.key == mine) {
         remove(key);
+    }
+}
+
+/// Saves `draft`, which replaces the one keyed `mine` (an empty draft
+/// forgets it: see [`forget_draft`]).
+pub fn save_draft(key: &str, draft: &Draft, mine: &str) {
+    if draft.is_empty() {
+        forget_draft(key, mine);
         return;
     }
     let o = Object::new();

@@ -1099,3 +1099,39 @@ test('a confirmation like the last is written anew, and a refused reply target t
     server.cleanup();
   }
 });
+
+test('a comment posted in one tab leaves the draft another tab of the article stored while it was on its way', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
+  try {
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    for (const page of [a, b]) await openArticle(page, server);
+    const drafts = () => a.evaluate(() => Object.keys(localStorage)
+      .filter((k) => k.startsWith('khabar:draft:'))
+      .map((k) => JSON.parse(localStorage.getItem(k)).body));
+    // The second tab's comment is held on its way until the reader has
+    // gone on writing a longer one in the first tab.
+    let typed;
+    const written = new Promise((resolve) => { typed = resolve; });
+    await b.route('**/api/v1/articles/*/comments', async (route) => {
+      if (route.request().method() === 'POST') await written;
+      await route.continue();
+    });
+    await b.locator(`${W} >> #kc-author`).fill('عمر');
+    await b.locator(`${W} >> #kc-body`).fill('تعليق قصير من النافذة الثانية');
+    await b.locator(`${W} >> form.comment-form button.send`).click();
+    const long = 'تعليق طويل ما زال يُكتب في النافذة الأولى';
+    await a.locator(`${W} >> #kc-author`).fill('عمر');
+    await a.locator(`${W} >> #kc-body`).fill(long);
+    assert.deepEqual(await drafts(), [long]);
+    typed();
+    await b.locator(`${W} >> .comment-body`, { hasText: 'تعليق قصير' }).waitFor();
+    await b.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
+    assert.equal(await b.locator(`${W} >> #kc-body`).inputValue(), '');
+    assert.deepEqual(await drafts(), [long], 'the first tab\'s draft is kept');
+  } finally {
+    await context.close();
+    await server.stop();
+    server.cleanup();
+  }
+});
