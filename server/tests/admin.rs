@@ -417,9 +417,10 @@ async fn an_address_signing_in_between_guesses_still_locks_one_account_at_most()
 /// first of the five failures is that old.
 #[tokio::test]
 async fn a_lock_lasts_its_time_from_the_fifth_failure() {
+    let lock = Duration::from_secs(10);
     let f = fixture_with(true, |s| {
         let mut s = adjust(s);
-        s.admin.lock_for = Duration::from_secs(4);
+        s.admin.lock_for = lock;
         s
     });
     auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
@@ -430,16 +431,19 @@ async fn a_lock_lasts_its_time_from_the_fifth_failure() {
         let res = try_sign_in(r, &format!("10.0.8.{i}"), "sara", "guess guess").await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The four are at least 3 s older than the fifth (and, on a slow
+    // machine, at most the lock's 10 s, or the fifth would lock nothing).
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let res = try_sign_in(r, "10.0.8.5", "sara", "guess guess").await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
-    // The first four are over 4 s old, the fifth 2.5 s: still locked.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let fifth = tokio::time::Instant::now();
+    // The first four are over 10 s old, the fifth 8.5 s: still locked.
+    tokio::time::sleep_until(fifth + Duration::from_millis(8500)).await;
     let res = try_sign_in(r, "10.0.8.6", "sara", PASSWORD).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
-    // 5 s after the fifth: open again, and that refused try made no lock
-    // of its own.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Past 10 s after the fifth: open again, and that refused try made no
+    // lock of its own.
+    tokio::time::sleep_until(fifth + lock + Duration::from_millis(500)).await;
     sign_in(r, "10.0.8.6", "sara").await;
 }
 

@@ -313,6 +313,24 @@ async fn list_pages_by_cursor_in_both_orders() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// The answer to a post says the article's published comments with it:
+/// sent again (its first answer lost), it is not counted twice.
+#[tokio::test]
+async fn a_post_says_the_articles_total_also_when_sent_again() {
+    let f = open_fixture(Moderation::Post);
+    let first = comment("key-total001", "الأول");
+    let (_, _, body) = post_json(&f.router, URI, &first, &[]).await;
+    assert_eq!(body["total"], 1);
+    let (_, _, body) = post_json(&f.router, URI, &comment("key-total002", "الثاني"), &[]).await;
+    assert_eq!(body["total"], 2);
+    let (status, _, again) = post_json(&f.router, URI, &first, &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        (again["comment"]["body"].as_str(), &again["total"]),
+        (Some("الأول"), &json!(2))
+    );
+}
+
 #[tokio::test]
 async fn the_same_key_always_returns_the_first_result() {
     let f = open_fixture(Moderation::Pre);

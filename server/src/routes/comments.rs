@@ -152,6 +152,14 @@ pub(crate) async fn post(
         }
     };
     let mut body = answer(&stored, state.moderation);
+    // The article's published comments with this one: a page the reader
+    // already has may have counted it (an answer lost, the comment sent
+    // again), so a widget sets its count rather than adding one.
+    let counts = state
+        .store
+        .published_counts(vec![article_id.to_owned()])
+        .await?;
+    body["total"] = counts.first().map_or(0, |(_, n)| *n).into();
     if input.notify_replies && stored.status != "spam" {
         // Links in the mail: never the request's Host (see `mail_url`).
         let subscribed = match state.mail_base() {

@@ -233,7 +233,8 @@ pub struct ImportedComment {
     /// The keys (and legacy keys) of the comments up its chain there,
     /// nearest first (a reply to a reply has more than its parent): the
     /// nearest of them stored here, or deleted here, says whether it
-    /// answers a comment that is gone (then it is not added).
+    /// answers a comment that is gone (then it is not added). Empty: its
+    /// parent alone.
     pub via_keys: Vec<(String, Option<String>)>,
     /// Display name.
     pub author: String,
@@ -245,6 +246,19 @@ pub struct ImportedComment {
     pub status: Status,
     /// When it was written there, RFC 3339.
     pub created_at: String,
+}
+
+impl ImportedComment {
+    /// The keys up its chain, nearest first: [`ImportedComment::via_keys`],
+    /// or its parent's alone.
+    pub fn chain(&self) -> impl Iterator<Item = (&String, &Option<String>)> {
+        let parent = self
+            .parent_key
+            .as_ref()
+            .filter(|_| self.via_keys.is_empty())
+            .map(|key| (key, &self.legacy_parent_key));
+        self.via_keys.iter().map(|(k, l)| (k, l)).chain(parent)
+    }
 }
 
 /// What an import did (or, in a dry run, would do) with one comment.
@@ -823,7 +837,8 @@ pub trait Store: Send + Sync {
         window: std::time::Duration,
     ) -> Result<(), StoreError>;
     /// Forgets the failed sign-ins under `key`, only those at `account`
-    /// when one is named; how many there were.
+    /// when one is named (and those recorded before failures named their
+    /// account); how many there were.
     async fn clear_login_failures(
         &self,
         key: &str,

@@ -1295,7 +1295,8 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
-                "DELETE FROM login_failures WHERE key = $1 AND ($2::text IS NULL OR account = $2)",
+                "DELETE FROM login_failures
+                 WHERE key = $1 AND ($2::text IS NULL OR account = $2 OR account IS NULL)",
                 &[&key, &account],
             )
             .await?)
@@ -2085,22 +2086,10 @@ impl Store for PostgresStore {
             }
             // Deleted here, or a reply under a comment deleted here (whose
             // replies went with it).
-            let mut under_deleted = match &c.parent_key {
-                Some(parent) => {
-                    imported_key_in(
-                        &tx,
-                        "deleted_imports",
-                        parent,
-                        &c.legacy_parent_key,
-                        article_id,
-                    )
-                    .await?
-                }
-                None => false,
-            };
-            // A reply to a reply: the nearest comment up its chain that is
-            // here, or was, decides (those in between were never here).
-            for (key, legacy) in &c.via_keys {
+            // A reply (to a reply): the nearest comment up its chain that
+            // is here, or was, decides (those in between were never here).
+            let mut under_deleted = false;
+            for (key, legacy) in c.chain() {
                 if imported_key_in(&tx, "deleted_imports", key, legacy, article_id).await? {
                     under_deleted = true;
                 }

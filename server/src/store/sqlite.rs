@@ -1162,7 +1162,8 @@ impl Store for SqliteStore {
         let (key, account) = (key.to_owned(), account.map(str::to_owned));
         self.with_conn(move |c| {
             let n = c.execute(
-                "DELETE FROM login_failures WHERE key = ?1 AND (?2 IS NULL OR account = ?2)",
+                "DELETE FROM login_failures
+                 WHERE key = ?1 AND (?2 IS NULL OR account = ?2 OR account IS NULL)",
                 params![key, account],
             )?;
             Ok(n as u64)
@@ -2461,13 +2462,10 @@ fn import_comments(
         }
         // Deleted here, or a reply under a comment deleted here (whose
         // replies went with it).
-        let mut under_deleted = match &c.parent_key {
-            Some(parent) => found("deleted_imports", parent, &c.legacy_parent_key)?,
-            None => false,
-        };
-        // A reply to a reply: the nearest comment up its chain that is
+        // A reply (to a reply): the nearest comment up its chain that is
         // here, or was, decides (those in between were never here).
-        for (key, legacy) in &c.via_keys {
+        let mut under_deleted = false;
+        for (key, legacy) in c.chain() {
             if found("deleted_imports", key, legacy)? {
                 under_deleted = true;
             }
