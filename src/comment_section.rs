@@ -718,10 +718,14 @@ impl CommentSection {
                     self.remember_pending(&posted.comment);
                     catalog.pending_notice()
                 } else {
-                    if !listed {
-                        let total = self.0.borrow().total + 1;
-                        self.set_total(total);
-                    }
+                    // The backend's count, which knows whether a page shown
+                    // here (or not yet) had counted it; else one more.
+                    let total = match posted.total {
+                        Some(total) => total,
+                        None if listed => self.0.borrow().total,
+                        None => self.0.borrow().total + 1,
+                    };
+                    self.set_total(total);
                     catalog.posted()
                 };
                 // A reader who asked for mail about replies is told when
@@ -747,7 +751,7 @@ impl CommentSection {
                 self.dispatch("khabar:comment-posted", &detail);
             }
             Err(WidgetError::Aborted) => {}
-            Err(WidgetError::Closed) => self.close(true),
+            Err(WidgetError::Closed) => self.close(),
             Err(e @ WidgetError::NotAllowed(_)) => self.refuse(&e),
             Err(WidgetError::Invalid(fields)) => {
                 let problems: Vec<(Field, Problem)> = fields
@@ -807,9 +811,9 @@ impl CommentSection {
     /// The article takes no comments (closed since the page loaded, or a
     /// `comments` widget's article, which only its pages tell): the form
     /// and the "reply" buttons give way to the note, and the draft stays
-    /// stored for when it reopens. `focus`: the reader was sending, and
-    /// hears the note.
-    fn close(&self, focus: bool) {
+    /// stored for when it reopens. A reader in the form is moved to the
+    /// note, and hears it.
+    fn close(&self) {
         let (form, section, list, catalog) = {
             let mut s = self.0.borrow_mut();
             if !s.open {
@@ -827,6 +831,7 @@ impl CommentSection {
         let Some(doc) = section.owner_document() else {
             return;
         };
+        let focused = dom::matches(&form, ":focus-within");
         form.remove();
         if let Ok(buttons) = list.query_selector_all("button.reply") {
             for i in 0..buttons.length() {
@@ -837,7 +842,7 @@ impl CommentSection {
         }
         let note = view::closed(&doc, catalog).build();
         section.add_child(&note);
-        if focus {
+        if focused {
             dom::take_focus(&note);
         }
     }
@@ -1015,7 +1020,7 @@ impl CommentSection {
 
     fn show_page(&self, page: CommentPage, first: bool) -> Result<(), WidgetError> {
         if !page.comments_open {
-            self.close(false);
+            self.close();
         }
         let (list, catalog, pending_key, open) = {
             let s = self.0.borrow();

@@ -188,6 +188,9 @@ pub struct Posted {
     /// What came of "tell me about replies", when it was asked:
     /// `confirmation_sent`, `subscribed`, `limited` or `unavailable`.
     pub reply_notifications: Option<String>,
+    /// The article's published comments with this one, when the backend
+    /// says.
+    pub total: Option<u32>,
 }
 
 /// What the backend can do: `GET /config`.
@@ -264,12 +267,14 @@ impl FromJson for Posted {
         let comment = o.required("comment");
         let status = o.string("status");
         let reply_notifications = o.opt_string("reply_notifications");
+        let total = o.opt_id("total").and_then(|n| u32::try_from(n).ok());
         // `required` kept an error whenever `comment` is `None`.
         match o.finish(comment)? {
             Some(comment) => Ok(Posted {
                 comment,
                 status,
                 reply_notifications,
+                total,
             }),
             None => Err(DecodeError {
                 path: "comment".into(),

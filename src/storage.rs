@@ -21,9 +21,11 @@ fn read(key: &str) -> Option<JsValue> {
     JSON::parse(&text).ok()
 }
 
-fn write(key: &str, value: &JsValue) {
-    if let (Some(store), Ok(text)) = (local(), JSON::stringify(value)) {
-        let _ = store.set_item(key, &String::from(text));
+/// Whether `value` was stored under `key`.
+fn write(key: &str, value: &JsValue) -> bool {
+    match (local(), JSON::stringify(value)) {
+        (Some(store), Ok(text)) => store.set_item(key, &String::from(text)).is_ok(),
+        _ => false,
     }
 }
 
@@ -111,7 +113,11 @@ pub fn save_draft(key: &str, draft: &Draft, mine: &str) {
     }
     set(&o, "parent_author", &draft.parent_author.as_str().into());
     set(&o, "key", &draft.key.as_str().into());
-    write(key, &o);
+    // A draft that does not fit (storage full) leaves no older version of
+    // itself behind, which a later visit would restore and send.
+    if !write(key, &o) {
+        remove(key);
+    }
 }
 
 /// A comment of this reader that awaits moderation.
@@ -181,7 +187,7 @@ pub fn save_pending(key: &str, items: &[Pending]) {
         set(&o, "until", &JsValue::from_f64(p.until.floor()));
         list.push(&o);
     }
-    write(key, &list);
+    let _ = write(key, &list);
 }
 
 const NAME_KEY: &str = "khabar:name";
@@ -194,7 +200,9 @@ pub fn remembered_name() -> Option<String> {
 /// Remembers (or, with `None`, forgets) the reader's name.
 pub fn remember_name(name: Option<&str>) {
     match name {
-        Some(n) => write(NAME_KEY, &JsValue::from_str(n)),
+        Some(n) => {
+            let _ = write(NAME_KEY, &JsValue::from_str(n));
+        }
         None => remove(NAME_KEY),
     }
 }

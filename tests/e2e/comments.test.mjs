@@ -248,6 +248,37 @@ test('storage the browser refuses (blocked, some private modes): the section sho
   }
 });
 
+test('storage that fills up while the reader writes keeps no older version of the draft', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('هدى');
+    await page.locator(`${W} >> #kc-body`).fill('بداية');
+    const draft = () => page.evaluate(() => Object.keys(localStorage)
+      .filter((k) => k.startsWith('khabar:draft:'))
+      .map((k) => JSON.parse(localStorage.getItem(k)).body));
+    assert.deepEqual(await draft(), ['بداية']);
+    // Other scripts of the site fill the origin's storage to the brim.
+    await page.evaluate(() => {
+      let chunk = 'x'.repeat(1 << 20);
+      for (let i = 0; chunk.length > 8;) {
+        try { localStorage.setItem(`site-cache-${i}`, chunk); i += 1; } catch { chunk = chunk.slice(chunk.length / 2); }
+      }
+    });
+    // The longer text no longer fits: the older version is not kept either
+    // (a later visit would restore it, and send it, as the reader's).
+    await page.locator(`${W} >> #kc-body`).fill('بداية تعليق طويل لم يعد يتسع له التخزين');
+    assert.deepEqual(await draft(), []);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'بداية تعليق طويل لم يعد يتسع له التخزين');
+    await page.evaluate(() => localStorage.clear());
+    assert.deepEqual(problems, []);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('server down: the text is kept, and the retry stores exactly one copy', async () => {
   let server = await startServer({ args: ['--moderation', 'post'] });
   const { port } = new URL(server.url);
