@@ -510,10 +510,27 @@ function whenNear(element, then) {
  * loads the comments module itself then).
  */
 function need(element) {
+  if (needed.has(element)) return;
+  needed.add(element);
   const d = element.dataset;
   const lazy = d.khabarLazy ?? d.lazy;
   if (lazy === undefined || lazy === 'false') startCommentsEarly();
   else if (moduleFor('comments') === page) whenNear(element, startCommentsEarly);
+}
+
+const needed = new WeakSet(); // comment-section placeholders `need` has seen
+
+/**
+ * While no module is started (a page of lazy comment sections still far
+ * below), the placeholders the page adds start what shows them, as those
+ * the loader found did: a started module mounts them itself.
+ */
+function startForAdded() {
+  if (core.start || page.start) return;
+  for (const el of document.querySelectorAll('[data-khabar]')) {
+    if (el.dataset.khabar.trim() === 'comments') need(el);
+    else init();
+  }
 }
 
 /** Fires `khabar:error` at `element` (bubbling, through shadow roots). */
@@ -880,7 +897,7 @@ export const __auto = {
     if (placeholderApi === undefined) {
       // Each step on its own: one that throws (a module that crashed) must
       // not keep the others from this change, or from every later one.
-      const steps = [reviveReturned, ...[core, page].map((m) => () => m.running && m.glue.autoMount(placeholderApi))];
+      const steps = [reviveReturned, startForAdded, ...[core, page].map((m) => () => m.running && m.glue.autoMount(placeholderApi))];
       new MutationObserver(() => {
         for (const step of steps) {
           try { step(); } catch (e) { console.error('khabar:', e); }

@@ -419,6 +419,25 @@ test("a lazy comment section alone: its module waits until the reader nears it, 
   assert.deepEqual(problems, []);
 });
 
+test('a page of lazy comment sections far below: a placeholder it adds later shows at once', async () => {
+  const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });
+  const url = await routePage(page, 'lazy-then-article.html', `<div id="top"></div><div style="height: 4000px">the story</div>
+<div data-khabar="comments" data-khabar-lazy data-khabar-article-id="${ARTICLE}"></div>`);
+  await page.goto(url);
+  await page.waitForLoadState('load');
+  // A single-page app puts an article at the top, where the reader is.
+  await page.evaluate((id) => {
+    const el = document.createElement('div');
+    el.dataset.khabar = 'article';
+    el.dataset.khabarArticleId = id;
+    document.getElementById('top').append(el);
+  }, ARTICLE);
+  await page.locator(`${A} >> h1.headline`).waitFor({ timeout: 15_000 });
+  // The section far below still waits for the reader.
+  assert.equal(await page.locator('[data-khabar="comments"] >> form.comment-form').count(), 0);
+  assert.deepEqual(problems, []);
+});
+
 test('lazy comment sections mounted by script: one taken down before the reader nears it loads nothing; one the core can show loads no third module', async () => {
   const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });
   const fetched = modulesOf(page);
