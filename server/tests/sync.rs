@@ -53,6 +53,9 @@ struct Mock {
     wp_fail: Mutex<Option<(u16, &'static str)>>,
     /// How long every WordPress answer takes (a slow site).
     wp_delay: Mutex<Duration>,
+    /// How much longer a page of whole posts (`_embed`) takes than a
+    /// listing of ids, as on a real site.
+    embed_delay: Mutex<Duration>,
     /// ETag of /rss.xml.
     rss_etag: Mutex<String>,
     /// When set, WordPress answers as if `include` were not there.
@@ -275,12 +278,15 @@ async fn wordpress(
     mut posts: Vec<Value>,
     query: &HashMap<String, String>,
 ) -> Response {
-    let delay = *mock.wp_delay.lock().unwrap();
+    let ids_only = query.get("_fields").map(String::as_str) == Some("id");
+    let mut delay = *mock.wp_delay.lock().unwrap();
+    if !ids_only {
+        delay += *mock.embed_delay.lock().unwrap();
+    }
     tokio::time::sleep(delay).await;
     if let Some((status, body)) = *mock.wp_fail.lock().unwrap() {
         return (StatusCode::from_u16(status).expect("status"), body).into_response();
     }
-    let ids_only = query.get("_fields").map(String::as_str) == Some("id");
     let include = query
         .get("include")
         .filter(|_| !*mock.ignore_include.lock().unwrap());
@@ -1812,6 +1818,63 @@ async fn a_slow_sync_holds_its_source_until_it_ends_and_stops_at_its_limit() {
     let state = f.store.source_state(&url).await.unwrap().unwrap();
     assert_eq!(state.failures, 1);
     assert_eq!(f.store.visible_ids_from(&url).await.unwrap().len(), 3);
+}
+
+/// A bulk edit on a slow site: a sync that would read the changes past its
+/// time limit stops at half of it with what it read, and the next goes on
+/// from there, where each would otherwise fail whole at the limit, again
+/// and again, and never reach the newest posts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_bulk_edit_is_read_over_several_syncs() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let src = source(&url);
+    sync::sync(f.store.as_ref(), &client(), &src)
+        .await
+        .expect("first sync");
+    {
+        // 36 posts edited at once: 18 pages of the mock's two, 5.4 s to
+        // read at 300 ms a page, past the limit of 3 s.
+        let mut posts = mock.posts.lock().unwrap();
+        let model = posts[0].clone();
+        for id in 301..=336 {
+            let mut post = model.clone();
+            post["id"] = json!(id);
+            post["title"]["rendered"] = json!(format!("Edited {id}"));
+            post["modified_gmt"] = json!(format!("2099-01-01T08:{:02}:00", id - 300));
+            posts.push(post);
+        }
+    }
+    *mock.embed_delay.lock().unwrap() = Duration::from_millis(300);
+    let slow = SyncClient::new(Limits {
+        max_sync: Duration::from_secs(3),
+        ..client().limits().clone()
+    })
+    .expect("client");
+    let read = |f: &common::Fixture| {
+        let (store, host) = (f.store.clone(), host.clone());
+        async move {
+            let mut n = 0;
+            for id in 301..=336 {
+                n += usize::from(stored(&store, &format!("{host}-{id}")).await.is_some());
+            }
+            n
+        }
+    };
+    sync::sync(f.store.as_ref(), &slow, &src)
+        .await
+        .expect("stopped at half its time, not failed");
+    let first = read(&f).await;
+    assert!((1..36).contains(&first), "{first} of 36 read");
+    for _ in 0..6 {
+        if read(&f).await == 36 {
+            break;
+        }
+        sync::sync(f.store.as_ref(), &slow, &src)
+            .await
+            .expect("goes on");
+    }
+    assert_eq!(read(&f).await, 36, "every edited post, over a few syncs");
 }
 
 /// An instance shutting down (SIGTERM) lets the sync it is in end, which

@@ -138,6 +138,14 @@ pub(crate) async fn sync(
     // whole archive) leaves the rest to the next, which resumes there.
     let order = if since.is_some() { "asc" } else { "desc" };
     let mut newest_read: Option<i64> = None;
+    // Half the sync's time limit for reading the changes: a sync cut short
+    // by it (a slow site, a bulk edit of the archive) keeps what it read
+    // and leaves the rest, with the listings that find deleted posts, to
+    // the next one, which goes on from there. Cut by the limit itself, it
+    // would fail whole, and so would every later one, never reaching the
+    // newest posts.
+    let began = std::time::Instant::now();
+    let mut out_of_time = false;
     loop {
         let mut query = vec![
             ("_embed", String::new()),
@@ -168,11 +176,17 @@ pub(crate) async fn sync(
         if !more(&fetched, page, count) {
             break;
         }
-        if page >= client.limits().max_pages || items >= client.limits().max_items {
+        out_of_time = began.elapsed() >= client.limits().max_sync / 2;
+        if page >= client.limits().max_pages || items >= client.limits().max_items || out_of_time {
             tracing::warn!(
-                "sync {}: stopped after {page} pages and {items} posts (the limits); \
+                "sync {}: stopped after {page} pages and {items} posts ({}); \
                  the next sync goes on from there",
-                source.url
+                source.url,
+                if out_of_time {
+                    "half its time limit"
+                } else {
+                    "the limits"
+                }
             );
             // The next sync's window starts a second before the newest
             // change read (its margin taken back): what is left is later.
@@ -183,6 +197,9 @@ pub(crate) async fn sync(
             break;
         }
         page += 1;
+    }
+    if out_of_time {
+        return Ok(outcome);
     }
     let held = store.visible_ids_from(&source.url).await?;
     let (gone, listed) = match published_ids(client, source, &site, None).await? {
