@@ -23,45 +23,8 @@ pub enum Policy {
 /// Elements a body may keep.
 pub const ALLOWED: &[&str] = khabar_rules::ALLOWED_ELEMENTS;
 
-/// Elements whose content is not reader text (code, styles, embedded
-/// documents, foreign markup, form controls): dropped whole.
-const DROPPED: &[&str] = &[
-    "script",
-    "style",
-    "template",
-    "noscript",
-    "iframe",
-    "frame",
-    "frameset",
-    "object",
-    "embed",
-    "applet",
-    "svg",
-    "math",
-    "head",
-    "title",
-    "meta",
-    "link",
-    "base",
-    "textarea",
-    "select",
-    "option",
-    "button",
-    "input",
-    "xmp",
-    "plaintext",
-    "noembed",
-    "noframes",
-    "canvas",
-    "audio",
-    "video",
-    "source",
-    "track",
-    "picture",
-    "portal",
-    "dialog",
-    "slot",
-];
+/// Elements whose content is not reader text: dropped whole.
+const DROPPED: &[&str] = khabar_rules::DROPPED_ELEMENTS;
 
 /// Deeper nesting than this is flattened to text, so hostile input cannot
 /// exhaust the stack.

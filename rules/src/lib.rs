@@ -3,6 +3,48 @@
 //! they send, the server enforces), and which HTML elements an article body
 //! may keep.
 
+/// Elements whose content is not reader text (code, styles, embedded
+/// documents, foreign markup, form controls, a player's fallback words):
+/// dropped whole by the widget, and by the server when it stores or serves
+/// a body (but `picture` and `noscript`, whose images it keeps).
+pub const DROPPED_ELEMENTS: &[&str] = &[
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "base",
+    "textarea",
+    "select",
+    "option",
+    "button",
+    "input",
+    "xmp",
+    "plaintext",
+    "noembed",
+    "noframes",
+    "canvas",
+    "audio",
+    "video",
+    "source",
+    "track",
+    "picture",
+    "portal",
+    "dialog",
+    "slot",
+];
+
 /// Elements an article's HTML body may keep (the widget's rebuild and the
 /// server's feeds use the same list).
 pub const ALLOWED_ELEMENTS: &[&str] = &[

@@ -31,10 +31,16 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// HTML from untrusted markup, with the same allowlist idea as the widget;
-/// relative URLs are dropped (a feed reader has no base to resolve them).
-pub fn sanitize_html(html: &str) -> String {
-    clean_html(html, ammonia::UrlRelative::Deny)
+/// HTML from untrusted markup for a feed, with the same allowlist idea as
+/// the widget: relative links and images are made absolute against `base`
+/// (the article's URL, as the widget resolves them), or dropped without
+/// one (a feed reader has no base of its own to resolve them).
+pub fn sanitize_html(html: &str, base: Option<&str>) -> String {
+    let relative = match base.and_then(|b| ammonia::Url::parse(b).ok()) {
+        Some(base) => ammonia::UrlRelative::RewriteWithBase(base),
+        None => ammonia::UrlRelative::Deny,
+    };
+    clean_html(html, relative)
 }
 
 /// [`sanitize_html`] for storage: relative links and images are kept (the
@@ -57,12 +63,18 @@ fn clean_html(html: &str, relative: ammonia::UrlRelative) -> String {
         .url_schemes(schemes)
         .url_relative(relative)
         .link_rel(Some("noopener noreferrer nofollow"))
-        // Elements whose content a browser parses as raw text: unwrapped,
-        // it would be shown as markup (`<img src=…>` printed in the
-        // article). An embed's frame has nothing a reader could use here.
-        .clean_content_tags(HashSet::from([
-            "script", "style", "iframe", "noembed", "noframes", "template", "title", "xmp",
-        ]))
+        // Elements whose content is not reader text, as the widget drops
+        // them: unwrapped, a raw-text element's would be shown as markup
+        // (`<img src=…>` printed in the article), a player's as words
+        // ("your browser does not support video"). `picture` and the
+        // `noscript` of lazy images (above) keep their images.
+        .clean_content_tags(
+            khabar_rules::DROPPED_ELEMENTS
+                .iter()
+                .copied()
+                .filter(|t| !matches!(*t, "picture" | "noscript"))
+                .collect(),
+        )
         .clean(&html)
         .to_string()
 }
@@ -102,7 +114,7 @@ fn without_noscript_tags(html: &str) -> std::borrow::Cow<'_, str> {
 pub fn body_html(a: &Article) -> String {
     match (&a.body, &a.body_html) {
         (Some(blocks), _) => blocks.iter().map(block_html).collect(),
-        (None, Some(html)) => sanitize_html(html),
+        (None, Some(html)) => sanitize_html(html, Some(&a.url)),
         (None, None) => String::new(),
     }
 }
@@ -324,6 +336,7 @@ mod tests {
     fn hostile_html_is_cleaned_for_feeds() {
         let clean = sanitize_html(
             "<p onclick=x>ok <a href=\"javascript:alert(1)\">x</a> <a href=\"https://a.test\">y</a></p><script>alert(1)</script><img src=x onerror=alert(1)>",
+            None,
         );
         assert!(
             !clean.contains("onclick") && !clean.contains("script") && !clean.contains("onerror")
@@ -331,6 +344,24 @@ mod tests {
         assert!(!clean.contains("javascript:"));
         assert!(clean.contains("href=\"https://a.test\""));
         assert!(clean.contains("rel=\"noopener noreferrer nofollow\""));
+    }
+
+    /// A body stored with relative links and images (the widget resolves
+    /// them) has them absolute in a feed, against the article's URL.
+    #[test]
+    fn relative_urls_are_resolved_against_the_article_in_feeds() {
+        let html = "<p><a href=\"/2026/other\">x</a></p><img src=\"media/p.jpg\" alt=\"p\">";
+        let clean = sanitize_html(html, Some("https://news.test/2026/12/story"));
+        assert!(
+            clean.contains("href=\"https://news.test/2026/other\"")
+                && clean.contains("src=\"https://news.test/2026/12/media/p.jpg\""),
+            "{clean}"
+        );
+        let clean = sanitize_html(html, None);
+        assert!(
+            !clean.contains("href=") && !clean.contains("src="),
+            "{clean}"
+        );
     }
 
     #[test]
@@ -356,6 +387,19 @@ mod tests {
         assert_eq!(
             sanitize_stored_html("<p>noscript users</p>"),
             "<p>noscript users</p>"
+        );
+        // An "embed this" box, a player's fallback words, a form's
+        // controls: none of it is the article's text, as in the widget;
+        // a `picture` keeps its image.
+        let clean = sanitize_stored_html(
+            "<p>a</p><textarea><iframe src=\"https://video.test/e/1\"></iframe></textarea>\
+             <video src=\"https://cdn.test/v.mp4\">Your browser does not support video.</video>\
+             <select><option>Choose</option></select><button>Share</button>\
+             <picture><source srcset=\"https://cdn.test/p.webp\"><img src=\"https://cdn.test/p.jpg\" alt=\"p\"></picture><p>b</p>",
+        );
+        assert_eq!(
+            clean, "<p>a</p><img src=\"https://cdn.test/p.jpg\" alt=\"p\"><p>b</p>",
+            "{clean}"
         );
     }
 
