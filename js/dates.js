@@ -108,8 +108,9 @@ export function select(message, n, category) {
 
 // The relative times on the page, kept current: a page left open would
 // otherwise say "5 minutes ago" for an hour. Each is written again every
-// minute, while there is one; one no longer in the document is let go.
-// Held weakly, so that a destroyed widget's elements go at once.
+// minute, while there is one, and while it is in the document: one taken
+// out for a while (a framework keeping a view aside) is written again once
+// it is back. Held weakly, so that a destroyed widget's elements go at once.
 const live = new Set(); // [WeakRef of an element, its text at a time (ms)]
 let timer;
 
@@ -117,7 +118,8 @@ function rewrite() {
   const now = Date.now();
   live.forEach((entry) => {
     const el = entry[0].deref();
-    if (!el?.isConnected) return live.delete(entry);
+    if (!el) return live.delete(entry);
+    if (!el.isConnected) return;
     const written = entry[1](now) ?? '';
     if (el.textContent !== written) el.textContent = written;
   });

@@ -193,6 +193,31 @@ test('`khabar/auto` imported after init({ api }): its placeholders and elements 
   await page.close();
 });
 
+test('without khabar/auto, a widget kept aside a while (a framework\'s cached view) keeps its relative times current once it is back', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.clock.install(); // the real time, which the test moves on
+  await page.route('**/kept-aside.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>kept</title></head>
+<body><div id="view"><div id="latest"></div></div><script type="module">
+  import { mount } from '/khabar/index.js';
+  mount(document.getElementById('latest'), { kind: 'latest', limit: 2 });
+</script></body></html>`,
+  }));
+  await page.goto(`${server.url}kept-aside.html`);
+  await page.locator('#latest >> li time').first().waitFor();
+  // Kept aside over a minute's rewriting, then shown again.
+  await page.evaluate(() => { window.kept = document.getElementById('latest'); window.kept.remove(); });
+  await page.clock.fastForward(2 * 60_000);
+  await page.evaluate(() => document.getElementById('view').append(window.kept));
+  // 400 days on: its times read "last year", as every time on the page does.
+  await page.clock.fastForward(400 * 24 * 3600 * 1000);
+  await page.waitForFunction(() => [...document.getElementById('latest').shadowRoot.querySelectorAll('time')]
+    .every((time) => time.textContent === 'العام الماضي'), null, { timeout: 10_000 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('without khabar/auto, what the loader remembers of an element goes with it', async () => {
   const { page, problems } = await apiPage('', '');
   const cdp = await page.context().newCDPSession(page);
