@@ -14,7 +14,7 @@ use crate::dom::{dom_error, DomResult, El};
 pub enum Policy {
     /// Rebuilt as the same element (allowed attributes only).
     Keep,
-    /// Replaced by its children (for example `<span>`, `<div>`, `<h1>`).
+    /// Replaced by its children (for example `<span>`, `<section>`, `<h1>`).
     Unwrap,
     /// Removed with everything inside it.
     Drop,
@@ -222,9 +222,8 @@ fn copy_element(
                     .attr("loading", "lazy")
                     .attr("decoding", "async")
                     .attr("referrerpolicy", "no-referrer"),
-                "p" | "li" | "blockquote" | "h2" | "h3" | "h4" | "figcaption" => {
-                    copy.attr("dir", "auto")
-                }
+                "p" | "li" | "blockquote" | "h2" | "h3" | "h4" | "figcaption" | "div" | "td"
+                | "th" | "caption" => copy.attr("dir", "auto"),
                 _ => copy,
             };
             let copy = copy.build();
@@ -283,10 +282,12 @@ mod tests {
         ] {
             assert_eq!(element_policy(tag), Policy::Drop, "{tag}");
         }
-        for tag in [
-            "div", "span", "h1", "section", "font", "marquee", "form", "table",
-        ] {
+        for tag in ["span", "h1", "section", "font", "marquee", "form", "center"] {
             assert_eq!(element_policy(tag), Policy::Unwrap, "{tag}");
+        }
+        // Kept: unwrapped, their text ran together.
+        for tag in ["div", "table", "tr", "td", "th"] {
+            assert_eq!(element_policy(tag), Policy::Keep, "{tag}");
         }
         assert_eq!(element_policy("xlink:foo"), Policy::Drop);
     }

@@ -65,6 +65,18 @@ pub const ALLOWED_ELEMENTS: &[&str] = &[
     "figure",
     "figcaption",
     "img",
+    // Kept rather than unwrapped, which ran their text together: a
+    // CMS's paragraphs written as `div`s, a table's cells (election
+    // results, fixtures).
+    "div",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
 ];
 
 /// Longest name, in characters after cleaning.

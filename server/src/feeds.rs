@@ -346,6 +346,21 @@ mod tests {
         assert!(clean.contains("rel=\"noopener noreferrer nofollow\""));
     }
 
+    /// A CMS's paragraphs in `div`s and a table's cells keep apart, where
+    /// unwrapped their text ran together.
+    #[test]
+    fn divs_and_tables_keep_their_text_apart() {
+        let clean = sanitize_stored_html(
+            "<div>الجملة الأولى.</div><div>الثانية.</div><figure class=\"wp-block-table\"><table><tbody>\
+             <tr><th>الحزب</th><th>المقاعد</th></tr><tr><td>أ</td><td>12</td></tr></tbody></table></figure>",
+        );
+        assert_eq!(
+            clean,
+            "<div>الجملة الأولى.</div><div>الثانية.</div><figure><table><tbody>\
+             <tr><th>الحزب</th><th>المقاعد</th></tr><tr><td>أ</td><td>12</td></tr></tbody></table></figure>"
+        );
+    }
+
     /// A body stored with relative links and images (the widget resolves
     /// them) has them absolute in a feed, against the article's URL.
     #[test]

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, widgetsSettled, serveStatic } from './helpers.mjs';
+import { startServer, launchBrowser, openPage, widgetsSettled, serveStatic, screenshotPath } from './helpers.mjs';
 
 const W = '[data-khabar="article"]';
 let browser;
@@ -153,6 +153,44 @@ test('a custom CMS pushes, replaces and deletes an article through the publishin
     assert.equal((await fetch(new URL(`/api/v1/articles/${id}`, server.url))).status, 404);
     const list = await (await fetch(new URL('/api/v1/articles?limit=50', server.url))).json();
     assert.equal(list.items.some((a) => a.id === id), false);
+    assert.deepEqual(problems, []);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test("a CMS's paragraphs in divs and a table of results show apart, the table's cells in rows", async () => {
+  const token = 'cms-token-for-the-e2e-suite-0123456789';
+  const server = await startServer({ args: ['--publish-token', token] });
+  const id = '2026-12-05-results';
+  try {
+    const put = await fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        url: 'https://cms.example/news/results',
+        title: 'نتائج الانتخابات البلدية',
+        published_at: '2026-12-05T08:00:00+03:00',
+        lang: 'ar',
+        body_html: '<div>أُعلنت النتائج صباح اليوم.</div><div>وجاءت كما يلي:</div>'
+          + '<figure class="wp-block-table"><table><caption>المقاعد</caption><thead><tr><th>القائمة</th><th>المقاعد</th></tr></thead>'
+          + '<tbody><tr><td>الأولى</td><td>12</td></tr><tr><td onclick="window.__pwned=1">الثانية</td><td>7</td></tr></tbody></table></figure>',
+      }),
+    });
+    assert.equal(put.status, 201);
+    const { page, problems } = await openPage(browser, { viewport: { width: 420, height: 900 } });
+    await page.goto(`${server.url}?article=${id}`);
+    await widgetsSettled(page);
+    const body = page.locator(`${W} >> .article-body`);
+    assert.deepEqual(await body.locator('div').allTextContents(), ['أُعلنت النتائج صباح اليوم.', 'وجاءت كما يلي:']);
+    assert.deepEqual(await body.locator('tr').allTextContents(), ['القائمةالمقاعد', 'الأولى12', 'الثانية7']);
+    assert.deepEqual(await body.locator('td').allTextContents(), ['الأولى', '12', 'الثانية', '7']);
+    assert.equal(await body.locator('[onclick]').count(), 0);
+    // Each cell its own box, side by side in a row.
+    const [a, b] = await body.locator('tbody tr').first().locator('td').evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().top));
+    assert.equal(a, b, 'cells of a row on one line');
+    await page.locator(W).screenshot({ path: screenshotPath('article-table.png') });
     assert.deepEqual(problems, []);
   } finally {
     await server.stop();
