@@ -420,6 +420,59 @@ fn a_new_answer_to_a_reply_deleted_here_stays_out() {
     );
 }
 
+/// A reply that came in as a top-level comment (what it answered was not
+/// in that export) is what a newer export's answer to it hangs under,
+/// also once the comment above it there came and was deleted here.
+#[test]
+fn an_answer_hangs_under_the_comment_it_answers_here() {
+    let f = news_site("https://news.example");
+    let post = |id: &str, parent: Option<&str>| {
+        format!(
+            "<post dsq:id=\"{id}\"><message>&lt;p&gt;تعليق {id}&lt;/p&gt;</message>\
+             <createdAt>2021-02-0{}T09:00:00Z</createdAt><author><name>Sami</name></author>\
+             <thread dsq:id=\"100\"/>{}</post>",
+            &id[3..],
+            parent
+                .map(|p| format!("<parent dsq:id=\"{p}\"/>"))
+                .unwrap_or_default()
+        )
+    };
+    let export = |posts: &[String]| {
+        std::fs::read_to_string(fixture_file("disqus.xml"))
+            .expect("fixture")
+            .replace("</disqus>", &format!("{}</disqus>", posts.concat()))
+    };
+    // B answers A, which that export lacks: B stands alone.
+    import_text(&f, System::Disqus, &export(&[post("2002", Some("2001"))]));
+    let b = expect(&f, "import:disqus:2002");
+    assert_eq!(b.comment.parent_id, None);
+    // A comes, and a moderator deletes it here (B is not its reply here).
+    import_text(
+        &f,
+        System::Disqus,
+        &export(&[post("2001", None), post("2002", Some("2001"))]),
+    );
+    let a = expect(&f, "import:disqus:2001");
+    assert!(block_on(f.store.delete_comment(a.comment.id, None))
+        .expect("delete")
+        .is_some());
+    // C answers B: under B.
+    let summary = import_text(
+        &f,
+        System::Disqus,
+        &export(&[
+            post("2001", None),
+            post("2002", Some("2001")),
+            post("2003", Some("2002")),
+        ]),
+    );
+    assert_eq!(summary.published, 1, "{summary}");
+    assert_eq!(
+        expect(&f, "import:disqus:2003").comment.parent_id,
+        Some(b.comment.id)
+    );
+}
+
 /// A comment of one character is kept out as a reader's would be, and
 /// the summary says so rather than blaming the cleaning.
 #[test]

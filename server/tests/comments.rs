@@ -396,6 +396,8 @@ async fn the_honeypot_is_answered_like_success_and_never_shown() {
     let (status, _, body) = post_json(&f.router, URI, &c, &[]).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(body["status"], "published");
+    // Counted as the answer says, so that nothing tells the sender.
+    assert_eq!(body["total"], 1);
     let (_, list) = get_json(&f.router, URI).await;
     assert_eq!(list["total"], 0);
     let counts = f.store.comment_counts().await.expect("counts");

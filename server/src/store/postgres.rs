@@ -2085,17 +2085,18 @@ impl Store for PostgresStore {
                 continue;
             }
             // Deleted here, or a reply under a comment deleted here (whose
-            // replies went with it).
-            // A reply (to a reply): the nearest comment up its chain that
-            // is here, or was, decides (those in between were never here).
+            // replies went with it): the nearest comment up its chain that
+            // is here, or was, decides (those in between were never here),
+            // and is the one it answers here.
             let mut under_deleted = false;
+            let mut answers = c.parent_key.as_ref().map(|k| (k, &c.legacy_parent_key));
             for (key, legacy) in c.chain() {
                 if imported_key_in(&tx, "deleted_imports", key, legacy, article_id).await? {
                     under_deleted = true;
+                    break;
                 }
-                if under_deleted
-                    || imported_key_in(&tx, "comments", key, legacy, article_id).await?
-                {
+                if imported_key_in(&tx, "comments", key, legacy, article_id).await? {
+                    answers = Some((key, legacy));
                     break;
                 }
             }
@@ -2112,13 +2113,13 @@ impl Store for PostgresStore {
             }
             // One level of replies: a parent that is a reply (stored by an
             // earlier import) hands over its own parent.
-            let parent: Option<i64> = match &c.parent_key {
-                Some(key) => tx
+            let parent: Option<i64> = match answers {
+                Some((key, legacy)) => tx
                     .query_opt(
                         "SELECT COALESCE(parent_id, id) FROM comments
                          WHERE idempotency_key IN ($1, $3) AND article_id = $2
                          ORDER BY idempotency_key = $1 DESC LIMIT 1",
-                        &[key, &article_id, &c.legacy_parent_key],
+                        &[key, &article_id, legacy],
                     )
                     .await?
                     .map(|r| r.try_get(0))

@@ -190,9 +190,13 @@ pub(crate) async fn sync(
             );
             // The next sync's window starts a second before the newest
             // change read (its margin taken back): what is left is later.
+            // A first sync read the newest posts: cut by time, the next
+            // reads the whole archive, oldest first, from the start.
             if since.is_some() {
                 outcome.resume_from_ms =
                     newest_read.map(|ms| ms.saturating_add(MARGIN_MS).saturating_sub(1_000));
+            } else if out_of_time {
+                outcome.resume_from_ms = Some(MARGIN_MS);
             }
             break;
         }
