@@ -484,7 +484,7 @@ function nearPage(handle) {
  */
 function loadComments(firstPage, name = 'mountSection') {
   // After a failed start ("retry"), a first page that failed with it is asked for anew.
-  if (typeof firstPage === 'string' && !comments.running) prefetch(firstPage);
+  if (typeof firstPage === 'string' && !comments.running) prefetch(firstPage, comments.tries > 0);
   return startLazy(comments).then((g) => g[name]);
 }
 

@@ -35,13 +35,12 @@ const shared = new Map(); // url → { answer, controller, waiters }: GETs in fl
 
 /**
  * Requests `url` now, while the modules download; the first GET of `url`
- * takes its answer. An early request of `url` that failed is made anew (a
- * module's "retry", or a widget mounted again after its first went): only
- * the widget it was made for hears of its failure. `ahead`: a page fetched
- * ahead (`fetchAhead`).
+ * takes its answer. With `again` (a module's "retry"), an early request
+ * that failed is made anew rather than handed over failed. `ahead`: a
+ * page fetched ahead (`fetchAhead`).
  */
-export function requestEarly(url, ahead = false) {
-  if (early.has(url) && !early.get(url).failed) return;
+export function requestEarly(url, again = false, ahead = false) {
+  if (early.has(url) && !(again && early.get(url).failed)) return;
   const controller = new AbortController();
   const response = fetch(url, { mode: 'cors', credentials: 'omit', signal: controller.signal });
   // Read as it arrives, while the modules download: the widget that asks
@@ -67,7 +66,7 @@ export function requestEarly(url, ahead = false) {
  * way. If it fails, the GET that takes it asks anew (`send`).
  */
 export function fetchAhead(url) {
-  if (!shared.has(url)) requestEarly(url, true);
+  if (!shared.has(url)) requestEarly(url, true, true);
 }
 
 /** Drops what `fetchAhead` fetched for `url`, unless a GET took it. */

@@ -184,7 +184,7 @@ test("the loader's early request is the one the first GET reads", async () => {
   assert.deepEqual(problems, []);
 });
 
-test("an early request that failed is made anew by the next to ask for it (a retry, a widget mounted again after its first went), after a failed status or body too", async () => {
+test("a retry asks anew after an early answer that failed, its status's or its body's, not only its connection's", async () => {
   // (No console check: Chromium logs the 404s.)
   const { page } = await requestPage();
   const path = '/api/v1/articles/no-such-article/comments?limit=20';
@@ -198,8 +198,8 @@ test("an early request that failed is made anew by the next to ask for it (a ret
   const outcome = await page.evaluate(async (url) => {
     const { requestEarly, waitingEarly } = window.khabarRequest;
     await new Promise((r) => setTimeout(r, 50)); // its status read
-    requestEarly(url); // "retry", or the widget mounted again: a new one
-    requestEarly(url); // a second placeholder meanwhile: that same one
+    requestEarly(url); // a second placeholder: the same request
+    requestEarly(url, true); // "retry": a new one
     return waitingEarly();
   }, path);
   await again;
