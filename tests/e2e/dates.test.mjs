@@ -52,7 +52,7 @@ test('a relative time is written in the catalog\'s words, plural forms and digit
   assert.equal(relative(undefined, 'en', 'latn')(ago(60)), undefined, 'no catalog yet');
 });
 
-test('a relative time written into an element stays current while the element is in the document', (t) => {
+test('a relative time written into an element stays current while the element is in the document, and again once it is back', (t) => {
   t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: Date.parse('2026-12-01T12:00:00Z') });
   const write = relative(catalog('en'), 'en', 'latn');
   const kept = { isConnected: true, textContent: '' };
@@ -63,13 +63,15 @@ test('a relative time written into an element stays current while the element is
   assert.equal(gone.textContent, '30 seconds ago');
   t.mock.timers.tick(60_000);
   assert.deepEqual([kept.textContent, gone.textContent], ['6 minutes ago', '1 minute ago']);
-  // Out of the document: let go, never written again, even once back.
+  // Out of the document (a view kept aside): not written; back, it is
+  // written again. (An element the page let go is let go with it: held
+  // weakly.)
   gone.isConnected = false;
   t.mock.timers.tick(60 * 60_000);
   assert.deepEqual([kept.textContent, gone.textContent], ['1 hour ago', '1 minute ago']);
   gone.isConnected = true;
   t.mock.timers.tick(2 * 60 * 60_000);
-  assert.deepEqual([kept.textContent, gone.textContent], ['3 hours ago', '1 minute ago']);
+  assert.deepEqual([kept.textContent, gone.textContent], ['3 hours ago', '3 hours ago']);
   // Without an element, only the text, as the dateline writers give it.
   assert.equal(write('2026-12-01T11:00:00Z'), '1 hour ago', 'relative to when the writer was made');
   assert.equal(write('not a time', kept), undefined);
