@@ -31,6 +31,11 @@ async function totalBecomes(server, want, ms = 3000) {
   return seen;
 }
 
+/** The bodies of the comment drafts `page`'s origin has stored. */
+const storedDrafts = (page) => page.evaluate(() => Object.keys(localStorage)
+  .filter((k) => k.startsWith('khabar:draft:'))
+  .map((k) => JSON.parse(localStorage.getItem(k)).body));
+
 /** Posts `n` comments ("comment 0" by R0, …) to the article; with `approve`
  * (a server under pre-moderation), a moderator publishes each. */
 async function seedComments(server, n, { approve = false } = {}) {
@@ -255,9 +260,7 @@ test('storage that fills up while the reader writes keeps no older version of th
     await openArticle(page, server);
     await page.locator(`${W} >> #kc-author`).fill('هدى');
     await page.locator(`${W} >> #kc-body`).fill('بداية');
-    const draft = () => page.evaluate(() => Object.keys(localStorage)
-      .filter((k) => k.startsWith('khabar:draft:'))
-      .map((k) => JSON.parse(localStorage.getItem(k)).body));
+    const draft = () => storedDrafts(page);
     assert.deepEqual(await draft(), ['بداية']);
     // Other scripts of the site fill the origin's storage to the brim.
     await page.evaluate(() => {
@@ -1053,9 +1056,7 @@ test('a comments widget of an article closed to comments shows the note in place
     assert.equal(await page.locator(`${C} >> form.comment-form`).count(), 0);
     assert.equal(await page.locator(`${C} >> button.reply`).count(), 0);
     assert.ok(await note.evaluate((n) => n.getRootNode().activeElement === n), 'the note has the focus');
-    const drafts = () => page.evaluate(() => Object.keys(localStorage)
-      .filter((k) => k.startsWith('khabar:draft:'))
-      .map((k) => JSON.parse(localStorage.getItem(k)).body));
+    const drafts = () => storedDrafts(page);
     assert.deepEqual(await drafts(), [text], 'the draft is kept');
 
     // A later visit: the page of comments says so, and the form with the
@@ -1137,9 +1138,7 @@ test('a comment posted in one tab leaves the draft another tab of the article st
   try {
     const [a, b] = [await context.newPage(), await context.newPage()];
     for (const page of [a, b]) await openArticle(page, server);
-    const drafts = () => a.evaluate(() => Object.keys(localStorage)
-      .filter((k) => k.startsWith('khabar:draft:'))
-      .map((k) => JSON.parse(localStorage.getItem(k)).body));
+    const drafts = () => storedDrafts(a);
     // The second tab's comment is held on its way until the reader has
     // gone on writing a longer one in the first tab.
     let typed;

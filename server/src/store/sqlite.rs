@@ -1113,9 +1113,10 @@ impl Store for SqliteStore {
         let (count, last): (u32, Option<i64>) = self
             .with_conn(move |c| {
                 c.query_row(
-                    "SELECT COUNT(*), MAX(at_ms) FROM login_failures
-                     WHERE key = ?1 AND ?2 < (SELECT MAX(at_ms) FROM login_failures WHERE key = ?1)
-                       AND at_ms > (SELECT MAX(at_ms) FROM login_failures WHERE key = ?1) - ?3",
+                    "SELECT COUNT(*), MAX(f.at_ms)
+                     FROM login_failures f,
+                          (SELECT MAX(at_ms) AS at_ms FROM login_failures WHERE key = ?1) last
+                     WHERE f.key = ?1 AND last.at_ms > ?2 AND f.at_ms > last.at_ms - ?3",
                     params![key, since_ms, window_ms],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
