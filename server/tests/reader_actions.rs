@@ -390,3 +390,30 @@ async fn sends_are_limited_per_recipient_and_never_about_a_readers_page() {
     assert!(!sent.contains("account is locked"), "{sent}");
     server.stop().await;
 }
+
+/// A section feed's own URL (`atom:link rel="self"`, JSON Feed's
+/// `feed_url`) is the address it was asked at, escaped: an Arabic section
+/// name, a space or a slash in it stays one path segment.
+#[tokio::test]
+async fn a_section_feed_names_its_own_url_escaped() {
+    let f = fixture(false);
+    let articles = json!([
+        { "id": "s-1", "url": "https://n.test/s-1", "title": "هدف",
+          "published_at": "2026-12-04T10:00:00Z", "section": "الرياضة/محلي ١",
+          "body": [] },
+    ]);
+    khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
+        .await
+        .expect("imported");
+    let path = "/sections/%D8%A7%D9%84%D8%B1%D9%8A%D8%A7%D8%B6%D8%A9%2F%D9%85%D8%AD%D9%84%D9%8A%20%D9%A1/feed";
+    let (status, _, xml) = get(&f.router, &format!("{path}.xml")).await;
+    assert_eq!(status, StatusCode::OK);
+    let xml = String::from_utf8(xml).expect("utf8");
+    let self_link = format!(r#"href="http://localhost{path}.xml""#);
+    assert!(xml.contains(&self_link), "{self_link} in {xml}");
+    let (status, _, body) = get(&f.router, &format!("{path}.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let feed: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(feed["feed_url"], format!("http://localhost{path}.json"));
+    let _ = &f.dir;
+}

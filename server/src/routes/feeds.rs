@@ -66,7 +66,7 @@ async fn feed(
         None => state.site_name.clone(),
     };
     let base = match &section {
-        Some(s) => format!("{origin}/sections/{s}/feed"),
+        Some(s) => format!("{origin}/sections/{}/feed", path_segment(s)),
         None => format!("{origin}/feed"),
     };
     Ok(match format {
@@ -81,4 +81,18 @@ async fn feed(
         )
             .into_response(),
     })
+}
+
+/// Bytes a section name keeps as they are in a URL path segment (RFC 3986's
+/// unreserved); the rest are escaped, so `الرياضة` or `a/b c` is one
+/// segment a feed reader can ask for again.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `section` as one percent-encoded path segment.
+fn path_segment(section: &str) -> String {
+    percent_encoding::utf8_percent_encode(section, SEGMENT).to_string()
 }
