@@ -5,7 +5,7 @@
 // Placeholders and <khabar-widget> are in the other entry, `khabar/auto`
 // (./khabar.js), which is also what the CDN's script tag runs.
 import { count, dateline, relative } from './dates.js';
-import { fetchAhead, forgetAhead, inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
+import { askFailedAgain, fetchAhead, forgetAhead, inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
 import { isDark, near, watchScheme } from './page.js';
 
 // What both wasm modules call back into: written once here rather than
@@ -682,6 +682,7 @@ class Handle {
  */
 function wait(handle, element, o) {
   const module = moduleOf(handle);
+  askFailedAgain();
   if (module.running) {
     startHandle(handle);
     return;

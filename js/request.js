@@ -61,6 +61,22 @@ export function requestEarly(url, again = false, ahead = false) {
 }
 
 /**
+ * Asks anew for each early request that has already failed (not a page
+ * fetched ahead: its GET does that). A widget opened now was not there to
+ * see the failure (a view mounted again after its first went, briefly
+ * offline), and would otherwise be handed it for a minute. A widget there
+ * when it failed, not yet mounted, takes the new answer in its place.
+ */
+export function askFailedAgain() {
+  for (const [url, entry] of early) {
+    if (entry.failed && !entry.ahead) {
+      clearTimeout(entry.timer);
+      requestEarly(url, true);
+    }
+  }
+}
+
+/**
  * Fetches `url` before a GET asks for it (a comment section's next page,
  * once its reader pages), for AHEAD_KEEP_MS, unless a GET of it is on its
  * way. If it fails, the GET that takes it asks anew (`send`).

@@ -677,3 +677,52 @@ test('widgets render without Intl: "5 minutes ago" and datelines in the reader\'
     own.cleanup();
   }
 });
+
+test('a widget mounted again after its first went, while the first\'s early request had failed, asks anew instead of showing that failure', async () => {
+  const { page, problems } = await openPage(browser);
+  const SECOND = '2026-11-27-farmers-market';
+  // Each article's first request fails (a moment offline); the next comes.
+  const calls = new Map();
+  await page.route(/\/api\/v1\/articles\/[^/?]+$/, (route) => {
+    const id = new URL(route.request().url()).pathname.split('/').pop();
+    calls.set(id, (calls.get(id) ?? 0) + 1);
+    return calls.get(id) === 1 ? route.abort('internetdisconnected') : route.continue();
+  });
+  // The core is held back until the test lets it go.
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  await page.route('**/khabar_core_bg.wasm', async (route) => { await released; await route.continue(); });
+  await page.route('**/remount-offline.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+      <body><div id="a"></div><div id="b"></div><div id="c"></div><div id="d"></div><script type="module">
+        import { mount } from '/khabar/khabar.js';
+        window.k = { mount };
+        // The first views, each of an article, go before the module runs.
+        window.first = [mount(document.getElementById('a'), { kind: 'article', articleId: '${ARTICLE}' }),
+          mount(document.getElementById('c'), { kind: 'article', articleId: '${SECOND}' })];
+      </script></body></html>`,
+  }));
+  await page.goto(`${server.url}remount-offline.html`);
+  await page.waitForFunction(() => window.first);
+  for (let i = 0; i < 100 && !(calls.get(ARTICLE) && calls.get(SECOND)); i++) await page.waitForTimeout(50);
+  assert.equal(calls.get(ARTICLE), 1);
+  assert.equal(calls.get(SECOND), 1);
+  // Both early requests have failed; the views go, and the first comes
+  // back (a single-page app's route) while the module is still on its way.
+  await page.evaluate(async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    for (const h of window.first) h.destroy();
+    window.k.mount(document.getElementById('b'), { kind: 'article', articleId: '2026-11-28-transit-plan' });
+  });
+  release();
+  await page.locator('#b >> h1.headline').waitFor();
+  assert.equal(calls.get(ARTICLE), 2);
+  // The second comes back once the module runs.
+  await page.evaluate(() => window.k.mount(document.getElementById('d'), { kind: 'article', articleId: '2026-11-27-farmers-market' }));
+  await page.locator('#d >> h1.headline').waitFor();
+  assert.equal(calls.get(SECOND), 2);
+  assert.equal(await page.locator('#a >> h1.headline').count(), 0);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|network error/.test(p)), []);
+  await page.close();
+});
