@@ -219,6 +219,20 @@ impl ArticleActions {
                 dom::focus(&a.el(|s| &s.row.send_toggle));
             }
         });
+        // The keyboard's focus leaving the menu closes it: open, it would
+        // cover what the focus went to.
+        let share = self.el(|s| &s.row.share);
+        self.listen(&share, "focusout", |a, e| {
+            let Some(to) = Reflect::get(e, &"relatedTarget".into())
+                .ok()
+                .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            else {
+                return; // the window, not the page, lost the focus
+            };
+            if a.menu_open() && !a.el(|s| &s.row.share).contains(Some(&to)) {
+                a.set_menu(false, false);
+            }
+        });
         // A click anywhere else closes the menu.
         self.listen(doc, "click", |a, e| {
             if !a.menu_open() {
@@ -275,11 +289,17 @@ impl ArticleActions {
         }
     }
 
-    fn announce(&self, text: &str) {
+    fn announce(&self, text: &'static str) {
         let live = self.el(|s| &s.row.live);
-        // Cleared first so that the same words are announced again.
+        // Emptied, then written a task later, so that the same words (a
+        // second "Link copied.") are read out again.
         live.set_text_content(None);
-        live.set_text_content(Some(text));
+        let guard = self.guard();
+        crate::task::next_task(move || {
+            if ArticleActions::alive(&guard).is_some() {
+                live.set_text_content(Some(text));
+            }
+        });
     }
 
     fn share_with_device(&self) {
@@ -316,9 +336,9 @@ impl ArticleActions {
     }
 
     fn copy_link(&self) {
-        let (url, copied) = {
+        let (url, catalog) = {
             let s = self.0.borrow();
-            (s.url.clone(), s.catalog.copied())
+            (s.url.clone(), s.catalog)
         };
         let clipboard = web_sys::window()
             .and_then(|w| Reflect::get(&w.navigator(), &"clipboard".into()).ok())
@@ -337,16 +357,22 @@ impl ArticleActions {
                 crate::task::when(&promise, move |written| {
                     let ok = written.is_ok();
                     if let Some(a) = ArticleActions::alive(&guard) {
-                        if ok || a.copy_with_selection(&url) {
-                            a.announce(copied);
-                        }
+                        let copied = ok || a.copy_with_selection(&url);
+                        a.announce(if copied {
+                            catalog.copied()
+                        } else {
+                            catalog.copy_failed()
+                        });
                     }
                 });
             }
             _ => {
-                if self.copy_with_selection(&url) {
-                    self.announce(copied);
-                }
+                let copied = self.copy_with_selection(&url);
+                self.announce(if copied {
+                    catalog.copied()
+                } else {
+                    catalog.copy_failed()
+                });
             }
         }
     }
@@ -354,7 +380,9 @@ impl ArticleActions {
     /// Fallback for browsers without the Clipboard API (or without the
     /// permission): select the URL in a temporary field and copy it.
     fn copy_with_selection(&self, url: &str) -> bool {
-        let row = self.el(|s| &s.row.row);
+        // In the share menu, so that the focus, moved into the field by
+        // selecting, does not leave the menu (which would close it).
+        let row = self.el(|s| &s.row.share);
         let Some(doc) = row.owner_document() else {
             return false;
         };
@@ -374,6 +402,9 @@ impl ArticleActions {
             None => false,
         };
         input.remove();
+        // Selecting moved the focus into the field; it goes back to the
+        // reader's place, not to the page's top.
+        dom::focus(&self.el(|s| &s.row.copy_link));
         done
     }
 

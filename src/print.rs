@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Document, Element};
 
 use crate::dom::Attrs;
@@ -59,18 +59,33 @@ pub fn begin(host: &Element, frame: &Element) {
     };
     adopt_page_sheet(&doc);
     host.set_attr(TARGET, "");
-    let mut node = host.parent_element();
+    let mut node = parent(host);
     while let Some(el) = node {
         if el.local_name() == "html" {
             break;
         }
-        el.set_attr(PATH, "");
-        node = el.parent_element();
+        // The page's sheet reaches the document's own elements only; one
+        // inside a host's component (its shadow root) is shown with it.
+        if el.get_root_node().is_instance_of::<Document>() {
+            el.set_attr(PATH, "");
+        }
+        node = parent(&el);
     }
     if let Some(root) = doc.document_element() {
         root.set_attr(PRINTING, "");
     }
     frame.set_attr("data-printing", "");
+}
+
+/// The element `el` is in: across a shadow root, its host (a placeholder
+/// inside the host page's own web component).
+fn parent(el: &Element) -> Option<Element> {
+    el.parent_element().or_else(|| {
+        el.get_root_node()
+            .dyn_into::<web_sys::ShadowRoot>()
+            .ok()
+            .map(|root| root.host())
+    })
 }
 
 /// Removes every mark (after printing, or when the widget goes away).
@@ -81,12 +96,11 @@ pub fn end(host: &Element, frame: &Element) {
     if let Some(root) = doc.document_element() {
         root.remove_attr(PRINTING);
     }
+    // Inside a shadow root the document's query below does not find it.
+    host.remove_attr(TARGET);
     if let Ok(marked) = doc.query_selector_all(&format!("[{PATH}], [{TARGET}]")) {
         for i in 0..marked.length() {
-            if let Some(el) = marked
-                .item(i)
-                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<Element>(n).ok())
-            {
+            if let Some(el) = marked.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
                 el.remove_attr(PATH);
                 el.remove_attr(TARGET);
             }

@@ -71,9 +71,18 @@ impl Controller {
         dom::value(self.0.borrow().form.input(field))
     }
 
-    fn status(&self, text: &str) {
+    /// Writes `text` on the status line: emptied now, written a task later,
+    /// so that the same words (a second friend's "on its way") are read
+    /// out again.
+    fn status(&self, text: &'static str) {
         let line = self.0.borrow().form.status.clone();
-        line.set_text_content(Some(text));
+        line.set_text_content(None);
+        let guard = self.guard();
+        crate::task::next_task(move || {
+            if guard.get().is_some() {
+                line.set_text_content(Some(text));
+            }
+        });
     }
 
     fn show_field_errors(&self, errors: &[(SendField, &'static str)]) {
@@ -219,9 +228,10 @@ impl Controller {
                 Err(WidgetError::Invalid(fields)) => {
                     let errors: Vec<(SendField, &'static str)> = fields
                         .iter()
-                        .filter_map(|(f, _)| {
+                        .filter_map(|(f, code)| {
                             let field = SendField::from_name(f)?;
                             let message = match field {
+                                SendField::FromName if code == "too_long" => c.err_name_long(),
                                 SendField::FromName => c.err_name_required(),
                                 SendField::Message => c.err_message_long(),
                                 _ => c.err_email(),
@@ -230,7 +240,13 @@ impl Controller {
                         })
                         .collect();
                     a.show_field_errors(&errors);
-                    a.status(c.fix_fields());
+                    // A refusal of nothing the reader can mend (a field this
+                    // form does not know, or none) is the server's problem.
+                    a.status(if errors.is_empty() {
+                        c.error_server()
+                    } else {
+                        c.fix_fields()
+                    });
                 }
                 Err(WidgetError::Server { status: 503 }) => a.status(c.send_unavailable()),
                 Err(WidgetError::Aborted) => {}
@@ -238,8 +254,10 @@ impl Controller {
                 Err(e @ (WidgetError::NotAllowed(_) | WidgetError::NotFound)) => {
                     a.status(e.message(c))
                 }
-                // A 429 too: nothing sends the mail again by itself (the
-                // comment form's "we will send it again" would promise so).
+                // Nothing sends the mail again by itself (the comment
+                // form's "we will send it again" would promise so); the
+                // limits count minutes, so "try again" now would fail too.
+                Err(WidgetError::RateLimited { .. }) => a.status(c.send_rate_limited()),
                 Err(_) => a.status(c.send_error_kept()),
             }
         });

@@ -771,7 +771,7 @@ fn not_here(kind: Kind) -> WidgetError {
 #[cfg(feature = "core")]
 /// The host page's element an `actions` row prints: `data-print-target`,
 /// else the nearest `<article>` around the widget, else `<main>`, else the
-/// widget itself.
+/// page's `<body>` (the row itself prints nothing: it is hidden in print).
 fn print_target(doc: &web_sys::Document, host: &Element, options: &Options) -> Element {
     if let Some(selector) = &options.print_target {
         match doc.query_selector(selector) {
@@ -787,5 +787,6 @@ fn print_target(doc: &web_sys::Document, host: &Element, options: &Options) -> E
         .ok()
         .flatten()
         .or_else(|| doc.query_selector("main").ok().flatten())
+        .or_else(|| doc.body().map(Into::into))
         .unwrap_or_else(|| host.clone())
 }

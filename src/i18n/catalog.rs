@@ -143,6 +143,8 @@ catalog! {
     copy_link,
     /// Announced after the link was copied.
     copied,
+    /// Announced when the browser let neither way of copying work.
+    copy_failed,
     /// The e-mail entry of the share menu.
     email_share,
     /// Opens the send-to-a-friend form.
@@ -171,6 +173,8 @@ catalog! {
     err_message_long,
     /// Sending failed; what was typed is kept.
     send_error_kept,
+    /// Too many sends from here for now (429); what was typed is kept.
+    send_rate_limited,
     /// Closes a panel.
     close,
     /// Label before the article's address on paper.

@@ -71,11 +71,13 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // form's checking and sending moved into the comments module (started
 // when a reader opens the form; the loader's page observer made robust
 // before it): the loader 8,491, the core's glue 4,163, the core 59,089,
-// the comments module 46,780 and its glue 3,853.
+// the comments module 46,780 and its glue 3,853; then two strings more
+// (a link that could not be copied, sends over the limit; 2026-12-05):
+// the Arabic catalog 1,904.
 const CEILING_JS: usize = 8_746;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 60_861;
-const CEILING_CATALOG: usize = 1_886;
+const CEILING_CATALOG: usize = 1_961;
 const CEILING_COMMENTS: usize = 48_183;
 const CEILING_COMMENTS_JS: usize = 3_968;
 const CEILING_PAGE: usize = 55_058;
