@@ -10,7 +10,8 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{
-    decoded_text, fixture_with, get_json, post_json, smtp_sink, smtp_sink_refusing, Fixture,
+    decoded_text, fixture_with, get_json, mail_sink, post_json, smtp_sink, smtp_sink_refusing,
+    Fixture,
 };
 use http_body_util::BodyExt;
 use khabar_server::mailer::Mailer;
@@ -801,4 +802,74 @@ async fn a_conversation_with_many_subscribers_is_told_a_message_a_run_when_time_
     };
     assert_eq!(replies::run_once(&other).await.expect("run"), 3);
     assert_eq!(wait_for(&inbox, before + 6).await.len(), before + 6);
+}
+
+/// A mailbox that fails while the run's time runs out does not cost the
+/// subscribers not tried yet their notice: the next run goes on with them
+/// at once, rather than after the failing one's wait (and the notice is
+/// not given up on before they were all tried).
+#[tokio::test]
+async fn a_failing_mailbox_in_a_run_cut_short_does_not_hold_back_the_untried() {
+    let sink = mail_sink().await;
+    sink.codes
+        .lock()
+        .expect("codes")
+        .insert("gone@example.test".into(), 452);
+    // One second a message, a run of one and a half: a run sends two.
+    *sink.delay.lock().expect("delay") = Duration::from_secs(1);
+    let mailer = Arc::new(Mailer::new(&sink.url, "Khabar <desk@news.test>").expect("mailer"));
+    let f = fixture_with(true, |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    });
+    let mut state = AppState::new(f.store.clone());
+    state.mailer = Some(mailer);
+    state.mail_url = Some("http://comments.news.test".into());
+    state.mail_run_budget = Duration::from_millis(1500);
+    let top = comment(
+        &f,
+        "Nour",
+        "nour@example.test",
+        "Une question.",
+        None,
+        false,
+    )
+    .await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    approve(&f, top_id).await;
+    for email in [
+        "a@example.test",
+        "gone@example.test",
+        "c@example.test",
+        "d@example.test",
+    ] {
+        let id = f
+            .store
+            .add_reply_subscription(top_id, email, "fr", "")
+            .await
+            .expect("subscribe");
+        assert!(f
+            .store
+            .confirm_reply_subscription(id)
+            .await
+            .expect("confirm"));
+    }
+    let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
+    approve(&f, reply["comment"]["id"].as_i64().expect("id")).await;
+
+    // a, then gone (full for now), then c; time is up before d.
+    assert_eq!(replies::run_once(&state).await.expect("run"), 2);
+    // The next run tells d at once.
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1);
+    let mut told = sink.delivered.lock().expect("delivered").clone();
+    told.sort();
+    assert_eq!(told, ["a@example.test", "c@example.test", "d@example.test"]);
+    // The full mailbox alone waits for its retry.
+    assert!(!replies::has_work(&state).await.expect("work"));
+    let asked = sink.asked.lock().expect("asked").clone();
+    assert_eq!(
+        asked.iter().filter(|a| *a == "gone@example.test").count(),
+        2,
+        "{asked:?}"
+    );
 }

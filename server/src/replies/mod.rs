@@ -231,12 +231,26 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
             break;
         }
         let told = notify(state, &notice, &mut budget).await;
-        sent += told.sent_to.len() - notice.sent_to.len();
+        let newly_told = told.sent_to.len() - notice.sent_to.len();
+        sent += newly_told;
         let outcome = match told.failed {
             None if told.unfinished => NoticeOutcome::Unfinished {
                 sent_to: told.sent_to,
             },
             None => NoticeOutcome::Done,
+            // Someone failed, but others were told and some are still to
+            // try: the next run goes on at once, and no attempt counts
+            // against those not tried yet (the failing one is tried again
+            // with them).
+            Some(e) if told.unfinished && newly_told > 0 => {
+                tracing::warn!(
+                    "reply notifications: reply {} (the rest next run): {e}",
+                    notice.reply_id
+                );
+                NoticeOutcome::Unfinished {
+                    sent_to: told.sent_to,
+                }
+            }
             Some(e) if notice.attempts + 1 >= MAX_ATTEMPTS => {
                 tracing::error!(
                     "reply notifications: giving up on reply {}: {e}",
@@ -308,6 +322,14 @@ async fn notify(state: &AppState, notice: &ReplyNotice, budget: &mut Budget) -> 
             return told;
         }
     };
+    // Each failed try starts the next one further on: a mailbox that
+    // fails, tried first each time, would use every run's time and leave
+    // the ones after it untried until the notice is given up on.
+    let mut messages = messages;
+    if !messages.is_empty() {
+        let start = usize::try_from(notice.attempts).unwrap_or(0) % messages.len();
+        messages.rotate_left(start);
+    }
     for (subscription, mail) in messages {
         if budget.spent() {
             told.unfinished = true;

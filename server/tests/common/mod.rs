@@ -237,6 +237,8 @@ pub struct MailSink {
     /// `RCPT TO` answers by address (lowercase): 550 for a mailbox that no
     /// longer exists, 452 for one full for now.
     pub codes: Arc<Mutex<std::collections::HashMap<String, u16>>>,
+    /// How long each message takes to be accepted (a slow relay).
+    pub delay: Arc<Mutex<std::time::Duration>>,
 }
 
 /// Starts a [`MailSink`].
@@ -249,6 +251,7 @@ pub async fn mail_sink() -> MailSink {
         asked: Arc::default(),
         delivered: Arc::default(),
         codes: Arc::default(),
+        delay: Arc::default(),
     };
     let server = sink.clone();
     tokio::spawn(async move {
@@ -263,6 +266,8 @@ pub async fn mail_sink() -> MailSink {
                 while let Ok(Some(line)) = lines.next_line().await {
                     if let Some(body) = data.as_mut() {
                         if line == "." {
+                            let delay = *sink.delay.lock().expect("delay");
+                            tokio::time::sleep(delay).await;
                             sink.inbox.lock().expect("inbox").push(std::mem::take(body));
                             sink.delivered.lock().expect("delivered").append(&mut to);
                             data = None;
