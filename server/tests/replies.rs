@@ -873,3 +873,79 @@ async fn a_failing_mailbox_in_a_run_cut_short_does_not_hold_back_the_untried() {
         "{asked:?}"
     );
 }
+
+/// A reply rejected, then approved again (a moderator's second thought),
+/// is not mailed twice to those its notice reached; a reader who
+/// subscribed in between hears of it. Nor is it queued twice while its
+/// first notice waits.
+#[tokio::test]
+async fn a_reply_published_again_is_not_mailed_twice() {
+    let (url, inbox) = smtp_sink().await;
+    let mailer = Arc::new(Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"));
+    let f = fixture_with(true, |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    });
+    let mut state = AppState::new(f.store.clone());
+    state.mailer = Some(mailer);
+    state.mail_url = Some("http://comments.news.test".into());
+    let top = comment(
+        &f,
+        "Nour",
+        "nour@example.test",
+        "Une question.",
+        None,
+        false,
+    )
+    .await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    approve(&f, top_id).await;
+    let subscribe = |email: &'static str| {
+        let store = f.store.clone();
+        async move {
+            let id = store
+                .add_reply_subscription(top_id, email, "fr", "")
+                .await
+                .expect("subscribe");
+            assert!(store.confirm_reply_subscription(id).await.expect("confirm"));
+        }
+    };
+    subscribe("a@example.test").await;
+    let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
+    let reply_id = reply["comment"]["id"].as_i64().expect("id");
+    // Published, rejected and published again before any run: one notice.
+    approve(&f, reply_id).await;
+    let reject = |id: i64| {
+        let store = f.store.clone();
+        async move {
+            store
+                .set_comment_status(id, Status::Rejected)
+                .await
+                .expect("reject")
+                .expect("exists");
+        }
+    };
+    reject(reply_id).await;
+    approve(&f, reply_id).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1);
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+
+    // Rejected, a new reader subscribes, approved again: the new reader
+    // alone is told.
+    reject(reply_id).await;
+    subscribe("b@example.test").await;
+    approve(&f, reply_id).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1);
+    let mails = wait_for(&inbox, 2).await;
+    let to: Vec<String> = mails
+        .iter()
+        .filter_map(|m| {
+            mailparse::parse_mail(m.as_bytes())
+                .ok()?
+                .headers
+                .get_first_value("To")
+        })
+        .collect();
+    assert_eq!(to, ["a@example.test", "b@example.test"]);
+    assert!(!replies::has_work(&state).await.expect("work"));
+}

@@ -237,7 +237,9 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
             None if told.unfinished => NoticeOutcome::Unfinished {
                 sent_to: told.sent_to,
             },
-            None => NoticeOutcome::Done,
+            None => NoticeOutcome::Done {
+                sent_to: told.sent_to,
+            },
             // Someone failed, but others were told and some are still to
             // try: the next run goes on at once, and no attempt counts
             // against those not tried yet (the failing one is tried again
@@ -256,7 +258,9 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
                     "reply notifications: giving up on reply {}: {e}",
                     notice.reply_id
                 );
-                NoticeOutcome::Done
+                NoticeOutcome::Done {
+                    sent_to: told.sent_to,
+                }
             }
             Some(e) => {
                 tracing::warn!(

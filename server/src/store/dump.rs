@@ -173,6 +173,7 @@ pub const TABLES: &[Table] = &[
             ("created_ms", Kind::Int),
             ("sent_to", Kind::Text),
             ("next_ms", Kind::Int),
+            ("done", Kind::Int),
         ],
         true,
     ),

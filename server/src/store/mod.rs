@@ -494,8 +494,13 @@ impl ReplyNotice {
 /// What came of a run over a reply notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoticeOutcome {
-    /// Every subscriber was told, or the notice was given up on.
-    Done,
+    /// Every subscriber was told, or the notice was given up on: kept,
+    /// with whom it reached, so that the reply published again tells
+    /// only the others.
+    Done {
+        /// Every subscription told.
+        sent_to: Vec<i64>,
+    },
     /// Some could not be told: try again `after` this wait (on the
     /// store's clock), skipping `sent_to`.
     Retry {

@@ -275,6 +275,15 @@ CREATE TRIGGER comments_deleted_imports AFTER DELETE ON comments
     // those at other accounts (one address could otherwise lock every
     // moderator, signing in as itself between).
     "ALTER TABLE login_failures ADD COLUMN account TEXT;",
+    // A reply's notice is kept once sent, one per reply: a reply rejected,
+    // then approved again, is not mailed twice to those it reached (nor
+    // queued twice while its first notice waits).
+    r#"
+ALTER TABLE reply_notices ADD COLUMN done BIGINT NOT NULL DEFAULT 0;
+DELETE FROM reply_notices WHERE id NOT IN (SELECT MIN(id) FROM reply_notices GROUP BY reply_id);
+CREATE UNIQUE INDEX reply_notices_by_reply ON reply_notices (reply_id);
+CREATE INDEX reply_notices_due ON reply_notices (done, next_ms);
+"#,
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -542,9 +551,12 @@ async fn queue_reply_notice(
         client
             .execute(
                 // Not for a reply under a comment readers do not see.
+                // Published again: those its notice reached are not told
+                // twice (`sent_to` stays), those it did not are.
                 "INSERT INTO reply_notices (reply_id, created_ms)
                  SELECT $1, $2 WHERE EXISTS
-                     (SELECT 1 FROM comments WHERE id = $3 AND status = 'published')",
+                     (SELECT 1 FROM comments WHERE id = $3 AND status = 'published')
+                 ON CONFLICT (reply_id) DO UPDATE SET done = 0, attempts = 0, next_ms = 0",
                 &[&comment.comment.id, &now_ms(), &comment.comment.parent_id],
             )
             .await?;
@@ -1522,7 +1534,7 @@ impl Store for PostgresStore {
             .query(
                 &format!(
                     "SELECT id, reply_id, attempts, sent_to FROM reply_notices
-                     WHERE next_ms <= {DB_NOW_MS} ORDER BY id LIMIT $1"
+                     WHERE done = 0 AND next_ms <= {DB_NOW_MS} ORDER BY id LIMIT $1"
                 ),
                 &[&i64::from(limit)],
             )
@@ -1542,9 +1554,12 @@ impl Store for PostgresStore {
     async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
         match outcome {
-            NoticeOutcome::Done => {
+            NoticeOutcome::Done { sent_to } => {
                 client
-                    .execute("DELETE FROM reply_notices WHERE id = $1", &[&id])
+                    .execute(
+                        "UPDATE reply_notices SET done = 1, sent_to = $2 WHERE id = $1",
+                        &[&id, &ReplyNotice::format_sent_to(&sent_to)],
+                    )
                     .await?;
             }
             NoticeOutcome::Retry { sent_to, after } => {

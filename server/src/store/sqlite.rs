@@ -310,6 +310,15 @@ END;
     // those at other accounts (one address could otherwise lock every
     // moderator, signing in as itself between).
     "ALTER TABLE login_failures ADD COLUMN account TEXT;",
+    // A reply's notice is kept once sent, one per reply: a reply rejected,
+    // then approved again, is not mailed twice to those it reached (nor
+    // queued twice while its first notice waits).
+    r#"
+ALTER TABLE reply_notices ADD COLUMN done INTEGER NOT NULL DEFAULT 0;
+DELETE FROM reply_notices WHERE id NOT IN (SELECT MIN(id) FROM reply_notices GROUP BY reply_id);
+CREATE UNIQUE INDEX reply_notices_by_reply ON reply_notices (reply_id);
+CREATE INDEX reply_notices_due ON reply_notices (done, next_ms);
+"#,
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
@@ -1381,7 +1390,7 @@ impl Store for SqliteStore {
         self.with_conn(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id, reply_id, attempts, sent_to FROM reply_notices
-                 WHERE next_ms <= ?2 ORDER BY id LIMIT ?1",
+                 WHERE done = 0 AND next_ms <= ?2 ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt
                 .query_map(params![limit, now_ms()], |r| {
@@ -1401,8 +1410,11 @@ impl Store for SqliteStore {
     async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError> {
         self.with_conn(move |c| {
             match outcome {
-                NoticeOutcome::Done => {
-                    c.execute("DELETE FROM reply_notices WHERE id = ?1", [id])?;
+                NoticeOutcome::Done { sent_to } => {
+                    c.execute(
+                        "UPDATE reply_notices SET done = 1, sent_to = ?2 WHERE id = ?1",
+                        params![id, ReplyNotice::format_sent_to(&sent_to)],
+                    )?;
                 }
                 NoticeOutcome::Retry { sent_to, after } => {
                     let wait = millis(after);
@@ -2353,9 +2365,12 @@ fn queue_reply_notice(
     if comment.comment.parent_id.is_some() && events.contains(&Event::Published) {
         conn.execute(
             // Not for a reply under a comment readers do not see.
+            // Published again: those its notice reached are not told twice
+            // (`sent_to` stays), those it did not are.
             "INSERT INTO reply_notices (reply_id, created_ms)
              SELECT ?1, ?2 WHERE EXISTS
-                 (SELECT 1 FROM comments WHERE id = ?3 AND status = 'published')",
+                 (SELECT 1 FROM comments WHERE id = ?3 AND status = 'published')
+             ON CONFLICT (reply_id) DO UPDATE SET done = 0, attempts = 0, next_ms = 0",
             params![comment.comment.id, now_ms(), comment.comment.parent_id],
         )?;
     }
