@@ -693,3 +693,30 @@ fn a_comment_stamped_by_a_clock_behind_still_rests() {
         assert_eq!(notify::run_once(&state).await.expect("run"), 1);
     });
 }
+
+/// The run's time is asked before every message, to any moderator: past
+/// it, the next moderator gets nothing more in this run; an instance
+/// shutting down sends nothing.
+#[test]
+fn a_run_past_its_time_sends_no_moderator_one_more() {
+    common::block_on(async {
+        let f = fixture();
+        let mut state = job_state(
+            &f,
+            &["sara@news.test", "huda@news.test", "omar@news.test"],
+            None,
+        );
+        state.mail_run_budget = Duration::ZERO;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        comment(&f, "each-moderator", "تعليق ينتظر").await;
+        for expected in [1, 1, 1, 0] {
+            assert_eq!(notify::run_once(&state).await.expect("run"), expected);
+        }
+        comment(&f, "stopping", "تعليق آخر").await;
+        state.mail_run_budget = Duration::from_secs(60);
+        state.background.stop();
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        assert_eq!(mails.len(), 3, "each moderator once");
+    });
+}

@@ -189,25 +189,35 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     // The shared cursor only moves on: a recipient that got less far than
     // one before it in this run must not pull it back.
     let mut highest = shared;
+    // A recipient new to the list starts where the others are, and keeps
+    // that start even when its first mail fails or waits for a later run.
+    let mut from = Vec::with_capacity(settings.to.len());
     for to in &settings.to {
         let name = recipient_cursor(to);
-        // A recipient new to the list starts where the others are, and
-        // keeps that start even when its first mail fails.
-        let from = match state.store.cursor(&name).await? {
+        let cursor = match state.store.cursor(&name).await? {
             Some(cursor) => cursor,
             None => {
                 state.store.set_cursor(&name, shared).await?;
                 shared
             }
         };
+        from.push((name, cursor));
+    }
+    let mut tried = 0;
+    for (to, (name, from)) in settings.to.iter().zip(from) {
+        if spent(state, stop_at, tried) {
+            break;
+        }
         let mut told = Told {
             name: &name,
             cursor: from,
             sent: 0,
+            tried,
             stop_at,
         };
         let run = tell(state, settings, mailer, to, &key, expires, &mut told).await;
         sent += told.sent;
+        tried = told.tried;
         if told.cursor > highest {
             highest = told.cursor;
             state.store.set_cursor(CURSOR, highest).await?;
@@ -234,9 +244,18 @@ struct Told<'a> {
     cursor: i64,
     /// Messages sent to it.
     sent: usize,
+    /// Messages tried in the run so far, to anyone.
+    tried: usize,
     /// When the run stops sending (after one message at least): the rest
     /// waits for the next run.
     stop_at: std::time::Instant,
+}
+
+/// Whether the run sends no more: its time is up and a message was tried,
+/// or the instance shuts down. Asked before each message, so that neither
+/// the next recipient nor the next group gets one past the time.
+fn spent(state: &AppState, stop_at: std::time::Instant, tried: usize) -> bool {
+    (tried > 0 && std::time::Instant::now() >= stop_at) || state.background.is_stopping()
 }
 
 /// Mails `to` the pending comments past its cursor, a batch at a time:
@@ -288,6 +307,10 @@ async fn tell(
             new.iter().map(|c| vec![c]).collect()
         };
         for group in groups {
+            if spent(state, told.stop_at, told.tried) {
+                return Ok(());
+            }
+            told.tried += 1;
             let upto = group.last().map_or(last, |c| c.stored.comment.id);
             let mail = compose(settings, &mailer.from, to, &group, key, expires)?;
             match mailer.send_checked(mail).await {
@@ -301,11 +324,6 @@ async fn tell(
             }
             told.cursor = upto;
             state.store.set_cursor(told.name, upto).await?;
-            // The run's time is up, or the instance shuts down: the rest
-            // is the next run's.
-            if std::time::Instant::now() >= told.stop_at || state.background.is_stopping() {
-                return Ok(());
-            }
         }
         if !full || new.len() < BATCH as usize {
             return Ok(());
