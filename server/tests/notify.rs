@@ -720,3 +720,34 @@ fn a_run_past_its_time_sends_no_moderator_one_more() {
         assert_eq!(mails.len(), 3, "each moderator once");
     });
 }
+
+/// A moderator taken off the list and put back later hears of comments
+/// from then on, not of every comment that waited meanwhile.
+#[test]
+fn a_moderator_put_back_on_the_list_is_not_mailed_the_backlog() {
+    common::block_on(async {
+        let f = fixture();
+        let both = job_state(&f, &["sara@news.test", "huda@news.test"], None);
+        assert_eq!(notify::run_once(&both).await.expect("start"), 0);
+        comment(&f, "leave-1", "قبل الإجازة").await;
+        assert_eq!(notify::run_once(&both).await.expect("run"), 2);
+        // Huda is on leave: off the list while two comments come.
+        let alone = job_state(&f, &["sara@news.test"], None);
+        comment(&f, "leave-2", "أثناء الإجازة").await;
+        comment(&f, "leave-3", "أثناء الإجازة أيضاً").await;
+        assert_eq!(notify::run_once(&alone).await.expect("run"), 2);
+        // Back: nothing for her yet; the next comment reaches both.
+        assert_eq!(notify::run_once(&both).await.expect("run"), 0);
+        comment(&f, "leave-4", "بعد العودة").await;
+        assert_eq!(notify::run_once(&both).await.expect("run"), 2);
+        let to_huda = f
+            .store
+            .outbox_mail(20)
+            .await
+            .expect("outbox")
+            .iter()
+            .filter(|m| m.recipient.contains("huda@"))
+            .count();
+        assert_eq!(to_huda, 2);
+    });
+}

@@ -189,6 +189,14 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     // The shared cursor only moves on: a recipient that got less far than
     // one before it in this run must not pull it back.
     let mut highest = shared;
+    // A recipient taken off the list loses its cursor: put back months
+    // later, it starts where the others are rather than at its old place,
+    // with every comment still waiting since then to mail.
+    let listed: Vec<String> = settings.to.iter().map(recipient_cursor).collect();
+    state
+        .store
+        .forget_cursors(&format!("{CURSOR}:"), listed)
+        .await?;
     // A recipient new to the list starts where the others are, and keeps
     // that start even when its first mail fails or waits for a later run.
     let mut from = Vec::with_capacity(settings.to.len());

@@ -507,6 +507,10 @@ impl Store for CachedStore {
         self.inner.set_cursor(name, value).await
     }
 
+    async fn forget_cursors(&self, prefix: &str, keep: Vec<String>) -> Result<(), StoreError> {
+        self.inner.forget_cursors(prefix, keep).await
+    }
+
     async fn put_outbox_mail(&self, mail: OutboxMail, keep: u32) -> Result<i64, StoreError> {
         self.inner.put_outbox_mail(mail, keep).await
     }

@@ -910,6 +910,9 @@ pub trait Store: Send + Sync {
     async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError>;
     /// Sets the named cursor.
     async fn set_cursor(&self, name: &str, value: i64) -> Result<(), StoreError>;
+    /// Deletes every cursor whose name starts with `prefix`, except those
+    /// named in `keep` (a job's cursors of recipients no longer listed).
+    async fn forget_cursors(&self, prefix: &str, keep: Vec<String>) -> Result<(), StoreError>;
     /// Keeps `mail` in the outbox, then forgets all but the newest `keep`.
     async fn put_outbox_mail(&self, mail: OutboxMail, keep: u32) -> Result<i64, StoreError>;
     /// The newest `limit` messages of the outbox, newest first.

@@ -1614,6 +1614,17 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn forget_cursors(&self, prefix: &str, keep: Vec<String>) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "DELETE FROM cursors WHERE left(name, length($1)) = $1 AND NOT (name = ANY($2))",
+                &[&prefix, &keep],
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn put_outbox_mail(&self, m: OutboxMail, keep: u32) -> Result<i64, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;

@@ -1466,6 +1466,20 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn forget_cursors(&self, prefix: &str, keep: Vec<String>) -> Result<(), StoreError> {
+        let prefix = prefix.to_owned();
+        let keep = serde_json::to_string(&keep)?;
+        self.with_conn(move |c| {
+            c.execute(
+                "DELETE FROM cursors WHERE substr(name, 1, length(?1)) = ?1
+                     AND name NOT IN (SELECT value FROM json_each(?2))",
+                params![prefix, keep],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn put_outbox_mail(&self, m: OutboxMail, keep: u32) -> Result<i64, StoreError> {
         self.with_conn(move |c| {
             let tx = c.transaction()?;
