@@ -459,6 +459,16 @@ async fn confirmations_are_limited_per_address_and_per_client() {
     )
     .await;
     assert_eq!(res["reply_notifications"], "limited");
+    let res = comment(
+        &f,
+        "Someone",
+        "stranger@example.org",
+        "Et encore un.",
+        None,
+        true,
+    )
+    .await;
+    assert_eq!(res["reply_notifications"], "limited");
     wait_for(&inbox, 2).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
@@ -466,6 +476,27 @@ async fn confirmations_are_limited_per_address_and_per_client() {
         2,
         "no mail past the limit"
     );
+    // Those refusals spent nothing of the stranger's own allowance: from
+    // their own connection, their confirmation goes.
+    let mut req = Request::post(format!("/api/v1/articles/{ARTICLE}/comments"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({ "author": "Stranger", "email": "stranger@example.org",
+                    "body": "Mon propre commentaire.", "idempotency_key": "replies-own-client",
+                    "notify_replies": true, "lang": "fr" })
+            .to_string(),
+        ))
+        .expect("request");
+    let addr: std::net::SocketAddr = "198.51.100.7:40000".parse().expect("address");
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    let res = f.router.clone().oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value =
+        serde_json::from_slice(&res.into_body().collect().await.expect("body").to_bytes())
+            .expect("json");
+    assert_eq!(body["reply_notifications"], "confirmation_sent", "{body}");
+    assert_eq!(wait_for(&inbox, 3).await.len(), 3);
 }
 
 #[tokio::test]
