@@ -259,3 +259,53 @@ async fn a_cache_that_lost_its_listen_connection_keeps_nothing_until_it_listens_
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// What a reader's request may make the cache keep is bounded by the
+/// articles that exist: lists of made-up ids and pages of every size keep
+/// nothing more, and counts read partly from the cache come back right,
+/// in the order asked.
+#[tokio::test]
+async fn requests_cannot_fill_the_cache() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = common::engine_url(&dir);
+    let engine = khabar_server::store::engine::open(&url)
+        .await
+        .expect("open");
+    khabar_server::import::seed_if_empty(engine.as_ref())
+        .await
+        .expect("seed");
+    let cached = khabar_server::store::cached::CachedStore::new(engine.clone())
+        .await
+        .expect("the cache");
+    use khabar_server::store::Store;
+    let real = ["2026-11-28-transit-plan", "2026-11-27-farmers-market"];
+    let truth = engine
+        .published_counts(real.iter().map(|s| (*s).to_owned()).collect())
+        .await
+        .expect("counts");
+    assert_eq!(truth.len(), 2);
+    for i in 0..200 {
+        let ids = vec![format!("made-up-{i}"), real[i % 2].to_owned()];
+        let counts = cached.published_counts(ids).await.expect("counts");
+        assert_eq!(counts, [truth[i % 2].clone()]);
+    }
+    assert_eq!(cached.entries(), 2, "one entry per real article");
+    // The second id cached, the first not: both, in the order asked.
+    let both = cached
+        .published_counts(vec![real[1].to_owned(), real[0].to_owned()])
+        .await
+        .expect("counts");
+    assert_eq!(both, [truth[1].clone(), truth[0].clone()]);
+    for limit in 1..=60 {
+        cached
+            .list_comments(khabar_server::store::CommentQuery {
+                article_id: real[0].to_owned(),
+                sort: khabar_server::store::Sort::Oldest,
+                limit,
+                after: None,
+            })
+            .await
+            .expect("page");
+    }
+    assert_eq!(cached.entries(), 3, "the widget's page size alone");
+}

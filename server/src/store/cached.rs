@@ -27,9 +27,12 @@ const MAX_ENTRIES: usize = 10_000;
 #[derive(Default)]
 struct Entries {
     articles: HashMap<String, Article>,
-    first_pages: HashMap<(String, Sort, u32), CommentPage>,
-    /// Comment counts of a list of articles, by the list.
-    counts: HashMap<Vec<String>, Vec<(String, i64)>>,
+    /// First pages of comments of the size readers' widgets ask for.
+    first_pages: HashMap<(String, Sort), CommentPage>,
+    /// Published comments of each article asked about, by id: one entry
+    /// an article, however many lists name it (a list as key let anyone
+    /// fill the cache with lists of made-up ids).
+    counts: HashMap<String, i64>,
 }
 
 /// What the cache shares with the change watcher.
@@ -105,6 +108,13 @@ impl CachedStore {
             }
             put(e);
         });
+    }
+
+    /// How many answers the cache holds now (articles, first pages and
+    /// counts): what its memory grows with.
+    pub fn entries(&self) -> usize {
+        self.generation
+            .with(|e| e.articles.len() + e.first_pages.len() + e.counts.len())
     }
 
     /// After a write through this process: forget at once.
@@ -213,7 +223,12 @@ impl Store for CachedStore {
         if query.after.is_some() {
             return self.inner.list_comments(query).await;
         }
-        let key = (query.article_id.clone(), query.sort, query.limit);
+        // Only the page size the widget asks for: one entry per article
+        // and order, not one per size a caller can name (up to 100 each).
+        if query.limit != khabar_rules::COMMENT_PAGE_DEFAULT {
+            return self.inner.list_comments(query).await;
+        }
+        let key = (query.article_id.clone(), query.sort);
         if let Some(hit) = self.generation.with(|e| e.first_pages.get(&key).cloned()) {
             return Ok(Some(hit));
         }
@@ -265,15 +280,33 @@ impl Store for CachedStore {
     }
 
     async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError> {
-        if let Some(hit) = self.generation.with(|e| e.counts.get(&ids).cloned()) {
-            return Ok(hit);
-        }
-        let seen = self.generation.current();
-        let counts = self.inner.published_counts(ids.clone()).await?;
-        self.keep(seen, |e| {
-            e.counts.insert(ids, counts.clone());
+        let known: HashMap<String, i64> = self.generation.with(|e| {
+            ids.iter()
+                .filter_map(|id| e.counts.get(id).map(|n| (id.clone(), *n)))
+                .collect()
         });
-        Ok(counts)
+        // Ids not cached: an article not asked about yet, or no article
+        // (never cached, so made-up ids fill nothing).
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| !known.contains_key(*id))
+            .cloned()
+            .collect();
+        let fresh: HashMap<String, i64> = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            let seen = self.generation.current();
+            let fresh = self.inner.published_counts(missing).await?;
+            self.keep(seen, |e| e.counts.extend(fresh.iter().cloned()));
+            fresh.into_iter().collect()
+        };
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| {
+                let n = known.get(&id).or_else(|| fresh.get(&id)).copied()?;
+                Some((id, n))
+            })
+            .collect())
     }
 
     async fn import_comments(
