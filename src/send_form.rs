@@ -165,10 +165,9 @@ impl Controller {
             message: self.value(SendField::Message),
         };
         let mut errors: Vec<(SendField, &'static str)> = Vec::new();
-        let name_len = khabar_rules::clean_author(&request.from_name)
-            .chars()
-            .count();
-        if name_len == 0 {
+        let name = khabar_rules::clean_author(&request.from_name);
+        let name_len = name.chars().count();
+        if !khabar_rules::shows_something(&name) {
             errors.push((SendField::FromName, c.err_name_required()));
         } else if name_len > khabar_rules::AUTHOR_MAX {
             errors.push((SendField::FromName, c.err_name_long()));

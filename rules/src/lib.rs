@@ -186,22 +186,65 @@ pub fn strip_bidi_controls(s: &str) -> String {
     s.chars().filter(|c| !is_bidi_control(*c)).collect()
 }
 
-/// A name as stored: no control or bidi-control characters, whitespace folded.
+/// Whether `c` is a filler or a zero-width space: it draws nothing and
+/// joins nothing (U+200B, the word joiner and invisible operators, the
+/// byte-order mark, the Hangul fillers). Dropped from names and bodies.
+pub fn is_filler(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{2060}'
+            ..='\u{2064}'
+                | '\u{FEFF}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{3164}'
+                | '\u{FFA0}'
+                | '\u{180E}'
+    )
+}
+
+/// Whether `c` shows as something: not whitespace, and not one of the
+/// marks that only shape or order their neighbours (the joiners Persian and
+/// emoji need, direction marks, variation selectors, the soft hyphen).
+fn is_visible(c: char) -> bool {
+    !c.is_whitespace()
+        && !is_filler(c)
+        && !matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{200C}'..='\u{200F}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
+/// Whether `s` shows anything: a name or text of marks alone (a joiner, a
+/// direction mark) shows as none.
+pub fn shows_something(s: &str) -> bool {
+    s.chars().any(is_visible)
+}
+
+/// A name as stored: no control, bidi-control or filler characters,
+/// whitespace folded.
 pub fn clean_author(s: &str) -> String {
     let kept: String = s
         .chars()
         .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .filter(|c| !c.is_control() && !is_bidi_control(*c) && !is_filler(*c))
         .collect();
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A body as stored: line breaks kept (CRLF → LF), other controls and bidi
-/// controls removed, outer whitespace trimmed.
+/// A body as stored: line breaks kept (CRLF → LF), other controls, bidi
+/// controls and fillers removed, outer whitespace trimmed.
 pub fn clean_body(s: &str) -> String {
     // A CR is dropped with the other controls, so CRLF becomes LF.
     s.chars()
-        .filter(|c| (*c == '\n' || *c == '\t' || !c.is_control()) && !is_bidi_control(*c))
+        .filter(|c| {
+            (*c == '\n' || *c == '\t' || !c.is_control()) && !is_bidi_control(*c) && !is_filler(*c)
+        })
         .collect::<String>()
         .trim()
         .to_owned()
@@ -242,18 +285,20 @@ pub fn is_idempotency_key(key: &str) -> bool {
 /// Every problem of a comment's name, e-mail and body, in form order.
 pub fn check(author: &str, email: &str, body: &str) -> Vec<(Field, Problem)> {
     let mut problems = Vec::new();
-    let name = clean_author(author).chars().count();
-    if name == 0 {
+    let name = clean_author(author);
+    // A name of marks alone (a joiner, a direction mark) shows as no name.
+    if !shows_something(&name) {
         problems.push((Field::Author, Problem::Required));
-    } else if name > AUTHOR_MAX {
+    } else if name.chars().count() > AUTHOR_MAX {
         problems.push((Field::Author, Problem::TooLong));
     }
     let email = email.trim();
     if !email.is_empty() && !is_email(email) {
         problems.push((Field::Email, Problem::Invalid));
     }
-    let len = clean_body(body).chars().count();
-    if len < BODY_MIN {
+    let body = clean_body(body);
+    let len = body.chars().count();
+    if len < BODY_MIN || !shows_something(&body) {
         problems.push((Field::Body, Problem::TooShort));
     } else if len > BODY_MAX {
         problems.push((Field::Body, Problem::TooLong));
@@ -264,6 +309,33 @@ pub fn check(author: &str, email: &str, body: &str) -> Vec<(Field, Problem)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fillers_go_and_marks_alone_are_no_text() {
+        assert_eq!(clean_author("\u{3164}"), "");
+        assert_eq!(clean_author("سا\u{200B}رة\u{FEFF}"), "سارة");
+        assert_eq!(clean_body("\u{200B}\u{200B}"), "");
+        // The joiners Persian and emoji need stay.
+        assert_eq!(
+            clean_body("می\u{200C}خواهم 👩\u{200D}💻"),
+            "می\u{200C}خواهم 👩\u{200D}💻"
+        );
+        assert_eq!(
+            check("\u{3164}", "", "\u{200B}\u{200B}"),
+            [
+                (Field::Author, Problem::Required),
+                (Field::Body, Problem::TooShort)
+            ]
+        );
+        assert_eq!(
+            check("\u{200D}\u{200F}", "", "\u{200D}\u{200C}\u{200F}"),
+            [
+                (Field::Author, Problem::Required),
+                (Field::Body, Problem::TooShort)
+            ]
+        );
+        assert_eq!(check("سارة", "", "👍🏽"), []);
+    }
 
     #[test]
     fn names_lose_controls_and_bidi_overrides() {

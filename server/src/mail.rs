@@ -48,7 +48,7 @@ pub fn validate(r: &SendRequest) -> Result<CleanSend, FieldErrors> {
     let mut errors = FieldErrors::new();
     let from_name = khabar_rules::clean_author(&r.from_name);
     let n = from_name.chars().count();
-    if n == 0 {
+    if !khabar_rules::shows_something(&from_name) {
         errors.insert("from_name", ("required", "Please give your name.".into()));
     } else if n > khabar_rules::AUTHOR_MAX {
         errors.insert(
