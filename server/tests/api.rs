@@ -439,3 +439,74 @@ async fn html_bodies_and_every_language_of_the_demo_are_served() {
         );
     }
 }
+
+/// The language filter takes a language tag in any case and only one: `%`
+/// or `_` are no wildcards, but a `400`.
+#[tokio::test]
+async fn the_language_filter_is_a_tag_in_any_case_never_a_pattern() {
+    let f = fixture(false);
+    let articles = json!([
+        { "id": "l-1", "url": "https://n.test/l-1", "title": "أ", "lang": "ar",
+          "published_at": "2026-12-04T10:00:00Z", "body": [] },
+        { "id": "l-2", "url": "https://n.test/l-2", "title": "ب", "lang": "ar-EG",
+          "published_at": "2026-12-04T11:00:00Z", "body": [] },
+        { "id": "l-3", "url": "https://n.test/l-3", "title": "c", "lang": "fr",
+          "published_at": "2026-12-04T12:00:00Z", "body": [] },
+    ]);
+    import::import_json(f.store.as_ref(), &articles.to_string())
+        .await
+        .expect("imported");
+    let ids = |page: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|a| a["id"].as_str().expect("id").to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    for lang in ["ar", "AR", "Ar"] {
+        let (status, page) = get_json(&f.router, &format!("/api/v1/articles?lang={lang}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&page), ["l-1", "l-2"], "{lang}");
+    }
+    let (_, page) = get_json(&f.router, "/api/v1/articles?lang=ar-eg").await;
+    assert_eq!(ids(&page), ["l-2"]);
+    for lang in ["%25", "_r", "a%25"] {
+        let (status, body) = get_json(&f.router, &format!("/api/v1/articles?lang={lang}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{lang}: {body}");
+    }
+}
+
+/// An id that is not UTF-8 is refused in the API's JSON on every public
+/// route, as other bad requests are, not in axum's plain text.
+#[tokio::test]
+async fn an_id_that_is_not_utf8_is_a_json_bad_request() {
+    let f = fixture(true);
+    for (method, uri) in [
+        ("GET", "/api/v1/articles/%FF"),
+        ("GET", "/api/v1/articles/%FF/comments"),
+        ("POST", "/api/v1/articles/%FF/comments"),
+        ("POST", "/api/v1/articles/%FF/send"),
+    ] {
+        let res = f
+            .router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .method(method)
+                    .uri(uri)
+                    .header("content-type", "application/json")
+                    .body(Body::from("{}"))
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{method} {uri}");
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        let body: Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("{method} {uri}: {}", String::from_utf8_lossy(&body)));
+        assert_eq!(body["error"]["code"], "bad_request", "{method} {uri}");
+    }
+}

@@ -563,3 +563,21 @@ async fn an_article_stored_with_lower_case_escapes_in_its_query_takes_its_pages_
     assert_eq!(listed["article_id"], "hex-1", "{listed}");
     assert_eq!(listed["total"], 1, "{listed}");
 }
+
+/// A bad `sort` or `cursor` is refused (`400`) on a page nobody commented
+/// on yet as on one with comments: a widget's typo shows at once, not
+/// once the page's first comment comes.
+#[tokio::test]
+async fn a_bad_sort_or_cursor_is_refused_before_the_first_comment() {
+    let f = site_fixture();
+    for query in ["sort=bogus", "cursor=x"] {
+        let (status, body) = get_json(
+            &f.router,
+            &format!("/api/v1/comments?url={}&{query}", enc(PAGE)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "bad_request", "{body}");
+    }
+    let _ = &f.dir;
+}

@@ -1,13 +1,13 @@
 //! `GET /articles` (newest first, keyset-paged) and `GET /articles/{id}`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Origin};
+use crate::extract::{ApiPath, ApiQuery, Origin};
 use crate::model::{absolute, Article, ArticleSummary, Page};
 use crate::state::AppState;
 use crate::store::ListQuery;
@@ -47,11 +47,22 @@ pub(crate) async fn list(
         }
         None => None,
     };
+    // A language tag's letters, digits and hyphens only: anything else
+    // matches no stored tag, and `%` or `_` would be the filter's wildcards.
+    let lang = p.lang.filter(|s| !s.is_empty());
+    if lang
+        .as_deref()
+        .is_some_and(|l| l.len() > 35 || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        return Err(ApiError::BadRequest(
+            "lang is a language tag (ar, ar-EG)".into(),
+        ));
+    }
     let query = ListQuery {
         limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         after,
         section: p.section.filter(|s| !s.is_empty()),
-        lang: p.lang.filter(|s| !s.is_empty()),
+        lang,
     };
     let (items, next) = state.store.list_articles(query).await?;
     let items = items
@@ -71,7 +82,7 @@ pub(crate) async fn list(
 pub(crate) async fn get(
     State(state): State<AppState>,
     Origin(origin): Origin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Article>, ApiError> {
     state
         .store

@@ -1,6 +1,6 @@
 //! `GET` and `POST /api/v1/articles/{id}/comments`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::comments::{self, Moderation, NewComment, StoredComment};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, ClientKey};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientKey};
 use crate::state::AppState;
 use crate::store::{CommentQuery, CreateError, Sort};
 
@@ -28,7 +28,7 @@ pub(crate) struct ListParams {
 
 pub(crate) async fn list(
     State(state): State<AppState>,
-    Path(article_id): Path<String>,
+    ApiPath(article_id): ApiPath<String>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
     let sort = match p.sort.as_deref() {
@@ -65,7 +65,7 @@ pub(crate) async fn list(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    Path(article_id): Path<String>,
+    ApiPath(article_id): ApiPath<String>,
     ClientKey(client): ClientKey,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {

@@ -1,13 +1,13 @@
 //! `POST /api/v1/articles/{id}/send`: "send this article to a friend".
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use sha2::Digest;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientKey};
+use crate::extract::{ApiJson, ApiPath, ClientKey};
 use crate::mail::{self, SendRequest};
 use crate::state::AppState;
 
@@ -16,7 +16,7 @@ pub const MAX_BODY: usize = 16 * 1024;
 
 pub(crate) async fn send(
     State(state): State<AppState>,
-    Path(article_id): Path<String>,
+    ApiPath(article_id): ApiPath<String>,
     ClientKey(client): ClientKey,
     ApiJson(input): ApiJson<SendRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {

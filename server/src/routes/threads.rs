@@ -71,14 +71,8 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ByUrl>,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, id) = resolve(&state, p.url.as_deref()).await?;
-    let Some(article_id) = id else {
-        return Ok(Json(
-            json!({ "items": [], "next": null, "total": 0, "article_id": null,
-                    "reply_notifications": state.reply_notifications(),
-                    "comments_open": true }),
-        ));
-    };
+    // Read before the page is looked up: a request it refuses is refused
+    // on a page with no comments yet too, not once the first comes.
     let sort = match p.sort.as_deref() {
         None | Some("" | "oldest") => Sort::Oldest,
         Some("newest") => Sort::Newest,
@@ -90,6 +84,14 @@ pub(crate) async fn list(
                 .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
         ),
         None => None,
+    };
+    let (_, id) = resolve(&state, p.url.as_deref()).await?;
+    let Some(article_id) = id else {
+        return Ok(Json(
+            json!({ "items": [], "next": null, "total": 0, "article_id": null,
+                    "reply_notifications": state.reply_notifications(),
+                    "comments_open": true }),
+        ));
     };
     let page = state
         .store

@@ -914,7 +914,8 @@ impl Store for PostgresStore {
                      WHERE NOT a.hidden AND a.origin IS DISTINCT FROM 'thread'
                        AND (a.published_ts < $1 OR (a.published_ts = $1 AND ($2 = '' OR a.id < $2)))
                        AND ($3::TEXT IS NULL OR a.section = $3)
-                       AND ($4::TEXT IS NULL OR a.lang = $4 OR a.lang LIKE $4 || '-%')
+                       AND ($4::TEXT IS NULL OR lower(a.lang) = lower($4)
+                            OR lower(a.lang) LIKE lower($4) || '-%')
                      ORDER BY a.published_ts DESC, a.id DESC
                      LIMIT $5"
                 ),

@@ -2233,7 +2233,7 @@ fn list_articles(
          WHERE a.hidden = 0 AND a.origin IS NOT 'thread'
            AND (a.published_ts < ?1 OR (a.published_ts = ?1 AND (?2 = '' OR a.id < ?2)))
            AND (?3 IS NULL OR a.section = ?3)
-           AND (?4 IS NULL OR a.lang = ?4 OR a.lang LIKE ?4 || '-%')
+           AND (?4 IS NULL OR lower(a.lang) = lower(?4) OR lower(a.lang) LIKE lower(?4) || '-%')
          ORDER BY a.published_ts DESC, a.id DESC
          LIMIT ?5"
     ))?;
