@@ -617,7 +617,16 @@ class Handle {
     const before = [this.#options, this.#json];
     this.#options = options;
     this.#json = undefined;
-    if (this.#remount()) return;
+    try {
+      if (this.#remount()) return;
+    } catch (e) {
+      // The core refused the new options after the section came down:
+      // the section comes back as it was (in the core, which runs now).
+      [this.#options, this.#json] = before;
+      this.#module = moduleFor(this.#kind());
+      wait(this, this.#element, this.#fromAttributes ? {} : this.#options ?? {});
+      throw e;
+    }
     try {
       if (this.#inner) call(() => this.#inner.update(options));
       // Not mounted (its options were refused once the module ran, or when

@@ -356,3 +356,31 @@ test('a module that cannot start rejects `ready`, fires khabar:error, and the pa
   assert.ok(problems.some((p) => p.includes('khabar: could not start') && p.includes('missing.wasm')), problems.join('\n'));
   await page.close();
 });
+
+test('update() that moves a comment section to the core with options the core refuses throws, and the section stays as it was', async () => {
+  const { page, problems } = await apiPage('<div id="section"></div><div id="story"></div>', '');
+  const outcome = await page.evaluate(async (id) => {
+    // A comment section alone: the comments page's module shows it.
+    const el = document.getElementById('section');
+    const shown = new Promise((r) => el.addEventListener('khabar:ready', r, { once: true }));
+    const handle = window.k.mount(el, { kind: 'comments', articleId: id, lang: 'en' });
+    await shown;
+    // Then an article: the core runs too.
+    const story = document.getElementById('story');
+    const told = new Promise((r) => story.addEventListener('khabar:ready', r, { once: true }));
+    window.k.mount(story, { kind: 'article', articleId: id, lang: 'en' });
+    await told;
+    let thrown = null;
+    try {
+      handle.update({ kind: 'article', lang: 'en' }); // no article id
+    } catch (e) {
+      thrown = e.code;
+    }
+    return thrown;
+  }, ARTICLE);
+  assert.equal(outcome, 'config');
+  await page.locator('#section >> form.comment-form').waitFor();
+  assert.equal(await page.locator('#section >> .error').count(), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

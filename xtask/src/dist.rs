@@ -73,8 +73,10 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // before it): the loader 8,491, the core's glue 4,163, the core 59,089,
 // the comments module 46,780 and its glue 3,853; then two strings more
 // (a link that could not be copied, sends over the limit; 2026-12-05):
-// the Arabic catalog 1,904.
-const CEILING_JS: usize = 8_746;
+// the Arabic catalog 1,904; then a widget opened after an early request
+// failed asks anew, and update()'s way back for a refused move
+// (2026-12-05): the loader 8,753.
+const CEILING_JS: usize = 9_016;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 60_861;
 const CEILING_CATALOG: usize = 1_961;
