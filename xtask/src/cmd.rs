@@ -125,7 +125,11 @@ pub fn which(program: &str) -> bool {
 /// Puts `~/.cargo/bin` and `node_modules/.bin` (the npm `binaryen` package's
 /// current `wasm-opt`, which wasm-pack picks up) first on PATH.
 pub fn prepend_tool_paths() {
-    let mut paths = vec![root().join("node_modules/.bin")];
+    // target/node: a Node.js newer than the system's, when setup put one there.
+    let mut paths = vec![
+        root().join("target/node/node_modules/.bin"),
+        root().join("node_modules/.bin"),
+    ];
     if let Some(home) = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))

@@ -38,7 +38,13 @@ pub const APT_PACKAGES: &[&str] = &[
     "python3-aiosmtpd",
     // server/tests/comment_import.rs: Isso, installed from PyPI into a
     // virtualenv (xtask/src/isso.rs), writes the database the import reads.
+    // Its misaka has no wheel on PyPI: pip compiles it, with Python's
+    // headers and a C compiler.
     "python3-venv",
+    "python3-dev",
+    "gcc",
+    // The fuzz targets' check: libfuzzer-sys compiles libFuzzer (C++).
+    "g++",
     // tests/e2e/instances.test.mjs: one instance run with its clock an hour
     // ahead (LD_PRELOAD), to show that leases use the database's clock.
     "libfaketime",
@@ -78,9 +84,10 @@ pub fn run(needs: Needs) -> Result<(), String> {
     )?;
     require(
         "node",
-        "Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)",
+        "Node.js with npm (Debian: apt-get install nodejs npm)",
     )?;
     require("npm", "npm (Debian: apt-get install npm)")?;
+    node_new_enough()?;
 
     let targets = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if !targets
@@ -98,6 +105,51 @@ pub fn run(needs: Needs) -> Result<(), String> {
         cargo_install("geckodriver", "geckodriver", GECKODRIVER_VERSION)?;
     }
     Ok(())
+}
+
+/// The oldest Node.js the suite runs on (vite, playwright-core and
+/// `node --test --test-concurrency` need it).
+const NODE_MIN: (u32, u32) = (20, 19);
+
+/// `(major, minor)` of `node --version` (`v20.20.2`).
+fn node_version() -> Option<(u32, u32)> {
+    let v = output_of("node", &["--version"])?;
+    let mut parts = v.trim().trim_start_matches('v').split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// An older Node.js (Debian 12's is 18) gets a newer one beside it from the
+/// npm registry (the `node` package), in target/node, first on PATH
+/// (`cmd::prepend_tool_paths`).
+fn node_new_enough() -> Result<(), String> {
+    if node_version().is_some_and(|v| v >= NODE_MIN) {
+        return Ok(());
+    }
+    let (major, minor) = NODE_MIN;
+    step(&format!(
+        "Node.js here is older than {major}.{minor}: installing Node.js 22 from the npm registry into target/node"
+    ));
+    let prefix = root().join("target/node");
+    cmd::run(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--prefix",
+            ])
+            .arg(&prefix)
+            .arg("node@22"),
+    )?;
+    match node_version() {
+        Some(v) if v >= NODE_MIN => Ok(()),
+        v => Err(format!(
+            "Node.js {major}.{minor} or newer is needed; after installing node@22 into {} \
+             `node --version` says {v:?}",
+            prefix.display()
+        )),
+    }
 }
 
 fn step(what: &str) {
