@@ -980,3 +980,97 @@ async fn a_reply_published_again_is_not_mailed_twice() {
     assert_eq!(to, ["a@example.test", "b@example.test"]);
     assert!(!replies::has_work(&state).await.expect("work"));
 }
+
+/// A reply published again while its notice is being sent: the run's end
+/// records whom it told, and leaves the notice due for the others (it does
+/// not mark it done over the new publication).
+#[tokio::test]
+async fn a_reply_published_again_while_its_notice_is_sent_stays_due() {
+    let f = fixture_with(true, |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    });
+    let top = comment(
+        &f,
+        "Nour",
+        "nour@example.test",
+        "Une question.",
+        None,
+        false,
+    )
+    .await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    approve(&f, top_id).await;
+    let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
+    let reply_id = reply["comment"]["id"].as_i64().expect("id");
+    approve(&f, reply_id).await;
+    let notices = f.store.due_reply_notices(10).await.expect("due");
+    assert_eq!(notices.len(), 1);
+    // Meanwhile a moderator rejects the reply and approves it again.
+    f.store
+        .set_comment_status(reply_id, Status::Rejected)
+        .await
+        .expect("reject")
+        .expect("exists");
+    approve(&f, reply_id).await;
+    // The run that read the notice before ends, having told subscription 7.
+    f.store
+        .finish_reply_notice(
+            &notices[0],
+            khabar_server::store::NoticeOutcome::Done { sent_to: vec![7] },
+        )
+        .await
+        .expect("finish");
+    let again = f.store.due_reply_notices(10).await.expect("due");
+    assert_eq!(again.len(), 1, "still due");
+    assert_eq!(again[0].sent_to, [7], "and 7 is not told twice");
+}
+
+/// Duplicate notices of one reply, as earlier versions could queue them,
+/// become one when the database is migrated, told whom any of them told.
+#[tokio::test]
+async fn duplicate_notices_merge_when_migrated() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.sqlite3");
+    let path = path.to_str().expect("path").to_owned();
+    drop(
+        khabar_server::store::engine::open(&path)
+            .await
+            .expect("open"),
+    );
+    {
+        // Back to the schema before the migration that merges them.
+        let conn = rusqlite::Connection::open(&path).expect("sqlite");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        conn.execute_batch(&format!(
+            "DROP INDEX reply_notices_by_reply;
+             DROP INDEX reply_notices_due;
+             ALTER TABLE reply_notices DROP COLUMN done;
+             ALTER TABLE reply_notices DROP COLUMN queued;
+             INSERT INTO reply_notices (reply_id, created_ms, sent_to) VALUES
+                 (5, 1, '1,2'), (5, 2, '3'), (5, 3, ''), (6, 4, '4');
+             PRAGMA user_version = {};",
+            version - 1
+        ))
+        .expect("older schema");
+    }
+    let store = khabar_server::store::engine::open(&path)
+        .await
+        .expect("migrated");
+    let dump = store.dump().await.expect("dump");
+    let rows = dump
+        .tables
+        .iter()
+        .find(|(t, _)| t == "reply_notices")
+        .map(|(_, rows)| rows.len());
+    assert_eq!(rows, Some(2), "one notice per reply");
+    // Mark them due (created before the migration, due at once).
+    let mut due = store.due_reply_notices(10).await.expect("due");
+    due.sort_by_key(|n| n.reply_id);
+    let mut told = due[0].sent_to.clone();
+    told.sort_unstable();
+    assert_eq!((due[0].reply_id, told), (5, vec![1, 2, 3]));
+    assert_eq!((due[1].reply_id, due[1].sent_to.clone()), (6, vec![4]));
+}

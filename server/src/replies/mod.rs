@@ -20,7 +20,6 @@ pub mod words;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::Message;
-use sha2::Digest;
 
 use crate::comments::StoredComment;
 use crate::mailer::{Mailer, Outgoing};
@@ -156,14 +155,15 @@ pub async fn subscribe(
         Some(_) if replay => return Ok(Subscribed::ConfirmationSent),
         _ => {}
     }
-    // The address by its digest: rate events are not where a reader's
-    // address should be kept. The client first: a client past its own
-    // allowance must not spend, with nothing sent, the allowance of every
-    // address it names (and stop their owners subscribing for an hour).
-    let address: String = sha2::Sha256::digest(email.to_lowercase().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    // The address by its HMAC under the install's key: rate events are not
+    // where a reader's address should be kept, even hashed (a plain hash of
+    // an address is found again by hashing known ones). The client first: a
+    // client past its own allowance must not spend, with nothing sent, the
+    // allowance of every address it names (and stop their owners
+    // subscribing for an hour).
+    let address =
+        crate::admin::client_hmac(state, &format!("reply-confirm:{}", email.to_lowercase()))
+            .await?;
     for (bucket, who) in [
         ("reply-confirm-client", client),
         ("reply-confirm-address", address.as_str()),
@@ -281,7 +281,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
                 }
             }
         };
-        state.store.finish_reply_notice(notice.id, outcome).await?;
+        state.store.finish_reply_notice(&notice, outcome).await?;
     }
     Ok(sent)
 }

@@ -528,8 +528,12 @@ impl Store for CachedStore {
         self.inner.due_reply_notices(limit).await
     }
 
-    async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError> {
-        self.inner.finish_reply_notice(id, outcome).await
+    async fn finish_reply_notice(
+        &self,
+        notice: &ReplyNotice,
+        outcome: NoticeOutcome,
+    ) -> Result<(), StoreError> {
+        self.inner.finish_reply_notice(notice, outcome).await
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError> {

@@ -174,6 +174,7 @@ pub const TABLES: &[Table] = &[
             ("sent_to", Kind::Text),
             ("next_ms", Kind::Int),
             ("done", Kind::Int),
+            ("queued", Kind::Int),
         ],
         true,
     ),

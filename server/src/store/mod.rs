@@ -477,6 +477,9 @@ pub struct ReplyNotice {
     pub attempts: i64,
     /// The subscriptions already told (a retry mails only the others).
     pub sent_to: Vec<i64>,
+    /// How many times the reply was published: a finish written for an
+    /// older publication records whom it told, and leaves the notice due.
+    pub queued: i64,
 }
 
 impl ReplyNotice {
@@ -905,7 +908,11 @@ pub trait Store: Send + Sync {
     /// first (queued by the engines when a reply becomes visible).
     async fn due_reply_notices(&self, limit: u32) -> Result<Vec<ReplyNotice>, StoreError>;
     /// Done with a notice, or one more failed attempt at it.
-    async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError>;
+    async fn finish_reply_notice(
+        &self,
+        notice: &ReplyNotice,
+        outcome: NoticeOutcome,
+    ) -> Result<(), StoreError>;
     /// The value of the named cursor (how far a background job got).
     async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError>;
     /// Sets the named cursor.

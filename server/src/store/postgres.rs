@@ -280,6 +280,11 @@ CREATE TRIGGER comments_deleted_imports AFTER DELETE ON comments
     // queued twice while its first notice waits).
     r#"
 ALTER TABLE reply_notices ADD COLUMN done BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE reply_notices ADD COLUMN queued BIGINT NOT NULL DEFAULT 0;
+-- Duplicates of one reply become its oldest row, told whom any of them told.
+UPDATE reply_notices SET sent_to =
+    (SELECT string_agg(r.sent_to, ',') FROM reply_notices r WHERE r.reply_id = reply_notices.reply_id)
+    WHERE id IN (SELECT MIN(id) FROM reply_notices GROUP BY reply_id HAVING COUNT(*) > 1);
 DELETE FROM reply_notices WHERE id NOT IN (SELECT MIN(id) FROM reply_notices GROUP BY reply_id);
 CREATE UNIQUE INDEX reply_notices_by_reply ON reply_notices (reply_id);
 CREATE INDEX reply_notices_due ON reply_notices (done, next_ms);
@@ -556,7 +561,8 @@ async fn queue_reply_notice(
                 "INSERT INTO reply_notices (reply_id, created_ms)
                  SELECT $1, $2 WHERE EXISTS
                      (SELECT 1 FROM comments WHERE id = $3 AND status = 'published')
-                 ON CONFLICT (reply_id) DO UPDATE SET done = 0, attempts = 0, next_ms = 0",
+                 ON CONFLICT (reply_id) DO UPDATE
+                     SET done = 0, attempts = 0, next_ms = 0, queued = reply_notices.queued + 1",
                 &[&comment.comment.id, &now_ms(), &comment.comment.parent_id],
             )
             .await?;
@@ -1534,7 +1540,7 @@ impl Store for PostgresStore {
         client
             .query(
                 &format!(
-                    "SELECT id, reply_id, attempts, sent_to FROM reply_notices
+                    "SELECT id, reply_id, attempts, sent_to, queued FROM reply_notices
                      WHERE done = 0 AND next_ms <= {DB_NOW_MS} ORDER BY id LIMIT $1"
                 ),
                 &[&i64::from(limit)],
@@ -1547,19 +1553,29 @@ impl Store for PostgresStore {
                     reply_id: r.try_get(1)?,
                     attempts: r.try_get(2)?,
                     sent_to: ReplyNotice::parse_sent_to(r.try_get(3)?),
+                    queued: r.try_get(4)?,
                 })
             })
             .collect()
     }
 
-    async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError> {
+    async fn finish_reply_notice(
+        &self,
+        notice: &ReplyNotice,
+        outcome: NoticeOutcome,
+    ) -> Result<(), StoreError> {
+        let (id, queued) = (notice.id, notice.queued);
         let client = self.pool.get().await?;
+        // Published again meanwhile (`queued` moved on): whom this run told
+        // is kept, and the notice stays due for the others.
         match outcome {
             NoticeOutcome::Done { sent_to } => {
                 client
                     .execute(
-                        "UPDATE reply_notices SET done = 1, sent_to = $2 WHERE id = $1",
-                        &[&id, &ReplyNotice::format_sent_to(&sent_to)],
+                        "UPDATE reply_notices SET sent_to = $2,
+                             done = CASE WHEN queued = $3 THEN 1 ELSE done END
+                         WHERE id = $1",
+                        &[&id, &ReplyNotice::format_sent_to(&sent_to), &queued],
                     )
                     .await?;
             }
@@ -1569,13 +1585,16 @@ impl Store for PostgresStore {
                 client
                     .execute(
                         &format!(
-                            "UPDATE reply_notices SET attempts = attempts + 1, sent_to = $2,
-                                 next_ms = {DB_NOW_MS} + $3 WHERE id = $1"
+                            "UPDATE reply_notices SET sent_to = $2,
+                                 attempts = CASE WHEN queued = $4 THEN attempts + 1 ELSE attempts END,
+                                 next_ms = CASE WHEN queued = $4 THEN {DB_NOW_MS} + $3 ELSE next_ms END
+                             WHERE id = $1"
                         ),
                         &[
                             &id,
                             &ReplyNotice::format_sent_to(&sent_to),
                             &millis_to_add(after),
+                            &queued,
                         ],
                     )
                     .await?;

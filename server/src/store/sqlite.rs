@@ -315,6 +315,11 @@ END;
     // queued twice while its first notice waits).
     r#"
 ALTER TABLE reply_notices ADD COLUMN done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reply_notices ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;
+-- Duplicates of one reply become its oldest row, told whom any of them told.
+UPDATE reply_notices SET sent_to =
+    (SELECT group_concat(r.sent_to, ',') FROM reply_notices r WHERE r.reply_id = reply_notices.reply_id)
+    WHERE id IN (SELECT MIN(id) FROM reply_notices GROUP BY reply_id HAVING COUNT(*) > 1);
 DELETE FROM reply_notices WHERE id NOT IN (SELECT MIN(id) FROM reply_notices GROUP BY reply_id);
 CREATE UNIQUE INDEX reply_notices_by_reply ON reply_notices (reply_id);
 CREATE INDEX reply_notices_due ON reply_notices (done, next_ms);
@@ -1389,7 +1394,7 @@ impl Store for SqliteStore {
     async fn due_reply_notices(&self, limit: u32) -> Result<Vec<ReplyNotice>, StoreError> {
         self.with_conn(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, reply_id, attempts, sent_to FROM reply_notices
+                "SELECT id, reply_id, attempts, sent_to, queued FROM reply_notices
                  WHERE done = 0 AND next_ms <= ?2 ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt
@@ -1399,6 +1404,7 @@ impl Store for SqliteStore {
                         reply_id: r.get(1)?,
                         attempts: r.get(2)?,
                         sent_to: ReplyNotice::parse_sent_to(&r.get::<_, String>(3)?),
+                        queued: r.get(4)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -1407,24 +1413,36 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn finish_reply_notice(&self, id: i64, outcome: NoticeOutcome) -> Result<(), StoreError> {
+    async fn finish_reply_notice(
+        &self,
+        notice: &ReplyNotice,
+        outcome: NoticeOutcome,
+    ) -> Result<(), StoreError> {
+        let (id, queued) = (notice.id, notice.queued);
         self.with_conn(move |c| {
+            // Published again meanwhile (`queued` moved on): whom this run
+            // told is kept, and the notice stays due for the others.
             match outcome {
                 NoticeOutcome::Done { sent_to } => {
                     c.execute(
-                        "UPDATE reply_notices SET done = 1, sent_to = ?2 WHERE id = ?1",
-                        params![id, ReplyNotice::format_sent_to(&sent_to)],
+                        "UPDATE reply_notices SET sent_to = ?2,
+                             done = CASE WHEN queued = ?3 THEN 1 ELSE done END
+                         WHERE id = ?1",
+                        params![id, ReplyNotice::format_sent_to(&sent_to), queued],
                     )?;
                 }
                 NoticeOutcome::Retry { sent_to, after } => {
                     let wait = millis(after);
                     c.execute(
-                        "UPDATE reply_notices SET attempts = attempts + 1, sent_to = ?2,
-                             next_ms = ?3 WHERE id = ?1",
+                        "UPDATE reply_notices SET sent_to = ?2,
+                             attempts = CASE WHEN queued = ?4 THEN attempts + 1 ELSE attempts END,
+                             next_ms = CASE WHEN queued = ?4 THEN ?3 ELSE next_ms END
+                         WHERE id = ?1",
                         params![
                             id,
                             ReplyNotice::format_sent_to(&sent_to),
-                            now_ms().saturating_add(wait)
+                            now_ms().saturating_add(wait),
+                            queued
                         ],
                     )?;
                 }
@@ -2384,7 +2402,8 @@ fn queue_reply_notice(
             "INSERT INTO reply_notices (reply_id, created_ms)
              SELECT ?1, ?2 WHERE EXISTS
                  (SELECT 1 FROM comments WHERE id = ?3 AND status = 'published')
-             ON CONFLICT (reply_id) DO UPDATE SET done = 0, attempts = 0, next_ms = 0",
+             ON CONFLICT (reply_id) DO UPDATE
+                 SET done = 0, attempts = 0, next_ms = 0, queued = reply_notices.queued + 1",
             params![comment.comment.id, now_ms(), comment.comment.parent_id],
         )?;
     }
