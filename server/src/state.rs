@@ -72,6 +72,9 @@ pub struct AppState {
     /// (see `crate::notify`): a comment rests from then, whatever clock
     /// stamped its time.
     pub notify_seen: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
+    /// Where in the list of moderators this process's next mail run
+    /// starts: one further each run.
+    pub notify_turn: Arc<std::sync::atomic::AtomicUsize>,
     /// This instance's jobs, syncs and deliveries: stopped and waited for
     /// on shutdown.
     pub background: crate::background::Background,
@@ -127,6 +130,7 @@ impl AppState {
             webhook_urls: Vec::new(),
             mail_run_budget: MAIL_RUN_BUDGET,
             notify_seen: Arc::default(),
+            notify_turn: Arc::default(),
             background: crate::background::Background::default(),
         }
     }

@@ -751,3 +751,32 @@ fn a_moderator_put_back_on_the_list_is_not_mailed_the_backlog() {
         assert_eq!(to_huda, 2);
     });
 }
+
+/// When a run's time is short, the moderators take turns: the first on
+/// the list, with comments to catch up on, does not get every message
+/// while the others wait for it to be done.
+#[test]
+fn moderators_take_turns_when_time_is_short() {
+    common::block_on(async {
+        let f = fixture();
+        let mut state = job_state(&f, &["sara@news.test", "huda@news.test"], None);
+        state.mail_run_budget = Duration::ZERO;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        comment(&f, "turns-1", "الأول").await;
+        comment(&f, "turns-2", "الثاني").await;
+        for _ in 0..2 {
+            assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        }
+        let mut to: Vec<String> = f
+            .store
+            .outbox_mail(10)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .map(|m| m.recipient)
+            .collect();
+        to.sort();
+        assert_eq!(to.len(), 2);
+        assert_ne!(to[0], to[1], "one each: {to:?}");
+    });
+}

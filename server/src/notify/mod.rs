@@ -211,8 +211,19 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
         };
         from.push((name, cursor));
     }
+    // Each run starts one further down the list: the time runs out before
+    // the last when the first has a backlog, and it must not always be the
+    // same moderators who wait.
+    let mut order: Vec<_> = settings.to.iter().zip(from).collect();
+    if !order.is_empty() {
+        let turn = state
+            .notify_turn
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let start = turn % order.len();
+        order.rotate_left(start);
+    }
     let mut tried = 0;
-    for (to, (name, from)) in settings.to.iter().zip(from) {
+    for (to, (name, from)) in order {
         if spent(state, stop_at, tried) {
             break;
         }
