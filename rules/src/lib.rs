@@ -186,65 +186,58 @@ pub fn strip_bidi_controls(s: &str) -> String {
     s.chars().filter(|c| !is_bidi_control(*c)).collect()
 }
 
-/// Whether `c` is a filler or a zero-width space: it draws nothing and
-/// joins nothing (U+200B, the word joiner and invisible operators, the
-/// byte-order mark, the Hangul fillers). Dropped from names and bodies.
-pub fn is_filler(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200B}' | '\u{2060}'
-            ..='\u{2064}'
-                | '\u{FEFF}'
-                | '\u{115F}'
-                | '\u{1160}'
-                | '\u{3164}'
-                | '\u{FFA0}'
-                | '\u{180E}'
-    )
-}
-
-/// Whether `c` shows as something: not whitespace, and not one of the
-/// marks that only shape or order their neighbours (the joiners Persian and
-/// emoji need, direction marks, variation selectors, the soft hyphen).
+/// Whether `c` shows as something: not whitespace, not a filler or a
+/// blank (zero-width spaces, the word joiner, the byte-order mark, the
+/// Hangul fillers, the blank Braille pattern), and not one of the marks
+/// that only shape, break or order their neighbours (the joiners Persian
+/// and emoji need, direction marks, variation selectors, the soft hyphen).
+/// Such characters are kept where they stand (Thai and Khmer text breaks
+/// at U+200B); text of them alone is no text.
 fn is_visible(c: char) -> bool {
+    const INVISIBLE: &[(char, char)] = &[
+        ('\u{00AD}', '\u{00AD}'),
+        ('\u{034F}', '\u{034F}'),
+        ('\u{061C}', '\u{061C}'),
+        ('\u{115F}', '\u{1160}'),
+        ('\u{17B4}', '\u{17B5}'),
+        ('\u{180B}', '\u{180F}'),
+        ('\u{200B}', '\u{200F}'),
+        ('\u{2060}', '\u{2064}'),
+        ('\u{2800}', '\u{2800}'),
+        ('\u{3164}', '\u{3164}'),
+        ('\u{FE00}', '\u{FE0F}'),
+        ('\u{FEFF}', '\u{FEFF}'),
+        ('\u{FFA0}', '\u{FFA0}'),
+        ('\u{E0000}', '\u{E0FFF}'),
+    ];
     !c.is_whitespace()
-        && !is_filler(c)
-        && !matches!(
-            c,
-            '\u{00AD}'
-                | '\u{034F}'
-                | '\u{061C}'
-                | '\u{200C}'..='\u{200F}'
-                | '\u{FE00}'..='\u{FE0F}'
-                | '\u{E0000}'..='\u{E007F}'
-        )
+        && !INVISIBLE
+            .iter()
+            .any(|(from, to)| (*from..=*to).contains(&c))
 }
 
-/// Whether `s` shows anything: a name or text of marks alone (a joiner, a
-/// direction mark) shows as none.
+/// Whether `s` shows anything: a name or text of marks and blanks alone
+/// (a joiner, a direction mark, a Hangul filler) shows as none.
 pub fn shows_something(s: &str) -> bool {
     s.chars().any(is_visible)
 }
 
-/// A name as stored: no control, bidi-control or filler characters,
-/// whitespace folded.
+/// A name as stored: no control or bidi-control characters, whitespace folded.
 pub fn clean_author(s: &str) -> String {
     let kept: String = s
         .chars()
         .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control() && !is_bidi_control(*c) && !is_filler(*c))
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
         .collect();
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A body as stored: line breaks kept (CRLF → LF), other controls, bidi
-/// controls and fillers removed, outer whitespace trimmed.
+/// A body as stored: line breaks kept (CRLF → LF), other controls and bidi
+/// controls removed, outer whitespace trimmed.
 pub fn clean_body(s: &str) -> String {
     // A CR is dropped with the other controls, so CRLF becomes LF.
     s.chars()
-        .filter(|c| {
-            (*c == '\n' || *c == '\t' || !c.is_control()) && !is_bidi_control(*c) && !is_filler(*c)
-        })
+        .filter(|c| (*c == '\n' || *c == '\t' || !c.is_control()) && !is_bidi_control(*c))
         .collect::<String>()
         .trim()
         .to_owned()
@@ -311,14 +304,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fillers_go_and_marks_alone_are_no_text() {
-        assert_eq!(clean_author("\u{3164}"), "");
-        assert_eq!(clean_author("سا\u{200B}رة\u{FEFF}"), "سارة");
-        assert_eq!(clean_body("\u{200B}\u{200B}"), "");
-        // The joiners Persian and emoji need stay.
+    fn fillers_and_marks_alone_are_no_text() {
+        // Kept where they stand: Persian's and emoji's joiners, a Thai
+        // line-break hint.
         assert_eq!(
             clean_body("می\u{200C}خواهم 👩\u{200D}💻"),
             "می\u{200C}خواهم 👩\u{200D}💻"
+        );
+        assert_eq!(clean_body("สวัสดี\u{200B}ครับ"), "สวัสดี\u{200B}ครับ");
+        assert_eq!(
+            check("\u{2800}", "", "\u{2800}\u{2800}"),
+            [
+                (Field::Author, Problem::Required),
+                (Field::Body, Problem::TooShort)
+            ]
         );
         assert_eq!(
             check("\u{3164}", "", "\u{200B}\u{200B}"),
