@@ -691,12 +691,18 @@ class Handle {
  */
 function wait(handle, element, o) {
   const module = moduleOf(handle);
-  askFailedAgain();
+  const api = () => o.api || defaultApi || new URL('/api/v1', location.href).href;
+  // What this widget will ask for (known from its options; a placeholder's
+  // attributes are the wasm's to read), if an early request of it failed.
+  const id = typeof o.articleId === 'string' ? o.articleId.trim() : '';
+  if (id) {
+    const url = articleUrl(api(), id);
+    askFailedAgain([url, `${url}/comments?limit=20`]);
+  }
   if (module.running) {
     startHandle(handle);
     return;
   }
-  const api = () => o.api || defaultApi || new URL('/api/v1', location.href).href;
   if (['article', 'card', 'actions'].includes(o.kind) && !o.lazy && typeof o.articleId === 'string') {
     requestEarly(api(), o.articleId);
   }

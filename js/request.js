@@ -61,15 +61,17 @@ export function requestEarly(url, again = false, ahead = false) {
 }
 
 /**
- * Asks anew for each early request that has already failed (not a page
- * fetched ahead: its GET does that). A widget opened now was not there to
- * see the failure (a view mounted again after its first went, briefly
- * offline), and would otherwise be handed it for a minute. A widget there
- * when it failed, not yet mounted, takes the new answer in its place.
+ * Asks anew for each of `urls` whose early request has already failed (not
+ * a page fetched ahead: its GET does that). A widget opened now, which
+ * asks for them, was not there to see the failure (a view mounted again
+ * after its first went, briefly offline), and would otherwise be handed it
+ * for a minute. A widget there when it failed, not yet mounted, takes the
+ * new answer in its place.
  */
-export function askFailedAgain() {
-  for (const [url, entry] of early) {
-    if (entry.failed && !entry.ahead) {
+export function askFailedAgain(urls) {
+  for (const url of urls) {
+    const entry = early.get(url);
+    if (entry?.failed && !entry.ahead) {
       clearTimeout(entry.timer);
       requestEarly(url, true);
     }

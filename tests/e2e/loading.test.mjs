@@ -718,6 +718,7 @@ test('a widget mounted again after its first went, while the first\'s early requ
   release();
   await page.locator('#b >> h1.headline').waitFor();
   assert.equal(calls.get(ARTICLE), 2);
+  assert.equal(calls.get(SECOND), 1, 'a widget asks anew for its own request only');
   // The second comes back once the module runs.
   await page.evaluate(() => window.k.mount(document.getElementById('d'), { kind: 'article', articleId: '2026-11-27-farmers-market' }));
   await page.locator('#d >> h1.headline').waitFor();

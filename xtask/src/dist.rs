@@ -75,8 +75,9 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // (a link that could not be copied, sends over the limit; 2026-12-05):
 // the Arabic catalog 1,904; then a widget opened after an early request
 // failed asks anew, and update()'s way back for a refused move
-// (2026-12-05): the loader 8,753.
-const CEILING_JS: usize = 9_016;
+// (2026-12-05): the loader 8,753; then that asking anew only for the
+// opened widget's own requests: 8,798.
+const CEILING_JS: usize = 9_062;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 60_861;
 const CEILING_CATALOG: usize = 1_961;
