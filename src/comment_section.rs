@@ -380,7 +380,7 @@ impl CommentSection {
     }
 
     fn update_count(&self) {
-        let n = khabar_rules::clean_body(&self.value(Field::Body))
+        let n = khabar_rules::clean_comment(&self.value(Field::Body))
             .chars()
             .count();
         let (dates, over) = {

@@ -243,6 +243,25 @@ pub fn clean_body(s: &str) -> String {
         .to_owned()
 }
 
+/// A reader's text as stored ([`clean_body`]), with at most one empty line
+/// in a row and no spaces at line ends: a comment of thousands of line
+/// breaks would otherwise show as a page of nothing.
+pub fn clean_comment(s: &str) -> String {
+    let body = clean_body(s);
+    let mut out = String::with_capacity(body.len());
+    for line in body.split('\n') {
+        let line = line.trim_end();
+        // An empty line after an empty line (the body's ends are trimmed).
+        if line.is_empty() && out.ends_with("\n\n") {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.pop();
+    out
+}
+
 /// A pragmatic e-mail check: one `@`, a dotted domain, no spaces, controls
 /// or header punctuation.
 pub fn is_email(s: &str) -> bool {
@@ -289,7 +308,7 @@ pub fn check(author: &str, email: &str, body: &str) -> Vec<(Field, Problem)> {
     if !email.is_empty() && !is_email(email) {
         problems.push((Field::Email, Problem::Invalid));
     }
-    let body = clean_body(body);
+    let body = clean_comment(body);
     let len = body.chars().count();
     if len < BODY_MIN || !shows_something(&body) {
         problems.push((Field::Body, Problem::TooShort));
@@ -302,6 +321,18 @@ pub fn check(author: &str, email: &str, body: &str) -> Vec<(Field, Problem)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_keep_one_empty_line_in_a_row() {
+        assert_eq!(clean_comment("أ\n\n\n\n \n\t\nب  \nج"), "أ\n\nب\nج");
+        let flood = format!("a{}b", "\n".repeat(4998));
+        assert_eq!(clean_comment(&flood), "a\n\nb");
+        assert_eq!(check("Huda", "", &flood), []);
+        assert_eq!(
+            check("Huda", "", &"\n".repeat(10)),
+            [(Field::Body, Problem::TooShort)]
+        );
+    }
 
     #[test]
     fn fillers_and_marks_alone_are_no_text() {

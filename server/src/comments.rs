@@ -134,7 +134,7 @@ pub fn validate(input: &NewComment) -> Result<CleanComment, FieldErrors> {
     Ok(CleanComment {
         author: clean_author(&input.author),
         email,
-        body: clean_body(&input.body),
+        body: khabar_rules::clean_comment(&input.body),
         parent_id: input.parent_id,
         is_spam: input
             .website

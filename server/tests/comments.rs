@@ -481,3 +481,26 @@ async fn closed_missing_oversized_and_malformed_requests_are_refused() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "bad_json");
 }
+
+/// A comment of thousands of line breaks is stored with one empty line
+/// between its words, and one of line breaks alone is too short.
+#[tokio::test]
+async fn a_flood_of_line_breaks_is_one_empty_line() {
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s
+    });
+    let flood = format!("أولاً{}ثانياً", "\n".repeat(4990));
+    let (status, _, res) = post_json(&f.router, URI, &comment("key-flood0001", &flood), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    assert_eq!(res["comment"]["body"], "أولاً\n\nثانياً");
+    let (status, _, res) = post_json(
+        &f.router,
+        URI,
+        &comment("key-flood0002", &"\n \n".repeat(50)),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    assert_eq!(res["error"]["fields"]["body"]["code"], "too_short", "{res}");
+}

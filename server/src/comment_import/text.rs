@@ -1,10 +1,10 @@
 //! Comment text from the HTML other systems store: the same plain text
 //! with line breaks a reader's comment is, cleaned by the same rules
-//! (`khabar_rules::clean_body`, `clean_author`).
+//! (`khabar_rules::clean_comment`, `clean_author`).
 
 use std::collections::HashSet;
 
-use crate::comments::{clean_author, clean_body};
+use crate::comments::clean_author;
 use crate::sync::{html_to_text, unescape_serialized};
 
 /// The body of a comment from its HTML (Disqus, WordPress): tags and the
@@ -98,22 +98,7 @@ pub fn typed_text(text: &str) -> String {
 
 /// `text` cleaned like a reader's comment, at most one empty line in a row.
 fn tidy(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut empty_lines = 0;
-    for line in clean_body(text).lines() {
-        let line = line.trim_end();
-        if line.trim().is_empty() {
-            empty_lines += 1;
-            if empty_lines > 1 {
-                continue;
-            }
-        } else {
-            empty_lines = 0;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    clean_body(&out)
+    khabar_rules::clean_comment(text)
 }
 
 /// A display name from what another system stored (Isso keeps names
