@@ -289,16 +289,12 @@ impl ArticleActions {
         }
     }
 
+    /// Says `text` in the row's live region, again when it is the same (a
+    /// second "Link copied.").
     fn announce(&self, text: &'static str) {
-        let live = self.el(|s| &s.row.live);
-        // Emptied, then written a task later, so that the same words (a
-        // second "Link copied.") are read out again.
-        live.set_text_content(None);
         let guard = self.guard();
-        crate::task::next_task(move || {
-            if ArticleActions::alive(&guard).is_some() {
-                live.set_text_content(Some(text));
-            }
+        dom::announce(&self.el(|s| &s.row.live), text, move || {
+            ArticleActions::alive(&guard).is_some()
         });
     }
 
@@ -469,11 +465,6 @@ impl ArticleActions {
         self.0.borrow().form.input(field).clone()
     }
 
-    #[cfg(not(feature = "comments"))]
-    fn status(&self, text: &str) {
-        self.el(|s| &s.form.status).set_text_content(Some(text));
-    }
-
     /// The form busy (or no longer) while a "send" waits for its module,
     /// as it is while it sends.
     fn show_waiting(&self, waiting: bool) {
@@ -528,15 +519,9 @@ impl ArticleActions {
                     None if std::mem::take(&mut a.0.borrow_mut().send_waiting) => {
                         a.show_waiting(false);
                         let c = a.0.borrow().catalog;
-                        // Emptied, then written a task later: a line
-                        // written again with the same words is not read
-                        // out again.
-                        a.status("");
                         let guard = a.guard();
-                        crate::task::next_task(move || {
-                            if let Some(a) = ArticleActions::alive(&guard) {
-                                a.status(c.send_error_kept());
-                            }
+                        dom::announce(&a.el(|s| &s.form.status), c.send_error_kept(), move || {
+                            ArticleActions::alive(&guard).is_some()
                         });
                     }
                     None => {}

@@ -220,6 +220,20 @@ pub fn focus(el: &Element) {
     }
 }
 
+/// Writes `text` on the live region `line` so that it is read out even when
+/// the line holds the same words: emptied now, written a task later (a
+/// region given the same words within one task is not read again), if
+/// `still()` then (its widget was not taken down meanwhile).
+pub fn announce(line: &Element, text: &'static str, still: impl FnOnce() -> bool + 'static) {
+    line.set_text_content(None);
+    let line = line.clone();
+    crate::task::next_task(move || {
+        if still() {
+            line.set_text_content(Some(text));
+        }
+    });
+}
+
 /// Hands the focus to `el`, which is not in the tab order (a heading, a
 /// comment, a skeleton): `tabindex="-1"` lets a script focus it.
 pub fn take_focus(el: &Element) {

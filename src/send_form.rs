@@ -71,18 +71,12 @@ impl Controller {
         dom::value(self.0.borrow().form.input(field))
     }
 
-    /// Writes `text` on the status line: emptied now, written a task later,
-    /// so that the same words (a second friend's "on its way") are read
-    /// out again.
+    /// Writes `text` on the status line, read out again when it is the same
+    /// (a second friend's "on its way").
     fn status(&self, text: &'static str) {
         let line = self.0.borrow().form.status.clone();
-        line.set_text_content(None);
         let guard = self.guard();
-        crate::task::next_task(move || {
-            if guard.get().is_some() {
-                line.set_text_content(Some(text));
-            }
-        });
+        dom::announce(&line, text, move || guard.get().is_some());
     }
 
     fn show_field_errors(&self, errors: &[(SendField, &'static str)]) {
