@@ -153,8 +153,11 @@ const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
  */
 function requestEarly(api, id, ofComments = false) {
   if ((ofComments ? comments.running || page.running : core.running) || !id || !id.trim()) return;
-  prefetch(articleUrl(api, id.trim()) + (ofComments ? '/comments?limit=20' : ''));
+  prefetch(earlyUrl(api, id.trim(), ofComments));
 }
+
+/** The URL of an article, or with `ofComments` of its first page of comments, as the wasm asks for it. */
+const earlyUrl = (api, id, ofComments) => articleUrl(api, id) + (ofComments ? '/comments?limit=20' : '');
 
 /**
  * The catalog tag of a widget whose option names language `tag` on a page
@@ -695,10 +698,7 @@ function wait(handle, element, o) {
   // What this widget will ask for (known from its options; a placeholder's
   // attributes are the wasm's to read), if an early request of it failed.
   const id = typeof o.articleId === 'string' ? o.articleId.trim() : '';
-  if (id) {
-    const url = articleUrl(api(), id);
-    askFailedAgain([url, `${url}/comments?limit=20`]);
-  }
+  if (id) askFailedAgain([false, true].map((ofComments) => earlyUrl(api(), id, ofComments)));
   if (module.running) {
     startHandle(handle);
     return;

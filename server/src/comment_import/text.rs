@@ -35,7 +35,7 @@ pub fn body_text(html: &str) -> String {
             .replace(&format!("<{tag}>"), "\n\n")
             .replace(&format!("</{tag}>"), "\n\n");
     }
-    tidy(&unescape_serialized(&serialized))
+    khabar_rules::clean_comment(&unescape_serialized(&serialized))
 }
 
 /// Each `<a>` of ammonia's output as its text, followed by ` (href)` when
@@ -93,11 +93,6 @@ fn shows(text: &str, href: &str) -> bool {
 /// that an autolink (`<https://…>`), a `<` in prose or HTML quoted in code
 /// stays as written; Khabar shows comment bodies as text, never markup.
 pub fn typed_text(text: &str) -> String {
-    tidy(text)
-}
-
-/// `text` cleaned like a reader's comment, at most one empty line in a row.
-fn tidy(text: &str) -> String {
     khabar_rules::clean_comment(text)
 }
 

@@ -327,7 +327,7 @@ async fn notify(state: &AppState, notice: &ReplyNotice, budget: &mut Budget) -> 
         );
         return told;
     };
-    let messages = match messages(state, mailer, notice).await {
+    let mut messages = match messages(state, mailer, notice).await {
         Ok(messages) => messages,
         Err(e) => {
             told.failed = Some(e);
@@ -337,7 +337,6 @@ async fn notify(state: &AppState, notice: &ReplyNotice, budget: &mut Budget) -> 
     // Each failed try starts the next one further on: a mailbox that
     // fails, tried first each time, would use every run's time and leave
     // the ones after it untried until the notice is given up on.
-    let mut messages = messages;
     if !messages.is_empty() {
         let start = usize::try_from(notice.attempts).unwrap_or(0) % messages.len();
         messages.rotate_left(start);
