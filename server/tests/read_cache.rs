@@ -108,6 +108,15 @@ fn approving_from_the_cli_reaches_a_running_server_with_its_cache() {
     let _ = server.wait();
 }
 
+/// The store at `url`, with the demo articles.
+async fn seeded(url: &str) -> khabar_server::store::SharedStore {
+    let engine = khabar_server::store::engine::open(url).await.expect("open");
+    khabar_server::import::seed_if_empty(engine.as_ref())
+        .await
+        .expect("seed");
+    engine
+}
+
 /// The article's title as `store` reads it.
 async fn title(store: &khabar_server::store::SharedStore) -> String {
     store
@@ -149,12 +158,7 @@ async fn a_cache_that_lost_its_listen_connection_keeps_nothing_until_it_listens_
     let dir = tempfile::tempdir().expect("dir");
     let url = common::engine_url(&dir);
     let db = url.rsplit('/').next().expect("database").to_owned();
-    let engine = khabar_server::store::engine::open(&url)
-        .await
-        .expect("open");
-    khabar_server::import::seed_if_empty(engine.as_ref())
-        .await
-        .expect("seed");
+    let engine = seeded(&url).await;
     let cached: khabar_server::store::SharedStore = std::sync::Arc::new(
         khabar_server::store::cached::CachedStore::new(engine)
             .await
@@ -268,12 +272,7 @@ async fn a_cache_that_lost_its_listen_connection_keeps_nothing_until_it_listens_
 async fn requests_cannot_fill_the_cache() {
     let dir = tempfile::tempdir().expect("dir");
     let url = common::engine_url(&dir);
-    let engine = khabar_server::store::engine::open(&url)
-        .await
-        .expect("open");
-    khabar_server::import::seed_if_empty(engine.as_ref())
-        .await
-        .expect("seed");
+    let engine = seeded(&url).await;
     let cached = khabar_server::store::cached::CachedStore::new(engine.clone())
         .await
         .expect("the cache");

@@ -80,6 +80,49 @@ async fn approve(f: &Fixture, id: i64) {
         .expect("exists");
 }
 
+/// A fixture with no limit on comments, the mail job's state (sending
+/// through the SMTP server at `smtp`, if any, with links at
+/// comments.news.test) and Nour's question, approved: a conversation to
+/// subscribe to, by its id.
+async fn conversation(smtp: Option<&str>) -> (Fixture, AppState, i64) {
+    let f = fixture_with(true, |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    });
+    let mut state = AppState::new(f.store.clone());
+    if let Some(url) = smtp {
+        let mailer = Mailer::new(url, "Khabar <desk@news.test>").expect("mailer");
+        state.mailer = Some(Arc::new(mailer));
+        state.mail_url = Some("http://comments.news.test".into());
+    }
+    let top = comment(
+        &f,
+        "Nour",
+        "nour@example.test",
+        "Une question.",
+        None,
+        false,
+    )
+    .await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    approve(&f, top_id).await;
+    (f, state, top_id)
+}
+
+/// Subscribes `email` to the conversation `top_id`, confirmed.
+async fn confirmed(f: &Fixture, top_id: i64, email: &str, base_url: &str) {
+    let id = f
+        .store
+        .add_reply_subscription(top_id, email, "fr", base_url)
+        .await
+        .expect("subscribe");
+    assert!(f
+        .store
+        .confirm_reply_subscription(id)
+        .await
+        .expect("confirm"));
+}
+
 /// Waits for the inbox to hold `n` messages (the confirmation leaves in
 /// the background).
 async fn wait_for(inbox: &Inbox, n: usize) -> Vec<String> {
@@ -550,38 +593,11 @@ async fn forged_links_are_refused_and_mail_less_servers_say_so() {
 #[tokio::test]
 async fn a_mailbox_that_refuses_holds_nobody_back_and_nobody_hears_twice() {
     let (url, inbox) = smtp_sink_refusing("gone@example.test").await;
-    let mailer = Arc::new(Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"));
-    let f = fixture_with(true, |mut s| {
-        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
-        s
-    });
-    let mut state = AppState::new(f.store.clone());
-    state.mailer = Some(mailer);
-    state.mail_url = Some("http://comments.news.test".into());
-    let top = comment(
-        &f,
-        "Nour",
-        "nour@example.test",
-        "Une question.",
-        None,
-        false,
-    )
-    .await;
-    let top_id = top["comment"]["id"].as_i64().expect("id");
-    approve(&f, top_id).await;
+    let (f, state, top_id) = conversation(Some(&url)).await;
     // Three confirmed subscribers; the second's mailbox is gone. Their
     // stored address is a request's Host, as an older version kept it.
     for email in ["a@example.test", "gone@example.test", "c@example.test"] {
-        let id = f
-            .store
-            .add_reply_subscription(top_id, email, "fr", "http://evil.example")
-            .await
-            .expect("subscribe");
-        assert!(f
-            .store
-            .confirm_reply_subscription(id)
-            .await
-            .expect("confirm"));
+        confirmed(&f, top_id, email, "http://evil.example").await;
     }
     let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
     approve(&f, reply["comment"]["id"].as_i64().expect("id")).await;
@@ -848,42 +864,15 @@ async fn a_failing_mailbox_in_a_run_cut_short_does_not_hold_back_the_untried() {
         .insert("gone@example.test".into(), 452);
     // One second a message, a run of one and a half: a run sends two.
     *sink.delay.lock().expect("delay") = Duration::from_secs(1);
-    let mailer = Arc::new(Mailer::new(&sink.url, "Khabar <desk@news.test>").expect("mailer"));
-    let f = fixture_with(true, |mut s| {
-        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
-        s
-    });
-    let mut state = AppState::new(f.store.clone());
-    state.mailer = Some(mailer);
-    state.mail_url = Some("http://comments.news.test".into());
+    let (f, mut state, top_id) = conversation(Some(&sink.url)).await;
     state.mail_run_budget = Duration::from_millis(1500);
-    let top = comment(
-        &f,
-        "Nour",
-        "nour@example.test",
-        "Une question.",
-        None,
-        false,
-    )
-    .await;
-    let top_id = top["comment"]["id"].as_i64().expect("id");
-    approve(&f, top_id).await;
     for email in [
         "a@example.test",
         "gone@example.test",
         "c@example.test",
         "d@example.test",
     ] {
-        let id = f
-            .store
-            .add_reply_subscription(top_id, email, "fr", "")
-            .await
-            .expect("subscribe");
-        assert!(f
-            .store
-            .confirm_reply_subscription(id)
-            .await
-            .expect("confirm"));
+        confirmed(&f, top_id, email, "").await;
     }
     let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
     approve(&f, reply["comment"]["id"].as_i64().expect("id")).await;
@@ -912,36 +901,8 @@ async fn a_failing_mailbox_in_a_run_cut_short_does_not_hold_back_the_untried() {
 #[tokio::test]
 async fn a_reply_published_again_is_not_mailed_twice() {
     let (url, inbox) = smtp_sink().await;
-    let mailer = Arc::new(Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"));
-    let f = fixture_with(true, |mut s| {
-        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
-        s
-    });
-    let mut state = AppState::new(f.store.clone());
-    state.mailer = Some(mailer);
-    state.mail_url = Some("http://comments.news.test".into());
-    let top = comment(
-        &f,
-        "Nour",
-        "nour@example.test",
-        "Une question.",
-        None,
-        false,
-    )
-    .await;
-    let top_id = top["comment"]["id"].as_i64().expect("id");
-    approve(&f, top_id).await;
-    let subscribe = |email: &'static str| {
-        let store = f.store.clone();
-        async move {
-            let id = store
-                .add_reply_subscription(top_id, email, "fr", "")
-                .await
-                .expect("subscribe");
-            assert!(store.confirm_reply_subscription(id).await.expect("confirm"));
-        }
-    };
-    subscribe("a@example.test").await;
+    let (f, state, top_id) = conversation(Some(&url)).await;
+    confirmed(&f, top_id, "a@example.test", "").await;
     let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
     let reply_id = reply["comment"]["id"].as_i64().expect("id");
     // Published, rejected and published again before any run: one notice.
@@ -964,7 +925,7 @@ async fn a_reply_published_again_is_not_mailed_twice() {
     // Rejected, a new reader subscribes, approved again: the new reader
     // alone is told.
     reject(reply_id).await;
-    subscribe("b@example.test").await;
+    confirmed(&f, top_id, "b@example.test", "").await;
     approve(&f, reply_id).await;
     assert_eq!(replies::run_once(&state).await.expect("run"), 1);
     let mails = wait_for(&inbox, 2).await;
@@ -986,21 +947,7 @@ async fn a_reply_published_again_is_not_mailed_twice() {
 /// not mark it done over the new publication).
 #[tokio::test]
 async fn a_reply_published_again_while_its_notice_is_sent_stays_due() {
-    let f = fixture_with(true, |mut s| {
-        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
-        s
-    });
-    let top = comment(
-        &f,
-        "Nour",
-        "nour@example.test",
-        "Une question.",
-        None,
-        false,
-    )
-    .await;
-    let top_id = top["comment"]["id"].as_i64().expect("id");
-    approve(&f, top_id).await;
+    let (f, _, top_id) = conversation(None).await;
     let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
     let reply_id = reply["comment"]["id"].as_i64().expect("id");
     approve(&f, reply_id).await;
