@@ -154,7 +154,8 @@ pub fn limit_key(ip: std::net::IpAddr) -> String {
 }
 
 /// The origin image paths and links are resolved against: `--public-url`,
-/// else the scheme and host the request came with.
+/// else the scheme and host the request came with (the scheme from
+/// `X-Forwarded-Proto`, believed as [`crate::proxy::TrustedProxies::vouches_for`] says).
 pub struct Origin(pub String);
 
 impl FromRequestParts<AppState> for Origin {
@@ -176,9 +177,16 @@ impl FromRequestParts<AppState> for Origin {
                     .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
             })
             .unwrap_or("localhost");
+        // With `--trust-proxy`, a peer not listed is a client: its header
+        // says nothing about how the reader reached the site.
+        let vouched = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none_or(|c| state.trusted_proxies.vouches_for(c.0.ip()));
         let scheme = match parts
             .headers
             .get("x-forwarded-proto")
+            .filter(|_| vouched)
             .and_then(|h| h.to_str().ok())
         {
             Some("https") => "https",

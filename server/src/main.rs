@@ -414,7 +414,8 @@ struct ServeArgs {
     read_cache: Switch,
     /// Seconds a CDN in front of the server may answer API reads itself
     /// (Cache-Control s-maxage, with stale-while-revalidate five times as
-    /// long); 0 (default): no-cache, every read reaches the server.
+    /// long); 0 (default): no-cache, every read reaches the server. Needs
+    /// --public-url.
     #[arg(long, env = "KHABAR_CDN_MAX_AGE", default_value_t = 0)]
     cdn_max_age: u32,
     /// Deprecated, does nothing: demo articles load only with --demo.
@@ -641,6 +642,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin { action } => admin(store.as_ref(), action).await,
         Command::Serve(args) => {
+            // A CDN's copy is shared by every reader; its links must not
+            // follow the Host and X-Forwarded-Proto of whichever request
+            // filled it.
+            if args.cdn_max_age > 0 && args.public_url.as_deref().is_none_or(str::is_empty) {
+                bail!(
+                    "--cdn-max-age needs --public-url (e.g. --public-url https://news.example): \
+                     answers a CDN keeps for every reader must not take their links from \
+                     one request's Host and X-Forwarded-Proto"
+                );
+            }
             let webhook_settings = webhook_settings(&args)?;
             let trusted_proxies = match args.trust_proxy.as_deref() {
                 None => TrustedProxies::none(),

@@ -62,6 +62,14 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(&ip))
     }
 
+    /// Whether a header that a proxy writes (`X-Forwarded-Proto`) is
+    /// believed from `peer`: from anyone when no proxy is listed (a site
+    /// behind a proxy it never named keeps working), else only from the
+    /// listed ones, whose other clients could write it too.
+    pub fn vouches_for(&self, peer: IpAddr) -> bool {
+        self.0.is_empty() || self.trusts(peer)
+    }
+
     /// The client's address: the peer itself unless it is a trusted proxy;
     /// then the rightmost `X-Forwarded-For` entry that is not a trusted
     /// proxy (entries further left were written by the client and prove
@@ -129,6 +137,15 @@ mod tests {
         assert!(ProxyListError::Bare
             .to_string()
             .contains("--trust-proxy 127.0.0.1"));
+    }
+
+    #[test]
+    fn a_listed_proxy_alone_is_believed_once_proxies_are_listed() {
+        assert!(TrustedProxies::none().vouches_for(ip("203.0.113.7")));
+        let t: TrustedProxies = "10.0.0.0/8".parse().expect("list");
+        assert!(t.vouches_for(ip("10.1.2.3")));
+        assert!(t.vouches_for(ip("::ffff:10.1.2.3")));
+        assert!(!t.vouches_for(ip("203.0.113.7")));
     }
 
     #[test]

@@ -231,12 +231,44 @@ fn a_weak_or_mangled_token_stops_the_start_and_says_why() {
     }
 }
 
+/// What `serve` said on stderr when it stopped at once with these
+/// settings (a server that took them would run: 20 s is a failure).
+fn refused_start(env: &[(&str, &str)]) -> String {
+    let bin = env!("CARGO_BIN_EXE_khabar-server");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .envs(env.iter().copied())
+        .args(["--db", "new.sqlite3", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().expect("kill");
+            panic!("{env:?}: the server started with it");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    assert!(!out.status.success(), "{env:?}: {out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_cdn_max_age_without_a_public_url_stops_the_start_and_says_why() {
+    // A CDN's copy goes to every reader: its links must not come from the
+    // one request that filled it.
+    let said = refused_start(&[("KHABAR_CDN_MAX_AGE", "10")]);
+    assert!(said.contains("--cdn-max-age needs --public-url"), "{said}");
+}
+
 #[test]
 fn a_public_url_that_is_not_one_stops_the_start_and_says_why() {
     // A systemd EnvironmentFile keeps a "# comment" after a value as part
     // of it: every link the server built began with the comment.
-    let bin = env!("CARGO_BIN_EXE_khabar-server");
-    let dir = tempfile::tempdir().expect("dir");
     for (value, why) in [
         (
             "https://comments.news.example   # links in mail",
@@ -246,26 +278,7 @@ fn a_public_url_that_is_not_one_stops_the_start_and_says_why() {
         ("ftp://comments.news.example", "http:// or https://"),
         ("https://comments.news.example/?x=1", "without ? or #"),
     ] {
-        let mut child = std::process::Command::new(bin)
-            .current_dir(dir.path())
-            .env("KHABAR_PUBLIC_URL", value)
-            .args(["--db", "new.sqlite3", "serve", "--listen", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("run");
-        // Refused values stop it at once; a server that took one would run.
-        let started = std::time::Instant::now();
-        while child.try_wait().expect("wait").is_none() {
-            if started.elapsed() > std::time::Duration::from_secs(20) {
-                child.kill().expect("kill");
-                panic!("{value}: the server started with it");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let out = child.wait_with_output().expect("output");
-        assert!(!out.status.success(), "{value}: {out:?}");
-        let said = String::from_utf8_lossy(&out.stderr);
+        let said = refused_start(&[("KHABAR_PUBLIC_URL", value)]);
         assert!(
             said.contains("--public-url") && said.contains(why),
             "{value}: {said}"

@@ -121,3 +121,41 @@ async fn a_forged_header_line_or_byte_does_not_escape_the_limit() {
     assert_eq!(statuses, [201, 201, 429], "the same client");
     server.stop().await;
 }
+
+/// The RSS link `/api/v1/config` gives over TCP to a request that says it
+/// came over https, from a server that trusts `proxies` (none: `None`).
+async fn feed_link_said_https(proxies: Option<&str>) -> String {
+    let f = fixture_with(true, |mut s| {
+        if let Some(list) = proxies {
+            s.trusted_proxies = list.parse().expect("list");
+        }
+        s
+    });
+    let server = common::serve_over_tcp(f.router.clone()).await;
+    let text = reqwest::Client::new()
+        .get(format!("http://{}/api/v1/config", server.addr))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .expect("config")
+        .text()
+        .await
+        .expect("text");
+    let config: Value = serde_json::from_str(&text).expect("json");
+    server.stop().await;
+    config["feeds"]["rss"].as_str().expect("rss").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x_forwarded_proto_is_believed_only_from_a_listed_proxy_once_proxies_are_listed() {
+    // No list: a site behind a proxy it never named still gets https links.
+    assert!(feed_link_said_https(None).await.starts_with("https://"));
+    // Loopback, where the test connects from, listed: believed.
+    assert!(feed_link_said_https(Some("127.0.0.1"))
+        .await
+        .starts_with("https://"));
+    // Listed proxies elsewhere: loopback is a client, whose word is not
+    // how readers reach the site.
+    let link = feed_link_said_https(Some("10.0.0.0/8")).await;
+    assert!(link.starts_with("http://"), "{link}");
+}
