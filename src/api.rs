@@ -107,16 +107,26 @@ impl ApiClient {
         url
     }
 
-    /// Fetches one page of published comments and calls `then` with it.
+    /// `GET {base}/comments/{parent}/replies?cursor=…`: the replies to
+    /// comment `parent` after `cursor` (its `replies_next`, then the
+    /// page's `next`).
+    pub fn replies_url(&self, parent: &str, cursor: &str) -> String {
+        format!(
+            "{}/comments/{parent}/replies?cursor={}",
+            self.base,
+            encode(cursor)
+        )
+    }
+
+    /// Fetches a page of comments (of a thread, or a comment's replies:
+    /// the same `items` and `next`) and calls `then` with it.
     pub fn comments(
         &self,
-        thread: &Thread,
-        limit: u32,
-        cursor: Option<&str>,
+        url: &str,
         cancel: &Cancel,
         then: impl FnOnce(Result<CommentPage, WidgetError>) + 'static,
     ) {
-        get(&self.comments_url(thread, limit, cursor), cancel, then);
+        get(url, cancel, then);
     }
 
     /// `POST` URL of a new comment; `lang` names a thread created by it.

@@ -61,6 +61,14 @@ fn place(form: &Element, parent: &Element) {
     }
 }
 
+/// What a page of comments was asked for.
+enum Wanted {
+    /// The list's next page (its first, or after the shown ones).
+    List { first: bool },
+    /// More replies to the comment whose "more replies" `button` it is.
+    Replies(Element),
+}
+
 struct State {
     host: Element,
     section: Element,
@@ -263,6 +271,8 @@ impl CommentSection {
                 }
             } else if dom::matches(&button, ".cancel-reply") {
                 c.reply_to(None, true);
+            } else if dom::matches(&button, ".more-replies") {
+                c.more_replies(&button);
             } else if c.0.borrow().more.as_ref() == Some(&button)
                 || c.0.borrow().list_error.as_ref().map(|(_, b)| b) == Some(&button)
             {
@@ -909,6 +919,83 @@ impl CommentSection {
         Ok(())
     }
 
+    /// "More replies" under a comment: asks for its next replies, unless
+    /// they are on their way.
+    fn more_replies(&self, button: &Element) {
+        // Both as the page gave them: they only go back into a URL.
+        let parent = button.get_attribute("data-parent");
+        let cursor = button.get_attribute("data-cursor");
+        let (Some(parent), Some(cursor)) = (parent, cursor) else {
+            return;
+        };
+        if button.has_attribute("aria-disabled") {
+            return;
+        }
+        let Ok(abort) = Cancel::new() else {
+            return;
+        };
+        button.set_attr("aria-disabled", "true");
+        let url = self.0.borrow().client.replies_url(&parent, &cursor);
+        self.fetch(&url, &abort, Wanted::Replies(button.clone()));
+    }
+
+    /// Puts the replies [`Self::more_replies`] asked for after those shown
+    /// (before the reader's own waiting ones); the button stays while more
+    /// are left, and tries again after a failure, which it says.
+    fn replies_arrived(&self, button: &Element, result: Result<CommentPage, WidgetError>) {
+        button.remove_attr("aria-disabled");
+        let (list, catalog) = {
+            let s = self.0.borrow();
+            (s.list.clone(), s.catalog)
+        };
+        let said = button.previous_element_sibling();
+        if let Some(note) = said.filter(|e| dom::matches(e, ".replies-error")) {
+            note.remove();
+        }
+        let (Some(doc), Some(relative)) = (list.owner_document(), self.relative()) else {
+            return;
+        };
+        let page = match result {
+            Ok(page) => page,
+            Err(WidgetError::Aborted) => return,
+            Err(e) => {
+                let note = view::replies_error(&doc, e.message(catalog)).build();
+                let _ = button.before_with_node_1(&note);
+                return;
+            }
+        };
+        let replies = button
+            .parent_element()
+            .and_then(|comment| comment.query_selector(":scope > ol.replies").ok().flatten());
+        let Some(replies) = replies else {
+            return;
+        };
+        let waiting = replies.query_selector(":scope > li.pending").ok().flatten();
+        let mut first_new = None;
+        for r in &page.items {
+            self.take_early(&list, r.id);
+            let el = view::comment(&doc, r, catalog, &relative, false, false).build();
+            let _ = replies.insert_before(&el, waiting.as_ref().map(AsRef::as_ref));
+            first_new.get_or_insert(el);
+        }
+        self.0
+            .borrow_mut()
+            .loaded
+            .extend(page.items.iter().map(|r| r.id));
+        match page.next {
+            Some(next) => button.set_attr("data-cursor", &next),
+            None => {
+                // A reader on the button reads on from the first reply it
+                // brought, instead of being sent to the top as it goes.
+                let focused = dom::matches(button, ":focus");
+                button.remove();
+                if let Some(el) = first_new.filter(|_| focused) {
+                    dom::take_focus(&el);
+                }
+            }
+        }
+    }
+
     /// Takes comment `id` off the list if it was shown early (see
     /// `shown_early`): it is about to be shown in its place.
     fn take_early(&self, list: &Element, id: i64) {
@@ -951,18 +1038,29 @@ impl CommentSection {
         let Ok(abort) = Cancel::new() else {
             return;
         };
-        let (client, thread) = {
+        let url = {
             let mut s = self.0.borrow_mut();
             if let Some(old) = s.list_abort.replace(abort.clone()) {
                 old.cancel();
             }
-            (s.client.clone(), s.thread.clone())
+            s.client
+                .comments_url(&s.thread, PAGE_SIZE, cursor.as_deref())
         };
-        let guard = self.guard();
         let first = cursor.is_none();
-        client.comments(&thread, PAGE_SIZE, cursor.as_deref(), &abort, move |page| {
-            if let Some(section) = CommentSection::alive(&guard) {
-                section.page_arrived(page, first);
+        self.fetch(&url, &abort, Wanted::List { first });
+    }
+
+    /// Fetches a page of comments for `wanted`: one request path (and one
+    /// copy of its code in the module) for the list's pages and replies.
+    fn fetch(&self, url: &str, abort: &Cancel, wanted: Wanted) {
+        let (client, guard) = (self.0.borrow().client.clone(), self.guard());
+        client.comments(url, abort, move |page| {
+            let Some(section) = CommentSection::alive(&guard) else {
+                return;
+            };
+            match wanted {
+                Wanted::List { first } => section.page_arrived(page, first),
+                Wanted::Replies(button) => section.replies_arrived(&button, page),
             }
         });
     }
@@ -1080,6 +1178,7 @@ impl CommentSection {
                     created_at: p.created_at.clone(),
                     parent_id: p.parent_id,
                     replies: Vec::new(),
+                    replies_next: None,
                 };
                 self.insert(&c, true)?;
             }

@@ -158,8 +158,10 @@ pub struct Comment {
     pub created_at: String,
     /// The comment this answers.
     pub parent_id: Option<i64>,
-    /// Published replies (top-level comments only).
+    /// Published replies (top-level comments only): the first ones.
     pub replies: Vec<Comment>,
+    /// Cursor of the replies after `replies`, when there are more.
+    pub replies_next: Option<String>,
 }
 
 /// One page of comments: `GET /articles/{id}/comments`.
@@ -242,6 +244,7 @@ impl FromJson for Comment {
             created_at: o.string("created_at"),
             parent_id: o.opt_id("parent_id"),
             replies: o.opt_list("replies").unwrap_or_default(),
+            replies_next: o.opt_string("replies_next"),
         };
         o.finish(value)
     }
@@ -553,13 +556,16 @@ mod tests {
     fn comments_nest_their_replies() {
         let page = CommentPage::from_json(
             &json!({"items":[{"id":1,"author":"سارة","body":"أ\nب","created_at":"2026-01-01T00:00:00Z",
-                "parent_id":null,"replies":[{"id":2,"author":"Omar","body":"رد","created_at":"2026-01-01T01:00:00Z","parent_id":1}]}],
+                "parent_id":null,"replies":[{"id":2,"author":"Omar","body":"رد","created_at":"2026-01-01T01:00:00Z","parent_id":1}],
+                "replies_next":"2"}],
                 "next":"1","total":2}),
             "",
         )
         .expect("valid");
         assert_eq!(page.total, 2);
         assert_eq!(page.items[0].replies[0].parent_id, Some(1));
+        assert_eq!(page.items[0].replies_next.as_deref(), Some("2"));
+        assert_eq!(page.items[0].replies[0].replies_next, None);
         assert!(CommentPage::from_json(&json!({"items":[{"id":1.5}]}), "").is_err());
         let posted = Posted::from_json(
             &json!({"comment":{"id":7,"author":"a","body":"bb","created_at":"x"},"status":"pending"}),

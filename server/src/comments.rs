@@ -75,9 +75,14 @@ pub struct Comment {
     pub created_at: String,
     /// The comment this replies to.
     pub parent_id: Option<i64>,
-    /// Published replies, oldest first (top-level comments only).
+    /// Published replies, oldest first (top-level comments only): the
+    /// first [`crate::store::REPLIES_SHOWN`] in a page of comments.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replies: Option<Vec<Comment>>,
+    /// Cursor of the replies after those in `replies`, when there are more
+    /// (`GET /comments/{id}/replies`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replies_next: Option<String>,
 }
 
 /// A stored comment with what only moderators see.

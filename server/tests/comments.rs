@@ -207,6 +207,83 @@ async fn replies_need_a_published_top_level_parent_of_the_same_article() {
     assert_eq!(list["items"][0]["replies"][0]["parent_id"], top_id);
 }
 
+#[tokio::test]
+async fn a_page_carries_twenty_replies_a_comment_and_the_rest_come_by_cursor() {
+    let f = open_fixture(Moderation::Post);
+    let post = |key: String, parent: Option<i64>| {
+        let mut c = comment(&key, &format!("نص {key}"));
+        c["parent_id"] = json!(parent);
+        let router = f.router.clone();
+        async move {
+            let (status, _, body) = post_json(&router, URI, &c, &[]).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            body["comment"]["id"].as_i64().expect("id")
+        }
+    };
+    let busy = post("key-busy0001".into(), None).await;
+    let quiet = post("key-quiet001".into(), None).await;
+    let mut replies = Vec::new();
+    for i in 0..25 {
+        replies.push(post(format!("key-reply{i:03}"), Some(busy)).await);
+    }
+    let few = post("key-fewrep01".into(), Some(quiet)).await;
+
+    let (_, page) = get_json(&f.router, URI).await;
+    assert_eq!(page["total"], 28, "every reply counts, shown or not");
+    let shown: Vec<i64> = page["items"][0]["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert_eq!(shown, replies[..20], "the first twenty, oldest first");
+    let next = page["items"][0]["replies_next"].as_str().expect("more");
+    assert_eq!(next, replies[19].to_string());
+    assert_eq!(page["items"][1]["replies"][0]["id"], few);
+    assert!(page["items"][1].get("replies_next").is_none(), "{page}");
+
+    let uri = |query: &str| format!("/api/v1/comments/{busy}/replies{query}");
+    let (status, rest) = get_json(&f.router, &uri(&format!("?cursor={next}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<i64> = rest["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert_eq!(ids, replies[20..]);
+    assert_eq!(rest["items"][0]["parent_id"], busy);
+    assert!(rest["next"].is_null(), "{rest}");
+    let (_, two) = get_json(&f.router, &uri("?limit=2")).await;
+    assert_eq!(two["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(two["next"], replies[1].to_string());
+
+    // Not a published top-level comment, not a number, not a cursor.
+    for (path, want) in [
+        (format!("/api/v1/comments/{}/replies", replies[0]), 404),
+        ("/api/v1/comments/999999/replies".to_owned(), 404),
+        ("/api/v1/comments/abc/replies".to_owned(), 400),
+        (uri("?cursor=abc"), 400),
+    ] {
+        let (status, body) = get_json(&f.router, &path).await;
+        assert_eq!(status.as_u16(), want, "{path}: {body}");
+    }
+    let (status, _) = admin(
+        &f.router,
+        "POST",
+        &format!("/api/v1/admin/comments/{busy}/reject"),
+        Some("s3cret-token"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = get_json(&f.router, &uri("")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a rejected comment's replies"
+    );
+}
+
 /// Every figure a reader sees for `ARTICLE`: the list's total and the
 /// comments and replies it shows, the article's `comment_count`, `/counts`.
 async fn shown_to_readers(f: &common::Fixture) -> (Value, usize, Value, Value) {

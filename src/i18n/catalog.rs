@@ -78,6 +78,8 @@ catalog! {
     comments_none,
     /// Loads the next page of comments.
     comments_more,
+    /// Shows more of the replies to a comment.
+    replies_more,
     /// The reply button under a comment.
     reply,
     /// Before the name of the comment being answered.

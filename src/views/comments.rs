@@ -123,8 +123,31 @@ pub fn comment(
             replies = replies.child(comment(doc, r, catalog, relative, false, false));
         }
         item = item.child(replies);
+        if let Some(next) = &c.replies_next {
+            item = item.child(more_replies(doc, catalog, c.id, next));
+        }
     }
     item
+}
+
+/// "More replies" under a comment's replies, while some are not shown:
+/// the comment and where its next replies begin.
+fn more_replies(doc: &Document, catalog: &Catalog, parent: i64, cursor: &str) -> El {
+    El::new(doc, "button")
+        .attr("type", "button")
+        .class("more more-replies")
+        .part("button more")
+        .attr("data-parent", &parent.to_string())
+        .attr("data-cursor", cursor)
+        .text(catalog.replies_more())
+}
+
+/// Why more replies did not come, before their button (which tries again).
+pub fn replies_error(doc: &Document, message: &str) -> El {
+    El::new(doc, "p")
+        .class("replies-error")
+        .attr("role", "alert")
+        .text(message)
 }
 
 /// "No comments yet."

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .post(threads::create)
                 .layer(DefaultBodyLimit::max(comments::MAX_BODY)),
         )
+        .route("/comments/{id}/replies", get(comments::replies))
         .route(
             "/articles/{id}/comments",
             get(comments::list)

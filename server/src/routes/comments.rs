@@ -36,13 +36,7 @@ pub(crate) async fn list(
         Some("newest") => Sort::Newest,
         Some(_) => return Err(ApiError::BadRequest("sort is oldest or newest".into())),
     };
-    let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
-        ),
-        None => None,
-    };
+    let after = cursor(p.cursor.as_deref())?;
     let query = CommentQuery {
         article_id,
         sort,
@@ -60,6 +54,44 @@ pub(crate) async fn list(
         "total": page.total,
         "reply_notifications": state.reply_notifications(),
         "comments_open": page.comments_open,
+    })))
+}
+
+/// A `cursor=` the server gave (a comment's id), or none.
+fn cursor(given: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match given.filter(|c| !c.is_empty()) {
+        Some(c) => c
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::BadRequest("invalid cursor".into())),
+        None => Ok(None),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReplyParams {
+    #[serde(default, deserialize_with = "crate::extract::page_size")]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/comments/{id}/replies`: the replies to a comment after
+/// those its page of comments carried (`replies_next`), oldest first.
+pub(crate) async fn replies(
+    State(state): State<AppState>,
+    ApiPath(parent): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<ReplyParams>,
+) -> Result<Json<Value>, ApiError> {
+    let after = cursor(p.cursor.as_deref())?;
+    let limit = p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let page = state
+        .store
+        .list_replies(parent, after, limit)
+        .await?
+        .ok_or(ApiError::NotFound("comment"))?;
+    Ok(Json(json!({
+        "items": page.items,
+        "next": page.next.map(|n| n.to_string()),
     })))
 }
 

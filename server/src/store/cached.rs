@@ -17,7 +17,7 @@ use crate::store::{Attempt, Change, Imported, NoticeOutcome, RetriedDelivery, We
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
     Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
-    ReplySubscription, Session, SharedStore, Sort, Status, Store, StoreError, UrlMatch,
+    ReplyPage, ReplySubscription, Session, SharedStore, Sort, Status, Store, StoreError, UrlMatch,
 };
 
 /// Entries kept at most; past that the cache starts over (a flood of
@@ -240,6 +240,15 @@ impl Store for CachedStore {
             });
         }
         Ok(page)
+    }
+
+    async fn list_replies(
+        &self,
+        parent: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Option<ReplyPage>, StoreError> {
+        self.inner.list_replies(parent, after, limit).await
     }
 
     async fn pending_comments(&self, limit: u32) -> Result<Vec<StoredComment>, StoreError> {

@@ -122,6 +122,30 @@ pub struct CommentPage {
     pub comments_open: bool,
 }
 
+/// Replies a page of comments carries under each comment; the rest come
+/// from [`Store::list_replies`], so that a comment with thousands of
+/// replies does not make every first page as long.
+pub const REPLIES_SHOWN: usize = 20;
+
+/// A page of the replies to one comment.
+#[derive(Debug, Clone)]
+pub struct ReplyPage {
+    /// Published replies, oldest first.
+    pub items: Vec<crate::comments::Comment>,
+    /// Id to continue after, if there is more.
+    pub next: Option<i64>,
+}
+
+/// Keeps the first `limit` of `items` (fetched one more than that): the id
+/// to continue after when there were more.
+pub(crate) fn cut_page(items: &mut Vec<crate::comments::Comment>, limit: usize) -> Option<i64> {
+    if items.len() <= limit {
+        return None;
+    }
+    items.truncate(limit);
+    items.last().map(|c| c.id)
+}
+
 /// Which comments a list asks for.
 #[derive(Debug, Clone)]
 pub struct CommentQuery {
@@ -705,6 +729,15 @@ pub trait Store: Send + Sync {
     async fn comment(&self, id: i64) -> Result<Option<StoredComment>, StoreError>;
     /// A page of published comments; `None` when the article does not exist.
     async fn list_comments(&self, query: CommentQuery) -> Result<Option<CommentPage>, StoreError>;
+    /// Up to `limit` published replies to `parent` after reply `after`,
+    /// oldest first; `None` when `parent` is not a published top-level
+    /// comment of an article readers see.
+    async fn list_replies(
+        &self,
+        parent: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Option<ReplyPage>, StoreError>;
     /// Comments waiting for a moderator, oldest first.
     async fn pending_comments(&self, limit: u32) -> Result<Vec<StoredComment>, StoreError>;
     /// Sets a comment's status; the comment after the change and whether

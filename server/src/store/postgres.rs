@@ -14,11 +14,11 @@ use crate::store::postgres_tls;
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
+    cut_page, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
     CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
-    ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
+    ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplyPage,
     ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError, UrlMatch,
-    WebhookDelivery,
+    WebhookDelivery, REPLIES_SHOWN,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -539,6 +539,7 @@ fn row_to_comment(row: &Row) -> Result<StoredComment, StoreError> {
             created_at: row.try_get(3)?,
             parent_id: row.try_get(4)?,
             replies: None,
+            replies_next: None,
         },
         article_id: row.try_get(5)?,
         status: row.try_get(6)?,
@@ -1104,21 +1105,19 @@ impl Store for PostgresStore {
             .iter()
             .map(|r| row_to_comment(r).map(|s| s.comment))
             .collect::<Result<Vec<_>, _>>()?;
-        let next = if items.len() > q.limit as usize {
-            items.truncate(q.limit as usize);
-            items.last().map(|c| c.id)
-        } else {
-            None
-        };
-        // Every reply of the page in one round trip.
+        let next = cut_page(&mut items, q.limit as usize);
+        // The first replies of every comment of the page in one round
+        // trip: one more than shown, to know there are more.
         let ids: Vec<i64> = items.iter().map(|c| c.id).collect();
         let replies = client
             .query(
                 &format!(
-                    "SELECT {COMMENT_COLUMNS} FROM comments
-                     WHERE parent_id = ANY($1) AND status = 'published' ORDER BY id ASC"
+                    "SELECT {COMMENT_COLUMNS} FROM (
+                       SELECT *, row_number() OVER (PARTITION BY parent_id ORDER BY id) AS n
+                       FROM comments WHERE parent_id = ANY($1) AND status = 'published'
+                     ) r WHERE n <= $2 ORDER BY id ASC"
                 ),
-                &[&ids],
+                &[&ids, &(REPLIES_SHOWN as i64 + 1)],
             )
             .await?;
         for item in &mut items {
@@ -1128,6 +1127,11 @@ impl Store for PostgresStore {
             let reply = row_to_comment(row)?.comment;
             if let Some(parent) = items.iter_mut().find(|c| Some(c.id) == reply.parent_id) {
                 parent.replies.get_or_insert_with(Vec::new).push(reply);
+            }
+        }
+        for item in &mut items {
+            if let Some(replies) = item.replies.as_mut() {
+                item.replies_next = cut_page(replies, REPLIES_SHOWN).map(|id| id.to_string());
             }
         }
         let total: i64 = client
@@ -1146,6 +1150,42 @@ impl Store for PostgresStore {
             total,
             comments_open,
         }))
+    }
+
+    async fn list_replies(
+        &self,
+        parent: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Option<ReplyPage>, StoreError> {
+        let client = self.pool.get().await?;
+        let shown: bool = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM comments c JOIN articles a ON a.id = c.article_id
+                 WHERE c.id = $1 AND c.status = 'published' AND c.parent_id IS NULL
+                   AND NOT a.hidden)",
+                &[&parent],
+            )
+            .await?
+            .try_get(0)?;
+        if !shown {
+            return Ok(None);
+        }
+        let mut items = client
+            .query(
+                &format!(
+                    "SELECT {COMMENT_COLUMNS} FROM comments
+                     WHERE parent_id = $1 AND status = 'published' AND id > $2
+                     ORDER BY id ASC LIMIT $3"
+                ),
+                &[&parent, &after.unwrap_or(i64::MIN), &(i64::from(limit) + 1)],
+            )
+            .await?
+            .iter()
+            .map(|r| row_to_comment(r).map(|s| s.comment))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = cut_page(&mut items, limit as usize);
+        Ok(Some(ReplyPage { items, next }))
     }
 
     async fn pending_comments(&self, limit: u32) -> Result<Vec<StoredComment>, StoreError> {
@@ -1754,6 +1794,7 @@ impl Store for PostgresStore {
                             created_at: r.try_get(14)?,
                             parent_id: None,
                             replies: None,
+                            replies_next: None,
                         }),
                         None => None,
                     },

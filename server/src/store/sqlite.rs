@@ -14,11 +14,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    millis, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
-    CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
-    ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
-    ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError, UrlMatch,
-    WebhookDelivery,
+    cut_page, millis, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change,
+    ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
+    ListQuery, ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
+    ReplyPage, ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError,
+    UrlMatch, WebhookDelivery, REPLIES_SHOWN,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -663,6 +663,30 @@ impl Store for SqliteStore {
                 return Ok(None);
             };
             list_comments(c, &query, open).map(Some)
+        })
+        .await
+    }
+
+    async fn list_replies(
+        &self,
+        parent: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Option<ReplyPage>, StoreError> {
+        self.with_conn(move |c| {
+            let shown: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM comments c JOIN articles a ON a.id = c.article_id
+                     WHERE c.id = ?1 AND c.status = 'published' AND c.parent_id IS NULL
+                       AND a.hidden = 0)",
+                [parent],
+                |r| r.get(0),
+            )?;
+            if !shown {
+                return Ok(None);
+            }
+            let mut items = replies_after(c, parent, after.unwrap_or(i64::MIN), limit as usize)?;
+            let next = cut_page(&mut items, limit as usize);
+            Ok(Some(ReplyPage { items, next }))
         })
         .await
     }
@@ -1599,6 +1623,7 @@ impl Store for SqliteStore {
                                     created_at: r.get(14)?,
                                     parent_id: None,
                                     replies: None,
+                                    replies_next: None,
                                 }),
                                 None => None,
                             },
@@ -2308,6 +2333,7 @@ fn row_to_comment(row: &Row<'_>) -> rusqlite::Result<StoredComment> {
             created_at: row.get(3)?,
             parent_id: row.get(4)?,
             replies: None,
+            replies_next: None,
         },
         article_id: row.get(5)?,
         status: row.get(6)?,
@@ -2657,21 +2683,10 @@ fn list_comments(
         )?
         .map(|r| r.map(|s| s.comment))
         .collect::<Result<Vec<_>, _>>()?;
-    let next = if items.len() > q.limit as usize {
-        items.truncate(q.limit as usize);
-        items.last().map(|c| c.id)
-    } else {
-        None
-    };
-    let mut replies = conn.prepare_cached(&format!(
-        "SELECT {COMMENT_COLUMNS} FROM comments
-         WHERE parent_id = ?1 AND status = 'published' ORDER BY id ASC"
-    ))?;
+    let next = cut_page(&mut items, q.limit as usize);
     for item in &mut items {
-        let found = replies
-            .query_map([item.id], row_to_comment)?
-            .map(|r| r.map(|s| s.comment))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut found = replies_after(conn, item.id, i64::MIN, REPLIES_SHOWN)?;
+        item.replies_next = cut_page(&mut found, REPLIES_SHOWN).map(|id| id.to_string());
         item.replies = Some(found);
     }
     let total = conn.query_row(
@@ -2688,6 +2703,24 @@ fn list_comments(
         total,
         comments_open,
     })
+}
+
+/// Up to `limit + 1` published replies to `parent` after reply `after`.
+fn replies_after(
+    conn: &Connection,
+    parent: i64,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<Comment>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments
+         WHERE parent_id = ?1 AND status = 'published' AND id > ?2 ORDER BY id ASC LIMIT ?3"
+    ))?;
+    let rows = stmt
+        .query_map(params![parent, after, limit as i64 + 1], row_to_comment)?
+        .map(|r| r.map(|s| s.comment))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 const SUBSCRIPTION_COLUMNS: &str =

@@ -241,6 +241,7 @@ mod tests {
                 created_at: "2026-11-30T05:00:00Z".into(),
                 parent_id: Some(3),
                 replies: None,
+                replies_next: None,
             },
             article_id: "a1".into(),
             status: status.into(),
