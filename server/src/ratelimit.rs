@@ -123,6 +123,28 @@ impl RateLimit {
         )
     }
 
+    /// Takes back the last event [`Self::check_in`] recorded for `client`
+    /// in `bucket`, when what it was counted for did not happen after all
+    /// (another limit refused it, or a copy sent at the same moment did it).
+    pub async fn give_back(
+        &self,
+        store: &dyn Store,
+        bucket: &str,
+        client: &str,
+    ) -> Result<(), StoreError> {
+        if self.max == 0 {
+            return Ok(());
+        }
+        if store.shares_state() {
+            return store.rate_unhit(bucket, client).await;
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(times) = seen.by_client.get_mut(client) {
+            times.pop_back();
+        }
+        Ok(())
+    }
+
     /// The window events are counted in.
     pub fn window(&self) -> Duration {
         self.window

@@ -465,6 +465,41 @@ async fn concurrent_identical_requests_create_one_comment() {
     assert_eq!(common::comment_total(&f.store).await, 1);
 }
 
+/// Copies of one comment sent at once, each past the key's look-up
+/// before the first is stored, create one comment and count once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn copies_sent_at_once_count_once_against_the_limit() {
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Post;
+        s.comment_limit = Arc::new(RateLimit::new(40, Duration::from_secs(60)));
+        s
+    });
+    let c = comment("key-copies01", "نسخ");
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let router = f.router.clone();
+            let c = c.clone();
+            tokio::spawn(async move { post_json(&router, URI, &c, &[]).await.0 })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.expect("task"), StatusCode::CREATED);
+    }
+    // One comment used one of the 40: 39 others still go.
+    for i in 0..39 {
+        let (status, _, body) = post_json(
+            &f.router,
+            URI,
+            &comment(&format!("key-after{i:03}"), "بعد"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "comment {i}: {body}");
+    }
+    let (status, _, _) = post_json(&f.router, URI, &comment("key-after999", "بعد"), &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn the_honeypot_is_answered_like_success_and_never_shown() {
     let f = open_fixture(Moderation::Post);

@@ -669,7 +669,7 @@ fn a_comment_stamped_by_a_clock_behind_still_rests() {
     common::block_on(async {
         let f = fixture();
         let state = resting_state(&f).await;
-        let stored = f
+        let (stored, _) = f
             .store
             .create_comment(
                 ARTICLE,

@@ -360,6 +360,19 @@ async fn sends_are_limited_per_recipient_and_never_about_a_readers_page() {
         202,
         "another recipient"
     );
+    // Refused for the recipient's sake, a client has sent nothing: its
+    // own allowance (5) is whole for another friend.
+    for _ in 0..5 {
+        assert_eq!(
+            send_as(addr, SEND, "203.0.113.70", "victim@d.co").await,
+            429
+        );
+    }
+    assert_eq!(
+        send_as(addr, SEND, "203.0.113.70", "friend@d.co").await,
+        202,
+        "the refusals were given back"
+    );
     // A page known only by its URL, titled by its first commenter: no mail.
     let page = "https://news.example/2026/12/03/opinion";
     let thread = khabar_server::model::Article {

@@ -521,25 +521,50 @@ async fn confirmations_are_limited_per_address_and_per_client() {
     );
     // Those refusals spent nothing of the stranger's own allowance: from
     // their own connection, their confirmation goes.
+    let body = comment_from(&f, "198.51.100.7:40000", "stranger@example.org", "own").await;
+    assert_eq!(body["reply_notifications"], "confirmation_sent", "{body}");
+    assert_eq!(wait_for(&inbox, 3).await.len(), 3);
+    // A client refused for a full address has sent nothing either: its
+    // own two still go, to others.
+    let mut sent = 3;
+    for (i, (email, expected)) in [
+        ("huda@example.org", "limited"),
+        ("huda@example.org", "limited"),
+        ("other@example.org", "confirmation_sent"),
+        ("third@example.org", "confirmation_sent"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = format!("other-client-{i}");
+        let body = comment_from(&f, "198.51.100.9:40000", email, &key).await;
+        assert_eq!(body["reply_notifications"], expected, "{email}: {body}");
+        if expected == "confirmation_sent" {
+            sent += 1;
+            assert_eq!(wait_for(&inbox, sent).await.len(), sent);
+        }
+    }
+}
+
+/// A comment asking for mail about replies, sent from `addr`'s own
+/// connection; the answer.
+async fn comment_from(f: &Fixture, addr: &str, email: &str, key: &str) -> Value {
     let mut req = Request::post(format!("/api/v1/articles/{ARTICLE}/comments"))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(
-            json!({ "author": "Stranger", "email": "stranger@example.org",
-                    "body": "Mon propre commentaire.", "idempotency_key": "replies-own-client",
+            json!({ "author": "Stranger", "email": email,
+                    "body": format!("Mon commentaire {key}."), "idempotency_key": format!("replies-{key}"),
                     "notify_replies": true, "lang": "fr" })
             .to_string(),
         ))
         .expect("request");
-    let addr: std::net::SocketAddr = "198.51.100.7:40000".parse().expect("address");
+    let addr: std::net::SocketAddr = addr.parse().expect("address");
     req.extensions_mut()
         .insert(axum::extract::ConnectInfo(addr));
     let res = f.router.clone().oneshot(req).await.expect("response");
     assert_eq!(res.status(), StatusCode::CREATED);
-    let body: Value =
-        serde_json::from_slice(&res.into_body().collect().await.expect("body").to_bytes())
-            .expect("json");
-    assert_eq!(body["reply_notifications"], "confirmation_sent", "{body}");
-    assert_eq!(wait_for(&inbox, 3).await.len(), 3);
+    serde_json::from_slice(&res.into_body().collect().await.expect("body").to_bytes())
+        .expect("json")
 }
 
 #[tokio::test]

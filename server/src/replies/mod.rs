@@ -164,18 +164,24 @@ pub async fn subscribe(
     let address =
         crate::admin::client_hmac(state, &format!("reply-confirm:{}", email.to_lowercase()))
             .await?;
-    for (bucket, who) in [
-        ("reply-confirm-client", client),
-        ("reply-confirm-address", address.as_str()),
-    ] {
-        if state
-            .reply_confirm_limit
-            .check_in(state.store.as_ref(), bucket, who)
-            .await?
-            .is_err()
-        {
-            return Ok(Subscribed::Limited);
-        }
+    // An address's refusal gives the client's event back: nothing went.
+    let (limit, store) = (&state.reply_confirm_limit, state.store.as_ref());
+    if limit
+        .check_in(store, "reply-confirm-client", client)
+        .await?
+        .is_err()
+    {
+        return Ok(Subscribed::Limited);
+    }
+    if limit
+        .check_in(store, "reply-confirm-address", &address)
+        .await?
+        .is_err()
+    {
+        limit
+            .give_back(store, "reply-confirm-client", client)
+            .await?;
+        return Ok(Subscribed::Limited);
     }
     let id = match earlier {
         Some(s) => s.id,

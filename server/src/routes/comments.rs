@@ -176,11 +176,19 @@ pub(crate) async fn post(
             } else {
                 state.moderation
             };
-            let stored = state
+            let (stored, created) = state
                 .store
                 .create_comment(article_id, clean, moderation, now, Some(client_hmac))
                 .await?;
-            (stored, false)
+            // A copy sent at the same moment stored it first: this one
+            // created nothing, and is a replay.
+            if !created {
+                state
+                    .comment_limit
+                    .give_back(state.store.as_ref(), "comments", client)
+                    .await?;
+            }
+            (stored, !created)
         }
     };
     let mut body = answer(&stored, state.moderation);

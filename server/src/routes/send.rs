@@ -49,17 +49,25 @@ pub(crate) async fn send(
     let recipient: String = std::iter::once("to:".to_owned())
         .chain(digest.iter().map(|b| format!("{b:02x}")))
         .collect();
-    for (bucket, key) in [("send", client.as_str()), ("send-to", recipient.as_str())] {
-        if let Err(wait) = state
-            .send_limit
-            .check_in(state.store.as_ref(), bucket, key)
-            .await?
-        {
-            return Err(ApiError::RateLimited {
-                wait,
-                message: "Too many e-mails; try later.",
-            });
-        }
+    // The client first, so that one past its allowance cannot spend the
+    // recipient's; a recipient's refusal then gives the client's back.
+    let limited = |wait| ApiError::RateLimited {
+        wait,
+        message: "Too many e-mails; try later.",
+    };
+    let store = state.store.as_ref();
+    state
+        .send_limit
+        .check_in(store, "send", &client)
+        .await?
+        .map_err(limited)?;
+    if let Err(wait) = state
+        .send_limit
+        .check_in(store, "send-to", &recipient)
+        .await?
+    {
+        state.send_limit.give_back(store, "send", &client).await?;
+        return Err(limited(wait));
     }
     mailer.send(message).await.map_err(|e| {
         // Counted by the mailer, as every failed message is.

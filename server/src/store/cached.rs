@@ -203,7 +203,7 @@ impl Store for CachedStore {
         moderation: Moderation,
         now: String,
         client_hmac: Option<String>,
-    ) -> Result<StoredComment, CreateError> {
+    ) -> Result<(StoredComment, bool), CreateError> {
         let r = self
             .inner
             .create_comment(article_id, comment, moderation, now, client_hmac)
@@ -363,6 +363,10 @@ impl Store for CachedStore {
 
     fn shares_state(&self) -> bool {
         self.inner.shares_state()
+    }
+
+    async fn rate_unhit(&self, bucket: &str, client: &str) -> Result<(), StoreError> {
+        self.inner.rate_unhit(bucket, client).await
     }
 
     async fn rate_hit(

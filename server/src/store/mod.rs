@@ -695,7 +695,9 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<Article>, StoreError>;
 
     /// Stores `comment` on `article_id` unless its idempotency key was seen
-    /// before; either way returns the comment stored under that key.
+    /// before; either way returns the comment stored under that key, and
+    /// whether this call stored it (`false`: an earlier one did, perhaps
+    /// a copy sent at the same moment).
     ///
     /// `client_hmac` (the HMAC of the client's address) is kept for the
     /// moderators.
@@ -706,7 +708,7 @@ pub trait Store: Send + Sync {
         moderation: Moderation,
         now: String,
         client_hmac: Option<String>,
-    ) -> Result<StoredComment, CreateError>;
+    ) -> Result<(StoredComment, bool), CreateError>;
     /// Writes the comments of one imported thread onto `article_id` in one
     /// transaction, parents before their replies, whether the article is
     /// shown, hidden, open or closed (they are its history). Each comment
@@ -808,6 +810,9 @@ pub trait Store: Send + Sync {
         max: u32,
         window: std::time::Duration,
     ) -> Result<Option<std::time::Duration>, StoreError>;
+    /// Takes back the last event of `client` in `bucket`: what it counted
+    /// did not happen after all (see [`crate::ratelimit::RateLimit::give_back`]).
+    async fn rate_unhit(&self, bucket: &str, client: &str) -> Result<(), StoreError>;
     /// Claims the periodic job `name` for `holder` if it is due, and
     /// schedules its next run `every` later: of all the instances that ask
     /// at the same moment, exactly one gets `true`.

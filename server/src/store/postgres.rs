@@ -547,6 +547,21 @@ fn row_to_comment(row: &Row) -> Result<StoredComment, StoreError> {
     })
 }
 
+/// Holds, until the end of `tx`, the lock on `client`'s events in `bucket`.
+async fn lock_rate_client(
+    tx: &impl GenericClient,
+    bucket: &str,
+    client: &str,
+) -> Result<(), StoreError> {
+    let key = format!("{bucket}\u{1f}{client}");
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[&key],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Queues a reply notice when `events` make a reply visible.
 async fn queue_reply_notice(
     client: &impl GenericClient,
@@ -978,12 +993,12 @@ impl Store for PostgresStore {
         moderation: Moderation,
         now: String,
         client_hmac: Option<String>,
-    ) -> Result<StoredComment, CreateError> {
+    ) -> Result<(StoredComment, bool), CreateError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         if let Some(existing) = comment_by_key(&tx, &c.key).await? {
             return if existing.article_id == article_id {
-                Ok(existing)
+                Ok((existing, false))
             } else {
                 Err(CreateError::KeyConflict)
             };
@@ -1044,7 +1059,7 @@ impl Store for PostgresStore {
                 let stored = row_to_comment(&row)?;
                 queue_events(&tx, Event::for_new(&stored.status), &stored).await?;
                 queue_reply_notice(&tx, Event::for_new(&stored.status), &stored).await?;
-                stored
+                (stored, true)
             }
             None => {
                 let existing = comment_by_key(&tx, &c.key)
@@ -1053,7 +1068,7 @@ impl Store for PostgresStore {
                 if existing.article_id != article_id {
                     return Err(CreateError::KeyConflict);
                 }
-                existing
+                (existing, false)
             }
         };
         tx.commit().await?;
@@ -2578,6 +2593,22 @@ impl Store for PostgresStore {
         true
     }
 
+    async fn rate_unhit(&self, bucket: &str, client: &str) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await?;
+        let tx = conn.transaction().await?;
+        // Under `rate_hit`'s lock: two give-backs at once would otherwise
+        // both pick the same newest row, and take back one event.
+        lock_rate_client(&tx, bucket, client).await?;
+        tx.execute(
+            "DELETE FROM rate_hits WHERE ctid = (SELECT ctid FROM rate_hits
+             WHERE bucket = $1 AND client = $2 ORDER BY at_ms DESC LIMIT 1)",
+            &[&bucket, &client],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn rate_hit(
         &self,
         bucket: &str,
@@ -2589,12 +2620,7 @@ impl Store for PostgresStore {
         let mut client_conn = self.pool.get().await?;
         let tx = client_conn.transaction().await?;
         // One client's events are counted by one instance at a time.
-        let key = format!("{bucket}\u{1f}{client}");
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            &[&key],
-        )
-        .await?;
+        lock_rate_client(&tx, bucket, client).await?;
         let now = db_now_ms(&tx).await?;
         tx.execute(
             "DELETE FROM rate_hits WHERE bucket = $1 AND client = $2 AND at_ms <= $3",

@@ -626,7 +626,7 @@ impl Store for SqliteStore {
         moderation: Moderation,
         now: String,
         client_hmac: Option<String>,
-    ) -> Result<StoredComment, CreateError> {
+    ) -> Result<(StoredComment, bool), CreateError> {
         let article_id = article_id.to_owned();
         self.with_conn(move |c| {
             create_comment(
@@ -893,6 +893,19 @@ impl Store for SqliteStore {
         // One server process serves an SQLite file; its windows stay in
         // memory, where checking them costs no write.
         false
+    }
+
+    async fn rate_unhit(&self, bucket: &str, client: &str) -> Result<(), StoreError> {
+        let (bucket, client) = (bucket.to_owned(), client.to_owned());
+        self.with_conn(move |c| {
+            c.execute(
+                "DELETE FROM rate_hits WHERE rowid = (SELECT rowid FROM rate_hits
+                 WHERE bucket = ?1 AND client = ?2 ORDER BY at_ms DESC LIMIT 1)",
+                params![bucket, client],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     async fn rate_hit(
@@ -2352,7 +2365,7 @@ fn create_comment(
     moderation: Moderation,
     now: &str,
     client_hmac: Option<&str>,
-) -> Result<StoredComment, CreateError> {
+) -> Result<(StoredComment, bool), CreateError> {
     // SQLite has one writer at a time anyway; waiting here is a queue,
     // where its busy handler would sleep up to 100 ms between retries
     // (measured: p99 of a POST over 1 s at 16 connections without this).
@@ -2362,7 +2375,7 @@ fn create_comment(
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     if let Some(existing) = comment_by_key(&tx, &c.key)? {
         return if existing.article_id == article_id {
-            Ok(existing)
+            Ok((existing, false))
         } else {
             Err(CreateError::KeyConflict)
         };
@@ -2411,7 +2424,7 @@ fn create_comment(
     queue_events(&tx, Event::for_new(&stored.status), &stored)?;
     queue_reply_notice(&tx, Event::for_new(&stored.status), &stored)?;
     tx.commit()?;
-    Ok(stored)
+    Ok((stored, true))
 }
 
 /// Queues a reply notice when `events` make a reply visible.
