@@ -222,12 +222,54 @@ pub fn shows_something(s: &str) -> bool {
     s.chars().any(is_visible)
 }
 
-/// A name as stored: no control or bidi-control characters, whitespace folded.
+/// Combining marks one letter keeps in a row: Arabic's shadda and vowel
+/// with a Quranic sign, Hebrew's points with an accent, Vietnamese's two
+/// accents fit; the piles of "Zalgo" text, which draw over the lines
+/// around them, lose the rest.
+pub const MARKS_IN_A_ROW: usize = 5;
+
+/// Whether `c` is a combining mark of the blocks text piles up to draw
+/// over its neighbours: the shared diacritics (U+0300–036F and their
+/// extensions), Cyrillic's, Hebrew's and Arabic's.
+fn is_pileable_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05C7}'
+        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}'
+        | '\u{06D6}'..='\u{06ED}' | '\u{08D3}'..='\u{08FF}' | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// Whether to keep `c`, given the marks right before it (`run`, which it
+/// updates): marks past [`MARKS_IN_A_ROW`] go.
+fn within_marks(run: &mut usize, c: char) -> bool {
+    if is_pileable_mark(c) {
+        *run += 1;
+        *run <= MARKS_IN_A_ROW
+    } else {
+        *run = 0;
+        true
+    }
+}
+
+/// A comment's name or text as a widget shows it, from whichever backend:
+/// no bidi controls, no pile of marks (what a comment stored before the
+/// server kept them away may still hold).
+pub fn as_shown(s: &str) -> String {
+    let mut run = 0;
+    s.chars()
+        .filter(|c| !is_bidi_control(*c) && within_marks(&mut run, *c))
+        .collect()
+}
+
+/// A name as stored: no control or bidi-control characters, whitespace
+/// folded, no pile of marks.
 pub fn clean_author(s: &str) -> String {
+    let mut run = 0;
     let kept: String = s
         .chars()
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .filter(|c| within_marks(&mut run, *c))
         .collect();
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -244,10 +286,14 @@ pub fn clean_body(s: &str) -> String {
 }
 
 /// A reader's text as stored ([`clean_body`]), with at most one empty line
-/// in a row and no spaces at line ends: a comment of thousands of line
-/// breaks would otherwise show as a page of nothing.
+/// in a row, no spaces at line ends and no pile of marks: a comment of
+/// thousands of line breaks would otherwise show as a page of nothing.
 pub fn clean_comment(s: &str) -> String {
-    let body = clean_body(s);
+    let mut run = 0;
+    let body: String = clean_body(s)
+        .chars()
+        .filter(|c| within_marks(&mut run, *c))
+        .collect();
     let mut out = String::with_capacity(body.len());
     for line in body.split('\n') {
         let line = line.trim_end();
@@ -332,6 +378,33 @@ mod tests {
             check("Huda", "", &"\n".repeat(10)),
             [(Field::Body, Problem::TooShort)]
         );
+    }
+
+    #[test]
+    fn piles_of_marks_keep_five_and_real_text_keeps_all() {
+        let zalgo = format!(
+            "a{}b{}",
+            "\u{0301}\u{0316}".repeat(20),
+            "\u{0489}".repeat(9)
+        );
+        let five = |mark: &str| mark.repeat(5);
+        assert_eq!(
+            clean_comment(&zalgo),
+            format!(
+                "a{}\u{0301}b{}",
+                "\u{0301}\u{0316}".repeat(2),
+                five("\u{0489}")
+            )
+        );
+        assert_eq!(clean_author(&zalgo), clean_comment(&zalgo));
+        assert_eq!(as_shown(&format!("{zalgo}\u{202E}")), clean_comment(&zalgo));
+        // Arabic with shadda and vowels, a Quranic word, Vietnamese in NFD,
+        // pointed Hebrew with an accent.
+        for real in ["شَدَّةٌ", "ٱلرَّحْمَٰنِ", "Vie\u{0323}\u{0302}t Nam", "בְּרֵאשִׁ֖ית"]
+        {
+            assert_eq!(clean_comment(real), real);
+            assert_eq!(clean_author(real), real);
+        }
     }
 
     #[test]

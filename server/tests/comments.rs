@@ -170,6 +170,19 @@ async fn names_are_stored_without_bidi_or_control_characters() {
 }
 
 #[tokio::test]
+async fn piles_of_marks_are_stored_five_deep() {
+    let f = open_fixture(Moderation::Post);
+    let pile = "\u{0301}\u{0316}\u{0489}".repeat(30);
+    let mut c = comment("key-zalgo001", &format!("ه{pile}لا شَدَّةٌ"));
+    c["author"] = json!(format!("Z{pile}"));
+    let (status, _, body) = post_json(&f.router, URI, &c, &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let five = "\u{0301}\u{0316}\u{0489}\u{0301}\u{0316}";
+    assert_eq!(body["comment"]["body"], format!("ه{five}لا شَدَّةٌ"));
+    assert_eq!(body["comment"]["author"], format!("Z{five}"));
+}
+
+#[tokio::test]
 async fn replies_need_a_published_top_level_parent_of_the_same_article() {
     let f = open_fixture(Moderation::Post);
     let (_, _, top) = post_json(&f.router, URI, &comment("key-top00001", "أول تعليق"), &[]).await;

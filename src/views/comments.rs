@@ -3,7 +3,7 @@
 
 use web_sys::{Document, Element};
 
-use crate::dom::{strip_bidi_controls, Attrs, El};
+use crate::dom::{Attrs, El};
 use crate::i18n::format::{self, DateSettings, TimeWriter};
 use crate::i18n::Catalog;
 use crate::model::Comment;
@@ -73,7 +73,9 @@ pub fn comment(
         .attr("datetime", &c.created_at)
         .attr("tabindex", "0");
     relative.write_into(&c.created_at, time.build_ref());
-    let author = strip_bidi_controls(&c.author);
+    // Not only khabar-server cleans them: any backend may hand over bidi
+    // controls or a pile of marks.
+    let author = khabar_rules::as_shown(&c.author);
     let mut header = El::new(doc, "p")
         .class("comment-meta")
         .child(El::new(doc, "bdi").class("comment-author").text(&author))
@@ -87,8 +89,7 @@ pub fn comment(
         );
     }
     let mut body = El::new(doc, "p").class("comment-body").attr("dir", "auto");
-    // Not only khabar-server strips them: any backend may hand them over.
-    for (i, line) in strip_bidi_controls(&c.body).split('\n').enumerate() {
+    for (i, line) in khabar_rules::as_shown(&c.body).split('\n').enumerate() {
         if i > 0 {
             body = body.child(El::new(doc, "br"));
         }

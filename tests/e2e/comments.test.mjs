@@ -1245,3 +1245,42 @@ test('keyboard only: a comment with 45 replies shows 20, "more replies" brings t
     server.cleanup();
   }
 });
+
+test('a pile of marks from another backend shows five deep; real Arabic marks stay', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const pile = '\u0301\u0316\u0489'.repeat(40);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'marks', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    // A backend that stores what it is given: the widget's own rule holds.
+    await page.route('**/articles/*/comments?*', (route) => route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        items: [
+          { id: 1, author: `Z${pile}`, body: `a${pile}b`, created_at: '2026-12-01T10:00:00Z', parent_id: null, replies: [] },
+          { id: 2, author: 'هدى', body: 'شَدَّةٌ', created_at: '2026-12-01T11:00:00Z', parent_id: null, replies: [] },
+        ],
+        next: null,
+        total: 2,
+      }),
+    }));
+    await page.goto(`${server.url}marks.html`);
+    await page.locator('#story >> li.comment').nth(1).waitFor();
+    const shown = await page.evaluate(() => [...document.getElementById('story').shadowRoot.querySelectorAll('li.comment')]
+      .map((li) => ({
+        author: li.querySelector('.comment-author').textContent,
+        body: li.querySelector('.comment-body').textContent,
+      })));
+    const five = '\u0301\u0316\u0489\u0301\u0316';
+    assert.deepEqual(shown, [
+      { author: `Z${five}`, body: `a${five}b` },
+      { author: 'هدى', body: 'شَدَّةٌ' },
+    ]);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
