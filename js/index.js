@@ -156,8 +156,11 @@ function requestEarly(api, id, ofComments = false) {
   prefetch(earlyUrl(api, id.trim(), ofComments));
 }
 
-/** The URL of an article, or with `ofComments` of its first page of comments, as the wasm asks for it. */
-const earlyUrl = (api, id, ofComments) => articleUrl(api, id) + (ofComments ? '/comments?limit=20' : '');
+/**
+ * The URL of an article, or with `ofComments` of its first page of comments
+ * (20, each with its first 20 replies), as the wasm asks for it (src/api.rs).
+ */
+const earlyUrl = (api, id, ofComments) => articleUrl(api, id) + (ofComments ? '/comments?limit=20&replies=20' : '');
 
 /**
  * The catalog tag of a widget whose option names language `tag` on a page

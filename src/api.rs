@@ -96,10 +96,16 @@ impl ApiClient {
         }
     }
 
-    /// `GET {base}/articles/{id}/comments?limit=…&cursor=…` (or
-    /// `{base}/comments?url=…&limit=…` for a page by URL).
+    /// `GET {base}/articles/{id}/comments?limit=…&replies=…&cursor=…` (or
+    /// `{base}/comments?url=…&limit=…` for a page by URL), with the first
+    /// [`khabar_rules::REPLIES_ASKED`] replies of each comment (the loader
+    /// asks for the first page early by the same URL: `js/index.js`).
     pub fn comments_url(&self, thread: &Thread, limit: u32, cursor: Option<&str>) -> String {
-        let mut url = format!("{}limit={limit}", self.thread_url(thread));
+        let mut url = format!(
+            "{}limit={limit}&replies={}",
+            self.thread_url(thread),
+            khabar_rules::REPLIES_ASKED
+        );
         if let Some(c) = cursor {
             url.push_str("&cursor=");
             url.push_str(&encode(c));
@@ -267,11 +273,11 @@ mod tests {
         let by_url = Thread::Url("https://site.test/a?b=1".into());
         assert_eq!(
             api.comments_url(&by_id, 20, Some("5")),
-            "https://n.test/api/v1/articles/a%201/comments?limit=20&cursor=5"
+            "https://n.test/api/v1/articles/a%201/comments?limit=20&replies=20&cursor=5"
         );
         assert_eq!(
             api.comments_url(&by_url, 20, None),
-            "https://n.test/api/v1/comments?url=https%3A%2F%2Fsite.test%2Fa%3Fb%3D1&limit=20"
+            "https://n.test/api/v1/comments?url=https%3A%2F%2Fsite.test%2Fa%3Fb%3D1&limit=20&replies=20"
         );
         assert_eq!(
             api.post_comment_url(&by_id, "ar"),

@@ -906,6 +906,8 @@ impl CommentSection {
             return Ok(());
         };
         let el = view::comment(&doc, c, catalog, &relative, pending, open).build();
+        // Replies its page brings later go before it (see `replies_arrived`).
+        el.set_attr("data-early", "");
         if let Some(empty) = self.0.borrow_mut().empty.take() {
             empty.remove();
         }
@@ -970,30 +972,52 @@ impl CommentSection {
         let Some(replies) = replies else {
             return;
         };
-        let waiting = replies.query_selector(":scope > li.pending").ok().flatten();
-        let mut first_new = None;
+        // The reader's own replies shown early that this page brings move
+        // into their place; those it does not stay after the new ones.
         for r in &page.items {
             self.take_early(&list, r.id);
+        }
+        let early = replies
+            .query_selector(":scope > [data-early]")
+            .ok()
+            .flatten();
+        let mut first_new = None;
+        for r in &page.items {
             let el = view::comment(&doc, r, catalog, &relative, false, false).build();
-            let _ = replies.insert_before(&el, waiting.as_ref().map(AsRef::as_ref));
+            replies
+                .insert_before(&el, early.as_ref().map(AsRef::as_ref))
+                .map_err(dom_error)
+                .ok();
             first_new.get_or_insert(el);
         }
         self.0
             .borrow_mut()
             .loaded
             .extend(page.items.iter().map(|r| r.id));
+        self.forget_published();
+        // A reader on the button reads on from the first reply it brought,
+        // as after "more comments".
+        let focused = dom::matches(button, ":focus");
         match page.next {
             Some(next) => button.set_attr("data-cursor", &next),
-            None => {
-                // A reader on the button reads on from the first reply it
-                // brought, instead of being sent to the top as it goes.
-                let focused = dom::matches(button, ":focus");
-                button.remove();
-                if let Some(el) = first_new.filter(|_| focused) {
-                    dom::take_focus(&el);
-                }
-            }
+            None => button.remove(),
         }
+        if let Some(el) = first_new.filter(|_| focused) {
+            dom::take_focus(&el);
+        }
+    }
+
+    /// The reader's own comments still waiting for a moderator, as stored;
+    /// those now shown as published (or older than a week) are forgotten.
+    fn forget_published(&self) -> Vec<storage::Pending> {
+        let (key, loaded) = {
+            let s = self.0.borrow();
+            (s.pending_key.clone(), s.loaded.clone())
+        };
+        let mut mine = storage::load_pending(&key, js_sys::Date::now());
+        mine.retain(|p| !loaded.contains(&p.id));
+        storage::save_pending(&key, &mine);
+        mine
     }
 
     /// Takes comment `id` off the list if it was shown early (see
@@ -1120,9 +1144,9 @@ impl CommentSection {
         if !page.comments_open {
             self.close();
         }
-        let (list, catalog, pending_key, open) = {
+        let (list, catalog, open) = {
             let s = self.0.borrow();
-            (s.list.clone(), s.catalog, s.pending_key.clone(), s.open)
+            (s.list.clone(), s.catalog, s.open)
         };
         let doc = list
             .owner_document()
@@ -1163,12 +1187,7 @@ impl CommentSection {
         }
         self.set_total(page.total);
         self.update_notify();
-        // The reader's own comments still waiting for a moderator; those
-        // now published (or older than a week) are forgotten.
-        let loaded = self.0.borrow().loaded.clone();
-        let mut mine = storage::load_pending(&pending_key, js_sys::Date::now());
-        mine.retain(|p| !loaded.contains(&p.id));
-        storage::save_pending(&pending_key, &mine);
+        let mine = self.forget_published();
         if page.next.is_none() {
             for p in &mine {
                 let c = Comment {

@@ -98,6 +98,9 @@ pub const ARTICLE_LIST_MAX: u32 = 50;
 pub const COMMENT_PAGE_DEFAULT: u32 = 20;
 /// Largest `limit` of a comment page; the server caps larger ones.
 pub const COMMENT_PAGE_MAX: u32 = 100;
+/// Replies the widget asks for under each comment of a page (`replies=`);
+/// the rest come from `/comments/{id}/replies`, this many at a time.
+pub const REPLIES_ASKED: u32 = 20;
 
 /// A field of the comment form that can be wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -75,8 +75,8 @@ pub struct Comment {
     pub created_at: String,
     /// The comment this replies to.
     pub parent_id: Option<i64>,
-    /// Published replies, oldest first (top-level comments only): the
-    /// first [`crate::store::REPLIES_SHOWN`] in a page of comments.
+    /// Published replies, oldest first (top-level comments only): in a
+    /// page of comments, the first [`crate::store::CommentQuery::replies`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replies: Option<Vec<Comment>>,
     /// Cursor of the replies after those in `replies`, when there are more

@@ -218,6 +218,7 @@ fn a_disqus_export_is_imported_once_with_its_history() {
         sort: Sort::Oldest,
         limit: 20,
         after: None,
+        replies: None,
     }))
     .expect("list")
     .expect("article");

@@ -221,7 +221,7 @@ async fn replies_need_a_published_top_level_parent_of_the_same_article() {
 }
 
 #[tokio::test]
-async fn a_page_carries_twenty_replies_a_comment_and_the_rest_come_by_cursor() {
+async fn a_page_asked_for_twenty_replies_a_comment_carries_them_and_the_rest_come_by_cursor() {
     let f = open_fixture(Moderation::Post);
     let post = |key: String, parent: Option<i64>| {
         let mut c = comment(&key, &format!("نص {key}"));
@@ -241,7 +241,14 @@ async fn a_page_carries_twenty_replies_a_comment_and_the_rest_come_by_cursor() {
     }
     let few = post("key-fewrep01".into(), Some(quiet)).await;
 
-    let (_, page) = get_json(&f.router, URI).await;
+    // A client of the first contract, which names no `replies`, gets all.
+    let (_, all) = get_json(&f.router, URI).await;
+    assert_eq!(
+        all["items"][0]["replies"].as_array().map(Vec::len),
+        Some(25)
+    );
+    assert!(all["items"][0].get("replies_next").is_none(), "{all}");
+    let (_, page) = get_json(&f.router, &format!("{URI}?replies=20")).await;
     assert_eq!(page["total"], 28, "every reply counts, shown or not");
     let shown: Vec<i64> = page["items"][0]["replies"]
         .as_array()
@@ -270,6 +277,9 @@ async fn a_page_carries_twenty_replies_a_comment_and_the_rest_come_by_cursor() {
     let (_, two) = get_json(&f.router, &uri("?limit=2")).await;
     assert_eq!(two["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(two["next"], replies[1].to_string());
+    // Any count asked for: the cursor after the last shown.
+    let (_, by_url) = get_json(&f.router, &format!("{URI}?replies=3&limit=1")).await;
+    assert_eq!(by_url["items"][0]["replies_next"], replies[2].to_string());
 
     // Not a published top-level comment, not a number, not a cursor.
     for (path, want) in [

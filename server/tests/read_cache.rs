@@ -302,6 +302,7 @@ async fn requests_cannot_fill_the_cache() {
                 sort: khabar_server::store::Sort::Oldest,
                 limit,
                 after: None,
+                replies: None,
             })
             .await
             .expect("page");

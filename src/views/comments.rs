@@ -76,9 +76,16 @@ pub fn comment(
     // Not only khabar-server cleans them: any backend may hand over bidi
     // controls or a pile of marks.
     let author = khabar_rules::as_shown(&c.author);
+    // "More replies" is described by the name of the comment it is under:
+    // a page can hold several such buttons.
+    let by = c.replies_next.as_ref().map(|_| format!("kc-by-{}", c.id));
+    let mut name = El::new(doc, "bdi").class("comment-author").text(&author);
+    if let Some(by) = &by {
+        name = name.attr("id", by);
+    }
     let mut header = El::new(doc, "p")
         .class("comment-meta")
-        .child(El::new(doc, "bdi").class("comment-author").text(&author))
+        .child(name)
         .text(" ")
         .child(time);
     if pending {
@@ -124,8 +131,8 @@ pub fn comment(
             replies = replies.child(comment(doc, r, catalog, relative, false, false));
         }
         item = item.child(replies);
-        if let Some(next) = &c.replies_next {
-            item = item.child(more_replies(doc, catalog, c.id, next));
+        if let (Some(next), Some(by)) = (&c.replies_next, &by) {
+            item = item.child(more_replies(doc, catalog, c.id, next).attr("aria-describedby", by));
         }
     }
     item

@@ -1166,83 +1166,101 @@ test('a comment posted in one tab leaves the draft another tab of the article st
   }
 });
 
-test('keyboard only: a comment with 45 replies shows 20, "more replies" brings the rest and keeps the reader\'s place, after a failure too; a reply posted meanwhile shows once', async () => {
-  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
-  try {
-    const post = async (body, parent) => {
-      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: 'R', email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(res.status, 201);
-      return (await res.json()).comment.id;
-    };
-    const top = await post('the busy comment', null);
-    for (let i = 0; i < 45; i++) await post(`reply ${i}`, top);
-    const { page, problems } = await openPage(browser);
-    await routeMountPage(page, 'more-replies', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
-    // The first "more replies" fails (the network drops it), then they come.
-    let asked = 0;
-    await page.route('**/replies?*', (route) => (asked++ === 0 ? route.abort('internetdisconnected') : route.continue()));
-    await page.goto(`${server.url}more-replies.html`);
-    await page.locator('#story >> li.comment').first().waitFor();
-    const state = () => page.evaluate(() => {
-      const root = document.getElementById('story').shadowRoot;
-      const a = root.activeElement;
-      return {
-        focus: a ? `${a.localName}.${a.className}` : null,
-        text: a?.querySelector?.('.comment-body')?.textContent ?? null,
-        replies: [...root.querySelectorAll('ol.replies > li.comment .comment-body')].map((b) => b.textContent),
-        error: root.querySelector('.replies-error')?.textContent ?? null,
+test('keyboard only: a comment with 45 replies shows 20, "more replies" brings the rest and keeps the reader\'s place, after a failure too; a reply posted meanwhile shows once (post- and pre-moderation)', async () => {
+  for (const moderation of ['post', 'pre']) {
+    const server = await startServer({ args: ['--moderation', moderation, '--comment-rate', '0'] });
+    try {
+      const post = async (body, parent) => {
+        const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ author: 'R', email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
+        });
+        assert.equal(res.status, 201);
+        const id = (await res.json()).comment.id;
+        if (moderation === 'pre') server.cli('comments', 'approve', String(id));
+        return id;
       };
-    });
-    const replies = (n) => page.waitForFunction((want) =>
-      document.getElementById('story').shadowRoot.querySelectorAll('ol.replies > li.comment').length === want, n);
-    let now = await state();
-    assert.deepEqual(now.replies, Array.from({ length: 20 }, (_, i) => `reply ${i}`));
-    assert.equal(await page.locator('#story >> button.more-replies').textContent(), 'More replies');
-    // The button under the last reply shown, in its context.
-    await page.locator('#story >> button.more-replies').scrollIntoViewIfNeeded();
-    const box = await page.locator('#story >> button.more-replies').boundingBox();
-    await page.screenshot({ path: screenshotPath('more-replies.png'), clip: { x: 0, y: Math.max(0, box.y - 220), width: 800, height: 300 } });
+      const top = await post('the busy comment', null);
+      for (let i = 0; i < 45; i++) await post(`reply ${i}`, top);
+      const { page, problems } = await openPage(browser);
+      await routeMountPage(page, 'more-replies', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+      // The first "more replies" fails (the network drops it), then they come.
+      let asked = 0;
+      await page.route('**/replies?*', (route) => (asked++ === 0 ? route.abort('internetdisconnected') : route.continue()));
+      await page.goto(`${server.url}more-replies.html`);
+      await page.locator('#story >> li.comment').first().waitFor();
+      const state = () => page.evaluate(() => {
+        const root = document.getElementById('story').shadowRoot;
+        const a = root.activeElement;
+        return {
+          focus: a ? `${a.localName}.${a.className}` : null,
+          text: a?.querySelector?.('.comment-body')?.textContent ?? null,
+          replies: [...root.querySelectorAll('ol.replies > li.comment')]
+            .map((li) => li.querySelector('.comment-body').textContent + (li.querySelector('.badge') ? ' [pending]' : '')),
+          error: root.querySelector('.replies-error')?.textContent ?? null,
+          described: root.getElementById(root.querySelector('.more-replies')?.getAttribute('aria-describedby'))?.textContent ?? null,
+        };
+      });
+      const replies = (n) => page.waitForFunction((want) =>
+        document.getElementById('story').shadowRoot.querySelectorAll('ol.replies > li.comment').length === want, n);
+      let now = await state();
+      assert.deepEqual(now.replies, Array.from({ length: 20 }, (_, i) => `reply ${i}`), moderation);
+      assert.equal(await page.locator('#story >> button.more-replies').textContent(), 'More replies');
+      assert.equal(now.described, 'R', 'the button is described by the name of the comment it is under');
+      // The button under the last reply shown, in its context.
+      await page.locator('#story >> button.more-replies').scrollIntoViewIfNeeded();
+      const box = await page.locator('#story >> button.more-replies').boundingBox();
+      await page.screenshot({ path: screenshotPath('more-replies.png'), clip: { x: 0, y: Math.max(0, box.y - 220), width: 800, height: 300 } });
 
-    // The reader replies, with 25 replies not yet shown: theirs shows at once.
-    await page.locator('#story >> button.reply').first().click();
-    await page.locator('#story >> #kc-author').fill('Laila');
-    await page.locator('#story >> #kc-body').fill('A reply of my own.');
-    await page.locator('#story >> form.comment-form button[type="submit"]').click();
-    await replies(21);
-    assert.equal((await state()).replies[20], 'A reply of my own.');
+      // The reader replies, with 25 replies not yet shown: theirs shows at
+      // once (waiting for a moderator under pre-moderation, who approves it).
+      await page.locator('#story >> button.reply').first().click();
+      await page.locator('#story >> #kc-author').fill('Laila');
+      await page.locator('#story >> #kc-body').fill('A reply of my own.');
+      await page.locator('#story >> form.comment-form button[type="submit"]').click();
+      await replies(21);
+      const mine = `A reply of my own.${moderation === 'pre' ? ' [pending]' : ''}`;
+      assert.equal((await state()).replies[20], mine, moderation);
+      if (moderation === 'pre') server.cli('comments', 'approve', String(top + 46));
 
-    await page.locator('#story >> button.more-replies').focus();
-    await page.keyboard.press('Enter');
-    await page.locator('#story >> .replies-error').waitFor();
-    now = await state();
-    assert.match(now.error, /connection|network|internet|offline/i);
-    assert.equal(now.focus, 'button.more more-replies', 'the button stays, to try again');
-    assert.equal(now.replies.length, 21);
-    // Again: the next 20, after those shown; the note goes.
-    await page.keyboard.press('Enter');
-    await replies(41);
-    now = await state();
-    assert.equal(now.error, null);
-    assert.equal(now.focus, 'button.more more-replies');
-    // The last ones: the button goes and the reader is on the first reply
-    // they brought; the reader's own reply is in its place, once.
-    await page.keyboard.press('Enter');
-    await replies(46);
-    now = await state();
-    assert.equal(now.focus, 'li.comment');
-    assert.equal(now.text, 'reply 40');
-    assert.deepEqual(now.replies, [...Array.from({ length: 45 }, (_, i) => `reply ${i}`), 'A reply of my own.']);
-    assert.equal(await page.locator('#story >> button.more-replies').count(), 0);
-    assert.equal(asked, 3);
-    assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(p)), []);
-    await page.close();
-  } finally {
-    await server.stop();
-    server.cleanup();
+      await page.locator('#story >> button.more-replies').focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#story >> .replies-error').waitFor();
+      now = await state();
+      assert.match(now.error, /connection|network|internet|offline/i);
+      assert.equal(now.focus, 'button.more more-replies', 'the button stays, to try again');
+      assert.equal(now.replies.length, 21);
+      // Again: the next 20, before the reader's own; the note goes, and the
+      // reader is on the first reply it brought.
+      await page.keyboard.press('Enter');
+      await replies(41);
+      now = await state();
+      assert.equal(now.error, null);
+      assert.equal(now.focus, 'li.comment');
+      assert.equal(now.text, 'reply 20');
+      assert.equal(now.replies[40], mine, `${moderation}: the reader's own stays last`);
+      // The last ones: the button goes; the reader's own reply is in its
+      // place, once, published.
+      await page.locator('#story >> button.more-replies').focus();
+      await page.keyboard.press('Enter');
+      await replies(46);
+      now = await state();
+      assert.equal(now.focus, 'li.comment');
+      assert.equal(now.text, 'reply 40');
+      assert.deepEqual(now.replies, [...Array.from({ length: 45 }, (_, i) => `reply ${i}`), 'A reply of my own.'], moderation);
+      assert.equal(await page.locator('#story >> button.more-replies').count(), 0);
+      assert.equal(asked, 3);
+      // Published, it is no longer the reader's waiting comment after a reload.
+      await page.reload();
+      await page.locator('#story >> li.comment').first().waitFor();
+      assert.equal(await page.locator('#story >> .badge').count(), 0, moderation);
+      assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(p)), [], moderation);
+      await page.close();
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
   }
 });
 

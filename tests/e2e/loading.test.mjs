@@ -54,7 +54,7 @@ test('the article is requested while the core module downloads; the comments mod
 
 test("an article's comment section asks for its first page of comments along with its module, not after it", async () => {
   const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });
-  const firstPage = `/api/v1/articles/${ARTICLE}/comments?limit=20`;
+  const firstPage = `/api/v1/articles/${ARTICLE}/comments?limit=20&replies=20`;
   const pages = [];
   let pageAsked;
   const asked = new Promise((resolve) => { pageAsked = resolve; });
@@ -337,7 +337,7 @@ test('a page of comment sections alone loads the comments page\'s module only, i
   await page.locator('khabar-widget >> form.comment-form').waitFor();
   assert.deepEqual(log, ['asked']);
   // One request for the first page, made before the module even ran.
-  assert.deepEqual(pages, [['?limit=20', false]]);
+  assert.deepEqual(pages, [['?limit=20&replies=20', false]]);
   assert.deepEqual(fetched, ['khabar_comments_page.js', 'khabar_comments_page_bg.wasm']);
   // The module's wasm first (the largest file, the last in), then the
   // first page, then the catalogs of the two sections' languages.

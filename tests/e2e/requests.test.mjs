@@ -187,7 +187,7 @@ test("the loader's early request is the one the first GET reads", async () => {
 test("a retry asks anew after an early answer that failed, its status's or its body's, not only its connection's", async () => {
   // (No console check: Chromium logs the 404s.)
   const { page } = await requestPage();
-  const path = '/api/v1/articles/no-such-article/comments?limit=20';
+  const path = '/api/v1/articles/no-such-article/comments?limit=20&replies=20';
   const ours = (r) => new URL(r.url()).pathname === new URL(path, 'http://x').pathname;
   let asked = 0;
   page.on('request', (r) => { if (ours(r)) asked += 1; });

@@ -24,6 +24,9 @@ pub(crate) struct ListParams {
     limit: Option<u32>,
     cursor: Option<String>,
     sort: Option<String>,
+    /// Replies under each comment: the first this many (none: all).
+    #[serde(default, deserialize_with = "crate::extract::page_size")]
+    replies: Option<u32>,
 }
 
 pub(crate) async fn list(
@@ -42,6 +45,7 @@ pub(crate) async fn list(
         sort,
         limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         after,
+        replies: replies_shown(p.replies),
     };
     let page = state
         .store
@@ -57,8 +61,13 @@ pub(crate) async fn list(
     })))
 }
 
+/// `replies=`: at least one, at most a page's most (none: all).
+pub(crate) fn replies_shown(asked: Option<u32>) -> Option<u32> {
+    asked.map(|n| n.clamp(1, MAX_LIMIT))
+}
+
 /// A `cursor=` the server gave (a comment's id), or none.
-fn cursor(given: Option<&str>) -> Result<Option<i64>, ApiError> {
+pub(crate) fn cursor(given: Option<&str>) -> Result<Option<i64>, ApiError> {
     match given.filter(|c| !c.is_empty()) {
         Some(c) => c
             .parse::<i64>()

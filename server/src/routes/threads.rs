@@ -26,6 +26,8 @@ pub(crate) struct ByUrl {
     cursor: Option<String>,
     sort: Option<String>,
     lang: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::page_size")]
+    replies: Option<u32>,
 }
 
 impl From<ThreadError> for ApiError {
@@ -78,13 +80,7 @@ pub(crate) async fn list(
         Some("newest") => Sort::Newest,
         Some(_) => return Err(ApiError::BadRequest("sort is oldest or newest".into())),
     };
-    let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            c.parse::<i64>()
-                .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
-        ),
-        None => None,
-    };
+    let after = crate::routes::comments::cursor(p.cursor.as_deref())?;
     let (_, id) = resolve(&state, p.url.as_deref()).await?;
     let Some(article_id) = id else {
         return Ok(Json(
@@ -103,6 +99,7 @@ pub(crate) async fn list(
                 .unwrap_or(khabar_rules::COMMENT_PAGE_DEFAULT)
                 .clamp(1, khabar_rules::COMMENT_PAGE_MAX),
             after,
+            replies: crate::routes::comments::replies_shown(p.replies),
         })
         .await?
         .ok_or(ApiError::NotFound("article"))?;

@@ -27,8 +27,9 @@ const MAX_ENTRIES: usize = 10_000;
 #[derive(Default)]
 struct Entries {
     articles: HashMap<String, Article>,
-    /// First pages of comments of the size readers' widgets ask for.
-    first_pages: HashMap<(String, Sort), CommentPage>,
+    /// First pages of comments of the size readers' widgets ask for, with
+    /// the replies they ask for (or all, as older widgets do).
+    first_pages: HashMap<(String, Sort, Option<u32>), CommentPage>,
     /// Published comments of each article asked about, by id: one entry
     /// an article, however many lists name it (a list as key let anyone
     /// fill the cache with lists of made-up ids).
@@ -223,12 +224,14 @@ impl Store for CachedStore {
         if query.after.is_some() {
             return self.inner.list_comments(query).await;
         }
-        // Only the page size the widget asks for: one entry per article
-        // and order, not one per size a caller can name (up to 100 each).
-        if query.limit != khabar_rules::COMMENT_PAGE_DEFAULT {
+        // Only the page size the widget asks for: two entries per article
+        // and order (replies cut as this widget asks, or all as older
+        // ones do), not one per size a caller can name (up to 100 each).
+        let widget = matches!(query.replies, None | Some(khabar_rules::REPLIES_ASKED));
+        if query.limit != khabar_rules::COMMENT_PAGE_DEFAULT || !widget {
             return self.inner.list_comments(query).await;
         }
-        let key = (query.article_id.clone(), query.sort);
+        let key = (query.article_id.clone(), query.sort, query.replies);
         if let Some(hit) = self.generation.with(|e| e.first_pages.get(&key).cloned()) {
             return Ok(Some(hit));
         }

@@ -122,11 +122,6 @@ pub struct CommentPage {
     pub comments_open: bool,
 }
 
-/// Replies a page of comments carries under each comment; the rest come
-/// from [`Store::list_replies`], so that a comment with thousands of
-/// replies does not make every first page as long.
-pub const REPLIES_SHOWN: usize = 20;
-
 /// A page of the replies to one comment.
 #[derive(Debug, Clone)]
 pub struct ReplyPage {
@@ -157,6 +152,10 @@ pub struct CommentQuery {
     pub limit: u32,
     /// Continue after this comment id.
     pub after: Option<i64>,
+    /// Replies under each comment: the first this many, the rest from
+    /// [`Store::list_replies`] (`None`: all, as clients of the first
+    /// contract expect).
+    pub replies: Option<u32>,
 }
 
 /// What an upsert of `a` from `origin` records as its source's word on

@@ -18,7 +18,7 @@ use super::{
     CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
     ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplyPage,
     ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError, UrlMatch,
-    WebhookDelivery, REPLIES_SHOWN,
+    WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -1122,17 +1122,18 @@ impl Store for PostgresStore {
             .collect::<Result<Vec<_>, _>>()?;
         let next = cut_page(&mut items, q.limit as usize);
         // The first replies of every comment of the page in one round
-        // trip: one more than shown, to know there are more.
+        // trip, each comment's read by its index up to one more than
+        // shown (to know there are more); LIMIT NULL is none.
         let ids: Vec<i64> = items.iter().map(|c| c.id).collect();
         let replies = client
             .query(
                 &format!(
-                    "SELECT {COMMENT_COLUMNS} FROM (
-                       SELECT *, row_number() OVER (PARTITION BY parent_id ORDER BY id) AS n
-                       FROM comments WHERE parent_id = ANY($1) AND status = 'published'
-                     ) r WHERE n <= $2 ORDER BY id ASC"
+                    "SELECT r.* FROM unnest($1::bigint[]) p(id) CROSS JOIN LATERAL (
+                       SELECT {COMMENT_COLUMNS} FROM comments
+                       WHERE parent_id = p.id AND status = 'published' ORDER BY id LIMIT $2
+                     ) r ORDER BY r.id"
                 ),
-                &[&ids, &(REPLIES_SHOWN as i64 + 1)],
+                &[&ids, &q.replies.map(|n| i64::from(n) + 1)],
             )
             .await?;
         for item in &mut items {
@@ -1144,9 +1145,11 @@ impl Store for PostgresStore {
                 parent.replies.get_or_insert_with(Vec::new).push(reply);
             }
         }
-        for item in &mut items {
-            if let Some(replies) = item.replies.as_mut() {
-                item.replies_next = cut_page(replies, REPLIES_SHOWN).map(|id| id.to_string());
+        if let Some(shown) = q.replies {
+            for item in &mut items {
+                if let Some(replies) = item.replies.as_mut() {
+                    item.replies_next = cut_page(replies, shown as usize).map(|id| id.to_string());
+                }
             }
         }
         let total: i64 = client

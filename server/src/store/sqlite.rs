@@ -18,7 +18,7 @@ use super::{
     ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
     ListQuery, ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
     ReplyPage, ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError,
-    UrlMatch, WebhookDelivery, REPLIES_SHOWN,
+    UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -684,7 +684,7 @@ impl Store for SqliteStore {
             if !shown {
                 return Ok(None);
             }
-            let mut items = replies_after(c, parent, after.unwrap_or(i64::MIN), limit as usize)?;
+            let mut items = replies_after(c, parent, after.unwrap_or(i64::MIN), Some(limit))?;
             let next = cut_page(&mut items, limit as usize);
             Ok(Some(ReplyPage { items, next }))
         })
@@ -2698,8 +2698,10 @@ fn list_comments(
         .collect::<Result<Vec<_>, _>>()?;
     let next = cut_page(&mut items, q.limit as usize);
     for item in &mut items {
-        let mut found = replies_after(conn, item.id, i64::MIN, REPLIES_SHOWN)?;
-        item.replies_next = cut_page(&mut found, REPLIES_SHOWN).map(|id| id.to_string());
+        let mut found = replies_after(conn, item.id, i64::MIN, q.replies)?;
+        if let Some(shown) = q.replies {
+            item.replies_next = cut_page(&mut found, shown as usize).map(|id| id.to_string());
+        }
         item.replies = Some(found);
     }
     let total = conn.query_row(
@@ -2718,19 +2720,24 @@ fn list_comments(
     })
 }
 
-/// Up to `limit + 1` published replies to `parent` after reply `after`.
+/// Up to `limit + 1` published replies to `parent` after reply `after`
+/// (`None`: all of them).
 fn replies_after(
     conn: &Connection,
     parent: i64,
     after: i64,
-    limit: usize,
+    limit: Option<u32>,
 ) -> Result<Vec<Comment>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COMMENT_COLUMNS} FROM comments
          WHERE parent_id = ?1 AND status = 'published' AND id > ?2 ORDER BY id ASC LIMIT ?3"
     ))?;
     let rows = stmt
-        .query_map(params![parent, after, limit as i64 + 1], row_to_comment)?
+        // A negative LIMIT is none.
+        .query_map(
+            params![parent, after, limit.map_or(-1, |n| i64::from(n) + 1)],
+            row_to_comment,
+        )?
         .map(|r| r.map(|s| s.comment))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
