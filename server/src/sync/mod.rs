@@ -125,7 +125,6 @@ pub async fn run(
     }
 }
 
-/// How many intervals to wait after `failures` failed syncs in a row: 1
 #[cfg(test)]
 mod tests {
     use super::*;
