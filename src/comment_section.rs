@@ -67,6 +67,9 @@ enum Wanted {
     List { first: bool },
     /// More replies to the comment whose "more replies" `button` it is.
     Replies(Element),
+    /// Whether the reader's reply `id`, shown as waiting, is published
+    /// among replies not shown yet.
+    Published(i64),
 }
 
 struct State {
@@ -1002,8 +1005,24 @@ impl CommentSection {
             Some(next) => button.set_attr("data-cursor", &next),
             None => button.remove(),
         }
-        if let Some(el) = first_new.filter(|_| focused) {
+        // None came (taken down meanwhile): the last reply, else the comment.
+        let last = || replies.last_element_child().or(replies.parent_element());
+        if let Some(el) = first_new.or_else(last).filter(|_| focused) {
             dom::take_focus(&el);
+        }
+    }
+
+    /// Shows the reader's reply `id` as published if the page of replies
+    /// from it says so (see [`Wanted::Published`]); it stays where it is
+    /// until the replies before it come.
+    fn published_arrived(&self, id: i64, result: Result<CommentPage, WidgetError>) {
+        let Ok(page) = result else {
+            return;
+        };
+        if let Some(c) = page.items.iter().find(|c| c.id == id) {
+            self.0.borrow_mut().loaded.push(id);
+            self.forget_published();
+            let _ = self.insert(c, false);
         }
     }
 
@@ -1085,6 +1104,7 @@ impl CommentSection {
             match wanted {
                 Wanted::List { first } => section.page_arrived(page, first),
                 Wanted::Replies(button) => section.replies_arrived(&button, page),
+                Wanted::Published(id) => section.published_arrived(id, page),
             }
         });
     }
@@ -1200,6 +1220,20 @@ impl CommentSection {
                     replies_next: None,
                 };
                 self.insert(&c, true)?;
+                // Under a comment whose later replies are not shown, it may
+                // be published among them: its page says.
+                let more = p
+                    .parent_id
+                    .and_then(|parent| find_comment(&list, parent, " > .more-replies"));
+                if let (Some(parent), Some(_), Ok(abort)) = (p.parent_id, more, Cancel::new()) {
+                    let after = (p.id - 1).to_string();
+                    let url = self
+                        .0
+                        .borrow()
+                        .client
+                        .replies_url(&parent.to_string(), &after);
+                    self.fetch(&url, &abort, Wanted::Published(p.id));
+                }
             }
         }
         if list.child_element_count() == 0 {

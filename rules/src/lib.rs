@@ -225,31 +225,44 @@ pub fn shows_something(s: &str) -> bool {
     s.chars().any(is_visible)
 }
 
-/// Combining marks one letter keeps in a row: Arabic's shadda and vowel
-/// with a Quranic sign, Hebrew's points with an accent, Vietnamese's two
-/// accents fit; the piles of "Zalgo" text, which draw over the lines
-/// around them, lose the rest.
+/// Combining marks one letter keeps in a row: Quranic Arabic's shadda,
+/// vowel and signs, Hebrew's points with an accent and a meteg,
+/// Vietnamese's two accents fit (up to five); the piles of "Zalgo" text,
+/// which draw over the lines around them, lose the rest.
 pub const MARKS_IN_A_ROW: usize = 5;
 
 /// Whether `c` is a combining mark of the blocks text piles up to draw
 /// over its neighbours: the shared diacritics (U+0300–036F and their
-/// extensions), Cyrillic's, Hebrew's and Arabic's.
+/// extensions), Cyrillic's, Hebrew's, Arabic's, Thai's and Lao's (the
+/// punctuation and letters among them, such as Hebrew's maqaf and
+/// Arabic's end of ayah, are not marks).
 fn is_pileable_mark(c: char) -> bool {
     matches!(c,
-        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05C7}'
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}'
+        | '\u{0591}'..='\u{05BD}' | '\u{05BF}' | '\u{05C1}'..='\u{05C2}'
+        | '\u{05C4}'..='\u{05C5}' | '\u{05C7}'
         | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}'
-        | '\u{06D6}'..='\u{06ED}' | '\u{08D3}'..='\u{08FF}' | '\u{1AB0}'..='\u{1AFF}'
-        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+        | '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E4}' | '\u{06E7}'..='\u{06E8}'
+        | '\u{06EA}'..='\u{06ED}' | '\u{08D3}'..='\u{08FF}'
+        | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}'
+        | '\u{0EB1}' | '\u{0EB4}'..='\u{0EBC}' | '\u{0EC8}'..='\u{0ECE}'
+        | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}'
+        | '\u{FE20}'..='\u{FE2F}')
 }
 
 /// Whether to keep `c`, given the marks right before it (`run`, which it
-/// updates): marks past [`MARKS_IN_A_ROW`] go.
+/// updates): marks past [`MARKS_IN_A_ROW`] go. Joiners and variation
+/// selectors between them neither count nor end the run: the marks after
+/// them still stack on the same letter.
 fn within_marks(run: &mut usize, c: char) -> bool {
     if is_pileable_mark(c) {
         *run += 1;
         *run <= MARKS_IN_A_ROW
     } else {
-        *run = 0;
+        if !matches!(c, '\u{200C}'..='\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+        {
+            *run = 0;
+        }
         true
     }
 }
@@ -403,8 +416,23 @@ mod tests {
         assert_eq!(as_shown(&format!("{zalgo}\u{202E}")), clean_comment(&zalgo));
         // Arabic with shadda and vowels, a Quranic word, Vietnamese in NFD,
         // pointed Hebrew with an accent.
-        for real in ["شَدَّةٌ", "ٱلرَّحْمَٰنِ", "Vie\u{0323}\u{0302}t Nam", "בְּרֵאשִׁ֖ית"]
-        {
+        // A Thai pile, and joiners that do not end a run.
+        let thai = |n: usize| format!("ด{}", "\u{0E49}".repeat(n));
+        assert_eq!(clean_comment(&thai(30)), thai(5));
+        assert_eq!(
+            clean_comment(&format!("a{0}\u{200D}{0}", "\u{0301}".repeat(5))),
+            format!("a{}\u{200D}", "\u{0301}".repeat(5))
+        );
+        // Hebrew's maqaf after five marks is punctuation, kept.
+        assert_eq!(clean_comment("שָּֽׁ֣־לוֹם"), "שָּֽׁ֣־לוֹם");
+        for real in [
+            "شَدَّةٌ",
+            "ٱلرَّحْمَٰنِ",
+            "Vie\u{0323}\u{0302}t Nam",
+            "בְּרֵאשִׁ֖ית",
+            "สวัสดีครับ ภาษาไทย",
+            "1\u{FE0F}\u{20E3} 👩\u{200D}💻",
+        ] {
             assert_eq!(clean_comment(real), real);
             assert_eq!(clean_author(real), real);
         }

@@ -377,7 +377,9 @@ async fn a_page_by_url_lists_and_posts_through_the_url_endpoints() {
     find(&el, ".comments-empty").await;
     assert_eq!(
         requested(),
-        vec![format!("GET https://api.test{PAGE_QUERY}&limit=20")]
+        vec![format!(
+            "GET https://api.test{PAGE_QUERY}&limit=20&replies=20"
+        )]
     );
     let root = el.shadow_root().expect("root");
     type_into(
