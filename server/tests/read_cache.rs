@@ -309,3 +309,87 @@ async fn requests_cannot_fill_the_cache() {
     }
     assert_eq!(cached.entries(), 3, "the widget's page size alone");
 }
+
+/// The widget's first page (replies cut at 20) and an older
+/// client's (every reply) are two entries: neither is served for the other.
+#[tokio::test]
+async fn first_pages_with_and_without_cut_replies_are_kept_apart() {
+    use khabar_server::comments::{CleanComment, Moderation};
+    use khabar_server::store::{CommentQuery, Sort, Store};
+    let dir = tempfile::tempdir().expect("dir");
+    let engine = seeded(&common::engine_url(&dir)).await;
+    let cached = khabar_server::store::cached::CachedStore::new(engine.clone())
+        .await
+        .expect("the cache");
+    let add = |key: &str, parent: Option<i64>| CleanComment {
+        author: "Huda".into(),
+        email: None,
+        body: format!("نص {key}"),
+        parent_id: parent,
+        is_spam: false,
+        key: key.into(),
+    };
+    let now = "2026-12-05T10:00:00Z".to_owned();
+    let (top, _) = cached
+        .create_comment(
+            ARTICLE,
+            add("cache-top-01", None),
+            Moderation::Post,
+            now.clone(),
+            None,
+        )
+        .await
+        .expect("top");
+    for i in 0..22 {
+        let key = format!("cache-reply-{i:02}");
+        cached
+            .create_comment(
+                ARTICLE,
+                add(&key, Some(top.comment.id)),
+                Moderation::Post,
+                now.clone(),
+                None,
+            )
+            .await
+            .expect("reply");
+    }
+    let page = |replies| CommentQuery {
+        article_id: ARTICLE.into(),
+        sort: Sort::Oldest,
+        limit: khabar_rules::COMMENT_PAGE_DEFAULT,
+        after: None,
+        replies,
+    };
+    let top_id = top.comment.id;
+    let shown = |p: Option<khabar_server::store::CommentPage>| {
+        let p = p.expect("the article");
+        let c = p
+            .items
+            .into_iter()
+            .find(|c| c.id == top_id)
+            .expect("the comment");
+        (c.replies.map_or(0, |r| r.len()), c.replies_next.is_some())
+    };
+    // Until the cache keeps the cut page (its watcher has seen the writes
+    // above), then both ways, twice: each from its own entry.
+    let until = Instant::now() + Duration::from_secs(5);
+    while cached.entries() == 0 {
+        assert!(Instant::now() < until, "the cache never kept the page");
+        let cut = cached
+            .list_comments(page(Some(khabar_rules::REPLIES_ASKED)))
+            .await
+            .expect("cut");
+        assert_eq!(shown(cut), (20, true));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..2 {
+        let all = cached.list_comments(page(None)).await.expect("all");
+        assert_eq!(shown(all), (22, false));
+        let cut = cached
+            .list_comments(page(Some(khabar_rules::REPLIES_ASKED)))
+            .await
+            .expect("cut");
+        assert_eq!(shown(cut), (20, true));
+    }
+    assert_eq!(cached.entries(), 2, "one entry each");
+}

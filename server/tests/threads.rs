@@ -581,3 +581,32 @@ async fn a_bad_sort_or_cursor_is_refused_before_the_first_comment() {
     }
     let _ = &f.dir;
 }
+
+#[tokio::test]
+async fn a_page_by_url_cuts_replies_as_asked_and_its_comment_gives_the_rest() {
+    let f = site_fixture();
+    let list = format!("/api/v1/comments?url={}", enc(PAGE));
+    let (status, _, created) = post_json(&f.router, &list, &comment("key-thread-rep"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let top = created["comment"]["id"].as_i64().expect("id");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let mut reply = comment(&format!("key-thread-rep{i}"));
+        reply["parent_id"] = json!(top);
+        let (status, _, r) = post_json(&f.router, &list, &reply, &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+        ids.push(r["comment"]["id"].as_i64().expect("id"));
+    }
+    let (_, all) = get_json(&f.router, &list).await;
+    assert_eq!(all["items"][0]["replies"].as_array().map(Vec::len), Some(3));
+    let (_, cut) = get_json(&f.router, &format!("{list}&replies=2")).await;
+    assert_eq!(cut["items"][0]["replies"].as_array().map(Vec::len), Some(2));
+    let next = cut["items"][0]["replies_next"].as_str().expect("more");
+    let (_, rest) = get_json(
+        &f.router,
+        &format!("/api/v1/comments/{top}/replies?cursor={next}"),
+    )
+    .await;
+    assert_eq!(rest["items"][0]["id"], ids[2]);
+    assert!(rest["next"].is_null(), "{rest}");
+}
