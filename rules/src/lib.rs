@@ -250,43 +250,40 @@ fn is_pileable_mark(c: char) -> bool {
         | '\u{FE20}'..='\u{FE2F}')
 }
 
-/// Whether to keep `c`, given the marks right before it (`run`, which it
-/// updates): marks past [`MARKS_IN_A_ROW`] go. Joiners and variation
-/// selectors between them neither count nor end the run: the marks after
-/// them still stack on the same letter.
-fn within_marks(run: &mut usize, c: char) -> bool {
-    if is_pileable_mark(c) {
-        *run += 1;
-        *run <= MARKS_IN_A_ROW
-    } else {
+/// `chars` without the marks of a run past [`MARKS_IN_A_ROW`]. Joiners
+/// and variation selectors between marks neither count nor end the run:
+/// the marks after them still stack on the same letter.
+fn without_piles(chars: impl Iterator<Item = char>) -> impl Iterator<Item = char> {
+    let mut run = 0;
+    chars.filter(move |&c| {
+        if is_pileable_mark(c) {
+            run += 1;
+            return run <= MARKS_IN_A_ROW;
+        }
         if !matches!(c, '\u{200C}'..='\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
         {
-            *run = 0;
+            run = 0;
         }
         true
-    }
+    })
 }
 
 /// A comment's name or text as a widget shows it, from whichever backend:
 /// no bidi controls, no pile of marks (what a comment stored before the
 /// server kept them away may still hold).
 pub fn as_shown(s: &str) -> String {
-    let mut run = 0;
-    s.chars()
-        .filter(|c| !is_bidi_control(*c) && within_marks(&mut run, *c))
-        .collect()
+    without_piles(s.chars().filter(|c| !is_bidi_control(*c))).collect()
 }
 
 /// A name as stored: no control or bidi-control characters, whitespace
 /// folded, no pile of marks.
 pub fn clean_author(s: &str) -> String {
-    let mut run = 0;
-    let kept: String = s
-        .chars()
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control() && !is_bidi_control(*c))
-        .filter(|c| within_marks(&mut run, *c))
-        .collect();
+    let kept: String = without_piles(
+        s.chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .filter(|c| !c.is_control() && !is_bidi_control(*c)),
+    )
+    .collect();
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -305,11 +302,7 @@ pub fn clean_body(s: &str) -> String {
 /// in a row, no spaces at line ends and no pile of marks: a comment of
 /// thousands of line breaks would otherwise show as a page of nothing.
 pub fn clean_comment(s: &str) -> String {
-    let mut run = 0;
-    let body: String = clean_body(s)
-        .chars()
-        .filter(|c| within_marks(&mut run, *c))
-        .collect();
+    let body: String = without_piles(clean_body(s).chars()).collect();
     let mut out = String::with_capacity(body.len());
     for line in body.split('\n') {
         let line = line.trim_end();

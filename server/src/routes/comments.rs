@@ -34,11 +34,7 @@ pub(crate) async fn list(
     ApiPath(article_id): ApiPath<String>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let sort = match p.sort.as_deref() {
-        None | Some("" | "oldest") => Sort::Oldest,
-        Some("newest") => Sort::Newest,
-        Some(_) => return Err(ApiError::BadRequest("sort is oldest or newest".into())),
-    };
+    let sort = sort(p.sort.as_deref())?;
     let after = cursor(p.cursor.as_deref())?;
     let query = CommentQuery {
         article_id,
@@ -64,6 +60,15 @@ pub(crate) async fn list(
 /// `replies=`: at least one, at most a page's most (none: all).
 pub(crate) fn replies_shown(asked: Option<u32>) -> Option<u32> {
     asked.map(|n| n.clamp(1, MAX_LIMIT))
+}
+
+/// `sort=`: `oldest` (also when absent) or `newest`.
+pub(crate) fn sort(given: Option<&str>) -> Result<Sort, ApiError> {
+    match given {
+        None | Some("" | "oldest") => Ok(Sort::Oldest),
+        Some("newest") => Ok(Sort::Newest),
+        Some(_) => Err(ApiError::BadRequest("sort is oldest or newest".into())),
+    }
 }
 
 /// A `cursor=` the server gave (a comment's id), or none.

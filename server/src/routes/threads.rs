@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, ClientKey};
 use crate::routes::comments;
 use crate::state::AppState;
-use crate::store::{CommentQuery, Sort};
+use crate::store::CommentQuery;
 use crate::threads::{stored_spellings, thread_id, ThreadError};
 
 #[derive(Debug, Deserialize)]
@@ -75,11 +75,7 @@ pub(crate) async fn list(
 ) -> Result<Json<Value>, ApiError> {
     // Read before the page is looked up: a request it refuses is refused
     // on a page with no comments yet too, not once the first comes.
-    let sort = match p.sort.as_deref() {
-        None | Some("" | "oldest") => Sort::Oldest,
-        Some("newest") => Sort::Newest,
-        Some(_) => return Err(ApiError::BadRequest("sort is oldest or newest".into())),
-    };
+    let sort = crate::routes::comments::sort(p.sort.as_deref())?;
     let after = crate::routes::comments::cursor(p.cursor.as_deref())?;
     let (_, id) = resolve(&state, p.url.as_deref()).await?;
     let Some(article_id) = id else {
