@@ -220,18 +220,50 @@ async fn replies_need_a_published_top_level_parent_of_the_same_article() {
     assert_eq!(list["items"][0]["replies"][0]["parent_id"], top_id);
 }
 
+/// Posts a comment (a reply under `parent`) and gives its id.
+async fn posted(f: &common::Fixture, key: String, body: String, parent: Option<i64>) -> i64 {
+    let mut c = comment(&key, &body);
+    c["parent_id"] = json!(parent);
+    let (status, _, answer) = post_json(&f.router, URI, &c, &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    answer["comment"]["id"].as_i64().expect("id")
+}
+
+/// A client of the first contract names no `replies`: it gets them all up
+/// to a thousand a comment, and past that where the rest begin, so that
+/// one request never reads a comment's replies without end.
+#[tokio::test]
+async fn a_client_naming_no_replies_gets_a_thousand_and_where_the_rest_begin() {
+    let f = open_fixture(Moderation::Post);
+    let post = |key: String, parent| posted(&f, key, "رد".into(), parent);
+    let busy = post("key-busy0001".into(), None).await;
+    let mut replies = Vec::new();
+    for i in 0..1_001 {
+        replies.push(post(format!("key-reply{i:04}"), Some(busy)).await);
+    }
+    let (_, page) = get_json(&f.router, URI).await;
+    let shown: Vec<i64> = page["items"][0]["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert_eq!(shown, replies[..1_000]);
+    assert_eq!(page["items"][0]["replies_next"], replies[999].to_string());
+    let (_, rest) = get_json(
+        &f.router,
+        &format!("/api/v1/comments/{busy}/replies?cursor={}", replies[999]),
+    )
+    .await;
+    assert_eq!(rest["items"][0]["id"], replies[1_000], "{rest}");
+}
+
 #[tokio::test]
 async fn a_page_asked_for_twenty_replies_a_comment_carries_them_and_the_rest_come_by_cursor() {
     let f = open_fixture(Moderation::Post);
-    let post = |key: String, parent: Option<i64>| {
-        let mut c = comment(&key, &format!("نص {key}"));
-        c["parent_id"] = json!(parent);
-        let router = f.router.clone();
-        async move {
-            let (status, _, body) = post_json(&router, URI, &c, &[]).await;
-            assert_eq!(status, StatusCode::CREATED, "{body}");
-            body["comment"]["id"].as_i64().expect("id")
-        }
+    let post = |key: String, parent| {
+        let body = format!("نص {key}");
+        posted(&f, key, body, parent)
     };
     let busy = post("key-busy0001".into(), None).await;
     let quiet = post("key-quiet001".into(), None).await;

@@ -11,7 +11,7 @@ use crate::comments::{self, Moderation, NewComment, StoredComment};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientKey};
 use crate::state::AppState;
-use crate::store::{CommentQuery, CreateError, Sort};
+use crate::store::{CommentQuery, CreateError, Sort, REPLIES_UNASKED};
 
 // Shared with the widget.
 use khabar_rules::{COMMENT_PAGE_DEFAULT as DEFAULT_LIMIT, COMMENT_PAGE_MAX as MAX_LIMIT};
@@ -57,9 +57,10 @@ pub(crate) async fn list(
     })))
 }
 
-/// `replies=`: at least one, at most a page's most (none: all).
+/// `replies=`: at least one, at most a page's most (none: the first
+/// [`REPLIES_UNASKED`], as many as an older client may need).
 pub(crate) fn replies_shown(asked: Option<u32>) -> Option<u32> {
-    asked.map(|n| n.clamp(1, MAX_LIMIT))
+    Some(asked.map_or(REPLIES_UNASKED, |n| n.clamp(1, MAX_LIMIT)))
 }
 
 /// `sort=`: `oldest` (also when absent) or `newest`.

@@ -227,7 +227,10 @@ impl Store for CachedStore {
         // Only the page size the widget asks for: two entries per article
         // and order (replies cut as this widget asks, or all as older
         // ones do), not one per size a caller can name (up to 100 each).
-        let widget = matches!(query.replies, None | Some(khabar_rules::REPLIES_ASKED));
+        let widget = matches!(
+            query.replies,
+            None | Some(khabar_rules::REPLIES_ASKED | super::REPLIES_UNASKED)
+        );
         if query.limit != khabar_rules::COMMENT_PAGE_DEFAULT || !widget {
             return self.inner.list_comments(query).await;
         }

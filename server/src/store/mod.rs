@@ -141,6 +141,12 @@ pub(crate) fn cut_page(items: &mut Vec<crate::comments::Comment>, limit: usize) 
     items.last().map(|c| c.id)
 }
 
+/// Replies under each comment of a page for a client that names no
+/// `replies` (one of the first contract, before replies were paged): more
+/// than any real thread, with `replies_next` past them, so that one
+/// request never reads a comment's replies without end.
+pub const REPLIES_UNASKED: u32 = 1_000;
+
 /// Which comments a list asks for.
 #[derive(Debug, Clone)]
 pub struct CommentQuery {
