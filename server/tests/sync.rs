@@ -35,8 +35,8 @@ use time::OffsetDateTime;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sync");
 
-/// Posts per page of the mock WordPress, whatever `per_page` asks (as a
-/// site with a lower cap does): three pages of six posts.
+/// Most posts per page of the mock WordPress, whatever `per_page` asks
+/// above it (as a site with a lower cap does): three pages of six posts.
 const MOCK_PER_PAGE: usize = 2;
 
 fn fixture_text(name: &str) -> String {
@@ -62,6 +62,18 @@ struct Mock {
     ignore_include: Mutex<bool>,
     /// Posts per page when asked by id (as a site capping its pages does).
     include_cap: Mutex<Option<usize>>,
+    /// When set, pages are as large as `per_page` asks, up to WordPress's
+    /// 100, instead of [`MOCK_PER_PAGE`].
+    uncapped: Mutex<bool>,
+    /// Posts whose rendering fails: an answer with any of them in full is
+    /// WordPress's "critical error" page (HTTP 500).
+    broken: Mutex<Vec<u64>>,
+    /// When set, every request for whole posts (`_embed`) gets this
+    /// status, and listings of ids pass: a site too busy for heavy pages.
+    embed_fail: Mutex<Option<u16>>,
+    /// A post edited (its `modified_gmt` now) once the page of changes of
+    /// this number is answered, as an editor saving it while a sync reads.
+    edit_after_page: Mutex<Option<(usize, u64)>>,
     /// Live posts an id listing leaves out, as one does when a post is
     /// trashed while it is paged (the pages after it shift by one).
     unlisted: Mutex<Vec<u64>>,
@@ -278,7 +290,11 @@ async fn wordpress(
     mut posts: Vec<Value>,
     query: &HashMap<String, String>,
 ) -> Response {
-    let ids_only = query.get("_fields").map(String::as_str) == Some("id");
+    // `_fields=id` (listings) or `_fields=id,modified_gmt`.
+    let fields: Option<Vec<String>> = query
+        .get("_fields")
+        .map(|f| f.split(',').map(str::to_owned).collect());
+    let ids_only = fields.is_some();
     let mut delay = *mock.wp_delay.lock().unwrap();
     if !ids_only {
         delay += *mock.embed_delay.lock().unwrap();
@@ -287,6 +303,11 @@ async fn wordpress(
     if let Some((status, body)) = *mock.wp_fail.lock().unwrap() {
         return (StatusCode::from_u16(status).expect("status"), body).into_response();
     }
+    if let Some(status) = mock.embed_fail.lock().unwrap().filter(|_| !ids_only) {
+        return StatusCode::from_u16(status)
+            .expect("status")
+            .into_response();
+    }
     let include = query
         .get("include")
         .filter(|_| !*mock.ignore_include.lock().unwrap());
@@ -294,11 +315,30 @@ async fn wordpress(
         let ids: Vec<u64> = include.split(',').filter_map(|i| i.parse().ok()).collect();
         posts.retain(|p| p["id"].as_u64().is_some_and(|id| ids.contains(&id)));
     }
-    if ids_only && include.is_none() {
+    // Ids are listed by id unless asked by modification time (the ids of a
+    // page of changes).
+    let by_modified = !ids_only || query.get("orderby").map(String::as_str) == Some("modified");
+    if ids_only && include.is_none() && !by_modified {
         let unlisted = mock.unlisted.lock().unwrap().clone();
         posts.retain(|p| p["id"].as_u64().is_none_or(|id| !unlisted.contains(&id)));
     }
     if ids_only {
+        // The ids of the posts changed in a window, listed by id.
+        let gmt = |p: &Value| {
+            let at = format!("{}Z", p["modified_gmt"].as_str().unwrap());
+            OffsetDateTime::parse(&at, &Rfc3339).expect("fixture time")
+        };
+        if let Some(after) = query.get("modified_after") {
+            let after = OffsetDateTime::parse(after, &Rfc3339).expect("modified_after is RFC 3339");
+            posts.retain(|p| gmt(p) > after);
+        }
+        if let Some(before) = query.get("modified_before") {
+            let before =
+                OffsetDateTime::parse(before, &Rfc3339).expect("modified_before is RFC 3339");
+            posts.retain(|p| gmt(p) < before);
+        }
+    }
+    if !by_modified {
         // `after` compares the publication date (WordPress converts a
         // zoned time to the site's own, UTC here).
         if let Some(after) = query.get("after") {
@@ -311,8 +351,14 @@ async fn wordpress(
             });
         }
         posts.sort_by_key(|p| p["id"].as_u64());
+        if query.get("order").map(String::as_str) == Some("desc") {
+            posts.reverse();
+        }
     } else {
-        assert!(query.contains_key("_embed"), "posts are asked with _embed");
+        assert!(
+            ids_only || query.contains_key("_embed"),
+            "posts are asked with _embed"
+        );
         let gmt = |p: &Value| {
             OffsetDateTime::parse(
                 &format!("{}Z", p["modified_gmt"].as_str().unwrap()),
@@ -324,17 +370,31 @@ async fn wordpress(
             let after = OffsetDateTime::parse(after, &Rfc3339).expect("modified_after is RFC 3339");
             posts.retain(|p| gmt(p) > after);
         }
+        if let Some(before) = query.get("modified_before") {
+            let before =
+                OffsetDateTime::parse(before, &Rfc3339).expect("modified_before is RFC 3339");
+            posts.retain(|p| gmt(p) < before);
+        }
         posts.sort_by_key(|p| std::cmp::Reverse(gmt(p)));
         if query.get("order").map(String::as_str) == Some("asc") {
             posts.reverse();
         }
     }
     let total = posts.len();
+    let asked: usize = query
+        .get("per_page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10);
+    if !(1..=100).contains(&asked) {
+        return (StatusCode::BAD_REQUEST, r#"{"code":"rest_invalid_param"}"#).into_response();
+    }
     // Asked by id, with as many per page (the sync asks 100 at most).
     let per_page = if include.is_some() {
         mock.include_cap.lock().unwrap().unwrap_or(total).max(1)
+    } else if *mock.uncapped.lock().unwrap() {
+        asked
     } else {
-        MOCK_PER_PAGE
+        asked.min(MOCK_PER_PAGE)
     };
     let pages = total.div_ceil(per_page).max(1);
     let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
@@ -349,14 +409,43 @@ async fn wordpress(
         .into_iter()
         .skip((page - 1) * per_page)
         .take(per_page)
-        .map(|p| {
-            if ids_only {
-                json!({ "id": p["id"] })
-            } else {
-                p
-            }
-        })
         .collect();
+    if !ids_only && query.get("orderby").map(String::as_str) == Some("modified") {
+        let mut edit = mock.edit_after_page.lock().unwrap();
+        if let Some((_, id)) = edit.filter(|(after, _)| *after == page) {
+            *edit = None;
+            let mut all = mock.posts.lock().unwrap();
+            if let Some(p) = all.iter_mut().find(|p| p["id"] == id) {
+                p["modified_gmt"] = json!(now_gmt());
+            }
+        }
+    }
+    let broken = mock.broken.lock().unwrap().clone();
+    if !ids_only
+        && items
+            .iter()
+            .any(|p| p["id"].as_u64().is_some_and(|id| broken.contains(&id)))
+    {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<p>There has been a critical error on this website.</p>",
+        )
+            .into_response();
+    }
+    let items: Vec<Value> = match &fields {
+        Some(fields) => items
+            .into_iter()
+            .map(|p| {
+                fields
+                    .iter()
+                    .filter_map(|f| Some((f.clone(), p.get(f)?.clone())))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            })
+            .collect(),
+        None => items,
+    };
     let mut headers = HeaderMap::new();
     headers.insert("x-wp-total", total.into());
     headers.insert("x-wp-totalpages", pages.into());
@@ -395,7 +484,11 @@ async fn wp_site() -> (Arc<Mock>, String, String) {
 }
 
 fn now_gmt() -> String {
-    let now = OffsetDateTime::now_utc();
+    gmt_of(OffsetDateTime::now_utc())
+}
+
+/// `now` as WordPress's `modified_gmt` has it.
+fn gmt_of(now: OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         now.year(),
@@ -673,7 +766,8 @@ async fn an_archive_longer_than_the_id_listing_is_checked_by_the_posts_held() {
         listings.len(),
         3,
         "the full listing's first page (X-WP-TotalPages said it all), \
-         the posts held by id, the ids published since: {listings:?}"
+         the posts held by id, the ids published since (the older posts \
+         wait: this sync's pages are spent): {listings:?}"
     );
 
     // A site that answers part of what it is asked by id (one post a
@@ -700,6 +794,21 @@ async fn an_archive_longer_than_the_id_listing_is_checked_by_the_posts_held() {
         .expect("sync");
     assert_eq!(report.hidden, 0, "{report}");
     assert_eq!(f.store.visible_ids_from(&src.url).await.expect("ids"), held);
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(!state.archive_read, "the older posts wait: {state:?}");
+
+    // The first sync stopped at its two pages: with the site answering
+    // `include` again, the next syncs read the older posts, a page or two
+    // each, and end.
+    *mock.ignore_include.lock().unwrap() = false;
+    for _ in 0..3 {
+        sync::sync(f.store.as_ref(), &client, &src)
+            .await
+            .expect("sync");
+    }
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(state.archive_read, "{state:?}");
+    assert!(stored(&f.store, &format!("{host}-101")).await.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -882,6 +991,662 @@ async fn a_failing_wordpress_leaves_its_articles_and_counts_the_failure() {
         f.store.source_state(&url).await.unwrap().unwrap().failures,
         0
     );
+}
+
+/// `n` valid posts, ids 1001 on, each modified a minute after the one
+/// before.
+fn many_posts(n: u64) -> Vec<Value> {
+    posts_apart(n, time::Duration::minutes(1))
+}
+
+/// `n` valid posts, ids 1001 on, each modified `step` after the one before.
+fn posts_apart(n: u64, step: time::Duration) -> Vec<Value> {
+    let posts: Vec<Value> = serde_json::from_str(&fixture_text("wp-posts.json")).expect("posts");
+    let start = OffsetDateTime::parse("2024-06-01T00:00:00Z", &Rfc3339).expect("time");
+    (0..n)
+        .map(|i| {
+            let id = 1001 + i;
+            let at = start + step * i32::try_from(i).expect("small");
+            let gmt = at.format(&Rfc3339).expect("time").replace('Z', "");
+            let mut post = posts[0].clone();
+            post["id"] = json!(id);
+            post["date_gmt"] = json!(gmt);
+            post["modified_gmt"] = json!(gmt);
+            post["link"] = json!(format!("https://site.test/2024/06/{id}/"));
+            post["title"]["rendered"] = json!(format!("خبر رقم {id}"));
+            post
+        })
+        .collect()
+}
+
+/// The `per_page:page` of each request for whole posts by modification
+/// time, in order.
+fn pages_asked(mock: &Mock) -> Vec<String> {
+    mock.requests_to("/wp-json/wp/v2/posts?")
+        .iter()
+        .filter(|r| r.contains("_embed") && r.contains("orderby=modified"))
+        .map(|r| {
+            let u = Url::parse(&format!("http://x{r}")).expect("url");
+            let q: HashMap<_, _> = u.query_pairs().into_owned().collect();
+            format!("{}:{}", q["per_page"], q["page"])
+        })
+        .collect()
+}
+
+/// A post whose rendering makes WordPress fail (HTTP 500 for any page that
+/// holds it in full) would fail every sync, and no newer post would come
+/// in. Its page is read again in smaller pages that divide it, down to
+/// that post alone, which is skipped; every other post comes in, later
+/// syncs do not fail on it, and it comes in once it is mended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_that_breaks_its_page_is_skipped_and_the_rest_come_in() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(130);
+    // The 61st newest: in the first page of 100, of 50, of 25, of 5.
+    let broken = 1001 + 130 - 61;
+    *mock.broken.lock().unwrap() = vec![broken];
+    let src = source(&url);
+    let client = client();
+
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("the sync goes past the broken post");
+    assert_eq!((report.changed, report.skipped), (129, 1), "{report:?}");
+    for id in 1001..=1130 {
+        let held = stored(&f.store, &format!("{host}-{id}")).await.is_some();
+        assert_eq!(held, id != broken, "post {id}");
+    }
+    assert_eq!(
+        pages_asked(&mock),
+        [
+            "100:1", "50:1", "50:2", "25:3", "5:11", "5:12", "5:13", "1:61", "1:61", "1:62",
+            "1:63", "1:64", "1:65", "5:14", "5:15", "25:4", "100:2"
+        ],
+        "smaller pages for the failing span only, the post alone twice, then whole pages again"
+    );
+
+    // The next sync does not ask for it again: it is remembered as
+    // skipped, for a day.
+    mock.requests.lock().unwrap().clear();
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("a later sync does not fail on it");
+    assert_eq!(report.changed, 0, "{report:?}");
+    let asked_for = |mock: &Mock, post: u64| {
+        mock.requests_to("/wp-json/wp/v2/posts?")
+            .iter()
+            .filter(|r| {
+                r.split(['?', '&']).any(|p| {
+                    p.strip_prefix("include=")
+                        .is_some_and(|ids| ids.split("%2C").any(|id| id == post.to_string()))
+                })
+            })
+            .map(|r| {
+                if r.contains("_fields=id") {
+                    "ids"
+                } else {
+                    "posts"
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(asked_for(&mock, broken), Vec::<&str>::new());
+
+    // A day later it is asked for by id again, with a post published
+    // without a change (a scheduled one): the request for both fails, each
+    // is asked for alone, the published one comes in, and the sync goes
+    // on without the broken one.
+    let a_day_ago = |f: &common::Fixture| {
+        let (store, url) = (f.store.clone(), url.clone());
+        async move {
+            let mut state = store.source_state(&url).await.unwrap().expect("state");
+            assert_eq!(state.unstorable.keys().collect::<Vec<_>>(), [&broken]);
+            for at in state.unstorable.values_mut() {
+                *at -= 86_400_000;
+            }
+            store.save_source_state(&url, &state).await.unwrap();
+        }
+    };
+    a_day_ago(&f).await;
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        let mut post = posts[0].clone();
+        post["id"] = json!(3001);
+        post["link"] = json!("https://site.test/2024/06/3001/");
+        posts.push(post);
+    }
+    mock.requests.lock().unwrap().clear();
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("a later sync does not fail on it");
+    assert_eq!(report.changed, 1, "{report:?}");
+    assert!(stored(&f.store, &format!("{host}-3001")).await.is_some());
+    assert!(stored(&f.store, &format!("{host}-{broken}"))
+        .await
+        .is_none());
+    assert_eq!(
+        asked_for(&mock, broken),
+        ["posts", "ids", "posts", "posts", "ids"],
+        "with the other, then alone, twice"
+    );
+
+    // Mended, with no edit (a plugin updated): a day later it comes in.
+    mock.broken.lock().unwrap().clear();
+    a_day_ago(&f).await;
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.changed, 1, "{report:?}");
+    assert!(stored(&f.store, &format!("{host}-{broken}"))
+        .await
+        .is_some());
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(state.unstorable.is_empty(), "{:?}", state.unstorable);
+}
+
+/// Posts that can never be stored as they are (no valid date, a script
+/// link, no title) are not fetched again by id on every sync: an edit
+/// brings one back through the changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_skipped_for_good_are_not_fetched_on_every_sync() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let (src, client) = (source(&url), client());
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.skipped, 3, "{report:?}");
+    mock.requests.lock().unwrap().clear();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let by_id: Vec<String> = mock
+        .requests_to("/wp-json/wp/v2/posts?")
+        .into_iter()
+        .filter(|r| r.contains("include="))
+        .collect();
+    assert!(by_id.is_empty(), "{by_id:?}");
+
+    // Given a title, the untitled one comes in with the next sync.
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        let post = posts.iter_mut().find(|p| p["id"] == 106).unwrap();
+        post["title"]["rendered"] = json!("عنوان أخيرا");
+        post["modified_gmt"] = json!(now_gmt());
+    }
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert!(stored(&f.store, &format!("{host}-106")).await.is_some());
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert_eq!(
+        state.unstorable.keys().collect::<Vec<_>>(),
+        [&104, &105],
+        "kept for the day, the one stored gone"
+    );
+}
+
+/// A stored post whose new version fails keeps its old one, and the edit
+/// is not lost: a day later, mended without an edit, it is asked for by
+/// id and the new version comes in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_post_whose_edit_fails_is_read_again_a_day_later() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.posts.lock().unwrap() = many_posts(4);
+    let (src, client) = (source(&url), client());
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        let post = posts.iter_mut().find(|p| p["id"] == 1002).unwrap();
+        post["title"]["rendered"] = json!("العنوان الجديد");
+        let edited = OffsetDateTime::now_utc() - time::Duration::minutes(90);
+        post["modified_gmt"] = json!(gmt_of(edited));
+    }
+    // The last sync was two hours ago: its changes since include the edit.
+    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
+    state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 2 * 3_600_000);
+    f.store.save_source_state(&url, &state).await.unwrap();
+    *mock.broken.lock().unwrap() = vec![1002];
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.skipped, 1, "{report:?}");
+    let title = |f: &common::Fixture| {
+        let (store, id) = (f.store.clone(), format!("{host}-1002"));
+        async move { stored(&store, &id).await.expect("held").title }
+    };
+    assert_eq!(title(&f).await, "خبر رقم 1002", "the old version stays");
+
+    // Mended with no edit: the changes since this sync do not list it,
+    // and it is not asked for by id the same day.
+    mock.broken.lock().unwrap().clear();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(
+        title(&f).await,
+        "خبر رقم 1002",
+        "not asked again the same day"
+    );
+
+    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
+    for at in state.unstorable.values_mut() {
+        *at -= 86_400_000;
+    }
+    f.store.save_source_state(&url, &state).await.unwrap();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(title(&f).await, "العنوان الجديد", "a day later");
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(state.unstorable.is_empty(), "{:?}", state.unstorable);
+}
+
+/// How many of `ids` the store holds as articles of the mock site.
+async fn held_of(f: &common::Fixture, host: &str, ids: impl Iterator<Item = u64>) -> usize {
+    let mut n = 0;
+    for id in ids {
+        n += usize::from(stored(&f.store, &format!("{host}-{id}")).await.is_some());
+    }
+    n
+}
+
+/// Requests for the listing of ids newest first (the older posts').
+fn older_asked(mock: &Mock) -> usize {
+    mock.requests_to("/wp-json/wp/v2/posts?")
+        .iter()
+        .filter(|r| r.contains("orderby=id&order=desc"))
+        .count()
+}
+
+/// A client that reads at most `pages` pages a sync.
+fn pages_client(pages: u32) -> SyncClient {
+    SyncClient::new(Limits {
+        max_pages: pages,
+        ..client().limits().clone()
+    })
+    .expect("client")
+}
+
+/// A site with more posts than a first sync reads: the newest come in
+/// first; the next syncs read their own changes (a new post), then the
+/// listing of ids, newest first, fetching the posts not held, until every
+/// post is in; after that no sync asks for older posts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archive_past_the_first_syncs_limits_comes_in_over_the_next_syncs() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(500);
+    let src = source(&url);
+    // Four pages: fewer than the six of the id listing, which then cannot
+    // bring the older posts in by itself.
+    let four_pages = pages_client(4);
+    sync::sync(f.store.as_ref(), &four_pages, &src)
+        .await
+        .expect("first sync");
+    assert_eq!(held_of(&f, &host, 1101..=1500).await, 400, "the newest 400");
+    assert_eq!(held_of(&f, &host, 1001..=1100).await, 0);
+
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        let mut post = posts[0].clone();
+        post["id"] = json!(2001);
+        post["modified_gmt"] = json!(now_gmt());
+        post["date_gmt"] = json!(now_gmt());
+        posts.push(post);
+    }
+    sync::sync(f.store.as_ref(), &four_pages, &src)
+        .await
+        .expect("second sync");
+    assert_eq!(
+        held_of(&f, &host, [2001].into_iter()).await,
+        1,
+        "the new post first"
+    );
+    let mut syncs = 2;
+    while held_of(&f, &host, 1001..=1100).await < 100 && syncs < 8 {
+        sync::sync(f.store.as_ref(), &four_pages, &src)
+            .await
+            .expect("sync");
+        syncs += 1;
+    }
+    assert_eq!(
+        held_of(&f, &host, 1001..=1100).await,
+        100,
+        "in {syncs} syncs"
+    );
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(
+        state.archive_read && state.backfill_at.is_none(),
+        "{state:?}"
+    );
+
+    mock.requests.lock().unwrap().clear();
+    sync::sync(f.store.as_ref(), &four_pages, &src)
+        .await
+        .expect("sync");
+    assert_eq!(older_asked(&mock), 0, "nothing older is left to ask for");
+}
+
+/// Reads an archive of 1,500 posts four pages a sync until the place of
+/// its older posts is 700 posts in, trashes every post after `keep_to`,
+/// and checks that the syncs after bring in every post left.
+async fn trash_while_the_archive_is_read(keep_to: u64) {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(1500);
+    let src = source(&url);
+    let four_pages = pages_client(4);
+    for _ in 0..2 {
+        sync::sync(f.store.as_ref(), &four_pages, &src)
+            .await
+            .expect("sync");
+    }
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    let place = state.backfill_at.expect("the archive is being read");
+    assert_eq!((place.at, place.below), (700, Some(1801)), "{place:?}");
+    mock.posts
+        .lock()
+        .unwrap()
+        .retain(|p| p["id"].as_u64().is_some_and(|id| id <= keep_to));
+    let left = usize::try_from(keep_to - 1000).expect("small");
+    let mut syncs = 0;
+    while held_of(&f, &host, 1001..=keep_to).await < left && syncs < 10 {
+        sync::sync(f.store.as_ref(), &four_pages, &src)
+            .await
+            .expect("a place past the end fails no sync");
+        syncs += 1;
+    }
+    assert_eq!(
+        held_of(&f, &host, 1001..=keep_to).await,
+        left,
+        "in {syncs} syncs"
+    );
+}
+
+/// Posts trashed between two syncs move the listing of ids back: the
+/// place the last sync reached now lies past posts not yet read. The next
+/// sync steps back to the page that holds the lowest id it read, so none
+/// is passed over. Here 250 of the newest: two and a half pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_trashed_while_the_archive_is_read_pass_no_post_over() {
+    trash_while_the_archive_is_read(2250).await;
+}
+
+/// Posts trashed until the listing is shorter than the place reached (950
+/// of the newest, 550 posts left): the page there is past the end (HTTP
+/// 400), and the sync steps back until it finds where it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_shorter_than_the_place_reached_is_read_from_further_back() {
+    trash_while_the_archive_is_read(1550).await;
+}
+
+/// A site that caps its pages when asked by id (ten a page) while its
+/// `X-WP-Total` says more: the rest is asked for, and the older posts all
+/// come in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_posts_come_in_from_a_site_that_caps_its_pages_by_id() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(500);
+    *mock.include_cap.lock().unwrap() = Some(10);
+    let src = source(&url);
+    let mut syncs = 0;
+    while held_of(&f, &host, 1001..=1500).await < 500 && syncs < 8 {
+        sync::sync(f.store.as_ref(), &pages_client(4), &src)
+            .await
+            .expect("sync");
+        syncs += 1;
+    }
+    assert_eq!(
+        held_of(&f, &host, 1001..=1500).await,
+        500,
+        "in {syncs} syncs"
+    );
+}
+
+/// A site that ignores `include=` for a while (a cache in front of it)
+/// answers its newest posts to every request by id: the older posts wait,
+/// not counted as read, and come in once it answers by id again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_posts_wait_while_the_site_ignores_include() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(250);
+    let src = source(&url);
+    // 200 posts a sync: the listing of 250 ids (three pages) is whole.
+    let limited = SyncClient::new(Limits {
+        max_pages: 3,
+        max_items: 200,
+        ..client().limits().clone()
+    })
+    .expect("client");
+    sync::sync(f.store.as_ref(), &limited, &src)
+        .await
+        .expect("sync");
+    assert_eq!(held_of(&f, &host, 1001..=1250).await, 200);
+    *mock.ignore_include.lock().unwrap() = true;
+    sync::sync(f.store.as_ref(), &limited, &src)
+        .await
+        .expect("sync");
+    assert_eq!(held_of(&f, &host, 1001..=1250).await, 200);
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(!state.archive_read, "the older posts wait: {state:?}");
+    *mock.ignore_include.lock().unwrap() = false;
+    for _ in 0..3 {
+        sync::sync(f.store.as_ref(), &limited, &src)
+            .await
+            .expect("sync");
+    }
+    assert_eq!(held_of(&f, &host, 1001..=1250).await, 250);
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(state.archive_read, "{state:?}");
+}
+
+/// A source whose state comes from a version before the archive was read
+/// this way (its first sync may have stopped at its limits) has the
+/// archive read once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_from_before_has_the_archive_read_once() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.posts.lock().unwrap() = many_posts(30);
+    let src = source(&url);
+    // Five pages: fewer than the id listing's fifteen (two ids a page), so
+    // the listing cannot bring the missing posts in.
+    let five_pages = pages_client(5);
+    sync::sync(f.store.as_ref(), &five_pages, &src)
+        .await
+        .expect("sync");
+    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(!state.archive_read && state.backfill_at.is_some());
+    // What an earlier version left.
+    state.backfill_at = None;
+    f.store.save_source_state(&url, &state).await.unwrap();
+    assert_eq!(held_of(&f, &host, 1001..=1030).await, 10);
+    for _ in 0..8 {
+        sync::sync(f.store.as_ref(), &five_pages, &src)
+            .await
+            .expect("sync");
+    }
+    assert_eq!(held_of(&f, &host, 1001..=1030).await, 30);
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(state.archive_read);
+}
+
+/// A post edited while the changes are paged moves to the end of the
+/// listing by modification time, and the pages after it shift by one: the
+/// post that slid into the page already read would be missed, its edit
+/// lost until it changed again. The ids changed since, listed by id,
+/// bring it in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_the_pages_miss_while_posts_move_is_still_read() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.posts.lock().unwrap() = many_posts(6);
+    let src = source(&url);
+    let client = client();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("first sync");
+    // All six edited in the last minute, a second apart, 1001 first.
+    let now = OffsetDateTime::now_utc();
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        for (i, post) in (0i64..).zip(posts.iter_mut()) {
+            post["modified_gmt"] = json!(gmt_of(now - time::Duration::seconds(60 - i)));
+            post["title"]["rendered"] = json!(format!("معدّل {}", post["id"]));
+        }
+    }
+    // Once the first page (1001, 1002) is read, 1001 is saved again: the
+    // second page is 1004 and 1005, and 1003 falls between the two.
+    *mock.edit_after_page.lock().unwrap() = Some((1, 1001));
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert!(mock.edit_after_page.lock().unwrap().is_none(), "edited");
+    for id in 1001..=1006 {
+        let article = stored(&f.store, &format!("{host}-{id}"))
+            .await
+            .expect("held");
+        assert_eq!(article.title, format!("معدّل {id}"), "post {id}");
+    }
+}
+
+/// The same when the sync stops at its limits right after the shift: the
+/// next one goes on after the newest change read, so the post passed over
+/// is brought in by this one, from the ids changed up to that change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_the_pages_miss_is_read_also_when_the_sync_stops_at_its_limits() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.posts.lock().unwrap() = many_posts(6);
+    let src = source(&url);
+    sync::sync(f.store.as_ref(), &client(), &src)
+        .await
+        .expect("first sync");
+    let now = OffsetDateTime::now_utc();
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        for (i, post) in (0i64..).zip(posts.iter_mut()) {
+            post["modified_gmt"] = json!(gmt_of(now - time::Duration::seconds(60 - i)));
+            post["title"]["rendered"] = json!(format!("معدّل {}", post["id"]));
+        }
+    }
+    *mock.edit_after_page.lock().unwrap() = Some((1, 1001));
+    // Two pages a sync: 1001 and 1002, then 1004 and 1005.
+    sync::sync(f.store.as_ref(), &pages_client(2), &src)
+        .await
+        .expect("sync");
+    let title = |id: u64| {
+        let (store, id) = (f.store.clone(), format!("{host}-{id}"));
+        async move { stored(&store, &id).await.expect("held").title }
+    };
+    assert_eq!(title(1003).await, "معدّل 1003", "the post passed over");
+    sync::sync(f.store.as_ref(), &pages_client(2), &src)
+        .await
+        .expect("sync");
+    for id in 1001..=1006 {
+        assert_eq!(title(id).await, format!("معدّل {id}"), "post {id}");
+    }
+}
+
+/// The same on a site that caps its pages below what is asked without
+/// saying so (the mock's two a page), when the very first page fails: the
+/// ids of that page tell the site's page size, and the pages after the
+/// skipped post are the site's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_first_page_on_a_site_with_smaller_pages_skips_one_post() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    // The newest post, first on the first page.
+    *mock.broken.lock().unwrap() = vec![103];
+    let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    // 104–106 are invalid, as in the other tests.
+    assert_eq!((report.changed, report.skipped), (2, 4), "{report:?}");
+    assert!(stored(&f.store, &format!("{host}-103")).await.is_none());
+    for id in [101, 102] {
+        assert!(stored(&f.store, &format!("{host}-{id}")).await.is_some());
+    }
+    assert_eq!(
+        pages_asked(&mock),
+        ["100:1", "1:1", "1:1", "1:2", "2:2", "2:3"]
+    );
+}
+
+/// A site too busy for whole posts that still answers the light listings
+/// of ids: overloaded (503), the sync fails at once; too slow (a proxy's
+/// 504), it tries smaller pages, then fails. Either way no post is
+/// skipped or remembered as skipped, and the next sync tries again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_site_that_fails_whole_posts_skips_none() {
+    let f = common::fixture(false);
+    let (mock, url, _) = wp_site().await;
+    *mock.posts.lock().unwrap() = many_posts(6);
+    let src = source(&url);
+    for status in [503, 504] {
+        mock.requests.lock().unwrap().clear();
+        *mock.embed_fail.lock().unwrap() = Some(status);
+        let err = sync::sync(f.store.as_ref(), &client(), &src)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, SyncError::Status { status: s, .. } if s == status),
+            "{err}"
+        );
+        let pages = pages_asked(&mock);
+        match status {
+            503 => assert_eq!(pages, ["100:1"]),
+            _ => assert_eq!(pages, ["100:1", "1:1"], "smaller, then given up"),
+        }
+        assert!(f.store.article_urls().await.expect("urls").is_empty());
+        let state = f.store.source_state(&url).await.unwrap().expect("state");
+        assert!(
+            state.unstorable.is_empty(),
+            "{status}: {:?}",
+            state.unstorable
+        );
+    }
+    *mock.embed_fail.lock().unwrap() = None;
+    let report = sync::sync(f.store.as_ref(), &client(), &src)
+        .await
+        .expect("sync");
+    assert_eq!((report.changed, report.skipped), (6, 0), "{report:?}");
+}
+
+/// A site that fails every request, the light ones too, is down: the sync
+/// fails and skips nothing (the failure is retried, as any).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_that_fails_everything_skips_no_post() {
+    let f = common::fixture(false);
+    let (mock, url, _) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(30);
+    *mock.wp_fail.lock().unwrap() = Some((502, "bad gateway"));
+    let err = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SyncError::Status { status: 502, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        mock.requests_to("/wp-json/wp/v2/posts?").len(),
+        2,
+        "the page, then its ids: no smaller pages"
+    );
+    assert!(f.store.article_urls().await.expect("urls").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

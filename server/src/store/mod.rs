@@ -22,6 +22,7 @@ pub mod postgres;
 mod postgres_tls;
 pub mod sqlite;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -211,6 +212,43 @@ pub struct SourceState {
     /// state from before sites in subdirectories had their own ids.
     #[serde(default)]
     pub article_prefix: Option<String>,
+    /// How far the listing of a WordPress source's posts, newest first,
+    /// has been read to fetch those a first sync stopped before; absent
+    /// once every post has been read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill_at: Option<ListingAt>,
+    /// Whether every post of a WordPress source has been read once (a
+    /// first sync that was not cut, or the older posts since); a state
+    /// without it, from an earlier version, has the archive read once.
+    #[serde(default)]
+    pub archive_read: bool,
+    /// A WordPress source's posts that a sync skipped for good (no title,
+    /// a password, a page that fails), with when (ms since the epoch): not
+    /// fetched by id again until a day later; an edit brings one back
+    /// sooner.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unstorable: BTreeMap<u64, i64>,
+}
+
+/// A place in a WordPress site's listing of post ids, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListingAt {
+    /// Posts before the next page.
+    pub at: usize,
+    /// The site's page size.
+    pub size: usize,
+    /// The lowest id read: the next page starts below it, unless posts
+    /// trashed meanwhile moved the listing back.
+    pub below: Option<u64>,
+}
+
+impl ListingAt {
+    /// The listing's start.
+    pub const START: ListingAt = ListingAt {
+        at: 0,
+        size: 100,
+        below: None,
+    };
 }
 
 /// Moderation states a comment can be put in.

@@ -97,6 +97,7 @@ impl SyncClient {
         let shown = url.as_str().to_owned();
         let fetch_error = |e: reqwest::Error| SyncError::Fetch {
             url: shown.clone(),
+            timed_out: e.is_timeout(),
             // The error names the URL already: once is enough.
             reason: describe(&e.without_url(), &self.limits),
         };

@@ -46,6 +46,9 @@ pub async fn sync(
         Ok(outcome) => {
             state.failures = 0;
             state.synced_from_ms = Some(outcome.resume_from_ms.unwrap_or(started));
+            state.backfill_at = outcome.backfill_at;
+            state.archive_read = outcome.archive_read;
+            state.unstorable.clone_from(&outcome.unstorable);
             if outcome.article_prefix.is_some() {
                 state.article_prefix.clone_from(&outcome.article_prefix);
             }

@@ -256,6 +256,8 @@ pub enum SyncError {
         url: String,
         /// Why there is no answer.
         reason: String,
+        /// Whether it took too long (a site may answer a smaller request).
+        timed_out: bool,
     },
     /// An answer other than 2xx (or 304 where it was asked for).
     #[error("{url} answered HTTP {status}")]
@@ -314,6 +316,14 @@ pub(crate) struct Outcome {
     pub(crate) resume_from_ms: Option<i64>,
     /// The prefix of the source's article ids, once chosen (WordPress).
     pub(crate) article_prefix: Option<String>,
+    /// Where the listing of the site's posts, newest first, is read to
+    /// (and its page size), while some are left to read (WordPress).
+    pub(crate) backfill_at: Option<crate::store::ListingAt>,
+    /// Whether every post of the site has been read once (WordPress).
+    pub(crate) archive_read: bool,
+    /// Posts skipped for good, not asked for by id again for a day, with
+    /// when they were skipped (WordPress).
+    pub(crate) unstorable: std::collections::BTreeMap<u64, i64>,
 }
 
 /// `url` parsed, if it is an absolute http(s) URL.

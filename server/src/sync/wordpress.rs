@@ -8,8 +8,12 @@
 //! or deleted posts, so absence is the only signal it gives. A site with
 //! more posts than that listing may read is asked instead for the posts
 //! held here, by id, and for the ids published since the last sync.
+//! A page that fails for what is on it is read again in smaller pages,
+//! down to the one post that fails, which is skipped (`Walk`). A first
+//! sync stopped at its limits leaves the older posts to the next ones,
+//! which read the listing of ids newest first (`take_older`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use reqwest::Url;
 use serde::Deserialize;
@@ -19,19 +23,23 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::model::{is_web_url, Article, Image};
-use crate::store::{SourceState, Store};
+use crate::store::{ListingAt, SourceState, Store};
 use crate::sync::http::Fetched;
 use crate::sync::http::SyncClient;
 use crate::sync::source::{
-    checked, host_key, html_to_text, store_changed, Outcome, Says, Source, SyncError,
+    checked, host_key, html_to_text, store_changed, Outcome, Report, Says, Source, SyncError,
 };
 
 /// Posts per page: the most the API gives.
 const PER_PAGE: usize = 100;
 
-/// Margin on `modified_after`: WordPress compares it with the site's local
-/// modification time, and clocks differ.
+/// Margin on `modified_after`: WordPress turns it into the site's zone and
+/// compares it with the local modification time, whose hour repeats when
+/// a clock goes back; and clocks differ.
 const MARGIN_MS: i64 = 3_600_000;
+
+/// How long the posts a sync skipped for good are not asked for by id.
+const UNSTORABLE_FOR_MS: i64 = 24 * 3_600_000;
 
 /// Margin on `after` (the publication date): a scheduled post keeps its
 /// planned date when WP-Cron publishes it late (a "missed schedule",
@@ -46,6 +54,7 @@ const OURS: &[&str] = &[
     "page",
     "per_page",
     "modified_after",
+    "modified_before",
     "include",
     "orderby",
     "order",
@@ -129,84 +138,75 @@ pub(crate) async fn sync(
     let since = state
         .synced_from_ms
         .and_then(|ms| rfc3339_ms(ms.saturating_sub(MARGIN_MS)));
-    let mut items = 0;
-    let mut page = 1;
-    let mut seen = HashSet::new(); // the posts this sync has read
-
+    let mut run = Run {
+        store,
+        client,
+        source,
+        site: &site,
+        began: std::time::Instant::now(),
+        pages: 0,
+        items: 0,
+        seen: HashSet::new(),
+        unstorable: HashSet::new(),
+        ignores_include: false,
+        report: Report::default(),
+    };
+    // The posts skipped for good (no title, a password, a failing page)
+    // are not fetched again by id for a day: an edit brings one back
+    // through the changes, and the day, a fix that is no edit (a plugin
+    // mended), which also reaches a stored post whose edit failed.
+    let now = store.clock_ms().await?;
+    let (remembered, expired): (BTreeMap<u64, i64>, BTreeMap<u64, i64>) = state
+        .unstorable
+        .iter()
+        .partition(|(_, at)| now.saturating_sub(**at) < UNSTORABLE_FOR_MS);
     // The first sync reads the newest posts; later ones read the changes
     // oldest first, so that one stopped by the limits (a bulk edit of the
     // whole archive) leaves the rest to the next, which resumes there.
-    let order = if since.is_some() { "asc" } else { "desc" };
-    let mut newest_read: Option<i64> = None;
-    // Half the sync's time limit for reading the changes: a sync cut short
-    // by it (a slow site, a bulk edit of the archive) keeps what it read
-    // and leaves the rest, with the listings that find deleted posts, to
-    // the next one, which goes on from there. Cut by the limit itself, it
-    // would fail whole, and so would every later one, never reaching the
-    // newest posts.
-    let began = std::time::Instant::now();
-    let mut out_of_time = false;
-    loop {
-        let mut query = vec![
-            ("_embed", String::new()),
-            ("per_page", PER_PAGE.to_string()),
-            ("page", page.to_string()),
-            ("orderby", "modified".into()),
-            ("order", order.into()),
-        ];
-        if let Some(since) = &since {
-            query.push(("modified_after", since.clone()));
-        }
-        let fetched = client.get(&with_query(url, &query), None).await?;
-        let posts = json_list(source, &fetched)?;
-        let count = posts.len();
-        let room = client.limits().max_items.saturating_sub(items);
-        seen.extend(posts.iter().take(room).filter_map(|p| p["id"].as_u64()));
-        newest_read = posts
-            .iter()
-            .take(room)
-            .filter_map(|p| modified_ms(p["modified_gmt"].as_str()))
-            .chain(newest_read)
-            .max();
-        let taken = take_posts(store, source, &site, &fetched, posts, room).await?;
-        outcome.report.changed += taken.changed;
-        outcome.report.skipped += taken.skipped;
-        outcome.report.hidden += taken.hidden;
-        items += count;
-        if !more(&fetched, page, count) {
-            break;
-        }
-        out_of_time = began.elapsed() >= client.limits().max_sync / 2;
-        if page >= client.limits().max_pages || items >= client.limits().max_items || out_of_time {
-            tracing::warn!(
-                "sync {}: stopped after {page} pages and {items} posts ({}); \
-                 the next sync goes on from there",
-                source.url,
-                if out_of_time {
-                    "half its time limit"
-                } else {
-                    "the limits"
-                }
-            );
+    let changes = Window {
+        order: if since.is_some() { "asc" } else { "desc" },
+        after: since.clone(),
+        before: None,
+    };
+    let walked = walk(&mut run, &changes).await?;
+    outcome.backfill_at = state.backfill_at;
+    outcome.archive_read = state.archive_read || (since.is_none() && walked.cut.is_none());
+    if walked.cut.is_some() {
+        if since.is_some() {
             // The next sync's window starts a second before the newest
             // change read (its margin taken back): what is left is later.
-            // A first sync read the newest posts: cut by time, the next
-            // reads the whole archive, oldest first, from the start.
-            if since.is_some() {
-                outcome.resume_from_ms =
-                    newest_read.map(|ms| ms.saturating_add(MARGIN_MS).saturating_sub(1_000));
-            } else if out_of_time {
-                outcome.resume_from_ms = Some(MARGIN_MS);
-            }
-            break;
+            outcome.resume_from_ms = walked
+                .newest
+                .map(|ms| ms.saturating_add(MARGIN_MS).saturating_sub(1_000));
+        } else {
+            // A first sync read the newest posts: the next ones read their
+            // own changes, then the posts they do not hold, newest first.
+            outcome.backfill_at = Some(ListingAt::START);
         }
-        page += 1;
     }
-    if out_of_time {
+    if since.is_some() {
+        // Cut, the walk covered the changes up to the newest it read.
+        let read_to = walked
+            .cut
+            .and(walked.newest)
+            .and_then(|ms| rfc3339_ms(ms.saturating_add(1_000)));
+        let covered = Window {
+            after: since.clone(),
+            before: read_to,
+            ..changes
+        };
+        take_missed(&mut run, &covered, &walked).await?;
+    }
+    // Half the sync's time limit is spent (or three quarters, with the
+    // changes missed): the listings that find deleted posts are left to
+    // the next sync too.
+    if walked.cut == Some(Cut::Time) || run.late() {
+        let kept = remembered.into_iter().chain(expired).collect();
+        run.finish(&mut outcome, kept, now);
         return Ok(outcome);
     }
     let held = store.visible_ids_from(&source.url).await?;
-    let (gone, listed) = match published_ids(client, source, &site, None).await? {
+    let (gone, listed) = match published_ids(&run, &[], client.limits().max_pages).await? {
         // Missing from the listing: asked for again by id before hiding,
         // since a post trashed while the listing was paged shifts the
         // pages after it, and a live post can fall between two of them.
@@ -220,7 +220,7 @@ pub(crate) async fn sync(
                 .iter()
                 .filter_map(|id| post_of(&site.ids, id))
                 .collect();
-            let gone = match unpublished(client, source, &site, &posts).await? {
+            let gone = match unpublished(&run, &posts).await? {
                 Some(confirmed) => missing
                     .into_iter()
                     .filter(|id| post_of(&site.ids, id).is_none() || confirmed.contains(id))
@@ -247,7 +247,7 @@ pub(crate) async fn sync(
                 );
             }
             let newest = &held[..held.len().min(room)];
-            let gone = unpublished(client, source, &site, newest)
+            let gone = unpublished(&run, newest)
                 .await?
                 .map(Vec::from_iter)
                 .unwrap_or_default();
@@ -255,7 +255,7 @@ pub(crate) async fn sync(
                 .synced_from_ms
                 .and_then(|ms| rfc3339_ms(ms.saturating_sub(AFTER_MARGIN_MS)))
             {
-                Some(after) => published_ids(client, source, &site, Some(&after))
+                Some(after) => published_ids(&run, &[("after", after)], client.limits().max_pages)
                     .await?
                     .unwrap_or_default(),
                 // A first sync has just read the newest posts.
@@ -267,11 +267,239 @@ pub(crate) async fn sync(
     for id in gone {
         if store.set_article_hidden(&id, true).await? {
             tracing::info!("sync {}: hid {id}, no longer published", source.url);
-            outcome.report.hidden += 1;
+            run.report.hidden += 1;
         }
     }
-    outcome.report.changed += take_unknown(store, client, source, &site, listed, &seen).await?;
+    take_unknown(&mut run, listed, &remembered).await?;
+    let retry: Vec<u64> = expired
+        .into_keys()
+        .filter(|post| !run.seen.contains(post))
+        .collect();
+    if !retry.is_empty() {
+        run.take_by_id(&retry).await?;
+    }
+    // The older posts a first sync stopped before, newest first, in what
+    // is left of this one's limits, once the changes are in. A state from
+    // before the archive was read this way (its first sync may have been
+    // cut) has it read once.
+    let older = match (state.backfill_at, state.archive_read) {
+        (Some(at), _) => Some(at),
+        (None, false) if since.is_some() => Some(ListingAt::START),
+        (None, _) => None,
+    };
+    if let (Some(at), Some(_)) = (older, &since) {
+        outcome.backfill_at = take_older(&mut run, at, &remembered).await?;
+        outcome.archive_read = outcome.backfill_at.is_none();
+    }
+    run.finish(&mut outcome, remembered, now);
     Ok(outcome)
+}
+
+/// Which posts a walk reads, by modification time.
+struct Window {
+    /// `asc` or `desc`.
+    order: &'static str,
+    /// `modified_after`, when set.
+    after: Option<String>,
+    /// `modified_before`, when set.
+    before: Option<String>,
+}
+
+/// Why a walk stopped before the end of its window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// The sync's page or item limit.
+    Limits,
+    /// Half the sync's time limit.
+    Time,
+}
+
+/// What a walk read.
+struct Walked {
+    /// The newest modification time read (ms).
+    newest: Option<i64>,
+    /// Why it stopped before the end, if it did.
+    cut: Option<Cut>,
+    /// The pages it asked for.
+    pages: u32,
+}
+
+/// One sync of a WordPress site: what its walks share.
+struct Run<'a> {
+    store: &'a dyn Store,
+    client: &'a SyncClient,
+    source: &'a Source,
+    site: &'a Site<'a>,
+    began: std::time::Instant,
+    /// Pages asked for so far, and posts read, against the limits.
+    pages: u32,
+    items: usize,
+    /// The posts this sync has read.
+    seen: HashSet<u64>,
+    /// The posts it skipped (invalid, password-protected, failing).
+    unstorable: HashSet<u64>,
+    /// The site answered posts it was not asked for by id.
+    ignores_include: bool,
+    report: Report,
+}
+
+impl Run<'_> {
+    /// Whether three quarters of the sync's time limit are spent: the
+    /// steps after the walks (listings, fetches by id) are left to the
+    /// next sync, which would otherwise fail whole at the limit, again.
+    fn late(&self) -> bool {
+        self.began.elapsed() >= self.client.limits().max_sync / 4 * 3
+    }
+
+    /// Hands what the run did to `outcome`, with the posts skipped for good:
+    /// those `remembered` that this run did not read and store, and this
+    /// run's, skipped `now`.
+    fn finish(self, outcome: &mut Outcome, mut remembered: BTreeMap<u64, i64>, now: i64) {
+        outcome.report = self.report;
+        remembered.retain(|post, _| !self.seen.contains(post));
+        remembered.extend(self.unstorable.into_iter().map(|post| (post, now)));
+        outcome.unstorable = remembered;
+    }
+
+    /// Why the sync must read no more pages, if it must not: half its time
+    /// limit spent, or its page or item limit reached. A sync cut short
+    /// keeps what it read and leaves the rest to the next, which goes on
+    /// from there; cut by the time limit itself, it would fail whole, and
+    /// so would every later one, never reaching the newest posts.
+    fn spent(&self) -> Option<Cut> {
+        let limits = self.client.limits();
+        if self.began.elapsed() >= limits.max_sync / 2 {
+            Some(Cut::Time)
+        } else if self.pages >= limits.max_pages || self.items >= limits.max_items {
+            Some(Cut::Limits)
+        } else {
+            None
+        }
+    }
+}
+
+/// Reads the posts of `window`, page by page, storing them, until its end
+/// or the sync's limits.
+async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
+    let (client, source) = (run.client, run.source);
+    let changes = |per_page: usize, page: usize, fields: Option<&str>| {
+        let mut query = vec![
+            ("per_page", per_page.to_string()),
+            ("page", page.to_string()),
+            ("orderby", "modified".into()),
+            ("order", window.order.into()),
+        ];
+        query.push(match fields {
+            Some(fields) => ("_fields", fields.to_owned()),
+            None => ("_embed", String::new()),
+        });
+        if let Some(after) = &window.after {
+            query.push(("modified_after", after.clone()));
+        }
+        if let Some(before) = &window.before {
+            query.push(("modified_before", before.clone()));
+        }
+        with_query(run.site.url, &query)
+    };
+    let mut walked = Walked {
+        newest: None,
+        cut: run.spent(),
+        pages: 0,
+    };
+    if walked.cut.is_some() {
+        return Ok(walked);
+    }
+    let read = |walked: &mut Walked, seen: &mut HashSet<u64>, post: &Value| {
+        seen.extend(post["id"].as_u64());
+        walked.newest = walked
+            .newest
+            .max(modified_ms(post["modified_gmt"].as_str()));
+    };
+    let mut pages = Walk::new();
+    loop {
+        let (size, page) = pages.next();
+        run.pages += 1;
+        walked.pages += 1;
+        let answer = read_posts(client, source, &changes(size, page, None), size == 1).await;
+        let (fetched, count) = match answer {
+            Ok((fetched, posts)) => {
+                let count = posts.len();
+                let room = client.limits().max_items.saturating_sub(run.items);
+                for post in posts.iter().take(room) {
+                    read(&mut walked, &mut run.seen, post);
+                }
+                let taken = take_posts(run.store, source, run.site, &fetched, posts, room).await?;
+                run.unstorable.extend(taken.skipped_posts);
+                run.report.changed += taken.changed;
+                run.report.skipped += taken.skipped;
+                run.report.hidden += taken.hidden;
+                (fetched, count)
+            }
+            // A page that fails for what is on it (a post whose rendering
+            // makes PHP fail, an answer too large or too slow) would fail
+            // every later sync too, and no newer post would come in.
+            Err(failed) if blame(&failed) != Blame::Site => {
+                // The same page's ids alone are light: a site that answers
+                // them is up, and the trouble is in these posts.
+                let fields = changes(size, page, Some("id,modified_gmt"));
+                let Ok((fetched, listed)) = read_list(client, source, &fields).await else {
+                    return Err(failed);
+                };
+                let Some(post) = listed.first() else {
+                    break; // the posts moved, and this page is past the end now
+                };
+                if more(&fetched, page, listed.len(), size) {
+                    pages.learn(listed.len());
+                }
+                if pages.current() > 1 {
+                    tracing::warn!(
+                        "sync {}: page {page} of {size} posts failed ({failed}); \
+                         reading it in smaller pages",
+                        source.url
+                    );
+                    pages.narrow();
+                    continue;
+                }
+                if blame(&failed) == Blame::Slow {
+                    return Err(failed);
+                }
+                tracing::warn!(
+                    "sync {}: skipped post {}: {failed}",
+                    source.url,
+                    post["id"]
+                        .as_u64()
+                        .map_or("without id".into(), |i| i.to_string())
+                );
+                run.report.skipped += 1;
+                run.unstorable.extend(post["id"].as_u64());
+                read(&mut walked, &mut run.seen, post);
+                (fetched, 1)
+            }
+            Err(failed) => return Err(failed),
+        };
+        run.items += count;
+        if !more(&fetched, page, count, size) {
+            return Ok(walked);
+        }
+        pages.learn(count);
+        pages.read();
+        walked.cut = run.spent();
+        if let Some(cut) = walked.cut {
+            tracing::warn!(
+                "sync {}: stopped after {} pages and {} posts ({}); \
+                 the next sync goes on from there",
+                source.url,
+                run.pages,
+                run.items,
+                match cut {
+                    Cut::Time => "half its time limit",
+                    Cut::Limits => "the limits",
+                }
+            );
+            return Ok(walked);
+        }
+    }
+    Ok(walked)
 }
 
 /// The post id in an article id of this site (`{prefix}-{id}`).
@@ -283,14 +511,13 @@ fn post_of(prefix: &str, id: &str) -> Option<u64> {
 /// asked for by id (`include=`, 100 a request); `None` when the site
 /// ignores `include` and answers its newest posts instead, where absence
 /// means nothing.
-async fn unpublished(
-    client: &SyncClient,
-    source: &Source,
-    site: &Site<'_>,
-    posts: &[u64],
-) -> Result<Option<HashSet<String>>, SyncError> {
+async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<String>>, SyncError> {
+    let (client, source, site) = (run.client, run.source, run.site);
     let mut gone = HashSet::new();
     for chunk in posts.chunks(PER_PAGE) {
+        if run.late() {
+            return Ok(None);
+        }
         let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
         let query = [
             ("_fields", "id".to_owned()),
@@ -337,6 +564,8 @@ async fn unpublished(
 struct Taken {
     changed: usize,
     skipped: usize,
+    /// The posts skipped, by id.
+    skipped_posts: Vec<u64>,
     /// Articles hidden because their post is now password-protected.
     hidden: usize,
 }
@@ -362,41 +591,62 @@ async fn take_posts(
     };
     let mut articles = Vec::new();
     let mut skipped = 0;
+    let mut skipped_posts = Vec::new();
     let mut hidden = 0;
     for value in posts.into_iter().take(room) {
         let id = value.get("id").and_then(Value::as_u64);
         let item = format!("post {}", id.map_or("without id".into(), |i| i.to_string()));
-        match map(site, lang, value) {
+        let taken = match map(site, lang, value) {
             Ok(article) => match checked(source, &item, article) {
-                Some(a) => articles.push(a),
-                None => skipped += 1,
+                Some(a) => {
+                    articles.push(a);
+                    true
+                }
+                None => false,
             },
             // WordPress still lists a post given a password: the article
             // of its open days goes (hidden, with its comments), as the
             // plugin's push hides it.
             Err(reason) if reason == PASSWORD_PROTECTED => {
-                skipped += 1;
-                let Some(id) = id else { continue };
-                let article = article_id(&site.ids, id);
-                if store.article(&article).await?.is_some()
-                    && store.set_article_hidden(&article, true).await?
-                {
-                    tracing::info!("sync {}: hid {article}, now {reason}", source.url);
-                    hidden += 1;
+                if let Some(id) = id {
+                    let article = article_id(&site.ids, id);
+                    if store.article(&article).await?.is_some()
+                        && store.set_article_hidden(&article, true).await?
+                    {
+                        tracing::info!("sync {}: hid {article}, now {reason}", source.url);
+                        hidden += 1;
+                    }
                 }
+                false
             }
             Err(reason) => {
                 tracing::warn!("sync {}: skipped {item}: {reason}", source.url);
-                skipped += 1;
+                false
             }
+        };
+        if !taken {
+            skipped += 1;
+            skipped_posts.extend(id);
         }
     }
     let changed = store_changed(store, articles, &source.url, Says::Everything).await?;
     Ok(Taken {
         changed,
         skipped,
+        skipped_posts,
         hidden,
     })
+}
+
+/// The ids of the articles Khabar holds, under any origin, hidden or not
+/// (the publishing API pushes the same ids as the sync makes).
+async fn known_ids(store: &dyn Store) -> Result<HashSet<String>, SyncError> {
+    Ok(store
+        .article_urls()
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// Fetches, by id, the published posts Khabar has never stored and this
@@ -404,65 +654,162 @@ async fn take_posts(
 /// its status, not its `modified` time, so `modified_after` never lists
 /// it), or one the paging missed while posts moved. A hidden article stays
 /// hidden until its post changes, as before (a moderator may have hidden
-/// it). Posts skipped again (no title, say) were counted when first read.
+/// it). Posts skipped again (no title, say, or one whose request fails)
+/// were counted when first read; those `remembered` as skipped are not
+/// asked for again (an edit brings them back through the changes).
 async fn take_unknown(
-    store: &dyn Store,
-    client: &SyncClient,
-    source: &Source,
-    site: &Site<'_>,
+    run: &mut Run<'_>,
     listed: HashMap<String, u64>,
-    seen: &HashSet<u64>,
-) -> Result<usize, SyncError> {
-    // Stored under any origin, hidden or not (the publishing API pushes
-    // the same ids).
-    let known: HashSet<String> = store
-        .article_urls()
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    remembered: &BTreeMap<u64, i64>,
+) -> Result<(), SyncError> {
+    let (client, source) = (run.client, run.source);
+    let known = known_ids(run.store).await?;
     let mut unknown: Vec<u64> = listed
         .into_iter()
-        .filter(|(id, post)| !seen.contains(post) && !known.contains(id))
+        .filter(|(id, post)| {
+            !run.seen.contains(post) && !remembered.contains_key(post) && !known.contains(id)
+        })
         .map(|(_, post)| post)
         .collect();
-    unknown.sort_unstable();
-    unknown.truncate(client.limits().max_items);
-    let mut changed = 0;
-    for chunk in unknown.chunks(PER_PAGE) {
-        let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
-        let query = [
-            ("_embed", String::new()),
-            ("include", ids.join(",")),
-            ("per_page", PER_PAGE.to_string()),
-        ];
-        let fetched = client.get(&with_query(site.url, &query), None).await?;
-        let posts = json_list(source, &fetched)?;
-        let taken = take_posts(store, source, site, &fetched, posts, PER_PAGE).await?;
-        if taken.changed > 0 {
-            tracing::info!(
-                "sync {}: {} published post(s) that no change had listed",
-                source.url,
-                taken.changed
-            );
-        }
-        changed += taken.changed;
+    // The newest first (a scheduled post gone live), within what is left
+    // of the sync's items; the rest waits for the next.
+    unknown.sort_unstable_by(|a, b| b.cmp(a));
+    unknown.truncate(client.limits().max_items.saturating_sub(run.items));
+    let got = run.take_by_id(&unknown).await?;
+    if got.changed > 0 {
+        tracing::info!(
+            "sync {}: {} published post(s) that no change had listed",
+            source.url,
+            got.changed
+        );
     }
-    Ok(changed)
+    Ok(())
 }
 
-/// Every published post's article id, with its post id (those published
-/// after `after` only, when given), or `None` when the listing is longer
-/// than the page limit: hiding on a partial list would hide live posts.
+/// What fetching posts by id did.
+struct ById {
+    /// Articles stored.
+    changed: usize,
+}
+
+impl Run<'_> {
+    /// Fetches `wanted` by id (`include=`, 100 a request) and stores them,
+    /// counting the requests and posts against the sync's limits. A
+    /// request that fails for what is on it is split in two, down to one
+    /// post, which is skipped and remembered (as the walk through the
+    /// changes does); a site that answers fewer than asked while its
+    /// `X-WP-Total` says more (a cap on `per_page`) is asked for the rest.
+    async fn take_by_id(&mut self, wanted: &[u64]) -> Result<ById, SyncError> {
+        let (store, client, source, site) = (self.store, self.client, self.source, self.site);
+        let mut done = ById { changed: 0 };
+        let mut asks: Vec<Vec<u64>> = wanted.chunks(PER_PAGE).rev().map(<[u64]>::to_vec).collect();
+        while let Some(ask) = asks.pop() {
+            // Late, or on a site that ignores `include`: the rest waits
+            // for the next sync (not seen, so asked for again).
+            if self.late() || self.ignores_include {
+                break;
+            }
+            self.pages = self.pages.saturating_add(1);
+            let ids: Vec<String> = ask.iter().map(u64::to_string).collect();
+            let by_id = |fields: Option<&str>| {
+                let mut query = vec![
+                    ("include", ids.join(",")),
+                    ("per_page", PER_PAGE.to_string()),
+                ];
+                query.push(match fields {
+                    Some(fields) => ("_fields", fields.to_owned()),
+                    None => ("_embed", String::new()),
+                });
+                with_query(site.url, &query)
+            };
+            let answer = read_posts(client, source, &by_id(None), ask.len() == 1).await;
+            let (fetched, posts) = match answer {
+                Ok(read) => read,
+                Err(failed) if blame(&failed) != Blame::Site => {
+                    let Ok((_, listed)) = read_list(client, source, &by_id(Some("id"))).await
+                    else {
+                        return Err(failed);
+                    };
+                    match ask.as_slice() {
+                        [_] if blame(&failed) == Blame::Slow => return Err(failed),
+                        [post] if !listed.is_empty() => {
+                            tracing::warn!("sync {}: skipped post {post}: {failed}", source.url);
+                            self.report.skipped += 1;
+                            self.unstorable.insert(*post);
+                            self.seen.insert(*post);
+                        }
+                        [post] => {
+                            self.seen.insert(*post);
+                        }
+                        _ => {
+                            let (first, second) = ask.split_at(ask.len() / 2);
+                            asks.extend([second.to_vec(), first.to_vec()]);
+                        }
+                    }
+                    continue;
+                }
+                Err(failed) => return Err(failed),
+            };
+            // Only what was asked: a site that ignores `include` answers
+            // its newest posts instead, and is asked no more by id.
+            let (posts, strays): (Vec<Value>, Vec<Value>) = posts
+                .into_iter()
+                .partition(|p| p["id"].as_u64().is_some_and(|id| ask.contains(&id)));
+            if !strays.is_empty() {
+                tracing::warn!(
+                    "sync {}: asked by id, the site answered other posts (it ignores \
+                     include=); those posts wait",
+                    source.url
+                );
+                self.ignores_include = true;
+                break;
+            }
+            let answered: HashSet<u64> = posts.iter().filter_map(|p| p["id"].as_u64()).collect();
+            let total = fetched
+                .header("x-wp-total")
+                .and_then(|t| t.trim().parse::<usize>().ok());
+            // Fewer than asked: a cap on `per_page`, unless the site's
+            // total says the rest are gone.
+            let rest: Vec<u64> = ask
+                .iter()
+                .copied()
+                .filter(|id| !answered.contains(id))
+                .collect();
+            if !answered.is_empty() && !rest.is_empty() && total.is_none_or(|t| t > answered.len())
+            {
+                asks.extend(rest.chunks(answered.len()).rev().map(<[u64]>::to_vec));
+                self.seen.extend(&answered);
+            } else {
+                self.seen.extend(&ask);
+            }
+            self.items = self.items.saturating_add(answered.len());
+            let taken = take_posts(store, source, site, &fetched, posts, PER_PAGE).await?;
+            done.changed += taken.changed;
+            self.report.changed += taken.changed;
+            self.report.skipped += taken.skipped;
+            self.report.hidden += taken.hidden;
+            self.unstorable.extend(taken.skipped_posts);
+        }
+        Ok(done)
+    }
+}
+
+/// Every published post's article id, with its post id (only those that
+/// `filter`, `after`, `modified_after` or `modified_before`, lets through), or
+/// `None` when the listing is longer than the page limit, or the sync's
+/// time runs late: acting on a partial list would hide live posts.
 async fn published_ids(
-    client: &SyncClient,
-    source: &Source,
-    site: &Site<'_>,
-    after: Option<&str>,
+    run: &Run<'_>,
+    filter: &[(&'static str, String)],
+    max_pages: u32,
 ) -> Result<Option<HashMap<String, u64>>, SyncError> {
+    let (client, source, site) = (run.client, run.source, run.site);
     let mut ids = HashMap::new();
     let mut page = 1;
     loop {
+        if run.late() {
+            return Ok(None);
+        }
         let mut query = vec![
             ("_fields", "id".to_owned()),
             ("per_page", PER_PAGE.to_string()),
@@ -470,32 +817,30 @@ async fn published_ids(
             ("orderby", "id".into()),
             ("order", "asc".into()),
         ];
-        if let Some(after) = after {
-            query.push(("after", after.to_owned()));
-        }
+        query.extend(filter.iter().cloned());
         let fetched = client.get(&with_query(site.url, &query), None).await?;
         let total_pages = fetched
             .header("x-wp-totalpages")
             .and_then(|t| t.trim().parse::<u32>().ok());
-        if total_pages.is_some_and(|total| total > client.limits().max_pages) {
+        if total_pages.is_some_and(|total| total > max_pages) {
             // Said on the first page: the rest would be read for nothing.
             tracing::warn!(
-                "sync {}: {} pages of ids, more than {}; hiding nothing this time",
+                "sync {}: {} pages of ids, more than {}; not acting on a part",
                 source.url,
                 total_pages.unwrap_or_default(),
-                client.limits().max_pages
+                max_pages
             );
             return Ok(None);
         }
         let posts = listed_ids(source, &fetched)?;
         let count = posts.len();
         ids.extend(posts.into_iter().map(|id| (article_id(&site.ids, id), id)));
-        if !more(&fetched, page, count) {
+        if !more(&fetched, page as usize, count, PER_PAGE) {
             return Ok(Some(ids));
         }
-        if page >= client.limits().max_pages {
+        if page >= max_pages {
             tracing::warn!(
-                "sync {}: more than {page} pages of ids; hiding nothing this time",
+                "sync {}: more than {page} pages of ids; not acting on a part",
                 source.url
             );
             return Ok(None);
@@ -519,16 +864,296 @@ fn listed_ids(source: &Source, fetched: &Fetched) -> Result<Vec<u64>, SyncError>
         .collect()
 }
 
-/// Whether there is a page after `page`: by `X-WP-TotalPages` when the
-/// site sends it, else while pages come full.
-fn more(fetched: &Fetched, page: u32, count: usize) -> bool {
+/// Reads the ids of the site's posts, newest first, from `start`, and
+/// fetches by id those Khabar does not hold, within what is left of the
+/// sync's limits; where to go on from, or `None` once the listing's end is
+/// reached. Ids do not change with edits: a post published meanwhile puts
+/// the listing one further (a post read twice), and one trashed one back,
+/// which reading again from the page that holds the lowest id read
+/// covers.
+async fn take_older(
+    run: &mut Run<'_>,
+    start: ListingAt,
+    remembered: &BTreeMap<u64, i64>,
+) -> Result<Option<ListingAt>, SyncError> {
+    let (store, client, source, site) = (run.store, run.client, run.source, run.site);
+    let start = ListingAt {
+        size: start.size.clamp(1, PER_PAGE),
+        ..start
+    };
+    // The page before the place again: it holds the lowest id read,
+    // unless posts trashed since moved the listing back further.
+    let mut place = ListingAt {
+        at: start.at.saturating_sub(start.size) / start.size * start.size,
+        ..start
+    };
+    let mut checking = place.below.is_some();
+    // Whether the place changed from `start` (stepping back only reads
+    // posts again: it never passes one over).
+    let mut moved = false;
+    // Ids are light: pages of them count apart from whole posts, up to
+    // twice as many.
+    let mut id_pages = 0;
+    let known = known_ids(store).await?;
+    loop {
+        if run.spent().is_some()
+            || run.ignores_include
+            || id_pages >= client.limits().max_pages.saturating_mul(2)
+        {
+            return Ok(Some(if moved { place } else { start }));
+        }
+        let page = place.at / place.size + 1;
+        let query = [
+            ("_fields", "id".to_owned()),
+            ("per_page", PER_PAGE.to_string()),
+            ("page", page.to_string()),
+            ("orderby", "id".into()),
+            ("order", "desc".into()),
+        ];
+        id_pages += 1;
+        let step_back = checking && place.at > 0;
+        let fetched = match client.get(&with_query(site.url, &query), None).await {
+            // Past the end: posts trashed since (or while this sync reads)
+            // shortened the listing.
+            Err(SyncError::Status { status: 400, .. }) if place.at > 0 => {
+                place.at -= place.size;
+                (checking, moved) = (true, true);
+                continue;
+            }
+            fetched => fetched?,
+        };
+        let ids = listed_ids(source, &fetched)?;
+        let count = ids.len();
+        if checking {
+            match (place.below, ids.first()) {
+                (_, None) if step_back => {
+                    place.at -= place.size;
+                    moved = true;
+                    continue;
+                }
+                (Some(below), Some(&first)) if first < below && step_back => {
+                    place.at -= place.size;
+                    moved = true;
+                    continue;
+                }
+                _ => checking = false,
+            }
+        }
+        let wanted: Vec<u64> = ids
+            .iter()
+            .copied()
+            .filter(|post| {
+                !run.seen.contains(post)
+                    && !remembered.contains_key(post)
+                    && !known.contains(&article_id(&site.ids, *post))
+            })
+            .collect();
+        if !wanted.is_empty() {
+            run.take_by_id(&wanted).await?;
+            // Not all fetched (a site that ignores `include`, the time):
+            // this page again next time.
+            if wanted.iter().any(|post| !run.seen.contains(post)) {
+                return Ok(Some(if moved { place } else { start }));
+            }
+        }
+        moved = true;
+        if !more(&fetched, page, count, place.size) {
+            tracing::info!("sync {}: every older post is in", source.url);
+            return Ok(None);
+        }
+        if place.at == 0 && (1..place.size).contains(&count) {
+            place.size = count;
+        }
+        place.at += place.size;
+        place.below = ids.iter().copied().chain(place.below).min();
+    }
+}
+
+/// Pages by modification time shift while they are read when a post is
+/// edited (it leaves for the newest end) or trashed, and posts of one
+/// second may come in any order: a post can fall between two pages. After
+/// a walk of more than one page, the ids of the posts in the part of its
+/// window it `covered`, listed by id (which edits do not reorder), bring
+/// in those its pages missed.
+async fn take_missed(
+    run: &mut Run<'_>,
+    covered: &Window,
+    walked: &Walked,
+) -> Result<(), SyncError> {
+    if walked.pages < 2 || run.late() {
+        return Ok(());
+    }
+    let (client, source) = (run.client, run.source);
+    let filter: Vec<(&'static str, String)> = [
+        covered.after.clone().map(|a| ("modified_after", a)),
+        covered.before.clone().map(|b| ("modified_before", b)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    // Ids are light: twice the pages of whole posts a sync reads, so that
+    // a walk stopped at its page limit is covered.
+    let max_pages = client.limits().max_pages.saturating_mul(2);
+    let Some(listed) = published_ids(run, &filter, max_pages).await? else {
+        return Ok(());
+    };
+    let mut missed: Vec<u64> = listed
+        .into_values()
+        .filter(|post| !run.seen.contains(post))
+        .collect();
+    if missed.is_empty() {
+        return Ok(());
+    }
+    missed.sort_unstable();
+    // A page's worth past the item limit: these edits are lost otherwise.
+    missed.truncate(
+        client
+            .limits()
+            .max_items
+            .saturating_sub(run.items)
+            .max(PER_PAGE),
+    );
+    let got = run.take_by_id(&missed).await?;
+    tracing::info!(
+        "sync {}: {} post(s) that the pages missed while posts moved, {} stored",
+        source.url,
+        missed.len(),
+        got.changed
+    );
+    Ok(())
+}
+
+/// Whether there is a page after `page` of `size` posts: by
+/// `X-WP-TotalPages` when the site sends it, else while pages come full.
+fn more(fetched: &Fetched, page: usize, count: usize, size: usize) -> bool {
     match fetched
         .header("x-wp-totalpages")
-        .and_then(|t| t.trim().parse::<u32>().ok())
+        .and_then(|t| t.trim().parse::<usize>().ok())
     {
         Some(total) => page < total && count > 0,
-        None => count >= PER_PAGE,
+        None => count >= size,
     }
+}
+
+/// Where a walk through pages of posts is. A page that fails for what is
+/// on it is read again in smaller pages, each size dividing the one
+/// before (100, 50, 25, 5, 1), so that the page numbers of the smaller
+/// pages cover it exactly, and the walk goes on after it in whole pages.
+struct Walk {
+    /// Posts before the next page.
+    at: usize,
+    /// The site's page size: what was asked, or what its first page
+    /// brought when that was fewer and not the last (a site that caps
+    /// `per_page` without saying so).
+    size: usize,
+    /// The spans being read in smaller pages, innermost last: their page
+    /// size, and the position where each ends.
+    narrow: Vec<(usize, usize)>,
+}
+
+impl Walk {
+    fn new() -> Walk {
+        Walk {
+            at: 0,
+            size: PER_PAGE,
+            narrow: Vec::new(),
+        }
+    }
+
+    /// The size of the pages read now.
+    fn current(&self) -> usize {
+        self.narrow.last().map_or(self.size, |&(size, _)| size)
+    }
+
+    /// The next page to ask for: its size and its number.
+    fn next(&mut self) -> (usize, usize) {
+        while self.narrow.last().is_some_and(|&(_, end)| self.at >= end) {
+            self.narrow.pop();
+        }
+        let size = self.current();
+        (size, self.at / size + 1)
+    }
+
+    /// The page just asked for brought `count` posts (or ids), and more
+    /// follow: a first page with fewer than asked tells the site's cap.
+    fn learn(&mut self, count: usize) {
+        if self.at == 0 && self.narrow.is_empty() && (1..self.size).contains(&count) {
+            self.size = count;
+        }
+    }
+
+    /// The page at the current position failed: read it again in
+    /// smaller pages.
+    fn narrow(&mut self) {
+        let size = self.current();
+        let smaller = (2..size)
+            .find(|d| size.is_multiple_of(*d))
+            .map_or(1, |d| size / d);
+        self.narrow.push((smaller, self.at + size));
+    }
+
+    /// The page at the current position was read (or its one post skipped).
+    fn read(&mut self) {
+        self.at += self.current();
+    }
+}
+
+/// What a failed request for whole posts says about whose fault it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Blame {
+    /// The site's: down, overloaded (503), refusing. The sync fails and
+    /// is tried again later.
+    Site,
+    /// The size of the answer's: too slow (a timeout here, or a proxy's
+    /// 502 or 504). Smaller pages may pass; one post alone failing so is
+    /// the site's trouble, not a reason to skip the post.
+    Slow,
+    /// What is on the page: a server error while PHP renders a post (500),
+    /// an answer too large, or one that is not a JSON list (a PHP warning
+    /// printed into it). Down to one post, that post is skipped.
+    Content,
+}
+
+fn blame(failed: &SyncError) -> Blame {
+    match failed {
+        SyncError::Status { status: 500, .. }
+        | SyncError::TooLarge { .. }
+        | SyncError::Garbage { .. } => Blame::Content,
+        SyncError::Status {
+            status: 502 | 504, ..
+        }
+        | SyncError::Fetch {
+            timed_out: true, ..
+        } => Blame::Slow,
+        _ => Blame::Site,
+    }
+}
+
+/// GETs a list of whole posts, once more when one post alone fails for
+/// its content (before it is skipped for that).
+async fn read_posts(
+    client: &SyncClient,
+    source: &Source,
+    url: &Url,
+    one_post: bool,
+) -> Result<(Fetched, Vec<Value>), SyncError> {
+    match read_list(client, source, url).await {
+        Err(failed) if one_post && blame(&failed) == Blame::Content => {
+            read_list(client, source, url).await
+        }
+        answer => answer,
+    }
+}
+
+/// GETs `url` and reads its body as a JSON list.
+async fn read_list(
+    client: &SyncClient,
+    source: &Source,
+    url: &Url,
+) -> Result<(Fetched, Vec<Value>), SyncError> {
+    let fetched = client.get(url, None).await?;
+    let list = json_list(source, &fetched)?;
+    Ok((fetched, list))
 }
 
 /// The body as a JSON list, or why not.
