@@ -65,6 +65,9 @@ struct Mock {
     /// When set, pages are as large as `per_page` asks, up to WordPress's
     /// 100, instead of [`MOCK_PER_PAGE`].
     uncapped: Mutex<bool>,
+    /// The most posts a page the site takes (a plugin lowered WordPress's
+    /// 100), and whether its refusal of more names that number.
+    per_page_max: Mutex<Option<(usize, bool)>>,
     /// Posts whose rendering fails: an answer with any of them in full is
     /// WordPress's "critical error" page (HTTP 500).
     broken: Mutex<Vec<u64>>,
@@ -385,8 +388,25 @@ async fn wordpress(
         .get("per_page")
         .and_then(|p| p.parse().ok())
         .unwrap_or(10);
-    if !(1..=100).contains(&asked) {
-        return (StatusCode::BAD_REQUEST, r#"{"code":"rest_invalid_param"}"#).into_response();
+    let (most, names_it) = mock.per_page_max.lock().unwrap().unwrap_or((100, true));
+    if !(1..=most).contains(&asked) {
+        // WordPress's refusal, in its shape: the reason in the site's
+        // language, under the parameter's name.
+        let reason = if names_it {
+            format!("per_page must be between 1 (inclusive) and {most} (inclusive)")
+        } else {
+            "per_page est hors des limites".to_owned()
+        };
+        let refusal = json!({
+            "code": "rest_invalid_param",
+            "message": "Invalid parameter(s): per_page",
+            "data": {
+                "status": 400,
+                "params": { "per_page": reason },
+                "details": { "per_page": { "code": "rest_out_of_bounds", "message": reason, "data": null } },
+            },
+        });
+        return (StatusCode::BAD_REQUEST, axum::Json(refusal)).into_response();
     }
     // Asked by id, with as many per page (the sync asks 100 at most).
     let per_page = if include.is_some() {
@@ -1583,6 +1603,82 @@ async fn a_broken_first_page_on_a_site_with_smaller_pages_skips_one_post() {
         pages_asked(&mock),
         ["100:1", "1:1", "1:1", "1:2", "2:2", "2:3"]
     );
+}
+
+/// The `per_page` of each request to the mock's posts, in order.
+fn per_pages(mock: &Mock) -> Vec<usize> {
+    mock.requests_to("/wp-json/wp/v2/posts?")
+        .iter()
+        .filter_map(|r| {
+            let u = Url::parse(&format!("http://x{r}")).expect("url");
+            let q: HashMap<_, _> = u.query_pairs().into_owned().collect();
+            q.get("per_page")?.parse().ok()
+        })
+        .collect()
+}
+
+/// A site whose plugin lowered the REST API's most posts a page refuses
+/// 100 (400 `rest_invalid_param`, naming `per_page`): every sync failed on
+/// it. The sync now reads what the refusal says it takes, and asks for
+/// that in all it does: the changes, the listings, the fetches by id and
+/// the archive a first sync stopped before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_that_takes_fewer_posts_a_page_is_read_in_its_pages() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.per_page_max.lock().unwrap() = Some((30, true));
+    *mock.posts.lock().unwrap() = many_posts(130);
+    let src = source(&url);
+    // The refusal counts as a page: three pages of 30 are read, and the
+    // listing of ids (five pages) is longer than the limit.
+    let four_pages = pages_client(4);
+    let report = sync::sync(f.store.as_ref(), &four_pages, &src)
+        .await
+        .expect("the first sync reads pages of 30");
+    assert_eq!(report.changed, 90, "{report:?}");
+    assert_eq!(pages_asked(&mock), ["100:1", "30:1", "30:2", "30:3"]);
+
+    let report = sync::sync(f.store.as_ref(), &four_pages, &src)
+        .await
+        .expect("the next sync brings the older posts in");
+    assert_eq!(report.changed, 40, "{report:?}");
+    assert_eq!(held_of(&f, &host, 1001..=1130).await, 130);
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert_eq!((state.backfill_at, state.archive_read), (None, true));
+
+    // An edit, and a trash found by asking for the posts held by id, 30
+    // a request.
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        posts.retain(|p| p["id"] != 1100);
+        let post = posts.iter_mut().find(|p| p["id"] == 1020).unwrap();
+        post["title"]["rendered"] = json!("عنوان بعد التعديل");
+        post["modified_gmt"] = json!(now_gmt());
+    }
+    let report = sync::sync(f.store.as_ref(), &four_pages, &src)
+        .await
+        .expect("sync");
+    assert_eq!((report.changed, report.hidden), (1, 1), "{report:?}");
+    assert!(stored(&f.store, &format!("{host}-1100")).await.is_none());
+    // One refused request a sync, its first; every other asks for 30.
+    let asked = per_pages(&mock);
+    assert_eq!(asked.iter().filter(|n| **n > 30).count(), 3, "{asked:?}");
+    assert!(asked.iter().all(|n| *n == 100 || *n == 30), "{asked:?}");
+
+    // A refusal that names no number in digits: the sizes step down
+    // until one is taken.
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.per_page_max.lock().unwrap() = Some((40, false));
+    *mock.posts.lock().unwrap() = many_posts(30);
+    let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    assert_eq!(report.changed, 30, "{report:?}");
+    assert_eq!(pages_asked(&mock), ["100:1", "50:1", "25:1", "25:2"]);
+    assert_eq!(held_of(&f, &host, 1001..=1030).await, 30);
 }
 
 /// A site too busy for whole posts that still answers the light listings

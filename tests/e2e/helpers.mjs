@@ -1,6 +1,6 @@
 // Shared helpers of the end-to-end tests: a real khabar-server on a free
 // port with a temporary database, and headless Chromium via playwright-core.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -63,6 +63,13 @@ export async function startServer({ listen = '127.0.0.1:0', dbDir, db, args = []
     /** Runs `khabar-server --db <this db> ...cliArgs` and returns its stdout. */
     cli(...cliArgs) {
       return execFileSync(env('KHABAR_SERVER_BIN'), ['--db', database, ...cliArgs], { encoding: 'utf8' });
+    },
+    /** As `cli`, and what it logged: { stdout, stderr, status }. */
+    cliLogged(...cliArgs) {
+      const { stdout, stderr, status } = spawnSync(
+        env('KHABAR_SERVER_BIN'), ['--db', database, ...cliArgs], { encoding: 'utf8' },
+      );
+      return { stdout, stderr, status };
     },
   };
 }

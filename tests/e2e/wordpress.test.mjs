@@ -2,10 +2,12 @@
 // wordpress-site.mjs) as the source of khabar-server's sync: Arabic posts
 // with featured images and a category are written through WordPress's
 // own REST API, synced, and rendered by the widget; then an edit, a trash
-// and a restore in WordPress each reach the widget after the next sync.
+// and a restore in WordPress each reach the widget after the next sync,
+// also once a plugin lowers the posts a page the REST API gives.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import {
@@ -219,4 +221,39 @@ test('an edit, a trash and a restore in WordPress reach the widget with the next
   assert.ok((await latestTitles(page)).includes(trashed.title), 'back in the list');
   assert.doesNotMatch(wp.errors(), /PHP (Fatal|Parse) error/);
   await page.close();
+});
+
+test('a site whose plugin lowers the posts per page the REST API gives is still synced', { skip }, async () => {
+  assert.equal(posts.length, 3, 'the first test created the posts');
+  // WordPress then refuses per_page=100 with 400 rest_invalid_param.
+  mkdirSync(join(wp.contentDir, 'mu-plugins'), { recursive: true });
+  const lower = join(wp.contentDir, 'mu-plugins', 'khabar-test-per-page.php');
+  writeFileSync(lower, `<?php
+add_filter( 'rest_post_collection_params', function ( $params ) {
+\t$params['per_page']['maximum'] = 2;
+\treturn $params;
+} );
+`);
+  try {
+    const refused = await wp.api('/wp/v2/posts', { query: { per_page: '100' } });
+    assert.equal(refused.status, 400, 'the plugin is in force');
+    const [, , last] = posts;
+    const newTitle = 'الحافلات الجديدة تعمل حتى منتصف الليل';
+    await expect(200, wp.api(`/wp/v2/posts/${last.id}`, { method: 'POST', json: { title: newTitle } }));
+    const [trashed] = posts;
+    await expect(200, wp.api(`/wp/v2/posts/${trashed.id}`, { method: 'DELETE' }));
+    // The changes, the listing of ids and the trashed post asked for by
+    // id, each in pages of two.
+    const run = server.cliLogged('sync', source());
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout.trim(), /: 1 new or updated, 1 hidden, 0 skipped$/);
+    // The most was read from WordPress's refusal, not stepped down to.
+    assert.match(run.stderr, /takes at most 2 posts a page/);
+    assert.equal((await stored(articleId(last.id), (s, a) => a?.title === newTitle)).title, newTitle);
+    assert.equal(await stored(articleId(trashed.id), (s) => s === 404), 404);
+    assert.equal((await stored(articleId(posts[1].id), (s) => s === 200)).title, posts[1].title);
+  } finally {
+    unlinkSync(lower);
+  }
+  assert.doesNotMatch(wp.errors(), /PHP (Fatal|Parse) error/);
 });

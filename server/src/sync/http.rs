@@ -126,9 +126,23 @@ impl SyncClient {
             });
         }
         if !status.is_success() {
+            // A refusal's start only: enough for a site's error code
+            // (WordPress names the parameter it refused). A server's error
+            // page is not waited for.
+            let mut said = Vec::new();
+            if status.is_client_error() {
+                while let Ok(Some(chunk)) = res.chunk().await {
+                    said.extend_from_slice(&chunk);
+                    if said.len() >= REFUSAL_READ {
+                        break;
+                    }
+                }
+            }
+            said.truncate(REFUSAL_READ);
             return Err(SyncError::Status {
                 url: shown,
                 status: status.as_u16(),
+                said: String::from_utf8_lossy(&said).into_owned(),
             });
         }
         let limit = self.limits.max_body;
@@ -161,6 +175,9 @@ impl SyncClient {
 
 /// Most redirects followed for one request.
 const MAX_REDIRECTS: usize = 5;
+
+/// How much of an error answer's body is read and kept.
+const REFUSAL_READ: usize = 4096;
 
 /// Follows a redirect only within the source's own site: the same host
 /// (give or take one `www.`), the same scheme or `http` moved to `https`,

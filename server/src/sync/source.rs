@@ -266,6 +266,9 @@ pub enum SyncError {
         url: String,
         /// The status.
         status: u16,
+        /// The start of a refusal's body (4xx; 4 KB at most), where a site
+        /// says why; empty for other statuses.
+        said: String,
     },
     /// The answer is larger than [`Limits::max_body`].
     #[error("{url}: the answer is larger than {limit} bytes")]

@@ -30,7 +30,8 @@ use crate::sync::source::{
     checked, host_key, html_to_text, store_changed, Outcome, Report, Says, Source, SyncError,
 };
 
-/// Posts per page: the most the API gives.
+/// Posts per page: the most the API gives (a site may lower it, and says
+/// so when asked for more: [`per_page_cap`]).
 const PER_PAGE: usize = 100;
 
 /// Margin on `modified_after`: WordPress turns it into the site's zone and
@@ -149,6 +150,7 @@ pub(crate) async fn sync(
         seen: HashSet::new(),
         unstorable: HashSet::new(),
         ignores_include: false,
+        per_page: PER_PAGE,
         report: Report::default(),
     };
     // The posts skipped for good (no title, a password, a failing page)
@@ -238,7 +240,9 @@ pub(crate) async fn sync(
                 .filter_map(|id| post_of(&site.ids, id))
                 .collect();
             held.sort_unstable_by(|a, b| b.cmp(a));
-            let room = PER_PAGE * usize::try_from(client.limits().max_pages).unwrap_or(usize::MAX);
+            let room = usize::try_from(client.limits().max_pages)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(run.per_page);
             if held.len() > room {
                 tracing::warn!(
                     "sync {}: {} articles held; checking the newest {room}",
@@ -340,6 +344,8 @@ struct Run<'a> {
     unstorable: HashSet<u64>,
     /// The site answered posts it was not asked for by id.
     ignores_include: bool,
+    /// Posts a page: 100, or what the site takes when it refuses that.
+    per_page: usize,
     report: Report,
 }
 
@@ -415,12 +421,30 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
             .newest
             .max(modified_ms(post["modified_gmt"].as_str()));
     };
-    let mut pages = Walk::new();
+    let mut pages = Walk::new(run.per_page);
     loop {
         let (size, page) = pages.next();
         run.pages += 1;
         walked.pages += 1;
         let answer = read_posts(client, source, &changes(size, page, None), size == 1).await;
+        // The first request of the sync: a site whose plugin lowered the
+        // API's most posts a page refuses 100, for this and every request
+        // after it, which then ask for what it takes.
+        if let Some(cap) = answer
+            .as_ref()
+            .err()
+            .filter(|_| pages.untouched())
+            .and_then(|failed| per_page_cap(failed, size))
+        {
+            tracing::warn!(
+                "sync {}: the site takes at most {cap} posts a page (per_page); \
+                 reading pages of {cap}",
+                source.url
+            );
+            run.per_page = cap;
+            pages = Walk::new(cap);
+            continue;
+        }
         let (fetched, count) = match answer {
             Ok((fetched, posts)) => {
                 let count = posts.len();
@@ -514,7 +538,7 @@ fn post_of(prefix: &str, id: &str) -> Option<u64> {
 async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<String>>, SyncError> {
     let (client, source, site) = (run.client, run.source, run.site);
     let mut gone = HashSet::new();
-    for chunk in posts.chunks(PER_PAGE) {
+    for chunk in posts.chunks(run.per_page) {
         if run.late() {
             return Ok(None);
         }
@@ -522,7 +546,7 @@ async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<Stri
         let query = [
             ("_fields", "id".to_owned()),
             ("include", ids.join(",")),
-            ("per_page", PER_PAGE.to_string()),
+            ("per_page", run.per_page.to_string()),
         ];
         let fetched = client.get(&with_query(site.url, &query), None).await?;
         let answered = listed_ids(source, &fetched)?;
@@ -702,7 +726,8 @@ impl Run<'_> {
     async fn take_by_id(&mut self, wanted: &[u64]) -> Result<ById, SyncError> {
         let (store, client, source, site) = (self.store, self.client, self.source, self.site);
         let mut done = ById { changed: 0 };
-        let mut asks: Vec<Vec<u64>> = wanted.chunks(PER_PAGE).rev().map(<[u64]>::to_vec).collect();
+        let per_page = self.per_page;
+        let mut asks: Vec<Vec<u64>> = wanted.chunks(per_page).rev().map(<[u64]>::to_vec).collect();
         while let Some(ask) = asks.pop() {
             // Late, or on a site that ignores `include`: the rest waits
             // for the next sync (not seen, so asked for again).
@@ -714,7 +739,7 @@ impl Run<'_> {
             let by_id = |fields: Option<&str>| {
                 let mut query = vec![
                     ("include", ids.join(",")),
-                    ("per_page", PER_PAGE.to_string()),
+                    ("per_page", per_page.to_string()),
                 ];
                 query.push(match fields {
                     Some(fields) => ("_fields", fields.to_owned()),
@@ -783,7 +808,7 @@ impl Run<'_> {
                 self.seen.extend(&ask);
             }
             self.items = self.items.saturating_add(answered.len());
-            let taken = take_posts(store, source, site, &fetched, posts, PER_PAGE).await?;
+            let taken = take_posts(store, source, site, &fetched, posts, per_page).await?;
             done.changed += taken.changed;
             self.report.changed += taken.changed;
             self.report.skipped += taken.skipped;
@@ -812,7 +837,7 @@ async fn published_ids(
         }
         let mut query = vec![
             ("_fields", "id".to_owned()),
-            ("per_page", PER_PAGE.to_string()),
+            ("per_page", run.per_page.to_string()),
             ("page", page.to_string()),
             ("orderby", "id".into()),
             ("order", "asc".into()),
@@ -835,7 +860,7 @@ async fn published_ids(
         let posts = listed_ids(source, &fetched)?;
         let count = posts.len();
         ids.extend(posts.into_iter().map(|id| (article_id(&site.ids, id), id)));
-        if !more(&fetched, page as usize, count, PER_PAGE) {
+        if !more(&fetched, page as usize, count, run.per_page) {
             return Ok(Some(ids));
         }
         if page >= max_pages {
@@ -878,7 +903,7 @@ async fn take_older(
 ) -> Result<Option<ListingAt>, SyncError> {
     let (store, client, source, site) = (run.store, run.client, run.source, run.site);
     let start = ListingAt {
-        size: start.size.clamp(1, PER_PAGE),
+        size: start.size.clamp(1, run.per_page),
         ..start
     };
     // The page before the place again: it holds the lowest id read,
@@ -905,7 +930,7 @@ async fn take_older(
         let page = place.at / place.size + 1;
         let query = [
             ("_fields", "id".to_owned()),
-            ("per_page", PER_PAGE.to_string()),
+            ("per_page", place.size.to_string()),
             ("page", page.to_string()),
             ("orderby", "id".into()),
             ("order", "desc".into()),
@@ -1011,7 +1036,7 @@ async fn take_missed(
             .limits()
             .max_items
             .saturating_sub(run.items)
-            .max(PER_PAGE),
+            .max(run.per_page),
     );
     let got = run.take_by_id(&missed).await?;
     tracing::info!(
@@ -1052,12 +1077,17 @@ struct Walk {
 }
 
 impl Walk {
-    fn new() -> Walk {
+    fn new(size: usize) -> Walk {
         Walk {
             at: 0,
-            size: PER_PAGE,
+            size,
             narrow: Vec::new(),
         }
+    }
+
+    /// Whether no page has been read or narrowed yet.
+    fn untouched(&self) -> bool {
+        self.at == 0 && self.narrow.is_empty()
     }
 
     /// The size of the pages read now.
@@ -1077,7 +1107,7 @@ impl Walk {
     /// The page just asked for brought `count` posts (or ids), and more
     /// follow: a first page with fewer than asked tells the site's cap.
     fn learn(&mut self, count: usize) {
-        if self.at == 0 && self.narrow.is_empty() && (1..self.size).contains(&count) {
+        if self.untouched() && (1..self.size).contains(&count) {
             self.size = count;
         }
     }
@@ -1086,16 +1116,47 @@ impl Walk {
     /// smaller pages.
     fn narrow(&mut self) {
         let size = self.current();
-        let smaller = (2..size)
-            .find(|d| size.is_multiple_of(*d))
-            .map_or(1, |d| size / d);
-        self.narrow.push((smaller, self.at + size));
+        self.narrow.push((smaller(size), self.at + size));
     }
 
     /// The page at the current position was read (or its one post skipped).
     fn read(&mut self) {
         self.at += self.current();
     }
+}
+
+/// The next page size below `size` that divides it (100, 50, 25, 5, 1).
+fn smaller(size: usize) -> usize {
+    (2..size)
+        .find(|d| size.is_multiple_of(*d))
+        .map_or(1, |d| size / d)
+}
+
+/// The most posts a page the site takes, when `failed` is its refusal of
+/// the `asked` (WordPress's `rest_invalid_param` naming `per_page`, as
+/// when a plugin lowers the API's maximum from 100): the highest number
+/// under `asked` in what it says (its own language's words, but digits),
+/// else the next smaller size.
+fn per_page_cap(failed: &SyncError, asked: usize) -> Option<usize> {
+    let SyncError::Status {
+        status: 400, said, ..
+    } = failed
+    else {
+        return None;
+    };
+    let refusal: Value = serde_json::from_str(said).ok()?;
+    if refusal["code"] != "rest_invalid_param" || asked <= 1 {
+        return None;
+    }
+    let reason = refusal["data"]["params"].get("per_page")?;
+    let stated = reason
+        .as_str()
+        .unwrap_or_default()
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse::<usize>().ok())
+        .filter(|n| (1..asked).contains(n))
+        .max();
+    Some(stated.unwrap_or_else(|| smaller(asked)))
 }
 
 /// What a failed request for whole posts says about whose fault it is.
