@@ -791,7 +791,8 @@ async fn an_archive_longer_than_the_id_listing_is_checked_by_the_posts_held() {
     );
 
     // A site that answers part of what it is asked by id (one post a
-    // page) hides nothing.
+    // page, its total saying more) is asked for the rest, a post at a
+    // time: the trashed post is found gone, and no live one is hidden.
     let held = f.store.visible_ids_from(&src.url).await.expect("ids");
     let trashed = held[0].clone();
     mock.posts
@@ -802,11 +803,17 @@ async fn an_archive_longer_than_the_id_listing_is_checked_by_the_posts_held() {
     let report = sync::sync(f.store.as_ref(), &client, &src)
         .await
         .expect("sync");
-    assert_eq!(report.hidden, 0, "{report}");
+    assert_eq!(report.hidden, 1, "{report}");
+    assert!(stored(&f.store, &trashed).await.is_none());
+    assert_eq!(
+        f.store.visible_ids_from(&src.url).await.expect("ids").len(),
+        held.len() - 1
+    );
     *mock.include_cap.lock().unwrap() = None;
 
     // A site that ignores `include` (answering its newest posts) hides
     // nothing.
+    let held = f.store.visible_ids_from(&src.url).await.expect("ids");
     mock.posts.lock().unwrap().retain(|p| p["id"] != json!(900));
     *mock.ignore_include.lock().unwrap() = true;
     let report = sync::sync(f.store.as_ref(), &client, &src)
@@ -841,7 +848,7 @@ async fn a_live_post_the_listing_skips_is_asked_for_before_it_is_hidden() {
         .await
         .expect("sync");
     let held = f.store.visible_ids_from(&src.url).await.expect("ids");
-    assert!(held.len() >= 2, "{held:?}");
+    assert!(held.len() >= 3, "{held:?}");
     let post = |id: &str| -> u64 { id.rsplit('-').next().unwrap().parse().unwrap() };
     let (skipped, trashed) = (post(&held[0]), post(&held[1]));
     *mock.unlisted.lock().unwrap() = vec![skipped];
@@ -869,6 +876,29 @@ async fn a_live_post_the_listing_skips_is_asked_for_before_it_is_hidden() {
         .filter(|r| r.contains("_fields=id") && r.contains("include="))
         .collect();
     assert_eq!(asked.len(), 1, "both asked for in one request: {asked:?}");
+
+    // Two live posts the listing skips, on a site that answers one post a
+    // request by id while its total says two: neither is hidden for the
+    // one left out of the answer; it is asked for alone.
+    let other = post(&held[2]);
+    *mock.unlisted.lock().unwrap() = vec![skipped, other];
+    *mock.include_cap.lock().unwrap() = Some(1);
+    mock.requests.lock().unwrap().clear();
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 0, "{report}");
+    for live in [skipped, other] {
+        assert!(stored(&f.store, &format!("{host}-{live}")).await.is_some());
+    }
+    let asked = mock
+        .requests_to("/wp-json/wp/v2/posts")
+        .into_iter()
+        .filter(|r| r.contains("_fields=id") && r.contains("include="))
+        .count();
+    assert_eq!(asked, 2, "both, then the one left out");
+    *mock.include_cap.lock().unwrap() = None;
+    *mock.unlisted.lock().unwrap() = vec![skipped];
 
     // A site that ignores `include`: the listing's word stands.
     *mock.ignore_include.lock().unwrap() = true;

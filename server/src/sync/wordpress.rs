@@ -531,16 +531,23 @@ fn post_of(prefix: &str, id: &str) -> Option<u64> {
     id.strip_prefix(prefix)?.strip_prefix('-')?.parse().ok()
 }
 
-/// The article ids of those of `posts` that are no longer published,
-/// asked for by id (`include=`, 100 a request); `None` when the site
-/// ignores `include` and answers its newest posts instead, where absence
-/// means nothing.
+/// The article ids of those of `posts` that are confirmed no longer
+/// published, asked for by id (`include=`, a page's worth a request; a
+/// site that answers fewer, capping its pages, is asked for the rest):
+/// the posts not asked because the sync runs late are not among them.
+/// `None` when the site ignores `include` and answers its newest posts
+/// instead, where absence means nothing.
 async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<String>>, SyncError> {
     let (client, source, site) = (run.client, run.source, run.site);
     let mut gone = HashSet::new();
-    for chunk in posts.chunks(run.per_page) {
+    let mut asks: Vec<Vec<u64>> = posts
+        .chunks(run.per_page)
+        .rev()
+        .map(<[u64]>::to_vec)
+        .collect();
+    while let Some(chunk) = asks.pop() {
         if run.late() {
-            return Ok(None);
+            return Ok(Some(gone));
         }
         let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
         let query = [
@@ -558,7 +565,8 @@ async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<Stri
             return Ok(None);
         }
         // A site that caps its pages below what was asked says so in its
-        // totals: what it left out is not known to be gone.
+        // totals: what it left out is not known to be gone, and is asked
+        // for again, as many at a time as it answered.
         let total = |name: &str| {
             fetched
                 .header(name)
@@ -567,12 +575,22 @@ async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<Stri
         if total("x-wp-total").is_some_and(|t| t > answered.len())
             || total("x-wp-totalpages").is_some_and(|p| p > 1)
         {
-            tracing::warn!(
-                "sync {}: asked for {} posts by id, the site answered part of them",
-                source.url,
-                chunk.len()
-            );
-            return Ok(None);
+            let rest: Vec<u64> = chunk
+                .iter()
+                .copied()
+                .filter(|id| !answered.contains(id))
+                .collect();
+            if answered.is_empty() || rest.is_empty() {
+                tracing::warn!(
+                    "sync {}: asked for {} posts by id, the site's answer says there are \
+                     more but holds none of them; they stay",
+                    source.url,
+                    chunk.len()
+                );
+                return Ok(Some(gone));
+            }
+            asks.extend(rest.chunks(answered.len()).rev().map(<[u64]>::to_vec));
+            continue;
         }
         gone.extend(
             chunk
