@@ -276,7 +276,8 @@ pub(crate) async fn sync(
     }
     take_unknown(&mut run, listed, &remembered).await?;
     let retry: Vec<u64> = expired
-        .into_keys()
+        .keys()
+        .copied()
         .filter(|post| !run.seen.contains(post))
         .collect();
     if !retry.is_empty() {
@@ -295,7 +296,10 @@ pub(crate) async fn sync(
         outcome.backfill_at = take_older(&mut run, at, &remembered).await?;
         outcome.archive_read = outcome.backfill_at.is_none();
     }
-    run.finish(&mut outcome, remembered, now);
+    // The expired ones this run did not reach (it ran late) are kept, with
+    // their time, for the next to retry.
+    let kept = remembered.into_iter().chain(expired).collect();
+    run.finish(&mut outcome, kept, now);
     Ok(outcome)
 }
 
