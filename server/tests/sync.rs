@@ -1721,6 +1721,53 @@ async fn a_site_that_takes_fewer_posts_a_page_is_read_in_its_pages() {
     assert_eq!(held_of(&f, &host, 1001..=1030).await, 30);
 }
 
+/// A site that fails every request for whole posts by id (a plugin that
+/// breaks `include` with `_embed`) while its listings pass: splitting the
+/// requests to find the failing post would cost several requests a post.
+/// They end at twice the sync's page limit, and the rest wait for the
+/// next sync, which brings them in once the site is mended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetches_by_id_that_keep_failing_end_at_twice_the_page_limit() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(3);
+    let src = source(&url);
+    let five_pages = pages_client(5);
+    sync::sync(f.store.as_ref(), &five_pages, &src)
+        .await
+        .expect("sync");
+    // Thirty posts gone live with old modification times (scheduled long
+    // ago): only the listing of ids finds them, and each breaks its page.
+    *mock.posts.lock().unwrap() = many_posts(33);
+    *mock.broken.lock().unwrap() = (1004..=1033).collect();
+    mock.requests.lock().unwrap().clear();
+    sync::sync(f.store.as_ref(), &five_pages, &src)
+        .await
+        .expect("the sync ends well");
+    let by_id = mock
+        .requests_to("/wp-json/wp/v2/posts?")
+        .iter()
+        .filter(|r| r.contains("include="))
+        .count();
+    // Twice the five pages (the walk's one among them), and what the last
+    // split began: a post's second try and its listing.
+    assert!(by_id <= 2 * 5 + 2, "{by_id} requests by id");
+
+    mock.broken.lock().unwrap().clear();
+    sync::sync(f.store.as_ref(), &five_pages, &src)
+        .await
+        .expect("sync");
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    // Those skipped alone are remembered for a day; every other one is in.
+    assert_eq!(
+        held_of(&f, &host, 1004..=1033).await + state.unstorable.len(),
+        30,
+        "{:?}",
+        state.unstorable
+    );
+}
+
 /// A site too busy for whole posts that still answers the light listings
 /// of ids: overloaded (503), the sync fails at once; too slow (a proxy's
 /// 504), it tries smaller pages, then fails. Either way no post is

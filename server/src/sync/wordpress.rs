@@ -750,10 +750,15 @@ impl Run<'_> {
         let mut done = ById { changed: 0 };
         let per_page = self.per_page;
         let mut asks: Vec<Vec<u64>> = wanted.chunks(per_page).rev().map(<[u64]>::to_vec).collect();
+        // Requests by id, splits included, end at twice the page limit
+        // (the walk's pages count in): a site that fails every page of
+        // whole posts by id would otherwise cost several requests a post
+        // until the time runs late.
+        let most = client.limits().max_pages.saturating_mul(2);
         while let Some(ask) = asks.pop() {
-            // Late, or on a site that ignores `include`: the rest waits
-            // for the next sync (not seen, so asked for again).
-            if self.late() || self.ignores_include {
+            // Late, past the requests, or on a site that ignores `include`:
+            // the rest waits for the next sync (not seen, so asked for again).
+            if self.late() || self.pages >= most || self.ignores_include {
                 break;
             }
             self.pages = self.pages.saturating_add(1);
@@ -773,6 +778,7 @@ impl Run<'_> {
             let (fetched, posts) = match answer {
                 Ok(read) => read,
                 Err(failed) if blame(&failed) != Blame::Site => {
+                    self.pages = self.pages.saturating_add(1);
                     let Ok((_, listed)) = read_list(client, source, &by_id(Some("id"))).await
                     else {
                         return Err(failed);
