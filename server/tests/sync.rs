@@ -77,6 +77,10 @@ struct Mock {
     /// A post edited (its `modified_gmt` now) once the page of changes of
     /// this number is answered, as an editor saving it while a sync reads.
     edit_after_page: Mutex<Option<(usize, u64)>>,
+    /// A post edited (its `modified_gmt` now) just before a listing of ids
+    /// by modification time in pages of this size answers, as an editor
+    /// saving it between a failing page and the listing of its ids.
+    edit_at_listing: Mutex<Option<(usize, u64)>>,
     /// Live posts an id listing leaves out, as one does when a post is
     /// trashed while it is paged (the pages after it shift by one).
     unlisted: Mutex<Vec<u64>>,
@@ -298,6 +302,19 @@ async fn wordpress(
         .get("_fields")
         .map(|f| f.split(',').map(str::to_owned).collect());
     let ids_only = fields.is_some();
+    let by_page_of = |n: usize| query.get("per_page").and_then(|p| p.parse().ok()) == Some(n);
+    if ids_only && query.get("orderby").map(String::as_str) == Some("modified") {
+        let mut edit = mock.edit_at_listing.lock().unwrap();
+        if let Some((_, id)) = edit.filter(|(size, _)| by_page_of(*size)) {
+            *edit = None;
+            let now = json!(now_gmt());
+            for list in [&mut posts, &mut *mock.posts.lock().unwrap()] {
+                if let Some(p) = list.iter_mut().find(|p| p["id"] == id) {
+                    p["modified_gmt"] = now.clone();
+                }
+            }
+        }
+    }
     let mut delay = *mock.wp_delay.lock().unwrap();
     if !ids_only {
         delay += *mock.embed_delay.lock().unwrap();
@@ -1696,10 +1713,18 @@ async fn a_site_that_takes_fewer_posts_a_page_is_read_in_its_pages() {
         post["title"]["rendered"] = json!("عنوان بعد التعديل");
         post["modified_gmt"] = json!(now_gmt());
     }
+    let before = mock.requests.lock().unwrap().len();
     let report = sync::sync(f.store.as_ref(), &four_pages, &src)
         .await
         .expect("sync");
     assert_eq!((report.changed, report.hidden), (1, 1), "{report:?}");
+    // One page of changes (the refused request is none): no listing of
+    // the changes by id, which only a walk of two pages or more needs.
+    let missed_listings = mock.requests.lock().unwrap()[before..]
+        .iter()
+        .filter(|r| r.contains("_fields=id&") && r.contains("modified_after"))
+        .count();
+    assert_eq!(missed_listings, 0);
     assert!(stored(&f.store, &format!("{host}-1100")).await.is_none());
     // One refused request a sync, its first; every other asks for 30.
     let asked = per_pages(&mock);
@@ -1719,6 +1744,35 @@ async fn a_site_that_takes_fewer_posts_a_page_is_read_in_its_pages() {
     assert_eq!(report.changed, 30, "{report:?}");
     assert_eq!(pages_asked(&mock), ["100:1", "50:1", "25:1", "25:2"]);
     assert_eq!(held_of(&f, &host, 1001..=1030).await, 30);
+}
+
+/// A post edited between a page that fails with one post on it and the
+/// listing of that page's id (the oldest post, now the newest, moves every
+/// post a place on) puts a sound post where the failing one was: it is
+/// asked for by id and stored, not skipped, and the failing one is
+/// skipped where the walk meets it next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_moves_the_listing_under_a_failing_post_skips_only_that_post() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(10);
+    // The third newest fails; the oldest is edited once its page of one
+    // post has failed, before its id is listed.
+    *mock.broken.lock().unwrap() = vec![1008];
+    *mock.edit_at_listing.lock().unwrap() = Some((1, 1001));
+    let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    assert_eq!(report.skipped, 1, "{report:?}");
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert_eq!(state.unstorable.keys().collect::<Vec<_>>(), [&1008]);
+    for id in (1001..=1010).filter(|id| *id != 1008) {
+        assert!(
+            stored(&f.store, &format!("{host}-{id}")).await.is_some(),
+            "{id}"
+        );
+    }
 }
 
 /// A site that fails every request for whole posts by id (a plugin that

@@ -447,6 +447,8 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
             );
             run.per_page = cap;
             pages = Walk::new(cap);
+            // Refused, it read nothing that a later page could shift.
+            walked.pages -= 1;
             continue;
         }
         let (fetched, count) = match answer {
@@ -491,16 +493,22 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
                 if blame(&failed) == Blame::Slow {
                     return Err(failed);
                 }
-                tracing::warn!(
-                    "sync {}: skipped post {}: {failed}",
-                    source.url,
-                    post["id"]
-                        .as_u64()
-                        .map_or("without id".into(), |i| i.to_string())
-                );
-                run.report.skipped += 1;
-                run.unstorable.extend(post["id"].as_u64());
-                read(&mut walked, &mut run.seen, post);
+                // The post now at that place is asked for by id, which no
+                // edit moves, and skipped only if it fails so too: an edit
+                // between the two requests shifts the listing, and can put
+                // a sound post where the failing one was.
+                match post["id"].as_u64() {
+                    Some(id) => {
+                        run.take_by_id(&[id]).await?;
+                    }
+                    None => {
+                        tracing::warn!("sync {}: skipped a post without id: {failed}", source.url);
+                        run.report.skipped += 1;
+                    }
+                }
+                walked.newest = walked
+                    .newest
+                    .max(modified_ms(post["modified_gmt"].as_str()));
                 (fetched, 1)
             }
             Err(failed) => return Err(failed),
@@ -785,7 +793,7 @@ impl Run<'_> {
                     };
                     match ask.as_slice() {
                         [_] if blame(&failed) == Blame::Slow => return Err(failed),
-                        [post] if !listed.is_empty() => {
+                        [post] if listed.iter().any(|p| p["id"].as_u64() == Some(*post)) => {
                             tracing::warn!("sync {}: skipped post {post}: {failed}", source.url);
                             self.report.skipped += 1;
                             self.unstorable.insert(*post);
