@@ -197,7 +197,13 @@ pub(crate) async fn sync(
             before: read_to,
             ..changes
         };
-        take_missed(&mut run, &covered, &walked).await?;
+        if let Some(oldest) = take_missed(&mut run, &covered, &walked).await? {
+            // The next sync's changes begin a second before the oldest of
+            // the missed changes this one had no room for (its margin
+            // taken back).
+            let before = oldest.saturating_add(MARGIN_MS).saturating_sub(1_000);
+            outcome.resume_from_ms = Some(outcome.resume_from_ms.unwrap_or(now).min(before));
+        }
     }
     // Half the sync's time limit is spent (or three quarters, with the
     // changes missed): the listings that find deleted posts are left to
@@ -864,15 +870,33 @@ async fn published_ids(
     filter: &[(&'static str, String)],
     max_pages: u32,
 ) -> Result<Option<HashMap<String, u64>>, SyncError> {
+    let listed = listing(run, filter, max_pages, "id").await?;
+    Ok(listed.map(|posts| {
+        posts
+            .iter()
+            .filter_map(|post| post["id"].as_u64())
+            .map(|id| (article_id(&run.site.ids, id), id))
+            .collect()
+    }))
+}
+
+/// The published posts that `filter` lets through, by id, each with
+/// `fields` (`id` among them), or `None` as [`published_ids`] says.
+async fn listing(
+    run: &Run<'_>,
+    filter: &[(&'static str, String)],
+    max_pages: u32,
+    fields: &str,
+) -> Result<Option<Vec<Value>>, SyncError> {
     let (client, source, site) = (run.client, run.source, run.site);
-    let mut ids = HashMap::new();
+    let mut all = Vec::new();
     let mut page = 1;
     loop {
         if run.late() {
             return Ok(None);
         }
         let mut query = vec![
-            ("_fields", "id".to_owned()),
+            ("_fields", fields.to_owned()),
             ("per_page", run.per_page.to_string()),
             ("page", page.to_string()),
             ("orderby", "id".into()),
@@ -893,11 +917,12 @@ async fn published_ids(
             );
             return Ok(None);
         }
-        let posts = listed_ids(source, &fetched)?;
+        let posts = json_list(source, &fetched)?;
+        ids_of(source, &posts)?;
         let count = posts.len();
-        ids.extend(posts.into_iter().map(|id| (article_id(&site.ids, id), id)));
+        all.extend(posts);
         if !more(&fetched, page as usize, count, run.per_page) {
-            return Ok(Some(ids));
+            return Ok(Some(all));
         }
         if page >= max_pages {
             tracing::warn!(
@@ -912,7 +937,12 @@ async fn published_ids(
 
 /// The post ids of one page of an id listing (`_fields=id`).
 fn listed_ids(source: &Source, fetched: &Fetched) -> Result<Vec<u64>, SyncError> {
-    json_list(source, fetched)?
+    ids_of(source, &json_list(source, fetched)?)
+}
+
+/// The post ids of a listing's entries, or why not: one without a numeric id.
+fn ids_of(source: &Source, posts: &[Value]) -> Result<Vec<u64>, SyncError> {
+    posts
         .iter()
         .map(|post| {
             post.get("id")
@@ -1035,14 +1065,15 @@ async fn take_older(
 /// second may come in any order: a post can fall between two pages. After
 /// a walk of more than one page, the ids of the posts in the part of its
 /// window it `covered`, listed by id (which edits do not reorder), bring
-/// in those its pages missed.
+/// in those its pages missed, the oldest changes first, as many as the
+/// sync has room for; the oldest change of those left, when some are.
 async fn take_missed(
     run: &mut Run<'_>,
     covered: &Window,
     walked: &Walked,
-) -> Result<(), SyncError> {
+) -> Result<Option<i64>, SyncError> {
     if walked.pages < 2 || run.late() {
-        return Ok(());
+        return Ok(None);
     }
     let (client, source) = (run.client, run.source);
     let filter: Vec<(&'static str, String)> = [
@@ -1055,33 +1086,43 @@ async fn take_missed(
     // Ids are light: twice the pages of whole posts a sync reads, so that
     // a walk stopped at its page limit is covered.
     let max_pages = client.limits().max_pages.saturating_mul(2);
-    let Some(listed) = published_ids(run, &filter, max_pages).await? else {
-        return Ok(());
+    let Some(listed) = listing(run, &filter, max_pages, "id,modified_gmt").await? else {
+        return Ok(None);
     };
-    let mut missed: Vec<u64> = listed
-        .into_values()
-        .filter(|post| !run.seen.contains(post))
+    let mut missed: Vec<(Option<i64>, u64)> = listed
+        .iter()
+        .filter_map(|post| {
+            let id = post["id"].as_u64()?;
+            Some((modified_ms(post["modified_gmt"].as_str()), id))
+        })
+        .filter(|(_, post)| !run.seen.contains(post))
         .collect();
     if missed.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     missed.sort_unstable();
-    // A page's worth past the item limit: these edits are lost otherwise.
-    missed.truncate(
-        client
-            .limits()
-            .max_items
-            .saturating_sub(run.items)
-            .max(run.per_page),
-    );
-    let got = run.take_by_id(&missed).await?;
+    // A page's worth past the item limit; the rest are older than where
+    // the next sync's changes would begin, and it begins before them.
+    let room = client
+        .limits()
+        .max_items
+        .saturating_sub(run.items)
+        .max(run.per_page);
+    let left = missed.split_off(room.min(missed.len()));
+    let wanted: Vec<u64> = missed.iter().map(|(_, post)| *post).collect();
+    let got = run.take_by_id(&wanted).await?;
     tracing::info!(
-        "sync {}: {} post(s) that the pages missed while posts moved, {} stored",
+        "sync {}: {} post(s) that the pages missed while posts moved, {} stored{}",
         source.url,
-        missed.len(),
-        got.changed
+        wanted.len(),
+        got.changed,
+        if left.is_empty() {
+            String::new()
+        } else {
+            format!("; {} more for the next sync", left.len())
+        }
     );
-    Ok(())
+    Ok(left.iter().filter_map(|(at, _)| *at).min())
 }
 
 /// Whether there is a page after `page` of `size` posts: by
