@@ -81,6 +81,9 @@ struct Mock {
     /// by modification time in pages of this size answers, as an editor
     /// saving it between a failing page and the listing of its ids.
     edit_at_listing: Mutex<Option<(usize, u64)>>,
+    /// When set, every request by id (`include=`) gets this status, as
+    /// from a firewall that refuses the parameter.
+    include_fail: Mutex<Option<u16>>,
     /// Posts the pages of whole posts by modification time leave out, as
     /// pages do that shift under the sync while it reads them (edits
     /// moving posts on); listings of ids still hold them.
@@ -328,6 +331,16 @@ async fn wordpress(
         return (StatusCode::from_u16(status).expect("status"), body).into_response();
     }
     if let Some(status) = mock.embed_fail.lock().unwrap().filter(|_| !ids_only) {
+        return StatusCode::from_u16(status)
+            .expect("status")
+            .into_response();
+    }
+    if let Some(status) = mock
+        .include_fail
+        .lock()
+        .unwrap()
+        .filter(|_| query.contains_key("include"))
+    {
         return StatusCode::from_u16(status)
             .expect("status")
             .into_response();
@@ -1668,6 +1681,24 @@ async fn a_broken_first_page_on_a_site_with_smaller_pages_skips_one_post() {
         pages_asked(&mock),
         ["100:1", "1:1", "1:1", "1:2", "2:2", "2:3"]
     );
+
+    // A site that refuses requests by id (a firewall, HTTP 403): the post
+    // that fails in its page is skipped as before, and the sync goes on.
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.broken.lock().unwrap() = vec![103];
+    *mock.include_fail.lock().unwrap() = Some(403);
+    let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("the sync goes on without asking by id");
+    assert_eq!((report.changed, report.skipped), (2, 4), "{report:?}");
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(
+        state.unstorable.contains_key(&103),
+        "{:?}",
+        state.unstorable
+    );
+    assert!(stored(&f.store, &format!("{host}-102")).await.is_some());
 }
 
 /// The `per_page` of each request to the mock's posts, in order.
@@ -1804,6 +1835,58 @@ async fn missed_changes_past_a_syncs_room_are_read_by_the_next() {
             .expect("sync");
     }
     for id in 1001..=1020 {
+        let article = stored(&f.store, &format!("{host}-{id}"))
+            .await
+            .expect("held");
+        assert_eq!(article.title, format!("تعديل {id}"), "post {id}");
+    }
+}
+
+/// Missed changes that the pages never bring (a site whose listing by
+/// modification time leaves them out, or a cluster of one second that it
+/// pages differently each time) must not hold the window: once the next
+/// sync began at the oldest of them and still could not fetch them all,
+/// the one after goes on after the newest change read, and every later
+/// change comes in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_changes_that_never_come_do_not_hold_the_window() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.per_page_max.lock().unwrap() = Some((2, true));
+    *mock.posts.lock().unwrap() = many_posts(20);
+    let src = source(&url);
+    let six_items = SyncClient::new(Limits {
+        max_items: 6,
+        ..client().limits().clone()
+    })
+    .expect("client");
+    for _ in 0..4 {
+        sync::sync(f.store.as_ref(), &six_items, &src)
+            .await
+            .expect("sync");
+    }
+    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
+    state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 4 * 3_600_000);
+    f.store.save_source_state(&url, &state).await.unwrap();
+    // Ten posts edited in one second, which the pages never bring, and
+    // ten edited in the seconds after.
+    let edited_at = OffsetDateTime::now_utc() - time::Duration::hours(3);
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        for (i, post) in posts.iter_mut().enumerate() {
+            post["title"]["rendered"] = json!(format!("تعديل {}", post["id"]));
+            let after = i64::try_from(i).unwrap().saturating_sub(9).max(0);
+            post["modified_gmt"] = json!(gmt_of(edited_at + time::Duration::seconds(after)));
+        }
+    }
+    *mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
+    for _ in 0..5 {
+        sync::sync(f.store.as_ref(), &six_items, &src)
+            .await
+            .expect("sync");
+    }
+    for id in 1011..=1020 {
         let article = stored(&f.store, &format!("{host}-{id}"))
             .await
             .expect("held");

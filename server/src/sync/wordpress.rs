@@ -199,10 +199,20 @@ pub(crate) async fn sync(
         };
         if let Some(oldest) = take_missed(&mut run, &covered, &walked).await? {
             // The next sync's changes begin a second before the oldest of
-            // the missed changes this one had no room for (its margin
-            // taken back).
+            // the missed changes this one did not fetch (its margin taken
+            // back), if that still moves them on: a window that began
+            // where this one did would be read the same way again, and
+            // stop at the same place, sync after sync.
             let before = oldest.saturating_add(MARGIN_MS).saturating_sub(1_000);
-            outcome.resume_from_ms = Some(outcome.resume_from_ms.unwrap_or(now).min(before));
+            if state.synced_from_ms.is_none_or(|from| before > from) {
+                outcome.resume_from_ms = Some(outcome.resume_from_ms.unwrap_or(now).min(before));
+            } else {
+                tracing::warn!(
+                    "sync {}: changes the pages missed, not fetched, are as old as where \
+                     this sync began; the next goes on after the newest change read",
+                    source.url
+                );
+            }
         }
     }
     // Half the sync's time limit is spent (or three quarters, with the
@@ -503,14 +513,28 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
                 // edit moves, and skipped only if it fails so too: an edit
                 // between the two requests shifts the listing, and can put
                 // a sound post where the failing one was.
-                match post["id"].as_u64() {
-                    Some(id) => {
-                        run.take_by_id(&[id]).await?;
-                    }
-                    None => {
-                        tracing::warn!("sync {}: skipped a post without id: {failed}", source.url);
-                        run.report.skipped += 1;
-                    }
+                let reached = match post["id"].as_u64() {
+                    Some(id) => match run.take_by_id(&[id]).await {
+                        Ok(_) => run.seen.contains(&id),
+                        Err(e @ SyncError::Store(_)) => return Err(e),
+                        // Refused or too slow by id: as failing in its page.
+                        Err(_) => false,
+                    },
+                    None => false,
+                };
+                // Not answered by id (refused, too slow, or the sync's
+                // requests spent): skipped as it failed in its page.
+                if !reached {
+                    tracing::warn!(
+                        "sync {}: skipped post {}: {failed}",
+                        source.url,
+                        post["id"]
+                            .as_u64()
+                            .map_or("without id".into(), |i| i.to_string())
+                    );
+                    run.report.skipped += 1;
+                    run.unstorable.extend(post["id"].as_u64());
+                    run.seen.extend(post["id"].as_u64());
                 }
                 walked.newest = walked
                     .newest
@@ -558,6 +582,8 @@ fn post_of(prefix: &str, id: &str) -> Option<u64> {
 async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<String>>, SyncError> {
     let (client, source, site) = (run.client, run.source, run.site);
     let mut gone = HashSet::new();
+    // Asks for the rest of a capped answer, at most the page limit's worth.
+    let mut again = client.limits().max_pages;
     let mut asks: Vec<Vec<u64>> = posts
         .chunks(run.per_page)
         .rev()
@@ -598,15 +624,19 @@ async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<Stri
                 .copied()
                 .filter(|id| !answered.contains(id))
                 .collect();
-            if answered.is_empty() || rest.is_empty() {
+            if rest.is_empty() {
+                continue; // all live, whatever its totals say
+            }
+            if answered.is_empty() || again == 0 {
                 tracing::warn!(
-                    "sync {}: asked for {} posts by id, the site's answer says there are \
-                     more but holds none of them; they stay",
+                    "sync {}: asked for {} posts by id, the site answered part of them; \
+                     the rest stay",
                     source.url,
                     chunk.len()
                 );
                 return Ok(Some(gone));
             }
+            again -= 1;
             asks.extend(rest.chunks(answered.len()).rev().map(<[u64]>::to_vec));
             continue;
         }
@@ -1108,9 +1138,19 @@ async fn take_missed(
         .max_items
         .saturating_sub(run.items)
         .max(run.per_page);
-    let left = missed.split_off(room.min(missed.len()));
+    let mut left = missed.split_off(room.min(missed.len()));
     let wanted: Vec<u64> = missed.iter().map(|(_, post)| *post).collect();
     let got = run.take_by_id(&wanted).await?;
+    // Those the fetches did not reach (the time, their budget) are left
+    // too; not on a site that ignores `include`, which no fetch by id
+    // would ever reach.
+    if !run.ignores_include {
+        left.extend(
+            missed
+                .into_iter()
+                .filter(|(_, post)| !run.seen.contains(post)),
+        );
+    }
     tracing::info!(
         "sync {}: {} post(s) that the pages missed while posts moved, {} stored{}",
         source.url,
