@@ -1894,6 +1894,53 @@ async fn missed_changes_that_never_come_do_not_hold_the_window() {
     }
 }
 
+/// A bulk edit of more posts in one second than a sync reads: a window
+/// that began at that second again would read the same posts, sync after
+/// sync, and stop at the same place. The sync after goes on past that
+/// second, and a later edit comes in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_changes_in_one_second_than_a_sync_reads_do_not_hold_the_window() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.per_page_max.lock().unwrap() = Some((2, true));
+    *mock.posts.lock().unwrap() = many_posts(21);
+    let src = source(&url);
+    let six_items = SyncClient::new(Limits {
+        max_items: 6,
+        ..client().limits().clone()
+    })
+    .expect("client");
+    for _ in 0..5 {
+        sync::sync(f.store.as_ref(), &six_items, &src)
+            .await
+            .expect("sync");
+    }
+    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
+    state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 4 * 3_600_000);
+    f.store.save_source_state(&url, &state).await.unwrap();
+    // Twenty posts saved in one second, and one a minute later.
+    let edited_at = OffsetDateTime::now_utc() - time::Duration::hours(3);
+    {
+        let mut posts = mock.posts.lock().unwrap();
+        for post in posts.iter_mut() {
+            let later = post["id"] == 1021;
+            post["title"]["rendered"] = json!(format!("تعديل {}", post["id"]));
+            let at = edited_at + time::Duration::minutes(i64::from(later));
+            post["modified_gmt"] = json!(gmt_of(at));
+        }
+    }
+    for _ in 0..4 {
+        sync::sync(f.store.as_ref(), &six_items, &src)
+            .await
+            .expect("sync");
+    }
+    let later = stored(&f.store, &format!("{host}-1021"))
+        .await
+        .expect("held");
+    assert_eq!(later.title, "تعديل 1021");
+}
+
 /// A post edited between a page that fails with one post on it and the
 /// listing of that page's id (the oldest post, now the newest, moves every
 /// post a place on) puts a sound post where the failing one was: it is

@@ -177,9 +177,26 @@ pub(crate) async fn sync(
         if since.is_some() {
             // The next sync's window starts a second before the newest
             // change read (its margin taken back): what is left is later.
-            outcome.resume_from_ms = walked
-                .newest
-                .map(|ms| ms.saturating_add(MARGIN_MS).saturating_sub(1_000));
+            // Unless all this walk read is of the first second of its
+            // window (a bulk edit of more posts in one second than a sync
+            // reads): a window that began there again would be read the
+            // same way, sync after sync, and no later change would come
+            // in. The next then starts after that second; the rest of it
+            // is fetched by id below, as far as there is room.
+            outcome.resume_from_ms = walked.newest.map(|ms| {
+                let resume = ms.saturating_add(MARGIN_MS).saturating_sub(1_000);
+                if state.synced_from_ms.is_some_and(|from| resume <= from) {
+                    tracing::warn!(
+                        "sync {}: more changes in one second than a sync reads; \
+                         the next goes on after it, and what the pages did not bring \
+                         of it waits for its next edit",
+                        source.url
+                    );
+                    resume.saturating_add(1_000)
+                } else {
+                    resume
+                }
+            });
         } else {
             // A first sync read the newest posts: the next ones read their
             // own changes, then the posts they do not hold, newest first.
