@@ -1692,13 +1692,30 @@ async fn a_broken_first_page_on_a_site_with_smaller_pages_skips_one_post() {
         .await
         .expect("the sync goes on without asking by id");
     assert_eq!((report.changed, report.skipped), (2, 4), "{report:?}");
-    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
     assert!(
         state.unstorable.contains_key(&103),
         "{:?}",
         state.unstorable
     );
     assert!(stored(&f.store, &format!("{host}-102")).await.is_some());
+    // A day later it is asked for by id again, refused again, and waits:
+    // the sync does not fail on it, nor on any later day.
+    for at in state.unstorable.values_mut() {
+        *at -= 86_400_000;
+    }
+    f.store.save_source_state(&url, &state).await.unwrap();
+    for _ in 0..2 {
+        sync::sync(f.store.as_ref(), &client(), &source(&url))
+            .await
+            .expect("a refusal by id fails no sync");
+    }
+    let state = f.store.source_state(&url).await.unwrap().expect("state");
+    assert!(
+        state.unstorable.contains_key(&103),
+        "{:?}",
+        state.unstorable
+    );
 }
 
 /// The `per_page` of each request to the mock's posts, in order.
@@ -1894,32 +1911,23 @@ async fn missed_changes_that_never_come_do_not_hold_the_window() {
     }
 }
 
-/// A bulk edit of more posts in one second than a sync reads: a window
-/// that began at that second again would read the same posts, sync after
-/// sync, and stop at the same place. The sync after goes on past that
-/// second, and a later edit comes in.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn more_changes_in_one_second_than_a_sync_reads_do_not_hold_the_window() {
+/// Twenty posts saved in one second (three hours ago, the last sync
+/// four hours ago), and one a minute later, then four syncs that read at
+/// most `max_items` posts each, in pages of two; the fixture and the
+/// site's host.
+async fn bulk_edit_in_one_second(max_items: usize) -> (common::Fixture, String) {
     let f = common::fixture(false);
     let (mock, url, host) = wp_site().await;
     *mock.uncapped.lock().unwrap() = true;
     *mock.per_page_max.lock().unwrap() = Some((2, true));
     *mock.posts.lock().unwrap() = many_posts(21);
     let src = source(&url);
-    let six_items = SyncClient::new(Limits {
-        max_items: 6,
-        ..client().limits().clone()
-    })
-    .expect("client");
-    for _ in 0..5 {
-        sync::sync(f.store.as_ref(), &six_items, &src)
-            .await
-            .expect("sync");
-    }
+    sync::sync(f.store.as_ref(), &client(), &src)
+        .await
+        .expect("sync");
     let mut state = f.store.source_state(&url).await.unwrap().expect("state");
     state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 4 * 3_600_000);
     f.store.save_source_state(&url, &state).await.unwrap();
-    // Twenty posts saved in one second, and one a minute later.
     let edited_at = OffsetDateTime::now_utc() - time::Duration::hours(3);
     {
         let mut posts = mock.posts.lock().unwrap();
@@ -1930,15 +1938,56 @@ async fn more_changes_in_one_second_than_a_sync_reads_do_not_hold_the_window() {
             post["modified_gmt"] = json!(gmt_of(at));
         }
     }
+    let few = SyncClient::new(Limits {
+        max_items,
+        ..client().limits().clone()
+    })
+    .expect("client");
     for _ in 0..4 {
-        sync::sync(f.store.as_ref(), &six_items, &src)
+        sync::sync(f.store.as_ref(), &few, &src)
             .await
             .expect("sync");
     }
+    (f, host)
+}
+
+/// How many of the posts 1001–1020 hold their edit.
+async fn edited_of_twenty(f: &common::Fixture, host: &str) -> usize {
+    let mut n = 0;
+    for id in 1001..=1020 {
+        let article = stored(&f.store, &format!("{host}-{id}"))
+            .await
+            .expect("held");
+        n += usize::from(article.title == format!("تعديل {id}"));
+    }
+    n
+}
+
+/// A bulk edit of more posts in one second than a sync reads: a window
+/// that began at that second again would read the same posts, sync after
+/// sync, and stop at the same place. The sync after goes on past that
+/// second, and a later edit comes in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_changes_in_one_second_than_a_sync_reads_do_not_hold_the_window() {
+    let (f, host) = bulk_edit_in_one_second(6).await;
     let later = stored(&f.store, &format!("{host}-1021"))
         .await
         .expect("held");
     assert_eq!(later.title, "تعديل 1021");
+
+    // A sync that reads one page of it: the sync that finds it stalled
+    // fetches a page's worth more of that second by id, though its own
+    // pages could not have shifted.
+    let (f, host) = bulk_edit_in_one_second(2).await;
+    let later = stored(&f.store, &format!("{host}-1021"))
+        .await
+        .expect("held");
+    assert_eq!(later.title, "تعديل 1021");
+    assert_eq!(
+        edited_of_twenty(&f, &host).await,
+        4,
+        "the two its pages read, and two by id"
+    );
 }
 
 /// A post edited between a page that fails with one post on it and the

@@ -173,6 +173,16 @@ pub(crate) async fn sync(
     let walked = walk(&mut run, &changes).await?;
     outcome.backfill_at = state.backfill_at;
     outcome.archive_read = state.archive_read || (since.is_none() && walked.cut.is_none());
+    // Cut with all it read of one second, and no further on than where it
+    // began: the next would read the same.
+    let stalled = walked.cut.is_some()
+        && walked.one_second()
+        && walked
+            .newest
+            .zip(state.synced_from_ms)
+            .is_some_and(|(newest, from)| {
+                newest.saturating_add(MARGIN_MS).saturating_sub(1_000) <= from
+            });
     if walked.cut.is_some() {
         if since.is_some() {
             // The next sync's window starts a second before the newest
@@ -185,16 +195,17 @@ pub(crate) async fn sync(
             // is fetched by id below, as far as there is room.
             outcome.resume_from_ms = walked.newest.map(|ms| {
                 let resume = ms.saturating_add(MARGIN_MS).saturating_sub(1_000);
-                if state.synced_from_ms.is_some_and(|from| resume <= from) {
-                    tracing::warn!(
-                        "sync {}: more changes in one second than a sync reads; \
-                         the next goes on after it, and what the pages did not bring \
-                         of it waits for its next edit",
-                        source.url
-                    );
-                    resume.saturating_add(1_000)
-                } else {
-                    resume
+                match state.synced_from_ms {
+                    Some(from) if stalled => {
+                        tracing::warn!(
+                            "sync {}: more changes in one second than a sync reads; \
+                             the next goes on after it, and what the pages did not \
+                             bring of it waits for its next edit",
+                            source.url
+                        );
+                        resume.saturating_add(1_000).max(from.saturating_add(1_000))
+                    }
+                    _ => resume,
                 }
             });
         } else {
@@ -214,7 +225,7 @@ pub(crate) async fn sync(
             before: read_to,
             ..changes
         };
-        if let Some(oldest) = take_missed(&mut run, &covered, &walked).await? {
+        if let Some(oldest) = take_missed(&mut run, &covered, &walked, stalled).await? {
             // The next sync's changes begin a second before the oldest of
             // the missed changes this one did not fetch (its margin taken
             // back), if that still moves them on: a window that began
@@ -359,10 +370,28 @@ enum Cut {
 struct Walked {
     /// The newest modification time read (ms).
     newest: Option<i64>,
+    /// The oldest.
+    oldest: Option<i64>,
     /// Why it stopped before the end, if it did.
     cut: Option<Cut>,
     /// The pages it asked for.
     pages: u32,
+}
+
+impl Walked {
+    /// Takes in the modification time of a post read.
+    fn saw(&mut self, post: &Value) {
+        if let Some(at) = modified_ms(post["modified_gmt"].as_str()) {
+            self.newest = self.newest.max(Some(at));
+            self.oldest = Some(self.oldest.map_or(at, |o| o.min(at)));
+        }
+    }
+
+    /// Whether all it read is of one second: cut there, a walk that began
+    /// where this one did would read the same posts and stop there again.
+    fn one_second(&self) -> bool {
+        matches!((self.oldest, self.newest), (Some(o), Some(n)) if o / 1_000 == n / 1_000)
+    }
 }
 
 /// One sync of a WordPress site: what its walks share.
@@ -446,6 +475,7 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
     };
     let mut walked = Walked {
         newest: None,
+        oldest: None,
         cut: run.spent(),
         pages: 0,
     };
@@ -454,9 +484,7 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
     }
     let read = |walked: &mut Walked, seen: &mut HashSet<u64>, post: &Value| {
         seen.extend(post["id"].as_u64());
-        walked.newest = walked
-            .newest
-            .max(modified_ms(post["modified_gmt"].as_str()));
+        walked.saw(post);
     };
     let mut pages = Walk::new(run.per_page);
     loop {
@@ -513,6 +541,7 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
                 };
                 if more(&fetched, page, listed.len(), size) {
                     pages.learn(listed.len());
+                    run.per_page = pages.size;
                 }
                 if pages.current() > 1 {
                     tracing::warn!(
@@ -553,9 +582,7 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
                     run.unstorable.extend(post["id"].as_u64());
                     run.seen.extend(post["id"].as_u64());
                 }
-                walked.newest = walked
-                    .newest
-                    .max(modified_ms(post["modified_gmt"].as_str()));
+                walked.saw(post);
                 (fetched, 1)
             }
             Err(failed) => return Err(failed),
@@ -565,6 +592,9 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
             return Ok(walked);
         }
         pages.learn(count);
+        // A site that caps its pages without saying so is asked for pages
+        // of its size in the rest of the sync too (by id, the listings).
+        run.per_page = pages.size;
         pages.read();
         walked.cut = run.spent();
         if let Some(cut) = walked.cut {
@@ -616,7 +646,16 @@ async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<Stri
             ("include", ids.join(",")),
             ("per_page", run.per_page.to_string()),
         ];
-        let fetched = client.get(&with_query(site.url, &query), None).await?;
+        let fetched = match client.get(&with_query(site.url, &query), None).await {
+            Err(failed) if refuses_include(&failed) => {
+                tracing::warn!(
+                    "sync {}: the site refuses posts by id ({failed})",
+                    source.url
+                );
+                return Ok(None);
+            }
+            fetched => fetched?,
+        };
         let answered = listed_ids(source, &fetched)?;
         if let Some(stray) = answered.iter().find(|id| !chunk.contains(id)) {
             tracing::warn!(
@@ -861,6 +900,14 @@ impl Run<'_> {
                         }
                     }
                     continue;
+                }
+                Err(failed) if refuses_include(&failed) => {
+                    tracing::warn!(
+                        "sync {}: the site refuses posts by id ({failed}); those posts wait",
+                        source.url
+                    );
+                    self.ignores_include = true;
+                    break;
                 }
                 Err(failed) => return Err(failed),
             };
@@ -1118,8 +1165,11 @@ async fn take_missed(
     run: &mut Run<'_>,
     covered: &Window,
     walked: &Walked,
+    stalled: bool,
 ) -> Result<Option<i64>, SyncError> {
-    if walked.pages < 2 || run.late() {
+    // One page cannot have shifted under itself, unless it stalled on
+    // a second with more posts than it read.
+    if (walked.pages < 2 && !stalled) || run.late() {
         return Ok(None);
     }
     let (client, source) = (run.client, run.source);
@@ -1176,7 +1226,7 @@ async fn take_missed(
         if left.is_empty() {
             String::new()
         } else {
-            format!("; {} more for the next sync", left.len())
+            format!("; {} more left", left.len())
         }
     );
     Ok(left.iter().filter_map(|(at, _)| *at).min())
@@ -1291,6 +1341,15 @@ fn per_page_cap(failed: &SyncError, asked: usize) -> Option<usize> {
         .filter(|n| (1..asked).contains(n))
         .max();
     Some(stated.unwrap_or_else(|| smaller(asked)))
+}
+
+/// Whether `failed` is the site refusing a request by id (`include=`): a
+/// client error other than a rate limit or a timeout (a firewall's 403, a
+/// plugin's 400), which every such request would get. It is taken as a
+/// site that ignores `include`: what would be asked waits.
+fn refuses_include(failed: &SyncError) -> bool {
+    matches!(failed, SyncError::Status { status, .. }
+        if (400..500).contains(status) && !matches!(status, 408 | 429))
 }
 
 /// What a failed request for whole posts says about whose fault it is.
