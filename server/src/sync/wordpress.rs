@@ -539,7 +539,7 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
                 let Some(post) = listed.first() else {
                     break; // the posts moved, and this page is past the end now
                 };
-                if more(&fetched, page, listed.len(), size) {
+                if more(&fetched, page, listed.len(), size) && caps_pages(&fetched, listed.len()) {
                     pages.learn(listed.len());
                     run.per_page = pages.size;
                 }
@@ -591,10 +591,13 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
         if !more(&fetched, page, count, size) {
             return Ok(walked);
         }
-        pages.learn(count);
-        // A site that caps its pages without saying so is asked for pages
-        // of its size in the rest of the sync too (by id, the listings).
-        run.per_page = pages.size;
+        // A site that caps its pages without saying so is read in pages
+        // of its size, here and in the rest of the sync (by id, the
+        // listings), once its totals agree that this is its page size.
+        if caps_pages(&fetched, count) {
+            pages.learn(count);
+            run.per_page = pages.size;
+        }
         pages.read();
         walked.cut = run.spent();
         if let Some(cut) = walked.cut {
@@ -647,12 +650,15 @@ async fn unpublished(run: &Run<'_>, posts: &[u64]) -> Result<Option<HashSet<Stri
             ("per_page", run.per_page.to_string()),
         ];
         let fetched = match client.get(&with_query(site.url, &query), None).await {
+            // Maybe for a while (a firewall, a login broken): nothing is
+            // known of these, and none is hidden on the listing's word.
             Err(failed) if refuses_include(&failed) => {
                 tracing::warn!(
-                    "sync {}: the site refuses posts by id ({failed})",
+                    "sync {}: the site refuses posts by id ({failed}); the posts \
+                     missing from its listing stay until it answers",
                     source.url
                 );
-                return Ok(None);
+                return Ok(Some(gone));
             }
             fetched => fetched?,
         };
@@ -1208,16 +1214,15 @@ async fn take_missed(
     let mut left = missed.split_off(room.min(missed.len()));
     let wanted: Vec<u64> = missed.iter().map(|(_, post)| *post).collect();
     let got = run.take_by_id(&wanted).await?;
-    // Those the fetches did not reach (the time, their budget) are left
-    // too; not on a site that ignores `include`, which no fetch by id
-    // would ever reach.
-    if !run.ignores_include {
-        left.extend(
-            missed
-                .into_iter()
-                .filter(|(_, post)| !run.seen.contains(post)),
-        );
-    }
+    // Those the fetches did not reach (the time, their budget, a site
+    // that ignores or refuses `include`) are left too: the next sync
+    // begins before them only if that moves it on, so a site that never
+    // answers by id holds it back once, not for good.
+    left.extend(
+        missed
+            .into_iter()
+            .filter(|(_, post)| !run.seen.contains(post)),
+    );
     tracing::info!(
         "sync {}: {} post(s) that the pages missed while posts moved, {} stored{}",
         source.url,
@@ -1341,6 +1346,23 @@ fn per_page_cap(failed: &SyncError, asked: usize) -> Option<usize> {
         .filter(|n| (1..asked).contains(n))
         .max();
     Some(stated.unwrap_or_else(|| smaller(asked)))
+}
+
+/// Whether a first page of `count` posts, fewer than asked, is the site's
+/// page size: its totals say so (`X-WP-TotalPages` is `X-WP-Total` in
+/// pages of `count`). A page short for another reason (a plugin that drops
+/// posts from the answer while counting them) leaves the totals as they
+/// were for the size asked.
+fn caps_pages(fetched: &Fetched, count: usize) -> bool {
+    let header = |name: &str| {
+        fetched
+            .header(name)
+            .and_then(|t| t.trim().parse::<usize>().ok())
+    };
+    match (header("x-wp-total"), header("x-wp-totalpages")) {
+        (Some(total), Some(pages)) => count > 0 && pages == total.div_ceil(count),
+        _ => false,
+    }
 }
 
 /// Whether `failed` is the site refusing a request by id (`include=`): a
