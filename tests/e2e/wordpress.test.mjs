@@ -3,7 +3,8 @@
 // with featured images and a category are written through WordPress's
 // own REST API, synced, and rendered by the widget; then an edit, a trash
 // and a restore in WordPress each reach the widget after the next sync,
-// also once a plugin lowers the posts a page the REST API gives.
+// also once a plugin lowers the posts a page the REST API gives; and a
+// firewall that refuses requests by id fails no sync and hides nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -256,4 +257,32 @@ add_filter( 'rest_post_collection_params', function ( $params ) {
     unlinkSync(lower);
   }
   assert.doesNotMatch(wp.errors(), /PHP (Fatal|Parse) error/);
+});
+
+test('a firewall that refuses requests by id fails no sync and hides nothing until it lets them through', { skip }, async () => {
+  assert.equal(posts.length, 3, 'the first test created the posts');
+  mkdirSync(join(wp.contentDir, 'mu-plugins'), { recursive: true });
+  const firewall = join(wp.contentDir, 'mu-plugins', 'khabar-test-firewall.php');
+  writeFileSync(firewall, `<?php
+add_filter( 'rest_pre_dispatch', function ( $result, $server, $request ) {
+\treturn null === $request->get_param( 'include' ) ? $result
+\t\t: new WP_Error( 'khabar_test_firewall', 'refused by the test', array( 'status' => 403 ) );
+}, 10, 3 );
+`);
+  const [, trashed] = posts;
+  try {
+    assert.equal((await wp.api('/wp/v2/posts', { query: { include: String(trashed.id) } })).status, 403);
+    await expect(200, wp.api(`/wp/v2/posts/${trashed.id}`, { method: 'DELETE' }));
+    // Missing from the listing, and not confirmed gone by id: it stays.
+    const run = server.cliLogged('sync', source());
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout.trim(), /: 0 new or updated, 0 hidden, 0 skipped$/);
+    assert.match(run.stderr, /refuses posts by id/);
+    assert.equal((await stored(articleId(trashed.id), (s) => s === 200)).title, trashed.title);
+  } finally {
+    unlinkSync(firewall);
+  }
+  // Let through, the next sync confirms it gone and hides it.
+  assert.match(sync(), /: 0 new or updated, 1 hidden, 0 skipped$/);
+  assert.equal(await stored(articleId(trashed.id), (s) => s === 404), 404);
 });
