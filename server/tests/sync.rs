@@ -1841,61 +1841,100 @@ async fn a_site_that_takes_fewer_posts_a_page_is_read_in_its_pages() {
     assert_eq!(held_of(&f, &host, 1001..=1030).await, 30);
 }
 
+/// A site whose posts were edited after its last sync, and a client that
+/// reads few posts a sync.
+struct Edited {
+    f: common::Fixture,
+    mock: Arc<Mock>,
+    host: String,
+    src: Source,
+    few: SyncClient,
+}
+
+/// A site of `n` posts in pages of two (a plugin's cap), all held, whose
+/// last sync was four hours ago; each post is then edited, three hours
+/// ago plus what `after` says for it (by its place and its post), with
+/// the title `تعديل {id}`. Syncs read at most `max_items` posts with
+/// `few`.
+async fn edited_in_pages_of_two(
+    n: u64,
+    max_items: usize,
+    after: impl Fn(usize, &Value) -> time::Duration,
+) -> Edited {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.per_page_max.lock().unwrap() = Some((2, true));
+    *mock.posts.lock().unwrap() = many_posts(n);
+    let src = source(&url);
+    sync::sync(f.store.as_ref(), &client(), &src)
+        .await
+        .expect("sync");
+    assert_eq!(
+        held_of(&f, &host, 1001..=1000 + n).await,
+        usize::try_from(n).unwrap()
+    );
+    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
+    state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 4 * 3_600_000);
+    f.store.save_source_state(&url, &state).await.unwrap();
+    let edited_at = OffsetDateTime::now_utc() - time::Duration::hours(3);
+    for (i, post) in mock.posts.lock().unwrap().iter_mut().enumerate() {
+        post["title"]["rendered"] = json!(format!("تعديل {}", post["id"]));
+        post["modified_gmt"] = json!(gmt_of(edited_at + after(i, post)));
+    }
+    let few = SyncClient::new(Limits {
+        max_items,
+        ..client().limits().clone()
+    })
+    .expect("client");
+    Edited {
+        f,
+        mock,
+        host,
+        src,
+        few,
+    }
+}
+
+impl Edited {
+    /// Runs `times` syncs with `few`.
+    async fn syncs(&self, times: usize) {
+        for _ in 0..times {
+            sync::sync(self.f.store.as_ref(), &self.few, &self.src)
+                .await
+                .expect("sync");
+        }
+    }
+
+    /// How many of `ids` hold their edit.
+    async fn edited_of(&self, ids: std::ops::RangeInclusive<u64>) -> usize {
+        let mut n = 0;
+        for id in ids {
+            let article = stored(&self.f.store, &format!("{}-{id}", self.host))
+                .await
+                .expect("held");
+            n += usize::from(article.title == format!("تعديل {id}"));
+        }
+        n
+    }
+}
+
 /// More changes missed by the pages (shifting while read) than a sync
 /// stopped at its limits has room for: those it cannot fetch are not
 /// lost. The next syncs' changes begin before the oldest of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missed_changes_past_a_syncs_room_are_read_by_the_next() {
-    let f = common::fixture(false);
-    let (mock, url, host) = wp_site().await;
-    *mock.uncapped.lock().unwrap() = true;
-    // Pages of two: a page's worth past the item limit is two posts.
-    *mock.per_page_max.lock().unwrap() = Some((2, true));
-    *mock.posts.lock().unwrap() = many_posts(20);
-    let src = source(&url);
-    let six_items = SyncClient::new(Limits {
-        max_items: 6,
-        ..client().limits().clone()
-    })
-    .expect("client");
-    for _ in 0..4 {
-        sync::sync(f.store.as_ref(), &six_items, &src)
-            .await
-            .expect("sync");
-    }
-    assert_eq!(held_of(&f, &host, 1001..=1020).await, 20);
-    // All twenty edited a second apart three hours ago, before the hour
-    // of margin that later syncs read again (the last sync was four hours
-    // ago); the pages miss the ten oldest edits, and the sync stops after
-    // six posts.
-    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
-    state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 4 * 3_600_000);
-    f.store.save_source_state(&url, &state).await.unwrap();
-    let edited_at = OffsetDateTime::now_utc() - time::Duration::hours(3);
-    {
-        let mut posts = mock.posts.lock().unwrap();
-        for (i, post) in posts.iter_mut().enumerate() {
-            post["title"]["rendered"] = json!(format!("تعديل {}", post["id"]));
-            let at = edited_at + time::Duration::seconds(i64::try_from(i).unwrap());
-            post["modified_gmt"] = json!(gmt_of(at));
-        }
-    }
-    *mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
-    sync::sync(f.store.as_ref(), &six_items, &src)
-        .await
-        .expect("sync");
-    *mock.walk_misses.lock().unwrap() = Vec::new();
-    for _ in 0..6 {
-        sync::sync(f.store.as_ref(), &six_items, &src)
-            .await
-            .expect("sync");
-    }
-    for id in 1001..=1020 {
-        let article = stored(&f.store, &format!("{host}-{id}"))
-            .await
-            .expect("held");
-        assert_eq!(article.title, format!("تعديل {id}"), "post {id}");
-    }
+    // Edited a second apart, three hours ago: before the hour of margin
+    // that later syncs read again.
+    let seconds = |i: usize, _: &Value| time::Duration::seconds(i64::try_from(i).unwrap());
+    let e = edited_in_pages_of_two(20, 6, seconds).await;
+    // The pages miss the ten oldest edits, and the sync stops after six
+    // posts: it has room for two more by id.
+    *e.mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
+    e.syncs(1).await;
+    *e.mock.walk_misses.lock().unwrap() = Vec::new();
+    e.syncs(6).await;
+    assert_eq!(e.edited_of(1001..=1020).await, 20);
 }
 
 /// Missed changes that the pages never bring (a site whose listing by
@@ -1906,100 +1945,24 @@ async fn missed_changes_past_a_syncs_room_are_read_by_the_next() {
 /// change comes in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missed_changes_that_never_come_do_not_hold_the_window() {
-    let f = common::fixture(false);
-    let (mock, url, host) = wp_site().await;
-    *mock.uncapped.lock().unwrap() = true;
-    *mock.per_page_max.lock().unwrap() = Some((2, true));
-    *mock.posts.lock().unwrap() = many_posts(20);
-    let src = source(&url);
-    let six_items = SyncClient::new(Limits {
-        max_items: 6,
-        ..client().limits().clone()
-    })
-    .expect("client");
-    for _ in 0..4 {
-        sync::sync(f.store.as_ref(), &six_items, &src)
-            .await
-            .expect("sync");
-    }
-    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
-    state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 4 * 3_600_000);
-    f.store.save_source_state(&url, &state).await.unwrap();
     // Ten posts edited in one second, which the pages never bring, and
     // ten edited in the seconds after.
-    let edited_at = OffsetDateTime::now_utc() - time::Duration::hours(3);
-    {
-        let mut posts = mock.posts.lock().unwrap();
-        for (i, post) in posts.iter_mut().enumerate() {
-            post["title"]["rendered"] = json!(format!("تعديل {}", post["id"]));
-            let after = i64::try_from(i).unwrap().saturating_sub(9).max(0);
-            post["modified_gmt"] = json!(gmt_of(edited_at + time::Duration::seconds(after)));
-        }
-    }
-    *mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
-    for _ in 0..5 {
-        sync::sync(f.store.as_ref(), &six_items, &src)
-            .await
-            .expect("sync");
-    }
-    for id in 1011..=1020 {
-        let article = stored(&f.store, &format!("{host}-{id}"))
-            .await
-            .expect("held");
-        assert_eq!(article.title, format!("تعديل {id}"), "post {id}");
-    }
+    let cluster = |i: usize, _: &Value| {
+        time::Duration::seconds(i64::try_from(i).unwrap().saturating_sub(9).max(0))
+    };
+    let e = edited_in_pages_of_two(20, 6, cluster).await;
+    *e.mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
+    e.syncs(5).await;
+    assert_eq!(e.edited_of(1011..=1020).await, 10);
 }
 
-/// Twenty posts saved in one second (three hours ago, the last sync
-/// four hours ago), and one a minute later, then four syncs that read at
-/// most `max_items` posts each, in pages of two; the fixture and the
-/// site's host.
-async fn bulk_edit_in_one_second(max_items: usize) -> (common::Fixture, String) {
-    let f = common::fixture(false);
-    let (mock, url, host) = wp_site().await;
-    *mock.uncapped.lock().unwrap() = true;
-    *mock.per_page_max.lock().unwrap() = Some((2, true));
-    *mock.posts.lock().unwrap() = many_posts(21);
-    let src = source(&url);
-    sync::sync(f.store.as_ref(), &client(), &src)
-        .await
-        .expect("sync");
-    let mut state = f.store.source_state(&url).await.unwrap().expect("state");
-    state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 4 * 3_600_000);
-    f.store.save_source_state(&url, &state).await.unwrap();
-    let edited_at = OffsetDateTime::now_utc() - time::Duration::hours(3);
-    {
-        let mut posts = mock.posts.lock().unwrap();
-        for post in posts.iter_mut() {
-            let later = post["id"] == 1021;
-            post["title"]["rendered"] = json!(format!("تعديل {}", post["id"]));
-            let at = edited_at + time::Duration::minutes(i64::from(later));
-            post["modified_gmt"] = json!(gmt_of(at));
-        }
-    }
-    let few = SyncClient::new(Limits {
-        max_items,
-        ..client().limits().clone()
-    })
-    .expect("client");
-    for _ in 0..4 {
-        sync::sync(f.store.as_ref(), &few, &src)
-            .await
-            .expect("sync");
-    }
-    (f, host)
-}
-
-/// How many of the posts 1001–1020 hold their edit.
-async fn edited_of_twenty(f: &common::Fixture, host: &str) -> usize {
-    let mut n = 0;
-    for id in 1001..=1020 {
-        let article = stored(&f.store, &format!("{host}-{id}"))
-            .await
-            .expect("held");
-        n += usize::from(article.title == format!("تعديل {id}"));
-    }
-    n
+/// Twenty posts saved in one second, and one a minute later, then four
+/// syncs that read at most `max_items` posts each.
+async fn bulk_edit_in_one_second(max_items: usize) -> Edited {
+    let later = |_: usize, post: &Value| time::Duration::minutes(i64::from(post["id"] == 1021));
+    let e = edited_in_pages_of_two(21, max_items, later).await;
+    e.syncs(4).await;
+    e
 }
 
 /// A bulk edit of more posts in one second than a sync reads: a window
@@ -2008,22 +1971,16 @@ async fn edited_of_twenty(f: &common::Fixture, host: &str) -> usize {
 /// second, and a later edit comes in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_changes_in_one_second_than_a_sync_reads_do_not_hold_the_window() {
-    let (f, host) = bulk_edit_in_one_second(6).await;
-    let later = stored(&f.store, &format!("{host}-1021"))
-        .await
-        .expect("held");
-    assert_eq!(later.title, "تعديل 1021");
+    let e = bulk_edit_in_one_second(6).await;
+    assert_eq!(e.edited_of(1021..=1021).await, 1);
 
     // A sync that reads one page of it: the sync that finds it stalled
     // fetches a page's worth more of that second by id, though its own
     // pages could not have shifted.
-    let (f, host) = bulk_edit_in_one_second(2).await;
-    let later = stored(&f.store, &format!("{host}-1021"))
-        .await
-        .expect("held");
-    assert_eq!(later.title, "تعديل 1021");
+    let e = bulk_edit_in_one_second(2).await;
+    assert_eq!(e.edited_of(1021..=1021).await, 1);
     assert_eq!(
-        edited_of_twenty(&f, &host).await,
+        e.edited_of(1001..=1020).await,
         4,
         "the two its pages read, and two by id"
     );
