@@ -220,6 +220,16 @@ async fn replies_need_a_published_top_level_parent_of_the_same_article() {
     assert_eq!(list["items"][0]["replies"][0]["parent_id"], top_id);
 }
 
+/// The ids of the replies a comment of a page carries, in order.
+fn reply_ids(comment: &Value) -> Vec<i64> {
+    comment["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect()
+}
+
 /// Posts a comment (a reply under `parent`) and gives its id.
 async fn posted(f: &common::Fixture, key: String, body: String, parent: Option<i64>) -> i64 {
     let mut c = comment(&key, &body);
@@ -242,12 +252,7 @@ async fn a_client_naming_no_replies_gets_a_thousand_and_where_the_rest_begin() {
         replies.push(post(format!("key-reply{i:04}"), Some(busy)).await);
     }
     let (_, page) = get_json(&f.router, URI).await;
-    let shown: Vec<i64> = page["items"][0]["replies"]
-        .as_array()
-        .expect("replies")
-        .iter()
-        .filter_map(|r| r["id"].as_i64())
-        .collect();
+    let shown = reply_ids(&page["items"][0]);
     assert_eq!(shown, replies[..1_000]);
     assert_eq!(page["items"][0]["replies_next"], replies[999].to_string());
     let (_, rest) = get_json(
@@ -282,12 +287,7 @@ async fn a_page_asked_for_twenty_replies_a_comment_carries_them_and_the_rest_com
     assert!(all["items"][0].get("replies_next").is_none(), "{all}");
     let (_, page) = get_json(&f.router, &format!("{URI}?replies=20")).await;
     assert_eq!(page["total"], 28, "every reply counts, shown or not");
-    let shown: Vec<i64> = page["items"][0]["replies"]
-        .as_array()
-        .expect("replies")
-        .iter()
-        .filter_map(|r| r["id"].as_i64())
-        .collect();
+    let shown = reply_ids(&page["items"][0]);
     assert_eq!(shown, replies[..20], "the first twenty, oldest first");
     let next = page["items"][0]["replies_next"].as_str().expect("more");
     assert_eq!(next, replies[19].to_string());

@@ -180,9 +180,7 @@ pub(crate) async fn sync(
         && walked
             .newest
             .zip(state.synced_from_ms)
-            .is_some_and(|(newest, from)| {
-                newest.saturating_add(MARGIN_MS).saturating_sub(1_000) <= from
-            });
+            .is_some_and(|(newest, from)| resume_before(newest) <= from);
     if walked.cut.is_some() {
         if since.is_some() {
             // The next sync's window starts a second before the newest
@@ -194,7 +192,7 @@ pub(crate) async fn sync(
             // in. The next then starts after that second; the rest of it
             // is fetched by id below, as far as there is room.
             outcome.resume_from_ms = walked.newest.map(|ms| {
-                let resume = ms.saturating_add(MARGIN_MS).saturating_sub(1_000);
+                let resume = resume_before(ms);
                 match state.synced_from_ms {
                     Some(from) if stalled => {
                         tracing::warn!(
@@ -231,7 +229,7 @@ pub(crate) async fn sync(
             // back), if that still moves them on: a window that began
             // where this one did would be read the same way again, and
             // stop at the same place, sync after sync.
-            let before = oldest.saturating_add(MARGIN_MS).saturating_sub(1_000);
+            let before = resume_before(oldest);
             if state.synced_from_ms.is_none_or(|from| before > from) {
                 outcome.resume_from_ms = Some(outcome.resume_from_ms.unwrap_or(now).min(before));
             } else {
@@ -247,8 +245,7 @@ pub(crate) async fn sync(
     // changes missed): the listings that find deleted posts are left to
     // the next sync too.
     if walked.cut == Some(Cut::Time) || run.late() {
-        let kept = remembered.into_iter().chain(expired).collect();
-        run.finish(&mut outcome, kept, now);
+        run.finish(&mut outcome, state, now);
         return Ok(outcome);
     }
     let held = store.visible_ids_from(&source.url).await?;
@@ -342,8 +339,7 @@ pub(crate) async fn sync(
     }
     // The expired ones this run did not reach (it ran late) are kept, with
     // their time, for the next to retry.
-    let kept = remembered.into_iter().chain(expired).collect();
-    run.finish(&mut outcome, kept, now);
+    run.finish(&mut outcome, state, now);
     Ok(outcome)
 }
 
@@ -424,10 +420,12 @@ impl Run<'_> {
     }
 
     /// Hands what the run did to `outcome`, with the posts skipped for good:
-    /// those `remembered` that this run did not read and store, and this
+    /// those of the state's that this run did not read (with their time,
+    /// also when a day has passed and the run did not reach them), and this
     /// run's, skipped `now`.
-    fn finish(self, outcome: &mut Outcome, mut remembered: BTreeMap<u64, i64>, now: i64) {
+    fn finish(self, outcome: &mut Outcome, state: &SourceState, now: i64) {
         outcome.report = self.report;
+        let mut remembered = state.unstorable.clone();
         remembered.retain(|post, _| !self.seen.contains(post));
         remembered.extend(self.unstorable.into_iter().map(|post| (post, now)));
         outcome.unstorable = remembered;
@@ -616,6 +614,13 @@ async fn walk(run: &mut Run<'_>, window: &Window) -> Result<Walked, SyncError> {
         }
     }
     Ok(walked)
+}
+
+/// The resume time (ms, the margin added, as the state keeps it) of a
+/// window that begins a second before `ms`: WordPress keeps whole
+/// seconds, and the rest of that second is read again.
+fn resume_before(ms: i64) -> i64 {
+    ms.saturating_add(MARGIN_MS).saturating_sub(1_000)
 }
 
 /// The post id in an article id of this site (`{prefix}-{id}`).
