@@ -84,24 +84,63 @@ pub fn draft_key(api: &str, article_id: &str) -> String {
     format!("khabar:draft:{api}:{article_id}")
 }
 
-/// The saved draft, if any.
-pub fn load_draft(key: &str) -> Option<Draft> {
-    Draft::from_json(&read(key)?, "").ok()
+/// How many drafts of one article are kept: one per tab that wrote its
+/// own, the oldest let go past this.
+const DRAFTS_KEPT: usize = 5;
+
+/// The drafts stored for one article, oldest first, but those keyed as
+/// one of `but` (a draft without a key, from an older widget, is keyed
+/// ""). An older widget stored a single draft object; it reads as a list
+/// of one.
+#[inline(never)]
+fn drafts_but(key: &str, but: &[&str]) -> Vec<JsValue> {
+    let mut kept = Vec::new();
+    if let Some(value) = read(key) {
+        for d in value.array().unwrap_or_else(|| vec![value]) {
+            let k = d
+                .field("key")
+                .and_then(|k| k.as_string())
+                .unwrap_or_default();
+            if !but.iter().any(|b| *b == k) {
+                kept.push(d);
+            }
+        }
+    }
+    kept
 }
 
-/// Forgets the stored draft if it is the one keyed `mine`, or none:
-/// another tab of the article may have stored its own since.
-pub fn forget_draft(key: &str, mine: &str) {
-    if load_draft(key).is_none_or(|d| d.key == mine) {
+/// Whether `drafts` were stored under `key` (none: the key removed).
+#[inline(never)]
+fn store_drafts(key: &str, drafts: &[JsValue]) -> bool {
+    if drafts.is_empty() {
         remove(key);
+        return true;
     }
+    let list = js_sys::Array::new();
+    for d in drafts {
+        list.push(d);
+    }
+    write(key, &list)
+}
+
+/// The draft to restore: the one written last.
+pub fn load_draft(key: &str) -> Option<Draft> {
+    Draft::from_json(&drafts_but(key, &[]).pop()?, "").ok()
+}
+
+/// Forgets the stored draft keyed `mine`. The drafts other tabs of the
+/// article stored beside it stay.
+pub fn forget_draft(key: &str, mine: &str) {
+    store_drafts(key, &drafts_but(key, &[mine]));
 }
 
 /// Saves `draft`, which replaces the one keyed `mine` (an empty draft
-/// forgets it: see [`forget_draft`]).
+/// forgets it). Another tab's draft of the article is kept beside it, so
+/// that two tabs writing at once do not overwrite each other.
 pub fn save_draft(key: &str, draft: &Draft, mine: &str) {
+    let mut drafts = drafts_but(key, &[mine, &draft.key]);
     if draft.is_empty() {
-        forget_draft(key, mine);
+        store_drafts(key, &drafts);
         return;
     }
     let o = Object::new();
@@ -113,10 +152,16 @@ pub fn save_draft(key: &str, draft: &Draft, mine: &str) {
     }
     set(&o, "parent_author", &draft.parent_author.as_str().into());
     set(&o, "key", &draft.key.as_str().into());
+    drafts.push(o.into());
+    let from = drafts.len().saturating_sub(DRAFTS_KEPT);
     // A draft that does not fit (storage full) leaves no older version of
-    // itself behind, which a later visit would restore and send.
-    if !write(key, &o) {
-        remove(key);
+    // itself behind, which a later visit would restore and send; the other
+    // tabs' drafts stay if they still fit.
+    if !store_drafts(key, &drafts[from..]) {
+        drafts.pop();
+        if !store_drafts(key, &drafts) {
+            remove(key);
+        }
     }
 }
 

@@ -31,10 +31,12 @@ async function totalBecomes(server, want, ms = 3000) {
   return seen;
 }
 
-/** The bodies of the comment drafts `page`'s origin has stored. */
+/** The bodies of the comment drafts `page`'s origin has stored, each
+ * article's oldest first (an article's drafts are a list, one per tab that
+ * wrote its own; an older widget stored one object). */
 const storedDrafts = (page) => page.evaluate(() => Object.keys(localStorage)
   .filter((k) => k.startsWith('khabar:draft:'))
-  .map((k) => JSON.parse(localStorage.getItem(k)).body));
+  .flatMap((k) => [JSON.parse(localStorage.getItem(k))].flat().map((d) => d.body)));
 
 /** Posts `n` comments ("comment 0" by R0, …) to the article; with `approve`
  * (a server under pre-moderation), a moderator publishes each. */
@@ -878,7 +880,8 @@ test('a stored draft whose key the server would refuse gets a new one; a refusal
     // A draft written by an older widget, or edited by hand.
     await page.evaluate(() => {
       const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:draft:'));
-      localStorage.setItem(name, JSON.stringify({ ...JSON.parse(localStorage.getItem(name)), key: 'not a key!' }));
+      const [draft] = JSON.parse(localStorage.getItem(name));
+      localStorage.setItem(name, JSON.stringify({ ...draft, key: 'not a key!' }));
     });
     await page.reload();
     await widgetsSettled(page);
@@ -1148,17 +1151,65 @@ test('a comment posted in one tab leaves the draft another tab of the article st
       await route.continue();
     });
     await b.locator(`${W} >> #kc-author`).fill('عمر');
-    await b.locator(`${W} >> #kc-body`).fill('تعليق قصير من النافذة الثانية');
+    const short = 'تعليق قصير من النافذة الثانية';
+    await b.locator(`${W} >> #kc-body`).fill(short);
     await b.locator(`${W} >> form.comment-form button.send`).click();
     const long = 'تعليق طويل ما زال يُكتب في النافذة الأولى';
     await a.locator(`${W} >> #kc-author`).fill('عمر');
     await a.locator(`${W} >> #kc-body`).fill(long);
-    assert.deepEqual(await drafts(), [long]);
+    // Both are kept until the server has the second tab's comment.
+    assert.deepEqual(await drafts(), [short, long]);
     typed();
     await b.locator(`${W} >> .comment-body`, { hasText: 'تعليق قصير' }).waitFor();
     await b.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
     assert.equal(await b.locator(`${W} >> #kc-body`).inputValue(), '');
     assert.deepEqual(await drafts(), [long], 'the first tab\'s draft is kept');
+  } finally {
+    await context.close();
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('two tabs writing comments on one article keep both drafts: a new tab restores the last written, and the other once it is sent', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
+  try {
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    for (const page of [a, b]) await openArticle(page, server);
+    const drafts = () => storedDrafts(a);
+    const first = 'مسودة النافذة الأولى';
+    const second = 'مسودة النافذة الثانية';
+    await a.locator(`${W} >> #kc-body`).fill(first);
+    await b.locator(`${W} >> #kc-author`).fill('ليلى');
+    await b.locator(`${W} >> #kc-body`).fill(second);
+    // The first tab goes on writing: its own draft is replaced, the
+    // second tab's stays.
+    await a.locator(`${W} >> #kc-author`).fill('ليلى');
+    await a.locator(`${W} >> #kc-body`).fill(`${first}، وقد طالت`);
+    assert.deepEqual(await drafts(), [second, `${first}، وقد طالت`]);
+    await a.close();
+    await b.close();
+
+    const c = await context.newPage();
+    await openArticle(c, server);
+    assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), `${first}، وقد طالت`);
+    await c.locator(`${W} >> form.comment-form button.send`).click();
+    await c.locator(`${W} >> .comment-body`, { hasText: 'وقد طالت' }).waitFor();
+    assert.deepEqual(await storedDrafts(c), [second]);
+    await openArticle(c, server);
+    assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), second);
+    assert.equal(await c.locator(`${W} >> #kc-author`).inputValue(), 'ليلى');
+    // An older widget's single draft is read too, and replaced by the list.
+    await c.evaluate(() => {
+      const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:draft:'));
+      const [draft] = JSON.parse(localStorage.getItem(name));
+      localStorage.setItem(name, JSON.stringify({ ...draft, body: 'مسودة من نسخة أقدم' }));
+    });
+    await openArticle(c, server);
+    assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), 'مسودة من نسخة أقدم');
+    await c.locator(`${W} >> #kc-body`).fill('مسودة من نسخة أقدم، عُدّلت');
+    assert.deepEqual(await storedDrafts(c), ['مسودة من نسخة أقدم، عُدّلت']);
   } finally {
     await context.close();
     await server.stop();
