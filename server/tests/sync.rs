@@ -1954,6 +1954,86 @@ async fn missed_changes_that_never_come_do_not_hold_the_window() {
     *e.mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
     e.syncs(5).await;
     assert_eq!(e.edited_of(1011..=1020).await, 10);
+    // Nor are they lost: kept in the source's state, they are fetched by
+    // id.
+    assert_eq!(e.edited_of(1001..=1010).await, 10);
+    let state =
+        e.f.store
+            .source_state(&e.src.url)
+            .await
+            .unwrap()
+            .expect("state");
+    assert!(state.missed.is_empty(), "{:?}", state.missed);
+}
+
+/// Missed changes a site will not give by id (a firewall that refuses
+/// `include=`) wait in the source's state: they come in once it gives
+/// them, and are given up on after a week of refusals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_changes_wait_for_a_site_that_refuses_them_by_id_for_a_week() {
+    let cluster = |i: usize, _: &Value| {
+        time::Duration::seconds(i64::try_from(i).unwrap().saturating_sub(9).max(0))
+    };
+    let e = edited_in_pages_of_two(20, 6, cluster).await;
+    *e.mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
+    *e.mock.include_fail.lock().unwrap() = Some(403);
+    e.syncs(5).await;
+    assert_eq!(e.edited_of(1011..=1020).await, 10);
+    assert_eq!(e.edited_of(1001..=1010).await, 0);
+    let missed = || async {
+        let state =
+            e.f.store
+                .source_state(&e.src.url)
+                .await
+                .unwrap()
+                .expect("state");
+        state.missed
+    };
+    assert_eq!(
+        missed().await.into_keys().collect::<Vec<_>>(),
+        (1001..=1010).collect::<Vec<_>>()
+    );
+    // Then fetched by id, as far as each sync has room (six posts).
+    *e.mock.include_fail.lock().unwrap() = None;
+    e.syncs(1).await;
+    assert_eq!(e.edited_of(1001..=1010).await, 6);
+    e.syncs(1).await;
+    assert_eq!(e.edited_of(1001..=1010).await, 10);
+    assert!(missed().await.is_empty());
+
+    // Refused for a week: given up on, and said so.
+    for post in e.mock.posts.lock().unwrap().iter_mut().take(10) {
+        post["title"]["rendered"] = json!("تعديل ثان");
+    }
+    *e.mock.include_fail.lock().unwrap() = Some(403);
+    let mut state =
+        e.f.store
+            .source_state(&e.src.url)
+            .await
+            .unwrap()
+            .expect("state");
+    state.synced_from_ms = state.synced_from_ms.map(|ms| ms - 4 * 3_600_000);
+    e.f.store
+        .save_source_state(&e.src.url, &state)
+        .await
+        .unwrap();
+    e.syncs(1).await;
+    assert_eq!(missed().await.len(), 10);
+    let mut state =
+        e.f.store
+            .source_state(&e.src.url)
+            .await
+            .unwrap()
+            .expect("state");
+    for at in state.missed.values_mut() {
+        *at -= 7 * 24 * 3_600_000;
+    }
+    e.f.store
+        .save_source_state(&e.src.url, &state)
+        .await
+        .unwrap();
+    e.syncs(1).await;
+    assert!(missed().await.is_empty());
 }
 
 /// Twenty posts saved in one second, and one a minute later, then four
@@ -1979,11 +2059,26 @@ async fn more_changes_in_one_second_than_a_sync_reads_do_not_hold_the_window() {
     // pages could not have shifted.
     let e = bulk_edit_in_one_second(2).await;
     assert_eq!(e.edited_of(1021..=1021).await, 1);
-    assert_eq!(
-        e.edited_of(1001..=1020).await,
-        4,
-        "the two its pages read, and two by id"
-    );
+    // The rest of that second is kept in the source's state and fetched
+    // by id, a page's worth a sync: two its pages read, then two by id
+    // in each sync.
+    assert_eq!(e.edited_of(1001..=1020).await, 8);
+    let state =
+        e.f.store
+            .source_state(&e.src.url)
+            .await
+            .unwrap()
+            .expect("state");
+    assert_eq!(state.missed.len(), 12, "{:?}", state.missed);
+    e.syncs(6).await;
+    assert_eq!(e.edited_of(1001..=1020).await, 20);
+    let state =
+        e.f.store
+            .source_state(&e.src.url)
+            .await
+            .unwrap()
+            .expect("state");
+    assert!(state.missed.is_empty(), "{:?}", state.missed);
 }
 
 /// A post edited between a page that fails with one post on it and the

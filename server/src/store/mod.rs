@@ -228,6 +228,11 @@ pub struct SourceState {
     /// sooner.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unstorable: BTreeMap<u64, i64>,
+    /// A WordPress source's changes that the pages missed and a sync had
+    /// no room (or no answer) to fetch by id, with when one was first left
+    /// (ms since the epoch): fetched by id by the next syncs, for a week.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub missed: BTreeMap<u64, i64>,
 }
 
 /// A place in a WordPress site's listing of post ids, newest first.

@@ -49,6 +49,7 @@ pub async fn sync(
             state.backfill_at = outcome.backfill_at;
             state.archive_read = outcome.archive_read;
             state.unstorable.clone_from(&outcome.unstorable);
+            state.missed.clone_from(&outcome.missed);
             if outcome.article_prefix.is_some() {
                 state.article_prefix.clone_from(&outcome.article_prefix);
             }

@@ -327,6 +327,9 @@ pub(crate) struct Outcome {
     /// Posts skipped for good, not asked for by id again for a day, with
     /// when they were skipped (WordPress).
     pub(crate) unstorable: std::collections::BTreeMap<u64, i64>,
+    /// Changes missed by the pages and not fetched yet, with when each was
+    /// first left (WordPress).
+    pub(crate) missed: std::collections::BTreeMap<u64, i64>,
 }
 
 /// `url` parsed, if it is an absolute http(s) URL.

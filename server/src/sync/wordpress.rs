@@ -42,6 +42,14 @@ const MARGIN_MS: i64 = 3_600_000;
 /// How long the posts a sync skipped for good are not asked for by id.
 const UNSTORABLE_FOR_MS: i64 = 24 * 3_600_000;
 
+/// How long changes the pages missed and a sync could not fetch are kept
+/// to be fetched by id: a site that refuses them that long is given up on.
+const MISSED_FOR_MS: i64 = 7 * 24 * 3_600_000;
+
+/// How many such changes are kept: a window's worth of ids listed twice
+/// over at the default limits.
+const MISSED_KEPT: usize = 20_000;
+
 /// Margin on `after` (the publication date): a scheduled post keeps its
 /// planned date when WP-Cron publishes it late (a "missed schedule",
 /// hours late on a quiet site). Posts already stored are left out anyway.
@@ -149,6 +157,7 @@ pub(crate) async fn sync(
         items: 0,
         seen: HashSet::new(),
         unstorable: HashSet::new(),
+        left: Vec::new(),
         ignores_include: false,
         per_page: PER_PAGE,
         report: Report::default(),
@@ -198,7 +207,7 @@ pub(crate) async fn sync(
                         tracing::warn!(
                             "sync {}: more changes in one second than a sync reads; \
                              the next goes on after it, and what the pages did not \
-                             bring of it waits for its next edit",
+                             bring of it is fetched by id",
                             source.url
                         );
                         resume.saturating_add(1_000).max(from.saturating_add(1_000))
@@ -235,11 +244,42 @@ pub(crate) async fn sync(
             } else {
                 tracing::warn!(
                     "sync {}: changes the pages missed, not fetched, are as old as where \
-                     this sync began; the next goes on after the newest change read",
+                     this sync began; the next goes on after the newest change read, \
+                     and fetches them by id",
                     source.url
                 );
             }
         }
+    }
+    // The changes earlier syncs missed and could not fetch, by id, oldest
+    // left first, as far as this one has room: a window that began before
+    // them again might miss them again (a cluster of one second larger
+    // than a sync reads, a listing that leaves them out).
+    let mut waiting: Vec<(i64, u64)> = state
+        .missed
+        .iter()
+        .filter(|(post, _)| !run.seen.contains(post))
+        .map(|(post, at)| (*at, *post))
+        .collect();
+    if !waiting.is_empty() && !run.late() {
+        waiting.sort_unstable();
+        let room = client
+            .limits()
+            .max_items
+            .saturating_sub(run.items)
+            .max(run.per_page);
+        let wanted: Vec<u64> = waiting.iter().take(room).map(|(_, post)| *post).collect();
+        let got = run.take_by_id(&wanted).await?;
+        tracing::info!(
+            "sync {}: {} change(s) earlier syncs missed, {} stored, {} still waiting",
+            source.url,
+            wanted.len(),
+            got.changed,
+            waiting
+                .iter()
+                .filter(|(_, post)| !run.seen.contains(post))
+                .count()
+        );
     }
     // Half the sync's time limit is spent (or three quarters, with the
     // changes missed): the listings that find deleted posts are left to
@@ -404,6 +444,8 @@ struct Run<'a> {
     seen: HashSet<u64>,
     /// The posts it skipped (invalid, password-protected, failing).
     unstorable: HashSet<u64>,
+    /// Changes the pages missed that it did not fetch.
+    left: Vec<u64>,
     /// The site answered posts it was not asked for by id.
     ignores_include: bool,
     /// Posts a page: 100, or what the site takes when it refuses that.
@@ -422,13 +464,42 @@ impl Run<'_> {
     /// Hands what the run did to `outcome`, with the posts skipped for good:
     /// those of the state's that this run did not read (with their time,
     /// also when a day has passed and the run did not reach them), and this
-    /// run's, skipped `now`.
+    /// run's, skipped `now`; and the changes missed and still not fetched:
+    /// the state's, for a week from when they were first left, and this
+    /// run's.
     fn finish(self, outcome: &mut Outcome, state: &SourceState, now: i64) {
         outcome.report = self.report;
         let mut remembered = state.unstorable.clone();
         remembered.retain(|post, _| !self.seen.contains(post));
         remembered.extend(self.unstorable.into_iter().map(|post| (post, now)));
         outcome.unstorable = remembered;
+
+        let mut missed = state.missed.clone();
+        for post in self.left {
+            missed.entry(post).or_insert(now);
+        }
+        missed.retain(|post, _| !self.seen.contains(post));
+        let before = missed.len();
+        missed.retain(|_, at| now.saturating_sub(*at) < MISSED_FOR_MS);
+        let mut given_up = before - missed.len();
+        if missed.len() > MISSED_KEPT {
+            // The ones left last go first: the window's own reading is
+            // nearest to them.
+            let mut by_age: Vec<(i64, u64)> = missed.iter().map(|(p, at)| (*at, *p)).collect();
+            by_age.sort_unstable();
+            for (_, post) in by_age.split_off(MISSED_KEPT) {
+                missed.remove(&post);
+                given_up += 1;
+            }
+        }
+        if given_up > 0 {
+            tracing::warn!(
+                "sync {}: gave up on {given_up} missed change(s) the site did not give by id \
+                 in a week (or past the {MISSED_KEPT} kept); they come in with their next edit",
+                self.source.url
+            );
+        }
+        outcome.missed = missed;
     }
 
     /// Why the sync must read no more pages, if it must not: half its time
@@ -1228,6 +1299,9 @@ async fn take_missed(
             .into_iter()
             .filter(|(_, post)| !run.seen.contains(post)),
     );
+    // Kept in the source's state, each is fetched by id by the next syncs,
+    // whether or not their window begins before it.
+    run.left.extend(left.iter().map(|(_, post)| *post));
     tracing::info!(
         "sync {}: {} post(s) that the pages missed while posts moved, {} stored{}",
         source.url,
