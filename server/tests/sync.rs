@@ -1993,6 +1993,11 @@ async fn missed_changes_wait_for_a_site_that_refuses_them_by_id_for_a_week() {
         missed().await.into_keys().collect::<Vec<_>>(),
         (1001..=1010).collect::<Vec<_>>()
     );
+    // A site that fails those requests (a rate limiter's 503) has them
+    // wait, and the sync goes on.
+    *e.mock.include_fail.lock().unwrap() = Some(503);
+    e.syncs(1).await;
+    assert_eq!(missed().await.len(), 10);
     // Then fetched by id, as far as each sync has room (six posts).
     *e.mock.include_fail.lock().unwrap() = None;
     e.syncs(1).await;
@@ -2001,7 +2006,7 @@ async fn missed_changes_wait_for_a_site_that_refuses_them_by_id_for_a_week() {
     assert_eq!(e.edited_of(1001..=1010).await, 10);
     assert!(missed().await.is_empty());
 
-    // Refused for a week: given up on, and said so.
+    // Refused for a week: given up on.
     for post in e.mock.posts.lock().unwrap().iter_mut().take(10) {
         post["title"]["rendered"] = json!("تعديل ثان");
     }
@@ -2034,6 +2039,11 @@ async fn missed_changes_wait_for_a_site_that_refuses_them_by_id_for_a_week() {
         .unwrap();
     e.syncs(1).await;
     assert!(missed().await.is_empty());
+    assert_eq!(
+        e.edited_of(1001..=1010).await,
+        10,
+        "the second edit never came"
+    );
 }
 
 /// Twenty posts saved in one second, and one a minute later, then four

@@ -46,9 +46,9 @@ const UNSTORABLE_FOR_MS: i64 = 24 * 3_600_000;
 /// to be fetched by id: a site that refuses them that long is given up on.
 const MISSED_FOR_MS: i64 = 7 * 24 * 3_600_000;
 
-/// How many such changes are kept: a window's worth of ids listed twice
-/// over at the default limits.
-const MISSED_KEPT: usize = 20_000;
+/// How many such changes are kept (the source's state, with them, is
+/// written after every sync).
+const MISSED_KEPT: usize = 10_000;
 
 /// Margin on `after` (the publication date): a scheduled post keeps its
 /// planned date when WP-Cron publishes it late (a "missed schedule",
@@ -269,12 +269,18 @@ pub(crate) async fn sync(
             .saturating_sub(run.items)
             .max(run.per_page);
         let wanted: Vec<u64> = waiting.iter().take(room).map(|(_, post)| *post).collect();
-        let got = run.take_by_id(&wanted).await?;
+        // A site that fails these requests (a rate limiter on `include=`,
+        // a post that times out) leaves them waiting, within their week,
+        // and fails no sync: they would fail every one after.
+        let stored = match run.take_by_id(&wanted).await {
+            Ok(got) => got.changed.to_string(),
+            Err(SyncError::Store(e)) => return Err(SyncError::Store(e)),
+            Err(failed) => format!("none ({failed})"),
+        };
         tracing::info!(
-            "sync {}: {} change(s) earlier syncs missed, {} stored, {} still waiting",
+            "sync {}: {} change(s) earlier syncs missed, {stored} stored, {} still waiting",
             source.url,
             wanted.len(),
-            got.changed,
             waiting
                 .iter()
                 .filter(|(_, post)| !run.seen.contains(post))
@@ -483,8 +489,8 @@ impl Run<'_> {
         missed.retain(|_, at| now.saturating_sub(*at) < MISSED_FOR_MS);
         let mut given_up = before - missed.len();
         if missed.len() > MISSED_KEPT {
-            // The ones left last go first: the window's own reading is
-            // nearest to them.
+            // The ones left last go first (of one run, the highest ids):
+            // those left longest have waited the most.
             let mut by_age: Vec<(i64, u64)> = missed.iter().map(|(p, at)| (*at, *p)).collect();
             by_age.sort_unstable();
             for (_, post) in by_age.split_off(MISSED_KEPT) {
