@@ -17,6 +17,7 @@ use crate::error::WidgetError;
 use crate::http::Cancel;
 use crate::i18n::format::{self, TimeWriter};
 use crate::i18n::Catalog;
+use crate::json::Json;
 use crate::model::{Comment, CommentPage, NewComment, Posted};
 use crate::storage::{self, Draft, Pending};
 use crate::views::comment_form::{self, CommentForm};
@@ -222,7 +223,7 @@ impl CommentSection {
 
     fn listen(
         &self,
-        target: &Element,
+        target: &web_sys::EventTarget,
         event: &'static str,
         f: fn(&CommentSection, &web_sys::Event),
     ) {
@@ -250,6 +251,12 @@ impl CommentSection {
                 c.on_remember_change();
             }
         });
+        // Another tab that restored this one's draft and went on writing
+        // replaces it in storage: it is stored again, so that closing this
+        // tab loses nothing.
+        if let Some(window) = web_sys::window() {
+            self.listen(&window, "storage", |c, e| c.on_storage(e));
+        }
         // A comment's exact time, written when a reader first points at it
         // or focuses it.
         for event in ["pointerover", "focusin"] {
@@ -356,6 +363,20 @@ impl CommentSection {
         self.update_notify();
         if self.remembering() {
             storage::remember_name(Some(&draft.author));
+        }
+    }
+
+    /// Stores this tab's draft again if another tab's change to the
+    /// article's drafts took it out.
+    fn on_storage(&self, e: &web_sys::Event) {
+        let (key, draft) = {
+            let s = self.0.borrow();
+            (s.draft_key.clone(), s.draft.clone())
+        };
+        let event: &JsValue = e.as_ref();
+        let ours = event.field("key").and_then(|k| k.as_string()) == Some(key.clone());
+        if ours && !draft.is_empty() && !storage::has_draft(&key, &draft.key) {
+            storage::save_draft(&key, &draft, &draft.key);
         }
     }
 

@@ -4,7 +4,7 @@
 //! or full (private mode, quotas): every call then quietly does nothing.
 
 use js_sys::{Object, JSON};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Storage;
 
 use crate::json::{DecodeError, FromJson, Json, Obj};
@@ -79,31 +79,49 @@ impl FromJson for Draft {
     }
 }
 
-/// Where the draft of one article lives.
+/// Where the drafts of one article live: a list, one per tab that wrote
+/// its own.
 pub fn draft_key(api: &str, article_id: &str) -> String {
-    format!("khabar:draft:{api}:{article_id}")
+    format!("{DRAFTS}{api}:{article_id}")
 }
+
+const DRAFTS: &str = "khabar:drafts:";
 
 /// How many drafts of one article are kept: one per tab that wrote its
 /// own, the oldest let go past this.
 const DRAFTS_KEPT: usize = 5;
 
-/// The drafts stored for one article, oldest first, but those keyed as
-/// one of `but` (a draft without a key, from an older widget, is keyed
-/// ""). An older widget stored a single draft object; it reads as a list
-/// of one.
+/// The drafts stored under `key`, oldest first, but those keyed as one of
+/// `but`. A draft an older widget stored (one object, under the key's
+/// singular name, where a tab of that widget may still write it) is
+/// moved into the list as its newest, with a key of its own if it had
+/// none.
 #[inline(never)]
 fn drafts_but(key: &str, but: &[&str]) -> Vec<JsValue> {
     let mut kept = Vec::new();
-    if let Some(value) = read(key) {
-        for d in value.array().unwrap_or_else(|| vec![value]) {
+    if let Some(list) = read(key).and_then(|v| v.array()) {
+        for d in list {
             let k = d
                 .field("key")
                 .and_then(|k| k.as_string())
                 .unwrap_or_default();
-            if !but.iter().any(|b| *b == k) {
+            if k.is_empty() || !but.contains(&k.as_str()) {
                 kept.push(d);
             }
+        }
+    }
+    let older = format!(
+        "khabar:draft:{}",
+        key.get(DRAFTS.len()..).unwrap_or_default()
+    );
+    if let Some(old) = read(&older).filter(|d| d.is_object()) {
+        let k = old.field("key").and_then(|k| k.as_string());
+        if !k.as_deref().is_some_and(khabar_rules::is_idempotency_key) {
+            set(old.unchecked_ref(), "key", &new_key().into());
+        }
+        kept.push(old);
+        if store_drafts(key, &kept) {
+            remove(&older);
         }
     }
     kept
@@ -126,6 +144,12 @@ fn store_drafts(key: &str, drafts: &[JsValue]) -> bool {
 /// The draft to restore: the one written last.
 pub fn load_draft(key: &str) -> Option<Draft> {
     Draft::from_json(&drafts_but(key, &[]).pop()?, "").ok()
+}
+
+/// Whether a draft keyed `mine` is stored: another tab that took over the
+/// draft it restored may have replaced it.
+pub fn has_draft(key: &str, mine: &str) -> bool {
+    drafts_but(key, &[mine]).len() < drafts_but(key, &[]).len()
 }
 
 /// Forgets the stored draft keyed `mine`. The drafts other tabs of the

@@ -326,7 +326,7 @@ async fn a_failed_send_keeps_the_text_and_the_retry_reuses_the_key() {
         .expect("ls")
         .expect("ls");
     assert!(storage
-        .get_item("khabar:draft:https://api.test/api/v1:c-4")
+        .get_item("khabar:drafts:https://api.test/api/v1:c-4")
         .expect("get")
         .is_none());
     assert!(storage
@@ -396,7 +396,7 @@ async fn a_page_by_url_lists_and_posts_through_the_url_endpoints() {
         .local_storage()
         .expect("ls")
         .expect("ls");
-    let key = format!("khabar:draft:https://api.test/api/v1:{PAGE}");
+    let key = format!("khabar:drafts:https://api.test/api/v1:{PAGE}");
     assert!(
         storage.get_item(&key).expect("get").is_some(),
         "draft by URL"

@@ -33,10 +33,18 @@ async function totalBecomes(server, want, ms = 3000) {
 
 /** The bodies of the comment drafts `page`'s origin has stored, each
  * article's oldest first (an article's drafts are a list, one per tab that
- * wrote its own; an older widget stored one object). */
+ * wrote its own). */
 const storedDrafts = (page) => page.evaluate(() => Object.keys(localStorage)
-  .filter((k) => k.startsWith('khabar:draft:'))
-  .flatMap((k) => [JSON.parse(localStorage.getItem(k))].flat().map((d) => d.body)));
+  .filter((k) => k.startsWith('khabar:drafts:'))
+  .flatMap((k) => JSON.parse(localStorage.getItem(k)).map((d) => d.body)));
+
+/** Stores `draft` as a widget before 2026-12-06 did (one object per
+ * article, under `khabar:draft:`), in place of the article's list. */
+const storeAsOlderWidget = (page, draft) => page.evaluate((draft) => {
+  const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:'));
+  localStorage.setItem(name.replace('khabar:drafts:', 'khabar:draft:'), JSON.stringify(draft));
+  localStorage.removeItem(name);
+}, draft);
 
 /** Posts `n` comments ("comment 0" by R0, …) to the article; with `approve`
  * (a server under pre-moderation), a moderator publishes each. */
@@ -878,11 +886,9 @@ test('a stored draft whose key the server would refuse gets a new one; a refusal
     await page.locator(`${W} >> #kc-author`).fill('Nadia');
     await page.locator(`${W} >> #kc-body`).fill('A draft with a broken key.');
     // A draft written by an older widget, or edited by hand.
-    await page.evaluate(() => {
-      const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:draft:'));
-      const [draft] = JSON.parse(localStorage.getItem(name));
-      localStorage.setItem(name, JSON.stringify({ ...draft, key: 'not a key!' }));
-    });
+    const [stored] = await page.evaluate(() => JSON.parse(localStorage.getItem(
+      Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:')))));
+    await storeAsOlderWidget(page, { ...stored, key: 'not a key!' });
     await page.reload();
     await widgetsSettled(page);
     await page.locator(`${W} >> form.comment-form`).waitFor();
@@ -1200,18 +1206,75 @@ test('two tabs writing comments on one article keep both drafts: a new tab resto
     await openArticle(c, server);
     assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), second);
     assert.equal(await c.locator(`${W} >> #kc-author`).inputValue(), 'ليلى');
-    // An older widget's single draft is read too, and replaced by the list.
-    await c.evaluate(() => {
-      const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:draft:'));
-      const [draft] = JSON.parse(localStorage.getItem(name));
-      localStorage.setItem(name, JSON.stringify({ ...draft, body: 'مسودة من نسخة أقدم' }));
-    });
-    await openArticle(c, server);
-    assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), 'مسودة من نسخة أقدم');
-    await c.locator(`${W} >> #kc-body`).fill('مسودة من نسخة أقدم، عُدّلت');
-    assert.deepEqual(await storedDrafts(c), ['مسودة من نسخة أقدم، عُدّلت']);
   } finally {
     await context.close();
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a tab that restores a draft another tab still shows, and writes another comment over it, leaves that tab\'s draft stored', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
+  try {
+    const a = await context.newPage();
+    await openArticle(a, server);
+    const kept = 'نص ما زال في النافذة الأولى';
+    await a.locator(`${W} >> #kc-author`).fill('سامي');
+    await a.locator(`${W} >> #kc-body`).fill(kept);
+    const b = await context.newPage();
+    await openArticle(b, server);
+    assert.equal(await b.locator(`${W} >> #kc-body`).inputValue(), kept, 'restored');
+    await b.locator(`${W} >> #kc-body`).fill('تعليق آخر تماماً');
+    // The first tab, which typed nothing more, stores its own again.
+    await b.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('khabar:drafts:'))
+      .flatMap((k) => JSON.parse(localStorage.getItem(k))).length === 2);
+    await a.close();
+    assert.deepEqual((await storedDrafts(b)).sort(), [kept, 'تعليق آخر تماماً'].sort());
+  } finally {
+    await context.close();
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a draft an older widget stored is restored, with a key of its own, beside the drafts of this one; an older widget\'s tab clearing its own leaves them', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('منى');
+    await page.locator(`${W} >> #kc-body`).fill('مسودة من هذه النسخة');
+    const [ours] = await page.evaluate(() => JSON.parse(localStorage.getItem(
+      Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:')))));
+    // A tab of the widget before this one, left open across the upgrade,
+    // stores a draft without a key.
+    await page.evaluate(() => {
+      const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:'));
+      localStorage.setItem(name.replace('khabar:drafts:', 'khabar:draft:'),
+        JSON.stringify({ author: 'منى', email: '', body: 'مسودة من نسخة أقدم' }));
+    });
+    await openArticle(page, server);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'مسودة من نسخة أقدم');
+    assert.deepEqual(await storedDrafts(page), ['مسودة من هذه النسخة', 'مسودة من نسخة أقدم']);
+    const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('khabar:draft')));
+    assert.equal(stored.length, 1, `the older key is gone: ${stored}`);
+    const keys = await page.evaluate((name) => JSON.parse(localStorage.getItem(name)).map((d) => d.key), stored[0]);
+    assert.equal(keys[0], ours.key);
+    assert.match(keys[1], /^[A-Za-z0-9_-]{8,100}$/);
+    // Sent: the other stays for the next visit.
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> .comment-body`, { hasText: 'مسودة من نسخة أقدم' }).waitFor();
+    assert.deepEqual(await storedDrafts(page), ['مسودة من هذه النسخة']);
+    // The older widget's tab sends its comment and forgets its own key:
+    // this widget's drafts are under another.
+    await page.evaluate(() => localStorage.removeItem(Object.keys(localStorage)
+      .find((k) => k.startsWith('khabar:drafts:')).replace('khabar:drafts:', 'khabar:draft:')));
+    await openArticle(page, server);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'مسودة من هذه النسخة');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
     await server.stop();
     server.cleanup();
   }

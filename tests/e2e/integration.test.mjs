@@ -91,7 +91,7 @@ test('a page on another origin gets the wrong-embed error state and keeps its dr
     assert.equal(await page.locator(`${W} >> .error .retry`).count(), 0, 'nothing to retry');
     assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'Posted from the wrong place.');
     const draft = await page.evaluate(() => Object.keys(localStorage)
-      .filter((k) => k.startsWith('khabar:draft:')).map((k) => localStorage.getItem(k)).join(''));
+      .filter((k) => k.startsWith('khabar:drafts:')).map((k) => localStorage.getItem(k)).join(''));
     assert.match(draft, /Posted from the wrong place/);
     // One console line for the site owner, and no retry behind the scenes.
     await page.waitForTimeout(2500);
