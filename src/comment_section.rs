@@ -98,6 +98,8 @@ struct State {
     draft_key: String,
     /// The draft as typed; written through to local storage on every change.
     draft: Draft,
+    /// The key of the draft restored as the section opened.
+    restored_key: String,
     pending_key: String,
     next: Option<String>,
     total: u32,
@@ -178,6 +180,7 @@ impl CommentSection {
             refused: false,
             draft_key: storage::draft_key(&options.api, thread.key()),
             draft: Draft::default(),
+            restored_key: String::new(),
             pending_key: storage::pending_key(&options.api, thread.key()),
             next: None,
             total: total_hint,
@@ -367,15 +370,21 @@ impl CommentSection {
     }
 
     /// Stores this tab's draft again if another tab's change to the
-    /// article's drafts took it out.
+    /// article's drafts took it out: only one written here, not one it
+    /// restored as it is (another tab that restored it too may have sent
+    /// it).
     fn on_storage(&self, e: &web_sys::Event) {
-        let (key, draft) = {
+        let (key, draft, restored) = {
             let s = self.0.borrow();
-            (s.draft_key.clone(), s.draft.clone())
+            (s.draft_key.clone(), s.draft.clone(), s.restored_key.clone())
         };
         let event: &JsValue = e.as_ref();
         let ours = event.field("key").and_then(|k| k.as_string()) == Some(key.clone());
-        if ours && !draft.is_empty() && !storage::has_draft(&key, &draft.key) {
+        if ours
+            && !draft.is_empty()
+            && draft.key != restored
+            && storage::draft_taken(&key, &draft.key)
+        {
             storage::save_draft(&key, &draft, &draft.key);
         }
     }
@@ -436,6 +445,7 @@ impl CommentSection {
         let (draft, open) = {
             let mut s = self.0.borrow_mut();
             s.draft = storage::load_draft(&s.draft_key).unwrap_or_default();
+            s.restored_key = s.draft.key.clone();
             (s.draft.clone(), s.open)
         };
         // Closed: the draft stays stored for when the article reopens, and

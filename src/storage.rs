@@ -92,10 +92,7 @@ const DRAFTS: &str = "khabar:drafts:";
 const DRAFTS_KEPT: usize = 5;
 
 /// The drafts stored under `key`, oldest first, but those keyed as one of
-/// `but`. A draft an older widget stored (one object, under the key's
-/// singular name, where a tab of that widget may still write it) is
-/// moved into the list as its newest, with a key of its own if it had
-/// none.
+/// `but` (one without a key, which only a hand could write, is kept).
 #[inline(never)]
 fn drafts_but(key: &str, but: &[&str]) -> Vec<JsValue> {
     let mut kept = Vec::new();
@@ -108,20 +105,6 @@ fn drafts_but(key: &str, but: &[&str]) -> Vec<JsValue> {
             if k.is_empty() || !but.contains(&k.as_str()) {
                 kept.push(d);
             }
-        }
-    }
-    let older = format!(
-        "khabar:draft:{}",
-        key.get(DRAFTS.len()..).unwrap_or_default()
-    );
-    if let Some(old) = read(&older).filter(|d| d.is_object()) {
-        let k = old.field("key").and_then(|k| k.as_string());
-        if !k.as_deref().is_some_and(khabar_rules::is_idempotency_key) {
-            set(old.unchecked_ref(), "key", &new_key().into());
-        }
-        kept.push(old);
-        if store_drafts(key, &kept) {
-            remove(&older);
         }
     }
     kept
@@ -141,15 +124,38 @@ fn store_drafts(key: &str, drafts: &[JsValue]) -> bool {
     write(key, &list)
 }
 
-/// The draft to restore: the one written last.
+/// The draft to restore: the one written last. A draft a widget from
+/// before 2026-12-06 stored (one object, under the key's singular name) is
+/// first moved in as the newest, with a key of its own if it had none, so
+/// that the tab that restores it can replace it. Only here, as a page
+/// opens: a tab of that widget still open may write it again, and what it
+/// writes then comes in with the next page opened.
 pub fn load_draft(key: &str) -> Option<Draft> {
-    Draft::from_json(&drafts_but(key, &[]).pop()?, "").ok()
+    let mut drafts = drafts_but(key, &[]);
+    let older = format!(
+        "khabar:draft:{}",
+        key.get(DRAFTS.len()..).unwrap_or_default()
+    );
+    if let Some(old) = read(&older).filter(|d| d.is_object()) {
+        let k = old.field("key").and_then(|k| k.as_string());
+        if !k.as_deref().is_some_and(khabar_rules::is_idempotency_key) {
+            set(old.unchecked_ref(), "key", &new_key().into());
+        }
+        drafts.push(old);
+        if store_drafts(key, &drafts) {
+            remove(&older);
+        }
+    }
+    Draft::from_json(&drafts.pop()?, "").ok()
 }
 
-/// Whether a draft keyed `mine` is stored: another tab that took over the
-/// draft it restored may have replaced it.
-pub fn has_draft(key: &str, mine: &str) -> bool {
-    drafts_but(key, &[mine]).len() < drafts_but(key, &[]).len()
+/// Whether the draft keyed `mine` is missing from storage while there is
+/// room for it: another tab that restored it and wrote over it took it.
+/// (Past the room, storing it again would push out the oldest, whose tab
+/// would store it again in turn.)
+pub fn draft_taken(key: &str, mine: &str) -> bool {
+    let others = drafts_but(key, &[mine]);
+    others.len() < DRAFTS_KEPT && others.len() == drafts_but(key, &[]).len()
 }
 
 /// Forgets the stored draft keyed `mine`. The drafts other tabs of the

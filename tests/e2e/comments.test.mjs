@@ -38,13 +38,6 @@ const storedDrafts = (page) => page.evaluate(() => Object.keys(localStorage)
   .filter((k) => k.startsWith('khabar:drafts:'))
   .flatMap((k) => JSON.parse(localStorage.getItem(k)).map((d) => d.body)));
 
-/** Stores `draft` as a widget before 2026-12-06 did (one object per
- * article, under `khabar:draft:`), in place of the article's list. */
-const storeAsOlderWidget = (page, draft) => page.evaluate((draft) => {
-  const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:'));
-  localStorage.setItem(name.replace('khabar:drafts:', 'khabar:draft:'), JSON.stringify(draft));
-  localStorage.removeItem(name);
-}, draft);
 
 /** Posts `n` comments ("comment 0" by R0, …) to the article; with `approve`
  * (a server under pre-moderation), a moderator publishes each. */
@@ -885,10 +878,12 @@ test('a stored draft whose key the server would refuse gets a new one; a refusal
     await openArticle(page, server);
     await page.locator(`${W} >> #kc-author`).fill('Nadia');
     await page.locator(`${W} >> #kc-body`).fill('A draft with a broken key.');
-    // A draft written by an older widget, or edited by hand.
-    const [stored] = await page.evaluate(() => JSON.parse(localStorage.getItem(
-      Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:')))));
-    await storeAsOlderWidget(page, { ...stored, key: 'not a key!' });
+    // A draft edited by hand.
+    await page.evaluate(() => {
+      const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:'));
+      const [draft] = JSON.parse(localStorage.getItem(name));
+      localStorage.setItem(name, JSON.stringify([{ ...draft, key: 'not a key!' }]));
+    });
     await page.reload();
     await widgetsSettled(page);
     await page.locator(`${W} >> form.comment-form`).waitFor();
@@ -1238,40 +1233,61 @@ test('a tab that restores a draft another tab still shows, and writes another co
   }
 });
 
-test('a draft an older widget stored is restored, with a key of its own, beside the drafts of this one; an older widget\'s tab clearing its own leaves them', async () => {
+test('a draft two tabs restored, sent from one, is not stored again by the other', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
+  try {
+    const a = await context.newPage();
+    await openArticle(a, server);
+    await a.locator(`${W} >> #kc-author`).fill('رنا');
+    await a.locator(`${W} >> #kc-body`).fill('تعليق فُتح في نافذتين');
+    await a.close();
+    const [b, c] = [await context.newPage(), await context.newPage()];
+    for (const page of [b, c]) await openArticle(page, server);
+    assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), 'تعليق فُتح في نافذتين');
+    await b.locator(`${W} >> form.comment-form button.send`).click();
+    await b.locator(`${W} >> .comment-body`, { hasText: 'فُتح في نافذتين' }).waitFor();
+    // The other tab hears of the change; the comment it shows as it was
+    // restored is published, and is not a draft to keep.
+    await c.waitForTimeout(1000);
+    assert.deepEqual(await storedDrafts(c), []);
+  } finally {
+    await context.close();
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a draft an older widget stored is restored as a page opens, with a key of its own, beside this widget\'s; what a tab of that widget still open writes and clears later stays its own', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
     const { page, problems } = await openPage(browser);
     await openArticle(page, server);
     await page.locator(`${W} >> #kc-author`).fill('منى');
     await page.locator(`${W} >> #kc-body`).fill('مسودة من هذه النسخة');
-    const [ours] = await page.evaluate(() => JSON.parse(localStorage.getItem(
-      Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:')))));
-    // A tab of the widget before this one, left open across the upgrade,
-    // stores a draft without a key.
-    await page.evaluate(() => {
-      const name = Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:'));
-      localStorage.setItem(name.replace('khabar:drafts:', 'khabar:draft:'),
-        JSON.stringify({ author: 'منى', email: '', body: 'مسودة من نسخة أقدم' }));
-    });
+    const list = await page.evaluate(() => Object.keys(localStorage).find((k) => k.startsWith('khabar:drafts:')));
+    const older = list.replace('khabar:drafts:', 'khabar:draft:');
+    const setOlder = (draft) => page.evaluate(([name, d]) => localStorage.setItem(name, JSON.stringify(d)), [older, draft]);
+    const olderStored = () => page.evaluate((name) => localStorage.getItem(name), older);
+    // One object, without a key, as the oldest widgets wrote it.
+    await setOlder({ author: 'منى', email: '', body: 'مسودة من نسخة أقدم' });
     await openArticle(page, server);
     assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'مسودة من نسخة أقدم');
     assert.deepEqual(await storedDrafts(page), ['مسودة من هذه النسخة', 'مسودة من نسخة أقدم']);
-    const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('khabar:draft')));
-    assert.equal(stored.length, 1, `the older key is gone: ${stored}`);
-    const keys = await page.evaluate((name) => JSON.parse(localStorage.getItem(name)).map((d) => d.key), stored[0]);
-    assert.equal(keys[0], ours.key);
+    assert.equal(await olderStored(), null, 'moved in');
+    const keys = await page.evaluate((name) => JSON.parse(localStorage.getItem(name)).map((d) => d.key), list);
     assert.match(keys[1], /^[A-Za-z0-9_-]{8,100}$/);
-    // Sent: the other stays for the next visit.
-    await page.locator(`${W} >> form.comment-form button.send`).click();
-    await page.locator(`${W} >> .comment-body`, { hasText: 'مسودة من نسخة أقدم' }).waitFor();
-    assert.deepEqual(await storedDrafts(page), ['مسودة من هذه النسخة']);
-    // The older widget's tab sends its comment and forgets its own key:
-    // this widget's drafts are under another.
-    await page.evaluate(() => localStorage.removeItem(Object.keys(localStorage)
-      .find((k) => k.startsWith('khabar:drafts:')).replace('khabar:drafts:', 'khabar:draft:')));
+    // A tab of the older widget, still open, writes its draft again while
+    // this tab writes on over the one it restored: each keeps its own.
+    await setOlder({ author: 'منى', email: '', body: 'مسودة أقدم كُتبت من جديد', key: 'k-1-2' });
+    await page.locator(`${W} >> #kc-body`).fill('مسودة من نسخة أقدم، عُدّلت');
+    assert.deepEqual(await storedDrafts(page), ['مسودة من هذه النسخة', 'مسودة من نسخة أقدم، عُدّلت']);
+    assert.match(await olderStored(), /كُتبت من جديد/);
+    // That tab sends its comment and clears its own: this widget's stay.
+    await page.evaluate((name) => localStorage.removeItem(name), older);
     await openArticle(page, server);
-    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'مسودة من هذه النسخة');
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'مسودة من نسخة أقدم، عُدّلت');
+    assert.deepEqual(await storedDrafts(page), ['مسودة من هذه النسخة', 'مسودة من نسخة أقدم، عُدّلت']);
     assert.deepEqual(problems, []);
     await page.close();
   } finally {
