@@ -1906,6 +1906,12 @@ impl Edited {
         }
     }
 
+    /// The changes missed and still waiting in the source's state.
+    async fn missed(&self) -> std::collections::BTreeMap<u64, i64> {
+        let state = self.f.store.source_state(&self.src.url).await.unwrap();
+        state.expect("state").missed
+    }
+
     /// How many of `ids` hold their edit.
     async fn edited_of(&self, ids: std::ops::RangeInclusive<u64>) -> usize {
         let mut n = 0;
@@ -1937,6 +1943,17 @@ async fn missed_changes_past_a_syncs_room_are_read_by_the_next() {
     assert_eq!(e.edited_of(1001..=1020).await, 20);
 }
 
+/// Ten posts edited in one second, which the pages never bring, and ten
+/// edited in the seconds after; syncs read six posts each.
+async fn a_cluster_the_pages_miss() -> Edited {
+    let cluster = |i: usize, _: &Value| {
+        time::Duration::seconds(i64::try_from(i).unwrap().saturating_sub(9).max(0))
+    };
+    let e = edited_in_pages_of_two(20, 6, cluster).await;
+    *e.mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
+    e
+}
+
 /// Missed changes that the pages never bring (a site whose listing by
 /// modification time leaves them out, or a cluster of one second that it
 /// pages differently each time) must not hold the window: once the next
@@ -1945,25 +1962,14 @@ async fn missed_changes_past_a_syncs_room_are_read_by_the_next() {
 /// change comes in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missed_changes_that_never_come_do_not_hold_the_window() {
-    // Ten posts edited in one second, which the pages never bring, and
-    // ten edited in the seconds after.
-    let cluster = |i: usize, _: &Value| {
-        time::Duration::seconds(i64::try_from(i).unwrap().saturating_sub(9).max(0))
-    };
-    let e = edited_in_pages_of_two(20, 6, cluster).await;
-    *e.mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
+    let e = a_cluster_the_pages_miss().await;
     e.syncs(5).await;
     assert_eq!(e.edited_of(1011..=1020).await, 10);
     // Nor are they lost: kept in the source's state, they are fetched by
     // id.
     assert_eq!(e.edited_of(1001..=1010).await, 10);
-    let state =
-        e.f.store
-            .source_state(&e.src.url)
-            .await
-            .unwrap()
-            .expect("state");
-    assert!(state.missed.is_empty(), "{:?}", state.missed);
+    let missed = e.missed().await;
+    assert!(missed.is_empty(), "{missed:?}");
 }
 
 /// Missed changes a site will not give by id (a firewall that refuses
@@ -1971,40 +1977,27 @@ async fn missed_changes_that_never_come_do_not_hold_the_window() {
 /// them, and are given up on after a week of refusals.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missed_changes_wait_for_a_site_that_refuses_them_by_id_for_a_week() {
-    let cluster = |i: usize, _: &Value| {
-        time::Duration::seconds(i64::try_from(i).unwrap().saturating_sub(9).max(0))
-    };
-    let e = edited_in_pages_of_two(20, 6, cluster).await;
-    *e.mock.walk_misses.lock().unwrap() = (1001..=1010).collect();
+    let e = a_cluster_the_pages_miss().await;
     *e.mock.include_fail.lock().unwrap() = Some(403);
     e.syncs(5).await;
     assert_eq!(e.edited_of(1011..=1020).await, 10);
     assert_eq!(e.edited_of(1001..=1010).await, 0);
-    let missed = || async {
-        let state =
-            e.f.store
-                .source_state(&e.src.url)
-                .await
-                .unwrap()
-                .expect("state");
-        state.missed
-    };
     assert_eq!(
-        missed().await.into_keys().collect::<Vec<_>>(),
+        e.missed().await.into_keys().collect::<Vec<_>>(),
         (1001..=1010).collect::<Vec<_>>()
     );
     // A site that fails those requests (a rate limiter's 503) has them
     // wait, and the sync goes on.
     *e.mock.include_fail.lock().unwrap() = Some(503);
     e.syncs(1).await;
-    assert_eq!(missed().await.len(), 10);
+    assert_eq!(e.missed().await.len(), 10);
     // Then fetched by id, as far as each sync has room (six posts).
     *e.mock.include_fail.lock().unwrap() = None;
     e.syncs(1).await;
     assert_eq!(e.edited_of(1001..=1010).await, 6);
     e.syncs(1).await;
     assert_eq!(e.edited_of(1001..=1010).await, 10);
-    assert!(missed().await.is_empty());
+    assert!(e.missed().await.is_empty());
 
     // Refused for a week: given up on.
     for post in e.mock.posts.lock().unwrap().iter_mut().take(10) {
@@ -2023,7 +2016,7 @@ async fn missed_changes_wait_for_a_site_that_refuses_them_by_id_for_a_week() {
         .await
         .unwrap();
     e.syncs(1).await;
-    assert_eq!(missed().await.len(), 10);
+    assert_eq!(e.missed().await.len(), 10);
     let mut state =
         e.f.store
             .source_state(&e.src.url)
@@ -2038,7 +2031,7 @@ async fn missed_changes_wait_for_a_site_that_refuses_them_by_id_for_a_week() {
         .await
         .unwrap();
     e.syncs(1).await;
-    assert!(missed().await.is_empty());
+    assert!(e.missed().await.is_empty());
     assert_eq!(
         e.edited_of(1001..=1010).await,
         10,
@@ -2073,22 +2066,12 @@ async fn more_changes_in_one_second_than_a_sync_reads_do_not_hold_the_window() {
     // by id, a page's worth a sync: two its pages read, then two by id
     // in each sync.
     assert_eq!(e.edited_of(1001..=1020).await, 8);
-    let state =
-        e.f.store
-            .source_state(&e.src.url)
-            .await
-            .unwrap()
-            .expect("state");
-    assert_eq!(state.missed.len(), 12, "{:?}", state.missed);
+    let missed = e.missed().await;
+    assert_eq!(missed.len(), 12, "{missed:?}");
     e.syncs(6).await;
     assert_eq!(e.edited_of(1001..=1020).await, 20);
-    let state =
-        e.f.store
-            .source_state(&e.src.url)
-            .await
-            .unwrap()
-            .expect("state");
-    assert!(state.missed.is_empty(), "{:?}", state.missed);
+    let missed = e.missed().await;
+    assert!(missed.is_empty(), "{missed:?}");
 }
 
 /// A post edited between a page that fails with one post on it and the

@@ -1136,127 +1136,109 @@ test('a confirmation like the last is written anew, and a refused reply target t
   }
 });
 
-test('a comment posted in one tab leaves the draft another tab of the article stored while it was on its way', async () => {
+/** Runs `run` with a server under post-moderation and a browser context
+ * of its own, whose pages are tabs sharing one `localStorage`. */
+async function inTabs(run) {
   const server = await startServer({ args: ['--moderation', 'post'] });
   const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
   try {
-    const [a, b] = [await context.newPage(), await context.newPage()];
-    for (const page of [a, b]) await openArticle(page, server);
-    const drafts = () => storedDrafts(a);
-    // The second tab's comment is held on its way until the reader has
-    // gone on writing a longer one in the first tab.
-    let typed;
-    const written = new Promise((resolve) => { typed = resolve; });
-    await b.route('**/api/v1/articles/*/comments', async (route) => {
-      if (route.request().method() === 'POST') await written;
-      await route.continue();
-    });
-    await b.locator(`${W} >> #kc-author`).fill('عمر');
-    const short = 'تعليق قصير من النافذة الثانية';
-    await b.locator(`${W} >> #kc-body`).fill(short);
-    await b.locator(`${W} >> form.comment-form button.send`).click();
-    const long = 'تعليق طويل ما زال يُكتب في النافذة الأولى';
-    await a.locator(`${W} >> #kc-author`).fill('عمر');
-    await a.locator(`${W} >> #kc-body`).fill(long);
-    // Both are kept until the server has the second tab's comment.
-    assert.deepEqual(await drafts(), [short, long]);
-    typed();
-    await b.locator(`${W} >> .comment-body`, { hasText: 'تعليق قصير' }).waitFor();
-    await b.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
-    assert.equal(await b.locator(`${W} >> #kc-body`).inputValue(), '');
-    assert.deepEqual(await drafts(), [long], 'the first tab\'s draft is kept');
+    await run(context, server);
   } finally {
     await context.close();
     await server.stop();
     server.cleanup();
   }
-});
+}
 
-test('two tabs writing comments on one article keep both drafts: a new tab restores the last written, and the other once it is sent', async () => {
-  const server = await startServer({ args: ['--moderation', 'post'] });
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
-  try {
-    const [a, b] = [await context.newPage(), await context.newPage()];
-    for (const page of [a, b]) await openArticle(page, server);
-    const drafts = () => storedDrafts(a);
-    const first = 'مسودة النافذة الأولى';
-    const second = 'مسودة النافذة الثانية';
-    await a.locator(`${W} >> #kc-body`).fill(first);
-    await b.locator(`${W} >> #kc-author`).fill('ليلى');
-    await b.locator(`${W} >> #kc-body`).fill(second);
-    // The first tab goes on writing: its own draft is replaced, the
-    // second tab's stays.
-    await a.locator(`${W} >> #kc-author`).fill('ليلى');
-    await a.locator(`${W} >> #kc-body`).fill(`${first}، وقد طالت`);
-    assert.deepEqual(await drafts(), [second, `${first}، وقد طالت`]);
-    await a.close();
-    await b.close();
+test('a comment posted in one tab leaves the draft another tab of the article stored while it was on its way', () => inTabs(async (context, server) => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  for (const page of [a, b]) await openArticle(page, server);
+  const drafts = () => storedDrafts(a);
+  // The second tab's comment is held on its way until the reader has
+  // gone on writing a longer one in the first tab.
+  let typed;
+  const written = new Promise((resolve) => { typed = resolve; });
+  await b.route('**/api/v1/articles/*/comments', async (route) => {
+    if (route.request().method() === 'POST') await written;
+    await route.continue();
+  });
+  await b.locator(`${W} >> #kc-author`).fill('عمر');
+  const short = 'تعليق قصير من النافذة الثانية';
+  await b.locator(`${W} >> #kc-body`).fill(short);
+  await b.locator(`${W} >> form.comment-form button.send`).click();
+  const long = 'تعليق طويل ما زال يُكتب في النافذة الأولى';
+  await a.locator(`${W} >> #kc-author`).fill('عمر');
+  await a.locator(`${W} >> #kc-body`).fill(long);
+  // Both are kept until the server has the second tab's comment.
+  assert.deepEqual(await drafts(), [short, long]);
+  typed();
+  await b.locator(`${W} >> .comment-body`, { hasText: 'تعليق قصير' }).waitFor();
+  await b.locator(`${W} >> form.comment-form .form-status`).filter({ hasText: 'نُشر تعليقك' }).waitFor();
+  assert.equal(await b.locator(`${W} >> #kc-body`).inputValue(), '');
+  assert.deepEqual(await drafts(), [long], 'the first tab\'s draft is kept');
+}));
 
-    const c = await context.newPage();
-    await openArticle(c, server);
-    assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), `${first}، وقد طالت`);
-    await c.locator(`${W} >> form.comment-form button.send`).click();
-    await c.locator(`${W} >> .comment-body`, { hasText: 'وقد طالت' }).waitFor();
-    assert.deepEqual(await storedDrafts(c), [second]);
-    await openArticle(c, server);
-    assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), second);
-    assert.equal(await c.locator(`${W} >> #kc-author`).inputValue(), 'ليلى');
-  } finally {
-    await context.close();
-    await server.stop();
-    server.cleanup();
-  }
-});
+test('two tabs writing comments on one article keep both drafts: a new tab restores the last written, and the other once it is sent', () => inTabs(async (context, server) => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  for (const page of [a, b]) await openArticle(page, server);
+  const drafts = () => storedDrafts(a);
+  const first = 'مسودة النافذة الأولى';
+  const second = 'مسودة النافذة الثانية';
+  await a.locator(`${W} >> #kc-body`).fill(first);
+  await b.locator(`${W} >> #kc-author`).fill('ليلى');
+  await b.locator(`${W} >> #kc-body`).fill(second);
+  // The first tab goes on writing: its own draft is replaced, the
+  // second tab's stays.
+  await a.locator(`${W} >> #kc-author`).fill('ليلى');
+  await a.locator(`${W} >> #kc-body`).fill(`${first}، وقد طالت`);
+  assert.deepEqual(await drafts(), [second, `${first}، وقد طالت`]);
+  await a.close();
+  await b.close();
 
-test('a tab that restores a draft another tab still shows, and writes another comment over it, leaves that tab\'s draft stored', async () => {
-  const server = await startServer({ args: ['--moderation', 'post'] });
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
-  try {
-    const a = await context.newPage();
-    await openArticle(a, server);
-    const kept = 'نص ما زال في النافذة الأولى';
-    await a.locator(`${W} >> #kc-author`).fill('سامي');
-    await a.locator(`${W} >> #kc-body`).fill(kept);
-    const b = await context.newPage();
-    await openArticle(b, server);
-    assert.equal(await b.locator(`${W} >> #kc-body`).inputValue(), kept, 'restored');
-    await b.locator(`${W} >> #kc-body`).fill('تعليق آخر تماماً');
-    // The first tab, which typed nothing more, stores its own again.
-    await b.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('khabar:drafts:'))
-      .flatMap((k) => JSON.parse(localStorage.getItem(k))).length === 2);
-    await a.close();
-    assert.deepEqual((await storedDrafts(b)).sort(), [kept, 'تعليق آخر تماماً'].sort());
-  } finally {
-    await context.close();
-    await server.stop();
-    server.cleanup();
-  }
-});
+  const c = await context.newPage();
+  await openArticle(c, server);
+  assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), `${first}، وقد طالت`);
+  await c.locator(`${W} >> form.comment-form button.send`).click();
+  await c.locator(`${W} >> .comment-body`, { hasText: 'وقد طالت' }).waitFor();
+  assert.deepEqual(await storedDrafts(c), [second]);
+  await openArticle(c, server);
+  assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), second);
+  assert.equal(await c.locator(`${W} >> #kc-author`).inputValue(), 'ليلى');
+}));
 
-test('a draft two tabs restored, sent from one, is not stored again by the other', async () => {
-  const server = await startServer({ args: ['--moderation', 'post'] });
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
-  try {
-    const a = await context.newPage();
-    await openArticle(a, server);
-    await a.locator(`${W} >> #kc-author`).fill('رنا');
-    await a.locator(`${W} >> #kc-body`).fill('تعليق فُتح في نافذتين');
-    await a.close();
-    const [b, c] = [await context.newPage(), await context.newPage()];
-    for (const page of [b, c]) await openArticle(page, server);
-    assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), 'تعليق فُتح في نافذتين');
-    await b.locator(`${W} >> form.comment-form button.send`).click();
-    await b.locator(`${W} >> .comment-body`, { hasText: 'فُتح في نافذتين' }).waitFor();
-    // The other tab hears of the change; the comment it shows as it was
-    // restored is published, and is not a draft to keep.
-    await c.waitForTimeout(1000);
-    assert.deepEqual(await storedDrafts(c), []);
-  } finally {
-    await context.close();
-    await server.stop();
-    server.cleanup();
-  }
-});
+test('a tab that restores a draft another tab still shows, and writes another comment over it, leaves that tab\'s draft stored', () => inTabs(async (context, server) => {
+  const a = await context.newPage();
+  await openArticle(a, server);
+  const kept = 'نص ما زال في النافذة الأولى';
+  await a.locator(`${W} >> #kc-author`).fill('سامي');
+  await a.locator(`${W} >> #kc-body`).fill(kept);
+  const b = await context.newPage();
+  await openArticle(b, server);
+  assert.equal(await b.locator(`${W} >> #kc-body`).inputValue(), kept, 'restored');
+  await b.locator(`${W} >> #kc-body`).fill('تعليق آخر تماماً');
+  // The first tab, which typed nothing more, stores its own again.
+  await b.waitForFunction(() => Object.keys(localStorage).filter((k) => k.startsWith('khabar:drafts:'))
+    .flatMap((k) => JSON.parse(localStorage.getItem(k))).length === 2);
+  await a.close();
+  assert.deepEqual((await storedDrafts(b)).sort(), [kept, 'تعليق آخر تماماً'].sort());
+}));
+
+test('a draft two tabs restored, sent from one, is not stored again by the other', () => inTabs(async (context, server) => {
+  const a = await context.newPage();
+  await openArticle(a, server);
+  await a.locator(`${W} >> #kc-author`).fill('رنا');
+  await a.locator(`${W} >> #kc-body`).fill('تعليق فُتح في نافذتين');
+  await a.close();
+  const [b, c] = [await context.newPage(), await context.newPage()];
+  for (const page of [b, c]) await openArticle(page, server);
+  assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), 'تعليق فُتح في نافذتين');
+  await b.locator(`${W} >> form.comment-form button.send`).click();
+  await b.locator(`${W} >> .comment-body`, { hasText: 'فُتح في نافذتين' }).waitFor();
+  // The other tab hears of the change; the comment it shows as it was
+  // restored is published, and is not a draft to keep.
+  await c.waitForTimeout(1000);
+  assert.deepEqual(await storedDrafts(c), []);
+}));
 
 test('a draft an older widget stored is restored as a page opens, with a key of its own, beside this widget\'s; what a tab of that widget still open writes and clears later stays its own', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });

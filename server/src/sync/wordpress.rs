@@ -263,12 +263,11 @@ pub(crate) async fn sync(
         .collect();
     if !waiting.is_empty() && !run.late() {
         waiting.sort_unstable();
-        let room = client
-            .limits()
-            .max_items
-            .saturating_sub(run.items)
-            .max(run.per_page);
-        let wanted: Vec<u64> = waiting.iter().take(room).map(|(_, post)| *post).collect();
+        let wanted: Vec<u64> = waiting
+            .iter()
+            .take(run.room_by_id())
+            .map(|(_, post)| *post)
+            .collect();
         // A site that fails these requests (a rate limiter on `include=`,
         // a post that times out) leaves them waiting, within their week,
         // and fails no sync: they would fail every one after.
@@ -506,6 +505,16 @@ impl Run<'_> {
             );
         }
         outcome.missed = missed;
+    }
+
+    /// How many changes missed by the pages it may still fetch by id: what
+    /// is left of its item limit, and at least a page's worth.
+    fn room_by_id(&self) -> usize {
+        self.client
+            .limits()
+            .max_items
+            .saturating_sub(self.items)
+            .max(self.per_page)
     }
 
     /// Why the sync must read no more pages, if it must not: half its time
@@ -1288,11 +1297,7 @@ async fn take_missed(
     missed.sort_unstable();
     // A page's worth past the item limit; the rest are older than where
     // the next sync's changes would begin, and it begins before them.
-    let room = client
-        .limits()
-        .max_items
-        .saturating_sub(run.items)
-        .max(run.per_page);
+    let room = run.room_by_id();
     let mut left = missed.split_off(room.min(missed.len()));
     let wanted: Vec<u64> = missed.iter().map(|(_, post)| *post).collect();
     let got = run.take_by_id(&wanted).await?;
