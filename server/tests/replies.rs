@@ -1011,20 +1011,25 @@ async fn duplicate_notices_merge_when_migrated() {
             .expect("open"),
     );
     {
-        // Back to the schema before the migration that merges them.
+        // Back to the schema before the migration that merges them (and
+        // the one after it, which keeps each article's count).
         let conn = rusqlite::Connection::open(&path).expect("sqlite");
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
         conn.execute_batch(&format!(
-            "DROP INDEX reply_notices_by_reply;
+            "DROP TRIGGER comments_shown_inserted;
+             DROP TRIGGER comments_shown_deleted;
+             DROP TRIGGER comments_shown_changed;
+             ALTER TABLE articles DROP COLUMN shown_comments;
+             DROP INDEX reply_notices_by_reply;
              DROP INDEX reply_notices_due;
              ALTER TABLE reply_notices DROP COLUMN done;
              ALTER TABLE reply_notices DROP COLUMN queued;
              INSERT INTO reply_notices (reply_id, created_ms, sent_to) VALUES
                  (5, 1, '1,2'), (5, 2, '3'), (5, 3, ''), (6, 4, '4');
              PRAGMA user_version = {};",
-            version - 1
+            version - 2
         ))
         .expect("older schema");
     }

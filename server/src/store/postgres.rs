@@ -289,6 +289,100 @@ DELETE FROM reply_notices WHERE id NOT IN (SELECT MIN(id) FROM reply_notices GRO
 CREATE UNIQUE INDEX reply_notices_by_reply ON reply_notices (reply_id);
 CREATE INDEX reply_notices_due ON reply_notices (done, next_ms);
 "#,
+    // Each article keeps the number of its comments readers are shown (see
+    // the SQLite migration of the same name for why), kept by triggers.
+    // PostgreSQL runs row triggers after the whole statement, so a row's
+    // trigger cannot tell what a reply's parent was before the same
+    // statement changed it: one trigger per statement compares the rows
+    // the statement touched, and the replies under them, before and after.
+    // It first locks the articles it will count in (each write in turn),
+    // then reads the comments again, with what the write it waited for
+    // committed: a reply posted while its parent is being rejected is
+    // counted by whichever comes second, once.
+    concat!(
+        "ALTER TABLE articles ADD COLUMN shown_comments BIGINT NOT NULL DEFAULT 0;
+UPDATE articles a SET shown_comments =
+    (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
+        shown_comment!(),
+        r#");
+-- Where a comment is, and its status: all the count depends on.
+CREATE TYPE khabar_placed AS (id BIGINT, article_id TEXT, parent_id BIGINT, status TEXT);
+-- One plan per connection, not one per call: planning each call for its
+-- arrays cost more than running it.
+CREATE FUNCTION khabar_count_shown(was khabar_placed[], became khabar_placed[])
+RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $f$
+BEGIN
+    IF cardinality(was) = 0 AND cardinality(became) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM 1 FROM articles WHERE id IN
+            (SELECT article_id FROM unnest(was) UNION SELECT article_id FROM unnest(became))
+        ORDER BY id FOR NO KEY UPDATE;
+    WITH o AS (SELECT * FROM unnest(was)), n AS (SELECT * FROM unnest(became)),
+    touched AS (SELECT id FROM o UNION SELECT id FROM n),
+    -- Replies under a changed row that the statement left as they were,
+    -- found by their parent's index. A comment inserted or deleted has
+    -- none: the parent's key allows no reply before it, nor one after.
+    kept AS (SELECT c.id, c.article_id, c.parent_id, c.status FROM touched t
+        CROSS JOIN LATERAL (SELECT * FROM comments c WHERE c.parent_id = t.id) c
+        WHERE cardinality(was) > 0 AND cardinality(became) > 0
+          AND NOT EXISTS (SELECT 1 FROM touched u WHERE u.id = c.id)),
+    delta AS (
+        SELECT b.article_id, -1 AS d FROM (SELECT * FROM o UNION ALL SELECT * FROM kept) b
+        WHERE b.status = 'published' AND (b.parent_id IS NULL OR COALESCE(
+            (SELECT o.status FROM o WHERE o.id = b.parent_id),
+            (SELECT p.status FROM comments p WHERE p.id = b.parent_id
+                AND NOT EXISTS (SELECT 1 FROM n WHERE n.id = p.id))) = 'published')
+        UNION ALL
+        SELECT c.article_id, 1 FROM (SELECT * FROM n UNION ALL SELECT * FROM kept) c
+        WHERE c.status = 'published' AND (c.parent_id IS NULL OR EXISTS
+            (SELECT 1 FROM comments p WHERE p.id = c.parent_id AND p.status = 'published'))
+    )
+    UPDATE articles a SET shown_comments = a.shown_comments + s.d
+    FROM (SELECT article_id, SUM(d) AS d FROM delta GROUP BY article_id) s
+    WHERE a.id = s.article_id AND s.d <> 0;
+END
+$f$;
+CREATE FUNCTION khabar_shown_inserted() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    PERFORM khabar_count_shown('{}', ARRAY(SELECT ROW(id, article_id, parent_id, status)::khabar_placed
+        FROM new_rows));
+    RETURN NULL;
+END
+$f$;
+CREATE FUNCTION khabar_shown_deleted() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    PERFORM khabar_count_shown(ARRAY(SELECT ROW(id, article_id, parent_id, status)::khabar_placed
+        FROM old_rows), '{}');
+    RETURN NULL;
+END
+$f$;
+-- Only the rows whose place or status changed (an edit of a body counts nothing).
+CREATE FUNCTION khabar_shown_changed() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    PERFORM khabar_count_shown(
+        ARRAY(SELECT ROW(o.id, o.article_id, o.parent_id, o.status)::khabar_placed
+            FROM old_rows o JOIN new_rows n USING (id)
+            WHERE (o.article_id, o.parent_id, o.status) IS DISTINCT FROM
+                  (n.article_id, n.parent_id, n.status)),
+        ARRAY(SELECT ROW(n.id, n.article_id, n.parent_id, n.status)::khabar_placed
+            FROM old_rows o JOIN new_rows n USING (id)
+            WHERE (o.article_id, o.parent_id, o.status) IS DISTINCT FROM
+                  (n.article_id, n.parent_id, n.status)));
+    RETURN NULL;
+END
+$f$;
+CREATE TRIGGER comments_shown_inserted AFTER INSERT ON comments
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION khabar_shown_inserted();
+CREATE TRIGGER comments_shown_changed AFTER UPDATE ON comments
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION khabar_shown_changed();
+CREATE TRIGGER comments_shown_deleted AFTER DELETE ON comments
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION khabar_shown_deleted();
+"#
+    ),
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -484,15 +578,10 @@ impl PostgresStore {
     }
 }
 
-const ARTICLE_COLUMNS: &str = concat!(
-    "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
+const ARTICLE_COLUMNS: &str = "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
     a.published_at, a.updated_at, a.source, a.section, a.author, a.image_url, a.image_alt,
-    a.image_caption, a.lang, a.comments_open,
-    (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
-    shown_comment!(),
-    "),
-    a.published_ts, a.source_open"
-);
+    a.image_caption, a.lang, a.comments_open, a.shown_comments,
+    a.published_ts, a.source_open";
 
 fn row_to_article(row: &Row) -> Result<(Article, i64), StoreError> {
     let image_url: Option<String> = row.try_get(11)?;
@@ -1089,7 +1178,7 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         let Some(row) = client
             .query_opt(
-                "SELECT comments_open FROM articles WHERE id = $1 AND NOT hidden",
+                "SELECT comments_open, shown_comments FROM articles WHERE id = $1 AND NOT hidden",
                 &[&q.article_id],
             )
             .await?
@@ -1097,6 +1186,7 @@ impl Store for PostgresStore {
             return Ok(None);
         };
         let comments_open: bool = row.try_get(0)?;
+        let total: i64 = row.try_get(1)?;
         let (cmp, order, start) = match q.sort {
             Sort::Oldest => (">", "ASC", i64::MIN),
             Sort::Newest => ("<", "DESC", i64::MAX),
@@ -1152,16 +1242,6 @@ impl Store for PostgresStore {
                 }
             }
         }
-        let total: i64 = client
-            .query_one(
-                concat!(
-                    "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND ",
-                    shown_comment!()
-                ),
-                &[&q.article_id],
-            )
-            .await?
-            .try_get(0)?;
         Ok(Some(CommentPage {
             items,
             next,
@@ -2162,11 +2242,7 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         client
             .query(
-                concat!(
-                    "SELECT a.id, (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
-                    shown_comment!(),
-                    ") FROM articles a WHERE a.id = ANY($1) AND NOT a.hidden",
-                ),
+                "SELECT id, shown_comments FROM articles WHERE id = ANY($1) AND NOT hidden",
                 &[&ids],
             )
             .await?
@@ -2498,27 +2574,37 @@ impl Store for PostgresStore {
             )
             .await?;
         }
+        // A thousand a statement: each statement runs the trigger that
+        // counts what readers are shown once (and the parent key's checks
+        // at its end, so a reply may come in the same statement as its
+        // parent).
         let insert = tx
             .prepare(
                 "INSERT INTO comments (id, article_id, parent_id, author, email, body, status,
                      created_at, idempotency_key, client_hmac)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[],
+                     $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])",
             )
             .await?;
-        for c in &dump.comments {
+        for chunk in dump.comments.chunks(1000) {
+            let column = |f: fn(&CommentRow) -> Option<String>| -> Vec<Option<String>> {
+                chunk.iter().map(f).collect()
+            };
+            let ids: Vec<i64> = chunk.iter().map(|c| c.id).collect();
+            let parents: Vec<Option<i64>> = chunk.iter().map(|c| c.parent_id).collect();
             tx.execute(
                 &insert,
                 &[
-                    &c.id,
-                    &c.article_id,
-                    &c.parent_id,
-                    &c.author,
-                    &c.email,
-                    &c.body,
-                    &c.status,
-                    &c.created_at,
-                    &c.idempotency_key,
-                    &c.client_hmac,
+                    &ids,
+                    &column(|c| Some(c.article_id.clone())),
+                    &parents,
+                    &column(|c| Some(c.author.clone())),
+                    &column(|c| c.email.clone()),
+                    &column(|c| Some(c.body.clone())),
+                    &column(|c| Some(c.status.clone())),
+                    &column(|c| Some(c.created_at.clone())),
+                    &column(|c| c.idempotency_key.clone()),
+                    &column(|c| c.client_hmac.clone()),
                 ],
             )
             .await?;

@@ -324,6 +324,60 @@ DELETE FROM reply_notices WHERE id NOT IN (SELECT MIN(id) FROM reply_notices GRO
 CREATE UNIQUE INDEX reply_notices_by_reply ON reply_notices (reply_id);
 CREATE INDEX reply_notices_due ON reply_notices (done, next_ms);
 "#,
+    // Each article keeps the number of its comments readers are shown, so
+    // that a post's answer, a page of comments and a list of articles read
+    // one column instead of counting the thread (a count that made posting
+    // slower as the thread grew). Kept by triggers, so every write (an
+    // import, a moderator, an erasure, an instance not yet upgraded) keeps
+    // it. SQLite runs a row's triggers before the next row changes, so each
+    // adds what its own row changed: its own shown-ness, and when it was
+    // or becomes published, that of its published replies. A migration
+    // that rebuilds `comments` must create these again.
+    concat!(
+        "ALTER TABLE articles ADD COLUMN shown_comments INTEGER NOT NULL DEFAULT 0;
+UPDATE articles SET shown_comments =
+    (SELECT COUNT(*) FROM comments c WHERE c.article_id = articles.id AND ",
+        shown_comment!(),
+        r#");
+CREATE TRIGGER comments_shown_inserted AFTER INSERT ON comments
+BEGIN
+    UPDATE articles SET shown_comments = shown_comments + 1
+        WHERE id = new.article_id AND new.status = 'published' AND (new.parent_id IS NULL
+            OR EXISTS (SELECT 1 FROM comments p WHERE p.id = new.parent_id AND p.status = 'published'));
+    UPDATE articles SET shown_comments = shown_comments + (SELECT COUNT(*) FROM comments k
+            WHERE k.parent_id = new.id AND k.id <> new.id AND k.status = 'published'
+                AND k.article_id = articles.id)
+        WHERE new.status = 'published' AND id IN (SELECT k.article_id FROM comments k
+            WHERE k.parent_id = new.id AND k.id <> new.id AND k.status = 'published');
+END;
+CREATE TRIGGER comments_shown_deleted AFTER DELETE ON comments
+BEGIN
+    UPDATE articles SET shown_comments = shown_comments - 1
+        WHERE id = old.article_id AND old.status = 'published' AND (old.parent_id IS NULL
+            OR EXISTS (SELECT 1 FROM comments p WHERE p.id = old.parent_id AND p.status = 'published'));
+    UPDATE articles SET shown_comments = shown_comments - (SELECT COUNT(*) FROM comments k
+            WHERE k.parent_id = old.id AND k.status = 'published' AND k.article_id = articles.id)
+        WHERE old.status = 'published' AND id IN (SELECT k.article_id FROM comments k
+            WHERE k.parent_id = old.id AND k.status = 'published');
+END;
+CREATE TRIGGER comments_shown_changed AFTER UPDATE OF status, parent_id, article_id ON comments
+BEGIN
+    UPDATE articles SET shown_comments = shown_comments - 1
+        WHERE id = old.article_id AND old.status = 'published' AND (old.parent_id IS NULL
+            OR EXISTS (SELECT 1 FROM comments p WHERE p.id = old.parent_id AND p.status = 'published'));
+    UPDATE articles SET shown_comments = shown_comments + 1
+        WHERE id = new.article_id AND new.status = 'published' AND (new.parent_id IS NULL
+            OR EXISTS (SELECT 1 FROM comments p WHERE p.id = new.parent_id AND p.status = 'published'));
+    UPDATE articles SET shown_comments = shown_comments
+            + (CASE WHEN new.status = 'published' THEN 1 ELSE -1 END) * (SELECT COUNT(*)
+                FROM comments k WHERE k.parent_id = new.id AND k.id <> new.id
+                    AND k.status = 'published' AND k.article_id = articles.id)
+        WHERE (old.status = 'published') <> (new.status = 'published')
+            AND id IN (SELECT k.article_id FROM comments k
+                WHERE k.parent_id = new.id AND k.id <> new.id AND k.status = 'published');
+END;
+"#
+    ),
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
@@ -748,11 +802,9 @@ impl Store for SqliteStore {
 
     async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError> {
         self.with_conn(move |c| {
-            let mut stmt = c.prepare_cached(concat!(
-                "SELECT a.id, (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
-                shown_comment!(),
-                ") FROM articles a WHERE a.id = ?1 AND a.hidden = 0",
-            ))?;
+            let mut stmt = c.prepare_cached(
+                "SELECT id, shown_comments FROM articles WHERE id = ?1 AND hidden = 0",
+            )?;
             let mut out = Vec::new();
             for id in &ids {
                 if let Some(row) = stmt
@@ -2207,15 +2259,10 @@ fn adopt_threads(conn: &Connection, id: &str, url: &str) -> Result<(), StoreErro
     Ok(())
 }
 
-const ARTICLE_COLUMNS: &str = concat!(
-    "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
+const ARTICLE_COLUMNS: &str = "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
     a.published_at, a.updated_at, a.source, a.section, a.author, a.image_url, a.image_alt,
-    a.image_caption, a.lang, a.comments_open,
-    (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
-    shown_comment!(),
-    "),
-    a.published_ts, a.source_open"
-);
+    a.image_caption, a.lang, a.comments_open, a.shown_comments,
+    a.published_ts, a.source_open";
 
 /// A row before its JSON body column is parsed.
 struct RawArticle {
@@ -2704,14 +2751,14 @@ fn list_comments(
         }
         item.replies = Some(found);
     }
-    let total = conn.query_row(
-        concat!(
-            "SELECT COUNT(*) FROM comments c WHERE c.article_id = ?1 AND ",
-            shown_comment!()
-        ),
-        [&q.article_id],
-        |r| r.get(0),
-    )?;
+    let total = conn
+        .query_row(
+            "SELECT shown_comments FROM articles WHERE id = ?1",
+            [&q.article_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
     Ok(CommentPage {
         items,
         next,
@@ -2817,20 +2864,59 @@ mod tests {
         Ok(())
     }
 
-    /// A webhook URL recorded before its time was kept counts as recorded
-    /// at the upgrade: the instances have five minutes to renew it.
-    #[test]
-    fn urls_from_before_the_upgrade_count_as_recorded_then() -> Result<(), StoreError> {
-        let mut c = Connection::open_in_memory()?;
+    /// A database at the schema before the first migration that contains
+    /// `text`.
+    fn schema_before(text: &str) -> Result<Connection, StoreError> {
+        let c = Connection::open_in_memory()?;
         c.execute_batch(PRAGMAS)?;
         let before = MIGRATIONS
             .iter()
-            .position(|sql| sql.contains("ADD COLUMN seen_ms"))
+            .position(|sql| sql.contains(text))
             .ok_or_else(|| StoreError::Engine("no such migration".into()))?;
         for sql in &MIGRATIONS[..before] {
             c.execute_batch(sql)?;
         }
         c.pragma_update(None, "user_version", i64::try_from(before).unwrap_or(0))?;
+        Ok(c)
+    }
+
+    /// A database from before the kept count gets each article's count
+    /// of what readers are shown: replies under a comment not published
+    /// are not among them.
+    #[test]
+    fn the_count_kept_per_article_starts_from_the_comments_there() -> Result<(), StoreError> {
+        let mut c = schema_before("ADD COLUMN shown_comments")?;
+        c.execute_batch(
+            "INSERT INTO articles (id, url, title, published_at, published_ts)
+                 VALUES ('a', 'https://news.test/a', 'A', '2026-12-01T00:00:00Z', 0),
+                        ('b', 'https://news.test/b', 'B', '2026-12-01T00:00:00Z', 0);
+             INSERT INTO comments (id, article_id, parent_id, author, body, status, created_at)
+                 VALUES (1, 'a', NULL, 'Huda', 'one', 'published', 't'),
+                        (2, 'a', 1, 'Omar', 'two', 'published', 't'),
+                        (3, 'a', NULL, 'Sara', 'three', 'rejected', 't'),
+                        (4, 'a', 3, 'Lina', 'four', 'published', 't'),
+                        (5, 'a', NULL, 'Sami', 'five', 'pending', 't');",
+        )?;
+        migrate(&mut c)?;
+        let kept = |id: &str| -> Result<i64, StoreError> {
+            Ok(c.query_row(
+                "SELECT shown_comments FROM articles WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?)
+        };
+        assert_eq!((kept("a")?, kept("b")?), (2, 0));
+        // And from then on the triggers keep it.
+        c.execute_batch("UPDATE comments SET status = 'published' WHERE id = 3")?;
+        assert_eq!(kept("a")?, 4);
+        Ok(())
+    }
+
+    /// A webhook URL recorded before its time was kept counts as recorded
+    /// at the upgrade: the instances have five minutes to renew it.
+    #[test]
+    fn urls_from_before_the_upgrade_count_as_recorded_then() -> Result<(), StoreError> {
+        let mut c = schema_before("ADD COLUMN seen_ms")?;
         c.execute_batch("INSERT INTO webhook_urls (url) VALUES ('https://hooks.test/a');")?;
         migrate(&mut c)?;
         let seen: i64 = c.query_row("SELECT seen_ms FROM webhook_urls", [], |r| r.get(0))?;

@@ -1,0 +1,360 @@
+//! The number of comments readers are shown, kept per article by the
+//! database (`shown_comments`), stays what counting the thread gives
+//! through every kind of write: posting, moderation of a comment and of
+//! the comment its replies answer, deletes, erasure, imports, threads
+//! adopted by an article, a restore, and (on PostgreSQL) two writes at
+//! once.
+
+mod common;
+
+use std::collections::HashMap;
+
+use khabar_server::comments::{CleanComment, Moderation, StoredComment};
+use khabar_server::model::Article;
+use khabar_server::store::{CommentQuery, ImportedComment, SharedStore, Sort, Status};
+
+const A: &str = "2026-11-28-transit-plan";
+const B: &str = "2026-11-27-farmers-market";
+
+/// Per article, what counting its comments gives: published, and either
+/// top-level or under a published comment.
+fn counted(store_dump: &khabar_server::store::dump::Dump) -> HashMap<String, i64> {
+    let status: HashMap<i64, &str> = store_dump
+        .comments
+        .iter()
+        .map(|c| (c.id, c.status.as_str()))
+        .collect();
+    let mut out: HashMap<String, i64> = store_dump
+        .articles
+        .iter()
+        .map(|a| (a.id.clone(), 0))
+        .collect();
+    for c in &store_dump.comments {
+        let parent_shown = c
+            .parent_id
+            .is_none_or(|p| status.get(&p) == Some(&"published"));
+        if c.status == "published" && parent_shown {
+            *out.entry(c.article_id.clone()).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// Every article's kept number against the count, as the article, its
+/// comment page and the counts endpoint give it; `step` names the write.
+async fn exact(store: &SharedStore, step: &str) -> HashMap<String, i64> {
+    let dump = store.dump().await.expect("dump");
+    let truth = counted(&dump);
+    for a in &dump.articles {
+        assert_eq!(
+            i64::from(a.comment_count),
+            truth[&a.id],
+            "{step}: article {}",
+            a.id
+        );
+    }
+    let hidden: Vec<&str> = dump
+        .article_state
+        .iter()
+        .filter(|s| s.hidden)
+        .map(|s| s.id.as_str())
+        .collect();
+    let ids: Vec<String> = truth.keys().cloned().collect();
+    let kept: HashMap<String, i64> = store
+        .published_counts(ids)
+        .await
+        .expect("counts")
+        .into_iter()
+        .collect();
+    for (id, n) in &truth {
+        let expected = (!hidden.contains(&id.as_str())).then_some(*n);
+        assert_eq!(kept.get(id).copied(), expected, "{step}: counts of {id}");
+        if expected.is_some() {
+            let page = store
+                .list_comments(CommentQuery {
+                    article_id: id.clone(),
+                    sort: Sort::Oldest,
+                    limit: 5,
+                    after: None,
+                    replies: Some(1),
+                })
+                .await
+                .expect("page")
+                .expect("an article");
+            assert_eq!(page.total, *n, "{step}: page total of {id}");
+        }
+    }
+    truth
+}
+
+fn comment(key: &str, email: &str, parent: Option<i64>) -> CleanComment {
+    CleanComment {
+        author: "Huda".into(),
+        email: Some(email.into()),
+        body: format!("تعليق {key}"),
+        parent_id: parent,
+        is_spam: false,
+        key: key.into(),
+    }
+}
+
+async fn post(
+    store: &SharedStore,
+    article: &str,
+    key: &str,
+    email: &str,
+    parent: Option<i64>,
+    moderation: Moderation,
+) -> StoredComment {
+    store
+        .create_comment(
+            article,
+            comment(key, email, parent),
+            moderation,
+            "2026-12-06T09:00:00Z".into(),
+            None,
+        )
+        .await
+        .expect("stored")
+        .0
+}
+
+async fn status(store: &SharedStore, id: i64, to: Status) {
+    store
+        .set_comment_status(id, to)
+        .await
+        .expect("set")
+        .expect("a comment");
+}
+
+fn imported(key: &str, parent: Option<&str>, status: Status) -> ImportedComment {
+    ImportedComment {
+        key: format!("import:isso:news.test:{key}"),
+        parent_key: parent.map(|p| format!("import:isso:news.test:{p}")),
+        legacy_key: None,
+        legacy_parent_key: None,
+        via_keys: Vec::new(),
+        author: "Omar".into(),
+        email: None,
+        body: format!("مستورد {key}"),
+        status,
+        created_at: "2026-11-01T08:00:00Z".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_kept_number_follows_every_kind_of_write() {
+    let f = common::fixture(true);
+    let s = &f.store;
+    let truth = exact(s, "seeded").await;
+    let base = truth[A];
+
+    // Posting, under either moderation, and replies.
+    let top = post(s, A, "shown-0001", "huda@news.test", None, Moderation::Post).await;
+    let other = post(s, A, "shown-0002", "rana@news.test", None, Moderation::Post).await;
+    let held = post(s, A, "shown-0003", "omar@news.test", None, Moderation::Pre).await;
+    let mut replies = Vec::new();
+    for (i, email) in ["rana@news.test", "omar@news.test", "huda@news.test"]
+        .iter()
+        .enumerate()
+    {
+        let key = format!("shown-r{i:03}");
+        replies.push(post(s, A, &key, email, Some(top.comment.id), Moderation::Post).await);
+    }
+    post(
+        s,
+        A,
+        "shown-r100",
+        "sara@news.test",
+        Some(top.comment.id),
+        Moderation::Pre,
+    )
+    .await;
+    post(s, B, "shown-b001", "huda@news.test", None, Moderation::Post).await;
+    assert_eq!(exact(s, "posted").await[A], base + 5);
+
+    // A comment rejected takes its replies out of view; published again,
+    // they come back; a reply's own moves count alone.
+    status(s, top.comment.id, Status::Rejected).await;
+    assert_eq!(exact(s, "parent rejected").await[A], base + 1);
+    status(s, replies[0].comment.id, Status::Pending).await;
+    exact(s, "reply held under a rejected parent").await;
+    status(s, top.comment.id, Status::Published).await;
+    assert_eq!(exact(s, "parent published again").await[A], base + 4);
+    status(s, replies[0].comment.id, Status::Published).await;
+    assert_eq!(
+        s.decide(held.comment.id, Status::Pending, Status::Published)
+            .await
+            .expect("decided")
+            .map(|c| c.status),
+        Some("published".into())
+    );
+    assert_eq!(exact(s, "approved").await[A], base + 6);
+
+    // Deletes: a reply alone, then a comment with its replies.
+    s.delete_comment(replies[1].comment.id, None)
+        .await
+        .expect("deleted");
+    exact(s, "reply deleted").await;
+    s.delete_comment(other.comment.id, None)
+        .await
+        .expect("deleted");
+    exact(s, "comment deleted").await;
+
+    // An erasure: the address's comments, and the replies under them.
+    let erased = s.forget_email("HUDA@news.test").await.expect("forgot");
+    assert!(erased >= 3, "{erased}");
+    assert_eq!(exact(s, "erased").await[A], base + 1, "the approved one");
+
+    // An import: parents and replies, published and held.
+    s.import_comments(
+        A,
+        vec![
+            imported("1", None, Status::Published),
+            imported("2", Some("1"), Status::Published),
+            imported("3", None, Status::Pending),
+            imported("4", Some("3"), Status::Published),
+        ],
+        false,
+    )
+    .await
+    .expect("imported");
+    assert_eq!(exact(s, "imported").await[A], base + 3);
+
+    // A thread opened by URL, then adopted by the article of its URL.
+    let url = "https://news.test/2026/12/late-story";
+    s.ensure_thread("thread-late", url, "Late", "ar")
+        .await
+        .expect("thread");
+    let first = post(
+        s,
+        "thread-late",
+        "shown-t001",
+        "lina@news.test",
+        None,
+        Moderation::Post,
+    )
+    .await;
+    post(
+        s,
+        "thread-late",
+        "shown-t002",
+        "sami@news.test",
+        Some(first.comment.id),
+        Moderation::Post,
+    )
+    .await;
+    assert_eq!(exact(s, "thread").await["thread-late"], 2);
+    s.upsert_articles(vec![story("late-story", url)], None)
+        .await
+        .expect("stored");
+    let truth = exact(s, "adopted").await;
+    assert_eq!(truth["late-story"], 2);
+    assert!(!truth.contains_key("thread-late"), "the thread is gone");
+
+    // Hidden: out of the counts, kept for when it is shown again.
+    s.set_article_hidden("late-story", true)
+        .await
+        .expect("hidden");
+    exact(s, "hidden").await;
+    s.set_article_hidden("late-story", false)
+        .await
+        .expect("shown");
+    let before = exact(s, "shown again").await;
+
+    // A restore into a new store counts what it writes.
+    let dir = tempfile::tempdir().expect("dir");
+    let copy = khabar_server::store::engine::open(&common::engine_url(&dir))
+        .await
+        .expect("open");
+    copy.restore(s.dump().await.expect("dump"))
+        .await
+        .expect("restored");
+    assert_eq!(exact(&copy, "restored").await, before);
+}
+
+fn story(id: &str, url: &str) -> Article {
+    Article {
+        id: id.into(),
+        url: url.into(),
+        title: "قصة متأخرة".into(),
+        summary: String::new(),
+        body: None,
+        body_html: None,
+        published_at: "2026-12-06T08:00:00Z".into(),
+        updated_at: None,
+        source: None,
+        section: None,
+        author: None,
+        image: None,
+        lang: "ar".into(),
+        comments_open: true,
+        comment_count: 0,
+        source_comments_open: None,
+    }
+}
+
+/// PostgreSQL runs writes side by side: a reply posted while its parent
+/// is being rejected, in either order, is counted once, by whichever of
+/// the two commits second.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
+    if !common::on_postgres() {
+        return;
+    }
+    let f = common::fixture(true);
+    let s = &f.store;
+    let base = exact(s, "seeded").await[A];
+    let connect = || async {
+        let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client
+    };
+    let (rejecting, replying) = (connect().await, connect().await);
+    let reply = |parent: i64| {
+        format!(
+            "INSERT INTO comments (article_id, parent_id, author, body, status, created_at)
+             VALUES ('{A}', {parent}, 'Sami', 'رد', 'published', '2026-12-06T09:00:00Z')"
+        )
+    };
+    let reject = |id: i64| format!("UPDATE comments SET status = 'rejected' WHERE id = {id}");
+    let wait = || tokio::time::sleep(std::time::Duration::from_millis(300));
+
+    // The parent rejected first; the reply's write waits for it.
+    let parent = post(s, A, "race-0001", "huda@news.test", None, Moderation::Post).await;
+    rejecting
+        .batch_execute(&format!("BEGIN; {}", reject(parent.comment.id)))
+        .await
+        .expect("rejected");
+    let second = tokio::spawn(async move {
+        replying
+            .batch_execute(&format!("BEGIN; {}; COMMIT", reply(parent.comment.id)))
+            .await
+            .expect("replied");
+        replying
+    });
+    wait().await;
+    rejecting.batch_execute("COMMIT").await.expect("committed");
+    let replying = second.await.expect("the reply");
+    exact(s, "reply while its parent was rejected").await;
+
+    // The reply first; the rejection waits for it.
+    let parent = post(s, A, "race-0002", "huda@news.test", None, Moderation::Post).await;
+    replying
+        .batch_execute(&format!("BEGIN; {}", reply(parent.comment.id)))
+        .await
+        .expect("replied");
+    let second = tokio::spawn(async move {
+        rejecting
+            .batch_execute(&format!("BEGIN; {}; COMMIT", reject(parent.comment.id)))
+            .await
+            .expect("rejected");
+    });
+    wait().await;
+    replying.batch_execute("COMMIT").await.expect("committed");
+    second.await.expect("the rejection");
+    let truth = exact(s, "parent rejected while a reply was posted").await;
+    assert_eq!(truth[A], base, "neither parents nor replies shown");
+}
