@@ -260,7 +260,64 @@ async fn the_kept_number_follows_every_kind_of_write() {
     s.set_article_hidden("late-story", false)
         .await
         .expect("shown");
-    let before = exact(s, "shown again").await;
+    exact(s, "shown again").await;
+
+    // One statement that changes a comment and its reply together (no
+    // write of the server does, a hand-written one may): whichever of
+    // the two the engine counts first, it must see the other as it was.
+    let parent = post(s, B, "shown-m001", "nour@news.test", None, Moderation::Post).await;
+    let reply = post(
+        s,
+        B,
+        "shown-m002",
+        "nour@news.test",
+        Some(parent.comment.id),
+        Moderation::Post,
+    )
+    .await;
+    let both = format!("({}, {})", parent.comment.id, reply.comment.id);
+    let plain = exact(s, "a comment and its reply").await[B];
+    for (statement, shown) in [
+        (
+            format!("UPDATE comments SET status = 'rejected' WHERE id IN {both}"),
+            plain - 2,
+        ),
+        (
+            format!("UPDATE comments SET status = 'published' WHERE id IN {both}"),
+            plain,
+        ),
+        (
+            format!("UPDATE comments SET article_id = '{A}' WHERE id IN {both}"),
+            plain - 2,
+        ),
+        (
+            format!("UPDATE comments SET status = 'pending' WHERE id IN {both}"),
+            plain - 2,
+        ),
+        (
+            format!("UPDATE comments SET status = 'published' WHERE id IN {both}"),
+            plain - 2,
+        ),
+        (
+            format!("DELETE FROM comments WHERE id IN {both}"),
+            plain - 2,
+        ),
+    ] {
+        by_hand(&f, &statement).await;
+        assert_eq!(exact(s, &statement).await[B], shown, "{statement}");
+    }
+
+    // An import larger than a restore's statements: a thousand and more,
+    // replies among them.
+    let many: Vec<ImportedComment> = (0..1100)
+        .map(|i| {
+            let parent = (i % 2 == 1).then(|| format!("m{}", i - 1));
+            imported(&format!("m{i}"), parent.as_deref(), Status::Published)
+        })
+        .collect();
+    s.import_comments(B, many, false).await.expect("imported");
+    let before = exact(s, "a thousand imported").await;
+    assert_eq!(before[B], plain - 2 + 1100);
 
     // A restore into a new store counts what it writes.
     let dir = tempfile::tempdir().expect("dir");
@@ -271,6 +328,47 @@ async fn the_kept_number_follows_every_kind_of_write() {
         .await
         .expect("restored");
     assert_eq!(exact(&copy, "restored").await, before);
+}
+
+/// Until a session of the database waits for a lock (the second of two
+/// writes, for the article's in the trigger: without that lock, both
+/// would count from their own snapshots, and it would never wait).
+async fn waits_for_a_lock(watching: &tokio_postgres::Client) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let waiting: i64 = watching
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .expect("activity")
+            .get(0);
+        if waiting > 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "the second write never waited for a lock"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs `statement` on the fixture's database, as an operator's SQL would.
+async fn by_hand(f: &common::Fixture, statement: &str) {
+    if common::on_postgres() {
+        let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client.batch_execute(statement).await.expect(statement);
+    } else {
+        let c = rusqlite::Connection::open(f.db_url()).expect("open");
+        c.execute_batch(&format!("PRAGMA foreign_keys = ON; {statement}"))
+            .expect(statement);
+    }
 }
 
 fn story(id: &str, url: &str) -> Article {
@@ -320,7 +418,7 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
         )
     };
     let reject = |id: i64| format!("UPDATE comments SET status = 'rejected' WHERE id = {id}");
-    let wait = || tokio::time::sleep(std::time::Duration::from_millis(300));
+    let watching = connect().await;
 
     // The parent rejected first; the reply's write waits for it.
     let parent = post(s, A, "race-0001", "huda@news.test", None, Moderation::Post).await;
@@ -335,7 +433,8 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
             .expect("replied");
         replying
     });
-    wait().await;
+    waits_for_a_lock(&watching).await;
+    assert!(!second.is_finished(), "the second write did not wait");
     rejecting.batch_execute("COMMIT").await.expect("committed");
     let replying = second.await.expect("the reply");
     exact(s, "reply while its parent was rejected").await;
@@ -352,7 +451,8 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
             .await
             .expect("rejected");
     });
-    wait().await;
+    waits_for_a_lock(&watching).await;
+    assert!(!second.is_finished(), "the second write did not wait");
     replying.batch_execute("COMMIT").await.expect("committed");
     second.await.expect("the rejection");
     let truth = exact(s, "parent rejected while a reply was posted").await;

@@ -300,7 +300,10 @@ CREATE INDEX reply_notices_due ON reply_notices (done, next_ms);
     // committed: a reply posted while its parent is being rejected is
     // counted by whichever comes second, once.
     concat!(
-        "ALTER TABLE articles ADD COLUMN shown_comments BIGINT NOT NULL DEFAULT 0;
+        "-- No comment changes between the count and the triggers (an older
+-- instance's moderation would otherwise be counted by neither).
+LOCK TABLE comments IN SHARE ROW EXCLUSIVE MODE;
+ALTER TABLE articles ADD COLUMN shown_comments BIGINT NOT NULL DEFAULT 0;
 UPDATE articles a SET shown_comments =
     (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND ",
         shown_comment!(),
@@ -311,6 +314,14 @@ CREATE TYPE khabar_placed AS (id BIGINT, article_id TEXT, parent_id BIGINT, stat
 -- arrays cost more than running it.
 CREATE FUNCTION khabar_count_shown(was khabar_placed[], became khabar_placed[])
 RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $f$
+DECLARE
+    -- By id: each touched row's status before the statement, and the rows
+    -- after it (looked up per row in a large statement, such as a thread
+    -- adopted whole, where a scan of the rows per row would be quadratic).
+    was_status jsonb := COALESCE(
+        (SELECT jsonb_object_agg(id::text, status) FROM unnest(was)), '{}');
+    became_ids jsonb := COALESCE(
+        (SELECT jsonb_object_agg(id::text, true) FROM unnest(became)), '{}');
 BEGIN
     IF cardinality(was) = 0 AND cardinality(became) = 0 THEN
         RETURN;
@@ -318,23 +329,25 @@ BEGIN
     PERFORM 1 FROM articles WHERE id IN
             (SELECT article_id FROM unnest(was) UNION SELECT article_id FROM unnest(became))
         ORDER BY id FOR NO KEY UPDATE;
-    WITH o AS (SELECT * FROM unnest(was)), n AS (SELECT * FROM unnest(became)),
-    touched AS (SELECT id FROM o UNION SELECT id FROM n),
+    WITH
     -- Replies under a changed row that the statement left as they were,
     -- found by their parent's index. A comment inserted or deleted has
     -- none: the parent's key allows no reply before it, nor one after.
-    kept AS (SELECT c.id, c.article_id, c.parent_id, c.status FROM touched t
+    kept AS (SELECT c.id, c.article_id, c.parent_id, c.status
+        FROM (SELECT id FROM unnest(was) UNION SELECT id FROM unnest(became)) t
         CROSS JOIN LATERAL (SELECT * FROM comments c WHERE c.parent_id = t.id) c
         WHERE cardinality(was) > 0 AND cardinality(became) > 0
-          AND NOT EXISTS (SELECT 1 FROM touched u WHERE u.id = c.id)),
+          AND NOT was_status ? c.id::text AND NOT became_ids ? c.id::text),
     delta AS (
-        SELECT b.article_id, -1 AS d FROM (SELECT * FROM o UNION ALL SELECT * FROM kept) b
+        SELECT b.article_id, -1 AS d
+        FROM (SELECT * FROM unnest(was) UNION ALL SELECT * FROM kept) b
         WHERE b.status = 'published' AND (b.parent_id IS NULL OR COALESCE(
-            (SELECT o.status FROM o WHERE o.id = b.parent_id),
-            (SELECT p.status FROM comments p WHERE p.id = b.parent_id
-                AND NOT EXISTS (SELECT 1 FROM n WHERE n.id = p.id))) = 'published')
+            was_status ->> b.parent_id::text,
+            CASE WHEN NOT became_ids ? b.parent_id::text THEN
+                (SELECT p.status FROM comments p WHERE p.id = b.parent_id) END) = 'published')
         UNION ALL
-        SELECT c.article_id, 1 FROM (SELECT * FROM n UNION ALL SELECT * FROM kept) c
+        SELECT c.article_id, 1
+        FROM (SELECT * FROM unnest(became) UNION ALL SELECT * FROM kept) c
         WHERE c.status = 'published' AND (c.parent_id IS NULL OR EXISTS
             (SELECT 1 FROM comments p WHERE p.id = c.parent_id AND p.status = 'published'))
     )
@@ -833,6 +846,11 @@ async fn adopt_threads(client: &impl GenericClient, id: &str, url: &str) -> Resu
     let threads = "SELECT id FROM articles WHERE origin = 'thread' AND id <> $1
          AND url = ANY($2)";
     for statement in [
+        // The threads first, in the order every write that counts comments
+        // locks articles: a post into one, between the move and the delete,
+        // would otherwise wait for this transaction while it waits for the
+        // post (a deadlock). The post waits, then finds its thread gone.
+        format!("SELECT 1 FROM articles WHERE id IN ({threads}) ORDER BY id FOR UPDATE"),
         format!("UPDATE comments SET article_id = $1 WHERE article_id IN ({threads})"),
         format!("DELETE FROM articles WHERE id IN ({threads})"),
     ] {
@@ -912,6 +930,15 @@ impl Store for PostgresStore {
     ) -> Result<usize, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        // Those stored already, at once and in order, as every write that
+        // counts comments locks articles: in the feed's order, one taken
+        // here while a comment's write holds another could deadlock.
+        let ids: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
+        tx.execute(
+            "SELECT 1 FROM articles WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+            &[&ids],
+        )
+        .await?;
         for a in &articles {
             upsert_article(&tx, a, origin).await?;
         }
@@ -2396,6 +2423,17 @@ impl Store for PostgresStore {
     async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        // The articles its deletes count in, at once and in order: two
+        // deletes below would otherwise lock them in two steps, against
+        // another write locking them in another order.
+        tx.execute(
+            "SELECT 1 FROM articles WHERE id IN (SELECT article_id FROM comments
+                 WHERE lower(email) = lower($1) OR parent_id IN
+                     (SELECT id FROM comments WHERE lower(email) = lower($1)))
+             ORDER BY id FOR NO KEY UPDATE",
+            &[&email],
+        )
+        .await?;
         let doomed = doomed_comments(
             &tx,
             "lower(email) = lower($1) OR parent_id IN
