@@ -286,6 +286,27 @@ async fn the_kept_number_follows_every_kind_of_write() {
             format!("UPDATE comments SET status = 'published' WHERE id IN {both}"),
             plain,
         ),
+        // The reply named but left as it was; then each its own way.
+        (
+            format!(
+                "UPDATE comments SET status = CASE WHEN id = {} THEN 'rejected' ELSE status END
+                 WHERE id IN {both}",
+                parent.comment.id
+            ),
+            plain - 2,
+        ),
+        (
+            format!(
+                "UPDATE comments SET status = CASE WHEN id = {} THEN 'published' ELSE 'pending' END
+                 WHERE id IN {both}",
+                parent.comment.id
+            ),
+            plain - 1,
+        ),
+        (
+            format!("UPDATE comments SET status = 'published' WHERE id IN {both}"),
+            plain,
+        ),
         (
             format!("UPDATE comments SET article_id = '{A}' WHERE id IN {both}"),
             plain - 2,
@@ -330,17 +351,25 @@ async fn the_kept_number_follows_every_kind_of_write() {
     assert_eq!(exact(&copy, "restored").await, before);
 }
 
-/// Until a session of the database waits for a lock (the second of two
-/// writes, for the article's in the trigger: without that lock, both
-/// would count from their own snapshots, and it would never wait).
-async fn waits_for_a_lock(watching: &tokio_postgres::Client) {
+/// The server process of a session.
+async fn backend_pid(client: &tokio_postgres::Client) -> i32 {
+    client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .expect("pid")
+        .get(0)
+}
+
+/// Until a session waits for a lock the session `holder` holds (in the
+/// race, the article's, taken in the trigger: without that lock, both
+/// writes would count from their own snapshots).
+async fn waits_for_a_lock(watching: &tokio_postgres::Client, holder: i32) {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let waiting: i64 = watching
             .query_one(
-                "SELECT count(*) FROM pg_stat_activity
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                &[],
+                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+                &[&holder],
             )
             .await
             .expect("activity")
@@ -366,8 +395,10 @@ async fn by_hand(f: &common::Fixture, statement: &str) {
         client.batch_execute(statement).await.expect(statement);
     } else {
         let c = rusqlite::Connection::open(f.db_url()).expect("open");
-        c.execute_batch(&format!("PRAGMA foreign_keys = ON; {statement}"))
-            .expect(statement);
+        c.execute_batch(&format!(
+            "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; {statement}"
+        ))
+        .expect(statement);
     }
 }
 
@@ -411,6 +442,8 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
         client
     };
     let (rejecting, replying) = (connect().await, connect().await);
+    let (rejecting_pid, replying_pid) =
+        (backend_pid(&rejecting).await, backend_pid(&replying).await);
     let reply = |parent: i64| {
         format!(
             "INSERT INTO comments (article_id, parent_id, author, body, status, created_at)
@@ -433,7 +466,7 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
             .expect("replied");
         replying
     });
-    waits_for_a_lock(&watching).await;
+    waits_for_a_lock(&watching, rejecting_pid).await;
     assert!(!second.is_finished(), "the second write did not wait");
     rejecting.batch_execute("COMMIT").await.expect("committed");
     let replying = second.await.expect("the reply");
@@ -451,10 +484,138 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
             .await
             .expect("rejected");
     });
-    waits_for_a_lock(&watching).await;
+    waits_for_a_lock(&watching, replying_pid).await;
     assert!(!second.is_finished(), "the second write did not wait");
     replying.batch_execute("COMMIT").await.expect("committed");
     second.await.expect("the rejection");
     let truth = exact(s, "parent rejected while a reply was posted").await;
     assert_eq!(truth[A], base, "neither parents nor replies shown");
+}
+
+/// A post into a thread that its article adopts meanwhile (its comments
+/// moved, the thread deleted) waits for the adoption, then is told the
+/// article is not there, as a post into any missing article is: not a
+/// server error.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_into_a_thread_adopted_meanwhile_finds_no_article() {
+    if !common::on_postgres() {
+        return;
+    }
+    let f = common::fixture(true);
+    let s = f.store.clone();
+    s.ensure_thread("thread-gone", "https://news.test/gone", "Gone", "ar")
+        .await
+        .expect("thread");
+    let (adopting, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    // What an adoption does to the thread, held open.
+    adopting
+        .batch_execute(
+            "BEGIN;
+             SELECT 1 FROM articles WHERE id = 'thread-gone' FOR UPDATE;
+             DELETE FROM articles WHERE id = 'thread-gone';",
+        )
+        .await
+        .expect("adopting");
+    let posting = tokio::spawn(async move {
+        s.create_comment(
+            "thread-gone",
+            comment("gone-0001", "lina@news.test", None),
+            Moderation::Post,
+            "2026-12-06T09:00:00Z".into(),
+            None,
+        )
+        .await
+    });
+    let (watching, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    waits_for_a_lock(&watching, backend_pid(&adopting).await).await;
+    adopting.batch_execute("COMMIT").await.expect("adopted");
+    let posted = posting.await.expect("the post");
+    assert!(
+        matches!(posted, Err(khabar_server::store::CreateError::NoArticle)),
+        "{posted:?}"
+    );
+}
+
+/// An upgrade while an instance of the version before writes: the
+/// migration that adds the count can meet that instance's post in a
+/// deadlock (the post reads `articles`, then writes `comments`; the
+/// migration locks `comments`, then alters `articles`). PostgreSQL ends
+/// one of the two; the migration tries again, the store opens, and the
+/// count includes the post if it went in.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_migration_survives_a_deadlock_with_an_older_instances_post() {
+    if !common::on_postgres() {
+        return;
+    }
+    let f = common::fixture(true);
+    let s = &f.store;
+    let parent = post(s, A, "old-0001", "huda@news.test", None, Moderation::Post).await;
+    post(
+        s,
+        A,
+        "old-0002",
+        "omar@news.test",
+        Some(parent.comment.id),
+        Moderation::Post,
+    )
+    .await;
+    status(s, parent.comment.id, Status::Rejected).await;
+    let connect = || async {
+        let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client
+    };
+    // Back to the schema before the count.
+    connect()
+        .await
+        .batch_execute(
+            "DROP TRIGGER comments_shown_inserted ON comments;
+             DROP TRIGGER comments_shown_changed ON comments;
+             DROP TRIGGER comments_shown_deleted ON comments;
+             DROP FUNCTION khabar_shown_inserted(), khabar_shown_changed(),
+                 khabar_shown_deleted(), khabar_count_shown(khabar_placed[], khabar_placed[]);
+             DROP TYPE khabar_placed;
+             ALTER TABLE articles DROP COLUMN shown_comments;
+             DELETE FROM khabar_schema WHERE version = (SELECT MAX(version) FROM khabar_schema);",
+        )
+        .await
+        .expect("older schema");
+    // The older instance's post, half-way: it has read the article.
+    let older = connect().await;
+    older
+        .batch_execute(&format!(
+            "BEGIN; SELECT comments_open FROM articles WHERE id = '{A}'"
+        ))
+        .await
+        .expect("read");
+    let db = f.db_url();
+    let upgrading =
+        tokio::spawn(async move { khabar_server::store::engine::open(&db).await.map(|_| ()) });
+    let watching = connect().await;
+    waits_for_a_lock(&watching, backend_pid(&older).await).await;
+    let posted = older
+        .batch_execute(&format!(
+            "INSERT INTO comments (article_id, author, body, status, created_at)
+             VALUES ('{A}', 'Sami', 'قبل الترقية', 'published', '2026-12-06T09:00:00Z')"
+        ))
+        .await;
+    // Whichever PostgreSQL ended, the other goes on.
+    older
+        .batch_execute(if posted.is_ok() { "COMMIT" } else { "ROLLBACK" })
+        .await
+        .expect("ended");
+    upgrading
+        .await
+        .expect("the upgrade")
+        .expect("the store opens, migrated");
+    // Counted from the comments there, the post among them if it went in.
+    exact(s, "migrated under a deadlock").await;
 }

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{NoTls, Row, Socket};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -572,14 +573,22 @@ impl PostgresStore {
                 .zip(MIGRATIONS)
                 .skip(usize::try_from(done).unwrap_or(0))
             {
-                let tx = client.transaction().await?;
-                tx.batch_execute(sql).await?;
-                tx.execute(
-                    "INSERT INTO khabar_schema (version) VALUES ($1)",
-                    &[&version],
-                )
-                .await?;
-                tx.commit().await?;
+                // An instance of the version before may be writing: a step
+                // that locks tables it uses can meet it in a deadlock, and
+                // PostgreSQL may end the step, not the write. Again, then.
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    match migrate_step(&mut client, version, sql).await {
+                        Err(e)
+                            if tries < 5 && e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) =>
+                        {
+                            tracing::warn!("migration {version} met a deadlock; again");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
+                        result => break result?,
+                    }
+                }
             }
             Ok::<(), StoreError>(())
         }
@@ -589,6 +598,22 @@ impl PostgresStore {
             .await?;
         result
     }
+}
+
+/// One migration and its record, in one transaction.
+async fn migrate_step(
+    client: &mut deadpool_postgres::Object,
+    version: i32,
+    sql: &str,
+) -> Result<(), tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    tx.batch_execute(sql).await?;
+    tx.execute(
+        "INSERT INTO khabar_schema (version) VALUES ($1)",
+        &[&version],
+    )
+    .await?;
+    tx.commit().await
 }
 
 const ARTICLE_COLUMNS: &str = "a.id, a.url, a.title, a.summary, a.body_json, a.body_html,
@@ -1168,7 +1193,21 @@ impl Store for PostgresStore {
                     &client_hmac,
                 ],
             )
-            .await?;
+            .await
+            .map_err(|e| {
+                // Gone since it was checked: a thread adopted by its article
+                // (its comments moved, the thread deleted), a parent deleted.
+                match e.as_db_error() {
+                    Some(db) if *db.code() == SqlState::FOREIGN_KEY_VIOLATION => {
+                        if db.constraint() == Some("comments_parent_id_fkey") {
+                            CreateError::BadParent
+                        } else {
+                            CreateError::NoArticle
+                        }
+                    }
+                    _ => CreateError::Store(e.into()),
+                }
+            })?;
         let stored = match inserted {
             Some(row) => {
                 notify(&tx).await?;
