@@ -619,3 +619,58 @@ async fn the_migration_survives_a_deadlock_with_an_older_instances_post() {
     // Counted from the comments there, the post among them if it went in.
     exact(s, "migrated under a deadlock").await;
 }
+
+/// A sync that stores an article adopting a comment thread locks both
+/// rows at once, in the order of their ids, as an erasure does: one
+/// holding the thread and then taking the article is not deadlocked
+/// against it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_adopting_a_thread_takes_its_locks_in_order() {
+    if !common::on_postgres() {
+        return;
+    }
+    let f = common::fixture(true);
+    let url = "https://news.test/2026/12/ordered";
+    f.store
+        .ensure_thread("thread-ordered", url, "Ordered", "ar")
+        .await
+        .expect("thread");
+    f.store
+        .upsert_articles(vec![story("zz-ordered", "https://news.test/other")], None)
+        .await
+        .expect("stored");
+    let connect = || async {
+        let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client
+    };
+    // Another write that locks the thread first, as ids sort.
+    let other = connect().await;
+    other
+        .batch_execute(
+            "BEGIN; SELECT 1 FROM articles WHERE id = 'thread-ordered' FOR NO KEY UPDATE",
+        )
+        .await
+        .expect("thread locked");
+    let store = f.store.clone();
+    let syncing = tokio::spawn(async move {
+        store
+            .upsert_articles(vec![story("zz-ordered", url)], None)
+            .await
+    });
+    let watching = connect().await;
+    waits_for_a_lock(&watching, backend_pid(&other).await).await;
+    // The sync waits for the thread, holding nothing this needs.
+    other
+        .batch_execute("SELECT 1 FROM articles WHERE id = 'zz-ordered' FOR NO KEY UPDATE; COMMIT")
+        .await
+        .expect("the article taken too, without a deadlock");
+    syncing
+        .await
+        .expect("the sync")
+        .expect("stored, the thread adopted");
+    let truth = exact(&f.store, "adopted by a sync").await;
+    assert!(!truth.contains_key("thread-ordered"), "the thread is gone");
+}

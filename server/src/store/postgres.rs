@@ -955,13 +955,19 @@ impl Store for PostgresStore {
     ) -> Result<usize, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        // Those stored already, at once and in order, as every write that
+        // Those stored already, and the comment threads they will adopt
+        // (moved, then deleted), at once and in order, as every write that
         // counts comments locks articles: in the feed's order, one taken
-        // here while a comment's write holds another could deadlock.
+        // here while an erasure holds another could deadlock.
         let ids: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
+        let urls: Vec<String> = articles
+            .iter()
+            .flat_map(|a| crate::threads::thread_spellings(&a.url))
+            .collect();
         tx.execute(
-            "SELECT 1 FROM articles WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
-            &[&ids],
+            "SELECT 1 FROM articles WHERE id = ANY($1) OR (origin = 'thread' AND url = ANY($2))
+             ORDER BY id FOR UPDATE",
+            &[&ids, &urls],
         )
         .await?;
         for a in &articles {
