@@ -351,6 +351,15 @@ async fn the_kept_number_follows_every_kind_of_write() {
     assert_eq!(exact(&copy, "restored").await, before);
 }
 
+/// A session of its own on the fixture's PostgreSQL database.
+async fn session(f: &common::Fixture) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
+}
+
 /// The server process of a session.
 async fn backend_pid(client: &tokio_postgres::Client) -> i32 {
     client
@@ -388,11 +397,11 @@ async fn waits_for_a_lock(watching: &tokio_postgres::Client, holder: i32) {
 /// Runs `statement` on the fixture's database, as an operator's SQL would.
 async fn by_hand(f: &common::Fixture, statement: &str) {
     if common::on_postgres() {
-        let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+        session(f)
             .await
-            .expect("connect");
-        tokio::spawn(conn);
-        client.batch_execute(statement).await.expect(statement);
+            .batch_execute(statement)
+            .await
+            .expect(statement);
     } else {
         let c = rusqlite::Connection::open(f.db_url()).expect("open");
         c.execute_batch(&format!(
@@ -434,14 +443,7 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
     let f = common::fixture(true);
     let s = &f.store;
     let base = exact(s, "seeded").await[A];
-    let connect = || async {
-        let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(conn);
-        client
-    };
-    let (rejecting, replying) = (connect().await, connect().await);
+    let (rejecting, replying) = (session(&f).await, session(&f).await);
     let (rejecting_pid, replying_pid) =
         (backend_pid(&rejecting).await, backend_pid(&replying).await);
     let reply = |parent: i64| {
@@ -451,7 +453,7 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
         )
     };
     let reject = |id: i64| format!("UPDATE comments SET status = 'rejected' WHERE id = {id}");
-    let watching = connect().await;
+    let watching = session(&f).await;
 
     // The parent rejected first; the reply's write waits for it.
     let parent = post(s, A, "race-0001", "huda@news.test", None, Moderation::Post).await;
@@ -506,10 +508,7 @@ async fn a_post_into_a_thread_adopted_meanwhile_finds_no_article() {
     s.ensure_thread("thread-gone", "https://news.test/gone", "Gone", "ar")
         .await
         .expect("thread");
-    let (adopting, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
+    let adopting = session(&f).await;
     // What an adoption does to the thread, held open.
     adopting
         .batch_execute(
@@ -529,10 +528,7 @@ async fn a_post_into_a_thread_adopted_meanwhile_finds_no_article() {
         )
         .await
     });
-    let (watching, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
+    let watching = session(&f).await;
     waits_for_a_lock(&watching, backend_pid(&adopting).await).await;
     adopting.batch_execute("COMMIT").await.expect("adopted");
     let posted = posting.await.expect("the post");
@@ -566,15 +562,8 @@ async fn the_migration_survives_a_deadlock_with_an_older_instances_post() {
     )
     .await;
     status(s, parent.comment.id, Status::Rejected).await;
-    let connect = || async {
-        let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(conn);
-        client
-    };
     // Back to the schema before the count.
-    connect()
+    session(&f)
         .await
         .batch_execute(
             "DROP TRIGGER comments_shown_inserted ON comments;
@@ -589,7 +578,7 @@ async fn the_migration_survives_a_deadlock_with_an_older_instances_post() {
         .await
         .expect("older schema");
     // The older instance's post, half-way: it has read the article.
-    let older = connect().await;
+    let older = session(&f).await;
     older
         .batch_execute(&format!(
             "BEGIN; SELECT comments_open FROM articles WHERE id = '{A}'"
@@ -599,7 +588,7 @@ async fn the_migration_survives_a_deadlock_with_an_older_instances_post() {
     let db = f.db_url();
     let upgrading =
         tokio::spawn(async move { khabar_server::store::engine::open(&db).await.map(|_| ()) });
-    let watching = connect().await;
+    let watching = session(&f).await;
     waits_for_a_lock(&watching, backend_pid(&older).await).await;
     let posted = older
         .batch_execute(&format!(
@@ -639,15 +628,8 @@ async fn a_sync_adopting_a_thread_takes_its_locks_in_order() {
         .upsert_articles(vec![story("zz-ordered", "https://news.test/other")], None)
         .await
         .expect("stored");
-    let connect = || async {
-        let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(conn);
-        client
-    };
     // Another write that locks the thread first, as ids sort.
-    let other = connect().await;
+    let other = session(&f).await;
     other
         .batch_execute(
             "BEGIN; SELECT 1 FROM articles WHERE id = 'thread-ordered' FOR NO KEY UPDATE",
@@ -660,7 +642,7 @@ async fn a_sync_adopting_a_thread_takes_its_locks_in_order() {
             .upsert_articles(vec![story("zz-ordered", url)], None)
             .await
     });
-    let watching = connect().await;
+    let watching = session(&f).await;
     waits_for_a_lock(&watching, backend_pid(&other).await).await;
     // The sync waits for the thread, holding nothing this needs.
     other
