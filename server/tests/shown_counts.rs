@@ -457,41 +457,50 @@ async fn a_reply_and_its_parent_rejected_at_once_are_counted_once() {
 
     // The parent rejected first; the reply's write waits for it.
     let parent = post(s, A, "race-0001", "huda@news.test", None, Moderation::Post).await;
-    rejecting
-        .batch_execute(&format!("BEGIN; {}", reject(parent.comment.id)))
-        .await
-        .expect("rejected");
-    let second = tokio::spawn(async move {
-        replying
-            .batch_execute(&format!("BEGIN; {}; COMMIT", reply(parent.comment.id)))
-            .await
-            .expect("replied");
-        replying
-    });
-    waits_for_a_lock(&watching, rejecting_pid).await;
-    assert!(!second.is_finished(), "the second write did not wait");
-    rejecting.batch_execute("COMMIT").await.expect("committed");
-    let replying = second.await.expect("the reply");
+    let replying = at_once(
+        &watching,
+        (&rejecting, rejecting_pid, &reject(parent.comment.id)),
+        (replying, &reply(parent.comment.id)),
+    )
+    .await;
     exact(s, "reply while its parent was rejected").await;
 
     // The reply first; the rejection waits for it.
     let parent = post(s, A, "race-0002", "huda@news.test", None, Moderation::Post).await;
-    replying
-        .batch_execute(&format!("BEGIN; {}", reply(parent.comment.id)))
-        .await
-        .expect("replied");
-    let second = tokio::spawn(async move {
-        rejecting
-            .batch_execute(&format!("BEGIN; {}; COMMIT", reject(parent.comment.id)))
-            .await
-            .expect("rejected");
-    });
-    waits_for_a_lock(&watching, replying_pid).await;
-    assert!(!second.is_finished(), "the second write did not wait");
-    replying.batch_execute("COMMIT").await.expect("committed");
-    second.await.expect("the rejection");
+    at_once(
+        &watching,
+        (&replying, replying_pid, &reply(parent.comment.id)),
+        (rejecting, &reject(parent.comment.id)),
+    )
+    .await;
     let truth = exact(s, "parent rejected while a reply was posted").await;
     assert_eq!(truth[A], base, "neither parents nor replies shown");
+}
+
+/// Two writes at once: the first's statement runs in a transaction left
+/// open, the second's (in a transaction of its own) must then wait for
+/// it, and goes on once the first commits. The second's session, back.
+async fn at_once(
+    watching: &tokio_postgres::Client,
+    (first, first_pid, first_sql): (&tokio_postgres::Client, i32, &str),
+    (second, second_sql): (tokio_postgres::Client, &str),
+) -> tokio_postgres::Client {
+    first
+        .batch_execute(&format!("BEGIN; {first_sql}"))
+        .await
+        .expect("the first write");
+    let second_sql = format!("BEGIN; {second_sql}; COMMIT");
+    let waiting = tokio::spawn(async move {
+        second
+            .batch_execute(&second_sql)
+            .await
+            .expect("the second write");
+        second
+    });
+    waits_for_a_lock(watching, first_pid).await;
+    assert!(!waiting.is_finished(), "the second write did not wait");
+    first.batch_execute("COMMIT").await.expect("committed");
+    waiting.await.expect("the second write")
 }
 
 /// A post into a thread that its article adopts meanwhile (its comments

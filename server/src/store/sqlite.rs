@@ -706,17 +706,18 @@ impl Store for SqliteStore {
 
     async fn list_comments(&self, query: CommentQuery) -> Result<Option<CommentPage>, StoreError> {
         self.with_conn(move |c| {
-            let open: Option<bool> = c
+            let article: Option<(bool, i64)> = c
                 .query_row(
-                    "SELECT comments_open FROM articles WHERE id = ?1 AND hidden = 0",
+                    "SELECT comments_open, shown_comments FROM articles
+                     WHERE id = ?1 AND hidden = 0",
                     [&query.article_id],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let Some(open) = open else {
+            let Some((open, total)) = article else {
                 return Ok(None);
             };
-            list_comments(c, &query, open).map(Some)
+            list_comments(c, &query, open, total).map(Some)
         })
         .await
     }
@@ -2718,10 +2719,13 @@ fn comment_by_id(conn: &Connection, id: i64) -> Result<Option<StoredComment>, St
         .optional()?)
 }
 
+/// A page of `q`'s article, whose comments are open or not and which
+/// shows `total` comments.
 fn list_comments(
     conn: &Connection,
     q: &CommentQuery,
     comments_open: bool,
+    total: i64,
 ) -> Result<CommentPage, StoreError> {
     let (cmp, order, start) = match q.sort {
         Sort::Oldest => (">", "ASC", i64::MIN),
@@ -2751,14 +2755,6 @@ fn list_comments(
         }
         item.replies = Some(found);
     }
-    let total = conn
-        .query_row(
-            "SELECT shown_comments FROM articles WHERE id = ?1",
-            [&q.article_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
     Ok(CommentPage {
         items,
         next,
