@@ -1,17 +1,20 @@
 // The published artefacts in other people's pages: the CDN bundle on a page
 // of another origin (with SRI), a page that only uses <khabar-widget>, a
 // tampered wasm refused by the loader for its hash (and, as a control, a
-// missing wasm refused for its 404), and a fresh Vite app that installs
-// the npm tarball, type-checks against its declarations, builds and renders.
+// missing wasm refused for its 404), a fresh Vite app that installs the
+// npm tarball, type-checks against its declarations, builds and renders,
+// and the npm packages resolved by webpack 5's resolver as older Next.js
+// releases ship it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import resolver from 'enhanced-resolve';
 import { env, launchBrowser, openPage, serveStatic, startServer, widgetsSettled } from './helpers.mjs';
 
 const DIST = resolve(env('KHABAR_DIST'));
@@ -422,6 +425,46 @@ test('a language catalog that does not match its hash: the error in the fallback
   await page.locator(`${A} >> h1.headline`).waitFor();
   assert.equal(await page.locator(`${A} >> h1.headline`).textContent(), title);
   await page.close();
+});
+
+test("the npm packages resolve in webpack's resolver of Next.js 13 and 14: each exports entry lists types first, default last", () => {
+  // enhanced-resolve before 5.17 (webpack 5 until 2024, and the copy
+  // Next.js 13 and 14 build with) refuses an exports entry whose `default`
+  // comes before another condition: "Default condition should be last one".
+  const app = mkdtempSync(join(tmpdir(), 'khabar-webpack-'));
+  try {
+    const modules = join(app, 'node_modules');
+    mkdirSync(join(modules, '@khabar'), { recursive: true });
+    symlinkSync(join(DIST, 'npm'), join(modules, 'khabar'), 'dir');
+    const packages = { khabar: join(DIST, 'npm') };
+    for (const name of ['react', 'vue', 'svelte']) {
+      symlinkSync(join(DIST, 'packages', name), join(modules, '@khabar', name), 'dir');
+      packages[`@khabar/${name}`] = join(DIST, 'packages', name);
+    }
+    const webpack = resolver.create.sync({
+      conditionNames: ['import', 'module', 'webpack', 'production', 'browser'],
+      extensions: ['.js'],
+      symlinks: false,
+    });
+    const found = (request) => webpack(app, request).slice(modules.length + 1);
+    assert.equal(found('khabar'), 'khabar/index.js');
+    assert.equal(found('khabar/auto'), 'khabar/khabar.js');
+    assert.equal(found('khabar/khabar_bg.wasm'), 'khabar/khabar_bg.wasm');
+    for (const name of ['react', 'vue', 'svelte']) assert.equal(found(`@khabar/${name}`), `@khabar/${name}/index.js`);
+    // Node's rule, which every resolver reads the same way: TypeScript
+    // takes the first condition it knows, so `types` comes first.
+    for (const [name, dir] of Object.entries(packages)) {
+      const { exports } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      for (const [entry, target] of Object.entries(exports)) {
+        if (typeof target === 'string') continue;
+        const conditions = Object.keys(target);
+        assert.equal(conditions.at(-1), 'default', `${name} ${entry}: ${conditions}`);
+        assert.equal(conditions[0], 'types', `${name} ${entry}: ${conditions}`);
+      }
+    }
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });
 
 test('a fresh Vite app installs the npm tarball, type-checks, builds and renders', { timeout: 240_000 }, async () => {

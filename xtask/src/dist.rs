@@ -661,7 +661,8 @@ pub fn dist() -> Result<(), String> {
 
 /// Writes `package` as `dir/package.json` and `npm pack`s `dir` into `into`.
 fn pack(dir: &Path, package: &serde_json::Value, into: &Path) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(package).map_err(|e| e.to_string())? + "\n";
+    let text =
+        serde_json::to_string_pretty(&Conditions(package)).map_err(|e| e.to_string())? + "\n";
     write(&dir.join("package.json"), text.as_bytes())?;
     cmd::run(
         Command::new("npm")
@@ -669,6 +670,36 @@ fn pack(dir: &Path, package: &serde_json::Value, into: &Path) -> Result<(), Stri
             .arg(into)
             .current_dir(dir),
     )
+}
+
+/// A package.json written with each object's `types` first and `default`
+/// last, the order resolvers read conditions in: webpack and rspack refuse
+/// an `exports` entry whose `default` comes before another condition, and
+/// serde_json's maps sort their keys, which puts `default` first.
+struct Conditions<'a>(&'a serde_json::Value);
+
+impl serde::Serialize for Conditions<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.0 {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                // Stable: every other key keeps its place.
+                keys.sort_by_key(|k| match k.as_str() {
+                    "types" => 0,
+                    "default" => 2,
+                    _ => 1,
+                });
+                let mut out = s.serialize_map(Some(keys.len()))?;
+                for k in keys {
+                    out.serialize_entry(k, &Conditions(&map[k.as_str()]))?;
+                }
+                out.end()
+            }
+            serde_json::Value::Array(items) => s.collect_seq(items.iter().map(Conditions)),
+            leaf => leaf.serialize(s),
+        }
+    }
 }
 
 /// The framework components under `packages/` (`@khabar/react`, `vue`,
@@ -861,6 +892,23 @@ fn twiggy_top(name: &str, feature: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn package_conditions_put_types_first_and_default_last() {
+        let package = serde_json::json!({
+            "name": "x",
+            "exports": {
+                ".": { "default": "./i.js", "svelte": "./i.js", "types": "./i.d.ts" },
+                "./p": "./p.js"
+            },
+            "files": [{ "default": 1, "a": 2 }]
+        });
+        let text = serde_json::to_string(&Conditions(&package)).expect("serializes");
+        assert_eq!(
+            text,
+            r#"{"exports":{".":{"types":"./i.d.ts","svelte":"./i.js","default":"./i.js"},"./p":"./p.js"},"files":[{"a":2,"default":1}],"name":"x"}"#
+        );
+    }
 
     #[test]
     fn sri_is_sha384_in_base64() {
