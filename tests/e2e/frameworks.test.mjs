@@ -7,12 +7,13 @@
 // widgets), a Vue and a Svelte page rendered on the server (in Node, by
 // the same app's `vite build --ssr`) and hydrated, the three components'
 // server HTML under a CSP that refuses inline styles, the React page under
-// `vite dev`, and a Next.js app-router app built with `next build` and run
-// with `next start` (server-rendered placeholders of the reserved height,
-// then hydrated: no console error, no hydration warning).
+// `vite dev`, and a Next.js app-router app built with `next build`, by
+// Turbopack and by webpack, and run with `next start` (server-rendered
+// placeholders of the reserved height, then hydrated: no console error, no
+// hydration warning, and no warning of khabar's in the build).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -272,49 +273,69 @@ test('@khabar/react under `vite dev` (the config keeps Khabar out of pre-bundlin
   }
 });
 
-test('@khabar/react in a Next.js app-router app: server-rendered placeholders, hydrated without warnings', { timeout: 300_000 }, async (t) => {
+test('@khabar/react in a Next.js app-router app, built by Turbopack and by webpack: server-rendered placeholders, hydrated without warnings', { timeout: 420_000 }, async (t) => {
   const started = Date.now();
-  const { app, run } = installFixture('next-app', ['khabar', 'khabar-react']);
-  const next = { NEXT_TELEMETRY_DISABLED: '1' };
-  let child;
+  const { app } = installFixture('next-app', ['khabar', 'khabar-react']);
+  const next = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
   try {
-    run(join(app, 'node_modules/.bin/next'), ['build'], next);
-    t.diagnostic(`installed and built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const port = await freePort();
-    child = spawn(join(app, 'node_modules/.bin/next'), ['start', '-p', String(port), '-H', '127.0.0.1'], {
-      cwd: app, env: { ...process.env, ...next }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Next.js 16 builds with Turbopack; `--webpack` as Next.js 13 to 15
+    // did, and as a site that keeps webpack's plugins still does.
+    for (const bundler of ['turbopack', 'webpack']) {
+      const built = spawnSync(join(app, 'node_modules/.bin/next'), ['build', ...(bundler === 'webpack' ? ['--webpack'] : [])], {
+        cwd: app, env: next, encoding: 'utf8',
+      });
+      const said = `${built.stdout}${built.stderr}`;
+      assert.equal(built.status, 0, `next build (${bundler}): ${said}`);
+      // Nothing of khabar's to warn about in a site's build.
+      assert.doesNotMatch(said, /node_modules\/khabar|Critical dependency|with warnings/, `next build (${bundler})`);
+      t.diagnostic(`${bundler}: installed and built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await nextStarted(app, next, async (url) => {
+        const html = await fetch(url).then((r) => r.text());
+        // Rendered on the server: the placeholders, holding the reserved height.
+        assert.match(html, /<div id="story" style="min-block-size:var\(--khabar-article-min-height, 100vh\)"><\/div>/);
+        assert.match(html, /<div id="comments" style="min-block-size:var\(--khabar-comments-min-height, 54rem\)"><\/div>/);
+
+        const { page, problems } = await openPage(browser);
+        const warnings = [];
+        page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+        page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+        await page.goto(url);
+        assert.equal(await shown(page), titles[FIRST], bundler);
+        // Hydrated: the placeholders lost their reserved height to the widget's own.
+        assert.equal(await page.evaluate(() => document.getElementById('story').style.minBlockSize), '');
+        assert.deepEqual(problems, [], bundler);
+        assert.deepEqual(warnings.filter((w) => /hydrat/i.test(w)), [], bundler);
+        await page.close();
+      });
+    }
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});
+
+/** Runs `next start` in `app` on a free port while `use(url)` runs, the page's URL once it answers. */
+async function nextStarted(app, env, use) {
+  const port = await freePort();
+  const child = spawn(join(app, 'node_modules/.bin/next'), ['start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
     let output = '';
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
     const url = `http://127.0.0.1:${port}/?api=${encodeURIComponent(api())}&article=${FIRST}`;
     const until = Date.now() + 30_000;
-    let html = null;
-    while (!html && Date.now() < until) {
-      html = await fetch(url).then((r) => (r.ok ? r.text() : null), () => null);
-      if (!html) await new Promise((r) => setTimeout(r, 200));
+    let up = false;
+    while (!up && Date.now() < until) {
+      up = await fetch(url).then((r) => r.ok, () => false);
+      if (!up) await new Promise((r) => setTimeout(r, 200));
     }
-    assert.ok(html, `next start answered: ${output}`);
-    // Rendered on the server: the placeholders, holding the reserved height.
-    assert.match(html, /<div id="story" style="min-block-size:var\(--khabar-article-min-height, 100vh\)"><\/div>/);
-    assert.match(html, /<div id="comments" style="min-block-size:var\(--khabar-comments-min-height, 54rem\)"><\/div>/);
-
-    const { page, problems } = await openPage(browser);
-    const warnings = [];
-    page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
-    await page.goto(url);
-    assert.equal(await shown(page), titles[FIRST]);
-    // Hydrated: the placeholders lost their reserved height to the widget's own.
-    assert.equal(await page.evaluate(() => document.getElementById('story').style.minBlockSize), '');
-    assert.deepEqual(problems, []);
-    assert.deepEqual(warnings.filter((w) => /hydrat/i.test(w)), []);
-    await page.close();
+    assert.ok(up, `next start answered: ${output}`);
+    await use(url);
   } finally {
-    child?.kill('SIGKILL');
-    rmSync(app, { recursive: true, force: true });
+    child.kill('SIGKILL');
   }
-});
+}
 
 test('the framework examples in docs/embedding.md are the fixture files this suite runs', () => {
   const docs = readFileSync('docs/embedding.md', 'utf8');

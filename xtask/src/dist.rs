@@ -204,6 +204,36 @@ fn replace_once(text: &str, from: &str, to: &str, what: &str) -> Result<String, 
     Ok(text.replace(from, to))
 }
 
+/// `js` with webpack told to leave each `import()` of a computed URL to the
+/// browser (`webpackIgnore`): the CDN's checked import of a module by URL,
+/// which an npm build never takes, but which webpack would otherwise turn
+/// into an empty context and a "Critical dependency: the request of a
+/// dependency is an expression" warning in every site's build. esbuild's
+/// minifier drops the comment from the source, so it is put back here.
+fn webpack_ignores(js: &[u8]) -> Result<Vec<u8>, String> {
+    let text = std::str::from_utf8(js).map_err(|e| format!("the npm API is not UTF-8: {e}"))?;
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    let mut computed = 0;
+    while let Some(at) = rest.find("import(") {
+        let (before, after) = rest.split_at(at + "import(".len());
+        out.push_str(before);
+        if !after.starts_with(['"', '\'', '`']) {
+            out.push_str("/* webpackIgnore: true */ ");
+            computed += 1;
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    if computed == 0 {
+        return Err(
+            "the npm API has no import() of a computed URL: is webpack_ignores still needed?"
+                .into(),
+        );
+    }
+    Ok(out.into_bytes())
+}
+
 /// A wasm module as published: its file name and SRI hash.
 struct Published {
     name: String,
@@ -490,7 +520,7 @@ pub fn dist() -> Result<(), String> {
     for (tag, text) in &catalogs {
         write(&npm.join(build::catalog_file(tag)), text.as_bytes())?;
     }
-    write(&npm.join("index.js"), &npm_api)?;
+    write(&npm.join("index.js"), &webpack_ignores(&npm_api)?)?;
     write(&npm.join("khabar.js"), &npm_auto)?;
     write(&npm.join("khabar_bg.wasm"), &core_wasm)?;
     write(&npm.join("khabar_comments_bg.wasm"), &comments_wasm)?;
@@ -892,6 +922,17 @@ fn twiggy_top(name: &str, feature: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webpack_leaves_imports_of_computed_urls_to_the_browser() {
+        let js = br#"a=()=>import("./x.js");b=t=>import(t);c=()=>import(`./y.js`)"#;
+        let out = String::from_utf8(webpack_ignores(js).expect("one to mark")).expect("text");
+        assert_eq!(
+            out,
+            r#"a=()=>import("./x.js");b=t=>import(/* webpackIgnore: true */ t);c=()=>import(`./y.js`)"#
+        );
+        assert!(webpack_ignores(br#"import("./x.js")"#).is_err());
+    }
 
     #[test]
     fn package_conditions_put_types_first_and_default_last() {
