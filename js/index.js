@@ -450,6 +450,9 @@ function startPage() {
     page.waiting.clear();
     init();
     if (core.running) {
+      // The core ran while this module was on its way, and did not settle
+      // `ready`, which waited for this one.
+      if (readyBy === core) settle.resolve();
       mountWaiting(core);
       if (placeholderApi !== undefined) core.glue.autoMount(placeholderApi);
     } else if (core.failed) {

@@ -504,6 +504,39 @@ test("a comments page's module that cannot load: the core shows the section, wit
   assert.ok(fetched.includes('khabar_core_bg.wasm') && fetched.includes('khabar_comments_bg.wasm'), fetched.join());
 });
 
+test("`ready` resolves once the core runs, when the comments page's module it waited for first fails after that", async () => {
+  const { page, problems } = await openPage(browser);
+  // The comment section asks for the comments page's module first; it is
+  // held, then refused once the core, started for an article, runs.
+  let refuse;
+  const refused = new Promise((r) => { refuse = r; });
+  await page.route('**/khabar_comments_page_bg.wasm', async (route) => { await refused; await route.abort('connectionrefused'); });
+  await page.route('**/ready-after.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>r</title></head>
+<body><div id="story"></div><div id="thread"></div>
+<script type="module">import * as k from '/khabar/index.js'; window.k = k; window.imported = true;</script></body></html>`,
+  }));
+  await page.goto(`${server.url}ready-after.html`);
+  await page.waitForFunction(() => window.imported);
+  await page.evaluate((id) => {
+    window.settled = 'pending';
+    k.ready.then(() => { window.settled = 'resolved'; }, (e) => { window.settled = `rejected: ${e.code}`; });
+    k.mount(document.getElementById('thread'), { kind: 'comments', articleId: id, lang: 'en' });
+    k.mount(document.getElementById('story'), { kind: 'article', articleId: id, lang: 'en' });
+  }, ARTICLE);
+  await page.locator('#story >> h1.headline').waitFor();
+  assert.equal(await page.evaluate(() => window.settled), 'pending', 'the comments page\'s module came first');
+  refuse();
+  // The core shows the section instead, and `ready` says the widget runs.
+  await page.locator('#thread >> form.comment-form').waitFor();
+  await page.waitForFunction(() => window.settled !== 'pending', null, { timeout: 5_000 }).catch(() => {});
+  assert.equal(await page.evaluate(() => window.settled), 'resolved');
+  // Only the refused module's two lines: the network's and the loader's.
+  assert.ok(problems.every((p) => /ERR_CONNECTION_REFUSED|could not start \S+khabar_comments_page_bg\.wasm/.test(p)), problems.join('\n'));
+  await page.close();
+});
+
 test('a core that cannot start, asked for by a page of comment sections: a placeholder added later is told (khabar:error "load")', async () => {
   const { page, problems } = await openPage(browser);
   await page.route('**/khabar_core_bg.wasm', (route) => route.abort('connectionrefused'));
