@@ -900,13 +900,18 @@ export const __auto = {
   requestCatalog: (tag, pageTag) => catalog(catalogTag(tag, pageTag)),
   need,
   configure,
-  /** The API base set up (init()'s or the script tag's), else `fallback`, which becomes it. */
-  defaultApi: (fallback) => {
-    if (!defaultApi) {
+  /**
+   * The API base set up (init()'s or the script tag's), else `fallback`,
+   * which becomes every widget's when `adopt` (a script tag's origin) and
+   * stays the placeholders' own otherwise (a bundle's origin: `mount()`
+   * keeps the page's).
+   */
+  defaultApi: (fallback, adopt) => {
+    if (!defaultApi && adopt) {
       defaultApi = fallback;
       for (const m of [core, page]) if (m.running) m.glue.setDefaultApi(fallback);
     }
-    return defaultApi;
+    return defaultApi || fallback;
   },
   mountAttributes: (element, api) => open(element, api, true),
   /**

@@ -34,8 +34,10 @@ if (typeof document !== 'undefined') {
   __auto.configure({ api: options.api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity });
   // The API of every placeholder and element that names none: the script
   // tag's data-api; in a bundle (no script tag), what init() named before
-  // this module was imported; else this file's own origin.
-  const api = __auto.defaultApi(new URL('/api/v1', here).href);
+  // this module was imported; else this file's own origin, which a script
+  // tag's page takes for mount() too, and a bundle's does not (mount()
+  // then asks the page's own origin, as without khabar/auto).
+  const api = __auto.defaultApi(new URL('/api/v1', here).href, Boolean(script));
 
   // The article of each placeholder already on the page is requested now,
   // while the wasm downloads and compiles. A page whose widgets are all

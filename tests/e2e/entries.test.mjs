@@ -193,6 +193,41 @@ test('`khabar/auto` imported after init({ api }): its placeholders and elements 
   await page.close();
 });
 
+test("`khabar/auto` from a bundle on another origin, without init(): its placeholders ask that origin, mount() the page's own", async () => {
+  // A site whose bundle is on a CDN (Next.js's assetPrefix, Vite's base):
+  // the placeholders in its articles fall back to the bundle's origin, as
+  // the docs say, and a component's mount() to the page's.
+  const { page, problems } = await openPage(browser);
+  const cdn = [];
+  await page.route('https://cdn.example/**', async (route) => {
+    const url = route.request().url();
+    if (url.includes('/api/')) cdn.push(new URL(url).pathname);
+    const response = await route.fetch({ url: url.replace('https://cdn.example/', server.url) });
+    await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': '*' } });
+  });
+  const own = [];
+  page.on('request', (r) => { if (r.url().startsWith(`${server.url}api/`)) own.push(new URL(r.url()).pathname); });
+  await page.route('**/entry-cdn.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>e</title></head>
+<body><div id="placeholder" data-khabar="card" data-khabar-article-id="${ARTICLE}"></div><div id="story"></div>
+<script type="module">
+  const k = await import('https://cdn.example/khabar/index.js');
+  await import('https://cdn.example/khabar/khabar.js');
+  k.mount(document.getElementById('story'), { kind: 'card', articleId: '${ARTICLE}' });
+</script></body></html>`,
+  }));
+  await page.goto(`${server.url}entry-cdn.html`);
+  for (const id of ['placeholder', 'story']) {
+    await page.waitForFunction((h) => document.getElementById(h).shadowRoot?.querySelector('.card-title'), id);
+  }
+  assert.ok(cdn.includes(`/api/v1/articles/${ARTICLE}`), `the placeholder asked the bundle's origin: ${cdn}`);
+  assert.ok(own.includes(`/api/v1/articles/${ARTICLE}`), `mount() asked the page's origin: ${own}`);
+  assert.deepEqual(problems, []);
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  await page.close();
+});
+
 test('without khabar/auto, a widget kept aside a while (a framework\'s cached view) keeps its relative times current once it is back', async () => {
   const { page, problems } = await openPage(browser);
   await page.clock.install(); // the real time, which the test moves on
