@@ -881,6 +881,123 @@ async fn an_article_page_searches_comments_and_closes_and_reopens_them() {
 }
 
 #[tokio::test]
+async fn the_articles_list_holds_hidden_articles_and_threads_of_pages_by_url() {
+    let f = fixture_with(true, |s| {
+        let mut s = adjust(s);
+        s.sites = khabar_server::threads::Sites::parse(&["https://news.example"]).expect("sites");
+        s
+    });
+    assert!(auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
+        .await
+        .expect("add"));
+    let r = &f.router;
+    // A comment on a page the site never pushed: its thread, by URL.
+    let page = "https://news.example/2026/12/01/ساحة";
+    let (status, _, created) = post_json(
+        r,
+        &format!("/api/v1/comments?url={}", enc(page)),
+        &json!({ "author": "Reader", "email": "", "body": "On the square, at last",
+                 "idempotency_key": "key-by-url-0001", "title": "The square" }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let thread = created["article_id"].as_str().expect("thread").to_owned();
+    let on_thread = created["comment"]["id"].as_i64().expect("id");
+    f.store
+        .set_comment_status(on_thread, Status::Published)
+        .await
+        .expect("publish");
+    // An article its CMS deleted, with a comment waiting.
+    let waiting = comment(&f, "key-hidden-0001", "Still here?", None).await;
+    assert!(f
+        .store
+        .set_article_hidden(ARTICLE, true)
+        .await
+        .expect("hide"));
+
+    let session = sign_in(r, "10.0.8.1", "sara").await;
+    let list = send(r, "GET", "/admin/articles", "10.0.8.1", &session, None, &[]).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let row = |id: &str| {
+        let at = list
+            .body
+            .find(&format!(r#"href="/admin/articles/{id}""#))
+            .unwrap_or_else(|| panic!("{id} listed: {}", list.body));
+        let end = list.body[at..].find("</tr>").expect("row end") + at;
+        list.body[at..end].to_owned()
+    };
+    let thread_row = row(&thread);
+    assert!(thread_row.contains("The square"), "{thread_row}");
+    assert!(thread_row.contains("صفحة بعنوانها"), "{thread_row}");
+    assert!(
+        thread_row.contains(r#"dir="ltr">https:&#x2f;&#x2f;news.example&#x2f;2026"#),
+        "{thread_row}"
+    );
+    let hidden_row = row(ARTICLE);
+    assert!(hidden_row.contains("مخفية عن القرّاء"), "{hidden_row}");
+    assert!(!thread_row.contains("مخفية"), "{thread_row}");
+
+    // Both pages open: the thread's comments, and the hidden article's,
+    // which the queue links to.
+    let queue = send(r, "GET", "/admin/queue", "10.0.8.1", &session, None, &[]).await;
+    assert!(
+        queue.body.contains(&format!("/admin/articles/{ARTICLE}")),
+        "{}",
+        queue.body
+    );
+    let hidden = send(
+        r,
+        "GET",
+        &format!("/admin/articles/{ARTICLE}"),
+        "10.0.8.1",
+        &session,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.body);
+    assert!(
+        hidden.body.contains("لا يرى القرّاء هذا المقال"),
+        "{}",
+        hidden.body
+    );
+    let open = send(
+        r,
+        "GET",
+        &format!("/admin/articles/{thread}"),
+        "10.0.8.1",
+        &session,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(open.status, StatusCode::OK);
+    assert!(
+        open.body.contains("On the square, at last"),
+        "{}",
+        open.body
+    );
+    assert!(!open.body.contains("لا يرى القرّاء"), "{}", open.body);
+    // Closing the hidden article's comments lands on its page, not a 404.
+    let form = format!("csrf={}&open=0", enc(&hidden.csrf()));
+    let closed = send(
+        r,
+        "POST",
+        &format!("/admin/articles/{ARTICLE}/open"),
+        "10.0.8.1",
+        &session,
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    let after = send(r, "GET", closed.location(), "10.0.8.1", &session, None, &[]).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(status_of(&f, waiting).await.as_deref(), Some("pending"));
+}
+
+#[tokio::test]
 async fn weak_names_and_passwords_are_refused() {
     let f = fixture_with(false, adjust);
     assert!(auth::add_moderator(f.store.as_ref(), "bad name", PASSWORD)

@@ -200,6 +200,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("search_button", "Search", "ابحث"),
     ("no_comments", "No published comment matches.", "لا تعليق منشور مطابق."),
     ("no_articles", "No article yet.", "لا مقالات بعد."),
+    ("thread", "Page by its address", "صفحة بعنوانها"),
+    ("hidden_article", "Hidden from readers", "مخفية عن القرّاء"),
+    (
+        "hidden_article_note",
+        "Readers do not see this article (deleted in its CMS, or hidden): its comments are kept, and can still be moderated here.",
+        "لا يرى القرّاء هذا المقال (حُذف من نظام إدارة المحتوى أو أُخفي): تعليقاته محفوظة، ويمكن الإشراف عليها هنا.",
+    ),
     ("no_audit", "Nothing was done yet.", "لم يُنفذ أي إجراء بعد."),
     ("who", "Moderator", "المشرف"),
     ("action", "Action", "الإجراء"),

@@ -15,7 +15,7 @@ use crate::admin::paging::{self, Cursor};
 use crate::extract::{same_secret, ClientKey};
 use crate::routes::articles::{decode_cursor, encode_cursor};
 use crate::state::AppState;
-use crate::store::{ListQuery, ModComment, ModQuery, Status};
+use crate::store::{ModComment, ModQuery, Status};
 
 /// Most comments or audit lines one page shows.
 const PAGE_ROWS: u32 = 200;
@@ -630,9 +630,12 @@ pub(crate) async fn act_on_comments(
 struct ArticleRow {
     id: String,
     title: String,
+    url: String,
     published_at: String,
     comment_count: u32,
     comments_open: bool,
+    hidden: bool,
+    thread: bool,
 }
 
 /// Articles one page of the list shows.
@@ -658,29 +661,22 @@ pub(crate) async fn articles(
         None => None,
     };
     let first_page = after.is_none();
-    let (list, next) = state
-        .store
-        .list_articles(ListQuery {
-            limit: ARTICLE_ROWS,
-            after,
-            ..ListQuery::default()
-        })
-        .await?;
-    let mut rows = Vec::with_capacity(list.len());
-    for a in list {
-        let open = state
-            .store
-            .article(&a.id)
-            .await?
-            .is_some_and(|full| full.comments_open);
-        rows.push(ArticleRow {
+    // Hidden articles and the threads of pages known by their URL alone
+    // too: their comments are the moderators' as much as any.
+    let (list, next) = state.store.moderated_articles(after, ARTICLE_ROWS).await?;
+    let rows: Vec<ArticleRow> = list
+        .into_iter()
+        .map(|a| ArticleRow {
+            published_at: shown_time(&a.published_at),
             id: a.id,
             title: a.title,
-            published_at: shown_time(&a.published_at),
+            url: a.url,
             comment_count: a.comment_count,
-            comments_open: open,
-        });
-    }
+            comments_open: a.comments_open,
+            hidden: a.hidden,
+            thread: a.thread,
+        })
+        .collect();
     let links = paging::Links {
         older: next.map(|(ts, id)| format!("/admin/articles?cursor={}", encode_cursor(ts, &id))),
         newer: None,
@@ -705,11 +701,14 @@ pub(crate) async fn article(
     Path(id): Path<String>,
     Query(p): Query<Done>,
 ) -> Result<Html<String>, AdminError> {
+    // A hidden article's comments are still the moderators' (the queue
+    // links here for them).
     let article = state
         .store
-        .article(&id)
+        .article_even_hidden(&id)
         .await?
         .ok_or(AdminError::NotFound)?;
+    let hidden = state.store.article(&id).await?.is_none();
     let q =
         p.q.as_deref()
             .map(str::trim)
@@ -740,6 +739,7 @@ pub(crate) async fn article(
                 url => &article.url,
                 comments_open => article.comments_open,
                 lang => &article.lang,
+                hidden => hidden,
             },
             items => Serde(items),
             links => Serde(links),

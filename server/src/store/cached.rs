@@ -16,8 +16,9 @@ use crate::store::dump::Dump;
 use crate::store::{Attempt, Change, Imported, NoticeOutcome, RetriedDelivery, WebhookDelivery};
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
-    Keyset, ListQuery, ModComment, ModQuery, Moderator, OutboxMail, Position, ReplyNotice,
-    ReplyPage, ReplySubscription, Session, SharedStore, Sort, Status, Store, StoreError, UrlMatch,
+    Keyset, ListQuery, ModComment, ModQuery, ModeratedArticle, Moderator, OutboxMail, Position,
+    ReplyNotice, ReplyPage, ReplySubscription, Session, SharedStore, Sort, Status, Store,
+    StoreError, UrlMatch,
 };
 
 /// Entries kept at most; past that the cache starts over (a flood of
@@ -187,6 +188,14 @@ impl Store for CachedStore {
         query: ListQuery,
     ) -> Result<(Vec<ArticleSummary>, Option<Position>), StoreError> {
         self.inner.list_articles(query).await
+    }
+
+    async fn moderated_articles(
+        &self,
+        after: Option<Position>,
+        limit: u32,
+    ) -> Result<(Vec<ModeratedArticle>, Option<Position>), StoreError> {
+        self.inner.moderated_articles(after, limit).await
     }
 
     async fn recent_articles(

@@ -100,6 +100,43 @@ pub struct ListQuery {
     pub lang: Option<String>,
 }
 
+/// One row of the moderators' list of articles, which holds what readers'
+/// lists leave out: hidden articles and the comment threads of pages known
+/// only by their URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeratedArticle {
+    /// Identifier.
+    pub id: String,
+    /// Canonical URL (a thread's page).
+    pub url: String,
+    /// Headline (a thread's: the title its first comment named).
+    pub title: String,
+    /// RFC 3339 (a thread's: when its first comment came).
+    pub published_at: String,
+    /// Comments shown to readers.
+    pub comment_count: u32,
+    /// Whether readers may comment.
+    pub comments_open: bool,
+    /// Hidden from readers (deleted in its CMS, or hidden here).
+    pub hidden: bool,
+    /// A thread of a page known by its URL alone, not an article.
+    pub thread: bool,
+}
+
+/// The first `limit` of `rows` (each with its `published_ts`, one more
+/// asked for than shown) and where the next page starts.
+pub(crate) fn moderated_page(
+    mut rows: Vec<(ModeratedArticle, i64)>,
+    limit: u32,
+) -> (Vec<ModeratedArticle>, Option<Position>) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = more
+        .then(|| rows.last().map(|(a, ts)| (*ts, a.id.clone())))
+        .flatten();
+    (rows.into_iter().map(|(a, _)| a).collect(), next)
+}
+
 /// Sort order of a comment list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sort {
@@ -735,6 +772,13 @@ pub trait Store: Send + Sync {
         &self,
         query: ListQuery,
     ) -> Result<(Vec<ArticleSummary>, Option<Position>), StoreError>;
+    /// Every article, hidden ones and comment threads included, newest
+    /// first, keyset-paged like [`Store::list_articles`]: the moderators'.
+    async fn moderated_articles(
+        &self,
+        after: Option<Position>,
+        limit: u32,
+    ) -> Result<(Vec<ModeratedArticle>, Option<Position>), StoreError>;
     /// The newest `limit` full articles, optionally of one section (feeds).
     async fn recent_articles(
         &self,

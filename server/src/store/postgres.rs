@@ -17,9 +17,9 @@ use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABL
 use super::{
     cut_page, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
     CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
-    ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplyPage,
-    ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError, UrlMatch,
-    WebhookDelivery,
+    ModComment, ModQuery, ModeratedArticle, Moderator, NoticeOutcome, OutboxMail, Position,
+    ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session, Sort, Status, Store,
+    StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -1109,6 +1109,45 @@ impl Store for PostgresStore {
             None
         };
         Ok((items.into_iter().map(|(a, _)| a.summary()).collect(), next))
+    }
+
+    async fn moderated_articles(
+        &self,
+        after: Option<Position>,
+        limit: u32,
+    ) -> Result<(Vec<ModeratedArticle>, Option<Position>), StoreError> {
+        let client = self.pool.get().await?;
+        let (after_ts, after_id) = after.unwrap_or((i64::MAX, String::new()));
+        let rows = client
+            .query(
+                "SELECT id, url, title, published_at, shown_comments, comments_open, hidden,
+                        origin IS NOT DISTINCT FROM 'thread', published_ts
+                 FROM articles
+                 WHERE published_ts < $1 OR (published_ts = $1 AND ($2 = '' OR id < $2))
+                 ORDER BY published_ts DESC, id DESC
+                 LIMIT $3",
+                &[&after_ts, &after_id, &(i64::from(limit) + 1)],
+            )
+            .await?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    ModeratedArticle {
+                        id: r.try_get(0)?,
+                        url: r.try_get(1)?,
+                        title: r.try_get(2)?,
+                        published_at: r.try_get(3)?,
+                        comment_count: u32::try_from(r.try_get::<_, i64>(4)?).unwrap_or(0),
+                        comments_open: r.try_get(5)?,
+                        hidden: r.try_get(6)?,
+                        thread: r.try_get(7)?,
+                    },
+                    r.try_get::<_, i64>(8)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(super::moderated_page(rows, limit))
     }
 
     async fn recent_articles(

@@ -16,9 +16,9 @@ use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABL
 use super::{
     cut_page, millis, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change,
     ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
-    ListQuery, ModComment, ModQuery, Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice,
-    ReplyPage, ReplySubscription, RetriedDelivery, Session, Sort, Status, Store, StoreError,
-    UrlMatch, WebhookDelivery,
+    ListQuery, ModComment, ModQuery, ModeratedArticle, Moderator, NoticeOutcome, OutboxMail,
+    Position, ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session, Sort, Status,
+    Store, StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -662,6 +662,42 @@ impl Store for SqliteStore {
         query: ListQuery,
     ) -> Result<(Vec<ArticleSummary>, Option<Position>), StoreError> {
         self.with_conn(move |c| list_articles(c, &query)).await
+    }
+
+    async fn moderated_articles(
+        &self,
+        after: Option<Position>,
+        limit: u32,
+    ) -> Result<(Vec<ModeratedArticle>, Option<Position>), StoreError> {
+        self.with_conn(move |c| {
+            let (after_ts, after_id) = after.unwrap_or((i64::MAX, String::new()));
+            let mut stmt = c.prepare_cached(
+                "SELECT id, url, title, published_at, shown_comments, comments_open, hidden,
+                        origin IS 'thread', published_ts
+                 FROM articles
+                 WHERE published_ts < ?1 OR (published_ts = ?1 AND (?2 = '' OR id < ?2))
+                 ORDER BY published_ts DESC, id DESC
+                 LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![after_ts, after_id, i64::from(limit) + 1], |r| {
+                Ok((
+                    ModeratedArticle {
+                        id: r.get(0)?,
+                        url: r.get(1)?,
+                        title: r.get(2)?,
+                        published_at: r.get(3)?,
+                        comment_count: u32::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+                        comments_open: r.get(5)?,
+                        hidden: r.get(6)?,
+                        thread: r.get(7)?,
+                    },
+                    r.get::<_, i64>(8)?,
+                ))
+            })?;
+            let rows = rows.collect::<Result<Vec<_>, _>>()?;
+            Ok(super::moderated_page(rows, limit))
+        })
+        .await
     }
 
     async fn recent_articles(
