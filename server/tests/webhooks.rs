@@ -762,6 +762,18 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
         [(true, given_up.clone()), (true, given_up)]
     );
     assert_eq!(waiting(&all, kept), [(false, None), (false, None)]);
+    // Nothing to retry: no instance sends to that URL any more.
+    let given_up_id = all.iter().find(|d| d.url == gone).expect("given up").id;
+    let retried = b.store.retry_webhook_delivery(given_up_id).await;
+    assert_eq!(retried.expect("retry"), None);
+    let all = deliveries(&b.store).await;
+    assert_eq!(
+        waiting(&all, gone)
+            .iter()
+            .filter(|(failed, _)| *failed)
+            .count(),
+        2
+    );
     assert_eq!(worker::renew(&b.state).await.expect("b"), 0);
     // A's URL, renewed at its start, stays and gets the new comment.
     comment(&b.router, "hook-none-0003", "تعليق بعد نسيان العنوان").await;

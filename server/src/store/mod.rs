@@ -1115,7 +1115,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<WebhookDelivery>, StoreError>;
     /// Puts a failed delivery back in the queue, due now, with a fresh
     /// count of attempts, and says which it was (for the audit log);
-    /// `None` when there is no failed delivery `id`.
+    /// `None` when there is no failed delivery `id`, or when its URL is no
+    /// longer any running instance's `--webhook` (none would send it).
     async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError>;
     /// Forgets delivered deliveries of events older than
     /// `delivered_before_ms` and failed ones of events older than

@@ -2252,6 +2252,7 @@ impl Store for PostgresStore {
                     "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
                          next_attempt_ms = {DB_NOW_MS}, claimed_until_ms = 0
                      WHERE id = $1 AND failed_ms IS NOT NULL
+                       AND url IN (SELECT url FROM webhook_urls)
                      RETURNING comment_id, event, url"
                 ),
                 &[&id],

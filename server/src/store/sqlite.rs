@@ -1989,6 +1989,7 @@ impl Store for SqliteStore {
                 "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
                      next_attempt_ms = ?2, claimed_until_ms = 0
                  WHERE id = ?1 AND failed_ms IS NOT NULL
+                   AND url IN (SELECT url FROM webhook_urls)
                  RETURNING comment_id, event, url",
                 params![id, now_ms()],
                 |r| {
