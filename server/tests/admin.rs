@@ -248,6 +248,18 @@ async fn sign_in_shows_the_queue_under_a_strict_policy_and_sign_out_ends_it() {
     .await;
     assert_eq!(switch.location(), "/admin/audit");
     let lang = switch.set_cookie("khabar_admin_lang").expect("lang cookie");
+    // Sent to the demo's outbox too, which links to the same switch.
+    assert!(lang.contains("; Path=/;"), "{lang}");
+    // And the one an earlier version set for /admin alone goes.
+    let cleared: Vec<_> = switch
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("khabar_admin_lang=;") && v.contains("Path=/admin;"))
+        .collect();
+    assert_eq!(cleared.len(), 1, "{cleared:?}");
+    assert!(cleared[0].contains("Max-Age=0"), "{cleared:?}");
     let both = format!("{session}; {}", lang.split(';').next().expect("pair"));
     let page = send(
         r,

@@ -214,6 +214,14 @@ test('with --mail-outbox (the demo) the sent mail is readable at /demo/outbox', 
     assert.match(await mail.innerText(), /friend@example\.net/);
     assert.deepEqual(await axeViolations(outbox, { wholePage: true }), [], 'the outbox page');
     await outbox.screenshot({ path: screenshotPath('demo-outbox.png'), fullPage: true });
+    // Its language link comes back to it in the language chosen.
+    const before = await outbox.locator('html').getAttribute('lang');
+    const chosen = await outbox.locator('a.lang').getAttribute('lang');
+    assert.notEqual(chosen, before);
+    await Promise.all([outbox.waitForNavigation(), outbox.click('a.lang')]);
+    assert.equal(new URL(outbox.url()).pathname, '/demo/outbox');
+    assert.equal(await outbox.locator('html').getAttribute('lang'), chosen);
+    await outbox.close();
 
     // A second friend: the same confirmation is read out again, since the
     // line is emptied and written a task later (a line given the same words

@@ -172,9 +172,14 @@ fn over_https(state: &AppState, headers: &HeaderMap) -> bool {
 
 /// A `Set-Cookie` value for `/admin`, `HttpOnly`, `SameSite=Strict`.
 fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
+    cookie_at("/admin", name, value, max_age, secure)
+}
+
+/// The same for the pages under `path`.
+fn cookie_at(path: &str, name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/admin; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -264,14 +269,23 @@ pub(crate) async fn set_lang(
 ) -> Response {
     let lang = p.to.as_deref().and_then(Lang::parse).unwrap_or(Lang::Ar);
     let mut res = Redirect::to(&back_to(p.back.as_deref())).into_response();
+    // For the whole site: the demo's outbox (/demo/outbox) links here and
+    // speaks the same language.
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(
+        cookie_at(
+            "/",
             LANG_COOKIE,
             lang.tag(),
             365 * 86_400,
             over_https(&state, &headers),
         ),
+    );
+    // The one an earlier version set for /admin alone would be sent
+    // first there, and win.
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, "", 0, over_https(&state, &headers)),
     );
     res
 }
