@@ -43,6 +43,8 @@ pub enum ImportError {
 /// Parses `json`, cleans every article and checks it against the rules;
 /// the articles ready to store, or the first one that breaks a rule.
 pub fn parse(json: &str) -> Result<Vec<Article>, ImportError> {
+    // A byte order mark, as Windows editors and PowerShell write one.
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     let mut articles = match serde_json::from_str::<ImportFile>(json)? {
         ImportFile::Page { items } | ImportFile::List(items) => items,
         ImportFile::One(a) => vec![*a],
@@ -139,4 +141,20 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<usize, ImportError> {
         return Ok(0);
     }
     import_json(store, SEED).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_starts_with_a_byte_order_mark_reads() {
+        let json = r#"[{"id": "bom-1", "url": "https://news.example/bom", "title": "t",
+            "summary": "s", "published_at": "2026-11-30T08:00:00Z", "lang": "en",
+            "body_html": "<p>b</p>"}]"#;
+        let with_bom = format!("\u{feff}{json}");
+        let articles = parse(&with_bom).expect("reads");
+        assert_eq!(articles.len(), 1);
+        assert_eq!(articles[0].id, "bom-1");
+    }
 }

@@ -1016,6 +1016,32 @@ fn a_disqus_time_without_an_offset_is_utc() {
     );
 }
 
+#[test]
+fn a_disqus_post_waiting_there_waits_here_however_its_file_says_so() {
+    let f = news_site("https://news.example");
+    let post = |id: u32, approved: &str| {
+        format!(
+            "<post dsq:id=\"{id}\"><thread dsq:id=\"7\"/><message>&lt;p&gt;تعليق {id}&lt;/p&gt;</message>\
+             <createdAt>2026-11-12T12:12:12Z</createdAt><author><name>قارئ</name></author>\
+             {approved}</post>"
+        )
+    };
+    let posts = [
+        post(91, "<isApproved>false</isApproved>"),
+        post(92, "<isApproved>0</isApproved>"),
+        post(93, "<isApproved>true</isApproved>"),
+        post(94, "<isApproved>1</isApproved>"),
+        post(95, ""),
+    ];
+    let summary = import_text(&f, System::Disqus, &disqus_thread(&posts.concat()));
+    assert_eq!(summary.errors.len(), 0, "{summary}");
+    let status = |id: u32| expect(&f, &format!("import:disqus:{id}")).status;
+    assert_eq!(
+        [91, 92, 93, 94, 95].map(status),
+        ["pending", "pending", "published", "published", "published"]
+    );
+}
+
 /// Isso, run by the test: the executable `KHABAR_TEST_ISSO` names.
 mod isso {
     use super::*;

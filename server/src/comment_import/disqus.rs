@@ -120,7 +120,7 @@ impl Posts {
             SourceState::Deleted
         } else if p
             .child_text("isApproved")
-            .is_some_and(|t| t.eq_ignore_ascii_case("false"))
+            .is_some_and(|t| t.eq_ignore_ascii_case("false") || t.trim() == "0")
         {
             SourceState::Pending
         } else {
