@@ -992,6 +992,84 @@ fn a_wordpress_exports_editorial_notes_are_not_imported() {
     }
 }
 
+/// A WordPress export of the `souq` article whose comment 57 Disqus's
+/// plugin synced from Disqus post 1001 and whose comment 58, a reply to
+/// it, was written in WordPress.
+fn wordpress_with_synced_comment() -> String {
+    let comment = |id: u32, parent: u32, meta: &str, text: &str| {
+        format!(
+            "<wp:comment><wp:comment_id>{id}</wp:comment_id>\
+             <wp:comment_author>ليلى</wp:comment_author>\
+             <wp:comment_date_gmt>2020-03-01 10:00:00</wp:comment_date_gmt>\
+             <wp:comment_content><![CDATA[{text}]]></wp:comment_content>\
+             <wp:comment_approved>1</wp:comment_approved>\
+             <wp:comment_type>comment</wp:comment_type>\
+             <wp:comment_parent>{parent}</wp:comment_parent>{meta}</wp:comment>"
+        )
+    };
+    let synced = "<wp:commentmeta><wp:meta_key>dsq_parent_post_id</wp:meta_key>\
+                  <wp:meta_value></wp:meta_value></wp:commentmeta>\
+                  <wp:commentmeta><wp:meta_key>dsq_post_id</wp:meta_key>\
+                  <wp:meta_value>1001</wp:meta_value></wp:commentmeta>";
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" \
+         xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>\
+         <link>https://news.example</link><item><title>السوق</title>\
+         <link>https://news.example/2026/11/السوق/</link><wp:status>publish</wp:status>\
+         <wp:postmeta><wp:meta_key>_edit_last</wp:meta_key><wp:meta_value>1</wp:meta_value></wp:postmeta>\
+         {}{}</item></channel></rss>",
+        comment(57, 0, synced, "<p>مقال رائع عن السوق.</p><p>شكراً للكاتب</p>"),
+        comment(58, 57, "", "رد كتب في ووردبريس"),
+    )
+}
+
+#[test]
+fn a_comment_disqus_synced_into_wordpress_comes_in_once_from_both_exports() {
+    let disqus = fixture_file("disqus.xml");
+    let disqus_post = "import:disqus:1001";
+    // Disqus's export first, then WordPress's: the synced one is there.
+    let f = news_site("https://news.example");
+    run_import(
+        &f,
+        System::Disqus,
+        &disqus,
+        &options(&["https://news.example"]),
+    );
+    let before = expect(&f, disqus_post);
+    let summary = import_text(&f, System::Wordpress, &wordpress_with_synced_comment());
+    assert_eq!(
+        (summary.already_there, summary.published),
+        (1, 1),
+        "{summary}"
+    );
+    assert!(by_key(&f, "import:wordpress:news.example:57").is_none());
+    let reply = expect(&f, "import:wordpress:news.example:58");
+    assert_eq!(reply.comment.parent_id, Some(before.comment.id));
+    // WordPress's first, then Disqus's: the same.
+    let f = news_site("https://news.example");
+    let summary = import_text(&f, System::Wordpress, &wordpress_with_synced_comment());
+    assert_eq!(summary.published, 2, "{summary}");
+    let synced = expect(&f, disqus_post);
+    assert_eq!(synced.article_id, "souq");
+    assert_eq!(
+        expect(&f, "import:wordpress:news.example:58")
+            .comment
+            .parent_id,
+        Some(synced.comment.id)
+    );
+    let summary = run_import(
+        &f,
+        System::Disqus,
+        &disqus,
+        &options(&["https://news.example"]),
+    );
+    assert!(summary.already_there >= 1, "{summary}");
+    assert_eq!(expect(&f, disqus_post).comment.id, synced.comment.id);
+    // And the WordPress export again adds nothing.
+    let again = import_text(&f, System::Wordpress, &wordpress_with_synced_comment());
+    assert_eq!((again.already_there, again.published), (2, 0), "{again}");
+}
+
 /// A Disqus time without an offset, as the format's documentation shows
 /// it, is UTC; it was refused as unreadable.
 #[test]

@@ -142,6 +142,7 @@ impl Posts {
                 .unwrap_or_default(),
             created_at: p.child_text("createdAt").and_then(created_at),
             state,
+            disqus_id: None,
         };
         self.posts.push((thread.to_owned(), p.offset, comment));
         Ok(())

@@ -88,6 +88,7 @@ pub fn read(path: &Path) -> Result<Vec<SourceThread>, String> {
                 // Whole seconds: the float's fraction is below what Khabar keeps.
                 .and_then(|c| OffsetDateTime::from_unix_timestamp(c.floor() as i64).ok()),
             state,
+            disqus_id: None,
         });
     }
     Ok(out)

@@ -326,7 +326,28 @@ fn prepare(
         .iter()
         .map(|c| (c.id.as_str(), c.parent.as_deref()))
         .collect();
-    let keys_of = |id: &str| keys(system, site, id);
+    // A comment Disqus's WordPress plugin synced into WordPress is stored
+    // under the key a Disqus export gives it, so that importing both files
+    // brings it once, in either order; an import of this export made
+    // before this rule stored it under its WordPress key, on the same
+    // article, which still counts.
+    let synced: HashMap<&str, &str> = thread
+        .comments
+        .iter()
+        .filter_map(|c| {
+            Some((
+                c.id.as_str(),
+                c.disqus_id.as_deref().filter(|d| valid_id(d))?,
+            ))
+        })
+        .collect();
+    let keys_of = |id: &str| match synced.get(id) {
+        Some(disqus) => (
+            keys(System::Disqus, None, disqus).0,
+            Some(keys(system, site, id).0),
+        ),
+        None => keys(system, site, id),
+    };
     let mut out = Vec::new();
     // The ids of the comments in `out`, in its order and as a set.
     let mut ids: Vec<&str> = Vec::new();
@@ -626,6 +647,7 @@ mod tests {
             body_html: "<p>تعليق</p>".into(),
             created_at: OffsetDateTime::from_unix_timestamp(secs).ok(),
             state: SourceState::Published,
+            disqus_id: None,
         }
     }
 

@@ -42,6 +42,10 @@ pub struct SourceComment {
     pub created_at: Option<OffsetDateTime>,
     /// Its state there.
     pub state: SourceState,
+    /// Its id in Disqus, when Disqus's WordPress plugin synced it into
+    /// WordPress (a WordPress export's `dsq_post_id`): a Disqus export
+    /// holds the same comment under that id.
+    pub disqus_id: Option<String>,
 }
 
 /// One page's comments as the other system stored them.

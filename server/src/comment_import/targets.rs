@@ -53,9 +53,13 @@ fn parts(raw: &str) -> Option<(String, String, Option<String>)> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
+    // `www.` or not, one site: the other system recorded whichever address
+    // a reader loaded (Disqus keeps every link as it came).
+    let name = url.host_str()?;
+    let name = name.strip_prefix("www.").unwrap_or(name);
     let host = match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str()?),
-        None => url.host_str()?.to_owned(),
+        Some(port) => format!("{name}:{port}"),
+        None => name.to_owned(),
     };
     // A query that names the page is written as canonical URLs write it
     // (tracking parameters out, names in order), so a link with `&fbclid=`
@@ -139,12 +143,27 @@ impl Targets {
         }
     }
 
+    /// `raw` under its `--site`, whether or not one of them has the `www.`
+    /// the other lacks.
+    fn on_site(&self, raw: &str) -> Option<String> {
+        self.sites.canonical(raw).ok().or_else(|| {
+            let mut url = Url::parse(raw.trim()).ok()?;
+            let host = url.host_str()?.to_owned();
+            let twin = match host.strip_prefix("www.") {
+                Some(bare) => bare.to_owned(),
+                None => format!("www.{host}"),
+            };
+            url.set_host(Some(&twin)).ok()?;
+            self.sites.canonical(url.as_str()).ok()
+        })
+    }
+
     fn find_url(&self, raw: &str) -> Target {
         let Some((host, path, query)) = parts(raw) else {
             return Target::Unknown(raw.to_owned());
         };
         let mut keys = Vec::new();
-        if let Ok(canonical) = self.sites.canonical(raw) {
+        if let Some(canonical) = self.on_site(raw) {
             if let Some((h, p, q)) = parts(&canonical) {
                 keys.push(match q {
                     Some(q) => format!("{h}{p}?{q}"),
@@ -160,13 +179,13 @@ impl Targets {
         }) {
             return Target::Article(id.clone());
         }
-        match self.sites.canonical(raw) {
+        match self.on_site(raw) {
             // A page its query names keeps the query in its thread's address.
-            Ok(url) => Target::NewThread {
+            Some(url) => Target::NewThread {
                 id: thread_id(&url),
                 url,
             },
-            Err(_) => Target::Unknown(raw.to_owned()),
+            None => Target::Unknown(raw.to_owned()),
         }
     }
 
@@ -224,6 +243,53 @@ mod tests {
             t.find(&Page::Url("https://news.example/?p=13".into())),
             Target::Unknown("https://news.example/?p=13".into())
         );
+    }
+
+    #[test]
+    fn a_link_with_or_without_www_is_one_page() {
+        let t = targets(&["https://news.example"]);
+        for url in [
+            "http://www.news.example/2026/11/السوق/",
+            "https://WWW.news.example/2026/11/%D8%A7%D9%84%D8%B3%D9%88%D9%82",
+        ] {
+            assert_eq!(t.find(&Page::Url(url.into())), Target::Article("a".into()));
+        }
+        // A page of the site the articles lack: its thread is at the
+        // site's own address, the one the widget's links give.
+        let url = "https://news.example/new-page";
+        for raw in ["https://www.news.example/new-page/", url] {
+            assert_eq!(
+                t.find(&Page::Url(raw.into())),
+                Target::NewThread {
+                    id: thread_id(url),
+                    url: url.into()
+                },
+                "{raw}"
+            );
+        }
+        // An article stored under www. is found by the bare host, and a
+        // --site with www. takes links without it.
+        let t = Targets::new(
+            vec![("w".into(), "https://www.site.example/story".into())],
+            Sites::parse(&["https://www.site.example"]).expect("sites"),
+        );
+        assert_eq!(
+            t.find(&Page::Url("http://site.example/story/".into())),
+            Target::Article("w".into())
+        );
+        let page = "https://www.site.example/other";
+        assert_eq!(
+            t.find(&Page::Url("https://site.example/other".into())),
+            Target::NewThread {
+                id: thread_id(page),
+                url: page.into()
+            }
+        );
+        // Another host entirely stays another site.
+        assert!(matches!(
+            t.find(&Page::Url("https://wwwsite.example/story".into())),
+            Target::Unknown(_)
+        ));
     }
 
     #[test]

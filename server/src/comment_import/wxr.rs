@@ -4,7 +4,9 @@
 //! `wp:comment_approved` (1, 0, spam, trash), `wp:comment_date_gmt`,
 //! `wp:comment_author(_email)`, `wp:comment_content` and
 //! `wp:comment_type` (empty or `comment` for a reader's comment; pingbacks,
-//! trackbacks, editorial notes and plugins' kinds are not readers').
+//! trackbacks, editorial notes and plugins' kinds are not readers'), and
+//! `wp:commentmeta`, whose `dsq_post_id` names a comment that Disqus's
+//! plugin synced from Disqus.
 //! An item's `wp:status` (publish, private, draft, …) and `wp:post_password`
 //! tell whether its page is public; its `wp:post_date(_gmt)` give the
 //! blog's offset from UTC to comments that have no GMT time.
@@ -36,6 +38,10 @@ pub fn keeps_text(name: &str) -> bool {
             name,
             "link"
                 | "title"
+                // A comment's metadata (and, read and dropped with its
+                // item, a post's): `dsq_post_id`.
+                | "wp:meta_key"
+                | "wp:meta_value"
                 | "wp:base_blog_url"
                 | "wp:status"
                 | "wp:post_password"
@@ -131,6 +137,13 @@ impl Records for Items {
                     created_at: wp_time(text("wp:comment_date_gmt"))
                         .or_else(|| wp_time(text("wp:comment_date")).map(local_to_utc)),
                     state,
+                    disqus_id: c
+                        .children_named("wp:commentmeta")
+                        .find(|m| m.child_text("wp:meta_key") == Some("dsq_post_id"))
+                        .and_then(|m| m.child_text("wp:meta_value"))
+                        .map(str::trim)
+                        .filter(|id| !id.is_empty())
+                        .map(str::to_owned),
                 }
             })
             .collect();
