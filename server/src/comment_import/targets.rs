@@ -91,10 +91,13 @@ fn names_page(path: &str, query: &str) -> bool {
     crate::threads::page_query(path, query).is_some()
 }
 
-/// A path as its URL would carry it (Arabic letters percent-encoded).
-fn normal_path(path: &str) -> Option<String> {
+/// A path as its URL would carry it (Arabic letters percent-encoded), and
+/// its query, if it has one (`/news.php?id=5`: Isso's id of a page its
+/// query names).
+fn normal_path(path: &str) -> Option<(String, Option<String>)> {
     let url = Url::parse("http://path.invalid").ok()?.join(path).ok()?;
-    Some(canonical_path(url.path()))
+    let query = url.query().filter(|q| !q.is_empty()).map(str::to_owned);
+    Some((canonical_path(url.path()), query))
 }
 
 impl Targets {
@@ -193,14 +196,16 @@ impl Targets {
         if raw.starts_with("http://") || raw.starts_with("https://") {
             return self.find_url(raw);
         }
-        let Some(path) = normal_path(raw).filter(|_| raw.starts_with('/')) else {
+        let Some((path, query)) = normal_path(raw).filter(|_| raw.starts_with('/')) else {
             return Target::Unknown(raw.to_owned());
         };
         // A path is a page of the first site (Isso serves one site): that
         // site's article, never another site's at the same path (a story
-        // syndicated under the same slug).
+        // syndicated under the same slug). Its query goes along, to be
+        // kept where it names the page (`?p=12`) and dropped elsewhere.
         if let Some(origin) = self.sites.first_origin() {
-            return self.find_url(&format!("{origin}{path}"));
+            let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+            return self.find_url(&format!("{origin}{path}{query}"));
         }
         match self.by_path.get(&path).map(Vec::as_slice).unwrap_or(&[]) {
             [id] => Target::Article(id.clone()),
@@ -242,6 +247,37 @@ mod tests {
         assert_eq!(
             t.find(&Page::Url("https://news.example/?p=13".into())),
             Target::Unknown("https://news.example/?p=13".into())
+        );
+    }
+
+    #[test]
+    fn an_isso_path_keeps_the_query_that_names_its_page() {
+        let t = targets(&["https://news.example"]);
+        assert_eq!(
+            t.find(&Page::Path("/?p=12".into())),
+            Target::Article("b".into())
+        );
+        for (raw, url) in [
+            ("/?p=13", "https://news.example/?p=13"),
+            (
+                "/news.php?id=5&utm_source=x",
+                "https://news.example/news.php?id=5",
+            ),
+            ("/news.php?id=6", "https://news.example/news.php?id=6"),
+        ] {
+            assert_eq!(
+                t.find(&Page::Path(raw.into())),
+                Target::NewThread {
+                    id: thread_id(url),
+                    url: url.into()
+                },
+                "{raw}"
+            );
+        }
+        // A query that names no page falls away, as on a link.
+        assert_eq!(
+            t.find(&Page::Path("/2026/11/السوق/?utm_source=x".into())),
+            Target::Article("a".into())
         );
     }
 
