@@ -126,3 +126,33 @@ echo wp_json_encode( array( 'root' => $root, 'ar' => $post ) );
   assert.deepEqual([rootSynced.title, rootSynced.url], [root.title, root.url]);
   assert.deepEqual([arSynced.title, arSynced.url], [ar.title, ar.url]);
 });
+
+test("deleting the plugin from the network removes every site's options, its publishing token included, and the events each planned", { skip }, async () => {
+  const left = await run(`<?php
+require_once ABSPATH . 'wp-admin/includes/plugin.php';
+$sites = get_sites( array( 'fields' => 'ids', 'number' => 0 ) );
+foreach ( $sites as $site ) {
+	switch_to_blog( $site );
+	wp_schedule_single_event( time() + 3600, 'khabar_retry_push' );
+	restore_current_blog();
+}
+// What WordPress does when a network admin deletes it.
+deactivate_plugins( 'khabar/khabar.php', true, true );
+uninstall_plugin( 'khabar/khabar.php' );
+$left = array();
+foreach ( $sites as $site ) {
+	switch_to_blog( $site );
+	foreach ( array( 'khabar_publish_token', 'khabar_server_url', 'khabar_lang' ) as $option ) {
+		if ( false !== get_option( $option ) ) {
+			$left[] = $site . ':' . $option;
+		}
+	}
+	if ( wp_next_scheduled( 'khabar_retry_push' ) ) {
+		$left[] = $site . ':khabar_retry_push';
+	}
+	restore_current_blog();
+}
+echo count( $sites ) . ' sites; left: ' . implode( ',', $left );
+`);
+  assert.equal(left, '2 sites; left: ');
+});
