@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use khabar_server::metrics::Metrics;
 use khabar_server::model::Article;
 use khabar_server::state::AppState;
-use khabar_server::store::SharedStore;
+use khabar_server::store::{ListQuery, SharedStore};
 use khabar_server::sync::{self, Limits, Report, Source, SourceKind, SyncClient, SyncError};
 use reqwest::Url;
 use serde_json::{json, Value};
@@ -2587,6 +2587,84 @@ fn plain_rss(items: &[(&str, &str, Option<&str>)]) -> String {
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>بلا معرّفات</title>\
          <link>https://plain.test/</link><description>d</description>{items}</channel></rss>"
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_that_share_a_guid_are_each_their_own_story() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let client = client();
+    let feed = source(&format!("{base}/plain.xml"));
+    // Every item's guid the same: "0", or the site's own address.
+    let rss = |items: &[(&str, &str, &str)]| {
+        let items: String = items
+            .iter()
+            .map(|(title, link, guid)| {
+                format!(
+                    "<item><title>{title}</title><link>{link}</link>\
+                     <guid isPermaLink=\"false\">{guid}</guid>\
+                     <pubDate>Wed, 05 Jun 2024 12:00:00 GMT</pubDate><description>نص {title}</description></item>"
+                )
+            })
+            .collect();
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>غلط</title>\
+             <link>https://plain.test/</link><description>d</description>{items}</channel></rss>"
+        )
+    };
+    *mock.plain_rss.lock().unwrap() = rss(&[
+        ("الأولى", "https://plain.test/news/1", "0"),
+        ("الثانية", "https://plain.test/news/2", "0"),
+        (
+            "الثالثة",
+            "https://plain.test/news/3",
+            "https://plain.test/",
+        ),
+    ]);
+    let report = sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 0 skipped");
+    let first_id = {
+        let ids = f
+            .store
+            .ids_by_url(vec!["https://plain.test/news/1".into()])
+            .await
+            .expect("ids");
+        assert_eq!(ids.len(), 1);
+        ids[0].id.clone()
+    };
+    // A new story on top, with the same guid: the first keeps its own text.
+    *mock.plain_rss.lock().unwrap() = rss(&[
+        ("الرابعة", "https://plain.test/news/4", "0"),
+        ("الأولى", "https://plain.test/news/1", "0"),
+        ("الثانية", "https://plain.test/news/2", "0"),
+    ]);
+    sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    let first = stored(&f.store, &first_id).await.expect("first");
+    assert_eq!(
+        (first.title.as_str(), first.url.as_str()),
+        ("الأولى", "https://plain.test/news/1")
+    );
+    let (listed, _) = f
+        .store
+        .list_articles(ListQuery {
+            limit: 50,
+            ..ListQuery::default()
+        })
+        .await
+        .expect("list");
+    let mut urls: Vec<String> = listed.into_iter().map(|a| a.url).collect();
+    urls.sort();
+    assert_eq!(
+        urls,
+        (1..=4)
+            .map(|n| format!("https://plain.test/news/{n}"))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -81,12 +81,25 @@ pub(crate) async fn sync(
             .collect();
         let budget = client.limits().max_items.saturating_sub(items);
         let zoneless = zoneless_dates(source, &page_url, &body, &feed);
+        let unusable = unusable_ids(&page_url, &feed);
+        if !unusable.is_empty()
+            && feed
+                .entries
+                .iter()
+                .any(|e| keyless(&unusable, e) && !e.id.trim().is_empty())
+        {
+            tracing::info!(
+                "sync {}: items share a guid (or give the site's address as theirs): each is kept by its link",
+                source.url
+            );
+        }
         let on_page = OnPage {
             source_url: url,
             page: &page_url,
             source,
             feed: &feed,
-            shared: shared_links(&page_url, &feed),
+            shared: shared_links(&page_url, &feed, &unusable),
+            unusable,
         };
         let mut mapped = Vec::new();
         for (n, entry) in feed.entries.iter().enumerate().take(budget) {
@@ -443,6 +456,45 @@ struct OnPage<'a> {
     /// or one that several such entries share (a ticker whose items all
     /// link to its page).
     shared: HashSet<String>,
+    /// The ids that cannot key an entry: one that several entries of the
+    /// page share, or one of the feed's own links (a feed that gives every
+    /// item the site's address, or `0`, as its guid). Those entries are
+    /// keyed as entries without an id are: each keeps its own story.
+    unusable: HashSet<String>,
+}
+
+/// Whether `entry` has no id that can key it (see [`OnPage::unusable`]).
+fn keyless(unusable: &HashSet<String>, entry: &Entry) -> bool {
+    let id = entry.id.trim();
+    id.is_empty() || unusable.contains(id)
+}
+
+/// See [`OnPage::unusable`].
+fn unusable_ids(page: &Url, feed: &Feed) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    let mut unusable: HashSet<String> = feed
+        .links
+        .iter()
+        .flat_map(|l| {
+            let href = l.href.trim();
+            [
+                Some(href.to_owned()),
+                page.join(href).ok().map(String::from),
+            ]
+        })
+        .flatten()
+        .collect();
+    for id in feed
+        .entries
+        .iter()
+        .map(|e| e.id.trim())
+        .filter(|id| !id.is_empty())
+    {
+        if !seen.insert(id) {
+            unusable.insert(id.to_owned());
+        }
+    }
+    unusable
 }
 
 /// An entry's link, resolved against the page; `javascript:` and the like
@@ -470,7 +522,7 @@ fn entry_url(page: &Url, entry: &Entry) -> Option<String> {
 }
 
 /// See [`OnPage::shared`].
-fn shared_links(page: &Url, feed: &Feed) -> HashSet<String> {
+fn shared_links(page: &Url, feed: &Feed, unusable: &HashSet<String>) -> HashSet<String> {
     let mut seen = HashSet::new();
     let mut shared: HashSet<String> = feed
         .links
@@ -480,7 +532,7 @@ fn shared_links(page: &Url, feed: &Feed) -> HashSet<String> {
     for url in feed
         .entries
         .iter()
-        .filter(|e| e.id.trim().is_empty())
+        .filter(|e| keyless(unusable, e))
         .filter_map(|e| entry_url(page, e))
     {
         if !seen.insert(url.clone()) {
@@ -499,7 +551,7 @@ fn map(
 ) -> Result<Mapped, String> {
     let (source_url, page, source, feed) = (on.source_url, on.page, on.source, on.feed);
     let url = entry_url(page, entry).ok_or("no link")?;
-    let no_id = entry.id.trim().is_empty();
+    let no_id = keyless(&on.unusable, entry);
     let by_link = no_id && !on.shared.contains(&url);
     // A link that cannot stand alone keys with the title, as feed-rs's own
     // id for an item without one does (and as such items were stored
