@@ -225,8 +225,13 @@ pub fn rss(
     channel.set_title(title);
     channel.set_link(format!("{}/", site.origin));
     channel.set_description(format!("{title} — {}", site.name));
-    if let Some(lang) = articles.first().map(|a| a.lang.clone()) {
-        channel.set_language(Some(lang));
+    // The channel's language only when every item speaks it (a site of
+    // several languages otherwise labelled them all with the newest's);
+    // each item names its own below.
+    if let Some(first) = articles.first() {
+        if articles.iter().all(|a| a.lang == first.lang) {
+            channel.set_language(Some(first.lang.clone()));
+        }
     }
     channel.set_generator(Some(format!("khabar-server {}", env!("CARGO_PKG_VERSION"))));
     let mut namespaces = BTreeMap::new();
@@ -250,7 +255,8 @@ pub fn rss(
             let mut item = Item::default();
             item.set_title(Some(a.title.clone()));
             item.set_link(Some(a.url.clone()));
-            item.set_description(Some(a.summary.clone()));
+            // Readers take a description as HTML; the summary is text.
+            item.set_description(Some(escape(&a.summary)));
             item.set_content(Some(body_html(a)));
             let mut guid = Guid::default();
             let (id, permalink) = ids.of(a);
@@ -263,11 +269,12 @@ pub fn rss(
                 category.set_name(section.clone());
                 item.set_categories(vec![category]);
             }
+            let mut dc = DublinCoreExtension::default();
             if let Some(author) = &a.author {
-                let mut dc = DublinCoreExtension::default();
                 dc.set_creators(vec![author.clone()]);
-                item.set_dublin_core_ext(Some(dc));
             }
+            dc.set_languages(vec![a.lang.clone()]);
+            item.set_dublin_core_ext(Some(dc));
             item
         })
         .collect();

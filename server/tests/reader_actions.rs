@@ -163,6 +163,55 @@ async fn sends_are_rate_limited_per_client() {
 }
 
 #[tokio::test]
+async fn an_rss_item_names_its_language_and_its_summary_is_text() {
+    let f = fixture(false);
+    let articles = json!([
+        { "id": "ar-1", "url": "https://news.example/ar-1", "title": "خبر",
+          "summary": "ملخص", "lang": "ar",
+          "published_at": "2026-11-01T08:00:00Z", "body_html": "<p>نص</p>" },
+        { "id": "en-1", "url": "https://news.example/en-1", "title": "Story",
+          "summary": "a <b>c</b> & x<y", "lang": "en",
+          "published_at": "2026-11-02T08:00:00Z", "body_html": "<p>Text</p>" },
+    ]);
+    khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
+        .await
+        .expect("articles");
+    let (status, _, body) = get(&f.router, "/feed.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    // Two languages: the channel names none, each item its own.
+    assert_eq!(channel.language(), None);
+    let of = |title: &str| {
+        channel
+            .items()
+            .iter()
+            .find(|i| i.title() == Some(title))
+            .unwrap_or_else(|| panic!("{title} in the feed"))
+    };
+    let lang = |title: &str| {
+        of(title)
+            .dublin_core_ext()
+            .map(|dc| dc.languages().to_vec())
+            .unwrap_or_default()
+    };
+    assert_eq!(lang("خبر"), ["ar"]);
+    assert_eq!(lang("Story"), ["en"]);
+    // A reader takes the description as HTML: the summary's text, escaped.
+    assert_eq!(
+        of("Story").description(),
+        Some("a &lt;b&gt;c&lt;/b&gt; &amp; x&lt;y")
+    );
+    // One language: the channel names it.
+    let one = fixture(false);
+    khabar_server::import::import_json(one.store.as_ref(), &json!([articles[0]]).to_string())
+        .await
+        .expect("article");
+    let (_, _, body) = get(&one.router, "/feed.xml").await;
+    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    assert_eq!(channel.language(), Some("ar"));
+}
+
+#[tokio::test]
 async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
     let f = fixture(true);
     let (_, list) = get_json(&f.router, "/api/v1/articles?limit=50").await;

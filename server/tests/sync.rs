@@ -2285,8 +2285,13 @@ async fn a_json_feed_with_a_bom_and_numeric_ids_is_read() {
             { "id": 101, "url": "https://wire.test/n/101", "title": "الأول",
               "content_text": "نص", "date_published": "2026-12-01T08:00:00Z" },
             { "id": 102, "url": "https://wire.test/n/102", "title": "الثاني",
-              "content_text": "نص", "date_published": "2026-12-01T09:00:00Z" }
-        ]
+              "content_text": "نص", "date_published": "2026-12-01T09:00:00Z" },
+            // An item in another language than the feed's.
+            { "id": 103, "url": "https://wire.test/n/103", "title": "The third",
+              "content_text": "Text", "date_published": "2026-12-01T10:00:00Z",
+              "language": "en" }
+        ],
+        "language": "ar"
     });
     let mut body = b"\xEF\xBB\xBF".to_vec();
     body.extend(feed.to_string().into_bytes());
@@ -2295,12 +2300,17 @@ async fn a_json_feed_with_a_bom_and_numeric_ids_is_read() {
     let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
         .await
         .expect("sync");
-    assert_eq!(report.to_string(), "2 new or updated, 0 hidden, 0 skipped");
+    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 0 skipped");
     let u = Url::parse(&url).unwrap();
     let first = stored(&f.store, &sync::feed::article_id(&u, "101"))
         .await
         .expect("item 101");
     assert_eq!(first.title, "الأول");
+    assert_eq!(first.lang, "ar", "the feed's language");
+    let third = stored(&f.store, &sync::feed::article_id(&u, "103"))
+        .await
+        .expect("item 103");
+    assert_eq!(third.lang, "en", "the item's own");
 }
 
 /// An RSS feed of an older Arabic site: its encoding named only in the

@@ -25,7 +25,8 @@ use crate::sync::source::{
     checked, host_key, html_to_text, rfc3339, store_changed, Outcome, Says, Source,
 };
 
-/// What feed-rs leaves out of a JSON Feed: paging and item images.
+/// What feed-rs leaves out of a JSON Feed: paging, item images and each
+/// item's language.
 #[derive(Debug, Default, Deserialize)]
 struct JsonExtras {
     #[serde(default)]
@@ -42,6 +43,8 @@ struct JsonItem {
     image: Option<String>,
     #[serde(default)]
     banner_image: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// One sync of a feed whose first page is `first`.
@@ -68,7 +71,7 @@ pub(crate) async fn sync(
         crowded(source, &body, client.limits().max_items)?;
         let feed = parse(source, &page_url, &body)?;
         let extras: JsonExtras = serde_json::from_slice(&body).unwrap_or_default();
-        let images: HashMap<String, String> = extras
+        let json_items: HashMap<String, &JsonItem> = extras
             .items
             .iter()
             .filter_map(|i| {
@@ -76,7 +79,7 @@ pub(crate) async fn sync(
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                Some((id, i.image.clone().or_else(|| i.banner_image.clone())?))
+                Some((id, i))
             })
             .collect();
         let budget = client.limits().max_items.saturating_sub(items);
@@ -108,9 +111,9 @@ pub(crate) async fn sync(
             } else {
                 format!("item {:?}", entry.id)
             };
-            let image = images.get(&entry.id).map(String::as_str);
+            let json = json_items.get(&entry.id).copied();
             let date = zoneless.get(n).copied().flatten();
-            match map(&on_page, entry, image, date) {
+            match map(&on_page, entry, json, date) {
                 Ok(m) => mapped.push((item, m)),
                 Err(reason) => {
                     tracing::warn!("sync {}: skipped {item}: {reason}", source.url);
@@ -546,7 +549,7 @@ fn shared_links(page: &Url, feed: &Feed, unusable: &HashSet<String>) -> HashSet<
 fn map(
     on: &OnPage<'_>,
     entry: &Entry,
-    json_image: Option<&str>,
+    json: Option<&JsonItem>,
     zoneless: Option<DateTime<Utc>>,
 ) -> Result<Mapped, String> {
     let (source_url, page, source, feed) = (on.source_url, on.page, on.source, on.feed);
@@ -596,7 +599,8 @@ fn map(
         .and_then(html)
         .or_else(|| summary_html.clone())
         .unwrap_or_default();
-    let image = json_image
+    let image = json
+        .and_then(|j| j.image.as_deref().or(j.banner_image.as_deref()))
         .map(|u| Image {
             url: u.to_owned(),
             alt: String::new(),
@@ -642,6 +646,8 @@ fn map(
             .lang
             .clone()
             .or_else(|| entry.language.clone())
+            // feed-rs reads a JSON Feed's language at its top only.
+            .or_else(|| json.and_then(|j| j.language.clone()))
             .or_else(|| feed.language.clone())
             .map(|l| l.trim().to_owned())
             .filter(|l| !l.is_empty())
