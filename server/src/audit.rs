@@ -52,9 +52,19 @@ pub async fn record_with(
 /// The detail of a deletion that took `replies` replies with it: the log
 /// names what went, not only the comment a moderator chose.
 pub fn deleted_replies(replies: u64) -> Option<String> {
-    match replies {
-        0 => None,
-        1 => Some("and its 1 reply".to_owned()),
-        n => Some(format!("and its {n} replies")),
+    crate::store::deletion_detail(replies)
+}
+
+/// A line of the log by `moderator`, now: what [`Store::moderate`] writes
+/// with the act, once it has filled in the comment and its article.
+pub fn line(moderator: &str, action: &str) -> AuditEntry {
+    AuditEntry {
+        id: 0,
+        at: now(),
+        moderator: moderator.to_owned(),
+        action: action.to_owned(),
+        comment_id: None,
+        article_id: None,
+        detail: None,
     }
 }

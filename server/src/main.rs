@@ -15,7 +15,7 @@ use khabar_server::mailer::Mailer;
 use khabar_server::proxy::TrustedProxies;
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::state::AppState;
-use khabar_server::store::{engine, SharedStore, Status, Store};
+use khabar_server::store::{engine, Act, SharedStore, Status, Store};
 use khabar_server::sync;
 use khabar_server::transport::ConnLimits;
 use khabar_server::webhooks;
@@ -947,40 +947,37 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
         CommentAction::Approve { id, by } => (id, (Status::Published, by)),
         CommentAction::Reject { id, by } => (id, (Status::Rejected, by)),
         CommentAction::Delete { id, by } => {
-            let article = store.comment(id).await?.map(|c| c.article_id);
-            let Some(replies) = store.delete_comment(id, None).await? else {
+            let line = khabar_server::audit::line(&by, "delete");
+            let Some(done) = store
+                .moderate(id, Act::Delete { only_if: None }, line)
+                .await?
+            else {
                 bail!("no comment #{id}");
             };
-            let detail = khabar_server::audit::deleted_replies(replies);
-            khabar_server::audit::record_with(
-                store,
-                &by,
-                "delete",
-                Some(id),
-                article,
-                detail.clone(),
-            )
-            .await?;
-            match detail {
+            match khabar_server::audit::deleted_replies(done.replies) {
                 Some(detail) => println!("deleted comment #{id} {detail}"),
                 None => println!("deleted comment #{id}"),
             }
             return Ok(());
         }
     };
-    let Some((stored, changed)) = store.set_comment_status(id, status).await? else {
-        bail!("no comment #{id}");
-    };
-    if !changed {
-        println!("comment #{id} was already {}", status.as_str());
-        return Ok(());
-    }
     let action = if status == Status::Published {
         "approve"
     } else {
         "reject"
     };
-    khabar_server::audit::record(store, &by, action, Some(id), Some(stored.article_id)).await?;
+    let act = Act::Set {
+        to: status,
+        from: None,
+    };
+    let line = khabar_server::audit::line(&by, action);
+    if store.moderate(id, act, line).await?.is_none() {
+        if store.comment(id).await?.is_none() {
+            bail!("no comment #{id}");
+        }
+        println!("comment #{id} was already {}", status.as_str());
+        return Ok(());
+    }
     println!("comment #{id} is now {}", status.as_str());
     Ok(())
 }

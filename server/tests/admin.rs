@@ -1010,6 +1010,122 @@ async fn the_articles_list_holds_hidden_articles_and_threads_of_pages_by_url() {
 }
 
 #[tokio::test]
+async fn an_act_whose_audit_line_cannot_be_written_is_not_taken() {
+    let f = fixture_with(true, |s| {
+        let mut s = adjust(s);
+        s.admin_token = Some("s3cret-token".into());
+        s
+    });
+    assert!(auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
+        .await
+        .expect("add"));
+    let r = &f.router;
+    let waiting = comment(&f, "key-atomic-0001", "Waiting for a moderator", None).await;
+    let doomed = comment(&f, "key-atomic-0002", "To be deleted", None).await;
+    let session = sign_in(r, "10.0.9.1", "sara").await;
+    let queue = send(r, "GET", "/admin/queue", "10.0.9.1", &session, None, &[]).await;
+    let csrf = queue.csrf();
+    // The audit log refuses every line (a full disk, a lock timeout).
+    let refuse = if common::on_postgres() {
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$; \
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
+    } else {
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         BEGIN SELECT RAISE(ABORT, 'audit refused'); END;"
+    };
+    common::by_hand(&f, refuse).await;
+    let lines = f.store.audit_log(50).await.expect("audit").len();
+    for (id, action) in [(waiting, "approve"), (doomed, "delete")] {
+        let form = format!("csrf={}&listed=pending&one={action}:{id}", enc(&csrf));
+        let res = send(
+            r,
+            "POST",
+            "/admin/comments",
+            "10.0.9.1",
+            &session,
+            Some(&form),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            res.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{}",
+            res.body
+        );
+    }
+    let token = Some("s3cret-token");
+    let (status, _) = common::admin(
+        r,
+        "POST",
+        &format!("/api/v1/admin/comments/{waiting}/approve"),
+        token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let (status, _) = common::admin(
+        r,
+        "DELETE",
+        &format!("/api/v1/admin/comments/{doomed}"),
+        token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    // Nothing was done that the log does not say.
+    assert_eq!(status_of(&f, waiting).await.as_deref(), Some("pending"));
+    assert_eq!(status_of(&f, doomed).await.as_deref(), Some("pending"));
+    assert_eq!(f.store.audit_log(50).await.expect("audit").len(), lines);
+
+    // The log takes lines again: the same acts go through, each recorded.
+    common::by_hand(
+        &f,
+        if common::on_postgres() {
+            "DROP TRIGGER refuse_audit ON audit_log;"
+        } else {
+            "DROP TRIGGER refuse_audit;"
+        },
+    )
+    .await;
+    let form = format!("csrf={}&listed=pending&one=approve:{waiting}", enc(&csrf));
+    let res = send(
+        r,
+        "POST",
+        "/admin/comments",
+        "10.0.9.1",
+        &session,
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let (status, _) = common::admin(
+        r,
+        "DELETE",
+        &format!("/api/v1/admin/comments/{doomed}"),
+        token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(status_of(&f, waiting).await.as_deref(), Some("published"));
+    assert_eq!(status_of(&f, doomed).await, None);
+    let log = f.store.audit_log(50).await.expect("audit");
+    let acts: Vec<_> = log
+        .iter()
+        .take(2)
+        .map(|e| (e.moderator.as_str(), e.action.as_str(), e.comment_id))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("api", "delete", Some(doomed)),
+            ("sara", "approve", Some(waiting))
+        ]
+    );
+}
+
+#[tokio::test]
 async fn weak_names_and_passwords_are_refused() {
     let f = fixture_with(false, adjust);
     assert!(auth::add_moderator(f.store.as_ref(), "bad name", PASSWORD)

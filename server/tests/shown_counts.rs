@@ -9,6 +9,8 @@ mod common;
 
 use std::collections::HashMap;
 
+use common::{by_hand, session};
+
 use khabar_server::comments::{CleanComment, Moderation, StoredComment};
 use khabar_server::model::Article;
 use khabar_server::store::{CommentQuery, ImportedComment, SharedStore, Sort, Status};
@@ -351,15 +353,6 @@ async fn the_kept_number_follows_every_kind_of_write() {
     assert_eq!(exact(&copy, "restored").await, before);
 }
 
-/// A session of its own on the fixture's PostgreSQL database.
-async fn session(f: &common::Fixture) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
-    client
-}
-
 /// The server process of a session.
 async fn backend_pid(client: &tokio_postgres::Client) -> i32 {
     client
@@ -391,23 +384,6 @@ async fn waits_for_a_lock(watching: &tokio_postgres::Client, holder: i32) {
             "the second write never waited for a lock"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
-/// Runs `statement` on the fixture's database, as an operator's SQL would.
-async fn by_hand(f: &common::Fixture, statement: &str) {
-    if common::on_postgres() {
-        session(f)
-            .await
-            .batch_execute(statement)
-            .await
-            .expect(statement);
-    } else {
-        let c = rusqlite::Connection::open(f.db_url()).expect("open");
-        c.execute_batch(&format!(
-            "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; {statement}"
-        ))
-        .expect(statement);
     }
 }
 

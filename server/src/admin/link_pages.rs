@@ -14,9 +14,9 @@ use serde::Deserialize;
 use crate::admin::common::AdminError;
 use crate::admin::i18n::Lang;
 use crate::admin::links::{self, Link, LinkError};
-use crate::admin::pages::{audit, render, shown_time};
+use crate::admin::pages::{render, shown_time};
 use crate::state::AppState;
-use crate::store::Status;
+use crate::store::{Act, Status};
 
 /// Who the audit log says acted through a link.
 pub const LINK_MODERATOR: &str = "e-mail link";
@@ -145,23 +145,20 @@ pub(crate) async fn act(
         return said(StatusCode::CONFLICT, lang, &uri, "link_decided");
     }
     // Decided in the queue since the check above: the link changes nothing.
+    let act = Act::Set {
+        to: link.action.status(),
+        from: Some(Status::Pending),
+    };
+    let action = format!("{}_link", link.action.as_str());
+    let line = crate::audit::line(LINK_MODERATOR, &action);
     if state
         .store
-        .decide(link.comment_id, Status::Pending, link.action.status())
+        .moderate(link.comment_id, act, line)
         .await?
         .is_none()
     {
         return said(StatusCode::CONFLICT, lang, &uri, "link_decided");
     }
-    let action = format!("{}_link", link.action.as_str());
-    audit(
-        &state,
-        LINK_MODERATOR,
-        &action,
-        Some(link.comment_id),
-        Some(c.article_id),
-    )
-    .await?;
     let done = match link.action {
         links::LinkAction::Approve => "link_done_approve",
         links::LinkAction::Reject => "link_done_reject",

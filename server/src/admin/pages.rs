@@ -15,7 +15,7 @@ use crate::admin::paging::{self, Cursor};
 use crate::extract::{same_secret, ClientKey};
 use crate::routes::articles::{decode_cursor, encode_cursor};
 use crate::state::AppState;
-use crate::store::{ModComment, ModQuery, Status};
+use crate::store::{Act, ModComment, ModQuery, Status};
 
 /// Most comments or audit lines one page shows.
 const PAGE_ROWS: u32 = 200;
@@ -605,34 +605,15 @@ pub(crate) async fn act_on_comments(
         Some(name) => Some(Status::parse(name).ok_or(AdminError::BadForm("listed"))?),
         None => None,
     };
+    let act = match status {
+        Some(to) => Act::Set { to, from },
+        None => Act::Delete { only_if: from },
+    };
     let mut done = 0_u32;
     for id in ids {
-        // The article of the comment changed, and the line's detail (the
-        // replies a deletion took with it).
-        let done_to = match (status, from) {
-            (Some(to), Some(from)) => state
-                .store
-                .decide(id, from, to)
-                .await?
-                .map(|c| (c.article_id, None)),
-            (Some(to), None) => state
-                .store
-                .set_comment_status(id, to)
-                .await?
-                .and_then(|(c, changed)| changed.then_some((c.article_id, None))),
-            (None, from) => match state.store.comment(id).await? {
-                Some(c) => state
-                    .store
-                    .delete_comment(id, from)
-                    .await?
-                    .map(|replies| (c.article_id, crate::audit::deleted_replies(replies))),
-                None => None,
-            },
-        };
-        if let Some((article_id, detail)) = done_to {
-            signed
-                .audit_with(&state, action, Some(id), Some(article_id), detail)
-                .await?;
+        // Each act with its line of the audit log, in one transaction.
+        let line = crate::audit::line(signed.moderator(), action);
+        if state.store.moderate(id, act, line).await?.is_some() {
             done += 1;
         }
     }

@@ -18,7 +18,7 @@ use crate::comments::StoredComment;
 use crate::error::ApiError;
 use crate::extract::{check_bearer, ApiJson, ApiPath, ApiQuery, ClientKey};
 use crate::state::AppState;
-use crate::store::{BlockKind, Keyset, Status};
+use crate::store::{Act, BlockKind, Keyset, Status};
 
 /// The moderator name the audit log records for the bearer token.
 const API_MODERATOR: &str = "api";
@@ -56,28 +56,26 @@ async fn pending(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
 }
 
 async fn set(state: &AppState, id: i64, status: Status) -> Result<Json<StoredComment>, ApiError> {
-    let (stored, changed) = state
-        .store
-        .set_comment_status(id, status)
-        .await?
-        .ok_or(ApiError::NotFound("comment"))?;
-    // A second approval changes nothing and is not a moderator's act.
-    if changed {
-        let action = if status == Status::Published {
-            "approve"
-        } else {
-            "reject"
-        };
-        let article = Some(stored.article_id.clone());
-        crate::audit::record(
-            state.store.as_ref(),
-            API_MODERATOR,
-            action,
-            Some(id),
-            article,
-        )
-        .await?;
-    }
+    let action = if status == Status::Published {
+        "approve"
+    } else {
+        "reject"
+    };
+    let act = Act::Set {
+        to: status,
+        from: None,
+    };
+    let line = crate::audit::line(API_MODERATOR, action);
+    // A second approval changes nothing and is not a moderator's act: the
+    // comment as it is, and no line.
+    let stored = match state.store.moderate(id, act, line).await? {
+        Some(done) => done.comment,
+        None => state
+            .store
+            .comment(id)
+            .await?
+            .ok_or(ApiError::NotFound("comment"))?,
+    };
     Ok(Json(stored))
 }
 
@@ -99,20 +97,14 @@ async fn remove(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let article = state.store.comment(id).await?.map(|c| c.article_id);
-    if let Some(replies) = state.store.delete_comment(id, None).await? {
-        crate::audit::record_with(
-            state.store.as_ref(),
-            API_MODERATOR,
-            "delete",
-            Some(id),
-            article,
-            crate::audit::deleted_replies(replies),
-        )
-        .await?;
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound("comment"))
+    let line = crate::audit::line(API_MODERATOR, "delete");
+    match state
+        .store
+        .moderate(id, Act::Delete { only_if: None }, line)
+        .await?
+    {
+        Some(_) => Ok(StatusCode::NO_CONTENT),
+        None => Err(ApiError::NotFound("comment")),
     }
 }
 

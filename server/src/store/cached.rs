@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use crate::comments::{CleanComment, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
-use crate::store::{Attempt, Change, Imported, NoticeOutcome, RetriedDelivery, WebhookDelivery};
+use crate::store::{
+    Act, Attempt, Change, Imported, Moderated, NoticeOutcome, RetriedDelivery, WebhookDelivery,
+};
 use crate::store::{
     AuditEntry, AuthorBlock, BlockKind, CommentPage, CommentQuery, CreateError, ImportedComment,
     Keyset, ListQuery, ModComment, ModQuery, ModeratedArticle, Moderator, OutboxMail, Position,
@@ -295,6 +297,16 @@ impl Store for CachedStore {
         only_if: Option<Status>,
     ) -> Result<Option<u64>, StoreError> {
         let r = self.inner.delete_comment(id, only_if).await;
+        self.wrote(r)
+    }
+
+    async fn moderate(
+        &self,
+        id: i64,
+        act: Act,
+        line: AuditEntry,
+    ) -> Result<Option<Moderated>, StoreError> {
+        let r = self.inner.moderate(id, act, line).await;
         self.wrote(r)
     }
 

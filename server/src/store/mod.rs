@@ -421,6 +421,58 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// What a moderator does to a comment ([`Store::moderate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    /// Gives it the status `to`: only from `from` when named (the status
+    /// of the page a moderator acted on), else from any other.
+    Set {
+        /// The status it gets.
+        to: Status,
+        /// The status it must have now.
+        from: Option<Status>,
+    },
+    /// Deletes it and its replies, with `only_if` only while it has that
+    /// status.
+    Delete {
+        /// The status it must have now.
+        only_if: Option<Status>,
+    },
+}
+
+/// What [`Store::moderate`] did.
+#[derive(Debug, Clone)]
+pub struct Moderated {
+    /// The comment as the act left it (as it was, for a deletion).
+    pub comment: StoredComment,
+    /// The replies a deletion took with it.
+    pub replies: u64,
+}
+
+/// The audit log's detail of a deletion that took `replies` replies with
+/// it: the log names what went, not only the comment a moderator chose.
+pub fn deletion_detail(replies: u64) -> Option<String> {
+    match replies {
+        0 => None,
+        1 => Some("and its 1 reply".to_owned()),
+        n => Some(format!("and its {n} replies")),
+    }
+}
+
+/// `line` for an act on `comment`: its comment, its article and, for a
+/// deletion that took replies, the detail, filled in.
+pub(crate) fn line_of(line: &AuditEntry, done: &Moderated, act: Act) -> AuditEntry {
+    AuditEntry {
+        comment_id: Some(done.comment.comment.id),
+        article_id: Some(done.comment.article_id.clone()),
+        detail: match act {
+            Act::Delete { .. } => deletion_detail(done.replies),
+            Act::Set { .. } => line.detail.clone(),
+        },
+        ..line.clone()
+    }
+}
+
 /// A comment as the moderation pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ModComment {
@@ -853,6 +905,18 @@ pub trait Store: Send + Sync {
         from: Status,
         to: Status,
     ) -> Result<Option<StoredComment>, StoreError>;
+    /// Takes `act` on comment `id` and writes its line of the audit log in
+    /// the same transaction, so that the log holds every act taken and
+    /// none that was not: `line` says who and when, and its comment,
+    /// article and (for a deletion) detail are filled in. `None`, and no
+    /// line, when it changed nothing: no such comment, not the status the
+    /// act expects, or already the status it gives.
+    async fn moderate(
+        &self,
+        id: i64,
+        act: Act,
+        line: AuditEntry,
+    ) -> Result<Option<Moderated>, StoreError>;
     /// Deletes a comment and its replies, with `only_if` only while it has
     /// that status: how many replies went with it, or `None` when there is
     /// no such comment (or it has another status).

@@ -15,11 +15,11 @@ use crate::store::postgres_tls;
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    cut_page, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change, ChangeHook,
-    CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset, ListQuery,
-    ModComment, ModQuery, ModeratedArticle, Moderator, NoticeOutcome, OutboxMail, Position,
-    ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session, Sort, Status, Store,
-    StoreError, UrlMatch, WebhookDelivery,
+    cut_page, now_ms, source_word, Act, Attempt, AuditEntry, AuthorBlock, BlockKind, Change,
+    ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
+    ListQuery, ModComment, ModQuery, Moderated, ModeratedArticle, Moderator, NoticeOutcome,
+    OutboxMail, Position, ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session,
+    Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -443,6 +443,110 @@ async fn imported_key_in(
     Ok(row.try_get(0)?)
 }
 
+/// [`PostgresStore::change_status`] in the caller's transaction.
+async fn status_in(
+    tx: &impl GenericClient,
+    id: i64,
+    status: Status,
+    condition: &str,
+) -> Result<(Option<StoredComment>, bool), StoreError> {
+    let changed = tx
+        .query_opt(
+            &format!(
+                "UPDATE comments SET status = $2 WHERE id = $1 AND {condition}
+                 RETURNING {COMMENT_COLUMNS}"
+            ),
+            &[&id, &status.as_str()],
+        )
+        .await?
+        .as_ref()
+        .map(row_to_comment)
+        .transpose()?;
+    Ok(match changed {
+        Some(stored) => {
+            if let Some(e) = Event::for_status(&stored.status) {
+                queue_events(tx, &[e], &stored).await?;
+                queue_reply_notice(tx, &[e], &stored).await?;
+            }
+            (Some(stored), true)
+        }
+        None => (comment_by_id(tx, id).await?, false),
+    })
+}
+
+/// Deletes comment `id` and its replies in the caller's transaction (with
+/// `only_if`, only while it has that status): the comment as it was and
+/// how many replies went with it.
+async fn delete_in(
+    tx: &impl GenericClient,
+    id: i64,
+    only_if: Option<Status>,
+) -> Result<Option<(StoredComment, u64)>, StoreError> {
+    // Locked until the end: no decision lands between the check and the
+    // delete.
+    let Some(was) = tx
+        .query_opt(
+            &format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE id = $1 FOR UPDATE"),
+            &[&id],
+        )
+        .await?
+        .as_ref()
+        .map(row_to_comment)
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    if only_if.is_some_and(|status| was.status != status.as_str()) {
+        return Ok(None);
+    }
+    let doomed = doomed_comments(tx, "id = $1 OR parent_id = $1", &id).await?;
+    // Its webhook deliveries and reply notices carry its text (and its
+    // replies'): queued ones would still send it, sent ones keep it in
+    // the admin page's log. Receivers hear of the deletion.
+    tx.execute(
+        "DELETE FROM webhook_deliveries WHERE comment_id IN
+             (SELECT id FROM comments WHERE id = $1 OR parent_id = $1)",
+        &[&id],
+    )
+    .await?;
+    for gone in doomed.iter().filter_map(event::deleted) {
+        queue_events(tx, &[Event::Deleted], &gone).await?;
+    }
+    tx.execute(
+        "DELETE FROM reply_notices WHERE reply_id IN
+             (SELECT id FROM comments WHERE id = $1 OR parent_id = $1)",
+        &[&id],
+    )
+    .await?;
+    let replies = tx
+        .execute("DELETE FROM comments WHERE parent_id = $1", &[&id])
+        .await?;
+    let gone = tx
+        .execute("DELETE FROM comments WHERE id = $1", &[&id])
+        .await?
+        > 0;
+    Ok(gone.then_some((was, replies)))
+}
+
+/// Writes `e` to the audit log (in the caller's transaction, if any).
+async fn insert_audit(client: &impl GenericClient, e: &AuditEntry) -> Result<(), StoreError> {
+    client
+        .execute(
+            "INSERT INTO audit_log (at, moderator, action, comment_id, article_id, detail)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &e.at,
+                &e.moderator,
+                &e.action,
+                &e.comment_id,
+                &e.article_id,
+                &e.detail,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
 async fn notify(client: &impl GenericClient) -> Result<(), StoreError> {
     client
         .execute("SELECT pg_notify($1, '')", &[&CHANGES])
@@ -463,28 +567,7 @@ impl PostgresStore {
     ) -> Result<(Option<StoredComment>, bool), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let changed = tx
-            .query_opt(
-                &format!(
-                    "UPDATE comments SET status = $2 WHERE id = $1 AND {condition}
-                     RETURNING {COMMENT_COLUMNS}"
-                ),
-                &[&id, &status.as_str()],
-            )
-            .await?
-            .as_ref()
-            .map(row_to_comment)
-            .transpose()?;
-        let now = match changed {
-            Some(stored) => {
-                if let Some(e) = Event::for_status(&stored.status) {
-                    queue_events(&tx, &[e], &stored).await?;
-                    queue_reply_notice(&tx, &[e], &stored).await?;
-                }
-                (Some(stored), true)
-            }
-            None => (comment_by_id(&tx, id).await?, false),
-        };
+        let now = status_in(&tx, id, status, condition).await?;
         notify(&tx).await?;
         tx.commit().await?;
         Ok(now)
@@ -1637,21 +1720,7 @@ impl Store for PostgresStore {
 
     async fn add_audit(&self, e: AuditEntry) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        client
-            .execute(
-                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    &e.at,
-                    &e.moderator,
-                    &e.action,
-                    &e.comment_id,
-                    &e.article_id,
-                    &e.detail,
-                ],
-            )
-            .await?;
-        Ok(())
+        insert_audit(&client, &e).await
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
@@ -2291,50 +2360,44 @@ impl Store for PostgresStore {
     ) -> Result<Option<u64>, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        // Locked until the end: no decision lands between the check and
-        // the delete.
-        if let Some(status) = only_if {
-            let now: Option<String> = tx
-                .query_opt(
-                    "SELECT status FROM comments WHERE id = $1 FOR UPDATE",
-                    &[&id],
-                )
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?;
-            if now.as_deref() != Some(status.as_str()) {
-                return Ok(None);
-            }
-        }
-        let doomed = doomed_comments(&tx, "id = $1 OR parent_id = $1", &id).await?;
-        // Its webhook deliveries and reply notices carry its text (and its
-        // replies'): queued ones would still send it, sent ones keep it in
-        // the admin page's log. Receivers hear of the deletion.
-        tx.execute(
-            "DELETE FROM webhook_deliveries WHERE comment_id IN
-                 (SELECT id FROM comments WHERE id = $1 OR parent_id = $1)",
-            &[&id],
-        )
-        .await?;
-        for gone in doomed.iter().filter_map(event::deleted) {
-            queue_events(&tx, &[Event::Deleted], &gone).await?;
-        }
-        tx.execute(
-            "DELETE FROM reply_notices WHERE reply_id IN
-                 (SELECT id FROM comments WHERE id = $1 OR parent_id = $1)",
-            &[&id],
-        )
-        .await?;
-        let replies = tx
-            .execute("DELETE FROM comments WHERE parent_id = $1", &[&id])
-            .await?;
-        let gone = tx
-            .execute("DELETE FROM comments WHERE id = $1", &[&id])
-            .await?
-            > 0;
+        let gone = delete_in(&tx, id, only_if).await?;
         notify(&tx).await?;
         tx.commit().await?;
-        Ok(gone.then_some(replies))
+        Ok(gone.map(|(_, replies)| replies))
+    }
+
+    async fn moderate(
+        &self,
+        id: i64,
+        act: Act,
+        line: AuditEntry,
+    ) -> Result<Option<Moderated>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let done = match act {
+            Act::Set { to, from } => {
+                // A status's name is one of three constants: safe in the SQL.
+                let condition = match from {
+                    Some(from) if from == to => return Ok(None),
+                    Some(from) => format!("status = '{}'", from.as_str()),
+                    None => "status <> $2".to_owned(),
+                };
+                let (now, changed) = status_in(&tx, id, to, &condition).await?;
+                now.filter(|_| changed).map(|comment| Moderated {
+                    comment,
+                    replies: 0,
+                })
+            }
+            Act::Delete { only_if } => delete_in(&tx, id, only_if)
+                .await?
+                .map(|(comment, replies)| Moderated { comment, replies }),
+        };
+        if let Some(done) = &done {
+            insert_audit(&tx, &super::line_of(&line, done, act)).await?;
+        }
+        notify(&tx).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {

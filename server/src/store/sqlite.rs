@@ -14,11 +14,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    cut_page, millis, now_ms, source_word, Attempt, AuditEntry, AuthorBlock, BlockKind, Change,
-    ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
-    ListQuery, ModComment, ModQuery, ModeratedArticle, Moderator, NoticeOutcome, OutboxMail,
-    Position, ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session, Sort, Status,
-    Store, StoreError, UrlMatch, WebhookDelivery,
+    cut_page, millis, now_ms, source_word, Act, Attempt, AuditEntry, AuthorBlock, BlockKind,
+    Change, ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
+    ListQuery, ModComment, ModQuery, Moderated, ModeratedArticle, Moderator, NoticeOutcome,
+    OutboxMail, Position, ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session,
+    Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
 };
 use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
@@ -1367,22 +1367,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_audit(&self, e: AuditEntry) -> Result<(), StoreError> {
-        self.with_conn(move |c| {
-            c.execute(
-                "INSERT INTO audit_log (at, moderator, action, comment_id, article_id, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    e.at,
-                    e.moderator,
-                    e.action,
-                    e.comment_id,
-                    e.article_id,
-                    e.detail
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        self.with_conn(move |c| insert_audit(c, &e)).await
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
@@ -2029,38 +2014,43 @@ impl Store for SqliteStore {
     ) -> Result<Option<u64>, StoreError> {
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            // Read under the write lock: no decision lands between the two.
-            if let Some(status) = only_if {
-                let now: Option<String> = tx
-                    .query_row("SELECT status FROM comments WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })
-                    .optional()?;
-                if now.as_deref() != Some(status.as_str()) {
-                    return Ok(None);
-                }
-            }
-            let doomed = doomed_comments(&tx, "id = ?1 OR parent_id = ?1", &id)?;
-            // Its webhook deliveries and reply notices carry its text (and
-            // its replies'): queued ones would still send it, sent ones keep
-            // it in the admin page's log. Receivers hear of the deletion.
-            tx.execute(
-                "DELETE FROM webhook_deliveries WHERE comment_id IN
-                     (SELECT id FROM comments WHERE id = ?1 OR parent_id = ?1)",
-                [id],
-            )?;
-            for gone in doomed.iter().filter_map(event::deleted) {
-                queue_events(&tx, &[Event::Deleted], &gone)?;
-            }
-            tx.execute(
-                "DELETE FROM reply_notices WHERE reply_id IN
-                     (SELECT id FROM comments WHERE id = ?1 OR parent_id = ?1)",
-                [id],
-            )?;
-            let replies = tx.execute("DELETE FROM comments WHERE parent_id = ?1", [id])?;
-            let gone = tx.execute("DELETE FROM comments WHERE id = ?1", [id])? > 0;
+            let gone = delete_in(&tx, id, only_if)?;
             tx.commit()?;
-            Ok(gone.then_some(replies as u64))
+            Ok(gone.map(|(_, replies)| replies))
+        })
+        .await
+    }
+
+    async fn moderate(
+        &self,
+        id: i64,
+        act: Act,
+        line: AuditEntry,
+    ) -> Result<Option<Moderated>, StoreError> {
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let done = match act {
+                Act::Set { to, from } => {
+                    // A status's name is one of three constants: safe in the SQL.
+                    let condition = match from {
+                        Some(from) if from == to => return Ok(None),
+                        Some(from) => format!("status = '{}'", from.as_str()),
+                        None => "status <> ?2".to_owned(),
+                    };
+                    let (now, changed) = status_in(&tx, id, to, &condition)?;
+                    now.filter(|_| changed).map(|comment| Moderated {
+                        comment,
+                        replies: 0,
+                    })
+                }
+                Act::Delete { only_if } => delete_in(&tx, id, only_if)?
+                    .map(|(comment, replies)| Moderated { comment, replies }),
+            };
+            if let Some(done) = &done {
+                insert_audit(&tx, &super::line_of(&line, done, act))?;
+            }
+            tx.commit()?;
+            Ok(done)
         })
         .await
     }
@@ -2714,21 +2704,86 @@ fn change_status(
     condition: &str,
 ) -> Result<(Option<StoredComment>, bool), StoreError> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let now = status_in(&tx, id, status, condition)?;
+    tx.commit()?;
+    Ok(now)
+}
+
+/// [`change_status`] in the caller's transaction.
+fn status_in(
+    tx: &Connection,
+    id: i64,
+    status: Status,
+    condition: &str,
+) -> Result<(Option<StoredComment>, bool), StoreError> {
     let changed = tx.execute(
         &format!("UPDATE comments SET status = ?2 WHERE id = ?1 AND {condition}"),
         params![id, status.as_str()],
     )? > 0;
-    let Some(stored) = comment_by_id(&tx, id)? else {
+    let Some(stored) = comment_by_id(tx, id)? else {
         return Ok((None, false));
     };
     if changed {
         if let Some(e) = Event::for_status(&stored.status) {
-            queue_events(&tx, &[e], &stored)?;
-            queue_reply_notice(&tx, &[e], &stored)?;
+            queue_events(tx, &[e], &stored)?;
+            queue_reply_notice(tx, &[e], &stored)?;
         }
     }
-    tx.commit()?;
     Ok((Some(stored), changed))
+}
+
+/// Deletes comment `id` and its replies in the caller's transaction (with
+/// `only_if`, only while it has that status): the comment as it was and
+/// how many replies went with it.
+fn delete_in(
+    tx: &Connection,
+    id: i64,
+    only_if: Option<Status>,
+) -> Result<Option<(StoredComment, u64)>, StoreError> {
+    // Read under the write lock: no decision lands between the two.
+    let Some(was) = comment_by_id(tx, id)? else {
+        return Ok(None);
+    };
+    if only_if.is_some_and(|status| was.status != status.as_str()) {
+        return Ok(None);
+    }
+    let doomed = doomed_comments(tx, "id = ?1 OR parent_id = ?1", &id)?;
+    // Its webhook deliveries and reply notices carry its text (and its
+    // replies'): queued ones would still send it, sent ones keep it in
+    // the admin page's log. Receivers hear of the deletion.
+    tx.execute(
+        "DELETE FROM webhook_deliveries WHERE comment_id IN
+             (SELECT id FROM comments WHERE id = ?1 OR parent_id = ?1)",
+        [id],
+    )?;
+    for gone in doomed.iter().filter_map(event::deleted) {
+        queue_events(tx, &[Event::Deleted], &gone)?;
+    }
+    tx.execute(
+        "DELETE FROM reply_notices WHERE reply_id IN
+             (SELECT id FROM comments WHERE id = ?1 OR parent_id = ?1)",
+        [id],
+    )?;
+    let replies = tx.execute("DELETE FROM comments WHERE parent_id = ?1", [id])?;
+    let gone = tx.execute("DELETE FROM comments WHERE id = ?1", [id])? > 0;
+    Ok(gone.then_some((was, replies as u64)))
+}
+
+/// Writes `e` to the audit log (in the caller's transaction, if any).
+fn insert_audit(conn: &Connection, e: &AuditEntry) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO audit_log (at, moderator, action, comment_id, article_id, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            e.at,
+            e.moderator,
+            e.action,
+            e.comment_id,
+            e.article_id,
+            e.detail
+        ],
+    )?;
+    Ok(())
 }
 
 /// The comments matching `condition` (on `?1`), about to be deleted in

@@ -411,3 +411,29 @@ pub fn decoded_text(raw: &str) -> String {
     }
     out
 }
+
+/// A session of its own on the fixture's PostgreSQL database.
+pub async fn session(f: &Fixture) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(&f.db_url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
+}
+
+/// Runs `statement` on the fixture's database, as an operator's SQL would.
+pub async fn by_hand(f: &Fixture, statement: &str) {
+    if on_postgres() {
+        session(f)
+            .await
+            .batch_execute(statement)
+            .await
+            .expect(statement);
+    } else {
+        let c = rusqlite::Connection::open(f.db_url()).expect("open");
+        c.execute_batch(&format!(
+            "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; {statement}"
+        ))
+        .expect(statement);
+    }
+}
