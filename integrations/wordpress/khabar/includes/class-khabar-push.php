@@ -46,6 +46,12 @@ final class Khabar_Push {
 	/** Sent posts taken off the waiting list in one write. */
 	const FORGET_EVERY = 10;
 
+	/** The option that keeps the posts Khabar refused, for the settings page. */
+	const REFUSED_OPTION = 'khabar_push_refused';
+
+	/** Most refused posts kept there, the newest. */
+	const REFUSED_KEPT = 50;
+
 	/**
 	 * Site id → post id → 'put' or 'delete', the last change of this
 	 * request. By site: on a multisite network a request may change posts
@@ -512,6 +518,7 @@ final class Khabar_Push {
 				// must not hold up the posts behind it. Saved again once
 				// fixed, it goes.
 				self::record( false, 'PUT ' . $id . ': ' . $e->getMessage() );
+				self::refused( $post_id, $e->getMessage() );
 				return 'refused';
 			}
 			$args['headers']['Content-Type'] = 'application/json';
@@ -533,6 +540,7 @@ final class Khabar_Push {
 			&& 'article not found' === $answer['error']['message'];
 		if ( ( $code >= 200 && $code < 300 ) || ( 'DELETE' === $args['method'] && $never ) ) {
 			self::record( true, $what . ': ' . $code );
+			self::refused( $post_id, null );
 			if ( 'put' === $action ) {
 				Khabar_Closing::took( $post );
 			}
@@ -540,7 +548,52 @@ final class Khabar_Push {
 		}
 		self::record( false, $what . ': HTTP ' . $code . ' ' . mb_substr( $body, 0, 300 ) );
 		$later = $code >= 500 || in_array( $code, array( 401, 403, 404, 408, 429 ), true );
+		if ( ! $later ) {
+			self::refused( $post_id, 'HTTP ' . $code . ' ' . mb_substr( $body, 0, 300 ) );
+		}
 		return $later ? 'retry' : 'refused';
+	}
+
+	/**
+	 * Keeps (or, with `$why` null, forgets) a post Khabar refused, for the
+	 * settings page: "Last push" says only the newest push, and a refused
+	 * post is not tried again until it is saved again.
+	 *
+	 * @param int         $post_id The post's id.
+	 * @param string|null $why     What Khabar answered; null: it took the post.
+	 */
+	private static function refused( $post_id, $why ) {
+		$kept    = get_option( self::REFUSED_OPTION, array() );
+		$kept    = is_array( $kept ) ? $kept : array();
+		$post_id = (int) $post_id;
+		if ( null === $why ) {
+			if ( ! isset( $kept[ $post_id ] ) ) {
+				return;
+			}
+			unset( $kept[ $post_id ] );
+		} else {
+			unset( $kept[ $post_id ] );
+			$kept[ $post_id ] = array(
+				'time'    => time(),
+				'message' => (string) $why,
+			);
+			$kept = array_slice( $kept, -self::REFUSED_KEPT, null, true );
+		}
+		if ( array() === $kept ) {
+			delete_option( self::REFUSED_OPTION );
+		} else {
+			update_option( self::REFUSED_OPTION, $kept, false );
+		}
+	}
+
+	/**
+	 * The posts Khabar refused, newest first: post id → time and answer.
+	 *
+	 * @return array<int, array{time: int, message: string}>
+	 */
+	public static function refused_posts() {
+		$kept = get_option( self::REFUSED_OPTION, array() );
+		return is_array( $kept ) ? array_reverse( $kept, true ) : array();
 	}
 
 	/**

@@ -31,6 +31,7 @@ final class Khabar_Settings {
 		'khabar_closing_age',
 		'khabar_closing_redo',
 		'khabar_id_prefix',
+		'khabar_push_refused',
 	);
 
 	/** The placements the page offers, by key. */
@@ -396,6 +397,25 @@ final class Khabar_Settings {
 				esc_html( wp_date( 'Y-m-d H:i:s', (int) $status['time'] ) ),
 				esc_html( (string) $status['message'] )
 			);
+		}
+		$refused = Khabar_Push::refused_posts();
+		if ( array() !== $refused ) {
+			printf(
+				'<h2>%s</h2><p>%s</p><ul id="khabar-refused">',
+				esc_html__( 'Posts Khabar refused', 'khabar' ),
+				esc_html__( 'Khabar refused these posts as they are, so they are not sent again until they are saved again (after the change its answer asks for).', 'khabar' )
+			);
+			foreach ( $refused as $post_id => $why ) {
+				$title = get_the_title( $post_id );
+				$link  = get_edit_post_link( $post_id );
+				printf(
+					'<li>%s — %s — <bdi dir="ltr">%s</bdi></li>',
+					$link ? '<a href="' . esc_url( $link ) . '" dir="auto">' . esc_html( '' !== $title ? $title : '#' . $post_id ) . '</a>' : esc_html( '#' . $post_id ),
+					esc_html( wp_date( 'Y-m-d H:i:s', (int) $why['time'] ) ),
+					esc_html( (string) $why['message'] )
+				);
+			}
+			echo '</ul>';
 		}
 		echo '</div>';
 	}
