@@ -2376,6 +2376,29 @@ async fn an_rss_feed_in_its_headers_charset_with_guid_links_untyped_images_and_u
         .await
         .expect("the item with a picture");
     assert_eq!(edited.title, "خبر بصورة، معدّل");
+    // The same, with one stray Windows byte pasted into a description:
+    // still UTF-8, the byte replaced, not every letter read as Latin.
+    let mut stray = rss
+        .replace(
+            "<title>خبر بصورة</title>",
+            "<title>خبر بصورة، مرة أخرى</title>",
+        )
+        .into_bytes();
+    let at = stray
+        .windows(b"</description>".len())
+        .position(|w| w == b"</description>")
+        .expect("a description");
+    stray.insert(at, 0x92);
+    assert!(std::str::from_utf8(&stray).is_err());
+    *mock.raw.lock().unwrap() = ("text/xml; charset=ISO-8859-1".into(), stray);
+    sync::sync(f.store.as_ref(), &client(), &source(&url))
+        .await
+        .expect("sync");
+    let again = stored(&f.store, &sync::feed::article_id(&u, "https://old.test/a"))
+        .await
+        .expect("the item with a picture");
+    assert_eq!(again.title, "خبر بصورة، مرة أخرى");
+    assert_eq!(again.summary, "نص الخبر\u{fffd}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

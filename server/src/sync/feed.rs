@@ -245,6 +245,19 @@ fn xml_in_utf8<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, [u8]> 
     if declared || encoding == encoding_rs::UTF_8 {
         return Cow::Borrowed(body);
     }
+    // Mostly UTF-8, with a stray byte or two (a character pasted from a
+    // Windows editor): UTF-8 whatever the header says, the stray bytes
+    // replaced, rather than every letter of an Arabic feed garbled as
+    // the header's charset. A body really in that charset makes few
+    // valid UTF-8 sequences of letters and many invalid ones.
+    let (mut letters, mut stray) = (0_usize, 0_usize);
+    for chunk in body.utf8_chunks() {
+        letters += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        stray += usize::from(!chunk.invalid().is_empty());
+    }
+    if letters > stray.saturating_mul(4) {
+        return Cow::Owned(String::from_utf8_lossy(body).into_owned().into_bytes());
+    }
     let (text, _, _) = encoding.decode(body);
     Cow::Owned(text.into_owned().into_bytes())
 }
