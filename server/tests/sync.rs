@@ -2623,6 +2623,56 @@ fn plain_rss(items: &[(&str, &str, Option<&str>)]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headline_alone_at_its_link_stays_its_story_once_another_shares_the_link() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let client = client();
+    let feed = source(&format!("{base}/plain.xml"));
+    let u = Url::parse(&feed.url).unwrap();
+    let live = "https://plain.test/live";
+    let first = ("عاجل: الأول", live, Some("Wed, 05 Jun 2024 12:00:00 GMT"));
+    *mock.plain_rss.lock().unwrap() = plain_rss(&[first]);
+    sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    let alone = sync::feed::article_id(&u, live);
+    assert_eq!(
+        stored(&f.store, &alone).await.expect("stored").title,
+        "عاجل: الأول"
+    );
+    let count = || async {
+        let (listed, _) = f
+            .store
+            .list_articles(ListQuery {
+                limit: 50,
+                ..ListQuery::default()
+            })
+            .await
+            .expect("list");
+        listed.len()
+    };
+    assert_eq!(count().await, 1);
+    // A second headline at the same link: one story more, and the first
+    // keeps its article (its comments with it).
+    let second = ("عاجل: الثاني", live, Some("Wed, 05 Jun 2024 12:05:00 GMT"));
+    *mock.plain_rss.lock().unwrap() = plain_rss(&[second, first]);
+    sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(count().await, 2);
+    assert_eq!(
+        stored(&f.store, &alone).await.expect("stored").title,
+        "عاجل: الأول"
+    );
+    // Synced again, nothing moves.
+    sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(count().await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_that_share_a_guid_are_each_their_own_story() {
     let f = common::fixture(false);
     let mock = Arc::new(Mock::default());

@@ -366,6 +366,9 @@ struct Mapped {
     /// For an entry keyed by its link, the id it had when its link was
     /// shared with other entries (keyed with its title, see [`map`]).
     titled_id: Option<String>,
+    /// For an entry keyed with its title because its link is shared, the
+    /// id it had when the link was its alone (keyed by the link).
+    link_id: Option<String>,
     /// It has no date at all (RSS's `pubDate` is optional) or none that
     /// could be read.
     undated: bool,
@@ -381,12 +384,31 @@ struct Mapped {
 /// and title), or one whose feed once gave it an id. When a story is
 /// stored under the id its link and title make (headlines that shared the
 /// link once), it is that one: never another headline of the link, whose
-/// text and comments it would take over.
+/// text and comments it would take over. The other way round, a headline
+/// stored while its link was its alone keeps that story once others share
+/// the link: the one whose title is the stored story's.
 async fn settle_ids(
     store: &dyn Store,
     source_url: &Url,
     mapped: &mut [(String, Mapped)],
 ) -> Result<(), SyncError> {
+    let mut claimed = HashSet::new();
+    for (_, m) in mapped.iter_mut() {
+        let Some(link_id) = m.link_id.as_ref() else {
+            continue;
+        };
+        if claimed.contains(link_id) || store.article_exists(&m.article.id).await? {
+            continue;
+        }
+        let same = store
+            .article_even_hidden(link_id)
+            .await?
+            .is_some_and(|stored| stored.title.trim() == m.article.title.trim());
+        if same {
+            claimed.insert(link_id.clone());
+            m.article.id.clone_from(link_id);
+        }
+    }
     let urls: Vec<String> = mapped
         .iter()
         .filter(|(_, m)| m.by_link)
@@ -583,6 +605,7 @@ fn map(
         .as_deref()
         .filter(|_| by_link)
         .map(|k| article_id(source_url, k));
+    let link_id = (no_id && !by_link).then(|| article_id(source_url, &url));
     let published = entry
         .published
         .or(entry.updated)
@@ -673,6 +696,7 @@ fn map(
         article,
         by_link,
         titled_id,
+        link_id,
         dated_by_update,
         undated,
     })
