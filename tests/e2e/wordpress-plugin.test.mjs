@@ -161,6 +161,36 @@ test('activated and set up in the browser, the plugin pushes a published post an
   assert.equal(tokenRow(), `${TOKEN}\tno`, 'saved, and not among the options loaded on every request');
   assert.equal(await refused.getAttribute('#khabar_lang', 'placeholder'), 'ar');
   await refused.close();
+  // An address with a query or a fragment, which every API path would
+  // follow, is refused too.
+  for (const address of ['https://khabar.example/?site=1', 'https://khabar.example/#x']) {
+    const page = await saveSettings({ server: address });
+    assert.match(await page.locator('.notice-error, .error').first().textContent(), /بلا \? ولا #/, address);
+    assert.equal(await page.inputValue('#khabar_server_url'), '', address);
+    await page.close();
+  }
+  // On an https site, an http address (blocked as mixed content) is
+  // refused, but for a server on the same machine.
+  const scheme = join(wp.contentDir, 'khabar-test-scheme.php');
+  writeFileSync(scheme, `<?php
+require_once ABSPATH . 'wp-admin/includes/template.php'; // The settings API's messages.
+add_filter( 'home_url', function ( $url ) { return set_url_scheme( $url, 'https' ); } );
+$out = array();
+foreach ( array( 'http://khabar.example', 'http://127.0.0.1:9000', 'https://khabar.example' ) as $address ) {
+\t$out[] = Khabar_Settings::clean_server_url( $address );
+}
+$out[] = implode( ' | ', wp_list_pluck( get_settings_errors( 'khabar_server_url' ), 'message' ) );
+echo wp_json_encode( $out );
+`);
+  try {
+    const [plain, loopback, secure, said] = JSON.parse(await wp.cli(scheme));
+    assert.equal(plain, '', 'the previous address, none');
+    assert.equal(loopback, 'http://127.0.0.1:9000');
+    assert.equal(secure, 'https://khabar.example');
+    assert.match(said, /https:\/\//);
+  } finally {
+    unlinkSync(scheme);
+  }
   const saved = await saveSettings({ server: server.url, placements: { comments: true, actions: true } });
   assert.equal(await saved.inputValue('#khabar_server_url'), server.url.replace(/\/$/, ''));
   await saved.close();

@@ -191,6 +191,20 @@ final class Khabar_Settings {
 			self::refuse( 'khabar_server_url', __( 'The server address must be an http:// or https:// address, such as https://khabar.news.example. The previous address is kept.', 'khabar' ) );
 			return self::server_url();
 		}
+		// The API's paths are added to it: a query or a fragment would end
+		// up in the middle of every one.
+		if ( null !== wp_parse_url( $value, PHP_URL_QUERY ) || null !== wp_parse_url( $value, PHP_URL_FRAGMENT ) ) {
+			self::refuse( 'khabar_server_url', __( 'The server address is the server\'s own address (or folder), without ? or #. The previous address is kept.', 'khabar' ) );
+			return self::server_url();
+		}
+		// An https page does not load a script over http (mixed content):
+		// readers would see no widget, and the token would travel in clear.
+		// The server on this machine is the one exception.
+		$loopback = in_array( strtolower( trim( (string) $host, '[]' ) ), array( 'localhost', '127.0.0.1', '::1' ), true );
+		if ( 'http' === $scheme && ! $loopback && 'https' === wp_parse_url( home_url(), PHP_URL_SCHEME ) ) {
+			self::refuse( 'khabar_server_url', __( 'This site is on https://, so the server address must be https:// too: browsers do not load the widget from an http:// address on an https:// page. The previous address is kept.', 'khabar' ) );
+			return self::server_url();
+		}
 		return rtrim( esc_url_raw( $value, array( 'http', 'https' ) ), '/' );
 	}
 
