@@ -2289,7 +2289,14 @@ async fn a_json_feed_with_a_bom_and_numeric_ids_is_read() {
             // An item in another language than the feed's.
             { "id": 103, "url": "https://wire.test/n/103", "title": "The third",
               "content_text": "Text", "date_published": "2026-12-01T10:00:00Z",
-              "language": "en" }
+              "language": "en" },
+            // Two items that share an id: each keeps its own language.
+            { "id": "same", "url": "https://wire.test/n/104", "title": "Fourth",
+              "content_text": "Text", "date_published": "2026-12-01T11:00:00Z",
+              "language": "en" },
+            { "id": "same", "url": "https://wire.test/n/105", "title": "الخامس",
+              "content_text": "نص", "date_published": "2026-12-01T12:00:00Z",
+              "language": "ar" }
         ],
         "language": "ar"
     });
@@ -2300,8 +2307,16 @@ async fn a_json_feed_with_a_bom_and_numeric_ids_is_read() {
     let report = sync::sync(f.store.as_ref(), &client(), &source(&url))
         .await
         .expect("sync");
-    assert_eq!(report.to_string(), "3 new or updated, 0 hidden, 0 skipped");
+    assert_eq!(report.to_string(), "5 new or updated, 0 hidden, 0 skipped");
     let u = Url::parse(&url).unwrap();
+    for (link, lang) in [
+        ("https://wire.test/n/104", "en"),
+        ("https://wire.test/n/105", "ar"),
+    ] {
+        let ids = f.store.ids_by_url(vec![link.into()]).await.expect("ids");
+        let a = stored(&f.store, &ids[0].id).await.expect("stored");
+        assert_eq!(a.lang, lang, "{link}");
+    }
     let first = stored(&f.store, &sync::feed::article_id(&u, "101"))
         .await
         .expect("item 101");
@@ -2631,7 +2646,13 @@ async fn a_headline_alone_at_its_link_stays_its_story_once_another_shares_the_li
     let feed = source(&format!("{base}/plain.xml"));
     let u = Url::parse(&feed.url).unwrap();
     let live = "https://plain.test/live";
-    let first = ("عاجل: الأول", live, Some("Wed, 05 Jun 2024 12:00:00 GMT"));
+    // Its title wrapped in bidi controls, as Arabic CMSs write them (the
+    // stored title is cleaned of them).
+    let first = (
+        "\u{202b}عاجل: الأول\u{202c}",
+        live,
+        Some("Wed, 05 Jun 2024 12:00:00 GMT"),
+    );
     *mock.plain_rss.lock().unwrap() = plain_rss(&[first]);
     sync::sync(f.store.as_ref(), &client, &feed)
         .await
@@ -2747,6 +2768,25 @@ async fn items_that_share_a_guid_are_each_their_own_story() {
         (1..=4)
             .map(|n| format!("https://plain.test/news/{n}"))
             .collect::<Vec<_>>()
+    );
+
+    // The same item listed twice, guid, link and title alike, is one
+    // story, kept under its guid as ever.
+    let twice = common::fixture(false);
+    let guid = "https://plain.test/news/5";
+    let item = ("الخامسة", guid, guid);
+    *mock.plain_rss.lock().unwrap() = rss(&[item, item]);
+    let report = sync::sync(twice.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
+    let u = Url::parse(&feed.url).unwrap();
+    assert_eq!(
+        stored(&twice.store, &sync::feed::article_id(&u, guid))
+            .await
+            .expect("under its guid")
+            .title,
+        "الخامسة"
     );
 }
 

@@ -111,7 +111,13 @@ pub(crate) async fn sync(
             } else {
                 format!("item {:?}", entry.id)
             };
-            let json = json_items.get(&entry.id).copied();
+            // By position when the two lists line up (items sharing an id
+            // each keep their own image and language), else by id.
+            let json = if extras.items.len() == feed.entries.len() {
+                extras.items.get(n)
+            } else {
+                json_items.get(&entry.id).copied()
+            };
             let date = zoneless.get(n).copied().flatten();
             match map(&on_page, entry, json, date) {
                 Ok(m) => mapped.push((item, m)),
@@ -403,7 +409,8 @@ async fn settle_ids(
         let same = store
             .article_even_hidden(link_id)
             .await?
-            .is_some_and(|stored| stored.title.trim() == m.article.title.trim());
+            // As stored: cleaned as every title is (bidi controls out).
+            .is_some_and(|stored| stored.title == khabar_rules::clean_author(&m.article.title));
         if same {
             claimed.insert(link_id.clone());
             m.article.id.clone_from(link_id);
@@ -509,7 +516,6 @@ fn keyless(unusable: &HashSet<String>, entry: &Entry) -> bool {
 
 /// See [`OnPage::unusable`].
 fn unusable_ids(page: &Url, feed: &Feed) -> HashSet<String> {
-    let mut seen = HashSet::new();
     let mut unusable: HashSet<String> = feed
         .links
         .iter()
@@ -522,14 +528,26 @@ fn unusable_ids(page: &Url, feed: &Feed) -> HashSet<String> {
         })
         .flatten()
         .collect();
-    for id in feed
-        .entries
-        .iter()
-        .map(|e| e.id.trim())
-        .filter(|id| !id.is_empty())
-    {
-        if !seen.insert(id) {
-            unusable.insert(id.to_owned());
+    // The same item listed twice (its link and title too) is one story,
+    // keyed by its id as ever; only entries that differ make it unusable.
+    let mut first: HashMap<&str, (Option<String>, Option<&str>)> = HashMap::new();
+    for e in &feed.entries {
+        let id = e.id.trim();
+        if id.is_empty() {
+            continue;
+        }
+        let this = (
+            entry_url(page, e),
+            e.title.as_ref().map(|t| t.content.as_str()),
+        );
+        match first.get(id) {
+            Some(seen) if *seen != this => {
+                unusable.insert(id.to_owned());
+            }
+            Some(_) => {}
+            None => {
+                first.insert(id, this);
+            }
         }
     }
     unusable
