@@ -481,6 +481,53 @@ add_filter( 'pre_http_request', function ( $pre, $args, $url ) {
   await stored(articleId(bad), (status) => status === 200);
 });
 
+test('a request that publishes many posts (a bulk edit, an import) sends ten itself and hands the rest to the retry, due at once', { skip }, async () => {
+  writeFileSync(join(wp.contentDir, 'mu-plugins', 'khabar-test-bulk.php'), `<?php
+add_action( 'rest_api_init', function () {
+\t// Publishes \`count\` posts in this one request, as a bulk edit does.
+\tregister_rest_route( 'khabar-test/v1', '/bulk', array(
+\t\t'methods'             => 'POST',
+\t\t'permission_callback' => '__return_true',
+\t\t'callback'            => function ( $request ) {
+\t\t\t$ids = array();
+\t\t\tfor ( $n = 0; $n < (int) $request->get_param( 'count' ); $n++ ) {
+\t\t\t\t$ids[] = wp_insert_post( array( 'post_title' => 'خبر بالجملة ' . $n, 'post_content' => '<p>نص.</p>', 'post_status' => 'publish' ) );
+\t\t\t}
+\t\t\treturn $ids;
+\t\t},
+\t) );
+\tregister_rest_route( 'khabar-test/v1', '/retry-due', array(
+\t\t'methods'             => 'GET',
+\t\t'permission_callback' => '__return_true',
+\t\t'callback'            => function () {
+\t\t\t$at = wp_next_scheduled( 'khabar_retry_push' );
+\t\t\treturn false === $at ? null : $at - time();
+\t\t},
+\t) );
+} );
+`);
+  try {
+    (await saveSettings({ token: TOKEN })).close();
+    const ids = await expect(200, wp.api('/khabar-test/v1/bulk', { method: 'POST', json: { count: 25 } }));
+    assert.equal(ids.length, 25);
+    // The request's own end sent the first ten; the rest wait, due now.
+    const there = async () => (await Promise.all(ids.map((id) => fetch(`${server.url}api/v1/articles/${articleId(id)}`))))
+      .filter((r) => r.status === 200).length;
+    assert.equal(await there(), 10);
+    const due = await expect(200, wp.api('/khabar-test/v1/retry-due'));
+    assert.ok(due !== null && due <= 1, `the retry is due at once: ${due}`);
+    let waiting = null;
+    for (let run = 0; run < 40; run++) {
+      waiting = await expect(200, wp.api('/khabar-test/v1/retry', { method: 'POST' }));
+      if (Object.keys(waiting).length === 0) break;
+    }
+    assert.deepEqual(waiting, {});
+    assert.equal(await there(), 25);
+  } finally {
+    unlinkSync(join(wp.contentDir, 'mu-plugins', 'khabar-test-bulk.php'));
+  }
+});
+
 test('a post Khabar refuses as it is stays listed on the settings page, past later pushes, until it goes through', { skip }, async () => {
   (await saveSettings({ token: TOKEN })).close();
   const bad = (await expect(201, wp.api('/wp/v2/posts', {

@@ -46,6 +46,14 @@ final class Khabar_Push {
 	/** Sent posts taken off the waiting list in one write. */
 	const FORGET_EVERY = 10;
 
+	/**
+	 * Most changes of one site a request sends itself, at its end: a bulk
+	 * edit or an import hands the rest to the retry event, due at once,
+	 * so that no request (nor, without PHP-FPM, its editor) waits for
+	 * hundreds of pushes.
+	 */
+	const INLINE = 10;
+
 	/** The option that keeps the posts Khabar refused, for the settings page. */
 	const REFUSED_OPTION = 'khabar_push_refused';
 
@@ -197,6 +205,8 @@ final class Khabar_Push {
 		if ( function_exists( 'fastcgi_finish_request' ) ) {
 			// PHP-FPM: the editor gets its answer now, not after Khabar's.
 			fastcgi_finish_request();
+		} elseif ( function_exists( 'litespeed_finish_request' ) ) {
+			litespeed_finish_request();
 		}
 		if ( is_multisite() ) {
 			// A site deleted during the request has nowhere to keep them.
@@ -219,10 +229,27 @@ final class Khabar_Push {
 			self::as_site(
 				$site,
 				function () use ( $changes ) {
-					self::send_all( $changes );
+					self::send_all( array_slice( $changes, 0, self::INLINE, true ) );
+					if ( count( $changes ) > self::INLINE ) {
+						self::plan_retry_now();
+					}
 				}
 			);
 		}
+	}
+
+	/**
+	 * Moves the retry to now: WP-Cron runs it with the site's next request.
+	 */
+	private static function plan_retry_now() {
+		$planned = wp_next_scheduled( self::RETRY_EVENT );
+		if ( false !== $planned && $planned <= time() ) {
+			return;
+		}
+		if ( false !== $planned ) {
+			wp_unschedule_event( $planned, self::RETRY_EVENT );
+		}
+		wp_schedule_single_event( time(), self::RETRY_EVENT );
 	}
 
 	/**
