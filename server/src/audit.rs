@@ -4,7 +4,7 @@
 
 use time::format_description::well_known::Rfc3339;
 
-use crate::store::{AuditEntry, Store, StoreError};
+use crate::store::{Act, AuditEntry, Status, Store, StoreError};
 
 /// Now, to the second, as the log writes it.
 pub fn now() -> String {
@@ -53,6 +53,17 @@ pub async fn record_with(
 /// names what went, not only the comment a moderator chose.
 pub fn deleted_replies(replies: u64) -> Option<String> {
     crate::store::deletion_detail(replies)
+}
+
+/// Approving (`Published`) or rejecting a comment from whatever status it
+/// has: the act, and its line of the log by `moderator`.
+pub fn decision(moderator: &str, to: Status) -> (Act, AuditEntry) {
+    let action = if to == Status::Published {
+        "approve"
+    } else {
+        "reject"
+    };
+    (Act::Set { to, from: None }, line(moderator, action))
 }
 
 /// A line of the log by `moderator`, now: what [`Store::moderate`] writes

@@ -961,16 +961,7 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             return Ok(());
         }
     };
-    let action = if status == Status::Published {
-        "approve"
-    } else {
-        "reject"
-    };
-    let act = Act::Set {
-        to: status,
-        from: None,
-    };
-    let line = khabar_server::audit::line(&by, action);
+    let (act, line) = khabar_server::audit::decision(&by, status);
     if store.moderate(id, act, line).await?.is_none() {
         if store.comment(id).await?.is_none() {
             bail!("no comment #{id}");

@@ -2637,6 +2637,20 @@ fn plain_rss(items: &[(&str, &str, Option<&str>)]) -> String {
     )
 }
 
+/// The URLs of the articles readers' lists show, sorted.
+async fn listed_urls(store: &SharedStore) -> Vec<String> {
+    let (listed, _) = store
+        .list_articles(ListQuery {
+            limit: 50,
+            ..ListQuery::default()
+        })
+        .await
+        .expect("list");
+    let mut urls: Vec<String> = listed.into_iter().map(|a| a.url).collect();
+    urls.sort();
+    urls
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_headline_alone_at_its_link_stays_its_story_once_another_shares_the_link() {
     let f = common::fixture(false);
@@ -2662,17 +2676,7 @@ async fn a_headline_alone_at_its_link_stays_its_story_once_another_shares_the_li
         stored(&f.store, &alone).await.expect("stored").title,
         "عاجل: الأول"
     );
-    let count = || async {
-        let (listed, _) = f
-            .store
-            .list_articles(ListQuery {
-                limit: 50,
-                ..ListQuery::default()
-            })
-            .await
-            .expect("list");
-        listed.len()
-    };
+    let count = || async { listed_urls(&f.store).await.len() };
     assert_eq!(count().await, 1);
     // A second headline at the same link: one story more, and the first
     // keeps its article (its comments with it).
@@ -2753,18 +2757,8 @@ async fn items_that_share_a_guid_are_each_their_own_story() {
         (first.title.as_str(), first.url.as_str()),
         ("الأولى", "https://plain.test/news/1")
     );
-    let (listed, _) = f
-        .store
-        .list_articles(ListQuery {
-            limit: 50,
-            ..ListQuery::default()
-        })
-        .await
-        .expect("list");
-    let mut urls: Vec<String> = listed.into_iter().map(|a| a.url).collect();
-    urls.sort();
     assert_eq!(
-        urls,
+        listed_urls(&f.store).await,
         (1..=4)
             .map(|n| format!("https://plain.test/news/{n}"))
             .collect::<Vec<_>>()

@@ -56,16 +56,7 @@ async fn pending(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
 }
 
 async fn set(state: &AppState, id: i64, status: Status) -> Result<Json<StoredComment>, ApiError> {
-    let action = if status == Status::Published {
-        "approve"
-    } else {
-        "reject"
-    };
-    let act = Act::Set {
-        to: status,
-        from: None,
-    };
-    let line = crate::audit::line(API_MODERATOR, action);
+    let (act, line) = crate::audit::decision(API_MODERATOR, status);
     // A second approval changes nothing and is not a moderator's act: the
     // comment as it is, and no line.
     let stored = match state.store.moderate(id, act, line).await? {
