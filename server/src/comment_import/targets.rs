@@ -283,6 +283,11 @@ mod tests {
 
     #[test]
     fn a_link_with_or_without_www_is_one_page() {
+        // Without a --site too: the article's own address.
+        assert_eq!(
+            targets(&[]).find(&Page::Url("https://www.news.example/2026/11/السوق".into())),
+            Target::Article("a".into())
+        );
         let t = targets(&["https://news.example"]);
         for url in [
             "http://www.news.example/2026/11/السوق/",
