@@ -38,21 +38,12 @@ pub async fn record_with(
 ) -> Result<(), StoreError> {
     store
         .add_audit(AuditEntry {
-            id: 0,
-            at: now(),
-            moderator: moderator.to_owned(),
-            action: action.to_owned(),
             comment_id,
             article_id,
             detail,
+            ..line(moderator, action)
         })
         .await
-}
-
-/// The detail of a deletion that took `replies` replies with it: the log
-/// names what went, not only the comment a moderator chose.
-pub fn deleted_replies(replies: u64) -> Option<String> {
-    crate::store::deletion_detail(replies)
 }
 
 /// Approving (`Published`) or rejecting a comment from whatever status it

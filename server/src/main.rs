@@ -954,7 +954,7 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             else {
                 bail!("no comment #{id}");
             };
-            match khabar_server::audit::deleted_replies(done.replies) {
+            match khabar_server::store::deletion_detail(done.replies) {
                 Some(detail) => println!("deleted comment #{id} {detail}"),
                 None => println!("deleted comment #{id}"),
             }
