@@ -25,14 +25,6 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const EARLY_KEEP_MS = 60_000;
 
 /**
- * How long an early answer, once a widget has read it, is still handed to
- * the other widgets of the page that ask for the same: they mount one
- * after another, a task apart, and on a busy machine tasks come late.
- * A failure is let go at once (the next asks anew).
- */
-const EARLY_SHARED_MS = 250;
-
-/**
  * How long a page fetched ahead (`fetchAhead`) waits for its reader, who
  * reads the page before it first: minutes.
  */
@@ -121,9 +113,9 @@ export async function request(url, body, signal) {
   let entry = shared.get(url);
   if (!entry) {
     const controller = new AbortController();
-    entry = { early: early.has(url), controller, waiters: 0, ok: false };
+    entry = { early: early.has(url), controller, waiters: 0 };
     entry.answer = send(url, undefined, controller.signal);
-    entry.answer.then(() => { entry.ok = true; }, () => {});
+    entry.answer.catch(() => {});
     shared.set(url, entry);
   }
   entry.waiters += 1;
@@ -133,9 +125,9 @@ export async function request(url, body, signal) {
     entry.waiters -= 1;
     // An early answer is in at once; the widgets mounted with the one that
     // took it, each rendering (and asking) a task after the one before
-    // (src/task.rs), share it as they would share a request still in
-    // flight: a success for EARLY_SHARED_MS, a failure for one task more.
-    if (!entry.waiters && entry.early) setTimeout(() => release(url, entry), entry.ok ? EARLY_SHARED_MS : 0);
+    // (src/task.rs), share it, or its failure, for one task more as they
+    // would share a request still in flight.
+    if (!entry.waiters && entry.early) setTimeout(() => release(url, entry), 0);
     else release(url, entry);
   }
 }

@@ -174,9 +174,7 @@ test("the loader's early request is the one the first GET reads", async () => {
     const first = await request(url, undefined, signal);
     await new Promise((r) => setTimeout(r, 0));
     const withIt = await together;
-    // Past the time widgets mounted together share it (EARLY_SHARED_MS):
-    // a GET asks anew.
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 10));
     const after = inFlight();
     const later = await request(url, undefined, signal);
     return { ids: [first.id, withIt.id, later.id], after };
