@@ -5,7 +5,7 @@
 // Placeholders and <khabar-widget> are in the other entry, `khabar/auto`
 // (./khabar.js), which is also what the CDN's script tag runs.
 import { count, dateline, relative } from './dates.js';
-import { askFailedAgain, fetchAhead, forgetAhead, inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
+import { askFailedAgain, fetchAhead, forgetAhead, holdEarly, inFlight, request, requestEarly as prefetch, settle as settleWith } from './request.js';
 import { isDark, near, watchScheme } from './page.js';
 
 // What both wasm modules call back into: written once here rather than
@@ -350,11 +350,16 @@ function running(started, glue, exports) {
   started.running = true;
   glue.setHost(host);
   glue.setCatalogs(catalog);
-  if (started === comments) return; // the core mounts its sections
-  if (defaultApi) glue.setDefaultApi(defaultApi);
-  if (readyBy === started) settle.resolve();
-  mountWaiting(started);
-  if (placeholderApi !== undefined) glue.autoMount(placeholderApi);
+  // The core mounts the comments module's sections itself.
+  if (started !== comments) {
+    if (defaultApi) glue.setDefaultApi(defaultApi);
+    if (readyBy === started) settle.resolve();
+    mountWaiting(started);
+    if (placeholderApi !== undefined) glue.autoMount(placeholderApi);
+  }
+  // Its widgets share the answers the loader asked for early, each
+  // asking once its catalog is in.
+  holdEarly(Promise.allSettled(Array.from(catalogs.values())));
 }
 
 /** Mounts the handles that wait for `started`, which runs. */

@@ -125,11 +125,36 @@ export async function request(url, body, signal) {
     entry.waiters -= 1;
     // An early answer is in at once; the widgets mounted with the one that
     // took it, each rendering (and asking) a task after the one before
-    // (src/task.rs), share it, or its failure, for one task more as they
-    // would share a request still in flight.
-    if (!entry.waiters && entry.early) setTimeout(() => release(url, entry), 0);
-    else release(url, entry);
+    // (src/task.rs), or once its language's catalog is in, share it, or
+    // its failure, as they would share a request still in flight: until
+    // the module's pass of mounting ends (`holdEarly`), else a task more.
+    if (!entry.waiters && entry.early) {
+      if (holding) held.set(url, entry);
+      else setTimeout(() => release(url, entry), 0);
+    } else release(url, entry);
   }
+}
+
+let holding = 0; // passes of mounting under way (`holdEarly`)
+const held = new Map(); // url → shared GET of an early answer, kept for the widgets of a pass still to ask
+
+/**
+ * Keeps the early answers widgets read until `until` settles (the
+ * catalogs the widgets a module just mounted wait for), and a task more for
+ * the widgets it lets go to ask, or at most TIMEOUT_MS: a widget whose
+ * catalog came late asks for what the others asked for with them.
+ */
+export function holdEarly(until) {
+  holding += 1;
+  let timer;
+  const limit = new Promise((resolve) => { timer = setTimeout(resolve, TIMEOUT_MS); });
+  Promise.race([until, limit]).finally(() => setTimeout(() => {
+    clearTimeout(timer);
+    holding -= 1;
+    if (holding) return;
+    for (const [url, entry] of held) release(url, entry);
+    held.clear();
+  }, 0));
 }
 
 /** Ends the shared GET `entry` of `url` once no caller waits for it. */

@@ -760,3 +760,29 @@ test('a widget mounted again after its first went, while the first\'s early requ
   assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|network error/.test(p)), []);
   await page.close();
 });
+
+test("two comment sections of one article, one of them in a language whose catalog comes late: the first page is asked for once, before the module runs", async () => {
+  const { page, problems } = await openPage(browser);
+  const pages = [];
+  page.on('request', (r) => { if (r.url().includes('/comments?')) pages.push(new URL(r.url()).search); });
+  // The French catalog comes well after the module has run and the
+  // English section has read the early answer (a slow or busy network).
+  let frenchAsked;
+  const french = new Promise((resolve) => { frenchAsked = resolve; });
+  await page.route('**/khabar-fr.json', async (route) => {
+    frenchAsked();
+    await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+    await new Promise((r) => setTimeout(r, 300));
+    await route.continue();
+  });
+  const url = await routePage(page, 'late-catalog.html', `<div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>
+<khabar-widget kind="comments" article-id="${ARTICLE}" lang="fr"></khabar-widget>`);
+  await page.goto(url);
+  await french;
+  await page.locator('khabar-widget >> form.comment-form').waitFor();
+  await widgetsSettled(page);
+  assert.deepEqual(pages, ['?limit=20&replies=20']);
+  assert.equal(await page.locator('khabar-widget >> .comment').count(), await page.locator('[data-khabar="comments"] >> .comment').count());
+  assert.deepEqual(problems, []);
+  await page.close();
+});
