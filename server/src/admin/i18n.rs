@@ -187,6 +187,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("in_reply_to", "In reply to", "ردًا على"),
     ("none", "none", "لا يوجد"),
     ("done", "Done", "تم"),
+    (
+        "not_done",
+        "Not done: the server could not save it; try again",
+        "لم يُنفَّذ: تعذّر على الخادم حفظه، أعد المحاولة",
+    ),
     ("comments_open", "Comments are open", "التعليقات مفتوحة"),
     ("comments_closed", "Comments are closed", "التعليقات مغلقة"),
     ("close_comments", "Close comments", "أغلق التعليقات"),

@@ -187,9 +187,19 @@ fn cookie_at(path: &str, name: &str, value: &str, max_age: u64, secure: bool) ->
 /// Goes back to `back` (see [`back_to`]) saying how many things the form
 /// changed (`?done=N`, which the page shows once).
 pub(crate) fn redirect_done(back: Option<&str>, done: u32) -> Response {
+    redirect_partly(back, done, 0)
+}
+
+/// As [`redirect_done`], and how many the form asked for that the server
+/// could not change (`&failed=M`, when some).
+fn redirect_partly(back: Option<&str>, done: u32, failed: usize) -> Response {
     let back = back_to(back);
     let sep = if back.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{back}{sep}done={done}")).into_response()
+    let failed = match failed {
+        0 => String::new(),
+        n => format!("&failed={n}"),
+    };
+    Redirect::to(&format!("{back}{sep}done={done}{failed}")).into_response()
 }
 
 /// Where to go back to after a form: a path of these pages, else the queue.
@@ -463,6 +473,7 @@ impl From<ModComment> for Row {
 #[derive(Deserialize)]
 pub(crate) struct Done {
     done: Option<u32>,
+    failed: Option<u32>,
     q: Option<String>,
     #[serde(flatten)]
     cursor: Cursor,
@@ -559,6 +570,7 @@ async fn across_articles(
             items => Serde(items),
             links => Serde(links),
             done => p.done,
+            failed => p.failed,
             back => back,
             listed => status.as_str(),
             page => page,
@@ -610,11 +622,18 @@ pub(crate) async fn act_on_comments(
         None => Act::Delete { only_if: from },
     };
     let mut done = 0_u32;
-    for id in ids {
+    for (i, &id) in ids.iter().enumerate() {
         // Each act with its line of the audit log, in one transaction.
         let line = crate::audit::line(signed.moderator(), action);
-        if state.store.moderate(id, act, line).await?.is_some() {
-            done += 1;
+        match state.store.moderate(id, act, line).await {
+            Ok(Some(_)) => done += 1,
+            Ok(None) => {}
+            // Storage failed part-way: the page says what was done and
+            // what was not (this one and the rest, untried), to try again.
+            Err(e) => {
+                tracing::error!("admin: {action} of comment {id}: {e}");
+                return Ok(redirect_partly(form.get("back"), done, ids.len() - i));
+            }
         }
     }
     Ok(redirect_done(form.get("back"), done))
@@ -742,6 +761,7 @@ pub(crate) async fn article(
             back => back,
             listed => Status::Published.as_str(),
             done => p.done,
+            failed => p.failed,
             page => "articles",
         },
     )
