@@ -212,6 +212,90 @@ async fn an_rss_item_names_its_language_and_its_summary_is_text() {
 }
 
 #[tokio::test]
+async fn an_rss_item_carries_its_image_as_media_rss() {
+    let f = fixture(false);
+    let alt = "ميناء \"الشرق\" & <ليلاً>";
+    let articles = json!([
+        { "id": "img-1", "url": "https://news.example/img-1", "title": "بصورة",
+          "published_at": "2026-11-01T08:00:00Z", "body_html": "<p>نص</p>",
+          "image": { "url": "https://news.example/img/port.JPG?w=800&h=450", "alt": alt } },
+        { "id": "img-2", "url": "https://news.example/img-2", "title": "بصورة من شبكة التوزيع",
+          "published_at": "2026-11-02T08:00:00Z", "body_html": "<p>نص</p>",
+          "image": { "url": "https://cdn.news.example/i/9f2c41" } },
+        { "id": "img-3", "url": "https://news.example/img-3", "title": "بلا صورة",
+          "published_at": "2026-11-03T08:00:00Z", "body_html": "<p>نص</p>" },
+    ]);
+    khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
+        .await
+        .expect("articles");
+    let (status, _, body) = get(&f.router, "/feed.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    assert_eq!(
+        channel.namespaces().get("media").map(String::as_str),
+        Some("http://search.yahoo.com/mrss/")
+    );
+    let media = |title: &str| {
+        let item = channel
+            .items()
+            .iter()
+            .find(|i| i.title() == Some(title))
+            .unwrap_or_else(|| panic!("{title} in the feed"));
+        item.extensions()
+            .get("media")
+            .and_then(|m| m.get("content"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let first = media("بصورة");
+    assert_eq!(first.len(), 1);
+    let attrs = first[0].attrs();
+    assert_eq!(
+        attrs["url"],
+        "https://news.example/img/port.JPG?w=800&h=450"
+    );
+    assert_eq!(attrs["medium"], "image");
+    assert_eq!(attrs["type"], "image/jpeg");
+    let description = &first[0].children()["description"][0];
+    assert_eq!(description.value(), Some(alt));
+    // An address that names no type: the medium says it is an image.
+    let second = media("بصورة من شبكة التوزيع");
+    assert_eq!(
+        second[0].attrs()["url"],
+        "https://cdn.news.example/i/9f2c41"
+    );
+    assert_eq!(second[0].attrs()["medium"], "image");
+    assert!(!second[0].attrs().contains_key("type"));
+    assert!(
+        second[0].children().is_empty(),
+        "no alt text, no description"
+    );
+    assert!(media("بلا صورة").is_empty());
+
+    // A feed reader's parser finds the image and its alt text.
+    let parsed = feed_rs::parser::parse(&body[..]).expect("RSS parses");
+    let entry = parsed
+        .entries
+        .iter()
+        .find(|e| e.title.as_ref().is_some_and(|t| t.content == "بصورة"))
+        .expect("entry");
+    let object = entry.media.first().expect("media");
+    let content = object.content.first().expect("content");
+    assert_eq!(
+        content.url.as_ref().map(|u| u.as_str()),
+        Some("https://news.example/img/port.JPG?w=800&h=450")
+    );
+    assert_eq!(
+        content.content_type.as_ref().map(|t| t.to_string()),
+        Some("image/jpeg".to_owned())
+    );
+    assert_eq!(
+        object.description.as_ref().map(|d| d.content.as_str()),
+        Some(alt)
+    );
+}
+
+#[tokio::test]
 async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
     let f = fixture(true);
     let (_, list) = get_json(&f.router, "/api/v1/articles?limit=50").await;
