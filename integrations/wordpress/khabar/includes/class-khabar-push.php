@@ -54,6 +54,15 @@ final class Khabar_Push {
 	 */
 	const INLINE = 10;
 
+	/**
+	 * The option of "send every published post" under way: where its walk
+	 * through the published posts, newest first, has come to. A cursor,
+	 * not a list of the posts: a news site's archive of a million posts
+	 * would be a list of megabytes, read and written back for each batch,
+	 * and over the database's packet limit not saved at all.
+	 */
+	const WALK_OPTION = 'khabar_push_all';
+
 	/** The option that keeps the posts Khabar refused, for the settings page. */
 	const REFUSED_OPTION = 'khabar_push_refused';
 
@@ -305,14 +314,33 @@ final class Khabar_Push {
 		$tried    = array();
 		$sent     = array();
 		$failures = 0;
+		// The list as the run starts (read once: changes made meanwhile go
+		// at the next run), and the walk's next posts.
+		$list  = array_keys( self::pending() );
+		$walk  = self::walk();
+		$ahead = array();
+		$last  = false;
 		while ( count( $tried ) < $size && time() < $until && $failures < self::MAX_FAILURES ) {
-			$next = null;
-			foreach ( array_keys( self::pending() ) as $post_id ) {
-				if ( ! isset( $tried[ $post_id ] ) && ! isset( $sent[ $post_id ] ) ) {
-					$next = (int) $post_id;
-					break;
+			$next = self::next_in( $list, $tried, $walk ? $walk['after'] : array() );
+			if ( null === $next && $walk ) {
+				if ( empty( $ahead ) ) {
+					// One more than the run can send: a page that comes
+					// short is the walk's last.
+					$want  = $size - count( $tried ) + 1;
+					$ahead = self::walk_page( $walk, $want );
+					$last  = count( $ahead ) < $want;
+				}
+				$step = array_shift( $ahead );
+				if ( null === $step ) {
+					self::end_walk( $walk );
+					$walk = null;
+				} else {
+					$walk['at'] = $step;
+					$next       = (int) $step[1];
 				}
 			}
+			// Then what failed while the walk went on.
+			$next = $next ?? self::next_in( $list, $tried, array() );
 			if ( null === $next ) {
 				break;
 			}
@@ -321,7 +349,13 @@ final class Khabar_Push {
 			$action         = Khabar_Article::is_public( $post ) ? 'put' : 'delete';
 			if ( 'retry' === self::send( $next, $action, $post ) ) {
 				++$failures;
-				self::to_back( $next );
+				self::to_back( $next, $action );
+				if ( $walk ) {
+					// Behind the rest of the walk: one post Khabar cannot
+					// take holds no other up, however many runs it fails.
+					$walk['after'][] = $next;
+					self::save_walk( $walk );
+				}
 				continue;
 			}
 			$failures      = 0;
@@ -329,18 +363,160 @@ final class Khabar_Push {
 			if ( count( $sent ) >= self::FORGET_EVERY ) {
 				self::forget( array_keys( $sent ) );
 				$sent = array();
+				if ( $walk ) {
+					self::save_walk( $walk );
+				}
 			}
 		}
 		self::forget( array_keys( $sent ) );
+		if ( $walk && empty( $ahead ) && $last ) {
+			self::end_walk( $walk );
+		} elseif ( $walk ) {
+			self::save_walk( $walk );
+		}
 		$left = self::pending();
-		if ( empty( $left ) || wp_next_scheduled( self::RETRY_EVENT ) ) {
+		$walk = self::walk();
+		if ( ( empty( $left ) && ! $walk ) || wp_next_scheduled( self::RETRY_EVENT ) ) {
 			return;
 		}
 		// Posts this run never reached go at the next tick; only failures
 		// left, or a Khabar that failed MAX_FAILURES times, wait.
 		$unreached = array_diff_key( $left, $tried );
-		$soon      = $failures < self::MAX_FAILURES && ! empty( $unreached );
+		$soon      = $failures < self::MAX_FAILURES && ( ! empty( $unreached ) || $walk );
 		wp_schedule_single_event( $soon ? time() : time() + self::RETRY_AFTER, self::RETRY_EVENT );
+	}
+
+	/**
+	 * The first post of `$list` neither tried in this run nor put off
+	 * until the walk ends.
+	 *
+	 * @param int[]             $list  Post ids, in the list's order.
+	 * @param array<int, true>  $tried The run's posts so far.
+	 * @param int[]             $after Posts put off.
+	 * @return int|null
+	 */
+	private static function next_in( array $list, array $tried, array $after ) {
+		$after = array_flip( $after );
+		foreach ( $list as $post_id ) {
+			if ( ! isset( $tried[ $post_id ] ) && ! isset( $after[ $post_id ] ) ) {
+				return (int) $post_id;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * The walk of "send every published post" under way, if one is: `at`,
+	 * the last post handed over ([post_date, ID], or null before the
+	 * first), `after`, the posts that failed meanwhile, and `started`, what
+	 * tells this walk from a later one.
+	 *
+	 * @return array|null
+	 */
+	private static function walk() {
+		wp_cache_delete( self::WALK_OPTION, 'options' );
+		$walk = get_option( self::WALK_OPTION, null );
+		if ( ! is_array( $walk ) || ! isset( $walk['started'] ) ) {
+			return null;
+		}
+		$walk['at']    = isset( $walk['at'] ) && is_array( $walk['at'] ) ? $walk['at'] : null;
+		$walk['after'] = isset( $walk['after'] ) && is_array( $walk['after'] ) ? array_map( 'intval', $walk['after'] ) : array();
+		return $walk;
+	}
+
+	/**
+	 * The next `$count` published posts of the walk, newest first, as
+	 * [post_date, ID]: a page of the posts table by the walk's cursor.
+	 *
+	 * @param array $walk  The walk.
+	 * @param int   $count How many.
+	 * @return array<int, array{0: string, 1: int}>
+	 */
+	private static function walk_page( array $walk, $count ) {
+		global $wpdb;
+		list( $where, $args ) = self::walk_rest( $walk );
+		$args[]               = max( 1, (int) $count );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- placeholders built by walk_rest.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT post_date, ID FROM {$wpdb->posts} WHERE $where ORDER BY post_date DESC, ID DESC LIMIT %d", $args ), ARRAY_N );
+		return array_map(
+			function ( $row ) {
+				return array( (string) $row[0], (int) $row[1] );
+			},
+			(array) $rows
+		);
+	}
+
+	/**
+	 * The number of posts the walk has still to hand over.
+	 *
+	 * @param array $walk The walk.
+	 * @return int
+	 */
+	private static function walk_left( array $walk ) {
+		global $wpdb;
+		list( $where, $args ) = self::walk_rest( $walk );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- placeholders built by walk_rest.
+		return (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->posts} WHERE $where", $args ) );
+	}
+
+	/**
+	 * The condition on the posts table (with its placeholders' values) of
+	 * the posts the walk has still to hand over: those Khabar has
+	 * (Khabar_Article::is_public), past its cursor.
+	 *
+	 * @param array $walk The walk.
+	 * @return array{0: string, 1: array}
+	 */
+	private static function walk_rest( array $walk ) {
+		$types = Khabar_Article::post_types();
+		$args  = empty( $types ) ? array( '' ) : array_values( $types );
+		$where = 'post_type IN (' . implode( ', ', array_fill( 0, count( $args ), '%s' ) ) . ") AND post_status = 'publish' AND post_password = ''";
+		if ( $walk['at'] ) {
+			$where .= ' AND ( post_date < %s OR ( post_date = %s AND ID < %d ) )';
+			array_push( $args, $walk['at'][0], $walk['at'][0], (int) $walk['at'][1] );
+		}
+		return array( $where, $args );
+	}
+
+	/**
+	 * Stores how far the walk has come, unless another run took it further
+	 * meanwhile (WP-Cron's and a request's at once), or a new walk began.
+	 *
+	 * @param array $walk The walk.
+	 */
+	private static function save_walk( array $walk ) {
+		self::locked(
+			function () use ( $walk ) {
+				$now = self::walk();
+				if ( ! $now || $now['started'] !== $walk['started'] ) {
+					return;
+				}
+				$at    = $walk['at'];
+				$there = $now['at'];
+				if ( $there && ( ! $at || $there[0] < $at[0] || ( $there[0] === $at[0] && $there[1] < $at[1] ) ) ) {
+					$at = $there; // further on already
+				}
+				$after = array_values( array_unique( array_merge( $now['after'], $walk['after'] ) ) );
+				update_option( self::WALK_OPTION, array_merge( $now, compact( 'at', 'after' ) ), false );
+			}
+		);
+	}
+
+	/**
+	 * Ends the walk: every post was handed over. What failed stays on the
+	 * waiting list, as any failure does.
+	 *
+	 * @param array $walk The walk.
+	 */
+	private static function end_walk( array $walk ) {
+		self::locked(
+			function () use ( $walk ) {
+				$now = self::walk();
+				if ( $now && $now['started'] === $walk['started'] ) {
+					delete_option( self::WALK_OPTION );
+				}
+			}
+		);
 	}
 
 	/**
@@ -356,18 +532,18 @@ final class Khabar_Push {
 	}
 
 	/**
-	 * Moves a post that failed to the back of the waiting list.
+	 * Moves a post that failed to the back of the waiting list (a post the
+	 * walk handed over joins it there).
 	 *
-	 * @param int $post_id The post's id.
+	 * @param int    $post_id The post's id.
+	 * @param string $action  'put' or 'delete', what failed.
 	 */
-	private static function to_back( $post_id ) {
+	private static function to_back( $post_id, $action ) {
 		self::change_pending(
-			function ( $pending ) use ( $post_id ) {
-				if ( isset( $pending[ $post_id ] ) ) {
-					$action = $pending[ $post_id ];
-					unset( $pending[ $post_id ] );
-					$pending[ $post_id ] = $action;
-				}
+			function ( $pending ) use ( $post_id, $action ) {
+				$action = $pending[ $post_id ] ?? $action;
+				unset( $pending[ $post_id ] );
+				$pending[ $post_id ] = $action;
 				return $pending;
 			}
 		);
@@ -386,6 +562,24 @@ final class Khabar_Push {
 	 * @param callable $change array<int, string> → array<int, string>.
 	 */
 	private static function change_pending( callable $change ) {
+		self::locked(
+			function () use ( $change ) {
+				$pending = self::pending();
+				$changed = $change( $pending );
+				if ( $changed !== $pending ) {
+					update_option( 'khabar_push_retry', $changed, false );
+				}
+			}
+		);
+	}
+
+	/**
+	 * Runs `$run` under the site's lock of its waiting list and walk (see
+	 * change_pending).
+	 *
+	 * @param callable $run What to run.
+	 */
+	private static function locked( callable $run ) {
 		global $wpdb;
 		// Lock names are the database server's: one per site's options table.
 		$name = 'khabar_push:' . md5( DB_NAME . '|' . $wpdb->options );
@@ -394,11 +588,7 @@ final class Khabar_Push {
 		$locked = '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 5)', $name ) );
 		$wpdb->suppress_errors( $quiet );
 		try {
-			$pending = self::pending();
-			$changed = $change( $pending );
-			if ( $changed !== $pending ) {
-				update_option( 'khabar_push_retry', $changed, false );
-			}
+			$run();
 		} finally {
 			// Also when another plugin's option hook throws.
 			if ( $locked ) {
@@ -413,13 +603,17 @@ final class Khabar_Push {
 	 * @return int
 	 */
 	public static function waiting() {
-		return count( self::pending() );
+		$walk = self::walk();
+		// A post edited while the walk has still to reach it counts twice:
+		// one query, not one per post.
+		return count( self::pending() ) + ( $walk ? self::walk_left( $walk ) : 0 );
 	}
 
 	/**
 	 * The settings page's "send every published post": for a site that had
-	 * posts before the plugin was set up. Queues them, newest first, and
-	 * starts sending in the background (WP-Cron, BATCH posts a run).
+	 * posts before the plugin was set up. Starts a walk through them,
+	 * newest first, sent in the background (WP-Cron, BATCH posts a run,
+	 * after the posts on the waiting list).
 	 */
 	public static function push_all() {
 		if ( ! current_user_can( 'manage_options' ) ) {
@@ -428,21 +622,19 @@ final class Khabar_Push {
 		check_admin_referer( 'khabar_push_all' );
 		$queued = 0;
 		if ( self::enabled() ) {
-			$ids    = get_posts(
-				array(
-					'post_type'      => Khabar_Article::post_types(),
-					'post_status'    => 'publish',
-					'has_password'   => false,
-					'fields'         => 'ids',
-					'posts_per_page' => -1,
-					'orderby'        => 'date',
-					'order'          => 'DESC',
-					'no_found_rows'  => true,
-				)
+			$walk   = array(
+				'started' => uniqid( '', true ),
+				'at'      => null,
+				'after'   => array(),
 			);
-			$queued = count( $ids );
+			$queued = self::walk_left( $walk );
 			if ( $queued > 0 ) {
-				self::keep( array_fill_keys( array_map( 'intval', $ids ), 'put' ) );
+				// A walk under way starts again from the newest post.
+				self::locked(
+					function () use ( $walk ) {
+						update_option( self::WALK_OPTION, $walk, false );
+					}
+				);
 				wp_clear_scheduled_hook( self::RETRY_EVENT );
 				wp_schedule_single_event( time(), self::RETRY_EVENT );
 				spawn_cron();
