@@ -560,8 +560,8 @@ async fn many_comments(f: &Fixture, n: usize, status: Status) -> Vec<i64> {
         .map(|i| ImportedComment {
             key: format!("import:test:{i}"),
             parent_key: None,
-            legacy_key: None,
-            legacy_parent_key: None,
+            legacy_keys: Vec::new(),
+            legacy_parent_keys: Vec::new(),
             via_keys: Vec::new(),
             author: format!("قارئ {i}"),
             email: None,

@@ -574,8 +574,8 @@ fn an_import_from_before_site_keys_is_not_repeated() {
     let before = ImportedComment {
         key: "import:wordpress:11".into(),
         parent_key: None,
-        legacy_key: None,
-        legacy_parent_key: None,
+        legacy_keys: Vec::new(),
+        legacy_parent_keys: Vec::new(),
         via_keys: Vec::new(),
         author: "هدى".into(),
         email: None,
@@ -609,8 +609,8 @@ fn an_import_from_before_site_keys_is_not_repeated() {
     let elsewhere = ImportedComment {
         key: "import:wordpress:news.example:99".into(),
         parent_key: None,
-        legacy_key: Some("import:wordpress:11".into()),
-        legacy_parent_key: None,
+        legacy_keys: vec!["import:wordpress:11".into()],
+        legacy_parent_keys: Vec::new(),
         via_keys: Vec::new(),
         author: "Adam".into(),
         email: None,
@@ -620,6 +620,79 @@ fn an_import_from_before_site_keys_is_not_repeated() {
     };
     let stored = block_on(f.store.import_comments("souq", vec![elsewhere], false)).expect("store");
     assert_eq!(stored, [Imported::Added]);
+}
+
+/// A site that moved between `www.` and its bare host: its export, taken
+/// before and after the move, brings each comment once, also over an
+/// import made before keys left `www.` out.
+#[test]
+fn a_site_moved_between_www_and_its_bare_host_keeps_its_import_keys() {
+    let f = news_site("https://news.example");
+    // The export as the site wrote it under www., imported first.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let www = dir.path().join("www.xml");
+    let text = std::fs::read_to_string(fixture_file("wordpress.xml")).expect("fixture");
+    std::fs::write(&www, text.replace("://news.example", "://www.news.example")).expect("write");
+    let first = run_import(
+        &f,
+        System::Wordpress,
+        &www,
+        &options(&["https://www.news.example"]),
+    );
+    assert_eq!((first.published, first.pending), (4, 1), "{first}");
+    assert_eq!(
+        expect(&f, "import:wordpress:news.example:11").article_id,
+        "p42"
+    );
+    // After the move: the same comments, under the bare host.
+    let again = run_import(
+        &f,
+        System::Wordpress,
+        &fixture_file("wordpress.xml"),
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(
+        (again.published, again.pending, again.already_there),
+        (0, 0, 5),
+        "{again}"
+    );
+
+    // A server whose earlier import keyed a www. site's comments with
+    // www. in them.
+    let g = news_site("https://news.example");
+    let before = ImportedComment {
+        key: "import:wordpress:www.news.example:11".into(),
+        parent_key: None,
+        legacy_keys: Vec::new(),
+        legacy_parent_keys: Vec::new(),
+        via_keys: Vec::new(),
+        author: "هدى".into(),
+        email: None,
+        body: "أول تعليق".into(),
+        status: Status::Published,
+        created_at: "2019-05-02T08:30:00Z".into(),
+    };
+    let stored = block_on(g.store.import_comments("p42", vec![before], false)).expect("store");
+    assert_eq!(stored, [Imported::Added]);
+    let old = expect(&g, "import:wordpress:www.news.example:11");
+    let summary = run_import(
+        &g,
+        System::Wordpress,
+        &fixture_file("wordpress.xml"),
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(
+        (summary.published, summary.pending, summary.already_there),
+        (3, 1, 1),
+        "{summary}"
+    );
+    assert!(by_key(&g, "import:wordpress:news.example:11").is_none());
+    assert_eq!(
+        expect(&g, "import:wordpress:news.example:12")
+            .comment
+            .parent_id,
+        Some(old.comment.id)
+    );
 }
 
 fn cli(f: &Fixture, args: &[&str]) -> (bool, String, String) {

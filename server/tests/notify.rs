@@ -378,8 +378,8 @@ fn an_imported_backlog_is_not_mailed_but_readers_comments_around_it_are() {
             .map(|i| khabar_server::store::ImportedComment {
                 key: format!("import:disqus:{i}"),
                 parent_key: None,
-                legacy_key: None,
-                legacy_parent_key: None,
+                legacy_keys: Vec::new(),
+                legacy_parent_keys: Vec::new(),
                 via_keys: Vec::new(),
                 author: format!("قارئ قديم {i}"),
                 email: None,

@@ -133,8 +133,8 @@ fn imported(key: &str, parent: Option<&str>, status: Status) -> ImportedComment 
     ImportedComment {
         key: format!("import:isso:news.test:{key}"),
         parent_key: parent.map(|p| format!("import:isso:news.test:{p}")),
-        legacy_key: None,
-        legacy_parent_key: None,
+        legacy_keys: Vec::new(),
+        legacy_parent_keys: Vec::new(),
         via_keys: Vec::new(),
         author: "Omar".into(),
         email: None,

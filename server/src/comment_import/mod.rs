@@ -278,34 +278,42 @@ fn valid_id(id: &str) -> bool {
 /// The name given to comments that arrive without one.
 pub const NO_NAME: &str = "Anonymous";
 
-/// The site part of import keys for a source site's address: host (and
-/// port) with the path, without scheme or trailing slash, so that an
-/// export taken after a move to https keeps its keys. `None` for an
+/// The site part of import keys for a source site's address: host
+/// without `www.` (and port) with the path, without scheme or trailing
+/// slash, so that an export taken after a move to https, or between
+/// `www.` and the bare host, keeps its keys; and the same with `www.`,
+/// as imports before that rule wrote it for a `www.` site. `None` for an
 /// address that does not read.
-fn site_scope(address: &str) -> Option<String> {
+fn site_scope(address: &str) -> Option<(String, String)> {
     let url = url::Url::parse(address.trim()).ok()?;
     let host = url.host_str()?.to_ascii_lowercase();
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    Some(format!("{host}{port}{}", url.path().trim_end_matches('/')))
+    let bare = host.strip_prefix("www.").unwrap_or(&host);
+    let rest = format!(
+        "{}{}",
+        url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+        url.path().trim_end_matches('/')
+    );
+    Some((format!("{bare}{rest}"), format!("www.{bare}{rest}")))
 }
 
 /// The idempotency key of comment `id` of `system` (scoped by `site`, when
-/// known) and the key an import before sites were part of keys gave it.
+/// known) and the keys earlier imports gave it.
 ///
 /// WordPress and Isso number comments per site, from 1: keys without the
 /// site made a second site's comment 12 look already imported when the
 /// first site's was. Disqus numbers across all of Disqus and has no site.
-/// The old form (`import:<system>:<id>`) still counts as "already there"
-/// on the same article, so that re-running an import made before this
-/// change adds nothing.
-pub fn keys(system: System, site: Option<&str>, id: &str) -> (String, Option<String>) {
-    let plain = format!("import:{}:{id}", system.as_str());
+/// The older forms still count as "already there" on the same article, so
+/// that re-running an import made before a change adds nothing: the key
+/// without the site (`import:<system>:<id>`), and the key with `www.`.
+pub fn keys(system: System, site: Option<&str>, id: &str) -> (String, Vec<String>) {
+    let system = system.as_str();
+    let plain = format!("import:{system}:{id}");
     match site.and_then(site_scope) {
-        Some(site) => (
-            format!("import:{}:{site}:{id}", system.as_str()),
-            Some(plain),
+        Some((site, www)) => (
+            format!("import:{system}:{site}:{id}"),
+            vec![format!("import:{system}:{www}:{id}"), plain],
         ),
-        None => (plain, None),
+        None => (plain, Vec::new()),
     }
 }
 
@@ -342,10 +350,11 @@ fn prepare(
         })
         .collect();
     let keys_of = |id: &str| match synced.get(id) {
-        Some(disqus) => (
-            keys(System::Disqus, None, disqus).0,
-            Some(keys(system, site, id).0),
-        ),
+        Some(disqus) => {
+            let (key, mut legacy) = keys(system, site, id);
+            legacy.insert(0, key);
+            (keys(System::Disqus, None, disqus).0, legacy)
+        }
         None => keys(system, site, id),
     };
     let mut out = Vec::new();
@@ -431,15 +440,15 @@ fn prepare(
             .unwrap_or(created)
             .format(&Rfc3339)
             .unwrap_or_default();
-        let (key, legacy_key) = keys_of(&c.id);
+        let (key, legacy_keys) = keys_of(&c.id);
         ids.push(&c.id);
         taken.insert(&c.id);
         out.push((
             ImportedComment {
                 key,
                 parent_key: None,
-                legacy_key,
-                legacy_parent_key: None,
+                legacy_keys,
+                legacy_parent_keys: Vec::new(),
                 via_keys: Vec::new(),
                 author,
                 email,
@@ -477,9 +486,9 @@ fn prepare(
             current = parents.get(id).copied().flatten();
         }
         c.via_keys = walked.into_iter().map(keys_of).collect();
-        let (parent_key, legacy_parent_key) = top.map(keys_of).unzip();
+        let (parent_key, legacy_parent_keys) = top.map(keys_of).unzip();
         c.parent_key = parent_key;
-        c.legacy_parent_key = legacy_parent_key.flatten();
+        c.legacy_parent_keys = legacy_parent_keys.unwrap_or_default();
     }
     // Stable: the file's order breaks ties.
     out.sort_by_key(|(c, at)| (c.parent_key.is_some(), *at));
@@ -504,10 +513,13 @@ async fn stored_parents(
         .collect();
     let mut stored = HashSet::new();
     for id in outside {
-        let (key, legacy_key) = keys(system, site, id);
-        let mut found = store.comment_by_key(&key).await?.is_some();
-        if let (false, Some(legacy)) = (found, legacy_key) {
-            found = store.comment_by_key(&legacy).await?.is_some();
+        let (key, legacy_keys) = keys(system, site, id);
+        let mut found = false;
+        for key in std::iter::once(key).chain(legacy_keys) {
+            if store.comment_by_key(&key).await?.is_some() {
+                found = true;
+                break;
+            }
         }
         if found {
             stored.insert(id.to_owned());

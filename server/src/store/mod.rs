@@ -334,17 +334,18 @@ pub struct ImportedComment {
     /// that key hands over its own (top-level) parent, and a key not stored
     /// on the same article makes this a top-level comment.
     pub parent_key: Option<String>,
-    /// The key an import made before keys named the site gave it: stored
-    /// under it *on the same article*, it is already there.
-    pub legacy_key: Option<String>,
+    /// The keys earlier imports gave it (before keys named the site, or
+    /// with the site's other spelling, `www.` or not): stored under one of
+    /// them *on the same article*, it is already there.
+    pub legacy_keys: Vec<String>,
     /// The same for the comment it answers.
-    pub legacy_parent_key: Option<String>,
+    pub legacy_parent_keys: Vec<String>,
     /// The keys (and legacy keys) of the comments up its chain there,
     /// nearest first (a reply to a reply has more than its parent): the
     /// nearest of them stored here, or deleted here, says whether it
     /// answers a comment that is gone (then it is not added). Empty: its
     /// parent alone.
-    pub via_keys: Vec<(String, Option<String>)>,
+    pub via_keys: Vec<(String, Vec<String>)>,
     /// Display name.
     pub author: String,
     /// The address the reader gave there, if any.
@@ -360,12 +361,12 @@ pub struct ImportedComment {
 impl ImportedComment {
     /// The keys up its chain, nearest first: [`ImportedComment::via_keys`],
     /// or its parent's alone.
-    pub fn chain(&self) -> impl Iterator<Item = (&String, &Option<String>)> {
+    pub fn chain(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
         let parent = self
             .parent_key
             .as_ref()
             .filter(|_| self.via_keys.is_empty())
-            .map(|key| (key, &self.legacy_parent_key));
+            .map(|key| (key, &self.legacy_parent_keys));
         self.via_keys.iter().map(|(k, l)| (k, l)).chain(parent)
     }
 }

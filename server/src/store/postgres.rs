@@ -421,23 +421,22 @@ const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// forgets what changed.
 const CHANGES: &str = "khabar_changes";
 
-/// Whether `table` (`comments`, `deleted_imports`) holds `key`, or
-/// `legacy_key` (an import's key of before keys named the site) on
-/// `article_id`.
+/// Whether `table` (`comments`, `deleted_imports`) holds `key`, or one of
+/// `legacy_keys` (earlier imports' keys) on `article_id`.
 async fn imported_key_in(
     tx: &impl GenericClient,
     table: &str,
     key: &str,
-    legacy_key: &Option<String>,
+    legacy_keys: &Vec<String>,
     article_id: &str,
 ) -> Result<bool, StoreError> {
     let row = tx
         .query_one(
             &format!(
                 "SELECT EXISTS (SELECT 1 FROM {table} WHERE idempotency_key = $1
-                     OR (idempotency_key = $2 AND article_id = $3))"
+                     OR (idempotency_key = ANY($2) AND article_id = $3))"
             ),
-            &[&key, legacy_key, &article_id],
+            &[&key, legacy_keys, &article_id],
         )
         .await?;
     Ok(row.try_get(0)?)
@@ -2436,7 +2435,7 @@ impl Store for PostgresStore {
         let tx = client.transaction().await?;
         let mut added = Vec::with_capacity(comments.len());
         for c in &comments {
-            if imported_key_in(&tx, "comments", &c.key, &c.legacy_key, article_id).await? {
+            if imported_key_in(&tx, "comments", &c.key, &c.legacy_keys, article_id).await? {
                 added.push(Imported::AlreadyThere);
                 continue;
             }
@@ -2445,7 +2444,7 @@ impl Store for PostgresStore {
             // is here, or was, decides (those in between were never here),
             // and is the one it answers here.
             let mut under_deleted = false;
-            let mut answers = c.parent_key.as_ref().map(|k| (k, &c.legacy_parent_key));
+            let mut answers = c.parent_key.as_ref().map(|k| (k, &c.legacy_parent_keys));
             for (key, legacy) in c.chain() {
                 if imported_key_in(&tx, "deleted_imports", key, legacy, article_id).await? {
                     under_deleted = true;
@@ -2457,7 +2456,7 @@ impl Store for PostgresStore {
                 }
             }
             if under_deleted
-                || imported_key_in(&tx, "deleted_imports", &c.key, &c.legacy_key, article_id)
+                || imported_key_in(&tx, "deleted_imports", &c.key, &c.legacy_keys, article_id)
                     .await?
             {
                 added.push(Imported::DeletedHere);
@@ -2473,7 +2472,8 @@ impl Store for PostgresStore {
                 Some((key, legacy)) => tx
                     .query_opt(
                         "SELECT COALESCE(parent_id, id) FROM comments
-                         WHERE idempotency_key IN ($1, $3) AND article_id = $2
+                         WHERE (idempotency_key = $1 OR idempotency_key = ANY($3))
+                             AND article_id = $2
                          ORDER BY idempotency_key = $1 DESC LIMIT 1",
                         &[key, &article_id, legacy],
                     )
@@ -2483,8 +2483,8 @@ impl Store for PostgresStore {
                 None => None,
             };
             // The unique key makes a comment stored meanwhile (by a run
-            // beside this one) a no-op; so does its key of before keys named
-            // the site, on the same article.
+            // beside this one) a no-op; so do its earlier imports' keys, on
+            // the same article.
             let inserted = tx
                 .execute(
                     "INSERT INTO comments (article_id, parent_id, author, email, body, status,
@@ -2492,7 +2492,7 @@ impl Store for PostgresStore {
                      SELECT $1::text, $2::bigint, $3::text, $4::text, $5::text, $6::text,
                          $7::text, $8::text
                      WHERE NOT EXISTS (SELECT 1 FROM comments
-                         WHERE idempotency_key = $9 AND article_id = $1)
+                         WHERE idempotency_key = ANY($9) AND article_id = $1)
                      ON CONFLICT (idempotency_key) DO NOTHING",
                     &[
                         &article_id,
@@ -2503,7 +2503,7 @@ impl Store for PostgresStore {
                         &c.status.as_str(),
                         &c.created_at,
                         &c.key,
-                        &c.legacy_key,
+                        &c.legacy_keys,
                     ],
                 )
                 .await?;

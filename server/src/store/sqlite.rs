@@ -2608,18 +2608,19 @@ fn import_comments(
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut added = Vec::with_capacity(comments.len());
     for c in comments {
-        // A key before keys named the site counts on the same article only.
-        let found = |table: &str, key: &str, legacy: &Option<String>| {
+        // An earlier import's key counts on the same article only.
+        let found = |table: &str, key: &str, legacy: &Vec<String>| {
             tx.query_row(
                 &format!(
                     "SELECT EXISTS (SELECT 1 FROM {table} WHERE idempotency_key = ?1
-                         OR (idempotency_key = ?2 AND article_id = ?3))"
+                         OR (idempotency_key IN (SELECT value FROM json_each(?2))
+                             AND article_id = ?3))"
                 ),
-                params![key, legacy, article_id],
+                params![key, json_list(legacy), article_id],
                 |r| r.get::<_, bool>(0),
             )
         };
-        if found("comments", &c.key, &c.legacy_key)? {
+        if found("comments", &c.key, &c.legacy_keys)? {
             added.push(Imported::AlreadyThere);
             continue;
         }
@@ -2628,7 +2629,7 @@ fn import_comments(
         // here, or was, decides (those in between were never here), and
         // is the one it answers here.
         let mut under_deleted = false;
-        let mut answers = c.parent_key.as_ref().map(|k| (k, &c.legacy_parent_key));
+        let mut answers = c.parent_key.as_ref().map(|k| (k, &c.legacy_parent_keys));
         for (key, legacy) in c.chain() {
             if found("deleted_imports", key, legacy)? {
                 under_deleted = true;
@@ -2639,7 +2640,7 @@ fn import_comments(
                 break;
             }
         }
-        if under_deleted || found("deleted_imports", &c.key, &c.legacy_key)? {
+        if under_deleted || found("deleted_imports", &c.key, &c.legacy_keys)? {
             added.push(Imported::DeletedHere);
             continue;
         }
@@ -2653,9 +2654,11 @@ fn import_comments(
             Some((key, legacy)) => tx
                 .query_row(
                     "SELECT COALESCE(parent_id, id) FROM comments
-                     WHERE idempotency_key IN (?1, ?3) AND article_id = ?2
+                     WHERE (idempotency_key = ?1
+                         OR idempotency_key IN (SELECT value FROM json_each(?3)))
+                         AND article_id = ?2
                      ORDER BY idempotency_key = ?1 DESC LIMIT 1",
-                    params![key, article_id, legacy],
+                    params![key, article_id, json_list(legacy)],
                     |r| r.get(0),
                 )
                 .optional()?,
@@ -2682,6 +2685,11 @@ fn import_comments(
         tx.commit()?;
     }
     Ok(added)
+}
+
+/// `keys` as a JSON array, for SQLite's `json_each`.
+fn json_list(keys: &[String]) -> String {
+    serde_json::to_string(keys).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn comment_by_key(conn: &Connection, key: &str) -> Result<Option<StoredComment>, StoreError> {
