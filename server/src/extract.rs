@@ -61,6 +61,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        refuse_nul(parts.uri.query())?;
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
@@ -80,10 +81,30 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        refuse_nul(Some(parts.uri.path()))?;
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(ApiPath(value)),
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
+    }
+}
+
+/// Refuses a path or query that decodes to a NUL character (`%00`): no
+/// id or parameter holds one, and PostgreSQL refuses it in text, which
+/// would answer 500 where SQLite answers 404.
+pub(crate) fn refuse_nul(raw: Option<&str>) -> Result<(), ApiError> {
+    match raw {
+        Some(raw)
+            if raw
+                .as_bytes()
+                .windows(3)
+                .any(|w| w.eq_ignore_ascii_case(b"%00")) =>
+        {
+            Err(ApiError::BadRequest(
+                "the address holds a NUL character (%00)".into(),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

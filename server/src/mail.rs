@@ -82,6 +82,21 @@ pub fn validate(r: &SendRequest) -> Result<CleanSend, FieldErrors> {
     })
 }
 
+/// The inbox `address` reaches, as the limits per recipient count it:
+/// lowercased, without a `+tag` (`victim+1@` and `victim+2@` are one
+/// inbox), and for Gmail without dots (and googlemail.com as gmail.com).
+pub fn inbox(address: &str) -> String {
+    let address = address.trim().to_lowercase();
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return address;
+    };
+    let local = local.split('+').next().unwrap_or(local);
+    match domain {
+        "gmail.com" | "googlemail.com" => format!("{}@gmail.com", local.replace('.', "")),
+        _ => format!("{local}@{domain}"),
+    }
+}
+
 /// The words of the e-mail in the article's language.
 struct Words {
     sent_you: &'static str,
@@ -91,7 +106,7 @@ struct Words {
 }
 
 fn words(lang: &str) -> Words {
-    match lang.split('-').next().unwrap_or("") {
+    match crate::model::primary_subtag(lang).as_str() {
         "ar" => Words {
             sent_you: "أرسل إليك هذا الخبر من",
             their_note: "رسالته إليك:",
@@ -233,6 +248,61 @@ mod tests {
         let ok =
             validate(&request("Ali\r\nBcc: x@evil.test", "a@b.co", "c@d.co")).expect("cleaned");
         assert!(!ok.from_name.contains('\r') && !ok.from_name.contains('\n'));
+    }
+
+    #[test]
+    fn addresses_of_one_inbox_count_as_one() {
+        for same in ["Victim@D.co", "victim+1@d.co", " victim+news+x@d.co "] {
+            assert_eq!(inbox(same), "victim@d.co", "{same}");
+        }
+        for same in [
+            "J.Doe@gmail.com",
+            "jdoe+k@googlemail.com",
+            "j.d.o.e@gmail.com",
+        ] {
+            assert_eq!(inbox(same), "jdoe@gmail.com", "{same}");
+        }
+        assert_ne!(
+            inbox("j.doe@d.co"),
+            inbox("jdoe@d.co"),
+            "dots count elsewhere"
+        );
+    }
+
+    #[test]
+    fn the_shared_address_rule_takes_what_the_mailer_takes() {
+        let takes = |a: &str| a.parse::<lettre::Address>().is_ok();
+        for good in [
+            "a@b.co",
+            "sara.k+news@mail.example.org",
+            "o'brien@x-y.example",
+            "سارة@مثال.إختبار",
+            "a@x_y.org",
+        ] {
+            assert!(khabar_rules::is_email(good) && takes(good), "{good}");
+        }
+        // What the mailer refuses, the form refuses first (and a little more).
+        let long = format!("{}@x.org", "a".repeat(65));
+        for bad in [
+            "john.@gmail.com",
+            ".john@gmail.com",
+            "a..b@x.org",
+            "a@-x.org",
+            "a@x-.org",
+            long.as_str(),
+        ] {
+            assert!(!takes(bad), "the mailer takes {bad}");
+            assert!(!khabar_rules::is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_articles_language_is_read_whatever_its_case_or_separator() {
+        for tag in ["ar", "AR", "Ar-EG", "ar_EG", " fa_IR "] {
+            assert!(words(tag).rtl, "{tag}");
+        }
+        assert_eq!(words("FA-ir").read, words("fa").read);
+        assert!(!words("en-GB").rtl);
     }
 
     #[test]

@@ -103,6 +103,17 @@ pub struct Article {
     pub source_comments_open: Option<bool>,
 }
 
+/// The primary subtag of language tag `tag`, lowercased (`"AR-eg"` and
+/// `"ar_EG"` are `"ar"`): tags are case-insensitive, and feeds and CMSs
+/// write `_` for `-`.
+pub fn primary_subtag(tag: &str) -> String {
+    tag.trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 fn default_lang() -> String {
     "ar".to_owned()
 }

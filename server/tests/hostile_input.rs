@@ -439,6 +439,38 @@ async fn send_to_friend_never_turns_a_vector_into_a_header() {
 
 /// The check above sees what a browser would run: links whose scheme only
 /// a URL parser finds (a tab inside it, a control or reference before it).
+/// A NUL character in an address (`%00`) is refused as a bad request on
+/// both engines (PostgreSQL refuses it in text: it answered 500), and no
+/// section is named with one.
+#[tokio::test]
+async fn a_nul_in_an_address_is_a_bad_request_not_a_server_error() {
+    let f = fixture_with(true, |s| s);
+    for uri in [
+        "/api/v1/articles/%00",
+        "/api/v1/articles/x%00y/comments",
+        "/api/v1/counts?ids=%00",
+        "/api/v1/articles?section=%00",
+        "/api/v1/articles/x/comments?cursor=%00",
+    ] {
+        let (status, body) = get_json(&f.router, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["error"]["code"], "bad_request", "{uri}");
+    }
+    let (status, _, body) = post_json(
+        &f.router,
+        "/api/v1/articles/x%00/comments",
+        &json!({ "author": "سارة", "body": "تعليق", "idempotency_key": "nul-key-0001" }),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, _) = common::get(&f.router, "/sections/%00/feed.xml").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // A percent sign that only spells "%00" is text like any other.
+    let (status, _) = get_json(&f.router, "/api/v1/articles/x%2500").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
 #[test]
 fn the_html_check_reads_schemes_as_browsers_do() {
     for href in [

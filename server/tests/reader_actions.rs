@@ -482,10 +482,19 @@ async fn sends_are_limited_per_recipient_and_never_about_a_readers_page() {
     });
     let server = common::serve_over_tcp(f.router.clone()).await;
     let addr = server.addr;
-    // Six clients, one recipient: the sixth is refused, whoever sends it.
+    // Six clients, one recipient's inbox, however they spell it: the
+    // sixth is refused, whoever sends it.
     let mut statuses = Vec::new();
-    for i in 0..6 {
-        statuses.push(send_as(addr, SEND, &format!("203.0.113.{i}"), "Victim@d.co").await);
+    let spellings = [
+        "Victim@d.co",
+        "victim+1@d.co",
+        "victim+news@D.co",
+        "victim@d.co",
+        "victim+2@d.co",
+        "victim+x@d.co",
+    ];
+    for (i, to) in spellings.iter().enumerate() {
+        statuses.push(send_as(addr, SEND, &format!("203.0.113.{i}"), to).await);
     }
     assert_eq!(statuses, [202, 202, 202, 202, 202, 429]);
     assert_eq!(

@@ -161,9 +161,11 @@ pub async fn subscribe(
     // client past its own allowance must not spend, with nothing sent, the
     // allowance of every address it names (and stop their owners
     // subscribing for an hour).
-    let address =
-        crate::admin::client_hmac(state, &format!("reply-confirm:{}", email.to_lowercase()))
-            .await?;
+    let address = crate::admin::client_hmac(
+        state,
+        &format!("reply-confirm:{}", crate::mail::inbox(email)),
+    )
+    .await?;
     // An address's refusal gives the client's event back: nothing went.
     let (limit, store) = (&state.reply_confirm_limit, state.store.as_ref());
     if limit

@@ -68,12 +68,7 @@ pub fn preferred(accept: &str) -> Words {
 
 /// The texts for `lang` (its primary subtag), English when unknown.
 pub fn words(lang: &str) -> Words {
-    let primary = lang
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match primary.as_str() {
+    match crate::model::primary_subtag(lang).as_str() {
         "ar" => AR,
         "fa" => FA,
         "ur" => UR,

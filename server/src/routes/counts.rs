@@ -119,6 +119,7 @@ pub(crate) async fn get(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
+    crate::extract::refuse_nul(query.as_deref())?;
     let (mut ids, mut urls) = (Vec::new(), Vec::new());
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match key.as_ref() {

@@ -39,6 +39,10 @@ async fn feed(
     section: Option<String>,
     format: Format,
 ) -> Result<Response, ApiError> {
+    // No section is named with a NUL (which PostgreSQL refuses in text).
+    if section.as_deref().is_some_and(|s| s.contains('\0')) {
+        return Err(ApiError::NotFound("section"));
+    }
     let articles = state
         .store
         .recent_articles(section.clone(), feeds::FEED_SIZE)

@@ -43,9 +43,10 @@ pub(crate) async fn send(
         ApiError::Invalid(crate::comments::FieldErrors::new())
     })?;
     // Counted only when a message would really leave: mistakes cost nothing.
-    // Per client, and per recipient, whom many clients (a /48 of IPv6
-    // addresses, say) could otherwise flood together.
-    let digest = sha2::Sha256::digest(clean.to_email.to_lowercase().as_bytes());
+    // Per client, and per recipient's inbox, which many clients (a /48 of
+    // IPv6 addresses, say) could otherwise flood together, each with its
+    // own spelling of the address.
+    let digest = sha2::Sha256::digest(mail::inbox(&clean.to_email).as_bytes());
     let recipient: String = std::iter::once("to:".to_owned())
         .chain(digest.iter().map(|b| format!("{b:02x}")))
         .collect();
