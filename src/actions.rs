@@ -77,9 +77,7 @@ impl ArticleActions {
     ) -> Result<ArticleActions, WidgetError> {
         let catalog = options.lang().catalog();
         let client = ApiClient::new(&options.api);
-        let url = crate::sanitize::safe_url(&article.url, false)
-            .map(str::to_owned)
-            .unwrap_or_default();
+        let url = crate::sanitize::share_url(&article.url, &options.api);
         let row = view::row(
             doc,
             catalog,
@@ -336,6 +334,10 @@ impl ArticleActions {
             let s = self.0.borrow();
             (s.url.clone(), s.catalog)
         };
+        // Nothing to copy (no address at all): never "copied".
+        if url.is_empty() {
+            return self.announce(catalog.copy_failed());
+        }
         let clipboard = web_sys::window()
             .and_then(|w| Reflect::get(&w.navigator(), &"clipboard".into()).ok())
             .filter(|c| c.is_object());

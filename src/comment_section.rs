@@ -109,6 +109,10 @@ struct State {
     /// moves them into their place instead of showing them twice.
     shown_early: Vec<i64>,
     list_abort: Option<Cancel>,
+    /// The switch of every request of replies ("more replies", the check
+    /// of a reply published among them): `destroy` cancels them with the
+    /// rest.
+    replies_abort: Option<Cancel>,
     /// The reader pressed "more": the page after the shown ones is fetched
     /// before it is asked for (see [`CommentSection::ahead`]).
     paging: bool,
@@ -187,6 +191,7 @@ impl CommentSection {
             loaded: Vec::new(),
             shown_early: Vec::new(),
             list_abort: None,
+            replies_abort: None,
             paging: false,
             send_abort: None,
             retry: None,
@@ -207,9 +212,13 @@ impl CommentSection {
         self.ahead(false);
         self.0.destroy();
         let mut s = self.0.borrow_mut();
-        for abort in [s.list_abort.take(), s.send_abort.take()]
-            .into_iter()
-            .flatten()
+        for abort in [
+            s.list_abort.take(),
+            s.send_abort.take(),
+            s.replies_abort.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             abort.cancel();
         }
@@ -286,8 +295,11 @@ impl CommentSection {
                 c.reply_to(None, true);
             } else if dom::matches(&button, ".more-replies") {
                 c.more_replies(&button);
-            } else if c.0.borrow().more.as_ref() == Some(&button)
-                || c.0.borrow().list_error.as_ref().map(|(_, b)| b) == Some(&button)
+            } else if (c.0.borrow().more.as_ref() == Some(&button)
+                || c.0.borrow().list_error.as_ref().map(|(_, b)| b) == Some(&button))
+                // A page on its way: more presses ask for nothing more
+                // (each would cancel it and ask again).
+                && c.0.borrow().list_abort.is_none()
             {
                 // "More", or "retry" after a page that did not come: the
                 // page after the last one shown (the first while none is).
@@ -333,7 +345,7 @@ impl CommentSection {
     /// can never swallow it as a replay. An automatic resend of the comment
     /// as it was is called off.
     fn save_draft(&self, mut draft: Draft) -> Draft {
-        let (key, called_off, mine) = {
+        let (key, called_off, mine, rekeyed) = {
             let mut s = self.0.borrow_mut();
             let old = &s.draft;
             let mine = old.key.clone();
@@ -341,17 +353,22 @@ impl CommentSection {
                 != (&draft.author, &draft.email, &draft.body, draft.parent_id);
             // A stored key the server would refuse (a draft written by
             // hand, or by an older widget) is replaced too.
-            if changed || !khabar_rules::is_idempotency_key(&draft.key) {
+            let rekeyed = changed || !khabar_rules::is_idempotency_key(&draft.key);
+            if rekeyed {
                 draft.key = storage::new_key();
             }
             let resend = changed && s.retry.take().is_some();
             s.draft = draft.clone();
-            (s.draft_key.clone(), resend, mine)
+            (s.draft_key.clone(), resend, mine, rekeyed)
         };
         if called_off {
             self.status("");
         }
-        storage::save_draft(&key, &draft, &mine);
+        // A draft as it was (a restored reply's form placed again as a page
+        // comes) is not stored again: another tab may have sent it since.
+        if rekeyed {
+            storage::save_draft(&key, &draft, &mine);
+        }
         draft
     }
 
@@ -644,9 +661,17 @@ impl CommentSection {
             return;
         }
         if self.0.borrow().refused {
-            // The draft is saved as typed; sending again cannot help.
-            let message = self.0.borrow().catalog.error_config();
-            self.status(message);
+            // The draft is saved as typed; sending again cannot help. Said
+            // again at each press (a line given the same words is not read
+            // out again, `dom::announce`).
+            let (message, line) = {
+                let s = self.0.borrow();
+                (s.catalog.error_config(), s.form.status.clone())
+            };
+            let guard = self.guard();
+            dom::announce(&line, message, move || {
+                CommentSection::alive(&guard).is_some()
+            });
             return;
         }
         {
@@ -830,7 +855,9 @@ impl CommentSection {
                     _ => None, // the reader presses "send" again; the text is kept
                 };
                 self.status(match (&e, wait) {
-                    (WidgetError::RateLimited { .. }, _) => catalog.rate_limited(),
+                    (WidgetError::RateLimited { .. }, Some(_)) => catalog.rate_limited(),
+                    // Not sent again by itself: the reader sends the new text.
+                    (WidgetError::RateLimited { .. }, None) => catalog.rate_limited_kept(),
                     (_, Some(_)) => catalog.send_failed(),
                     _ => e.message(catalog),
                 });
@@ -967,7 +994,7 @@ impl CommentSection {
         if button.has_attribute("aria-disabled") {
             return;
         }
-        let Ok(abort) = Cancel::new() else {
+        let Some(abort) = self.replies_abort() else {
             return;
         };
         button.set_attr("aria-disabled", "true");
@@ -1108,6 +1135,15 @@ impl CommentSection {
         crate::http::ahead(&url, fetch);
     }
 
+    /// The switch of the requests of replies (see `State::replies_abort`).
+    fn replies_abort(&self) -> Option<Cancel> {
+        let mut s = self.0.borrow_mut();
+        if s.replies_abort.is_none() {
+            s.replies_abort = Cancel::new().ok();
+        }
+        s.replies_abort.clone()
+    }
+
     fn load_page(&self, cursor: Option<String>) {
         let Ok(abort) = Cancel::new() else {
             return;
@@ -1143,6 +1179,10 @@ impl CommentSection {
     /// Shows a page of comments [`Self::load_page`] asked for, or why it
     /// did not come.
     fn page_arrived(&self, result: Result<CommentPage, WidgetError>, first: bool) {
+        // A request cancelled for another: that one is still on its way.
+        if matches!(result, Err(WidgetError::Aborted)) {
+            return;
+        }
         self.0.borrow_mut().list_abort = None;
         match result {
             Ok(page) => {
@@ -1256,7 +1296,9 @@ impl CommentSection {
                 let more = p
                     .parent_id
                     .and_then(|parent| find_comment(&list, parent, " > .more-replies"));
-                if let (Some(parent), Some(_), Ok(abort)) = (p.parent_id, more, Cancel::new()) {
+                if let (Some(parent), Some(_), Some(abort)) =
+                    (p.parent_id, more, self.replies_abort())
+                {
                     let after = (p.id - 1).to_string();
                     let url = self
                         .0
@@ -1283,9 +1325,13 @@ impl CommentSection {
             (None, more) => more.iter().for_each(|m| m.set_attr("hidden", "")),
         }
         // The focus of a reader on "more" or "retry" (see `refocus`): the
-        // first new comment or, when the list is empty, the line saying so.
+        // first new comment, else (a page that brought none) the last one
+        // shown or, when the list is empty, the line saying so.
         if refocus {
-            if let Some(item) = first_new.or_else(|| self.0.borrow().empty.clone()) {
+            let item = first_new
+                .or_else(|| self.0.borrow().empty.clone())
+                .or_else(|| list.last_element_child());
+            if let Some(item) = item {
                 dom::take_focus(&item);
             }
         }

@@ -71,6 +71,26 @@ pub fn safe_url(url: &str, allow_mailto: bool) -> Option<&str> {
     ok.then_some(url)
 }
 
+/// The address to share an article by: its own `url` when it is an
+/// absolute http(s) one; a path resolved against the API's address (as
+/// the reference server makes its own absolute); else, with none to go
+/// by, the page the reader is on, without its fragment.
+pub fn share_url(url: &str, api: &str) -> String {
+    if let Some(url) = safe_url(url, false) {
+        return url.to_owned();
+    }
+    let resolved = Some(url.trim())
+        .filter(|u| !u.is_empty())
+        .and_then(|u| resolve(u, Some(api)));
+    if let Some(url) = resolved.as_deref().and_then(|u| safe_url(u, false)) {
+        return url.to_owned();
+    }
+    let here = web_sys::window().and_then(|w| w.location().href().ok());
+    let here = here.as_deref().unwrap_or_default();
+    let here = here.split('#').next().unwrap_or_default();
+    safe_url(here, false).unwrap_or_default().to_owned()
+}
+
 /// Resolves a possibly relative `href`/`src` against the article's URL, as
 /// a CMS body written for the article's own page expects.
 fn resolve(value: &str, base: Option<&str>) -> Option<String> {

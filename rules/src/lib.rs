@@ -330,8 +330,11 @@ pub fn is_email(s: &str) -> bool {
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
+            // Any character beyond ASCII (an internationalised name): the
+            // Unicode tables `is_alphanumeric` needs weigh kilobytes in
+            // the widget.
             && l.chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_') || !c.is_ascii())
     };
     local.len() <= 64
         && !local.split('.').any(str::is_empty)

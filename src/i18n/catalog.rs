@@ -129,6 +129,9 @@ catalog! {
     send_failed,
     /// Too many comments; sent again automatically later.
     rate_limited,
+    /// Too many comments, and the text changed while it was on its way:
+    /// kept, for the reader to send again.
+    rate_limited_kept,
     /// The article takes no more comments.
     comments_closed,
     /// Announced when fields need correcting.

@@ -297,6 +297,46 @@ test('the share menu of an article without comments opens whole below the row; a
   }
 });
 
+test('an article whose url is a path, or missing, is shared and copied by an address that works: resolved against the API, else the page\'s own', async () => {
+  const server = await startServer();
+  try {
+    for (const [given, expected] of [
+      ['/2026/11/27/market', `${server.url}2026/11/27/market`],
+      [undefined, `${server.url}?article=2026-11-27-farmers-market`],
+    ]) {
+      const { page, problems } = await openPage(browser);
+      await page.addInitScript(() => {
+        window.copied = [];
+        Object.defineProperty(Navigator.prototype, 'clipboard', {
+          get: () => ({ writeText: async (t) => { window.copied.push(t); } }), configurable: true,
+        });
+      });
+      await page.route('**/api/v1/articles/2026-11-27-farmers-market', async (route) => {
+        const res = await route.fetch();
+        const article = await res.json();
+        if (given === undefined) delete article.url; else article.url = given;
+        await route.fulfill({ response: res, json: article });
+      });
+      await page.goto(`${server.url}?article=2026-11-27-farmers-market#comments`);
+      await widgetsSettled(page);
+      const hrefs = await page.locator(W).evaluate((host) => [...host.shadowRoot.querySelectorAll('#kh-share-menu a')].map((a) => a.href));
+      assert.ok(hrefs.length > 3, hrefs.join(' '));
+      for (const href of hrefs.filter((h) => !h.startsWith('mailto:'))) {
+        assert.ok(href.includes(encodeURIComponent(expected)), `${given}: ${href}`);
+      }
+      await page.locator(`${W} >> button.share-toggle`).click();
+      await page.locator(`${W} >> button.copy-link`).click();
+      await page.waitForFunction(() => window.copied.length === 1);
+      assert.deepEqual(await page.evaluate(() => window.copied), [expected]);
+      assert.deepEqual(problems, []);
+      await page.close();
+    }
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('"print" of an actions row prints the page when it has no <article> or <main>, and the host\'s web component around a row inside one', async () => {
   const server = await startServer();
   try {

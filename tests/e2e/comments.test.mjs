@@ -414,6 +414,77 @@ test('a refusal that will not change (409, 413) is not sent again by itself; the
   }
 });
 
+test('a comment refused as too many (429) after its text was edited is not said to be resent: the reader sends the new text', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    let posts = 0;
+    let edited;
+    const typed = new Promise((r) => { edited = r; });
+    await page.route('**/comments', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posts += 1;
+      await typed;
+      return route.fulfill({ status: 429, headers: { 'retry-after': '1' }, contentType: 'application/json',
+        body: '{"error":{"code":"rate_limited","message":"Too many comments; try later."}}' });
+    });
+    await openArticle(page, server);
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('The market hours are');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    // Edited while it is on its way.
+    await page.locator(`${W} >> #kc-body`).press('End');
+    await page.keyboard.type(' longer this winter.');
+    edited();
+    await page.waitForFunction((sel) => /دقيقة/.test(document.querySelector(sel).shadowRoot
+      .querySelector('form.comment-form .form-status').textContent), W);
+    assert.match(await status.textContent(), /نصّك محفوظ/);
+    assert.doesNotMatch(await status.textContent(), /تلقائياً/);
+    // Past the server's Retry-After: nothing was sent again by itself.
+    await page.waitForTimeout(2000);
+    assert.equal(posts, 1);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'The market hours are longer this winter.');
+    assert.deepEqual(problems.filter((p) => !/429/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('after the server refused the embed (403), each press of send says so again to a screen reader', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await page.route('**/comments', (route) => (route.request().method() === 'POST'
+      ? route.fulfill({ status: 403, contentType: 'application/json', body: '{"error":{"code":"origin_not_allowed","message":"no"}}' })
+      : route.continue()));
+    await openArticle(page, server);
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('Sent from a page the server does not know.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.waitForFunction((sel) => document.querySelector(sel).shadowRoot
+      .querySelector('form.comment-form .form-status').textContent !== '', W);
+    const said = await status.textContent();
+    // What the live region goes through at the next press.
+    await page.evaluate((sel) => {
+      const line = document.querySelector(sel).shadowRoot.querySelector('form.comment-form .form-status');
+      window.lines = [];
+      new MutationObserver(() => window.lines.push(line.textContent)).observe(line, { childList: true, characterData: true, subtree: true });
+    }, W);
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.waitForFunction(() => window.lines.length >= 2);
+    assert.deepEqual(await page.evaluate(() => window.lines), ['', said], 'emptied, then the same words: read out again');
+    assert.deepEqual(problems.filter((p) => !/403|embed refused/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a failed comment is resent by itself five times, and five times again after each press of send', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
@@ -586,6 +657,114 @@ test('keyboard only: "more" and "retry" keep the reader\'s place; "retry" after 
     assert.equal(new Set(now.items).size, 45);
     assert.equal(dropped, 3);
     assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('"more" pressed again and again while its page is slow to come brings that page once', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    await seedComments(server, 45);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'more-thrice', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    // The next pages are held until the reader has pressed three times.
+    const held = [];
+    await page.route('**/comments?*cursor=*', async (route) => {
+      await new Promise((r) => held.push(r));
+      await route.continue().catch(() => {}); // one the page cancelled
+    });
+    await page.goto(`${server.url}more-thrice.html`);
+    await page.locator('#story >> li.comment').first().waitFor();
+    for (let press = 0; press < 3; press++) {
+      await page.evaluate(() => document.getElementById('story').shadowRoot.querySelector('button.more-comments').click());
+      await page.waitForTimeout(50);
+    }
+    for (let i = 0; i < 40 && held.length === 0; i++) await page.waitForTimeout(50);
+    assert.equal(held.length, 1, 'one request for the page, however many presses');
+    held.shift()();
+    await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length >= 40);
+    // Whatever else was asked for comes, and changes nothing.
+    for (let i = 0; i < 10; i++) {
+      while (held.length) held.shift()();
+      await page.waitForTimeout(50);
+    }
+    const items = await page.evaluate(() => [...document.getElementById('story').shadowRoot
+      .querySelectorAll('li.comment')].map((li) => li.dataset.id));
+    assert.equal(items.length, 40);
+    assert.equal(new Set(items).size, 40, 'no comment twice');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('keyboard only: "more" that brings no comment (removed meanwhile) leaves the focus on the last comment shown', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    await seedComments(server, 25);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'more-empty', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    // The next page comes empty and last, as when a moderator removed
+    // the rest after the first page was read.
+    await page.route('**/comments?*cursor=*', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      await route.fulfill({ response: res, json: { ...body, items: [], next: null } });
+    });
+    await page.goto(`${server.url}more-empty.html`);
+    await page.locator('#story >> li.comment').first().waitFor();
+    await page.locator('#story >> button.more-comments').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#story >> button.more-comments').waitFor({ state: 'hidden' });
+    const now = await page.evaluate(() => {
+      const root = document.getElementById('story').shadowRoot;
+      const items = [...root.querySelectorAll('#story-list > li.comment, ol.comments > li.comment')];
+      const a = root.activeElement;
+      return { focus: a ? `${a.localName}.${a.className}` : document.activeElement?.localName,
+        text: a?.querySelector?.('.comment-body')?.textContent ?? null,
+        last: [...root.querySelectorAll('li.comment .comment-body')].pop()?.textContent, n: items.length };
+    });
+    assert.equal(now.focus, 'li.comment');
+    assert.equal(now.text, now.last);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a restored reply draft is not stored again as pages come: another tab may have sent it', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    await seedComments(server, 25);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'reply-restored', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    await page.goto(`${server.url}reply-restored.html`);
+    await page.locator('#story >> button.reply').first().click();
+    await page.locator('#story >> #kc-author').fill('Laila');
+    await page.locator('#story >> #kc-body').fill('A reply kept for later.');
+    assert.deepEqual(await storedDrafts(page), ['A reply kept for later.']);
+    await page.reload();
+    await page.locator('#story >> form.comment-form').waitFor();
+    await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelector('#kc-body')?.value === 'A reply kept for later.');
+    // Another tab sends it: its draft leaves the storage.
+    await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('khabar:drafts:')).forEach((k) => localStorage.removeItem(k)));
+    // A page comes in this tab, which places the form under its comment again.
+    await page.locator('#story >> button.more-comments').click();
+    await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length >= 25);
+    await page.waitForTimeout(200);
+    assert.deepEqual(await storedDrafts(page), [], 'not written back');
+    // Typing in it stores it again, as any change does.
+    await page.locator('#story >> #kc-body').press('End');
+    await page.keyboard.type(' Still here.');
+    assert.deepEqual(await storedDrafts(page), ['A reply kept for later. Still here.']);
+    assert.deepEqual(problems, []);
     await page.close();
   } finally {
     await server.stop();
@@ -1270,6 +1449,47 @@ test('a draft an older widget stored is restored as a page opens, with a key of 
     await openArticle(page, server);
     assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'مسودة من نسخة أقدم، عُدّلت');
     assert.deepEqual(await storedDrafts(page), ['مسودة من هذه النسخة', 'مسودة من نسخة أقدم، عُدّلت']);
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a section taken down while "more replies" is on its way cancels that request too', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    const post = async (body, parent) => {
+      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: 'R', email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(res.status, 201);
+      return (await res.json()).comment.id;
+    };
+    const top = await post('the busy comment', null);
+    for (let i = 0; i < 21; i++) await post(`reply ${i}`, top);
+    const { page, problems } = await openPage(browser);
+    // The next replies never come.
+    await page.route('**/replies?*', () => {});
+    await page.route('**/replies-destroyed.html', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+        <body><div id="story"></div><script type="module">
+          import { mount, debugCounts } from '/khabar/khabar.js';
+          window.k = { debugCounts };
+          window.h = mount(document.getElementById('story'), { kind: 'comments', articleId: '${ARTICLE}', lang: 'en' });
+        </script></body></html>`,
+    }));
+    await page.goto(`${server.url}replies-destroyed.html`);
+    await page.locator('#story >> button.more-replies').click();
+    await page.waitForFunction(() => window.k.debugCounts()[1] === 1);
+    await page.evaluate(() => window.h.destroy());
+    // Let go at once, not when its time limit (10 s) ends it.
+    await page.waitForFunction(() => window.k.debugCounts()[1] === 0, null, { timeout: 3000 });
+    assert.deepEqual((await page.evaluate(() => window.k.debugCounts())).slice(0, 2), [0, 0]);
     assert.deepEqual(problems, []);
     await page.close();
   } finally {
