@@ -41,7 +41,7 @@ commands:
   build                         build the widget (release) into target/widget/
   demo [--listen ADDR] [--db F] build and run the demo on http://127.0.0.1:8080/
   dist                          npm package (dist/npm, dist/khabar-*.tgz) and CDN bundle (dist/cdn)
-  size [--no-twiggy]            raw/gzip/brotli of every shipped file; fails above 100 KB gzip
+  size [--no-twiggy]            raw/gzip/brotli of every shipped file; fails above each file's gzip ceiling
   test [--only STAGE[,STAGE..]] run every check and test suite, or only the stages named
                                 (size and e2e bring build along); stages:{stages}
   cycles [SRC_DIR..]            import cycles between modules (default: widget, rules,
