@@ -172,26 +172,30 @@ pub async fn run_due(state: &AppState, holder: &str) {
         })
         .await;
     }
+    // Rate events are in the database only where it is shared (SQLite's
+    // are in memory): elsewhere the claim would be a write for nothing.
     let job = PRUNE_RATE_HITS;
-    run_claimed(state, holder, job.name, job.every, || async {
-        // Each limit counts its events in the same table: keep them for the
-        // longest window (the reply confirmations' hour).
-        let window = [
-            &state.comment_limit,
-            &state.send_limit,
-            &state.reply_confirm_limit,
-        ]
-        .iter()
-        .map(|limit| limit.window())
-        .max()
-        .unwrap_or_default();
-        state
-            .store
-            .prune_rate_hits(window)
-            .await
-            .map(|n| (n, "old rate-limit event(s) forgotten"))
-    })
-    .await;
+    if state.store.shares_state() {
+        run_claimed(state, holder, job.name, job.every, || async {
+            // Each limit counts its events in the same table: keep them for the
+            // longest window (the reply confirmations' hour).
+            let window = [
+                &state.comment_limit,
+                &state.send_limit,
+                &state.reply_confirm_limit,
+            ]
+            .iter()
+            .map(|limit| limit.window())
+            .max()
+            .unwrap_or_default();
+            state
+                .store
+                .prune_rate_hits(window)
+                .await
+                .map(|n| (n, "old rate-limit event(s) forgotten"))
+        })
+        .await;
+    }
     let job = PRUNE_WEBHOOKS;
     run_claimed(state, holder, job.name, job.every, || async {
         // Deliveries are timed on the store's clock.

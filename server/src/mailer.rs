@@ -76,6 +76,10 @@ pub struct Mailer {
     failures: Counter,
 }
 
+/// How long one message may take to hand to the mail server, every
+/// command of it (lettre's own limit is 60 s a command).
+const SEND_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 impl Mailer {
     /// Through SMTP at `smtp://host:port`, `smtps://…` or
     /// `smtp://…?tls=required` (lettre's URL syntax, with credentials if
@@ -124,13 +128,23 @@ impl Mailer {
     async fn deliver(&self, mail: Outgoing) -> Result<(), MailFailure> {
         match &self.transport {
             Transport::Smtp(smtp) => {
-                smtp.send(mail.message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| MailFailure {
+                // One message, all its commands, in SEND_LIMIT at most: a
+                // mail server answering each command slowly must not carry
+                // a run of the mail jobs past its claim (another instance
+                // would send the same), nor a confirmation past shutdown.
+                match tokio::time::timeout(SEND_LIMIT, smtp.send(mail.message)).await {
+                    Ok(sent) => sent.map(|_| ()).map_err(|e| MailFailure {
                         permanent: e.is_permanent(),
                         message: e.to_string(),
-                    })
+                    }),
+                    Err(_) => Err(MailFailure {
+                        permanent: false,
+                        message: format!(
+                            "the mail server took more than {} s",
+                            SEND_LIMIT.as_secs()
+                        ),
+                    }),
+                }
             }
             Transport::Outbox(store) => keep(store, mail).await.map_err(|message| MailFailure {
                 message,
@@ -165,4 +179,42 @@ async fn keep(store: &SharedStore, mail: Outgoing) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mail server that takes the connection and never answers: the
+    /// send gives up after SEND_LIMIT (on tokio's paused clock, at once).
+    #[tokio::test(start_paused = true)]
+    async fn a_mail_server_that_never_answers_is_given_up_on() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let held = listener.accept().await;
+            std::future::pending::<()>().await;
+            drop(held);
+        });
+        let mailer = Mailer::new(&format!("smtp://{addr}"), "desk@news.test").expect("mailer");
+        let message = Message::builder()
+            .from("desk@news.test".parse().expect("from"))
+            .to("reader@example.test".parse().expect("to"))
+            .subject("s")
+            .body("b".to_owned())
+            .expect("message");
+        let mail = Outgoing {
+            message,
+            sender: "desk@news.test".into(),
+            recipient: "reader@example.test".into(),
+            subject: "s".into(),
+            text: "b".into(),
+        };
+        let started = tokio::time::Instant::now();
+        let failure = mailer.send(mail).await.expect_err("no answer");
+        assert!(failure.contains("more than 20 s"), "{failure}");
+        assert!(started.elapsed() <= SEND_LIMIT + std::time::Duration::from_secs(1));
+    }
 }

@@ -135,6 +135,14 @@ async fn pruning_old_rate_limit_events_keeps_the_longest_window() {
         confirm(&state).await.is_err(),
         "the hour's one confirmation is still counted after the prune"
     );
+    // The prune claims its job (a write) only where rate events are in
+    // the database: SQLite keeps them in memory, and a claim there would
+    // empty every instance's read cache each minute for nothing.
+    let free = store
+        .claim_job("prune-rate-hits", Duration::from_secs(300), "other")
+        .await
+        .expect("claim");
+    assert_eq!(free, !store.shares_state());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -662,6 +662,49 @@ async fn a_mailbox_that_refuses_holds_nobody_back_and_nobody_hears_twice() {
     }
 }
 
+/// Whom a run told is saved as each message leaves: a run whose last
+/// write fails (the database at the end of a long run) leaves the next
+/// run nobody to mail again.
+#[tokio::test]
+async fn a_run_cut_short_after_its_messages_mails_nobody_twice() {
+    let (url, inbox) = smtp_sink().await;
+    let (f, state, top_id) = conversation(Some(&url)).await;
+    for email in ["a@example.test", "b@example.test"] {
+        confirmed(&f, top_id, email, "http://comments.news.test").await;
+    }
+    let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
+    approve(&f, reply["comment"]["id"].as_i64().expect("id")).await;
+    // The notice cannot be marked done: the run's last write fails.
+    common::by_hand(
+        &f,
+        if common::on_postgres() {
+            "CREATE FUNCTION refuse_done() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused'; END $$; \
+             CREATE TRIGGER refuse_done BEFORE UPDATE ON reply_notices \
+             FOR EACH ROW WHEN (NEW.done = 1) EXECUTE FUNCTION refuse_done();"
+        } else {
+            "CREATE TRIGGER refuse_done BEFORE UPDATE OF done ON reply_notices \
+             WHEN NEW.done = 1 BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+        },
+    )
+    .await;
+    assert!(replies::run_once(&state).await.is_err());
+    assert_eq!(inbox.lock().expect("inbox").len(), 2);
+    common::by_hand(
+        &f,
+        if common::on_postgres() {
+            "DROP TRIGGER refuse_done ON reply_notices;"
+        } else {
+            "DROP TRIGGER refuse_done;"
+        },
+    )
+    .await;
+    // The next run finds both told.
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    assert!(!replies::has_work(&state).await.expect("work"));
+    assert_eq!(inbox.lock().expect("inbox").len(), 2, "nobody hears twice");
+}
+
 /// The confirmation's link points at the server's own address, whatever
 /// `Host` the request that asked for it carried: a comment with someone
 /// else's address must not mail them a link to a site of the sender's

@@ -357,7 +357,20 @@ async fn notify(state: &AppState, notice: &ReplyNotice, budget: &mut Budget) -> 
         budget.tried += 1;
         match mail {
             Ok(mail) => match mailer.send(mail).await {
-                Ok(()) => told.sent_to.push(subscription),
+                Ok(()) => {
+                    told.sent_to.push(subscription);
+                    // Saved at once: a run cut short after it (the
+                    // database failing at the end, the instance killed)
+                    // must not leave the next run to mail them again.
+                    let so_far = NoticeOutcome::Unfinished {
+                        sent_to: told.sent_to.clone(),
+                    };
+                    if let Err(e) = state.store.finish_reply_notice(notice, so_far).await {
+                        told.failed = Some(e.to_string());
+                        told.unfinished = true;
+                        break;
+                    }
+                }
                 Err(e) => told.failed = Some(e.to_string()),
             },
             Err(e) => told.failed = Some(e),
