@@ -786,13 +786,24 @@ async fn backup(db: &str, dest: &std::path::Path) -> anyhow::Result<()> {
     if dest.exists() {
         bail!("{} exists; back up into a new file", dest.display());
     }
-    let store = khabar_server::store::sqlite::SqliteStore::open(std::path::Path::new(db))
-        .with_context(|| format!("opening {db}"))?;
-    store
-        .backup_to(dest)
-        .await
-        .with_context(|| format!("backing up into {}", dest.display()))?;
-    println!("backed up {db} into {}", dest.display());
+    let source = std::path::Path::new(db);
+    if !source.exists() {
+        bail!("no database at {db}");
+    }
+    // As it is: never migrated by this binary (a backup taken before an
+    // upgrade must keep the schema the running server knows).
+    let (theirs, ours) = khabar_server::store::sqlite::SqliteStore::backup_file(source, dest)
+        .with_context(|| format!("backing up {db} into {}", dest.display()))?;
+    println!(
+        "backed up {db} into {} (schema version {theirs})",
+        dest.display()
+    );
+    if theirs < ours {
+        println!(
+            "this binary's schema is version {ours}: the server it upgrades the database to \
+             when it starts; the backup keeps version {theirs} for the server running now"
+        );
+    }
     Ok(())
 }
 

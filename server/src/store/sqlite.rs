@@ -437,15 +437,19 @@ impl SqliteStore {
         })
     }
 
-    /// Copies the live database into a new file at `dest` with SQLite's
-    /// online backup: consistent even while the server writes.
-    pub async fn backup_to(&self, dest: &Path) -> Result<(), StoreError> {
-        let dest = dest.to_path_buf();
-        self.with_conn(move |c| {
-            c.backup(rusqlite::MAIN_DB, &dest, None)?;
-            Ok(())
-        })
-        .await
+    /// Copies the database file at `source` into a new file at `dest` with
+    /// SQLite's online backup (consistent even while a server writes),
+    /// as it is: opened read-only, never migrated, so that a backup taken
+    /// with a newer binary before an upgrade keeps the schema the running
+    /// server knows. Answers the copy's schema version and this binary's.
+    pub fn backup_file(source: &Path, dest: &Path) -> Result<(i64, i64), StoreError> {
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(source, flags)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        conn.backup(rusqlite::MAIN_DB, dest, None)?;
+        Ok((version, i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)))
     }
 
     /// The connection pool, for diagnostics and durability tests.
@@ -2904,6 +2908,38 @@ fn row_to_subscription(r: &Row<'_>) -> rusqlite::Result<ReplySubscription> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A backup (taken with a newer binary before an upgrade, say) copies
+    /// the file as it is: neither the copy nor the live file is migrated.
+    #[test]
+    fn a_backup_leaves_the_schema_as_it_was() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::Engine(e.to_string()))?;
+        let (live, copy) = (
+            dir.path().join("live.sqlite3"),
+            dir.path().join("copy.sqlite3"),
+        );
+        let older = MIGRATIONS.len() / 2;
+        {
+            let c = Connection::open(&live)?;
+            c.execute_batch(PRAGMAS)?;
+            for sql in &MIGRATIONS[..older] {
+                c.execute_batch(sql)?;
+            }
+            c.pragma_update(None, "user_version", i64::try_from(older).unwrap_or(0))?;
+        }
+        let (theirs, ours) = SqliteStore::backup_file(&live, &copy)?;
+        let older = i64::try_from(older).unwrap_or(0);
+        assert_eq!(
+            (theirs, ours),
+            (older, i64::try_from(MIGRATIONS.len()).unwrap_or(0))
+        );
+        for file in [&live, &copy] {
+            let version: i64 =
+                Connection::open(file)?.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            assert_eq!(version, older, "{}", file.display());
+        }
+        Ok(())
+    }
 
     /// The rebuild keeps every comment, reply and subscription with its id,
     /// and from then on an id is never handed out twice.
