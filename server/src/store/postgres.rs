@@ -658,6 +658,10 @@ impl PostgresStore {
                 // An instance of the version before may be writing: a step
                 // that locks tables it uses can meet it in a deadlock, and
                 // PostgreSQL may end the step, not the write. Again, then.
+                // A lock another session holds (a pg_dump's, for as long
+                // as the dump runs) ends the step after MIGRATION_LOCK_WAIT
+                // rather than queueing every reader of the table behind
+                // it: the step is tried again, for ten minutes or so.
                 let mut tries = 0;
                 loop {
                     tries += 1;
@@ -666,6 +670,15 @@ impl PostgresStore {
                             if tries < 5 && e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) =>
                         {
                             tracing::warn!("migration {version} met a deadlock; again");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
+                        Err(e)
+                            if tries < 100 && e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) =>
+                        {
+                            tracing::warn!(
+                                "migration {version} waits for a lock another session holds \
+                                 (a pg_dump?); again"
+                            );
                             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                         }
                         result => break result?,
@@ -682,13 +695,19 @@ impl PostgresStore {
     }
 }
 
-/// One migration and its record, in one transaction.
+/// How long one migration step waits for a table's lock.
+const MIGRATION_LOCK_WAIT: &str = "5s";
+
+/// One migration and its record, in one transaction, waiting at most
+/// MIGRATION_LOCK_WAIT for each lock.
 async fn migrate_step(
-    client: &mut deadpool_postgres::Object,
+    client: &mut tokio_postgres::Client,
     version: i32,
     sql: &str,
 ) -> Result<(), tokio_postgres::Error> {
     let tx = client.transaction().await?;
+    tx.batch_execute(&format!("SET LOCAL lock_timeout = '{MIGRATION_LOCK_WAIT}'"))
+        .await?;
     tx.batch_execute(sql).await?;
     tx.execute(
         "INSERT INTO khabar_schema (version) VALUES ($1)",
@@ -3237,4 +3256,71 @@ fn row_to_subscription(r: &tokio_postgres::Row) -> Result<ReplySubscription, Sto
         confirmed: r.try_get(5)?,
         ended: r.try_get(6)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A step that meets a lock another session holds (a pg_dump's) gives
+    /// up after MIGRATION_LOCK_WAIT instead of waiting, and every reader
+    /// of the table with it. Runs where `KHABAR_TEST_POSTGRES` names a
+    /// server (the suite's PostgreSQL stage).
+    #[tokio::test]
+    async fn a_migration_step_gives_up_on_a_lock_held_elsewhere() {
+        let Ok(url) = std::env::var("KHABAR_TEST_POSTGRES") else {
+            return;
+        };
+        let connect = || async {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(connection);
+            client
+        };
+        let (mut migrating, dumping) = (connect().await, connect().await);
+        let schema = format!("migration_lock_{}", std::process::id());
+        for c in [&migrating, &dumping] {
+            c.batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
+            ))
+            .await
+            .expect("schema");
+        }
+        migrating
+            .batch_execute(
+                "CREATE TABLE khabar_schema (version INTEGER PRIMARY KEY); \
+                 CREATE TABLE articles (id TEXT PRIMARY KEY)",
+            )
+            .await
+            .expect("tables");
+        // What pg_dump holds while it reads a table.
+        dumping
+            .batch_execute("BEGIN; LOCK TABLE articles IN ACCESS SHARE MODE")
+            .await
+            .expect("lock");
+        // Bounded here too: without the step's own limit it would wait
+        // for as long as the lock is held.
+        let started = std::time::Instant::now();
+        let step = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            migrate_step(
+                &mut migrating,
+                1,
+                "ALTER TABLE articles ADD COLUMN lang TEXT",
+            ),
+        )
+        .await;
+        let waited = started.elapsed();
+        dumping.batch_execute("ROLLBACK").await.expect("unlock");
+        migrating
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .expect("drop");
+        let e = step
+            .expect("the step gave up by itself")
+            .expect_err("the lock is held");
+        assert_eq!(e.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{e}");
+        assert!(waited < std::time::Duration::from_secs(30), "{waited:?}");
+    }
 }
