@@ -31,7 +31,7 @@ const EARLY_KEEP_MS = 60_000;
 const AHEAD_KEEP_MS = 10 * 60_000;
 
 const early = new Map(); // url → { response, answer, controller, failed, timer, ahead }: fetch()es the loader started before a module asked
-const shared = new Map(); // url → { answer, controller, waiters }: GETs in flight
+const shared = new Map(); // url → { answer, controller, waiters, early, failed }: GETs in flight
 
 /**
  * Requests `url` now, while the modules download; the first GET of `url`
@@ -113,9 +113,9 @@ export async function request(url, body, signal) {
   let entry = shared.get(url);
   if (!entry) {
     const controller = new AbortController();
-    entry = { early: early.has(url), controller, waiters: 0 };
+    entry = { early: early.has(url), controller, waiters: 0, failed: false };
     entry.answer = send(url, undefined, controller.signal);
-    entry.answer.catch(() => {});
+    entry.answer.catch(() => { entry.failed = true; });
     shared.set(url, entry);
   }
   entry.waiters += 1;
@@ -129,7 +129,9 @@ export async function request(url, body, signal) {
     // its failure, as they would share a request still in flight: until
     // the module's pass of mounting ends (`holdEarly`), else a task more.
     if (!entry.waiters && entry.early) {
-      if (holding) held.set(url, entry);
+      // A failure is not kept past its task: a "retry", or a widget
+      // mounted again, asks anew (`askFailedAgain`).
+      if (holding && !entry.failed) held.set(url, entry);
       else setTimeout(() => release(url, entry), 0);
     } else release(url, entry);
   }

@@ -79,9 +79,17 @@ pub fn share_url(url: &str, api: &str) -> String {
     if let Some(url) = safe_url(url, false) {
         return url.to_owned();
     }
+    // The API's own address may be a path too (`data-api="/api/v1"`).
+    let page = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten());
+    let api = page
+        .as_deref()
+        .and_then(|page| resolve(api, Some(page)))
+        .unwrap_or_else(|| api.to_owned());
     let resolved = Some(url.trim())
         .filter(|u| !u.is_empty())
-        .and_then(|u| resolve(u, Some(api)));
+        .and_then(|u| resolve(u, Some(&api)));
     if let Some(url) = resolved.as_deref().and_then(|u| safe_url(u, false)) {
         return url.to_owned();
     }

@@ -98,7 +98,12 @@ pub async fn unblock(
     raw: &str,
     moderator: &str,
 ) -> Result<bool, BlockError> {
-    let value = normalize(kind, raw)?;
+    // An address is lifted as it was stored, not checked again: a block
+    // made under an older, looser rule must still come off.
+    let value = match kind {
+        BlockKind::Email if !raw.trim().is_empty() => normal_email(raw),
+        _ => normalize(kind, raw)?,
+    };
     let removed = store.remove_block(kind, &value).await?;
     if removed {
         let action = format!("unblock_{}", kind.as_str());

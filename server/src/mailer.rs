@@ -52,7 +52,14 @@ pub struct Outgoing {
 }
 
 enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Lettre's pooled transport, and its URL: a message cut off by
+    /// SEND_LIMIT leaves its connection mid-conversation, and the pool
+    /// would hand it to the next message, so the transport (its pool) is
+    /// built anew.
+    Smtp {
+        url: String,
+        smtp: std::sync::Mutex<AsyncSmtpTransport<Tokio1Executor>>,
+    },
     Outbox(SharedStore),
 }
 
@@ -77,8 +84,13 @@ pub struct Mailer {
 }
 
 /// How long one message may take to hand to the mail server, every
-/// command of it (lettre's own limit is 60 s a command).
+/// command of it (lettre limits only the connecting).
 const SEND_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Lettre's pooled SMTP transport for `url`.
+fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build())
+}
 
 impl Mailer {
     /// Through SMTP at `smtp://host:port`, `smtps://…` or
@@ -86,9 +98,10 @@ impl Mailer {
     /// needed).
     pub fn new(url: &str, from: &str) -> anyhow::Result<Mailer> {
         Ok(Mailer {
-            transport: Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
-            ),
+            transport: Transport::Smtp {
+                url: url.to_owned(),
+                smtp: std::sync::Mutex::new(smtp_transport(url)?),
+            },
             from: from.parse()?,
             failures: Counter::default(),
         })
@@ -127,12 +140,20 @@ impl Mailer {
 
     async fn deliver(&self, mail: Outgoing) -> Result<(), MailFailure> {
         match &self.transport {
-            Transport::Smtp(smtp) => {
+            Transport::Smtp { url, smtp } => {
                 // One message, all its commands, in SEND_LIMIT at most: a
                 // mail server answering each command slowly must not carry
                 // a run of the mail jobs past its claim (another instance
                 // would send the same), nor a confirmation past shutdown.
-                match tokio::time::timeout(SEND_LIMIT, smtp.send(mail.message)).await {
+                let transport = smtp.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let sent = tokio::time::timeout(SEND_LIMIT, transport.send(mail.message)).await;
+                if sent.is_err() {
+                    // Its connection went back to the pool mid-command.
+                    if let Ok(fresh) = smtp_transport(url) {
+                        *smtp.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+                    }
+                }
+                match sent {
                     Ok(sent) => sent.map(|_| ()).map_err(|e| MailFailure {
                         permanent: e.is_permanent(),
                         message: e.to_string(),

@@ -15,6 +15,7 @@ use axum::http::{header, Request, StatusCode};
 use common::{engine_url, fixture_with, Fixture};
 use http_body_util::BodyExt;
 use khabar_server::admin::auth;
+use khabar_server::blocks;
 use khabar_server::comments::Moderation;
 use khabar_server::ratelimit::RateLimit;
 use khabar_server::store::{
@@ -492,6 +493,39 @@ async fn the_cli_blocks_lists_and_unblocks_and_migrate_keeps_blocks() {
     assert!(log.iter().any(|e| e.action == "unblock_email"
         && e.moderator == "cli"
         && e.detail.as_deref() == Some("noura@example.com")));
+}
+
+/// A block stored under an older, looser address rule (`john.@…`, which
+/// the rule now refuses) can still be lifted.
+#[tokio::test]
+async fn a_block_made_under_an_older_address_rule_can_be_lifted() {
+    let f = setup(Moderation::Post).await;
+    assert!(f
+        .store
+        .add_block(
+            BlockKind::Email,
+            "john.@example.com",
+            "sara",
+            "2026-12-01T08:00:00Z"
+        )
+        .await
+        .expect("block"));
+    assert!(blocks::normalize(BlockKind::Email, "john.@example.com").is_err());
+    assert!(blocks::unblock(
+        f.store.as_ref(),
+        BlockKind::Email,
+        " John.@Example.com ",
+        "sara"
+    )
+    .await
+    .expect("unblock"));
+    assert_eq!(f.store.block_count().await.expect("count"), 0);
+    // An empty value is still refused.
+    assert!(
+        blocks::unblock(f.store.as_ref(), BlockKind::Email, "  ", "sara")
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]

@@ -331,6 +331,28 @@ test('an article whose url is a path, or missing, is shared and copied by an add
       assert.deepEqual(problems, []);
       await page.close();
     }
+    // An API named by a path (`api: '/api/v1'`): the article's path is
+    // resolved against it all the same.
+    const { page, problems } = await openPage(browser);
+    await page.route('**/api/v1/articles/2026-11-27-farmers-market', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), url: '/2026/11/27/market' } });
+    });
+    await page.route('**/relative-api.html?*', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+        <body><div id="story"></div><script type="module">
+          import { mount } from '/khabar/khabar.js';
+          mount(document.getElementById('story'), { kind: 'actions', articleId: '2026-11-27-farmers-market', api: '/api/v1' });
+        </script></body></html>`,
+    }));
+    await page.goto(`${server.url}relative-api.html?preview=1`);
+    await page.locator('#story >> button.share-toggle').waitFor();
+    const hrefs = await page.locator('#story').evaluate((host) => [...host.shadowRoot.querySelectorAll('#kh-share-menu a')].map((a) => a.href));
+    const article = encodeURIComponent(`${server.url}2026/11/27/market`);
+    assert.ok(hrefs.filter((h) => !h.startsWith('mailto:')).every((h) => h.includes(article)), hrefs.join(' '));
+    assert.deepEqual(problems, []);
+    await page.close();
   } finally {
     await server.stop();
     server.cleanup();

@@ -786,3 +786,30 @@ test("two comment sections of one article, one of them in a language whose catal
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("a first page that failed early is asked for anew by \"retry\", also while another section's catalog is still on its way", async () => {
+  const { page, problems } = await openPage(browser);
+  const pages = [];
+  let first = true;
+  await page.route('**/comments?limit=20&replies=20', (route) => {
+    pages.push(route.request().url());
+    if (first) { first = false; return route.abort('internetdisconnected'); }
+    return route.continue();
+  });
+  let releaseFrench;
+  const french = new Promise((resolve) => { releaseFrench = resolve; });
+  await page.route('**/khabar-fr.json', async (route) => { await french; await route.continue(); });
+  const url = await routePage(page, 'early-failed.html', `<div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>
+<khabar-widget kind="comments" article-id="${ARTICLE}" lang="fr"></khabar-widget>`);
+  await page.goto(url);
+  const retry = page.locator('[data-khabar="comments"] >> button.retry');
+  await retry.waitFor();
+  await retry.click();
+  // Asked anew (the French catalog still held), and shown.
+  await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+  assert.equal(pages.length, 2);
+  releaseFrench();
+  await page.locator('khabar-widget >> form.comment-form').waitFor();
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|network error|Failed to fetch/.test(p)), []);
+  await page.close();
+});

@@ -529,6 +529,20 @@ test('"send every published post" on an archive keeps a cursor, not a list of th
     assert.ok(list < 100, `the waiting list stays small: ${list} bytes`);
     assert.ok(walk && 'started' in walk, JSON.stringify(walk));
     writeFileSync(batch, "<?php\nadd_filter( 'khabar_push_batch', function () { return 100; }, 20 );\n");
+    // The database fails the walk's query once: the walk stays, where it was.
+    const broken = join(wp.contentDir, 'mu-plugins', 'khabar-test-broken-walk.php');
+    writeFileSync(broken, `<?php
+add_filter( 'query', function ( $sql ) {
+\treturn str_contains( $sql, 'ORDER BY post_date DESC, ID DESC LIMIT' ) ? 'SELECT * FROM khabar_no_such_table' : $sql;
+} );
+`);
+    try {
+      const during = await expect(200, wp.api('/khabar-test/v1/retry', { method: 'POST' }));
+      assert.ok(during.walk >= 240, JSON.stringify(during));
+      assert.ok(JSON.parse(await wp.cli(script, ['options'])).walk, 'the walk is kept');
+    } finally {
+      rmSync(broken, { force: true });
+    }
     const there = async (some) => (await Promise.all(some.map((id) => fetch(`${server.url}api/v1/articles/${articleId(id)}`))))
       .map((r) => r.status === 200);
     let waiting = await expect(200, wp.api('/khabar-test/v1/retry', { method: 'POST' }));

@@ -662,19 +662,22 @@ impl PostgresStore {
                 // as the dump runs) ends the step after MIGRATION_LOCK_WAIT
                 // rather than queueing every reader of the table behind
                 // it: the step is tried again, for ten minutes or so.
-                let mut tries = 0;
+                // Each kind of trouble has its own count.
+                let (mut deadlocks, mut locked) = (0, 0);
                 loop {
-                    tries += 1;
                     match migrate_step(&mut client, version, sql).await {
                         Err(e)
-                            if tries < 5 && e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) =>
+                            if deadlocks < 4
+                                && e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) =>
                         {
+                            deadlocks += 1;
                             tracing::warn!("migration {version} met a deadlock; again");
                             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                         }
                         Err(e)
-                            if tries < 100 && e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) =>
+                            if locked < 100 && e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) =>
                         {
+                            locked += 1;
                             tracing::warn!(
                                 "migration {version} waits for a lock another session holds \
                                  (a pg_dump?); again"

@@ -328,7 +328,14 @@ final class Khabar_Push {
 					// short is the walk's last.
 					$want  = $size - count( $tried ) + 1;
 					$ahead = self::walk_page( $walk, $want );
-					$last  = count( $ahead ) < $want;
+					if ( null === $ahead ) {
+						// The database failed: the walk stays where it is,
+						// for the run after RETRY_AFTER.
+						$ahead    = array();
+						$failures = self::MAX_FAILURES;
+						break;
+					}
+					$last = count( $ahead ) < $want;
 				}
 				$step = array_shift( $ahead );
 				if ( null === $step ) {
@@ -430,7 +437,8 @@ final class Khabar_Push {
 	 *
 	 * @param array $walk  The walk.
 	 * @param int   $count How many.
-	 * @return array<int, array{0: string, 1: int}>
+	 * @return array<int, array{0: string, 1: int}>|null Null when the
+	 *     database failed (no page is not the walk's end then).
 	 */
 	private static function walk_page( array $walk, $count ) {
 		global $wpdb;
@@ -438,6 +446,10 @@ final class Khabar_Push {
 		$args[]               = max( 1, (int) $count );
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- placeholders built by walk_rest.
 		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT post_date, ID FROM {$wpdb->posts} WHERE $where ORDER BY post_date DESC, ID DESC LIMIT %d", $args ), ARRAY_N );
+		if ( ! is_array( $rows ) || '' !== (string) $wpdb->last_error ) {
+			error_log( 'Khabar: sending every published post: the posts could not be read: ' . $wpdb->last_error ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
+			return null;
+		}
 		return array_map(
 			function ( $row ) {
 				return array( (string) $row[0], (int) $row[1] );
