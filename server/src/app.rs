@@ -42,13 +42,18 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .route_layer(record.clone())
         .with_state(state.clone())
         .layer(etag.clone());
-    let ops = routes::ops::router().with_state(state.clone());
+    // Counted too: the health checks, and the moderators' and readers'
+    // pages (a burst of errors there shows in the metrics as in the API).
+    let ops = routes::ops::router()
+        .route_layer(record.clone())
+        .with_state(state.clone());
     let mut admin_ui = crate::admin::router();
     if assets.www.is_some() {
         admin_ui = admin_ui.merge(crate::admin::demo_router());
     }
     let admin_ui = admin_ui
         .merge(crate::replies::pages::router())
+        .route_layer(record.clone())
         .with_state(state.clone());
     let api = routes::api::router(state.clone())
         .route_layer(record)

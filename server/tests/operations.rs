@@ -54,6 +54,11 @@ async fn metrics_need_their_token_and_count_requests_and_comments() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     get(&f.router, "/api/v1/articles/2026-11-28-transit-plan").await;
+    // The moderators' pages and the health check count too.
+    let (status, _, _) = get(&f.router, "/admin/login").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = get(&f.router, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
     let res = tower::ServiceExt::oneshot(
         f.router.clone(),
         axum::http::Request::get("/metrics")
@@ -79,6 +84,11 @@ async fn metrics_need_their_token_and_count_requests_and_comments() {
         ),
         "{text}"
     );
+    for route in ["/admin/login", "/healthz"] {
+        let line =
+            format!(r#"khabar_http_requests_total{{route="{route}",method="GET",status="200"}} 1"#);
+        assert!(text.contains(&line), "{line}: {text}");
+    }
     assert!(
         text.contains(r#"khabar_comments{state="pending"} 1"#),
         "{text}"
