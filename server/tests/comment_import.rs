@@ -571,40 +571,7 @@ fn a_second_sites_export_with_the_same_comment_ids_is_imported_too() {
 #[test]
 fn an_import_from_before_site_keys_is_not_repeated() {
     let f = news_site("https://news.example");
-    let before = ImportedComment {
-        key: "import:wordpress:11".into(),
-        parent_key: None,
-        legacy_keys: Vec::new(),
-        legacy_parent_keys: Vec::new(),
-        via_keys: Vec::new(),
-        author: "هدى".into(),
-        email: None,
-        body: "أول تعليق".into(),
-        status: Status::Published,
-        created_at: "2019-05-02T08:30:00Z".into(),
-    };
-    let stored = block_on(f.store.import_comments("p42", vec![before], false)).expect("store");
-    assert_eq!(stored, [Imported::Added]);
-    let old = expect(&f, "import:wordpress:11");
-
-    let summary = run_import(
-        &f,
-        System::Wordpress,
-        &fixture_file("wordpress.xml"),
-        &options(&["https://news.example"]),
-    );
-    assert_eq!(
-        (summary.published, summary.pending, summary.already_there),
-        (3, 1, 1),
-        "{summary}"
-    );
-    assert!(by_key(&f, "import:wordpress:news.example:11").is_none());
-    assert_eq!(
-        expect(&f, "import:wordpress:news.example:12")
-            .comment
-            .parent_id,
-        Some(old.comment.id)
-    );
+    re_import_over(&f, "import:wordpress:11");
     // The same id on another article is another comment.
     let elsewhere = ImportedComment {
         key: "import:wordpress:news.example:99".into(),
@@ -659,9 +626,18 @@ fn a_site_moved_between_www_and_its_bare_host_keeps_its_import_keys() {
 
     // A server whose earlier import keyed a www. site's comments with
     // www. in them.
-    let g = news_site("https://news.example");
+    re_import_over(
+        &news_site("https://news.example"),
+        "import:wordpress:www.news.example:11",
+    );
+}
+
+/// Stores comment 11 of the WordPress fixture on `p42` under `old_key`, as
+/// an earlier import did, then imports the fixture: comment 11 is already
+/// there, the others come, and its reply (12) answers the stored one.
+fn re_import_over(f: &Fixture, old_key: &str) {
     let before = ImportedComment {
-        key: "import:wordpress:www.news.example:11".into(),
+        key: old_key.into(),
         parent_key: None,
         legacy_keys: Vec::new(),
         legacy_parent_keys: Vec::new(),
@@ -672,11 +648,11 @@ fn a_site_moved_between_www_and_its_bare_host_keeps_its_import_keys() {
         status: Status::Published,
         created_at: "2019-05-02T08:30:00Z".into(),
     };
-    let stored = block_on(g.store.import_comments("p42", vec![before], false)).expect("store");
+    let stored = block_on(f.store.import_comments("p42", vec![before], false)).expect("store");
     assert_eq!(stored, [Imported::Added]);
-    let old = expect(&g, "import:wordpress:www.news.example:11");
+    let old = expect(f, old_key);
     let summary = run_import(
-        &g,
+        f,
         System::Wordpress,
         &fixture_file("wordpress.xml"),
         &options(&["https://news.example"]),
@@ -686,9 +662,9 @@ fn a_site_moved_between_www_and_its_bare_host_keeps_its_import_keys() {
         (3, 1, 1),
         "{summary}"
     );
-    assert!(by_key(&g, "import:wordpress:news.example:11").is_none());
+    assert!(by_key(f, "import:wordpress:news.example:11").is_none());
     assert_eq!(
-        expect(&g, "import:wordpress:news.example:12")
+        expect(f, "import:wordpress:news.example:12")
             .comment
             .parent_id,
         Some(old.comment.id)

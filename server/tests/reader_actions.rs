@@ -162,9 +162,29 @@ async fn sends_are_rate_limited_per_client() {
     assert!(headers.contains_key("retry-after"));
 }
 
+/// The RSS feed of a server holding `articles`: as sent, and as read.
+async fn rss_of(articles: &serde_json::Value) -> (Vec<u8>, rss::Channel) {
+    let f = fixture(false);
+    khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
+        .await
+        .expect("articles");
+    let (status, _, body) = get(&f.router, "/feed.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    (body, channel)
+}
+
+/// The item of `channel` titled `title`.
+fn item<'a>(channel: &'a rss::Channel, title: &str) -> &'a rss::Item {
+    channel
+        .items()
+        .iter()
+        .find(|i| i.title() == Some(title))
+        .unwrap_or_else(|| panic!("{title} in the feed"))
+}
+
 #[tokio::test]
 async fn an_rss_item_names_its_language_and_its_summary_is_text() {
-    let f = fixture(false);
     let articles = json!([
         { "id": "ar-1", "url": "https://news.example/ar-1", "title": "خبر",
           "summary": "ملخص", "lang": "ar",
@@ -173,23 +193,11 @@ async fn an_rss_item_names_its_language_and_its_summary_is_text() {
           "summary": "a <b>c</b> & x<y", "lang": "en",
           "published_at": "2026-11-02T08:00:00Z", "body_html": "<p>Text</p>" },
     ]);
-    khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
-        .await
-        .expect("articles");
-    let (status, _, body) = get(&f.router, "/feed.xml").await;
-    assert_eq!(status, StatusCode::OK);
-    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    let (_, channel) = rss_of(&articles).await;
     // Two languages: the channel names none, each item its own.
     assert_eq!(channel.language(), None);
-    let of = |title: &str| {
-        channel
-            .items()
-            .iter()
-            .find(|i| i.title() == Some(title))
-            .unwrap_or_else(|| panic!("{title} in the feed"))
-    };
     let lang = |title: &str| {
-        of(title)
+        item(&channel, title)
             .dublin_core_ext()
             .map(|dc| dc.languages().to_vec())
             .unwrap_or_default()
@@ -198,22 +206,16 @@ async fn an_rss_item_names_its_language_and_its_summary_is_text() {
     assert_eq!(lang("Story"), ["en"]);
     // A reader takes the description as HTML: the summary's text, escaped.
     assert_eq!(
-        of("Story").description(),
+        item(&channel, "Story").description(),
         Some("a &lt;b&gt;c&lt;/b&gt; &amp; x&lt;y")
     );
     // One language: the channel names it.
-    let one = fixture(false);
-    khabar_server::import::import_json(one.store.as_ref(), &json!([articles[0]]).to_string())
-        .await
-        .expect("article");
-    let (_, _, body) = get(&one.router, "/feed.xml").await;
-    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    let (_, channel) = rss_of(&json!([articles[0]])).await;
     assert_eq!(channel.language(), Some("ar"));
 }
 
 #[tokio::test]
 async fn an_rss_item_carries_its_image_as_media_rss() {
-    let f = fixture(false);
     let alt = "ميناء \"الشرق\" & <ليلاً>";
     let articles = json!([
         { "id": "img-1", "url": "https://news.example/img-1", "title": "بصورة",
@@ -225,23 +227,14 @@ async fn an_rss_item_carries_its_image_as_media_rss() {
         { "id": "img-3", "url": "https://news.example/img-3", "title": "بلا صورة",
           "published_at": "2026-11-03T08:00:00Z", "body_html": "<p>نص</p>" },
     ]);
-    khabar_server::import::import_json(f.store.as_ref(), &articles.to_string())
-        .await
-        .expect("articles");
-    let (status, _, body) = get(&f.router, "/feed.xml").await;
-    assert_eq!(status, StatusCode::OK);
-    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    let (body, channel) = rss_of(&articles).await;
     assert_eq!(
         channel.namespaces().get("media").map(String::as_str),
         Some("http://search.yahoo.com/mrss/")
     );
     let media = |title: &str| {
-        let item = channel
-            .items()
-            .iter()
-            .find(|i| i.title() == Some(title))
-            .unwrap_or_else(|| panic!("{title} in the feed"));
-        item.extensions()
+        item(&channel, title)
+            .extensions()
             .get("media")
             .and_then(|m| m.get("content"))
             .cloned()
