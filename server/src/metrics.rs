@@ -133,6 +133,13 @@ impl Metrics {
         }
     }
 
+    /// Leaves the comments-by-state gauges out of the next scrape, when the
+    /// store could not count: an old figure shown as current would hide
+    /// the outage from an alert (a missing series does not).
+    pub fn forget_comment_counts(&self) {
+        self.comments.clear();
+    }
+
     /// The OpenMetrics text of everything.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -167,4 +174,20 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, req: Request, next: Nex
         })
         .inc();
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_counts_the_store_could_not_give_are_left_out() {
+        let m = Metrics::default();
+        m.set_comment_counts(&[("pending".to_owned(), 3)]);
+        assert!(m.render().contains("khabar_comments{state=\"pending\"} 3"));
+        m.forget_comment_counts();
+        assert!(!m.render().contains("khabar_comments{"), "{}", m.render());
+        m.set_comment_counts(&[("pending".to_owned(), 4)]);
+        assert!(m.render().contains("khabar_comments{state=\"pending\"} 4"));
+    }
 }

@@ -50,7 +50,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     match state.store.comment_counts().await {
         Ok(counts) => state.metrics.set_comment_counts(&counts),
-        Err(e) => tracing::warn!("metrics: counting comments: {e}"),
+        Err(e) => {
+            tracing::warn!("metrics: counting comments: {e}");
+            state.metrics.forget_comment_counts();
+        }
     }
     let mut res = state.metrics.render().into_response();
     res.headers_mut().insert(
