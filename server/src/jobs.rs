@@ -36,12 +36,31 @@ const KEEP_DELIVERED: Duration = Duration::from_secs(7 * 86_400);
 /// How long failed ones stay (an operator may want to retry them).
 const KEEP_FAILED: Duration = Duration::from_secs(30 * 86_400);
 
-/// Who claims: host and process, as shown in the job table.
+/// Who claims, as shown in the job table: host, process and a tag drawn
+/// once per process. Host and process alone are not enough: containers
+/// on one machine's network (`--network host`) share its name, and each
+/// is process 1 in its own namespace, so one could release the other's
+/// claim.
 fn holder() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{host}:{}", std::process::id())
+    static HOLDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOLDER
+        .get_or_init(|| {
+            let host = std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_owned())
+                .unwrap_or_else(|_| "localhost".into());
+            let mut tag = [0u8; 4];
+            if getrandom::fill(&mut tag).is_err() {
+                // Without the system's randomness, the start time's
+                // nanoseconds tell two processes apart as well.
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos());
+                tag = nanos.to_le_bytes();
+            }
+            let tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{host}:{}:{tag}", std::process::id())
+        })
+        .clone()
 }
 
 /// Starts the job loop of this instance; it runs until the instance shuts
@@ -168,7 +187,7 @@ pub async fn run_due(state: &AppState, holder: &str) {
         run_claimed(state, holder, crate::replies::JOB, every, || async {
             crate::replies::run_once(state)
                 .await
-                .map(|n| (n, "reply notice(s)"))
+                .map(|n| (n, "reply mail(s)"))
         })
         .await;
     }
@@ -252,3 +271,21 @@ async fn run_claimed<N, E, F, Fut>(
 
 /// The longest a claimed run holds its job.
 const LEASE: Duration = Duration::from_secs(300);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One holder for the whole process (a claim taken by the job loop is
+    /// released by it), with a tag beside host and process.
+    #[test]
+    fn a_process_claims_under_one_tagged_name() {
+        let name = holder();
+        assert_eq!(holder(), name);
+        let parts: Vec<&str> = name.rsplitn(3, ':').collect();
+        assert_eq!(parts.len(), 3, "{name}");
+        assert_eq!(parts[1], std::process::id().to_string());
+        assert_eq!(parts[0].len(), 8, "{name}");
+        assert!(parts[0].chars().all(|c| c.is_ascii_hexdigit()), "{name}");
+    }
+}

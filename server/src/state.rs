@@ -68,6 +68,9 @@ pub struct AppState {
     /// to the next run: well inside the job's claim, so that another
     /// instance never starts the same mail while this one still sends.
     pub mail_run_budget: Duration,
+    /// How long a reply confirmation that may not have left waits before
+    /// it is tried again; doubled after each try.
+    pub reply_confirm_retry: Duration,
     /// When this instance's moderator mail first saw each waiting comment
     /// (see `crate::notify`): a comment rests from then, whatever clock
     /// stamped its time.
@@ -129,6 +132,7 @@ impl AppState {
             admin: crate::admin::common::AdminSettings::default(),
             webhook_urls: Vec::new(),
             mail_run_budget: MAIL_RUN_BUDGET,
+            reply_confirm_retry: Duration::from_secs(60),
             notify_seen: Arc::default(),
             notify_turn: Arc::default(),
             background: crate::background::Background::default(),

@@ -81,7 +81,13 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         .expect("source state");
     // A reader's reply subscription and the site's webhook.
     f.store
-        .add_reply_subscription(top_id, "laila@example.test", "ar", "https://news.example")
+        .add_reply_subscription(
+            top_id,
+            "laila@example.test",
+            "ar",
+            "https://news.example",
+            std::time::Duration::from_secs(60),
+        )
         .await
         .expect("subscription");
     f.store
@@ -254,9 +260,16 @@ async fn an_id_deleted_before_the_move_is_not_handed_out_again() {
         posted(&source, &format!("key-kept-{n}")).await;
         let gone = posted(&source, &format!("key-gone-{n}")).await;
         let gone_sub = from
-            .add_reply_subscription(gone, "laila@example.test", "ar", "https://news.example")
+            .add_reply_subscription(
+                gone,
+                "laila@example.test",
+                "ar",
+                "https://news.example",
+                std::time::Duration::ZERO,
+            )
             .await
-            .expect("subscription");
+            .expect("subscription")
+            .expect("a new one");
         let (status, _) = admin(
             &source,
             "DELETE",
@@ -281,9 +294,16 @@ async fn an_id_deleted_before_the_move_is_not_handed_out_again() {
             "copy {n}: comment id {id} given again (deleted {gone})"
         );
         let sub = to
-            .add_reply_subscription(id, "laila@example.test", "ar", "https://news.example")
+            .add_reply_subscription(
+                id,
+                "laila@example.test",
+                "ar",
+                "https://news.example",
+                std::time::Duration::ZERO,
+            )
             .await
-            .expect("subscription");
+            .expect("subscription")
+            .expect("a new one");
         assert!(
             sub > gone_sub,
             "copy {n}: subscription id {sub} given again"

@@ -631,6 +631,21 @@ fn the_shared_cursor_never_moves_back() {
     });
 }
 
+/// A cursor only moves on: a run that outlasted its claim and ends after
+/// the run that took the job over cannot pull it back.
+#[test]
+fn a_cursor_never_moves_back() {
+    common::block_on(async {
+        let f = fixture();
+        let name = format!("{}:late@news.test", notify::CURSOR);
+        f.store.set_cursor(&name, 12).await.expect("cursor");
+        f.store.set_cursor(&name, 7).await.expect("cursor");
+        assert_eq!(f.store.cursor(&name).await.expect("cursor"), Some(12));
+        f.store.set_cursor(&name, 15).await.expect("cursor");
+        assert_eq!(f.store.cursor(&name).await.expect("cursor"), Some(15));
+    });
+}
+
 /// One moderator whose comments rest 2 s before they are mailed; the
 /// cursor started.
 async fn resting_state(f: &Fixture) -> AppState {

@@ -113,9 +113,10 @@ async fn conversation(smtp: Option<&str>) -> (Fixture, AppState, i64) {
 async fn confirmed(f: &Fixture, top_id: i64, email: &str, base_url: &str) {
     let id = f
         .store
-        .add_reply_subscription(top_id, email, "fr", base_url)
+        .add_reply_subscription(top_id, email, "fr", base_url, Duration::ZERO)
         .await
-        .expect("subscribe");
+        .expect("subscribe")
+        .expect("a new one");
     assert!(f
         .store
         .confirm_reply_subscription(id)
@@ -343,17 +344,20 @@ async fn a_reader_asking_twice_in_one_conversation_is_subscribed_once() {
         "no third confirmation"
     );
 
-    // A duplicate as an older version recorded it, confirmed.
-    let old = f
+    // The store itself refuses a second open subscription of the address
+    // (two copies of one comment sent at once both get past the read).
+    let second = f
         .store
-        .add_reply_subscription(parent, "Sara@Example.org", "fr", "http://127.0.0.1:8099")
+        .add_reply_subscription(
+            parent,
+            "Sara@Example.org",
+            "fr",
+            "http://127.0.0.1:8099",
+            Duration::ZERO,
+        )
         .await
         .expect("subscribe");
-    assert!(f
-        .store
-        .confirm_reply_subscription(old)
-        .await
-        .expect("confirm"));
+    assert_eq!(second, None, "one open subscription per address");
 
     let reply = |n: u32| {
         let f = &f;
@@ -1055,7 +1059,8 @@ async fn duplicate_notices_merge_when_migrated() {
     );
     {
         // Back to the schema before the migration that merges them (and
-        // the one after it, which keeps each article's count).
+        // the two after it: each article's count, one open subscription
+        // per address).
         let conn = rusqlite::Connection::open(&path).expect("sqlite");
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1065,6 +1070,10 @@ async fn duplicate_notices_merge_when_migrated() {
              DROP TRIGGER comments_shown_deleted;
              DROP TRIGGER comments_shown_changed;
              ALTER TABLE articles DROP COLUMN shown_comments;
+             DROP INDEX reply_subscriptions_open;
+             DROP INDEX reply_confirmations_due;
+             ALTER TABLE reply_subscriptions DROP COLUMN confirm_due_ms;
+             ALTER TABLE reply_subscriptions DROP COLUMN confirm_tries;
              DROP INDEX reply_notices_by_reply;
              DROP INDEX reply_notices_due;
              ALTER TABLE reply_notices DROP COLUMN done;
@@ -1072,7 +1081,7 @@ async fn duplicate_notices_merge_when_migrated() {
              INSERT INTO reply_notices (reply_id, created_ms, sent_to) VALUES
                  (5, 1, '1,2'), (5, 2, '3'), (5, 3, ''), (6, 4, '4');
              PRAGMA user_version = {};",
-            version - 2
+            version - 3
         ))
         .expect("older schema");
     }
@@ -1093,4 +1102,185 @@ async fn duplicate_notices_merge_when_migrated() {
     told.sort_unstable();
     assert_eq!((due[0].reply_id, told), (5, vec![1, 2, 3]));
     assert_eq!((due[1].reply_id, due[1].sent_to.clone()), (6, vec![4]));
+}
+
+/// A fixture and the job's state sending through `sink`, a confirmation
+/// that may not have left being due again at once.
+async fn owed_setup(sink: &common::MailSink) -> (Fixture, AppState) {
+    let mailer = Arc::new(Mailer::new(&sink.url, "Khabar <desk@news.test>").expect("mailer"));
+    let job_mailer = mailer.clone();
+    let f = fixture_with(true, move |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s.mailer = Some(mailer);
+        s.mail_url = Some("http://127.0.0.1:8099".into());
+        s.reply_confirm_retry = Duration::ZERO;
+        s
+    });
+    let mut state = AppState::new(f.store.clone());
+    state.mailer = Some(job_mailer);
+    state.mail_url = Some("http://127.0.0.1:8099".into());
+    state.reply_confirm_retry = Duration::ZERO;
+    (f, state)
+}
+
+/// Waits until the sink was asked `n` times for `address`.
+async fn asked_for(sink: &common::MailSink, address: &str, n: usize) {
+    for _ in 0..200 {
+        let times = {
+            let asked = sink.asked.lock().expect("asked");
+            asked.iter().filter(|a| *a == address).count()
+        };
+        if times >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{address} not asked for {n} time(s)");
+}
+
+/// A confirmation the mail server refused for now is owed, not lost: the
+/// job sends it once the server takes it, and its link confirms.
+#[tokio::test]
+async fn a_confirmation_that_could_not_leave_is_sent_by_the_job() {
+    let sink = mail_sink().await;
+    let lina = "lina@example.org";
+    sink.codes.lock().expect("codes").insert(lina.into(), 451);
+    let (f, state) = owed_setup(&sink).await;
+    let first = comment(&f, "Lina", lina, "Et le tram ?", None, true).await;
+    assert_eq!(first["reply_notifications"], "confirmation_sent");
+    asked_for(&sink, lina, 1).await;
+    assert!(sink.inbox.lock().expect("inbox").is_empty());
+    assert!(replies::has_work(&state).await.expect("work"), "owed");
+
+    sink.codes.lock().expect("codes").clear();
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1);
+    let mails = wait_for(&sink.inbox, 1).await;
+    let link = link_to(&decoded_text(&mails[0]), "/replies/confirm");
+    let form = format!("t={}", token_of(&link));
+    let (code, _) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+    assert_eq!(code, StatusCode::OK);
+    let top = first["comment"]["id"].as_i64().expect("id");
+    approve(&f, top).await;
+    let again = comment(&f, "Lina", lina, "Et le bus ?", Some(top), true).await;
+    assert_eq!(again["reply_notifications"], "subscribed");
+
+    assert!(!replies::has_work(&state).await.expect("work"), "settled");
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    assert_eq!(sink.inbox.lock().expect("inbox").len(), 1, "sent once");
+}
+
+/// A confirmation that never gets through is tried five times in all,
+/// then given up (the reader may tick the box again).
+#[tokio::test]
+async fn a_confirmation_is_given_up_after_five_tries() {
+    let sink = mail_sink().await;
+    let omar = "omar@example.net";
+    sink.codes.lock().expect("codes").insert(omar.into(), 451);
+    let (f, state) = owed_setup(&sink).await;
+    let first = comment(&f, "Omar", omar, "Et les vélos ?", None, true).await;
+    assert_eq!(first["reply_notifications"], "confirmation_sent");
+    asked_for(&sink, omar, 1).await;
+    for n in 2..=5 {
+        assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+        asked_for(&sink, omar, n).await;
+    }
+    assert!(
+        replies::has_work(&state).await.expect("work"),
+        "one more due"
+    );
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    assert!(!replies::has_work(&state).await.expect("work"), "given up");
+    let asked = sink.asked.lock().expect("asked").len();
+    assert_eq!(asked, 5, "five tries");
+
+    // Ticking the box again owes it anew.
+    sink.codes.lock().expect("codes").clear();
+    let again = comment(&f, "Omar", omar, "Et les trottinettes ?", None, true).await;
+    assert_eq!(again["reply_notifications"], "confirmation_sent");
+    wait_for(&sink.inbox, 1).await;
+}
+
+/// An address the mailer cannot write to (here a domain mangled by a
+/// wrong encoding, which the shared address rule lets through) is not
+/// recorded for a confirmation that would never leave.
+#[tokio::test]
+async fn an_address_the_mailer_cannot_spell_is_not_subscribed() {
+    let sink = mail_sink().await;
+    let (f, state) = owed_setup(&sink).await;
+    let odd = comment(&f, "Rim", "rim@news.\u{fffd}", "Et le train ?", None, true).await;
+    assert_eq!(odd["reply_notifications"], "unavailable");
+    assert!(!replies::has_work(&state).await.expect("work"));
+}
+
+/// Open subscriptions of one address to one conversation, as two copies
+/// of a comment sent at once could record them, become one when the
+/// database is migrated: the confirmed one, else the oldest. A "stop" link
+/// of one that ended still stops the one that stays.
+#[tokio::test]
+async fn duplicate_subscriptions_become_one_when_migrated() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.sqlite3");
+    let path = path.to_str().expect("path").to_owned();
+    drop(
+        khabar_server::store::engine::open(&path)
+            .await
+            .expect("open"),
+    );
+    {
+        let conn = rusqlite::Connection::open(&path).expect("sqlite");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        conn.execute_batch(&format!(
+            "PRAGMA foreign_keys = OFF; -- no comments 5 and 6 are needed
+             DROP INDEX reply_subscriptions_open;
+             DROP INDEX reply_confirmations_due;
+             ALTER TABLE reply_subscriptions DROP COLUMN confirm_due_ms;
+             ALTER TABLE reply_subscriptions DROP COLUMN confirm_tries;
+             INSERT INTO reply_subscriptions
+                 (id, comment_id, email, lang, base_url, created_ms, confirmed_ms) VALUES
+                 (1, 5, 'Sara@news.test', 'fr', 'b', 1, NULL),
+                 (2, 5, 'sara@news.test', 'fr', 'b', 2, 3),
+                 (3, 5, 'SARA@news.test', 'fr', 'b', 4, 5),
+                 (4, 6, 'sara@news.test', 'fr', 'b', 6, NULL);
+             PRAGMA user_version = {};",
+            version - 1
+        ))
+        .expect("older schema");
+    }
+    let store = khabar_server::store::engine::open(&path)
+        .await
+        .expect("migrated");
+    let kept = store
+        .reply_subscription_of(5, "sara@news.test")
+        .await
+        .expect("read")
+        .expect("one stays");
+    assert_eq!((kept.id, kept.confirmed), (2, true), "the confirmed one");
+    for (id, ended) in [(1, true), (2, false), (3, true), (4, false)] {
+        let s = store.reply_subscription(id).await.expect("read");
+        assert_eq!(s.map(|s| s.ended), Some(ended), "subscription {id}");
+    }
+    assert_eq!(
+        store
+            .add_reply_subscription(5, "sara@NEWS.test", "fr", "b", Duration::ZERO)
+            .await
+            .expect("add"),
+        None,
+        "still one"
+    );
+    assert!(store.end_reply_subscription(3).await.expect("stop"));
+    assert!(store
+        .reply_subscription_of(5, "sara@news.test")
+        .await
+        .expect("read")
+        .is_none());
+    assert!(
+        !store
+            .reply_subscription(4)
+            .await
+            .expect("read")
+            .expect("4")
+            .ended
+    );
 }

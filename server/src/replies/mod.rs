@@ -39,6 +39,11 @@ const MAX_ATTEMPTS: i64 = 5;
 /// The wait before the first retry of a notice; each later one doubles it.
 const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Tries of one confirmation before it is given up (the reader can tick
+/// the box again); the wait after the first is
+/// [`AppState::reply_confirm_retry`], doubled after each.
+const CONFIRM_TRIES: i64 = 5;
+
 /// Longest reply text quoted in a notice.
 const QUOTE_MAX: usize = 1_000;
 
@@ -142,6 +147,12 @@ pub async fn subscribe(
     let (Some(mailer), Some(email)) = (state.mailer.clone(), comment.email.as_deref()) else {
         return Ok(Subscribed::Unavailable);
     };
+    // An address the mailer cannot write to (a domain it cannot spell)
+    // would be recorded for a confirmation that never leaves.
+    if let Err(e) = email.parse::<Mailbox>() {
+        tracing::info!("reply notifications: {email:?} cannot be mailed: {e}");
+        return Ok(Subscribed::Unavailable);
+    }
     let conversation = comment.comment.parent_id.unwrap_or(comment.comment.id);
     // One subscription per address and conversation: a reader who comments
     // twice with the box ticked is mailed each reply once, and one "stop"
@@ -185,15 +196,56 @@ pub async fn subscribe(
             .await?;
         return Ok(Subscribed::Limited);
     }
+    // Recording owes the confirmation: what does not leave now, the job
+    // sends later (see `run_once`).
+    let retry = state.reply_confirm_retry;
     let id = match earlier {
-        Some(s) => s.id,
+        Some(s) => store
+            .resend_reply_confirmation(s.id, retry)
+            .await?
+            .then_some(s.id),
         None => {
-            state
-                .store
-                .add_reply_subscription(conversation, email, lang, base_url)
+            store
+                .add_reply_subscription(conversation, email, lang, base_url, retry)
                 .await?
         }
     };
+    let Some(id) = id else {
+        // Another request recorded it (or confirmed or ended it) since it
+        // was read: two copies of one comment sent at once. That one
+        // mails; this one sent nothing and spends nothing.
+        limit
+            .give_back(store, "reply-confirm-client", client)
+            .await?;
+        limit
+            .give_back(store, "reply-confirm-address", &address)
+            .await?;
+        return Ok(
+            match store.reply_subscription_of(conversation, email).await? {
+                Some(s) if s.confirmed => Subscribed::AlreadySubscribed,
+                _ => Subscribed::ConfirmationSent,
+            },
+        );
+    };
+    let mail = confirmation(state, &mailer, email, lang, article, base_url, id).await?;
+    // Background work: an instance shutting down sends it before it ends.
+    let store = state.store.clone();
+    state.background.spawn(async move {
+        send_confirmation(store.as_ref(), &mailer, id, mail).await;
+    });
+    Ok(Subscribed::ConfirmationSent)
+}
+
+/// The confirmation message of subscription `id`, with links at `base`.
+async fn confirmation(
+    state: &AppState,
+    mailer: &Mailer,
+    email: &str,
+    lang: &str,
+    article: &Article,
+    base: &str,
+    id: i64,
+) -> Result<Result<Outgoing, String>, StoreError> {
     let key = key(state).await?;
     let w = words(lang);
     let text = format!(
@@ -201,29 +253,52 @@ pub async fn subscribe(
         asked = w.confirm_asked,
         title = one_line(&page_name(article)),
         open = w.confirm_open,
-        link = link(&key, base_url, LinkKind::Confirm, id),
+        link = link(&key, base, LinkKind::Confirm, id),
         ignore = w.confirm_ignore,
     );
-    let mail = compose(&mailer, email, w.confirm_subject.to_owned(), text, None);
-    // Background work: an instance shutting down sends it before it ends.
-    state.background.spawn(async move {
-        match mail {
-            Ok(mail) => {
-                if let Err(e) = mailer.send(mail).await {
-                    tracing::warn!("reply notifications: confirmation for subscription {id}: {e}");
-                }
-            }
+    Ok(compose(
+        mailer,
+        email,
+        w.confirm_subject.to_owned(),
+        text,
+        None,
+    ))
+}
+
+/// Sends a confirmation; once it left, or cannot be written at all,
+/// nothing more is owed. One that failed stays owed (claimed by the
+/// caller until its next try): the job tries it again. Whether it left.
+async fn send_confirmation(
+    store: &dyn crate::store::Store,
+    mailer: &Mailer,
+    id: i64,
+    mail: Result<Outgoing, String>,
+) -> bool {
+    let sent = match mail {
+        Ok(mail) => match mailer.send(mail).await {
+            Ok(()) => true,
             Err(e) => {
-                tracing::warn!("reply notifications: confirmation for subscription {id}: {e}")
+                tracing::warn!(
+                    "reply notifications: confirmation for subscription {id} (tried again later): {e}"
+                );
+                return false;
             }
+        },
+        Err(e) => {
+            tracing::warn!("reply notifications: confirmation for subscription {id}: {e}");
+            false
         }
-    });
-    Ok(Subscribed::ConfirmationSent)
+    };
+    if let Err(e) = store.settle_reply_confirmation(id).await {
+        tracing::warn!("reply notifications: confirmation for subscription {id}: {e}");
+    }
+    sent
 }
 
 /// Whether a published reply waits to be told about. Reads only.
 pub async fn has_work(state: &AppState) -> Result<bool, StoreError> {
-    Ok(!state.store.due_reply_notices(1).await?.is_empty())
+    Ok(!state.store.due_reply_notices(1).await?.is_empty()
+        || !state.store.due_reply_confirmations(1).await?.is_empty())
 }
 
 /// Mails the confirmed subscribers of every conversation that got a
@@ -290,6 +365,59 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
             }
         };
         state.store.finish_reply_notice(&notice, outcome).await?;
+    }
+    Ok(sent + confirm_owed(state, &mut budget).await?)
+}
+
+/// Sends the confirmations owed whose time has come (their first try
+/// failed, or its instance stopped before it); how many left.
+async fn confirm_owed(state: &AppState, budget: &mut Budget) -> Result<usize, ReplyError> {
+    let (store, mut sent) = (state.store.as_ref(), 0);
+    // Without mail or an address for links they stay owed, for an
+    // instance that has both.
+    let (Some(mailer), Some(base)) = (state.mailer.as_deref(), state.mail_base()) else {
+        return Ok(0);
+    };
+    for owed in store.due_reply_confirmations(BATCH).await? {
+        if budget.spent() {
+            break;
+        }
+        if owed.confirm_tries >= CONFIRM_TRIES {
+            tracing::error!(
+                "reply notifications: giving up on the confirmation for subscription {}",
+                owed.id
+            );
+            store.settle_reply_confirmation(owed.id).await?;
+            continue;
+        }
+        let wait = state.reply_confirm_retry * (1 << owed.confirm_tries.clamp(0, 8));
+        if !store
+            .claim_reply_confirmation(owed.id, owed.confirm_tries, wait)
+            .await?
+        {
+            continue;
+        }
+        let article = match store.comment(owed.comment_id).await? {
+            Some(top) => store.article(&top.article_id).await?,
+            None => None,
+        };
+        let Some(article) = article else {
+            store.settle_reply_confirmation(owed.id).await?;
+            continue;
+        };
+        budget.tried += 1;
+        let mail = confirmation(
+            state,
+            mailer,
+            &owed.email,
+            &owed.lang,
+            &article,
+            base,
+            owed.id,
+        );
+        if send_confirmation(store, mailer, owed.id, mail.await?).await {
+            sent += 1;
+        }
     }
     Ok(sent)
 }

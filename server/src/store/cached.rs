@@ -531,10 +531,41 @@ impl Store for CachedStore {
         email: &str,
         lang: &str,
         base_url: &str,
-    ) -> Result<i64, StoreError> {
+        retry_after: std::time::Duration,
+    ) -> Result<Option<i64>, StoreError> {
         self.inner
-            .add_reply_subscription(comment_id, email, lang, base_url)
+            .add_reply_subscription(comment_id, email, lang, base_url, retry_after)
             .await
+    }
+
+    async fn resend_reply_confirmation(
+        &self,
+        id: i64,
+        retry_after: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.resend_reply_confirmation(id, retry_after).await
+    }
+
+    async fn due_reply_confirmations(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<ReplySubscription>, StoreError> {
+        self.inner.due_reply_confirmations(limit).await
+    }
+
+    async fn claim_reply_confirmation(
+        &self,
+        id: i64,
+        tries: i64,
+        retry_after: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .claim_reply_confirmation(id, tries, retry_after)
+            .await
+    }
+
+    async fn settle_reply_confirmation(&self, id: i64) -> Result<(), StoreError> {
+        self.inner.settle_reply_confirmation(id).await
     }
 
     async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError> {

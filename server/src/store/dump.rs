@@ -161,6 +161,8 @@ pub const TABLES: &[Table] = &[
             ("created_ms", Kind::Int),
             ("confirmed_ms", Kind::Int),
             ("ended_ms", Kind::Int),
+            ("confirm_due_ms", Kind::Int),
+            ("confirm_tries", Kind::Int),
         ],
         true,
     ),

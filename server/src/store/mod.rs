@@ -625,6 +625,8 @@ pub struct ReplySubscription {
     pub confirmed: bool,
     /// Ended by the reader (unsubscribe).
     pub ended: bool,
+    /// How often its confirmation was tried, sent or not.
+    pub confirm_tries: i64,
 }
 
 /// A reply that became visible, whose comment's subscribers may still
@@ -1072,14 +1074,46 @@ pub trait Store: Send + Sync {
     /// The install's secret called `name`, set to `fresh` the first time
     /// it is asked for (every instance then reads the same one).
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
-    /// Records an unconfirmed wish to hear of replies to `comment_id`.
+    /// Records an unconfirmed wish to hear of replies to `comment_id`. Its
+    /// confirmation is owed from now on and counts as tried once (by the
+    /// caller, who sends it): due again after `retry_after` unless
+    /// [`settle_reply_confirmation`](Store::settle_reply_confirmation) says
+    /// it left. `None`, recording nothing, when the address (in any case)
+    /// has a subscription to the conversation that has not ended.
     async fn add_reply_subscription(
         &self,
         comment_id: i64,
         email: &str,
         lang: &str,
         base_url: &str,
-    ) -> Result<i64, StoreError>;
+        retry_after: std::time::Duration,
+    ) -> Result<Option<i64>, StoreError>;
+    /// Owes the confirmation of a subscription that is neither confirmed
+    /// nor ended once more (its reader asked again), as its first try, by
+    /// the caller; `false` if there is no such subscription.
+    async fn resend_reply_confirmation(
+        &self,
+        id: i64,
+        retry_after: std::time::Duration,
+    ) -> Result<bool, StoreError>;
+    /// Owed confirmations whose time has come (neither confirmed nor
+    /// ended), the longest waiting first.
+    async fn due_reply_confirmations(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<ReplySubscription>, StoreError>;
+    /// Claims a due confirmation for one more try, `tries` being what the
+    /// caller read: `false` when another run took it first, or it is no
+    /// longer owed. Due again after `retry_after`.
+    async fn claim_reply_confirmation(
+        &self,
+        id: i64,
+        tries: i64,
+        retry_after: std::time::Duration,
+    ) -> Result<bool, StoreError>;
+    /// Nothing more is owed for the subscription: its confirmation left,
+    /// or it is given up.
+    async fn settle_reply_confirmation(&self, id: i64) -> Result<(), StoreError>;
     /// One subscription by id.
     async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError>;
     /// The subscription, not ended, of `email` (in any case) to replies to
@@ -1110,7 +1144,9 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The value of the named cursor (how far a background job got).
     async fn cursor(&self, name: &str) -> Result<Option<i64>, StoreError>;
-    /// Sets the named cursor.
+    /// Moves the named cursor on to `value`, never back: a run that
+    /// outlasted its claim, finishing beside the run that took the job
+    /// over, must not undo the other's progress (and mail it again).
     async fn set_cursor(&self, name: &str, value: i64) -> Result<(), StoreError>;
     /// Deletes every cursor whose name starts with `prefix`, except those
     /// named in `keep` (a job's cursors of recipients no longer listed).

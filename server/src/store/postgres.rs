@@ -15,8 +15,8 @@ use crate::store::postgres_tls;
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    cut_page, now_ms, source_word, Act, Attempt, AuditEntry, AuthorBlock, BlockKind, Change,
-    ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
+    cut_page, millis, now_ms, source_word, Act, Attempt, AuditEntry, AuthorBlock, BlockKind,
+    Change, ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
     ListQuery, ModComment, ModQuery, Moderated, ModeratedArticle, Moderator, NoticeOutcome,
     OutboxMail, Position, ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session,
     Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
@@ -397,6 +397,22 @@ CREATE TRIGGER comments_shown_deleted AFTER DELETE ON comments
     FOR EACH STATEMENT EXECUTE FUNCTION khabar_shown_deleted();
 "#
     ),
+    // One open subscription per address and conversation, and owed
+    // confirmations (see the SQLite migration of the same number).
+    r#"
+UPDATE reply_subscriptions r SET ended_ms = (EXTRACT(EPOCH FROM now()) * 1000)::bigint
+    WHERE ended_ms IS NULL AND EXISTS (SELECT 1 FROM reply_subscriptions k
+        WHERE k.comment_id = r.comment_id AND lower(k.email) = lower(r.email)
+            AND k.ended_ms IS NULL AND k.id <> r.id
+            AND ((k.confirmed_ms IS NOT NULL) > (r.confirmed_ms IS NOT NULL)
+                OR ((k.confirmed_ms IS NOT NULL) = (r.confirmed_ms IS NOT NULL) AND k.id < r.id)));
+CREATE UNIQUE INDEX reply_subscriptions_open
+    ON reply_subscriptions (comment_id, lower(email)) WHERE ended_ms IS NULL;
+ALTER TABLE reply_subscriptions ADD COLUMN confirm_due_ms BIGINT,
+    ADD COLUMN confirm_tries BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX reply_confirmations_due ON reply_subscriptions (confirm_due_ms)
+    WHERE confirm_due_ms IS NOT NULL;
+"#,
 ];
 
 /// Key of the advisory lock held while migrating, so that instances
@@ -1785,16 +1801,100 @@ impl Store for PostgresStore {
         email: &str,
         lang: &str,
         base_url: &str,
-    ) -> Result<i64, StoreError> {
+        retry_after: std::time::Duration,
+    ) -> Result<Option<i64>, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "INSERT INTO reply_subscriptions
+                         (comment_id, email, lang, base_url, created_ms, confirm_due_ms, confirm_tries)
+                     VALUES ($1, $2, $3, $4, $5, {DB_NOW_MS} + $6, 1)
+                     ON CONFLICT DO NOTHING RETURNING id"
+                ),
+                &[
+                    &comment_id,
+                    &email,
+                    &lang,
+                    &base_url,
+                    &now_ms(),
+                    &millis(retry_after),
+                ],
+            )
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    async fn resend_reply_confirmation(
+        &self,
+        id: i64,
+        retry_after: std::time::Duration,
+    ) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
         Ok(client
-            .query_one(
-                "INSERT INTO reply_subscriptions (comment_id, email, lang, base_url, created_ms)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[&comment_id, &email, &lang, &base_url, &now_ms()],
+            .execute(
+                &format!(
+                    "UPDATE reply_subscriptions
+                     SET confirm_due_ms = {DB_NOW_MS} + $2, confirm_tries = 1
+                     WHERE id = $1 AND confirmed_ms IS NULL AND ended_ms IS NULL"
+                ),
+                &[&id, &millis(retry_after)],
             )
             .await?
-            .try_get(0)?)
+            > 0)
+    }
+
+    async fn due_reply_confirmations(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<ReplySubscription>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                &format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions
+                     WHERE confirm_due_ms <= {DB_NOW_MS}
+                         AND confirmed_ms IS NULL AND ended_ms IS NULL
+                     ORDER BY confirm_due_ms, id LIMIT $1"
+                ),
+                &[&i64::from(limit)],
+            )
+            .await?
+            .iter()
+            .map(row_to_subscription)
+            .collect()
+    }
+
+    async fn claim_reply_confirmation(
+        &self,
+        id: i64,
+        tries: i64,
+        retry_after: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                &format!(
+                    "UPDATE reply_subscriptions
+                     SET confirm_due_ms = {DB_NOW_MS} + $3, confirm_tries = $2 + 1
+                     WHERE id = $1 AND confirm_tries = $2 AND confirm_due_ms <= {DB_NOW_MS}
+                         AND confirmed_ms IS NULL AND ended_ms IS NULL"
+                ),
+                &[&id, &tries, &millis(retry_after)],
+            )
+            .await?
+            > 0)
+    }
+
+    async fn settle_reply_confirmation(&self, id: i64) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE reply_subscriptions SET confirm_due_ms = NULL WHERE id = $1",
+                &[&id],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError> {
@@ -1966,7 +2066,7 @@ impl Store for PostgresStore {
         client
             .execute(
                 "INSERT INTO cursors (name, value) VALUES ($1, $2)
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                 ON CONFLICT (name) DO UPDATE SET value = GREATEST(cursors.value, excluded.value)",
                 &[&name, &value],
             )
             .await?;
@@ -3247,7 +3347,8 @@ where
 }
 
 const SUBSCRIPTION_COLUMNS: &str =
-    "id, comment_id, email, lang, base_url, confirmed_ms IS NOT NULL, ended_ms IS NOT NULL";
+    "id, comment_id, email, lang, base_url, confirmed_ms IS NOT NULL, ended_ms IS NOT NULL,
+     confirm_tries";
 
 fn row_to_subscription(r: &tokio_postgres::Row) -> Result<ReplySubscription, StoreError> {
     Ok(ReplySubscription {
@@ -3258,6 +3359,7 @@ fn row_to_subscription(r: &tokio_postgres::Row) -> Result<ReplySubscription, Sto
         base_url: r.try_get(4)?,
         confirmed: r.try_get(5)?,
         ended: r.try_get(6)?,
+        confirm_tries: r.try_get(7)?,
     })
 }
 

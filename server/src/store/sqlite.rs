@@ -378,6 +378,28 @@ BEGIN
 END;
 "#
     ),
+    // One open subscription per address and conversation: two copies of
+    // one comment sent at once could record two. Of those already there,
+    // the confirmed one stays, else the oldest; the others end (a "stop"
+    // link of theirs still ends the one that stays). A confirmation is
+    // owed until it leaves: `confirm_due_ms` is when it is tried (again),
+    // `confirm_tries` how often it was.
+    r#"
+UPDATE reply_subscriptions SET ended_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000
+    WHERE ended_ms IS NULL AND EXISTS (SELECT 1 FROM reply_subscriptions k
+        WHERE k.comment_id = reply_subscriptions.comment_id
+            AND k.email = reply_subscriptions.email COLLATE NOCASE
+            AND k.ended_ms IS NULL AND k.id <> reply_subscriptions.id
+            AND ((k.confirmed_ms IS NOT NULL) > (reply_subscriptions.confirmed_ms IS NOT NULL)
+                OR ((k.confirmed_ms IS NOT NULL) = (reply_subscriptions.confirmed_ms IS NOT NULL)
+                    AND k.id < reply_subscriptions.id)));
+CREATE UNIQUE INDEX reply_subscriptions_open
+    ON reply_subscriptions (comment_id, email COLLATE NOCASE) WHERE ended_ms IS NULL;
+ALTER TABLE reply_subscriptions ADD COLUMN confirm_due_ms INTEGER;
+ALTER TABLE reply_subscriptions ADD COLUMN confirm_tries INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX reply_confirmations_due ON reply_subscriptions (confirm_due_ms)
+    WHERE confirm_due_ms IS NOT NULL;
+"#,
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
@@ -1417,15 +1439,81 @@ impl Store for SqliteStore {
         email: &str,
         lang: &str,
         base_url: &str,
-    ) -> Result<i64, StoreError> {
+        retry_after: std::time::Duration,
+    ) -> Result<Option<i64>, StoreError> {
         let (email, lang, base_url) = (email.to_owned(), lang.to_owned(), base_url.to_owned());
+        let now = now_ms();
+        let due = now.saturating_add(millis(retry_after));
+        self.with_conn(move |c| {
+            let added = c.execute(
+                "INSERT INTO reply_subscriptions
+                     (comment_id, email, lang, base_url, created_ms, confirm_due_ms, confirm_tries)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT DO NOTHING",
+                params![comment_id, email, lang, base_url, now, due],
+            )?;
+            Ok((added > 0).then(|| c.last_insert_rowid()))
+        })
+        .await
+    }
+
+    async fn resend_reply_confirmation(
+        &self,
+        id: i64,
+        retry_after: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let due = now_ms().saturating_add(millis(retry_after));
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "UPDATE reply_subscriptions SET confirm_due_ms = ?2, confirm_tries = 1
+                 WHERE id = ?1 AND confirmed_ms IS NULL AND ended_ms IS NULL",
+                params![id, due],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn due_reply_confirmations(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<ReplySubscription>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions
+                 WHERE confirm_due_ms <= ?1 AND confirmed_ms IS NULL AND ended_ms IS NULL
+                 ORDER BY confirm_due_ms, id LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![now_ms(), limit], row_to_subscription)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn claim_reply_confirmation(
+        &self,
+        id: i64,
+        tries: i64,
+        retry_after: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let due = now.saturating_add(millis(retry_after));
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "UPDATE reply_subscriptions SET confirm_due_ms = ?4, confirm_tries = ?2 + 1
+                 WHERE id = ?1 AND confirm_tries = ?2 AND confirm_due_ms <= ?3
+                     AND confirmed_ms IS NULL AND ended_ms IS NULL",
+                params![id, tries, now, due],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn settle_reply_confirmation(&self, id: i64) -> Result<(), StoreError> {
         self.with_conn(move |c| {
             c.execute(
-                "INSERT INTO reply_subscriptions (comment_id, email, lang, base_url, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![comment_id, email, lang, base_url, now_ms()],
+                "UPDATE reply_subscriptions SET confirm_due_ms = NULL WHERE id = ?1",
+                [id],
             )?;
-            Ok(c.last_insert_rowid())
+            Ok(())
         })
         .await
     }
@@ -1591,7 +1679,7 @@ impl Store for SqliteStore {
         self.with_conn(move |c| {
             c.execute(
                 "INSERT INTO cursors (name, value) VALUES (?1, ?2)
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                 ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
                 params![name, value],
             )?;
             Ok(())
@@ -2891,7 +2979,8 @@ fn replies_after(
 }
 
 const SUBSCRIPTION_COLUMNS: &str =
-    "id, comment_id, email, lang, base_url, confirmed_ms IS NOT NULL, ended_ms IS NOT NULL";
+    "id, comment_id, email, lang, base_url, confirmed_ms IS NOT NULL, ended_ms IS NOT NULL,
+     confirm_tries";
 
 fn row_to_subscription(r: &Row<'_>) -> rusqlite::Result<ReplySubscription> {
     Ok(ReplySubscription {
@@ -2902,6 +2991,7 @@ fn row_to_subscription(r: &Row<'_>) -> rusqlite::Result<ReplySubscription> {
         base_url: r.get(4)?,
         confirmed: r.get(5)?,
         ended: r.get(6)?,
+        confirm_tries: r.get(7)?,
     })
 }
 
