@@ -1151,6 +1151,10 @@ async fn a_confirmation_that_could_not_leave_is_sent_by_the_job() {
     asked_for(&sink, lina, 1).await;
     assert!(sink.inbox.lock().expect("inbox").is_empty());
     assert!(replies::has_work(&state).await.expect("work"), "owed");
+    // An instance that cannot mail leaves it to one that can, without
+    // claiming the job for it at every poll.
+    let mailless = AppState::new(f.store.clone());
+    assert!(!replies::has_work(&mailless).await.expect("work"));
 
     sink.codes.lock().expect("codes").clear();
     assert_eq!(replies::run_once(&state).await.expect("run"), 1);
@@ -1200,6 +1204,81 @@ async fn a_confirmation_is_given_up_after_five_tries() {
     wait_for(&sink.inbox, 1).await;
 }
 
+/// A mailbox the mail server says does not exist is not tried again.
+#[tokio::test]
+async fn a_confirmation_refused_for_good_is_not_tried_again() {
+    let sink = mail_sink().await;
+    let gone = "gone@example.net";
+    sink.codes.lock().expect("codes").insert(gone.into(), 550);
+    let (f, state) = owed_setup(&sink).await;
+    let first = comment(&f, "Hadi", gone, "Et le métro ?", None, true).await;
+    assert_eq!(first["reply_notifications"], "confirmation_sent");
+    asked_for(&sink, gone, 1).await;
+    for _ in 0..50 {
+        if !replies::has_work(&state).await.expect("work") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!replies::has_work(&state).await.expect("work"), "settled");
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    assert_eq!(sink.asked.lock().expect("asked").len(), 1, "asked once");
+}
+
+/// A try that ends after the confirmation was owed again (its reader
+/// ticked the box again meanwhile) does not settle the new one.
+#[tokio::test]
+async fn a_late_try_does_not_settle_a_confirmation_owed_again() {
+    let sink = mail_sink().await;
+    let (f, _state) = owed_setup(&sink).await;
+    let top = comment(
+        &f,
+        "Nour",
+        "nour@example.test",
+        "Une question.",
+        None,
+        false,
+    )
+    .await;
+    let top = top["comment"]["id"].as_i64().expect("id");
+    let s = &f.store;
+    let id = s
+        .add_reply_subscription(top, "sara@news.test", "fr", "b", Duration::ZERO)
+        .await
+        .expect("add")
+        .expect("new");
+    let due = |list: Vec<khabar_server::store::ReplySubscription>| -> Vec<(i64, i64)> {
+        list.iter().map(|s| (s.id, s.confirm_tries)).collect()
+    };
+    // The job's try 2, then 3; the reader asks again (try 1 of the new
+    // one) before try 3 ends, and try 3's end leaves it owed.
+    assert!(s
+        .claim_reply_confirmation(id, 1, Duration::ZERO)
+        .await
+        .expect("claim"));
+    assert!(s
+        .claim_reply_confirmation(id, 2, Duration::ZERO)
+        .await
+        .expect("claim"));
+    assert!(
+        !s.claim_reply_confirmation(id, 2, Duration::ZERO)
+            .await
+            .expect("claim"),
+        "taken"
+    );
+    assert!(s
+        .resend_reply_confirmation(id, Duration::ZERO)
+        .await
+        .expect("resend"));
+    s.settle_reply_confirmation(id, 3).await.expect("settle");
+    assert_eq!(
+        due(s.due_reply_confirmations(10).await.expect("due")),
+        [(id, 1)]
+    );
+    s.settle_reply_confirmation(id, 1).await.expect("settle");
+    assert!(s.due_reply_confirmations(10).await.expect("due").is_empty());
+}
+
 /// An address the mailer cannot write to (here a domain mangled by a
 /// wrong encoding, which the shared address rule lets through) is not
 /// recorded for a confirmation that would never leave.
@@ -1215,72 +1294,74 @@ async fn an_address_the_mailer_cannot_spell_is_not_subscribed() {
 /// Open subscriptions of one address to one conversation, as two copies
 /// of a comment sent at once could record them, become one when the
 /// database is migrated: the confirmed one, else the oldest. A "stop" link
-/// of one that ended still stops the one that stays.
+/// of one that ended still stops the one that stays. Both engines.
 #[tokio::test]
 async fn duplicate_subscriptions_become_one_when_migrated() {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("old.sqlite3");
-    let path = path.to_str().expect("path").to_owned();
-    drop(
-        khabar_server::store::engine::open(&path)
-            .await
-            .expect("open"),
-    );
-    {
-        let conn = rusqlite::Connection::open(&path).expect("sqlite");
+    let (f, _state, top) = conversation(None).await;
+    let other = comment(&f, "Omar", "omar@example.net", "Et le soir ?", None, false).await;
+    let other = other["comment"]["id"].as_i64().expect("id");
+    // Back to the schema before one open subscription per address.
+    let columns = "DROP INDEX reply_subscriptions_open;
+                   DROP INDEX reply_confirmations_due;
+                   ALTER TABLE reply_subscriptions DROP COLUMN confirm_due_ms;
+                   ALTER TABLE reply_subscriptions DROP COLUMN confirm_tries;";
+    let version = if common::on_postgres() {
+        "DELETE FROM khabar_schema WHERE version = (SELECT MAX(version) FROM khabar_schema);"
+            .to_owned()
+    } else {
+        let conn = rusqlite::Connection::open(f.db_url()).expect("sqlite");
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
-        conn.execute_batch(&format!(
-            "PRAGMA foreign_keys = OFF; -- no comments 5 and 6 are needed
-             DROP INDEX reply_subscriptions_open;
-             DROP INDEX reply_confirmations_due;
-             ALTER TABLE reply_subscriptions DROP COLUMN confirm_due_ms;
-             ALTER TABLE reply_subscriptions DROP COLUMN confirm_tries;
+        format!("PRAGMA user_version = {};", version - 1)
+    };
+    common::by_hand(
+        &f,
+        &format!(
+            "{columns}
              INSERT INTO reply_subscriptions
                  (id, comment_id, email, lang, base_url, created_ms, confirmed_ms) VALUES
-                 (1, 5, 'Sara@news.test', 'fr', 'b', 1, NULL),
-                 (2, 5, 'sara@news.test', 'fr', 'b', 2, 3),
-                 (3, 5, 'SARA@news.test', 'fr', 'b', 4, 5),
-                 (4, 6, 'sara@news.test', 'fr', 'b', 6, NULL);
-             PRAGMA user_version = {};",
-            version - 1
-        ))
-        .expect("older schema");
-    }
-    let store = khabar_server::store::engine::open(&path)
+                 (101, {top}, 'Sara@news.test', 'fr', 'b', 1, NULL),
+                 (102, {top}, 'sara@news.test', 'fr', 'b', 2, 3),
+                 (103, {top}, 'SARA@news.test', 'fr', 'b', 4, 5),
+                 (104, {other}, 'sara@news.test', 'fr', 'b', 6, NULL);
+             {version}"
+        ),
+    )
+    .await;
+    let store = khabar_server::store::engine::open(&f.db_url())
         .await
         .expect("migrated");
     let kept = store
-        .reply_subscription_of(5, "sara@news.test")
+        .reply_subscription_of(top, "sara@news.test")
         .await
         .expect("read")
         .expect("one stays");
-    assert_eq!((kept.id, kept.confirmed), (2, true), "the confirmed one");
-    for (id, ended) in [(1, true), (2, false), (3, true), (4, false)] {
+    assert_eq!((kept.id, kept.confirmed), (102, true), "the confirmed one");
+    for (id, ended) in [(101, true), (102, false), (103, true), (104, false)] {
         let s = store.reply_subscription(id).await.expect("read");
         assert_eq!(s.map(|s| s.ended), Some(ended), "subscription {id}");
     }
     assert_eq!(
         store
-            .add_reply_subscription(5, "sara@NEWS.test", "fr", "b", Duration::ZERO)
+            .add_reply_subscription(top, "sara@NEWS.test", "fr", "b", Duration::ZERO)
             .await
             .expect("add"),
         None,
         "still one"
     );
-    assert!(store.end_reply_subscription(3).await.expect("stop"));
+    assert!(store.end_reply_subscription(103).await.expect("stop"));
     assert!(store
-        .reply_subscription_of(5, "sara@news.test")
+        .reply_subscription_of(top, "sara@news.test")
         .await
         .expect("read")
         .is_none());
     assert!(
         !store
-            .reply_subscription(4)
+            .reply_subscription(104)
             .await
             .expect("read")
-            .expect("4")
+            .expect("104")
             .ended
     );
 }

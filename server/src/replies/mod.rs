@@ -199,11 +199,16 @@ pub async fn subscribe(
     // Recording owes the confirmation: what does not leave now, the job
     // sends later (see `run_once`).
     let retry = state.reply_confirm_retry;
-    let id = match earlier {
+    let again = match earlier {
         Some(s) => store
             .resend_reply_confirmation(s.id, retry)
             .await?
             .then_some(s.id),
+        None => None,
+    };
+    // A new one also when the earlier one ended since it was read.
+    let id = match again {
+        Some(id) => Some(id),
         None => {
             store
                 .add_reply_subscription(conversation, email, lang, base_url, retry)
@@ -211,9 +216,9 @@ pub async fn subscribe(
         }
     };
     let Some(id) = id else {
-        // Another request recorded it (or confirmed or ended it) since it
-        // was read: two copies of one comment sent at once. That one
-        // mails; this one sent nothing and spends nothing.
+        // Another request recorded one (or confirmed it) since it was
+        // read: two copies of one comment sent at once. That one mails;
+        // this one sent nothing and spends nothing.
         limit
             .give_back(store, "reply-confirm-client", client)
             .await?;
@@ -231,7 +236,7 @@ pub async fn subscribe(
     // Background work: an instance shutting down sends it before it ends.
     let store = state.store.clone();
     state.background.spawn(async move {
-        send_confirmation(store.as_ref(), &mailer, id, mail).await;
+        send_confirmation(store.as_ref(), &mailer, id, 1, mail).await;
     });
     Ok(Subscribed::ConfirmationSent)
 }
@@ -265,21 +270,32 @@ async fn confirmation(
     ))
 }
 
-/// Sends a confirmation; once it left, or cannot be written at all,
-/// nothing more is owed. One that failed stays owed (claimed by the
-/// caller until its next try): the job tries it again. Whether it left.
+/// Sends try `tries` of a confirmation; once it left, or can never leave
+/// (an address the mailer cannot write, a mailbox the mail server says
+/// does not exist), nothing more is owed. One that failed for now stays
+/// owed (claimed by the caller until its next try): the job tries it
+/// again. Whether it left.
 async fn send_confirmation(
     store: &dyn crate::store::Store,
     mailer: &Mailer,
     id: i64,
+    tries: i64,
     mail: Result<Outgoing, String>,
 ) -> bool {
     let sent = match mail {
-        Ok(mail) => match mailer.send(mail).await {
+        Ok(mail) => match mailer.send_checked(mail).await {
             Ok(()) => true,
+            Err(e) if e.permanent => {
+                tracing::warn!(
+                    "reply notifications: confirmation for subscription {id} refused for good: {}",
+                    e.message
+                );
+                false
+            }
             Err(e) => {
                 tracing::warn!(
-                    "reply notifications: confirmation for subscription {id} (tried again later): {e}"
+                    "reply notifications: confirmation for subscription {id} (tried again later): {}",
+                    e.message
                 );
                 return false;
             }
@@ -289,7 +305,7 @@ async fn send_confirmation(
             false
         }
     };
-    if let Err(e) = store.settle_reply_confirmation(id).await {
+    if let Err(e) = store.settle_reply_confirmation(id, tries).await {
         tracing::warn!("reply notifications: confirmation for subscription {id}: {e}");
     }
     sent
@@ -297,8 +313,11 @@ async fn send_confirmation(
 
 /// Whether a published reply waits to be told about. Reads only.
 pub async fn has_work(state: &AppState) -> Result<bool, StoreError> {
+    // Owed confirmations wait for an instance that can mail them: one
+    // that cannot would claim the job for nothing every poll.
+    let can_confirm = state.mailer.is_some() && state.mail_base().is_some();
     Ok(!state.store.due_reply_notices(1).await?.is_empty()
-        || !state.store.due_reply_confirmations(1).await?.is_empty())
+        || (can_confirm && !state.store.due_reply_confirmations(1).await?.is_empty()))
 }
 
 /// Mails the confirmed subscribers of every conversation that got a
@@ -387,7 +406,9 @@ async fn confirm_owed(state: &AppState, budget: &mut Budget) -> Result<usize, Re
                 "reply notifications: giving up on the confirmation for subscription {}",
                 owed.id
             );
-            store.settle_reply_confirmation(owed.id).await?;
+            store
+                .settle_reply_confirmation(owed.id, owed.confirm_tries)
+                .await?;
             continue;
         }
         let wait = state.reply_confirm_retry * (1 << owed.confirm_tries.clamp(0, 8));
@@ -401,8 +422,9 @@ async fn confirm_owed(state: &AppState, budget: &mut Budget) -> Result<usize, Re
             Some(top) => store.article(&top.article_id).await?,
             None => None,
         };
+        let tries = owed.confirm_tries + 1;
         let Some(article) = article else {
-            store.settle_reply_confirmation(owed.id).await?;
+            store.settle_reply_confirmation(owed.id, tries).await?;
             continue;
         };
         budget.tried += 1;
@@ -415,7 +437,7 @@ async fn confirm_owed(state: &AppState, budget: &mut Budget) -> Result<usize, Re
             base,
             owed.id,
         );
-        if send_confirmation(store, mailer, owed.id, mail.await?).await {
+        if send_confirmation(store, mailer, owed.id, tries, mail.await?).await {
             sent += 1;
         }
     }
@@ -533,8 +555,10 @@ async fn messages(
         .await
         .map_err(|e| e.to_string())?;
     let own = reply.email.as_deref().map(str::to_lowercase);
-    // An address subscribed twice (before subscriptions were one per
-    // address) is mailed once, under its oldest subscription.
+    // An address subscribed twice is mailed once, under its oldest
+    // subscription: since subscriptions are one per address, that is
+    // where SQLite, which folds the case of ASCII letters only, keeps
+    // `Élise@…` and `élise@…` apart.
     let mut seen = std::collections::HashSet::new();
     let subscribers: Vec<_> = subscribers
         .into_iter()

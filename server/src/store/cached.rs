@@ -564,8 +564,8 @@ impl Store for CachedStore {
             .await
     }
 
-    async fn settle_reply_confirmation(&self, id: i64) -> Result<(), StoreError> {
-        self.inner.settle_reply_confirmation(id).await
+    async fn settle_reply_confirmation(&self, id: i64, tries: i64) -> Result<(), StoreError> {
+        self.inner.settle_reply_confirmation(id, tries).await
     }
 
     async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError> {

@@ -1111,9 +1111,10 @@ pub trait Store: Send + Sync {
         tries: i64,
         retry_after: std::time::Duration,
     ) -> Result<bool, StoreError>;
-    /// Nothing more is owed for the subscription: its confirmation left,
-    /// or it is given up.
-    async fn settle_reply_confirmation(&self, id: i64) -> Result<(), StoreError>;
+    /// Nothing more is owed for the subscription: try `tries` of its
+    /// confirmation left, or it is given up; unless it was owed again
+    /// since (its reader asked again after a later try).
+    async fn settle_reply_confirmation(&self, id: i64, tries: i64) -> Result<(), StoreError>;
     /// One subscription by id.
     async fn reply_subscription(&self, id: i64) -> Result<Option<ReplySubscription>, StoreError>;
     /// The subscription, not ended, of `email` (in any case) to replies to

@@ -1886,12 +1886,13 @@ impl Store for PostgresStore {
             > 0)
     }
 
-    async fn settle_reply_confirmation(&self, id: i64) -> Result<(), StoreError> {
+    async fn settle_reply_confirmation(&self, id: i64, tries: i64) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
         client
             .execute(
-                "UPDATE reply_subscriptions SET confirm_due_ms = NULL WHERE id = $1",
-                &[&id],
+                "UPDATE reply_subscriptions SET confirm_due_ms = NULL
+                 WHERE id = $1 AND confirm_tries = $2",
+                &[&id, &tries],
             )
             .await?;
         Ok(())

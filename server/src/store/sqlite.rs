@@ -1507,11 +1507,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn settle_reply_confirmation(&self, id: i64) -> Result<(), StoreError> {
+    async fn settle_reply_confirmation(&self, id: i64, tries: i64) -> Result<(), StoreError> {
         self.with_conn(move |c| {
             c.execute(
-                "UPDATE reply_subscriptions SET confirm_due_ms = NULL WHERE id = ?1",
-                [id],
+                "UPDATE reply_subscriptions SET confirm_due_ms = NULL
+                 WHERE id = ?1 AND confirm_tries = ?2",
+                [id, tries],
             )?;
             Ok(())
         })
