@@ -60,7 +60,7 @@ export interface KhabarOptions {
  * comes back; destroy() is final.
  */
 export interface KhabarHandle {
-  /** Replaces the options and reloads. Throws a KhabarError on unusable options (once the module runs). */
+  /** Replaces the options and reloads; does nothing once destroyed. Throws a KhabarError on unusable options (once the module runs). */
   update(options: KhabarOptions): void;
   /** Removes the widget, its listeners and any request in flight, and frees its memory. */
   destroy(): void;
@@ -130,7 +130,7 @@ export function placeholderAttributes(
 
 /** What `mountComponent` returns: the widget behind a framework component. */
 export interface KhabarComponentHost {
-  /** Applies new options (mounts again after options that were refused). */
+  /** Applies new options (mounts again after options that were refused; nothing once destroyed). */
   update(options: KhabarOptions): void;
   /** Removes the widget. */
   destroy(): void;

@@ -626,8 +626,11 @@ class Handle {
     return true;
   }
 
-  /** Replaces the options and reloads. Throws a KhabarError on unusable options. */
+  /** Replaces the options and reloads (nothing, once destroyed). Throws a KhabarError on unusable options. */
   update(options) {
+    // A destroyed widget stays down: a new kind would otherwise start the
+    // core, and ask for the article, for an element nobody shows.
+    if (this.#destroyed) return;
     const before = [this.#options, this.#json];
     this.#options = options;
     this.#json = undefined;
@@ -655,7 +658,7 @@ class Handle {
 
   /** Re-reads the element's attributes (for `<khabar-widget>`). */
   updateFromAttributes() {
-    if (this.#remount()) return;
+    if (this.#destroyed || this.#remount()) return;
     if (this.#inner) call(() => this.#inner.updateFromAttributes());
   }
 
@@ -798,6 +801,7 @@ export function mount(element, options) {
  */
 export function mountComponent(element, options, shown) {
   let handle = null;
+  let destroyed = false; // then update() mounts nothing again
   const tell = (error) => element.dispatchEvent(new CustomEvent('khabar:error', {
     bubbles: true,
     composed: true,
@@ -829,6 +833,7 @@ export function mountComponent(element, options, shown) {
   check();
   return {
     update(o) {
+      if (destroyed) return;
       if (!handle) return start(o);
       try {
         handle.update(o);
@@ -837,6 +842,7 @@ export function mountComponent(element, options, shown) {
       }
     },
     destroy() {
+      destroyed = true;
       watch.disconnect();
       element.removeEventListener('khabar:error', failed);
       handle?.destroy();

@@ -472,6 +472,38 @@ test('lazy comment sections mounted by script: one taken down before the reader 
   await page.close();
 });
 
+test('a destroyed widget stays down: update() on its handle or on its framework host loads and shows nothing', async () => {
+  const { page, problems } = await openPage(browser);
+  const fetched = modulesOf(page);
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/api/v1/')) asked.push(r.url()); });
+  await page.route('**/destroyed.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>d</title></head>
+<body><div style="height: 4000px">the story</div><div id="one"></div><div id="two"></div>
+<script type="module">import * as k from '/khabar/index.js'; window.k = k; window.imported = true;</script></body></html>`,
+  }));
+  await page.goto(`${server.url}destroyed.html`);
+  await page.waitForFunction(() => window.imported);
+  await page.evaluate((id) => {
+    const handle = k.mount(document.getElementById('one'), { kind: 'comments', articleId: id, lazy: true });
+    handle.destroy();
+    // Another kind: before, the handle went over to the core, which started.
+    handle.update({ kind: 'article', articleId: id, lang: 'en' });
+    const host = k.mountComponent(document.getElementById('two'), { kind: 'comments', articleId: id, lazy: true }, () => {});
+    host.destroy();
+    host.update({ kind: 'article', articleId: id, lang: 'en' });
+  }, ARTICLE);
+  await page.evaluate(() => document.getElementById('two').scrollIntoView());
+  await page.waitForTimeout(1000);
+  assert.deepEqual(fetched, [], 'no module');
+  assert.deepEqual(asked, [], 'no request to the API');
+  const shown = await page.evaluate(() => ['one', 'two'].map((id) => document.getElementById(id).childNodes.length));
+  assert.deepEqual(shown, [0, 0]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('placeholders saved with the mounted mark (as a prerenderer writes the page) are mounted all the same', async () => {
   const { page, problems } = await openPage(browser);
   const url = await routePage(page, 'saved.html', `<div data-khabar="article" data-khabar-mounted="" data-khabar-article-id="${ARTICLE}"></div>
