@@ -3511,3 +3511,41 @@ async fn the_sync_command_prints_what_it_did() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&dead), "{err}");
 }
+
+/// A site that moves from the plugin to the sync: the articles the plugin
+/// pushed, which the sync's first read finds as they are, become the
+/// sync's, and a post trashed later is hidden like any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn articles_the_plugin_pushed_are_hidden_by_the_sync_that_takes_over() {
+    let (mock, url, host) = wp_site().await;
+    let (src, client) = (source(&url), client());
+    // What the plugin pushed: the same articles, as the sync makes them.
+    let pushed = common::fixture(false);
+    sync::sync(pushed.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let mut articles = Vec::new();
+    for id in pushed.store.visible_ids_from(&url).await.expect("ids") {
+        articles.push(stored(&pushed.store, &id).await.expect("stored"));
+    }
+    assert_eq!(articles.len(), 3);
+    let f = common::fixture(false);
+    f.store
+        .upsert_articles(articles, Some("push"))
+        .await
+        .expect("push");
+
+    // The plugin is switched off and --source added.
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 0 hidden, 3 skipped");
+    assert_eq!(f.store.visible_ids_from(&url).await.expect("ids").len(), 3);
+    // A month later, a legal takedown.
+    mock.posts.lock().unwrap().retain(|p| p["id"] != 103);
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 1 hidden, 0 skipped");
+    assert!(stored(&f.store, &format!("{host}-103")).await.is_none());
+}

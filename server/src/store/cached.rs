@@ -134,6 +134,11 @@ impl Store for CachedStore {
         self.inner.article_count().await
     }
 
+    // Origins are not in what the cache holds.
+    async fn adopt_pushed(&self, ids: Vec<String>, origin: &str) -> Result<usize, StoreError> {
+        self.inner.adopt_pushed(ids, origin).await
+    }
+
     async fn upsert_articles(
         &self,
         articles: Vec<Article>,

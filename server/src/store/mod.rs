@@ -814,6 +814,11 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Ids of the articles from `origin` that are shown now.
     async fn visible_ids_from(&self, origin: &str) -> Result<Vec<String>, StoreError>;
+    /// Takes the pushed articles among `ids` (origin `push`: the
+    /// WordPress plugin's) as the source `origin`'s, which lists them as
+    /// they are: from then on its sync also hides them when their posts
+    /// go (a site that moved from the plugin to the sync). How many.
+    async fn adopt_pushed(&self, ids: Vec<String>, origin: &str) -> Result<usize, StoreError>;
     /// One article by id.
     async fn article(&self, id: &str) -> Result<Option<Article>, StoreError>;
     /// Whether an article is stored under `id`, hidden or not.

@@ -1151,6 +1151,17 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn adopt_pushed(&self, ids: Vec<String>, origin: &str) -> Result<usize, StoreError> {
+        let client = self.pool.get().await?;
+        let adopted = client
+            .execute(
+                "UPDATE articles SET origin = $1 WHERE origin = $2 AND id = ANY($3)",
+                &[&origin, &crate::routes::publishing::ORIGIN, &ids],
+            )
+            .await?;
+        Ok(usize::try_from(adopted).unwrap_or(usize::MAX))
+    }
+
     async fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
         let client = self.pool.get().await?;
         let row = client

@@ -651,6 +651,21 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn adopt_pushed(&self, ids: Vec<String>, origin: &str) -> Result<usize, StoreError> {
+        let (ids, origin) = (serde_json::to_string(&ids)?, origin.to_owned());
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                &format!(
+                    "UPDATE articles SET origin = ?1
+                     WHERE origin = '{}' AND id IN (SELECT value FROM json_each(?2))",
+                    crate::routes::publishing::ORIGIN
+                ),
+                params![origin, ids],
+            )?)
+        })
+        .await
+    }
+
     async fn article(&self, id: &str) -> Result<Option<Article>, StoreError> {
         let id = id.to_owned();
         self.with_conn(move |c| get_article(c, &id)).await

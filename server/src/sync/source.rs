@@ -404,6 +404,9 @@ pub(crate) async fn store_changed(
     let mut changed = Vec::new();
     // Every stored id, hidden ones included: read once, when needed.
     let mut known: Option<HashSet<String>> = None;
+    // Read as they are here: the plugin's pushes among them become this
+    // source's (see `Store::adopt_pushed`).
+    let mut as_they_are = Vec::new();
     for mut a in articles {
         if !seen.insert(a.id.clone()) {
             continue;
@@ -434,6 +437,9 @@ pub(crate) async fn store_changed(
                     }
                 }
                 if stored == a {
+                    if says == Says::Everything {
+                        as_they_are.push(a.id);
+                    }
                     continue;
                 }
                 // A newer version came in meanwhile (the plugin pushed an
@@ -455,6 +461,9 @@ pub(crate) async fn store_changed(
             None => {}
         }
         changed.push(a);
+    }
+    if !as_they_are.is_empty() {
+        store.adopt_pushed(as_they_are, origin).await?;
     }
     if changed.is_empty() {
         return Ok(0);

@@ -727,9 +727,10 @@ final class Khabar_Push {
 	 * @param int          $post_id The post's id.
 	 * @param string       $action  'put' or 'delete'.
 	 * @param WP_Post|null $post    The post, for 'put'.
+	 * @param bool         $check   Whether to look at the post again after a PUT.
 	 * @return string
 	 */
-	private static function send( $post_id, $action, $post ) {
+	private static function send( $post_id, $action, $post, $check = true ) {
 		if ( ! Khabar_Ids::choose() ) {
 			self::record( false, 'post ' . (int) $post_id . ': could not ask Khabar which ids this site\'s articles have' );
 			return 'retry';
@@ -774,6 +775,9 @@ final class Khabar_Push {
 			self::refused( $post_id, null );
 			if ( 'put' === $action ) {
 				Khabar_Closing::took( $post );
+				if ( $check ) {
+					return self::after_put( (int) $post_id, $post );
+				}
 			}
 			return 'ok';
 		}
@@ -783,6 +787,28 @@ final class Khabar_Push {
 			self::refused( $post_id, 'HTTP ' . $code . ' ' . mb_substr( $body, 0, 300 ) );
 		}
 		return $later ? 'retry' : 'refused';
+	}
+
+	/**
+	 * Looks at a post again once its PUT went: trashed, unpublished or
+	 * edited by another request meanwhile (whose own change may have
+	 * reached Khabar first), it goes again as it is now, so that the older
+	 * state never stays in Khabar (a post taken down shown again).
+	 *
+	 * @param int     $post_id The post's id.
+	 * @param WP_Post $sent    The post as sent.
+	 * @return string What sending it again gave ('ok' when nothing changed).
+	 */
+	private static function after_put( $post_id, $sent ) {
+		clean_post_cache( $post_id );
+		$now = get_post( $post_id );
+		if ( ! Khabar_Article::is_public( $now ) ) {
+			return self::send( $post_id, 'delete', $now, false );
+		}
+		if ( $now->post_modified_gmt !== $sent->post_modified_gmt ) {
+			return self::send( $post_id, 'put', $now, false );
+		}
+		return 'ok';
 	}
 
 	/**
