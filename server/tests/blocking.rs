@@ -579,6 +579,17 @@ async fn the_moderation_api_blocks_and_unblocks_with_its_token() {
     let (status, _) =
         common::admin(&f.router, "DELETE", &format!("{uri}/phone/1"), Some(TOKEN)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // No client HMAC, a NUL, no UTF-8: the API's own JSON error, as the docs say.
+    for odd in [
+        "client/xyz",
+        "email/a%00b%40example.com",
+        "email/%FF%40example.com",
+    ] {
+        let (status, body) =
+            common::admin(&f.router, "DELETE", &format!("{uri}/{odd}"), Some(TOKEN)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{odd}");
+        assert_eq!(body["error"]["code"], "bad_request", "{odd}: {body}");
+    }
     let (_, status) = post_comment(&f, "10.4.0.1", Some("rami@example.com"), "api-free-01").await;
     assert_eq!(status, "published");
     assert!(audit(&f)

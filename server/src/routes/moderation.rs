@@ -4,7 +4,7 @@
 //! blocked authors: `GET` and `POST /api/v1/admin/blocks`,
 //! `DELETE /api/v1/admin/blocks/{email|client}/{value}` (audited as `api`).
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -185,7 +185,7 @@ async fn add_block(
 
 async fn remove_block(
     State(state): State<AppState>,
-    Path((kind, value)): Path<(String, String)>,
+    ApiPath((kind, value)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let kind = BlockKind::parse(&kind)
         .ok_or_else(|| ApiError::BadRequest("a block is by email or client".into()))?;
