@@ -78,16 +78,9 @@ pub async fn block(
     comment_id: Option<i64>,
 ) -> Result<bool, BlockError> {
     let value = normalize(kind, raw)?;
-    let added = store
-        .add_block(kind, &value, moderator, &crate::audit::now())
-        .await?;
-    if added {
-        let action = format!("block_{}", kind.as_str());
-        store
-            .add_audit(entry(moderator, &action, comment_id, &value))
-            .await?;
-    }
-    Ok(added)
+    let action = format!("block_{}", kind.as_str());
+    let audit = entry(moderator, &action, comment_id, &value);
+    Ok(store.add_block(kind, &value, audit).await?)
 }
 
 /// Lifts the block of `raw` and records it as `unblock_email` or
@@ -104,14 +97,9 @@ pub async fn unblock(
         BlockKind::Email if !raw.trim().is_empty() => normal_email(raw),
         _ => normalize(kind, raw)?,
     };
-    let removed = store.remove_block(kind, &value).await?;
-    if removed {
-        let action = format!("unblock_{}", kind.as_str());
-        store
-            .add_audit(entry(moderator, &action, None, &value))
-            .await?;
-    }
-    Ok(removed)
+    let action = format!("unblock_{}", kind.as_str());
+    let audit = entry(moderator, &action, None, &value);
+    Ok(store.remove_block(kind, &value, audit).await?)
 }
 
 /// Whether a new comment with this address and client HMAC comes from a

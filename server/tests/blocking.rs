@@ -495,19 +495,85 @@ async fn the_cli_blocks_lists_and_unblocks_and_migrate_keeps_blocks() {
         && e.detail.as_deref() == Some("noura@example.com")));
 }
 
+/// A block and its audit line are one: when the line cannot be written (a
+/// full disk, a lock timeout), the block is not made, nor lifted, and the
+/// moderator's next try finds it as it was.
+#[tokio::test]
+async fn a_block_whose_audit_line_fails_is_not_made() {
+    let f = setup(Moderation::Post).await;
+    assert!(blocks::block(
+        f.store.as_ref(),
+        BlockKind::Email,
+        "lifted@example.com",
+        "sara",
+        None
+    )
+    .await
+    .expect("block"));
+    let refuse = if common::on_postgres() {
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$; \
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
+    } else {
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         BEGIN SELECT RAISE(ABORT, 'audit refused'); END;"
+    };
+    common::by_hand(&f, refuse).await;
+    let s = f.store.as_ref();
+    assert!(
+        blocks::block(s, BlockKind::Email, "rami@example.com", "sara", None)
+            .await
+            .is_err()
+    );
+    assert!(
+        blocks::unblock(s, BlockKind::Email, "lifted@example.com", "sara")
+            .await
+            .is_err()
+    );
+    let allow = if common::on_postgres() {
+        "DROP TRIGGER refuse_audit ON audit_log"
+    } else {
+        "DROP TRIGGER refuse_audit"
+    };
+    common::by_hand(&f, allow).await;
+    let blocked: Vec<String> = s
+        .blocks(10, khabar_server::store::Keyset::Newest)
+        .await
+        .expect("blocks")
+        .into_iter()
+        .map(|b| b.value)
+        .collect();
+    assert_eq!(blocked, ["lifted@example.com"], "neither changed");
+    assert!(
+        blocks::block(s, BlockKind::Email, "rami@example.com", "sara", None)
+            .await
+            .expect("block"),
+        "made on the next try, with its line"
+    );
+    assert!(audit(&f)
+        .await
+        .iter()
+        .any(|e| e.action == "block_email" && e.detail.as_deref() == Some("rami@example.com")));
+}
+
 /// A block stored under an older, looser address rule (`john.@…`, which
 /// the rule now refuses) can still be lifted.
 #[tokio::test]
 async fn a_block_made_under_an_older_address_rule_can_be_lifted() {
     let f = setup(Moderation::Post).await;
+    let older = khabar_server::store::AuditEntry {
+        id: 0,
+        at: "2026-12-01T08:00:00Z".into(),
+        moderator: "sara".into(),
+        action: "block_email".into(),
+        comment_id: None,
+        article_id: None,
+        detail: Some("john.@example.com".into()),
+    };
     assert!(f
         .store
-        .add_block(
-            BlockKind::Email,
-            "john.@example.com",
-            "sara",
-            "2026-12-01T08:00:00Z"
-        )
+        .add_block(BlockKind::Email, "john.@example.com", older)
         .await
         .expect("block"));
     assert!(blocks::normalize(BlockKind::Email, "john.@example.com").is_err());

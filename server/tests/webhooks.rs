@@ -862,6 +862,39 @@ async fn erasing_a_readers_comments_erases_their_deliveries_sent_or_waiting() {
     }
 }
 
+/// The ids of a deleted comment's deliveries, the newest, are not given to
+/// the `comment.deleted` ones queued with the deletion: a moderator's
+/// "Retry now" on a page opened before names no other delivery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_comments_delivery_ids_are_never_given_again() {
+    let dir = tempfile::tempdir().expect("dir");
+    let down = refused_url().await;
+    let (i, _) = started(&dir, Moderation::Post, settings(vec![down])).await;
+    comment(&i.router, "hook-ids-0001", "تعليق يبقى").await;
+    let gone = comment(&i.router, "hook-ids-0002", "تعليق يُحذف").await;
+    let before = wait_until(&i.store, "queued", |all| all.len() == 4).await;
+    let newest = before.iter().map(|d| d.id).max().expect("ids");
+    let (status, body) = common::admin(
+        &i.router,
+        "DELETE",
+        &format!("/api/v1/admin/comments/{gone}"),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let deleted: Vec<i64> = deliveries(&i.store)
+        .await
+        .iter()
+        .filter(|d| d.event == "comment.deleted")
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(deleted.len(), 1);
+    assert!(
+        deleted.iter().all(|id| *id > newest),
+        "{deleted:?} after {newest}"
+    );
+}
+
 /// A moderator deletes a comment (say, a libel) while its receiver is
 /// down: its deliveries and its replies' go with it, waiting or sent, and
 /// another comment's stay; a `comment.deleted` without author or text

@@ -647,14 +647,18 @@ impl Store for CachedStore {
         &self,
         kind: BlockKind,
         value: &str,
-        moderator: &str,
-        at: &str,
+        audit: AuditEntry,
     ) -> Result<bool, StoreError> {
-        self.inner.add_block(kind, value, moderator, at).await
+        self.inner.add_block(kind, value, audit).await
     }
 
-    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError> {
-        self.inner.remove_block(kind, value).await
+    async fn remove_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.inner.remove_block(kind, value, audit).await
     }
 
     async fn blocks(&self, limit: u32, at: Keyset) -> Result<Vec<AuthorBlock>, StoreError> {

@@ -56,8 +56,9 @@ pub struct Dump {
 }
 
 /// Tables whose ids leave the database (in mail links, webhooks, the mail
-/// cursor) and so must never be given to a second row.
-pub const NEVER_REUSED: &[&str] = &["comments", "reply_subscriptions"];
+/// cursor, the admin page's retry buttons) and so must never be given
+/// to a second row.
+pub const NEVER_REUSED: &[&str] = &["comments", "reply_subscriptions", "webhook_deliveries"];
 
 /// One value of a row of [`TABLES`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

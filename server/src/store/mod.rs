@@ -1164,17 +1164,24 @@ pub trait Store: Send + Sync {
     /// Comments for the moderation pages, newest first.
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError>;
 
-    /// Blocks an author by a normalized `value` of `kind`; `false` when it
-    /// was blocked already (the first block is kept).
+    /// Blocks an author by a normalized `value` of `kind`, by the
+    /// moderator and at the time of `audit`, which goes to the audit log
+    /// in the same transaction; `false` when it was blocked already (the
+    /// first block is kept, nothing is recorded).
     async fn add_block(
         &self,
         kind: BlockKind,
         value: &str,
-        moderator: &str,
-        at: &str,
+        audit: AuditEntry,
     ) -> Result<bool, StoreError>;
-    /// Lifts a block; `false` when there was none.
-    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError>;
+    /// Lifts a block, recording `audit` in the same transaction; `false`
+    /// when there was none (nothing is recorded).
+    async fn remove_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError>;
     /// Up to `limit` blocks from `at`, newest first (a list of thousands
     /// is read a page at a time).
     async fn blocks(&self, limit: u32, at: Keyset) -> Result<Vec<AuthorBlock>, StoreError>;

@@ -2222,29 +2222,45 @@ impl Store for PostgresStore {
         &self,
         kind: BlockKind,
         value: &str,
-        moderator: &str,
-        at: &str,
+        audit: AuditEntry,
     ) -> Result<bool, StoreError> {
-        let client = self.pool.get().await?;
-        let added = client
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let added = tx
             .execute(
                 "INSERT INTO author_blocks (kind, value, moderator, at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (kind, value) DO NOTHING",
-                &[&kind.as_str(), &value, &moderator, &at],
+                &[&kind.as_str(), &value, &audit.moderator, &audit.at],
             )
-            .await?;
-        Ok(added > 0)
+            .await?
+            > 0;
+        if added {
+            insert_audit(&tx, &audit).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
     }
 
-    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError> {
-        let client = self.pool.get().await?;
-        let removed = client
+    async fn remove_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let removed = tx
             .execute(
                 "DELETE FROM author_blocks WHERE kind = $1 AND value = $2",
                 &[&kind.as_str(), &value],
             )
-            .await?;
-        Ok(removed > 0)
+            .await?
+            > 0;
+        if removed {
+            insert_audit(&tx, &audit).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
     }
 
     async fn blocks(&self, limit: u32, at: Keyset) -> Result<Vec<AuthorBlock>, StoreError> {

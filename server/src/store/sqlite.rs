@@ -400,6 +400,40 @@ ALTER TABLE reply_subscriptions ADD COLUMN confirm_tries INTEGER NOT NULL DEFAUL
 CREATE INDEX reply_confirmations_due ON reply_subscriptions (confirm_due_ms)
     WHERE confirm_due_ms IS NOT NULL;
 "#,
+    // Webhook deliveries' ids are never reused either: a deleted comment's
+    // deliveries were the newest, and the `comment.deleted` ones queued in
+    // the same transaction took their ids, so a moderator's "Retry now" on
+    // a page opened before acted on another delivery. Rebuilt with
+    // AUTOINCREMENT, as comments were (no key refers to this table).
+    r#"
+CREATE TABLE webhook_deliveries_rebuilt (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id      TEXT NOT NULL UNIQUE,
+    url              TEXT NOT NULL,
+    event            TEXT NOT NULL,
+    comment_id       INTEGER NOT NULL,
+    body             TEXT NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms  INTEGER NOT NULL,
+    claimed_until_ms INTEGER NOT NULL DEFAULT 0,
+    last_status      INTEGER,
+    last_error       TEXT,
+    delivered_ms     INTEGER,
+    failed_ms        INTEGER,
+    created_ms       INTEGER NOT NULL
+);
+INSERT INTO webhook_deliveries_rebuilt (id, delivery_id, url, event, comment_id, body, attempts,
+        next_attempt_ms, claimed_until_ms, last_status, last_error, delivered_ms, failed_ms,
+        created_ms)
+    SELECT id, delivery_id, url, event, comment_id, body, attempts, next_attempt_ms,
+           claimed_until_ms, last_status, last_error, delivered_ms, failed_ms, created_ms
+    FROM webhook_deliveries;
+DROP TABLE webhook_deliveries;
+ALTER TABLE webhook_deliveries_rebuilt RENAME TO webhook_deliveries;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms)
+    WHERE delivered_ms IS NULL AND failed_ms IS NULL;
+CREATE INDEX webhook_deliveries_done ON webhook_deliveries (created_ms);
+"#,
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
@@ -1839,29 +1873,43 @@ impl Store for SqliteStore {
         &self,
         kind: BlockKind,
         value: &str,
-        moderator: &str,
-        at: &str,
+        audit: AuditEntry,
     ) -> Result<bool, StoreError> {
-        let (value, moderator, at) = (value.to_owned(), moderator.to_owned(), at.to_owned());
+        let value = value.to_owned();
         self.with_conn(move |c| {
-            let added = c.execute(
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let added = tx.execute(
                 "INSERT INTO author_blocks (kind, value, moderator, at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (kind, value) DO NOTHING",
-                params![kind.as_str(), value, moderator, at],
-            )?;
-            Ok(added > 0)
+                params![kind.as_str(), value, audit.moderator, audit.at],
+            )? > 0;
+            if added {
+                insert_audit(&tx, &audit)?;
+            }
+            tx.commit()?;
+            Ok(added)
         })
         .await
     }
 
-    async fn remove_block(&self, kind: BlockKind, value: &str) -> Result<bool, StoreError> {
+    async fn remove_block(
+        &self,
+        kind: BlockKind,
+        value: &str,
+        audit: AuditEntry,
+    ) -> Result<bool, StoreError> {
         let value = value.to_owned();
         self.with_conn(move |c| {
-            let removed = c.execute(
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let removed = tx.execute(
                 "DELETE FROM author_blocks WHERE kind = ?1 AND value = ?2",
                 params![kind.as_str(), value],
-            )?;
-            Ok(removed > 0)
+            )? > 0;
+            if removed {
+                insert_audit(&tx, &audit)?;
+            }
+            tx.commit()?;
+            Ok(removed)
         })
         .await
     }
