@@ -3549,3 +3549,49 @@ async fn articles_the_plugin_pushed_are_hidden_by_the_sync_that_takes_over() {
     assert_eq!(report.to_string(), "0 new or updated, 1 hidden, 0 skipped");
     assert!(stored(&f.store, &format!("{host}-103")).await.is_none());
 }
+
+/// The same past the first sync's limits: the older pushed articles, which
+/// no change lists, are read over the next syncs like an archive, and an
+/// old post trashed after is hidden.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archive_the_plugin_pushed_is_taken_over_past_the_first_syncs_limits() {
+    let (mock, url, host) = wp_site().await;
+    *mock.uncapped.lock().unwrap() = true;
+    *mock.posts.lock().unwrap() = many_posts(500);
+    let src = source(&url);
+    let pushed = common::fixture(false);
+    sync::sync(pushed.store.as_ref(), &client(), &src)
+        .await
+        .expect("sync");
+    let mut articles = Vec::new();
+    for id in pushed.store.visible_ids_from(&url).await.expect("ids") {
+        articles.push(stored(&pushed.store, &id).await.expect("stored"));
+    }
+    assert_eq!(articles.len(), 500);
+    let f = common::fixture(false);
+    f.store
+        .upsert_articles(articles, Some("push"))
+        .await
+        .expect("push");
+
+    let four_pages = pages_client(4);
+    let mut syncs = 0;
+    while f.store.visible_ids_from(&url).await.expect("ids").len() < 500 && syncs < 10 {
+        sync::sync(f.store.as_ref(), &four_pages, &src)
+            .await
+            .expect("sync");
+        syncs += 1;
+    }
+    assert_eq!(
+        f.store.visible_ids_from(&url).await.expect("ids").len(),
+        500,
+        "taken over in {syncs} syncs"
+    );
+    // A sync whose listing of ids reaches the oldest post.
+    mock.posts.lock().unwrap().retain(|p| p["id"] != 1001);
+    sync::sync(f.store.as_ref(), &client(), &src)
+        .await
+        .expect("sync");
+    assert!(stored(&f.store, &format!("{host}-1001")).await.is_none());
+    assert!(stored(&f.store, &format!("{host}-1002")).await.is_some());
+}

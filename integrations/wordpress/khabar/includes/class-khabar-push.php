@@ -800,7 +800,9 @@ final class Khabar_Push {
 	 * @return string What sending it again gave ('ok' when nothing changed).
 	 */
 	private static function after_put( $post_id, $sent ) {
-		clean_post_cache( $post_id );
+		// From the database, not this request's copy (only the post's own
+		// entry: clean_post_cache() would also purge page caches).
+		wp_cache_delete( $post_id, 'posts' );
 		$now = get_post( $post_id );
 		if ( ! Khabar_Article::is_public( $now ) ) {
 			return self::send( $post_id, 'delete', $now, false );
