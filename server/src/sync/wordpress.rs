@@ -882,29 +882,18 @@ async fn take_posts(
 }
 
 /// The ids of the articles Khabar holds, under any origin, hidden or not
-/// (the publishing API pushes the same ids as the sync makes), except the
-/// shown ones the plugin pushed: read again like posts never held, those
-/// found as they are become the sync's (`Store::adopt_pushed`), which then
-/// hides them when their posts go (a site that moved from the plugin to
-/// the sync, whose archive no change lists).
+/// (the publishing API pushes the same ids as the sync makes).
 async fn known_ids(store: &dyn Store) -> Result<HashSet<String>, SyncError> {
-    let pushed: HashSet<String> = store
-        .visible_ids_from(crate::routes::publishing::ORIGIN)
-        .await?
-        .into_iter()
-        .collect();
     Ok(store
         .article_urls()
         .await?
         .into_iter()
         .map(|(id, _)| id)
-        .filter(|id| !pushed.contains(id))
         .collect())
 }
 
-/// Fetches, by id, the published posts Khabar has never stored (or holds
-/// as the plugin pushed them, see [`known_ids`]) and this sync has not
-/// read: a scheduled post that went live (WordPress changes
+/// Fetches, by id, the published posts Khabar has never stored and this
+/// sync has not read: a scheduled post that went live (WordPress changes
 /// its status, not its `modified` time, so `modified_after` never lists
 /// it), or one the paging missed while posts moved. A hidden article stays
 /// hidden until its post changes, as before (a moderator may have hidden

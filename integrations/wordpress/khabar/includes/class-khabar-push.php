@@ -800,9 +800,14 @@ final class Khabar_Push {
 	 * @return string What sending it again gave ('ok' when nothing changed).
 	 */
 	private static function after_put( $post_id, $sent ) {
-		// From the database, not this request's copy (only the post's own
-		// entry: clean_post_cache() would also purge page caches).
+		// From the database, not this request's copies of the post, its
+		// fields and its terms (each entry alone: clean_post_cache() would
+		// also purge page caches).
 		wp_cache_delete( $post_id, 'posts' );
+		wp_cache_delete( $post_id, 'post_meta' );
+		foreach ( get_object_taxonomies( $sent->post_type ) as $taxonomy ) {
+			wp_cache_delete( $post_id, $taxonomy . '_relationships' );
+		}
 		$now = get_post( $post_id );
 		if ( ! Khabar_Article::is_public( $now ) ) {
 			return self::send( $post_id, 'delete', $now, false );
