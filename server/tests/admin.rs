@@ -1026,16 +1026,7 @@ async fn an_act_whose_audit_line_cannot_be_written_is_not_taken() {
     let queue = send(r, "GET", "/admin/queue", "10.0.9.1", &session, None, &[]).await;
     let csrf = queue.csrf();
     // The audit log refuses every line (a full disk, a lock timeout).
-    let refuse = if common::on_postgres() {
-        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
-         $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$; \
-         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
-         FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
-    } else {
-        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
-         BEGIN SELECT RAISE(ABORT, 'audit refused'); END;"
-    };
-    common::by_hand(&f, refuse).await;
+    common::refuse_audit(&f).await;
     let lines = f.store.audit_log(50).await.expect("audit").len();
     for (id, action) in [(waiting, "approve"), (doomed, "delete")] {
         let form = format!("csrf={}&listed=pending&one={action}:{id}", enc(&csrf));
@@ -1080,15 +1071,7 @@ async fn an_act_whose_audit_line_cannot_be_written_is_not_taken() {
     assert_eq!(f.store.audit_log(50).await.expect("audit").len(), lines);
 
     // The log takes lines again: the same acts go through, each recorded.
-    common::by_hand(
-        &f,
-        if common::on_postgres() {
-            "DROP TRIGGER refuse_audit ON audit_log;"
-        } else {
-            "DROP TRIGGER refuse_audit;"
-        },
-    )
-    .await;
+    common::allow_audit(&f).await;
     let form = format!("csrf={}&listed=pending&one=approve:{waiting}", enc(&csrf));
     let res = send(
         r,

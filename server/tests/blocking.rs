@@ -510,16 +510,7 @@ async fn a_block_whose_audit_line_fails_is_not_made() {
     )
     .await
     .expect("block"));
-    let refuse = if common::on_postgres() {
-        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
-         $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$; \
-         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
-         FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
-    } else {
-        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
-         BEGIN SELECT RAISE(ABORT, 'audit refused'); END;"
-    };
-    common::by_hand(&f, refuse).await;
+    common::refuse_audit(&f).await;
     let s = f.store.as_ref();
     assert!(
         blocks::block(s, BlockKind::Email, "rami@example.com", "sara", None)
@@ -531,12 +522,7 @@ async fn a_block_whose_audit_line_fails_is_not_made() {
             .await
             .is_err()
     );
-    let allow = if common::on_postgres() {
-        "DROP TRIGGER refuse_audit ON audit_log"
-    } else {
-        "DROP TRIGGER refuse_audit"
-    };
-    common::by_hand(&f, allow).await;
+    common::allow_audit(&f).await;
     let blocked: Vec<String> = s
         .blocks(10, khabar_server::store::Keyset::Newest)
         .await

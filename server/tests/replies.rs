@@ -1138,17 +1138,29 @@ async fn asked_for(sink: &common::MailSink, address: &str, n: usize) {
     panic!("{address} not asked for {n} time(s)");
 }
 
+/// A fixture whose mail server answers `code` to `email`, and a comment
+/// of that address with the box ticked, whose first try has been made.
+async fn first_try_answered(
+    code: u16,
+    author: &str,
+    email: &str,
+    body: &str,
+) -> (common::MailSink, Fixture, AppState, Value) {
+    let sink = mail_sink().await;
+    sink.codes.lock().expect("codes").insert(email.into(), code);
+    let (f, state) = owed_setup(&sink).await;
+    let first = comment(&f, author, email, body, None, true).await;
+    assert_eq!(first["reply_notifications"], "confirmation_sent");
+    asked_for(&sink, email, 1).await;
+    (sink, f, state, first)
+}
+
 /// A confirmation the mail server refused for now is owed, not lost: the
 /// job sends it once the server takes it, and its link confirms.
 #[tokio::test]
 async fn a_confirmation_that_could_not_leave_is_sent_by_the_job() {
-    let sink = mail_sink().await;
     let lina = "lina@example.org";
-    sink.codes.lock().expect("codes").insert(lina.into(), 451);
-    let (f, state) = owed_setup(&sink).await;
-    let first = comment(&f, "Lina", lina, "Et le tram ?", None, true).await;
-    assert_eq!(first["reply_notifications"], "confirmation_sent");
-    asked_for(&sink, lina, 1).await;
+    let (sink, f, state, first) = first_try_answered(451, "Lina", lina, "Et le tram ?").await;
     assert!(sink.inbox.lock().expect("inbox").is_empty());
     assert!(replies::has_work(&state).await.expect("work"), "owed");
     // An instance that cannot mail leaves it to one that can, without
@@ -1177,13 +1189,8 @@ async fn a_confirmation_that_could_not_leave_is_sent_by_the_job() {
 /// then given up (the reader may tick the box again).
 #[tokio::test]
 async fn a_confirmation_is_given_up_after_five_tries() {
-    let sink = mail_sink().await;
     let omar = "omar@example.net";
-    sink.codes.lock().expect("codes").insert(omar.into(), 451);
-    let (f, state) = owed_setup(&sink).await;
-    let first = comment(&f, "Omar", omar, "Et les vélos ?", None, true).await;
-    assert_eq!(first["reply_notifications"], "confirmation_sent");
-    asked_for(&sink, omar, 1).await;
+    let (sink, f, state, _) = first_try_answered(451, "Omar", omar, "Et les vélos ?").await;
     for n in 2..=5 {
         assert_eq!(replies::run_once(&state).await.expect("run"), 0);
         asked_for(&sink, omar, n).await;
@@ -1207,13 +1214,8 @@ async fn a_confirmation_is_given_up_after_five_tries() {
 /// A mailbox the mail server says does not exist is not tried again.
 #[tokio::test]
 async fn a_confirmation_refused_for_good_is_not_tried_again() {
-    let sink = mail_sink().await;
     let gone = "gone@example.net";
-    sink.codes.lock().expect("codes").insert(gone.into(), 550);
-    let (f, state) = owed_setup(&sink).await;
-    let first = comment(&f, "Hadi", gone, "Et le métro ?", None, true).await;
-    assert_eq!(first["reply_notifications"], "confirmation_sent");
-    asked_for(&sink, gone, 1).await;
+    let (sink, _f, state, _) = first_try_answered(550, "Hadi", gone, "Et le métro ?").await;
     for _ in 0..50 {
         if !replies::has_work(&state).await.expect("work") {
             break;

@@ -689,12 +689,9 @@ impl Store for SqliteStore {
         let (ids, origin) = (serde_json::to_string(&ids)?, origin.to_owned());
         self.with_conn(move |c| {
             Ok(c.execute(
-                &format!(
-                    "UPDATE articles SET origin = ?1
-                     WHERE origin = '{}' AND id IN (SELECT value FROM json_each(?2))",
-                    crate::routes::publishing::ORIGIN
-                ),
-                params![origin, ids],
+                "UPDATE articles SET origin = ?1
+                 WHERE origin = ?3 AND id IN (SELECT value FROM json_each(?2))",
+                params![origin, ids, crate::routes::publishing::ORIGIN],
             )?)
         })
         .await

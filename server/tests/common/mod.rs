@@ -421,6 +421,33 @@ pub async fn session(f: &Fixture) -> tokio_postgres::Client {
     client
 }
 
+/// Makes the audit log refuse every line (a full disk, a lock timeout).
+#[allow(dead_code)] // each test file uses what it needs
+pub async fn refuse_audit(f: &Fixture) {
+    let refuse = if on_postgres() {
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$; \
+         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         FOR EACH ROW EXECUTE FUNCTION refuse_audit();"
+    } else {
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+         BEGIN SELECT RAISE(ABORT, 'audit refused'); END;"
+    };
+    by_hand(f, refuse).await;
+}
+
+/// Lets the audit log take lines again (after [`refuse_audit`] or a
+/// trigger of the same name).
+#[allow(dead_code)]
+pub async fn allow_audit(f: &Fixture) {
+    let allow = if on_postgres() {
+        "DROP TRIGGER refuse_audit ON audit_log"
+    } else {
+        "DROP TRIGGER refuse_audit"
+    };
+    by_hand(f, allow).await;
+}
+
 /// Runs `statement` on the fixture's database, as an operator's SQL would.
 pub async fn by_hand(f: &Fixture, statement: &str) {
     if on_postgres() {
