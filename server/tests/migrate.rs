@@ -90,6 +90,22 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         )
         .await
         .expect("subscription");
+    // Two addresses whose first letters differ in case beyond A to Z: one
+    // open subscription each on either engine, so the copy keeps both.
+    for email in ["Élise@example.test", "élise@example.test"] {
+        let id = f
+            .store
+            .add_reply_subscription(
+                top_id,
+                email,
+                "fr",
+                "https://news.example",
+                std::time::Duration::from_secs(60),
+            )
+            .await
+            .expect("subscription");
+        assert!(id.is_some(), "{email} subscribed");
+    }
     f.store
         .renew_webhook_urls(
             vec!["https://hooks.example/khabar".into()],

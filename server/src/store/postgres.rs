@@ -398,16 +398,23 @@ CREATE TRIGGER comments_shown_deleted AFTER DELETE ON comments
 "#
     ),
     // One open subscription per address and conversation, and owed
-    // confirmations (see the SQLite migration of the same number).
+    // confirmations (see the SQLite migration of the same number). The
+    // address folds A to Z only, as SQLite's NOCASE does: the engines must
+    // agree on which addresses are one, or a copy from one to the other
+    // stops on this index (and lower() follows the database's locale).
     r#"
 UPDATE reply_subscriptions r SET ended_ms = (EXTRACT(EPOCH FROM now()) * 1000)::bigint
     WHERE ended_ms IS NULL AND EXISTS (SELECT 1 FROM reply_subscriptions k
-        WHERE k.comment_id = r.comment_id AND lower(k.email) = lower(r.email)
+        WHERE k.comment_id = r.comment_id
+            AND translate(k.email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+                = translate(r.email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
             AND k.ended_ms IS NULL AND k.id <> r.id
             AND ((k.confirmed_ms IS NOT NULL) > (r.confirmed_ms IS NOT NULL)
                 OR ((k.confirmed_ms IS NOT NULL) = (r.confirmed_ms IS NOT NULL) AND k.id < r.id)));
 CREATE UNIQUE INDEX reply_subscriptions_open
-    ON reply_subscriptions (comment_id, lower(email)) WHERE ended_ms IS NULL;
+    ON reply_subscriptions
+        (comment_id, translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'))
+    WHERE ended_ms IS NULL;
 ALTER TABLE reply_subscriptions ADD COLUMN confirm_due_ms BIGINT,
     ADD COLUMN confirm_tries BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX reply_confirmations_due ON reply_subscriptions (confirm_due_ms)
@@ -889,6 +896,10 @@ async fn queue_events(
 /// old. `now()` is the transaction's start: every place a statement reads
 /// it agrees.
 const DB_NOW_MS: &str = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint";
+
+/// `translate`'s arguments folding A to Z only, as SQLite's `NOCASE` does:
+/// reply subscriptions' addresses are one when they are one on both engines.
+const ASCII_FOLD: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'";
 
 /// The database's clock (see [`DB_NOW_MS`]), as of the start of the
 /// transaction `client` is in, if any.
@@ -1942,7 +1953,8 @@ impl Store for PostgresStore {
             .query_opt(
                 &format!(
                     "SELECT {SUBSCRIPTION_COLUMNS} FROM reply_subscriptions
-                     WHERE comment_id = $1 AND lower(email) = lower($2) AND ended_ms IS NULL
+                     WHERE comment_id = $1 AND ended_ms IS NULL
+                         AND translate(email, {ASCII_FOLD}) = translate($2, {ASCII_FOLD})
                      ORDER BY id LIMIT 1"
                 ),
                 &[&comment_id, &email],
@@ -1955,11 +1967,14 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         Ok(client
             .execute(
-                "UPDATE reply_subscriptions SET ended_ms = COALESCE(ended_ms, $2)
-                 WHERE id = $1 OR (ended_ms IS NULL AND EXISTS (
-                     SELECT 1 FROM reply_subscriptions s WHERE s.id = $1
-                         AND s.comment_id = reply_subscriptions.comment_id
-                         AND lower(s.email) = lower(reply_subscriptions.email)))",
+                &format!(
+                    "UPDATE reply_subscriptions SET ended_ms = COALESCE(ended_ms, $2)
+                     WHERE id = $1 OR (ended_ms IS NULL AND EXISTS (
+                         SELECT 1 FROM reply_subscriptions s WHERE s.id = $1
+                             AND s.comment_id = reply_subscriptions.comment_id
+                             AND translate(s.email, {ASCII_FOLD})
+                                 = translate(reply_subscriptions.email, {ASCII_FOLD})))"
+                ),
                 &[&id, &now_ms()],
             )
             .await?
