@@ -59,21 +59,7 @@ async fn metrics_need_their_token_and_count_requests_and_comments() {
     assert_eq!(status, StatusCode::OK);
     let (status, _, _) = get(&f.router, "/healthz").await;
     assert_eq!(status, StatusCode::OK);
-    let res = tower::ServiceExt::oneshot(
-        f.router.clone(),
-        axum::http::Request::get("/metrics")
-            .header("authorization", "Bearer m3trics")
-            .body(axum::body::Body::empty())
-            .expect("request"),
-    )
-    .await
-    .expect("response");
-    assert_eq!(res.status(), StatusCode::OK);
-    let bytes = http_body_util::BodyExt::collect(res.into_body())
-        .await
-        .expect("body")
-        .to_bytes();
-    let text = String::from_utf8_lossy(&bytes);
+    let text = scrape(&f).await;
     assert!(
         text.contains(r#"khabar_http_requests_total{route="/api/v1/articles/{id}/comments",method="POST",status="201"} 1"#),
         "{text}"
@@ -95,6 +81,48 @@ async fn metrics_need_their_token_and_count_requests_and_comments() {
     );
     assert!(text.contains("khabar_mail_failures_total 0"), "{text}");
     assert!(text.contains("khabar_sync_failures_total 0"), "{text}");
+}
+
+/// `/metrics` as a scraper holding the token `m3trics` reads it.
+async fn scrape(f: &common::Fixture) -> String {
+    let res = tower::ServiceExt::oneshot(
+        f.router.clone(),
+        axum::http::Request::get("/metrics")
+            .header("authorization", "Bearer m3trics")
+            .body(axum::body::Body::empty())
+            .expect("request"),
+    )
+    .await
+    .expect("response");
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test]
+async fn comment_counts_the_database_cannot_give_are_left_out_not_repeated() {
+    let f = fixture_with(true, |mut s| {
+        s.metrics_token = Some("m3trics".into());
+        s
+    });
+    let counted = scrape(&f).await;
+    assert!(counted.contains(r#"khabar_comments{state="#), "{counted}");
+    common::by_hand(&f, "ALTER TABLE comments RENAME TO comments_away").await;
+    let text = scrape(&f).await;
+    assert!(!text.contains("khabar_comments{"), "{text}");
+    assert!(
+        text.contains("khabar_mail_failures_total 0"),
+        "the rest is there: {text}"
+    );
+    common::by_hand(&f, "ALTER TABLE comments_away RENAME TO comments").await;
+    let text = scrape(&f).await;
+    assert!(
+        text.contains(r#"khabar_comments{state="#),
+        "counted again: {text}"
+    );
 }
 
 #[test]
