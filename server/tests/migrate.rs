@@ -37,6 +37,14 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
         s
     });
+    // The site's webhook, from the start: every comment queues deliveries.
+    f.store
+        .renew_webhook_urls(
+            vec!["https://hooks.example/khabar".into()],
+            std::time::Duration::from_secs(300),
+        )
+        .await
+        .expect("webhook");
     let (_, _, top) = post_json(&f.router, URI, &comment("key-migrate-01", "أول تعليق"), &[]).await;
     let top_id = top["comment"]["id"].as_i64().expect("id");
     admin(
@@ -79,7 +87,7 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         .save_source_state("https://cms.example/feed.json", &state)
         .await
         .expect("source state");
-    // A reader's reply subscription and the site's webhook.
+    // A reader's reply subscription.
     f.store
         .add_reply_subscription(
             top_id,
@@ -106,13 +114,6 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
             .expect("subscription");
         assert!(id.is_some(), "{email} subscribed");
     }
-    f.store
-        .renew_webhook_urls(
-            vec!["https://hooks.example/khabar".into()],
-            std::time::Duration::from_secs(300),
-        )
-        .await
-        .expect("webhook");
     // How far moderator mail got.
     f.store
         .set_cursor("notify-moderators:desk@news.example", top_id)
@@ -159,6 +160,7 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         "sources",
         "reply_subscriptions",
         "webhook_urls",
+        "webhook_deliveries",
     ] {
         let rows = copied
             .tables
@@ -179,6 +181,15 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
     let report_back = copy(&other, &back).await.expect("copy back");
     assert!(report_back.verified(), "{report_back:?}");
     assert_eq!(report_back.checksums.1, before.checksum());
+    // And from that SQLite file into the other engine again (the fixture
+    // itself is on PostgreSQL when the suite runs on it).
+    let dir_again = tempfile::tempdir().expect("dir");
+    let again: SharedStore = engine::open(&common::engine_url(&dir_again))
+        .await
+        .expect("target");
+    let report_again = copy(&back, &again).await.expect("copy again");
+    assert!(report_again.verified(), "{report_again:?}");
+    assert_eq!(report_again.checksums.1, before.checksum());
 
     // The moved site works: a retry with an old key gets the old comment,
     // and a new comment continues after the copied ids.

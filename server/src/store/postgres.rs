@@ -2855,7 +2855,15 @@ impl Store for PostgresStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         let mut tables = Vec::new();
         for (table, columns, _) in TABLES {
-            let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+            // Integers are read as BIGINT whatever their column's width
+            // (a delivery's attempts and status are INTEGER).
+            let names: Vec<String> = columns
+                .iter()
+                .map(|(n, kind)| match kind {
+                    Kind::Int => format!("{n}::bigint"),
+                    Kind::Text => (*n).to_owned(),
+                })
+                .collect();
             let rows = client
                 .query(&format!("SELECT {} FROM {table}", names.join(", ")), &[])
                 .await?
@@ -2965,7 +2973,15 @@ impl Store for PostgresStore {
                 continue;
             };
             let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
-            let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+            // And written as BIGINT, which PostgreSQL narrows on assignment.
+            let marks: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, kind))| match kind {
+                    Kind::Int => format!("${}::bigint", i + 1),
+                    Kind::Text => format!("${}", i + 1),
+                })
+                .collect();
             let insert = tx
                 .prepare(&format!(
                     "INSERT INTO {table} ({}) VALUES ({})",
