@@ -1632,3 +1632,104 @@ fn two_disqus_threads_of_one_page_are_stored_in_time_order() {
         .expect("read")
         .is_some_and(|c| c.article_id == "souq")));
 }
+
+/// A story unpublished and published again under a new id keeps its
+/// address: an import of that address's comments goes to the article the
+/// page shows, as the live site resolves it, not the hidden one.
+#[test]
+fn comments_of_a_page_go_to_the_article_it_shows_not_a_hidden_one() {
+    let f = news_site("https://news.example");
+    let articles = json!([
+        { "id": "a-withdrawn", "url": "https://news.example/2026/11/reissued",
+          "title": "Withdrawn", "published_at": "2026-11-02T08:00:00Z", "body": [] },
+        { "id": "b-reissued", "url": "https://news.example/2026/11/reissued",
+          "title": "Reissued", "published_at": "2026-11-03T08:00:00Z", "body": [] },
+    ]);
+    block_on(async {
+        import_json(f.store.as_ref(), &articles.to_string())
+            .await
+            .expect("articles");
+        assert!(f
+            .store
+            .set_article_hidden("a-withdrawn", true)
+            .await
+            .expect("hide"));
+    });
+    let export = "<?xml version=\"1.0\"?><disqus xmlns=\"http://disqus.com\" \
+         xmlns:dsq=\"http://disqus.com/disqus-internals\">\
+         <thread dsq:id=\"9\"><link>https://news.example/2026/11/reissued</link>\
+         <title>t</title></thread>\
+         <post dsq:id=\"91\"><thread dsq:id=\"9\"/><message>&lt;p&gt;عاد الخبر&lt;/p&gt;</message>\
+         <createdAt>2026-11-03T09:00:00Z</createdAt><author><name>قارئ</name></author></post>\
+         </disqus>";
+    let summary = import_text(&f, System::Disqus, export);
+    assert_eq!(summary.published, 1, "{summary}");
+    assert_eq!(expect(&f, "import:disqus:91").article_id, "b-reissued");
+}
+
+/// Times no stored date can say (a year past 9999 once in UTC, one before
+/// year 0, a WordPress offset of ten thousand years) are named among the
+/// errors; the file's other comments come in, and nothing panics.
+#[test]
+fn times_beyond_what_a_date_can_say_are_named_not_a_crash() {
+    let f = news_site("https://news.example");
+    let summary = import_text(
+        &f,
+        System::Disqus,
+        &disqus_thread(
+            "<post dsq:id=\"82\"><thread dsq:id=\"7\"/><message>late</message>\
+             <createdAt>9999-12-31T23:30:00-05:00</createdAt><author><name>a</name></author></post>\
+             <post dsq:id=\"83\"><thread dsq:id=\"7\"/><message>early</message>\
+             <createdAt>0000-01-01T00:00:00+01:00</createdAt><author><name>b</name></author></post>\
+             <post dsq:id=\"84\"><thread dsq:id=\"7\"/><message>fine</message>\
+             <createdAt>2026-11-03T09:00:00Z</createdAt><author><name>c</name></author></post>",
+        ),
+    );
+    assert_eq!(summary.published, 1, "{summary}");
+    assert_eq!(summary.errors.len(), 2, "{summary}");
+    assert!(
+        summary.errors.iter().all(|e| e.contains("0000 to 9999")),
+        "{summary}"
+    );
+    assert!(by_key(&f, "import:disqus:82").is_none());
+    expect(&f, "import:disqus:84");
+
+    let comment = |id: u32, dates: &str| {
+        format!(
+            "<wp:comment><wp:comment_id>{id}</wp:comment_id>
+               <wp:comment_author>Salma</wp:comment_author>{dates}
+               <wp:comment_content>comment {id}</wp:comment_content>
+               <wp:comment_approved>1</wp:comment_approved>
+               <wp:comment_parent>0</wp:comment_parent></wp:comment>"
+        )
+    };
+    let export = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+<link>https://news.example</link>
+<item><title>t</title><link>https://news.example/2026/11/closed/</link>{}{}</item></channel></rss>"#,
+        comment(
+            701,
+            "<wp:comment_date>0000-01-01 00:00:00</wp:comment_date>
+             <wp:comment_date_gmt>9999-12-31 23:59:59</wp:comment_date_gmt>"
+        ),
+        comment(
+            702,
+            "<wp:comment_date>2005-03-02 15:00:00</wp:comment_date>"
+        ),
+    );
+    let summary = import_text(&f, System::Wordpress, &export);
+    // The first keeps its own UTC time; the second, without one, is not
+    // moved by ten thousand years.
+    assert_eq!(
+        (summary.published, summary.errors.len()),
+        (2, 0),
+        "{summary}"
+    );
+    assert_eq!(
+        expect(&f, "import:wordpress:news.example:702")
+            .comment
+            .created_at,
+        "2005-03-02T15:00:00Z"
+    );
+}

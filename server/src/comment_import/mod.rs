@@ -393,6 +393,17 @@ fn prepare(
             summary.errors.push(format!("{name}: no readable time"));
             continue;
         };
+        // In UTC, as every stored time (a Disqus time may carry an
+        // offset); RFC 3339, the stored form, has the years 0000 to 9999.
+        let Some(created) = created
+            .checked_to_offset(time::UtcOffset::UTC)
+            .filter(|t| (0..=9999).contains(&t.year()))
+        else {
+            summary
+                .errors
+                .push(format!("{name}: a time outside the years 0000 to 9999"));
+            continue;
+        };
         let body = match system {
             System::Isso => text::typed_text(&c.body_html),
             System::Disqus | System::Wordpress => text::body_text(&c.body_html),
@@ -433,8 +444,6 @@ fn prepare(
             .map(str::trim)
             .filter(|e| khabar_rules::is_email(e))
             .map(str::to_owned);
-        // In UTC, as every stored time (a Disqus time may carry an offset).
-        let created = created.to_offset(time::UtcOffset::UTC);
         let created_at = created
             .replace_nanosecond(0)
             .unwrap_or(created)

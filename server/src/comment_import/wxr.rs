@@ -78,9 +78,10 @@ impl Records for Items {
         // GMT time is all zeros and reads as none). A comment without a GMT
         // time (WordPress before 2.x) takes the offset nearest in time, or,
         // when its post shows none, the one the posts before it showed.
+        // An offset beyond a day is no time zone's: a broken pair.
         let pair = |local: Option<&str>, gmt: Option<&str>| {
             let local = wp_time(local?)?;
-            Some((local, local - wp_time(gmt?)?))
+            Some((local, local - wp_time(gmt?)?)).filter(|(_, o)| o.abs() <= time::Duration::DAY)
         };
         let posted = pair(
             item.child_text("wp:post_date"),
@@ -105,7 +106,7 @@ impl Records for Items {
             known
                 .iter()
                 .min_by_key(|(at, _)| (*at - local).abs())
-                .map_or(local, |(_, offset)| local - *offset)
+                .map_or(Some(local), |(_, offset)| local.checked_sub(*offset))
         };
         let comments: Vec<SourceComment> = item
             .children_named("wp:comment")
@@ -135,7 +136,7 @@ impl Records for Items {
                         .map(|b| b.text.clone())
                         .unwrap_or_default(),
                     created_at: wp_time(text("wp:comment_date_gmt"))
-                        .or_else(|| wp_time(text("wp:comment_date")).map(local_to_utc)),
+                        .or_else(|| wp_time(text("wp:comment_date")).and_then(local_to_utc)),
                     state,
                     disqus_id: c
                         .children_named("wp:commentmeta")

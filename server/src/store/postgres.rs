@@ -2691,7 +2691,7 @@ impl Store for PostgresStore {
     async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query("SELECT id, url FROM articles ORDER BY id", &[])
+            .query("SELECT id, url FROM articles ORDER BY hidden, id", &[])
             .await?
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))

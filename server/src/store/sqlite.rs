@@ -941,7 +941,7 @@ impl Store for SqliteStore {
 
     async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError> {
         self.with_conn(|c| {
-            let mut stmt = c.prepare("SELECT id, url FROM articles ORDER BY id")?;
+            let mut stmt = c.prepare("SELECT id, url FROM articles ORDER BY hidden, id")?;
             let rows = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
