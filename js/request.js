@@ -12,6 +12,11 @@
 
 /** How long a request may take, reading its answer included. */
 const TIMEOUT_MS = 10_000;
+/**
+ * A message to a friend waits for the mail server, which the backend
+ * gives 20 s: a reader told "not sent" sooner may send it twice.
+ */
+const SEND_TIMEOUT_MS = 30_000;
 /** Larger answers are refused unread: no page of the API comes near it. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -182,7 +187,8 @@ async function send(url, body, signal) {
   const cancel = () => controller.abort();
   signal.addEventListener('abort', cancel);
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, TIMEOUT_MS);
+  const limit = body != null && /\/send$/.test(url) ? SEND_TIMEOUT_MS : TIMEOUT_MS;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, limit);
   try {
     const init = { mode: 'cors', credentials: 'omit', signal: controller.signal, method: 'GET' };
     if (body != null) Object.assign(init, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
@@ -278,9 +284,11 @@ async function readPosted(response) {
     }
     case 403: {
       // The embed itself refused (another origin, a page outside the
-      // site), or only this article's comments.
+      // site), or only this article's comments. Another 403 (a firewall's
+      // page in front of the API) closes nothing: an error, the form kept.
       const code = (await body())?.error?.code;
-      throw code === 'origin_not_allowed' || code === 'url_not_allowed' ? `not-allowed:${code}` : 'comments-closed';
+      if (code === 'origin_not_allowed' || code === 'url_not_allowed') throw `not-allowed:${code}`;
+      throw code === 'comments_closed' ? 'comments-closed' : 'server:403';
     }
     default:
       return readJson(response);

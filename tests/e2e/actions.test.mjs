@@ -139,6 +139,41 @@ test('send to a friend through the form reaches the SMTP server', async () => {
   }
 });
 
+test('send to a friend waits for a slow mail server longer than other requests: no "not sent" for a message that leaves', async () => {
+  const smtp = await smtpSink();
+  const server = await startServer({ args: ['--smtp-url', smtp.url, '--mail-from', 'Desk <desk@news.test>'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await page.goto(`${server.url}?article=2026-11-27-farmers-market`);
+    await widgetsSettled(page);
+    // The widget's time limits run on the page's clock, which the test
+    // moves on while the request is held on its way to the server.
+    await page.clock.install();
+    let arrived;
+    const held = new Promise((resolve) => { arrived = resolve; });
+    await page.route('**/send', (route) => arrived(route));
+    await page.locator(`${W} >> button.send-toggle`).click();
+    await page.locator(`${W} >> #ks-from_name`).fill('سارة');
+    await page.locator(`${W} >> #ks-from_email`).fill('sara@example.org');
+    await page.locator(`${W} >> #ks-to_email`).fill('friend@example.net');
+    await page.locator(`${W} >> #kh-send button.send`).click();
+    const route = await held;
+    // 15 s: past the 10 s of other requests, short of the server's 20 s
+    // for its mail server.
+    await page.clock.runFor(15_000);
+    const status = page.locator(`${W} >> #kh-send .form-status`);
+    assert.equal(await status.textContent(), '', 'nothing said yet');
+    await route.continue();
+    await status.filter({ hasText: 'أُرسل الخبر إلى صديقك' }).waitFor();
+    assert.equal(smtp.inbox.length, 1);
+    assert.deepEqual(problems, []);
+  } finally {
+    await server.stop();
+    server.cleanup();
+    smtp.close();
+  }
+});
+
 test('with --mail-outbox (the demo) the sent mail is readable at /demo/outbox', async () => {
   const server = await startServer({ args: ['--mail-outbox', '--mail-from', 'Desk <desk@news.test>'] });
   try {

@@ -485,6 +485,40 @@ test('after the server refused the embed (403), each press of send says so again
   }
 });
 
+test('a 403 that is not the API\'s own (a firewall\'s page) keeps the form and the reply buttons; comments_closed closes them', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    await seedComments(server, 2);
+    let answer = { status: 403, contentType: 'text/html', body: '<html><body>Request blocked by the firewall</body></html>' };
+    await page.route('**/comments', (route) => (route.request().method() === 'POST'
+      ? route.fulfill(answer) : route.continue()));
+    await openArticle(page, server);
+    const form = page.locator(`${W} >> form.comment-form`);
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('Words a firewall did not like.');
+    assert.equal(await page.locator(`${W} >> button.reply`).count(), 2);
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.waitForFunction((sel) => document.querySelector(sel).shadowRoot
+      .querySelector('form.comment-form .form-status').textContent !== '', W);
+    assert.doesNotMatch(await status.textContent(), /مغلق/, 'not "comments are closed"');
+    assert.equal(await form.count(), 1, 'the form stays');
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'Words a firewall did not like.');
+    assert.equal(await page.locator(`${W} >> button.reply`).count(), 2, 'the reply buttons stay');
+    // The API's own word closes them.
+    answer = { status: 403, contentType: 'application/json', body: '{"error":{"code":"comments_closed","message":"closed"}}' };
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.waitForFunction((sel) => !document.querySelector(sel).shadowRoot.querySelector('form.comment-form'), W);
+    assert.equal(await page.locator(`${W} >> button.reply`).count(), 0);
+    assert.deepEqual(problems.filter((p) => !/403/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a failed comment is resent by itself five times, and five times again after each press of send', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
