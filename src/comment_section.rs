@@ -1243,7 +1243,16 @@ impl CommentSection {
             .owner_document()
             .ok_or_else(|| dom_error("no document".into()))?;
         if first {
-            clear(&list);
+            // What the reader posted while this page was on its way, or
+            // after it failed, stays: after the page's comments (below),
+            // or in its place if the page brings it (`take_early`).
+            while let Some(el) = list
+                .query_selector(":scope > :not([data-early])")
+                .ok()
+                .flatten()
+            {
+                el.remove();
+            }
             self.0.borrow_mut().empty = None;
         }
         // A reader on "more" (or "retry") goes on reading from the first
@@ -1262,7 +1271,12 @@ impl CommentSection {
             for id in std::iter::once(c.id).chain(c.replies.iter().map(|r| r.id)) {
                 self.take_early(&list, id);
             }
-            list.add_child(&el);
+            // Before the reader's own shown early: they stay last until
+            // their page comes.
+            let early = list.query_selector(":scope > [data-early]").ok().flatten();
+            list.insert_before(&el, early.as_ref().map(AsRef::as_ref))
+                .map_err(dom_error)
+                .ok();
             first_new.get_or_insert(el);
         }
         {

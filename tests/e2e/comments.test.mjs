@@ -1024,6 +1024,38 @@ test('keyboard only: "retry" on a first page that failed, of an article without 
   }
 });
 
+test('a comment posted after the first page failed stays shown once "retry" brings that page, after its comments', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    // 25: the reader's comment is on the second page, which nobody asks for.
+    await seedComments(server, 25);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'posted-before-retry', { kind: 'comments', articleId: ARTICLE });
+    let calls = 0;
+    await page.route('**/comments?*', (route) => (calls++ === 0 ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(`${server.url}posted-before-retry.html`);
+    await page.locator('#story >> button.list-retry').waitFor();
+    await page.locator('#story >> #kc-author').fill('Nadia');
+    await page.locator('#story >> #kc-body').fill('Posted while the list would not load.');
+    await page.locator('#story >> form.comment-form button.send').click();
+    const mine = page.locator('#story >> li.comment').filter({ hasText: 'Posted while the list would not load.' });
+    await mine.waitFor();
+    await page.locator('#story >> button.list-retry').click();
+    await page.locator('#story >> li.comment').nth(20).waitFor();
+    const bodies = await page.locator('#story >> ol.comment-list > li.comment').evaluateAll(
+      (items) => items.map((li) => li.textContent));
+    assert.equal(bodies.length, 21, 'the first page and the reader\'s comment');
+    assert.match(bodies[0], /comment 0/);
+    assert.match(bodies[20], /Posted while the list would not load\./, 'after the page, shown once');
+    assert.equal(calls, 2);
+    assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|network error/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a widget whose handle the page dropped keeps working after garbage collection, page after page', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
