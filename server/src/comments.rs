@@ -85,6 +85,61 @@ pub struct Comment {
     pub replies_next: Option<String>,
 }
 
+/// The most comment text one page of the API carries, in bytes of its
+/// JSON (about). The widget's page of 20 comments with 20 replies each
+/// could otherwise hold 420 of the longest, 8 MB of emoji: past what the
+/// widget reads (4 MiB), and much for a phone.
+pub const PAGE_BYTES: usize = 1 << 20;
+
+/// About the bytes `c` takes in a page's JSON, its replies left out.
+fn json_bytes(c: &Comment) -> usize {
+    // A quote, a backslash or a line break takes two bytes; no other
+    // control character is in a stored comment.
+    let written = |s: &str| {
+        s.len()
+            + s.bytes()
+                .filter(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\r' | b'\t'))
+                .count()
+    };
+    written(&c.author) + written(&c.body) + c.created_at.len() + 128
+}
+
+/// Cuts a page (`items`, and `next`, the id it continues after) to
+/// [`PAGE_BYTES`]: it ends with the comment that reaches them, whose
+/// replies end before the one that would pass them (`replies_next` then
+/// goes on from the last one kept). A page keeps its first comment.
+pub fn fit_page(items: &mut Vec<Comment>, next: &mut Option<i64>) {
+    let mut spent = 0;
+    for i in 0..items.len() {
+        let c = &mut items[i];
+        spent += json_bytes(c);
+        if spent > PAGE_BYTES && i > 0 {
+            items.truncate(i);
+            *next = items.last().map(|c| c.id);
+            return;
+        }
+        let Some(replies) = c.replies.as_mut() else {
+            continue;
+        };
+        let Some(over) = replies.iter().position(|r| {
+            spent += json_bytes(r);
+            spent > PAGE_BYTES
+        }) else {
+            continue;
+        };
+        replies.truncate(over);
+        // Replies' ids are above 0: "0" is the first of them.
+        let after = replies.last().map_or(0, |r| r.id);
+        c.replies_next = Some(after.to_string());
+        let id = c.id;
+        if i + 1 < items.len() {
+            items.truncate(i + 1);
+            *next = Some(id);
+        }
+        return;
+    }
+}
+
 /// A stored comment with what only moderators see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredComment {

@@ -239,6 +239,79 @@ async fn posted(f: &common::Fixture, key: String, body: String, parent: Option<i
     answer["comment"]["id"].as_i64().expect("id")
 }
 
+/// A page carries about a MiB of comments at most (the widget reads 4
+/// MiB): comments of 5,000 emoji, 20 KB each, end a page early, and its
+/// `next` and a comment's `replies_next` go on from the last one shown.
+#[tokio::test]
+async fn a_page_of_the_longest_comments_ends_within_a_mib_and_goes_on_by_cursor() {
+    let f = open_fixture(Moderation::Post);
+    let long = |i: usize| format!("{} {i}", "😀".repeat(4_990));
+    let busy = posted(&f, "key-long-top".into(), long(0), None).await;
+    let mut replies = Vec::new();
+    for i in 0..60 {
+        replies.push(posted(&f, format!("key-long-r{i:02}"), long(i), Some(busy)).await);
+    }
+    let mut tops = vec![busy];
+    for i in 0..60 {
+        tops.push(posted(&f, format!("key-long-t{i:02}"), long(i), None).await);
+    }
+    let read = |uri: String| {
+        let router = f.router.clone();
+        async move {
+            let (status, _, body) = common::get(&router, &uri).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(body.len() <= 1_100_000, "{uri}: {} bytes", body.len());
+            serde_json::from_slice::<Value>(&body).expect("json")
+        }
+    };
+
+    // The first comment's replies alone fill the page: it ends with them.
+    let page = read(format!("{URI}?limit=100&replies=100")).await;
+    assert_eq!(
+        page["items"].as_array().map(Vec::len),
+        Some(1),
+        "only the first"
+    );
+    let shown = reply_ids(&page["items"][0]);
+    assert!(shown.len() >= 40 && shown.len() < 60, "{}", shown.len());
+    assert_eq!(shown, replies[..shown.len()]);
+    let after = page["items"][0]["replies_next"]
+        .as_str()
+        .expect("more replies");
+    assert_eq!(after, shown[shown.len() - 1].to_string());
+    assert_eq!(page["next"], busy.to_string());
+    let rest = read(format!(
+        "/api/v1/comments/{busy}/replies?limit=100&cursor={after}"
+    ))
+    .await;
+    let rest: Vec<i64> = rest["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert_eq!(rest, replies[shown.len()..], "the rest of the replies");
+
+    // The next comments: as many as fit, then the rest.
+    let page = read(format!("{URI}?limit=100&replies=100&cursor={busy}")).await;
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|c| c["id"].as_i64())
+            .collect()
+    };
+    let first = ids(&page);
+    assert!(first.len() >= 40 && first.len() < 60, "{}", first.len());
+    assert_eq!(first, tops[1..=first.len()]);
+    let next = page["next"].as_str().expect("more comments");
+    assert_eq!(next, first[first.len() - 1].to_string());
+    let page = read(format!("{URI}?limit=100&replies=100&cursor={next}")).await;
+    assert_eq!(ids(&page), tops[first.len() + 1..]);
+    assert!(page["next"].is_null(), "{}", page["next"]);
+}
+
 /// A client of the first contract names no `replies`: it gets them all up
 /// to a thousand a comment, and past that where the rest begin, so that
 /// one request never reads a comment's replies without end.

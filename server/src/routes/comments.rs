@@ -43,11 +43,12 @@ pub(crate) async fn list(
         after,
         replies: replies_shown(p.replies),
     };
-    let page = state
+    let mut page = state
         .store
         .list_comments(query)
         .await?
         .ok_or(ApiError::NotFound("article"))?;
+    comments::fit_page(&mut page.items, &mut page.next);
     Ok(Json(json!({
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),
@@ -99,11 +100,12 @@ pub(crate) async fn replies(
 ) -> Result<Json<Value>, ApiError> {
     let after = cursor(p.cursor.as_deref())?;
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let page = state
+    let mut page = state
         .store
         .list_replies(parent, after, limit)
         .await?
         .ok_or(ApiError::NotFound("comment"))?;
+    comments::fit_page(&mut page.items, &mut page.next);
     Ok(Json(json!({
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),

@@ -85,7 +85,7 @@ pub(crate) async fn list(
                     "comments_open": true }),
         ));
     };
-    let page = state
+    let mut page = state
         .store
         .list_comments(CommentQuery {
             article_id: article_id.clone(),
@@ -99,6 +99,7 @@ pub(crate) async fn list(
         })
         .await?
         .ok_or(ApiError::NotFound("article"))?;
+    crate::comments::fit_page(&mut page.items, &mut page.next);
     Ok(Json(json!({
         "items": page.items,
         "next": page.next.map(|n| n.to_string()),
