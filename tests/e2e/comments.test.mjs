@@ -1024,6 +1024,54 @@ test('keyboard only: "retry" on a first page that failed, of an article without 
   }
 });
 
+test('a thread of the longest comments the API takes (4.4 MB for one page of the widget\'s) shows its comments, the rest by "more"', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    // 20 comments with 10 replies each, of 5,000 emoji (20 KB) each.
+    const post = async (i, parent) => {
+      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: `R${i}`, body: `${'😀'.repeat(4990)} ${i}`, parent_id: parent, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(res.status, 201);
+      return (await res.json()).comment.id;
+    };
+    for (let i = 0; i < 20; i++) {
+      const top = await post(i, null);
+      for (let k = 0; k < 10; k++) await post(`${i}.${k}`, top);
+    }
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'longest', { kind: 'comments', articleId: ARTICLE });
+    await page.goto(`${server.url}longest.html`);
+    const tops = page.locator('#story >> ol.comment-list > li.comment');
+    await tops.first().waitFor();
+    const shown = await tops.count();
+    assert.ok(shown > 0 && shown < 20, `a page that ended early: ${shown}`);
+    assert.equal(await page.locator('#story >> .list-error, #story >> button.list-retry').count(), 0, 'no error');
+    while (await page.locator('#story >> button.more-comments').isVisible()) {
+      const before = await tops.count();
+      await page.locator('#story >> button.more-comments').click();
+      await page.waitForFunction(([n]) => document.getElementById('story').shadowRoot
+        .querySelectorAll('ol.comment-list > li.comment').length > n, [before]);
+    }
+    assert.equal(await tops.count(), 20);
+    // A page that ended inside a comment's replies left a "more replies".
+    const moreReplies = page.locator('#story >> button.more-replies');
+    assert.ok(await moreReplies.count() > 0);
+    while (await moreReplies.count() > 0) {
+      await moreReplies.first().click();
+      await page.waitForTimeout(200);
+    }
+    assert.equal(await page.locator('#story >> li.comment li.comment').count(), 200, 'every reply');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a comment posted after the first page failed stays shown once "retry" brings that page, after its comments', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
