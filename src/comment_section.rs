@@ -1077,6 +1077,10 @@ impl CommentSection {
         let Ok(page) = result else {
             return;
         };
+        // "More replies" may have brought it into its place meanwhile.
+        if self.0.borrow().loaded.contains(&id) {
+            return;
+        }
         if let Some(c) = page.items.iter().find(|c| c.id == id) {
             self.0.borrow_mut().loaded.push(id);
             self.forget_published();

@@ -1720,6 +1720,70 @@ test('keyboard only: a comment with 45 replies shows 20, "more replies" brings t
   }
 });
 
+test('a waiting reply that "more replies" showed in its place, published, stays there when the check of it answers later', async () => {
+  const server = await startServer({ args: ['--moderation', 'pre', '--comment-rate', '0'] });
+  try {
+    const post = async (body, parent, approve = true) => {
+      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: 'R', email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(res.status, 201);
+      const id = (await res.json()).comment.id;
+      if (approve) server.cli('comments', 'approve', String(id));
+      return id;
+    };
+    const top = await post('the busy comment', null);
+    for (let i = 0; i < 25; i++) await post(`reply ${i}`, top);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'checked-late', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    await page.goto(`${server.url}checked-late.html`);
+    await page.locator('#story >> button.reply').first().click();
+    await page.locator('#story >> #kc-author').fill('Laila');
+    await page.locator('#story >> #kc-body').fill('A reply of my own.');
+    await page.locator('#story >> form.comment-form button[type="submit"]').click();
+    await page.locator('#story >> li.comment .badge').waitFor();
+    const mine = top + 26;
+    // Two more after it; then a moderator publishes the reader's.
+    await post('later 1', top);
+    await post('later 2', top);
+    server.cli('comments', 'approve', String(mine));
+    // The next visit checks whether the waiting reply is published (it is
+    // among the replies not shown); that answer comes last.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let checking;
+    const asked = new Promise((resolve) => { checking = resolve; });
+    await page.route('**/replies?*', async (route) => {
+      if (new URL(route.request().url()).searchParams.get('cursor') === String(mine - 1)) {
+        checking();
+        await held;
+      }
+      await route.continue();
+    });
+    await page.reload();
+    await asked;
+    await page.locator('#story >> button.more-replies').click();
+    const bodies = () => page.evaluate(() => [...document.getElementById('story').shadowRoot
+      .querySelectorAll('ol.replies > li.comment')].map((li) => li.querySelector('.comment-body').textContent));
+    const inOrder = [...Array.from({ length: 25 }, (_, i) => `reply ${i}`), 'A reply of my own.', 'later 1', 'later 2'];
+    await page.waitForFunction((n) => document.getElementById('story').shadowRoot
+      .querySelectorAll('ol.replies > li.comment').length === n, inOrder.length);
+    assert.deepEqual(await bodies(), inOrder, 'in its place once "more replies" brought it');
+    const checked = page.waitForResponse((r) => r.url().includes(`cursor=${mine - 1}`));
+    release();
+    await checked;
+    await page.waitForTimeout(300);
+    assert.deepEqual(await bodies(), inOrder, 'still in its place, once');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a pile of marks from another backend shows five deep; real Arabic marks stay', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
