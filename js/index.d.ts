@@ -60,7 +60,7 @@ export interface KhabarOptions {
  * comes back; destroy() is final.
  */
 export interface KhabarHandle {
-  /** Replaces the options and reloads; does nothing once destroyed. Throws a KhabarError on unusable options (once the module runs). */
+  /** Replaces the options and reloads (a new `theme` alone is applied without a reload); does nothing once destroyed. Throws a KhabarError on unusable options (once the module runs). */
   update(options: KhabarOptions): void;
   /** Removes the widget, its listeners and any request in flight, and frees its memory. */
   destroy(): void;

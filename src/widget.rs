@@ -200,15 +200,29 @@ impl Widget {
         Ok(widget)
     }
 
-    /// Replaces the options and reloads.
-    pub fn update(&self, options: Result<Options, ConfigError>) -> Result<(), WidgetError> {
+    /// Replaces the options and reloads; a new colour scheme alone is
+    /// only applied, so that what the reader was doing (a form half
+    /// filled, a comment on its way) goes on.
+    pub fn update(&self, mut options: Result<Options, ConfigError>) -> Result<(), WidgetError> {
         if self.0.is_destroyed() {
             return Ok(());
         }
+        let restyle = match (&self.0.borrow().options, &mut options) {
+            (Ok(old), Ok(new)) => {
+                let theme = std::mem::replace(&mut new.theme, old.theme);
+                let same = *new == *old;
+                new.theme = theme;
+                same
+            }
+            _ => false,
+        };
         {
             let mut s = self.0.borrow_mut();
             s.lang = options.as_ref().map(Options::lang).unwrap_or(s.lang);
             s.options = options;
+        }
+        if restyle {
+            return self.apply_frame_attributes();
         }
         self.start()
     }

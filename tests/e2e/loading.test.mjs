@@ -504,6 +504,52 @@ test('a destroyed widget stays down: update() on its handle or on its framework 
   await page.close();
 });
 
+test('a new colour scheme alone (a framework\'s dark-mode prop) is applied without a reload: a half-filled form and its text stay', async () => {
+  const mailing = await startServer({ args: ['--mail-outbox', '--mail-from', 'Desk <desk@news.test>'] });
+  try {
+  const { page, problems } = await openPage(browser);
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/api/v1/')) asked.push(r.url()); });
+  await page.route('**/restyled.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>r</title></head>
+<body><div id="story"></div><div id="talk"></div>
+<script type="module">import * as k from '/khabar/index.js'; window.k = k; window.imported = true;</script></body></html>`,
+  }));
+  await page.goto(`${mailing.url}restyled.html`);
+  await page.waitForFunction(() => window.imported);
+  await page.evaluate((id) => {
+    window.hosts = ['story', 'talk'].map((el, i) => k.mountComponent(document.getElementById(el),
+      { kind: i ? 'comments' : 'article', articleId: id, lang: 'en', theme: 'light' }, () => {}));
+  }, ARTICLE);
+  await page.locator('#talk >> #kc-body').fill('Half a thought about the plan');
+  await page.locator('#story >> button.send-toggle').click();
+  await page.locator('#story >> #ks-message').fill('Read this one');
+  const themes = () => page.evaluate(() => ['story', 'talk'].map((id) =>
+    document.getElementById(id).shadowRoot.querySelector('[data-theme]')?.getAttribute('data-theme')));
+  assert.deepEqual(await themes(), ['light', 'light']);
+  const before = asked.length;
+  await page.evaluate((id) => window.hosts.forEach((host, i) =>
+    host.update({ kind: i ? 'comments' : 'article', articleId: id, lang: 'en', theme: 'dark' })), ARTICLE);
+  assert.deepEqual(await themes(), ['dark', 'dark']);
+  assert.equal(await page.locator('#talk >> #kc-body').inputValue(), 'Half a thought about the plan');
+  assert.equal(await page.locator('#story >> #ks-message').inputValue(), 'Read this one');
+  await page.waitForTimeout(300);
+  assert.deepEqual(asked.slice(before), [], 'nothing asked again');
+  // Another option still reloads: the article in another language.
+  const reloaded = page.waitForRequest((r) => r.url().endsWith(`/api/v1/articles/${ARTICLE}`));
+  await page.evaluate((id) => window.hosts[0].update({ kind: 'article', articleId: id, lang: 'ar', theme: 'dark' }), ARTICLE);
+  await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelector('[data-theme]')?.getAttribute('lang') === 'ar');
+  await reloaded;
+  assert.equal(await page.locator('#story >> #ks-message').count(), 0, 'a reload: the form is gone');
+  assert.deepEqual(problems, []);
+  await page.close();
+  } finally {
+    await mailing.stop();
+    mailing.cleanup();
+  }
+});
+
 test('placeholders saved with the mounted mark (as a prerenderer writes the page) are mounted all the same', async () => {
   const { page, problems } = await openPage(browser);
   const url = await routePage(page, 'saved.html', `<div data-khabar="article" data-khabar-mounted="" data-khabar-article-id="${ARTICLE}"></div>

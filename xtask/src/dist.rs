@@ -95,14 +95,16 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // then the evening's review mends (a comment posted meanwhile kept when
 // the first page comes, a published reply's late check leaving it in its
 // place, a firewall's 403 closing nothing, 30 s for send to a friend):
-// the loader 8,985, the comments module 52,017, the comments page's 58,720.
+// the loader 8,985, the comments module 52,017, the comments page's 58,720;
+// then a new theme alone applied without a reload: the core 60,341, the
+// comments page's 58,881.
 const CEILING_JS: usize = 9_062;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 60_861;
 const CEILING_CATALOG: usize = 1_961;
 const CEILING_COMMENTS: usize = 52_430;
 const CEILING_COMMENTS_JS: usize = 3_968;
-const CEILING_PAGE: usize = 58_810;
+const CEILING_PAGE: usize = 58_990;
 const CEILING_PAGE_JS: usize = 4_212;
 
 /// The files a first visit fetches (the rest load when a page needs them):
