@@ -273,7 +273,7 @@ async fn a_page_of_the_longest_comments_ends_within_a_mib_and_goes_on_by_cursor(
         "only the first"
     );
     let shown = reply_ids(&page["items"][0]);
-    assert!(shown.len() >= 40 && shown.len() < 60, "{}", shown.len());
+    assert!((40..60).contains(&shown.len()), "{}", shown.len());
     assert_eq!(shown, replies[..shown.len()]);
     let after = page["items"][0]["replies_next"]
         .as_str()
@@ -303,7 +303,7 @@ async fn a_page_of_the_longest_comments_ends_within_a_mib_and_goes_on_by_cursor(
             .collect()
     };
     let first = ids(&page);
-    assert!(first.len() >= 40 && first.len() < 60, "{}", first.len());
+    assert!((40..60).contains(&first.len()), "{}", first.len());
     assert_eq!(first, tops[1..=first.len()]);
     let next = page["next"].as_str().expect("more comments");
     assert_eq!(next, first[first.len() - 1].to_string());

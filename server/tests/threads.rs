@@ -610,3 +610,26 @@ async fn a_page_by_url_cuts_replies_as_asked_and_its_comment_gives_the_rest() {
     assert_eq!(rest["items"][0]["id"], ids[2]);
     assert!(rest["next"].is_null(), "{rest}");
 }
+
+/// A page by URL ends within about a MiB as a page by article id does
+/// (`docs/api.md`): 60 comments of 5,000 emoji come in two pages.
+#[tokio::test]
+async fn a_page_by_url_of_the_longest_comments_ends_within_a_mib() {
+    let f = site_fixture();
+    let uri = format!("/api/v1/comments?url={}", enc(PAGE));
+    for i in 0..60 {
+        let mut c = comment(&format!("key-long-url-{i:02}"));
+        c["body"] = json!(format!("{} {i}", "😀".repeat(4_990)));
+        let (status, _, body) = post_json(&f.router, &uri, &c, &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, _, bytes) = get(&f.router, &format!("{uri}&limit=100")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.len() <= 1_100_000, "{} bytes", bytes.len());
+    let page: Value = serde_json::from_slice(&bytes).expect("json");
+    let shown = page["items"].as_array().map_or(0, Vec::len);
+    assert!((40..60).contains(&shown), "{shown}");
+    let next = page["next"].as_str().expect("more");
+    let (_, rest) = get_json(&f.router, &format!("{uri}&limit=100&cursor={next}")).await;
+    assert_eq!(rest["items"].as_array().map_or(0, Vec::len), 60 - shown);
+}
