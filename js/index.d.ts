@@ -89,7 +89,9 @@ export interface KhabarInitOptions {
 
 /**
  * Starts the WebAssembly module (once; later calls return the same promise).
- * Importing `khabar` starts nothing; mount() calls init() itself.
+ * Importing `khabar` starts nothing; mount() calls init() itself. On the
+ * server (no `document`) it does nothing, and its promise settles in the
+ * browser only.
  */
 export function init(options?: KhabarInitOptions): Promise<void>;
 

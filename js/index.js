@@ -373,6 +373,10 @@ function mountWaiting(started) {
  * Options as `configure`'s; the first call's count.
  */
 export function init(options = {}) {
+  // On the server (server-side rendering runs the same module in Node):
+  // nothing, neither a download nor the options, which the browser's own
+  // call sets up (a relative `wasmBase` has no page to resolve against).
+  if (typeof document === 'undefined') return ready;
   configure(options);
   if (core.start) return ready;
   readyBy ??= core;

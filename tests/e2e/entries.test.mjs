@@ -28,7 +28,16 @@ test('importing `khabar` and `khabar/auto` in Node, as server-side rendering doe
     const k = await import(${JSON.stringify(api)});
     const a = await import(${JSON.stringify(auto)});
     const error = new k.KhabarError('config', 'x');
+    // A layout's init() runs on the server too, with the relative folder
+    // the docs show: nothing happens there.
+    let init = 'returned';
+    try {
+      if (!(k.init({ wasmBase: '/static/khabar/' }) instanceof Promise)) init = 'no promise';
+    } catch (e) {
+      init = String(e);
+    }
     console.log(JSON.stringify({
+      init,
       exports: Object.keys(k).filter((n) => !n.startsWith('__')).sort(),
       same: a.mount === k.mount && a.ready === k.ready,
       version: k.version(),
@@ -41,7 +50,8 @@ test('importing `khabar` and `khabar/auto` in Node, as server-side rendering doe
   assert.equal(out.same, true, 'khabar/auto exports the same API');
   assert.equal(out.version, VERSION);
   assert.deepEqual(out.error, [true, true, 'KhabarError', 'config']);
-  assert.equal(out.fetched, 0, 'nothing is downloaded at import');
+  assert.equal(out.fetched, 0, 'nothing is downloaded at import, nor by init()');
+  assert.equal(out.init, 'returned');
   assert.equal(out.document, 'undefined');
 });
 
