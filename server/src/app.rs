@@ -55,7 +55,11 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
         .merge(crate::replies::pages::router())
         .route_layer(record.clone())
         .with_state(state.clone());
+    // A path under /api/v1 that names nothing answers as the API does (its
+    // JSON error, CORS), not as the site's pages: a widget newer than its
+    // server hears "not found", not a network failure.
     let api = routes::api::router(state.clone())
+        .fallback(|| async { crate::error::ApiError::NotFound("route") })
         .route_layer(record)
         .with_state(state)
         .layer(etag)

@@ -322,6 +322,54 @@ async fn a_cdn_may_keep_reads_but_never_an_answer_to_a_token() {
     assert_eq!(res.headers()["cache-control"], "private, no-store");
 }
 
+/// A CDN keeps a 404 (a story read before its push landed) no longer than
+/// an article, and no other error at all; HEAD reads are told the same as
+/// GETs; a path under /api/v1 that names nothing answers as the API does.
+#[tokio::test]
+async fn a_cdn_keeps_a_missing_page_briefly_and_no_error_at_all() {
+    let f = fixture_with(true, |mut s| {
+        s.cdn_max_age = 10;
+        s
+    });
+    let policy = "public, max-age=0, s-maxage=10, stale-while-revalidate=50";
+    let missing = get_as(&f.router, "/api/v1/articles/not-yet-pushed", None).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers()["cache-control"], policy);
+    let refused = get_as(&f.router, "/api/v1/articles?sort=sideways&cursor=x", None).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(refused.headers()["cache-control"], "no-store");
+    let head = f
+        .router
+        .clone()
+        .oneshot(
+            Request::head("/api/v1/articles/2026-11-28-transit-plan")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["cache-control"], policy);
+    assert!(head.headers().contains_key("etag"));
+
+    let res = f
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/comments/5/nothing-here")
+                .header("origin", "https://news.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    let error: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(error["error"]["code"], "not_found", "{error}");
+}
+
 #[tokio::test]
 async fn a_read_larger_than_the_validator_limit_is_served_untagged() {
     let f = fixture(false);

@@ -47,10 +47,13 @@ pub fn cache_control(cdn_seconds: u32) -> HeaderValue {
 const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
 
 /// Adds a weak ETag and `policy` as `Cache-Control` to successful GET
-/// responses, and answers 304 when the client already has that version.
-/// An answer to a request that carries `Authorization` is `private,
-/// no-store` instead. A body over [`MAX_TAGGED`] (or of unknown length)
-/// passes untagged, with the same `Cache-Control`.
+/// (and HEAD) responses, and answers 304 when the client already has that
+/// version. A 404 or 410 gets `policy` too: a shared cache keeps a page
+/// that is not there yet no longer than one that is (its own default may
+/// be an hour). Any other error is `no-store`. An answer to a request
+/// that carries `Authorization` is `private, no-store` instead. A body
+/// over [`MAX_TAGGED`] (or of unknown length) passes untagged, with the
+/// same `Cache-Control`.
 pub async fn etag(State(policy): State<HeaderValue>, req: Request, next: Next) -> Response {
     let if_none_match = req
         .headers()
@@ -62,9 +65,20 @@ pub async fn etag(State(policy): State<HeaderValue>, req: Request, next: Next) -
     } else {
         policy
     };
-    let is_get = req.method() == Method::GET;
-    let res = next.run(req).await;
-    if !is_get || res.status() != StatusCode::OK {
+    let is_read = matches!(*req.method(), Method::GET | Method::HEAD);
+    let mut res = next.run(req).await;
+    if !is_read {
+        return res;
+    }
+    if res.status() != StatusCode::OK {
+        let kept = match res.status() {
+            StatusCode::NOT_FOUND | StatusCode::GONE => policy,
+            _ if policy == PRIVATE => PRIVATE,
+            _ => HeaderValue::from_static("no-store"),
+        };
+        res.headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(kept);
         return res;
     }
     let (mut parts, body) = res.into_parts();
