@@ -31,8 +31,13 @@ export const Khabar = forwardRef(function Khabar(
   const element = useRef(null);
   const attach = useCallback((el) => {
     element.current = el;
-    if (typeof ref === 'function') ref(el);
-    else if (ref) ref.current = el;
+    if (typeof ref === 'function') {
+      // React 19 calls a cleanup the callback returns instead of calling
+      // it again with null: handed on, or the page's ref got null.
+      const cleanup = ref(el);
+      if (typeof cleanup === 'function') return cleanup;
+    } else if (ref) ref.current = el;
+    return undefined;
   }, [ref]);
   const widget = useRef(null); // { host, applied }: the widget and the options it was given
   const callbacks = useRef(null);

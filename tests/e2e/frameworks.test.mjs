@@ -116,6 +116,12 @@ for (const framework of ['react', 'vue', 'svelte']) {
       assert.deepEqual(await page.evaluate(() => window.kept.map((r) => r.childElementCount)), [0, 0],
         'destroy() emptied the widgets');
       assert.equal(await page.evaluate(() => document.body.dataset.error), undefined);
+      if (framework === 'react') {
+        // A ref callback's cleanup ran; the callback never got null.
+        const refs = await page.evaluate(() => [document.body.dataset.attached, document.body.dataset.detached].map((s) => JSON.parse(s ?? '[]')));
+        assert.ok(refs[0].length > 0 && refs[0].every((id) => id === 'comments'), JSON.stringify(refs));
+        assert.ok(refs[1].length > 0, JSON.stringify(refs));
+      }
       assert.deepEqual(problems, []);
       await page.close();
     } finally {
