@@ -67,6 +67,8 @@ const CATALOGS = {
   en: ['khabar-en.json', () => new URL('./khabar-en.json', import.meta.url)],
   fr: ['khabar-fr.json', () => new URL('./khabar-fr.json', import.meta.url)],
 };
+/** Whether `object` has `key` of its own (`Object.hasOwn` is Safari 15.4+). */
+const own = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
 
 /** The error `mount()` and `update()` throw, and `ready` rejects with. */
 export class KhabarError extends Error {
@@ -168,7 +170,7 @@ const earlyUrl = (api, id, ofComments) => articleUrl(api, id) + (ofComments ? '/
  * widget speaks, else Arabic, as the wasm picks it (src/config.rs).
  */
 function catalogTag(tag, pageTag) {
-  const spoken = (t) => Object.hasOwn(CATALOGS, t) && t;
+  const spoken = (t) => own(CATALOGS, t) && t;
   const primary = (t) => String(t ?? '').trim().split(/[-_]/)[0].toLowerCase();
   return spoken(primary(tag)) || spoken(primary(pageTag)) || 'ar';
 }
@@ -181,7 +183,7 @@ function catalogTag(tag, pageTag) {
  * forgotten so that "try again" refetches.
  */
 function catalog(tag, peek = false) {
-  if (!peek && !catalogs.has(tag) && Object.hasOwn(CATALOGS, tag)) {
+  if (!peek && !catalogs.has(tag) && own(CATALOGS, tag)) {
     const [name, here] = CATALOGS[tag];
     const url = catalogBase ? new URL(name, catalogBase) : here();
     const integrity = CATALOG_INTEGRITY[tag];
@@ -568,15 +570,6 @@ let reviveHandle; // mounts it again if the page's watch took it down; false onc
 
 /** What `mount()` returns: works at once; calls made before the module runs are kept until it does. */
 class Handle {
-  static {
-    startHandle = (handle) => handle.#start();
-    failHandle = (handle, error) => report(handle.#element, error);
-    moveHandle = (handle, module) => { handle.#module = module; };
-    moduleOf = (handle) => handle.#module;
-    kindOf = (handle) => handle.#kind();
-    reviveHandle = (handle) => handle.#revive();
-  }
-
   #element;
   #options;
   #fromAttributes;
@@ -586,6 +579,14 @@ class Handle {
   #module; // the module that mounts it (moduleFor its kind)
 
   constructor(element, options, fromAttributes) {
+    // The ways in, set by the first handle (each takes one): a class
+    // static block would set them, but Safari before 16.4 cannot parse it.
+    startHandle ??= (handle) => handle.#start();
+    failHandle ??= (handle, error) => report(handle.#element, error);
+    moveHandle ??= (handle, module) => { handle.#module = module; };
+    moduleOf ??= (handle) => handle.#module;
+    kindOf ??= (handle) => handle.#kind();
+    reviveHandle ??= (handle) => handle.#revive();
     this.#element = element;
     this.#options = options;
     this.#fromAttributes = fromAttributes;

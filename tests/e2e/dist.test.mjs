@@ -427,6 +427,17 @@ test('a language catalog that does not match its hash: the error in the fallback
   await page.close();
 });
 
+test('the shipped scripts use no syntax or call Safari 15 lacks (class static blocks came in 16.4, Object.hasOwn in 15.4)', () => {
+  const scripts = ['cdn', 'npm'].flatMap((dir) => readdirSync(join(DIST, dir))
+    .filter((f) => f.endsWith('.js')).map((f) => join(DIST, dir, f)));
+  assert.ok(scripts.length >= 6, scripts.join(' '));
+  for (const file of scripts) {
+    const code = readFileSync(file, 'utf8');
+    assert.doesNotMatch(code, /\bstatic\s*\{/, file);
+    assert.doesNotMatch(code, /Object\.hasOwn\b/, file);
+  }
+});
+
 test("the npm packages resolve in webpack's resolver of Next.js 13 and 14: each exports entry lists types first, default last", () => {
   // enhanced-resolve before 5.17 (webpack 5 until 2024, and the copy
   // Next.js 13 and 14 build with) refuses an exports entry whose `default`
