@@ -1111,15 +1111,18 @@ impl Store for PostgresStore {
 
     async fn set_article_hidden(&self, id: &str, hidden: bool) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
-        let changed = client
-            .execute(
-                "UPDATE articles SET hidden = $2 WHERE id = $1",
-                &[&id, &hidden],
+        // One statement, so one transaction: the other instances hear of
+        // every change that commits (a connection lost between two
+        // statements would leave them serving the article as it was).
+        let changed: i64 = client
+            .query_one(
+                "WITH changed AS (UPDATE articles SET hidden = $2 WHERE id = $1 RETURNING 1)
+                 SELECT (SELECT COUNT(*) FROM changed), pg_notify($3, '')",
+                &[&id, &hidden, &CHANGES],
             )
             .await?
-            > 0;
-        notify(&client).await?;
-        Ok(changed)
+            .try_get(0)?;
+        Ok(changed > 0)
     }
 
     async fn ensure_thread(
@@ -1134,18 +1137,28 @@ impl Store for PostgresStore {
         let at = now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
-        let created = client
-            .execute(
-                "INSERT INTO articles (id, url, title, body_html, published_at, published_ts, lang,
-                     origin)
-                 VALUES ($1, $2, $3, '', $4, $5, $6, 'thread')
-                 ON CONFLICT (id) DO NOTHING",
-                &[&id, &url, &title, &at, &now.unix_timestamp(), &lang],
+        // One statement, one transaction (see `set_article_hidden`); the
+        // notification only when a thread was created.
+        client
+            .query_one(
+                "WITH created AS (
+                     INSERT INTO articles (id, url, title, body_html, published_at, published_ts,
+                         lang, origin)
+                     VALUES ($1, $2, $3, '', $4, $5, $6, 'thread')
+                     ON CONFLICT (id) DO NOTHING RETURNING 1)
+                 SELECT CASE WHEN EXISTS (SELECT 1 FROM created)
+                     THEN pg_notify($7, '') END",
+                &[
+                    &id,
+                    &url,
+                    &title,
+                    &at,
+                    &now.unix_timestamp(),
+                    &lang,
+                    &CHANGES,
+                ],
             )
             .await?;
-        if created > 0 {
-            notify(&client).await?;
-        }
         Ok(())
     }
 
@@ -2566,15 +2579,16 @@ impl Store for PostgresStore {
 
     async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
-        let changed = client
-            .execute(
-                "UPDATE articles SET comments_open = $2 WHERE id = $1",
-                &[&article_id, &open],
+        // One statement, one transaction (see `set_article_hidden`).
+        let changed: i64 = client
+            .query_one(
+                "WITH changed AS (UPDATE articles SET comments_open = $2 WHERE id = $1 RETURNING 1)
+                 SELECT (SELECT COUNT(*) FROM changed), pg_notify($3, '')",
+                &[&article_id, &open, &CHANGES],
             )
             .await?
-            > 0;
-        notify(&client).await?;
-        Ok(changed)
+            .try_get(0)?;
+        Ok(changed > 0)
     }
 
     async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError> {
