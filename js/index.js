@@ -518,11 +518,17 @@ function startCommentsEarly() {
   else if (!comments.running) startLazy(comments).catch(() => {});
 }
 
-/** Calls `then` once `element` is within a screen of the viewport. */
+/**
+ * Calls `then` once `element` is within a screen of the viewport; returns
+ * what stops the watch before.
+ */
 function whenNear(element, then) {
   const stop = near(element, '100% 0px', () => { stop(); then(); });
   if (!stop) then();
+  return stop ?? (() => {});
 }
+
+const nearing = new WeakMap(); // handle → stops the watch of its lazy section
 
 /**
  * A comment-section placeholder found by `khabar/auto`: starts what shows
@@ -670,6 +676,9 @@ class Handle {
   /** Takes the widget down in its module, or off the module's waiting list. */
   #unmount() {
     this.#module.waiting.delete(this);
+    // A lazy section's watch holds it (and its element) until it fires.
+    nearing.get(this)?.();
+    nearing.delete(this);
     if (this.#inner) {
       this.#inner.destroy();
       this.#inner.free();
@@ -739,7 +748,7 @@ function wait(handle, element, o) {
   const attribute = element.getAttribute('lazy');
   const lazy = o.kind ? !!o.lazy : attribute !== null && attribute !== 'false';
   if (lazy) {
-    if (module === page) whenNear(element, () => nearPage(handle));
+    if (module === page) nearing.set(handle, whenNear(element, () => nearPage(handle)));
     return;
   }
   if (typeof o.articleId === 'string' && !o.articleUrl) requestEarly(api(), o.articleId, true);

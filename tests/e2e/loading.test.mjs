@@ -447,12 +447,26 @@ test('lazy comment sections mounted by script: one taken down before the reader 
 <body><div id="top"></div><div style="height: 4000px">the story</div><div id="gone"></div><div id="kept"></div>
 <script type="module">import * as k from '/khabar/index.js'; window.k = k; window.imported = true;</script></body></html>`,
   }));
+  // Which elements the page's observers of the viewport still watch.
+  await page.addInitScript(() => {
+    const Native = window.IntersectionObserver;
+    window.watched = new Set();
+    window.IntersectionObserver = class extends Native {
+      #els = [];
+      observe(el) { this.#els.push(el); window.watched.add(el); super.observe(el); }
+      disconnect() { this.#els.forEach((el) => window.watched.delete(el)); super.disconnect(); }
+    };
+  });
   await page.goto(`${server.url}lazy-api.html`);
   await page.waitForFunction(() => window.imported);
-  // A section taken down while far below.
-  await page.evaluate((id) => {
-    k.mount(document.getElementById('gone'), { kind: 'comments', articleId: id, lazy: true }).destroy();
+  // A section taken down while far below: its watch ends with it.
+  const gone = await page.evaluate((id) => {
+    const handle = k.mount(document.getElementById('gone'), { kind: 'comments', articleId: id, lazy: true });
+    const watched = window.watched.has(document.getElementById('gone'));
+    handle.destroy();
+    return [watched, window.watched.has(document.getElementById('gone'))];
   }, ARTICLE);
+  assert.deepEqual(gone, [true, false], 'watched, then not once destroyed');
   await page.mouse.wheel(0, 3500);
   await page.waitForTimeout(800);
   assert.deepEqual(fetched, [], 'nothing for a section that was taken down');
