@@ -582,9 +582,10 @@ class Handle {
   #json;
   #inner = null;
   #destroyed = false;
+  #quiet = false; // a framework component's: options refused are told, never shown
   #module; // the module that mounts it (moduleFor its kind)
 
-  constructor(element, options, fromAttributes) {
+  constructor(element, options, fromAttributes, quiet = false) {
     // The ways in, set by the first handle (each takes one): a class
     // static block would set them, but Safari before 16.4 cannot parse it.
     startHandle ??= (handle) => handle.#start();
@@ -596,6 +597,7 @@ class Handle {
     this.#element = element;
     this.#options = options;
     this.#fromAttributes = fromAttributes;
+    this.#quiet = quiet;
     this.#module = moduleFor(this.#kind());
   }
 
@@ -611,7 +613,9 @@ class Handle {
     try {
       // Options refused now, when nobody can catch a throw, are shown in
       // the widget instead, as a placeholder's are.
-      const mountObject = unheard ? wasm.mountShowingRefusal : wasm.mount;
+      // A component's are told only (its `onError`): the placeholder keeps
+      // its height for the props that come next (an id still loading).
+      const mountObject = unheard && !this.#quiet ? wasm.mountShowingRefusal : wasm.mount;
       this.#inner = call(() => (this.#fromAttributes
         ? wasm.mountFromAttributes(this.#element, this.#options)
         : mountObject(this.#element, this.#options)));
@@ -620,7 +624,7 @@ class Handle {
       if (!unheard) throw e;
       // Mounted before the module ran, or again when its element came back
       // (#revive): nobody can catch it any more.
-      console.error(`khabar: ${e.message}`);
+      if (!this.#quiet) console.error(`khabar: ${e.message}`);
       report(this.#element, e);
     }
   }
@@ -756,8 +760,8 @@ function wait(handle, element, o) {
 }
 
 /** Opens a handle: mounts now when its module runs, else as soon as it does (starting it). */
-function open(element, options, fromAttributes) {
-  const handle = new Handle(element, options, fromAttributes);
+function open(element, options, fromAttributes, quiet = false) {
+  const handle = new Handle(element, options, fromAttributes, quiet);
   wait(handle, element, fromAttributes ? {} : options ?? {});
   rememberHandle(handle, element);
   return handle;
@@ -823,7 +827,7 @@ export function mountComponent(element, options, shown) {
   }));
   const start = (o) => {
     try {
-      handle = mount(element, o);
+      handle = open(element, o, false, true);
     } catch (error) {
       handle = null;
       tell(error);

@@ -144,6 +144,34 @@ test('mountComponent (the framework components\' mount): refused options are tol
   await page.close();
 });
 
+test('mountComponent before the module runs, with an id still loading: told (config), not shown, the height kept; the id mounts it', async () => {
+  const { page, problems } = await apiPage('<div id="story" style="min-block-size: 400px"></div>', '');
+  const outcome = await page.evaluate(async (id) => {
+    const el = document.getElementById('story');
+    const heard = [];
+    el.addEventListener('khabar:error', (e) => heard.push(e.detail.code));
+    let shown = 0;
+    const host = window.k.mountComponent(el, { kind: 'article', lang: 'en' }, () => { shown++; });
+    await window.k.ready;
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = {
+      heard: [...heard], shown, height: el.getBoundingClientRect().height,
+      mounted: el.hasAttribute('data-khabar-mounted'), shows: el.shadowRoot?.textContent ?? '',
+    };
+    const ready = new Promise((r) => el.addEventListener('khabar:ready', r, { once: true }));
+    host.update({ kind: 'article', articleId: id, lang: 'en' });
+    await ready;
+    const after = { shown, headline: el.shadowRoot?.querySelector('h1')?.textContent ?? null };
+    host.destroy();
+    return { refused, after };
+  }, ARTICLE);
+  assert.deepEqual(outcome.refused, { heard: ['config'], shown: 0, height: 400, mounted: false, shows: '' });
+  assert.equal(outcome.after.shown, 1);
+  assert.ok(outcome.after.headline, 'the widget shows the article');
+  assert.deepEqual(problems, [], 'nothing on the console: onError is the component\'s channel');
+  await page.close();
+});
+
 test('init() options that come after the widget was set up are not lost silently: the console says which were ignored', async () => {
   const { page, problems } = await apiPage('<div id="story"></div>', '');
   const warnings = [];
