@@ -207,8 +207,10 @@ impl Widget {
         if self.0.is_destroyed() {
             return Ok(());
         }
+        // Only a theme that changed: the same options again reload (a
+        // page's way to load anew, after an error say).
         let restyle = match (&self.0.borrow().options, &mut options) {
-            (Ok(old), Ok(new)) => {
+            (Ok(old), Ok(new)) if new.theme != old.theme => {
                 let theme = std::mem::replace(&mut new.theme, old.theme);
                 let same = *new == *old;
                 new.theme = theme;
