@@ -90,8 +90,8 @@ export interface KhabarInitOptions {
 /**
  * Starts the WebAssembly module (once; later calls return the same promise).
  * Importing `khabar` starts nothing; mount() calls init() itself. On the
- * server (no `document`) it does nothing, and its promise settles in the
- * browser only.
+ * server (no `document`) it does nothing and resolves at once (`ready`
+ * settles in the browser only).
  */
 export function init(options?: KhabarInitOptions): Promise<void>;
 

@@ -378,7 +378,8 @@ export function init(options = {}) {
   // On the server (server-side rendering runs the same module in Node):
   // nothing, neither a download nor the options, which the browser's own
   // call sets up (a relative `wasmBase` has no page to resolve against).
-  if (typeof document === 'undefined') return ready;
+  // Settled at once there: a server render that awaits it goes on.
+  if (typeof document === 'undefined') return Promise.resolve();
   configure(options);
   if (core.start) return ready;
   readyBy ??= core;
