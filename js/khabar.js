@@ -28,8 +28,11 @@ const ATTRIBUTES = ['kind', 'article-id', 'article-url', 'article-title', 'api',
 
 if (typeof document !== 'undefined') {
   const here = import.meta.url;
-  const script = Array.from(document.querySelectorAll('script[type="module"][src]'))
-    .find((s) => s.src === here);
+  const scripts = Array.from(document.querySelectorAll('script[type="module"][src]'));
+  // A tag whose src redirects (a CDN's alias for the latest version) has
+  // another URL than this file's: then the one Khabar tag with options.
+  const tagged = scripts.filter((s) => /khabar/i.test(s.src) && s.matches('[data-api],[data-wasm-base],[data-wasm]'));
+  const script = scripts.find((s) => s.src === here) ?? (tagged.length === 1 ? tagged[0] : undefined);
   const options = (script && script.dataset) || {};
   __auto.configure({ api: options.api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity });
   // The API of every placeholder and element that names none: the script

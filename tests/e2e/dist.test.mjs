@@ -113,6 +113,26 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   await page.close();
 });
 
+test('a script tag whose src redirects (a CDN alias for the latest version) keeps its data-api', async () => {
+  // The API by another name of the same server, so that the test tells it
+  // from the loader's own origin (the default without data-api).
+  const elsewhere = api().replace('127.0.0.1', 'localhost');
+  const url = sitePage('alias.html', `
+    <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+    <script type="module" src="/alias/khabar.js" crossorigin="anonymous" data-api="${elsewhere}"></script>`);
+  const { page, problems } = await openPage(browser);
+  await page.route('**/alias/khabar.js', (route) => route.fulfill({ status: 302, headers: { location: `${server.url}khabar/${JS.file}` } }));
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/api/v1/')) asked.push(new URL(r.url()).origin); });
+  await page.goto(url);
+  await widgetsSettled(page);
+  assert.equal(await page.locator('[data-khabar="article"] >> h1.headline').textContent(), title);
+  assert.ok(asked.length > 0);
+  assert.deepEqual([...new Set(asked)], [new URL(elsewhere).origin], 'every request to the data-api');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('the loader under the name that never changes (/khabar/khabar.js, the WordPress plugin\'s) is the bundle, checked on each visit, and loads hashed files only', async () => {
   const res = await fetch(`${server.url}khabar/khabar.js`);
   assert.equal(res.status, 200);

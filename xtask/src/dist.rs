@@ -100,8 +100,9 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // comments page's 58,881; then the loader without a class static block
 // (Safari 15 parses it): 9,003; then a lazy section's watch ended with
 // it: 9,032; then a framework component's refused options told only,
-// before the module ran too: 9,054.
-const CEILING_JS: usize = 9_062;
+// before the module ran too: 9,054; then a script tag whose src redirects
+// (a CDN's alias) found by its options: 9,122.
+const CEILING_JS: usize = 9_160;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 60_861;
 const CEILING_CATALOG: usize = 1_961;
