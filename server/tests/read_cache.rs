@@ -393,3 +393,79 @@ async fn first_pages_with_and_without_cut_replies_are_kept_apart() {
     }
     assert_eq!(cached.entries(), 2, "one entry each");
 }
+
+/// Hiding an article, closing its comments and opening a thread by URL,
+/// written by another instance, reach this one's cache (PostgreSQL's
+/// NOTIFY, sent in the same statement as the write; SQLite's
+/// data_version).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hiding_closing_and_new_threads_by_another_instance_reach_the_cache() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = common::engine_url(&dir);
+    let engine = seeded(&url).await;
+    let cached: khabar_server::store::SharedStore = std::sync::Arc::new(
+        khabar_server::store::cached::CachedStore::new(engine)
+            .await
+            .expect("the cache"),
+    );
+    let other = khabar_server::store::engine::open(&url)
+        .await
+        .expect("other");
+    let until = || Instant::now() + Duration::from_secs(5);
+    // Read (and kept), then closed by the other instance.
+    let open = cached
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article");
+    assert!(open.comments_open);
+    assert!(other
+        .set_comments_open(ARTICLE, false)
+        .await
+        .expect("close"));
+    let deadline = until();
+    while cached
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article")
+        .comments_open
+    {
+        assert!(Instant::now() < deadline, "the cache kept the article open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Hidden by the other instance.
+    assert!(other.set_article_hidden(ARTICLE, true).await.expect("hide"));
+    let deadline = until();
+    while cached.article(ARTICLE).await.expect("read").is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "the cache kept showing the hidden article"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A thread the other instance opened, asked for by its URL.
+    let page = "https://news.example/2026/12/06/thread".to_owned();
+    assert!(cached
+        .ids_by_url(vec![page.clone()])
+        .await
+        .expect("none yet")
+        .is_empty());
+    other
+        .ensure_thread("thread-from-other", &page, "A page", "ar")
+        .await
+        .expect("thread");
+    let deadline = until();
+    while cached
+        .ids_by_url(vec![page.clone()])
+        .await
+        .expect("read")
+        .is_empty()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the cache never saw the new thread"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
