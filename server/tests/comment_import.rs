@@ -1518,7 +1518,7 @@ fn comments_of_posts_nobody_could_read_get_no_public_thread() {
     assert!(
         !urls
             .iter()
-            .any(|(_, u)| u.contains("private") || u.contains("draft") || u.contains("locked")),
+            .any(|(_, u, _)| u.contains("private") || u.contains("draft") || u.contains("locked")),
         "{urls:?}"
     );
 }

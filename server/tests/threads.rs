@@ -137,7 +137,7 @@ async fn a_client_past_its_limit_creates_no_thread() {
     assert_eq!(page["article_id"], json!(null), "{page}");
     let urls = f.store.article_urls().await.expect("urls");
     assert!(
-        !urls.iter().any(|(_, url)| url.contains("/2026/12/01/")),
+        !urls.iter().any(|(_, url, _)| url.contains("/2026/12/01/")),
         "{urls:?}"
     );
 }

@@ -544,7 +544,7 @@ pub async fn import(
     threads: Vec<SourceThread>,
     options: &Options,
 ) -> Result<Summary, StoreError> {
-    let targets = Targets::new(store.article_urls().await?, options.sites.clone());
+    let targets = Targets::from_stored(store.article_urls().await?, options.sites.clone());
     let mut summary = Summary {
         dry_run: options.dry_run,
         ..Summary::default()

@@ -101,13 +101,40 @@ fn normal_path(path: &str) -> Option<(String, Option<String>)> {
 }
 
 impl Targets {
-    /// Indexes `(id, url)` of every stored article.
+    /// Indexes `(id, url)` of shown articles.
+    #[cfg(test)]
     pub fn new(articles: Vec<(String, String)>, sites: Sites) -> Targets {
+        Targets::from_stored(
+            articles
+                .into_iter()
+                .map(|(id, url)| (id, url, false))
+                .collect(),
+            sites,
+        )
+    }
+
+    /// Indexes `(id, url, hidden)` of every stored article, shown ones
+    /// first: where a shown and a hidden one share an address (a story
+    /// withdrawn and published again), the shown one is the page's.
+    pub fn from_stored(articles: Vec<(String, String, bool)>, sites: Sites) -> Targets {
         let mut t = Targets {
             sites,
             ..Targets::default()
         };
-        for (id, url) in articles {
+        let mut hidden_paths: HashMap<String, Vec<String>> = HashMap::new();
+        for (id, url, hidden) in articles {
+            // A path a shown article has is its alone (the list comes
+            // shown first); a hidden one's counts only if none has it.
+            let by_path = |t: &mut Targets,
+                           hidden_paths: &mut HashMap<String, Vec<String>>,
+                           path: String,
+                           id: String| {
+                if hidden {
+                    hidden_paths.entry(path).or_default().push(id);
+                } else {
+                    t.by_path.entry(path).or_default().push(id);
+                }
+            };
             let relative = url.starts_with('/') && !url.starts_with("//");
             let absolute = if relative {
                 format!("http://relative.invalid{url}")
@@ -121,7 +148,7 @@ impl Targets {
                 for key in page_keys("", &path, query.as_deref()) {
                     t.by_relative.entry(key).or_insert_with(|| id.clone());
                 }
-                t.by_path.entry(path).or_default().push(id);
+                by_path(&mut t, &mut hidden_paths, path, id);
                 continue;
             }
             // An article whose address has a query is known by it alone:
@@ -133,7 +160,10 @@ impl Targets {
             for key in keys {
                 t.by_url.entry(key).or_insert_with(|| id.clone());
             }
-            t.by_path.entry(path).or_default().push(id);
+            by_path(&mut t, &mut hidden_paths, path, id);
+        }
+        for (path, ids) in hidden_paths {
+            t.by_path.entry(path).or_insert(ids);
         }
         t
     }
@@ -475,6 +505,32 @@ mod tests {
             )),
             Target::Unknown(_)
         ));
+    }
+
+    /// A story withdrawn (hidden) and published again at its address: a
+    /// page known by its path alone (Isso's, without `--site`) is the
+    /// shown one's; a path only hidden articles have is still theirs.
+    #[test]
+    fn a_path_a_shown_and_a_hidden_article_share_is_the_shown_ones() {
+        let stored = |rows: &[(&str, &str, bool)]| {
+            Targets::from_stored(
+                rows.iter()
+                    .map(|(id, url, hidden)| ((*id).into(), (*url).into(), *hidden))
+                    .collect(),
+                Sites::default(),
+            )
+        };
+        let t = stored(&[
+            ("b-reissued", "https://news.example/2026/11/reissued", false),
+            ("a-withdrawn", "https://news.example/2026/11/reissued", true),
+            ("c-gone", "https://news.example/2026/11/gone", true),
+        ]);
+        let found = |path: &str| t.find(&Page::Path(path.into()));
+        assert_eq!(
+            found("/2026/11/reissued"),
+            Target::Article("b-reissued".into())
+        );
+        assert_eq!(found("/2026/11/gone"), Target::Article("c-gone".into()));
     }
 
     #[test]

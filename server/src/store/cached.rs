@@ -363,7 +363,7 @@ impl Store for CachedStore {
         self.wrote(r)
     }
 
-    async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError> {
+    async fn article_urls(&self) -> Result<Vec<(String, String, bool)>, StoreError> {
         self.inner.article_urls().await
     }
 

@@ -874,10 +874,11 @@ pub trait Store: Send + Sync {
         comments: Vec<ImportedComment>,
         dry_run: bool,
     ) -> Result<Vec<Imported>, StoreError>;
-    /// Every article's (id, url), hidden ones and threads included, shown
-    /// ones first (a page shows those, as [`Store::ids_by_url`] finds
-    /// them): what an import matches the pages of another system against.
-    async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Every article's (id, url, hidden), hidden ones and threads
+    /// included, shown ones first (a page shows those, as
+    /// [`Store::ids_by_url`] finds them): what an import matches the pages
+    /// of another system against.
+    async fn article_urls(&self) -> Result<Vec<(String, String, bool)>, StoreError>;
     /// The comment stored under an idempotency key, if any.
     async fn comment_by_key(&self, key: &str) -> Result<Option<StoredComment>, StoreError>;
     /// One comment by id, whatever its status.

@@ -2702,13 +2702,16 @@ impl Store for PostgresStore {
         Ok(added)
     }
 
-    async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError> {
+    async fn article_urls(&self) -> Result<Vec<(String, String, bool)>, StoreError> {
         let client = self.pool.get().await?;
         client
-            .query("SELECT id, url FROM articles ORDER BY hidden, id", &[])
+            .query(
+                "SELECT id, url, hidden FROM articles ORDER BY hidden, id",
+                &[],
+            )
             .await?
             .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .collect()
     }
 

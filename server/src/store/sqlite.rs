@@ -939,11 +939,11 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn article_urls(&self) -> Result<Vec<(String, String)>, StoreError> {
+    async fn article_urls(&self) -> Result<Vec<(String, String, bool)>, StoreError> {
         self.with_conn(|c| {
-            let mut stmt = c.prepare("SELECT id, url FROM articles ORDER BY hidden, id")?;
+            let mut stmt = c.prepare("SELECT id, url, hidden FROM articles ORDER BY hidden, id")?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })

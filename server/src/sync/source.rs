@@ -451,7 +451,7 @@ pub(crate) async fn store_changed(
             // Not shown: new, or hidden here (a feed cannot show it again).
             None if says == Says::ContentOnly => {
                 if known.is_none() {
-                    let ids = store.article_urls().await?.into_iter().map(|(id, _)| id);
+                    let ids = store.article_urls().await?.into_iter().map(|(id, _, _)| id);
                     known = Some(ids.collect());
                 }
                 if known.as_ref().is_some_and(|k| k.contains(&a.id)) {

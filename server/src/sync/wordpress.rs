@@ -888,7 +888,7 @@ async fn known_ids(store: &dyn Store) -> Result<HashSet<String>, SyncError> {
         .article_urls()
         .await?
         .into_iter()
-        .map(|(id, _)| id)
+        .map(|(id, _, _)| id)
         .collect())
 }
 
@@ -1649,7 +1649,7 @@ async fn article_prefix(
     let held = |prefix: &str| {
         articles
             .iter()
-            .any(|(id, link)| post_of(prefix, id).is_some() && is_under(&address, link))
+            .any(|(id, link, _)| post_of(prefix, id).is_some() && is_under(&address, link))
     };
     // Articles of both forms: a state lost, or rewritten by an earlier
     // version during an upgrade, after the site's own ids were chosen.
