@@ -117,6 +117,15 @@ async fn seeded(url: &str) -> khabar_server::store::SharedStore {
     engine
 }
 
+/// The read cache over the store at `url`, with the demo articles.
+async fn cached_over(url: &str) -> khabar_server::store::SharedStore {
+    std::sync::Arc::new(
+        khabar_server::store::cached::CachedStore::new(seeded(url).await)
+            .await
+            .expect("the cache"),
+    )
+}
+
 /// The article's title as `store` reads it.
 async fn title(store: &khabar_server::store::SharedStore) -> String {
     store
@@ -158,12 +167,7 @@ async fn a_cache_that_lost_its_listen_connection_keeps_nothing_until_it_listens_
     let dir = tempfile::tempdir().expect("dir");
     let url = common::engine_url(&dir);
     let db = url.rsplit('/').next().expect("database").to_owned();
-    let engine = seeded(&url).await;
-    let cached: khabar_server::store::SharedStore = std::sync::Arc::new(
-        khabar_server::store::cached::CachedStore::new(engine)
-            .await
-            .expect("the cache"),
-    );
+    let cached = cached_over(&url).await;
     // Another instance, which writes; both pools hold a connection now.
     let other = khabar_server::store::engine::open(&url)
         .await
@@ -402,12 +406,7 @@ async fn first_pages_with_and_without_cut_replies_are_kept_apart() {
 async fn hiding_closing_and_new_threads_by_another_instance_reach_the_cache() {
     let dir = tempfile::tempdir().expect("dir");
     let url = common::engine_url(&dir);
-    let engine = seeded(&url).await;
-    let cached: khabar_server::store::SharedStore = std::sync::Arc::new(
-        khabar_server::store::cached::CachedStore::new(engine)
-            .await
-            .expect("the cache"),
-    );
+    let cached = cached_over(&url).await;
     let other = khabar_server::store::engine::open(&url)
         .await
         .expect("other");

@@ -39,18 +39,25 @@ const storedDrafts = (page) => page.evaluate(() => Object.keys(localStorage)
   .flatMap((k) => JSON.parse(localStorage.getItem(k)).map((d) => d.body)));
 
 
+/** Posts a comment (a reply under `parent`) to the article through the
+ * API, as a reader's browser would; with `approve` (a server under
+ * pre-moderation), a moderator publishes it. Its id. */
+async function postComment(server, body, { author = 'R', parent = null, approve = false } = {}) {
+  const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ author, email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
+  });
+  assert.equal(res.status, 201);
+  const id = (await res.json()).comment.id;
+  if (approve) server.cli('comments', 'approve', String(id));
+  return id;
+}
+
 /** Posts `n` comments ("comment 0" by R0, …) to the article; with `approve`
  * (a server under pre-moderation), a moderator publishes each. */
 async function seedComments(server, n, { approve = false } = {}) {
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
-    });
-    assert.equal(res.status, 201);
-    if (approve) server.cli('comments', 'approve', String((await res.json()).comment.id));
-  }
+  for (let i = 0; i < n; i++) await postComment(server, `comment ${i}`, { author: `R${i}`, approve });
 }
 
 test('keyboard only: a comment posted with post-moderation appears in place', async () => {
@@ -1028,15 +1035,7 @@ test('a thread of the longest comments the API takes (4.4 MB for one page of the
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
     // 20 comments with 10 replies each, of 5,000 emoji (20 KB) each.
-    const post = async (i, parent) => {
-      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: `R${i}`, body: `${'😀'.repeat(4990)} ${i}`, parent_id: parent, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(res.status, 201);
-      return (await res.json()).comment.id;
-    };
+    const post = (i, parent) => postComment(server, `${'😀'.repeat(4990)} ${i}`, { author: `R${i}`, parent });
     for (let i = 0; i < 20; i++) {
       const top = await post(i, null);
       for (let k = 0; k < 10; k++) await post(`${i}.${k}`, top);
@@ -1574,15 +1573,7 @@ test('a draft an older widget stored is restored as a page opens, with a key of 
 test('a section taken down while "more replies" is on its way cancels that request too', async () => {
   const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
   try {
-    const post = async (body, parent) => {
-      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: 'R', email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(res.status, 201);
-      return (await res.json()).comment.id;
-    };
+    const post = (body, parent) => postComment(server, body, { parent });
     const top = await post('the busy comment', null);
     for (let i = 0; i < 21; i++) await post(`reply ${i}`, top);
     const { page, problems } = await openPage(browser);
@@ -1616,17 +1607,7 @@ test('keyboard only: a comment with 45 replies shows 20, "more replies" brings t
   for (const moderation of ['post', 'pre']) {
     const server = await startServer({ args: ['--moderation', moderation, '--comment-rate', '0'] });
     try {
-      const post = async (body, parent) => {
-        const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ author: 'R', email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
-        });
-        assert.equal(res.status, 201);
-        const id = (await res.json()).comment.id;
-        if (moderation === 'pre') server.cli('comments', 'approve', String(id));
-        return id;
-      };
+      const post = (body, parent) => postComment(server, body, { parent, approve: moderation === 'pre' });
       const top = await post('the busy comment', null);
       for (let i = 0; i < 45; i++) await post(`reply ${i}`, top);
       const { page, problems } = await openPage(browser);
@@ -1723,17 +1704,7 @@ test('keyboard only: a comment with 45 replies shows 20, "more replies" brings t
 test('a waiting reply that "more replies" showed in its place, published, stays there when the check of it answers later', async () => {
   const server = await startServer({ args: ['--moderation', 'pre', '--comment-rate', '0'] });
   try {
-    const post = async (body, parent, approve = true) => {
-      const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: 'R', email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(res.status, 201);
-      const id = (await res.json()).comment.id;
-      if (approve) server.cli('comments', 'approve', String(id));
-      return id;
-    };
+    const post = (body, parent) => postComment(server, body, { parent, approve: true });
     const top = await post('the busy comment', null);
     for (let i = 0; i < 25; i++) await post(`reply ${i}`, top);
     const { page, problems } = await openPage(browser);

@@ -3,7 +3,7 @@
 //! only the path, which is matched against their paths); a page under a
 //! configured `--site` that has no article gets a thread of its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use url::Url;
 
@@ -121,20 +121,11 @@ impl Targets {
             sites,
             ..Targets::default()
         };
-        let mut hidden_paths: HashMap<String, Vec<String>> = HashMap::new();
+        let mut hidden_ids = HashSet::new();
         for (id, url, hidden) in articles {
-            // A path a shown article has is its alone (the list comes
-            // shown first); a hidden one's counts only if none has it.
-            let by_path = |t: &mut Targets,
-                           hidden_paths: &mut HashMap<String, Vec<String>>,
-                           path: String,
-                           id: String| {
-                if hidden {
-                    hidden_paths.entry(path).or_default().push(id);
-                } else {
-                    t.by_path.entry(path).or_default().push(id);
-                }
-            };
+            if hidden {
+                hidden_ids.insert(id.clone());
+            }
             let relative = url.starts_with('/') && !url.starts_with("//");
             let absolute = if relative {
                 format!("http://relative.invalid{url}")
@@ -148,7 +139,7 @@ impl Targets {
                 for key in page_keys("", &path, query.as_deref()) {
                     t.by_relative.entry(key).or_insert_with(|| id.clone());
                 }
-                by_path(&mut t, &mut hidden_paths, path, id);
+                t.by_path.entry(path).or_default().push(id);
                 continue;
             }
             // An article whose address has a query is known by it alone:
@@ -160,10 +151,14 @@ impl Targets {
             for key in keys {
                 t.by_url.entry(key).or_insert_with(|| id.clone());
             }
-            by_path(&mut t, &mut hidden_paths, path, id);
+            t.by_path.entry(path).or_default().push(id);
         }
-        for (path, ids) in hidden_paths {
-            t.by_path.entry(path).or_insert(ids);
+        // A path a shown article has is its alone; a hidden one's counts
+        // only where no shown one has it.
+        for ids in t.by_path.values_mut() {
+            if ids.iter().any(|id| !hidden_ids.contains(id)) {
+                ids.retain(|id| !hidden_ids.contains(id));
+            }
         }
         t
     }
