@@ -218,6 +218,30 @@ pub fn stored_spellings(canonical: &str) -> Vec<String> {
     forms
 }
 
+/// [`stored_spellings`], then the same spellings' paths from the root: an
+/// article stored with a path (`/?article=x`, as imports that give paths
+/// and the demo store it) is the page of that path on the site, and
+/// `GET /counts` counts it there too.
+pub fn page_spellings(canonical: &str) -> Vec<String> {
+    let mut forms = stored_spellings(canonical);
+    let paths: Vec<String> = forms.iter().map(|f| url_path(f).to_owned()).collect();
+    for path in paths {
+        if !forms.contains(&path) {
+            forms.push(path);
+        }
+    }
+    forms
+}
+
+/// The path and query of an absolute URL (`/` when it has neither); a
+/// path is its own.
+pub fn url_path(url: &str) -> &str {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => url,
+    }
+}
+
 /// The same URL under the other web scheme (`http://` for `https://` and
 /// back); `None` for any other.
 fn other_scheme(url: &str) -> Option<String> {
@@ -258,9 +282,7 @@ fn add_spellings(canonical: &str, forms: &mut Vec<String>) {
 pub fn thread_spellings(url: &str) -> [String; 8] {
     let escaped = escape_letters(url.split('#').next().unwrap_or_default());
     let (base, query) = escaped.split_once('?').unwrap_or((&escaped, ""));
-    let path = base
-        .split_once("://")
-        .map_or(base, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+    let path = url_path(base);
     // A query that is not already the canonical one, the case of its hex
     // digits aside (`?utm_source=rss`, `?id=5&cat=2`), is kept as written,
     // so it matches no thread: the page would not find the article under

@@ -337,6 +337,68 @@ async fn a_hidden_articles_page_is_gone_and_opens_no_second_thread() {
 }
 
 #[tokio::test]
+async fn an_article_stored_with_a_path_is_the_thread_of_that_path_on_the_site() {
+    // Imports that give paths, and the demo, store `/…`: the page of that
+    // path is the article's, as `/counts` has it, and opens no second thread.
+    let f = site_fixture();
+    store_article(&f, "by-path", "/2026/11/26/harbour/").await;
+    store_article(&f, "by-query", "/?article=a1").await;
+    for (n, (page, id)) in [
+        ("https://news.example/2026/11/26/harbour", "by-path"),
+        (
+            "http://News.example/2026/11/26/harbour/?utm_source=x",
+            "by-path",
+        ),
+        ("https://news.example/?article=a1&fbclid=y", "by-query"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let uri = format!("/api/v1/comments?url={}", enc(page));
+        let (_, listed) = get_json(&f.router, &uri).await;
+        assert_eq!(listed["article_id"], id, "{page}: {listed}");
+        let (status, _, created) =
+            post_json(&f.router, &uri, &comment(&format!("key-path-{n}")), &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{page}: {created}");
+        assert_eq!(created["article_id"], id, "{page}");
+    }
+    let page = "https://news.example/2026/11/26/harbour";
+    let (_, counts) = get_json(&f.router, &format!("/api/v1/counts?url={}", enc(page))).await;
+    assert_eq!(counts["counts"][page], 2, "{counts}");
+    let urls = f.store.article_urls().await.expect("urls");
+    assert!(
+        !urls.iter().any(|(id, _, _)| id.starts_with("t-")),
+        "{urls:?}"
+    );
+
+    // An article with the page's whole URL is closer than one with its path.
+    store_article(&f, "by-url", "https://news.example/2026/11/26/harbour").await;
+    let uri = format!("/api/v1/comments?url={}", enc(page));
+    let (_, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(listed["article_id"], "by-url");
+
+    // A thread opened before its article came with a path goes to it.
+    let late = "https://news.example/?article=late";
+    let uri = format!("/api/v1/comments?url={}", enc(late));
+    let (_, _, created) = post_json(&f.router, &uri, &comment("key-path-late"), &[]).await;
+    let thread = created["article_id"].as_str().expect("thread").to_owned();
+    assert!(thread.starts_with("t-"), "{created}");
+    store_article(&f, "late", "/?article=late").await;
+    let (_, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(listed["article_id"], "late", "{listed}");
+    assert_eq!(listed["total"], 1);
+    assert!(f.store.article(&thread).await.expect("get").is_none());
+    // Another page's thread stays its own.
+    let other = "https://news.example/?article=later";
+    let uri = format!("/api/v1/comments?url={}", enc(other));
+    let (_, _, created) = post_json(&f.router, &uri, &comment("key-path-other"), &[]).await;
+    store_article(&f, "late", "/?article=late").await;
+    let (_, listed) = get_json(&f.router, &uri).await;
+    assert_eq!(listed["article_id"], created["article_id"], "{listed}");
+    assert_eq!(listed["total"], 1);
+}
+
+#[tokio::test]
 async fn other_sites_and_other_origins_are_refused() {
     let f = site_fixture();
     let outside = format!(

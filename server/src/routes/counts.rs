@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::threads::{canonical_path, never_names_page, page_query, stored_spellings};
+use crate::threads::{canonical_path, never_names_page, page_query, stored_spellings, url_path};
 
 /// Articles one request may ask about.
 pub const MAX_ITEMS: usize = 50;
@@ -104,9 +104,8 @@ fn literal_candidates(url: &str) -> Vec<String> {
     }
     forms.push(with_query.clone());
     for absolute in [&with_query, &normalized] {
-        if let Some((_, rest)) = absolute.split_once("://") {
-            let path = rest.find('/').map_or("/", |i| &rest[i..]);
-            forms.push(path.to_owned());
+        if absolute.contains("://") {
+            forms.push(url_path(absolute).to_owned());
         }
     }
     forms.dedup();

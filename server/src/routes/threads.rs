@@ -16,7 +16,7 @@ use crate::extract::{ApiJson, ApiQuery, ClientKey};
 use crate::routes::comments;
 use crate::state::AppState;
 use crate::store::CommentQuery;
-use crate::threads::{stored_spellings, thread_id, ThreadError};
+use crate::threads::{page_spellings, thread_id, ThreadError};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ByUrl {
@@ -54,9 +54,10 @@ async fn resolve(
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| ApiError::BadRequest("give the page's url=".into()))?;
     let canonical = state.sites.canonical(url)?;
-    let forms = stored_spellings(&canonical);
+    let forms = page_spellings(&canonical);
     let found = state.store.ids_by_url(forms.clone()).await?;
-    // The closest spelling of a shown article wins when several match.
+    // The closest spelling of a shown article wins when several match: an
+    // absolute URL before a bare path.
     let shown = forms
         .iter()
         .find_map(|form| found.iter().find(|m| &m.url == form && !m.hidden));

@@ -999,8 +999,15 @@ async fn upsert_article(
 /// page before the article was stored gives it its comments, and goes.
 async fn adopt_threads(client: &impl GenericClient, id: &str, url: &str) -> Result<(), StoreError> {
     let spellings = crate::threads::thread_spellings(url);
-    let threads = "SELECT id FROM articles WHERE origin = 'thread' AND id <> $1
-         AND url = ANY($2)";
+    let column = if crate::model::is_root_relative(url) {
+        "substr(url, strpos(substr(url, 9), '/') + 8)"
+    } else {
+        "url"
+    };
+    let threads = format!(
+        "SELECT id FROM articles WHERE origin = 'thread' AND id <> $1
+         AND {column} = ANY($2)"
+    );
     for statement in [
         // The threads first, in the order every write that counts comments
         // locks articles: a post into one, between the move and the delete,

@@ -2427,8 +2427,17 @@ fn upsert_article(conn: &Connection, a: &Article, origin: Option<&str>) -> Resul
 /// keeps one conversation, whichever row its URL would have found.
 fn adopt_threads(conn: &Connection, id: &str, url: &str) -> Result<(), StoreError> {
     let [a, b, c, d, e, f, g, h] = crate::threads::thread_spellings(url);
-    let threads = "SELECT id FROM articles WHERE origin = 'thread' AND id <> ?1
-         AND url IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    // An article stored with a path is its page on every site: its threads
+    // are matched by theirs (a thread's URL is `scheme://host/path`).
+    let column = if crate::model::is_root_relative(url) {
+        "substr(url, instr(substr(url, 9), '/') + 8)"
+    } else {
+        "url"
+    };
+    let threads = format!(
+        "SELECT id FROM articles WHERE origin = 'thread' AND id <> ?1
+         AND {column} IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    );
     conn.execute(
         &format!("UPDATE comments SET article_id = ?1 WHERE article_id IN ({threads})"),
         params![id, a, b, c, d, e, f, g, h],
