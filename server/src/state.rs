@@ -71,10 +71,10 @@ pub struct AppState {
     /// How long a reply confirmation that may not have left waits before
     /// it is tried again; doubled after each try.
     pub reply_confirm_retry: Duration,
-    /// When this instance's moderator mail first saw each waiting comment
-    /// (see `crate::notify`): a comment rests from then, whatever clock
-    /// stamped its time.
-    pub notify_seen: Arc<std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>>,
+    /// What this instance's moderator mail has seen of the waiting
+    /// comments (see `crate::notify`): a comment rests from then, whatever
+    /// clock stamped its time.
+    pub notify_seen: Arc<std::sync::Mutex<crate::notify::Sightings>>,
     /// Where in the list of moderators this process's next mail run
     /// starts: one further each run.
     pub notify_turn: Arc<std::sync::atomic::AtomicUsize>,

@@ -677,6 +677,56 @@ fn a_comment_rests_before_it_is_mailed_so_that_no_lower_id_is_passed() {
     });
 }
 
+/// Comments that came together rest together: once rested, a run mails
+/// them all, not one a run.
+#[test]
+fn a_burst_of_comments_is_mailed_in_the_run_after_its_rest() {
+    common::block_on(async {
+        let f = fixture();
+        let state = resting_state(&f).await;
+        for n in 0..3 {
+            comment(&f, &format!("burst-{n}"), "وصلت معًا").await;
+        }
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0, "too young");
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 3);
+    });
+}
+
+/// A digest's comments rest while they wait for it: every poll notes
+/// them, so the digest's run mails them all at once.
+#[test]
+fn a_digest_lists_the_comments_that_rested_while_it_waited() {
+    common::block_on(async {
+        let f = fixture();
+        let mut state = job_state(
+            &f,
+            &["moderator@news.test"],
+            Some(Duration::from_secs(1800)),
+        );
+        let mut settings = (**state.notify.as_ref().expect("settings")).clone();
+        settings.settle = Duration::from_secs(2);
+        state.notify = Some(Arc::new(settings));
+        assert_eq!(notify::run_once(&state).await.expect("start"), 0);
+        for n in 0..3 {
+            comment(&f, &format!("digest-rest-{n}"), &format!("تعليق رقم {n}")).await;
+        }
+        // The job loop's poll, every few seconds, before the period is up.
+        assert!(notify::has_news(&state).await.expect("news"));
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        assert_eq!(mails.len(), 1);
+        for n in 0..3 {
+            assert!(
+                mails[0].text.contains(&format!("تعليق رقم {n}")),
+                "{}",
+                mails[0].text
+            );
+        }
+    });
+}
+
 /// A comment stamped by an instance whose clock is behind looks old at
 /// once; it still rests, from when the mail job first saw it.
 #[test]

@@ -10,7 +10,7 @@
 
 pub mod settings;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
@@ -25,9 +25,48 @@ use crate::store::{ModComment, ModQuery, Status, StoreError};
 
 pub use settings::ModeratorMail;
 
-/// How long [`AppState::notify_seen`] remembers a comment: long past its
-/// rest, and short enough that the map stays small.
-const FORGET_SEEN_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+/// What this instance has seen of the waiting comments' ids, for their
+/// rest ([`ModeratorMail::settle`]): a comment has rested once some id at
+/// least as high was seen `settle` ago, since every lower id was handed
+/// out before that one was in. Every poll notes the newest id, so a
+/// comment waiting for a digest has rested by the digest's run.
+#[derive(Debug, Default)]
+pub struct Sightings {
+    /// Every id up to this one has rested.
+    rested: i64,
+    /// Higher ids seen, each with when it was first seen (a few: one per
+    /// poll at most, and only for `settle`).
+    recent: Vec<(i64, Instant)>,
+}
+
+impl Sightings {
+    /// Notes that `id` is seen at `now`; every id up to the one returned
+    /// has rested `settle`.
+    pub fn saw(&mut self, id: i64, now: Instant, settle: Duration) -> i64 {
+        // An id at least as high seen before covers this one already.
+        if id > self.rested && !self.recent.iter().any(|(seen, _)| *seen >= id) {
+            self.recent.push((id, now));
+        }
+        let rested = self
+            .recent
+            .iter()
+            .filter(|(_, at)| now.saturating_duration_since(*at) >= settle)
+            .map(|(seen, _)| *seen)
+            .fold(self.rested, i64::max);
+        self.rested = rested;
+        self.recent.retain(|(seen, _)| *seen > rested);
+        rested
+    }
+}
+
+/// Notes in `state` that `id` is seen now; the highest id that rested.
+fn saw(state: &AppState, settings: &ModeratorMail, id: i64) -> i64 {
+    state
+        .notify_seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .saw(id, Instant::now(), settings.settle)
+}
 
 /// The cursor's name: the id of the last pending comment told about.
 pub const CURSOR: &str = "notify-moderators";
@@ -160,6 +199,8 @@ pub async fn has_news(state: &AppState) -> Result<bool, StoreError> {
     else {
         return Ok(false);
     };
+    // Every poll, claimed or not: the comment rests from here.
+    saw(state, settings, newest);
     for to in &settings.to {
         let cursor = state.store.cursor(&recipient_cursor(to)).await?;
         if newest > cursor.unwrap_or(shared) {
@@ -290,30 +331,23 @@ async fn tell(
     told: &mut Told<'_>,
 ) -> Result<(), NotifyError> {
     let rested = OffsetDateTime::now_utc() - settings.settle;
-    let now = std::time::Instant::now();
     loop {
         let mut new = waiting(state, BATCH, crate::store::Keyset::After(told.cursor)).await?;
         let full = new.len() >= BATCH as usize;
         new.sort_by_key(|c| c.stored.comment.id);
         // The cursor stops before the first comment that has not rested:
         // the next run takes it, and whatever lower id appears meanwhile.
-        // It rests by its own time and by when this instance first saw it:
-        // its time was stamped by the instance that took it, on that
-        // instance's clock and before the database gave it its id.
-        let young = {
-            let mut seen = state
-                .notify_seen
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            // A comment forgotten here and seen again only rests once more.
-            seen.retain(|_, at| now.duration_since(*at) < FORGET_SEEN_AFTER);
-            new.iter().position(|c| {
-                let first = *seen.entry(c.stored.comment.id).or_insert(now);
-                now.duration_since(first) < settings.settle
-                    || OffsetDateTime::parse(&c.stored.comment.created_at, &Rfc3339)
-                        .map_or(true, |t| t > rested)
-            })
-        };
+        // It rests by its own time and by when this instance saw it (or a
+        // higher id): its time was stamped by the instance that took it, on
+        // that instance's clock and before the database gave it its id.
+        let seen = new
+            .last()
+            .map_or(i64::MIN, |c| saw(state, settings, c.stored.comment.id));
+        let young = new.iter().position(|c| {
+            c.stored.comment.id > seen
+                || OffsetDateTime::parse(&c.stored.comment.created_at, &Rfc3339)
+                    .map_or(true, |t| t > rested)
+        });
         if let Some(young) = young {
             new.truncate(young);
         }
@@ -417,4 +451,25 @@ fn compose(
         subject,
         text,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sightings;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn an_id_seen_long_ago_stays_rested_and_covers_every_lower_one() {
+        let settle = Duration::from_secs(5);
+        let start = Instant::now();
+        let mut seen = Sightings::default();
+        assert_eq!(seen.saw(7, start, settle), 0, "just seen");
+        assert_eq!(seen.saw(9, start + Duration::from_secs(3), settle), 0);
+        assert_eq!(seen.saw(9, start + Duration::from_secs(6), settle), 7);
+        // Half an hour on (a digest's period), nothing is forgotten.
+        let later = start + Duration::from_secs(1800);
+        assert_eq!(seen.saw(8, later, settle), 9);
+        assert_eq!(seen.saw(12, later, settle), 9, "a higher id rests anew");
+        assert_eq!(seen.saw(12, later + settle, settle), 12);
+    }
 }
