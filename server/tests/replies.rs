@@ -336,7 +336,9 @@ async fn a_reader_asking_twice_in_one_conversation_is_subscribed_once() {
         true,
     )
     .await;
-    assert_eq!(third["reply_notifications"], "subscribed");
+    // Confirmed: the same answer as for an address that is not, and no
+    // mail (anyone may name the address).
+    assert_eq!(third["reply_notifications"], "confirmation_sent");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
         inbox.lock().expect("inbox").len(),
@@ -419,7 +421,7 @@ async fn a_retried_comment_hears_what_its_first_try_did() {
     let (code, _) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
     assert_eq!(code, StatusCode::OK);
     let confirmed = comment(&f, "Lina", "lina@example.org", "Et le tram ?", None, true).await;
-    assert_eq!(say(&confirmed).as_deref(), Some("subscribed"));
+    assert_eq!(say(&confirmed).as_deref(), Some("confirmation_sent"));
 
     // Stored, but no subscription made (here: asked without the box).
     let plain = comment(
@@ -1014,6 +1016,47 @@ async fn a_reply_published_again_is_not_mailed_twice() {
     assert!(!replies::has_work(&state).await.expect("work"));
 }
 
+/// An instance that cannot mail readers (no mail server, or no address for
+/// its links) leaves a notice due for one that can: it does not take it
+/// as told.
+#[tokio::test]
+async fn a_notice_waits_for_an_instance_that_can_mail_it() {
+    let (url, inbox) = smtp_sink().await;
+    let (f, state, top_id) = conversation(Some(&url)).await;
+    confirmed(&f, top_id, "a@example.test", "").await;
+    let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
+    approve(&f, reply["comment"]["id"].as_i64().expect("id")).await;
+    let mut no_address = state.clone();
+    no_address.mail_url = None;
+    for cannot in [AppState::new(f.store.clone()), no_address] {
+        assert!(!replies::has_work(&cannot).await.expect("work"));
+        assert_eq!(replies::run_once(&cannot).await.expect("run"), 0);
+    }
+    assert!(replies::has_work(&state).await.expect("work"));
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1);
+    assert_eq!(wait_for(&inbox, 1).await.len(), 1);
+}
+
+/// A reply whose comment was rejected before its notice went out is out
+/// of readers' sight: nobody is mailed its text.
+#[tokio::test]
+async fn a_reply_under_a_comment_rejected_meanwhile_is_not_mailed() {
+    let (url, inbox) = smtp_sink().await;
+    let (f, state, top_id) = conversation(Some(&url)).await;
+    confirmed(&f, top_id, "a@example.test", "").await;
+    let reply = comment(&f, "Rim", "", "Une réponse.", Some(top_id), false).await;
+    approve(&f, reply["comment"]["id"].as_i64().expect("id")).await;
+    f.store
+        .set_comment_status(top_id, Status::Rejected)
+        .await
+        .expect("reject")
+        .expect("exists");
+    assert_eq!(replies::run_once(&state).await.expect("run"), 0);
+    assert!(!replies::has_work(&state).await.expect("work"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(inbox.lock().expect("inbox").is_empty());
+}
+
 /// A reply published again while its notice is being sent: the run's end
 /// records whom it told, and leaves the notice due for the others (it does
 /// not mark it done over the new publication).
@@ -1178,7 +1221,7 @@ async fn a_confirmation_that_could_not_leave_is_sent_by_the_job() {
     let top = first["comment"]["id"].as_i64().expect("id");
     approve(&f, top).await;
     let again = comment(&f, "Lina", lina, "Et le bus ?", Some(top), true).await;
-    assert_eq!(again["reply_notifications"], "subscribed");
+    assert_eq!(again["reply_notifications"], "confirmation_sent");
 
     assert!(!replies::has_work(&state).await.expect("work"), "settled");
     assert_eq!(replies::run_once(&state).await.expect("run"), 0);

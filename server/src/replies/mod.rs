@@ -76,11 +76,11 @@ impl LinkKind {
 /// What happened to a reader's "tell me about replies".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subscribed {
-    /// Recorded; the confirmation message is on its way.
+    /// Recorded, and the confirmation message is on its way; or the
+    /// address confirmed before, and nothing is sent: the answer does not
+    /// tell anyone who names an address whether it follows the
+    /// conversation.
     ConfirmationSent,
-    /// The address already hears of replies in this conversation (it
-    /// confirmed before): nothing recorded, nothing sent.
-    AlreadySubscribed,
     /// Too many confirmations for this address or client lately: nothing
     /// recorded, nothing sent.
     Limited,
@@ -93,7 +93,6 @@ impl Subscribed {
     pub fn as_str(self) -> &'static str {
         match self {
             Subscribed::ConfirmationSent => "confirmation_sent",
-            Subscribed::AlreadySubscribed => "subscribed",
             Subscribed::Limited => "limited",
             Subscribed::Unavailable => "unavailable",
         }
@@ -161,10 +160,8 @@ pub async fn subscribe(
         .store
         .reply_subscription_of(conversation, email)
         .await?;
-    match &earlier {
-        Some(s) if s.confirmed => return Ok(Subscribed::AlreadySubscribed),
-        Some(_) if replay => return Ok(Subscribed::ConfirmationSent),
-        _ => {}
+    if earlier.is_some() && replay {
+        return Ok(Subscribed::ConfirmationSent);
     }
     // The address by its HMAC under the install's key: rate events are not
     // where a reader's address should be kept, even hashed (a plain hash of
@@ -185,6 +182,11 @@ pub async fn subscribe(
         .is_err()
     {
         return Ok(Subscribed::Limited);
+    }
+    // Past the client's allowance, as a new subscription is: a client
+    // out of it cannot tell a confirmed address by a different answer.
+    if earlier.as_ref().is_some_and(|s| s.confirmed) {
+        return Ok(Subscribed::ConfirmationSent);
     }
     if limit
         .check_in(store, "reply-confirm-address", &address)
@@ -225,12 +227,7 @@ pub async fn subscribe(
         limit
             .give_back(store, "reply-confirm-address", &address)
             .await?;
-        return Ok(
-            match store.reply_subscription_of(conversation, email).await? {
-                Some(s) if s.confirmed => Subscribed::AlreadySubscribed,
-                _ => Subscribed::ConfirmationSent,
-            },
-        );
+        return Ok(Subscribed::ConfirmationSent);
     };
     let mail = confirmation(state, &mailer, email, lang, article, base_url, id).await?;
     // Background work: an instance shutting down sends it before it ends.
@@ -313,11 +310,20 @@ async fn send_confirmation(
 
 /// Whether a published reply waits to be told about. Reads only.
 pub async fn has_work(state: &AppState) -> Result<bool, StoreError> {
-    // Owed confirmations wait for an instance that can mail them: one
-    // that cannot would claim the job for nothing every poll.
-    let can_confirm = state.mailer.is_some() && state.mail_base().is_some();
+    // Notices and owed confirmations wait for an instance that can mail
+    // them: one that cannot would claim the job for nothing every poll, or
+    // take a notice as told.
+    if !can_mail(state) {
+        return Ok(false);
+    }
     Ok(!state.store.due_reply_notices(1).await?.is_empty()
-        || (can_confirm && !state.store.due_reply_confirmations(1).await?.is_empty()))
+        || !state.store.due_reply_confirmations(1).await?.is_empty())
+}
+
+/// Whether this instance can mail readers: a mailer, and an address for
+/// the links in its mail.
+fn can_mail(state: &AppState) -> bool {
+    state.mailer.is_some() && state.mail_base().is_some()
 }
 
 /// Mails the confirmed subscribers of every conversation that got a
@@ -326,6 +332,11 @@ pub async fn has_work(state: &AppState) -> Result<bool, StoreError> {
 /// notice is tried again later for those alone (after 30 s, 1, 2 and 4
 /// minutes), and nobody gets the same notice twice.
 pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
+    // Notices stay due for an instance that can send them (another one,
+    // or this one restarted with its mail settings back).
+    if !can_mail(state) {
+        return Ok(0);
+    }
     // The rest waits for the next run (see `AppState::mail_run_budget`),
     // checked before every message, not every notice: a conversation with
     // hundreds of subscribers, or a mail server that times out, must not
@@ -550,6 +561,15 @@ async fn messages(
     let (Some(conversation), "published") = (reply.comment.parent_id, reply.status.as_str()) else {
         return Ok(Vec::new());
     };
+    // A reply under a comment rejected since it was published is out of
+    // readers' sight, as its notice is.
+    let parent = store
+        .comment(conversation)
+        .await
+        .map_err(|e| e.to_string())?;
+    if parent.is_none_or(|p| p.status != "published") {
+        return Ok(Vec::new());
+    }
     let subscribers = store
         .reply_subscribers(conversation)
         .await
