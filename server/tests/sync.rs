@@ -3302,6 +3302,55 @@ async fn a_hidden_article_stays_hidden_until_its_post_changes() {
     assert_eq!(shown.title, "Final score, edited again");
 }
 
+/// A post the site stopped listing (unpublished, or scheduled again) is
+/// hidden; listed again with no edit (WP-Cron publishes a scheduled post
+/// by its status alone), its article is shown again. One a moderator hid
+/// stays hidden (above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_listed_again_without_an_edit_is_shown_again() {
+    let f = common::fixture(false);
+    let (mock, url, host) = wp_site().await;
+    let (src, client) = (source(&url), client());
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let id = format!("{host}-103");
+    let title = stored(&f.store, &id).await.expect("stored").title;
+    let post = {
+        let mut posts = mock.posts.lock().unwrap();
+        let at = posts.iter().position(|p| p["id"] == 103).unwrap();
+        posts.remove(at)
+    };
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 1 hidden, 0 skipped");
+    assert!(stored(&f.store, &id).await.is_none());
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 0 hidden, 0 skipped");
+
+    // Published again, as it was: the same `modified_gmt`.
+    mock.posts.lock().unwrap().push(post);
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "1 new or updated, 0 hidden, 0 skipped");
+    assert_eq!(stored(&f.store, &id).await.expect("shown").title, title);
+    let state = f
+        .store
+        .source_state(&src.url)
+        .await
+        .expect("state")
+        .expect("saved");
+    assert!(state.unlisted.is_empty(), "{:?}", state.unlisted);
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.to_string(), "0 new or updated, 0 hidden, 0 skipped");
+}
+
 /// A sync that takes longer than the interval keeps its source to itself
 /// until it ends, and one longer than `Limits::max_sync` is stopped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

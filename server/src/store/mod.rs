@@ -22,7 +22,7 @@ pub mod postgres;
 mod postgres_tls;
 pub mod sqlite;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -270,6 +270,11 @@ pub struct SourceState {
     /// (ms since the epoch): fetched by id by the next syncs, for a week.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub missed: BTreeMap<u64, i64>,
+    /// A WordPress source's posts its syncs hid because the site stopped
+    /// listing them (unpublished, or scheduled again): shown again when it
+    /// lists them again, edited or not.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unlisted: BTreeSet<u64>,
 }
 
 /// A place in a WordPress site's listing of post ids, newest first.

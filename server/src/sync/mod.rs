@@ -50,6 +50,7 @@ pub async fn sync(
             state.archive_read = outcome.archive_read;
             state.unstorable.clone_from(&outcome.unstorable);
             state.missed.clone_from(&outcome.missed);
+            state.unlisted.clone_from(&outcome.unlisted);
             if outcome.article_prefix.is_some() {
                 state.article_prefix.clone_from(&outcome.article_prefix);
             }

@@ -13,7 +13,7 @@
 //! sync stopped at its limits leaves the older posts to the next ones,
 //! which read the listing of ids newest first (`take_older`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use reqwest::Url;
 use serde::Deserialize;
@@ -49,6 +49,10 @@ const MISSED_FOR_MS: i64 = 7 * 24 * 3_600_000;
 /// How many such changes are kept (the source's state, with them, is
 /// written after every sync).
 const MISSED_KEPT: usize = 10_000;
+
+/// The most posts hidden as no longer listed a source's state keeps (the
+/// highest ids), to show them again when the site lists them again.
+const UNLISTED_KEPT: usize = 10_000;
 
 /// Margin on `after` (the publication date): a scheduled post keeps its
 /// planned date when WP-Cron publishes it late (a "missed schedule",
@@ -161,6 +165,7 @@ pub(crate) async fn sync(
         ignores_include: false,
         per_page: PER_PAGE,
         report: Report::default(),
+        unlisted: state.unlisted.clone(),
     };
     // The posts skipped for good (no title, a password, a failing page)
     // are not fetched again by id for a day: an edit brings one back
@@ -358,8 +363,10 @@ pub(crate) async fn sync(
         if store.set_article_hidden(&id, true).await? {
             tracing::info!("sync {}: hid {id}, no longer published", source.url);
             run.report.hidden += 1;
+            run.unlisted.extend(post_of(&site.ids, &id));
         }
     }
+    show_listed_again(&mut run, &listed).await?;
     take_unknown(&mut run, listed, &remembered).await?;
     let retry: Vec<u64> = expired
         .keys()
@@ -456,6 +463,8 @@ struct Run<'a> {
     /// Posts a page: 100, or what the site takes when it refuses that.
     per_page: usize,
     report: Report,
+    /// Posts hidden because the site stopped listing them.
+    unlisted: BTreeSet<u64>,
 }
 
 impl Run<'_> {
@@ -505,6 +514,13 @@ impl Run<'_> {
             );
         }
         outcome.missed = missed;
+        // The newest kept: a post gone for good stays in the set, and an
+        // archive's worth of them would weigh on every sync's state.
+        let mut unlisted = self.unlisted;
+        while unlisted.len() > UNLISTED_KEPT {
+            unlisted.pop_first();
+        }
+        outcome.unlisted = unlisted;
     }
 
     /// How many changes missed by the pages it may still fetch by id: what
@@ -897,7 +913,7 @@ async fn known_ids(store: &dyn Store) -> Result<HashSet<String>, SyncError> {
 /// its status, not its `modified` time, so `modified_after` never lists
 /// it), or one the paging missed while posts moved. A hidden article stays
 /// hidden until its post changes, as before (a moderator may have hidden
-/// it). Posts skipped again (no title, say, or one whose request fails)
+/// it), unless the sync hid it ([`show_listed_again`]). Posts skipped again (no title, say, or one whose request fails)
 /// were counted when first read; those `remembered` as skipped are not
 /// asked for again (an edit brings them back through the changes).
 async fn take_unknown(
@@ -925,6 +941,47 @@ async fn take_unknown(
             source.url,
             got.changed
         );
+    }
+    Ok(())
+}
+
+/// Shows again the articles this source's syncs hid when the site stopped
+/// listing their posts, now that it lists them: WP-Cron publishes a post
+/// scheduled again by its status alone, with no edit to bring it back. A
+/// post read unchanged is shown as it is; one that cannot be stored (a
+/// password, no title) stays hidden. An article hidden by a moderator or
+/// the plugin's `DELETE` is not among them.
+async fn show_listed_again(
+    run: &mut Run<'_>,
+    listed: &HashMap<String, u64>,
+) -> Result<(), SyncError> {
+    let back: Vec<(&String, u64)> = listed
+        .iter()
+        .filter(|(_, post)| run.unlisted.contains(post))
+        .map(|(id, post)| (id, *post))
+        .collect();
+    let unread: Vec<u64> = back
+        .iter()
+        .map(|(_, post)| *post)
+        .filter(|post| !run.seen.contains(post))
+        .collect();
+    if !unread.is_empty() {
+        run.take_by_id(&unread).await?;
+    }
+    for (id, post) in back {
+        // Not read (the time, a site ignoring `include`): the next sync.
+        if !run.seen.contains(&post) {
+            continue;
+        }
+        run.unlisted.remove(&post);
+        // Shown already when its edit was stored.
+        if run.unstorable.contains(&post) || run.store.article(id).await?.is_some() {
+            continue;
+        }
+        if run.store.set_article_hidden(id, false).await? {
+            tracing::info!("sync {}: {id} listed again, shown", run.source.url);
+            run.report.changed += 1;
+        }
     }
     Ok(())
 }
