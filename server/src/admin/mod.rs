@@ -21,7 +21,10 @@ pub mod links;
 mod pages;
 mod paging;
 
+use axum::extract::Request;
 use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -61,8 +64,36 @@ pub fn router() -> Router<AppState> {
             .route("/admin/webhooks/{id}/retry", post(deliveries::retry))
             .route("/admin/link", get(link_pages::show).post(link_pages::act))
             .route("/admin/static/admin.css", get(pages::stylesheet))
-            .route("/admin/static/icon.svg", get(pages::icon)),
+            .route("/admin/static/icon.svg", get(pages::icon))
+            .layer(axum::middleware::from_fn(refuse_nul)),
     )
+}
+
+/// The largest form a moderation page sends (a queue page's ids, a
+/// block's note) is far below this.
+const FORM_MAX: usize = 256 * 1024;
+
+/// `400` for an address or a form that decodes to a NUL character
+/// (`%00`): no id, search or value holds one, and PostgreSQL refuses it
+/// in text (a `500` where SQLite answers).
+async fn refuse_nul(req: Request, next: Next) -> Response {
+    let has_nul = |raw: &[u8]| raw.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    let uri = req.uri();
+    if has_nul(uri.path().as_bytes()) || uri.query().is_some_and(|q| has_nul(q.as_bytes())) {
+        return common::AdminError::BadForm("NUL (%00)").into_response();
+    }
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, FORM_MAX).await else {
+        return common::AdminError::BadForm("size").into_response();
+    };
+    if has_nul(&bytes) || bytes.contains(&0) {
+        return common::AdminError::BadForm("NUL (%00)").into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// The demo's read-only view of the mail outbox, `/demo/outbox` (merged

@@ -33,6 +33,10 @@ pub fn encode_cursor(ts: i64, id: &str) -> String {
 pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
     let (ts, id) = raw.split_once(':')?;
+    // PostgreSQL refuses a NUL in text: a cursor with one is no cursor.
+    if id.contains('\0') {
+        return None;
+    }
     Some((ts.parse().ok()?, id.to_owned()))
 }
 
@@ -105,5 +109,6 @@ mod tests {
         );
         assert_eq!(decode_cursor("!!"), None);
         assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("x:y")), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("1:a\0b")), None);
     }
 }
