@@ -358,6 +358,28 @@ async fn five_failures_lock_an_account_from_every_address_until_unlocked() {
     sign_in(r, "10.0.1.6", "sara").await;
 }
 
+/// A moderator who mistypes five times from the newsroom's one address
+/// locks that address too; unlocking the account lifts both, and a
+/// colleague behind the same address signs in.
+#[tokio::test]
+async fn unlocking_an_account_lifts_its_failures_from_the_address_it_shares() {
+    let f = setup().await;
+    let r = &f.router;
+    for _ in 1..=4 {
+        let res = try_sign_in(r, "10.0.3.1", "sara", "guess guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    let res = try_sign_in(r, "10.0.3.1", "sara", "guess guess").await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    let res = try_sign_in(r, "10.0.3.1", "omar", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "the address too");
+    auth::unlock(f.store.as_ref(), "sara")
+        .await
+        .expect("unlock");
+    sign_in(r, "10.0.3.1", "omar").await;
+    sign_in(r, "10.0.3.1", "sara").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guesses_sent_in_parallel_are_checked_no_more_than_the_lock_allows() {
     let f = setup().await;

@@ -88,10 +88,15 @@ pub async fn remove_moderator(store: &dyn Store, name: &str) -> Result<bool, Adm
     Ok(removed)
 }
 
-/// Lifts the lock of the account `name` (`khabar-server admin unlock`);
-/// how many failures were forgotten.
+/// Lifts the lock of the account `name` (`khabar-server admin unlock`),
+/// and forgets its failures in every address's count: a moderator who
+/// mistyped five times locked the address too, for everyone behind it (a
+/// newsroom's one office address); how many failures of the account
+/// were forgotten.
 pub async fn unlock(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
-    store.clear_login_failures(&account_key(name), None).await
+    let own = store.clear_login_failures(&account_key(name), None).await?;
+    store.clear_client_failures_at(name).await?;
+    Ok(own)
 }
 
 /// The key failures of an account are counted under.

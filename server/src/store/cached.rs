@@ -498,6 +498,10 @@ impl Store for CachedStore {
         self.inner.clear_login_failures(key, account).await
     }
 
+    async fn clear_client_failures_at(&self, account: &str) -> Result<u64, StoreError> {
+        self.inner.clear_client_failures_at(account).await
+    }
+
     async fn create_session(
         &self,
         token_hash: &str,

@@ -1061,6 +1061,9 @@ pub trait Store: Send + Sync {
         key: &str,
         account: Option<&str>,
     ) -> Result<u64, StoreError>;
+    /// Forgets the failed sign-ins at `account` counted under any client
+    /// (`client:…` keys); how many there were.
+    async fn clear_client_failures_at(&self, account: &str) -> Result<u64, StoreError>;
     /// Stores a session (by the hash of its cookie) that ends `lifetime`
     /// from now, and forgets the sessions that ended; `false`, and no
     /// session, when `moderator` was removed or given a new password since

@@ -1732,6 +1732,16 @@ impl Store for PostgresStore {
             .await?)
     }
 
+    async fn clear_client_failures_at(&self, account: &str) -> Result<u64, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                "DELETE FROM login_failures WHERE key LIKE 'client:%' AND account = $1",
+                &[&account],
+            )
+            .await?)
+    }
+
     async fn create_session(
         &self,
         token_hash: &str,

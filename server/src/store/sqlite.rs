@@ -1384,6 +1384,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn clear_client_failures_at(&self, account: &str) -> Result<u64, StoreError> {
+        let account = account.to_owned();
+        self.with_conn(move |c| {
+            let n = c.execute(
+                "DELETE FROM login_failures WHERE key LIKE 'client:%' AND account = ?1",
+                [account],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
     async fn create_session(
         &self,
         token_hash: &str,
