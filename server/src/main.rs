@@ -544,7 +544,10 @@ fn parse_public_url(value: &str) -> Result<String, String> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err("an address without ? or #".into());
     }
-    Ok(value.to_owned())
+    // As parsed: a host in letters outside ASCII in its punycode, a path's
+    // letters escaped. Links go into mail headers (`List-Unsubscribe`),
+    // which take ASCII alone.
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// `--db` for messages: a URL loses its password.
@@ -1118,4 +1121,20 @@ fn moderator_mail(
         lang,
         settle: khabar_server::notify::settings::SETTLE,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_public_url_is_kept_in_ascii_without_its_closing_slash() {
+        assert_eq!(
+            super::parse_public_url("https://تعليقات.example/خبر/").as_deref(),
+            Ok("https://xn--mgbfb2d2bl6b.example/%D8%AE%D8%A8%D8%B1")
+        );
+        assert_eq!(
+            super::parse_public_url("https://Comments.News.example:443").as_deref(),
+            Ok("https://comments.news.example")
+        );
+        assert_eq!(super::parse_public_url(" ").as_deref(), Ok(""));
+    }
 }
