@@ -508,6 +508,25 @@ async fn sends_are_limited_per_recipient_and_never_about_a_readers_page() {
         202,
         "the refusals were given back"
     );
+    // Where rate events are kept (PostgreSQL), the friend's address is not
+    // there as a plain hash anyone could find by hashing addresses.
+    if common::on_postgres() {
+        use sha2::Digest;
+        let plain: String = sha2::Sha256::digest(b"friend@d.co")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let kept: Vec<String> = common::session(&f)
+            .await
+            .query("SELECT client FROM rate_hits WHERE bucket = 'send-to'", &[])
+            .await
+            .expect("rate events")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(!kept.is_empty());
+        assert!(kept.iter().all(|k| !k.contains(&plain)), "{kept:?}");
+    }
     // A page known only by its URL, titled by its first commenter: no mail.
     let page = "https://news.example/2026/12/03/opinion";
     let thread = khabar_server::model::Article {

@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
-use sha2::Digest;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientKey};
@@ -46,10 +45,14 @@ pub(crate) async fn send(
     // Per client, and per recipient's inbox, which many clients (a /48 of
     // IPv6 addresses, say) could otherwise flood together, each with its
     // own spelling of the address.
-    let digest = sha2::Sha256::digest(mail::inbox(&clean.to_email).as_bytes());
-    let recipient: String = std::iter::once("to:".to_owned())
-        .chain(digest.iter().map(|b| format!("{b:02x}")))
-        .collect();
+    // By its HMAC under the install's key, as reply confirmations count
+    // theirs: a plain hash of a third party's address, kept with the rate
+    // events, is found again by hashing known addresses.
+    let recipient = crate::admin::client_hmac(
+        &state,
+        &format!("send-to:{}", mail::inbox(&clean.to_email)),
+    )
+    .await?;
     // The client first, so that one past its allowance cannot spend the
     // recipient's; a recipient's refusal then gives the client's back.
     let limited = |wait| ApiError::RateLimited {
