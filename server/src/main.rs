@@ -922,20 +922,10 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
             return Ok(());
         }
         CommentAction::Forget { email, by } => {
-            let n = store.forget_email(email.trim()).await?;
-            // The erasure is a moderator's act like a delete, recorded
-            // without what it erased: the address stays out of the log.
-            store
-                .add_audit(khabar_server::store::AuditEntry {
-                    id: 0,
-                    at: khabar_server::audit::now(),
-                    moderator: by,
-                    action: "forget".into(),
-                    comment_id: None,
-                    article_id: None,
-                    detail: Some(format!("{n} comment(s)")),
-                })
-                .await?;
+            // The erasure is a moderator's act like a delete, recorded with
+            // it, without what it erased: the address stays out of the log.
+            let line = khabar_server::audit::line(&by, "forget");
+            let n = store.forget_email(email.trim(), Some(line)).await?;
             println!("deleted {n} comment(s) left with {}", email.trim());
             return Ok(());
         }

@@ -1133,10 +1133,36 @@ async fn an_act_whose_audit_line_cannot_be_written_is_not_taken() {
     )
     .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    // Closing an article's comments, and an erasure (`comments forget`).
+    let form = format!("csrf={}&open=0", enc(&csrf));
+    let res = send(
+        r,
+        "POST",
+        &format!("/admin/articles/{ARTICLE}/open"),
+        "10.0.9.1",
+        &session,
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let line = khabar_server::audit::line("sara", "forget");
+    assert!(f
+        .store
+        .forget_email("reader@example.com", Some(line))
+        .await
+        .is_err());
     // Nothing was done that the log does not say.
     assert_eq!(status_of(&f, waiting).await.as_deref(), Some("pending"));
     assert_eq!(status_of(&f, doomed).await.as_deref(), Some("pending"));
     assert_eq!(f.store.audit_log(50).await.expect("audit").len(), lines);
+    let article = f
+        .store
+        .article(ARTICLE)
+        .await
+        .expect("read")
+        .expect("article");
+    assert!(article.comments_open, "still open");
 
     // The log takes lines again: the same acts go through, each recorded.
     common::allow_audit(&f).await;

@@ -44,7 +44,7 @@ fn news_site(site: &str) -> Fixture {
             .expect("articles");
         assert!(f
             .store
-            .set_comments_open("closed", false)
+            .set_comments_open("closed", false, None)
             .await
             .expect("close"));
         assert!(f
@@ -322,7 +322,7 @@ fn an_import_run_again_does_not_bring_back_what_was_deleted_here() {
     // A reader asks for erasure of everything under her address: her
     // comment goes, and the two replies under it.
     assert_eq!(
-        block_on(f.store.forget_email("layla@example.test")).expect("forget"),
+        block_on(f.store.forget_email("layla@example.test", None)).expect("forget"),
         3
     );
     // A moderator deletes the comment that waited.

@@ -679,7 +679,7 @@ async fn closed_missing_oversized_and_malformed_requests_are_refused() {
     assert_eq!(page["comments_open"], true);
     assert!(f
         .store
-        .set_comments_open(ARTICLE, false)
+        .set_comments_open(ARTICLE, false, None)
         .await
         .expect("close"));
     let (status, _, body) = post_json(&f.router, URI, &comment("key-closed01", "مغلق"), &[]).await;

@@ -310,7 +310,7 @@ async fn comments_closed_here_stay_closed_until_the_cms_changes_its_word() {
     // says open, as it said before: the moderator's choice stands.
     assert!(f
         .store
-        .set_comments_open("cms-port-2", false)
+        .set_comments_open("cms-port-2", false, None)
         .await
         .expect("close"));
     let (status, stored) = send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(true, "ب"))).await;
@@ -329,7 +329,7 @@ async fn comments_closed_here_stay_closed_until_the_cms_changes_its_word() {
     send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(false, "هـ"))).await;
     assert!(f
         .store
-        .set_comments_open("cms-port-2", true)
+        .set_comments_open("cms-port-2", true, None)
         .await
         .expect("open"));
     send(&f.router, "PUT", uri, Some(TOKEN), Some(&push(false, "و"))).await;

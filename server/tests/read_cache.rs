@@ -419,7 +419,7 @@ async fn hiding_closing_and_new_threads_by_another_instance_reach_the_cache() {
         .expect("article");
     assert!(open.comments_open);
     assert!(other
-        .set_comments_open(ARTICLE, false)
+        .set_comments_open(ARTICLE, false, None)
         .await
         .expect("close"));
     let deadline = until();

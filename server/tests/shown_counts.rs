@@ -204,7 +204,10 @@ async fn the_kept_number_follows_every_kind_of_write() {
     exact(s, "comment deleted").await;
 
     // An erasure: the address's comments, and the replies under them.
-    let erased = s.forget_email("HUDA@news.test").await.expect("forgot");
+    let erased = s
+        .forget_email("HUDA@news.test", None)
+        .await
+        .expect("forgot");
     assert!(erased >= 3, "{erased}");
     assert_eq!(exact(s, "erased").await[A], base + 1, "the approved one");
 

@@ -989,7 +989,11 @@ async fn comments_closed_here_stay_closed_until_wordpress_changes_its_word() {
     };
 
     // Closed in /admin; the post is edited with comments still open there.
-    assert!(f.store.set_comments_open(&id, false).await.expect("close"));
+    assert!(f
+        .store
+        .set_comments_open(&id, false, None)
+        .await
+        .expect("close"));
     tokio::time::sleep(Duration::from_millis(1100)).await;
     edit("open", "edited once");
     let report = sync::sync(f.store.as_ref(), &client, &src)
@@ -2509,7 +2513,11 @@ async fn rss_and_atom_use_conditional_gets_and_never_hide() {
 
     // The moderators close the bridge's comments and hide the other story.
     let bridge_id = sync::feed::article_id(&u, "paper-1001");
-    assert!(f.store.set_comments_open(&bridge_id, false).await.unwrap());
+    assert!(f
+        .store
+        .set_comments_open(&bridge_id, false, None)
+        .await
+        .unwrap());
     let other = f
         .store
         .visible_ids_from(&rss.url)

@@ -524,14 +524,18 @@ async fn a_refused_connection_is_retried_then_failed_and_counted() {
         "khabar_webhook_attempt_failures_total 2"
     );
     // Back in the queue with a fresh count; it fails again.
-    let retried = i.store.retry_webhook_delivery(d.id).await.expect("retry");
+    let retried = i
+        .store
+        .retry_webhook_delivery(d.id, None)
+        .await
+        .expect("retry");
     assert_eq!(
         retried.map(|r| (r.comment_id, r.event, r.url)),
         Some((d.comment_id, d.event.clone(), d.url.clone()))
     );
     assert!(
         i.store
-            .retry_webhook_delivery(d.id)
+            .retry_webhook_delivery(d.id, None)
             .await
             .expect("retry")
             .is_none(),
@@ -764,7 +768,7 @@ async fn an_instance_without_webhooks_leaves_the_urls_of_those_that_send() {
     assert_eq!(waiting(&all, kept), [(false, None), (false, None)]);
     // Nothing to retry: no instance sends to that URL any more.
     let given_up_id = all.iter().find(|d| d.url == gone).expect("given up").id;
-    let retried = b.store.retry_webhook_delivery(given_up_id).await;
+    let retried = b.store.retry_webhook_delivery(given_up_id, None).await;
     assert_eq!(retried.expect("retry"), None);
     let all = deliveries(&b.store).await;
     assert_eq!(
@@ -848,7 +852,7 @@ async fn erasing_a_readers_comments_erases_their_deliveries_sent_or_waiting() {
     // each receiver is told to forget them.
     let n = i
         .store
-        .forget_email("LAYLA@example.org")
+        .forget_email("LAYLA@example.org", None)
         .await
         .expect("forget");
     assert_eq!(n, 1);

@@ -96,21 +96,10 @@ pub(crate) async fn retry(
 ) -> Result<Response, AdminError> {
     let form = FormData::parse(&body);
     signed.check(&form)?;
-    let retried = state.store.retry_webhook_delivery(id).await?;
-    if let Some(d) = &retried {
-        // It sends the comment's text to that URL again: the log says
-        // which delivery, of which comment, to where.
-        let detail = format!("delivery {id}: {} to {}", d.event, d.url);
-        signed
-            .audit_with(
-                &state,
-                "retry_webhook",
-                Some(d.comment_id),
-                None,
-                Some(detail),
-            )
-            .await?;
-    }
+    // It sends the comment's text to that URL again: the log says which
+    // delivery, of which comment, to where, in the same transaction.
+    let line = crate::audit::line(signed.moderator(), "retry_webhook");
+    let retried = state.store.retry_webhook_delivery(id, Some(line)).await?;
     // Back to the page the button was on.
     Ok(redirect_done(
         form.get("back").or(Some("/admin/webhooks")),

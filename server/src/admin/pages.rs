@@ -781,11 +781,14 @@ pub(crate) async fn set_open(
         Some("0") => false,
         _ => return Err(AdminError::BadForm("open")),
     };
-    if !state.store.set_comments_open(&id, open).await? {
+    let action = if open { "open" } else { "close" };
+    let line = crate::store::AuditEntry {
+        article_id: Some(id.clone()),
+        ..crate::audit::line(signed.moderator(), action)
+    };
+    if !state.store.set_comments_open(&id, open, Some(line)).await? {
         return Err(AdminError::NotFound);
     }
-    let action = if open { "open" } else { "close" };
-    signed.audit(&state, action, None, Some(id.clone())).await?;
     Ok(Redirect::to(&format!("/admin/articles/{}", urlencode(&id))).into_response())
 }
 

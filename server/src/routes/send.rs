@@ -48,11 +48,9 @@ pub(crate) async fn send(
     // By its HMAC under the install's key, as reply confirmations count
     // theirs: a plain hash of a third party's address, kept with the rate
     // events, is found again by hashing known addresses.
-    let recipient = crate::admin::client_hmac(
-        &state,
-        &format!("send-to:{}", mail::inbox(&clean.to_email)),
-    )
-    .await?;
+    let recipient =
+        crate::admin::client_hmac(&state, &format!("send-to:{}", mail::inbox(&clean.to_email)))
+            .await?;
     // The client first, so that one past its allowance cannot spend the
     // recipient's; a recipient's refusal then gives the client's back.
     let limited = |wait| ApiError::RateLimited {

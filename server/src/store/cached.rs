@@ -315,8 +315,13 @@ impl Store for CachedStore {
         self.wrote(r)
     }
 
-    async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {
-        let r = self.inner.set_comments_open(article_id, open).await;
+    async fn set_comments_open(
+        &self,
+        article_id: &str,
+        open: bool,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
+        let r = self.inner.set_comments_open(article_id, open, audit).await;
         self.wrote(r)
     }
 
@@ -375,8 +380,12 @@ impl Store for CachedStore {
         self.inner.first_by_url(urls).await
     }
 
-    async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
-        let r = self.inner.forget_email(email).await;
+    async fn forget_email(
+        &self,
+        email: &str,
+        audit: Option<AuditEntry>,
+    ) -> Result<u64, StoreError> {
+        let r = self.inner.forget_email(email, audit).await;
         self.wrote(r)
     }
 
@@ -714,8 +723,12 @@ impl Store for CachedStore {
         self.inner.webhook_deliveries(limit, at).await
     }
 
-    async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError> {
-        self.inner.retry_webhook_delivery(id).await
+    async fn retry_webhook_delivery(
+        &self,
+        id: i64,
+        audit: Option<AuditEntry>,
+    ) -> Result<Option<RetriedDelivery>, StoreError> {
+        self.inner.retry_webhook_delivery(id, audit).await
     }
 
     async fn prune_webhook_deliveries(

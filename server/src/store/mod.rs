@@ -714,6 +714,26 @@ pub struct RetriedDelivery {
     pub url: String,
 }
 
+impl RetriedDelivery {
+    /// `audit` as the log names the retry of delivery `id`: it sends the
+    /// comment's text to that URL again.
+    pub fn audited(&self, id: i64, audit: AuditEntry) -> AuditEntry {
+        AuditEntry {
+            comment_id: Some(self.comment_id),
+            detail: Some(format!("delivery {id}: {} to {}", self.event, self.url)),
+            ..audit
+        }
+    }
+}
+
+/// `audit` as the log names an erasure of `n` comments.
+pub fn erasure_audited(n: u64, audit: AuditEntry) -> AuditEntry {
+    AuditEntry {
+        detail: Some(format!("{n} comment(s)")),
+        ..audit
+    }
+}
+
 /// One webhook delivery: an event's body for one URL and how sending it
 /// went (`webhook_deliveries`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -940,9 +960,15 @@ pub trait Store: Send + Sync {
         id: i64,
         only_if: Option<Status>,
     ) -> Result<Option<u64>, StoreError>;
-    /// Opens or closes an article's comments; `false` when there is no such
-    /// article.
-    async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError>;
+    /// Opens or closes an article's comments, with a moderator's `audit`
+    /// line in the same transaction; `false` (and no line) when there is no
+    /// such article.
+    async fn set_comments_open(
+        &self,
+        article_id: &str,
+        open: bool,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError>;
     /// Published comments of each shown article among `ids` (unknown and
     /// hidden ones are left out).
     async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError>;
@@ -958,8 +984,11 @@ pub trait Store: Send + Sync {
     async fn first_by_url(&self, urls: Vec<String>) -> Result<Vec<(String, String)>, StoreError>;
     /// Deletes every comment left with `email` (and the replies to them,
     /// which answer nothing any more), with their webhook deliveries, sent
-    /// or not (they carry the text); how many comments were deleted.
-    async fn forget_email(&self, email: &str) -> Result<u64, StoreError>;
+    /// or not (they carry the text); how many comments were deleted. The
+    /// `audit` line goes in the same transaction, its detail the count
+    /// (never the address).
+    async fn forget_email(&self, email: &str, audit: Option<AuditEntry>)
+        -> Result<u64, StoreError>;
     /// How many comments are in each status (`published`, `pending`, …).
     async fn comment_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
 
@@ -1241,7 +1270,13 @@ pub trait Store: Send + Sync {
     /// count of attempts, and says which it was (for the audit log);
     /// `None` when there is no failed delivery `id`, or when its URL is no
     /// longer any running instance's `--webhook` (none would send it).
-    async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError>;
+    /// The moderator's `audit` line, naming the delivery, its comment and
+    /// where it goes, is written in the same transaction.
+    async fn retry_webhook_delivery(
+        &self,
+        id: i64,
+        audit: Option<AuditEntry>,
+    ) -> Result<Option<RetriedDelivery>, StoreError>;
     /// Forgets delivered deliveries of events older than
     /// `delivered_before_ms` and failed ones of events older than
     /// `failed_before_ms` (waiting ones stay); how many.

@@ -2507,9 +2507,14 @@ impl Store for PostgresStore {
         Ok(rows)
     }
 
-    async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError> {
-        let client = self.pool.get().await?;
-        let row = client
+    async fn retry_webhook_delivery(
+        &self,
+        id: i64,
+        audit: Option<AuditEntry>,
+    ) -> Result<Option<RetriedDelivery>, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let row = tx
             .query_opt(
                 &format!(
                     "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
@@ -2521,14 +2526,20 @@ impl Store for PostgresStore {
                 &[&id],
             )
             .await?;
-        row.map(|r| {
-            Ok(RetriedDelivery {
-                comment_id: r.try_get(0)?,
-                event: r.try_get(1)?,
-                url: r.try_get(2)?,
+        let retried = row
+            .map(|r| {
+                Ok::<_, StoreError>(RetriedDelivery {
+                    comment_id: r.try_get(0)?,
+                    event: r.try_get(1)?,
+                    url: r.try_get(2)?,
+                })
             })
-        })
-        .transpose()
+            .transpose()?;
+        if let (Some(d), Some(audit)) = (&retried, audit) {
+            insert_audit(&tx, &d.audited(id, audit)).await?;
+        }
+        tx.commit().await?;
+        Ok(retried)
     }
 
     async fn prune_webhook_deliveries(
@@ -2594,10 +2605,17 @@ impl Store for PostgresStore {
         Ok(done)
     }
 
-    async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {
-        let client = self.pool.get().await?;
-        // One statement, one transaction (see `set_article_hidden`).
-        let changed: i64 = client
+    async fn set_comments_open(
+        &self,
+        article_id: &str,
+        open: bool,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await?;
+        // The change, its notification and its line in one transaction
+        // (see `set_article_hidden`).
+        let tx = client.transaction().await?;
+        let changed: i64 = tx
             .query_one(
                 "WITH changed AS (UPDATE articles SET comments_open = $2 WHERE id = $1 RETURNING 1)
                  SELECT (SELECT COUNT(*) FROM changed), pg_notify($3, '')",
@@ -2605,6 +2623,10 @@ impl Store for PostgresStore {
             )
             .await?
             .try_get(0)?;
+        if let Some(audit) = audit.filter(|_| changed > 0) {
+            insert_audit(&tx, &audit).await?;
+        }
+        tx.commit().await?;
         Ok(changed > 0)
     }
 
@@ -2767,7 +2789,11 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
+    async fn forget_email(
+        &self,
+        email: &str,
+        audit: Option<AuditEntry>,
+    ) -> Result<u64, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         // The articles its deletes count in, at once and in order: two
@@ -2819,6 +2845,9 @@ impl Store for PostgresStore {
             &[&email],
         )
         .await?;
+        if let Some(audit) = audit {
+            insert_audit(&tx, &super::erasure_audited(replies + own, audit)).await?;
+        }
         notify(&tx).await?;
         tx.commit().await?;
         Ok(replies + own)

@@ -898,13 +898,24 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_comments_open(&self, article_id: &str, open: bool) -> Result<bool, StoreError> {
+    async fn set_comments_open(
+        &self,
+        article_id: &str,
+        open: bool,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let id = article_id.to_owned();
         self.with_conn(move |c| {
-            Ok(c.execute(
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let changed = tx.execute(
                 "UPDATE articles SET comments_open = ?2 WHERE id = ?1",
                 params![id, open],
-            )? > 0)
+            )? > 0;
+            if let Some(audit) = audit.filter(|_| changed) {
+                insert_audit(&tx, &audit)?;
+            }
+            tx.commit()?;
+            Ok(changed)
         })
         .await
     }
@@ -986,7 +997,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn forget_email(&self, email: &str) -> Result<u64, StoreError> {
+    async fn forget_email(
+        &self,
+        email: &str,
+        audit: Option<AuditEntry>,
+    ) -> Result<u64, StoreError> {
         let email = email.to_owned();
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -1023,8 +1038,12 @@ impl Store for SqliteStore {
                 "DELETE FROM reply_subscriptions WHERE email = ?1 COLLATE NOCASE",
                 [&email],
             )?;
+            let n = u64::try_from(replies + own).unwrap_or(0);
+            if let Some(audit) = audit {
+                insert_audit(&tx, &super::erasure_audited(n, audit))?;
+            }
             tx.commit()?;
-            Ok(u64::try_from(replies + own).unwrap_or(0))
+            Ok(n)
         })
         .await
     }
@@ -2133,24 +2152,35 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn retry_webhook_delivery(&self, id: i64) -> Result<Option<RetriedDelivery>, StoreError> {
+    async fn retry_webhook_delivery(
+        &self,
+        id: i64,
+        audit: Option<AuditEntry>,
+    ) -> Result<Option<RetriedDelivery>, StoreError> {
         self.with_conn(move |c| {
-            Ok(c.query_row(
-                "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let retried = tx
+                .query_row(
+                    "UPDATE webhook_deliveries SET failed_ms = NULL, attempts = 0,
                      next_attempt_ms = ?2, claimed_until_ms = 0
                  WHERE id = ?1 AND failed_ms IS NOT NULL
                    AND url IN (SELECT url FROM webhook_urls)
                  RETURNING comment_id, event, url",
-                params![id, now_ms()],
-                |r| {
-                    Ok(RetriedDelivery {
-                        comment_id: r.get(0)?,
-                        event: r.get(1)?,
-                        url: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+                    params![id, now_ms()],
+                    |r| {
+                        Ok(RetriedDelivery {
+                            comment_id: r.get(0)?,
+                            event: r.get(1)?,
+                            url: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()?;
+            if let (Some(d), Some(audit)) = (&retried, audit) {
+                insert_audit(&tx, &d.audited(id, audit))?;
+            }
+            tx.commit()?;
+            Ok(retried)
         })
         .await
     }
