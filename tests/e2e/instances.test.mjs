@@ -21,6 +21,7 @@ import { startServer, freePort } from './helpers.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NGINX_EXAMPLE = join(ROOT, 'deploy', 'nginx.conf');
 const TOKEN = 'instances-test-admin-token';
+const PUBLISH_TOKEN = 'instances-test-publish-token';
 const IS_ROOT = process.getuid?.() === 0;
 
 /** The newest /usr/lib/postgresql/N/bin with initdb, or null. */
@@ -259,7 +260,7 @@ async function startSite(name, args) {
 // The instances trust nginx (127.0.0.1) as a proxy; clients connect from
 // other loopback addresses, as real readers connect from their own.
 const MODERATED = ['--trust-proxy', '127.0.0.1', '--comment-rate', '3', '--moderation', 'pre',
-  '--admin-token', TOKEN];
+  '--admin-token', TOKEN, '--publish-token', PUBLISH_TOKEN];
 let site;
 
 before(async () => {
@@ -514,6 +515,27 @@ test('through nginx, the links the instances make keep the address the reader us
   assert.ok(withImage, 'a seeded article has an image');
   const { origin } = new URL(nginx.url);
   assert.ok(withImage.image.url.startsWith(`${origin}/`), `${withImage.image.url} is under ${origin}`);
+});
+
+test('through nginx, an article pushed by a CMS passes up to the publishing API\'s own 2 MiB, and past it the API answers 413 in its JSON', { skip }, async () => {
+  const { nginx } = site;
+  const push = (id, letters) => fetch(`${nginx.url}api/v1/admin/articles/${id}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${PUBLISH_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      url: `https://news.example/2026/12/07/${id}`, title: 'تقرير طويل',
+      published_at: '2026-12-07T09:00:00+03:00', body_html: `<p>${'خ'.repeat(letters)}</p>`,
+    }),
+  });
+  // About 1.5 MiB of UTF-8: more than nginx took before (1 MiB).
+  const long = await push('long-report', 780_000);
+  assert.equal(long.status, 201, await long.text());
+  const stored = await (await fetch(`${nginx.url}api/v1/articles/long-report`)).json();
+  assert.equal(stored.body_html.length, 780_000 + '<p></p>'.length);
+  // About 2.5 MiB: nginx passes it on, and the server refuses it itself.
+  const over = await push('too-long', 1_300_000);
+  assert.equal(over.status, 413);
+  assert.equal((await over.json()).error.code, 'too_large');
 });
 
 test('rate limits hold across instances and through nginx, whatever X-Forwarded-For a client forges', { skip }, async () => {

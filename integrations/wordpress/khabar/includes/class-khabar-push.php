@@ -754,7 +754,9 @@ final class Khabar_Push {
 				return 'refused';
 			}
 			$args['headers']['Content-Type'] = 'application/json';
-			$args['body']                    = wp_json_encode( $article );
+			// Letters as UTF-8, not `\uXXXX` (six bytes for an Arabic
+			// letter's two): a long report stays within the API's 2 MiB.
+			$args['body'] = wp_json_encode( $article, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES );
 		}
 		$url      = Khabar_Settings::server_url() . '/api/v1/admin/articles/' . rawurlencode( $id );
 		$response = wp_remote_request( $url, $args );
