@@ -118,6 +118,28 @@ pub fn spawn_syncs(
     }
 }
 
+/// One sync of `source` by hand (`khabar-server sync URL`), under the
+/// source's job as an instance's sync is: `None`, and nothing done, while
+/// an instance holds it (syncing it now, or having synced it within its
+/// period: it syncs it on its own). Two syncs of one source at once would
+/// each save their own state over the other's.
+pub async fn sync_by_hand(
+    store: &dyn crate::store::Store,
+    client: &crate::sync::SyncClient,
+    source: &crate::sync::Source,
+) -> Result<Option<crate::sync::Report>, crate::sync::SyncError> {
+    let (name, holder) = (source.job_name(), holder());
+    let lease = client.limits().max_sync + Duration::from_secs(60);
+    if !store.claim_job(&name, lease, &holder).await? {
+        return Ok(None);
+    }
+    let report = crate::sync::sync(store, client, source).await;
+    // Due at once: an instance that syncs the source checks its state,
+    // which says when its next sync is.
+    store.release_job(&name, Duration::ZERO, &holder).await?;
+    report.map(Some)
+}
+
 /// Claims the sync job of `source` and runs it if it is due; `true` when
 /// it ran (for tests). The claim is held for the longest a sync may take
 /// (`Limits::max_sync`, and a minute) and released when it ends, so that

@@ -637,10 +637,17 @@ async fn main() -> anyhow::Result<()> {
                 .pop()
                 .context("the source URL is empty")?;
             let client = sync::SyncClient::new(sync::Limits::default())?;
-            let report = sync::sync(store.as_ref(), &client, &source)
+            let report = khabar_server::jobs::sync_by_hand(store.as_ref(), &client, &source)
                 .await
                 .with_context(|| format!("syncing {}", source.url))?;
-            println!("synced {}: {report}", source.url);
+            match report {
+                Some(report) => println!("synced {}: {report}", source.url),
+                None => println!(
+                    "{}: an instance is syncing this source, or synced it within its \
+                     --sync-every and syncs it on its own; nothing done",
+                    source.url
+                ),
+            }
             Ok(())
         }
         Command::Admin { action } => admin(store.as_ref(), action).await,

@@ -3501,7 +3501,7 @@ async fn a_sync_running_at_shutdown_ends_and_hands_its_source_back() {
 async fn the_sync_command_prints_what_it_did() {
     let dir = tempfile::tempdir().unwrap();
     let db = common::engine_url(&dir);
-    let (_mock, url, host) = wp_site().await;
+    let (mock, url, host) = wp_site().await;
     let bin = env!("CARGO_BIN_EXE_khabar-server");
     let run = |args: Vec<String>| {
         let db = db.clone();
@@ -3539,7 +3539,20 @@ async fn the_sync_command_prints_what_it_did() {
         .unwrap()
         .unwrap();
     assert_eq!(a.lang, "ar");
+    // An instance holds the source (it syncs it now): the command leaves
+    // it alone, and says so.
+    let job = format!("sync:{url}");
+    assert!(store
+        .claim_job(&job, Duration::from_secs(600), "an instance")
+        .await
+        .unwrap());
     drop(store);
+    mock.requests.lock().unwrap().clear();
+    let out = run(vec!["sync".into(), url.clone()]).await.unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("nothing done"), "{said}");
+    assert!(mock.requests.lock().unwrap().is_empty(), "no request");
 
     // A language that names no source: refused before any request.
     let out = run(vec![
