@@ -727,6 +727,67 @@ fn a_digest_lists_the_comments_that_rested_while_it_waited() {
     });
 }
 
+/// On PostgreSQL, a comment waiting for its article (a sync holding it
+/// for its whole transaction) takes its id once it has the article: one
+/// posted meanwhile on another article, mailed and passed by the cursor,
+/// leaves no lower id behind it.
+#[test]
+fn a_comment_that_waited_for_its_article_is_still_mailed() {
+    if !common::on_postgres() {
+        return; // SQLite writes one at a time: no id waits.
+    }
+    common::block_on(async {
+        let f = fixture();
+        let state = resting_state(&f).await;
+        let other: khabar_server::model::Article = serde_json::from_value(json!({
+            "id": "notify-other", "url": "https://news.example/2026/12/07/other",
+            "title": "خبر آخر", "published_at": "2026-12-07T08:00:00Z", "body": []
+        }))
+        .expect("article");
+        f.store
+            .upsert_articles(vec![other], Some("push"))
+            .await
+            .expect("store");
+        // A sync's transaction holds the article.
+        let sync = common::session(&f).await;
+        sync.batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM articles WHERE id = '{ARTICLE}' FOR UPDATE"
+        ))
+        .await
+        .expect("lock");
+        let router = f.router.clone();
+        let waiting = tokio::spawn(async move {
+            post_json(
+                &router,
+                &format!("/api/v1/articles/{ARTICLE}/comments"),
+                &json!({ "author": "هدى", "body": "ينتظر مقاله", "idempotency_key": "notify-waits-1" }),
+                &[],
+            )
+            .await
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (status, _, res) = post_json(
+            &f.router,
+            "/api/v1/articles/notify-other/comments",
+            &json!({ "author": "هدى", "body": "على خبر آخر", "idempotency_key": "notify-waits-2" }),
+            &[],
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+        assert!(notify::has_news(&state).await.expect("news"));
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        sync.batch_execute("COMMIT").await.expect("commit");
+        let (status, _, res) = waiting.await.expect("posted");
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+        assert!(notify::has_news(&state).await.expect("news"), "{res}");
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        assert!(mails[0].text.contains("ينتظر مقاله"), "{}", mails[0].text);
+    });
+}
+
 /// A comment stamped by an instance whose clock is behind looks old at
 /// once; it still rests, from when the mail job first saw it.
 #[test]

@@ -1351,9 +1351,15 @@ impl Store for PostgresStore {
                 Err(CreateError::KeyConflict)
             };
         }
+        // The article first, as every write that counts comments takes it,
+        // and before the comment draws its id: a comment waiting here for a
+        // sync's transaction must not hold an id that comments on other
+        // articles pass meanwhile (the moderators' mail cursor would pass
+        // it for good, `crate::notify`).
         let open: Option<bool> = tx
             .query_opt(
-                "SELECT comments_open FROM articles WHERE id = $1 AND NOT hidden",
+                "SELECT comments_open FROM articles WHERE id = $1 AND NOT hidden
+                 FOR NO KEY UPDATE",
                 &[&article_id],
             )
             .await?
