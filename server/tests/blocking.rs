@@ -716,6 +716,9 @@ async fn the_queue_pages_450_comments_without_gap_or_duplicate_both_ways() {
     let (pages, last) = walk(&f, &session, "/admin/queue", "next").await;
     let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
     assert_eq!(sizes, vec![200, 200, 50]);
+    // The heading counts them all, not the page's.
+    let first = send(&f, "GET", "/admin/queue", "10.0.0.1", &session, None).await;
+    assert!(first.body.contains(r#"<span class="count">(450)</span>"#));
     let seen: Vec<i64> = pages.concat();
     assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
     let mut sorted = seen.clone();
@@ -768,6 +771,17 @@ async fn an_articles_search_keeps_its_filter_across_pages() {
     let (pages, _) = walk(&f, &session, &start, "next").await;
     let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
     assert_eq!(sizes, vec![200, 100], "300 of 900 mention the train");
+    // Unsearched, the heading counts every published comment.
+    let all = send(
+        &f,
+        "GET",
+        &format!("/admin/articles/{ARTICLE}"),
+        "10.0.0.1",
+        &session,
+        None,
+    )
+    .await;
+    assert!(all.body.contains(r#"<span class="count">(900)</span>"#));
     let seen: HashSet<i64> = pages.concat().into_iter().collect();
     let expected: HashSet<i64> = ids
         .iter()

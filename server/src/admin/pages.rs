@@ -561,12 +561,21 @@ async fn across_articles(
 ) -> Result<Html<String>, AdminError> {
     let base = format!("/admin/{page}");
     let (items, links, back) = comment_page(state, status, None, None, &p.cursor, &base).await?;
+    // The heading counts them all, not the page's 200.
+    let total = state
+        .store
+        .comment_counts()
+        .await?
+        .into_iter()
+        .find(|(s, _)| s == status.as_str())
+        .map_or(0, |(_, n)| n);
     render(
         &format!("{page}.html"),
         Lang::of_request(headers),
         uri,
         Some(signed),
         minijinja::context! {
+            total => total,
             items => Serde(items),
             links => Serde(links),
             done => p.done,
@@ -755,6 +764,9 @@ pub(crate) async fn article(
                 lang => &article.lang,
                 hidden => hidden,
             },
+            // Every published comment of the article; a search's are
+            // counted as the page shows them.
+            total => q.is_none().then_some(article.comment_count),
             items => Serde(items),
             links => Serde(links),
             q => q,
