@@ -116,8 +116,9 @@ struct State {
     /// The reader pressed "more": the page after the shown ones is fetched
     /// before it is asked for (see [`CommentSection::ahead`]).
     paging: bool,
-    send_abort: Option<Cancel>,
-    retry: Option<Timeout>,
+    /// An automatic resend's timer, and what the reader is told if a
+    /// change to the text calls it off.
+    retry: Option<(Timeout, &'static str)>,
     attempts: u32,
     sending: bool,
     /// The backend can mail readers about replies (from the comment list).
@@ -193,7 +194,6 @@ impl CommentSection {
             list_abort: None,
             replies_abort: None,
             paging: false,
-            send_abort: None,
             retry: None,
             attempts: 0,
             sending: false,
@@ -212,13 +212,11 @@ impl CommentSection {
         self.ahead(false);
         self.0.destroy();
         let mut s = self.0.borrow_mut();
-        for abort in [
-            s.list_abort.take(),
-            s.send_abort.take(),
-            s.replies_abort.take(),
-        ]
-        .into_iter()
-        .flatten()
+        // A comment on its way goes on: the reader pressed "send" before
+        // a single-page app moved on, and `send` forgets its draft.
+        for abort in [s.list_abort.take(), s.replies_abort.take()]
+            .into_iter()
+            .flatten()
         {
             abort.cancel();
         }
@@ -357,12 +355,13 @@ impl CommentSection {
             if rekeyed {
                 draft.key = storage::new_key();
             }
-            let resend = changed && s.retry.take().is_some();
+            // What the reader was told the resend would do no longer holds.
+            let resend = s.retry.take_if(|_| changed).map(|(_, kept)| kept);
             s.draft = draft.clone();
             (s.draft_key.clone(), resend, mine, rekeyed)
         };
-        if called_off {
-            self.status("");
+        if let Some(kept) = called_off {
+            self.status(kept);
         }
         // A draft as it was (a restored reply's form placed again as a page
         // comes) is not stored again: another tab may have sent it since.
@@ -389,7 +388,8 @@ impl CommentSection {
     /// Stores this tab's draft again if another tab's change to the
     /// article's drafts took it out: only one written here, not one it
     /// restored as it is (another tab that restored it too may have sent
-    /// it).
+    /// it), nor one another tab sent, which is then kept here as a
+    /// restored one is.
     fn on_storage(&self, e: &web_sys::Event) {
         let (key, draft, restored) = {
             let s = self.0.borrow();
@@ -397,11 +397,12 @@ impl CommentSection {
         };
         let event: &JsValue = e.as_ref();
         let ours = event.field("key").and_then(|k| k.as_string()) == Some(key.clone());
-        if ours
-            && !draft.is_empty()
-            && draft.key != restored
-            && storage::draft_taken(&key, &draft.key)
-        {
+        if !ours || draft.is_empty() || draft.key == restored {
+            return;
+        }
+        if storage::was_sent(&draft.key) {
+            self.0.borrow_mut().restored_key = draft.key;
+        } else if storage::draft_taken(&key, &draft.key) {
             storage::save_draft(&key, &draft, &draft.key);
         }
     }
@@ -730,10 +731,14 @@ impl CommentSection {
             return;
         };
         let comment = self.request(&draft);
-        let (client, thread, lang) = {
-            let mut s = self.0.borrow_mut();
-            s.send_abort = Some(abort.clone());
-            (s.client.clone(), s.thread.clone(), s.options.lang().tag())
+        let (client, thread, lang, key) = {
+            let s = self.0.borrow();
+            (
+                s.client.clone(),
+                s.thread.clone(),
+                s.options.lang().tag(),
+                s.draft_key.clone(),
+            )
         };
         // The answer's words are then new to the status line, and read
         // out, even when they repeat the last comment's.
@@ -742,9 +747,13 @@ impl CommentSection {
         let guard = self.guard();
         client.post_comment(&thread, lang, &comment, &abort, move |result| {
             let Some(section) = CommentSection::alive(&guard) else {
+                // Taken down while it was on its way: the comment is the
+                // server's, and its draft must not come back.
+                if result.is_ok() {
+                    storage::draft_sent(&key, &draft.key);
+                }
                 return;
             };
-            section.0.borrow_mut().send_abort = None;
             section.set_sending(false);
             section.sent(result, draft);
         });
@@ -763,7 +772,7 @@ impl CommentSection {
                 };
                 if unchanged {
                     self.0.borrow_mut().draft = Draft::default();
-                    storage::forget_draft(&key, &draft.key);
+                    storage::draft_sent(&key, &draft.key);
                     self.set_value(Field::Body, "");
                     self.update_count();
                     // A reply's form goes back to the end of the section;
@@ -862,6 +871,12 @@ impl CommentSection {
                     _ => e.message(catalog),
                 });
                 if let Some(ms) = wait {
+                    // What the reader is told if a change calls it off:
+                    // the text is kept, and "send" sends the new one.
+                    let kept = match e {
+                        WidgetError::RateLimited { .. } => catalog.rate_limited_kept(),
+                        _ => e.message(catalog),
+                    };
                     let guard = self.guard();
                     let timer = Timeout::new(ms, move || {
                         if let Some(section) = CommentSection::alive(&guard) {
@@ -872,7 +887,7 @@ impl CommentSection {
                             }
                         }
                     });
-                    self.0.borrow_mut().retry = Some(timer);
+                    self.0.borrow_mut().retry = Some((timer, kept));
                 }
             }
             Err(e) => self.status(e.message(catalog)),

@@ -158,9 +158,26 @@ pub fn draft_taken(key: &str, mine: &str) -> bool {
     others.len() < DRAFTS_KEPT && others.len() == drafts_but(key, &[]).len()
 }
 
-/// Forgets the stored draft keyed `mine`. The drafts other tabs of the
-/// article stored beside it stay.
-pub fn forget_draft(key: &str, mine: &str) {
+/// The key of the comment the server took last, from any tab.
+const SENT: &str = "khabar:sent";
+
+/// Whether the comment keyed `mine` is the one the server took last: the
+/// tab that wrote its draft, seeing it gone, is not to store it again.
+pub fn was_sent(mine: &str) -> bool {
+    local()
+        .and_then(|s| s.get_item(SENT).ok().flatten())
+        .as_deref()
+        == Some(mine)
+}
+
+/// Forgets the stored draft keyed `mine` once the server has its comment,
+/// having noted the key first (see [`was_sent`]): stored again by the tab
+/// that wrote it, it would come back on every visit. The drafts other
+/// tabs of the article stored beside it stay.
+pub fn draft_sent(key: &str, mine: &str) {
+    if let Some(store) = local() {
+        let _ = store.set_item(SENT, mine);
+    }
     store_drafts(key, &drafts_but(key, &[mine]));
 }
 

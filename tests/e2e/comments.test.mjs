@@ -1532,6 +1532,102 @@ test('a draft two tabs restored, sent from one, is not stored again by the other
   assert.deepEqual(await storedDrafts(c), []);
 }));
 
+test('a draft one tab wrote and another restored and sent is not stored again by the tab that wrote it: it does not come back on the next visit', () => inTabs(async (context, server) => {
+  const a = await context.newPage();
+  await openArticle(a, server);
+  await a.locator(`${W} >> #kc-author`).fill('هالة');
+  await a.locator(`${W} >> #kc-body`).fill('كتبتُه في النافذة الأولى');
+  const b = await context.newPage();
+  await openArticle(b, server);
+  assert.equal(await b.locator(`${W} >> #kc-body`).inputValue(), 'كتبتُه في النافذة الأولى');
+  await b.locator(`${W} >> form.comment-form button.send`).click();
+  await b.locator(`${W} >> .comment-body`, { hasText: 'كتبتُه في النافذة الأولى' }).waitFor();
+  // The first tab hears its draft is gone, and keeps it out; later
+  // changes to the drafts (another tab writing) do not bring it back.
+  await a.waitForTimeout(500);
+  await b.locator(`${W} >> #kc-body`).fill('تعليق جديد في النافذة الثانية');
+  await a.waitForTimeout(500);
+  assert.deepEqual(await storedDrafts(a), ['تعليق جديد في النافذة الثانية']);
+  await b.locator(`${W} >> #kc-body`).fill('');
+  await a.waitForTimeout(500);
+  await a.close();
+  await b.close();
+  const c = await context.newPage();
+  await openArticle(c, server);
+  assert.equal(await c.locator(`${W} >> #kc-body`).inputValue(), '', 'no published comment as a draft');
+}));
+
+test('an edit while a failed comment waits to be sent again calls the resend off and says so: the text is kept, and "send" sends the new one', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page } = await openPage(browser);
+    let posts = 0;
+    await page.route('**/comments', (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posts += 1;
+      return posts === 1 ? route.abort('connectionrefused') : route.continue();
+    });
+    await openArticle(page, server);
+    await page.clock.install();
+    const status = page.locator(`${W} >> form.comment-form .form-status`);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('The first version.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await status.filter({ hasText: 'سنعيد المحاولة تلقائياً' }).waitFor();
+    await page.locator(`${W} >> #kc-body`).fill('The first version, mended.');
+    await status.filter({ hasText: 'تعذّر الاتصال بخادم الأخبار' }).waitFor();
+    // No resend comes: the next minutes pass without a request.
+    await page.clock.runFor(120_000);
+    await page.waitForTimeout(300);
+    assert.equal(posts, 1);
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.locator(`${W} >> .comment-body`, { hasText: 'mended' }).waitFor();
+    assert.equal(posts, 2);
+    assert.equal(await total(server), 1);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a comment on its way when the section is taken down (a single-page app moving on) still arrives, and its draft does not come back', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let answered;
+    const done = new Promise((resolve) => { answered = resolve; });
+    let arrived;
+    const onItsWay = new Promise((resolve) => { arrived = resolve; });
+    await page.route('**/comments', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      arrived();
+      await held;
+      const response = await route.fetch();
+      await route.fulfill({ response });
+      answered();
+      return undefined;
+    });
+    await openArticle(page, server);
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill('Sent just before the page moved on.');
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await onItsWay;
+    // The app takes the article and its comments down.
+    await page.evaluate((sel) => document.querySelector(sel).remove(), W);
+    release();
+    await done;
+    await page.waitForTimeout(300);
+    assert.equal(await total(server), 1);
+    assert.deepEqual(await storedDrafts(page), []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a draft an older widget stored is restored as a page opens, with a key of its own, beside this widget\'s; what a tab of that widget still open writes and clears later stays its own', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {

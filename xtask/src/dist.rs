@@ -101,14 +101,18 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // (Safari 15 parses it): 9,003; then a lazy section's watch ended with
 // it: 9,032; then a framework component's refused options told only,
 // before the module ran too: 9,054; then a script tag whose src redirects
-// (a CDN's alias) found by its options: 9,122.
+// (a CDN's alias) found by its options: 9,122; then a draft another tab
+// sent kept out by the tab that wrote it, a called-off resend said so, and
+// a comment on its way when its section is taken down let arrive, its
+// draft forgotten (2026-12-07): the comments module 52,233, the comments
+// page's 59,145.
 const CEILING_JS: usize = 9_160;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 60_861;
 const CEILING_CATALOG: usize = 1_961;
 const CEILING_COMMENTS: usize = 52_430;
 const CEILING_COMMENTS_JS: usize = 3_968;
-const CEILING_PAGE: usize = 58_990;
+const CEILING_PAGE: usize = 59_730;
 const CEILING_PAGE_JS: usize = 4_212;
 
 /// The files a first visit fetches (the rest load when a page needs them):
