@@ -768,8 +768,14 @@ async fn healthcheck(url: &str) -> anyhow::Result<()> {
     let uri: hyper::Uri = url.parse().context("--url")?;
     let host = uri.host().context("--url has no host")?.to_owned();
     let port = uri.port_u16().unwrap_or(80);
+    // An IPv6 address comes in brackets (`[::1]`), which only the URL and
+    // the Host header write.
+    let address = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
     let ask = async {
-        let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+        let stream = tokio::net::TcpStream::connect((address.as_str(), port)).await?;
         let (mut sender, conn) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
         tokio::spawn(conn);
@@ -818,6 +824,11 @@ async fn backup(db: &str, dest: &std::path::Path) -> anyhow::Result<()> {
 }
 
 async fn migrate(from: &str, to: &str, password: Option<&str>) -> anyhow::Result<()> {
+    // Opened, a missing file would be a new, empty database, copied as
+    // the site's (a data volume not mounted, a mistyped path).
+    if !engine::is_postgres_url(from) && !std::path::Path::new(from).exists() {
+        bail!("no database at {from}: name the server's SQLite file with --from");
+    }
     let source = engine::open_with_password(from, password)
         .await
         .with_context(|| format!("opening {}", shown(from)))?;

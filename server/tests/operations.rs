@@ -197,6 +197,53 @@ fn healthcheck_and_backup_commands_work_against_a_running_server() {
     assert!(!down.status.success(), "a stopped server is unhealthy");
 }
 
+/// A server on an IPv6 address: the health check's URL writes it in
+/// brackets (`http://[::1]:8080/healthz`), which it connects without.
+#[test]
+fn the_health_check_reaches_a_server_on_an_ipv6_address() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        return; // a machine without IPv6 on its loopback
+    }
+    let bin = env!("CARGO_BIN_EXE_khabar-server");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("live.sqlite3");
+    let mut server = Command::new(bin)
+        .args([
+            "--db",
+            &db.to_string_lossy(),
+            "serve",
+            "--listen",
+            "[::1]:0",
+        ])
+        .args(["--www", &dir.path().to_string_lossy()])
+        .args(["--widget-dir", &dir.path().to_string_lossy()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("listening line");
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("url")
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(url.contains("[::1]"), "{line}");
+    let health = Command::new(bin)
+        .args(["healthcheck", "--url", &format!("{url}/healthz")])
+        .output()
+        .expect("run");
+    server.kill().expect("kill");
+    let _ = server.wait();
+    assert!(health.status.success(), "{health:?}");
+}
+
 #[test]
 fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
     // The server's KHABAR_DB is set in its service's environment, not the
@@ -221,6 +268,40 @@ fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(said.contains("no database at"), "{args:?}: {said}");
         assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // Nor does `migrate` copy a missing file, as a new, empty database.
+    let out = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .args(["migrate", "--from"])
+        .arg(&missing)
+        .args(["--to", "copy.sqlite3"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("no database at"), "{said}");
+    assert!(!missing.exists() && !dir.path().join("copy.sqlite3").exists());
+    // A --db that means PostgreSQL but is no postgres:// URL is refused,
+    // not made an SQLite file of that name.
+    for spec in [
+        "host=db.internal dbname=khabar user=khabar",
+        "POSTGRES://khabar@db/khabar",
+        "postgres//khabar@db/khabar",
+    ] {
+        let out = std::process::Command::new(bin)
+            .current_dir(dir.path())
+            .args(["--db", spec, "import"])
+            .arg(dir.path().join("none.json"))
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{spec}: {out:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("postgres://"), "{spec}: {said}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            0,
+            "{spec}: a file was made"
+        );
     }
     // Importing articles may start a new database.
     let articles = dir.path().join("articles.json");

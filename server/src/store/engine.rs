@@ -23,10 +23,37 @@ pub async fn open_with_password(
 ) -> Result<SharedStore, StoreError> {
     if is_postgres_url(spec) {
         Ok(Arc::new(PostgresStore::connect(spec, password).await?))
+    } else if let Some(why) = not_a_file(spec) {
+        Err(StoreError::Engine(why))
     } else {
         let path = std::path::PathBuf::from(spec);
         let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path)).await??;
         Ok(Arc::new(store))
+    }
+}
+
+/// Why `spec`, which is no PostgreSQL URL, is no SQLite file either: a
+/// URL of another scheme (`POSTGRES://`, `postgres//` mistyped) or
+/// PostgreSQL's `key=value` form would each be a new file on every
+/// instance, each serving comments of its own.
+fn not_a_file(spec: &str) -> Option<String> {
+    let lower = spec.to_ascii_lowercase();
+    let keywords = ["host=", "dbname=", "user=", "port=", "sslmode="];
+    if lower.contains("://") || lower.starts_with("postgres") {
+        Some(format!(
+            "--db {spec:?}: a PostgreSQL database is named by a postgres:// URL \
+             (postgres://user@host/dbname); anything else is an SQLite file's path"
+        ))
+    } else if keywords
+        .iter()
+        .any(|k| lower.split_whitespace().any(|w| w.starts_with(k)))
+    {
+        Some(format!(
+            "--db {spec:?}: write PostgreSQL's settings as a URL, \
+             postgres://user@host:port/dbname?sslmode=…"
+        ))
+    } else {
+        None
     }
 }
 
