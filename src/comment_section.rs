@@ -206,7 +206,8 @@ impl CommentSection {
         Ok(this)
     }
 
-    /// Cancels requests and timers and removes every listener.
+    /// Cancels requests (but a comment on its way) and timers, and removes
+    /// every listener.
     pub fn destroy(&self) {
         // A section mounted again later asks for its pages anew.
         self.ahead(false);

@@ -52,6 +52,33 @@ async fn post_moderation_publishes_at_once_and_counts() {
     assert_eq!(article["comment_count"], 1);
 }
 
+/// A comment refused for what it is (a reply to a comment that is gone)
+/// created nothing: it does not use up the reader's allowance.
+#[tokio::test]
+async fn a_refused_comment_leaves_the_readers_allowance_whole() {
+    let f = fixture_with(true, |mut s| {
+        s.comment_limit = Arc::new(RateLimit::new(2, Duration::from_secs(60)));
+        s
+    });
+    let uri = format!("/api/v1/articles/{ARTICLE}/comments");
+    for n in 0..3 {
+        let body = json!({ "author": "Huda", "body": "Reply to nothing", "parent_id": 999_999,
+                           "idempotency_key": format!("key-refused-{n:04}") });
+        let (status, _, res) = post_json(&f.router, &uri, &body, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    }
+    for n in 0..2 {
+        let body = json!({ "author": "Huda", "body": "A comment that counts",
+                           "idempotency_key": format!("key-counted-{n:04}") });
+        let (status, _, res) = post_json(&f.router, &uri, &body, &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+    }
+    let body = json!({ "author": "Huda", "body": "One too many",
+                       "idempotency_key": "key-counted-9999" });
+    let (status, _, _) = post_json(&f.router, &uri, &body, &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn pre_moderation_holds_comments_until_approved() {
     let f = open_fixture(Moderation::Pre);

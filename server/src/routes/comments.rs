@@ -161,42 +161,19 @@ pub(crate) async fn post(
                     message: "Too many comments; try again later.",
                 });
             }
-            if let Some(t) = thread {
-                // A page without a thread has no comment to reply to: the
-                // reply is refused before a thread is made, which would be
-                // left behind, titled by the sender.
-                if clean.parent_id.is_some() {
-                    return Err(CreateError::BadParent.into());
+            let (stored, created) = match store_new(state, article_id, thread, client, clean).await
+            {
+                Ok(stored) => stored,
+                // Refused (a closed article, a reply to a comment gone):
+                // nothing was created, and the allowance is the reader's.
+                Err(e) => {
+                    state
+                        .comment_limit
+                        .give_back(state.store.as_ref(), "comments", client)
+                        .await?;
+                    return Err(e);
                 }
-                state
-                    .store
-                    .ensure_thread(article_id, t.url, t.title, t.lang)
-                    .await?;
-            }
-            let now = time::OffsetDateTime::now_utc()
-                .replace_nanosecond(0)
-                .ok()
-                .and_then(|t| t.format(&Rfc3339).ok())
-                .unwrap_or_default();
-            // Kept for the moderators, as an HMAC: never the address itself.
-            let client_hmac = crate::admin::client_hmac(state, client).await?;
-            // A blocked author's comment waits for a moderator even under
-            // post-moderation (see `crate::blocks` for why it is held).
-            let blocked = crate::blocks::is_blocked(
-                state.store.as_ref(),
-                clean.email.as_deref(),
-                Some(&client_hmac),
-            )
-            .await?;
-            let moderation = if blocked {
-                Moderation::Pre
-            } else {
-                state.moderation
             };
-            let (stored, created) = state
-                .store
-                .create_comment(article_id, clean, moderation, now, Some(client_hmac))
-                .await?;
             // A copy sent at the same moment stored it first: this one
             // created nothing, and is a replay.
             if !created {
@@ -232,6 +209,53 @@ pub(crate) async fn post(
         body["reply_notifications"] = subscribed.as_str().into();
     }
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Stores a new comment (and the thread of its page, if it is the first):
+/// the comment and whether this call created it.
+async fn store_new(
+    state: &AppState,
+    article_id: &str,
+    thread: Option<NewThread<'_>>,
+    client: &str,
+    clean: crate::comments::CleanComment,
+) -> Result<(crate::comments::StoredComment, bool), ApiError> {
+    if let Some(t) = thread {
+        // A page without a thread has no comment to reply to: the reply is
+        // refused before a thread is made, which would be left behind,
+        // titled by the sender.
+        if clean.parent_id.is_some() {
+            return Err(CreateError::BadParent.into());
+        }
+        state
+            .store
+            .ensure_thread(article_id, t.url, t.title, t.lang)
+            .await?;
+    }
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default();
+    // Kept for the moderators, as an HMAC: never the address itself.
+    let client_hmac = crate::admin::client_hmac(state, client).await?;
+    // A blocked author's comment waits for a moderator even under
+    // post-moderation (see `crate::blocks` for why it is held).
+    let blocked = crate::blocks::is_blocked(
+        state.store.as_ref(),
+        clean.email.as_deref(),
+        Some(&client_hmac),
+    )
+    .await?;
+    let moderation = if blocked {
+        Moderation::Pre
+    } else {
+        state.moderation
+    };
+    Ok(state
+        .store
+        .create_comment(article_id, clean, moderation, now, Some(client_hmac))
+        .await?)
 }
 
 /// "Tell me about replies" on a new comment (see `crate::replies`), in the
