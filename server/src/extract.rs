@@ -94,18 +94,17 @@ where
 /// would answer 500 where SQLite answers 404.
 pub(crate) fn refuse_nul(raw: Option<&str>) -> Result<(), ApiError> {
     match raw {
-        Some(raw)
-            if raw
-                .as_bytes()
-                .windows(3)
-                .any(|w| w.eq_ignore_ascii_case(b"%00")) =>
-        {
-            Err(ApiError::BadRequest(
-                "the address holds a NUL character (%00)".into(),
-            ))
-        }
+        Some(raw) if has_nul(raw.as_bytes()) => Err(ApiError::BadRequest(
+            "the address holds a NUL character (%00)".into(),
+        )),
         _ => Ok(()),
     }
+}
+
+/// Whether percent-encoded `raw` (an address, a form) decodes to a NUL
+/// character, or holds one as it is.
+pub(crate) fn has_nul(raw: &[u8]) -> bool {
+    raw.contains(&0) || raw.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"))
 }
 
 /// A page size (`limit=`) as the lists read it: any whole number, however

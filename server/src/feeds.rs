@@ -225,7 +225,9 @@ pub fn rss(
     let mut channel = Channel::default();
     channel.set_title(title);
     channel.set_link(format!("{}/", site.origin));
-    channel.set_description(format!("{title} — {}", site.name));
+    // The title says it all: the site's name, and a section's after it
+    // (the site's name again read "Khabar — Khabar").
+    channel.set_description(title);
     // The channel's language only when every item speaks it (a site of
     // several languages otherwise labelled them all with the newest's);
     // each item names its own below.

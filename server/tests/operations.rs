@@ -287,6 +287,7 @@ fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
         "host=db.internal dbname=khabar user=khabar",
         "POSTGRES://khabar@db/khabar",
         "postgres//khabar@db/khabar",
+        "postgresql:khabar",
     ] {
         let out = std::process::Command::new(bin)
             .current_dir(dir.path())
@@ -315,6 +316,16 @@ fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
         .expect("run");
     assert!(out.status.success(), "{out:?}");
     assert!(missing.exists());
+    // A file whose name starts as PostgreSQL's URLs do is a file.
+    let named = dir.path().join("postgres-copy.sqlite3");
+    let out = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .args(["--db", "postgres-copy.sqlite3", "import"])
+        .arg(&articles)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    assert!(named.exists());
 }
 
 /// A token that grants moderating or publishing everything must not be

@@ -319,6 +319,9 @@ async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
         assert!(titles.contains(t), "{t} missing from RSS");
     }
     assert!(rss.entries.iter().all(|e| e.published.is_some()));
+    // The site's own feed is described by its name, once.
+    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    assert_eq!(channel.description(), channel.title());
 
     let (status, headers, body) = get(&f.router, "/feed.json").await;
     assert_eq!(status, StatusCode::OK);
@@ -344,6 +347,8 @@ async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
     assert_eq!(status, StatusCode::OK);
     let section = feed_rs::parser::parse(&body[..]).expect("section feed parses");
     assert_eq!(section.entries.len(), 2);
+    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    assert_eq!(channel.description(), "Khabar — economy");
     let (status, _, _) = get(&f.router, "/sections/nope/feed.xml").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 

@@ -552,6 +552,37 @@ async fn confirmations_are_limited_per_address_and_per_client() {
     }
 }
 
+/// An address whose allowance is spent is answered `limited`, whether or
+/// not it confirmed for the conversation: the answer tells nobody which.
+#[tokio::test]
+async fn a_confirmed_address_past_its_allowance_is_answered_as_any_other() {
+    let (f, _inbox, _) = setup(2).await;
+    let top = comment(&f, "Nour", "nour@example.org", "Une question.", None, false).await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    approve(&f, top_id).await;
+    confirmed(&f, top_id, "suivie@example.org", "").await;
+    for (i, email) in ["suivie@example.org", "inconnue@example.org"]
+        .into_iter()
+        .enumerate()
+    {
+        for n in 0..2 {
+            let addr = format!("198.51.100.{}:40000", 20 + i * 2 + n);
+            let body = comment_from(&f, &addr, email, &format!("spend-{i}-{n}")).await;
+            assert_eq!(body["reply_notifications"], "confirmation_sent", "{body}");
+        }
+        let reply = comment(
+            &f,
+            "Lecteur",
+            email,
+            &format!("Réponse {i}."),
+            Some(top_id),
+            true,
+        )
+        .await;
+        assert_eq!(reply["reply_notifications"], "limited", "{email}: {reply}");
+    }
+}
+
 /// A comment asking for mail about replies, sent from `addr`'s own
 /// connection; the answer.
 async fn comment_from(f: &Fixture, addr: &str, email: &str, key: &str) -> Value {

@@ -77,7 +77,7 @@ const FORM_MAX: usize = 256 * 1024;
 /// (`%00`): no id, search or value holds one, and PostgreSQL refuses it
 /// in text (a `500` where SQLite answers).
 async fn refuse_nul(req: Request, next: Next) -> Response {
-    let has_nul = |raw: &[u8]| raw.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    let has_nul = crate::extract::has_nul;
     let uri = req.uri();
     if has_nul(uri.path().as_bytes()) || uri.query().is_some_and(|q| has_nul(q.as_bytes())) {
         return common::AdminError::BadForm("NUL (%00)").into_response();
@@ -89,7 +89,7 @@ async fn refuse_nul(req: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, FORM_MAX).await else {
         return common::AdminError::BadForm("size").into_response();
     };
-    if has_nul(&bytes) || bytes.contains(&0) {
+    if has_nul(&bytes) {
         return common::AdminError::BadForm("NUL (%00)").into_response();
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))

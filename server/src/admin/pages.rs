@@ -764,9 +764,6 @@ pub(crate) async fn article(
                 lang => &article.lang,
                 hidden => hidden,
             },
-            // Every published comment of the article; a search's are
-            // counted as the page shows them.
-            total => q.is_none().then_some(article.comment_count),
             items => Serde(items),
             links => Serde(links),
             q => q,

@@ -183,11 +183,6 @@ pub async fn subscribe(
     {
         return Ok(Subscribed::Limited);
     }
-    // Past the client's allowance, as a new subscription is: a client
-    // out of it cannot tell a confirmed address by a different answer.
-    if earlier.as_ref().is_some_and(|s| s.confirmed) {
-        return Ok(Subscribed::ConfirmationSent);
-    }
     if limit
         .check_in(store, "reply-confirm-address", &address)
         .await?
@@ -197,6 +192,12 @@ pub async fn subscribe(
             .give_back(store, "reply-confirm-client", client)
             .await?;
         return Ok(Subscribed::Limited);
+    }
+    // Past both allowances, which it spends as a new subscription does:
+    // whoever names an address cannot tell a confirmed one by the answer,
+    // whatever is left of either allowance. Nothing is sent.
+    if earlier.as_ref().is_some_and(|s| s.confirmed) {
+        return Ok(Subscribed::ConfirmationSent);
     }
     // Recording owes the confirmation: what does not leave now, the job
     // sends later (see `run_once`).

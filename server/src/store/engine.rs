@@ -39,7 +39,9 @@ pub async fn open_with_password(
 fn not_a_file(spec: &str) -> Option<String> {
     let lower = spec.to_ascii_lowercase();
     let keywords = ["host=", "dbname=", "user=", "port=", "sslmode="];
-    if lower.contains("://") || lower.starts_with("postgres") {
+    // A file may be named `postgres-copy.sqlite3`; a URL's start is no name.
+    let url_like = ["postgres:", "postgresql:", "postgres//", "postgresql//"];
+    if lower.contains("://") || url_like.iter().any(|u| lower.starts_with(u)) {
         Some(format!(
             "--db {spec:?}: a PostgreSQL database is named by a postgres:// URL \
              (postgres://user@host/dbname); anything else is an SQLite file's path"

@@ -504,6 +504,15 @@ async fn delete_in(
     id: i64,
     only_if: Option<Status>,
 ) -> Result<Option<(StoredComment, u64)>, StoreError> {
+    // Its article first, as a new comment takes it (a reply to this one
+    // would otherwise hold the article and wait for this comment, while
+    // the delete's count holds this comment and waits for the article).
+    tx.execute(
+        "SELECT 1 FROM articles WHERE id = (SELECT article_id FROM comments WHERE id = $1)
+         FOR NO KEY UPDATE",
+        &[&id],
+    )
+    .await?;
     // Locked until the end: no decision lands between the check and the
     // delete.
     let Some(was) = tx
@@ -995,12 +1004,16 @@ async fn upsert_article(
     adopt_threads(client, &a.id, &a.url).await
 }
 
+/// The path and query of a thread's URL (`scheme://host/path?query`), the
+/// part an article stored with a path is matched on.
+const URL_PATH: &str = "substr(url, strpos(substr(url, 9), '/') + 8)";
+
 /// As the SQLite store's: a thread opened by comments on the article's
 /// page before the article was stored gives it its comments, and goes.
 async fn adopt_threads(client: &impl GenericClient, id: &str, url: &str) -> Result<(), StoreError> {
     let spellings = crate::threads::thread_spellings(url);
     let column = if crate::model::is_root_relative(url) {
-        "substr(url, strpos(substr(url, 9), '/') + 8)"
+        URL_PATH
     } else {
         "url"
     };
@@ -1098,14 +1111,23 @@ impl Store for PostgresStore {
         // counts comments locks articles: in the feed's order, one taken
         // here while an erasure holds another could deadlock.
         let ids: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
-        let urls: Vec<String> = articles
+        // An article stored with a path adopts threads by their path.
+        let (relative, absolute): (Vec<&Article>, Vec<&Article>) = articles
             .iter()
-            .flat_map(|a| crate::threads::thread_spellings(&a.url))
-            .collect();
+            .partition(|a| crate::model::is_root_relative(&a.url));
+        let spellings = |of: Vec<&Article>| -> Vec<String> {
+            of.iter()
+                .flat_map(|a| crate::threads::thread_spellings(&a.url))
+                .collect()
+        };
+        let (urls, paths) = (spellings(absolute), spellings(relative));
         tx.execute(
-            "SELECT 1 FROM articles WHERE id = ANY($1) OR (origin = 'thread' AND url = ANY($2))
-             ORDER BY id FOR UPDATE",
-            &[&ids, &urls],
+            &format!(
+                "SELECT 1 FROM articles WHERE id = ANY($1)
+                     OR (origin = 'thread' AND (url = ANY($2) OR {URL_PATH} = ANY($3)))
+                 ORDER BY id FOR UPDATE"
+            ),
+            &[&ids, &urls, &paths],
         )
         .await?;
         for a in &articles {

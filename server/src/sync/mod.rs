@@ -33,7 +33,12 @@ pub async fn sync(
     let started = store.clock_ms().await?;
     let mut state = store.source_state(&source.url).await?.unwrap_or_default();
     let limit = client.limits().max_sync;
-    let result = tokio::time::timeout(limit, sync_with(store, client, source, &state))
+    // What the sync hid as no longer listed is kept however it ends (the
+    // articles are hidden at once): a failure later on, or the time
+    // limit, must not lose them (see `wordpress::show_listed_again`).
+    let unlisted = std::sync::Mutex::new(state.unlisted.clone());
+    let synced = sync_with(store, client, source, &state, &unlisted);
+    let result = tokio::time::timeout(limit, synced)
         .await
         .unwrap_or_else(|_| {
             Err(SyncError::TooSlow {
@@ -42,6 +47,9 @@ pub async fn sync(
             })
         });
     state.last_try_ms = Some(started);
+    state.unlisted = unlisted
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     match &result {
         Ok(outcome) => {
             state.failures = 0;
@@ -50,7 +58,6 @@ pub async fn sync(
             state.archive_read = outcome.archive_read;
             state.unstorable.clone_from(&outcome.unstorable);
             state.missed.clone_from(&outcome.missed);
-            state.unlisted.clone_from(&outcome.unlisted);
             if outcome.article_prefix.is_some() {
                 state.article_prefix.clone_from(&outcome.article_prefix);
             }
@@ -74,11 +81,12 @@ async fn sync_with(
     client: &SyncClient,
     source: &Source,
     state: &SourceState,
+    unlisted: &std::sync::Mutex<std::collections::BTreeSet<u64>>,
 ) -> Result<Outcome, SyncError> {
     let url = source_url(&source.url)?;
     let kind = source.kind.or_else(|| SourceKind::from_url(&url));
     if kind == Some(SourceKind::Wordpress) {
-        return wordpress::sync(store, client, source, &url, state).await;
+        return wordpress::sync(store, client, source, &url, state, unlisted).await;
     }
     let first = client.get(&url, Some(state)).await?;
     if first.not_modified {
@@ -101,7 +109,9 @@ async fn sync_with(
         }
     }
     match kind.or(sniffed) {
-        Some(SourceKind::Wordpress) => wordpress::sync(store, client, source, &url, state).await,
+        Some(SourceKind::Wordpress) => {
+            wordpress::sync(store, client, source, &url, state, unlisted).await
+        }
         Some(_) => feed::sync(store, client, source, &url, first).await,
         None => Err(SyncError::UnknownKind {
             url: source.url.clone(),

@@ -330,8 +330,6 @@ pub(crate) struct Outcome {
     /// Changes missed by the pages and not fetched yet, with when each was
     /// first left (WordPress).
     pub(crate) missed: std::collections::BTreeMap<u64, i64>,
-    /// Posts hidden because the site stopped listing them (WordPress).
-    pub(crate) unlisted: std::collections::BTreeSet<u64>,
 }
 
 /// `url` parsed, if it is an absolute http(s) URL.

@@ -132,6 +132,7 @@ pub(crate) async fn sync(
     source: &Source,
     url: &Url,
     state: &SourceState,
+    unlisted: &std::sync::Mutex<BTreeSet<u64>>,
 ) -> Result<Outcome, SyncError> {
     let site = Site {
         url,
@@ -165,7 +166,7 @@ pub(crate) async fn sync(
         ignores_include: false,
         per_page: PER_PAGE,
         report: Report::default(),
-        unlisted: state.unlisted.clone(),
+        unlisted,
     };
     // The posts skipped for good (no title, a password, a failing page)
     // are not fetched again by id for a day: an edit brings one back
@@ -363,7 +364,7 @@ pub(crate) async fn sync(
         if store.set_article_hidden(&id, true).await? {
             tracing::info!("sync {}: hid {id}, no longer published", source.url);
             run.report.hidden += 1;
-            run.unlisted.extend(post_of(&site.ids, &id));
+            run.unlisted().extend(post_of(&site.ids, &id));
         }
     }
     show_listed_again(&mut run, &listed).await?;
@@ -463,8 +464,9 @@ struct Run<'a> {
     /// Posts a page: 100, or what the site takes when it refuses that.
     per_page: usize,
     report: Report,
-    /// Posts hidden because the site stopped listing them.
-    unlisted: BTreeSet<u64>,
+    /// Posts hidden because the site stopped listing them: the source's
+    /// state keeps them however the sync ends.
+    unlisted: &'a std::sync::Mutex<BTreeSet<u64>>,
 }
 
 impl Run<'_> {
@@ -516,11 +518,20 @@ impl Run<'_> {
         outcome.missed = missed;
         // The newest kept: a post gone for good stays in the set, and an
         // archive's worth of them would weigh on every sync's state.
-        let mut unlisted = self.unlisted;
+        let mut unlisted = self
+            .unlisted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while unlisted.len() > UNLISTED_KEPT {
             unlisted.pop_first();
         }
-        outcome.unlisted = unlisted;
+    }
+
+    /// The posts hidden as no longer listed (see [`Run::unlisted`]).
+    fn unlisted(&self) -> std::sync::MutexGuard<'_, BTreeSet<u64>> {
+        self.unlisted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// How many changes missed by the pages it may still fetch by id: what
@@ -957,7 +968,7 @@ async fn show_listed_again(
 ) -> Result<(), SyncError> {
     let back: Vec<(&String, u64)> = listed
         .iter()
-        .filter(|(_, post)| run.unlisted.contains(post))
+        .filter(|(_, post)| run.unlisted().contains(post))
         .map(|(id, post)| (id, *post))
         .collect();
     let unread: Vec<u64> = back
@@ -973,7 +984,7 @@ async fn show_listed_again(
         if !run.seen.contains(&post) {
             continue;
         }
-        run.unlisted.remove(&post);
+        run.unlisted().remove(&post);
         // Shown already when its edit was stored.
         if run.unstorable.contains(&post) || run.store.article(id).await?.is_some() {
             continue;
