@@ -125,28 +125,22 @@ async fn comment_counts_the_database_cannot_give_are_left_out_not_repeated() {
     );
 }
 
-#[test]
-fn healthcheck_and_backup_commands_work_against_a_running_server() {
+/// `khabar-server serve` on `db` and `listen` (extra `args` after),
+/// with `dir` as its site and widget folders: the process and the URL it
+/// says it listens at, without its closing slash.
+fn serve_at(
+    db: &std::path::Path,
+    dir: &std::path::Path,
+    listen: &str,
+    args: &[&str],
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-    let bin = env!("CARGO_BIN_EXE_khabar-server");
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("live.sqlite3");
-    let mut server = Command::new(bin)
-        .args([
-            "--db",
-            &db.to_string_lossy(),
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .args([
-            "--www",
-            &dir.path().to_string_lossy(),
-            "--widget-dir",
-            &dir.path().to_string_lossy(),
-        ])
+    let mut server = Command::new(env!("CARGO_BIN_EXE_khabar-server"))
+        .args(["--db", &db.to_string_lossy(), "serve", "--listen", listen])
+        .args(args)
+        .args(["--www", &dir.to_string_lossy()])
+        .args(["--widget-dir", &dir.to_string_lossy()])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -162,6 +156,16 @@ fn healthcheck_and_backup_commands_work_against_a_running_server() {
         .expect("url")
         .trim_end_matches('/')
         .to_owned();
+    (server, url)
+}
+
+#[test]
+fn healthcheck_and_backup_commands_work_against_a_running_server() {
+    use std::process::Command;
+    let bin = env!("CARGO_BIN_EXE_khabar-server");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("live.sqlite3");
+    let (mut server, url) = serve_at(&db, dir.path(), "127.0.0.1:0", &["--demo"]);
     let health = Command::new(bin)
         .args(["healthcheck", "--url", &format!("{url}/healthz")])
         .output()
@@ -201,40 +205,15 @@ fn healthcheck_and_backup_commands_work_against_a_running_server() {
 /// brackets (`http://[::1]:8080/healthz`), which it connects without.
 #[test]
 fn the_health_check_reaches_a_server_on_an_ipv6_address() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     if std::net::TcpListener::bind("[::1]:0").is_err() {
         return; // a machine without IPv6 on its loopback
     }
     let bin = env!("CARGO_BIN_EXE_khabar-server");
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("live.sqlite3");
-    let mut server = Command::new(bin)
-        .args([
-            "--db",
-            &db.to_string_lossy(),
-            "serve",
-            "--listen",
-            "[::1]:0",
-        ])
-        .args(["--www", &dir.path().to_string_lossy()])
-        .args(["--widget-dir", &dir.path().to_string_lossy()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("listening line");
-    let url = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("url")
-        .trim_end_matches('/')
-        .to_owned();
-    assert!(url.contains("[::1]"), "{line}");
+    let (mut server, url) = serve_at(&db, dir.path(), "[::1]:0", &[]);
+    assert!(url.contains("[::1]"), "{url}");
     let health = Command::new(bin)
         .args(["healthcheck", "--url", &format!("{url}/healthz")])
         .output()
