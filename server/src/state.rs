@@ -74,7 +74,7 @@ pub struct AppState {
     /// What this instance's moderator mail has seen of the waiting
     /// comments (see `crate::notify`): a comment rests from then, whatever
     /// clock stamped its time.
-    pub notify_seen: Arc<std::sync::Mutex<crate::notify::Sightings>>,
+    pub notify_seen: Arc<std::sync::Mutex<crate::notify::sightings::Sightings>>,
     /// Where in the list of moderators this process's next mail run
     /// starts: one further each run.
     pub notify_turn: Arc<std::sync::atomic::AtomicUsize>,
