@@ -640,14 +640,19 @@ async fn main() -> anyhow::Result<()> {
             let report = khabar_server::jobs::sync_by_hand(store.as_ref(), &client, &source)
                 .await
                 .with_context(|| format!("syncing {}", source.url))?;
-            match report {
-                Some(report) => println!("synced {}: {report}", source.url),
-                None => println!(
+            let Some(report) = report else {
+                // Not a failure, yet not a sync: a script that runs this
+                // after an edit must not take it for one. 75 is
+                // sysexits' EX_TEMPFAIL, "try again later".
+                eprintln!(
                     "{}: an instance is syncing this source, or synced it within its \
                      --sync-every and syncs it on its own; nothing done",
                     source.url
-                ),
-            }
+                );
+                drop(store);
+                std::process::exit(75);
+            };
+            println!("synced {}: {report}", source.url);
             Ok(())
         }
         Command::Admin { action } => admin(store.as_ref(), action).await,
