@@ -1229,6 +1229,10 @@ async fn the_admin_page_lists_deliveries_a_page_at_a_time() {
         admin_request(&i.router, "GET", "/admin/webhooks", &session, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(rows(&first), 200);
+    assert!(
+        first.contains(r#"<span class="count">(250)</span>"#),
+        "the heading counts every delivery"
+    );
     let marker = r#"" rel="next""#;
     let end = first.find(marker).expect("a link to older deliveries");
     let start = first[..end].rfind("href=\"").expect("href") + "href=\"".len();

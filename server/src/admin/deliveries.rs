@@ -72,6 +72,8 @@ pub(crate) async fn list(
 ) -> Result<Html<String>, AdminError> {
     let at = cursor.keyset()?;
     let deliveries = state.store.webhook_deliveries(ROWS + 1, at).await?;
+    // The heading counts them all, not this page's rows.
+    let total = state.store.webhook_delivery_count().await?;
     let (deliveries, links) = paging::page(deliveries, ROWS, at, "/admin/webhooks", |d| d.id);
     let rows: Vec<Row> = deliveries.into_iter().map(Row::from).collect();
     render(
@@ -81,7 +83,7 @@ pub(crate) async fn list(
         Some(&signed),
         minijinja::context! {
             rows => Serde(rows), links => Serde(links), here => paging::here("/admin/webhooks", at),
-            done => p.done, page => "webhooks",
+            done => p.done, page => "webhooks", total,
         },
     )
 }

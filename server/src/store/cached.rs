@@ -723,6 +723,10 @@ impl Store for CachedStore {
         self.inner.webhook_deliveries(limit, at).await
     }
 
+    async fn webhook_delivery_count(&self) -> Result<i64, StoreError> {
+        self.inner.webhook_delivery_count().await
+    }
+
     async fn retry_webhook_delivery(
         &self,
         id: i64,

@@ -649,6 +649,9 @@ pub struct ReplyNotice {
     /// How many times the reply was published: a finish written for an
     /// older publication records whom it told, and leaves the notice due.
     pub queued: i64,
+    /// When the reply was last published (ms since the epoch): a notice
+    /// too old to be news is dropped unsent.
+    pub published_ms: i64,
 }
 
 impl ReplyNotice {
@@ -1266,6 +1269,9 @@ pub trait Store: Send + Sync {
         limit: u32,
         at: Keyset,
     ) -> Result<Vec<WebhookDelivery>, StoreError>;
+    /// How many deliveries are kept, in every state (the admin page's
+    /// heading; the page lists 200 at a time).
+    async fn webhook_delivery_count(&self) -> Result<i64, StoreError>;
     /// Puts a failed delivery back in the queue, due now, with a fresh
     /// count of attempts, and says which it was (for the audit log);
     /// `None` when there is no failed delivery `id`, or when its URL is no

@@ -841,7 +841,8 @@ async fn queue_reply_notice(
                  SELECT $1, $2 WHERE EXISTS
                      (SELECT 1 FROM comments WHERE id = $3 AND status = 'published')
                  ON CONFLICT (reply_id) DO UPDATE
-                     SET done = 0, attempts = 0, next_ms = 0, queued = reply_notices.queued + 1",
+                     SET done = 0, attempts = 0, next_ms = 0, queued = reply_notices.queued + 1,
+                         created_ms = EXCLUDED.created_ms",
                 &[&comment.comment.id, &now_ms(), &comment.comment.parent_id],
             )
             .await?;
@@ -2064,7 +2065,7 @@ impl Store for PostgresStore {
         client
             .query(
                 &format!(
-                    "SELECT id, reply_id, attempts, sent_to, queued FROM reply_notices
+                    "SELECT id, reply_id, attempts, sent_to, queued, created_ms FROM reply_notices
                      WHERE done = 0 AND next_ms <= {DB_NOW_MS} ORDER BY id LIMIT $1"
                 ),
                 &[&i64::from(limit)],
@@ -2078,6 +2079,7 @@ impl Store for PostgresStore {
                     attempts: r.try_get(2)?,
                     sent_to: ReplyNotice::parse_sent_to(r.try_get(3)?),
                     queued: r.try_get(4)?,
+                    published_ms: r.try_get(5)?,
                 })
             })
             .collect()
@@ -2533,6 +2535,14 @@ impl Store for PostgresStore {
             rows.reverse();
         }
         Ok(rows)
+    }
+
+    async fn webhook_delivery_count(&self) -> Result<i64, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one("SELECT COUNT(*) FROM webhook_deliveries", &[])
+            .await?;
+        Ok(row.try_get(0)?)
     }
 
     async fn retry_webhook_delivery(

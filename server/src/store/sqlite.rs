@@ -1675,7 +1675,7 @@ impl Store for SqliteStore {
     async fn due_reply_notices(&self, limit: u32) -> Result<Vec<ReplyNotice>, StoreError> {
         self.with_conn(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, reply_id, attempts, sent_to, queued FROM reply_notices
+                "SELECT id, reply_id, attempts, sent_to, queued, created_ms FROM reply_notices
                  WHERE done = 0 AND next_ms <= ?2 ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt
@@ -1686,6 +1686,7 @@ impl Store for SqliteStore {
                         attempts: r.get(2)?,
                         sent_to: ReplyNotice::parse_sent_to(&r.get::<_, String>(3)?),
                         queued: r.get(4)?,
+                        published_ms: r.get(5)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -2148,6 +2149,13 @@ impl Store for SqliteStore {
                 rows.reverse();
             }
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn webhook_delivery_count(&self) -> Result<i64, StoreError> {
+        self.with_conn(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM webhook_deliveries", [], |r| r.get(0))?)
         })
         .await
     }
@@ -2721,7 +2729,8 @@ fn queue_reply_notice(
              SELECT ?1, ?2 WHERE EXISTS
                  (SELECT 1 FROM comments WHERE id = ?3 AND status = 'published')
              ON CONFLICT (reply_id) DO UPDATE
-                 SET done = 0, attempts = 0, next_ms = 0, queued = reply_notices.queued + 1",
+                 SET done = 0, attempts = 0, next_ms = 0, queued = reply_notices.queued + 1,
+                     created_ms = excluded.created_ms",
             params![comment.comment.id, now_ms(), comment.comment.parent_id],
         )?;
     }
