@@ -71,6 +71,10 @@ pub struct AppState {
     /// How long a reply confirmation that may not have left waits before
     /// it is tried again; doubled after each try.
     pub reply_confirm_retry: Duration,
+    /// How long after a reply's publication its notice may still be
+    /// mailed: older, it is news no more (an instance that could not mail
+    /// for days must not send a backlog when its mail settings return).
+    pub reply_notice_max_age: Duration,
     /// What this instance's moderator mail has seen of the waiting
     /// comments (see `crate::notify`): a comment rests from then, whatever
     /// clock stamped its time.
@@ -133,6 +137,7 @@ impl AppState {
             webhook_urls: Vec::new(),
             mail_run_budget: MAIL_RUN_BUDGET,
             reply_confirm_retry: Duration::from_secs(60),
+            reply_notice_max_age: Duration::from_secs(3 * 24 * 3600),
             notify_seen: Arc::default(),
             notify_turn: Arc::default(),
             background: crate::background::Background::default(),

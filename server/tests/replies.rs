@@ -1066,6 +1066,19 @@ async fn a_notice_waits_for_an_instance_that_can_mail_it() {
     assert!(replies::has_work(&state).await.expect("work"));
     assert_eq!(replies::run_once(&state).await.expect("run"), 1);
     assert_eq!(wait_for(&inbox, 1).await.len(), 1);
+
+    // A notice older than the limit when mail comes back is dropped
+    // unsent: a reply days old is no news.
+    let late = comment(&f, "Rim", "", "Une autre réponse.", Some(top_id), false).await;
+    approve(&f, late["comment"]["id"].as_i64().expect("id")).await;
+    let mut stale = state.clone();
+    stale.reply_notice_max_age = Duration::from_millis(50);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(replies::has_work(&stale).await.expect("work"));
+    assert_eq!(replies::run_once(&stale).await.expect("run"), 0);
+    assert!(!replies::has_work(&state).await.expect("work"), "dropped");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(inbox.lock().expect("inbox").len(), 1, "nothing more mailed");
 }
 
 /// A reply whose comment was rejected before its notice went out is out

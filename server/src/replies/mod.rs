@@ -352,6 +352,20 @@ pub async fn run_once(state: &AppState) -> Result<usize, ReplyError> {
         if budget.spent() {
             break;
         }
+        let age = crate::store::now_ms().saturating_sub(notice.published_ms);
+        if u128::try_from(age).unwrap_or(0) > state.reply_notice_max_age.as_millis() {
+            tracing::warn!(
+                "reply notifications: reply {} was published {} hours ago; too late to mail",
+                notice.reply_id,
+                age / 3_600_000
+            );
+            let sent_to = notice.sent_to.clone();
+            state
+                .store
+                .finish_reply_notice(&notice, NoticeOutcome::Done { sent_to })
+                .await?;
+            continue;
+        }
         let told = notify(state, &notice, &mut budget).await;
         let newly_told = told.sent_to.len() - notice.sent_to.len();
         sent += newly_told;
