@@ -196,28 +196,44 @@ pub async fn run_due(state: &AppState, holder: &str) {
     if let Some(settings) = state.notify.as_deref() {
         if crate::notify::has_news(state).await.unwrap_or(true) {
             let every = crate::notify::period(settings);
-            run_claimed(state, holder, crate::notify::CURSOR, every, || async {
-                crate::notify::run_once(state)
-                    .await
-                    .map(|n| (n, "moderator e-mail(s)"))
-            })
+            let budget = Some(state.mail_run_budget);
+            run_claimed(
+                state,
+                holder,
+                crate::notify::CURSOR,
+                every,
+                budget,
+                || async {
+                    crate::notify::run_once(state)
+                        .await
+                        .map(|n| (n, "moderator e-mail(s)"))
+                },
+            )
             .await;
         }
     }
     if crate::replies::has_work(state).await.unwrap_or(true) {
         let every = Duration::from_secs(1);
-        run_claimed(state, holder, crate::replies::JOB, every, || async {
-            crate::replies::run_once(state)
-                .await
-                .map(|n| (n, "reply mail(s)"))
-        })
+        let budget = Some(state.mail_run_budget);
+        run_claimed(
+            state,
+            holder,
+            crate::replies::JOB,
+            every,
+            budget,
+            || async {
+                crate::replies::run_once(state)
+                    .await
+                    .map(|n| (n, "reply mail(s)"))
+            },
+        )
         .await;
     }
     // Rate events are in the database only where it is shared (SQLite's
     // are in memory): elsewhere the claim would be a write for nothing.
     let job = PRUNE_RATE_HITS;
     if state.store.shares_state() {
-        run_claimed(state, holder, job.name, job.every, || async {
+        run_claimed(state, holder, job.name, job.every, None, || async {
             // Each limit counts its events in the same table: keep them for the
             // longest window (the reply confirmations' hour).
             let window = [
@@ -238,7 +254,7 @@ pub async fn run_due(state: &AppState, holder: &str) {
         .await;
     }
     let job = PRUNE_WEBHOOKS;
-    run_claimed(state, holder, job.name, job.every, || async {
+    run_claimed(state, holder, job.name, job.every, None, || async {
         // Deliveries are timed on the store's clock.
         let now = state.store.clock_ms().await?;
         let ago = |d| now.saturating_sub(crate::store::millis(d));
@@ -252,12 +268,17 @@ pub async fn run_due(state: &AppState, holder: &str) {
 }
 
 /// Claims job `name` for `every` and, when this instance got it, runs
-/// `job`, which says how many things it did and what they were.
+/// `job`, which says how many things it did and what they were. A job
+/// with a `budget` stops when it is spent, or when the instance shuts
+/// down, and leaves the rest: such a run is due again at once, not
+/// `every` later (an hour's digest cut short would keep the moderators it
+/// had not reached waiting an hour more).
 async fn run_claimed<N, E, F, Fut>(
     state: &AppState,
     holder: &str,
     name: &str,
     every: Duration,
+    budget: Option<Duration>,
     job: F,
 ) where
     N: std::fmt::Display + Default + PartialEq,
@@ -274,6 +295,7 @@ async fn run_claimed<N, E, F, Fut>(
     }
     match state.store.claim_job(name, every.max(LEASE), holder).await {
         Ok(true) => {
+            let started = std::time::Instant::now();
             match job().await {
                 Ok((n, what)) => {
                     if n != N::default() {
@@ -282,7 +304,11 @@ async fn run_claimed<N, E, F, Fut>(
                 }
                 Err(e) => tracing::warn!("{name} (tried again on its next run): {e}"),
             }
-            if let Err(e) = state.store.release_job(name, every, holder).await {
+            let cut_short = budget.is_some_and(|budget| {
+                started.elapsed() >= budget || state.background.is_stopping()
+            });
+            let next = if cut_short { Duration::ZERO } else { every };
+            if let Err(e) = state.store.release_job(name, next, holder).await {
                 tracing::warn!("releasing {name}: {e}");
             }
         }

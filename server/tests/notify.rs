@@ -847,6 +847,41 @@ fn a_run_past_its_time_sends_no_moderator_one_more() {
     });
 }
 
+/// A digest run cut short (its time spent after one moderator's mail)
+/// is due again at once: the moderators it had not reached get theirs at
+/// the next poll, not a digest period later.
+#[test]
+fn a_digest_run_cut_short_goes_on_at_the_next_poll() {
+    common::block_on(async {
+        let f = fixture();
+        let mut state = job_state(
+            &f,
+            &["sara@news.test", "huda@news.test"],
+            Some(Duration::from_secs(1800)),
+        );
+        let mut settings = (**state.notify.as_ref().expect("settings")).clone();
+        settings.settle = Duration::ZERO;
+        state.notify = Some(Arc::new(settings));
+        state.mail_run_budget = Duration::ZERO;
+        notify::start_cursor(&state).await.expect("start");
+        comment(&f, "digest-cut-short", "تعليق ينتظر الملخص").await;
+        khabar_server::jobs::run_due(&state, "test").await;
+        assert_eq!(f.store.outbox_mail(10).await.expect("outbox").len(), 1);
+        khabar_server::jobs::run_due(&state, "test").await;
+        let mails = f.store.outbox_mail(10).await.expect("outbox");
+        assert_eq!(mails.len(), 2, "the other moderator's digest");
+        assert_ne!(mails[0].recipient, mails[1].recipient);
+        // A run that ends within its time waits the digest period again.
+        state.mail_run_budget = Duration::from_secs(60);
+        comment(&f, "digest-next", "تعليق للملخص التالي").await;
+        khabar_server::jobs::run_due(&state, "test").await;
+        assert_eq!(f.store.outbox_mail(10).await.expect("outbox").len(), 4);
+        comment(&f, "digest-later", "تعليق ينتظر نصف ساعة").await;
+        khabar_server::jobs::run_due(&state, "test").await;
+        assert_eq!(f.store.outbox_mail(10).await.expect("outbox").len(), 4);
+    });
+}
+
 /// A moderator taken off the list and put back later hears of comments
 /// from then on, not of every comment that waited meanwhile.
 #[test]
