@@ -1737,6 +1737,32 @@ async fn a_deletion_audits_the_replies_it_took_with_it() {
             (Some(parent), Some("and its 2 replies"))
         ]
     );
+    // The page says it in its language; the log keeps one text.
+    assert!(auth::add_moderator(f.store.as_ref(), "sara", PASSWORD)
+        .await
+        .expect("add"));
+    let session = sign_in(&f.router, "10.0.8.1", "sara").await;
+    let page = |lang: &'static str| {
+        let cookies = format!("{session}; khabar_admin_lang={lang}");
+        let router = f.router.clone();
+        async move {
+            send(
+                &router,
+                "GET",
+                "/admin/audit",
+                "10.0.8.1",
+                &cookies,
+                None,
+                &[],
+            )
+            .await
+            .body
+        }
+    };
+    let (ar, en) = (page("ar").await, page("en").await);
+    assert!(ar.contains("<td>ومعه ردّان</td>"), "{ar}");
+    assert!(!ar.contains("and its"), "{ar}");
+    assert!(en.contains("<td>and its 2 replies</td>"), "{en}");
 }
 
 /// An approval through the moderation API that changes nothing (the

@@ -162,6 +162,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("kind_client", "Client", "العميل"),
     ("block", "Block", "احظر"),
     ("detail", "Details", "التفاصيل"),
+    ("detail_to", "to", "إلى"),
     ("unblock", "Unblock", "ارفع الحظر"),
     ("block_email", "Block this e-mail", "احظر هذا البريد"),
     ("block_client", "Block this client", "احظر هذا العميل"),
@@ -291,6 +292,81 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("act_retry_webhook", "retried a webhook delivery", "أعاد محاولة إرسال خطاف"),
 ];
 
+/// A piece of an audit line's detail as the page shows it: words in the
+/// page's language, or data (an address, an event) set left to right.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DetailPart {
+    /// Words, in the page's language.
+    pub text: Option<String>,
+    /// Data, shown as code, left to right.
+    pub code: Option<String>,
+}
+
+/// Arabic's plural forms for `n` (CLDR: one, two, few, many, other).
+fn arabic_count(n: u64, forms: [&str; 5]) -> String {
+    let [one, two, few, many, other] = forms;
+    let form = match (n, n % 100) {
+        (1, _) => one,
+        (2, _) => two,
+        (_, 3..=10) => few,
+        (_, 11..=99) => many,
+        _ => other,
+    };
+    form.replace("{n}", &n.to_string())
+}
+
+impl Lang {
+    /// An audit line's detail in this language.
+    pub fn detail(self, detail: &crate::audit::Detail) -> Vec<DetailPart> {
+        use crate::audit::Detail;
+        let text = |t: String| DetailPart {
+            text: Some(t),
+            code: None,
+        };
+        let code = |c: &str| DetailPart {
+            text: None,
+            code: Some(c.to_owned()),
+        };
+        let en = self == Lang::En;
+        match detail {
+            Detail::Replies(_) if en => vec![text(detail.stored())],
+            Detail::Replies(n) => vec![text(arabic_count(
+                *n,
+                [
+                    "ومعه ردّ واحد",
+                    "ومعه ردّان",
+                    "ومعه {n} ردود",
+                    "ومعه {n} ردًّا",
+                    "ومعه {n} ردّ",
+                ],
+            ))],
+            Detail::Erased(1) if en => vec![text("1 comment".to_owned())],
+            Detail::Erased(n) if en => vec![text(format!("{n} comments"))],
+            Detail::Erased(n) => vec![text(arabic_count(
+                *n,
+                [
+                    "تعليق واحد",
+                    "تعليقان",
+                    "{n} تعليقات",
+                    "{n} تعليقًا",
+                    "{n} تعليق",
+                ],
+            ))],
+            Detail::Delivery { id, event, url } => vec![
+                text(if en {
+                    format!("delivery {id}:")
+                } else {
+                    format!("التسليم {id}:")
+                }),
+                code(event),
+                text(self.text("detail_to").to_owned()),
+                code(url),
+            ],
+            Detail::Value(value) => vec![code(value)],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,5 +398,39 @@ mod tests {
         for (key, en, ar) in TEXTS {
             assert!(!en.is_empty() && !ar.is_empty(), "{key}");
         }
+    }
+
+    #[test]
+    fn audit_details_are_shown_in_the_pages_language() {
+        use crate::audit::Detail;
+        let words = |lang: Lang, d: Detail| -> Vec<String> {
+            lang.detail(&d)
+                .into_iter()
+                .map(|p| p.text.or(p.code).unwrap_or_default())
+                .collect()
+        };
+        let ar = |n| words(Lang::Ar, Detail::Erased(n)).join(" ");
+        assert_eq!(ar(1), "تعليق واحد");
+        assert_eq!(ar(2), "تعليقان");
+        assert_eq!(ar(7), "7 تعليقات");
+        assert_eq!(ar(12), "12 تعليقًا");
+        assert_eq!(ar(100), "100 تعليق");
+        assert_eq!(ar(103), "103 تعليقات");
+        assert_eq!(words(Lang::En, Detail::Erased(1)), ["1 comment"]);
+        assert_eq!(words(Lang::En, Detail::Replies(3)), ["and its 3 replies"]);
+        let delivery = Detail::Delivery {
+            id: 9,
+            event: "comment.published".into(),
+            url: "https://hooks.example/k".into(),
+        };
+        assert_eq!(
+            words(Lang::Ar, delivery),
+            [
+                "التسليم 9:",
+                "comment.published",
+                "إلى",
+                "https://hooks.example/k"
+            ]
+        );
     }
 }

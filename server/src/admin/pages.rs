@@ -812,16 +812,22 @@ pub(crate) async fn audit_page(
     let at = cursor.keyset()?;
     let rows = state.store.audit_page(PAGE_ROWS + 1, at).await?;
     let (rows, links) = paging::page(rows, PAGE_ROWS, at, "/admin/audit", |e| e.id);
+    let lang = Lang::of_request(&headers);
     let entries: Vec<_> = rows
         .into_iter()
         .map(|e| {
             let time = shown_time(&e.at);
-            minijinja::context! { e => Serde(e), time => time }
+            // Stored in English; shown in the page's language.
+            let detail = e
+                .detail
+                .as_deref()
+                .map(|d| lang.detail(&crate::audit::Detail::parse(d)));
+            minijinja::context! { e => Serde(e), time => time, detail => Serde(detail) }
         })
         .collect();
     render(
         "audit.html",
-        Lang::of_request(&headers),
+        lang,
         &uri,
         Some(&signed),
         minijinja::context! { entries => entries, links => Serde(links), page => "audit" },

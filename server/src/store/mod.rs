@@ -458,11 +458,7 @@ pub struct Moderated {
 /// The audit log's detail of a deletion that took `replies` replies with
 /// it: the log names what went, not only the comment a moderator chose.
 pub fn deletion_detail(replies: u64) -> Option<String> {
-    match replies {
-        0 => None,
-        1 => Some("and its 1 reply".to_owned()),
-        n => Some(format!("and its {n} replies")),
-    }
+    (replies > 0).then(|| crate::audit::Detail::Replies(replies).stored())
 }
 
 /// `line` for an act on `comment`: its comment, its article and, for a
@@ -723,7 +719,14 @@ impl RetriedDelivery {
     pub fn audited(&self, id: i64, audit: AuditEntry) -> AuditEntry {
         AuditEntry {
             comment_id: Some(self.comment_id),
-            detail: Some(format!("delivery {id}: {} to {}", self.event, self.url)),
+            detail: Some(
+                crate::audit::Detail::Delivery {
+                    id,
+                    event: self.event.clone(),
+                    url: self.url.clone(),
+                }
+                .stored(),
+            ),
             ..audit
         }
     }
@@ -732,7 +735,7 @@ impl RetriedDelivery {
 /// `audit` as the log names an erasure of `n` comments.
 pub fn erasure_audited(n: u64, audit: AuditEntry) -> AuditEntry {
     AuditEntry {
-        detail: Some(format!("{n} comment(s)")),
+        detail: Some(crate::audit::Detail::Erased(n).stored()),
         ..audit
     }
 }
