@@ -375,6 +375,30 @@ fn an_import_run_again_does_not_bring_back_what_was_deleted_here() {
     assert!(by_key(&f, "import:disqus:1011").is_none());
 }
 
+/// A Disqus name is plain text as typed (its XML decoded once), and the
+/// links Disqus wrapped in its `disq.us` redirect are the pages they lead
+/// to.
+#[test]
+fn disqus_names_are_text_and_its_redirects_are_unwrapped() {
+    let f = news_site("https://news.example");
+    let summary = import_text(
+        &f,
+        System::Disqus,
+        &disqus_thread(
+            "<post dsq:id=\"3001\"><message><![CDATA[<p>See <a href=\"https://disq.us/url?url=https%3A%2F%2Fdata.example%2Fport%3AZFl7x0Ilk7F8xS4TcbQ8Ck-3Q4s&amp;cuid=9\">the figures</a></p>]]></message>\
+             <createdAt>2021-02-01T09:00:00Z</createdAt><author><name>Sam &lt;Editor&gt; AT&amp;amp;T</name></author>\
+             <thread dsq:id=\"7\"/></post>",
+        ),
+    );
+    assert_eq!(summary.published, 1, "{summary}");
+    let c = expect(&f, "import:disqus:3001");
+    assert_eq!(c.comment.author, "Sam <Editor> AT&amp;T");
+    assert_eq!(
+        c.comment.body,
+        "See the figures (https://data.example/port)"
+    );
+}
+
 /// A reply deleted here takes a newer export's answers to it with it, as
 /// a comment deleted here does, while an answer to its sibling that stays
 /// is added: the nearest comment up the chain that is (or was) here

@@ -430,10 +430,11 @@ fn prepare(
             ));
             continue;
         }
-        let mut author: String = text::author_text(&c.author)
-            .chars()
-            .take(khabar_rules::AUTHOR_MAX)
-            .collect();
+        let author = match system {
+            System::Disqus => text::typed_author(&c.author),
+            System::Isso | System::Wordpress => text::author_text(&c.author),
+        };
+        let mut author: String = author.chars().take(khabar_rules::AUTHOR_MAX).collect();
         if author.trim().is_empty() {
             author = NO_NAME.to_owned();
         }

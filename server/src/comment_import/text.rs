@@ -54,7 +54,7 @@ fn links_as_text(serialized: &str) -> String {
         let href = tag[..open_end]
             .split_once("href=\"")
             .and_then(|(_, v)| v.split_once('"'))
-            .map(|(h, _)| h);
+            .map(|(h, _)| disqus_unwrapped(h).unwrap_or_else(|| h.to_owned()));
         let text = tag.get(open_end + 1..close).unwrap_or_default();
         out.push_str(text);
         if let Some(href) = href.filter(|h| !shows(text, h)) {
@@ -64,6 +64,42 @@ fn links_as_text(serialized: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The address behind a Disqus redirect (`https://disq.us/url?url=…`),
+/// as ammonia serializes an `href`: Disqus wraps every link of a comment
+/// in one, the page's address with `:` and a signature after it. Kept,
+/// the redirect would follow every link's text as a tracking address.
+fn disqus_unwrapped(href: &str) -> Option<String> {
+    let link = url::Url::parse(&unescape_serialized(href)).ok()?;
+    if link.host_str()? != "disq.us" || link.path() != "/url" {
+        return None;
+    }
+    let target = link.query_pairs().find(|(k, _)| k == "url")?.1;
+    let target = match target.rsplit_once(':') {
+        Some((page, signature))
+            if signature.len() >= 16
+                && signature
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            page
+        }
+        _ => &target,
+    };
+    let target = url::Url::parse(target).ok()?;
+    if !matches!(target.scheme(), "http" | "https") {
+        return None;
+    }
+    // Serialized again, as the rest of the text still is.
+    Some(
+        target
+            .as_str()
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;"),
+    )
 }
 
 /// Whether a link's text shows its address: the same, without the scheme
@@ -102,6 +138,12 @@ pub fn author_text(raw: &str) -> String {
     clean_author(&html_to_text(raw))
 }
 
+/// A display name stored as its reader typed it (Disqus's `<name>`, its
+/// XML already decoded): `Sam <Editor>` and `AT&amp;T` are what they say.
+pub fn typed_author(raw: &str) -> String {
+    clean_author(raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +160,30 @@ mod tests {
         assert_eq!(
             body_text("<a href=\"javascript:x\" onclick=\"y\">link</a> text"),
             "link text"
+        );
+    }
+
+    #[test]
+    fn disqus_redirects_give_back_the_links_they_wrap() {
+        assert_eq!(
+            body_text(
+                "<p>Read <a href=\"https://disq.us/url?url=https%3A%2F%2Fx.example%2Fa%3Fb%3D1%26c%3D2%3AQz9xY8wV7uT6sR5qP4oN3mL&amp;cuid=77\">this</a> and \
+                 <a href=\"https://disq.us/url?url=https%3A%2F%2Fy.example%2Freport%3AZFl7x0Ilk7F8xS4TcbQ8Ck-3Q4s&amp;cuid=77\">y.example/report</a></p>"
+            ),
+            "Read this (https://x.example/a?b=1&c=2) and y.example/report"
+        );
+        // No signature: the address as it is; a scheme not shown stays out.
+        assert_eq!(
+            body_text("<a href=\"https://disq.us/url?url=http%3A%2F%2Fz.example%2F\">z</a>"),
+            "z (http://z.example/)"
+        );
+        assert_eq!(
+            body_text("<a href=\"https://disq.us/url?url=javascript%3Aalert(1)\">x</a>"),
+            "x (https://disq.us/url?url=javascript%3Aalert(1))"
+        );
+        assert_eq!(
+            typed_author("Sam <Editor> AT&amp;T"),
+            "Sam <Editor> AT&amp;T"
         );
     }
 
