@@ -592,8 +592,13 @@ async fn main() -> anyhow::Result<()> {
     // server's (whose KHABAR_DB is often set only in its service's
     // environment) and report success on it.
     let acts_on_existing = match &command {
-        // An import may be a new site's first step, as `import` is.
-        Command::Comments { action } => !matches!(action, CommentAction::Import { .. }),
+        // An import with --site may be a new site's first step, as
+        // `import` is (its pages get threads); without, it only matches
+        // articles, which a new database does not have.
+        Command::Comments {
+            action: CommentAction::Import { sites, .. },
+        } => sites.is_empty(),
+        Command::Comments { .. } => true,
         Command::Admin { .. } | Command::Backup { .. } => true,
         _ => false,
     };
@@ -616,6 +621,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Backup { dest } => return backup(&cli.db, dest).await,
         _ => {}
     }
+    let new_file = !engine::is_postgres_url(&cli.db) && !std::path::Path::new(&cli.db).exists();
     let store: SharedStore = engine::open_with_password(&cli.db, cli.db_password.as_deref())
         .await
         .with_context(|| format!("opening {}", shown(&cli.db)))?;
@@ -630,7 +636,17 @@ async fn main() -> anyhow::Result<()> {
             println!("imported {n} article(s) into {}", shown(&cli.db));
             Ok(())
         }
-        Command::Comments { action } => moderate(store.as_ref(), action).await,
+        Command::Comments { action } => {
+            let importing = matches!(action, CommentAction::Import { .. });
+            moderate(store.as_ref(), action).await?;
+            // Which database it went to: KHABAR_DB is often set only in
+            // the server's service, and a shell without it names another.
+            if importing {
+                let new = if new_file { " (a new file)" } else { "" };
+                println!("database: {}{new}", shown(&cli.db));
+            }
+            Ok(())
+        }
         Command::Sync { source_url, source } => {
             let source = source
                 .sources([&source_url])?

@@ -233,6 +233,8 @@ fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
     for args in [
         vec!["admin", "list"],
         vec!["comments", "pending"],
+        // Without --site an import only matches articles: none here.
+        vec!["comments", "import", "--from", "disqus", "export.xml"],
         vec!["backup", "copy.sqlite3"],
     ] {
         let out = std::process::Command::new(bin)
@@ -248,6 +250,31 @@ fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
         assert!(said.contains("no database at"), "{args:?}: {said}");
         assert!(!missing.exists(), "{args:?} created {}", missing.display());
     }
+    // With --site it may start a new site's database: it says which.
+    std::fs::write(
+        dir.path().join("export.xml"),
+        "<?xml version=\"1.0\"?><disqus xmlns:dsq=\"http://disqus.com/disqus-internals\">\
+         <thread dsq:id=\"1\"><link>https://news.example/a</link></thread></disqus>",
+    )
+    .expect("export");
+    std::fs::create_dir_all(missing.parent().expect("dir")).expect("mkdir");
+    let out = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .env_remove("KHABAR_DB")
+        .arg("--db")
+        .arg(&missing)
+        .args(["comments", "import", "--from", "disqus", "export.xml"])
+        .args(["--site", "https://news.example"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("database: {} (a new file)", missing.display())),
+        "{said}"
+    );
+    std::fs::remove_dir_all(missing.parent().expect("dir")).expect("remove");
+    std::fs::remove_file(dir.path().join("export.xml")).expect("remove");
     // Nor does `migrate` copy a missing file, as a new, empty database.
     let out = std::process::Command::new(bin)
         .current_dir(dir.path())
