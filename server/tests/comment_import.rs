@@ -695,6 +695,9 @@ fn re_import_over(f: &Fixture, old_key: &str) {
     );
 }
 
+/// Runs `comments import` on the fixture's database: whether it ended
+/// well, its summary (less the last line, which names the database, as it
+/// must) and what it said on stderr.
 fn cli(f: &Fixture, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)
         .args(["--db", &f.db_url(), "comments", "import"])
@@ -702,9 +705,15 @@ fn cli(f: &Fixture, args: &[&str]) -> (bool, String, String) {
         .env_remove("KHABAR_SITES")
         .output()
         .expect("run khabar-server");
+    let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        let last = said.trim_end().rfind('\n').map_or(0, |i| i + 1);
+        assert!(said[last..].starts_with("database: "), "{said}");
+        said.truncate(last);
+    }
     (
         out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+        said,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }

@@ -2689,6 +2689,16 @@ impl Store for PostgresStore {
     ) -> Result<Vec<Imported>, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        // The article first, as a new comment and a deletion take it: a
+        // reply inserted here holds its parent's key, then the count waits
+        // for the article, which a moderator deleting that parent holds.
+        if !dry_run {
+            tx.execute(
+                "SELECT 1 FROM articles WHERE id = $1 FOR NO KEY UPDATE",
+                &[&article_id],
+            )
+            .await?;
+        }
         let mut added = Vec::with_capacity(comments.len());
         for c in &comments {
             if imported_key_in(&tx, "comments", &c.key, &c.legacy_keys, article_id).await? {
