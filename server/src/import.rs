@@ -10,21 +10,25 @@ use khabar_rules::{clean_author, clean_body};
 /// The demo articles, loaded into an empty database.
 pub const SEED: &str = include_str!("../seed/articles.json");
 
-/// What an import file may hold: one article, a list, or `{ "items": [...] }`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ImportFile {
-    Page { items: Vec<Article> },
-    List(Vec<Article>),
-    One(Box<Article>),
-}
-
 /// Why an import was refused. Nothing is stored when any article is invalid.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The file is not JSON of an accepted shape.
-    #[error("not an article, a list of articles or {{\"items\": [...]}}: {0}")]
-    Shape(#[from] serde_json::Error),
+    /// The file is not JSON.
+    #[error("not JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The file is JSON of another shape.
+    #[error("not an article, a list of articles or {{\"items\": [...]}}")]
+    Shape,
+    /// One article's fields are not the API's (a wrong type, one missing).
+    #[error("article #{index} ({id:?}): {error}")]
+    Fields {
+        /// Position in the file, from 1.
+        index: usize,
+        /// Its id as given, if it has one.
+        id: String,
+        /// What serde found wrong.
+        error: serde_json::Error,
+    },
     /// One article breaks a rule.
     #[error("article #{index} ({id:?}): {invalid}")]
     Invalid {
@@ -45,10 +49,33 @@ pub enum ImportError {
 pub fn parse(json: &str) -> Result<Vec<Article>, ImportError> {
     // A byte order mark, as Windows editors and PowerShell write one.
     let json = json.strip_prefix('\u{feff}').unwrap_or(json);
-    let mut articles = match serde_json::from_str::<ImportFile>(json)? {
-        ImportFile::Page { items } | ImportFile::List(items) => items,
-        ImportFile::One(a) => vec![*a],
+    // One article, a list, or `{"items": [...]}`; each article is read on
+    // its own, so that a wrong field names its article, not the file.
+    let items = match serde_json::from_str::<serde_json::Value>(json)? {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut page) if page.contains_key("items") => {
+            match page.remove("items") {
+                Some(serde_json::Value::Array(items)) => items,
+                _ => return Err(ImportError::Shape),
+            }
+        }
+        one @ serde_json::Value::Object(_) => vec![one],
+        _ => return Err(ImportError::Shape),
     };
+    let mut articles = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let id = item
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let article = Article::deserialize(item).map_err(|error| ImportError::Fields {
+            index: i + 1,
+            id,
+            error,
+        })?;
+        articles.push(article);
+    }
     articles.iter_mut().for_each(neutralize);
     for (i, a) in articles.iter().enumerate() {
         a.validate().map_err(|invalid| ImportError::Invalid {
@@ -156,5 +183,28 @@ mod tests {
         let articles = parse(&with_bom).expect("reads");
         assert_eq!(articles.len(), 1);
         assert_eq!(articles[0].id, "bom-1");
+    }
+
+    #[test]
+    fn a_wrong_field_names_its_article() {
+        let good = r#"{"id": "a1", "url": "https://news.example/a1", "title": "t",
+            "published_at": "2026-11-30T08:00:00Z", "body": []}"#;
+        let bad = r#"{"id": "a2", "url": "https://news.example/a2", "title": "t",
+            "published_at": "2026-11-30T08:00:00Z", "body": [], "comments_open": "yes"}"#;
+        for json in [
+            format!("[{good}, {bad}]"),
+            format!(r#"{{"items": [{good}, {bad}]}}"#),
+        ] {
+            let said = parse(&json).expect_err("refused").to_string();
+            assert!(
+                said.starts_with(r#"article #2 ("a2"): invalid type"#),
+                "{said}"
+            );
+        }
+        assert_eq!(parse(good).expect("one article").len(), 1);
+        for shape in ["3", r#"{"items": 3}"#, r#""text""#] {
+            assert!(matches!(parse(shape), Err(ImportError::Shape)), "{shape}");
+        }
+        assert!(matches!(parse("[{"), Err(ImportError::Json(_))));
     }
 }
