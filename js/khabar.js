@@ -27,7 +27,9 @@ const ATTRIBUTES = ['kind', 'article-id', 'article-url', 'article-title', 'api',
   'print-target', 'comment-counts'];
 
 if (typeof document !== 'undefined') {
-  const here = import.meta.url;
+  // webpack writes a bundled module's `import.meta.url` as its source
+  // file's `file://` path: then the page's address stands for it.
+  const here = /^https?:/i.test(import.meta.url) ? import.meta.url : document.baseURI;
   const scripts = Array.from(document.querySelectorAll('script[type="module"][src]'));
   // A tag whose src redirects (a CDN's alias for the latest version) has
   // another URL than this file's: then the one Khabar tag with options.
@@ -40,7 +42,10 @@ if (typeof document !== 'undefined') {
   // this module was imported; else this file's own origin, which a script
   // tag's page takes for mount() too, and a bundle's does not (mount()
   // then asks the page's own origin, as without khabar/auto).
-  const api = __auto.defaultApi(new URL('/api/v1', here).href, Boolean(script));
+  // Built from the origin, not as `new URL('/api/v1', here)`: bundlers
+  // take that shape for a file of the package to copy (Turbopack fails
+  // the build when it finds none).
+  const api = __auto.defaultApi(`${new URL(here).origin}/api/v1`, Boolean(script));
 
   // The article of each placeholder already on the page is requested now,
   // while the wasm downloads and compiles. A page whose widgets are all

@@ -282,7 +282,8 @@ test('@khabar/react under `vite dev` (the config keeps Khabar out of pre-bundlin
 test('@khabar/react in a Next.js app-router app, built by Turbopack and by webpack: server-rendered placeholders, hydrated without warnings', { timeout: 420_000 }, async (t) => {
   const started = Date.now();
   const { app } = installFixture('next-app', ['khabar', 'khabar-react']);
-  const next = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  // The site's own /api/v1 goes on to Khabar's server (next.config.mjs).
+  const next = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', KHABAR_API_ORIGIN: new URL(api()).origin };
   try {
     // Next.js 16 builds with Turbopack; `--webpack` as Next.js 13 to 15
     // did, and as a site that keeps webpack's plugins still does.
@@ -311,6 +312,14 @@ test('@khabar/react in a Next.js app-router app, built by Turbopack and by webpa
         assert.equal(await page.evaluate(() => document.getElementById('story').style.minBlockSize), '');
         assert.deepEqual(problems, [], bundler);
         assert.deepEqual(warnings.filter((w) => /hydrat/i.test(w)), [], bundler);
+        // `khabar/auto` bundled: a placeholder naming no API asks the
+        // page's origin (webpack writes the entry's import.meta.url as a
+        // file:// path, which it must not take for its address).
+        await page.goto(new URL(`/auto?article=${FIRST}`, url).href);
+        const headline = page.locator('#auto-story').locator('h1.headline, [data-error-code]').first();
+        await headline.waitFor();
+        assert.equal(await headline.textContent(), titles[FIRST], bundler);
+        assert.deepEqual(problems, [], bundler);
         await page.close();
       });
     }
