@@ -187,8 +187,16 @@ function catalog(tag, peek = false) {
     const [name, here] = CATALOGS[tag];
     const url = catalogBase ? new URL(name, catalogBase) : here();
     const integrity = CATALOG_INTEGRITY[tag];
-    const loading = fetch(url, integrity ? { integrity } : {})
-      .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
+    // A bundler may inline a small catalog as a data: URL (Vite does below
+    // 4 KiB): it is the page's own code then, read without a request,
+    // which a CSP's connect-src would refuse.
+    const [inlined, base64, data] = /^data:[^,]*?(;base64)?,(.*)$/s.exec(url.href) || [];
+    const loading = (inlined
+      ? Promise.resolve().then(() => JSON.parse(base64
+        ? new TextDecoder().decode(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)))
+        : decodeURIComponent(data)))
+      : fetch(url, integrity ? { integrity } : {})
+        .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); }))
       .then((c) => { catalogs.set(tag, c); return c; }, (e) => {
         catalogs.delete(tag);
         console.error(`khabar: could not load ${url}: ${e && e.message}`);

@@ -7,7 +7,7 @@
 // releases ship it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -455,6 +455,32 @@ test('the shipped scripts use no syntax or call Safari 15 lacks (class static bl
     const code = readFileSync(file, 'utf8');
     assert.doesNotMatch(code, /\bstatic\s*\{/, file);
     assert.doesNotMatch(code, /Object\.hasOwn\b/, file);
+  }
+});
+
+test('TypeScript with the older moduleResolution "node" (no exports map) finds the types of khabar and khabar/auto', () => {
+  const app = mkdtempSync(join(tmpdir(), 'khabar-tsc-node-'));
+  try {
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(join(DIST, 'npm'), join(app, 'node_modules', 'khabar'), 'dir');
+    writeFileSync(join(app, 'main.ts'), [
+      "import { mount } from 'khabar';",
+      "import { mount as mountAuto, type KhabarOptions } from 'khabar/auto';",
+      "const options: KhabarOptions = { kind: 'latest' };",
+      'export const handles = [mount(document.body, options), mountAuto(document.body, options)];',
+      '',
+    ].join('\n'));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        module: 'CommonJS', moduleResolution: 'node', target: 'ES2020', strict: true, noEmit: true,
+        lib: ['ES2020', 'DOM'], types: [], preserveSymlinks: true,
+      },
+      files: ['main.ts'],
+    }));
+    const checked = spawnSync(resolve('node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' });
+    assert.equal(checked.status, 0, `${checked.stdout}${checked.stderr}`);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
   }
 });
 

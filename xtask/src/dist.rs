@@ -105,8 +105,11 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // sent kept out by the tab that wrote it, a called-off resend said so, and
 // a comment on its way when its section is taken down let arrive, its
 // draft forgotten (2026-12-07): the comments module 52,233, the comments
-// page's 59,145.
-const CEILING_JS: usize = 9_160;
+// page's 59,145; then `khabar/auto`'s default API from the page's origin
+// in a bundle (webpack's file:// `import.meta.url`), and a catalog a
+// bundler inlined as a data: URL read in place (a CSP's connect-src
+// refused the fetch): the loader 9,237.
+const CEILING_JS: usize = 9_275;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 60_861;
 const CEILING_CATALOG: usize = 1_961;
@@ -605,6 +608,10 @@ pub fn dist() -> Result<(), String> {
         "main": "./index.js",
         "module": "./index.js",
         "types": "./index.d.ts",
+        // TypeScript's older `moduleResolution: "node"` (common in
+        // CommonJS projects) reads no `exports`: this finds `khabar/auto`'s
+        // types there.
+        "typesVersions": { "*": { "auto": ["./khabar.d.ts"] } },
         "exports": exports,
         "engines": { "node": ">=18" },
         // Only `khabar/auto` does anything when imported: it mounts
