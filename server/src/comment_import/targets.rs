@@ -39,7 +39,8 @@ pub enum Target {
 pub struct Targets {
     by_url: HashMap<String, String>,
     /// Articles stored with a root-relative URL (`/?article=…`, as the
-    /// demo's are): they match a link to that path on any host.
+    /// demo's are): they match a link to that path on any `--site` (on
+    /// any host without one), as the server reads them.
     by_relative: HashMap<String, String>,
     by_path: HashMap<String, Vec<String>>,
     sites: Sites,
@@ -200,9 +201,13 @@ impl Targets {
             }
         }
         let keys = [page_keys(&host, &path, query.as_deref()), keys].concat();
+        // A staging host's or `localhost`'s threads in an export must not
+        // land on the site's article of the same path.
+        let any_host = self.sites.is_empty() || self.on_site(raw).is_some();
         if let Some(id) = keys.iter().find_map(|k| self.by_url.get(k)).or_else(|| {
             page_keys("", &path, query.as_deref())
                 .iter()
+                .filter(|_| any_host)
                 .find_map(|k| self.by_relative.get(k))
         }) {
             return Target::Article(id.clone());
@@ -529,7 +534,25 @@ mod tests {
     }
 
     #[test]
-    fn root_relative_article_urls_match_a_link_on_any_host() {
+    fn root_relative_article_urls_match_a_link_on_a_site_only() {
+        let t = Targets::new(
+            vec![("story".into(), "/2026/11/story".into())],
+            Sites::parse(&["https://news.example"]).expect("sites"),
+        );
+        let found = |url: &str| t.find(&Page::Url(url.into()));
+        assert_eq!(
+            found("https://www.news.example/2026/11/story"),
+            Target::Article("story".into())
+        );
+        // A test copy's thread is a page of no site: skipped, not merged.
+        assert!(matches!(
+            found("http://localhost:4000/2026/11/story"),
+            Target::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn root_relative_article_urls_match_a_link_on_any_host_without_a_site() {
         let t = Targets::new(
             vec![
                 ("market".into(), "/?article=market".into()),
