@@ -399,6 +399,43 @@ fn disqus_names_are_text_and_its_redirects_are_unwrapped() {
     );
 }
 
+/// A Disqus thread whose `<link>` is a slug edited since (Disqus keeps
+/// the first) finds its article by the thread's identifier: an address in
+/// it, a WordPress post id with its host, or an article id.
+#[test]
+fn a_disqus_thread_whose_link_moved_finds_its_article_by_its_identifier() {
+    let f = news_site("https://news.example");
+    let synced = json!([{ "id": "news.example-77", "url": "https://news.example/2026/11/new-slug",
+        "title": "t", "published_at": "2026-11-02T08:00:00Z", "body": [] }]);
+    block_on(import_json(f.store.as_ref(), &synced.to_string())).expect("article");
+    let thread = |n: u32, id: &str| {
+        format!(
+            "<thread dsq:id=\"{n}\"><id>{id}</id><link>https://news.example/2026/11/old-slug-{n}</link></thread>\
+             <post dsq:id=\"40{n}\"><message>&lt;p&gt;تعليق على الخبر {n}&lt;/p&gt;</message>\
+             <createdAt>2021-02-01T09:00:00Z</createdAt><author><name>Sami</name></author>\
+             <thread dsq:id=\"{n}\"/></post>"
+        )
+    };
+    let export = format!(
+        "<?xml version=\"1.0\"?><disqus xmlns:dsq=\"http://disqus.com/disqus-internals\">{}{}{}{}</disqus>",
+        thread(1, "42 https://news.example/?p=42"),
+        thread(2, "77 http://www.news.example/?p=77"),
+        thread(3, "closed"),
+        thread(4, "no-such-article"),
+    );
+    let summary = import_text(&f, System::Disqus, &export);
+    assert_eq!(summary.published, 4, "{summary}");
+    assert_eq!(expect(&f, "import:disqus:401").article_id, "p42");
+    assert_eq!(
+        expect(&f, "import:disqus:402").article_id,
+        "news.example-77"
+    );
+    assert_eq!(expect(&f, "import:disqus:403").article_id, "closed");
+    // Nothing names an article: the link's page gets a thread, as before.
+    assert_ne!(expect(&f, "import:disqus:404").article_id, "closed");
+    assert_eq!(summary.new_threads, 1, "{summary}");
+}
+
 /// A reply deleted here takes a newer export's answers to it with it, as
 /// a comment deleted here does, while an answer to its sibling that stays
 /// is added: the nearest comment up the chain that is (or was) here

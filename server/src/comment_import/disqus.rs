@@ -102,6 +102,7 @@ impl Posts {
             title: t.child_text("title").map(str::to_owned),
             comments: Vec::new(),
             public: true,
+            identifiers: t.child_text("id").map(str::to_owned).into_iter().collect(),
         });
         Ok(())
     }
@@ -170,6 +171,7 @@ impl Posts {
                         site: None,
                         comments: Vec::new(),
                         public: false,
+                        identifiers: Vec::new(),
                     });
                     by_id.insert(thread.clone(), threads.len() - 1);
                     threads.len() - 1

@@ -46,6 +46,7 @@ pub fn read(path: &Path) -> Result<Vec<SourceThread>, String> {
             site: None,
             comments: Vec::new(),
             public: true,
+            identifiers: Vec::new(),
         });
     }
     let mut stmt = conn

@@ -571,7 +571,13 @@ pub async fn import(
         if comments.is_empty() {
             continue;
         }
-        let article_id = match targets.find(&thread.page) {
+        let found = match targets.find(&thread.page) {
+            Target::Article(id) => Target::Article(id),
+            other => targets
+                .find_identified(&thread.identifiers)
+                .map_or(other, Target::Article),
+        };
+        let article_id = match found {
             Target::Article(id) => id,
             Target::NewThread { .. } if !thread.public => {
                 summary.not_public += comments.len();
@@ -681,6 +687,7 @@ mod tests {
             site: None,
             public: true,
             comments,
+            identifiers: Vec::new(),
         }
     }
 

@@ -65,4 +65,10 @@ pub struct SourceThread {
     /// password-protected post's comments never get a thread of their own
     /// here, where a thread is public.
     pub public: bool,
+    /// What else the system knows the page by, tried when `page` finds no
+    /// article: Disqus's `<id>` (the embedding page's identifier, such as
+    /// `528 https://news.example/?p=528` from Disqus's WordPress plugin), a
+    /// WordPress post's id and `guid` in the same shape. A page's address
+    /// changes (a slug edited after publication); these do not.
+    pub identifiers: Vec<String>,
 }

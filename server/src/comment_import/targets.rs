@@ -43,6 +43,8 @@ pub struct Targets {
     /// any host without one), as the server reads them.
     by_relative: HashMap<String, String>,
     by_path: HashMap<String, Vec<String>>,
+    /// Every stored article's id.
+    ids: HashSet<String>,
     sites: Sites,
 }
 
@@ -124,6 +126,7 @@ impl Targets {
         };
         let mut hidden_ids = HashSet::new();
         for (id, url, hidden) in articles {
+            t.ids.insert(id.clone());
             if hidden {
                 hidden_ids.insert(id.clone());
             }
@@ -220,6 +223,48 @@ impl Targets {
             },
             None => Target::Unknown(raw.to_owned()),
         }
+    }
+
+    /// The stored article one of a page's `identifiers` names: an address
+    /// in it that finds one (`https://news.example/?p=528`), the article a
+    /// WordPress post id makes with that address's host (`528` and
+    /// `news.example`: `news.example-528`, as the sync and the plugin name
+    /// it), or the whole identifier as an article's id.
+    pub fn find_identified(&self, identifiers: &[String]) -> Option<String> {
+        identifiers.iter().find_map(|identifier| {
+            let words: Vec<&str> = identifier.split_whitespace().collect();
+            let addresses = words
+                .iter()
+                .filter(|w| w.starts_with("http://") || w.starts_with("https://"));
+            for address in addresses {
+                if let Target::Article(id) = self.find_url(address) {
+                    return Some(id);
+                }
+                let Ok(url) = Url::parse(address) else {
+                    continue;
+                };
+                let post = words
+                    .first()
+                    .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
+                    .map(|w| (*w).to_owned())
+                    .or_else(|| {
+                        url.query_pairs()
+                            .find(|(k, _)| k == "p")
+                            .map(|(_, v)| v.into_owned())
+                    });
+                let (Some(post), Some(host)) = (post, url.host_str()) else {
+                    continue;
+                };
+                let bare = host.strip_prefix("www.").unwrap_or(host);
+                for host in [host, bare] {
+                    let id = format!("{host}-{post}");
+                    if self.ids.contains(&id) {
+                        return Some(id);
+                    }
+                }
+            }
+            self.ids.get(identifier.trim()).cloned()
+        })
     }
 
     fn find_path(&self, raw: &str) -> Target {

@@ -164,6 +164,12 @@ impl Records for Items {
                 site: None,
                 comments,
                 public: !locked && status.is_none_or(|s| matches!(s, "publish" | "inherit")),
+                // The post's id and its first address, as Disqus's plugin
+                // names a post: they stay when its permalink changes.
+                identifiers: match (item.child_text("wp:post_id"), item.child_text("guid")) {
+                    (Some(id), Some(guid)) => vec![format!("{} {}", id.trim(), guid.trim())],
+                    _ => Vec::new(),
+                },
             });
         }
         Ok(())
