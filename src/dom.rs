@@ -102,6 +102,15 @@ impl El {
         self
     }
 
+    /// Sets `dir` to the direction most of `text`'s letters write in
+    /// ([`letters_dir`]), or leaves it to the parent on a tie.
+    pub fn dir_of(self, text: &str) -> El {
+        match letters_dir(text) {
+            Some(dir) => self.attr("dir", dir),
+            None => self,
+        }
+    }
+
     /// Sets the `class` attribute.
     pub fn class(self, class: &str) -> El {
         self.attr("class", class)
@@ -316,6 +325,41 @@ impl Drop for NearViewport {
     }
 }
 
+/// The direction most of `text`'s letters write in: `rtl` where Hebrew
+/// and Arabic-script letters outnumber the others, `ltr` the other way,
+/// `None` on a tie (no letters at all). `dir="auto"` follows the first
+/// letter alone: an Arabic paragraph that opens with "CNN" or "iPhone"
+/// would be laid out left to right, and an English quote that opens with
+/// an Arabic name right to left. Digits and punctuation count for neither.
+pub fn letters_dir(text: &str) -> Option<&'static str> {
+    let (mut rtl, mut ltr) = (0usize, 0usize);
+    for c in text.chars() {
+        match c {
+            // Arabic-Indic and extended digits are digits.
+            '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}' => {}
+            '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' => rtl += 1,
+            // Latin, Greek, Cyrillic, Armenian, the Indic scripts, Thai,
+            // and the East Asian ones: the strong left-to-right letters a
+            // news story meets (a table of every letter costs the wasm).
+            'a'..='z'
+            | 'A'..='Z'
+            | '\u{00C0}'..='\u{00D6}'
+            | '\u{00D8}'..='\u{00F6}'
+            | '\u{00F8}'..='\u{058F}'
+            | '\u{0900}'..='\u{0E7F}'
+            | '\u{1E00}'..='\u{1FFF}'
+            | '\u{3040}'..='\u{9FFF}'
+            | '\u{AC00}'..='\u{D7AF}' => ltr += 1,
+            _ => {}
+        }
+    }
+    match rtl.cmp(&ltr) {
+        std::cmp::Ordering::Greater => Some("rtl"),
+        std::cmp::Ordering::Less => Some("ltr"),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,5 +368,16 @@ mod tests {
     fn bidi_controls_are_stripped_and_text_kept() {
         assert_eq!(strip_bidi_controls("a\u{202E}b\u{2066}c\u{2069}"), "abc");
         assert_eq!(strip_bidi_controls("محمد Smith"), "محمد Smith");
+    }
+
+    #[test]
+    fn a_block_takes_the_direction_of_most_of_its_letters() {
+        assert_eq!(letters_dir("Apple تكشف عن هاتفها الجديد"), Some("rtl"));
+        assert_eq!(letters_dir("CNN: قال المتحدث"), Some("rtl"));
+        assert_eq!(letters_dir("محمد said the port reopens today"), Some("ltr"));
+        assert_eq!(letters_dir("עדכון: הנמל נפתח"), Some("rtl"));
+        assert_eq!(letters_dir("Le café rouvre à Alger"), Some("ltr"));
+        assert_eq!(letters_dir("١٢٣ — 456"), None);
+        assert_eq!(letters_dir(""), None);
     }
 }

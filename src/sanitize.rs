@@ -34,6 +34,11 @@ pub const MAX_DEPTH: usize = 48;
 pub fn element_policy(tag: &str) -> Policy {
     if ALLOWED.contains(&tag) {
         Policy::Keep
+    } else if matches!(tag, "picture" | "noscript") {
+        // Their image is the picture's, or a lazy-loading page's real one
+        // (the parse is inert: a `noscript`'s content is elements), as
+        // the server keeps them; their `source`s are dropped.
+        Policy::Unwrap
     } else if DROPPED.contains(&tag) || tag.contains(':') {
         Policy::Drop
     } else {
@@ -241,17 +246,36 @@ fn copy_element(
                     }
                 }
             }
+            for &(_, name) in khabar_rules::NUMBER_ATTRIBUTES
+                .iter()
+                .filter(|(t, _)| *t == tag)
+            {
+                if let Some(v) = el
+                    .get_attribute(name)
+                    .as_deref()
+                    .and_then(khabar_rules::number_attribute)
+                {
+                    copy = copy.attr(name, v);
+                }
+            }
             copy = match tag.as_str() {
                 "a" => copy.attr("rel", "noopener noreferrer nofollow"),
                 "img" if !copy.build_ref().has_attribute("src") => {
                     return Ok(()); // an image without a safe source shows nothing
                 }
+                // An image the body does not describe is not read out by
+                // its file name.
+                "img" if !copy.build_ref().has_attribute("alt") => copy
+                    .attr("alt", "")
+                    .attr("loading", "lazy")
+                    .attr("decoding", "async")
+                    .attr("referrerpolicy", "no-referrer"),
                 "img" => copy
                     .attr("loading", "lazy")
                     .attr("decoding", "async")
                     .attr("referrerpolicy", "no-referrer"),
                 "p" | "li" | "blockquote" | "h2" | "h3" | "h4" | "figcaption" | "div" | "td"
-                | "th" | "caption" => copy.attr("dir", "auto"),
+                | "th" | "caption" => copy.dir_of(&el.text_content().unwrap_or_default()),
                 _ => copy,
             };
             let copy = copy.build();

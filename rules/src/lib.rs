@@ -45,6 +45,27 @@ pub const DROPPED_ELEMENTS: &[&str] = &[
     "slot",
 ];
 
+/// Attributes an article's HTML body keeps beside the URL ones, when they
+/// are a plain number ([`number_attribute`]): an image's size, so that the
+/// page holds its place before it arrives, and a table cell's spans (an
+/// election table's columns stay in line).
+pub const NUMBER_ATTRIBUTES: &[(&str, &str)] = &[
+    ("img", "width"),
+    ("img", "height"),
+    ("td", "colspan"),
+    ("td", "rowspan"),
+    ("th", "colspan"),
+    ("th", "rowspan"),
+];
+
+/// `value` when it is a whole number from 1 to 99,999 (as
+/// [`NUMBER_ATTRIBUTES`] keep them), else `None`.
+pub fn number_attribute(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let number = (1..=5).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit());
+    (number && value.bytes().any(|b| b != b'0')).then_some(value)
+}
+
 /// Elements an article's HTML body may keep (the widget's rebuild and the
 /// server's feeds use the same list).
 pub const ALLOWED_ELEMENTS: &[&str] = &[
@@ -65,6 +86,12 @@ pub const ALLOWED_ELEMENTS: &[&str] = &[
     "figure",
     "figcaption",
     "img",
+    // Their meaning is in the markup: a correction's struck figure ("15"
+    // struck, "17" after it), a unit's exponent (km²).
+    "del",
+    "s",
+    "sup",
+    "sub",
     // Kept rather than unwrapped, which ran their text together: a
     // CMS's paragraphs written as `div`s, a table's cells (election
     // results, fixtures).

@@ -57,9 +57,19 @@ fn clean_html(html: &str, relative: ammonia::UrlRelative) -> String {
     let mut attrs = std::collections::HashMap::new();
     attrs.insert("a", ["href"].into_iter().collect::<HashSet<_>>());
     attrs.insert("img", ["src", "alt"].into_iter().collect::<HashSet<_>>());
+    for (tag, name) in khabar_rules::NUMBER_ATTRIBUTES {
+        attrs.entry(*tag).or_insert_with(HashSet::new).insert(*name);
+    }
     ammonia::Builder::default()
         .tags(tags)
         .tag_attributes(attrs)
+        .attribute_filter(|tag, name, value| {
+            if khabar_rules::NUMBER_ATTRIBUTES.contains(&(tag, name)) {
+                khabar_rules::number_attribute(value).map(|v| v.to_owned().into())
+            } else {
+                Some(value.into())
+            }
+        })
         .generic_attributes(HashSet::new())
         .url_schemes(schemes)
         .url_relative(relative)
@@ -418,6 +428,26 @@ mod tests {
             clean,
             "<div>الجملة الأولى.</div><div>الثانية.</div><figure><table><tbody>\
              <tr><th>الحزب</th><th>المقاعد</th></tr><tr><td>أ</td><td>12</td></tr></tbody></table></figure>"
+        );
+    }
+
+    /// An image's size and a cell's spans are kept when they are plain
+    /// numbers; a correction's struck figure and an exponent keep their
+    /// markup.
+    #[test]
+    fn sizes_spans_and_marked_text_are_kept() {
+        let clean = sanitize_stored_html(
+            "<img src=\"https://cdn.test/a.jpg\" width=\"1200\" height=\" 675 \" style=\"x\">\
+             <img src=\"https://cdn.test/b.jpg\" width=\"100%\" height=\"0\">\
+             <table><tr><td colspan=\"2\" rowspan=\"x\">أ</td></tr></table>\
+             <p><del>15</del> 17 km<sup>2</sup>, H<sub>2</sub>O <s>old</s></p>",
+        );
+        assert_eq!(
+            clean,
+            "<img src=\"https://cdn.test/a.jpg\" width=\"1200\" height=\"675\">\
+             <img src=\"https://cdn.test/b.jpg\">\
+             <table><tbody><tr><td colspan=\"2\">أ</td></tr></tbody></table>\
+             <p><del>15</del> 17 km<sup>2</sup>, H<sub>2</sub>O <s>old</s></p>"
         );
     }
 

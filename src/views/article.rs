@@ -123,20 +123,18 @@ fn byline(doc: &Document, article: &Article, catalog: &Catalog) -> Option<El> {
 /// One body block; `None` for kinds this version skips.
 fn block(doc: &Document, block: &Block) -> Option<El> {
     let el = match block {
-        Block::Paragraph { text } => El::new(doc, "p").attr("dir", "auto").text(text),
-        Block::Heading { text } => El::new(doc, "h2").attr("dir", "auto").text(text),
+        // Each block in the direction most of its letters take (a quote in
+        // English inside an Arabic story), else the body's.
+        Block::Paragraph { text } => El::new(doc, "p").dir_of(text).text(text),
+        Block::Heading { text } => El::new(doc, "h2").dir_of(text).text(text),
         Block::Quote { text, cite } => El::new(doc, "blockquote")
-            .child(El::new(doc, "p").attr("dir", "auto").text(text))
+            .child(El::new(doc, "p").dir_of(text).text(text))
             .child_opt(
                 cite.as_deref()
                     .map(|c| El::new(doc, "cite").child(El::new(doc, "bdi").text(c))),
             ),
         Block::List { ordered, items } => El::new(doc, if *ordered { "ol" } else { "ul" })
-            .children(
-                items
-                    .iter()
-                    .map(|i| El::new(doc, "li").attr("dir", "auto").text(i)),
-            ),
+            .children(items.iter().map(|i| El::new(doc, "li").dir_of(i).text(i))),
         // Inside the body, which carries the article's language.
         Block::Image(image) => return figure(doc, image, false, None),
         Block::Unknown => return None,

@@ -95,7 +95,7 @@ pub fn comment(
                 .text(catalog.pending_badge()),
         );
     }
-    let mut body = El::new(doc, "p").class("comment-body").attr("dir", "auto");
+    let mut body = El::new(doc, "p").class("comment-body").dir_of(&c.body);
     for (i, line) in khabar_rules::as_shown(&c.body).split('\n').enumerate() {
         if i > 0 {
             body = body.child(El::new(doc, "br"));

@@ -60,12 +60,14 @@ pub fn card(doc: &Document, item: &ArticleSummary, meta: &Meta) -> El {
     let thumb = item
         .image
         .as_ref()
-        .and_then(|i| Some((safe_url(&i.url, false)?, &i.alt)))
-        .map(|(src, alt)| {
+        .and_then(|i| safe_url(&i.url, false))
+        .map(|src| {
             El::new(doc, "div").class("thumb").child(
+                // The card's headline names it: a description of its
+                // picture before each headline is noise to a screen reader.
                 El::new(doc, "img")
                     .attr("src", src)
-                    .attr("alt", alt)
+                    .attr("alt", "")
                     .attr("loading", "lazy")
                     .attr("decoding", "async")
                     .attr("referrerpolicy", "no-referrer")

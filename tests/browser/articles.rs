@@ -265,6 +265,68 @@ async fn hostile_html_bodies_are_rebuilt_harmless() {
     }
 }
 
+/// Each block of an Arabic story takes the direction of most of its
+/// letters (one that opens with a brand name stays right to left); an
+/// image keeps its size and fits the column; a picture's and a lazy
+/// page's `noscript` image, spans and marked text stay.
+#[wasm_bindgen_test]
+async fn html_bodies_keep_direction_sizes_and_marked_text() {
+    let html = "<p>Apple تكشف عن هاتفها الجديد في الرياض</p>\
+        <p>\u{201c}The port reopens today,\u{201d} said محمد.</p>\
+        <picture><source srcset=\"/wide.avif\"><img src=\"/wide.jpg\" width=\"1600\" height=\"900\" alt=\"الميناء\"></picture>\
+        <img src=\"data:image/gif;base64,R0l\"><noscript><img src=\"/real.jpg\"></noscript>\
+        <table><tr><td colspan=\"2\">أ</td></tr></table>\
+        <p><del>15</del> 17 km<sup>2</sup></p>";
+    let body = serde_json::to_string(html).expect("json");
+    let json: &'static str =
+        Box::leak(article_json(&format!(r#""body_html":{body}"#)).into_boxed_str());
+    let _fetch = FakeFetch::install(Answer::Status(200, json));
+    let el = host();
+    let _handle = khabar::mount(el.clone(), options("ar", "arab")).expect("mount");
+    let body = find(&el, ".article-body").await;
+    let paragraphs = body.query_selector_all("p").expect("q");
+    let dir = |i: u32| {
+        paragraphs
+            .item(i)
+            .and_then(|p| p.dyn_into::<Element>().ok())
+            .and_then(|p| p.get_attribute("dir"))
+    };
+    assert_eq!(dir(0).as_deref(), Some("rtl"));
+    assert_eq!(dir(1).as_deref(), Some("ltr"));
+    let images = body.query_selector_all("img").expect("q");
+    assert_eq!(images.length(), 2, "the picture's image and the noscript's");
+    let wide = images
+        .item(0)
+        .expect("img")
+        .dyn_into::<Element>()
+        .expect("el");
+    assert_eq!(wide.get_attribute("width").as_deref(), Some("1600"));
+    assert_eq!(wide.get_attribute("height").as_deref(), Some("900"));
+    let (width, column) = (wide.client_width(), body.client_width());
+    assert!(
+        width > 0 && width <= column,
+        "fits its column: {width} of {column}"
+    );
+    let real = images
+        .item(1)
+        .expect("img")
+        .dyn_into::<Element>()
+        .expect("el");
+    assert_eq!(
+        real.get_attribute("src").as_deref(),
+        Some("https://news.test/real.jpg")
+    );
+    assert_eq!(
+        real.get_attribute("alt").as_deref(),
+        Some(""),
+        "not its file name"
+    );
+    let cell = body.query_selector("td").expect("q").expect("td");
+    assert_eq!(cell.get_attribute("colspan").as_deref(), Some("2"));
+    assert!(body.query_selector("del").expect("q").is_some());
+    assert!(body.query_selector("sup").expect("q").is_some());
+}
+
 #[wasm_bindgen_test]
 async fn html_bodies_keep_structure_and_resolve_relative_links() {
     let html = "<h2>عنوان</h2><p>نص <strong>قوي</strong> و<a href=\"/other\">رابط</a></p><ul><li>١</li></ul><figure><img src=\"/i.png\" alt=\"وصف\"><figcaption>تعليق</figcaption></figure>";

@@ -40,7 +40,8 @@ async fn comments_render_nested_with_isolated_names_and_line_breaks() {
         .query_selector(".comment-body")
         .expect("q")
         .expect("body");
-    assert_eq!(body.get_attribute("dir").as_deref(), Some("auto"));
+    // In the direction of most of its letters, not only the first's.
+    assert_eq!(body.get_attribute("dir").as_deref(), Some("rtl"));
     assert_eq!(
         body.text_content().as_deref(),
         Some("سطر أولسطر ثانٍ\u{200f}"),
