@@ -208,8 +208,11 @@ impl FromRequestParts<AppState> for Origin {
             .get("x-forwarded-proto")
             .filter(|_| vouched)
             .and_then(|h| h.to_str().ok())
+            // The first proxy's word (`https, http` through two), in any case.
+            .and_then(|h| h.split(',').next())
+            .map(str::trim)
         {
-            Some("https") => "https",
+            Some(p) if p.eq_ignore_ascii_case("https") => "https",
             _ => "http",
         };
         Ok(Origin(format!("{scheme}://{host}")))

@@ -474,10 +474,11 @@ fn compose_runs_two_instances_on_postgres_behind_nginx() {
             "{name}: the password apart from the URL (no escaping needed)"
         );
         assert!(!db.contains("khabar:"), "{name}: no password in {db}");
+        // nginx, and the gateway a TLS proxy on the host comes through.
         assert_eq!(
             env["KHABAR_TRUST_PROXY"],
-            ip(nginx).as_str(),
-            "{name} trusts nginx"
+            format!("{},172.28.0.1", ip(nginx)).as_str(),
+            "{name} trusts nginx and the network's gateway"
         );
         assert_eq!(svc["build"]["dockerfile"], "deploy/Dockerfile");
         assert_eq!(svc["build"]["context"], "..");

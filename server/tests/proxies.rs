@@ -125,6 +125,12 @@ async fn a_forged_header_line_or_byte_does_not_escape_the_limit() {
 /// The RSS link `/api/v1/config` gives over TCP to a request that says it
 /// came over https, from a server that trusts `proxies` (none: `None`).
 async fn feed_link_said_https(proxies: Option<&str>) -> String {
+    feed_link_said(proxies, "https").await
+}
+
+/// [`feed_link_said_https`], with `proto` as the request's
+/// X-Forwarded-Proto.
+async fn feed_link_said(proxies: Option<&str>, proto: &str) -> String {
     let f = fixture_with(true, |mut s| {
         if let Some(list) = proxies {
             s.trusted_proxies = list.parse().expect("list");
@@ -134,7 +140,7 @@ async fn feed_link_said_https(proxies: Option<&str>) -> String {
     let server = common::serve_over_tcp(f.router.clone()).await;
     let text = reqwest::Client::new()
         .get(format!("http://{}/api/v1/config", server.addr))
-        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-proto", proto)
         .send()
         .await
         .expect("config")
@@ -150,6 +156,14 @@ async fn feed_link_said_https(proxies: Option<&str>) -> String {
 async fn x_forwarded_proto_is_believed_only_from_a_listed_proxy_once_proxies_are_listed() {
     // No list: a site behind a proxy it never named still gets https links.
     assert!(feed_link_said_https(None).await.starts_with("https://"));
+    // In any case, and the first of two proxies' words.
+    for proto in ["HTTPS", "https, http", " https"] {
+        let link = feed_link_said(None, proto).await;
+        assert!(link.starts_with("https://"), "{proto}: {link}");
+    }
+    assert!(feed_link_said(None, "http, https")
+        .await
+        .starts_with("http://"));
     // Loopback, where the test connects from, listed: believed.
     assert!(feed_link_said_https(Some("127.0.0.1"))
         .await
