@@ -185,6 +185,11 @@ impl ApiClient {
     /// The site's RSS feed when `/config` is not known yet: the API's
     /// origin + `/feed.xml`.
     pub fn default_feed(&self) -> String {
+        // An API named by its path (`data-api="/api/v1"`) is on the page's
+        // origin, and so is its feed.
+        if !self.base.contains("://") {
+            return "/feed.xml".to_owned();
+        }
         // The third '/' ("scheme://host/") ends the origin.
         let end = self
             .base
@@ -300,6 +305,8 @@ mod tests {
             ApiClient::new("http://127.0.0.1:9/x").default_feed(),
             "http://127.0.0.1:9/feed.xml"
         );
+        // An API named by its path is on the page's origin.
+        assert_eq!(ApiClient::new("/api/v1").default_feed(), "/feed.xml");
     }
 
     #[test]

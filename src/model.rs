@@ -115,6 +115,15 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// An RFC 3339 time's minute, and its offset after the seconds and their
+/// fraction.
+fn minute_of(t: &str) -> (Option<&str>, Option<&str>) {
+    let offset = t
+        .get(16..)
+        .map(|rest| rest.trim_start_matches(|c: char| c == ':' || c == '.' || c.is_ascii_digit()));
+    (t.get(..16), offset)
+}
+
 impl Article {
     /// The paragraphs to show, whichever form the body came in.
     ///
@@ -139,9 +148,11 @@ impl Article {
         }
     }
 
-    /// Whether `updated_at` names a different moment than `published_at`.
+    /// Whether `updated_at` names another minute than `published_at`: a
+    /// typo fixed seconds after publication is no update to tell readers
+    /// (the dateline shows minutes: "Updated" would repeat the time).
     pub fn was_updated(&self) -> bool {
-        matches!(&self.updated_at, Some(u) if !u.is_empty() && u != &self.published_at)
+        matches!(&self.updated_at, Some(u) if !u.is_empty() && minute_of(u) != minute_of(&self.published_at))
     }
 }
 
@@ -583,6 +594,13 @@ mod tests {
         assert!(!a.was_updated());
         a.updated_at = Some("2017-01-01T02:00:00Z".into());
         assert!(a.was_updated());
+        // Seconds later, in the same minute: no update to tell.
+        a.updated_at = Some("2017-01-01T00:00:41.5Z".into());
+        assert!(!a.was_updated());
+        a.updated_at = Some("2017-01-01T00:01:00Z".into());
+        assert!(a.was_updated());
+        a.updated_at = Some("2017-01-01T00:00:41+03:00".into());
+        assert!(a.was_updated(), "another offset is another moment");
     }
 
     #[test]

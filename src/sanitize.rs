@@ -330,11 +330,14 @@ mod tests {
             assert_eq!(element_policy(tag), Policy::Keep);
         }
         for tag in [
-            "script", "style", "iframe", "object", "svg", "math", "template", "noscript",
+            "script", "style", "iframe", "object", "svg", "math", "template", "source",
         ] {
             assert_eq!(element_policy(tag), Policy::Drop, "{tag}");
         }
-        for tag in ["span", "h1", "section", "font", "marquee", "form", "center"] {
+        // A picture's and a lazy page's `noscript` image stay.
+        for tag in [
+            "span", "h1", "section", "font", "marquee", "form", "center", "picture", "noscript",
+        ] {
             assert_eq!(element_policy(tag), Policy::Unwrap, "{tag}");
         }
         // Kept: unwrapped, their text ran together.

@@ -53,7 +53,9 @@ impl Network {
 }
 
 /// `url` with `utm_source`, `utm_medium` and `utm_campaign` added (before
-/// any `#fragment`); unchanged without a campaign.
+/// any `#fragment`), in place of any `utm_` tags it had (a feed's link
+/// carries `utm_source=rss`, which analytics would credit every share to);
+/// unchanged without a campaign.
 pub fn with_utm(url: &str, network: Network, campaign: Option<&str>) -> String {
     let Some(campaign) = campaign.filter(|c| !c.trim().is_empty()) else {
         return url.to_owned();
@@ -62,14 +64,24 @@ pub fn with_utm(url: &str, network: Network, campaign: Option<&str>) -> String {
         Some((b, f)) => (b, Some(f)),
         None => (url, None),
     };
-    let sep = if base.contains('?') { '&' } else { '?' };
+    let (path, query) = base.split_once('?').unwrap_or((base, ""));
+    let mut base = format!("{path}?");
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        if !pair
+            .get(..4)
+            .is_some_and(|k| k.eq_ignore_ascii_case("utm_"))
+        {
+            base.push_str(pair);
+            base.push('&');
+        }
+    }
     let medium = if network == Network::Email {
         "email"
     } else {
         "social"
     };
     let mut out = format!(
-        "{base}{sep}utm_source={}&utm_medium={medium}&utm_campaign={}",
+        "{base}utm_source={}&utm_medium={medium}&utm_campaign={}",
         network.utm_source(),
         encode(campaign.trim())
     );
@@ -161,6 +173,15 @@ mod tests {
         assert_eq!(
             with_utm(URL, Network::Email, Some("x")),
             "https://news.test/a?id=1&utm_source=email&utm_medium=email&utm_campaign=x"
+        );
+        // A feed's tags give way; the page's own parameters stay.
+        assert_eq!(
+            with_utm(
+                "https://n.test/a?utm_source=rss&id=2&UTM_Medium=rss&",
+                Network::Telegram,
+                Some("c")
+            ),
+            "https://n.test/a?id=2&utm_source=telegram&utm_medium=social&utm_campaign=c"
         );
     }
 }
