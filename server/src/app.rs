@@ -60,6 +60,7 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
     // server hears "not found", not a network failure.
     let api = routes::api::router(state.clone())
         .fallback(|| async { crate::error::ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { crate::error::ApiError::MethodNotAllowed })
         .route_layer(record)
         .with_state(state)
         .layer(etag)

@@ -64,6 +64,9 @@ pub enum ApiError {
     /// 404 `not_found`: the publishing API is off.
     #[error("publishing API disabled: start with --publish-token")]
     PublishingDisabled,
+    /// 405 `method_not_allowed`: the address takes other methods.
+    #[error("This address does not take that method.")]
+    MethodNotAllowed,
     /// 401 `unauthorized` with `WWW-Authenticate: Bearer`.
     #[error("bearer token required")]
     Unauthorized,
@@ -113,6 +116,7 @@ impl ApiError {
             ApiError::SendDisabled => (StatusCode::SERVICE_UNAVAILABLE, "send_disabled"),
             ApiError::MailFailed => (StatusCode::BAD_GATEWAY, "mail_failed"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

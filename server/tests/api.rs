@@ -368,6 +368,33 @@ async fn a_cdn_keeps_a_missing_page_briefly_and_no_error_at_all() {
     let body = res.into_body().collect().await.expect("body").to_bytes();
     let error: Value = serde_json::from_slice(&body).expect("JSON");
     assert_eq!(error["error"]["code"], "not_found", "{error}");
+
+    // A known address asked with a method it does not take: 405, in the
+    // same JSON, and the methods it takes.
+    let res = f
+        .router
+        .clone()
+        .oneshot(
+            Request::put("/api/v1/articles")
+                .header("origin", "https://news.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let allow = res
+        .headers()
+        .get("allow")
+        .map(|v| v.to_str().unwrap_or("").to_owned());
+    assert!(
+        allow.as_deref().is_some_and(|a| a.contains("GET")),
+        "{allow:?}"
+    );
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    let error: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(error["error"]["code"], "method_not_allowed", "{error}");
 }
 
 #[tokio::test]
