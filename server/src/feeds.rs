@@ -168,6 +168,11 @@ pub struct Site<'a> {
     pub name: &'a str,
     /// Public origin without a trailing slash.
     pub origin: &'a str,
+    /// The site's home page, the feed's link: the first `--site`, where
+    /// the articles are read (this server's own address may be a comments
+    /// server's, `comments.news.example`, with no page at `/`), else the
+    /// origin's root.
+    pub home: String,
 }
 
 /// Each listed story's feed item id (RSS `guid`, JSON Feed `id`), and
@@ -234,7 +239,7 @@ pub fn rss(
 ) -> String {
     let mut channel = Channel::default();
     channel.set_title(title);
-    channel.set_link(format!("{}/", site.origin));
+    channel.set_link(site.home.clone());
     // The title says it all: the site's name, and a section's after it
     // (the site's name again read "Khabar — Khabar").
     channel.set_description(title);
@@ -392,7 +397,7 @@ pub fn json_feed(
     json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": title,
-        "home_page_url": format!("{}/", site.origin),
+        "home_page_url": site.home,
         "feed_url": self_url,
         "items": items,
     })

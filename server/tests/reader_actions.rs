@@ -355,6 +355,19 @@ async fn feeds_parse_with_a_real_parser_and_carry_every_article() {
     // The HTML body of the book-fair article arrives sanitized.
     assert!(!xml.contains("<script"));
     let _ = &f.dir;
+
+    // The feeds' home page is the site readers read the articles on (the
+    // first --site), not this server's own address.
+    let sited = fixture_with(true, |mut s| {
+        s.sites = khabar_server::threads::Sites::parse(&["https://news.example"]).expect("sites");
+        s
+    });
+    let (_, _, body) = get(&sited.router, "/feed.json").await;
+    let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(json["home_page_url"], "https://news.example/");
+    let (_, _, body) = get(&sited.router, "/feed.xml").await;
+    let channel = rss::Channel::read_from(&body[..]).expect("RSS reads");
+    assert_eq!(channel.link(), "https://news.example/");
 }
 
 /// A control character in a body (a vertical tab pasted from a word

@@ -64,6 +64,10 @@ async fn feed(
     let site = Site {
         name: &state.site_name,
         origin: &origin,
+        home: format!(
+            "{}/",
+            state.sites.first_origin().as_deref().unwrap_or(&origin)
+        ),
     };
     let title = match &section {
         Some(s) => format!("{} — {s}", state.site_name),
