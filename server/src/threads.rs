@@ -101,10 +101,19 @@ impl Sites {
 }
 
 /// The path part of a canonical URL: one percent-encoding (letters outside
-/// ASCII escaped, upper-case hex digits) and no trailing slash, except for
-/// the root.
+/// ASCII escaped, upper-case hex digits), no Java servlet session id
+/// (`/news.jsp;jsessionid=A1`: each reader's session would be a page of its
+/// own) and no trailing slash, except for the root.
 pub fn canonical_path(path: &str) -> String {
-    let mut path = hex_case(&escape_letters(path), true);
+    let lower = path.to_ascii_lowercase();
+    let path = match lower.find(";jsessionid=") {
+        Some(at) => {
+            let end = path[at..].find('/').map_or(path.len(), |i| at + i);
+            format!("{}{}", &path[..at], &path[end..])
+        }
+        None => path.to_owned(),
+    };
+    let mut path = hex_case(&escape_letters(&path), true);
     while path.len() > 1 && path.ends_with('/') {
         path.pop();
     }
@@ -529,6 +538,17 @@ mod tests {
             s.canonical("https://news.example").as_deref(),
             Ok("https://news.example/")
         );
+        // A servlet's session id is the reader's, not the page's.
+        for given in [
+            "https://news.example/news.jsp;jsessionid=A1B2?id=5",
+            "https://news.example/news.jsp;JSESSIONID=ZZ9?id=5&utm_source=x",
+        ] {
+            assert_eq!(
+                s.canonical(given).as_deref(),
+                Ok("https://news.example/news.jsp?id=5"),
+                "{given}"
+            );
+        }
     }
 
     #[test]
