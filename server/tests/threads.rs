@@ -115,6 +115,87 @@ async fn the_first_comment_creates_the_thread_of_any_page_of_the_site() {
     assert!(!String::from_utf8_lossy(&feed).contains(&id));
 }
 
+/// A thread's first comment does not name its page for good: the
+/// honeypot's catch gives it no title, and a later comment's title is
+/// taken while none is published; once one is, the title stays.
+#[tokio::test]
+async fn a_threads_title_is_a_readers_until_a_comment_is_published() {
+    let f = fixture_with(true, |mut s| {
+        s.moderation = Moderation::Pre;
+        s.sites = Sites::parse(&["https://news.example"]).expect("sites");
+        s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+        s
+    });
+    let list = format!("/api/v1/comments?url={}", enc(PAGE));
+    let titled = |key: &str, title: &str, website: Option<&str>| {
+        json!({ "author": "Huda", "body": "تعليق على صفحة الموقع", "idempotency_key": key,
+                "title": title, "website": website })
+    };
+    let title_now = |id: String| {
+        let store = f.store.clone();
+        async move {
+            store
+                .article(&id)
+                .await
+                .expect("get")
+                .expect("thread")
+                .title
+        }
+    };
+    let (status, _, spam) = post_json(
+        &f.router,
+        &list,
+        &titled(
+            "key-title-spam",
+            "Buy cheap watches",
+            Some("http://spam.example"),
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{spam}");
+    let id = spam["article_id"].as_str().expect("thread id").to_owned();
+    assert!(!title_now(id.clone()).await.contains("watches"));
+    post_json(
+        &f.router,
+        &list,
+        &titled("key-title-1", "Cheap flights", None),
+        &[],
+    )
+    .await;
+    assert_eq!(title_now(id.clone()).await, "Cheap flights");
+    // While none is published (that one waits, and may be rejected), the
+    // next reader's title names the page.
+    let (_, _, second) = post_json(
+        &f.router,
+        &list,
+        &titled("key-title-2", "السوق الشتوي", None),
+        &[],
+    )
+    .await;
+    assert_eq!(title_now(id.clone()).await, "السوق الشتوي");
+    f.store
+        .set_comment_status(
+            second["comment"]["id"].as_i64().expect("id"),
+            khabar_server::store::Status::Published,
+        )
+        .await
+        .expect("approve")
+        .expect("exists");
+    post_json(
+        &f.router,
+        &list,
+        &titled("key-title-3", "Another title", None),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        title_now(id).await,
+        "السوق الشتوي",
+        "a published comment's page keeps it"
+    );
+}
+
 #[tokio::test]
 async fn a_client_past_its_limit_creates_no_thread() {
     let f = fixture_with(true, |mut s| {

@@ -130,6 +130,9 @@ pub(crate) struct NewThread<'a> {
     pub(crate) title: &'a str,
     /// Its language tag.
     pub(crate) lang: &'a str,
+    /// Whether the thread is there already: then it takes the title only
+    /// while none of its comments is published (`Store::ensure_thread`).
+    pub(crate) exists: bool,
 }
 
 /// Stores a reader's comment on `article_id`: the rules, the idempotency
@@ -224,12 +227,15 @@ async fn store_new(
         // A page without a thread has no comment to reply to: the reply is
         // refused before a thread is made, which would be left behind,
         // titled by the sender.
-        if clean.parent_id.is_some() {
+        if clean.parent_id.is_some() && !t.exists {
             return Err(CreateError::BadParent.into());
         }
+        // The honeypot's catch names no page: its thread is titled by
+        // its address until a reader's comment comes.
+        let title = if clean.is_spam { t.url } else { t.title };
         state
             .store
-            .ensure_thread(article_id, t.url, t.title, t.lang)
+            .ensure_thread(article_id, t.url, title, t.lang)
             .await?;
     }
     let now = time::OffsetDateTime::now_utc()

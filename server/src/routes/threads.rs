@@ -122,9 +122,12 @@ pub(crate) async fn create(
     let (canonical, id) = resolve(&state, p.url.as_deref()).await?;
     // A page the server does not hold: its thread's title and language, for
     // `post` to create it once the comment has passed its checks.
+    // An article, or this page's own thread (whose title follows its
+    // readers' until a comment is published there).
+    let own = thread_id(&canonical);
     let (article_id, new_thread) = match id {
-        Some(id) => (id, None),
-        None => {
+        Some(id) if id != own => (id, None),
+        found => {
             let title = input
                 .title
                 .as_deref()
@@ -142,15 +145,16 @@ pub(crate) async fn create(
                         && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 })
                 .unwrap_or("ar");
-            (thread_id(&canonical), Some((title, lang)))
+            (own, Some((title, lang, found.is_some())))
         }
     };
     let thread = new_thread
         .as_ref()
-        .map(|(title, lang)| comments::NewThread {
+        .map(|(title, lang, exists)| comments::NewThread {
             url: &canonical,
             title,
             lang,
+            exists: *exists,
         });
     let (status, Json(mut answer)) =
         comments::post(&state, &article_id, thread, &client, &input).await?;

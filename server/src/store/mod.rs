@@ -834,8 +834,11 @@ pub trait Store: Send + Sync {
     /// there is no such article.
     async fn set_article_hidden(&self, id: &str, hidden: bool) -> Result<bool, StoreError>;
     /// Creates the thread of a page the server does not hold (its first
-    /// comment arrived by URL) unless it exists: an article with no body,
-    /// never listed, whose comments work like any article's.
+    /// comment arrived by URL): an article with no body, never listed,
+    /// whose comments work like any article's. A thread that exists takes
+    /// `title` and `lang` while none of its comments is published: the
+    /// first comment's title (a spammer's, or one a moderator rejected)
+    /// must not name the page for good.
     async fn ensure_thread(
         &self,
         id: &str,

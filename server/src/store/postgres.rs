@@ -1168,14 +1168,20 @@ impl Store for PostgresStore {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         // One statement, one transaction (see `set_article_hidden`); the
-        // notification only when a thread was created.
+        // notification only when a thread was created or retitled.
         client
             .query_one(
                 "WITH created AS (
                      INSERT INTO articles (id, url, title, body_html, published_at, published_ts,
                          lang, origin)
                      VALUES ($1, $2, $3, '', $4, $5, $6, 'thread')
-                     ON CONFLICT (id) DO NOTHING RETURNING 1)
+                     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, lang = EXCLUDED.lang
+                     WHERE articles.origin = 'thread'
+                         AND (articles.title, articles.lang)
+                             IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.lang)
+                         AND NOT EXISTS (SELECT 1 FROM comments
+                             WHERE article_id = articles.id AND status = 'published')
+                     RETURNING 1)
                  SELECT CASE WHEN EXISTS (SELECT 1 FROM created)
                      THEN pg_notify($7, '') END",
                 &[

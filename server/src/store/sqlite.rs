@@ -663,7 +663,11 @@ impl Store for SqliteStore {
                 "INSERT INTO articles (id, url, title, body_html, published_at, published_ts, lang,
                      origin)
                  VALUES (?1, ?2, ?3, '', ?4, ?5, ?6, 'thread')
-                 ON CONFLICT (id) DO NOTHING",
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, lang = excluded.lang
+                 WHERE articles.origin = 'thread'
+                     AND (articles.title, articles.lang) IS NOT (excluded.title, excluded.lang)
+                     AND NOT EXISTS (SELECT 1 FROM comments
+                         WHERE article_id = articles.id AND status = 'published')",
                 params![id, url, title, at, now.unix_timestamp(), lang],
             )?;
             Ok(())
