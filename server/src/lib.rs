@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod app;
 pub mod audit;
+pub mod audit_detail;
 pub mod background;
 pub mod blocks;
 pub mod comment_import;

@@ -458,7 +458,7 @@ pub struct Moderated {
 /// The audit log's detail of a deletion that took `replies` replies with
 /// it: the log names what went, not only the comment a moderator chose.
 pub fn deletion_detail(replies: u64) -> Option<String> {
-    (replies > 0).then(|| crate::audit::Detail::Replies(replies).stored())
+    (replies > 0).then(|| crate::audit_detail::Detail::Replies(replies).stored())
 }
 
 /// `line` for an act on `comment`: its comment, its article and, for a
@@ -720,7 +720,7 @@ impl RetriedDelivery {
         AuditEntry {
             comment_id: Some(self.comment_id),
             detail: Some(
-                crate::audit::Detail::Delivery {
+                crate::audit_detail::Detail::Delivery {
                     id,
                     event: self.event.clone(),
                     url: self.url.clone(),
@@ -735,7 +735,7 @@ impl RetriedDelivery {
 /// `audit` as the log names an erasure of `n` comments.
 pub fn erasure_audited(n: u64, audit: AuditEntry) -> AuditEntry {
     AuditEntry {
-        detail: Some(crate::audit::Detail::Erased(n).stored()),
+        detail: Some(crate::audit_detail::Detail::Erased(n).stored()),
         ..audit
     }
 }
