@@ -477,6 +477,16 @@ async fn an_article_stored_with_a_path_is_the_thread_of_that_path_on_the_site() 
     let (_, listed) = get_json(&f.router, &uri).await;
     assert_eq!(listed["article_id"], created["article_id"], "{listed}");
     assert_eq!(listed["total"], 1);
+
+    // A script's page stored with a path and its query: comments by URL
+    // and counts find it with the parameters in any order.
+    store_article(&f, "script", "/news.php?cat=2&id=5").await;
+    let page = "https://news.example/news.php?id=5&cat=2";
+    let uri = format!("/api/v1/comments?url={}", enc(page));
+    let (_, _, created) = post_json(&f.router, &uri, &comment("key-path-script"), &[]).await;
+    assert_eq!(created["article_id"], "script", "{created}");
+    let (_, counts) = get_json(&f.router, &format!("/api/v1/counts?url={}", enc(page))).await;
+    assert_eq!(counts["counts"][page], 1, "{counts}");
 }
 
 #[tokio::test]

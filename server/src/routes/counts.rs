@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::threads::{canonical_path, never_names_page, page_query, stored_spellings, url_path};
+use crate::threads::{canonical_path, never_names_page, page_query, page_spellings, url_path};
 
 /// Articles one request may ask about.
 pub const MAX_ITEMS: usize = 50;
@@ -55,7 +55,8 @@ fn candidates(url: &str) -> Vec<String> {
                 None => (String::new(), form.as_str()),
             };
             let path = if path.is_empty() { "/" } else { path };
-            stored_spellings(&format!("{origin}{}", canonical_path(path)))
+            // With their paths: an article stored with a path is that page.
+            page_spellings(&format!("{origin}{}", canonical_path(path)))
         };
         for f in std::iter::once(form).chain(spellings) {
             if !all.contains(&f) {
@@ -94,8 +95,11 @@ fn literal_candidates(url: &str) -> Vec<String> {
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let path = if path.is_empty() { "/" } else { path };
         if let Some(q) = page_query(path, &query) {
+            // Its parameters in order, and as paths too, as comments by
+            // URL find it (`?id=5&cat=2` is the article stored as
+            // `/news.php?cat=2&id=5`).
             let mut forms =
-                stored_spellings(&format!("{scheme}://{host}{}?{q}", canonical_path(path)));
+                page_spellings(&format!("{scheme}://{host}{}?{q}", canonical_path(path)));
             forms.push(with_query.clone());
             forms.push(format!("{path}?{query}"));
             forms.dedup();
