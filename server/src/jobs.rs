@@ -196,44 +196,29 @@ pub async fn run_due(state: &AppState, holder: &str) {
     if let Some(settings) = state.notify.as_deref() {
         if crate::notify::has_news(state).await.unwrap_or(true) {
             let every = crate::notify::period(settings);
-            let budget = Some(state.mail_run_budget);
-            run_claimed(
-                state,
-                holder,
-                crate::notify::CURSOR,
-                every,
-                budget,
-                || async {
-                    crate::notify::run_once(state)
-                        .await
-                        .map(|n| (n, "moderator e-mail(s)"))
-                },
-            )
+            run_claimed(state, holder, crate::notify::CURSOR, every, || async {
+                crate::notify::run(state)
+                    .await
+                    .map(|run| (run.sent, "moderator e-mail(s)", run.unfinished))
+            })
             .await;
         }
     }
     if crate::replies::has_work(state).await.unwrap_or(true) {
         let every = Duration::from_secs(1);
-        let budget = Some(state.mail_run_budget);
-        run_claimed(
-            state,
-            holder,
-            crate::replies::JOB,
-            every,
-            budget,
-            || async {
-                crate::replies::run_once(state)
-                    .await
-                    .map(|n| (n, "reply mail(s)"))
-            },
-        )
+        // Due every second anyway: what a run left goes on at once.
+        run_claimed(state, holder, crate::replies::JOB, every, || async {
+            crate::replies::run_once(state)
+                .await
+                .map(|n| (n, "reply mail(s)", false))
+        })
         .await;
     }
     // Rate events are in the database only where it is shared (SQLite's
     // are in memory): elsewhere the claim would be a write for nothing.
     let job = PRUNE_RATE_HITS;
     if state.store.shares_state() {
-        run_claimed(state, holder, job.name, job.every, None, || async {
+        run_claimed(state, holder, job.name, job.every, || async {
             // Each limit counts its events in the same table: keep them for the
             // longest window (the reply confirmations' hour).
             let window = [
@@ -249,12 +234,12 @@ pub async fn run_due(state: &AppState, holder: &str) {
                 .store
                 .prune_rate_hits(window)
                 .await
-                .map(|n| (n, "old rate-limit event(s) forgotten"))
+                .map(|n| (n, "old rate-limit event(s) forgotten", false))
         })
         .await;
     }
     let job = PRUNE_WEBHOOKS;
-    run_claimed(state, holder, job.name, job.every, None, || async {
+    run_claimed(state, holder, job.name, job.every, || async {
         // Deliveries are timed on the store's clock.
         let now = state.store.clock_ms().await?;
         let ago = |d| now.saturating_sub(crate::store::millis(d));
@@ -262,29 +247,29 @@ pub async fn run_due(state: &AppState, holder: &str) {
             .store
             .prune_webhook_deliveries(ago(KEEP_DELIVERED), ago(KEEP_FAILED))
             .await
-            .map(|n| (n, "old webhook deliveries forgotten"))
+            .map(|n| (n, "old webhook deliveries forgotten", false))
     })
     .await;
 }
 
 /// Claims job `name` for `every` and, when this instance got it, runs
-/// `job`, which says how many things it did and what they were. A job
-/// with a `budget` stops when it is spent, or when the instance shuts
-/// down, and leaves the rest: such a run is due again at once, not
-/// `every` later (an hour's digest cut short would keep the moderators it
-/// had not reached waiting an hour more).
+/// `job`, which says how many things it did, what they were, and whether
+/// it stopped with work left (its time spent, or the instance shutting
+/// down): such a run is due again at once, not `every` later (an hour's
+/// digest cut short would keep the moderators it had not reached waiting
+/// an hour more). A run that ends its work, however long it took, waits
+/// `every`.
 async fn run_claimed<N, E, F, Fut>(
     state: &AppState,
     holder: &str,
     name: &str,
     every: Duration,
-    budget: Option<Duration>,
     job: F,
 ) where
     N: std::fmt::Display + Default + PartialEq,
     E: std::fmt::Display,
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<(N, &'static str), E>>,
+    Fut: std::future::Future<Output = Result<(N, &'static str, bool), E>>,
 {
     // Held for the run, however long it takes (a slow mail server, many
     // notices), up to LEASE: another instance must not start it meanwhile.
@@ -295,19 +280,19 @@ async fn run_claimed<N, E, F, Fut>(
     }
     match state.store.claim_job(name, every.max(LEASE), holder).await {
         Ok(true) => {
-            let started = std::time::Instant::now();
-            match job().await {
-                Ok((n, what)) => {
+            let left = match job().await {
+                Ok((n, what, left)) => {
                     if n != N::default() {
                         tracing::debug!("{name}: {n} {what}");
                     }
+                    left
                 }
-                Err(e) => tracing::warn!("{name} (tried again on its next run): {e}"),
-            }
-            let cut_short = budget.is_some_and(|budget| {
-                started.elapsed() >= budget || state.background.is_stopping()
-            });
-            let next = if cut_short { Duration::ZERO } else { every };
+                Err(e) => {
+                    tracing::warn!("{name} (tried again on its next run): {e}");
+                    false
+                }
+            };
+            let next = if left { Duration::ZERO } else { every };
             if let Err(e) = state.store.release_job(name, next, holder).await {
                 tracing::warn!("releasing {name}: {e}");
             }

@@ -184,11 +184,27 @@ pub async fn has_news(state: &AppState) -> Result<bool, StoreError> {
 /// own cursor), except when the mail server refuses it for good (a 5xx:
 /// no such mailbox), which is logged and skipped; the others go on.
 pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
+    run(state).await.map(|run| run.sent)
+}
+
+/// What a run did: messages sent, and whether it stopped with mail left
+/// to send (its time spent, or the instance shutting down).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Run {
+    /// Messages that went out.
+    pub sent: usize,
+    /// Whether a recipient or a message was left for the next run.
+    pub unfinished: bool,
+}
+
+/// [`run_once`], saying whether mail was left: the job loop runs such a
+/// run again at once, not a digest period later.
+pub async fn run(state: &AppState) -> Result<Run, NotifyError> {
     let (Some(settings), Some(mailer)) = (state.notify.as_deref(), state.mailer.as_deref()) else {
-        return Ok(0);
+        return Ok(Run::default());
     };
     let Some(shared) = start_cursor(state).await? else {
-        return Ok(0);
+        return Ok(Run::default());
     };
     let key = links::key(state).await?;
     let expires = OffsetDateTime::now_utc() + settings.link_ttl;
@@ -231,9 +247,17 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
         let start = turn % order.len();
         order.rotate_left(start);
     }
-    let mut tried = 0;
-    for (to, (name, from)) in order {
+    // The newest comment waiting now: a recipient the run stops before
+    // is left with mail only if its cursor is below it.
+    let newest = waiting(state, 1, crate::store::Keyset::Newest)
+        .await?
+        .first()
+        .map_or(0, |c| c.stored.comment.id);
+    let (mut tried, mut unfinished) = (0, false);
+    let mut order = order.into_iter();
+    while let Some((to, (name, from))) = order.next() {
         if spent(state, stop_at, tried) {
+            unfinished = from < newest || order.any(|(_, (_, from))| from < newest);
             break;
         }
         let mut told = Told {
@@ -242,10 +266,12 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
             sent: 0,
             tried,
             stop_at,
+            left: false,
         };
         let run = tell(state, settings, mailer, to, &key, expires, &mut told).await;
         sent += told.sent;
         tried = told.tried;
+        unfinished |= told.left;
         if told.cursor > highest {
             highest = told.cursor;
             state.store.set_cursor(CURSOR, highest).await?;
@@ -260,7 +286,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, NotifyError> {
     }
     match failed {
         Some(e) => Err(e),
-        None => Ok(sent),
+        None => Ok(Run { sent, unfinished }),
     }
 }
 
@@ -277,6 +303,8 @@ struct Told<'a> {
     /// When the run stops sending (after one message at least): the rest
     /// waits for the next run.
     stop_at: std::time::Instant,
+    /// Whether the run stopped with a message to it left.
+    left: bool,
 }
 
 /// Whether the run sends no more: its time is up and a message was tried,
@@ -329,6 +357,7 @@ async fn tell(
         };
         for group in groups {
             if spent(state, told.stop_at, told.tried) {
+                told.left = true;
                 return Ok(());
             }
             told.tried += 1;
