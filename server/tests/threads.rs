@@ -174,6 +174,12 @@ async fn a_threads_title_is_a_readers_until_a_comment_is_published() {
     )
     .await;
     assert_eq!(title_now(id.clone()).await, "السوق الشتوي");
+    // A comment refused (a reply to no comment) names nothing.
+    let mut refused = titled("key-title-refused", "Refused title", None);
+    refused["parent_id"] = json!(999_999);
+    let (status, _, _) = post_json(&f.router, &list, &refused, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(title_now(id.clone()).await, "السوق الشتوي");
     f.store
         .set_comment_status(
             second["comment"]["id"].as_i64().expect("id"),
@@ -194,6 +200,38 @@ async fn a_threads_title_is_a_readers_until_a_comment_is_published() {
         "السوق الشتوي",
         "a published comment's page keeps it"
     );
+
+    // Under post-moderation, the first reader's comment after the
+    // honeypot's catch, published at once, names the page.
+    let f = site_fixture();
+    let (_, _, spam) = post_json(
+        &f.router,
+        &list,
+        &titled(
+            "key-post-spam",
+            "Buy cheap watches",
+            Some("http://spam.example"),
+        ),
+        &[],
+    )
+    .await;
+    let id = spam["article_id"].as_str().expect("thread id").to_owned();
+    post_json(
+        &f.router,
+        &list,
+        &titled("key-post-1", "السوق الشتوي", None),
+        &[],
+    )
+    .await;
+    post_json(
+        &f.router,
+        &list,
+        &titled("key-post-2", "Later title", None),
+        &[],
+    )
+    .await;
+    let stored = f.store.article(&id).await.expect("get").expect("thread");
+    assert_eq!(stored.title, "السوق الشتوي");
 }
 
 #[tokio::test]

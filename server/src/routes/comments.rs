@@ -223,6 +223,9 @@ async fn store_new(
     client: &str,
     clean: crate::comments::CleanComment,
 ) -> Result<(crate::comments::StoredComment, bool), ApiError> {
+    // A thread that is there takes the title once the comment is stored:
+    // a comment refused (closed, a reply to a comment gone) names nothing.
+    let mut retitle = None;
     if let Some(t) = thread {
         // A page without a thread has no comment to reply to: the reply is
         // refused before a thread is made, which would be left behind,
@@ -233,10 +236,14 @@ async fn store_new(
         // The honeypot's catch names no page: its thread is titled by
         // its address until a reader's comment comes.
         let title = if clean.is_spam { t.url } else { t.title };
-        state
-            .store
-            .ensure_thread(article_id, t.url, title, t.lang)
-            .await?;
+        if t.exists {
+            retitle = Some((t.url, title, t.lang));
+        } else {
+            state
+                .store
+                .ensure_thread(article_id, t.url, title, t.lang)
+                .await?;
+        }
     }
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -258,10 +265,17 @@ async fn store_new(
     } else {
         state.moderation
     };
-    Ok(state
+    let (stored, created) = state
         .store
         .create_comment(article_id, clean, moderation, now, Some(client_hmac))
-        .await?)
+        .await?;
+    if let (Some((url, title, lang)), true) = (retitle, created) {
+        state
+            .store
+            .ensure_thread(article_id, url, title, lang)
+            .await?;
+    }
+    Ok((stored, created))
 }
 
 /// "Tell me about replies" on a new comment (see `crate::replies`), in the

@@ -836,9 +836,10 @@ pub trait Store: Send + Sync {
     /// Creates the thread of a page the server does not hold (its first
     /// comment arrived by URL): an article with no body, never listed,
     /// whose comments work like any article's. A thread that exists takes
-    /// `title` and `lang` while none of its comments is published: the
-    /// first comment's title (a spammer's, or one a moderator rejected)
-    /// must not name the page for good.
+    /// `title` and `lang` while none of its comments but the newest (the
+    /// one just stored, whose title this is) is published: the first
+    /// comment's title (a spammer's, or one a moderator rejected) must not
+    /// name the page for good.
     async fn ensure_thread(
         &self,
         id: &str,

@@ -1180,7 +1180,9 @@ impl Store for PostgresStore {
                          AND (articles.title, articles.lang)
                              IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.lang)
                          AND NOT EXISTS (SELECT 1 FROM comments
-                             WHERE article_id = articles.id AND status = 'published')
+                             WHERE article_id = articles.id AND status = 'published'
+                                 AND id < (SELECT MAX(id) FROM comments
+                                     WHERE article_id = articles.id))
                      RETURNING 1)
                  SELECT CASE WHEN EXISTS (SELECT 1 FROM created)
                      THEN pg_notify($7, '') END",

@@ -667,7 +667,9 @@ impl Store for SqliteStore {
                  WHERE articles.origin = 'thread'
                      AND (articles.title, articles.lang) IS NOT (excluded.title, excluded.lang)
                      AND NOT EXISTS (SELECT 1 FROM comments
-                         WHERE article_id = articles.id AND status = 'published')",
+                         WHERE article_id = articles.id AND status = 'published'
+                             AND id < (SELECT MAX(id) FROM comments
+                                 WHERE article_id = articles.id))",
                 params![id, url, title, at, now.unix_timestamp(), lang],
             )?;
             Ok(())
