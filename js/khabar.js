@@ -28,8 +28,9 @@ const ATTRIBUTES = ['kind', 'article-id', 'article-url', 'article-title', 'api',
 
 if (typeof document !== 'undefined') {
   // webpack writes a bundled module's `import.meta.url` as its source
-  // file's `file://` path: then the page's address stands for it.
-  const here = /^https?:/i.test(import.meta.url) ? import.meta.url : document.baseURI;
+  // file's `file://` path: then the page's address stands for it (as for
+  // mount(): not a `<base href>`, which may name a CDN).
+  const here = /^https?:/i.test(import.meta.url) ? import.meta.url : location.href;
   const scripts = Array.from(document.querySelectorAll('script[type="module"][src]'));
   // A tag whose src redirects (a CDN's alias for the latest version) has
   // another URL than this file's: then the one Khabar tag with options.

@@ -41,15 +41,26 @@ export function declaredScheme(value) {
 }
 
 /**
- * The brightness (0–255, weighted as the eye sees red, green and blue) of a
- * computed `rgb()`/`rgba()` colour that is mostly opaque; undefined for a
- * transparent or unreadable one (`color(srgb …)`, `transparent`).
+ * The brightness (0–255) of a computed colour that is mostly opaque:
+ * `rgb()`, and what browsers compute from newer notations (a Tailwind 4
+ * page's `oklch()`, `lab()`, `color(srgb …)`), red, green and blue
+ * weighted as the eye sees them, or the notation's own lightness;
+ * undefined for a transparent or unreadable one (`transparent`).
  */
 export function opaqueBrightness(color) {
-  if (!/^\s*rgb/.test(color)) return undefined;
-  const n = (color.match(/[0-9.]+/g) || []).map(Number);
-  if (n.length !== 3 && !(n.length === 4 && n[3] >= 0.5)) return undefined;
-  return 0.299 * n[0] + 0.587 * n[1] + 0.114 * n[2];
+  const [, fn, args] = /^\s*([a-z]+)\((.*)\)\s*$/.exec(color) || [];
+  if (!fn) return undefined;
+  // The components after `color()`'s colour space, then the alpha (after
+  // a slash, or rgba's fourth).
+  const n = args.replace(/^[a-z][\w-]*\s+/, '').split(/[\s,/]+/).filter(Boolean).map(parseFloat);
+  if (n.length < 3 || n.some(Number.isNaN) || n[3] < 0.5) return undefined;
+  const weighted = 0.299 * n[0] + 0.587 * n[1] + 0.114 * n[2];
+  if (fn.startsWith('rgb')) return weighted;
+  if (fn === 'color') return 255 * weighted;
+  // Lightness first (0–1 in oklab/oklch, 0–100 in lab/lch), scaled so
+  // that mid-grey, rgb(128 128 128), falls where it does in rgb().
+  if (fn.startsWith('ok')) return 128 * n[0] / 0.6;
+  return fn.startsWith('l') ? 128 * n[0] / 53.6 : undefined;
 }
 
 let watching = false;

@@ -102,10 +102,10 @@ impl El {
         self
     }
 
-    /// Sets `dir` to the direction most of `text`'s letters write in
-    /// ([`letters_dir`]), or leaves it to the parent on a tie.
+    /// Sets `dir` to the direction most of `text`'s words write in
+    /// ([`words_dir`]), or leaves it to the parent on a tie.
     pub fn dir_of(self, text: &str) -> El {
-        match letters_dir(text) {
+        match words_dir(text) {
             Some(dir) => self.attr("dir", dir),
             None => self,
         }
@@ -325,32 +325,46 @@ impl Drop for NearViewport {
     }
 }
 
-/// The direction most of `text`'s letters write in: `rtl` where Hebrew
-/// and Arabic-script letters outnumber the others, `ltr` the other way,
-/// `None` on a tie (no letters at all). `dir="auto"` follows the first
-/// letter alone: an Arabic paragraph that opens with "CNN" or "iPhone"
-/// would be laid out left to right, and an English quote that opens with
-/// an Arabic name right to left. Digits and punctuation count for neither.
-pub fn letters_dir(text: &str) -> Option<&'static str> {
-    let (mut rtl, mut ltr) = (0usize, 0usize);
+/// The direction most of `text`'s words write in: `rtl` where words in
+/// Hebrew and Arabic-script letters outnumber the others, `ltr` the other
+/// way, `None` on a tie (then the block keeps its parent's: the story's).
+/// `dir="auto"` follows the first letter alone: an Arabic paragraph that
+/// opens with "CNN" or "iPhone" would be laid out left to right. Words,
+/// not letters: Arabic leaves its short vowels unwritten, and a sentence
+/// naming "Microsoft Corporation" has fewer letters than the name.
+/// Digits and punctuation count for neither.
+pub fn words_dir(text: &str) -> Option<&'static str> {
+    // Words of each direction, and the direction of the word under way.
+    let (mut rtl, mut ltr, mut word) = (0usize, 0usize, 0u8);
     for c in text.chars() {
-        match c {
+        let class = match c {
             // Arabic-Indic and extended digits are digits.
-            '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}' => {}
-            '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' => rtl += 1,
-            // Latin, Greek, Cyrillic, Armenian, the Indic scripts, Thai,
-            // and the East Asian ones: the strong left-to-right letters a
-            // news story meets (a table of every letter costs the wasm).
+            '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}' => 0,
+            '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' => 1,
+            // Latin, Greek, Cyrillic, Armenian, the scripts of India and
+            // South-East Asia, Georgian, Ethiopic, and the East Asian
+            // ones: blocks of strong left-to-right letters (a table of
+            // every letter would cost the wasm kilobytes).
             'a'..='z'
             | 'A'..='Z'
             | '\u{00C0}'..='\u{00D6}'
             | '\u{00D8}'..='\u{00F6}'
             | '\u{00F8}'..='\u{058F}'
-            | '\u{0900}'..='\u{0E7F}'
+            | '\u{0900}'..='\u{1CFF}'
             | '\u{1E00}'..='\u{1FFF}'
+            | '\u{2C00}'..='\u{2DFF}'
             | '\u{3040}'..='\u{9FFF}'
-            | '\u{AC00}'..='\u{D7AF}' => ltr += 1,
-            _ => {}
+            | '\u{A000}'..='\u{ABFF}'
+            | '\u{AC00}'..='\u{D7AF}' => 2,
+            _ => 0,
+        };
+        if class != word {
+            match class {
+                1 => rtl += 1,
+                2 => ltr += 1,
+                _ => {}
+            }
+            word = class;
         }
     }
     match rtl.cmp(&ltr) {
@@ -371,13 +385,24 @@ mod tests {
     }
 
     #[test]
-    fn a_block_takes_the_direction_of_most_of_its_letters() {
-        assert_eq!(letters_dir("Apple تكشف عن هاتفها الجديد"), Some("rtl"));
-        assert_eq!(letters_dir("CNN: قال المتحدث"), Some("rtl"));
-        assert_eq!(letters_dir("محمد said the port reopens today"), Some("ltr"));
-        assert_eq!(letters_dir("עדכון: הנמל נפתח"), Some("rtl"));
-        assert_eq!(letters_dir("Le café rouvre à Alger"), Some("ltr"));
-        assert_eq!(letters_dir("١٢٣ — 456"), None);
-        assert_eq!(letters_dir(""), None);
+    fn a_block_takes_the_direction_of_most_of_its_words() {
+        assert_eq!(words_dir("Apple تكشف عن هاتفها الجديد"), Some("rtl"));
+        assert_eq!(words_dir("CNN: قال المتحدث"), Some("rtl"));
+        assert_eq!(words_dir("محمد said the port reopens today"), Some("ltr"));
+        assert_eq!(words_dir("עדכון: הנמל נפתח"), Some("rtl"));
+        assert_eq!(words_dir("Le café rouvre à Alger"), Some("ltr"));
+        // Words, not letters: the names are longer than the Arabic words.
+        assert_eq!(
+            words_dir("قال متحدث باسم Microsoft Corporation إن Windows Server سيتوقف"),
+            Some("rtl")
+        );
+        // A tie keeps the story's direction.
+        assert_eq!(
+            words_dir("أعلنت شركة Apple عن هاتف iPhone 16 Pro Max"),
+            None
+        );
+        assert_eq!(words_dir("ახალი ამბები"), Some("ltr"));
+        assert_eq!(words_dir("١٢٣ — 456"), None);
+        assert_eq!(words_dir(""), None);
     }
 }

@@ -47,7 +47,8 @@ pub fn element_policy(tag: &str) -> Policy {
 }
 
 /// The value to keep for attribute `name` of a kept `tag`, or `None`.
-/// Only `a[href]`, `img[src]` and `img[alt]` survive; everything else,
+/// Only `a[href]`, `img[src]` and `img[alt]` survive here (and, as plain
+/// numbers, `khabar_rules::NUMBER_ATTRIBUTES`); everything else,
 /// including every event handler and `style`, is dropped.
 pub fn attribute_value<'a>(tag: &str, name: &str, value: &'a str) -> Option<&'a str> {
     match (tag, name) {

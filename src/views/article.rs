@@ -123,7 +123,7 @@ fn byline(doc: &Document, article: &Article, catalog: &Catalog) -> Option<El> {
 /// One body block; `None` for kinds this version skips.
 fn block(doc: &Document, block: &Block) -> Option<El> {
     let el = match block {
-        // Each block in the direction most of its letters take (a quote in
+        // Each block in the direction most of its words take (a quote in
         // English inside an Arabic story), else the body's.
         Block::Paragraph { text } => El::new(doc, "p").dir_of(text).text(text),
         Block::Heading { text } => El::new(doc, "h2").dir_of(text).text(text),

@@ -40,7 +40,7 @@ async fn comments_render_nested_with_isolated_names_and_line_breaks() {
         .query_selector(".comment-body")
         .expect("q")
         .expect("body");
-    // In the direction of most of its letters, not only the first's.
+    // In the direction of most of its words, not only the first letter's.
     assert_eq!(body.get_attribute("dir").as_deref(), Some("rtl"));
     assert_eq!(
         body.text_content().as_deref(),

@@ -29,11 +29,22 @@ test('a computed color-scheme declares light, dark, both or nothing, by whole wo
   assert.equal(declaredScheme('dark  light'), 'both');
 });
 
-test('a background counts when it is an rgb() colour mostly opaque, by its brightness', () => {
+test('a background counts when it is a colour mostly opaque, by its brightness, in rgb() and newer notations', () => {
   assert.equal(opaqueBrightness('rgb(255, 255, 255)'), 255);
   assert.ok(opaqueBrightness('rgb(13, 15, 18)') < 20);
   assert.ok(opaqueBrightness('rgba(21, 23, 26, 0.9)') < 128);
-  for (const color of ['rgba(0, 0, 0, 0)', 'rgba(255, 255, 255, 0.25)', 'transparent', 'color(srgb 1 1 1)', '']) {
+  // A Tailwind 4 page's dark body, as browsers compute it; and light ones.
+  assert.ok(opaqueBrightness('oklch(0.21 0.034 264.665)') < 128);
+  assert.ok(opaqueBrightness('oklab(0.985 0 0)') > 128);
+  // Mid-grey is where it is in rgb(): Tailwind's gray-500 is dark either way.
+  assert.ok(opaqueBrightness('oklch(0.551 0.027 264.364)') < 128);
+  assert.ok(opaqueBrightness('rgb(106, 114, 130)') < 128);
+  assert.ok(opaqueBrightness('lab(8.5 1.2 -5)') < 128);
+  assert.ok(opaqueBrightness('lch(96 2 250 / 0.9)') > 128);
+  assert.ok(opaqueBrightness('color(srgb 1 1 1)') > 254);
+  assert.ok(opaqueBrightness('color(display-p3 0.05 0.05 0.1)') < 128);
+  for (const color of ['rgba(0, 0, 0, 0)', 'rgba(255, 255, 255, 0.25)', 'transparent', 'color(srgb 1 1 1 / 0.2)',
+    'oklch(0.2 0.03 260 / 0)', 'hwb(none)', '']) {
     assert.equal(opaqueBrightness(color), undefined, color);
   }
 });
@@ -50,6 +61,18 @@ test('a light page in a dark system stays light, and follows the page when it tu
   assert.deepEqual(await axeViolations(page), [], 'the page switched to dark');
 
   await page.evaluate(() => document.documentElement.classList.remove('dark'));
+  await allAre(page, 'light');
+  // The widgets' boxes dark in a newer notation, as a Tailwind 4 page
+  // writes it (the browser computes it as oklch(), not rgb()), from a
+  // class on the root, as such a page switches.
+  await page.evaluate(() => {
+    const style = document.createElement('style');
+    style.textContent = 'html.tw .strip-slot, html.tw .article-area, html.tw .sidebar > * { background: oklch(0.21 0.034 264.665) }';
+    document.head.append(style);
+    document.documentElement.classList.add('tw');
+  });
+  await allAre(page, 'dark');
+  await page.evaluate(() => document.documentElement.classList.remove('tw'));
   await allAre(page, 'light');
   assert.deepEqual(problems, []);
 });

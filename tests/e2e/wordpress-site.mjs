@@ -181,6 +181,9 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
     { stdio: ['ignore', 'ignore', 'pipe'] });
     const db = child(MARIADBD, ['--no-defaults', `--datadir=${data}`, `--socket=${socket}`,
       '--skip-networking', '--skip-log-bin', `--pid-file=${join(dir, 'mariadb.pid')}`,
+      // As Debian's own configuration sets it (`--no-defaults` leaves
+      // latin1): a connection that names no charset still keeps Arabic.
+      '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci',
       '--innodb-flush-log-at-trx-commit=0', ...asRoot]);
     parts.push(db);
     const sql = (statement, database = []) => execFileSync(CLIENT, ['--no-defaults', `--socket=${socket}`, '-u', 'root',
@@ -214,6 +217,10 @@ export async function startWordpress({ title = 'أخبار المدينة', lang
       DB_USER: 'root',
       DB_PASSWORD: '',
       DB_HOST: `localhost:${socket}`,
+      // As every wp-config.php sets it: without it a single site's
+      // connection takes the server's charset, a network's utf8 (one CI
+      // run read a network's Arabic title back as '???').
+      DB_CHARSET: 'utf8mb4',
       WP_HOME: url,
       WP_SITEURL: url,
       WP_CONTENT_DIR: content,

@@ -516,7 +516,7 @@ test(`the same ${VECTOR_COUNT + HOSTILE_URL_COUNT} values served raw to the widg
 
 // The server strips bidi controls from comment bodies (khabar-rules
 // clean_body), but a backend other than khabar-server may hand them over:
-// the widget strips them too (and sets the body's direction by its letters). The raw
+// the widget strips them too (and sets the body's direction by its words). The raw
 // test above sets them apart so that this one names them by batch.
 test('raw comment bodies lose their bidi controls in the widget too', () => {
   assert.ok(rawDone, 'the raw test above ran to its end');
