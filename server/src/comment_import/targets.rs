@@ -194,28 +194,33 @@ impl Targets {
         let Some((host, path, query)) = parts(raw) else {
             return Target::Unknown(raw.to_owned());
         };
-        let mut keys = Vec::new();
-        if let Some(canonical) = self.on_site(raw) {
-            if let Some((h, p, q)) = parts(&canonical) {
-                keys.push(match q {
-                    Some(q) => format!("{h}{p}?{q}"),
-                    None => format!("{h}{p}"),
-                });
-            }
+        let on_site = self.on_site(raw);
+        let mut keys = page_keys(&host, &path, query.as_deref());
+        if let Some((h, p, q)) = on_site.as_deref().and_then(parts) {
+            keys.push(match q {
+                Some(q) => format!("{h}{p}?{q}"),
+                None => format!("{h}{p}"),
+            });
         }
-        let keys = [page_keys(&host, &path, query.as_deref()), keys].concat();
         // A staging host's or `localhost`'s threads in an export must not
         // land on the site's article of the same path.
-        let any_host = self.sites.is_empty() || self.on_site(raw).is_some();
-        if let Some(id) = keys.iter().find_map(|k| self.by_url.get(k)).or_else(|| {
-            page_keys("", &path, query.as_deref())
-                .iter()
-                .filter(|_| any_host)
-                .find_map(|k| self.by_relative.get(k))
-        }) {
+        let relative = || {
+            (self.sites.is_empty() || on_site.is_some())
+                .then(|| {
+                    page_keys("", &path, query.as_deref())
+                        .iter()
+                        .find_map(|k| self.by_relative.get(k))
+                })
+                .flatten()
+        };
+        if let Some(id) = keys
+            .iter()
+            .find_map(|k| self.by_url.get(k))
+            .or_else(relative)
+        {
             return Target::Article(id.clone());
         }
-        match self.on_site(raw) {
+        match on_site {
             // A page its query names keeps the query in its thread's address.
             Some(url) => Target::NewThread {
                 id: thread_id(&url),

@@ -91,15 +91,9 @@ fn disqus_unwrapped(href: &str) -> Option<String> {
     if !matches!(target.scheme(), "http" | "https") {
         return None;
     }
-    // Serialized again, as the rest of the text still is.
-    Some(
-        target
-            .as_str()
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;"),
-    )
+    // Serialized again, as the rest of the text still is: a parsed URL
+    // has `<`, `>` and `"` percent-encoded, and `&` is the one to escape.
+    Some(target.as_str().replace('&', "&amp;"))
 }
 
 /// Whether a link's text shows its address: the same, without the scheme
