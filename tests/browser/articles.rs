@@ -265,6 +265,18 @@ async fn hostile_html_bodies_are_rebuilt_harmless() {
     }
 }
 
+/// An Arabic article whose `body_html` is `html`, mounted: its rebuilt
+/// body, with the fake answer and the handle that must outlive it.
+async fn arabic_html_body(html: &str) -> (Element, FakeFetch, khabar::WidgetHandle) {
+    let body = serde_json::to_string(html).expect("json");
+    let json: &'static str =
+        Box::leak(article_json(&format!(r#""body_html":{body}"#)).into_boxed_str());
+    let fetch = FakeFetch::install(Answer::Status(200, json));
+    let el = host();
+    let handle = khabar::mount(el.clone(), options("ar", "arab")).expect("mount");
+    (find(&el, ".article-body").await, fetch, handle)
+}
+
 /// Each block of an Arabic story takes the direction of most of its
 /// letters (one that opens with a brand name stays right to left); an
 /// image keeps its size and fits the column; a picture's and a lazy
@@ -277,13 +289,7 @@ async fn html_bodies_keep_direction_sizes_and_marked_text() {
         <img src=\"data:image/gif;base64,R0l\"><noscript><img src=\"/real.jpg\"></noscript>\
         <table><tr><td colspan=\"2\">أ</td></tr></table>\
         <p><del>15</del> 17 km<sup>2</sup></p>";
-    let body = serde_json::to_string(html).expect("json");
-    let json: &'static str =
-        Box::leak(article_json(&format!(r#""body_html":{body}"#)).into_boxed_str());
-    let _fetch = FakeFetch::install(Answer::Status(200, json));
-    let el = host();
-    let _handle = khabar::mount(el.clone(), options("ar", "arab")).expect("mount");
-    let body = find(&el, ".article-body").await;
+    let (body, _fetch, _handle) = arabic_html_body(html).await;
     let paragraphs = body.query_selector_all("p").expect("q");
     let dir = |i: u32| {
         paragraphs
@@ -330,13 +336,7 @@ async fn html_bodies_keep_direction_sizes_and_marked_text() {
 #[wasm_bindgen_test]
 async fn html_bodies_keep_structure_and_resolve_relative_links() {
     let html = "<h2>عنوان</h2><p>نص <strong>قوي</strong> و<a href=\"/other\">رابط</a></p><ul><li>١</li></ul><figure><img src=\"/i.png\" alt=\"وصف\"><figcaption>تعليق</figcaption></figure>";
-    let body = serde_json::to_string(html).expect("json");
-    let json: &'static str =
-        Box::leak(article_json(&format!(r#""body_html":{body}"#)).into_boxed_str());
-    let _fetch = FakeFetch::install(Answer::Status(200, json));
-    let el = host();
-    let _handle = khabar::mount(el.clone(), options("ar", "arab")).expect("mount");
-    let body = find(&el, ".article-body").await;
+    let (body, _fetch, _handle) = arabic_html_body(html).await;
     let link = body.query_selector("a").expect("q").expect("a");
     assert_eq!(
         link.get_attribute("href").as_deref(),
