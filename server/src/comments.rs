@@ -104,18 +104,76 @@ fn json_bytes(c: &Comment) -> usize {
     written(&c.author) + written(&c.body) + c.created_at.len() + 128
 }
 
-/// Cuts a page (`items`, and `next`, the id it continues after) to
+/// Where a page of comments or replies goes on: after the comment written
+/// at `at` (its `created_at`) with id `id`. Readers see comments in the
+/// order they were written, then by id: an import of older comments into
+/// a story readers already comment on puts them before the new ones,
+/// where their ids (higher) would put them after.
+///
+/// Written `{id}_{at}`. A plain id, which the server gave before
+/// 2026-12-07 (and still gives as `"0"`: the first of a comment's
+/// replies), has no time: the store reads it from that comment (or, if it
+/// was deleted, from the comment stored before it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CommentCursor {
+    /// The last comment shown.
+    pub id: i64,
+    /// Its `created_at`; `None` for a plain id.
+    pub at: Option<String>,
+}
+
+impl CommentCursor {
+    /// After `c`.
+    pub fn after(c: &Comment) -> Self {
+        Self {
+            id: c.id,
+            at: Some(c.created_at.clone()),
+        }
+    }
+
+    /// A cursor the server gave, or `None` for any other text.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (id, at) = match s.split_once('_') {
+            // A time as the server writes it: no separator, no control
+            // character, no space (nothing a query string had to escape).
+            Some((id, at))
+                if !at.is_empty()
+                    && at.len() <= 40
+                    && at.bytes().all(|b| b.is_ascii_graphic() && b != b'_') =>
+            {
+                (id, Some(at.to_owned()))
+            }
+            Some(_) => return None,
+            None => (s, None),
+        };
+        Some(Self {
+            id: id.parse().ok()?,
+            at,
+        })
+    }
+}
+
+impl std::fmt::Display for CommentCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.at {
+            Some(at) => write!(f, "{}_{at}", self.id),
+            None => write!(f, "{}", self.id),
+        }
+    }
+}
+
+/// Cuts a page (`items`, and `next`, where it goes on) to
 /// [`PAGE_BYTES`]: it ends with the comment that reaches them, whose
 /// replies end before the one that would pass them (`replies_next` then
 /// goes on from the last one kept). A page keeps its first comment.
-pub fn fit_page(items: &mut Vec<Comment>, next: &mut Option<i64>) {
+pub fn fit_page(items: &mut Vec<Comment>, next: &mut Option<CommentCursor>) {
     let mut spent = 0;
     for i in 0..items.len() {
         let c = &mut items[i];
         spent += json_bytes(c);
         if spent > PAGE_BYTES && i > 0 {
             items.truncate(i);
-            *next = items.last().map(|c| c.id);
+            *next = items.last().map(CommentCursor::after);
             return;
         }
         let Some(replies) = c.replies.as_mut() else {
@@ -129,12 +187,14 @@ pub fn fit_page(items: &mut Vec<Comment>, next: &mut Option<i64>) {
         };
         replies.truncate(over);
         // Replies' ids are above 0: "0" is the first of them.
-        let after = replies.last().map_or(0, |r| r.id);
-        c.replies_next = Some(after.to_string());
-        let id = c.id;
+        let after = replies
+            .last()
+            .map_or_else(|| "0".to_owned(), |r| CommentCursor::after(r).to_string());
+        c.replies_next = Some(after);
+        let here = CommentCursor::after(c);
         if i + 1 < items.len() {
             items.truncate(i + 1);
-            *next = Some(id);
+            *next = Some(here);
         }
         return;
     }

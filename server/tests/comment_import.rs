@@ -11,11 +11,11 @@ use std::process::Command;
 
 use common::{block_on, comment_total, fixture, Fixture};
 use khabar_server::comment_import::{self, Options, Summary, System};
-use khabar_server::comments::StoredComment;
+use khabar_server::comments::{CleanComment, Moderation, StoredComment};
 use khabar_server::import::import_json;
 use khabar_server::store::{CommentQuery, Imported, ImportedComment, Sort, Status};
 use khabar_server::threads::{thread_id, Sites};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_khabar-server");
 
@@ -1801,5 +1801,127 @@ fn times_beyond_what_a_date_can_say_are_named_not_a_crash() {
             .comment
             .created_at,
         "2005-03-02T15:00:00Z"
+    );
+}
+
+/// A site already taking comments imports its Disqus history: readers see
+/// every comment in the order it was written, paging by cursor either way,
+/// though the imported ones were stored (and numbered) after. A reply
+/// Disqus had before a reader's reply here comes before it too.
+#[test]
+fn imported_history_reads_before_the_comments_written_here() {
+    let f = news_site("https://news.example");
+    let disqus = |posts: &[(u32, &str, Option<u32>)]| {
+        let posts: String = posts
+            .iter()
+            .map(|(id, at, parent)| {
+                let parent = parent.map_or(String::new(), |p| format!(r#"<parent dsq:id="{p}"/>"#));
+                format!(
+                    r#"<post dsq:id="{id}"><message><![CDATA[<p>old {id}</p>]]></message>
+                       <createdAt>{at}</createdAt><isDeleted>false</isDeleted><isSpam>false</isSpam>
+                       <author><name>Reader {id}</name></author><thread dsq:id="7"/>{parent}</post>"#
+                )
+            })
+            .collect();
+        import_text(&f, System::Disqus, &disqus_thread(&posts));
+    };
+    disqus(&[(1, "2026-11-02T08:00:00Z", None)]);
+    let first = expect(&f, "import:disqus:1");
+    let (article, first) = (first.article_id, first.comment.id);
+    let here = |key: &str, at: &str, parent: Option<i64>| {
+        let c = CleanComment {
+            author: format!("Reader {key}"),
+            email: None,
+            body: format!("comment {key}"),
+            parent_id: parent,
+            is_spam: false,
+            key: key.into(),
+        };
+        block_on(
+            f.store
+                .create_comment(&article, c, Moderation::Post, at.into(), None),
+        )
+        .expect("stored")
+        .0
+        .comment
+        .id
+    };
+    let new_a = here("key-here-a", "2026-12-01T09:00:00Z", None);
+    let new_b = here("key-here-b", "2026-12-01T10:00:00Z", None);
+    let reply_here = here("key-here-r", "2026-12-01T11:00:00Z", Some(first));
+    // The whole history, a later export: older comments and an older reply.
+    disqus(&[
+        (1, "2026-11-02T08:00:00Z", None),
+        (2, "2026-11-03T08:00:00Z", None),
+        (3, "2026-11-04T08:00:00Z", None),
+        (4, "2026-11-05T08:00:00Z", Some(1)),
+    ]);
+    let [old2, old3, old_reply] =
+        [2, 3, 4].map(|id| expect(&f, &format!("import:disqus:{id}")).comment.id);
+    assert!(
+        old2 > reply_here,
+        "imported after the comments written here"
+    );
+
+    let read = |query: &str| -> Value {
+        let (status, _, body) = block_on(common::get(
+            &f.router,
+            &format!("/api/v1/articles/{article}/comments?{query}"),
+        ));
+        assert_eq!(status, 200, "{query}");
+        serde_json::from_slice(&body).expect("json")
+    };
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|c| c["id"].as_i64())
+            .collect()
+    };
+    let walk = |sort: &str| -> Vec<i64> {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = read(&format!("limit=2&sort={sort}&cursor={cursor}"));
+            seen.extend(ids(&page));
+            match page["next"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => return seen,
+            }
+        }
+    };
+    let written = vec![first, old2, old3, new_a, new_b];
+    assert_eq!(walk("oldest"), written, "in the order they were written");
+    let mut newest = written.clone();
+    newest.reverse();
+    assert_eq!(walk("newest"), newest);
+
+    let page = read("limit=5&replies=1");
+    let replies: Vec<i64> = page["items"][0]["replies"]
+        .as_array()
+        .expect("replies")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert_eq!(replies, [old_reply], "Disqus's reply came first");
+    let next = page["items"][0]["replies_next"].as_str().expect("one more");
+    let (_, _, body) = block_on(common::get(
+        &f.router,
+        &format!("/api/v1/comments/{first}/replies?cursor={next}"),
+    ));
+    let rest: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(rest["items"][0]["id"], reply_here, "{rest}");
+
+    // A cursor given before cursors carried the time (a plain id) goes on
+    // from that comment's place, and from the one stored before it when
+    // it was deleted meanwhile.
+    assert_eq!(ids(&read(&format!("limit=2&cursor={old2}"))), [old3, new_a]);
+    assert!(block_on(f.store.delete_comment(old3, None))
+        .expect("delete")
+        .is_some());
+    assert_eq!(
+        ids(&read(&format!("limit=2&cursor={old3}"))),
+        [new_a, new_b]
     );
 }

@@ -147,6 +147,11 @@ fn one_message_per_comment_with_links_that_act_once() {
         let (code, page) = press(&f, &approve[0]).await;
         assert_eq!(code, StatusCode::OK, "{page}");
         assert_eq!(status_of(&f, first).await, "published");
+        // Its language link goes back to the link's page (the POST's
+        // address has no token: it said the link was not valid).
+        let token = approve[0].strip_prefix("/admin/link?t=").expect("token");
+        let back = format!("back=%2Fadmin%2Flink%3Ft%3D{token}\"");
+        assert!(page.contains(&back), "{page}");
         let audit = f.store.audit_log(5).await.expect("audit");
         assert_eq!(audit[0].moderator, "e-mail link");
         assert_eq!(audit[0].action, "approve_link");
@@ -877,6 +882,49 @@ fn a_digest_run_cut_short_goes_on_at_the_next_poll() {
         comment(&f, "digest-later", "تعليق ينتظر نصف ساعة").await;
         khabar_server::jobs::run_due(&state, "test").await;
         assert_eq!(f.store.outbox_mail(10).await.expect("outbox").len(), 2);
+    });
+}
+
+/// A digest run cut short after a failed send (a relay slow to refuse one
+/// mailbox spent the run's time) goes on at the next poll all the same:
+/// the failure is the mailbox's, not the others'.
+#[test]
+fn a_digest_run_cut_short_by_a_failed_send_goes_on_at_the_next_poll() {
+    common::block_on(async {
+        let f = fixture();
+        let server = common::mail_sink().await;
+        let mut state = job_state(
+            &f,
+            &["sara@news.test", "huda@news.test"],
+            Some(Duration::from_secs(1800)),
+        );
+        let mut settings = (**state.notify.as_ref().expect("settings")).clone();
+        settings.settle = Duration::ZERO;
+        state.notify = Some(Arc::new(settings));
+        state.mailer = Some(Arc::new(
+            Mailer::new(&server.url, "desk@news.test").expect("mailer"),
+        ));
+        state.mail_run_budget = Duration::ZERO;
+        notify::start_cursor(&state).await.expect("start");
+        server
+            .codes
+            .lock()
+            .unwrap()
+            .insert("sara@news.test".to_owned(), 452);
+        comment(&f, "digest-failed", "تعليق ينتظر").await;
+        let told = |who: &str| {
+            server
+                .delivered
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|a| *a == who)
+                .count()
+        };
+        khabar_server::jobs::run_due(&state, "test").await;
+        assert_eq!(told("huda@news.test") + told("sara@news.test"), 0);
+        khabar_server::jobs::run_due(&state, "test").await;
+        assert_eq!(told("huda@news.test"), 1, "not half an hour later");
     });
 }
 

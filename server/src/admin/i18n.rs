@@ -171,6 +171,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("act_unblock_email", "unblocked an e-mail address", "رفع الحظر عن بريد إلكتروني"),
     ("act_unblock_client", "unblocked a client", "رفع الحظر عن عميل"),
     ("queue_empty", "No comment is waiting. Well done.", "لا تعليقات منتظرة. أحسنت."),
+    // An older page emptied by the moderator's own actions: the list may
+    // still have rows on the newer pages.
+    (
+        "page_empty",
+        "Nothing is left on this page: see the newest page.",
+        "لم يبقَ شيء في هذه الصفحة: انظر الصفحة الأحدث.",
+    ),
     ("selected", "With the selected comments", "مع التعليقات المحددة"),
     ("approve_selected", "Approve selected", "انشر المحدد"),
     ("reject_selected", "Reject selected", "ارفض المحدد"),

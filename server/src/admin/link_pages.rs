@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::admin::common::AdminError;
 use crate::admin::i18n::Lang;
 use crate::admin::links::{self, Link, LinkError};
-use crate::admin::pages::{render, shown_time};
+use crate::admin::pages::{render, shown_time, urlencode};
 use crate::state::AppState;
 use crate::store::{Act, Status};
 
@@ -134,6 +134,11 @@ pub(crate) async fn act(
     Form(form): Form<Token>,
 ) -> Result<Response, AdminError> {
     let lang = Lang::of_request(&headers);
+    // The answer's language link leads back to the link's own page (a GET,
+    // which changes nothing), not to this address, which has no token.
+    let uri = format!("/admin/link?t={}", urlencode(&form.t))
+        .parse::<Uri>()
+        .unwrap_or(uri);
     let link = match checked(&state, &form.t, lang, &uri).await? {
         Ok(link) => link,
         Err(refusal) => return Ok(refusal),

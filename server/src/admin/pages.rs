@@ -15,7 +15,7 @@ use crate::admin::paging::{self, Cursor};
 use crate::extract::{same_secret, ClientKey};
 use crate::routes::articles::{decode_cursor, encode_cursor};
 use crate::state::AppState;
-use crate::store::{Act, ModComment, ModQuery, Status};
+use crate::store::{Act, Keyset, ModComment, ModQuery, Status};
 
 /// Most comments or audit lines one page shows.
 const PAGE_ROWS: u32 = 200;
@@ -218,7 +218,8 @@ pub(crate) fn back_to(path: Option<&str>) -> String {
     }
 }
 
-fn urlencode(s: &str) -> String {
+/// `s` as a query value.
+pub(crate) fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -750,6 +751,19 @@ pub(crate) async fn article(
         &base,
     )
     .await?;
+    // The heading counts every comment listed (the search's matches), not
+    // the page's 200.
+    let total = state
+        .store
+        .moderation_count(ModQuery {
+            status: Status::Published,
+            article_id: Some(id.clone()),
+            search: q.clone(),
+            limit: 0,
+            at: Keyset::Newest,
+            readers_only: false,
+        })
+        .await?;
     render(
         "article.html",
         Lang::of_request(&headers),
@@ -765,6 +779,7 @@ pub(crate) async fn article(
                 hidden => hidden,
             },
             items => Serde(items),
+            total => total,
             links => Serde(links),
             q => q,
             back => back,

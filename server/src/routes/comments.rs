@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
+use crate::comments::CommentCursor;
 use crate::comments::{self, Moderation, NewComment, StoredComment};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientKey};
@@ -73,13 +74,12 @@ pub(crate) fn sort(given: Option<&str>) -> Result<Sort, ApiError> {
     }
 }
 
-/// A `cursor=` the server gave (a comment's id), or none.
-pub(crate) fn cursor(given: Option<&str>) -> Result<Option<i64>, ApiError> {
+/// A `cursor=` the server gave (see [`CommentCursor`]), or none.
+pub(crate) fn cursor(given: Option<&str>) -> Result<Option<CommentCursor>, ApiError> {
     match given.filter(|c| !c.is_empty()) {
-        Some(c) => c
-            .parse::<i64>()
+        Some(c) => CommentCursor::parse(c)
             .map(Some)
-            .map_err(|_| ApiError::BadRequest("invalid cursor".into())),
+            .ok_or_else(|| ApiError::BadRequest("invalid cursor".into())),
         None => Ok(None),
     }
 }

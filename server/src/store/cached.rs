@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::comments::{CleanComment, Moderation, StoredComment};
+use crate::comments::{CleanComment, CommentCursor, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 use crate::store::dump::Dump;
 use crate::store::{
@@ -267,7 +267,7 @@ impl Store for CachedStore {
     async fn list_replies(
         &self,
         parent: i64,
-        after: Option<i64>,
+        after: Option<CommentCursor>,
         limit: u32,
     ) -> Result<Option<ReplyPage>, StoreError> {
         self.inner.list_replies(parent, after, limit).await
@@ -651,6 +651,10 @@ impl Store for CachedStore {
 
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError> {
         self.inner.moderation_comments(query).await
+    }
+
+    async fn moderation_count(&self, query: ModQuery) -> Result<i64, StoreError> {
+        self.inner.moderation_count(query).await
     }
 
     // Blocks: read on every new comment, never cached, so that a block set

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::comments::{CleanComment, Moderation, StoredComment};
+use crate::comments::{CleanComment, CommentCursor, Moderation, StoredComment};
 use crate::model::{Article, ArticleSummary};
 
 /// A shared handle on the storage engine.
@@ -151,8 +151,8 @@ pub enum Sort {
 pub struct CommentPage {
     /// Top-level comments of this page.
     pub items: Vec<crate::comments::Comment>,
-    /// Id to continue after, if there is more.
-    pub next: Option<i64>,
+    /// Where the next page begins, if there is more.
+    pub next: Option<CommentCursor>,
     /// All published comments of the article, replies included.
     pub total: i64,
     /// Whether the article takes comments (a `comments` widget has no
@@ -165,18 +165,33 @@ pub struct CommentPage {
 pub struct ReplyPage {
     /// Published replies, oldest first.
     pub items: Vec<crate::comments::Comment>,
-    /// Id to continue after, if there is more.
-    pub next: Option<i64>,
+    /// Where the next page begins, if there is more.
+    pub next: Option<CommentCursor>,
 }
 
-/// Keeps the first `limit` of `items` (fetched one more than that): the id
-/// to continue after when there were more.
-pub(crate) fn cut_page(items: &mut Vec<crate::comments::Comment>, limit: usize) -> Option<i64> {
+/// Where a page in `sort` order goes on: the time (`None` for a plain
+/// id, which the store looks up) and the id to compare (created_at, id)
+/// with. Without a cursor, before the first in that order (each
+/// `created_at` begins with a digit, which `~` follows).
+pub(crate) fn cursor_bounds(cursor: Option<&CommentCursor>, sort: Sort) -> (Option<&str>, i64) {
+    match (cursor, sort) {
+        (Some(c), _) => (c.at.as_deref(), c.id),
+        (None, Sort::Oldest) => (Some(""), i64::MIN),
+        (None, Sort::Newest) => (Some("~"), i64::MAX),
+    }
+}
+
+/// Keeps the first `limit` of `items` (fetched one more than that): where
+/// to go on when there were more.
+pub(crate) fn cut_page(
+    items: &mut Vec<crate::comments::Comment>,
+    limit: usize,
+) -> Option<CommentCursor> {
     if items.len() <= limit {
         return None;
     }
     items.truncate(limit);
-    items.last().map(|c| c.id)
+    items.last().map(CommentCursor::after)
 }
 
 /// Replies under each comment of a page for a client that names no
@@ -194,8 +209,8 @@ pub struct CommentQuery {
     pub sort: Sort,
     /// Top-level comments per page.
     pub limit: u32,
-    /// Continue after this comment id.
-    pub after: Option<i64>,
+    /// Continue after this comment.
+    pub after: Option<CommentCursor>,
     /// Replies under each comment: the first this many, the rest from
     /// [`Store::list_replies`] (`None`: all, as clients of the first
     /// contract expect).
@@ -926,7 +941,7 @@ pub trait Store: Send + Sync {
     async fn list_replies(
         &self,
         parent: i64,
-        after: Option<i64>,
+        after: Option<CommentCursor>,
         limit: u32,
     ) -> Result<Option<ReplyPage>, StoreError>;
     /// Comments waiting for a moderator, oldest first.
@@ -971,8 +986,8 @@ pub trait Store: Send + Sync {
         only_if: Option<Status>,
     ) -> Result<Option<u64>, StoreError>;
     /// Opens or closes an article's comments, with a moderator's `audit`
-    /// line in the same transaction; `false` (and no line) when there is no
-    /// such article.
+    /// line in the same transaction (none when they already were); `false`
+    /// (and no line) when there is no such article.
     async fn set_comments_open(
         &self,
         article_id: &str,
@@ -1212,6 +1227,9 @@ pub trait Store: Send + Sync {
     async fn outbox_mail(&self, limit: u32) -> Result<Vec<OutboxMail>, StoreError>;
     /// Comments for the moderation pages, newest first.
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError>;
+    /// How many comments `query` finds on all its pages (its `limit` and
+    /// `at` aside): the count an article's page heads its list with.
+    async fn moderation_count(&self, query: ModQuery) -> Result<i64, StoreError>;
 
     /// Blocks an author by a normalized `value` of `kind`, by the
     /// moderator and at the time of `audit`, which goes to the audit log

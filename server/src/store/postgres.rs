@@ -15,13 +15,13 @@ use crate::store::postgres_tls;
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    cut_page, millis, now_ms, source_word, Act, Attempt, AuditEntry, AuthorBlock, BlockKind,
-    Change, ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
-    ListQuery, ModComment, ModQuery, Moderated, ModeratedArticle, Moderator, NoticeOutcome,
-    OutboxMail, Position, ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session,
-    Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
+    cursor_bounds, cut_page, millis, now_ms, source_word, Act, Attempt, AuditEntry, AuthorBlock,
+    BlockKind, Change, ChangeHook, CommentPage, CommentQuery, CreateError, Imported,
+    ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderated, ModeratedArticle,
+    Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplyPage, ReplySubscription,
+    RetriedDelivery, Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
 };
-use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
+use crate::comments::{CleanComment, Comment, CommentCursor, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
 use crate::webhooks::event::{self, Event};
 
@@ -420,7 +420,23 @@ ALTER TABLE reply_subscriptions ADD COLUMN confirm_due_ms BIGINT,
 CREATE INDEX reply_confirmations_due ON reply_subscriptions (confirm_due_ms)
     WHERE confirm_due_ms IS NOT NULL;
 "#,
+    // Readers see comments and replies in the order they were written
+    // (`CommentCursor`): an import of older comments gets higher ids. Times
+    // compare byte by byte, whatever the database's locale (which can
+    // ignore punctuation and put `~`, the cursor's end, before digits).
+    r#"
+ALTER TABLE comments ALTER COLUMN created_at TYPE TEXT COLLATE "C";
+DROP INDEX comments_by_article;
+DROP INDEX comments_by_parent;
+CREATE INDEX comments_by_article ON comments (article_id, status, created_at, id);
+CREATE INDEX comments_by_parent ON comments (parent_id, status, created_at, id);
+"#,
 ];
+
+/// The time of the cursor `$2` (its id `$3`): its own, or for a plain id
+/// that comment's (the one stored before it if deleted; none: the first).
+const AFTER_AT: &str = "COALESCE($2::text, (SELECT created_at FROM comments WHERE id <= $3
+     ORDER BY id DESC LIMIT 1), '')";
 
 /// Key of the advisory lock held while migrating, so that instances
 /// starting together migrate one after the other.
@@ -1497,23 +1513,20 @@ impl Store for PostgresStore {
         };
         let comments_open: bool = row.try_get(0)?;
         let total: i64 = row.try_get(1)?;
-        let (cmp, order, start) = match q.sort {
-            Sort::Oldest => (">", "ASC", i64::MIN),
-            Sort::Newest => ("<", "DESC", i64::MAX),
+        let (cmp, order) = match q.sort {
+            Sort::Oldest => (">", "ASC"),
+            Sort::Newest => ("<", "DESC"),
         };
+        let (at, id) = cursor_bounds(q.after.as_ref(), q.sort);
         let rows = client
             .query(
                 &format!(
                     "SELECT {COMMENT_COLUMNS} FROM comments
                      WHERE article_id = $1 AND status = 'published' AND parent_id IS NULL
-                       AND id {cmp} $2
-                     ORDER BY id {order} LIMIT $3"
+                       AND (created_at, id) {cmp} ({AFTER_AT}, $3)
+                     ORDER BY created_at {order}, id {order} LIMIT $4"
                 ),
-                &[
-                    &q.article_id,
-                    &q.after.unwrap_or(start),
-                    &(i64::from(q.limit) + 1),
-                ],
+                &[&q.article_id, &at, &id, &(i64::from(q.limit) + 1)],
             )
             .await?;
         let mut items = rows
@@ -1530,8 +1543,9 @@ impl Store for PostgresStore {
                 &format!(
                     "SELECT r.* FROM unnest($1::bigint[]) p(id) CROSS JOIN LATERAL (
                        SELECT {COMMENT_COLUMNS} FROM comments
-                       WHERE parent_id = p.id AND status = 'published' ORDER BY id LIMIT $2
-                     ) r ORDER BY r.id"
+                       WHERE parent_id = p.id AND status = 'published'
+                       ORDER BY created_at, id LIMIT $2
+                     ) r ORDER BY r.created_at, r.id"
                 ),
                 &[&ids, &q.replies.map(|n| i64::from(n) + 1)],
             )
@@ -1548,7 +1562,7 @@ impl Store for PostgresStore {
         if let Some(shown) = q.replies {
             for item in &mut items {
                 if let Some(replies) = item.replies.as_mut() {
-                    item.replies_next = cut_page(replies, shown as usize).map(|id| id.to_string());
+                    item.replies_next = cut_page(replies, shown as usize).map(|c| c.to_string());
                 }
             }
         }
@@ -1563,7 +1577,7 @@ impl Store for PostgresStore {
     async fn list_replies(
         &self,
         parent: i64,
-        after: Option<i64>,
+        after: Option<CommentCursor>,
         limit: u32,
     ) -> Result<Option<ReplyPage>, StoreError> {
         let client = self.pool.get().await?;
@@ -1579,14 +1593,16 @@ impl Store for PostgresStore {
         if !shown {
             return Ok(None);
         }
+        let (at, id) = cursor_bounds(after.as_ref(), Sort::Oldest);
         let mut items = client
             .query(
                 &format!(
                     "SELECT {COMMENT_COLUMNS} FROM comments
-                     WHERE parent_id = $1 AND status = 'published' AND id > $2
-                     ORDER BY id ASC LIMIT $3"
+                     WHERE parent_id = $1 AND status = 'published'
+                       AND (created_at, id) > ({AFTER_AT}, $3)
+                     ORDER BY created_at, id LIMIT $4"
                 ),
-                &[&parent, &after.unwrap_or(i64::MIN), &(i64::from(limit) + 1)],
+                &[&parent, &at, &id, &(i64::from(limit) + 1)],
             )
             .await?
             .iter()
@@ -2240,6 +2256,22 @@ impl Store for PostgresStore {
             .try_get(0)?)
     }
 
+    async fn moderation_count(&self, q: ModQuery) -> Result<i64, StoreError> {
+        let client = self.pool.get().await?;
+        let pattern = q.search.as_deref().map(super::like_pattern);
+        let sql = format!(
+            "SELECT COUNT(*) FROM comments c
+             WHERE c.status = $1 AND ($2::TEXT IS NULL OR c.article_id = $2)
+               AND ($3::TEXT IS NULL OR c.body ILIKE $3 ESCAPE '\\'
+                    OR c.author ILIKE $3 ESCAPE '\\') {}",
+            super::readers_only(q.readers_only)
+        );
+        Ok(client
+            .query_one(&sql, &[&q.status.as_str(), &q.article_id, &pattern])
+            .await?
+            .try_get(0)?)
+    }
+
     async fn moderation_comments(&self, q: ModQuery) -> Result<Vec<ModComment>, StoreError> {
         let client = self.pool.get().await?;
         let pattern = q.search.as_deref().map(super::like_pattern);
@@ -2661,19 +2693,24 @@ impl Store for PostgresStore {
         // The change, its notification and its line in one transaction
         // (see `set_article_hidden`).
         let tx = client.transaction().await?;
-        let changed: i64 = tx
+        // Closing what is closed is no act: no line in the log. (A second
+        // moderator's update waits for the first's and then finds nothing
+        // to change.)
+        let row = tx
             .query_one(
-                "WITH changed AS (UPDATE articles SET comments_open = $2 WHERE id = $1 RETURNING 1)
-                 SELECT (SELECT COUNT(*) FROM changed), pg_notify($3, '')",
+                "WITH changed AS (UPDATE articles SET comments_open = $2
+                                  WHERE id = $1 AND comments_open <> $2 RETURNING 1)
+                 SELECT (SELECT COUNT(*) FROM changed),
+                        EXISTS (SELECT 1 FROM articles WHERE id = $1), pg_notify($3, '')",
                 &[&article_id, &open, &CHANGES],
             )
-            .await?
-            .try_get(0)?;
+            .await?;
+        let (changed, exists): (i64, bool) = (row.try_get(0)?, row.try_get(1)?);
         if let Some(audit) = audit.filter(|_| changed > 0) {
             insert_audit(&tx, &audit).await?;
         }
         tx.commit().await?;
-        Ok(changed > 0)
+        Ok(exists)
     }
 
     async fn published_counts(&self, ids: Vec<String>) -> Result<Vec<(String, i64)>, StoreError> {

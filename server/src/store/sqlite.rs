@@ -14,13 +14,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::dump::{ArticleState, Cell, CommentRow, Dump, Kind, NEVER_REUSED, TABLES};
 use super::{
-    cut_page, millis, now_ms, source_word, Act, Attempt, AuditEntry, AuthorBlock, BlockKind,
-    Change, ChangeHook, CommentPage, CommentQuery, CreateError, Imported, ImportedComment, Keyset,
-    ListQuery, ModComment, ModQuery, Moderated, ModeratedArticle, Moderator, NoticeOutcome,
-    OutboxMail, Position, ReplyNotice, ReplyPage, ReplySubscription, RetriedDelivery, Session,
-    Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
+    cursor_bounds, cut_page, millis, now_ms, source_word, Act, Attempt, AuditEntry, AuthorBlock,
+    BlockKind, Change, ChangeHook, CommentPage, CommentQuery, CreateError, Imported,
+    ImportedComment, Keyset, ListQuery, ModComment, ModQuery, Moderated, ModeratedArticle,
+    Moderator, NoticeOutcome, OutboxMail, Position, ReplyNotice, ReplyPage, ReplySubscription,
+    RetriedDelivery, Session, Sort, Status, Store, StoreError, UrlMatch, WebhookDelivery,
 };
-use crate::comments::{CleanComment, Comment, Moderation, StoredComment};
+use crate::comments::{CleanComment, Comment, CommentCursor, Moderation, StoredComment};
 use crate::model::{parse_time, Article, ArticleSummary, Block, Image};
 use crate::webhooks::event::{self, Event};
 
@@ -434,6 +434,14 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms)
     WHERE delivered_ms IS NULL AND failed_ms IS NULL;
 CREATE INDEX webhook_deliveries_done ON webhook_deliveries (created_ms);
 "#,
+    // Readers see comments and replies in the order they were written
+    // (`CommentCursor`): an import of older comments gets higher ids.
+    r#"
+DROP INDEX comments_by_article;
+DROP INDEX comments_by_parent;
+CREATE INDEX comments_by_article ON comments (article_id, status, created_at, id);
+CREATE INDEX comments_by_parent ON comments (parent_id, status, created_at, id);
+"#,
 ];
 
 /// How a migration that rebuilds a table begins: SQLite's own recipe for
@@ -839,7 +847,7 @@ impl Store for SqliteStore {
     async fn list_replies(
         &self,
         parent: i64,
-        after: Option<i64>,
+        after: Option<CommentCursor>,
         limit: u32,
     ) -> Result<Option<ReplyPage>, StoreError> {
         self.with_conn(move |c| {
@@ -853,7 +861,7 @@ impl Store for SqliteStore {
             if !shown {
                 return Ok(None);
             }
-            let mut items = replies_after(c, parent, after.unwrap_or(i64::MIN), Some(limit))?;
+            let mut items = replies_after(c, parent, after.as_ref(), Some(limit))?;
             let next = cut_page(&mut items, limit as usize);
             Ok(Some(ReplyPage { items, next }))
         })
@@ -913,15 +921,21 @@ impl Store for SqliteStore {
         let id = article_id.to_owned();
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)",
+                [&id],
+                |r| r.get(0),
+            )?;
+            // Closing what is closed is no act: no line in the log.
             let changed = tx.execute(
-                "UPDATE articles SET comments_open = ?2 WHERE id = ?1",
+                "UPDATE articles SET comments_open = ?2 WHERE id = ?1 AND comments_open <> ?2",
                 params![id, open],
             )? > 0;
             if let Some(audit) = audit.filter(|_| changed) {
                 insert_audit(&tx, &audit)?;
             }
             tx.commit()?;
-            Ok(changed)
+            Ok(exists)
         })
         .await
     }
@@ -1839,6 +1853,23 @@ impl Store for SqliteStore {
             Ok(c.query_row(
                 "SELECT value FROM install_secrets WHERE name = ?1",
                 [name],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn moderation_count(&self, q: ModQuery) -> Result<i64, StoreError> {
+        self.with_conn(move |c| {
+            let sql = format!(
+                "SELECT COUNT(*) FROM comments c
+                 WHERE c.status = ?1 AND (?2 IS NULL OR c.article_id = ?2)
+                   AND (?3 IS NULL OR c.body LIKE ?3 ESCAPE '\\' OR c.author LIKE ?3 ESCAPE '\\') {}",
+                super::readers_only(q.readers_only)
+            );
+            let pattern = q.search.as_deref().map(super::like_pattern);
+            Ok(c.prepare_cached(&sql)?.query_row(
+                params![q.status.as_str(), q.article_id, pattern],
                 |r| r.get(0),
             )?)
         })
@@ -3046,31 +3077,29 @@ fn list_comments(
     comments_open: bool,
     total: i64,
 ) -> Result<CommentPage, StoreError> {
-    let (cmp, order, start) = match q.sort {
-        Sort::Oldest => (">", "ASC", i64::MIN),
-        Sort::Newest => ("<", "DESC", i64::MAX),
+    let (cmp, order) = match q.sort {
+        Sort::Oldest => (">", "ASC"),
+        Sort::Newest => ("<", "DESC"),
     };
+    let (at, id) = cursor_bounds(q.after.as_ref(), q.sort);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COMMENT_COLUMNS} FROM comments
-         WHERE article_id = ?1 AND status = 'published' AND parent_id IS NULL AND id {cmp} ?2
-         ORDER BY id {order} LIMIT ?3"
+         WHERE article_id = ?1 AND status = 'published' AND parent_id IS NULL
+           AND (created_at, id) {cmp} ({AFTER_AT}, ?3)
+         ORDER BY created_at {order}, id {order} LIMIT ?4"
     ))?;
     let mut items = stmt
         .query_map(
-            params![
-                q.article_id,
-                q.after.unwrap_or(start),
-                i64::from(q.limit) + 1
-            ],
+            params![q.article_id, at, id, i64::from(q.limit) + 1],
             row_to_comment,
         )?
         .map(|r| r.map(|s| s.comment))
         .collect::<Result<Vec<_>, _>>()?;
     let next = cut_page(&mut items, q.limit as usize);
     for item in &mut items {
-        let mut found = replies_after(conn, item.id, i64::MIN, q.replies)?;
+        let mut found = replies_after(conn, item.id, None, q.replies)?;
         if let Some(shown) = q.replies {
-            item.replies_next = cut_page(&mut found, shown as usize).map(|id| id.to_string());
+            item.replies_next = cut_page(&mut found, shown as usize).map(|c| c.to_string());
         }
         item.replies = Some(found);
     }
@@ -3082,22 +3111,30 @@ fn list_comments(
     })
 }
 
+/// The time of the cursor `?2` (its id `?3`): its own, or for a plain id
+/// that comment's (the one stored before it if deleted; none: the
+/// first). A cursor past the end in `newest` order never has a plain id.
+const AFTER_AT: &str = "COALESCE(?2, (SELECT created_at FROM comments WHERE id <= ?3
+     ORDER BY id DESC LIMIT 1), '')";
+
 /// Up to `limit + 1` published replies to `parent` after reply `after`
-/// (`None`: all of them).
+/// (`None`: all of them), in the order they were written.
 fn replies_after(
     conn: &Connection,
     parent: i64,
-    after: i64,
+    after: Option<&CommentCursor>,
     limit: Option<u32>,
 ) -> Result<Vec<Comment>, StoreError> {
+    let (at, id) = cursor_bounds(after, Sort::Oldest);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COMMENT_COLUMNS} FROM comments
-         WHERE parent_id = ?1 AND status = 'published' AND id > ?2 ORDER BY id ASC LIMIT ?3"
+         WHERE parent_id = ?1 AND status = 'published' AND (created_at, id) > ({AFTER_AT}, ?3)
+         ORDER BY created_at, id LIMIT ?4"
     ))?;
     let rows = stmt
         // A negative LIMIT is none.
         .query_map(
-            params![parent, after, limit.map_or(-1, |n| i64::from(n) + 1)],
+            params![parent, at, id, limit.map_or(-1, |n| i64::from(n) + 1)],
             row_to_comment,
         )?
         .map(|r| r.map(|s| s.comment))
