@@ -635,6 +635,13 @@ impl CommentSection {
         }
     }
 
+    /// Writes `text` on the live region `line`, read out even when it says
+    /// the same again ([`dom::announce`]).
+    fn say(&self, line: &Element, text: &'static str) {
+        let guard = self.guard();
+        dom::announce(line, text, move || CommentSection::alive(&guard).is_some());
+    }
+
     fn status(&self, text: &str) {
         let line = self.0.borrow().form.status.clone();
         line.set_text_content(Some(text));
@@ -670,10 +677,7 @@ impl CommentSection {
                 let s = self.0.borrow();
                 (s.catalog.error_config(), s.form.status.clone())
             };
-            let guard = self.guard();
-            dom::announce(&line, message, move || {
-                CommentSection::alive(&guard).is_some()
-            });
+            self.say(&line, message);
             return;
         }
         {
@@ -830,7 +834,16 @@ impl CommentSection {
                 self.dispatch("khabar:comment-posted", &detail);
             }
             Err(WidgetError::Aborted) => {}
-            Err(WidgetError::Closed) => self.close(),
+            Err(WidgetError::Closed) => {
+                // A reader whose comment was sent again while they read on
+                // hears it too (the note takes the focus only from the form).
+                if !self.close() {
+                    let section = self.0.borrow().section.clone();
+                    if let Ok(Some(live)) = section.query_selector(".comments-live") {
+                        live.set_text_content(Some(catalog.comments_closed()));
+                    }
+                }
+            }
             Err(e @ WidgetError::NotAllowed(_)) => self.refuse(&e),
             Err(WidgetError::Invalid(fields)) => {
                 let problems: Vec<(Field, Problem)> = fields
@@ -899,12 +912,12 @@ impl CommentSection {
     /// `comments` widget's article, which only its pages tell): the form
     /// and the "reply" buttons give way to the note, and the draft stays
     /// stored for when it reopens. A reader in the form is moved to the
-    /// note, and hears it.
-    fn close(&self) {
+    /// note, and hears it: whether they were.
+    fn close(&self) -> bool {
         let (form, section, list, catalog) = {
             let mut s = self.0.borrow_mut();
             if !s.open {
-                return;
+                return false;
             }
             s.open = false;
             s.retry = None;
@@ -916,7 +929,7 @@ impl CommentSection {
             )
         };
         let Some(doc) = section.owner_document() else {
-            return;
+            return false;
         };
         let focused = dom::matches(&form, ":focus-within");
         form.remove();
@@ -932,6 +945,7 @@ impl CommentSection {
         if focused {
             dom::take_focus(&note);
         }
+        focused
     }
 
     fn remember_pending(&self, c: &Comment) {
@@ -1253,7 +1267,8 @@ impl CommentSection {
 
     fn show_page(&self, page: CommentPage, first: bool) -> Result<(), WidgetError> {
         if !page.comments_open {
-            self.close();
+            // Said by the note in the list's place, read with the page.
+            let _ = self.close();
         }
         let (list, catalog, open) = {
             let s = self.0.borrow();
@@ -1393,6 +1408,15 @@ impl CommentSection {
                 if let Ok(Some(title)) = section.query_selector(".comments-title") {
                     dom::take_focus(&title);
                 }
+            }
+            // "Your draft was restored", written while the section was
+            // hidden, was read to no one: said again now that it shows.
+            let (line, restored) = {
+                let s = self.0.borrow();
+                (s.form.status.clone(), s.catalog.draft_restored())
+            };
+            if line.text_content().as_deref() == Some(restored) {
+                self.say(&line, restored);
             }
         }
     }

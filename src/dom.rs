@@ -332,14 +332,14 @@ impl Drop for NearViewport {
 /// opens with "CNN" or "iPhone" would be laid out left to right. Words,
 /// not letters: Arabic leaves its short vowels unwritten, and a sentence
 /// naming "Microsoft Corporation" has fewer letters than the name.
-/// Digits and punctuation count for neither.
+/// Digits and punctuation count for neither, and only spaces part words.
 pub fn words_dir(text: &str) -> Option<&'static str> {
     // Words of each direction, and the direction of the word under way.
     let (mut rtl, mut ltr, mut word) = (0usize, 0usize, 0u8);
     for c in text.chars() {
         let class = match c {
-            // Arabic-Indic and extended digits are digits.
-            '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}' => 0,
+            // Arabic-Indic and extended digits are digits: see below.
+            '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}' => continue,
             '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' => 1,
             // Latin, Greek, Cyrillic, Armenian, the scripts of India and
             // South-East Asia, Georgian, Ethiopic, and the East Asian
@@ -356,7 +356,12 @@ pub fn words_dir(text: &str) -> Option<&'static str> {
             | '\u{3040}'..='\u{9FFF}'
             | '\u{A000}'..='\u{ABFF}'
             | '\u{AC00}'..='\u{D7AF}' => 2,
-            _ => 0,
+            // Spaces (and control characters), without the Unicode table
+            // `char::is_whitespace` would add to the wasm.
+            '\0'..=' ' | '\u{a0}' | '\u{2000}'..='\u{200b}' | '\u{202f}' | '\u{3000}' => 0,
+            // Only a space ends a word: an address (`https://x.example/a-b`),
+            // `l'État` or a Persian word with its joiner is one.
+            _ => continue,
         };
         if class != word {
             match class {
@@ -402,6 +407,13 @@ mod tests {
             None
         );
         assert_eq!(words_dir("ახალი ამბები"), Some("ltr"));
+        // An address is one word, not one per part.
+        assert_eq!(
+            words_dir("أعجبني هذا الخبر جداً https://news.example/2026/11/port-reopens"),
+            Some("rtl")
+        );
+        assert_eq!(words_dir("كتب sara@news.example"), None);
+        assert_eq!(words_dir("l'économie d'Alger"), Some("ltr"));
         assert_eq!(words_dir("١٢٣ — 456"), None);
         assert_eq!(words_dir(""), None);
     }

@@ -3,7 +3,7 @@
 
 use web_sys::{Document, Element};
 
-use crate::dom::{Attrs, El};
+use crate::dom::{words_dir, Attrs, El};
 use crate::i18n::format::{self, DateSettings, TimeWriter};
 use crate::i18n::Catalog;
 use crate::model::Comment;
@@ -76,9 +76,11 @@ pub fn comment(
     // Not only khabar-server cleans them: any backend may hand over bidi
     // controls or a pile of marks.
     let author = khabar_rules::as_shown(&c.author);
-    // "More replies" is described by the name of the comment it is under:
-    // a page can hold several such buttons.
-    let by = c.replies_next.as_ref().map(|_| format!("kc-by-{}", c.id));
+    // "Reply" and "More replies" are described by the name of the comment
+    // they are under: a page holds many such buttons, which a screen
+    // reader's list of buttons would otherwise name alike.
+    let can_reply = can_reply && !pending && c.parent_id.is_none();
+    let by = (can_reply || c.replies_next.is_some()).then(|| format!("kc-by-{}", c.id));
     let mut name = El::new(doc, "bdi").class("comment-author").text(&author);
     if let Some(by) = &by {
         name = name.attr("id", by);
@@ -95,15 +97,19 @@ pub fn comment(
                 .text(catalog.pending_badge()),
         );
     }
-    let mut body = El::new(doc, "p").class("comment-body").dir_of(&c.body);
+    // A comment has no story's direction to keep on a tie: its first letter
+    // decides, as it did while it was typed (the form's `dir="auto"`).
+    let dir = words_dir(&c.body).unwrap_or("auto");
+    let mut body = El::new(doc, "p").class("comment-body").attr("dir", dir);
     for (i, line) in khabar_rules::as_shown(&c.body).split('\n').enumerate() {
         if i > 0 {
             body = body.child(El::new(doc, "br"));
         }
         body = body.text(line);
     }
-    let reply = (can_reply && !pending && c.parent_id.is_none()).then(|| {
+    let reply = by.as_ref().filter(|_| can_reply).map(|by| {
         El::new(doc, "button")
+            .attr("aria-describedby", by)
             .attr("type", "button")
             .class("reply")
             .part("button reply")

@@ -10,7 +10,7 @@ use crate::support::*;
 const NO_COMMENTS: &str = r#"{"items":[],"next":null,"total":0}"#;
 
 const ONE_COMMENT: &str = r#"{"items":[{"id":1,"author":"\u202eسارة","body":"سطر \u202bأول\u202c\nسطر \u2067ثانٍ\u2069\u200f","created_at":"2017-01-01T07:31:08Z","parent_id":null,
-  "replies":[{"id":2,"author":"Omar","body":"رد","created_at":"2017-01-01T08:00:00Z","parent_id":1}]}],"next":null,"total":2}"#;
+  "replies":[{"id":2,"author":"Omar","body":"iPhone جديد","created_at":"2017-01-01T08:00:00Z","parent_id":1}]}],"next":null,"total":2}"#;
 
 /// An article that took comments and takes no more.
 const CLOSED_ARTICLE: &str = r#"{"id":"2017-01-01-test","url":"https://news.test/a","title":"T","published_at":"2017-01-01T07:31:08Z","body":[],"comments_open":false,"comment_count":2}"#;
@@ -51,7 +51,20 @@ async fn comments_render_nested_with_isolated_names_and_line_breaks() {
     let reply = first
         .query_selector("ol.replies > li.comment[data-id=\"2\"]")
         .expect("q");
-    assert!(reply.is_some(), "reply nested under its parent");
+    let reply = reply.expect("reply nested under its parent");
+    // A tie: the first letter decides, as while it was typed.
+    let reply_body = reply
+        .query_selector(".comment-body")
+        .expect("q")
+        .expect("body");
+    assert_eq!(reply_body.get_attribute("dir").as_deref(), Some("auto"));
+    // "Reply" is told apart by the name of the comment it answers.
+    let button = first
+        .query_selector(":scope > article button.reply")
+        .expect("q")
+        .expect("reply button");
+    assert_eq!(button.get_attribute("aria-describedby"), Some(author.id()));
+    assert!(!author.id().is_empty());
     let time = first.query_selector("time").expect("q").expect("time");
     // 2017: years ago, in the reader's words and digits, from the catalog.
     let relative = time.text_content().unwrap_or_default();

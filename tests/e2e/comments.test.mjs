@@ -513,11 +513,18 @@ test('a 403 that is not the API\'s own (a firewall\'s page) keeps the form and t
     assert.equal(await form.count(), 1, 'the form stays');
     assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'Words a firewall did not like.');
     assert.equal(await page.locator(`${W} >> button.reply`).count(), 2, 'the reply buttons stay');
-    // The API's own word closes them.
+    // The API's own word closes them, and a reader who has left the form
+    // (the comment sent again while they read on: here a click by script,
+    // which moves no focus) hears it from the section's live region.
     answer = { status: 403, contentType: 'application/json', body: '{"error":{"code":"comments_closed","message":"closed"}}' };
-    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await page.evaluate((sel) => {
+      const root = document.querySelector(sel).shadowRoot;
+      root.activeElement?.blur();
+      root.querySelector('form.comment-form button.send').click();
+    }, W);
     await page.waitForFunction((sel) => !document.querySelector(sel).shadowRoot.querySelector('form.comment-form'), W);
     assert.equal(await page.locator(`${W} >> button.reply`).count(), 0);
+    assert.match(await page.locator(`${W} >> .comments-live`).textContent(), /مغلق/);
     assert.deepEqual(problems.filter((p) => !/403/.test(p)), []);
     await page.close();
   } finally {
