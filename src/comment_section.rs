@@ -542,6 +542,7 @@ impl CommentSection {
         // same target placed again, as a page comes in, keeps it).
         if retarget {
             self.mark(Field::Parent, None);
+            self.unmarked();
         }
         self.save_draft(draft);
         if focus {
@@ -623,6 +624,11 @@ impl CommentSection {
             return;
         }
         self.mark(field, None);
+        self.unmarked();
+    }
+
+    /// Once no field is marked, "check the marked fields" goes.
+    fn unmarked(&self) {
         let (catalog, status) = {
             let s = self.0.borrow();
             (s.catalog, s.form.status.clone())

@@ -134,15 +134,10 @@ impl CommentCursor {
     /// A cursor the server gave, or `None` for any other text.
     pub fn parse(s: &str) -> Option<Self> {
         let (id, at) = match s.split_once('_') {
-            // A time as the server writes it: no separator, no control
-            // character, no space (nothing a query string had to escape).
-            Some((id, at))
-                if !at.is_empty()
-                    && at.len() <= 40
-                    && at.bytes().all(|b| b.is_ascii_graphic() && b != b'_') =>
-            {
-                (id, Some(at.to_owned()))
-            }
+            // A time as the server writes it (RFC 3339, UTC, whole
+            // seconds): times compare as text, and any other spelling
+            // (`+03:00`, a fraction) would skip or end the list unnoticed.
+            Some((id, at)) if at.len() <= 40 && is_stored_time(at) => (id, Some(at.to_owned())),
             Some(_) => return None,
             None => (s, None),
         };
@@ -151,6 +146,16 @@ impl CommentCursor {
             at,
         })
     }
+}
+
+/// Whether `at` is a time as comments store it: `2026-11-28T12:00:00Z`.
+fn is_stored_time(at: &str) -> bool {
+    use time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::parse(at, &Rfc3339)
+        .ok()
+        .filter(|t| t.offset().is_utc() && t.nanosecond() == 0)
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .is_some_and(|written| written == at)
 }
 
 impl std::fmt::Display for CommentCursor {

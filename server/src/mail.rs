@@ -103,6 +103,8 @@ pub fn inbox(address: &str) -> String {
 /// The words of the e-mail in the article's language.
 struct Words {
     sent_you: &'static str,
+    /// "Sara via News Today", the sender's name in the `From` line.
+    via: &'static str,
     their_note: &'static str,
     read: &'static str,
     rtl: bool,
@@ -112,36 +114,42 @@ fn words(lang: &str) -> Words {
     match crate::model::primary_subtag(lang).as_str() {
         "ar" => Words {
             sent_you: "أرسل إليك هذا الخبر من",
+            via: "عبر",
             their_note: "رسالته إليك:",
             read: "اقرأ الخبر:",
             rtl: true,
         },
         "fa" => Words {
             sent_you: "این خبر را برای شما فرستاده است از",
+            via: "از طریق",
             their_note: "پیام او:",
             read: "خواندن خبر:",
             rtl: true,
         },
         "ur" => Words {
             sent_you: "نے آپ کو یہ خبر بھیجی ہے، از",
+            via: "بذریعہ",
             their_note: "ان کا پیغام:",
             read: "خبر پڑھیں:",
             rtl: true,
         },
         "he" => Words {
             sent_you: "שלח/ה לך את הכתבה הזו מתוך",
+            via: "דרך",
             their_note: "ההודעה:",
             read: "לקריאת הכתבה:",
             rtl: true,
         },
         "fr" => Words {
             sent_you: "vous envoie cet article de",
+            via: "via",
             their_note: "Son message :",
             read: "Lire l’article :",
             rtl: false,
         },
         _ => Words {
             sent_you: "sent you this story from",
+            via: "via",
             their_note: "Their note:",
             read: "Read the story:",
             rtl: false,
@@ -197,7 +205,18 @@ pub fn compose(
         url = escape(&article.url),
         read = escape(w.read),
     );
-    let sender = Mailbox::new(Some(r.from_name.clone()), from.email.clone());
+    // The name is the sender's to choose, the address the site's: "Sara via
+    // News Today", without the characters that would let a name pass for an
+    // address ("PayPal <service@paypal.com>").
+    let shown: String = r
+        .from_name
+        .chars()
+        .filter(|c| !matches!(c, '<' | '>' | '@' | '"'))
+        .collect();
+    let sender = Mailbox::new(
+        Some(format!("{} {} {site_name}", shown.trim(), w.via)),
+        from.email.clone(),
+    );
     let to: Mailbox = r.to_email.parse()?;
     let message = Message::builder()
         .from(sender.clone())

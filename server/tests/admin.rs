@@ -568,10 +568,22 @@ async fn forged_posts_are_refused_and_change_nothing() {
         "10.0.4.1",
         "",
         Some(&format!("name=sara&password={}", enc(PASSWORD))),
-        &[],
+        &[("accept-language", "en")],
     )
     .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Without its cookie (an hour gone, or a forged post): the form again,
+    // with a new token, signing nobody in.
+    assert!(res.body.contains("open for over an hour"), "{}", res.body);
+    assert!(res.body.contains(r#"name="csrf""#));
+    assert!(res.headers.get_all(header::SET_COOKIE).iter().any(|c| c
+        .to_str()
+        .is_ok_and(|c| c.starts_with("khabar_login_csrf=") && !c.contains("Max-Age=0"))));
+    assert!(!res
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|c| c.to_str().is_ok_and(|c| c.starts_with("khabar_session="))));
     let res = send(
         r,
         "POST",

@@ -433,6 +433,13 @@ async fn a_page_asked_for_twenty_replies_a_comment_carries_them_and_the_rest_com
         ("/api/v1/comments/999999/replies".to_owned(), 404),
         ("/api/v1/comments/abc/replies".to_owned(), 400),
         (uri("?cursor=abc"), 400),
+        // A damaged cursor is refused, not read as the end of the list.
+        (uri("?cursor=5_zzz"), 400),
+        (uri("?cursor=5_"), 400),
+        (format!("{URI}?cursor=5_2026-13-01T00:00:00Z"), 400),
+        // The same instant spelled otherwise would compare as other text.
+        (format!("{URI}?cursor=5_2026-11-28T15:00:00%2B03:00"), 400),
+        (format!("{URI}?cursor=5_2026-11-28T12:00:00.5Z"), 400),
     ] {
         let (status, body) = get_json(&f.router, &path).await;
         assert_eq!(status.as_u16(), want, "{path}: {body}");

@@ -466,6 +466,9 @@ async fn a_nul_in_an_address_is_a_bad_request_not_a_server_error() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (status, _, _) = common::get(&f.router, "/sections/%00/feed.xml").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Nor with bytes that are no text: the API's 404, not the router's 400.
+    let (status, _) = get_json(&f.router, "/sections/%FF/feed.json").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // A percent sign that only spells "%00" is text like any other.
     let (status, _) = get_json(&f.router, "/api/v1/articles/x%2500").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

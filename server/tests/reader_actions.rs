@@ -53,6 +53,9 @@ async fn the_email_reaches_the_smtp_server_with_the_expected_headers_and_body() 
     let parsed = mailparse::parse_mail(mail.as_bytes()).expect("MIME");
     use mailparse::MailHeaderMap;
     let subject = parsed.headers.get_first_value("Subject").expect("subject");
+    let from = parsed.headers.get_first_value("From").expect("from");
+    assert!(from.contains("سارة عبر خبر اليوم"), "{from}");
+    assert!(from.ends_with("<desk@news.test>"), "{from}");
     assert_eq!(
         subject,
         "مجلس البلدية يقرّ خطة لتوسيع شبكة الحافلات حتى الأحياء الشرقية"
@@ -104,6 +107,24 @@ async fn header_injection_is_refused_and_fields_are_named() {
             .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
         "{}",
         mails[0]
+    );
+    // A name dressed as another's address does not pass for one.
+    let dressed = json!({ "from_name": "PayPal Security <service@paypal.com>", "from_email": "a@b.co", "to_email": "e@f.co" });
+    let (status, _, _) = post_json(&f.router, SEND, &dressed, &[]).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mail = inbox
+        .lock()
+        .expect("inbox")
+        .last()
+        .cloned()
+        .unwrap_or_default();
+    let parsed = mailparse::parse_mail(mail.as_bytes()).expect("MIME");
+    use mailparse::MailHeaderMap;
+    let from = parsed.headers.get_first_value("From").expect("from");
+    assert!(!from.contains("service@paypal.com"), "{from}");
+    assert!(
+        from.contains("PayPal Security servicepaypal.com "),
+        "{from}"
     );
 
     let (status, _, body) = post_json(

@@ -870,6 +870,72 @@ async fn mail_names_a_page_known_only_by_its_url_by_that_url() {
     assert!(!text.contains("locked"), "{text}");
 }
 
+/// A reader who subscribed from a reply hears of replies in a conversation
+/// they joined; the conversation's author, of replies to their comment.
+#[tokio::test]
+async fn a_reader_who_replied_hears_of_the_conversation_not_of_their_comment() {
+    let (url, inbox) = smtp_sink().await;
+    let (f, state, top) = conversation(Some(&url)).await;
+    let base = "http://comments.news.test";
+    confirmed(&f, top, "Nour@example.test", base).await;
+    // Omar asked from his reply (his box ticked, confirmed).
+    confirmed(&f, top, "omar@example.net", base).await;
+    let omar = comment(
+        &f,
+        "Omar",
+        "omar@example.net",
+        "Moi aussi.",
+        Some(top),
+        false,
+    )
+    .await;
+    approve(&f, omar["comment"]["id"].as_i64().expect("id")).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 1, "Nour");
+    let lina = comment(
+        &f,
+        "Lina",
+        "lina@example.com",
+        "Voici la réponse.",
+        Some(top),
+        false,
+    )
+    .await;
+    approve(&f, lina["comment"]["id"].as_i64().expect("id")).await;
+    assert_eq!(replies::run_once(&state).await.expect("run"), 2);
+    let mails = wait_for(&inbox, 3).await;
+    let to = |who: &str| {
+        let mail = mails
+            .iter()
+            .rev()
+            .find(|m| m.contains(&format!("To: {who}")))
+            .unwrap_or_else(|| panic!("a mail to {who}"));
+        let subject = mailparse::parse_mail(mail.as_bytes())
+            .expect("MIME")
+            .headers
+            .get_first_value("Subject")
+            .unwrap_or_default();
+        (subject, decoded_text(mail))
+    };
+    let (subject, text) = to("Nour@example.test");
+    assert!(
+        subject.starts_with("Nouvelle réponse à votre commentaire"),
+        "{subject}"
+    );
+    assert!(
+        text.contains("Lina a répondu à votre commentaire"),
+        "{text}"
+    );
+    let (subject, text) = to("omar@example.net");
+    assert!(
+        subject.starts_with("Nouvelle réponse dans une conversation"),
+        "{subject}"
+    );
+    assert!(
+        text.contains("Lina a répondu dans une conversation"),
+        "{text}"
+    );
+}
+
 /// A run's time is checked before every message, not only between notices:
 /// a conversation with many subscribers is told over several runs, each
 /// within its claim, and nobody twice.

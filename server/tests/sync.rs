@@ -60,6 +60,9 @@ struct Mock {
     rss_etag: Mutex<String>,
     /// When set, WordPress answers as if `include` were not there.
     ignore_include: Mutex<bool>,
+    /// When set, every page asked for is the first (a cache in front of
+    /// the site that ignores the query).
+    ignore_page: Mutex<bool>,
     /// Posts per page when asked by id (as a site capping its pages does).
     include_cap: Mutex<Option<usize>>,
     /// When set, pages are as large as `per_page` asks, up to WordPress's
@@ -469,7 +472,11 @@ async fn wordpress(
         asked.min(MOCK_PER_PAGE)
     };
     let pages = total.div_ceil(per_page).max(1);
-    let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let page: usize = query
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .filter(|_| !*mock.ignore_page.lock().unwrap())
+        .unwrap_or(1);
     if page > pages {
         return (
             StatusCode::BAD_REQUEST,
@@ -978,6 +985,29 @@ async fn a_live_post_the_listing_skips_is_asked_for_before_it_is_hidden() {
     assert!(stored(&f.store, &format!("{host}-{skipped}"))
         .await
         .is_none());
+}
+
+/// A cache in front of the site that ignores the query answers the same
+/// page of ids for every page (and the newest posts for `include`): a
+/// listing that goes back is not the site's, and hides nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_listing_that_repeats_its_first_page_hides_nothing() {
+    let f = common::fixture(false);
+    let (mock, url, _host) = wp_site().await;
+    let src = source(&url);
+    let client = client();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let held = f.store.visible_ids_from(&src.url).await.expect("ids");
+    assert!(held.len() > MOCK_PER_PAGE, "{held:?}");
+    *mock.ignore_page.lock().unwrap() = true;
+    *mock.ignore_include.lock().unwrap() = true;
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 0, "{report}");
+    assert_eq!(f.store.visible_ids_from(&src.url).await.expect("ids"), held);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

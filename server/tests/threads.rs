@@ -113,6 +113,10 @@ async fn the_first_comment_creates_the_thread_of_any_page_of_the_site() {
     assert!(!articles.to_string().contains(&id));
     let (_, _, feed) = get(&f.router, "/feed.json").await;
     assert!(!String::from_utf8_lossy(&feed).contains(&id));
+    // Nor answered as an article: its title is a reader's, maybe one no
+    // moderator has seen yet.
+    let (status, _) = get_json(&f.router, &format!("/api/v1/articles/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// A thread's first comment does not name its page for good: the

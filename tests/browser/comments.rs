@@ -203,6 +203,60 @@ async fn drafts_survive_remounting_and_server_422s_land_on_fields() {
     handle.destroy();
 }
 
+/// A reply refused for its parent (rejected meanwhile): "cancel reply"
+/// takes the refusal away, and the line asking to check the marked fields
+/// with it, since none is marked any more.
+#[wasm_bindgen_test]
+async fn cancelling_a_refused_reply_clears_the_request_to_check_the_fields() {
+    clear_storage();
+    let _fetch = FakeFetch::install(Answer::Routes(&[
+        ("GET", "/comments", 200, ONE_COMMENT),
+        (
+            "POST",
+            "/comments",
+            422,
+            r#"{"error":{"code":"invalid","fields":{"parent_id":{"code":"not_found"}}}}"#,
+        ),
+    ]));
+    let el = host();
+    let handle = khabar::mount(el.clone(), comments_options("en", "c-9")).expect("mount");
+    let first = find(&el, "li.comment[data-id=\"1\"]").await;
+    click(
+        &first
+            .query_selector("button.reply")
+            .expect("q")
+            .expect("reply"),
+    );
+    let root = el.shadow_root().expect("root");
+    type_into(
+        &root.query_selector("#kc-author").expect("q").expect("a"),
+        "Layla",
+    );
+    type_into(
+        &root.query_selector("#kc-body").expect("q").expect("b"),
+        "A reply to a comment since rejected",
+    );
+    click(
+        &root
+            .query_selector("button.send")
+            .expect("q")
+            .expect("send"),
+    );
+    wait_for_text(&el, ".form-status", "Please check the marked fields.").await;
+    click(
+        &root
+            .query_selector("button.cancel-reply")
+            .expect("q")
+            .expect("cancel"),
+    );
+    let status = root
+        .query_selector(".form-status")
+        .expect("q")
+        .expect("status");
+    assert_eq!(status.text_content().as_deref(), Some(""));
+    handle.destroy();
+}
+
 #[wasm_bindgen_test]
 async fn a_closed_article_lists_its_comments_without_a_reply_or_the_form_and_keeps_the_draft() {
     clear_storage();

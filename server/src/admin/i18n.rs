@@ -132,6 +132,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("language", "Language", "اللغة"),
     ("wrong", "Wrong name or password.", "الاسم أو كلمة المرور غير صحيحة."),
     (
+        "form_expired",
+        "This form was open for over an hour: sign in again.",
+        "بقي هذا النموذج مفتوحاً أكثر من ساعة: سجّل الدخول مجدداً.",
+    ),
+    (
         "locked",
         "Too many failed attempts: sign-in is locked for 15 minutes. An administrator can unlock the account with “khabar-server admin unlock NAME”.",
         "محاولات فاشلة كثيرة: تسجيل الدخول مقفل مدة 15 دقيقة. يستطيع المسؤول فتح الحساب بالأمر «khabar-server admin unlock NAME».",

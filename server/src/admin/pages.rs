@@ -360,7 +360,19 @@ pub(crate) async fn login(
     let form = FormData::parse(&body);
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     let given = form.get("csrf").unwrap_or("");
-    if expected.is_empty() || !same_secret(given.as_bytes(), expected.as_bytes()) {
+    if expected.is_empty() {
+        // The form's cookie lasts an hour: a moderator who left the page
+        // open gets the form again, with a new one, not a refusal. (A
+        // forged post gets a form too, and signs nobody in.)
+        return login_page(
+            &state,
+            &headers,
+            &uri,
+            StatusCode::FORBIDDEN,
+            Some("form_expired"),
+        );
+    }
+    if !same_secret(given.as_bytes(), expected.as_bytes()) {
         return Err(AdminError::Forbidden);
     }
     let name = form.get("name").unwrap_or("").trim();

@@ -582,9 +582,13 @@ async fn messages(
         .comment(conversation)
         .await
         .map_err(|e| e.to_string())?;
-    if parent.is_none_or(|p| p.status != "published") {
+    let Some(parent) = parent.filter(|p| p.status == "published") else {
         return Ok(Vec::new());
-    }
+    };
+    // Whose comment the conversation is: a reader who subscribed from a
+    // reply is told of replies in a conversation they joined, not to
+    // "your comment".
+    let starter = parent.email.as_deref().map(str::to_lowercase);
     let subscribers = store
         .reply_subscribers(conversation)
         .await
@@ -619,18 +623,24 @@ async fn messages(
         .iter()
         .map(|s| {
             let w = words(&s.lang);
+            let theirs = starter.as_deref() == Some(s.email.to_lowercase().as_str());
+            let (subject_words, replied) = if theirs {
+                (w.reply_subject, w.replied)
+            } else {
+                (w.reply_subject_joined, w.replied_joined)
+            };
             let stop = link(&key, base, LinkKind::Stop, s.id);
             let text = format!(
                 "{author} {replied} «{title}»:\n\n{body}\n\n{read} {url}\n\n{stop_label} {stop}\n",
                 author = one_line(&reply.comment.author),
-                replied = w.replied,
+                replied = replied,
                 title = one_line(&page_name(&article)),
                 read = w.read,
                 // A path (`/news/1`) is of this server: at its address.
                 url = crate::model::absolute(&article.url, base),
                 stop_label = w.stop,
             );
-            let subject = format!("{} «{}»", w.reply_subject, one_line(&page_name(&article)));
+            let subject = format!("{} «{}»", subject_words, one_line(&page_name(&article)));
             (s.id, compose(mailer, &s.email, subject, text, Some(&stop)))
         })
         .collect())

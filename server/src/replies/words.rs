@@ -21,6 +21,11 @@ pub struct Words {
     pub reply_subject: &'static str,
     /// After the reply's author, before the title.
     pub replied: &'static str,
+    /// [`Self::reply_subject`] for a reader who subscribed from a reply:
+    /// the conversation is not their comment.
+    pub reply_subject_joined: &'static str,
+    /// [`Self::replied`] for such a reader.
+    pub replied_joined: &'static str,
     /// Before the article's link.
     pub read: &'static str,
     /// Before the unsubscribe link.
@@ -87,6 +92,8 @@ const EN: Words = Words {
     confirm_ignore: "If you did not ask for this, ignore this message: nothing more will be sent.",
     reply_subject: "New reply to your comment on",
     replied: "replied to your comment on",
+    reply_subject_joined: "New reply in a conversation you joined on",
+    replied_joined: "replied in a conversation you joined on",
     read: "Read the conversation:",
     stop: "Stop these e-mails:",
     confirm_heading: "E-mail me about replies?",
@@ -107,6 +114,8 @@ const AR: Words = Words {
     confirm_ignore: "إن لم تطلب هذا فتجاهل الرسالة: لن يصلك شيء بعدها.",
     reply_subject: "رد جديد على تعليقك على",
     replied: "ردّ على تعليقك على",
+    reply_subject_joined: "رد جديد في نقاش شاركت فيه على",
+    replied_joined: "ردّ في نقاش شاركت فيه على",
     read: "اقرأ النقاش:",
     stop: "أوقف هذه الرسائل:",
     confirm_heading: "أتريد أن نعلمك بالردود عبر البريد؟",
@@ -129,6 +138,8 @@ const FA: Words = Words {
         "اگر چنین درخواستی نداده‌اید، این پیام را نادیده بگیرید: پیام دیگری فرستاده نمی‌شود.",
     reply_subject: "پاسخ تازه به دیدگاه شما دربارهٔ",
     replied: "به دیدگاه شما پاسخ داد؛ دربارهٔ",
+    reply_subject_joined: "پاسخ تازه در گفت‌وگویی که در آن شرکت کردید، دربارهٔ",
+    replied_joined: "در گفت‌وگویی که در آن شرکت کردید پاسخ داد؛ دربارهٔ",
     read: "گفت‌وگو را بخوانید:",
     stop: "توقف این ایمیل‌ها:",
     confirm_heading: "پاسخ‌ها را به شما ایمیل کنیم؟",
@@ -149,6 +160,8 @@ const UR: Words = Words {
     confirm_ignore: "اگر آپ نے یہ نہیں کہا تو اس پیغام کو نظر انداز کریں: آپ کو مزید کچھ نہیں بھیجا جائے گا۔",
     reply_subject: "آپ کے تبصرے کا نیا جواب:",
     replied: "نے آپ کے تبصرے کا جواب دیا؛ خبر:",
+    reply_subject_joined: "اس گفتگو میں نیا جواب جس میں آپ شریک ہوئے:",
+    replied_joined: "نے اس گفتگو میں جواب دیا جس میں آپ شریک ہوئے؛ خبر:",
     read: "گفتگو پڑھیں:",
     stop: "یہ ای میلز بند کریں:",
     confirm_heading: "جوابات کی اطلاع ای میل پر چاہیے؟",
@@ -169,6 +182,8 @@ const HE: Words = Words {
     confirm_ignore: "אם לא ביקשת זאת, אפשר להתעלם מההודעה: לא יישלח דבר נוסף.",
     reply_subject: "תגובה חדשה לתגובה שלך על",
     replied: "הגיב/ה לתגובה שלך על",
+    reply_subject_joined: "תגובה חדשה בדיון שהשתתפת בו על",
+    replied_joined: "הגיב/ה בדיון שהשתתפת בו על",
     read: "לקריאת הדיון:",
     stop: "להפסקת ההודעות:",
     confirm_heading: "לשלוח לך מייל על תגובות?",
@@ -191,6 +206,9 @@ const FR: Words = Words {
         "Si vous n’avez rien demandé, ignorez ce message : rien d’autre ne sera envoyé.",
     reply_subject: "Nouvelle réponse à votre commentaire sur",
     replied: "a répondu à votre commentaire sur",
+    reply_subject_joined:
+        "Nouvelle réponse dans une conversation à laquelle vous avez pris part, sur",
+    replied_joined: "a répondu dans une conversation à laquelle vous avez pris part, sur",
     read: "Lire la conversation :",
     stop: "Ne plus recevoir ces e-mails :",
     confirm_heading: "Vous avertir des réponses par e-mail ?",

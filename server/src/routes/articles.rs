@@ -92,6 +92,9 @@ pub(crate) async fn get(
         .store
         .article(&id)
         .await?
+        // A page known only by its URL is no article: its title is a
+        // reader's (maybe one still waiting for a moderator).
+        .filter(|a| !crate::threads::is_thread(a))
         .map(|a| Json(a.with_absolute_urls(&origin)))
         .ok_or(ApiError::NotFound("article"))
 }

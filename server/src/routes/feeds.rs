@@ -1,6 +1,7 @@
 //! The feeds at the site root: `/feed.xml`, `/feed.json` and
 //! `/sections/{section}/feed.{xml,json}`.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -19,13 +20,17 @@ pub fn router() -> Router<AppState> {
         .route("/feed.json", get(|s, o| feed(s, o, None, Format::Json)))
         .route(
             "/sections/{section}/feed.xml",
-            get(|s, o, Path(section): Path<String>| feed(s, o, Some(section), Format::Rss)),
+            get(|s, o, p: SectionPath| feed(s, o, Some(p), Format::Rss)),
         )
         .route(
             "/sections/{section}/feed.json",
-            get(|s, o, Path(section): Path<String>| feed(s, o, Some(section), Format::Json)),
+            get(|s, o, p: SectionPath| feed(s, o, Some(p), Format::Json)),
         )
 }
+
+/// A section's name from the path: one that is not text (`%FF`) names no
+/// section, which is `404`, not the router's plain-text `400`.
+type SectionPath = Result<Path<String>, PathRejection>;
 
 #[derive(Clone, Copy)]
 enum Format {
@@ -36,9 +41,14 @@ enum Format {
 async fn feed(
     State(state): State<AppState>,
     Origin(origin): Origin,
-    section: Option<String>,
+    section: Option<SectionPath>,
     format: Format,
 ) -> Result<Response, ApiError> {
+    let section = match section {
+        Some(Ok(Path(s))) => Some(s),
+        Some(Err(_)) => return Err(ApiError::NotFound("section")),
+        None => None,
+    };
     // No section is named with a NUL (which PostgreSQL refuses in text).
     if section.as_deref().is_some_and(|s| s.contains('\0')) {
         return Err(ApiError::NotFound("section"));

@@ -433,10 +433,16 @@ CREATE INDEX comments_by_parent ON comments (parent_id, status, created_at, id);
 "#,
 ];
 
-/// The time of the cursor `$2` (its id `$3`): its own, or for a plain id
-/// that comment's (the one stored before it if deleted; none: the first).
-const AFTER_AT: &str = "COALESCE($2::text, (SELECT created_at FROM comments WHERE id <= $3
-     ORDER BY id DESC LIMIT 1), '')";
+/// The time of the cursor `$2` (its id `$3`) in article `$1`'s list: its
+/// own, or for a plain id that comment's (the article's comment stored
+/// before it if deleted; none: the first).
+const AFTER_AT: &str = "COALESCE($2::text, (SELECT created_at FROM comments
+     WHERE id <= $3 AND article_id = $1 AND parent_id IS NULL ORDER BY id DESC LIMIT 1), '')";
+
+/// [`AFTER_AT`] among the replies to `$1` (the widget asks for those after
+/// a reply it knows by id alone: its id less one).
+const AFTER_AT_REPLY: &str = "COALESCE($2::text, (SELECT created_at FROM comments
+     WHERE id <= $3 AND parent_id = $1 ORDER BY id DESC LIMIT 1), '')";
 
 /// Key of the advisory lock held while migrating, so that instances
 /// starting together migrate one after the other.
@@ -1599,7 +1605,7 @@ impl Store for PostgresStore {
                 &format!(
                     "SELECT {COMMENT_COLUMNS} FROM comments
                      WHERE parent_id = $1 AND status = 'published'
-                       AND (created_at, id) > ({AFTER_AT}, $3)
+                       AND (created_at, id) > ({AFTER_AT_REPLY}, $3)
                      ORDER BY created_at, id LIMIT $4"
                 ),
                 &[&parent, &at, &id, &(i64::from(limit) + 1)],

@@ -3111,11 +3111,17 @@ fn list_comments(
     })
 }
 
-/// The time of the cursor `?2` (its id `?3`): its own, or for a plain id
-/// that comment's (the one stored before it if deleted; none: the
-/// first). A cursor past the end in `newest` order never has a plain id.
-const AFTER_AT: &str = "COALESCE(?2, (SELECT created_at FROM comments WHERE id <= ?3
-     ORDER BY id DESC LIMIT 1), '')";
+/// The time of the cursor `?2` (its id `?3`) in article `?1`'s list: its
+/// own, or for a plain id that comment's (the article's comment stored
+/// before it if deleted; none: the first). A cursor past the end in
+/// `newest` order never has a plain id.
+const AFTER_AT: &str = "COALESCE(?2, (SELECT created_at FROM comments
+     WHERE id <= ?3 AND article_id = ?1 AND parent_id IS NULL ORDER BY id DESC LIMIT 1), '')";
+
+/// [`AFTER_AT`] among the replies to `?1` (the widget asks for those after
+/// a reply it knows by id alone: its id less one).
+const AFTER_AT_REPLY: &str = "COALESCE(?2, (SELECT created_at FROM comments
+     WHERE id <= ?3 AND parent_id = ?1 ORDER BY id DESC LIMIT 1), '')";
 
 /// Up to `limit + 1` published replies to `parent` after reply `after`
 /// (`None`: all of them), in the order they were written.
@@ -3128,7 +3134,7 @@ fn replies_after(
     let (at, id) = cursor_bounds(after, Sort::Oldest);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COMMENT_COLUMNS} FROM comments
-         WHERE parent_id = ?1 AND status = 'published' AND (created_at, id) > ({AFTER_AT}, ?3)
+         WHERE parent_id = ?1 AND status = 'published' AND (created_at, id) > ({AFTER_AT_REPLY}, ?3)
          ORDER BY created_at, id LIMIT ?4"
     ))?;
     let rows = stmt

@@ -1150,6 +1150,12 @@ async fn listing(
     let (client, source, site) = (run.client, run.source, run.site);
     let mut all = Vec::new();
     let mut page = 1;
+    // The ids listed so far. A post published meanwhile with a lower id
+    // shifts the pages: an id seen again is dropped. A page that brings no
+    // new id at all (a cache that ignores the query answers one page for
+    // all) is not the site's listing, and would hide every article it
+    // leaves out.
+    let mut seen = std::collections::HashSet::new();
     loop {
         if run.late() {
             return Ok(None);
@@ -1177,9 +1183,22 @@ async fn listing(
             return Ok(None);
         }
         let posts = json_list(source, &fetched)?;
-        ids_of(source, &posts)?;
+        let ids = ids_of(source, &posts)?;
         let count = posts.len();
-        all.extend(posts);
+        let before = all.len();
+        for (post, id) in posts.into_iter().zip(ids) {
+            if seen.insert(id) {
+                all.push(post);
+            }
+        }
+        if count > 0 && all.len() == before {
+            tracing::warn!(
+                "sync {}: page {page} of the id listing repeats what came before \
+                 (a cache in front of the site ignores the query?); not acting on it",
+                source.url
+            );
+            return Ok(None);
+        }
         if !more(&fetched, page as usize, count, run.per_page) {
             return Ok(Some(all));
         }

@@ -225,6 +225,12 @@ final class Khabar_Closing {
 			return;
 		}
 		$next = self::published( self::through() - $days * DAY_IN_SECONDS, null, 1 );
+		if ( null === $next ) {
+			// The posts could not be read (the database went away): the
+			// closings wait for the next try, not for the next edit.
+			self::schedule( time() + 5 * MINUTE_IN_SECONDS );
+			return;
+		}
 		if ( empty( $next ) ) {
 			wp_clear_scheduled_hook( self::EVENT );
 			return;
@@ -254,7 +260,14 @@ final class Khabar_Closing {
 		$now                   = time();
 		$through               = self::through();
 		$age                   = $days * DAY_IN_SECONDS;
-		list( $ids, $reached ) = self::batch( $through - $age, $now - $age );
+		$batch = self::batch( $through - $age, $now - $age );
+		if ( null === $batch ) {
+			// Nothing is marked sent that was not read: tried again in a
+			// few minutes (plan() would name the overdue moment, at once).
+			self::schedule( time() + 5 * MINUTE_IN_SECONDS );
+			return;
+		}
+		list( $ids, $reached ) = $batch;
 		// More may follow past a full batch: the next run goes on from the
 		// moment its last post closed.
 		$sent_to = null === $reached ? $now : $reached + $age;
@@ -274,15 +287,20 @@ final class Khabar_Closing {
 	 *
 	 * @param int|null $after A Unix time: after it (null: from the first).
 	 * @param int      $until A Unix time: by then.
-	 * @return array{0: int[], 1: int|null}
+	 * @return array{0: int[], 1: int|null}|null Null when the posts could
+	 *                                           not be read.
 	 */
 	private static function batch( $after, $until ) {
 		$ids = self::published( $after, $until, self::BATCH );
-		if ( count( $ids ) < self::BATCH ) {
-			return array( $ids, null );
+		if ( null === $ids || count( $ids ) < self::BATCH ) {
+			return null === $ids ? null : array( $ids, null );
 		}
 		$reached = (int) strtotime( get_post( end( $ids ) )->post_date_gmt . ' UTC' );
-		return array( array_unique( array_merge( $ids, self::published( $reached - 1, $reached, -1 ) ) ), $reached );
+		$rest    = self::published( $reached - 1, $reached, -1 );
+		if ( null === $rest ) {
+			return null;
+		}
+		return array( array_unique( array_merge( $ids, $rest ) ), $reached );
 	}
 
 	/**
@@ -294,7 +312,8 @@ final class Khabar_Closing {
 	 * @param int|null $until A Unix time: by then, that second included
 	 *                        (null: to the last).
 	 * @param int      $limit Most ids, or -1.
-	 * @return int[]
+	 * @return int[]|null Null when the query failed (told in the log): no
+	 *                    post read is not "no post".
 	 */
 	private static function published( $after, $until, $limit ) {
 		global $wpdb;
@@ -330,7 +349,12 @@ final class Khabar_Closing {
 			$values[] = $limit;
 		}
 		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the placeholders are built above.
-		return array_map( 'intval', $wpdb->get_col( $wpdb->prepare( $sql, $values ) ) );
+		$ids = $wpdb->get_col( $wpdb->prepare( $sql, $values ) );
+		if ( '' !== (string) $wpdb->last_error ) {
+			error_log( 'Khabar: closing comments: the posts could not be read: ' . $wpdb->last_error ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
+			return null;
+		}
+		return array_map( 'intval', $ids );
 	}
 
 

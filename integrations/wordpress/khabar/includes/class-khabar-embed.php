@@ -99,9 +99,16 @@ final class Khabar_Embed {
 				if ( '' !== $atts['id'] ) {
 					$attrs['data-khabar-article-id'] = $atts['id'];
 				} elseif ( '' !== $atts['url'] ) {
+					// The post's title names another page's thread only if
+					// it is public (Khabar's threads are).
 					$attrs['data-khabar-article-url']   = $atts['url'];
-					$attrs['data-khabar-article-title'] = '' !== $atts['title'] ? $atts['title'] : ( $post ? Khabar_Article::text( get_the_title( $post ) ) : '' );
+					$attrs['data-khabar-article-title'] = '' !== $atts['title'] ? $atts['title'] : ( self::shown( $post ) ? Khabar_Article::text( get_the_title( $post ) ) : '' );
 				} elseif ( $post ) {
+					// A private, protected or draft post's thread would be
+					// public in Khabar (its title, its comments): none.
+					if ( ! self::shown( $post ) ) {
+						return '';
+					}
 					$attrs = self::thread_of( $post );
 				}
 				break;
@@ -120,6 +127,17 @@ final class Khabar_Embed {
 				break;
 		}
 		return self::placeholder( $kind, $attrs );
+	}
+
+	/**
+	 * Whether anyone may read `$post` (published, no password): a page of
+	 * any type, not only the posts Khabar stores.
+	 *
+	 * @param WP_Post|null $post The post.
+	 * @return bool
+	 */
+	private static function shown( $post ) {
+		return $post instanceof WP_Post && 'publish' === $post->post_status && '' === $post->post_password;
 	}
 
 	/**

@@ -27,6 +27,13 @@ final class Khabar_Push {
 	/** The cron event that retries failed pushes. */
 	const RETRY_EVENT = 'khabar_retry_push';
 
+	/**
+	 * Post id → the stamp of the last change of it kept for sending, and
+	 * under key 0 the last stamp given: stamps only grow, also for a post
+	 * taken off and kept again (see forget_sent()).
+	 */
+	const KEPT_OPTION = 'khabar_push_kept';
+
 	/** Delay before a retry, in seconds. */
 	const RETRY_AFTER = 300;
 
@@ -352,6 +359,9 @@ final class Khabar_Push {
 				break;
 			}
 			$tried[ $next ] = true;
+			// Read before the post: a change kept after it is newer than
+			// what goes now, and stays on the list (forget_sent()).
+			$seen           = (int) ( self::kept()[ $next ] ?? 0 );
 			$post           = get_post( $next );
 			$action         = Khabar_Article::is_public( $post ) ? 'put' : 'delete';
 			if ( 'retry' === self::send( $next, $action, $post ) ) {
@@ -366,16 +376,16 @@ final class Khabar_Push {
 				continue;
 			}
 			$failures      = 0;
-			$sent[ $next ] = true;
+			$sent[ $next ] = $seen;
 			if ( count( $sent ) >= self::FORGET_EVERY ) {
-				self::forget( array_keys( $sent ) );
+				self::forget_sent( $sent );
 				$sent = array();
 				if ( $walk ) {
 					self::save_walk( $walk );
 				}
 			}
 		}
-		self::forget( array_keys( $sent ) );
+		self::forget_sent( $sent );
 		if ( $walk && empty( $ahead ) && $last ) {
 			self::end_walk( $walk );
 		} elseif ( $walk ) {
@@ -694,9 +704,54 @@ final class Khabar_Push {
 	 * @param array<int, string> $changes Post id → 'put' or 'delete'.
 	 */
 	private static function keep( array $changes ) {
-		self::change_pending(
-			function ( $pending ) use ( $changes ) {
-				return array_replace( $pending, $changes );
+		self::locked(
+			function () use ( $changes ) {
+				$kept    = self::kept();
+				$kept[0] = ( $kept[0] ?? 0 ) + 1;
+				foreach ( array_keys( $changes ) as $post_id ) {
+					$kept[ $post_id ] = $kept[0];
+				}
+				update_option( 'khabar_push_retry', array_replace( self::pending(), $changes ), false );
+				update_option( self::KEPT_OPTION, $kept, false );
+			}
+		);
+	}
+
+	/**
+	 * The stamp of each waiting post's last change (KEPT_OPTION), read from
+	 * the database as pending() is.
+	 *
+	 * @return array<int, int>
+	 */
+	private static function kept() {
+		wp_cache_delete( self::KEPT_OPTION, 'options' );
+		$kept = get_option( self::KEPT_OPTION, array() );
+		return is_array( $kept ) ? $kept : array();
+	}
+
+	/**
+	 * Takes the posts a run sent off the waiting list, each only if no
+	 * change of it was kept since the run read its stamp (`$sent`: post id
+	 * → that stamp, 0 for none): an editor who trashed a post the run had
+	 * just sent queued a DELETE that must still go.
+	 *
+	 * @param array<int, int> $sent Post id → its kept() stamp before it was sent.
+	 */
+	private static function forget_sent( array $sent ) {
+		if ( empty( $sent ) ) {
+			return;
+		}
+		self::locked(
+			function () use ( $sent ) {
+				$pending = self::pending();
+				$kept    = self::kept();
+				foreach ( $sent as $post_id => $seen ) {
+					if ( (int) ( $kept[ $post_id ] ?? 0 ) === (int) $seen ) {
+						unset( $pending[ $post_id ], $kept[ $post_id ] );
+					}
+				}
+				update_option( 'khabar_push_retry', $pending, false );
+				update_option( self::KEPT_OPTION, $kept, false );
 			}
 		);
 	}
@@ -710,9 +765,11 @@ final class Khabar_Push {
 		if ( empty( $post_ids ) ) {
 			return;
 		}
-		self::change_pending(
-			function ( $pending ) use ( $post_ids ) {
-				return array_diff_key( $pending, array_flip( $post_ids ) );
+		self::locked(
+			function () use ( $post_ids ) {
+				$gone = array_flip( array_filter( array_map( 'intval', $post_ids ) ) );
+				update_option( 'khabar_push_retry', array_diff_key( self::pending(), $gone ), false );
+				update_option( self::KEPT_OPTION, array_diff_key( self::kept(), $gone ), false );
 			}
 		);
 	}

@@ -27,6 +27,7 @@ final class Khabar_Settings {
 		'khabar_placements',
 		'khabar_push_status',
 		'khabar_push_retry',
+		'khabar_push_kept',
 		'khabar_push_all',
 		'khabar_closed_through',
 		'khabar_closing_age',
