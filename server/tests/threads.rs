@@ -443,6 +443,15 @@ async fn a_hidden_articles_page_is_gone_and_opens_no_second_thread() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{listed}");
     let (status, _, refused) = post_json(&f.router, &uri, &comment("key-hidden-02"), &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{refused}");
+    // The retry of the comment stored before gets its stored answer, as
+    // by id; a comment that cannot be taken is told so first.
+    let (status, _, again) = post_json(&f.router, &uri, &comment("key-hidden-01"), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["article_id"], "withdrawn");
+    let mut empty = comment("key-hidden-04");
+    empty["body"] = json!("");
+    let (status, _, invalid) = post_json(&f.router, &uri, &empty, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{invalid}");
     assert_eq!(common::comment_total(&f.store).await, 1);
     let (_, counts) = get_json(&f.router, &format!("/api/v1/counts?url={}", enc(url))).await;
     assert_eq!(counts["counts"], json!({}));

@@ -119,7 +119,24 @@ pub(crate) async fn create(
     ClientKey(client): ClientKey,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (canonical, id) = resolve(&state, p.url.as_deref()).await?;
+    // The body first, as by id: a comment that cannot be taken is 422
+    // whatever became of its page.
+    let clean = crate::comments::validate(&input).map_err(ApiError::Invalid)?;
+    let (canonical, id) = match resolve(&state, p.url.as_deref()).await {
+        Ok(found) => found,
+        // A retry of a comment stored before its page went (an answer
+        // lost, then the story withdrawn): the stored answer, as by id.
+        Err(gone @ ApiError::NotFound(_)) => {
+            let Some(stored) = state.store.comment_by_key(&clean.key).await? else {
+                return Err(gone);
+            };
+            let (status, Json(mut answer)) =
+                comments::post(&state, &stored.article_id, None, &client, &input).await?;
+            answer["article_id"] = json!(stored.article_id);
+            return Ok((status, Json(answer)));
+        }
+        Err(e) => return Err(e),
+    };
     // A page the server does not hold: its thread's title and language, for
     // `post` to create it once the comment has passed its checks.
     // An article, or this page's own thread (whose title follows its
