@@ -87,14 +87,21 @@ pub fn validate(r: &SendRequest) -> Result<CleanSend, FieldErrors> {
 
 /// The inbox `address` reaches, as the limits per recipient count it:
 /// lowercased, without a `+tag` (`victim+1@` and `victim+2@` are one
-/// inbox), and for Gmail without dots (and googlemail.com as gmail.com).
+/// inbox), its domain in one form whatever its spelling (`bücher.example`,
+/// `xn--bcher-kva.example`, full-width letters), and for Gmail without
+/// dots (and googlemail.com as gmail.com).
 pub fn inbox(address: &str) -> String {
     let address = address.trim().to_lowercase();
     let Some((local, domain)) = address.rsplit_once('@') else {
         return address;
     };
     let local = local.split('+').next().unwrap_or(local);
-    match domain {
+    // IDNA, as the mailer and the mail's relay read the domain.
+    let domain = match url::Host::parse(domain) {
+        Ok(url::Host::Domain(ascii)) => ascii,
+        _ => domain.to_owned(),
+    };
+    match domain.as_str() {
         "gmail.com" | "googlemail.com" => format!("{}@gmail.com", local.replace('.', "")),
         _ => format!("{local}@{domain}"),
     }
@@ -289,6 +296,17 @@ mod tests {
             inbox("jdoe@d.co"),
             "dots count elsewhere"
         );
+        // One domain however it is spelled: Unicode, its ASCII form,
+        // decomposed accents, full-width letters.
+        for same in [
+            "victim@bücher.example",
+            "victim@xn--bcher-kva.example",
+            "victim@bu\u{308}cher.example",
+            "victim@ｂücher.example",
+        ] {
+            assert_eq!(inbox(same), "victim@xn--bcher-kva.example", "{same}");
+        }
+        assert_eq!(inbox("x@ｇmail.com"), "x@gmail.com");
     }
 
     #[test]
