@@ -218,12 +218,33 @@ pub fn compose(
     let shown: String = r
         .from_name
         .chars()
-        .filter(|c| !matches!(c, '<' | '>' | '@' | '"'))
+        .filter(|c| {
+            !matches!(
+                c,
+                '<' | '>'
+                    | '@'
+                    | '"'
+                    | '＠'
+                    | '﹫'
+                    | '＜'
+                    | '＞'
+                    | '﹤'
+                    | '﹥'
+                    | '‹'
+                    | '›'
+                    | '〈'
+                    | '〉'
+                    | '⟨'
+                    | '⟩'
+            )
+        })
         .collect();
-    let sender = Mailbox::new(
-        Some(format!("{} {} {site_name}", shown.trim(), w.via)),
-        from.email.clone(),
-    );
+    let name = match shown.trim() {
+        // Nothing left of it: the site's name alone.
+        "" => site_name.to_owned(),
+        shown => format!("{shown} {} {site_name}", w.via),
+    };
+    let sender = Mailbox::new(Some(name), from.email.clone());
     let to: Mailbox = r.to_email.parse()?;
     let message = Message::builder()
         .from(sender.clone())

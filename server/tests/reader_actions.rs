@@ -109,7 +109,7 @@ async fn header_injection_is_refused_and_fields_are_named() {
         mails[0]
     );
     // A name dressed as another's address does not pass for one.
-    let dressed = json!({ "from_name": "PayPal Security <service@paypal.com>", "from_email": "a@b.co", "to_email": "e@f.co" });
+    let dressed = json!({ "from_name": "PayPal Security ＜service＠paypal.com＞ <x@y.z>", "from_email": "a@b.co", "to_email": "e@f.co" });
     let (status, _, _) = post_json(&f.router, SEND, &dressed, &[]).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let mail = inbox
@@ -122,8 +122,9 @@ async fn header_injection_is_refused_and_fields_are_named() {
     use mailparse::MailHeaderMap;
     let from = parsed.headers.get_first_value("From").expect("from");
     assert!(!from.contains("service@paypal.com"), "{from}");
+    assert!(!from.contains('＠') && !from.contains("x@y.z"), "{from}");
     assert!(
-        from.contains("PayPal Security servicepaypal.com "),
+        from.contains("PayPal Security servicepaypal.com xy.z "),
         "{from}"
     );
 

@@ -448,11 +448,34 @@ async fn a_hidden_articles_page_is_gone_and_opens_no_second_thread() {
     let (status, _, again) = post_json(&f.router, &uri, &comment("key-hidden-01"), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{again}");
     assert_eq!(again["article_id"], "withdrawn");
+    // Not the key of another page's comment: a conflict, as by id.
+    let other = "https://news.example/2026/11/27/other";
+    store_article(&f, "other", other).await;
+    let (status, _, _) = post_json(
+        &f.router,
+        &format!("/api/v1/comments?url={}", enc(other)),
+        &comment("key-other-01"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, taken) = post_json(&f.router, &uri, &comment("key-other-01"), &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{taken}");
+    // The address is checked before the comment: another site's is
+    // refused as such, not as an empty comment.
+    let mut empty = comment("key-hidden-05");
+    empty["body"] = json!("");
+    let elsewhere = format!(
+        "/api/v1/comments?url={}",
+        enc("https://elsewhere.example/a")
+    );
+    let (status, _, _) = post_json(&f.router, &elsewhere, &empty, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let mut empty = comment("key-hidden-04");
     empty["body"] = json!("");
     let (status, _, invalid) = post_json(&f.router, &uri, &empty, &[]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{invalid}");
-    assert_eq!(common::comment_total(&f.store).await, 1);
+    assert_eq!(common::comment_total(&f.store).await, 2);
     let (_, counts) = get_json(&f.router, &format!("/api/v1/counts?url={}", enc(url))).await;
     assert_eq!(counts["counts"], json!({}));
 

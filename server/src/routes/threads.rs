@@ -119,17 +119,29 @@ pub(crate) async fn create(
     ClientKey(client): ClientKey,
     ApiJson(input): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    // The body first, as by id: a comment that cannot be taken is 422
-    // whatever became of its page.
+    // The address first (400), then the comment (422, as by id, whatever
+    // became of its page), then the page.
+    if let Some(url) = p.url.as_deref().filter(|u| !u.trim().is_empty()) {
+        state.sites.canonical(url)?;
+    }
     let clean = crate::comments::validate(&input).map_err(ApiError::Invalid)?;
     let (canonical, id) = match resolve(&state, p.url.as_deref()).await {
         Ok(found) => found,
-        // A retry of a comment stored before its page went (an answer
-        // lost, then the story withdrawn): the stored answer, as by id.
+        // A retry of a comment stored on the page before it was withdrawn
+        // (an answer lost, then the story deleted): the stored answer, as
+        // by id; a key of another page's comment is a conflict, as by id.
         Err(gone @ ApiError::NotFound(_)) => {
             let Some(stored) = state.store.comment_by_key(&clean.key).await? else {
                 return Err(gone);
             };
+            let canonical = p.url.as_deref().map(|u| state.sites.canonical(u));
+            let withdrawn = match canonical {
+                Some(Ok(c)) => state.store.ids_by_url(page_spellings(&c)).await?,
+                _ => Vec::new(),
+            };
+            if !withdrawn.iter().any(|m| m.id == stored.article_id) {
+                return Err(ApiError::IdempotencyConflict);
+            }
             let (status, Json(mut answer)) =
                 comments::post(&state, &stored.article_id, None, &client, &input).await?;
             answer["article_id"] = json!(stored.article_id);

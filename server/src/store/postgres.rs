@@ -434,15 +434,16 @@ CREATE INDEX comments_by_parent ON comments (parent_id, status, created_at, id);
 ];
 
 /// The time of the cursor `$2` (its id `$3`) in article `$1`'s list: its
-/// own, or for a plain id that comment's (the article's comment stored
-/// before it if deleted; none: the first).
+/// own, or for a plain id that comment's, looked up by its key alone (see
+/// the SQLite store's).
 const AFTER_AT: &str = "COALESCE($2::text, (SELECT created_at FROM comments
-     WHERE id <= $3 AND article_id = $1 AND parent_id IS NULL ORDER BY id DESC LIMIT 1), '')";
+     WHERE id = $3 AND article_id = $1 AND parent_id IS NULL), '')";
 
-/// [`AFTER_AT`] among the replies to `$1` (the widget asks for those after
-/// a reply it knows by id alone: its id less one).
+/// [`AFTER_AT`] among the replies to `$1`: the time of the reply stored
+/// last up to a plain id (`id + 0`: read from the parent's replies, not by
+/// walking the table's key).
 const AFTER_AT_REPLY: &str = "COALESCE($2::text, (SELECT created_at FROM comments
-     WHERE id <= $3 AND parent_id = $1 ORDER BY id DESC LIMIT 1), '')";
+     WHERE id <= $3 AND parent_id = $1 ORDER BY id + 0 DESC LIMIT 1), '')";
 
 /// Key of the advisory lock held while migrating, so that instances
 /// starting together migrate one after the other.

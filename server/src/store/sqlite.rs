@@ -3112,16 +3112,19 @@ fn list_comments(
 }
 
 /// The time of the cursor `?2` (its id `?3`) in article `?1`'s list: its
-/// own, or for a plain id that comment's (the article's comment stored
-/// before it if deleted; none: the first). A cursor past the end in
-/// `newest` order never has a plain id.
+/// own, or for a plain id that comment's (one looked up by its key alone:
+/// a search for the comment stored before a deleted one would read the
+/// whole list for any id a client sends; the list starts again). A cursor
+/// past the end in `newest` order never has a plain id.
 const AFTER_AT: &str = "COALESCE(?2, (SELECT created_at FROM comments
-     WHERE id <= ?3 AND article_id = ?1 AND parent_id IS NULL ORDER BY id DESC LIMIT 1), '')";
+     WHERE id = ?3 AND article_id = ?1 AND parent_id IS NULL), '')";
 
-/// [`AFTER_AT`] among the replies to `?1` (the widget asks for those after
-/// a reply it knows by id alone: its id less one).
+/// [`AFTER_AT`] among the replies to `?1`, where a plain id may be one the
+/// widget made (a reply it knows by id alone, less one): the time of the
+/// reply stored last before it, read from the parent's replies (`+id`
+/// keeps SQLite from walking the whole table by its key instead).
 const AFTER_AT_REPLY: &str = "COALESCE(?2, (SELECT created_at FROM comments
-     WHERE id <= ?3 AND parent_id = ?1 ORDER BY id DESC LIMIT 1), '')";
+     WHERE +id <= ?3 AND parent_id = ?1 ORDER BY +id DESC LIMIT 1), '')";
 
 /// Up to `limit + 1` published replies to `parent` after reply `after`
 /// (`None`: all of them), in the order they were written.

@@ -167,7 +167,13 @@ final class Khabar_Closing {
 			return;
 		}
 		$until = (int) $left['until'];
-		list( $ids, $reached ) = self::batch( null === $left['after'] ? null : (int) $left['after'], $until );
+		$batch = self::batch( null === $left['after'] ? null : (int) $left['after'], $until );
+		if ( null === $batch ) {
+			// The posts could not be read: what is left stays, whole, for
+			// the next run.
+			return;
+		}
+		list( $ids, $reached ) = $batch;
 		$done                  = null === $reached || $reached >= $until;
 		if ( ! empty( $ids ) ) {
 			Khabar_Push::send_soon( $ids );

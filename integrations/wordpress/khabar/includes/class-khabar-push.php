@@ -685,6 +685,8 @@ final class Khabar_Push {
 	 */
 	private static function send_all( array $changes ) {
 		foreach ( array_keys( $changes ) as $post_id ) {
+			// Read before the post, as a retry run does (forget_sent()).
+			$seen = (int) ( self::kept()[ $post_id ] ?? 0 );
 			$post = get_post( (int) $post_id );
 			// Whatever was queued, or failed, before: a trashed post
 			// restored since goes as a PUT, a published one trashed since as
@@ -694,7 +696,7 @@ final class Khabar_Push {
 				self::plan_retry();
 				return;
 			}
-			self::forget( array( (int) $post_id ) );
+			self::forget_sent( array( (int) $post_id => $seen ) );
 		}
 	}
 
