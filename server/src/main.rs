@@ -890,19 +890,10 @@ async fn migrate(from: &str, to: &str, password: Option<&str>) -> anyhow::Result
 async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()> {
     let (id, (status, by)) = match action {
         CommentAction::Export { article, email } => {
-            let dump = store.dump().await?;
-            let comments: Vec<_> = dump
-                .comments
-                .into_iter()
-                .filter(|c| article.as_ref().is_none_or(|a| &c.article_id == a))
-                .filter(|c| {
-                    email.as_ref().is_none_or(|e| {
-                        c.email
-                            .as_deref()
-                            .is_some_and(|mine| mine.eq_ignore_ascii_case(e.trim()))
-                    })
-                })
-                .collect();
+            // Read by the database, not the whole of it (a reader's request
+            // on a store of millions of comments).
+            let email = email.map(|e| e.trim().to_owned());
+            let comments = store.export_comments(article, email).await?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({ "comments": comments }))?

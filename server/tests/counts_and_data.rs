@@ -121,6 +121,20 @@ fn a_reader_can_have_their_comments_exported_and_erased() {
         2,
         "{json}"
     );
+    // One article's, the address as typed (case and spaces aside).
+    let one = std::process::Command::new(bin)
+        .args(["--db", &db, "comments", "export", "--article", B])
+        .args(["--email", " RANA@example.TEST "])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&one.stdout).expect("json");
+    let keys: Vec<&str> = json["comments"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["idempotency_key"].as_str())
+        .collect();
+    assert_eq!(keys, ["key-data-0002"], "{json}");
     let forget = std::process::Command::new(bin)
         .args([
             "--db",

@@ -397,6 +397,14 @@ impl Store for CachedStore {
         self.inner.dump().await
     }
 
+    async fn export_comments(
+        &self,
+        article_id: Option<String>,
+        email: Option<String>,
+    ) -> Result<Vec<super::dump::CommentRow>, StoreError> {
+        self.inner.export_comments(article_id, email).await
+    }
+
     async fn restore(&self, dump: Dump) -> Result<(), StoreError> {
         let r = self.inner.restore(dump).await;
         self.wrote(r)

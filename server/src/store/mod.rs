@@ -1019,6 +1019,13 @@ pub trait Store: Send + Sync {
 
     /// Every row the server stores, for `khabar-server migrate`.
     async fn dump(&self) -> Result<dump::Dump, StoreError>;
+    /// The comments `comments export` prints: all, or one article's, or
+    /// those written with an address (letter case of A to Z aside), by id.
+    async fn export_comments(
+        &self,
+        article_id: Option<String>,
+        email: Option<String>,
+    ) -> Result<Vec<dump::CommentRow>, StoreError>;
     /// Writes a dump into this (empty) store, keeping every id.
     async fn restore(&self, dump: dump::Dump) -> Result<(), StoreError>;
 

@@ -932,6 +932,22 @@ const DB_NOW_MS: &str = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint";
 
 /// `translate`'s arguments folding A to Z only, as SQLite's `NOCASE` does:
 /// reply subscriptions' addresses are one when they are one on both engines.
+/// A comment as `dump` and `comments export` read it (their columns).
+fn comment_row(r: &tokio_postgres::Row) -> Result<CommentRow, StoreError> {
+    Ok(CommentRow {
+        id: r.try_get(0)?,
+        article_id: r.try_get(1)?,
+        parent_id: r.try_get(2)?,
+        author: r.try_get(3)?,
+        email: r.try_get(4)?,
+        body: r.try_get(5)?,
+        status: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+        idempotency_key: r.try_get(8)?,
+        client_hmac: r.try_get(9)?,
+    })
+}
+
 const ASCII_FOLD: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'";
 
 /// The database's clock (see [`DB_NOW_MS`]), as of the start of the
@@ -2966,6 +2982,29 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn export_comments(
+        &self,
+        article_id: Option<String>,
+        email: Option<String>,
+    ) -> Result<Vec<CommentRow>, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .query(
+                &format!(
+                    "SELECT id, article_id, parent_id, author, email, body, status, created_at,
+                         idempotency_key, client_hmac FROM comments
+                     WHERE ($1::TEXT IS NULL OR article_id = $1)
+                       AND ($2::TEXT IS NULL OR translate(email, {ASCII_FOLD}) = translate($2, {ASCII_FOLD}))
+                     ORDER BY id"
+                ),
+                &[&article_id, &email],
+            )
+            .await?
+            .iter()
+            .map(comment_row)
+            .collect()
+    }
+
     async fn dump(&self) -> Result<Dump, StoreError> {
         let client = self.pool.get().await?;
         let articles = client
@@ -3001,20 +3040,7 @@ impl Store for PostgresStore {
             )
             .await?
             .iter()
-            .map(|r| {
-                Ok(CommentRow {
-                    id: r.try_get(0)?,
-                    article_id: r.try_get(1)?,
-                    parent_id: r.try_get(2)?,
-                    author: r.try_get(3)?,
-                    email: r.try_get(4)?,
-                    body: r.try_get(5)?,
-                    status: r.try_get(6)?,
-                    created_at: r.try_get(7)?,
-                    idempotency_key: r.try_get(8)?,
-                    client_hmac: r.try_get(9)?,
-                })
-            })
+            .map(comment_row)
             .collect::<Result<Vec<_>, StoreError>>()?;
         let mut tables = Vec::new();
         for (table, columns, _) in TABLES {

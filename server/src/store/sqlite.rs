@@ -1085,6 +1085,26 @@ impl Store for SqliteStore {
         self.with_conn(|c| dump(c)).await
     }
 
+    async fn export_comments(
+        &self,
+        article_id: Option<String>,
+        email: Option<String>,
+    ) -> Result<Vec<CommentRow>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT id, article_id, parent_id, author, email, body, status, created_at,
+                     idempotency_key, client_hmac FROM comments
+                 WHERE (?1 IS NULL OR article_id = ?1) AND (?2 IS NULL OR email = ?2 COLLATE NOCASE)
+                 ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map(params![article_id, email], comment_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn restore(&self, data: Dump) -> Result<(), StoreError> {
         self.with_conn(move |c| restore(c, &data)).await
     }
@@ -2324,20 +2344,7 @@ fn dump(conn: &Connection) -> Result<Dump, StoreError> {
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let comments = stmt
-        .query_map([], |r| {
-            Ok(CommentRow {
-                id: r.get(0)?,
-                article_id: r.get(1)?,
-                parent_id: r.get(2)?,
-                author: r.get(3)?,
-                email: r.get(4)?,
-                body: r.get(5)?,
-                status: r.get(6)?,
-                created_at: r.get(7)?,
-                idempotency_key: r.get(8)?,
-                client_hmac: r.get(9)?,
-            })
-        })?
+        .query_map([], comment_row)?
         .collect::<Result<Vec<_>, _>>()?;
     let mut tables = Vec::new();
     for (table, columns, _) in TABLES {
@@ -3149,6 +3156,22 @@ fn replies_after(
         .map(|r| r.map(|s| s.comment))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// A comment as [`dump`] and `comments export` read it (their columns).
+fn comment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRow> {
+    Ok(CommentRow {
+        id: r.get(0)?,
+        article_id: r.get(1)?,
+        parent_id: r.get(2)?,
+        author: r.get(3)?,
+        email: r.get(4)?,
+        body: r.get(5)?,
+        status: r.get(6)?,
+        created_at: r.get(7)?,
+        idempotency_key: r.get(8)?,
+        client_hmac: r.get(9)?,
+    })
 }
 
 const SUBSCRIPTION_COLUMNS: &str =
