@@ -502,7 +502,7 @@ fn webhook_settings(args: &ServeArgs) -> anyhow::Result<Option<webhooks::setting
     Ok(Some(settings))
 }
 
-/// `--admin-token`, `--publish-token` (`flag`): at least 16 characters,
+/// `--admin-token`, `--publish-token`, `--metrics-token` (`flag`): at least 16 characters,
 /// none of them spaces (a systemd EnvironmentFile keeps a `# comment` in
 /// the value); empty means unset. Either grants approving, deleting or
 /// publishing everything, and the API answers every guess: a short one
@@ -550,18 +550,9 @@ fn parse_public_url(value: &str) -> Result<String, String> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// `--db` for messages: a URL loses its password.
+/// `--db` for messages: without a password ([`engine::redacted`]).
 fn shown(db: &str) -> String {
-    match db.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((user, host)) => {
-                let user = user.split(':').next().unwrap_or_default();
-                format!("{scheme}://{user}@{host}")
-            }
-            None => db.to_owned(),
-        },
-        None => db.to_owned(),
-    }
+    engine::redacted(db)
 }
 
 fn default_serve() -> ServeArgs {
@@ -610,7 +601,7 @@ async fn main() -> anyhow::Result<()> {
             "no database at {}: name the server's with --db or KHABAR_DB \
              (a service may set it only in its own environment, such as \
              /etc/khabar/khabar.env)",
-            cli.db
+            shown(&cli.db)
         );
     }
     match &command {
@@ -751,7 +742,7 @@ async fn main() -> anyhow::Result<()> {
                 site_name: args.site_name.clone(),
                 public_url: args.public_url.filter(|u| !u.is_empty()),
                 body_timeout: Duration::from_secs(args.body_timeout_secs),
-                metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
+                metrics_token: checked_token("--metrics-token", args.metrics_token)?,
                 cdn_max_age: args.cdn_max_age,
                 webhook_urls: webhook_settings
                     .as_ref()
@@ -825,7 +816,7 @@ async fn backup(db: &str, dest: &std::path::Path) -> anyhow::Result<()> {
     }
     let source = std::path::Path::new(db);
     if !source.exists() {
-        bail!("no database at {db}");
+        bail!("no database at {}", shown(db));
     }
     // As it is: never migrated by this binary (a backup taken before an
     // upgrade must keep the schema the running server knows).
@@ -848,7 +839,10 @@ async fn migrate(from: &str, to: &str, password: Option<&str>) -> anyhow::Result
     // Opened, a missing file would be a new, empty database, copied as
     // the site's (a data volume not mounted, a mistyped path).
     if !engine::is_postgres_url(from) && !std::path::Path::new(from).exists() {
-        bail!("no database at {from}: name the server's SQLite file with --from");
+        bail!(
+            "no database at {}: name the server's SQLite file with --from",
+            shown(from)
+        );
     }
     let source = engine::open_with_password(from, password)
         .await

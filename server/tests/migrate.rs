@@ -114,11 +114,25 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
             .expect("subscription");
         assert!(id.is_some(), "{email} subscribed");
     }
-    // How far moderator mail got.
+    // How far moderator mail got, and a message the outbox kept.
     f.store
         .set_cursor("notify-moderators:desk@news.example", top_id)
         .await
         .expect("cursor");
+    f.store
+        .put_outbox_mail(
+            khabar_server::store::OutboxMail {
+                id: 0,
+                at: "2026-12-07T08:00:00Z".into(),
+                sender: "desk@news.example".into(),
+                recipient: "mona@news.example".into(),
+                subject: "تعليق ينتظر".into(),
+                text: "نص".into(),
+            },
+            100,
+        )
+        .await
+        .expect("outbox");
     let before = f.store.dump().await.expect("dump");
     assert_eq!(before.comments.len(), 4);
     assert!(
@@ -161,6 +175,7 @@ async fn everything_moves_to_the_other_engine_and_back_unchanged() {
         "reply_subscriptions",
         "webhook_urls",
         "webhook_deliveries",
+        "mail_outbox",
     ] {
         let rows = copied
             .tables

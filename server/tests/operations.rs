@@ -290,8 +290,8 @@ fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
     // A --db that means PostgreSQL but is no postgres:// URL is refused,
     // not made an SQLite file of that name.
     for spec in [
-        "host=db.internal dbname=khabar user=khabar",
-        "POSTGRES://khabar@db/khabar",
+        "host=db.internal dbname=khabar user=khabar password=s3cret",
+        "POSTGRES://khabar:s3cret@db/khabar",
         "postgres//khabar@db/khabar",
         "postgresql:khabar",
     ] {
@@ -304,6 +304,7 @@ fn tools_for_a_running_server_refuse_a_database_that_is_not_there() {
         assert!(!out.status.success(), "{spec}: {out:?}");
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(said.contains("postgres://"), "{spec}: {said}");
+        assert!(!said.contains("s3cret"), "{spec}: {said}");
         assert_eq!(
             std::fs::read_dir(dir.path()).expect("dir").count(),
             0,

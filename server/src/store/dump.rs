@@ -211,6 +211,20 @@ pub const TABLES: &[Table] = &[
         &[("idempotency_key", Kind::Text), ("article_id", Kind::Text)],
         false,
     ),
+    // The mail `--mail-outbox` keeps for `/admin/outbox` (it was left
+    // behind by a move before 2026-12-07).
+    (
+        "mail_outbox",
+        &[
+            ("id", Kind::Int),
+            ("at", Kind::Text),
+            ("sender", Kind::Text),
+            ("recipient", Kind::Text),
+            ("subject", Kind::Text),
+            ("text", Kind::Text),
+        ],
+        true,
+    ),
 ];
 
 /// What the store keeps about an article beside its content.

@@ -32,12 +32,44 @@ pub async fn open_with_password(
     }
 }
 
+/// `--db` as messages and logs may show it: without the password of a
+/// URL's user (`postgres://khabar:…@db/…` → `postgres://khabar@db/…`, in
+/// any scheme) or a `password=` setting's value.
+pub fn redacted(spec: &str) -> String {
+    let mut out = match spec.split_once("://") {
+        Some((scheme, rest)) => {
+            // The user's part ends at the last `@` before the query: a
+            // password may hold `/` or `@`.
+            let query = rest.find(['?', '#']).unwrap_or(rest.len());
+            match rest[..query].rfind('@') {
+                Some(at) => {
+                    let user = rest[..at].split(':').next().unwrap_or_default();
+                    format!("{scheme}://{user}@{}", &rest[at + 1..])
+                }
+                None => spec.to_owned(),
+            }
+        }
+        None => spec.to_owned(),
+    };
+    let mut from = 0;
+    while let Some(found) = out[from..].to_ascii_lowercase().find("password=") {
+        let start = from + found + "password=".len();
+        let end = out[start..]
+            .find(|c: char| c == '&' || c == '#' || c.is_whitespace())
+            .map_or(out.len(), |n| start + n);
+        out.replace_range(start..end, "…");
+        from = start + "…".len();
+    }
+    out
+}
+
 /// Why `spec`, which is no PostgreSQL URL, is no SQLite file either: a
 /// URL of another scheme (`POSTGRES://`, `postgres//` mistyped) or
 /// PostgreSQL's `key=value` form would each be a new file on every
 /// instance, each serving comments of its own.
 fn not_a_file(spec: &str) -> Option<String> {
     let lower = spec.to_ascii_lowercase();
+    let spec = &redacted(spec);
     let keywords = ["host=", "dbname=", "user=", "port=", "sslmode="];
     // A file may be named `postgres-copy.sqlite3`; a URL's start is no name.
     let url_like = ["postgres:", "postgresql:", "postgres//", "postgresql//"];
@@ -62,4 +94,41 @@ fn not_a_file(spec: &str) -> Option<String> {
 /// Whether `--db` names a PostgreSQL server rather than an SQLite file.
 pub fn is_postgres_url(spec: &str) -> bool {
     spec.starts_with("postgres://") || spec.starts_with("postgresql://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn messages_never_show_a_password() {
+        for (spec, shown) in [
+            (
+                "postgres://khabar:s3cret@db/khabar",
+                "postgres://khabar@db/khabar",
+            ),
+            (
+                "POSTGRES://khabar:s3/c@ret@db/khabar?sslmode=require",
+                "POSTGRES://khabar@db/khabar?sslmode=require",
+            ),
+            (
+                "postgresql+psycopg://u:s3cret@db/k",
+                "postgresql+psycopg://u@db/k",
+            ),
+            (
+                "postgres://khabar@db/khabar?password=s3cret&sslmode=require",
+                "postgres://khabar@db/khabar?password=…&sslmode=require",
+            ),
+            (
+                "host=db password=s3cret dbname=khabar",
+                "host=db password=… dbname=khabar",
+            ),
+            (
+                "/var/lib/khabar/khabar.sqlite3",
+                "/var/lib/khabar/khabar.sqlite3",
+            ),
+        ] {
+            assert_eq!(redacted(spec), shown, "{spec}");
+        }
+    }
 }
