@@ -112,8 +112,8 @@ fn json_bytes(c: &Comment) -> usize {
 ///
 /// Written `{id}_{at}`. A plain id, which the server gave before
 /// 2026-12-07 (and still gives as `"0"`: the first of a comment's
-/// replies), has no time: the store reads it from that comment (or, if it
-/// was deleted, from the comment stored before it).
+/// replies), has no time: the store reads it from that comment (see its
+/// `AFTER_AT`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CommentCursor {
     /// The last comment shown.

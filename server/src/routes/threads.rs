@@ -42,30 +42,35 @@ impl From<ThreadError> for ApiError {
     }
 }
 
-/// The canonical URL and the id of the article that is its thread, if
-/// the server holds one. The page of a hidden article (deleted in the CMS)
-/// is `404`, as its comments by id are: it neither shows them nor opens
-/// a second thread beside them.
-async fn resolve(
-    state: &AppState,
-    url: Option<&str>,
-) -> Result<(String, Option<String>), ApiError> {
+/// The canonical URL of a page's `url=` (`400` for none, or one of no
+/// `--site`).
+fn address(state: &AppState, url: Option<&str>) -> Result<String, ApiError> {
     let url = url
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| ApiError::BadRequest("give the page's url=".into()))?;
-    let canonical = state.sites.canonical(url)?;
-    let forms = page_spellings(&canonical);
+    Ok(state.sites.canonical(url)?)
+}
+
+/// The id of the article that is the thread of page `canonical`, if the
+/// server holds one; `Err` with the ids of the page's articles when all
+/// are hidden (deleted in the CMS): that page is `404`, as its comments by
+/// id are, and neither shows them nor opens a second thread beside them.
+async fn resolve(
+    state: &AppState,
+    canonical: &str,
+) -> Result<Result<Option<String>, Vec<String>>, ApiError> {
+    let forms = page_spellings(canonical);
     let found = state.store.ids_by_url(forms.clone()).await?;
     // The closest spelling of a shown article wins when several match: an
     // absolute URL before a bare path.
     let shown = forms
         .iter()
         .find_map(|form| found.iter().find(|m| &m.url == form && !m.hidden));
-    match shown {
-        Some(m) => Ok((canonical, Some(m.id.clone()))),
-        None if !found.is_empty() => Err(ApiError::NotFound("article")),
-        None => Ok((canonical, None)),
-    }
+    Ok(match shown {
+        Some(m) => Ok(Some(m.id.clone())),
+        None if !found.is_empty() => Err(found.into_iter().map(|m| m.id).collect()),
+        None => Ok(None),
+    })
 }
 
 /// `{"items", "next", "total", "comments_open", "article_id"}`; a page
@@ -78,7 +83,10 @@ pub(crate) async fn list(
     // on a page with no comments yet too, not once the first comes.
     let sort = crate::routes::comments::sort(p.sort.as_deref())?;
     let after = crate::routes::comments::cursor(p.cursor.as_deref())?;
-    let (_, id) = resolve(&state, p.url.as_deref()).await?;
+    let canonical = address(&state, p.url.as_deref())?;
+    let id = resolve(&state, &canonical)
+        .await?
+        .map_err(|_| ApiError::NotFound("article"))?;
     let Some(article_id) = id else {
         return Ok(Json(
             json!({ "items": [], "next": null, "total": 0, "article_id": null,
@@ -121,25 +129,18 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // The address first (400), then the comment (422, as by id, whatever
     // became of its page), then the page.
-    if let Some(url) = p.url.as_deref().filter(|u| !u.trim().is_empty()) {
-        state.sites.canonical(url)?;
-    }
+    let canonical = address(&state, p.url.as_deref())?;
     let clean = crate::comments::validate(&input).map_err(ApiError::Invalid)?;
-    let (canonical, id) = match resolve(&state, p.url.as_deref()).await {
-        Ok(found) => found,
+    let id = match resolve(&state, &canonical).await? {
+        Ok(id) => id,
         // A retry of a comment stored on the page before it was withdrawn
         // (an answer lost, then the story deleted): the stored answer, as
         // by id; a key of another page's comment is a conflict, as by id.
-        Err(gone @ ApiError::NotFound(_)) => {
+        Err(withdrawn) => {
             let Some(stored) = state.store.comment_by_key(&clean.key).await? else {
-                return Err(gone);
+                return Err(ApiError::NotFound("article"));
             };
-            let canonical = p.url.as_deref().map(|u| state.sites.canonical(u));
-            let withdrawn = match canonical {
-                Some(Ok(c)) => state.store.ids_by_url(page_spellings(&c)).await?,
-                _ => Vec::new(),
-            };
-            if !withdrawn.iter().any(|m| m.id == stored.article_id) {
+            if !withdrawn.contains(&stored.article_id) {
                 return Err(ApiError::IdempotencyConflict);
             }
             let (status, Json(mut answer)) =
@@ -147,7 +148,6 @@ pub(crate) async fn create(
             answer["article_id"] = json!(stored.article_id);
             return Ok((status, Json(answer)));
         }
-        Err(e) => return Err(e),
     };
     // A page the server does not hold: its thread's title and language, for
     // `post` to create it once the comment has passed its checks.

@@ -932,6 +932,15 @@ const DB_NOW_MS: &str = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint";
 
 /// `translate`'s arguments folding A to Z only, as SQLite's `NOCASE` does:
 /// reply subscriptions' addresses are one when they are one on both engines.
+/// Which comments (`c`) a [`ModQuery`] lists: its status `$1`, article
+/// `$2` and search pattern `$3` (`moderation_comments` and its count).
+const MODERATED: &str = "c.status = $1 AND ($2::TEXT IS NULL OR c.article_id = $2)
+    AND ($3::TEXT IS NULL OR c.body ILIKE $3 ESCAPE '\\' OR c.author ILIKE $3 ESCAPE '\\')";
+
+/// The columns [`comment_row`] reads.
+const COMMENT_ROW_COLUMNS: &str = "id, article_id, parent_id, author, email, body, status,
+    created_at, idempotency_key, client_hmac";
+
 /// A comment as `dump` and `comments export` read it (their columns).
 fn comment_row(r: &tokio_postgres::Row) -> Result<CommentRow, StoreError> {
     Ok(CommentRow {
@@ -2283,10 +2292,7 @@ impl Store for PostgresStore {
         let client = self.pool.get().await?;
         let pattern = q.search.as_deref().map(super::like_pattern);
         let sql = format!(
-            "SELECT COUNT(*) FROM comments c
-             WHERE c.status = $1 AND ($2::TEXT IS NULL OR c.article_id = $2)
-               AND ($3::TEXT IS NULL OR c.body ILIKE $3 ESCAPE '\\'
-                    OR c.author ILIKE $3 ESCAPE '\\') {}",
+            "SELECT COUNT(*) FROM comments c WHERE {MODERATED} {}",
             super::readers_only(q.readers_only)
         );
         Ok(client
@@ -2305,9 +2311,7 @@ impl Store for PostgresStore {
                      p.id, p.author, p.body, p.created_at
                  FROM comments c JOIN articles a ON a.id = c.article_id
                  LEFT JOIN comments p ON p.id = c.parent_id
-                 WHERE c.status = $1 AND ($2::TEXT IS NULL OR c.article_id = $2)
-                   AND ($3::TEXT IS NULL OR c.body ILIKE $3 ESCAPE '\\'
-                        OR c.author ILIKE $3 ESCAPE '\\')
+                 WHERE {MODERATED}
                    AND ($5::BIGINT IS NULL OR c.id < $5) AND ($6::BIGINT IS NULL OR c.id > $6) {}
                  ORDER BY c.id {} LIMIT $4",
             super::readers_only(q.readers_only),
@@ -2991,8 +2995,7 @@ impl Store for PostgresStore {
         client
             .query(
                 &format!(
-                    "SELECT id, article_id, parent_id, author, email, body, status, created_at,
-                         idempotency_key, client_hmac FROM comments
+                    "SELECT {COMMENT_ROW_COLUMNS} FROM comments
                      WHERE ($1::TEXT IS NULL OR article_id = $1)
                        AND ($2::TEXT IS NULL OR translate(email, {ASCII_FOLD}) = translate($2, {ASCII_FOLD}))
                      ORDER BY id"
@@ -3034,8 +3037,7 @@ impl Store for PostgresStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         let comments = client
             .query(
-                "SELECT id, article_id, parent_id, author, email, body, status, created_at,
-                     idempotency_key, client_hmac FROM comments ORDER BY id",
+                &format!("SELECT {COMMENT_ROW_COLUMNS} FROM comments ORDER BY id"),
                 &[],
             )
             .await?

@@ -1091,12 +1091,11 @@ impl Store for SqliteStore {
         email: Option<String>,
     ) -> Result<Vec<CommentRow>, StoreError> {
         self.with_conn(move |c| {
-            let mut stmt = c.prepare(
-                "SELECT id, article_id, parent_id, author, email, body, status, created_at,
-                     idempotency_key, client_hmac FROM comments
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COMMENT_ROW_COLUMNS} FROM comments
                  WHERE (?1 IS NULL OR article_id = ?1) AND (?2 IS NULL OR email = ?2 COLLATE NOCASE)
-                 ORDER BY id",
-            )?;
+                 ORDER BY id"
+            ))?;
             let rows = stmt
                 .query_map(params![article_id, email], comment_row)?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -1882,16 +1881,14 @@ impl Store for SqliteStore {
     async fn moderation_count(&self, q: ModQuery) -> Result<i64, StoreError> {
         self.with_conn(move |c| {
             let sql = format!(
-                "SELECT COUNT(*) FROM comments c
-                 WHERE c.status = ?1 AND (?2 IS NULL OR c.article_id = ?2)
-                   AND (?3 IS NULL OR c.body LIKE ?3 ESCAPE '\\' OR c.author LIKE ?3 ESCAPE '\\') {}",
+                "SELECT COUNT(*) FROM comments c WHERE {MODERATED} {}",
                 super::readers_only(q.readers_only)
             );
             let pattern = q.search.as_deref().map(super::like_pattern);
-            Ok(c.prepare_cached(&sql)?.query_row(
-                params![q.status.as_str(), q.article_id, pattern],
-                |r| r.get(0),
-            )?)
+            Ok(c.prepare_cached(&sql)?
+                .query_row(params![q.status.as_str(), q.article_id, pattern], |r| {
+                    r.get(0)
+                })?)
         })
         .await
     }
@@ -1905,8 +1902,7 @@ impl Store for SqliteStore {
                      p.id, p.author, p.body, p.created_at
                  FROM comments c JOIN articles a ON a.id = c.article_id
                  LEFT JOIN comments p ON p.id = c.parent_id
-                 WHERE c.status = ?1 AND (?2 IS NULL OR c.article_id = ?2)
-                   AND (?3 IS NULL OR c.body LIKE ?3 ESCAPE '\\' OR c.author LIKE ?3 ESCAPE '\\')
+                 WHERE {MODERATED}
                    AND (?5 IS NULL OR c.id < ?5) AND (?6 IS NULL OR c.id > ?6) {}
                  ORDER BY c.id {} LIMIT ?4",
                 super::readers_only(q.readers_only),
@@ -2327,10 +2323,9 @@ fn dump(conn: &Connection) -> Result<Dump, StoreError> {
         .query_map([], row_to_article)?
         .map(|r| r.map_err(StoreError::from).and_then(RawArticle::finish))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT id, article_id, parent_id, author, email, body, status, created_at,
-             idempotency_key, client_hmac FROM comments ORDER BY id",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COMMENT_ROW_COLUMNS} FROM comments ORDER BY id"
+    ))?;
     let mut state =
         conn.prepare("SELECT id, hidden, origin, source_open FROM articles ORDER BY id")?;
     let article_state = state
@@ -3157,6 +3152,15 @@ fn replies_after(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
+
+/// Which comments (`c`) a [`ModQuery`] lists: its status `?1`, article
+/// `?2` and search pattern `?3` (`moderation_comments` and its count).
+const MODERATED: &str = "c.status = ?1 AND (?2 IS NULL OR c.article_id = ?2)
+    AND (?3 IS NULL OR c.body LIKE ?3 ESCAPE '\\' OR c.author LIKE ?3 ESCAPE '\\')";
+
+/// The columns [`comment_row`] reads.
+const COMMENT_ROW_COLUMNS: &str = "id, article_id, parent_id, author, email, body, status,
+    created_at, idempotency_key, client_hmac";
 
 /// A comment as [`dump`] and `comments export` read it (their columns).
 fn comment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRow> {
