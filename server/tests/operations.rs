@@ -366,6 +366,12 @@ fn a_weak_or_mangled_token_stops_the_start_and_says_why() {
         assert!(said.contains(flag) && said.contains(why), "{value}: {said}");
         assert!(!said.contains(value), "the token is not shown: {said}");
     }
+    // The metrics token too (a started server would fail the wait).
+    let said = refused_start(&[("KHABAR_METRICS_TOKEN", "m3trics # scraper")]);
+    assert!(
+        said.contains("--metrics-token") && said.contains("spaces"),
+        "{said}"
+    );
 }
 
 /// What `serve` said on stderr when it stopped at once with these
