@@ -441,10 +441,17 @@ impl CommentSection {
         }
     }
 
+    /// Writes the body's count, and lays the body out as the comment will
+    /// be shown ([`dom::words_dir`]): with `dir="auto"` alone, an Arabic
+    /// comment opening with "iPhone" is typed left to right.
     fn update_count(&self) {
-        let n = khabar_rules::clean_comment(&self.value(Field::Body))
-            .chars()
-            .count();
+        let body = self.value(Field::Body);
+        self.0
+            .borrow()
+            .form
+            .input(Field::Body)
+            .set_attr("dir", dom::words_dir(&body).unwrap_or("auto"));
+        let n = khabar_rules::clean_comment(&body).chars().count();
         let (dates, over) = {
             let s = self.0.borrow();
             (s.options.dates.clone(), n > comment_rules::BODY_MAX)

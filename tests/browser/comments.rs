@@ -203,6 +203,41 @@ async fn drafts_survive_remounting_and_server_422s_land_on_fields() {
     handle.destroy();
 }
 
+/// The text box is laid out as the comment will be shown, by its words:
+/// an Arabic comment opening with a brand name is typed right to left,
+/// restored so, and a tie is left to the first letter.
+#[wasm_bindgen_test]
+async fn the_comment_box_takes_the_direction_of_most_of_its_words() {
+    clear_storage();
+    let _fetch = FakeFetch::install(Answer::Routes(&[("GET", "/comments", 200, NO_COMMENTS)]));
+    let el = host();
+    let handle = khabar::mount(el.clone(), comments_options("en", "c-dir")).expect("mount");
+    find(&el, ".comments-empty").await;
+    let root = el.shadow_root().expect("root");
+    let body = root.query_selector("#kc-body").expect("q").expect("b");
+    assert_eq!(body.get_attribute("dir").as_deref(), Some("auto"));
+    type_into(&body, "iPhone 16 يصل إلى الأسواق العربية");
+    assert_eq!(body.get_attribute("dir").as_deref(), Some("rtl"));
+    type_into(&body, "Apple تكشف");
+    assert_eq!(body.get_attribute("dir").as_deref(), Some("auto"), "a tie");
+    type_into(&body, "محمد said the port reopens today");
+    assert_eq!(body.get_attribute("dir").as_deref(), Some("ltr"));
+    type_into(&body, "CNN: قال المتحدث إن الميناء يفتح غدا");
+    handle.destroy();
+
+    let handle = khabar::mount(el.clone(), comments_options("en", "c-dir")).expect("remount");
+    find(&el, ".comments-empty").await;
+    let root = el.shadow_root().expect("root");
+    let body = root.query_selector("#kc-body").expect("q").expect("b");
+    wait_for_text(&el, ".form-status", "Your draft comment was restored.").await;
+    assert_eq!(
+        body.get_attribute("dir").as_deref(),
+        Some("rtl"),
+        "restored"
+    );
+    handle.destroy();
+}
+
 /// A reply refused for its parent (rejected meanwhile): "cancel reply"
 /// takes the refusal away, and the line asking to check the marked fields
 /// with it, since none is marked any more.
