@@ -936,6 +936,39 @@ async fn a_reader_who_replied_hears_of_the_conversation_not_of_their_comment() {
     );
 }
 
+/// A reader who ticks the box on a reply is asked to confirm replies in the
+/// conversation they commented in: the conversation is not their comment.
+#[tokio::test]
+async fn a_reader_asking_from_a_reply_confirms_the_conversation_not_their_comment() {
+    let (f, inbox, _) = setup(10).await;
+    let top = comment(&f, "Sara", "sara@example.org", "Et le tram ?", None, false).await;
+    let top = top["comment"]["id"].as_i64().expect("id");
+    approve(&f, top).await;
+    let reply = comment(
+        &f,
+        "Omar",
+        "omar@example.net",
+        "Bonne question.",
+        Some(top),
+        true,
+    )
+    .await;
+    assert_eq!(reply["reply_notifications"], "confirmation_sent");
+    let mails = wait_for(&inbox, 1).await;
+    let text = decoded_text(&mails[0]);
+    assert!(
+        text.contains("des nouvelles réponses dans la conversation où vous avez commenté"),
+        "{text}"
+    );
+    assert!(!text.contains("votre commentaire"), "{text}");
+    let confirm = link_to(&text, "/replies/confirm");
+    let form = format!("t={}", token_of(&confirm));
+    let (code, page) = request(&f, "POST", "/replies/confirm", Some(&form)).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    assert!(page.contains("publiée dans cette conversation"), "{page}");
+    assert!(!page.contains("votre commentaire"), "{page}");
+}
+
 /// A run's time is checked before every message, not only between notices:
 /// a conversation with many subscribers is told over several runs, each
 /// within its claim, and nobody twice.

@@ -87,7 +87,8 @@ const EN: Words = Words {
     lang: "en",
     rtl: false,
     confirm_subject: "Confirm: e-mail me about replies",
-    confirm_asked: "You asked to be told by e-mail when someone replies to your comment on",
+    confirm_asked:
+        "You asked to be told by e-mail of new replies in the conversation you commented in, on",
     confirm_open: "To confirm, open this link and press the button:",
     confirm_ignore: "If you did not ask for this, ignore this message: nothing more will be sent.",
     reply_subject: "New reply to your comment on",
@@ -98,10 +99,10 @@ const EN: Words = Words {
     stop: "Stop these e-mails:",
     confirm_heading: "E-mail me about replies?",
     confirm_button: "Confirm",
-    confirmed: "Done: you will get an e-mail when a reply to your comment is published.",
+    confirmed: "Done: you will get an e-mail when a reply in this conversation is published.",
     stop_heading: "Stop e-mails about replies?",
     stop_button: "Stop these e-mails",
-    stopped: "Done: no more e-mails about replies to this comment.",
+    stopped: "Done: no more e-mails about replies in this conversation.",
     invalid: "This link is not valid.",
 };
 
@@ -109,7 +110,7 @@ const AR: Words = Words {
     lang: "ar",
     rtl: true,
     confirm_subject: "تأكيد: أعلمني بالردود عبر البريد",
-    confirm_asked: "طلبت أن نعلمك عبر البريد حين يرد أحد على تعليقك على",
+    confirm_asked: "طلبت أن نعلمك عبر البريد بكل رد جديد في النقاش الذي علّقت فيه على",
     confirm_open: "للتأكيد افتح هذا الرابط واضغط الزر:",
     confirm_ignore: "إن لم تطلب هذا فتجاهل الرسالة: لن يصلك شيء بعدها.",
     reply_subject: "رد جديد على تعليقك على",
@@ -120,10 +121,10 @@ const AR: Words = Words {
     stop: "أوقف هذه الرسائل:",
     confirm_heading: "أتريد أن نعلمك بالردود عبر البريد؟",
     confirm_button: "تأكيد",
-    confirmed: "تم: ستصلك رسالة حين يُنشر رد على تعليقك.",
+    confirmed: "تم: ستصلك رسالة حين يُنشر رد في هذا النقاش.",
     stop_heading: "أتريد إيقاف رسائل الردود؟",
     stop_button: "أوقف هذه الرسائل",
-    stopped: "تم: لن تصلك رسائل أخرى عن الردود على هذا التعليق.",
+    stopped: "تم: لن تصلك رسائل أخرى عن الردود في هذا النقاش.",
     invalid: "هذا الرابط غير صالح.",
 };
 
@@ -132,7 +133,7 @@ const FA: Words = Words {
     rtl: true,
     confirm_subject: "تأیید: پاسخ‌ها را به من ایمیل کنید",
     confirm_asked:
-        "خواسته‌اید وقتی کسی به دیدگاه شما پاسخ می‌دهد با ایمیل باخبر شوید؛ دیدگاه شما دربارهٔ",
+        "خواسته‌اید از پاسخ‌های تازه در گفت‌وگویی که در آن دیدگاه نوشتید با ایمیل باخبر شوید؛ دربارهٔ",
     confirm_open: "برای تأیید، این پیوند را باز کنید و دکمه را بزنید:",
     confirm_ignore:
         "اگر چنین درخواستی نداده‌اید، این پیام را نادیده بگیرید: پیام دیگری فرستاده نمی‌شود.",
@@ -144,10 +145,10 @@ const FA: Words = Words {
     stop: "توقف این ایمیل‌ها:",
     confirm_heading: "پاسخ‌ها را به شما ایمیل کنیم؟",
     confirm_button: "تأیید",
-    confirmed: "انجام شد: وقتی پاسخی به دیدگاه شما منتشر شود، ایمیلی دریافت می‌کنید.",
+    confirmed: "انجام شد: وقتی پاسخی در این گفت‌وگو منتشر شود، ایمیلی دریافت می‌کنید.",
     stop_heading: "ایمیل‌های پاسخ متوقف شود؟",
     stop_button: "توقف این ایمیل‌ها",
-    stopped: "انجام شد: دیگر دربارهٔ پاسخ‌های این دیدگاه ایمیلی نمی‌گیرید.",
+    stopped: "انجام شد: دیگر دربارهٔ پاسخ‌های این گفت‌وگو ایمیلی نمی‌گیرید.",
     invalid: "این پیوند معتبر نیست.",
 };
 
@@ -155,7 +156,7 @@ const UR: Words = Words {
     lang: "ur",
     rtl: true,
     confirm_subject: "تصدیق: جوابات کی اطلاع ای میل پر دیں",
-    confirm_asked: "آپ نے کہا تھا کہ جب کوئی آپ کے تبصرے کا جواب دے تو آپ کو ای میل سے بتایا جائے؛ آپ کا تبصرہ اس خبر پر ہے:",
+    confirm_asked: "آپ نے کہا تھا کہ جس گفتگو میں آپ نے تبصرہ کیا اس میں ہر نئے جواب کی اطلاع آپ کو ای میل سے دی جائے؛ خبر:",
     confirm_open: "تصدیق کے لیے یہ لنک کھولیں اور بٹن دبائیں:",
     confirm_ignore: "اگر آپ نے یہ نہیں کہا تو اس پیغام کو نظر انداز کریں: آپ کو مزید کچھ نہیں بھیجا جائے گا۔",
     reply_subject: "آپ کے تبصرے کا نیا جواب:",
@@ -166,10 +167,10 @@ const UR: Words = Words {
     stop: "یہ ای میلز بند کریں:",
     confirm_heading: "جوابات کی اطلاع ای میل پر چاہیے؟",
     confirm_button: "تصدیق کریں",
-    confirmed: "ہو گیا: آپ کے تبصرے کا جواب شائع ہونے پر آپ کو ای میل ملے گی۔",
+    confirmed: "ہو گیا: اس گفتگو میں کوئی جواب شائع ہونے پر آپ کو ای میل ملے گی۔",
     stop_heading: "جوابات کی ای میلز بند کریں؟",
     stop_button: "یہ ای میلز بند کریں",
-    stopped: "ہو گیا: اس تبصرے کے جوابات کی مزید ای میلز نہیں آئیں گی۔",
+    stopped: "ہو گیا: اس گفتگو کے جوابات کی مزید ای میلز نہیں آئیں گی۔",
     invalid: "یہ لنک درست نہیں ہے۔",
 };
 
@@ -177,7 +178,7 @@ const HE: Words = Words {
     lang: "he",
     rtl: true,
     confirm_subject: "אישור: עדכנו אותי במייל על תגובות",
-    confirm_asked: "ביקשת לקבל מייל כשמישהו מגיב לתגובה שלך על",
+    confirm_asked: "ביקשת לקבל מייל על כל תגובה חדשה בדיון שהגבת בו על",
     confirm_open: "כדי לאשר, פתחו את הקישור ולחצו על הכפתור:",
     confirm_ignore: "אם לא ביקשת זאת, אפשר להתעלם מההודעה: לא יישלח דבר נוסף.",
     reply_subject: "תגובה חדשה לתגובה שלך על",
@@ -188,10 +189,10 @@ const HE: Words = Words {
     stop: "להפסקת ההודעות:",
     confirm_heading: "לשלוח לך מייל על תגובות?",
     confirm_button: "אישור",
-    confirmed: "בוצע: יישלח אליך מייל כשתפורסם תגובה לתגובה שלך.",
+    confirmed: "בוצע: יישלח אליך מייל כשתפורסם תגובה חדשה בדיון הזה.",
     stop_heading: "להפסיק את המיילים על תגובות?",
     stop_button: "הפסקת המיילים",
-    stopped: "בוצע: לא יישלחו עוד מיילים על תגובות לתגובה זו.",
+    stopped: "בוצע: לא יישלחו עוד מיילים על תגובות בדיון הזה.",
     invalid: "הקישור אינו תקף.",
 };
 
@@ -200,7 +201,7 @@ const FR: Words = Words {
     rtl: false,
     confirm_subject: "Confirmation : m’avertir des réponses par e-mail",
     confirm_asked:
-        "Vous avez demandé à être averti par e-mail quand quelqu’un répond à votre commentaire sur",
+        "Vous avez demandé à être averti par e-mail des nouvelles réponses dans la conversation où vous avez commenté, sur",
     confirm_open: "Pour confirmer, ouvrez ce lien et appuyez sur le bouton :",
     confirm_ignore:
         "Si vous n’avez rien demandé, ignorez ce message : rien d’autre ne sera envoyé.",
@@ -214,10 +215,10 @@ const FR: Words = Words {
     confirm_heading: "Vous avertir des réponses par e-mail ?",
     confirm_button: "Confirmer",
     confirmed:
-        "C’est fait : vous recevrez un e-mail quand une réponse à votre commentaire sera publiée.",
+        "C’est fait : vous recevrez un e-mail quand une réponse sera publiée dans cette conversation.",
     stop_heading: "Ne plus recevoir d’e-mails sur les réponses ?",
     stop_button: "Ne plus recevoir ces e-mails",
-    stopped: "C’est fait : plus aucun e-mail sur les réponses à ce commentaire.",
+    stopped: "C’est fait : plus aucun e-mail sur les réponses de cette conversation.",
     invalid: "Ce lien n’est pas valable.",
 };
 
