@@ -112,6 +112,9 @@ async function startNginx(upstreams) {
     KHABAR_LISTEN: `127.0.0.1:${port}`,
     KHABAR_UPSTREAM_1: upstreams[0],
     KHABAR_UPSTREAM_2: upstreams[1],
+    // A TLS proxy in front would connect from here; the readers of these
+    // tests connect from other loopback addresses.
+    KHABAR_TLS_PROXY: '127.0.0.1',
   };
   const site = readFileSync(NGINX_EXAMPLE, 'utf8').replace(/\$\{([A-Z0-9_]+)\}/g, (whole, name) => {
     if (!(name in values)) throw new Error(`deploy/nginx.conf: unknown placeholder ${whole}`);
@@ -515,6 +518,19 @@ test('through nginx, the links the instances make keep the address the reader us
   assert.ok(withImage, 'a seeded article has an image');
   const { origin } = new URL(nginx.url);
   assert.ok(withImage.image.url.startsWith(`${origin}/`), `${withImage.image.url} is under ${origin}`);
+
+  // The scheme is the TLS proxy's word, and nobody else's: a reader
+  // connecting to nginx directly writes the header in vain.
+  const imageFrom = async (from) => {
+    const res = await send(`${nginx.url}api/v1/articles/${withImage.id}`, {
+      from, headers: { 'x-forwarded-proto': 'https' },
+    });
+    assert.equal(res.status, 200, res.text);
+    return res.json.image.url;
+  };
+  const { host } = new URL(nginx.url);
+  assert.equal(new URL(await imageFrom('127.0.0.1')).origin, `https://${host}`, 'the TLS proxy says https');
+  assert.equal(new URL(await imageFrom('127.0.0.21')).origin, origin, 'a reader\'s header is not passed on');
 });
 
 test('through nginx, an article pushed by a CMS passes up to the publishing API\'s own 2 MiB, and past it the API answers 413 in its JSON', { skip }, async () => {
