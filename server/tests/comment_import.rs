@@ -436,6 +436,43 @@ fn a_disqus_thread_whose_link_moved_finds_its_article_by_its_identifier() {
     assert_eq!(summary.new_threads, 1, "{summary}");
 }
 
+/// A WordPress post whose slug was edited since the sync finds its
+/// article by its post id and guid, as a Disqus thread does by its
+/// identifier.
+#[test]
+fn a_wordpress_post_whose_link_moved_finds_its_article_by_its_id() {
+    let f = news_site("https://news.example");
+    let synced = json!([{ "id": "news.example-528", "url": "https://news.example/2026/11/old-slug",
+        "title": "t", "published_at": "2026-11-02T08:00:00Z", "body": [] }]);
+    block_on(import_json(f.store.as_ref(), &synced.to_string())).expect("article");
+    let summary = import_text(
+        &f,
+        System::Wordpress,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" \
+         xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>\
+         <link>https://news.example</link><item><title>t</title>\
+         <link>https://news.example/2026/11/new-slug/</link>\
+         <guid isPermaLink=\"false\">https://news.example/?p=528</guid>\
+         <wp:post_id>528</wp:post_id><wp:status>publish</wp:status>\
+         <wp:comment><wp:comment_id>9</wp:comment_id>\
+         <wp:comment_author>Huda</wp:comment_author>\
+         <wp:comment_date_gmt>2026-11-02 09:00:00</wp:comment_date_gmt>\
+         <wp:comment_content><![CDATA[تعليق على الخبر]]></wp:comment_content>\
+         <wp:comment_approved>1</wp:comment_approved>\
+         <wp:comment_parent>0</wp:comment_parent></wp:comment>\
+         </item></channel></rss>",
+    );
+    assert_eq!(
+        (summary.published, summary.new_threads),
+        (1, 0),
+        "{summary}"
+    );
+    assert_eq!(
+        expect(&f, "import:wordpress:news.example:9").article_id,
+        "news.example-528"
+    );
+}
+
 /// A reply deleted here takes a newer export's answers to it with it, as
 /// a comment deleted here does, while an answer to its sibling that stays
 /// is added: the nearest comment up the chain that is (or was) here

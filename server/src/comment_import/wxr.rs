@@ -38,6 +38,10 @@ pub fn keeps_text(name: &str) -> bool {
             name,
             "link"
                 | "title"
+                // The post's id and first address: its article when the
+                // link moved since the sync (`SourceThread::identifiers`).
+                | "wp:post_id"
+                | "guid"
                 // A comment's metadata (and, read and dropped with its
                 // item, a post's): `dsq_post_id`.
                 | "wp:meta_key"
