@@ -899,6 +899,40 @@ fn the_command_imports_a_wordpress_export_and_says_what_it_did() {
     assert_eq!(block_on(comment_total(&f.store)), 5);
 }
 
+/// Comments an Isso database keeps for a thread deleted by hand (SQLite
+/// checks no foreign key unless asked) are skipped and named, as an
+/// unknown page's; the rest of the database comes in.
+#[test]
+fn an_isso_comment_of_a_thread_the_database_lacks_is_skipped_not_the_database() {
+    let f = news_site("https://news.example");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("comments.db");
+    let conn = rusqlite::Connection::open(&db).expect("db");
+    // Off, as in the sqlite3 shell a thread is deleted with.
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         CREATE TABLE threads (id INTEGER PRIMARY KEY, uri VARCHAR(256) UNIQUE, title VARCHAR(256));
+         CREATE TABLE comments (tid REFERENCES threads(id), id INTEGER PRIMARY KEY, parent INTEGER,
+             created FLOAT NOT NULL, modified FLOAT, mode INTEGER, remote_addr VARCHAR,
+             text VARCHAR, author VARCHAR, email VARCHAR, website VARCHAR,
+             likes INTEGER DEFAULT 0, dislikes INTEGER DEFAULT 0, voters BLOB, notification INTEGER);
+         INSERT INTO threads VALUES (1, '/2026/11/السوق', 'السوق');
+         INSERT INTO comments (tid, id, parent, created, mode, text, author)
+             VALUES (1, 1, NULL, 1764000000.5, 1, 'تعليق باق', 'Huda'),
+                    (40, 2, NULL, 1764000100.0, 1, 'a thread deleted by hand', 'Omar');",
+    )
+    .expect("tables");
+    drop(conn);
+    let summary = run_import(&f, System::Isso, &db, &options(&["https://news.example"]));
+    assert_eq!(summary.published, 1, "{summary}");
+    assert_eq!(
+        summary.unknown_pages,
+        vec!["(Isso thread 40, not in the database)".to_owned()],
+        "{summary}"
+    );
+    assert_eq!(expect(&f, "import:isso:news.example:1").article_id, "souq");
+}
+
 #[test]
 fn hostile_and_broken_files_are_refused_whole_and_write_nothing() {
     let f = news_site("https://news.example");

@@ -58,11 +58,21 @@ pub fn read(path: &Path) -> Result<Vec<SourceThread>, String> {
     while let Some(row) = rows.next().map_err(sql)? {
         let tid: i64 = row.get(0).map_err(sql)?;
         let id: i64 = row.get(1).map_err(sql)?;
-        let Some(&index) = by_id.get(&tid) else {
-            return Err(format!(
-                "comment {id} belongs to thread {tid}, which is missing"
-            ));
-        };
+        // A thread deleted by hand leaves its comments behind (SQLite
+        // checks no foreign key unless asked): they go in a thread of their
+        // own whose page names no page, which the import skips and names,
+        // as a Disqus export's, instead of refusing the whole database.
+        let index = *by_id.entry(tid).or_insert_with(|| {
+            out.push(SourceThread {
+                page: Page::Path(format!("(Isso thread {tid}, not in the database)")),
+                title: None,
+                site: None,
+                comments: Vec::new(),
+                public: false,
+                identifiers: Vec::new(),
+            });
+            out.len() - 1
+        });
         let parent: Option<i64> = row.get(2).map_err(sql)?;
         let created: Option<f64> = row.get(3).map_err(sql)?;
         let mode: Option<i64> = row.get(4).map_err(sql)?;
