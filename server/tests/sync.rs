@@ -1010,6 +1010,37 @@ async fn an_id_listing_that_repeats_its_first_page_hides_nothing() {
     assert_eq!(f.store.visible_ids_from(&src.url).await.expect("ids"), held);
 }
 
+/// A listing with no post at all (the category the source names deleted:
+/// WordPress then lists nothing, by id too) hides nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_that_lists_no_post_at_all_hides_nothing() {
+    let f = common::fixture(false);
+    let (mock, url, _host) = wp_site().await;
+    let src = source(&url);
+    let client = client();
+    sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    let held = f.store.visible_ids_from(&src.url).await.expect("ids");
+    assert!(!held.is_empty());
+    let posts = std::mem::take(&mut *mock.posts.lock().unwrap());
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, 0, "{report}");
+    assert_eq!(f.store.visible_ids_from(&src.url).await.expect("ids"), held);
+    // One post left listed: the others are gone indeed.
+    let kept = posts
+        .into_iter()
+        .find(|p| p["status"] == "publish" && p["id"] == 101)
+        .expect("post 101");
+    *mock.posts.lock().unwrap() = vec![kept];
+    let report = sync::sync(f.store.as_ref(), &client, &src)
+        .await
+        .expect("sync");
+    assert_eq!(report.hidden, held.len() - 1, "{report}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn comments_closed_here_stay_closed_until_wordpress_changes_its_word() {
     let f = common::fixture(false);

@@ -301,6 +301,21 @@ pub(crate) async fn sync(
     }
     let held = store.visible_ids_from(&source.url).await?;
     let (gone, listed) = match published_ids(&run, &[], client.limits().max_pages).await? {
+        // No post at all, with articles held: rather a category the source
+        // names that was deleted (WordPress then lists nothing, and says
+        // nothing), or a cache answering an empty list, than a site that
+        // took every post down. Hiding would take every article's
+        // comments off its page at once.
+        Some(listed) if listed.is_empty() && !held.is_empty() => {
+            tracing::warn!(
+                "sync {}: the site lists no published post while {} of its articles are \
+                 shown here; none is hidden (a category or tag in the source's address that \
+                 is gone?). Hide them in /admin if the site took them all down",
+                source.url,
+                held.len()
+            );
+            (Vec::new(), listed)
+        }
         // Missing from the listing: asked for again by id before hiding,
         // since a post trashed while the listing was paged shifts the
         // pages after it, and a live post can fall between two of them.
