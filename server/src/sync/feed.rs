@@ -26,12 +26,15 @@ use crate::sync::source::{
 };
 
 /// What feed-rs leaves out of a JSON Feed: paging, item images and each
-/// item's language.
+/// item's language. A field of another type than the spec's is taken as
+/// absent, and an item that is no object as one without extras: one item's
+/// `"image": {"url": …}` must not cost the page its paging and every other
+/// item its image.
 #[derive(Debug, Default, Deserialize)]
 struct JsonExtras {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     next_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_items")]
     items: Vec<JsonItem>,
 }
 
@@ -39,12 +42,32 @@ struct JsonExtras {
 struct JsonItem {
     #[serde(default)]
     id: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     image: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     banner_image: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     language: Option<String>,
+}
+
+/// A string, else nothing.
+fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// Each item's extras, in the feed's order (an item that is no object has
+/// none), else none.
+fn lenient_items<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<JsonItem>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|i| serde_json::from_value(i).unwrap_or_default())
+            .collect(),
+        _ => Vec::new(),
+    })
 }
 
 /// One sync of a feed whose first page is `first`.
@@ -779,4 +802,35 @@ fn media_image(entry: &Entry) -> Option<Image> {
             caption: None,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_feeds_extras_of_another_type_are_absent_not_the_pages() {
+        let extras: JsonExtras = serde_json::from_str(
+            r#"{"next_url": "page2.json", "items": [
+                {"id": "1", "image": {"url": "https://wire.test/1.jpg"}},
+                {"id": 2, "image": "https://wire.test/2.jpg", "language": 1},
+                "not an item",
+                {"id": "4", "banner_image": "https://wire.test/4.jpg", "language": "ar"}
+            ]}"#,
+        )
+        .expect("extras");
+        assert_eq!(extras.next_url.as_deref(), Some("page2.json"));
+        assert_eq!(extras.items.len(), 4, "each item keeps its place");
+        assert_eq!(extras.items[0].image, None);
+        assert_eq!(
+            extras.items[1].image.as_deref(),
+            Some("https://wire.test/2.jpg")
+        );
+        assert_eq!(extras.items[1].language, None);
+        assert!(extras.items[2].id.is_none());
+        assert_eq!(extras.items[3].language.as_deref(), Some("ar"));
+        let odd: JsonExtras =
+            serde_json::from_str(r#"{"next_url": 7, "items": {}}"#).expect("extras");
+        assert!(odd.next_url.is_none() && odd.items.is_empty());
+    }
 }

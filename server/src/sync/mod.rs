@@ -183,6 +183,19 @@ mod tests {
         assert_eq!(html_to_text("a < b &amp;&amp; c > d"), "a < b && c > d");
         assert_eq!(html_to_text("  عنوان \n  الخبر "), "عنوان الخبر");
         assert_eq!(html_to_text("&amp;lt;"), "&lt;");
+        // Blocks and line breaks part words; inline tags do not.
+        assert_eq!(
+            html_to_text("<p>One.</p><p>Two.</p>a<BR/>b<ul><li>c</li><li>d</li></ul>"),
+            "One. Two. a b c d"
+        );
+        assert_eq!(
+            html_to_text("<b>bold</b>ing <a href=x>li</a>nk"),
+            "bolding link"
+        );
+        assert_eq!(
+            html_to_text("&lt;p&gt;الأول&lt;/p&gt;&lt;p&gt;الثاني&lt;/p&gt;"),
+            "الأول الثاني"
+        );
     }
 
     #[test]

@@ -520,12 +520,65 @@ pub fn html_to_text(html: &str) -> String {
     cleaner.tags(HashSet::new());
     let mut text = html.to_owned();
     for _ in 0..2 {
-        text = unescape_serialized(&cleaner.clean(&text).to_string());
+        text = unescape_serialized(&cleaner.clean(&spaced_blocks(&text)).to_string());
         if !looks_like_markup(&text) {
             break;
         }
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `html` with a space before each tag that parts words where it is shown
+/// (a line break, a paragraph, a list item, a cell…): taking the tags away
+/// must not make "One.</p><p>Two." one word, as a feed's description with
+/// no line between its paragraphs would. Inline tags (`<b>`) get none.
+fn spaced_blocks(html: &str) -> String {
+    const PARTING: [&str; 27] = [
+        "address",
+        "article",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "td",
+        "th",
+        "tr",
+    ];
+    let mut out = String::with_capacity(html.len() + 16);
+    for (i, part) in html.split('<').enumerate() {
+        if i > 0 {
+            let name: String = part
+                .trim_start_matches('/')
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            if PARTING.contains(&name.as_str()) {
+                out.push(' ');
+            }
+            out.push('<');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// Undoes the escaping html5ever's serializer applies to text (`&`, `<`,
