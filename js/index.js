@@ -139,8 +139,8 @@ let pageBroken = false;
 
 /** Whether a widget of `kind` is a comment section. */
 const isComments = (kind) => String(kind ?? '').trim() === 'comments';
-/** The module that mounts a widget of `kind`: the core once it is asked for. */
-const moduleFor = (kind) => (isComments(kind) && !core.start && !pageBroken ? page : core);
+/** The module that mounts a widget of `kind`: the core once it is asked for (and not failed). */
+const moduleFor = (kind) => (isComments(kind) && (!core.start || core.failed) && !pageBroken ? page : core);
 
 /** The article URL the wasm asks for (api.rs): percent-encoded like encodeURIComponent, and `!'()*` too. */
 const articleUrl = (base, id) => `${base.replace(/\/+$/, '')}/articles/${
@@ -770,6 +770,9 @@ function wait(handle, element, o) {
 
 /** Opens a handle: mounts now when its module runs, else as soon as it does (starting it). */
 function open(element, options, fromAttributes, quiet = false) {
+  // Mounting again into an element replaces its widget, which would
+  // otherwise live on unseen, asking and firing its events twice.
+  handleOf.get(element)?.destroy();
   const handle = new Handle(element, options, fromAttributes, quiet);
   wait(handle, element, fromAttributes ? {} : options ?? {});
   rememberHandle(handle, element);

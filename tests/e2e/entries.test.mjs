@@ -432,6 +432,62 @@ test('a module that cannot start rejects `ready`, fires khabar:error, and the pa
   await page.close();
 });
 
+test('mount() again into one element replaces its widget: one lives, its events fire once, and the first handle no longer reaches it', async () => {
+  const { page, problems } = await apiPage('<div id="story"></div>', '');
+  const outcome = await page.evaluate(async (id) => {
+    const el = document.getElementById('story');
+    const ready = [];
+    el.addEventListener('khabar:ready', () => ready.push(el.shadowRoot?.querySelector('h1')?.lang ?? '?'));
+    const first = window.k.mount(el, { kind: 'article', articleId: id, lang: 'en' });
+    await new Promise((r) => el.addEventListener('khabar:ready', r, { once: true }));
+    const second = window.k.mount(el, { kind: 'article', articleId: id, lang: 'fr' });
+    await new Promise((r) => el.addEventListener('khabar:ready', r, { once: true }));
+    const live = window.k.debugCounts()[0];
+    first.update({ kind: 'article', articleId: id, lang: 'ar' }); // a handle taken down: nothing
+    await new Promise((r) => setTimeout(r, 300));
+    const events = ready.length;
+    first.destroy();
+    const kept = el.hasAttribute('data-khabar-mounted');
+    second.destroy();
+    return { live, events, kept, after: window.k.debugCounts()[0], lang: el.shadowRoot.querySelector('[lang]')?.lang };
+  }, ARTICLE);
+  assert.deepEqual(outcome, { live: 1, events: 2, kept: true, after: 0, lang: undefined });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a comment section mounted after the core failed is shown by the comments page\'s module', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.route('**/khabar_core_bg.wasm', (route) => route.abort('connectionrefused'));
+  await page.route('**/entry-page.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>e</title></head>
+<body><div id="story"></div><div id="section"></div><script type="module">
+  import * as k from '/khabar/index.js';
+  window.k = k;
+  window.events = [];
+  document.addEventListener('khabar:error', (e) => window.events.push([e.target.id, e.detail.code]));
+  k.mount(document.getElementById('story'), { kind: 'article', articleId: '${ARTICLE}' });
+</script></body></html>`,
+  }));
+  await page.goto(`${server.url}entry-page.html`);
+  await page.waitForFunction(() => window.events.length > 0);
+  const shown = await page.evaluate(async (id) => {
+    const el = document.getElementById('section');
+    const told = new Promise((r) => {
+      el.addEventListener('khabar:ready', () => r('ready'), { once: true });
+      el.addEventListener('khabar:error', (e) => r(e.detail.code), { once: true });
+    });
+    window.k.mount(el, { kind: 'comments', articleId: id, lang: 'en' });
+    return told;
+  }, ARTICLE);
+  assert.equal(shown, 'ready');
+  await page.locator('#section >> form.comment-form').waitFor();
+  assert.deepEqual(await page.evaluate(() => window.events), [['story', 'load']]);
+  assert.ok(!problems.some((p) => p.startsWith('pageerror')), problems.join('\n'));
+  await page.close();
+});
+
 test('update() that moves a comment section to the core with options the core refuses throws, and the section stays as it was', async () => {
   const { page, problems } = await apiPage('<div id="section"></div><div id="story"></div>', '');
   const outcome = await page.evaluate(async (id) => {
