@@ -902,14 +902,14 @@ fn the_command_imports_a_wordpress_export_and_says_what_it_did() {
 /// Comments an Isso database keeps for a thread deleted by hand (SQLite
 /// checks no foreign key unless asked) are skipped and named, as an
 /// unknown page's; the rest of the database comes in.
-#[test]
-fn an_isso_comment_of_a_thread_the_database_lacks_is_skipped_not_the_database() {
-    let f = news_site("https://news.example");
+/// An Isso database made here, in Isso's tables, with `rows` inserted
+/// (SQL), imported for https://news.example.
+fn isso_import(f: &Fixture, rows: &str) -> Summary {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("comments.db");
     let conn = rusqlite::Connection::open(&db).expect("db");
     // Off, as in the sqlite3 shell a thread is deleted with.
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA foreign_keys = OFF;
          CREATE TABLE threads (id INTEGER PRIMARY KEY, uri VARCHAR(256) UNIQUE, title VARCHAR(256));
          CREATE TABLE comments (tid REFERENCES threads(id), id INTEGER PRIMARY KEY, parent INTEGER,
@@ -917,13 +917,22 @@ fn an_isso_comment_of_a_thread_the_database_lacks_is_skipped_not_the_database() 
              text VARCHAR, author VARCHAR, email VARCHAR, website VARCHAR,
              likes INTEGER DEFAULT 0, dislikes INTEGER DEFAULT 0, voters BLOB, notification INTEGER);
          INSERT INTO threads VALUES (1, '/2026/11/السوق', 'السوق');
-         INSERT INTO comments (tid, id, parent, created, mode, text, author)
-             VALUES (1, 1, NULL, 1764000000.5, 1, 'تعليق باق', 'Huda'),
-                    (40, 2, NULL, 1764000100.0, 1, 'a thread deleted by hand', 'Omar');",
-    )
+         {rows}"
+    ))
     .expect("tables");
     drop(conn);
-    let summary = run_import(&f, System::Isso, &db, &options(&["https://news.example"]));
+    run_import(f, System::Isso, &db, &options(&["https://news.example"]))
+}
+
+#[test]
+fn an_isso_comment_of_a_thread_the_database_lacks_is_skipped_not_the_database() {
+    let f = news_site("https://news.example");
+    let summary = isso_import(
+        &f,
+        "INSERT INTO comments (tid, id, parent, created, mode, text, author)
+             VALUES (1, 1, NULL, 1764000000.5, 1, 'تعليق باق', 'Huda'),
+                    (40, 2, NULL, 1764000100.0, 1, 'a thread deleted by hand', 'Omar');",
+    );
     assert_eq!(summary.published, 1, "{summary}");
     assert_eq!(
         summary.unknown_pages,
@@ -931,6 +940,30 @@ fn an_isso_comment_of_a_thread_the_database_lacks_is_skipped_not_the_database() 
         "{summary}"
     );
     assert_eq!(expect(&f, "import:isso:news.example:1").article_id, "souq");
+}
+
+/// Isso's own `isso import` keeps a Disqus message's HTML as its text
+/// (Isso shows it as HTML): such a body is read as HTML, one a reader typed
+/// in Markdown as typed.
+#[test]
+fn an_isso_body_isso_imported_as_html_is_read_as_html() {
+    let f = news_site("https://news.example");
+    let summary = isso_import(
+        &f,
+        "INSERT INTO comments (tid, id, parent, created, mode, text, author)
+             VALUES (1, 1, NULL, 1764000000, 1,
+                     '<p>مرحبا<br>بكم</p><p>ثانية &amp; <a href=\"https://news.example/a\">أخيرة</a></p>', 'Huda'),
+                    (1, 2, NULL, 1764000100, 1, 'See <https://news.example/b> and <b>this</b> &amp; that', 'Omar');",
+    );
+    assert_eq!(summary.published, 2, "{summary}");
+    assert_eq!(
+        expect(&f, "import:isso:news.example:1").comment.body,
+        "مرحبا\nبكم\n\nثانية & أخيرة (https://news.example/a)"
+    );
+    assert_eq!(
+        expect(&f, "import:isso:news.example:2").comment.body,
+        "See <https://news.example/b> and <b>this</b> &amp; that"
+    );
 }
 
 #[test]

@@ -405,6 +405,8 @@ fn prepare(
             continue;
         };
         let body = match system {
+            // What Isso's own import brought from Disqus is HTML.
+            System::Isso if text::isso_imported_html(&c.body_html) => text::body_text(&c.body_html),
             System::Isso => text::typed_text(&c.body_html),
             System::Disqus | System::Wordpress => text::body_text(&c.body_html),
         };

@@ -126,6 +126,14 @@ pub fn typed_text(text: &str) -> String {
     khabar_rules::clean_comment(text)
 }
 
+/// Whether an Isso body is HTML that Isso's own `isso import` kept as it
+/// came (a Disqus message, always paragraphs: `<p>…</p>`), not Markdown a
+/// reader typed, which does not open with a paragraph tag.
+pub fn isso_imported_html(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with("<p>") && text.ends_with("</p>")
+}
+
 /// A display name from what another system stored (Isso keeps names
 /// HTML-escaped; WordPress may keep markup).
 pub fn author_text(raw: &str) -> String {
