@@ -471,6 +471,34 @@ fn a_wordpress_post_whose_link_moved_finds_its_article_by_its_id() {
         expect(&f, "import:wordpress:news.example:9").article_id,
         "news.example-528"
     );
+
+    // The site in /ar/ numbers its posts apart: its post 528 is its own
+    // article, never the root site's.
+    let synced = json!([{ "id": "news.example-ar-528", "url": "https://news.example/ar/old-slug",
+        "title": "t", "published_at": "2026-11-02T08:00:00Z", "body": [] }]);
+    block_on(import_json(f.store.as_ref(), &synced.to_string())).expect("article");
+    let summary = import_text(
+        &f,
+        System::Wordpress,
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" \
+         xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>\
+         <link>https://news.example/ar</link><wp:base_blog_url>https://news.example/ar</wp:base_blog_url>\
+         <item><title>t</title><link>https://news.example/ar/new-slug/</link>\
+         <guid isPermaLink=\"false\">https://news.example/ar/?p=528</guid>\
+         <wp:post_id>528</wp:post_id><wp:status>publish</wp:status>\
+         <wp:comment><wp:comment_id>9</wp:comment_id>\
+         <wp:comment_author>Sami</wp:comment_author>\
+         <wp:comment_date_gmt>2026-11-02 10:00:00</wp:comment_date_gmt>\
+         <wp:comment_content><![CDATA[تعليق على خبر الموقع العربي]]></wp:comment_content>\
+         <wp:comment_approved>1</wp:comment_approved>\
+         <wp:comment_parent>0</wp:comment_parent></wp:comment>\
+         </item></channel></rss>",
+    );
+    assert_eq!(summary.published, 1, "{summary}");
+    assert_eq!(
+        expect(&f, "import:wordpress:news.example/ar:9").article_id,
+        "news.example-ar-528"
+    );
 }
 
 /// A reply deleted here takes a newer export's answers to it with it, as

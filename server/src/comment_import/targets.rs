@@ -234,7 +234,9 @@ impl Targets {
     /// in it that finds one (`https://news.example/?p=528`), the article a
     /// WordPress post id makes with that address's host (`528` and
     /// `news.example`: `news.example-528`, as the sync and the plugin name
-    /// it), or the whole identifier as an article's id.
+    /// it; with the path of a plain link, the site's in a subdirectory:
+    /// `https://news.example/ar/?p=528` makes `news.example-ar-528`), or
+    /// the whole identifier as an article's id.
     pub fn find_identified(&self, identifiers: &[String]) -> Option<String> {
         identifiers.iter().find_map(|identifier| {
             let words: Vec<&str> = identifier.split_whitespace().collect();
@@ -260,9 +262,25 @@ impl Targets {
                 let (Some(post), Some(host)) = (post, url.host_str()) else {
                     continue;
                 };
+                // A plain link (`?p=`, `?page_id=`, a WordPress guid) is at
+                // its site's own address: a site in a subdirectory numbers
+                // its posts apart from the others of its host. A pretty
+                // permalink's path is the post's, not the site's.
+                let plain = url.query_pairs().any(|(k, _)| k == "p" || k == "page_id");
+                let site = plain
+                    .then(|| {
+                        let path: Vec<u8> =
+                            percent_encoding::percent_decode_str(url.path().trim_matches('/'))
+                                .collect();
+                        crate::sync::wordpress::path_key(&path)
+                    })
+                    .flatten();
                 let bare = host.strip_prefix("www.").unwrap_or(host);
                 for host in [host, bare] {
-                    let id = format!("{host}-{post}");
+                    let id = match &site {
+                        Some(site) => format!("{host}-{site}-{post}"),
+                        None => format!("{host}-{post}"),
+                    };
                     if self.ids.contains(&id) {
                         return Some(id);
                     }
