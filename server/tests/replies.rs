@@ -936,14 +936,28 @@ async fn a_reader_who_replied_hears_of_the_conversation_not_of_their_comment() {
     );
 }
 
-/// A reader who ticks the box on a reply is asked to confirm replies in the
-/// conversation they commented in: the conversation is not their comment.
+/// A reader who ticks the box on a reply is asked to confirm replies in a
+/// conversation they joined: the conversation is not their comment. Its
+/// author, replying in it, is asked about replies to their comment.
 #[tokio::test]
 async fn a_reader_asking_from_a_reply_confirms_the_conversation_not_their_comment() {
     let (f, inbox, _) = setup(10).await;
     let top = comment(&f, "Sara", "sara@example.org", "Et le tram ?", None, false).await;
     let top = top["comment"]["id"].as_i64().expect("id");
     approve(&f, top).await;
+    let own = comment(
+        &f,
+        "Sara",
+        "Sara@Example.org",
+        "Et le bus ?",
+        Some(top),
+        true,
+    )
+    .await;
+    assert_eq!(own["reply_notifications"], "confirmation_sent");
+    let mails = wait_for(&inbox, 1).await;
+    let text = decoded_text(&mails[0]);
+    assert!(text.contains("répond à votre commentaire"), "{text}");
     let reply = comment(
         &f,
         "Omar",
@@ -954,10 +968,12 @@ async fn a_reader_asking_from_a_reply_confirms_the_conversation_not_their_commen
     )
     .await;
     assert_eq!(reply["reply_notifications"], "confirmation_sent");
-    let mails = wait_for(&inbox, 1).await;
-    let text = decoded_text(&mails[0]);
+    let mails = wait_for(&inbox, 2).await;
+    let text = decoded_text(&mails[1]);
     assert!(
-        text.contains("des nouvelles réponses dans la conversation où vous avez commenté"),
+        text.contains(
+            "des nouvelles réponses dans une conversation à laquelle vous avez pris part"
+        ),
         "{text}"
     );
     assert!(!text.contains("votre commentaire"), "{text}");

@@ -230,7 +230,17 @@ pub async fn subscribe(
             .await?;
         return Ok(Subscribed::ConfirmationSent);
     };
-    let mail = confirmation(state, &mailer, email, lang, article, base_url, id).await?;
+    // Whose comment the conversation is, as the notices tell it.
+    let theirs = match comment.comment.parent_id {
+        None => true,
+        Some(parent) => state
+            .store
+            .comment(parent)
+            .await?
+            .and_then(|p| p.email)
+            .is_some_and(|e| e.to_lowercase() == email.to_lowercase()),
+    };
+    let mail = confirmation(state, &mailer, email, lang, article, base_url, id, theirs).await?;
     // Background work: an instance shutting down sends it before it ends.
     let store = state.store.clone();
     state.background.spawn(async move {
@@ -239,7 +249,9 @@ pub async fn subscribe(
     Ok(Subscribed::ConfirmationSent)
 }
 
-/// The confirmation message of subscription `id`, with links at `base`.
+/// The confirmation message of subscription `id`, with links at `base`,
+/// to the author of the conversation (`theirs`) or to a reader who joined it.
+#[allow(clippy::too_many_arguments)]
 async fn confirmation(
     state: &AppState,
     mailer: &Mailer,
@@ -248,12 +260,17 @@ async fn confirmation(
     article: &Article,
     base: &str,
     id: i64,
+    theirs: bool,
 ) -> Result<Result<Outgoing, String>, StoreError> {
     let key = key(state).await?;
     let w = words(lang);
     let text = format!(
         "{asked} «{title}».\n\n{open}\n{link}\n\n{ignore}\n",
-        asked = w.confirm_asked,
+        asked = if theirs {
+            w.confirm_asked
+        } else {
+            w.confirm_asked_joined
+        },
         title = one_line(&page_name(article)),
         open = w.confirm_open,
         link = link(&key, base, LinkKind::Confirm, id),
@@ -444,7 +461,12 @@ async fn confirm_owed(state: &AppState, budget: &mut Budget) -> Result<usize, Re
         {
             continue;
         }
-        let article = match store.comment(owed.comment_id).await? {
+        let top = store.comment(owed.comment_id).await?;
+        let theirs = top
+            .as_ref()
+            .and_then(|t| t.email.as_deref())
+            .is_some_and(|e| e.to_lowercase() == owed.email.to_lowercase());
+        let article = match top {
             Some(top) => store.article(&top.article_id).await?,
             None => None,
         };
@@ -462,6 +484,7 @@ async fn confirm_owed(state: &AppState, budget: &mut Budget) -> Result<usize, Re
             &article,
             base,
             owed.id,
+            theirs,
         );
         if send_confirmation(store, mailer, owed.id, tries, mail.await?).await {
             sent += 1;

@@ -13,6 +13,9 @@ pub struct Words {
     pub confirm_subject: &'static str,
     /// Before the article's title in the confirmation message.
     pub confirm_asked: &'static str,
+    /// [`Self::confirm_asked`] for a reader who asked from a reply: the
+    /// conversation is not their comment.
+    pub confirm_asked_joined: &'static str,
     /// Before the confirmation link.
     pub confirm_open: &'static str,
     /// The end of the confirmation message.
@@ -87,8 +90,9 @@ const EN: Words = Words {
     lang: "en",
     rtl: false,
     confirm_subject: "Confirm: e-mail me about replies",
-    confirm_asked:
-        "You asked to be told by e-mail of new replies in the conversation you commented in, on",
+    confirm_asked: "You asked to be told by e-mail when someone replies to your comment on",
+    confirm_asked_joined:
+        "You asked to be told by e-mail of new replies in the conversation you joined on",
     confirm_open: "To confirm, open this link and press the button:",
     confirm_ignore: "If you did not ask for this, ignore this message: nothing more will be sent.",
     reply_subject: "New reply to your comment on",
@@ -110,7 +114,8 @@ const AR: Words = Words {
     lang: "ar",
     rtl: true,
     confirm_subject: "تأكيد: أعلمني بالردود عبر البريد",
-    confirm_asked: "طلبت أن نعلمك عبر البريد بكل رد جديد في النقاش الذي علّقت فيه على",
+    confirm_asked: "طلبت أن نعلمك عبر البريد حين يرد أحد على تعليقك على",
+    confirm_asked_joined: "طلبت أن نعلمك عبر البريد بكل رد جديد في نقاش شاركت فيه على",
     confirm_open: "للتأكيد افتح هذا الرابط واضغط الزر:",
     confirm_ignore: "إن لم تطلب هذا فتجاهل الرسالة: لن يصلك شيء بعدها.",
     reply_subject: "رد جديد على تعليقك على",
@@ -132,8 +137,8 @@ const FA: Words = Words {
     lang: "fa",
     rtl: true,
     confirm_subject: "تأیید: پاسخ‌ها را به من ایمیل کنید",
-    confirm_asked:
-        "خواسته‌اید از پاسخ‌های تازه در گفت‌وگویی که در آن دیدگاه نوشتید با ایمیل باخبر شوید؛ دربارهٔ",
+    confirm_asked: "خواسته‌اید وقتی کسی به دیدگاه شما پاسخ می‌دهد با ایمیل باخبر شوید؛ دیدگاه شما دربارهٔ",
+    confirm_asked_joined: "خواسته‌اید از پاسخ‌های تازه در گفت‌وگویی که در آن شرکت کرده‌اید با ایمیل باخبر شوید؛ گفت‌وگو دربارهٔ",
     confirm_open: "برای تأیید، این پیوند را باز کنید و دکمه را بزنید:",
     confirm_ignore:
         "اگر چنین درخواستی نداده‌اید، این پیام را نادیده بگیرید: پیام دیگری فرستاده نمی‌شود.",
@@ -156,7 +161,8 @@ const UR: Words = Words {
     lang: "ur",
     rtl: true,
     confirm_subject: "تصدیق: جوابات کی اطلاع ای میل پر دیں",
-    confirm_asked: "آپ نے کہا تھا کہ جس گفتگو میں آپ نے تبصرہ کیا اس میں ہر نئے جواب کی اطلاع آپ کو ای میل سے دی جائے؛ خبر:",
+    confirm_asked: "آپ نے کہا تھا کہ جب کوئی آپ کے تبصرے کا جواب دے تو آپ کو ای میل سے بتایا جائے؛ آپ کا تبصرہ اس خبر پر ہے:",
+    confirm_asked_joined: "آپ نے کہا تھا کہ جس گفتگو میں آپ شریک ہوئے اس کے ہر نئے جواب کی اطلاع آپ کو ای میل سے دی جائے؛ خبر:",
     confirm_open: "تصدیق کے لیے یہ لنک کھولیں اور بٹن دبائیں:",
     confirm_ignore: "اگر آپ نے یہ نہیں کہا تو اس پیغام کو نظر انداز کریں: آپ کو مزید کچھ نہیں بھیجا جائے گا۔",
     reply_subject: "آپ کے تبصرے کا نیا جواب:",
@@ -178,7 +184,8 @@ const HE: Words = Words {
     lang: "he",
     rtl: true,
     confirm_subject: "אישור: עדכנו אותי במייל על תגובות",
-    confirm_asked: "ביקשת לקבל מייל על כל תגובה חדשה בדיון שהגבת בו על",
+    confirm_asked: "ביקשת לקבל מייל כשמישהו מגיב לתגובה שלך על",
+    confirm_asked_joined: "ביקשת לקבל מייל על כל תגובה חדשה בדיון שהשתתפת בו על",
     confirm_open: "כדי לאשר, פתחו את הקישור ולחצו על הכפתור:",
     confirm_ignore: "אם לא ביקשת זאת, אפשר להתעלם מההודעה: לא יישלח דבר נוסף.",
     reply_subject: "תגובה חדשה לתגובה שלך על",
@@ -200,8 +207,8 @@ const FR: Words = Words {
     lang: "fr",
     rtl: false,
     confirm_subject: "Confirmation : m’avertir des réponses par e-mail",
-    confirm_asked:
-        "Vous avez demandé à être averti par e-mail des nouvelles réponses dans la conversation où vous avez commenté, sur",
+    confirm_asked: "Vous avez demandé à être averti par e-mail quand quelqu’un répond à votre commentaire sur",
+    confirm_asked_joined: "Vous avez demandé à être averti par e-mail des nouvelles réponses dans une conversation à laquelle vous avez pris part, sur",
     confirm_open: "Pour confirmer, ouvrez ce lien et appuyez sur le bouton :",
     confirm_ignore:
         "Si vous n’avez rien demandé, ignorez ce message : rien d’autre ne sera envoyé.",
