@@ -27,6 +27,7 @@ html[data-khabar-printing] [data-khabar-print-path], html[data-khabar-printing] 
  padding: 0 !important; border: 0 !important; box-shadow: none !important; background: none !important;
  inline-size: auto !important; max-inline-size: none !important; min-block-size: 0 !important; }
 html[data-khabar-printing], html[data-khabar-printing] body { margin: 0 !important; padding: 0 !important; background: #fff !important; }
+html[data-khabar-printing] [data-khabar-print-root] :is([data-khabar=comments], khabar-widget[kind=comments]) { display: none !important; }
 }";
 
 thread_local! {

@@ -400,19 +400,29 @@ test('"print" of an actions row prints the page when it has no <article> or <mai
     const { page, problems } = await openPage(browser);
     await page.addInitScript(() => { window.print = () => { window.__printed = (window.__printed || 0) + 1; }; });
     const html = (body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>${body}</body></html>`;
-    // A plain page: divs only, the row under the story.
+    // A plain page: divs only, the row under the story, its comments
+    // (a placeholder and an element) under the row.
     await page.route('**/plain-story.html', (route) => route.fulfill({
       contentType: 'text/html; charset=utf-8',
       body: html(`<div><h2>Ferry timetable</h2><p>The morning crossing leaves at seven from Monday.</p></div>
         <div data-khabar="actions" data-khabar-article-id="2026-11-27-farmers-market" data-khabar-lang="en"></div>
+        <div data-khabar="comments" data-khabar-article-id="2026-11-27-farmers-market" data-khabar-lang="en"></div>
+        <khabar-widget kind="comments" article-id="2026-11-27-farmers-market" lang="fr"></khabar-widget>
         <script type="module" src="/khabar/khabar.js"></script>`),
     }));
     await page.goto(`${server.url}plain-story.html`);
+    await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+    await page.locator('khabar-widget >> form.comment-form').waitFor();
     await page.locator('[data-khabar="actions"] >> button.print').click();
     assert.equal(await page.evaluate(() => window.__printed), 1);
     const plain = join(work, 'plain.pdf');
     await page.pdf({ path: plain, format: 'A4' });
-    assert.match(pdfText(plain), /The morning crossing leaves at seven from Monday/);
+    const plainText = pdfText(plain);
+    assert.match(plainText, /The morning crossing leaves at seven from Monday/);
+    for (const absent of ['Comments', 'Commentaires']) {
+      assert.ok(!plainText.includes(absent), `"${absent}" must not be printed: ${plainText}`);
+    }
+    await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
 
     // A page whose story is drawn by its own web component, the row in it.
     await page.route('**/component-story.html', (route) => route.fulfill({
