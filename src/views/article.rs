@@ -9,11 +9,13 @@ use crate::model::{Article, Block, Image};
 use crate::sanitize::safe_url;
 use crate::views::in_lang;
 
-/// Renders `article` for a reader of `catalog`'s language. Returns it with
+/// Renders `article` for a reader of `catalog`'s language, with `address`
+/// (its link as the reader's browser opens it) on paper. Returns it with
 /// the place that names the site on paper (filled once `/config` answers).
 pub fn render(
     doc: &Document,
     article: &Article,
+    address: &str,
     catalog: &Catalog,
     dates: &TimeWriter,
 ) -> DomResult<(El, Element)> {
@@ -51,8 +53,8 @@ pub fn render(
         .class("print-only")
         .text(catalog.print_link())
         .text(" ")
-        .child(El::new(doc, "span").attr("dir", "ltr").text(&article.url))
-        .text(" — ")
+        .child(El::new(doc, "span").attr("dir", "ltr").text(address))
+        // Its dash comes with the name (style.css): none without one.
         .child(site);
     let article = El::new(doc, "article")
         .class("article")

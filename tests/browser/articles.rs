@@ -356,3 +356,27 @@ async fn html_bodies_keep_structure_and_resolve_relative_links() {
     assert!(body.query_selector("strong").expect("q").is_some());
     assert!(body.query_selector("figcaption").expect("q").is_some());
 }
+
+/// On paper the story's address is the one the share buttons give: a path
+/// the API gave is in full.
+#[wasm_bindgen_test]
+async fn the_printed_address_is_whole_and_readable() {
+    let json = r#"{"id":"a","url":"/2026/%D8%A7%D9%84%D8%B3%D9%88%D9%82?p=1","title":"T",
+        "published_at":"2017-01-01T07:31:08Z","body":[]}"#;
+    let _fetch = FakeFetch::install(Answer::Status(200, json));
+    let el = host();
+    let handle = khabar::mount(el.clone(), options("ar", "arab")).expect("mount");
+    find(&el, "h1.headline").await;
+    let root = el.shadow_root().expect("root");
+    let address = root
+        .query_selector(".print-only span[dir=ltr]")
+        .expect("q")
+        .expect("the printed address")
+        .text_content()
+        .unwrap_or_default();
+    assert_eq!(
+        address,
+        "https://api.test/2026/%D8%A7%D9%84%D8%B3%D9%88%D9%82?p=1"
+    );
+    handle.destroy();
+}

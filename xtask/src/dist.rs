@@ -123,10 +123,12 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // a comment was resent told in the section's live region; "draft
 // restored" said again once a lazy section shows; "cancel reply" clears
 // "check the marked fields": the core 61,092, the comments module 52,753,
-// the comments page's 59,612.
+// the comments page's 59,612. Later that day: comment sections left out of
+// an actions row's print, and the printed address the share buttons'
+// (a path in full): the core 61,137.
 const CEILING_JS: usize = 9_370;
 const CEILING_CORE_JS: usize = 4_287;
-const CEILING_CORE: usize = 61_110;
+const CEILING_CORE: usize = 61_170;
 const CEILING_CATALOG: usize = 1_961;
 const CEILING_COMMENTS: usize = 52_790;
 const CEILING_COMMENTS_JS: usize = 3_968;
