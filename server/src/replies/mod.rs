@@ -233,12 +233,7 @@ pub async fn subscribe(
     // Whose comment the conversation is, as the notices tell it.
     let theirs = match comment.comment.parent_id {
         None => true,
-        Some(parent) => state
-            .store
-            .comment(parent)
-            .await?
-            .and_then(|p| p.email)
-            .is_some_and(|e| e.to_lowercase() == email.to_lowercase()),
+        Some(parent) => started_by(state.store.comment(parent).await?.as_ref(), email),
     };
     let mail = confirmation(state, &mailer, email, lang, article, base_url, id, theirs).await?;
     // Background work: an instance shutting down sends it before it ends.
@@ -247,6 +242,14 @@ pub async fn subscribe(
         send_confirmation(store.as_ref(), &mailer, id, 1, mail).await;
     });
     Ok(Subscribed::ConfirmationSent)
+}
+
+/// Whether `top`, a conversation's first comment, is `email`'s own (the
+/// case of the address aside): its author hears of replies "to your
+/// comment", everyone else of replies in a conversation they joined.
+fn started_by(top: Option<&StoredComment>, email: &str) -> bool {
+    top.and_then(|t| t.email.as_deref())
+        .is_some_and(|e| e.to_lowercase() == email.to_lowercase())
 }
 
 /// The confirmation message of subscription `id`, with links at `base`,
@@ -462,10 +465,7 @@ async fn confirm_owed(state: &AppState, budget: &mut Budget) -> Result<usize, Re
             continue;
         }
         let top = store.comment(owed.comment_id).await?;
-        let theirs = top
-            .as_ref()
-            .and_then(|t| t.email.as_deref())
-            .is_some_and(|e| e.to_lowercase() == owed.email.to_lowercase());
+        let theirs = started_by(top.as_ref(), &owed.email);
         let article = match top {
             Some(top) => store.article(&top.article_id).await?,
             None => None,
@@ -608,10 +608,6 @@ async fn messages(
     let Some(parent) = parent.filter(|p| p.status == "published") else {
         return Ok(Vec::new());
     };
-    // Whose comment the conversation is: a reader who subscribed from a
-    // reply is told of replies in a conversation they joined, not to
-    // "your comment".
-    let starter = parent.email.as_deref().map(str::to_lowercase);
     let subscribers = store
         .reply_subscribers(conversation)
         .await
@@ -646,7 +642,9 @@ async fn messages(
         .iter()
         .map(|s| {
             let w = words(&s.lang);
-            let theirs = starter.as_deref() == Some(s.email.to_lowercase().as_str());
+            // A reader who subscribed from a reply is told of replies in a
+            // conversation they joined, not to "your comment".
+            let theirs = started_by(Some(&parent), &s.email);
             let (subject_words, replied) = if theirs {
                 (w.reply_subject, w.replied)
             } else {

@@ -565,13 +565,11 @@ fn spaced_blocks(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + 16);
     for (i, part) in html.split('<').enumerate() {
         if i > 0 {
-            let name: String = part
-                .trim_start_matches('/')
-                .chars()
-                .take_while(char::is_ascii_alphanumeric)
-                .map(|c| c.to_ascii_lowercase())
-                .collect();
-            if PARTING.contains(&name.as_str()) {
+            let tag = part.trim_start_matches('/');
+            let name = &tag[..tag
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(tag.len())];
+            if PARTING.iter().any(|p| p.eq_ignore_ascii_case(name)) {
                 out.push(' ');
             }
             out.push('<');
