@@ -2686,6 +2686,46 @@ async fn an_atom_entry_edited_later_keeps_its_first_date() {
     assert!(edited.body_html.unwrap_or_default().contains("نص مصحح"));
 }
 
+/// Atom says whether a title is text or markup: a `type="text"` title (the
+/// default) about a tag keeps its words, as its text summary standing in
+/// for the body does; an HTML one is still read as HTML.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_atom_text_title_about_a_tag_keeps_its_words() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    *mock.atom.lock().unwrap() = "<?xml version=\"1.0\"?>\
+        <feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Web &amp;lt;dev&amp;gt;</title>\
+        <id>urn:w</id><updated>2024-06-03T10:00:00Z</updated>\
+        <entry><title>Why &lt;video&gt;   fails on old phones</title>\
+        <link href=\"https://web.test/video\"/><id>urn:v</id><updated>2024-06-03T10:00:00Z</updated>\
+        <summary type=\"text\">Use &lt;source&gt; twice.</summary></entry>\
+        <entry><title type=\"html\">An &lt;em&gt;HTML&lt;/em&gt; title</title>\
+        <link href=\"https://web.test/html\"/><id>urn:h</id><updated>2024-06-03T10:00:00Z</updated>\
+        <summary type=\"html\">&lt;p&gt;Marked up.&lt;/p&gt;</summary></entry></feed>"
+        .into();
+    let src = source(&format!("{base}/edited.atom"));
+    sync::sync(f.store.as_ref(), &client(), &src)
+        .await
+        .expect("sync");
+    let u = Url::parse(&src.url).unwrap();
+    let text = stored(&f.store, &sync::feed::article_id(&u, "urn:v"))
+        .await
+        .expect("text title");
+    assert_eq!(text.title, "Why <video> fails on old phones");
+    assert_eq!(text.summary, "Use <source> twice.");
+    assert_eq!(
+        text.body_html.as_deref(),
+        Some("<p>Use &lt;source&gt; twice.</p>")
+    );
+    assert_eq!(text.source.as_deref(), Some("Web &lt;dev&gt;"));
+    let html = stored(&f.store, &sync::feed::article_id(&u, "urn:h"))
+        .await
+        .expect("html title");
+    assert_eq!(html.title, "An HTML title");
+    assert_eq!(html.summary, "Marked up.");
+}
+
 /// Each of the ticker's `headlines` is its own story, with its title, and
 /// the feed's seven items are seven stories.
 async fn ticker_kept(store: &SharedStore, u: &Url, headlines: &[feed_rs::model::Entry]) {

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use feed_rs::model::{Entry, Feed};
+use feed_rs::model::{Entry, Feed, FeedType, Text};
 use reqwest::Url;
 use serde::Deserialize;
 use serde_json::Value;
@@ -662,19 +662,23 @@ fn map(
         let body = c.body.as_deref()?;
         // Plain text (JSON Feed content_text) becomes escaped paragraphs.
         Some(if c.content_type.essence().to_string() == "text/plain" {
-            body.split("\n\n")
-                .map(|p| format!("<p>{}</p>", crate::feeds::escape(p.trim())))
-                .collect()
+            paragraphs(body)
         } else {
             body.to_owned()
         })
     };
-    let summary_html = entry.summary.as_ref().map(|s| s.content.clone());
     let body_html = entry
         .content
         .as_ref()
         .and_then(html)
-        .or_else(|| summary_html.clone())
+        .or_else(|| {
+            let summary = entry.summary.as_ref()?;
+            Some(if says_plain(feed, summary) {
+                paragraphs(&summary.content)
+            } else {
+                summary.content.clone()
+            })
+        })
         .unwrap_or_default();
     let image = json
         .and_then(|j| j.image.as_deref().or(j.banner_image.as_deref()))
@@ -691,12 +695,13 @@ fn map(
         title: entry
             .title
             .as_ref()
-            .map(|t| html_to_text(&t.content))
+            .map(|t| text_of(feed, t))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| first_words(&html_to_text(&body_html))),
-        summary: summary_html
-            .as_deref()
-            .map(html_to_text)
+        summary: entry
+            .summary
+            .as_ref()
+            .map(|s| text_of(feed, s))
             .unwrap_or_default(),
         body: None,
         body_html: Some(body_html),
@@ -706,7 +711,7 @@ fn map(
         source: feed
             .title
             .as_ref()
-            .map(|t| html_to_text(&t.content))
+            .map(|t| text_of(feed, t))
             .filter(|t| !t.is_empty()),
         section: entry
             .categories
@@ -741,6 +746,34 @@ fn map(
         dated_by_update,
         undated,
     })
+}
+
+/// Plain text as escaped paragraphs, one per blank line.
+fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(|p| format!("<p>{}</p>", crate::feeds::escape(p.trim())))
+        .collect()
+}
+
+/// Whether a feed says this text is plain, not markup: Atom does, with its
+/// `type` (`text` when absent). RSS says nothing, and its titles carry
+/// HTML (escaped once or twice) often enough to be read as HTML; so are
+/// JSON Feed's, which publishers fill with the same escaped titles.
+fn says_plain(feed: &Feed, text: &Text) -> bool {
+    feed.feed_type == FeedType::Atom && text.content_type.essence().to_string() == "text/plain"
+}
+
+/// The words of a title or summary: an Atom `type="text"` title about
+/// "<video>" keeps its word; markup elsewhere is read as HTML.
+fn text_of(feed: &Feed, text: &Text) -> String {
+    if says_plain(feed, text) {
+        text.content
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        html_to_text(&text.content)
+    }
 }
 
 /// A title for an item without one (RSS and JSON Feed leave it optional:
