@@ -212,8 +212,7 @@ impl ArticleActions {
                 .ok()
                 .and_then(|k| k.as_string())
                 .is_some_and(|k| k == "Escape");
-            if escape {
-                a.set_send_form(false);
+            if escape && a.set_send_form(false) {
                 dom::focus(&a.el(|s| &s.row.send_toggle));
             }
         });
@@ -261,10 +260,7 @@ impl ArticleActions {
     }
 
     fn menu_open(&self) -> bool {
-        self.el(|s| &s.row.share_toggle)
-            .get_attribute("aria-expanded")
-            .as_deref()
-            == Some("true")
+        dom::matches(&self.el(|s| &s.row.share_toggle), "[aria-expanded=true]")
     }
 
     fn set_menu(&self, open: bool, move_focus: bool) {
@@ -450,8 +446,14 @@ impl ArticleActions {
         });
     }
 
-    fn set_send_form(&self, open: bool) {
+    /// Opens or closes the send form; while it sends, it stays open, for
+    /// its reader to see whether the mail left (closed, its answer would
+    /// go unseen and unheard). False when it stays open.
+    fn set_send_form(&self, open: bool) -> bool {
         let form = self.el(|s| &s.form.form);
+        if !open && dom::matches(&form, "[aria-busy=true]") {
+            return false;
+        }
         let toggle = self.el(|s| &s.row.send_toggle);
         toggle.set_attr("aria-expanded", if open { "true" } else { "false" });
         if open {
@@ -461,6 +463,7 @@ impl ArticleActions {
         } else {
             form.set_attr("hidden", "");
         }
+        true
     }
 
     fn input(&self, field: SendField) -> Element {

@@ -141,15 +141,23 @@ async fn send_to_a_friend_checks_fields_and_keeps_what_was_typed_on_failure() {
         .expect("area");
     assert_eq!(message.value(), "Read this");
     drop(fetch);
-    let _fetch = FakeFetch::install(Answer::Routes(&[(
-        "POST",
-        "/send",
-        202,
-        r#"{"status":"sent"}"#,
-    )]));
+    // Neither Escape nor the toggle closes the form while it sends: its
+    // answer would go unseen. Once answered, Escape closes it.
+    let _fetch = FakeFetch::install(Answer::Delayed(300, 202, r#"{"status":"sent"}"#));
     click(&submit);
+    assert_eq!(form.get_attribute("aria-busy").as_deref(), Some("true"));
+    key(&message, "Escape");
+    assert!(!form.has_attribute("hidden"), "Escape while sending");
+    click(&toggle);
+    assert!(!form.has_attribute("hidden"), "the toggle while sending");
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
     wait_for_text(&el, "#kh-send .form-status", "on its way").await;
     assert_eq!(message.value(), "", "the note goes once sent");
+    key(&message, "Escape");
+    assert!(form.has_attribute("hidden"), "closed once answered");
 }
 
 /// A host page's own article with an `actions` placeholder inside it.
