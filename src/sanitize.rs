@@ -77,11 +77,18 @@ pub fn safe_url(url: &str, allow_mailto: bool) -> Option<&str> {
     ok.then_some(url)
 }
 
-/// The address to share an article by: its own `url` when it is an
-/// absolute http(s) one; a path resolved against the API's address (as
-/// the reference server makes its own absolute); else, with none to go
-/// by, the page the reader is on, without its fragment.
+/// The address to share, copy and print an article by, without the `utm_`
+/// tags it came with: its own `url` when it is an absolute http(s) one; a
+/// path resolved against the API's address (as the reference server makes
+/// its own absolute); else, with none to go by, the page the reader is on,
+/// without its fragment.
+#[cfg(feature = "core")]
 pub fn share_url(url: &str, api: &str) -> String {
+    crate::share::without_utm(&address(url, api))
+}
+
+#[cfg(feature = "core")]
+fn address(url: &str, api: &str) -> String {
     if let Some(url) = safe_url(url, false) {
         return url.to_owned();
     }

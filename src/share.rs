@@ -52,42 +52,50 @@ impl Network {
     }
 }
 
+/// `url` without the `utm_` tags it came with: a feed's link carries
+/// `utm_source=rss` (a newsletter's, its own), which analytics would credit
+/// every copied or shared link to. The page's own parameters stay.
+pub fn without_utm(url: &str) -> String {
+    tagged(url, "")
+}
+
 /// `url` with `utm_source`, `utm_medium` and `utm_campaign` added (before
-/// any `#fragment`), in place of any `utm_` tags it had (a feed's link
-/// carries `utm_source=rss`, which analytics would credit every share to);
-/// unchanged without a campaign.
+/// any `#fragment`), in place of any `utm_` tags it had; without a campaign,
+/// only without those.
 pub fn with_utm(url: &str, network: Network, campaign: Option<&str>) -> String {
     let Some(campaign) = campaign.filter(|c| !c.trim().is_empty()) else {
-        return url.to_owned();
+        return without_utm(url);
     };
-    let (base, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let (path, query) = base.split_once('?').unwrap_or((base, ""));
-    let mut base = format!("{path}?");
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        if !pair
-            .get(..4)
-            .is_some_and(|k| k.eq_ignore_ascii_case("utm_"))
-        {
-            base.push_str(pair);
-            base.push('&');
-        }
-    }
     let medium = if network == Network::Email {
         "email"
     } else {
         "social"
     };
-    let mut out = format!(
-        "{base}utm_source={}&utm_medium={medium}&utm_campaign={}",
-        network.utm_source(),
-        encode(campaign.trim())
-    );
-    if let Some(f) = fragment {
+    tagged(
+        url,
+        &format!(
+            "utm_source={}&utm_medium={medium}&utm_campaign={}",
+            network.utm_source(),
+            encode(campaign.trim())
+        ),
+    )
+}
+
+/// `url` with its `utm_` tags replaced by `tags` (none when empty).
+fn tagged(url: &str, tags: &str) -> String {
+    let (base, fragment) = url.split_once('#').unwrap_or((url, ""));
+    let (path, query) = base.split_once('?').unwrap_or((base, ""));
+    let mut out = path.to_owned();
+    let kept = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.get(..4).is_some_and(|k| k.eq_ignore_ascii_case("utm_")));
+    for pair in kept.chain(Some(tags).filter(|t| !t.is_empty())) {
+        out.push(if out.len() == path.len() { '?' } else { '&' });
+        out.push_str(pair);
+    }
+    if url.contains('#') {
         out.push('#');
-        out.push_str(f);
+        out.push_str(fragment);
     }
     out
 }
@@ -162,6 +170,20 @@ mod tests {
     #[test]
     fn utm_tags_are_added_before_the_fragment() {
         assert_eq!(with_utm(URL, Network::X, None), URL);
+        // Without a campaign, a feed's tags go all the same.
+        assert_eq!(
+            with_utm(
+                "https://n.test/a?utm_source=rss&utm_medium=feed#top",
+                Network::X,
+                None
+            ),
+            "https://n.test/a#top"
+        );
+        assert_eq!(
+            without_utm("https://n.test/a?id=2&utm_campaign=daily"),
+            "https://n.test/a?id=2"
+        );
+        assert_eq!(without_utm("https://n.test/a?"), "https://n.test/a");
         assert_eq!(
             with_utm(
                 "https://n.test/a#top",

@@ -332,12 +332,14 @@ test('the share menu of an article without comments opens whole below the row; a
   }
 });
 
-test('an article whose url is a path, or missing, is shared and copied by an address that works: resolved against the API, else the page\'s own', async () => {
+test('an article whose url is a path, or missing, is shared and copied by an address that works: resolved against the API, else the page\'s own; a feed\'s utm tags go', async () => {
   const server = await startServer();
   try {
     for (const [given, expected] of [
       ['/2026/11/27/market', `${server.url}2026/11/27/market`],
       [undefined, `${server.url}?article=2026-11-27-farmers-market`],
+      // Without a campaign set, a feed's tags are not passed on either.
+      ['https://news.example/2026/market?utm_source=rss&id=7&UTM_medium=feed#top', 'https://news.example/2026/market?id=7#top'],
     ]) {
       const { page, problems } = await openPage(browser);
       await page.addInitScript(() => {

@@ -125,10 +125,12 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // "check the marked fields": the core 61,092, the comments module 52,753,
 // the comments page's 59,612. Later that day: comment sections left out of
 // an actions row's print, and the printed address the share buttons'
-// (a path in full): the core 61,137.
+// (a path in full): the core 61,137. 2026-12-07 afternoon: the send form
+// open while it sends, and a feed's `utm_` tags off every copied, shared
+// and printed address: the core 61,187.
 const CEILING_JS: usize = 9_370;
 const CEILING_CORE_JS: usize = 4_287;
-const CEILING_CORE: usize = 61_170;
+const CEILING_CORE: usize = 61_200;
 const CEILING_CATALOG: usize = 1_961;
 const CEILING_COMMENTS: usize = 52_790;
 const CEILING_COMMENTS_JS: usize = 3_968;
