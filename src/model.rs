@@ -438,6 +438,9 @@ pub struct SendToFriend {
     pub to_email: String,
     /// The optional personal note.
     pub message: String,
+    /// The same while the reader sends the same again: a repeat after a
+    /// network error sends no second mail.
+    pub idempotency_key: String,
 }
 
 impl ToJson for SendToFriend {
@@ -447,6 +450,7 @@ impl ToJson for SendToFriend {
             .string("from_email", &self.from_email)
             .string("to_email", &self.to_email)
             .string("message", &self.message)
+            .string("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }
@@ -486,11 +490,12 @@ mod tests {
             from_email: "a@b.test".into(),
             to_email: "c@d.test".into(),
             message: String::new(),
+            idempotency_key: "k-1-2".into(),
         };
         let v: Value = serde_json::from_str(&send.to_json()).expect("JSON");
         assert_eq!(
             v,
-            json!({"from_name": "A", "from_email": "a@b.test", "to_email": "c@d.test", "message": ""})
+            json!({"from_name": "A", "from_email": "a@b.test", "to_email": "c@d.test", "message": "", "idempotency_key": "k-1-2"})
         );
     }
 

@@ -23,6 +23,9 @@ struct State {
     client: ApiClient,
     article_id: String,
     send_abort: Option<Cancel>,
+    /// The key of what the form sends until it is sent; the server sends
+    /// one mail for a key and what it asks, however often it is sent.
+    key: String,
 }
 
 /// The behaviour of one article's send-to-a-friend form.
@@ -41,6 +44,7 @@ impl Controller {
             client: ApiClient::new(api),
             article_id: article_id.to_owned(),
             send_abort: None,
+            key: crate::storage::new_key(),
         }));
         this.0
             .listen(&form_el, "input", |c, e| Controller(c).mend(e));
@@ -157,6 +161,7 @@ impl Controller {
             from_email: self.value(SendField::FromEmail).trim().to_owned(),
             to_email: self.value(SendField::ToEmail).trim().to_owned(),
             message: self.value(SendField::Message),
+            idempotency_key: self.0.borrow().key.clone(),
         };
         let mut errors: Vec<(SendField, &'static str)> = Vec::new();
         let name = khabar_rules::clean_author(&request.from_name);
@@ -213,6 +218,7 @@ impl Controller {
             match result {
                 Ok(()) => {
                     a.status(c.sent_ok());
+                    a.0.borrow_mut().key = crate::storage::new_key();
                     // The friend's address and the note go; the sender stays.
                     for field in [SendField::ToEmail, SendField::Message] {
                         dom::set_value(&a.input(field), "");

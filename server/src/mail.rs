@@ -28,6 +28,10 @@ pub struct SendRequest {
     /// An optional note.
     #[serde(default)]
     pub message: Option<String>,
+    /// The widget's key for this request, the same when it is sent again
+    /// (see `routes::send`).
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 /// A request that passed the rules.
@@ -41,6 +45,8 @@ pub struct CleanSend {
     pub to_email: String,
     /// Cleaned note (line breaks kept; it only goes into the body).
     pub message: String,
+    /// Checked idempotency key, if the request gave one.
+    pub idempotency_key: Option<String>,
 }
 
 /// Applies the rules; every failing field is named.
@@ -74,6 +80,18 @@ pub fn validate(r: &SendRequest) -> Result<CleanSend, FieldErrors> {
             ("too_long", "A message has at most 1,000 characters.".into()),
         );
     }
+    if r.idempotency_key
+        .as_deref()
+        .is_some_and(|k| !khabar_rules::is_idempotency_key(k))
+    {
+        errors.insert(
+            "idempotency_key",
+            (
+                "invalid",
+                "An idempotency key has 8 to 100 letters, digits, - or _.".into(),
+            ),
+        );
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -82,6 +100,7 @@ pub fn validate(r: &SendRequest) -> Result<CleanSend, FieldErrors> {
         from_email: r.from_email.trim().to_owned(),
         to_email: r.to_email.trim().to_owned(),
         message,
+        idempotency_key: r.idempotency_key.clone(),
     })
 }
 
@@ -286,6 +305,7 @@ mod tests {
             from_email: from.into(),
             to_email: to.into(),
             message: None,
+            idempotency_key: None,
         }
     }
 

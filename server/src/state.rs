@@ -36,6 +36,9 @@ pub struct AppState {
     pub notify: Option<Arc<crate::notify::settings::ModeratorMail>>,
     /// Per-client limit on e-mails sent.
     pub send_limit: Arc<RateLimit>,
+    /// Send-to-a-friend requests already sent, by key and content: one
+    /// event an hour each (see `routes::send`).
+    pub sent_once: Arc<RateLimit>,
     /// Reply-notification confirmations per address, and per client.
     pub reply_confirm_limit: Arc<RateLimit>,
     /// The site's name, in feeds, e-mails and printouts.
@@ -125,6 +128,7 @@ impl AppState {
             mailer: None,
             notify: None,
             send_limit: Arc::new(RateLimit::new(5, Duration::from_secs(600))),
+            sent_once: Arc::new(RateLimit::new(1, Duration::from_secs(3600))),
             reply_confirm_limit: Arc::new(RateLimit::new(3, Duration::from_secs(3600))),
             site_name: "Khabar".to_owned(),
             public_url: None,

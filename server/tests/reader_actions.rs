@@ -184,6 +184,63 @@ async fn sends_are_rate_limited_per_client() {
     assert!(headers.contains_key("retry-after"));
 }
 
+/// A request sent again with its idempotency key (the widget's, after a
+/// network error that may have come once the mail left) sends no second
+/// mail and spends no allowance; the same key asking for another friend
+/// sends that mail, and a mail that did not leave may be sent again.
+#[tokio::test]
+async fn a_send_repeated_with_its_key_sends_one_mail() {
+    let sink = common::mail_sink().await;
+    sink.codes
+        .lock()
+        .expect("codes")
+        .insert("gone@d.co".into(), 550);
+    let f = fixture_with(true, |mut s| {
+        s.mailer = Some(Arc::new(
+            Mailer::new(&sink.url, "desk@news.test").expect("mailer"),
+        ));
+        s
+    });
+    let mails = || sink.inbox.lock().expect("inbox").len();
+    let send = |to: &str, key: &str| json!({ "from_name": "A", "from_email": "a@b.co", "to_email": to, "message": "x", "idempotency_key": key });
+    let first = send("c@d.co", "key-00000001");
+    for _ in 0..3 {
+        let (status, _, body) = post_json(&f.router, SEND, &first, &[]).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        assert_eq!(body["status"], "sent");
+    }
+    assert_eq!(mails(), 1, "one mail for one request sent three times");
+    // The same key for another friend, or another note, is another mail.
+    let (status, _, _) = post_json(&f.router, SEND, &send("e@d.co", "key-00000001"), &[]).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(mails(), 2);
+    // Refused by the mail server: nothing left, so the repeat sends.
+    let gone = send("gone@d.co", "key-00000002");
+    let (status, _, _) = post_json(&f.router, SEND, &gone, &[]).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    sink.codes.lock().expect("codes").clear();
+    let (status, _, _) = post_json(&f.router, SEND, &gone, &[]).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(mails(), 3);
+    // Four counted (the refused one too); repeats count nothing.
+    for _ in 0..4 {
+        let (status, _, _) = post_json(&f.router, SEND, &first, &[]).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let (status, _, _) = post_json(&f.router, SEND, &send("g@d.co", "key-00000003"), &[]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "the fifth of five");
+    assert_eq!(mails(), 4);
+    let (status, _, _) = post_json(&f.router, SEND, &send("h@d.co", "key-00000004"), &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // A key of the wrong shape is named, as a field.
+    let (status, _, body) = post_json(&f.router, SEND, &send("i@d.co", "bad key"), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["fields"]["idempotency_key"].is_object(),
+        "{body}"
+    );
+}
+
 /// The RSS feed of a server holding `articles`: as sent, and as read.
 async fn rss_of(articles: &serde_json::Value) -> (Vec<u8>, rss::Channel) {
     let f = fixture(false);

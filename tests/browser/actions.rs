@@ -98,6 +98,7 @@ async fn send_to_a_friend_checks_fields_and_keeps_what_was_typed_on_failure() {
         ("GET", "/articles/", 200, ARABIC_ARTICLE),
         ("POST", "/send", 0, ""),
     ]));
+    POSTED.with(|p| p.borrow_mut().clear());
     let el = host();
     let _handle = khabar::mount(el.clone(), options_with(&[("lang", "en")])).expect("mount");
     let toggle = find(&el, "button.send-toggle:not([hidden])").await;
@@ -158,6 +159,26 @@ async fn send_to_a_friend_checks_fields_and_keeps_what_was_typed_on_failure() {
     assert_eq!(message.value(), "", "the note goes once sent");
     key(&message, "Escape");
     assert!(form.has_attribute("hidden"), "closed once answered");
+    // Sent again after the network error, the request kept its key (the
+    // server sends one mail for it); the next friend's gets a new one.
+    click(&toggle);
+    type_into(
+        &root.query_selector("#ks-to_email").expect("q").expect("t"),
+        "friend@example.net",
+    );
+    click(&submit);
+    wait_until("a third send", || POSTED.with(|p| p.borrow().len()) == 3).await;
+    let keys: Vec<String> = POSTED.with(|p| {
+        p.borrow()
+            .iter()
+            .map(|b| {
+                let v: serde_json::Value = serde_json::from_str(b).expect("JSON");
+                v["idempotency_key"].as_str().expect("key").to_owned()
+            })
+            .collect()
+    });
+    assert_eq!(keys[0], keys[1], "the same request, its same key");
+    assert_ne!(keys[1], keys[2], "a new request, a new key");
 }
 
 /// A host page's own article with an `actions` placeholder inside it.

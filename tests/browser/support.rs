@@ -62,35 +62,37 @@ impl FakeFetch {
     pub fn install(answer: Answer) -> FakeFetch {
         let window = web_sys::window().expect("window");
         let original = Reflect::get(&window, &"fetch".into()).expect("fetch");
-        let handler = Closure::wrap(Box::new(move |input: JsValue, init: JsValue| match answer {
-            Answer::Status(status, body) => respond(status, body),
-            Answer::NetworkDown => respond(0, ""),
-            Answer::Delayed(ms, status, body) => Promise::new(&mut |resolve, _reject| {
-                gloo_timers::callback::Timeout::new(ms, move || {
-                    let _ = resolve.call1(&JsValue::NULL, &respond(status, body));
-                })
-                .forget();
-            }),
-            Answer::Routes(routes) => {
-                let url = input.as_string().unwrap_or_default();
-                let method = Reflect::get(&init, &"method".into())
+        let handler = Closure::wrap(Box::new(move |input: JsValue, init: JsValue| {
+            let method = Reflect::get(&init, &"method".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "GET".into());
+            if method == "POST" {
+                let body = Reflect::get(&init, &"body".into())
                     .ok()
-                    .and_then(|m| m.as_string())
-                    .unwrap_or_else(|| "GET".into());
-                REQUESTED.with(|r| r.borrow_mut().push(format!("{method} {url}")));
-                if method == "POST" {
-                    let body = Reflect::get(&init, &"body".into())
-                        .ok()
-                        .and_then(|b| b.as_string())
-                        .unwrap_or_default();
-                    POSTED.with(|p| p.borrow_mut().push(body));
-                }
-                let route = routes
-                    .iter()
-                    .find(|(m, fragment, _, _)| *m == method && url.contains(fragment));
-                match route {
-                    Some((_, _, status, body)) => respond(*status, body),
-                    None => respond(404, "{}"),
+                    .and_then(|b| b.as_string())
+                    .unwrap_or_default();
+                POSTED.with(|p| p.borrow_mut().push(body));
+            }
+            match answer {
+                Answer::Status(status, body) => respond(status, body),
+                Answer::NetworkDown => respond(0, ""),
+                Answer::Delayed(ms, status, body) => Promise::new(&mut |resolve, _reject| {
+                    gloo_timers::callback::Timeout::new(ms, move || {
+                        let _ = resolve.call1(&JsValue::NULL, &respond(status, body));
+                    })
+                    .forget();
+                }),
+                Answer::Routes(routes) => {
+                    let url = input.as_string().unwrap_or_default();
+                    REQUESTED.with(|r| r.borrow_mut().push(format!("{method} {url}")));
+                    let route = routes
+                        .iter()
+                        .find(|(m, fragment, _, _)| *m == method && url.contains(fragment));
+                    match route {
+                        Some((_, _, status, body)) => respond(*status, body),
+                        None => respond(404, "{}"),
+                    }
                 }
             }
         }) as Box<dyn FnMut(JsValue, JsValue) -> Promise>);

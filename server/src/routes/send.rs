@@ -51,30 +51,76 @@ pub(crate) async fn send(
     let recipient =
         crate::admin::client_hmac(&state, &format!("send-to:{}", mail::inbox(&clean.to_email)))
             .await?;
+    // A request sent again with its key (the widget does, after a network
+    // error that may have come once the mail had left) is answered as the
+    // first was and sends nothing more: a friend gets one mail. The key
+    // is bound to what the request asks, so that a key used again for
+    // another friend or note sends that one too. Before the limits: a
+    // repeat spends no allowance. A repeat while the first is still with
+    // the mail server is answered "sent" too: the first will not be sent
+    // again should it fail, but the reader who asked twice is not sent two.
+    let store = state.store.as_ref();
+    let once = match &clean.idempotency_key {
+        Some(key) => Some(
+            crate::admin::client_hmac(
+                &state,
+                &format!(
+                    "send-once:{key}\n{article_id}\n{}\n{}\n{}\n{}",
+                    clean.from_name,
+                    clean.from_email,
+                    mail::inbox(&clean.to_email),
+                    clean.message
+                ),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    if let Some(once) = &once {
+        if state
+            .sent_once
+            .check_in(store, "send-once", once)
+            .await?
+            .is_err()
+        {
+            return Ok(sent());
+        }
+    }
+    // Not sent after all: the same request may be sent again.
+    let unclaim = || async {
+        match &once {
+            Some(once) => state.sent_once.give_back(store, "send-once", once).await,
+            None => Ok(()),
+        }
+    };
     // The client first, so that one past its allowance cannot spend the
     // recipient's; a recipient's refusal then gives the client's back.
     let limited = |wait| ApiError::RateLimited {
         wait,
         message: "Too many e-mails; try later.",
     };
-    let store = state.store.as_ref();
-    state
-        .send_limit
-        .check_in(store, "send", &client)
-        .await?
-        .map_err(limited)?;
+    if let Err(wait) = state.send_limit.check_in(store, "send", &client).await? {
+        unclaim().await?;
+        return Err(limited(wait));
+    }
     if let Err(wait) = state
         .send_limit
         .check_in(store, "send-to", &recipient)
         .await?
     {
         state.send_limit.give_back(store, "send", &client).await?;
+        unclaim().await?;
         return Err(limited(wait));
     }
-    mailer.send(message).await.map_err(|e| {
+    if let Err(e) = mailer.send(message).await {
         // Counted by the mailer, as every failed message is.
         tracing::error!("sending mail: {e}");
-        ApiError::MailFailed
-    })?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "status": "sent" }))))
+        unclaim().await?;
+        return Err(ApiError::MailFailed);
+    }
+    Ok(sent())
+}
+
+fn sent() -> (StatusCode, Json<Value>) {
+    (StatusCode::ACCEPTED, Json(json!({ "status": "sent" })))
 }
