@@ -2884,6 +2884,21 @@ async fn items_that_share_a_guid_are_each_their_own_story() {
             .collect::<Vec<_>>()
     );
 
+    // A page of one item, its guid "0" (or "null") as ever: each new
+    // story is its own, not the last one's text under a new title.
+    for (guid, n) in [("0", 6), ("0", 7), ("null", 8), ("null", 9)] {
+        *mock.plain_rss.lock().unwrap() =
+            rss(&[("وحيدة", &format!("https://plain.test/news/{n}"), guid)]);
+        sync::sync(f.store.as_ref(), &client, &feed)
+            .await
+            .expect("sync");
+    }
+    let urls = listed_urls(&f.store).await;
+    assert!(
+        (6..=9).all(|n| urls.contains(&format!("https://plain.test/news/{n}"))),
+        "{urls:?}"
+    );
+
     // The same item listed twice, guid, link and title alike, is one
     // story, kept under its guid as ever.
     let twice = common::fixture(false);

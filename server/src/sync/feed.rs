@@ -531,10 +531,17 @@ struct OnPage<'a> {
     unusable: HashSet<String>,
 }
 
-/// Whether `entry` has no id that can key it (see [`OnPage::unusable`]).
+/// Whether `entry` has no id that can key it (see [`OnPage::unusable`]),
+/// or one that is a placeholder: a feed that gives every item `0` (or
+/// `null`) lists them apart only on a page of more than one item, and a
+/// one-item page would carry each new story into the last one's.
 fn keyless(unusable: &HashSet<String>, entry: &Entry) -> bool {
     let id = entry.id.trim();
-    id.is_empty() || unusable.contains(id)
+    let placeholder = id.chars().all(|c| c == '0' || !c.is_alphanumeric())
+        || ["null", "undefined", "none", "nil"]
+            .iter()
+            .any(|p| id.eq_ignore_ascii_case(p));
+    placeholder || unusable.contains(id)
 }
 
 /// See [`OnPage::unusable`].
