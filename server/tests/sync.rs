@@ -2919,6 +2919,70 @@ async fn items_that_share_a_guid_are_each_their_own_story() {
     );
 }
 
+/// A feed that changes how it writes its guids (a new CMS) keeps its
+/// stories: an item under a new guid, at a stored story's link with its
+/// title, is that story. A new headline at the link is a story of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_that_changes_its_guids_keeps_its_stories() {
+    let f = common::fixture(false);
+    let mock = Arc::new(Mock::default());
+    let base = start(mock.clone()).await;
+    let client = client();
+    let feed = source(&format!("{base}/plain.xml"));
+    let rss = |items: &[(&str, &str, &str)]| {
+        let items: String = items
+            .iter()
+            .map(|(title, link, guid)| {
+                format!(
+                    "<item><title>{title}</title><link>{link}</link>\
+                     <guid isPermaLink=\"false\">{guid}</guid>\
+                     <pubDate>Wed, 05 Jun 2024 12:00:00 GMT</pubDate><description>نص</description></item>"
+                )
+            })
+            .collect();
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>ج</title>\
+             <link>https://plain.test/</link><description>d</description>{items}</channel></rss>"
+        )
+    };
+    *mock.plain_rss.lock().unwrap() = rss(&[
+        ("الأولى", "https://plain.test/news/1", "post-1"),
+        ("الثانية", "https://plain.test/news/2", "post-2"),
+    ]);
+    sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    let u = Url::parse(&feed.url).unwrap();
+    let first = sync::feed::article_id(&u, "post-1");
+    assert!(stored(&f.store, &first).await.is_some());
+    *mock.plain_rss.lock().unwrap() = rss(&[
+        ("عاجل", "https://plain.test/news/1", "urn:new:3"),
+        ("الأولى", "https://plain.test/news/1", "urn:new:1"),
+        ("الثانية", "https://plain.test/news/2", "urn:new:2"),
+    ]);
+    sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(f.store.article_count().await.unwrap(), 3, "one new story");
+    assert!(stored(&f.store, &sync::feed::article_id(&u, "urn:new:1"))
+        .await
+        .is_none());
+    assert_eq!(stored(&f.store, &first).await.expect("kept").title, "الأولى");
+    assert_eq!(
+        stored(&f.store, &sync::feed::article_id(&u, "urn:new:3"))
+            .await
+            .expect("a headline of its own")
+            .title,
+        "عاجل"
+    );
+    // Synced again, nothing moves.
+    let report = sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(report.changed, 0, "{report}");
+    assert_eq!(f.store.article_count().await.unwrap(), 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_without_ids_or_readable_dates_are_kept_and_stay_one_story() {
     let f = common::fixture(false);

@@ -151,6 +151,7 @@ pub(crate) async fn sync(
             }
         }
         settle_ids(store, url, &mut mapped).await?;
+        keep_stories_of_new_ids(store, url, &mut mapped).await?;
         settle_dates(store, &mut mapped, started, items).await?;
         let mut articles = Vec::new();
         for (item, m) in mapped {
@@ -444,20 +445,7 @@ async fn settle_ids(
         .filter(|(_, m)| m.by_link)
         .map(|(_, m)| m.article.url.clone())
         .collect();
-    if urls.is_empty() {
-        return Ok(());
-    }
-    let prefix = format!("{}-", host_key(source_url));
-    let held: HashMap<String, String> = store
-        .ids_by_url(urls)
-        .await?
-        .into_iter()
-        .filter(|m| {
-            m.id.strip_prefix(&prefix)
-                .is_some_and(|h| h.len() == 24 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        })
-        .map(|m| (m.url, m.id))
-        .collect();
+    let held = feed_stories_at(store, source_url, urls).await?;
     for (_, m) in mapped.iter_mut().filter(|(_, m)| m.by_link) {
         let Some(id) = held.get(&m.article.url) else {
             continue;
@@ -471,6 +459,66 @@ async fn settle_ids(
         m.article.id.clone_from(id);
     }
     Ok(())
+}
+
+/// A feed that changes how it writes its ids (a new CMS: `post-528`
+/// becomes the item's URL) would list each of its recent stories again,
+/// under new ids. An item keyed by an id never stored keeps the story
+/// this feed's site holds at its link under the same title, unless an
+/// item of the page has that story's id (a ticker's other headline).
+async fn keep_stories_of_new_ids(
+    store: &dyn Store,
+    source_url: &Url,
+    mapped: &mut [(String, Mapped)],
+) -> Result<(), SyncError> {
+    let own_id = |m: &Mapped| !m.by_link && m.link_id.is_none();
+    let urls: Vec<String> = mapped
+        .iter()
+        .filter(|(_, m)| own_id(m))
+        .map(|(_, m)| m.article.url.clone())
+        .collect();
+    let held = feed_stories_at(store, source_url, urls).await?;
+    let mut taken: HashSet<String> = mapped.iter().map(|(_, m)| m.article.id.clone()).collect();
+    for (_, m) in mapped.iter_mut().filter(|(_, m)| own_id(m)) {
+        let Some(id) = held.get(&m.article.url) else {
+            continue;
+        };
+        if taken.contains(id) || store.article_exists(&m.article.id).await? {
+            continue;
+        }
+        let same = store
+            .article_even_hidden(id)
+            .await?
+            .is_some_and(|stored| stored.title == khabar_rules::clean_author(&m.article.title));
+        if same {
+            taken.insert(id.clone());
+            m.article.id.clone_from(id);
+        }
+    }
+    Ok(())
+}
+
+/// The id of the story stored at each of `urls` that this feed's site
+/// keyed (`{host}-` and 24 hex digits), by URL.
+async fn feed_stories_at(
+    store: &dyn Store,
+    source_url: &Url,
+    urls: Vec<String>,
+) -> Result<HashMap<String, String>, SyncError> {
+    if urls.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let prefix = format!("{}-", host_key(source_url));
+    Ok(store
+        .ids_by_url(urls)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            m.id.strip_prefix(&prefix)
+                .is_some_and(|h| h.len() == 24 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
+        .map(|m| (m.url, m.id))
+        .collect())
 }
 
 /// An undated entry is dated when this server first saw it: the stored
