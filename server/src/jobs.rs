@@ -220,11 +220,13 @@ pub async fn run_due(state: &AppState, holder: &str) {
     if state.store.shares_state() {
         run_claimed(state, holder, job.name, job.every, || async {
             // Each limit counts its events in the same table: keep them for the
-            // longest window (the reply confirmations' hour).
+            // longest window (an hour: the reply confirmations', the sends
+            // already made).
             let window = [
                 &state.comment_limit,
                 &state.send_limit,
                 &state.reply_confirm_limit,
+                &state.sent_once,
             ]
             .iter()
             .map(|limit| limit.window())

@@ -55,10 +55,10 @@ pub(crate) async fn send(
     // error that may have come once the mail had left) is answered as the
     // first was and sends nothing more: a friend gets one mail. The key
     // is bound to what the request asks, so that a key used again for
-    // another friend or note sends that one too. Before the limits: a
-    // repeat spends no allowance. A repeat while the first is still with
-    // the mail server is answered "sent" too: the first will not be sent
-    // again should it fail, but the reader who asked twice is not sent two.
+    // another friend (as typed: `+work` or not is another address here)
+    // or note sends that one too. Before the limits: a repeat spends no
+    // allowance. A repeat while the first is still with the mail server is
+    // answered "sent" too (see docs/api.md).
     let store = state.store.as_ref();
     let once = match &clean.idempotency_key {
         Some(key) => Some(
@@ -68,7 +68,7 @@ pub(crate) async fn send(
                     "send-once:{key}\n{article_id}\n{}\n{}\n{}\n{}",
                     clean.from_name,
                     clean.from_email,
-                    mail::inbox(&clean.to_email),
+                    clean.to_email.to_lowercase(),
                     clean.message
                 ),
             )
@@ -86,39 +86,67 @@ pub(crate) async fn send(
             return Ok(sent());
         }
     }
-    // Not sent after all: the same request may be sent again.
-    let unclaim = || async {
-        match &once {
-            Some(once) => state.sent_once.give_back(store, "send-once", once).await,
-            None => Ok(()),
+    // On its own task: a reader whose connection breaks (the case the key
+    // is for) must not cut the send short between claim and answer, nor
+    // leave the claim of a mail that never left.
+    let task = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let result = limit_and_send(&state, &client, &recipient, message).await;
+            if let (Err(_), Some(once)) = (&result, &once) {
+                // Not sent: the same request may be sent again.
+                if let Err(e) = state
+                    .sent_once
+                    .give_back(state.store.as_ref(), "send-once", once)
+                    .await
+                {
+                    tracing::error!("giving back a send's key: {e}");
+                }
+            }
+            result
         }
-    };
+    });
+    task.await.map_err(|e| {
+        tracing::error!("sending mail: {e}");
+        ApiError::MailFailed
+    })??;
+    Ok(sent())
+}
+
+/// Counts the send against the client's and the recipient's limits, then
+/// hands the message to the mailer.
+async fn limit_and_send(
+    state: &AppState,
+    client: &str,
+    recipient: &str,
+    message: crate::mailer::Outgoing,
+) -> Result<(), ApiError> {
     // The client first, so that one past its allowance cannot spend the
     // recipient's; a recipient's refusal then gives the client's back.
     let limited = |wait| ApiError::RateLimited {
         wait,
         message: "Too many e-mails; try later.",
     };
-    if let Err(wait) = state.send_limit.check_in(store, "send", &client).await? {
-        unclaim().await?;
-        return Err(limited(wait));
-    }
+    let store = state.store.as_ref();
+    state
+        .send_limit
+        .check_in(store, "send", client)
+        .await?
+        .map_err(limited)?;
     if let Err(wait) = state
         .send_limit
-        .check_in(store, "send-to", &recipient)
+        .check_in(store, "send-to", recipient)
         .await?
     {
-        state.send_limit.give_back(store, "send", &client).await?;
-        unclaim().await?;
+        state.send_limit.give_back(store, "send", client).await?;
         return Err(limited(wait));
     }
-    if let Err(e) = mailer.send(message).await {
+    let mailer = state.mailer.as_ref().ok_or(ApiError::SendDisabled)?;
+    mailer.send(message).await.map_err(|e| {
         // Counted by the mailer, as every failed message is.
         tracing::error!("sending mail: {e}");
-        unclaim().await?;
-        return Err(ApiError::MailFailed);
-    }
-    Ok(sent())
+        ApiError::MailFailed
+    })
 }
 
 fn sent() -> (StatusCode, Json<Value>) {
