@@ -2702,7 +2702,13 @@ async fn an_atom_text_title_about_a_tag_keeps_its_words() {
         <summary type=\"text\">Use &lt;source&gt; twice.</summary></entry>\
         <entry><title type=\"html\">An &lt;em&gt;HTML&lt;/em&gt; title</title>\
         <link href=\"https://web.test/html\"/><id>urn:h</id><updated>2024-06-03T10:00:00Z</updated>\
-        <summary type=\"html\">&lt;p&gt;Marked up.&lt;/p&gt;</summary></entry></feed>"
+        <summary type=\"html\">&lt;p&gt;Marked up.&lt;/p&gt;</summary></entry>\
+        <entry><title>It&amp;#8217;s here</title>\
+        <link href=\"https://web.test/untyped\"/><id>urn:u</id><updated>2024-06-03T10:00:00Z</updated>\
+        <summary><![CDATA[<p>Teaser <a href=\"https://web.test/more\">more</a></p>]]></summary></entry>\
+        <entry><title></title>\
+        <link href=\"https://web.test/untitled\"/><id>urn:t</id><updated>2024-06-03T10:00:00Z</updated>\
+        <summary/><content type=\"text\">Why &lt;audio&gt; waits</content></entry></feed>"
         .into();
     let src = source(&format!("{base}/edited.atom"));
     sync::sync(f.store.as_ref(), &client(), &src)
@@ -2718,12 +2724,38 @@ async fn an_atom_text_title_about_a_tag_keeps_its_words() {
         text.body_html.as_deref(),
         Some("<p>Use &lt;source&gt; twice.</p>")
     );
-    assert_eq!(text.source.as_deref(), Some("Web &lt;dev&gt;"));
+    // Escaped once too often, decoded once.
+    assert_eq!(text.source.as_deref(), Some("Web <dev>"));
     let html = stored(&f.store, &sync::feed::article_id(&u, "urn:h"))
         .await
         .expect("html title");
     assert_eq!(html.title, "An HTML title");
     assert_eq!(html.summary, "Marked up.");
+    // HTML without its type (a closing tag says what it is) is read as
+    // HTML; a reference escaped twice is a character.
+    let untyped = stored(&f.store, &sync::feed::article_id(&u, "urn:u"))
+        .await
+        .expect("untyped");
+    assert_eq!(untyped.title, "It\u{2019}s here");
+    assert_eq!(untyped.summary, "Teaser more");
+    assert!(
+        untyped
+            .body_html
+            .as_deref()
+            .unwrap_or_default()
+            .contains("<a "),
+        "{:?}",
+        untyped.body_html
+    );
+    // Untitled: the title is its text's first words, as written.
+    let untitled = stored(&f.store, &sync::feed::article_id(&u, "urn:t"))
+        .await
+        .expect("untitled");
+    assert_eq!(untitled.title, "Why <audio> waits");
+    assert_eq!(
+        untitled.body_html.as_deref(),
+        Some("<p>Why &lt;audio&gt; waits</p>")
+    );
 }
 
 /// Each of the ticker's `headlines` is its own story, with its title, and

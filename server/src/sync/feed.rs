@@ -22,7 +22,7 @@ use crate::sync::http::Fetched;
 use crate::sync::http::SyncClient;
 use crate::sync::source::SyncError;
 use crate::sync::source::{
-    checked, host_key, html_to_text, rfc3339, store_changed, Outcome, Says, Source,
+    checked, host_key, html_to_text, plain_text, rfc3339, store_changed, Outcome, Says, Source,
 };
 
 /// What feed-rs leaves out of a JSON Feed: paging, item images and each
@@ -713,28 +713,23 @@ fn map(
         .filter(|u| Some(u) != published.as_ref());
     let undated = published.is_none();
     let dated_by_update = entry.published.is_none() && entry.updated.is_some();
-    let html = |c: &feed_rs::model::Content| -> Option<String> {
+    // The body (the content, else the summary), and its text when it came
+    // as plain text (JSON Feed's `content_text`, Atom's `type="text"`),
+    // which becomes escaped paragraphs and a title's words as written.
+    let (body_html, plain_body) = match entry.content.as_ref().and_then(|c| {
         let body = c.body.as_deref()?;
-        // Plain text (JSON Feed content_text) becomes escaped paragraphs.
-        Some(if c.content_type.essence().to_string() == "text/plain" {
-            paragraphs(body)
-        } else {
-            body.to_owned()
-        })
+        let plain = c.content_type.essence().to_string() == "text/plain"
+            && !(feed.feed_type == FeedType::Atom && written_as_html(body));
+        Some((body, plain))
+    }) {
+        Some((body, true)) => (paragraphs(body), Some(body)),
+        Some((body, false)) => (body.to_owned(), None),
+        None => match &entry.summary {
+            Some(s) if says_plain(feed, s) => (paragraphs(&s.content), Some(s.content.as_str())),
+            Some(s) => (s.content.clone(), None),
+            None => (String::new(), None),
+        },
     };
-    let body_html = entry
-        .content
-        .as_ref()
-        .and_then(html)
-        .or_else(|| {
-            let summary = entry.summary.as_ref()?;
-            Some(if says_plain(feed, summary) {
-                paragraphs(&summary.content)
-            } else {
-                summary.content.clone()
-            })
-        })
-        .unwrap_or_default();
     let image = json
         .and_then(|j| j.image.as_deref().or(j.banner_image.as_deref()))
         .map(|u| Image {
@@ -752,7 +747,9 @@ fn map(
             .as_ref()
             .map(|t| text_of(feed, t))
             .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| first_words(&html_to_text(&body_html))),
+            .unwrap_or_else(|| {
+                first_words(&plain_body.map_or_else(|| html_to_text(&body_html), plain_text))
+            }),
         summary: entry
             .summary
             .as_ref()
@@ -803,29 +800,43 @@ fn map(
     })
 }
 
-/// Plain text as escaped paragraphs, one per blank line.
+/// Plain text as escaped paragraphs, one per blank line (none for blank
+/// text).
 fn paragraphs(text: &str) -> String {
     text.split("\n\n")
-        .map(|p| format!("<p>{}</p>", crate::feeds::escape(p.trim())))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", crate::feeds::escape(p)))
         .collect()
 }
 
 /// Whether a feed says this text is plain, not markup: Atom does, with its
-/// `type` (`text` when absent). RSS says nothing, and its titles carry
+/// `type` (`text` when absent), unless the text is plainly HTML all the
+/// same (a closing tag, a line break or a paragraph: feeds that leave the
+/// type out of HTML summaries). RSS says nothing, and its titles carry
 /// HTML (escaped once or twice) often enough to be read as HTML; so are
-/// JSON Feed's, which publishers fill with the same escaped titles.
+/// JSON Feed's titles, though its spec calls them plain text, which
+/// publishers fill with the same escaped titles.
 fn says_plain(feed: &Feed, text: &Text) -> bool {
-    feed.feed_type == FeedType::Atom && text.content_type.essence().to_string() == "text/plain"
+    feed.feed_type == FeedType::Atom
+        && text.content_type.essence().to_string() == "text/plain"
+        && !written_as_html(&text.content)
+}
+
+/// Whether text holds what only HTML writes: a closing tag, `<br`, `<p>`.
+fn written_as_html(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'<' && w[1] == b'/' && w[2].is_ascii_alphabetic())
+        || ["<br", "<p>", "<p "].iter().any(|t| text.contains(t))
 }
 
 /// The words of a title or summary: an Atom `type="text"` title about
 /// "<video>" keeps its word; markup elsewhere is read as HTML.
 fn text_of(feed: &Feed, text: &Text) -> String {
     if says_plain(feed, text) {
-        text.content
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        plain_text(&text.content)
     } else {
         html_to_text(&text.content)
     }

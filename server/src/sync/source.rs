@@ -528,6 +528,16 @@ pub fn html_to_text(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Text a feed says is plain, as words: its character references
+/// (`&amp;#8217;` escaped once too often) decoded once, whitespace
+/// collapsed, and `<video>` in it kept as the word it is.
+pub fn plain_text(text: &str) -> String {
+    let mut cleaner = ammonia::Builder::default();
+    cleaner.tags(HashSet::new());
+    let text = unescape_serialized(&cleaner.clean(&text.replace('<', "&lt;")).to_string());
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// `html` with a space before each tag that parts words where it is shown
 /// (a line break, a paragraph, a list item, a cell…): taking the tags away
 /// must not make "One.</p><p>Two." one word, as a feed's description with
