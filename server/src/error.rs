@@ -46,6 +46,10 @@ pub enum ApiError {
     /// 409 `idempotency_conflict`: the key belongs to another comment.
     #[error("This idempotency key was used for another comment.")]
     IdempotencyConflict,
+    /// 409 `status_changed`: a decision `?from=` a status the comment no
+    /// longer has (another moderator decided first).
+    #[error("The comment is {0} now: another decision came first.")]
+    StatusChanged(String),
     /// 503 `send_disabled`: no mail server is configured.
     #[error("This server does not send e-mail (no --smtp-url).")]
     SendDisabled,
@@ -113,6 +117,7 @@ impl ApiError {
             ApiError::UrlNotAllowed(_) => (StatusCode::FORBIDDEN, "url_not_allowed"),
             ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::IdempotencyConflict => (StatusCode::CONFLICT, "idempotency_conflict"),
+            ApiError::StatusChanged(_) => (StatusCode::CONFLICT, "status_changed"),
             ApiError::SendDisabled => (StatusCode::SERVICE_UNAVAILABLE, "send_disabled"),
             ApiError::MailFailed => (StatusCode::BAD_GATEWAY, "mail_failed"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),

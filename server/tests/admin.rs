@@ -175,6 +175,55 @@ async fn status_of(f: &Fixture, id: i64) -> Option<String> {
         .map(|c| c.status)
 }
 
+/// On PostgreSQL, a decision on a comment takes its article first, as a
+/// deletion does: a moderator's "approve" and another's "delete" of the
+/// same comment at the same moment end one after the other, not in a
+/// deadlock that fails one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_and_a_deletion_at_once_do_not_deadlock() {
+    if !common::on_postgres() {
+        return; // SQLite writes one at a time.
+    }
+    let f = setup().await;
+    let id = comment(&f, "key-deadlock-0001", "Waiting", None).await;
+    // A deletion that has taken the article, as its first step does.
+    let deletion = common::session(&f).await;
+    deletion
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM articles WHERE id = '{ARTICLE}' FOR NO KEY UPDATE"
+        ))
+        .await
+        .expect("article");
+    let store = f.store.clone();
+    let decision =
+        tokio::spawn(async move { store.decide(id, Status::Pending, Status::Published).await });
+    let watch = common::session(&f).await;
+    for _ in 0..250 {
+        let waiting: i64 = watch
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .expect("activity")
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The deletion goes on to the comment.
+    deletion
+        .batch_execute(&format!(
+            "SELECT 1 FROM comments WHERE id = {id} FOR UPDATE; \
+             DELETE FROM comments WHERE id = {id}; COMMIT"
+        ))
+        .await
+        .expect("the deletion ends");
+    let decided = decision.await.expect("task").expect("the decision ends");
+    assert!(decided.is_none(), "deleted first: nothing left to decide");
+}
+
 #[tokio::test]
 async fn sign_in_shows_the_queue_under_a_strict_policy_and_sign_out_ends_it() {
     let f = setup().await;
@@ -200,7 +249,8 @@ async fn sign_in_shows_the_queue_under_a_strict_policy_and_sign_out_ends_it() {
     let ok = try_sign_in(r, "10.0.0.1", "sara", PASSWORD).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let set = ok.set_cookie("khabar_session").expect("cookie");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"));
+    // Lax: the queue's link in a webmail opens the queue, not the sign-in.
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"));
     assert!(!set.contains("Secure"), "plain http: {set}");
     let session = set.split(';').next().expect("pair").to_owned();
 
@@ -300,6 +350,20 @@ async fn sign_in_shows_the_queue_under_a_strict_policy_and_sign_out_ends_it() {
     assert_eq!(out.location(), "/admin/login");
     let after = send(r, "GET", "/admin/queue", "10.0.0.1", &session, None, &[]).await;
     assert_eq!(after.location(), "/admin/login", "the session ended");
+    // "Sign out" again from a page left open, its session ended: the
+    // sign-in page, not an error.
+    let again = send(
+        r,
+        "POST",
+        "/admin/logout",
+        "10.0.0.1",
+        &session,
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(again.location(), "/admin/login");
 }
 
 #[tokio::test]
@@ -1383,6 +1447,14 @@ async fn weak_names_and_passwords_are_refused() {
     assert!(auth::add_moderator(f.store.as_ref(), "bad name", PASSWORD)
         .await
         .is_err());
+    // The audit log's names for the token API and the command line.
+    for reserved in ["api", "CLI"] {
+        let refused = auth::add_moderator(f.store.as_ref(), reserved, PASSWORD).await;
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains("audit log")),
+            "{reserved}"
+        );
+    }
     assert!(auth::add_moderator(f.store.as_ref(), "sara", "short")
         .await
         .is_err());
@@ -1879,4 +1951,58 @@ async fn approving_twice_through_the_api_is_audited_once() {
         .filter(|e| e.action == "approve" && e.comment_id == Some(id))
         .count();
     assert_eq!(approvals, 1);
+}
+
+/// A script's decision `?from=` the status it saw is refused (`409`) once
+/// a moderator decided otherwise meanwhile, rather than reversing it;
+/// without `from`, it decides from whatever status, as before.
+#[tokio::test]
+async fn a_scripts_decision_from_a_status_does_not_reverse_a_moderators() {
+    let f = fixture_with(true, |mut s| {
+        s.admin_token = Some("s3cret-token".into());
+        adjust(s)
+    });
+    let token = Some("s3cret-token");
+    let id = comment(&f, "key-api-from-1", "Seen as pending", None).await;
+    // A moderator rejects it after the script listed it.
+    let (status, _) = common::admin(
+        &f.router,
+        "POST",
+        &format!("/api/v1/admin/comments/{id}/reject"),
+        token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let approve = format!("/api/v1/admin/comments/{id}/approve");
+    let (status, body) =
+        common::admin(&f.router, "POST", &format!("{approve}?from=pending"), token).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "status_changed", "{body}");
+    assert_eq!(status_of(&f, id).await.as_deref(), Some("rejected"));
+    // Already what it asks: done, as a second approval is.
+    let (status, _) = common::admin(
+        &f.router,
+        "POST",
+        &format!("/api/v1/admin/comments/{id}/reject?from=pending"),
+        token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = common::admin(
+        &f.router,
+        "POST",
+        &format!("{approve}?from=nonsense"),
+        token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = common::admin(
+        &f.router,
+        "POST",
+        &format!("{approve}?from=rejected"),
+        token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "published");
 }

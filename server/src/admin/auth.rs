@@ -66,6 +66,9 @@ pub async fn add_moderator(
     if !valid_name(name) {
         return Err(AdminError::Account(AccountError::BadName));
     }
+    if ["api", "cli"].iter().any(|r| name.eq_ignore_ascii_case(r)) {
+        return Err(AdminError::Account(AccountError::ReservedName));
+    }
     if password.chars().count() < MIN_PASSWORD {
         return Err(AdminError::Account(AccountError::ShortPassword));
     }

@@ -211,6 +211,10 @@ pub enum AccountError {
     /// Names are 1–64 of a–z, A–Z, 0–9, `.`, `_`, `-`.
     #[error("a moderator name is 1–64 of a–z, A–Z, 0–9, '.', '_', '-'")]
     BadName,
+    /// `api` and `cli` are how the audit log names the token API and the
+    /// command line: a moderator under either name would pass for them.
+    #[error("'api' and 'cli' name the token API and the command line in the audit log; choose another name")]
+    ReservedName,
     /// Passwords have at least [`MIN_PASSWORD`] characters.
     #[error("a password has at least {MIN_PASSWORD} characters")]
     ShortPassword,

@@ -5,7 +5,7 @@
 //!
 //! Moderators are added with `khabar-server admin add NAME`; they sign in
 //! with a password (see [`auth`]) and get a session cookie (`HttpOnly`,
-//! `SameSite=Strict`, `Secure` over https). Every form carries the
+//! `SameSite=Lax`, `Secure` over https). Every form carries the
 //! session's CSRF token, checked on every POST. Every moderation action
 //! is written to the audit log. The bearer-token JSON API
 //! (`/api/v1/admin`) stays for scripts. See `docs/moderation.md`.

@@ -53,7 +53,11 @@ impl FromRequestParts<AppState> for Signed {
                 token_hash,
                 outbox_on: state.mailer.as_ref().is_some_and(|m| m.is_outbox()),
             }),
-            None if parts.method == Method::GET || parts.method == Method::HEAD => {
+            // Signing out of a session that has ended already is done.
+            None if parts.method == Method::GET
+                || parts.method == Method::HEAD
+                || parts.uri.path() == "/admin/logout" =>
+            {
                 Err(Redirect::to("/admin/login").into_response())
             }
             None => Err(AdminError::Forbidden.into_response()),
@@ -170,7 +174,8 @@ fn over_https(state: &AppState, headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
-/// A `Set-Cookie` value for `/admin`, `HttpOnly`, `SameSite=Strict`.
+/// A `Set-Cookie` value for `/admin`, `HttpOnly`, `SameSite=Strict`
+/// (`Lax` for the session, see [`cookie_at`]).
 fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
     cookie_at("/admin", name, value, max_age, secure)
 }
@@ -178,8 +183,17 @@ fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValu
 /// The same for the pages under `path`.
 fn cookie_at(path: &str, name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
+    // The session goes with a link followed from another site (the queue's
+    // link in a moderator's webmail): `Strict` asked a signed-in moderator
+    // to sign in again. No page changes anything on a GET, and every form
+    // carries its CSRF token.
+    let same_site = if name == SESSION_COOKIE {
+        "Lax"
+    } else {
+        "Strict"
+    };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite={same_site}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }

@@ -55,17 +55,52 @@ async fn pending(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
     Ok(Json(json!({ "items": items })))
 }
 
-async fn set(state: &AppState, id: i64, status: Status) -> Result<Json<StoredComment>, ApiError> {
-    let (act, line) = crate::audit::decision(API_MODERATOR, status);
+/// `?from=pending`: decide only while the comment still has the status
+/// the script saw (as the pages and the e-mailed links do), so that a
+/// moderator's decision taken meanwhile is not reversed.
+#[derive(Deserialize)]
+struct Decision {
+    from: Option<String>,
+}
+
+impl Decision {
+    fn from(&self) -> Result<Option<Status>, ApiError> {
+        self.from
+            .as_deref()
+            .map(|f| {
+                Status::parse(f).ok_or_else(|| {
+                    ApiError::BadRequest("from is pending, published or rejected".into())
+                })
+            })
+            .transpose()
+    }
+}
+
+async fn set(
+    state: &AppState,
+    id: i64,
+    status: Status,
+    from: Option<Status>,
+) -> Result<Json<StoredComment>, ApiError> {
+    let (mut act, line) = crate::audit::decision(API_MODERATOR, status);
+    if from.is_some() {
+        act = Act::Set { to: status, from };
+    }
     // A second approval changes nothing and is not a moderator's act: the
     // comment as it is, and no line.
     let stored = match state.store.moderate(id, act, line).await? {
         Some(done) => done.comment,
-        None => state
-            .store
-            .comment(id)
-            .await?
-            .ok_or(ApiError::NotFound("comment"))?,
+        None => {
+            let now = state
+                .store
+                .comment(id)
+                .await?
+                .ok_or(ApiError::NotFound("comment"))?;
+            if from.is_some_and(|f| now.status != f.as_str() && now.status != status.as_str()) {
+                return Err(ApiError::StatusChanged(now.status));
+            }
+            now
+        }
     };
     Ok(Json(stored))
 }
@@ -73,15 +108,17 @@ async fn set(state: &AppState, id: i64, status: Status) -> Result<Json<StoredCom
 async fn approve(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<Decision>,
 ) -> Result<Json<StoredComment>, ApiError> {
-    set(&state, id, Status::Published).await
+    set(&state, id, Status::Published, q.from()?).await
 }
 
 async fn reject(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<Decision>,
 ) -> Result<Json<StoredComment>, ApiError> {
-    set(&state, id, Status::Rejected).await
+    set(&state, id, Status::Rejected, q.from()?).await
 }
 
 async fn remove(

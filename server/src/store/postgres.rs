@@ -495,6 +495,15 @@ async fn status_in(
     status: Status,
     condition: &str,
 ) -> Result<(Option<StoredComment>, bool), StoreError> {
+    // Its article first, as a deletion takes it: the count's trigger takes
+    // the article after the update holds the comment, and a deletion
+    // holding the article and waiting for this comment would deadlock.
+    tx.execute(
+        "SELECT 1 FROM articles WHERE id = (SELECT article_id FROM comments WHERE id = $1)
+         FOR NO KEY UPDATE",
+        &[&id],
+    )
+    .await?;
     let changed = tx
         .query_opt(
             &format!(
