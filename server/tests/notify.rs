@@ -132,6 +132,16 @@ fn one_message_per_comment_with_links_that_act_once() {
         );
         assert!(mails[0].text.contains("الخطة ممتازة"), "{}", mails[0].text);
         assert!(!mails.iter().any(|m| m.text.contains("تعليق قديم")));
+        // Times as people read them (the comment's, the links' end), not
+        // RFC 3339 in the middle of Arabic text.
+        let text = &mails[0].text;
+        assert_eq!(text.matches(" UTC").count(), 2, "{text}");
+        let rfc3339 = |l: &str| {
+            l.as_bytes().windows(6).any(|w| {
+                w[0].is_ascii_digit() && w[1] == b'T' && w[2].is_ascii_digit() && w[5] == b':'
+            })
+        };
+        assert!(!text.lines().any(rfc3339), "{text}");
         let approve = links_after(&mails[0].text, "نشر:");
         let reject = links_after(&mails[0].text, "رفض:");
         assert_eq!((approve.len(), reject.len()), (1, 1), "{}", mails[0].text);

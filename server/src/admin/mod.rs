@@ -37,6 +37,7 @@ pub use common::{
     cookie, AccountError, AdminError, AdminSettings, CSP, LOGIN_CSRF_COOKIE, MIN_PASSWORD,
     SESSION_COOKIE,
 };
+pub(crate) use pages::shown_time;
 
 /// The `/admin` router, with its security headers.
 pub fn router() -> Router<AppState> {

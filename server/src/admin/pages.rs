@@ -237,8 +237,17 @@ pub(crate) fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// RFC 3339 as people read it: `2026-11-30 02:25:00 UTC`.
+/// RFC 3339 as people read it, in UTC as every time of these pages:
+/// `2026-11-30 02:25:00 UTC` (an article's `09:00:00+03:00` from its CMS
+/// too, not beside comments' times in another zone).
 pub(crate) fn shown_time(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let utc = time::OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .ok()
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
+        .and_then(|t| t.replace_nanosecond(0).ok())
+        .and_then(|t| t.format(&Rfc3339).ok());
+    let rfc3339 = utc.as_deref().unwrap_or(rfc3339);
     match rfc3339.strip_suffix('Z') {
         Some(t) => format!("{} UTC", t.replacen('T', " ", 1)),
         None => rfc3339.replacen('T', " ", 1),
@@ -964,4 +973,26 @@ pub(crate) async fn icon() -> impl IntoResponse {
         ],
         include_str!("../../templates/admin/static/icon.svg"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_time;
+
+    #[test]
+    fn times_are_shown_in_utc_whatever_their_offset() {
+        assert_eq!(
+            shown_time("2026-11-30T02:25:00Z"),
+            "2026-11-30 02:25:00 UTC"
+        );
+        assert_eq!(
+            shown_time("2026-11-30T09:00:00+03:00"),
+            "2026-11-30 06:00:00 UTC"
+        );
+        assert_eq!(
+            shown_time("2026-11-30T09:00:00.250Z"),
+            "2026-11-30 09:00:00 UTC"
+        );
+        assert_eq!(shown_time("not a time"), "not a time");
+    }
 }

@@ -418,7 +418,7 @@ fn compose(
             title = clean(&c.article_title),
             // An article stored with a path lives at this server's address.
             url = crate::model::absolute(&c.article_url, &settings.base_url),
-            time = c.stored.comment.created_at,
+            time = crate::admin::shown_time(&c.stored.comment.created_at),
             body = crate::mailer::quote(&c.stored.comment.body, QUOTE_MAX),
             approve = lang.text("mail_approve"),
             approve_link = link(LinkAction::Approve, id),
@@ -430,6 +430,7 @@ fn compose(
         .replace_nanosecond(0)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
+        .map(|t| crate::admin::shown_time(&t))
         .unwrap_or_default();
     text.push_str(&format!(
         "{} {until_text}.\n{} {}/admin/queue\n",
