@@ -925,6 +925,50 @@ async fn a_nul_in_an_address_or_a_form_is_refused() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
+/// A published reply under a comment rejected since is not shown to
+/// readers: the article's page says so beside it.
+#[tokio::test]
+async fn a_reply_under_a_rejected_comment_is_marked_not_shown() {
+    let f = setup().await;
+    let r = &f.router;
+    let parent = comment(&f, "key-hidden-parent", "The first word", None).await;
+    f.store
+        .set_comment_status(parent, Status::Published)
+        .await
+        .expect("publish");
+    let reply = comment(&f, "key-hidden-reply", "An answer", Some(parent)).await;
+    let other = comment(&f, "key-hidden-other", "Another answer", Some(parent)).await;
+    for id in [reply, other] {
+        f.store
+            .set_comment_status(id, Status::Published)
+            .await
+            .expect("publish");
+    }
+    let session = sign_in(r, "10.0.7.8", "omar").await;
+    let en = [("accept-language", "en")];
+    let note = "Not shown to readers: the comment it replies to is not published.";
+    let page = |r, session| async move {
+        send(
+            r,
+            "GET",
+            &format!("/admin/articles/{ARTICLE}"),
+            "10.0.7.8",
+            session,
+            None,
+            &en,
+        )
+        .await
+    };
+    let before = page(r, &session).await;
+    assert!(!before.body.contains(note), "{}", before.body);
+    f.store
+        .set_comment_status(parent, Status::Rejected)
+        .await
+        .expect("reject");
+    let after = page(r, &session).await;
+    assert_eq!(after.body.matches(note).count(), 2, "{}", after.body);
+}
+
 /// An article's heading counts all its comments (the search's matches),
 /// not those of the page shown; an older page the moderator emptied says
 /// so, not that there is nothing at all.

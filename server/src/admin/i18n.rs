@@ -198,6 +198,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("article", "Article", "المقالة"),
     ("manage", "manage", "إدارة"),
     ("in_reply_to", "In reply to", "ردًا على"),
+    (
+        "hidden_by_parent",
+        "Not shown to readers: the comment it replies to is not published.",
+        "لا يراه القرّاء: التعليق الذي يردّ عليه غير منشور.",
+    ),
     ("none", "none", "لا يوجد"),
     ("done", "Done", "تم"),
     (

@@ -504,6 +504,9 @@ pub struct ModComment {
     pub article_url: String,
     /// The comment it replies to.
     pub parent: Option<crate::comments::Comment>,
+    /// That comment's status: a published reply under one not published is
+    /// not shown to readers, nor counted.
+    pub parent_status: Option<String>,
 }
 
 /// Which comments the moderation pages list, newest first.

@@ -2317,7 +2317,7 @@ impl Store for PostgresStore {
         let sql = format!(
             "SELECT c.id, c.author, c.body, c.created_at, c.parent_id, c.article_id,
                      c.status, c.email, c.client_hmac, a.title, a.url,
-                     p.id, p.author, p.body, p.created_at
+                     p.id, p.author, p.body, p.created_at, p.status
                  FROM comments c JOIN articles a ON a.id = c.article_id
                  LEFT JOIN comments p ON p.id = c.parent_id
                  WHERE {MODERATED}
@@ -2360,6 +2360,7 @@ impl Store for PostgresStore {
                         }),
                         None => None,
                     },
+                    parent_status: r.try_get(15)?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

@@ -1899,7 +1899,7 @@ impl Store for SqliteStore {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT c.id, c.author, c.body, c.created_at, c.parent_id, c.article_id,
                      c.status, c.email, c.client_hmac, a.title, a.url,
-                     p.id, p.author, p.body, p.created_at
+                     p.id, p.author, p.body, p.created_at, p.status
                  FROM comments c JOIN articles a ON a.id = c.article_id
                  LEFT JOIN comments p ON p.id = c.parent_id
                  WHERE {MODERATED}
@@ -1938,6 +1938,7 @@ impl Store for SqliteStore {
                                 }),
                                 None => None,
                             },
+                            parent_status: r.get(15)?,
                         })
                     },
                 )?
