@@ -2706,6 +2706,9 @@ async fn an_atom_text_title_about_a_tag_keeps_its_words() {
         <entry><title>It&amp;#8217;s here</title>\
         <link href=\"https://web.test/untyped\"/><id>urn:u</id><updated>2024-06-03T10:00:00Z</updated>\
         <summary><![CDATA[<p>Teaser <a href=\"https://web.test/more\">more</a></p>]]></summary></entry>\
+        <entry><title type=\"text\">Why &lt;br&gt; breaks layouts</title>\
+        <link href=\"https://web.test/br\"/><id>urn:b</id><updated>2024-06-03T10:00:00Z</updated>\
+        <summary>See ?page=2&amp;region=gulf</summary></entry>\
         <entry><title></title>\
         <link href=\"https://web.test/untitled\"/><id>urn:t</id><updated>2024-06-03T10:00:00Z</updated>\
         <summary/><content type=\"text\">Why &lt;audio&gt; waits</content></entry></feed>"
@@ -2747,6 +2750,12 @@ async fn an_atom_text_title_about_a_tag_keeps_its_words() {
         "{:?}",
         untyped.body_html
     );
+    // A title about a tag keeps it; an address's `&region` is no `&reg`.
+    let br = stored(&f.store, &sync::feed::article_id(&u, "urn:b"))
+        .await
+        .expect("br");
+    assert_eq!(br.title, "Why <br> breaks layouts");
+    assert_eq!(br.summary, "See ?page=2&region=gulf");
     // Untitled: the title is its text's first words, as written.
     let untitled = stored(&f.store, &sync::feed::article_id(&u, "urn:t"))
         .await
@@ -2961,22 +2970,23 @@ async fn a_feed_that_changes_its_guids_keeps_its_stories() {
     let base = start(mock.clone()).await;
     let client = client();
     let feed = source(&format!("{base}/plain.xml"));
-    let rss = |items: &[(&str, &str, &str)]| {
+    let dated = |items: &[(&str, &str, &str)], day: u8| {
         let items: String = items
             .iter()
             .map(|(title, link, guid)| {
                 format!(
                     "<item><title>{title}</title><link>{link}</link>\
                      <guid isPermaLink=\"false\">{guid}</guid>\
-                     <pubDate>Wed, 05 Jun 2024 12:00:00 GMT</pubDate><description>نص</description></item>"
+                     <pubDate>{day:02} Jun 2024 12:00:00 GMT</pubDate><description>نص</description></item>"
                 )
             })
-            .collect();
+            .collect::<String>();
         format!(
             "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>ج</title>\
              <link>https://plain.test/</link><description>d</description>{items}</channel></rss>"
         )
     };
+    let rss = |items: &[(&str, &str, &str)]| dated(items, 5);
     *mock.plain_rss.lock().unwrap() = rss(&[
         ("الأولى", "https://plain.test/news/1", "post-1"),
         ("الثانية", "https://plain.test/news/2", "post-2"),
@@ -3013,6 +3023,26 @@ async fn a_feed_that_changes_its_guids_keeps_its_stories() {
         .expect("sync");
     assert_eq!(report.changed, 0, "{report}");
     assert_eq!(f.store.article_count().await.unwrap(), 3);
+
+    // The same headline at the same link on another day (a daily
+    // briefing) is another story; a hidden story stays hidden, and the
+    // item under a new guid is a story of its own.
+    *mock.plain_rss.lock().unwrap() =
+        dated(&[("الأولى", "https://plain.test/news/1", "urn:new:4")], 6);
+    sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert_eq!(f.store.article_count().await.unwrap(), 4, "a day later");
+    let second = sync::feed::article_id(&u, "post-2");
+    assert!(f.store.set_article_hidden(&second, true).await.unwrap());
+    *mock.plain_rss.lock().unwrap() = rss(&[("الثانية", "https://plain.test/news/2", "urn:new:5")]);
+    sync::sync(f.store.as_ref(), &client, &feed)
+        .await
+        .expect("sync");
+    assert!(stored(&f.store, &second).await.is_none(), "still hidden");
+    assert!(stored(&f.store, &sync::feed::article_id(&u, "urn:new:5"))
+        .await
+        .is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

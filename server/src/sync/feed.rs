@@ -464,8 +464,10 @@ async fn settle_ids(
 /// A feed that changes how it writes its ids (a new CMS: `post-528`
 /// becomes the item's URL) would list each of its recent stories again,
 /// under new ids. An item keyed by an id never stored keeps the story
-/// this feed's site holds at its link under the same title, unless an
-/// item of the page has that story's id (a ticker's other headline).
+/// this feed's site shows at its link under the same title and date (a
+/// new CMS keeps both; a daily "Morning briefing" at one link has a new
+/// date each day), unless an item of the page has that story's id. A
+/// hidden story is left hidden: the item is a story of its own.
 async fn keep_stories_of_new_ids(
     store: &dyn Store,
     source_url: &Url,
@@ -486,10 +488,11 @@ async fn keep_stories_of_new_ids(
         if taken.contains(id) || store.article_exists(&m.article.id).await? {
             continue;
         }
-        let same = store
-            .article_even_hidden(id)
-            .await?
-            .is_some_and(|stored| stored.title == khabar_rules::clean_author(&m.article.title));
+        let same = store.article(id).await?.is_some_and(|stored| {
+            stored.title == khabar_rules::clean_author(&m.article.title)
+                && !m.article.published_at.is_empty()
+                && stored.published_at == m.article.published_at
+        });
         if same {
             taken.insert(id.clone());
             m.article.id.clone_from(id);
@@ -725,7 +728,7 @@ fn map(
         Some((body, true)) => (paragraphs(body), Some(body)),
         Some((body, false)) => (body.to_owned(), None),
         None => match &entry.summary {
-            Some(s) if says_plain(feed, s) => (paragraphs(&s.content), Some(s.content.as_str())),
+            Some(s) if summary_plain(feed, s) => (paragraphs(&s.content), Some(s.content.as_str())),
             Some(s) => (s.content.clone(), None),
             None => (String::new(), None),
         },
@@ -753,7 +756,13 @@ fn map(
         summary: entry
             .summary
             .as_ref()
-            .map(|s| text_of(feed, s))
+            .map(|s| {
+                if summary_plain(feed, s) {
+                    plain_text(&s.content)
+                } else {
+                    html_to_text(&s.content)
+                }
+            })
             .unwrap_or_default(),
         body: None,
         body_html: Some(body_html),
@@ -811,16 +820,21 @@ fn paragraphs(text: &str) -> String {
 }
 
 /// Whether a feed says this text is plain, not markup: Atom does, with its
-/// `type` (`text` when absent), unless the text is plainly HTML all the
-/// same (a closing tag, a line break or a paragraph: feeds that leave the
-/// type out of HTML summaries). RSS says nothing, and its titles carry
+/// `type` (`text` when absent). RSS says nothing, and its titles carry
 /// HTML (escaped once or twice) often enough to be read as HTML; so are
 /// JSON Feed's titles, though its spec calls them plain text, which
 /// publishers fill with the same escaped titles.
 fn says_plain(feed: &Feed, text: &Text) -> bool {
-    feed.feed_type == FeedType::Atom
-        && text.content_type.essence().to_string() == "text/plain"
-        && !written_as_html(&text.content)
+    feed.feed_type == FeedType::Atom && text.content_type.essence().to_string() == "text/plain"
+}
+
+/// [`says_plain`] for a summary, unless it is plainly HTML all the same
+/// (a closing tag, a line break or a paragraph: feeds that leave the type
+/// out of HTML summaries). A title keeps its word: feed-rs cannot tell a
+/// missing `type` from `type="text"`, and "Why <br> breaks layouts" is
+/// a title about a tag.
+fn summary_plain(feed: &Feed, text: &Text) -> bool {
+    says_plain(feed, text) && !written_as_html(&text.content)
 }
 
 /// Whether text holds what only HTML writes: a closing tag, `<br`, `<p>`.

@@ -528,14 +528,32 @@ pub fn html_to_text(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Text a feed says is plain, as words: its character references
+/// Text a feed says is plain, as words: its complete character references
 /// (`&amp;#8217;` escaped once too often) decoded once, whitespace
-/// collapsed, and `<video>` in it kept as the word it is.
+/// collapsed, and `<video>` in it kept as the word it is. `&region=` in an
+/// address is no reference (HTML would read `&reg` in it).
 pub fn plain_text(text: &str) -> String {
-    let mut cleaner = ammonia::Builder::default();
-    cleaner.tags(HashSet::new());
-    let text = unescape_serialized(&cleaner.clean(&text.replace('<', "&lt;")).to_string());
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let name = rest[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(rest.len() - 1);
+        if (1..=32).contains(&name) && rest[1 + name..].starts_with(';') {
+            let reference = &rest[..name + 2];
+            let mut cleaner = ammonia::Builder::default();
+            cleaner.tags(HashSet::new());
+            out.push_str(&unescape_serialized(&cleaner.clean(reference).to_string()));
+            rest = &rest[name + 2..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `html` with a space before each tag that parts words where it is shown
@@ -630,7 +648,22 @@ pub(crate) fn rfc3339(secs: i64) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{apply_languages, is_language_tag, url_list, Source};
+    use super::{apply_languages, is_language_tag, plain_text, url_list, Source};
+
+    #[test]
+    fn plain_text_decodes_complete_references_once_and_keeps_the_rest() {
+        assert_eq!(
+            plain_text("It&#8217;s &amp; <video>"),
+            "It\u{2019}s & <video>"
+        );
+        assert_eq!(plain_text("&lt;b&gt;  &rsquo;"), "<b> \u{2019}");
+        // No reference without its semicolon, nor one HTML does not know.
+        assert_eq!(
+            plain_text("?page=2&region=gulf&copy &bogus; & x&"),
+            "?page=2&region=gulf&copy &bogus; & x&"
+        );
+        assert_eq!(plain_text("عربي&#x627;"), "عربيا");
+    }
 
     #[test]
     fn lists_split_before_urls_only() {
