@@ -188,6 +188,11 @@ async fn a_decision_and_a_deletion_at_once_do_not_deadlock() {
     let id = comment(&f, "key-deadlock-0001", "Waiting", None).await;
     // A deletion that has taken the article, as its first step does.
     let deletion = common::session(&f).await;
+    let deleting: i32 = deletion
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .expect("pid")
+        .get(0);
     deletion
         .batch_execute(&format!(
             "BEGIN; SELECT 1 FROM articles WHERE id = '{ARTICLE}' FOR NO KEY UPDATE"
@@ -198,11 +203,12 @@ async fn a_decision_and_a_deletion_at_once_do_not_deadlock() {
     let decision =
         tokio::spawn(async move { store.decide(id, Status::Pending, Status::Published).await });
     let watch = common::session(&f).await;
+    // Until the decision waits for the deletion (not for another test's).
     for _ in 0..250 {
         let waiting: i64 = watch
             .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
-                &[],
+                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+                &[&deleting],
             )
             .await
             .expect("activity")
@@ -946,7 +952,7 @@ async fn a_reply_under_a_rejected_comment_is_marked_not_shown() {
     }
     let session = sign_in(r, "10.0.7.8", "omar").await;
     let en = [("accept-language", "en")];
-    let note = "Not shown to readers: the comment it replies to is not published.";
+    let note = "Not shown to readers, even published: the comment it replies to is not published.";
     let page = |r, session| async move {
         send(
             r,

@@ -200,8 +200,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("in_reply_to", "In reply to", "ردًا على"),
     (
         "hidden_by_parent",
-        "Not shown to readers: the comment it replies to is not published.",
-        "لا يراه القرّاء: التعليق الذي يردّ عليه غير منشور.",
+        "Not shown to readers, even published: the comment it replies to is not published.",
+        "لا يراه القرّاء ولو نُشر: التعليق الذي يردّ عليه غير منشور.",
     ),
     ("none", "none", "لا يوجد"),
     ("done", "Done", "تم"),

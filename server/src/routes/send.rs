@@ -59,7 +59,6 @@ pub(crate) async fn send(
     // or note sends that one too. Before the limits: a repeat spends no
     // allowance. A repeat while the first is still with the mail server is
     // answered "sent" too (see docs/api.md).
-    let store = state.store.as_ref();
     let once = match &clean.idempotency_key {
         Some(key) => Some(
             crate::admin::client_hmac(
@@ -76,22 +75,24 @@ pub(crate) async fn send(
         ),
         None => None,
     };
-    if let Some(once) = &once {
-        if state
-            .sent_once
-            .check_in(store, "send-once", once)
-            .await?
-            .is_err()
-        {
-            return Ok(sent());
-        }
-    }
-    // On its own task: a reader whose connection breaks (the case the key
-    // is for) must not cut the send short between claim and answer, nor
-    // leave the claim of a mail that never left.
+    // On its own task, the claim of the key included: a reader whose
+    // connection breaks (the case the key is for) must not cut the send
+    // short between claim and answer, nor leave the claim of a mail that
+    // never left.
     let task = tokio::spawn({
         let state = state.clone();
         async move {
+            if let Some(once) = &once {
+                let store = state.store.as_ref();
+                if state
+                    .sent_once
+                    .check_in(store, "send-once", once)
+                    .await?
+                    .is_err()
+                {
+                    return Ok(());
+                }
+            }
             let result = limit_and_send(&state, &client, &recipient, message).await;
             if let (Err(_), Some(once)) = (&result, &once) {
                 // Not sent: the same request may be sent again.
