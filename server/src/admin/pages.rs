@@ -185,8 +185,8 @@ fn cookie_at(path: &str, name: &str, value: &str, max_age: u64, secure: bool) ->
     let secure = if secure { "; Secure" } else { "" };
     // The session goes with a link followed from another site (the queue's
     // link in a moderator's webmail): `Strict` asked a signed-in moderator
-    // to sign in again. No page changes anything on a GET, and every form
-    // carries its CSRF token.
+    // to sign in again. No page changes stored data on a GET (the language
+    // link sets only its cookie), and every form carries its CSRF token.
     let same_site = if name == SESSION_COOKIE {
         "Lax"
     } else {

@@ -108,14 +108,13 @@ pub(crate) async fn sync(
         let budget = client.limits().max_items.saturating_sub(items);
         let zoneless = zoneless_dates(source, &page_url, &body, &feed);
         let unusable = unusable_ids(&page_url, &feed);
-        if !unusable.is_empty()
-            && feed
-                .entries
-                .iter()
-                .any(|e| keyless(&unusable, e) && !e.id.trim().is_empty())
+        if feed
+            .entries
+            .iter()
+            .any(|e| keyless(&unusable, e) && !e.id.trim().is_empty())
         {
             tracing::info!(
-                "sync {}: items share a guid (or give the site's address as theirs): each is kept by its link",
+                "sync {}: items share a guid, or give the site's address or a placeholder (0) as theirs: each is kept by its link",
                 source.url
             );
         }
