@@ -1580,10 +1580,43 @@ async fn the_mail_outbox_keeps_sent_mail_for_moderators_and_the_demo() {
         mail.text
     );
 
-    // Moderators only: without a session, the sign-in page.
+    // Moderators only: without a session, the sign-in page, which leads
+    // back to the page asked for.
     let res = send(r, "GET", "/admin/outbox", "10.0.0.1", "", None, &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(res.location(), "/admin/login");
+    assert_eq!(res.location(), "/admin/login?next=%2Fadmin%2Foutbox");
+    let login = send(r, "GET", res.location(), "10.0.0.1", "", None, &[]).await;
+    assert!(
+        login
+            .body
+            .contains(r#"<input type="hidden" name="next" value="&#x2f;admin&#x2f;outbox">"#),
+        "{}",
+        login.body
+    );
+    let token = login.csrf();
+    for (next, to) in [
+        ("/admin/outbox", "/admin/outbox"),
+        ("https://evil.example/", "/admin/queue"),
+    ] {
+        let form = format!(
+            "csrf={}&name=sara&password={}&next={}",
+            enc(&token),
+            enc(PASSWORD),
+            enc(next)
+        );
+        let res = send(
+            r,
+            "POST",
+            "/admin/login",
+            "10.0.0.1",
+            &format!("khabar_login_csrf={token}"),
+            Some(&form),
+            &[],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        assert_eq!(res.location(), to, "only a page of /admin");
+    }
     let cookie = sign_in(r, "10.0.0.1", "sara").await;
     let queue = send(r, "GET", "/admin/queue", "10.0.0.1", &cookie, None, &[]).await;
     assert!(

@@ -54,11 +54,18 @@ impl FromRequestParts<AppState> for Signed {
                 outbox_on: state.mailer.as_ref().is_some_and(|m| m.is_outbox()),
             }),
             // Signing out of a session that has ended already is done.
-            None if parts.method == Method::GET
-                || parts.method == Method::HEAD
-                || parts.uri.path() == "/admin/logout" =>
-            {
+            None if parts.uri.path() == "/admin/logout" => {
                 Err(Redirect::to("/admin/login").into_response())
+            }
+            // The sign-in leads back to the page asked for (the queue is
+            // where it leads anyway).
+            None if parts.method == Method::GET || parts.method == Method::HEAD => {
+                let asked = parts.uri.path_and_query().map_or("", |p| p.as_str());
+                Err(Redirect::to(&match back_to(Some(asked)) {
+                    next if next == "/admin/queue" => "/admin/login".to_owned(),
+                    next => format!("/admin/login?next={}", urlencode(&next)),
+                })
+                .into_response())
             }
             None => Err(AdminError::Forbidden.into_response()),
         }
@@ -337,10 +344,25 @@ pub(crate) async fn login_form(
             .await?
             .is_some()
         {
-            return Ok(Redirect::to("/admin/queue").into_response());
+            return Ok(Redirect::to(&back_to(next_of(&uri).as_deref())).into_response());
         }
     }
-    login_page(&state, &headers, &uri, StatusCode::OK, None)
+    let next = next_of(&uri);
+    login_page(
+        &state,
+        &headers,
+        &uri,
+        StatusCode::OK,
+        None,
+        next.as_deref(),
+    )
+}
+
+/// The page a sign-in leads back to, from `?next=`.
+fn next_of(uri: &Uri) -> Option<String> {
+    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The sign-in page with `problem` (a text key), keeping or making the
@@ -351,6 +373,7 @@ fn login_page(
     uri: &Uri,
     status: StatusCode,
     problem: Option<&str>,
+    next: Option<&str>,
 ) -> Result<Response, AdminError> {
     let token = match cookie(headers, LOGIN_CSRF_COOKIE).filter(|t| t.len() >= 32) {
         Some(t) => t,
@@ -362,7 +385,13 @@ fn login_page(
         lang,
         uri,
         None,
-        minijinja::context! { login_csrf => &token, problem => problem, page => "login" },
+        minijinja::context! {
+            login_csrf => &token,
+            problem => problem,
+            page => "login",
+            // Only a page of /admin, as every way back is.
+            next => next.map(|n| back_to(Some(n))),
+        },
     )?;
     let mut res = (status, page).into_response();
     res.headers_mut().append(
@@ -393,6 +422,7 @@ pub(crate) async fn login(
             &uri,
             StatusCode::FORBIDDEN,
             Some("form_expired"),
+            form.get("next"),
         );
     }
     if !same_secret(given.as_bytes(), expected.as_bytes()) {
@@ -413,7 +443,7 @@ pub(crate) async fn login(
         SignIn::Ok { token } => {
             audit(&state, name, "sign_in", None, None).await?;
             let secure = over_https(&state, &headers);
-            let mut res = Redirect::to("/admin/queue").into_response();
+            let mut res = Redirect::to(&back_to(form.get("next"))).into_response();
             let h = res.headers_mut();
             h.append(
                 header::SET_COOKIE,
@@ -436,6 +466,7 @@ pub(crate) async fn login(
             &uri,
             StatusCode::UNAUTHORIZED,
             Some("wrong"),
+            form.get("next"),
         ),
         SignIn::Locked(_) => login_page(
             &state,
@@ -443,6 +474,7 @@ pub(crate) async fn login(
             &uri,
             StatusCode::TOO_MANY_REQUESTS,
             Some("locked"),
+            form.get("next"),
         ),
     }
 }
