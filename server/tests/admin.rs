@@ -2045,47 +2045,27 @@ async fn a_scripts_decision_from_a_status_does_not_reverse_a_moderators() {
         s.admin_token = Some("s3cret-token".into());
         adjust(s)
     });
-    let token = Some("s3cret-token");
     let id = comment(&f, "key-api-from-1", "Seen as pending", None).await;
+    let post = |act: &str| {
+        let (router, path) = (
+            f.router.clone(),
+            format!("/api/v1/admin/comments/{id}/{act}"),
+        );
+        async move { common::admin(&router, "POST", &path, Some("s3cret-token")).await }
+    };
     // A moderator rejects it after the script listed it.
-    let (status, _) = common::admin(
-        &f.router,
-        "POST",
-        &format!("/api/v1/admin/comments/{id}/reject"),
-        token,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let approve = format!("/api/v1/admin/comments/{id}/approve");
-    let (status, body) =
-        common::admin(&f.router, "POST", &format!("{approve}?from=pending"), token).await;
+    assert_eq!(post("reject").await.0, StatusCode::OK);
+    let (status, body) = post("approve?from=pending").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "status_changed", "{body}");
     assert_eq!(status_of(&f, id).await.as_deref(), Some("rejected"));
     // Already what it asks: done, as a second approval is.
-    let (status, _) = common::admin(
-        &f.router,
-        "POST",
-        &format!("/api/v1/admin/comments/{id}/reject?from=pending"),
-        token,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = common::admin(
-        &f.router,
-        "POST",
-        &format!("{approve}?from=nonsense"),
-        token,
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, body) = common::admin(
-        &f.router,
-        "POST",
-        &format!("{approve}?from=rejected"),
-        token,
-    )
-    .await;
+    assert_eq!(post("reject?from=pending").await.0, StatusCode::OK);
+    assert_eq!(
+        post("approve?from=nonsense").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, body) = post("approve?from=rejected").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "published");
 }

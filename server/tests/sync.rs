@@ -2718,9 +2718,11 @@ async fn an_atom_text_title_about_a_tag_keeps_its_words() {
         .await
         .expect("sync");
     let u = Url::parse(&src.url).unwrap();
-    let text = stored(&f.store, &sync::feed::article_id(&u, "urn:v"))
-        .await
-        .expect("text title");
+    let story = |guid: &'static str| {
+        let (store, id) = (f.store.clone(), sync::feed::article_id(&u, guid));
+        async move { stored(&store, &id).await.expect(guid) }
+    };
+    let text = story("urn:v").await;
     assert_eq!(text.title, "Why <video> fails on old phones");
     assert_eq!(text.summary, "Use <source> twice.");
     assert_eq!(
@@ -2729,16 +2731,12 @@ async fn an_atom_text_title_about_a_tag_keeps_its_words() {
     );
     // Escaped once too often, decoded once.
     assert_eq!(text.source.as_deref(), Some("Web <dev>"));
-    let html = stored(&f.store, &sync::feed::article_id(&u, "urn:h"))
-        .await
-        .expect("html title");
+    let html = story("urn:h").await;
     assert_eq!(html.title, "An HTML title");
     assert_eq!(html.summary, "Marked up.");
     // HTML without its type (a closing tag says what it is) is read as
     // HTML; a reference escaped twice is a character.
-    let untyped = stored(&f.store, &sync::feed::article_id(&u, "urn:u"))
-        .await
-        .expect("untyped");
+    let untyped = story("urn:u").await;
     assert_eq!(untyped.title, "It\u{2019}s here");
     assert_eq!(untyped.summary, "Teaser more");
     assert!(
@@ -2751,15 +2749,11 @@ async fn an_atom_text_title_about_a_tag_keeps_its_words() {
         untyped.body_html
     );
     // A title about a tag keeps it; an address's `&region` is no `&reg`.
-    let br = stored(&f.store, &sync::feed::article_id(&u, "urn:b"))
-        .await
-        .expect("br");
+    let br = story("urn:b").await;
     assert_eq!(br.title, "Why <br> breaks layouts");
     assert_eq!(br.summary, "See ?page=2&region=gulf");
     // Untitled: the title is its text's first words, as written.
-    let untitled = stored(&f.store, &sync::feed::article_id(&u, "urn:t"))
-        .await
-        .expect("untitled");
+    let untitled = story("urn:t").await;
     assert_eq!(untitled.title, "Why <audio> waits");
     assert_eq!(
         untitled.body_html.as_deref(),
