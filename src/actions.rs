@@ -448,10 +448,12 @@ impl ArticleActions {
 
     /// Opens or closes the send form; while it sends, it stays open, for
     /// its reader to see whether the mail left (closed, its answer would
-    /// go unseen and unheard). False when it stays open.
+    /// go unseen and unheard). While it waits for its module, it closes,
+    /// and the "send" pressed meanwhile does not go. False when it stays
+    /// open.
     fn set_send_form(&self, open: bool) -> bool {
         let form = self.el(|s| &s.form.form);
-        if !open && dom::matches(&form, "[aria-busy=true]") {
+        if !open && !self.0.borrow().send_waiting && dom::matches(&form, "[aria-busy=true]") {
             return false;
         }
         let toggle = self.el(|s| &s.row.send_toggle);

@@ -223,7 +223,12 @@ test('"send to a friend" works through the comments module, fetched when a reade
     const { page, problems } = await openPage(browser);
     const fetched = modulesOf(page);
     let failing = true;
-    await page.route('**/khabar_comments_bg.wasm', (route) => (failing ? route.abort() : route.continue()));
+    let held = null; // a promise the module's request waits for
+    await page.route('**/khabar_comments_bg.wasm', async (route) => {
+      if (failing) return route.abort();
+      await held;
+      return route.continue();
+    });
     await page.route('**/send-alone.html', (route) => route.fulfill({
       contentType: 'text/html; charset=utf-8',
       body: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>s</title></head>
@@ -257,7 +262,23 @@ test('"send to a friend" works through the comments module, fetched when a reade
     assert.equal(await button.getAttribute('aria-disabled'), 'false');
     assert.equal(await page.locator(`${R} >> #ks-message`).inputValue(), 'اقرأ هذا');
 
+    // Closed while "send" waits for the module: it closes, and the module
+    // that comes after sends nothing.
+    let release;
+    held = new Promise((resolve) => { release = resolve; });
     failing = false;
+    await button.click();
+    assert.equal(await page.locator(`${R} >> #kh-send`).getAttribute('aria-busy'), 'true');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator(`${R} >> #kh-send`).isHidden(), true, 'closed while waiting');
+    release();
+    await page.waitForFunction((r) => document.querySelector(r).shadowRoot
+      .querySelector('#kh-send').getAttribute('aria-busy') === 'false', R);
+    await page.waitForTimeout(300);
+    const none = await (await fetch(new URL('/demo/outbox', mailing.url))).text();
+    assert.equal(none.match(/<article class="comment mail"/g)?.length ?? 0, 0, 'nothing sent');
+
+    await toggle.click();
     await button.click();
     await status.filter({ hasText: 'أُرسل الخبر إلى صديقك' }).waitFor();
     assert.ok(fetched.includes('khabar_comments_bg.wasm'), fetched.join());

@@ -127,10 +127,11 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // an actions row's print, and the printed address the share buttons'
 // (a path in full): the core 61,137. 2026-12-07 afternoon: the send form
 // open while it sends, and a feed's `utm_` tags off every copied, shared
-// and printed address: the core 61,187.
+// and printed address: the core 61,187. Then the form closes while
+// "send" waits for its module, as it did before: the core 61,206.
 const CEILING_JS: usize = 9_370;
 const CEILING_CORE_JS: usize = 4_287;
-const CEILING_CORE: usize = 61_200;
+const CEILING_CORE: usize = 61_230;
 const CEILING_CATALOG: usize = 1_961;
 const CEILING_COMMENTS: usize = 52_790;
 const CEILING_COMMENTS_JS: usize = 3_968;
