@@ -1110,7 +1110,7 @@ async fn the_admin_page_shows_a_failed_delivery_and_retries_it() {
 
     let (status, headers, _) = admin_request(&i.router, "GET", "/admin/webhooks", "", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "signed-in moderators only");
-    assert_eq!(headers["location"], "/admin/login");
+    assert_eq!(headers["location"], "/admin/login?next=%2Fadmin%2Fwebhooks");
 
     let session = sign_in(&i.router, "huda", password).await;
     let (status, _, page) =
