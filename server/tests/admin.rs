@@ -342,32 +342,25 @@ async fn sign_in_shows_the_queue_under_a_strict_policy_and_sign_out_ends_it() {
     assert_eq!(offsite.location(), "/admin/queue");
 
     let form = format!("csrf={}", enc(&page.csrf()));
-    let out = send(
-        r,
-        "POST",
-        "/admin/logout",
-        "10.0.0.1",
-        &session,
-        Some(&form),
-        &[],
-    )
-    .await;
+    let sign_out = || {
+        send(
+            r,
+            "POST",
+            "/admin/logout",
+            "10.0.0.1",
+            &session,
+            Some(&form),
+            &[],
+        )
+    };
+    let out = sign_out().await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(out.location(), "/admin/login");
     let after = send(r, "GET", "/admin/queue", "10.0.0.1", &session, None, &[]).await;
     assert_eq!(after.location(), "/admin/login", "the session ended");
     // "Sign out" again from a page left open, its session ended: the
     // sign-in page, not an error.
-    let again = send(
-        r,
-        "POST",
-        "/admin/logout",
-        "10.0.0.1",
-        &session,
-        Some(&form),
-        &[],
-    )
-    .await;
+    let again = sign_out().await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     assert_eq!(again.location(), "/admin/login");
 }

@@ -2792,6 +2792,24 @@ fn plain_rss(items: &[(&str, &str, Option<&str>)]) -> String {
     )
 }
 
+/// An RSS feed of `(title, link, guid)` items, each dated `day` June 2024.
+fn guid_rss(items: &[(&str, &str, &str)], day: u8) -> String {
+    let items: String = items
+        .iter()
+        .map(|(title, link, guid)| {
+            format!(
+                "<item><title>{title}</title><link>{link}</link>\
+                 <guid isPermaLink=\"false\">{guid}</guid>\
+                 <pubDate>{day:02} Jun 2024 12:00:00 GMT</pubDate><description>نص {title}</description></item>"
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>غلط</title>\
+         <link>https://plain.test/</link><description>d</description>{items}</channel></rss>"
+    )
+}
+
 /// The URLs of the articles readers' lists show, sorted.
 async fn listed_urls(store: &SharedStore) -> Vec<String> {
     let (listed, _) = store
@@ -2860,22 +2878,7 @@ async fn items_that_share_a_guid_are_each_their_own_story() {
     let client = client();
     let feed = source(&format!("{base}/plain.xml"));
     // Every item's guid the same: "0", or the site's own address.
-    let rss = |items: &[(&str, &str, &str)]| {
-        let items: String = items
-            .iter()
-            .map(|(title, link, guid)| {
-                format!(
-                    "<item><title>{title}</title><link>{link}</link>\
-                     <guid isPermaLink=\"false\">{guid}</guid>\
-                     <pubDate>Wed, 05 Jun 2024 12:00:00 GMT</pubDate><description>نص {title}</description></item>"
-                )
-            })
-            .collect();
-        format!(
-            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>غلط</title>\
-             <link>https://plain.test/</link><description>d</description>{items}</channel></rss>"
-        )
-    };
+    let rss = |items: &[(&str, &str, &str)]| guid_rss(items, 5);
     *mock.plain_rss.lock().unwrap() = rss(&[
         ("الأولى", "https://plain.test/news/1", "0"),
         ("الثانية", "https://plain.test/news/2", "0"),
@@ -2964,23 +2967,7 @@ async fn a_feed_that_changes_its_guids_keeps_its_stories() {
     let base = start(mock.clone()).await;
     let client = client();
     let feed = source(&format!("{base}/plain.xml"));
-    let dated = |items: &[(&str, &str, &str)], day: u8| {
-        let items: String = items
-            .iter()
-            .map(|(title, link, guid)| {
-                format!(
-                    "<item><title>{title}</title><link>{link}</link>\
-                     <guid isPermaLink=\"false\">{guid}</guid>\
-                     <pubDate>{day:02} Jun 2024 12:00:00 GMT</pubDate><description>نص</description></item>"
-                )
-            })
-            .collect::<String>();
-        format!(
-            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>ج</title>\
-             <link>https://plain.test/</link><description>d</description>{items}</channel></rss>"
-        )
-    };
-    let rss = |items: &[(&str, &str, &str)]| dated(items, 5);
+    let rss = |items: &[(&str, &str, &str)]| guid_rss(items, 5);
     *mock.plain_rss.lock().unwrap() = rss(&[
         ("الأولى", "https://plain.test/news/1", "post-1"),
         ("الثانية", "https://plain.test/news/2", "post-2"),
@@ -3022,7 +3009,7 @@ async fn a_feed_that_changes_its_guids_keeps_its_stories() {
     // briefing) is another story; a hidden story stays hidden, and the
     // item under a new guid is a story of its own.
     *mock.plain_rss.lock().unwrap() =
-        dated(&[("الأولى", "https://plain.test/news/1", "urn:new:4")], 6);
+        guid_rss(&[("الأولى", "https://plain.test/news/1", "urn:new:4")], 6);
     sync::sync(f.store.as_ref(), &client, &feed)
         .await
         .expect("sync");

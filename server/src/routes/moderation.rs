@@ -82,10 +82,9 @@ async fn set(
     status: Status,
     from: Option<Status>,
 ) -> Result<Json<StoredComment>, ApiError> {
-    let (mut act, line) = crate::audit::decision(API_MODERATOR, status);
-    if from.is_some() {
-        act = Act::Set { to: status, from };
-    }
+    // The log's line as any decision's; the act only from `from`, if any.
+    let (_, line) = crate::audit::decision(API_MODERATOR, status);
+    let act = Act::Set { to: status, from };
     // A second approval changes nothing and is not a moderator's act: the
     // comment as it is, and no line.
     let stored = match state.store.moderate(id, act, line).await? {

@@ -718,6 +718,10 @@ fn map(
     // The body (the content, else the summary), and its text when it came
     // as plain text (JSON Feed's `content_text`, Atom's `type="text"`),
     // which becomes escaped paragraphs and a title's words as written.
+    let summary = entry
+        .summary
+        .as_ref()
+        .map(|s| (s.content.as_str(), summary_plain(feed, s)));
     let (body_html, plain_body) = match entry.content.as_ref().and_then(|c| {
         let body = c.body.as_deref()?;
         let plain = c.content_type.essence().to_string() == "text/plain"
@@ -726,9 +730,9 @@ fn map(
     }) {
         Some((body, true)) => (paragraphs(body), Some(body)),
         Some((body, false)) => (body.to_owned(), None),
-        None => match &entry.summary {
-            Some(s) if summary_plain(feed, s) => (paragraphs(&s.content), Some(s.content.as_str())),
-            Some(s) => (s.content.clone(), None),
+        None => match summary {
+            Some((text, true)) => (paragraphs(text), Some(text)),
+            Some((text, false)) => (text.to_owned(), None),
             None => (String::new(), None),
         },
     };
@@ -750,18 +754,13 @@ fn map(
             .map(|t| text_of(feed, t))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| {
-                first_words(&plain_body.map_or_else(|| html_to_text(&body_html), plain_text))
+                first_words(&match plain_body {
+                    Some(text) => plain_text(text),
+                    None => html_to_text(&body_html),
+                })
             }),
-        summary: entry
-            .summary
-            .as_ref()
-            .map(|s| {
-                if summary_plain(feed, s) {
-                    plain_text(&s.content)
-                } else {
-                    html_to_text(&s.content)
-                }
-            })
+        summary: summary
+            .map(|(text, plain)| words(text, plain))
             .unwrap_or_default(),
         body: None,
         body_html: Some(body_html),
@@ -848,10 +847,15 @@ fn written_as_html(text: &str) -> bool {
 /// The words of a title or summary: an Atom `type="text"` title about
 /// "<video>" keeps its word; markup elsewhere is read as HTML.
 fn text_of(feed: &Feed, text: &Text) -> String {
-    if says_plain(feed, text) {
-        plain_text(&text.content)
+    words(&text.content, says_plain(feed, text))
+}
+
+/// `text` as words: as written when `plain`, else read as HTML.
+fn words(text: &str, plain: bool) -> String {
+    if plain {
+        plain_text(text)
     } else {
-        html_to_text(&text.content)
+        html_to_text(text)
     }
 }
 
