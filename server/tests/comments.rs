@@ -718,6 +718,17 @@ async fn clients_over_the_rate_limit_get_429_with_retry_after() {
         .parse()
         .expect("seconds");
     assert!((1..=60).contains(&wait));
+
+    // Once the article closes, the reader past the limit hears that it is
+    // closed: waiting would not help.
+    assert!(f
+        .store
+        .set_comments_open(ARTICLE, false, None)
+        .await
+        .expect("close"));
+    let (status, _, body) = post_json(&f.router, URI, &comment("key-rate0010", "تعليق"), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "comments_closed");
 }
 
 #[tokio::test]

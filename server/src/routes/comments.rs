@@ -154,6 +154,13 @@ pub(crate) async fn post(
         Some(existing) if existing.article_id == article_id => (existing, true),
         Some(_) => return Err(ApiError::IdempotencyConflict),
         None => {
+            // A reader past the limit on a closed article is told it is
+            // closed, not to come back later for nothing.
+            if let Some(article) = state.store.article(article_id).await? {
+                if !article.comments_open {
+                    return Err(ApiError::CommentsClosed);
+                }
+            }
             if let Err(wait) = state
                 .comment_limit
                 .check_in(state.store.as_ref(), "comments", client)
