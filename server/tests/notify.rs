@@ -163,7 +163,8 @@ fn one_message_per_comment_with_links_that_act_once() {
         let back = format!("back=%2Fadmin%2Flink%3Ft%3D{token}\"");
         assert!(page.contains(&back), "{page}");
         let audit = f.store.audit_log(5).await.expect("audit");
-        assert_eq!(audit[0].moderator, "e-mail link");
+        // Whose mail the link came in.
+        assert_eq!(audit[0].moderator, "e-mail link (moderator@news.test)");
         assert_eq!(audit[0].action, "approve_link");
         assert_eq!(audit[0].comment_id, Some(first));
         let (code, _) = press(&f, &approve[0]).await;
@@ -293,13 +294,14 @@ fn forged_and_expired_links_are_refused_and_change_nothing() {
         let approve = Link {
             action: LinkAction::Approve,
             comment_id: id,
+            to: None,
         };
         let now = khabar_server::store::now_ms() / 1000;
-        let good = links::sign(&key, approve, now + 600);
+        let good = links::sign(&key, &approve, now + 600);
         let forged = [
             good.replacen("approve", "reject", 1),
             good.replacen(&format!(".{id}."), &format!(".{}.", id + 1), 1),
-            links::sign(b"someone else's key", approve, now + 600),
+            links::sign(b"someone else's key", &approve, now + 600),
             "approve.1.99999999999.00".into(),
             String::new(),
         ];
@@ -309,7 +311,7 @@ fn forged_and_expired_links_are_refused_and_change_nothing() {
             let (code, _) = request(&f, "POST", "/admin/link", Some(format!("t={token}"))).await;
             assert_eq!(code, StatusCode::FORBIDDEN, "{token}");
         }
-        let expired = links::sign(&key, approve, now - 1);
+        let expired = links::sign(&key, &approve, now - 1);
         let (code, page) = request(&f, "GET", &format!("/admin/link?t={expired}"), None).await;
         assert_eq!(code, StatusCode::GONE);
         assert!(page.contains("انتهت صلاحية"), "{page}");

@@ -2,7 +2,8 @@
 //! comment and one button, changing nothing (mail scanners follow links);
 //! the button's POST does what the link says, if the comment still waits.
 //! The link itself is the credential: no session is needed, and the audit
-//! log names the way in ("e-mail link").
+//! log names the way in and whose mail it was ("e-mail link
+//! (desk@news.example)").
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -155,7 +156,13 @@ pub(crate) async fn act(
         from: Some(Status::Pending),
     };
     let action = format!("{}_link", link.action.as_str());
-    let line = crate::audit::line(LINK_MODERATOR, &action);
+    // Whose mail it was: anyone holding the mail can act, so this names
+    // the inbox, not a person signed in.
+    let by = match &link.to {
+        Some(to) => format!("{LINK_MODERATOR} ({to})"),
+        None => LINK_MODERATOR.to_owned(),
+    };
+    let line = crate::audit::line(&by, &action);
     if state
         .store
         .moderate(link.comment_id, act, line)

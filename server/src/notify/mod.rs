@@ -406,7 +406,12 @@ fn compose(
     };
     let until = expires.unix_timestamp();
     let link = |action, comment_id| {
-        let token = links::sign(key, Link { action, comment_id }, until);
+        let link = Link {
+            action,
+            comment_id,
+            to: Some(to.email.to_string()),
+        };
+        let token = links::sign(key, &link, until);
         format!("{}/admin/link?t={token}", settings.base_url)
     };
     let mut text = String::new();
