@@ -958,7 +958,7 @@ fn an_isso_comment_of_a_thread_the_database_lacks_is_skipped_not_the_database() 
     let summary = isso_import(
         &f,
         "INSERT INTO comments (tid, id, parent, created, mode, text, author)
-             VALUES (1, 1, NULL, 1764000000.5, 1, 'تعليق باق', 'Huda'),
+             VALUES (1, 1, NULL, 1764000000.5, 1, 'تعليق باق', 'Huda &lt;Desk&gt; &amp;amp; co'),
                     (40, 2, NULL, 1764000100.0, 1, 'a thread deleted by hand', 'Omar');",
     );
     assert_eq!(summary.published, 1, "{summary}");
@@ -967,7 +967,10 @@ fn an_isso_comment_of_a_thread_the_database_lacks_is_skipped_not_the_database() 
         vec!["(Isso thread 40, not in the database)".to_owned()],
         "{summary}"
     );
-    assert_eq!(expect(&f, "import:isso:news.example:1").article_id, "souq");
+    let kept = expect(&f, "import:isso:news.example:1");
+    assert_eq!(kept.article_id, "souq");
+    // Isso escapes a name once: decoded once, `<Desk>` is kept as a word.
+    assert_eq!(kept.comment.author, "Huda <Desk> &amp; co");
 }
 
 /// Isso's own `isso import` keeps a Disqus message's HTML as its text
@@ -1535,7 +1538,9 @@ fn a_database_written_by_isso_itself_is_imported() {
                 Some(c1),
             )
             .0;
-        c3 = isso.post(souq, "Hana", "A reply to the reply", Some(c2)).0;
+        c3 = isso
+            .post(souq, "Hana <Desk>", "A reply to the reply", Some(c2))
+            .0;
         // Deleted without replies: Isso removes the row.
         let (c4, cookie4) = isso.post(souq, "Gone", "Soon deleted", None);
         isso.delete(c4, &cookie4);
@@ -1596,6 +1601,8 @@ fn a_database_written_by_isso_itself_is_imported() {
         "A reply <script>alert(1)</script>with *markdown*"
     );
     assert_eq!(reply.comment.parent_id, Some(first.comment.id));
+    // Decoded once: the name's own `<…>` is a word, not a tag.
+    assert_eq!(expect(&f, &key(c3)).comment.author, "Hana <Desk>");
     assert_eq!(
         expect(&f, &key(c3)).comment.parent_id,
         Some(first.comment.id)

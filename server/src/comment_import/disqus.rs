@@ -69,16 +69,20 @@ impl Records for Posts {
     }
 }
 
-/// A post's `createdAt`: RFC 3339, as Disqus's exports write it, or the
-/// same without an offset (`2012-12-12T12:12:12`, as Disqus's documentation
-/// of the format shows it and other tools write it), which is UTC.
+/// A post's `createdAt`: RFC 3339, as Disqus's exports write it, another
+/// ISO 8601 form with its offset (`2013-05-14T15:34+03:00`, no seconds, as
+/// other tools write it), or one without an offset (`2012-12-12T12:12:12`,
+/// as Disqus's documentation of the format shows it), which is UTC.
 fn created_at(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
-    OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
-        PrimitiveDateTime::parse(text, &Iso8601::DEFAULT)
-            .ok()
-            .map(PrimitiveDateTime::assume_utc)
-    })
+    OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
+        .ok()
+        .or_else(|| {
+            PrimitiveDateTime::parse(text, &Iso8601::DEFAULT)
+                .ok()
+                .map(PrimitiveDateTime::assume_utc)
+        })
 }
 
 impl Posts {
@@ -145,7 +149,8 @@ impl Posts {
             state,
             disqus_id: None,
         };
-        self.posts.push((thread.to_owned(), p.offset, comment));
+        self.posts
+            .push((thread.to_owned(), p.offset, comment.kept()));
         Ok(())
     }
 
@@ -185,5 +190,24 @@ impl Posts {
             threads[index].comments.push(comment);
         }
         Ok(threads)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::created_at;
+
+    #[test]
+    fn a_time_keeps_its_offset_in_every_form_written() {
+        let utc = |t: &str| created_at(t).map(|t| (t.unix_timestamp(), t.offset().is_utc()));
+        // 2013-05-14 12:34:00 UTC.
+        let noon = Some((1_368_534_840, false));
+        assert_eq!(utc("2013-05-14T15:34:00+03:00"), noon);
+        assert_eq!(utc("2013-05-14T15:34+03:00"), noon);
+        assert_eq!(utc(" 2013-05-14T15:34:00+03 "), noon);
+        // Without an offset: UTC.
+        assert_eq!(utc("2013-05-14T12:34:00"), Some((1_368_534_840, true)));
+        assert_eq!(utc("2013-05-14T12:34:00Z"), Some((1_368_534_840, true)));
+        assert_eq!(utc("yesterday"), None);
     }
 }

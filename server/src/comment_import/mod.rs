@@ -434,7 +434,8 @@ fn prepare(
         }
         let author = match system {
             System::Disqus => text::typed_author(&c.author),
-            System::Isso | System::Wordpress => text::author_text(&c.author),
+            System::Isso => text::escaped_author(&c.author),
+            System::Wordpress => text::author_text(&c.author),
         };
         let mut author: String = author.chars().take(khabar_rules::AUTHOR_MAX).collect();
         if author.trim().is_empty() {

@@ -48,6 +48,21 @@ pub struct SourceComment {
     pub disqus_id: Option<String>,
 }
 
+impl SourceComment {
+    /// The comment as the import keeps it while it reads the file: the
+    /// text of one it will not store (spam, deleted, pingbacks, other
+    /// kinds) is let go at once, as an export that is mostly spam would
+    /// otherwise hold all of it in memory to the end.
+    pub fn kept(mut self) -> SourceComment {
+        if !matches!(self.state, SourceState::Published | SourceState::Pending) {
+            self.body_html = String::new();
+            self.author = String::new();
+            self.email = None;
+        }
+        self
+    }
+}
+
 /// One page's comments as the other system stored them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceThread {
@@ -71,4 +86,38 @@ pub struct SourceThread {
     /// WordPress post's id and `guid` in the same shape. A page's address
     /// changes (a slug edited after publication); these do not.
     pub identifiers: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SourceComment, SourceState};
+
+    #[test]
+    fn only_a_comment_to_be_stored_keeps_its_text() {
+        let comment = |state| SourceComment {
+            id: "9".into(),
+            parent: Some("8".into()),
+            author: "Spammer".into(),
+            email: Some("s@spam.example".into()),
+            body_html: "<p>buy now</p>".repeat(1000),
+            created_at: None,
+            state,
+            disqus_id: None,
+        };
+        for state in [SourceState::Published, SourceState::Pending] {
+            assert_eq!(comment(state).kept(), comment(state));
+        }
+        for state in [
+            SourceState::Spam,
+            SourceState::Deleted,
+            SourceState::Pingback,
+            SourceState::OtherKind,
+        ] {
+            let kept = comment(state).kept();
+            // What counts it and threads its replies stays.
+            assert_eq!((kept.id.as_str(), kept.parent.as_deref()), ("9", Some("8")));
+            assert_eq!(kept.state, state);
+            assert!(kept.body_html.is_empty() && kept.author.is_empty() && kept.email.is_none());
+        }
+    }
 }

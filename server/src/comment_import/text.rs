@@ -134,10 +134,16 @@ pub fn isso_imported_html(text: &str) -> bool {
     text.starts_with("<p>") && text.ends_with("</p>")
 }
 
-/// A display name from what another system stored (Isso keeps names
-/// HTML-escaped; WordPress may keep markup).
+/// A display name from what WordPress stored, which may keep markup.
 pub fn author_text(raw: &str) -> String {
     clean_author(&html_to_text(raw))
+}
+
+/// A display name Isso stored escaped once (`Sam &lt;Editor&gt;`): its
+/// references decoded once, and no more, so that the name's own `<…>`
+/// stays (stripped as a tag, it would be lost).
+pub fn escaped_author(raw: &str) -> String {
+    clean_author(&crate::sync::plain_text(raw))
 }
 
 /// A display name stored as its reader typed it (Disqus's `<name>`, its

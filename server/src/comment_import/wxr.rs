@@ -150,6 +150,7 @@ impl Records for Items {
                         .filter(|id| !id.is_empty())
                         .map(str::to_owned),
                 }
+                .kept()
             })
             .collect();
         // One offset per post is kept for the posts after it.
