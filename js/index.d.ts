@@ -89,7 +89,9 @@ export interface KhabarInitOptions {
 
 /**
  * Starts the WebAssembly module (once; later calls return the same promise).
- * Importing `khabar` starts nothing; mount() calls init() itself. On the
+ * Importing `khabar` starts nothing; mount() calls init() itself (a
+ * comment section's mount starts the smaller comments page's module
+ * instead, unless the core is already started). On the
  * server (no `document`) it does nothing and resolves at once (`ready`
  * settles in the browser only).
  */
@@ -152,7 +154,7 @@ export function mountComponent(
 /** The widget's version (semantic versioning). */
 export function version(): string;
 
-/** Figures for leak checks: [placeholders mounted, requests in flight, wasm memory bytes, elements whose handles the loader remembers]. */
+/** Figures for leak checks: [widgets mounted (placeholders, elements and mount()'s), requests in flight, wasm memory bytes, elements whose handles the loader remembers]. */
 export function debugCounts(): [number, number, number, number];
 
 /** `detail` of `khabar:ready`, once the content is on screen. */

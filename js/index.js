@@ -237,6 +237,9 @@ function start(module) {
 function importChecked(url, integrity) {
   const refused = () => new Error(`${url}: network error, or the file does not match its integrity hash`);
   const link = document.createElement('link');
+  // A page whose CSP allows scripts by nonce gives its scripts one: the
+  // link is checked as a script is.
+  link.nonce = document.querySelector('script[nonce]')?.nonce ?? '';
   if (!link.relList.supports('modulepreload')) {
     return fetch(url, { integrity }).then((r) => { if (!r.ok) throw refused(); return import(url); });
   }
@@ -692,11 +695,14 @@ class Handle {
     // A lazy section's watch holds it (and its element) until it fires.
     nearing.get(this)?.();
     nearing.delete(this);
-    if (this.#inner) {
-      this.#inner.destroy();
-      this.#inner.free();
-      this.#inner = null;
-    }
+    const inner = this.#inner;
+    this.#inner = null;
+    // After a crash the wasm may refuse the call: a framework's unmount
+    // must not fail with it (the crash was told when it happened).
+    try {
+      inner?.destroy();
+      inner?.free();
+    } catch {}
   }
 
   /**
@@ -770,6 +776,10 @@ function wait(handle, element, o) {
 
 /** Opens a handle: mounts now when its module runs, else as soon as it does (starting it). */
 function open(element, options, fromAttributes, quiet = false) {
+  // Refused before anything waits for the module: a handle without an
+  // element (a selector that found none) would stop every widget queued
+  // after it from mounting.
+  if (typeof element?.closest !== 'function') throw new KhabarError('config', `mount() needs an element, not ${element}`);
   // Mounting again into an element replaces its widget, which would
   // otherwise live on unseen, asking and firing its events twice.
   handleOf.get(element)?.destroy();

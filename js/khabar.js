@@ -10,7 +10,8 @@
 // comment section is a second module, fetched only when a section comes near
 // the viewport (or at once for a `comments` widget); a page whose widgets
 // are all comment sections loads a third instead of both, the comments
-// page's module. Everything `khabar` exports is exported here too. Nothing
+// page's module. What `khabar` exports is exported here too, but for
+// mountComponent and placeholderAttributes (the components'). Nothing
 // here throws into the page's own modules: a module that cannot start
 // fires `khabar:error` at each widget.
 //
@@ -102,8 +103,13 @@ if (typeof document !== 'undefined') {
     }
 
     disconnectedCallback() {
-      this.handle?.destroy();
-      this.handle = null;
+      // Moved in the page (into a tab, by a framework's reordering), it is
+      // back before this runs, and keeps what it shows.
+      queueMicrotask(() => {
+        if (this.isConnected) return;
+        this.handle?.destroy();
+        this.handle = null;
+      });
     }
 
     attributeChangedCallback() {

@@ -505,6 +505,22 @@ test('<khabar-widget> mounts, follows attribute changes and unmounts', async () 
   await page.waitForFunction(() => document.querySelector('khabar-widget').shadowRoot
     .querySelector('h1')?.textContent === 'Small bakeries band together to buy flour in bulk');
   assert.equal(await page.evaluate(() => window.k.debugCounts()[0]), before + 1, 'one widget more, updated in place');
+  // Moved in the page (into a tab, a framework's reordering): the same
+  // widget, not a new one that asks for its article again (its lazy
+  // comment section, now in view, may ask for its comments).
+  const asked = [];
+  page.on('request', (r) => { if (/\/articles\/[^/?]+$/.test(r.url())) asked.push(r.url()); });
+  await page.evaluate(() => {
+    const el = document.querySelector('khabar-widget');
+    el.shadowRoot.querySelector('h1').dataset.mark = 'kept';
+    document.body.prepend(el);
+  });
+  await page.waitForTimeout(500);
+  assert.deepEqual(await page.evaluate(() => [
+    document.querySelector('khabar-widget').shadowRoot.querySelector('h1')?.dataset.mark,
+    window.k.debugCounts()[0],
+  ]), ['kept', before + 1]);
+  assert.deepEqual(asked, []);
   await page.evaluate(() => { window.element = document.querySelector('khabar-widget'); window.element.remove(); });
   // Taken down: the count back where it was, nothing left in its root.
   await page.waitForFunction((n) => window.k.debugCounts()[0] === n, before, { timeout: 3000 });

@@ -113,6 +113,41 @@ test('the CDN bundle with SRI works on a page of another origin, with immutable 
   await page.close();
 });
 
+test('a page whose CSP allows scripts by nonce alone: the glue the loader preloads carries the nonce, and no violation is recorded', async () => {
+  const nonce = 'k4b4rN0nce';
+  const origin = new URL(server.url).origin;
+  const policy = `default-src 'none'; script-src 'nonce-${nonce}' 'wasm-unsafe-eval'; style-src 'self'; connect-src ${origin}; img-src ${origin} data:`;
+  const strict = await serveStatic(siteDir, { host: 'localhost', headers: { 'content-security-policy': policy } });
+  try {
+    sitePage('nonce.html', `
+      <div data-khabar="article" data-khabar-article-id="${ARTICLE}"></div>
+      <div data-khabar="comments" data-khabar-article-id="${ARTICLE}"></div>
+      ${scriptTag(` nonce="${nonce}"`)}`);
+    const { page, problems } = await openPage(browser);
+    await page.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`), true);
+    });
+    await page.goto(`${strict.url}/nonce.html`);
+    await widgetsSettled(page);
+    assert.equal(await page.locator('[data-khabar="article"] >> h1.headline').textContent(), title);
+    await page.locator('[data-khabar="comments"] >> form.comment-form').waitFor();
+    assert.deepEqual(await page.evaluate(() => window.__violations), []);
+    assert.deepEqual(problems, []);
+    // Control: a script without the nonce is refused under this policy.
+    await page.evaluate((src) => {
+      const s = document.createElement('script');
+      s.src = src;
+      document.head.append(s);
+    }, `${server.url}khabar/${CORE_GLUE.file}?control`);
+    await page.waitForFunction(() => window.__violations.length === 1);
+    assert.match((await page.evaluate(() => window.__violations))[0], /^script-src/);
+    await page.close();
+  } finally {
+    await strict.close();
+  }
+});
+
 test('a script tag whose src redirects (a CDN alias for the latest version) keeps its data-api', async () => {
   // The API by another name of the same server, so that the test tells it
   // from the loader's own origin (the default without data-api).

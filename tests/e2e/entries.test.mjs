@@ -432,6 +432,36 @@ test('a module that cannot start rejects `ready`, fires khabar:error, and the pa
   await page.close();
 });
 
+test('mount() of no element (a selector that found none) throws a KhabarError, and the widgets mounted around it mount', { timeout: 60_000 }, async () => {
+  const { page, problems } = await apiPage('<div id="story"></div><div id="after"></div>', '');
+  const outcome = await page.evaluate(async (id) => {
+    const story = document.getElementById('story');
+    const after = document.getElementById('after');
+    const shown = (el) => new Promise((r) => el.addEventListener('khabar:ready', r, { once: true }));
+    const both = Promise.all([shown(story), shown(after)]);
+    // Before the module runs, between two widgets that wait for it.
+    window.k.mount(story, { kind: 'article', articleId: id, lang: 'en' });
+    const thrown = [];
+    for (const nothing of [null, '#related', undefined]) {
+      try {
+        window.k.mount(nothing, { kind: 'latest' });
+        thrown.push('mounted');
+      } catch (e) {
+        thrown.push([e instanceof window.k.KhabarError, e.code]);
+      }
+    }
+    window.k.mount(after, { kind: 'latest', limit: 2, lang: 'en' });
+    await both;
+    return { thrown, live: window.k.debugCounts()[0], cards: after.shadowRoot.querySelectorAll('.card').length };
+  }, ARTICLE);
+  assert.deepEqual(outcome.thrown, [[true, 'config'], [true, 'config'], [true, 'config']]);
+  assert.equal(outcome.live, 2);
+  assert.equal(outcome.cards, 2);
+  assert.equal(await page.locator('#story >> h1.headline').count(), 1);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('mount() again into one element replaces its widget: one lives, its events fire once, and the first handle no longer reaches it', async () => {
   const { page, problems } = await apiPage('<div id="story"></div>', '');
   const outcome = await page.evaluate(async (id) => {

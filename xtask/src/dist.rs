@@ -129,7 +129,11 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // open while it sends, and a feed's `utm_` tags off every copied, shared
 // and printed address: the core 61,187. Then the form closes while
 // "send" waits for its module, as it did before: the core 61,206.
-const CEILING_JS: usize = 9_370;
+// 2026-12-07 evening: mount() refuses what is no element before anything
+// waits on it, a crashed widget's destroy() cannot throw into a framework,
+// the glue's modulepreload link carries the page's script nonce, and a
+// <khabar-widget> moved in the page keeps its widget: the loader 9,442.
+const CEILING_JS: usize = 9_460;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 61_230;
 const CEILING_CATALOG: usize = 1_961;
