@@ -586,9 +586,10 @@ async fn main() -> anyhow::Result<()> {
         // An import with --site may be a new site's first step, as
         // `import` is (its pages get threads); without, it only matches
         // articles, which a new database does not have.
+        // A dry run writes nothing, a new file least of all.
         Command::Comments {
-            action: CommentAction::Import { sites, .. },
-        } => sites.is_empty(),
+            action: CommentAction::Import { sites, dry_run, .. },
+        } => sites.is_empty() || *dry_run,
         Command::Comments { .. } => true,
         Command::Admin { .. } | Command::Backup { .. } => true,
         _ => false,
@@ -603,6 +604,12 @@ async fn main() -> anyhow::Result<()> {
              /etc/khabar/khabar.env)",
             shown(&cli.db)
         );
+    }
+    if let Command::Comments {
+        action: CommentAction::Import { dry_run: true, .. },
+    } = &command
+    {
+        dry_run_leaves_schema(&cli.db)?;
     }
     match &command {
         Command::Migrate { from, to } => {
@@ -998,6 +1005,28 @@ async fn moderate(store: &dyn Store, action: CommentAction) -> anyhow::Result<()
         return Ok(());
     }
     println!("comment #{id} is now {}", status.as_str());
+    Ok(())
+}
+
+/// A dry run writes nothing, yet opening the database migrates it: an
+/// SQLite file whose schema is older than this binary's (a newer binary
+/// tried before the server is upgraded) is refused instead. A PostgreSQL
+/// database is migrated as it is opened (see docs/moderation.md).
+fn dry_run_leaves_schema(db: &str) -> anyhow::Result<()> {
+    if engine::is_postgres_url(db) {
+        return Ok(());
+    }
+    let (version, ours) =
+        khabar_server::store::sqlite::SqliteStore::schema_versions(std::path::Path::new(db))
+            .with_context(|| format!("reading {}", shown(db)))?;
+    if version < ours {
+        bail!(
+            "{} has schema version {version}, older than this binary's {ours}: opening it \
+             would migrate it, and a dry run writes nothing. Run the dry run with the \
+             binary the server runs, or upgrade the server first",
+            shown(db)
+        );
+    }
     Ok(())
 }
 

@@ -820,6 +820,52 @@ fn cli(f: &Fixture, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// A dry run writes nothing: no new database for a mistyped `--db`, and
+/// no migration of an older one (a newer binary tried before the server
+/// is upgraded).
+#[test]
+fn a_dry_run_creates_no_database_and_migrates_none() {
+    let dir = tempfile::tempdir().expect("dir");
+    let export = fixture_file("wordpress.xml");
+    let dry_run = |db: &std::path::Path| {
+        let out = Command::new(BIN)
+            .arg("--db")
+            .arg(db)
+            .args(["comments", "import", "--from", "wordpress"])
+            .arg(&export)
+            .args(["--site", "https://news.example", "--dry-run"])
+            .env_remove("KHABAR_SITES")
+            .output()
+            .expect("run khabar-server");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let typo = dir.path().join("khabr.sqlite3");
+    let (ok, err) = dry_run(&typo);
+    assert!(!ok);
+    assert!(err.contains("no database at"), "{err}");
+    assert!(!typo.exists(), "no file made");
+
+    let older = dir.path().join("older.sqlite3");
+    rusqlite::Connection::open(&older)
+        .expect("open")
+        .execute_batch("CREATE TABLE kept (x); PRAGMA user_version = 3;")
+        .expect("an older schema");
+    let (ok, err) = dry_run(&older);
+    assert!(!ok);
+    assert!(err.contains("older than this binary's"), "{err}");
+    let conn = rusqlite::Connection::open(&older).expect("open");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .expect("tables");
+    assert_eq!((version, tables), (3, 1), "left as it was");
+}
+
 #[test]
 fn the_command_imports_a_wordpress_export_and_says_what_it_did() {
     let f = news_site("https://news.example");

@@ -516,6 +516,16 @@ impl SqliteStore {
         Ok((version, i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)))
     }
 
+    /// The schema version of the file at `path` and this binary's, read
+    /// without opening it for writing (nor migrating it): what a command
+    /// that promises to write nothing checks first.
+    pub fn schema_versions(path: &Path) -> Result<(i64, i64), StoreError> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        Ok((version, i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)))
+    }
+
     /// The connection pool, for diagnostics and durability tests.
     pub fn pool(&self) -> &Pool {
         &self.pool
