@@ -128,6 +128,7 @@ fn a_disqus_export_is_imported_once_with_its_history() {
             pending: 1,
             already_there: 0,
             deleted_here: 0,
+            taken_down: 0,
             deleted: 1,
             spam: 1,
             pingbacks: 0,
@@ -373,6 +374,75 @@ fn an_import_run_again_does_not_bring_back_what_was_deleted_here() {
         "{summary}"
     );
     assert!(by_key(&f, "import:disqus:1011").is_none());
+}
+
+/// An editor's takedown in the old system between two imports (deleted,
+/// marked as spam) carries over: the comment is rejected here, once, and
+/// the dry run says so first and changes nothing.
+#[test]
+fn comments_taken_down_there_since_an_earlier_import_are_rejected_here() {
+    let f = news_site("https://news.example");
+    let post = |id: &str, flags: &str| {
+        format!(
+            "<post dsq:id=\"{id}\"><message><![CDATA[<p>تعليق {id}</p>]]></message>{flags}\
+             <createdAt>2021-02-01T09:00:00Z</createdAt><author><name>Sami</name></author>\
+             <thread dsq:id=\"7\"/></post>"
+        )
+    };
+    let first = disqus_thread(&[post("6001", ""), post("6002", ""), post("6003", "")].concat());
+    let summary = import_text(&f, System::Disqus, &first);
+    assert_eq!(summary.published, 3, "{summary}");
+
+    let later = disqus_thread(
+        &[
+            post("6001", "<isDeleted>true</isDeleted>"),
+            post("6002", "<isSpam>true</isSpam>"),
+            post("6003", ""),
+        ]
+        .concat(),
+    );
+    let status = |id: &str| expect(&f, &format!("import:disqus:{id}")).status;
+    let mut dry = options(&["https://news.example"]);
+    dry.dry_run = true;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("export");
+    std::fs::write(&file, &later).expect("write");
+    let summary = run_import(&f, System::Disqus, &file, &dry);
+    assert_eq!(summary.taken_down, 2, "{summary}");
+    assert!(
+        summary
+            .to_string()
+            .contains("taken down there since an earlier import: 2 (would reject here;"),
+        "{summary}"
+    );
+    assert_eq!(status("6001"), "published", "a dry run changes nothing");
+
+    let summary = import_text(&f, System::Disqus, &later);
+    assert_eq!(
+        (
+            summary.taken_down,
+            summary.already_there,
+            summary.deleted,
+            summary.spam
+        ),
+        (2, 1, 1, 1),
+        "{summary}"
+    );
+    assert_eq!(
+        [status("6001"), status("6002"), status("6003")],
+        ["rejected", "rejected", "published"]
+    );
+    let audit = block_on(f.store.audit_log(5)).expect("audit");
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|l| l.moderator == "cli" && l.action == "reject")
+            .count(),
+        2
+    );
+    // Once: a third run finds them rejected already.
+    let summary = import_text(&f, System::Disqus, &later);
+    assert_eq!(summary.taken_down, 0, "{summary}");
 }
 
 /// A Disqus name is plain text as typed (its XML decoded once), and the

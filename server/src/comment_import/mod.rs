@@ -25,7 +25,7 @@ use std::path::Path;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::store::{Imported, ImportedComment, Status, Store, StoreError};
+use crate::store::{Act, Imported, ImportedComment, Status, Store, StoreError};
 use crate::threads::Sites;
 pub use source::{SourceComment, SourceState, SourceThread};
 use targets::{Target, Targets};
@@ -157,6 +157,9 @@ pub struct Summary {
     /// Comments an earlier import stored that were deleted here since (by
     /// a moderator, or with their author's address): left deleted.
     pub deleted_here: usize,
+    /// Comments an earlier import stored, shown or waiting here, that the
+    /// other system has deleted or marked as spam since: rejected here.
+    pub taken_down: usize,
     /// Skipped: deleted or trashed there.
     pub deleted: usize,
     /// Skipped: spam there.
@@ -204,6 +207,18 @@ impl Summary {
                 f,
                 "not brought back: {} deleted here since an earlier import",
                 self.deleted_here
+            )?;
+        }
+        if self.taken_down > 0 {
+            let verb = if self.dry_run {
+                "would reject"
+            } else {
+                "rejected"
+            };
+            writeln!(
+                f,
+                "taken down there since an earlier import: {} ({verb} here; /admin/rejected lists them)",
+                self.taken_down
             )?;
         }
         writeln!(
@@ -349,14 +364,7 @@ fn prepare(
             ))
         })
         .collect();
-    let keys_of = |id: &str| match synced.get(id) {
-        Some(disqus) => {
-            let (key, mut legacy) = keys(system, site, id);
-            legacy.insert(0, key);
-            (keys(System::Disqus, None, disqus).0, legacy)
-        }
-        None => keys(system, site, id),
-    };
+    let keys_of = |id: &str| comment_keys(system, site, id, synced.get(id).copied());
     let mut out = Vec::new();
     // The ids of the comments in `out`, in its order and as a set.
     let mut ids: Vec<&str> = Vec::new();
@@ -541,6 +549,72 @@ async fn stored_parents(
     Ok(stored)
 }
 
+/// The keys of comment `id` (see [`keys`]); one that Disqus's WordPress
+/// plugin synced into WordPress (`disqus`, its Disqus id) is stored under
+/// the key a Disqus export gives it, its own keys then legacy ones.
+fn comment_keys(
+    system: System,
+    site: Option<&str>,
+    id: &str,
+    disqus: Option<&str>,
+) -> (String, Vec<String>) {
+    match disqus {
+        Some(disqus) => {
+            let (key, mut legacy) = keys(system, site, id);
+            legacy.insert(0, key);
+            (keys(System::Disqus, None, disqus).0, legacy)
+        }
+        None => keys(system, site, id),
+    }
+}
+
+/// Rejects the comments of `thread` that an earlier import stored and the
+/// other system has deleted or marked as spam since (an editor's takedown
+/// there, between a first import and the move): shown or waiting here,
+/// they would otherwise stay. Rejected, not deleted: `/admin/rejected`
+/// can publish one again, and the audit log says the import (`cli`) did it.
+async fn take_down(
+    store: &dyn Store,
+    system: System,
+    thread: &SourceThread,
+    site: Option<&str>,
+    dry_run: bool,
+    summary: &mut Summary,
+) -> Result<(), StoreError> {
+    let gone = thread
+        .comments
+        .iter()
+        .filter(|c| matches!(c.state, SourceState::Deleted | SourceState::Spam) && valid_id(&c.id));
+    for c in gone {
+        let disqus = c.disqus_id.as_deref().filter(|d| valid_id(d));
+        let (key, legacy) = comment_keys(system, site, &c.id, disqus);
+        for key in std::iter::once(key).chain(legacy) {
+            let Some(stored) = store.comment_by_key(&key).await? else {
+                continue;
+            };
+            let Some(from) = Status::parse(&stored.status)
+                .filter(|s| matches!(s, Status::Published | Status::Pending))
+            else {
+                break;
+            };
+            let act = Act::Set {
+                to: Status::Rejected,
+                from: Some(from),
+            };
+            if dry_run
+                || store
+                    .moderate(stored.comment.id, act, crate::audit::line("cli", "reject"))
+                    .await?
+                    .is_some()
+            {
+                summary.taken_down += 1;
+            }
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Imports `threads` read from a file of `system` into `store`.
 pub async fn import(
     store: &dyn Store,
@@ -570,6 +644,7 @@ pub async fn import(
             _ => None,
         });
         let stored = stored_parents(store, system, thread, site).await?;
+        take_down(store, system, thread, site, options.dry_run, &mut summary).await?;
         let comments = prepare(system, thread, site, &stored, &mut summary);
         if comments.is_empty() {
             continue;
