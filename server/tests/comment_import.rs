@@ -1089,6 +1089,58 @@ fn an_isso_comment_of_a_thread_the_database_lacks_is_skipped_not_the_database() 
     assert_eq!(kept.comment.author, "Huda <Desk> &amp; co");
 }
 
+/// An id an earlier import gave another comment (an Isso database made
+/// anew counts from 1 again) is named among the errors, not counted as
+/// already there: the comment would be lost without a word.
+#[test]
+fn an_id_the_other_system_gave_twice_is_named_not_taken_for_already_there() {
+    let f = news_site("https://news.example");
+    let summary = isso_import(
+        &f,
+        "INSERT INTO comments (tid, id, parent, created, mode, text, author)
+             VALUES (1, 1, NULL, 1764000000, 1, 'الأول', 'Huda');",
+    );
+    assert_eq!(summary.published, 1, "{summary}");
+    // The database made anew: its comment 1 is another reader's, on
+    // another page, written later; its comment 2 is new.
+    let summary = isso_import(
+        &f,
+        "INSERT INTO threads VALUES (2, '/?p=42', 'p');
+         INSERT INTO comments (tid, id, parent, created, mode, text, author)
+             VALUES (2, 1, NULL, 1765000000, 1, 'another comment 1', 'Omar'),
+                    (2, 2, NULL, 1765000100, 1, 'a new one', 'Lina');",
+    );
+    assert_eq!(
+        (
+            summary.published,
+            summary.already_there,
+            summary.errors.len()
+        ),
+        (1, 0, 1),
+        "{summary}"
+    );
+    assert!(
+        summary.errors[0].starts_with("import:isso:news.example:1: an earlier import gave this id to another comment (on souq"),
+        "{summary}"
+    );
+    assert_eq!(
+        expect(&f, "import:isso:news.example:1").comment.body,
+        "الأول"
+    );
+    assert_eq!(expect(&f, "import:isso:news.example:2").article_id, "p42");
+    // The same database again: its comments are already there.
+    let summary = isso_import(
+        &f,
+        "INSERT INTO comments (tid, id, parent, created, mode, text, author)
+             VALUES (1, 1, NULL, 1764000000, 1, 'الأول', 'Huda');",
+    );
+    assert_eq!(
+        (summary.already_there, summary.errors.len()),
+        (1, 0),
+        "{summary}"
+    );
+}
+
 /// Isso's own `isso import` keeps a Disqus message's HTML as its text
 /// (Isso shows it as HTML): such a body is read as HTML, one a reader typed
 /// in Markdown as typed.

@@ -615,6 +615,38 @@ async fn take_down(
     Ok(())
 }
 
+/// Takes out of `comments` (for `article_id`) each whose key an earlier
+/// import gave another comment: stored on another article, written at
+/// another time. That is an id the other system gave twice (an Isso
+/// database made anew, a WordPress site installed again at its address,
+/// each counting from 1 again), not this comment: counted "already there"
+/// it would be lost without a word, so it is named among the errors.
+async fn drop_reused_ids(
+    store: &dyn Store,
+    article_id: &str,
+    comments: &mut Vec<ImportedComment>,
+    summary: &mut Summary,
+) -> Result<(), StoreError> {
+    let mut kept = Vec::with_capacity(comments.len());
+    for c in comments.drain(..) {
+        match store.comment_by_key(&c.key).await? {
+            Some(stored)
+                if stored.article_id != article_id && stored.comment.created_at != c.created_at =>
+            {
+                summary.errors.push(format!(
+                    "{}: an earlier import gave this id to another comment (on {}, written {}); \
+                     this one, written {}, is not imported (did the other system count its \
+                     ids anew?)",
+                    c.key, stored.article_id, stored.comment.created_at, c.created_at
+                ));
+            }
+            _ => kept.push(c),
+        }
+    }
+    *comments = kept;
+    Ok(())
+}
+
 /// Imports `threads` read from a file of `system` into `store`.
 pub async fn import(
     store: &dyn Store,
@@ -701,7 +733,8 @@ pub async fn import(
         };
         // As `prepare` orders one thread's (stable: the file breaks ties).
         comments.sort_by_key(|(c, at)| (c.parent_key.is_some(), *at));
-        let comments: Vec<ImportedComment> = comments.into_iter().map(|(c, _)| c).collect();
+        let mut comments: Vec<ImportedComment> = comments.into_iter().map(|(c, _)| c).collect();
+        drop_reused_ids(store, &article_id, &mut comments, &mut summary).await?;
         // A dry run asks the store too: what it would find, stored or
         // deleted here, is what the import would.
         let added = store
