@@ -960,12 +960,19 @@ async fn a_reply_under_a_rejected_comment_is_marked_not_shown() {
     };
     let before = page(r, &session).await;
     assert!(!before.body.contains(note), "{}", before.body);
+    assert!(before.body.contains("(3)</span>"), "{}", before.body);
     f.store
         .set_comment_status(parent, Status::Rejected)
         .await
         .expect("reject");
     let after = page(r, &session).await;
     assert_eq!(after.body.matches(note).count(), 2, "{}", after.body);
+    // The heading: the two replies listed, none of them shown to readers.
+    assert!(
+        after.body.contains("(2; shown to readers: 0)</span>"),
+        "{}",
+        after.body
+    );
 }
 
 /// An article's heading counts all its comments (the search's matches),

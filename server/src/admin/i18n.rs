@@ -216,6 +216,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("reopen_comments", "Reopen comments", "أعد فتح التعليقات"),
     ("published", "Published comments", "التعليقات المنشورة"),
     ("published_count", "Published", "المنشورة"),
+    ("shown_of_them", "shown to readers:", "يراها القراء:"),
     ("state", "Comments", "التعليقات"),
     ("open", "open", "مفتوحة"),
     ("closed", "closed", "مغلقة"),

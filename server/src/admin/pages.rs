@@ -831,6 +831,18 @@ pub(crate) async fn article(
             readers_only: false,
         })
         .await?;
+    // Readers do not see replies under a comment no longer published: the
+    // heading says how many they see when that is fewer (of all, not of a
+    // search's matches).
+    let shown = match q {
+        Some(_) => total,
+        None => state
+            .store
+            .published_counts(vec![id.clone()])
+            .await?
+            .first()
+            .map_or(0, |(_, n)| *n),
+    };
     render(
         "article.html",
         Lang::of_request(&headers),
@@ -847,6 +859,7 @@ pub(crate) async fn article(
             },
             items => Serde(items),
             total => total,
+            shown => shown,
             links => Serde(links),
             q => q,
             back => back,
