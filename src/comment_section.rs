@@ -542,6 +542,8 @@ impl CommentSection {
                 draft.parent_id = None;
                 draft.parent_author.clear();
                 banner.set_attr("hidden", "");
+                // Nothing left to describe the text box with.
+                clear(&text);
                 place(&form, &section);
             }
         }
@@ -679,7 +681,8 @@ impl CommentSection {
 
     /// Validates and sends; a second press while sending does nothing.
     fn submit(&self) {
-        if self.0.borrow().sending {
+        // Closed, the form is kept read-only for its text (see `close`).
+        if self.0.borrow().sending || !self.0.borrow().open {
             return;
         }
         if self.0.borrow().refused {
@@ -927,7 +930,7 @@ impl CommentSection {
     /// stored for when it reopens. A reader in the form is moved to the
     /// note, and hears it: whether they were.
     fn close(&self) -> bool {
-        let (form, section, list, catalog) = {
+        let (form, send, section, list, catalog) = {
             let mut s = self.0.borrow_mut();
             if !s.open {
                 return false;
@@ -936,6 +939,7 @@ impl CommentSection {
             s.retry = None;
             (
                 s.form.form.clone(),
+                s.form.send.clone(),
                 s.section.clone(),
                 s.list.clone(),
                 s.catalog,
@@ -945,7 +949,17 @@ impl CommentSection {
             return false;
         };
         let focused = dom::matches(&form, ":focus-within");
-        form.remove();
+        // What the reader wrote stays in view, to copy (it is kept as a
+        // draft too): at the section's end, read-only, with nothing to send
+        // it (`submit` sends nothing once closed).
+        let unsent = !self.value(Field::Body).trim().is_empty();
+        if unsent {
+            place(&form, &section);
+            self.input(Field::Body).set_attr("readonly", "");
+            send.set_attr("hidden", "");
+        } else {
+            form.remove();
+        }
         if let Ok(buttons) = list.query_selector_all("button.reply") {
             for i in 0..buttons.length() {
                 if let Some(b) = buttons.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
@@ -1327,6 +1341,7 @@ impl CommentSection {
                 .ok();
             first_new.get_or_insert(el);
         }
+        let first_page = self.0.borrow().loaded.is_empty();
         {
             let mut s = self.0.borrow_mut();
             s.loaded.extend(page.items.iter().map(|c| c.id));
@@ -1341,7 +1356,11 @@ impl CommentSection {
         self.set_total(page.total);
         self.update_notify();
         let mine = self.forget_published();
-        if page.next.is_none() {
+        // The reader's own waiting comments show from the first page on, at
+        // the end (pages that come later go before them), and go into their
+        // place once the last comes: in a thread of many pages a reader who
+        // never pages would otherwise see no trace of them.
+        if first_page || page.next.is_none() {
             for p in &mine {
                 let c = Comment {
                     id: p.id,

@@ -50,7 +50,7 @@ impl CommentForm {
     pub fn note_id(field: Field) -> &'static str {
         match field {
             Field::Email => EMAIL_NOTE,
-            Field::Body => COUNT,
+            Field::Body => BODY_NOTES,
             _ => "",
         }
     }
@@ -67,6 +67,9 @@ fn slot(field: Field) -> usize {
 
 const EMAIL_NOTE: &str = "kc-email-note";
 const COUNT: &str = "kc-body-count";
+/// The text's notes: whom it replies to (empty unless replying; read out
+/// with the text box, as the banner is not), then its count.
+const BODY_NOTES: &str = "kc-replying kc-body-count";
 
 /// The id of a field's input inside the shadow root.
 fn input_id(field: Field) -> &'static str {
@@ -131,7 +134,7 @@ pub fn form(doc: &Document, catalog: &Catalog) -> CommentForm {
         .attr("rows", "5")
         .attr("dir", "auto")
         .attr("required", "")
-        .attr("aria-describedby", COUNT);
+        .attr("aria-describedby", BODY_NOTES);
     let body_el = body_input.build_ref().clone();
     let count = El::new(doc, "p")
         .class("note count")
@@ -190,7 +193,9 @@ pub fn form(doc: &Document, catalog: &Catalog) -> CommentForm {
                 .text(catalog.notify_replies()),
         );
     let notify_line_el = notify_line.build_ref().clone();
-    let reply_text = El::new(doc, "span").class("replying-text");
+    let reply_text = El::new(doc, "span")
+        .class("replying-text")
+        .attr("id", "kc-replying");
     let reply_text_el = reply_text.build_ref().clone();
     let parent_error = El::new(doc, "p")
         .class("field-error")

@@ -87,6 +87,13 @@ test('keyboard only: a comment posted with post-moderation appears in place', as
     await item.locator('button.reply').focus();
     await page.keyboard.press('Enter');
     await page.locator(`${W} >> li.comment form.comment-form`).waitFor();
+    // The text box, focused, is described by whom it answers (then its count).
+    const description = () => page.evaluate(() => {
+      const root = document.querySelector('[data-khabar="article"]').shadowRoot;
+      return root.activeElement.getAttribute('aria-describedby').split(' ')
+        .map((id) => root.getElementById(id)?.textContent.trim()).filter(Boolean).join(' | ');
+    });
+    assert.match(await description(), /^ردّاً على سارة Q\. \| /);
     await page.keyboard.type('من الأسبوع الأول من ديسمبر.');
     await page.keyboard.press('Tab'); // remember my name
     await page.keyboard.press('Tab'); // send
@@ -522,7 +529,11 @@ test('a 403 that is not the API\'s own (a firewall\'s page) keeps the form and t
       root.activeElement?.blur();
       root.querySelector('form.comment-form button.send').click();
     }, W);
-    await page.waitForFunction((sel) => !document.querySelector(sel).shadowRoot.querySelector('form.comment-form'), W);
+    await page.locator(`${W} >> .note.closed`).waitFor();
+    // What the reader wrote stays in view, read-only, with nothing to send it.
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'Words a firewall did not like.');
+    assert.equal(await page.locator(`${W} >> #kc-body`).getAttribute('readonly'), '');
+    assert.equal(await page.locator(`${W} >> form.comment-form button.send`).isHidden(), true);
     assert.equal(await page.locator(`${W} >> button.reply`).count(), 0);
     assert.match(await page.locator(`${W} >> .comments-live`).textContent(), /مغلق/);
     assert.deepEqual(problems.filter((p) => !/403/.test(p)), []);
@@ -883,6 +894,17 @@ test('a comment posted while more pages remain shows at once, and once only when
       const all = await shown();
       assert.deepEqual(all.slice(19), ['comment 19', 'comment 20', 'comment 21', 'comment 22', 'comment 23', 'comment 24', mine], moderation);
       assert.equal(all.length, 26, moderation);
+      if (moderation === 'pre') {
+        // After a reload its writer sees it on the first page, waiting, at
+        // the end; and once, in its place, when the last page comes.
+        await page.reload();
+        await page.locator('#story >> li.comment').nth(19).waitFor();
+        await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length === 21);
+        assert.deepEqual((await shown()).slice(19), ['comment 19', mine]);
+        await page.locator('#story >> button.more-comments').click();
+        await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment .comment-body')[20]?.textContent === 'comment 20');
+        assert.deepEqual(await shown(), all);
+      }
       assert.deepEqual(problems, [], moderation);
       await page.close();
     } finally {
@@ -1231,7 +1253,7 @@ test('a field\'s error goes once the reader has mended it, and "fix the marked f
     await body.press('End');
     await body.pressSequentially('y');
     assert.equal(await body.getAttribute('aria-invalid'), null);
-    assert.equal(await body.getAttribute('aria-describedby'), 'kc-body-count');
+    assert.equal(await body.getAttribute('aria-describedby'), 'kc-replying kc-body-count');
     assert.equal(await status.textContent(), '');
     // A new error waits for "send": emptying the name marks nothing yet.
     await author.fill('');
@@ -1350,25 +1372,37 @@ test('a comments widget of an article closed to comments shows the note in place
     await page.locator(`${C} >> #kc-author`).fill('ليلى');
     await page.locator(`${C} >> #kc-body`).fill(text);
 
-    // Closed while the reader wrote: the refusal puts the note where the
-    // form was, the reader's focus on it, and no "reply" stays.
+    // Closed while the reader wrote: the refusal puts the note after the
+    // form, the reader's focus on it, and no "reply" stays; the text stays
+    // in view to copy, read-only, with no button to send it.
     assert.equal((await put(false)).status, 200);
     await page.locator(`${C} >> form.comment-form button.send`).click();
     const note = page.locator(`${C} >> .note.closed`);
     await note.waitFor();
-    assert.equal(await page.locator(`${C} >> form.comment-form`).count(), 0);
-    assert.equal(await page.locator(`${C} >> button.reply`).count(), 0);
+    const unsent = async () => {
+      assert.equal(await page.locator(`${C} >> #kc-body`).inputValue(), text);
+      assert.equal(await page.locator(`${C} >> #kc-body`).getAttribute('readonly'), '');
+      assert.equal(await page.locator(`${C} >> form.comment-form button:visible`).count(), 0);
+      assert.ok(await note.evaluate((n) => n.previousElementSibling?.matches('form.comment-form')), 'the note after it');
+      assert.equal(await page.locator(`${C} >> button.reply`).count(), 0);
+    };
+    await unsent();
     assert.ok(await note.evaluate((n) => n.getRootNode().activeElement === n), 'the note has the focus');
     const drafts = () => storedDrafts(page);
     assert.deepEqual(await drafts(), [text], 'the draft is kept');
+    // Enter in a field (which submits a form) sends nothing.
+    const posted = [];
+    page.on('request', (r) => { if (r.method() === 'POST') posted.push(r.url()); });
+    await page.locator(`${C} >> #kc-author`).press('Enter');
+    await page.waitForTimeout(500);
+    assert.deepEqual(posted, []);
 
-    // A later visit: the page of comments says so, and the form with the
-    // draft does not come back.
+    // A later visit: the page of comments says so, and the draft is shown
+    // the same way.
     await page.reload();
     await page.locator(`${C} >> li.comment`).first().waitFor();
     await note.waitFor();
-    assert.equal(await page.locator(`${C} >> form.comment-form`).count(), 0);
-    assert.equal(await page.locator(`${C} >> button.reply`).count(), 0);
+    await unsent();
     assert.deepEqual(await drafts(), [text]);
 
     // Open again: the draft is back in the form.

@@ -133,13 +133,17 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // waits on it, a crashed widget's destroy() cannot throw into a framework,
 // the glue's modulepreload link carries the page's script nonce, and a
 // <khabar-widget> moved in the page keeps its widget: the loader 9,442.
+// Then the reader's waiting comments shown from the first page on (they
+// came only with the last), the text box described by whom it answers,
+// and a comment refused as closed kept in view, read-only: the comments
+// module 52,893, the comments page's 59,762.
 const CEILING_JS: usize = 9_460;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 61_230;
 const CEILING_CATALOG: usize = 1_961;
-const CEILING_COMMENTS: usize = 52_790;
+const CEILING_COMMENTS: usize = 52_910;
 const CEILING_COMMENTS_JS: usize = 3_968;
-const CEILING_PAGE: usize = 59_730;
+const CEILING_PAGE: usize = 59_790;
 const CEILING_PAGE_JS: usize = 4_212;
 
 /// The files a first visit fetches (the rest load when a page needs them):
