@@ -45,8 +45,9 @@ pub fn get_json(url: &str, cancel: &Cancel, then: impl FnOnce(Answer) + 'static)
 /// POSTs `body` (a JSON string) to `url` and calls `then` with the JSON
 /// answer. A 422 becomes [`WidgetError::Invalid`] with the refused fields,
 /// a 429 [`WidgetError::RateLimited`] with `Retry-After`, a 403
-/// [`WidgetError::Closed`] (or [`WidgetError::NotAllowed`] when the backend
-/// refuses the embed itself). Not shared: every POST is its own.
+/// `comments_closed` [`WidgetError::Closed`] ([`WidgetError::NotAllowed`]
+/// when the backend refuses the embed itself; another 403 is a server
+/// error). Not shared: every POST is its own.
 pub fn post_json(url: &str, body: &str, cancel: &Cancel, then: impl FnOnce(Answer) + 'static) {
     send(url, Some(body), cancel, Box::new(then));
 }
