@@ -228,7 +228,9 @@ final class Khabar_Article {
 	/**
 	 * Runs `$render` with `$post` as the global post (blocks and shortcodes
 	 * read it) and the plugin's own placeholders left out, and puts both
-	 * back, also when another plugin's filter throws.
+	 * back, also when another plugin's filter throws. What a shortcode or a
+	 * notice prints meanwhile is dropped: the push runs as the request ends,
+	 * after the editor's answer, whose JSON it would otherwise break.
 	 *
 	 * @param WP_Post  $post   The post.
 	 * @param callable $render What renders.
@@ -239,9 +241,14 @@ final class Khabar_Article {
 		$GLOBALS['post'] = $post;
 		setup_postdata( $post );
 		Khabar_Embed::$rendering_article = true;
+		$level = ob_get_level();
+		ob_start();
 		try {
 			return $render();
 		} finally {
+			while ( ob_get_level() > $level ) {
+				ob_end_clean();
+			}
 			Khabar_Embed::$rendering_article = false;
 			$GLOBALS['post'] = $previous;
 			if ( $previous instanceof WP_Post ) {

@@ -796,9 +796,12 @@ final class Khabar_Push {
 		}
 		$id   = Khabar_Article::id( $post_id );
 		$args = array(
-			'method'  => 'put' === $action ? 'PUT' : 'DELETE',
-			'timeout' => self::TIMEOUT,
-			'headers' => array( 'Authorization' => 'Bearer ' . Khabar_Settings::publish_token() ),
+			'method'      => 'put' === $action ? 'PUT' : 'DELETE',
+			'timeout'     => self::TIMEOUT,
+			'headers'     => array( 'Authorization' => 'Bearer ' . Khabar_Settings::publish_token() ),
+			// Not followed: WordPress turns a redirected DELETE into a GET
+			// (a takedown lost), and would take the token to another host.
+			'redirection' => 0,
 		);
 		if ( 'put' === $action ) {
 			try {
@@ -826,6 +829,13 @@ final class Khabar_Push {
 		}
 		$code = (int) wp_remote_retrieve_response_code( $response );
 		$body = (string) wp_remote_retrieve_body( $response );
+		if ( $code >= 300 && $code < 400 ) {
+			// The server's address moved (http to https, another host):
+			// the change waits for the address to be put right.
+			$to = (string) wp_remote_retrieve_header( $response, 'location' );
+			self::record( false, $what . ': HTTP ' . $code . ' to ' . $to . ' (set the Khabar server\'s address to the one it answers at)' );
+			return 'retry';
+		}
 		// Hiding what Khabar never had is no failure; a 404 of the API
 		// itself (started without --publish-token) is.
 		$answer = json_decode( $body, true );
