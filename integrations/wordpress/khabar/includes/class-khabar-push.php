@@ -101,6 +101,22 @@ final class Khabar_Push {
 			add_action( 'add_option_' . $option, array( __CLASS__, 'settings_changed' ) );
 		}
 		add_action( 'admin_post_khabar_push_all', array( __CLASS__, 'push_all' ) );
+		// Every post's address changes with the permalinks (the structure,
+		// the category or tag base): Khabar finds a post's comments by its
+		// address, so every post goes again, as "send every published post"
+		// sends them.
+		add_action( 'permalink_structure_changed', array( __CLASS__, 'addresses_changed' ) );
+		foreach ( array( 'category_base', 'tag_base' ) as $option ) {
+			add_action( 'update_option_' . $option, array( __CLASS__, 'addresses_changed' ) );
+		}
+	}
+
+	/**
+	 * The permalinks changed: every published post goes again, in the
+	 * background, with its new address.
+	 */
+	public static function addresses_changed() {
+		self::send_every_post();
 	}
 
 	/**
@@ -642,26 +658,7 @@ final class Khabar_Push {
 			wp_die( esc_html__( 'You are not allowed to do this.', 'khabar' ), 403 );
 		}
 		check_admin_referer( 'khabar_push_all' );
-		$queued = 0;
-		if ( self::enabled() ) {
-			$walk   = array(
-				'started' => uniqid( '', true ),
-				'at'      => null,
-				'after'   => array(),
-			);
-			$queued = self::walk_left( $walk );
-			if ( $queued > 0 ) {
-				// A walk under way starts again from the newest post.
-				self::locked(
-					function () use ( $walk ) {
-						update_option( self::WALK_OPTION, $walk, false );
-					}
-				);
-				wp_clear_scheduled_hook( self::RETRY_EVENT );
-				wp_schedule_single_event( time(), self::RETRY_EVENT );
-				spawn_cron();
-			}
-		}
+		$queued = self::send_every_post();
 		wp_safe_redirect(
 			add_query_arg(
 				array(
@@ -672,6 +669,35 @@ final class Khabar_Push {
 			)
 		);
 		exit;
+	}
+
+	/**
+	 * Starts the walk through every published post, newest first, sent in
+	 * the background (a walk under way starts again from the newest).
+	 *
+	 * @return int How many posts it has to send.
+	 */
+	private static function send_every_post() {
+		if ( ! self::enabled() ) {
+			return 0;
+		}
+		$walk   = array(
+			'started' => uniqid( '', true ),
+			'at'      => null,
+			'after'   => array(),
+		);
+		$queued = self::walk_left( $walk );
+		if ( $queued > 0 ) {
+			self::locked(
+				function () use ( $walk ) {
+					update_option( self::WALK_OPTION, $walk, false );
+				}
+			);
+			wp_clear_scheduled_hook( self::RETRY_EVENT );
+			wp_schedule_single_event( time(), self::RETRY_EVENT );
+			spawn_cron();
+		}
+		return $queued;
 	}
 
 	/**
