@@ -1445,6 +1445,36 @@ fn wordpress_with_synced_comment() -> String {
     )
 }
 
+/// Two WordPress comments that Disqus's plugin synced from one Disqus post
+/// come in once, and a dry run counts them as the import does.
+#[test]
+fn a_dry_run_counts_one_synced_post_twice_in_an_export_as_the_import_does() {
+    let export = wordpress_with_synced_comment();
+    let start = export.find("<wp:comment>").expect("a comment");
+    let end = export.find("</wp:comment>").expect("its end") + "</wp:comment>".len();
+    let again = export[start..end].replace(
+        "<wp:comment_id>57</wp:comment_id>",
+        "<wp:comment_id>59</wp:comment_id>",
+    );
+    let twice = export.replacen("</item>", &format!("{again}</item>"), 1);
+    let f = news_site("https://news.example");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("export");
+    std::fs::write(&file, &twice).expect("write");
+    let mut dry = options(&["https://news.example"]);
+    dry.dry_run = true;
+    let counts = |s: &Summary| (s.published, s.already_there);
+    let would = run_import(&f, System::Wordpress, &file, &dry);
+    let did = run_import(
+        &f,
+        System::Wordpress,
+        &file,
+        &options(&["https://news.example"]),
+    );
+    assert_eq!(counts(&did), (2, 1), "{did}");
+    assert_eq!(counts(&would), counts(&did), "{would}");
+}
+
 #[test]
 fn a_comment_disqus_synced_into_wordpress_comes_in_once_from_both_exports() {
     let disqus = fixture_file("disqus.xml");
