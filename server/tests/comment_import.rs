@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{block_on, comment_total, fixture, Fixture};
+use khabar_server::audit;
 use khabar_server::comment_import::{self, Options, Summary, System};
 use khabar_server::comments::{CleanComment, Moderation, StoredComment};
 use khabar_server::import::import_json;
-use khabar_server::store::{CommentQuery, Imported, ImportedComment, Sort, Status};
+use khabar_server::store::{Act, CommentQuery, Imported, ImportedComment, Sort, Status};
 use khabar_server::threads::{thread_id, Sites};
 use serde_json::{json, Value};
 
@@ -382,26 +383,54 @@ fn an_import_run_again_does_not_bring_back_what_was_deleted_here() {
 #[test]
 fn comments_taken_down_there_since_an_earlier_import_are_rejected_here() {
     let f = news_site("https://news.example");
-    let post = |id: &str, flags: &str| {
+    let post = |id: &str, flags: &str, day: &str| {
         format!(
             "<post dsq:id=\"{id}\"><message><![CDATA[<p>تعليق {id}</p>]]></message>{flags}\
-             <createdAt>2021-02-01T09:00:00Z</createdAt><author><name>Sami</name></author>\
+             <createdAt>2021-02-{day}T09:00:00Z</createdAt><author><name>Sami</name></author>\
              <thread dsq:id=\"7\"/></post>"
         )
     };
-    let first = disqus_thread(&[post("6001", ""), post("6002", ""), post("6003", "")].concat());
-    let summary = import_text(&f, System::Disqus, &first);
-    assert_eq!(summary.published, 3, "{summary}");
-
-    let later = disqus_thread(
+    let first = disqus_thread(
         &[
-            post("6001", "<isDeleted>true</isDeleted>"),
-            post("6002", "<isSpam>true</isSpam>"),
-            post("6003", ""),
+            post("6001", "", "01"),
+            post("6002", "", "01"),
+            post("6003", "<isApproved>false</isApproved>", "01"),
+            post("6004", "", "01"),
+            post("6005", "", "01"),
         ]
         .concat(),
     );
-    let status = |id: &str| expect(&f, &format!("import:disqus:{id}")).status;
+    let summary = import_text(&f, System::Disqus, &first);
+    assert_eq!((summary.published, summary.pending), (4, 1), "{summary}");
+    let id = |key: &str| expect(&f, &format!("import:disqus:{key}")).comment.id;
+    let status = |key: &str| expect(&f, &format!("import:disqus:{key}")).status;
+    let decide = |key: &str, to: Status, from: Status| {
+        let act = Act::Set {
+            to,
+            from: Some(from),
+        };
+        block_on(
+            f.store
+                .moderate(id(key), act, audit::line("omar", "approve")),
+        )
+        .expect("moderate")
+        .expect("decided");
+    };
+    // A moderator here approves the waiting one.
+    decide("6003", Status::Published, Status::Pending);
+
+    let later = disqus_thread(
+        &[
+            post("6001", "<isDeleted>true</isDeleted>", "01"),
+            post("6002", "<isSpam>true</isSpam>", "01"),
+            // Decided here: the moderator's decision stands.
+            post("6003", "<isDeleted>true</isDeleted>", "01"),
+            // Another comment under the same id (written another day).
+            post("6004", "<isDeleted>true</isDeleted>", "09"),
+            post("6005", "", "01"),
+        ]
+        .concat(),
+    );
     let mut dry = options(&["https://news.example"]);
     dry.dry_run = true;
     let dir = tempfile::tempdir().expect("dir");
@@ -425,14 +454,20 @@ fn comments_taken_down_there_since_an_earlier_import_are_rejected_here() {
             summary.deleted,
             summary.spam
         ),
-        (2, 1, 1, 1),
+        (2, 1, 3, 1),
         "{summary}"
     );
     assert_eq!(
-        [status("6001"), status("6002"), status("6003")],
-        ["rejected", "rejected", "published"]
+        ["6001", "6002", "6003", "6004", "6005"].map(status),
+        [
+            "rejected",
+            "rejected",
+            "published",
+            "published",
+            "published"
+        ]
     );
-    let audit = block_on(f.store.audit_log(5)).expect("audit");
+    let audit = block_on(f.store.audit_log(10)).expect("audit");
     assert_eq!(
         audit
             .iter()
@@ -440,9 +475,12 @@ fn comments_taken_down_there_since_an_earlier_import_are_rejected_here() {
             .count(),
         2
     );
-    // Once: a third run finds them rejected already.
+    // Once: a moderator who publishes one again is not overruled by the
+    // next run, nor is the other rejected twice.
+    decide("6001", Status::Published, Status::Rejected);
     let summary = import_text(&f, System::Disqus, &later);
     assert_eq!(summary.taken_down, 0, "{summary}");
+    assert_eq!(status("6001"), "published");
 }
 
 /// A Disqus name is plain text as typed (its XML decoded once), and the
@@ -1138,6 +1176,40 @@ fn an_id_the_other_system_gave_twice_is_named_not_taken_for_already_there() {
         (summary.already_there, summary.errors.len()),
         (1, 0),
         "{summary}"
+    );
+}
+
+/// Disqus gives an id once across all of Disqus: its comment found under
+/// another article, its time read otherwise (an offset read since), is
+/// the same comment, already there.
+#[test]
+fn a_disqus_comment_is_never_taken_for_an_id_given_twice() {
+    let f = news_site("https://news.example");
+    let export = |link: &str, at: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><disqus xmlns=\"http://disqus.com\" \
+             xmlns:dsq=\"http://disqus.com/disqus-internals\">\
+             <thread dsq:id=\"7\"><link>{link}</link><title>t</title></thread>\
+             <post dsq:id=\"7001\"><message><![CDATA[<p>كلمة</p>]]></message>\
+             <createdAt>{at}</createdAt><author><name>Sami</name></author>\
+             <thread dsq:id=\"7\"/></post></disqus>"
+        )
+    };
+    let first = import_text(
+        &f,
+        System::Disqus,
+        &export("https://news.example/2026/11/souq", "2021-02-01T09:00:00Z"),
+    );
+    assert_eq!(first.published, 1, "{first}");
+    let again = import_text(
+        &f,
+        System::Disqus,
+        &export("https://news.example/?p=42", "2021-02-01T12:00:00+02:00"),
+    );
+    assert_eq!(
+        (again.published, again.already_there, again.errors.len()),
+        (0, 1, 0),
+        "{again}"
     );
 }
 

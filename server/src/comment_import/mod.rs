@@ -568,35 +568,71 @@ fn comment_keys(
     }
 }
 
+/// Where a thread's comments taken down there would be: its system and
+/// site (their keys) and the article it lands on here.
+#[derive(Clone, Copy)]
+struct Gone<'a> {
+    system: System,
+    site: Option<&'a str>,
+    article_id: &'a str,
+}
+
 /// Rejects the comments of `thread` that an earlier import stored and the
 /// other system has deleted or marked as spam since (an editor's takedown
 /// there, between a first import and the move): shown or waiting here,
-/// they would otherwise stay. Rejected, not deleted: `/admin/rejected`
-/// can publish one again, and the audit log says the import (`cli`) did it.
+/// they would otherwise stay. Only the very comment: on the thread's
+/// article, written at its time (another system's reused id is another
+/// comment), and no key a comment still shown there also has (two copies
+/// Disqus's plugin synced from one post). Only one nobody here has acted
+/// on: a moderator's decision (the audit log's) wins over the takedown, and
+/// the takedown, logged too, happens once. Rejected, not deleted:
+/// `/admin/rejected` can publish one again.
 async fn take_down(
     store: &dyn Store,
-    system: System,
     thread: &SourceThread,
-    site: Option<&str>,
+    at: Gone<'_>,
     dry_run: bool,
     summary: &mut Summary,
 ) -> Result<(), StoreError> {
-    let gone = thread
+    let keys_of = |c: &SourceComment| {
+        let disqus = c.disqus_id.as_deref().filter(|d| valid_id(d));
+        comment_keys(at.system, at.site, &c.id, disqus)
+    };
+    let is_gone = |c: &SourceComment| matches!(c.state, SourceState::Deleted | SourceState::Spam);
+    let shown: HashSet<String> = thread
         .comments
         .iter()
-        .filter(|c| matches!(c.state, SourceState::Deleted | SourceState::Spam) && valid_id(&c.id));
-    for c in gone {
-        let disqus = c.disqus_id.as_deref().filter(|d| valid_id(d));
-        let (key, legacy) = comment_keys(system, site, &c.id, disqus);
+        .filter(|c| !is_gone(c) && valid_id(&c.id))
+        .map(|c| keys_of(c).0)
+        .collect();
+    for c in thread
+        .comments
+        .iter()
+        .filter(|c| is_gone(c) && valid_id(&c.id))
+    {
+        let (key, legacy) = keys_of(c);
+        if shown.contains(&key) {
+            continue;
+        }
+        let written = c
+            .created_at
+            .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+            .and_then(|t| t.replace_nanosecond(0).ok())
+            .and_then(|t| t.format(&Rfc3339).ok());
         for key in std::iter::once(key).chain(legacy) {
             let Some(stored) = store.comment_by_key(&key).await? else {
                 continue;
             };
+            let same = stored.article_id == at.article_id
+                && written.as_deref() == Some(stored.comment.created_at.as_str());
             let Some(from) = Status::parse(&stored.status)
-                .filter(|s| matches!(s, Status::Published | Status::Pending))
+                .filter(|s| same && matches!(s, Status::Published | Status::Pending))
             else {
                 break;
             };
+            if store.acted_on(stored.comment.id).await? {
+                break;
+            }
             let act = Act::Set {
                 to: Status::Rejected,
                 from: Some(from),
@@ -629,6 +665,12 @@ async fn drop_reused_ids(
 ) -> Result<(), StoreError> {
     let mut kept = Vec::with_capacity(comments.len());
     for c in comments.drain(..) {
+        // Disqus numbers across all of Disqus and never gives an id twice
+        // (and a time read better since can differ from the stored one).
+        if c.key.starts_with("import:disqus:") {
+            kept.push(c);
+            continue;
+        }
         match store.comment_by_key(&c.key).await? {
             Some(stored)
                 if stored.article_id != article_id && stored.comment.created_at != c.created_at =>
@@ -676,17 +718,24 @@ pub async fn import(
             _ => None,
         });
         let stored = stored_parents(store, system, thread, site).await?;
-        take_down(store, system, thread, site, options.dry_run, &mut summary).await?;
-        let comments = prepare(system, thread, site, &stored, &mut summary);
-        if comments.is_empty() {
-            continue;
-        }
         let found = match targets.find(&thread.page) {
             Target::Article(id) => Target::Article(id),
             other => targets
                 .find_identified(&thread.identifiers)
                 .map_or(other, Target::Article),
         };
+        if let Target::Article(article_id) = &found {
+            let gone = Gone {
+                system,
+                site,
+                article_id,
+            };
+            take_down(store, thread, gone, options.dry_run, &mut summary).await?;
+        }
+        let comments = prepare(system, thread, site, &stored, &mut summary);
+        if comments.is_empty() {
+            continue;
+        }
         let article_id = match found {
             Target::Article(id) => id,
             Target::NewThread { .. } if !thread.public => {

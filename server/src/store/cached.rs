@@ -547,6 +547,10 @@ impl Store for CachedStore {
         self.inner.audit_log(limit).await
     }
 
+    async fn acted_on(&self, id: i64) -> Result<bool, StoreError> {
+        self.inner.acted_on(id).await
+    }
+
     async fn audit_page(&self, limit: u32, at: Keyset) -> Result<Vec<AuditEntry>, StoreError> {
         self.inner.audit_page(limit, at).await
     }

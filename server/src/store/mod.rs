@@ -1148,6 +1148,9 @@ pub trait Store: Send + Sync {
     async fn add_audit(&self, entry: AuditEntry) -> Result<(), StoreError>;
     /// The newest `limit` lines of the audit log, newest first.
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Whether the audit log holds an act on comment `id` (a moderator's
+    /// decision, by any way in): what an import's takedown leaves alone.
+    async fn acted_on(&self, id: i64) -> Result<bool, StoreError>;
     /// Up to `limit` lines of the audit log from `at`, newest first.
     async fn audit_page(&self, limit: u32, at: Keyset) -> Result<Vec<AuditEntry>, StoreError>;
     /// The install's secret called `name`, set to `fresh` the first time

@@ -1910,6 +1910,17 @@ impl Store for PostgresStore {
         self.audit_page(limit, Keyset::Newest).await
     }
 
+    async fn acted_on(&self, id: i64) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM audit_log WHERE comment_id = $1)",
+                &[&id],
+            )
+            .await?
+            .try_get(0)?)
+    }
+
     async fn audit_page(&self, limit: u32, at: Keyset) -> Result<Vec<AuditEntry>, StoreError> {
         let (before, after, ascending) = at.bounds();
         let client = self.pool.get().await?;

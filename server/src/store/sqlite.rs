@@ -1526,6 +1526,17 @@ impl Store for SqliteStore {
         self.audit_page(limit, Keyset::Newest).await
     }
 
+    async fn acted_on(&self, id: i64) -> Result<bool, StoreError> {
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM audit_log WHERE comment_id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
     async fn audit_page(&self, limit: u32, at: Keyset) -> Result<Vec<AuditEntry>, StoreError> {
         let (before, after, ascending) = at.bounds();
         self.with_conn(move |c| {
