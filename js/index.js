@@ -701,6 +701,8 @@ class Handle {
     // must not fail with it (the crash was told when it happened).
     try {
       inner?.destroy();
+    } catch {}
+    try {
       inner?.free();
     } catch {}
   }

@@ -62,6 +62,19 @@ fn place(form: &Element, parent: &Element) {
     }
 }
 
+/// The reader's own comment as kept while it waits, as a comment to show.
+fn as_comment(p: &Pending) -> Comment {
+    Comment {
+        id: p.id,
+        author: p.author.clone(),
+        body: p.body.clone(),
+        created_at: p.created_at.clone(),
+        parent_id: p.parent_id,
+        replies: Vec::new(),
+        replies_next: None,
+    }
+}
+
 /// What a page of comments was asked for.
 enum Wanted {
     /// The list's next page (its first, or after the shown ones).
@@ -1362,16 +1375,7 @@ impl CommentSection {
         // never pages would otherwise see no trace of them.
         if first_page || page.next.is_none() {
             for p in &mine {
-                let c = Comment {
-                    id: p.id,
-                    author: p.author.clone(),
-                    body: p.body.clone(),
-                    created_at: p.created_at.clone(),
-                    parent_id: p.parent_id,
-                    replies: Vec::new(),
-                    replies_next: None,
-                };
-                self.insert(&c, true)?;
+                self.insert(&as_comment(p), true)?;
                 // Under a comment whose later replies are not shown, it may
                 // be published among them: its page says.
                 let more = p
@@ -1386,6 +1390,17 @@ impl CommentSection {
                         .borrow()
                         .client
                         .replies_url(&parent.to_string(), &after);
+                    self.fetch(&url, &abort, Wanted::Published(p.id));
+                } else if let (None, Some(_), Some(abort)) =
+                    (p.parent_id, &page.next, self.replies_abort())
+                {
+                    // Shown ahead of its page, it may be published since:
+                    // the newest comments say.
+                    let url = {
+                        let s = self.0.borrow();
+                        let newest = s.client.comments_url(&s.thread, PAGE_SIZE, None);
+                        format!("{newest}&sort=newest")
+                    };
                     self.fetch(&url, &abort, Wanted::Published(p.id));
                 }
             }

@@ -904,6 +904,20 @@ test('a comment posted while more pages remain shows at once, and once only when
         await page.locator('#story >> button.more-comments').click();
         await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment .comment-body')[20]?.textContent === 'comment 20');
         assert.deepEqual(await shown(), all);
+        // Approved since: the next visit shows it published, not waiting,
+        // before its page comes.
+        const waiting = server.cli('comments', 'pending').match(/#(\d+)/)[1];
+        assert.match(server.cli('comments', 'approve', waiting), /published/);
+        await page.reload();
+        await page.locator('#story >> li.comment').nth(19).waitFor();
+        await page.waitForFunction(() => {
+          const items = document.getElementById('story').shadowRoot.querySelectorAll('li.comment');
+          return items.length === 21 && !items[20].querySelector('.badge');
+        });
+        assert.deepEqual((await shown()).slice(19), ['comment 19', 'Posted before the last page came.']);
+        await page.locator('#story >> button.more-comments').click();
+        await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment .comment-body')[20]?.textContent === 'comment 20');
+        assert.deepEqual(await shown(), all.map((text) => text.replace(' [pending]', '')));
       }
       assert.deepEqual(problems, [], moderation);
       await page.close();

@@ -246,8 +246,9 @@ final class Khabar_Article {
 		try {
 			return $render();
 		} finally {
-			while ( ob_get_level() > $level ) {
-				ob_end_clean();
+			// A buffer another plugin made that cannot be removed stays.
+			while ( ob_get_level() > $level && ob_end_clean() ) {
+				continue;
 			}
 			Khabar_Embed::$rendering_article = false;
 			$GLOBALS['post'] = $previous;

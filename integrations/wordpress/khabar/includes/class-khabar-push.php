@@ -101,19 +101,15 @@ final class Khabar_Push {
 			add_action( 'add_option_' . $option, array( __CLASS__, 'settings_changed' ) );
 		}
 		add_action( 'admin_post_khabar_push_all', array( __CLASS__, 'push_all' ) );
-		// Every post's address changes with the permalinks (the structure,
-		// the category or tag base): Khabar finds a post's comments by its
-		// address, so every post goes again, as "send every published post"
-		// sends them.
+		// Every post's address changes with the permalink structure: Khabar
+		// finds a post's comments by its address, so every post goes again,
+		// as "send every published post" sends them.
 		add_action( 'permalink_structure_changed', array( __CLASS__, 'addresses_changed' ) );
-		foreach ( array( 'category_base', 'tag_base' ) as $option ) {
-			add_action( 'update_option_' . $option, array( __CLASS__, 'addresses_changed' ) );
-		}
 	}
 
 	/**
-	 * The permalinks changed: every published post goes again, in the
-	 * background, with its new address.
+	 * The permalink structure changed: every published post goes again,
+	 * in the background, with its new address.
 	 */
 	public static function addresses_changed() {
 		self::send_every_post();
@@ -825,8 +821,9 @@ final class Khabar_Push {
 			'method'      => 'put' === $action ? 'PUT' : 'DELETE',
 			'timeout'     => self::TIMEOUT,
 			'headers'     => array( 'Authorization' => 'Bearer ' . Khabar_Settings::publish_token() ),
-			// Not followed: WordPress turns a redirected DELETE into a GET
-			// (a takedown lost), and would take the token to another host.
+			// Not followed: WordPress turns a DELETE redirected by a 302 or a
+			// 303 into a GET (a takedown lost), and would take the token to
+			// another host.
 			'redirection' => 0,
 		);
 		if ( 'put' === $action ) {
@@ -858,7 +855,8 @@ final class Khabar_Push {
 		if ( $code >= 300 && $code < 400 ) {
 			// The server's address moved (http to https, another host):
 			// the change waits for the address to be put right.
-			$to = (string) wp_remote_retrieve_header( $response, 'location' );
+			$to = wp_remote_retrieve_header( $response, 'location' );
+			$to = is_array( $to ) ? (string) end( $to ) : (string) $to;
 			self::record( false, $what . ': HTTP ' . $code . ' to ' . $to . ' (set the Khabar server\'s address to the one it answers at)' );
 			return 'retry';
 		}
