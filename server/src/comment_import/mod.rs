@@ -456,11 +456,7 @@ fn prepare(
             .map(str::trim)
             .filter(|e| khabar_rules::is_email(e))
             .map(str::to_owned);
-        let created_at = created
-            .replace_nanosecond(0)
-            .unwrap_or(created)
-            .format(&Rfc3339)
-            .unwrap_or_default();
+        let created_at = stored_time(created);
         let (key, legacy_keys) = keys_of(&c.id);
         ids.push(&c.id);
         taken.insert(&c.id);
@@ -568,6 +564,15 @@ fn comment_keys(
     }
 }
 
+/// A comment's time (in UTC) as an import stores it: whole seconds,
+/// RFC 3339.
+fn stored_time(utc: OffsetDateTime) -> String {
+    utc.replace_nanosecond(0)
+        .unwrap_or(utc)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
 /// Where a thread's comments taken down there would be: its system and
 /// site (their keys) and the article it lands on here.
 #[derive(Clone, Copy)]
@@ -617,8 +622,7 @@ async fn take_down(
         let written = c
             .created_at
             .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
-            .and_then(|t| t.replace_nanosecond(0).ok())
-            .and_then(|t| t.format(&Rfc3339).ok());
+            .map(stored_time);
         for key in std::iter::once(key).chain(legacy) {
             let Some(stored) = store.comment_by_key(&key).await? else {
                 continue;
