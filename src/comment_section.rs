@@ -170,11 +170,9 @@ impl CommentSection {
             total: total_el,
         } = view::section(doc, catalog, &options.dates, total_hint);
         let form = comment_form::form(doc, catalog);
-        if open {
-            section.add_child(&form.form);
-        } else {
-            section.add_child(&view::closed(doc, catalog).build());
-        }
+        // Closed, the form shows only to keep a stored draft in view; the
+        // section closes it below, once that draft is restored.
+        section.add_child(&form.form);
         if placeholder.is_some() {
             section.set_attr("hidden", "");
         }
@@ -187,7 +185,7 @@ impl CommentSection {
             list,
             total_el,
             form,
-            open,
+            open: true,
             empty: None,
             more: None,
             list_error: None,
@@ -215,6 +213,9 @@ impl CommentSection {
         }));
         this.wire();
         this.restore_draft();
+        if !open {
+            this.close();
+        }
         this.load_page(None);
         Ok(this)
     }
@@ -304,7 +305,15 @@ impl CommentSection {
                     c.reply_to(Some((id, name)), true);
                 }
             } else if dom::matches(&button, ".cancel-reply") {
-                c.reply_to(None, true);
+                // The focus goes back to the "reply" that opened the form
+                // (to the text box if that comment is gone).
+                let parent = c.0.borrow().draft.parent_id;
+                c.reply_to(None, false);
+                let list = c.0.borrow().list.clone();
+                match parent.and_then(|id| find_comment(&list, id, " button.reply")) {
+                    Some(reply) => dom::focus(&reply),
+                    None => dom::focus(&c.input(Field::Body)),
+                }
             } else if dom::matches(&button, ".more-replies") {
                 c.more_replies(&button);
             } else if (c.0.borrow().more.as_ref() == Some(&button)
@@ -671,8 +680,19 @@ impl CommentSection {
     }
 
     fn status(&self, text: &str) {
-        let line = self.0.borrow().form.status.clone();
-        line.set_text_content(Some(text));
+        let (line, section) = {
+            let s = self.0.borrow();
+            (s.form.status.clone(), s.section.clone())
+        };
+        // With the form gone (comments closed), the section's live region
+        // tells it.
+        let line = match section.contains(Some(&line)) {
+            true => Some(line),
+            false => section.query_selector(".comments-live").ok().flatten(),
+        };
+        if let Some(line) = line {
+            line.set_text_content(Some(text));
+        }
     }
 
     fn set_sending(&self, sending: bool) {
@@ -818,7 +838,11 @@ impl CommentSection {
                     };
                     let focused = dom::matches(&form, ":focus-within");
                     self.reply_to(None, false);
-                    if focused && !dom::matches(&form, ":focus-within") {
+                    if !self.0.borrow().open {
+                        // Closed while it was on its way: the text kept in
+                        // view is sent, and nothing is left to show.
+                        form.remove();
+                    } else if focused && !dom::matches(&form, ":focus-within") {
                         dom::focus(&send);
                     }
                 }
@@ -943,7 +967,7 @@ impl CommentSection {
     /// stored for when it reopens. A reader in the form is moved to the
     /// note, and hears it: whether they were.
     fn close(&self) -> bool {
-        let (form, send, section, list, catalog) = {
+        let (form, section, list, catalog) = {
             let mut s = self.0.borrow_mut();
             if !s.open {
                 return false;
@@ -952,7 +976,6 @@ impl CommentSection {
             s.retry = None;
             (
                 s.form.form.clone(),
-                s.form.send.clone(),
                 s.section.clone(),
                 s.list.clone(),
                 s.catalog,
@@ -968,8 +991,21 @@ impl CommentSection {
         let unsent = !self.value(Field::Body).trim().is_empty();
         if unsent {
             place(&form, &section);
-            self.input(Field::Body).set_attr("readonly", "");
-            send.set_attr("hidden", "");
+            // Nothing in it can change what happens: its fields are read
+            // only; "send", its choices and "cancel reply" are gone.
+            for (selector, attr) in [
+                ("input,textarea", "readonly"),
+                (".send,.remember,.cancel-reply", "hidden"),
+            ] {
+                let Ok(found) = form.query_selector_all(selector) else {
+                    continue;
+                };
+                for i in 0..found.length() {
+                    if let Some(el) = found.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                        el.set_attr(attr, "");
+                    }
+                }
+            }
         } else {
             form.remove();
         }

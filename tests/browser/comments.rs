@@ -293,7 +293,7 @@ async fn cancelling_a_refused_reply_clears_the_request_to_check_the_fields() {
 }
 
 #[wasm_bindgen_test]
-async fn a_closed_article_lists_its_comments_without_a_reply_or_the_form_and_keeps_the_draft() {
+async fn a_closed_article_lists_its_comments_without_a_reply_and_keeps_the_draft_in_view() {
     clear_storage();
     let _fetch = FakeFetch::install(Answer::Routes(&[
         ("GET", "/comments", 200, ONE_COMMENT),
@@ -317,17 +317,23 @@ async fn a_closed_article_lists_its_comments_without_a_reply_or_the_form_and_kee
     );
     handle.destroy();
 
-    // Closed since: the comments show, with no way to answer them.
+    // Closed since: the comments show, with no way to answer them; the
+    // unsent reply stays in view to copy, read-only, with no "send".
     let handle = khabar::mount(el.clone(), options_with(&[("lang", "ar")])).expect("article");
     find(&el, "li.comment[data-id=\"1\"]").await;
     find(&el, ".note.closed").await;
     let root = el.shadow_root().expect("root");
-    for absent in ["button.reply", ".comments form", "#kc-body"] {
-        assert!(
-            root.query_selector(absent).expect("q").is_none(),
-            "{absent} in a closed section"
-        );
-    }
+    assert!(root.query_selector("button.reply").expect("q").is_none());
+    let kept: web_sys::HtmlTextAreaElement = find(&el, ".comments form #kc-body")
+        .await
+        .dyn_into()
+        .expect("textarea");
+    assert_eq!(kept.value(), "ردّ لم يُرسل بعد");
+    assert!(kept.read_only());
+    assert!(root
+        .query_selector("form button.send[hidden]")
+        .expect("q")
+        .is_some());
     handle.destroy();
 
     // The draft was kept: open again, the reply is back under its comment.

@@ -94,6 +94,13 @@ test('keyboard only: a comment posted with post-moderation appears in place', as
         .map((id) => root.getElementById(id)?.textContent.trim()).filter(Boolean).join(' | ');
     });
     assert.match(await description(), /^ردّاً على سارة Q\. \| /);
+    // "Cancel reply" gives the focus back to the comment's "reply".
+    await page.locator(`${W} >> .cancel-reply`).focus();
+    await page.keyboard.press('Enter');
+    await page.locator(`${W} >> section.comments > form.comment-form`).waitFor();
+    assert.ok(await item.locator('button.reply').evaluate((b) => b.getRootNode().activeElement === b));
+    await page.keyboard.press('Enter');
+    await page.locator(`${W} >> li.comment form.comment-form`).waitFor();
     await page.keyboard.type('من الأسبوع الأول من ديسمبر.');
     await page.keyboard.press('Tab'); // remember my name
     await page.keyboard.press('Tab'); // send
@@ -1383,6 +1390,8 @@ test('a comments widget of an article closed to comments shows the note in place
     await page.goto(`${server.url}closing.html`);
     await page.locator(`${C} >> form.comment-form`).waitFor();
     assert.equal(await page.locator(`${C} >> button.reply`).count(), 1);
+    // A reply: its banner's "cancel reply" must go with the rest.
+    await page.locator(`${C} >> button.reply`).click();
     await page.locator(`${C} >> #kc-author`).fill('ليلى');
     await page.locator(`${C} >> #kc-body`).fill(text);
 
@@ -1396,6 +1405,12 @@ test('a comments widget of an article closed to comments shows the note in place
     const unsent = async () => {
       assert.equal(await page.locator(`${C} >> #kc-body`).inputValue(), text);
       assert.equal(await page.locator(`${C} >> #kc-body`).getAttribute('readonly'), '');
+      // Nothing in the form can be changed or chosen: the name and address
+      // are read-only too, the choices and "cancel reply" gone.
+      for (const field of ['#kc-author', '#kc-email']) {
+        assert.equal(await page.locator(`${C} >> ${field}`).getAttribute('readonly'), '', field);
+      }
+      assert.equal(await page.locator(`${C} >> form.comment-form .remember:visible`).count(), 0);
       assert.equal(await page.locator(`${C} >> form.comment-form button:visible`).count(), 0);
       assert.ok(await note.evaluate((n) => n.previousElementSibling?.matches('form.comment-form')), 'the note after it');
       assert.equal(await page.locator(`${C} >> button.reply`).count(), 0);
@@ -1426,6 +1441,115 @@ test('a comments widget of an article closed to comments shows the note in place
     assert.equal(await page.locator(`${C} >> #kc-body`).inputValue(), text);
     assert.equal(await page.locator(`${C} >> .note.closed`).count(), 0);
     assert.deepEqual(problems.filter((p) => !/403/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('a comment the server took while its section closed is shown, and leaves no empty form behind', { timeout: 90_000 }, async () => {
+  const token = 'closing-token-for-the-e2e-suite-0123456789';
+  const server = await startServer({ args: ['--publish-token', token, '--moderation', 'post', '--comment-rate', '0'] });
+  const id = '2026-12-07-closing-late';
+  const put = (open) => fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      url: 'https://news.example/2026/closing-late',
+      title: 'مقال تُغلق تعليقاته والتعليق في الطريق',
+      published_at: '2026-12-07T08:00:00Z',
+      lang: 'ar',
+      body_html: '<p>نص المقال.</p>',
+      comments_open: open,
+    }),
+  });
+  const C = '#story';
+  const text = 'تعليق وصل قبل الإغلاق وتأخر جوابه';
+  try {
+    assert.equal((await put(true)).status, 201);
+    // More than a page, so that the reader's "more comments" brings the
+    // page that says the article closed.
+    for (let i = 0; i < 21; i++) {
+      const r = await fetch(`${server.url}api/v1/articles/${id}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(r.status, 201);
+    }
+    const { page, problems } = await openPage(browser);
+    // The server takes the comment at once; its answer is held back.
+    let taken; const tookIt = new Promise((r) => { taken = r; });
+    let release; const held = new Promise((r) => { release = r; });
+    await page.route('**/comments', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      taken();
+      await held;
+      return route.fulfill({ response });
+    });
+    await routeMountPage(page, 'closing-late', { kind: 'comments', articleId: id });
+    await page.goto(`${server.url}closing-late.html`);
+    await page.locator(`${C} >> form.comment-form`).waitFor();
+    await page.locator(`${C} >> #kc-author`).fill('ليلى');
+    await page.locator(`${C} >> #kc-body`).fill(text);
+    await page.locator(`${C} >> form.comment-form button.send`).click();
+    await tookIt;
+    // Closed meanwhile; the next page of comments says so.
+    assert.equal((await put(false)).status, 200);
+    await page.locator(`${C} >> button.more-comments`).click();
+    await page.locator(`${C} >> .note.closed`).waitFor();
+    assert.equal(await page.locator(`${C} >> #kc-body`).getAttribute('readonly'), '');
+    // The answer comes: the comment shows once, the form goes, and the
+    // section's live region says it was published.
+    release();
+    await page.locator(`${C} >> form.comment-form`).waitFor({ state: 'detached' });
+    assert.equal(await page.locator(`${C} >> li.comment`, { hasText: text }).count(), 1);
+    assert.equal(await page.locator(`${C} >> .comments-live`).textContent(), 'نُشر تعليقك.');
+    assert.deepEqual(await storedDrafts(page), [], 'the draft is let go');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test('an article widget whose article closed since a draft was stored shows that draft read-only under the note', async () => {
+  const server = await startServer({ args: ['--moderation', 'post'] });
+  try {
+    await seedComments(server, 1);
+    const { page, problems } = await openPage(browser);
+    await openArticle(page, server);
+    const text = 'مسودة كُتبت قبل إغلاق التعليقات';
+    await page.locator(`${W} >> #kc-author`).fill('Rana');
+    await page.locator(`${W} >> #kc-body`).fill(text);
+    await page.waitForFunction((t) => Object.keys(localStorage).some((k) => k.startsWith('khabar:drafts:')
+      && localStorage.getItem(k).includes(t)), text);
+    // The article closes to comments; the next visit is told at mount.
+    await page.route(`**/api/v1/articles/${ARTICLE}`, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), comments_open: false } });
+    });
+    await page.reload();
+    await widgetsSettled(page);
+    const note = page.locator(`${W} >> .note.closed`);
+    await note.waitFor();
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), text);
+    assert.equal(await page.locator(`${W} >> #kc-body`).getAttribute('readonly'), '');
+    assert.equal(await page.locator(`${W} >> form.comment-form button:visible`).count(), 0);
+    assert.ok(await note.evaluate((n) => n.previousElementSibling?.matches('form.comment-form')), 'the note after it');
+    await page.locator(`${W} >> li.comment`).first().waitFor();
+    assert.equal(await page.locator(`${W} >> button.reply`).count(), 0);
+    assert.deepEqual(await storedDrafts(page), [text], 'the draft is kept');
+    // Without a draft, no form at all.
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await widgetsSettled(page);
+    await note.waitFor();
+    assert.equal(await page.locator(`${W} >> form.comment-form`).count(), 0);
+    assert.deepEqual(problems, []);
     await page.close();
   } finally {
     await server.stop();

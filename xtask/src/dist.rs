@@ -139,13 +139,17 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // module 52,893, the comments page's 59,762. Then such a waiting comment,
 // approved since, shown as published ahead of its page (its replies asked
 // for: only a published comment has them): 53,117 and 60,008.
+// 2026-12-07 night: a form closed with text in it read-only whole (name,
+// address, choices, "cancel reply"), gone once that text is answered as
+// sent, and shown when the article was closed at mount; "cancel reply"
+// giving the focus back to its comment's "reply": 53,424 and 60,251.
 const CEILING_JS: usize = 9_460;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 61_230;
 const CEILING_CATALOG: usize = 1_961;
-const CEILING_COMMENTS: usize = 53_140;
+const CEILING_COMMENTS: usize = 53_480;
 const CEILING_COMMENTS_JS: usize = 3_968;
-const CEILING_PAGE: usize = 60_030;
+const CEILING_PAGE: usize = 60_300;
 const CEILING_PAGE_JS: usize = 4_212;
 
 /// The files a first visit fetches (the rest load when a page needs them):
