@@ -170,6 +170,14 @@ test('activated and set up in the browser, the plugin pushes a published post an
     assert.equal(await page.inputValue('#khabar_server_url'), '', address);
     await page.close();
   }
+  // So is one with a user name or password, which every page would show.
+  for (const address of ['https://desk:secret@khabar.example', 'https://desk@khabar.example']) {
+    const page = await saveSettings({ server: address });
+    assert.match(await page.locator('.notice-error, .error').first().textContent(), /اسم مستخدم ولا كلمة مرور/, address);
+    assert.equal(await page.inputValue('#khabar_server_url'), '', address);
+    assert.ok(!(await page.content()).includes('secret'), address);
+    await page.close();
+  }
   // On an https site, an http address (blocked as mixed content) is
   // refused, but for a server on the same machine.
   const scheme = join(wp.contentDir, 'khabar-test-scheme.php');

@@ -193,6 +193,12 @@ final class Khabar_Settings {
 			self::refuse( 'khabar_server_url', __( 'The server address must be an http:// or https:// address, such as https://khabar.news.example. The previous address is kept.', 'khabar' ) );
 			return self::server_url();
 		}
+		// It is printed in every page's script tag: a user name or password
+		// in it would be shown to every reader.
+		if ( null !== wp_parse_url( $value, PHP_URL_USER ) || null !== wp_parse_url( $value, PHP_URL_PASS ) ) {
+			self::refuse( 'khabar_server_url', __( 'The server address cannot hold a user name or password: every page shows it to its readers. The previous address is kept.', 'khabar' ) );
+			return self::server_url();
+		}
 		// The API's paths are added to it: a query or a fragment would end
 		// up in the middle of every one.
 		if ( null !== wp_parse_url( $value, PHP_URL_QUERY ) || null !== wp_parse_url( $value, PHP_URL_FRAGMENT ) ) {
