@@ -178,6 +178,7 @@ export interface KhabarCommentPostedDetail {
 
 /** `<khabar-widget kind="article" article-id="…">`. */
 export interface KhabarWidgetElement extends HTMLElement {
+  /** Its widget; its options are its attributes (`update()` throws a KhabarError: set those instead). */
   handle: KhabarHandle | null;
 }
 

@@ -238,8 +238,9 @@ function importChecked(url, integrity) {
   const refused = () => new Error(`${url}: network error, or the file does not match its integrity hash`);
   const link = document.createElement('link');
   // A page whose CSP allows scripts by nonce gives its scripts one: the
-  // link is checked as a script is.
-  link.nonce = document.querySelector('script[nonce]')?.nonce ?? '';
+  // link is checked as a script is. The loader's own tag's, else the
+  // page's first (a bundle has no tag of its own).
+  link.nonce = setUp.nonce || (document.querySelector('script[nonce]')?.nonce ?? '');
   if (!link.relList.supports('modulepreload')) {
     return fetch(url, { integrity }).then((r) => { if (!r.ok) throw refused(); return import(url); });
   }
@@ -658,6 +659,8 @@ class Handle {
     // A destroyed widget stays down: a new kind would otherwise start the
     // core, and ask for the article, for an element nobody shows.
     if (this.#destroyed) return;
+    // A <khabar-widget>'s options are its attributes, read at each change.
+    if (this.#fromAttributes) throw new KhabarError('config', '<khabar-widget>: set its attributes, not update()');
     const before = [this.#options, this.#json];
     this.#options = options;
     this.#json = undefined;

@@ -38,7 +38,10 @@ if (typeof document !== 'undefined') {
   const tagged = scripts.filter((s) => /khabar/i.test(s.src) && s.matches('[data-api],[data-wasm-base],[data-wasm]'));
   const script = scripts.find((s) => s.src === here) ?? (tagged.length === 1 ? tagged[0] : undefined);
   const options = (script && script.dataset) || {};
-  __auto.configure({ api: options.api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity });
+  // Its nonce is the page's current one (under a CSP by nonces, the
+  // modules it preloads need it; an older tag of a cached fragment may
+  // carry a stale one).
+  __auto.configure({ api: options.api, wasm: options.wasm, wasmBase: options.wasmBase, wasmIntegrity: options.wasmIntegrity, nonce: script && script.nonce });
   // The API of every placeholder and element that names none: the script
   // tag's data-api; in a bundle (no script tag), what init() named before
   // this module was imported; else this file's own origin, which a script

@@ -505,6 +505,20 @@ test('<khabar-widget> mounts, follows attribute changes and unmounts', async () 
   await page.waitForFunction(() => document.querySelector('khabar-widget').shadowRoot
     .querySelector('h1')?.textContent === 'Small bakeries band together to buy flour in bulk');
   assert.equal(await page.evaluate(() => window.k.debugCounts()[0]), before + 1, 'one widget more, updated in place');
+  // Its options are its attributes: its handle's update() with an object
+  // is refused, and leaves what it shows and follows as it was.
+  assert.equal(await page.evaluate(() => {
+    try {
+      document.querySelector('khabar-widget').handle.update({ kind: 'latest', lang: 'ar' });
+      return 'taken';
+    } catch (e) {
+      return `${e.name} ${e.code}`;
+    }
+  }), 'KhabarError config');
+  await page.evaluate(() => document.querySelector('khabar-widget').setAttribute('lang', 'en'));
+  await page.waitForFunction(() => document.querySelector('khabar-widget').shadowRoot
+    .querySelector('.published')?.textContent.startsWith('Published'));
+  assert.equal(await headline.textContent(), 'Small bakeries band together to buy flour in bulk');
   // Moved in the page (into a tab, a framework's reordering): the same
   // widget, not a new one that asks for its article again (its lazy
   // comment section, now in view, may ask for its comments).

@@ -143,7 +143,10 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // address, choices, "cancel reply"), gone once that text is answered as
 // sent, and shown when the article was closed at mount; "cancel reply"
 // giving the focus back to its comment's "reply": 53,424 and 60,251.
-const CEILING_JS: usize = 9_460;
+// Then the glue's preload link taking the loader's own tag's nonce, and
+// a <khabar-widget>'s handle refusing update() (its options are its
+// attributes): the loader 9,478.
+const CEILING_JS: usize = 9_490;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 61_230;
 const CEILING_CATALOG: usize = 1_961;
