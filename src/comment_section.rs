@@ -62,6 +62,32 @@ fn place(form: &Element, parent: &Element) {
     }
 }
 
+/// Keeps the reader's comment `c`, waiting for a moderator, under `key`:
+/// shown to them as waiting until it is published, or for a week.
+fn remember_pending(key: &str, c: &Comment) {
+    let now = js_sys::Date::now();
+    let mut items = storage::load_pending(key, now);
+    items.retain(|p| p.id != c.id);
+    items.push(Pending {
+        id: c.id,
+        author: c.author.clone(),
+        body: c.body.clone(),
+        created_at: c.created_at.clone(),
+        parent_id: c.parent_id,
+        until: now + storage::PENDING_TTL_MS,
+    });
+    storage::save_pending(key, &items);
+}
+
+/// Tells the page at `host` that the reader's comment was taken
+/// (`khabar:comment-posted`, with its id and status).
+fn tell_posted(host: &Element, posted: &Posted) {
+    let detail = Object::new();
+    crate::plain::set_field(&detail, "id", &JsValue::from_f64(posted.comment.id as f64));
+    crate::plain::set_field(&detail, "status", &posted.status.as_str().into());
+    crate::dom::dispatch(host, "khabar:comment-posted", &detail);
+}
+
 /// The reader's own comment as kept while it waits, as a comment to show.
 fn as_comment(p: &Pending) -> Comment {
     Comment {
@@ -785,13 +811,15 @@ impl CommentSection {
             return;
         };
         let comment = self.request(&draft);
-        let (client, thread, lang, key) = {
+        let (client, thread, lang, key, pending_key, host) = {
             let s = self.0.borrow();
             (
                 s.client.clone(),
                 s.thread.clone(),
                 s.options.lang().tag(),
                 s.draft_key.clone(),
+                s.pending_key.clone(),
+                s.host.clone(),
             )
         };
         // The answer's words are then new to the status line, and read
@@ -801,10 +829,17 @@ impl CommentSection {
         let guard = self.guard();
         client.post_comment(&thread, lang, &comment, &abort, move |result| {
             let Some(section) = CommentSection::alive(&guard) else {
-                // Taken down while it was on its way: the comment is the
-                // server's, and its draft must not come back.
-                if result.is_ok() {
+                // Taken down while it was on its way (a single-page app
+                // moving on, a change of language): the comment is the
+                // server's, its draft must not come back, a waiting one is
+                // shown to its writer by the section mounted next, and
+                // the page hears of it.
+                if let Ok(posted) = result {
                     storage::draft_sent(&key, &draft.key);
+                    if posted.status != "published" {
+                        remember_pending(&pending_key, &posted.comment);
+                    }
+                    tell_posted(&host, &posted);
                 }
                 return;
             };
@@ -851,7 +886,7 @@ impl CommentSection {
                 // brought the stored comment: shown and counted already.
                 let listed = self.0.borrow().loaded.contains(&posted.comment.id);
                 let said = if pending {
-                    self.remember_pending(&posted.comment);
+                    remember_pending(&self.0.borrow().pending_key, &posted.comment);
                     catalog.pending_notice()
                 } else {
                     // The backend's count, which knows whether a page shown
@@ -877,14 +912,10 @@ impl CommentSection {
                     let _ = self.insert(&posted.comment, pending);
                 }
                 self.ahead(false);
-                let detail = Object::new();
-                crate::plain::set_field(
-                    &detail,
-                    "id",
-                    &JsValue::from_f64(posted.comment.id as f64),
-                );
-                crate::plain::set_field(&detail, "status", &posted.status.as_str().into());
-                self.dispatch("khabar:comment-posted", &detail);
+                // Not borrowed while the page's listeners run (one may
+                // take the widget down).
+                let host = self.0.borrow().host.clone();
+                tell_posted(&host, &posted);
             }
             Err(WidgetError::Aborted) => {}
             Err(WidgetError::Closed) => {
@@ -1022,22 +1053,6 @@ impl CommentSection {
             dom::take_focus(&note);
         }
         focused
-    }
-
-    fn remember_pending(&self, c: &Comment) {
-        let key = self.0.borrow().pending_key.clone();
-        let now = js_sys::Date::now();
-        let mut items = storage::load_pending(&key, now);
-        items.retain(|p| p.id != c.id);
-        items.push(Pending {
-            id: c.id,
-            author: c.author.clone(),
-            body: c.body.clone(),
-            created_at: c.created_at.clone(),
-            parent_id: c.parent_id,
-            until: now + storage::PENDING_TTL_MS,
-        });
-        storage::save_pending(&key, &items);
     }
 
     // ---- the list --------------------------------------------------------
@@ -1572,11 +1587,6 @@ impl CommentSection {
             let _ = section.prepend_with_node_1(&el.build());
         }
         crate::dom::dispatch_error(&self.0.borrow().host, err);
-    }
-
-    fn dispatch(&self, name: &str, detail: &Object) {
-        let host = self.0.borrow().host.clone();
-        crate::dom::dispatch(&host, name, detail);
     }
 }
 

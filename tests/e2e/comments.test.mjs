@@ -1807,6 +1807,57 @@ test('a comment on its way when the section is taken down (a single-page app mov
   }
 });
 
+test('a comment answered after its section was taken down is kept as waiting and told: its section, back, shows it', async () => {
+  const server = await startServer({ args: ['--moderation', 'pre'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let answered;
+    const done = new Promise((resolve) => { answered = resolve; });
+    let arrived;
+    const onItsWay = new Promise((resolve) => { arrived = resolve; });
+    await page.route('**/comments', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      arrived();
+      await held;
+      const response = await route.fetch();
+      await route.fulfill({ response });
+      answered();
+      return undefined;
+    });
+    await openArticle(page, server);
+    const text = 'أُرسل والصفحة تنتقل إلى غيره';
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill(text);
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await onItsWay;
+    // The app takes the widget out of the page (it listens on it).
+    await page.evaluate((sel) => {
+      window.host = document.querySelector(sel);
+      window.place = window.host.parentNode;
+      window.posted = [];
+      window.host.addEventListener('khabar:comment-posted', (e) => window.posted.push(e.detail.status));
+      window.host.remove();
+    }, W);
+    release();
+    await done;
+    await page.waitForFunction(() => window.posted.length > 0);
+    assert.deepEqual(await page.evaluate(() => window.posted), ['pending']);
+    assert.deepEqual(await storedDrafts(page), []);
+    // Back in the page (the reader went back): the section mounted again
+    // shows the reader's comment, waiting.
+    await page.evaluate(() => window.place.append(window.host));
+    await page.locator(`${W} >> li.comment.pending`, { hasText: text }).waitFor();
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), '');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a draft an older widget stored is restored as a page opens, with a key of its own, beside this widget\'s; what a tab of that widget still open writes and clears later stays its own', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {

@@ -145,14 +145,16 @@ pub const GZIP_CEILINGS: [(&str, usize); 8] = [
 // giving the focus back to its comment's "reply": 53,424 and 60,251.
 // Then the glue's preload link taking the loader's own tag's nonce, and
 // a <khabar-widget>'s handle refusing update() (its options are its
-// attributes): the loader 9,478.
+// attributes): the loader 9,478. Then a comment answered after its
+// section was taken down kept as waiting and told to the page: the
+// comments module 53,518, the comments page's 60,306.
 const CEILING_JS: usize = 9_490;
 const CEILING_CORE_JS: usize = 4_287;
 const CEILING_CORE: usize = 61_230;
 const CEILING_CATALOG: usize = 1_961;
-const CEILING_COMMENTS: usize = 53_480;
+const CEILING_COMMENTS: usize = 53_550;
 const CEILING_COMMENTS_JS: usize = 3_968;
-const CEILING_PAGE: usize = 60_300;
+const CEILING_PAGE: usize = 60_340;
 const CEILING_PAGE_JS: usize = 4_212;
 
 /// The files a first visit fetches (the rest load when a page needs them):
