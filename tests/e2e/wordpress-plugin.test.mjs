@@ -200,6 +200,22 @@ echo wp_json_encode( $out );
   } finally {
     unlinkSync(scheme);
   }
+  // One saved by an earlier version is never used (nor printed).
+  const earlier = join(wp.contentDir, 'khabar-test-userinfo.php');
+  writeFileSync(earlier, `<?php
+$before = get_option( 'khabar_server_url', '' );
+update_option( 'khabar_server_url', 'https://desk:secret@khabar.example' );
+$out = array( Khabar_Settings::server_url() );
+update_option( 'khabar_server_url', 'https://khabar.example/' );
+$out[] = Khabar_Settings::server_url();
+update_option( 'khabar_server_url', $before );
+echo wp_json_encode( $out );
+`);
+  try {
+    assert.deepEqual(JSON.parse(await wp.cli(earlier)), ['', 'https://khabar.example']);
+  } finally {
+    unlinkSync(earlier);
+  }
   const saved = await saveSettings({ server: server.url, placements: { comments: true, actions: true } });
   assert.equal(await saved.inputValue('#khabar_server_url'), server.url.replace(/\/$/, ''));
   await saved.close();

@@ -57,7 +57,14 @@ final class Khabar_Settings {
 	 * @return string
 	 */
 	public static function server_url() {
-		return rtrim( (string) get_option( 'khabar_server_url', '' ), '/' );
+		$url = rtrim( (string) get_option( 'khabar_server_url', '' ), '/' );
+		// One saved before such addresses were refused: a user name or
+		// password in it would be printed in every page. None, until the
+		// settings page saves one without.
+		if ( null !== wp_parse_url( $url, PHP_URL_USER ) || null !== wp_parse_url( $url, PHP_URL_PASS ) ) {
+			return '';
+		}
+		return $url;
 	}
 
 	/**
