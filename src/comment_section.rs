@@ -120,7 +120,8 @@ struct State {
     total_el: Element,
     form: CommentForm,
     /// Whether the article takes comments: when not, the list shows
-    /// without the form or a "reply" on any comment.
+    /// without a "reply" on any comment, and the form only to keep
+    /// unsent text in view, read-only.
     open: bool,
     /// What the section added around the list: "no comments yet", the
     /// "more" button, a loading error with its retry button.
@@ -176,7 +177,8 @@ pub struct CommentSection(Component<State>);
 
 impl CommentSection {
     /// Renders the section into `parent`, restores the draft and loads the
-    /// first page. With `open` false, the list shows but the form does not.
+    /// first page. With `open` false, the list shows, and the form only to
+    /// keep a stored draft in view, read-only.
     /// With a `placeholder` (a skeleton), the section stays hidden behind it
     /// until the first page or its error is there: list and form then
     /// appear at once, and the form never moves down under the reader.
@@ -459,7 +461,10 @@ impl CommentSection {
     /// Shows "tell me about replies" once an address is typed, when the
     /// backend can mail (after typing: a shift the reader caused).
     fn update_notify(&self) {
-        let show = self.0.borrow().can_notify && !self.value(Field::Email).trim().is_empty();
+        // Closed, the form (if it stays, read-only) offers no choice.
+        let show = self.0.borrow().open
+            && self.0.borrow().can_notify
+            && !self.value(Field::Email).trim().is_empty();
         let s = self.0.borrow();
         let line = &s.form.notify_line;
         if show == line.has_attribute("hidden") {
@@ -516,17 +521,12 @@ impl CommentSection {
     }
 
     fn restore_draft(&self) {
-        let (draft, open) = {
+        let draft = {
             let mut s = self.0.borrow_mut();
             s.draft = storage::load_draft(&s.draft_key).unwrap_or_default();
             s.restored_key = s.draft.key.clone();
-            (s.draft.clone(), s.open)
+            s.draft.clone()
         };
-        // Closed: the draft stays stored for when the article reopens, and
-        // the form it belongs in is not shown.
-        if !open {
-            return;
-        }
         let remembered = storage::remembered_name();
         if let Some(name) = &remembered {
             if let Some(input) = self.0.borrow().form.remember.dyn_ref::<HtmlInputElement>() {
@@ -875,8 +875,15 @@ impl CommentSection {
                     self.reply_to(None, false);
                     if !self.0.borrow().open {
                         // Closed while it was on its way: the text kept in
-                        // view is sent, and nothing is left to show.
+                        // view is sent, and nothing is left to show; a
+                        // reader in it is moved to the note.
                         form.remove();
+                        if focused {
+                            let section = self.0.borrow().section.clone();
+                            if let Ok(Some(note)) = section.query_selector(".note.closed") {
+                                dom::take_focus(&note);
+                            }
+                        }
                     } else if focused && !dom::matches(&form, ":focus-within") {
                         dom::focus(&send);
                     }
@@ -951,7 +958,8 @@ impl CommentSection {
                 let changed = self.0.borrow().draft.key != draft.key;
                 // In milliseconds: the server's own delay when it names one.
                 let wait = match e {
-                    _ if changed => None,
+                    // Closed meanwhile: nothing can send it again.
+                    _ if changed || !self.0.borrow().open => None,
                     WidgetError::RateLimited { retry_after } => {
                         Some(retry_after.saturating_mul(1000))
                     }
@@ -1482,9 +1490,12 @@ impl CommentSection {
                 dom::take_focus(&item);
             }
         }
-        // A restored reply draft goes back under its comment once it is here.
+        // A restored reply draft goes back under its comment once it is
+        // here, unless the reader is typing in it: moving it would take
+        // their focus, and the next key.
         let draft = self.draft();
-        if let Some(id) = draft.parent_id {
+        let typing = dom::matches(&self.0.borrow().form.form, ":focus-within");
+        if let (Some(id), false) = (draft.parent_id, typing) {
             self.reply_to(Some((id, draft.parent_author)), false);
         }
         Ok(())

@@ -1,7 +1,10 @@
 //! What the widget keeps in the reader's `localStorage`: comment drafts
 //! (never lost), the reader's own pending comments (shown until published or
 //! a week old) and, when asked to, the reader's name. Storage can be missing
-//! or full (private mode, quotas): every call then quietly does nothing.
+//! or full (private mode, quotas): every call then quietly does nothing,
+//! but for a draft, kept in memory for the page's life.
+
+use std::cell::RefCell;
 
 use js_sys::{Object, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -87,6 +90,24 @@ pub fn draft_key(api: &str, article_id: &str) -> String {
 
 const DRAFTS: &str = "khabar:drafts:";
 
+thread_local! {
+    /// Each article's draft that storage refused (missing, or full), by
+    /// its storage key: a section mounted again in this page (a change of
+    /// language, an app's view shown again) restores it from here.
+    static UNSTORED: RefCell<Vec<(String, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Keeps `draft` (as stored) as `key`'s unstored draft, or with `None`
+/// forgets it.
+fn unstored(key: &str, draft: Option<JsValue>) {
+    UNSTORED.with_borrow_mut(|kept| {
+        kept.retain(|(k, _)| k != key);
+        if let Some(d) = draft {
+            kept.push((key.to_owned(), d));
+        }
+    });
+}
+
 /// How many drafts of one article are kept: one per tab that wrote its
 /// own, the oldest let go past this.
 const DRAFTS_KEPT: usize = 5;
@@ -131,6 +152,12 @@ fn store_drafts(key: &str, drafts: &[JsValue]) -> bool {
 /// opens: a tab of that widget still open may write it again, and what it
 /// writes then comes in with the next page opened.
 pub fn load_draft(key: &str) -> Option<Draft> {
+    // Written in this page, and newer than any stored one.
+    let mine =
+        UNSTORED.with_borrow(|kept| kept.iter().find(|(k, _)| k == key).map(|(_, d)| d.clone()));
+    if let Some(mine) = mine {
+        return Draft::from_json(&mine, "").ok();
+    }
     let mut drafts = drafts_but(key, &[]);
     let older = format!(
         "khabar:draft:{}",
@@ -178,6 +205,7 @@ pub fn draft_sent(key: &str, mine: &str) {
     if let Some(store) = local() {
         let _ = store.set_item(SENT, mine);
     }
+    unstored(key, None);
     store_drafts(key, &drafts_but(key, &[mine]));
 }
 
@@ -186,6 +214,7 @@ pub fn draft_sent(key: &str, mine: &str) {
 /// that two tabs writing at once do not overwrite each other.
 pub fn save_draft(key: &str, draft: &Draft, mine: &str) {
     let mut drafts = drafts_but(key, &[mine, &draft.key]);
+    unstored(key, None);
     if draft.is_empty() {
         store_drafts(key, &drafts);
         return;
@@ -205,7 +234,7 @@ pub fn save_draft(key: &str, draft: &Draft, mine: &str) {
     // itself behind, which a later visit would restore and send; the other
     // tabs' drafts stay if they still fit.
     if !store_drafts(key, &drafts[from..]) {
-        drafts.pop();
+        unstored(key, drafts.pop());
         if !store_drafts(key, &drafts) {
             remove(key);
         }

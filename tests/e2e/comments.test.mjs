@@ -253,7 +253,21 @@ test('a draft survives a reload', async () => {
   }
 });
 
-test('storage the browser refuses (blocked, some private modes): the section shows and posts, with no error on the page', async () => {
+/** Takes the article widget out of the page and puts it back: the page's
+ * watch mounts it again; resolves once its form is back. */
+async function remount(page) {
+  await page.evaluate((sel) => {
+    const host = document.querySelector(sel);
+    const place = host.parentNode;
+    const next = host.nextSibling;
+    host.remove();
+    setTimeout(() => place.insertBefore(host, next), 100);
+  }, W);
+  await page.waitForTimeout(300);
+  await page.locator(`${W} >> form.comment-form`).waitFor();
+}
+
+test('storage the browser refuses (blocked, some private modes): the section shows and posts, with no error on the page; a widget mounted again keeps the text', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
     const { page, problems } = await openPage(browser);
@@ -267,6 +281,11 @@ test('storage the browser refuses (blocked, some private modes): the section sho
     await openArticle(page, server);
     await page.locator(`${W} >> #kc-author`).fill('هدى');
     await page.locator(`${W} >> #kc-body`).fill('تعليق من متصفح يمنع التخزين');
+    // The widget taken down and mounted again in this page (an app's view
+    // shown again): the text is still there, kept in memory.
+    await remount(page);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'تعليق من متصفح يمنع التخزين');
+    assert.equal(await page.locator(`${W} >> #kc-author`).inputValue(), 'هدى');
     await page.locator(`${W} >> form.comment-form button.send`).click();
     await page.locator(`${W} >> li.comment`).filter({ hasText: 'يمنع التخزين' }).waitFor();
     assert.equal(await total(server), 1);
@@ -297,6 +316,9 @@ test('storage that fills up while the reader writes keeps no older version of th
     // (a later visit would restore it, and send it, as the reader's).
     await page.locator(`${W} >> #kc-body`).fill('بداية تعليق طويل لم يعد يتسع له التخزين');
     assert.deepEqual(await draft(), []);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'بداية تعليق طويل لم يعد يتسع له التخزين');
+    // Mounted again in this page, the widget has it, from memory.
+    await remount(page);
     assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), 'بداية تعليق طويل لم يعد يتسع له التخزين');
     await page.evaluate(() => localStorage.clear());
     assert.deepEqual(problems, []);
@@ -878,6 +900,51 @@ test('a reply being typed keeps its focus and every key when a page of comments 
   }
 });
 
+test('a restored reply being typed at the end of the section stays there, with its focus and every key, when its comment\'s page arrives', async () => {
+  const server = await startServer({ args: ['--moderation', 'post', '--comment-rate', '0'] });
+  try {
+    await seedComments(server, 25);
+    const { page, problems } = await openPage(browser);
+    await routeMountPage(page, 'typing-restored', { kind: 'comments', articleId: ARTICLE, lang: 'en' });
+    await page.goto(`${server.url}typing-restored.html`);
+    // A reply to comment 22 (on the second page), left as a draft.
+    await page.locator('#story >> button.more-comments').click();
+    await page.locator('#story >> li.comment', { hasText: 'comment 21' }).locator('button.reply').click();
+    await page.locator('#story >> #kc-body').fill('Yes, ');
+    // Next visit: the draft is restored at the end, its comment not shown yet.
+    await page.reload();
+    await page.locator('#story >> #kc-body').waitFor();
+    assert.equal(await page.locator('#story >> section.comments > form.comment-form #kc-body').inputValue(), 'Yes, ');
+    let release;
+    await page.route('**/comments?*cursor=*', async (route) => {
+      await new Promise((r) => { release = r; });
+      await route.continue();
+    });
+    await page.locator('#story >> #kc-body').click();
+    await page.keyboard.press('End');
+    await page.evaluate(() => document.getElementById('story').shadowRoot.querySelector('button.more-comments').click());
+    await page.keyboard.type('and ');
+    while (!release) await new Promise((r) => setTimeout(r, 20));
+    release();
+    await page.waitForFunction(() => document.getElementById('story').shadowRoot.querySelectorAll('li.comment').length === 25);
+    await page.keyboard.type('late on Fridays too.');
+    const now = await page.evaluate(() => {
+      const root = document.getElementById('story').shadowRoot;
+      return {
+        value: root.querySelector('#kc-body').value,
+        focus: root.activeElement?.id,
+        atEnd: root.querySelector('form.comment-form').parentElement.matches('section.comments'),
+      };
+    });
+    assert.deepEqual(now, { value: 'Yes, and late on Fridays too.', focus: 'kc-body', atEnd: true });
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a comment posted while more pages remain shows at once, and once only when its page comes (post- and pre-moderation)', async () => {
   for (const moderation of ['post', 'pre']) {
     const server = await startServer({ args: ['--moderation', moderation, '--comment-rate', '0'] });
@@ -1361,7 +1428,8 @@ test('a reader who asked for mail about replies is told when none will come', as
 
 test('a comments widget of an article closed to comments shows the note in place of the form and keeps the draft', async () => {
   const token = 'closing-token-for-the-e2e-suite-0123456789';
-  const server = await startServer({ args: ['--publish-token', token, '--moderation', 'post'] });
+  // With mail (the demo's outbox), so that "tell me about replies" is offered.
+  const server = await startServer({ args: ['--publish-token', token, '--moderation', 'post', '--mail-outbox'] });
   const id = '2026-12-05-closing';
   const put = (open) => fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
     method: 'PUT',
@@ -1393,7 +1461,9 @@ test('a comments widget of an article closed to comments shows the note in place
     // A reply: its banner's "cancel reply" must go with the rest.
     await page.locator(`${C} >> button.reply`).click();
     await page.locator(`${C} >> #kc-author`).fill('ليلى');
+    await page.locator(`${C} >> #kc-email`).fill('layla@example.org');
     await page.locator(`${C} >> #kc-body`).fill(text);
+    await page.locator(`${C} >> p.notify`).waitFor();
 
     // Closed while the reader wrote: the refusal puts the note after the
     // form, the reader's focus on it, and no "reply" stays; the text stays
@@ -1516,7 +1586,7 @@ test('a comment the server took while its section closed is shown, and leaves no
   }
 });
 
-test('an article widget whose article closed since a draft was stored shows that draft read-only under the note', async () => {
+test('an article widget whose article closed since a draft was stored shows that draft read-only, the note after it', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
     await seedComments(server, 1);
