@@ -970,6 +970,8 @@ impl CommentSection {
                     _ => None, // the reader presses "send" again; the text is kept
                 };
                 self.status(match (&e, wait) {
+                    // Not sent, and nothing can send it now.
+                    _ if !self.0.borrow().open => catalog.comments_closed(),
                     (WidgetError::RateLimited { .. }, Some(_)) => catalog.rate_limited(),
                     // Not sent again by itself: the reader sends the new text.
                     (WidgetError::RateLimited { .. }, None) => catalog.rate_limited_kept(),

@@ -94,16 +94,16 @@ thread_local! {
     /// Each article's draft that storage refused (missing, or full), by
     /// its storage key: a section mounted again in this page (a change of
     /// language, an app's view shown again) restores it from here.
-    static UNSTORED: RefCell<Vec<(String, JsValue)>> = const { RefCell::new(Vec::new()) };
+    static UNSTORED: RefCell<Vec<(String, String, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Keeps `draft` (as stored) as `key`'s unstored draft, or with `None`
-/// forgets it.
-fn unstored(key: &str, draft: Option<JsValue>) {
+/// Keeps `draft` (as stored, with its own key) as `key`'s unstored draft,
+/// or with `None` forgets it.
+fn unstored(key: &str, draft: Option<(&str, JsValue)>) {
     UNSTORED.with_borrow_mut(|kept| {
-        kept.retain(|(k, _)| k != key);
-        if let Some(d) = draft {
-            kept.push((key.to_owned(), d));
+        kept.retain(|(k, _, _)| k != key);
+        if let Some((mine, d)) = draft {
+            kept.push((key.to_owned(), mine.to_owned(), d));
         }
     });
 }
@@ -152,9 +152,13 @@ fn store_drafts(key: &str, drafts: &[JsValue]) -> bool {
 /// opens: a tab of that widget still open may write it again, and what it
 /// writes then comes in with the next page opened.
 pub fn load_draft(key: &str) -> Option<Draft> {
-    // Written in this page, and newer than any stored one.
-    let mine =
-        UNSTORED.with_borrow(|kept| kept.iter().find(|(k, _)| k == key).map(|(_, d)| d.clone()));
+    // This tab's own text, which storage refused: kept over any stored
+    // one (another tab's, perhaps newer, stays stored for the next page).
+    let mine = UNSTORED.with_borrow(|kept| {
+        kept.iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, _, d)| d.clone())
+    });
     if let Some(mine) = mine {
         return Draft::from_json(&mine, "").ok();
     }
@@ -205,7 +209,12 @@ pub fn draft_sent(key: &str, mine: &str) {
     if let Some(store) = local() {
         let _ = store.set_item(SENT, mine);
     }
-    unstored(key, None);
+    // The memory's copy only if it is that draft: a section mounted again
+    // meanwhile may have restored it and written another comment.
+    let other = UNSTORED.with_borrow(|kept| kept.iter().any(|(k, d, _)| k == key && d != mine));
+    if !other {
+        unstored(key, None);
+    }
     store_drafts(key, &drafts_but(key, &[mine]));
 }
 
@@ -234,7 +243,7 @@ pub fn save_draft(key: &str, draft: &Draft, mine: &str) {
     // itself behind, which a later visit would restore and send; the other
     // tabs' drafts stay if they still fit.
     if !store_drafts(key, &drafts[from..]) {
-        unstored(key, drafts.pop());
+        unstored(key, drafts.pop().map(|d| (draft.key.as_str(), d)));
         if !store_drafts(key, &drafts) {
             remove(key);
         }

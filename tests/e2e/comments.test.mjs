@@ -289,6 +289,9 @@ test('storage the browser refuses (blocked, some private modes): the section sho
     await page.locator(`${W} >> form.comment-form button.send`).click();
     await page.locator(`${W} >> li.comment`).filter({ hasText: 'يمنع التخزين' }).waitFor();
     assert.equal(await total(server), 1);
+    // Sent: mounted again, the form is empty.
+    await remount(page);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), '');
     assert.deepEqual(problems, []);
   } finally {
     await server.stop();
@@ -1571,10 +1574,13 @@ test('a comment the server took while its section closed is shown, and leaves no
     await page.locator(`${C} >> button.more-comments`).click();
     await page.locator(`${C} >> .note.closed`).waitFor();
     assert.equal(await page.locator(`${C} >> #kc-body`).getAttribute('readonly'), '');
-    // The answer comes: the comment shows once, the form goes, and the
-    // section's live region says it was published.
+    // The reader is in it (to copy the text) when the answer comes: the
+    // comment shows once, the form goes, the focus moves to the note, and
+    // the section's live region says it was published.
+    await page.locator(`${C} >> #kc-body`).focus();
     release();
     await page.locator(`${C} >> form.comment-form`).waitFor({ state: 'detached' });
+    assert.ok(await page.locator(`${C} >> .note.closed`).evaluate((n) => n.getRootNode().activeElement === n), 'the note has the focus');
     assert.equal(await page.locator(`${C} >> li.comment`, { hasText: text }).count(), 1);
     assert.equal(await page.locator(`${C} >> .comments-live`).textContent(), 'نُشر تعليقك.');
     assert.deepEqual(await storedDrafts(page), [], 'the draft is let go');

@@ -204,15 +204,26 @@ echo wp_json_encode( $out );
   const earlier = join(wp.contentDir, 'khabar-test-userinfo.php');
   writeFileSync(earlier, `<?php
 $before = get_option( 'khabar_server_url', '' );
+$retry = get_option( 'khabar_push_retry', array() );
 update_option( 'khabar_server_url', 'https://desk:secret@khabar.example' );
 $out = array( Khabar_Settings::server_url() );
+// The settings page shows it without the secret, so that saving keeps the host.
+ob_start();
+Khabar_Settings::field_server_url();
+$out[] = preg_match( '/value="([^"]*)"/', ob_get_clean(), $m ) ? $m[1] : 'no field';
+// A post withdrawn meanwhile waits for an address that can be used.
+$keep = new ReflectionMethod( 'Khabar_Push', 'keep_while_paused' );
+$keep->setAccessible( true );
+$keep->invoke( null, 987654 );
+$out[] = get_option( 'khabar_push_retry', array() )[987654] ?? 'not kept';
+update_option( 'khabar_push_retry', $retry, false );
 update_option( 'khabar_server_url', 'https://khabar.example/' );
 $out[] = Khabar_Settings::server_url();
 update_option( 'khabar_server_url', $before );
 echo wp_json_encode( $out );
 `);
   try {
-    assert.deepEqual(JSON.parse(await wp.cli(earlier)), ['', 'https://khabar.example']);
+    assert.deepEqual(JSON.parse(await wp.cli(earlier)), ['', 'https://khabar.example', 'delete', 'https://khabar.example']);
   } finally {
     unlinkSync(earlier);
   }

@@ -185,7 +185,7 @@ final class Khabar_Push {
 	 * @param int $post_id The post's id.
 	 */
 	private static function keep_while_paused( $post_id ) {
-		if ( '' !== Khabar_Settings::server_url() ) {
+		if ( '' !== Khabar_Settings::saved_server_url() ) {
 			self::keep( array( $post_id => 'delete' ) );
 		}
 	}

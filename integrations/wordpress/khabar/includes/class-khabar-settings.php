@@ -57,14 +57,31 @@ final class Khabar_Settings {
 	 * @return string
 	 */
 	public static function server_url() {
-		$url = rtrim( (string) get_option( 'khabar_server_url', '' ), '/' );
+		$url = self::saved_server_url();
 		// One saved before such addresses were refused: a user name or
 		// password in it would be printed in every page. None, until the
 		// settings page saves one without.
-		if ( null !== wp_parse_url( $url, PHP_URL_USER ) || null !== wp_parse_url( $url, PHP_URL_PASS ) ) {
-			return '';
-		}
-		return $url;
+		return self::without_credentials( $url ) === $url ? $url : '';
+	}
+
+	/**
+	 * The server address as saved, whether or not it can be used: set at
+	 * all means withdrawals are kept for when it can.
+	 *
+	 * @return string
+	 */
+	public static function saved_server_url() {
+		return rtrim( (string) get_option( 'khabar_server_url', '' ), '/' );
+	}
+
+	/**
+	 * `$url` without a user name or password before its host.
+	 *
+	 * @param string $url An address.
+	 * @return string
+	 */
+	private static function without_credentials( $url ) {
+		return (string) preg_replace( '#^([a-z][a-z0-9+.-]*://)[^/?\#]*@#i', '$1', $url );
 	}
 
 	/**
@@ -301,7 +318,9 @@ final class Khabar_Settings {
 	public static function field_server_url() {
 		printf(
 			'<input type="url" class="regular-text code" id="khabar_server_url" name="khabar_server_url" value="%s" placeholder="https://khabar.news.example" dir="ltr">',
-			esc_attr( self::server_url() )
+			// One saved with a user name (before those were refused) shows
+			// without it: saving the page keeps its host, never the secret.
+			esc_attr( self::without_credentials( self::saved_server_url() ) )
 		);
 		echo '<p class="description">' . esc_html__( 'Where khabar-server runs. Start it with --site and this site\'s address so that comments can be written from your pages.', 'khabar' ) . '</p>';
 	}
