@@ -204,26 +204,41 @@ echo wp_json_encode( $out );
   const earlier = join(wp.contentDir, 'khabar-test-userinfo.php');
   writeFileSync(earlier, `<?php
 $before = get_option( 'khabar_server_url', '' );
-$retry = get_option( 'khabar_push_retry', array() );
+$saved = array();
+foreach ( array( 'khabar_push_retry', 'khabar_push_kept' ) as $name ) {
+	$saved[ $name ] = get_option( $name, null );
+}
 update_option( 'khabar_server_url', 'https://desk:secret@khabar.example' );
 $out = array( Khabar_Settings::server_url() );
-// The settings page shows it without the secret, so that saving keeps the host.
+// The settings page shows it without the secret, so that saving keeps the
+// host, and says it is not used.
 ob_start();
 Khabar_Settings::field_server_url();
-$out[] = preg_match( '/value="([^"]*)"/', ob_get_clean(), $m ) ? $m[1] : 'no field';
+$field = ob_get_clean();
+$out[] = preg_match( '/value="([^"]*)"/', $field, $m ) ? $m[1] : 'no field';
+$out[] = false !== strpos( $field, 'khabar-unused' );
+// A refused entry keeps it as it was (still unused).
+require_once ABSPATH . 'wp-admin/includes/template.php';
+$out[] = Khabar_Settings::clean_server_url( 'ftp://elsewhere.example' );
 // A post withdrawn meanwhile waits for an address that can be used.
 $keep = new ReflectionMethod( 'Khabar_Push', 'keep_while_paused' );
 $keep->setAccessible( true );
 $keep->invoke( null, 987654 );
 $out[] = get_option( 'khabar_push_retry', array() )[987654] ?? 'not kept';
-update_option( 'khabar_push_retry', $retry, false );
+foreach ( $saved as $name => $value ) {
+	if ( null === $value ) {
+		delete_option( $name );
+	} else {
+		update_option( $name, $value, false );
+	}
+}
 update_option( 'khabar_server_url', 'https://khabar.example/' );
 $out[] = Khabar_Settings::server_url();
 update_option( 'khabar_server_url', $before );
 echo wp_json_encode( $out );
 `);
   try {
-    assert.deepEqual(JSON.parse(await wp.cli(earlier)), ['', 'https://khabar.example', 'delete', 'https://khabar.example']);
+    assert.deepEqual(JSON.parse(await wp.cli(earlier)), ['', 'https://khabar.example', true, 'https://desk:secret@khabar.example', 'delete', 'https://khabar.example']);
   } finally {
     unlinkSync(earlier);
   }

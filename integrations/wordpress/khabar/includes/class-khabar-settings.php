@@ -215,19 +215,19 @@ final class Khabar_Settings {
 		$host   = wp_parse_url( $value, PHP_URL_HOST );
 		if ( ! in_array( $scheme, array( 'http', 'https' ), true ) || empty( $host ) ) {
 			self::refuse( 'khabar_server_url', __( 'The server address must be an http:// or https:// address, such as https://khabar.news.example. The previous address is kept.', 'khabar' ) );
-			return self::server_url();
+			return self::saved_server_url();
 		}
 		// It is printed in every page's script tag: a user name or password
 		// in it would be shown to every reader.
 		if ( null !== wp_parse_url( $value, PHP_URL_USER ) || null !== wp_parse_url( $value, PHP_URL_PASS ) ) {
 			self::refuse( 'khabar_server_url', __( 'The server address cannot hold a user name or password: every page shows it to its readers. The previous address is kept.', 'khabar' ) );
-			return self::server_url();
+			return self::saved_server_url();
 		}
 		// The API's paths are added to it: a query or a fragment would end
 		// up in the middle of every one.
 		if ( null !== wp_parse_url( $value, PHP_URL_QUERY ) || null !== wp_parse_url( $value, PHP_URL_FRAGMENT ) ) {
 			self::refuse( 'khabar_server_url', __( 'The server address is the server\'s own address (or folder), without ? or #. The previous address is kept.', 'khabar' ) );
-			return self::server_url();
+			return self::saved_server_url();
 		}
 		// An https page does not load a script over http (mixed content):
 		// readers would see no widget, and the token would travel in clear.
@@ -235,7 +235,7 @@ final class Khabar_Settings {
 		$loopback = in_array( strtolower( trim( (string) $host, '[]' ) ), array( 'localhost', '127.0.0.1', '::1' ), true );
 		if ( 'http' === $scheme && ! $loopback && 'https' === wp_parse_url( home_url(), PHP_URL_SCHEME ) ) {
 			self::refuse( 'khabar_server_url', __( 'This site is on https://, so the server address must be https:// too: browsers do not load the widget from an http:// address on an https:// page. The previous address is kept.', 'khabar' ) );
-			return self::server_url();
+			return self::saved_server_url();
 		}
 		return rtrim( esc_url_raw( $value, array( 'http', 'https' ) ), '/' );
 	}
@@ -322,6 +322,9 @@ final class Khabar_Settings {
 			// without it: saving the page keeps its host, never the secret.
 			esc_attr( self::without_credentials( self::saved_server_url() ) )
 		);
+		if ( self::saved_server_url() !== self::server_url() ) {
+			echo '<p class="description khabar-unused">' . esc_html__( 'The saved address holds a user name or password, which every page would show: it is not used. Save the address again without them.', 'khabar' ) . '</p>';
+		}
 		echo '<p class="description">' . esc_html__( 'Where khabar-server runs. Start it with --site and this site\'s address so that comments can be written from your pages.', 'khabar' ) . '</p>';
 	}
 
