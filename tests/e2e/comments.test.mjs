@@ -1845,25 +1845,32 @@ test('an edit while a failed comment waits to be sent again calls the resend off
   }
 });
 
+/** Holds each comment the page posts until `release()` is called:
+ * `onItsWay` resolves when one is on its way, `done` once it is answered. */
+async function holdCommentPosts(page) {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let answered;
+  const done = new Promise((resolve) => { answered = resolve; });
+  let arrived;
+  const onItsWay = new Promise((resolve) => { arrived = resolve; });
+  await page.route('**/comments', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    arrived();
+    await held;
+    const response = await route.fetch();
+    await route.fulfill({ response });
+    answered();
+    return undefined;
+  });
+  return { onItsWay, release, done };
+}
+
 test('a comment on its way when the section is taken down (a single-page app moving on) still arrives, and its draft does not come back', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
     const { page, problems } = await openPage(browser);
-    let release;
-    const held = new Promise((resolve) => { release = resolve; });
-    let answered;
-    const done = new Promise((resolve) => { answered = resolve; });
-    let arrived;
-    const onItsWay = new Promise((resolve) => { arrived = resolve; });
-    await page.route('**/comments', async (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
-      arrived();
-      await held;
-      const response = await route.fetch();
-      await route.fulfill({ response });
-      answered();
-      return undefined;
-    });
+    const { onItsWay, release, done } = await holdCommentPosts(page);
     await openArticle(page, server);
     await page.locator(`${W} >> #kc-author`).fill('Nadia');
     await page.locator(`${W} >> #kc-body`).fill('Sent just before the page moved on.');
@@ -1887,21 +1894,7 @@ test('a comment answered after its section was taken down is kept as waiting and
   const server = await startServer({ args: ['--moderation', 'pre'] });
   try {
     const { page, problems } = await openPage(browser);
-    let release;
-    const held = new Promise((resolve) => { release = resolve; });
-    let answered;
-    const done = new Promise((resolve) => { answered = resolve; });
-    let arrived;
-    const onItsWay = new Promise((resolve) => { arrived = resolve; });
-    await page.route('**/comments', async (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
-      arrived();
-      await held;
-      const response = await route.fetch();
-      await route.fulfill({ response });
-      answered();
-      return undefined;
-    });
+    const { onItsWay, release, done } = await holdCommentPosts(page);
     await openArticle(page, server);
     const text = 'أُرسل والصفحة تنتقل إلى غيره';
     await page.locator(`${W} >> #kc-author`).fill('Nadia');
