@@ -935,6 +935,9 @@ impl CommentSection {
                     }
                 }
             }
+            // Refused or failed once the section closed: nothing can send
+            // it now (the form, read-only, keeps the text to copy).
+            Err(_) if !self.0.borrow().open => self.status(catalog.comments_closed()),
             Err(e @ WidgetError::NotAllowed(_)) => self.refuse(&e),
             Err(WidgetError::Invalid(fields)) => {
                 let problems: Vec<(Field, Problem)> = fields
@@ -958,8 +961,7 @@ impl CommentSection {
                 let changed = self.0.borrow().draft.key != draft.key;
                 // In milliseconds: the server's own delay when it names one.
                 let wait = match e {
-                    // Closed meanwhile: nothing can send it again.
-                    _ if changed || !self.0.borrow().open => None,
+                    _ if changed => None,
                     WidgetError::RateLimited { retry_after } => {
                         Some(retry_after.saturating_mul(1000))
                     }
@@ -970,8 +972,6 @@ impl CommentSection {
                     _ => None, // the reader presses "send" again; the text is kept
                 };
                 self.status(match (&e, wait) {
-                    // Not sent, and nothing can send it now.
-                    _ if !self.0.borrow().open => catalog.comments_closed(),
                     (WidgetError::RateLimited { .. }, Some(_)) => catalog.rate_limited(),
                     // Not sent again by itself: the reader sends the new text.
                     (WidgetError::RateLimited { .. }, None) => catalog.rate_limited_kept(),

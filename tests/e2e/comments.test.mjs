@@ -1592,6 +1592,71 @@ test('a comment the server took while its section closed is shown, and leaves no
   }
 });
 
+test('a comment that fails once its section closed is not sent again, and the reader is told comments are closed', { timeout: 90_000 }, async () => {
+  const token = 'closing-token-for-the-e2e-suite-0123456789';
+  const server = await startServer({ args: ['--publish-token', token, '--moderation', 'post', '--comment-rate', '0'] });
+  const id = '2026-12-07-closing-failed';
+  const put = (open) => fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      url: 'https://news.example/2026/closing-failed',
+      title: 'مقال تُغلق تعليقاته والتعليق لم يصل',
+      published_at: '2026-12-07T09:00:00Z',
+      lang: 'ar',
+      body_html: '<p>نص المقال.</p>',
+      comments_open: open,
+    }),
+  });
+  const C = '#story';
+  const text = 'تعليق لم يصل وأُغلقت التعليقات';
+  try {
+    assert.equal((await put(true)).status, 201);
+    for (let i = 0; i < 21; i++) {
+      const r = await fetch(`${server.url}api/v1/articles/${id}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
+      });
+      assert.equal(r.status, 201);
+    }
+    const { page, problems } = await openPage(browser);
+    // The comment is held, then fails as a server in trouble would.
+    let posts = 0;
+    let taken; const tookIt = new Promise((r) => { taken = r; });
+    let release; const held = new Promise((r) => { release = r; });
+    await page.route('**/comments', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posts += 1;
+      taken();
+      await held;
+      return route.fulfill({ status: 503, contentType: 'text/plain', body: 'busy' });
+    });
+    await routeMountPage(page, 'closing-failed', { kind: 'comments', articleId: id });
+    await page.goto(`${server.url}closing-failed.html`);
+    await page.locator(`${C} >> form.comment-form`).waitFor();
+    await page.locator(`${C} >> #kc-author`).fill('ليلى');
+    await page.locator(`${C} >> #kc-body`).fill(text);
+    await page.locator(`${C} >> form.comment-form button.send`).click();
+    await tookIt;
+    assert.equal((await put(false)).status, 200);
+    await page.locator(`${C} >> button.more-comments`).click();
+    await page.locator(`${C} >> .note.closed`).waitFor();
+    release();
+    await page.locator(`${C} >> form.comment-form .form-status`).filter({ hasText: 'التعليقات مغلقة على هذا الخبر.' }).waitFor();
+    // No resend (the first would come after 1 to 2 s), the text kept.
+    await page.waitForTimeout(3000);
+    assert.equal(posts, 1);
+    assert.equal(await page.locator(`${C} >> #kc-body`).inputValue(), text);
+    assert.deepEqual(await storedDrafts(page), [text]);
+    assert.deepEqual(problems.filter((p) => !/503/.test(p)), []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('an article widget whose article closed since a draft was stored shows that draft read-only, the note after it', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
