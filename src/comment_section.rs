@@ -830,10 +830,10 @@ impl CommentSection {
         client.post_comment(&thread, lang, &comment, &abort, move |result| {
             let Some(section) = CommentSection::alive(&guard) else {
                 // Taken down while it was on its way (a single-page app
-                // moving on, a change of language): the comment is the
-                // server's, its draft must not come back, a waiting one is
-                // shown to its writer by the section mounted next, and
-                // the page hears of it.
+                // moving on): the comment is the server's, its draft must
+                // not come back, a waiting one is shown to its writer the
+                // next time a section of the article mounts, and the page
+                // hears of it.
                 if let Ok(posted) = result {
                     storage::draft_sent(&key, &draft.key);
                     if posted.status != "published" {
