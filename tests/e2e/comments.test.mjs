@@ -42,8 +42,8 @@ const storedDrafts = (page) => page.evaluate(() => Object.keys(localStorage)
 /** Posts a comment (a reply under `parent`) to the article through the
  * API, as a reader's browser would; with `approve` (a server under
  * pre-moderation), a moderator publishes it. Its id. */
-async function postComment(server, body, { author = 'R', parent = null, approve = false } = {}) {
-  const res = await fetch(`${server.url}api/v1/articles/${ARTICLE}/comments`, {
+async function postComment(server, body, { author = 'R', parent = null, approve = false, article = ARTICLE } = {}) {
+  const res = await fetch(`${server.url}api/v1/articles/${article}/comments`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ author, email: '', website: '', body, parent_id: parent, idempotency_key: crypto.randomUUID() }),
@@ -54,11 +54,29 @@ async function postComment(server, body, { author = 'R', parent = null, approve 
   return id;
 }
 
-/** Posts `n` comments ("comment 0" by R0, …) to the article; with `approve`
- * (a server under pre-moderation), a moderator publishes each. */
-async function seedComments(server, n, { approve = false } = {}) {
-  for (let i = 0; i < n; i++) await postComment(server, `comment ${i}`, { author: `R${i}`, approve });
+/** Posts `n` comments ("comment 0" by R0, …) to the article (or `article`);
+ * with `approve` (a server under pre-moderation), a moderator publishes each. */
+async function seedComments(server, n, { approve = false, article = ARTICLE } = {}) {
+  for (let i = 0; i < n; i++) await postComment(server, `comment ${i}`, { author: `R${i}`, approve, article });
 }
+
+/** The publishing token of the servers whose articles the tests close. */
+const CLOSING_TOKEN = 'closing-token-for-the-e2e-suite-0123456789';
+
+/** Publishes article `id`, titled `title`, through the publishing API of
+ * `server` (started with CLOSING_TOKEN), its comments `open` or closed. */
+const putArticle = (server, id, title, open) => fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
+  method: 'PUT',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${CLOSING_TOKEN}` },
+  body: JSON.stringify({
+    url: `https://news.example/2026/${id}`,
+    title,
+    published_at: '2026-12-05T08:00:00Z',
+    lang: 'ar',
+    body_html: '<p>نص المقال.</p>',
+    comments_open: open,
+  }),
+});
 
 test('keyboard only: a comment posted with post-moderation appears in place', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
@@ -1430,32 +1448,15 @@ test('a reader who asked for mail about replies is told when none will come', as
 });
 
 test('a comments widget of an article closed to comments shows the note in place of the form and keeps the draft', async () => {
-  const token = 'closing-token-for-the-e2e-suite-0123456789';
   // With mail (the demo's outbox), so that "tell me about replies" is offered.
-  const server = await startServer({ args: ['--publish-token', token, '--moderation', 'post', '--mail-outbox'] });
+  const server = await startServer({ args: ['--publish-token', CLOSING_TOKEN, '--moderation', 'post', '--mail-outbox'] });
   const id = '2026-12-05-closing';
-  const put = (open) => fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      url: 'https://news.example/2026/closing',
-      title: 'مقال تُغلق تعليقاته',
-      published_at: '2026-12-05T08:00:00Z',
-      lang: 'ar',
-      body_html: '<p>نص المقال.</p>',
-      comments_open: open,
-    }),
-  });
+  const put = (open) => putArticle(server, id, 'مقال تُغلق تعليقاته', open);
   const C = '#story';
   const text = 'تعليق كُتب قبل أن تُغلق التعليقات';
   try {
     assert.equal((await put(true)).status, 201);
-    const first = await fetch(`${server.url}api/v1/articles/${id}/comments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ author: 'سارة', email: '', website: '', body: 'أول تعليق', idempotency_key: crypto.randomUUID() }),
-    });
-    assert.equal(first.status, 201);
+    await postComment(server, 'أول تعليق', { author: 'سارة', article: id });
     const { page, problems } = await openPage(browser);
     await routeMountPage(page, 'closing', { kind: 'comments', articleId: id });
     await page.goto(`${server.url}closing.html`);
@@ -1521,58 +1522,55 @@ test('a comments widget of an article closed to comments shows the note in place
   }
 });
 
-test('a comment the server took while its section closed is shown, and leaves no empty form behind', { timeout: 90_000 }, async () => {
-  const token = 'closing-token-for-the-e2e-suite-0123456789';
-  const server = await startServer({ args: ['--publish-token', token, '--moderation', 'post', '--comment-rate', '0'] });
-  const id = '2026-12-07-closing-late';
-  const put = (open) => fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      url: 'https://news.example/2026/closing-late',
-      title: 'مقال تُغلق تعليقاته والتعليق في الطريق',
-      published_at: '2026-12-07T08:00:00Z',
-      lang: 'ar',
-      body_html: '<p>نص المقال.</p>',
-      comments_open: open,
-    }),
+/**
+ * A comments widget on article `id` (21 comments, so that "more" brings a
+ * second page) whose reader sends `text`; once the request is on its way
+ * the article closes, and "more" brings the page that says so. The POST is
+ * held until `release()`, then answered by the function `answer(route)`
+ * resolves with. Resolves with
+ * the page, its problems, `release` and `posts()` (POSTs seen).
+ */
+async function closedWhileSending(server, id, text, answer) {
+  const put = (open) => putArticle(server, id, 'مقال تُغلق تعليقاته والتعليق في الطريق', open);
+  assert.equal((await put(true)).status, 201);
+  await seedComments(server, 21, { article: id });
+  const { page, problems } = await openPage(browser);
+  let posts = 0;
+  let taken; const tookIt = new Promise((r) => { taken = r; });
+  let release; const held = new Promise((r) => { release = r; });
+  await page.route('**/comments', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posts += 1;
+    // The answer made first (a request passed on reaches the server before
+    // the article closes), then held.
+    const reply = await answer(route);
+    taken();
+    await held;
+    return reply();
   });
+  await routeMountPage(page, id, { kind: 'comments', articleId: id });
+  await page.goto(`${server.url}${id}.html`);
+  await page.locator('#story >> form.comment-form').waitFor();
+  await page.locator('#story >> #kc-author').fill('ليلى');
+  await page.locator('#story >> #kc-body').fill(text);
+  await page.locator('#story >> form.comment-form button.send').click();
+  await tookIt;
+  assert.equal((await put(false)).status, 200);
+  await page.locator('#story >> button.more-comments').click();
+  await page.locator('#story >> .note.closed').waitFor();
+  return { page, problems, release, posts: () => posts };
+}
+
+test('a comment the server took while its section closed is shown, and leaves no empty form behind', { timeout: 90_000 }, async () => {
+  const server = await startServer({ args: ['--publish-token', CLOSING_TOKEN, '--moderation', 'post', '--comment-rate', '0'] });
   const C = '#story';
   const text = 'تعليق وصل قبل الإغلاق وتأخر جوابه';
   try {
-    assert.equal((await put(true)).status, 201);
-    // More than a page, so that the reader's "more comments" brings the
-    // page that says the article closed.
-    for (let i = 0; i < 21; i++) {
-      const r = await fetch(`${server.url}api/v1/articles/${id}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(r.status, 201);
-    }
-    const { page, problems } = await openPage(browser);
     // The server takes the comment at once; its answer is held back.
-    let taken; const tookIt = new Promise((r) => { taken = r; });
-    let release; const held = new Promise((r) => { release = r; });
-    await page.route('**/comments', async (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
+    const { page, problems, release } = await closedWhileSending(server, '2026-12-07-closing-late', text, async (route) => {
       const response = await route.fetch();
-      taken();
-      await held;
-      return route.fulfill({ response });
+      return () => route.fulfill({ response });
     });
-    await routeMountPage(page, 'closing-late', { kind: 'comments', articleId: id });
-    await page.goto(`${server.url}closing-late.html`);
-    await page.locator(`${C} >> form.comment-form`).waitFor();
-    await page.locator(`${C} >> #kc-author`).fill('ليلى');
-    await page.locator(`${C} >> #kc-body`).fill(text);
-    await page.locator(`${C} >> form.comment-form button.send`).click();
-    await tookIt;
-    // Closed meanwhile; the next page of comments says so.
-    assert.equal((await put(false)).status, 200);
-    await page.locator(`${C} >> button.more-comments`).click();
-    await page.locator(`${C} >> .note.closed`).waitFor();
     assert.equal(await page.locator(`${C} >> #kc-body`).getAttribute('readonly'), '');
     // The reader is in it (to copy the text) when the answer comes: the
     // comment shows once, the form goes, the focus moves to the note, and
@@ -1593,60 +1591,18 @@ test('a comment the server took while its section closed is shown, and leaves no
 });
 
 test('a comment that fails once its section closed is not sent again, and the reader is told comments are closed', { timeout: 90_000 }, async () => {
-  const token = 'closing-token-for-the-e2e-suite-0123456789';
-  const server = await startServer({ args: ['--publish-token', token, '--moderation', 'post', '--comment-rate', '0'] });
-  const id = '2026-12-07-closing-failed';
-  const put = (open) => fetch(new URL(`/api/v1/admin/articles/${id}`, server.url), {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      url: 'https://news.example/2026/closing-failed',
-      title: 'مقال تُغلق تعليقاته والتعليق لم يصل',
-      published_at: '2026-12-07T09:00:00Z',
-      lang: 'ar',
-      body_html: '<p>نص المقال.</p>',
-      comments_open: open,
-    }),
-  });
+  const server = await startServer({ args: ['--publish-token', CLOSING_TOKEN, '--moderation', 'post', '--comment-rate', '0'] });
   const C = '#story';
   const text = 'تعليق لم يصل وأُغلقت التعليقات';
   try {
-    assert.equal((await put(true)).status, 201);
-    for (let i = 0; i < 21; i++) {
-      const r = await fetch(`${server.url}api/v1/articles/${id}/comments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: `R${i}`, email: '', website: '', body: `comment ${i}`, idempotency_key: crypto.randomUUID() }),
-      });
-      assert.equal(r.status, 201);
-    }
-    const { page, problems } = await openPage(browser);
     // The comment is held, then fails as a server in trouble would.
-    let posts = 0;
-    let taken; const tookIt = new Promise((r) => { taken = r; });
-    let release; const held = new Promise((r) => { release = r; });
-    await page.route('**/comments', async (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
-      posts += 1;
-      taken();
-      await held;
-      return route.fulfill({ status: 503, contentType: 'text/plain', body: 'busy' });
-    });
-    await routeMountPage(page, 'closing-failed', { kind: 'comments', articleId: id });
-    await page.goto(`${server.url}closing-failed.html`);
-    await page.locator(`${C} >> form.comment-form`).waitFor();
-    await page.locator(`${C} >> #kc-author`).fill('ليلى');
-    await page.locator(`${C} >> #kc-body`).fill(text);
-    await page.locator(`${C} >> form.comment-form button.send`).click();
-    await tookIt;
-    assert.equal((await put(false)).status, 200);
-    await page.locator(`${C} >> button.more-comments`).click();
-    await page.locator(`${C} >> .note.closed`).waitFor();
+    const { page, problems, release, posts } = await closedWhileSending(server, '2026-12-07-closing-failed', text,
+      async (route) => () => route.fulfill({ status: 503, contentType: 'text/plain', body: 'busy' }));
     release();
     await page.locator(`${C} >> form.comment-form .form-status`).filter({ hasText: 'التعليقات مغلقة على هذا الخبر.' }).waitFor();
     // No resend (the first would come after 1 to 2 s), the text kept.
     await page.waitForTimeout(3000);
-    assert.equal(posts, 1);
+    assert.equal(posts(), 1);
     assert.equal(await page.locator(`${C} >> #kc-body`).inputValue(), text);
     assert.deepEqual(await storedDrafts(page), [text]);
     assert.deepEqual(problems.filter((p) => !/503/.test(p)), []);
