@@ -128,6 +128,15 @@ enum AdminAction {
         /// Sign-in name.
         name: String,
     },
+    /// Make a new key for the approve and reject links in moderators'
+    /// e-mail, when a message may have been read by someone it was not
+    /// for: every link mailed before is refused from then on (by running
+    /// servers within a minute), and its comment waits in the queue.
+    RotateLinkKey {
+        /// The name the audit log records.
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1123,6 +1132,14 @@ async fn admin(store: &dyn Store, action: AdminAction) -> anyhow::Result<()> {
         AdminAction::Unlock { name } => {
             let n = khabar_server::admin::auth::unlock(store, &name).await?;
             println!("unlocked {name} ({n} failed sign-in(s) forgotten)");
+        }
+        AdminAction::RotateLinkKey { by } => {
+            khabar_server::admin::links::rotate_key(store, &by).await?;
+            println!(
+                "a new key signs the approve and reject links of moderators' e-mail: \
+                 the links mailed before it are refused (by a running server within a minute); \
+                 their comments wait in /admin/queue"
+            );
         }
     }
     Ok(())

@@ -284,6 +284,62 @@ fn a_link_never_reverses_a_decision_taken_meanwhile() {
     });
 }
 
+/// A new link key made on the command line while servers run: every link
+/// mailed before it is refused once an instance reads the key again, its
+/// comment still waits, and the next message's links work.
+#[test]
+fn a_new_link_key_refuses_the_links_mailed_before_it() {
+    common::block_on(async {
+        // Instances that read the keys at every use see the new one at once.
+        let f = fixture_with(true, |mut s| {
+            s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
+            s.admin.keys_read_every = Duration::ZERO;
+            s
+        });
+        let mut state = job_state(&f, &["moderator@news.test"], None);
+        state.admin.keys_read_every = Duration::ZERO;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 0);
+        let id = comment(&f, "rotate-1", "رابط قديم").await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        let mails = f.store.outbox_mail(1).await.expect("outbox");
+        let old = links_after(&mails[0].text, "نشر:");
+        // The server has read the key that link was signed with.
+        let (code, page) = request(&f, "GET", &old[0], None).await;
+        assert_eq!(code, StatusCode::OK, "{page}");
+
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_khabar-server"))
+            .args(["--db", &f.db_url(), "admin", "rotate-link-key"])
+            .args(["--by", "desk"])
+            .output()
+            .expect("run the CLI");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        let (code, _) = request(&f, "GET", &old[0], None).await;
+        assert_eq!(code, StatusCode::FORBIDDEN);
+        let (code, _) = press(&f, &old[0]).await;
+        assert_eq!(code, StatusCode::FORBIDDEN);
+        assert_eq!(status_of(&f, id).await, "pending");
+        let audit = f.store.audit_log(1).await.expect("audit");
+        assert_eq!(
+            (audit[0].moderator.as_str(), audit[0].action.as_str()),
+            ("desk", "rotate_link_key")
+        );
+
+        let next = comment(&f, "rotate-2", "رابط جديد").await;
+        assert_eq!(notify::run_once(&state).await.expect("run"), 1);
+        let mails = f.store.outbox_mail(1).await.expect("outbox");
+        let new = links_after(&mails[0].text, "نشر:");
+        let (code, page) = press(&f, &new[0]).await;
+        assert_eq!(code, StatusCode::OK, "{page}");
+        assert_eq!(status_of(&f, next).await, "published");
+        assert_eq!(status_of(&f, id).await, "pending");
+    });
+}
+
 #[test]
 fn forged_and_expired_links_are_refused_and_change_nothing() {
     common::block_on(async {

@@ -1,10 +1,9 @@
 //! The client address as moderators see it: an HMAC under a per-install
 //! secret (a plain hash of an IPv4 address is reversible by trying them all).
 
-use std::sync::OnceLock;
-
 use hmac::{KeyInit, Mac};
 
+use crate::admin::common::KeyCache;
 use crate::state::AppState;
 use crate::store::StoreError;
 
@@ -25,19 +24,22 @@ pub async fn client_hmac(state: &AppState, client: &str) -> Result<String, Store
         .collect())
 }
 
-/// The install's key named `name`: from `cell` once read, else from the
-/// database, made there the first time any instance needs it (so every
-/// instance on one database uses the same key).
+/// The install's key named `name`: from `cell` if read lately, else from
+/// the database, made there the first time any instance needs it (so every
+/// instance on one database uses the same key). Read again every
+/// `state.admin.keys_read_every`, so that a key made anew on the command
+/// line reaches every running instance.
 pub(crate) async fn install_key(
     state: &AppState,
-    cell: &OnceLock<Vec<u8>>,
+    cell: &KeyCache,
     name: &str,
 ) -> Result<Vec<u8>, StoreError> {
-    if let Some(key) = cell.get() {
-        return Ok(key.clone());
+    if let Some(key) = cell.fresh(state.admin.keys_read_every) {
+        return Ok(key);
     }
     let fresh =
         crate::admin::auth::random_token().map_err(|e| StoreError::Engine(e.to_string()))?;
     let stored = state.store.install_secret(name, &fresh).await?.into_bytes();
-    Ok(cell.get_or_init(|| stored).clone())
+    cell.keep(&stored);
+    Ok(stored)
 }

@@ -251,6 +251,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     // Signed links from e-mail (`links.rs`, `link_pages.rs`).
     ("act_approve_link", "approved by e-mail link", "نشر برابط البريد"),
     ("act_reject_link", "rejected by e-mail link", "رفض برابط البريد"),
+    (
+        "act_rotate_link_key",
+        "made a new key for e-mail links (older links no longer work)",
+        "أنشأ مفتاحًا جديدًا لروابط البريد (لم تعد الروابط الأقدم تعمل)",
+    ),
     ("link_approve_title", "Approve this comment?", "نشر هذا التعليق؟"),
     ("link_reject_title", "Reject this comment?", "رفض هذا التعليق؟"),
     ("link_approve_button", "Approve", "نشر"),

@@ -2308,6 +2308,19 @@ impl Store for PostgresStore {
             .try_get(0)?)
     }
 
+    async fn replace_install_secret(&self, name: &str, fresh: &str) -> Result<(), StoreError> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "INSERT INTO install_secrets (name, value) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                &[&name, &fresh],
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn moderation_count(&self, q: ModQuery) -> Result<i64, StoreError> {
         let client = self.pool.get().await?;
         let pattern = q.search.as_deref().map(super::like_pattern);

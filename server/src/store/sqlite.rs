@@ -1899,6 +1899,19 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn replace_install_secret(&self, name: &str, fresh: &str) -> Result<(), StoreError> {
+        let (name, fresh) = (name.to_owned(), fresh.to_owned());
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO install_secrets (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![name, fresh],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn moderation_count(&self, q: ModQuery) -> Result<i64, StoreError> {
         self.with_conn(move |c| {
             let sql = format!(
