@@ -130,8 +130,8 @@ enum AdminAction {
     },
     /// Make a new key for the approve and reject links in moderators'
     /// e-mail, when a message may have been read by someone it was not
-    /// for: every link mailed before is refused from then on (by running
-    /// servers within a minute), and its comment waits in the queue.
+    /// for: every link mailed before is refused from then on, by every
+    /// running server, and its comment waits in the queue.
     RotateLinkKey {
         /// The name the audit log records.
         #[arg(long, default_value = "cli")]
@@ -1137,8 +1137,7 @@ async fn admin(store: &dyn Store, action: AdminAction) -> anyhow::Result<()> {
             khabar_server::admin::links::rotate_key(store, &by).await?;
             println!(
                 "a new key signs the approve and reject links of moderators' e-mail: \
-                 the links mailed before it are refused (by a running server within a minute); \
-                 their comments wait in /admin/queue"
+                 the links mailed before it are refused; their comments wait in /admin/queue"
             );
         }
     }

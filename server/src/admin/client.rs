@@ -1,9 +1,10 @@
 //! The client address as moderators see it: an HMAC under a per-install
 //! secret (a plain hash of an IPv4 address is reversible by trying them all).
 
+use std::sync::OnceLock;
+
 use hmac::{KeyInit, Mac};
 
-use crate::admin::common::KeyCache;
 use crate::state::AppState;
 use crate::store::StoreError;
 
@@ -24,22 +25,25 @@ pub async fn client_hmac(state: &AppState, client: &str) -> Result<String, Store
         .collect())
 }
 
-/// The install's key named `name`: from `cell` if read lately, else from
-/// the database, made there the first time any instance needs it (so every
-/// instance on one database uses the same key). Read again every
-/// `state.admin.keys_read_every`, so that a key made anew on the command
-/// line reaches every running instance.
+/// The install's key named `name`: from `cell` once read, else from the
+/// database, made there the first time any instance needs it (so every
+/// instance on one database uses the same key).
 pub(crate) async fn install_key(
     state: &AppState,
-    cell: &KeyCache,
+    cell: &OnceLock<Vec<u8>>,
     name: &str,
 ) -> Result<Vec<u8>, StoreError> {
-    if let Some(key) = cell.fresh(state.admin.keys_read_every) {
-        return Ok(key);
+    if let Some(key) = cell.get() {
+        return Ok(key.clone());
     }
+    let stored = read_install_key(state, name).await?;
+    Ok(cell.get_or_init(|| stored).clone())
+}
+
+/// The install's key named `name` as the database holds it now, made there
+/// the first time any instance needs it.
+pub(crate) async fn read_install_key(state: &AppState, name: &str) -> Result<Vec<u8>, StoreError> {
     let fresh =
         crate::admin::auth::random_token().map_err(|e| StoreError::Engine(e.to_string()))?;
-    let stored = state.store.install_secret(name, &fresh).await?.into_bytes();
-    cell.keep(&stored);
-    Ok(stored)
+    Ok(state.store.install_secret(name, &fresh).await?.into_bytes())
 }

@@ -2,8 +2,8 @@
 //! headers, its error type, the templates and cookies. A leaf: the pages,
 //! sign-in and languages import it; it imports none of them.
 
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -23,27 +23,6 @@ pub const SESSION_COOKIE: &str = "khabar_session";
 /// session yet to keep it in).
 pub const LOGIN_CSRF_COOKIE: &str = "khabar_login_csrf";
 
-/// One install key as an instance last read it, and when.
-#[derive(Debug, Default)]
-pub(crate) struct KeyCache(Mutex<Option<(Instant, Vec<u8>)>>);
-
-impl KeyCache {
-    /// The key read less than `max_age` ago, if any.
-    pub(crate) fn fresh(&self, max_age: Duration) -> Option<Vec<u8>> {
-        let held = self.0.lock().ok()?;
-        held.as_ref()
-            .filter(|(at, _)| at.elapsed() < max_age)
-            .map(|(_, key)| key.clone())
-    }
-
-    /// Holds `key`, read now.
-    pub(crate) fn keep(&self, key: &[u8]) {
-        if let Ok(mut held) = self.0.lock() {
-            *held = Some((Instant::now(), key.to_vec()));
-        }
-    }
-}
-
 /// Policies of the moderation UI.
 #[derive(Debug, Clone)]
 pub struct AdminSettings {
@@ -55,29 +34,21 @@ pub struct AdminSettings {
     pub failure_delay: Duration,
     /// How long a session lasts after sign-in.
     pub session_for: Duration,
-    /// How long an instance uses the install's keys it read before reading
-    /// them again: how soon a new link key reaches every instance.
-    pub keys_read_every: Duration,
-    /// The install's HMAC key, as last read from the database.
-    pub(crate) secret: Arc<KeyCache>,
-    /// The install's key for signed e-mail links, as last read.
-    pub(crate) link_key: Arc<KeyCache>,
-    /// The install's key for readers' reply-notification links, as last read.
-    pub(crate) reply_key: Arc<KeyCache>,
+    /// The install's HMAC key, once read from the database.
+    pub(crate) secret: Arc<OnceLock<Vec<u8>>>,
+    /// The install's key for readers' reply-notification links, once read.
+    pub(crate) reply_key: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl Default for AdminSettings {
-    /// 5 failures, 15-minute locks, delays from 250 ms, 12-hour sessions,
-    /// keys read again after a minute.
+    /// 5 failures, 15-minute locks, delays from 250 ms, 12-hour sessions.
     fn default() -> Self {
         AdminSettings {
             max_failures: 5,
             lock_for: Duration::from_secs(15 * 60),
             failure_delay: Duration::from_millis(250),
             session_for: Duration::from_secs(12 * 3600),
-            keys_read_every: Duration::from_secs(60),
             secret: Arc::default(),
-            link_key: Arc::default(),
             reply_key: Arc::default(),
         }
     }

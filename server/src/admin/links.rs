@@ -71,22 +71,25 @@ impl fmt::Display for Link {
 
 /// The install's key for links, made and stored the first time it is
 /// needed (kept apart from the client-address key: one key, one purpose).
+/// Read from the database at each use, never kept: a key made anew
+/// (`admin rotate-link-key`) holds at once on every instance, for the
+/// links it checks and the messages it signs.
 pub async fn key(state: &AppState) -> Result<Vec<u8>, StoreError> {
-    crate::admin::client::install_key(state, &state.admin.link_key, KEY_NAME).await
+    crate::admin::client::read_install_key(state, KEY_NAME).await
 }
 
 /// The name the links' key is stored under.
 const KEY_NAME: &str = "action_links";
 
-/// Replaces the links' key with a new one, and records it in the audit log
-/// as `by`'s: every link mailed until now is refused (`403`) by every
-/// instance once it reads the key again; the comments they named wait in
-/// the queue. For a moderator's mail seen by someone it was not meant for.
+/// Replaces the links' key with a new one, recorded in the audit log as
+/// `by`'s in the same transaction: every link mailed until now is refused
+/// (`403`), the comments they named wait in the queue. For a moderator's
+/// mail seen by someone it was not meant for.
 pub async fn rotate_key(store: &dyn Store, by: &str) -> Result<(), StoreError> {
     let fresh =
         crate::admin::auth::random_token().map_err(|e| StoreError::Engine(e.to_string()))?;
-    store.replace_install_secret(KEY_NAME, &fresh).await?;
-    crate::audit::record(store, by, "rotate_link_key", None, None).await
+    let line = crate::audit::line(by, "rotate_link_key");
+    store.replace_install_secret(KEY_NAME, &fresh, line).await
 }
 
 /// The token of a link doing `action` to `comment_id` until `expires`

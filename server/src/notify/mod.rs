@@ -206,7 +206,6 @@ pub async fn run(state: &AppState) -> Result<Run, NotifyError> {
     let Some(shared) = start_cursor(state).await? else {
         return Ok(Run::default());
     };
-    let key = links::key(state).await?;
     let expires = OffsetDateTime::now_utc() + settings.link_ttl;
     let stop_at = std::time::Instant::now() + state.mail_run_budget;
     let mut sent = 0;
@@ -268,7 +267,7 @@ pub async fn run(state: &AppState) -> Result<Run, NotifyError> {
             stop_at,
             left: false,
         };
-        let run = tell(state, settings, mailer, to, &key, expires, &mut told).await;
+        let run = tell(state, settings, mailer, to, expires, &mut told).await;
         sent += told.sent;
         tried = told.tried;
         unfinished |= told.left;
@@ -325,7 +324,6 @@ async fn tell(
     settings: &ModeratorMail,
     mailer: &crate::mailer::Mailer,
     to: &Mailbox,
-    key: &[u8],
     expires: OffsetDateTime,
     told: &mut Told<'_>,
 ) -> Result<(), NotifyError> {
@@ -365,7 +363,9 @@ async fn tell(
             }
             told.tried += 1;
             let upto = group.last().map_or(last, |c| c.stored.comment.id);
-            let mail = compose(settings, &mailer.from, to, &group, key, expires)?;
+            // Read for each message: one made anew meanwhile signs the rest.
+            let key = links::key(state).await?;
+            let mail = compose(settings, &mailer.from, to, &group, &key, expires)?;
             match mailer.send_checked(mail).await {
                 Ok(()) => told.sent += 1,
                 Err(e) if e.permanent => tracing::error!(

@@ -661,8 +661,13 @@ impl Store for CachedStore {
         self.inner.install_secret(name, fresh).await
     }
 
-    async fn replace_install_secret(&self, name: &str, fresh: &str) -> Result<(), StoreError> {
-        self.inner.replace_install_secret(name, fresh).await
+    async fn replace_install_secret(
+        &self,
+        name: &str,
+        fresh: &str,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.inner.replace_install_secret(name, fresh, audit).await
     }
 
     async fn moderation_comments(&self, query: ModQuery) -> Result<Vec<ModComment>, StoreError> {

@@ -1156,8 +1156,14 @@ pub trait Store: Send + Sync {
     /// The install's secret called `name`, set to `fresh` the first time
     /// it is asked for (every instance then reads the same one).
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
-    /// Sets the install's secret called `name` to `fresh`, whatever it was.
-    async fn replace_install_secret(&self, name: &str, fresh: &str) -> Result<(), StoreError>;
+    /// Sets the install's secret called `name` to `fresh`, whatever it was,
+    /// and writes `audit`, both or neither.
+    async fn replace_install_secret(
+        &self,
+        name: &str,
+        fresh: &str,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError>;
     /// Records an unconfirmed wish to hear of replies to `comment_id`. Its
     /// confirmation is owed from now on and counts as tried once (by the
     /// caller, who sends it): due again after `retry_after` unless

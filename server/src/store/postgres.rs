@@ -2292,6 +2292,16 @@ impl Store for PostgresStore {
 
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
         let client = self.pool.get().await?;
+        // Read first: a key read at every use writes nothing.
+        let held = client
+            .query_opt(
+                "SELECT value FROM install_secrets WHERE name = $1",
+                &[&name],
+            )
+            .await?;
+        if let Some(held) = held {
+            return Ok(held.try_get(0)?);
+        }
         client
             .execute(
                 "INSERT INTO install_secrets (name, value) VALUES ($1, $2)
@@ -2308,16 +2318,22 @@ impl Store for PostgresStore {
             .try_get(0)?)
     }
 
-    async fn replace_install_secret(&self, name: &str, fresh: &str) -> Result<(), StoreError> {
-        self.pool
-            .get()
-            .await?
-            .execute(
-                "INSERT INTO install_secrets (name, value) VALUES ($1, $2)
-                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                &[&name, &fresh],
-            )
-            .await?;
+    async fn replace_install_secret(
+        &self,
+        name: &str,
+        fresh: &str,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO install_secrets (name, value) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            &[&name, &fresh],
+        )
+        .await?;
+        insert_audit(&tx, &audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -1885,6 +1885,18 @@ impl Store for SqliteStore {
     async fn install_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
         let (name, fresh) = (name.to_owned(), fresh.to_owned());
         self.with_conn(move |c| {
+            // Read first: a key read at every use must not wait for the
+            // write lock (a long import holds it).
+            let held = c
+                .query_row(
+                    "SELECT value FROM install_secrets WHERE name = ?1",
+                    [&name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(held) = held {
+                return Ok(held);
+            }
             c.execute(
                 "INSERT INTO install_secrets (name, value) VALUES (?1, ?2)
                  ON CONFLICT (name) DO NOTHING",
@@ -1899,14 +1911,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn replace_install_secret(&self, name: &str, fresh: &str) -> Result<(), StoreError> {
+    async fn replace_install_secret(
+        &self,
+        name: &str,
+        fresh: &str,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
         let (name, fresh) = (name.to_owned(), fresh.to_owned());
         self.with_conn(move |c| {
-            c.execute(
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
                 "INSERT INTO install_secrets (name, value) VALUES (?1, ?2)
                  ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 params![name, fresh],
             )?;
+            insert_audit(&tx, &audit)?;
+            tx.commit()?;
             Ok(())
         })
         .await
