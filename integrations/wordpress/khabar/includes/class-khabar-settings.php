@@ -219,7 +219,7 @@ final class Khabar_Settings {
 		}
 		// It is printed in every page's script tag: a user name or password
 		// in it would be shown to every reader.
-		if ( null !== wp_parse_url( $value, PHP_URL_USER ) || null !== wp_parse_url( $value, PHP_URL_PASS ) ) {
+		if ( self::without_credentials( $value ) !== $value ) {
 			self::refuse( 'khabar_server_url', __( 'The server address cannot hold a user name or password: every page shows it to its readers. The previous address is kept.', 'khabar' ) );
 			return self::saved_server_url();
 		}
