@@ -804,14 +804,16 @@ const handleOf = new WeakMap();
 const elements = new Set(); // WeakRefs to the keys of handleOf
 // Without khabar/auto nothing revives, so nothing would sweep `elements`: a
 // page that mounts into new elements (a framework's, on every navigation)
-// would keep a WeakRef for each. Each goes with its element.
-const forget = new FinalizationRegistry((ref) => elements.delete(ref));
+// would keep a WeakRef for each. Each goes with its element. Made at the
+// first mount: a server that renders the page imports this module, and
+// some (Cloudflare Workers by default) have no FinalizationRegistry.
+let forget;
 
 function rememberHandle(handle, element) {
   if (!handleOf.has(element)) {
     const ref = new WeakRef(element);
     elements.add(ref);
-    forget.register(element, ref);
+    (forget ??= new FinalizationRegistry((r) => elements.delete(r))).register(element, ref);
   }
   handleOf.set(element, handle); // the latest handle of an element
 }

@@ -50,6 +50,13 @@ fn find_comment(list: &Element, id: i64, then: &str) -> Option<Element> {
         .flatten()
 }
 
+thread_local! {
+    /// The sections mounted in this page, as guards: one mounted again
+    /// while a comment of its thread was on its way (a change of language,
+    /// an app's view shown again) takes the answer its first one missed.
+    static MOUNTED: std::cell::RefCell<Vec<Guard<State>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The fields that can show an error (the parent's is the reply banner).
 const FORM_FIELDS: [Field; 4] = [Field::Author, Field::Email, Field::Body, Field::Parent];
 
@@ -240,6 +247,11 @@ impl CommentSection {
             announce: options.kind == Kind::Comments,
         }));
         this.wire();
+        MOUNTED.with(|m| {
+            let mut m = m.borrow_mut();
+            m.retain(|g| g.get().is_some());
+            m.push(this.guard());
+        });
         this.restore_draft();
         if !open {
             this.close();
@@ -828,12 +840,27 @@ impl CommentSection {
         self.set_sending(true);
         let guard = self.guard();
         client.post_comment(&thread, lang, &comment, &abort, move |result| {
-            let Some(section) = CommentSection::alive(&guard) else {
-                // Taken down while it was on its way (a single-page app
-                // moving on): the comment is the server's, its draft must
-                // not come back, a waiting one is shown to its writer the
-                // next time a section of the article mounts, and the page
-                // hears of it.
+            let section = if let Some(section) = CommentSection::alive(&guard) {
+                section.set_sending(false);
+                section
+            } else if let (Some(twin), Ok(_)) = (
+                // Taken down while it was on its way, and mounted again
+                // since: the section of its thread shows the answer as its
+                // own (the restored draft goes, if it is the one sent).
+                MOUNTED.with(|m| {
+                    m.borrow()
+                        .iter()
+                        .filter_map(CommentSection::alive)
+                        .find(|s| s.0.borrow().draft_key == key)
+                }),
+                &result,
+            ) {
+                twin
+            } else {
+                // Else (a single-page app moving on) the comment is the
+                // server's, its draft must not come back, a waiting one is
+                // shown to its writer the next time a section of the
+                // article mounts, and the page hears of it.
                 if let Ok(posted) = result {
                     storage::draft_sent(&key, &draft.key);
                     if posted.status != "published" {
@@ -843,7 +870,6 @@ impl CommentSection {
                 }
                 return;
             };
-            section.set_sending(false);
             section.sent(result, draft);
         });
     }

@@ -1948,6 +1948,45 @@ test('a comment answered after its section was taken down is kept as waiting and
   }
 });
 
+test('a comment answered after its section was mounted again (an app\'s view shown again while it was sending) shows there as waiting: the restored draft goes, the page hears of it once', async () => {
+  const server = await startServer({ args: ['--moderation', 'pre'] });
+  try {
+    const { page, problems } = await openPage(browser);
+    const { onItsWay, release, done } = await holdCommentPosts(page);
+    await openArticle(page, server);
+    const text = 'أُرسل وأُعيد تركيب القسم قبل الجواب';
+    await page.locator(`${W} >> #kc-author`).fill('Nadia');
+    await page.locator(`${W} >> #kc-body`).fill(text);
+    await page.locator(`${W} >> form.comment-form button.send`).click();
+    await onItsWay;
+    await page.evaluate((sel) => {
+      window.posted = [];
+      document.querySelector(sel).addEventListener('khabar:comment-posted', (e) => window.posted.push(e.detail.status));
+    }, W);
+    await remount(page);
+    // Not answered yet: the section back shows the draft it stored.
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), text);
+    release();
+    await done;
+    await page.locator(`${W} >> li.comment.pending`, { hasText: text }).waitFor();
+    assert.equal(await page.locator(`${W} >> li.comment`, { hasText: text }).count(), 1);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), '');
+    assert.deepEqual(await storedDrafts(page), []);
+    await page.waitForTimeout(200);
+    assert.deepEqual(await page.evaluate(() => window.posted), ['pending']);
+    // Mounted once more, it shows it as waiting, once.
+    await remount(page);
+    await page.locator(`${W} >> li.comment.pending`, { hasText: text }).waitFor();
+    assert.equal(await page.locator(`${W} >> li.comment`, { hasText: text }).count(), 1);
+    assert.equal(await page.locator(`${W} >> #kc-body`).inputValue(), '');
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('a draft an older widget stored is restored as a page opens, with a key of its own, beside this widget\'s; what a tab of that widget still open writes and clears later stays its own', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import resolver from 'enhanced-resolve';
 import { env, launchBrowser, openPage, serveStatic, startServer, widgetsSettled } from './helpers.mjs';
@@ -494,6 +495,16 @@ test('the shipped scripts use no syntax or call Safari 15 lacks (class static bl
     assert.doesNotMatch(code, /\bstatic\s*\{/, file);
     assert.doesNotMatch(code, /Object\.hasOwn\b/, file);
   }
+});
+
+test('khabar imports, and init() runs, on a server without FinalizationRegistry or WeakRef (Cloudflare Workers by default), as a server-rendered page does', () => {
+  const entry = pathToFileURL(join(DIST, 'npm', 'index.js')).href;
+  const script = `delete globalThis.FinalizationRegistry; delete globalThis.WeakRef;
+const khabar = await import(${JSON.stringify(entry)});
+khabar.init({ api: 'https://news.example/api/v1' });
+console.log(typeof khabar.mount, typeof khabar.init);`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(out.trim(), 'function function');
 });
 
 test('TypeScript with the older moduleResolution "node" (no exports map) finds the types of khabar and khabar/auto', () => {
