@@ -258,7 +258,8 @@ pub fn compose(
             )
         })
         .collect();
-    let name = match shown.trim() {
+    let shown = shown.trim();
+    let name = match shown {
         // Nothing left of it: the site's name alone.
         "" => site_name.to_owned(),
         shown => format!("{shown} {} {site_name}", w.via),
@@ -267,8 +268,9 @@ pub fn compose(
     let to: Mailbox = r.to_email.parse()?;
     let message = Message::builder()
         .from(sender.clone())
+        // The same name as in From: the friend's reply shows it too.
         .reply_to(Mailbox::new(
-            Some(r.from_name.clone()),
+            (!shown.is_empty()).then(|| shown.to_owned()),
             r.from_email.parse()?,
         ))
         .to(to.clone())

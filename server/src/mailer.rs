@@ -63,6 +63,23 @@ enum Transport {
     Outbox(SharedStore),
 }
 
+/// `text` (a mail server's reply, which often repeats the recipient) with
+/// every e-mail address in it replaced: what is logged keeps no reader's
+/// address, nor that of a friend an article was sent to.
+pub(crate) fn without_addresses(text: &str) -> String {
+    let apart = |c: char| c.is_whitespace() || "<>\"'(),;[]".contains(c);
+    text.split_inclusive(apart)
+        .map(|part| {
+            let word = part.trim_end_matches(apart);
+            if word.contains('@') {
+                format!("(an address){}", &part[word.len()..])
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect()
+}
+
 /// Why a message did not go.
 #[derive(Debug)]
 pub struct MailFailure {
@@ -156,7 +173,7 @@ impl Mailer {
                 match sent {
                     Ok(sent) => sent.map(|_| ()).map_err(|e| MailFailure {
                         permanent: e.is_permanent(),
-                        message: e.to_string(),
+                        message: without_addresses(&e.to_string()),
                     }),
                     Err(_) => Err(MailFailure {
                         permanent: false,
@@ -205,6 +222,21 @@ async fn keep(store: &SharedStore, mail: Outgoing) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mail_servers_reply_is_logged_without_the_addresses_in_it() {
+        assert_eq!(
+            without_addresses(
+                "permanent error (550): 5.1.1 <friend@example.org>: Recipient address rejected"
+            ),
+            "permanent error (550): 5.1.1 <(an address)>: Recipient address rejected"
+        );
+        assert_eq!(
+            without_addresses("452 too many for lina+news@example.net, try later"),
+            "452 too many for (an address), try later"
+        );
+        assert_eq!(without_addresses("421 busy"), "421 busy");
+    }
 
     /// A mail server that takes the connection and never answers: the
     /// send gives up after SEND_LIMIT (on tokio's paused clock, at once).

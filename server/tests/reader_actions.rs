@@ -127,6 +127,17 @@ async fn header_injection_is_refused_and_fields_are_named() {
         from.contains("PayPal Security servicepaypal.com xy.z "),
         "{from}"
     );
+    // Nor in Reply-To, which the friend's reply shows.
+    let reply_to = parsed
+        .headers
+        .get_first_value("Reply-To")
+        .expect("reply-to");
+    assert!(!reply_to.contains("service@paypal.com"), "{reply_to}");
+    assert!(
+        !reply_to.contains('＠') && !reply_to.contains("x@y.z"),
+        "{reply_to}"
+    );
+    assert!(reply_to.contains("a@b.co"), "{reply_to}");
 
     let (status, _, body) = post_json(
         &f.router,

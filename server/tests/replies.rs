@@ -583,6 +583,31 @@ async fn a_confirmed_address_past_its_allowance_is_answered_as_any_other() {
     }
 }
 
+/// A comment sent again is answered as any request is: a client past its
+/// allowance cannot tell by the answer whether someone's address follows a
+/// conversation, by resending a reply that names it.
+#[tokio::test]
+async fn a_resent_reply_does_not_tell_whether_an_address_follows_the_conversation() {
+    let (f, _inbox, _) = setup(2).await;
+    let top = comment(&f, "Nour", "nour@example.org", "Une question.", None, false).await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    approve(&f, top_id).await;
+    confirmed(&f, top_id, "suivie@example.org", "").await;
+    // The client spends its allowance on addresses of its own.
+    for i in 0..2 {
+        let own = format!("moi{i}@example.org");
+        let res = comment(&f, "Moi", &own, &format!("À moi {i}."), None, true).await;
+        assert_eq!(res["reply_notifications"], "confirmation_sent", "{res}");
+    }
+    for email in ["suivie@example.org", "inconnue@example.org"] {
+        let first = comment(&f, "Sonde", email, "Une sonde.", Some(top_id), true).await;
+        assert_eq!(first["reply_notifications"], "limited", "{email}: {first}");
+        let again = comment(&f, "Sonde", email, "Une sonde.", Some(top_id), true).await;
+        assert_eq!(again["comment"]["id"], first["comment"]["id"]);
+        assert_eq!(again["reply_notifications"], "limited", "{email}: {again}");
+    }
+}
+
 /// A comment asking for mail about replies, sent from `addr`'s own
 /// connection; the answer.
 async fn comment_from(f: &Fixture, addr: &str, email: &str, key: &str) -> Value {

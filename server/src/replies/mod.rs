@@ -149,7 +149,7 @@ pub async fn subscribe(
     // An address the mailer cannot write to (a domain it cannot spell)
     // would be recorded for a confirmation that never leaves.
     if let Err(e) = email.parse::<Mailbox>() {
-        tracing::info!("reply notifications: {email:?} cannot be mailed: {e}");
+        tracing::info!("reply notifications: an address the mailer cannot write to: {e}");
         return Ok(Subscribed::Unavailable);
     }
     let conversation = comment.comment.parent_id.unwrap_or(comment.comment.id);
@@ -160,9 +160,6 @@ pub async fn subscribe(
         .store
         .reply_subscription_of(conversation, email)
         .await?;
-    if earlier.is_some() && replay {
-        return Ok(Subscribed::ConfirmationSent);
-    }
     // The address by its HMAC under the install's key: rate events are not
     // where a reader's address should be kept, even hashed (a plain hash of
     // an address is found again by hashing known ones). The client first: a
@@ -192,6 +189,20 @@ pub async fn subscribe(
             .give_back(store, "reply-confirm-client", client)
             .await?;
         return Ok(Subscribed::Limited);
+    }
+    // A comment sent again (its first answer lost) whose conversation the
+    // address follows: answered as its first try was, and nothing is sent
+    // again nor spent, but only past both allowances, as any request: else
+    // a client past its own could tell by the answer whether someone's
+    // address follows the conversation.
+    if earlier.is_some() && replay {
+        limit
+            .give_back(store, "reply-confirm-client", client)
+            .await?;
+        limit
+            .give_back(store, "reply-confirm-address", &address)
+            .await?;
+        return Ok(Subscribed::ConfirmationSent);
     }
     // Past both allowances, which it spends as a new subscription does:
     // whoever names an address cannot tell a confirmed one by the answer,
@@ -726,7 +737,9 @@ fn compose(
     text: String,
     unsubscribe: Option<&str>,
 ) -> Result<Outgoing, String> {
-    let to: Mailbox = to.parse().map_err(|e| format!("{to:?}: {e}"))?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("an address the mailer cannot write to: {e}"))?;
     let mut builder = Message::builder()
         .from(mailer.from.clone())
         .to(to.clone())
