@@ -29,6 +29,17 @@ impl Background {
         self.tasks.spawn(work);
     }
 
+    /// [`Background::spawn`] for work whose result is awaited: a request
+    /// that hands it over and waits for it, which a broken connection or a
+    /// shutdown must not cut short.
+    pub fn run<F, T>(&self, work: F) -> tokio::task::JoinHandle<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.tasks.spawn(work)
+    }
+
     /// Whether the instance is shutting down: start nothing new.
     pub fn is_stopping(&self) -> bool {
         self.stop.is_cancelled()

@@ -693,3 +693,44 @@ async fn a_section_feed_names_its_own_url_escaped() {
     assert_eq!(feed["feed_url"], format!("http://localhost{path}.json"));
     let _ = &f.dir;
 }
+
+/// A send on its way when the instance shuts down is background work that
+/// the shutdown waits for: cut off, its key would answer "sent" to the
+/// reader's retry on another instance for a mail that never left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_on_its_way_at_shutdown_leaves_before_the_instance_ends() {
+    let sink = common::mail_sink().await;
+    *sink.delay.lock().expect("delay") = std::time::Duration::from_millis(500);
+    let background = Arc::new(std::sync::Mutex::new(None));
+    let (keep, url) = (background.clone(), sink.url.clone());
+    let f = fixture_with(true, move |mut s| {
+        s.mailer = Some(Arc::new(
+            Mailer::new(&url, "Khabar Desk <desk@news.test>").expect("mailer"),
+        ));
+        s.mail_url = Some("http://127.0.0.1:8099".into());
+        *keep.lock().expect("state") = Some(s.background.clone());
+        s
+    });
+    let router = f.router.clone();
+    let request = json!({ "from_name": "سارة", "from_email": "sara@example.org",
+                          "to_email": "friend@example.net", "idempotency_key": "shutdown-1" });
+    let post = tokio::spawn(async move { post_json(&router, SEND, &request, &[]).await });
+    for _ in 0..400 {
+        if !sink.asked.lock().expect("asked").is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        !sink.asked.lock().expect("asked").is_empty(),
+        "with the mail server"
+    );
+    // The reader's connection breaks, and the instance is told to stop.
+    post.abort();
+    let background = background.lock().expect("state").clone().expect("set");
+    assert_eq!(
+        background.drain(std::time::Duration::from_secs(10)).await,
+        0
+    );
+    assert_eq!(sink.inbox.lock().expect("inbox").len(), 1, "it left first");
+}

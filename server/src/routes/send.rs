@@ -78,8 +78,8 @@ pub(crate) async fn send(
     // On its own task, the claim of the key included: a reader whose
     // connection breaks (the case the key is for) must not cut the send
     // short between claim and answer, nor leave the claim of a mail that
-    // never left.
-    let task = tokio::spawn({
+    // never left. Background work: an instance shutting down waits for it.
+    let task = state.background.run({
         let state = state.clone();
         async move {
             if let Some(once) = &once {
