@@ -1,10 +1,10 @@
 // Types of `@khabar/react`.
-import type { DetailedHTMLProps, ForwardRefExoticComponent, HTMLAttributes, RefAttributes } from 'react';
+import type { CSSProperties, DetailedHTMLProps, ForwardRefExoticComponent, HTMLAttributes, RefAttributes } from 'react';
 import type {
   KhabarCommentPostedDetail, KhabarErrorDetail, KhabarKind, KhabarLang, KhabarOptions, KhabarReadyDetail,
 } from 'khabar';
 
-/** Props of <Khabar>: every option of `mount()`, the events as callbacks, and the placeholder's `className` and `id`. */
+/** Props of <Khabar>: every option of `mount()`, the events as callbacks, and the placeholder's `className`, `id` and `style`. */
 export interface KhabarProps extends KhabarOptions {
   /** The content is on screen (`khabar:ready`). */
   onReady?: (detail: KhabarReadyDetail, event: CustomEvent<KhabarReadyDetail>) => void;
@@ -14,6 +14,8 @@ export interface KhabarProps extends KhabarOptions {
   onCommentPosted?: (detail: KhabarCommentPostedDetail, event: CustomEvent<KhabarCommentPostedDetail>) => void;
   className?: string;
   id?: string;
+  /** The element's style: the `--khabar-*` custom properties, say (`{ '--khabar-accent': '#b00' } as CSSProperties`). */
+  style?: CSSProperties;
   /**
    * How the server-rendered placeholder holds the widget's height until it
    * mounts: a `style` attribute (`inline`, the default), or attributes that

@@ -14,13 +14,15 @@ const EVENTS = [
 
 /**
  * Khabar's widget; props are the options of `mount()` plus the event
- * callbacks, `className`, `id`, `data-*` and `aria-*` attributes, and
- * `reserve` (how the placeholder holds its height: `inline`, the default,
- * or `stylesheet`). A `ref` gets the widget's element (to scroll to it,
+ * callbacks, `className`, `id`, `style` (the `--khabar-*` custom
+ * properties, say), `data-*` and `aria-*` attributes, and `reserve` (how
+ * the placeholder holds its height: `inline`, the default, or
+ * `stylesheet`). Children are not shown: the widget draws its content. A `ref` gets the widget's element (to scroll to it,
  * say): forwarded, since React 19 would otherwise pass it as an option.
  */
 export const Khabar = forwardRef(function Khabar(
-  { onReady, onError, onCommentPosted, className, id, reserve, ...props },
+  // `children` is taken out, not shown: an option it is not.
+  { onReady, onError, onCommentPosted, className, id, reserve, style, children, ...props },
   ref,
 ) {
   // `data-*` and `aria-*` props are the element's (a test id, a slot for
@@ -49,7 +51,9 @@ export const Khabar = forwardRef(function Khabar(
     callbacks.current = { onReady, onError, onCommentPosted };
   });
   const [mounted, setMounted] = useState(false);
-  const key = JSON.stringify(options);
+  // In one order of names: the same options spread in another order are
+  // no change (an update would load them again).
+  const key = JSON.stringify(Object.fromEntries(Object.entries(options).sort()));
 
   useEffect(() => {
     const el = element.current;
@@ -88,9 +92,9 @@ export const Khabar = forwardRef(function Khabar(
   // attributes that khabar/placeholder.css reads.
   let held = {};
   if (!mounted) {
-    held = reserve === 'stylesheet' ? placeholderAttributes(options) : { style: { minBlockSize: reservedHeight(options) } };
+    held = reserve === 'stylesheet' ? placeholderAttributes(options) : { style: { ...style, minBlockSize: reservedHeight(options) } };
   }
-  return createElement('div', { ...attributes, ref: attach, className, id, ...held });
+  return createElement('div', { ...attributes, ref: attach, className, id, style, ...held });
 });
 
 export default Khabar;

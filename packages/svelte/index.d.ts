@@ -2,13 +2,15 @@
 import type { Component } from 'svelte';
 import type { KhabarCommentPostedDetail, KhabarErrorDetail, KhabarOptions, KhabarReadyDetail } from 'khabar';
 
-/** Props of <Khabar>: every option of `mount()`, the events as callbacks, and the placeholder's `class` and `id`. */
+/** Props of <Khabar>: every option of `mount()`, the events as callbacks, and the placeholder's `class`, `id` and `style`. */
 export interface KhabarProps extends KhabarOptions {
   onready?: (detail: KhabarReadyDetail, event: CustomEvent<KhabarReadyDetail>) => void;
   onerror?: (detail: KhabarErrorDetail, event: CustomEvent<KhabarErrorDetail>) => void;
   oncommentposted?: (detail: KhabarCommentPostedDetail, event: CustomEvent<KhabarCommentPostedDetail>) => void;
   class?: string;
   id?: string;
+  /** The element's style: the `--khabar-*` custom properties, say. */
+  style?: string;
   /**
    * How the server-rendered placeholder holds the widget's height until it
    * mounts: a `style` attribute (`inline`, the default), or attributes that

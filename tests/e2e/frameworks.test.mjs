@@ -95,6 +95,8 @@ for (const framework of ['react', 'vue', 'svelte']) {
       const ready = JSON.parse(await page.evaluate(() => document.body.dataset.ready));
       assert.equal(ready[0].articleId, FIRST, 'the ready callback got the event detail');
       assert.equal(await page.locator('#story').getAttribute('data-slot'), 'lead', 'a data-* prop is the element\'s');
+      const accent = () => page.evaluate(() => getComputedStyle(document.getElementById('story')).getPropertyValue('--khabar-accent').trim());
+      assert.equal(await accent(), '#0b5394', 'a style prop is the element\'s');
       if (framework !== 'vue') { // Vue's ref is the component, whose $el it is
         const refs = JSON.parse(await page.evaluate(() => document.body.dataset.ref));
         assert.equal(refs[0], 'story', 'the page\'s ref holds the widget\'s element');
@@ -103,6 +105,7 @@ for (const framework of ['react', 'vue', 'svelte']) {
       // A prop change: the same widget shows the next story.
       await page.locator('#switch').click();
       await page.locator('#story >> h1.headline', { hasText: titles[SECOND] }).waitFor();
+      assert.equal(await accent(), '#0b5394');
 
       // Unmounting destroys both widgets: their shadow roots are emptied
       // as their hosts leave the page.

@@ -818,7 +818,9 @@ fn components(dist: &Path, version: &str) -> Result<(), String> {
             serde_json::from_str(&read_text(&from.join("package.json"))?)
                 .map_err(|e| format!("packages/{name}/package.json: {e}"))?;
         package["version"] = version.into();
-        package["peerDependencies"]["khabar"] = version.into();
+        // Any patch release of the loader: `npm update khabar` alone must
+        // not fail to resolve (a minor release may change what they share).
+        package["peerDependencies"]["khabar"] = format!("~{version}").into();
         let files = package["files"]
             .as_array()
             .ok_or_else(|| format!("packages/{name}/package.json lists no files"))?
