@@ -676,6 +676,12 @@ class Handle {
     }
     try {
       if (this.#inner) call(() => this.#inner.update(options));
+      // Waiting for its module: as the new options say (`lazy` turned off
+      // loads it now, a new article is asked for early).
+      else if (this.#module.waiting.has(this)) {
+        this.#unmount();
+        wait(this, this.#element, options);
+      }
       // Not mounted (its options were refused once the module ran, or when
       // its element came back): now.
       else if (!this.#destroyed && this.#module.running && !this.#module.waiting.has(this)) this.#start();

@@ -507,6 +507,43 @@ test('lazy comment sections mounted by script: one taken down before the reader 
   await page.close();
 });
 
+test('a lazy comment section still waiting, updated with lazy off (a framework prop known after hydration), loads and shows now, far below; its watch ends', async () => {
+  const { page, problems } = await openPage(browser, { viewport: { width: 1000, height: 700 } });
+  const fetched = modulesOf(page);
+  await page.route('**/lazy-off.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>l</title></head>
+<body><div style="height: 4000px">the story</div><div id="far"></div>
+<script type="module">import * as k from '/khabar/index.js'; window.k = k; window.imported = true;</script></body></html>`,
+  }));
+  await page.addInitScript(() => {
+    const Native = window.IntersectionObserver;
+    window.watched = new Set();
+    window.IntersectionObserver = class extends Native {
+      #els = [];
+      observe(el) { this.#els.push(el); window.watched.add(el); super.observe(el); }
+      disconnect() { this.#els.forEach((el) => window.watched.delete(el)); super.disconnect(); }
+    };
+  });
+  await page.goto(`${server.url}lazy-off.html`);
+  await page.waitForFunction(() => window.imported);
+  await page.evaluate((id) => {
+    window.handle = k.mount(document.getElementById('far'), { kind: 'comments', articleId: id, lang: 'en', lazy: true });
+  }, ARTICLE);
+  await page.waitForTimeout(800);
+  assert.deepEqual(fetched, [], 'lazy: nothing yet');
+  const watched = await page.evaluate((id) => {
+    window.handle.update({ kind: 'comments', articleId: id, lang: 'en', lazy: false });
+    return window.watched.has(document.getElementById('far'));
+  }, ARTICLE);
+  assert.equal(watched, false, 'no watch left');
+  await page.locator('#far >> form.comment-form').waitFor({ state: 'attached' });
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'the reader did not scroll');
+  assert.ok(fetched.some((f) => f.startsWith('khabar_comments_page')), fetched.join());
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a destroyed widget stays down: update() on its handle or on its framework host loads and shows nothing', async () => {
   const { page, problems } = await openPage(browser);
   const fetched = modulesOf(page);
