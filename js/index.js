@@ -676,12 +676,7 @@ class Handle {
     }
     try {
       if (this.#inner) call(() => this.#inner.update(options));
-      // Waiting for its module: as the new options say (`lazy` turned off
-      // loads it now, a new article is asked for early).
-      else if (this.#module.waiting.has(this)) {
-        this.#unmount();
-        wait(this, this.#element, options);
-      }
+      else if (this.#waitAgain()) return;
       // Not mounted (its options were refused once the module ran, or when
       // its element came back): now.
       else if (!this.#destroyed && this.#module.running && !this.#module.waiting.has(this)) this.#start();
@@ -696,6 +691,20 @@ class Handle {
   updateFromAttributes() {
     if (this.#destroyed || this.#remount()) return;
     if (this.#inner) call(() => this.#inner.updateFromAttributes());
+    else this.#waitAgain();
+  }
+
+  /**
+   * A widget still waiting for its module waits again as its new options
+   * say, in the module that would show it now (`lazy` turned off loads it
+   * at once, a new article is asked for early).
+   */
+  #waitAgain() {
+    if (!this.#module.waiting.has(this)) return false;
+    this.#unmount();
+    this.#module = moduleFor(this.#kind());
+    wait(this, this.#element, this.#fromAttributes ? {} : this.#options ?? {});
+    return true;
   }
 
   /** Takes the widget down in its module, or off the module's waiting list. */

@@ -540,6 +540,41 @@ test('a lazy comment section still waiting, updated with lazy off (a framework p
   await page.locator('#far >> form.comment-form').waitFor({ state: 'attached' });
   assert.equal(await page.evaluate(() => window.scrollY), 0, 'the reader did not scroll');
   assert.ok(fetched.some((f) => f.startsWith('khabar_comments_page')), fetched.join());
+
+  // Again, with the core started meanwhile by an article above: the core
+  // shows the section (the comments page's module, never started, does
+  // not wait for it).
+  fetched.length = 0;
+  await page.goto(`${server.url}lazy-off.html`);
+  await page.waitForFunction(() => window.imported);
+  await page.evaluate((id) => {
+    window.handle = k.mount(document.getElementById('far'), { kind: 'comments', articleId: id, lang: 'en', lazy: true });
+    const top = document.createElement('div');
+    top.id = 'top';
+    document.body.prepend(top);
+    k.mount(top, { kind: 'article', articleId: id, lang: 'en' });
+  }, ARTICLE);
+  await page.locator('#top >> h1.headline').waitFor();
+  await page.evaluate((id) => window.handle.update({ kind: 'comments', articleId: id, lang: 'en', lazy: false }), ARTICLE);
+  await page.locator('#far >> form.comment-form').waitFor({ state: 'attached' });
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'the reader did not scroll');
+  assert.ok(!fetched.some((f) => f.startsWith('khabar_comments_page')), fetched.join());
+
+  // A <khabar-widget> far below that loses its lazy attribute, nothing
+  // else on the page: its module loads now.
+  fetched.length = 0;
+  await page.route('**/lazy-tag.html', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>t</title></head>
+<body><div style="height: 4000px">the story</div><khabar-widget kind="comments" article-id="${ARTICLE}" lang="en" lazy></khabar-widget>
+<script type="module" src="/khabar/khabar.js"></script></body></html>`,
+  }));
+  await page.goto(`${server.url}lazy-tag.html`);
+  await page.waitForTimeout(800);
+  assert.deepEqual(fetched, [], 'lazy: nothing yet');
+  await page.evaluate(() => document.querySelector('khabar-widget').removeAttribute('lazy'));
+  await page.locator('khabar-widget >> form.comment-form').waitFor({ state: 'attached' });
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'the reader did not scroll');
   assert.deepEqual(problems, []);
   await page.close();
 });
