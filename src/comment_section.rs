@@ -846,15 +846,22 @@ impl CommentSection {
             } else if let (Some(twin), Ok(_)) = (
                 // Taken down while it was on its way, and mounted again
                 // since: the section of its thread shows the answer as its
-                // own (the restored draft goes, if it is the one sent).
+                // own (the restored draft goes, if it is the one sent),
+                // unless it sends or plans to send one itself, whose answer
+                // it will show.
                 MOUNTED.with(|m| {
                     m.borrow()
                         .iter()
                         .filter_map(CommentSection::alive)
-                        .find(|s| s.0.borrow().draft_key == key)
+                        .find(|s| {
+                            let s = s.0.borrow();
+                            s.draft_key == key && !s.sending && s.retry.is_none()
+                        })
                 }),
                 &result,
             ) {
+                // Let go even if that section shows another draft.
+                storage::draft_sent(&key, &draft.key);
                 twin
             } else {
                 // Else (a single-page app moving on) the comment is the

@@ -28,15 +28,17 @@ const ARTICLE: &str = "2026-11-28-transit-plan";
 type Inbox = Arc<Mutex<Vec<String>>>;
 
 async fn setup(confirmations_per_hour: usize) -> (Fixture, Inbox, AppState) {
+    setup_every(confirmations_per_hour, Duration::from_secs(3600)).await
+}
+
+/// [`setup`], with `confirmations` allowed per `window`.
+async fn setup_every(confirmations: usize, window: Duration) -> (Fixture, Inbox, AppState) {
     let (url, inbox) = smtp_sink().await;
     let mailer = Arc::new(Mailer::new(&url, "Khabar <desk@news.test>").expect("mailer"));
     let job_mailer = mailer.clone();
     let f = fixture_with(true, move |mut s| {
         s.comment_limit = Arc::new(RateLimit::new(0, Duration::from_secs(60)));
-        s.reply_confirm_limit = Arc::new(RateLimit::new(
-            confirmations_per_hour,
-            Duration::from_secs(3600),
-        ));
+        s.reply_confirm_limit = Arc::new(RateLimit::new(confirmations, window));
         s.mailer = Some(mailer);
         // What `serve` sets once bound, without --public-url.
         s.mail_url = Some("http://127.0.0.1:8099".into());
@@ -606,6 +608,38 @@ async fn a_resent_reply_does_not_tell_whether_an_address_follows_the_conversatio
         assert_eq!(again["comment"]["id"], first["comment"]["id"]);
         assert_eq!(again["reply_notifications"], "limited", "{email}: {again}");
     }
+}
+
+/// Nor by what a resend leaves of the client's allowance: it spends it as
+/// any request does, whether or not the address it names follows.
+#[tokio::test]
+async fn a_resent_reply_spends_the_allowance_whoever_follows() {
+    let mut left = Vec::new();
+    for email in ["suivie@example.org", "inconnue@example.org"] {
+        let window = Duration::from_millis(1500);
+        let (f, _inbox, _) = setup_every(2, window).await;
+        let top = comment(&f, "Nour", "nour@example.org", "Une question.", None, false).await;
+        let top_id = top["comment"]["id"].as_i64().expect("id");
+        approve(&f, top_id).await;
+        confirmed(&f, top_id, "suivie@example.org", "").await;
+        for i in 0..2 {
+            let own = format!("moi{i}@example.org");
+            comment(&f, "Moi", &own, &format!("À moi {i}."), None, true).await;
+        }
+        let first = comment(&f, "Sonde", email, "Une sonde.", Some(top_id), true).await;
+        assert_eq!(first["reply_notifications"], "limited", "{email}: {first}");
+        // The window passes; the client spends one of its two again.
+        tokio::time::sleep(window + Duration::from_millis(100)).await;
+        comment(&f, "Moi", "moi2@example.org", "À moi, encore.", None, true).await;
+        let again = comment(&f, "Sonde", email, "Une sonde.", Some(top_id), true).await;
+        assert_eq!(
+            again["reply_notifications"], "confirmation_sent",
+            "{email}: {again}"
+        );
+        let after = comment(&f, "Moi", "moi3@example.org", "À moi, enfin.", None, true).await;
+        left.push(after["reply_notifications"].clone());
+    }
+    assert_eq!(left, ["limited", "limited"]);
 }
 
 /// A comment asking for mail about replies, sent from `addr`'s own

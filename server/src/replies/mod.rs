@@ -192,16 +192,10 @@ pub async fn subscribe(
     }
     // A comment sent again (its first answer lost) whose conversation the
     // address follows: answered as its first try was, and nothing is sent
-    // again nor spent, but only past both allowances, as any request: else
-    // a client past its own could tell by the answer whether someone's
-    // address follows the conversation.
+    // again, but only past both allowances, which it spends as any request
+    // does: else a client could tell by the answer, or by what is left of
+    // its own allowance, whether someone's address follows the conversation.
     if earlier.is_some() && replay {
-        limit
-            .give_back(store, "reply-confirm-client", client)
-            .await?;
-        limit
-            .give_back(store, "reply-confirm-address", &address)
-            .await?;
         return Ok(Subscribed::ConfirmationSent);
     }
     // Past both allowances, which it spends as a new subscription does:
