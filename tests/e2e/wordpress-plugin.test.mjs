@@ -617,6 +617,21 @@ add_action( 'rest_api_init', function () {
     await sendAll();
     const moved = await stored(articleId(post.id), (status, body) => status === 200 && body.url.endsWith('/moved-story/'));
     assert.equal(moved.url, `${wp.url}/moved-story/`);
+    // Links that name the category: a category renamed moves its posts.
+    const category = await expect(201, wp.api('/wp/v2/categories', { method: 'POST', json: { name: 'المدينة', slug: 'town' } }));
+    await expect(200, wp.api(`/wp/v2/posts/${post.id}`, { method: 'POST', json: { categories: [category.id] } }));
+    await expect(200, wp.api('/khabar-test/v1/permalinks', { method: 'POST', json: { structure: '/%category%/%postname%/' } }));
+    await sendAll();
+    await stored(articleId(post.id), (status, body) => status === 200 && body.url === `${wp.url}/town/moved-story/`);
+    await expect(200, wp.api(`/wp/v2/categories/${category.id}`, { method: 'POST', json: { slug: 'city' } }));
+    await sendAll();
+    await stored(articleId(post.id), (status, body) => status === 200 && body.url === `${wp.url}/city/moved-story/`);
+    // Deleted, its posts go to the default category, and move again.
+    await expect(200, wp.api(`/wp/v2/categories/${category.id}`, { method: 'DELETE', query: { force: 'true' } }));
+    await sendAll();
+    const { link } = await expect(200, wp.api(`/wp/v2/posts/${post.id}`));
+    assert.ok(link.endsWith('/moved-story/') && !link.includes('/city/'), link);
+    await stored(articleId(post.id), (status, body) => status === 200 && body.url === link);
   } finally {
     // Back to plain links for the tests after this one.
     await expect(200, wp.api('/khabar-test/v1/permalinks', { method: 'POST', json: { structure: '' } }));

@@ -105,6 +105,12 @@ final class Khabar_Push {
 		// finds a post's comments by its address, so every post goes again,
 		// as "send every published post" sends them.
 		add_action( 'permalink_structure_changed', array( __CLASS__, 'addresses_changed' ) );
+		// Under %category% links, a post's address holds its category's
+		// path: a category renamed, moved under another or deleted (its
+		// posts go to another) moves them.
+		add_action( 'edit_terms', array( __CLASS__, 'category_editing' ), 10, 2 );
+		add_action( 'edited_term', array( __CLASS__, 'category_edited' ), 10, 3 );
+		add_action( 'delete_category', array( __CLASS__, 'category_deleted' ), 10, 4 );
 	}
 
 	/**
@@ -113,6 +119,80 @@ final class Khabar_Push {
 	 */
 	public static function addresses_changed() {
 		self::send_every_post();
+	}
+
+	/**
+	 * The path of each category being edited, before the edit, by id.
+	 *
+	 * @var array<int, string>
+	 */
+	private static $category_paths = array();
+
+	/**
+	 * A term is about to change: a category's path is kept to compare.
+	 *
+	 * @param int    $term_id  The term.
+	 * @param string $taxonomy Its taxonomy.
+	 */
+	public static function category_editing( $term_id, $taxonomy ) {
+		if ( 'category' === $taxonomy ) {
+			self::$category_paths[ (int) $term_id ] = self::category_path( (int) $term_id );
+		}
+	}
+
+	/**
+	 * A term changed: a category whose path changed under links that name
+	 * categories sends every published post again, with its new address.
+	 *
+	 * @param int    $term_id  The term.
+	 * @param int    $tt_id    Its term-taxonomy id.
+	 * @param string $taxonomy Its taxonomy.
+	 */
+	public static function category_edited( $term_id, $tt_id, $taxonomy ) {
+		$term_id = (int) $term_id;
+		if ( 'category' !== $taxonomy || ! isset( self::$category_paths[ $term_id ] ) ) {
+			return;
+		}
+		$before = self::$category_paths[ $term_id ];
+		unset( self::$category_paths[ $term_id ] );
+		if ( self::links_name_categories() && self::category_path( $term_id ) !== $before ) {
+			self::send_every_post();
+		}
+	}
+
+	/**
+	 * A category was deleted: its posts, now in another, go again when
+	 * links name categories.
+	 *
+	 * @param int     $term_id    The category.
+	 * @param int     $tt_id      Its term-taxonomy id.
+	 * @param WP_Term $deleted    The category as it was.
+	 * @param int[]   $object_ids The posts it had.
+	 */
+	public static function category_deleted( $term_id, $tt_id, $deleted, $object_ids ) {
+		if ( self::links_name_categories() && ! empty( $object_ids ) ) {
+			self::send_every_post();
+		}
+	}
+
+	/**
+	 * A category's path as links spell it (`news/city/`), '' if none.
+	 *
+	 * @param int $term_id The category.
+	 * @return string
+	 */
+	private static function category_path( $term_id ) {
+		$path = get_category_parents( $term_id, false, '/', true );
+		return is_wp_error( $path ) ? '' : (string) $path;
+	}
+
+	/**
+	 * Whether the permalink structure puts a post's category in its address.
+	 *
+	 * @return bool
+	 */
+	private static function links_name_categories() {
+		return false !== strpos( (string) get_option( 'permalink_structure' ), '%category%' );
 	}
 
 	/**
