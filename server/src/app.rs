@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::{header, Method};
+use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::Router;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -74,7 +76,13 @@ pub fn app(state: AppState, assets: &Assets) -> Router {
             assets.widget.clone(),
             assets.www.clone(),
         ))
-        .layer(CompressionLayer::new())
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |_: StatusCode, _: Version, _: &HeaderMap, marks: &Extensions| {
+                    marks.get::<crate::admin::Uncompressed>().is_none()
+                },
+            )),
+        )
         .layer(axum::middleware::from_fn_with_state(
             body_timeout,
             transport::body_deadline,

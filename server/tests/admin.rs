@@ -340,6 +340,38 @@ async fn sign_in_shows_the_queue_under_a_strict_policy_and_sign_out_ends_it() {
     )
     .await;
     assert_eq!(offsite.location(), "/admin/queue");
+    // A control character, which Location cannot hold: the queue, not a 500.
+    for back in ["%2Fadmin%2F%01", "%2Fadmin%2Fqueue%7F"] {
+        let odd = send(
+            r,
+            "GET",
+            &format!("/admin/lang?to=en&back={back}"),
+            "10.0.0.1",
+            "",
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(odd.status, StatusCode::SEE_OTHER, "{back}");
+        assert_eq!(odd.location(), "/admin/queue", "{back}");
+    }
+    // Pages holding the CSRF token are sent uncompressed (BREACH); the API
+    // is compressed as before.
+    let gzip = [("accept-encoding", "gzip, br")];
+    let held = send(r, "GET", "/admin/audit", "10.0.0.1", &both, None, &gzip).await;
+    assert_eq!(held.status, StatusCode::OK);
+    assert!(held.body.contains("name=\"csrf\""), "{}", held.body);
+    assert!(
+        held.headers.get(header::CONTENT_ENCODING).is_none(),
+        "{:?}",
+        held.headers
+    );
+    let api = send(r, "GET", "/api/v1/articles", "10.0.0.1", "", None, &gzip).await;
+    assert!(
+        api.headers.get(header::CONTENT_ENCODING).is_some(),
+        "{:?}",
+        api.headers
+    );
 
     let form = format!("csrf={}", enc(&page.csrf()));
     let sign_out = || {

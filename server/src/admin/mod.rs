@@ -103,9 +103,21 @@ pub fn demo_router() -> Router<AppState> {
     secured(Router::new().route("/demo/outbox", get(pages::demo_outbox_page)))
 }
 
-/// `routes` under the admin pages' security headers.
+/// Marks a response the server sends uncompressed: a page holding a
+/// secret (the CSRF token) beside text an attacker chooses (a search, a
+/// comment) would let its compressed size tell the secret (BREACH).
+#[derive(Debug, Clone, Copy)]
+pub struct Uncompressed;
+
+/// `routes` under the admin pages' security headers, never compressed.
 pub(crate) fn secured(routes: Router<AppState>) -> Router<AppState> {
     routes
+        .layer(axum::middleware::map_response(
+            |mut res: Response| async move {
+                res.extensions_mut().insert(Uncompressed);
+                res
+            },
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

@@ -228,10 +228,12 @@ pub(crate) fn back_to(path: Option<&str>) -> String {
     match path {
         // The demo's outbox page links here too, and wants its reader back.
         Some(p @ "/demo/outbox") => p.to_owned(),
+        // Visible ASCII only: a control character cannot go in Location.
         Some(p)
             if p.starts_with("/admin/")
                 && !p.starts_with("//")
-                && !p.contains(['\\', '\r', '\n']) =>
+                && !p.contains('\\')
+                && p.bytes().all(|b| b.is_ascii_graphic()) =>
         {
             p.to_owned()
         }
