@@ -554,15 +554,22 @@ async fn confirmations_are_limited_per_address_and_per_client() {
     }
 }
 
+/// Nour's question, approved, whose replies `suivie@example.org` follows:
+/// its id.
+async fn followed(f: &Fixture) -> i64 {
+    let top = comment(f, "Nour", "nour@example.org", "Une question.", None, false).await;
+    let top_id = top["comment"]["id"].as_i64().expect("id");
+    approve(f, top_id).await;
+    confirmed(f, top_id, "suivie@example.org", "").await;
+    top_id
+}
+
 /// An address whose allowance is spent is answered `limited`, whether or
 /// not it confirmed for the conversation: the answer tells nobody which.
 #[tokio::test]
 async fn a_confirmed_address_past_its_allowance_is_answered_as_any_other() {
     let (f, _inbox, _) = setup(2).await;
-    let top = comment(&f, "Nour", "nour@example.org", "Une question.", None, false).await;
-    let top_id = top["comment"]["id"].as_i64().expect("id");
-    approve(&f, top_id).await;
-    confirmed(&f, top_id, "suivie@example.org", "").await;
+    let top_id = followed(&f).await;
     for (i, email) in ["suivie@example.org", "inconnue@example.org"]
         .into_iter()
         .enumerate()
@@ -591,10 +598,7 @@ async fn a_confirmed_address_past_its_allowance_is_answered_as_any_other() {
 #[tokio::test]
 async fn a_resent_reply_does_not_tell_whether_an_address_follows_the_conversation() {
     let (f, _inbox, _) = setup(2).await;
-    let top = comment(&f, "Nour", "nour@example.org", "Une question.", None, false).await;
-    let top_id = top["comment"]["id"].as_i64().expect("id");
-    approve(&f, top_id).await;
-    confirmed(&f, top_id, "suivie@example.org", "").await;
+    let top_id = followed(&f).await;
     // The client spends its allowance on addresses of its own.
     for i in 0..2 {
         let own = format!("moi{i}@example.org");
@@ -618,10 +622,7 @@ async fn a_resent_reply_spends_the_allowance_whoever_follows() {
     for email in ["suivie@example.org", "inconnue@example.org"] {
         let window = Duration::from_millis(1500);
         let (f, _inbox, _) = setup_every(2, window).await;
-        let top = comment(&f, "Nour", "nour@example.org", "Une question.", None, false).await;
-        let top_id = top["comment"]["id"].as_i64().expect("id");
-        approve(&f, top_id).await;
-        confirmed(&f, top_id, "suivie@example.org", "").await;
+        let top_id = followed(&f).await;
         for i in 0..2 {
             let own = format!("moi{i}@example.org");
             comment(&f, "Moi", &own, &format!("À moi {i}."), None, true).await;

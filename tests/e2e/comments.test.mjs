@@ -1887,16 +1887,23 @@ async function holdCommentPosts(page) {
   return { onItsWay, release, done };
 }
 
+/** Opens the article, writes `text` as Nadia and sends it, held: resolves
+ * once it is on its way, with what releases it and says it was answered. */
+async function sendHeld(page, server, text) {
+  const { onItsWay, release, done } = await holdCommentPosts(page);
+  await openArticle(page, server);
+  await page.locator(`${W} >> #kc-author`).fill('Nadia');
+  await page.locator(`${W} >> #kc-body`).fill(text);
+  await page.locator(`${W} >> form.comment-form button.send`).click();
+  await onItsWay;
+  return { release, done };
+}
+
 test('a comment on its way when the section is taken down (a single-page app moving on) still arrives, and its draft does not come back', async () => {
   const server = await startServer({ args: ['--moderation', 'post'] });
   try {
     const { page, problems } = await openPage(browser);
-    const { onItsWay, release, done } = await holdCommentPosts(page);
-    await openArticle(page, server);
-    await page.locator(`${W} >> #kc-author`).fill('Nadia');
-    await page.locator(`${W} >> #kc-body`).fill('Sent just before the page moved on.');
-    await page.locator(`${W} >> form.comment-form button.send`).click();
-    await onItsWay;
+    const { release, done } = await sendHeld(page, server, 'Sent just before the page moved on.');
     // The app takes the article and its comments down.
     await page.evaluate((sel) => document.querySelector(sel).remove(), W);
     release();
@@ -1915,13 +1922,8 @@ test('a comment answered after its section was taken down is kept as waiting and
   const server = await startServer({ args: ['--moderation', 'pre'] });
   try {
     const { page, problems } = await openPage(browser);
-    const { onItsWay, release, done } = await holdCommentPosts(page);
-    await openArticle(page, server);
     const text = 'أُرسل والصفحة تنتقل إلى غيره';
-    await page.locator(`${W} >> #kc-author`).fill('Nadia');
-    await page.locator(`${W} >> #kc-body`).fill(text);
-    await page.locator(`${W} >> form.comment-form button.send`).click();
-    await onItsWay;
+    const { release, done } = await sendHeld(page, server, text);
     // The app takes the widget out of the page (it listens on it).
     await page.evaluate((sel) => {
       window.host = document.querySelector(sel);
@@ -1952,13 +1954,8 @@ test('a comment answered after its section was mounted again (an app\'s view sho
   const server = await startServer({ args: ['--moderation', 'pre'] });
   try {
     const { page, problems } = await openPage(browser);
-    const { onItsWay, release, done } = await holdCommentPosts(page);
-    await openArticle(page, server);
     const text = 'أُرسل وأُعيد تركيب القسم قبل الجواب';
-    await page.locator(`${W} >> #kc-author`).fill('Nadia');
-    await page.locator(`${W} >> #kc-body`).fill(text);
-    await page.locator(`${W} >> form.comment-form button.send`).click();
-    await onItsWay;
+    const { release, done } = await sendHeld(page, server, text);
     await page.evaluate((sel) => {
       window.posted = [];
       document.querySelector(sel).addEventListener('khabar:comment-posted', (e) => window.posted.push(e.detail.status));

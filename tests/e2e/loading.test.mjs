@@ -307,6 +307,20 @@ async function routePage(page, name, body) {
   return `${server.url}${name}`;
 }
 
+/** Keeps in `window.watched` the elements `page`'s observers of the
+ * viewport still watch. */
+async function watchObservers(page) {
+  await page.addInitScript(() => {
+    const Native = window.IntersectionObserver;
+    window.watched = new Set();
+    window.IntersectionObserver = class extends Native {
+      #els = [];
+      observe(el) { this.#els.push(el); window.watched.add(el); super.observe(el); }
+      disconnect() { this.#els.forEach((el) => window.watched.delete(el)); super.disconnect(); }
+    };
+  });
+}
+
 /** The wasm files and lazy glue `page` requests, by name, in order. */
 function modulesOf(page) {
   const fetched = [];
@@ -468,16 +482,7 @@ test('lazy comment sections mounted by script: one taken down before the reader 
 <body><div id="top"></div><div style="height: 4000px">the story</div><div id="gone"></div><div id="kept"></div>
 <script type="module">import * as k from '/khabar/index.js'; window.k = k; window.imported = true;</script></body></html>`,
   }));
-  // Which elements the page's observers of the viewport still watch.
-  await page.addInitScript(() => {
-    const Native = window.IntersectionObserver;
-    window.watched = new Set();
-    window.IntersectionObserver = class extends Native {
-      #els = [];
-      observe(el) { this.#els.push(el); window.watched.add(el); super.observe(el); }
-      disconnect() { this.#els.forEach((el) => window.watched.delete(el)); super.disconnect(); }
-    };
-  });
+  await watchObservers(page);
   await page.goto(`${server.url}lazy-api.html`);
   await page.waitForFunction(() => window.imported);
   // A section taken down while far below: its watch ends with it.
@@ -516,15 +521,7 @@ test('a lazy comment section still waiting, updated with lazy off (a framework p
 <body><div style="height: 4000px">the story</div><div id="far"></div>
 <script type="module">import * as k from '/khabar/index.js'; window.k = k; window.imported = true;</script></body></html>`,
   }));
-  await page.addInitScript(() => {
-    const Native = window.IntersectionObserver;
-    window.watched = new Set();
-    window.IntersectionObserver = class extends Native {
-      #els = [];
-      observe(el) { this.#els.push(el); window.watched.add(el); super.observe(el); }
-      disconnect() { this.#els.forEach((el) => window.watched.delete(el)); super.disconnect(); }
-    };
-  });
+  await watchObservers(page);
   await page.goto(`${server.url}lazy-off.html`);
   await page.waitForFunction(() => window.imported);
   await page.evaluate((id) => {
@@ -563,13 +560,8 @@ test('a lazy comment section still waiting, updated with lazy off (a framework p
   // A <khabar-widget> far below that loses its lazy attribute, nothing
   // else on the page: its module loads now.
   fetched.length = 0;
-  await page.route('**/lazy-tag.html', (route) => route.fulfill({
-    contentType: 'text/html; charset=utf-8',
-    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>t</title></head>
-<body><div style="height: 4000px">the story</div><khabar-widget kind="comments" article-id="${ARTICLE}" lang="en" lazy></khabar-widget>
-<script type="module" src="/khabar/khabar.js"></script></body></html>`,
-  }));
-  await page.goto(`${server.url}lazy-tag.html`);
+  await page.goto(await routePage(page, 'lazy-tag.html',
+    `<div style="height: 4000px">the story</div><khabar-widget kind="comments" article-id="${ARTICLE}" lang="en" lazy></khabar-widget>`));
   await page.waitForTimeout(800);
   assert.deepEqual(fetched, [], 'lazy: nothing yet');
   await page.evaluate(() => document.querySelector('khabar-widget').removeAttribute('lazy'));

@@ -43,7 +43,14 @@ pub(crate) async fn install_key(
 /// The install's key named `name` as the database holds it now, made there
 /// the first time any instance needs it.
 pub(crate) async fn read_install_key(state: &AppState, name: &str) -> Result<Vec<u8>, StoreError> {
-    let fresh =
-        crate::admin::auth::random_token().map_err(|e| StoreError::Engine(e.to_string()))?;
-    Ok(state.store.install_secret(name, &fresh).await?.into_bytes())
+    Ok(state
+        .store
+        .install_secret(name, &fresh_key()?)
+        .await?
+        .into_bytes())
+}
+
+/// A new random key for the install's secrets.
+pub(crate) fn fresh_key() -> Result<String, StoreError> {
+    crate::admin::auth::random_token().map_err(|e| StoreError::Engine(e.to_string()))
 }

@@ -86,8 +86,7 @@ const KEY_NAME: &str = "action_links";
 /// (`403`), the comments they named wait in the queue. For a moderator's
 /// mail seen by someone it was not meant for.
 pub async fn rotate_key(store: &dyn Store, by: &str) -> Result<(), StoreError> {
-    let fresh =
-        crate::admin::auth::random_token().map_err(|e| StoreError::Engine(e.to_string()))?;
+    let fresh = crate::admin::client::fresh_key()?;
     let line = crate::audit::line(by, "rotate_link_key");
     store.replace_install_secret(KEY_NAME, &fresh, line).await
 }
